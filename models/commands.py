@@ -1,0 +1,353 @@
+"""Commands: validation, permissions and the case state machine.
+
+`decide(state, actor, name, args)` checks a command against the role, its arguments and
+the current state and returns the events it causes, as (name, data) pairs, or raises
+CommandError with one of the protocol's codes. Pure: no I/O, no clock (the caller stamps).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .domain import (CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES,
+                     TEAM_STATUSES)
+from .sla import PROFILES
+from .street import resolve_address
+
+
+class CommandError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+    team_id: str | None = None
+
+
+# The case state machine: command -> (statuses it is allowed from, event it appends).
+CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "case.accept": (frozenset({"new", "returned"}), "case.accepted"),
+    "case.dispatch": (frozenset({"new", "accepted", "returned", "dispatched", "signed"}), "case.dispatched"),
+    "case.sign": (frozenset({"dispatched"}), "case.signed"),
+    "case.contact": (frozenset({"signed"}), "case.contacted"),
+    "case.arrive": (frozenset({"signed", "contacted"}), "case.arrived"),
+    "case.feedback": (frozenset({"contacted", "on_scene"}), "case.feedback"),
+    "case.close": (frozenset({"on_scene", "resolved", "transferred"}), "case.closed"),
+    "case.transfer": (frozenset({"new", "accepted", "returned", "dispatched", "signed", "contacted",
+                                 "on_scene", "resolved"}), "case.transferred"),
+    "case.escalate": (frozenset(OPEN_STATUSES), "case.escalated"),
+    "case.return": (frozenset({"dispatched", "signed", "transferred"}), "case.returned"),
+    "case.reopen": (frozenset({"closed"}), "case.reopened"),
+    "case.supervise": (frozenset(OPEN_STATUSES), "case.supervised"),
+    "case.rate": (frozenset({"closed"}), "case.rated"),
+    "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
+    "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
+}
+
+TEAM_COMMANDS = {
+    "team.status": "team.status_changed",
+    "team.position": "team.moved",
+    "team.duty": "team.duty_changed",
+    "team.member_move": "team.member_moved",
+    "team.member_duty": "team.member_duty_changed",
+    "radio.transmit": "radio.transmitted",
+    "radio.emergency": "radio.emergency",
+    "radio.ack": "radio.emergency_acknowledged",
+}
+OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed",
+                  "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
+ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
+
+_FIELD = {"case.sign", "case.contact", "case.arrive", "case.feedback", "case.note", "case.return",
+          "team.status", "team.position", "radio.transmit", "radio.emergency"}
+_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "operator": frozenset(_OPERATOR),
+    "leader": frozenset(ALL_COMMANDS),
+    "admin": frozenset(ALL_COMMANDS),
+    "field": frozenset(_FIELD),
+    "intake": frozenset({"case.report"}),
+    "wall": frozenset(),
+}
+
+
+def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
+    """What the state machine and the role allow on this case now (for offering actions)."""
+    perms = PERMISSIONS.get(role, frozenset())
+    out = []
+    for name, (froms, _ev) in CASE_TRANSITIONS.items():
+        if name in perms and case["status"] in froms:
+            if name == "case.escalate" and (case["category"] != "dispute"
+                                             or case["escalation"] + 1 >= len(ESCALATION_LADDER)):
+                continue
+            if name == "case.reopen" and case.get("merged_into"):
+                continue
+            if name == "case.rate" and case.get("rating") is not None:
+                continue
+            out.append(name)
+    return out
+
+
+# ---- argument checks ----------------------------------------------------------
+
+def _str(args, key, *, required=True, max_len=200):
+    v = args.get(key)
+    if v is None:
+        if required:
+            raise CommandError("invalid", f"'{key}' is required")
+        return None
+    if not isinstance(v, str):
+        raise CommandError("invalid", f"'{key}' must be a string")
+    v = v.strip()
+    if required and not v:
+        raise CommandError("invalid", f"'{key}' must not be empty")
+    if len(v) > max_len:
+        raise CommandError("invalid", f"'{key}' is longer than {max_len} characters")
+    return v
+
+
+def _num(v, key, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
+        raise CommandError("invalid", f"'{key}' must be a number from {lo} to {hi}")
+    return float(v)
+
+
+def _bool(args, key):
+    v = args.get(key)
+    if not isinstance(v, bool):
+        raise CommandError("invalid", f"'{key}' must be true or false")
+    return v
+
+
+def _case_of(state, args):
+    cid = _str(args, "case_id", max_len=40)
+    case = state["cases"].get(cid)
+    if case is None:
+        raise CommandError("not_found", f"no case {cid}")
+    return case
+
+
+def _team_of(state, args, key="team_id"):
+    tid = _str(args, key, max_len=40)
+    team = state["teams"].get(tid)
+    if team is None:
+        raise CommandError("not_found", f"no squad {tid}")
+    return team
+
+
+def _check_report(state, args) -> dict:
+    title = _str(args, "title")
+    category = args.get("category")
+    if category not in CATEGORIES:
+        raise CommandError("invalid", f"'category' must be one of {', '.join(CATEGORIES)}")
+    source = args.get("source")
+    if source not in SOURCES:
+        raise CommandError("invalid", f"'source' must be one of {', '.join(SOURCES)}")
+    priority = args.get("priority", 3)
+    if isinstance(priority, bool) or priority not in PRIORITIES:
+        raise CommandError("invalid", "'priority' must be 1 (most urgent) to 4")
+    loc = args.get("location")
+    if not isinstance(loc, dict):
+        raise CommandError("invalid", "'location' must be an object with an 'address'")
+    address = _str(loc, "address")
+    location = {"address": address}
+    street = state.get("street") or {}
+    for key in ("grid", "area"):
+        if loc.get(key) is not None:
+            location[key] = _str(loc, key, max_len=40)
+    if "grid" in location and street and location["grid"] not in {g["id"] for g in street["grids"]}:
+        raise CommandError("invalid", f"unknown grid {location['grid']}")
+    if "area" in location and street and location["area"] not in {a["id"] for a in street["areas"]}:
+        raise CommandError("invalid", f"unknown patrol area {location['area']}")
+    if loc.get("lat") is not None or loc.get("lon") is not None:
+        location["lat"] = _num(loc.get("lat"), "location.lat", -90, 90)
+        location["lon"] = _num(loc.get("lon"), "location.lon", -180, 180)
+    if street and ("grid" not in location or "lat" not in location):
+        hit = resolve_address(street, address)
+        if hit:
+            for k in ("lat", "lon", "grid", "area"):
+                if location.get(k) is None and hit.get(k) is not None:
+                    location[k] = hit[k]
+    if street and "grid" in location and "area" not in location:
+        g = next((g for g in street["grids"] if g["id"] == location["grid"]), None)
+        if g and g.get("area"):
+            location["area"] = g["area"]
+    data = {"title": title, "category": category, "source": source, "priority": priority,
+            "location": location, "description": _str(args, "description", required=False, max_len=4000) or ""}
+    reporter = args.get("reporter")
+    if reporter is not None:
+        if isinstance(reporter, str):
+            reporter = {"name": reporter}
+        if not isinstance(reporter, dict):
+            raise CommandError("invalid", "'reporter' must be an object {name, phone} or a name")
+        data["reporter"] = {"name": _str(reporter, "name", required=False, max_len=60) or "",
+                            "phone": _str(reporter, "phone", required=False, max_len=30) or ""}
+    subtags = args.get("subtags", [])
+    if not isinstance(subtags, list) or len(subtags) > 10 or not all(isinstance(s, str) and len(s) <= 40 for s in subtags):
+        raise CommandError("invalid", "'subtags' must be a list of at most 10 short strings")
+    data["subtags"] = subtags
+    parties = args.get("parties", [])
+    if not isinstance(parties, list) or len(parties) > 20 or not all(isinstance(p, dict) for p in parties):
+        raise CommandError("invalid", "'parties' must be a list of objects {name, phone}")
+    data["parties"] = [{"name": _str(p, "name", required=False, max_len=60) or "",
+                        "phone": _str(p, "phone", required=False, max_len=30) or ""} for p in parties]
+    business = _str(args, "business", required=False, max_len=100)
+    if business:
+        data["business"] = business
+    return data
+
+
+# ---- decide -------------------------------------------------------------------
+
+def decide(state: dict, actor: Actor, name: str, args: dict) -> list[tuple[str, dict]]:
+    if not isinstance(name, str) or name not in ALL_COMMANDS:
+        raise CommandError("bad_request", f"unknown command {name!r}")
+    if not isinstance(args, dict):
+        raise CommandError("bad_request", "'args' must be an object")
+    if name not in PERMISSIONS.get(actor.role, frozenset()):
+        raise CommandError("forbidden", f"role {actor.role} may not {name}")
+    if state.get("street") is None:
+        raise CommandError("conflict", "the street is not loaded yet")
+
+    if name == "case.report":
+        data = _check_report(state, args)
+        no = state["next_case_no"]
+        return [("case.reported", {"case_id": f"C{no:06d}", "no": no, **data})]
+
+    if name in CASE_TRANSITIONS:
+        return _decide_case(state, actor, name, args)
+    if name in TEAM_COMMANDS:
+        return _decide_team(state, actor, name, args)
+
+    if name == "mode.set":
+        mode = args.get("mode")
+        if mode not in MODES:
+            raise CommandError("invalid", f"'mode' must be one of {', '.join(MODES)}")
+        if mode == state["mode"]:
+            raise CommandError("conflict", f"already in {mode} mode")
+        street = state["street"]
+        profile = street.get("wartime_profile", "wartime") if mode == "wartime" else street.get("sla_profile", "1310")
+        return [("mode.changed", {"mode": mode, "profile": profile})]
+    if name == "sla.set":
+        profile = args.get("profile")
+        if profile not in PROFILES:
+            raise CommandError("invalid", f"'profile' must be one of {', '.join(PROFILES)}")
+        return [("sla.profile_changed", {"profile": profile})]
+    if name == "shift.handover":
+        note = _str(args, "note", required=False, max_len=4000) or ""
+        to = _str(args, "to", required=False, max_len=60) or ""
+        open_cases = [c["id"] for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+        return [("shift.handover", {"note": note, "to": to, "open_cases": open_cases[:2000],
+                                    "open_count": len(open_cases)})]
+    raise CommandError("bad_request", f"unknown command {name!r}")  # pragma: no cover
+
+
+def _decide_case(state, actor, name, args):
+    case = _case_of(state, args)
+    if actor.role == "field" and case.get("team_id") != actor.team_id:
+        raise CommandError("forbidden", f"case {case['id']} is not assigned to your squad")
+    froms, ev = CASE_TRANSITIONS[name]
+    if case["status"] not in froms:
+        raise CommandError("conflict", f"cannot {name.split('.')[1]} a case that is {case['status']}")
+    data = {"case_id": case["id"]}
+    if name == "case.dispatch":
+        team = _team_of(state, args)
+        if not team["on_duty"]:
+            raise CommandError("conflict", f"squad {team['id']} is off duty")
+        if team["id"] == case.get("team_id") and case["status"] in ("dispatched", "signed"):
+            raise CommandError("conflict", f"case {case['id']} is already with squad {team['id']}")
+        data["team_id"] = team["id"]
+    elif name == "case.feedback":
+        data["note"] = _str(args, "note", max_len=4000)
+    elif name == "case.close":
+        data["resolution"] = _str(args, "resolution", max_len=4000)
+        data["on_scene_closure"] = case["status"] in ("on_scene", "resolved") and case["escalation"] < 0 \
+            and "transferred" not in case["times"]
+    elif name == "case.transfer":
+        to = _str(args, "to", max_len=40)
+        if to not in {d["id"] for d in state["street"]["departments"]}:
+            raise CommandError("invalid", f"unknown department {to}")
+        data["to"] = to
+        if args.get("note"):
+            data["note"] = _str(args, "note", max_len=4000)
+    elif name == "case.escalate":
+        if case["category"] != "dispute":
+            raise CommandError("conflict", "only disputes go up the escalation ladder")
+        level = case["escalation"] + 1
+        if level >= len(ESCALATION_LADDER):
+            raise CommandError("conflict", "the case is already at the top of the ladder")
+        data["level"] = level
+        data["to"] = ESCALATION_LADDER[level][0]
+    elif name in ("case.return", "case.reopen"):
+        data["reason"] = _str(args, "reason", required=name == "case.return", max_len=4000) or ""
+        if name == "case.reopen" and case.get("merged_into"):
+            raise CommandError("conflict", "a merged case cannot be reopened; reopen the case it joined")
+    elif name in ("case.supervise", "case.note"):
+        data["note"] = _str(args, "note", required=name == "case.note", max_len=4000) or ""
+    elif name == "case.rate":
+        r = args.get("rating")
+        if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
+            raise CommandError("invalid", "'rating' must be 1 to 5")
+        if case.get("rating") is not None:
+            raise CommandError("conflict", "the case is already rated")
+        data["rating"] = r
+    elif name == "case.merge":
+        into = state["cases"].get(_str(args, "into", max_len=40))
+        if into is None:
+            raise CommandError("not_found", f"no case {args.get('into')}")
+        if into["id"] == case["id"] or into["status"] not in OPEN_STATUSES:
+            raise CommandError("conflict", "a case merges into another open case")
+        data["into"] = into["id"]
+    return [(ev, data)]
+
+
+def _decide_team(state, actor, name, args):
+    if name == "team.member_move":
+        src = _team_of(state, args, "from")
+        dst = _team_of(state, args, "to")
+        mid = _str(args, "member_id", max_len=40)
+        if not any(m["id"] == mid for m in src["members"]):
+            raise CommandError("not_found", f"member {mid} is not in squad {src['id']}")
+        if src["id"] == dst["id"]:
+            raise CommandError("conflict", "the member is already in that squad")
+        return [("team.member_moved", {"member_id": mid, "from": src["id"], "to": dst["id"]})]
+    team = _team_of(state, args)
+    if actor.role == "field" and team["id"] != actor.team_id:
+        raise CommandError("forbidden", f"squad {team['id']} is not yours")
+    data = {"team_id": team["id"]}
+    if name == "team.status":
+        status = args.get("status")
+        if status not in TEAM_STATUSES:
+            raise CommandError("invalid", f"'status' must be one of {', '.join(TEAM_STATUSES)}")
+        if status == "off_duty" or not team["on_duty"]:
+            raise CommandError("conflict", "use team.duty to put a squad on or off duty")
+        data["status"] = status
+    elif name == "team.position":
+        data["lat"] = _num(args.get("lat"), "lat", -90, 90)
+        data["lon"] = _num(args.get("lon"), "lon", -180, 180)
+    elif name == "team.duty":
+        on = _bool(args, "on_duty")
+        if on == team["on_duty"]:
+            raise CommandError("conflict", f"squad {team['id']} is already {'on' if on else 'off'} duty")
+        if not on and team["cases"]:
+            raise CommandError("conflict", f"squad {team['id']} still has open cases: {', '.join(team['cases'])}")
+        data["on_duty"] = on
+    elif name == "team.member_duty":
+        mid = _str(args, "member_id", max_len=40)
+        if not any(m["id"] == mid for m in team["members"]):
+            raise CommandError("not_found", f"member {mid} is not in squad {team['id']}")
+        data["member_id"] = mid
+        data["on_duty"] = _bool(args, "on_duty")
+    elif name in ("radio.transmit", "radio.emergency"):
+        data["by"] = _str(args, "by", required=False, max_len=60) or actor.name
+        data["text" if name == "radio.transmit" else "note"] = _str(
+            args, "text" if name == "radio.transmit" else "note", required=False, max_len=500) or ""
+    elif name == "radio.ack":
+        if not team.get("emergency"):
+            raise CommandError("conflict", f"squad {team['id']} has no emergency call to acknowledge")
+    return [(TEAM_COMMANDS[name], data)]

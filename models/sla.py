@@ -1,0 +1,115 @@
+"""SLA profiles as data, and the clock that says where each case stands at any instant."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .domain import MILESTONES, RESOURCES
+from .timeutil import epoch
+
+DUE_SOON_FRACTION = 0.3   # the last 30% of a stage's allowance counts as "due soon"
+DUE_SOON_MIN_S = 20.0
+
+# Stage states, worst first for a pending stage.
+OVERDUE, DUE_SOON, ON_TIME, MET, LATE, SKIPPED = "overdue", "due_soon", "on_time", "met", "late", "skipped"
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    milestone: str
+    minutes: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    stages: tuple[Stage, ...]
+
+
+@dataclass(frozen=True)
+class StageClock:
+    key: str
+    milestone: str
+    deadline: float          # epoch seconds
+    state: str               # one of OVERDUE, DUE_SOON, ON_TIME, MET, LATE, SKIPPED
+    reached_at: float | None
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    path = path or RESOURCES / "sla_profiles.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for name, p in data["profiles"].items():
+        stages = tuple(Stage(s["key"], s["milestone"], float(s["minutes"])) for s in p["stages"])
+        for s in stages:
+            if s.milestone not in MILESTONES:
+                raise ValueError(f"profile {name}: unknown milestone {s.milestone!r}")
+        out[name] = Profile(name, p.get("title", name), stages)
+    return out
+
+
+PROFILES = load_profiles()
+
+
+def milestone_time(case: dict, milestone: str) -> float | None:
+    """When the case first reached this milestone or any later one (since its last reopen)."""
+    times = case.get("times", {})
+    idx = MILESTONES.index(milestone)
+    best = None
+    for m in MILESTONES[idx:]:
+        t = times.get(m)
+        if t is not None:
+            e = epoch(t)
+            if best is None or e < best:
+                best = e
+    return best
+
+
+def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
+    base_iso = case["times"].get("reopened") or case["times"]["reported"]
+    base = epoch(base_iso)
+    terminal = case["status"] in ("closed", "transferred")
+    out = []
+    for st in profile.stages:
+        deadline = base + st.minutes * 60.0
+        reached = milestone_time(case, st.milestone)
+        if reached is not None:
+            state = MET if reached <= deadline else LATE
+        elif terminal:
+            state = SKIPPED
+        else:
+            remaining = deadline - now
+            allowance = st.minutes * 60.0
+            if remaining < 0:
+                state = OVERDUE
+            elif remaining <= max(DUE_SOON_MIN_S, allowance * DUE_SOON_FRACTION):
+                state = DUE_SOON
+            else:
+                state = ON_TIME
+        out.append(StageClock(st.key, st.milestone, deadline, state, reached))
+    return out
+
+
+def case_light(clocks: list[StageClock]) -> tuple[str, float | None]:
+    """The case's SLA light and its next pending deadline.
+
+    Light: overdue > due_soon > on_time for a pending stage; else late if any stage was
+    missed, met if all were met, skipped when none applied.
+    """
+    pending = [c for c in clocks if c.state in (OVERDUE, DUE_SOON, ON_TIME)]
+    nxt = min((c.deadline for c in pending), default=None)
+    for s in (OVERDUE, DUE_SOON, ON_TIME):
+        if any(c.state == s for c in pending):
+            return s, nxt
+    if any(c.state == LATE for c in clocks):
+        return LATE, None
+    if any(c.state == MET for c in clocks):
+        return MET, None
+    return SKIPPED, None
+
+
+def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | None]:
+    return case_light(case_clock(case, profile, now))

@@ -1,0 +1,339 @@
+"""The one reducer shared by the server and every client: `apply(state, event) -> state`.
+
+State is plain JSON-able data:
+    {"seq": int, "street": {...}|None, "mode": "peacetime"|"wartime", "sla_profile": str,
+     "next_case_no": int, "cases": {id: case}, "teams": {id: team}}
+`apply` mutates `state` in place (a copy per event would be too slow at 100k cases) and
+returns it. It trusts events: validation happened in `models.commands.decide` before the
+event was made durable. Events must be applied in seq order with no gaps.
+"""
+from __future__ import annotations
+
+from .domain import ESCALATION_LADDER
+
+TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into")
+
+
+class SeqGap(Exception):
+    """An event arrived out of order: the holder must resync from a snapshot."""
+
+
+def empty_state() -> dict:
+    return {"seq": 0, "street": None, "mode": "peacetime", "sla_profile": "1310",
+            "next_case_no": 1, "cases": {}, "teams": {}}
+
+
+def team_from_squad(sq: dict) -> dict:
+    return {
+        "id": sq["id"], "call_sign": sq["call_sign"], "area": sq["area"],
+        "talkgroup": sq.get("talkgroup", sq["area"]),
+        "members": [dict(m, on_duty=m.get("on_duty", True)) for m in sq.get("members", [])],
+        "status": "available", "status_since": None, "on_duty": True,
+        "cases": [], "case_id": None, "last_tx": None, "position": None, "emergency": None,
+    }
+
+
+def to_wire(state: dict) -> dict:
+    """State as the protocol's snapshot carries it: cases and teams as lists."""
+    return {k: (list(v.values()) if k in ("cases", "teams") else v) for k, v in state.items()}
+
+
+def from_wire(wire: dict) -> dict:
+    st = empty_state()
+    st.update({k: v for k, v in wire.items() if k not in ("cases", "teams")})
+    st["cases"] = {c["id"]: c for c in wire.get("cases", [])}
+    st["teams"] = {t["id"]: t for t in wire.get("teams", [])}
+    return st
+
+
+def apply(state: dict, event: dict) -> dict:
+    seq = event["seq"]
+    if seq != state["seq"] + 1:
+        raise SeqGap(f"expected seq {state['seq'] + 1}, got {seq}")
+    handler = _HANDLERS.get(event["name"])
+    if handler is not None:
+        handler(state, event, event.get("data") or {})
+    state["seq"] = seq
+    return state
+
+
+# ---- helpers ----------------------------------------------------------------
+
+def _case(state, data):
+    return state["cases"][data["case_id"]]
+
+
+def _log(case, ev, extra=None):
+    entry = {"seq": ev["seq"], "at": ev["at"], "name": ev["name"], "actor": ev.get("actor")}
+    data = ev.get("data") or {}
+    for k in TIMELINE_KEYS:
+        if k in data:
+            entry[k] = data[k]
+    if extra:
+        entry.update(extra)
+    case["timeline"].append(entry)
+    case["updated"] = ev["at"]
+
+
+def _team_status(team, status, at):
+    if team["status"] != status:
+        team["status"] = status
+        team["status_since"] = at
+
+
+def _release_team(state, case, at):
+    tid = case.get("team_id")
+    team = state["teams"].get(tid) if tid else None
+    if team is None:
+        return
+    if case["id"] in team["cases"]:
+        team["cases"].remove(case["id"])
+    team["case_id"] = team["cases"][-1] if team["cases"] else None
+    if team["case_id"] is None and team["status"] in ("en_route", "on_scene", "busy") and team["on_duty"]:
+        _team_status(team, "available", at)
+
+
+def _milestone(case, status, ev):
+    case["status"] = status
+    case["times"].setdefault(status, ev["at"])
+
+
+# ---- handlers ---------------------------------------------------------------
+
+def _street_loaded(state, ev, d):
+    street = d["street"]
+    state["street"] = street
+    state["sla_profile"] = street.get("sla_profile", "1310")
+    state["teams"] = {sq["id"]: team_from_squad(sq) for sq in street["squads"]}
+    for t in state["teams"].values():
+        t["status_since"] = ev["at"]
+
+
+def _reported(state, ev, d):
+    cid = d["case_id"]
+    case = {
+        "id": cid, "no": d.get("no"), "title": d["title"], "description": d.get("description", ""),
+        "category": d["category"], "subtags": d.get("subtags", []), "source": d["source"],
+        "priority": d["priority"], "location": d["location"], "reporter": d.get("reporter"),
+        "parties": d.get("parties", []), "status": "new", "team_id": None, "department": None,
+        "escalation": -1, "supervision": 0, "rating": None, "reopen_count": 0, "repeat_calls": 0,
+        "merged_into": None, "on_scene_closure": None, "resolution": None,
+        "times": {"reported": ev["at"]}, "timeline": [], "notes": [], "created": ev["at"], "updated": ev["at"],
+        "business": d.get("business"),
+    }
+    state["cases"][cid] = case
+    if d.get("no"):
+        state["next_case_no"] = max(state["next_case_no"], d["no"] + 1)
+    _log(case, ev)
+
+
+def _accepted(state, ev, d):
+    case = _case(state, d)
+    _milestone(case, "accepted", ev)
+    _log(case, ev)
+
+
+def _dispatched(state, ev, d):
+    case = _case(state, d)
+    if case.get("team_id") and case["team_id"] != d["team_id"]:
+        _release_team(state, case, ev["at"])
+    case["team_id"] = d["team_id"]
+    case["department"] = None
+    case["times"].setdefault("accepted", ev["at"])
+    _milestone(case, "dispatched", ev)
+    team = state["teams"][d["team_id"]]
+    if cid := case["id"]:
+        if cid not in team["cases"]:
+            team["cases"].append(cid)
+        team["case_id"] = cid
+    _team_status(team, "en_route", ev["at"])
+    _log(case, ev)
+
+
+def _field_step(status, team_status=None):
+    def h(state, ev, d):
+        case = _case(state, d)
+        _milestone(case, status, ev)
+        if team_status and case.get("team_id") in state["teams"]:
+            _team_status(state["teams"][case["team_id"]], team_status, ev["at"])
+        _log(case, ev)
+    return h
+
+
+def _feedback(state, ev, d):
+    case = _case(state, d)
+    _milestone(case, "resolved", ev)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", "")})
+    _release_team(state, case, ev["at"])
+    _log(case, ev)
+
+
+def _closed(state, ev, d):
+    case = _case(state, d)
+    case["on_scene_closure"] = bool(d.get("on_scene_closure"))
+    case["resolution"] = d.get("resolution")
+    _milestone(case, "closed", ev)
+    _release_team(state, case, ev["at"])
+    _log(case, ev)
+
+
+def _transferred(state, ev, d):
+    case = _case(state, d)
+    _release_team(state, case, ev["at"])
+    case["department"] = d["to"]
+    case["status"] = "transferred"
+    case["times"].setdefault("transferred", ev["at"])
+    _log(case, ev)
+
+
+def _escalated(state, ev, d):
+    case = _case(state, d)
+    _release_team(state, case, ev["at"])
+    case["escalation"] = d["level"]
+    case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
+    case["status"] = "transferred"
+    case["times"].setdefault("transferred", ev["at"])
+    _log(case, ev)
+
+
+def _returned(state, ev, d):
+    case = _case(state, d)
+    _release_team(state, case, ev["at"])
+    case["team_id"] = None
+    case["department"] = None
+    case["status"] = "returned"
+    _log(case, ev)
+
+
+def _reopened(state, ev, d):
+    case = _case(state, d)
+    case["reopen_count"] += 1
+    case["status"] = "accepted"
+    keep = {"reported": case["times"]["reported"]}
+    case["times"] = keep | {"reopened": ev["at"], "accepted": ev["at"]}
+    case["team_id"] = None
+    case["on_scene_closure"] = None
+    _log(case, ev)
+
+
+def _supervised(state, ev, d):
+    case = _case(state, d)
+    case["supervision"] += 1
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "supervise"})
+    _log(case, ev)
+
+
+def _rated(state, ev, d):
+    case = _case(state, d)
+    case["rating"] = d["rating"]
+    _log(case, ev)
+
+
+def _noted(state, ev, d):
+    case = _case(state, d)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"]})
+    _log(case, ev)
+
+
+def _merged(state, ev, d):
+    case = _case(state, d)
+    target = state["cases"][d["into"]]
+    target["repeat_calls"] += 1
+    _log(target, ev, {"from_case": case["id"]})
+    case["merged_into"] = d["into"]
+    _milestone(case, "closed", ev)
+    case["resolution"] = "merged"
+    _release_team(state, case, ev["at"])
+    _log(case, ev)
+
+
+def _team(state, d):
+    return state["teams"][d["team_id"]]
+
+
+def _team_status_ev(state, ev, d):
+    _team_status(_team(state, d), d["status"], ev["at"])
+
+
+def _team_duty(state, ev, d):
+    t = _team(state, d)
+    t["on_duty"] = d["on_duty"]
+    if not d["on_duty"]:
+        _team_status(t, "off_duty", ev["at"])
+    elif t["status"] == "off_duty":
+        _team_status(t, "available", ev["at"])
+
+
+def _team_position(state, ev, d):
+    _team(state, d)["position"] = [d["lat"], d["lon"]]
+
+
+def _member_moved(state, ev, d):
+    src = state["teams"][d["from"]]
+    dst = state["teams"][d["to"]]
+    member = next(m for m in src["members"] if m["id"] == d["member_id"])
+    src["members"].remove(member)
+    dst["members"].append(member)
+
+
+def _member_duty(state, ev, d):
+    t = _team(state, d)
+    for m in t["members"]:
+        if m["id"] == d["member_id"]:
+            m["on_duty"] = d["on_duty"]
+
+
+def _radio_tx(state, ev, d):
+    _team(state, d)["last_tx"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "text": d.get("text", "")}
+
+
+def _radio_emergency(state, ev, d):
+    t = _team(state, d)
+    t["emergency"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
+                      "seq": ev["seq"]}
+    t["last_tx"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "text": d.get("note", "")}
+
+
+def _radio_ack(state, ev, d):
+    _team(state, d)["emergency"] = None
+
+
+def _mode_changed(state, ev, d):
+    state["mode"] = d["mode"]
+    state["sla_profile"] = d["profile"]
+
+
+def _sla_profile(state, ev, d):
+    state["sla_profile"] = d["profile"]
+
+
+_HANDLERS = {
+    "street.loaded": _street_loaded,
+    "case.reported": _reported,
+    "case.accepted": _accepted,
+    "case.dispatched": _dispatched,
+    "case.signed": _field_step("signed"),
+    "case.contacted": _field_step("contacted"),
+    "case.arrived": _field_step("on_scene", "on_scene"),
+    "case.feedback": _feedback,
+    "case.closed": _closed,
+    "case.transferred": _transferred,
+    "case.escalated": _escalated,
+    "case.returned": _returned,
+    "case.reopened": _reopened,
+    "case.supervised": _supervised,
+    "case.rated": _rated,
+    "case.noted": _noted,
+    "case.merged": _merged,
+    "team.status_changed": _team_status_ev,
+    "team.duty_changed": _team_duty,
+    "team.moved": _team_position,
+    "team.member_moved": _member_moved,
+    "team.member_duty_changed": _member_duty,
+    "radio.transmitted": _radio_tx,
+    "radio.emergency": _radio_emergency,
+    "radio.emergency_acknowledged": _radio_ack,
+    "mode.changed": _mode_changed,
+    "sla.profile_changed": _sla_profile,
+    # shift.handover carries a summary only; it changes no state.
+}

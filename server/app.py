@@ -1,0 +1,281 @@
+"""The WebSocket front of the server: sessions, catch-up, commands and health.
+
+One task reads a connection's frames, one writes its outgoing queue; when either ends the
+other is cancelled, and the connection is unregistered in `finally`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from http import HTTPStatus
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from models.commands import Actor, CommandError
+from models.domain import ROLES
+
+from .auth import new_token, token_hash, verify_password
+from .hub import Hub, Pending, Subscriber
+from .store import EventStore
+
+log = logging.getLogger("xiaonao.server")
+
+MAX_IN_FRAME = 256 * 1024        # bytes; a larger frame from a client closes it with 1009
+MAX_OUT_FRAME = 512 * 1024       # snapshot pages stay under this
+HELLO_TIMEOUT = 10.0
+TOKEN_TTL = 12 * 3600.0
+LOCK_AFTER = 5                   # failed logins in a row lock the account ...
+LOCK_SECONDS = 300.0             # ... for this long
+PEER_FAILURES_PER_MINUTE = 20
+RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is cheaper
+
+
+class _Refused(Exception):
+    pass
+
+
+def _peer(ws: ServerConnection) -> str:
+    addr = ws.remote_address
+    return f"{addr[0]}:{addr[1]}" if addr else "?"
+
+
+def error_frame(cid, code, message) -> str:
+    return json.dumps({"type": "error", "id": cid, "code": code, "message": message}, ensure_ascii=False)
+
+
+class XiaonaoServer:
+    def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 8765,
+                 certfile: str | None = None, keyfile: str | None = None,
+                 clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
+                 subscriber_queue: int = 20_000):
+        self.store = EventStore(db_url)
+        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue)
+        self.host, self.port = host, port
+        self.token_ttl = token_ttl
+        self.ssl = None
+        if certfile:
+            self.ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ssl.load_cert_chain(certfile, keyfile)
+        self._server = None
+        self._tasks: set[asyncio.Task] = set()
+        self._peer_failures: dict[str, deque] = defaultdict(deque)
+        self.connections: set[ServerConnection] = set()
+
+    @property
+    def url(self) -> str:
+        return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/ws"
+
+    async def start(self) -> None:
+        await self.hub.start()
+        self._server = await serve(
+            self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
+            max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
+            max_queue=64, logger=logging.getLogger("xiaonao.ws"))
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("serving %s (database %s, head %d)", self.url, self.store.engine.url.render_as_string(),
+                 self.hub.head)
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+        await self.hub.stop()
+        self.store.dispose()
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        try:
+            await asyncio.Future()
+        finally:
+            await self.stop()
+
+    # ---- HTTP ------------------------------------------------------------------
+    def _http(self, connection, request):
+        if request.path == "/healthz":
+            ok = self.hub.healthy
+            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
+                                      "ok\n" if ok else "database unavailable\n")
+        if request.path.split("?")[0] != "/ws":
+            return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
+        return None
+
+    # ---- sessions --------------------------------------------------------------
+    def issue_token(self, user: str) -> str:
+        """A token for a local user, without a password (the embedded cockpit's own operator)."""
+        tok, h = new_token()
+        self.store.add_token(h, user, time.time() + self.token_ttl)
+        return tok
+
+    async def _login(self, ws: ServerConnection, peer: str) -> tuple[Actor, int | None]:
+        try:
+            raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+        except asyncio.TimeoutError:
+            await self._refuse(ws, None, "unauthenticated", "no hello within 10 s")
+        try:
+            msg = json.loads(raw)
+            if not isinstance(msg, dict) or msg.get("type") != "hello":
+                raise ValueError
+        except (ValueError, TypeError):
+            await self._refuse(ws, None, "unauthenticated", "the first message must be a hello")
+        resume = msg.get("resume_from")
+        if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
+            await self._refuse(ws, None, "bad_request", "'resume_from' must be a non-negative integer")
+        ip = peer.rsplit(":", 1)[0]
+        fails = self._peer_failures[ip]
+        while fails and fails[0] < time.monotonic() - 60:
+            fails.popleft()
+        if len(fails) >= PEER_FAILURES_PER_MINUTE:
+            await self._refuse(ws, None, "unauthenticated", "too many failed logins from this address; wait a minute")
+        if isinstance(msg.get("token"), str):
+            name = await self.hub.run_db(self.store.token_user, token_hash(msg["token"]))
+            user = await self.hub.run_db(self.store.get_user, name) if name else None
+            if user is None or user["disabled"]:
+                fails.append(time.monotonic())
+                await self.hub.run_db(self.store.audit, name, "login.failed", "token invalid or expired", peer)
+                await self._refuse(ws, None, "unauthenticated", "the session token is invalid or has expired")
+            token = msg["token"]
+        else:
+            name, password = msg.get("user"), msg.get("password")
+            if not isinstance(name, str) or not isinstance(password, str):
+                await self._refuse(ws, None, "unauthenticated", "hello needs a user and password, or a token")
+            user = await self.hub.run_db(self.store.get_user, name)
+            if user and user["locked_until"] > time.time():
+                until = time.strftime("%H:%M:%S", time.localtime(user["locked_until"]))
+                await self.hub.run_db(self.store.audit, name, "login.locked", "", peer)
+                await self._refuse(ws, None, "unauthenticated",
+                                   f"account locked after repeated failed logins until {until}")
+            ok = bool(user) and not user["disabled"] and await asyncio.get_running_loop().run_in_executor(
+                None, verify_password, password, user["password_hash"])
+            if not ok:
+                fails.append(time.monotonic())
+                if user:
+                    await self.hub.run_db(self.store.record_login, name, False, LOCK_AFTER, LOCK_SECONDS)
+                await self.hub.run_db(self.store.audit, name, "login.failed", "wrong user or password", peer)
+                await asyncio.sleep(0.3)   # slows guessing
+                await self._refuse(ws, None, "unauthenticated", "wrong user name or password")
+            await self.hub.run_db(self.store.record_login, name, True, LOCK_AFTER, LOCK_SECONDS)
+            token, h = new_token()
+            await self.hub.run_db(self.store.add_token, h, name, time.time() + self.token_ttl)
+        if user["role"] not in ROLES:
+            await self._refuse(ws, None, "unauthenticated", f"unknown role {user['role']}")
+        await self.hub.run_db(self.store.audit, name, "login", user["role"], peer)
+        log.info("%s (%s) logged in from %s", name, user["role"], peer)
+        actor = Actor(name, user["role"], user.get("team_id"))
+        await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
+                                  "head": self.hub.head, "team_id": actor.team_id,
+                                  "server_time": time.time(), "max_frame": MAX_IN_FRAME}))
+        return actor, resume
+
+    async def _refuse(self, ws, cid, code, message):
+        try:
+            await ws.send(error_frame(cid, code, message))
+            await ws.close(1008, message[:100])
+        except ConnectionClosed:
+            pass
+        raise _Refused(message)
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        peer = _peer(ws)
+        if ws.request.path.split("?")[0] != "/ws":
+            return
+        try:
+            actor, resume = await self._login(ws, peer)
+        except (_Refused, ConnectionClosed):
+            return
+        self.connections.add(ws)
+        sub, head = self.hub.subscribe()
+        try:
+            if resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
+                catchup = ("events", resume, head)
+            elif resume == head and head > 0:
+                catchup = ("none",)
+            else:
+                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME))  # same tick as subscribe
+            sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
+            receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer))
+            overflow = asyncio.create_task(sub.overflowed.wait())
+            done, pending = await asyncio.wait({sender, receiver, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            for t in pending:
+                t.cancel()
+            if overflow in done:
+                log.warning("%s at %s did not keep up; disconnecting (it will resume)", actor.name, peer)
+                await ws.close(1008, "too slow: reconnect and resume")
+            for t in done:
+                if t is not overflow and not t.cancelled() and t.exception() and \
+                        not isinstance(t.exception(), ConnectionClosed):
+                    log.error("connection %s failed", peer, exc_info=t.exception())
+        finally:
+            self.hub.unsubscribe(sub)
+            self.connections.discard(ws)
+            log.info("%s at %s disconnected", actor.name, peer)
+
+    async def _send_loop(self, ws, sub: Subscriber, catchup) -> None:
+        if catchup[0] == "snapshot":
+            for frame in catchup[1]:
+                await ws.send(frame)
+        elif catchup[0] == "events":
+            after, upto = catchup[1], catchup[2]
+            while after < upto:
+                batch = await self.hub.run_db(self.store.events_after, after, upto, 5000)
+                if not batch:
+                    break
+                for ev in batch:
+                    await ws.send(json.dumps(ev, ensure_ascii=False))
+                after = batch[-1]["seq"]
+        while True:
+            frame = await sub.queue.get()
+            await ws.send(frame)
+
+    async def _recv_loop(self, ws, actor: Actor, sub: Subscriber, peer: str) -> None:
+        async for raw in ws:
+            if isinstance(raw, bytes):
+                sub.put(error_frame(None, "bad_request", "binary frames are not supported; send JSON text"))
+                continue
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                sub.put(error_frame(None, "bad_request", "the frame is not valid JSON"))
+                continue
+            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+                sub.put(error_frame(None, "bad_request", "a message must be a JSON object with a 'type'"))
+                continue
+            kind = msg["type"]
+            if kind == "ping":
+                sub.put(json.dumps({"type": "pong", "t": msg.get("t")}))
+                continue
+            if kind != "command":
+                sub.put(error_frame(None, "bad_request", f"unknown message type {kind!r}"))
+                continue
+            cid = msg.get("id")
+            if not isinstance(cid, str) or not cid or len(cid) > 80:
+                sub.put(error_frame(cid if isinstance(cid, str) else None, "bad_request",
+                                    "a command needs an 'id': a unique string of at most 80 characters"))
+                continue
+            name = msg.get("name")
+            args = msg.get("args", {})
+            if not isinstance(name, str):
+                sub.put(error_frame(cid, "bad_request", "a command needs a 'name'"))
+                continue
+            if not isinstance(args, dict):
+                sub.put(error_frame(cid, "bad_request", "'args' must be an object"))
+                continue
+            # submitted in arrival order; answered as each completes
+            fut = asyncio.get_running_loop().create_future()
+            self.hub._queue.put_nowait(Pending(actor, cid, name, args, peer, fut))
+            t = asyncio.create_task(self._answer(cid, fut, sub))
+            self._tasks.add(t)
+            t.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
+        try:
+            seq = await fut
+            sub.put(json.dumps({"type": "ack", "id": cid, "seq": seq}))
+        except CommandError as e:
+            sub.put(error_frame(cid, e.code, e.message))

@@ -1,0 +1,137 @@
+"""`xiaonao-server`: init a database, manage users, import cases, serve."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import sys
+import time
+
+from models.domain import ROLES
+from models.street import StreetError, load_street
+from models.timeutil import iso
+
+from .auth import hash_password
+from .store import EventStore, StoreError
+
+DEFAULT_DB = "sqlite:///xiaonao.db"
+
+
+def init_db(url: str, street_path: str | None) -> int:
+    """Create the schema and append the street as event 1. Returns the head seq."""
+    street = load_street(street_path)
+    store = EventStore(url)
+    try:
+        store.create()
+        head = store.head()
+        if head:
+            raise StoreError(f"database {url!r} is already initialised (head seq {head})")
+        store.append([{"seq": 1, "at": iso(time.time()), "name": "street.loaded", "actor": "admin",
+                       "command_id": None, "data": {"street": street}}], [])
+        return 1
+    finally:
+        store.dispose()
+
+
+def add_user(url: str, name: str, role: str, password: str, team_id: str | None = None) -> None:
+    if role not in ROLES:
+        raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise StoreError("the password must have at least 8 characters")
+    store = EventStore(url)
+    try:
+        store.check_initialised()
+        store.add_user(name, role, hash_password(password), team_id)
+    finally:
+        store.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="xiaonao-server", description="Xiaonao central server")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pi = sub.add_parser("init", help="create the database and load a street")
+    pi.add_argument("--db", default=DEFAULT_DB, help="database URL (default %(default)s)")
+    pi.add_argument("--street", default="demo", help="street TOML file, or 'demo'")
+    pu = sub.add_parser("user", help="manage users")
+    usub = pu.add_subparsers(dest="ucmd", required=True)
+    pa = usub.add_parser("add", help="add or update a user")
+    pa.add_argument("name")
+    pa.add_argument("--role", required=True, choices=ROLES)
+    pa.add_argument("--team", help="the squad of a field user")
+    pa.add_argument("--db", default=DEFAULT_DB)
+    pa.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ps = sub.add_parser("serve", help="serve cockpits over WebSockets")
+    ps.add_argument("--db", default=DEFAULT_DB)
+    ps.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    ps.add_argument("--port", type=int, default=8765)
+    ps.add_argument("--cert", help="TLS certificate (PEM) for wss://")
+    ps.add_argument("--key", help="TLS private key (PEM)")
+    ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
+    ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
+    ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
+    pim.add_argument("file")
+    pim.add_argument("--db", default=DEFAULT_DB)
+    pim.add_argument("--as-user", default="import", help="the actor recorded for the imported cases")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    try:
+        if args.cmd == "init":
+            init_db(args.db, args.street)
+            print(f"initialised {args.db} with street {args.street}")
+        elif args.cmd == "user":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                import getpass
+                password = getpass.getpass(f"password for {args.name}: ")
+            add_user(args.db, args.name, args.role, password, args.team)
+            print(f"user {args.name} ({args.role}) saved")
+        elif args.cmd == "serve":
+            if bool(args.cert) != bool(args.key):
+                raise StoreError("--cert and --key go together")
+            return asyncio.run(_serve(args))
+        elif args.cmd == "import":
+            from .intake import import_file
+            report = import_file(args.db, args.file, args.as_user)
+            for line in report.lines():
+                print(line)
+            return 0 if report.accepted or not report.rejected else 1
+    except (StoreError, StreetError, FileNotFoundError) as e:
+        print(f"xiaonao-server: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+async def _serve(args) -> int:
+    from .app import XiaonaoServer
+    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key)
+    try:
+        await server.start()
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES):
+            print(f"xiaonao-server: port {args.port} on {args.host} is in use or not allowed; "
+                  "choose another with --port", file=sys.stderr)
+            return 2
+        raise
+    print(f"xiaonao-server listening on {server.url}", flush=True)
+    sim = None
+    if args.simulate:
+        from .simulator import Simulator
+        sim = Simulator(server.hub, seed=args.seed, speed=args.speed)
+        sim.start()
+    try:
+        await asyncio.Future()
+    finally:
+        if sim:
+            await sim.stop()
+        await server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""The hub: the server's state, its single ordered command pipeline, and fan-out.
+
+Commands from every connection (and the in-process simulator) go through one queue. The
+writer takes them in batches: checks idempotency, `decide`s each against the current state,
+stamps seq and time, commits the batch in one transaction (group commit) on the database
+thread, applies the events with the shared reducer and only then hands them to subscribers
+and acknowledges the commands.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from models.commands import Actor, CommandError, decide
+from models.state import apply, empty_state, from_wire, to_wire
+from models.timeutil import iso
+
+from .store import EventStore
+
+log = logging.getLogger("xiaonao.server")
+
+SNAPSHOT_EVERY = 5000
+MAX_BATCH = 500
+IDEMPOTENCY_CACHE = 200_000
+
+
+@dataclass
+class Pending:
+    actor: Actor
+    command_id: str | None
+    name: str
+    args: dict
+    peer: str
+    future: asyncio.Future = field(repr=False)
+
+
+class Subscriber:
+    """One connection's outgoing queue. Bounded: a client that stops reading is dropped,
+    never allowed to stall the others or grow memory without bound."""
+
+    def __init__(self, maxsize: int):
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
+        self.overflowed = asyncio.Event()
+
+    def put(self, frame: str) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class Hub:
+    def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
+                 subscriber_queue: int = 20_000):
+        self.store = store
+        self.clock = clock
+        self.state = empty_state()
+        self.subscribers: set[Subscriber] = set()
+        self.subscriber_queue = subscriber_queue
+        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-db")
+        self._queue: asyncio.Queue[Pending] | None = None
+        self._writer: asyncio.Task | None = None
+        self._known: OrderedDict[str, int] = OrderedDict()
+        self._snapshot_cache: tuple[int, str, list[str]] | None = None
+        self._last_snapshot_seq = 0
+        self.healthy = True
+        self.listeners: list[Callable[[list[dict]], None]] = []
+
+    # ---- life ----------------------------------------------------------------
+    async def start(self) -> None:
+        await self.run_db(self.store.check_initialised)
+        await self.run_db(self._load)
+        self._queue = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
+        log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
+                 len(self.state["cases"]), len(self.state["teams"]))
+
+    def _load(self) -> None:
+        snap = self.store.latest_snapshot()
+        state = from_wire(snap[1]) if snap else empty_state()
+        self._last_snapshot_seq = state["seq"]
+        while True:
+            batch = self.store.events_after(state["seq"], limit=20_000)
+            if not batch:
+                break
+            for ev in batch:
+                apply(state, ev)
+        self.state = state
+
+    async def stop(self) -> None:
+        if self._writer:
+            self._writer.cancel()
+            try:
+                await self._writer
+            except asyncio.CancelledError:
+                pass
+        self.db.shutdown(wait=True)
+
+    async def run_db(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+
+    @property
+    def head(self) -> int:
+        return self.state["seq"]
+
+    # ---- commands ------------------------------------------------------------
+    async def execute(self, actor: Actor, name: str, args: dict, command_id: str | None = None,
+                      peer: str = "local") -> int:
+        """Run one command; returns the last seq it appended (or, for a repeated id, the seq
+        it was acknowledged with before). Raises CommandError."""
+        fut = asyncio.get_running_loop().create_future()
+        await self._queue.put(Pending(actor, command_id, name, args, peer, fut))
+        return await fut
+
+    async def _write_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._process(batch)
+            except Exception:  # the database failed: nothing of this batch was acknowledged
+                log.exception("could not commit a batch of %d commands; reloading state", len(batch))
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(CommandError("unavailable", "the database is unavailable; retry"))
+                self.healthy = False
+                try:
+                    await self.run_db(self._load)
+                    self.healthy = True
+                except Exception:
+                    log.exception("reload failed")
+
+    async def _process(self, batch: list[Pending]) -> None:
+        unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
+        if unknown:
+            for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
+                self._remember(cid, seq)
+        events: list[dict] = []
+        commands: list[dict] = []
+        results: list[tuple[Pending, object]] = []
+        in_batch: dict[str, int] = {}
+        for p in batch:
+            if p.command_id and (p.command_id in self._known or p.command_id in in_batch):
+                results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
+                continue
+            try:
+                decided = decide(self.state, p.actor, p.name, p.args)
+            except CommandError as e:
+                results.append((p, e))
+                continue
+            except Exception as e:  # a bug must not take the server down
+                log.exception("decide failed for %s", p.name)
+                results.append((p, CommandError("invalid", f"could not process command: {e}")))
+                continue
+            at = iso(self.clock())
+            for ev_name, data in decided:
+                ev = {"type": "event", "seq": self.state["seq"] + 1, "at": at, "name": ev_name,
+                      "actor": p.actor.name, "command_id": p.command_id, "data": data}
+                apply(self.state, ev)   # the next command in the batch decides on this state
+                events.append(ev)
+            seq = self.state["seq"]
+            if p.command_id:
+                in_batch[p.command_id] = seq
+                commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
+                                 "peer": p.peer, "at": at})
+            results.append((p, seq))
+        if events:
+            await self.run_db(self.store.append, events, commands)   # durable before anyone sees it
+            for cid, seq in in_batch.items():
+                self._remember(cid, seq)
+            self._publish(events)
+        for p, res in results:
+            if isinstance(res, CommandError):
+                log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,
+                         res.code, res.message)
+                p.future.set_exception(res)
+            else:
+                log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
+                         p.args.get("case_id") or p.args.get("team_id") or "", res)
+                p.future.set_result(res)
+        if self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY:
+            self._last_snapshot_seq = self.state["seq"]
+            blob = json.dumps(to_wire(self.state), ensure_ascii=False)
+            await self.run_db(self.store.save_snapshot, self.state["seq"], blob)
+
+    def _remember(self, cid: str, seq: int) -> None:
+        self._known[cid] = seq
+        if len(self._known) > IDEMPOTENCY_CACHE:
+            self._known.popitem(last=False)
+
+    def _publish(self, events: list[dict]) -> None:
+        for ev in events:
+            frame = json.dumps(ev, ensure_ascii=False)
+            for sub in self.subscribers:
+                sub.put(frame)
+        for fn in self.listeners:
+            try:
+                fn(events)
+            except Exception:
+                log.exception("event listener failed")
+
+    # ---- subscriptions -------------------------------------------------------
+    def subscribe(self) -> tuple[Subscriber, int]:
+        """Register a subscriber; returns it and the head at the moment it was registered.
+        Every event after that head will be put in its queue."""
+        sub = Subscriber(self.subscriber_queue)
+        self.subscribers.add(sub)
+        return sub, self.head
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    def snapshot_frames(self, max_frame: int) -> list[str]:
+        """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
+        under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
+        seq = self.head
+        if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
+            return self._snapshot_cache[2]
+        wire = to_wire(self.state)
+        cases = [json.dumps(c, ensure_ascii=False) for c in wire.pop("cases")]
+        head = dict(wire)
+        budget = max_frame - 200
+        pages: list[list[str]] = [[]]
+        size = len(json.dumps(head, ensure_ascii=False).encode())  # the first page also carries the rest
+        for c in cases:
+            n = len(c.encode()) + 1
+            if pages[-1] and size + n > budget:
+                pages.append([])
+                size = 0
+            pages[-1].append(c)
+            size += n
+        state_json = json.dumps(head, ensure_ascii=False)[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
+        frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
+        for i, page in enumerate(pages[1:], start=1):
+            frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
+        self._snapshot_cache = (seq, max_frame, frames)
+        return frames

@@ -1,0 +1,254 @@
+"""The durable event log and accounts, through SQLAlchemy (SQLite by default, PostgreSQL by URL).
+
+All methods are synchronous; the server calls them on one worker thread so the event loop
+never blocks and writes stay in order. An event is committed before anyone sees it.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import (Boolean, Float, ForeignKey, Integer, String, Text, create_engine, event,
+                        func, select, text)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+SCHEMA_VERSION = "1"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str | None] = mapped_column(String(60))
+    command_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class CommandRow(Base):
+    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing."""
+    __tablename__ = "commands"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(60))
+    peer: Mapped[str | None] = mapped_column(String(80))
+    at: Mapped[str] = mapped_column(String(30))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TokenRow(Base):
+    __tablename__ = "tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    expires: Mapped[float] = mapped_column(Float)
+
+
+class SnapshotRow(Base):
+    __tablename__ = "snapshots"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    """Logins and session events: who, what, when, from where (commands are in `commands`)."""
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float)
+    user: Mapped[str | None] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    peer: Mapped[str | None] = mapped_column(String(80))
+
+
+class MetaRow(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class StoreError(Exception):
+    """A database that cannot be used, with a message for a person."""
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r} (try sqlite:///path/to/xiaonao.db or "
+                         "postgresql+psycopg://user@host/dbname)") from None
+    if u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(u, future=True, pool_pre_ping=True)
+    except Exception as e:  # missing driver and the like
+        raise StoreError(f"cannot use database {url!r}: {e}") from None
+    if u.get_backend_name() == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _rec):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    return engine
+
+
+class EventStore:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+
+    # ---- schema ----------------------------------------------------------
+    def create(self) -> None:
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError as e:
+            raise StoreError(f"cannot open database {self.url!r}: {e.orig}") from None
+        with Session(self.engine) as s, s.begin():
+            if s.get(MetaRow, "schema") is None:
+                s.add(MetaRow(key="schema", value=SCHEMA_VERSION))
+
+    def check_initialised(self) -> None:
+        try:
+            with Session(self.engine) as s:
+                row = s.get(MetaRow, "schema")
+                head = s.scalar(select(func.max(EventRow.seq)))
+        except OperationalError as e:
+            msg = str(e.orig)
+            if "no such table" in msg or "does not exist" in msg:
+                raise StoreError(f"database {self.url!r} is not initialised: run "
+                                 f"'xiaonao-server init --db {self.url} --street demo' first") from None
+            raise StoreError(f"cannot open database {self.url!r}: {msg}") from None
+        if row is None or not head:
+            raise StoreError(f"database {self.url!r} is not initialised: run "
+                             f"'xiaonao-server init --db {self.url} --street demo' first")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ---- events ----------------------------------------------------------
+    def head(self) -> int:
+        with Session(self.engine) as s:
+            return s.scalar(select(func.max(EventRow.seq))) or 0
+
+    def append(self, events: list[dict], commands: list[dict]) -> None:
+        """Commit events and the command ids that caused them in one transaction."""
+        with Session(self.engine) as s, s.begin():
+            s.add_all(EventRow(seq=e["seq"], at=e["at"], name=e["name"], actor=e.get("actor"),
+                               command_id=e.get("command_id"),
+                               data=json.dumps(e.get("data") or {}, ensure_ascii=False)) for e in events)
+            s.add_all(CommandRow(**c) for c in commands)
+
+    def events_after(self, seq: int, upto: int | None = None, limit: int | None = None) -> list[dict]:
+        with Session(self.engine) as s:
+            q = select(EventRow).where(EventRow.seq > seq).order_by(EventRow.seq)
+            if upto is not None:
+                q = q.where(EventRow.seq <= upto)
+            if limit:
+                q = q.limit(limit)
+            return [self._event(r) for r in s.scalars(q)]
+
+    @staticmethod
+    def _event(r: EventRow) -> dict:
+        return {"type": "event", "seq": r.seq, "at": r.at, "name": r.name, "actor": r.actor,
+                "command_id": r.command_id, "data": json.loads(r.data)}
+
+    def known_commands(self, ids: Iterable[str]) -> dict[str, int]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with Session(self.engine) as s:
+            return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+
+    def save_snapshot(self, seq: int, state_json: str) -> None:
+        with Session(self.engine) as s, s.begin():
+            s.merge(SnapshotRow(seq=seq, state=state_json))
+            # keep the three newest
+            old = s.scalars(select(SnapshotRow.seq).order_by(SnapshotRow.seq.desc()).offset(3)).all()
+            for o in old:
+                s.delete(s.get(SnapshotRow, o))
+
+    def latest_snapshot(self) -> tuple[int, dict] | None:
+        with Session(self.engine) as s:
+            row = s.scalars(select(SnapshotRow).order_by(SnapshotRow.seq.desc()).limit(1)).first()
+            return (row.seq, json.loads(row.state)) if row else None
+
+    # ---- accounts --------------------------------------------------------
+    def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                s.add(UserRow(name=name, role=role, team_id=team_id, password_hash=password_hash,
+                              failed_logins=0, locked_until=0.0, disabled=False))
+            else:
+                row.role, row.team_id, row.password_hash = role, team_id, password_hash
+                row.failed_logins, row.locked_until = 0, 0.0
+
+    def get_user(self, name: str) -> dict | None:
+        with Session(self.engine) as s:
+            r = s.get(UserRow, name)
+            if r is None:
+                return None
+            return {"name": r.name, "role": r.role, "team_id": r.team_id, "password_hash": r.password_hash,
+                    "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
+
+    def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
+        """Count a failed login (locking the account after `lock_after`) or clear the count."""
+        with Session(self.engine) as s, s.begin():
+            r = s.get(UserRow, name)
+            if r is None:
+                return 0
+            if ok:
+                r.failed_logins = 0
+            else:
+                r.failed_logins += 1
+                if r.failed_logins >= lock_after:
+                    r.locked_until = time.time() + lock_seconds
+                    r.failed_logins = 0
+            return r.failed_logins
+
+    def add_token(self, token_hash: str, user: str, expires: float) -> None:
+        with Session(self.engine) as s, s.begin():
+            s.add(TokenRow(token_hash=token_hash, user=user, expires=expires))
+            s.execute(TokenRow.__table__.delete().where(TokenRow.expires < time.time()))
+
+    def token_user(self, token_hash: str) -> str | None:
+        with Session(self.engine) as s:
+            r = s.get(TokenRow, token_hash)
+            if r is None or r.expires < time.time():
+                return None
+            return r.user
+
+    def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
+        with Session(self.engine) as s, s.begin():
+            s.add(AuditRow(at=time.time(), user=user, action=action, detail=detail, peer=peer))
+
+    def audit_rows(self, limit: int = 100) -> list[dict]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
+            return [{"at": r.at, "user": r.user, "action": r.action, "detail": r.detail, "peer": r.peer}
+                    for r in rows]
+
+    def ping(self) -> bool:
+        with self.engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        return True
