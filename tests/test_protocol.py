@@ -184,3 +184,21 @@ async def test_healthz(server):
     body = await asyncio.to_thread(lambda: urllib.request.urlopen(
         f"http://127.0.0.1:{server.port}/healthz", timeout=3).read())
     assert body == b"ok\n"
+
+
+async def test_large_snapshot_is_paged_not_refused(server):
+    from models.commands import Actor
+    op = Actor("op", "operator")
+    big = dict(REPORT, description="很长的描述" * 300)
+    for _ in range(400):
+        await server.hub.execute(op, "case.report", big)
+    c = await RawClient.connect(ws_url(server), "op")
+    first = await c.recv()
+    assert first["type"] == "snapshot" and first["pages"] >= 1
+    cases = list(first["state"]["cases"])
+    for i in range(first["pages"]):
+        page = await c.recv()
+        assert page["type"] == "snapshot.page" and page["page"] == i + 1 and page["seq"] == first["seq"]
+        cases += page["cases"]
+    assert len(cases) == 400 and len({x["id"] for x in cases}) == 400
+    await c.close()

@@ -1,0 +1,391 @@
+"""A headless session to the server (asyncio + websockets, no Qt).
+
+It logs in, applies the snapshot and events with the shared reducer, keeps the last seq,
+resumes from it after a reconnect, resyncs from a snapshot when it sees a gap, and keeps an
+outbox of commands that survives restarts. Benchmarks and tests open hundreds of these;
+the cockpit wraps one in `client.qtlink.LinkService`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import ssl as ssl_mod
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from models.state import SeqGap, apply, empty_state, from_wire
+
+from .cache import Cache
+
+log = logging.getLogger("xiaonao.client")
+
+BACKOFF_FIRST = 0.3
+BACKOFF_MAX = 2.0        # once the server is back, a client is in again within 2 s
+PING_EVERY = 5.0
+CACHE_FLUSH = 0.3        # seconds between batched cache writes
+CACHE_SNAPSHOT_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """What the link is doing, for the always-visible link indicator.
+
+    state: connecting | online | reconnecting | resyncing | auth_failed | stopped
+    """
+    state: str = "connecting"
+    rtt_ms: float | None = None
+    next_retry_at: float | None = None       # epoch seconds of the next attempt
+    offline_since: float | None = None       # epoch seconds the link went down
+    message: str = ""
+
+
+class SessionListener:
+    """Callbacks of a ServerLink; all are called on the event loop's thread."""
+
+    def on_reset(self, state: dict, age: float | None) -> None:
+        """The whole state was replaced (cache loaded, or a snapshot). age: seconds since the
+        state was current, None when it is live."""
+
+    def on_events(self, events: list[dict]) -> None:
+        """Events were applied to the state, in seq order."""
+
+    def on_link(self, status: LinkStatus) -> None:
+        """The link's state changed."""
+
+    def on_command(self, cid: str, outcome: str, detail: dict) -> None:
+        """A command is pending, acked ({'seq'}) or refused ({'code','message'})."""
+
+    def on_welcome(self, welcome: dict) -> None:
+        """Logged in: user, role, team_id."""
+
+
+class AuthFailed(Exception):
+    pass
+
+
+def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:
+    """Jittered backoff capped at BACKOFF_MAX: 500 consoles spread out, none waits minutes."""
+    cap = min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** attempt))
+    return rng.uniform(cap / 3, cap)
+
+
+class ServerLink:
+    def __init__(self, url: str, user: str | None = None, password: str | None = None,
+                 token: str | None = None, cache: Cache | None = None,
+                 listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
+                 max_size: int = 8 * 1024 * 1024):
+        self.url = url
+        self.user = user
+        self._password = password
+        self.token = token
+        self.cache = cache
+        self.listener = listener or SessionListener()
+        self.ssl = ssl
+        self.max_size = max_size
+        self.state: dict = empty_state()
+        self.role: str | None = None
+        self.team_id: str | None = None
+        self.status = LinkStatus()
+        self.outbox: dict[str, dict] = {}      # id -> {"name","args","status",...} in issue order
+        self._ws = None
+        self._stop = asyncio.Event()
+        self._want_snapshot = False
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
+        self._pending_events: list[dict] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._since_snapshot = 0
+        self._tasks: set[asyncio.Task] = set()
+        self._pings: dict[float, float] = {}
+        self._credentials_changed = asyncio.Event()
+
+    # ---- cache --------------------------------------------------------------
+    async def _io_call(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+
+    async def open_cache(self) -> float | None:
+        """Load the cached state, token and outbox; show them at once. Returns the state's age."""
+        if not self.cache:
+            return None
+        state, saved = await self._io_call(self.cache.load)
+        if self.token is None:
+            self.token = await self._io_call(self.cache.get_meta, "token")
+        for row in await self._io_call(self.cache.outbox):
+            self.outbox[row["id"]] = row
+        age = None
+        if state is not None:
+            self.state = state
+            age = max(0.0, time.time() - (saved or time.time()))
+            self.listener.on_reset(self.state, age)
+        for cid, row in self.outbox.items():
+            self.listener.on_command(cid, row["status"], row)
+        return age
+
+    def _queue_cache(self, events: list[dict]) -> None:
+        if not self.cache:
+            return
+        self._pending_events.extend(events)
+        self._since_snapshot += len(events)
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(CACHE_FLUSH, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        if self._since_snapshot >= CACHE_SNAPSHOT_EVERY:
+            self._since_snapshot = 0
+            self._pending_events.clear()
+            self._spawn(self._io_call(self.cache.save_snapshot, self.state["seq"], Cache.state_json(self.state)))
+        elif self._pending_events:
+            batch, self._pending_events = self._pending_events, []
+            self._spawn(self._io_call(self.cache.append_events, batch))
+
+    def _spawn(self, coro) -> asyncio.Task:
+        t = asyncio.ensure_future(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._task_done)
+        return t
+
+    def _task_done(self, t: asyncio.Task) -> None:
+        self._tasks.discard(t)
+        if not t.cancelled() and t.exception():
+            log.error("background task failed", exc_info=t.exception())
+
+    # ---- commands -------------------------------------------------------------
+    async def submit(self, name: str, args: dict, cid: str | None = None) -> str:
+        """Issue a command: stored durably in the outbox first, sent now if online, else
+        when the link returns. Returns its id."""
+        cid = cid or str(uuid.uuid4())
+        row = {"id": cid, "name": name, "args": args, "created": time.time(), "status": "pending",
+               "code": None, "message": None}
+        if self.cache:
+            await self._io_call(self.cache.outbox_add, cid, name, args)
+        self.outbox[cid] = row
+        self.listener.on_command(cid, "pending", row)
+        if self._ws is not None and self.status.state == "online":
+            await self._send_command(row)
+        return cid
+
+    async def dismiss(self, cid: str) -> None:
+        """Forget a refused command once the operator has seen it."""
+        self.outbox.pop(cid, None)
+        if self.cache:
+            await self._io_call(self.cache.outbox_dismiss, cid)
+
+    async def _send_command(self, row: dict) -> None:
+        try:
+            await self._ws.send(json.dumps({"type": "command", "id": row["id"], "name": row["name"],
+                                            "args": row["args"]}, ensure_ascii=False))
+        except ConnectionClosed:
+            pass   # resent on reconnect
+
+    def pending_commands(self) -> list[dict]:
+        return [r for r in self.outbox.values() if r["status"] == "pending"]
+
+    # ---- connection -------------------------------------------------------------
+    def set_credentials(self, user: str, password: str) -> None:
+        self.user, self._password, self.token = user, password, None
+        self._credentials_changed.set()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._flush_handle:
+            self._flush_handle.cancel()
+            self._flush()
+        for t in list(self._tasks):
+            try:
+                await t
+            except Exception:
+                pass
+        if self.cache:
+            await self._io_call(self.cache.save_snapshot, self.state["seq"], Cache.state_json(self.state)) \
+                if self.state["seq"] else None
+            await self._io_call(self.cache.close)
+        self._io.shutdown(wait=True)
+
+    def _set_status(self, **kw) -> None:
+        new = replace(self.status, **kw)
+        if new != self.status:
+            self.status = new
+            self.listener.on_link(new)
+
+    async def run(self) -> None:
+        """Stay connected until stop(): reconnect with jittered backoff, resume, resync."""
+        attempt = 0
+        while not self._stop.is_set():
+            if self.status.state not in ("online",):
+                self._set_status(state="resyncing" if self._want_snapshot else
+                                 ("connecting" if self.status.offline_since is None else "reconnecting"),
+                                 next_retry_at=None)
+            try:
+                async with connect(self.url, max_size=self.max_size, compression=None, open_timeout=5,
+                                   ping_interval=10, ping_timeout=10, ssl=self.ssl, close_timeout=2) as ws:
+                    self._ws = ws
+                    await self._session(ws)
+                    attempt = 0
+            except AuthFailed as e:
+                self._ws = None
+                if self.token and self._password:
+                    self.token = None          # the token expired: log in with the password again
+                    continue
+                self._set_status(state="auth_failed", message=str(e), offline_since=self.status.offline_since or time.time())
+                self._credentials_changed.clear()
+                stop = asyncio.ensure_future(self._stop.wait())
+                cred = asyncio.ensure_future(self._credentials_changed.wait())
+                await asyncio.wait({stop, cred}, return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel(), cred.cancel()
+                continue
+            except (OSError, ConnectionClosed, asyncio.TimeoutError, InvalidHandshake) as e:
+                log.debug("link down: %r", e)
+            except InvalidURI as e:
+                self._set_status(state="auth_failed", message=f"bad server address: {e}")
+                return
+            finally:
+                self._ws = None
+            if self._stop.is_set():
+                break
+            delay = backoff_delay(attempt)
+            attempt += 1
+            self._set_status(state="reconnecting", rtt_ms=None, next_retry_at=time.time() + delay,
+                             offline_since=self.status.offline_since or time.time())
+            try:
+                await asyncio.wait_for(self._stop.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+        self._set_status(state="stopped")
+
+    async def _session(self, ws) -> None:
+        hello: dict = {"type": "hello"}
+        if self.token:
+            hello["token"] = self.token
+        elif self.user and self._password is not None:
+            hello |= {"user": self.user, "password": self._password}
+        else:
+            raise AuthFailed("no credentials: log in with a user name and password")
+        if self.state["seq"] and not self._want_snapshot:
+            hello["resume_from"] = self.state["seq"]
+        await ws.send(json.dumps(hello))
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if welcome.get("type") != "welcome":
+            raise AuthFailed(welcome.get("message", "login refused"))
+        self.role, self.team_id, self.user = welcome["role"], welcome.get("team_id"), welcome["user"]
+        if welcome.get("token") and welcome["token"] != self.token:
+            self.token = welcome["token"]
+            if self.cache:
+                self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
+        self.listener.on_welcome(welcome)
+        resumed = "resume_from" in hello
+        self._want_snapshot = False
+        if resumed and welcome["head"] == self.state["seq"]:
+            self._online()
+        # commands issued while offline go out now, in the order they were issued
+        for row in self.pending_commands():
+            await self._send_command(row)
+        pinger = asyncio.ensure_future(self._ping_loop(ws))
+        snapshot: dict | None = None
+        try:
+            async for raw in ws:
+                msg = json.loads(raw)
+                kind = msg.get("type")
+                if kind == "event":
+                    if snapshot is not None:
+                        raise ConnectionClosed(None, None)   # events before the snapshot completed
+                    if not self._on_event(msg):
+                        await ws.close()
+                        return
+                    if self.status.state != "online" and self.state["seq"] >= welcome["head"]:
+                        self._online()
+                elif kind == "snapshot":
+                    snapshot = msg
+                    snapshot["_cases"] = list(msg["state"].get("cases", []))
+                    if msg.get("pages", 0) == 0:
+                        self._apply_snapshot(snapshot)
+                        snapshot = None
+                elif kind == "snapshot.page" and snapshot is not None:
+                    snapshot["_cases"].extend(msg["cases"])
+                    if msg["page"] >= snapshot.get("pages", 0):
+                        self._apply_snapshot(snapshot)
+                        snapshot = None
+                elif kind == "ack":
+                    self._on_ack(msg)
+                elif kind == "error":
+                    self._on_error(msg)
+                elif kind == "pong":
+                    sent = self._pings.pop(msg.get("t"), None)
+                    if sent is not None:
+                        self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
+        finally:
+            pinger.cancel()
+
+    def _online(self) -> None:
+        self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
+
+    def _apply_snapshot(self, snap: dict) -> None:
+        wire = dict(snap["state"])
+        wire["cases"] = snap["_cases"]
+        state = from_wire(wire)
+        state["seq"] = snap["seq"]
+        self.state = state
+        self.listener.on_reset(self.state, None)
+        self._online()
+        if self.cache:
+            self._since_snapshot = 0
+            self._pending_events.clear()
+            self._spawn(self._io_call(self.cache.save_snapshot, state["seq"], Cache.state_json(state)))
+
+    def _on_event(self, ev: dict) -> bool:
+        if ev["seq"] <= self.state["seq"]:
+            return True        # already applied (a resend after reconnect)
+        try:
+            apply(self.state, ev)
+        except SeqGap:
+            log.warning("gap in events (have %d, got %d): resyncing", self.state["seq"], ev["seq"])
+            self._want_snapshot = True
+            self._set_status(state="resyncing")
+            return False
+        self.listener.on_events([ev])
+        self._queue_cache([ev])
+        return True
+
+    def _on_ack(self, msg: dict) -> None:
+        cid = msg.get("id")
+        row = self.outbox.pop(cid, None)
+        if row is None:
+            return
+        if self.cache:
+            self._spawn(self._io_call(self.cache.outbox_done, cid))
+        self.listener.on_command(cid, "acked", {"seq": msg.get("seq"), **row})
+
+    def _on_error(self, msg: dict) -> None:
+        cid = msg.get("id")
+        row = self.outbox.get(cid) if cid else None
+        if row is None:
+            log.warning("server error: %s %s", msg.get("code"), msg.get("message"))
+            return
+        if msg.get("code") == "unavailable":
+            # the server's database hiccuped: the command stays pending and goes again shortly
+            ws = self._ws
+            asyncio.get_running_loop().call_later(
+                1.0, lambda: self._spawn(self._send_command(row)) if self._ws is ws and ws else None)
+            return
+        row.update(status="refused", code=msg.get("code"), message=msg.get("message"))
+        if self.cache:
+            self._spawn(self._io_call(self.cache.outbox_refused, cid, row["code"], row["message"] or ""))
+        self.listener.on_command(cid, "refused", row)
+
+    async def _ping_loop(self, ws) -> None:
+        while True:
+            t = time.time()
+            self._pings = {t: time.perf_counter()}
+            try:
+                await ws.send(json.dumps({"type": "ping", "t": t}))
+            except ConnectionClosed:
+                return
+            await asyncio.sleep(PING_EVERY)

@@ -1,0 +1,196 @@
+"""The state machine, the reducer and the SLA clock, as plain models (no server, no Qt)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide
+from models.sla import DUE_SOON, LATE, MET, OVERDUE, ON_TIME, PROFILES, case_clock, case_light
+from models.state import SeqGap, apply, empty_state, from_wire, to_wire
+from models.street import load_street
+from models.timeutil import epoch, iso
+
+STREET = load_street()
+OP = Actor("op", "operator")
+LEAD = Actor("lead", "leader")
+T0 = epoch("2026-11-23T08:00:00.000Z")
+
+
+class World:
+    """Decide + apply, stamping events the way the server does."""
+
+    def __init__(self):
+        self.state = empty_state()
+        self.log: list[dict] = []
+        self.now = T0
+        self._append("street.loaded", {"street": STREET}, "admin")
+
+    def _append(self, name, data, actor):
+        ev = {"type": "event", "seq": self.state["seq"] + 1, "at": iso(self.now), "name": name,
+              "actor": actor, "data": json.loads(json.dumps(data))}
+        apply(self.state, ev)
+        self.log.append(ev)
+
+    def run(self, actor, name, args, advance=10.0):
+        self.now += advance
+        for ev_name, data in decide(self.state, actor, name, args):
+            self._append(ev_name, data, actor.name)
+        return self.state["seq"]
+
+
+def report(w, **kw):
+    args = {"title": "邻里纠纷", "category": "dispute", "source": "12345", "priority": 2,
+            "location": {"address": "九和路120号"}} | kw
+    w.run(OP, "case.report", args)
+    return w.log[-1]["data"]["case_id"]
+
+
+def test_address_resolves_to_grid_and_area():
+    w = World()
+    cid = report(w)
+    loc = w.state["cases"][cid]["location"]
+    assert loc["grid"].startswith("G") and loc["area"] in {"west", "central", "east"}
+    assert 30.28 < loc["lat"] < 30.32
+
+
+def test_invalid_transitions_are_refused_with_a_reason():
+    w = World()
+    cid = report(w)
+    with pytest.raises(CommandError) as e:
+        w.run(OP, "case.arrive", {"case_id": cid})
+    assert e.value.code == "conflict" and "new" in e.value.message
+    with pytest.raises(CommandError) as e:
+        w.run(OP, "case.dispatch", {"case_id": cid, "team_id": "ZZZ"})
+    assert e.value.code == "not_found"
+    w.run(LEAD, "team.duty", {"team_id": "C01", "on_duty": False})
+    with pytest.raises(CommandError) as e:
+        w.run(OP, "case.dispatch", {"case_id": cid, "team_id": "C01"})
+    assert e.value.code == "conflict" and "off duty" in e.value.message
+
+
+def test_escalation_ladder_transfer_return_reopen():
+    w = World()
+    cid = report(w)
+    w.run(OP, "case.dispatch", {"case_id": cid, "team_id": "W02"})
+    assert w.state["teams"]["W02"]["status"] == "en_route"
+    w.run(OP, "case.escalate", {"case_id": cid})
+    c = w.state["cases"][cid]
+    assert c["status"] == "transferred" and c["department"] == "community" and c["escalation"] == 0
+    assert w.state["teams"]["W02"]["status"] == "available" and w.state["teams"]["W02"]["case_id"] is None
+    for level, dept in enumerate(["peacemaker", "justice", "legal_aid", "court"], start=1):
+        w.run(OP, "case.escalate", {"case_id": cid})
+        assert c["escalation"] == level and c["department"] == dept
+    assert "case.escalate" not in allowed_case_commands(c)
+    with pytest.raises(CommandError):
+        w.run(OP, "case.escalate", {"case_id": cid})
+    w.run(OP, "case.return", {"case_id": cid, "reason": "分错了"})
+    assert c["status"] == "returned" and c["department"] is None
+    w.run(OP, "case.transfer", {"case_id": cid, "to": "mediation"})
+    w.run(OP, "case.close", {"case_id": cid, "resolution": "调解成功"})
+    assert c["status"] == "closed" and c["on_scene_closure"] is False
+    w.run(OP, "case.rate", {"case_id": cid, "rating": 5})
+    w.run(OP, "case.reopen", {"case_id": cid, "reason": "再次投诉"})
+    assert c["status"] == "accepted" and c["reopen_count"] == 1 and "reopened" in c["times"]
+
+
+def test_wartime_switches_profile_and_merge_counts_repeat_calls():
+    w = World()
+    assert w.state["sla_profile"] == "1310"
+    with pytest.raises(CommandError) as e:
+        w.run(OP, "mode.set", {"mode": "wartime"})
+    assert e.value.code == "forbidden"
+    w.run(LEAD, "mode.set", {"mode": "wartime"})
+    assert w.state["mode"] == "wartime" and w.state["sla_profile"] == "wartime"
+    a, b = report(w), report(w)
+    w.run(OP, "case.merge", {"case_id": b, "into": a})
+    assert w.state["cases"][a]["repeat_calls"] == 1 and w.state["cases"][b]["merged_into"] == a
+
+
+def test_sla_clock_states():
+    w = World()
+    cid = report(w)
+    case = w.state["cases"][cid]
+    prof = PROFILES["1310"]
+    t = epoch(case["times"]["reported"])
+    clocks = case_clock(case, prof, t + 5)
+    assert [c.state for c in clocks] == [ON_TIME, ON_TIME, ON_TIME]
+    assert case_light(clocks) == (ON_TIME, t + 60)
+    assert case_clock(case, prof, t + 45)[0].state == DUE_SOON
+    assert case_light(case_clock(case, prof, t + 61))[0] == OVERDUE
+    w.now = t + 50
+    w.run(OP, "case.dispatch", {"case_id": cid, "team_id": "W01"}, advance=0)
+    w.run(OP, "case.sign", {"case_id": cid}, advance=100)       # t+150
+    w.run(OP, "case.arrive", {"case_id": cid}, advance=400)     # t+550: contact implied, but after 3 min
+    clocks = case_clock(case, prof, t + 600)
+    assert [c.state for c in clocks] == [MET, LATE, MET]
+    assert case_light(clocks)[0] == LATE
+    # wartime profile judges the same case differently: 3 minutes to arrive
+    assert case_clock(case, PROFILES["wartime"], t + 600)[1].state == LATE
+
+
+def test_profiles_are_data():
+    assert set(PROFILES) >= {"1310", "1-8-1-24", "135", "wartime"}
+    assert [s.minutes for s in PROFILES["1-8-1-24"].stages] == [1, 8, 60, 1440]
+
+
+def test_gap_is_detected():
+    s = empty_state()
+    with pytest.raises(SeqGap):
+        apply(s, {"seq": 2, "at": iso(T0), "name": "x", "data": {}})
+
+
+# Any sequence of commands: a client that replays the event log (through JSON, as on the
+# wire, from a snapshot taken midway) ends in exactly the server's state.
+CASE_CMDS = sorted(CASE_TRANSITIONS)
+TEAMS = [sq["id"] for sq in STREET["squads"]]
+ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4]))},
+        "case.feedback": lambda d: {"note": "ok"}, "case.close": lambda d: {"resolution": "done"},
+        "case.transfer": lambda d: {"to": d.draw(st.sampled_from(["police", "mediation"]))},
+        "case.return": lambda d: {"reason": "wrong"}, "case.rate": lambda d: {"rating": d.draw(st.integers(1, 5))},
+        "case.note": lambda d: {"note": "n"}}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_command_sequence_replays_to_the_same_state(data):
+    w = World()
+    n = data.draw(st.integers(5, 60))
+    snap_at = data.draw(st.integers(0, n))
+    snapshot = None
+    for i in range(n):
+        if i == snap_at:
+            snapshot = json.loads(json.dumps(to_wire(w.state)))
+        kind = data.draw(st.sampled_from(["report", "case", "case", "case", "team", "mode"]))
+        try:
+            if kind == "report" or not w.state["cases"]:
+                report(w, priority=data.draw(st.integers(1, 4)))
+            elif kind == "case":
+                name = data.draw(st.sampled_from(CASE_CMDS))
+                cid = data.draw(st.sampled_from(sorted(w.state["cases"])))
+                args = {"case_id": cid} | ARGS.get(name, lambda d: {})(data)
+                if name == "case.merge":
+                    args["into"] = data.draw(st.sampled_from(sorted(w.state["cases"])))
+                w.run(OP, name, args)
+            elif kind == "team":
+                tid = data.draw(st.sampled_from(TEAMS[:4]))
+                w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position"])),
+                      {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25})
+            else:
+                w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
+        except CommandError as e:
+            assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
+    if snapshot is None:
+        snapshot = json.loads(json.dumps(to_wire(w.state)))
+    client = from_wire(snapshot)
+    for ev in w.log:
+        if ev["seq"] > client["seq"]:
+            apply(client, json.loads(json.dumps(ev)))
+    assert client == json.loads(json.dumps(w.state))
+    # invariants a user relies on: a squad's current case is one of its open cases
+    for t in client["teams"].values():
+        for cid in t["cases"]:
+            assert client["cases"][cid]["team_id"] == t["id"]
+            assert client["cases"][cid]["status"] not in ("closed", "transferred", "returned")
