@@ -1,0 +1,373 @@
+"""A believable day on the demo street.
+
+Acts only through the hub's commands, each under a real role: intake systems report,
+an operator accepts and dispatches, each squad's field terminal signs, contacts, arrives
+and feeds back, the shift leader switches wartime mode. State-driven: each open case's next
+step depends on what the case is now, so a human operator can step in at any time.
+With a manual SimClock it fast-forwards (the same seed gives the same day).
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import math
+import random
+import time
+import zlib
+from datetime import datetime
+
+from models.commands import Actor, CommandError
+from models.dispatch import recommend_squads, team_position
+from models.street import grid_centroid, resolve_address
+
+log = logging.getLogger("xiaonao.sim")
+
+# relative arrivals by hour of day: quiet night, morning and evening peaks
+HOURLY = [0.25, 0.2, 0.15, 0.15, 0.2, 0.35, 0.7, 1.1, 1.4, 1.5, 1.45, 1.3,
+          1.2, 1.25, 1.35, 1.4, 1.45, 1.5, 1.6, 1.7, 1.5, 1.1, 0.7, 0.4]
+CASES_PER_DAY = 420
+
+SOURCES = [("12345", 25), ("grid", 22), ("video", 18), ("110", 15), ("patrol", 10),
+           ("sensor", 3), ("walk_in", 3), ("qrcode", 2), ("119", 2)]
+# category -> (titles, subtags, priority weights P1..P4)
+CATALOGUE = {
+    "dispute": (["邻里噪音纠纷", "欠薪纠纷", "租房押金纠纷", "装修扰民", "停车位纠纷", "家庭纠纷", "物业纠纷"],
+                ["噪音", "欠薪", "租赁", "邻里"], [5, 25, 55, 15]),
+    "city_management": (["占道经营", "违规户外广告", "垃圾乱堆放", "流动摊贩", "非机动车乱停放", "无证促销活动"],
+                        ["占道", "环境卫生", "市容"], [1, 10, 60, 29]),
+    "market": (["商品价格欺诈", "售卖过期食品", "预付卡退费纠纷", "无证经营"], ["消费维权", "食品安全"], [1, 14, 60, 25]),
+    "fire": (["楼道堆放杂物", "电动车楼道充电", "烟感报警", "厨房起火冒烟"], ["消防隐患", "电动车"], [30, 40, 25, 5]),
+    "public_security": (["可疑人员徘徊", "醉酒滋事", "宠物走失", "电瓶车被盗"], ["治安", "求助"], [15, 35, 40, 10]),
+    "traffic": (["违章停车堵路", "两车剐蹭", "道路拥堵", "信号灯故障"], ["停车", "事故"], [10, 30, 45, 15]),
+    "public_service": (["独居老人求助", "路灯损坏", "井盖缺失", "小区停水"], ["民生", "设施"], [10, 25, 45, 20]),
+    "environment": (["餐馆油烟扰民", "污水外溢", "夜间施工噪声", "露天焚烧垃圾"], ["油烟", "噪声", "污水"], [3, 17, 55, 25]),
+    "emergency": (["人员落水", "燃气泄漏", "高空坠物"], ["应急"], [80, 20, 0, 0]),
+}
+BY_SOURCE = {
+    "110": {"dispute": 45, "public_security": 30, "traffic": 10, "public_service": 10, "emergency": 5},
+    "119": {"fire": 85, "emergency": 15},
+    "12345": {"dispute": 20, "market": 20, "environment": 20, "city_management": 15, "public_service": 20, "traffic": 5},
+    "grid": {"city_management": 30, "fire": 20, "environment": 20, "public_service": 15, "dispute": 15},
+    "video": {"city_management": 55, "traffic": 30, "public_service": 10, "fire": 5},
+    "patrol": {"city_management": 40, "fire": 20, "traffic": 20, "public_security": 20},
+    "sensor": {"fire": 70, "public_service": 30},
+    "walk_in": {"dispute": 50, "market": 25, "public_service": 25},
+    "qrcode": {"public_service": 40, "fire": 30, "environment": 30},
+}
+TRANSFER_TO = {"market": "market", "traffic": "traffic", "fire": "fire", "public_security": "police",
+               "environment": "environment", "dispute": "mediation", "city_management": "citymgmt",
+               "public_service": "housing", "emergency": "fire"}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+
+
+class SimClock:
+    """The server's clock in a simulation: real time times `speed` from an anchor, or a
+    manual time while fast-forwarding."""
+
+    def __init__(self, start: float | None = None, speed: float = 1.0):
+        self.speed = speed
+        self._anchor_sim = start if start is not None else time.time()
+        self._anchor_real = time.time()
+        self.manual: float | None = None
+
+    def __call__(self) -> float:
+        if self.manual is not None:
+            return self.manual
+        return self._anchor_sim + (time.time() - self._anchor_real) * self.speed
+
+    def go_live(self) -> None:
+        """Continue from the current (manual) time at `speed`."""
+        self._anchor_sim = self()
+        self._anchor_real = time.time()
+        self.manual = None
+
+
+def _weighted(rng, pairs):
+    items, weights = zip(*pairs)
+    return rng.choices(items, weights=weights)[0]
+
+
+class Simulator:
+    def __init__(self, hub, seed: int = 1, speed: float = 1.0, clock: SimClock | None = None,
+                 cases_per_day: float = CASES_PER_DAY, move_squads: bool = True):
+        self.hub = hub
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.clock = clock or (hub.clock if isinstance(hub.clock, SimClock) else SimClock(speed=speed))
+        self.speed = self.clock.speed
+        self.cases_per_day = cases_per_day
+        self.move_squads = move_squads
+        self.fast_forward = False
+        self._heap: list = []
+        self._n = 0
+        self._task: asyncio.Task | None = None
+        self.operator = Actor("sim-operator", "operator")
+        self.leader = Actor("sim-leader", "leader")
+        self.intake = {s: Actor(f"intake-{s}", "intake") for s, _w in SOURCES}
+        self.counts: dict[str, int] = {}
+        self._bursts_done = 0
+
+    # ---- scheduling ------------------------------------------------------------
+    def _at(self, t: float, fn, *args) -> None:
+        self._n += 1
+        heapq.heappush(self._heap, (t, self._n, fn, args))
+
+    def prime(self) -> None:
+        """Schedule the first arrivals and the steps of cases already open."""
+        now = self.clock()
+        self._at(now + self._interarrival(now), self._arrival)
+        for cid, c in sorted(self.hub.state["cases"].items()):
+            if c["status"] != "closed":
+                self._at(now + self.rng.uniform(5, 90), self._step, cid)
+        if self.move_squads:
+            self._at(now + 5, self._move_tick)
+        self._at(now + self.rng.uniform(10, 40), self._chatter)
+        self._at(now + self.rng.uniform(300, 900), self._emergency)
+        self._at(now + self.rng.uniform(600, 2400), self._burst)
+        self._at(self._next_wartime(now), self._wartime, True)
+
+    def _next_wartime(self, now: float) -> float:
+        d = datetime.fromtimestamp(now)
+        target = d.replace(hour=19, minute=30, second=0, microsecond=0).timestamp()
+        return target if target > now else target + 86400
+
+    def _interarrival(self, now: float) -> float:
+        rate_per_s = self.cases_per_day / 86400 * HOURLY[datetime.fromtimestamp(now).hour] / (sum(HOURLY) / 24)
+        return self.rng.expovariate(rate_per_s)
+
+    async def run_until(self, t_end: float) -> None:
+        """Fast-forward: play everything scheduled up to t_end as fast as the server commits."""
+        if not self._heap:
+            self.prime()
+        self.fast_forward = True
+        try:
+            while self._heap and self._heap[0][0] <= t_end:
+                t, _n, fn, args = heapq.heappop(self._heap)
+                self.clock.manual = max(self.clock.manual or t, t)
+                await fn(*args)
+            self.clock.manual = t_end
+        finally:
+            self.fast_forward = False
+
+    async def run_live(self) -> None:
+        if not self._heap:
+            self.prime()
+        while True:
+            t, _n, fn, args = self._heap[0]
+            wait = (t - self.clock()) / self.speed
+            if wait > 0:
+                await asyncio.sleep(min(wait, 1.0))
+                continue
+            heapq.heappop(self._heap)
+            try:
+                await fn(*args)
+            except Exception:
+                log.exception("simulator step failed")
+
+    def start(self) -> asyncio.Task:
+        self._task = asyncio.create_task(self.run_live(), name="xiaonao-sim")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _do(self, actor: Actor, name: str, args: dict) -> bool:
+        try:
+            await self.hub.execute(actor, name, args, peer="simulator")
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return True
+        except CommandError as e:
+            log.debug("sim %s refused: %s", name, e.message)
+            return False
+
+    # ---- cases -----------------------------------------------------------------
+    def _person(self) -> dict:
+        rng = self.rng
+        return {"name": rng.choice(SURNAMES) + rng.choice(["先生", "女士", "师傅", "阿姨"]),
+                "phone": "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))}
+
+    def _address(self) -> str:
+        street = self.hub.state["street"]
+        if self.rng.random() < 0.3 and street["places"]:
+            p = self.rng.choice([p for p in street["places"] if p.get("kind") != "business"] or street["places"])
+            return p["name"] + self.rng.choice(["门口", "东侧", "停车场", "北门", ""])
+        road = self.rng.choice(street["roads"])
+        return f"{road['name']}{self.rng.randint(1, 400)}号"
+
+    async def _arrival(self) -> None:
+        now = self.clock()
+        self._at(now + self._interarrival(now), self._arrival)
+        source = _weighted(self.rng, SOURCES)
+        category = _weighted(self.rng, list(BY_SOURCE[source].items()))
+        titles, tags, pw = CATALOGUE[category]
+        title = self.rng.choice(titles)
+        if source == "video":
+            title = "AI识别：" + title
+        priority = _weighted(self.rng, list(zip((1, 2, 3, 4), pw)))
+        args = {"title": title, "category": category, "source": source, "priority": priority,
+                "location": {"address": self._address()}, "subtags": [self.rng.choice(tags)],
+                "description": f"{title}，请尽快处置。"}
+        if source not in ("video", "sensor", "patrol"):
+            args["reporter"] = self._person()
+        await self._report(source, args)
+
+    async def _report(self, source: str, args: dict) -> None:
+        before = self.hub.state["next_case_no"]
+        if await self._do(self.intake[source], "case.report", args):
+            cid = f"C{before:06d}"
+            if cid in self.hub.state["cases"]:
+                fast = source in ("video", "sensor") or args["priority"] == 1
+                self._at(self.clock() + (self.rng.uniform(2, 8) if fast else self.rng.lognormvariate(2.3, 0.6)),
+                         self._step, cid)
+
+    def _plan_rng(self, cid: str, step: str) -> random.Random:
+        return random.Random(zlib.crc32(f"{self.seed}:{cid}:{step}".encode()))
+
+    async def _step(self, cid: str) -> None:
+        """Advance one case by the step its current status calls for, then schedule the next."""
+        case = self.hub.state["cases"].get(cid)
+        if case is None:
+            return
+        st = case["status"]
+        r = self._plan_rng(cid, f"{st}:{len(case['timeline'])}")
+        now = self.clock()
+        team = case.get("team_id")
+        field = Actor(f"field-{team}", "field", team) if team else None
+        nxt: float | None = None
+        if st in ("new", "returned"):
+            if await self._do(self.operator, "case.accept", {"case_id": cid}):
+                nxt = r.uniform(3, 15) if case["priority"] <= 2 else r.lognormvariate(2.7, 0.55)
+        elif st == "accepted":
+            recs = recommend_squads(self.hub.state, case, limit=3)
+            if recs:
+                pick = recs[0] if r.random() < 0.8 else r.choice(recs)
+                if await self._do(self.operator, "case.dispatch", {"case_id": cid, "team_id": pick["team"]["id"]}):
+                    nxt = r.uniform(5, 30)
+            else:
+                nxt = 60
+        elif st == "dispatched":
+            if await self._do(field, "case.sign", {"case_id": cid}):
+                await self._radio(team, f"{self._call(team)}收到，{cid}已签收")
+                nxt = r.lognormvariate(3.8, 0.5)          # ~45 s to call the party, some miss 3 min
+        elif st == "signed":
+            ok = await self._do(field, "case.contact", {"case_id": cid})
+            nxt = r.lognormvariate(5.5, 0.4) if ok else None   # ~4 min more to arrive, some miss 10 min
+        elif st == "contacted":
+            if await self._do(field, "case.arrive", {"case_id": cid}):
+                await self._radio(team, f"{self._call(team)}已到达现场")
+                nxt = r.lognormvariate(6.8, 0.7)
+        elif st == "on_scene":
+            roll = r.random()
+            if case["category"] == "dispute" and roll < 0.15:
+                await self._do(self.operator, "case.escalate", {"case_id": cid})
+                nxt = r.uniform(1800, 7200)
+            elif roll < 0.22:
+                await self._do(self.operator, "case.transfer", {"case_id": cid, "to": TRANSFER_TO[case["category"]]})
+                nxt = r.uniform(1800, 5400)
+            elif await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
+                nxt = r.uniform(60, 600)
+        elif st in ("resolved", "transferred"):
+            res = "现场处置完毕" if st == "resolved" else "相关部门已处置完毕"
+            if await self._do(self.operator, "case.close", {"case_id": cid, "resolution": res}):
+                if case.get("reporter") and r.random() < 0.6:
+                    nxt = r.uniform(600, 3600)
+        elif st == "closed" and case.get("rating") is None and case.get("reporter"):
+            await self._do(self.operator, "case.rate", {"case_id": cid, "rating": _weighted(
+                r, [(5, 80), (4, 12), (3, 5), (2, 2), (1, 1)])})
+        if nxt is not None:
+            self._at(now + nxt, self._step, cid)
+
+    # ---- squads and radio --------------------------------------------------------
+    def _call(self, team_id: str | None) -> str:
+        t = self.hub.state["teams"].get(team_id or "")
+        return t["call_sign"] if t else "巡查组"
+
+    async def _radio(self, team_id: str | None, text: str) -> None:
+        if team_id and not self.fast_forward:
+            await self._do(Actor(f"field-{team_id}", "field", team_id), "radio.transmit",
+                           {"team_id": team_id, "text": text})
+
+    async def _chatter(self) -> None:
+        self._at(self.clock() + self.rng.uniform(20, 90), self._chatter)
+        teams = [t for t in self.hub.state["teams"].values() if t["on_duty"]]
+        if teams:
+            t = self.rng.choice(teams)
+            member = self.rng.choice(t["members"])["name"] if t["members"] else ""
+            await self._radio(t["id"], self.rng.choice([f"{t['call_sign']}巡查正常", f"{t['call_sign']}{member}收到",
+                                                        f"{t['call_sign']}到达{self._address()}巡查"]))
+
+    async def _move_tick(self) -> None:
+        self._at(self.clock() + 20, self._move_tick)
+        if self.fast_forward:
+            return
+        st = self.hub.state
+        for t in list(st["teams"].values()):
+            if not t["on_duty"]:
+                continue
+            pos = team_position(st, t)
+            if pos is None:
+                continue
+            target = None
+            if t["case_id"] and t["case_id"] in st["cases"]:
+                loc = st["cases"][t["case_id"]]["location"]
+                if loc.get("lat") is not None:
+                    target = (loc["lat"], loc["lon"])
+            if target:
+                lat = pos[0] + (target[0] - pos[0]) * 0.35
+                lon = pos[1] + (target[1] - pos[1]) * 0.35
+            else:
+                lat = pos[0] + self.rng.uniform(-0.0006, 0.0006)
+                lon = pos[1] + self.rng.uniform(-0.0006, 0.0006)
+                grids = [g for g in st["street"]["grids"] if g.get("area") == t["area"]]
+                if grids and self.rng.random() < 0.1:   # drift back towards the home beat
+                    home = grid_centroid(self.rng.choice(grids))
+                    lat, lon = (lat + home[0]) / 2, (lon + home[1]) / 2
+            await self._do(Actor(f"field-{t['id']}", "field", t["id"]), "team.position",
+                           {"team_id": t["id"], "lat": round(lat, 6), "lon": round(lon, 6)})
+
+    async def _emergency(self) -> None:
+        self._at(self.clock() + self.rng.uniform(3600, 9000), self._emergency)
+        teams = [t for t in self.hub.state["teams"].values() if t["on_duty"] and not t.get("emergency")]
+        if not teams:
+            return
+        t = self.rng.choice(teams)
+        who = self.rng.choice(t["members"])["name"] if t["members"] else t["call_sign"]
+        if await self._do(Actor(f"field-{t['id']}", "field", t["id"]), "radio.emergency",
+                          {"team_id": t["id"], "by": who, "note": self.rng.choice(
+                              ["现场有人持械，请求支援", "队员受伤，请求增援", "群体聚集，情绪激动，请求支援"])}):
+            self._at(self.clock() + 240, self._ack_emergency, t["id"])
+
+    async def _ack_emergency(self, team_id: str) -> None:
+        if self.hub.state["teams"][team_id].get("emergency"):
+            await self._do(self.leader, "radio.ack", {"team_id": team_id})
+
+    async def _burst(self) -> None:
+        """Several complaints about one business within the hour: an early-warning pattern."""
+        self._at(self.clock() + self.rng.uniform(6 * 3600, 18 * 3600), self._burst)
+        street = self.hub.state["street"]
+        biz = [p for p in street["places"] if p.get("kind") == "business"]
+        if not biz:
+            return
+        b = biz[self._bursts_done % len(biz)]
+        self._bursts_done += 1
+        for i in range(self.rng.randint(3, 5)):
+            self._at(self.clock() + i * self.rng.uniform(120, 900), self._report, "12345", {
+                "title": f"投诉{b['name']}：预付费退款难", "category": "market", "source": "12345", "priority": 3,
+                "location": {"address": b["address"]}, "business": b["name"], "subtags": ["预付卡", "群体性风险"],
+                "description": f"{b['name']}关门停业，已交学费/会员费无法退还。", "reporter": self._person()})
+
+    async def _wartime(self, on: bool) -> None:
+        if on:
+            if self.hub.state["mode"] != "wartime":
+                await self._do(self.leader, "mode.set", {"mode": "wartime"})
+            self._at(self.clock() + 40 * 60, self._wartime, False)
+        else:
+            if self.hub.state["mode"] == "wartime":
+                await self._do(self.leader, "mode.set", {"mode": "peacetime"})
+            self._at(self._next_wartime(self.clock() + 3600), self._wartime, True)

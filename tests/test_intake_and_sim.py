@@ -1,0 +1,110 @@
+"""Intake from other systems and the simulated day."""
+from __future__ import annotations
+
+import collections
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from models.commands import Actor
+from models.sla import LATE, PROFILES, case_sla
+from server.app import XiaonaoServer
+from server.simulator import SimClock, Simulator
+
+from .conftest import RawClient, make_db, ws_url
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "hotline-12345.csv"
+
+
+def run_cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
+    url = make_db(tmp_path)
+    r = run_cli("import", str(EXAMPLE), "--db", url)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "row 6: rejected: 'priority' must be 1 (most urgent) to 4" in out
+    assert "row 7: rejected: 'address' is required" in out
+    assert "loaded 4 case(s) (C000001 to C000004); rejected 2 row(s)" in out
+    # importing the same file again reports nothing twice
+    again = run_cli("import", str(EXAMPLE), "--db", url)
+    assert "loaded 4 case(s) (C000001 to C000004)" in again.stdout
+    jl = tmp_path / "cases.jsonl"
+    jl.write_text('{"title": "烟感报警", "category": "fire", "source": "sensor", "priority": 1, '
+                  '"location": {"address": "九堡大道501号"}}\nnot json\n{"title": "x", "category": "alien", '
+                  '"location": {"address": "九和路1号"}}\n', encoding="utf-8")
+    r = run_cli("import", str(jl), "--db", url)
+    assert "row 2: rejected: not valid JSON" in r.stdout
+    assert "row 3: rejected: 'category' must be one of" in r.stdout
+    assert "loaded 1 case(s) (C000005 to C000005)" in r.stdout
+
+
+async def test_imported_cases_are_translated_and_resolved(tmp_path):
+    url = make_db(tmp_path)
+    run_cli("import", str(EXAMPLE), "--db", url)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        c = await RawClient.connect(ws_url(srv), "op")
+        snap = await c.recv()
+        cases = {x["id"]: x for x in snap["state"]["cases"]}
+        school = cases["C000002"]
+        assert school["category"] == "market" and school["business"] == "启航教育培训学校"
+        assert school["location"]["grid"] and school["reporter"]["phone"] == "13900002222"
+        await c.close()
+    finally:
+        await srv.stop()
+
+
+async def test_intake_account_reports_over_the_protocol(server):
+    c = await RawClient.connect(ws_url(server), "intake")
+    await c.recv()
+    ack, seen = await c.command("case.report", {"title": "AI识别：占道经营", "category": "city_management",
+                                                "source": "video", "priority": 3,
+                                                "location": {"address": "九堡农贸市场"}})
+    assert ack["type"] == "ack" and seen[0]["data"]["location"]["grid"]
+    await c.close()
+
+
+async def simulate_day(tmp_path, seed):
+    url = make_db(tmp_path)
+    start = datetime(2026, 11, 23, 0, 0).timestamp()
+    clock = SimClock(start)
+    clock.manual = start
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+    await srv.start()
+    sim = Simulator(srv.hub, seed=seed, clock=clock)
+    await sim.run_until(start + 86400)
+    state = srv.hub.state
+    await srv.stop()
+    return state, start + 86400, sim
+
+
+async def test_a_simulated_day_has_the_expected_shape(tmp_path):
+    state, end, sim = await simulate_day(tmp_path / "a", seed=3)
+    cases = list(state["cases"].values())
+    assert 300 <= len(cases) <= 600                         # a busy street's day
+    src = collections.Counter(c["source"] for c in cases)
+    assert src.most_common(1)[0][0] in ("12345", "grid") and set(src) >= {"110", "12345", "grid", "video", "patrol"}
+    assert len({c["category"] for c in cases}) >= 8
+    closed = sum(c["status"] == "closed" for c in cases)
+    assert closed / len(cases) > 0.9
+    lights = collections.Counter(case_sla(c, PROFILES["1310"], end)[0] for c in cases)
+    assert 0 < lights[LATE] < len(cases) * 0.3              # some deadlines are missed, most are not
+    by_hour = collections.Counter(datetime.fromisoformat(c["times"]["reported"][:-1] + "+00:00")
+                                  .astimezone().hour for c in cases)
+    assert sum(by_hour[h] for h in range(2, 5)) * 3 < sum(by_hour[h] for h in range(17, 20))  # night is quiet
+    assert any(c.get("rating") for c in cases) and any(c.get("business") for c in cases)
+    assert sim.counts.get("radio.emergency", 0) >= 1 and sim.counts.get("mode.set", 0) == 2
+    # the simulator worked as roles, through commands: its actors are in every timeline
+    actors = {e["actor"] for c in cases for e in c["timeline"]}
+    assert "sim-operator" in actors and any(a.startswith("field-") for a in actors)
+    assert any(a.startswith("intake-") for a in actors)
+    # the same seed gives the same day
+    again, _end, _ = await simulate_day(tmp_path / "b", seed=3)
+    assert again["cases"] == state["cases"]
