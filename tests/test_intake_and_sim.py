@@ -72,6 +72,7 @@ async def test_intake_account_reports_over_the_protocol(server):
 
 
 async def simulate_day(tmp_path, seed):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = make_db(tmp_path)
     start = datetime(2026, 11, 23, 0, 0).timestamp()
     clock = SimClock(start)
