@@ -217,7 +217,17 @@ def decide(state: dict, actor: Actor, name: str, args: dict) -> list[tuple[str, 
     if name == "case.report":
         data = _check_report(state, args)
         no = state["next_case_no"]
-        return [("case.reported", {"case_id": f"C{no:06d}", "no": no, **data})]
+        cid = f"C{no:06d}"
+        events = [("case.reported", {"case_id": cid, "no": no, **data})]
+        if args.get("merge_into") is not None:
+            # a repeat call: reported and merged into the open case it repeats, atomically
+            target = state["cases"].get(args["merge_into"]) if isinstance(args["merge_into"], str) else None
+            if target is None:
+                raise CommandError("not_found", f"no case {args['merge_into']!r} to merge into")
+            if target["status"] not in OPEN_STATUSES:
+                raise CommandError("conflict", f"case {target['id']} is closed; report a new case instead")
+            events.append(("case.merged", {"case_id": cid, "into": target["id"]}))
+        return events
 
     if name in CASE_TRANSITIONS:
         return _decide_case(state, actor, name, args)

@@ -169,7 +169,7 @@ class XiaonaoServer:
         actor = Actor(name, user["role"], user.get("team_id"))
         await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
                                   "head": self.hub.head, "team_id": actor.team_id,
-                                  "server_time": time.time(), "max_frame": MAX_IN_FRAME}))
+                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME}))
         return actor, resume
 
     async def _refuse(self, ws, cid, code, message):

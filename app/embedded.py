@@ -1,0 +1,107 @@
+"""The embedded demo: a real server on a free loopback port, a SQLite database in the
+user's data directory, the demo street and the simulator, on a thread of its own so the
+cockpit's event loop never waits for it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+log = logging.getLogger("xiaonao.embedded")
+
+DEMO_USER = "demo"          # the local shift leader the demo logs in as
+WALL_USER = "wall"
+BACKFILL_HOURS = 6.0
+
+
+def demo_db_path() -> Path:
+    return Path(user_data_dir("xiaonao", appauthor=False)) / "demo" / "street.db"
+
+
+class EmbeddedServer:
+    def __init__(self, db_path: Path | None = None, speed: float = 1.0, seed: int | None = None,
+                 backfill_hours: float = BACKFILL_HOURS, simulate: bool = True):
+        self.db_path = Path(db_path or demo_db_path())
+        self.speed, self.seed = speed, seed if seed is not None else int(time.time()) % 100_000
+        self.backfill_hours, self.simulate = backfill_hours, simulate
+        self.url: str | None = None
+        self.tokens: dict[str, str] = {}
+        self.error: BaseException | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def start(self, timeout: float = 60.0) -> "EmbeddedServer":
+        self._thread = threading.Thread(target=self._run, name="xiaonao-embedded-server", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the embedded server did not start")
+        if self.error:
+            raise RuntimeError(f"the embedded server failed: {self.error}") from self.error
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread:
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as e:  # noqa: BLE001 - reported to the starting thread
+            self.error = e
+            self._ready.set()
+
+    async def _main(self) -> None:
+        from server.app import XiaonaoServer
+        from server.auth import hash_password
+        from server.cli import init_db
+        from server.simulator import SimClock, Simulator
+        from server.store import EventStore
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{self.db_path}"
+        store = EventStore(url)
+        store.create()
+        fresh = store.head() == 0
+        last = None if fresh else store.events_after(store.head() - 1)[0]["at"]
+        for name, role in ((DEMO_USER, "leader"), (WALL_USER, "wall")):
+            if store.get_user(name) is None:      # an unguessable password nobody knows: tokens only
+                store.add_user(name, role, hash_password(secrets.token_urlsafe(24)))
+        store.dispose()
+        if fresh:
+            init_db(url, "demo")
+        now = time.time()
+        from models.timeutil import epoch
+        start = now - self.backfill_hours * 3600 if fresh else max(epoch(last), now - self.backfill_hours * 3600)
+        clock = SimClock(start, speed=self.speed)
+        clock.manual = start
+        server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+        await server.start()
+        sim = None
+        try:
+            if self.simulate:
+                sim = Simulator(server.hub, seed=self.seed, clock=clock)
+                t0 = time.perf_counter()
+                await sim.run_until(now)              # the day so far, so the room is alive at once
+                log.info("demo history played in %.1f s (head %d)", time.perf_counter() - t0, server.hub.head)
+            clock.go_live()
+            if self.simulate:
+                sim.start()
+            self.url = server.url
+            for name in (DEMO_USER, WALL_USER):
+                self.tokens[name] = await server.hub.run_db(server.issue_token, name)
+            self._ready.set()
+            await self._stop.wait()
+        finally:
+            if sim:
+                await sim.stop()
+            await server.stop()

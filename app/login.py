@@ -1,0 +1,32 @@
+"""Login when the server refuses the session (token expired, or none yet). Opened with
+open(), never exec(); the password goes straight to the link and is never stored."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit
+
+
+class LoginDialog(QDialog):
+    def __init__(self, user: str | None, message: str = "", parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Log in to the command centre"))
+        self._user = QLineEdit(user or "")
+        self._password = QLineEdit()
+        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout(self)
+        if message:
+            m = QLabel(message)
+            m.setStyleSheet("color: #ff6b6b")
+            form.addRow(m)
+        form.addRow(self.tr("User"), self._user)
+        form.addRow(self.tr("Password"), self._password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self._password.setFocus()
+
+    def user(self) -> str:
+        return self._user.text().strip()
+
+    def password(self) -> str:
+        return self._password.text()

@@ -1,0 +1,225 @@
+"""`xiaonao`: the cockpit.
+
+    xiaonao                                   embedded demo server + simulator, logged in locally
+    xiaonao --server ws://HOST:PORT --user NAME [--password-stdin]
+    xiaonao --wall [--screen N]               read-only video-wall mode
+    xiaonao --lang zh_CN|en                   language (default: the system's)
+    xiaonao --screenshot FILE [--size WxH]    render the first complete frame to PNG and exit
+
+One start-up sequence (logging, Qt application, language, theme, event loop, server or
+link, room state, window) and one shutdown path, hooked to the application's quit.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+
+log = logging.getLogger("xiaonao")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="xiaonao", description="Xiaonao street command-room cockpit")
+    p.add_argument("--server", help="ws://HOST:PORT of a Xiaonao server (default: an embedded demo)")
+    p.add_argument("--user", help="user name on that server")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--wall", action="store_true", help="read-only video-wall mode")
+    p.add_argument("--screen", type=int, default=None, help="screen number for the wall (or the window)")
+    p.add_argument("--lang", choices=["zh_CN", "en"], help="language")
+    p.add_argument("--screenshot", metavar="FILE", help="render the first complete frame to a PNG and exit")
+    p.add_argument("--size", default=None, help="window size for --screenshot, e.g. 1920x1080")
+    p.add_argument("--speed", type=float, default=1.0, help="demo simulation speed")
+    p.add_argument("--seed", type=int, default=None, help="demo simulation seed")
+    p.add_argument("--demo-db", help="database file for the embedded demo")
+    p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
+    p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.server and not args.user:
+        print("xiaonao: --server needs --user", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app import i18n
+    from app.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Xiaonao")
+    app.setOrganizationName("Xiaonao")
+    settings = QSettings("Xiaonao", "cockpit")
+    lang = args.lang or settings.value("language") or i18n.default_language()
+    i18n.install(lang)
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = Cockpit(app, args, password, settings, lang)
+    try:
+        controller.start()
+    except RuntimeError as e:
+        print(f"xiaonao: {e}", file=sys.stderr)
+        return 1
+    with loop:
+        code = loop.run_until_complete(controller.finished)
+    # Tear Qt down before the interpreter does: PySide's objects must not outlive the app
+    # (finalising them during interpreter shutdown can crash in the bindings).
+    if controller.window is not None:
+        controller.window.deleteLater()
+    controller.window = None
+    app.processEvents()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+class Cockpit:
+    """The start-up sequence and the single shutdown path."""
+
+    def __init__(self, app, args, password, settings, lang):
+        self.app, self.args, self.password, self.settings, self.lang = app, args, password, settings, lang
+        self.embedded = None
+        self.window = None
+        self.finished = asyncio.get_event_loop().create_future()
+
+    def start(self) -> None:
+        from platformdirs import user_data_dir
+
+        from client.cache import default_cache_path
+        from client.qtlink import LinkService
+        from models.qt.room import RoomState, Selection
+        args = self.args
+        token = None
+        if args.server:
+            url, user = args.server, args.user
+            cache = args.cache or default_cache_path(url, user)
+        else:
+            from app.embedded import WALL_USER, DEMO_USER, EmbeddedServer
+            self.embedded = EmbeddedServer(args.demo_db, speed=args.speed, seed=args.seed).start()
+            url = self.embedded.url
+            user = WALL_USER if args.wall else DEMO_USER
+            token = self.embedded.tokens[user]
+            cache = args.cache or os.path.join(user_data_dir("xiaonao", appauthor=False), "cache", f"embedded-{user}.db")
+        self.link = LinkService(url, user, self.password, token, cache_path=cache)
+        self.room = RoomState()
+        self.room.user = user
+        self.room.attach(self.link)
+        self.selection = Selection()
+        self.link.sig_link.connect(self._link_changed)
+        self.build_window()
+        self.app.setQuitOnLastWindowClosed(False)
+        self.app.lastWindowClosed.connect(self.request_quit)
+        self.link.start()
+        if args.screenshot:
+            self._screenshot_deadline = time.monotonic() + 30
+            self._wait_for_first_frame()
+
+    def build_window(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+        if self.window is not None:
+            self.window.save_layout() if hasattr(self.window, "save_layout") else None
+            self.window.hide()
+            self.window.deleteLater()
+        args = self.args
+        if args.wall:
+            from app.wall import WallWindow
+            size = self._size()
+            scale = (size[1] / 1080 * 1.35) if size else None
+            self.window = WallWindow(self.room, self.link, scale=scale, rotate_s=args.rotate)
+        else:
+            from app.mainwindow import MainWindow
+            self.window = MainWindow(self.room, self.link, self.selection, self.settings)
+            self.window.sig_language.connect(self.switch_language)
+        self.window.destroyed.connect(lambda *_: None)
+        screens = QGuiApplication.screens()
+        if args.screen is not None and 0 <= args.screen < len(screens):
+            self.window.setScreen(screens[args.screen])
+            self.window.move(screens[args.screen].geometry().topLeft())
+        size = self._size()
+        if size:
+            self.window.resize(*size)
+            self.window.show()
+        elif args.wall:
+            self.window.showFullScreen()
+        else:
+            self.window.show()
+        if self.room.state.get("seq"):
+            self.room.sig_reset.emit()
+
+    def _size(self):
+        if self.args.size:
+            w, h = self.args.size.lower().split("x")
+            return int(w), int(h)
+        if self.args.screenshot:
+            return (1920, 1080)
+        return None
+
+    def switch_language(self, lang: str) -> None:
+        from app import i18n
+        self.settings.setValue("language", lang)
+        i18n.install(lang)
+        self.lang = lang
+        self.build_window()
+
+    def _link_changed(self, status) -> None:
+        if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot:
+            from app.login import LoginDialog
+            dlg = LoginDialog(self.args.user, status.message, self.window)
+            dlg.accepted.connect(lambda: self.link.relogin(dlg.user(), dlg.password()))
+            dlg.open()
+            self._login = dlg
+
+    def _wait_for_first_frame(self) -> None:
+        from PySide6.QtCore import QTimer
+        ready = bool(self.room.state.get("teams")) and (self.link.status.state == "online" or
+                                                         self.room.age is not None)
+        if ready or time.monotonic() > self._screenshot_deadline:
+            QTimer.singleShot(1500, self._take_screenshot)     # let the coalesced views draw once
+        else:
+            QTimer.singleShot(100, self._wait_for_first_frame)
+
+    def _take_screenshot(self) -> None:
+        from PySide6.QtWidgets import QApplication
+        QApplication.processEvents()
+        pix = self.window.grab()
+        ok = pix.save(self.args.screenshot, "PNG")
+        print(f"screenshot {'saved to' if ok else 'FAILED:'} {self.args.screenshot} ({pix.width()}x{pix.height()})",
+              flush=True)
+        self._exit_code = 0 if ok else 1
+        self.request_quit()
+
+    def request_quit(self) -> None:
+        """The one shutdown path: save the layout, close the link (its cache is flushed),
+        stop the embedded server, then let the event loop end."""
+        if getattr(self, "_quitting", False):
+            return
+        self._quitting = True
+        if self.window is not None and hasattr(self.window, "save_layout"):
+            self.window.save_layout()
+
+        async def stop():
+            try:
+                await asyncio.wait_for(self.link.shutdown(), 5)
+            except Exception:  # noqa: BLE001
+                log.exception("link shutdown")
+            if self.embedded:
+                await asyncio.get_running_loop().run_in_executor(None, self.embedded.stop)
+            if not self.finished.done():
+                self.finished.set_result(getattr(self, "_exit_code", 0))
+        self._stop_task = asyncio.ensure_future(stop())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The operator's main window: the case queue in the middle, every other feature a dock
+panel that can float to another monitor. The window knows panels only by the factory that
+builds each; each panel owns its widgets and connections."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from models.qt import labels
+from widgets.alerts import MUTABLE, AlertBanner, AlertCenter
+from widgets.case_detail import CaseDetailPanel
+from widgets.case_queue import CaseQueuePanel
+from widgets.command_line import CommandLine
+from widgets.dashboard import DashboardPanel
+from widgets.dispatch import DispatchDialog
+from widgets.leader import LeaderPanel
+from widgets.link_indicator import LinkIndicator
+from widgets.new_case import NewCaseDialog
+from widgets.outbox import OutboxPanel
+from widgets.roster import RosterPanel
+from widgets.street_map import StreetMap
+
+LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    key: str
+    title: str
+    area: Qt.DockWidgetArea
+    build: Callable
+
+
+PANELS = [
+    PanelSpec("roster", QT_TRANSLATE_NOOP("MainWindow", "Radio roster"), Qt.DockWidgetArea.LeftDockWidgetArea,
+              lambda w: RosterPanel(w.room, w.selection)),
+    PanelSpec("detail", QT_TRANSLATE_NOOP("MainWindow", "Case detail"), Qt.DockWidgetArea.RightDockWidgetArea,
+              lambda w: CaseDetailPanel(w.room, w.selection, w.link)),
+    PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: DashboardPanel(w.room, parts=("kpis", "charts"))),
+    PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: DashboardPanel(w.room, parts=("tables",))),
+    PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: StreetMap(w.room, w.selection)),
+    PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: LeaderPanel(w.room, w.link)),
+    PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: OutboxPanel(w.link)),
+]
+
+
+def visible_on_some_screen(rect: QRect, min_overlap: int = 80) -> bool:
+    for s in QGuiApplication.screens():
+        inter = s.availableGeometry().intersected(rect)
+        if inter.width() >= min_overlap and inter.height() >= min_overlap:
+            return True
+    return False
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        sig_language(str): the operator chose another language (the app rebuilds the window).
+    """
+    sig_language = Signal(str)
+
+    def __init__(self, room, link, selection, settings: QSettings | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.room, self.link, self.selection = room, link, selection
+        self.settings = settings or QSettings("Xiaonao", "cockpit")
+        self.setWindowTitle(self.tr("Xiaonao command cockpit"))
+        self.setDockNestingEnabled(True)
+        self.alerts = AlertCenter(room, link, self)
+        self.queue = CaseQueuePanel(room, selection)
+        self.banner = AlertBanner(self.alerts, selection)
+        self.cmdline = CommandLine(room, link, selection)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.queue, 1)
+        lay.addWidget(self.cmdline)
+        self.setCentralWidget(central)
+        self.docks: dict[str, QDockWidget] = {}
+        self.panels: dict[str, QWidget] = {}
+        for spec in PANELS:
+            dock = QDockWidget(QCoreApplication.translate("MainWindow", spec.title), self)
+            dock.setObjectName(f"dock-{spec.key}")
+            panel = spec.build(self)
+            dock.setWidget(panel)
+            self.addDockWidget(spec.area, dock)
+            self.docks[spec.key] = dock
+            self.panels[spec.key] = panel
+        self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
+        self.tabifyDockWidget(self.docks["performance"], self.docks["map"])
+        self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
+        self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
+        self.docks["dashboard"].raise_()
+        self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)
+        self._build_status_bar()
+        self._build_menus()
+        selection.sig_dispatch_requested.connect(self.open_dispatch)
+        room.sig_room.connect(self._room_changed)
+        room.sig_reset.connect(self._room_changed)
+        room.sig_reset.connect(self.queue.select_first_if_none)
+        link.sig_command.connect(self._pending_changed)
+        self.resize(1600, 950)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._default_geometry = self.saveGeometry()
+        self.restore_layout()
+        self._room_changed()
+
+    # ---- chrome --------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.link_indicator = LinkIndicator(self.link, self.room)
+        self.user_label = QLabel()
+        self.mode_label = QLabel()
+        self.pending_label = QLabel()
+        self.clock = QLabel()
+        sb.addWidget(self.link_indicator)
+        sb.addWidget(self.pending_label)
+        sb.addPermanentWidget(self.mode_label)
+        sb.addPermanentWidget(self.user_label)
+        sb.addPermanentWidget(self.clock)
+        self.room.sig_tick.connect(self._tick)
+        self.link.sig_welcome.connect(lambda w: self.user_label.setText(
+            self.tr("%1 · %2").replace("%1", w.get("user", "")).replace("%2", w.get("role", ""))))
+        self._tick()
+
+    def _tick(self) -> None:
+        self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now())))
+
+    def _room_changed(self) -> None:
+        st = self.room.state
+        war = st.get("mode") == "wartime"
+        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {st.get('sla_profile', '')} ")
+        self.mode_label.setStyleSheet("background:#c0392b; color:white; font-weight:bold; padding:2px 8px" if war
+                                      else "color:#9fb3c8")
+        street = self.room.street
+        if street:
+            zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
+            self.setWindowTitle(self.tr("Xiaonao command cockpit") + " — " +
+                                (street.get("name") if zh else street.get("name_en", street.get("name"))))
+
+    def _pending_changed(self, *_):
+        outbox = self.panels["outbox"]
+        p, r = outbox.pending(), outbox.refused()
+        text = []
+        if p:
+            text.append(self.tr("%1 command(s) waiting to be sent").replace("%1", str(p)))
+        if r:
+            text.append(self.tr("%1 refused (see Outbox)").replace("%1", str(r)))
+        self.pending_label.setText(" · ".join(text))
+        self.pending_label.setStyleSheet("color:#ffb020; font-weight:bold" if text else "")
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcuts([QKeySequence(s) for s in shortcut] if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        self.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        case = mb.addMenu(self.tr("&Case"))
+        self._action(case, self.tr("New case…"), self.open_new_case, "Ctrl+N")
+        self._action(case, self.tr("Dispatch selected case…"), lambda: self.open_dispatch(self.selection.case_id),
+                     ["F2", "D"])
+        self._action(case, self.tr("Accept selected case"), lambda: self._case_cmd("case.accept"), ["F3", "A"])
+        self._action(case, self.tr("Supervise selected case"), lambda: self._case_cmd("case.supervise"), "F4")
+        self._action(case, self.tr("Find…"), self.queue.focus_search, "Ctrl+F")
+        self._action(case, self.tr("Command line"), lambda: self.cmdline.edit.setFocus(), "Ctrl+L")
+        self._action(case, self.tr("Acknowledge alert"), self.banner.acknowledge, "F9")
+        case.addSeparator()
+        self._action(case, self.tr("Quit"), self.close, "Ctrl+Q")   # closing the last window quits
+        view = mb.addMenu(self.tr("&View"))
+        for key, dock in self.docks.items():
+            a = dock.toggleViewAction()
+            view.addAction(a)
+        view.addSeparator()
+        self._action(view, self.tr("Reset layout"), self.reset_layout)
+        lang = view.addMenu(self.tr("Language"))
+        self._action(lang, "中文", lambda: self.sig_language.emit("zh_CN"))
+        self._action(lang, "English", lambda: self.sig_language.emit("en"))
+        alerts = mb.addMenu(self.tr("&Alerts"))
+        names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
+        for kind in MUTABLE:
+            a = QAction(names[kind], self, checkable=True)
+            a.toggled.connect(lambda on, k=kind: self.alerts.set_muted(k, on))
+            alerts.addAction(a)
+        note = QAction(self.tr("Emergency calls cannot be muted"), self)
+        note.setEnabled(False)
+        alerts.addAction(note)
+        self._action(alerts, self.tr("Acknowledge all missed-deadline alerts"),
+                     lambda: self.alerts.acknowledge_all("overdue"))
+
+    def _case_cmd(self, name: str) -> None:
+        if self.selection.case_id:
+            self.link.submit(name, {"case_id": self.selection.case_id})
+
+    # ---- dialogs (never exec(): open() and signals) ---------------------------------
+    def open_dispatch(self, cid: str) -> None:
+        if not cid or cid not in self.room.state["cases"]:
+            return
+        dlg = DispatchDialog(self.room, self.link, cid, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
+
+    def open_new_case(self) -> None:
+        dlg = NewCaseDialog(self.room, self.link, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
+
+    # ---- layout ------------------------------------------------------------------------
+    def _settings_key(self) -> str:
+        return f"layout/{self.room.user or 'local'}"
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.setValue(self._settings_key() + "/geometry", self.saveGeometry())
+        s.setValue(self._settings_key() + "/state", self.saveState(LAYOUT_VERSION))
+        s.sync()
+
+    def restore_layout(self) -> None:
+        s = self.settings
+        geo = s.value(self._settings_key() + "/geometry")
+        state = s.value(self._settings_key() + "/state")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, LAYOUT_VERSION)
+        self.ensure_on_screen()
+
+    def ensure_on_screen(self) -> None:
+        """A monitor may be gone since the layout was saved: bring back what would be off-screen."""
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        if not visible_on_some_screen(self.frameGeometry()):
+            w, h = min(self.width(), screen.width()), min(self.height(), screen.height())
+            self.setGeometry(screen.x() + (screen.width() - w) // 2, screen.y() + (screen.height() - h) // 2, w, h)
+        for dock in self.docks.values():
+            if dock.isFloating() and not visible_on_some_screen(dock.frameGeometry()):
+                dock.setFloating(False)
+
+    def reset_layout(self) -> None:
+        self.restoreGeometry(self._default_geometry)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.ensure_on_screen()
+
+    def closeEvent(self, e):
+        self.save_layout()
+        super().closeEvent(e)

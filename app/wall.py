@@ -1,0 +1,121 @@
+"""Wall mode: a read-only big-screen dashboard for the room and visiting officials.
+
+Full screen on the chosen screen, type readable from five metres, a clock and the link
+state always shown, pages rotating on an interval (like a Grafana playlist) with alerts
+pinned over them. No personal data, no dialog that needs a click; it reconnects by itself.
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from models.qt import labels
+from widgets.alerts import AlertBanner, AlertCenter
+from widgets.dashboard import DashboardPanel
+from widgets.link_indicator import LinkIndicator
+from widgets.roster import RosterPanel
+from widgets.street_map import StreetMap
+
+
+class _ReadOnlyLink:
+    """What the wall's alert centre may do: nothing that changes the room."""
+
+    def __init__(self, link):
+        self.sig_command = link.sig_command
+
+    def submit(self, name, args):
+        return None
+
+
+class WallWindow(QWidget):
+    def __init__(self, room, link, scale: float | None = None, rotate_s: float = 20.0, parent=None):
+        super().__init__(parent)
+        self.setObjectName("WallWindow")
+        self.room, self.link = room, link
+        self.setWindowTitle(self.tr("Xiaonao video wall"))
+        screen = QGuiApplication.primaryScreen().geometry()
+        self.scale = scale or max(1.0, screen.height() / 1080 * 1.35)
+        s = self.scale
+        self.title = QLabel()
+        self.clock = QLabel()
+        self.mode = QLabel()
+        for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14)):
+            f = QFont()
+            f.setPointSizeF(size * s)
+            f.setBold(True)
+            lab.setFont(f)
+        self.link_indicator = LinkIndicator(link, room, big=True)
+        self.link_indicator.setStyleSheet(f"font-size: {int(12 * s)}pt")
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.mode)
+        top.addSpacing(int(20 * s))
+        top.addWidget(self.link_indicator)
+        top.addSpacing(int(20 * s))
+        top.addWidget(self.clock)
+        self.alerts = AlertCenter(room, _ReadOnlyLink(link), self)
+        self.alerts.set_muted("p1", True)
+        self.alerts.set_muted("overdue", True)
+        self.banner = AlertBanner(self.alerts, None, scale=s)
+        self.banner.ack.setVisible(False)        # the wall is read-only: nothing to click
+        self.pages = QStackedWidget()
+        self.page_titles: list[str] = []
+        p1 = DashboardPanel(room, scale=s, parts=("kpis", "charts"))
+        self._add_page(p1, self.tr("Today at a glance"))
+        p2 = QWidget()
+        l2 = QHBoxLayout(p2)
+        l2.addWidget(StreetMap(room, None, scale=s), 3)
+        l2.addWidget(RosterPanel(room, None, columns=2, scale=s * 0.8), 2)
+        self._add_page(p2, self.tr("Street map and squads"))
+        p3 = DashboardPanel(room, scale=s, parts=("kpis", "tables"))
+        self._add_page(p3, self.tr("Performance and early warnings"))
+        self.page_label = QLabel()
+        self.page_label.setProperty("kind", "muted")
+        f = QFont()
+        f.setPointSizeF(11 * s)
+        self.page_label.setFont(f)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(int(12 * s), int(8 * s), int(12 * s), int(8 * s))
+        lay.addLayout(top)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.pages, 1)
+        lay.addWidget(self.page_label)
+        self._rotate = QTimer(self, interval=int(rotate_s * 1000), timeout=self.next_page)
+        self._rotate.start()
+        room.sig_tick.connect(self._tick)
+        room.sig_room.connect(self._tick)
+        room.sig_reset.connect(self._tick)
+        self._tick()
+        self._show_page(0)
+
+    def _add_page(self, w: QWidget, title: str) -> None:
+        self.pages.addWidget(w)
+        self.page_titles.append(title)
+
+    def _show_page(self, i: int) -> None:
+        self.pages.setCurrentIndex(i)
+        self.page_label.setText(f"{i + 1}/{self.pages.count()} · {self.page_titles[i]}")
+
+    def next_page(self) -> None:
+        self._show_page((self.pages.currentIndex() + 1) % self.pages.count())
+
+    def _tick(self) -> None:
+        now = self.room.now()
+        self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now)))
+        street = self.room.street
+        zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
+        name = (street.get("name") if zh else street.get("name_en")) if street else ""
+        self.title.setText(self.tr("%1 · Command centre").replace("%1", name or ""))
+        war = self.room.state.get("mode") == "wartime"
+        self.mode.setText(f" {labels.mode(self.room.state.get('mode', 'peacetime'))} ")
+        self.mode.setStyleSheet("background:#c0392b; color:white; padding: 2px 12px" if war else "color:#34c759")
+
+    def keyPressEvent(self, e):
+        if e.key() == Qt.Key.Key_Right:
+            self.next_page()
+        elif e.key() == Qt.Key.Key_Escape:
+            self.showNormal()
+        super().keyPressEvent(e)

@@ -1,0 +1,103 @@
+"""The cockpit's bridge from the headless ServerLink to Qt, through qasync.
+
+LinkService is a QObject: widgets connect to its signals and call its slots; they never
+await. It owns the ServerLink task and routes its errors to the log.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from .cache import Cache
+from .session import LinkStatus, ServerLink, SessionListener
+
+log = logging.getLogger("xiaonao.link")
+
+
+class LinkService(QObject, SessionListener):
+    """Signals:
+        sig_reset(dict, object): the whole state was replaced; age in seconds or None when live.
+        sig_events(list): events applied to the state (as they arrive; RoomState coalesces).
+        sig_link(object): a LinkStatus.
+        sig_command(str, str, dict): command id, outcome (pending/acked/refused), details.
+        sig_welcome(dict): logged in (user, role, team_id).
+    """
+    sig_reset = Signal(dict, object)
+    sig_events = Signal(list)
+    sig_link = Signal(object)
+    sig_command = Signal(str, str, dict)
+    sig_welcome = Signal(dict)
+
+    def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
+                 cache_path=None, ssl=None, parent: QObject | None = None):
+        QObject.__init__(self, parent)
+        self.link = ServerLink(url, user, password, token, cache=Cache(cache_path) if cache_path else None,
+                               listener=self, ssl=ssl)
+        self._task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # SessionListener, called on the loop (= GUI) thread
+    def on_reset(self, state, age):
+        self.sig_reset.emit(state, age)
+
+    def on_events(self, events):
+        self.sig_events.emit(events)
+
+    def on_link(self, status: LinkStatus):
+        self.sig_link.emit(status)
+
+    def on_command(self, cid, outcome, detail):
+        self.sig_command.emit(cid, outcome, dict(detail))
+
+    def on_welcome(self, welcome):
+        self.sig_welcome.emit(welcome)
+
+    @property
+    def state(self) -> dict:
+        return self.link.state
+
+    @property
+    def status(self) -> LinkStatus:
+        return self.link.status
+
+    @property
+    def role(self) -> str | None:
+        return self.link.role
+
+    def start(self) -> None:
+        """Show the cached state at once, then connect and stay connected."""
+        async def go():
+            try:
+                await self.link.open_cache()
+            except Exception:
+                log.exception("could not read the local cache; starting empty")
+            await self.link.run()
+        self._task = self._spawn(go())
+
+    def _spawn(self, coro) -> asyncio.Task:
+        t = asyncio.ensure_future(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._done)
+        return t
+
+    def _done(self, t: asyncio.Task) -> None:
+        self._tasks.discard(t)
+        if not t.cancelled() and t.exception():
+            log.error("link task failed", exc_info=t.exception())
+
+    def submit(self, name: str, args: dict) -> None:
+        """Issue a command; its fate arrives on sig_command."""
+        self._spawn(self.link.submit(name, args))
+
+    def dismiss(self, cid: str) -> None:
+        self._spawn(self.link.dismiss(cid))
+
+    def relogin(self, user: str, password: str) -> None:
+        self.link.set_credentials(user, password)
+
+    async def shutdown(self) -> None:
+        await self.link.stop()
+        if self._task:
+            self._task.cancel()

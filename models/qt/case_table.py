@@ -1,0 +1,399 @@
+"""CaseTableModel: the case queue at 100,000 rows.
+
+No QSortFilterProxyModel: the model keeps its own view order as two parallel lists, the
+rows' sort keys (sorted) and their case ids, so a changed case moves with two bisects and a
+batch of changes costs one layout change whose persistent indexes (selection, current row)
+are remapped by id. Rows whose key did not change get one dataChanged for their span.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from models.domain import OPEN_STATUSES
+from models.sla import DUE_SOON, OVERDUE, case_sla
+from models.timeutil import epoch
+
+from . import labels
+from .room import RoomState
+
+COLUMNS = ["sla", "priority", "id", "title", "category", "source", "area", "status", "squad", "age", "deadline"]
+_HEADERS = {
+    "sla": "SLA", "priority": "Pri", "id": "Case", "title": "Title", "category": "Category", "source": "Source",
+    "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
+}
+LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "on_time": 2}
+LIGHT_COLOURS = {"overdue": "#ff3b30", "due_soon": "#ffb020", "on_time": "#34c759", "met": "#5a8f6a",
+                 "late": "#a05050", "skipped": "#666a70"}
+CaseIdRole = Qt.ItemDataRole.UserRole + 1
+LightRole = Qt.ItemDataRole.UserRole + 2
+
+
+_HEADER_STRINGS = [
+    QT_TRANSLATE_NOOP("CaseTableModel", "SLA"), QT_TRANSLATE_NOOP("CaseTableModel", "Pri"),
+    QT_TRANSLATE_NOOP("CaseTableModel", "Case"), QT_TRANSLATE_NOOP("CaseTableModel", "Title"),
+    QT_TRANSLATE_NOOP("CaseTableModel", "Category"), QT_TRANSLATE_NOOP("CaseTableModel", "Source"),
+    QT_TRANSLATE_NOOP("CaseTableModel", "Area / grid"), QT_TRANSLATE_NOOP("CaseTableModel", "Status"),
+    QT_TRANSLATE_NOOP("CaseTableModel", "Squad"), QT_TRANSLATE_NOOP("CaseTableModel", "Age"),
+    QT_TRANSLATE_NOOP("CaseTableModel", "Next deadline")]
+
+
+def _headers():
+    return {k: QCoreApplication.translate("CaseTableModel", v) for k, v in _HEADERS.items()}
+
+
+
+
+@lru_cache(maxsize=100_000)
+def initials(text: str) -> str:
+    """Pinyin initials of the Chinese in text ("占道经营" -> "zdjy"), for search."""
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:
+        return ""
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p)
+
+
+@dataclass
+class CaseFilter:
+    statuses: frozenset[str] = frozenset()      # empty = all
+    categories: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    areas: frozenset[str] = frozenset()
+    lights: frozenset[str] = frozenset()
+    text: str = ""
+    open_only: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.statuses or self.categories or self.sources or self.areas or self.lights
+                    or self.text or self.open_only)
+
+
+def fmt_duration(seconds: float) -> str:
+    s = int(abs(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    body = f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+    return ("-" if seconds < 0 else "") + body
+
+
+class CaseTableModel(QAbstractTableModel):
+    def __init__(self, room: RoomState, parent=None):
+        super().__init__(parent)
+        self.room = room
+        self._keys: list[tuple] = []        # sorted (primary, case id): the view order
+        self._key_of: dict[str, tuple] = {}
+        self._search: dict[str, str] = {}
+        self._open: set[str] = set()             # open cases: the only ones time re-sorts
+        self.sort_column: str | None = None      # None: the room's order (overdue first)
+        self.descending = False
+        self.filter = CaseFilter()
+        self.blink = False
+        self._headers = _headers()
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._brushes = {k: QBrush(QColor(v)) for k, v in LIGHT_COLOURS.items()}
+        self._row_bg = {"overdue": (QBrush(QColor("#7a1010")), QBrush(QColor("#c0392b"))),
+                        "due_soon": (QBrush(QColor("#5c4300")), QBrush(QColor("#5c4300")))}
+        room.sig_reset.connect(self._on_reset)
+        room.sig_cases.connect(self.on_cases)
+        room.sig_room.connect(self.rebuild)
+        room.sig_tick.connect(self.on_tick)
+
+    # ---- keys, filter ------------------------------------------------------------
+    def _light(self, case: dict, now: float) -> tuple[str, float | None]:
+        return case_sla(case, self.room.profile, now)
+
+    def key(self, case: dict, now: float) -> tuple:
+        """(primary, case id): one distinguishing float or string first, so that sorting
+        100k keys compares mostly floats; the id makes every key unique."""
+        col = self.sort_column
+        cid = case["id"]
+        if col is None or col == "sla":
+            if case["status"] in OPEN_STATUSES:
+                light, nxt = self._light(case, now)
+                return (LIGHT_RANK.get(light, 3) * 1e11 + case["priority"] * 1e10 + (nxt or 0.0), cid)
+            return (4e11 + 4e9 - epoch(case["times"]["reported"]), cid)
+        if col == "priority":
+            return (float(case["priority"]), cid)
+        if col == "id":
+            return (float(case.get("no") or 0), cid)
+        if col == "age":
+            return (-epoch(case["times"]["reported"]), cid)
+        if col == "deadline":
+            if case["status"] in OPEN_STATUSES:
+                return ((self._light(case, now)[1] or 9e12), cid)
+            return (1e13, cid)
+        if col == "area":
+            loc = case["location"]
+            return (f"{loc.get('area') or ''}/{loc.get('grid') or ''}", cid)
+        if col == "squad":
+            return (case.get("team_id") or case.get("department") or "~", cid)
+        if col in ("category", "source", "status"):
+            return (case[col], cid)
+        return (str(case.get(col, "")), cid)
+
+    def search_text(self, case: dict) -> str:
+        s = self._search.get(case["id"])
+        if s is None:
+            loc = case["location"]
+            base = f"{case['id']} {case['title']} {loc.get('address', '')} {loc.get('grid', '')} " \
+                   f"{case.get('team_id') or ''} {case.get('business') or ''}"
+            s = (base + " " + initials(case["title"]) + " " + initials(loc.get("address", ""))).lower()
+            self._search[case["id"]] = s
+        return s
+
+    def accepts(self, case: dict, now: float) -> bool:
+        f = self.filter
+        if f.is_empty():
+            return True
+        if f.open_only and case["status"] not in OPEN_STATUSES:
+            return False
+        if f.statuses and case["status"] not in f.statuses:
+            return False
+        if f.categories and case["category"] not in f.categories:
+            return False
+        if f.sources and case["source"] not in f.sources:
+            return False
+        if f.areas and case["location"].get("area") not in f.areas:
+            return False
+        if f.lights and self._light(case, now)[0] not in f.lights:
+            return False
+        if f.text:
+            hay = self.search_text(case)
+            return all(w in hay for w in f.text.lower().split())
+        return True
+
+    # ---- rebuilding ------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Recompute the whole view order (sort or filter changed, or a new state)."""
+        now = self.room.now()
+        cases = self.room.state["cases"]
+        self.layoutAboutToBeChanged.emit()
+        persistent = self._persistent_ids()
+        self._open = {cid for cid, c in cases.items() if c["status"] in OPEN_STATUSES}
+        key = self.key
+        if self.filter.is_empty():
+            keys = [key(c, now) for c in cases.values()]
+        else:
+            acc = self.accepts
+            keys = [key(c, now) for c in cases.values() if acc(c, now)]
+        keys.sort()
+        self._keys = keys
+        self._key_of = {k[1]: k for k in keys}
+        self._remap(persistent)
+        self.layoutChanged.emit()
+
+    def _on_reset(self) -> None:
+        self._search.clear()
+        self.rebuild()
+
+    def set_sort(self, column: str | None, descending: bool = False) -> None:
+        self.sort_column, self.descending = column, descending
+        self.rebuild()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.set_sort(COLUMNS[column] if column >= 0 else None, order == Qt.SortOrder.DescendingOrder)
+
+    def set_filter(self, f: CaseFilter) -> None:
+        self.filter = f
+        self.rebuild()
+
+    def _persistent_ids(self) -> list[tuple[QModelIndex, str | None, int]]:
+        out = []
+        for idx in self.persistentIndexList():
+            out.append((idx, self.case_id(idx.row()) if idx.isValid() else None, idx.column()))
+        return out
+
+    def _remap(self, persistent) -> None:
+        olds, news = [], []
+        for idx, cid, col in persistent:
+            row = self.row_of(cid) if cid else -1
+            olds.append(idx)
+            news.append(self.index(row, col) if row >= 0 else QModelIndex())
+        if olds:
+            self.changePersistentIndexList(olds, news)
+
+    # ---- incremental updates ------------------------------------------------------
+    def on_cases(self, changed: list[str], new: list[str]) -> None:
+        now = self.room.now()
+        cases = self.room.state["cases"]
+        moves: list[tuple[str, tuple | None, tuple | None]] = []
+        touched_rows: list[int] = []
+        for cid in changed:
+            self._search.pop(cid, None)
+            case = cases.get(cid)
+            if case is not None and case["status"] in OPEN_STATUSES:
+                self._open.add(cid)
+            else:
+                self._open.discard(cid)
+            old = self._key_of.get(cid)
+            new_key = self.key(case, now) if case is not None and self.accepts(case, now) else None
+            if old == new_key:
+                if old is not None:
+                    touched_rows.append(self.row_of(cid))
+            else:
+                moves.append((cid, old, new_key))
+        for cid in new:
+            case = cases.get(cid)
+            if case is not None and case["status"] in OPEN_STATUSES:
+                self._open.add(cid)
+            if case is not None and cid not in self._key_of and self.accepts(case, now):
+                moves.append((cid, None, self.key(case, now)))
+        if moves:
+            self._apply_moves(moves)
+        if touched_rows:
+            self.dataChanged.emit(self.index(min(touched_rows), 0),
+                                  self.index(max(touched_rows), len(COLUMNS) - 1))
+
+    def _apply_moves(self, moves) -> None:
+        self.layoutAboutToBeChanged.emit()
+        persistent = self._persistent_ids()
+        keys = self._keys
+        if len(moves) > 64:
+            # many at once: drop the old keys in one pass, then one timsort merges two sorted runs
+            gone = {cid for cid, old, _n in moves if old is not None}
+            added = sorted(n for _c, _o, n in moves if n is not None)
+            keys = [k for k in keys if k[1] not in gone] if gone else keys
+            keys.extend(added)
+            keys.sort()
+            self._keys = keys
+            for cid, _old, new_key in moves:
+                if new_key is None:
+                    self._key_of.pop(cid, None)
+                else:
+                    self._key_of[cid] = new_key
+        else:
+            for cid, old, new_key in moves:
+                if old is not None:
+                    i = bisect_left(keys, old)
+                    if i < len(keys) and keys[i] == old:
+                        del keys[i]
+                    self._key_of.pop(cid, None)
+                if new_key is not None:
+                    insort(keys, new_key)
+                    self._key_of[cid] = new_key
+        self._remap(persistent)
+        self.layoutChanged.emit()
+
+    def on_tick(self) -> None:
+        """SLA lights change with time alone: re-key the open cases when the order depends on them."""
+        if self.sort_column not in (None, "sla", "deadline") and not self.filter.lights:
+            return
+        now = self.room.now()
+        cases = self.room.state["cases"]
+        moves = []
+        for cid in self._open:
+            case = cases.get(cid)
+            if case is None or case["status"] not in OPEN_STATUSES:
+                continue
+            old = self._key_of.get(cid)
+            k = self.key(case, now) if self.accepts(case, now) else None
+            if k != old:
+                moves.append((cid, old, k))
+        if moves:
+            self._apply_moves(moves)
+
+    # ---- lookup -----------------------------------------------------------------
+    def row_of(self, cid: str) -> int:
+        k = self._key_of.get(cid)
+        if k is None:
+            return -1
+        i = bisect_left(self._keys, k)
+        if i >= len(self._keys) or self._keys[i][1] != cid:
+            return -1
+        return len(self._keys) - 1 - i if self.descending else i
+
+    def case_id(self, row: int) -> str | None:
+        n = len(self._keys)
+        if not 0 <= row < n:
+            return None
+        return self._keys[n - 1 - row if self.descending else row][1]
+
+    def ids(self) -> list[str]:
+        order = reversed(self._keys) if self.descending else self._keys
+        return [k[1] for k in order]
+
+    # ---- Qt model --------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._keys)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[COLUMNS[section]]
+        return None
+
+    def retranslate(self) -> None:
+        self._headers = _headers()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        R = Qt.ItemDataRole
+        if role not in (R.DisplayRole, R.BackgroundRole, R.ForegroundRole, R.FontRole, CaseIdRole,
+                        LightRole, R.ToolTipRole, R.TextAlignmentRole):
+            return None
+        cid = self.case_id(index.row())
+        case = self.room.state["cases"].get(cid) if cid else None
+        if case is None:
+            return None
+        if role == CaseIdRole:
+            return cid
+        col = COLUMNS[index.column()]
+        is_open = case["status"] in OPEN_STATUSES
+        if role in (R.BackgroundRole, LightRole, R.ForegroundRole) or col in ("sla", "deadline"):
+            light, nxt = self._light(case, self.room.now())
+        if role == LightRole:
+            return light
+        if role == R.BackgroundRole:
+            pair = self._row_bg.get(light) if is_open else None
+            if pair is None:
+                return None
+            return pair[1] if (self.blink and light == OVERDUE) else pair[0]
+        if role == R.ForegroundRole:
+            if col == "sla":
+                return self._brushes.get(light)
+            if col == "priority" and case["priority"] == 1:
+                return QBrush(QColor("#ff6b6b"))
+            return None
+        if role == R.FontRole:
+            return self._bold if (case["priority"] == 1 or col in ("sla", "deadline")) else None
+        if role == R.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter) if col in ("sla", "priority", "age", "deadline") else None
+        if role == R.ToolTipRole:
+            return f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
+        # DisplayRole
+        if col == "sla":
+            return "●  " + labels.sla(light)
+        if col == "priority":
+            return f"P{case['priority']}"
+        if col == "id":
+            return cid
+        if col == "title":
+            return case["title"] + (f"  ×{case['repeat_calls'] + 1}" if case.get("repeat_calls") else "")
+        if col == "category":
+            return labels.category(case["category"])
+        if col == "source":
+            return labels.source(case["source"])
+        if col == "area":
+            loc = case["location"]
+            return f"{labels.area(self.room.street, loc.get('area'))} {loc.get('grid') or ''}".strip()
+        if col == "status":
+            return labels.status(case["status"])
+        if col == "squad":
+            if case.get("team_id"):
+                t = self.room.state["teams"].get(case["team_id"])
+                return t["call_sign"] if t else case["team_id"]
+            return labels.department(self.room.street, case.get("department"))
+        if col == "age":
+            return fmt_duration(self.room.now() - epoch(case["times"]["reported"])) if is_open else ""
+        if col == "deadline":
+            return fmt_duration(nxt - self.room.now()) if (is_open and nxt) else ""
+        return None

@@ -1,0 +1,157 @@
+"""RoomState: the cockpit's view-model of the whole room.
+
+Holds the state the link keeps current and tells views what changed, coalesced so a burst
+of events makes at most one update per frame. Views take a RoomState and subscribe.
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from models.sla import PROFILES, Profile
+from models.state import empty_state
+
+FRAME_MS = 16
+
+
+class RoomState(QObject):
+    """Signals:
+        sig_reset(): the whole state was replaced (cache, snapshot, resync).
+        sig_cases(list, list): ids of changed cases, ids of new cases (one batch per frame).
+        sig_teams(list): ids of changed squads.
+        sig_room(): mode, SLA profile or street changed.
+        sig_events(list): the events of this frame, in seq order (timelines, alerts).
+        sig_tick(): once a second, for clocks and countdowns.
+    """
+    sig_reset = Signal()
+    sig_cases = Signal(list, list)
+    sig_teams = Signal(list)
+    sig_room = Signal()
+    sig_events = Signal(list)
+    sig_tick = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.state: dict = empty_state()
+        self.age: float | None = None       # seconds the shown state is behind, None when live
+        self.user: str | None = None
+        self.role: str | None = None
+        self.team_id: str | None = None
+        self.clock_offset = 0.0
+        self._changed: dict[str, None] = {}
+        self._new: dict[str, None] = {}
+        self._teams: dict[str, None] = {}
+        self._room = False
+        self._events: list[dict] = []
+        self._flush_timer = QTimer(self, singleShot=True, interval=FRAME_MS, timeout=self._flush)
+        self._tick = QTimer(self, interval=1000, timeout=self.sig_tick.emit)
+        self._tick.start()
+
+    def now(self) -> float:
+        """The server's notion of now (corrected for this machine's clock skew)."""
+        return time.time() + self.clock_offset
+
+    @property
+    def profile(self) -> Profile:
+        return PROFILES.get(self.state.get("sla_profile"), PROFILES["1310"])
+
+    @property
+    def street(self) -> dict:
+        return self.state.get("street") or {}
+
+    def attach(self, link) -> None:
+        """Follow a LinkService."""
+        link.sig_reset.connect(self.reset)
+        link.sig_events.connect(self.feed)
+        link.sig_welcome.connect(self._welcome)
+
+    def _welcome(self, welcome: dict) -> None:
+        self.user, self.role, self.team_id = welcome.get("user"), welcome.get("role"), welcome.get("team_id")
+        if welcome.get("server_time"):
+            self.clock_offset = welcome["server_time"] - time.time()
+            if abs(self.clock_offset) < 1.0:
+                self.clock_offset = 0.0
+
+    def reset(self, state: dict, age=None) -> None:
+        self.state = state
+        self.age = age
+        self._changed.clear(), self._new.clear(), self._teams.clear(), self._events.clear()
+        self._room = False
+        self.sig_reset.emit()
+
+    def feed(self, events: list[dict]) -> None:
+        """Events already applied to `state` by the link; note what they touched."""
+        self.age = None
+        for ev in events:
+            d = ev.get("data") or {}
+            name = ev["name"]
+            if name == "case.reported":
+                self._new[d["case_id"]] = None
+            elif "case_id" in d:
+                self._changed[d["case_id"]] = None
+                if name == "case.merged":
+                    self._changed[d["into"]] = None
+            if "team_id" in d:
+                self._teams[d["team_id"]] = None
+            if name == "team.member_moved":
+                self._teams[d["from"]] = None
+                self._teams[d["to"]] = None
+            if name.startswith("case.") and name in ("case.dispatched", "case.feedback", "case.closed",
+                                                     "case.transferred", "case.escalated", "case.returned",
+                                                     "case.merged", "case.arrived"):
+                for t in self.state["teams"].values():      # a squad's current case may have changed
+                    if d.get("case_id") in t["cases"] or t.get("case_id") is None:
+                        self._teams[t["id"]] = None
+            if name in ("mode.changed", "sla.profile_changed", "street.loaded"):
+                self._room = True
+            self._events.append(ev)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        events, self._events = self._events, []
+        if self._room:
+            self._room = False
+            self.sig_room.emit()
+        if self._changed or self._new:
+            changed = [c for c in self._changed if c not in self._new]
+            new = list(self._new)
+            self._changed.clear(), self._new.clear()
+            self.sig_cases.emit(changed, new)
+        if self._teams:
+            teams = list(self._teams)
+            self._teams.clear()
+            self.sig_teams.emit(teams)
+        if events:
+            self.sig_events.emit(events)
+
+
+class Selection(QObject):
+    """What the operator is looking at: the current case and squad, shared by the panels.
+
+    Signals:
+        sig_case(str): the current case changed ("" for none).
+        sig_team(str): the current squad changed ("" for none).
+        sig_dispatch_requested(str): the operator asked to dispatch this case.
+    """
+    sig_case = Signal(str)
+    sig_team = Signal(str)
+    sig_dispatch_requested = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.case_id = ""
+        self.team_id = ""
+
+    def set_case(self, cid: str | None) -> None:
+        cid = cid or ""
+        if cid != self.case_id:
+            self.case_id = cid
+            self.sig_case.emit(cid)
+
+    def set_team(self, tid: str | None) -> None:
+        tid = tid or ""
+        if tid != self.team_id:
+            self.team_id = tid
+            self.sig_team.emit(tid)

@@ -1,0 +1,249 @@
+"""Alerts: new priority-1 cases, missed stage deadlines and emergency calls.
+
+AlertCenter (a QObject) decides; AlertBanner shows the most urgent unacknowledged alert
+across the top of the window. Emergencies sound again every few seconds and cannot be
+muted; they end when acknowledged over the radio (radio.ack), by anyone in the room.
+"""
+from __future__ import annotations
+
+import math
+import struct
+import tempfile
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from models.domain import OPEN_STATUSES
+from models.qt.room import RoomState
+from models.sla import OVERDUE, case_sla
+
+KINDS = ("emergency", "p1", "overdue")
+MUTABLE = ("p1", "overdue")
+
+
+@dataclass
+class Alert:
+    kind: str
+    key: str            # case id or squad id
+    text: str
+    at: float
+    acknowledged: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _tone(path: Path, freq: float, ms: int, volume: float = 0.5) -> None:
+    rate = 22050
+    n = int(rate * ms / 1000)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(volume * 32767 * math.sin(2 * math.pi * freq * i / rate)
+                                                       * (1 if (i // (rate // 8)) % 2 == 0 else 0)))
+                               for i in range(n)))
+
+
+class AlertCenter(QObject):
+    """Signals:
+        sig_changed(): the list of alerts changed.
+        sig_sound(str): an alert kind wants to be heard.
+    """
+    sig_changed = Signal()
+    sig_sound = Signal(str)
+
+    def __init__(self, room: RoomState, link, parent=None):
+        super().__init__(parent)
+        self.room, self.link = room, link
+        self.alerts: list[Alert] = []
+        self.muted: set[str] = set()
+        self._overdue_seen: set[str] = set()
+        self._primed = False
+        room.sig_events.connect(self._events)
+        room.sig_tick.connect(self._tick)
+        room.sig_reset.connect(self._reset)
+        self._repeat = QTimer(self, interval=4000, timeout=self._repeat_emergency)
+        self._repeat.start()
+        self._sounds = {}
+        self._init_sound()
+
+    def _init_sound(self) -> None:
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+        except ImportError:
+            return
+        d = Path(tempfile.gettempdir()) / "xiaonao-sounds"
+        d.mkdir(exist_ok=True)
+        for kind, freq, ms in (("emergency", 1200, 900), ("p1", 880, 500), ("overdue", 660, 350)):
+            p = d / f"{kind}.wav"
+            if not p.exists():
+                _tone(p, freq, ms)
+            eff = QSoundEffect(self)
+            eff.setSource(QUrl.fromLocalFile(str(p)))
+            self._sounds[kind] = eff
+
+    def play(self, kind: str) -> None:
+        if kind in self.muted and kind in MUTABLE:
+            return
+        self.sig_sound.emit(kind)
+        eff = self._sounds.get(kind)
+        if eff is not None:
+            eff.play()
+        else:
+            QApplication.beep()
+
+    def _reset(self) -> None:
+        # a new state: emergencies still open are alerts; old overdue cases are not news
+        self.alerts = [a for a in self.alerts if a.kind != "emergency"]
+        for t in self.room.state["teams"].values():
+            if t.get("emergency") and not any(a.kind == "emergency" and a.key == t["id"] for a in self.alerts):
+                self._emergency_alert(t)
+        now = self.room.now()
+        self._overdue_seen = {cid for cid, c in self.room.state["cases"].items()
+                              if c["status"] in OPEN_STATUSES and case_sla(c, self.room.profile, now)[0] == OVERDUE}
+        self._primed = True
+        self.sig_changed.emit()
+
+    def _emergency_alert(self, t: dict) -> None:
+        em = t["emergency"]
+        text = self.tr("EMERGENCY from %1 (%2): %3").replace("%1", t["call_sign"]).replace(
+            "%2", em.get("by", "")).replace("%3", em.get("note", ""))
+        self.alerts.append(Alert("emergency", t["id"], text, self.room.now()))
+        self.play("emergency")
+
+    def _events(self, events: list[dict]) -> None:
+        changed = False
+        for ev in events:
+            d = ev.get("data") or {}
+            if ev["name"] == "radio.emergency":
+                t = self.room.state["teams"].get(d["team_id"])
+                if t and t.get("emergency"):
+                    self.alerts = [a for a in self.alerts if not (a.kind == "emergency" and a.key == t["id"])]
+                    self._emergency_alert(t)
+                    changed = True
+            elif ev["name"] == "radio.emergency_acknowledged":
+                before = len(self.alerts)
+                self.alerts = [a for a in self.alerts if not (a.kind == "emergency" and a.key == d["team_id"])]
+                changed |= len(self.alerts) != before
+            elif ev["name"] == "case.reported" and d.get("priority") == 1 and not any(
+                    e["name"] == "case.merged" and (e.get("data") or {}).get("case_id") == d["case_id"] for e in events):
+                self.alerts.append(Alert("p1", d["case_id"], self.tr("New P1 case %1: %2").replace(
+                    "%1", d["case_id"]).replace("%2", d["title"]), self.room.now()))
+                self.play("p1")
+                changed = True
+            elif ev["name"] in ("case.dispatched", "case.closed", "case.merged") and "case_id" in d:
+                before = len(self.alerts)
+                self.alerts = [a for a in self.alerts if not (a.kind == "p1" and a.key == d["case_id"])]
+                changed |= len(self.alerts) != before
+        if changed:
+            self.sig_changed.emit()
+
+    def _tick(self) -> None:
+        if not self._primed:
+            return
+        now = self.room.now()
+        fresh = []
+        for cid, c in self.room.state["cases"].items():
+            if c["status"] not in OPEN_STATUSES:
+                continue
+            if cid not in self._overdue_seen and case_sla(c, self.room.profile, now)[0] == OVERDUE:
+                self._overdue_seen.add(cid)
+                fresh.append(c)
+        for c in fresh:
+            self.alerts.append(Alert("overdue", c["id"], self.tr("Deadline missed: %1 %2").replace(
+                "%1", c["id"]).replace("%2", c["title"]), now))
+        if fresh:
+            self.play("overdue")
+            self.sig_changed.emit()
+
+    def _repeat_emergency(self) -> None:
+        if any(a.kind == "emergency" for a in self.alerts):
+            self.play("emergency")
+
+    def top(self) -> Alert | None:
+        live = [a for a in self.alerts if not a.acknowledged]
+        for kind in KINDS:
+            for a in reversed(live):
+                if a.kind == kind:
+                    return a
+        return None
+
+    def acknowledge(self, alert: Alert) -> None:
+        if alert.kind == "emergency":
+            self.link.submit("radio.ack", {"team_id": alert.key})   # ends for everyone when the event arrives
+        alert.acknowledged = True
+        self.sig_changed.emit()
+
+    def acknowledge_all(self, kind: str) -> None:
+        for a in self.alerts:
+            if a.kind == kind and kind != "emergency":
+                a.acknowledged = True
+        self.sig_changed.emit()
+
+    def set_muted(self, kind: str, muted: bool) -> None:
+        if kind not in MUTABLE:
+            return
+        (self.muted.add if muted else self.muted.discard)(kind)
+
+    def unacknowledged(self, kind: str | None = None) -> list[Alert]:
+        return [a for a in self.alerts if not a.acknowledged and (kind is None or a.kind == kind)]
+
+
+class AlertBanner(QWidget):
+    """The most urgent alert across the window; red and flashing for emergencies."""
+    STYLES = {"emergency": ("#ff1f1f", "#7a0000"), "p1": ("#ff9500", "#ff9500"), "overdue": ("#c0392b", "#c0392b")}
+
+    def __init__(self, center: AlertCenter, selection=None, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.center, self.selection = center, selection
+        self.setObjectName("AlertBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.label = QLabel()
+        f = self.label.font()
+        f.setPointSizeF(13 * scale)
+        f.setBold(True)
+        self.label.setFont(f)
+        self.count = QLabel()
+        self.ack = QPushButton(self.tr("Acknowledge (F9)"))
+        self.ack.clicked.connect(self.acknowledge)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.count)
+        lay.addWidget(self.ack)
+        self._flash = False
+        self._timer = QTimer(self, interval=450, timeout=self._blink)
+        self._timer.start()
+        center.sig_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        a = self.center.top()
+        self.setVisible(a is not None)
+        if a is None:
+            return
+        self.label.setText(("⚠ " if a.kind == "emergency" else "● ") + a.text)
+        n = len(self.center.unacknowledged())
+        self.count.setText(self.tr("%1 unacknowledged").replace("%1", str(n)) if n > 1 else "")
+        self._paint(a)
+
+    def _paint(self, a) -> None:
+        on, off = self.STYLES.get(a.kind, ("#c0392b", "#c0392b"))
+        self.setStyleSheet(f"#AlertBanner {{ background: {on if self._flash else off}; }} "
+                           f"#AlertBanner QLabel {{ color: #ffffff; background: transparent; }}")
+
+    def _blink(self) -> None:
+        a = self.center.top()
+        if a is not None:
+            self._flash = not self._flash if a.kind == "emergency" else True
+            self._paint(a)
+
+    def acknowledge(self) -> None:
+        a = self.center.top()
+        if a is None:
+            return
+        if self.selection is not None:
+            (self.selection.set_team if a.kind == "emergency" else self.selection.set_case)(a.key)
+        self.center.acknowledge(a)

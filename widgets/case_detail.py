@@ -1,0 +1,263 @@
+"""Case detail: every field, the SLA stages with their deadlines, the full timeline and
+notes, and only the actions the state machine allows now."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, Qt, QT_TRANSLATE_NOOP
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget, QHeaderView, QAbstractItemView)
+from PySide6.QtGui import QColor
+
+from app.theme import PRIORITY_COLOURS, SLA_COLOURS
+from models.commands import allowed_case_commands
+from models.domain import ESCALATION_LADDER, mask_phone
+from models.qt import labels
+from models.qt.room import RoomState, Selection
+from models.sla import case_clock, case_light
+from models.timeutil import epoch
+
+EVENT_LABELS = {
+    "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
+    "case.dispatched": QT_TRANSLATE_NOOP("Timeline", "Dispatched"), "case.signed": QT_TRANSLATE_NOOP("Timeline", "Signed for"),
+    "case.contacted": QT_TRANSLATE_NOOP("Timeline", "Party contacted"), "case.arrived": QT_TRANSLATE_NOOP("Timeline", "Arrived on scene"),
+    "case.feedback": QT_TRANSLATE_NOOP("Timeline", "Feedback"), "case.closed": QT_TRANSLATE_NOOP("Timeline", "Closed"),
+    "case.transferred": QT_TRANSLATE_NOOP("Timeline", "Transferred"), "case.escalated": QT_TRANSLATE_NOOP("Timeline", "Escalated"),
+    "case.returned": QT_TRANSLATE_NOOP("Timeline", "Returned"), "case.reopened": QT_TRANSLATE_NOOP("Timeline", "Reopened"),
+    "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
+    "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
+}
+# command -> (button text, needs text, shortcut hint)
+ACTIONS = {
+    "case.accept": (QT_TRANSLATE_NOOP("Actions", "Accept"), False),
+    "case.dispatch": (QT_TRANSLATE_NOOP("Actions", "Dispatch…"), False),
+    "case.sign": (QT_TRANSLATE_NOOP("Actions", "Sign for"), False),
+    "case.contact": (QT_TRANSLATE_NOOP("Actions", "Party contacted"), False),
+    "case.arrive": (QT_TRANSLATE_NOOP("Actions", "On scene"), False),
+    "case.feedback": (QT_TRANSLATE_NOOP("Actions", "Feedback"), True),
+    "case.close": (QT_TRANSLATE_NOOP("Actions", "Close"), True),
+    "case.transfer": (QT_TRANSLATE_NOOP("Actions", "Transfer"), False),
+    "case.escalate": (QT_TRANSLATE_NOOP("Actions", "Escalate"), False),
+    "case.supervise": (QT_TRANSLATE_NOOP("Actions", "Supervise"), False),
+    "case.return": (QT_TRANSLATE_NOOP("Actions", "Return"), True),
+    "case.reopen": (QT_TRANSLATE_NOOP("Actions", "Reopen"), False),
+    "case.note": (QT_TRANSLATE_NOOP("Actions", "Add note"), True),
+}
+TEXT_KEY = {"case.feedback": "note", "case.close": "resolution", "case.return": "reason", "case.note": "note",
+            "case.supervise": "note", "case.reopen": "reason", "case.transfer": "note"}
+
+
+def hms(iso_or_epoch) -> str:
+    t = epoch(iso_or_epoch) if isinstance(iso_or_epoch, str) else iso_or_epoch
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+class CaseDetailPanel(QWidget):
+    def __init__(self, room: RoomState, selection: Selection, link, parent=None):
+        super().__init__(parent)
+        self.setObjectName("CaseDetailPanel")
+        self.room, self.selection, self.link = room, selection, link
+        self.case_id = ""
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.fields = QFormLayout()
+        self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._field_labels: dict[str, QLabel] = {}
+        for key, text in [("category", self.tr("Category")), ("source", self.tr("Source")),
+                          ("location", self.tr("Location")), ("reporter", self.tr("Reporter")),
+                          ("squad", self.tr("Squad / department")), ("escalation", self.tr("Escalation")),
+                          ("supervision", self.tr("Supervision")), ("rating", self.tr("Citizen rating")),
+                          ("description", self.tr("Description"))]:
+            lab = QLabel()
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._field_labels[key] = lab
+            self.fields.addRow(text + ":", lab)
+        self.stages = QTableWidget(0, 4)
+        self.stages.setHorizontalHeaderLabels([self.tr("Stage"), self.tr("Deadline"), self.tr("State"), self.tr("Reached")])
+        self.stages.verticalHeader().setVisible(False)
+        self.stages.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.stages.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.stages.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.stages.setMaximumHeight(140)
+        self.timeline = QListWidget()
+        self.text = QLineEdit(placeholderText=self.tr("Note, resolution or reason for the action…"))
+        self.department = QComboBox()
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #ff6b6b")
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        self._grid = grid
+        for i, (cmd, (text, _needs)) in enumerate(ACTIONS.items()):
+            b = QPushButton(QCoreApplication.translate("Actions", text))
+            b.setProperty("command", cmd)
+            if cmd in ("case.dispatch", "case.accept"):
+                b.setProperty("role", "primary")
+            b.clicked.connect(lambda _=False, c=cmd: self.act(c))
+            grid.addWidget(b, i // 4, i % 4)
+            self.buttons[cmd] = b
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.header)
+        row = QHBoxLayout()
+        row.addWidget(self.text, 3)
+        row.addWidget(QLabel(self.tr("Transfer to:")))
+        row.addWidget(self.department, 2)
+        lay.addLayout(row)
+        lay.addLayout(grid)
+        lay.addWidget(self.error)
+        sla_title = QLabel(self.tr("SLA stages"))
+        sla_title.setProperty("kind", "heading")
+        lay.addWidget(sla_title)
+        lay.addWidget(self.stages)
+        lay.addLayout(self.fields)
+        tl_title = QLabel(self.tr("Timeline"))
+        tl_title.setProperty("kind", "heading")
+        lay.addWidget(tl_title)
+        self.timeline.setMinimumHeight(160)
+        lay.addWidget(self.timeline, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        selection.sig_case.connect(self.show_case)
+        room.sig_cases.connect(self._cases_changed)
+        room.sig_reset.connect(self._reset)
+        room.sig_tick.connect(self._refresh_stages)
+        link.sig_command.connect(self._command_result)
+        self._mine: set[str] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.department.clear()
+        for d in self.room.street.get("departments", []):
+            self.department.addItem(labels.department(self.room.street, d["id"]), d["id"])
+        self.show_case(self.selection.case_id)
+
+    def _cases_changed(self, changed, new) -> None:
+        if self.case_id and self.case_id in changed:
+            self.show_case(self.case_id)
+
+    def case(self) -> dict | None:
+        return self.room.state["cases"].get(self.case_id)
+
+    def show_case(self, cid: str) -> None:
+        self.case_id = cid
+        case = self.case()
+        self.error.clear()
+        if case is None:
+            self.header.setText(f"<span style='font-size:14pt; color:#8593a3'>{self.tr('No case selected')}</span>")
+            for lab in self._field_labels.values():
+                lab.clear()
+            self.timeline.clear()
+            self.stages.setRowCount(0)
+            for b in self.buttons.values():
+                b.setVisible(False)
+            return
+        street = self.room.street
+        light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
+        pc = PRIORITY_COLOURS.get(case["priority"], "#8593a3")
+        lc = SLA_COLOURS.get(light, "#8593a3")
+        self.header.setText(
+            f"<span style='font-size:15pt; font-weight:bold'>{case['id']} · {case['title']}</span><br>"
+            f"<span style='color:{pc}; font-weight:bold'>{labels.priority(case['priority'])}</span> · "
+            f"<b>{labels.status(case['status'])}</b> · "
+            f"<span style='color:{lc}; font-weight:bold'>● {labels.sla(light)}</span>"
+            + (f" · <span style='color:#ff9500'>{self.tr('Repeat calls: %1').replace('%1', str(case['repeat_calls']))}</span>"
+               if case.get("repeat_calls") else "")
+            + (f" · {self.tr('Merged into %1').replace('%1', case['merged_into'])}" if case.get("merged_into") else ""))
+        loc = case["location"]
+        f = self._field_labels
+        f["category"].setText(labels.category(case["category"]) + (
+            "  [" + ", ".join(case.get("subtags") or []) + "]" if case.get("subtags") else ""))
+        f["source"].setText(labels.source(case["source"]))
+        f["location"].setText(f"{loc.get('address', '')} · {labels.area(street, loc.get('area'))} "
+                              f"{loc.get('grid') or ''}")
+        rep = case.get("reporter") or {}
+        parties = "; ".join(f"{p.get('name', '')} {mask_phone(p.get('phone'))}" for p in case.get("parties") or [])
+        f["reporter"].setText(" ".join(x for x in (rep.get("name", ""), mask_phone(rep.get("phone"))) if x)
+                              + (f" · {parties}" if parties else ""))
+        team = self.room.state["teams"].get(case.get("team_id") or "")
+        f["squad"].setText(team["call_sign"] + f" ({team['id']})" if team else
+                           labels.department(street, case.get("department")) or "—")
+        f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
+        f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
+        f["rating"].setText("★" * case["rating"] if case.get("rating") else "—")
+        f["description"].setText(case.get("description") or "")
+        self._refresh_stages()
+        self.timeline.clear()
+        for e in case["timeline"]:
+            text = QCoreApplication.translate("Timeline", EVENT_LABELS.get(e["name"], e["name"]))
+            extra = []
+            if e.get("team_id"):
+                t = self.room.state["teams"].get(e["team_id"])
+                extra.append(t["call_sign"] if t else e["team_id"])
+            if e.get("to"):
+                extra.append(labels.department(street, e["to"]))
+            for k in ("note", "resolution", "reason"):
+                if e.get(k):
+                    extra.append(str(e[k]))
+            if e.get("rating"):
+                extra.append("★" * e["rating"])
+            if e.get("from_case"):
+                extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
+            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
+            self.timeline.addItem(item)
+        self.timeline.scrollToBottom()
+        allowed = set(allowed_case_commands(case, self.room.role or "operator"))
+        shown = [b for cmd, b in self.buttons.items() if cmd in allowed]
+        for b in self.buttons.values():
+            self._grid.removeWidget(b)
+            b.setVisible(b in shown)
+        for i, b in enumerate(shown):          # only the allowed actions, packed
+            self._grid.addWidget(b, i // 4, i % 4)
+        self.department.setEnabled("case.transfer" in allowed)
+
+    def _refresh_stages(self) -> None:
+        case = self.case()
+        if case is None:
+            return
+        clocks = case_clock(case, self.room.profile, self.room.now())
+        self.stages.setRowCount(len(clocks))
+        for r, c in enumerate(clocks):
+            remaining = c.deadline - self.room.now()
+            state_text = labels.sla(c.state)
+            if c.state in ("on_time", "due_soon", "overdue"):
+                m, s = divmod(int(abs(remaining)), 60)
+                state_text += f"  ({'-' if remaining < 0 else ''}{m:02d}:{s:02d})"
+            cells = [labels.stage(c.key), hms(c.deadline), state_text, hms(c.reached_at) if c.reached_at else ""]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 2:
+                    item.setForeground(QColor(SLA_COLOURS.get(c.state, "#dfe4ea")))
+                self.stages.setItem(r, col, item)
+
+    def act(self, cmd: str) -> None:
+        case = self.case()
+        if case is None:
+            return
+        if cmd == "case.dispatch":
+            self.selection.sig_dispatch_requested.emit(case["id"])
+            return
+        args = {"case_id": case["id"]}
+        text = self.text.text().strip()
+        needs_text = ACTIONS[cmd][1]
+        if needs_text and not text:
+            self.error.setText(self.tr("Type the note, resolution or reason first."))
+            self.text.setFocus()
+            return
+        if cmd in TEXT_KEY and text:
+            args[TEXT_KEY[cmd]] = text
+        if cmd == "case.transfer":
+            args["to"] = self.department.currentData()
+        self.link.submit(cmd, args)
+        self.text.clear()
+        self.error.clear()
+
+    def _command_result(self, cid: str, outcome: str, detail: dict) -> None:
+        if outcome == "refused" and (detail.get("args") or {}).get("case_id") == self.case_id:
+            self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))

@@ -1,0 +1,132 @@
+"""The case queue: every case, overdue first, filtered and searched as the operator types."""
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QTableView, QVBoxLayout, QWidget)
+
+from models.domain import CATEGORIES, SOURCES, STATUSES
+from models.qt import labels
+from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
+from models.qt.room import RoomState, Selection
+
+SLA_FILTERS = ["overdue", "due_soon", "on_time"]
+
+
+class CaseQueuePanel(QWidget):
+    def __init__(self, room: RoomState, selection: Selection, parent=None):
+        super().__init__(parent)
+        self.setObjectName("CaseQueuePanel")
+        self.room = room
+        self.selection = selection
+        self.model = CaseTableModel(room, self)
+        self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
+                                  [(k, labels.status(k)) for k in STATUSES])
+        self.category = self._combo(self.tr("All categories"), [(k, labels.category(k)) for k in CATEGORIES])
+        self.source = self._combo(self.tr("All sources"), [(k, labels.source(k)) for k in SOURCES])
+        self.area = self._combo(self.tr("All areas"), [])
+        self.light = self._combo(self.tr("Any SLA state"), [(k, labels.sla(k)) for k in SLA_FILTERS])
+        self.count = QLabel()
+        self.count.setProperty("kind", "muted")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        for w in (self.status, self.category, self.source, self.area, self.light):
+            bar.addWidget(w, 1)
+        bar.addWidget(self.count)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)     # overdue first (Qt's default is descending)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(26)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)   # uniform rows
+        self.view.setWordWrap(False)
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(False)
+        for col, width in {"sla": 92, "priority": 42, "id": 82, "title": 230, "category": 96, "source": 96,
+                           "area": 110, "status": 78, "squad": 90, "age": 70, "deadline": 96}.items():
+            self.view.setColumnWidth(COLUMNS.index(col), width)
+        hh.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(self.view)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150, timeout=self.apply_filter)
+        self.search.textChanged.connect(self._filter_timer.start)
+        for c in (self.status, self.category, self.source, self.area, self.light):
+            c.currentIndexChanged.connect(self.apply_filter)
+        self.view.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.view.doubleClicked.connect(lambda idx: selection.sig_dispatch_requested.emit(
+            self.model.data(idx, CaseIdRole) or ""))
+        self.model.layoutChanged.connect(self._update_count)
+        self.model.modelReset.connect(self._update_count)
+        selection.sig_case.connect(self.select_case)
+        room.sig_reset.connect(self._fill_areas)
+        room.sig_tick.connect(self.view.viewport().update)      # ages and countdowns
+        self._blink = QTimer(self, interval=500, timeout=self._toggle_blink)
+        self._blink.start()
+        self._fill_areas()
+
+    def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
+        c = QComboBox()
+        c.addItem(all_text, None)
+        for key, text in items:
+            c.addItem(text, key)
+        return c
+
+    def _fill_areas(self) -> None:
+        current = self.area.currentData()
+        self.area.blockSignals(True)
+        while self.area.count() > 1:
+            self.area.removeItem(1)
+        for a in self.room.street.get("areas", []):
+            self.area.addItem(labels.area(self.room.street, a["id"]), a["id"])
+        idx = self.area.findData(current)
+        self.area.setCurrentIndex(max(0, idx))
+        self.area.blockSignals(False)
+        self._update_count()
+
+    def _toggle_blink(self) -> None:
+        self.model.blink = not self.model.blink
+        self.view.viewport().update()
+
+    def apply_filter(self) -> None:
+        one = lambda c: frozenset({c.currentData()}) if c.currentData() else frozenset()  # noqa: E731
+        st = self.status.currentData()
+        f = CaseFilter(statuses=frozenset({st}) if st and st != "__open__" else frozenset(),
+                       open_only=st == "__open__", categories=one(self.category), sources=one(self.source),
+                       areas=one(self.area), lights=one(self.light), text=self.search.text().strip())
+        self.model.set_filter(f)
+        self.select_case(self.selection.case_id)
+
+    def select_first_if_none(self) -> None:
+        if not self.selection.case_id and self.model.rowCount():
+            self.selection.set_case(self.model.case_id(0))
+
+    def _update_count(self) -> None:
+        self.count.setText(self.tr("%1 cases").replace("%1", f"{self.model.rowCount():,}"))
+
+    def _row_changed(self, current, _previous) -> None:
+        cid = self.model.case_id(current.row()) if current.isValid() else None
+        if cid:
+            self.selection.set_case(cid)
+
+    def select_case(self, cid: str) -> None:
+        row = self.model.row_of(cid) if cid else -1
+        if row < 0:
+            return
+        idx = self.model.index(row, 0)
+        if self.view.currentIndex().row() != row:
+            self.view.selectionModel().setCurrentIndex(
+                idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.view.scrollTo(idx)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

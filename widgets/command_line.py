@@ -1,0 +1,60 @@
+"""The dispatcher's command line: 'd 123 W01' dispatches case 123 to squad W01."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from models.cmdline import ParseError, parse
+
+
+class CommandLine(QWidget):
+    def __init__(self, room, link, selection, parent=None):
+        super().__init__(parent)
+        self.room, self.link, self.selection = room, link, selection
+        self.edit = QLineEdit(placeholderText=self.tr(
+            "Command (Ctrl+L): d 123 W01 dispatch · a 123 accept · c 123 text close · s 123 supervise · "
+            "t 123 police transfer · m 123 456 merge · ack W01 · war / peace"))
+        self.result = QLabel()
+        self.result.setMinimumWidth(260)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        prompt = QLabel("›")
+        prompt.setStyleSheet("font-weight: bold; color: #3d8bfd; font-size: 14pt")
+        lay.addWidget(prompt)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(self.result)
+        self.history: list[str] = []
+        self._pos = 0
+        self.edit.returnPressed.connect(self.run)
+        self.edit.installEventFilter(self)
+
+    def eventFilter(self, obj, e):
+        if obj is self.edit and e.type() == e.Type.KeyPress and self.history:
+            if e.key() == Qt.Key.Key_Up:
+                self._pos = max(0, self._pos - 1)
+                self.edit.setText(self.history[self._pos])
+                return True
+            if e.key() == Qt.Key.Key_Down:
+                self._pos = min(len(self.history), self._pos + 1)
+                self.edit.setText(self.history[self._pos] if self._pos < len(self.history) else "")
+                return True
+        return super().eventFilter(obj, e)
+
+    def run(self) -> None:
+        line = self.edit.text().strip()
+        if not line:
+            return
+        try:
+            name, args = parse(line, self.room.state)
+        except ParseError as e:
+            self.result.setStyleSheet("color: #ff6b6b")
+            self.result.setText(str(e))
+            return
+        self.link.submit(name, args)
+        if args.get("case_id"):
+            self.selection.set_case(args["case_id"])
+        self.history.append(line)
+        self._pos = len(self.history)
+        self.result.setStyleSheet("color: #34c759")
+        self.result.setText(self.tr("sent: %1").replace("%1", line))
+        self.edit.clear()

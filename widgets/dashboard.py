@@ -1,0 +1,231 @@
+"""The live dashboard: KPI tiles, charts, the squad ranking and early warnings.
+
+Recomputed from the state at most once a second when something changed (coalesced), and
+drawn by updating curves created once (`setData`/`setOpts`), never by re-creating them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QT_TRANSLATE_NOOP
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView)
+
+from app.theme import SLA_COLOURS, TEAM_COLOURS
+from models import kpi
+from models.domain import CATEGORIES, SOURCES, TEAM_STATUSES
+from models.qt import labels
+from models.qt.room import RoomState
+
+pg.setConfigOptions(antialias=False, background="#161b22", foreground="#9fb3c8")
+
+KPI_TILES = [
+    ("today", QT_TRANSLATE_NOOP("Dashboard", "Cases today"), "count"),
+    ("open", QT_TRANSLATE_NOOP("Dashboard", "Open"), "count"),
+    ("overdue", QT_TRANSLATE_NOOP("Dashboard", "Overdue"), "alarm"),
+    ("dispatch_in_sla", QT_TRANSLATE_NOOP("Dashboard", "Dispatched within SLA"), "rate"),
+    ("arrival_8min", QT_TRANSLATE_NOOP("Dashboard", "Arrived within 8 min"), "rate"),
+    ("on_scene_closure", QT_TRANSLATE_NOOP("Dashboard", "Closed on scene"), "rate"),
+    ("closure_rate", QT_TRANSLATE_NOOP("Dashboard", "Closure rate"), "rate"),
+    ("satisfaction", QT_TRANSLATE_NOOP("Dashboard", "Satisfaction"), "rate"),
+]
+SOURCE_COLOURS = ["#3d8bfd", "#34c759", "#ffb020", "#ff6b6b", "#b36bff", "#2ec4b6", "#f78c6b", "#8593a3", "#e056fd"]
+
+
+class KpiTile(QFrame):
+    def __init__(self, caption: str, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.setProperty("kind", "card")
+        self.value = QLabel("—")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        f = QFont(self.font())
+        f.setPointSizeF(22 * scale)
+        f.setBold(True)
+        self.value.setFont(f)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setProperty("kind", "muted")
+        f2 = QFont(self.font())
+        f2.setPointSizeF(9.5 * scale)
+        self.caption.setFont(f2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.value)
+        lay.addWidget(self.caption)
+
+    def set(self, text: str, colour: str = "#ffffff") -> None:
+        self.value.setText(text)
+        self.value.setStyleSheet(f"color: {colour}")
+
+
+def _plot(title: str, scale: float) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setTitle(title, color="#c9d1d9", size=f"{int(10 * scale)}pt")
+    w.showGrid(x=False, y=True, alpha=0.2)
+    w.setMenuEnabled(False)
+    w.setMouseEnabled(False, False)
+    w.hideButtons()
+    f = QFont()
+    f.setPointSizeF(8 * scale)
+    for ax in ("left", "bottom"):
+        w.getAxis(ax).setTickFont(f)
+    return w
+
+
+class DashboardPanel(QWidget):
+    """scale > 1 for the wall: type readable from across the room."""
+
+    def __init__(self, room: RoomState, scale: float = 1.0, parts: tuple[str, ...] = ("kpis", "charts", "tables"),
+                 parent=None):
+        super().__init__(parent)
+        self.setObjectName("DashboardPanel")
+        self.room, self.scale = room, scale
+        self.tiles: dict[str, KpiTile] = {}
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        if "kpis" in parts:
+            row = QGridLayout()
+            for i, (key, caption, _kind) in enumerate(KPI_TILES):
+                tile = KpiTile(QCoreApplication.translate("Dashboard", caption), scale)
+                self.tiles[key] = tile
+                row.addWidget(tile, 0, i)
+            lay.addLayout(row)
+        self.plots: dict[str, pg.PlotWidget] = {}
+        if "charts" in parts:
+            charts = QGridLayout()
+            tr = lambda s: QCoreApplication.translate("Dashboard", s)  # noqa: E731
+            self.plots["hourly"] = p = _plot(tr("Cases per hour by source (today)"), scale)
+            self._hour_bars = []
+            for i, src in enumerate(SOURCES):
+                bar = pg.BarGraphItem(x=np.arange(24), height=np.zeros(24), width=0.8,
+                                      brush=SOURCE_COLOURS[i % len(SOURCE_COLOURS)], pen=None, name=labels.source(src))
+                p.addItem(bar)
+                self._hour_bars.append(bar)
+            self.plots["response"] = p = _plot(tr("Minutes from report to dispatch / arrival"), scale)
+            self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"))
+            self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"))
+            self._limit_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3b30", style=Qt.PenStyle.DashLine))
+                                 for _ in range(3)]
+            for ln in self._limit_lines:
+                p.addItem(ln)
+            self.plots["categories"] = p = _plot(tr("Categories (today)"), scale)
+            self._cat_bars = pg.BarGraphItem(x=np.arange(len(CATEGORIES)), height=np.zeros(len(CATEGORIES)),
+                                             width=0.7, brush="#3d8bfd", pen=None)
+            p.addItem(self._cat_bars)
+            p.getAxis("bottom").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
+            self.plots["squads"] = p = _plot(tr("Squads by status"), scale)
+            self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
+                                              width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
+            p.addItem(self._team_bars)
+            p.getAxis("bottom").setTicks([[(i, labels.team_status(s)) for i, s in enumerate(TEAM_STATUSES)]])
+            self.plots["trend"] = p = _plot(tr("Last 7 days: reported and closed"), scale)
+            self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd")
+            self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759")
+            positions = [("hourly", 0, 0, 1, 2), ("response", 0, 2, 1, 1), ("categories", 1, 0, 1, 1),
+                         ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 1)]
+            for key, r, c, rs, cs in positions:
+                charts.addWidget(self.plots[key], r, c, rs, cs)
+            lay.addLayout(charts, 3)
+        if "tables" in parts:
+            row = QHBoxLayout()
+            self.ranking = QTableWidget(0, 5)
+            self.ranking.setHorizontalHeaderLabels([self.tr("Squad"), self.tr("Score"), self.tr("Handled"),
+                                                    self.tr("Arrived ≤8 min"), self.tr("Satisfaction")])
+            self.ranking.verticalHeader().setVisible(False)
+            self.ranking.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            self.ranking.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            self.warnings = QListWidget()
+            self.warnings.setWordWrap(True)
+            if scale > 1:
+                f = QFont()
+                f.setPointSizeF(10 * scale)
+                self.ranking.setFont(f)
+                self.warnings.setFont(f)
+            left = QVBoxLayout()
+            h = QLabel(self.tr("Squad ranking (7 days)"))
+            h.setProperty("kind", "heading")
+            left.addWidget(h)
+            left.addWidget(self.ranking)
+            right = QVBoxLayout()
+            h2 = QLabel(self.tr("Early warnings: repeated complaints"))
+            h2.setProperty("kind", "heading")
+            right.addWidget(h2)
+            right.addWidget(self.warnings)
+            row.addLayout(left, 3)
+            row.addLayout(right, 2)
+            lay.addLayout(row, 2)
+        self._dirty = True
+        room.sig_reset.connect(self.mark_dirty)
+        room.sig_cases.connect(self.mark_dirty)
+        room.sig_teams.connect(self.mark_dirty)
+        room.sig_room.connect(self.mark_dirty)
+        self._timer = QTimer(self, interval=1000, timeout=self._maybe_refresh)
+        self._timer.start()
+        self.refresh()
+
+    def mark_dirty(self, *_):
+        self._dirty = True
+
+    def _maybe_refresh(self):
+        if self._dirty and self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._dirty = False
+        st, now = self.room.state, self.room.now()
+        if self.tiles:
+            k = kpi.kpis(st, now)
+            for key, _cap, kind in KPI_TILES:
+                v = k.get(key)
+                if kind == "rate":
+                    text = "—" if v is None else f"{v * 100:.1f}%"
+                    colour = "#ffffff" if v is None else ("#34c759" if v >= 0.9 else "#ffb020" if v >= 0.75 else "#ff3b30")
+                else:
+                    text = f"{v:,}"
+                    colour = (SLA_COLOURS["overdue"] if v else "#34c759") if kind == "alarm" else "#ffffff"
+                self.tiles[key].set(text, colour)
+        if self.plots:
+            hourly = kpi.hourly_by_source(st, now)
+            base = np.zeros(24)
+            for bar, src in zip(self._hour_bars, SOURCES):
+                h = np.array(hourly.get(src, [0] * 24), dtype=float)
+                bar.setOpts(y0=base.copy(), height=h)
+                base += h
+            self.plots["hourly"].setYRange(0, max(5, base.max() * 1.1))
+            rt = kpi.response_times(st, now)
+            for curve, data in ((self._disp_curve, rt["dispatch"]), (self._arr_curve, rt["arrival"])):
+                mins = np.clip(np.array(data, dtype=float) / 60.0, 0, 30)
+                y, x = np.histogram(mins, bins=np.arange(0, 31, 1)) if len(mins) else (np.zeros(30), np.arange(31))
+                curve.setData(x, y)
+            limits = [s.minutes for s in self.room.profile.stages if s.milestone in ("dispatched", "on_scene")][:2] + [8]
+            for ln, m in zip(self._limit_lines, limits + [None] * 3):
+                ln.setVisible(m is not None)
+                if m is not None:
+                    ln.setValue(m)
+            cats = kpi.category_counts(st, now)
+            self._cat_bars.setOpts(height=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
+            teams = kpi.squads_by_status(st)
+            self._team_bars.setOpts(height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
+            tr = kpi.trend(st, now)
+            xs = np.arange(len(tr))
+            self._trend_rep.setData(xs, [r[1] for r in tr])
+            self._trend_clo.setData(xs, [r[2] for r in tr])
+            self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
+        if hasattr(self, "ranking"):
+            rows = kpi.squad_ranking(st, now)[:10]
+            self.ranking.setRowCount(len(rows))
+            pct = lambda v: "—" if v is None else f"{v * 100:.0f}%"  # noqa: E731
+            for r, row in enumerate(rows):
+                for c, text in enumerate([row["call_sign"], f"{row['score']:.1f}", str(row["handled"]),
+                                          pct(row["arrival_8min"]), pct(row["satisfaction"])]):
+                    self.ranking.setItem(r, c, QTableWidgetItem(text))
+            self.warnings.clear()
+            for w in kpi.early_warnings(st, now)[:8]:
+                text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
+                    "%1", str(w["count"])).replace("%2", w["key"]).replace(
+                    "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
+                self.warnings.addItem(text)
+                self.warnings.item(self.warnings.count() - 1).setForeground(QColor("#ffb020"))
+            if not self.warnings.count():
+                self.warnings.addItem(self.tr("No repeated complaints."))

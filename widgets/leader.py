@@ -1,0 +1,165 @@
+"""Shift leader tools: wartime mode, squads on and off duty, members between squads, and
+the handover summary of open cases at shift change."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
+
+from models.domain import OPEN_STATUSES
+from models.qt import labels
+from models.sla import OVERDUE, case_sla
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Handover", text)
+
+
+def handover_summary(room) -> str:
+    st, now = room.state, room.now()
+    open_cases = [c for c in st["cases"].values() if c["status"] in OPEN_STATUSES]
+    overdue = [c for c in open_cases if case_sla(c, room.profile, now)[0] == OVERDUE]
+    by_status = Counter(c["status"] for c in open_cases)
+    lines = [_tr("Handover at %1 · mode: %2").replace("%1", time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
+             .replace("%2", labels.mode(st.get("mode", "peacetime"))),
+             _tr("Open cases: %1 (overdue %2)").replace("%1", str(len(open_cases))).replace("%2", str(len(overdue)))]
+    lines.append("  " + " · ".join(f"{labels.status(s)} {n}" for s, n in sorted(by_status.items())))
+    for c in sorted(overdue, key=lambda c: c["priority"])[:20]:
+        lines.append(f"  ⚠ {c['id']} P{c['priority']} {c['title']} · {labels.status(c['status'])}")
+    for c in sorted((c for c in open_cases if c["priority"] == 1 and c not in overdue), key=lambda c: c["id"])[:10]:
+        lines.append(f"  P1 {c['id']} {c['title']} · {labels.status(c['status'])}")
+    em = [t for t in st["teams"].values() if t.get("emergency")]
+    for t in em:
+        lines.append("  📻 " + _tr("Emergency open: %1").replace("%1", t["call_sign"]))
+    return "\n".join(lines)
+
+
+class LeaderPanel(QWidget):
+    def __init__(self, room, link, parent=None):
+        super().__init__(parent)
+        self.setObjectName("LeaderPanel")
+        self.room, self.link = room, link
+        self.mode = QPushButton()
+        self.mode.setMinimumHeight(40)
+        self.mode.clicked.connect(self._toggle_mode)
+        self.duty_box = QGroupBox(self.tr("Squads on duty"))
+        self.duty_grid = QGridLayout(self.duty_box)
+        self.checks: dict[str, QCheckBox] = {}
+        self.member = QComboBox()
+        self.target = QComboBox()
+        move = QPushButton(self.tr("Move member"))
+        move.clicked.connect(self._move)
+        self.summary = QPlainTextEdit()
+        self.summary.setReadOnly(True)
+        self.note = QLineEdit(placeholderText=self.tr("Handover note and the incoming leader"))
+        record = QPushButton(self.tr("Record handover"))
+        record.clicked.connect(self._handover)
+        refresh = QPushButton(self.tr("Refresh summary"))
+        refresh.clicked.connect(self._summary)
+        self.error = QLabel()
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.mode)
+        lay.addWidget(self.duty_box)
+        mv = QGroupBox(self.tr("Move a member between squads"))
+        ml = QHBoxLayout(mv)
+        ml.addWidget(self.member, 2)
+        ml.addWidget(QLabel("→"))
+        ml.addWidget(self.target, 1)
+        ml.addWidget(move)
+        lay.addWidget(mv)
+        hb = QGroupBox(self.tr("Shift handover"))
+        hl = QVBoxLayout(hb)
+        hl.addWidget(self.summary)
+        row = QHBoxLayout()
+        row.addWidget(self.note, 1)
+        row.addWidget(refresh)
+        row.addWidget(record)
+        hl.addLayout(row)
+        lay.addWidget(hb, 1)
+        lay.addWidget(self.error)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        room.sig_reset.connect(self.rebuild)
+        room.sig_teams.connect(self._teams)
+        room.sig_room.connect(self._mode)
+        link.sig_command.connect(self._result)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        for cb in self.checks.values():
+            cb.setParent(None)
+        self.checks.clear()
+        teams = sorted(self.room.state["teams"].values(), key=lambda t: t["id"])
+        for i, t in enumerate(teams):
+            cb = QCheckBox(f"{t['call_sign']} ({t['id']})")
+            cb.setChecked(t["on_duty"])
+            cb.toggled.connect(lambda on, tid=t["id"]: self.link.submit("team.duty", {"team_id": tid, "on_duty": on}))
+            self.duty_grid.addWidget(cb, i // 3, i % 3)
+            self.checks[t["id"]] = cb
+        self._fill_members()
+        self._mode()
+        self._summary()
+
+    def _fill_members(self) -> None:
+        self.member.clear()
+        self.target.clear()
+        for t in sorted(self.room.state["teams"].values(), key=lambda t: t["id"]):
+            self.target.addItem(t["call_sign"], t["id"])
+            for m in t["members"]:
+                self.member.addItem(f"{m['name']} ({t['call_sign']})", (m["id"], t["id"]))
+
+    def _teams(self, ids) -> None:
+        for tid in ids:
+            t = self.room.state["teams"].get(tid)
+            cb = self.checks.get(tid)
+            if t and cb and cb.isChecked() != t["on_duty"]:
+                cb.blockSignals(True)
+                cb.setChecked(t["on_duty"])
+                cb.blockSignals(False)
+
+    def _mode(self) -> None:
+        war = self.room.state.get("mode") == "wartime"
+        self.mode.setText(self.tr("WARTIME mode (profile %1): switch to peacetime").replace(
+            "%1", self.room.state.get("sla_profile", "")) if war else
+            self.tr("Peacetime (profile %1): switch to WARTIME").replace("%1", self.room.state.get("sla_profile", "")))
+        self.mode.setProperty("role", "primary" if war else "danger")
+        self.mode.style().unpolish(self.mode)
+        self.mode.style().polish(self.mode)
+
+    def _toggle_mode(self) -> None:
+        war = self.room.state.get("mode") == "wartime"
+        self.link.submit("mode.set", {"mode": "peacetime" if war else "wartime"})
+
+    def _move(self) -> None:
+        data = self.member.currentData()
+        if not data:
+            return
+        mid, src = data
+        self.link.submit("team.member_move", {"member_id": mid, "from": src, "to": self.target.currentData()})
+
+    def _summary(self) -> None:
+        self.summary.setPlainText(handover_summary(self.room))
+
+    def _handover(self) -> None:
+        self._summary()
+        self.link.submit("shift.handover", {"note": (self.note.text().strip() + "\n\n" + self.summary.toPlainText())[:4000]})
+        self.note.clear()
+
+    def _result(self, cid, outcome, detail) -> None:
+        if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover"):
+            if outcome == "refused":
+                self.error.setStyleSheet("color: #ff6b6b")
+                self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))
+                self._teams(list(self.checks))
+            elif outcome == "acked":
+                self.error.clear()
+                if detail.get("name") == "team.member_move":
+                    self._fill_members()

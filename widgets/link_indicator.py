@@ -1,0 +1,59 @@
+"""The link state, always visible: online (round trip), reconnecting (next try in N s),
+offline since HH:MM, resyncing, or showing cached data of a given age."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel
+
+from client.session import LinkStatus
+
+COLOURS = {"online": "#34c759", "connecting": "#ffb020", "reconnecting": "#ff9500", "resyncing": "#ffb020",
+           "auth_failed": "#ff3b30", "stopped": "#8593a3"}
+
+
+class LinkIndicator(QLabel):
+    def __init__(self, link, room, parent=None, big: bool = False):
+        super().__init__(parent)
+        self.link = link
+        self.room = room
+        self.big = big
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        link.sig_link.connect(self.refresh)
+        room.sig_reset.connect(self.refresh)
+        self._timer = QTimer(self, interval=1000, timeout=self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def describe(self, st: LinkStatus) -> tuple[str, str]:
+        if st.state == "online":
+            rtt = f" · {st.rtt_ms:.0f} ms" if st.rtt_ms is not None else ""
+            return "online", self.tr("Online") + rtt
+        if st.state == "resyncing":
+            return "resyncing", self.tr("Resyncing…")
+        if st.state == "auth_failed":
+            return "auth_failed", self.tr("Login refused: %1").replace("%1", st.message)
+        if st.state == "connecting" and st.offline_since is None:
+            return "connecting", self.tr("Connecting…")
+        since = time.strftime("%H:%M", time.localtime(st.offline_since)) if st.offline_since else "--:--"
+        text = self.tr("Offline since %1").replace("%1", since)
+        if st.next_retry_at:
+            n = max(0, round(st.next_retry_at - time.time()))
+            text += " · " + self.tr("reconnecting in %1 s").replace("%1", str(n))
+        else:
+            text += " · " + self.tr("reconnecting…")
+        return "reconnecting", text
+
+    def refresh(self, *_):
+        kind, text = self.describe(self.link.status)
+        if kind != "online" and self.room.age is not None:
+            mins = int(self.room.age // 60)
+            text += " · " + self.tr("showing cached data from %1 min ago").replace("%1", str(mins))
+        colour = COLOURS.get(kind, "#8593a3")
+        size = "22pt" if self.big else "10pt"
+        self.setText(f'<span style="color:{colour}; font-size:{size}">●</span> '
+                     f'<span style="font-size:{size}">{text}</span>')
+        self.setProperty("linkState", kind)
+        self.setToolTip(text)

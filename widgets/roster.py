@@ -1,0 +1,234 @@
+"""The radio-style roster: one strip per talkgroup (patrol area), a tile per squad with call
+sign, status colour, time in status, members on duty, current case and last transmission.
+An emergency call takes over: its tile flashes red until acknowledged."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from app.theme import EMERGENCY, TEAM_COLOURS
+from models.qt import labels
+from models.qt.room import RoomState, Selection
+from models.timeutil import epoch
+
+
+def since(iso_time: str | None, now: float) -> str:
+    if not iso_time:
+        return ""
+    s = max(0, int(now - epoch(iso_time)))
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+class SquadTile(QWidget):
+    clicked = Signal(str)
+    double_clicked = Signal(str)
+
+    def __init__(self, room: RoomState, team_id: str, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.room, self.team_id, self.scale = room, team_id, scale
+        self.selected = False
+        self.flash = False
+        self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def sizeHint(self) -> QSize:
+        return QSize(int(210 * self.scale), int(84 * self.scale))
+
+    def mousePressEvent(self, e):
+        self.clicked.emit(self.team_id)
+
+    def mouseDoubleClickEvent(self, e):
+        self.double_clicked.emit(self.team_id)
+
+    def paintEvent(self, _e):
+        t = self.room.state["teams"].get(self.team_id)
+        if t is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+        emergency = bool(t.get("emergency"))
+        bg = QColor("#1a2029")
+        if emergency:
+            bg = QColor(EMERGENCY if self.flash else "#5a0a0a")
+        p.setBrush(bg)
+        p.setPen(QPen(QColor("#3d8bfd") if self.selected else QColor("#2a313b"), 2 if self.selected else 1))
+        p.drawRoundedRect(r, 4, 4)
+        colour = QColor(TEAM_COLOURS.get(t["status"], "#8593a3"))
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(QRectF(r.left(), r.top(), 7 * self.scale, r.height()), 3, 3)
+        s = self.scale
+        x = r.left() + 14 * s
+        w = r.width() - 20 * s
+        now = self.room.now()
+        f = QFont(self.font())
+        f.setPointSizeF(12 * s)
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QColor("#ffffff"))
+        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   t["call_sign"])
+        f.setPointSizeF(8.5 * s)
+        f.setBold(False)
+        p.setFont(f)
+        p.setPen(QColor("#8593a3"))
+        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   t["id"])
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(colour if not emergency else QColor("#ffffff"))
+        on = sum(1 for m in t["members"] if m.get("on_duty", True))
+        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
+                   labels.team_status(t["status"]) + "  " + since(t.get("status_since"), now))
+        f.setBold(False)
+        p.setFont(f)
+        p.setPen(QColor("#8593a3"))
+        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight,
+                   f"👥{on}/{len(t['members'])}")
+        p.setPen(QColor("#c9d1d9"))
+        line3 = ""
+        if t.get("case_id"):
+            c = self.room.state["cases"].get(t["case_id"])
+            line3 = f"▶ {t['case_id']} {c['title'] if c else ''}"
+            if len(t["cases"]) > 1:
+                line3 += f" (+{len(t['cases']) - 1})"
+        fm = p.fontMetrics()
+        p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
+        if emergency:
+            p.setPen(QColor("#ffffff"))
+            em = t["emergency"]
+            line4 = "⚠ " + self.tr("EMERGENCY") + f" {em.get('by', '')}: {em.get('note', '')}"
+        elif t.get("last_tx"):
+            p.setPen(QColor("#8593a3"))
+            tx = t["last_tx"]
+            line4 = f"📻 {time.strftime('%H:%M', time.localtime(epoch(tx['at'])))} {tx.get('by', '')}: {tx.get('text', '')}"
+        else:
+            line4 = ""
+        p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(line4, Qt.TextElideMode.ElideRight, int(w)))
+        p.end()
+
+
+class RosterStrip(QFrame):
+    """One talkgroup: the squads of one patrol area."""
+
+    def __init__(self, room: RoomState, area: dict, team_ids: list[str], columns: int, scale: float, parent=None):
+        super().__init__(parent)
+        self.setProperty("kind", "card")
+        title = QLabel(f"{area.get('talkgroup', '')}  {labels.area(room.street, area['id'])}")
+        title.setProperty("kind", "heading")
+        if scale > 1:
+            f = title.font()
+            f.setPointSizeF(12 * scale)
+            title.setFont(f)
+        self.summary = QLabel()
+        self.summary.setProperty("kind", "muted")
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        self.tiles = [SquadTile(room, tid, scale) for tid in team_ids]
+        for i, tile in enumerate(self.tiles):
+            grid.addWidget(tile, i // columns, i % columns)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 6)
+        head = QWidget()
+        hl = QGridLayout(head)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(title, 0, 0)
+        hl.addWidget(self.summary, 0, 1, Qt.AlignmentFlag.AlignRight)
+        lay.addWidget(head)
+        lay.addLayout(grid)
+
+
+class RosterPanel(QWidget):
+    def __init__(self, room: RoomState, selection: Selection | None, columns: int = 2, scale: float = 1.0,
+                 parent=None):
+        super().__init__(parent)
+        self.setObjectName("RosterPanel")
+        self.room, self.selection = room, selection
+        self.columns, self.scale = columns, scale
+        self.tiles: dict[str, SquadTile] = {}
+        self.strips: list[RosterStrip] = []
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(2, 2, 2, 2)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(scroll)
+        room.sig_reset.connect(self.rebuild)
+        room.sig_teams.connect(self.update_teams)
+        room.sig_tick.connect(self._tick)
+        if selection is not None:
+            selection.sig_team.connect(self._select)
+        self._flash = QTimer(self, interval=400, timeout=self._flash_tick)
+        self._flash.start()
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        for s in self.strips:
+            s.setParent(None)
+            s.deleteLater()
+        self.strips.clear()
+        self.tiles.clear()
+        while self.body_layout.count():
+            item = self.body_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        teams = self.room.state["teams"]
+        for area in self.room.street.get("areas", []):
+            ids = sorted(t["id"] for t in teams.values() if t["area"] == area["id"])
+            strip = RosterStrip(self.room, area, ids, self.columns, self.scale)
+            strip.area_id = area["id"]
+            self.strips.append(strip)
+            self.body_layout.addWidget(strip)
+            for tile in strip.tiles:
+                self.tiles[tile.team_id] = tile
+                if self.selection is not None:
+                    tile.clicked.connect(self.selection.set_team)
+                    tile.double_clicked.connect(self._dispatch_to)
+        self.body_layout.addStretch(1)
+        self._summaries()
+
+    def _summaries(self) -> None:
+        teams = self.room.state["teams"]
+        for strip in self.strips:
+            mine = [t for t in teams.values() if t["area"] == strip.area_id]
+            avail = sum(1 for t in mine if t["status"] == "available")
+            strip.summary.setText(self.tr("%1 of %2 available").replace("%1", str(avail)).replace("%2", str(len(mine))))
+
+    def update_teams(self, ids) -> None:
+        for tid in ids:
+            tile = self.tiles.get(tid)
+            if tile:
+                tile.update()
+        self._summaries()
+
+    def _tick(self) -> None:
+        for tile in self.tiles.values():
+            tile.update()
+
+    def _flash_tick(self) -> None:
+        for tile in self.tiles.values():
+            if self.room.state["teams"].get(tile.team_id, {}).get("emergency"):
+                tile.flash = not tile.flash
+                tile.update()
+
+    def _select(self, tid: str) -> None:
+        for k, tile in self.tiles.items():
+            if tile.selected != (k == tid):
+                tile.selected = k == tid
+                tile.update()
+
+    def _dispatch_to(self, tid: str) -> None:
+        self.selection.set_team(tid)
+        if self.selection.case_id:
+            self.selection.sig_dispatch_requested.emit(self.selection.case_id)

@@ -1,0 +1,214 @@
+"""The street drawn from its own data, with no internet: patrol areas and grids, open cases
+coloured by SLA state and sized by priority, squads with their status, and a heat layer of
+today's incidents."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsPolygonItem, QGraphicsScene,
+                               QGraphicsSimpleTextItem, QGraphicsView)
+
+from app.theme import SLA_COLOURS, TEAM_COLOURS
+from models import kpi
+from models.dispatch import team_position
+from models.domain import OPEN_STATUSES
+from models.qt.room import RoomState, Selection
+from models.sla import case_sla
+
+AREA_COLOURS = ["#3d8bfd", "#34c759", "#b36bff", "#ffb020", "#2ec4b6"]
+K = 100_000.0      # scene units per degree of latitude
+
+
+class StreetMap(QGraphicsView):
+    case_clicked = Signal(str)
+
+    def __init__(self, room: RoomState, selection: Selection | None = None, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.setObjectName("StreetMap")
+        self.room, self.selection, self.scale_factor = room, selection, scale
+        self.scene_ = QGraphicsScene(self)
+        self.setScene(self.scene_)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setBackgroundBrush(QColor("#0f1318"))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.case_items: dict[str, QGraphicsEllipseItem] = {}
+        self.team_items: dict[str, tuple] = {}
+        self.heat = QGraphicsPixmapItem()
+        self.heat.setZValue(1)
+        self.heat.setOpacity(0.55)
+        self._cos = 1.0
+        self._dirty_cases: set[str] = set()
+        room.sig_reset.connect(self.rebuild)
+        room.sig_cases.connect(self._cases)
+        room.sig_teams.connect(self._teams)
+        room.sig_tick.connect(self._tick)
+        if selection is not None:
+            self.case_clicked.connect(selection.set_case)
+        self._heat_timer = QTimer(self, interval=10_000, timeout=self.update_heat)
+        self._heat_timer.start()
+        self.rebuild()
+
+    def to_scene(self, lat: float, lon: float) -> QPointF:
+        return QPointF(lon * K * self._cos, -lat * K)
+
+    def rebuild(self) -> None:
+        self.scene_.clear()
+        self.case_items.clear()
+        self.team_items.clear()
+        street = self.room.street
+        if not street:
+            return
+        self._cos = math.cos(math.radians(street.get("center", [30, 120])[0]))
+        areas = {a["id"]: i for i, a in enumerate(street.get("areas", []))}
+        font = QFont()
+        font.setPointSizeF(7 * self.scale_factor)
+        for g in street.get("grids", []):
+            poly = QPolygonF([self.to_scene(lat, lon) for lat, lon in g["polygon"]])
+            colour = QColor(AREA_COLOURS[areas.get(g.get("area"), 0) % len(AREA_COLOURS)])
+            fill = QColor(colour)
+            fill.setAlpha(28)
+            item = QGraphicsPolygonItem(poly)
+            item.setBrush(QBrush(fill))
+            item.setPen(QPen(colour.darker(130), 0))
+            item.setZValue(0)
+            self.scene_.addItem(item)
+            label = QGraphicsSimpleTextItem(g["id"])
+            label.setFont(font)
+            label.setBrush(QColor("#4b5563"))
+            c = poly.boundingRect().center()
+            label.setPos(c - QPointF(label.boundingRect().width() / 2, label.boundingRect().height() / 2))
+            label.setZValue(0.5)
+            self.scene_.addItem(label)
+        for road in street.get("roads", []):
+            a, b = self.to_scene(*road["from"]), self.to_scene(*road["to"])
+            line = self.scene_.addLine(a.x(), a.y(), b.x(), b.y(), QPen(QColor("#394350"), 0))
+            line.setZValue(0.6)
+        self.scene_.addItem(self.heat)
+        self.update_heat()
+        for cid, c in self.room.state["cases"].items():
+            if c["status"] in OPEN_STATUSES:
+                self._place_case(cid)
+        for tid in self.room.state["teams"]:
+            self._place_team(tid)
+        self.fit()
+
+    def fit(self) -> None:
+        r = self.scene_.itemsBoundingRect()
+        if not r.isEmpty():
+            self.fitInView(r.adjusted(-50, -50, 50, 50), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        self.fit()
+
+    def _place_case(self, cid: str) -> None:
+        c = self.room.state["cases"].get(cid)
+        item = self.case_items.get(cid)
+        loc = (c or {}).get("location", {})
+        if c is None or c["status"] not in OPEN_STATUSES or loc.get("lat") is None:
+            if item is not None:
+                self.scene_.removeItem(item)
+                del self.case_items[cid]
+            return
+        light, _ = case_sla(c, self.room.profile, self.room.now())
+        r = (26 - c["priority"] * 4) * self.scale_factor
+        if item is None:
+            item = QGraphicsEllipseItem(-r / 2, -r / 2, r, r)
+            item.setZValue(3)
+            item.setData(0, cid)
+            item.setToolTip(f"{cid} {c['title']}")
+            self.scene_.addItem(item)
+            self.case_items[cid] = item
+        item.setRect(-r / 2, -r / 2, r, r)
+        item.setPos(self.to_scene(loc["lat"], loc["lon"]))
+        item.setBrush(QColor(SLA_COLOURS.get(light, "#8593a3")))
+        item.setPen(QPen(QColor("#ffffff") if c["priority"] == 1 else QColor("#0f1318"), 2 if c["priority"] == 1 else 1))
+        item.setData(1, light)
+
+    def _place_team(self, tid: str) -> None:
+        t = self.room.state["teams"].get(tid)
+        if t is None:
+            return
+        pos = team_position(self.room.state, t)
+        if pos is None:
+            return
+        p = self.to_scene(*pos)
+        s = 12 * self.scale_factor
+        colour = QColor("#ff1f1f" if t.get("emergency") else TEAM_COLOURS.get(t["status"], "#8593a3"))
+        if tid not in self.team_items:
+            tri = QGraphicsPolygonItem(QPolygonF([QPointF(0, -s), QPointF(s * 0.85, s * 0.6), QPointF(-s * 0.85, s * 0.6)]))
+            tri.setZValue(4)
+            label = QGraphicsSimpleTextItem(t["call_sign"])
+            f = QFont()
+            f.setPointSizeF(7.5 * self.scale_factor)
+            f.setBold(True)
+            label.setFont(f)
+            label.setZValue(4)
+            self.scene_.addItem(tri)
+            self.scene_.addItem(label)
+            self.team_items[tid] = (tri, label)
+        tri, label = self.team_items[tid]
+        tri.setPos(p)
+        tri.setBrush(colour)
+        tri.setPen(QPen(QColor("#0f1318"), 1))
+        tri.setVisible(t["on_duty"])
+        label.setVisible(t["on_duty"])
+        label.setBrush(colour)
+        label.setPos(p + QPointF(s, -s))
+
+    def _cases(self, changed, new) -> None:
+        for cid in list(changed) + list(new):
+            self._place_case(cid)
+
+    def _teams(self, ids) -> None:
+        for tid in ids:
+            self._place_team(tid)
+
+    def _tick(self) -> None:
+        # lights change with time: recolour the open cases (a few hundred at most)
+        for cid in list(self.case_items):
+            self._place_case(cid)
+
+    def update_heat(self) -> None:
+        """A density image of today's incidents, blurred, under the markers."""
+        street = self.room.street
+        if not street or not street.get("bounds"):
+            return
+        (la0, lo0), (la1, lo1) = street["bounds"]
+        cases = kpi.today_cases(self.room.state, self.room.now())
+        W, H = 160, 160
+        grid = np.zeros((H, W), dtype=np.float32)
+        for c in cases:
+            loc = c["location"]
+            if loc.get("lat") is None:
+                continue
+            x = int((loc["lon"] - lo0) / (lo1 - lo0) * (W - 1))
+            y = int((la1 - loc["lat"]) / (la1 - la0) * (H - 1))
+            if 0 <= x < W and 0 <= y < H:
+                grid[y, x] += 1
+        if grid.max() > 0:
+            k = np.exp(-0.5 * (np.arange(-12, 13) / 4.0) ** 2)
+            k /= k.sum()
+            grid = np.apply_along_axis(lambda r: np.convolve(r, k, mode="same"), 1, grid)
+            grid = np.apply_along_axis(lambda r: np.convolve(r, k, mode="same"), 0, grid)
+            grid /= grid.max()
+        rgba = np.zeros((H, W, 4), dtype=np.uint8)
+        rgba[..., 0] = 255
+        rgba[..., 1] = (120 * (1 - grid)).astype(np.uint8)
+        rgba[..., 3] = (grid * 200).astype(np.uint8)
+        img = QImage(rgba.data, W, H, W * 4, QImage.Format.Format_RGBA8888).copy()
+        self.heat.setPixmap(QPixmap.fromImage(img))
+        tl, br = self.to_scene(la1, lo0), self.to_scene(la0, lo1)
+        self.heat.setPos(tl)
+        self.heat.setTransform(self.heat.transform().fromScale((br.x() - tl.x()) / W, (br.y() - tl.y()) / H))
+
+    def mousePressEvent(self, e):
+        item = self.itemAt(e.position().toPoint())
+        if item is not None and item.data(0):
+            self.case_clicked.emit(item.data(0))
+        super().mousePressEvent(e)
