@@ -43,12 +43,9 @@ class WallWindow(QWidget):
         self.clock = QLabel()
         self.mode = QLabel()
         for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14)):
-            f = QFont()
-            f.setPointSizeF(size * s)
-            f.setBold(True)
-            lab.setFont(f)
-        self.link_indicator = LinkIndicator(link, room, big=True)
-        self.link_indicator.setStyleSheet(f"font-size: {int(12 * s)}pt")
+            lab.setStyleSheet(f"font-size: {size * s:.1f}pt; font-weight: bold")
+            lab.setProperty("pt", size * s)
+        self.link_indicator = LinkIndicator(link, room, big=True, scale=s)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.mode)
@@ -73,10 +70,7 @@ class WallWindow(QWidget):
         p3 = DashboardPanel(room, scale=s, parts=("kpis", "tables"))
         self._add_page(p3, self.tr("Performance and early warnings"))
         self.page_label = QLabel()
-        self.page_label.setProperty("kind", "muted")
-        f = QFont()
-        f.setPointSizeF(11 * s)
-        self.page_label.setFont(f)
+        self.page_label.setStyleSheet(f"color: #8593a3; font-size: {11 * s:.1f}pt")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(int(12 * s), int(8 * s), int(12 * s), int(8 * s))
         lay.addLayout(top)
@@ -111,7 +105,8 @@ class WallWindow(QWidget):
         self.title.setText(self.tr("%1 · Command centre").replace("%1", name or ""))
         war = self.room.state.get("mode") == "wartime"
         self.mode.setText(f" {labels.mode(self.room.state.get('mode', 'peacetime'))} ")
-        self.mode.setStyleSheet("background:#c0392b; color:white; padding: 2px 12px" if war else "color:#34c759")
+        pt = f"font-size: {14 * self.scale:.1f}pt; font-weight: bold;"
+        self.mode.setStyleSheet(pt + ("background:#c0392b; color:white; padding: 2px 12px" if war else "color:#34c759"))
 
     def keyPressEvent(self, e):
         if e.key() == Qt.Key.Key_Right:

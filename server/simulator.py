@@ -290,8 +290,10 @@ class Simulator:
 
     async def _radio(self, team_id: str | None, text: str) -> None:
         if team_id and not self.fast_forward:
+            team = self.hub.state["teams"].get(team_id) or {}
+            members = [m["name"] for m in team.get("members", []) if m.get("on_duty", True)]
             await self._do(Actor(f"field-{team_id}", "field", team_id), "radio.transmit",
-                           {"team_id": team_id, "text": text})
+                           {"team_id": team_id, "text": text, "by": self.rng.choice(members) if members else ""})
 
     async def _chatter(self) -> None:
         self._at(self.clock() + self.rng.uniform(20, 90), self._chatter)

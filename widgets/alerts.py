@@ -200,11 +200,8 @@ class AlertBanner(QWidget):
         self.center, self.selection = center, selection
         self.setObjectName("AlertBanner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.scale = scale
         self.label = QLabel()
-        f = self.label.font()
-        f.setPointSizeF(13 * scale)
-        f.setBold(True)
-        self.label.setFont(f)
         self.count = QLabel()
         self.ack = QPushButton(self.tr("Acknowledge (F9)"))
         self.ack.clicked.connect(self.acknowledge)
@@ -232,7 +229,8 @@ class AlertBanner(QWidget):
     def _paint(self, a) -> None:
         on, off = self.STYLES.get(a.kind, ("#c0392b", "#c0392b"))
         self.setStyleSheet(f"#AlertBanner {{ background: {on if self._flash else off}; }} "
-                           f"#AlertBanner QLabel {{ color: #ffffff; background: transparent; }}")
+                           f"#AlertBanner QLabel {{ color: #ffffff; background: transparent; "
+                           f"font-size: {13 * self.scale:.1f}pt; font-weight: bold; }}")
 
     def _blink(self) -> None:
         a = self.center.top()

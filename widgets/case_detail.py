@@ -150,7 +150,8 @@ class CaseDetailPanel(QWidget):
         case = self.case()
         self.error.clear()
         if case is None:
-            self.header.setText(f"<span style='font-size:14pt; color:#8593a3'>{self.tr('No case selected')}</span>")
+            none = self.tr("No case selected")
+            self.header.setText(f"<span style='font-size:14pt; color:#8593a3'>{none}</span>")
             for lab in self._field_labels.values():
                 lab.clear()
             self.timeline.clear()
@@ -161,15 +162,16 @@ class CaseDetailPanel(QWidget):
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
         pc = PRIORITY_COLOURS.get(case["priority"], "#8593a3")
+        repeats = self.tr("Repeat calls: %1").replace("%1", str(case.get("repeat_calls", 0)))
+        merged = self.tr("Merged into %1").replace("%1", case.get("merged_into") or "")
         lc = SLA_COLOURS.get(light, "#8593a3")
         self.header.setText(
             f"<span style='font-size:15pt; font-weight:bold'>{case['id']} · {case['title']}</span><br>"
             f"<span style='color:{pc}; font-weight:bold'>{labels.priority(case['priority'])}</span> · "
             f"<b>{labels.status(case['status'])}</b> · "
             f"<span style='color:{lc}; font-weight:bold'>● {labels.sla(light)}</span>"
-            + (f" · <span style='color:#ff9500'>{self.tr('Repeat calls: %1').replace('%1', str(case['repeat_calls']))}</span>"
-               if case.get("repeat_calls") else "")
-            + (f" · {self.tr('Merged into %1').replace('%1', case['merged_into'])}" if case.get("merged_into") else ""))
+            + (f" · <span style='color:#ff9500'>{repeats}</span>" if case.get("repeat_calls") else "")
+            + (f" · {merged}" if case.get("merged_into") else ""))
         loc = case["location"]
         f = self._field_labels
         f["category"].setText(labels.category(case["category"]) + (

@@ -37,18 +37,13 @@ class KpiTile(QFrame):
     def __init__(self, caption: str, scale: float = 1.0, parent=None):
         super().__init__(parent)
         self.setProperty("kind", "card")
+        self.scale = scale
         self.value = QLabel("—")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        f = QFont(self.font())
-        f.setPointSizeF(22 * scale)
-        f.setBold(True)
-        self.value.setFont(f)
         self.caption = QLabel(caption)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setProperty("kind", "muted")
-        f2 = QFont(self.font())
-        f2.setPointSizeF(9.5 * scale)
-        self.caption.setFont(f2)
+        # sizes through the stylesheet: the theme's font-size would override setFont()
+        self.caption.setStyleSheet(f"color: #8593a3; font-size: {9.5 * scale:.1f}pt")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.value)
@@ -56,7 +51,7 @@ class KpiTile(QFrame):
 
     def set(self, text: str, colour: str = "#ffffff") -> None:
         self.value.setText(text)
-        self.value.setStyleSheet(f"color: {colour}")
+        self.value.setStyleSheet(f"color: {colour}; font-size: {20 * self.scale:.1f}pt; font-weight: bold")
 
 
 def _plot(title: str, scale: float) -> pg.PlotWidget:
@@ -94,32 +89,31 @@ class DashboardPanel(QWidget):
         self.plots: dict[str, pg.PlotWidget] = {}
         if "charts" in parts:
             charts = QGridLayout()
-            tr = lambda s: QCoreApplication.translate("Dashboard", s)  # noqa: E731
-            self.plots["hourly"] = p = _plot(tr("Cases per hour by source (today)"), scale)
+            self.plots["hourly"] = p = _plot(QCoreApplication.translate("Dashboard", "Cases per hour by source (today)"), scale)
             self._hour_bars = []
             for i, src in enumerate(SOURCES):
                 bar = pg.BarGraphItem(x=np.arange(24), height=np.zeros(24), width=0.8,
                                       brush=SOURCE_COLOURS[i % len(SOURCE_COLOURS)], pen=None, name=labels.source(src))
                 p.addItem(bar)
                 self._hour_bars.append(bar)
-            self.plots["response"] = p = _plot(tr("Minutes from report to dispatch / arrival"), scale)
+            self.plots["response"] = p = _plot(QCoreApplication.translate("Dashboard", "Minutes from report to dispatch / arrival"), scale)
             self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"))
             self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"))
             self._limit_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3b30", style=Qt.PenStyle.DashLine))
                                  for _ in range(3)]
             for ln in self._limit_lines:
                 p.addItem(ln)
-            self.plots["categories"] = p = _plot(tr("Categories (today)"), scale)
+            self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale)
             self._cat_bars = pg.BarGraphItem(x=np.arange(len(CATEGORIES)), height=np.zeros(len(CATEGORIES)),
                                              width=0.7, brush="#3d8bfd", pen=None)
             p.addItem(self._cat_bars)
             p.getAxis("bottom").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
-            self.plots["squads"] = p = _plot(tr("Squads by status"), scale)
+            self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
             p.addItem(self._team_bars)
             p.getAxis("bottom").setTicks([[(i, labels.team_status(s)) for i, s in enumerate(TEAM_STATUSES)]])
-            self.plots["trend"] = p = _plot(tr("Last 7 days: reported and closed"), scale)
+            self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale)
             self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd")
             self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759")
             positions = [("hourly", 0, 0, 1, 2), ("response", 0, 2, 1, 1), ("categories", 1, 0, 1, 1),
@@ -138,18 +132,17 @@ class DashboardPanel(QWidget):
             self.warnings = QListWidget()
             self.warnings.setWordWrap(True)
             if scale > 1:
-                f = QFont()
-                f.setPointSizeF(10 * scale)
-                self.ranking.setFont(f)
-                self.warnings.setFont(f)
+                self.ranking.setStyleSheet(f"font-size: {10 * scale:.1f}pt")
+                self.warnings.setStyleSheet(f"font-size: {10 * scale:.1f}pt")
+                self.ranking.verticalHeader().setDefaultSectionSize(int(30 * scale))
             left = QVBoxLayout()
             h = QLabel(self.tr("Squad ranking (7 days)"))
-            h.setProperty("kind", "heading")
+            h.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold")
             left.addWidget(h)
             left.addWidget(self.ranking)
             right = QVBoxLayout()
             h2 = QLabel(self.tr("Early warnings: repeated complaints"))
-            h2.setProperty("kind", "heading")
+            h2.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold")
             right.addWidget(h2)
             right.addWidget(self.warnings)
             row.addLayout(left, 3)

@@ -14,18 +14,14 @@ from models.qt import labels
 from models.sla import OVERDUE, case_sla
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Handover", text)
-
-
 def handover_summary(room) -> str:
     st, now = room.state, room.now()
     open_cases = [c for c in st["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = [c for c in open_cases if case_sla(c, room.profile, now)[0] == OVERDUE]
     by_status = Counter(c["status"] for c in open_cases)
-    lines = [_tr("Handover at %1 · mode: %2").replace("%1", time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
+    lines = [QCoreApplication.translate("Handover", "Handover at %1 · mode: %2").replace("%1", time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
              .replace("%2", labels.mode(st.get("mode", "peacetime"))),
-             _tr("Open cases: %1 (overdue %2)").replace("%1", str(len(open_cases))).replace("%2", str(len(overdue)))]
+             QCoreApplication.translate("Handover", "Open cases: %1 (overdue %2)").replace("%1", str(len(open_cases))).replace("%2", str(len(overdue)))]
     lines.append("  " + " · ".join(f"{labels.status(s)} {n}" for s, n in sorted(by_status.items())))
     for c in sorted(overdue, key=lambda c: c["priority"])[:20]:
         lines.append(f"  ⚠ {c['id']} P{c['priority']} {c['title']} · {labels.status(c['status'])}")
@@ -33,7 +29,7 @@ def handover_summary(room) -> str:
         lines.append(f"  P1 {c['id']} {c['title']} · {labels.status(c['status'])}")
     em = [t for t in st["teams"].values() if t.get("emergency")]
     for t in em:
-        lines.append("  📻 " + _tr("Emergency open: %1").replace("%1", t["call_sign"]))
+        lines.append("  » " + QCoreApplication.translate("Handover", "Emergency open: %1").replace("%1", t["call_sign"]))
     return "\n".join(lines)
 
 

@@ -14,11 +14,12 @@ COLOURS = {"online": "#34c759", "connecting": "#ffb020", "reconnecting": "#ff950
 
 
 class LinkIndicator(QLabel):
-    def __init__(self, link, room, parent=None, big: bool = False):
+    def __init__(self, link, room, parent=None, big: bool = False, scale: float = 1.0):
         super().__init__(parent)
         self.link = link
         self.room = room
         self.big = big
+        self.scale = scale
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextFormat(Qt.TextFormat.RichText)
         link.sig_link.connect(self.refresh)
@@ -52,7 +53,7 @@ class LinkIndicator(QLabel):
             mins = int(self.room.age // 60)
             text += " · " + self.tr("showing cached data from %1 min ago").replace("%1", str(mins))
         colour = COLOURS.get(kind, "#8593a3")
-        size = "22pt" if self.big else "10pt"
+        size = f"{14 * self.scale:.0f}pt" if self.big else "10pt"
         self.setText(f'<span style="color:{colour}; font-size:{size}">●</span> '
                      f'<span style="font-size:{size}">{text}</span>')
         self.setProperty("linkState", kind)

@@ -89,7 +89,7 @@ class SquadTile(QWidget):
         p.setFont(f)
         p.setPen(QColor("#8593a3"))
         p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight,
-                   f"👥{on}/{len(t['members'])}")
+                   f"{on}/{len(t['members'])}")
         p.setPen(QColor("#c9d1d9"))
         line3 = ""
         if t.get("case_id"):
@@ -107,7 +107,7 @@ class SquadTile(QWidget):
         elif t.get("last_tx"):
             p.setPen(QColor("#8593a3"))
             tx = t["last_tx"]
-            line4 = f"📻 {time.strftime('%H:%M', time.localtime(epoch(tx['at'])))} {tx.get('by', '')}: {tx.get('text', '')}"
+            line4 = f"» {time.strftime('%H:%M', time.localtime(epoch(tx['at'])))} {tx.get('by', '')}: {tx.get('text', '')}"
         else:
             line4 = ""
         p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
@@ -122,13 +122,9 @@ class RosterStrip(QFrame):
         super().__init__(parent)
         self.setProperty("kind", "card")
         title = QLabel(f"{area.get('talkgroup', '')}  {labels.area(room.street, area['id'])}")
-        title.setProperty("kind", "heading")
-        if scale > 1:
-            f = title.font()
-            f.setPointSizeF(12 * scale)
-            title.setFont(f)
+        title.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold; color: #ffffff")
         self.summary = QLabel()
-        self.summary.setProperty("kind", "muted")
+        self.summary.setStyleSheet(f"font-size: {9 * scale:.1f}pt; color: #8593a3")
         grid = QGridLayout()
         grid.setSpacing(4)
         self.tiles = [SquadTile(room, tid, scale) for tid in team_ids]

@@ -116,9 +116,10 @@ class StreetMap(QGraphicsView):
                 del self.case_items[cid]
             return
         light, _ = case_sla(c, self.room.profile, self.room.now())
-        r = (26 - c["priority"] * 4) * self.scale_factor
+        r = (20 - c["priority"] * 2.5) * self.scale_factor
         if item is None:
             item = QGraphicsEllipseItem(-r / 2, -r / 2, r, r)
+            item.setFlag(QGraphicsEllipseItem.GraphicsItemFlag.ItemIgnoresTransformations)   # pixels, not metres
             item.setZValue(3)
             item.setData(0, cid)
             item.setToolTip(f"{cid} {c['title']}")
@@ -143,7 +144,9 @@ class StreetMap(QGraphicsView):
         if tid not in self.team_items:
             tri = QGraphicsPolygonItem(QPolygonF([QPointF(0, -s), QPointF(s * 0.85, s * 0.6), QPointF(-s * 0.85, s * 0.6)]))
             tri.setZValue(4)
+            tri.setFlag(QGraphicsPolygonItem.GraphicsItemFlag.ItemIgnoresTransformations)
             label = QGraphicsSimpleTextItem(t["call_sign"])
+            label.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
             f = QFont()
             f.setPointSizeF(7.5 * self.scale_factor)
             f.setBold(True)
@@ -159,7 +162,8 @@ class StreetMap(QGraphicsView):
         tri.setVisible(t["on_duty"])
         label.setVisible(t["on_duty"])
         label.setBrush(colour)
-        label.setPos(p + QPointF(s, -s))
+        label.setPos(p)
+        label.setTransform(label.transform().fromTranslate(s, -s))
 
     def _cases(self, changed, new) -> None:
         for cid in list(changed) + list(new):
