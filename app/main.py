@@ -73,16 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with loop:
         code = loop.run_until_complete(controller.finished)
-    # Tear Qt down before the interpreter does: PySide's objects must not outlive the app
-    # (finalising them during interpreter shutdown can crash in the bindings).
     if controller.window is not None:
         controller.window.deleteLater()
     controller.window = None
     app.processEvents()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    return code
 
 
 class Cockpit:

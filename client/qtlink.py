@@ -24,11 +24,13 @@ class LinkService(QObject, SessionListener):
         sig_command(str, str, dict): command id, outcome (pending/acked/refused), details.
         sig_welcome(dict): logged in (user, role, team_id).
     """
-    sig_reset = Signal(dict, object)
-    sig_events = Signal(list)
+    # `object`, never `dict`/`list`: PySide copies those, and the room must hold the link's
+    # own state, which the reducer keeps current.
+    sig_reset = Signal(object, object)
+    sig_events = Signal(object)
     sig_link = Signal(object)
-    sig_command = Signal(str, str, dict)
-    sig_welcome = Signal(dict)
+    sig_command = Signal(str, str, object)
+    sig_welcome = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
                  cache_path=None, ssl=None, parent: QObject | None = None):

@@ -10,6 +10,11 @@ import pytest
 import websockets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# keep tests out of the user's real settings, caches and demo database
+_SANDBOX = __import__("tempfile").mkdtemp(prefix="xiaonao-tests-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SANDBOX, "config")
+os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "data")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_SANDBOX, "cache")
 
 PG_URL = os.environ.get("XIAONAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

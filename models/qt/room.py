@@ -25,10 +25,10 @@ class RoomState(QObject):
         sig_tick(): once a second, for clocks and countdowns.
     """
     sig_reset = Signal()
-    sig_cases = Signal(list, list)
-    sig_teams = Signal(list)
+    sig_cases = Signal(object, object)
+    sig_teams = Signal(object)
     sig_room = Signal()
-    sig_events = Signal(list)
+    sig_events = Signal(object)
     sig_tick = Signal()
 
     def __init__(self, parent: QObject | None = None):

@@ -1,0 +1,25 @@
+# The two commands of the README; each does all the set-up it needs first.
+.PHONY: demo test bench translations screenshots
+
+demo:
+	@scripts/bootstrap.sh
+	.venv/bin/xiaonao
+
+test:
+	@scripts/bootstrap.sh
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+
+bench:
+	@scripts/bootstrap.sh
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench
+
+translations:
+	.venv/bin/python resources/i18n/build.py
+
+screenshots:
+	@scripts/bootstrap.sh
+	mkdir -p shots
+	for lang in zh_CN en; do \
+	  QT_QPA_PLATFORM=offscreen .venv/bin/xiaonao --lang $$lang --screenshot shots/main_$$lang.png; \
+	  QT_QPA_PLATFORM=offscreen .venv/bin/xiaonao --wall --lang $$lang --screenshot shots/wall_$$lang.png; \
+	done

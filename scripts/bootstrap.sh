@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set up everything Xiaonao needs on a fresh Debian/Ubuntu machine (or any machine with
+# Python 3.11+): the system libraries Qt needs to draw (offscreen or on a display), CJK
+# fonts, and a virtualenv in .venv with the project and its test tools. Idempotent: a
+# second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+need_libs=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libEGL.so.1        || need_libs+=(libegl1)
+have_lib libGL.so.1         || need_libs+=(libgl1)
+have_lib libxkbcommon.so.0  || need_libs+=(libxkbcommon0)
+have_lib libfontconfig.so.1 || need_libs+=(libfontconfig1)
+have_lib libdbus-1.so.3     || need_libs+=(libdbus-1-3)
+have_lib libxcb-cursor.so.0 || need_libs+=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)
+fc-list 2>/dev/null | grep -qi "cjk" || need_libs+=(fonts-noto-cjk)
+if [ ${#need_libs[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing system packages: ${need_libs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_libs[@]}" >/dev/null
+  else
+    echo "bootstrap: please install these system packages: ${need_libs[*]}" >&2
+  fi
+fi
+
+stamp=.venv/.xiaonao-installed
+want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,207 @@
+"""The cockpit against the real server, offscreen: what an operator does and sees."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.embedded import DEMO_USER, EmbeddedServer
+from client.qtlink import LinkService
+from models.qt.room import RoomState, Selection
+
+from .qtasync import QtLoop
+
+
+@pytest.fixture
+def loop(qapp):
+    lp = QtLoop(qapp)
+    yield lp
+    lp.close()
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def cockpit(qtbot, loop, demo_server, tmp_path):
+    from app import i18n
+    from app.mainwindow import MainWindow
+    i18n.install("en")
+    link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER],
+                       cache_path=tmp_path / "cache.db")
+    room, sel = RoomState(), Selection()
+    room.user = DEMO_USER
+    room.attach(link)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win)
+    win.show()
+    link.start()
+    loop.wait(lambda: link.status.state == "online" and room.state["teams"], what="online")
+    loop.pump(0.1)
+    yield win
+    win.close()
+    loop.run(link.shutdown())
+
+
+def test_operator_takes_a_case_from_report_to_closure(cockpit, loop, qtbot):
+    win = cockpit
+    room, queue, detail = win.room, win.queue, win.panels["detail"]
+    # a phone call: the new-case form, with the address resolved to grid and area
+    win.open_new_case()
+    dlg = win._dialog
+    dlg.title.setText("楼道堆放杂物")
+    dlg.category.setCurrentIndex(dlg.category.findData("fire"))
+    dlg.priority.setValue(1)
+    dlg.address.setText("九和路120号")
+    dlg.refresh()
+    assert "Grid G" in dlg.resolved.text()
+    qtbot.mouseClick(dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    loop.wait(lambda: len(room.state["cases"]) == 1, what="case reported")
+    cid = next(iter(room.state["cases"]))
+    loop.wait(lambda: queue.model.rowCount() == 1)
+    # a new P1 case raises an alert banner
+    loop.wait(lambda: win.banner.isVisible(), what="P1 alert")
+    assert cid in win.banner.label.text()
+    queue.select_case(cid)
+    assert win.selection.case_id == cid and detail.case_id == cid
+    visible = {c for c, b in detail.buttons.items() if b.isVisible()}
+    assert "case.accept" in visible and "case.close" not in visible   # only what the state machine allows
+
+    def click(cmd):
+        qtbot.mouseClick(detail.buttons[cmd], Qt.MouseButton.LeftButton)
+
+    click("case.accept")
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "accepted")
+    # dispatch in two keystrokes: D opens the recommendations, Enter sends the best
+    win.open_dispatch(cid)
+    dd = win._dialog
+    best = dd.chosen_team()
+    assert best
+    qtbot.keyClick(dd.list, Qt.Key.Key_Return)
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched")
+    assert room.state["cases"][cid]["team_id"] == best
+    loop.wait(lambda: not win.banner.isVisible(), what="P1 alert cleared by dispatch")
+    for cmd, status in (("case.sign", "signed"), ("case.contact", "contacted"), ("case.arrive", "on_scene")):
+        loop.wait(lambda c=cmd: detail.buttons[c].isVisible())
+        click(cmd)
+        loop.wait(lambda s=status: room.state["cases"][cid]["status"] == s)
+    click("case.feedback")               # needs a text: refused locally with a message
+    assert "Type the note" in detail.error.text()
+    detail.text.setText("已清理完毕")
+    click("case.feedback")
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "resolved")
+    detail.text.setText("现场整改到位")
+    click("case.close")
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "closed")
+    loop.pump(0.1)
+    row = queue.model.row_of(cid)
+    assert queue.model.index(row, 7).data() == "Closed"
+    assert detail.timeline.count() == 8
+    assert "现场整改到位" in detail.timeline.item(7).text()
+
+
+def test_command_line_dispatch_and_refusal_shown(cockpit, loop):
+    win = cockpit
+    room = win.room
+    win.link.submit("case.report", {"title": "占道经营", "category": "city_management", "source": "video",
+                                    "priority": 3, "location": {"address": "九环路209号"}})
+    loop.wait(lambda: len(room.state["cases"]) == 1)
+    cid = next(iter(room.state["cases"]))
+    win.cmdline.edit.setText(f"d {int(cid[1:])} E02")
+    win.cmdline.run()
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched")
+    assert room.state["cases"][cid]["team_id"] == "E02"
+    win.cmdline.edit.setText("d 999 E02")
+    win.cmdline.run()
+    assert "no case C000999" in win.cmdline.result.text()
+    # a command the server refuses is shown with its reason, not dropped
+    win.cmdline.edit.setText(f"c {int(cid[1:])} done")
+    win.cmdline.run()
+    outbox = win.panels["outbox"]
+    loop.wait(lambda: outbox.refused() == 1, what="refusal")
+    assert "conflict" in outbox.list.item(0).text()
+    assert "refused" in win.pending_label.text()
+
+
+def test_emergency_takes_over_until_acknowledged(cockpit, loop, qtbot):
+    win = cockpit
+    room = win.room
+    win.link.submit("radio.emergency", {"team_id": "W03", "by": "王伟", "note": "请求支援"})
+    loop.wait(lambda: win.banner.isVisible() and "EMERGENCY" in win.banner.label.text(), what="emergency")
+    assert "请求支援" in win.banner.label.text()
+    win.alerts.set_muted("overdue", True)
+    win.alerts.set_muted("emergency", True)          # emergencies cannot be muted
+    assert "emergency" not in win.alerts.muted
+    qtbot.mouseClick(win.banner.ack, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W03"]["emergency"] is None, what="acknowledged on the server")
+    loop.wait(lambda: not win.banner.isVisible())
+
+
+def test_layout_is_saved_restored_and_never_off_screen(qtbot, loop, demo_server, tmp_path):
+    from app.mainwindow import MainWindow
+    link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER])
+    room, sel = RoomState(), Selection()
+    room.user = "layout-test"
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.docks["map"].setFloating(True)
+    win.docks["map"].setGeometry(100, 100, 500, 400)
+    win.docks["leader"].hide()
+    win.save_layout()
+    win.close()
+    win2 = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win2)
+    win2.show()
+    assert win2.docks["map"].isFloating() and not win2.docks["leader"].isVisible()
+    # the monitor the dock was on is gone: it comes back docked, not off-screen
+    win2.docks["map"].setGeometry(-9000, -9000, 500, 400)
+    win2.move(-9000, -9000)
+    win2.save_layout()
+    win2.close()
+    win3 = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win3)
+    win3.show()
+    from app.mainwindow import visible_on_some_screen
+    dock = win3.docks["map"]
+    assert not dock.isFloating() or visible_on_some_screen(dock.frameGeometry())
+    assert visible_on_some_screen(win3.frameGeometry())
+    win3.reset_layout()
+    assert win3.docks["leader"].isVisible()
+    win3.close()
+
+
+def test_both_languages_load_and_are_complete(qapp):
+    import xml.etree.ElementTree as ET
+
+    from PySide6.QtCore import QCoreApplication
+
+    from app import i18n
+    ts = ET.parse(i18n.I18N / "xiaonao_zh_CN.ts")
+    unfinished = [m.find("source").text for m in ts.getroot().iter("message")
+                  if m.find("translation").get("type") == "unfinished" or not (m.find("translation").text or "")]
+    assert not unfinished
+    assert i18n.install("zh_CN")
+    assert QCoreApplication.translate("Domain", "Dispute") == "矛盾纠纷"
+    assert QCoreApplication.translate("MainWindow", "Case detail") == "事件详情"
+    assert i18n.install("en")
+    assert QCoreApplication.translate("Domain", "Dispute") == "Dispute"
+
+
+def test_every_translatable_string_is_extracted():
+    """Strings inside f-strings escape lupdate; they must not exist."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    bad = []
+    for p in list((root / "widgets").glob("*.py")) + list((root / "app").glob("*.py")):
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\{self\.tr\(", line):
+                bad.append(f"{p.name}:{n}")
+    assert not bad
