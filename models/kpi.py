@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from .domain import OPEN_STATUSES, SOURCES
-from .sla import OVERDUE, PROFILES, case_sla, milestone_time
+from .sla import OVERDUE, PROFILES, case_sla
 from .timeutil import epoch, iso
 
 ARRIVAL_TARGET_S = 8 * 60
@@ -20,6 +20,12 @@ def day_bounds(now: float, days_back: int = 0) -> tuple[str, str]:
     """ISO (UTC) bounds of the local day `days_back` days before now; ISO strings sort as times."""
     d = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_back)
     return iso(d.timestamp()), iso((d + timedelta(days=1)).timestamp())
+
+
+def milestone_time(case: dict, milestone: str) -> float | None:
+    """When the case explicitly reached a milestone (for KPIs, nothing is implied)."""
+    t = case["times"].get(milestone)
+    return epoch(t) if t else None
 
 
 def _ratio(num: int, den: int) -> float | None:

@@ -55,11 +55,16 @@ PROFILES = load_profiles()
 
 
 def milestone_time(case: dict, milestone: str) -> float | None:
-    """When the case first reached this milestone or any later one (since its last reopen)."""
+    """When the case first reached this milestone or any later one (since its last reopen).
+
+    Closure implies only itself: a case a department closed after a transfer never had a
+    squad contact the party or arrive."""
     times = case.get("times", {})
     idx = MILESTONES.index(milestone)
     best = None
     for m in MILESTONES[idx:]:
+        if m == "closed" and milestone != "closed":
+            continue
         t = times.get(m)
         if t is not None:
             e = epoch(t)
