@@ -154,7 +154,10 @@ class ServerLink:
     def _task_done(self, t: asyncio.Task) -> None:
         self._tasks.discard(t)
         if not t.cancelled() and t.exception():
-            log.error("background task failed", exc_info=t.exception())
+            # a cache write failed (locked, disk full): the state in memory is still right and
+            # the next snapshot write retries; the link goes on
+            log.error("background task failed: %r", t.exception())
+            self._set_status(message=f"local cache unavailable: {t.exception().__class__.__name__}")
 
     # ---- commands -------------------------------------------------------------
     async def submit(self, name: str, args: dict, cid: str | None = None) -> str:
@@ -164,7 +167,12 @@ class ServerLink:
         row = {"id": cid, "name": name, "args": args, "created": time.time(), "status": "pending",
                "code": None, "message": None}
         if self.cache:
-            await self._io_call(self.cache.outbox_add, cid, name, args)
+            try:
+                await self._io_call(self.cache.outbox_add, cid, name, args)
+            except Exception as e:   # locked or full: still send it, and say it is not kept locally
+                log.warning("could not keep command %s in the local outbox: %s", cid, e)
+                row["unsaved"] = True
+                self._set_status(message=f"local cache unavailable: {e.__class__.__name__}")
         self.outbox[cid] = row
         self.listener.on_command(cid, "pending", row)
         if self._ws is not None and self.status.state == "online":

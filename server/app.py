@@ -204,8 +204,10 @@ class XiaonaoServer:
             for t in pending:
                 t.cancel()
             if overflow in done:
+                # it is not reading, so a close frame would wait behind what it has not read:
+                # cut the connection; it reconnects and resumes from its last seq
                 log.warning("%s at %s did not keep up; disconnecting (it will resume)", actor.name, peer)
-                await ws.close(1008, "too slow: reconnect and resume")
+                ws.transport.abort()
             for t in done:
                 if t is not overflow and not t.cancelled() and t.exception() and \
                         not isinstance(t.exception(), ConnectionClosed):

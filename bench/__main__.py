@@ -1,0 +1,14 @@
+"""`python -m bench [fanout|queue|dashboard|startup|catchup|painted]`: run benchmarks, print figures."""
+from __future__ import annotations
+
+import sys
+
+from . import catchup, dashboard, fanout, painted, queue, startup
+
+ALL = {"fanout": fanout.main, "queue": queue.main, "dashboard": dashboard.main, "startup": startup.main,
+       "catchup": catchup.main, "painted": painted.main}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(ALL)
+    for name in names:
+        ALL[name]()

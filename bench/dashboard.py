@@ -1,0 +1,89 @@
+"""Dashboard and wall: time per redraw at 1920x1080 and 3840x2160 on a busy day's data."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import datetime
+
+from .common import header, pct
+
+
+def busy_day_state():
+    from server.app import XiaonaoServer
+    from server.simulator import SimClock, Simulator
+    from .common import make_server_db
+    url = make_server_db()
+
+    async def go():
+        now = time.time()
+        start = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0).timestamp()
+        clock = SimClock(start)
+        clock.manual = start
+        srv = XiaonaoServer(url, port=0, clock=clock)
+        await srv.start()
+        sim = Simulator(srv.hub, seed=5, clock=clock, cases_per_day=900)   # a busy day
+        await sim.run_until(now)
+        state = srv.hub.state
+        await srv.stop()
+        return state
+    return asyncio.run(go())
+
+
+def main(frames: int = 30):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([])
+    from app.theme import apply_theme
+    from app.wall import WallWindow
+    from models.qt.room import RoomState
+    apply_theme(app)
+
+    class NoLink:
+        from PySide6.QtCore import QObject, Signal
+
+        class _S(QObject):
+            from PySide6.QtCore import Signal
+            sig_link = Signal(object)
+            sig_command = Signal(str, str, object)
+        _s = _S()
+        sig_link = _s.sig_link
+        sig_command = _s.sig_command
+        from client.session import LinkStatus
+        status = LinkStatus(state="online", rtt_ms=2.0)
+
+    state = busy_day_state()
+    header(f"wall redraw on a busy day ({len(state['cases'])} cases so far today)")
+    for w, h in ((1920, 1080), (3840, 2160)):
+        room = RoomState()
+        room.reset(state)
+        win = WallWindow(room, NoLink(), scale=h / 1080 * 1.35, rotate_s=3600)
+        win.resize(w, h)
+        win.show()
+        app.processEvents()
+        for page in range(win.pages.count()):
+            win._show_page(page)
+            panel = win.pages.currentWidget()
+            dash = panel if hasattr(panel, "refresh") else None
+            compute, paint = [], []
+            for _ in range(frames):
+                t = time.perf_counter()
+                if dash:
+                    dash.refresh()
+                else:
+                    room.sig_tick.emit()
+                t1 = time.perf_counter()
+                win.grab()
+                t2 = time.perf_counter()
+                compute.append((t1 - t) * 1000)
+                paint.append((t2 - t1) * 1000)
+            over = sum(1 for c, p in zip(compute, paint) if p > 16.7)
+            print(f"{w}x{h} page {page + 1} ({win.page_titles[page]}): paint p50 {pct(paint, 50):6.1f} ms "
+                  f"p99 {pct(paint, 99):6.1f} ms, frames over 16.7 ms: {over}/{frames}; "
+                  f"data refresh p50 {pct(compute, 50):6.1f} ms (once a second, off the paint path)", flush=True)
+        win.close()
+        app.processEvents()
+
+
+if __name__ == "__main__":
+    main()

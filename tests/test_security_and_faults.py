@@ -1,0 +1,268 @@
+"""Security and faults: roles, tokens, lockout, audit, TLS, slow and vanishing clients,
+a locked local cache, and a property-based fuzz of the protocol against the real server."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import ssl
+import time
+import uuid
+
+import pytest
+import websockets
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.commands import ALL_COMMANDS, PERMISSIONS, Actor, CommandError, decide
+from models.domain import ROLES
+from models.state import apply, empty_state, from_wire
+from server.app import XiaonaoServer
+
+from .conftest import RawClient, make_db, ws_url
+from .test_domain import World
+
+REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
+          "location": {"address": "红普南路64号"}}
+DOCUMENTED = {"bad_request", "invalid", "forbidden", "not_found", "conflict", "unauthenticated", "unavailable"}
+
+
+def test_every_command_under_every_role():
+    w = World()
+    w.run(Actor("op", "operator"), "case.report", REPORT)
+    w.run(Actor("op", "operator"), "case.dispatch", {"case_id": "C000001", "team_id": "W01"})
+    args = {"case_id": "C000001", "team_id": "W01", "title": "x", "status": "busy", "note": "n", "mode": "wartime",
+            "profile": "135", "to": "police", "resolution": "r", "reason": "r", "rating": 5, "lat": 30.3,
+            "lon": 120.25, "on_duty": False, "member_id": "M001", "from": "W01", "into": "C000001", "text": "t",
+            "category": "fire", "source": "110", "priority": 2, "location": {"address": "九和路1号"}}
+    for role in ROLES:
+        actor = Actor(f"u-{role}", role, "W01" if role == "field" else None)
+        for name in sorted(ALL_COMMANDS):
+            try:
+                decide(w.state, actor, name, dict(args))
+                outcome = "ok"
+            except CommandError as e:
+                outcome = e.code
+            if name in PERMISSIONS[role]:
+                assert outcome != "forbidden", (role, name)
+            else:
+                assert outcome == "forbidden", (role, name, outcome)
+    # a field user on another squad's case
+    with pytest.raises(CommandError) as e:
+        decide(w.state, Actor("f", "field", "E01"), "case.sign", {"case_id": "C000001"})
+    assert e.value.code == "forbidden"
+
+
+async def test_token_expires(tmp_path):
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=1.0)
+    await srv.start()
+    try:
+        c = await RawClient.connect(ws_url(srv), "op")
+        tok = c.welcome["token"]
+        await c.close()
+        ok = await RawClient.connect(ws_url(srv), None, token=tok)
+        assert ok.welcome["type"] == "welcome"
+        await ok.close()
+        await asyncio.sleep(1.2)
+        late = await RawClient.connect(ws_url(srv), None, token=tok)
+        assert late.welcome["code"] == "unauthenticated" and "expired" in late.welcome["message"]
+    finally:
+        await srv.stop()
+
+
+async def test_repeated_failures_lock_the_account_and_everything_is_audited(server):
+    for _ in range(5):
+        bad = await RawClient.connect(ws_url(server), "op", password="guess")
+        assert bad.welcome["code"] == "unauthenticated"
+    right = await RawClient.connect(ws_url(server), "op")
+    assert right.welcome["type"] == "error" and "locked" in right.welcome["message"]
+    other = await RawClient.connect(ws_url(server), "lead")     # other accounts are unaffected
+    assert other.welcome["type"] == "welcome"
+    await other.recv()
+    ack, _ = await other.command("case.report", REPORT)
+    audit = server.store.audit_rows(50)
+    actions = [(a["user"], a["action"]) for a in audit]
+    assert actions.count(("op", "login.failed")) == 5 and ("op", "login.locked") in actions
+    assert ("lead", "login") in actions and all(a["peer"].startswith("127.0.0.1:") for a in audit)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from server.store import CommandRow
+    with Session(server.store.engine) as s:
+        row = s.scalars(select(CommandRow).where(CommandRow.seq == ack["seq"])).one()
+    assert row.actor == "lead" and row.name == "case.report" and row.peer.startswith("127.0.0.1:") and row.at
+    await other.close()
+
+
+async def test_tls_with_a_self_signed_certificate(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, certfile=str(certfile), keyfile=str(keyfile))
+    await srv.start()
+    try:
+        assert srv.url.startswith("wss://")
+        ctx = ssl.create_default_context()
+        ca.configure_trust(ctx)
+        async with websockets.connect(f"wss://127.0.0.1:{srv.port}/ws", ssl=ctx) as ws:
+            await ws.send(json.dumps({"type": "hello", "user": "op", "password": "op-password"}))
+            assert json.loads(await ws.recv())["type"] == "welcome"
+        with pytest.raises((ssl.SSLError, OSError)):       # an untrusted certificate is refused
+            async with websockets.connect(f"wss://127.0.0.1:{srv.port}/ws", ssl=ssl.create_default_context()):
+                pass
+        with pytest.raises(Exception):                     # and plain ws:// gets nothing
+            async with websockets.connect(f"ws://127.0.0.1:{srv.port}/ws", open_timeout=2) as ws:
+                await ws.recv()
+    finally:
+        await srv.stop()
+
+
+async def test_a_client_that_stops_reading_does_not_stall_the_others(tmp_path):
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, subscriber_queue=50)
+    await srv.start()
+    try:
+        # the slow one logs in and then never reads again (a small receive window, as a
+        # stalled console over a real network has, so the kernel does not absorb it all)
+        import socket
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", srv.port))
+        sock.setblocking(False)
+        slow = await websockets.connect(ws_url(srv), sock=sock, max_size=2 ** 24, max_queue=1)
+        await slow.send(json.dumps({"type": "hello", "user": "wall", "password": "wall-password"}))
+        fast = await RawClient.connect(ws_url(srv), "op")
+        await fast.recv()
+        deadline = time.monotonic() + 5
+        while len(srv.connections) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert len(srv.connections) == 2
+        big = dict(REPORT, description="油烟直排，影响周边居民正常生活。" * 250)   # ~12 KB an event
+        for _ in range(700):             # ~8 MB: more than loopback's kernel buffers hold
+            ack, _seen = await fast.command("case.report", big)
+            assert ack["type"] == "ack"
+        deadline = time.monotonic() + 10
+        while len(srv.connections) > 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(srv.connections) == 1          # the slow client was let go; the fast one was served
+        back = await RawClient.connect(ws_url(srv), "wall")   # and it can come back and catch up
+        snap = await back.recv()
+        cases = list(snap["state"]["cases"])
+        for _ in range(snap.get("pages", 0)):
+            cases += (await back.recv())["cases"]
+        assert snap["seq"] == srv.hub.head and len(cases) == 700
+        await fast.close()
+        await back.close()
+        await slow.close()
+    finally:
+        await srv.stop()
+
+
+async def test_client_dropped_mid_burst_loses_nothing_acknowledged(server):
+    ws = await websockets.connect(ws_url(server))
+    await ws.send(json.dumps({"type": "hello", "user": "op", "password": "op-password"}))
+    await ws.recv()
+    await ws.recv()
+    ids = [f"burst-{i}" for i in range(50)]
+    for cid in ids:
+        await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": REPORT}))
+    ws.transport.abort()                    # vanishes without a close handshake
+    await asyncio.sleep(0.5)
+    applied = len(server.hub.state["cases"])
+    c = await RawClient.connect(ws_url(server), "op")
+    await c.recv()
+    for cid in ids:                         # resend all: each is applied exactly once
+        ack, _ = await c.command("case.report", REPORT, cid=cid)
+        assert ack["type"] == "ack"
+    assert len(server.hub.state["cases"]) == 50 and applied <= 50
+    await c.close()
+
+
+async def test_a_locked_local_cache_does_not_lose_commands(tmp_path, server):
+    from client.cache import Cache
+    from client.session import ServerLink
+    path = tmp_path / "locked.db"
+    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path))
+    task = asyncio.create_task(link.run())
+    try:
+        while link.status.state != "online":
+            await asyncio.sleep(0.02)
+        blocker = sqlite3.connect(path, timeout=0.1)
+        blocker.execute("BEGIN EXCLUSIVE")          # another process holds the cache
+        link.cache.engine.dispose()
+        cid = await link.submit("case.report", REPORT)
+        deadline = time.monotonic() + 15
+        while cid in link.outbox and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert cid not in link.outbox               # sent and acknowledged all the same
+        assert "local cache unavailable" in link.status.message
+        assert len(link.state["cases"]) == 1 and link.state["cases"] == server.hub.state["cases"]
+        blocker.rollback()
+        blocker.close()
+    finally:
+        await link.stop()
+        task.cancel()
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+                           | st.text(max_size=30), lambda ch: st.lists(ch, max_size=4)
+                           | st.dictionaries(st.text(max_size=10), ch, max_size=4), max_leaves=12)
+frames = st.one_of(
+    st.text(max_size=60),
+    json_values.map(json.dumps),
+    st.fixed_dictionaries({"type": st.just("command"),
+                           "id": st.one_of(st.text(min_size=1, max_size=20), st.integers(), st.none()),
+                           "name": st.one_of(st.sampled_from(sorted(ALL_COMMANDS)), st.text(max_size=15)),
+                           "args": st.one_of(st.dictionaries(st.sampled_from(
+                               ["case_id", "team_id", "title", "category", "source", "priority", "location", "note",
+                                "status", "mode", "to", "rating", "lat", "lon", "on_duty", "resolution"]),
+                               json_values, max_size=6), json_values)}).map(json.dumps),
+)
+
+
+def test_protocol_fuzz_against_the_real_server(tmp_path):
+    """Whatever arrives, the server answers with a documented code or an ack, stays up, and
+    its state is what its own event log replays to."""
+    url = make_db(tmp_path)
+
+    async def setup():
+        srv = XiaonaoServer(url, "127.0.0.1", 0)
+        await srv.start()
+        c = await RawClient.connect(ws_url(srv), "lead")
+        await c.recv()
+        await c.command("case.report", REPORT)
+        return srv, c
+
+    loop = asyncio.new_event_loop()
+    srv, client = loop.run_until_complete(setup())
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(frame=frames)
+    def fuzz(frame):
+        async def one():
+            await client.ws.send(frame)
+            await client.ws.send(json.dumps({"type": "ping", "t": 1}))   # a marker: all answers before it
+            while True:
+                m = await client.recv(timeout=5)
+                if m["type"] == "pong":
+                    return
+                if m["type"] == "error":
+                    assert m["code"] in DOCUMENTED and isinstance(m["message"], str)
+                else:
+                    assert m["type"] in ("ack", "event")
+        loop.run_until_complete(one())
+
+    try:
+        fuzz()
+        events = srv.store.events_after(0)
+        replay = empty_state()
+        for ev in events:
+            apply(replay, ev)
+        assert replay == json.loads(json.dumps(srv.hub.state))
+        assert srv.hub.healthy
+    finally:
+        loop.run_until_complete(client.close())
+        loop.run_until_complete(srv.stop())
+        loop.close()
