@@ -190,8 +190,9 @@ class Cockpit:
         QApplication.processEvents()
         pix = self.window.grab()
         ok = pix.save(self.args.screenshot, "PNG")
-        print(f"screenshot {'saved to' if ok else 'FAILED:'} {self.args.screenshot} ({pix.width()}x{pix.height()})",
-              flush=True)
+        print(f"screenshot {'saved to' if ok else 'FAILED:'} {self.args.screenshot} ({pix.width()}x{pix.height()}); "
+              f"showing {len(self.room.state['cases'])} cases and {len(self.room.state['teams'])} squads; "
+              f"link {self.link.status.state}", flush=True)
         self._exit_code = 0 if ok else 1
         self.request_quit()
 

@@ -189,7 +189,7 @@ class XiaonaoServer:
         except (_Refused, ConnectionClosed):
             return
         self.connections.add(ws)
-        sub, head = self.hub.subscribe()
+        sub, head = self.hub.subscribe(ws)
         try:
             if resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
                 catchup = ("events", resume, head)
@@ -230,9 +230,11 @@ class XiaonaoServer:
                 for ev in batch:
                     await ws.send(json.dumps(ev, ensure_ascii=False))
                 after = batch[-1]["seq"]
-        while True:
-            frame = await sub.queue.get()
-            await ws.send(frame)
+        # what arrived during the catch-up, then live: frames go straight to the transport
+        while not sub.queue.empty():
+            await ws.send(sub.queue.get_nowait())
+        sub.live = True           # no await between the last queued frame and this: order kept
+        await ws.wait_closed()
 
     async def _recv_loop(self, ws, actor: Actor, sub: Subscriber, peer: str) -> None:
         async for raw in ws:

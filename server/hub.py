@@ -17,6 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from websockets.asyncio.server import broadcast
+
 from models.commands import Actor, CommandError, decide
 from models.state import apply, empty_state, from_wire, to_wire
 from models.timeutil import iso
@@ -40,16 +42,40 @@ class Pending:
     future: asyncio.Future = field(repr=False)
 
 
-class Subscriber:
-    """One connection's outgoing queue. Bounded: a client that stops reading is dropped,
-    never allowed to stall the others or grow memory without bound."""
+MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
 
-    def __init__(self, maxsize: int):
+
+class Subscriber:
+    """One connection's outgoing path, bounded so that a client that stops reading is
+    dropped, never allowed to stall the others or grow memory without bound.
+
+    While the client catches up (snapshot or missed events), live frames wait in a bounded
+    queue. Once caught up it is `live`: frames go straight into its transport, encoded once
+    for everyone (`websockets.broadcast`), and the bound is its transport's write buffer.
+    """
+
+    def __init__(self, maxsize: int, ws=None):
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
         self.overflowed = asyncio.Event()
+        self.ws = ws
+        self.live = False
+
+    def writable(self) -> bool:
+        """Live and not backed up; marks it overflowed when its buffer is over the bound."""
+        try:
+            if self.ws.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+                self.overflowed.set()
+                return False
+        except AttributeError:       # transport gone: the connection is closing
+            return False
+        return True
 
     def put(self, frame: str) -> None:
         if self.overflowed.is_set():
+            return
+        if self.live:
+            if self.writable():
+                broadcast([self.ws], frame)
             return
         try:
             self.queue.put_nowait(frame)
@@ -201,8 +227,17 @@ class Hub:
     def _publish(self, events: list[dict]) -> None:
         for ev in events:
             frame = json.dumps(ev, ensure_ascii=False)
+            live = []
             for sub in self.subscribers:
-                sub.put(frame)
+                if sub.overflowed.is_set():
+                    continue
+                if sub.live:
+                    if sub.writable():
+                        live.append(sub.ws)
+                else:
+                    sub.put(frame)
+            if live:
+                broadcast(live, frame)
         for fn in self.listeners:
             try:
                 fn(events)
@@ -210,10 +245,10 @@ class Hub:
                 log.exception("event listener failed")
 
     # ---- subscriptions -------------------------------------------------------
-    def subscribe(self) -> tuple[Subscriber, int]:
+    def subscribe(self, ws=None) -> tuple[Subscriber, int]:
         """Register a subscriber; returns it and the head at the moment it was registered.
         Every event after that head will be put in its queue."""
-        sub = Subscriber(self.subscriber_queue)
+        sub = Subscriber(self.subscriber_queue, ws)
         self.subscribers.add(sub)
         return sub, self.head
 

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -32,13 +33,15 @@ class ServerProcess:
 
     def start(self, timeout: float = 20.0) -> "ServerProcess":
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        # the log goes to a file: a pipe nobody reads would fill and stall the server
+        self.log = tempfile.NamedTemporaryFile(prefix="xiaonao-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--db", self.db_url, "--port", str(self.port), *self.extra],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()[-2000:]}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=0.5)
                 return self
