@@ -36,6 +36,8 @@ def parse_args(argv):
     p.add_argument("--demo-db", help="database file for the embedded demo")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
     p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
+    p.add_argument("--lock-after", type=float, default=600.0,
+                   help="lock the cockpit after this many seconds without input (0: never; default 600)")
     return p.parse_args(argv)
 
 
@@ -137,6 +139,9 @@ class Cockpit:
             from app.mainwindow import MainWindow
             self.window = MainWindow(self.room, self.link, self.selection, self.settings)
             self.window.sig_language.connect(self.switch_language)
+            if args.server and args.lock_after > 0 and not args.screenshot:
+                from app.lock import IdleLock
+                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)
         self.window.destroyed.connect(lambda *_: None)
         screens = QGuiApplication.screens()
         if args.screen is not None and 0 <= args.screen < len(screens):

@@ -218,3 +218,37 @@ def test_qt_bindings_do_not_leak_none_references(qapp):
     for _ in range(5000):
         f.setBold(True)
     assert sys.getrefcount(None) > before - 1000
+
+
+def test_idle_cockpit_locks_and_needs_the_password_again(qtbot, loop, tmp_path):
+    from app.lock import IdleLock
+    from app.mainwindow import MainWindow
+    from server.app import XiaonaoServer
+
+    from .conftest import make_db
+    url = make_db(tmp_path)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    loop.run(srv.start())
+    try:
+        link = LinkService(f"ws://127.0.0.1:{srv.port}/ws", "op", "op-password")
+        room, sel = RoomState(), Selection()
+        room.attach(link)
+        win = MainWindow(room, link, sel, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.show()
+        win.docks["map"].setFloating(True)
+        lock = IdleLock(win, f"ws://127.0.0.1:{srv.port}/ws", "op", lock_after_s=0.3)
+        loop.wait(lambda: lock.locked, what="locked")
+        assert lock.overlay.isVisible() and not win.docks["map"].isVisible()
+        lock.overlay.password.setText("wrong-password")
+        lock.overlay._submit()
+        loop.wait(lambda: lock.overlay.button.isEnabled(), what="checked")
+        assert lock.locked and "wrong" in lock.overlay.message.text()
+        lock.overlay.password.setText("op-password")
+        lock.overlay._submit()
+        loop.wait(lambda: not lock.locked, what="unlocked")
+        assert win.docks["map"].isVisible()
+        lock._timer.stop()
+        win.close()
+    finally:
+        loop.run(srv.stop())

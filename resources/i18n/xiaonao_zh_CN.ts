@@ -71,12 +71,12 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="209" />
+        <location filename="../../widgets/alerts.py" line="206" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="229" />
+        <location filename="../../widgets/alerts.py" line="226" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -374,27 +374,27 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="97" />
+        <location filename="../../widgets/dashboard.py" line="92" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="104" />
+        <location filename="../../widgets/dashboard.py" line="99" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="111" />
+        <location filename="../../widgets/dashboard.py" line="106" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="116" />
+        <location filename="../../widgets/dashboard.py" line="111" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="121" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
@@ -402,47 +402,47 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="132" />
+        <location filename="../../widgets/dashboard.py" line="127" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="132" />
+        <location filename="../../widgets/dashboard.py" line="127" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="132" />
+        <location filename="../../widgets/dashboard.py" line="127" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="133" />
+        <location filename="../../widgets/dashboard.py" line="128" />
         <source>Arrived ≤8 min</source>
         <translation>8分钟到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="133" />
+        <location filename="../../widgets/dashboard.py" line="128" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="139" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="150" />
+        <location filename="../../widgets/dashboard.py" line="144" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="230" />
+        <location filename="../../widgets/dashboard.py" line="224" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -479,7 +479,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="149" />
-        <location filename="../../app/wall.py" line="109" />
+        <location filename="../../app/wall.py" line="103" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
         <location filename="../../models/qt/labels.py" line="94" />
@@ -831,44 +831,72 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="33" />
+        <location filename="../../widgets/link_indicator.py" line="34" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="35" />
+        <location filename="../../widgets/link_indicator.py" line="36" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="37" />
+        <location filename="../../widgets/link_indicator.py" line="38" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="39" />
+        <location filename="../../widgets/link_indicator.py" line="40" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="41" />
+        <location filename="../../widgets/link_indicator.py" line="42" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="44" />
+        <location filename="../../widgets/link_indicator.py" line="45" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="46" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="53" />
+        <location filename="../../widgets/link_indicator.py" line="54" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
+    </message>
+</context>
+<context>
+    <name>LockOverlay</name>
+    <message>
+        <location filename="../../app/lock.py" line="43" />
+        <source>Locked after inactivity</source>
+        <translation>长时间无操作，已锁定</translation>
+    </message>
+    <message>
+        <location filename="../../app/lock.py" line="45" />
+        <source>User: %1</source>
+        <translation>用户：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/lock.py" line="48" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../app/lock.py" line="50" />
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <location filename="../../app/lock.py" line="65" />
+        <source>Checking…</source>
+        <translation>验证中…</translation>
     </message>
 </context>
 <context>
@@ -1152,7 +1180,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="206" />
+        <location filename="../../widgets/roster.py" line="202" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1256,22 +1284,22 @@
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="67" />
+        <location filename="../../app/wall.py" line="64" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="72" />
+        <location filename="../../app/wall.py" line="69" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="74" />
+        <location filename="../../app/wall.py" line="71" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="111" />
+        <location filename="../../app/wall.py" line="105" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>

@@ -1,0 +1,139 @@
+"""The idle lock: after a set time without input the cockpit covers itself and asks for the
+password again, which the server checks (the cockpit never stores it). Floating panels on
+other monitors are hidden while locked. The wall and the embedded demo do not lock."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+log = logging.getLogger("xiaonao.lock")
+
+INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+                QEvent.Type.TouchBegin}
+
+
+async def verify_password(url: str, user: str, password: str, ssl=None) -> tuple[bool, str]:
+    """Ask the server whether this is the user's password (a hello on a short-lived connection)."""
+    import websockets
+    try:
+        async with websockets.connect(url, ssl=ssl, open_timeout=5, close_timeout=1) as ws:
+            await ws.send(json.dumps({"type": "hello", "user": user, "password": password}))
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except (OSError, asyncio.TimeoutError, Exception) as e:  # noqa: BLE001
+        return False, f"cannot reach the server to check the password ({e.__class__.__name__})"
+    if reply.get("type") == "welcome":
+        return True, ""
+    return False, reply.get("message", "refused")
+
+
+class LockOverlay(QWidget):
+    """Covers the window; the only thing to do is to type the password."""
+    sig_unlock = Signal(str)
+
+    def __init__(self, parent: QWidget, user: str):
+        super().__init__(parent)
+        self.setObjectName("LockOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("#LockOverlay { background: #0b0e12; }")
+        title = QLabel(self.tr("Locked after inactivity"))
+        title.setStyleSheet("font-size: 20pt; font-weight: bold; color: white")
+        who = QLabel(self.tr("User: %1").replace("%1", user))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(self.tr("Password"))
+        self.password.setMaximumWidth(320)
+        self.button = QPushButton(self.tr("Unlock"))
+        self.button.setProperty("role", "primary")
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #ff6b6b")
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        for w in (title, who, self.password, self.button, self.message):
+            lay.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(1)
+        self.button.clicked.connect(self._submit)
+        self.password.returnPressed.connect(self._submit)
+
+    def _submit(self) -> None:
+        if self.password.text():
+            self.button.setEnabled(False)
+            self.message.setText(self.tr("Checking…"))
+            self.sig_unlock.emit(self.password.text())
+
+    def resize_to_parent(self) -> None:
+        self.setGeometry(self.parent().rect())
+
+
+class IdleLock(QObject):
+    """Signals:
+        sig_locked(bool): the cockpit locked (True) or unlocked (False).
+    """
+    sig_locked = Signal(bool)
+
+    def __init__(self, window, url: str, user: str, lock_after_s: float, ssl=None, parent=None):
+        super().__init__(parent or window)
+        self.window, self.url, self.user, self.ssl = window, url, user, ssl
+        self.lock_after_s = lock_after_s
+        self.last_input = time.monotonic()
+        self.locked = False
+        self.overlay: LockOverlay | None = None
+        self._hidden_docks: list = []
+        self._task: asyncio.Task | None = None
+        QApplication.instance().installEventFilter(self)
+        self._timer = QTimer(self, interval=min(5000, max(100, int(lock_after_s * 250))), timeout=self._check)
+        self._timer.start()
+
+    def eventFilter(self, obj, ev):
+        if ev.type() in INPUT_EVENTS and not self.locked:
+            self.last_input = time.monotonic()
+        if ev.type() == QEvent.Type.Resize and obj is self.window and self.overlay is not None:
+            self.overlay.resize_to_parent()
+        return False
+
+    def _check(self) -> None:
+        if not self.locked and time.monotonic() - self.last_input >= self.lock_after_s:
+            self.lock()
+
+    def lock(self) -> None:
+        self.locked = True
+        self._hidden_docks = [d for d in getattr(self.window, "docks", {}).values() if d.isFloating() and d.isVisible()]
+        for d in self._hidden_docks:
+            d.hide()
+        self.overlay = LockOverlay(self.window, self.user)
+        self.overlay.sig_unlock.connect(self._try)
+        self.overlay.resize_to_parent()
+        self.overlay.show()
+        self.overlay.raise_()
+        self.overlay.password.setFocus()
+        log.info("cockpit locked after %.0f s without input", self.lock_after_s)
+        self.sig_locked.emit(True)
+
+    def _try(self, password: str) -> None:
+        async def check():
+            ok, message = await verify_password(self.url, self.user, password, self.ssl)
+            if self.overlay is None:
+                return
+            if ok:
+                self.unlock()
+            else:
+                self.overlay.message.setText(message)
+                self.overlay.password.clear()
+                self.overlay.button.setEnabled(True)
+        self._task = asyncio.ensure_future(check())
+
+    def unlock(self) -> None:
+        self.locked = False
+        self.last_input = time.monotonic()
+        if self.overlay is not None:
+            self.overlay.hide()
+            self.overlay.deleteLater()
+            self.overlay = None
+        for d in self._hidden_docks:
+            d.show()
+        self._hidden_docks = []
+        self.sig_locked.emit(False)
