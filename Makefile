@@ -1,5 +1,5 @@
 # The two commands of the README; each does all the set-up it needs first.
-.PHONY: demo test bench translations screenshots
+.PHONY: demo test bench translations screenshots package package-check
 
 demo:
 	@scripts/bootstrap.sh
@@ -23,3 +23,13 @@ screenshots:
 	  QT_QPA_PLATFORM=offscreen .venv/bin/xiaonao --lang $$lang --screenshot shots/main_$$lang.png; \
 	  QT_QPA_PLATFORM=offscreen .venv/bin/xiaonao --wall --lang $$lang --screenshot shots/wall_$$lang.png; \
 	done
+
+package:
+	packaging/build.sh
+
+# the frozen build must start and render its first frame (offscreen, its own data dir)
+package-check: package
+	rm -rf build/frozen-check && mkdir -p build/frozen-check
+	QT_QPA_PLATFORM=offscreen XDG_DATA_HOME=$(CURDIR)/build/frozen-check XDG_CONFIG_HOME=$(CURDIR)/build/frozen-check \
+	  dist/xiaonao/xiaonao --lang zh_CN --screenshot build/frozen-check/frozen.png | tee build/frozen-check/out.txt
+	grep -q "squads; link online" build/frozen-check/out.txt

@@ -8,6 +8,7 @@ are remapped by id. Rows whose key did not change get one dataChanged for their 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -178,6 +179,10 @@ class CaseTableModel(QAbstractTableModel):
         persistent = self._persistent_ids()
         self._open = {cid for cid, c in cases.items() if c["status"] in OPEN_STATUSES}
         key = self.key
+        if self.sort_column in (None, "sla"):
+            # closed cases (nearly all of them) keyed inline: newest first, after every open one
+            key = lambda c, now, ep=epoch, k=self.key: ((4e11 + 4e9 - ep(c["times"]["reported"]), c["id"])  # noqa: E731
+                                                       if c["status"] == "closed" else k(c, now))
         if self.filter.is_empty():
             keys = [key(c, now) for c in cases.values()]
         else:
@@ -185,7 +190,7 @@ class CaseTableModel(QAbstractTableModel):
             keys = [key(c, now) for c in cases.values() if acc(c, now)]
         keys.sort()
         self._keys = keys
-        self._key_of = {k[1]: k for k in keys}
+        self._key_of = dict(zip(map(itemgetter(1), keys), keys))
         self._remap(persistent)
         self.layoutChanged.emit()
 
@@ -256,12 +261,28 @@ class CaseTableModel(QAbstractTableModel):
         persistent = self._persistent_ids()
         keys = self._keys
         if len(moves) > 64:
-            # many at once: drop the old keys in one pass, then one timsort merges two sorted runs
-            gone = {cid for cid, old, _n in moves if old is not None}
+            # many at once: find the old keys by bisect, splice the list around them, then
+            # splice the new keys in at their bisect positions: memcpy-speed slices, no re-sort
+            gone = sorted(old for _c, old, _n in moves if old is not None)
+            if gone:
+                pos = [bisect_left(keys, k) for k in gone]
+                parts, prev = [], 0
+                for i, k in zip(pos, gone):
+                    if i < len(keys) and keys[i] == k:
+                        parts.append(keys[prev:i])
+                        prev = i + 1
+                parts.append(keys[prev:])
+                keys = [k for part in parts for k in part] if len(parts) > 1 else keys
             added = sorted(n for _c, _o, n in moves if n is not None)
-            keys = [k for k in keys if k[1] not in gone] if gone else keys
-            keys.extend(added)
-            keys.sort()
+            if added:
+                pos = [bisect_left(keys, k) for k in added]
+                out, prev = [], 0
+                for i, k in zip(pos, added):
+                    out.extend(keys[prev:i])
+                    out.append(k)
+                    prev = i
+                out.extend(keys[prev:])
+                keys = out
             self._keys = keys
             for cid, _old, new_key in moves:
                 if new_key is None:
