@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 

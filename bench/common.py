@@ -39,3 +39,33 @@ def summary(values_ms: list[float]) -> str:
 
 def header(title: str) -> None:
     print(f"\n== {title} ==", flush=True)
+
+
+async def paced_reports(url: str, sent: dict, total: int, rate: float, args_for) -> None:
+    """An intake account reporting `total` cases at `rate` a second; records each command's
+    send time in `sent` (command id -> perf_counter) and ignores what comes back."""
+    import asyncio
+    import json
+    import time
+    import uuid
+
+    import websockets
+    async with websockets.connect(url, compression=None) as ws:
+        await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
+        await ws.recv()                                  # welcome
+        await ws.recv()                                  # snapshot
+
+        async def drain():
+            async for _ in ws:
+                pass
+        drainer = asyncio.ensure_future(drain())
+        start = time.perf_counter()
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            cid = str(uuid.uuid4())
+            sent[cid] = time.perf_counter()
+            await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": args_for(i)}))
+        await asyncio.sleep(1.0)
+        drainer.cancel()

@@ -15,7 +15,7 @@ import uuid
 
 import websockets
 
-from .common import ROOT, ServerProcess, free_port, header, make_server_db, pct, summary
+from .common import ROOT, ServerProcess, free_port, header, make_server_db, paced_reports, pct, summary
 
 DURATION = 8.0
 
@@ -69,27 +69,9 @@ async def ours(n_clients, rate):
     srv = ServerProcess(url_db).start()
     try:
         async def intake_send(sent, total, rate, start):
-            async with websockets.connect(srv.url, compression=None) as ws:
-                await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
-                await ws.recv()
-                await ws.recv()
-
-                async def drain():
-                    async for _ in ws:
-                        pass
-                d = asyncio.create_task(drain())
-                for i in range(total):
-                    target = start + i / rate
-                    delay = target - time.perf_counter()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    cid = str(uuid.uuid4())
-                    sent[cid] = time.perf_counter()
-                    await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": {
-                        "title": "占道经营", "category": "city_management", "source": "video", "priority": 3,
-                        "location": {"address": f"九环路{i % 300 + 1}号"}}}))
-                await asyncio.sleep(1.0)
-                d.cancel()
+            await paced_reports(srv.url, sent, total, rate, lambda i: {
+                "title": "占道经营", "category": "city_management", "source": "video", "priority": 3,
+                "location": {"address": f"九环路{i % 300 + 1}号"}})
 
         # N clients log in with one shared token (each hello costs a scrypt otherwise)
         async with websockets.connect(srv.url) as ws:

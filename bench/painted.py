@@ -3,16 +3,13 @@ window (offscreen), p50/p99."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import websockets
 
-from .common import ServerProcess, header, make_server_db, summary
+from .common import ServerProcess, header, make_server_db, paced_reports, summary
 
 
 def main(n: int = 150, rate: float = 10.0):
@@ -67,24 +64,9 @@ def main(n: int = 150, rate: float = 10.0):
     async def go():
         while link.status.state != "online":
             await asyncio.sleep(0.02)
-        async with websockets.connect(srv.url, compression=None) as ws:
-            await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
-            await ws.recv()
-            await ws.recv()
-
-            async def drain():
-                async for _ in ws:
-                    pass
-            dr = asyncio.ensure_future(drain())
-            for i in range(n):
-                cid = str(uuid.uuid4())
-                sent[cid] = time.perf_counter()
-                await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": {
-                    "title": "井盖缺失", "category": "public_service", "source": "12345", "priority": 1,
-                    "location": {"address": f"顺福路{i + 1}号"}}}))
-                await asyncio.sleep(1 / rate)
-            await asyncio.sleep(1.0)
-            dr.cancel()
+        await paced_reports(srv.url, sent, n, rate, lambda i: {
+            "title": "井盖缺失", "category": "public_service", "source": "12345", "priority": 1,
+            "location": {"address": f"顺福路{i + 1}号"}})
 
     try:
         loop.run_until_complete(go())

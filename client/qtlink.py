@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from .cache import Cache
 from .session import LinkStatus, ServerLink, SessionListener
+from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.link")
 
@@ -38,7 +39,7 @@ class LinkService(QObject, SessionListener):
         self.link = ServerLink(url, user, password, token, cache=Cache(cache_path) if cache_path else None,
                                listener=self, ssl=ssl)
         self._task: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
     # SessionListener, called on the loop (= GUI) thread
     def on_reset(self, state, age):
@@ -79,15 +80,7 @@ class LinkService(QObject, SessionListener):
         self._task = self._spawn(go())
 
     def _spawn(self, coro) -> asyncio.Task:
-        t = asyncio.ensure_future(coro)
-        self._tasks.add(t)
-        t.add_done_callback(self._done)
-        return t
-
-    def _done(self, t: asyncio.Task) -> None:
-        self._tasks.discard(t)
-        if not t.cancelled() and t.exception():
-            log.error("link task failed", exc_info=t.exception())
+        return self._tasks.spawn(coro)
 
     def submit(self, name: str, args: dict) -> None:
         """Issue a command; its fate arrives on sig_command."""

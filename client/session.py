@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from models.state import SeqGap, apply, empty_state, from_wire
 
 from .cache import Cache
+from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.client")
 
@@ -101,7 +102,7 @@ class ServerLink:
         self._pending_events: list[dict] = []
         self._flush_handle: asyncio.TimerHandle | None = None
         self._since_snapshot = 0
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks = TaskSet(self._task_failed)
         self._pings: dict[float, float] = {}
         self._credentials_changed = asyncio.Event()
 
@@ -146,18 +147,13 @@ class ServerLink:
             self._spawn(self._io_call(self.cache.append_events, batch))
 
     def _spawn(self, coro) -> asyncio.Task:
-        t = asyncio.ensure_future(coro)
-        self._tasks.add(t)
-        t.add_done_callback(self._task_done)
-        return t
+        return self._tasks.spawn(coro)
 
-    def _task_done(self, t: asyncio.Task) -> None:
-        self._tasks.discard(t)
-        if not t.cancelled() and t.exception():
-            # a cache write failed (locked, disk full): the state in memory is still right and
-            # the next snapshot write retries; the link goes on
-            log.error("background task failed: %r", t.exception())
-            self._set_status(message=f"local cache unavailable: {t.exception().__class__.__name__}")
+    def _task_failed(self, exc: BaseException) -> None:
+        # a cache write failed (locked, disk full): the state in memory is still right and
+        # the next snapshot write retries; the link goes on
+        log.error("background task failed: %r", exc)
+        self._set_status(message=f"local cache unavailable: {exc.__class__.__name__}")
 
     # ---- commands -------------------------------------------------------------
     async def submit(self, name: str, args: dict, cid: str | None = None) -> str:
@@ -207,7 +203,7 @@ class ServerLink:
         if self._flush_handle:
             self._flush_handle.cancel()
             self._flush()
-        for t in list(self._tasks):
+        for t in self._tasks:
             try:
                 await t
             except Exception:

@@ -178,3 +178,13 @@ def early_warnings(state: dict, now: float, days: int = 7, threshold: int = 3) -
                         "category": Counter(c["category"] for c in cs).most_common(1)[0][0]})
     out.sort(key=lambda w: (-w["count"], w["last"]), reverse=False)
     return out
+
+
+def working_set(state: dict, now: float, days: int = 7) -> dict:
+    """The part of the state every figure here needs, found in one pass: cases reported or
+    closed in the last `days`, and every open case. A year of history is thereby
+    read once per refresh instead of once per figure."""
+    lo = day_bounds(now, days)[0]       # one day more: covers both calendar and rolling windows
+    cases = {cid: c for cid, c in state["cases"].items()
+             if c["times"]["reported"] >= lo or c["status"] in OPEN_STATUSES or c["times"].get("closed", "") >= lo}
+    return {**state, "cases": cases}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-import math
 import random
 import time
 import zlib
@@ -19,7 +18,7 @@ from datetime import datetime
 
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
-from models.street import grid_centroid, resolve_address
+from models.street import grid_centroid
 
 log = logging.getLogger("xiaonao.sim")
 

@@ -7,7 +7,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from models.commands import Actor
 from models.sla import LATE, PROFILES, case_sla
 from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator

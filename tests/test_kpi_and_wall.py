@@ -1,9 +1,7 @@
 """KPIs from a known history, worked out by hand; the wall is read-only and recovers by itself."""
 from __future__ import annotations
 
-import asyncio
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -11,7 +9,7 @@ from models import kpi
 from models.commands import ALL_COMMANDS
 
 from .conftest import RawClient, make_db, ws_url
-from .test_domain import LEAD, OP, World
+from .test_domain import OP, World
 
 TODAY_8 = datetime.now().replace(hour=8, minute=0, second=0, microsecond=0).timestamp()
 
@@ -137,3 +135,17 @@ def test_wall_mode_comes_back_by_itself_after_a_server_restart(qtbot, qapp, tmp_
     finally:
         srv.stop()
         loop.close()
+
+
+def test_figures_from_the_working_set_equal_figures_from_the_whole_state():
+    from bench.synth import synth_state
+    st = synth_state(5000, open_fraction=0.05)
+    import time as _t
+    now = _t.time()
+    ws = kpi.working_set(st, now)
+    assert len(ws["cases"]) < len(st["cases"])
+    assert kpi.kpis(ws, now) == kpi.kpis(st, now)
+    assert kpi.trend(ws, now) == kpi.trend(st, now)
+    assert kpi.squad_ranking(ws, now) == kpi.squad_ranking(st, now)
+    assert kpi.early_warnings(ws, now) == kpi.early_warnings(st, now)
+    assert kpi.hourly_by_source(ws, now) == kpi.hourly_by_source(st, now)

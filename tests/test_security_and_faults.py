@@ -7,7 +7,6 @@ import json
 import sqlite3
 import ssl
 import time
-import uuid
 
 import pytest
 import websockets
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 
 from models.commands import ALL_COMMANDS, PERMISSIONS, Actor, CommandError, decide
 from models.domain import ROLES
-from models.state import apply, empty_state, from_wire
+from models.state import apply, empty_state
 from server.app import XiaonaoServer
 
 from .conftest import RawClient, make_db, ws_url

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
+                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget, QHeaderView, QAbstractItemView)
 from PySide6.QtGui import QColor
 
@@ -14,6 +14,7 @@ from app.theme import PRIORITY_COLOURS, SLA_COLOURS
 from models.commands import allowed_case_commands
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.qt import labels
+from widgets.common import fill_with_scroll
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
@@ -118,18 +119,12 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(tl_title)
         self.timeline.setMinimumHeight(160)
         lay.addWidget(self.timeline, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scroll(self, inner)
         selection.sig_case.connect(self.show_case)
         room.sig_cases.connect(self._cases_changed)
         room.sig_reset.connect(self._reset)
         room.sig_tick.connect(self._refresh_stages)
         link.sig_command.connect(self._command_result)
-        self._mine: set[str] = set()
         self._reset()
 
     def _reset(self) -> None:

@@ -166,7 +166,8 @@ class DashboardPanel(QWidget):
 
     def refresh(self) -> None:
         self._dirty = False
-        st, now = self.room.state, self.room.now()
+        now = self.room.now()
+        st = kpi.working_set(self.room.state, now)      # one pass over the history, then small sets
         if self.tiles:
             k = kpi.kpis(st, now)
             for key, _cap, kind in KPI_TILES:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from models.domain import OPEN_STATUSES
 from models.qt import labels
+from widgets.common import fill_with_scroll
 from models.sla import OVERDUE, case_sla
 
 
@@ -77,12 +78,7 @@ class LeaderPanel(QWidget):
         hl.addLayout(row)
         lay.addWidget(hb, 1)
         lay.addWidget(self.error)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scroll(self, inner)
         room.sig_reset.connect(self.rebuild)
         room.sig_teams.connect(self._teams)
         room.sig_room.connect(self._mode)

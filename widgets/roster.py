@@ -7,10 +7,11 @@ import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.theme import EMERGENCY, TEAM_COLOURS
 from models.qt import labels
+from widgets.common import fill_with_scroll
 from models.qt.room import RoomState, Selection
 from models.timeutil import epoch
 
@@ -153,13 +154,7 @@ class RosterPanel(QWidget):
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(2, 2, 2, 2)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.body)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(scroll)
+        fill_with_scroll(self, self.body)
         room.sig_reset.connect(self.rebuild)
         room.sig_teams.connect(self.update_teams)
         room.sig_tick.connect(self._tick)
