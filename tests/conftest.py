@@ -58,9 +58,22 @@ def make_db(tmp_path, backend="sqlite") -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite"])
+def drop_pg(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+    name = make_url(url).database
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
 def db_url(tmp_path, request):
-    return make_db(tmp_path, request.param)
+    """A fresh, initialised database with one user per role: SQLite, and the machine's
+    PostgreSQL when it runs (skipped with the reason when it does not)."""
+    url = make_db(tmp_path, request.param)
+    yield url
+    if request.param == "postgres":
+        drop_pg(url)
 
 
 class RawClient:

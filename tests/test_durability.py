@@ -73,3 +73,6 @@ async def test_kill9_and_resume(tmp_path, backend):
             await x.close()
     finally:
         srv.stop()
+        if backend == "postgres":
+            from .conftest import drop_pg
+            drop_pg(url)
