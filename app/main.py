@@ -142,7 +142,6 @@ class Cockpit:
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
                 self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)
-        self.window.destroyed.connect(lambda *_: None)
         screens = QGuiApplication.screens()
         if args.screen is not None and 0 <= args.screen < len(screens):
             self.window.setScreen(screens[args.screen])

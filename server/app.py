@@ -21,7 +21,7 @@ from models.commands import Actor, CommandError
 from models.domain import ROLES
 
 from .auth import new_token, token_hash, verify_password
-from .hub import Hub, Pending, Subscriber
+from .hub import Hub, Subscriber
 from .store import EventStore
 
 log = logging.getLogger("xiaonao.server")
@@ -270,8 +270,7 @@ class XiaonaoServer:
                 sub.put(error_frame(cid, "bad_request", "'args' must be an object"))
                 continue
             # submitted in arrival order; answered as each completes
-            fut = asyncio.get_running_loop().create_future()
-            self.hub._queue.put_nowait(Pending(actor, cid, name, args, peer, fut))
+            fut = self.hub.submit(actor, name, args, cid, peer)
             t = asyncio.create_task(self._answer(cid, fut, sub))
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)

@@ -142,9 +142,13 @@ class Hub:
                       peer: str = "local") -> int:
         """Run one command; returns the last seq it appended (or, for a repeated id, the seq
         it was acknowledged with before). Raises CommandError."""
+        return await self.submit(actor, name, args, command_id, peer)
+
+    def submit(self, actor: Actor, name: str, args: dict, command_id: str | None, peer: str) -> asyncio.Future:
+        """Queue a command now (arrival order is kept) and return the future of its seq."""
         fut = asyncio.get_running_loop().create_future()
-        await self._queue.put(Pending(actor, command_id, name, args, peer, fut))
-        return await fut
+        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut))
+        return fut
 
     async def _write_loop(self) -> None:
         while True:
