@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import qasync
+
+from .helpers import until
 
 
 class QtLoop:
@@ -16,14 +17,7 @@ class QtLoop:
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
 
     def wait(self, pred, timeout: float = 20.0, what: str = "condition"):
-        async def poll():
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if pred():
-                    return
-                await asyncio.sleep(0.03)
-            raise AssertionError(f"timed out waiting for {what}")
-        self.loop.run_until_complete(poll())
+        self.loop.run_until_complete(until(pred, timeout, what))
 
     def pump(self, seconds: float = 0.1):
         self.loop.run_until_complete(asyncio.sleep(seconds))

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from client.cache import Cache
 from client.session import LinkStatus, ServerLink, SessionListener, backoff_delay
 from models.state import from_wire
 
 from .conftest import RawClient, make_db
-from .helpers import ServerProcess
+from .helpers import ServerProcess, until
 
 REPORT = {"title": "违停", "category": "traffic", "source": "grid", "priority": 3,
           "location": {"address": "杭海路368号"}}
@@ -29,15 +28,6 @@ class Recorder(SessionListener):
 
     def on_command(self, cid, outcome, detail):
         self.outcomes[cid] = outcome
-
-
-async def until(pred, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def server_state(url):
