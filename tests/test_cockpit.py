@@ -252,3 +252,19 @@ def test_idle_cockpit_locks_and_needs_the_password_again(qtbot, loop, tmp_path):
         win.close()
     finally:
         loop.run(srv.stop())
+
+
+def test_a_missed_deadline_raises_an_alert_and_the_case_goes_red(cockpit, loop):
+    from models.qt.case_table import LightRole
+    win = cockpit
+    room = win.room
+    win.link.submit("case.report", {"title": "路灯损坏", "category": "public_service", "source": "grid",
+                                    "priority": 3, "location": {"address": "顺福路98号"}})
+    loop.wait(lambda: len(room.state["cases"]) == 1 and win.alerts._open, what="reported")
+    assert not win.banner.isVisible()
+    room.clock_offset = 120.0                      # two minutes on: the 1-minute dispatch limit is missed
+    loop.wait(lambda: any(a.kind == "overdue" for a in win.alerts.alerts), what="overdue alert")
+    assert win.banner.isVisible() and "Deadline missed" in win.banner.label.text()
+    loop.wait(lambda: win.queue.model.index(0, 0).data(LightRole) == "overdue", what="red row")
+    win.alerts.set_muted("overdue", True)
+    assert "overdue" in win.alerts.muted

@@ -60,8 +60,10 @@ class AlertCenter(QObject):
         self.alerts: list[Alert] = []
         self.muted: set[str] = set()
         self._overdue_seen: set[str] = set()
+        self._open: set[str] = set()        # the only cases whose deadlines can still be missed
         self._primed = False
         room.sig_events.connect(self._events)
+        room.sig_cases.connect(self._cases)
         room.sig_tick.connect(self._tick)
         room.sig_reset.connect(self._reset)
         self._repeat = QTimer(self, interval=4000, timeout=self._repeat_emergency)
@@ -101,8 +103,9 @@ class AlertCenter(QObject):
             if t.get("emergency") and not any(a.kind == "emergency" and a.key == t["id"] for a in self.alerts):
                 self._emergency_alert(t)
         now = self.room.now()
-        self._overdue_seen = {cid for cid, c in self.room.state["cases"].items()
-                              if c["status"] in OPEN_STATUSES and case_sla(c, self.room.profile, now)[0] == OVERDUE}
+        self._open = {cid for cid, c in self.room.state["cases"].items() if c["status"] in OPEN_STATUSES}
+        cases = self.room.state["cases"]
+        self._overdue_seen = {cid for cid in self._open if case_sla(cases[cid], self.room.profile, now)[0] == OVERDUE}
         self._primed = True
         self.sig_changed.emit()
 
@@ -140,13 +143,25 @@ class AlertCenter(QObject):
         if changed:
             self.sig_changed.emit()
 
+    def _cases(self, changed, new) -> None:
+        cases = self.room.state["cases"]
+        for cid in list(changed) + list(new):
+            c = cases.get(cid)
+            if c is not None and c["status"] in OPEN_STATUSES:
+                self._open.add(cid)
+            else:
+                self._open.discard(cid)
+
     def _tick(self) -> None:
         if not self._primed:
             return
         now = self.room.now()
         fresh = []
-        for cid, c in self.room.state["cases"].items():
-            if c["status"] not in OPEN_STATUSES:
+        cases = self.room.state["cases"]
+        for cid in list(self._open):
+            c = cases.get(cid)
+            if c is None or c["status"] not in OPEN_STATUSES:
+                self._open.discard(cid)
                 continue
             if cid not in self._overdue_seen and case_sla(c, self.room.profile, now)[0] == OVERDUE:
                 self._overdue_seen.add(cid)
