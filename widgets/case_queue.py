@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from models.domain import CATEGORIES, SOURCES, STATUSES
 from models.qt import labels
-from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
+from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel, warm_up_pinyin
 from models.qt.room import RoomState, Selection
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
@@ -20,6 +20,7 @@ class CaseQueuePanel(QWidget):
         self.room = room
         self.selection = selection
         self.model = CaseTableModel(room, self)
+        warm_up_pinyin()
         self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
