@@ -268,3 +268,35 @@ def test_a_missed_deadline_raises_an_alert_and_the_case_goes_red(cockpit, loop):
     loop.wait(lambda: win.queue.model.index(0, 0).data(LightRole) == "overdue", what="red row")
     win.alerts.set_muted("overdue", True)
     assert "overdue" in win.alerts.muted
+
+
+def test_connecting_to_a_server_asks_for_the_password(qtbot, loop, tmp_path):
+    from app.main import Cockpit, parse_args
+    from server.app import XiaonaoServer
+
+    from .conftest import make_db
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0)
+    loop.run(srv.start())
+    try:
+        args = parse_args(["--server", f"ws://127.0.0.1:{srv.port}/ws", "--user", "op", "--cache",
+                           str(tmp_path / "c.db"), "--lock-after", "0"])
+        cockpit = Cockpit(qtbot_app(), args, None, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                          "en")
+        cockpit.start()
+        qtbot.addWidget(cockpit.window)
+        loop.wait(lambda: getattr(cockpit, "_login", None) is not None and cockpit._login.isVisible(),
+                  what="login dialog")
+        assert cockpit.link.status.state == "auth_failed"
+        cockpit._login._password.setText("op-password")
+        cockpit._login.accept()
+        loop.wait(lambda: cockpit.link.status.state == "online" and len(cockpit.room.state["teams"]) == 18,
+                  what="logged in")
+        cockpit.request_quit()
+        loop.loop.run_until_complete(cockpit.finished)
+    finally:
+        loop.run(srv.stop())
+
+
+def qtbot_app():
+    from PySide6.QtWidgets import QApplication
+    return QApplication.instance()
