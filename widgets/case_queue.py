@@ -51,7 +51,7 @@ class CaseQueuePanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         for col, width in {"sla": 92, "priority": 42, "id": 82, "title": 230, "category": 96, "source": 96,
-                           "area": 110, "status": 78, "squad": 90, "age": 70, "deadline": 96}.items():
+                           "area": 110, "status": 78, "squad": 90, "age": 70, "deadline": 116}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
         hh.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
         lay = QVBoxLayout(self)
