@@ -109,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(args) -> int:
     from .app import XiaonaoServer
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key)
+    clock = None
+    if args.simulate:
+        from .simulator import SimClock
+        clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
+    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
+                           **({"clock": clock} if clock else {}))
     try:
         await server.start()
     except OSError as e:
@@ -122,7 +127,7 @@ async def _serve(args) -> int:
     sim = None
     if args.simulate:
         from .simulator import Simulator
-        sim = Simulator(server.hub, seed=args.seed, speed=args.speed)
+        sim = Simulator(server.hub, seed=args.seed, clock=clock)
         sim.start()
     try:
         await asyncio.Future()

@@ -108,3 +108,26 @@ async def test_a_simulated_day_has_the_expected_shape(tmp_path):
     # the same seed gives the same day
     again, _end, _ = await simulate_day(tmp_path / "b", seed=3)
     assert again["cases"] == state["cases"]
+
+
+async def test_serve_simulate_runs_a_live_street(tmp_path):
+    """`xiaonao-server serve --simulate --speed 120`: cases arrive and move on by themselves."""
+    import asyncio
+
+    from .helpers import ServerProcess
+    url = make_db(tmp_path)
+    srv = await asyncio.to_thread(ServerProcess(url, extra=["--simulate", "--speed", "120", "--seed", "4"]).start)
+    try:
+        c = await RawClient.connect(srv.url, "wall")
+        await c.recv()
+        names = set()
+        deadline = asyncio.get_running_loop().time() + 40
+        while not {"case.reported", "case.dispatched", "case.arrived"} <= names:
+            assert asyncio.get_running_loop().time() < deadline, names
+            m = await c.recv(timeout=30)
+            if m["type"] == "event":
+                names.add(m["name"])
+                assert m["actor"] != "wall"
+        await c.close()
+    finally:
+        srv.stop()
