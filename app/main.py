@@ -206,6 +206,10 @@ class Cockpit:
         if getattr(self, "_quitting", False):
             return
         self._quitting = True
+        try:
+            self.app.lastWindowClosed.disconnect(self.request_quit)
+        except (RuntimeError, TypeError):
+            pass
         if self.window is not None and hasattr(self.window, "save_layout"):
             self.window.save_layout()
 

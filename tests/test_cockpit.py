@@ -293,7 +293,9 @@ def test_connecting_to_a_server_asks_for_the_password(qtbot, loop, tmp_path):
                   what="logged in")
         cockpit.request_quit()
         loop.loop.run_until_complete(cockpit.finished)
+        assert cockpit.finished.result() == 0
     finally:
+        qtbot_app().setQuitOnLastWindowClosed(True)     # the app is shared with the other tests
         loop.run(srv.stop())
 
 
