@@ -87,6 +87,14 @@ class IdleLock(QObject):
         QApplication.instance().installEventFilter(self)
         self._timer = QTimer(self, interval=min(5000, max(100, int(lock_after_s * 250))), timeout=self._check)
         self._timer.start()
+        window.destroyed.connect(self.stop)
+
+    def stop(self) -> None:
+        """Stop watching: the application-wide event filter must not outlive the window."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
     def eventFilter(self, obj, ev):
         if ev.type() in INPUT_EVENTS and not self.locked:

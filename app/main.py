@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from app.gc_main import MainThreadGC
+    app._gc = MainThreadGC(app)         # Qt objects are only ever collected on this thread
     app.setApplicationName("Xiaonao")
     app.setOrganizationName("Xiaonao")
     settings = QSettings("Xiaonao", "cockpit")
@@ -212,6 +214,8 @@ class Cockpit:
             pass
         if self.window is not None and hasattr(self.window, "save_layout"):
             self.window.save_layout()
+        if getattr(self, "lock", None) is not None:
+            self.lock.stop()
 
         async def stop():
             try:

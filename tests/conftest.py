@@ -66,6 +66,17 @@ def drop_pg(url: str) -> None:
         c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread():
+    """Collect each test's garbage here, on the Qt thread, before another thread's
+    allocation could trigger it (a Qt object destroyed off its thread leaves timers behind;
+    the app itself collects only on its Qt thread, see app/gc_main.py)."""
+    import gc
+    gc.disable()
+    yield
+    gc.collect()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(tmp_path, request):
     """A fresh, initialised database with one user per role: SQLite, and the machine's

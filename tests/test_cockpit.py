@@ -248,7 +248,7 @@ def test_idle_cockpit_locks_and_needs_the_password_again(qtbot, loop, tmp_path):
         lock.overlay._submit()
         loop.wait(lambda: not lock.locked, what="unlocked")
         assert win.docks["map"].isVisible()
-        lock._timer.stop()
+        lock.stop()
         win.close()
     finally:
         loop.run(srv.stop())

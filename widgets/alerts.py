@@ -46,6 +46,32 @@ def _tone(path: Path, freq: float, ms: int, volume: float = 0.5) -> None:
                                for i in range(n)))
 
 
+_SOUNDS: dict[str, object] | None = None
+
+
+def sound_bank() -> dict[str, object]:
+    """One set of sound effects for the whole application, owned by the QApplication:
+    created once, never destroyed while windows come and go."""
+    global _SOUNDS
+    if _SOUNDS is None:
+        _SOUNDS = {}
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+        except ImportError:
+            return _SOUNDS
+        d = Path(tempfile.gettempdir()) / "xiaonao-sounds"
+        d.mkdir(exist_ok=True)
+        app = QApplication.instance()
+        for kind, freq, ms in (("emergency", 1200, 900), ("p1", 880, 500), ("overdue", 660, 350)):
+            p = d / f"{kind}.wav"
+            if not p.exists():
+                _tone(p, freq, ms)
+            eff = QSoundEffect(app)
+            eff.setSource(QUrl.fromLocalFile(str(p)))
+            _SOUNDS[kind] = eff
+    return _SOUNDS
+
+
 class AlertCenter(QObject):
     """Signals:
         sig_changed(): the list of alerts changed.
@@ -68,23 +94,7 @@ class AlertCenter(QObject):
         room.sig_reset.connect(self._reset)
         self._repeat = QTimer(self, interval=4000, timeout=self._repeat_emergency)
         self._repeat.start()
-        self._sounds = {}
-        self._init_sound()
-
-    def _init_sound(self) -> None:
-        try:
-            from PySide6.QtMultimedia import QSoundEffect
-        except ImportError:
-            return
-        d = Path(tempfile.gettempdir()) / "xiaonao-sounds"
-        d.mkdir(exist_ok=True)
-        for kind, freq, ms in (("emergency", 1200, 900), ("p1", 880, 500), ("overdue", 660, 350)):
-            p = d / f"{kind}.wav"
-            if not p.exists():
-                _tone(p, freq, ms)
-            eff = QSoundEffect(self)
-            eff.setSource(QUrl.fromLocalFile(str(p)))
-            self._sounds[kind] = eff
+        self._sounds = sound_bank()
 
     def play(self, kind: str) -> None:
         if kind in self.muted and kind in MUTABLE:
