@@ -70,7 +70,7 @@ def test_server_cli_clear_errors(tmp_path):
         return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
                               timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     r = srv("serve", "--db", "nonsense://x")
-    assert r.returncode == 2 and "not a database URL" in r.stderr or "cannot use database" in r.stderr
+    assert r.returncode == 2 and ("not a database URL" in r.stderr or "cannot use database" in r.stderr)
     r = srv("serve", "--db", f"sqlite:///{tmp_path}/empty.db")
     assert r.returncode == 2 and "is not initialised" in r.stderr and "xiaonao-server init" in r.stderr
     url = f"sqlite:///{tmp_path}/ok.db"

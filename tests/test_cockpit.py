@@ -260,7 +260,7 @@ def test_a_missed_deadline_raises_an_alert_and_the_case_goes_red(cockpit, loop):
     room = win.room
     win.link.submit("case.report", {"title": "路灯损坏", "category": "public_service", "source": "grid",
                                     "priority": 3, "location": {"address": "顺福路98号"}})
-    loop.wait(lambda: len(room.state["cases"]) == 1 and win.alerts._open, what="reported")
+    loop.wait(lambda: len(room.state["cases"]) == 1 and room.open_ids, what="reported")
     assert not win.banner.isVisible()
     room.clock_offset = 120.0                      # two minutes on: the 1-minute dispatch limit is missed
     loop.wait(lambda: any(a.kind == "overdue" for a in win.alerts.alerts), what="overdue alert")

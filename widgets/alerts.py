@@ -10,13 +10,12 @@ import math
 import struct
 import tempfile
 import wave
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from models.domain import OPEN_STATUSES
 from models.qt.room import RoomState
 from models.sla import OVERDUE, case_sla
 
@@ -31,7 +30,6 @@ class Alert:
     text: str
     at: float
     acknowledged: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def _tone(path: Path, freq: float, ms: int, volume: float = 0.5) -> None:
@@ -86,10 +84,8 @@ class AlertCenter(QObject):
         self.alerts: list[Alert] = []
         self.muted: set[str] = set()
         self._overdue_seen: set[str] = set()
-        self._open: set[str] = set()        # the only cases whose deadlines can still be missed
         self._primed = False
         room.sig_events.connect(self._events)
-        room.sig_cases.connect(self._cases)
         room.sig_tick.connect(self._tick)
         room.sig_reset.connect(self._reset)
         self._repeat = QTimer(self, interval=4000, timeout=self._repeat_emergency)
@@ -113,9 +109,8 @@ class AlertCenter(QObject):
             if t.get("emergency") and not any(a.kind == "emergency" and a.key == t["id"] for a in self.alerts):
                 self._emergency_alert(t)
         now = self.room.now()
-        self._open = {cid for cid, c in self.room.state["cases"].items() if c["status"] in OPEN_STATUSES}
         cases = self.room.state["cases"]
-        self._overdue_seen = {cid for cid in self._open if case_sla(cases[cid], self.room.profile, now)[0] == OVERDUE}
+        self._overdue_seen = {cid for cid in self.room.open_ids if case_sla(cases[cid], self.room.profile, now)[0] == OVERDUE}
         self._primed = True
         self.sig_changed.emit()
 
@@ -153,25 +148,15 @@ class AlertCenter(QObject):
         if changed:
             self.sig_changed.emit()
 
-    def _cases(self, changed, new) -> None:
-        cases = self.room.state["cases"]
-        for cid in list(changed) + list(new):
-            c = cases.get(cid)
-            if c is not None and c["status"] in OPEN_STATUSES:
-                self._open.add(cid)
-            else:
-                self._open.discard(cid)
-
     def _tick(self) -> None:
         if not self._primed:
             return
         now = self.room.now()
         fresh = []
         cases = self.room.state["cases"]
-        for cid in list(self._open):
+        for cid in self.room.open_ids:
             c = cases.get(cid)
-            if c is None or c["status"] not in OPEN_STATUSES:
-                self._open.discard(cid)
+            if c is None:
                 continue
             if cid not in self._overdue_seen and case_sla(c, self.room.profile, now)[0] == OVERDUE:
                 self._overdue_seen.add(cid)

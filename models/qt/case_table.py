@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from operator import itemgetter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt
@@ -75,7 +75,6 @@ class CaseFilter:
     lights: frozenset[str] = frozenset()
     text: str = ""
     open_only: bool = False
-    extra: dict = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (self.statuses or self.categories or self.sources or self.areas or self.lights
@@ -97,7 +96,6 @@ class CaseTableModel(QAbstractTableModel):
         self._keys: list[tuple] = []        # sorted (primary, case id): the view order
         self._key_of: dict[str, tuple] = {}
         self._search: dict[str, str] = {}
-        self._open: set[str] = set()             # open cases: the only ones time re-sorts
         self._closed_key: dict[str, tuple] = {}  # default-order keys of closed cases: fixed until they change
         self.sort_column: str | None = None      # None: the room's order (overdue first)
         self.descending = False
@@ -185,7 +183,6 @@ class CaseTableModel(QAbstractTableModel):
         cases = self.room.state["cases"]
         self.layoutAboutToBeChanged.emit()
         persistent = self._persistent_ids()
-        self._open = {cid for cid, c in cases.items() if c["status"] in OPEN_STATUSES}
         key = self.key
         if self.sort_column in (None, "sla"):
             # closed cases (nearly all of them): newest first after every open one, keyed once
@@ -253,10 +250,6 @@ class CaseTableModel(QAbstractTableModel):
             self._search.pop(cid, None)
             self._closed_key.pop(cid, None)
             case = cases.get(cid)
-            if case is not None and case["status"] in OPEN_STATUSES:
-                self._open.add(cid)
-            else:
-                self._open.discard(cid)
             old = self._key_of.get(cid)
             new_key = self.key(case, now) if case is not None and self.accepts(case, now) else None
             if old == new_key:
@@ -266,8 +259,6 @@ class CaseTableModel(QAbstractTableModel):
                 moves.append((cid, old, new_key))
         for cid in new:
             case = cases.get(cid)
-            if case is not None and case["status"] in OPEN_STATUSES:
-                self._open.add(cid)
             if case is not None and cid not in self._key_of and self.accepts(case, now):
                 moves.append((cid, None, self.key(case, now)))
         if moves:
@@ -329,7 +320,7 @@ class CaseTableModel(QAbstractTableModel):
         now = self.room.now()
         cases = self.room.state["cases"]
         moves = []
-        for cid in self._open:
+        for cid in self.room.open_ids:
             case = cases.get(cid)
             if case is None or case["status"] not in OPEN_STATUSES:
                 continue

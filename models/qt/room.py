@@ -9,6 +9,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from models.domain import OPEN_STATUSES
 from models.sla import PROFILES, Profile
 from models.state import empty_state
 
@@ -39,6 +40,7 @@ class RoomState(QObject):
         self.role: str | None = None
         self.team_id: str | None = None
         self.clock_offset = 0.0
+        self.open_ids: set[str] = set()     # open cases: the only ones whose SLA lights still move
         self._changed: dict[str, None] = {}
         self._new: dict[str, None] = {}
         self._teams: dict[str, None] = {}
@@ -72,10 +74,12 @@ class RoomState(QObject):
             self.clock_offset = welcome["server_time"] - time.time()
             if abs(self.clock_offset) < 1.0:
                 self.clock_offset = 0.0
+        self.open_ids: set[str] = set()     # open cases: the only ones whose SLA lights still move
 
     def reset(self, state: dict, age=None) -> None:
         self.state = state
         self.age = age
+        self.open_ids = {cid for cid, c in state["cases"].items() if c["status"] in OPEN_STATUSES}
         self._changed.clear(), self._new.clear(), self._teams.clear(), self._events.clear()
         self._room = False
         self.sig_reset.emit()
@@ -117,6 +121,12 @@ class RoomState(QObject):
         if self._changed or self._new:
             changed = [c for c in self._changed if c not in self._new]
             new = list(self._new)
+            cases = self.state["cases"]
+            for cid in changed + new:
+                if cid in cases and cases[cid]["status"] in OPEN_STATUSES:
+                    self.open_ids.add(cid)
+                else:
+                    self.open_ids.discard(cid)
             self._changed.clear(), self._new.clear()
             self.sig_cases.emit(changed, new)
         if self._teams:
