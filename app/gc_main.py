@@ -22,6 +22,16 @@ class MainThreadGC(QObject):
         self._timer = QTimer(self, interval=interval_ms, timeout=self.collect)
         self._timer.start()
 
+    def follow(self, room) -> None:
+        """Freeze what a big load leaves (a state of 100k cases is millions of objects) so
+        that later collections on this thread do not walk it again and again."""
+        room.sig_reset.connect(self.freeze)
+        room.sig_history.connect(self.freeze)
+
+    def freeze(self, *_) -> None:
+        gc.collect(0)
+        gc.freeze()
+
     def collect(self) -> None:
         self._n += 1
         if self._n % self._full_every == 0:

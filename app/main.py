@@ -115,6 +115,8 @@ class Cockpit:
         self.room = RoomState()
         self.room.user = user
         self.room.attach(self.link)
+        if getattr(self.app, "_gc", None) is not None:
+            self.app._gc.follow(self.room)
         self.selection = Selection()
         self.link.sig_link.connect(self._link_changed)
         self.build_window()

@@ -1,8 +1,16 @@
 """The cockpit's local cache: SQLite through SQLAlchemy, one file per server and user.
 
-Holds the latest state (a snapshot plus the events after it), the session token and the
-outbox of commands not yet acknowledged. Every method is synchronous and is called on the
-session's single cache thread, never on the UI thread.
+Holds the latest state, the session token and the outbox of commands not yet
+acknowledged. The state is kept as one row per case plus a small head (seq, mode, squads)
+and the street, so that
+
+- a batch of live events writes only the cases it touched (never the whole state), and
+- start-up reads the hot part first (open cases and those updated in the last day: what
+  the first screen shows) and streams the closed history after it, in pages.
+
+Every method is synchronous and is called on the session's single cache thread, never on
+the UI thread. Disk full or a locked file raise `sqlalchemy.exc.OperationalError`; the
+session keeps working from memory and says the cache is unavailable.
 """
 from __future__ import annotations
 
@@ -12,11 +20,18 @@ import re
 import time
 from pathlib import Path
 
+import orjson
 from platformdirs import user_data_dir
-from sqlalchemy import Float, Integer, String, Text, create_engine, delete, event, select
+from sqlalchemy import Float, Integer, String, Text, create_engine, delete, event, inspect, select, text
+from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from models.state import from_wire, to_wire, apply
+from models.domain import OPEN_STATUSES
+from models.timeutil import epoch
+
+SCHEMA = "2"
+HOT_WINDOW = 86400.0          # closed cases updated within this many seconds load with the first frame
+COLD_PAGE = 5000
 
 
 class Base(DeclarativeBase):
@@ -24,22 +39,17 @@ class Base(DeclarativeBase):
 
 
 class Meta(Base):
+    """seq, head (the state without cases and street), street, token, saved_at, schema."""
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
 
-class Snapshot(Base):
-    __tablename__ = "snapshot"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    saved_at: Mapped[float] = mapped_column(Float)
-    state: Mapped[str] = mapped_column(Text)
-
-
-class CachedEvent(Base):
-    __tablename__ = "events"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    open: Mapped[int] = mapped_column(Integer, index=True)
+    updated: Mapped[float] = mapped_column(Float, index=True)   # epoch seconds
     body: Mapped[str] = mapped_column(Text)
 
 
@@ -61,6 +71,20 @@ def default_cache_path(server_url: str, user: str) -> Path:
     return Path(user_data_dir("xiaonao", appauthor=False)) / "cache" / f"{key}.db"
 
 
+def case_row(case: dict) -> dict:
+    """A case as the cache stores it. Called on the loop thread for the few cases a batch
+    touched (the dict is the live one), or on the cache thread for a snapshot's own copy."""
+    return {"id": case["id"], "open": int(case["status"] in OPEN_STATUSES),
+            "updated": epoch(case.get("updated") or case["times"]["reported"]),
+            "body": json.dumps(case, ensure_ascii=False, separators=(",", ":"))}
+
+
+def state_head(state: dict) -> str:
+    """The state without its cases and street (seq, mode, profile, squads): small."""
+    return json.dumps({k: v for k, v in state.items() if k not in ("cases", "street")},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 class Cache:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -75,50 +99,109 @@ class Cache:
             cur.execute("PRAGMA busy_timeout=3000")
             cur.close()
 
+        self._migrate()
         Base.metadata.create_all(self.engine)
         for suffix in ("", "-wal", "-shm"):     # the token lives here: readable by the user only
             p = Path(str(self.path) + suffix)
             if p.exists():
                 os.chmod(p, 0o600)
 
+    def _migrate(self) -> None:
+        """Schema 1 kept one JSON snapshot plus events: drop them (the server refills the
+        state); the outbox and the token are kept."""
+        tables = set(inspect(self.engine).get_table_names())
+        if "snapshot" in tables or "events" in tables:
+            with self.engine.begin() as c:
+                c.execute(text("DROP TABLE IF EXISTS snapshot"))
+                c.execute(text("DROP TABLE IF EXISTS events"))
+                c.execute(text("DELETE FROM meta WHERE key IN ('saved_at', 'seq', 'head', 'street')"))
+
     def close(self) -> None:
         self.engine.dispose()
 
-    # ---- state -------------------------------------------------------------
-    def load(self) -> tuple[dict | None, float | None]:
-        """The cached state (snapshot + events after it) and when it was last saved."""
+    # ---- state: reading ------------------------------------------------------
+    def load_hot(self, now: float | None = None) -> tuple[dict | None, float | None]:
+        """The cached state with its hot cases only (open, or updated within HOT_WINDOW),
+        and when it was last saved. The rest comes from `load_cold`."""
+        now = time.time() if now is None else now
         with Session(self.engine) as s:
-            snap = s.get(Snapshot, 1)
-            if snap is None:
+            meta = {m.key: m.value for m in s.scalars(select(Meta).where(
+                Meta.key.in_(("seq", "head", "street", "saved_at"))))}
+            if "head" not in meta:
                 return None, None
-            state = from_wire(json.loads(snap.state))
-            state["seq"] = snap.seq
-            saved = snap.saved_at
-            for row in s.scalars(select(CachedEvent).where(CachedEvent.seq > snap.seq).order_by(CachedEvent.seq)):
-                ev = json.loads(row.body)
-                if ev["seq"] != state["seq"] + 1:
-                    break
-                apply(state, ev)
-            saved_meta = s.get(Meta, "saved_at")
-            if saved_meta:
-                saved = max(saved, float(saved_meta.value))
-            return state, saved
+            state = json.loads(meta["head"])
+            state["seq"] = int(meta["seq"])
+            state["street"] = json.loads(meta["street"]) if meta.get("street") else None
+            loads = orjson.loads
+            rows = s.execute(select(CaseRow.body).where(
+                (CaseRow.open == 1) | (CaseRow.updated >= now - HOT_WINDOW))).scalars()
+            state["cases"] = {c["id"]: c for c in map(loads, rows)}
+            return state, float(meta.get("saved_at") or 0) or None
 
-    def save_snapshot(self, seq: int, state_json: str) -> None:
-        with Session(self.engine) as s, s.begin():
-            s.merge(Snapshot(id=1, seq=seq, saved_at=time.time(), state=state_json))
-            s.execute(delete(CachedEvent))
-            s.merge(Meta(key="saved_at", value=str(time.time())))
+    def load_cold(self, now: float, after: int = 0, limit: int = COLD_PAGE) -> tuple[list[dict], int]:
+        """One page of the cases `load_hot` left out, newest first is not needed: pages go by
+        rowid. Returns (cases, the rowid to pass next); an empty list at the end."""
+        with self.engine.connect() as c:      # plain SQL: this runs 20 times at 100k cases
+            rows = c.exec_driver_sql(
+                "SELECT rowid, body FROM cases WHERE open = 0 AND updated < ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                (now - HOT_WINDOW, after, limit)).all()
+        if not rows:
+            return [], after
+        loads = orjson.loads
+        return [loads(b) for _r, b in rows], rows[-1][0]
 
-    def append_events(self, events: list[dict]) -> None:
+    def load(self) -> tuple[dict | None, float | None]:
+        """The whole cached state at once (tools and tests; the cockpit pages it in)."""
+        now = time.time()
+        state, saved = self.load_hot(now)
+        if state is None:
+            return None, None
+        after = 0
+        while True:
+            cases, after = self.load_cold(now, after)
+            if not cases:
+                return state, saved
+            state["cases"].update((c["id"], c) for c in cases)
+
+    # ---- state: writing ------------------------------------------------------
+    def write(self, seq: int, head: str, rows: list[dict], street: str | None = None) -> None:
+        """One batch of live changes: the cases it touched, the head, atomically."""
         with Session(self.engine) as s, s.begin():
-            for ev in events:
-                s.merge(CachedEvent(seq=ev["seq"], body=json.dumps(ev, ensure_ascii=False)))
-            s.merge(Meta(key="saved_at", value=str(time.time())))
+            self._upsert(s, rows)
+            self._put_meta(s, seq, head, street)
+
+    def replace_all(self, seq: int, head: str, street: str | None, case_pages, rows: list[dict] = ()) -> None:
+        """A whole new state (a snapshot from the server): `case_pages` yields lists of
+        cases (plain dicts nobody else holds), then `rows` (cases changed since) go over
+        them; one transaction."""
+        with Session(self.engine) as s, s.begin():
+            s.execute(delete(CaseRow))
+            for cases in case_pages:
+                self._upsert(s, [case_row(c) for c in cases])
+            self._upsert(s, list(rows))
+            self._put_meta(s, seq, head, street)
+
+    def save_state(self, state: dict) -> None:
+        """Write a whole state held by the caller (tools, tests, benchmarks)."""
+        cases = list(state["cases"].values())
+        pages = (cases[i:i + COLD_PAGE] for i in range(0, len(cases), COLD_PAGE))
+        street = json.dumps(state["street"], ensure_ascii=False) if state.get("street") else None
+        self.replace_all(state["seq"], state_head(state), street, pages)
 
     @staticmethod
-    def state_json(state: dict) -> str:
-        return json.dumps(to_wire(state), ensure_ascii=False)
+    def _upsert(s: Session, rows: list[dict]) -> None:
+        if rows:
+            stmt = insert(CaseRow)
+            s.execute(stmt.on_conflict_do_update(index_elements=[CaseRow.id], set_={
+                "open": stmt.excluded.open, "updated": stmt.excluded.updated, "body": stmt.excluded.body}), rows)
+
+    @staticmethod
+    def _put_meta(s: Session, seq: int, head: str, street: str | None) -> None:
+        pairs = {"seq": str(seq), "head": head, "saved_at": str(time.time()), "schema": SCHEMA}
+        if street is not None:
+            pairs["street"] = street
+        for k, v in pairs.items():
+            s.merge(Meta(key=k, value=v))
 
     # ---- token -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -21,6 +21,7 @@ class LinkService(QObject, SessionListener):
     """Signals:
         sig_reset(dict, object): the whole state was replaced; age in seconds or None when live.
         sig_events(list): events applied to the state (as they arrive; RoomState coalesces).
+        sig_history(list): ids of older cases paged in from the cache after the first frame.
         sig_link(object): a LinkStatus.
         sig_command(str, str, dict): command id, outcome (pending/acked/refused), details.
         sig_welcome(dict): logged in (user, role, team_id).
@@ -29,6 +30,7 @@ class LinkService(QObject, SessionListener):
     # own state, which the reducer keeps current.
     sig_reset = Signal(object, object)
     sig_events = Signal(object)
+    sig_history = Signal(object)
     sig_link = Signal(object)
     sig_command = Signal(str, str, object)
     sig_welcome = Signal(object)
@@ -47,6 +49,9 @@ class LinkService(QObject, SessionListener):
 
     def on_events(self, events):
         self.sig_events.emit(events)
+
+    def on_history(self, case_ids):
+        self.sig_history.emit(case_ids)
 
     def on_link(self, status: LinkStatus):
         self.sig_link.emit(status)

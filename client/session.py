@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from models.state import SeqGap, apply, empty_state, from_wire
 
-from .cache import Cache
+from .cache import Cache, case_row, state_head
 from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.client")
@@ -31,7 +31,7 @@ BACKOFF_FIRST = 0.3
 BACKOFF_MAX = 2.0        # once the server is back, a client is in again within 2 s
 PING_EVERY = 5.0
 CACHE_FLUSH = 0.3        # seconds between batched cache writes
-CACHE_SNAPSHOT_EVERY = 5000
+CACHE_RETRY = 2.0        # seconds before a failed cache write is tried again
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class LinkStatus:
     next_retry_at: float | None = None       # epoch seconds of the next attempt
     offline_since: float | None = None       # epoch seconds the link went down
     message: str = ""
+    cache_problem: str = ""                  # "" | "full" | "locked" | "error": the local cache cannot be written
 
 
 class SessionListener:
@@ -56,6 +57,10 @@ class SessionListener:
 
     def on_events(self, events: list[dict]) -> None:
         """Events were applied to the state, in seq order."""
+
+    def on_history(self, case_ids: list[str]) -> None:
+        """Older cases from the local cache were added to the state (start-up pages them in
+        after the first frame)."""
 
     def on_link(self, status: LinkStatus) -> None:
         """The link's state changed."""
@@ -69,6 +74,16 @@ class SessionListener:
 
 class AuthFailed(Exception):
     pass
+
+
+def cache_problem(exc: BaseException) -> str:
+    """What stops the cache being written, for the operator: full, locked or error."""
+    text = str(exc).lower()
+    if "full" in text or "no space" in text:
+        return "full"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    return "error"
 
 
 def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:
@@ -99,9 +114,13 @@ class ServerLink:
         self._stop = asyncio.Event()
         self._want_snapshot = False
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
-        self._pending_events: list[dict] = []
+        self._dirty: set[str] = set()             # cases changed since the last cache write
+        self._street_dirty = False
+        self._full_write: list[str] | None = None  # a snapshot's raw frames, until they are in the cache
+        self._writing: asyncio.Task | None = None   # one cache write at a time, in order
         self._flush_handle: asyncio.TimerHandle | None = None
-        self._since_snapshot = 0
+        self.history_loaded = asyncio.Event()      # the cache's older cases are in the state
+        self.history_loaded.set()                  # (nothing to page in until open_cache says so)
         self._tasks = TaskSet(self._task_failed)
         self._pings: dict[float, float] = {}
         self._credentials_changed = asyncio.Event()
@@ -111,10 +130,12 @@ class ServerLink:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
     async def open_cache(self) -> float | None:
-        """Load the cached state, token and outbox; show them at once. Returns the state's age."""
+        """Load the cached state's hot part (open cases, the last day, squads) and show it at
+        once; the older cases follow in pages (`history_loaded`). Returns the state's age."""
         if not self.cache:
             return None
-        state, saved = await self._io_call(self.cache.load)
+        now = time.time()
+        state, saved = await self._io_call(self.cache.load_hot, now)
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
         for row in await self._io_call(self.cache.outbox):
@@ -124,27 +145,110 @@ class ServerLink:
             self.state = state
             age = max(0.0, time.time() - (saved or time.time()))
             self.listener.on_reset(self.state, age)
+            self.history_loaded.clear()
+            self._spawn(self._load_history(now))
         for cid, row in self.outbox.items():
             self.listener.on_command(cid, row["status"], row)
         return age
 
+    async def _load_history(self, now: float) -> None:
+        """Page the cache's older cases into the state. Live events wait for this (they may
+        touch an old case), so it runs before the session reads the server's frames."""
+        try:
+            after = 0
+            while not self._stop.is_set():
+                cases, after = await self._io_call(self.cache.load_cold, now, after)
+                if not cases:
+                    break
+                have = self.state["cases"]
+                ids = []
+                for c in cases:
+                    if c["id"] not in have:       # a newer copy wins
+                        have[c["id"]] = c
+                        ids.append(c["id"])
+                if ids:
+                    self.listener.on_history(ids)
+        finally:
+            self.history_loaded.set()
+
+    # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
     def _queue_cache(self, events: list[dict]) -> None:
         if not self.cache:
             return
-        self._pending_events.extend(events)
-        self._since_snapshot += len(events)
-        if self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_later(CACHE_FLUSH, self._flush)
+        for ev in events:
+            d = ev.get("data") or {}
+            if "case_id" in d:
+                self._dirty.add(d["case_id"])
+            if "into" in d:
+                self._dirty.add(d["into"])
+            if ev["name"] == "street.loaded":
+                self._street_dirty = True
+        self._schedule_flush(CACHE_FLUSH)
 
-    def _flush(self) -> None:
+    def _schedule_flush(self, delay: float) -> None:
+        if self._flush_handle is None and not self._stop.is_set():
+            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
+
+    def _flush(self) -> asyncio.Task | None:
+        """Start the next cache write: a snapshot's whole state if one is waiting, else the
+        touched cases and the head. Each write is one transaction holding a consistent state
+        at its seq; a failed one is redone (its cases stay dirty), so the cache never claims a
+        seq it does not hold."""
         self._flush_handle = None
-        if self._since_snapshot >= CACHE_SNAPSHOT_EVERY:
-            self._since_snapshot = 0
-            self._pending_events.clear()
-            self._spawn(self._io_call(self.cache.save_snapshot, self.state["seq"], Cache.state_json(self.state)))
-        elif self._pending_events:
-            batch, self._pending_events = self._pending_events, []
-            self._spawn(self._io_call(self.cache.append_events, batch))
+        if self._writing is not None:
+            self._schedule_flush(CACHE_FLUSH)
+            return None
+        state = self.state
+        if self._full_write is not None:
+            raws, seq = self._full_write, state["seq"]
+            self._full_write = None
+            ids, street_dirty = set(self._dirty), self._street_dirty
+            rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
+            self._dirty.clear()
+            self._street_dirty = False
+            head = state_head(state)
+            street = json.dumps(state["street"], ensure_ascii=False) if state.get("street") else None
+
+            def job():
+                # the snapshot from its own frames (nobody else holds those dicts), then the
+                # cases live events changed since, all in one transaction
+                self.cache.replace_all(seq, head, street, _snapshot_pages(raws), rows)
+
+            def failed():
+                self._full_write = raws
+                self._dirty |= ids
+                self._street_dirty |= street_dirty
+        elif self._dirty or self._street_dirty:
+            ids, street_dirty = set(self._dirty), self._street_dirty
+            rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
+            self._dirty.clear()
+            self._street_dirty = False
+            seq, head = state["seq"], state_head(state)
+            street = json.dumps(state["street"], ensure_ascii=False) if street_dirty and state.get("street") else None
+
+            def job():
+                self.cache.write(seq, head, rows, street)
+
+            def failed():
+                self._dirty |= ids
+                self._street_dirty |= street_dirty
+        else:
+            return None
+
+        async def write():
+            try:
+                await self._io_call(job)
+            except Exception as e:
+                failed()
+                self._task_failed(e)
+                self._schedule_flush(CACHE_RETRY)
+            else:
+                if self.status.cache_problem:
+                    self._set_status(cache_problem="")     # the cache caught up
+            finally:
+                self._writing = None
+        self._writing = self._spawn(write())
+        return self._writing
 
     def _spawn(self, coro) -> asyncio.Task:
         return self._tasks.spawn(coro)
@@ -153,7 +257,7 @@ class ServerLink:
         # a cache write failed (locked, disk full): the state in memory is still right and
         # the next snapshot write retries; the link goes on
         log.error("background task failed: %r", exc)
-        self._set_status(message=f"local cache unavailable: {exc.__class__.__name__}")
+        self._set_status(cache_problem=cache_problem(exc))
 
     # ---- commands -------------------------------------------------------------
     async def submit(self, name: str, args: dict, cid: str | None = None) -> str:
@@ -168,7 +272,7 @@ class ServerLink:
             except Exception as e:   # locked or full: still send it, and say it is not kept locally
                 log.warning("could not keep command %s in the local outbox: %s", cid, e)
                 row["unsaved"] = True
-                self._set_status(message=f"local cache unavailable: {e.__class__.__name__}")
+                self._set_status(cache_problem=cache_problem(e))
         self.outbox[cid] = row
         self.listener.on_command(cid, "pending", row)
         if self._ws is not None and self.status.state == "online":
@@ -202,15 +306,17 @@ class ServerLink:
             await self._ws.close()
         if self._flush_handle:
             self._flush_handle.cancel()
-            self._flush()
+            self._flush_handle = None
         for t in self._tasks:
             try:
                 await t
             except Exception:
                 pass
         if self.cache:
-            await self._io_call(self.cache.save_snapshot, self.state["seq"], Cache.state_json(self.state)) \
-                if self.state["seq"] else None
+            for _ in range(2):           # whatever is still dirty, and a snapshot waiting behind it
+                w = self._flush()
+                if w is not None:
+                    await w
             await self._io_call(self.cache.close)
         self._io.shutdown(wait=True)
 
@@ -293,6 +399,7 @@ class ServerLink:
         for row in self.pending_commands():
             await self._send_command(row)
         pinger = asyncio.ensure_future(self._ping_loop(ws))
+        await self.history_loaded.wait()     # events may touch a case still being paged in
         snapshot: dict | None = None
         try:
             async for raw in ws:
@@ -309,11 +416,13 @@ class ServerLink:
                 elif kind == "snapshot":
                     snapshot = msg
                     snapshot["_cases"] = list(msg["state"].get("cases", []))
+                    snapshot["_raw"] = [raw]
                     if msg.get("pages", 0) == 0:
                         self._apply_snapshot(snapshot)
                         snapshot = None
                 elif kind == "snapshot.page" and snapshot is not None:
                     snapshot["_cases"].extend(msg["cases"])
+                    snapshot["_raw"].append(raw)
                     if msg["page"] >= snapshot.get("pages", 0):
                         self._apply_snapshot(snapshot)
                         snapshot = None
@@ -340,9 +449,11 @@ class ServerLink:
         self.listener.on_reset(self.state, None)
         self._online()
         if self.cache:
-            self._since_snapshot = 0
-            self._pending_events.clear()
-            self._spawn(self._io_call(self.cache.save_snapshot, state["seq"], Cache.state_json(state)))
+            # written from the frames on the cache thread: no 100k-case serialisation here
+            self._dirty.clear()
+            self._street_dirty = False
+            self._full_write = snap["_raw"]
+            self._schedule_flush(0)
 
     def _on_event(self, ev: dict) -> bool:
         if ev["seq"] <= self.state["seq"]:
@@ -393,3 +504,10 @@ class ServerLink:
             except ConnectionClosed:
                 return
             await asyncio.sleep(PING_EVERY)
+
+
+def _snapshot_pages(raws: list[str]):
+    """The cases of a snapshot's frames, a frame at a time (on the cache thread)."""
+    for i, raw in enumerate(raws):
+        msg = json.loads(raw)
+        yield msg["state"].get("cases", []) if i == 0 else msg["cases"]

@@ -6,14 +6,17 @@ the squad ranking for performance evaluation, and early warnings of mass risk.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from .domain import OPEN_STATUSES, SOURCES
 from .sla import OVERDUE, PROFILES, case_sla
 from .timeutil import epoch, iso
 
 ARRIVAL_TARGET_S = 8 * 60
+WORKING_DAYS = 7          # the dashboard's longest window (trend, ranking, early warnings)
 
 
 def day_bounds(now: float, days_back: int = 0) -> tuple[str, str]:
@@ -50,11 +53,15 @@ def kpis(state: dict, now: float) -> dict:
     arrived = [(c, milestone_time(c, "on_scene")) for c in today]
     arrived = [(c, t) for c, t in arrived if t is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
-    closed_today = [c for c in state["cases"].values()
-                    if c["status"] == "closed" and lo <= c["times"].get("closed", "") < hi and not c.get("merged_into")]
+    closed_today, rated = [], []
+    for c in state["cases"].values():          # one pass for both
+        closed = c["times"].get("closed", "")
+        if lo <= closed < hi:
+            if c["status"] == "closed" and not c.get("merged_into"):
+                closed_today.append(c)
+            if c.get("rating") is not None:
+                rated.append(c["rating"])
     on_scene = sum(1 for c in closed_today if c.get("on_scene_closure"))
-    rated = [c["rating"] for c in state["cases"].values()
-             if c.get("rating") is not None and lo <= c["times"].get("closed", "") < hi]
     today_closed = sum(1 for c in today if c["status"] == "closed")
     return {
         "today": len(today),
@@ -102,13 +109,19 @@ def squads_by_status(state: dict) -> Counter:
 
 def trend(state: dict, now: float, days: int = 7) -> list[tuple[str, int, int]]:
     """(day label MM-DD, reported, closed) for the last `days` days, oldest first."""
-    out = []
-    for back in range(days - 1, -1, -1):
-        lo, hi = day_bounds(now, back)
-        rep = sum(1 for c in state["cases"].values() if lo <= c["times"]["reported"] < hi)
-        clo = sum(1 for c in state["cases"].values() if lo <= c["times"].get("closed", "") < hi)
-        out.append((datetime.fromtimestamp(now - back * 86400).strftime("%m-%d"), rep, clo))
-    return out
+    los = [day_bounds(now, back)[0] for back in range(days - 1, -1, -1)]
+    first, end = los[0], day_bounds(now)[1]
+    rep, clo = [0] * days, [0] * days
+    for c in state["cases"].values():          # one pass, each time placed by bisection
+        t = c["times"]
+        r = t["reported"]
+        if first <= r < end:
+            rep[bisect_right(los, r) - 1] += 1
+        cl = t.get("closed")
+        if cl and first <= cl < end:
+            clo[bisect_right(los, cl) - 1] += 1
+    return [(datetime.fromtimestamp(now - (days - 1 - i) * 86400).strftime("%m-%d"), rep[i], clo[i])
+            for i in range(days)]
 
 
 def squad_ranking(state: dict, now: float, days: int = 7) -> list[dict]:
@@ -153,6 +166,7 @@ def squad_ranking(state: dict, now: float, days: int = 7) -> list[dict]:
 _NUM = re.compile(r"(\d+)号")
 
 
+@lru_cache(maxsize=65536)
 def _address_key(addr: str) -> str:
     m = _NUM.search(addr or "")
     return addr[: m.end()] if m else (addr or "").strip()
@@ -180,11 +194,17 @@ def early_warnings(state: dict, now: float, days: int = 7, threshold: int = 3) -
     return out
 
 
-def working_set(state: dict, now: float, days: int = 7) -> dict:
-    """The part of the state every figure here needs, found in one pass: cases reported or
-    closed in the last `days`, and every open case. A year of history is thereby
-    read once per refresh instead of once per figure."""
+def working_set(state: dict, now: float, days: int = 7, ids=None) -> dict:
+    """The part of the state every figure here needs: cases reported or closed in the last
+    `days`, and every open case. A year of history is thereby read once per refresh instead
+    of once per figure; `ids`, a superset of the answer kept by the caller, spares even that
+    one pass."""
     lo = day_bounds(now, days)[0]       # one day more: covers both calendar and rolling windows
-    cases = {cid: c for cid, c in state["cases"].items()
+    all_cases = state["cases"]
+    if ids is None:
+        pairs = all_cases.items()
+    else:
+        pairs = ((cid, all_cases[cid]) for cid in ids if cid in all_cases)
+    cases = {cid: c for cid, c in pairs
              if c["times"]["reported"] >= lo or c["status"] in OPEN_STATUSES or c["times"].get("closed", "") >= lo}
     return {**state, "cases": cases}

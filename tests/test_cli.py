@@ -50,7 +50,7 @@ def test_unreachable_server_still_starts_on_the_cached_state(tmp_path):
         "case_id": "C000001", "no": 1, "title": "缓存里的事件", "category": "traffic", "source": "110", "priority": 2,
         "location": {"address": "杭海路1号"}}})
     cache = Cache(tmp_path / "cache.db")
-    cache.save_snapshot(st["seq"], Cache.state_json(st))
+    cache.save_state(st)
     cache.close()
     r = xiaonao("--server", "ws://127.0.0.1:9/ws", "--user", "zhang", "--password-stdin", "--cache",
                 str(tmp_path / "cache.db"), "--screenshot", str(tmp_path / "offline.png"), stdin="secret\n")

@@ -149,3 +149,8 @@ def test_figures_from_the_working_set_equal_figures_from_the_whole_state():
     assert kpi.squad_ranking(ws, now) == kpi.squad_ranking(st, now)
     assert kpi.early_warnings(ws, now) == kpi.early_warnings(st, now)
     assert kpi.hourly_by_source(ws, now) == kpi.hourly_by_source(st, now)
+    # today's figures, refreshed every second, need only open cases and today's
+    day = kpi.working_set(st, now, 0, ids=ws["cases"])
+    assert len(day["cases"]) < len(ws["cases"])
+    for f in (kpi.kpis, kpi.hourly_by_source, kpi.response_times, kpi.category_counts):
+        assert f(day, now) == f(st, now)

@@ -196,13 +196,77 @@ async def test_a_locked_local_cache_does_not_lose_commands(tmp_path, server):
         while cid in link.outbox and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert cid not in link.outbox               # sent and acknowledged all the same
-        assert "local cache unavailable" in link.status.message
+        assert link.status.cache_problem == "locked"      # and the operator is told
         assert len(link.state["cases"]) == 1 and link.state["cases"] == server.hub.state["cases"]
         blocker.rollback()
         blocker.close()
     finally:
         await link.stop()
         task.cancel()
+
+
+async def test_a_full_disk_under_the_local_cache_loses_nothing(tmp_path, server):
+    """The cache's disk fills up (SQLite's own limit on the file, the same SQLITE_FULL a full
+    disk gives) while cases keep coming and the operator keeps working; once there is room
+    again the cache catches up, and a restart shows exactly the server's state."""
+    from sqlalchemy import event
+
+    from client.cache import Cache
+    from client.session import ServerLink, SessionListener
+
+    class Shown(SessionListener):
+        problems: list[str] = []
+
+        def on_link(self, status):
+            self.problems.append(status.cache_problem)
+    shown = Shown()
+    path = tmp_path / "full.db"
+    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path), listener=shown)
+    task = asyncio.create_task(link.run())
+    full = {"on": False}
+
+    @event.listens_for(link.cache.engine, "connect")
+    def _limit(conn, _rec):
+        if full["on"]:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")     # not one page more
+    try:
+        while link.status.state != "online":
+            await asyncio.sleep(0.02)
+        intake = await RawClient.connect(ws_url(server), "intake")
+        await intake.recv()
+        for _ in range(3):
+            await intake.command("case.report", REPORT)
+        while len(link.state["cases"]) < 3:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)                     # the first three are in the cache
+        full["on"] = True
+        link.cache.engine.dispose()
+        for _ in range(40):                          # a burst the full disk cannot take
+            await intake.command("case.report", dict(REPORT, description="很长的描述" * 200))
+        cid = await link.submit("case.accept", {"case_id": "C000001"})
+        deadline = time.monotonic() + 15
+        while (cid in link.outbox or len(link.state["cases"]) < 43) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert cid not in link.outbox                # sent and acknowledged all the same
+        while "full" not in shown.problems and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert "full" in shown.problems                   # and the operator was told
+        assert link.state["cases"] == server.hub.state["cases"]
+        # room on the disk again: the retried writes bring the cache up to date
+        full["on"] = False
+        link.cache.engine.dispose()
+        deadline = time.monotonic() + 10
+        while link.status.cache_problem and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert link.status.cache_problem == ""
+        await intake.close()
+    finally:
+        await link.stop()
+        task.cancel()
+    cached, _ = Cache(path).load()
+    assert cached["seq"] == server.hub.state["seq"]
+    assert cached["cases"] == server.hub.state["cases"] and cached["teams"] == server.hub.state["teams"]
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)

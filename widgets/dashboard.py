@@ -20,6 +20,8 @@ from models.qt.room import RoomState
 
 pg.setConfigOptions(antialias=False, background="#161b22", foreground="#9fb3c8")
 
+WEEK_EVERY = 10.0     # seconds between refreshes of the 7-day figures
+
 KPI_TILES = [
     ("today", QT_TRANSLATE_NOOP("Dashboard", "Cases today"), "count"),
     ("open", QT_TRANSLATE_NOOP("Dashboard", "Open"), "count"),
@@ -149,8 +151,10 @@ class DashboardPanel(QWidget):
             row.addLayout(right, 2)
             lay.addLayout(row, 2)
         self._dirty = True
-        room.sig_reset.connect(self.mark_dirty)
+        self._week_at = 0.0          # when the 7-day figures were last computed
+        room.sig_reset.connect(self.mark_all_dirty)
         room.sig_cases.connect(self.mark_dirty)
+        room.sig_history.connect(self.mark_dirty)     # older cases: the 7-day figures catch up in WEEK_EVERY
         room.sig_teams.connect(self.mark_dirty)
         room.sig_room.connect(self.mark_dirty)
         self._timer = QTimer(self, interval=1000, timeout=self._maybe_refresh)
@@ -160,14 +164,24 @@ class DashboardPanel(QWidget):
     def mark_dirty(self, *_):
         self._dirty = True
 
+    def mark_all_dirty(self, *_):
+        self._dirty = True
+        self._week_at = 0.0
+
     def _maybe_refresh(self):
         if self._dirty and self.isVisible():
             self.refresh()
 
     def refresh(self) -> None:
+        """Today's figures every second the room changed; the 7-day ones (trend, ranking,
+        early warnings) every WEEK_EVERY seconds: each reads only the cases its window needs."""
         self._dirty = False
         now = self.room.now()
-        st = kpi.working_set(self.room.state, now)      # one pass over the history, then small sets
+        st = self.room.working_set(0)                   # open cases and today's
+        week = None
+        if now - self._week_at >= WEEK_EVERY:
+            self._week_at = now
+            week = self.room.working_set()
         if self.tiles:
             k = kpi.kpis(st, now)
             for key, _cap, kind in KPI_TILES:
@@ -201,13 +215,14 @@ class DashboardPanel(QWidget):
             self._cat_bars.setOpts(height=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
             teams = kpi.squads_by_status(st)
             self._team_bars.setOpts(height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
-            tr = kpi.trend(st, now)
+        if self.plots and week is not None:
+            tr = kpi.trend(week, now)
             xs = np.arange(len(tr))
             self._trend_rep.setData(xs, [r[1] for r in tr])
             self._trend_clo.setData(xs, [r[2] for r in tr])
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
-        if hasattr(self, "ranking"):
-            rows = kpi.squad_ranking(st, now)[:10]
+        if hasattr(self, "ranking") and week is not None:
+            rows = kpi.squad_ranking(week, now)[:10]
             self.ranking.setRowCount(len(rows))
             pct = lambda v: "—" if v is None else f"{v * 100:.0f}%"  # noqa: E731
             for r, row in enumerate(rows):
@@ -215,7 +230,7 @@ class DashboardPanel(QWidget):
                                           pct(row["arrival_8min"]), pct(row["satisfaction"])]):
                     self.ranking.setItem(r, c, QTableWidgetItem(text))
             self.warnings.clear()
-            for w in kpi.early_warnings(st, now)[:8]:
+            for w in kpi.early_warnings(week, now)[:8]:
                 text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
                     "%1", str(w["count"])).replace("%2", w["key"]).replace(
                     "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))

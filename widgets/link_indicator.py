@@ -52,6 +52,12 @@ class LinkIndicator(QLabel):
         if kind != "online" and self.room.age is not None:
             mins = int(self.room.age // 60)
             text += " · " + self.tr("showing cached data from %1 min ago").replace("%1", str(mins))
+        problem = self.link.status.cache_problem
+        if problem:
+            why = {"full": self.tr("disk full"), "locked": self.tr("file locked")}.get(problem, self.tr("write error"))
+            text += ' · <span style="color:#ffb020">⚠ ' + self.tr("local cache not saved (%1): working from memory, "
+                                                                  "nothing is lost while this window is open"
+                                                                  ).replace("%1", why) + "</span>"
         colour = COLOURS.get(kind, "#8593a3")
         size = f"{14 * self.scale:.0f}pt" if self.big else "10pt"
         self.setText(f'<span style="color:{colour}; font-size:{size}">●</span> '

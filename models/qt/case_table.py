@@ -109,6 +109,7 @@ class CaseTableModel(QAbstractTableModel):
                         "due_soon": (QBrush(QColor("#5c4300")), QBrush(QColor("#5c4300")))}
         room.sig_reset.connect(self._on_reset)
         room.sig_cases.connect(self.on_cases)
+        room.sig_history.connect(self.on_history)
         room.sig_room.connect(self.rebuild)
         room.sig_tick.connect(self.on_tick)
 
@@ -266,6 +267,9 @@ class CaseTableModel(QAbstractTableModel):
         if touched_rows:
             self.dataChanged.emit(self.index(min(touched_rows), 0),
                                   self.index(max(touched_rows), len(COLUMNS) - 1))
+
+    def on_history(self, ids: list[str]) -> None:
+        self.on_cases([], ids)
 
     def _apply_moves(self, moves) -> None:
         self.layoutAboutToBeChanged.emit()

@@ -9,6 +9,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from models import kpi
 from models.domain import OPEN_STATUSES
 from models.sla import PROFILES, Profile
 from models.state import empty_state
@@ -23,6 +24,8 @@ class RoomState(QObject):
         sig_teams(list): ids of changed squads.
         sig_room(): mode, SLA profile or street changed.
         sig_events(list): the events of this frame, in seq order (timelines, alerts).
+        sig_history(list): ids of older, closed cases paged in from the local cache after
+            the first frame (the queue shows them; they are no news to anyone else).
         sig_tick(): once a second, for clocks and countdowns.
     """
     sig_reset = Signal()
@@ -30,6 +33,7 @@ class RoomState(QObject):
     sig_teams = Signal(object)
     sig_room = Signal()
     sig_events = Signal(object)
+    sig_history = Signal(object)
     sig_tick = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -41,6 +45,8 @@ class RoomState(QObject):
         self.team_id: str | None = None
         self.clock_offset = 0.0
         self.open_ids: set[str] = set()     # open cases: the only ones whose SLA lights still move
+        # per window of days, a superset of the cases its figures need (see working_set)
+        self._recent: dict[int, set[str]] = {kpi.WORKING_DAYS: set(), 0: set()}
         self._changed: dict[str, None] = {}
         self._new: dict[str, None] = {}
         self._teams: dict[str, None] = {}
@@ -66,6 +72,7 @@ class RoomState(QObject):
         """Follow a LinkService."""
         link.sig_reset.connect(self.reset)
         link.sig_events.connect(self.feed)
+        link.sig_history.connect(self.add_history)
         link.sig_welcome.connect(self._welcome)
 
     def _welcome(self, welcome: dict) -> None:
@@ -80,6 +87,9 @@ class RoomState(QObject):
         self.state = state
         self.age = age
         self.open_ids = {cid for cid, c in state["cases"].items() if c["status"] in OPEN_STATUSES}
+        week = kpi.working_set(state, self.now(), kpi.WORKING_DAYS)
+        self._recent = {kpi.WORKING_DAYS: set(week["cases"]),
+                        0: set(kpi.working_set(week, self.now(), 0)["cases"])}
         self._changed.clear(), self._new.clear(), self._teams.clear(), self._events.clear()
         self._room = False
         self.sig_reset.emit()
@@ -113,6 +123,19 @@ class RoomState(QObject):
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
+    def add_history(self, case_ids: list[str]) -> None:
+        """Older cases paged in from the cache (closed, so no SLA light moves)."""
+        for days, ids in self._recent.items():
+            ids.update(kpi.working_set(self.state, self.now(), days, ids=case_ids)["cases"])
+        self.sig_history.emit(case_ids)
+
+    def working_set(self, days: int = kpi.WORKING_DAYS) -> dict:
+        """The state cut to what the figures of the last `days` (WORKING_DAYS or 0: today)
+        need, from the recent cases kept here: no pass over all history."""
+        ws = kpi.working_set(self.state, self.now(), days, ids=self._recent[days])
+        self._recent[days] = set(ws["cases"])      # the days moved on: drop what fell out
+        return ws
+
     def _flush(self) -> None:
         events, self._events = self._events, []
         if self._room:
@@ -127,6 +150,8 @@ class RoomState(QObject):
                     self.open_ids.add(cid)
                 else:
                     self.open_ids.discard(cid)
+            for ids in self._recent.values():       # touched now: perhaps in a window
+                ids.update(c for c in new + changed if c in cases)
             self._changed.clear(), self._new.clear()
             self.sig_cases.emit(changed, new)
         if self._teams:

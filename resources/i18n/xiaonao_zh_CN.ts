@@ -3,67 +3,67 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="33" />
+        <location filename="../../widgets/case_detail.py" line="34" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="34" />
+        <location filename="../../widgets/case_detail.py" line="35" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="35" />
+        <location filename="../../widgets/case_detail.py" line="36" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="36" />
+        <location filename="../../widgets/case_detail.py" line="37" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="37" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
@@ -71,12 +71,12 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="206" />
+        <location filename="../../widgets/alerts.py" line="216" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="226" />
+        <location filename="../../widgets/alerts.py" line="236" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -84,17 +84,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="111" />
+        <location filename="../../widgets/alerts.py" line="119" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="132" />
+        <location filename="../../widgets/alerts.py" line="140" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="155" />
+        <location filename="../../widgets/alerts.py" line="165" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -102,117 +102,117 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="111" />
+        <location filename="../../widgets/case_detail.py" line="112" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="116" />
+        <location filename="../../widgets/case_detail.py" line="117" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="153" />
+        <location filename="../../widgets/case_detail.py" line="148" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="165" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="166" />
+        <location filename="../../widgets/case_detail.py" line="161" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="209" />
+        <location filename="../../widgets/case_detail.py" line="204" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="252" />
+        <location filename="../../widgets/case_detail.py" line="247" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="265" />
+        <location filename="../../widgets/case_detail.py" line="260" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -220,42 +220,42 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="23" />
+        <location filename="../../widgets/case_queue.py" line="24" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="25" />
+        <location filename="../../widgets/case_queue.py" line="26" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="25" />
+        <location filename="../../widgets/case_queue.py" line="26" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="27" />
+        <location filename="../../widgets/case_queue.py" line="28" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="28" />
+        <location filename="../../widgets/case_queue.py" line="29" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="29" />
+        <location filename="../../widgets/case_queue.py" line="30" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="30" />
+        <location filename="../../widgets/case_queue.py" line="31" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="113" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -263,57 +263,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="37" />
+        <location filename="../../models/qt/case_table.py" line="38" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="37" />
+        <location filename="../../models/qt/case_table.py" line="38" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="38" />
+        <location filename="../../models/qt/case_table.py" line="39" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="38" />
+        <location filename="../../models/qt/case_table.py" line="39" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="43" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -334,67 +334,67 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="24" />
+        <location filename="../../widgets/dashboard.py" line="26" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="25" />
+        <location filename="../../widgets/dashboard.py" line="27" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="26" />
+        <location filename="../../widgets/dashboard.py" line="28" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="27" />
+        <location filename="../../widgets/dashboard.py" line="29" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="28" />
+        <location filename="../../widgets/dashboard.py" line="30" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="29" />
+        <location filename="../../widgets/dashboard.py" line="31" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="30" />
+        <location filename="../../widgets/dashboard.py" line="32" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="31" />
+        <location filename="../../widgets/dashboard.py" line="33" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="92" />
+        <location filename="../../widgets/dashboard.py" line="94" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="99" />
+        <location filename="../../widgets/dashboard.py" line="101" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="106" />
+        <location filename="../../widgets/dashboard.py" line="108" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="111" />
+        <location filename="../../widgets/dashboard.py" line="113" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="116" />
+        <location filename="../../widgets/dashboard.py" line="118" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
@@ -402,47 +402,47 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="127" />
+        <location filename="../../widgets/dashboard.py" line="129" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="127" />
+        <location filename="../../widgets/dashboard.py" line="129" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="127" />
+        <location filename="../../widgets/dashboard.py" line="129" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="128" />
+        <location filename="../../widgets/dashboard.py" line="130" />
         <source>Arrived ≤8 min</source>
         <translation>8分钟到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="128" />
+        <location filename="../../widgets/dashboard.py" line="130" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="139" />
+        <location filename="../../widgets/dashboard.py" line="141" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="144" />
+        <location filename="../../widgets/dashboard.py" line="146" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="218" />
+        <location filename="../../widgets/dashboard.py" line="234" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="240" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -760,17 +760,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="22" />
+        <location filename="../../widgets/leader.py" line="23" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="24" />
+        <location filename="../../widgets/leader.py" line="25" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="32" />
+        <location filename="../../widgets/leader.py" line="33" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -778,52 +778,52 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="44" />
+        <location filename="../../widgets/leader.py" line="45" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="49" />
+        <location filename="../../widgets/leader.py" line="50" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="63" />
+        <location filename="../../widgets/leader.py" line="64" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="126" />
+        <location filename="../../widgets/leader.py" line="122" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="128" />
+        <location filename="../../widgets/leader.py" line="124" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="156" />
+        <location filename="../../widgets/leader.py" line="152" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -869,6 +869,26 @@
         <location filename="../../widgets/link_indicator.py" line="54" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="57" />
+        <source>disk full</source>
+        <translation>磁盘已满</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="57" />
+        <source>file locked</source>
+        <translation>文件被占用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="57" />
+        <source>write error</source>
+        <translation>写入出错</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="58" />
+        <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
+        <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
 </context>
 <context>
@@ -1180,7 +1200,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="202" />
+        <location filename="../../widgets/roster.py" line="197" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1188,7 +1208,7 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="106" />
+        <location filename="../../widgets/roster.py" line="107" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
@@ -1196,82 +1216,82 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="22" />
+        <location filename="../../widgets/case_detail.py" line="23" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="22" />
+        <location filename="../../widgets/case_detail.py" line="23" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="24" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="24" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="25" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="25" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="26" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="26" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="27" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="27" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="28" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="28" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="29" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="29" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="30" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="30" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
