@@ -65,7 +65,7 @@ def main(frames: int = 30):
             win._show_page(page)
             panel = win.pages.currentWidget()
             dash = panel if hasattr(panel, "refresh") else None
-            compute, paint = [], []
+            compute, paint, live = [], [], []
             for _ in range(frames):
                 t = time.perf_counter()
                 if dash:
@@ -73,14 +73,26 @@ def main(frames: int = 30):
                 else:
                     room.sig_tick.emit()
                 t1 = time.perf_counter()
-                win.grab()
+                win.grab()                       # the whole frame (a page change)
                 t2 = time.perf_counter()
                 compute.append((t1 - t) * 1000)
                 paint.append((t2 - t1) * 1000)
-            over = sum(1 for c, p in zip(compute, paint) if p > 16.7)
-            print(f"{w}x{h} page {page + 1} ({win.page_titles[page]}): paint p50 {pct(paint, 50):6.1f} ms "
-                  f"p99 {pct(paint, 99):6.1f} ms, frames over 16.7 ms: {over}/{frames}; "
-                  f"data refresh p50 {pct(compute, 50):6.1f} ms (once a second, off the paint path)", flush=True)
+            for _ in range(frames):
+                # a live second: the clock ticks, the figures refresh, and Qt repaints what
+                # changed into the window's backing store
+                time.sleep(0.02)
+                t = time.perf_counter()
+                room.sig_tick.emit()
+                if dash:
+                    dash.refresh()
+                app.processEvents()
+                live.append((time.perf_counter() - t) * 1000)
+            over = sum(1 for p in paint if p > 16.7)
+            over_live = sum(1 for p in live if p > 16.7)
+            print(f"{w}x{h} page {page + 1} ({win.page_titles[page]}): whole frame p50 {pct(paint, 50):5.1f} ms "
+                  f"p99 {pct(paint, 99):5.1f} ms, over 16.7 ms: {over}/{frames} | live second (data + repaint) "
+                  f"p50 {pct(live, 50):5.1f} ms p99 {pct(live, 99):5.1f} ms, over 16.7 ms: {over_live}/{frames} | "
+                  f"data refresh alone p50 {pct(compute, 50):5.1f} ms", flush=True)
         win.close()
         app.processEvents()
 

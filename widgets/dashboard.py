@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QTableWidget,
+from PySide6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView)
 
 from app.theme import SLA_COLOURS, TEAM_COLOURS
@@ -52,8 +52,11 @@ class KpiTile(QFrame):
         lay.addWidget(self.caption)
 
     def set(self, text: str, colour: str = "#ffffff") -> None:
-        self.value.setText(text)
-        self.value.setStyleSheet(f"color: {colour}; font-size: {20 * self.scale:.1f}pt; font-weight: bold")
+        if text != self.value.text():
+            self.value.setText(text)
+        if colour != getattr(self, "_colour", None):       # a new style sheet re-polishes: only on change
+            self._colour = colour
+            self.value.setStyleSheet(f"color: {colour}; font-size: {20 * self.scale:.1f}pt; font-weight: bold")
 
 
 def _plot(title: str, scale: float) -> pg.PlotWidget:
@@ -67,6 +70,11 @@ def _plot(title: str, scale: float) -> pg.PlotWidget:
     f.setPointSizeF(8 * scale)
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTickFont(f)
+        # axes (text and grid) change only when their range or ticks do: keep each as a
+        # pixmap and blit it, instead of re-rendering its text every frame (most of a
+        # frame's cost in software rendering)
+        w.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    w.getPlotItem().titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return w
 
 
@@ -152,6 +160,7 @@ class DashboardPanel(QWidget):
             lay.addLayout(row, 2)
         self._dirty = True
         self._week_at = 0.0          # when the 7-day figures were last computed
+        self._last_data: dict[int, list] = {}
         room.sig_reset.connect(self.mark_all_dirty)
         room.sig_cases.connect(self.mark_dirty)
         room.sig_history.connect(self.mark_dirty)     # older cases: the 7-day figures catch up in WEEK_EVERY
@@ -171,6 +180,17 @@ class DashboardPanel(QWidget):
     def _maybe_refresh(self):
         if self._dirty and self.isVisible():
             self.refresh()
+
+    def _update(self, item, method: str, *args, **kw) -> None:
+        """Give a chart item new data only when it differs: an unchanged chart is not
+        repainted (most seconds on a wall nothing in a chart has changed)."""
+        key = [np.asarray(a) for a in args] + [np.asarray(kw[k]) for k in sorted(kw)]
+        last = self._last_data.get(id(item))
+        if last is not None and len(last) == len(key) and all(
+                a.shape == b.shape and np.array_equal(a, b) for a, b in zip(last, key)):
+            return
+        self._last_data[id(item)] = key
+        getattr(item, method)(*args, **kw)
 
     def refresh(self) -> None:
         """Today's figures every second the room changed; the 7-day ones (trend, ranking,
@@ -198,28 +218,31 @@ class DashboardPanel(QWidget):
             base = np.zeros(24)
             for bar, src in zip(self._hour_bars, SOURCES):
                 h = np.array(hourly.get(src, [0] * 24), dtype=float)
-                bar.setOpts(y0=base.copy(), height=h)
+                self._update(bar, "setOpts", y0=base.copy(), height=h)
                 base += h
-            self.plots["hourly"].setYRange(0, max(5, base.max() * 1.1))
+            top = max(5, base.max() * 1.1)
+            if top != getattr(self, "_hourly_top", None):      # an unchanged axis stays a cached pixmap
+                self._hourly_top = top
+                self.plots["hourly"].setYRange(0, top)
             rt = kpi.response_times(st, now)
             for curve, data in ((self._disp_curve, rt["dispatch"]), (self._arr_curve, rt["arrival"])):
                 mins = np.clip(np.array(data, dtype=float) / 60.0, 0, 30)
                 y, x = np.histogram(mins, bins=np.arange(0, 31, 1)) if len(mins) else (np.zeros(30), np.arange(31))
-                curve.setData(x, y)
+                self._update(curve, "setData", x, y)
             limits = [s.minutes for s in self.room.profile.stages if s.milestone in ("dispatched", "on_scene")][:2] + [8]
             for ln, m in zip(self._limit_lines, limits + [None] * 3):
                 ln.setVisible(m is not None)
                 if m is not None:
                     ln.setValue(m)
             cats = kpi.category_counts(st, now)
-            self._cat_bars.setOpts(height=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
+            self._update(self._cat_bars, "setOpts", height=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
             teams = kpi.squads_by_status(st)
-            self._team_bars.setOpts(height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
+            self._update(self._team_bars, "setOpts", height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
         if self.plots and week is not None:
             tr = kpi.trend(week, now)
             xs = np.arange(len(tr))
-            self._trend_rep.setData(xs, [r[1] for r in tr])
-            self._trend_clo.setData(xs, [r[2] for r in tr])
+            self._update(self._trend_rep, "setData", xs, np.array([r[1] for r in tr], dtype=float))
+            self._update(self._trend_clo, "setData", xs, np.array([r[2] for r in tr], dtype=float))
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
         if hasattr(self, "ranking") and week is not None:
             rows = kpi.squad_ranking(week, now)[:10]

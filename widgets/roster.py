@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.theme import EMERGENCY, TEAM_COLOURS
@@ -32,6 +32,8 @@ class SquadTile(QWidget):
         self.room, self.team_id, self.scale = room, team_id, scale
         self.selected = False
         self.flash = False
+        self._cached: QPixmap | None = None      # the tile as last drawn, and what it showed
+        self._cached_content: tuple | None = None
         self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -45,75 +47,95 @@ class SquadTile(QWidget):
     def mouseDoubleClickEvent(self, e):
         self.double_clicked.emit(self.team_id)
 
-    def paintEvent(self, _e):
+    def content(self) -> tuple | None:
+        """Everything the tile shows, as text: the tile is redrawn only when this changes."""
         t = self.room.state["teams"].get(self.team_id)
         if t is None:
-            return
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+            return None
         emergency = bool(t.get("emergency"))
-        bg = QColor("#1a2029")
-        if emergency:
-            bg = QColor(EMERGENCY if self.flash else "#5a0a0a")
-        p.setBrush(bg)
-        p.setPen(QPen(QColor("#3d8bfd") if self.selected else QColor("#2a313b"), 2 if self.selected else 1))
-        p.drawRoundedRect(r, 4, 4)
-        colour = QColor(TEAM_COLOURS.get(t["status"], "#8593a3"))
-        p.setBrush(colour)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.drawRoundedRect(QRectF(r.left(), r.top(), 7 * self.scale, r.height()), 3, 3)
-        s = self.scale
-        x = r.left() + 14 * s
-        w = r.width() - 20 * s
-        now = self.room.now()
-        f = QFont(self.font())
-        f.setPointSizeF(12 * s)
-        f.setBold(True)
-        p.setFont(f)
-        p.setPen(QColor("#ffffff"))
-        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   t["call_sign"])
-        f.setPointSizeF(8.5 * s)
-        f.setBold(False)
-        p.setFont(f)
-        p.setPen(QColor("#8593a3"))
-        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   t["id"])
-        f.setBold(True)
-        p.setFont(f)
-        p.setPen(colour if not emergency else QColor("#ffffff"))
-        on = sum(1 for m in t["members"] if m.get("on_duty", True))
-        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
-                   labels.team_status(t["status"]) + "  " + since(t.get("status_since"), now))
-        f.setBold(False)
-        p.setFont(f)
-        p.setPen(QColor("#8593a3"))
-        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight,
-                   f"{on}/{len(t['members'])}")
-        p.setPen(QColor("#c9d1d9"))
         line3 = ""
         if t.get("case_id"):
             c = self.room.state["cases"].get(t["case_id"])
             line3 = f"▶ {t['case_id']} {c['title'] if c else ''}"
             if len(t["cases"]) > 1:
                 line3 += f" (+{len(t['cases']) - 1})"
-        fm = p.fontMetrics()
-        p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
-                   fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
         if emergency:
-            p.setPen(QColor("#ffffff"))
             em = t["emergency"]
             line4 = "⚠ " + self.tr("EMERGENCY") + f" {em.get('by', '')}: {em.get('note', '')}"
         elif t.get("last_tx"):
-            p.setPen(QColor("#8593a3"))
             tx = t["last_tx"]
             line4 = f"» {time.strftime('%H:%M', time.localtime(epoch(tx['at'])))} {tx.get('by', '')}: {tx.get('text', '')}"
         else:
             line4 = ""
+        on = sum(1 for m in t["members"] if m.get("on_duty", True))
+        return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
+                t["status"], t["call_sign"], t["id"],
+                labels.team_status(t["status"]) + "  " + since(t.get("status_since"), self.room.now()),
+                f"{on}/{len(t['members'])}", line3, line4)
+
+    def paintEvent(self, _e):
+        content = self.content()
+        if content is None:
+            return
+        if content != self._cached_content:
+            dpr = content[2]
+            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            self._render(p, content)
+            p.end()
+            self._cached, self._cached_content = pix, content
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._cached)
+        p.end()
+
+    def _render(self, p: QPainter, content: tuple) -> None:
+        (_w, _h, _dpr, selected, flash, emergency, status, call_sign, tid, status_line, members, line3,
+         line4) = content
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+        bg = QColor("#1a2029")
+        if emergency:
+            bg = QColor(EMERGENCY if flash else "#5a0a0a")
+        p.setBrush(bg)
+        p.setPen(QPen(QColor("#3d8bfd") if selected else QColor("#2a313b"), 2 if selected else 1))
+        p.drawRoundedRect(r, 4, 4)
+        colour = QColor(TEAM_COLOURS.get(status, "#8593a3"))
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(QRectF(r.left(), r.top(), 7 * self.scale, r.height()), 3, 3)
+        s = self.scale
+        x = r.left() + 14 * s
+        w = r.width() - 20 * s
+        f = QFont(self.font())
+        f.setPointSizeF(12 * s)
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QColor("#ffffff"))
+        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   call_sign)
+        f.setPointSizeF(8.5 * s)
+        f.setBold(False)
+        p.setFont(f)
+        p.setPen(QColor("#8593a3"))
+        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   tid)
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(colour if not emergency else QColor("#ffffff"))
+        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft, status_line)
+        f.setBold(False)
+        p.setFont(f)
+        p.setPen(QColor("#8593a3"))
+        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight, members)
+        p.setPen(QColor("#c9d1d9"))
+        fm = p.fontMetrics()
+        p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
+        p.setPen(QColor("#ffffff") if emergency else QColor("#8593a3"))
         p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
                    fm.elidedText(line4, Qt.TextElideMode.ElideRight, int(w)))
-        p.end()
 
 
 class RosterStrip(QFrame):

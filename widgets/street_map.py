@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsPolygonItem, QGraphicsScene,
-                               QGraphicsSimpleTextItem, QGraphicsView)
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem,
+                               QGraphicsView)
 
 from app.theme import SLA_COLOURS, TEAM_COLOURS
 from models import kpi
@@ -38,9 +38,12 @@ class StreetMap(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.case_items: dict[str, QGraphicsEllipseItem] = {}
         self.team_items: dict[str, tuple] = {}
-        self.heat = QGraphicsPixmapItem()
-        self.heat.setZValue(1)
-        self.heat.setOpacity(0.55)
+        self._grids: list = []
+        self._labels: list = []
+        self._roads: list = []
+        self._label_font = QFont()
+        self._heat: tuple[QRectF, QPixmap] | None = None      # where in the scene, the image
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self._cos = 1.0
         self._dirty_cases: set[str] = set()
         room.sig_reset.connect(self.rebuild)
@@ -67,28 +70,29 @@ class StreetMap(QGraphicsView):
         areas = {a["id"]: i for i, a in enumerate(street.get("areas", []))}
         font = QFont()
         font.setPointSizeF(7 * self.scale_factor)
+        # the static layers (grids, their labels, roads, the heat image) are drawn as the
+        # view's cached background: one pixmap blit a frame instead of re-filling every
+        # polygon and re-rendering every label
+        self._grids, self._labels, self._roads = [], [], []
+        fm = QFontMetricsF(font)
         for g in street.get("grids", []):
             poly = QPolygonF([self.to_scene(lat, lon) for lat, lon in g["polygon"]])
             colour = QColor(AREA_COLOURS[areas.get(g.get("area"), 0) % len(AREA_COLOURS)])
             fill = QColor(colour)
             fill.setAlpha(28)
-            item = QGraphicsPolygonItem(poly)
-            item.setBrush(QBrush(fill))
-            item.setPen(QPen(colour.darker(130), 0))
-            item.setZValue(0)
-            self.scene_.addItem(item)
-            label = QGraphicsSimpleTextItem(g["id"])
-            label.setFont(font)
-            label.setBrush(QColor("#4b5563"))
+            self._grids.append((poly, QBrush(fill), QPen(colour.darker(130), 0)))
             c = poly.boundingRect().center()
-            label.setPos(c - QPointF(label.boundingRect().width() / 2, label.boundingRect().height() / 2))
-            label.setZValue(0.5)
-            self.scene_.addItem(label)
+            self._labels.append((QPointF(c.x() - fm.horizontalAdvance(g["id"]) / 2, c.y() + fm.ascent() / 2 - fm.descent() / 2),
+                                 g["id"]))
+        self._label_font = font
         for road in street.get("roads", []):
-            a, b = self.to_scene(*road["from"]), self.to_scene(*road["to"])
-            line = self.scene_.addLine(a.x(), a.y(), b.x(), b.y(), QPen(QColor("#394350"), 0))
-            line.setZValue(0.6)
-        self.scene_.addItem(self.heat)
+            self._roads.append(QLineF(self.to_scene(*road["from"]), self.to_scene(*road["to"])))
+        self._bounds = QRectF()
+        for poly, _b, _p in self._grids:
+            self._bounds = self._bounds.united(poly.boundingRect())
+        for line in self._roads:
+            self._bounds = self._bounds.united(QRectF(line.p1(), line.p2()).normalized())
+        self.scene_.setSceneRect(self._bounds)
         self.update_heat()
         for cid, c in self.room.state["cases"].items():
             if c["status"] in OPEN_STATUSES:
@@ -97,10 +101,31 @@ class StreetMap(QGraphicsView):
             self._place_team(tid)
         self.fit()
 
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        for poly, brush, pen in self._grids:
+            painter.setBrush(brush)
+            painter.setPen(pen)
+            painter.drawPolygon(poly)
+        if self._heat is not None:
+            painter.setOpacity(0.55)
+            painter.drawPixmap(self._heat[0], self._heat[1], QRectF(self._heat[1].rect()))
+            painter.setOpacity(1.0)
+        painter.setPen(QPen(QColor("#4b5563")))
+        painter.setFont(self._label_font)
+        for pos, text in self._labels:
+            painter.drawText(pos, text)
+        painter.setPen(QPen(QColor("#394350"), 0))
+        painter.drawLines(self._roads)
+
     def fit(self) -> None:
-        r = self.scene_.itemsBoundingRect()
+        r = self.scene_.sceneRect() if self._grids else self.scene_.itemsBoundingRect()
         if not r.isEmpty():
             self.fitInView(r.adjusted(-50, -50, 50, 50), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def showEvent(self, e):
+        super().showEvent(e)
+        self._tick()
 
     def resizeEvent(self, e):
         super().resizeEvent(e)
@@ -174,7 +199,9 @@ class StreetMap(QGraphicsView):
             self._place_team(tid)
 
     def _tick(self) -> None:
-        # lights change with time: recolour the open cases (a few hundred at most)
+        # lights change with time: recolour the open cases (a few hundred at most), when seen
+        if not self.isVisible():
+            return
         for cid in list(self.case_items):
             self._place_case(cid)
 
@@ -206,10 +233,10 @@ class StreetMap(QGraphicsView):
         rgba[..., 1] = (120 * (1 - grid)).astype(np.uint8)
         rgba[..., 3] = (grid * 200).astype(np.uint8)
         img = QImage(rgba.data, W, H, W * 4, QImage.Format.Format_RGBA8888).copy()
-        self.heat.setPixmap(QPixmap.fromImage(img))
         tl, br = self.to_scene(la1, lo0), self.to_scene(la0, lo1)
-        self.heat.setPos(tl)
-        self.heat.setTransform(self.heat.transform().fromScale((br.x() - tl.x()) / W, (br.y() - tl.y()) / H))
+        self._heat = (QRectF(tl, br), QPixmap.fromImage(img))
+        self.resetCachedContent()
+        self.viewport().update()
 
     def mousePressEvent(self, e):
         item = self.itemAt(e.position().toPoint())
