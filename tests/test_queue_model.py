@@ -97,3 +97,20 @@ def test_sorting_by_a_column(queue):
     assert pr == sorted(pr)
     view.sortByColumn(COLUMNS.index("id"), Qt.SortOrder.DescendingOrder)
     assert model.case_id(0) == "C100000" and model.case_id(99_999) == "C000001"
+
+
+def test_sorted_order_is_exact_with_ties_and_stays_so_under_live_updates(queue):
+    """Sorting by priority puts 25,000 cases on each value: within a value, case id order;
+    and the rows changed live land exactly where a full sort would put them."""
+    room, model, _view = queue
+    cases = room.state["cases"]
+    model.set_sort("priority")
+
+    def order():
+        return [model.case_id(r) for r in range(model.rowCount())]
+    assert order() == sorted(cases, key=lambda c: (cases[c]["priority"], c))
+    changed = random.Random(3).sample(sorted(cases), 300)
+    for cid in changed:
+        cases[cid]["priority"] = 1 + cases[cid]["priority"] % 4
+    model.on_cases(changed, [])
+    assert order() == sorted(cases, key=lambda c: (cases[c]["priority"], c))
