@@ -114,10 +114,13 @@ class DashboardPanel(QWidget):
             for ln in self._limit_lines:
                 p.addItem(ln)
             self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale)
-            self._cat_bars = pg.BarGraphItem(x=np.arange(len(CATEGORIES)), height=np.zeros(len(CATEGORIES)),
-                                             width=0.7, brush="#3d8bfd", pen=None)
+            # horizontal bars: the category names (long in English) get a whole line each
+            self._cat_bars = pg.BarGraphItem(x0=0, y=np.arange(len(CATEGORIES)), width=np.zeros(len(CATEGORIES)),
+                                             height=0.7, brush="#3d8bfd", pen=None)
             p.addItem(self._cat_bars)
-            p.getAxis("bottom").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
+            p.invertY(True)
+            p.showGrid(x=True, y=False, alpha=0.2)
+            p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
             self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
@@ -235,7 +238,7 @@ class DashboardPanel(QWidget):
                 if m is not None:
                     ln.setValue(m)
             cats = kpi.category_counts(st, now)
-            self._update(self._cat_bars, "setOpts", height=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
+            self._update(self._cat_bars, "setOpts", width=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
             teams = kpi.squads_by_status(st)
             self._update(self._team_bars, "setOpts", height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
         if self.plots and week is not None:
