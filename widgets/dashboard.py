@@ -5,10 +5,12 @@ drawn by updating curves created once (`setData`/`setOpts`), never by re-creatin
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QT_TRANSLATE_NOOP
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, QT_TRANSLATE_NOOP
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView)
 
@@ -120,7 +122,10 @@ class DashboardPanel(QWidget):
             p.addItem(self._cat_bars)
             p.invertY(True)
             p.showGrid(x=True, y=False, alpha=0.2)
-            p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
+            p.setToolTip("\n".join(labels.category(c) for c in CATEGORIES))
+            p.installEventFilter(self)          # on resize: as many names as fit (see eventFilter)
+            self._cat_ticks_step = 0
+            self._fit_category_ticks()
             self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
@@ -183,6 +188,23 @@ class DashboardPanel(QWidget):
     def _maybe_refresh(self):
         if self._dirty and self.isVisible():
             self.refresh()
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Resize and obj is self.plots.get("categories"):
+            self._fit_category_ticks()
+        return super().eventFilter(obj, ev)
+
+    def _fit_category_ticks(self) -> None:
+        """One name per bar where the chart is tall enough (the wall), every 2nd or 3rd where
+        it is not (a short dock), instead of names printed over each other."""
+        p = self.plots["categories"]
+        axis = p.getAxis("left")
+        line = QFontMetrics(axis.style["tickFont"] or QFont()).height()
+        rows = max(1.0, p.height() - 3.5 * line)       # less the title and the bottom axis
+        step = max(1, math.ceil(len(CATEGORIES) * line * 1.05 / rows))
+        if step != self._cat_ticks_step:
+            self._cat_ticks_step = step
+            axis.setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES) if i % step == 0]])
 
     def _update(self, item, method: str, *args, **kw) -> None:
         """Give a chart item new data only when it differs: an unchanged chart is not
