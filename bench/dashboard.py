@@ -53,6 +53,10 @@ def main(frames: int = 30):
         status = LinkStatus(state="online", rtt_ms=2.0)
 
     state = busy_day_state()
+    import gc
+    gc.collect()
+    gc.disable()          # as in the cockpit (app/gc_main.py): collections on a timer, not mid-frame
+    gc.freeze()
     header(f"wall redraw on a busy day ({len(state['cases'])} cases so far today)")
     for w, h in ((1920, 1080), (3840, 2160)):
         room = RoomState()

@@ -18,6 +18,8 @@ def main(n: int = 150, rate: float = 10.0):
     from PySide6.QtCore import QEvent, QObject, QSettings
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
+    from app.gc_main import MainThreadGC
+    app._gc = MainThreadGC(app)          # as the cockpit does
     from app.mainwindow import MainWindow
     from app.theme import apply_theme
     from client.qtlink import LinkService
@@ -32,6 +34,7 @@ def main(n: int = 150, rate: float = 10.0):
     link = LinkService(srv.url, "op", "op-password")
     room, sel = RoomState(), Selection()
     room.attach(link)
+    app._gc.follow(room)
     win = MainWindow(room, link, sel, QSettings(str(d / "s.ini"), QSettings.Format.IniFormat))
     win.resize(1920, 1080)
     win.show()
