@@ -215,7 +215,8 @@ class ServerLink:
                 self.cache.replace_all(seq, head, street, _snapshot_pages(raws), rows)
 
             def failed():
-                self._full_write = raws
+                if self._full_write is None:     # unless a newer snapshot came meanwhile
+                    self._full_write = raws
                 self._dirty |= ids
                 self._street_dirty |= street_dirty
         elif self._dirty or self._street_dirty:
