@@ -43,7 +43,8 @@ def header(title: str) -> None:
 
 async def paced_reports(url: str, sent: dict, total: int, rate: float, args_for) -> None:
     """An intake account reporting `total` cases at `rate` a second; records each command's
-    send time in `sent` (command id -> perf_counter) and ignores what comes back."""
+    send time in `sent` (command id -> perf_counter) and in the id itself ("uuid|time", for
+    clients in other processes), and ignores what comes back."""
     import asyncio
     import json
     import time
@@ -64,8 +65,9 @@ async def paced_reports(url: str, sent: dict, total: int, rate: float, args_for)
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            cid = str(uuid.uuid4())
-            sent[cid] = time.perf_counter()
+            t = time.perf_counter()
+            cid = f"{uuid.uuid4()}|{t:.6f}"
+            sent[cid] = t
             await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": args_for(i)}))
         await asyncio.sleep(1.0)
         drainer.cancel()
