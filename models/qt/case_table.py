@@ -140,6 +140,8 @@ class CaseTableModel(QAbstractTableModel):
         self._row_bg = {"overdue": (QBrush(QColor("#7a1010")), QBrush(QColor("#c0392b"))),
                         "due_soon": (QBrush(QColor("#5c4300")), QBrush(QColor("#5c4300")))}
         self._warm: list[str] = []              # cases whose search text is still to be built
+        self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
+        self._lights_sec = 0
         self._warm_timer = QTimer(self, interval=0, timeout=self._warm_search)
         self._index_timer = QTimer(self, interval=0, singleShot=True, timeout=self._build_index)
         room.sig_reset.connect(self._on_reset)
@@ -151,6 +153,19 @@ class CaseTableModel(QAbstractTableModel):
     # ---- keys, filter ------------------------------------------------------------
     def _light(self, case: dict, now: float) -> tuple[str, float | None]:
         return case_sla(case, self.room.profile, now)
+
+    def _shown_light(self, case: dict) -> tuple[str, float | None]:
+        """The light as painted: worked out once per case per second, not once per cell and
+        role (a repaint asks for it a dozen times a row)."""
+        now = self.room.now()
+        sec = int(now)
+        if sec != self._lights_sec:
+            self._lights.clear()
+            self._lights_sec = sec
+        v = self._lights.get(case["id"])
+        if v is None:
+            v = self._lights[case["id"]] = self._light(case, now)
+        return v
 
     def key(self, case: dict, now: float) -> tuple:
         """(primary, case id): one distinguishing float or string first, so that sorting
@@ -285,6 +300,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def _on_reset(self) -> None:
         self._search.clear()
+        self._lights.clear()
         self._closed_key.clear()
         self.rebuild()
         self._warm = list(self.room.state["cases"])
@@ -336,6 +352,7 @@ class CaseTableModel(QAbstractTableModel):
         touched_rows: list[int] = []
         for cid in changed:
             self._search.pop(cid, None)
+            self._lights.pop(cid, None)
             self._closed_key.pop(cid, None)
             case = cases.get(cid)
             old = self._key_of.get(cid)
@@ -474,7 +491,7 @@ class CaseTableModel(QAbstractTableModel):
         col = COLUMNS[index.column()]
         is_open = case["status"] in OPEN_STATUSES
         if role in (R.BackgroundRole, LightRole, R.ForegroundRole) or col in ("sla", "deadline"):
-            light, nxt = self._light(case, self.room.now())
+            light, nxt = self._shown_light(case)
         if role == LightRole:
             return light
         if role == R.BackgroundRole:
