@@ -129,3 +129,34 @@ async def test_gap_triggers_resync(tmp_path):
         task.cancel()
         await link.stop()
         await srv.stop()
+
+
+async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_for_it(tmp_path):
+    """The cache's hot part (open cases, the last day) is shown at once; the closed history
+    follows in pages; the link reads no live frame until it is all in, since an event may
+    touch an old case; the state in the end is the whole cached one."""
+    from bench.synth import synth_state
+    from client.cache import COLD_PAGE, Cache
+    st = synth_state(3 * COLD_PAGE, open_fraction=0.02)           # 30 days of history
+    Cache(tmp_path / "c.db").save_state(st)
+
+    class Pages(Recorder):
+        def __init__(self):
+            super().__init__()
+            self.pages: list[list[str]] = []
+
+        def on_history(self, ids):
+            self.pages.append(ids)
+    rec = Pages()
+    link = ServerLink("ws://127.0.0.1:9/ws", "op", "x", cache=Cache(tmp_path / "c.db"), listener=rec)
+    await link.open_cache()
+    first = dict(link.state["cases"])
+    open_ids = {c for c, v in st["cases"].items() if v["status"] != "closed"}
+    assert rec.resets == 1 and open_ids <= set(first) and len(first) < len(st["cases"]) / 4
+    assert not link.history_loaded.is_set()       # the session would wait here before reading frames
+    await asyncio.wait_for(link.history_loaded.wait(), 30)
+    paged = [c for page in rec.pages for c in page]
+    assert len(rec.pages) >= 2 and len(paged) == len(set(paged)) and not set(paged) & set(first)
+    assert all(st["cases"][c]["status"] == "closed" for c in paged)
+    assert link.state["cases"] == st["cases"] and link.state["seq"] == st["seq"]
+    await link.stop()

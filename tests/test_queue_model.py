@@ -80,9 +80,15 @@ def test_filters_and_search(queue):
     assert 0 < model.rowCount() < 100_000
     assert all(room.state["cases"][model.case_id(r)]["category"] == "fire" and
                room.state["cases"][model.case_id(r)]["location"]["area"] == "east" for r in range(model.rowCount()))
+    cases = room.state["cases"]
     model.set_filter(CaseFilter(text="zdjy"))                # pinyin initials of 占道经营
-    assert model.rowCount() > 0
-    assert all(room.state["cases"][model.case_id(r)]["title"] == "占道经营" for r in range(0, model.rowCount(), 97))
+    assert model.rowCount() == sum(1 for c in cases.values() if c["title"] == "占道经营")
+    assert all(cases[model.case_id(r)]["title"] == "占道经营" for r in range(0, model.rowCount(), 97))
+    # words and other criteria together: every word somewhere, and the category too
+    model.set_filter(CaseFilter(text="九堡 zdjy", categories=frozenset({"market"})))
+    want = {cid for cid, c in cases.items() if c["category"] == "market" and c["title"] == "占道经营"
+            and c["location"]["address"].startswith("九堡")}
+    assert {model.case_id(r) for r in range(model.rowCount())} == want and want
     model.set_filter(CaseFilter(open_only=True))
     assert model.rowCount() == sum(1 for c in room.state["cases"].values() if c["status"] != "closed")
     model.set_filter(CaseFilter())

@@ -215,7 +215,8 @@ async def test_a_full_disk_under_the_local_cache_loses_nothing(tmp_path, server)
     from client.session import ServerLink, SessionListener
 
     class Shown(SessionListener):
-        problems: list[str] = []
+        def __init__(self):
+            self.problems: list[str] = []
 
         def on_link(self, status):
             self.problems.append(status.cache_problem)

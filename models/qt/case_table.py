@@ -206,8 +206,8 @@ class CaseTableModel(QAbstractTableModel):
             self._search[case["id"]] = s
         return s
 
-    def accepts(self, case: dict, now: float) -> bool:
-        f = self.filter
+    def accepts(self, case: dict, now: float, f: CaseFilter | None = None) -> bool:
+        f = f or self.filter
         if f.is_empty():
             return True
         if f.open_only and case["status"] not in OPEN_STATUSES:
@@ -245,17 +245,10 @@ class CaseTableModel(QAbstractTableModel):
             hits = [cid for cid, hay in search.items() if words[0] in hay]
             for w in words[1:]:
                 hits = [cid for cid in hits if w in search[cid]]
+            pairs = [(cid, cases[cid]) for cid in hits if cid in cases]
             rest = replace(self.filter, text="")
-            if rest.is_empty():
-                pairs = [(cid, cases[cid]) for cid in hits if cid in cases]
-                acc = None
-            else:
-                pairs = [(cid, cases[cid]) for cid in hits if cid in cases]
-                f0, self.filter = self.filter, rest
-                try:
-                    pairs = [(cid, c) for cid, c in pairs if self.accepts(c, now)]
-                finally:
-                    self.filter = f0
+            if not rest.is_empty():                  # then the other criteria, on the hits only
+                pairs = [(cid, c) for cid, c in pairs if self.accepts(c, now, rest)]
         else:
             pairs = None
         if self.sort_column in (None, "sla"):
@@ -287,16 +280,16 @@ class CaseTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
         self._index_timer.start()
 
-    @property
-    def _key_of(self) -> dict[str, tuple]:
+    def _build_index(self) -> dict[str, tuple]:
+        """case id -> its key in the view. A re-sort drops it; it is rebuilt when first
+        needed or in the first idle moment after, whichever comes first."""
         if self._key_of_d is None:
             self._key_of_d = dict(zip(map(itemgetter(1), self._keys), self._keys))
         return self._key_of_d
 
-    def _build_index(self) -> None:
-        """In the first idle moment after a re-sort: the id -> key index live updates use."""
-        if self._key_of_d is None:
-            self._key_of_d = dict(zip(map(itemgetter(1), self._keys), self._keys))
+    @property
+    def _key_of(self) -> dict[str, tuple]:
+        return self._build_index()
 
     def _on_reset(self) -> None:
         self._search.clear()
