@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from models.commands import Actor, CommandError, decide
 from models.state import apply, empty_state, from_wire, to_wire
 from models.timeutil import iso
 
-from .store import EventStore
+from .store import DuplicateCommand, EventStore
 
 log = logging.getLogger("xiaonao.server")
 
@@ -40,6 +41,7 @@ class Pending:
     args: dict
     peer: str
     future: asyncio.Future = field(repr=False)
+    received: float = field(default_factory=time.perf_counter)
 
 
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
@@ -99,6 +101,9 @@ class Hub:
         self._last_snapshot_seq = 0
         self.healthy = True
         self.listeners: list[Callable[[list[dict]], None]] = []
+        # XIAONAO_TRACE=path: one line per batch with the time each step of the pipeline took
+        trace = os.environ.get("XIAONAO_TRACE")
+        self._trace = open(trace, "a", buffering=1) if trace else None
 
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
@@ -113,6 +118,9 @@ class Hub:
         snap = self.store.latest_snapshot()
         state = from_wire(snap[1]) if snap else empty_state()
         self._last_snapshot_seq = state["seq"]
+        # the newest command ids, so that a resend after a restart is answered from memory;
+        # an older one is caught by the log's primary key (see _process)
+        self._known = OrderedDict(self.store.recent_commands(IDEMPOTENCY_CACHE))
         while True:
             batch = self.store.events_after(state["seq"], limit=20_000)
             if not batch:
@@ -170,9 +178,14 @@ class Hub:
                 except Exception:
                     log.exception("reload failed")
 
-    async def _process(self, batch: list[Pending]) -> None:
-        unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
-        if unknown:
+    async def _process(self, batch: list[Pending], lookup: bool = False) -> None:
+        """Decide, commit and publish one batch. Command ids are checked against the ones
+        remembered in memory (the newest IDEMPOTENCY_CACHE); an older resend fails the
+        commit on the log's primary key, and the batch is redone with a lookup: no database
+        round trip per batch for the common case of a new id."""
+        t_pick = time.perf_counter()
+        if lookup:
+            unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
             for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
                 self._remember(cid, seq)
         events: list[dict] = []
@@ -204,11 +217,23 @@ class Hub:
                 commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
                                  "peer": p.peer, "at": at})
             results.append((p, seq))
+        t_decided = time.perf_counter()
         if events:
-            await self.run_db(self.store.append, events, commands)   # durable before anyone sees it
+            try:
+                await self.run_db(self.store.append, events, commands)   # durable before anyone sees it
+            except DuplicateCommand:
+                log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
+                await self.run_db(self._load)                  # drop what this batch applied
+                await self._process(batch, lookup=True)
+                return
+            t_durable = time.perf_counter()
             for cid, seq in in_batch.items():
                 self._remember(cid, seq)
             self._publish(events)
+            if self._trace:
+                t = time.perf_counter()
+                self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
+                                  f"{t_decided:.6f} {t_durable:.6f} {t:.6f}\n")
         for p, res in results:
             if isinstance(res, CommandError):
                 log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,

@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterable
 
 from sqlalchemy import (Boolean, Float, ForeignKey, Integer, String, Text, create_engine, event,
-                        func, select, text)
+                        func, insert, select, text)
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 SCHEMA_VERSION = "1"
@@ -84,6 +84,10 @@ class MetaRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class DuplicateCommand(Exception):
+    """A batch held a command id that the log already has (older than the hub remembers)."""
+
+
 class StoreError(Exception):
     """A database that cannot be used, with a message for a person."""
 
@@ -151,12 +155,20 @@ class EventStore:
             return s.scalar(select(func.max(EventRow.seq))) or 0
 
     def append(self, events: list[dict], commands: list[dict]) -> None:
-        """Commit events and the command ids that caused them in one transaction."""
-        with Session(self.engine) as s, s.begin():
-            s.add_all(EventRow(seq=e["seq"], at=e["at"], name=e["name"], actor=e.get("actor"),
-                               command_id=e.get("command_id"),
-                               data=json.dumps(e.get("data") or {}, ensure_ascii=False)) for e in events)
-            s.add_all(CommandRow(**c) for c in commands)
+        """Commit events and the command ids that caused them in one transaction. A command
+        id that is already stored raises `DuplicateCommand` and commits nothing."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(EventRow), [
+                    {"seq": e["seq"], "at": e["at"], "name": e["name"], "actor": e.get("actor"),
+                     "command_id": e.get("command_id"),
+                     "data": json.dumps(e.get("data") or {}, ensure_ascii=False)} for e in events])
+                if commands:
+                    conn.execute(insert(CommandRow), commands)
+        except IntegrityError as e:
+            if commands and self.known_commands(c["id"] for c in commands):
+                raise DuplicateCommand(str(e.orig)) from None
+            raise
 
     def events_after(self, seq: int, upto: int | None = None, limit: int | None = None) -> list[dict]:
         with Session(self.engine) as s:
@@ -178,6 +190,13 @@ class EventStore:
             return {}
         with Session(self.engine) as s:
             return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+
+    def recent_commands(self, limit: int) -> list[tuple[str, int]]:
+        """The newest `limit` command ids with their seqs, oldest first."""
+        with Session(self.engine) as s:
+            rows = s.execute(select(CommandRow.id, CommandRow.seq).order_by(CommandRow.seq.desc())
+                             .limit(limit)).all()
+        return [(r[0], r[1]) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
         with Session(self.engine) as s, s.begin():

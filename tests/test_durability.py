@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -76,3 +77,31 @@ async def test_kill9_and_resume(tmp_path, backend):
         if backend == "postgres":
             from .conftest import drop_pg
             drop_pg(url)
+
+
+async def test_resend_of_an_id_older_than_the_server_remembers(server, monkeypatch):
+    """The hub keeps the newest command ids in memory; a cockpit back after a long time
+    offline may resend an older one. The log still knows it: it is acknowledged with its
+    first seq, applied once, and the commands around it are not disturbed."""
+    from server import hub as hub_mod
+    from .conftest import ws_url
+    monkeypatch.setattr(hub_mod, "IDEMPOTENCY_CACHE", 3)
+    c = await RawClient.connect(ws_url(server), "op")
+    await c.recv()
+    first, _ = await c.command("case.report", REPORT, cid="old-report")
+    for i in range(5):                                   # pushes "old-report" out of memory
+        await c.command("case.report", REPORT, cid=f"later-{i}")
+    assert "old-report" not in server.hub._known
+    cases_before = len(server.hub.state["cases"])
+    # the old id again, in one batch with a new command
+    await c.ws.send(json.dumps({"type": "command", "id": "old-report", "name": "case.report", "args": REPORT}))
+    again, seen = await c.command("case.report", REPORT, cid="new-after")
+    answers = [m for m in seen if m.get("type") == "ack"]
+    assert [a["seq"] for a in answers if a["id"] == "old-report"] == [first["seq"]]
+    assert again["type"] == "ack" and again["seq"] > first["seq"]
+    assert len(server.hub.state["cases"]) == cases_before + 1      # only the new one
+    fresh = await RawClient.connect(ws_url(server), "wall")
+    snap = await fresh.recv()
+    assert len(snap["state"]["cases"]) == cases_before + 1
+    for x in (c, fresh):
+        await x.close()
