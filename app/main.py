@@ -36,6 +36,9 @@ def parse_args(argv):
     p.add_argument("--demo-db", help="database file for the embedded demo")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
     p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
+    p.add_argument("--keep-days", type=float, default=30.0,
+                   help="days of closed cases kept in memory and in the queue; older ones stay in the "
+                        "local archive, found with 'Search older cases' (0: keep everything; default 30)")
     p.add_argument("--lock-after", type=float, default=600.0,
                    help="lock the cockpit after this many seconds without input (0: never; default 600)")
     return p.parse_args(argv)
@@ -111,7 +114,8 @@ class Cockpit:
             user = WALL_USER if args.wall else DEMO_USER
             token = self.embedded.tokens[user]
             cache = args.cache or os.path.join(user_data_dir("xiaonao", appauthor=False), "cache", f"embedded-{user}.db")
-        self.link = LinkService(url, user, self.password, token, cache_path=cache)
+        self.link = LinkService(url, user, self.password, token, cache_path=cache,
+                                retain_days=args.keep_days if args.keep_days > 0 else None)
         self.room = RoomState()
         self.room.user = user
         self.room.attach(self.link)

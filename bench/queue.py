@@ -22,7 +22,8 @@ def main(sizes=(10_000, 100_000, 1_000_000)):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    from models.qt.case_table import CaseFilter, CaseTableModel, initials
+    from models.qt.case_table import CaseFilter, CaseTableModel
+    from models.search import initials
     initials("预热")          # the cockpit loads pypinyin's dictionaries on a thread at start-up
     from models.qt.room import RoomState
 

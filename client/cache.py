@@ -6,7 +6,10 @@ and the street, so that
 
 - a batch of live events writes only the cases it touched (never the whole state), and
 - start-up reads the hot part first (open cases and those updated in the last day: what
-  the first screen shows) and streams the closed history after it, in pages.
+  the first screen shows) and streams the closed history after it, in pages;
+- closed cases older than the cockpit's window (30 days by default) stay here, out of
+  memory: the archive, searched on request (`search_archive`) and read back when an event
+  touches one of them (`get_cases`).
 
 Every method is synchronous and is called on the session's single cache thread, never on
 the UI thread. Disk full or a locked file raise `sqlalchemy.exc.OperationalError`; the
@@ -27,11 +30,13 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from models.domain import OPEN_STATUSES
+from models.search import matches, words_of
 from models.timeutil import epoch
 
 SCHEMA = "2"
 HOT_WINDOW = 86400.0          # closed cases updated within this many seconds load with the first frame
 COLD_PAGE = 5000
+ARCHIVE_HITS = 500            # cases one archive search brings into the queue at most
 
 
 class Base(DeclarativeBase):
@@ -120,10 +125,12 @@ class Cache:
         self.engine.dispose()
 
     # ---- state: reading ------------------------------------------------------
-    def load_hot(self, now: float | None = None) -> tuple[dict | None, float | None]:
-        """The cached state with its hot cases only (open, or updated within HOT_WINDOW),
-        and when it was last saved. The rest comes from `load_cold`."""
+    def load_hot(self, now: float | None = None, since: float | None = None) -> tuple[dict | None, float | None]:
+        """The cached state with its hot cases only (open, or updated within HOT_WINDOW and
+        not before `since`, the start of the cockpit's window), and when it was last saved.
+        The rest comes from `load_cold`."""
         now = time.time() if now is None else now
+        start = now - HOT_WINDOW if since is None else max(since, now - HOT_WINDOW)
         with Session(self.engine) as s:
             meta = {m.key: m.value for m in s.scalars(select(Meta).where(
                 Meta.key.in_(("seq", "head", "street", "saved_at"))))}
@@ -134,21 +141,62 @@ class Cache:
             state["street"] = json.loads(meta["street"]) if meta.get("street") else None
             loads = orjson.loads
             rows = s.execute(select(CaseRow.body).where(
-                (CaseRow.open == 1) | (CaseRow.updated >= now - HOT_WINDOW))).scalars()
+                (CaseRow.open == 1) | (CaseRow.updated >= start))).scalars()
             state["cases"] = {c["id"]: c for c in map(loads, rows)}
             return state, float(meta.get("saved_at") or 0) or None
 
-    def load_cold(self, now: float, after: int = 0, limit: int = COLD_PAGE) -> tuple[list[dict], int]:
-        """One page of the cases `load_hot` left out, newest first is not needed: pages go by
-        rowid. Returns (cases, the rowid to pass next); an empty list at the end."""
+    def load_cold(self, now: float, after: int = 0, limit: int = COLD_PAGE,
+                  since: float | None = None) -> tuple[list[dict], int]:
+        """One page of the cases `load_hot` left out (updated at or after `since`, when
+        given: older ones are the archive); pages go by rowid. Returns (cases, the rowid to
+        pass next); an empty list at the end."""
         with self.engine.connect() as c:      # plain SQL: this runs 20 times at 100k cases
             rows = c.exec_driver_sql(
-                "SELECT rowid, body FROM cases WHERE open = 0 AND updated < ? AND rowid > ? ORDER BY rowid LIMIT ?",
-                (now - HOT_WINDOW, after, limit)).all()
+                "SELECT rowid, body FROM cases WHERE open = 0 AND updated < ? AND updated >= ? "
+                "AND rowid > ? ORDER BY rowid LIMIT ?",
+                (now - HOT_WINDOW, -1.0 if since is None else since, after, limit)).all()
         if not rows:
             return [], after
         loads = orjson.loads
         return [loads(b) for _r, b in rows], rows[-1][0]
+
+    # ---- the archive: closed cases older than the cockpit's window -------------
+    def get_cases(self, ids) -> list[dict]:
+        """The cached cases with these ids (those the cache has)."""
+        ids = list(ids)
+        out: list[dict] = []
+        with self.engine.connect() as c:
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                rows = c.exec_driver_sql(
+                    f"SELECT body FROM cases WHERE id IN ({','.join('?' * len(part))})", tuple(part)).all()
+                out.extend(orjson.loads(r[0]) for r in rows)
+        return out
+
+    def search_archive(self, text: str, before: float, limit: int = ARCHIVE_HITS) -> tuple[list[dict], bool]:
+        """Closed cases last updated before `before` whose id, title, address, grid, squad or
+        business hold every word of `text`, newest first; at most `limit`. Returns (cases,
+        whether there were more). SQLite narrows by each word in the stored body; the exact
+        rule (models.search) decides."""
+        words = words_of(text)
+        if not words:
+            return [], False
+        sql = "SELECT body FROM cases WHERE open = 0 AND updated < ?" + \
+              " AND instr(lower(body), ?) > 0" * len(words) + " ORDER BY updated DESC"
+        out: list[dict] = []
+        with self.engine.connect() as c:
+            for (body,) in c.exec_driver_sql(sql, (before, *words)):
+                case = orjson.loads(body)
+                if matches(case, words):
+                    if len(out) == limit:
+                        return out, True
+                    out.append(case)
+        return out, False
+
+    def count_archive(self, before: float) -> int:
+        with self.engine.connect() as c:
+            return c.exec_driver_sql("SELECT count(*) FROM cases WHERE open = 0 AND updated < ?",
+                                     (before,)).scalar_one()
 
     def load(self) -> tuple[dict | None, float | None]:
         """The whole cached state at once (tools and tests; the cockpit pages it in)."""

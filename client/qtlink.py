@@ -11,7 +11,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from .cache import Cache
-from .session import LinkStatus, ServerLink, SessionListener
+from .session import RETAIN_DAYS, LinkStatus, ServerLink, SessionListener
 from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.link")
@@ -21,7 +21,11 @@ class LinkService(QObject, SessionListener):
     """Signals:
         sig_reset(dict, object): the whole state was replaced; age in seconds or None when live.
         sig_events(list): events applied to the state (as they arrive; RoomState coalesces).
-        sig_history(list): ids of older cases paged in from the cache after the first frame.
+        sig_history(list): ids of older cases paged in from the cache after the first frame
+            (or brought back from the archive).
+        sig_archived(list): ids of closed cases that aged out of memory into the archive.
+        sig_archive_found(str, list, bool): an archive search's text, the ids it brought
+            into the state, and whether there were more than it brings.
         sig_link(object): a LinkStatus.
         sig_command(str, str, dict): command id, outcome (pending/acked/refused), details.
         sig_welcome(dict): logged in (user, role, team_id).
@@ -31,15 +35,17 @@ class LinkService(QObject, SessionListener):
     sig_reset = Signal(object, object)
     sig_events = Signal(object)
     sig_history = Signal(object)
+    sig_archived = Signal(object)
+    sig_archive_found = Signal(str, object, bool)
     sig_link = Signal(object)
     sig_command = Signal(str, str, object)
     sig_welcome = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
-                 cache_path=None, ssl=None, parent: QObject | None = None):
+                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS):
         QObject.__init__(self, parent)
         self.link = ServerLink(url, user, password, token, cache=Cache(cache_path) if cache_path else None,
-                               listener=self, ssl=ssl)
+                               listener=self, ssl=ssl, retain_days=retain_days)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -52,6 +58,9 @@ class LinkService(QObject, SessionListener):
 
     def on_history(self, case_ids):
         self.sig_history.emit(case_ids)
+
+    def on_archived(self, case_ids):
+        self.sig_archived.emit(case_ids)
 
     def on_link(self, status: LinkStatus):
         self.sig_link.emit(status)
@@ -90,6 +99,19 @@ class LinkService(QObject, SessionListener):
     def submit(self, name: str, args: dict) -> None:
         """Issue a command; its fate arrives on sig_command."""
         self._spawn(self.link.submit(name, args))
+
+    @property
+    def retain_days(self) -> float | None:
+        """Days of closed cases kept in memory; older ones are in the archive (None: no archive)."""
+        return self.link.retain_days if self.link.archive_before() is not None else None
+
+    def search_archive(self, text: str) -> None:
+        """Search the archive; the cases found join the state (sig_history), then
+        sig_archive_found says what was found."""
+        async def go():
+            ids, more = await self.link.search_archive(text)
+            self.sig_archive_found.emit(text, ids, more)
+        self._spawn(go())
 
     def dismiss(self, cid: str) -> None:
         self._spawn(self.link.dismiss(cid))

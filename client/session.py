@@ -21,7 +21,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from models.state import SeqGap, apply, empty_state, from_wire
+from models.timeutil import epoch
 
+from . import cache as cache_mod
 from .cache import Cache, case_row, state_head
 from .tasks import TaskSet
 
@@ -32,6 +34,9 @@ BACKOFF_MAX = 2.0        # once the server is back, a client is in again within 
 PING_EVERY = 5.0
 CACHE_FLUSH = 0.3        # seconds between batched cache writes
 CACHE_RETRY = 2.0        # seconds before a failed cache write is tried again
+RETAIN_DAYS = 30.0       # closed cases older than this stay in the local cache, out of memory
+PRUNE_EVERY = 600.0      # seconds between moves of aged-out cases to the archive
+THAWED_GRACE = 3600.0    # an archived case brought back stays in memory at least this long
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,12 @@ class SessionListener:
 
     def on_history(self, case_ids: list[str]) -> None:
         """Older cases from the local cache were added to the state (start-up pages them in
-        after the first frame)."""
+        after the first frame; an archive search or an event on an archived case brings
+        them back)."""
+
+    def on_archived(self, case_ids: list[str]) -> None:
+        """Closed cases that aged out of the window were taken out of the state (they stay
+        in the local cache: the archive)."""
 
     def on_link(self, status: LinkStatus) -> None:
         """The link's state changed."""
@@ -96,7 +106,7 @@ class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
                  token: str | None = None, cache: Cache | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
-                 max_size: int = 8 * 1024 * 1024):
+                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
         self.url = url
         self.user = user
         self._password = password
@@ -124,6 +134,11 @@ class ServerLink:
         self._tasks = TaskSet(self._task_failed)
         self._pings: dict[float, float] = {}
         self._credentials_changed = asyncio.Event()
+        # the window: closed cases last updated more than retain_days ago live only in the
+        # local cache (the archive); with no cache, or None, everything stays in memory
+        self.retain_days = retain_days if cache is not None else None
+        self._keep_all = False                     # the cache missed a case: archive nothing
+        self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -135,7 +150,7 @@ class ServerLink:
         if not self.cache:
             return None
         now = time.time()
-        state, saved = await self._io_call(self.cache.load_hot, now)
+        state, saved = await self._io_call(self.cache.load_hot, now, self.archive_before(now))
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
         for row in await self._io_call(self.cache.outbox):
@@ -147,6 +162,8 @@ class ServerLink:
             self.listener.on_reset(self.state, age)
             self.history_loaded.clear()
             self._spawn(self._load_history(now))
+        if self.retain_days is not None:
+            self._spawn(self._prune_loop())
         for cid, row in self.outbox.items():
             self.listener.on_command(cid, row["status"], row)
         return age
@@ -157,7 +174,8 @@ class ServerLink:
         try:
             after = 0
             while not self._stop.is_set():
-                cases, after = await self._io_call(self.cache.load_cold, now, after)
+                cases, after = await self._io_call(self.cache.load_cold, now, after,
+                                                   cache_mod.COLD_PAGE, self.archive_before(now))
                 if not cases:
                     break
                 have = self.state["cases"]
@@ -170,6 +188,102 @@ class ServerLink:
                     self.listener.on_history(ids)
         finally:
             self.history_loaded.set()
+
+    # ---- the window and the archive -----------------------------------------------
+    def archive_before(self, now: float | None = None) -> float | None:
+        """Closed cases last updated before this (epoch seconds) belong in the archive;
+        None when everything stays in memory."""
+        if self.retain_days is None or self._keep_all:
+            return None
+        return (time.time() if now is None else now) - self.retain_days * 86400.0
+
+    @staticmethod
+    def _aged_out(case: dict, before: float) -> bool:
+        return case["status"] == "closed" and epoch(case.get("updated") or case["times"]["reported"]) < before
+
+    async def _cache_settled(self) -> bool:
+        """Wait until every cache write started or owed has been handed to the cache thread
+        (reads there come after them). False when writes are failing."""
+        while self._writing is not None or self._full_write is not None:
+            if self.status.cache_problem:
+                return False
+            if self._writing is not None:
+                await asyncio.wait({self._writing})
+            else:
+                if self._flush_handle is not None:
+                    self._flush_handle.cancel()
+                    self._flush_handle = None
+                self._flush()
+        return not self.status.cache_problem
+
+    def _bring_back(self, cases: list[dict]) -> list[str]:
+        """Archived cases read from the cache, into the state (a copy in memory wins)."""
+        have = self.state["cases"]
+        now = time.time()
+        ids = []
+        for c in cases:
+            if c["id"] not in have:
+                have[c["id"]] = c
+                ids.append(c["id"])
+            self._thawed_at[c["id"]] = now
+        if ids:
+            self.listener.on_history(ids)
+        return ids
+
+    async def _thaw(self, ids: list[str]) -> bool:
+        """Bring archived cases an event touches back from the cache; False if the cache
+        does not have them all (then the state must come from a snapshot)."""
+        if not self.cache or not await self._cache_settled():
+            return False
+        self._bring_back(await self._io_call(self.cache.get_cases, ids))
+        return all(i in self.state["cases"] for i in ids)
+
+    async def search_archive(self, text: str) -> tuple[list[str], bool]:
+        """Closed cases older than the window whose id, title, address, grid, squad or
+        business hold every word of `text` (newest first, at most cache.ARCHIVE_HITS),
+        brought into the state so the queue shows them. Returns (their ids, whether there
+        were more)."""
+        before = self.archive_before()
+        if before is None or not text.strip() or not await self._cache_settled():
+            return [], False
+        cases, more = await self._io_call(self.cache.search_archive, text, before)
+        self._bring_back(cases)
+        return [c["id"] for c in cases], more
+
+    def prune(self, now: float | None = None) -> list[str] | None:
+        """Move closed cases that aged out of the window to the archive: out of memory (the
+        cache holds them). Only while every change is in the cache (else None: try again
+        soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
+        now = time.time() if now is None else now
+        before = self.archive_before(now)
+        if (before is None or self._dirty or self._writing is not None or self._full_write is not None
+                or self.status.cache_problem):
+            return None if before is not None else []
+        cases = self.state["cases"]
+        gone = [cid for cid, c in cases.items() if self._aged_out(c, before)
+                and now - self._thawed_at.get(cid, 0.0) > THAWED_GRACE]
+        for cid in gone:
+            del cases[cid]
+            self._thawed_at.pop(cid, None)
+        if gone:
+            self.listener.on_archived(gone)
+        return gone
+
+    async def _prune_loop(self) -> None:
+        wait = PRUNE_EVERY
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), wait)
+            except asyncio.TimeoutError:
+                wait = PRUNE_EVERY if self.prune() is not None else 5.0
+
+    def _missing_cases(self, ev: dict) -> list[str]:
+        """Cases an event touches that are not in memory (archived)."""
+        if ev["seq"] <= self.state["seq"] or ev["name"] == "case.reported":
+            return []
+        d = ev.get("data") or {}
+        cases = self.state["cases"]
+        return [c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str) and c not in cases]
 
     # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
     def _queue_cache(self, events: list[dict]) -> None:
@@ -209,6 +323,8 @@ class ServerLink:
             head = state_head(state)
             street = json.dumps(state["street"], ensure_ascii=False) if state.get("street") else None
 
+            full = True
+
             def job():
                 # the snapshot from its own frames (nobody else holds those dicts), then the
                 # cases live events changed since, all in one transaction
@@ -220,6 +336,7 @@ class ServerLink:
                 self._dirty |= ids
                 self._street_dirty |= street_dirty
         elif self._dirty or self._street_dirty:
+            full = False
             ids, street_dirty = set(self._dirty), self._street_dirty
             rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
             self._dirty.clear()
@@ -244,6 +361,8 @@ class ServerLink:
                 self._task_failed(e)
                 self._schedule_flush(CACHE_RETRY)
             else:
+                if full:
+                    self._keep_all = False               # the cache holds every case again
                 if self.status.cache_problem:
                     self._set_status(cache_problem="")     # the cache caught up
             finally:
@@ -302,6 +421,9 @@ class ServerLink:
         self._credentials_changed.set()
 
     async def stop(self) -> None:
+        """Close the link, write what is still unwritten, close the cache; again: nothing."""
+        if self._stop.is_set() and self._io._shutdown:
+            return
         self._stop.set()
         if self._ws is not None:
             await self._ws.close()
@@ -409,6 +531,15 @@ class ServerLink:
                 if kind == "event":
                     if snapshot is not None:
                         raise ConnectionClosed(None, None)   # events before the snapshot completed
+                    missing = self._missing_cases(msg)
+                    if missing and not await self._thaw(missing):
+                        log.warning("event %d touches %s, which the cache does not have: resyncing",
+                                    msg["seq"], missing)
+                        self._keep_all = True           # the next snapshot stays whole in memory
+                        self._want_snapshot = True
+                        self._set_status(state="resyncing")
+                        await ws.close()
+                        return
                     if not self._on_event(msg):
                         await ws.close()
                         return
@@ -446,6 +577,12 @@ class ServerLink:
         wire["cases"] = snap["_cases"]
         state = from_wire(wire)
         state["seq"] = snap["seq"]
+        before = None if self.status.cache_problem else self.archive_before()
+        if before is not None:
+            # the archive: in the cache (written from the frames below), not in memory
+            aged = self._aged_out
+            state["cases"] = {cid: c for cid, c in state["cases"].items() if not aged(c, before)}
+            self._thawed_at.clear()
         self.state = state
         self.listener.on_reset(self.state, None)
         self._online()

@@ -148,7 +148,8 @@ async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_f
         def on_history(self, ids):
             self.pages.append(ids)
     rec = Pages()
-    link = ServerLink("ws://127.0.0.1:9/ws", "op", "x", cache=Cache(tmp_path / "c.db"), listener=rec)
+    link = ServerLink("ws://127.0.0.1:9/ws", "op", "x", cache=Cache(tmp_path / "c.db"), listener=rec,
+                      retain_days=60)                                 # all 30 days in the window
     await link.open_cache()
     first = dict(link.state["cases"])
     open_ids = {c for c, v in st["cases"].items() if v["status"] != "closed"}
@@ -160,3 +161,127 @@ async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_f
     assert all(st["cases"][c]["status"] == "closed" for c in paged)
     assert link.state["cases"] == st["cases"] and link.state["seq"] == st["seq"]
     await link.stop()
+
+
+CLOSE_STEPS = [("case.accept", {}), ("case.dispatch", {"team_id": "W01"}), ("case.sign", {}),
+               ("case.contact", {}), ("case.arrive", {}), ("case.feedback", {"note": "已劝导"}),
+               ("case.close", {"resolution": "双方和解"})]
+
+
+async def closed_case(c, title="楼道堆放杂物") -> str:
+    ack, seen = await c.command("case.report", dict(REPORT, title=title))
+    cid = next(e for e in seen + [ack] if e.get("name") == "case.reported")["data"]["case_id"]
+    for name, args in CLOSE_STEPS:
+        ack, _ = await c.command(name, {"case_id": cid, **args})
+        assert ack["type"] == "ack", ack
+    return cid
+
+
+class Archive(Recorder):
+    def __init__(self):
+        super().__init__()
+        self.history: list[str] = []
+        self.archived: list[str] = []
+
+    def on_history(self, ids):
+        self.history += ids
+
+    def on_archived(self, ids):
+        self.archived += ids
+
+
+async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tmp_path, monkeypatch):
+    """The cockpit keeps open cases and the window's closed ones in memory; older closed
+    cases stay in the local cache. An event on an archived case brings it back first (the
+    state stays equal to the server's); an archive search finds it by its title; it ages out
+    again; a restart does not load it."""
+    from server.app import XiaonaoServer
+    from client import session as session_mod
+    monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
+    url = make_db(tmp_path)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    ws = f"ws://127.0.0.1:{srv.port}/ws"
+    window = 1.5 / 86400                                      # a window of 1.5 s stands for 30 days
+    c = await RawClient.connect(ws, "op")
+    await c.recv()
+    old = await closed_case(c, "预付卡退费纠纷")
+    await asyncio.sleep(2.0)                                  # `old` is now older than the window
+    fresh = await closed_case(c)
+    rec = Archive()
+    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec, retain_days=window)
+    task = asyncio.create_task(link.run())
+    try:
+        await until(lambda: link.status.state == "online")
+        assert fresh in link.state["cases"] and old not in link.state["cases"]   # in memory: the window
+        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        assert [x["id"] for x in link.cache.get_cases([old])] == [old]         # on disk: the archive
+        # the public rates the old case: the link reads it back from the cache, then applies
+        ack, _ = await c.command("case.rate", {"case_id": old, "rating": 4})
+        assert ack["type"] == "ack"
+        await until(lambda: link.state["seq"] == srv.hub.state["seq"], what="the rating")
+        assert rec.history == [old]
+        assert link.state["cases"][old] == srv.hub.state["cases"][old]
+        assert link.state["cases"][old]["rating"] == 4
+        # once it is in the cache and older than the window again, it leaves memory
+        await until(lambda: not link._dirty and link._writing is None, what="the cache write")
+        await asyncio.sleep(1.6)
+        assert old in (link.prune() or [])
+        assert set(rec.archived) == {old, fresh}                 # `fresh` aged out too by now
+        assert old not in link.state["cases"] and fresh not in link.state["cases"]
+        # the operator searches the archive by words of the title
+        ids, more = await link.search_archive("退费")
+        assert ids == [old] and not more and link.state["cases"][old]["rating"] == 4
+        assert await link.search_archive("no such words") == ([], False)
+        # a restart loads the window only; the archive is still searchable
+        await link.stop()
+        task.cancel()
+        link2 = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=Archive(),
+                           retain_days=window)
+        await link2.open_cache()
+        await asyncio.wait_for(link2.history_loaded.wait(), 10)
+        assert old not in link2.state["cases"] and link2.state["seq"] == srv.hub.state["seq"]
+        assert (await link2.search_archive("预付卡"))[0] == [old]
+        await link2.stop()
+    finally:
+        task.cancel()
+        await link.stop()
+        await c.close()
+        await srv.stop()
+
+
+async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memory(tmp_path):
+    """If the archive does not have a case an event touches (the cache file was damaged or
+    replaced), the link does not apply the event to nothing: it takes a fresh snapshot and
+    keeps the whole state in memory until the cache holds it again."""
+    from server.app import XiaonaoServer
+    url = make_db(tmp_path)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    ws = f"ws://127.0.0.1:{srv.port}/ws"
+    c = await RawClient.connect(ws, "op")
+    await c.recv()
+    old = await closed_case(c)
+    await asyncio.sleep(1.2)
+    rec = Archive()
+    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec,
+                      retain_days=1.0 / 86400)
+    task = asyncio.create_task(link.run())
+    try:
+        await until(lambda: link.status.state == "online" and link._full_write is None and link._writing is None)
+        assert old not in link.state["cases"]
+        with link.cache.engine.begin() as conn:                  # the archive loses the case
+            conn.exec_driver_sql("DELETE FROM cases WHERE id = ?", (old,))
+        resets = rec.resets
+        ack, _ = await c.command("case.note", {"case_id": old, "note": "回访：满意"})
+        assert ack["type"] == "ack"
+        await until(lambda: rec.resets > resets and link.state["seq"] == srv.hub.state["seq"], what="resync")
+        assert any(s.state == "resyncing" for s in rec.links)
+        assert link.state["cases"] == srv.hub.state["cases"]     # the old case too, with its note
+        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        assert [x["id"] for x in link.cache.get_cases([old])] == [old]
+    finally:
+        task.cancel()
+        await link.stop()
+        await c.close()
+        await srv.stop()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QTableView, QVBoxLayout, QWidget)
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from models.domain import CATEGORIES, SOURCES, STATUSES
 from models.qt import labels
-from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel, warm_up_pinyin
+from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
+from models.search import warm_up_pinyin
 from models.qt.room import RoomState, Selection
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
@@ -31,11 +32,19 @@ class CaseQueuePanel(QWidget):
         self.light = self._combo(self.tr("Any SLA state"), [(k, labels.sla(k)) for k in SLA_FILTERS])
         self.count = QLabel()
         self.count.setProperty("kind", "muted")
+        # closed cases older than the window are not in the queue: searched on request
+        self.archive_btn = QPushButton(self.tr("Search older cases"))
+        self.archive_btn.setEnabled(False)
+        self.archive_btn.clicked.connect(self.search_archive)
+        self.archive_note = QLabel()
+        self.archive_note.setProperty("kind", "muted")
         bar = QHBoxLayout()
         bar.addWidget(self.search, 3)
+        bar.addWidget(self.archive_btn)
         for w in (self.status, self.category, self.source, self.area, self.light):
             bar.addWidget(w, 1)
         bar.addWidget(self.count)
+        bar.addWidget(self.archive_note)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -60,6 +69,9 @@ class CaseQueuePanel(QWidget):
         lay.addWidget(self.view)
         self._filter_timer = QTimer(self, singleShot=True, interval=150, timeout=self.apply_filter)
         self.search.textChanged.connect(self._filter_timer.start)
+        self.search.textChanged.connect(self._update_archive)
+        self.search.returnPressed.connect(self._search_if_nothing_shown)
+        room.sig_archive_found.connect(self._archive_found)
         for c in (self.status, self.category, self.source, self.area, self.light):
             c.currentIndexChanged.connect(self.apply_filter)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -69,10 +81,12 @@ class CaseQueuePanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         selection.sig_case.connect(self.select_case)
         room.sig_reset.connect(self._fill_areas)
+        room.sig_reset.connect(self._update_archive)
         room.sig_tick.connect(self.view.viewport().update)      # ages and countdowns
         self._blink = QTimer(self, interval=500, timeout=self._toggle_blink)
         self._blink.start()
         self._fill_areas()
+        self._update_archive()
 
     def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
@@ -105,6 +119,43 @@ class CaseQueuePanel(QWidget):
                        areas=one(self.area), lights=one(self.light), text=self.search.text().strip())
         self.model.set_filter(f)
         self.select_case(self.selection.case_id)
+
+    def _update_archive(self) -> None:
+        days = self.room.archive_days
+        self.archive_btn.setEnabled(days is not None and bool(self.search.text().strip()))
+        self.archive_btn.setToolTip(self.tr(
+            "Cases closed more than %1 days ago are kept in this computer's archive, not in the "
+            "queue: search them for the words typed (id, title, address, grid, squad)").replace(
+            "%1", f"{days:g}") if days is not None else self.tr("No archive: every case is in the queue"))
+        self.archive_note.clear()
+
+    def search_archive(self) -> None:
+        text = self.search.text().strip()
+        if not text or self.room.archive_days is None:
+            return
+        self.archive_btn.setEnabled(False)
+        self.archive_note.setText(self.tr("Searching older cases…"))
+        self.room.search_archive(text)
+
+    def _search_if_nothing_shown(self) -> None:
+        """Enter in the search box with nothing in the queue looks in the archive."""
+        self._filter_timer.stop()
+        self.apply_filter()
+        if self.model.rowCount() == 0:
+            self.search_archive()
+
+    def _archive_found(self, text: str, ids: list, more: bool) -> None:
+        if text != self.search.text().strip():
+            return                                  # the operator typed on meanwhile
+        self.archive_btn.setEnabled(True)
+        if not ids:
+            self.archive_note.setText(self.tr("No older case matches"))
+            return
+        note = self.tr("%1 older cases found").replace("%1", f"{len(ids):,}")
+        if more:
+            note += self.tr(" (the newest; narrow the search for the rest)")
+        self.archive_note.setText(note)
+        self.selection.set_case(ids[0])
 
     def select_first_if_none(self) -> None:
         if not self.selection.case_id and self.model.rowCount():

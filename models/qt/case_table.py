@@ -11,13 +11,13 @@ from bisect import bisect_left, insort
 from itertools import chain
 from operator import itemgetter
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from models.domain import OPEN_STATUSES
+from models.search import search_text
 from models.sla import DUE_SOON, OVERDUE, case_sla
 from models.timeutil import epoch
 
@@ -74,27 +74,6 @@ def _headers():
     return {k: QCoreApplication.translate("CaseTableModel", v) for k, v in _HEADERS.items()}
 
 
-
-
-@lru_cache(maxsize=100_000)
-@lru_cache(maxsize=262_144)
-def initials(text: str) -> str:
-    """Pinyin initials of the Chinese in text ("占道经营" -> "zdjy"), for search. Titles and
-    addresses repeat (the same shop, the same road), so each is worked out once."""
-    try:
-        from pypinyin import Style, lazy_pinyin
-    except ImportError:
-        return ""
-    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p)
-
-
-def warm_up_pinyin() -> None:
-    """Load pypinyin's dictionaries on a background thread, so the operator's first search
-    does not pay for them (about 0.4 s)."""
-    import threading
-    threading.Thread(target=lambda: initials("预热"), name="xiaonao-pinyin", daemon=True).start()
-
-
 WARM_SLICE = 2000      # cases per idle slice of search-text building (~10 ms)
 
 
@@ -147,6 +126,7 @@ class CaseTableModel(QAbstractTableModel):
         room.sig_reset.connect(self._on_reset)
         room.sig_cases.connect(self.on_cases)
         room.sig_history.connect(self.on_history)
+        room.sig_archived.connect(self.on_archived)
         room.sig_room.connect(self.rebuild)
         room.sig_tick.connect(self.on_tick)
 
@@ -199,11 +179,7 @@ class CaseTableModel(QAbstractTableModel):
     def search_text(self, case: dict) -> str:
         s = self._search.get(case["id"])
         if s is None:
-            loc = case["location"]
-            base = f"{case['id']} {case['title']} {loc.get('address', '')} {loc.get('grid', '')} " \
-                   f"{case.get('team_id') or ''} {case.get('business') or ''}"
-            s = (base + " " + initials(case["title"]) + " " + initials(loc.get("address", ""))).lower()
-            self._search[case["id"]] = s
+            s = self._search[case["id"]] = search_text(case)
         return s
 
     def accepts(self, case: dict, now: float, f: CaseFilter | None = None) -> bool:
@@ -369,6 +345,19 @@ class CaseTableModel(QAbstractTableModel):
         self.on_cases([], ids)
         self._warm.extend(ids)
         self._warm_timer.start()
+
+    def on_archived(self, ids: list[str]) -> None:
+        """Cases that left memory for the archive leave the queue."""
+        moves = []
+        for cid in ids:
+            self._search.pop(cid, None)
+            self._lights.pop(cid, None)
+            self._closed_key.pop(cid, None)
+            old = self._key_of.get(cid)
+            if old is not None:
+                moves.append((cid, old, None))
+        if moves:
+            self._apply_moves(moves)
 
     def _apply_moves(self, moves) -> None:
         self.layoutAboutToBeChanged.emit()

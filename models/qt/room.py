@@ -25,7 +25,12 @@ class RoomState(QObject):
         sig_room(): mode, SLA profile or street changed.
         sig_events(list): the events of this frame, in seq order (timelines, alerts).
         sig_history(list): ids of older, closed cases paged in from the local cache after
-            the first frame (the queue shows them; they are no news to anyone else).
+            the first frame, or brought back from the archive (the queue shows them; they
+            are no news to anyone else).
+        sig_archived(list): ids of closed cases that aged out of the window, no longer in
+            `state` (the local cache keeps them: search_archive brings them back).
+        sig_archive_found(str, list, bool): an archive search's text, the ids it found,
+            whether there were more.
         sig_tick(): once a second, for clocks and countdowns.
     """
     sig_reset = Signal()
@@ -34,6 +39,8 @@ class RoomState(QObject):
     sig_room = Signal()
     sig_events = Signal(object)
     sig_history = Signal(object)
+    sig_archived = Signal(object)
+    sig_archive_found = Signal(str, object, bool)
     sig_tick = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -52,6 +59,7 @@ class RoomState(QObject):
         self._teams: dict[str, None] = {}
         self._room = False
         self._events: list[dict] = []
+        self._link = None
         self._flush_timer = QTimer(self, singleShot=True, interval=FRAME_MS, timeout=self._flush)
         self._tick = QTimer(self, interval=1000, timeout=self.sig_tick.emit)
         self._tick.start()
@@ -73,6 +81,9 @@ class RoomState(QObject):
         link.sig_reset.connect(self.reset)
         link.sig_events.connect(self.feed)
         link.sig_history.connect(self.add_history)
+        link.sig_archived.connect(self.archive)
+        link.sig_archive_found.connect(self.sig_archive_found)
+        self._link = link
         link.sig_welcome.connect(self._welcome)
 
     def _welcome(self, welcome: dict) -> None:
@@ -128,6 +139,29 @@ class RoomState(QObject):
         for days, ids in self._recent.items():
             ids.update(kpi.working_set(self.state, self.now(), days, ids=case_ids)["cases"])
         self.sig_history.emit(case_ids)
+
+    def archive(self, case_ids: list[str]) -> None:
+        """Closed cases that aged out of memory (the link already took them out of state)."""
+        gone = set(case_ids)
+        for ids in self._recent.values():
+            ids -= gone
+        self.open_ids -= gone
+        for cid in case_ids:
+            self._changed.pop(cid, None)
+            self._new.pop(cid, None)
+        self.sig_archived.emit(case_ids)
+
+    @property
+    def archive_days(self) -> float | None:
+        """Closed cases older than this many days are in the archive, not in `state`; None
+        when there is no archive (no local cache)."""
+        return self._link.retain_days if self._link is not None else None
+
+    def search_archive(self, text: str) -> None:
+        """Look for older cases in the archive; they join the state (sig_history) and
+        sig_archive_found reports what was found."""
+        if self._link is not None:
+            self._link.search_archive(text)
 
     def working_set(self, days: int = kpi.WORKING_DAYS) -> dict:
         """The state cut to what the figures of the last `days` (WORKING_DAYS or 0: today)

@@ -1,0 +1,43 @@
+"""What the operator's search matches in a case: its id, title, address, grid, squad and
+business, and the pinyin initials of the title and address ("zdjy" finds 占道经营).
+
+Qt-free: the queue model and the local cache's archive search use the same words.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=262_144)
+def initials(text: str) -> str:
+    """Pinyin initials of the Chinese in text ("占道经营" -> "zdjy"), for search. Titles and
+    addresses repeat (the same shop, the same road), so each is worked out once."""
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:
+        return ""
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p)
+
+
+def warm_up_pinyin() -> None:
+    """Load pypinyin's dictionaries on a background thread, so the operator's first search
+    does not pay for them (about 0.4 s)."""
+    import threading
+    threading.Thread(target=lambda: initials("预热"), name="xiaonao-pinyin", daemon=True).start()
+
+
+def search_text(case: dict) -> str:
+    """The lower-cased text a search looks in."""
+    loc = case.get("location") or {}
+    base = f"{case['id']} {case.get('title', '')} {loc.get('address', '')} {loc.get('grid', '')} " \
+           f"{case.get('team_id') or ''} {case.get('business') or ''}"
+    return (base + " " + initials(case.get("title", "")) + " " + initials(loc.get("address", ""))).lower()
+
+
+def words_of(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def matches(case: dict, words: list[str]) -> bool:
+    hay = search_text(case)
+    return all(w in hay for w in words)
