@@ -1,11 +1,12 @@
-"""`python -m bench [fanout|queue|dashboard|startup|catchup|painted]`: run benchmarks, print figures."""
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted]`: run benchmarks, print figures."""
 from __future__ import annotations
 
 import sys
 
-from . import catchup, dashboard, fanout, painted, queue, startup
+from . import archive, catchup, dashboard, fanout, painted, queue, startup
 
-ALL = {"fanout": fanout.main, "queue": queue.main, "dashboard": dashboard.main, "startup": startup.main,
+ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.main,
+       "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main}
 
 if __name__ == "__main__":

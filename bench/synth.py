@@ -14,7 +14,9 @@ TITLES = ["邻里噪音纠纷", "占道经营", "违章停车堵路", "楼道堆
 ROADS = ["九堡大道", "杭海路", "九环路", "顺福路", "三卫路"]
 
 
-def synth_state(n: int, open_fraction: float = 0.01, now: float | None = None, seed: int = 1) -> dict:
+def synth_state(n: int, open_fraction: float = 0.01, now: float | None = None, seed: int = 1,
+                span_days: float = 30.0) -> dict:
+    """n cases reported over the last span_days (open ones in the last half hour)."""
     rng = random.Random(seed)
     now = now or time.time()
     st = empty_state()
@@ -26,7 +28,7 @@ def synth_state(n: int, open_fraction: float = 0.01, now: float | None = None, s
     cases = st["cases"]
     for i in range(1, n + 1):
         cid = f"C{i:06d}"
-        rep = now - rng.uniform(0, 30 * 86400) if rng.random() > open_fraction else now - rng.uniform(0, 1800)
+        rep = now - rng.uniform(0, span_days * 86400) if rng.random() > open_fraction else now - rng.uniform(0, 1800)
         is_open = rep > now - 1800
         g = rng.choice(grids)
         times = {"reported": iso(rep)}

@@ -26,18 +26,25 @@ def warm_up_pinyin() -> None:
     threading.Thread(target=lambda: initials("预热"), name="xiaonao-pinyin", daemon=True).start()
 
 
-def search_text(case: dict) -> str:
-    """The lower-cased text a search looks in."""
+def search_base(case: dict) -> str:
+    """The lower-cased words of a case a search looks in, without pinyin: what the local
+    archive stores and searches."""
     loc = case.get("location") or {}
-    base = f"{case['id']} {case.get('title', '')} {loc.get('address', '')} {loc.get('grid', '')} " \
-           f"{case.get('team_id') or ''} {case.get('business') or ''}"
-    return (base + " " + initials(case.get("title", "")) + " " + initials(loc.get("address", ""))).lower()
+    return (f"{case['id']} {case.get('title', '')} {loc.get('address', '')} {loc.get('grid', '')} "
+            f"{case.get('team_id') or ''} {case.get('business') or ''}").lower()
+
+
+def search_text(case: dict) -> str:
+    """What the queue's search looks in: the base and the pinyin initials."""
+    loc = case.get("location") or {}
+    return search_base(case) + " " + (initials(case.get("title", "")) + " " +
+                                      initials(loc.get("address", ""))).lower()
 
 
 def words_of(text: str) -> list[str]:
     return text.lower().split()
 
 
-def matches(case: dict, words: list[str]) -> bool:
-    hay = search_text(case)
+def matches(case: dict, words: list[str], pinyin: bool = True) -> bool:
+    hay = search_text(case) if pinyin else search_base(case)
     return all(w in hay for w in words)

@@ -302,3 +302,59 @@ def test_connecting_to_a_server_asks_for_the_password(qtbot, loop, tmp_path):
 def qtbot_app():
     from PySide6.QtWidgets import QApplication
     return QApplication.instance()
+
+
+def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_server, tmp_path, monkeypatch):
+    """A closed case older than the cockpit's window is not in the queue; typing its words
+    and 'Search older cases' brings it in and selects it; when it ages out again it leaves
+    the queue."""
+    import asyncio
+
+    from app import i18n
+    from client import session as session_mod
+    from widgets.case_queue import CaseQueuePanel
+
+    from .conftest import RawClient
+    from .test_link import closed_case
+    monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
+    i18n.install("en")
+
+    async def make_old_case():
+        c = await RawClient.connect(demo_server.url, DEMO_USER, token=demo_server.tokens[DEMO_USER])
+        await c.recv()
+        cid = await closed_case(c, "预付卡退费纠纷")
+        await c.close()
+        return cid
+    old = loop.run(make_old_case())
+    loop.run(asyncio.sleep(2.0))                       # older than a window of 1.5 s
+    link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER],
+                       cache_path=tmp_path / "cache.db", retain_days=1.5 / 86400)
+    room, sel = RoomState(), Selection()
+    room.attach(link)
+    panel = CaseQueuePanel(room, sel)
+    qtbot.addWidget(panel)
+    panel.show()
+    link.start()
+    session = link.link
+    loop.wait(lambda: link.status.state == "online" and session._full_write is None and session._writing is None,
+              what="online, snapshot cached")
+    assert panel.model.row_of(old) == -1 and old not in room.state["cases"]
+    assert not panel.archive_btn.isEnabled()              # nothing typed yet
+    panel.search.setText("退费")                             # (typed through the input method)
+    assert panel.archive_btn.isEnabled() and "days ago" in panel.archive_btn.toolTip()
+    panel.archive_btn.click()
+    loop.wait(lambda: panel.archive_note.text().startswith("Older cases found"), what="archive search")
+    assert panel.archive_note.text() == "Older cases found: 1"
+    assert panel.model.row_of(old) >= 0 and sel.case_id == old
+    assert panel.model.case_id(panel.view.currentIndex().row()) == old
+    # Enter with nothing in the queue searches the archive too
+    panel.search.clear()
+    panel.search.setText("没有这种案件")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    loop.wait(lambda: panel.archive_note.text() == "No older case matches", what="empty archive search")
+    # it ages out of memory again, and out of the queue
+    panel.search.clear()
+    loop.pump(0.3)
+    assert session.prune() and panel.model.row_of(old) == -1 and old not in room.state["cases"]
+    panel.close()
+    loop.run(link.shutdown())

@@ -285,3 +285,34 @@ async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memo
         await link.stop()
         await c.close()
         await srv.stop()
+
+
+def test_a_cache_from_the_previous_version_keeps_its_cases_and_searches_them(tmp_path):
+    """A cache written before the archive existed (no search column, no index) opens with
+    its cases, outbox and token, and its archive search looks in the stored bodies."""
+    import time as _time
+
+    from bench.synth import synth_state
+    from models.timeutil import epoch
+    st = synth_state(50, open_fraction=0.1, span_days=90)
+    cache = Cache(tmp_path / "c.db")
+    cache.save_state(st)
+    cache.outbox_add("cmd-1", "case.note", {"case_id": "C000001", "note": "x"})
+    cache.set_meta("token", "t0k3n")
+    with cache.engine.begin() as conn:                         # back to schema 2
+        conn.exec_driver_sql("DROP INDEX ix_cases_archive")
+        conn.exec_driver_sql("ALTER TABLE cases DROP COLUMN search")
+    cache.close()
+    cache = Cache(tmp_path / "c.db")
+    state, _ = cache.load()
+    assert state["cases"] == st["cases"]
+    assert [r["id"] for r in cache.outbox()] == ["cmd-1"] and cache.get_meta("token") == "t0k3n"
+    before = _time.time() - 30 * 86400
+    old = [c for c in st["cases"].values() if c["status"] == "closed" and epoch(c["updated"]) < before]
+    target = old[0]
+    found, more = cache.search_archive(target["id"], before)
+    assert [c["id"] for c in found] == [target["id"]] and not more
+    road = target["location"]["address"][:4]                  # e.g. 九堡大道: every old case on it
+    found, _ = cache.search_archive(road, before)
+    assert {c["id"] for c in found} == {c["id"] for c in old if c["location"]["address"].startswith(road)}
+    cache.close()

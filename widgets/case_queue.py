@@ -151,7 +151,7 @@ class CaseQueuePanel(QWidget):
         if not ids:
             self.archive_note.setText(self.tr("No older case matches"))
             return
-        note = self.tr("%1 older cases found").replace("%1", f"{len(ids):,}")
+        note = self.tr("Older cases found: %1").replace("%1", f"{len(ids):,}")
         if more:
             note += self.tr(" (the newest; narrow the search for the rest)")
         self.archive_note.setText(note)

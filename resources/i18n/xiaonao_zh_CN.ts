@@ -220,42 +220,77 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="24" />
+        <location filename="../../widgets/case_queue.py" line="25" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="26" />
+        <location filename="../../widgets/case_queue.py" line="27" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="26" />
+        <location filename="../../widgets/case_queue.py" line="27" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="28" />
+        <location filename="../../widgets/case_queue.py" line="29" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="29" />
+        <location filename="../../widgets/case_queue.py" line="30" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="30" />
+        <location filename="../../widgets/case_queue.py" line="31" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="31" />
+        <location filename="../../widgets/case_queue.py" line="32" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="114" />
+        <location filename="../../widgets/case_queue.py" line="36" />
+        <source>Search older cases</source>
+        <translation>查找更早案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="127" />
+        <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
+        <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="129" />
+        <source>No archive: every case is in the queue</source>
+        <translation>无归档：全部案件都在队列中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="137" />
+        <source>Searching older cases…</source>
+        <translation>正在查找更早案件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="152" />
+        <source>No older case matches</source>
+        <translation>没有匹配的更早案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="154" />
+        <source>Older cases found: %1</source>
+        <translation>找到更早案件 %1 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="156" />
+        <source> (the newest; narrow the search for the rest)</source>
+        <translation>（仅列最新的，缩小范围可查其余）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="165" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -263,57 +298,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="38" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="38" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="43" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="43" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -334,67 +369,67 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="26" />
+        <location filename="../../widgets/dashboard.py" line="28" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="27" />
+        <location filename="../../widgets/dashboard.py" line="29" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="28" />
+        <location filename="../../widgets/dashboard.py" line="30" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="29" />
+        <location filename="../../widgets/dashboard.py" line="31" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="30" />
+        <location filename="../../widgets/dashboard.py" line="32" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="31" />
+        <location filename="../../widgets/dashboard.py" line="33" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="32" />
+        <location filename="../../widgets/dashboard.py" line="34" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="33" />
+        <location filename="../../widgets/dashboard.py" line="35" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="94" />
+        <location filename="../../widgets/dashboard.py" line="104" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="101" />
+        <location filename="../../widgets/dashboard.py" line="111" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="108" />
+        <location filename="../../widgets/dashboard.py" line="118" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="113" />
+        <location filename="../../widgets/dashboard.py" line="129" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="118" />
+        <location filename="../../widgets/dashboard.py" line="134" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
@@ -402,47 +437,47 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="129" />
+        <location filename="../../widgets/dashboard.py" line="145" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="129" />
+        <location filename="../../widgets/dashboard.py" line="145" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="129" />
+        <location filename="../../widgets/dashboard.py" line="145" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="130" />
+        <location filename="../../widgets/dashboard.py" line="146" />
         <source>Arrived ≤8 min</source>
         <translation>8分钟到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="130" />
+        <location filename="../../widgets/dashboard.py" line="146" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="141" />
+        <location filename="../../widgets/dashboard.py" line="157" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
+        <location filename="../../widgets/dashboard.py" line="162" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="234" />
+        <location filename="../../widgets/dashboard.py" line="282" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="240" />
+        <location filename="../../widgets/dashboard.py" line="288" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1200,7 +1235,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="197" />
+        <location filename="../../widgets/roster.py" line="219" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1208,7 +1243,7 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="107" />
+        <location filename="../../widgets/roster.py" line="64" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
