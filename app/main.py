@@ -122,6 +122,7 @@ class Cockpit:
         if getattr(self.app, "_gc", None) is not None:
             self.app._gc.follow(self.room)
         self.selection = Selection()
+        self.selection.sig_case.connect(self.link.pin)      # the case on screen is never archived
         self.link.sig_link.connect(self._link_changed)
         self.build_window()
         self.app.setQuitOnLastWindowClosed(False)

@@ -153,20 +153,23 @@ class Cache:
             state["cases"] = {c["id"]: c for c in map(loads, rows)}
             return state, float(meta.get("saved_at") or 0) or None
 
-    def load_cold(self, now: float, after: int = 0, limit: int = COLD_PAGE,
-                  since: float | None = None) -> tuple[list[dict], int]:
+    def load_cold(self, now: float, after: tuple[float, int] | None = None, limit: int = COLD_PAGE,
+                  since: float | None = None) -> tuple[list[dict], tuple[float, int] | None]:
         """One page of the cases `load_hot` left out (updated at or after `since`, when
-        given: older ones are the archive); pages go by rowid. Returns (cases, the rowid to
-        pass next); an empty list at the end."""
+        given: older ones are the archive), in order of update along the index, so that a
+        window of 30 days in a cache of five years reads only the window. Returns (cases,
+        the cursor to pass next); an empty list at the end."""
+        lo = -1.0 if since is None else since
+        cur_u, cur_r = after if after is not None else (lo, -1)
         with self.engine.connect() as c:      # plain SQL: this runs 20 times at 100k cases
             rows = c.exec_driver_sql(
-                "SELECT rowid, body FROM cases WHERE open = 0 AND updated < ? AND updated >= ? "
-                "AND rowid > ? ORDER BY rowid LIMIT ?",
-                (now - HOT_WINDOW, -1.0 if since is None else since, after, limit)).all()
+                "SELECT updated, rowid, body FROM cases WHERE open = 0 AND updated >= ? AND updated < ? "
+                "AND (updated, rowid) > (?, ?) ORDER BY updated, rowid LIMIT ?",
+                (lo, now - HOT_WINDOW, cur_u, cur_r, limit)).all()
         if not rows:
             return [], after
         loads = orjson.loads
-        return [loads(b) for _r, b in rows], rows[-1][0]
+        return [loads(b) for _u, _r, b in rows], (rows[-1][0], rows[-1][1])
 
     # ---- the archive: closed cases older than the cockpit's window -------------
     def get_cases(self, ids) -> list[dict]:
@@ -214,7 +217,7 @@ class Cache:
         state, saved = self.load_hot(now)
         if state is None:
             return None, None
-        after = 0
+        after = None
         while True:
             cases, after = self.load_cold(now, after)
             if not cases:

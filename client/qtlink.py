@@ -105,6 +105,10 @@ class LinkService(QObject, SessionListener):
         """Days of closed cases kept in memory; older ones are in the archive (None: no archive)."""
         return self.link.retain_days if self.link.archive_before() is not None else None
 
+    def pin(self, case_id: str) -> None:
+        """The case the operator is looking at: it stays in memory, however old."""
+        self.link.pinned = {case_id} if case_id else set()
+
     def search_archive(self, text: str) -> None:
         """Search the archive; the cases found join the state (sig_history), then
         sig_archive_found says what was found."""

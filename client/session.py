@@ -139,6 +139,7 @@ class ServerLink:
         self.retain_days = retain_days if cache is not None else None
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
+        self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -172,7 +173,7 @@ class ServerLink:
         """Page the cache's older cases into the state. Live events wait for this (they may
         touch an old case), so it runs before the session reads the server's frames."""
         try:
-            after = 0
+            after = None
             while not self._stop.is_set():
                 cases, after = await self._io_call(self.cache.load_cold, now, after,
                                                    cache_mod.COLD_PAGE, self.archive_before(now))
@@ -261,7 +262,7 @@ class ServerLink:
             return None if before is not None else []
         cases = self.state["cases"]
         gone = [cid for cid, c in cases.items() if self._aged_out(c, before)
-                and now - self._thawed_at.get(cid, 0.0) > THAWED_GRACE]
+                and now - self._thawed_at.get(cid, 0.0) > THAWED_GRACE and cid not in self.pinned]
         for cid in gone:
             del cases[cid]
             self._thawed_at.pop(cid, None)

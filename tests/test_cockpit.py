@@ -352,9 +352,14 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     panel.search.setText("没有这种案件")
     qtbot.keyClick(panel.search, Qt.Key.Key_Return)
     loop.wait(lambda: panel.archive_note.text() == "No older case matches", what="empty archive search")
-    # it ages out of memory again, and out of the queue
+    # it ages out of memory again, and out of the queue, once nobody is looking at it
     panel.search.clear()
     loop.pump(0.3)
-    assert session.prune() and panel.model.row_of(old) == -1 and old not in room.state["cases"]
+    sel.sig_case.connect(link.pin)                              # as the cockpit wires it
+    sel.set_case("")
+    sel.set_case(old)
+    assert session.prune() == [] and old in room.state["cases"]
+    sel.set_case("")
+    assert session.prune() == [old] and panel.model.row_of(old) == -1 and old not in room.state["cases"]
     panel.close()
     loop.run(link.shutdown())
