@@ -122,7 +122,9 @@ class CaseQueuePanel(QWidget):
 
     def _update_archive(self) -> None:
         days = self.room.archive_days
-        self.archive_btn.setEnabled(days is not None and bool(self.search.text().strip()))
+        ready = days is not None and bool(self.search.text().strip())
+        self.archive_btn.setEnabled(ready)
+        self.archive_btn.setVisible(ready)        # shown while searching: the search box keeps its width
         self.archive_btn.setToolTip(self.tr(
             "Cases closed more than %1 days ago are kept in this computer's archive, not in the "
             "queue: search them for the words typed (id, title, address, grid, squad)").replace(
