@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide
-from models.sla import DUE_SOON, LATE, MET, OVERDUE, ON_TIME, PROFILES, case_clock, case_light
+from models.sla import DUE_SOON, LATE, MET, OVERDUE, ON_TIME, PROFILES, case_clock, case_light, case_sla
 from models.state import SeqGap, apply, empty_state, from_wire, to_wire
 from models.street import load_street
 from models.timeutil import epoch, iso
@@ -194,3 +194,9 @@ def test_any_command_sequence_replays_to_the_same_state(data):
         for cid in t["cases"]:
             assert client["cases"][cid]["team_id"] == t["id"]
             assert client["cases"][cid]["status"] not in ("closed", "transferred", "returned")
+    # the queue's quick SLA light is exactly the stage clocks' light, whatever the history
+    for case in client["cases"].values():
+        t0 = epoch(case["times"]["reported"])
+        for prof in PROFILES.values():
+            for dt in (0, 30, 45, 59, 61, 170, 185, 590, 610, 3600):
+                assert case_sla(case, prof, t0 + dt) == case_light(case_clock(case, prof, t0 + dt))

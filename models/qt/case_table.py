@@ -8,7 +8,6 @@ are remapped by id. Rows whose key did not change get one dataChanged for their 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from itertools import chain
 from operator import itemgetter
 from dataclasses import dataclass, replace
 
@@ -68,6 +67,12 @@ def sort_keys(keys: list[tuple]) -> list[tuple]:
             out[start:j + 2] = sorted(out[start:j + 2])
             i += 1
     return out
+
+
+def _event_order(e: tuple) -> tuple:
+    """Splice events in list order; at one position, new keys (0) before the drop (1) of
+    the old key there, and new keys among themselves in key order."""
+    return (e[0], e[1], e[2] or ())
 
 
 def _headers():
@@ -319,13 +324,15 @@ class CaseTableModel(QAbstractTableModel):
         cases = self.room.state["cases"]
         moves: list[tuple[str, tuple | None, tuple | None]] = []
         touched_rows: list[int] = []
+        key_of, search, lights, closed_key = self._key_of, self._search, self._lights, self._closed_key
+        key, accepts = self.key, self.accepts
         for cid in changed:
-            self._search.pop(cid, None)
-            self._lights.pop(cid, None)
-            self._closed_key.pop(cid, None)
+            search.pop(cid, None)
+            lights.pop(cid, None)
+            closed_key.pop(cid, None)
             case = cases.get(cid)
-            old = self._key_of.get(cid)
-            new_key = self.key(case, now) if case is not None and self.accepts(case, now) else None
+            old = key_of.get(cid)
+            new_key = key(case, now) if case is not None and accepts(case, now) else None
             if old == new_key:
                 if old is not None:
                     touched_rows.append(self.row_of(cid))
@@ -333,8 +340,8 @@ class CaseTableModel(QAbstractTableModel):
                 moves.append((cid, old, new_key))
         for cid in new:
             case = cases.get(cid)
-            if case is not None and cid not in self._key_of and self.accepts(case, now):
-                moves.append((cid, None, self.key(case, now)))
+            if case is not None and cid not in key_of and accepts(case, now):
+                moves.append((cid, None, key(case, now)))
         if moves:
             self._apply_moves(moves)
         if touched_rows:
@@ -364,34 +371,37 @@ class CaseTableModel(QAbstractTableModel):
         persistent = self._persistent_ids()
         keys = self._keys
         if len(moves) > 64:
-            # many at once: find the old keys by bisect, splice the list around them, then
-            # splice the new keys in at their bisect positions: memcpy-speed slices, no re-sort
-            gone = sorted(old for _c, old, _n in moves if old is not None)
-            if gone:
-                pos = [bisect_left(keys, k) for k in gone]
-                parts, prev = [], 0
-                for i, k in zip(pos, gone):
-                    if i < len(keys) and keys[i] == k:
-                        parts.append(keys[prev:i])
-                        prev = i + 1
-                parts.append(keys[prev:])
-                keys = list(chain.from_iterable(parts)) if len(parts) > 1 else keys
-            added = sorted(n for _c, _o, n in moves if n is not None)
-            if added:
-                pos = [bisect_left(keys, k) for k in added]
-                out, prev = [], 0
-                for i, k in zip(pos, added):
+            # many at once: one pass over the list. Each old key is found by bisect (it is
+            # skipped), each new key goes before the first old key not below it; the list
+            # between those points is copied as slices (memcpy speed), no re-sort
+            events = []
+            for _c, old, _n in moves:
+                if old is not None:
+                    i = bisect_left(keys, old)
+                    if i < len(keys) and keys[i] == old:
+                        events.append((i, 1, None))          # drop keys[i]
+            for _c, _o, new_key in moves:
+                if new_key is not None:
+                    events.append((bisect_left(keys, new_key), 0, new_key))   # insert before keys[i]
+            events.sort(key=_event_order)
+            out: list[tuple] = []
+            prev = 0
+            for i, drop, new_key in events:
+                if i > prev:
                     out.extend(keys[prev:i])
-                    out.append(k)
                     prev = i
-                out.extend(keys[prev:])
-                keys = out
-            self._keys = keys
+                if drop:
+                    prev = i + 1
+                else:
+                    out.append(new_key)
+            out.extend(keys[prev:])
+            self._keys = keys = out
+            key_of = self._key_of
             for cid, _old, new_key in moves:
                 if new_key is None:
-                    self._key_of.pop(cid, None)
+                    key_of.pop(cid, None)
                 else:
-                    self._key_of[cid] = new_key
+                    key_of[cid] = new_key
         else:
             for cid, old, new_key in moves:
                 if old is not None:
