@@ -34,8 +34,8 @@ def sent_at(cid: str) -> float | None:
 def sent_at_in(frame: str) -> float | None:
     """The send time in an event frame (ours carry it in "command_id", the baseline's in
     "cid"); None for any other frame (welcome, snapshot, acks)."""
-    if frame.startswith('{"type": "event"'):
-        k = frame.find('"command_id": "')
+    if frame.startswith('{"type":"event"'):
+        k = frame.find('"command_id":"')
     elif frame.startswith('{"cid": "'):
         k = 0
     else:

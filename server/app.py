@@ -21,7 +21,7 @@ from models.commands import Actor, CommandError
 from models.domain import ROLES
 
 from .auth import new_token, token_hash, verify_password
-from .hub import Hub, Subscriber
+from .hub import Hub, Subscriber, dumps
 from .store import EventStore
 
 log = logging.getLogger("xiaonao.server")
@@ -228,7 +228,7 @@ class XiaonaoServer:
                 if not batch:
                     break
                 for ev in batch:
-                    await ws.send(json.dumps(ev, ensure_ascii=False))
+                    await ws.send(dumps(ev))
                 after = batch[-1]["seq"]
         # what arrived during the catch-up, then live: frames go straight to the transport
         while not sub.queue.empty():
