@@ -109,7 +109,8 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[str, int] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
-        self._case_text: dict[str, str] = {}    # case id -> its JSON, until an event changes it
+        # case id -> (its JSON, its size in bytes), until an event changes it
+        self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
         self.healthy = True
         self.listeners: list[Callable[[list[dict]], None]] = []
@@ -265,19 +266,26 @@ class Hub:
             head, cases = self._state_texts()
             await self.run_db(self._save_snapshot, self.state["seq"], head, cases)
 
-    def _state_texts(self) -> tuple[str, list[str]]:
-        """The state as JSON: the head (everything but the cases) and each case's text."""
+    def _state_texts(self) -> tuple[str, list[tuple[str, int]]]:
+        """The state as JSON: the head (everything but the cases) and each case's text with
+        its size in bytes."""
         head = {k: (list(v.values()) if k == "teams" else v) for k, v in self.state.items() if k != "cases"}
         texts, cache = [], self._case_text
         for cid, case in self.state["cases"].items():
             t = cache.get(cid)
             if t is None:
-                t = cache[cid] = dumps(case)
+                try:
+                    b = orjson.dumps(case)
+                    t = (b.decode(), len(b))
+                except TypeError:
+                    text = json.dumps(case, ensure_ascii=False)
+                    t = (text, len(text.encode()))
+                cache[cid] = t
             texts.append(t)
         return dumps(head), texts
 
-    def _save_snapshot(self, seq: int, head: str, cases: list[str]) -> None:
-        self.store.save_snapshot(seq, head[:-1] + ',"cases":[' + ",".join(cases) + "]}")
+    def _save_snapshot(self, seq: int, head: str, cases: list[tuple[str, int]]) -> None:
+        self.store.save_snapshot(seq, head[:-1] + ',"cases":[' + ",".join(t for t, _n in cases) + "]}")
 
     def _remember(self, cid: str, seq: int) -> None:
         self._known[cid] = seq
@@ -325,8 +333,8 @@ class Hub:
         budget = max_frame - 200
         pages: list[list[str]] = [[]]
         size = len(head_json.encode())            # the first page also carries the rest
-        for c in cases:
-            n = len(c.encode()) + 1
+        for c, n in cases:
+            n += 1
             if pages[-1] and size + n > budget:
                 pages.append([])
                 size = 0
