@@ -17,6 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -527,7 +528,7 @@ class ServerLink:
         snapshot: dict | None = None
         try:
             async for raw in ws:
-                msg = json.loads(raw)
+                msg = orjson.loads(raw)
                 kind = msg.get("type")
                 if kind == "event":
                     if snapshot is not None:
@@ -648,5 +649,5 @@ class ServerLink:
 def _snapshot_pages(raws: list[str]):
     """The cases of a snapshot's frames, a frame at a time (on the cache thread)."""
     for i, raw in enumerate(raws):
-        msg = json.loads(raw)
+        msg = orjson.loads(raw)
         yield msg["state"].get("cases", []) if i == 0 else msg["cases"]

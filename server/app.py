@@ -222,14 +222,21 @@ class XiaonaoServer:
             for frame in catchup[1]:
                 await ws.send(frame)
         elif catchup[0] == "events":
+            # a small first batch so the events start at once, then the next batch is read
+            # on the database thread while this one is being sent
             after, upto = catchup[1], catchup[2]
-            while after < upto:
-                batch = await self.hub.run_db(self.store.events_after, after, upto, 5000)
-                if not batch:
-                    break
-                for ev in batch:
-                    await ws.send(dumps(ev))
+            batch = await self.hub.run_db(self.store.events_after, after, upto, 500)
+            while batch:
                 after = batch[-1]["seq"]
+                ahead = asyncio.ensure_future(self.hub.run_db(self.store.events_after, after, upto, 5000)) \
+                    if after < upto else None
+                try:
+                    for ev in batch:
+                        await ws.send(dumps(ev))
+                finally:
+                    if ahead is not None and not ahead.done():
+                        ahead.add_done_callback(lambda f: f.cancelled() or f.exception())   # closed: nobody waits
+                batch = await ahead if ahead is not None else []
         # what arrived during the catch-up, then live: frames go straight to the transport
         while not sub.queue.empty():
             await ws.send(sub.queue.get_nowait())
