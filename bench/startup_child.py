@@ -1,0 +1,67 @@
+"""The cockpit's start-up in a fresh process, as `xiaonao` does it, timed from the launch.
+
+`python -m bench.startup_child CACHE LAUNCHED N`: LAUNCHED is the parent's time.time() just
+before it started this process; prints one JSON line of marks (seconds after launch).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def main(cache: str, launched: float, n: int) -> None:
+    marks = {"interpreter": time.time() - launched}
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app import i18n
+    from app.theme import apply_theme
+    app = QApplication(sys.argv[:1])
+    from app.gc_main import MainThreadGC
+    app._gc = MainThreadGC(app)
+    i18n.install("zh_CN")
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    from client.qtlink import LinkService
+    from models.qt.room import RoomState, Selection
+    link = LinkService("ws://127.0.0.1:9/ws", "op", "x", cache_path=cache)
+    room, sel = RoomState(), Selection()
+    room.attach(link)
+    app._gc.follow(room)
+    marks["qt_and_link"] = time.time() - launched
+    from app.mainwindow import MainWindow
+    marks["imports"] = time.time() - launched
+    d = os.path.dirname(cache)
+    win = MainWindow(room, link, sel, QSettings(os.path.join(d, "s.ini"), QSettings.Format.IniFormat))
+    win.resize(1920, 1080)
+    win.show()
+    marks["window"] = time.time() - launched
+    link.start()
+    model = win.queue.model
+
+    async def measure():
+        while model.rowCount() < 1:
+            await asyncio.sleep(0.002)
+        marks["rows"] = time.time() - launched
+        first = [model.case_id(r) for r in range(40)]
+        win.grab()
+        marks["first_frame"] = time.time() - launched
+        marks["hot_cases"] = model.rowCount()
+        while model.rowCount() < n:
+            await asyncio.sleep(0.01)
+        marks["all"] = time.time() - launched
+        marks["same_top_rows"] = first == [model.case_id(r) for r in range(40)]
+        await link.shutdown()
+    loop.run_until_complete(measure())
+    print(json.dumps(marks), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))
