@@ -61,6 +61,8 @@ def probe(path: str) -> dict:
         t = time.perf_counter()
         room.reset(link.state)
         out["model_load"] = time.perf_counter() - t
+        model._warm_start.stop()             # (the cockpit waits WARM_AFTER_MS first)
+        model._warm_timer.start()
         while model._warm:
             app.processEvents()
         gc.collect()

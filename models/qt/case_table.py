@@ -80,6 +80,7 @@ def _headers():
 
 
 WARM_SLICE = 2000      # cases per idle slice of search-text building (~10 ms)
+WARM_AFTER_MS = 3000   # ...which starts this long after a load: the first frame comes first
 
 
 @dataclass
@@ -127,6 +128,7 @@ class CaseTableModel(QAbstractTableModel):
         self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
         self._lights_sec = 0
         self._warm_timer = QTimer(self, interval=0, timeout=self._warm_search)
+        self._warm_start = QTimer(self, interval=WARM_AFTER_MS, singleShot=True, timeout=self._warm_timer.start)
         self._index_timer = QTimer(self, interval=0, singleShot=True, timeout=self._build_index)
         room.sig_reset.connect(self._on_reset)
         room.sig_cases.connect(self.on_cases)
@@ -278,7 +280,8 @@ class CaseTableModel(QAbstractTableModel):
         self._closed_key.clear()
         self.rebuild()
         self._warm = list(self.room.state["cases"])
-        self._warm_timer.start()
+        self._warm_timer.stop()
+        self._warm_start.start()
 
     def _warm_search(self) -> None:
         """Build the search text (with pinyin initials) of every case in idle slices after a
@@ -351,7 +354,8 @@ class CaseTableModel(QAbstractTableModel):
     def on_history(self, ids: list[str]) -> None:
         self.on_cases([], ids)
         self._warm.extend(ids)
-        self._warm_timer.start()
+        if not self._warm_start.isActive():
+            self._warm_timer.start()
 
     def on_archived(self, ids: list[str]) -> None:
         """Cases that left memory for the archive leave the queue."""
