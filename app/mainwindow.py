@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QT_TRANSLATE_NOOP, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -16,7 +16,6 @@ from widgets.alerts import MUTABLE, AlertBanner, AlertCenter
 from widgets.case_detail import CaseDetailPanel
 from widgets.case_queue import CaseQueuePanel
 from widgets.command_line import CommandLine
-from widgets.dashboard import DashboardPanel
 from widgets.dispatch import DispatchDialog
 from widgets.leader import LeaderPanel
 from widgets.link_indicator import LinkIndicator
@@ -34,6 +33,16 @@ class PanelSpec:
     title: str
     area: Qt.DockWidgetArea
     build: Callable
+    deferred: bool = False     # built just after the first frame (charts: pyqtgraph and its plots)
+
+
+def _dashboard(room, parts):
+    from widgets.dashboard import DashboardPanel   # pyqtgraph: 0.3 s to import, after the first frame
+    return DashboardPanel(room, parts=parts)
+
+
+DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
+DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for one
 
 
 PANELS = [
@@ -42,9 +51,9 @@ PANELS = [
     PanelSpec("detail", QT_TRANSLATE_NOOP("MainWindow", "Case detail"), Qt.DockWidgetArea.RightDockWidgetArea,
               lambda w: CaseDetailPanel(w.room, w.selection, w.link)),
     PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
-              lambda w: DashboardPanel(w.room, parts=("kpis", "charts"))),
+              lambda w: _dashboard(w.room, ("kpis", "charts")), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
-              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: DashboardPanel(w.room, parts=("tables",))),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",)), deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: StreetMap(w.room, w.selection)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -92,11 +101,20 @@ class MainWindow(QMainWindow):
         for spec in PANELS:
             dock = QDockWidget(QCoreApplication.translate("MainWindow", spec.title), self)
             dock.setObjectName(f"dock-{spec.key}")
-            panel = spec.build(self)
+            if spec.deferred:
+                panel = QLabel(self.tr("Loading…"), alignment=Qt.AlignmentFlag.AlignCenter)
+                panel.setProperty("kind", "muted")
+            else:
+                panel = spec.build(self)
             dock.setWidget(panel)
             self.addDockWidget(spec.area, dock)
             self.docks[spec.key] = dock
             self.panels[spec.key] = panel
+        # the charts come just after the first frame: on the first state shown, or soon anyway
+        self._deferred_timer = QTimer(self, singleShot=True, interval=DEFER_AT_MOST_MS,
+                                      timeout=self.build_deferred_panels)
+        self._deferred_timer.start()
+        room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
         self.tabifyDockWidget(self.docks["performance"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
@@ -116,6 +134,20 @@ class MainWindow(QMainWindow):
         self._default_geometry = self.saveGeometry()
         self.restore_layout()
         self._room_changed()
+
+    def _first_state(self) -> None:
+        if self._deferred_timer.isActive() and self._deferred_timer.remainingTime() > DEFER_AFTER_RESET_MS:
+            self._deferred_timer.start(DEFER_AFTER_RESET_MS)
+
+    def build_deferred_panels(self) -> None:
+        """Build the panels left for after the first frame, in their docks."""
+        self._deferred_timer.stop()
+        for spec in PANELS:
+            if spec.deferred and isinstance(self.panels[spec.key], QLabel):
+                old = self.panels[spec.key]
+                self.panels[spec.key] = panel = spec.build(self)
+                self.docks[spec.key].setWidget(panel)
+                old.deleteLater()
 
     # ---- chrome --------------------------------------------------------------------
     def _build_status_bar(self) -> None:

@@ -260,37 +260,37 @@
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="127" />
+        <location filename="../../widgets/case_queue.py" line="129" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="129" />
+        <location filename="../../widgets/case_queue.py" line="131" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="137" />
+        <location filename="../../widgets/case_queue.py" line="139" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="152" />
+        <location filename="../../widgets/case_queue.py" line="154" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="154" />
+        <location filename="../../widgets/case_queue.py" line="156" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="156" />
+        <location filename="../../widgets/case_queue.py" line="158" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="165" />
+        <location filename="../../widgets/case_queue.py" line="167" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -298,57 +298,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="39" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="39" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="40" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="41" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="42" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="44" />
+        <location filename="../../models/qt/case_table.py" line="43" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="44" />
+        <location filename="../../models/qt/case_table.py" line="43" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="45" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -513,7 +513,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="149" />
+        <location filename="../../app/mainwindow.py" line="181" />
         <location filename="../../app/wall.py" line="103" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
@@ -975,143 +975,148 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="40" />
+        <location filename="../../app/mainwindow.py" line="49" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="42" />
+        <location filename="../../app/mainwindow.py" line="51" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="44" />
+        <location filename="../../app/mainwindow.py" line="53" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="46" />
+        <location filename="../../app/mainwindow.py" line="55" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="48" />
+        <location filename="../../app/mainwindow.py" line="57" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="50" />
+        <location filename="../../app/mainwindow.py" line="59" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="52" />
+        <location filename="../../app/mainwindow.py" line="61" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
-        <location filename="../../app/mainwindow.py" line="150" />
+        <location filename="../../app/mainwindow.py" line="85" />
+        <location filename="../../app/mainwindow.py" line="182" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="135" />
+        <location filename="../../app/mainwindow.py" line="105" />
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="167" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="158" />
+        <location filename="../../app/mainwindow.py" line="190" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="160" />
+        <location filename="../../app/mainwindow.py" line="192" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="175" />
+        <location filename="../../app/mainwindow.py" line="207" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="176" />
+        <location filename="../../app/mainwindow.py" line="208" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="177" />
+        <location filename="../../app/mainwindow.py" line="209" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="179" />
+        <location filename="../../app/mainwindow.py" line="211" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="180" />
+        <location filename="../../app/mainwindow.py" line="212" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="181" />
+        <location filename="../../app/mainwindow.py" line="213" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="182" />
+        <location filename="../../app/mainwindow.py" line="214" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="183" />
+        <location filename="../../app/mainwindow.py" line="215" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="185" />
+        <location filename="../../app/mainwindow.py" line="217" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="186" />
+        <location filename="../../app/mainwindow.py" line="218" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="191" />
+        <location filename="../../app/mainwindow.py" line="223" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="192" />
+        <location filename="../../app/mainwindow.py" line="224" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="195" />
+        <location filename="../../app/mainwindow.py" line="227" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="196" />
+        <location filename="../../app/mainwindow.py" line="228" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="196" />
+        <location filename="../../app/mainwindow.py" line="228" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="201" />
+        <location filename="../../app/mainwindow.py" line="233" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="204" />
+        <location filename="../../app/mainwindow.py" line="236" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
