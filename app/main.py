@@ -99,7 +99,7 @@ class Cockpit:
     def start(self) -> None:
         from platformdirs import user_data_dir
 
-        from client.cache import default_cache_path
+        from client.cachefile import default_cache_path
         from client.qtlink import LinkService
         from models.qt.room import RoomState, Selection
         args = self.args

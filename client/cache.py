@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 import orjson
-from platformdirs import user_data_dir
 from sqlalchemy import Float, Index, Integer, String, Text, create_engine, delete, event, inspect, select, text
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -33,9 +31,9 @@ from models.domain import OPEN_STATUSES
 from models.search import matches, search_base, words_of
 from models.timeutil import epoch
 
+from .cachefile import COLD_PAGE, HOT_WINDOW, hot_state
+
 SCHEMA = "2"
-HOT_WINDOW = 86400.0          # closed cases updated within this many seconds load with the first frame
-COLD_PAGE = 5000
 ARCHIVE_HITS = 500            # cases one archive search brings into the queue at most
 
 
@@ -72,11 +70,6 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")   # pending | refused
     code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
-
-
-def default_cache_path(server_url: str, user: str) -> Path:
-    key = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{server_url.split('://')[-1]}-{user}").strip("_")
-    return Path(user_data_dir("xiaonao", appauthor=False)) / "cache" / f"{key}.db"
 
 
 def case_row(case: dict) -> dict:
@@ -134,24 +127,14 @@ class Cache:
 
     # ---- state: reading ------------------------------------------------------
     def load_hot(self, now: float | None = None, since: float | None = None) -> tuple[dict | None, float | None]:
-        """The cached state with its hot cases only (open, or updated within HOT_WINDOW and
-        not before `since`, the start of the cockpit's window), and when it was last saved.
-        The rest comes from `load_cold`."""
+        """The cached state with its hot cases only (see client.cachefile.hot_state); the
+        rest comes from `load_cold`."""
         now = time.time() if now is None else now
-        start = now - HOT_WINDOW if since is None else max(since, now - HOT_WINDOW)
-        with Session(self.engine) as s:
-            meta = {m.key: m.value for m in s.scalars(select(Meta).where(
-                Meta.key.in_(("seq", "head", "street", "saved_at"))))}
-            if "head" not in meta:
-                return None, None
-            state = json.loads(meta["head"])
-            state["seq"] = int(meta["seq"])
-            state["street"] = json.loads(meta["street"]) if meta.get("street") else None
-            loads = orjson.loads
-            rows = s.execute(select(CaseRow.body).where(
-                (CaseRow.open == 1) | (CaseRow.updated >= start))).scalars()
-            state["cases"] = {c["id"]: c for c in map(loads, rows)}
-            return state, float(meta.get("saved_at") or 0) or None
+        conn = self.engine.raw_connection()
+        try:
+            return hot_state(conn, now, since)
+        finally:
+            conn.close()
 
     def load_cold(self, now: float, after: tuple[float, int] | None = None, limit: int = COLD_PAGE,
                   since: float | None = None) -> tuple[list[dict], tuple[float, int] | None]:

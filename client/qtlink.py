@@ -10,7 +10,6 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
-from .cache import Cache
 from .session import RETAIN_DAYS, LinkStatus, ServerLink, SessionListener
 from .tasks import TaskSet
 
@@ -44,7 +43,7 @@ class LinkService(QObject, SessionListener):
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
                  cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS):
         QObject.__init__(self, parent)
-        self.link = ServerLink(url, user, password, token, cache=Cache(cache_path) if cache_path else None,
+        self.link = ServerLink(url, user, password, token, cache_path=cache_path,
                                listener=self, ssl=ssl, retain_days=retain_days)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))

@@ -16,6 +16,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from websockets.asyncio.client import connect
@@ -24,9 +26,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from models.state import SeqGap, apply, empty_state, from_wire
 from models.timeutil import epoch
 
-from . import cache as cache_mod
-from .cache import Cache, case_row, state_head
+from .cachefile import COLD_PAGE, read_hot
 from .tasks import TaskSet
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 log = logging.getLogger("xiaonao.client")
 
@@ -105,14 +109,15 @@ def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:
 
 class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
-                 token: str | None = None, cache: Cache | None = None,
+                 token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
                  max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
         self.url = url
         self.user = user
         self._password = password
         self.token = token
-        self.cache = cache
+        self.cache = cache                 # with only cache_path, opened by open_cache
+        self._cache_path = cache_path if cache is None else None
         self.listener = listener or SessionListener()
         self.ssl = ssl
         self.max_size = max_size
@@ -137,7 +142,7 @@ class ServerLink:
         self._credentials_changed = asyncio.Event()
         # the window: closed cases last updated more than retain_days ago live only in the
         # local cache (the archive); with no cache, or None, everything stays in memory
-        self.retain_days = retain_days if cache is not None else None
+        self.retain_days = retain_days if (cache is not None or cache_path is not None) else None
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
         self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
@@ -148,27 +153,45 @@ class ServerLink:
 
     async def open_cache(self) -> float | None:
         """Load the cached state's hot part (open cases, the last day, squads) and show it at
-        once; the older cases follow in pages (`history_loaded`). Returns the state's age."""
-        if not self.cache:
+        once; the older cases follow in pages (`history_loaded`). Returns the state's age.
+
+        Given only a path, the hot part is read with the standard sqlite3 driver and shown
+        first; the cache proper (SQLAlchemy, 0.3-0.5 s to import) is opened after that."""
+        if self.cache is None and self._cache_path is None:
             return None
         now = time.time()
-        state, saved = await self._io_call(self.cache.load_hot, now, self.archive_before(now))
+        before = self.archive_before(now)
+        state = saved = None
+        if self.cache is None:
+            state, saved = await self._io_call(read_hot, self._cache_path, now, before)
+            if state is not None:
+                self._show_cached(state, saved)
+            self.cache = await self._io_call(_open_cache, self._cache_path)
+            self._cache_path = None
+            if state is None:                      # an older schema, say: the cache proper reads it
+                state, saved = await self._io_call(self.cache.load_hot, now, before)
+                if state is not None:
+                    self._show_cached(state, saved)
+        else:
+            state, saved = await self._io_call(self.cache.load_hot, now, before)
+            if state is not None:
+                self._show_cached(state, saved)
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
         for row in await self._io_call(self.cache.outbox):
             self.outbox[row["id"]] = row
-        age = None
         if state is not None:
-            self.state = state
-            age = max(0.0, time.time() - (saved or time.time()))
-            self.listener.on_reset(self.state, age)
-            self.history_loaded.clear()
             self._spawn(self._load_history(now))
         if self.retain_days is not None:
             self._spawn(self._prune_loop())
         for cid, row in self.outbox.items():
             self.listener.on_command(cid, row["status"], row)
-        return age
+        return None if state is None else max(0.0, time.time() - (saved or time.time()))
+
+    def _show_cached(self, state: dict, saved: float | None) -> None:
+        self.state = state
+        self.listener.on_reset(self.state, max(0.0, time.time() - (saved or time.time())))
+        self.history_loaded.clear()           # live frames wait for the history (see _load_history)
 
     async def _load_history(self, now: float) -> None:
         """Page the cache's older cases into the state. Live events wait for this (they may
@@ -177,7 +200,7 @@ class ServerLink:
             after = None
             while not self._stop.is_set():
                 cases, after = await self._io_call(self.cache.load_cold, now, after,
-                                                   cache_mod.COLD_PAGE, self.archive_before(now))
+                                                   COLD_PAGE, self.archive_before(now))
                 if not cases:
                     break
                 have = self.state["cases"]
@@ -319,6 +342,7 @@ class ServerLink:
             raws, seq = self._full_write, state["seq"]
             self._full_write = None
             ids, street_dirty = set(self._dirty), self._street_dirty
+            from .cache import case_row, state_head
             rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
             self._dirty.clear()
             self._street_dirty = False
@@ -339,6 +363,7 @@ class ServerLink:
                 self._street_dirty |= street_dirty
         elif self._dirty or self._street_dirty:
             full = False
+            from .cache import case_row, state_head
             ids, street_dirty = set(self._dirty), self._street_dirty
             rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
             self._dirty.clear()
@@ -644,6 +669,11 @@ class ServerLink:
             except ConnectionClosed:
                 return
             await asyncio.sleep(PING_EVERY)
+
+
+def _open_cache(path) -> Cache:
+    from .cache import Cache               # SQLAlchemy is imported here, on the cache thread
+    return Cache(path)
 
 
 def _snapshot_pages(raws: list[str]):
