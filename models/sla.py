@@ -52,35 +52,39 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
 
 
 PROFILES = load_profiles()
+_MILESTONES_BACK = tuple(reversed(MILESTONES))
 
 
-def milestone_time(case: dict, milestone: str) -> float | None:
-    """When the case first reached this milestone or any later one (since its last reopen).
+def milestone_times(times: dict) -> dict[str, float | None]:
+    """For each milestone, when the case first reached it or any later one (since its last
+    reopen), from its `times`.
 
     Closure implies only itself: a case a department closed after a transfer never had a
     squad contact the party or arrive."""
-    times = case.get("times", {})
-    idx = MILESTONES.index(milestone)
-    best = None
-    for m in MILESTONES[idx:]:
-        if m == "closed" and milestone != "closed":
-            continue
+    reached: dict[str, float | None] = {}
+    best = None                          # earliest of this milestone and every later one
+    for m in _MILESTONES_BACK:
         t = times.get(m)
+        if m == "closed":
+            reached[m] = epoch(t) if t is not None else None
+            continue
         if t is not None:
             e = epoch(t)
             if best is None or e < best:
                 best = e
-    return best
+        reached[m] = best
+    return reached
 
 
 def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
     base_iso = case["times"].get("reopened") or case["times"]["reported"]
     base = epoch(base_iso)
     terminal = case["status"] in ("closed", "transferred")
+    times = milestone_times(case["times"])
     out = []
     for st in profile.stages:
         deadline = base + st.minutes * 60.0
-        reached = milestone_time(case, st.milestone)
+        reached = times[st.milestone]
         if reached is not None:
             state = MET if reached <= deadline else LATE
         elif terminal:
@@ -122,19 +126,7 @@ def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | Non
     times = case["times"]
     base = epoch(times.get("reopened") or times["reported"])
     terminal = case["status"] in ("closed", "transferred")
-    reached: dict[str, float | None] = {}
-    best = None                          # earliest of this milestone and every later one
-    for m in _MILESTONES_BACK:
-        if m == "closed":
-            t = times.get("closed")
-            reached[m] = epoch(t) if t is not None else None      # closure implies only itself
-            continue
-        t = times.get(m)
-        if t is not None:
-            e = epoch(t)
-            if best is None or e < best:
-                best = e
-        reached[m] = best
+    reached = milestone_times(times)
     worst = 3                            # 0 overdue, 1 due soon, 2 on time, 3 none pending
     nxt = None
     late = met = False
@@ -157,5 +149,3 @@ def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | Non
         return (OVERDUE, DUE_SOON, ON_TIME)[worst], nxt
     return (LATE if late else MET if met else SKIPPED), None
 
-
-_MILESTONES_BACK = tuple(reversed(MILESTONES))
