@@ -162,26 +162,31 @@ class ServerLink:
         now = time.time()
         before = self.archive_before(now)
         state = saved = None
-        if self.cache is None:
-            state, saved = await self._io_call(read_hot, self._cache_path, now, before)
-            if state is not None:
-                self._show_cached(state, saved)
-            self.cache = await self._io_call(_open_cache, self._cache_path)
-            self._cache_path = None
-            if state is None:                      # an older schema, say: the cache proper reads it
+        try:
+            if self.cache is None:
+                state, saved = await self._io_call(read_hot, self._cache_path, now, before)
+                if state is not None:
+                    self._show_cached(state, saved)
+                try:
+                    self.cache = await self._io_call(_open_cache, self._cache_path)
+                finally:
+                    self._cache_path = None
+            if state is None:                      # (or an older schema the cache proper migrates)
                 state, saved = await self._io_call(self.cache.load_hot, now, before)
                 if state is not None:
                     self._show_cached(state, saved)
-        else:
-            state, saved = await self._io_call(self.cache.load_hot, now, before)
             if state is not None:
-                self._show_cached(state, saved)
+                self._spawn(self._load_history(now))
+        except Exception as e:
+            # no usable cache: the link works from the server alone, nothing is archived
+            self.cache, self.retain_days = None, None
+            self.history_loaded.set()
+            self._set_status(cache_problem=cache_problem(e))
+            raise
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
         for row in await self._io_call(self.cache.outbox):
             self.outbox[row["id"]] = row
-        if state is not None:
-            self._spawn(self._load_history(now))
         if self.retain_days is not None:
             self._spawn(self._prune_loop())
         for cid, row in self.outbox.items():

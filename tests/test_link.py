@@ -147,11 +147,15 @@ async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_f
 
         def on_history(self, ids):
             self.pages.append(ids)
+
+        def on_reset(self, state, age):
+            super().on_reset(state, age)
+            self.first = dict(state["cases"])                      # what the first frame shows
     rec = Pages()
     link = ServerLink("ws://127.0.0.1:9/ws", "op", "x", cache=Cache(tmp_path / "c.db"), listener=rec,
                       retain_days=60)                                 # all 30 days in the window
     await link.open_cache()
-    first = dict(link.state["cases"])
+    first = rec.first
     open_ids = {c for c, v in st["cases"].items() if v["status"] != "closed"}
     assert rec.resets == 1 and open_ids <= set(first) and len(first) < len(st["cases"]) / 4
     assert not link.history_loaded.is_set()       # the session would wait here before reading frames
@@ -316,3 +320,32 @@ def test_a_cache_from_the_previous_version_keeps_its_cases_and_searches_them(tmp
     found, _ = cache.search_archive(road, before)
     assert {c["id"] for c in found} == {c["id"] for c in old if c["location"]["address"].startswith(road)}
     cache.close()
+
+
+async def test_a_damaged_cache_at_start_leaves_the_link_working_from_memory(tmp_path):
+    """The cache file is not a database any more (a disk error, a copy gone wrong): the link
+    says the cache cannot be used, still goes online, takes the server's state and carries
+    the operator's commands; the damaged file is left as it is for a person to look at."""
+    from server.app import XiaonaoServer
+    url = make_db(tmp_path)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    path = tmp_path / "c.db"
+    path.write_bytes(b"this is not an SQLite database" * 100)
+    link = ServerLink(f"ws://127.0.0.1:{srv.port}/ws", "op", "op-password", cache_path=path, listener=Recorder())
+    try:
+        try:
+            await link.open_cache()
+        except Exception:
+            pass                                   # the cockpit logs it and goes on (client/qtlink.py)
+        assert link.status.cache_problem == "error" and link.history_loaded.is_set() and link.cache is None
+        task = asyncio.create_task(link.run())
+        await until(lambda: link.status.state == "online")
+        cid = await link.submit("case.report", REPORT)
+        await until(lambda: cid not in link.outbox, what="the ack")
+        assert link.state["cases"] == srv.hub.state["cases"] and len(link.state["cases"]) == 1
+        assert path.read_bytes().startswith(b"this is not an SQLite database")
+        task.cancel()
+    finally:
+        await link.stop()
+        await srv.stop()
