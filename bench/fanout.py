@@ -23,14 +23,6 @@ DURATION = 8.0
 PROCS = 2          # client processes: one Python thread cannot parse 15,000+ frames a second
 
 
-def sent_at(cid: str) -> float | None:
-    """Command ids carry their send time (perf_counter, the same clock in every process)."""
-    try:
-        return float(cid.rsplit("|", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
 def sent_at_in(frame: str) -> float | None:
     """The send time in an event frame (ours carry it in "command_id", the baseline's in
     "cid"); None for any other frame (welcome, snapshot, acks)."""

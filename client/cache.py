@@ -28,10 +28,10 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from models.domain import OPEN_STATUSES
-from models.search import matches, search_base, words_of
+from models.search import matches_base, search_base, words_of
 from models.timeutil import epoch
 
-from .cachefile import COLD_PAGE, HOT_WINDOW, hot_state
+from .cachefile import COLD_PAGE, HOT_WINDOW, hot_state, last_update
 
 SCHEMA = "2"
 ARCHIVE_HITS = 500            # cases one archive search brings into the queue at most
@@ -76,7 +76,7 @@ def case_row(case: dict) -> dict:
     """A case as the cache stores it. Called on the loop thread for the few cases a batch
     touched (the dict is the live one), or on the cache thread for a snapshot's own copy."""
     return {"id": case["id"], "open": int(case["status"] in OPEN_STATUSES),
-            "updated": epoch(case.get("updated") or case["times"]["reported"]),
+            "updated": last_update(case),
             "body": json.dumps(case, ensure_ascii=False, separators=(",", ":")), "search": search_base(case)}
 
 
@@ -183,7 +183,7 @@ class Cache:
         with self.engine.connect() as c:
             for (body,) in c.exec_driver_sql(sql, (before, *(w for w in words for _ in (0, 1)))):
                 case = orjson.loads(body)
-                if matches(case, words, pinyin=False):
+                if matches_base(case, words):
                     if len(out) == limit:
                         return out, True
                     out.append(case)

@@ -17,6 +17,8 @@ from pathlib import Path
 import orjson
 from platformdirs import user_data_dir
 
+from models.timeutil import epoch
+
 HOT_WINDOW = 86400.0          # closed cases updated within this many seconds load with the first frame
 COLD_PAGE = 5000              # the older cases page in this many at a time after it
 
@@ -24,6 +26,12 @@ COLD_PAGE = 5000              # the older cases page in this many at a time afte
 def default_cache_path(server_url: str, user: str) -> Path:
     key = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{server_url.split('://')[-1]}-{user}").strip("_")
     return Path(user_data_dir("xiaonao", appauthor=False)) / "cache" / f"{key}.db"
+
+
+def last_update(case: dict) -> float:
+    """When a case last changed (epoch seconds): what the cache's `updated` column holds and
+    the window is judged by."""
+    return epoch(case.get("updated") or case["times"]["reported"])
 
 
 def hot_state(conn, now: float, since: float | None) -> tuple[dict | None, float | None]:

@@ -24,9 +24,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from models.state import SeqGap, apply, empty_state, from_wire
-from models.timeutil import epoch
 
-from .cachefile import COLD_PAGE, read_hot
+from .cachefile import COLD_PAGE, last_update, read_hot
 from .tasks import TaskSet
 
 if TYPE_CHECKING:
@@ -208,14 +207,7 @@ class ServerLink:
                                                    COLD_PAGE, self.archive_before(now))
                 if not cases:
                     break
-                have = self.state["cases"]
-                ids = []
-                for c in cases:
-                    if c["id"] not in have:       # a newer copy wins
-                        have[c["id"]] = c
-                        ids.append(c["id"])
-                if ids:
-                    self.listener.on_history(ids)
+                self._add_cases(cases)
         finally:
             self.history_loaded.set()
 
@@ -229,7 +221,7 @@ class ServerLink:
 
     @staticmethod
     def _aged_out(case: dict, before: float) -> bool:
-        return case["status"] == "closed" and epoch(case.get("updated") or case["times"]["reported"]) < before
+        return case["status"] == "closed" and last_update(case) < before
 
     async def _cache_settled(self) -> bool:
         """Wait until every cache write started or owed has been handed to the cache thread
@@ -246,19 +238,25 @@ class ServerLink:
                 self._flush()
         return not self.status.cache_problem
 
-    def _bring_back(self, cases: list[dict]) -> list[str]:
-        """Archived cases read from the cache, into the state (a copy in memory wins)."""
+    def _add_cases(self, cases: list[dict]) -> list[str]:
+        """Cases read from the cache, into the state (a copy in memory is newer and wins);
+        the listener hears of them as history, not news."""
         have = self.state["cases"]
-        now = time.time()
         ids = []
         for c in cases:
             if c["id"] not in have:
                 have[c["id"]] = c
                 ids.append(c["id"])
-            self._thawed_at[c["id"]] = now
         if ids:
             self.listener.on_history(ids)
         return ids
+
+    def _bring_back(self, cases: list[dict]) -> list[str]:
+        """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
+        now = time.time()
+        for c in cases:
+            self._thawed_at[c["id"]] = now
+        return self._add_cases(cases)
 
     async def _thaw(self, ids: list[str]) -> bool:
         """Bring archived cases an event touches back from the cache; False if the cache
@@ -342,48 +340,36 @@ class ServerLink:
         if self._writing is not None:
             self._schedule_flush(CACHE_FLUSH)
             return None
+        if self._full_write is None and not (self._dirty or self._street_dirty):
+            return None
+        from .cache import case_row, state_head
         state = self.state
-        if self._full_write is not None:
-            raws, seq = self._full_write, state["seq"]
+        ids, street_dirty = set(self._dirty), self._street_dirty
+        rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
+        self._dirty.clear()
+        self._street_dirty = False
+        seq, head = state["seq"], state_head(state)
+        full = self._full_write is not None
+        if full:
+            raws = self._full_write
             self._full_write = None
-            ids, street_dirty = set(self._dirty), self._street_dirty
-            from .cache import case_row, state_head
-            rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
-            self._dirty.clear()
-            self._street_dirty = False
-            head = state_head(state)
             street = json.dumps(state["street"], ensure_ascii=False) if state.get("street") else None
-
-            full = True
 
             def job():
                 # the snapshot from its own frames (nobody else holds those dicts), then the
                 # cases live events changed since, all in one transaction
                 self.cache.replace_all(seq, head, street, _snapshot_pages(raws), rows)
-
-            def failed():
-                if self._full_write is None:     # unless a newer snapshot came meanwhile
-                    self._full_write = raws
-                self._dirty |= ids
-                self._street_dirty |= street_dirty
-        elif self._dirty or self._street_dirty:
-            full = False
-            from .cache import case_row, state_head
-            ids, street_dirty = set(self._dirty), self._street_dirty
-            rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
-            self._dirty.clear()
-            self._street_dirty = False
-            seq, head = state["seq"], state_head(state)
+        else:
             street = json.dumps(state["street"], ensure_ascii=False) if street_dirty and state.get("street") else None
 
             def job():
                 self.cache.write(seq, head, rows, street)
 
-            def failed():
-                self._dirty |= ids
-                self._street_dirty |= street_dirty
-        else:
-            return None
+        def failed():
+            if full and self._full_write is None:     # unless a newer snapshot came meanwhile
+                self._full_write = raws
+            self._dirty |= ids
+            self._street_dirty |= street_dirty
 
         async def write():
             try:

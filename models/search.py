@@ -45,6 +45,7 @@ def words_of(text: str) -> list[str]:
     return text.lower().split()
 
 
-def matches(case: dict, words: list[str], pinyin: bool = True) -> bool:
-    hay = search_text(case) if pinyin else search_base(case)
+def matches_base(case: dict, words: list[str]) -> bool:
+    """Every word is in the case's base words (the archive's rule: no pinyin)."""
+    hay = search_base(case)
     return all(w in hay for w in words)

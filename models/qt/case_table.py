@@ -358,17 +358,9 @@ class CaseTableModel(QAbstractTableModel):
             self._warm_timer.start()
 
     def on_archived(self, ids: list[str]) -> None:
-        """Cases that left memory for the archive leave the queue."""
-        moves = []
-        for cid in ids:
-            self._search.pop(cid, None)
-            self._lights.pop(cid, None)
-            self._closed_key.pop(cid, None)
-            old = self._key_of.get(cid)
-            if old is not None:
-                moves.append((cid, old, None))
-        if moves:
-            self._apply_moves(moves)
+        """Cases that left memory for the archive leave the queue (a changed case that is
+        no longer in the state has no row)."""
+        self.on_cases(ids, [])
 
     def _apply_moves(self, moves) -> None:
         self.layoutAboutToBeChanged.emit()
