@@ -24,6 +24,8 @@ async def verify_password(url: str, user: str, password: str, ssl=None) -> tuple
         async with websockets.connect(url, ssl=ssl, open_timeout=5, close_timeout=1) as ws:
             await ws.send(json.dumps({"type": "hello", "user": user, "password": password}))
             reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if reply.get("type") == "welcome":
+                await ws.send(json.dumps({"type": "logout"}))    # the check's own token is dropped
     except (OSError, asyncio.TimeoutError, Exception) as e:  # noqa: BLE001
         return False, f"cannot reach the server to check the password ({e.__class__.__name__})"
     if reply.get("type") == "welcome":

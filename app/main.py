@@ -23,7 +23,12 @@ log = logging.getLogger("xiaonao")
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="xiaonao", description="Xiaonao street command-room cockpit")
-    p.add_argument("--server", help="ws://HOST:PORT of a Xiaonao server (default: an embedded demo)")
+    p.add_argument("--server", help="ws://HOST:PORT/ws or wss://HOST:PORT/ws of a Xiaonao server "
+                                    "(default: an embedded demo)")
+    p.add_argument("--ca", metavar="FILE", help="for wss://: trust the server certificates signed by this CA "
+                                                 "(PEM) instead of the system's CAs")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow sending the password over unencrypted ws:// to another machine")
     p.add_argument("--user", help="user name on that server")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--wall", action="store_true", help="read-only video-wall mode")
@@ -104,7 +109,10 @@ class Cockpit:
         from models.qt.room import RoomState, Selection
         args = self.args
         token = None
+        tokens = None
         if args.server:
+            from client.tokens import KeyringTokens
+            tokens = KeyringTokens(args.server, args.user)     # the system keyring, never the cache
             url, user = args.server, args.user
             cache = args.cache or default_cache_path(url, user)
         else:
@@ -115,7 +123,8 @@ class Cockpit:
             token = self.embedded.tokens[user]
             cache = args.cache or os.path.join(user_data_dir("xiaonao", appauthor=False), "cache", f"embedded-{user}.db")
         self.link = LinkService(url, user, self.password, token, cache_path=cache,
-                                retain_days=args.keep_days if args.keep_days > 0 else None)
+                                retain_days=args.keep_days if args.keep_days > 0 else None,
+                                ca_file=args.ca, insecure=args.insecure, token_store=tokens)
         self.room = RoomState()
         self.room.user = user
         self.room.attach(self.link)
@@ -150,7 +159,7 @@ class Cockpit:
             self.window.sig_language.connect(self.switch_language)
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
-                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)
+                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after, ssl=self.link.link.ssl)
         screens = QGuiApplication.screens()
         if args.screen is not None and 0 <= args.screen < len(screens):
             self.window.setScreen(screens[args.screen])
@@ -182,7 +191,8 @@ class Cockpit:
         self.build_window()
 
     def _link_changed(self, status) -> None:
-        if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot:
+        if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot \
+                and status.error != "insecure":                 # a password would not help
             from app.login import LoginDialog
             dlg = LoginDialog(self.args.user, status.message, self.window)
             dlg.accepted.connect(lambda: self.link.relogin(dlg.user(), dlg.password()))

@@ -41,10 +41,12 @@ class LinkService(QObject, SessionListener):
     sig_welcome = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
-                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS):
+                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS,
+                 ca_file: str | None = None, insecure: bool = False, token_store=None):
         QObject.__init__(self, parent)
         self.link = ServerLink(url, user, password, token, cache_path=cache_path,
-                               listener=self, ssl=ssl, retain_days=retain_days)
+                               listener=self, ssl=ssl, retain_days=retain_days, ca_file=ca_file,
+                               insecure=insecure, token_store=token_store)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -121,6 +123,22 @@ class LinkService(QObject, SessionListener):
 
     def relogin(self, user: str, password: str) -> None:
         self.link.set_credentials(user, password)
+
+    def admin(self, name: str, args: dict, done) -> None:
+        """An account operation (admin role); done(result: dict | None, error: str) on the GUI thread."""
+        async def go():
+            from .session import AdminRefused
+            try:
+                result = await self.link.admin(name, args)
+            except AdminRefused as e:
+                done(None, e.code, e.message)
+            else:
+                done(result, "", "")
+        self._spawn(go())
+
+    def logout(self) -> None:
+        """End the session on the server; the link stops."""
+        self._spawn(self.link.logout())
 
     async def shutdown(self) -> None:
         await self.link.stop()
