@@ -84,8 +84,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("Xiaonao", "cockpit")
         self.setWindowTitle(self.tr("Xiaonao command cockpit"))
         self.setDockNestingEnabled(True)
-        self.alerts = AlertCenter(room, link, self, escalate_after_min=self.settings.value(
-            "alerts/escalate_after_min", ESCALATE_AFTER_MIN, type=float))
+        self.alerts = AlertCenter(room, link, self, escalate_after_min=float(str(self.settings.value(
+            "alerts/escalate_after_min", ESCALATE_AFTER_MIN))))
         self.queue = CaseQueuePanel(room, selection)
         self.banner = AlertBanner(self.alerts, selection)
         self.cmdline = CommandLine(room, link, selection)
@@ -237,7 +237,7 @@ class MainWindow(QMainWindow):
         self.mute_actions: dict[str, QAction] = {}
         for kind in MUTABLE:
             a = QAction(names[kind], self, checkable=True)
-            a.setChecked(self.settings.value(f"alerts/mute_{kind}", False, type=bool))
+            a.setChecked(bool(self.settings.value(f"alerts/mute_{kind}", False, type=bool)))
             self.alerts.set_muted(kind, a.isChecked())
             a.toggled.connect(lambda on, k=kind: self.set_muted(k, on))
             alerts.addAction(a)
@@ -324,6 +324,7 @@ class MainWindow(QMainWindow):
         """What would be left behind by quitting now (empty: nothing)."""
         out = []
         outbox = self.panels["outbox"]
+        assert isinstance(outbox, OutboxPanel)
         if outbox.pending():
             out.append(self.tr("%1 command(s) not yet sent or acknowledged").replace("%1", str(outbox.pending())))
         n = len(self.alerts.unacknowledged())
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
         box.button(QMessageBox.StandardButton.No).setText(self.tr("Stay"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda b: b is yes and self._quit_now())
+        box.buttonClicked.connect(lambda b: self._quit_now() if b is yes else None)
         box.open()                       # never exec(): the event loop keeps running
         self._quit_box = box
 

@@ -90,7 +90,8 @@ class CaseQueuePanel(QWidget):
             self.model.data(idx, CaseIdRole) or ""))
         self.search.installEventFilter(self)         # Down: into the queue
         self.view.viewport().installEventFilter(self)  # the order holds still under the pointer
-        self._thaw_timer = QTimer(self, singleShot=True, timeout=self._thaw)
+        self._thaw_timer = QTimer(self, singleShot=True)
+        self._thaw_timer.timeout.connect(self._thaw)
         self._held_by_mouse = False
         self.model.layoutChanged.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)

@@ -154,7 +154,7 @@ class NewCaseDialog(QDialog):
         box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Keep editing"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda b: b is discard and self._discard())
+        box.buttonClicked.connect(lambda b: self._discard() if b is discard else None)
         box.open()
         self._discard_box = box
 
