@@ -125,7 +125,7 @@ class LinkService(QObject, SessionListener):
         self.link.set_credentials(user, password)
 
     def admin(self, name: str, args: dict, done) -> None:
-        """An account operation (admin role); done(result: dict | None, error: str) on the GUI thread."""
+        """An account operation (admin role); done(result or None, code, message) on the GUI thread."""
         async def go():
             from .session import AdminRefused
             try:
@@ -136,9 +136,15 @@ class LinkService(QObject, SessionListener):
                 done(result, "", "")
         self._spawn(go())
 
-    def logout(self) -> None:
-        """End the session on the server; the link stops."""
-        self._spawn(self.link.logout())
+    def logout(self, done=None) -> None:
+        """End the session on the server; the link stops; then done() if given."""
+        async def go():
+            try:
+                await self.link.logout()
+            finally:
+                if done is not None:
+                    done()
+        self._spawn(go())
 
     async def shutdown(self) -> None:
         await self.link.stop()

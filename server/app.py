@@ -18,7 +18,6 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from models.commands import Actor, CommandError
-from models.domain import ROLES
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
 from .hub import Hub, Subscriber, dumps

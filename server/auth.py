@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources as _res
+from typing import NoReturn
 
 from models.commands import Actor
 from models.domain import ROLES
@@ -299,8 +300,8 @@ class Accounts:
             await self._fail_after(started)
         user = await self.run(self.store.get_user, name) if len(name) <= 60 else None
         usable = user is not None and not user["disabled"] and user["role"] in ROLES
-        ok = await self._verify(password, user["password_hash"] if usable else dummy_hash())
-        if not (ok and usable):
+        ok = await self._verify(password, user["password_hash"] if user is not None and usable else dummy_hash())
+        if user is None or not (ok and usable):
             self.backoff.failed(name, net)
             why = "wrong password" if user and not user["disabled"] else ("disabled" if user else "unknown user")
             await self.run(self.store.audit, self.audit_name(name, user is not None), "login.failed", why, peer)
@@ -318,7 +319,7 @@ class Accounts:
         h = token_hash(token)
         info = await self.run(self.store.token_info, h)
         user = await self.run(self.store.get_user, info[0]) if info else None
-        if user is None or user["disabled"] or user["role"] not in ROLES or info[1] <= self.clock():
+        if info is None or user is None or user["disabled"] or user["role"] not in ROLES or info[1] <= self.clock():
             self.backoff.failed("", net)
             await self.run(self.store.audit, user["name"] if user else None, "login.failed",
                            "token invalid or expired", peer)
@@ -327,7 +328,7 @@ class Accounts:
         return Login(Actor(user["name"], user["role"], user.get("team_id")), token, h, info[1], resume)
 
     @staticmethod
-    async def _fail_after(started: float):
+    async def _fail_after(started: float) -> NoReturn:
         await asyncio.sleep(max(0.0, FAIL_DELAY - (time.monotonic() - started)))
         raise LoginRefused(GENERIC_REFUSAL)
 
@@ -401,7 +402,7 @@ class Accounts:
                 check_name(target)
                 if role == "field" and not team:
                     raise CommandError("invalid", "a field user needs a squad (team_id)")
-                pw = check_password(args.get("password"), role, target)
+                pw = check_password(str(args.get("password") or ""), role, target)
                 if await self.run(store.get_user, target) is not None:
                     raise CommandError("conflict", f"user {target} exists")
                 await self.run(store.add_user, target, role, await self._hash(pw), team)
@@ -410,7 +411,7 @@ class Accounts:
                 if user is None:
                     raise CommandError("not_found", f"no user {target}")
                 if name == "user.passwd":
-                    pw = check_password(args.get("password"), user["role"], target)
+                    pw = check_password(str(args.get("password") or ""), user["role"], target)
                     await self.run(store.set_password, target, await self._hash(pw))
                 elif name in ("user.disable", "user.enable"):
                     if target == actor.name and name == "user.disable":

@@ -210,8 +210,8 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
-                           **({"clock": clock} if clock else {}))
+    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, clock=clock) if clock else \
+        XiaonaoServer(args.db, args.host, args.port, args.cert, args.key)
     try:
         await server.start()
     except OSError as e:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -255,7 +256,7 @@ class EventStore:
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
                 row.failed_logins, row.locked_until = 0, 0.0
-                s.execute(TokenRow.__table__.delete().where(TokenRow.user == name))
+                s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
     # Every change to an account bumps the `accounts_rev` counter in `meta`, in the same
@@ -285,7 +286,7 @@ class EventStore:
             row = self._user_row(s, name)
             row.password_hash = password_hash
             row.failed_logins, row.locked_until = 0, 0.0
-            s.execute(TokenRow.__table__.delete().where(TokenRow.user == name))
+            s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
     def set_disabled(self, name: str, disabled: bool) -> None:
@@ -293,7 +294,7 @@ class EventStore:
             row = self._user_row(s, name)
             row.disabled = disabled
             if disabled:
-                s.execute(TokenRow.__table__.delete().where(TokenRow.user == name))
+                s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
     def set_role(self, name: str, role: str, team_id: str | None) -> None:
@@ -327,7 +328,7 @@ class EventStore:
 
     def drop_token(self, token_hash: str) -> None:
         with Session(self.engine) as s, s.begin():
-            s.execute(TokenRow.__table__.delete().where(TokenRow.token_hash == token_hash))
+            s.execute(delete(TokenRow).where(TokenRow.token_hash == token_hash))
 
     def token_info(self, token_hash: str) -> tuple[str, float] | None:
         """(user, expiry) of an unexpired token, else None."""

@@ -22,7 +22,7 @@ from server.auth import GENERIC_REFUSAL, network_of
 from server.cli import main as cli
 
 from .conftest import RawClient, make_db, ws_url
-from .helpers import free_port, until
+from .helpers import free_port
 
 REPORT = {"title": "噪音扰民", "category": "dispute", "source": "110", "priority": 2,
           "location": {"address": "九堡大道88号"}}
