@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HEADLESS = ["models.domain", "models.state", "models.commands", "models.sla", "models.street", "models.kpi",
             "models.dispatch", "models.cmdline", "client.session", "client.cache", "client.tasks",
-            "server.store", "server.hub", "server.app", "server.cli", "server.simulator", "server.intake"]
+            "server.store", "server.hub", "server.app", "server.cli", "server.simulator", "server.intake",
+            "models.reports", "server.reports", "reporting.xlsx", "reporting.pdf", "reporting.casesheet"]
 
 
 def test_headless_layers_do_not_import_qt():
