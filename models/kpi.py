@@ -19,6 +19,11 @@ ARRIVAL_TARGET_S = 8 * 60
 WORKING_DAYS = 7          # the dashboard's longest window (trend, ranking, early warnings)
 
 
+def profile_of(state: dict):
+    """The SLA profile the state is under (1310 when it names none or an unknown one)."""
+    return PROFILES.get(state.get("sla_profile") or "1310", PROFILES["1310"])
+
+
 def day_bounds(now: float, days_back: int = 0) -> tuple[str, str]:
     """ISO (UTC) bounds of the local day `days_back` days before now; ISO strings sort as times."""
     d = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_back)
@@ -52,7 +57,7 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
 
     The dashboard asks it for today, reports for a day, week or month (with `state` as it
     stood at the period's end and `now` that end): one code path for both."""
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    profile = profile_of(state)
     today = [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
@@ -266,8 +271,8 @@ def stage_compliance(state: dict, lo: str, hi: str, now: float) -> list[dict]:
     """For each stage of the SLA profile, the cases reported in [lo, hi) that met it, were
     late, are still pending (on time or overdue at `now`) or skipped it (closed without it)."""
     from .sla import DUE_SOON, LATE, MET, ON_TIME, SKIPPED, case_clock
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
-    rows = {st.key: {"stage": st.key, "milestone": st.milestone, "minutes": st.minutes,
+    profile = profile_of(state)
+    rows: dict[str, dict] = {st.key: {"stage": st.key, "milestone": st.milestone, "minutes": st.minutes,
                      MET: 0, LATE: 0, OVERDUE: 0, "pending": 0, SKIPPED: 0} for st in profile.stages}
     for c in period_cases(state, lo, hi):
         for clock in case_clock(c, profile, now):
@@ -287,7 +292,7 @@ def group_ranking(state: dict, lo: str, hi: str, now: float, key: str) -> list[d
     """Departments, grids, communities or areas ranked over the cases reported in [lo, hi):
     cases, closed, closure rate, satisfaction, overdue at `now`; best closure first.
     A department's cases are those transferred or escalated to it."""
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    profile = profile_of(state)
     grids = {g["id"]: g for g in (state.get("street") or {}).get("grids", [])}
     per: dict[str, dict] = {}
     for c in period_cases(state, lo, hi):
@@ -321,7 +326,7 @@ def group_ranking(state: dict, lo: str, hi: str, now: float, key: str) -> list[d
 
 def overdue_cases(state: dict, now: float, lo: str | None = None, hi: str | None = None) -> list[dict]:
     """Open cases overdue at `now` (reported in [lo, hi) when given), oldest first."""
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    profile = profile_of(state)
     out = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES
            and (lo is None or c["times"]["reported"] >= lo) and (hi is None or c["times"]["reported"] < hi)
            and case_sla(c, profile, now)[0] == OVERDUE]

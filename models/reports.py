@@ -23,7 +23,6 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from . import kpi
 from .domain import CATEGORIES, PRIORITIES, RESOURCES, SOURCES, STATUSES
@@ -324,7 +323,7 @@ def _summary(ctx: Context, spec: dict) -> list[Table]:
         cols.append(Column(f"chg{len(cols)}", t("Change"), "signed"))
     rows = []
     for key, label, fmt, comparable in _SUMMARY_FIGURES:
-        row = [t(label), {"v": main[key], "f": fmt}]
+        row: list = [t(label), {"v": main[key], "f": fmt}]
         for _, fig in others:
             if comparable:
                 a, b = main[key], fig[key]
@@ -442,7 +441,7 @@ def _trend(ctx: Context, spec: dict) -> list[Table]:
 
 def _squad_rows(ctx: Context) -> list[list]:
     rank = kpi.squad_ranking_between(ctx.state, ctx.lo, ctx.hi)
-    overdue = {}
+    overdue: dict[str, int] = {}
     for c in kpi.overdue_cases(ctx.state, ctx.now, ctx.lo, ctx.hi):
         if c.get("team_id"):
             overdue[c["team_id"]] = overdue.get(c["team_id"], 0) + 1

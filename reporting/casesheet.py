@@ -10,11 +10,13 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as RLTable
 
 from models.domain import CATEGORIES, PRIORITIES, SOURCES, STATUSES
+from models.kpi import profile_of
 from models.reports import Report, Text, reporter_text
-from models.sla import PROFILES, case_clock
+from models.sla import case_clock
 from models.timeutil import iso
 
 from .cells import local_datetime
@@ -105,7 +107,7 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
     info.setStyle(grid_style(False))
     info.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F3F6FA"))]))
     story += [info, Paragraph(escape(t("SLA stages")), st["h2"])]
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    profile = profile_of(state)
     stage_rows = [[p(t("Stage")), p(t("Limit (min)")), p(t("Deadline")), p(t("Reached")), p(t("State"))]]
     from models.reports import _STAGE_NAMES
     for c in case_clock(case, profile, now):

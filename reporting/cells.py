@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from models.timeutil import epoch
 
 
-def unpack(cell, column_format: str) -> tuple[object, str]:
+def unpack(cell, column_format: str) -> tuple[Any, str]:
     """(value, format) of a cell: a plain value takes its column's format; a summary cell
     {"v": value, "f": format} carries its own (its row decides whether it is a count or a
     rate); a column of format `signed` is a change, shown with its sign."""
@@ -22,6 +23,7 @@ def local_datetime(s: str) -> datetime:
 
 
 def text(cell, column_format: str, none: str = "–") -> str:
+    v: Any
     v, f = unpack(cell, column_format)
     if v is None or v == "":
         return none if f != "text" else ""

@@ -27,8 +27,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table as RLTable,
-                                TableStyle)
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as RLTable
 
 from models.reports import Report, Table
 

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_serve(args))
         elif args.cmd == "report":
             from models.reports import parse_date
+
             from .reports import export, yesterday
             day = parse_date(args.date) if args.date else yesterday()
             formats = [f.strip() for f in args.format.split(",") if f.strip()]

@@ -49,7 +49,7 @@ def state_at(store: EventStore, hi: str | None) -> tuple[dict, list[dict]]:
 
 def may_see_personal(store: EventStore, user: str | None) -> bool:
     u = store.get_user(user) if user else None
-    return bool(u) and not u["disabled"] and u["role"] in PRIVILEGED_ROLES
+    return u is not None and not u["disabled"] and u["role"] in PRIVILEGED_ROLES
 
 
 def make_report(store: EventStore, kind: str, day: date, lang: str, personal: bool = False,

@@ -7,7 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -159,8 +159,9 @@ def test_bulletin_names_the_bottom_squads_with_their_overdue_cases():
 def test_every_report_string_has_its_chinese():
     end = epoch(period_bounds("month", DAY)[1])
     w = world_until(end)
-    from reporting.casesheet import write_case_sheet
     import tempfile
+
+    from reporting.casesheet import write_case_sheet
     for kind in KINDS:
         r = build_report(kind, w.state, DAY, "zh_CN", now=end, generated=end,
                          handovers=[e for e in w.log if e["name"] == "shift.handover"])
@@ -229,6 +230,7 @@ def test_pdf_has_the_headings_and_figures_in_an_embedded_cjk_font(tmp_path, lang
 
 def test_xlsx_read_back_has_numbers_dates_frozen_headers_and_charts(tmp_path):
     import openpyxl
+
     from reporting.xlsx import write_xlsx
     path = write_xlsx(midnight_report("zh_CN"), tmp_path / "daily.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -275,6 +277,7 @@ class Clock:
 async def play_history_through_the_server(url) -> None:
     """Every command of HISTORY through the real server on a loopback port, stamped at its time."""
     from server.app import XiaonaoServer
+
     from .conftest import RawClient
     clock = Clock(D0 - 20 * 3600)
     srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
