@@ -473,8 +473,10 @@ class Hub:
         return head, self.store.events_after(after), self.store.commands_after(after)
 
     def _refuse_queued(self) -> None:
-        while not self._queue.empty():
-            p = self._queue.get_nowait()
+        queue = self._queue
+        assert queue is not None, "started"
+        while not queue.empty():
+            p = queue.get_nowait()
             if not p.future.done():
                 p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
 

@@ -27,8 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import (ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError,
-                            StatementError)
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 SCHEMA_VERSION = "1"
@@ -168,7 +167,7 @@ class EventStore:
                 if hasattr(conn, "interrupt"):
                     conn.interrupt()
                     continue
-                fd = conn.pgconn.socket
+                fd = getattr(conn, "pgconn").socket
                 s = socket.socket(fileno=os.dup(fd))
                 try:
                     s.shutdown(socket.SHUT_RDWR)

@@ -16,7 +16,6 @@ from server.app import XiaonaoServer
 
 from .conftest import RawClient, pg_available, ws_url
 from .faultproxy import FaultProxy
-from .helpers import until
 
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
           "location": {"address": "红普南路64号"}}
@@ -31,6 +30,7 @@ def pg():
     from sqlalchemy.engine import make_url
 
     from server.cli import add_user, init_db
+
     from .conftest import PG_URL, drop_pg
     name = f"srv_integrity_{uuid.uuid4().hex[:10]}"
     with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
