@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QT_TRANSLATE_NOOP, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -37,7 +37,7 @@ class PanelSpec:
 
 
 def _dashboard(room, parts):
-    from widgets.dashboard import DashboardPanel   # pyqtgraph: 0.3 s to import, after the first frame
+    from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
     return DashboardPanel(room, parts=parts)
 
 

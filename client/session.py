@@ -665,7 +665,7 @@ class ServerLink:
 
 
 def _open_cache(path) -> Cache:
-    from .cache import Cache               # SQLAlchemy is imported here, on the cache thread
+    from .cache import Cache  # SQLAlchemy is imported here, on the cache thread
     return Cache(path)
 
 

@@ -2,14 +2,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.domain import CATEGORIES, SOURCES, STATUSES
 from models.qt import labels
 from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
-from models.search import warm_up_pinyin
 from models.qt.room import RoomState, Selection
+from models.search import warm_up_pinyin
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 

@@ -8,8 +8,8 @@ are remapped by id. Rows whose key did not change get one dataChanged for their 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from operator import itemgetter
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer
