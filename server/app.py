@@ -199,6 +199,7 @@ class XiaonaoServer:
         else:   # commands only (an importer): answers, no state and no events
             sub, head = Subscriber(self.hub.subscriber_queue, ws, view), self.hub.head
         try:
+            catchup: tuple
             if not subscribe:
                 catchup = ("none",)
             elif view.filtered:
