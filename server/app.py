@@ -97,11 +97,11 @@ class XiaonaoServer:
             await self.stop()
 
     # ---- HTTP ------------------------------------------------------------------
-    def _http(self, connection, request):
+    async def _http(self, connection, request):
         if request.path == "/healthz":
-            ok = self.hub.healthy
-            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
-                                      "ok\n" if ok else "database unavailable\n")
+            # a real round trip to the database, bounded in time (hub.health)
+            ok, why = await self.hub.health()
+            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
         return None
