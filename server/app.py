@@ -23,6 +23,7 @@ from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .store import EventStore
+from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
 
@@ -101,11 +102,11 @@ class XiaonaoServer:
             await self.stop()
 
     # ---- HTTP ------------------------------------------------------------------
-    def _http(self, connection, request):
+    async def _http(self, connection, request):
         if request.path == "/healthz":
-            ok = self.hub.healthy
-            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
-                                      "ok\n" if ok else "database unavailable\n")
+            # a real round trip to the database, bounded in time (hub.health)
+            ok, why = await self.hub.health()
+            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
         if len(self._admitted) >= self.max_connections:
@@ -162,9 +163,13 @@ class XiaonaoServer:
         except (_Refused, ConnectionClosed):
             self._admitted.discard(ws)
             return
-        actor, resume = login.actor, login.resume
+        actor, resume, subscribe = login.actor, login.resume, login.subscribe
         self.connections.add(ws)
-        sub, head = self.hub.subscribe(ws)
+        view = view_for(actor)
+        if subscribe:
+            sub, head = self.hub.subscribe(ws, view)
+        else:   # commands only (an importer): answers, no state and no events
+            sub, head = Subscriber(self.hub.subscriber_queue, ws, view), self.hub.head
         loop = asyncio.get_running_loop()
         ended = asyncio.Event()
 
@@ -182,12 +187,19 @@ class XiaonaoServer:
         expiry = loop.call_later(max(0.0, login.expires - time.time()), end, "expired",
                                  "the session token expired: log in again")
         try:
-            if resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
+            catchup: tuple
+            if not subscribe:
+                catchup = ("none",)
+            elif view.filtered:
+                # a filtered view's frames carry objects as they are now, not as of a seq:
+                # it always starts from a snapshot of the view (small: a squad's cases)
+                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))
+            elif resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
                 catchup = ("events", resume, head)
             elif resume == head and head > 0:
                 catchup = ("none",)
             else:
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME))  # same tick as subscribe
+                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))  # same tick as subscribe
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
             receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer, live, ended))
             overflow = asyncio.create_task(sub.overflowed.wait())
@@ -246,8 +258,9 @@ class XiaonaoServer:
                 ahead = asyncio.ensure_future(self.hub.run_db(self.store.events_after, after, upto, 5000)) \
                     if after < upto else None
                 try:
+                    view, state = sub.view, self.hub.state
                     for ev in batch:
-                        await ws.send(dumps(ev))
+                        await ws.send(dumps(ev if view.full else view.event(ev, state)))
                 finally:
                     if ahead is not None and not ahead.done():
                         ahead.add_done_callback(lambda f: f.cancelled() or f.exception())   # closed: nobody waits

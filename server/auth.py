@@ -222,6 +222,7 @@ class Login:
     token_hash: str
     expires: float              # epoch seconds
     resume: int | None
+    subscribe: bool = True      # False: commands only (an importer), no state and no events
 
 
 @dataclass(eq=False)
@@ -289,9 +290,14 @@ class Accounts:
         resume = msg.get("resume_from")
         if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
             raise LoginRefused("'resume_from' must be a non-negative integer", "bad_request")
+        subscribe = msg.get("subscribe", True)
+        if not isinstance(subscribe, bool):
+            raise LoginRefused("'subscribe' must be true or false", "bad_request")
         net = network_of(peer_host(peer))
         if isinstance(msg.get("token"), str):
-            return await self._token_login(msg["token"], net, peer, resume)
+            login = await self._token_login(msg["token"], net, peer, resume)
+            login.subscribe = subscribe
+            return login
         name, password = msg.get("user"), msg.get("password")
         if not isinstance(name, str) or not isinstance(password, str):
             raise LoginRefused("hello needs a user and password, or a token")
@@ -311,7 +317,7 @@ class Accounts:
         expires = self.clock() + self.token_ttl
         await self.run(self.store.add_token, h, name, expires)
         await self.run(self.store.audit, name, "login", user["role"], peer)
-        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume)
+        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume, subscribe)
 
     async def _token_login(self, token: str, net: str, peer: str, resume) -> Login:
         if self.backoff.refused("", net):

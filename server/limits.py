@@ -44,7 +44,7 @@ class Limits:
     session_commands: Budget = Budget(50, 500)         # one connection's commands (a console's
                                                        # offline outbox goes out in one burst)
     account_commands: Budget = Budget(100, 1000)       # all the connections of one account
-    intake_commands: Budget = Budget(2000, 10000)      # an intake account (imports, other systems),
+    intake_commands: Budget = Budget(10000, 20000)     # an intake account (imports, other systems),
                                                        # per connection and per account
     frames: Budget = Budget(500, 2000)                 # every frame of a connection (an intake's:
                                                        # twice its command budget); over it: closed

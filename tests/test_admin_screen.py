@@ -18,6 +18,7 @@ from models.qt.room import RoomState, Selection
 from .conftest import make_db
 from .qtasync import QtLoop
 
+
 class StatusOnly(QObject):
     """What the indicator reads of a link: its status and the signal that it changed."""
     sig_link = Signal(object)

@@ -78,7 +78,7 @@
     <message>
         <location filename="../../widgets/alerts.py" line="325" />
         <source>⇧ escalated to the shift leader</source>
-        <translation type="unfinished" />
+        <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
         <location filename="../../widgets/alerts.py" line="328" />
@@ -1093,7 +1093,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="164" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
-        <translation type="unfinished" />
+        <translation>告警声音已静音（告警菜单）；紧急呼叫始终有声</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="175" />
@@ -1214,42 +1214,42 @@
     <message>
         <location filename="../../app/mainwindow.py" line="277" />
         <source>new P1</source>
-        <translation type="unfinished" />
+        <translation>新一级事件</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="277" />
         <source>missed deadlines</source>
-        <translation type="unfinished" />
+        <translation>超时</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="280" />
         <source>Muted: %1</source>
-        <translation type="unfinished" />
+        <translation>已静音：%1</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="346" />
         <source>%1 command(s) not yet sent or acknowledged</source>
-        <translation type="unfinished" />
+        <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="349" />
         <source>%1 unacknowledged alert(s)</source>
-        <translation type="unfinished" />
+        <translation>%1 条告警未确认</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="359" />
         <source>Quit the cockpit?</source>
-        <translation type="unfinished" />
+        <translation>退出驾驶舱？</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="360" />
         <source>Quit anyway?</source>
-        <translation type="unfinished" />
+        <translation>仍要退出？</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="364" />
         <source>Stay</source>
-        <translation type="unfinished" />
+        <translation>留下</translation>
     </message>
 </context>
 <context>
@@ -1347,22 +1347,22 @@
     <message>
         <location filename="../../widgets/new_case.py" line="149" />
         <source>Discard this report?</source>
-        <translation type="unfinished" />
+        <translation>放弃这条上报？</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="150" />
         <source>What was typed in this form will be lost.</source>
-        <translation type="unfinished" />
+        <translation>表单中已填写的内容将丢失。</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="153" />
         <source>Discard</source>
-        <translation type="unfinished" />
+        <translation>放弃</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="154" />
         <source>Keep editing</source>
-        <translation type="unfinished" />
+        <translation>继续编辑</translation>
     </message>
 </context>
 <context>
