@@ -159,7 +159,8 @@ class Cockpit:
             self.window.sig_language.connect(self.switch_language)
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
-                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after, ssl=self.link.link.ssl)
+                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after, ssl=self.link.link.ssl,
+                                     insecure=args.insecure)
         screens = QGuiApplication.screens()
         if args.screen is not None and 0 <= args.screen < len(screens):
             self.window.setScreen(screens[args.screen])

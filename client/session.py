@@ -564,6 +564,9 @@ class ServerLink:
         await ws.send(json.dumps(hello))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
+            if welcome.get("code") == "unavailable":       # the server's database: try again later
+                self._set_status(error="unavailable", message=welcome.get("message", ""))
+                raise SessionEnded(welcome.get("message", ""))
             raise AuthFailed(welcome.get("message", "login refused"))
         self.role, self.team_id, self.user = welcome["role"], welcome.get("team_id"), welcome["user"]
         if welcome.get("token") and welcome["token"] != self.token:

@@ -68,6 +68,7 @@ class XiaonaoServer:
         self._tasks: set[asyncio.Task] = set()
         self.connections: set[ServerConnection] = set()
         self._full_logged = False
+        self._loop: asyncio.AbstractEventLoop | None = None    # set by start()
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
 
     @property
@@ -75,6 +76,7 @@ class XiaonaoServer:
         return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/ws"
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         install_storm_summary()
         await self.hub.start()
         await self.accounts.start()
@@ -138,6 +140,10 @@ class XiaonaoServer:
             login = await self.accounts.login(raw, peer)
         except LoginRefused as e:
             await self._refuse(ws, None, e.code, e.message)
+        except Exception as e:  # the database failed: say so, no traceback per login
+            log.warning("login from %s failed on the database: %s", peer, e.__class__.__name__)
+            await self._refuse(ws, None, "unavailable", "logins cannot be checked now (the database is "
+                                                        "unavailable); try again shortly")
         actor = login.actor
         log.info("%s (%s) logged in from %s", actor.name, actor.role, peer)
         await ws.send(json.dumps({"type": "welcome", "user": actor.name, "role": actor.role, "token": login.token,
@@ -170,7 +176,7 @@ class XiaonaoServer:
             sub, head = self.hub.subscribe(ws, view)
         else:   # commands only (an importer): answers, no state and no events
             sub, head = Subscriber(self.hub.subscriber_queue, ws, view), self.hub.head
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
         ended = asyncio.Event()
 
         def end(reason: str, message: str) -> None:
@@ -224,7 +230,7 @@ class XiaonaoServer:
             log.info("%s at %s disconnected", actor.name, peer)
 
     def _spawn(self, coro) -> asyncio.Task:
-        t = asyncio.create_task(coro)
+        t = (self._loop or asyncio.get_running_loop()).create_task(coro)
         self._tasks.add(t)
         t.add_done_callback(self._tasks.discard)
         return t

@@ -208,6 +208,11 @@ class Backoff:
         self._keys.pop((name, net), None)
 
 
+def _resolve(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
 # ---- login -------------------------------------------------------------------------
 class LoginRefused(Exception):
     def __init__(self, message: str, code: str = "unauthenticated"):
@@ -248,11 +253,15 @@ class Accounts:
         self.live: dict[str, set[LiveSession]] = {}
         self._rev: int | None = None
         self._watcher: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
+    # The loop is taken once, at start: the watch and the executor calls never ask for the
+    # running loop again (a Qt-driven loop in tests can run a step outside run_until_complete).
     async def run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+        return await (self._loop or asyncio.get_running_loop()).run_in_executor(self.db, fn, *args)
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._rev = await self.run(self.store.accounts_rev)
         self._watcher = asyncio.create_task(self._watch(), name="xiaonao-accounts-watch")
 
@@ -261,7 +270,7 @@ class Accounts:
             self._watcher.cancel()
             try:
                 await self._watcher
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, Exception):
                 pass
         self.db.shutdown(wait=True)
 
@@ -276,7 +285,8 @@ class Accounts:
 
     async def _verify(self, password: str, stored: str) -> bool:
         async with self._hashing:
-            return await asyncio.get_running_loop().run_in_executor(None, verify_password, password, stored)
+            loop = self._loop or asyncio.get_running_loop()
+            return await loop.run_in_executor(None, verify_password, password, stored)
 
     async def login(self, raw, peer: str) -> Login:
         """Check a hello frame; returns the Login or raises LoginRefused."""
@@ -354,8 +364,11 @@ class Accounts:
                 del self.live[s.user]
 
     async def _watch(self) -> None:
+        loop = self._loop or asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(WATCH_EVERY)
+            tick: asyncio.Future[None] = loop.create_future()
+            loop.call_later(WATCH_EVERY, _resolve, tick)
+            await tick
             try:
                 rev = await self.run(self.store.accounts_rev)
                 if rev != self._rev:
@@ -443,4 +456,5 @@ class Accounts:
 
     async def _hash(self, password: str) -> str:
         async with self._hashing:
-            return await asyncio.get_running_loop().run_in_executor(None, hash_password, password)
+            loop = self._loop or asyncio.get_running_loop()
+            return await loop.run_in_executor(None, hash_password, password)

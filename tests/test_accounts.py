@@ -229,9 +229,10 @@ def test_the_password_policy_refuses_weak_passwords_and_blank_names(tmp_path):
 
 
 def test_the_server_database_file_is_private(tmp_path):
-    make_db(tmp_path)
+    from server.cli import init_db
+    init_db(f"sqlite:///{tmp_path}/fresh.db", "demo")
     for suffix in ("", "-wal", "-shm"):
-        p = tmp_path / f"server.db{suffix}"
+        p = tmp_path / f"fresh.db{suffix}"
         if p.exists():
             assert stat.S_IMODE(os.stat(p).st_mode) == 0o600, suffix
     loose = tmp_path / "old.db"

@@ -39,6 +39,7 @@ class LinkIndicator(QLabel):
             "dns": self.tr("the server's name was not found"),
             "timeout": self.tr("the server did not answer in time"),
             "server_full": self.tr("the server is full (too many connections); retrying"),
+            "unavailable": self.tr("the server's database is unavailable; retrying"),
             "http": self.tr("the address answered %1: not a Xiaonao server at /ws?"),
             "insecure": self.tr("not sent: the password would travel unencrypted (ws://) to another "
                                 "machine; use wss://, or --insecure on a trusted network"),

@@ -902,96 +902,101 @@
     </message>
     <message>
         <location filename="../../widgets/link_indicator.py" line="42" />
+        <source>the server's database is unavailable; retrying</source>
+        <translation>服务器数据库不可用；正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="43" />
         <source>the address answered %1: not a Xiaonao server at /ws?</source>
         <translation>该地址返回 %1：/ws 上不是小脑服务器？</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="43" />
+        <location filename="../../widgets/link_indicator.py" line="44" />
         <source>not sent: the password would travel unencrypted (ws://) to another machine; use wss://, or --insecure on a trusted network</source>
         <translation>未发送：密码将以未加密方式（ws://）传到另一台机器；请使用 wss://，或在可信网络上加 --insecure</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="45" />
+        <location filename="../../widgets/link_indicator.py" line="46" />
         <source>the session expired: log in again</source>
         <translation>会话已过期：请重新登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="46" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>the session was ended (password changed or logged out elsewhere)</source>
         <translation>会话已被结束（密码已更改或在别处注销）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="47" />
+        <location filename="../../widgets/link_indicator.py" line="48" />
         <source>this account was disabled</source>
         <translation>该账号已被停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="48" />
+        <location filename="../../widgets/link_indicator.py" line="49" />
         <source>your role was changed: reconnecting</source>
         <translation>您的角色已变更：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="49" />
+        <location filename="../../widgets/link_indicator.py" line="50" />
         <source>too many messages were sent: reconnecting</source>
         <translation>发送消息过多：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="60" />
+        <location filename="../../widgets/link_indicator.py" line="61" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="63" />
+        <location filename="../../widgets/link_indicator.py" line="64" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="65" />
+        <location filename="../../widgets/link_indicator.py" line="66" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="67" />
+        <location filename="../../widgets/link_indicator.py" line="68" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="70" />
+        <location filename="../../widgets/link_indicator.py" line="71" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="72" />
+        <location filename="../../widgets/link_indicator.py" line="73" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="81" />
+        <location filename="../../widgets/link_indicator.py" line="82" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="84" />
+        <location filename="../../widgets/link_indicator.py" line="85" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="84" />
+        <location filename="../../widgets/link_indicator.py" line="85" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="84" />
+        <location filename="../../widgets/link_indicator.py" line="85" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="85" />
+        <location filename="../../widgets/link_indicator.py" line="86" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -999,27 +1004,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="45" />
+        <location filename="../../app/lock.py" line="50" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="47" />
+        <location filename="../../app/lock.py" line="52" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="50" />
+        <location filename="../../app/lock.py" line="55" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="52" />
+        <location filename="../../app/lock.py" line="57" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="67" />
+        <location filename="../../app/lock.py" line="72" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
