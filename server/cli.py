@@ -47,6 +47,14 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         store.dispose()
 
 
+def upgrade_db(url: str) -> tuple[str | None, str]:
+    store = EventStore(url)
+    try:
+        return store.upgrade()
+    finally:
+        store.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="xiaonao-server", description="Xiaonao central server")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -70,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    ps.add_argument("--keep-days", type=float, default=30.0,
+                    help="closed cases updated within this many days stay in memory (default %(default)s); "
+                         "older ones are read from the database on demand")
+    pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
+    pup.add_argument("--db", default=DEFAULT_DB)
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB)
@@ -89,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
                 password = getpass.getpass(f"password for {args.name}: ")
             add_user(args.db, args.name, args.role, password, args.team)
             print(f"user {args.name} ({args.role}) saved")
+        elif args.cmd == "upgrade":
+            before, after = upgrade_db(args.db)
+            if before == after:
+                print(f"{args.db} is up to date (schema revision {after})")
+            else:
+                print(f"upgraded {args.db}: schema revision {before or 'none'} -> {after}")
         elif args.cmd == "serve":
             if bool(args.cert) != bool(args.key):
                 raise StoreError("--cert and --key go together")
@@ -113,7 +132,7 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
+    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
                            **({"clock": clock} if clock else {}))
     try:
         await server.start()
