@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import i18n
-    from app.theme import apply_theme
+    from widgets.style import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC
@@ -108,7 +108,7 @@ class Cockpit:
             url, user = args.server, args.user
             cache = args.cache or default_cache_path(url, user)
         else:
-            from app.embedded import WALL_USER, DEMO_USER, EmbeddedServer
+            from app.embedded import DEMO_USER, WALL_USER, EmbeddedServer
             self.embedded = EmbeddedServer(args.demo_db, speed=args.speed, seed=args.seed).start()
             url = self.embedded.url
             user = WALL_USER if args.wall else DEMO_USER

@@ -34,7 +34,9 @@ def _config(url: str | None = None, connection: Connection | None = None):
 
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None, "server/migrations has a revision"
+    return head
 
 
 def current_revision(conn: Connection) -> str | None:

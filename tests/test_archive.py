@@ -11,11 +11,12 @@ from .conftest import RawClient, drop_pg, fresh_pg_url, pg_available, ws_url
 from .history import History, write_first_release
 
 DAY = 86400.0
+BACKENDS = ("sqlite", "postgres")          # the server's database matters here
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_url(tmp_path, request):
-    if request.param == "postgres":
+@pytest.fixture
+def empty_url(tmp_path, backend):
+    if backend == "postgres":
         reason = pg_available()
         if reason:
             pytest.skip(reason)
