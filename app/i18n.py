@@ -17,6 +17,8 @@ def default_language() -> str:
 def install(lang: str) -> bool:
     """Install the translators for `lang`, replacing any installed before. True when loaded."""
     app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("i18n.install needs the QApplication first")
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()
