@@ -14,7 +14,6 @@ from models.qt.case_table import COLUMNS, CaseFilter, CaseTableModel, LightRole
 from models.qt.room import RoomState
 from models.timeutil import iso
 
-
 N = 5_000
 
 
