@@ -523,8 +523,8 @@ class ServerLink:
             raise AuthFailed("no credentials: log in with a user name and password")
         resume = self.state["seq"] if self.state["seq"] and not self._want_snapshot else None
         # with the log's identity: a server with another one sends a snapshot
-        extra = {"log_id": self.log_id} if resume is not None and self.log_id else {}
-        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume, **extra))
+        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume,
+                                     log_id=self.log_id if resume is not None else None))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
             raise AuthFailed(welcome.get("message", "login refused"))

@@ -42,6 +42,7 @@ class Hello:
     password: str | None = None
     token: str | None = None
     resume_from: int | None = None
+    log_id: str | None = None          # the history `resume_from` is a seq of
     subscribe: bool = True
     extra: dict[str, Any] = field(default_factory=dict)     # fields this module does not know
 
@@ -71,8 +72,9 @@ class ProtocolError:
 
 
 def hello(user: str | None = None, password: str | None = None, *, token: str | None = None,
-          resume_from: int | None = None, subscribe: bool = True, **extra: Any) -> str:
-    """The first frame: a user and password, or a token (preferred when both are given)."""
+          resume_from: int | None = None, log_id: str | None = None, subscribe: bool = True) -> str:
+    """The first frame: a user and password, or a token (preferred when both are given);
+    `resume_from` with the `log_id` of the history it is a seq of."""
     msg: dict[str, Any] = {"type": "hello"}
     if token:
         msg["token"] = token
@@ -80,9 +82,10 @@ def hello(user: str | None = None, password: str | None = None, *, token: str | 
         msg["user"], msg["password"] = user, password
     if resume_from is not None:
         msg["resume_from"] = resume_from
+    if log_id:
+        msg["log_id"] = log_id
     if not subscribe:
         msg["subscribe"] = False
-    msg.update(extra)
     return _dumps(msg)
 
 
@@ -118,17 +121,20 @@ def parse_hello(raw: str | bytes) -> Hello | ProtocolError:
     subscribe = msg.get("subscribe", True)
     if not isinstance(subscribe, bool):
         return ProtocolError(BAD_REQUEST, "'subscribe' must be true or false")
+    log_id = msg.get("log_id") if isinstance(msg.get("log_id"), str) else None
     token = msg.get("token")
     if isinstance(token, str):
-        return Hello(token=token, resume_from=resume, subscribe=subscribe, extra=_extra(msg))
+        return Hello(token=token, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
     user, password = msg.get("user"), msg.get("password")
     if not isinstance(user, str) or not isinstance(password, str):
         return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, or a token")
-    return Hello(user=user, password=password, resume_from=resume, subscribe=subscribe, extra=_extra(msg))
+    return Hello(user=user, password=password, resume_from=resume, log_id=log_id, subscribe=subscribe,
+                 extra=_extra(msg))
 
 
 def _extra(msg: dict) -> dict[str, Any]:
-    return {k: v for k, v in msg.items() if k not in ("type", "user", "password", "token", "resume_from", "subscribe")}
+    known = ("type", "user", "password", "token", "resume_from", "log_id", "subscribe")
+    return {k: v for k, v in msg.items() if k not in known}
 
 
 def parse_client_frame(raw: str | bytes) -> Command | Ping | ProtocolError:

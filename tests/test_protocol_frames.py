@@ -44,7 +44,8 @@ def test_commands_and_pings_are_read_back_as_they_were_built():
 
 
 def test_hellos():
-    assert parse_hello(protocol.hello("op", "pw", resume_from=12)) == Hello("op", "pw", resume_from=12)
+    assert parse_hello(protocol.hello("op", "pw", resume_from=12, log_id="L1")) == \
+        Hello("op", "pw", resume_from=12, log_id="L1")
     assert parse_hello(protocol.hello("op", "pw", token="T")) == Hello(token="T")      # the token wins
     assert parse_hello(protocol.hello("imp", "pw", subscribe=False)).subscribe is False
     for raw, code in [('{"type": "command"}', "unauthenticated"), ("nonsense", "unauthenticated"),
