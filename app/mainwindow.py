@@ -3,14 +3,26 @@ panel that can float to another monitor. The window knows panels only by the fac
 builds each; each panel owns its widgets and connections."""
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QByteArray,
+    QCoreApplication,
+    QPoint,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from models.commands import PERMISSIONS, allowed_case_commands
 from models.qt import labels
 from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
 from widgets.case_detail import CaseDetailPanel
@@ -108,6 +120,8 @@ class MainWindow(QMainWindow):
             else:
                 panel = spec.build(self)
             dock.setWidget(panel)
+            if not spec.deferred:
+                self._connect_panel(spec.key, panel)
             self.addDockWidget(spec.area, dock)
             self.docks[spec.key] = dock
             self.panels[spec.key] = panel
@@ -127,6 +141,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._show_muted()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
+        self.queue.sig_row_menu.connect(self.case_menu)
         room.sig_room.connect(self._room_changed)
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
@@ -150,6 +165,15 @@ class MainWindow(QMainWindow):
                 self.panels[spec.key] = panel = spec.build(self)
                 self.docks[spec.key].setWidget(panel)
                 old.deleteLater()
+                self._connect_panel(spec.key, panel)
+
+    def _connect_panel(self, key: str, panel: QWidget) -> None:
+        """What a panel asks of the window: drill-downs into the queue, menus."""
+        if hasattr(panel, "sig_drill"):
+            panel.sig_drill.connect(self.drill)
+        if key == "roster":
+            assert isinstance(panel, RosterPanel)
+            panel.sig_tile_menu.connect(self.squad_menu)
 
     # ---- chrome --------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -265,6 +289,82 @@ class MainWindow(QMainWindow):
     def _case_cmd(self, name: str) -> None:
         if self.selection.case_id:
             self.link.submit(name, {"case_id": self.selection.case_id})
+
+    # ---- drill-down and menus -------------------------------------------------------------
+    def drill(self, title: str, ids) -> None:
+        """Show just these cases in the queue (a KPI tile, an early warning, a squad's cases)."""
+        self.queue.show_only(title, list(ids))
+        self.queue.focus_queue()
+
+    def case_menu(self, cid: str, pos: QPoint) -> None:
+        """The frequent actions on a queue row (popup, never exec(): the loop keeps running)."""
+        case = self.room.state["cases"].get(cid)
+        if case is None:
+            self.queue.menu_closed()
+            return
+        allowed = set(allowed_case_commands(case, self.room.role or "operator"))
+        m = QMenu(self)
+        for cmd, text, slot in (
+                ("case.dispatch", self.tr("Dispatch…"), lambda: self.open_dispatch(cid)),
+                ("case.accept", self.tr("Accept"), lambda: self.link.submit("case.accept", {"case_id": cid})),
+                ("case.supervise", self.tr("Supervise"), lambda: self.link.submit("case.supervise", {"case_id": cid})),
+                ("case.amend", self.tr("Amend…"), self._amend_selected)):
+            a = m.addAction(text, slot)
+            a.setObjectName(cmd)
+            a.setEnabled(cmd in allowed)
+        alerts = [a for a in self.alerts.unacknowledged() if a.key == cid and a.kind != "emergency"]
+        if alerts:
+            a = m.addAction(self.tr("Acknowledge alert"), lambda: self._acknowledge(alerts))
+            a.setObjectName("alert.ack")
+        m.addSeparator()
+        m.addAction(self.tr("Copy case number"), lambda: QGuiApplication.clipboard().setText(cid)).setObjectName("copy")
+        m.aboutToHide.connect(self.queue.menu_closed)
+        m.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        m.popup(pos)
+        self._menu = m
+
+    def _amend_selected(self) -> None:
+        detail = self.panels["detail"]
+        assert isinstance(detail, CaseDetailPanel)
+        detail.open_amend()
+
+    def _acknowledge(self, alerts) -> None:
+        for a in alerts:
+            self.alerts.acknowledge(a)
+
+    def _squad_cases(self, tid: str) -> list[str]:
+        return [c for c, v in self.room.state["cases"].items() if v.get("team_id") == tid and v["status"] != "closed"]
+
+    def squad_menu(self, tid: str, pos: QPoint) -> None:
+        """The frequent actions on a squad tile."""
+        team = self.room.state["teams"].get(tid)
+        if team is None:
+            return
+        perms = PERMISSIONS.get(self.room.role or "operator", frozenset())
+        m = QMenu(self)
+        cid = self.selection.case_id
+        case = self.room.state["cases"].get(cid) if cid else None
+        if case is not None:
+            a = m.addAction(self.tr("Dispatch %1 to this squad").replace("%1", cid),
+                            lambda: self.link.submit("case.dispatch", {"case_id": cid, "team_id": tid}))
+            a.setObjectName("case.dispatch")
+            a.setEnabled("case.dispatch" in perms and team["on_duty"]
+                         and "case.dispatch" in allowed_case_commands(case, self.room.role or "operator"))
+        a = m.addAction(self.tr("Show this squad's cases"), lambda: self.drill(team["call_sign"], self._squad_cases(tid)))
+        a.setObjectName("drill")
+        if team.get("emergency"):
+            a = m.addAction(self.tr("Acknowledge emergency"), lambda: self.link.submit("radio.ack", {"team_id": tid}))
+            a.setObjectName("radio.ack")
+            a.setEnabled("radio.ack" in perms)
+        status = m.addMenu(self.tr("Set status"))
+        for st in ("available", "busy"):
+            a = status.addAction(labels.team_status(st), functools.partial(
+                self.link.submit, "team.status", {"team_id": tid, "status": st}))
+            a.setObjectName(f"team.status:{st}")
+            a.setEnabled("team.status" in perms and team["on_duty"] and team["status"] != st)
+        m.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        m.popup(pos)
+        self._menu = m
 
     # ---- dialogs (never exec(): open() and signals) ---------------------------------
     def open_dispatch(self, cid: str) -> None:

@@ -40,8 +40,49 @@ def today_cases(state: dict, now: float) -> list[dict]:
     return [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
 
 
+def arrival_target_s(profile) -> float:
+    """The arrival target of the profile in force: its on-scene stage (8 min without one)."""
+    return next((s.minutes * 60 for s in profile.stages if s.milestone == "on_scene"), ARRIVAL_TARGET_S)
+
+
+def room_profile(state: dict):
+    return PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+
+
+def drill_ids(state: dict, now: float, key: str) -> list[str]:
+    """The cases behind a KPI tile: those it counts (today, open, overdue) or, for a rate,
+    today's cases that count against it (dispatched late, arrived late, still open...)."""
+    profile = room_profile(state)
+    today = today_cases(state, now)
+    open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+    if key == "today":
+        return [c["id"] for c in today]
+    if key == "open":
+        return [c["id"] for c in open_cases]
+    if key == "overdue":
+        return [c["id"] for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE]
+    if key == "dispatch_in_sla":
+        limit = next((s.minutes * 60 for s in profile.stages if s.milestone == "dispatched"), 60.0)
+        return [c["id"] for c in today if (t := milestone_time(c, "dispatched")) is not None
+                and t - epoch(c["times"]["reported"]) > limit]
+    if key == "arrival_8min":
+        limit = arrival_target_s(profile)
+        return [c["id"] for c in today if (t := milestone_time(c, "on_scene")) is not None
+                and t - epoch(c["times"]["reported"]) > limit]
+    if key == "closure_rate":
+        return [c["id"] for c in today if c["status"] != "closed"]
+    lo, hi = day_bounds(now)
+    closed = [c for c in state["cases"].values() if lo <= c["times"].get("closed", "") < hi]
+    if key == "on_scene_closure":
+        return [c["id"] for c in closed if c["status"] == "closed" and not c.get("merged_into")
+                and not c.get("on_scene_closure")]
+    if key == "satisfaction":
+        return [c["id"] for c in closed if c.get("rating") is not None and c["rating"] < 4]
+    return []
+
+
 def kpis(state: dict, now: float) -> dict:
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    profile = room_profile(state)
     lo, hi = day_bounds(now)
     today = today_cases(state, now)
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
@@ -52,7 +93,8 @@ def kpis(state: dict, now: float) -> dict:
     in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit)
     arrived = [(c, milestone_time(c, "on_scene")) for c in today]
     arrived = [(c, t) for c, t in arrived if t is not None]
-    in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
+    target = arrival_target_s(profile)
+    in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= target)
     closed_today, rated = [], []
     for c in state["cases"].values():          # one pass for both
         closed = c["times"].get("closed", "")
@@ -69,6 +111,7 @@ def kpis(state: dict, now: float) -> dict:
         "overdue": overdue,
         "dispatch_in_sla": _ratio(in_sla, len(dispatched)),
         "arrival_8min": _ratio(in_8, len(arrived)),
+        "arrival_target_min": target / 60,
         "on_scene_closure": _ratio(on_scene, len(closed_today)),
         "closure_rate": _ratio(today_closed, len(today)),
         "satisfaction": _ratio(sum(1 for r in rated if r >= 4), len(rated)),
@@ -149,11 +192,12 @@ def squad_ranking(state: dict, now: float, days: int = 7) -> list[dict]:
         if c.get("on_scene_closure"):
             p["on_scene"] += 1
     most = max((p["handled"] for p in per.values()), default=0) or 1
+    target = arrival_target_s(room_profile(state))
     rows = []
     for tid, team in state["teams"].items():
         p = per.get(tid, {"handled": 0, "arrivals": [], "ratings": [], "on_scene": 0})
         arr = p["arrivals"]
-        in8 = _ratio(sum(1 for a in arr if a <= ARRIVAL_TARGET_S), len(arr))
+        in8 = _ratio(sum(1 for a in arr if a <= target), len(arr))
         sat = _ratio(sum(1 for r in p["ratings"] if r >= 4), len(p["ratings"]))
         score = 50 * (in8 or 0) + 30 * (sat if sat is not None else (in8 or 0)) + 20 * p["handled"] / most
         rows.append({"team_id": tid, "call_sign": team["call_sign"], "handled": p["handled"],

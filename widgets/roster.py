@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -26,6 +26,7 @@ def since(iso_time: str | None, now: float) -> str:
 class SquadTile(QWidget):
     clicked = Signal(str)
     double_clicked = Signal(str)
+    menu_requested = Signal(str, QPoint)     # right click: the squad, a global position
 
     def __init__(self, room: RoomState, team_id: str, scale: float = 1.0, parent=None):
         super().__init__(parent)
@@ -43,6 +44,9 @@ class SquadTile(QWidget):
 
     def mousePressEvent(self, e):
         self.clicked.emit(self.team_id)
+
+    def contextMenuEvent(self, e):
+        self.menu_requested.emit(self.team_id, e.globalPos())
 
     def mouseDoubleClickEvent(self, e):
         self.double_clicked.emit(self.team_id)
@@ -165,6 +169,11 @@ class RosterStrip(QFrame):
 
 
 class RosterPanel(QWidget):
+    """Signals:
+        sig_tile_menu(str, QPoint): a squad tile's menu was asked for (right click).
+    """
+    sig_tile_menu = Signal(str, QPoint)
+
     def __init__(self, room: RoomState, selection: Selection | None, columns: int = 2, scale: float = 1.0,
                  parent=None):
         super().__init__(parent)
@@ -208,6 +217,7 @@ class RosterPanel(QWidget):
                 if self.selection is not None:
                     tile.clicked.connect(self.selection.set_team)
                     tile.double_clicked.connect(self._dispatch_to)
+                tile.menu_requested.connect(self.sig_tile_menu)
         self.body_layout.addStretch(1)
         self._summaries()
 

@@ -92,10 +92,11 @@ class CaseFilter:
     lights: frozenset[str] = frozenset()
     text: str = ""
     open_only: bool = False
+    ids: frozenset[str] | None = None           # a drill-down: just these cases (None = any)
 
     def is_empty(self) -> bool:
         return not (self.statuses or self.categories or self.sources or self.areas or self.lights
-                    or self.text or self.open_only)
+                    or self.text or self.open_only or self.ids is not None)
 
 
 def fmt_duration(seconds: float) -> str:
@@ -195,6 +196,8 @@ class CaseTableModel(QAbstractTableModel):
         f = f or self.filter
         if f.is_empty():
             return True
+        if f.ids is not None and case["id"] not in f.ids:
+            return False
         if f.open_only and case["status"] not in OPEN_STATUSES:
             return False
         if f.statuses and case["status"] not in f.statuses:
