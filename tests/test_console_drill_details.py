@@ -170,11 +170,11 @@ def test_charts_have_legends_hours_0_to_23_no_data_and_the_profiles_arrival_targ
     assert -1 < lo < 0 and 23 < hi < 24
     cat_ticks = d.plots["categories"].getAxis("left")._tickLevels[0]
     assert len(cat_ticks) == 9                    # every category named
-    assert d.tiles["arrival_8min"].caption.text() == "Arrived within 10 min"      # 1310: on scene in 10
+    assert d.tiles["arrival_in_target"].caption.text() == "Arrived within 10 min"      # 1310: on scene in 10
     win.link.submit("mode.set", {"mode": "wartime"})
     loop.wait(lambda: win.room.state["mode"] == "wartime")
     d.refresh()
-    assert d.tiles["arrival_8min"].caption.text() == "Arrived within 3 min"
+    assert d.tiles["arrival_in_target"].caption.text() == "Arrived within 3 min"
     _report(win.link, "有数据")
     loop.wait(lambda: win.queue.model.rowCount() == 1)
     d.refresh()

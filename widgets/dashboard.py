@@ -41,7 +41,8 @@ KPI_TILES = [
     ("open", QT_TRANSLATE_NOOP("Dashboard", "Open"), "count"),
     ("overdue", QT_TRANSLATE_NOOP("Dashboard", "Overdue"), "alarm"),
     ("dispatch_in_sla", QT_TRANSLATE_NOOP("Dashboard", "Dispatched within SLA"), "rate"),
-    ("arrival_8min", QT_TRANSLATE_NOOP("Dashboard", "Arrived within 8 min"), "rate"),
+    # captioned from the profile in force ("Arrived within %1 min"), see refresh
+    ("arrival_in_target", QT_TRANSLATE_NOOP("Dashboard", "Arrived within 8 min"), "rate"),
     ("on_scene_closure", QT_TRANSLATE_NOOP("Dashboard", "Closed on scene"), "rate"),
     ("closure_rate", QT_TRANSLATE_NOOP("Dashboard", "Closure rate"), "rate"),
     ("satisfaction", QT_TRANSLATE_NOOP("Dashboard", "Satisfaction"), "rate"),
@@ -286,12 +287,12 @@ class DashboardPanel(QWidget):
         self._ranking_minutes = minutes
         self.ranking.setHorizontalHeaderLabels([
             "#", self.tr("Squad"), self.tr("Score"), self.tr("Handled"),
-            self.tr("Arrived ≤%1 min").replace("%1", f"{minutes:g}"), self.tr("Satisfaction")])
+            self.tr("Arrived ≤%1 min").replace("%1", f"{minutes:g}"), self.tr("Satisfaction")])   # the ranking's fixed 8
 
     def drill(self, key: str) -> None:
         """The cases behind a tile, for the queue."""
         caption = next((QCoreApplication.translate("Dashboard", str(c)) for k, c, _ in KPI_TILES if k == key), key)
-        if key == "arrival_8min":
+        if key == "arrival_in_target":
             caption = self.tiles[key].caption.text()
         ids = kpi.drill_ids(self.room.working_set(0), self.room.now(), key)
         self.sig_drill.emit(caption, ids)
@@ -350,8 +351,8 @@ class DashboardPanel(QWidget):
             k = kpi.kpis(st, now)
             target = k.get("arrival_target_min", 8)
             cap = self.tr("Arrived within %1 min").replace("%1", f"{target:g}")
-            if self.tiles["arrival_8min"].caption.text() != cap:    # the profile in force says how long
-                self.tiles["arrival_8min"].caption.setText(cap)
+            if self.tiles["arrival_in_target"].caption.text() != cap:    # the profile in force says how long
+                self.tiles["arrival_in_target"].caption.setText(cap)
             for key, _cap, kind in KPI_TILES:
                 v = k.get(key)
                 if kind == "rate":
@@ -413,9 +414,6 @@ class DashboardPanel(QWidget):
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
         if hasattr(self, "ranking") and week is not None:
             self._ranking_rows = kpi.squad_ranking(week, now)          # every squad: paged on the wall
-            minutes = kpi.arrival_target_s(kpi.room_profile(week)) / 60
-            if minutes != self._ranking_minutes:
-                self._ranking_headers(minutes)
             self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)
             self._show_ranking()
             self.warnings.clear()
