@@ -106,7 +106,8 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
     arrived = [(c, t) for c, t in arrived if t is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
     target = arrival_target_s(profile)
-    in_target = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= target)
+    waits = [t - epoch(c["times"]["reported"]) for c, t in arrived if t is not None]
+    in_target = len([w for w in waits if w <= target])
     closed_today, rated = [], []
     for c in state["cases"].values():          # one pass for both
         closed = c["times"].get("closed", "")

@@ -467,82 +467,82 @@
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="44" />
+        <location filename="../../widgets/dashboard.py" line="45" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="45" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="46" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="47" />
+        <location filename="../../widgets/dashboard.py" line="48" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="112" />
+        <location filename="../../widgets/dashboard.py" line="113" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="165" />
+        <location filename="../../widgets/dashboard.py" line="166" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="177" />
+        <location filename="../../widgets/dashboard.py" line="178" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="180" />
+        <location filename="../../widgets/dashboard.py" line="181" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="182" />
+        <location filename="../../widgets/dashboard.py" line="183" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="188" />
+        <location filename="../../widgets/dashboard.py" line="189" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="190" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="199" />
+        <location filename="../../widgets/dashboard.py" line="200" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="200" />
+        <location filename="../../widgets/dashboard.py" line="201" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="210" />
+        <location filename="../../widgets/dashboard.py" line="211" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="213" />
+        <location filename="../../widgets/dashboard.py" line="214" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="215" />
+        <location filename="../../widgets/dashboard.py" line="216" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -550,68 +550,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="289" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="289" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="289" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="289" />
+        <location filename="../../widgets/dashboard.py" line="290" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="250" />
-        <location filename="../../widgets/dashboard.py" line="322" />
+        <location filename="../../widgets/dashboard.py" line="251" />
+        <location filename="../../widgets/dashboard.py" line="323" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="156" />
+        <location filename="../../widgets/dashboard.py" line="157" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="236" />
+        <location filename="../../widgets/dashboard.py" line="237" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="255" />
+        <location filename="../../widgets/dashboard.py" line="256" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="289" />
+        <location filename="../../widgets/dashboard.py" line="290" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="324" />
+        <location filename="../../widgets/dashboard.py" line="325" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="352" />
+        <location filename="../../widgets/dashboard.py" line="353" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="423" />
+        <location filename="../../widgets/dashboard.py" line="421" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="432" />
+        <location filename="../../widgets/dashboard.py" line="430" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
