@@ -19,9 +19,10 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from app import i18n
 from models.commands import PERMISSIONS, allowed_case_commands
 from models.qt import labels
 from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
@@ -35,6 +36,7 @@ from widgets.new_case import NewCaseDialog
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
+from widgets.style import ZOOM_STEPS, apply_theme, zoom_step
 
 LAYOUT_VERSION = 1
 
@@ -48,9 +50,9 @@ class PanelSpec:
     deferred: bool = False     # built just after the first frame (charts: pyqtgraph and its plots)
 
 
-def _dashboard(room, parts):
+def _dashboard(room, parts, zoom=1.0):
     from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
-    return DashboardPanel(room, parts=parts)
+    return DashboardPanel(room, parts=parts, scale=zoom)
 
 
 DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
@@ -59,15 +61,16 @@ DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for on
 
 PANELS = [
     PanelSpec("roster", QT_TRANSLATE_NOOP("MainWindow", "Radio roster"), Qt.DockWidgetArea.LeftDockWidgetArea,
-              lambda w: RosterPanel(w.room, w.selection)),
+              lambda w: RosterPanel(w.room, w.selection, scale=w.zoom)),
     PanelSpec("detail", QT_TRANSLATE_NOOP("MainWindow", "Case detail"), Qt.DockWidgetArea.RightDockWidgetArea,
               lambda w: CaseDetailPanel(w.room, w.selection, w.link)),
     PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
-              lambda w: _dashboard(w.room, ("kpis", "charts")), deferred=True),
+              lambda w: _dashboard(w.room, ("kpis", "charts"), w.zoom), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
-              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",)), deferred=True),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom),
+              deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
-              lambda w: StreetMap(w.room, w.selection)),
+              lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: LeaderPanel(w.room, w.link)),
     PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -86,8 +89,11 @@ def visible_on_some_screen(rect: QRect, min_overlap: int = 80) -> bool:
 class MainWindow(QMainWindow):
     """Signals:
         sig_language(str): the operator chose another language (the app rebuilds the window).
+        sig_zoom(float): the operator zoomed the console (Ctrl+= / Ctrl+- / Ctrl+0): the theme
+            is already re-applied; the app rebuilds the window so every panel follows.
     """
     sig_language = Signal(str)
+    sig_zoom = Signal(float)
 
     def __init__(self, room, link, selection, settings: QSettings | None = None, parent=None):
         super().__init__(parent)
@@ -98,8 +104,10 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.alerts = AlertCenter(room, link, self, escalate_after_min=float(str(self.settings.value(
             "alerts/escalate_after_min", ESCALATE_AFTER_MIN))))
+        self.zoom = float(str(self.settings.value("zoom", 1.0)))
         self.queue = CaseQueuePanel(room, selection)
-        self.banner = AlertBanner(self.alerts, selection)
+        self.queue.view.verticalHeader().setDefaultSectionSize(int(26 * self.zoom))
+        self.banner = AlertBanner(self.alerts, selection, scale=self.zoom)
         self.cmdline = CommandLine(room, link, selection)
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -253,9 +261,20 @@ class MainWindow(QMainWindow):
             view.addAction(a)
         view.addSeparator()
         self._action(view, self.tr("Reset layout"), self.reset_layout)
+        view.addSeparator()
+        self._action(view, self.tr("Zoom in"), lambda: self.set_zoom(zoom_step(self.zoom, +1)),
+                     ["Ctrl+=", "Ctrl++"])
+        self._action(view, self.tr("Zoom out"), lambda: self.set_zoom(zoom_step(self.zoom, -1)), "Ctrl+-")
+        self._action(view, self.tr("Actual size"), lambda: self.set_zoom(1.0), "Ctrl+0")
         lang = view.addMenu(self.tr("Language"))
-        self._action(lang, "中文", lambda: self.sig_language.emit("zh_CN"))
-        self._action(lang, "English", lambda: self.sig_language.emit("en"))
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in (("zh_CN", "中文"), ("en", "English")):
+            a = self._action(lang, name, lambda _=False, c=code: self.sig_language.emit(c))
+            a.setCheckable(True)
+            a.setChecked(code == i18n.current())        # the language in use is marked
+            group.addAction(a)
+            self.language_actions[code] = a
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -271,6 +290,21 @@ class MainWindow(QMainWindow):
         alerts.addAction(note)
         self._action(alerts, self.tr("Acknowledge all missed-deadline alerts"),
                      lambda: self.alerts.acknowledge_all("overdue"))
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the whole console; remembered for the next start."""
+        from PySide6.QtWidgets import QApplication
+        zoom = round(max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], zoom)), 2)
+        if zoom == self.zoom:
+            return
+        self.zoom = zoom
+        self.settings.setValue("zoom", zoom)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app, zoom=zoom)
+        self.queue.view.verticalHeader().setDefaultSectionSize(int(26 * zoom))
+        self.statusBar().showMessage(self.tr("Zoom %1 %").replace("%1", f"{zoom * 100:.0f}"), 3000)
+        self.sig_zoom.emit(zoom)
 
     def set_muted(self, kind: str, muted: bool) -> None:
         """Mute one kind of alert sound; remembered, and shown in the status bar."""

@@ -158,9 +158,10 @@ def test_the_reporters_phone_is_shown_in_full_to_a_leader_with_a_copy_button(coc
 def test_charts_have_legends_hours_0_to_23_no_data_and_the_profiles_arrival_target(cockpit, loop):
     win = cockpit
     d = _dashboard(win, loop)
-    for key, p in d.plots.items():
-        leg = p.getPlotItem().legend
-        assert leg is not None and leg.items, f"{key} has no legend"
+    for key in d.plots:
+        assert d.legends[key].isVisibleTo(d) and d.legends[key].text(), f"{key} has no legend"
+    assert "110 diverted" in d.legends["hourly"].text() and "to arrival" in d.legends["response"].text()
+    assert "Off duty" in d.legends["squads"].text() and "closed" in d.legends["trend"].text()
     # nothing today yet: every chart of cases says "no data"
     for key in ("hourly", "response", "categories"):
         assert d.plots[key].no_data.isVisible(), key

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -11,6 +12,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,6 +27,36 @@ from models.qt.room import RoomState, Selection
 from models.search import warm_up_pinyin
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
+
+
+class DeadlineRowDelegate(QStyledItemDelegate):
+    """A selected row keeps its deadline colour (overdue red, due-soon amber) and text, with
+    an accent outline for the selection, instead of the plain selection blue."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._pen = QPen(QColor("#3d8bfd"), 2)
+
+    def paint(self, painter, option, index):
+        if not option.state & QStyle.StateFlag.State_Selected:
+            super().paint(painter, option, index)
+            return
+        bg = index.data(Qt.ItemDataRole.BackgroundRole)
+        if bg is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.state &= ~QStyle.StateFlag.State_Selected
+        opt.backgroundBrush = bg
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setPen(self._pen)
+        r = opt.rect
+        painter.drawLine(r.topLeft(), r.topRight())
+        painter.drawLine(r.bottomLeft(), r.bottomRight())
+        painter.restore()
 
 
 class CaseQueuePanel(QWidget):
@@ -72,6 +106,7 @@ class CaseQueuePanel(QWidget):
         bar.addWidget(self.archive_note)
         self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(DeadlineRowDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)

@@ -118,10 +118,19 @@ def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     return w
 
 
-def _legend(p: pg.PlotWidget, scale: float, min_px: int, cols: int = 1) -> pg.LegendItem:
-    leg = p.addLegend(offset=(-4, 4), colCount=cols, labelTextColor="#c9d1d9",
-                      labelTextSize=f"{text_px(8, scale, min_px)}px", brush=pg.mkBrush(22, 27, 34, 200))
-    return leg
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """A legend line: (colour, text, "box" | "line" | "dash") for each series."""
+    marks = {"box": "■", "line": "━", "dash": "╌"}
+    return "&nbsp;&nbsp; ".join(f"<span style='color:{c}'>{marks.get(k, '■')}</span>&nbsp;{t}" for c, t, k in entries)
+
+
+def _legend_label(scale: float, min_px: int) -> QLabel:
+    lab = QLabel()
+    lab.setTextFormat(Qt.TextFormat.RichText)
+    lab.setWordWrap(True)
+    lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    lab.setStyleSheet(f"color: #c9d1d9; font-size: {text_px(8.5, scale, min_px)}px; background: #161b22")
+    return lab
 
 
 def _show_no_data(p: pg.PlotWidget, empty: bool, x: float, y: float) -> None:
@@ -161,22 +170,25 @@ class DashboardPanel(QWidget):
                 row.addWidget(tile, 0, i)
             lay.addLayout(row)
         self.plots: dict[str, pg.PlotWidget] = {}
+        self.legends: dict[str, QLabel] = {}
         if "charts" in parts:
             charts = QGridLayout()
             self.plots["hourly"] = p = _plot(QCoreApplication.translate("Dashboard", "Cases per hour by source (today)"), scale, min_px)
-            leg = _legend(p, scale, min_px, cols=3)
+            self._legend("hourly", [(SOURCE_COLOURS[i % len(SOURCE_COLOURS)], labels.source(src), "box")
+                                    for i, src in enumerate(SOURCES)])
             self._hour_bars = []
             for i, src in enumerate(SOURCES):
                 bar = pg.BarGraphItem(x=np.arange(24), height=np.zeros(24), width=0.8,
                                       brush=SOURCE_COLOURS[i % len(SOURCE_COLOURS)], pen=None, name=labels.source(src))
                 p.addItem(bar)
                 self._hour_bars.append(bar)
-            self._hour_legend = leg
             p.setXRange(-0.6, 23.6, padding=0)      # the hours 0-23, nothing before or after
             p.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, 24, 2)], [(h, "") for h in range(1, 24, 2)]])
             self.plots["response"] = p = _plot(
                 QCoreApplication.translate("Dashboard", "Minutes from report to dispatch / arrival"), scale, min_px)
-            _legend(p, scale, min_px)
+            self._legend("response", [("#3d8bfd", QCoreApplication.translate("Dashboard", "to dispatch"), "box"),
+                                      ("#ffb020", QCoreApplication.translate("Dashboard", "to arrival"), "box"),
+                                      ("#ff3b30", QCoreApplication.translate("Dashboard", "time limits"), "dash")])
             self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"),
                                       name=QCoreApplication.translate("Dashboard", "to dispatch"))
             self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"),
@@ -185,8 +197,6 @@ class DashboardPanel(QWidget):
                                  for _ in range(3)]
             for ln in self._limit_lines:
                 p.addItem(ln)
-            p.getPlotItem().legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#ff3b30", style=Qt.PenStyle.DashLine)),
-                                           QCoreApplication.translate("Dashboard", "time limits"))
             p.setXRange(0, 30, padding=0.02)
             self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale, min_px)
             # horizontal bars, every one named on the axis (the chart spans two rows)
@@ -197,27 +207,31 @@ class DashboardPanel(QWidget):
             p.showGrid(x=True, y=False, alpha=0.2)
             p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
             p.setYRange(-0.6, len(CATEGORIES) - 0.4, padding=0)
-            _legend(p, scale, min_px).addItem(self._cat_bars, QCoreApplication.translate("Dashboard", "cases today"))
+            self._legend("categories", [("#3d8bfd", QCoreApplication.translate("Dashboard", "cases today"), "box")])
             self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale, min_px)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
             p.addItem(self._team_bars)
             p.getAxis("bottom").setTicks([[(i, labels.team_status(s)) for i, s in enumerate(TEAM_STATUSES)]])
             p.setXRange(-0.6, len(TEAM_STATUSES) - 0.4, padding=0)
-            leg = _legend(p, scale, min_px, cols=3)
-            for st in TEAM_STATUSES:
-                leg.addItem(pg.BarGraphItem(x=[0], height=[0], width=0.5, brush=TEAM_COLOURS[st], pen=None),
-                            labels.team_status(st))
+            self._legend("squads", [(TEAM_COLOURS[st], labels.team_status(st), "box") for st in TEAM_STATUSES])
             self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale, min_px)
-            _legend(p, scale, min_px)
+            self._legend("trend", [("#3d8bfd", QCoreApplication.translate("Dashboard", "reported"), "line"),
+                                   ("#34c759", QCoreApplication.translate("Dashboard", "closed"), "line")])
             self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd",
                                      name=QCoreApplication.translate("Dashboard", "reported"))
             self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759",
                                      name=QCoreApplication.translate("Dashboard", "closed"))
             positions = [("categories", 0, 0, 2, 1), ("hourly", 0, 1, 1, 2), ("response", 0, 3, 1, 1),
                          ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 2)]
-            for key, r, c, rs, cs in positions:
-                charts.addWidget(self.plots[key], r, c, rs, cs)
+            for key, r, c, rs, cs in positions:     # each chart with its legend under it
+                box = QWidget()
+                bl = QVBoxLayout(box)
+                bl.setContentsMargins(0, 0, 0, 0)
+                bl.setSpacing(0)
+                bl.addWidget(self.plots[key], 1)
+                bl.addWidget(self.legends[key])
+                charts.addWidget(box, r, c, rs, cs)
             for c, stretch in enumerate((3, 3, 2, 3)):
                 charts.setColumnStretch(c, stretch)
             lay.addLayout(charts, 3)
@@ -283,6 +297,10 @@ class DashboardPanel(QWidget):
         if self._dirty and self.isVisible():
             self.refresh()
 
+    def _legend(self, key: str, entries: list[tuple[str, str, str]]) -> None:
+        lab = self.legends[key] = _legend_label(self.scale, self.min_px)
+        lab.setText(legend_html(entries))
+
     def _ranking_headers(self, minutes: float) -> None:
         self._ranking_minutes = minutes
         self.ranking.setHorizontalHeaderLabels([
@@ -302,18 +320,35 @@ class DashboardPanel(QWidget):
         if ids:
             self.sig_drill.emit(item.data(Qt.ItemDataRole.UserRole + 1), list(ids))
 
+    def rows_per_page(self) -> int:
+        """0: all rows (scrolling); page_rows < 0: as many as the table shows without scrolling."""
+        if self.page_rows >= 0:
+            return self.page_rows
+        row_h = self.ranking.verticalHeader().defaultSectionSize()
+        return max(1, (self.ranking.viewport().height() - 2) // max(1, row_h))
+
     def ranking_pages(self) -> int:
-        n = len(self._ranking_rows)
-        return max(1, math.ceil(n / self.page_rows)) if self.page_rows else 1
+        per = self.rows_per_page()
+        return max(1, math.ceil(len(self._ranking_rows) / per)) if per else 1
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        if self.page_rows < 0 and hasattr(self, "ranking"):
+            self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)
+            self._show_ranking()
 
     def next_ranking_page(self) -> None:
         self.ranking_page = (self.ranking_page + 1) % self.ranking_pages()
         self._show_ranking()
+        if getattr(self, "_warning_list", None):
+            self.warning_page = getattr(self, "warning_page", 0) + 1
+            self._show_warnings()
 
     def _show_ranking(self) -> None:
         rows = self._ranking_rows
-        first = self.ranking_page * self.page_rows if self.page_rows else 0
-        shown = rows[first:first + self.page_rows] if self.page_rows else rows
+        per = self.rows_per_page()
+        first = self.ranking_page * per if per else 0
+        shown = rows[first:first + per] if per else rows
         self.ranking.setRowCount(len(shown))
         pct = lambda v: "—" if v is None else f"{v * 100:.0f}%"  # noqa: E731
         for r, row in enumerate(shown):
@@ -416,15 +451,29 @@ class DashboardPanel(QWidget):
             self._ranking_rows = kpi.squad_ranking(week, now)          # every squad: paged on the wall
             self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)
             self._show_ranking()
-            self.warnings.clear()
-            for w in kpi.early_warnings(week, now)[:8]:
-                text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
-                    "%1", str(w["count"])).replace("%2", w["key"]).replace(
-                    "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
-                self.warnings.addItem(text)
-                item = self.warnings.item(self.warnings.count() - 1)
-                item.setForeground(QColor("#ffb020"))
-                item.setData(Qt.ItemDataRole.UserRole, w["case_ids"])
-                item.setData(Qt.ItemDataRole.UserRole + 1, w["key"])
-            if not self.warnings.count():
-                self.warnings.addItem(self.tr("No repeated complaints."))
+            self._warning_list = kpi.early_warnings(week, now)[:12]
+            self._show_warnings()
+
+    WARNINGS_PER_PAGE = 4     # the wall: whole warnings a page at a time, never cut
+
+    def _show_warnings(self) -> None:
+        items = self._warning_list
+        if self.page_rows:
+            pages = max(1, math.ceil(len(items) / self.WARNINGS_PER_PAGE))
+            self.warning_page = getattr(self, "warning_page", 0) % pages
+            first = self.warning_page * self.WARNINGS_PER_PAGE
+            items = items[first:first + self.WARNINGS_PER_PAGE]
+        else:
+            items = items[:8]
+        self.warnings.clear()
+        for w in items:
+            text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
+                "%1", str(w["count"])).replace("%2", w["key"]).replace(
+                "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
+            self.warnings.addItem(text)
+            item = self.warnings.item(self.warnings.count() - 1)
+            item.setForeground(QColor("#ffb020"))
+            item.setData(Qt.ItemDataRole.UserRole, w["case_ids"])
+            item.setData(Qt.ItemDataRole.UserRole + 1, w["key"])
+        if not self.warnings.count():
+            self.warnings.addItem(self.tr("No repeated complaints."))

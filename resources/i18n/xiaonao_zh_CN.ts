@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="305" />
+        <location filename="../../widgets/alerts.py" line="307" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="325" />
+        <location filename="../../widgets/alerts.py" line="327" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="328" />
+        <location filename="../../widgets/alerts.py" line="330" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -288,87 +288,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="42" />
+        <location filename="../../widgets/case_queue.py" line="76" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="44" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="44" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="46" />
+        <location filename="../../widgets/case_queue.py" line="80" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="47" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="48" />
+        <location filename="../../widgets/case_queue.py" line="82" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="49" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="53" />
+        <location filename="../../widgets/case_queue.py" line="87" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="62" />
+        <location filename="../../widgets/case_queue.py" line="96" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="207" />
+        <location filename="../../widgets/case_queue.py" line="242" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="224" />
+        <location filename="../../widgets/case_queue.py" line="259" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="226" />
+        <location filename="../../widgets/case_queue.py" line="261" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="234" />
+        <location filename="../../widgets/case_queue.py" line="269" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="249" />
+        <location filename="../../widgets/case_queue.py" line="284" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="251" />
+        <location filename="../../widgets/case_queue.py" line="286" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="253" />
+        <location filename="../../widgets/case_queue.py" line="288" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="262" />
+        <location filename="../../widgets/case_queue.py" line="297" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -376,57 +376,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="44" />
+        <location filename="../../models/qt/case_table.py" line="52" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -492,57 +492,61 @@
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="166" />
+        <location filename="../../widgets/dashboard.py" line="176" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="178" />
+        <location filename="../../widgets/dashboard.py" line="188" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="181" />
+        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="193" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="183" />
+        <location filename="../../widgets/dashboard.py" line="190" />
+        <location filename="../../widgets/dashboard.py" line="195" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
+        <location filename="../../widgets/dashboard.py" line="201" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="200" />
+        <location filename="../../widgets/dashboard.py" line="210" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="201" />
+        <location filename="../../widgets/dashboard.py" line="211" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="211" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="214" />
+        <location filename="../../widgets/dashboard.py" line="219" />
+        <location filename="../../widgets/dashboard.py" line="222" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="216" />
+        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="224" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -550,68 +554,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="289" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="289" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="289" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="290" />
+        <location filename="../../widgets/dashboard.py" line="308" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="251" />
-        <location filename="../../widgets/dashboard.py" line="323" />
+        <location filename="../../widgets/dashboard.py" line="265" />
+        <location filename="../../widgets/dashboard.py" line="358" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="166" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="237" />
+        <location filename="../../widgets/dashboard.py" line="251" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="256" />
+        <location filename="../../widgets/dashboard.py" line="270" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="290" />
+        <location filename="../../widgets/dashboard.py" line="308" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="325" />
+        <location filename="../../widgets/dashboard.py" line="360" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="353" />
+        <location filename="../../widgets/dashboard.py" line="388" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="421" />
+        <location filename="../../widgets/dashboard.py" line="470" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="430" />
+        <location filename="../../widgets/dashboard.py" line="479" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -647,8 +651,8 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="213" />
-        <location filename="../../app/wall.py" line="103" />
+        <location filename="../../app/mainwindow.py" line="221" />
+        <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
         <location filename="../../models/qt/labels.py" line="94" />
@@ -1109,240 +1113,260 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="61" />
+        <location filename="../../app/mainwindow.py" line="63" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="63" />
+        <location filename="../../app/mainwindow.py" line="65" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="65" />
+        <location filename="../../app/mainwindow.py" line="67" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="67" />
+        <location filename="../../app/mainwindow.py" line="69" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="69" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="71" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="73" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="97" />
-        <location filename="../../app/mainwindow.py" line="214" />
+        <location filename="../../app/mainwindow.py" line="103" />
+        <location filename="../../app/mainwindow.py" line="222" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="118" />
+        <location filename="../../app/mainwindow.py" line="126" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="188" />
+        <location filename="../../app/mainwindow.py" line="196" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="199" />
+        <location filename="../../app/mainwindow.py" line="207" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="222" />
+        <location filename="../../app/mainwindow.py" line="230" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="224" />
+        <location filename="../../app/mainwindow.py" line="232" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="239" />
+        <location filename="../../app/mainwindow.py" line="247" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="240" />
+        <location filename="../../app/mainwindow.py" line="248" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="241" />
+        <location filename="../../app/mainwindow.py" line="249" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="243" />
+        <location filename="../../app/mainwindow.py" line="251" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="252" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="245" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="246" />
+        <location filename="../../app/mainwindow.py" line="254" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="247" />
-        <location filename="../../app/mainwindow.py" line="317" />
+        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="351" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="249" />
-        <location filename="../../app/mainwindow.py" line="446" />
+        <location filename="../../app/mainwindow.py" line="257" />
+        <location filename="../../app/mainwindow.py" line="480" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="250" />
+        <location filename="../../app/mainwindow.py" line="258" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="263" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="256" />
+        <location filename="../../app/mainwindow.py" line="265" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="267" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="268" />
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="259" />
+        <location filename="../../app/mainwindow.py" line="278" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="260" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="260" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="272" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="306" />
+        <source>Zoom %1 %</source>
+        <translation>缩放 %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="318" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="318" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="287" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="309" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="344" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="311" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="320" />
+        <location filename="../../app/mainwindow.py" line="354" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="348" />
+        <location filename="../../app/mainwindow.py" line="382" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="353" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="356" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="359" />
+        <location filename="../../app/mainwindow.py" line="393" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="429" />
+        <location filename="../../app/mainwindow.py" line="463" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="432" />
+        <location filename="../../app/mainwindow.py" line="466" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="442" />
+        <location filename="../../app/mainwindow.py" line="476" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="443" />
+        <location filename="../../app/mainwindow.py" line="477" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="447" />
+        <location filename="../../app/mainwindow.py" line="481" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1486,7 +1510,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="229" />
+        <location filename="../../widgets/roster.py" line="268" />
+        <source>Talkgroups page %1/%2</source>
+        <translation>通话组 第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="285" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1494,9 +1523,52 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="68" />
+        <location filename="../../widgets/roster.py" line="70" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+</context>
+<context>
+    <name>StreetMap</name>
+    <message>
+        <location filename="../../widgets/street_map.py" line="194" />
+        <source>Case: overdue</source>
+        <translation>事件：超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="195" />
+        <source>Case: due soon</source>
+        <translation>事件：即将超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="196" />
+        <source>Case: on time</source>
+        <translation>事件：未超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="197" />
+        <source>Squad: available</source>
+        <translation>班组：空闲</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="198" />
+        <source>Squad: en route</source>
+        <translation>班组：在途</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="199" />
+        <source>Squad: on scene</source>
+        <translation>班组：在现场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="200" />
+        <source>Squad: emergency</source>
+        <translation>班组：紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="201" />
+        <source>Today's incidents (heat)</source>
+        <translation>今日事件（热力）</translation>
     </message>
 </context>
 <context>
@@ -1625,27 +1697,27 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="38" />
+        <location filename="../../app/wall.py" line="41" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="64" />
+        <location filename="../../app/wall.py" line="67" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="69" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="71" />
+        <location filename="../../app/wall.py" line="78" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="105" />
+        <location filename="../../app/wall.py" line="114" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
