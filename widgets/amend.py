@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from models.commands import FIELD_LIMITS
 from models.domain import CATEGORIES
 from models.qt import labels
 from widgets.style import set_kind
@@ -27,12 +28,14 @@ class AmendDialog(QDialog):
         self.setWindowTitle(self.tr("Amend case %1").replace("%1", case_id))
         self.setMinimumWidth(480)
         self.title = QLineEdit(case["title"])
+        self.title.setMaxLength(FIELD_LIMITS["title"])
         self.category = QComboBox()
         for k in CATEGORIES:
             self.category.addItem(labels.category(k), k)
         self.category.setCurrentIndex(self.category.findData(case["category"]))
         self.priority = QSpinBox(minimum=1, maximum=4, value=case["priority"])
         self.address = QLineEdit(case["location"].get("address", ""))
+        self.address.setMaxLength(FIELD_LIMITS["address"])
         note = QLabel(self.tr("The deadlines stay as they are: an amendment does not restart the SLA clock."))
         note.setWordWrap(True)
         set_kind(note, "muted")

@@ -112,47 +112,47 @@
 <context>
     <name>AmendDialog</name>
     <message>
-        <location filename="../../widgets/amend.py" line="27" />
+        <location filename="../../widgets/amend.py" line="28" />
         <source>Amend case %1</source>
         <translation>更正事件 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="36" />
+        <location filename="../../widgets/amend.py" line="39" />
         <source>The deadlines stay as they are: an amendment does not restart the SLA clock.</source>
         <translation>时限保持不变：更正不会重新开始时限计时。</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="42" />
+        <location filename="../../widgets/amend.py" line="45" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="43" />
+        <location filename="../../widgets/amend.py" line="46" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="44" />
+        <location filename="../../widgets/amend.py" line="47" />
         <source>Priority (1 most urgent)</source>
         <translation>优先级（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="45" />
+        <location filename="../../widgets/amend.py" line="48" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="47" />
+        <location filename="../../widgets/amend.py" line="50" />
         <source>Amend</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="72" />
+        <location filename="../../widgets/amend.py" line="75" />
         <source>Title and address cannot be empty.</source>
         <translation>标题和地址不能为空。</translation>
     </message>
     <message>
-        <location filename="../../widgets/amend.py" line="76" />
+        <location filename="../../widgets/amend.py" line="79" />
         <source>Nothing was changed.</source>
         <translation>没有任何改动。</translation>
     </message>
@@ -160,127 +160,127 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="142" />
+        <location filename="../../widgets/case_detail.py" line="141" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="147" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="183" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="195" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="196" />
+        <location filename="../../widgets/case_detail.py" line="195" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="247" />
+        <location filename="../../widgets/case_detail.py" line="246" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="313" />
+        <location filename="../../widgets/case_detail.py" line="312" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="335" />
+        <location filename="../../widgets/case_detail.py" line="334" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
