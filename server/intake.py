@@ -400,12 +400,16 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                             report.reject(n, args)
                             continue
                         cid = f"import:{digest}:{n}"
-                        frame = orjson.dumps({"type": "command", "id": cid, "name": "case.report", "args": args})
-                        if len(frame) > max_frame - 64:
-                            report.reject(n, f"the row is {len(frame) // 1024} KiB; a report may be at most "
+                        try:
+                            encoded = orjson.dumps({"type": "command", "id": cid, "name": "case.report", "args": args})
+                        except TypeError as e:
+                            report.reject(n, f"the row cannot be sent ({e})")
+                            continue
+                        if len(encoded) > max_frame - 64:
+                            report.reject(n, f"the row is {len(encoded) // 1024} KiB; a report may be at most "
                                              f"{max_frame // 1024} KiB")
                             continue
-                        text = frame.decode()
+                        text = encoded.decode()
                         pending[cid] = (n, text)
                         await ws.send(text)
                         while len(pending) >= window and not receiver.done():
