@@ -6,7 +6,6 @@ other is cancelled, and the connection is unregistered in `finally`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import ssl
 import time
@@ -17,9 +16,11 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
+from models import protocol
 from models.commands import Actor, CommandError
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
+from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .store import EventStore
@@ -27,8 +28,8 @@ from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
 
-MAX_IN_FRAME = 256 * 1024        # bytes; a larger frame from a client closes it with 1009
-MAX_OUT_FRAME = 512 * 1024       # snapshot pages stay under this
+MAX_IN_FRAME = protocol.MAX_IN_FRAME      # bytes; a larger frame from a client closes it with 1009
+MAX_OUT_FRAME = protocol.MAX_OUT_FRAME    # snapshot pages stay under this
 HELLO_TIMEOUT = 10.0
 TOKEN_TTL = 12 * 3600.0
 RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is cheaper
@@ -43,17 +44,18 @@ def _peer(ws: ServerConnection) -> str:
     return f"{addr[0]}:{addr[1]}" if addr else "?"
 
 
-def error_frame(cid, code, message) -> str:
-    return json.dumps({"type": "error", "id": cid, "code": code, "message": message}, ensure_ascii=False)
+error_frame = protocol.error      # (cid, code, message) -> the error frame
 
 
 class XiaonaoServer:
     def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 8765,
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
-                 subscriber_queue: int = 20_000, limits: Limits | None = None):
+                 subscriber_queue: int = 20_000, keep_days: float | None = None,
+                 limits: Limits | None = None):
         self.store = EventStore(db_url)
-        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue)
+        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
+                       **({"keep_days": keep_days} if keep_days is not None else {}))
         self.accounts = Accounts(self.store, token_ttl)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
@@ -70,6 +72,7 @@ class XiaonaoServer:
         self._full_logged = False
         self._loop: asyncio.AbstractEventLoop | None = None    # set by start()
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
+        self.log_id: str | None = None
 
     @property
     def url(self) -> str:
@@ -80,6 +83,8 @@ class XiaonaoServer:
         install_storm_summary()
         await self.hub.start()
         await self.accounts.start()
+        # the log's identity (a restore makes a new one): a client resumes only within it
+        self.log_id = await self.hub.run_db(log_id, self.store)
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
             max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
@@ -146,10 +151,13 @@ class XiaonaoServer:
                                                         "unavailable); try again shortly")
         actor = login.actor
         log.info("%s (%s) logged in from %s", actor.name, actor.role, peer)
-        await ws.send(json.dumps({"type": "welcome", "user": actor.name, "role": actor.role, "token": login.token,
-                                  "head": self.hub.head, "team_id": actor.team_id,
-                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME,
-                                  "token_expires": login.expires}))
+        await ws.send(protocol.welcome(actor.name, actor.role, login.token, self.hub.head, actor.team_id,
+                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id))
+        if login.resume and login.log_id is not None and login.log_id != self.log_id:
+            # its seq counts another history (a restored database): it starts from a snapshot
+            log.info("%s resumed from log %s, not this server's %s: snapshot", actor.name, login.log_id,
+                     self.log_id)
+            login.resume = None
         return login
 
     async def _refuse(self, ws, cid, code, message):
@@ -238,7 +246,7 @@ class XiaonaoServer:
     @staticmethod
     async def _end(ws, reason: str, message: str) -> None:
         try:
-            await ws.send(json.dumps({"type": "session.ended", "reason": reason, "message": message}))
+            await ws.send(protocol.session_ended(reason, message))
             await ws.close(1000 if reason == "logout" else 1008, message[:100])
         except ConnectionClosed:
             pass
@@ -295,64 +303,33 @@ class XiaonaoServer:
                 log.warning("%s at %s sent frames faster than %g/s; disconnecting", actor.name, peer, fb.rate)
                 await self._end(ws, "flood", f"too many frames (more than {fb.rate:g} a second)")
                 return
-            if isinstance(raw, bytes):
-                sub.put(error_frame(None, "bad_request", "binary frames are not supported; send JSON text"))
-                continue
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                sub.put(error_frame(None, "bad_request", "the frame is not valid JSON"))
-                continue
-            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-                sub.put(error_frame(None, "bad_request", "a message must be a JSON object with a 'type'"))
-                continue
-            kind = msg["type"]
-            if kind == "ping":
+            frame = protocol.parse_client_frame(raw)
+            if isinstance(frame, protocol.ProtocolError):
+                sub.put(frame.frame())
+            elif isinstance(frame, protocol.Ping):
                 if pings.take():
-                    sub.put(json.dumps({"type": "pong", "t": msg.get("t")}))
-                continue
-            if kind == "logout":
+                    sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.Logout):
                 ended.set()
                 await self.accounts.logout(live, peer)
                 await self._end(ws, "logout", "logged out")
                 await self.accounts.revalidate([actor.name])    # other sessions on the same token
                 return
-            if kind == "admin":
-                self._spawn(self._admin(msg, actor, sub, peer))
-                continue
-            if kind != "command":
-                sub.put(error_frame(None, "bad_request", f"unknown message type {kind!r}"))
-                continue
-            cid = msg.get("id")
-            if not isinstance(cid, str) or not cid or len(cid) > 80:
-                sub.put(error_frame(cid if isinstance(cid, str) else None, "bad_request",
-                                    "a command needs an 'id': a unique string of at most 80 characters"))
-                continue
-            name = msg.get("name")
-            args = msg.get("args", {})
-            if not isinstance(name, str):
-                sub.put(error_frame(cid, "bad_request", "a command needs a 'name'"))
-                continue
-            if not isinstance(args, dict):
-                sub.put(error_frame(cid, "bad_request", "'args' must be an object"))
-                continue
-            if not session_cmds.take() or not account_cmds.take():
-                sub.put(error_frame(cid, "busy", "too many commands from this account; slow down and send it again"))
-                continue
-            if self.hub._queue is not None and self.hub._queue.qsize() >= lim.command_queue:
-                sub.put(error_frame(cid, "busy", "the server is busy; send it again in a moment"))
-                continue
-            # submitted in arrival order; answered as each completes
-            fut = self.hub.submit(actor, name, args, cid, peer)
-            self._spawn(self._answer(cid, fut, sub))
+            elif isinstance(frame, protocol.Admin):
+                self._spawn(self._admin(frame, actor, sub, peer))
+            elif not session_cmds.take() or not account_cmds.take():
+                sub.put(error_frame(frame.id, protocol.BUSY,
+                                    "too many commands from this account; slow down and send it again"))
+            elif self.hub._queue is not None and self.hub._queue.qsize() >= lim.command_queue:
+                sub.put(error_frame(frame.id, protocol.BUSY, "the server is busy; send it again in a moment"))
+            else:
+                # submitted in arrival order; answered as each completes
+                fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
+                self._spawn(self._answer(frame.id, fut, sub))
 
-    async def _admin(self, msg: dict, actor: Actor, sub: Subscriber, peer: str) -> None:
+    async def _admin(self, req: protocol.Admin, actor: Actor, sub: Subscriber, peer: str) -> None:
         """Account management by an admin: answered `admin.result` or an error with the id."""
-        rid = msg.get("id") if isinstance(msg.get("id"), str) else None
-        name, args = msg.get("name"), msg.get("args", {})
-        if not isinstance(name, str) or not isinstance(args, dict):
-            sub.put(error_frame(rid, "bad_request", "an admin frame needs a 'name' and 'args' (an object)"))
-            return
+        rid, name, args = req.id, req.name, req.args
         try:
             result = await self.accounts.manage(actor, name, args, peer)
         except CommandError as e:
@@ -362,12 +339,12 @@ class XiaonaoServer:
             log.exception("admin %s failed", name)
             sub.put(error_frame(rid, "unavailable", f"could not {name}: {e.__class__.__name__}; retry"))
             return
-        sub.put(json.dumps({"type": "admin.result", "id": rid, "name": name, "result": result}, ensure_ascii=False))
+        sub.put(protocol.admin_result(rid, name, result))
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
         try:
             seq = await fut
-            sub.put(json.dumps({"type": "ack", "id": cid, "seq": seq}))
+            sub.put(protocol.ack(cid, seq))
         except CommandError as e:
             sub.put(error_frame(cid, e.code, e.message))

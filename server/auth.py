@@ -22,7 +22,6 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-import json
 import logging
 import secrets
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from importlib import resources as _res
 from typing import NoReturn
 
+from models import protocol
 from models.commands import Actor
 from models.domain import ROLES
 
@@ -228,6 +228,7 @@ class Login:
     expires: float              # epoch seconds
     resume: int | None
     subscribe: bool = True      # False: commands only (an importer), no state and no events
+    log_id: str | None = None   # the history `resume` is a seq of
 
 
 @dataclass(eq=False)
@@ -291,26 +292,20 @@ class Accounts:
     async def login(self, raw, peer: str) -> Login:
         """Check a hello frame; returns the Login or raises LoginRefused."""
         started = time.monotonic()
-        try:
-            msg = json.loads(raw)
-            if not isinstance(msg, dict) or msg.get("type") != "hello":
-                raise ValueError
-        except (ValueError, TypeError):
-            raise LoginRefused("the first message must be a hello") from None
-        resume = msg.get("resume_from")
-        if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
-            raise LoginRefused("'resume_from' must be a non-negative integer", "bad_request")
-        subscribe = msg.get("subscribe", True)
-        if not isinstance(subscribe, bool):
-            raise LoginRefused("'subscribe' must be true or false", "bad_request")
+        hello = protocol.parse_hello(raw)
+        if isinstance(hello, protocol.ProtocolError):
+            raise LoginRefused(hello.message, hello.code)
         net = network_of(peer_host(peer))
-        if isinstance(msg.get("token"), str):
-            login = await self._token_login(msg["token"], net, peer, resume)
-            login.subscribe = subscribe
-            return login
-        name, password = msg.get("user"), msg.get("password")
-        if not isinstance(name, str) or not isinstance(password, str):
-            raise LoginRefused("hello needs a user and password, or a token")
+        if hello.token is not None:
+            login = await self._token_login(hello.token, net, peer, hello.resume_from)
+        else:
+            login = await self._password_login(hello.user or "", hello.password or "", net, peer, started,
+                                               hello.resume_from)
+        login.subscribe, login.log_id = hello.subscribe, hello.log_id
+        return login
+
+    async def _password_login(self, name: str, password: str, net: str, peer: str, started: float,
+                              resume: int | None) -> Login:
         if self.backoff.refused(name, net):
             await self.run(self.store.audit, self.audit_name(name, False), "login.throttled", net, peer)
             await self._fail_after(started)
@@ -327,7 +322,7 @@ class Accounts:
         expires = self.clock() + self.token_ttl
         await self.run(self.store.add_token, h, name, expires)
         await self.run(self.store.audit, name, "login", user["role"], peer)
-        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume, subscribe)
+        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume)
 
     async def _token_login(self, token: str, net: str, peer: str, resume) -> Login:
         if self.backoff.refused("", net):
