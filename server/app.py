@@ -22,6 +22,7 @@ from models.domain import ROLES
 
 from .auth import new_token, token_hash, verify_password
 from .hub import Hub, Subscriber, dumps
+from .reports import QUERIES, ReportService
 from .store import EventStore
 
 log = logging.getLogger("xiaonao.server")
@@ -56,6 +57,7 @@ class XiaonaoServer:
                  subscriber_queue: int = 20_000):
         self.store = EventStore(db_url)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue)
+        self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.ssl = None
@@ -86,6 +88,7 @@ class XiaonaoServer:
             self._server.close()
             await self._server.wait_closed()
         await self.hub.stop()
+        self.reports.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -260,6 +263,9 @@ class XiaonaoServer:
             if kind == "ping":
                 sub.put(json.dumps({"type": "pong", "t": msg.get("t")}))
                 continue
+            if kind in QUERIES:          # reports and aggregates: answered off the loop (server/reports.py)
+                self._spawn_answer(self.reports.answer(msg, actor, peer), sub)
+                continue
             if kind != "command":
                 sub.put(error_frame(None, "bad_request", f"unknown message type {kind!r}"))
                 continue
@@ -281,6 +287,13 @@ class XiaonaoServer:
             t = asyncio.create_task(self._answer(cid, fut, sub))
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)
+
+    def _spawn_answer(self, coro, sub: Subscriber) -> None:
+        async def go():
+            sub.put(await coro)
+        t = asyncio.create_task(go())
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
