@@ -323,6 +323,8 @@ class ServerLink:
                 self._dirty.add(d["case_id"])
             if "into" in d:
                 self._dirty.add(d["into"])
+            if ev["name"] == "view.update":        # a filtered view's whole cases (server/views.py)
+                self._dirty.update(c["id"] for c in d.get("cases") or ())
             if ev["name"] == "street.loaded":
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)

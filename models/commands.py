@@ -289,7 +289,8 @@ def decide(state: dict, actor: Actor, name: str, args: dict) -> list[tuple[str, 
 
 def _decide_case(state, actor, name, args):
     case = _case_of(state, args)
-    if actor.role == "field" and case.get("team_id") != actor.team_id:
+    if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
+        # a field account without a squad owns nothing (None == None is not ownership)
         raise CommandError("forbidden", f"case {case['id']} is not assigned to your squad")
     froms, ev = CASE_TRANSITIONS[name]
     if case["status"] not in froms:
@@ -387,7 +388,7 @@ def _decide_team(state, actor, name, args):
             raise CommandError("conflict", "the member is already in that squad")
         return [("team.member_moved", {"member_id": mid, "from": src["id"], "to": dst["id"]})]
     team = _team_of(state, args)
-    if actor.role == "field" and team["id"] != actor.team_id:
+    if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
     data = {"team_id": team["id"]}
     if name == "team.status":

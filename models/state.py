@@ -324,6 +324,17 @@ def _sla_profile(state, ev, d):
     state["sla_profile"] = d["profile"]
 
 
+def _view_update(state, ev, d):
+    """A filtered view's frame (server/views.py): whole cases and squads as they now are,
+    replacing the holder's copies, and the cases that left the view."""
+    for cid in d.get("removed") or ():
+        state["cases"].pop(cid, None)
+    for c in d.get("cases") or ():
+        state["cases"][c["id"]] = c
+    for t in d.get("teams") or ():
+        state["teams"][t["id"]] = t
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -355,4 +366,7 @@ _HANDLERS = {
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.
+    # a filtered view's frames (server/views.py): `view.update` replaces whole objects;
+    # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
+    "view.update": _view_update,
 }

@@ -40,9 +40,16 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise StoreError("the password must have at least 8 characters")
+    if role == "field" and not (team_id or "").strip():
+        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
     store = EventStore(url)
     try:
         store.check_initialised()
+        if role == "field":
+            first = store.events_after(0, 1, 1)
+            squads = [sq["id"] for sq in (first[0]["data"].get("street") or {}).get("squads", [])] if first else []
+            if squads and team_id not in squads:
+                raise StoreError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
         store.add_user(name, role, hash_password(password), team_id)
     finally:
         store.dispose()

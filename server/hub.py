@@ -27,6 +27,8 @@ from models.state import apply, empty_state, from_wire
 from models.timeutil import iso
 
 from .store import DuplicateCommand, EventStore, Unstorable
+from .views import FULL, View
+from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
 
@@ -154,11 +156,12 @@ class Subscriber:
     for everyone (`websockets.broadcast`), and the bound is its transport's write buffer.
     """
 
-    def __init__(self, maxsize: int, ws=None):
+    def __init__(self, maxsize: int, ws=None, view: View = FULL):
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
         self.overflowed = asyncio.Event()
         self.ws = ws
         self.live = False
+        self.view = view          # what its role may see (server/views.py)
 
     def writable(self) -> bool:
         """Live and not backed up; marks it overflowed when its buffer is over the bound."""
@@ -196,6 +199,7 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[str, int] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
+        self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
@@ -530,19 +534,25 @@ class Hub:
             self._known.popitem(last=False)
 
     def _publish(self, events: list[dict]) -> None:
+        # subscribers grouped by what they may see: each event is encoded once per distinct
+        # view (server/views.py), not once per subscriber
+        groups: dict[object, tuple[View, list[Subscriber]]] = {}
+        for sub in self.subscribers:
+            if not sub.overflowed.is_set():
+                groups.setdefault(sub.view.key, (sub.view, []))[1].append(sub)
+        state = self.state
         for ev in events:
-            frame = dumps(ev)
-            live = []
-            for sub in self.subscribers:
-                if sub.overflowed.is_set():
-                    continue
-                if sub.live:
-                    if sub.writable():
-                        live.append(sub.ws)
-                else:
-                    sub.put(frame)
-            if live:
-                broadcast(live, frame)
+            for view, subs in groups.values():
+                frame = dumps(ev if view.full else view.event(ev, state))
+                live = []
+                for sub in subs:
+                    if sub.live:
+                        if sub.writable():
+                            live.append(sub.ws)
+                    else:
+                        sub.put(frame)
+                if live:
+                    broadcast(live, frame)
         for fn in self.listeners:
             try:
                 fn(events)
@@ -550,20 +560,29 @@ class Hub:
                 log.exception("event listener failed")
 
     # ---- subscriptions -------------------------------------------------------
-    def subscribe(self, ws=None) -> tuple[Subscriber, int]:
+    def subscribe(self, ws=None, view: View = FULL) -> tuple[Subscriber, int]:
         """Register a subscriber; returns it and the head at the moment it was registered.
-        Every event after that head will be put in its queue."""
-        sub = Subscriber(self.subscriber_queue, ws)
+        Every event after that head will be put in its queue, as its view shows it."""
+        sub = Subscriber(self.subscriber_queue, ws, view)
         self.subscribers.add(sub)
         return sub, self.head
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
 
-    def snapshot_frames(self, max_frame: int) -> list[str]:
+    def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[str]:
         """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
         under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
         seq = self.head
+        if not view.full:
+            key = (view.key, seq, max_frame)
+            frames = self._view_snapshots.get(key)
+            if frames is None:
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                self._view_snapshots[key] = frames
+                while len(self._view_snapshots) > 8:
+                    self._view_snapshots.popitem(last=False)
+            return frames
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
         head_json, cases = self._state_texts()

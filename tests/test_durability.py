@@ -64,7 +64,7 @@ async def test_kill9_and_resume(tmp_path, backend):
         while state["seq"] < other.welcome["head"] + 3:
             apply(state, await back.recv())
         assert len(state["cases"]) == 33   # 20 + a burst of 10, each exactly once, + 3 from the other client
-        fresh = await RawClient.connect(srv.url, "wall")
+        fresh = await RawClient.connect(srv.url, "lead")
         snap2 = await fresh.recv()
         assert snap2["seq"] == state["seq"]
         server_state = from_wire(snap2["state"])

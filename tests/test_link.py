@@ -31,7 +31,7 @@ class Recorder(SessionListener):
 
 
 async def server_state(url):
-    c = await RawClient.connect(url, "wall")
+    c = await RawClient.connect(url, "lead")
     snap = await c.recv()
     await c.close()
     st = from_wire(snap["state"])
