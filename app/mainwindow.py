@@ -7,7 +7,17 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QByteArray,
+    QCoreApplication,
+    QLocale,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -41,6 +51,11 @@ def _dashboard(room, parts):
     return DashboardPanel(room, parts=parts)
 
 
+def _history(link):
+    from widgets.history import HistoryPanel
+    return HistoryPanel(link)
+
+
 DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
 DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for one
 
@@ -54,6 +69,8 @@ PANELS = [
               lambda w: _dashboard(w.room, ("kpis", "charts")), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",)), deferred=True),
+    PanelSpec("history", QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year"),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: StreetMap(w.room, w.selection)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -117,7 +134,8 @@ class MainWindow(QMainWindow):
         self._deferred_timer.start()
         room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
-        self.tabifyDockWidget(self.docks["performance"], self.docks["map"])
+        self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
+        self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
         self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
@@ -232,6 +250,9 @@ class MainWindow(QMainWindow):
         lang = view.addMenu(self.tr("Language"))
         self._action(lang, "中文", lambda: self.sig_language.emit("zh_CN"))
         self._action(lang, "English", lambda: self.sig_language.emit("en"))
+        reports = mb.addMenu(self.tr("&Reports"))
+        self._action(reports, self.tr("Daily, weekly, monthly reports and bulletins…"), self.open_reports, "Ctrl+R")
+        self._action(reports, self.tr("Print the selected case's sheet…"), self.open_case_sheet, "Ctrl+P")
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -261,6 +282,29 @@ class MainWindow(QMainWindow):
         muted = [names[k] for k in MUTABLE if k in self.alerts.muted]
         self.mute_label.setVisible(bool(muted))
         self.mute_label.setText("🔕 " + self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
+
+    def _report_lang(self) -> str:
+        return "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
+
+    def open_reports(self):
+        """The Reports dialog (widgets/reports.py): asked of the server, previewed, saved, printed."""
+        from widgets.reports import ReportDialog
+        dlg = ReportDialog(self.link, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
+    def open_case_sheet(self):
+        """The case on screen on A4, to preview, save or print."""
+        case = self.room.state["cases"].get(self.selection.case_id)
+        if case is None:
+            self.statusBar().showMessage(self.tr("Select a case first."), 5000)
+            return None
+        from widgets.reports import CaseSheetDialog
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
 
     def _case_cmd(self, name: str) -> None:
         if self.selection.case_id:

@@ -3,67 +3,67 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="34" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="35" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="36" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="37" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
@@ -71,12 +71,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="216" />
+        <location filename="../../widgets/alerts.py" line="305" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="236" />
+        <location filename="../../widgets/alerts.py" line="325" />
+        <source>⇧ escalated to the shift leader</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="328" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -84,17 +89,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="119" />
+        <location filename="../../widgets/alerts.py" line="173" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="140" />
+        <location filename="../../widgets/alerts.py" line="133" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="165" />
+        <location filename="../../widgets/alerts.py" line="136" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -102,117 +107,117 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="112" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="117" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="148" />
+        <location filename="../../widgets/case_detail.py" line="162" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="174" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="161" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="204" />
+        <location filename="../../widgets/case_detail.py" line="218" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="247" />
+        <location filename="../../widgets/case_detail.py" line="261" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="260" />
+        <location filename="../../widgets/case_detail.py" line="274" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -220,77 +225,77 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="25" />
+        <location filename="../../widgets/case_queue.py" line="36" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="27" />
+        <location filename="../../widgets/case_queue.py" line="38" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="27" />
+        <location filename="../../widgets/case_queue.py" line="38" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="29" />
+        <location filename="../../widgets/case_queue.py" line="40" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="30" />
+        <location filename="../../widgets/case_queue.py" line="41" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="31" />
+        <location filename="../../widgets/case_queue.py" line="42" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="32" />
+        <location filename="../../widgets/case_queue.py" line="43" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="36" />
+        <location filename="../../widgets/case_queue.py" line="47" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="129" />
+        <location filename="../../widgets/case_queue.py" line="174" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="131" />
+        <location filename="../../widgets/case_queue.py" line="176" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="139" />
+        <location filename="../../widgets/case_queue.py" line="184" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="154" />
+        <location filename="../../widgets/case_queue.py" line="199" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="156" />
+        <location filename="../../widgets/case_queue.py" line="201" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="158" />
+        <location filename="../../widgets/case_queue.py" line="203" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="167" />
+        <location filename="../../widgets/case_queue.py" line="212" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -369,67 +374,67 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="28" />
+        <location filename="../../widgets/dashboard.py" line="40" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="29" />
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="30" />
+        <location filename="../../widgets/dashboard.py" line="42" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="31" />
+        <location filename="../../widgets/dashboard.py" line="43" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="32" />
+        <location filename="../../widgets/dashboard.py" line="44" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="33" />
+        <location filename="../../widgets/dashboard.py" line="45" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="34" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="35" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="104" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="111" />
+        <location filename="../../widgets/dashboard.py" line="123" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="118" />
+        <location filename="../../widgets/dashboard.py" line="130" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="129" />
+        <location filename="../../widgets/dashboard.py" line="141" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="134" />
+        <location filename="../../widgets/dashboard.py" line="146" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
@@ -437,47 +442,47 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="157" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="157" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="157" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
+        <location filename="../../widgets/dashboard.py" line="158" />
         <source>Arrived ≤8 min</source>
         <translation>8分钟到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
+        <location filename="../../widgets/dashboard.py" line="158" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="169" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="162" />
+        <location filename="../../widgets/dashboard.py" line="174" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="282" />
+        <location filename="../../widgets/dashboard.py" line="294" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="300" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -513,7 +518,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="181" />
+        <location filename="../../app/mainwindow.py" line="197" />
         <location filename="../../app/wall.py" line="103" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
@@ -795,70 +800,163 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="23" />
+        <location filename="../../widgets/leader.py" line="34" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="25" />
+        <location filename="../../widgets/leader.py" line="37" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="33" />
+        <location filename="../../widgets/leader.py" line="46" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
 </context>
 <context>
+    <name>HistoryPanel</name>
+    <message>
+        <location filename="../../widgets/history.py" line="24" />
+        <source>Last year</source>
+        <translation>去年同期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="26" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="27" />
+        <source>Reported</source>
+        <translation>受理数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="28" />
+        <source>Year on year</source>
+        <translation>同比</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="29" />
+        <source>Closed</source>
+        <translation>办结数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="30" />
+        <source>Closure rate</source>
+        <translation>办结率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="31" />
+        <source>On scene ≤8 min</source>
+        <translation>8分钟到场率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="32" />
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="33" />
+        <source>Repeat-call rate</source>
+        <translation>重复来电率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="65" />
+        <source>Months</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="66" />
+        <source>Years</source>
+        <translation>按年</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="68" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="72" />
+        <source>View</source>
+        <translation>视图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="96" />
+        <source>Not available to this account.</source>
+        <translation>本账号无权查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="99" />
+        <source>Shown when the link is online.</source>
+        <translation>连接服务器后显示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="103" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="108" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="112" />
+        <source>Computed by the server from its whole log.</source>
+        <translation>由服务器根据全部历史记录计算。</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="45" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="50" />
+        <location filename="../../widgets/leader.py" line="63" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="67" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="68" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="70" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="64" />
+        <location filename="../../widgets/leader.py" line="77" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="71" />
+        <location filename="../../widgets/leader.py" line="84" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="122" />
+        <location filename="../../widgets/leader.py" line="135" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="124" />
+        <location filename="../../widgets/leader.py" line="137" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="152" />
+        <location filename="../../widgets/leader.py" line="165" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -975,243 +1073,334 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="49" />
+        <location filename="../../app/mainwindow.py" line="54" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="51" />
+        <location filename="../../app/mainwindow.py" line="56" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="53" />
+        <location filename="../../app/mainwindow.py" line="58" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="55" />
+        <location filename="../../app/mainwindow.py" line="60" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="57" />
+        <location filename="../../app/mainwindow.py" line="62" />
+        <source>Performance by month and year</source>
+        <translation>月度与年度绩效</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="64" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="59" />
+        <location filename="../../app/mainwindow.py" line="66" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="61" />
+        <location filename="../../app/mainwindow.py" line="68" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
-        <location filename="../../app/mainwindow.py" line="182" />
+        <location filename="../../app/mainwindow.py" line="92" />
+        <location filename="../../app/mainwindow.py" line="198" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="105" />
+        <location filename="../../app/mainwindow.py" line="113" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="167" />
+        <location filename="../../app/mainwindow.py" line="172" />
+        <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="183" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="190" />
+        <location filename="../../app/mainwindow.py" line="206" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="192" />
+        <location filename="../../app/mainwindow.py" line="208" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="207" />
+        <location filename="../../app/mainwindow.py" line="223" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="208" />
+        <location filename="../../app/mainwindow.py" line="224" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="209" />
+        <location filename="../../app/mainwindow.py" line="225" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="211" />
+        <location filename="../../app/mainwindow.py" line="227" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="212" />
+        <location filename="../../app/mainwindow.py" line="228" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="213" />
+        <location filename="../../app/mainwindow.py" line="229" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="214" />
+        <location filename="../../app/mainwindow.py" line="230" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="215" />
+        <location filename="../../app/mainwindow.py" line="231" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="217" />
+        <location filename="../../app/mainwindow.py" line="233" />
+        <location filename="../../app/mainwindow.py" line="380" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="218" />
+        <location filename="../../app/mainwindow.py" line="234" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="223" />
+        <location filename="../../app/mainwindow.py" line="239" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="224" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="227" />
+        <location filename="../../app/mainwindow.py" line="243" />
+        <source>&amp;Reports</source>
+        <translation>报表(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="244" />
+        <source>Daily, weekly, monthly reports and bulletins…</source>
+        <translation>日报、周报、月报与通报…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="245" />
+        <source>Print the selected case's sheet…</source>
+        <translation>打印所选事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="246" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="247" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="247" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="233" />
+        <location filename="../../app/mainwindow.py" line="256" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="236" />
+        <location filename="../../app/mainwindow.py" line="259" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="271" />
+        <source>new P1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="271" />
+        <source>missed deadlines</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="274" />
+        <source>Muted: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="291" />
+        <source>Select a case first.</source>
+        <translation>请先选择一个事件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="363" />
+        <source>%1 command(s) not yet sent or acknowledged</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="366" />
+        <source>%1 unacknowledged alert(s)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="376" />
+        <source>Quit the cockpit?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="377" />
+        <source>Quit anyway?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="381" />
+        <source>Stay</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
     <name>NewCaseDialog</name>
     <message>
-        <location filename="../../widgets/new_case.py" line="38" />
+        <location filename="../../widgets/new_case.py" line="51" />
         <source>New case</source>
         <translation>新建事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="49" />
+        <location filename="../../widgets/new_case.py" line="62" />
         <source>e.g. 九堡大道88号 or a landmark</source>
         <translation>如：九堡大道88号 或 地标名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="58" />
+        <location filename="../../widgets/new_case.py" line="72" />
         <source>Merge into the selected case (repeat call)</source>
         <translation>合并到选中事件（重复来电）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="63" />
+        <location filename="../../widgets/new_case.py" line="77" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="64" />
+        <location filename="../../widgets/new_case.py" line="78" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="65" />
+        <location filename="../../widgets/new_case.py" line="79" />
         <source>Source *</source>
         <translation>来源 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="66" />
+        <location filename="../../widgets/new_case.py" line="80" />
         <source>Priority (1 most urgent)</source>
         <translation>级别（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="67" />
+        <location filename="../../widgets/new_case.py" line="81" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="69" />
+        <location filename="../../widgets/new_case.py" line="83" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="70" />
+        <location filename="../../widgets/new_case.py" line="84" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="71" />
+        <location filename="../../widgets/new_case.py" line="85" />
         <source>Caller's phone</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="73" />
+        <location filename="../../widgets/new_case.py" line="87" />
         <source>Report case</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="78" />
+        <location filename="../../widgets/new_case.py" line="92" />
         <source>Similar open cases nearby in the last hours</source>
         <translation>附近近几小时的相似未办结事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="96" />
+        <location filename="../../widgets/new_case.py" line="114" />
         <source>Grid %1 · %2</source>
         <translation>网格 %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="99" />
+        <location filename="../../widgets/new_case.py" line="117" />
         <source>Address not found on the street's map; the case keeps the text.</source>
         <translation>地图上未找到该地址；将保留文字地址。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="111" />
+        <location filename="../../widgets/new_case.py" line="129" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="111" />
+        <location filename="../../widgets/new_case.py" line="129" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="113" />
+        <location filename="../../widgets/new_case.py" line="131" />
         <source>Required: %1</source>
         <translation>必填：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="149" />
+        <source>Discard this report?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="150" />
+        <source>What was typed in this form will be lost.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="153" />
+        <source>Discard</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="154" />
+        <source>Keep editing</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1238,6 +1427,149 @@
     </message>
 </context>
 <context>
+    <name>Reports</name>
+    <message>
+        <location filename="../../widgets/reports.py" line="111" />
+        <source>Save PDF…</source>
+        <translation>保存 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="112" />
+        <source>Save Excel…</source>
+        <translation>保存 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="113" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="136" />
+        <source>Rendering…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="140" />
+        <source>Save PDF</source>
+        <translation>保存 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="140" />
+        <source>Save Excel workbook</source>
+        <translation>保存 Excel 工作簿</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="143" />
+        <source>PDF (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="143" />
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="150" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="169" />
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="163" />
+        <source>%1 page(s) sent to the printer.</source>
+        <translation>已发送 %1 页到打印机。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="175" />
+        <source>Ready: %1 page(s).</source>
+        <translation>已生成，共 %1 页。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="177" />
+        <source>Saved to %1</source>
+        <translation>已保存到 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="182" />
+        <source>Daily report</source>
+        <translation>日报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="183" />
+        <source>Weekly report</source>
+        <translation>周报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="184" />
+        <source>Monthly report</source>
+        <translation>月报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="185" />
+        <source>Bulletin</source>
+        <translation>通报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="189" />
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="204" />
+        <source>Show names and phones (recorded in the audit log)</source>
+        <translation>显示姓名和电话（将记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="207" />
+        <source>Only a shift leader or an administrator may export personal data.</source>
+        <translation>只有值班长或管理员可以导出个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="208" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="212" />
+        <source>Report</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="212" />
+        <source>A day in the period</source>
+        <translation>周期内任一天</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="213" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="234" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="240" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="262" />
+        <source>Case sheet %1</source>
+        <translation>事件处置单 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="268" />
+        <source>Show names and phones</source>
+        <translation>显示姓名和电话</translation>
+    </message>
+</context>
+<context>
     <name>RosterPanel</name>
     <message>
         <location filename="../../widgets/roster.py" line="219" />
@@ -1256,82 +1588,82 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="37" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="37" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="30" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="30" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
