@@ -136,6 +136,10 @@ class ServerLink:
         self._ws = None
         self._stop = asyncio.Event()
         self._want_snapshot = False
+        # the identity of the log `state` follows (the server's `log_id`): a restored
+        # database has a new one, and a state from another identity resyncs from a snapshot
+        self.log_id: str | None = None
+        self._server_log: str | None = None
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
         self._dirty: set[str] = set()             # cases changed since the last cache write
         self._street_dirty = False
@@ -193,6 +197,8 @@ class ServerLink:
             raise
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
+        if state is not None:
+            self.log_id = await self._io_call(self.cache.get_meta, "log_id")
         for row in await self._io_call(self.cache.outbox):
             self.outbox[row["id"]] = row
         if self.retain_days is not None:
@@ -392,6 +398,10 @@ class ServerLink:
             else:
                 if full:
                     self._keep_all = False               # the cache holds every case again
+                    if self.log_id and self._full_write is None:
+                        # the cache's state is this identity's now (not before: a crash in
+                        # between must not leave an old state under the new identity)
+                        await self._io_call(self.cache.set_meta, "log_id", self.log_id)
                 if self.status.cache_problem:
                     self._set_status(cache_problem="")     # the cache caught up
             finally:
@@ -553,6 +563,8 @@ class ServerLink:
             raise AuthFailed("no credentials: log in with a user name and password")
         if self.state["seq"] and not self._want_snapshot:
             hello["resume_from"] = self.state["seq"]
+            if self.log_id:
+                hello["log_id"] = self.log_id      # a server with another identity sends a snapshot
         await ws.send(json.dumps(hello))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
@@ -564,8 +576,13 @@ class ServerLink:
                 self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
         self.listener.on_welcome(welcome)
         resumed = "resume_from" in hello
+        self._server_log = welcome.get("log_id")
+        # resuming into another history (a restored database) is never right: a snapshot
+        other_log = resumed and bool(self.log_id and self._server_log and self._server_log != self.log_id)
+        if resumed and not other_log and self._server_log and self.log_id is None:
+            self._adopt_log()                    # a cache from before identities: this one from now on
         self._want_snapshot = False
-        if resumed and welcome["head"] == self.state["seq"]:
+        if resumed and not other_log and welcome["head"] == self.state["seq"]:
             self._online()
         # commands issued while offline go out now, in the order they were issued
         for row in self.pending_commands():
@@ -580,6 +597,13 @@ class ServerLink:
                 if kind == "event":
                     if snapshot is not None:
                         raise ConnectionClosed(None, None)   # events before the snapshot completed
+                    if other_log:
+                        log.warning("the server's log is another history (%s, was %s): resyncing",
+                                    self._server_log, self.log_id)
+                        self._want_snapshot = True
+                        self._set_status(state="resyncing")
+                        await ws.close()
+                        return
                     missing = self._missing_cases(msg)
                     if missing and not await self._thaw(missing):
                         log.warning("event %d touches %s, which the cache does not have: resyncing",
@@ -595,6 +619,7 @@ class ServerLink:
                     if self.status.state != "online" and self.state["seq"] >= welcome["head"]:
                         self._online()
                 elif kind == "snapshot":
+                    other_log = False
                     snapshot = msg
                     snapshot["_cases"] = list(msg["state"].get("cases", []))
                     snapshot["_raw"] = [raw]
@@ -625,6 +650,13 @@ class ServerLink:
                 if not fut.done():
                     fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
 
+    def _adopt_log(self) -> None:
+        """`state` now follows the server's log: remember its identity (in the cache too,
+        for a snapshot only once the snapshot's own write has landed)."""
+        self.log_id = self._server_log
+        if self.cache and self._full_write is None and self.log_id:
+            self._spawn(self._io_call(self.cache.set_meta, "log_id", self.log_id))
+
     def _online(self) -> None:
         self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
 
@@ -640,6 +672,7 @@ class ServerLink:
             state["cases"] = {cid: c for cid, c in state["cases"].items() if not aged(c, before)}
             self._thawed_at.clear()
         self.state = state
+        self.log_id = self._server_log
         self.listener.on_reset(self.state, None)
         self._online()
         if self.cache:

@@ -21,6 +21,7 @@ from models.commands import Actor, CommandError
 from models.domain import ROLES
 
 from .auth import new_token, token_hash, verify_password
+from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .reports import QUERIES, ReportService
 from .store import EventStore
@@ -69,6 +70,7 @@ class XiaonaoServer:
         self._tasks: set[asyncio.Task] = set()
         self._peer_failures: dict[str, deque] = defaultdict(deque)
         self.connections: set[ServerConnection] = set()
+        self.log_id: str | None = None
 
     @property
     def url(self) -> str:
@@ -76,6 +78,8 @@ class XiaonaoServer:
 
     async def start(self) -> None:
         await self.hub.start()
+        # the log's identity (a restore makes a new one): a client resumes only within it
+        self.log_id = await self.hub.run_db(log_id, self.store)
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
             max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
@@ -176,7 +180,12 @@ class XiaonaoServer:
         actor = Actor(name, user["role"], user.get("team_id"))
         await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
                                   "head": self.hub.head, "team_id": actor.team_id,
-                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME}))
+                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME,
+                                  "log_id": self.log_id}))
+        if resume and isinstance(msg.get("log_id"), str) and msg["log_id"] != self.log_id:
+            # its seq counts another history (a restored database): it starts from a snapshot
+            log.info("%s resumed from log %s, not this server's %s: snapshot", name, msg["log_id"], self.log_id)
+            resume = None
         return actor, resume, subscribe
 
     async def _refuse(self, ws, cid, code, message):

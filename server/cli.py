@@ -30,6 +30,8 @@ def init_db(url: str, street_path: str | None) -> int:
             raise StoreError(f"database {url!r} is already initialised (head seq {head})")
         store.append([{"seq": 1, "at": iso(time.time()), "name": "street.loaded", "actor": "admin",
                        "command_id": None, "data": {"street": street}}], [])
+        from .backup import log_id
+        log_id(store)
         return 1
     finally:
         store.dispose()
@@ -91,6 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--personal", action="store_true",
                     help="show names and phones (needs --as-user, a leader or admin; audited)")
     pr.add_argument("--as-user", help="the account exporting the report (recorded in the audit log)")
+    pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
+    pb.add_argument("--db", default=DEFAULT_DB)
+    pb.add_argument("--out", required=True, help="the backup file to write")
+    pb.add_argument("--format", default="auto", choices=("auto", "sqlite", "pg_dump", "export"),
+                    help="auto: SQLite's online backup for SQLite, pg_dump for PostgreSQL where installed, "
+                         "else a consistent export of every table")
+    prs = sub.add_parser("restore", help="restore a backup into a database (with a new log identity)")
+    prs.add_argument("--db", default=DEFAULT_DB)
+    prs.add_argument("--from", dest="src", required=True, help="the backup file")
+    prs.add_argument("--force", action="store_true",
+                     help="replace a database that already holds a log (stop its server first)")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB)
@@ -123,6 +136,14 @@ def main(argv: list[str] | None = None) -> int:
             for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
                                args.as_user):
                 print(path)
+        elif args.cmd == "backup":
+            from .backup import backup
+            fmt = backup(args.db, args.out, args.format)
+            print(f"backed up {args.db} to {args.out} ({fmt})")
+        elif args.cmd == "restore":
+            from .backup import restore
+            head, new_id = restore(args.db, args.src, args.force)
+            print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
         elif args.cmd == "import":
             from .intake import import_file
             report = import_file(args.db, args.file, args.as_user)

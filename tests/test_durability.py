@@ -11,11 +11,14 @@ from models.state import apply, from_wire
 from .conftest import RawClient, make_db
 from .helpers import ServerProcess
 
+# the server's database matters here: SQLite and the machine's PostgreSQL
+BACKENDS = ("sqlite", "postgres")
+
 REPORT = {"title": "占道经营", "category": "city_management", "source": "video", "priority": 3,
           "location": {"address": "九环路209号"}}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.subprocess
 async def test_kill9_and_resume(tmp_path, backend):
     url = make_db(tmp_path, backend)
     srv = await asyncio.to_thread(ServerProcess(url).start)

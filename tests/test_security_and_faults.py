@@ -18,7 +18,7 @@ from models.domain import ROLES
 from models.state import apply, empty_state
 from server.app import XiaonaoServer
 
-from .conftest import RawClient, make_db, ws_url
+from .conftest import BOTH_BACKENDS, RawClient, make_db, ws_url
 from .test_domain import World
 
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
@@ -69,6 +69,7 @@ async def test_token_expires(tmp_path):
         await srv.stop()
 
 
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)      # the lockout and the audit are in the server's database
 async def test_repeated_failures_lock_the_account_and_everything_is_audited(server):
     for _ in range(5):
         bad = await RawClient.connect(ws_url(server), "op", password="guess")
@@ -160,6 +161,7 @@ async def test_a_client_that_stops_reading_does_not_stall_the_others(tmp_path):
         await srv.stop()
 
 
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)      # what was acknowledged is in the server's database
 async def test_client_dropped_mid_burst_loses_nothing_acknowledged(server):
     ws = await websockets.connect(ws_url(server))
     await ws.send(json.dumps({"type": "hello", "user": "op", "password": "op-password"}))

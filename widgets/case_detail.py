@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.commands import allowed_case_commands
+from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.qt import labels
 from models.qt.room import RoomState, Selection
@@ -43,24 +43,22 @@ EVENT_LABELS = {
     "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
 }
-# command -> (button text, needs text, shortcut hint)
+# command -> button text (the free text each takes, and whether it must: models.commands.command_spec)
 ACTIONS = {
-    "case.accept": (QT_TRANSLATE_NOOP("Actions", "Accept"), False),
-    "case.dispatch": (QT_TRANSLATE_NOOP("Actions", "Dispatch…"), False),
-    "case.sign": (QT_TRANSLATE_NOOP("Actions", "Sign for"), False),
-    "case.contact": (QT_TRANSLATE_NOOP("Actions", "Party contacted"), False),
-    "case.arrive": (QT_TRANSLATE_NOOP("Actions", "On scene"), False),
-    "case.feedback": (QT_TRANSLATE_NOOP("Actions", "Feedback"), True),
-    "case.close": (QT_TRANSLATE_NOOP("Actions", "Close"), True),
-    "case.transfer": (QT_TRANSLATE_NOOP("Actions", "Transfer"), False),
-    "case.escalate": (QT_TRANSLATE_NOOP("Actions", "Escalate"), False),
-    "case.supervise": (QT_TRANSLATE_NOOP("Actions", "Supervise"), False),
-    "case.return": (QT_TRANSLATE_NOOP("Actions", "Return"), True),
-    "case.reopen": (QT_TRANSLATE_NOOP("Actions", "Reopen"), False),
-    "case.note": (QT_TRANSLATE_NOOP("Actions", "Add note"), True),
+    "case.accept": QT_TRANSLATE_NOOP("Actions", "Accept"),
+    "case.dispatch": QT_TRANSLATE_NOOP("Actions", "Dispatch…"),
+    "case.sign": QT_TRANSLATE_NOOP("Actions", "Sign for"),
+    "case.contact": QT_TRANSLATE_NOOP("Actions", "Party contacted"),
+    "case.arrive": QT_TRANSLATE_NOOP("Actions", "On scene"),
+    "case.feedback": QT_TRANSLATE_NOOP("Actions", "Feedback"),
+    "case.close": QT_TRANSLATE_NOOP("Actions", "Close"),
+    "case.transfer": QT_TRANSLATE_NOOP("Actions", "Transfer"),
+    "case.escalate": QT_TRANSLATE_NOOP("Actions", "Escalate"),
+    "case.supervise": QT_TRANSLATE_NOOP("Actions", "Supervise"),
+    "case.return": QT_TRANSLATE_NOOP("Actions", "Return"),
+    "case.reopen": QT_TRANSLATE_NOOP("Actions", "Reopen"),
+    "case.note": QT_TRANSLATE_NOOP("Actions", "Add note"),
 }
-TEXT_KEY = {"case.feedback": "note", "case.close": "resolution", "case.return": "reason", "case.note": "note",
-            "case.supervise": "note", "case.reopen": "reason", "case.transfer": "note"}
 
 
 def hms(iso_or_epoch) -> str:
@@ -99,13 +97,14 @@ class CaseDetailPanel(QWidget):
         self.stages.setMaximumHeight(140)
         self.timeline = QListWidget()
         self.text = QLineEdit(placeholderText=self.tr("Note, resolution or reason for the action…"))
+        self.text.setMaxLength(TEXT_LIMIT)
         self.department = QComboBox()
         self.error = QLabel()
         self.error.setStyleSheet("color: #ff6b6b")
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
-        for i, (cmd, (text, _needs)) in enumerate(ACTIONS.items()):
+        for i, (cmd, text) in enumerate(ACTIONS.items()):
             b = QPushButton(QCoreApplication.translate("Actions", text))
             b.setProperty("command", cmd)
             if cmd in ("case.dispatch", "case.accept"):
@@ -256,13 +255,13 @@ class CaseDetailPanel(QWidget):
             return
         args = {"case_id": case["id"]}
         text = self.text.text().strip()
-        needs_text = ACTIONS[cmd][1]
-        if needs_text and not text:
+        spec = command_spec(cmd)
+        if spec.text_required and not text:
             self.error.setText(self.tr("Type the note, resolution or reason first."))
             self.text.setFocus()
             return
-        if cmd in TEXT_KEY and text:
-            args[TEXT_KEY[cmd]] = text
+        if spec.text and text:
+            args[spec.text] = text[:spec.text_limit]
         if cmd == "case.transfer":
             args["to"] = self.department.currentData()
         self.link.submit(cmd, args)
