@@ -69,7 +69,7 @@ PANELS = [
               lambda w: _dashboard(w.room, ("kpis", "charts")), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",)), deferred=True),
-    PanelSpec("history", QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year"),
+    PanelSpec("history", str(QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year")),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: StreetMap(w.room, w.selection)),

@@ -293,7 +293,7 @@ class ReportService:
         if lang not in LANGS:
             raise QueryRefused("invalid", f"'lang' must be one of {', '.join(LANGS)}")
         try:
-            day = parse_date(args.get("date"))
+            day = parse_date(args.get("date") or "")
         except ReportError as e:
             raise QueryRefused("invalid", str(e)) from None
         personal = args.get("personal") is True

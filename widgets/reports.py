@@ -13,7 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QObject, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QDate,
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -159,7 +170,8 @@ class _PreviewDialog(QDialog):
         dlg = QPrintDialog(printer, self)
         dlg.accepted.connect(lambda: self.print_on(printer))
         self._print_dialog = dlg
-        dlg.open()
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.show()
 
     def print_on(self, printer: QPrinter) -> int:
         n = self.preview.print_to(printer)
@@ -194,7 +206,7 @@ class ReportDialog(_PreviewDialog):
         self.report: Report | None = None
         self.kind = QComboBox()
         for k in KINDS:
-            self.kind.addItem(translate("Reports", self.KIND_LABELS[k]), k)
+            self.kind.addItem(translate("Reports", str(self.KIND_LABELS[k])), k)
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
@@ -250,6 +262,7 @@ class ReportDialog(_PreviewDialog):
 
     def writer(self, fmt: str):
         report = self.report
+        assert report is not None
         if fmt == "pdf":
             from reporting.pdf import write_pdf
             return lambda path: write_pdf(report, path)

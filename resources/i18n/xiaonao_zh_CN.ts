@@ -107,117 +107,117 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="125" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="131" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="162" />
+        <location filename="../../widgets/case_detail.py" line="161" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="174" />
+        <location filename="../../widgets/case_detail.py" line="173" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="174" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="218" />
+        <location filename="../../widgets/case_detail.py" line="217" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="261" />
+        <location filename="../../widgets/case_detail.py" line="260" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="274" />
+        <location filename="../../widgets/case_detail.py" line="273" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -518,7 +518,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="197" />
+        <location filename="../../app/mainwindow.py" line="207" />
         <location filename="../../app/wall.py" line="103" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
@@ -1073,219 +1073,219 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="54" />
+        <location filename="../../app/mainwindow.py" line="64" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="56" />
+        <location filename="../../app/mainwindow.py" line="66" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="58" />
+        <location filename="../../app/mainwindow.py" line="68" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="60" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="62" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="64" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="66" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="68" />
+        <location filename="../../app/mainwindow.py" line="78" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="92" />
-        <location filename="../../app/mainwindow.py" line="198" />
+        <location filename="../../app/mainwindow.py" line="102" />
+        <location filename="../../app/mainwindow.py" line="208" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="113" />
+        <location filename="../../app/mainwindow.py" line="123" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="172" />
+        <location filename="../../app/mainwindow.py" line="182" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="183" />
+        <location filename="../../app/mainwindow.py" line="193" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="206" />
+        <location filename="../../app/mainwindow.py" line="216" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="208" />
+        <location filename="../../app/mainwindow.py" line="218" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="223" />
+        <location filename="../../app/mainwindow.py" line="233" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="224" />
+        <location filename="../../app/mainwindow.py" line="234" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="225" />
+        <location filename="../../app/mainwindow.py" line="235" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="227" />
+        <location filename="../../app/mainwindow.py" line="237" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="238" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="229" />
+        <location filename="../../app/mainwindow.py" line="239" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="230" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="231" />
+        <location filename="../../app/mainwindow.py" line="241" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="233" />
-        <location filename="../../app/mainwindow.py" line="380" />
+        <location filename="../../app/mainwindow.py" line="243" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="234" />
+        <location filename="../../app/mainwindow.py" line="244" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="239" />
+        <location filename="../../app/mainwindow.py" line="249" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="240" />
+        <location filename="../../app/mainwindow.py" line="250" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="243" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="254" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="245" />
+        <location filename="../../app/mainwindow.py" line="255" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="246" />
+        <location filename="../../app/mainwindow.py" line="256" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="247" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="247" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="256" />
+        <location filename="../../app/mainwindow.py" line="266" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="259" />
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
+        <location filename="../../app/mainwindow.py" line="281" />
         <source>new P1</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
+        <location filename="../../app/mainwindow.py" line="281" />
         <source>missed deadlines</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="274" />
+        <location filename="../../app/mainwindow.py" line="284" />
         <source>Muted: %1</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="363" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="366" />
+        <location filename="../../app/mainwindow.py" line="376" />
         <source>%1 unacknowledged alert(s)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="376" />
+        <location filename="../../app/mainwindow.py" line="386" />
         <source>Quit the cockpit?</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="377" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>Quit anyway?</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="381" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Stay</source>
         <translation type="unfinished" />
     </message>
@@ -1429,142 +1429,142 @@
 <context>
     <name>Reports</name>
     <message>
-        <location filename="../../widgets/reports.py" line="111" />
+        <location filename="../../widgets/reports.py" line="125" />
         <source>Save PDF…</source>
         <translation>保存 PDF…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="112" />
+        <location filename="../../widgets/reports.py" line="126" />
         <source>Save Excel…</source>
         <translation>保存 Excel…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="113" />
+        <location filename="../../widgets/reports.py" line="127" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="136" />
+        <location filename="../../widgets/reports.py" line="150" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="140" />
+        <location filename="../../widgets/reports.py" line="154" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="140" />
+        <location filename="../../widgets/reports.py" line="154" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="143" />
+        <location filename="../../widgets/reports.py" line="157" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="143" />
+        <location filename="../../widgets/reports.py" line="157" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="150" />
+        <location filename="../../widgets/reports.py" line="164" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="169" />
+        <location filename="../../widgets/reports.py" line="184" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="163" />
+        <location filename="../../widgets/reports.py" line="178" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="175" />
+        <location filename="../../widgets/reports.py" line="190" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="177" />
+        <location filename="../../widgets/reports.py" line="192" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="182" />
+        <location filename="../../widgets/reports.py" line="197" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="183" />
+        <location filename="../../widgets/reports.py" line="198" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
+        <location filename="../../widgets/reports.py" line="199" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="185" />
+        <location filename="../../widgets/reports.py" line="200" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="189" />
+        <location filename="../../widgets/reports.py" line="204" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="204" />
+        <location filename="../../widgets/reports.py" line="219" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="207" />
+        <location filename="../../widgets/reports.py" line="222" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="208" />
+        <location filename="../../widgets/reports.py" line="223" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="212" />
+        <location filename="../../widgets/reports.py" line="227" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="212" />
+        <location filename="../../widgets/reports.py" line="227" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="213" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="234" />
+        <location filename="../../widgets/reports.py" line="249" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="240" />
+        <location filename="../../widgets/reports.py" line="255" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="262" />
+        <location filename="../../widgets/reports.py" line="278" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="268" />
+        <location filename="../../widgets/reports.py" line="284" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
