@@ -23,7 +23,7 @@ import orjson
 from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
-from models.state import apply, empty_state, from_wire
+from models.state import apply, empty_state, from_wire, touched
 from models.timeutil import iso
 
 from .store import DuplicateCommand, EventStore, Unstorable
@@ -457,10 +457,10 @@ class Hub:
                             "applying and publishing them", len(events))
                 for ev in events:
                     apply(self.state, ev)
-                    d = ev.get("data") or {}
-                    self._case_text.pop(d.get("case_id"), None)
-                    self._case_text.pop(d.get("into"), None)
-                    if ev["name"] == "street.loaded":
+                    t = touched(ev)
+                    for cid in t.cases:
+                        self._case_text.pop(cid, None)
+                    if t.everything:
                         self._case_text = {}
                 for cid, seq in known:
                     self._remember(cid, seq)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +43,14 @@ EVENT_LABELS = {
     "case.returned": QT_TRANSLATE_NOOP("Timeline", "Returned"), "case.reopened": QT_TRANSLATE_NOOP("Timeline", "Reopened"),
     "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
+    "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
+    "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
 }
+FIELD_LABELS = {"title": QT_TRANSLATE_NOOP("Timeline", "title"), "category": QT_TRANSLATE_NOOP("Timeline", "category"),
+                "priority": QT_TRANSLATE_NOOP("Timeline", "priority"), "location": QT_TRANSLATE_NOOP("Timeline", "address")}
+ALERT_LABELS = {"p1": QT_TRANSLATE_NOOP("Timeline", "new P1 case"), "overdue": QT_TRANSLATE_NOOP("Timeline", "deadline missed")}
+# who sees a reporter's phone in full (the wall and exports are masked)
+FULL_PHONE_ROLES = frozenset({"operator", "leader", "admin"})
 # command -> button text (the free text each takes, and whether it must: models.commands.command_spec)
 ACTIONS = {
     "case.accept": QT_TRANSLATE_NOOP("Actions", "Accept"),
@@ -58,6 +66,7 @@ ACTIONS = {
     "case.return": QT_TRANSLATE_NOOP("Actions", "Return"),
     "case.reopen": QT_TRANSLATE_NOOP("Actions", "Reopen"),
     "case.note": QT_TRANSLATE_NOOP("Actions", "Add note"),
+    "case.amend": QT_TRANSLATE_NOOP("Actions", "Amend…"),
 }
 
 
@@ -87,6 +96,18 @@ class CaseDetailPanel(QWidget):
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._field_labels[key] = lab
+            if key == "reporter":
+                row_w = QWidget()
+                rl = QHBoxLayout(row_w)
+                rl.setContentsMargins(0, 0, 0, 0)
+                rl.addWidget(lab, 1)
+                self.copy_phone = QToolButton()
+                self.copy_phone.setText(self.tr("Copy phone"))
+                self.copy_phone.setToolTip(self.tr("Copy the reporter's phone number"))
+                self.copy_phone.clicked.connect(self._copy_phone)
+                rl.addWidget(self.copy_phone)
+                self.fields.addRow(text + ":", row_w)
+                continue
             self.fields.addRow(text + ":", lab)
         self.stages = QTableWidget(0, 4)
         self.stages.setHorizontalHeaderLabels([self.tr("Stage"), self.tr("Deadline"), self.tr("State"), self.tr("Reached")])
@@ -188,9 +209,12 @@ class CaseDetailPanel(QWidget):
         f["location"].setText(f"{loc.get('address', '')} · {labels.area(street, loc.get('area'))} "
                               f"{loc.get('grid') or ''}")
         rep = case.get("reporter") or {}
-        parties = "; ".join(f"{p.get('name', '')} {mask_phone(p.get('phone'))}" for p in case.get("parties") or [])
-        f["reporter"].setText(" ".join(x for x in (rep.get("name", ""), mask_phone(rep.get("phone"))) if x)
+        phone = self.phone_shown
+        parties = "; ".join(f"{p.get('name', '')} {phone(p.get('phone'))}" for p in case.get("parties") or [])
+        f["reporter"].setText(" ".join(x for x in (rep.get("name", ""), phone(rep.get("phone"))) if x)
                               + (f" · {parties}" if parties else ""))
+        self.copy_phone.setVisible(bool(rep.get("phone")) and self.room.role in FULL_PHONE_ROLES
+                                   and "*" not in rep.get("phone", ""))
         team = self.room.state["teams"].get(case.get("team_id") or "")
         f["squad"].setText(team["call_sign"] + f" ({team['id']})" if team else
                            labels.department(street, case.get("department")) or "—")
@@ -213,6 +237,11 @@ class CaseDetailPanel(QWidget):
                     extra.append(str(e[k]))
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            for field, (old, new) in (e.get("changes") or {}).items():
+                extra.append(QCoreApplication.translate("Timeline", str(FIELD_LABELS.get(field, field))) + ": "
+                             + self._value(field, old) + " → " + self._value(field, new))
+            if e["name"] == "alert.acknowledged" and e.get("kind"):
+                extra.append(QCoreApplication.translate("Timeline", str(ALERT_LABELS.get(e["kind"], e["kind"]))))
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
@@ -226,6 +255,26 @@ class CaseDetailPanel(QWidget):
         for i, b in enumerate(shown):          # only the allowed actions, packed
             self._grid.addWidget(b, i // 4, i % 4)
         self.department.setEnabled("case.transfer" in allowed)
+
+    def phone_shown(self, phone: str | None) -> str:
+        """In full for the room's operators and leaders; masked for anyone else."""
+        return (phone or "") if self.room.role in FULL_PHONE_ROLES else mask_phone(phone)
+
+    def _copy_phone(self) -> None:
+        case = self.case()
+        phone = ((case or {}).get("reporter") or {}).get("phone")
+        if phone and self.room.role in FULL_PHONE_ROLES:
+            QGuiApplication.clipboard().setText(phone)
+
+    @staticmethod
+    def _value(field: str, v) -> str:
+        if field == "category":
+            return labels.category(v)
+        if field == "priority":
+            return f"P{v}"
+        if field == "location":
+            return (v or {}).get("address", "")
+        return str(v)
 
     def _refresh_stages(self) -> None:
         case = self.case()
@@ -253,6 +302,9 @@ class CaseDetailPanel(QWidget):
         if cmd == "case.dispatch":
             self.selection.sig_dispatch_requested.emit(case["id"])
             return
+        if cmd == "case.amend":
+            self.open_amend()
+            return
         args = {"case_id": case["id"]}
         text = self.text.text().strip()
         spec = command_spec(cmd)
@@ -267,6 +319,15 @@ class CaseDetailPanel(QWidget):
         self.link.submit(cmd, args)
         self.text.clear()
         self.error.clear()
+
+    def open_amend(self) -> None:
+        from widgets.amend import AmendDialog
+        if self.case() is None:
+            return
+        dlg = AmendDialog(self.room, self.link, self.case_id, self.window())
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
 
     def _command_result(self, cid: str, outcome: str, detail: dict) -> None:
         if outcome == "refused" and (detail.get("args") or {}).get("case_id") == self.case_id:

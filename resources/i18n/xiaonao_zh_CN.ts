@@ -3,85 +3,90 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Add note</source>
         <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>Amend…</source>
+        <translation>更正…</translation>
     </message>
 </context>
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="305" />
+        <location filename="../../widgets/alerts.py" line="307" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="325" />
+        <location filename="../../widgets/alerts.py" line="327" />
         <source>⇧ escalated to the shift leader</source>
-        <translation type="unfinished" />
+        <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="328" />
+        <location filename="../../widgets/alerts.py" line="330" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -105,119 +110,177 @@
     </message>
 </context>
 <context>
+    <name>AmendDialog</name>
+    <message>
+        <location filename="../../widgets/amend.py" line="28" />
+        <source>Amend case %1</source>
+        <translation>更正事件 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="39" />
+        <source>The deadlines stay as they are: an amendment does not restart the SLA clock.</source>
+        <translation>时限保持不变：更正不会重新开始时限计时。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="45" />
+        <source>Title *</source>
+        <translation>标题 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="46" />
+        <source>Category *</source>
+        <translation>类别 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="47" />
+        <source>Priority (1 most urgent)</source>
+        <translation>优先级（1 最紧急）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="48" />
+        <source>Address *</source>
+        <translation>地址 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="50" />
+        <source>Amend</source>
+        <translation>更正</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="75" />
+        <source>Title and address cannot be empty.</source>
+        <translation>标题和地址不能为空。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="79" />
+        <source>Nothing was changed.</source>
+        <translation>没有任何改动。</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="105" />
+        <source>Copy phone</source>
+        <translation>复制电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="106" />
+        <source>Copy the reporter's phone number</source>
+        <translation>复制报警人电话号码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="141" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="125" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="130" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="161" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="173" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="174" />
+        <location filename="../../widgets/case_detail.py" line="195" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="217" />
+        <location filename="../../widgets/case_detail.py" line="246" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="260" />
+        <location filename="../../widgets/case_detail.py" line="312" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="273" />
+        <location filename="../../widgets/case_detail.py" line="334" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -225,77 +288,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="36" />
+        <location filename="../../widgets/case_queue.py" line="76" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="38" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="38" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="40" />
+        <location filename="../../widgets/case_queue.py" line="80" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="41" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="42" />
+        <location filename="../../widgets/case_queue.py" line="82" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="43" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="47" />
+        <location filename="../../widgets/case_queue.py" line="87" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="174" />
+        <location filename="../../widgets/case_queue.py" line="96" />
+        <source>Showing only these cases: click to show all again</source>
+        <translation>只显示这些事件：点击恢复显示全部</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="242" />
+        <source>%1: %2 cases</source>
+        <translation>%1：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="259" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="176" />
+        <location filename="../../widgets/case_queue.py" line="261" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="184" />
+        <location filename="../../widgets/case_queue.py" line="269" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="199" />
+        <location filename="../../widgets/case_queue.py" line="284" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="201" />
+        <location filename="../../widgets/case_queue.py" line="286" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="203" />
+        <location filename="../../widgets/case_queue.py" line="288" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="212" />
+        <location filename="../../widgets/case_queue.py" line="297" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -303,57 +376,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="44" />
+        <location filename="../../models/qt/case_table.py" line="52" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -394,95 +467,155 @@
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="44" />
+        <location filename="../../widgets/dashboard.py" line="45" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="45" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="46" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="47" />
+        <location filename="../../widgets/dashboard.py" line="48" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="116" />
+        <location filename="../../widgets/dashboard.py" line="113" />
+        <source>no data</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="176" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="123" />
+        <location filename="../../widgets/dashboard.py" line="188" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="130" />
+        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <source>to dispatch</source>
+        <translation>至派单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="190" />
+        <location filename="../../widgets/dashboard.py" line="195" />
+        <source>to arrival</source>
+        <translation>至到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="191" />
+        <source>time limits</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="201" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="141" />
+        <location filename="../../widgets/dashboard.py" line="210" />
+        <source>cases today</source>
+        <translation>今日事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="211" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="219" />
+        <location filename="../../widgets/dashboard.py" line="222" />
+        <source>reported</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="224" />
+        <source>closed</source>
+        <translation>办结</translation>
     </message>
 </context>
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="158" />
-        <source>Arrived ≤8 min</source>
-        <translation>8分钟到场</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/dashboard.py" line="158" />
+        <location filename="../../widgets/dashboard.py" line="308" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="169" />
+        <location filename="../../widgets/dashboard.py" line="265" />
+        <location filename="../../widgets/dashboard.py" line="358" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="174" />
+        <location filename="../../widgets/dashboard.py" line="166" />
+        <source>Click: show these cases in the queue</source>
+        <translation>点击：在事件列表中显示这些事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="251" />
+        <source>Click a warning: show its cases in the queue</source>
+        <translation>点击预警：在事件列表中显示相关事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="270" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="294" />
+        <location filename="../../widgets/dashboard.py" line="308" />
+        <source>Arrived ≤%1 min</source>
+        <translation>%1 分钟内到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="360" />
+        <source>page %1/%2</source>
+        <translation>第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="388" />
+        <source>Arrived within %1 min</source>
+        <translation>%1 分钟内到场率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="470" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="300" />
+        <location filename="../../widgets/dashboard.py" line="479" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -518,8 +651,8 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="207" />
-        <location filename="../../app/wall.py" line="103" />
+        <location filename="../../app/mainwindow.py" line="229" />
+        <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
         <location filename="../../models/qt/labels.py" line="94" />
@@ -1027,27 +1160,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="43" />
+        <location filename="../../app/lock.py" line="45" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="45" />
+        <location filename="../../app/lock.py" line="47" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="48" />
+        <location filename="../../app/lock.py" line="50" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="50" />
+        <location filename="../../app/lock.py" line="52" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="65" />
+        <location filename="../../app/lock.py" line="67" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -1073,221 +1206,287 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="64" />
+        <location filename="../../app/mainwindow.py" line="68" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="66" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="68" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="70" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="77" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="102" />
-        <location filename="../../app/mainwindow.py" line="208" />
+        <location filename="../../app/mainwindow.py" line="110" />
+        <location filename="../../app/mainwindow.py" line="230" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="123" />
+        <location filename="../../app/mainwindow.py" line="133" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="182" />
+        <location filename="../../app/mainwindow.py" line="204" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
-        <translation type="unfinished" />
+        <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="193" />
+        <location filename="../../app/mainwindow.py" line="215" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="216" />
+        <location filename="../../app/mainwindow.py" line="238" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="218" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="233" />
+        <location filename="../../app/mainwindow.py" line="255" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="234" />
+        <location filename="../../app/mainwindow.py" line="256" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="235" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="237" />
+        <location filename="../../app/mainwindow.py" line="259" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="238" />
+        <location filename="../../app/mainwindow.py" line="260" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="239" />
+        <location filename="../../app/mainwindow.py" line="261" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="240" />
+        <location filename="../../app/mainwindow.py" line="262" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="241" />
+        <location filename="../../app/mainwindow.py" line="263" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="243" />
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="265" />
+        <location filename="../../app/mainwindow.py" line="514" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="266" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="249" />
+        <location filename="../../app/mainwindow.py" line="271" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="250" />
+        <location filename="../../app/mainwindow.py" line="273" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="275" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="276" />
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="277" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="253" />
+        <location filename="../../app/mainwindow.py" line="286" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="254" />
+        <location filename="../../app/mainwindow.py" line="287" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="256" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="257" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="257" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="266" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="281" />
+        <location filename="../../app/mainwindow.py" line="317" />
+        <source>Zoom %1 %</source>
+        <translation>缩放 %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>new P1</source>
-        <translation type="unfinished" />
+        <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="281" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>missed deadlines</source>
-        <translation type="unfinished" />
+        <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="332" />
         <source>Muted: %1</source>
-        <translation type="unfinished" />
+        <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
-        <source>%1 command(s) not yet sent or acknowledged</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <location filename="../../app/mainwindow.py" line="376" />
+        <source>Dispatch…</source>
+        <translation>派单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="377" />
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="378" />
+        <source>Supervise</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="379" />
+        <source>Amend…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="388" />
+        <source>Copy case number</source>
+        <translation>复制事件编号</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="416" />
+        <source>Dispatch %1 to this squad</source>
+        <translation>将 %1 派给该班组</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="421" />
+        <source>Show this squad's cases</source>
+        <translation>显示该班组的事件</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="424" />
+        <source>Acknowledge emergency</source>
+        <translation>确认紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="427" />
+        <source>Set status</source>
+        <translation>设置状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="497" />
+        <source>%1 command(s) not yet sent or acknowledged</source>
+        <translation>%1 条指令尚未发送或确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>%1 unacknowledged alert(s)</source>
-        <translation type="unfinished" />
+        <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="386" />
+        <location filename="../../app/mainwindow.py" line="510" />
         <source>Quit the cockpit?</source>
-        <translation type="unfinished" />
+        <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Quit anyway?</source>
-        <translation type="unfinished" />
+        <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="515" />
         <source>Stay</source>
-        <translation type="unfinished" />
+        <translation>留下</translation>
     </message>
 </context>
 <context>
@@ -1385,22 +1584,22 @@
     <message>
         <location filename="../../widgets/new_case.py" line="149" />
         <source>Discard this report?</source>
-        <translation type="unfinished" />
+        <translation>放弃此次登记？</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="150" />
         <source>What was typed in this form will be lost.</source>
-        <translation type="unfinished" />
+        <translation>表单中已填写的内容将丢失。</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="153" />
         <source>Discard</source>
-        <translation type="unfinished" />
+        <translation>放弃</translation>
     </message>
     <message>
         <location filename="../../widgets/new_case.py" line="154" />
         <source>Keep editing</source>
-        <translation type="unfinished" />
+        <translation>继续填写</translation>
     </message>
 </context>
 <context>
@@ -1474,14 +1673,14 @@
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
-        <source>Could not write %1: %2</source>
-        <translation>无法写入 %1：%2</translation>
-    </message>
-    <message>
         <location filename="../../widgets/reports.py" line="178" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="184" />
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
     </message>
     <message>
         <location filename="../../widgets/reports.py" line="190" />
@@ -1572,7 +1771,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="219" />
+        <location filename="../../widgets/roster.py" line="268" />
+        <source>Talkgroups page %1/%2</source>
+        <translation>通话组 第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="285" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1580,118 +1784,201 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="64" />
+        <location filename="../../widgets/roster.py" line="70" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
 </context>
 <context>
+    <name>StreetMap</name>
+    <message>
+        <location filename="../../widgets/street_map.py" line="194" />
+        <source>Case: overdue</source>
+        <translation>事件：超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="195" />
+        <source>Case: due soon</source>
+        <translation>事件：即将超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="196" />
+        <source>Case: on time</source>
+        <translation>事件：未超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="197" />
+        <source>Squad: available</source>
+        <translation>班组：空闲</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="198" />
+        <source>Squad: en route</source>
+        <translation>班组：在途</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="199" />
+        <source>Squad: on scene</source>
+        <translation>班组：在现场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="200" />
+        <source>Squad: emergency</source>
+        <translation>班组：紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="201" />
+        <source>Today's incidents (heat)</source>
+        <translation>今日事件（热力）</translation>
+    </message>
+</context>
+<context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="37" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="37" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Merged</source>
         <translation>合并</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="46" />
+        <source>Amended</source>
+        <translation>更正</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="47" />
+        <source>Alert acknowledged</source>
+        <translation>告警已确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="49" />
+        <source>title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="49" />
+        <source>category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="50" />
+        <source>priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="50" />
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>new P1 case</source>
+        <translation>新P1事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>deadline missed</source>
+        <translation>超时</translation>
     </message>
 </context>
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="38" />
+        <location filename="../../app/wall.py" line="41" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="64" />
+        <location filename="../../app/wall.py" line="67" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="69" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="71" />
+        <location filename="../../app/wall.py" line="78" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="105" />
+        <location filename="../../app/wall.py" line="114" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
