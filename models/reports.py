@@ -296,6 +296,7 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
     ("closure_rate", "Closure rate (of the cases reported)", "pct", True),
     ("dispatch_in_sla", "Dispatched within the SLA", "pct", True),
     ("arrival_8min", "On scene within 8 minutes", "pct", True),
+    ("arrival_in_target", "On scene within the SLA limit", "pct", True),
     ("on_scene_closure", "Closed on scene", "pct", True),
     ("satisfaction", "Satisfaction (rated 4 or 5)", "pct", True),
     ("repeat_calls", "Repeat calls", "int", True),
