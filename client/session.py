@@ -330,6 +330,12 @@ class ServerLink:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
 
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.cache is None or (self._full_write is None and self._writing is None
+                                      and not self._dirty and not self._street_dirty)
+
     def _schedule_flush(self, delay: float) -> None:
         if self._flush_handle is None and not self._stop.is_set():
             self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)

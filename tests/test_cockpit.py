@@ -336,7 +336,7 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     panel.show()
     link.start()
     session = link.link
-    loop.wait(lambda: link.status.state == "online" and session._full_write is None and session._writing is None,
+    loop.wait(lambda: link.status.state == "online" and session.settled(),
               what="online, snapshot cached")
     assert panel.model.row_of(old) == -1 and old not in room.state["cases"]
     assert not panel.archive_btn.isVisible()              # nothing typed yet

@@ -221,7 +221,7 @@ async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tm
     try:
         await until(lambda: link.status.state == "online")
         assert fresh in link.state["cases"] and old not in link.state["cases"]   # in memory: the window
-        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        await until(link.settled, what="snapshot in the cache")
         assert [x["id"] for x in link.cache.get_cases([old])] == [old]         # on disk: the archive
         # the public rates the old case: the link reads it back from the cache, then applies
         ack, _ = await c.command("case.rate", {"case_id": old, "rating": 4})
@@ -231,7 +231,7 @@ async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tm
         assert link.state["cases"][old] == srv.hub.state["cases"][old]
         assert link.state["cases"][old]["rating"] == 4
         # once it is in the cache and older than the window again, it leaves memory
-        await until(lambda: not link._dirty and link._writing is None, what="the cache write")
+        await until(link.settled, what="the cache write")
         await asyncio.sleep(1.6)
         assert old in (link.prune() or [])
         assert set(rec.archived) == {old, fresh}                 # `fresh` aged out too by now
@@ -275,7 +275,7 @@ async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memo
                       retain_days=1.0 / 86400)
     task = asyncio.create_task(link.run())
     try:
-        await until(lambda: link.status.state == "online" and link._full_write is None and link._writing is None)
+        await until(lambda: link.status.state == "online" and link.settled())
         assert old not in link.state["cases"]
         with link.cache.engine.begin() as conn:                  # the archive loses the case
             conn.exec_driver_sql("DELETE FROM cases WHERE id = ?", (old,))
@@ -285,7 +285,7 @@ async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memo
         await until(lambda: rec.resets > resets and link.state["seq"] == srv.hub.state["seq"], what="resync")
         assert any(s.state == "resyncing" for s in rec.links)
         assert link.state["cases"] == srv.hub.state["cases"]     # the old case too, with its note
-        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        await until(link.settled, what="snapshot in the cache")
         assert [x["id"] for x in link.cache.get_cases([old])] == [old]
     finally:
         task.cancel()
