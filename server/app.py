@@ -55,9 +55,10 @@ class XiaonaoServer:
     def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 8765,
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
-                 subscriber_queue: int = 20_000):
+                 subscriber_queue: int = 20_000, keep_days: float | None = None):
         self.store = EventStore(db_url)
-        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue)
+        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
+                       **({"keep_days": keep_days} if keep_days is not None else {}))
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.ssl = None
