@@ -25,6 +25,8 @@ def install(lang: str) -> bool:
     global _current
     _current = lang
     app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("i18n.install needs the QApplication first")
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()

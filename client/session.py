@@ -23,7 +23,8 @@ import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from models.state import SeqGap, apply, empty_state, from_wire
+from models import protocol
+from models.state import SeqGap, apply, empty_state, from_wire, touched
 
 from .cachefile import COLD_PAGE, last_update, read_hot
 from .tasks import TaskSet
@@ -313,25 +314,19 @@ class ServerLink:
 
     def _missing_cases(self, ev: dict) -> list[str]:
         """Cases an event touches that are not in memory (archived)."""
-        if ev["seq"] <= self.state["seq"] or ev["name"] == "case.reported":
+        if ev["seq"] <= self.state["seq"]:
             return []
-        d = ev.get("data") or {}
         cases = self.state["cases"]
-        return [c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str) and c not in cases]
+        return [c for c in touched(ev).needs if c not in cases]
 
     # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
     def _queue_cache(self, events: list[dict]) -> None:
         if not self.cache:
             return
         for ev in events:
-            d = ev.get("data") or {}
-            if "case_id" in d:
-                self._dirty.add(d["case_id"])
-            if "into" in d:
-                self._dirty.add(d["into"])
-            if ev["name"] == "view.update":        # a filtered view's whole cases (server/views.py)
-                self._dirty.update(c["id"] for c in d.get("cases") or ())
-            if ev["name"] == "street.loaded":
+            t = touched(ev)
+            self._dirty.update(t.cases)            # (a case a filtered view removed is skipped)
+            if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
 
@@ -437,8 +432,7 @@ class ServerLink:
 
     async def _send_command(self, row: dict) -> None:
         try:
-            await self._ws.send(json.dumps({"type": "command", "id": row["id"], "name": row["name"],
-                                            "args": row["args"]}, ensure_ascii=False))
+            await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
 
@@ -525,18 +519,12 @@ class ServerLink:
         self._set_status(state="stopped")
 
     async def _session(self, ws) -> None:
-        hello: dict = {"type": "hello"}
-        if self.token:
-            hello["token"] = self.token
-        elif self.user and self._password is not None:
-            hello |= {"user": self.user, "password": self._password}
-        else:
+        if not self.token and not (self.user and self._password is not None):
             raise AuthFailed("no credentials: log in with a user name and password")
-        if self.state["seq"] and not self._want_snapshot:
-            hello["resume_from"] = self.state["seq"]
-            if self.log_id:
-                hello["log_id"] = self.log_id      # a server with another identity sends a snapshot
-        await ws.send(json.dumps(hello))
+        resume = self.state["seq"] if self.state["seq"] and not self._want_snapshot else None
+        # with the log's identity: a server with another one sends a snapshot
+        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume,
+                                     log_id=self.log_id if resume is not None else None))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
             raise AuthFailed(welcome.get("message", "login refused"))
@@ -546,7 +534,7 @@ class ServerLink:
             if self.cache:
                 self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
         self.listener.on_welcome(welcome)
-        resumed = "resume_from" in hello
+        resumed = resume is not None
         self._server_log = welcome.get("log_id")
         # resuming into another history (a restored database) is never right: a snapshot
         other_log = resumed and bool(self.log_id and self._server_log and self._server_log != self.log_id)
@@ -691,7 +679,7 @@ class ServerLink:
             t = time.time()
             self._pings = {t: time.perf_counter()}
             try:
-                await ws.send(json.dumps({"type": "ping", "t": t}))
+                await ws.send(protocol.ping(t))
             except ConnectionClosed:
                 return
             await asyncio.sleep(PING_EVERY)

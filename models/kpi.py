@@ -99,11 +99,9 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
     dispatch_limit = next((s.minutes * 60 for s in profile.stages if s.milestone == "dispatched"), 60.0)
-    dispatched = [(c, milestone_time(c, "dispatched")) for c in today]
-    dispatched = [(c, t) for c, t in dispatched if t is not None]
+    dispatched = [(c, t) for c in today if (t := milestone_time(c, "dispatched")) is not None]
     in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit)
-    arrived = [(c, milestone_time(c, "on_scene")) for c in today]
-    arrived = [(c, t) for c, t in arrived if t is not None]
+    arrived = [(c, t) for c in today if (t := milestone_time(c, "on_scene")) is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
     target = arrival_target_s(profile)
     waits = [t - epoch(c["times"]["reported"]) for c, t in arrived if t is not None]

@@ -57,6 +57,14 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         store.dispose()
 
 
+def upgrade_db(url: str) -> tuple[str | None, str]:
+    store = EventStore(url)
+    try:
+        return store.upgrade()
+    finally:
+        store.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="xiaonao-server", description="Xiaonao central server")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -93,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--personal", action="store_true",
                     help="show names and phones (needs --as-user, a leader or admin; audited)")
     pr.add_argument("--as-user", help="the account exporting the report (recorded in the audit log)")
+    ps.add_argument("--keep-days", type=float, default=30.0,
+                    help="closed cases updated within this many days stay in memory (default %(default)s); "
+                         "older ones are read from the database on demand")
+    pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
+    pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
     pb.add_argument("--db", default=DEFAULT_DB)
     pb.add_argument("--out", required=True, help="the backup file to write")
@@ -123,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
                 password = getpass.getpass(f"password for {args.name}: ")
             add_user(args.db, args.name, args.role, password, args.team)
             print(f"user {args.name} ({args.role}) saved")
+        elif args.cmd == "upgrade":
+            before, after = upgrade_db(args.db)
+            if before == after:
+                print(f"{args.db} is up to date (schema revision {after})")
+            else:
+                print(f"upgraded {args.db}: schema revision {before or 'none'} -> {after}")
         elif args.cmd == "serve":
             if bool(args.cert) != bool(args.key):
                 raise StoreError("--cert and --key go together")
@@ -168,8 +187,9 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
-                           **({"clock": clock} if clock else {}))
+    server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
+                            clock=clock) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days))
     try:
         await server.start()
     except OSError as e:
