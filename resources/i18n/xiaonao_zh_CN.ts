@@ -1102,27 +1102,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="43" />
+        <location filename="../../app/lock.py" line="45" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="45" />
+        <location filename="../../app/lock.py" line="47" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="48" />
+        <location filename="../../app/lock.py" line="50" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="50" />
+        <location filename="../../app/lock.py" line="52" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="65" />
+        <location filename="../../app/lock.py" line="67" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
