@@ -88,6 +88,14 @@ class SessionListener:
         """Logged in: user, role, team_id."""
 
 
+class QueryFailed(Exception):
+    """A query the server refused (code and message from its error), or that the link lost."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class AuthFailed(Exception):
     pass
 
@@ -153,6 +161,7 @@ class ServerLink:
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
         self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
+        self._queries: dict[str, asyncio.Future] = {}   # query id -> its answer (query.report, ...)
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -445,6 +454,26 @@ class ServerLink:
         except ConnectionClosed:
             pass   # resent on reconnect
 
+    async def query(self, kind: str, args: dict, timeout: float = 120.0):
+        """Ask the server a read-only question (`query.report`, `query.aggregates`, see
+        docs/protocol.md) and return its data; raises QueryFailed when it refuses, or when the
+        link is down or goes down before the answer."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise QueryFailed("offline", "not connected to the server")
+        qid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._queries[qid] = fut
+        try:
+            await ws.send(json.dumps({**args, "type": kind, "id": qid}, ensure_ascii=False))
+            return await asyncio.wait_for(fut, timeout)
+        except ConnectionClosed:
+            raise QueryFailed("offline", "the connection to the server was lost") from None
+        except asyncio.TimeoutError:
+            raise QueryFailed("timeout", "the server did not answer in time") from None
+        finally:
+            self._queries.pop(qid, None)
+
     def pending_commands(self) -> list[dict]:
         return [r for r in self.outbox.values() if r["status"] == "pending"]
 
@@ -604,12 +633,19 @@ class ServerLink:
                     self._on_ack(msg)
                 elif kind == "error":
                     self._on_error(msg)
+                elif kind == "query.result":
+                    fut = self._queries.get(msg.get("id"))
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg.get("data"))
                 elif kind == "pong":
                     sent = self._pings.pop(msg.get("t"), None)
                     if sent is not None:
                         self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
         finally:
             pinger.cancel()
+            for fut in self._queries.values():       # asked on this connection: no answer will come
+                if not fut.done():
+                    fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
 
     def _adopt_log(self) -> None:
         """`state` now follows the server's log: remember its identity (in the cache too,
@@ -668,6 +704,11 @@ class ServerLink:
 
     def _on_error(self, msg: dict) -> None:
         cid = msg.get("id")
+        fut = self._queries.get(cid) if cid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_exception(QueryFailed(msg.get("code") or "error", msg.get("message") or ""))
+            return
         row = self.outbox.get(cid) if cid else None
         if row is None:
             log.warning("server error: %s %s", msg.get("code"), msg.get("message"))
