@@ -276,12 +276,26 @@ class XiaonaoServer:
                 sub.put(frame.frame())
             elif isinstance(frame, protocol.Ping):
                 sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.ArchiveQuery):
+                # read on the archive's own threads: the command pipeline does not wait for it
+                t = asyncio.create_task(self._archive(frame, sub))
+                self._tasks.add(t)
+                t.add_done_callback(self._tasks.discard)
             else:
                 # submitted in arrival order; answered as each completes
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
                 t = asyncio.create_task(self._answer(frame.id, fut, sub))
                 self._tasks.add(t)
                 t.add_done_callback(self._tasks.discard)
+
+    async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
+        try:
+            sub.put(await self.hub.archive(q, sub.view))
+        except CommandError as e:
+            sub.put(error_frame(q.id, e.code, e.message))
+        except Exception as e:                       # the database failed to answer
+            log.warning("archive query %s failed: %s", q.kind, e)
+            sub.put(error_frame(q.id, "unavailable", "the archive is unavailable; retry"))
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
