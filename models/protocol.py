@@ -74,6 +74,14 @@ ARCHIVE_MAX_LIMIT = 100
 
 
 @dataclass(frozen=True)
+class Query:
+    """A read-only question (`query.report`, `query.aggregates`: docs/protocol.md), the whole
+    message; the server's query handler checks its fields."""
+    kind: str
+    msg: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ProtocolError:
     """A frame the protocol refuses: answer `error(id, code, message)` and go on (or, for
     a hello, close the connection)."""
@@ -204,9 +212,9 @@ def archive_stats(qid: str, since: str, until: str, by: str = "day", tz_minutes:
                    "tz_minutes": tz_minutes})
 
 
-def parse_client_frame(raw: str | bytes) -> Command | Ping | ArchiveQuery | ProtocolError:
-    """A frame after the welcome: a command, a ping, an archive query, or what to answer
-    instead."""
+def parse_client_frame(raw: str | bytes) -> Command | Ping | ArchiveQuery | Query | ProtocolError:
+    """A frame after the welcome: a command, a ping, an archive query, a query, or what
+    to answer instead."""
     msg = _load(raw)
     if isinstance(msg, ProtocolError):
         return msg
@@ -215,6 +223,8 @@ def parse_client_frame(raw: str | bytes) -> Command | Ping | ArchiveQuery | Prot
         return Ping(msg.get("t"))
     if kind in ARCHIVE_KINDS:
         return _parse_archive(msg)
+    if kind.startswith("query."):
+        return Query(kind, msg)
     if kind != "command":
         return ProtocolError(BAD_REQUEST, f"unknown message type {kind!r}")
     cid = msg.get("id")
