@@ -46,7 +46,12 @@ def _peer(ws: ServerConnection) -> str:
 
 
 def error_frame(cid, code, message) -> str:
-    return json.dumps({"type": "error", "id": cid, "code": code, "message": message}, ensure_ascii=False)
+    text = json.dumps({"type": "error", "id": cid, "code": code, "message": message}, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:     # a lone surrogate in what we echo: escaped, the frame stays UTF-8
+        text = json.dumps({"type": "error", "id": cid, "code": code, "message": message})
+    return text
 
 
 class XiaonaoServer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import logging
 import os
@@ -24,9 +25,10 @@ from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
 from models.state import apply, empty_state, from_wire
+from models.text import TextError, check_id, clean_args
 from models.timeutil import iso
 
-from .store import DuplicateCommand, EventStore, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
 
 log = logging.getLogger("xiaonao.server")
 
@@ -131,6 +133,16 @@ def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
+def command_digest(name: str, args: dict) -> str:
+    """What a command asks for, in 32 hex digits: a resend has the same, a reuse of its id
+    for another command a different one."""
+    try:
+        text = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        text = json.dumps([name, args], sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
 @dataclass
 class Pending:
     actor: Actor
@@ -140,6 +152,12 @@ class Pending:
     peer: str
     future: asyncio.Future = field(repr=False)
     received: float = field(default_factory=time.perf_counter)
+    digest: str = ""
+
+    @property
+    def key(self) -> CommandKey | None:
+        """Command ids are scoped to the account that sent them."""
+        return (self.actor.name, self.command_id) if self.command_id else None
 
 
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
@@ -194,7 +212,7 @@ class Hub:
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-db")
         self._queue: asyncio.Queue[Pending] | None = None
         self._writer: asyncio.Task | None = None
-        self._known: OrderedDict[str, int] = OrderedDict()
+        self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
@@ -213,6 +231,7 @@ class Hub:
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
         await self.run_db(self.store.check_initialised)
+        await self.run_db(self.store.upgrade)
         await self.run_db(self._load)
         self._queue = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
@@ -261,12 +280,21 @@ class Hub:
 
     def submit(self, actor: Actor, name: str, args: dict, command_id: str | None, peer: str) -> asyncio.Future:
         """Queue a command now (arrival order is kept) and return the future of its seq.
-        While the database is unavailable it is refused at once."""
+        Its text is checked first (models.text); while the database is unavailable it is
+        refused at once."""
         fut = asyncio.get_running_loop().create_future()
         if self.recovering:
             fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
             return fut
-        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut))
+        try:                # text is checked here, at the edge, for every way in
+            if command_id is not None:
+                check_id(command_id)
+            args = clean_args(args)
+        except TextError as e:
+            fut.set_exception(CommandError("invalid", str(e)))
+            return fut
+        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut,
+                                       digest=command_digest(name, args) if command_id else ""))
         return fut
 
     async def _write_loop(self) -> None:
@@ -302,19 +330,26 @@ class Hub:
         the rest commit."""
         t_pick = time.perf_counter()
         if lookup:
-            unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
-            for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
-                self._remember(cid, seq)
+            unknown = [p.key for p in batch if p.key and p.key not in self._known]
+            for key, known in (await self.run_db(self.store.known_commands, unknown)).items():
+                self._remember(key, known)
         work = dict(self.state)
         work["cases"] = _Overlay(self.state["cases"])
         work["teams"] = _Overlay(self.state["teams"])
         events: list[dict] = []
         commands: list[dict] = []
         results: list[tuple[Pending, object]] = []
-        in_batch: dict[str, int] = {}
+        in_batch: dict[CommandKey, Known] = {}
         for p in batch:
-            if p.command_id and (p.command_id in self._known or p.command_id in in_batch):
-                results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
+            key = p.key
+            if key and (key in self._known or key in in_batch):
+                seq, digest = self._known.get(key) or in_batch[key]
+                if digest is not None and digest != p.digest:
+                    results.append((p, CommandError("conflict", f"command id {p.command_id!r} was already used by "
+                                                                "this account for another command; "
+                                                                "send a new id (a UUID)")))
+                else:
+                    results.append((p, seq))
                 continue
             try:
                 decided = decide(work, p.actor, p.name, p.args)
@@ -332,10 +367,10 @@ class Hub:
                 apply(work, ev)   # the next command in the batch decides on this state
                 events.append(ev)
             seq = work["seq"]
-            if p.command_id:
-                in_batch[p.command_id] = seq
+            if key:
+                in_batch[key] = (seq, p.digest)
                 commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
-                                 "peer": p.peer, "at": at})
+                                 "peer": p.peer, "at": at, "digest": p.digest})
             results.append((p, seq))
         t_decided = time.perf_counter()
         if events:
@@ -360,8 +395,8 @@ class Hub:
                 return
             t_durable = time.perf_counter()
             self._merge(work)
-            for cid, seq in in_batch.items():
-                self._remember(cid, seq)
+            for key, known in in_batch.items():
+                self._remember(key, known)
             self._publish(events)
             if self._trace:
                 t = time.perf_counter()
@@ -458,15 +493,15 @@ class Hub:
                     self._case_text.pop(d.get("into"), None)
                     if ev["name"] == "street.loaded":
                         self._case_text = {}
-                for cid, seq in known:
-                    self._remember(cid, seq)
+                for key, k in known:
+                    self._remember(key, k)
                 self._publish(events)
             log.info("database available again at seq %d", self.head)
         finally:
             self.recovering = False
             self.problem = ""
 
-    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[str, int]]]:
+    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[CommandKey, Known]]]:
         head = self.store.head()
         if head <= after:
             return head, [], []
@@ -524,8 +559,8 @@ class Hub:
     def _save_snapshot(self, seq: int, head: str, cases: list[tuple[str, int]]) -> None:
         self.store.save_snapshot(seq, head[:-1] + ',"cases":[' + ",".join(t for t, _n in cases) + "]}")
 
-    def _remember(self, cid: str, seq: int) -> None:
-        self._known[cid] = seq
+    def _remember(self, key: CommandKey, known: Known) -> None:
+        self._known[key] = known
         if len(self._known) > IDEMPOTENCY_CACHE:
             self._known.popitem(last=False)
 

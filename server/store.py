@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     text,
 )
@@ -52,14 +53,17 @@ class EventRow(Base):
 
 
 class CommandRow(Base):
-    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing."""
+    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing.
+    Ids are scoped to the account that sent them; `digest` (of the name and arguments)
+    tells a resend from a reuse of the id for something else."""
     __tablename__ = "commands"
+    actor: Mapped[str] = mapped_column(String(60), primary_key=True)
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer, index=True)
     name: Mapped[str] = mapped_column(String(60))
     peer: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(30))
+    digest: Mapped[str | None] = mapped_column(String(40))
 
 
 class UserRow(Base):
@@ -101,6 +105,14 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+CommandKey = tuple[str, str]            # (account, command id)
+Known = tuple[int, "str | None"]         # (seq, digest)
+
+
+class LogAhead(Exception):
+    """The log already holds the seqs a batch was given: another writer appended."""
 
 
 class DuplicateCommand(Exception):
@@ -201,6 +213,25 @@ class EventStore:
             raise StoreError(f"database {self.url!r} is not initialised: run "
                              f"'xiaonao-server init --db {self.url} --street demo' first")
 
+    def upgrade(self) -> None:
+        """Bring an older database's schema up to this version: command ids scoped per
+        account (the commands table keyed by (actor, id), with a digest of each command)."""
+        with self.engine.begin() as conn:
+            cols = {c["name"] for c in inspect(conn).get_columns("commands")}
+            if "digest" in cols:
+                return
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("ALTER TABLE commands RENAME TO commands_v1"))
+                Base.metadata.tables["commands"].create(conn)
+                conn.execute(text("INSERT INTO commands (actor, id, seq, name, peer, at) "
+                                  "SELECT actor, id, seq, name, peer, at FROM commands_v1"))
+                conn.execute(text("DROP TABLE commands_v1"))
+            else:
+                conn.execute(text("ALTER TABLE commands DROP CONSTRAINT commands_pkey"))
+                conn.execute(text("ALTER TABLE commands ADD PRIMARY KEY (actor, id)"))
+                conn.execute(text("ALTER TABLE commands ADD COLUMN digest VARCHAR(40)"))
+                conn.execute(text("CREATE INDEX ix_commands_seq ON commands (seq)"))
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -221,8 +252,11 @@ class EventStore:
                 if commands:
                     conn.execute(insert(CommandRow), commands)
         except IntegrityError as e:
-            if commands and self.known_commands(c["id"] for c in commands):
+            if commands and self.known_commands((c["actor"], c["id"]) for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
+            if self.head() >= events[0]["seq"]:
+                # another writer appended these seqs: not this batch's fault (see the lease)
+                raise LogAhead(f"the log already holds seq {events[0]['seq']}") from None
             raise Unstorable(str(e.orig).splitlines()[0]) from None
         except DataError as e:                      # e.g. a NUL in a PostgreSQL text field
             raise Unstorable(str(e.orig).splitlines()[0]) from None
@@ -233,12 +267,12 @@ class EventStore:
         except (UnicodeError, ValueError) as e:
             raise Unstorable(str(e)) from None
 
-    def commands_after(self, seq: int) -> list[tuple[str, int]]:
-        """The command ids committed after `seq`, with their seqs, oldest first."""
+    def commands_after(self, seq: int) -> list[tuple[CommandKey, Known]]:
+        """The commands committed after `seq`: ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
-                             .order_by(CommandRow.seq)).all()
-        return [(r[0], r[1]) for r in rows]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .where(CommandRow.seq > seq).order_by(CommandRow.seq)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in rows]
 
     def events_after(self, seq: int, upto: int | None = None, limit: int | None = None) -> list[dict]:
         t = EventRow.__table__
@@ -252,19 +286,28 @@ class EventStore:
             return [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "command_id": r[4],
                      "data": loads(r[5])} for r in c.execute(q)]
 
-    def known_commands(self, ids: Iterable[str]) -> dict[str, int]:
-        ids = list(ids)
-        if not ids:
+    def known_commands(self, keys: Iterable[CommandKey]) -> dict[CommandKey, Known]:
+        """Which of these (account, id) the log holds, with their (seq, digest)."""
+        keys = set(keys)
+        if not keys:
             return {}
+        found: dict[CommandKey, Known] = {}
+        ids = sorted({k[1] for k in keys})
         with Session(self.engine) as s:
-            return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+            for i in range(0, len(ids), 500):
+                q = select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest).where(
+                    CommandRow.id.in_(ids[i:i + 500]))
+                for r in s.execute(q):
+                    if (r[0], r[1]) in keys:
+                        found[(r[0], r[1])] = (r[2], r[3])
+        return found
 
-    def recent_commands(self, limit: int) -> list[tuple[str, int]]:
-        """The newest `limit` command ids with their seqs, oldest first."""
+    def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
+        """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).order_by(CommandRow.seq.desc())
-                             .limit(limit)).all()
-        return [(r[0], r[1]) for r in reversed(rows)]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .order_by(CommandRow.seq.desc()).limit(limit)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
         with Session(self.engine) as s, s.begin():
