@@ -14,6 +14,11 @@ _BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u180e]")
 _WHY = {"\x00": "a NUL character"}
+# the same characters as they appear in orjson's output (controls escaped as \u00XX or
+# \b \f \r, the others as UTF-8): one search over a command's JSON finds the few commands
+# that need the exact, slower walk; a false alarm (an escaped backslash) only costs time
+SUSPICIOUS_JSON = re.compile(rb'\\u00|\\[bfr]|\x7f|\xc2[\x80-\x9f]|\xe2\x80[\x8b-\x8d\xaa-\xae]|'
+                             rb'\xe2\x81[\xa0\xa6-\xa9]|\xef\xbb\xbf|\xe1\xa0\x8e')
 
 
 class TextError(ValueError):

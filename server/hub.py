@@ -25,7 +25,7 @@ from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
 from models.state import apply, empty_state, from_wire
-from models.text import TextError, check_id, clean_args
+from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
@@ -133,14 +133,23 @@ def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
-def command_digest(name: str, args: dict) -> str:
-    """What a command asks for, in 32 hex digits: a resend has the same, a reuse of its id
-    for another command a different one."""
+def checked(name: str, args: dict) -> tuple[dict, str]:
+    """A command's arguments as they may be stored (models.text: TextError when they may
+    not), and its digest (32 hex digits of the name and arguments: a resend has the same, a
+    reuse of its id for another command a different one). The common case costs one
+    orjson dump and one search of it."""
     try:
-        text = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+        if SUSPICIOUS_JSON.search(blob) is None:
+            return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+    except TypeError:        # a lone surrogate, an integer beyond 64 bits ...
+        pass
+    args = clean_args(args)
+    try:
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        text = json.dumps([name, args], sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(text, digest_size=16).hexdigest()
+        blob = json.dumps([name, args], sort_keys=True, ensure_ascii=False).encode()
+    return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
 @dataclass
@@ -289,12 +298,11 @@ class Hub:
         try:                # text is checked here, at the edge, for every way in
             if command_id is not None:
                 check_id(command_id)
-            args = clean_args(args)
+            args, digest = checked(name, args)
         except TextError as e:
             fut.set_exception(CommandError("invalid", str(e)))
             return fut
-        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut,
-                                       digest=command_digest(name, args) if command_id else ""))
+        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut, digest=digest))
         return fut
 
     async def _write_loop(self) -> None:
