@@ -94,7 +94,7 @@ class EmbeddedServer:
                 await sim.run_until(now)              # the day so far, so the room is alive at once
                 log.info("demo history played in %.1f s (head %d)", time.perf_counter() - t0, server.hub.head)
             clock.go_live()
-            if self.simulate:
+            if sim is not None:
                 sim.start()
             self.url = server.url
             for name in (DEMO_USER, WALL_USER):

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings("Xiaonao", "cockpit")
     lang = args.lang or settings.value("language") or i18n.default_language()
     i18n.install(lang)
-    apply_theme(app)
+    apply_theme(app, zoom=float(str(settings.value("zoom", 1.0))))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = Cockpit(app, args, password, settings, lang)
@@ -87,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def check_screen(n: int, screens) -> None:
+    """Refuse a screen number that does not exist, naming the screens there are."""
+    if not 0 <= n < len(screens):
+        names = ", ".join(f"{i}: {s.name() or 'screen'} {s.geometry().width()}x{s.geometry().height()}"
+                          for i, s in enumerate(screens))
+        raise RuntimeError(f"there is no screen {n}; the screens are {names or 'none'}")
+
+
 class Cockpit:
     """The start-up sequence and the single shutdown path."""
 
@@ -98,11 +106,14 @@ class Cockpit:
 
     def start(self) -> None:
         from platformdirs import user_data_dir
+        from PySide6.QtGui import QGuiApplication
 
         from client.cachefile import default_cache_path
         from client.qtlink import LinkService
         from models.qt.room import RoomState, Selection
         args = self.args
+        if args.screen is not None:          # before anything starts: a wrong number is a clear error
+            check_screen(args.screen, QGuiApplication.screens())
         token = None
         if args.server:
             url, user = args.server, args.user
@@ -148,6 +159,7 @@ class Cockpit:
             from app.mainwindow import MainWindow
             self.window = MainWindow(self.room, self.link, self.selection, self.settings)
             self.window.sig_language.connect(self.switch_language)
+            self.window.sig_zoom.connect(lambda _z: self.build_window())   # every panel at the new size
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
                 self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)

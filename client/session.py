@@ -23,7 +23,8 @@ import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from models.state import SeqGap, apply, empty_state, from_wire
+from models import protocol
+from models.state import SeqGap, apply, empty_state, from_wire, touched
 
 from .cachefile import COLD_PAGE, last_update, read_hot
 from .tasks import TaskSet
@@ -128,6 +129,10 @@ class ServerLink:
         self._ws = None
         self._stop = asyncio.Event()
         self._want_snapshot = False
+        # the identity of the log `state` follows (the server's `log_id`): a restored
+        # database has a new one, and a state from another identity resyncs from a snapshot
+        self.log_id: str | None = None
+        self._server_log: str | None = None
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
         self._dirty: set[str] = set()             # cases changed since the last cache write
         self._street_dirty = False
@@ -184,6 +189,8 @@ class ServerLink:
             raise
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
+        if state is not None:
+            self.log_id = await self._io_call(self.cache.get_meta, "log_id")
         for row in await self._io_call(self.cache.outbox):
             self.outbox[row["id"]] = row
         if self.retain_days is not None:
@@ -307,23 +314,19 @@ class ServerLink:
 
     def _missing_cases(self, ev: dict) -> list[str]:
         """Cases an event touches that are not in memory (archived)."""
-        if ev["seq"] <= self.state["seq"] or ev["name"] == "case.reported":
+        if ev["seq"] <= self.state["seq"]:
             return []
-        d = ev.get("data") or {}
         cases = self.state["cases"]
-        return [c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str) and c not in cases]
+        return [c for c in touched(ev).needs if c not in cases]
 
     # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
     def _queue_cache(self, events: list[dict]) -> None:
         if not self.cache:
             return
         for ev in events:
-            d = ev.get("data") or {}
-            if "case_id" in d:
-                self._dirty.add(d["case_id"])
-            if "into" in d:
-                self._dirty.add(d["into"])
-            if ev["name"] == "street.loaded":
+            t = touched(ev)
+            self._dirty.update(t.cases)            # (a case a filtered view removed is skipped)
+            if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
 
@@ -381,6 +384,10 @@ class ServerLink:
             else:
                 if full:
                     self._keep_all = False               # the cache holds every case again
+                    if self.log_id and self._full_write is None:
+                        # the cache's state is this identity's now (not before: a crash in
+                        # between must not leave an old state under the new identity)
+                        await self._io_call(self.cache.set_meta, "log_id", self.log_id)
                 if self.status.cache_problem:
                     self._set_status(cache_problem="")     # the cache caught up
             finally:
@@ -425,8 +432,7 @@ class ServerLink:
 
     async def _send_command(self, row: dict) -> None:
         try:
-            await self._ws.send(json.dumps({"type": "command", "id": row["id"], "name": row["name"],
-                                            "args": row["args"]}, ensure_ascii=False))
+            await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
 
@@ -513,16 +519,12 @@ class ServerLink:
         self._set_status(state="stopped")
 
     async def _session(self, ws) -> None:
-        hello: dict = {"type": "hello"}
-        if self.token:
-            hello["token"] = self.token
-        elif self.user and self._password is not None:
-            hello |= {"user": self.user, "password": self._password}
-        else:
+        if not self.token and not (self.user and self._password is not None):
             raise AuthFailed("no credentials: log in with a user name and password")
-        if self.state["seq"] and not self._want_snapshot:
-            hello["resume_from"] = self.state["seq"]
-        await ws.send(json.dumps(hello))
+        resume = self.state["seq"] if self.state["seq"] and not self._want_snapshot else None
+        # with the log's identity: a server with another one sends a snapshot
+        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume,
+                                     log_id=self.log_id if resume is not None else None))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
             raise AuthFailed(welcome.get("message", "login refused"))
@@ -532,9 +534,14 @@ class ServerLink:
             if self.cache:
                 self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
         self.listener.on_welcome(welcome)
-        resumed = "resume_from" in hello
+        resumed = resume is not None
+        self._server_log = welcome.get("log_id")
+        # resuming into another history (a restored database) is never right: a snapshot
+        other_log = resumed and bool(self.log_id and self._server_log and self._server_log != self.log_id)
+        if resumed and not other_log and self._server_log and self.log_id is None:
+            self._adopt_log()                    # a cache from before identities: this one from now on
         self._want_snapshot = False
-        if resumed and welcome["head"] == self.state["seq"]:
+        if resumed and not other_log and welcome["head"] == self.state["seq"]:
             self._online()
         # commands issued while offline go out now, in the order they were issued
         for row in self.pending_commands():
@@ -549,6 +556,13 @@ class ServerLink:
                 if kind == "event":
                     if snapshot is not None:
                         raise ConnectionClosed(None, None)   # events before the snapshot completed
+                    if other_log:
+                        log.warning("the server's log is another history (%s, was %s): resyncing",
+                                    self._server_log, self.log_id)
+                        self._want_snapshot = True
+                        self._set_status(state="resyncing")
+                        await ws.close()
+                        return
                     missing = self._missing_cases(msg)
                     if missing and not await self._thaw(missing):
                         log.warning("event %d touches %s, which the cache does not have: resyncing",
@@ -564,6 +578,7 @@ class ServerLink:
                     if self.status.state != "online" and self.state["seq"] >= welcome["head"]:
                         self._online()
                 elif kind == "snapshot":
+                    other_log = False
                     snapshot = msg
                     snapshot["_cases"] = list(msg["state"].get("cases", []))
                     snapshot["_raw"] = [raw]
@@ -587,6 +602,13 @@ class ServerLink:
         finally:
             pinger.cancel()
 
+    def _adopt_log(self) -> None:
+        """`state` now follows the server's log: remember its identity (in the cache too,
+        for a snapshot only once the snapshot's own write has landed)."""
+        self.log_id = self._server_log
+        if self.cache and self._full_write is None and self.log_id:
+            self._spawn(self._io_call(self.cache.set_meta, "log_id", self.log_id))
+
     def _online(self) -> None:
         self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
 
@@ -602,6 +624,7 @@ class ServerLink:
             state["cases"] = {cid: c for cid, c in state["cases"].items() if not aged(c, before)}
             self._thawed_at.clear()
         self.state = state
+        self.log_id = self._server_log
         self.listener.on_reset(self.state, None)
         self._online()
         if self.cache:
@@ -656,7 +679,7 @@ class ServerLink:
             t = time.time()
             self._pings = {t: time.perf_counter()}
             try:
-                await ws.send(json.dumps({"type": "ping", "t": t}))
+                await ws.send(protocol.ping(t))
             except ConnectionClosed:
                 return
             await asyncio.sleep(PING_EVERY)

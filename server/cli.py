@@ -9,6 +9,7 @@ import sys
 import time
 
 from models.domain import ROLES
+from models.reports import ReportError
 from models.street import StreetError, load_street
 from models.timeutil import iso
 
@@ -29,6 +30,8 @@ def init_db(url: str, street_path: str | None) -> int:
             raise StoreError(f"database {url!r} is already initialised (head seq {head})")
         store.append([{"seq": 1, "at": iso(time.time()), "name": "street.loaded", "actor": "admin",
                        "command_id": None, "data": {"street": street}}], [])
+        from .backup import log_id
+        log_id(store)
         return 1
     finally:
         store.dispose()
@@ -39,10 +42,25 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise StoreError("the password must have at least 8 characters")
+    if role == "field" and not (team_id or "").strip():
+        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
     store = EventStore(url)
     try:
         store.check_initialised()
+        if role == "field":
+            first = store.events_after(0, 1, 1)
+            squads = [sq["id"] for sq in (first[0]["data"].get("street") or {}).get("squads", [])] if first else []
+            if squads and team_id not in squads:
+                raise StoreError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
         store.add_user(name, role, hash_password(password), team_id)
+    finally:
+        store.dispose()
+
+
+def upgrade_db(url: str) -> tuple[str | None, str]:
+    store = EventStore(url)
+    try:
+        return store.upgrade()
     finally:
         store.dispose()
 
@@ -70,6 +88,35 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    ps.add_argument("--report-dir", help="write yesterday's daily report (PDF and XLSX) here each day")
+    ps.add_argument("--report-at", default="06:00", help="local time of the daily report (default %(default)s)")
+    ps.add_argument("--report-lang", default="zh_CN", choices=("zh_CN", "en"))
+    pr = sub.add_parser("report", help="write a daily, weekly, monthly report or a bulletin (通报)")
+    pr.add_argument("kind", choices=("daily", "weekly", "monthly", "bulletin"))
+    pr.add_argument("--date", help="a day in the period, YYYY-MM-DD (default: yesterday)")
+    pr.add_argument("--format", default="pdf", help="pdf, xlsx or both: pdf,xlsx (default %(default)s)")
+    pr.add_argument("--out", default=".", help="folder to write to (default: here)")
+    pr.add_argument("--db", default=DEFAULT_DB)
+    pr.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    pr.add_argument("--personal", action="store_true",
+                    help="show names and phones (needs --as-user, a leader or admin; audited)")
+    pr.add_argument("--as-user", help="the account exporting the report (recorded in the audit log)")
+    ps.add_argument("--keep-days", type=float, default=30.0,
+                    help="closed cases updated within this many days stay in memory (default %(default)s); "
+                         "older ones are read from the database on demand")
+    pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
+    pup.add_argument("--db", default=DEFAULT_DB)
+    pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
+    pb.add_argument("--db", default=DEFAULT_DB)
+    pb.add_argument("--out", required=True, help="the backup file to write")
+    pb.add_argument("--format", default="auto", choices=("auto", "sqlite", "pg_dump", "export"),
+                    help="auto: SQLite's online backup for SQLite, pg_dump for PostgreSQL where installed, "
+                         "else a consistent export of every table")
+    prs = sub.add_parser("restore", help="restore a backup into a database (with a new log identity)")
+    prs.add_argument("--db", default=DEFAULT_DB)
+    prs.add_argument("--from", dest="src", required=True, help="the backup file")
+    prs.add_argument("--force", action="store_true",
+                     help="replace a database that already holds a log (stop its server first)")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB)
@@ -89,17 +136,40 @@ def main(argv: list[str] | None = None) -> int:
                 password = getpass.getpass(f"password for {args.name}: ")
             add_user(args.db, args.name, args.role, password, args.team)
             print(f"user {args.name} ({args.role}) saved")
+        elif args.cmd == "upgrade":
+            before, after = upgrade_db(args.db)
+            if before == after:
+                print(f"{args.db} is up to date (schema revision {after})")
+            else:
+                print(f"upgraded {args.db}: schema revision {before or 'none'} -> {after}")
         elif args.cmd == "serve":
             if bool(args.cert) != bool(args.key):
                 raise StoreError("--cert and --key go together")
             return asyncio.run(_serve(args))
+        elif args.cmd == "report":
+            from models.reports import parse_date
+
+            from .reports import export, yesterday
+            day = parse_date(args.date) if args.date else yesterday()
+            formats = [f.strip() for f in args.format.split(",") if f.strip()]
+            for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
+                               args.as_user):
+                print(path)
+        elif args.cmd == "backup":
+            from .backup import backup
+            fmt = backup(args.db, args.out, args.format)
+            print(f"backed up {args.db} to {args.out} ({fmt})")
+        elif args.cmd == "restore":
+            from .backup import restore
+            head, new_id = restore(args.db, args.src, args.force)
+            print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
         elif args.cmd == "import":
             from .intake import import_file
             report = import_file(args.db, args.file, args.as_user)
             for line in report.lines():
                 print(line)
             return 0 if report.accepted or not report.rejected else 1
-    except (StoreError, StreetError, FileNotFoundError) as e:
+    except (StoreError, StreetError, FileNotFoundError, ReportError) as e:
         print(f"xiaonao-server: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -109,12 +179,17 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(args) -> int:
     from .app import XiaonaoServer
+    schedule = None
+    if args.report_dir:
+        from .reports import DailySchedule
+        schedule = DailySchedule(args.db, args.report_dir, args.report_at, args.report_lang)
     clock = None
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
-                           **({"clock": clock} if clock else {}))
+    server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
+                            clock=clock) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days))
     try:
         await server.start()
     except OSError as e:
@@ -129,9 +204,13 @@ async def _serve(args) -> int:
         from .simulator import Simulator
         sim = Simulator(server.hub, seed=args.seed, clock=clock)
         sim.start()
+    if schedule:
+        schedule.start()
     try:
         await asyncio.Future()
     finally:
+        if schedule:
+            await schedule.stop()
         if sim:
             await sim.stop()
         await server.stop()

@@ -153,35 +153,35 @@ async def test_a_command_the_database_refuses_is_refused_alone(db_url, monkeypat
         await srv.stop()
 
 
-async def test_a_database_from_before_per_account_ids_is_upgraded(tmp_path):
-    """The commands table of an older database (keyed by id alone, no digest) is rebuilt at
-    start; its ids keep answering their resends."""
-    import sqlite3
+async def test_a_database_from_before_per_account_ids_is_upgraded(db_url):
+    """`xiaonao-server upgrade` (migration 0003) rekeys an older commands table by account;
+    its ids keep answering their resends, and another account may now use the same id."""
+    from alembic import command
 
-    from .conftest import make_db
-    url = make_db(tmp_path)
-    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    from server import schema
+    from server.cli import main
+    from server.store import EventStore, StoreError
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
     await srv.start()
     c = await RawClient.connect(ws_url(srv), "op")
     await c.recv()
     first, _ = await c.command("case.report", REPORT, cid="old-id")
     await c.close()
     await srv.stop()
-    db = sqlite3.connect(url.removeprefix("sqlite:///"))
-    db.executescript("""
-        ALTER TABLE commands RENAME TO c2;
-        CREATE TABLE commands (id VARCHAR(80) PRIMARY KEY, seq INTEGER, actor VARCHAR(60), name VARCHAR(60),
-                               peer VARCHAR(80), at VARCHAR(30));
-        INSERT INTO commands SELECT id, seq, actor, name, peer, at FROM c2;
-        DROP TABLE c2;""")
-    db.close()
-    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    store = EventStore(db_url)
+    with store.engine.begin() as conn:
+        command.downgrade(schema._config(connection=conn), "0002")
+    with pytest.raises(StoreError, match="xiaonao-server upgrade --db"):
+        store.check_initialised()
+    store.dispose()
+    assert main(["upgrade", "--db", db_url]) == 0
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
     await srv.start()
     try:
         c = await RawClient.connect(ws_url(srv), "op")
         await c.recv()
-        again, _ = await c.command("case.report", REPORT, cid="old-id")
-        assert again == first
+        again, _ = await c.command("case.report", dict(REPORT, title="不同"), cid="old-id")
+        assert again == first            # no digest from before: acknowledged as it was
         other = await RawClient.connect(ws_url(srv), "lead")
         await other.recv()
         theirs, _ = await other.command("case.report", REPORT, cid="old-id")

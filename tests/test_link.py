@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from client.cache import Cache
 from client.session import LinkStatus, ServerLink, SessionListener, backoff_delay
 from models.state import from_wire
@@ -31,7 +33,7 @@ class Recorder(SessionListener):
 
 
 async def server_state(url):
-    c = await RawClient.connect(url, "wall")
+    c = await RawClient.connect(url, "lead")
     snap = await c.recv()
     await c.close()
     st = from_wire(snap["state"])
@@ -45,6 +47,7 @@ def test_backoff_is_jittered_and_capped():
     assert len({round(d, 3) for d in delays}) > 100
 
 
+@pytest.mark.subprocess
 async def test_kill_offline_commands_and_client_restart(tmp_path):
     url = make_db(tmp_path)
     srv = await asyncio.to_thread(ServerProcess(url).start)

@@ -292,7 +292,9 @@ class AlertCenter(QObject):
 
 class AlertBanner(QWidget):
     """The most urgent alert across the window; red and flashing for emergencies."""
-    STYLES = {"emergency": ("#ff1f1f", "#7a0000"), "p1": ("#ff9500", "#ff9500"), "overdue": ("#c0392b", "#c0392b")}
+    # grounds for white bold text, each at least 4.5:1 (tests/test_console_readability.py)
+    STYLES = {"emergency": ("#d11a1a", "#7a0000"), "p1": ("#a65200", "#a65200"), "overdue": ("#c0392b", "#c0392b")}
+    TEXT = "#ffffff"
 
     def __init__(self, center: AlertCenter, selection=None, scale: float = 1.0, parent=None):
         super().__init__(parent)

@@ -3,80 +3,90 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="34" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="35" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="36" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="37" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Add note</source>
         <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>Amend…</source>
+        <translation>更正…</translation>
     </message>
 </context>
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="216" />
+        <location filename="../../widgets/alerts.py" line="307" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="236" />
+        <location filename="../../widgets/alerts.py" line="327" />
+        <source>⇧ escalated to the shift leader</source>
+        <translation>⇧ 已上报值班长</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="330" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -84,135 +94,193 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="119" />
+        <location filename="../../widgets/alerts.py" line="173" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="140" />
+        <location filename="../../widgets/alerts.py" line="133" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="165" />
+        <location filename="../../widgets/alerts.py" line="136" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
 </context>
 <context>
+    <name>AmendDialog</name>
+    <message>
+        <location filename="../../widgets/amend.py" line="28" />
+        <source>Amend case %1</source>
+        <translation>更正事件 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="39" />
+        <source>The deadlines stay as they are: an amendment does not restart the SLA clock.</source>
+        <translation>时限保持不变：更正不会重新开始时限计时。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="45" />
+        <source>Title *</source>
+        <translation>标题 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="46" />
+        <source>Category *</source>
+        <translation>类别 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="47" />
+        <source>Priority (1 most urgent)</source>
+        <translation>优先级（1 最紧急）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="48" />
+        <source>Address *</source>
+        <translation>地址 *</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="50" />
+        <source>Amend</source>
+        <translation>更正</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="75" />
+        <source>Title and address cannot be empty.</source>
+        <translation>标题和地址不能为空。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/amend.py" line="79" />
+        <source>Nothing was changed.</source>
+        <translation>没有任何改动。</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="105" />
+        <source>Copy phone</source>
+        <translation>复制电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="106" />
+        <source>Copy the reporter's phone number</source>
+        <translation>复制报警人电话号码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="113" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="141" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="112" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="117" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="148" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="161" />
+        <location filename="../../widgets/case_detail.py" line="195" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="204" />
+        <location filename="../../widgets/case_detail.py" line="246" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="247" />
+        <location filename="../../widgets/case_detail.py" line="312" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="260" />
+        <location filename="../../widgets/case_detail.py" line="334" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -220,77 +288,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="25" />
+        <location filename="../../widgets/case_queue.py" line="76" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="27" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="27" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="29" />
+        <location filename="../../widgets/case_queue.py" line="80" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="30" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="31" />
+        <location filename="../../widgets/case_queue.py" line="82" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="32" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="36" />
+        <location filename="../../widgets/case_queue.py" line="87" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="129" />
+        <location filename="../../widgets/case_queue.py" line="96" />
+        <source>Showing only these cases: click to show all again</source>
+        <translation>只显示这些事件：点击恢复显示全部</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="242" />
+        <source>%1: %2 cases</source>
+        <translation>%1：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="259" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="131" />
+        <location filename="../../widgets/case_queue.py" line="261" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="139" />
+        <location filename="../../widgets/case_queue.py" line="269" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="154" />
+        <location filename="../../widgets/case_queue.py" line="284" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="156" />
+        <location filename="../../widgets/case_queue.py" line="286" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="158" />
+        <location filename="../../widgets/case_queue.py" line="288" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="167" />
+        <location filename="../../widgets/case_queue.py" line="297" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -298,57 +376,57 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="39" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="40" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="41" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="42" />
+        <location filename="../../models/qt/case_table.py" line="50" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="43" />
+        <location filename="../../models/qt/case_table.py" line="51" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="44" />
+        <location filename="../../models/qt/case_table.py" line="52" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
@@ -369,115 +447,175 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="28" />
+        <location filename="../../widgets/dashboard.py" line="40" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="29" />
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="30" />
+        <location filename="../../widgets/dashboard.py" line="42" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="31" />
+        <location filename="../../widgets/dashboard.py" line="43" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="32" />
+        <location filename="../../widgets/dashboard.py" line="45" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="33" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="34" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="35" />
+        <location filename="../../widgets/dashboard.py" line="48" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="104" />
+        <location filename="../../widgets/dashboard.py" line="113" />
+        <source>no data</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="176" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="111" />
+        <location filename="../../widgets/dashboard.py" line="188" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="118" />
+        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <source>to dispatch</source>
+        <translation>至派单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="190" />
+        <location filename="../../widgets/dashboard.py" line="195" />
+        <source>to arrival</source>
+        <translation>至到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="191" />
+        <source>time limits</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="201" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="129" />
+        <location filename="../../widgets/dashboard.py" line="210" />
+        <source>cases today</source>
+        <translation>今日事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="211" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="134" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="219" />
+        <location filename="../../widgets/dashboard.py" line="222" />
+        <source>reported</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="224" />
+        <source>closed</source>
+        <translation>办结</translation>
     </message>
 </context>
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="145" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
-        <source>Arrived ≤8 min</source>
-        <translation>8分钟到场</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/dashboard.py" line="146" />
+        <location filename="../../widgets/dashboard.py" line="308" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="157" />
+        <location filename="../../widgets/dashboard.py" line="265" />
+        <location filename="../../widgets/dashboard.py" line="358" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="162" />
+        <location filename="../../widgets/dashboard.py" line="166" />
+        <source>Click: show these cases in the queue</source>
+        <translation>点击：在事件列表中显示这些事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="251" />
+        <source>Click a warning: show its cases in the queue</source>
+        <translation>点击预警：在事件列表中显示相关事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="270" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="282" />
+        <location filename="../../widgets/dashboard.py" line="308" />
+        <source>Arrived ≤%1 min</source>
+        <translation>%1 分钟内到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="360" />
+        <source>page %1/%2</source>
+        <translation>第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="388" />
+        <source>Arrived within %1 min</source>
+        <translation>%1 分钟内到场率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="470" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="479" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -513,8 +651,8 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="181" />
-        <location filename="../../app/wall.py" line="103" />
+        <location filename="../../app/mainwindow.py" line="221" />
+        <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="86" />
         <location filename="../../models/qt/labels.py" line="94" />
@@ -795,17 +933,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="23" />
+        <location filename="../../widgets/leader.py" line="34" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="25" />
+        <location filename="../../widgets/leader.py" line="37" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="33" />
+        <location filename="../../widgets/leader.py" line="46" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -813,52 +951,52 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="45" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="50" />
+        <location filename="../../widgets/leader.py" line="63" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="67" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="68" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="70" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="64" />
+        <location filename="../../widgets/leader.py" line="77" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="71" />
+        <location filename="../../widgets/leader.py" line="84" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="122" />
+        <location filename="../../widgets/leader.py" line="135" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="124" />
+        <location filename="../../widgets/leader.py" line="137" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="152" />
+        <location filename="../../widgets/leader.py" line="165" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -975,243 +1113,375 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="49" />
+        <location filename="../../app/mainwindow.py" line="63" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="51" />
+        <location filename="../../app/mainwindow.py" line="65" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="53" />
+        <location filename="../../app/mainwindow.py" line="67" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="55" />
+        <location filename="../../app/mainwindow.py" line="69" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="57" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="59" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="61" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
-        <location filename="../../app/mainwindow.py" line="182" />
+        <location filename="../../app/mainwindow.py" line="103" />
+        <location filename="../../app/mainwindow.py" line="222" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="105" />
+        <location filename="../../app/mainwindow.py" line="126" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="167" />
+        <location filename="../../app/mainwindow.py" line="196" />
+        <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
+        <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="207" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="190" />
+        <location filename="../../app/mainwindow.py" line="230" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="192" />
+        <location filename="../../app/mainwindow.py" line="232" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="207" />
+        <location filename="../../app/mainwindow.py" line="247" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="208" />
+        <location filename="../../app/mainwindow.py" line="248" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="209" />
+        <location filename="../../app/mainwindow.py" line="249" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="211" />
+        <location filename="../../app/mainwindow.py" line="251" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="212" />
+        <location filename="../../app/mainwindow.py" line="252" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="213" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="214" />
+        <location filename="../../app/mainwindow.py" line="254" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="215" />
+        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="351" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="217" />
+        <location filename="../../app/mainwindow.py" line="257" />
+        <location filename="../../app/mainwindow.py" line="480" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="218" />
+        <location filename="../../app/mainwindow.py" line="258" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="223" />
+        <location filename="../../app/mainwindow.py" line="263" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="224" />
+        <location filename="../../app/mainwindow.py" line="265" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="267" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="268" />
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="227" />
+        <location filename="../../app/mainwindow.py" line="278" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="233" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="236" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="306" />
+        <source>Zoom %1 %</source>
+        <translation>缩放 %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="318" />
+        <source>new P1</source>
+        <translation>新P1事件</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="318" />
+        <source>missed deadlines</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="321" />
+        <source>Muted: %1</source>
+        <translation>已静音：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="342" />
+        <source>Dispatch…</source>
+        <translation>派单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="343" />
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="344" />
+        <source>Supervise</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="345" />
+        <source>Amend…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="354" />
+        <source>Copy case number</source>
+        <translation>复制事件编号</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="382" />
+        <source>Dispatch %1 to this squad</source>
+        <translation>将 %1 派给该班组</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="387" />
+        <source>Show this squad's cases</source>
+        <translation>显示该班组的事件</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="390" />
+        <source>Acknowledge emergency</source>
+        <translation>确认紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="393" />
+        <source>Set status</source>
+        <translation>设置状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="463" />
+        <source>%1 command(s) not yet sent or acknowledged</source>
+        <translation>%1 条指令尚未发送或确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="466" />
+        <source>%1 unacknowledged alert(s)</source>
+        <translation>%1 条告警未确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="476" />
+        <source>Quit the cockpit?</source>
+        <translation>退出指挥台？</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="477" />
+        <source>Quit anyway?</source>
+        <translation>仍要退出吗？</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="481" />
+        <source>Stay</source>
+        <translation>留下</translation>
     </message>
 </context>
 <context>
     <name>NewCaseDialog</name>
     <message>
-        <location filename="../../widgets/new_case.py" line="38" />
+        <location filename="../../widgets/new_case.py" line="51" />
         <source>New case</source>
         <translation>新建事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="49" />
+        <location filename="../../widgets/new_case.py" line="62" />
         <source>e.g. 九堡大道88号 or a landmark</source>
         <translation>如：九堡大道88号 或 地标名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="58" />
+        <location filename="../../widgets/new_case.py" line="72" />
         <source>Merge into the selected case (repeat call)</source>
         <translation>合并到选中事件（重复来电）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="63" />
+        <location filename="../../widgets/new_case.py" line="77" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="64" />
+        <location filename="../../widgets/new_case.py" line="78" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="65" />
+        <location filename="../../widgets/new_case.py" line="79" />
         <source>Source *</source>
         <translation>来源 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="66" />
+        <location filename="../../widgets/new_case.py" line="80" />
         <source>Priority (1 most urgent)</source>
         <translation>级别（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="67" />
+        <location filename="../../widgets/new_case.py" line="81" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="69" />
+        <location filename="../../widgets/new_case.py" line="83" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="70" />
+        <location filename="../../widgets/new_case.py" line="84" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="71" />
+        <location filename="../../widgets/new_case.py" line="85" />
         <source>Caller's phone</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="73" />
+        <location filename="../../widgets/new_case.py" line="87" />
         <source>Report case</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="78" />
+        <location filename="../../widgets/new_case.py" line="92" />
         <source>Similar open cases nearby in the last hours</source>
         <translation>附近近几小时的相似未办结事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="96" />
+        <location filename="../../widgets/new_case.py" line="114" />
         <source>Grid %1 · %2</source>
         <translation>网格 %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="99" />
+        <location filename="../../widgets/new_case.py" line="117" />
         <source>Address not found on the street's map; the case keeps the text.</source>
         <translation>地图上未找到该地址；将保留文字地址。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="111" />
+        <location filename="../../widgets/new_case.py" line="129" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="111" />
+        <location filename="../../widgets/new_case.py" line="129" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="113" />
+        <location filename="../../widgets/new_case.py" line="131" />
         <source>Required: %1</source>
         <translation>必填：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="149" />
+        <source>Discard this report?</source>
+        <translation>放弃此次登记？</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="150" />
+        <source>What was typed in this form will be lost.</source>
+        <translation>表单中已填写的内容将丢失。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="153" />
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="154" />
+        <source>Keep editing</source>
+        <translation>继续填写</translation>
     </message>
 </context>
 <context>
@@ -1240,7 +1510,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="219" />
+        <location filename="../../widgets/roster.py" line="268" />
+        <source>Talkgroups page %1/%2</source>
+        <translation>通话组 第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="285" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1248,118 +1523,201 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="64" />
+        <location filename="../../widgets/roster.py" line="70" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
 </context>
 <context>
+    <name>StreetMap</name>
+    <message>
+        <location filename="../../widgets/street_map.py" line="194" />
+        <source>Case: overdue</source>
+        <translation>事件：超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="195" />
+        <source>Case: due soon</source>
+        <translation>事件：即将超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="196" />
+        <source>Case: on time</source>
+        <translation>事件：未超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="197" />
+        <source>Squad: available</source>
+        <translation>班组：空闲</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="198" />
+        <source>Squad: en route</source>
+        <translation>班组：在途</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="199" />
+        <source>Squad: on scene</source>
+        <translation>班组：在现场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="200" />
+        <source>Squad: emergency</source>
+        <translation>班组：紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/street_map.py" line="201" />
+        <source>Today's incidents (heat)</source>
+        <translation>今日事件（热力）</translation>
+    </message>
+</context>
+<context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="23" />
+        <location filename="../../widgets/case_detail.py" line="38" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="24" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="25" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="26" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="27" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="28" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="29" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="30" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="30" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Merged</source>
         <translation>合并</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="46" />
+        <source>Amended</source>
+        <translation>更正</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="47" />
+        <source>Alert acknowledged</source>
+        <translation>告警已确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="49" />
+        <source>title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="49" />
+        <source>category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="50" />
+        <source>priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="50" />
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>new P1 case</source>
+        <translation>新P1事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>deadline missed</source>
+        <translation>超时</translation>
     </message>
 </context>
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="38" />
+        <location filename="../../app/wall.py" line="41" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="64" />
+        <location filename="../../app/wall.py" line="67" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="69" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="71" />
+        <location filename="../../app/wall.py" line="78" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="105" />
+        <location filename="../../app/wall.py" line="114" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
