@@ -156,7 +156,7 @@ def checked(name: str, args: dict) -> tuple[dict, str]:
     try:
         blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        blob = json.dumps([name, args], sort_keys=True, ensure_ascii=False).encode()
+        blob = json.dumps([name, args], sort_keys=True).encode()
     return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
@@ -487,7 +487,10 @@ class Hub:
         t_decided = time.perf_counter()
         if events:
             try:
-                rows, room, texts, teams = self._projection_rows(events, work)
+                try:
+                    rows, room, texts, teams = self._projection_rows(events, work)
+                except (UnicodeError, ValueError) as e:     # text its projection cannot encode
+                    raise Unstorable(str(e)) from None
                 await self._commit(events, commands, rows, room)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))

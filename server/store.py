@@ -25,7 +25,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     select,
     text,
     update,
@@ -319,109 +318,6 @@ class EventStore:
             return schema.upgrade(self.engine, self.url)
         except schema.SchemaMismatch as e:
             raise StoreError(str(e)) from None
-
-    def dispose(self) -> None:
-        pass
-
-
-class EventStore:
-    def __init__(self, url: str):
-        self.url = url
-        self.engine = make_engine(url)
-        # every DBAPI connection the engine opened, so that `interrupt` can reach them
-        self._dbapi: dict[int, object] = {}
-        event.listen(self.engine, "connect", lambda conn, _rec: self._dbapi.__setitem__(id(conn), conn))
-        event.listen(self.engine, "close", lambda conn, _rec: self._dbapi.pop(id(conn), None))
-        event.listen(self.engine, "close_detached", lambda conn: self._dbapi.pop(id(conn), None))
-
-    def interrupt(self) -> None:
-        """Make whatever the store's connections are waiting for fail now (called from
-        another thread when a call overran its time): SQLite's interrupt, or a shutdown of a
-        PostgreSQL connection's socket (psycopg then raises; the pool drops the connection)."""
-        for conn in list(self._dbapi.values()):
-            try:
-                if hasattr(conn, "interrupt"):
-                    conn.interrupt()
-                    continue
-                fd = getattr(conn, "pgconn").socket
-                s = socket.socket(fileno=os.dup(fd))
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                finally:
-                    s.close()
-            except Exception:  # closed already, or not a connection we know how to cut
-                pass
-
-    @classmethod
-    def on_connection(cls, conn) -> "EventStore":
-        """A store working inside an open connection's transaction (migrations)."""
-        store = cls.__new__(cls)
-        store.url = str(conn.engine.url)
-        store.engine = _OnConnection(conn)  # type: ignore[assignment]
-        return store
-
-    # ---- schema ----------------------------------------------------------
-    def create(self) -> None:
-        """Create the schema in an empty database, stamped with the newest migration; a
-        database that has one already is left as it is (see `check_initialised`)."""
-        from . import schema
-        try:
-            with self.engine.connect() as conn:
-                rev = schema.current_revision(conn)
-            if rev is None:
-                Base.metadata.create_all(self.engine)
-                schema.stamp_head(self.engine)
-        except OperationalError as e:
-            raise StoreError(f"cannot open database {self.url!r}: {e.orig}") from None
-        with Session(self.engine) as s, s.begin():
-            if s.get(MetaRow, "schema") is None:
-                s.add(MetaRow(key="schema", value=SCHEMA_VERSION))
-
-    def check_initialised(self) -> None:
-        from . import schema
-        try:
-            with Session(self.engine) as s:
-                row = s.get(MetaRow, "schema")
-                head = s.scalar(select(func.max(EventRow.seq)))
-        except OperationalError as e:
-            msg = str(e.orig)
-            if "no such table" in msg or "does not exist" in msg:
-                raise StoreError(f"database {self.url!r} is not initialised: run "
-                                 f"'xiaonao-server init --db {self.url} --street demo' first") from None
-            raise StoreError(f"cannot open database {self.url!r}: {msg}") from None
-        if row is None or not head:
-            raise StoreError(f"database {self.url!r} is not initialised: run "
-                             f"'xiaonao-server init --db {self.url} --street demo' first")
-        try:
-            schema.check(self.engine, self.url)
-        except schema.SchemaMismatch as e:
-            raise StoreError(str(e)) from None
-
-    def upgrade(self) -> tuple[str | None, str]:
-        from . import schema
-        try:
-            return schema.upgrade(self.engine, self.url)
-        except schema.SchemaMismatch as e:
-            raise StoreError(str(e)) from None
-
-    def upgrade(self) -> None:
-        """Bring an older database's schema up to this version: command ids scoped per
-        account (the commands table keyed by (actor, id), with a digest of each command)."""
-        with self.engine.begin() as conn:
-            cols = {c["name"] for c in inspect(conn).get_columns("commands")}
-            if "digest" in cols:
-                return
-            if conn.dialect.name == "sqlite":
-                conn.execute(text("ALTER TABLE commands RENAME TO commands_v1"))
-                Base.metadata.tables["commands"].create(conn)
-                conn.execute(text("INSERT INTO commands (actor, id, seq, name, peer, at) "
-                                  "SELECT actor, id, seq, name, peer, at FROM commands_v1"))
-                conn.execute(text("DROP TABLE commands_v1"))
-            else:
-                conn.execute(text("ALTER TABLE commands DROP CONSTRAINT commands_pkey"))
-                conn.execute(text("ALTER TABLE commands ADD PRIMARY KEY (actor, id)"))
-                conn.execute(text("ALTER TABLE commands ADD COLUMN digest VARCHAR(40)"))
-                conn.execute(text("CREATE INDEX ix_commands_seq ON commands (seq)"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,7 +14,7 @@ from models.commands import Actor
 from server.app import XiaonaoServer
 from server.store import StoreError
 
-from .conftest import make_db
+from .conftest import BOTH_BACKENDS, make_db
 from .helpers import ROOT
 
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
@@ -28,7 +28,8 @@ def serve_and_fail(url: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.subprocess
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)
 async def test_a_second_server_on_the_same_database_is_refused(tmp_path, backend):
     url = make_db(tmp_path, backend)
     first = XiaonaoServer(url, "127.0.0.1", 0)
@@ -61,6 +62,7 @@ def _damage(path: str, offset: int, length: int) -> None:
         f.write(b"\xa5" * length)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("where", ["header", "pages"])
 async def test_a_damaged_database_gets_a_message_and_the_way_out(tmp_path, where):
     url = make_db(tmp_path)

@@ -14,6 +14,7 @@ from server.app import XiaonaoServer
 
 from .conftest import RawClient, ws_url
 
+BACKENDS = ("sqlite", "postgres")      # what the database will store matters here
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
           "location": {"address": "红普南路64号"}}
 
