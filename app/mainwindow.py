@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._show_muted()
+        self._replay_outbox()
+        self._pending_changed()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
         self.queue.sig_row_menu.connect(self.case_menu)
         room.sig_room.connect(self._room_changed)
@@ -203,9 +205,13 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.user_label)
         sb.addPermanentWidget(self.clock)
         self.room.sig_tick.connect(self._tick)
-        self.link.sig_welcome.connect(lambda w: self.user_label.setText(
-            self.tr("%1 · %2").replace("%1", w.get("user", "")).replace("%2", w.get("role", ""))))
+        self.link.sig_welcome.connect(lambda w: self._show_user(w.get("user"), w.get("role")))
+        self._show_user(self.room.user, self.room.role)     # a rebuilt window (language, zoom) keeps it
         self._tick()
+
+    def _show_user(self, user: str | None, role: str | None) -> None:
+        if user and role:
+            self.user_label.setText(self.tr("%1 · %2").replace("%1", user).replace("%2", labels.role(role)))
 
     def _tick(self) -> None:
         self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now())))
@@ -213,7 +219,7 @@ class MainWindow(QMainWindow):
     def _room_changed(self) -> None:
         st = self.room.state
         war = st.get("mode") == "wartime"
-        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {st.get('sla_profile', '')} ")
+        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {labels.profile(st.get('sla_profile'))} ")
         self.mode_label.setStyleSheet("background:#c0392b; color:white; font-weight:bold; padding:2px 8px" if war
                                       else "color:#9fb3c8")
         street = self.room.street
@@ -221,6 +227,14 @@ class MainWindow(QMainWindow):
             zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
             self.setWindowTitle(self.tr("Xiaonao command cockpit") + " — " +
                                 (street.get("name") if zh else street.get("name_en", street.get("name"))))
+
+    def _replay_outbox(self) -> None:
+        """A rebuilt window (another language, zoom) shows the commands still pending or refused."""
+        outbox = self.panels["outbox"]
+        rows = getattr(getattr(self.link, "link", None), "outbox", None) or {}
+        for cid, row in list(rows.items()):
+            if row.get("status") in ("pending", "refused") and isinstance(outbox, OutboxPanel):
+                outbox.on_command(cid, row["status"], dict(row))
 
     def _pending_changed(self, *_):
         outbox = self.panels["outbox"]
@@ -446,11 +460,17 @@ class MainWindow(QMainWindow):
                 dock.setFloating(False)
 
     def reset_layout(self) -> None:
-        self.restoreGeometry(self._default_geometry)
+        """The default docks; a maximised (or full-screen) window stays so."""
+        keep = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if not keep:
+            self.restoreGeometry(self._default_geometry)
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
+        if keep:
+            self.setWindowState(self.windowState() | keep)
+            self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.ensure_on_screen()
 
     # ---- quitting ------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -41,10 +43,11 @@ class LinkService(QObject, SessionListener):
     sig_welcome = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
-                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS):
+                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         QObject.__init__(self, parent)
         self.link = ServerLink(url, user, password, token, cache_path=cache_path,
-                               listener=self, ssl=ssl, retain_days=retain_days)
+                               listener=self, ssl=ssl, retain_days=retain_days, clock=clock)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 

@@ -14,6 +14,7 @@ import random
 import ssl as ssl_mod
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -111,8 +112,10 @@ class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
                  token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
-                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
+                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         self.url = url
+        self.clock = clock                 # the window's notion of now (tests move it)
         self.user = user
         self._password = password
         self.token = token
@@ -163,7 +166,7 @@ class ServerLink:
         first; the cache proper (SQLAlchemy, 0.3-0.5 s to import) is opened after that."""
         if self.cache is None and self._cache_path is None:
             return None
-        now = time.time()
+        now = self.clock()
         before = self.archive_before(now)
         state = saved = None
         try:
@@ -224,7 +227,7 @@ class ServerLink:
         None when everything stays in memory."""
         if self.retain_days is None or self._keep_all:
             return None
-        return (time.time() if now is None else now) - self.retain_days * 86400.0
+        return (self.clock() if now is None else now) - self.retain_days * 86400.0
 
     @staticmethod
     def _aged_out(case: dict, before: float) -> bool:
@@ -260,7 +263,7 @@ class ServerLink:
 
     def _bring_back(self, cases: list[dict]) -> list[str]:
         """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        now = time.time()
+        now = self.clock()
         for c in cases:
             self._thawed_at[c["id"]] = now
         return self._add_cases(cases)
@@ -289,7 +292,7 @@ class ServerLink:
         """Move closed cases that aged out of the window to the archive: out of memory (the
         cache holds them). Only while every change is in the cache (else None: try again
         soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         before = self.archive_before(now)
         if (before is None or self._dirty or self._writing is not None or self._full_write is not None
                 or self.status.cache_problem):
@@ -329,6 +332,12 @@ class ServerLink:
             if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
+
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.cache is None or (self._full_write is None and self._writing is None
+                                      and not self._dirty and not self._street_dirty)
 
     def _schedule_flush(self, delay: float) -> None:
         if self._flush_handle is None and not self._stop.is_set():

@@ -272,6 +272,12 @@ def _copy_rows(src: Path, kind: str, url: str) -> None:
     store = EventStore(url)
     try:
         Base.metadata.create_all(store.engine)
+        try:
+            from .schema import stamp_head
+        except ImportError:             # a release before Alembic
+            pass
+        else:
+            stamp_head(store.engine)    # the rows below are this release's schema's
         tables = {t.name: t for t in Base.metadata.sorted_tables}
         with store.engine.begin() as c:
             batch: list[dict] = []

@@ -119,8 +119,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="replace a database that already holds a log (stop its server first)")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
-    pim.add_argument("--db", default=DEFAULT_DB)
-    pim.add_argument("--as-user", default="import", help="the actor recorded for the imported cases")
+    pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
+    pim.add_argument("--as-user", default="import", help="with --db: the actor recorded for the imported cases")
+    pim.add_argument("--server", help="send the rows through this running server (ws://HOST:PORT/ws), "
+                                      "so every console sees them live")
+    pim.add_argument("--user", help="with --server: the intake account to report as")
+    pim.add_argument("--password-stdin", action="store_true", help="with --server: read the password from stdin")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -164,10 +168,25 @@ def main(argv: list[str] | None = None) -> int:
             head, new_id = restore(args.db, args.src, args.force)
             print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
         elif args.cmd == "import":
-            from .intake import import_file
-            report = import_file(args.db, args.file, args.as_user)
-            for line in report.lines():
-                print(line)
+            from .intake import ImportError_, import_file, import_via_server
+
+            def rejected(row: int, why: str) -> None:
+                print(f"row {row}: rejected: {why}", flush=False)
+            try:
+                if args.server:
+                    if not args.user:
+                        raise StoreError("--server needs --user (an intake account)")
+                    if args.password_stdin:
+                        password = sys.stdin.readline().rstrip("\n")
+                    else:
+                        import getpass
+                        password = getpass.getpass(f"password for {args.user}: ")
+                    report = import_via_server(args.server, args.user, password, args.file, rejected)
+                else:
+                    report = import_file(args.db, args.file, args.as_user, rejected)
+            except ImportError_ as e:
+                raise StoreError(str(e)) from None
+            print(report.summary())
             return 0 if report.accepted or not report.rejected else 1
     except (StoreError, StreetError, FileNotFoundError, ReportError) as e:
         print(f"xiaonao-server: {e}", file=sys.stderr)
