@@ -212,3 +212,28 @@ def test_the_demo_logs_a_summary_not_every_command():
     finally:
         for n in (*CHATTY_LOGGERS, "xiaonao"):
             logging.getLogger(n).setLevel(logging.NOTSET)
+
+
+def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(qtbot, tmp_path):
+    from app.embedded import EmbeddedServer
+    from app.startup import StartupProgress
+    win = StartupProgress()
+    qtbot.addWidget(win)
+    win.show()
+    seen: list[float] = []
+
+    def waiting(fraction: float) -> None:
+        seen.append(fraction)
+        win.set_progress(fraction)
+    EmbeddedServer.waiting = waiting
+    try:
+        srv = EmbeddedServer(tmp_path / "fresh.db", seed=3, backfill_hours=1.5).start()
+    finally:
+        EmbeddedServer.waiting = None
+    try:
+        assert win.isVisible() and len(seen) >= 3          # painted while the history played
+        assert seen == sorted(seen) and seen[-1] > 0.2 and 0 <= seen[0] <= seen[-1] <= 1
+        assert win.bar.value() == int(round(seen[-1] * 100))
+        assert srv.progress() == 1.0
+    finally:
+        srv.stop()
