@@ -22,7 +22,7 @@ log = logging.getLogger("xiaonao")
 
 
 # the embedded server's and simulator's loggers: a line per command at --verbose only
-CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim")
+CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim", "alembic")
 
 
 def configure_logging(verbose: bool) -> None:
