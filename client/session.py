@@ -14,6 +14,7 @@ import random
 import ssl as ssl_mod
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,6 +88,14 @@ class SessionListener:
         """Logged in: user, role, team_id."""
 
 
+class QueryFailed(Exception):
+    """A query the server refused (code and message from its error), or that the link lost."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class AuthFailed(Exception):
     pass
 
@@ -111,8 +120,10 @@ class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
                  token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
-                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
+                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         self.url = url
+        self.clock = clock                 # the window's notion of now (tests move it)
         self.user = user
         self._password = password
         self.token = token
@@ -150,6 +161,7 @@ class ServerLink:
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
         self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
+        self._queries: dict[str, asyncio.Future] = {}   # query id -> its answer (query.report, ...)
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -163,7 +175,7 @@ class ServerLink:
         first; the cache proper (SQLAlchemy, 0.3-0.5 s to import) is opened after that."""
         if self.cache is None and self._cache_path is None:
             return None
-        now = time.time()
+        now = self.clock()
         before = self.archive_before(now)
         state = saved = None
         try:
@@ -224,7 +236,7 @@ class ServerLink:
         None when everything stays in memory."""
         if self.retain_days is None or self._keep_all:
             return None
-        return (time.time() if now is None else now) - self.retain_days * 86400.0
+        return (self.clock() if now is None else now) - self.retain_days * 86400.0
 
     @staticmethod
     def _aged_out(case: dict, before: float) -> bool:
@@ -260,7 +272,7 @@ class ServerLink:
 
     def _bring_back(self, cases: list[dict]) -> list[str]:
         """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        now = time.time()
+        now = self.clock()
         for c in cases:
             self._thawed_at[c["id"]] = now
         return self._add_cases(cases)
@@ -289,7 +301,7 @@ class ServerLink:
         """Move closed cases that aged out of the window to the archive: out of memory (the
         cache holds them). Only while every change is in the cache (else None: try again
         soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         before = self.archive_before(now)
         if (before is None or self._dirty or self._writing is not None or self._full_write is not None
                 or self.status.cache_problem):
@@ -329,6 +341,12 @@ class ServerLink:
             if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
+
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.cache is None or (self._full_write is None and self._writing is None
+                                      and not self._dirty and not self._street_dirty)
 
     def _schedule_flush(self, delay: float) -> None:
         if self._flush_handle is None and not self._stop.is_set():
@@ -435,6 +453,26 @@ class ServerLink:
             await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
+
+    async def query(self, kind: str, args: dict, timeout: float = 120.0):
+        """Ask the server a read-only question (`query.report`, `query.aggregates`, see
+        docs/protocol.md) and return its data; raises QueryFailed when it refuses, or when the
+        link is down or goes down before the answer."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise QueryFailed("offline", "not connected to the server")
+        qid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._queries[qid] = fut
+        try:
+            await ws.send(json.dumps({**args, "type": kind, "id": qid}, ensure_ascii=False))
+            return await asyncio.wait_for(fut, timeout)
+        except ConnectionClosed:
+            raise QueryFailed("offline", "the connection to the server was lost") from None
+        except asyncio.TimeoutError:
+            raise QueryFailed("timeout", "the server did not answer in time") from None
+        finally:
+            self._queries.pop(qid, None)
 
     def pending_commands(self) -> list[dict]:
         return [r for r in self.outbox.values() if r["status"] == "pending"]
@@ -595,12 +633,19 @@ class ServerLink:
                     self._on_ack(msg)
                 elif kind == "error":
                     self._on_error(msg)
+                elif kind == "query.result":
+                    fut = self._queries.get(msg.get("id"))
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg.get("data"))
                 elif kind == "pong":
                     sent = self._pings.pop(msg.get("t"), None)
                     if sent is not None:
                         self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
         finally:
             pinger.cancel()
+            for fut in self._queries.values():       # asked on this connection: no answer will come
+                if not fut.done():
+                    fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
 
     def _adopt_log(self) -> None:
         """`state` now follows the server's log: remember its identity (in the cache too,
@@ -659,6 +704,11 @@ class ServerLink:
 
     def _on_error(self, msg: dict) -> None:
         cid = msg.get("id")
+        fut = self._queries.get(cid) if cid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_exception(QueryFailed(msg.get("code") or "error", msg.get("message") or ""))
+            return
         row = self.outbox.get(cid) if cid else None
         if row is None:
             log.warning("server error: %s %s", msg.get("code"), msg.get("message"))

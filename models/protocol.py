@@ -60,6 +60,14 @@ class Ping:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A read-only question (`query.report`, `query.aggregates`: docs/protocol.md), the whole
+    message; the server's query handler checks its fields."""
+    kind: str
+    msg: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ProtocolError:
     """A frame the protocol refuses: answer `error(id, code, message)` and go on (or, for
     a hello, close the connection)."""
@@ -137,14 +145,16 @@ def _extra(msg: dict) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if k not in known}
 
 
-def parse_client_frame(raw: str | bytes) -> Command | Ping | ProtocolError:
-    """A frame after the welcome: a command, a ping, or what to answer instead."""
+def parse_client_frame(raw: str | bytes) -> Command | Ping | Query | ProtocolError:
+    """A frame after the welcome: a command, a ping, a query, or what to answer instead."""
     msg = _load(raw)
     if isinstance(msg, ProtocolError):
         return msg
     kind = msg["type"]
     if kind == "ping":
         return Ping(msg.get("t"))
+    if kind.startswith("query."):
+        return Query(kind, msg)
     if kind != "command":
         return ProtocolError(BAD_REQUEST, f"unknown message type {kind!r}")
     cid = msg.get("id")

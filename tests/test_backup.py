@@ -134,7 +134,7 @@ async def test_a_cockpit_from_the_lost_future_resyncs_to_the_restored_state(tmp_
         assert r.returncode == 0, r.stderr
         for i in range(5, 10):                           # the future the restore loses
             last, _ = await op.command("case.report", report(i))
-        await until(lambda: link.state["seq"] == last["seq"] and not link._dirty and link._writing is None,
+        await until(lambda: link.state["seq"] == last["seq"] and link.settled(),
                     what="the cockpit at the head, cached")
         lost = {c["title"] for c in link.state["cases"].values()} - {f"噪音扰民 {i}" for i in range(5)}
         assert len(lost) == 5

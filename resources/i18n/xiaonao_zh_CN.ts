@@ -651,7 +651,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="227" />
+        <location filename="../../app/mainwindow.py" line="235" />
         <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="100" />
@@ -984,6 +984,99 @@
     </message>
 </context>
 <context>
+    <name>HistoryPanel</name>
+    <message>
+        <location filename="../../widgets/history.py" line="24" />
+        <source>Last year</source>
+        <translation>去年同期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="26" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="27" />
+        <source>Reported</source>
+        <translation>受理数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="28" />
+        <source>Year on year</source>
+        <translation>同比</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="29" />
+        <source>Closed</source>
+        <translation>办结数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="30" />
+        <source>Closure rate</source>
+        <translation>办结率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="31" />
+        <source>On scene ≤8 min</source>
+        <translation>8分钟到场率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="32" />
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="33" />
+        <source>Repeat-call rate</source>
+        <translation>重复来电率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="65" />
+        <source>Months</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="66" />
+        <source>Years</source>
+        <translation>按年</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="68" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="72" />
+        <source>View</source>
+        <translation>视图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="96" />
+        <source>Not available to this account.</source>
+        <translation>本账号无权查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="99" />
+        <source>Shown when the link is online.</source>
+        <translation>连接服务器后显示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="103" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="108" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="112" />
+        <source>Computed by the server from its whole log.</source>
+        <translation>由服务器根据全部历史记录计算。</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
         <location filename="../../widgets/leader.py" line="60" />
@@ -1158,260 +1251,285 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="63" />
+        <location filename="../../app/mainwindow.py" line="68" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="65" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="67" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="69" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="77" />
+        <source>Performance by month and year</source>
+        <translation>月度与年度绩效</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="103" />
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="110" />
+        <location filename="../../app/mainwindow.py" line="236" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="126" />
+        <location filename="../../app/mainwindow.py" line="133" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="198" />
+        <location filename="../../app/mainwindow.py" line="206" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="214" />
+        <location filename="../../app/mainwindow.py" line="222" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="252" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="246" />
+        <location filename="../../app/mainwindow.py" line="254" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="261" />
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="262" />
+        <location filename="../../app/mainwindow.py" line="270" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="263" />
+        <location filename="../../app/mainwindow.py" line="271" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="265" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="266" />
+        <location filename="../../app/mainwindow.py" line="274" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="267" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="268" />
+        <location filename="../../app/mainwindow.py" line="276" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
-        <location filename="../../app/mainwindow.py" line="365" />
+        <location filename="../../app/mainwindow.py" line="277" />
+        <location filename="../../app/mainwindow.py" line="399" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="534" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="272" />
+        <location filename="../../app/mainwindow.py" line="280" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="277" />
+        <location filename="../../app/mainwindow.py" line="285" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="287" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="281" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="282" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="283" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="300" />
+        <source>&amp;Reports</source>
+        <translation>报表(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="301" />
+        <source>Daily, weekly, monthly reports and bulletins…</source>
+        <translation>日报、周报、月报与通报…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="302" />
+        <source>Print the selected case's sheet…</source>
+        <translation>打印所选事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="293" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="293" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="313" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="320" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="332" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="332" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="335" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="356" />
+        <location filename="../../app/mainwindow.py" line="363" />
+        <source>Select a case first.</source>
+        <translation>请先选择一个事件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="357" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="358" />
+        <location filename="../../app/mainwindow.py" line="392" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="359" />
+        <location filename="../../app/mainwindow.py" line="393" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="368" />
+        <location filename="../../app/mainwindow.py" line="402" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="396" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="401" />
+        <location filename="../../app/mainwindow.py" line="435" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="404" />
+        <location filename="../../app/mainwindow.py" line="438" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="407" />
+        <location filename="../../app/mainwindow.py" line="441" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="483" />
+        <location filename="../../app/mainwindow.py" line="517" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="486" />
+        <location filename="../../app/mainwindow.py" line="520" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="496" />
+        <location filename="../../app/mainwindow.py" line="530" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="497" />
+        <location filename="../../app/mainwindow.py" line="531" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="501" />
+        <location filename="../../app/mainwindow.py" line="535" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1550,6 +1668,149 @@
         <location filename="../../widgets/outbox.py" line="61" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>Reports</name>
+    <message>
+        <location filename="../../widgets/reports.py" line="125" />
+        <source>Save PDF…</source>
+        <translation>保存 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="126" />
+        <source>Save Excel…</source>
+        <translation>保存 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="127" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="150" />
+        <source>Rendering…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="154" />
+        <source>Save PDF</source>
+        <translation>保存 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="154" />
+        <source>Save Excel workbook</source>
+        <translation>保存 Excel 工作簿</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="157" />
+        <source>PDF (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="157" />
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="164" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="178" />
+        <source>%1 page(s) sent to the printer.</source>
+        <translation>已发送 %1 页到打印机。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="184" />
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="190" />
+        <source>Ready: %1 page(s).</source>
+        <translation>已生成，共 %1 页。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="192" />
+        <source>Saved to %1</source>
+        <translation>已保存到 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="197" />
+        <source>Daily report</source>
+        <translation>日报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="198" />
+        <source>Weekly report</source>
+        <translation>周报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="199" />
+        <source>Monthly report</source>
+        <translation>月报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="200" />
+        <source>Bulletin</source>
+        <translation>通报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="204" />
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="219" />
+        <source>Show names and phones (recorded in the audit log)</source>
+        <translation>显示姓名和电话（将记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="222" />
+        <source>Only a shift leader or an administrator may export personal data.</source>
+        <translation>只有值班长或管理员可以导出个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="223" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="227" />
+        <source>Report</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="227" />
+        <source>A day in the period</source>
+        <translation>周期内任一天</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="228" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="249" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="255" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="278" />
+        <source>Case sheet %1</source>
+        <translation>事件处置单 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="284" />
+        <source>Show names and phones</source>
+        <translation>显示姓名和电话</translation>
     </message>
 </context>
 <context>
