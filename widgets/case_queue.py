@@ -172,8 +172,8 @@ class CaseQueuePanel(QWidget):
 
     def eventFilter(self, obj, ev):
         t = ev.type()
-        if obj is self.view and t == QEvent.Type.Resize:
-            QTimer.singleShot(0, self.fit_title)
+        if obj in (self.view, self.view.viewport()) and t == QEvent.Type.Resize:
+            QTimer.singleShot(0, self.fit_title)      # the view, or its scroll bar came or went
         if obj is self.search and t == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down:
             self.focus_queue()
             return True
