@@ -36,7 +36,7 @@ from widgets.new_case import NewCaseDialog
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
-from widgets.style import ZOOM_STEPS, apply_theme, zoom_step
+from widgets.style import ZOOM_STEPS, apply_theme, set_kind, zoom_step
 
 LAYOUT_VERSION = 1
 
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         self.pending_label = QLabel()
         self.mute_label = QLabel()
         self.mute_label.setObjectName("MuteIndicator")
-        self.mute_label.setStyleSheet("color:#ffb020; font-weight:bold; padding:0 6px")
+        set_kind(self.mute_label, "warning")
         self.mute_label.setToolTip(self.tr("Alert sounds muted (Alerts menu); emergencies always sound"))
         self.mute_label.setVisible(False)
         self.clock = QLabel()
@@ -228,8 +228,7 @@ class MainWindow(QMainWindow):
         st = self.room.state
         war = st.get("mode") == "wartime"
         self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {labels.profile(st.get('sla_profile'))} ")
-        self.mode_label.setStyleSheet("background:#c0392b; color:white; font-weight:bold; padding:2px 8px" if war
-                                      else "color:#9fb3c8")
+        set_kind(self.mode_label, "war" if war else "peace")
         street = self.room.street
         if street:
             zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
@@ -253,7 +252,7 @@ class MainWindow(QMainWindow):
         if r:
             text.append(self.tr("%1 refused (see Outbox)").replace("%1", str(r)))
         self.pending_label.setText(" · ".join(text))
-        self.pending_label.setStyleSheet("color:#ffb020; font-weight:bold" if text else "")
+        set_kind(self.pending_label, "warning" if text else None)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         a = QAction(text, self)

@@ -448,3 +448,20 @@ async def test_a_cockpit_asks_the_server_for_reports_and_aggregates(history_db):
             await c.close()
     finally:
         await srv.stop()
+
+
+def test_serve_writes_yesterdays_daily_report_on_schedule(history_db, tmp_path):
+    import time as _time
+
+    from .helpers import ServerProcess
+    out = tmp_path / "daily"
+    srv = ServerProcess(history_db, extra=["--report-dir", str(out), "--report-at", "00:00", "--report-lang", "en"])
+    srv.start()
+    try:
+        deadline = _time.monotonic() + 60
+        while _time.monotonic() < deadline and len(list(out.glob("xiaonao-daily-*-en.*"))) < 2:
+            _time.sleep(0.2)
+        names = sorted(p.suffix for p in out.glob("xiaonao-daily-*-en.*"))
+        assert names == [".pdf", ".xlsx"]                  # 00:00 has passed today: yesterday's is due at once
+    finally:
+        srv.stop()

@@ -32,7 +32,7 @@ from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets.common import fill_with_scroll
-from widgets.style import PRIORITY_COLOURS, SLA_COLOURS
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, set_kind
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
@@ -121,7 +121,7 @@ class CaseDetailPanel(QWidget):
         self.text.setMaxLength(TEXT_LIMIT)
         self.department = QComboBox()
         self.error = QLabel()
-        self.error.setStyleSheet("color: #ff6b6b")
+        set_kind(self.error, "error")
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
