@@ -434,12 +434,12 @@
 <context>
     <name>CommandLine</name>
     <message>
-        <location filename="../../widgets/command_line.py" line="15" />
+        <location filename="../../widgets/command_line.py" line="16" />
         <source>Command (Ctrl+L): d 123 W01 dispatch · a 123 accept · c 123 text close · s 123 supervise · t 123 police transfer · m 123 456 merge · ack W01 · war / peace</source>
         <translation>指令（Ctrl+L）：派 123 W01 派单 · 受理 123 · 办结 123 情况 · 督办 123 · 流转 123 九堡派出所 · 合并 123 456 · 确认 W01 · 战时 / 平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/command_line.py" line="59" />
+        <location filename="../../widgets/command_line.py" line="60" />
         <source>sent: %1</source>
         <translation>已发送：%1</translation>
     </message>
@@ -651,7 +651,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="235" />
+        <location filename="../../app/mainwindow.py" line="234" />
         <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="100" />
@@ -968,17 +968,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="36" />
+        <location filename="../../widgets/leader.py" line="37" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="39" />
+        <location filename="../../widgets/leader.py" line="40" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="48" />
+        <location filename="../../widgets/leader.py" line="49" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1079,52 +1079,52 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="60" />
+        <location filename="../../widgets/leader.py" line="61" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="65" />
+        <location filename="../../widgets/leader.py" line="66" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="69" />
+        <location filename="../../widgets/leader.py" line="70" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="72" />
+        <location filename="../../widgets/leader.py" line="73" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="79" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="86" />
+        <location filename="../../widgets/leader.py" line="87" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="145" />
+        <location filename="../../widgets/leader.py" line="146" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="147" />
+        <location filename="../../widgets/leader.py" line="148" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="187" />
+        <location filename="../../widgets/leader.py" line="188" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -1195,27 +1195,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="45" />
+        <location filename="../../app/lock.py" line="46" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="47" />
+        <location filename="../../app/lock.py" line="48" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="50" />
+        <location filename="../../app/lock.py" line="51" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="52" />
+        <location filename="../../app/lock.py" line="53" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="67" />
+        <location filename="../../app/lock.py" line="68" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -1292,7 +1292,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="110" />
-        <location filename="../../app/mainwindow.py" line="236" />
+        <location filename="../../app/mainwindow.py" line="235" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
@@ -1312,224 +1312,224 @@
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="252" />
+        <location filename="../../app/mainwindow.py" line="251" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="254" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="268" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="270" />
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
+        <location filename="../../app/mainwindow.py" line="270" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="273" />
+        <location filename="../../app/mainwindow.py" line="272" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="274" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="275" />
+        <location filename="../../app/mainwindow.py" line="274" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="276" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="277" />
-        <location filename="../../app/mainwindow.py" line="399" />
+        <location filename="../../app/mainwindow.py" line="276" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
-        <location filename="../../app/mainwindow.py" line="534" />
+        <location filename="../../app/mainwindow.py" line="278" />
+        <location filename="../../app/mainwindow.py" line="533" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="280" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="285" />
+        <location filename="../../app/mainwindow.py" line="284" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="287" />
+        <location filename="../../app/mainwindow.py" line="286" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="313" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="315" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="363" />
+        <location filename="../../app/mainwindow.py" line="362" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="389" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="392" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="393" />
+        <location filename="../../app/mainwindow.py" line="392" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="402" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="430" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="438" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="441" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="517" />
+        <location filename="../../app/mainwindow.py" line="516" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="520" />
+        <location filename="../../app/mainwindow.py" line="519" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="530" />
+        <location filename="../../app/mainwindow.py" line="529" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="531" />
+        <location filename="../../app/mainwindow.py" line="530" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="535" />
+        <location filename="../../app/mainwindow.py" line="534" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1537,112 +1537,112 @@
 <context>
     <name>NewCaseDialog</name>
     <message>
-        <location filename="../../widgets/new_case.py" line="51" />
+        <location filename="../../widgets/new_case.py" line="52" />
         <source>New case</source>
         <translation>新建事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="62" />
+        <location filename="../../widgets/new_case.py" line="63" />
         <source>e.g. 九堡大道88号 or a landmark</source>
         <translation>如：九堡大道88号 或 地标名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="72" />
+        <location filename="../../widgets/new_case.py" line="73" />
         <source>Merge into the selected case (repeat call)</source>
         <translation>合并到选中事件（重复来电）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="77" />
+        <location filename="../../widgets/new_case.py" line="78" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="78" />
+        <location filename="../../widgets/new_case.py" line="79" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="79" />
+        <location filename="../../widgets/new_case.py" line="80" />
         <source>Source *</source>
         <translation>来源 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="80" />
+        <location filename="../../widgets/new_case.py" line="81" />
         <source>Priority (1 most urgent)</source>
         <translation>级别（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="81" />
+        <location filename="../../widgets/new_case.py" line="82" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="83" />
+        <location filename="../../widgets/new_case.py" line="84" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="84" />
+        <location filename="../../widgets/new_case.py" line="85" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="85" />
+        <location filename="../../widgets/new_case.py" line="86" />
         <source>Caller's phone</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="87" />
+        <location filename="../../widgets/new_case.py" line="88" />
         <source>Report case</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="92" />
+        <location filename="../../widgets/new_case.py" line="93" />
         <source>Similar open cases nearby in the last hours</source>
         <translation>附近近几小时的相似未办结事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="114" />
+        <location filename="../../widgets/new_case.py" line="115" />
         <source>Grid %1 · %2</source>
         <translation>网格 %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="117" />
+        <location filename="../../widgets/new_case.py" line="118" />
         <source>Address not found on the street's map; the case keeps the text.</source>
         <translation>地图上未找到该地址；将保留文字地址。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="129" />
+        <location filename="../../widgets/new_case.py" line="130" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="129" />
+        <location filename="../../widgets/new_case.py" line="130" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="131" />
+        <location filename="../../widgets/new_case.py" line="132" />
         <source>Required: %1</source>
         <translation>必填：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="149" />
+        <location filename="../../widgets/new_case.py" line="150" />
         <source>Discard this report?</source>
         <translation>放弃此次登记？</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="150" />
+        <location filename="../../widgets/new_case.py" line="151" />
         <source>What was typed in this form will be lost.</source>
         <translation>表单中已填写的内容将丢失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="153" />
+        <location filename="../../widgets/new_case.py" line="154" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="154" />
+        <location filename="../../widgets/new_case.py" line="155" />
         <source>Keep editing</source>
         <translation>继续填写</translation>
     </message>
