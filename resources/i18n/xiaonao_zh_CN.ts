@@ -240,47 +240,57 @@
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="141" />
+        <location filename="../../widgets/case_detail.py" line="137" />
+        <source>Case sheet…</source>
+        <translation>事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="138" />
+        <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
+        <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="146" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="156" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="182" />
+        <location filename="../../widgets/case_detail.py" line="200" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="194" />
+        <location filename="../../widgets/case_detail.py" line="212" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="195" />
+        <location filename="../../widgets/case_detail.py" line="213" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="246" />
+        <location filename="../../widgets/case_detail.py" line="264" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="312" />
+        <location filename="../../widgets/case_detail.py" line="330" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="334" />
+        <location filename="../../widgets/case_detail.py" line="352" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
