@@ -119,6 +119,20 @@ class LinkService(QObject, SessionListener):
             self.sig_archive_found.emit(text, ids, more)
         self._spawn(go())
 
+    def query(self, kind: str, args: dict, done) -> None:
+        """Ask the server a query (docs/protocol.md); `done(data, error)` is called on the Qt
+        thread with the data, or None and the QueryFailed."""
+        from .session import QueryFailed
+
+        async def go():
+            try:
+                data = await self.link.query(kind, args)
+            except QueryFailed as e:
+                done(None, e)
+            else:
+                done(data, None)
+        self._spawn(go())
+
     def dismiss(self, cid: str) -> None:
         self._spawn(self.link.dismiss(cid))
 

@@ -233,6 +233,9 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.subscriber_queue = subscriber_queue
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-db")
+        # the archive's queries (get, search, aggregates) read on their own threads, never
+        # in the command pipeline's
+        self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
         self._queue: asyncio.Queue[Pending] | None = None
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
@@ -374,6 +377,7 @@ class Hub:
             except asyncio.CancelledError:
                 pass
         self.db.shutdown(wait=True)
+        self.reads.shutdown(wait=True)
         self._probe_pool.shutdown(wait=False)
 
     async def run_db(self, fn, *args):
@@ -720,6 +724,39 @@ class Hub:
                 sub.put(frame)
         if live:
             broadcast(live, frame)
+
+    # ---- the archive (docs/protocol.md: Archive) -------------------------------
+    async def archive(self, q, view: View = FULL) -> str:
+        """Answer an archive query (models.protocol.ArchiveQuery) as the view may see it:
+        the answer frame. Raises CommandError (forbidden for views of their own cases only)."""
+        if view.filtered:
+            raise CommandError("forbidden", "this role sees its own cases only; the archive is not open to it")
+        loop = asyncio.get_running_loop()
+        p = q.params
+
+        def show(text: str) -> dict | None:
+            case = orjson.loads(text)
+            return case if view.full else view.case(case)
+        if q.kind == "get":
+            found = await loop.run_in_executor(self.reads, self.store.get_case_texts, [p["case_id"]])
+            text, seq = found.get(p["case_id"], (None, None))
+            case = show(text) if text is not None else None
+            return dumps({"type": "archive.case", "id": q.id, "case": case, "seq": seq if case else None})
+        if q.kind == "search":
+            hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, p["words"],
+                                                    p["before"], p["limit"], p.get("closed_before"))
+            cases = [show(t) for t, _s in hits]
+            nxt = None
+            if more and hits:
+                last = orjson.loads(hits[-1][0])
+                nxt = [last["times"]["reported"], last["id"]]
+            return dumps({"type": "archive.result", "id": q.id, "cases": [c for c in cases if c is not None],
+                          "seqs": [s for (_t, s), c in zip(hits, cases) if c is not None],
+                          "more": more, "next": nxt})
+        rows = await loop.run_in_executor(self.reads, self.store.case_stats, p["since"], p["until"], p["by"],
+                                          p["tz_minutes"])
+        return dumps({"type": "archive.stats", "id": q.id, "by": p["by"], "from": p["since"], "to": p["until"],
+                      "rows": rows})
 
     # ---- subscriptions -------------------------------------------------------
     def subscribe(self, ws=None, view: View = FULL) -> tuple[Subscriber, int]:

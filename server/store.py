@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -439,6 +441,57 @@ class EventStore:
             rows = list(c.execute(select(t.c.id, t.c.body).where(t.c.status.in_(list(open_statuses)))))
             rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
         return [(r[0], r[1]) for r in rows]
+
+    def search_cases(self, words: list[str], before: tuple[str, str] | None = None, limit: int = 50,
+                     closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
+        """Cases whose search words hold every one of `words` (lower case), newest reported
+        first, after the cursor `before` (reported, id); at most `limit`. Returns ((JSON,
+        seq) of each, whether there are more). A word that is a case id finds that case."""
+        t = CaseRow.__table__
+        q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
+        for w in words:
+            esc = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            q = q.where(t.c.words.like(f"%{esc}%", escape="\\"))
+        if before is not None:
+            q = q.where((t.c.reported < before[0]) | ((t.c.reported == before[0]) & (t.c.id < before[1])))
+        if closed_before is not None:
+            q = q.where(t.c.status == "closed", t.c.updated < closed_before)
+        q = q.order_by(t.c.reported.desc(), t.c.id.desc()).limit(limit + 1)
+        with self.engine.connect() as c:
+            rows = c.execute(q).all()
+        return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
+
+    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
+        """Aggregates of the cases reported in [since, until), grouped by day (local, at
+        tz_minutes from UTC), category, area or squad: reported, closed, on-scene closures,
+        SLA met / judged, rated, satisfied (4-5), the sum of ratings."""
+        from sqlalchemy import Integer as Int
+        from sqlalchemy import case as when
+        from sqlalchemy import cast, literal_column
+        t = CaseRow.__table__
+        key: Any
+        if by == "day":
+            if self.engine.url.get_backend_name() == "postgresql":
+                key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
+                                   + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
+            else:
+                key = func.substr(func.datetime(func.substr(t.c.reported, 1, 19), f"{int(tz_minutes):+d} minutes"), 1, 10)
+        else:
+            key = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}[by]
+
+        def count(cond):
+            return func.sum(when((cond, 1), else_=0))
+        q = (select(key.label("key"), func.count().label("reported"),
+                    count(t.c.status == "closed").label("closed"),
+                    count(t.c.on_scene == True).label("on_scene"),  # noqa: E712
+                    count(t.c.sla == "met").label("sla_met"),
+                    count(t.c.sla.in_(("met", "late"))).label("sla_judged"),
+                    func.count(t.c.rating).label("rated"),
+                    count(t.c.rating >= 4).label("satisfied"),
+                    func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
+             .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
+        with self.engine.connect() as c:
+            return [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:

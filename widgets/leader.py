@@ -24,6 +24,7 @@ from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
 from widgets.common import fill_with_scroll
+from widgets.style import set_kind
 
 SUMMARY_EVERY_MS = 3000
 
@@ -183,7 +184,7 @@ class LeaderPanel(QWidget):
     def _result(self, cid, outcome, detail) -> None:
         if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover"):
             if outcome == "refused":
-                self.error.setStyleSheet("color: #ff6b6b")
+                set_kind(self.error, "error")
                 self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))
                 self._teams(list(self.checks))
             elif outcome == "acked":
