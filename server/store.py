@@ -57,14 +57,17 @@ class EventRow(Base):
 
 
 class CommandRow(Base):
-    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing."""
+    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing.
+    Ids are scoped to the account that sent them; `digest` (of the name and arguments)
+    tells a resend from a reuse of the id for something else."""
     __tablename__ = "commands"
+    actor: Mapped[str] = mapped_column(String(60), primary_key=True)
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
     peer: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(30))
+    digest: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
 
 
@@ -156,6 +159,14 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+CommandKey = tuple[str, str]            # (account, command id)
+Known = tuple[int, "str | None"]         # (seq, digest)
+
+
+class LogAhead(Exception):
+    """The log already holds the seqs a batch was given: another writer appended."""
 
 
 def _loads(text: str):
@@ -334,8 +345,11 @@ class EventStore:
                     conn.execute(insert(CommandRow), commands)
                 self._project(conn, cases, room)
         except IntegrityError as e:
-            if commands and self.known_commands(c["id"] for c in commands):
+            if commands and self.known_commands((c["actor"], c["id"]) for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
+            if self.head() >= events[0]["seq"]:
+                # another writer appended these seqs: not this batch's fault (see the lease)
+                raise LogAhead(f"the log already holds seq {events[0]['seq']}") from None
             raise Unstorable(str(e.orig).splitlines()[0]) from None
         except DataError as e:                      # e.g. a NUL in a PostgreSQL text field
             raise Unstorable(str(e.orig).splitlines()[0]) from None
@@ -346,12 +360,12 @@ class EventStore:
         except (UnicodeError, ValueError) as e:
             raise Unstorable(str(e)) from None
 
-    def commands_after(self, seq: int) -> list[tuple[str, int]]:
-        """The command ids committed after `seq`, with their seqs, oldest first."""
+    def commands_after(self, seq: int) -> list[tuple[CommandKey, Known]]:
+        """The commands committed after `seq`: ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
-                             .order_by(CommandRow.seq)).all()
-        return [(r[0], r[1]) for r in rows]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .where(CommandRow.seq > seq).order_by(CommandRow.seq)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in rows]
 
     # ---- the cases projection and the room row --------------------------------
     _upserts: dict = {}
@@ -495,19 +509,28 @@ class EventStore:
             return [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "command_id": r[4],
                      "data": loads(r[5])} for r in c.execute(q)]
 
-    def known_commands(self, ids: Iterable[str]) -> dict[str, int]:
-        ids = list(ids)
-        if not ids:
+    def known_commands(self, keys: Iterable[CommandKey]) -> dict[CommandKey, Known]:
+        """Which of these (account, id) the log holds, with their (seq, digest)."""
+        keys = set(keys)
+        if not keys:
             return {}
+        found: dict[CommandKey, Known] = {}
+        ids = sorted({k[1] for k in keys})
         with Session(self.engine) as s:
-            return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+            for i in range(0, len(ids), 500):
+                q = select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest).where(
+                    CommandRow.id.in_(ids[i:i + 500]))
+                for r in s.execute(q):
+                    if (r[0], r[1]) in keys:
+                        found[(r[0], r[1])] = (r[2], r[3])
+        return found
 
-    def recent_commands(self, limit: int) -> list[tuple[str, int]]:
-        """The newest `limit` command ids with their seqs, oldest first."""
+    def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
+        """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).order_by(CommandRow.seq.desc())
-                             .limit(limit)).all()
-        return [(r[0], r[1]) for r in reversed(rows)]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .order_by(CommandRow.seq.desc()).limit(limit)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
         """(The first release's whole-state blob; kept for tests of a database made by it.

@@ -1845,6 +1845,20 @@
     </message>
 </context>
 <context>
+    <name>StartupProgress</name>
+    <message>
+        <location filename="../../app/startup.py" line="13" />
+        <location filename="../../app/startup.py" line="14" />
+        <source>Xiaonao command cockpit</source>
+        <translation>小脑指挥驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup.py" line="16" />
+        <source>Starting the demo street: playing the day so far…</source>
+        <translation>正在启动演示街道：回放今日已发生的事件…</translation>
+    </message>
+</context>
+<context>
     <name>StreetMap</name>
     <message>
         <location filename="../../widgets/street_map.py" line="194" />
