@@ -47,6 +47,7 @@ async def truth(url_ws):
 
 @pytest.mark.parametrize("backend,fmt", [("sqlite", "auto"), ("sqlite", "export"),
                                          ("postgres", "auto"), ("postgres", "export")])
+@pytest.mark.slow
 async def test_backup_while_writing_keeps_everything_acknowledged_before_it(tmp_path, backend, fmt):
     url = make_db(tmp_path, backend)
     target = fresh_pg_url() if backend == "postgres" else f"sqlite:///{tmp_path}/restored.db"

@@ -311,6 +311,7 @@ def cli(*args):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_report_cli_writes_the_day_as_it_stood_at_midnight(history_db, tmp_path):
     out = tmp_path / "out"
     r = cli("report", "daily", "--date", "2026-11-23", "--format", "pdf,xlsx", "--out", str(out), "--db", history_db)
@@ -337,6 +338,7 @@ def test_report_cli_writes_the_day_as_it_stood_at_midnight(history_db, tmp_path)
     assert len(audit) == 2 and "daily 2026-11-23 pdf,xlsx zh_CN masked" in audit[-1]["detail"]
 
 
+@pytest.mark.slow
 def test_personal_data_only_for_a_leader_who_asks(history_db, tmp_path):
     r = cli("report", "daily", "--date", "2026-11-23", "--out", str(tmp_path), "--db", history_db, "--personal")
     assert r.returncode == 2 and "leader or admin" in r.stderr and not list(tmp_path.glob("*.pdf"))
@@ -355,6 +357,7 @@ def test_personal_data_only_for_a_leader_who_asks(history_db, tmp_path):
     assert audit[0]["user"] == "lead" and "personal data shown" in audit[0]["detail"]
 
 
+@pytest.mark.slow
 def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     r = cli("report", "daily", "--date", "yesterday", "--out", str(tmp_path), "--db", history_db)
     assert r.returncode == 2 and "YYYY-MM-DD" in r.stderr
