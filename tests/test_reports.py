@@ -468,3 +468,29 @@ def test_serve_writes_yesterdays_daily_report_on_schedule(history_db, tmp_path):
         assert names == [".pdf", ".xlsx"]                  # 00:00 has passed today: yesterday's is due at once
     finally:
         srv.stop()
+
+
+async def test_a_period_not_over_is_read_from_the_cases_projection(history_db):
+    """Today's report comes from the server's cases projection (not a replay), and equals the
+    dashboard's figures over the same state at the same moment."""
+    from models.reports import Report
+    from server.app import XiaonaoServer
+
+    from .conftest import RawClient
+    now = D0 + 12 * 3600
+    srv = XiaonaoServer(history_db, "127.0.0.1", 0, clock=Clock(now))
+    await srv.start()
+    try:
+        op = await RawClient.connect(f"ws://127.0.0.1:{srv.port}/ws", "op")
+        m = await query(op, {"type": "query.report", "kind": "daily", "date": "2026-11-23", "lang": "en"})
+        r = Report.from_dict(m["data"])
+        w = world_until(D0 + 3 * 86400)               # the projection holds every event: C closed since
+        dash = kpi.kpis(w.state, now)
+        got = summary(r)
+        for k in ("today", "closed_today", "open", "overdue", "closure_rate", "dispatch_in_sla", "satisfaction"):
+            assert got[k] == dash[k], k
+        assert got["today"] == 4 and got["open"] == 1
+        assert r.table("handovers").rows[0][4] == "交班：C、D 待处理"
+        await op.close()
+    finally:
+        await srv.stop()

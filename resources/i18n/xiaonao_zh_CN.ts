@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="310" />
+        <location filename="../../widgets/alerts.py" line="312" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="330" />
+        <location filename="../../widgets/alerts.py" line="333" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="333" />
+        <location filename="../../widgets/alerts.py" line="336" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -497,66 +497,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="114" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="177" />
+        <location filename="../../widgets/dashboard.py" line="179" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="190" />
-        <location filename="../../widgets/dashboard.py" line="194" />
+        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="196" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
-        <location filename="../../widgets/dashboard.py" line="196" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="194" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="202" />
+        <location filename="../../widgets/dashboard.py" line="204" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="211" />
+        <location filename="../../widgets/dashboard.py" line="213" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="212" />
+        <location filename="../../widgets/dashboard.py" line="214" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="222" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="221" />
-        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="223" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="222" />
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="228" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -564,68 +564,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="267" />
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="269" />
+        <location filename="../../widgets/dashboard.py" line="362" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="167" />
+        <location filename="../../widgets/dashboard.py" line="169" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="253" />
+        <location filename="../../widgets/dashboard.py" line="255" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="272" />
+        <location filename="../../widgets/dashboard.py" line="274" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="364" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="390" />
+        <location filename="../../widgets/dashboard.py" line="392" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="473" />
+        <location filename="../../widgets/dashboard.py" line="475" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="482" />
+        <location filename="../../widgets/dashboard.py" line="484" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
