@@ -1,13 +1,13 @@
-"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|flood]`: run benchmarks, print figures."""
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|flood]`: run benchmarks, print figures."""
 from __future__ import annotations
 
 import sys
 
-from . import archive, catchup, dashboard, fanout, flood, importer, painted, queue, startup
+from . import archive, catchup, dashboard, fanout, flood, importer, painted, queue, reports, startup
 
 ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.main,
        "dashboard": dashboard.main, "startup": startup.main,
-       "catchup": catchup.main, "painted": painted.main, "import": importer.main,
+       "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
        "flood": flood.main}
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
 from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
+from .reports import QUERIES, ReportService
 from .store import EventStore
 from .views import view_for
 
@@ -57,6 +58,7 @@ class XiaonaoServer:
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         self.accounts = Accounts(self.store, token_ttl)
+        self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.limits = limits or Limits()
@@ -99,6 +101,7 @@ class XiaonaoServer:
             await self._server.wait_closed()
         await self.accounts.stop()
         await self.hub.stop()
+        self.reports.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -317,6 +320,20 @@ class XiaonaoServer:
                 return
             elif isinstance(frame, protocol.Admin):
                 self._spawn(self._admin(frame, actor, sub, peer))
+            elif isinstance(frame, (protocol.ArchiveQuery, protocol.Query)) and not session_cmds.take():
+                qid = frame.id if isinstance(frame, protocol.ArchiveQuery) else frame.msg.get("id")
+                sub.put(error_frame(qid if isinstance(qid, str) else None, protocol.BUSY,
+                                    "too many requests from this session; slow down and ask again"))
+            elif isinstance(frame, protocol.ArchiveQuery):
+                # read on the archive's own threads: the command pipeline does not wait for it
+                t = asyncio.create_task(self._archive(frame, sub))
+                self._tasks.add(t)
+                t.add_done_callback(self._tasks.discard)
+            elif isinstance(frame, protocol.Query):
+                if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
+                    self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                else:
+                    sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
             elif not session_cmds.take() or not account_cmds.take():
                 sub.put(error_frame(frame.id, protocol.BUSY,
                                     "too many commands from this account; slow down and send it again"))
@@ -340,6 +357,22 @@ class XiaonaoServer:
             sub.put(error_frame(rid, "unavailable", f"could not {name}: {e.__class__.__name__}; retry"))
             return
         sub.put(protocol.admin_result(rid, name, result))
+
+    async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
+        try:
+            sub.put(await self.hub.archive(q, sub.view))
+        except CommandError as e:
+            sub.put(error_frame(q.id, e.code, e.message))
+        except Exception as e:                       # the database failed to answer
+            log.warning("archive query %s failed: %s", q.kind, e)
+            sub.put(error_frame(q.id, "unavailable", "the archive is unavailable; retry"))
+
+    def _spawn_answer(self, coro, sub: Subscriber) -> None:
+        async def go():
+            sub.put(await coro)
+        t = asyncio.create_task(go())
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
