@@ -97,6 +97,8 @@ class CaseRow(Base):
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
         Index("ix_cases_closed", "closed"),
+        # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
+        Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
     )
 
 
@@ -435,9 +437,9 @@ class EventStore:
         seq) of each, whether there are more). A word that is a case id finds that case."""
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
-        for w in words:
-            esc = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            q = q.where(t.c.words.like(f"%{esc}%", escape="\\"))
+        pg = self.engine.url.get_backend_name() == "postgresql"
+        for w in words:             # a substring test, not a LIKE pattern (2-3x faster on SQLite)
+            q = q.where((func.strpos(t.c.words, w) if pg else func.instr(t.c.words, w)) > 0)
         if before is not None:
             q = q.where((t.c.reported < before[0]) | ((t.c.reported == before[0]) & (t.c.id < before[1])))
         if closed_before is not None:
@@ -504,9 +506,9 @@ class EventStore:
 
     def recent_commands(self, limit: int) -> list[tuple[str, int]]:
         """The newest `limit` command ids with their seqs, oldest first."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).order_by(CommandRow.seq.desc())
-                             .limit(limit)).all()
+        t = CommandRow.__table__
+        with self.engine.connect() as c:      # plain rows along ix_commands_seq (200k: ~0.2 s)
+            rows = c.execute(select(t.c.id, t.c.seq).order_by(t.c.seq.desc()).limit(limit)).all()
         return [(r[0], r[1]) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
