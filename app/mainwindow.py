@@ -125,15 +125,20 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
+        selection.sig_dispatch_to.connect(self.open_dispatch)
         room.sig_room.connect(self._room_changed)
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
         link.sig_command.connect(self._pending_changed)
+        self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
+        room.sig_events.connect(self._reported)
+        self.panels["outbox"].sig_open_report.connect(lambda cid, args: self.open_new_case(args, cid))
         self.resize(1600, 950)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_geometry = self.saveGeometry()
         self.restore_layout()
         self._room_changed()
+        self.queue.view.setFocus()        # at start the queue has the keys: D dispatches, it does not type
 
     def _first_state(self) -> None:
         if self._deferred_timer.isActive() and self._deferred_timer.remainingTime() > DEFER_AFTER_RESET_MS:
@@ -154,8 +159,11 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.link_indicator = LinkIndicator(self.link, self.room)
         self.user_label = QLabel()
+        self.user_label.setObjectName("UserLabel")
         self.mode_label = QLabel()
+        self.mode_label.setObjectName("ModeLabel")
         self.pending_label = QLabel()
+        self.pending_label.setObjectName("PendingLabel")
         self.clock = QLabel()
         sb.addWidget(self.link_indicator)
         sb.addWidget(self.pending_label)
@@ -205,7 +213,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         case = mb.addMenu(self.tr("&Case"))
-        self._action(case, self.tr("New case…"), self.open_new_case, "Ctrl+N")
+        self._action(case, self.tr("New case…"), lambda: self.open_new_case(), "Ctrl+N")
         self._action(case, self.tr("Dispatch selected case…"), lambda: self.open_dispatch(self.selection.case_id),
                      ["F2", "D"])
         self._action(case, self.tr("Accept selected case"), lambda: self._case_cmd("case.accept"), ["F3", "A"])
@@ -241,19 +249,42 @@ class MainWindow(QMainWindow):
             self.link.submit(name, {"case_id": self.selection.case_id})
 
     # ---- dialogs (never exec(): open() and signals) ---------------------------------
-    def open_dispatch(self, cid: str) -> None:
+    def open_dispatch(self, cid: str, team_id: str = "") -> None:
         if not cid or cid not in self.room.state["cases"]:
             return
-        dlg = DispatchDialog(self.room, self.link, cid, self)
+        dlg = DispatchDialog(self.room, self.link, cid, self, team_id=team_id or None)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()
         self._dialog = dlg
 
-    def open_new_case(self) -> None:
-        dlg = NewCaseDialog(self.room, self.link, self)
+    def open_new_case(self, args: dict | None = None, replaces: str = "") -> None:
+        """The new-case form; with `args`, a refused report (Outbox entry `replaces`) to correct."""
+        dlg = NewCaseDialog(self.room, self.link, self, args=args)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.sig_submitted.connect(self._follow_report)
+        if replaces:
+            dlg.sig_submitted.connect(lambda _cid: self.panels["outbox"].forget(replaces))
         dlg.open()
         self._dialog = dlg
+
+    def _follow_report(self, command_id: str) -> None:
+        if command_id:
+            self._reports[command_id] = None
+
+    def _reported(self, events: list[dict]) -> None:
+        """The operator's own report is in (its event is durable): select the new case, and
+        show it even if the queue's filter would hide it, so `D` acts on it."""
+        for ev in events:
+            cmd = ev.get("command_id")
+            if cmd not in self._reports:
+                continue
+            d = ev.get("data") or {}
+            if ev["name"] == "case.reported":
+                self._reports[cmd] = d.get("case_id")
+            elif ev["name"] == "case.merged":
+                self._reports[cmd] = d.get("into")      # a repeat call: the case it joined
+        for cmd in [c for c, case_id in self._reports.items() if case_id]:
+            self.queue.show_case(self._reports.pop(cmd))
 
     # ---- layout ------------------------------------------------------------------------
     def _settings_key(self) -> str:

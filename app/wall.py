@@ -42,6 +42,7 @@ class WallWindow(QWidget):
         self.title = QLabel()
         self.clock = QLabel()
         self.mode = QLabel()
+        self.mode.setObjectName("ModeLabel")
         for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14)):
             lab.setStyleSheet(f"font-size: {size * s:.1f}pt; font-weight: bold")
             lab.setProperty("pt", size * s)

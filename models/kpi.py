@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .domain import OPEN_STATUSES, SOURCES
-from .sla import OVERDUE, PROFILES, case_sla
+from .sla import OVERDUE, PROFILES, case_sla, profile_of
 from .timeutil import epoch, iso
 
 ARRIVAL_TARGET_S = 8 * 60
@@ -40,16 +40,21 @@ def today_cases(state: dict, now: float) -> list[dict]:
     return [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
 
 
+def dispatch_limit(case: dict, default) -> float:
+    """Seconds the case's own profile allows for dispatch (see models.sla.profile_of)."""
+    p = profile_of(case, default)
+    return next((s.minutes * 60 for s in p.stages if s.milestone == "dispatched"), 60.0)
+
+
 def kpis(state: dict, now: float) -> dict:
     profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
     lo, hi = day_bounds(now)
     today = today_cases(state, now)
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
-    dispatch_limit = next((s.minutes * 60 for s in profile.stages if s.milestone == "dispatched"), 60.0)
     dispatched = [(c, milestone_time(c, "dispatched")) for c in today]
     dispatched = [(c, t) for c, t in dispatched if t is not None]
-    in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit)
+    in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit(c, profile))
     arrived = [(c, milestone_time(c, "on_scene")) for c in today]
     arrived = [(c, t) for c, t in arrived if t is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)

@@ -211,7 +211,7 @@ class Hub:
                 results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
                 continue
             try:
-                decided = decide(self.state, p.actor, p.name, p.args)
+                decided = decide(self.state, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue

@@ -14,6 +14,7 @@ from app.theme import PRIORITY_COLOURS, SLA_COLOURS
 from models.commands import allowed_case_commands
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.qt import labels
+from widgets import outcome
 from widgets.common import fill_with_scroll
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
@@ -61,6 +62,7 @@ class CaseDetailPanel(QWidget):
         self.room, self.selection, self.link = room, selection, link
         self.case_id = ""
         self.header = QLabel()
+        self.header.setObjectName("CaseDetail.header")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.fields = QFormLayout()
@@ -86,8 +88,11 @@ class CaseDetailPanel(QWidget):
         self.timeline = QListWidget()
         self.text = QLineEdit(placeholderText=self.tr("Note, resolution or reason for the action…"))
         self.department = QComboBox()
-        self.error = QLabel()
+        self.error = QLabel()             # what became of the last action: sent / acknowledged / refused: why
+        self.error.setObjectName("CaseDetail.outcome")
+        self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #ff6b6b")
+        self._sent: dict[str, tuple[str, str]] = {}      # command id -> (case, text sent with it)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
@@ -251,10 +256,28 @@ class CaseDetailPanel(QWidget):
             args[TEXT_KEY[cmd]] = text
         if cmd == "case.transfer":
             args["to"] = self.department.currentData()
-        self.link.submit(cmd, args)
-        self.text.clear()
-        self.error.clear()
+        sent = self.link.submit(cmd, args)
+        # the text stays in its field until the server acknowledges the command: a refusal
+        # (or a crash meanwhile) loses nothing typed
+        self._sent[sent] = (case["id"], text)
+        self._show_outcome("pending", {"name": cmd})
 
-    def _command_result(self, cid: str, outcome: str, detail: dict) -> None:
-        if outcome == "refused" and (detail.get("args") or {}).get("case_id") == self.case_id:
-            self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))
+    def _show_outcome(self, outcome_: str, detail: dict) -> None:
+        online = self.link.status.state == "online" if hasattr(self.link, "status") else True
+        self.error.setText(outcome.describe(outcome_, detail, online))
+        self.error.setStyleSheet(f"color: {outcome.COLOURS['sent' if outcome_ == 'pending' else outcome_]}")
+        self.error.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
+
+    def _command_result(self, cid: str, outcome_: str, detail: dict) -> None:
+        mine = self._sent.get(cid)
+        if mine is None:
+            return
+        case_id, text = mine
+        if outcome_ == "pending":
+            return
+        del self._sent[cid]
+        if case_id != self.case_id:
+            return
+        if outcome_ == "acked" and text and self.text.text().strip() == text:
+            self.text.clear()
+        self._show_outcome(outcome_, detail)

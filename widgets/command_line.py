@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from models.cmdline import ParseError, parse
+from widgets import outcome
 
 
 class CommandLine(QWidget):
@@ -14,7 +15,9 @@ class CommandLine(QWidget):
         self.edit = QLineEdit(placeholderText=self.tr(
             "Command (Ctrl+L): d 123 W01 dispatch · a 123 accept · c 123 text close · s 123 supervise · "
             "t 123 police transfer · m 123 456 merge · ack W01 · war / peace"))
+        self.edit.setObjectName("CommandLine")
         self.result = QLabel()
+        self.result.setObjectName("CommandResult")
         self.result.setMinimumWidth(260)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -26,6 +29,9 @@ class CommandLine(QWidget):
         self.history: list[str] = []
         self._pos = 0
         self.edit.returnPressed.connect(self.run)
+        self._sent: dict[str, str] = {}      # command id -> the line typed, until answered
+        self._last = ""
+        link.sig_command.connect(self._command)
         self.edit.installEventFilter(self)
 
     def eventFilter(self, obj, e):
@@ -50,11 +56,28 @@ class CommandLine(QWidget):
             self.result.setStyleSheet("color: #ff6b6b")
             self.result.setText(str(e))
             return
-        self.link.submit(name, args)
+        cid = self.link.submit(name, args)
+        self._sent[cid] = line
+        self._last = cid
         if args.get("case_id"):
             self.selection.set_case(args["case_id"])
         self.history.append(line)
         self._pos = len(self.history)
-        self.result.setStyleSheet("color: #34c759")
-        self.result.setText(self.tr("sent: %1").replace("%1", line))
+        self._show(cid, "pending", {"name": name})
         self.edit.clear()
+
+    def _show(self, cid: str, outcome_: str, detail: dict) -> None:
+        line = self._sent.get(cid, "")
+        online = self.link.status.state == "online" if hasattr(self.link, "status") else True
+        colour = outcome.COLOURS["sent" if outcome_ == "pending" else outcome_]
+        self.result.setStyleSheet(f"color: {colour}; font-weight: bold" if outcome_ == "refused" else f"color: {colour}")
+        self.result.setText(f"{line} — {outcome.describe(outcome_, detail, online)}")
+        self.result.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
+
+    def _command(self, cid: str, outcome_: str, detail: dict) -> None:
+        """The server's answer to a command typed here, where it was typed."""
+        if cid not in self._sent or outcome_ == "pending":
+            return
+        if cid == self._last:
+            self._show(cid, outcome_, detail)
+        del self._sent[cid]

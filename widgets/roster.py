@@ -37,6 +37,7 @@ class SquadTile(QWidget):
         self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName(f"tile-{team_id}")
 
     def sizeHint(self) -> QSize:
         return QSize(int(210 * self.scale), int(84 * self.scale))
@@ -244,4 +245,4 @@ class RosterPanel(QWidget):
     def _dispatch_to(self, tid: str) -> None:
         self.selection.set_team(tid)
         if self.selection.case_id:
-            self.selection.sig_dispatch_requested.emit(self.selection.case_id)
+            self.selection.sig_dispatch_to.emit(self.selection.case_id, tid)

@@ -92,7 +92,6 @@ class RoomState(QObject):
             self.clock_offset = welcome["server_time"] - time.time()
             if abs(self.clock_offset) < 1.0:
                 self.clock_offset = 0.0
-        self.open_ids: set[str] = set()     # open cases: the only ones whose SLA lights still move
 
     def reset(self, state: dict, age=None) -> None:
         self.state = state
@@ -203,10 +202,12 @@ class Selection(QObject):
         sig_case(str): the current case changed ("" for none).
         sig_team(str): the current squad changed ("" for none).
         sig_dispatch_requested(str): the operator asked to dispatch this case.
+        sig_dispatch_to(str, str): ... this case to this squad (a double-click on its tile).
     """
     sig_case = Signal(str)
     sig_team = Signal(str)
     sig_dispatch_requested = Signal(str)
+    sig_dispatch_to = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
