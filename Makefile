@@ -1,5 +1,5 @@
 # The two commands of the README; each does all the set-up it needs first.
-.PHONY: demo test acceptance bench translations screenshots package package-check
+.PHONY: demo test acceptance lint bench translations screenshots package package-check
 
 demo:
 	@scripts/bootstrap.sh
@@ -38,3 +38,10 @@ package-check: package
 	QT_QPA_PLATFORM=offscreen XDG_DATA_HOME=$(CURDIR)/build/frozen-check XDG_CONFIG_HOME=$(CURDIR)/build/frozen-check \
 	  dist/xiaonao/xiaonao --lang zh_CN --screenshot build/frozen-check/frozen.png | tee build/frozen-check/out.txt
 	grep -q "squads; link online" build/frozen-check/out.txt
+
+# static checks: ruff (lint + import order), mypy against its baseline, the import contracts
+lint:
+	@scripts/bootstrap.sh
+	.venv/bin/ruff check .
+	.venv/bin/python scripts/mypy_baseline.py
+	.venv/bin/lint-imports

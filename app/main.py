@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import i18n
-    from app.theme import apply_theme
+    from widgets.style import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC
@@ -114,7 +114,7 @@ class Cockpit:
             url, user = args.server, args.user
             cache = args.cache or default_cache_path(url, user)
         else:
-            from app.embedded import WALL_USER, DEMO_USER, EmbeddedServer, demo_db_path
+            from app.embedded import DEMO_USER, WALL_USER, EmbeddedServer, demo_db_path
             from app.instance import own_or_join, write_info
             db = args.demo_db or demo_db_path()
             # one embedded server per data folder: the first instance runs it, others join it

@@ -7,12 +7,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QRect, QSettings, Qt, QT_TRANSLATE_NOOP, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from models.qt import labels
-from widgets.alerts import MUTABLE, AlertBanner, AlertCenter
+from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
 from widgets.case_detail import CaseDetailPanel
 from widgets.case_queue import CaseQueuePanel
 from widgets.command_line import CommandLine
@@ -37,7 +37,7 @@ class PanelSpec:
 
 
 def _dashboard(room, parts):
-    from widgets.dashboard import DashboardPanel   # pyqtgraph: 0.3 s to import, after the first frame
+    from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
     return DashboardPanel(room, parts=parts)
 
 
@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("Xiaonao", "cockpit")
         self.setWindowTitle(self.tr("Xiaonao command cockpit"))
         self.setDockNestingEnabled(True)
-        self.alerts = AlertCenter(room, link, self)
+        self.alerts = AlertCenter(room, link, self, escalate_after_min=float(str(self.settings.value(
+            "alerts/escalate_after_min", ESCALATE_AFTER_MIN))))
         self.queue = CaseQueuePanel(room, selection)
         self.banner = AlertBanner(self.alerts, selection)
         self.cmdline = CommandLine(room, link, selection)
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)
         self._build_status_bar()
         self._build_menus()
+        self._show_muted()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
         selection.sig_dispatch_to.connect(self.open_dispatch)
         room.sig_room.connect(self._room_changed)
@@ -164,9 +166,15 @@ class MainWindow(QMainWindow):
         self.mode_label.setObjectName("ModeLabel")
         self.pending_label = QLabel()
         self.pending_label.setObjectName("PendingLabel")
+        self.mute_label = QLabel()
+        self.mute_label.setObjectName("MuteIndicator")
+        self.mute_label.setStyleSheet("color:#ffb020; font-weight:bold; padding:0 6px")
+        self.mute_label.setToolTip(self.tr("Alert sounds muted (Alerts menu); emergencies always sound"))
+        self.mute_label.setVisible(False)
         self.clock = QLabel()
         sb.addWidget(self.link_indicator)
         sb.addWidget(self.pending_label)
+        sb.addPermanentWidget(self.mute_label)
         sb.addPermanentWidget(self.mode_label)
         sb.addPermanentWidget(self.user_label)
         sb.addPermanentWidget(self.clock)
@@ -222,7 +230,7 @@ class MainWindow(QMainWindow):
         self._action(case, self.tr("Command line"), lambda: self.cmdline.edit.setFocus(), "Ctrl+L")
         self._action(case, self.tr("Acknowledge alert"), self.banner.acknowledge, "F9")
         case.addSeparator()
-        self._action(case, self.tr("Quit"), self.close, "Ctrl+Q")   # closing the last window quits
+        self._action(case, self.tr("Quit"), self.confirm_quit, "Ctrl+Q")   # closing the last window quits
         view = mb.addMenu(self.tr("&View"))
         for key, dock in self.docks.items():
             a = dock.toggleViewAction()
@@ -234,15 +242,33 @@ class MainWindow(QMainWindow):
         self._action(lang, "English", lambda: self.sig_language.emit("en"))
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
+        self.mute_actions: dict[str, QAction] = {}
         for kind in MUTABLE:
             a = QAction(names[kind], self, checkable=True)
-            a.toggled.connect(lambda on, k=kind: self.alerts.set_muted(k, on))
+            a.setChecked(bool(self.settings.value(f"alerts/mute_{kind}", False, type=bool)))
+            self.alerts.set_muted(kind, a.isChecked())
+            a.toggled.connect(lambda on, k=kind: self.set_muted(k, on))
             alerts.addAction(a)
+            self.mute_actions[kind] = a
         note = QAction(self.tr("Emergency calls cannot be muted"), self)
         note.setEnabled(False)
         alerts.addAction(note)
         self._action(alerts, self.tr("Acknowledge all missed-deadline alerts"),
                      lambda: self.alerts.acknowledge_all("overdue"))
+
+    def set_muted(self, kind: str, muted: bool) -> None:
+        """Mute one kind of alert sound; remembered, and shown in the status bar."""
+        self.alerts.set_muted(kind, muted)
+        self.settings.setValue(f"alerts/mute_{kind}", muted)
+        if self.mute_actions[kind].isChecked() != muted:
+            self.mute_actions[kind].setChecked(muted)
+        self._show_muted()
+
+    def _show_muted(self) -> None:
+        names = {"p1": self.tr("new P1"), "overdue": self.tr("missed deadlines")}
+        muted = [names[k] for k in MUTABLE if k in self.alerts.muted]
+        self.mute_label.setVisible(bool(muted))
+        self.mute_label.setText("🔕 " + self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
 
     def _case_cmd(self, name: str) -> None:
         if self.selection.case_id:
@@ -324,6 +350,46 @@ class MainWindow(QMainWindow):
             dock.show()
         self.ensure_on_screen()
 
+    # ---- quitting ------------------------------------------------------------------------
+    def quit_warnings(self) -> list[str]:
+        """What would be left behind by quitting now (empty: nothing)."""
+        out = []
+        outbox = self.panels["outbox"]
+        assert isinstance(outbox, OutboxPanel)
+        if outbox.pending():
+            out.append(self.tr("%1 command(s) not yet sent or acknowledged").replace("%1", str(outbox.pending())))
+        n = len(self.alerts.unacknowledged())
+        if n:
+            out.append(self.tr("%1 unacknowledged alert(s)").replace("%1", str(n)))
+        return out
+
+    def confirm_quit(self) -> None:
+        """Ctrl+Q: quit at once, or ask first when commands are pending or alerts unacknowledged."""
+        warnings = self.quit_warnings()
+        if not warnings:
+            self._quit_confirmed = True
+            self.close()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Quit the cockpit?"),
+                          self.tr("Quit anyway?") + "\n\n" + "\n".join("• " + w for w in warnings),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setText(self.tr("Quit"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Stay"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self._quit_now() if b is yes else None)
+        box.open()                       # never exec(): the event loop keeps running
+        self._quit_box = box
+
+    def _quit_now(self) -> None:
+        self._quit_confirmed = True
+        self.close()
+
     def closeEvent(self, e):
+        if e.spontaneous() and not getattr(self, "_quit_confirmed", False) and self.quit_warnings():
+            e.ignore()                  # the window manager's close button: ask as Ctrl+Q does
+            self.confirm_quit()
+            return
         self.save_layout()
         super().closeEvent(e)

@@ -12,6 +12,7 @@ from .common import header, pct
 def busy_day_state():
     from server.app import XiaonaoServer
     from server.simulator import SimClock, Simulator
+
     from .common import make_server_db
     url = make_server_db()
 
@@ -34,9 +35,9 @@ def main(frames: int = 30):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    from app.theme import apply_theme
     from app.wall import WallWindow
     from models.qt.room import RoomState
+    from widgets.style import apply_theme
     apply_theme(app)
 
     class NoLink:

@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from .common import ServerProcess, header, make_server_db, paced_reports, summary
 
 
@@ -21,9 +20,9 @@ def main(n: int = 150, rate: float = 10.0):
     from app.gc_main import MainThreadGC
     app._gc = MainThreadGC(app)          # as the cockpit does
     from app.mainwindow import MainWindow
-    from app.theme import apply_theme
     from client.qtlink import LinkService
     from models.qt.room import RoomState, Selection
+    from widgets.style import apply_theme
     apply_theme(app)
     header(f"painted: intake -> row painted in the cockpit ({n} cases at {rate:.0f}/s)")
     url = make_server_db()

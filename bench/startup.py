@@ -14,6 +14,7 @@ from .common import header
 def main(n: int = 100_000):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from client.cache import Cache
+
     from .synth import synth_state
     header(f"start-up: launch to the first frame showing {n:,} cached cases (server unreachable)")
     d = Path(tempfile.mkdtemp())

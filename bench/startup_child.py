@@ -21,7 +21,7 @@ def main(cache: str, launched: float, n: int) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app import i18n
-    from app.theme import apply_theme
+    from widgets.style import apply_theme
     app = QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC
     app._gc = MainThreadGC(app)

@@ -29,7 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from models.domain import OPEN_STATUSES
 from models.search import matches_base, search_base, words_of
-from models.timeutil import epoch
 
 from .cachefile import COLD_PAGE, HOT_WINDOW, hot_state, last_update
 

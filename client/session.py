@@ -323,6 +323,8 @@ class ServerLink:
                 self._dirty.add(d["case_id"])
             if "into" in d:
                 self._dirty.add(d["into"])
+            if ev["name"] == "view.update":        # a filtered view's whole cases (server/views.py)
+                self._dirty.update(c["id"] for c in d.get("cases") or ())
             if ev["name"] == "street.loaded":
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
@@ -663,7 +665,7 @@ class ServerLink:
 
 
 def _open_cache(path) -> Cache:
-    from .cache import Cache               # SQLAlchemy is imported here, on the cache thread
+    from .cache import Cache  # SQLAlchemy is imported here, on the cache thread
     return Cache(path)
 
 

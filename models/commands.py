@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .domain import (CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES,
-                     TEAM_STATUSES)
+from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
 from .timeutil import epoch, iso
@@ -62,7 +61,13 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.rate": (frozenset({"closed"}), "case.rated"),
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
+    "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
 }
+# what case.amend may correct after intake (never the SLA profile, times or status)
+AMENDABLE = ("title", "category", "priority", "location")
+# alerts a person acknowledges for the whole room (emergencies end with radio.ack)
+ALERT_KINDS = ("p1", "overdue")
+MAX_ACK_CASES = 500
 
 TEAM_COMMANDS = {
     "team.status": "team.status_changed",
@@ -74,7 +79,7 @@ TEAM_COMMANDS = {
     "radio.emergency": "radio.emergency",
     "radio.ack": "radio.emergency_acknowledged",
 }
-OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed",
+OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
@@ -183,18 +188,9 @@ def _called_at(args, now: float | None) -> str | None:
     return iso(t)
 
 
-def _check_report(state, args, now: float | None = None) -> dict:
-    title = _str(args, "title", max_len=FIELD_LIMITS["title"])
-    category = args.get("category")
-    if category not in CATEGORIES:
-        raise CommandError("invalid", f"'category' must be one of {', '.join(CATEGORIES)}")
-    source = args.get("source")
-    if source not in SOURCES:
-        raise CommandError("invalid", f"'source' must be one of {', '.join(SOURCES)}")
-    priority = args.get("priority", 3)
-    if isinstance(priority, bool) or priority not in PRIORITIES:
-        raise CommandError("invalid", "'priority' must be 1 (most urgent) to 4")
-    loc = args.get("location")
+def _check_location(state, loc) -> dict:
+    """A location as reported or amended: the address, and grid/area/lat/lon resolved from
+    the street when not given."""
     if not isinstance(loc, dict):
         raise CommandError("invalid", "'location' must be an object with an 'address'")
     address = _str(loc, "address", max_len=FIELD_LIMITS["address"])
@@ -220,6 +216,21 @@ def _check_report(state, args, now: float | None = None) -> dict:
         g = next((g for g in street["grids"] if g["id"] == location["grid"]), None)
         if g and g.get("area"):
             location["area"] = g["area"]
+    return location
+
+
+def _check_report(state, args, now: float | None = None) -> dict:
+    title = _str(args, "title", max_len=FIELD_LIMITS["title"])
+    category = args.get("category")
+    if category not in CATEGORIES:
+        raise CommandError("invalid", f"'category' must be one of {', '.join(CATEGORIES)}")
+    source = args.get("source")
+    if source not in SOURCES:
+        raise CommandError("invalid", f"'source' must be one of {', '.join(SOURCES)}")
+    priority = args.get("priority", 3)
+    if isinstance(priority, bool) or priority not in PRIORITIES:
+        raise CommandError("invalid", "'priority' must be 1 (most urgent) to 4")
+    location = _check_location(state, args.get("location"))
     data = {"title": title, "category": category, "source": source, "priority": priority,
             "location": location,
             "description": _str(args, "description", required=False, max_len=FIELD_LIMITS["description"]) or ""}
@@ -302,6 +313,25 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         if profile not in PROFILES:
             raise CommandError("invalid", f"'profile' must be one of {', '.join(PROFILES)}")
         return [("sla.profile_changed", {"profile": profile})]
+    if name == "alert.ack":
+        kind = args.get("kind")
+        if kind not in ALERT_KINDS:
+            raise CommandError("invalid", f"'kind' must be one of {', '.join(ALERT_KINDS)}")
+        ids = args.get("case_ids")
+        if ids is None and args.get("case_id") is not None:
+            ids = [args.get("case_id")]
+        if (not isinstance(ids, list) or not ids or len(ids) > MAX_ACK_CASES
+                or not all(isinstance(i, str) and len(i) <= 40 for i in ids)):
+            raise CommandError("invalid", f"'case_ids' must be a list of 1 to {MAX_ACK_CASES} case ids")
+        cases = state["cases"]
+        missing = [i for i in ids if i not in cases]
+        if missing:
+            raise CommandError("not_found", f"no case {missing[0]}")
+        fresh = list(dict.fromkeys(i for i in ids if kind not in (cases[i].get("acks") or {})))
+        if not fresh:
+            raise CommandError("conflict", "already acknowledged")
+        # one event per case: every holder of a case (caches, windows) follows its `case_id`
+        return [("alert.acknowledged", {"case_id": cid, "kind": kind}) for cid in fresh]
     if name == "shift.handover":
         note = _str(args, "note", required=False, max_len=4000) or ""
         to = _str(args, "to", required=False, max_len=60) or ""
@@ -313,7 +343,8 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
 
 def _decide_case(state, actor, name, args):
     case = _case_of(state, args)
-    if actor.role == "field" and case.get("team_id") != actor.team_id:
+    if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
+        # a field account without a squad owns nothing (None == None is not ownership)
         raise CommandError("forbidden", f"case {case['id']} is not assigned to your squad")
     froms, ev = CASE_TRANSITIONS[name]
     if case["status"] not in froms:
@@ -360,6 +391,11 @@ def _decide_case(state, actor, name, args):
         if case.get("rating") is not None:
             raise CommandError("conflict", "the case is already rated")
         data["rating"] = r
+    elif name == "case.amend":
+        changes = _check_amend(state, case, args)
+        if not changes:
+            raise CommandError("invalid", "nothing to amend: give a new title, category, priority or location")
+        data["changes"] = changes
     elif name == "case.merge":
         into = state["cases"].get(_str(args, "into", max_len=40))
         if into is None:
@@ -368,6 +404,31 @@ def _decide_case(state, actor, name, args):
             raise CommandError("conflict", "a case merges into another open case")
         data["into"] = into["id"]
     return [(ev, data)]
+
+
+def _check_amend(state, case, args) -> dict:
+    """{field: [old, new]} for each amendable field given with a value that differs."""
+    changes = {}
+    if args.get("title") is not None:
+        title = _str(args, "title")
+        if title != case["title"]:
+            changes["title"] = [case["title"], title]
+    if args.get("category") is not None:
+        if args["category"] not in CATEGORIES:
+            raise CommandError("invalid", f"'category' must be one of {', '.join(CATEGORIES)}")
+        if args["category"] != case["category"]:
+            changes["category"] = [case["category"], args["category"]]
+    if args.get("priority") is not None:
+        p = args["priority"]
+        if isinstance(p, bool) or p not in PRIORITIES:
+            raise CommandError("invalid", "'priority' must be 1 (most urgent) to 4")
+        if p != case["priority"]:
+            changes["priority"] = [case["priority"], p]
+    if args.get("location") is not None:
+        loc = _check_location(state, args["location"])
+        if loc != case["location"]:
+            changes["location"] = [case["location"], loc]
+    return changes
 
 
 def _decide_team(state, actor, name, args):
@@ -381,7 +442,7 @@ def _decide_team(state, actor, name, args):
             raise CommandError("conflict", "the member is already in that squad")
         return [("team.member_moved", {"member_id": mid, "from": src["id"], "to": dst["id"]})]
     team = _team_of(state, args)
-    if actor.role == "field" and team["id"] != actor.team_id:
+    if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
     data = {"team_id": team["id"]}
     if name == "team.status":

@@ -19,6 +19,11 @@ ARRIVAL_TARGET_S = 8 * 60
 WORKING_DAYS = 7          # the dashboard's longest window (trend, ranking, early warnings)
 
 
+def profile_of(state: dict):
+    """The SLA profile the state is under (1310 when it names none or an unknown one)."""
+    return PROFILES.get(state.get("sla_profile") or "1310", PROFILES["1310"])
+
+
 def day_bounds(now: float, days_back: int = 0) -> tuple[str, str]:
     """ISO (UTC) bounds of the local day `days_back` days before now; ISO strings sort as times."""
     d = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_back)
@@ -47,9 +52,19 @@ def dispatch_limit(case: dict, default) -> float:
 
 
 def kpis(state: dict, now: float) -> dict:
-    profile = PROFILES.get(state.get("sla_profile"), PROFILES["1310"])
+    """Today's figures for the dashboard: `period_kpis` over the local day of `now`."""
     lo, hi = day_bounds(now)
-    today = today_cases(state, now)
+    return period_kpis(state, lo, hi, now)
+
+
+def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
+    """The dashboard's KPIs over any period [lo, hi) (ISO bounds): cases reported in it, closed
+    in it and rated on closure in it; `open` and `overdue` as the state stands at `now`.
+
+    The dashboard asks it for today, reports for a day, week or month (with `state` as it
+    stood at the period's end and `now` that end): one code path for both."""
+    profile = profile_of(state)
+    today = [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
     dispatched = [(c, milestone_time(c, "dispatched")) for c in today]
@@ -134,10 +149,15 @@ def squad_ranking(state: dict, now: float, days: int = 7) -> list[dict]:
 
     score = 50 x arrivals within 8 min + 30 x satisfaction + 20 x cases handled / the most any squad handled.
     """
-    lo = day_bounds(now, days - 1)[0]
+    return squad_ranking_between(state, day_bounds(now, days - 1)[0], None)
+
+
+def squad_ranking_between(state: dict, lo: str, hi: str | None) -> list[dict]:
+    """`squad_ranking` over the cases reported in [lo, hi) (no upper bound when hi is None)."""
     per: dict[str, dict] = defaultdict(lambda: {"handled": 0, "arrivals": [], "ratings": [], "on_scene": 0})
     for c in state["cases"].values():
-        if c["times"]["reported"] < lo:
+        r = c["times"]["reported"]
+        if r < lo or (hi is not None and r >= hi):
             continue
         tid = c.get("team_id") or next((e.get("team_id") for e in reversed(c["timeline"])
                                         if e["name"] == "case.dispatched"), None)
@@ -179,10 +199,17 @@ def _address_key(addr: str) -> str:
 
 def early_warnings(state: dict, now: float, days: int = 7, threshold: int = 3) -> list[dict]:
     """Several complaints naming the same business or address within `days` form a mass-risk alert."""
-    lo = iso(now - days * 86400)
+    return early_warnings_between(state, iso(now - days * 86400), None, threshold)
+
+
+def early_warnings_between(state: dict, lo: str, hi: str | None, threshold: int = 3) -> list[dict]:
+    """`early_warnings` over the cases reported in [lo, hi); each warning also says how many
+    of its cases are closed (`handled` when all are)."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for c in state["cases"].values():
-        if c["times"]["reported"] < lo or c.get("merged_into") or c["category"] in ("emergency", "fire", "traffic"):
+        r = c["times"]["reported"]
+        if r < lo or (hi is not None and r >= hi) or c.get("merged_into") or \
+                c["category"] in ("emergency", "fire", "traffic"):
             continue
         if c.get("business"):
             groups[("business", c["business"])].append(c)
@@ -194,7 +221,8 @@ def early_warnings(state: dict, now: float, days: int = 7, threshold: int = 3) -
             cs.sort(key=lambda c: c["times"]["reported"])
             out.append({"kind": kind, "key": key, "count": len(cs), "case_ids": [c["id"] for c in cs],
                         "first": cs[0]["times"]["reported"], "last": cs[-1]["times"]["reported"],
-                        "category": Counter(c["category"] for c in cs).most_common(1)[0][0]})
+                        "category": Counter(c["category"] for c in cs).most_common(1)[0][0],
+                        "closed": sum(1 for c in cs if c["status"] == "closed")})
     out.sort(key=lambda w: (-w["count"], w["last"]), reverse=False)
     return out
 
@@ -213,3 +241,118 @@ def working_set(state: dict, now: float, days: int = 7, ids=None) -> dict:
     cases = {cid: c for cid, c in pairs
              if c["times"]["reported"] >= lo or c["status"] in OPEN_STATUSES or c["times"].get("closed", "") >= lo}
     return {**state, "cases": cases}
+
+
+# ---- figures the reports add (over any period; the same inputs as the dashboard's) ----------
+
+def period_cases(state: dict, lo: str, hi: str) -> list[dict]:
+    """Cases reported in [lo, hi), the base of every per-period figure."""
+    return [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
+
+
+def community_of(grid: dict | None) -> str | None:
+    """A grid's community: its `community`, else its name up to 社区 (九堡社区第1网格 -> 九堡社区)."""
+    if not grid:
+        return None
+    if grid.get("community"):
+        return grid["community"]
+    name = grid.get("name") or ""
+    i = name.find("社区")
+    return name[: i + 2] if i >= 0 else None
+
+
+def breakdown(state: dict, lo: str, hi: str, key: str) -> Counter:
+    """Cases reported in [lo, hi) counted by `source`, `category`, `area`, `grid` or `community`."""
+    cases = period_cases(state, lo, hi)
+    if key in ("source", "category"):
+        return Counter(c[key] for c in cases)
+    if key == "community":
+        grids = {g["id"]: g for g in (state.get("street") or {}).get("grids", [])}
+        return Counter(community_of(grids.get(c["location"].get("grid"))) or "" for c in cases)
+    return Counter(c["location"].get(key) or "" for c in cases)
+
+
+def stage_compliance(state: dict, lo: str, hi: str, now: float) -> list[dict]:
+    """For each stage of the SLA profile, the cases reported in [lo, hi) that met it, were
+    late, are still pending (on time or overdue at `now`) or skipped it (closed without it)."""
+    from .sla import DUE_SOON, LATE, MET, ON_TIME, SKIPPED, case_clock
+    profile = profile_of(state)
+    rows: dict[str, dict] = {st.key: {"stage": st.key, "milestone": st.milestone, "minutes": st.minutes,
+                     MET: 0, LATE: 0, OVERDUE: 0, "pending": 0, SKIPPED: 0} for st in profile.stages}
+    for c in period_cases(state, lo, hi):
+        for clock in case_clock(c, profile, now):
+            r = rows[clock.key]
+            if clock.state in (ON_TIME, DUE_SOON):
+                r["pending"] += 1
+            else:
+                r[clock.state] += 1
+    out = []
+    for r in rows.values():
+        r["compliance"] = _ratio(r[MET], r[MET] + r[LATE] + r[OVERDUE])
+        out.append(r)
+    return out
+
+
+def group_ranking(state: dict, lo: str, hi: str, now: float, key: str) -> list[dict]:
+    """Departments, grids, communities or areas ranked over the cases reported in [lo, hi):
+    cases, closed, closure rate, satisfaction, overdue at `now`; best closure first.
+    A department's cases are those transferred or escalated to it."""
+    profile = profile_of(state)
+    grids = {g["id"]: g for g in (state.get("street") or {}).get("grids", [])}
+    per: dict[str, dict] = {}
+    for c in period_cases(state, lo, hi):
+        if key == "department":
+            k = c.get("department")
+        elif key == "community":
+            k = community_of(grids.get(c["location"].get("grid")))
+        else:
+            k = c["location"].get(key)
+        if not k:
+            continue
+        p = per.setdefault(k, {"key": k, "cases": 0, "closed": 0, "ratings": [], "overdue": 0,
+                               "repeat_calls": 0})
+        p["cases"] += 1
+        p["repeat_calls"] += c.get("repeat_calls", 0)
+        if c["status"] == "closed":
+            p["closed"] += 1
+        elif c["status"] in OPEN_STATUSES and case_sla(c, profile, now)[0] == OVERDUE:
+            p["overdue"] += 1
+        if c.get("rating") is not None:
+            p["ratings"].append(c["rating"])
+    rows = []
+    for p in per.values():
+        ratings = p.pop("ratings")
+        p["closure_rate"] = _ratio(p["closed"], p["cases"])
+        p["satisfaction"] = _ratio(sum(1 for r in ratings if r >= 4), len(ratings))
+        rows.append(p)
+    rows.sort(key=lambda r: (-(r["closure_rate"] or 0), r["overdue"], -r["cases"], r["key"]))
+    return rows
+
+
+def overdue_cases(state: dict, now: float, lo: str | None = None, hi: str | None = None) -> list[dict]:
+    """Open cases overdue at `now` (reported in [lo, hi) when given), oldest first."""
+    profile = profile_of(state)
+    out = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES
+           and (lo is None or c["times"]["reported"] >= lo) and (hi is None or c["times"]["reported"] < hi)
+           and case_sla(c, profile, now)[0] == OVERDUE]
+    out.sort(key=lambda c: c["times"]["reported"])
+    return out
+
+
+def daily_series(state: dict, lo: str, hi: str) -> list[tuple[str, int, int]]:
+    """(local date YYYY-MM-DD, reported, closed) for each local day in [lo, hi), as `trend`."""
+    days = []
+    t = datetime.fromtimestamp(epoch(lo))
+    while iso(t.timestamp()) < hi:
+        days.append(t)
+        t = (t + timedelta(days=1, hours=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    los = [iso(d.timestamp()) for d in days]
+    rep, clo = [0] * len(days), [0] * len(days)
+    for c in state["cases"].values():
+        r = c["times"]["reported"]
+        if lo <= r < hi:
+            rep[bisect_right(los, r) - 1] += 1
+        cl = c["times"].get("closed")
+        if cl and lo <= cl < hi:
+            clo[bisect_right(los, cl) - 1] += 1
+    return [(d.strftime("%Y-%m-%d"), rep[i], clo[i]) for i, d in enumerate(days)]

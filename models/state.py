@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .domain import ESCALATION_LADDER
 
-TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into")
+TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind")
 
 
 class SeqGap(Exception):
@@ -252,6 +252,23 @@ def _merged(state, ev, d):
     _log(case, ev)
 
 
+def _amended(state, ev, d):
+    """Corrections after intake: the new values replace the old, the timeline keeps both;
+    the case's times (and so its SLA clocks) are untouched."""
+    case = _case(state, d)
+    for field, (_old, new) in d["changes"].items():
+        case[field] = new
+    _log(case, ev)
+
+
+def _alert_acknowledged(state, ev, d):
+    """An alert on this case was acknowledged for the whole room (kept on the case, so it
+    survives restarts and reaches every cockpit and the wall)."""
+    case = _case(state, d)
+    case.setdefault("acks", {})[d["kind"]] = {"at": ev["at"], "by": ev.get("actor")}
+    _log(case, ev)
+
+
 def _team(state, d):
     return state["teams"][d["team_id"]]
 
@@ -312,6 +329,17 @@ def _sla_profile(state, ev, d):
     state["sla_profile"] = d["profile"]
 
 
+def _view_update(state, ev, d):
+    """A filtered view's frame (server/views.py): whole cases and squads as they now are,
+    replacing the holder's copies, and the cases that left the view."""
+    for cid in d.get("removed") or ():
+        state["cases"].pop(cid, None)
+    for c in d.get("cases") or ():
+        state["cases"][c["id"]] = c
+    for t in d.get("teams") or ():
+        state["teams"][t["id"]] = t
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -330,6 +358,8 @@ _HANDLERS = {
     "case.rated": _rated,
     "case.noted": _noted,
     "case.merged": _merged,
+    "case.amended": _amended,
+    "alert.acknowledged": _alert_acknowledged,
     "team.status_changed": _team_status_ev,
     "team.duty_changed": _team_duty,
     "team.moved": _team_position,
@@ -341,4 +371,7 @@ _HANDLERS = {
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.
+    # a filtered view's frames (server/views.py): `view.update` replaces whole objects;
+    # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
+    "view.update": _view_update,
 }

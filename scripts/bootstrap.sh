@@ -19,6 +19,10 @@ fc-list 2>/dev/null | grep -qi "cjk" || need_libs+=(fonts-noto-cjk)
 # the acceptance suite (tests/acceptance/) drives the real window on a virtual X server
 command -v Xvfb >/dev/null 2>&1    || need_libs+=(xvfb)
 command -v xdotool >/dev/null 2>&1 || need_libs+=(xdotool)
+# PDF reports embed a TrueType CJK font (ReportLab cannot embed Noto's CFF outlines); the tests
+# read the PDFs back with poppler's pdftotext/pdffonts/pdftoppm
+fc-list 2>/dev/null | grep -qi "wqy-microhei" || need_libs+=(fonts-wqy-microhei)
+command -v pdftotext >/dev/null 2>&1 || need_libs+=(poppler-utils)
 if [ ${#need_libs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing system packages: ${need_libs[*]}"

@@ -23,6 +23,7 @@ from models.domain import ROLES
 from .auth import new_token, token_hash, verify_password
 from .hub import Hub, Subscriber, dumps
 from .store import EventStore
+from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
 
@@ -96,11 +97,11 @@ class XiaonaoServer:
             await self.stop()
 
     # ---- HTTP ------------------------------------------------------------------
-    def _http(self, connection, request):
+    async def _http(self, connection, request):
         if request.path == "/healthz":
-            ok = self.hub.healthy
-            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
-                                      "ok\n" if ok else "database unavailable\n")
+            # a real round trip to the database, bounded in time (hub.health)
+            ok, why = await self.hub.health()
+            return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
         return None
@@ -112,7 +113,7 @@ class XiaonaoServer:
         self.store.add_token(h, user, time.time() + self.token_ttl)
         return tok
 
-    async def _login(self, ws: ServerConnection, peer: str) -> tuple[Actor, int | None]:
+    async def _login(self, ws: ServerConnection, peer: str) -> tuple[Actor, int | None, bool]:
         try:
             raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
         except asyncio.TimeoutError:
@@ -126,6 +127,9 @@ class XiaonaoServer:
         resume = msg.get("resume_from")
         if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
             await self._refuse(ws, None, "bad_request", "'resume_from' must be a non-negative integer")
+        subscribe = msg.get("subscribe", True)
+        if not isinstance(subscribe, bool):
+            await self._refuse(ws, None, "bad_request", "'subscribe' must be true or false")
         ip = peer.rsplit(":", 1)[0]
         fails = self._peer_failures[ip]
         while fails and fails[0] < time.monotonic() - 60:
@@ -170,7 +174,7 @@ class XiaonaoServer:
         await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
                                   "head": self.hub.head, "team_id": actor.team_id,
                                   "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME}))
-        return actor, resume
+        return actor, resume, subscribe
 
     async def _refuse(self, ws, cid, code, message):
         try:
@@ -185,18 +189,29 @@ class XiaonaoServer:
         if ws.request.path.split("?")[0] != "/ws":
             return
         try:
-            actor, resume = await self._login(ws, peer)
+            actor, resume, subscribe = await self._login(ws, peer)
         except (_Refused, ConnectionClosed):
             return
         self.connections.add(ws)
-        sub, head = self.hub.subscribe(ws)
+        view = view_for(actor)
+        if subscribe:
+            sub, head = self.hub.subscribe(ws, view)
+        else:   # commands only (an importer): answers, no state and no events
+            sub, head = Subscriber(self.hub.subscriber_queue, ws, view), self.hub.head
         try:
-            if resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
+            catchup: tuple
+            if not subscribe:
+                catchup = ("none",)
+            elif view.filtered:
+                # a filtered view's frames carry objects as they are now, not as of a seq:
+                # it always starts from a snapshot of the view (small: a squad's cases)
+                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))
+            elif resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
                 catchup = ("events", resume, head)
             elif resume == head and head > 0:
                 catchup = ("none",)
             else:
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME))  # same tick as subscribe
+                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))  # same tick as subscribe
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
             receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer))
             overflow = asyncio.create_task(sub.overflowed.wait())
@@ -231,8 +246,9 @@ class XiaonaoServer:
                 ahead = asyncio.ensure_future(self.hub.run_db(self.store.events_after, after, upto, 5000)) \
                     if after < upto else None
                 try:
+                    view, state = sub.view, self.hub.state
                     for ev in batch:
-                        await ws.send(dumps(ev))
+                        await ws.send(dumps(ev if view.full else view.event(ev, state)))
                 finally:
                     if ahead is not None and not ahead.done():
                         ahead.add_done_callback(lambda f: f.cancelled() or f.exception())   # closed: nobody waits

@@ -9,6 +9,7 @@ import sys
 import time
 
 from models.domain import ROLES
+from models.reports import ReportError
 from models.street import StreetError, load_street
 from models.timeutil import iso
 
@@ -39,9 +40,16 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise StoreError("the password must have at least 8 characters")
+    if role == "field" and not (team_id or "").strip():
+        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
     store = EventStore(url)
     try:
         store.check_initialised()
+        if role == "field":
+            first = store.events_after(0, 1, 1)
+            squads = [sq["id"] for sq in (first[0]["data"].get("street") or {}).get("squads", [])] if first else []
+            if squads and team_id not in squads:
+                raise StoreError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
         store.add_user(name, role, hash_password(password), team_id)
     finally:
         store.dispose()
@@ -70,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    ps.add_argument("--report-dir", help="write yesterday's daily report (PDF and XLSX) here each day")
+    ps.add_argument("--report-at", default="06:00", help="local time of the daily report (default %(default)s)")
+    ps.add_argument("--report-lang", default="zh_CN", choices=("zh_CN", "en"))
+    pr = sub.add_parser("report", help="write a daily, weekly, monthly report or a bulletin (通报)")
+    pr.add_argument("kind", choices=("daily", "weekly", "monthly", "bulletin"))
+    pr.add_argument("--date", help="a day in the period, YYYY-MM-DD (default: yesterday)")
+    pr.add_argument("--format", default="pdf", help="pdf, xlsx or both: pdf,xlsx (default %(default)s)")
+    pr.add_argument("--out", default=".", help="folder to write to (default: here)")
+    pr.add_argument("--db", default=DEFAULT_DB)
+    pr.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    pr.add_argument("--personal", action="store_true",
+                    help="show names and phones (needs --as-user, a leader or admin; audited)")
+    pr.add_argument("--as-user", help="the account exporting the report (recorded in the audit log)")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB)
@@ -93,13 +114,22 @@ def main(argv: list[str] | None = None) -> int:
             if bool(args.cert) != bool(args.key):
                 raise StoreError("--cert and --key go together")
             return asyncio.run(_serve(args))
+        elif args.cmd == "report":
+            from models.reports import parse_date
+
+            from .reports import export, yesterday
+            day = parse_date(args.date) if args.date else yesterday()
+            formats = [f.strip() for f in args.format.split(",") if f.strip()]
+            for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
+                               args.as_user):
+                print(path)
         elif args.cmd == "import":
             from .intake import import_file
             report = import_file(args.db, args.file, args.as_user)
             for line in report.lines():
                 print(line)
             return 0 if report.accepted or not report.rejected else 1
-    except (StoreError, StreetError, FileNotFoundError) as e:
+    except (StoreError, StreetError, FileNotFoundError, ReportError) as e:
         print(f"xiaonao-server: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -109,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(args) -> int:
     from .app import XiaonaoServer
+    schedule = None
+    if args.report_dir:
+        from .reports import DailySchedule
+        schedule = DailySchedule(args.db, args.report_dir, args.report_at, args.report_lang)
     clock = None
     if args.simulate:
         from .simulator import SimClock
@@ -129,9 +163,13 @@ async def _serve(args) -> int:
         from .simulator import Simulator
         sim = Simulator(server.hub, seed=args.seed, clock=clock)
         sim.start()
+    if schedule:
+        schedule.start()
     try:
         await asyncio.Future()
     finally:
+        if schedule:
+            await schedule.stop()
         if sim:
             await sim.stop()
         await server.stop()

@@ -9,6 +9,7 @@ and acknowledges the commands.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -25,13 +26,101 @@ from models.commands import Actor, CommandError, decide
 from models.state import apply, empty_state, from_wire
 from models.timeutil import iso
 
-from .store import DuplicateCommand, EventStore
+from .store import DuplicateCommand, EventStore, Unstorable
+from .views import FULL, View
+from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
 
 SNAPSHOT_EVERY = 5000
 MAX_BATCH = 500
 IDEMPOTENCY_CACHE = 200_000
+COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
+HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
+RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
+UNAVAILABLE_MESSAGE = "the database is unavailable; nothing was applied; retry with the same id"
+
+
+class Unavailable(Exception):
+    """The database could not commit (down, hung past COMMIT_TIMEOUT, disk full ...)."""
+
+
+def _consume(fut: asyncio.Future) -> None:
+    """Retrieve a finished future's exception nobody waits for any more."""
+    if not fut.cancelled():
+        fut.exception()
+
+
+def _db_message(e: BaseException) -> str:
+    """A database error in one line, without SQLAlchemy's statement dump."""
+    orig = getattr(e, "orig", None)
+    text = str(orig if orig is not None else e).strip().splitlines()
+    return (text[0] if text else e.__class__.__name__)[:200]
+
+
+def _copy(obj):
+    try:
+        return orjson.loads(orjson.dumps(obj))
+    except TypeError:
+        return copy.deepcopy(obj)
+
+
+class _Overlay(dict):
+    """A batch's working view of `state["cases"]` or `state["teams"]`: reading an entry
+    copies it into the overlay (the reducer mutates what it reads), new entries land in the
+    overlay; the committed dict underneath is untouched until `merge_into`.
+
+    Iterating (`values()`, `items()`) yields committed entries where the overlay has none;
+    the reducer and `decide` only read what they iterate."""
+
+    def __init__(self, base: dict):
+        super().__init__()
+        self.base = base
+
+    def __getitem__(self, key):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        value = _copy(self.base[key])
+        dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key) or key in self.base:
+            return self[key]
+        return default
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or key in self.base
+
+    def __iter__(self):
+        yield from self.base
+        for k in dict.keys(self):
+            if k not in self.base:
+                yield k
+
+    def __len__(self):
+        return len(self.base) + sum(1 for k in dict.keys(self) if k not in self.base)
+
+    def keys(self):
+        return list(iter(self))
+
+    def values(self):
+        return [dict.get(self, k) if dict.__contains__(self, k) else self.base[k] for k in self]
+
+    def items(self):
+        return [(k, dict.get(self, k) if dict.__contains__(self, k) else self.base[k]) for k in self]
+
+    def pop(self, key, *default):
+        raise TypeError("the reducer does not remove entries")
+
+    @property
+    def changed(self) -> list:
+        """The keys of the entries this batch read or wrote (its own copies)."""
+        return list(dict.keys(self))
+
+    def merge_into(self, base: dict) -> None:
+        for k in dict.keys(self):
+            base[k] = dict.__getitem__(self, k)
 
 
 def dumps(obj) -> str:
@@ -67,11 +156,12 @@ class Subscriber:
     for everyone (`websockets.broadcast`), and the bound is its transport's write buffer.
     """
 
-    def __init__(self, maxsize: int, ws=None):
+    def __init__(self, maxsize: int, ws=None, view: View = FULL):
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
         self.overflowed = asyncio.Event()
         self.ws = ws
         self.live = False
+        self.view = view          # what its role may see (server/views.py)
 
     def writable(self) -> bool:
         """Live and not backed up; marks it overflowed when its buffer is over the bound."""
@@ -109,10 +199,16 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[str, int] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
+        self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
-        self.healthy = True
+        self.recovering = False
+        self.problem = ""
+        self._probe: asyncio.Future | None = None
+        # the health probe has its own thread (and connection): it answers even while the
+        # pipeline's thread is busy, and it really goes to the database
+        self._probe_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-probe")
         self.listeners: list[Callable[[list[dict]], None]] = []
         # XIAONAO_TRACE=path: one line per batch with the time each step of the pipeline took
         trace = os.environ.get("XIAONAO_TRACE")
@@ -151,6 +247,7 @@ class Hub:
             except asyncio.CancelledError:
                 pass
         self.db.shutdown(wait=True)
+        self._probe_pool.shutdown(wait=False)
 
     async def run_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
@@ -167,8 +264,12 @@ class Hub:
         return await self.submit(actor, name, args, command_id, peer)
 
     def submit(self, actor: Actor, name: str, args: dict, command_id: str | None, peer: str) -> asyncio.Future:
-        """Queue a command now (arrival order is kept) and return the future of its seq."""
+        """Queue a command now (arrival order is kept) and return the future of its seq.
+        While the database is unavailable it is refused at once."""
         fut = asyncio.get_running_loop().create_future()
+        if self.recovering:
+            fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+            return fut
         self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut))
         return fut
 
@@ -180,28 +281,37 @@ class Hub:
                 batch.append(self._queue.get_nowait())
             try:
                 await self._process(batch)
-            except Exception:  # the database failed: nothing of this batch was acknowledged
-                log.exception("could not commit a batch of %d commands; reloading state", len(batch))
+            except Exception as e:  # the database failed: nothing of this batch is visible
+                if isinstance(e, Unavailable):
+                    log.error("could not commit a batch of %d commands: %s", len(batch), e)
+                else:
+                    log.exception("could not commit a batch of %d commands", len(batch))
                 for p in batch:
                     if not p.future.done():
-                        p.future.set_exception(CommandError("unavailable", "the database is unavailable; retry"))
-                self.healthy = False
-                try:
-                    await self.run_db(self._load)
-                    self.healthy = True
-                except Exception:
-                    log.exception("reload failed")
+                        p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+                await self._recover(str(e) or e.__class__.__name__)
 
     async def _process(self, batch: list[Pending], lookup: bool = False) -> None:
-        """Decide, commit and publish one batch. Command ids are checked against the ones
-        remembered in memory (the newest IDEMPOTENCY_CACHE); an older resend fails the
-        commit on the log's primary key, and the batch is redone with a lookup: no database
-        round trip per batch for the common case of a new id."""
+        """Decide, commit and publish one batch.
+
+        The batch is decided against a working copy of the state (`_Overlay`: the cases and
+        squads it touches are copied on first access); the state everyone sees changes only
+        once the batch is committed, so a failed commit leaves no trace in it.
+
+        Command ids are checked against the ones remembered in memory (the newest
+        IDEMPOTENCY_CACHE); an older resend fails the commit on the log's primary key, and
+        the batch is redone with a lookup: no database round trip per batch for the common
+        case of a new id. A batch the database refuses to store (not unavailable: it refused
+        some value) is split until the one command it refuses is found; that one is refused,
+        the rest commit."""
         t_pick = time.perf_counter()
         if lookup:
             unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
             for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
                 self._remember(cid, seq)
+        work = dict(self.state)
+        work["cases"] = _Overlay(self.state["cases"])
+        work["teams"] = _Overlay(self.state["teams"])
         events: list[dict] = []
         commands: list[dict] = []
         results: list[tuple[Pending, object]] = []
@@ -211,7 +321,7 @@ class Hub:
                 results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
                 continue
             try:
-                decided = decide(self.state, p.actor, p.name, p.args, now=self.clock())
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -221,13 +331,11 @@ class Hub:
                 continue
             at = iso(self.clock())
             for ev_name, data in decided:
-                ev = {"type": "event", "seq": self.state["seq"] + 1, "at": at, "name": ev_name,
+                ev = {"type": "event", "seq": work["seq"] + 1, "at": at, "name": ev_name,
                       "actor": p.actor.name, "command_id": p.command_id, "data": data}
-                apply(self.state, ev)   # the next command in the batch decides on this state
+                apply(work, ev)   # the next command in the batch decides on this state
                 events.append(ev)
-                self._case_text.pop(data.get("case_id"), None)     # the cases an event can change
-                self._case_text.pop(data.get("into"), None)
-            seq = self.state["seq"]
+            seq = work["seq"]
             if p.command_id:
                 in_batch[p.command_id] = seq
                 commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
@@ -236,13 +344,26 @@ class Hub:
         t_decided = time.perf_counter()
         if events:
             try:
-                await self.run_db(self.store.append, events, commands)   # durable before anyone sees it
+                await self._commit(events, commands)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
-                await self.run_db(self._load)                  # drop what this batch applied
                 await self._process(batch, lookup=True)
                 return
+            except Unstorable as e:
+                if len(batch) == 1:
+                    log.warning("%s (%s) from %s: %s could not be stored: %s", batch[0].actor.name,
+                                batch[0].actor.role, batch[0].peer, batch[0].name, e)
+                    batch[0].future.set_exception(CommandError(
+                        "invalid", "the database refused to store this command's text; check it for "
+                                   "unusual characters"))
+                    return
+                half = len(batch) // 2
+                log.info("the database refused a batch of %d; retrying it in halves", len(batch))
+                await self._process(batch[:half])
+                await self._process(batch[half:])
+                return
             t_durable = time.perf_counter()
+            self._merge(work)
             for cid, seq in in_batch.items():
                 self._remember(cid, seq)
             self._publish(events)
@@ -264,7 +385,127 @@ class Hub:
             # on the loop: the cases' JSON (cached, only changed cases serialised again);
             # the joining and the write on the database thread
             head, cases = self._state_texts()
-            await self.run_db(self._save_snapshot, self.state["seq"], head, cases)
+            try:
+                await self.run_db(self._save_snapshot, self.state["seq"], head, cases)
+            except Exception:   # the events are committed; the snapshot is only a shortcut
+                log.exception("could not save a snapshot at seq %d", self.state["seq"])
+
+    def _merge(self, work: dict) -> None:
+        """Make a committed batch's working state the state everyone sees."""
+        for key in ("cases", "teams"):
+            part = work[key]
+            if isinstance(part, _Overlay):
+                part.merge_into(self.state[key])
+                if key == "cases":
+                    for cid in part.changed:
+                        self._case_text.pop(cid, None)
+            else:                      # replaced as a whole (street.loaded)
+                self.state[key] = part
+                if key == "cases":
+                    self._case_text = {}
+        for k, v in work.items():
+            if k not in ("cases", "teams"):
+                self.state[k] = v
+
+    async def _commit(self, events: list[dict], commands: list[dict]) -> None:
+        """store.append on the database thread, within COMMIT_TIMEOUT. On a timeout the
+        store's connections are cut (the database thread gets an error at once instead of
+        waiting on a socket that may never answer) and Unavailable is raised; whether the
+        commit happened is then settled by `_recover`, which reads the log."""
+        fut = asyncio.get_running_loop().run_in_executor(self.db, self.store.append, events, commands)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
+        except asyncio.TimeoutError:
+            fut.add_done_callback(_consume)
+            self.store.interrupt()
+            raise Unavailable(f"the database did not commit within {COMMIT_TIMEOUT:g} s") from None
+        except (DuplicateCommand, Unstorable):
+            raise
+        except Exception as e:
+            raise Unavailable(_db_message(e)) from e
+
+    async def _recover(self, reason: str) -> None:
+        """After a failed commit: refuse commands with `unavailable` until the database
+        answers, then read the log from the committed head on (a commit whose answer was
+        lost may be there) so that memory is again exactly the log. Retries forever."""
+        self.problem = f"database unavailable: {reason}"
+        self.recovering = True
+        delay = 0.1
+        try:
+            while True:
+                self._refuse_queued()
+                fut = asyncio.get_running_loop().run_in_executor(self.db, self._read_after, self.head)
+                try:
+                    found = await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
+                    break
+                except asyncio.TimeoutError:
+                    fut.add_done_callback(_consume)
+                    self.store.interrupt()
+                    why = "no answer"
+                except Exception as e:
+                    why = _db_message(e)
+                log.warning("database still unavailable (%s); retrying in %.1f s", why, delay)
+                self.problem = f"database unavailable: {why}"
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECOVER_MAX_DELAY)
+            head, events, known = found
+            if head < self.head:
+                log.error("the log ends at seq %d, before the %d this server holds; reloading it", head, self.head)
+                await self.run_db(self._load)
+            elif events:
+                log.warning("%d events committed although their commit reported a failure; "
+                            "applying and publishing them", len(events))
+                for ev in events:
+                    apply(self.state, ev)
+                    d = ev.get("data") or {}
+                    self._case_text.pop(d.get("case_id"), None)
+                    self._case_text.pop(d.get("into"), None)
+                    if ev["name"] == "street.loaded":
+                        self._case_text = {}
+                for cid, seq in known:
+                    self._remember(cid, seq)
+                self._publish(events)
+            log.info("database available again at seq %d", self.head)
+        finally:
+            self.recovering = False
+            self.problem = ""
+
+    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[str, int]]]:
+        head = self.store.head()
+        if head <= after:
+            return head, [], []
+        return head, self.store.events_after(after), self.store.commands_after(after)
+
+    def _refuse_queued(self) -> None:
+        queue = self._queue
+        assert queue is not None, "started"
+        while not queue.empty():
+            p = queue.get_nowait()
+            if not p.future.done():
+                p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+
+    # ---- health --------------------------------------------------------------
+    async def health(self) -> tuple[bool, str]:
+        """Whether the server can serve: not recovering from a failed commit, and the
+        database answers a round trip within HEALTH_TIMEOUT (probes that overlap share one)."""
+        if self.recovering:
+            return False, self.problem
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().run_in_executor(self._probe_pool, self.store.ping)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._probe), HEALTH_TIMEOUT)
+        except asyncio.TimeoutError:
+            return False, f"database unavailable: no answer within {HEALTH_TIMEOUT:g} s"
+        except Exception as e:
+            return False, f"database unavailable: {_db_message(e)}"
+        if self.recovering:
+            return False, self.problem
+        return True, "ok"
+
+    @property
+    def healthy(self) -> bool:
+        """Not recovering (the last health probe's round trip is in `health()`)."""
+        return not self.recovering
 
     def _state_texts(self) -> tuple[str, list[tuple[str, int]]]:
         """The state as JSON: the head (everything but the cases) and each case's text with
@@ -293,19 +534,25 @@ class Hub:
             self._known.popitem(last=False)
 
     def _publish(self, events: list[dict]) -> None:
+        # subscribers grouped by what they may see: each event is encoded once per distinct
+        # view (server/views.py), not once per subscriber
+        groups: dict[object, tuple[View, list[Subscriber]]] = {}
+        for sub in self.subscribers:
+            if not sub.overflowed.is_set():
+                groups.setdefault(sub.view.key, (sub.view, []))[1].append(sub)
+        state = self.state
         for ev in events:
-            frame = dumps(ev)
-            live = []
-            for sub in self.subscribers:
-                if sub.overflowed.is_set():
-                    continue
-                if sub.live:
-                    if sub.writable():
-                        live.append(sub.ws)
-                else:
-                    sub.put(frame)
-            if live:
-                broadcast(live, frame)
+            for view, subs in groups.values():
+                frame = dumps(ev if view.full else view.event(ev, state))
+                live = []
+                for sub in subs:
+                    if sub.live:
+                        if sub.writable():
+                            live.append(sub.ws)
+                    else:
+                        sub.put(frame)
+                if live:
+                    broadcast(live, frame)
         for fn in self.listeners:
             try:
                 fn(events)
@@ -313,20 +560,29 @@ class Hub:
                 log.exception("event listener failed")
 
     # ---- subscriptions -------------------------------------------------------
-    def subscribe(self, ws=None) -> tuple[Subscriber, int]:
+    def subscribe(self, ws=None, view: View = FULL) -> tuple[Subscriber, int]:
         """Register a subscriber; returns it and the head at the moment it was registered.
-        Every event after that head will be put in its queue."""
-        sub = Subscriber(self.subscriber_queue, ws)
+        Every event after that head will be put in its queue, as its view shows it."""
+        sub = Subscriber(self.subscriber_queue, ws, view)
         self.subscribers.add(sub)
         return sub, self.head
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
 
-    def snapshot_frames(self, max_frame: int) -> list[str]:
+    def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[str]:
         """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
         under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
         seq = self.head
+        if not view.full:
+            key = (view.key, seq, max_frame)
+            frames = self._view_snapshots.get(key)
+            if frames is None:
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                self._view_snapshots[key] = frames
+                while len(self._view_snapshots) > 8:
+                    self._view_snapshots.popitem(last=False)
+            return frames
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
         head_json, cases = self._state_texts()

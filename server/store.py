@@ -6,18 +6,35 @@ never blocks and writes stay in order. An event is committed before anyone sees 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Iterable
 
 import orjson
-
-from sqlalchemy import (Boolean, Float, ForeignKey, Integer, String, Text, create_engine, event,
-                        func, insert, select, text)
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 SCHEMA_VERSION = "1"
+PG_CONNECT_TIMEOUT = 5          # s
+PG_STATEMENT_TIMEOUT_MS = 10_000
+PG_LOCK_TIMEOUT_MS = 4_000
+SQLITE_BUSY_TIMEOUT_MS = 4_000
 
 
 class Base(DeclarativeBase):
@@ -90,6 +107,10 @@ class DuplicateCommand(Exception):
     """A batch held a command id that the log already has (older than the hub remembers)."""
 
 
+class Unstorable(Exception):
+    """The database refused a value of the batch (not unavailable: it refused what it was given)."""
+
+
 class StoreError(Exception):
     """A database that cannot be used, with a message for a person."""
 
@@ -102,8 +123,17 @@ def make_engine(url: str) -> Engine:
                          "postgresql+psycopg://user@host/dbname)") from None
     if u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
+    connect_args: dict = {}
+    if u.get_backend_name() == "postgresql":
+        # a database that does not answer must not hold a command for long: a connection
+        # attempt, a statement, a lock wait and a silent peer all have a bound
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 10,
+                        "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 15000,
+                        "options": f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
+                                   f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+                                   "-c idle_in_transaction_session_timeout=60000"}
     try:
-        engine = create_engine(u, future=True, pool_pre_ping=True)
+        engine = create_engine(u, future=True, pool_pre_ping=True, connect_args=connect_args)
     except Exception as e:  # missing driver and the like
         raise StoreError(f"cannot use database {url!r}: {e}") from None
     if u.get_backend_name() == "sqlite":
@@ -112,7 +142,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
     return engine
@@ -122,6 +152,29 @@ class EventStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        # every DBAPI connection the engine opened, so that `interrupt` can reach them
+        self._dbapi: dict[int, object] = {}
+        event.listen(self.engine, "connect", lambda conn, _rec: self._dbapi.__setitem__(id(conn), conn))
+        event.listen(self.engine, "close", lambda conn, _rec: self._dbapi.pop(id(conn), None))
+        event.listen(self.engine, "close_detached", lambda conn: self._dbapi.pop(id(conn), None))
+
+    def interrupt(self) -> None:
+        """Make whatever the store's connections are waiting for fail now (called from
+        another thread when a call overran its time): SQLite's interrupt, or a shutdown of a
+        PostgreSQL connection's socket (psycopg then raises; the pool drops the connection)."""
+        for conn in list(self._dbapi.values()):
+            try:
+                if hasattr(conn, "interrupt"):
+                    conn.interrupt()
+                    continue
+                fd = getattr(conn, "pgconn").socket
+                s = socket.socket(fileno=os.dup(fd))
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                finally:
+                    s.close()
+            except Exception:  # closed already, or not a connection we know how to cut
+                pass
 
     # ---- schema ----------------------------------------------------------
     def create(self) -> None:
@@ -170,7 +223,22 @@ class EventStore:
         except IntegrityError as e:
             if commands and self.known_commands(c["id"] for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
+            raise Unstorable(str(e.orig).splitlines()[0]) from None
+        except DataError as e:                      # e.g. a NUL in a PostgreSQL text field
+            raise Unstorable(str(e.orig).splitlines()[0]) from None
+        except StatementError as e:                 # raised while binding: a value the driver cannot encode
+            if isinstance(e.orig, (UnicodeError, ValueError)) and not isinstance(e, DBAPIError):
+                raise Unstorable(str(e.orig)) from None
             raise
+        except (UnicodeError, ValueError) as e:
+            raise Unstorable(str(e)) from None
+
+    def commands_after(self, seq: int) -> list[tuple[str, int]]:
+        """The command ids committed after `seq`, with their seqs, oldest first."""
+        with Session(self.engine) as s:
+            rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
+                             .order_by(CommandRow.seq)).all()
+        return [(r[0], r[1]) for r in rows]
 
     def events_after(self, seq: int, upto: int | None = None, limit: int | None = None) -> list[dict]:
         t = EventRow.__table__

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide
-from models.sla import DUE_SOON, LATE, MET, OVERDUE, ON_TIME, PROFILES, case_clock, case_light, case_sla
+from models.sla import DUE_SOON, LATE, MET, ON_TIME, OVERDUE, PROFILES, case_clock, case_light, case_sla
 from models.state import SeqGap, apply, empty_state, from_wire, to_wire
 from models.street import load_street
 from models.timeutil import epoch, iso

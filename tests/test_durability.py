@@ -64,7 +64,7 @@ async def test_kill9_and_resume(tmp_path, backend):
         while state["seq"] < other.welcome["head"] + 3:
             apply(state, await back.recv())
         assert len(state["cases"]) == 33   # 20 + a burst of 10, each exactly once, + 3 from the other client
-        fresh = await RawClient.connect(srv.url, "wall")
+        fresh = await RawClient.connect(srv.url, "lead")
         snap2 = await fresh.recv()
         assert snap2["seq"] == state["seq"]
         server_state = from_wire(snap2["state"])
@@ -84,6 +84,7 @@ async def test_resend_of_an_id_older_than_the_server_remembers(server, monkeypat
     offline may resend an older one. The log still knows it: it is acknowledged with its
     first seq, applied once, and the commands around it are not disturbed."""
     from server import hub as hub_mod
+
     from .conftest import ws_url
     monkeypatch.setattr(hub_mod, "IDEMPOTENCY_CACHE", 3)
     c = await RawClient.connect(ws_url(server), "op")
@@ -113,6 +114,7 @@ async def test_periodic_snapshots_restore_exactly_the_state(db_url, monkeypatch)
     and holds exactly the state it had, the changes since the previous snapshot included."""
     from server import hub as hub_mod
     from server.app import XiaonaoServer
+
     from .conftest import ws_url
     monkeypatch.setattr(hub_mod, "SNAPSHOT_EVERY", 4)
     srv = XiaonaoServer(db_url, "127.0.0.1", 0)

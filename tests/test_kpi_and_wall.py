@@ -99,6 +99,7 @@ def test_wall_mode_comes_back_by_itself_after_a_server_restart(qtbot, qapp, tmp_
     from app.wall import WallWindow
     from client.qtlink import LinkService
     from models.qt.room import RoomState
+
     from .helpers import ServerProcess
     from .qtasync import QtLoop
     loop = QtLoop(qapp)

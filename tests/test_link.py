@@ -31,7 +31,7 @@ class Recorder(SessionListener):
 
 
 async def server_state(url):
-    c = await RawClient.connect(url, "wall")
+    c = await RawClient.connect(url, "lead")
     snap = await c.recv()
     await c.close()
     st = from_wire(snap["state"])
@@ -199,8 +199,8 @@ async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tm
     cases stay in the local cache. An event on an archived case brings it back first (the
     state stays equal to the server's); an archive search finds it by its title; it ages out
     again; a restart does not load it."""
-    from server.app import XiaonaoServer
     from client import session as session_mod
+    from server.app import XiaonaoServer
     monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
     url = make_db(tmp_path)
     srv = XiaonaoServer(url, "127.0.0.1", 0)

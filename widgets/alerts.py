@@ -16,8 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from models.commands import MAX_ACK_CASES
 from models.qt.room import RoomState
-from models.sla import OVERDUE, case_sla
+from models.sla import OVERDUE, case_clock, case_sla
+from models.timeutil import epoch
 
 KINDS = ("emergency", "p1", "overdue")
 MUTABLE = ("p1", "overdue")
@@ -28,8 +30,9 @@ class Alert:
     kind: str
     key: str            # case id or squad id
     text: str
-    at: float
+    at: float           # when it began (reported, deadline missed, call made)
     acknowledged: bool = False
+    escalated: bool = False     # unacknowledged too long: the shift leader's
 
 
 def _tone(path: Path, freq: float, ms: int, volume: float = 0.5) -> None:
@@ -70,20 +73,39 @@ def sound_bank() -> dict[str, object]:
     return _SOUNDS
 
 
+P1_WAITING = frozenset({"new", "accepted", "returned"})     # a P1 case nobody has sent a squad to yet
+ESCALATE_AFTER_MIN = 5.0
+
+
+def overdue_since(case: dict, profile, now: float) -> float | None:
+    """When the case's first missed, still pending stage fell due (None: nothing overdue)."""
+    missed = [c.deadline for c in case_clock(case, profile, now) if c.state == OVERDUE]
+    return min(missed) if missed else None
+
+
 class AlertCenter(QObject):
-    """Signals:
+    """The room's alerts, worked out from the shared state: a P1 case nobody has dispatched
+    yet, a case with a missed deadline, an emergency call. Acknowledging a P1 or deadline
+    alert is a command (`alert.ack`): the event marks the case for everyone, so a restart,
+    another cockpit or the wall all agree on what is still unacknowledged. An alert left
+    unacknowledged for `escalate_after_min` minutes is escalated to the shift leader: it is
+    marked so everywhere, and rings on a leader's cockpit even when muted.
+
+    Signals:
         sig_changed(): the list of alerts changed.
         sig_sound(str): an alert kind wants to be heard.
     """
     sig_changed = Signal()
     sig_sound = Signal(str)
 
-    def __init__(self, room: RoomState, link, parent=None):
+    def __init__(self, room: RoomState, link, parent=None, escalate_after_min: float = ESCALATE_AFTER_MIN):
         super().__init__(parent)
         self.room, self.link = room, link
+        self.escalate_after_min = escalate_after_min
         self.alerts: list[Alert] = []
         self.muted: set[str] = set()
         self._overdue_seen: set[str] = set()
+        self._pending_acks: set[tuple[str, str]] = set()     # acknowledged here, event not back yet
         self._primed = False
         room.sig_events.connect(self._events)
         room.sig_tick.connect(self._tick)
@@ -92,8 +114,8 @@ class AlertCenter(QObject):
         self._repeat.start()
         self._sounds = sound_bank()
 
-    def play(self, kind: str) -> None:
-        if kind in self.muted and kind in MUTABLE:
+    def play(self, kind: str, force: bool = False) -> None:
+        if kind in self.muted and kind in MUTABLE and not force:
             return
         self.sig_sound.emit(kind)
         eff = self._sounds.get(kind)
@@ -102,24 +124,63 @@ class AlertCenter(QObject):
         else:
             QApplication.beep()
 
+    @property
+    def is_leader(self) -> bool:
+        return self.room.role in ("leader", "admin")
+
+    # ---- alerts from the state -------------------------------------------------------
+    def _p1_text(self, c: dict) -> str:
+        return self.tr("New P1 case %1: %2").replace("%1", c["id"]).replace("%2", c["title"])
+
+    def _overdue_text(self, c: dict) -> str:
+        return self.tr("Deadline missed: %1 %2").replace("%1", c["id"]).replace("%2", c["title"])
+
+    @staticmethod
+    def _acked(c: dict, kind: str) -> bool:
+        return kind in (c.get("acks") or {})
+
     def _reset(self) -> None:
-        # a new state: emergencies still open are alerts; old overdue cases are not news
-        self.alerts = [a for a in self.alerts if a.kind != "emergency"]
-        for t in self.room.state["teams"].values():
-            if t.get("emergency") and not any(a.kind == "emergency" and a.key == t["id"] for a in self.alerts):
-                self._emergency_alert(t)
+        """A new state: every alert still unacknowledged in it is an alert again (after a
+        restart too: acknowledgement is in the state, not in this window)."""
         now = self.room.now()
         cases = self.room.state["cases"]
-        self._overdue_seen = {cid for cid in self.room.open_ids if case_sla(cases[cid], self.room.profile, now)[0] == OVERDUE}
+        self.alerts = []
+        for t in self.room.state["teams"].values():
+            if t.get("emergency"):
+                self._emergency_alert(t, sound=False)
+        self._overdue_seen = set()
+        for cid in sorted(self.room.open_ids):
+            c = cases.get(cid)
+            if c is None:
+                continue
+            if (c["priority"] == 1 and c["status"] in P1_WAITING and not c.get("merged_into")
+                    and not self._acked(c, "p1")):
+                self.alerts.append(Alert("p1", cid, self._p1_text(c), epoch(c["times"]["reported"])))
+            since = overdue_since(c, self.room.profile, now)
+            if since is not None:
+                self._overdue_seen.add(cid)
+                if not self._acked(c, "overdue"):
+                    self.alerts.append(Alert("overdue", cid, self._overdue_text(c), since))
+        for a in self.alerts:
+            if (a.kind, a.key) in self._pending_acks:
+                a.acknowledged = True
         self._primed = True
+        self._escalate(now, sound=False)
         self.sig_changed.emit()
 
-    def _emergency_alert(self, t: dict) -> None:
+    def _emergency_alert(self, t: dict, sound: bool = True) -> None:
         em = t["emergency"]
         text = self.tr("EMERGENCY from %1 (%2): %3").replace("%1", t["call_sign"]).replace(
             "%2", em.get("by", "")).replace("%3", em.get("note", ""))
-        self.alerts.append(Alert("emergency", t["id"], text, self.room.now()))
-        self.play("emergency")
+        at = epoch(em["at"]) if em.get("at") else self.room.now()
+        self.alerts.append(Alert("emergency", t["id"], text, at))
+        if sound:
+            self.play("emergency")
+
+    def _drop(self, kind: str, key: str) -> bool:
+        before = len(self.alerts)
+        self.alerts = [a for a in self.alerts if not (a.kind == kind and a.key == key)]
+        return len(self.alerts) != before
 
     def _events(self, events: list[dict]) -> None:
         changed = False
@@ -128,23 +189,24 @@ class AlertCenter(QObject):
             if ev["name"] == "radio.emergency":
                 t = self.room.state["teams"].get(d["team_id"])
                 if t and t.get("emergency"):
-                    self.alerts = [a for a in self.alerts if not (a.kind == "emergency" and a.key == t["id"])]
+                    self._drop("emergency", t["id"])
                     self._emergency_alert(t)
                     changed = True
             elif ev["name"] == "radio.emergency_acknowledged":
-                before = len(self.alerts)
-                self.alerts = [a for a in self.alerts if not (a.kind == "emergency" and a.key == d["team_id"])]
-                changed |= len(self.alerts) != before
+                changed |= self._drop("emergency", d["team_id"])
+            elif ev["name"] == "alert.acknowledged":
+                self._pending_acks.discard((d["kind"], d["case_id"]))
+                changed |= self._drop(d["kind"], d["case_id"])
             elif ev["name"] == "case.reported" and d.get("priority") == 1 and not any(
                     e["name"] == "case.merged" and (e.get("data") or {}).get("case_id") == d["case_id"] for e in events):
-                self.alerts.append(Alert("p1", d["case_id"], self.tr("New P1 case %1: %2").replace(
-                    "%1", d["case_id"]).replace("%2", d["title"]), self.room.now()))
-                self.play("p1")
-                changed = True
-            elif ev["name"] in ("case.dispatched", "case.closed", "case.merged") and "case_id" in d:
-                before = len(self.alerts)
-                self.alerts = [a for a in self.alerts if not (a.kind == "p1" and a.key == d["case_id"])]
-                changed |= len(self.alerts) != before
+                c = self.room.state["cases"].get(d["case_id"])
+                if c is not None:
+                    self.alerts.append(Alert("p1", d["case_id"], self._p1_text(c), self.room.now()))
+                    self.play("p1")
+                    changed = True
+            elif ev["name"] in ("case.dispatched", "case.closed", "case.merged", "case.transferred",
+                                "case.escalated") and "case_id" in d:
+                changed |= self._drop("p1", d["case_id"])
         if changed:
             self.sig_changed.emit()
 
@@ -156,17 +218,30 @@ class AlertCenter(QObject):
         cases = self.room.state["cases"]
         for cid in self.room.open_ids:
             c = cases.get(cid)
-            if c is None:
+            if c is None or cid in self._overdue_seen:
                 continue
-            if cid not in self._overdue_seen and case_sla(c, self.room.profile, now)[0] == OVERDUE:
+            if case_sla(c, self.room.profile, now)[0] == OVERDUE:
                 self._overdue_seen.add(cid)
-                fresh.append(c)
+                if not self._acked(c, "overdue"):
+                    fresh.append(c)
         for c in fresh:
-            self.alerts.append(Alert("overdue", c["id"], self.tr("Deadline missed: %1 %2").replace(
-                "%1", c["id"]).replace("%2", c["title"]), now))
+            self.alerts.append(Alert("overdue", c["id"], self._overdue_text(c),
+                                     overdue_since(c, self.room.profile, now) or now))
         if fresh:
             self.play("overdue")
+        if self._escalate(now) or fresh:
             self.sig_changed.emit()
+
+    def _escalate(self, now: float, sound: bool = True) -> bool:
+        """Mark the alerts unacknowledged for too long; True when one was newly marked."""
+        limit = self.escalate_after_min * 60.0
+        newly = [a for a in self.alerts if a.kind in MUTABLE and not a.acknowledged and not a.escalated
+                 and now - a.at >= limit]
+        for a in newly:
+            a.escalated = True
+        if newly and sound and self.is_leader:
+            self.play(newly[0].kind, force=True)        # the leader hears it, muted or not
+        return bool(newly)
 
     def _repeat_emergency(self) -> None:
         if any(a.kind == "emergency" for a in self.alerts):
@@ -175,27 +250,41 @@ class AlertCenter(QObject):
     def top(self) -> Alert | None:
         live = [a for a in self.alerts if not a.acknowledged]
         for kind in KINDS:
-            for a in reversed(live):
-                if a.kind == kind:
+            mine = [a for a in live if a.kind == kind]
+            for a in reversed(mine):
+                if a.escalated:
                     return a
+            if mine:
+                return mine[-1]
         return None
 
     def acknowledge(self, alert: Alert) -> None:
+        """Acknowledge for the whole room: the server records it, every window follows."""
         if alert.kind == "emergency":
             self.link.submit("radio.ack", {"team_id": alert.key})   # ends for everyone when the event arrives
+        else:
+            self.link.submit("alert.ack", {"kind": alert.kind, "case_ids": [alert.key]})
+            self._pending_acks.add((alert.kind, alert.key))
         alert.acknowledged = True
         self.sig_changed.emit()
 
     def acknowledge_all(self, kind: str) -> None:
+        if kind not in MUTABLE:
+            return
+        keys = [a.key for a in self.alerts if a.kind == kind and not a.acknowledged]
+        for i in range(0, len(keys), MAX_ACK_CASES):
+            self.link.submit("alert.ack", {"kind": kind, "case_ids": keys[i:i + MAX_ACK_CASES]})
         for a in self.alerts:
-            if a.kind == kind and kind != "emergency":
+            if a.kind == kind:
                 a.acknowledged = True
+                self._pending_acks.add((kind, a.key))
         self.sig_changed.emit()
 
     def set_muted(self, kind: str, muted: bool) -> None:
         if kind not in MUTABLE:
             return
         (self.muted.add if muted else self.muted.discard)(kind)
+        self.sig_changed.emit()
 
     def unacknowledged(self, kind: str | None = None) -> list[Alert]:
         return [a for a in self.alerts if not a.acknowledged and (kind is None or a.kind == kind)]
@@ -231,7 +320,10 @@ class AlertBanner(QWidget):
         self.setVisible(a is not None)
         if a is None:
             return
-        self.label.setText(("⚠ " if a.kind == "emergency" else "● ") + a.text)
+        text = ("⚠ " if a.kind == "emergency" else "● ") + a.text
+        if a.escalated:
+            text += "  " + self.tr("⇧ escalated to the shift leader")
+        self.label.setText(text)
         n = len(self.center.unacknowledged())
         self.count.setText(self.tr("%1 unacknowledged").replace("%1", str(n)) if n > 1 else "")
         self._paint(a)

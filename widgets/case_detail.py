@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, Qt, QT_TRANSLATE_NOOP
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget, QHeaderView, QAbstractItemView)
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.theme import PRIORITY_COLOURS, SLA_COLOURS
 from models.commands import allowed_case_commands
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.qt import labels
-from widgets import outcome
-from widgets.common import fill_with_scroll
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
+from widgets import outcome
+from widgets.common import fill_with_scroll
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),

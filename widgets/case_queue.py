@@ -1,15 +1,26 @@
 """The case queue: every case, overdue first, filtered and searched as the operator types."""
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.domain import CATEGORIES, SOURCES, STATUSES
 from models.qt import labels
 from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
-from models.search import warm_up_pinyin
 from models.qt.room import RoomState, Selection
+from models.search import warm_up_pinyin
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 
@@ -80,6 +91,11 @@ class CaseQueuePanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         self.view.doubleClicked.connect(lambda idx: selection.sig_dispatch_requested.emit(
             self.model.data(idx, CaseIdRole) or ""))
+        self.search.installEventFilter(self)         # Down: into the queue
+        self.view.viewport().installEventFilter(self)  # the order holds still under the pointer
+        self._thaw_timer = QTimer(self, singleShot=True)
+        self._thaw_timer.timeout.connect(self._thaw)
+        self._held_by_mouse = False
         self.model.layoutChanged.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
         selection.sig_case.connect(self.select_case)
@@ -90,6 +106,35 @@ class CaseQueuePanel(QWidget):
         self._blink.start()
         self._fill_areas()
         self._update_archive()
+
+    def eventFilter(self, obj, ev):
+        t = ev.type()
+        if obj is self.search and t == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down:
+            self.focus_queue()
+            return True
+        if obj is self.view.viewport():
+            if t in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+                self._thaw_timer.stop()
+                if not self._held_by_mouse:
+                    self._held_by_mouse = True
+                    self.model.freeze()
+            elif t == QEvent.Type.MouseButtonRelease and self._held_by_mouse:
+                # a second click of a double-click must land on the same row
+                self._thaw_timer.start(QApplication.doubleClickInterval() + 50)
+        return super().eventFilter(obj, ev)
+
+    def _thaw(self) -> None:
+        if self._held_by_mouse:
+            self._held_by_mouse = False
+            self.model.thaw()
+
+    def focus_queue(self) -> None:
+        """Focus the queue on its current row (the first when none)."""
+        self.view.setFocus()
+        if not self.view.currentIndex().isValid() and self.model.rowCount():
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
     def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()

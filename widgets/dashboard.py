@@ -9,16 +9,28 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGraphicsItem,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.theme import SLA_COLOURS, TEAM_COLOURS
 from models import kpi
 from models.domain import CATEGORIES, SOURCES, TEAM_STATUSES
 from models.qt import labels
 from models.qt.room import RoomState
+from widgets.style import SLA_COLOURS, TEAM_COLOURS
 
 pg.setConfigOptions(antialias=False, background="#161b22", foreground="#9fb3c8")
 

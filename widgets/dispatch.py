@@ -3,12 +3,12 @@ dispatching is two keystrokes (D, then Enter)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
-from app.theme import TEAM_COLOURS
 from models.dispatch import recommend_squads
 from models.qt import labels
-from PySide6.QtGui import QColor
+from widgets.style import TEAM_COLOURS
 
 
 class DispatchDialog(QDialog):

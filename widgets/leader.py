@@ -6,13 +6,24 @@ import time
 from collections import Counter
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.domain import OPEN_STATUSES
 from models.qt import labels
-from widgets.common import fill_with_scroll
 from models.sla import OVERDUE, case_sla
+from widgets.common import fill_with_scroll
 
 
 def handover_summary(room) -> str:
@@ -20,9 +31,11 @@ def handover_summary(room) -> str:
     open_cases = [c for c in st["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = [c for c in open_cases if case_sla(c, room.profile, now)[0] == OVERDUE]
     by_status = Counter(c["status"] for c in open_cases)
-    lines = [QCoreApplication.translate("Handover", "Handover at %1 · mode: %2").replace("%1", time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
+    lines = [QCoreApplication.translate("Handover", "Handover at %1 · mode: %2")
+             .replace("%1", time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
              .replace("%2", labels.mode(st.get("mode", "peacetime"))),
-             QCoreApplication.translate("Handover", "Open cases: %1 (overdue %2)").replace("%1", str(len(open_cases))).replace("%2", str(len(overdue)))]
+             QCoreApplication.translate("Handover", "Open cases: %1 (overdue %2)")
+             .replace("%1", str(len(open_cases))).replace("%2", str(len(overdue)))]
     lines.append("  " + " · ".join(f"{labels.status(s)} {n}" for s, n in sorted(by_status.items())))
     for c in sorted(overdue, key=lambda c: c["priority"])[:20]:
         lines.append(f"  ⚠ {c['id']} P{c['priority']} {c['title']} · {labels.status(c['status'])}")

@@ -3,8 +3,22 @@ area as it is typed, and similar open cases nearby offered for merging (a repeat
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.commands import FIELD_LIMITS, CommandError, check_report
 from models.domain import CATEGORIES, OPEN_STATUSES, SOURCES
@@ -60,6 +74,7 @@ class NewCaseDialog(QDialog):
         self.resolved.setProperty("kind", "muted")
         self.description = QPlainTextEdit()
         self.description.setMaximumHeight(70)
+        self.description.setTabChangesFocus(True)      # Tab moves on to the next field
         self.reporter = QLineEdit()
         self.phone = QLineEdit()
         self.similar = QListWidget()
@@ -91,6 +106,10 @@ class NewCaseDialog(QDialog):
         lay.addWidget(self.merge)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
+        chain = [self.title, self.category, self.source, self.priority, self.address, self.description,
+                 self.reporter, self.phone]
+        for a, b in zip(chain, chain[1:]):          # the form's order, top to bottom
+            self.setTabOrder(a, b)
         self._resolve_timer = QTimer(self, singleShot=True, interval=200, timeout=self.refresh)
         self.address.textChanged.connect(self._resolve_timer.start)
         self.category.currentIndexChanged.connect(self._resolve_timer.start)
@@ -196,6 +215,31 @@ class NewCaseDialog(QDialog):
             self.error.setText(self.tr("The server would refuse this report: %1").replace("%1", e.message))
             return None
         return args
+
+    def is_filled(self) -> bool:
+        return any(w.text().strip() for w in (self.title, self.address, self.reporter, self.phone)) or bool(
+            self.description.toPlainText().strip())
+
+    def reject(self) -> None:
+        """Esc or Cancel: a form with something typed in asks before it is thrown away."""
+        if not self.is_filled() or getattr(self, "_discard_ok", False):
+            super().reject()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Discard this report?"),
+                          self.tr("What was typed in this form will be lost."),
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
+        discard = box.button(QMessageBox.StandardButton.Discard)
+        discard.setText(self.tr("Discard"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Keep editing"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self._discard() if b is discard else None)
+        box.open()
+        self._discard_box = box
+
+    def _discard(self) -> None:
+        self._discard_ok = True
+        self.reject()
 
     def submit(self, merge: bool = False) -> None:
         args = self.args()

@@ -9,11 +9,11 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.theme import EMERGENCY, TEAM_COLOURS
 from models.qt import labels
-from widgets.common import fill_with_scroll
 from models.qt.room import RoomState, Selection
 from models.timeutil import epoch
+from widgets.common import fill_with_scroll
+from widgets.style import EMERGENCY, TEAM_COLOURS
 
 
 def since(iso_time: str | None, now: float) -> str:

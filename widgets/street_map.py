@@ -8,15 +8,20 @@ import math
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem,
-                               QGraphicsView)
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsPolygonItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+)
 
-from app.theme import SLA_COLOURS, TEAM_COLOURS
 from models import kpi
 from models.dispatch import team_position
 from models.domain import OPEN_STATUSES
 from models.qt.room import RoomState, Selection
 from models.sla import case_sla
+from widgets.style import SLA_COLOURS, TEAM_COLOURS
 
 AREA_COLOURS = ["#3d8bfd", "#34c759", "#b36bff", "#ffb020", "#2ec4b6"]
 K = 100_000.0      # scene units per degree of latitude

@@ -8,8 +8,8 @@ are remapped by id. Rows whose key did not change get one dataChanged for their 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from operator import itemgetter
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer
@@ -124,6 +124,8 @@ class CaseTableModel(QAbstractTableModel):
         self._brushes = {k: QBrush(QColor(v)) for k, v in LIGHT_COLOURS.items()}
         self._row_bg = {"overdue": (QBrush(QColor("#7a1010")), QBrush(QColor("#c0392b"))),
                         "due_soon": (QBrush(QColor("#5c4300")), QBrush(QColor("#5c4300")))}
+        self._frozen = 0                         # >0: the order holds still (see freeze)
+        self._held: tuple[dict, dict] = ({}, {})   # changed, new case ids held while frozen
         self._warm: list[str] = []              # cases whose search text is still to be built
         self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
         self._lights_sec = 0
@@ -321,8 +323,34 @@ class CaseTableModel(QAbstractTableModel):
         if olds:
             self.changePersistentIndexList(olds, news)
 
+    # ---- holding the order still -----------------------------------------------------
+    def freeze(self) -> None:
+        """Hold the rows where they are (the operator is pressing, clicking or acting on one):
+        changes are shown in place and the rows move when `thaw` is called as often."""
+        self._frozen += 1
+
+    def thaw(self) -> None:
+        self._frozen = max(0, self._frozen - 1)
+        if self._frozen:
+            return
+        changed, new = (list(d) for d in self._held)
+        self._held = ({}, {})
+        if changed or new:
+            self.on_cases(changed, new)
+        self.on_tick()
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen > 0
+
     # ---- incremental updates ------------------------------------------------------
     def on_cases(self, changed: list[str], new: list[str]) -> None:
+        if self._frozen:
+            self._held[0].update(dict.fromkeys(changed))
+            self._held[1].update(dict.fromkeys(new))
+            if self._keys:          # shown in place: the rows read the case by id
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(COLUMNS) - 1))
+            return
         now = self.room.now()
         cases = self.room.state["cases"]
         moves: list[tuple[str, tuple | None, tuple | None]] = []
@@ -413,7 +441,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def on_tick(self) -> None:
         """SLA lights change with time alone: re-key the open cases when the order depends on them."""
-        if self.sort_column not in (None, "sla", "deadline") and not self.filter.lights:
+        if self._frozen or (self.sort_column not in (None, "sla", "deadline") and not self.filter.lights):
             return
         now = self.room.now()
         cases = self.room.state["cases"]

@@ -110,7 +110,14 @@ class RoomState(QObject):
         for ev in events:
             d = ev.get("data") or {}
             name = ev["name"]
-            if name == "case.reported":
+            if name == "view.update":      # a filtered view (server/views.py): whole objects
+                for c in d.get("cases") or ():
+                    self._changed[c["id"]] = None
+                for cid in d.get("removed") or ():
+                    self._changed[cid] = None
+                for t in d.get("teams") or ():
+                    self._teams[t["id"]] = None
+            elif name == "case.reported":
                 self._new[d["case_id"]] = None
             elif "case_id" in d:
                 self._changed[d["case_id"]] = None

@@ -1,0 +1,249 @@
+"""What each role may see: a pure function of the actor, the event and the server's state.
+
+`view_for(actor)` returns the actor's `View`. The hub calls it wherever a frame is made, the
+snapshot, the catch-up from the log and the live publish, so all three follow one rule:
+
+- `operator`, `leader`, `admin`: everything, as it is (`FULL`; frames are shared with the
+  unfiltered path, nothing is copied).
+- `wall`: every case and squad, with personal data masked: the reporter's and parties'
+  names and phones masked (`张*`, `138****5678`), the description and every free-text
+  note emptied, squad members' phones masked. Events are the real events, masked the same
+  way, so a wall resumes by seq like any cockpit.
+- `field`: the cases of its own squad (`case.team_id == actor.team_id`, kept after closing)
+  and its own squad only. A field account without a squad sees no case and no squad: no
+  `None == None` ever counts as ownership.
+- `intake`: only the cases it reported itself (their outcomes), no squads, no street.
+- any other role: nothing but the room's mode and SLA profile.
+
+Field and intake are *filtered*: a case can come into the view (dispatched to the squad) or
+leave it, so for them each event that touches something in the view is sent as a
+`view.update` event carrying the touched objects whole, as they are when the frame is made
+(`{"cases": [...], "teams": [...], "removed": [case ids]}`), which the shared reducer
+applies by replacing them. Every other seq is sent as a placeholder,
+`{"type": "event", "seq": n, "at": ..., "name": "hidden", "data": {}}`, which the reducer
+applies as "nothing changed" so the client still sees every seq and detects a lost frame.
+A filtered view always starts from a snapshot of the view (it is small; see app.py), since
+the whole objects it receives are "as of now", not "as of seq n".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.commands import Actor
+
+FULL_ROLES = frozenset({"operator", "leader", "admin"})
+
+HIDDEN = "hidden"            # the placeholder event's name
+VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
+
+# events on a case that can take it away from a squad (its team_id changes)
+_LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
+# events with a free-text `note` in their data
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred"})
+# room-wide events every view gets as they are
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
+
+
+def mask_phone(phone) -> str:
+    """138****5678: the first three and last four digits of a long number, stars between."""
+    s = str(phone or "")
+    if len(s) >= 8:
+        return s[:3] + "*" * (len(s) - 7) + s[-4:]
+    return "*" * len(s)
+
+
+def mask_name(name) -> str:
+    s = str(name or "")
+    return s[:1] + "*" * min(len(s) - 1, 2) if s else ""
+
+
+def _mask_person(p):
+    if isinstance(p, dict):
+        return {**p, "name": mask_name(p.get("name")), "phone": mask_phone(p.get("phone"))}
+    if isinstance(p, str):
+        return mask_name(p)
+    return p
+
+
+def _strip_notes_in_timeline(timeline: list) -> list:
+    return [({**e, "note": ""} if "note" in e else e) for e in timeline]
+
+
+@dataclass(frozen=True)
+class View:
+    """One role's view. `key` is equal for actors who see exactly the same frames (so an
+    event is encoded once per distinct view); `FULL.key` is None."""
+    kind: str                       # "full", "wall", "field", "intake", "none"
+    owner: str | None = None        # the squad (field) or the account (intake)
+
+    @property
+    def key(self):
+        return None if self.kind == "full" else (self.kind, self.owner)
+
+    @property
+    def full(self) -> bool:
+        return self.kind == "full"
+
+    @property
+    def filtered(self) -> bool:
+        """Cases come and go: events are sent as view.update/placeholders, and a client of
+        this view starts from a snapshot."""
+        return self.kind in ("field", "intake", "none")
+
+    # ---- objects ---------------------------------------------------------------
+    def case(self, case: dict) -> dict | None:
+        """The case as this view shows it, or None when it is outside the view."""
+        k = self.kind
+        if k == "full":
+            return case
+        if k == "wall":
+            return {**case, "reporter": _mask_person(case.get("reporter")),
+                    "parties": [_mask_person(p) for p in case.get("parties") or []],
+                    "description": "", "notes": [{**n, "text": ""} for n in case.get("notes") or []],
+                    "timeline": _strip_notes_in_timeline(case.get("timeline") or [])}
+        if k == "field":
+            return case if self.owner is not None and case.get("team_id") == self.owner else None
+        if k == "intake":
+            tl = case.get("timeline") or []
+            if not (self.owner is not None and tl and tl[0].get("name") == "case.reported"
+                    and tl[0].get("actor") == self.owner):
+                return None
+            # the outcome of its own report: not what the room wrote about it
+            return {**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)}
+        return None
+
+    def team(self, team: dict) -> dict | None:
+        k = self.kind
+        if k == "full":
+            return team
+        if k == "wall":
+            return {**team, "members": [{**m, "phone": mask_phone(m.get("phone"))} if "phone" in m else m
+                                        for m in team.get("members") or []]}
+        if k == "field":
+            return team if self.owner is not None and team.get("id") == self.owner else None
+        return None
+
+    def street(self, street):
+        if street is None or self.kind in ("full", "field"):
+            return street
+        if self.kind == "wall":
+            return {**street, "squads": [{**sq, "members": [{**m, "phone": mask_phone(m.get("phone"))}
+                                                            if "phone" in m else m
+                                                            for m in sq.get("members") or []]}
+                                         for sq in street.get("squads") or []]}
+        return None
+
+    def state_head(self, state: dict) -> dict:
+        """Everything of the state but the cases, as the snapshot's head carries it."""
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street")}
+        head["street"] = self.street(state.get("street"))
+        head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
+        return head
+
+    def cases(self, state: dict) -> list[dict]:
+        if self.kind == "full":
+            return list(state["cases"].values())
+        return [c for c in (self.case(c) for c in state["cases"].values()) if c is not None]
+
+    # ---- events ----------------------------------------------------------------
+    def event(self, ev: dict, state: dict) -> dict:
+        """The frame this view gets for event `ev` (already applied to `state`): the event,
+        a masked copy, a view.update, or a placeholder. Never another squad's case."""
+        k = self.kind
+        if k == "full":
+            return ev
+        name = ev["name"]
+        if k == "wall":
+            return _mask_event(ev)
+        if name in _ROOM_EVENTS:
+            return ev
+        if name == "street.loaded":
+            if k == "field":
+                # the street, then its own squad as it now is (street.loaded resets teams)
+                return ev
+            return placeholder(ev)
+        d = ev.get("data") or {}
+        cases_now = state["cases"]
+        shown, removed = [], []
+        if name.startswith("case."):
+            for cid in (d.get("case_id"), d.get("into")):
+                if not isinstance(cid, str):
+                    continue
+                case = cases_now.get(cid)
+                v = self.case(case) if case is not None else None
+                if v is not None:
+                    shown.append(v)
+                elif k == "field" and name in _LEAVES_SQUAD:
+                    removed.append(cid)     # it may have been ours: the client drops it if it has it
+        teams = []
+        if k == "field" and self.owner is not None:
+            touched = {d.get("team_id"), d.get("from"), d.get("to")} if name.startswith(("team.", "radio.")) else set()
+            if shown or removed or self.owner in touched:
+                own = state["teams"].get(self.owner)
+                if own is not None:
+                    teams.append(own)
+        if not (shown or removed or teams):
+            return placeholder(ev)
+        return {"type": "event", "seq": ev["seq"], "at": ev.get("at"), "name": VIEW_UPDATE,
+                "actor": ev.get("actor"), "command_id": ev.get("command_id"),
+                "data": {"cases": shown, "teams": teams, "removed": removed}}
+
+
+def snapshot_frames(view: View, state: dict, max_frame: int, dumps) -> list[str]:
+    """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
+    max_frame bytes (the same paging as the full snapshot's)."""
+    seq = state["seq"]
+    head_json = dumps(view.state_head(state))
+    budget = max_frame - 200
+    pages: list[list[str]] = [[]]
+    size = len(head_json.encode())
+    for case in view.cases(state):
+        text = dumps(case)
+        n = len(text.encode()) + 1
+        if pages[-1] and size + n > budget:
+            pages.append([])
+            size = 0
+        pages[-1].append(text)
+        size += n
+    state_json = head_json[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
+    frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
+    for i, page in enumerate(pages[1:], start=1):
+        frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
+    return frames
+
+
+def placeholder(ev: dict) -> dict:
+    return {"type": "event", "seq": ev["seq"], "at": ev.get("at"), "name": HIDDEN, "data": {}}
+
+
+def _mask_event(ev: dict) -> dict:
+    name = ev["name"]
+    d = ev.get("data") or {}
+    if name == "case.reported":
+        d = {**d, "reporter": _mask_person(d.get("reporter")) if d.get("reporter") is not None else None,
+             "parties": [_mask_person(p) for p in d.get("parties") or []], "description": ""}
+        if d["reporter"] is None:
+            del d["reporter"]
+    elif name in _NOTE_EVENTS and "note" in d:
+        d = {**d, "note": ""}
+    elif name == "street.loaded" and isinstance(d.get("street"), dict):
+        d = {**d, "street": View("wall").street(d["street"])}
+    else:
+        return ev
+    return {**ev, "data": d}
+
+
+FULL = View("full")
+
+
+def view_for(actor: Actor) -> View:
+    role = actor.role
+    if role in FULL_ROLES:
+        return FULL
+    if role == "wall":
+        return View("wall")
+    if role == "field":
+        return View("field", actor.team_id or None)
+    if role == "intake":
+        return View("intake", actor.name)
+    return View("none")
