@@ -22,6 +22,7 @@ EVERY_MS = 250
 
 def widget_map() -> dict:
     app = QApplication.instance()
+    assert isinstance(app, QApplication)
     out: dict[str, dict] = {}
     focus = app.focusWidget()
     for top in app.topLevelWidgets():
@@ -64,7 +65,8 @@ class WidgetMapWriter(QObject):
         super().__init__(parent)
         self.path = path
         self._last = ""
-        self._timer = QTimer(self, interval=EVERY_MS, timeout=self.write)
+        self._timer = QTimer(self, interval=EVERY_MS)
+        self._timer.timeout.connect(self.write)
         self._timer.start()
 
     def write(self) -> None:

@@ -81,8 +81,9 @@ class InstanceLock:
         return bool(self._lock.tryLock(0))
 
     def owner_pid(self) -> int | None:
-        ok, pid, _host, _app = self._lock.getLockInfo()
-        return int(pid) if ok else None
+        info: tuple = tuple(self._lock.getLockInfo())    # (pid, host, app); older PySide: (ok, pid, host, app)
+        pid = info[1] if len(info) == 4 and info[0] else info[0] if len(info) == 3 else 0
+        return int(pid) if isinstance(pid, int) and pid > 0 else None
 
     def unlock(self) -> None:
         if self._lock.isLocked():

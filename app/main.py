@@ -126,7 +126,8 @@ class Cockpit:
                     self.embedded = EmbeddedServer(db, speed=args.speed, seed=args.seed, backfill_hours=hours,
                                                    simulate=args.simulate).start()
                 except BaseException:
-                    self.instance_lock.unlock()
+                    if self.instance_lock is not None:
+                        self.instance_lock.unlock()
                     raise
                 url, tokens = self.embedded.url, self.embedded.tokens
                 write_info(db, url, tokens)

@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         link.sig_command.connect(self._pending_changed)
         self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
         room.sig_events.connect(self._reported)
-        self.panels["outbox"].sig_open_report.connect(lambda cid, args: self.open_new_case(args, cid))
+        self.outbox.sig_open_report.connect(lambda cid, args: self.open_new_case(args, cid))
         self.resize(1600, 950)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_geometry = self.saveGeometry()
@@ -289,9 +289,15 @@ class MainWindow(QMainWindow):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.sig_submitted.connect(self._follow_report)
         if replaces:
-            dlg.sig_submitted.connect(lambda _cid: self.panels["outbox"].forget(replaces))
+            dlg.sig_submitted.connect(lambda _cid: self.outbox.forget(replaces))
         dlg.open()
         self._dialog = dlg
+
+    @property
+    def outbox(self) -> OutboxPanel:
+        panel = self.panels["outbox"]
+        assert isinstance(panel, OutboxPanel)
+        return panel
 
     def _follow_report(self, command_id: str) -> None:
         if command_id:
@@ -309,8 +315,10 @@ class MainWindow(QMainWindow):
                 self._reports[cmd] = d.get("case_id")
             elif ev["name"] == "case.merged":
                 self._reports[cmd] = d.get("into")      # a repeat call: the case it joined
-        for cmd in [c for c, case_id in self._reports.items() if case_id]:
-            self.queue.show_case(self._reports.pop(cmd))
+        for cmd, case_id in list(self._reports.items()):
+            if case_id:
+                del self._reports[cmd]
+                self.queue.show_case(case_id)
 
     # ---- layout ------------------------------------------------------------------------
     def _settings_key(self) -> str:

@@ -13,7 +13,6 @@ from .sla import PROFILES
 from .street import resolve_address
 from .timeutil import epoch, iso
 
-
 # The longest text each field of a report may hold: the server checks them, and the new-case
 # form reads them from here to mark a field before anything is sent. A phone field holds
 # what a caller gives: several numbers with extensions ("13812345678 / 0571-86001234 ext 123").

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .domain import OPEN_STATUSES, SOURCES
-from .sla import OVERDUE, PROFILES, case_sla, profile_of
+from .sla import OVERDUE, PROFILES, case_profile, case_sla
 from .timeutil import epoch, iso
 
 ARRIVAL_TARGET_S = 8 * 60
@@ -46,8 +46,8 @@ def today_cases(state: dict, now: float) -> list[dict]:
 
 
 def dispatch_limit(case: dict, default) -> float:
-    """Seconds the case's own profile allows for dispatch (see models.sla.profile_of)."""
-    p = profile_of(case, default)
+    """Seconds the case's own profile allows for dispatch (see models.sla.case_profile)."""
+    p = case_profile(case, default)
     return next((s.minutes * 60 for s in p.stages if s.milestone == "dispatched"), 60.0)
 
 

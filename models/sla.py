@@ -76,7 +76,7 @@ def milestone_times(times: dict) -> dict[str, float | None]:
     return reached
 
 
-def profile_of(case: dict, default: Profile) -> Profile:
+def case_profile(case: dict, default: Profile) -> Profile:
     """The profile a case is judged by: the one in force when it was reported (or last
     reopened), which the reducer stamps on it; `default` for a case from before that stamp.
     A later mode switch or profile change judges new cases, never the history."""
@@ -84,7 +84,7 @@ def profile_of(case: dict, default: Profile) -> Profile:
 
 
 def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
-    profile = profile_of(case, profile)
+    profile = case_profile(case, profile)
     base_iso = case["times"].get("reopened") or case["times"]["reported"]
     base = epoch(base_iso)
     terminal = case["status"] in ("closed", "transferred")
@@ -131,7 +131,7 @@ def case_light(clocks: list[StageClock]) -> tuple[str, float | None]:
 def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | None]:
     """`case_light(case_clock(case, profile, now))` without building the stage clocks: the
     queue asks this of every changed or open case, a thousand at a time."""
-    profile = profile_of(case, profile)
+    profile = case_profile(case, profile)
     times = case["times"]
     base = epoch(times.get("reopened") or times["reported"])
     terminal = case["status"] in ("closed", "transferred")

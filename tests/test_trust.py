@@ -12,7 +12,7 @@ from app.embedded import DEMO_USER, EmbeddedServer
 from client.qtlink import LinkService
 from models.commands import CALL_MAX_AGE_S, FIELD_LIMITS, Actor, CommandError, decide
 from models.qt.room import RoomState, Selection
-from models.sla import OVERDUE, case_clock, case_sla, PROFILES
+from models.sla import OVERDUE, PROFILES, case_clock, case_sla
 from models.state import apply, empty_state
 from models.timeutil import epoch, iso
 

@@ -2,6 +2,8 @@
 area as it is typed, and similar open cases nearby offered for merging (a repeat call)."""
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -57,7 +59,7 @@ class NewCaseDialog(QDialog):
         """args: a report to start from (a refused one, from the Outbox, to correct and send again)."""
         super().__init__(parent)
         self.room, self.link = room, link
-        self.called_at = iso(room.now())     # the call came in when the form opened: its SLA clocks start here
+        self.called_at: str = iso(room.now())     # the call came in when the form opened: its SLA clocks start here
         self.setWindowTitle(self.tr("New case"))
         self.setMinimumWidth(560)
         self.title = QLineEdit()
@@ -110,19 +112,20 @@ class NewCaseDialog(QDialog):
                  self.reporter, self.phone]
         for a, b in zip(chain, chain[1:]):          # the form's order, top to bottom
             self.setTabOrder(a, b)
-        self._resolve_timer = QTimer(self, singleShot=True, interval=200, timeout=self.refresh)
+        self._resolve_timer = QTimer(self, singleShot=True, interval=200)
+        self._resolve_timer.timeout.connect(self.refresh)
         self.address.textChanged.connect(self._resolve_timer.start)
         self.category.currentIndexChanged.connect(self._resolve_timer.start)
         self.similar.currentItemChanged.connect(lambda cur, _p: self.merge.setEnabled(cur is not None))
         self.merge.clicked.connect(lambda: self.submit(merge=True))
-        self._loc = None
+        self._loc: dict | None = None
         self.setObjectName("NewCaseDialog")
         for name in ("title", "category", "source", "priority", "address", "description", "reporter", "phone",
                      "error"):
             getattr(self, name).setObjectName(f"NewCase.{name}")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("NewCase.report")
         # the field each checked argument comes from, and its name in the operator's words
-        self._fields = {"title": (self.title, self.tr("Title")), "address": (self.address, self.tr("Address")),
+        self._fields: dict[str, tuple[Any, str]] = {"title": (self.title, self.tr("Title")), "address": (self.address, self.tr("Address")),
                         "description": (self.description, self.tr("Description")),
                         "reporter.name": (self.reporter, self.tr("Caller")),
                         "reporter.phone": (self.phone, self.tr("Caller's phone"))}

@@ -89,7 +89,7 @@ class OutboxPanel(QWidget):
     def _buttons(self) -> None:
         item = self.list.currentItem()
         row = self.rows.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        self.open_btn.setEnabled(bool(row) and row["status"] == "refused")
+        self.open_btn.setEnabled(row is not None and row["status"] == "refused")
         self.dismiss.setEnabled(self.refused() > 0)
 
     def open_entry(self, item: QListWidgetItem | None) -> None:

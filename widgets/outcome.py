@@ -5,7 +5,7 @@ and each is shown where the operator acted (the command line, the detail panel's
 the Outbox)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 # the protocol's error codes (docs/protocol.md "Errors"), said as a person would
 REASONS = {
@@ -57,13 +57,13 @@ def _tr(text: str) -> str:
 
 
 def command_label(name: str) -> str:
-    return _tr(COMMANDS[name]) if name in COMMANDS else name
+    return _tr(str(COMMANDS[name])) if name in COMMANDS else name
 
 
 def reason(detail: dict) -> str:
     """Why the server refused, in words (the server's own message stays in the tooltip)."""
     code = detail.get("code") or ""
-    return _tr(REASONS[code]) if code in REASONS else (detail.get("message") or code)
+    return _tr(str(REASONS[code])) if code in REASONS else (detail.get("message") or code)
 
 
 def describe(outcome: str, detail: dict, online: bool = True) -> str:

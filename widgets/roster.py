@@ -243,6 +243,9 @@ class RosterPanel(QWidget):
                 tile.update()
 
     def _dispatch_to(self, tid: str) -> None:
-        self.selection.set_team(tid)
-        if self.selection.case_id:
-            self.selection.sig_dispatch_to.emit(self.selection.case_id, tid)
+        sel = self.selection
+        if sel is None:
+            return
+        sel.set_team(tid)
+        if sel.case_id:
+            sel.sig_dispatch_to.emit(sel.case_id, tid)
