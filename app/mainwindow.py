@@ -20,6 +20,7 @@ from widgets.dispatch import DispatchDialog
 from widgets.leader import LeaderPanel
 from widgets.link_indicator import LinkIndicator
 from widgets.new_case import NewCaseDialog
+from widgets.offline import OfflineBanner
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
+        self.offline_banner = OfflineBanner(link, room)
+        lay.addWidget(self.offline_banner)
         lay.addWidget(self.banner)
         lay.addWidget(self.queue, 1)
         lay.addWidget(self.cmdline)
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
         link.sig_command.connect(self._pending_changed)
         self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
         room.sig_events.connect(self._reported)
+        room.sig_cases.connect(self._provisional_shown)
         self.outbox.sig_open_report.connect(lambda cid, args: self.open_new_case(args, cid))
         self.resize(1600, 950)
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -184,7 +188,11 @@ class MainWindow(QMainWindow):
         self._tick()
 
     def _tick(self) -> None:
-        self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now())))
+        text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now()))
+        if not self.room.live:
+            text += " · " + self.tr("not live")
+        self.clock.setText(text)
+        self.clock.setStyleSheet("" if self.room.live else "color:#ffb020; font-weight:bold")
 
     def _room_changed(self) -> None:
         st = self.room.state
@@ -276,7 +284,7 @@ class MainWindow(QMainWindow):
 
     # ---- dialogs (never exec(): open() and signals) ---------------------------------
     def open_dispatch(self, cid: str, team_id: str = "") -> None:
-        if not cid or cid not in self.room.state["cases"]:
+        if not cid or cid not in self.room.state["cases"] or self.room.state["cases"][cid].get("pending"):
             return
         dlg = DispatchDialog(self.room, self.link, cid, self, team_id=team_id or None)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -302,6 +310,13 @@ class MainWindow(QMainWindow):
     def _follow_report(self, command_id: str) -> None:
         if command_id:
             self._reports[command_id] = None
+
+    def _provisional_shown(self, _changed, new) -> None:
+        """A report waiting to be sent (offline) is in the queue at once: select it."""
+        for cmd in self._reports:
+            pid = self.room.provisional_case(cmd)
+            if pid and pid in new:
+                self.queue.show_case(pid)
 
     def _reported(self, events: list[dict]) -> None:
         """The operator's own report is in (its event is durable): select the new case, and

@@ -301,6 +301,7 @@ class AlertBanner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.scale = scale
         self.label = QLabel()
+        self.label.setObjectName("AlertBanner.text")
         self.count = QLabel()
         self.ack = QPushButton(self.tr("Acknowledge (F9)"))
         self.ack.clicked.connect(self.acknowledge)

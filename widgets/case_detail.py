@@ -224,7 +224,8 @@ class CaseDetailPanel(QWidget):
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
-        allowed = set(allowed_case_commands(case, self.room.role or "operator"))
+        # nothing to do on a report the server has not acknowledged yet; only what the role may
+        allowed = set() if case.get("pending") else set(allowed_case_commands(case, self.room.role or "operator"))
         shown = [b for cmd, b in self.buttons.items() if cmd in allowed]
         for b in self.buttons.values():
             self._grid.removeWidget(b)

@@ -56,6 +56,11 @@ class CommandLine(QWidget):
             self.result.setStyleSheet("color: #ff6b6b")
             self.result.setText(str(e))
             return
+        if not self.room.may(name):
+            # the server would refuse it: say so here, in words, and send nothing
+            self.result.setStyleSheet(f"color: {outcome.COLOURS['refused']}; font-weight: bold")
+            self.result.setText(f"{line} — " + outcome.describe("refused", {"name": name, "code": "forbidden"}))
+            return
         cid = self.link.submit(name, args)
         self._sent[cid] = line
         self._last = cid

@@ -71,7 +71,8 @@ class SquadTile(QWidget):
         on = sum(1 for m in t["members"] if m.get("on_duty", True))
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
                 t["status"], t["call_sign"], t["id"],
-                labels.team_status(t["status"]) + "  " + since(t.get("status_since"), self.room.now()),
+                labels.team_status(t["status"]) + "  " + ("" if self.room.live else "≈")   # ≈: not live
+                + since(t.get("status_since"), self.room.now()),
                 f"{on}/{len(t['members'])}", line3, line4)
 
     def paintEvent(self, _e):

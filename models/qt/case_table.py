@@ -544,6 +544,8 @@ class CaseTableModel(QAbstractTableModel):
             loc = case["location"]
             return f"{labels.area(self.room.street, loc.get('area'))} {loc.get('grid') or ''}".strip()
         if col == "status":
+            if case.get("pending"):           # reported here, not yet acknowledged by the server
+                return QCoreApplication.translate("CaseTableModel", "waiting to be sent")
             return labels.status(case["status"])
         if col == "squad":
             if case.get("team_id"):

@@ -253,7 +253,19 @@ class Cockpit:
         wid = wait_until(lambda: self.display.xdotool("search", "--onlyvisible", "--pid", self.proc.pid,
                                                         check=False).split(), timeout, "its X window")
         self.window_id = wid[-1]
+        if window == "MainWindow":
+            self.place(0, 0, *SIZE)
         return self
+
+    def place(self, x: int, y: int, w: int, h: int) -> None:
+        """Put the window there, at that size (the operator maximises it; there is no window
+        manager on the display), and wait until the process knows where it is: the widget
+        map's coordinates are the screen's from then on."""
+        self.display.xdotool("windowsize", "--sync", self.window_id, w, h, check=False)
+        self.display.xdotool("windowmove", "--sync", self.window_id, x, y, check=False)
+        top = self.snapshot().get("widgets", {})
+        name = "MainWindow" if "MainWindow" in top else "WallWindow"
+        self.wait_widget(name, lambda m: (m["x"], m["y"], m["w"], m["h"]) == (x, y, w, h), timeout=20)
 
     def focus(self) -> None:
         if self.window_id:
