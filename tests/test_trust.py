@@ -33,7 +33,8 @@ def loop(qapp):
 def demo_server(tmp_path):
     srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
     yield srv
-    srv.stop()
+    if srv._thread is not None and srv._thread.is_alive():    # a test may have stopped it already
+        srv.stop()
 
 
 def open_window(demo_server, tmp_path, qtbot, loop, cache="cache.db"):
@@ -162,7 +163,7 @@ def test_a_note_stays_in_its_field_until_acknowledged_and_after_a_refusal(demo_s
     detail.text.setText("居民已劝离")
     detail.act("case.note")
     assert detail.text.text() == "居民已劝离"                     # not before the acknowledgement
-    loop.wait(lambda: detail.text.text() == "", what="the field cleared on the acknowledgement")
+    loop.wait(lambda: detail.text.text() == "", what=f"the field cleared on the acknowledgement ({detail.error.text()})")
     assert any(n.get("note") == "居民已劝离" for n in win.room.state["cases"][cid]["timeline"])
     close_window(win, loop)
 
@@ -214,3 +215,130 @@ def test_the_time_of_the_call_is_kept_bounded_and_starts_the_clocks():
     run(st, LEAD, "case.report", REPORT, now + 5)
     latest = max(st["cases"].values(), key=lambda c: c["no"])
     assert latest["times"]["reported"] == latest["received"] == iso(now + 5)
+
+
+# ---- 8, 9: outcomes in words where the operator acted; the UI follows the role -------------
+
+def test_an_operator_sees_no_leader_controls_and_no_false_success(tmp_path, qtbot, loop):
+    from app import i18n
+    from app.mainwindow import MainWindow
+    from server.app import XiaonaoServer
+
+    from .conftest import make_db
+    i18n.install("en")
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0)
+    loop.run(srv.start())
+    link = LinkService(f"ws://127.0.0.1:{srv.port}/ws", "op", "op-password", cache_path=tmp_path / "op.db")
+    room, sel = RoomState(), Selection()
+    room.attach(link)
+    win = MainWindow(room, link, sel, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    link.start()
+    loop.wait(lambda: link.status.state == "online" and room.role == "operator", what="online as operator")
+    leader = win.panels["leader"]
+    assert not leader.mode.isEnabled() and not leader.duty_box.isEnabled() and not leader._move_btn.isEnabled()
+    assert not leader.role_note.isHidden() and "operator" in leader.role_note.text()
+    # the command line says at once that the role may not, and sends nothing
+    win.cmdline.edit.setText("war")
+    win.cmdline.run()
+    assert "refused: your role may not do this" in win.cmdline.result.text()
+    assert not [r for r in link.link.outbox.values() if r["name"] == "mode.set"]
+    # what the server refuses shows as refused where it was typed, never as success
+    link.submit("case.report", REPORT)
+    loop.wait(lambda: len(room.state["cases"]) == 1)
+    cid = next(iter(room.state["cases"]))
+    win.cmdline.edit.setText(f"c {int(cid[1:])} done")
+    win.cmdline.run()
+    assert "sent" in win.cmdline.result.text() and "acknowledged" not in win.cmdline.result.text()
+    loop.wait(lambda: "refused" in win.cmdline.result.text(), what="the refusal on the command line")
+    assert "not possible in the case's or squad's current state" in win.cmdline.result.text()
+    win.cmdline.edit.setText(f"a {int(cid[1:])}")
+    win.cmdline.run()
+    loop.wait(lambda: "acknowledged" in win.cmdline.result.text(), what="the acknowledgement")
+    win.close()
+    loop.run(link.shutdown())
+    loop.run(srv.stop())
+
+
+# ---- 11: one SLA state, on the tick, everywhere -----------------------------------------
+
+def test_a_missed_stage_shows_while_the_case_is_open():
+    st = street_state()
+    t0 = 1_800_000_000.0
+    run(st, LEAD, "case.report", REPORT, t0)
+    cid = next(iter(st["cases"]))
+    run(st, LEAD, "case.dispatch", {"case_id": cid, "team_id": "W01"}, t0 + 90)     # 30 s late
+    case, prof = st["cases"][cid], PROFILES[st["sla_profile"]]
+    from models.sla import LATE, case_light
+    assert case_light(case_clock(case, prof, t0 + 100))[0] == LATE
+    assert case_sla(case, prof, t0 + 100)[0] == LATE
+    assert case_sla(case, prof, t0 + 100)[1] == case_clock(case, prof, t0 + 100)[1].deadline   # next deadline kept
+    assert case_sla(case, prof, t0 + 3600)[0] == OVERDUE                                       # then overdue
+
+
+def test_the_detail_header_follows_the_clock(demo_server, tmp_path, qtbot, loop):
+    win = open_window(demo_server, tmp_path, qtbot, loop)
+    detail = win.panels["detail"]
+    win.link.submit("case.report", REPORT | {"called_at": iso(time.time() - 58)})
+    loop.wait(lambda: len(win.room.state["cases"]) == 1)
+    cid = next(iter(win.room.state["cases"]))
+    win.queue.show_case(cid)
+    assert "Overdue" not in detail.header.text()
+    loop.wait(lambda: "Overdue" in detail.header.text(), timeout=10, what="the header to turn overdue on the tick")
+    assert detail.stages.item(0, 2).text().startswith("Overdue")
+    close_window(win, loop)
+
+
+# ---- both languages: the changed screens, rendered and checked ----------------------------
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_changed_screens_in_both_languages(demo_server, tmp_path, qtbot, loop, lang):
+    from pathlib import Path
+
+    from app import i18n
+    out = Path(__file__).resolve().parent.parent / "build" / "shots"
+    out.mkdir(parents=True, exist_ok=True)
+    win = open_window(demo_server, tmp_path, qtbot, loop)
+    i18n.install(lang)
+    from app.mainwindow import MainWindow
+    room, link = win.room, win.link
+    win.close()
+    win = MainWindow(room, link, win.selection, QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1920, 1080)
+    win.show()
+    room.sig_reset.emit()
+    loop.pump(0.3)
+    # a refused command, in words where it was typed
+    link.submit("case.report", REPORT)
+    loop.wait(lambda: len(room.state["cases"]) == 1)
+    cid = next(iter(room.state["cases"]))
+    win.cmdline.edit.setText(f"c {int(cid[1:])} done")
+    win.cmdline.run()
+    loop.wait(lambda: "refused" in win.cmdline.result.text() or "拒绝" in win.cmdline.result.text())
+    zh = lang == "zh_CN"
+    assert ("被拒绝" in win.cmdline.result.text()) == zh
+    # the form marks a field that is too long, says why, and keeps it
+    win.open_new_case()
+    dlg = win._dialog
+    dlg.title.setText("噪音扰民")
+    dlg.address.setText("九堡大道88号")
+    dlg.phone.setText("13812345678 / 0571-86001234 ext 123 / 0571-86001235 ext 4567 / 0571-86001236 ext 89")
+    dlg.submit()
+    assert ("最多" in dlg.error.text()) == zh and dlg.isVisible()
+    loop.pump(0.3)
+    assert dlg.grab().save(str(out / f"new_case_invalid_{lang}.png"))
+    dlg._discard_ok = True
+    dlg.reject()
+    assert win.grab().save(str(out / f"main_refusal_{lang}.png"))
+    # the loud offline state
+    demo_server.stop()
+    loop.wait(lambda: win.offline_banner.isVisible(), timeout=20, what="the offline banner")
+    assert ("离线" in win.offline_banner.text()) == zh
+    loop.pump(1.2)
+    assert ("非实时" in win.clock.text()) == zh
+    assert win.grab().save(str(out / f"main_offline_{lang}.png"))
+    win.close()
+    loop.run(link.shutdown())
+    i18n.install("en")

@@ -106,6 +106,7 @@ class CaseDetailPanel(QWidget):
         self.error.setObjectName("CaseDetail.outcome")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #ff6b6b")
+        self._shown_light = ""
         self._sent: dict[str, tuple[str, str]] = {}      # command id -> (case, text sent with it)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -175,6 +176,7 @@ class CaseDetailPanel(QWidget):
             return
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
+        self._shown_light = light
         pc = PRIORITY_COLOURS.get(case["priority"], "#8593a3")
         repeats = self.tr("Repeat calls: %1").replace("%1", str(case.get("repeat_calls", 0)))
         merged = self.tr("Merged into %1").replace("%1", case.get("merged_into") or "")
@@ -239,6 +241,9 @@ class CaseDetailPanel(QWidget):
         if case is None:
             return
         clocks = case_clock(case, self.room.profile, self.room.now())
+        if case_light(clocks)[0] != self._shown_light:
+            self.show_case(self.case_id)     # one SLA state: the header follows its own stage table
+            return
         self.stages.setRowCount(len(clocks))
         for r, c in enumerate(clocks):
             remaining = c.deadline - self.room.now()

@@ -70,9 +70,9 @@ def describe(outcome: str, detail: dict, online: bool = True) -> str:
     """'sent', 'waiting to be sent', 'acknowledged' or 'refused: reason', for one command."""
     what = command_label(detail.get("name", ""))
     if outcome == "acked":
-        return _tr("%1: acknowledged").replace("%1", what)
+        return QCoreApplication.translate("Outcome", "%1: acknowledged").replace("%1", what)
     if outcome == "refused":
-        return _tr("%1: refused: %2").replace("%1", what).replace("%2", reason(detail))
+        return QCoreApplication.translate("Outcome", "%1: refused: %2").replace("%1", what).replace("%2", reason(detail))
     if online:
-        return _tr("%1: sent, waiting for the server").replace("%1", what)
-    return _tr("%1: offline, waiting to be sent").replace("%1", what)
+        return QCoreApplication.translate("Outcome", "%1: sent, waiting for the server").replace("%1", what)
+    return QCoreApplication.translate("Outcome", "%1: offline, waiting to be sent").replace("%1", what)

@@ -28,7 +28,7 @@ _HEADERS = {
     "sla": "SLA", "priority": "Pri", "id": "Case", "title": "Title", "category": "Category", "source": "Source",
     "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
 }
-LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "on_time": 2}
+LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "late": 2, "on_time": 2}     # an open case that missed a stage is still pending
 LIGHT_COLOURS = {"overdue": "#ff3b30", "due_soon": "#ffb020", "on_time": "#34c759", "met": "#5a8f6a",
                  "late": "#a05050", "skipped": "#666a70"}
 CaseIdRole = Qt.ItemDataRole.UserRole + 1

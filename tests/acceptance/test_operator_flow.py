@@ -37,6 +37,9 @@ def fill_new_case(cockpit, title, address, phone=None):
 
 def test_new_case_then_d_enter_dispatches_the_new_case(launch, embedded, probe, home, shots):
     cockpit = launch(*QUIET)
+    cockpit.focus()
+    # at start the queue has the keys (D acts, it does not type "d" into the search box)
+    wait_until(lambda: cockpit.snapshot()["focus"] == "CaseQueue", 10, "the queue to have the focus")
     info = embedded(home)
     p = probe(info["url"], token=info["tokens"]["demo"])
     older = report(p, "older case on screen")
