@@ -96,7 +96,7 @@ class EmbeddedServer:
             else:
                 clock.manual = now                    # no history played: the clock is now
             clock.go_live()
-            if self.simulate:
+            if sim is not None:
                 sim.start()
             self.url = server.url
             for name in (DEMO_USER, WALL_USER):

@@ -20,10 +20,12 @@ class MainThreadGC(QObject):
         self._n = 0
         self._full_every = full_every
         gc.disable()
-        self._timer = QTimer(self, interval=interval_ms, timeout=self.collect)
+        self._timer = QTimer(self, interval=interval_ms)
+        self._timer.timeout.connect(self.collect)
         # the first collection walks everything start-up made: after the first frame
         QTimer.singleShot(first_after_ms, self._timer.start)
-        self._freeze_timer = QTimer(self, interval=1000, singleShot=True, timeout=self.freeze)
+        self._freeze_timer = QTimer(self, interval=1000, singleShot=True)
+        self._freeze_timer.timeout.connect(self.freeze)
 
     def follow(self, room) -> None:
         """Freeze what a big load leaves (a state of 100k cases is millions of objects) so

@@ -8,6 +8,12 @@ from models.domain import RESOURCES
 I18N = RESOURCES / "i18n"
 LANGUAGES = ("zh_CN", "en")
 _installed: list[QTranslator] = []
+_current = "en"
+
+
+def current() -> str:
+    """The language installed now."""
+    return _current
 
 
 def default_language() -> str:
@@ -16,7 +22,11 @@ def default_language() -> str:
 
 def install(lang: str) -> bool:
     """Install the translators for `lang`, replacing any installed before. True when loaded."""
+    global _current
+    _current = lang
     app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("i18n.install needs the QApplication first")
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()

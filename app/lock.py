@@ -4,12 +4,14 @@ other monitors are hidden while locked. The wall and the embedded demo do not lo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from models import protocol
+from widgets.style import set_kind
 
 log = logging.getLogger("xiaonao.lock")
 
@@ -18,12 +20,13 @@ INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.
 
 
 async def verify_password(url: str, user: str, password: str, ssl=None) -> tuple[bool, str]:
-    """Ask the server whether this is the user's password (a hello on a short-lived connection)."""
+    """Ask the server whether this is the user's password: a commands-only hello (no
+    snapshot, no events) on a short-lived connection."""
     import websockets
     try:
         async with websockets.connect(url, ssl=ssl, open_timeout=5, close_timeout=1) as ws:
-            await ws.send(json.dumps({"type": "hello", "user": user, "password": password}))
-            reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await ws.send(protocol.hello(user, password, subscribe=False))
+            reply = protocol.parse_server_frame(await asyncio.wait_for(ws.recv(), 10))
     except (OSError, asyncio.TimeoutError, Exception) as e:  # noqa: BLE001
         return False, f"cannot reach the server to check the password ({e.__class__.__name__})"
     if reply.get("type") == "welcome":
@@ -50,7 +53,7 @@ class LockOverlay(QWidget):
         self.button = QPushButton(self.tr("Unlock"))
         self.button.setProperty("role", "primary")
         self.message = QLabel()
-        self.message.setStyleSheet("color: #ff6b6b")
+        set_kind(self.message, "error")
         lay = QVBoxLayout(self)
         lay.addStretch(1)
         for w in (title, who, self.password, self.button, self.message):

@@ -21,6 +21,19 @@ import time
 log = logging.getLogger("xiaonao")
 
 
+# the embedded server's and simulator's loggers: a line per command at --verbose only
+CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim")
+
+
+def configure_logging(verbose: bool) -> None:
+    """INFO for the cockpit; the embedded demo's per-command lines only with --verbose (its
+    summary, 'demo history played', is the cockpit's own)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("xiaonao").setLevel(logging.INFO)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="xiaonao", description="Xiaonao street command-room cockpit")
     p.add_argument("--server", help="ws://HOST:PORT of a Xiaonao server (default: an embedded demo)")
@@ -39,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--simulate", action=argparse.BooleanOptionalAction, default=True,
                    help="run the demo street's simulator (--no-simulate: a quiet room, only what you do)")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
+    p.add_argument("--verbose", action="store_true",
+                   help="log every command the embedded demo server handles (default: a summary)")
     p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
     p.add_argument("--keep-days", type=float, default=30.0,
                    help="days of closed cases kept in memory and in the queue; older ones stay in the "
@@ -50,7 +65,7 @@ def parse_args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.server and not args.user:
@@ -73,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings("Xiaonao", "cockpit")
     lang = args.lang or settings.value("language") or i18n.default_language()
     i18n.install(lang)
-    apply_theme(app)
+    apply_theme(app, zoom=float(str(settings.value("zoom", 1.0))))
     from app import automation
     automation.install(app)             # XIAONAO_WIDGET_MAP: where each named widget is (tests)
     loop = qasync.QEventLoop(app)
@@ -93,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def check_screen(n: int, screens) -> None:
+    """Refuse a screen number that does not exist, naming the screens there are."""
+    if not 0 <= n < len(screens):
+        names = ", ".join(f"{i}: {s.name() or 'screen'} {s.geometry().width()}x{s.geometry().height()}"
+                          for i, s in enumerate(screens))
+        raise RuntimeError(f"there is no screen {n}; the screens are {names or 'none'}")
+
+
 class Cockpit:
     """The start-up sequence and the single shutdown path."""
 
@@ -104,11 +127,14 @@ class Cockpit:
 
     def start(self) -> None:
         from platformdirs import user_data_dir
+        from PySide6.QtGui import QGuiApplication
 
         from client.cachefile import default_cache_path
         from client.qtlink import LinkService
         from models.qt.room import RoomState, Selection
         args = self.args
+        if args.screen is not None:          # before anything starts: a wrong number is a clear error
+            check_screen(args.screen, QGuiApplication.screens())
         token = None
         if args.server:
             url, user = args.server, args.user
@@ -170,6 +196,7 @@ class Cockpit:
             from app.mainwindow import MainWindow
             self.window = MainWindow(self.room, self.link, self.selection, self.settings)
             self.window.sig_language.connect(self.switch_language)
+            self.window.sig_zoom.connect(lambda _z: self.build_window())   # every panel at the new size
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
                 self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)
@@ -206,10 +233,16 @@ class Cockpit:
     def _link_changed(self, status) -> None:
         if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot:
             from app.login import LoginDialog
-            dlg = LoginDialog(self.args.user, status.message, self.window)
-            dlg.accepted.connect(lambda: self.link.relogin(dlg.user(), dlg.password()))
+            # the first time it just asks; a red message only after a password was refused
+            tried = getattr(self, "_login_tried", False) or self.password is not None
+            dlg = LoginDialog(self.args.user, status.message if tried else "", self.window)
+            dlg.accepted.connect(lambda: self._relogin(dlg.user(), dlg.password()))
             dlg.open()
             self._login = dlg
+
+    def _relogin(self, user: str, password: str) -> None:
+        self._login_tried = True
+        self.link.relogin(user, password)
 
     def _wait_for_first_frame(self) -> None:
         from PySide6.QtCore import QTimer

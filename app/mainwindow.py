@@ -3,14 +3,27 @@ panel that can float to another monitor. The window knows panels only by the fac
 builds each; each panel owns its widgets and connections."""
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QRect, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QByteArray,
+    QCoreApplication,
+    QPoint,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from app import i18n
+from models.commands import PERMISSIONS, allowed_case_commands
 from models.qt import labels
 from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
 from widgets.case_detail import CaseDetailPanel
@@ -24,6 +37,7 @@ from widgets.offline import OfflineBanner
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
+from widgets.style import ZOOM_STEPS, apply_theme, set_kind, zoom_step
 
 LAYOUT_VERSION = 1
 
@@ -37,9 +51,14 @@ class PanelSpec:
     deferred: bool = False     # built just after the first frame (charts: pyqtgraph and its plots)
 
 
-def _dashboard(room, parts):
+def _dashboard(room, parts, zoom=1.0):
     from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
-    return DashboardPanel(room, parts=parts)
+    return DashboardPanel(room, parts=parts, scale=zoom)
+
+
+def _history(link):
+    from widgets.history import HistoryPanel
+    return HistoryPanel(link)
 
 
 DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
@@ -48,15 +67,18 @@ DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for on
 
 PANELS = [
     PanelSpec("roster", QT_TRANSLATE_NOOP("MainWindow", "Radio roster"), Qt.DockWidgetArea.LeftDockWidgetArea,
-              lambda w: RosterPanel(w.room, w.selection)),
+              lambda w: RosterPanel(w.room, w.selection, scale=w.zoom)),
     PanelSpec("detail", QT_TRANSLATE_NOOP("MainWindow", "Case detail"), Qt.DockWidgetArea.RightDockWidgetArea,
               lambda w: CaseDetailPanel(w.room, w.selection, w.link)),
     PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
-              lambda w: _dashboard(w.room, ("kpis", "charts")), deferred=True),
+              lambda w: _dashboard(w.room, ("kpis", "charts"), w.zoom), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
-              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",)), deferred=True),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom),
+              deferred=True),
+    PanelSpec("history", str(QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year")),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
-              lambda w: StreetMap(w.room, w.selection)),
+              lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: LeaderPanel(w.room, w.link)),
     PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -75,8 +97,11 @@ def visible_on_some_screen(rect: QRect, min_overlap: int = 80) -> bool:
 class MainWindow(QMainWindow):
     """Signals:
         sig_language(str): the operator chose another language (the app rebuilds the window).
+        sig_zoom(float): the operator zoomed the console (Ctrl+= / Ctrl+- / Ctrl+0): the theme
+            is already re-applied; the app rebuilds the window so every panel follows.
     """
     sig_language = Signal(str)
+    sig_zoom = Signal(float)
 
     def __init__(self, room, link, selection, settings: QSettings | None = None, parent=None):
         super().__init__(parent)
@@ -87,8 +112,10 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.alerts = AlertCenter(room, link, self, escalate_after_min=float(str(self.settings.value(
             "alerts/escalate_after_min", ESCALATE_AFTER_MIN))))
+        self.zoom = float(str(self.settings.value("zoom", 1.0)))
         self.queue = CaseQueuePanel(room, selection)
-        self.banner = AlertBanner(self.alerts, selection)
+        self.queue.view.verticalHeader().setDefaultSectionSize(int(26 * self.zoom))
+        self.banner = AlertBanner(self.alerts, selection, scale=self.zoom)
         self.cmdline = CommandLine(room, link, selection)
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -111,6 +138,8 @@ class MainWindow(QMainWindow):
             else:
                 panel = spec.build(self)
             dock.setWidget(panel)
+            if not spec.deferred:
+                self._connect_panel(spec.key, panel)
             self.addDockWidget(spec.area, dock)
             self.docks[spec.key] = dock
             self.panels[spec.key] = panel
@@ -120,7 +149,8 @@ class MainWindow(QMainWindow):
         self._deferred_timer.start()
         room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
-        self.tabifyDockWidget(self.docks["performance"], self.docks["map"])
+        self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
+        self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
         self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
@@ -129,8 +159,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._show_muted()
+        self._replay_outbox()
+        self._pending_changed()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
         selection.sig_dispatch_to.connect(self.open_dispatch)
+        self.queue.sig_row_menu.connect(self.case_menu)
         room.sig_room.connect(self._room_changed)
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
@@ -159,6 +192,15 @@ class MainWindow(QMainWindow):
                 self.panels[spec.key] = panel = spec.build(self)
                 self.docks[spec.key].setWidget(panel)
                 old.deleteLater()
+                self._connect_panel(spec.key, panel)
+
+    def _connect_panel(self, key: str, panel: QWidget) -> None:
+        """What a panel asks of the window: drill-downs into the queue, menus."""
+        if hasattr(panel, "sig_drill"):
+            panel.sig_drill.connect(self.drill)
+        if key == "roster":
+            assert isinstance(panel, RosterPanel)
+            panel.sig_tile_menu.connect(self.squad_menu)
 
     # ---- chrome --------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -172,7 +214,7 @@ class MainWindow(QMainWindow):
         self.pending_label.setObjectName("PendingLabel")
         self.mute_label = QLabel()
         self.mute_label.setObjectName("MuteIndicator")
-        self.mute_label.setStyleSheet("color:#ffb020; font-weight:bold; padding:0 6px")
+        set_kind(self.mute_label, "warning")
         self.mute_label.setToolTip(self.tr("Alert sounds muted (Alerts menu); emergencies always sound"))
         self.mute_label.setVisible(False)
         self.clock = QLabel()
@@ -183,9 +225,13 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.user_label)
         sb.addPermanentWidget(self.clock)
         self.room.sig_tick.connect(self._tick)
-        self.link.sig_welcome.connect(lambda w: self.user_label.setText(
-            self.tr("%1 · %2").replace("%1", w.get("user", "")).replace("%2", w.get("role", ""))))
+        self.link.sig_welcome.connect(lambda w: self._show_user(w.get("user"), w.get("role")))
+        self._show_user(self.room.user, self.room.role)     # a rebuilt window (language, zoom) keeps it
         self._tick()
+
+    def _show_user(self, user: str | None, role: str | None) -> None:
+        if user and role:
+            self.user_label.setText(self.tr("%1 · %2").replace("%1", user).replace("%2", labels.role(role)))
 
     def _tick(self) -> None:
         text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now()))
@@ -197,14 +243,21 @@ class MainWindow(QMainWindow):
     def _room_changed(self) -> None:
         st = self.room.state
         war = st.get("mode") == "wartime"
-        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {st.get('sla_profile', '')} ")
-        self.mode_label.setStyleSheet("background:#c0392b; color:white; font-weight:bold; padding:2px 8px" if war
-                                      else "color:#9fb3c8")
+        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {labels.profile(st.get('sla_profile'))} ")
+        set_kind(self.mode_label, "war" if war else "peace")
         street = self.room.street
         if street:
             zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
             self.setWindowTitle(self.tr("Xiaonao command cockpit") + " — " +
                                 (street.get("name") if zh else street.get("name_en", street.get("name"))))
+
+    def _replay_outbox(self) -> None:
+        """A rebuilt window (another language, zoom) shows the commands still pending or refused."""
+        outbox = self.panels["outbox"]
+        rows = getattr(getattr(self.link, "link", None), "outbox", None) or {}
+        for cid, row in list(rows.items()):
+            if row.get("status") in ("pending", "refused") and isinstance(outbox, OutboxPanel):
+                outbox.on_command(cid, row["status"], dict(row))
 
     def _pending_changed(self, *_):
         outbox = self.panels["outbox"]
@@ -215,7 +268,7 @@ class MainWindow(QMainWindow):
         if r:
             text.append(self.tr("%1 refused (see Outbox)").replace("%1", str(r)))
         self.pending_label.setText(" · ".join(text))
-        self.pending_label.setStyleSheet("color:#ffb020; font-weight:bold" if text else "")
+        set_kind(self.pending_label, "warning" if text else None)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         a = QAction(text, self)
@@ -245,9 +298,23 @@ class MainWindow(QMainWindow):
             view.addAction(a)
         view.addSeparator()
         self._action(view, self.tr("Reset layout"), self.reset_layout)
+        view.addSeparator()
+        self._action(view, self.tr("Zoom in"), lambda: self.set_zoom(zoom_step(self.zoom, +1)),
+                     ["Ctrl+=", "Ctrl++"])
+        self._action(view, self.tr("Zoom out"), lambda: self.set_zoom(zoom_step(self.zoom, -1)), "Ctrl+-")
+        self._action(view, self.tr("Actual size"), lambda: self.set_zoom(1.0), "Ctrl+0")
         lang = view.addMenu(self.tr("Language"))
-        self._action(lang, "中文", lambda: self.sig_language.emit("zh_CN"))
-        self._action(lang, "English", lambda: self.sig_language.emit("en"))
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in (("zh_CN", "中文"), ("en", "English")):
+            a = self._action(lang, name, lambda _=False, c=code: self.sig_language.emit(c))
+            a.setCheckable(True)
+            a.setChecked(code == i18n.current())        # the language in use is marked
+            group.addAction(a)
+            self.language_actions[code] = a
+        reports = mb.addMenu(self.tr("&Reports"))
+        self._action(reports, self.tr("Daily, weekly, monthly reports and bulletins…"), self.open_reports, "Ctrl+R")
+        self._action(reports, self.tr("Print the selected case's sheet…"), self.open_case_sheet, "Ctrl+P")
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -264,6 +331,21 @@ class MainWindow(QMainWindow):
         self._action(alerts, self.tr("Acknowledge all missed-deadline alerts"),
                      lambda: self.alerts.acknowledge_all("overdue"))
 
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the whole console; remembered for the next start."""
+        from PySide6.QtWidgets import QApplication
+        zoom = round(max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], zoom)), 2)
+        if zoom == self.zoom:
+            return
+        self.zoom = zoom
+        self.settings.setValue("zoom", zoom)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app, zoom=zoom)
+        self.queue.view.verticalHeader().setDefaultSectionSize(int(26 * zoom))
+        self.statusBar().showMessage(self.tr("Zoom %1 %").replace("%1", f"{zoom * 100:.0f}"), 3000)
+        self.sig_zoom.emit(zoom)
+
     def set_muted(self, kind: str, muted: bool) -> None:
         """Mute one kind of alert sound; remembered, and shown in the status bar."""
         self.alerts.set_muted(kind, muted)
@@ -278,9 +360,108 @@ class MainWindow(QMainWindow):
         self.mute_label.setVisible(bool(muted))
         self.mute_label.setText("🔕 " + self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
 
+    def _report_lang(self) -> str:
+        return i18n.current()
+
+    def open_reports(self):
+        """The Reports dialog (widgets/reports.py): asked of the server, previewed, saved, printed."""
+        from widgets.reports import ReportDialog
+        dlg = ReportDialog(self.link, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
+    def open_case_sheet(self):
+        """The case on screen on A4, to preview, save or print."""
+        case = self.room.state["cases"].get(self.selection.case_id)
+        if case is None:
+            self.statusBar().showMessage(self.tr("Select a case first."), 5000)
+            return None
+        from widgets.reports import CaseSheetDialog
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
     def _case_cmd(self, name: str) -> None:
         if self.selection.case_id:
             self.link.submit(name, {"case_id": self.selection.case_id})
+
+    # ---- drill-down and menus -------------------------------------------------------------
+    def drill(self, title: str, ids) -> None:
+        """Show just these cases in the queue (a KPI tile, an early warning, a squad's cases)."""
+        self.queue.show_only(title, list(ids))
+        self.queue.focus_queue()
+
+    def case_menu(self, cid: str, pos: QPoint) -> None:
+        """The frequent actions on a queue row (popup, never exec(): the loop keeps running)."""
+        case = self.room.state["cases"].get(cid)
+        if case is None:
+            self.queue.menu_closed()
+            return
+        allowed = set(allowed_case_commands(case, self.room.role or "operator"))
+        m = QMenu(self)
+        for cmd, text, slot in (
+                ("case.dispatch", self.tr("Dispatch…"), lambda: self.open_dispatch(cid)),
+                ("case.accept", self.tr("Accept"), lambda: self.link.submit("case.accept", {"case_id": cid})),
+                ("case.supervise", self.tr("Supervise"), lambda: self.link.submit("case.supervise", {"case_id": cid})),
+                ("case.amend", self.tr("Amend…"), self._amend_selected)):
+            a = m.addAction(text, slot)
+            a.setObjectName(cmd)
+            a.setEnabled(cmd in allowed)
+        alerts = [a for a in self.alerts.unacknowledged() if a.key == cid and a.kind != "emergency"]
+        if alerts:
+            a = m.addAction(self.tr("Acknowledge alert"), lambda: self._acknowledge(alerts))
+            a.setObjectName("alert.ack")
+        m.addSeparator()
+        m.addAction(self.tr("Copy case number"), lambda: QGuiApplication.clipboard().setText(cid)).setObjectName("copy")
+        m.aboutToHide.connect(self.queue.menu_closed)
+        m.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        m.popup(pos)
+        self._menu = m
+
+    def _amend_selected(self) -> None:
+        detail = self.panels["detail"]
+        assert isinstance(detail, CaseDetailPanel)
+        detail.open_amend()
+
+    def _acknowledge(self, alerts) -> None:
+        for a in alerts:
+            self.alerts.acknowledge(a)
+
+    def _squad_cases(self, tid: str) -> list[str]:
+        return [c for c, v in self.room.state["cases"].items() if v.get("team_id") == tid and v["status"] != "closed"]
+
+    def squad_menu(self, tid: str, pos: QPoint) -> None:
+        """The frequent actions on a squad tile."""
+        team = self.room.state["teams"].get(tid)
+        if team is None:
+            return
+        perms = PERMISSIONS.get(self.room.role or "operator", frozenset())
+        m = QMenu(self)
+        cid = self.selection.case_id
+        case = self.room.state["cases"].get(cid) if cid else None
+        if case is not None:
+            a = m.addAction(self.tr("Dispatch %1 to this squad").replace("%1", cid),
+                            lambda: self.link.submit("case.dispatch", {"case_id": cid, "team_id": tid}))
+            a.setObjectName("case.dispatch")
+            a.setEnabled("case.dispatch" in perms and team["on_duty"]
+                         and "case.dispatch" in allowed_case_commands(case, self.room.role or "operator"))
+        a = m.addAction(self.tr("Show this squad's cases"), lambda: self.drill(team["call_sign"], self._squad_cases(tid)))
+        a.setObjectName("drill")
+        if team.get("emergency"):
+            a = m.addAction(self.tr("Acknowledge emergency"), lambda: self.link.submit("radio.ack", {"team_id": tid}))
+            a.setObjectName("radio.ack")
+            a.setEnabled("radio.ack" in perms)
+        status = m.addMenu(self.tr("Set status"))
+        for st in ("available", "busy"):
+            a = status.addAction(labels.team_status(st), functools.partial(
+                self.link.submit, "team.status", {"team_id": tid, "status": st}))
+            a.setObjectName(f"team.status:{st}")
+            a.setEnabled("team.status" in perms and team["on_duty"] and team["status"] != st)
+        m.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        m.popup(pos)
+        self._menu = m
 
     # ---- dialogs (never exec(): open() and signals) ---------------------------------
     def open_dispatch(self, cid: str, team_id: str = "") -> None:
@@ -366,11 +547,17 @@ class MainWindow(QMainWindow):
                 dock.setFloating(False)
 
     def reset_layout(self) -> None:
-        self.restoreGeometry(self._default_geometry)
+        """The default docks; a maximised (or full-screen) window stays so."""
+        keep = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if not keep:
+            self.restoreGeometry(self._default_geometry)
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
+        if keep:
+            self.setWindowState(self.windowState() | keep)
+            self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.ensure_on_screen()
 
     # ---- quitting ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from models.qt import labels
@@ -17,7 +17,7 @@ from widgets.alerts import AlertBanner, AlertCenter
 from widgets.dashboard import DashboardPanel
 from widgets.link_indicator import LinkIndicator
 from widgets.offline import OfflineBanner
-from widgets.roster import RosterPanel
+from widgets.roster import SUBTEXT_PT, RosterPanel
 from widgets.street_map import StreetMap
 
 
@@ -29,6 +29,9 @@ class _ReadOnlyLink:
 
     def submit(self, name, args):
         return None
+
+
+WALL_MIN_PX = 20      # no text smaller: legible from 5 m on a 1080p screen
 
 
 class WallWindow(QWidget):
@@ -62,17 +65,21 @@ class WallWindow(QWidget):
         self.banner.ack.setVisible(False)        # the wall is read-only: nothing to click
         self.pages = QStackedWidget()
         self.page_titles: list[str] = []
-        p1 = DashboardPanel(room, scale=s, parts=("kpis", "charts"))
+        p1 = DashboardPanel(room, scale=s, parts=("kpis", "charts"), min_px=WALL_MIN_PX)
         self._add_page(p1, self.tr("Today at a glance"))
         p2 = QWidget()
         l2 = QHBoxLayout(p2)
         l2.addWidget(StreetMap(room, None, scale=s), 3)
-        l2.addWidget(RosterPanel(room, None, columns=2, scale=s * 0.8), 2)
+        # tiles big enough for 20 px subtexts; the talkgroups that do not fit are paged
+        self.roster = RosterPanel(room, None, columns=2, scale=max(s * 0.8, WALL_MIN_PX / (SUBTEXT_PT * 96 / 72)),
+                                  paged=True)
+        l2.addWidget(self.roster, 2)
         self._add_page(p2, self.tr("Street map and squads"))
-        p3 = DashboardPanel(room, scale=s, parts=("kpis", "tables"))
+        p3 = DashboardPanel(room, scale=s, parts=("kpis", "tables"), min_px=WALL_MIN_PX, page_rows=-1)
+        self.performance = p3
         self._add_page(p3, self.tr("Performance and early warnings"))
         self.page_label = QLabel()
-        self.page_label.setStyleSheet(f"color: #8593a3; font-size: {11 * s:.1f}pt")
+        self.page_label.setStyleSheet(f"color: #8593a3; font-size: {max(WALL_MIN_PX, int(11 * s * 96 / 72))}px")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(int(12 * s), int(8 * s), int(12 * s), int(8 * s))
         lay.addLayout(top)
@@ -83,6 +90,8 @@ class WallWindow(QWidget):
         lay.addWidget(self.page_label)
         self._rotate = QTimer(self, interval=int(rotate_s * 1000), timeout=self.next_page)
         self._rotate.start()
+        quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)      # the wall has no menu: Ctrl+Q closes it
+        quit_.activated.connect(self.close)
         room.sig_tick.connect(self._tick)
         room.sig_room.connect(self._tick)
         room.sig_reset.connect(self._tick)

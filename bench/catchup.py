@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 
 import websockets
+
+from models import protocol
 
 from .common import ServerProcess, header, make_server_db
 
 
 async def _report_many(url, n):
     async with websockets.connect(url, compression=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
+        await ws.send(protocol.hello("intake", "intake-password"))
         await ws.recv()
         await ws.recv()
         window = 200
@@ -21,11 +22,11 @@ async def _report_many(url, n):
         sent = 0
         while acked < n:
             while sent < n and sent - acked < window:
-                await ws.send(json.dumps({"type": "command", "id": str(uuid.uuid4()), "name": "case.report", "args": {
+                await ws.send(protocol.command(str(uuid.uuid4()), "case.report", {
                     "title": "违停", "category": "traffic", "source": "video", "priority": 3,
-                    "location": {"address": f"杭海路{sent % 300 + 1}号"}}}))
+                    "location": {"address": f"杭海路{sent % 300 + 1}号"}}))
                 sent += 1
-            m = json.loads(await ws.recv())
+            m = protocol.parse_server_frame(await ws.recv())
             if m["type"] in ("ack", "error"):
                 acked += 1
 
@@ -66,8 +67,8 @@ async def storm(n: int = 500):
     srv = ServerProcess(url).start()
     try:
         async with websockets.connect(srv.url) as ws:
-            await ws.send(json.dumps({"type": "hello", "user": "wall", "password": "wall-password"}))
-            token = json.loads(await ws.recv())["token"]
+            await ws.send(protocol.hello("wall", "wall-password", subscribe=False))
+            token = protocol.parse_server_frame(await ws.recv())["token"]
         links = [ServerLink(srv.url, "wall", token=token) for _ in range(n)]
         tasks = [asyncio.create_task(l.run()) for l in links]
         t = time.perf_counter()

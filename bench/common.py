@@ -46,13 +46,14 @@ async def paced_reports(url: str, sent: dict, total: int, rate: float, args_for)
     send time in `sent` (command id -> perf_counter) and in the id itself ("uuid|time", for
     clients in other processes), and ignores what comes back."""
     import asyncio
-    import json
     import time
     import uuid
 
     import websockets
+
+    from models import protocol
     async with websockets.connect(url, compression=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
+        await ws.send(protocol.hello("intake", "intake-password"))
         await ws.recv()                                  # welcome
         await ws.recv()                                  # snapshot
 
@@ -68,6 +69,6 @@ async def paced_reports(url: str, sent: dict, total: int, rate: float, args_for)
             t = time.perf_counter()
             cid = f"{uuid.uuid4()}|{t:.6f}"
             sent[cid] = t
-            await ws.send(json.dumps({"type": "command", "id": cid, "name": "case.report", "args": args_for(i)}))
+            await ws.send(protocol.command(cid, "case.report", args_for(i)))
         await asyncio.sleep(1.0)
         drainer.cancel()

@@ -15,6 +15,8 @@ import uuid
 
 import websockets
 
+from models import protocol
+
 from .common import ROOT, ServerProcess, free_port, header, make_server_db, paced_reports, pct, summary
 
 DURATION = 8.0
@@ -47,7 +49,7 @@ def new_cid() -> str:
 async def _client(url, hello, lat, counts, idx, ready, stop):
     async with websockets.connect(url, max_size=16 * 1024 * 1024, compression=None) as ws:
         if hello:
-            await ws.send(json.dumps(hello))
+            await ws.send(hello if isinstance(hello, str) else json.dumps(hello))
         ready.append(idx)
         n = 0
         try:
@@ -131,9 +133,9 @@ async def ours(n_clients, rate):
 
         # N clients log in with one shared token (each hello costs a scrypt otherwise)
         async with websockets.connect(srv.url) as ws:
-            await ws.send(json.dumps({"type": "hello", "user": "wall", "password": "wall-password"}))
-            token = json.loads(await ws.recv())["token"]
-        return await run(srv.url, n_clients, rate, lambda i: {"type": "hello", "token": token}, intake_send)
+            await ws.send(protocol.hello("wall", "wall-password", subscribe=False))
+            token = protocol.parse_server_frame(await ws.recv())["token"]
+        return await run(srv.url, n_clients, rate, lambda i: protocol.hello(token=token), intake_send)
     finally:
         srv.stop()
 

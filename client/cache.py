@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -101,7 +102,7 @@ class Cache:
 
         self._migrate()
         Base.metadata.create_all(self.engine)
-        for ix in CaseRow.__table__.indexes:      # a table from an older schema lacks the newer ones
+        for ix in Base.metadata.tables[CaseRow.__tablename__].indexes:   # an older schema lacks the newer ones
             ix.create(self.engine, checkfirst=True)
         for suffix in ("", "-wal", "-shm"):     # the token lives here: readable by the user only
             p = Path(str(self.path) + suffix)
@@ -213,7 +214,8 @@ class Cache:
             self._upsert(s, rows)
             self._put_meta(s, seq, head, street)
 
-    def replace_all(self, seq: int, head: str, street: str | None, case_pages, rows: list[dict] = ()) -> None:
+    def replace_all(self, seq: int, head: str, street: str | None, case_pages,
+                    rows: Sequence[dict] = ()) -> None:
         """A whole new state (a snapshot from the server): `case_pages` yields lists of
         cases (plain dicts nobody else holds), then `rows` (cases changed since) go over
         them; one transaction."""

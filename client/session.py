@@ -14,6 +14,7 @@ import random
 import ssl as ssl_mod
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +24,8 @@ import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from models.state import SeqGap, apply, empty_state, from_wire
+from models import protocol
+from models.state import SeqGap, apply, empty_state, from_wire, touched
 
 from .cachefile import COLD_PAGE, last_update, read_hot
 from .tasks import TaskSet
@@ -86,6 +88,14 @@ class SessionListener:
         """Logged in: user, role, team_id."""
 
 
+class QueryFailed(Exception):
+    """A query the server refused (code and message from its error), or that the link lost."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class AuthFailed(Exception):
     pass
 
@@ -110,8 +120,10 @@ class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
                  token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
-                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
+                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         self.url = url
+        self.clock = clock                 # the window's notion of now (tests move it)
         self.user = user
         self._password = password
         self.token = token
@@ -128,6 +140,10 @@ class ServerLink:
         self._ws = None
         self._stop = asyncio.Event()
         self._want_snapshot = False
+        # the identity of the log `state` follows (the server's `log_id`): a restored
+        # database has a new one, and a state from another identity resyncs from a snapshot
+        self.log_id: str | None = None
+        self._server_log: str | None = None
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
         self._dirty: set[str] = set()             # cases changed since the last cache write
         self._street_dirty = False
@@ -145,6 +161,7 @@ class ServerLink:
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
         self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
+        self._queries: dict[str, asyncio.Future] = {}   # query id -> its answer (query.report, ...)
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -158,7 +175,7 @@ class ServerLink:
         first; the cache proper (SQLAlchemy, 0.3-0.5 s to import) is opened after that."""
         if self.cache is None and self._cache_path is None:
             return None
-        now = time.time()
+        now = self.clock()
         before = self.archive_before(now)
         state = saved = None
         try:
@@ -184,6 +201,8 @@ class ServerLink:
             raise
         if self.token is None:
             self.token = await self._io_call(self.cache.get_meta, "token")
+        if state is not None:
+            self.log_id = await self._io_call(self.cache.get_meta, "log_id")
         for row in await self._io_call(self.cache.outbox):
             self.outbox[row["id"]] = row
         if self.retain_days is not None:
@@ -217,7 +236,7 @@ class ServerLink:
         None when everything stays in memory."""
         if self.retain_days is None or self._keep_all:
             return None
-        return (time.time() if now is None else now) - self.retain_days * 86400.0
+        return (self.clock() if now is None else now) - self.retain_days * 86400.0
 
     @staticmethod
     def _aged_out(case: dict, before: float) -> bool:
@@ -253,7 +272,7 @@ class ServerLink:
 
     def _bring_back(self, cases: list[dict]) -> list[str]:
         """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        now = time.time()
+        now = self.clock()
         for c in cases:
             self._thawed_at[c["id"]] = now
         return self._add_cases(cases)
@@ -282,7 +301,7 @@ class ServerLink:
         """Move closed cases that aged out of the window to the archive: out of memory (the
         cache holds them). Only while every change is in the cache (else None: try again
         soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         before = self.archive_before(now)
         if (before is None or self._dirty or self._writing is not None or self._full_write is not None
                 or self.status.cache_problem):
@@ -307,27 +326,27 @@ class ServerLink:
 
     def _missing_cases(self, ev: dict) -> list[str]:
         """Cases an event touches that are not in memory (archived)."""
-        if ev["seq"] <= self.state["seq"] or ev["name"] == "case.reported":
+        if ev["seq"] <= self.state["seq"]:
             return []
-        d = ev.get("data") or {}
         cases = self.state["cases"]
-        return [c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str) and c not in cases]
+        return [c for c in touched(ev).needs if c not in cases]
 
     # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
     def _queue_cache(self, events: list[dict]) -> None:
         if not self.cache:
             return
         for ev in events:
-            d = ev.get("data") or {}
-            if "case_id" in d:
-                self._dirty.add(d["case_id"])
-            if "into" in d:
-                self._dirty.add(d["into"])
-            if ev["name"] == "view.update":        # a filtered view's whole cases (server/views.py)
-                self._dirty.update(c["id"] for c in d.get("cases") or ())
-            if ev["name"] == "street.loaded":
+            t = touched(ev)
+            self._dirty.update(t.cases)            # (a case a filtered view removed is skipped)
+            if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
+
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.cache is None or (self._full_write is None and self._writing is None
+                                      and not self._dirty and not self._street_dirty)
 
     def _schedule_flush(self, delay: float) -> None:
         if self._flush_handle is None and not self._stop.is_set():
@@ -383,6 +402,10 @@ class ServerLink:
             else:
                 if full:
                     self._keep_all = False               # the cache holds every case again
+                    if self.log_id and self._full_write is None:
+                        # the cache's state is this identity's now (not before: a crash in
+                        # between must not leave an old state under the new identity)
+                        await self._io_call(self.cache.set_meta, "log_id", self.log_id)
                 if self.status.cache_problem:
                     self._set_status(cache_problem="")     # the cache caught up
             finally:
@@ -427,10 +450,29 @@ class ServerLink:
 
     async def _send_command(self, row: dict) -> None:
         try:
-            await self._ws.send(json.dumps({"type": "command", "id": row["id"], "name": row["name"],
-                                            "args": row["args"]}, ensure_ascii=False))
+            await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
+
+    async def query(self, kind: str, args: dict, timeout: float = 120.0):
+        """Ask the server a read-only question (`query.report`, `query.aggregates`, see
+        docs/protocol.md) and return its data; raises QueryFailed when it refuses, or when the
+        link is down or goes down before the answer."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise QueryFailed("offline", "not connected to the server")
+        qid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._queries[qid] = fut
+        try:
+            await ws.send(json.dumps({**args, "type": kind, "id": qid}, ensure_ascii=False))
+            return await asyncio.wait_for(fut, timeout)
+        except ConnectionClosed:
+            raise QueryFailed("offline", "the connection to the server was lost") from None
+        except asyncio.TimeoutError:
+            raise QueryFailed("timeout", "the server did not answer in time") from None
+        finally:
+            self._queries.pop(qid, None)
 
     def pending_commands(self) -> list[dict]:
         return [r for r in self.outbox.values() if r["status"] == "pending"]
@@ -515,16 +557,12 @@ class ServerLink:
         self._set_status(state="stopped")
 
     async def _session(self, ws) -> None:
-        hello: dict = {"type": "hello"}
-        if self.token:
-            hello["token"] = self.token
-        elif self.user and self._password is not None:
-            hello |= {"user": self.user, "password": self._password}
-        else:
+        if not self.token and not (self.user and self._password is not None):
             raise AuthFailed("no credentials: log in with a user name and password")
-        if self.state["seq"] and not self._want_snapshot:
-            hello["resume_from"] = self.state["seq"]
-        await ws.send(json.dumps(hello))
+        resume = self.state["seq"] if self.state["seq"] and not self._want_snapshot else None
+        # with the log's identity: a server with another one sends a snapshot
+        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume,
+                                     log_id=self.log_id if resume is not None else None))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
             raise AuthFailed(welcome.get("message", "login refused"))
@@ -534,9 +572,14 @@ class ServerLink:
             if self.cache:
                 self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
         self.listener.on_welcome(welcome)
-        resumed = "resume_from" in hello
+        resumed = resume is not None
+        self._server_log = welcome.get("log_id")
+        # resuming into another history (a restored database) is never right: a snapshot
+        other_log = resumed and bool(self.log_id and self._server_log and self._server_log != self.log_id)
+        if resumed and not other_log and self._server_log and self.log_id is None:
+            self._adopt_log()                    # a cache from before identities: this one from now on
         self._want_snapshot = False
-        if resumed and welcome["head"] == self.state["seq"]:
+        if resumed and not other_log and welcome["head"] == self.state["seq"]:
             self._online()
         # commands issued while offline go out now, in the order they were issued
         for row in self.pending_commands():
@@ -551,6 +594,13 @@ class ServerLink:
                 if kind == "event":
                     if snapshot is not None:
                         raise ConnectionClosed(None, None)   # events before the snapshot completed
+                    if other_log:
+                        log.warning("the server's log is another history (%s, was %s): resyncing",
+                                    self._server_log, self.log_id)
+                        self._want_snapshot = True
+                        self._set_status(state="resyncing")
+                        await ws.close()
+                        return
                     missing = self._missing_cases(msg)
                     if missing and not await self._thaw(missing):
                         log.warning("event %d touches %s, which the cache does not have: resyncing",
@@ -566,6 +616,7 @@ class ServerLink:
                     if self.status.state != "online" and self.state["seq"] >= welcome["head"]:
                         self._online()
                 elif kind == "snapshot":
+                    other_log = False
                     snapshot = msg
                     snapshot["_cases"] = list(msg["state"].get("cases", []))
                     snapshot["_raw"] = [raw]
@@ -582,12 +633,26 @@ class ServerLink:
                     self._on_ack(msg)
                 elif kind == "error":
                     self._on_error(msg)
+                elif kind == "query.result":
+                    fut = self._queries.get(msg.get("id"))
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg.get("data"))
                 elif kind == "pong":
                     sent = self._pings.pop(msg.get("t"), None)
                     if sent is not None:
                         self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
         finally:
             pinger.cancel()
+            for fut in self._queries.values():       # asked on this connection: no answer will come
+                if not fut.done():
+                    fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
+
+    def _adopt_log(self) -> None:
+        """`state` now follows the server's log: remember its identity (in the cache too,
+        for a snapshot only once the snapshot's own write has landed)."""
+        self.log_id = self._server_log
+        if self.cache and self._full_write is None and self.log_id:
+            self._spawn(self._io_call(self.cache.set_meta, "log_id", self.log_id))
 
     def _online(self) -> None:
         self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
@@ -604,6 +669,7 @@ class ServerLink:
             state["cases"] = {cid: c for cid, c in state["cases"].items() if not aged(c, before)}
             self._thawed_at.clear()
         self.state = state
+        self.log_id = self._server_log
         self.listener.on_reset(self.state, None)
         self._online()
         if self.cache:
@@ -638,6 +704,11 @@ class ServerLink:
 
     def _on_error(self, msg: dict) -> None:
         cid = msg.get("id")
+        fut = self._queries.get(cid) if cid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_exception(QueryFailed(msg.get("code") or "error", msg.get("message") or ""))
+            return
         row = self.outbox.get(cid) if cid else None
         if row is None:
             log.warning("server error: %s %s", msg.get("code"), msg.get("message"))
@@ -658,7 +729,7 @@ class ServerLink:
             t = time.time()
             self._pings = {t: time.perf_counter()}
             try:
-                await ws.send(json.dumps({"type": "ping", "t": t}))
+                await ws.send(protocol.ping(t))
             except ConnectionClosed:
                 return
             await asyncio.sleep(PING_EVERY)

@@ -21,8 +21,9 @@ class TaskSet:
 
     def _done(self, t: asyncio.Task) -> None:
         self._tasks.discard(t)
-        if not t.cancelled() and t.exception():
-            self._on_error(t.exception())
+        exc = None if t.cancelled() else t.exception()
+        if exc is not None:
+            self._on_error(exc)
 
     def __iter__(self):
         return iter(list(self._tasks))

@@ -13,13 +13,6 @@ from .sla import PROFILES
 from .street import resolve_address
 from .timeutil import epoch, iso
 
-# The longest text each field of a report may hold: the server checks them, and the new-case
-# form reads them from here to mark a field before anything is sent. A phone field holds
-# what a caller gives: several numbers with extensions ("13812345678 / 0571-86001234 ext 123").
-FIELD_LIMITS: dict[str, int] = {
-    "title": 200, "address": 200, "description": 4000, "reporter.name": 60, "reporter.phone": 64,
-    "note": 4000,
-}
 # A report's time of the call (`called_at`, when the operator took it, perhaps offline) may
 # be ahead of the server's clock by at most CALL_SKEW_S, and no older than CALL_MAX_AGE_S:
 # as long as an outbox may hold a report the cockpit could not send.
@@ -96,6 +89,56 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# ---- what each command carries, for forms ---------------------------------------
+# The longest text each field of a case may hold: decide refuses longer text, and the
+# forms (new case, amend) cap their inputs at the same figures.
+# A phone field holds what a caller gives: several numbers with extensions
+# ("13812345678 / 0571-86001234 ext 123"). The new-case form checks these figures and marks
+# the field (it does not cut what was typed or pasted).
+FIELD_LIMITS: dict[str, int] = {
+    "title": 200, "address": 200, "description": 4000, "reporter.name": 60, "reporter.phone": 64,
+    "party.name": 60, "party.phone": 64, "business": 100, "subtag": 40, "note": 4000,
+}
+ID_LIMIT = 40          # case, squad, member and department ids
+TEXT_LIMIT = 4000      # notes, resolutions, reasons
+RADIO_LIMIT = 500      # a radio message or an emergency note
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """The free text a command takes (`text`: the argument's name, or None), whether it
+    must be given, and its longest length."""
+    name: str
+    text: str | None = None
+    text_required: bool = False
+    text_limit: int = 0
+
+
+_TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
+    "case.feedback": ("note", True, TEXT_LIMIT), "case.close": ("resolution", True, TEXT_LIMIT),
+    "case.return": ("reason", True, TEXT_LIMIT), "case.note": ("note", True, TEXT_LIMIT),
+    "case.supervise": ("note", False, TEXT_LIMIT), "case.reopen": ("reason", False, TEXT_LIMIT),
+    "case.transfer": ("note", False, TEXT_LIMIT), "shift.handover": ("note", False, TEXT_LIMIT),
+    "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
+}
+COMMAND_SPECS: dict[str, CommandSpec] = {
+    name: CommandSpec(name, *_TEXT_ARGS[name]) if name in _TEXT_ARGS else CommandSpec(name)
+    for name in sorted(ALL_COMMANDS)
+}
+
+
+def command_spec(name: str) -> CommandSpec:
+    """What `name` carries (KeyError for a command that does not exist)."""
+    return COMMAND_SPECS[name]
+
+
+def _text(args, name):
+    """The command's free text, checked as its spec says ('' when optional and not given)."""
+    spec = COMMAND_SPECS[name]
+    assert spec.text is not None
+    return _str(args, spec.text, required=spec.text_required, max_len=spec.text_limit) or ""
+
+
 def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
     """What the state machine and the role allow on this case now (for offering actions)."""
     perms = PERMISSIONS.get(role, frozenset())
@@ -145,7 +188,7 @@ def _bool(args, key):
 
 
 def _case_of(state, args):
-    cid = _str(args, "case_id", max_len=40)
+    cid = _str(args, "case_id", max_len=ID_LIMIT)
     case = state["cases"].get(cid)
     if case is None:
         raise CommandError("not_found", f"no case {cid}")
@@ -153,7 +196,7 @@ def _case_of(state, args):
 
 
 def _team_of(state, args, key="team_id"):
-    tid = _str(args, key, max_len=40)
+    tid = _str(args, key, max_len=ID_LIMIT)
     team = state["teams"].get(tid)
     if team is None:
         raise CommandError("not_found", f"no squad {tid}")
@@ -231,8 +274,8 @@ def _check_report(state, args, now: float | None = None) -> dict:
         raise CommandError("invalid", "'priority' must be 1 (most urgent) to 4")
     location = _check_location(state, args.get("location"))
     data = {"title": title, "category": category, "source": source, "priority": priority,
-            "location": location,
-            "description": _str(args, "description", required=False, max_len=FIELD_LIMITS["description"]) or ""}
+            "location": location, "description": _str(args, "description", required=False,
+                                                                   max_len=FIELD_LIMITS["description"]) or ""}
     reporter = args.get("reporter")
     if reporter is not None:
         if isinstance(reporter, str):
@@ -247,16 +290,16 @@ def _check_report(state, args, now: float | None = None) -> dict:
             e.field = f"reporter.{e.field}" if e.field else e.field
             raise
     subtags = args.get("subtags", [])
-    if not isinstance(subtags, list) or len(subtags) > 10 or not all(isinstance(s, str) and len(s) <= 40 for s in subtags):
+    if (not isinstance(subtags, list) or len(subtags) > 10
+            or not all(isinstance(s, str) and len(s) <= FIELD_LIMITS["subtag"] for s in subtags)):
         raise CommandError("invalid", "'subtags' must be a list of at most 10 short strings")
     data["subtags"] = subtags
     parties = args.get("parties", [])
     if not isinstance(parties, list) or len(parties) > 20 or not all(isinstance(p, dict) for p in parties):
         raise CommandError("invalid", "'parties' must be a list of objects {name, phone}")
-    data["parties"] = [{"name": _str(p, "name", required=False, max_len=FIELD_LIMITS["reporter.name"]) or "",
-                        "phone": _str(p, "phone", required=False, max_len=FIELD_LIMITS["reporter.phone"]) or ""}
-                       for p in parties]
-    business = _str(args, "business", required=False, max_len=100)
+    data["parties"] = [{"name": _str(p, "name", required=False, max_len=FIELD_LIMITS["party.name"]) or "",
+                        "phone": _str(p, "phone", required=False, max_len=FIELD_LIMITS["party.phone"]) or ""} for p in parties]
+    business = _str(args, "business", required=False, max_len=FIELD_LIMITS["business"])
     if business:
         data["business"] = business
     called = _called_at(args, now)
@@ -332,7 +375,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         # one event per case: every holder of a case (caches, windows) follows its `case_id`
         return [("alert.acknowledged", {"case_id": cid, "kind": kind}) for cid in fresh]
     if name == "shift.handover":
-        note = _str(args, "note", required=False, max_len=4000) or ""
+        note = _text(args, name)
         to = _str(args, "to", required=False, max_len=60) or ""
         open_cases = [c["id"] for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
         return [("shift.handover", {"note": note, "to": to, "open_cases": open_cases[:2000],
@@ -357,18 +400,18 @@ def _decide_case(state, actor, name, args):
             raise CommandError("conflict", f"case {case['id']} is already with squad {team['id']}")
         data["team_id"] = team["id"]
     elif name == "case.feedback":
-        data["note"] = _str(args, "note", max_len=4000)
+        data["note"] = _text(args, name)
     elif name == "case.close":
-        data["resolution"] = _str(args, "resolution", max_len=4000)
+        data["resolution"] = _text(args, name)
         data["on_scene_closure"] = case["status"] in ("on_scene", "resolved") and case["escalation"] < 0 \
             and "transferred" not in case["times"]
     elif name == "case.transfer":
-        to = _str(args, "to", max_len=40)
+        to = _str(args, "to", max_len=ID_LIMIT)
         if to not in {d["id"] for d in state["street"]["departments"]}:
             raise CommandError("invalid", f"unknown department {to}")
         data["to"] = to
         if args.get("note"):
-            data["note"] = _str(args, "note", max_len=4000)
+            data["note"] = _text(args, name)
     elif name == "case.escalate":
         if case["category"] != "dispute":
             raise CommandError("conflict", "only disputes go up the escalation ladder")
@@ -378,11 +421,11 @@ def _decide_case(state, actor, name, args):
         data["level"] = level
         data["to"] = ESCALATION_LADDER[level][0]
     elif name in ("case.return", "case.reopen"):
-        data["reason"] = _str(args, "reason", required=name == "case.return", max_len=4000) or ""
+        data["reason"] = _text(args, name)
         if name == "case.reopen" and case.get("merged_into"):
             raise CommandError("conflict", "a merged case cannot be reopened; reopen the case it joined")
     elif name in ("case.supervise", "case.note"):
-        data["note"] = _str(args, "note", required=name == "case.note", max_len=4000) or ""
+        data["note"] = _text(args, name)
     elif name == "case.rate":
         r = args.get("rating")
         if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
@@ -396,7 +439,7 @@ def _decide_case(state, actor, name, args):
             raise CommandError("invalid", "nothing to amend: give a new title, category, priority or location")
         data["changes"] = changes
     elif name == "case.merge":
-        into = state["cases"].get(_str(args, "into", max_len=40))
+        into = state["cases"].get(_str(args, "into", max_len=ID_LIMIT))
         if into is None:
             raise CommandError("not_found", f"no case {args.get('into')}")
         if into["id"] == case["id"] or into["status"] not in OPEN_STATUSES:
@@ -409,7 +452,7 @@ def _check_amend(state, case, args) -> dict:
     """{field: [old, new]} for each amendable field given with a value that differs."""
     changes = {}
     if args.get("title") is not None:
-        title = _str(args, "title")
+        title = _str(args, "title", max_len=FIELD_LIMITS["title"])
         if title != case["title"]:
             changes["title"] = [case["title"], title]
     if args.get("category") is not None:
@@ -434,7 +477,7 @@ def _decide_team(state, actor, name, args):
     if name == "team.member_move":
         src = _team_of(state, args, "from")
         dst = _team_of(state, args, "to")
-        mid = _str(args, "member_id", max_len=40)
+        mid = _str(args, "member_id", max_len=ID_LIMIT)
         if not any(m["id"] == mid for m in src["members"]):
             raise CommandError("not_found", f"member {mid} is not in squad {src['id']}")
         if src["id"] == dst["id"]:
@@ -462,15 +505,14 @@ def _decide_team(state, actor, name, args):
             raise CommandError("conflict", f"squad {team['id']} still has open cases: {', '.join(team['cases'])}")
         data["on_duty"] = on
     elif name == "team.member_duty":
-        mid = _str(args, "member_id", max_len=40)
+        mid = _str(args, "member_id", max_len=ID_LIMIT)
         if not any(m["id"] == mid for m in team["members"]):
             raise CommandError("not_found", f"member {mid} is not in squad {team['id']}")
         data["member_id"] = mid
         data["on_duty"] = _bool(args, "on_duty")
     elif name in ("radio.transmit", "radio.emergency"):
         data["by"] = _str(args, "by", required=False, max_len=60) or actor.name
-        data["text" if name == "radio.transmit" else "note"] = _str(
-            args, "text" if name == "radio.transmit" else "note", required=False, max_len=500) or ""
+        data[COMMAND_SPECS[name].text or ""] = _text(args, name)
     elif name == "radio.ack":
         if not team.get("emergency"):
             raise CommandError("conflict", f"squad {team['id']} has no emergency call to acknowledge")

@@ -51,6 +51,43 @@ def dispatch_limit(case: dict, default) -> float:
     return next((s.minutes * 60 for s in p.stages if s.milestone == "dispatched"), 60.0)
 
 
+def arrival_target_s(profile) -> float:
+    """The arrival target of the profile in force: its on-scene stage (8 min without one)."""
+    return next((s.minutes * 60 for s in profile.stages if s.milestone == "on_scene"), ARRIVAL_TARGET_S)
+
+
+def drill_ids(state: dict, now: float, key: str) -> list[str]:
+    """The cases behind a KPI tile: those it counts (today, open, overdue) or, for a rate,
+    today's cases that count against it (dispatched late, arrived late, still open...)."""
+    profile = profile_of(state)
+    today = today_cases(state, now)
+    open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+    if key == "today":
+        return [c["id"] for c in today]
+    if key == "open":
+        return [c["id"] for c in open_cases]
+    if key == "overdue":
+        return [c["id"] for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE]
+    if key == "dispatch_in_sla":
+        limit = next((s.minutes * 60 for s in profile.stages if s.milestone == "dispatched"), 60.0)
+        return [c["id"] for c in today if (t := milestone_time(c, "dispatched")) is not None
+                and t - epoch(c["times"]["reported"]) > limit]
+    if key == "arrival_in_target":
+        limit = arrival_target_s(profile)
+        return [c["id"] for c in today if (t := milestone_time(c, "on_scene")) is not None
+                and t - epoch(c["times"]["reported"]) > limit]
+    if key == "closure_rate":
+        return [c["id"] for c in today if c["status"] != "closed"]
+    lo, hi = day_bounds(now)
+    closed = [c for c in state["cases"].values() if lo <= c["times"].get("closed", "") < hi]
+    if key == "on_scene_closure":
+        return [c["id"] for c in closed if c["status"] == "closed" and not c.get("merged_into")
+                and not c.get("on_scene_closure")]
+    if key == "satisfaction":
+        return [c["id"] for c in closed if c.get("rating") is not None and c["rating"] < 4]
+    return []
+
+
 def kpis(state: dict, now: float) -> dict:
     """Today's figures for the dashboard: `period_kpis` over the local day of `now`."""
     lo, hi = day_bounds(now)
@@ -67,12 +104,13 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
     today = [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
-    dispatched = [(c, milestone_time(c, "dispatched")) for c in today]
-    dispatched = [(c, t) for c, t in dispatched if t is not None]
+    dispatched = [(c, t) for c in today if (t := milestone_time(c, "dispatched")) is not None]
     in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit(c, profile))
-    arrived = [(c, milestone_time(c, "on_scene")) for c in today]
-    arrived = [(c, t) for c, t in arrived if t is not None]
+    arrived = [(c, t) for c in today if (t := milestone_time(c, "on_scene")) is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
+    target = arrival_target_s(profile)
+    waits = [t - epoch(c["times"]["reported"]) for c, t in arrived if t is not None]
+    in_target = len([w for w in waits if w <= target])
     closed_today, rated = [], []
     for c in state["cases"].values():          # one pass for both
         closed = c["times"].get("closed", "")
@@ -89,6 +127,8 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
         "overdue": overdue,
         "dispatch_in_sla": _ratio(in_sla, len(dispatched)),
         "arrival_8min": _ratio(in_8, len(arrived)),
+        "arrival_in_target": _ratio(in_target, len(arrived)),    # the profile's on-scene limit
+        "arrival_target_min": target / 60,
         "on_scene_closure": _ratio(on_scene, len(closed_today)),
         "closure_rate": _ratio(today_closed, len(today)),
         "satisfaction": _ratio(sum(1 for r in rated if r >= 4), len(rated)),

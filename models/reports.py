@@ -296,6 +296,7 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
     ("closure_rate", "Closure rate (of the cases reported)", "pct", True),
     ("dispatch_in_sla", "Dispatched within the SLA", "pct", True),
     ("arrival_8min", "On scene within 8 minutes", "pct", True),
+    ("arrival_in_target", "On scene within the SLA limit", "pct", True),
     ("on_scene_closure", "Closed on scene", "pct", True),
     ("satisfaction", "Satisfaction (rated 4 or 5)", "pct", True),
     ("repeat_calls", "Repeat calls", "int", True),
@@ -313,10 +314,21 @@ def figures_for(state: dict, lo: str, hi: str, now: float) -> dict:
     return k
 
 
+def flows_of(state: dict, lo: str, hi: str, open_too: bool = False) -> dict:
+    """The cases reported or closed in [lo, hi) (and the open ones): all that period_kpis reads,
+    as kpi.working_set is for the dashboard; the periods compared with need no open ones
+    (their open and overdue are not compared)."""
+    from .domain import OPEN_STATUSES
+    cases = {cid: c for cid, c in state["cases"].items()
+             if lo <= c["times"]["reported"] < hi or lo <= c["times"].get("closed", "") < hi
+             or (open_too and c["status"] in OPEN_STATUSES)}
+    return {**state, "cases": cases}
+
+
 def _summary(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
-    main = figures_for(ctx.state, ctx.lo, ctx.hi, ctx.now)
-    others = [(label, figures_for(ctx.state, lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
+    main = figures_for(flows_of(ctx.state, ctx.lo, ctx.hi, open_too=True), ctx.lo, ctx.hi, ctx.now)
+    others = [(label, figures_for(flows_of(ctx.state, lo, hi), lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
     cols = [Column("figure", t("Figure")), Column("value", t("This period"), "num")]
     for label, _ in others:
         cols.append(Column(f"cmp{len(cols)}", label, "num"))
@@ -511,8 +523,11 @@ def _warnings(ctx: Context, spec: dict) -> list[Table]:
             Column("last", t("Last"), "datetime"), Column("closed", t("Closed"), "int"),
             Column("state", t("State"))]
     handled = sum(1 for r in rows if r[5] == r[2])
-    return [Table("warnings", t("Early warnings raised and handled"), cols, rows,
-                  note=t("{raised} raised, {handled} handled", raised=len(rows), handled=handled))]
+    limit = spec.get("limit", 30)
+    note = t("{raised} raised, {handled} handled", raised=len(rows), handled=handled)
+    if len(rows) > limit:
+        note += "; " + t("{shown} of {total} shown", shown=limit, total=len(rows))
+    return [Table("warnings", t("Early warnings raised and handled"), cols, rows[:limit], note=note)]
 
 
 def _bottom(ctx: Context, spec: dict) -> list[Table]:

@@ -9,6 +9,8 @@ event was made durable. Events must be applied in seq order with no gaps.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .domain import ESCALATION_LADDER
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind")
@@ -375,3 +377,47 @@ _HANDLERS = {
     # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
     "view.update": _view_update,
 }
+
+
+# ---- what an event touches ------------------------------------------------------
+
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded"})
+
+
+class Touched(NamedTuple):
+    """The cases and squads an event changes, worked out from the event alone (the four
+    holders of the state use it: the session's cache writes and archive, the hub's caches,
+    the Qt room's change signals).
+
+    cases:      every case whose record is different after the event (a new one, the ones
+                it changes, a filtered view's replaced and removed ones)
+    needs:      the cases the reducer reads before it can apply the event (archived ones
+                must be brought back first); not the new case of case.reported
+    new:        the case that case.reported creates
+    replaced:   a filtered view's (view.update) whole cases and the ones it removes
+    teams:      squads it names (team_id, a member's from/to, a view's whole squads);
+                a dispatch also frees the case's previous squad, which only the state knows
+    room:       the mode, the SLA profile or the street changed
+    everything: street.loaded: the cases and squads are replaced as a whole
+    """
+    cases: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    new: str | None = None
+    replaced: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    room: bool = False
+    everything: bool = False
+
+
+def touched(event: dict) -> Touched:
+    name = event["name"]
+    d = event.get("data") or {}
+    if name == "view.update":
+        replaced = tuple(dict.fromkeys([c["id"] for c in d.get("cases") or ()] + list(d.get("removed") or ())))
+        return Touched(cases=replaced, replaced=replaced, teams=tuple(t["id"] for t in d.get("teams") or ()))
+    named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
+    new = d.get("case_id") if name == "case.reported" else None
+    squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
+    teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
+    return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
+                   room=name in _ROOM_EVENTS, everything=name == "street.loaded")

@@ -93,9 +93,26 @@ def point_in_polygon(lat: float, lon: float, poly: list[list[float]]) -> bool:
     return inside
 
 
+_BOXES: dict[int, tuple[list, list[tuple[float, float, float, float]]]] = {}
+
+
+def _boxes(grids: list) -> list[tuple[float, float, float, float]]:
+    """Each grid's bounding box (lat min, lat max, lon min, lon max), worked out once per
+    street: a point is tested against the polygons whose box holds it (1-2, not 48)."""
+    hit = _BOXES.get(id(grids))
+    if hit is None or hit[0] is not grids:
+        boxes = [(min(p[0] for p in g["polygon"]), max(p[0] for p in g["polygon"]),
+                  min(p[1] for p in g["polygon"]), max(p[1] for p in g["polygon"])) if g["polygon"]
+                 else (1.0, -1.0, 1.0, -1.0) for g in grids]
+        _BOXES.clear()
+        _BOXES[id(grids)] = hit = (grids, boxes)
+    return hit[1]
+
+
 def grid_at(street: dict, lat: float, lon: float) -> dict | None:
-    for g in street["grids"]:
-        if point_in_polygon(lat, lon, g["polygon"]):
+    grids = street["grids"]
+    for g, (la0, la1, lo0, lo1) in zip(grids, _boxes(grids)):
+        if la0 <= lat <= la1 and lo0 <= lon <= lo1 and point_in_polygon(lat, lon, g["polygon"]):
             return g
     return None
 

@@ -17,18 +17,21 @@ from http import HTTPStatus
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from models import protocol
 from models.commands import Actor, CommandError
 from models.domain import ROLES
 
 from .auth import new_token, token_hash, verify_password
+from .backup import log_id
 from .hub import Hub, Subscriber, dumps
+from .reports import QUERIES, ReportService
 from .store import EventStore
 from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
 
-MAX_IN_FRAME = 256 * 1024        # bytes; a larger frame from a client closes it with 1009
-MAX_OUT_FRAME = 512 * 1024       # snapshot pages stay under this
+MAX_IN_FRAME = protocol.MAX_IN_FRAME      # bytes; a larger frame from a client closes it with 1009
+MAX_OUT_FRAME = protocol.MAX_OUT_FRAME    # snapshot pages stay under this
 HELLO_TIMEOUT = 10.0
 TOKEN_TTL = 12 * 3600.0
 LOCK_AFTER = 5                   # failed logins in a row lock the account ...
@@ -46,17 +49,18 @@ def _peer(ws: ServerConnection) -> str:
     return f"{addr[0]}:{addr[1]}" if addr else "?"
 
 
-def error_frame(cid, code, message) -> str:
-    return json.dumps({"type": "error", "id": cid, "code": code, "message": message}, ensure_ascii=False)
+error_frame = protocol.error      # (cid, code, message) -> the error frame
 
 
 class XiaonaoServer:
     def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 8765,
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
-                 subscriber_queue: int = 20_000):
+                 subscriber_queue: int = 20_000, keep_days: float | None = None):
         self.store = EventStore(db_url)
-        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue)
+        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
+                       **({"keep_days": keep_days} if keep_days is not None else {}))
+        self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.ssl = None
@@ -67,6 +71,7 @@ class XiaonaoServer:
         self._tasks: set[asyncio.Task] = set()
         self._peer_failures: dict[str, deque] = defaultdict(deque)
         self.connections: set[ServerConnection] = set()
+        self.log_id: str | None = None
 
     @property
     def url(self) -> str:
@@ -74,6 +79,8 @@ class XiaonaoServer:
 
     async def start(self) -> None:
         await self.hub.start()
+        # the log's identity (a restore makes a new one): a client resumes only within it
+        self.log_id = await self.hub.run_db(log_id, self.store)
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
             max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
@@ -87,6 +94,7 @@ class XiaonaoServer:
             self._server.close()
             await self._server.wait_closed()
         await self.hub.stop()
+        self.reports.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -173,7 +181,12 @@ class XiaonaoServer:
         actor = Actor(name, user["role"], user.get("team_id"))
         await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
                                   "head": self.hub.head, "team_id": actor.team_id,
-                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME}))
+                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME,
+                                  "log_id": self.log_id}))
+        if resume and isinstance(msg.get("log_id"), str) and msg["log_id"] != self.log_id:
+            # its seq counts another history (a restored database): it starts from a snapshot
+            log.info("%s resumed from log %s, not this server's %s: snapshot", name, msg["log_id"], self.log_id)
+            resume = None
         return actor, resume, subscribe
 
     async def _refuse(self, ws, cid, code, message):
@@ -261,47 +274,34 @@ class XiaonaoServer:
 
     async def _recv_loop(self, ws, actor: Actor, sub: Subscriber, peer: str) -> None:
         async for raw in ws:
-            if isinstance(raw, bytes):
-                sub.put(error_frame(None, "bad_request", "binary frames are not supported; send JSON text"))
-                continue
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                sub.put(error_frame(None, "bad_request", "the frame is not valid JSON"))
-                continue
-            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-                sub.put(error_frame(None, "bad_request", "a message must be a JSON object with a 'type'"))
-                continue
-            kind = msg["type"]
-            if kind == "ping":
-                sub.put(json.dumps({"type": "pong", "t": msg.get("t")}))
-                continue
-            if kind != "command":
-                sub.put(error_frame(None, "bad_request", f"unknown message type {kind!r}"))
-                continue
-            cid = msg.get("id")
-            if not isinstance(cid, str) or not cid or len(cid) > 80:
-                sub.put(error_frame(cid if isinstance(cid, str) else None, "bad_request",
-                                    "a command needs an 'id': a unique string of at most 80 characters"))
-                continue
-            name = msg.get("name")
-            args = msg.get("args", {})
-            if not isinstance(name, str):
-                sub.put(error_frame(cid, "bad_request", "a command needs a 'name'"))
-                continue
-            if not isinstance(args, dict):
-                sub.put(error_frame(cid, "bad_request", "'args' must be an object"))
-                continue
-            # submitted in arrival order; answered as each completes
-            fut = self.hub.submit(actor, name, args, cid, peer)
-            t = asyncio.create_task(self._answer(cid, fut, sub))
-            self._tasks.add(t)
-            t.add_done_callback(self._tasks.discard)
+            frame = protocol.parse_client_frame(raw)
+            if isinstance(frame, protocol.ProtocolError):
+                sub.put(frame.frame())
+            elif isinstance(frame, protocol.Ping):
+                sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.Query):
+                if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
+                    self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                else:
+                    sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
+            else:
+                # submitted in arrival order; answered as each completes
+                fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
+                t = asyncio.create_task(self._answer(frame.id, fut, sub))
+                self._tasks.add(t)
+                t.add_done_callback(self._tasks.discard)
+
+    def _spawn_answer(self, coro, sub: Subscriber) -> None:
+        async def go():
+            sub.put(await coro)
+        t = asyncio.create_task(go())
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
         try:
             seq = await fut
-            sub.put(json.dumps({"type": "ack", "id": cid, "seq": seq}))
+            sub.put(protocol.ack(cid, seq))
         except CommandError as e:
             sub.put(error_frame(cid, e.code, e.message))

@@ -30,6 +30,8 @@ def init_db(url: str, street_path: str | None) -> int:
             raise StoreError(f"database {url!r} is already initialised (head seq {head})")
         store.append([{"seq": 1, "at": iso(time.time()), "name": "street.loaded", "actor": "admin",
                        "command_id": None, "data": {"street": street}}], [])
+        from .backup import log_id
+        log_id(store)
         return 1
     finally:
         store.dispose()
@@ -51,6 +53,14 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
             if squads and team_id not in squads:
                 raise StoreError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
         store.add_user(name, role, hash_password(password), team_id)
+    finally:
+        store.dispose()
+
+
+def upgrade_db(url: str) -> tuple[str | None, str]:
+    store = EventStore(url)
+    try:
+        return store.upgrade()
     finally:
         store.dispose()
 
@@ -91,10 +101,30 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--personal", action="store_true",
                     help="show names and phones (needs --as-user, a leader or admin; audited)")
     pr.add_argument("--as-user", help="the account exporting the report (recorded in the audit log)")
+    ps.add_argument("--keep-days", type=float, default=30.0,
+                    help="closed cases updated within this many days stay in memory (default %(default)s); "
+                         "older ones are read from the database on demand")
+    pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
+    pup.add_argument("--db", default=DEFAULT_DB)
+    pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
+    pb.add_argument("--db", default=DEFAULT_DB)
+    pb.add_argument("--out", required=True, help="the backup file to write")
+    pb.add_argument("--format", default="auto", choices=("auto", "sqlite", "pg_dump", "export"),
+                    help="auto: SQLite's online backup for SQLite, pg_dump for PostgreSQL where installed, "
+                         "else a consistent export of every table")
+    prs = sub.add_parser("restore", help="restore a backup into a database (with a new log identity)")
+    prs.add_argument("--db", default=DEFAULT_DB)
+    prs.add_argument("--from", dest="src", required=True, help="the backup file")
+    prs.add_argument("--force", action="store_true",
+                     help="replace a database that already holds a log (stop its server first)")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
-    pim.add_argument("--db", default=DEFAULT_DB)
-    pim.add_argument("--as-user", default="import", help="the actor recorded for the imported cases")
+    pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
+    pim.add_argument("--as-user", default="import", help="with --db: the actor recorded for the imported cases")
+    pim.add_argument("--server", help="send the rows through this running server (ws://HOST:PORT/ws), "
+                                      "so every console sees them live")
+    pim.add_argument("--user", help="with --server: the intake account to report as")
+    pim.add_argument("--password-stdin", action="store_true", help="with --server: read the password from stdin")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -110,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
                 password = getpass.getpass(f"password for {args.name}: ")
             add_user(args.db, args.name, args.role, password, args.team)
             print(f"user {args.name} ({args.role}) saved")
+        elif args.cmd == "upgrade":
+            before, after = upgrade_db(args.db)
+            if before == after:
+                print(f"{args.db} is up to date (schema revision {after})")
+            else:
+                print(f"upgraded {args.db}: schema revision {before or 'none'} -> {after}")
         elif args.cmd == "serve":
             if bool(args.cert) != bool(args.key):
                 raise StoreError("--cert and --key go together")
@@ -123,11 +159,34 @@ def main(argv: list[str] | None = None) -> int:
             for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
                                args.as_user):
                 print(path)
+        elif args.cmd == "backup":
+            from .backup import backup
+            fmt = backup(args.db, args.out, args.format)
+            print(f"backed up {args.db} to {args.out} ({fmt})")
+        elif args.cmd == "restore":
+            from .backup import restore
+            head, new_id = restore(args.db, args.src, args.force)
+            print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
         elif args.cmd == "import":
-            from .intake import import_file
-            report = import_file(args.db, args.file, args.as_user)
-            for line in report.lines():
-                print(line)
+            from .intake import ImportError_, import_file, import_via_server
+
+            def rejected(row: int, why: str) -> None:
+                print(f"row {row}: rejected: {why}", flush=False)
+            try:
+                if args.server:
+                    if not args.user:
+                        raise StoreError("--server needs --user (an intake account)")
+                    if args.password_stdin:
+                        password = sys.stdin.readline().rstrip("\n")
+                    else:
+                        import getpass
+                        password = getpass.getpass(f"password for {args.user}: ")
+                    report = import_via_server(args.server, args.user, password, args.file, rejected)
+                else:
+                    report = import_file(args.db, args.file, args.as_user, rejected)
+            except ImportError_ as e:
+                raise StoreError(str(e)) from None
+            print(report.summary())
             return 0 if report.accepted or not report.rejected else 1
     except (StoreError, StreetError, FileNotFoundError, ReportError) as e:
         print(f"xiaonao-server: {e}", file=sys.stderr)
@@ -147,8 +206,9 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
-    server = XiaonaoServer(args.db, args.host, args.port, args.cert, args.key,
-                           **({"clock": clock} if clock else {}))
+    server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
+                            clock=clock) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days))
     try:
         await server.start()
     except OSError as e:

@@ -23,18 +23,24 @@ import orjson
 from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
-from models.state import apply, empty_state, from_wire
+from models.domain import OPEN_STATUSES
+from models.state import apply, empty_state
 from models.timeutil import iso
 
+from . import projection
+from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
 from .store import DuplicateCommand, EventStore, Unstorable
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
 
-SNAPSHOT_EVERY = 5000
+SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
 IDEMPOTENCY_CACHE = 200_000
+KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
+TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
+PRUNE_EVERY = 600.0        # seconds between looks at the window
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
 HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
 RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
@@ -188,8 +194,13 @@ class Subscriber:
 
 class Hub:
     def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
-                 subscriber_queue: int = 20_000):
+                 subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS):
         self.store = store
+        self.keep_days = keep_days
+        # case id -> when (monotonic) it was read back from the projection
+        self._touched: dict[str, float] = {}
+        self._team_text: dict[str, str] = {}       # each squad's JSON as last written
+        self._last_prune = time.monotonic()
         self.clock = clock
         self.state = empty_state()
         self.subscribers: set[Subscriber] = set()
@@ -223,21 +234,110 @@ class Hub:
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
+    def window_since(self) -> str:
+        """Closed cases last updated before this (ISO) are outside the window."""
+        return iso(self.clock() - self.keep_days * 86400.0)
+
     def _load(self) -> None:
-        snap = self.store.latest_snapshot()
-        state = from_wire(snap[1]) if snap else empty_state()
+        """The state a restart starts from: the room row and the window of the cases
+        projection (open cases, closed ones updated within keep_days), after catching the
+        projection up with the log (nothing to do unless something appended events alone).
+        Its cost grows with the window, not with the history."""
+        replayed = projection.catch_up(self.store)
+        if replayed:
+            log.info("projection caught up with %d events", replayed)
+        room = self.store.load_room()
+        state = state_from_room(*room) if room else empty_state()
+        self._case_text = {}
+        loads = orjson.loads
+        for cid, text in self.store.window_texts(self.window_since(), OPEN_STATUSES):
+            state["cases"][cid] = loads(text)
+            self._case_text[cid] = (text, len(text.encode()))
+        self._touched = {}
+        self._team_text = team_texts(state)
         self._last_snapshot_seq = state["seq"]
         # the newest command ids, so that a resend after a restart is answered from memory;
         # an older one is caught by the log's primary key (see _process)
         self._known = OrderedDict(self.store.recent_commands(IDEMPOTENCY_CACHE))
-        self._case_text = {}
-        while True:
-            batch = self.store.events_after(state["seq"], limit=20_000)
-            if not batch:
-                break
-            for ev in batch:
-                apply(state, ev)
         self.state = state
+
+    # ---- the window -------------------------------------------------------------
+    def _referenced(self, batch) -> list[str]:
+        """Cases the batch's commands name that are not in memory."""
+        cases = self.state["cases"]
+        out = []
+        for p in batch:
+            args = p.args if isinstance(p.args, dict) else {}
+            for k in CASE_KEYS:
+                v = args.get(k)
+                if isinstance(v, str) and v not in cases and len(v) <= 40:
+                    out.append(v)
+        return out
+
+    async def _ensure_cases(self, batch) -> dict[str, str]:
+        """Read the cases the batch names that are outside the window back from the
+        projection (on the database thread, before anything is decided): committed rows,
+        so they go straight into the state. Returns the ones read: id -> their JSON."""
+        missing = self._referenced(batch)
+        if not missing:
+            return {}
+        found = await self.run_db(self.store.get_case_texts, missing)
+        now = time.monotonic()
+        back = {}
+        for cid, (text, _seq) in found.items():
+            if cid not in self.state["cases"]:
+                self.state["cases"][cid] = orjson.loads(text)
+                self._case_text[cid] = (text, len(text.encode()))
+                back[cid] = text
+            self._touched[cid] = now
+        return back
+
+    def prune(self) -> list[str]:
+        """Closed cases that aged out of the window leave memory (the projection has them);
+        a case read back lately stays TOUCH_GRACE seconds."""
+        since = self.window_since()
+        now = time.monotonic()
+        cases, touched = self.state["cases"], self._touched
+        gone = [cid for cid, c in cases.items() if c["status"] == "closed" and last_update(c) < since
+                and now - touched.get(cid, -1e18) > TOUCH_GRACE]
+        for cid in gone:
+            del cases[cid]
+            self._case_text.pop(cid, None)
+            touched.pop(cid, None)
+        for cid in [c for c, t in touched.items() if now - t > TOUCH_GRACE]:
+            del touched[cid]
+        self._last_prune = now
+        if gone:
+            log.info("%d closed cases left the window (%d in memory)", len(gone), len(cases))
+        return gone
+
+    def _projection_rows(self, events: list[dict], work: dict) -> tuple[list[dict], tuple, dict, dict]:
+        """For the events' transaction: the projection rows of the cases the events changed
+        and the room row, from the batch's working state. Also the cases' JSON (kept for
+        snapshots once committed) and the squads' (remembered once committed)."""
+        rows = []
+        last: dict[str, int] = {}
+        street = None
+        for ev in events:
+            d = ev.get("data") or {}
+            for k in ("case_id", "into"):
+                v = d.get(k)
+                if isinstance(v, str):
+                    last[v] = ev["seq"]
+            if ev["name"] == "street.loaded":
+                street = work["street"]
+        profile = work["sla_profile"]
+        texts = {}
+        cases = work["cases"]
+        for cid, seq in last.items():
+            case = cases.get(cid)
+            if case is None:
+                continue
+            text = case_text(case)
+            texts[cid] = (text, len(text.encode()))
+            rows.append(case_row(case, seq, profile, text))
+        teams = {tid: t for tid, t in team_texts(work).items() if self._team_text.get(tid) != t}
+        return rows, (work["seq"], room_head(work), street, teams), texts, teams
 
     async def stop(self) -> None:
         if self._writer:
@@ -305,6 +405,7 @@ class Hub:
         some value) is split until the one command it refuses is found; that one is refused,
         the rest commit."""
         t_pick = time.perf_counter()
+        restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
         if lookup:
             unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
             for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
@@ -344,7 +445,8 @@ class Hub:
         t_decided = time.perf_counter()
         if events:
             try:
-                await self._commit(events, commands)     # durable before anyone sees it
+                rows, room, texts, teams = self._projection_rows(events, work)
+                await self._commit(events, commands, rows, room)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
                 await self._process(batch, lookup=True)
@@ -364,9 +466,11 @@ class Hub:
                 return
             t_durable = time.perf_counter()
             self._merge(work)
+            self._case_text.update(texts)
+            self._team_text.update(teams)
             for cid, seq in in_batch.items():
                 self._remember(cid, seq)
-            self._publish(events)
+            self._publish(events, restored)
             if self._trace:
                 t = time.perf_counter()
                 self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
@@ -380,15 +484,12 @@ class Hub:
                 log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
                          p.args.get("case_id") or p.args.get("team_id") or "", res)
                 p.future.set_result(res)
-        if self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY:
+        if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY
+                or time.monotonic() - self._last_prune >= PRUNE_EVERY):
+            # no whole-state snapshot is written: the projection rows written with each batch
+            # are the snapshot; here the cases that aged out of the window leave memory
             self._last_snapshot_seq = self.state["seq"]
-            # on the loop: the cases' JSON (cached, only changed cases serialised again);
-            # the joining and the write on the database thread
-            head, cases = self._state_texts()
-            try:
-                await self.run_db(self._save_snapshot, self.state["seq"], head, cases)
-            except Exception:   # the events are committed; the snapshot is only a shortcut
-                log.exception("could not save a snapshot at seq %d", self.state["seq"])
+            self.prune()
 
     def _merge(self, work: dict) -> None:
         """Make a committed batch's working state the state everyone sees."""
@@ -407,12 +508,13 @@ class Hub:
             if k not in ("cases", "teams"):
                 self.state[k] = v
 
-    async def _commit(self, events: list[dict], commands: list[dict]) -> None:
+    async def _commit(self, events: list[dict], commands: list[dict], rows: list[dict] | None = None,
+                      room: tuple | None = None) -> None:
         """store.append on the database thread, within COMMIT_TIMEOUT. On a timeout the
         store's connections are cut (the database thread gets an error at once instead of
         waiting on a socket that may never answer) and Unavailable is raised; whether the
         commit happened is then settled by `_recover`, which reads the log."""
-        fut = asyncio.get_running_loop().run_in_executor(self.db, self.store.append, events, commands)
+        fut = asyncio.get_running_loop().run_in_executor(self.db, self.store.append, events, commands, rows, room)
         try:
             await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
         except asyncio.TimeoutError:
@@ -454,14 +556,10 @@ class Hub:
                 await self.run_db(self._load)
             elif events:
                 log.warning("%d events committed although their commit reported a failure; "
-                            "applying and publishing them", len(events))
-                for ev in events:
-                    apply(self.state, ev)
-                    d = ev.get("data") or {}
-                    self._case_text.pop(d.get("case_id"), None)
-                    self._case_text.pop(d.get("into"), None)
-                    if ev["name"] == "street.loaded":
-                        self._case_text = {}
+                            "reading them in and publishing them", len(events))
+                # committed with their projection rows: the state is read again from those
+                # (the window; the events may touch cases outside it)
+                await self.run_db(self._load)
                 for cid, seq in known:
                     self._remember(cid, seq)
                 self._publish(events)
@@ -525,15 +623,24 @@ class Hub:
             texts.append(t)
         return dumps(head), texts
 
-    def _save_snapshot(self, seq: int, head: str, cases: list[tuple[str, int]]) -> None:
-        self.store.save_snapshot(seq, head[:-1] + ',"cases":[' + ",".join(t for t, _n in cases) + "]}")
-
     def _remember(self, cid: str, seq: int) -> None:
         self._known[cid] = seq
         if len(self._known) > IDEMPOTENCY_CACHE:
             self._known.popitem(last=False)
 
-    def _publish(self, events: list[dict]) -> None:
+    @staticmethod
+    def restored_frame(view: View, text: str) -> str | None:
+        """*Addition* (docs/protocol.md, archive): a case an event is about to change, as it
+        was before, when the server read it back from its archive, so that a client that no
+        longer holds it adds it first. Filtered views get cases in their view.update events."""
+        if view.full:
+            return f'{{"type": "archive.case", "id": null, "case": {text}}}'
+        if view.filtered:
+            return None
+        case = view.case(orjson.loads(text))
+        return None if case is None else dumps({"type": "archive.case", "id": None, "case": case})
+
+    def _publish(self, events: list[dict], restored: dict[str, str] | None = None) -> None:
         # subscribers grouped by what they may see: each event is encoded once per distinct
         # view (server/views.py), not once per subscriber
         groups: dict[object, tuple[View, list[Subscriber]]] = {}
@@ -541,23 +648,33 @@ class Hub:
             if not sub.overflowed.is_set():
                 groups.setdefault(sub.view.key, (sub.view, []))[1].append(sub)
         state = self.state
-        for ev in events:
+        first = [(cid, text) for cid, text in (restored or {}).items()
+                 if cid in projection.touched_cases(events)]
+        for ev in [None] * bool(first) + events:
             for view, subs in groups.values():
-                frame = dumps(ev if view.full else view.event(ev, state))
-                live = []
-                for sub in subs:
-                    if sub.live:
-                        if sub.writable():
-                            live.append(sub.ws)
-                    else:
-                        sub.put(frame)
-                if live:
-                    broadcast(live, frame)
+                if ev is None:             # the restored cases, before the events
+                    frames = [f for f in (self.restored_frame(view, t) for _c, t in first) if f]
+                else:
+                    frames = [dumps(ev if view.full else view.event(ev, state))]
+                for frame in frames:
+                    self._send(subs, frame)
         for fn in self.listeners:
             try:
                 fn(events)
             except Exception:
                 log.exception("event listener failed")
+
+    @staticmethod
+    def _send(subs: list[Subscriber], frame: str) -> None:
+        live = []
+        for sub in subs:
+            if sub.live:
+                if sub.writable():
+                    live.append(sub.ws)
+            else:
+                sub.put(frame)
+        if live:
+            broadcast(live, frame)
 
     # ---- subscriptions -------------------------------------------------------
     def subscribe(self, ws=None, view: View = FULL) -> tuple[Subscriber, int]:

@@ -4,18 +4,30 @@ Each row becomes a `case.report` under an intake role, through the same checks a
 client. Command ids come from the file's content and the row number, so importing the
 same file twice reports nothing twice. Headers may be English or the Chinese column names
 of a 12345-hotline export.
+
+The file is streamed (constant memory: a row at a time, a bounded window of reports in
+flight), its encoding detected (UTF-8 with or without BOM, UTF-16 with or without BOM,
+GB18030/GBK), and every bad row (undecodable bytes, a huge field or line, JSON nested too
+deeply, wrong types, what the server refuses) is reported with its reason while the rest
+goes on. `--server ws://…` sends the rows through the running server as an intake account,
+so every console sees them live; `--db` writes the database directly and refuses while a
+server holds it.
 """
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.commands import Actor, CommandError
+import orjson
+
+from models.commands import FIELD_LIMITS, Actor, CommandError
 
 HEADER_ALIASES = {
     "标题": "title", "事件标题": "title", "类别": "category", "分类": "category", "事件类别": "category",
@@ -32,41 +44,178 @@ SOURCE_ALIASES = {"12345热线": "12345", "热线": "12345", "网格员": "grid"
                   "城市眼": "video", "巡查": "patrol", "传感器": "sensor", "来访": "walk_in", "扫码": "qrcode"}
 
 
+MAX_FIELD = 65_536            # characters in one CSV field (a longer one is a bad row)
+MAX_LINE = 262_144            # characters in one JSON line
+WINDOW = 1000                 # reports in flight to the server
+CHUNK = 1 << 20
+
+
+class ImportError_(Exception):
+    """The file or the server cannot be used at all (not a bad row)."""
+
+
 @dataclass
 class ImportReport:
-    accepted: list[tuple[int, str]] = field(default_factory=list)    # (row, case id)
-    rejected: list[tuple[int, str]] = field(default_factory=list)    # (row, reason)
+    """Counts, and the rejected rows as they happen (printed at once by the CLI: nothing
+    grows with the file)."""
+    on_rejected: Callable[[int, str], None] | None = None
+    accepted: int = 0
+    rejected: int = 0
+    first: str | None = None      # the first and last case id (or seq) loaded
+    last: str | None = None
+    kept: list[tuple[int, str]] = field(default_factory=list)   # rejected rows, when nobody prints them
+    encoding: str = ""
+
+    def reject(self, row: int, why: str) -> None:
+        self.rejected += 1
+        if self.on_rejected:
+            self.on_rejected(row, why)
+        elif len(self.kept) < 10_000:
+            self.kept.append((row, why))
+
+    def accept(self, ref: str) -> None:
+        self.accepted += 1
+        if self.first is None:
+            self.first = ref
+        self.last = ref
+
+    def summary(self) -> str:
+        span = f" ({self.first} to {self.last})" if self.accepted else ""
+        return f"loaded {self.accepted} case(s){span}; rejected {self.rejected} row(s)"
 
     def lines(self) -> list[str]:
-        out = [f"row {row}: rejected: {why}" for row, why in self.rejected]
-        ids = [cid for _r, cid in self.accepted]
-        span = f" ({ids[0]} to {ids[-1]})" if ids else ""
-        out.append(f"loaded {len(ids)} case(s){span}; rejected {len(self.rejected)} row(s)")
-        return out
+        return [f"row {row}: rejected: {why}" for row, why in self.kept] + [self.summary()]
 
 
-def parse_rows(path: str | Path) -> tuple[str, list[tuple[int, dict | str]]]:
-    """(file digest, [(row number, args or a reason it cannot be read)])."""
-    raw = Path(path).read_bytes()
-    digest = hashlib.sha1(raw).hexdigest()[:12]
-    text = raw.decode("utf-8-sig")
-    rows: list[tuple[int, dict | str]] = []
-    if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
+# ---- reading the file ------------------------------------------------------------
+
+def sniff(path: str | Path) -> tuple[str, str]:
+    """(encoding, content digest) in one pass over the file, a chunk at a time. UTF-8 when
+    its multi-byte sequences are nearly all valid (a few bad bytes in a UTF-8 file are bad
+    rows, not a reason to read the whole file as GB18030), else GB18030."""
+    h = hashlib.sha1()
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    wide = bad = 0
+    first = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if not first:
+                first = chunk[:4096]
+                if first.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(first):
+                    h.update(chunk)
+                    while more := f.read(CHUNK):    # (hashing only; decoded as UTF-16 below)
+                        h.update(more)
+                    break
+            h.update(chunk)
+            text = utf8.decode(chunk)
+            if not text.isascii():
+                bad += text.count("\ufffd")
+                wide += sum(1 for c in text if c > "\x7f")
+    digest = h.hexdigest()[:12]
+    if first.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", digest
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", digest
+    if _looks_utf16(first):
+        return ("utf-16-le" if first[1::2].count(0) > first[0::2].count(0) else "utf-16-be"), digest
+    if bad == 0 or bad * 20 < wide - bad:
+        return "utf-8", digest
+    return "gb18030", digest          # GBK's superset; what still fails decodes as U+FFFD: a bad row
+
+
+def _looks_utf16(b: bytes) -> bool:
+    """UTF-16 without a BOM: text in UTF-8 or GB18030 has no NUL byte at all, UTF-16 has one
+    beside every ASCII character (digits, commas, line ends), on one side only."""
+    if len(b) < 8:
+        return False
+    even, odd = b[0::2].count(0), b[1::2].count(0)
+    return max(even, odd) >= 4 and min(even, odd) * 10 <= max(even, odd)
+
+
+def _open_text(path: str | Path, encoding: str) -> io.TextIOWrapper:
+    return open(path, encoding=encoding, errors="replace", newline="")
+
+
+def iter_rows(path: str | Path, encoding: str) -> Iterator[tuple[int, dict | str]]:
+    """(row number, report args or why the row cannot be read), a row at a time."""
+    bad_text = f"the row holds bytes that are not valid {encoding} text"
+    with _open_text(path, encoding) as f:
+        if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json"):
+            n = 0
+            while True:
+                line = f.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                n += 1
+                if len(line) > MAX_LINE and not line.endswith("\n"):
+                    while (rest := f.readline(MAX_LINE)) and not rest.endswith("\n"):
+                        pass
+                    yield n, f"the line is longer than {MAX_LINE} characters"
+                    continue
+                if not line.strip():
+                    continue
+                if "\ufffd" in line:
+                    yield n, bad_text
+                    continue
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError as e:
+                    why = str(e).split(":")[0]
+                    if "recursion" in str(e).lower():
+                        why = "nested too deeply"
+                    yield n, f"not valid JSON ({why})"
+                    continue
+                if not isinstance(obj, dict):
+                    yield n, "a row must be a JSON object"
+                    continue
+                yield n, _checked(obj)
+            return
+        csv.field_size_limit(MAX_FIELD)
+        reader = csv.reader(f, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ImportError_(f"the CSV header cannot be read: {e}") from None
+        keys = [HEADER_ALIASES.get(k.strip().lstrip("\ufeff"), k.strip().lstrip("\ufeff")) for k in header]
+        n = 1
+        while True:
+            n += 1
             try:
-                obj = json.loads(line)
-            except ValueError as e:
-                rows.append((n, f"not valid JSON ({e.msg})"))
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                msg = str(e)
+                if "field larger" in msg:
+                    msg = f"a field is longer than {MAX_FIELD} characters"
+                yield n, f"not valid CSV ({msg})"
                 continue
-            rows.append((n, _to_args(obj) if isinstance(obj, dict) else "a row must be a JSON object"))
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        for n, rec in enumerate(reader, start=2):     # row 1 is the header
-            rows.append((n, _to_args({HEADER_ALIASES.get(k.strip(), k.strip()): (v or "").strip()
-                                      for k, v in rec.items() if k})))
-    return digest, rows
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue
+            if any("\ufffd" in v for v in rec):
+                yield n, bad_text
+                continue
+            yield n, _checked({k: v.strip() for k, v in zip(keys, rec) if k})
+
+
+def _checked(obj: dict) -> dict | str:
+    try:
+        args = _to_args(obj)
+    except Exception as e:  # any shape of bad row: reported, never the end of the import
+        return f"the row cannot be read ({e.__class__.__name__})"
+    for key, value in (("title", args.get("title")), ("description", args.get("description")),
+                       ("business", args.get("business")), ("address", args["location"].get("address"))):
+        if isinstance(value, str) and len(value) > FIELD_LIMITS[key]:
+            return f"'{key}' is longer than {FIELD_LIMITS[key]} characters"
+    rep = args.get("reporter")
+    if isinstance(rep, dict):
+        for k in ("name", "phone"):
+            v = rep.get(k)
+            if isinstance(v, str) and len(v) > FIELD_LIMITS[f"reporter.{k}"]:
+                return f"'{k}' is longer than {FIELD_LIMITS['reporter.' + k]} characters"
+    return args
 
 
 def _to_args(obj: dict) -> dict:
@@ -95,32 +244,200 @@ def _to_args(obj: dict) -> dict:
     return args
 
 
-def import_file(db_url: str, path: str, as_user: str = "import") -> ImportReport:
-    return asyncio.run(_import(db_url, path, as_user))
+# ---- into the database directly ---------------------------------------------------
+
+def import_file(db_url: str, path: str, as_user: str = "import",
+                on_rejected: Callable[[int, str], None] | None = None) -> ImportReport:
+    return asyncio.run(_import_direct(db_url, path, as_user, on_rejected))
 
 
-async def _import(db_url: str, path: str, as_user: str) -> ImportReport:
+def _refuse_if_served(store) -> None:
+    """A direct import beside a running server would fight it for the log (81 % of the
+    operators' commands failed): refuse while a server holds the database's lease."""
+    holder = None
+    for name in ("lease_holder", "lease_owner", "current_lease"):
+        fn = getattr(store, name, None)
+        if callable(fn):
+            holder = fn()
+            break
+    if holder:
+        raise ImportError_(f"a server holds this database ({holder}): import through it with "
+                           "--server ws://HOST:PORT/ws --user NAME, or stop it first")
+
+
+async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> ImportReport:
     from .hub import Hub
     from .store import EventStore
-    digest, rows = parse_rows(path)
+    encoding, digest = sniff(path)
     store = EventStore(db_url)
-    hub = Hub(store)
-    await hub.start()
-    report = ImportReport()
-    actor = Actor(as_user, "intake")
+    report = ImportReport(on_rejected, encoding=encoding)
     try:
-        for n, args in rows:
-            if isinstance(args, str):
-                report.rejected.append((n, args))
-                continue
-            try:
-                seq = await hub.execute(actor, "case.report", args, command_id=f"import:{digest}:{n}", peer=f"file:{path}")
-            except CommandError as e:
-                report.rejected.append((n, e.message))
-                continue
-            ev = (await hub.run_db(store.events_after, seq - 1, seq))[0]
-            report.accepted.append((n, ev["data"]["case_id"]))
+        await asyncio.get_running_loop().run_in_executor(None, store.check_initialised)
+        await asyncio.get_running_loop().run_in_executor(None, _refuse_if_served, store)
+        hub = Hub(store)
+        await hub.start()
+        case_of: dict[str, str] = {}
+        hub.listeners.append(lambda evs: case_of.update(
+            (e["command_id"], e["data"]["case_id"]) for e in evs if e["name"] == "case.reported"))
+        actor = Actor(as_user, "intake")
+        try:
+            batch: list[tuple[int, str, asyncio.Future]] = []
+
+            async def drain():
+                for n, cid, fut in batch:
+                    try:
+                        await fut
+                    except CommandError as e:
+                        report.reject(n, e.message)
+                        continue
+                    case = case_of.pop(cid, None) or _case_of_repeat(hub, cid)
+                    report.accept(case or cid)
+                batch.clear()
+
+            for n, args in iter_rows(path, encoding):
+                if isinstance(args, str):
+                    report.reject(n, args)
+                    continue
+                cid = f"import:{digest}:{n}"
+                batch.append((n, cid, hub.submit(actor, "case.report", args, cid, f"file:{path}")))
+                if len(batch) >= 500:
+                    await drain()
+            await drain()
+        finally:
+            await hub.stop()
     finally:
-        await hub.stop()
         store.dispose()
     return report
+
+
+def _case_of_repeat(hub, cid: str) -> str | None:
+    """The case an already-imported row made (a second import of the same file)."""
+    seq = hub._known.get(cid)
+    if seq is None:
+        return None
+    for ev in hub.store.events_after(seq - 1, seq):
+        if ev["name"] == "case.reported":
+            return ev["data"]["case_id"]
+    ev = hub.store.events_after(seq - 2, seq - 1)
+    return ev[0]["data"].get("case_id") if ev else None
+
+
+# ---- through the running server ---------------------------------------------------
+
+def import_via_server(url: str, user: str, password: str, path: str,
+                      on_rejected: Callable[[int, str], None] | None = None,
+                      ssl_context=None, window: int = WINDOW) -> ImportReport:
+    return asyncio.run(_import_via_server(url, user, password, path, on_rejected, ssl_context, window))
+
+
+async def _import_via_server(url, user, password, path, on_rejected, ssl_context, window) -> ImportReport:
+    """Stream the rows to the server as `case.report` commands from `user`, `window` in
+    flight; a rejected row is reported with the server's reason; `busy`/`unavailable` and a
+    lost connection are retried with the same ids (idempotent: nothing twice)."""
+    import websockets
+    from websockets.exceptions import ConnectionClosed
+
+    encoding, digest = sniff(path)
+    report = ImportReport(on_rejected, encoding=encoding)
+    rows = iter_rows(path, encoding)
+    pending: dict[str, tuple[int, str]] = {}      # id -> (row, frame), in send order
+    space = asyncio.Event()                       # an answer came: room in the window
+    retry: list[str] = []
+    done_reading = False
+    attempt = 0
+    kw = {"ssl": ssl_context} if ssl_context is not None else {}
+    while True:
+        try:
+            async with websockets.connect(url, max_size=4 * 1024 * 1024, compression=None, **kw) as ws:
+                await ws.send(json.dumps({"type": "hello", "user": user, "password": password, "subscribe": False}))
+                welcome = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                if welcome.get("type") != "welcome":
+                    raise ImportError_(f"the server refused the login: {welcome.get('message', welcome)}")
+                max_frame = int(welcome.get("max_frame") or 262144)
+                attempt = 0
+                for frame in [f for _n, f in pending.values()]:      # after a reconnect: again, same ids
+                    await ws.send(frame)
+
+                async def receive():
+                    nonlocal retry
+                    async for raw in ws:
+                        m = orjson.loads(raw)
+                        cid = m.get("id")
+                        if cid not in pending:
+                            continue
+                        if m.get("type") == "ack":
+                            pending.pop(cid)
+                            report.accept(f"seq {m.get('seq')}")
+                            space.set()
+                        elif m.get("type") == "error":
+                            if m.get("code") in ("busy", "unavailable"):
+                                retry.append(cid)
+                                continue
+                            n, _f = pending.pop(cid)
+                            report.reject(n, m.get("message") or m.get("code"))
+                            space.set()
+                        if done_reading and not pending:
+                            return
+
+                receiver = asyncio.create_task(receive())
+                try:
+                    while not done_reading:
+                        if receiver.done():
+                            receiver.result()
+                            break
+                        if retry:
+                            await asyncio.sleep(0.2)
+                            again, retry = retry, []
+                            for cid in again:
+                                if cid in pending:
+                                    await ws.send(pending[cid][1])
+                        try:
+                            n, args = next(rows)
+                        except StopIteration:
+                            done_reading = True
+                            break
+                        if isinstance(args, str):
+                            report.reject(n, args)
+                            continue
+                        cid = f"import:{digest}:{n}"
+                        try:
+                            encoded = orjson.dumps({"type": "command", "id": cid, "name": "case.report", "args": args})
+                        except TypeError as e:
+                            report.reject(n, f"the row cannot be sent ({e})")
+                            continue
+                        if len(encoded) > max_frame - 64:
+                            report.reject(n, f"the row is {len(encoded) // 1024} KiB; a report may be at most "
+                                             f"{max_frame // 1024} KiB")
+                            continue
+                        text = encoded.decode()
+                        pending[cid] = (n, text)
+                        await ws.send(text)
+                        while len(pending) >= window and not receiver.done():
+                            space.clear()
+                            try:
+                                await asyncio.wait_for(space.wait(), 0.5)
+                            except asyncio.TimeoutError:
+                                pass
+                            if retry:
+                                break
+                    while pending and not receiver.done():
+                        if retry:
+                            await asyncio.sleep(0.2)
+                            again, retry = retry, []
+                            for cid in again:
+                                if cid in pending:
+                                    await ws.send(pending[cid][1])
+                        await asyncio.wait({receiver}, timeout=0.2)
+                    if receiver.done():
+                        receiver.result()
+                finally:
+                    receiver.cancel()
+                if done_reading and not pending:
+                    return report
+                raise ConnectionClosed(None, None)      # the server closed with reports unanswered
+        except (ConnectionClosed, OSError) as e:
+            attempt += 1
+            if attempt > 10:
+                raise ImportError_(f"lost the server ({e}); {report.accepted} row(s) were loaded, "
+                                   "run the same import again to finish it (nothing is loaded twice)") from None
+            await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))

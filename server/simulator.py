@@ -237,7 +237,7 @@ class Simulator:
         r = self._plan_rng(cid, f"{st}:{len(case['timeline'])}")
         now = self.clock()
         team = case.get("team_id")
-        field = Actor(f"field-{team}", "field", team) if team else None
+        field = Actor(f"field-{team}", "field", team)       # without a squad it owns nothing: refused
         nxt: float | None = None
         if st in ("new", "returned"):
             if await self._do(self.operator, "case.accept", {"case_id": cid}):

@@ -10,12 +10,14 @@ import os
 import socket
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import orjson
 from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
@@ -60,6 +63,56 @@ class CommandRow(Base):
     name: Mapped[str] = mapped_column(String(60))
     peer: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(30))
+    __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
+
+
+class CaseRow(Base):
+    """The cases projection: one row per case, as the reducer left it after the newest event
+    that changed it (written in the same transaction as that event). The server keeps only
+    a window of cases in memory; the rest are read from here (archive get, search,
+    aggregates, an event on an old case)."""
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    no: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)              # the last event that changed it
+    status: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    area: Mapped[str | None] = mapped_column(String(40))
+    grid: Mapped[str | None] = mapped_column(String(40))
+    squad: Mapped[str | None] = mapped_column(String(40))  # its squad, or the last it was dispatched to
+    reported: Mapped[str] = mapped_column(String(30))
+    closed: Mapped[str | None] = mapped_column(String(30))
+    updated: Mapped[str] = mapped_column(String(30))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    sla: Mapped[str | None] = mapped_column(String(10))    # met / late / skipped once closed
+    on_scene: Mapped[bool | None] = mapped_column(Boolean)
+    merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    words: Mapped[str] = mapped_column(Text)               # what a search matches, pinyin initials included
+    body: Mapped[str] = mapped_column(Text)                # the case's JSON
+    __table_args__ = (
+        Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
+        Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
+        Index("ix_cases_closed", "closed"),
+    )
+
+
+class RoomRow(Base):
+    """Everything of the state but the cases, at `seq` (written with every batch of events):
+    with the window of the cases projection, the state a restart starts from."""
+    __tablename__ = "room"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(Text)                # mode, profile, next case no (teams: TeamRow)
+    street: Mapped[str | None] = mapped_column(Text)
+
+
+class TeamRow(Base):
+    """Each squad as the reducer left it (written with the batch that changed it)."""
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class UserRow(Base):
@@ -101,6 +154,13 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+def _loads(text: str):
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:         # (an integer beyond 64 bits in a free-form field)
+        return json.loads(text)
 
 
 class DuplicateCommand(Exception):
@@ -148,6 +208,26 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class _OnConnection:
+    """An engine stand-in whose `begin` and `connect` hand out one open connection (inside
+    a migration's transaction)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.url = conn.engine.url
+
+    @contextmanager
+    def begin(self):
+        yield self.conn
+
+    @contextmanager
+    def connect(self):
+        yield self.conn
+
+    def dispose(self) -> None:
+        pass
+
+
 class EventStore:
     def __init__(self, url: str):
         self.url = url
@@ -176,10 +256,25 @@ class EventStore:
             except Exception:  # closed already, or not a connection we know how to cut
                 pass
 
+    @classmethod
+    def on_connection(cls, conn) -> "EventStore":
+        """A store working inside an open connection's transaction (migrations)."""
+        store = cls.__new__(cls)
+        store.url = str(conn.engine.url)
+        store.engine = _OnConnection(conn)  # type: ignore[assignment]
+        return store
+
     # ---- schema ----------------------------------------------------------
     def create(self) -> None:
+        """Create the schema in an empty database, stamped with the newest migration; a
+        database that has one already is left as it is (see `check_initialised`)."""
+        from . import schema
         try:
-            Base.metadata.create_all(self.engine)
+            with self.engine.connect() as conn:
+                rev = schema.current_revision(conn)
+            if rev is None:
+                Base.metadata.create_all(self.engine)
+                schema.stamp_head(self.engine)
         except OperationalError as e:
             raise StoreError(f"cannot open database {self.url!r}: {e.orig}") from None
         with Session(self.engine) as s, s.begin():
@@ -187,6 +282,7 @@ class EventStore:
                 s.add(MetaRow(key="schema", value=SCHEMA_VERSION))
 
     def check_initialised(self) -> None:
+        from . import schema
         try:
             with Session(self.engine) as s:
                 row = s.get(MetaRow, "schema")
@@ -200,6 +296,17 @@ class EventStore:
         if row is None or not head:
             raise StoreError(f"database {self.url!r} is not initialised: run "
                              f"'xiaonao-server init --db {self.url} --street demo' first")
+        try:
+            schema.check(self.engine, self.url)
+        except schema.SchemaMismatch as e:
+            raise StoreError(str(e)) from None
+
+    def upgrade(self) -> tuple[str | None, str]:
+        from . import schema
+        try:
+            return schema.upgrade(self.engine, self.url)
+        except schema.SchemaMismatch as e:
+            raise StoreError(str(e)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -209,9 +316,12 @@ class EventStore:
         with Session(self.engine) as s:
             return s.scalar(select(func.max(EventRow.seq))) or 0
 
-    def append(self, events: list[dict], commands: list[dict]) -> None:
-        """Commit events and the command ids that caused them in one transaction. A command
-        id that is already stored raises `DuplicateCommand` and commits nothing."""
+    def append(self, events: list[dict], commands: list[dict], cases: list[dict] | None = None,
+               room: tuple | None = None) -> None:
+        """Commit events, the command ids that caused them, the projection rows of the cases
+        they changed and the room row (seq, head, street if it changed, the squads that
+        changed as {id: JSON}) in one transaction.
+        A command id that is already stored raises `DuplicateCommand` and commits nothing."""
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(EventRow), [
@@ -220,6 +330,7 @@ class EventStore:
                      "data": json.dumps(e.get("data") or {}, ensure_ascii=False)} for e in events])
                 if commands:
                     conn.execute(insert(CommandRow), commands)
+                self._project(conn, cases, room)
         except IntegrityError as e:
             if commands and self.known_commands(c["id"] for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
@@ -239,6 +350,85 @@ class EventStore:
             rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
                              .order_by(CommandRow.seq)).all()
         return [(r[0], r[1]) for r in rows]
+
+    # ---- the cases projection and the room row --------------------------------
+    _upserts: dict = {}
+
+    def _upsert(self, conn, table, rows: list[dict], key: str) -> None:
+        """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""
+        if not rows:
+            return
+        q = self._upserts.get((conn.dialect.name, table.name))
+        if q is None:
+            from sqlalchemy.dialects import postgresql, sqlite
+            q = (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
+            q = q.on_conflict_do_update(index_elements=[key],
+                                        set_={c.name: q.excluded[c.name] for c in table.columns if c.name != key})
+            self._upserts[(conn.dialect.name, table.name)] = q
+        conn.execute(q, rows)
+
+    def _project(self, conn, cases: list[dict] | None, room: tuple | None) -> None:
+        if cases:
+            self._upsert(conn, CaseRow.__table__, cases, "id")
+        if room is not None:
+            seq, head, street, teams = room
+            if teams:
+                self._upsert(conn, TeamRow.__table__, [{"id": k, "body": v} for k, v in teams.items()], "id")
+            row = {"id": 1, "seq": seq, "head": json.dumps(head, ensure_ascii=False)}
+            if street is not None:
+                row["street"] = json.dumps(street, ensure_ascii=False)
+                self._upsert(conn, RoomRow.__table__, [row], "id")
+            else:
+                q = update(RoomRow).where(RoomRow.id == 1).values(seq=seq, head=row["head"])
+                if conn.execute(q).rowcount == 0:
+                    conn.execute(insert(RoomRow), [dict(row, street=None)])
+
+    def write_projection(self, cases: list[dict], seq: int, head: dict, street: dict | None,
+                         teams: dict[str, str]) -> None:
+        with self.engine.begin() as conn:
+            for i in range(0, len(cases), 5000):
+                self._upsert(conn, CaseRow.__table__, cases[i:i + 5000], "id")
+            self._project(conn, None, (seq, head, street, teams))
+
+    def load_room(self) -> tuple[int, dict, dict | None] | None:
+        """(seq, head with its teams, street) of the room row, or None."""
+        t = RoomRow.__table__
+        tt = TeamRow.__table__
+        with self.engine.connect() as c:
+            r = c.execute(select(t.c.seq, t.c.head, t.c.street).where(t.c.id == 1)).first()
+            if r is None:
+                return None
+            teams = [orjson.loads(b) for (b,) in c.execute(select(tt.c.body).order_by(tt.c.id))]
+        head = orjson.loads(r[1])
+        order = head.pop("team_order", None) or [x["id"] for x in teams]
+        by_id = {x["id"]: x for x in teams}
+        head["teams"] = [by_id[i] for i in order if i in by_id]
+        return r[0], head, (orjson.loads(r[2]) if r[2] else None)
+
+    def get_case_texts(self, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Case id -> (its JSON, the seq of the last event that changed it)."""
+        ids = [i for i in ids if isinstance(i, str)]
+        if not ids:
+            return {}
+        t = CaseRow.__table__
+        out = {}
+        with self.engine.connect() as c:
+            for i in range(0, len(ids), 500):
+                for r in c.execute(select(t.c.id, t.c.body, t.c.seq).where(t.c.id.in_(ids[i:i + 500]))):
+                    out[r[0]] = (r[1], r[2])
+        return out
+
+    def window_texts(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str]]:
+        """(id, JSON) of the window's cases: open ones, and closed ones updated since `since`."""
+        t = CaseRow.__table__
+        with self.engine.connect() as c:
+            rows = list(c.execute(select(t.c.id, t.c.body).where(t.c.status.in_(list(open_statuses)))))
+            rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
+        return [(r[0], r[1]) for r in rows]
+
+    def count_cases(self) -> int:
+        with self.engine.connect() as c:
+            return c.execute(select(func.count()).select_from(CaseRow.__table__)).scalar() or 0
 
     def events_after(self, seq: int, upto: int | None = None, limit: int | None = None) -> list[dict]:
         t = EventRow.__table__
@@ -267,6 +457,9 @@ class EventStore:
         return [(r[0], r[1]) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
+        """(The first release's whole-state blob; kept for tests of a database made by it.
+        The server no longer writes these: the cases projection and the room row are its
+        snapshot, written per case with every batch.)"""
         with Session(self.engine) as s, s.begin():
             s.merge(SnapshotRow(seq=seq, state=state_json))
             # keep the three newest
@@ -275,9 +468,10 @@ class EventStore:
                 s.delete(s.get(SnapshotRow, o))
 
     def latest_snapshot(self) -> tuple[int, dict] | None:
-        with Session(self.engine) as s:
-            row = s.scalars(select(SnapshotRow).order_by(SnapshotRow.seq.desc()).limit(1)).first()
-            return (row.seq, json.loads(row.state)) if row else None
+        t = SnapshotRow.__table__
+        with self.engine.connect() as c:
+            row = c.execute(select(t.c.seq, t.c.state).order_by(t.c.seq.desc()).limit(1)).first()
+            return (row[0], _loads(row[1])) if row else None
 
     # ---- accounts --------------------------------------------------------
     def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
+import shutil
+import threading
 import uuid
 
 import pytest
@@ -32,38 +35,131 @@ def pg_available() -> str | None:
         return f"no PostgreSQL on 127.0.0.1:5432 ({e.__class__.__name__})"
 
 
-def fresh_pg_url() -> str:
+# ---- cheap password hashing, in tests only --------------------------------------------
+# scrypt at its production cost takes ~0.1 s a hash and the suite logs in hundreds of times.
+# The cost is stored with each hash, so what the test databases hold verifies cheaply in the
+# server processes the tests start, too. Nothing outside the tests can lower it.
+from server import auth as _auth  # noqa: E402
+
+assert hasattr(_auth, "_N"), "server/auth.py renamed its scrypt cost: update tests/conftest.py"
+_auth._N = 2 ** 4
+
+# ---- databases: one initialised template per backend, copied for each test ------------
+USERS = [("op", "operator", None), ("lead", "leader", None), ("wall", "wall", None),
+         ("intake", "intake", None), ("admin", "admin", None), ("w01", "field", "W01"),
+         ("e01", "field", "E01")]
+_TEMPLATES: dict[str, str] = {}      # backend -> the template (SQLite file path, PostgreSQL db name)
+
+
+def _pg_admin():
     import psycopg
+    return psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True)
+
+
+def fresh_pg_url(template: str | None = None) -> str:
     from sqlalchemy.engine import make_url
     name = f"xn_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
+    with _pg_admin() as c:
+        c.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def make_db(tmp_path, backend="sqlite") -> str:
+def _initialise(url: str) -> None:
     from server.cli import add_user, init_db
+    init_db(url, "demo")
+    for name, role, team in USERS:
+        add_user(url, name, role, f"{name}-password", team)
+
+
+def _template(backend: str) -> str:
+    """The initialised database every test's own copy starts from, built once a session."""
+    if backend not in _TEMPLATES:
+        if backend == "postgres":
+            from sqlalchemy.engine import make_url
+            url = fresh_pg_url()
+            _initialise(url)
+            _TEMPLATES[backend] = make_url(url).database
+        else:
+            path = os.path.join(_SANDBOX, "template-server.db")
+            _initialise(f"sqlite:///{path}")
+            _TEMPLATES[backend] = path
+    return _TEMPLATES[backend]
+
+
+def make_db(tmp_path, backend="sqlite") -> str:
+    """A fresh database of the test's own, initialised with the demo street and one user per
+    role (password `<name>-password`): a copy of the session's template."""
     if backend == "postgres":
         reason = pg_available()
         if reason:
             pytest.skip(reason)
-        url = fresh_pg_url()
-    else:
-        url = f"sqlite:///{tmp_path}/server.db"
-    init_db(url, "demo")
-    for name, role, team in [("op", "operator", None), ("lead", "leader", None), ("wall", "wall", None),
-                             ("intake", "intake", None), ("admin", "admin", None), ("w01", "field", "W01"),
-                             ("e01", "field", "E01")]:
-        add_user(url, name, role, f"{name}-password", team)
-    return url
+        return fresh_pg_url(template=_template("postgres"))
+    template = _template("sqlite")
+    target = os.path.join(str(tmp_path), "server.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(template + suffix):
+            shutil.copyfile(template + suffix, target + suffix)
+    return f"sqlite:///{target}"
+
+
+_DROPS: queue.Queue[str | None] = queue.Queue()
+_DROPPER: threading.Thread | None = None
+
+
+def _drop_loop() -> None:
+    while (name := _DROPS.get()) is not None:
+        with _pg_admin() as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def drop_pg(url: str) -> None:
-    import psycopg
+    """Drop a test's PostgreSQL database, in the background (a drop takes up to a second or
+    two on a busy machine; the next test need not wait for it)."""
+    global _DROPPER
     from sqlalchemy.engine import make_url
-    name = make_url(url).database
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    if _DROPPER is None:
+        _DROPPER = threading.Thread(target=_drop_loop, name="drop-test-databases", daemon=True)
+        _DROPPER.start()
+    _DROPS.put(make_url(url).database)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _DROPPER is not None:
+        _DROPS.put(None)
+        _DROPPER.join(120)
+    name = _TEMPLATES.pop("postgres", None)
+    if name:
+        with _pg_admin() as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# ---- which backends a test runs on, and the markers --------------------------------------
+# A test that takes `backend` (or `db_url`, `server`) runs on SQLite; a module whose server's
+# database matters (the store, durability, the protocol contract) sets
+# `BACKENDS = ("sqlite", "postgres")` to run on the machine's PostgreSQL too.
+
+# A single test says so with `@pytest.mark.parametrize("backend", BOTH_BACKENDS)`.
+BOTH_BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    for m in metafunc.definition.iter_markers("parametrize"):
+        if "backend" in [a.strip() for a in (m.args[0].split(",") if isinstance(m.args[0], str) else m.args[0])]:
+            return                                    # the test chose its backends itself
+    backends = getattr(metafunc.module, "BACKENDS", ("sqlite",))
+    metafunc.parametrize("backend", [pytest.param(b, marks=[pytest.mark.postgres] if b == "postgres" else [])
+                                     for b in backends])
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"qtbot", "qapp"}:
+            item.add_marker(pytest.mark.gui)
+        if "acceptance" in item.path.parts:
+            item.add_marker(pytest.mark.acceptance)
 
 
 @pytest.fixture(autouse=True)
@@ -77,18 +173,18 @@ def collect_on_the_main_thread():
     gc.collect()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(tmp_path, request):
+@pytest.fixture
+def db_url(tmp_path, backend):
     """A fresh, initialised database with one user per role: SQLite, and the machine's
-    PostgreSQL when it runs (skipped with the reason when it does not)."""
-    url = make_db(tmp_path, request.param)
+    PostgreSQL too where the module asks for it (skipped with the reason when it does not run)."""
+    url = make_db(tmp_path, backend)
     yield url
-    if request.param == "postgres":
+    if backend == "postgres":
         drop_pg(url)
 
 
 class RawClient:
-    """A protocol client written only from PROTOCOL.md: the test's own view of the wire."""
+    """A protocol client written only from docs/protocol.md (the contract): the test's own view of the wire."""
 
     def __init__(self, ws, welcome, frames):
         self.ws = ws

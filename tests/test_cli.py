@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.subprocess      # every test here runs the app or the server CLI
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

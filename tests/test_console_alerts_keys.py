@@ -88,11 +88,11 @@ def test_an_unacknowledged_alert_escalates_to_the_shift_leader_even_muted(cockpi
     loop.wait(lambda: win.alerts.unacknowledged("p1"), what="P1 alert")
     assert heard == []                                  # muted
     assert win.room.role == "leader"
-    win.room.clock_offset = win.alerts.escalate_after_min * 60 + 5
+    win.room.clock_offset += win.alerts.escalate_after_min * 60 + 5
     loop.wait(lambda: win.alerts.unacknowledged("p1")[0].escalated, what="escalated")
     assert "p1" in heard                                # the leader hears it although muted
     assert "escalated to the shift leader" in win.banner.label.text()
-    win.room.clock_offset = 0.0
+    win.room.clock_offset -= win.alerts.escalate_after_min * 60 + 5
 
 
 def test_muting_shows_an_indicator_and_is_remembered(qtbot, loop, demo_server, tmp_path):

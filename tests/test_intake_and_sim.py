@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from models.sla import LATE, PROFILES, case_sla
 from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator
@@ -22,6 +24,7 @@ def run_cli(*args, stdin=None):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.subprocess
 def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
     url = make_db(tmp_path)
     r = run_cli("import", str(EXAMPLE), "--db", url)
@@ -43,6 +46,7 @@ def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
     assert "loaded 1 case(s) (C000005 to C000005)" in r.stdout
 
 
+@pytest.mark.subprocess
 async def test_imported_cases_are_translated_and_resolved(tmp_path):
     url = make_db(tmp_path)
     run_cli("import", str(EXAMPLE), "--db", url)
@@ -112,6 +116,7 @@ async def test_a_simulated_day_has_the_expected_shape(tmp_path):
     assert again["cases"] == state["cases"]
 
 
+@pytest.mark.subprocess
 async def test_serve_simulate_runs_a_live_street(tmp_path):
     """`xiaonao-server serve --simulate --speed 120`: cases arrive and move on by themselves."""
     import asyncio

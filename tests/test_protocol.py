@@ -12,6 +12,9 @@ from models.state import apply, from_wire
 
 from .conftest import RawClient, ws_url
 
+# the server's database matters here: SQLite and the machine's PostgreSQL
+BACKENDS = ("sqlite", "postgres")
+
 REPORT = {"title": "噪音扰民", "category": "dispute", "source": "110", "priority": 2,
           "location": {"address": "九堡大道88号"}, "reporter": {"name": "张先生", "phone": "13812345678"}}
 
@@ -87,6 +90,7 @@ async def test_repeated_command_id_is_acknowledged_again_and_appends_nothing(ser
     ('{"type": "command", "id": "x5", "name": "case.accept", "args": {"case_id": "C999999"}}', "not_found"),
     ('{"type": "command", "id": "x6", "name": "team.status", "args": {"team_id": "W01", "status": "flying"}}', "invalid"),
 ])
+@pytest.mark.parametrize("backend", ["sqlite"])   # refused before anything reaches the database
 async def test_bad_input_gets_the_right_code_and_keeps_the_connection(server, frame, code):
     c = await RawClient.connect(ws_url(server), "op")
     await c.recv()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from models.commands import MAX_ACK_CASES
 from models.qt.room import RoomState
@@ -292,7 +292,9 @@ class AlertCenter(QObject):
 
 class AlertBanner(QWidget):
     """The most urgent alert across the window; red and flashing for emergencies."""
-    STYLES = {"emergency": ("#ff1f1f", "#7a0000"), "p1": ("#ff9500", "#ff9500"), "overdue": ("#c0392b", "#c0392b")}
+    # grounds for white bold text, each at least 4.5:1 (tests/test_console_readability.py)
+    STYLES = {"emergency": ("#d11a1a", "#7a0000"), "p1": ("#a65200", "#a65200"), "overdue": ("#c0392b", "#c0392b")}
+    TEXT = "#ffffff"
 
     def __init__(self, center: AlertCenter, selection=None, scale: float = 1.0, parent=None):
         super().__init__(parent)
@@ -302,6 +304,9 @@ class AlertBanner(QWidget):
         self.scale = scale
         self.label = QLabel()
         self.label.setObjectName("AlertBanner.text")
+        # a long alert wraps instead of widening the window's middle into the docks
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count = QLabel()
         self.ack = QPushButton(self.tr("Acknowledge (F9)"))
         self.ack.clicked.connect(self.acknowledge)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from models.commands import allowed_case_commands
+from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.qt import labels
 from models.qt.room import RoomState, Selection
@@ -32,7 +33,7 @@ from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets import outcome
 from widgets.common import fill_with_scroll
-from widgets.style import PRIORITY_COLOURS, SLA_COLOURS
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, set_kind
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
@@ -43,25 +44,31 @@ EVENT_LABELS = {
     "case.returned": QT_TRANSLATE_NOOP("Timeline", "Returned"), "case.reopened": QT_TRANSLATE_NOOP("Timeline", "Reopened"),
     "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
+    "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
+    "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
 }
-# command -> (button text, needs text, shortcut hint)
+FIELD_LABELS = {"title": QT_TRANSLATE_NOOP("Timeline", "title"), "category": QT_TRANSLATE_NOOP("Timeline", "category"),
+                "priority": QT_TRANSLATE_NOOP("Timeline", "priority"), "location": QT_TRANSLATE_NOOP("Timeline", "address")}
+ALERT_LABELS = {"p1": QT_TRANSLATE_NOOP("Timeline", "new P1 case"), "overdue": QT_TRANSLATE_NOOP("Timeline", "deadline missed")}
+# who sees a reporter's phone in full (the wall and exports are masked)
+FULL_PHONE_ROLES = frozenset({"operator", "leader", "admin"})
+# command -> button text (the free text each takes, and whether it must: models.commands.command_spec)
 ACTIONS = {
-    "case.accept": (QT_TRANSLATE_NOOP("Actions", "Accept"), False),
-    "case.dispatch": (QT_TRANSLATE_NOOP("Actions", "Dispatch…"), False),
-    "case.sign": (QT_TRANSLATE_NOOP("Actions", "Sign for"), False),
-    "case.contact": (QT_TRANSLATE_NOOP("Actions", "Party contacted"), False),
-    "case.arrive": (QT_TRANSLATE_NOOP("Actions", "On scene"), False),
-    "case.feedback": (QT_TRANSLATE_NOOP("Actions", "Feedback"), True),
-    "case.close": (QT_TRANSLATE_NOOP("Actions", "Close"), True),
-    "case.transfer": (QT_TRANSLATE_NOOP("Actions", "Transfer"), False),
-    "case.escalate": (QT_TRANSLATE_NOOP("Actions", "Escalate"), False),
-    "case.supervise": (QT_TRANSLATE_NOOP("Actions", "Supervise"), False),
-    "case.return": (QT_TRANSLATE_NOOP("Actions", "Return"), True),
-    "case.reopen": (QT_TRANSLATE_NOOP("Actions", "Reopen"), False),
-    "case.note": (QT_TRANSLATE_NOOP("Actions", "Add note"), True),
+    "case.accept": QT_TRANSLATE_NOOP("Actions", "Accept"),
+    "case.dispatch": QT_TRANSLATE_NOOP("Actions", "Dispatch…"),
+    "case.sign": QT_TRANSLATE_NOOP("Actions", "Sign for"),
+    "case.contact": QT_TRANSLATE_NOOP("Actions", "Party contacted"),
+    "case.arrive": QT_TRANSLATE_NOOP("Actions", "On scene"),
+    "case.feedback": QT_TRANSLATE_NOOP("Actions", "Feedback"),
+    "case.close": QT_TRANSLATE_NOOP("Actions", "Close"),
+    "case.transfer": QT_TRANSLATE_NOOP("Actions", "Transfer"),
+    "case.escalate": QT_TRANSLATE_NOOP("Actions", "Escalate"),
+    "case.supervise": QT_TRANSLATE_NOOP("Actions", "Supervise"),
+    "case.return": QT_TRANSLATE_NOOP("Actions", "Return"),
+    "case.reopen": QT_TRANSLATE_NOOP("Actions", "Reopen"),
+    "case.note": QT_TRANSLATE_NOOP("Actions", "Add note"),
+    "case.amend": QT_TRANSLATE_NOOP("Actions", "Amend…"),
 }
-TEXT_KEY = {"case.feedback": "note", "case.close": "resolution", "case.return": "reason", "case.note": "note",
-            "case.supervise": "note", "case.reopen": "reason", "case.transfer": "note"}
 
 
 def hms(iso_or_epoch) -> str:
@@ -91,6 +98,18 @@ class CaseDetailPanel(QWidget):
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._field_labels[key] = lab
+            if key == "reporter":
+                row_w = QWidget()
+                rl = QHBoxLayout(row_w)
+                rl.setContentsMargins(0, 0, 0, 0)
+                rl.addWidget(lab, 1)
+                self.copy_phone = QToolButton()
+                self.copy_phone.setText(self.tr("Copy phone"))
+                self.copy_phone.setToolTip(self.tr("Copy the reporter's phone number"))
+                self.copy_phone.clicked.connect(self._copy_phone)
+                rl.addWidget(self.copy_phone)
+                self.fields.addRow(text + ":", row_w)
+                continue
             self.fields.addRow(text + ":", lab)
         self.stages = QTableWidget(0, 4)
         self.stages.setHorizontalHeaderLabels([self.tr("Stage"), self.tr("Deadline"), self.tr("State"), self.tr("Reached")])
@@ -101,17 +120,18 @@ class CaseDetailPanel(QWidget):
         self.stages.setMaximumHeight(140)
         self.timeline = QListWidget()
         self.text = QLineEdit(placeholderText=self.tr("Note, resolution or reason for the action…"))
+        self.text.setMaxLength(TEXT_LIMIT)
         self.department = QComboBox()
         self.error = QLabel()             # what became of the last action: sent / acknowledged / refused: why
         self.error.setObjectName("CaseDetail.outcome")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #ff6b6b")
+        set_kind(self.error, "error")
         self._shown_light = ""
         self._sent: dict[str, tuple[str, str]] = {}      # command id -> (case, text sent with it)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
-        for i, (cmd, (text, _needs)) in enumerate(ACTIONS.items()):
+        for i, (cmd, text) in enumerate(ACTIONS.items()):
             b = QPushButton(QCoreApplication.translate("Actions", text))
             b.setProperty("command", cmd)
             if cmd in ("case.dispatch", "case.accept"):
@@ -196,9 +216,12 @@ class CaseDetailPanel(QWidget):
         f["location"].setText(f"{loc.get('address', '')} · {labels.area(street, loc.get('area'))} "
                               f"{loc.get('grid') or ''}")
         rep = case.get("reporter") or {}
-        parties = "; ".join(f"{p.get('name', '')} {mask_phone(p.get('phone'))}" for p in case.get("parties") or [])
-        f["reporter"].setText(" ".join(x for x in (rep.get("name", ""), mask_phone(rep.get("phone"))) if x)
+        phone = self.phone_shown
+        parties = "; ".join(f"{p.get('name', '')} {phone(p.get('phone'))}" for p in case.get("parties") or [])
+        f["reporter"].setText(" ".join(x for x in (rep.get("name", ""), phone(rep.get("phone"))) if x)
                               + (f" · {parties}" if parties else ""))
+        self.copy_phone.setVisible(bool(rep.get("phone")) and self.room.role in FULL_PHONE_ROLES
+                                   and "*" not in rep.get("phone", ""))
         team = self.room.state["teams"].get(case.get("team_id") or "")
         f["squad"].setText(team["call_sign"] + f" ({team['id']})" if team else
                            labels.department(street, case.get("department")) or "—")
@@ -221,6 +244,11 @@ class CaseDetailPanel(QWidget):
                     extra.append(str(e[k]))
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            for field, (old, new) in (e.get("changes") or {}).items():
+                extra.append(QCoreApplication.translate("Timeline", str(FIELD_LABELS.get(field, field))) + ": "
+                             + self._value(field, old) + " → " + self._value(field, new))
+            if e["name"] == "alert.acknowledged" and e.get("kind"):
+                extra.append(QCoreApplication.translate("Timeline", str(ALERT_LABELS.get(e["kind"], e["kind"]))))
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
@@ -235,6 +263,26 @@ class CaseDetailPanel(QWidget):
         for i, b in enumerate(shown):          # only the allowed actions, packed
             self._grid.addWidget(b, i // 4, i % 4)
         self.department.setEnabled("case.transfer" in allowed)
+
+    def phone_shown(self, phone: str | None) -> str:
+        """In full for the room's operators and leaders; masked for anyone else."""
+        return (phone or "") if self.room.role in FULL_PHONE_ROLES else mask_phone(phone)
+
+    def _copy_phone(self) -> None:
+        case = self.case()
+        phone = ((case or {}).get("reporter") or {}).get("phone")
+        if phone and self.room.role in FULL_PHONE_ROLES:
+            QGuiApplication.clipboard().setText(phone)
+
+    @staticmethod
+    def _value(field: str, v) -> str:
+        if field == "category":
+            return labels.category(v)
+        if field == "priority":
+            return f"P{v}"
+        if field == "location":
+            return (v or {}).get("address", "")
+        return str(v)
 
     def _refresh_stages(self) -> None:
         case = self.case()
@@ -265,15 +313,18 @@ class CaseDetailPanel(QWidget):
         if cmd == "case.dispatch":
             self.selection.sig_dispatch_requested.emit(case["id"])
             return
+        if cmd == "case.amend":
+            self.open_amend()
+            return
         args = {"case_id": case["id"]}
         text = self.text.text().strip()
-        needs_text = ACTIONS[cmd][1]
-        if needs_text and not text:
+        spec = command_spec(cmd)
+        if spec.text_required and not text:
             self.error.setText(self.tr("Type the note, resolution or reason first."))
             self.text.setFocus()
             return
-        if cmd in TEXT_KEY and text:
-            args[TEXT_KEY[cmd]] = text
+        if spec.text and text:
+            args[spec.text] = text[:spec.text_limit]
         if cmd == "case.transfer":
             args["to"] = self.department.currentData()
         sent = self.link.submit(cmd, args)
@@ -282,10 +333,19 @@ class CaseDetailPanel(QWidget):
         self._sent[sent] = (case["id"], text)
         self._show_outcome("pending", {"name": cmd})
 
+    def open_amend(self) -> None:
+        from widgets.amend import AmendDialog
+        if self.case() is None:
+            return
+        dlg = AmendDialog(self.room, self.link, self.case_id, self.window())
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
+
     def _show_outcome(self, outcome_: str, detail: dict) -> None:
         online = self.link.status.state == "online" if hasattr(self.link, "status") else True
         self.error.setText(outcome.describe(outcome_, detail, online))
-        self.error.setStyleSheet(f"color: {outcome.COLOURS['sent' if outcome_ == 'pending' else outcome_]}")
+        set_kind(self.error, outcome.kind(outcome_, online))
         self.error.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
 
     def _command_result(self, cid: str, outcome_: str, detail: dict) -> None:

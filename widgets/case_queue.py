@@ -1,7 +1,8 @@
 """The case queue: every case, overdue first, filtered and searched as the operator types."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -11,6 +12,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,7 +30,43 @@ from models.search import warm_up_pinyin
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 
 
+class DeadlineRowDelegate(QStyledItemDelegate):
+    """A selected row keeps its deadline colour (overdue red, due-soon amber) and text, with
+    an accent outline for the selection, instead of the plain selection blue."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._pen = QPen(QColor("#3d8bfd"), 2)
+
+    def paint(self, painter, option, index):
+        if not option.state & QStyle.StateFlag.State_Selected:
+            super().paint(painter, option, index)
+            return
+        bg = index.data(Qt.ItemDataRole.BackgroundRole)
+        if bg is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.state &= ~QStyle.StateFlag.State_Selected
+        opt.backgroundBrush = bg
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setPen(self._pen)
+        r = opt.rect
+        painter.drawLine(r.topLeft(), r.topRight())
+        painter.drawLine(r.bottomLeft(), r.bottomRight())
+        painter.restore()
+
+
 class CaseQueuePanel(QWidget):
+    """Signals:
+        sig_row_menu(str, QPoint): the operator asked for a case's menu (right click) at a
+            global position; the order holds still until `menu_closed` is called.
+    """
+    sig_row_menu = Signal(str, QPoint)
+
     def __init__(self, room: RoomState, selection: Selection, parent=None):
         super().__init__(parent)
         self.setObjectName("CaseQueuePanel")
@@ -51,7 +92,16 @@ class CaseQueuePanel(QWidget):
         self.archive_btn.clicked.connect(self.search_archive)
         self.archive_note = QLabel()
         self.archive_note.setProperty("kind", "muted")
+        self.archive_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # a drill-down (a KPI tile, an early warning, a squad's cases): shown, and cleared here
+        self.drill_ids: frozenset[str] | None = None
+        self.drill_chip = QPushButton()
+        self.drill_chip.setObjectName("DrillChip")
+        self.drill_chip.setToolTip(self.tr("Showing only these cases: click to show all again"))
+        self.drill_chip.clicked.connect(self.clear_drill)
+        self.drill_chip.setVisible(False)
         bar = QHBoxLayout()
+        bar.addWidget(self.drill_chip)
         bar.addWidget(self.search, 3)
         bar.addWidget(self.archive_btn)
         for w in (self.status, self.category, self.source, self.area, self.light):
@@ -61,6 +111,7 @@ class CaseQueuePanel(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setObjectName("CaseQueue")
+        self.view.setItemDelegate(DeadlineRowDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
@@ -73,10 +124,13 @@ class CaseQueuePanel(QWidget):
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
-        for col, width in {"sla": 92, "priority": 42, "id": 82, "title": 230, "category": 96, "source": 96,
-                           "area": 110, "status": 78, "squad": 90, "age": 70, "deadline": 116}.items():
+        # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
+        for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
+                           "area": 100, "status": 78, "squad": 90, "age": 66, "deadline": 96}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
-        hh.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
+        # the title takes what the other columns leave, never less than TITLE_MIN (the table
+        # scrolls instead): a Stretch section would shrink to one character
+        self.view.installEventFilter(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
@@ -91,6 +145,8 @@ class CaseQueuePanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         self.view.doubleClicked.connect(lambda idx: selection.sig_dispatch_requested.emit(
             self.model.data(idx, CaseIdRole) or ""))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._row_menu)
         self.search.installEventFilter(self)         # Down: into the queue
         self.view.viewport().installEventFilter(self)  # the order holds still under the pointer
         self._thaw_timer = QTimer(self, singleShot=True)
@@ -107,8 +163,20 @@ class CaseQueuePanel(QWidget):
         self._fill_areas()
         self._update_archive()
 
+    TITLE_MIN = 160
+
+    def fit_title(self) -> None:
+        hh = self.view.horizontalHeader()
+        ti = COLUMNS.index("title")
+        others = sum(hh.sectionSize(i) for i in range(len(COLUMNS)) if i != ti)
+        want = max(self.TITLE_MIN, self.view.viewport().width() - others)
+        if hh.sectionSize(ti) != want:
+            hh.resizeSection(ti, want)
+
     def eventFilter(self, obj, ev):
         t = ev.type()
+        if obj is self.view and t == QEvent.Type.Resize:
+            QTimer.singleShot(0, self.fit_title)
         if obj is self.search and t == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down:
             self.focus_queue()
             return True
@@ -122,6 +190,18 @@ class CaseQueuePanel(QWidget):
                 # a second click of a double-click must land on the same row
                 self._thaw_timer.start(QApplication.doubleClickInterval() + 50)
         return super().eventFilter(obj, ev)
+
+    def _row_menu(self, pos) -> None:
+        idx = self.view.indexAt(pos)
+        cid = self.model.data(idx, CaseIdRole) if idx.isValid() else None
+        if not cid:
+            return
+        self.selection.set_case(cid)
+        self.model.freeze()                 # the row acted on stays where it is
+        self.sig_row_menu.emit(cid, self.view.viewport().mapToGlobal(pos))
+
+    def menu_closed(self) -> None:
+        self.model.thaw()
 
     def _thaw(self) -> None:
         if self._held_by_mouse:
@@ -138,6 +218,9 @@ class CaseQueuePanel(QWidget):
 
     def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
+        # as narrow as the bar needs: a long choice never widens the queue into the docks
+        c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(6)
         c.addItem(all_text, None)
         for key, text in items:
             c.addItem(text, key)
@@ -164,9 +247,31 @@ class CaseQueuePanel(QWidget):
         st = self.status.currentData()
         f = CaseFilter(statuses=frozenset({st}) if st and st != "__open__" else frozenset(),
                        open_only=st == "__open__", categories=one(self.category), sources=one(self.source),
-                       areas=one(self.area), lights=one(self.light), text=self.search.text().strip())
+                       areas=one(self.area), lights=one(self.light), text=self.search.text().strip(),
+                       ids=self.drill_ids)
         self.model.set_filter(f)
         self.select_case(self.selection.case_id)
+
+    def show_only(self, title: str, ids) -> None:
+        """Show just these cases (the other filters cleared), with a chip that says which."""
+        self.drill_ids = frozenset(ids)
+        for c in (self.status, self.category, self.source, self.area, self.light):
+            c.blockSignals(True)
+            c.setCurrentIndex(0)
+            c.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.drill_chip.setText("✕ " + self.tr("%1: %2 cases").replace("%1", title).replace("%2", f"{len(ids):,}"))
+        self.drill_chip.setVisible(True)
+        self.apply_filter()
+        if self.model.rowCount() and self.model.row_of(self.selection.case_id) < 0:
+            self.selection.set_case(self.model.case_id(0))
+
+    def clear_drill(self) -> None:
+        self.drill_ids = None
+        self.drill_chip.setVisible(False)
+        self.apply_filter()
 
     def _update_archive(self) -> None:
         days = self.room.archive_days

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from models.cmdline import ParseError, parse
 from widgets import outcome
+from widgets.style import set_kind
 
 
 class CommandLine(QWidget):
@@ -22,7 +23,7 @@ class CommandLine(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         prompt = QLabel("›")
-        prompt.setStyleSheet("font-weight: bold; color: #3d8bfd; font-size: 14pt")
+        set_kind(prompt, "prompt")
         lay.addWidget(prompt)
         lay.addWidget(self.edit, 1)
         lay.addWidget(self.result)
@@ -53,12 +54,12 @@ class CommandLine(QWidget):
         try:
             name, args = parse(line, self.room.state)
         except ParseError as e:
-            self.result.setStyleSheet("color: #ff6b6b")
+            set_kind(self.result, "error")
             self.result.setText(str(e))
             return
         if not self.room.may(name):
             # the server would refuse it: say so here, in words, and send nothing
-            self.result.setStyleSheet(f"color: {outcome.COLOURS['refused']}; font-weight: bold")
+            set_kind(self.result, "error")
             self.result.setText(f"{line} — " + outcome.describe("refused", {"name": name, "code": "forbidden"}))
             return
         cid = self.link.submit(name, args)
@@ -74,8 +75,7 @@ class CommandLine(QWidget):
     def _show(self, cid: str, outcome_: str, detail: dict) -> None:
         line = self._sent.get(cid, "")
         online = self.link.status.state == "online" if hasattr(self.link, "status") else True
-        colour = outcome.COLOURS["sent" if outcome_ == "pending" else outcome_]
-        self.result.setStyleSheet(f"color: {colour}; font-weight: bold" if outcome_ == "refused" else f"color: {colour}")
+        set_kind(self.result, outcome.kind(outcome_, online))
         self.result.setText(f"{line} — {outcome.describe(outcome_, detail, online)}")
         self.result.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
 

@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -41,7 +41,8 @@ KPI_TILES = [
     ("open", QT_TRANSLATE_NOOP("Dashboard", "Open"), "count"),
     ("overdue", QT_TRANSLATE_NOOP("Dashboard", "Overdue"), "alarm"),
     ("dispatch_in_sla", QT_TRANSLATE_NOOP("Dashboard", "Dispatched within SLA"), "rate"),
-    ("arrival_8min", QT_TRANSLATE_NOOP("Dashboard", "Arrived within 8 min"), "rate"),
+    # captioned from the profile in force ("Arrived within %1 min"), see refresh
+    ("arrival_in_target", QT_TRANSLATE_NOOP("Dashboard", "Arrived within 8 min"), "rate"),
     ("on_scene_closure", QT_TRANSLATE_NOOP("Dashboard", "Closed on scene"), "rate"),
     ("closure_rate", QT_TRANSLATE_NOOP("Dashboard", "Closure rate"), "rate"),
     ("satisfaction", QT_TRANSLATE_NOOP("Dashboard", "Satisfaction"), "rate"),
@@ -49,130 +50,227 @@ KPI_TILES = [
 SOURCE_COLOURS = ["#3d8bfd", "#34c759", "#ffb020", "#ff6b6b", "#b36bff", "#2ec4b6", "#f78c6b", "#8593a3", "#e056fd"]
 
 
+def text_px(pt: float, scale: float = 1.0, min_px: int = 0) -> int:
+    """A type size in pixels: `pt` at 100 % (96 dpi) times the scale, at least `min_px`
+    (the wall asks for 20 px: legible from 5 m on a 1080p screen)."""
+    return max(int(round(pt * scale * 96 / 72)), min_px)
+
+
 class KpiTile(QFrame):
-    def __init__(self, caption: str, scale: float = 1.0, parent=None):
+    """Signals:
+        clicked(str): the tile's key (the queue shows the cases behind it).
+    """
+    clicked = Signal(str)
+
+    def __init__(self, caption: str, scale: float = 1.0, parent=None, key: str = "", min_px: int = 0):
         super().__init__(parent)
         self.setProperty("kind", "card")
-        self.scale = scale
+        self.scale, self.key, self.min_px = scale, key, min_px
         self.value = QLabel("—")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # sizes through the stylesheet: the theme's font-size would override setFont()
-        self.caption.setStyleSheet(f"color: #8593a3; font-size: {9.5 * scale:.1f}pt")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet(f"color: #8593a3; font-size: {text_px(10, scale, min_px)}px")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.value)
         lay.addWidget(self.caption)
+
+    def mousePressEvent(self, e):
+        if e.button() == Qt.MouseButton.LeftButton and self.key:
+            self.clicked.emit(self.key)
+        super().mousePressEvent(e)
 
     def set(self, text: str, colour: str = "#ffffff") -> None:
         if text != self.value.text():
             self.value.setText(text)
         if colour != getattr(self, "_colour", None):       # a new style sheet re-polishes: only on change
             self._colour = colour
-            self.value.setStyleSheet(f"color: {colour}; font-size: {20 * self.scale:.1f}pt; font-weight: bold")
+            self.value.setStyleSheet(f"color: {colour}; font-size: {text_px(20, self.scale, self.min_px)}px; "
+                                     "font-weight: bold")
 
 
-def _plot(title: str, scale: float) -> pg.PlotWidget:
+def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     w = pg.PlotWidget()
-    w.setTitle(title, color="#c9d1d9", size=f"{int(10 * scale)}pt")
+    w.setTitle(title, color="#c9d1d9", size=f"{text_px(10, scale, min_px)}px")
     w.showGrid(x=False, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()
     f = QFont()
-    f.setPointSizeF(8 * scale)
+    f.setPixelSize(text_px(8.5, scale, min_px))
+    w.getAxis("bottom").setHeight(int(f.pixelSize() * 1.6) + 8)     # room for the tick labels' full height
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTickFont(f)
+        w.getAxis(ax).setTextPen("#c9d1d9")
         # axes (text and grid) change only when their range or ticks do: keep each as a
         # pixmap and blit it, instead of re-rendering its text every frame (most of a
         # frame's cost in software rendering)
         w.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     w.getPlotItem().titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    # an empty chart says so instead of showing a bare ±0.4 axis
+    nd = pg.TextItem(QCoreApplication.translate("Dashboard", "no data"), color="#8593a3", anchor=(0.5, 0.5))
+    nd.setFont(f)
+    nd.setVisible(False)
+    w.getViewBox().addItem(nd, ignoreBounds=True)
+    w.no_data = nd
     return w
 
 
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """A legend line: (colour, text, "box" | "line" | "dash") for each series."""
+    marks = {"box": "■", "line": "━", "dash": "╌"}
+    return "&nbsp;&nbsp; ".join(f"<span style='color:{c}'>{marks.get(k, '■')}</span>&nbsp;{t}" for c, t, k in entries)
+
+
+def _legend_label(scale: float, min_px: int) -> QLabel:
+    lab = QLabel()
+    lab.setTextFormat(Qt.TextFormat.RichText)
+    lab.setWordWrap(True)
+    lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    lab.setStyleSheet(f"color: #c9d1d9; font-size: {text_px(8.5, scale, min_px)}px; background: #161b22")
+    return lab
+
+
+def _show_no_data(p: pg.PlotWidget, empty: bool, x: float, y: float) -> None:
+    p.no_data.setVisible(empty)
+    if empty:
+        p.no_data.setPos(x, y)
+
+
 class DashboardPanel(QWidget):
-    """scale > 1 for the wall: type readable from across the room."""
+    """scale > 1 for the wall: type readable from across the room (`min_px`: no text
+    smaller; `page_rows`: the ranking shows this many squads a page and turns the pages).
+
+    Signals:
+        sig_drill(str, list): a tile or an early warning was clicked: a title and the ids of
+            the cases behind it (the queue shows just those).
+    """
+    sig_drill = Signal(str, object)
 
     def __init__(self, room: RoomState, scale: float = 1.0, parts: tuple[str, ...] = ("kpis", "charts", "tables"),
-                 parent=None):
+                 parent=None, min_px: int = 0, page_rows: int = 0, page_s: float = 8.0):
         super().__init__(parent)
         self.setObjectName("DashboardPanel")
-        self.room, self.scale = room, scale
+        self.room, self.scale, self.min_px = room, scale, min_px
+        self.page_rows, self.ranking_page = page_rows, 0
+        self._ranking_rows: list[dict] = []
         self.tiles: dict[str, KpiTile] = {}
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         if "kpis" in parts:
             row = QGridLayout()
             for i, (key, caption, _kind) in enumerate(KPI_TILES):
-                tile = KpiTile(QCoreApplication.translate("Dashboard", caption), scale)
+                tile = KpiTile(QCoreApplication.translate("Dashboard", caption), scale, key=key, min_px=min_px)
+                tile.setToolTip(self.tr("Click: show these cases in the queue"))
+                tile.setCursor(Qt.CursorShape.PointingHandCursor)
+                tile.clicked.connect(self.drill)
                 self.tiles[key] = tile
                 row.addWidget(tile, 0, i)
             lay.addLayout(row)
         self.plots: dict[str, pg.PlotWidget] = {}
+        self.legends: dict[str, QLabel] = {}
         if "charts" in parts:
             charts = QGridLayout()
-            self.plots["hourly"] = p = _plot(QCoreApplication.translate("Dashboard", "Cases per hour by source (today)"), scale)
+            self.plots["hourly"] = p = _plot(QCoreApplication.translate("Dashboard", "Cases per hour by source (today)"), scale, min_px)
+            self._legend("hourly", [(SOURCE_COLOURS[i % len(SOURCE_COLOURS)], labels.source(src), "box")
+                                    for i, src in enumerate(SOURCES)])
             self._hour_bars = []
             for i, src in enumerate(SOURCES):
                 bar = pg.BarGraphItem(x=np.arange(24), height=np.zeros(24), width=0.8,
                                       brush=SOURCE_COLOURS[i % len(SOURCE_COLOURS)], pen=None, name=labels.source(src))
                 p.addItem(bar)
                 self._hour_bars.append(bar)
-            self.plots["response"] = p = _plot(QCoreApplication.translate("Dashboard", "Minutes from report to dispatch / arrival"), scale)
-            self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"))
-            self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"))
+            p.setXRange(-0.6, 23.6, padding=0)      # the hours 0-23, nothing before or after
+            p.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, 24, 2)], [(h, "") for h in range(1, 24, 2)]])
+            self.plots["response"] = p = _plot(
+                QCoreApplication.translate("Dashboard", "Minutes from report to dispatch / arrival"), scale, min_px)
+            self._legend("response", [("#3d8bfd", QCoreApplication.translate("Dashboard", "to dispatch"), "box"),
+                                      ("#ffb020", QCoreApplication.translate("Dashboard", "to arrival"), "box"),
+                                      ("#ff3b30", QCoreApplication.translate("Dashboard", "time limits"), "dash")])
+            self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"),
+                                      name=QCoreApplication.translate("Dashboard", "to dispatch"))
+            self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"),
+                                     name=QCoreApplication.translate("Dashboard", "to arrival"))
             self._limit_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3b30", style=Qt.PenStyle.DashLine))
                                  for _ in range(3)]
             for ln in self._limit_lines:
                 p.addItem(ln)
-            self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale)
-            # horizontal bars: the category names (long in English) get a whole line each
+            p.setXRange(0, 30, padding=0.02)
+            self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale, min_px)
+            # horizontal bars, every one named on the axis (the chart spans two rows)
             self._cat_bars = pg.BarGraphItem(x0=0, y=np.arange(len(CATEGORIES)), width=np.zeros(len(CATEGORIES)),
                                              height=0.7, brush="#3d8bfd", pen=None)
             p.addItem(self._cat_bars)
             p.invertY(True)
             p.showGrid(x=True, y=False, alpha=0.2)
-            p.setToolTip("\n".join(labels.category(c) for c in CATEGORIES))
-            p.installEventFilter(self)          # on resize: as many names as fit (see eventFilter)
-            self._cat_ticks_step = 0
-            self._fit_category_ticks()
-            self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale)
+            p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
+            p.setYRange(-0.6, len(CATEGORIES) - 0.4, padding=0)
+            self._legend("categories", [("#3d8bfd", QCoreApplication.translate("Dashboard", "cases today"), "box")])
+            self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale, min_px)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
             p.addItem(self._team_bars)
-            p.getAxis("bottom").setTicks([[(i, labels.team_status(s)) for i, s in enumerate(TEAM_STATUSES)]])
-            self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale)
-            self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd")
-            self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759")
-            positions = [("hourly", 0, 0, 1, 2), ("response", 0, 2, 1, 1), ("categories", 1, 0, 1, 1),
-                         ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 1)]
-            for key, r, c, rs, cs in positions:
-                charts.addWidget(self.plots[key], r, c, rs, cs)
+            # the bars in the legend's order and colours: names under narrow bars would collide
+            p.getAxis("bottom").setTicks([[(i, "") for i in range(len(TEAM_STATUSES))]])
+            p.setXRange(-0.6, len(TEAM_STATUSES) - 0.4, padding=0)
+            self._legend("squads", [(TEAM_COLOURS[st], labels.team_status(st), "box") for st in TEAM_STATUSES])
+            self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale, min_px)
+            self._legend("trend", [("#3d8bfd", QCoreApplication.translate("Dashboard", "reported"), "line"),
+                                   ("#34c759", QCoreApplication.translate("Dashboard", "closed"), "line")])
+            self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd",
+                                     name=QCoreApplication.translate("Dashboard", "reported"))
+            self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759",
+                                     name=QCoreApplication.translate("Dashboard", "closed"))
+            positions = [("categories", 0, 0, 2, 1), ("hourly", 0, 1, 1, 2), ("response", 0, 3, 1, 1),
+                         ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 2)]
+            for key, r, c, rs, cs in positions:     # each chart with its legend under it
+                box = QWidget()
+                bl = QVBoxLayout(box)
+                bl.setContentsMargins(0, 0, 0, 0)
+                bl.setSpacing(0)
+                bl.addWidget(self.plots[key], 1)
+                bl.addWidget(self.legends[key])
+                charts.addWidget(box, r, c, rs, cs)
+            for c, stretch in enumerate((3, 3, 2, 3)):
+                charts.setColumnStretch(c, stretch)
             lay.addLayout(charts, 3)
         if "tables" in parts:
             row = QHBoxLayout()
-            self.ranking = QTableWidget(0, 5)
-            self.ranking.setHorizontalHeaderLabels([self.tr("Squad"), self.tr("Score"), self.tr("Handled"),
-                                                    self.tr("Arrived ≤8 min"), self.tr("Satisfaction")])
+            self.ranking = QTableWidget(0, 6)
+            self._ranking_headers(8)
             self.ranking.verticalHeader().setVisible(False)
             self.ranking.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             self.ranking.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             self.warnings = QListWidget()
-            self.warnings.setWordWrap(True)
+            self.warnings.setWordWrap(True)            # whole sentences, never cut with "…"
+            self.warnings.setTextElideMode(Qt.TextElideMode.ElideNone)
+            self.warnings.setResizeMode(QListWidget.ResizeMode.Adjust)
+            self.warnings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.warnings.itemClicked.connect(self._warning_clicked)
+            self.warnings.setToolTip(self.tr("Click a warning: show its cases in the queue"))
             if scale > 1:
-                self.ranking.setStyleSheet(f"font-size: {10 * scale:.1f}pt")
-                self.warnings.setStyleSheet(f"font-size: {10 * scale:.1f}pt")
-                self.ranking.verticalHeader().setDefaultSectionSize(int(30 * scale))
+                px = text_px(10, scale, min_px)
+                self.ranking.setStyleSheet(f"font-size: {px}px")
+                self.ranking.horizontalHeader().setStyleSheet(f"font-size: {px}px")
+                self.warnings.setStyleSheet(f"font-size: {px}px")
+                self.ranking.verticalHeader().setDefaultSectionSize(int(px * 1.6))
+            if page_rows:                          # the wall: pages, no scroll bar nobody can use
+                self.ranking.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                self.warnings.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                self._page_timer = QTimer(self, interval=int(page_s * 1000))
+                self._page_timer.timeout.connect(self.next_ranking_page)
+                self._page_timer.start()
             left = QVBoxLayout()
-            h = QLabel(self.tr("Squad ranking (7 days)"))
-            h.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold")
+            h = self.ranking_title = QLabel(self.tr("Squad ranking (7 days)"))
+            h.setStyleSheet(f"font-size: {text_px(12, scale, min_px)}px; font-weight: bold")
             left.addWidget(h)
             left.addWidget(self.ranking)
             right = QVBoxLayout()
             h2 = QLabel(self.tr("Early warnings: repeated complaints"))
-            h2.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold")
+            h2.setStyleSheet(f"font-size: {text_px(12, scale, min_px)}px; font-weight: bold")
             right.addWidget(h2)
             right.addWidget(self.warnings)
             row.addLayout(left, 3)
@@ -201,22 +299,69 @@ class DashboardPanel(QWidget):
         if self._dirty and self.isVisible():
             self.refresh()
 
-    def eventFilter(self, obj, ev):
-        if ev.type() == QEvent.Type.Resize and obj is self.plots.get("categories"):
-            self._fit_category_ticks()
-        return super().eventFilter(obj, ev)
+    def _legend(self, key: str, entries: list[tuple[str, str, str]]) -> None:
+        lab = self.legends[key] = _legend_label(self.scale, self.min_px)
+        lab.setText(legend_html(entries))
 
-    def _fit_category_ticks(self) -> None:
-        """One name per bar where the chart is tall enough (the wall), every 2nd or 3rd where
-        it is not (a short dock), instead of names printed over each other."""
-        p = self.plots["categories"]
-        axis = p.getAxis("left")
-        line = QFontMetrics(axis.style["tickFont"] or QFont()).height()
-        rows = max(1.0, p.height() - 3.5 * line)       # less the title and the bottom axis
-        step = max(1, math.ceil(len(CATEGORIES) * line * 1.05 / rows))
-        if step != self._cat_ticks_step:
-            self._cat_ticks_step = step
-            axis.setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES) if i % step == 0]])
+    def _ranking_headers(self, minutes: float) -> None:
+        self._ranking_minutes = minutes
+        self.ranking.setHorizontalHeaderLabels([
+            "#", self.tr("Squad"), self.tr("Score"), self.tr("Handled"),
+            self.tr("Arrived ≤%1 min").replace("%1", f"{minutes:g}"), self.tr("Satisfaction")])   # the ranking's fixed 8
+
+    def drill(self, key: str) -> None:
+        """The cases behind a tile, for the queue."""
+        caption = next((QCoreApplication.translate("Dashboard", str(c)) for k, c, _ in KPI_TILES if k == key), key)
+        if key == "arrival_in_target":
+            caption = self.tiles[key].caption.text()
+        ids = kpi.drill_ids(self.room.working_set(0), self.room.now(), key)
+        self.sig_drill.emit(caption, ids)
+
+    def _warning_clicked(self, item) -> None:
+        ids = item.data(Qt.ItemDataRole.UserRole)
+        if ids:
+            self.sig_drill.emit(item.data(Qt.ItemDataRole.UserRole + 1), list(ids))
+
+    def rows_per_page(self) -> int:
+        """0: all rows (scrolling); page_rows < 0: as many as the table shows without scrolling."""
+        if self.page_rows >= 0:
+            return self.page_rows
+        row_h = self.ranking.verticalHeader().defaultSectionSize()
+        return max(1, (self.ranking.viewport().height() - 2) // max(1, row_h))
+
+    def ranking_pages(self) -> int:
+        per = self.rows_per_page()
+        return max(1, math.ceil(len(self._ranking_rows) / per)) if per else 1
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        if self.page_rows < 0 and hasattr(self, "ranking"):
+            self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)
+            self._show_ranking()
+
+    def next_ranking_page(self) -> None:
+        self.ranking_page = (self.ranking_page + 1) % self.ranking_pages()
+        self._show_ranking()
+        if getattr(self, "_warning_list", None):
+            self.warning_page = getattr(self, "warning_page", 0) + 1
+            self._show_warnings()
+
+    def _show_ranking(self) -> None:
+        rows = self._ranking_rows
+        per = self.rows_per_page()
+        first = self.ranking_page * per if per else 0
+        shown = rows[first:first + per] if per else rows
+        self.ranking.setRowCount(len(shown))
+        pct = lambda v: "—" if v is None else f"{v * 100:.0f}%"  # noqa: E731
+        for r, row in enumerate(shown):
+            for c, text in enumerate([str(first + r + 1), row["call_sign"], f"{row['score']:.1f}", str(row["handled"]),
+                                      pct(row["arrival_8min"]), pct(row["satisfaction"])]):
+                self.ranking.setItem(r, c, QTableWidgetItem(text))
+        title = self.tr("Squad ranking (7 days)")
+        if self.ranking_pages() > 1:
+            title += "  " + self.tr("page %1/%2").replace("%1", str(self.ranking_page + 1)).replace(
+                "%2", str(self.ranking_pages()))
+        self.ranking_title.setText(title)
 
     def _update(self, item, method: str, *args, **kw) -> None:
         """Give a chart item new data only when it differs: an unchanged chart is not
@@ -241,6 +386,10 @@ class DashboardPanel(QWidget):
             week = self.room.working_set()
         if self.tiles:
             k = kpi.kpis(st, now)
+            target = k.get("arrival_target_min", 8)
+            cap = self.tr("Arrived within %1 min").replace("%1", f"{target:g}")
+            if self.tiles["arrival_in_target"].caption.text() != cap:    # the profile in force says how long
+                self.tiles["arrival_in_target"].caption.setText(cap)
             for key, _cap, kind in KPI_TILES:
                 v = k.get(key)
                 if kind == "rate":
@@ -261,18 +410,31 @@ class DashboardPanel(QWidget):
             if top != getattr(self, "_hourly_top", None):      # an unchanged axis stays a cached pixmap
                 self._hourly_top = top
                 self.plots["hourly"].setYRange(0, top)
+            _show_no_data(self.plots["hourly"], not base.any(), 11.5, top / 2)
             rt = kpi.response_times(st, now)
             for curve, data in ((self._disp_curve, rt["dispatch"]), (self._arr_curve, rt["arrival"])):
                 mins = np.clip(np.array(data, dtype=float) / 60.0, 0, 30)
                 y, x = np.histogram(mins, bins=np.arange(0, 31, 1)) if len(mins) else (np.zeros(30), np.arange(31))
                 self._update(curve, "setData", x, y)
-            limits = [s.minutes for s in self.room.profile.stages if s.milestone in ("dispatched", "on_scene")][:2] + [8]
+            empty = not (rt["dispatch"] or rt["arrival"])
+            if empty:
+                self.plots["response"].setYRange(0, 5)
+            else:
+                self.plots["response"].enableAutoRange(axis="y")
+            _show_no_data(self.plots["response"], empty, 15, 2.5)
+            limits = [s.minutes for s in self.room.profile.stages if s.milestone in ("dispatched", "on_scene")][:2]
             for ln, m in zip(self._limit_lines, limits + [None] * 3):
                 ln.setVisible(m is not None)
                 if m is not None:
                     ln.setValue(m)
             cats = kpi.category_counts(st, now)
-            self._update(self._cat_bars, "setOpts", width=np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float))
+            widths = np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float)
+            self._update(self._cat_bars, "setOpts", width=widths)
+            if not widths.any():
+                self.plots["categories"].setXRange(0, 5)
+            else:
+                self.plots["categories"].enableAutoRange(axis="x")
+            _show_no_data(self.plots["categories"], not widths.any(), 2.5, len(CATEGORIES) / 2)
             teams = kpi.squads_by_status(st)
             self._update(self._team_bars, "setOpts", height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
         if self.plots and week is not None:
@@ -280,21 +442,41 @@ class DashboardPanel(QWidget):
             xs = np.arange(len(tr))
             self._update(self._trend_rep, "setData", xs, np.array([r[1] for r in tr], dtype=float))
             self._update(self._trend_clo, "setData", xs, np.array([r[2] for r in tr], dtype=float))
+            empty = not any(r[1] or r[2] for r in tr)
+            if empty:
+                self.plots["trend"].setYRange(0, 5)
+            else:
+                self.plots["trend"].enableAutoRange(axis="y")
+            _show_no_data(self.plots["trend"], empty, (len(tr) - 1) / 2, 2.5)
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
+            self.plots["trend"].setXRange(-0.4, len(tr) - 0.6, padding=0)     # the first and last day named
         if hasattr(self, "ranking") and week is not None:
-            rows = kpi.squad_ranking(week, now)[:10]
-            self.ranking.setRowCount(len(rows))
-            pct = lambda v: "—" if v is None else f"{v * 100:.0f}%"  # noqa: E731
-            for r, row in enumerate(rows):
-                for c, text in enumerate([row["call_sign"], f"{row['score']:.1f}", str(row["handled"]),
-                                          pct(row["arrival_8min"]), pct(row["satisfaction"])]):
-                    self.ranking.setItem(r, c, QTableWidgetItem(text))
-            self.warnings.clear()
-            for w in kpi.early_warnings(week, now)[:8]:
-                text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
-                    "%1", str(w["count"])).replace("%2", w["key"]).replace(
-                    "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
-                self.warnings.addItem(text)
-                self.warnings.item(self.warnings.count() - 1).setForeground(QColor("#ffb020"))
-            if not self.warnings.count():
-                self.warnings.addItem(self.tr("No repeated complaints."))
+            self._ranking_rows = kpi.squad_ranking(week, now)          # every squad: paged on the wall
+            self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)
+            self._show_ranking()
+            self._warning_list = kpi.early_warnings(week, now)[:12]
+            self._show_warnings()
+
+    WARNINGS_PER_PAGE = 4     # the wall: whole warnings a page at a time, never cut
+
+    def _show_warnings(self) -> None:
+        items = self._warning_list
+        if self.page_rows:
+            pages = max(1, math.ceil(len(items) / self.WARNINGS_PER_PAGE))
+            self.warning_page = getattr(self, "warning_page", 0) % pages
+            first = self.warning_page * self.WARNINGS_PER_PAGE
+            items = items[first:first + self.WARNINGS_PER_PAGE]
+        else:
+            items = items[:8]
+        self.warnings.clear()
+        for w in items:
+            text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
+                "%1", str(w["count"])).replace("%2", w["key"]).replace(
+                "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
+            self.warnings.addItem(text)
+            item = self.warnings.item(self.warnings.count() - 1)
+            item.setForeground(QColor("#ffb020"))
+            item.setData(Qt.ItemDataRole.UserRole, w["case_ids"])
+            item.setData(Qt.ItemDataRole.UserRole + 1, w["key"])
+        if not self.warnings.count():
+            self.warnings.addItem(self.tr("No repeated complaints."))

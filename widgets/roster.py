@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -14,6 +14,8 @@ from models.qt.room import RoomState, Selection
 from models.timeutil import epoch
 from widgets.common import fill_with_scroll
 from widgets.style import EMERGENCY, TEAM_COLOURS
+
+SUBTEXT_PT = 10.0     # a tile's smaller lines at 100 % (legible at a glance)
 
 
 def since(iso_time: str | None, now: float) -> str:
@@ -26,6 +28,7 @@ def since(iso_time: str | None, now: float) -> str:
 class SquadTile(QWidget):
     clicked = Signal(str)
     double_clicked = Signal(str)
+    menu_requested = Signal(str, QPoint)     # right click: the squad, a global position
 
     def __init__(self, room: RoomState, team_id: str, scale: float = 1.0, parent=None):
         super().__init__(parent)
@@ -44,6 +47,9 @@ class SquadTile(QWidget):
 
     def mousePressEvent(self, e):
         self.clicked.emit(self.team_id)
+
+    def contextMenuEvent(self, e):
+        self.menu_requested.emit(self.team_id, e.globalPos())
 
     def mouseDoubleClickEvent(self, e):
         self.double_clicked.emit(self.team_id)
@@ -117,7 +123,7 @@ class SquadTile(QWidget):
         p.setPen(QColor("#ffffff"))
         p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    call_sign)
-        f.setPointSizeF(8.5 * s)
+        f.setPointSizeF(SUBTEXT_PT * s)
         f.setBold(False)
         p.setFont(f)
         p.setPen(QColor("#8593a3"))
@@ -167,18 +173,39 @@ class RosterStrip(QFrame):
 
 
 class RosterPanel(QWidget):
+    """`paged` (the wall): no scroll bar; when the talkgroups do not all fit, as many as fit
+    are shown a page at a time, turning every `page_s` seconds.
+
+    Signals:
+        sig_tile_menu(str, QPoint): a squad tile's menu was asked for (right click).
+    """
+    sig_tile_menu = Signal(str, QPoint)
+
     def __init__(self, room: RoomState, selection: Selection | None, columns: int = 2, scale: float = 1.0,
-                 parent=None):
+                 parent=None, paged: bool = False, page_s: float = 7.0):
         super().__init__(parent)
         self.setObjectName("RosterPanel")
         self.room, self.selection = room, selection
-        self.columns, self.scale = columns, scale
+        self.columns, self.scale, self.paged = columns, scale, paged
+        self.page = 0
+        self.pages: list[list] = [[]]
         self.tiles: dict[str, SquadTile] = {}
         self.strips: list[RosterStrip] = []
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(2, 2, 2, 2)
-        fill_with_scroll(self, self.body)
+        self.scroll_area = fill_with_scroll(self, self.body)
+        if paged:
+            self.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.page_label = QLabel()
+            self.page_label.setStyleSheet(f"font-size: {int(10 * scale * 96 / 72)}px; color: #8593a3")
+            outer = self.layout()
+            assert outer is not None
+            outer.addWidget(self.page_label)
+            self._page_timer = QTimer(self, interval=int(page_s * 1000))
+            self._page_timer.timeout.connect(self.next_page)
+            self._page_timer.start()
         room.sig_reset.connect(self.rebuild)
         room.sig_teams.connect(self.update_teams)
         room.sig_tick.connect(self._tick)
@@ -210,8 +237,47 @@ class RosterPanel(QWidget):
                 if self.selection is not None:
                     tile.clicked.connect(self.selection.set_team)
                     tile.double_clicked.connect(self._dispatch_to)
+                tile.menu_requested.connect(self.sig_tile_menu)
         self.body_layout.addStretch(1)
         self._summaries()
+        self._paginate()
+
+    # ---- pages (the wall) ---------------------------------------------------------
+    def _paginate(self) -> None:
+        """Group the talkgroups into pages that fit the panel's height, whole strips each."""
+        if not self.paged:
+            return
+        room = max(1, self.scroll_area.viewport().height())
+        pages: list[list] = [[]]
+        used = 0
+        for strip in self.strips:
+            h = strip.sizeHint().height() + self.body_layout.spacing()
+            if pages[-1] and used + h > room:
+                pages.append([])
+                used = 0
+            pages[-1].append(strip)
+            used += h
+        self.pages = pages
+        self.page = min(self.page, len(pages) - 1)
+        self._show_page()
+
+    def _show_page(self) -> None:
+        shown = set(map(id, self.pages[self.page])) if self.pages else set()
+        for strip in self.strips:
+            strip.setVisible(id(strip) in shown)
+        n = len(self.pages)
+        self.page_label.setVisible(n > 1)
+        self.page_label.setText(self.tr("Talkgroups page %1/%2").replace("%1", str(self.page + 1)).replace(
+            "%2", str(n)))
+
+    def next_page(self) -> None:
+        if self.paged and self.pages:
+            self.page = (self.page + 1) % len(self.pages)
+            self._show_page()
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        self._paginate()
 
     def _summaries(self) -> None:
         teams = self.room.state["teams"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -27,8 +27,19 @@ AREA_COLOURS = ["#3d8bfd", "#34c759", "#b36bff", "#ffb020", "#2ec4b6"]
 K = 100_000.0      # scene units per degree of latitude
 
 
+LABEL_PT = 10.0    # grid labels and the legend at 100 %
+
+
 class StreetMap(QGraphicsView):
+    """Wheel or +/- zoom (around the pointer), drag pans, 0 or a double click fits the street.
+
+    Signals:
+        case_clicked(str): a case marker was clicked (the case is selected).
+        team_clicked(str): a squad marker was clicked (the squad is selected).
+    """
     case_clicked = Signal(str)
+    team_clicked = Signal(str)
+    ZOOM_MIN, ZOOM_MAX = 1.0, 12.0     # times the whole street in view
 
     def __init__(self, room: RoomState, selection: Selection | None = None, scale: float = 1.0, parent=None):
         super().__init__(parent)
@@ -55,8 +66,15 @@ class StreetMap(QGraphicsView):
         room.sig_cases.connect(self._cases)
         room.sig_teams.connect(self._teams)
         room.sig_tick.connect(self._tick)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.zoom = 1.0                  # 1: the whole street fits
+        self.legend_rect = QRectF()
+        self.drawn_labels: list[tuple[QRectF, str]] = []   # the grid labels of the last paint
         if selection is not None:
             self.case_clicked.connect(selection.set_case)
+            self.team_clicked.connect(selection.set_team)
         self._heat_timer = QTimer(self, interval=10_000, timeout=self.update_heat)
         self._heat_timer.start()
         self.rebuild()
@@ -74,12 +92,11 @@ class StreetMap(QGraphicsView):
         self._cos = math.cos(math.radians(street.get("center", [30, 120])[0]))
         areas = {a["id"]: i for i, a in enumerate(street.get("areas", []))}
         font = QFont()
-        font.setPointSizeF(7 * self.scale_factor)
+        font.setPointSizeF(LABEL_PT * self.scale_factor)
         # the static layers (grids, their labels, roads, the heat image) are drawn as the
         # view's cached background: one pixmap blit a frame instead of re-filling every
         # polygon and re-rendering every label
         self._grids, self._labels, self._roads = [], [], []
-        fm = QFontMetricsF(font)
         for g in street.get("grids", []):
             poly = QPolygonF([self.to_scene(lat, lon) for lat, lon in g["polygon"]])
             colour = QColor(AREA_COLOURS[areas.get(g.get("area"), 0) % len(AREA_COLOURS)])
@@ -87,8 +104,7 @@ class StreetMap(QGraphicsView):
             fill.setAlpha(28)
             self._grids.append((poly, QBrush(fill), QPen(colour.darker(130), 0)))
             c = poly.boundingRect().center()
-            self._labels.append((QPointF(c.x() - fm.horizontalAdvance(g["id"]) / 2, c.y() + fm.ascent() / 2 - fm.descent() / 2),
-                                 g["id"]))
+            self._labels.append((c, g["id"]))      # drawn centred there, in pixels (drawForeground)
         self._label_font = font
         for road in street.get("roads", []):
             self._roads.append(QLineF(self.to_scene(*road["from"]), self.to_scene(*road["to"])))
@@ -97,7 +113,9 @@ class StreetMap(QGraphicsView):
             self._bounds = self._bounds.united(poly.boundingRect())
         for line in self._roads:
             self._bounds = self._bounds.united(QRectF(line.p1(), line.p2()).normalized())
-        self.scene_.setSceneRect(self._bounds)
+        # room around the street to pan into when zoomed in
+        self.scene_.setSceneRect(self._bounds.adjusted(-self._bounds.width() * 0.5, -self._bounds.height() * 0.5,
+                                                       self._bounds.width() * 0.5, self._bounds.height() * 0.5))
         self.update_heat()
         for cid, c in self.room.state["cases"].items():
             if c["status"] in OPEN_STATUSES:
@@ -116,17 +134,136 @@ class StreetMap(QGraphicsView):
             painter.setOpacity(0.55)
             painter.drawPixmap(self._heat[0], self._heat[1], QRectF(self._heat[1].rect()))
             painter.setOpacity(1.0)
-        painter.setPen(QPen(QColor("#4b5563")))
-        painter.setFont(self._label_font)
-        for pos, text in self._labels:
-            painter.drawText(pos, text)
         painter.setPen(QPen(QColor("#394350"), 0))
         painter.drawLines(self._roads)
 
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        """Grid labels and the legend in screen pixels: the same size at any zoom, a label
+        left out where it would overlap one already drawn."""
+        super().drawForeground(painter, rect)
+        painter.save()
+        painter.resetTransform()
+        vp = QRectF(self.viewport().rect())
+        taken: list[QRectF] = []
+        self.drawn_labels = []
+        # squads' call signs first (beside their marker, wherever there is room), then the grids'
+        s = 12 * self.scale_factor
+        for tri, label in self.team_items.values():
+            if tri.isVisible():
+                c = self.mapFromScene(tri.pos())
+                taken.append(QRectF(c.x() - s, c.y() - s, 2 * s, 2 * s))
+        painter.setFont(label_font := self._team_font())
+        tfm = QFontMetricsF(label_font)
+        for tri, label in self.team_items.values():
+            if not tri.isVisible():
+                continue
+            c = self.mapFromScene(tri.pos())
+            w, h = tfm.horizontalAdvance(label.text()), tfm.height()
+            for dx, dy in ((s, -h), (s, 0), (-s - w, -h), (-s - w, 0), (-w / 2, s), (-w / 2, -s - h)):
+                r = QRectF(c.x() + dx, c.y() + dy, w, h)
+                if vp.contains(r) and not any(r.intersects(t) for t in taken):
+                    break
+            else:
+                continue                      # no room: the marker's tooltip still names it
+            taken.append(r)
+            painter.setPen(QPen(label.brush().color()))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label.text())
+            self.drawn_labels.append((r, label.text()))
+        painter.setFont(self._label_font)
+        fm = QFontMetricsF(self._label_font)
+        painter.setPen(QPen(QColor("#aab4c0")))
+        for pos, text in self._labels:
+            c = self.mapFromScene(pos)
+            w, h = fm.horizontalAdvance(text), fm.height()
+            r = QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
+            if not vp.contains(r) or any(r.intersects(t) for t in taken):
+                continue
+            taken.append(r.adjusted(-3, -1, 3, 1))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+            self.drawn_labels.append((r, text))
+        self._draw_legend(painter, fm)
+        painter.restore()
+
+    def _team_font(self) -> QFont:
+        f = QFont(self._label_font)
+        f.setBold(True)
+        return f
+
+    def legend_entries(self) -> list[tuple[str, str, str]]:
+        """(shape, colour, text) of each legend line."""
+        return [("dot", SLA_COLOURS["overdue"], self.tr("Case: overdue")),
+                ("dot", SLA_COLOURS["due_soon"], self.tr("Case: due soon")),
+                ("dot", SLA_COLOURS["on_time"], self.tr("Case: on time")),
+                ("tri", TEAM_COLOURS["available"], self.tr("Squad: available")),
+                ("tri", TEAM_COLOURS["en_route"], self.tr("Squad: en route")),
+                ("tri", TEAM_COLOURS["on_scene"], self.tr("Squad: on scene")),
+                ("tri", "#ff1f1f", self.tr("Squad: emergency")),
+                ("heat", "#ff7800", self.tr("Today's incidents (heat)"))]
+
+    def _draw_legend(self, painter: QPainter, fm: QFontMetricsF) -> None:
+        entries = self.legend_entries()
+        line = fm.height() + 2
+        w = max(fm.horizontalAdvance(t) for _s, _c, t in entries) + line + 16
+        r = QRectF(8, self.viewport().height() - 8 - line * len(entries) - 8, w, line * len(entries) + 8)
+        self.legend_rect = r
+        painter.setPen(QPen(QColor("#2a313b")))
+        painter.setBrush(QColor(15, 19, 24, 215))
+        painter.drawRoundedRect(r, 4, 4)
+        for i, (shape, colour, text) in enumerate(entries):
+            y = r.top() + 4 + i * line
+            mark = QRectF(r.left() + 6, y + line * 0.2, line * 0.6, line * 0.6)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(colour))
+            if shape == "tri":
+                painter.drawPolygon(QPolygonF([QPointF(mark.center().x(), mark.top()), mark.bottomRight(),
+                                               mark.bottomLeft()]))
+            elif shape == "heat":
+                painter.setOpacity(0.6)
+                painter.drawRect(mark)
+                painter.setOpacity(1.0)
+            else:
+                painter.drawEllipse(mark)
+            painter.setPen(QPen(QColor("#dfe4ea")))
+            painter.drawText(QRectF(mark.right() + 6, y, w, line), Qt.AlignmentFlag.AlignVCenter, text)
+
     def fit(self) -> None:
-        r = self.scene_.sceneRect() if self._grids else self.scene_.itemsBoundingRect()
+        """The whole street in view (zoom 1)."""
+        r = self._bounds if self._grids else self.scene_.itemsBoundingRect()
         if not r.isEmpty():
             self.fitInView(r.adjusted(-50, -50, 50, 50), Qt.AspectRatioMode.KeepAspectRatio)
+            self.zoom = 1.0
+
+    def zoom_by(self, factor: float) -> None:
+        z = max(self.ZOOM_MIN, min(self.ZOOM_MAX, self.zoom * factor))
+        if z == self.zoom:
+            return
+        if z == self.ZOOM_MIN:
+            self.fit()
+            return
+        self.scale(z / self.zoom, z / self.zoom)
+        self.zoom = z
+
+    def wheelEvent(self, e):
+        steps = e.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.25 ** steps)
+        e.accept()
+
+    def keyPressEvent(self, e):
+        key = e.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.25)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(0.8)
+        elif key == Qt.Key.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(e)
+
+    def mouseDoubleClickEvent(self, e):
+        if self.itemAt(e.position().toPoint()) is None:
+            self.fit()
+        super().mouseDoubleClickEvent(e)
 
     def showEvent(self, e):
         super().showEvent(e)
@@ -134,7 +271,8 @@ class StreetMap(QGraphicsView):
 
     def resizeEvent(self, e):
         super().resizeEvent(e)
-        self.fit()
+        if self.zoom == 1.0:          # zoomed in by the operator: stay there
+            self.fit()
 
     def _place_case(self, cid: str) -> None:
         c = self.room.state["cases"].get(cid)
@@ -175,10 +313,13 @@ class StreetMap(QGraphicsView):
             tri = QGraphicsPolygonItem(QPolygonF([QPointF(0, -s), QPointF(s * 0.85, s * 0.6), QPointF(-s * 0.85, s * 0.6)]))
             tri.setZValue(4)
             tri.setFlag(QGraphicsPolygonItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            tri.setData(2, tid)
+            tri.setToolTip(f"{t['call_sign']} ({tid})")
             label = QGraphicsSimpleTextItem(t["call_sign"])
+            label.setData(2, tid)
             label.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
             f = QFont()
-            f.setPointSizeF(7.5 * self.scale_factor)
+            f.setPointSizeF(LABEL_PT * self.scale_factor)
             f.setBold(True)
             label.setFont(f)
             label.setZValue(4)
@@ -190,7 +331,7 @@ class StreetMap(QGraphicsView):
         tri.setBrush(colour)
         tri.setPen(QPen(QColor("#0f1318"), 1))
         tri.setVisible(t["on_duty"])
-        label.setVisible(t["on_duty"])
+        label.setVisible(False)         # drawn by drawForeground, clear of the other labels
         label.setBrush(colour)
         label.setPos(p)
         label.setTransform(label.transform().fromTranslate(s, -s))
@@ -244,7 +385,11 @@ class StreetMap(QGraphicsView):
         self.viewport().update()
 
     def mousePressEvent(self, e):
-        item = self.itemAt(e.position().toPoint())
-        if item is not None and item.data(0):
-            self.case_clicked.emit(item.data(0))
+        items = self.items(e.position().toPoint())
+        case = next((i for i in items if i.data(0)), None)      # a case under a squad's marker wins
+        team = next((i for i in items if i.data(2)), None)
+        if case is not None:
+            self.case_clicked.emit(case.data(0))
+        elif team is not None:
+            self.team_clicked.emit(team.data(2))
         super().mousePressEvent(e)

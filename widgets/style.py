@@ -8,6 +8,7 @@ than inline style sheets with colour literals.
 """
 from __future__ import annotations
 
+import re
 from string import Template
 
 from PySide6.QtGui import QColor, QPalette
@@ -77,10 +78,24 @@ SERIES_COLOURS = [P["accent"], P["ok"], P["warning"], P["error"], P["purple"], P
                   P["muted"], P["pink"]]
 
 
-def style_sheet(name: str = "dark") -> str:
-    """The theme's QSS with the palette filled in."""
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
+
+
+def style_sheet(name: str = "dark", zoom: float = 1.0) -> str:
+    """The theme's QSS with the palette filled in, its type sizes times `zoom`."""
     template = (RESOURCES / "themes" / f"{name}.qss").read_text(encoding="utf-8")
-    return Template(template).substitute(PALETTE)
+    qss = Template(template).substitute(PALETTE)
+    if zoom != 1.0:
+        qss = re.sub(r"font-size:\s*(\d+(?:\.\d+)?)pt", lambda m: f"font-size: {float(m[1]) * zoom:.1f}pt", qss)
+    return qss
+
+
+def zoom_step(zoom: float, step: int) -> float:
+    """The next zoom level up (+1) or down (-1) from `zoom`; 0 is 100 %."""
+    if step == 0:
+        return 1.0
+    i = min(range(len(ZOOM_STEPS)), key=lambda k: abs(ZOOM_STEPS[k] - zoom))
+    return ZOOM_STEPS[max(0, min(len(ZOOM_STEPS) - 1, i + step))]
 
 
 def set_kind(widget: QWidget, kind: str | None) -> None:
@@ -94,7 +109,17 @@ def set_kind(widget: QWidget, kind: str | None) -> None:
     style.polish(widget)
 
 
-def apply_theme(app: QApplication, name: str = "dark") -> None:
+_BASE_FONT_PT: float | None = None
+
+
+def apply_theme(app: QApplication, name: str = "dark", zoom: float = 1.0) -> None:
+    """The theme, with every type size times `zoom` (Ctrl+= / Ctrl+- / Ctrl+0)."""
+    global _BASE_FONT_PT
+    if _BASE_FONT_PT is None:
+        _BASE_FONT_PT = app.font().pointSizeF() if app.font().pointSizeF() > 0 else 10.0
+    f = app.font()
+    f.setPointSizeF(_BASE_FONT_PT * zoom)
+    app.setFont(f)
     if name != "dark":
         return
     app.setStyle("Fusion")
@@ -109,4 +134,4 @@ def apply_theme(app: QApplication, name: str = "dark") -> None:
                          (QPalette.ColorRole.PlaceholderText, "#6b7785")]:
         pal.setColor(role, QColor(colour))
     app.setPalette(pal)
-    app.setStyleSheet(style_sheet(name))
+    app.setStyleSheet(style_sheet(name, zoom))

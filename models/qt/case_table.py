@@ -29,8 +29,16 @@ _HEADERS = {
     "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
 }
 LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "late": 2, "on_time": 2}     # an open case that missed a stage is still pending
-LIGHT_COLOURS = {"overdue": "#ff3b30", "due_soon": "#ffb020", "on_time": "#34c759", "met": "#5a8f6a",
-                 "late": "#a05050", "skipped": "#666a70"}
+# The queue's colours, each text colour at least 4.5:1 against the ground it is drawn on
+# (WCAG AA; tests/test_console_readability.py checks every pair). The SLA light's text on an
+# ordinary row (base / alternate base), and the coloured rows with their own text.
+LIGHT_COLOURS = {"overdue": "#ff3b30", "due_soon": "#ffb020", "on_time": "#34c759", "met": "#6fae82",
+                 "late": "#c97a7a", "skipped": "#8a8f96"}
+ROW_COLOURS = {   # light -> (ground, ground while blinking, text on it)
+    "overdue": ("#7a1010", "#a3281c", "#ffffff"),
+    "due_soon": ("#5c4300", "#5c4300", "#ffe08a"),
+}
+P1_TEXT = "#ff6b6b"
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 LightRole = Qt.ItemDataRole.UserRole + 2
 
@@ -92,10 +100,11 @@ class CaseFilter:
     lights: frozenset[str] = frozenset()
     text: str = ""
     open_only: bool = False
+    ids: frozenset[str] | None = None           # a drill-down: just these cases (None = any)
 
     def is_empty(self) -> bool:
         return not (self.statuses or self.categories or self.sources or self.areas or self.lights
-                    or self.text or self.open_only)
+                    or self.text or self.open_only or self.ids is not None)
 
 
 def fmt_duration(seconds: float) -> str:
@@ -122,8 +131,9 @@ class CaseTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._brushes = {k: QBrush(QColor(v)) for k, v in LIGHT_COLOURS.items()}
-        self._row_bg = {"overdue": (QBrush(QColor("#7a1010")), QBrush(QColor("#c0392b"))),
-                        "due_soon": (QBrush(QColor("#5c4300")), QBrush(QColor("#5c4300")))}
+        self._row_bg = {k: (QBrush(QColor(a)), QBrush(QColor(b))) for k, (a, b, _t) in ROW_COLOURS.items()}
+        self._row_fg = {k: QBrush(QColor(t)) for k, (_a, _b, t) in ROW_COLOURS.items()}
+        self._p1 = QBrush(QColor(P1_TEXT))
         self._frozen = 0                         # >0: the order holds still (see freeze)
         self._held: tuple[dict, dict] = ({}, {})   # changed, new case ids held while frozen
         self._warm: list[str] = []              # cases whose search text is still to be built
@@ -195,6 +205,8 @@ class CaseTableModel(QAbstractTableModel):
         f = f or self.filter
         if f.is_empty():
             return True
+        if f.ids is not None and case["id"] not in f.ids:
+            return False
         if f.open_only and case["status"] not in OPEN_STATUSES:
             return False
         if f.statuses and case["status"] not in f.statuses:
@@ -516,10 +528,13 @@ class CaseTableModel(QAbstractTableModel):
                 return None
             return pair[1] if (self.blink and light == OVERDUE) else pair[0]
         if role == R.ForegroundRole:
+            row_fg = self._row_fg.get(light) if is_open else None
+            if row_fg is not None:          # a coloured row: its own legible text, every column
+                return row_fg
             if col == "sla":
                 return self._brushes.get(light)
             if col == "priority" and case["priority"] == 1:
-                return QBrush(QColor("#ff6b6b"))
+                return self._p1
             return None
         if role == R.FontRole:
             return self._bold if (case["priority"] == 1 or col in ("sla", "deadline")) else None

@@ -13,7 +13,7 @@ from models import kpi
 from models.commands import PERMISSIONS
 from models.domain import OPEN_STATUSES
 from models.sla import PROFILES, Profile
-from models.state import empty_state
+from models.state import empty_state, touched
 
 FRAME_MS = 16
 
@@ -73,8 +73,10 @@ class RoomState(QObject):
         self.live = False
         self._provisional: dict[str, str] = {}     # report command id -> provisional case id
         self._prov_no = 0
-        self._flush_timer = QTimer(self, singleShot=True, interval=FRAME_MS, timeout=self._flush)
-        self._tick = QTimer(self, interval=1000, timeout=self.sig_tick.emit)
+        self._flush_timer = QTimer(self, singleShot=True, interval=FRAME_MS)
+        self._flush_timer.timeout.connect(self._flush)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self.sig_tick.emit)
         self._tick.start()
 
     def now(self) -> float:
@@ -83,7 +85,7 @@ class RoomState(QObject):
 
     @property
     def profile(self) -> Profile:
-        return PROFILES.get(self.state.get("sla_profile"), PROFILES["1310"])
+        return PROFILES.get(self.state.get("sla_profile") or "1310", PROFILES["1310"])
 
     def may(self, command: str) -> bool:
         """Whether the logged-in role may issue this command (the server decides; the UI
@@ -172,7 +174,10 @@ class RoomState(QObject):
         week = kpi.working_set(state, self.now(), kpi.WORKING_DAYS)
         self._recent = {kpi.WORKING_DAYS: set(week["cases"]),
                         0: set(kpi.working_set(week, self.now(), 0)["cases"])}
-        self._changed.clear(), self._new.clear(), self._teams.clear(), self._events.clear()
+        self._changed.clear()
+        self._new.clear()
+        self._teams.clear()
+        self._events.clear()
         self._room = False
         self.sig_reset.emit()
 
@@ -182,31 +187,21 @@ class RoomState(QObject):
         for ev in events:
             d = ev.get("data") or {}
             name = ev["name"]
-            if name == "view.update":      # a filtered view (server/views.py): whole objects
-                for c in d.get("cases") or ():
-                    self._changed[c["id"]] = None
-                for cid in d.get("removed") or ():
+            touch = touched(ev)
+            if touch.new:
+                self._new[touch.new] = None
+            for cid in touch.cases:
+                if cid != touch.new:
                     self._changed[cid] = None
-                for t in d.get("teams") or ():
-                    self._teams[t["id"]] = None
-            elif name == "case.reported":
-                self._new[d["case_id"]] = None
-            elif "case_id" in d:
-                self._changed[d["case_id"]] = None
-                if name == "case.merged":
-                    self._changed[d["into"]] = None
-            if "team_id" in d:
-                self._teams[d["team_id"]] = None
-            if name == "team.member_moved":
-                self._teams[d["from"]] = None
-                self._teams[d["to"]] = None
+            for tid in touch.teams:
+                self._teams[tid] = None
             if name.startswith("case.") and name in ("case.dispatched", "case.feedback", "case.closed",
                                                      "case.transferred", "case.escalated", "case.returned",
                                                      "case.merged", "case.arrived"):
                 for t in self.state["teams"].values():      # a squad's current case may have changed
                     if d.get("case_id") in t["cases"] or t.get("case_id") is None:
                         self._teams[t["id"]] = None
-            if name in ("mode.changed", "sla.profile_changed", "street.loaded"):
+            if touch.room:
                 self._room = True
             self._events.append(ev)
         if not self._flush_timer.isActive():
@@ -264,7 +259,8 @@ class RoomState(QObject):
                     self.open_ids.discard(cid)
             for ids in self._recent.values():       # touched now: perhaps in a window
                 ids.update(c for c in new + changed if c in cases)
-            self._changed.clear(), self._new.clear()
+            self._changed.clear()
+            self._new.clear()
             self.sig_cases.emit(changed, new)
         if self._teams:
             teams = list(self._teams)

@@ -1,0 +1,135 @@
+"""Import benchmark: N rows (default 1,000,000) through a running server, as an intake
+account (`xiaonao-server import FILE --server … --user …`). Prints the time, the rows a
+second, the importer's and the server's peak memory (VmHWM), and whether a wall sees the
+cases live. Goal (issue 13 item 14): 1M rows in ≤ 3 min at ≤ 300 MiB.
+
+    python -m bench import [ROWS]      (or XIAONAO_BENCH_IMPORT_ROWS)
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .common import ROOT, ServerProcess, header, make_server_db
+
+ADDRESSES = ["九堡大道{}号", "杭海路{}号", "九和路{}号", "红普南路{}号", "九环路{}号"]
+CATS = ["dispute", "city_management", "market", "environment", "public_service", "traffic"]
+
+
+def write_feed(path: Path, rows: int) -> int:
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(rows):
+            f.write(json.dumps({"title": f"井盖缺失 第{i}号", "category": CATS[i % len(CATS)], "source": "12345",
+                                "priority": 1 + i % 4, "location": {"address": ADDRESSES[i % 5].format(i % 400)},
+                                "description": "人行道井盖缺失，夜间有安全隐患，请尽快处理。",
+                                "reporter": {"name": "王女士", "phone": f"138{i % 100000000:08d}"}},
+                               ensure_ascii=False) + "\n")
+    return path.stat().st_size
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used."""
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def peak_rss(pid: int) -> int:
+    """VmHWM of a live process, in bytes."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class Peak(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.cpu = 0.0
+        self.start()
+
+        self.cpu = 0.0
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, peak_rss(self.pid))
+            self.cpu = max(self.cpu, cpu_seconds(self.pid))
+            time.sleep(0.25)
+
+
+async def wall_count(url: str, expect: int, done: threading.Event, out: dict) -> None:
+    import websockets
+    async with websockets.connect(url, max_size=2 ** 26) as ws:
+        await ws.send(json.dumps({"type": "hello", "user": "wall", "password": "wall-password"}))
+        await ws.recv()
+        n = 0
+        while n < expect:
+            try:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            except asyncio.TimeoutError:
+                break
+            if m.get("name") == "case.reported":
+                n += 1
+        out["wall"] = n
+
+
+def main(rows: int | None = None) -> None:
+    rows = rows or int(os.environ.get("XIAONAO_BENCH_IMPORT_ROWS", sys.argv[2] if len(sys.argv) > 2 else 1_000_000))
+    header(f"Import: {rows:,} rows through a running server (SQLite)")
+    d = Path(tempfile.mkdtemp(prefix="xiaonao-bench-import-"))
+    feed = d / "feed.jsonl"
+    t = time.perf_counter()
+    size = write_feed(feed, rows)
+    print(f"  feed: {size / 2**20:.0f} MiB written in {time.perf_counter() - t:.1f} s")
+    url = make_server_db()
+    srv = ServerProcess(url).start()
+    server_peak = Peak(srv.proc.pid)
+    wall: dict = {}
+    wall_done = threading.Event()
+    wt = threading.Thread(target=lambda: asyncio.run(wall_count(srv.url, rows, wall_done, wall)), daemon=True)
+    wt.start()
+    time.sleep(0.5)
+    try:
+        t0 = time.perf_counter()
+        cpu0 = cpu_seconds(srv.proc.pid)
+        load0 = os.getloadavg()[0]
+        p = subprocess.Popen([sys.executable, "-m", "server.cli", "import", str(feed), "--server", srv.url,
+                              "--user", "intake", "--password-stdin"], cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        importer_peak = Peak(p.pid)
+        out, _ = p.communicate("intake-password\n")
+        dt = time.perf_counter() - t0
+        importer_peak.stop.set()
+        server_cpu = cpu_seconds(srv.proc.pid) - cpu0
+        wt.join(60)
+        server_peak.stop.set()
+        print(f"  {out.strip().splitlines()[-1]}")
+        print(f"  time {dt:.1f} s  ({rows / dt:,.0f} rows/s)   goal: 1M rows in 180 s "
+              f"-> {'met' if dt * 1_000_000 / rows <= 180 else 'NOT met'} (extrapolated {dt * 1_000_000 / rows:.0f} s)")
+        print(f"  CPU: server {server_cpu:.1f} s ({server_cpu * 1e6 / rows:.0f} us a row: {rows / max(server_cpu, 1e-9):,.0f} "
+              f"rows/s on a core of its own), importer {importer_peak.cpu:.1f} s; load average {load0:.1f} "
+              f"on {os.cpu_count()} cores")
+        print(f"  importer peak RSS {importer_peak.peak / 2**20:.0f} MiB   goal <= 300 MiB -> "
+              f"{'met' if importer_peak.peak <= 300 * 2**20 else 'NOT met'}")
+        print(f"  server peak RSS {server_peak.peak / 2**20:.0f} MiB (holds every case in memory)")
+        print(f"  a wall saw {wall.get('wall', 0):,} of {rows:,} cases live")
+    finally:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    main()

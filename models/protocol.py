@@ -1,0 +1,230 @@
+"""The wire protocol's frames, without I/O and without Qt (docs/protocol.md is the contract).
+
+Both ends build and read frames here, as the websockets library keeps a Sans-I/O core
+under thin I/O layers: the server (server/app.py) parses what a client sends with
+`parse_hello` and `parse_client_frame` and answers with `ack`/`error`/`pong`/`welcome`;
+clients (client/session.py, app/lock.py, the benchmarks, the tests' RawClient) build
+`hello`/`command`/`ping` and read what comes back with `parse_server_frame`, assembling a
+paged snapshot with `SnapshotPages`. Nothing here reads a socket, a clock or a database.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# ---- error codes (docs/protocol.md "Errors") ---------------------------------------------
+BAD_REQUEST = "bad_request"
+INVALID = "invalid"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+CONFLICT = "conflict"
+UNAUTHENTICATED = "unauthenticated"
+UNAVAILABLE = "unavailable"
+ERROR_CODES = frozenset({BAD_REQUEST, INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, UNAUTHENTICATED, UNAVAILABLE})
+
+MAX_COMMAND_ID = 80              # characters
+MAX_IN_FRAME = 256 * 1024        # bytes a client may send in one frame (larger: close 1009)
+MAX_OUT_FRAME = 512 * 1024       # the server's frames stay under this (snapshots are paged)
+CLOSE_POLICY = 1008              # the close code after a refused hello
+CLOSE_TOO_BIG = 1009
+
+
+def _dumps(obj: dict) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+# ---- what a client sends -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hello:
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    resume_from: int | None = None
+    log_id: str | None = None          # the history `resume_from` is a seq of
+    subscribe: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)     # fields this module does not know
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ping:
+    t: Any = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A read-only question (`query.report`, `query.aggregates`: docs/protocol.md), the whole
+    message; the server's query handler checks its fields."""
+    kind: str
+    msg: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProtocolError:
+    """A frame the protocol refuses: answer `error(id, code, message)` and go on (or, for
+    a hello, close the connection)."""
+    code: str
+    message: str
+    id: str | None = None
+
+    def frame(self) -> str:
+        return error(self.id, self.code, self.message)
+
+
+def hello(user: str | None = None, password: str | None = None, *, token: str | None = None,
+          resume_from: int | None = None, log_id: str | None = None, subscribe: bool = True) -> str:
+    """The first frame: a user and password, or a token (preferred when both are given);
+    `resume_from` with the `log_id` of the history it is a seq of."""
+    msg: dict[str, Any] = {"type": "hello"}
+    if token:
+        msg["token"] = token
+    else:
+        msg["user"], msg["password"] = user, password
+    if resume_from is not None:
+        msg["resume_from"] = resume_from
+    if log_id:
+        msg["log_id"] = log_id
+    if not subscribe:
+        msg["subscribe"] = False
+    return _dumps(msg)
+
+
+def command(cid: str, name: str, args: dict[str, Any]) -> str:
+    return _dumps({"type": "command", "id": cid, "name": name, "args": args})
+
+
+def ping(t: Any) -> str:
+    return json.dumps({"type": "ping", "t": t})
+
+
+def _load(raw: str | bytes) -> dict | ProtocolError:
+    if isinstance(raw, bytes):
+        return ProtocolError(BAD_REQUEST, "binary frames are not supported; send JSON text")
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return ProtocolError(BAD_REQUEST, "the frame is not valid JSON")
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        return ProtocolError(BAD_REQUEST, "a message must be a JSON object with a 'type'")
+    return msg
+
+
+def parse_hello(raw: str | bytes) -> Hello | ProtocolError:
+    """The first frame of a connection, checked as far as the protocol goes (whether the
+    credentials are right is the server's business)."""
+    msg = _load(raw)
+    if isinstance(msg, ProtocolError) or msg.get("type") != "hello":
+        return ProtocolError(UNAUTHENTICATED, "the first message must be a hello")
+    resume = msg.get("resume_from")
+    if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
+        return ProtocolError(BAD_REQUEST, "'resume_from' must be a non-negative integer")
+    subscribe = msg.get("subscribe", True)
+    if not isinstance(subscribe, bool):
+        return ProtocolError(BAD_REQUEST, "'subscribe' must be true or false")
+    log_id = msg.get("log_id") if isinstance(msg.get("log_id"), str) else None
+    token = msg.get("token")
+    if isinstance(token, str):
+        return Hello(token=token, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
+    user, password = msg.get("user"), msg.get("password")
+    if not isinstance(user, str) or not isinstance(password, str):
+        return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, or a token")
+    return Hello(user=user, password=password, resume_from=resume, log_id=log_id, subscribe=subscribe,
+                 extra=_extra(msg))
+
+
+def _extra(msg: dict) -> dict[str, Any]:
+    known = ("type", "user", "password", "token", "resume_from", "log_id", "subscribe")
+    return {k: v for k, v in msg.items() if k not in known}
+
+
+def parse_client_frame(raw: str | bytes) -> Command | Ping | Query | ProtocolError:
+    """A frame after the welcome: a command, a ping, a query, or what to answer instead."""
+    msg = _load(raw)
+    if isinstance(msg, ProtocolError):
+        return msg
+    kind = msg["type"]
+    if kind == "ping":
+        return Ping(msg.get("t"))
+    if kind.startswith("query."):
+        return Query(kind, msg)
+    if kind != "command":
+        return ProtocolError(BAD_REQUEST, f"unknown message type {kind!r}")
+    cid = msg.get("id")
+    if not isinstance(cid, str) or not cid or len(cid) > MAX_COMMAND_ID:
+        return ProtocolError(BAD_REQUEST, f"a command needs an 'id': a unique string of at most {MAX_COMMAND_ID} "
+                             "characters", cid if isinstance(cid, str) else None)
+    name = msg.get("name")
+    if not isinstance(name, str):
+        return ProtocolError(BAD_REQUEST, "a command needs a 'name'", cid)
+    args = msg.get("args", {})
+    if not isinstance(args, dict):
+        return ProtocolError(BAD_REQUEST, "'args' must be an object", cid)
+    return Command(cid, name, args)
+
+
+# ---- what the server sends ----------------------------------------------------------
+
+def error(cid: str | None, code: str, message: str) -> str:
+    return _dumps({"type": "error", "id": cid, "code": code, "message": message})
+
+
+def ack(cid: str, seq: int) -> str:
+    return json.dumps({"type": "ack", "id": cid, "seq": seq})
+
+
+def pong(t: Any) -> str:
+    return json.dumps({"type": "pong", "t": t})
+
+
+def welcome(user: str, role: str, token: str, head: int, team_id: str | None, server_time: float,
+            **extra: Any) -> str:
+    return _dumps({"type": "welcome", "user": user, "role": role, "token": token, "head": head,
+                   "team_id": team_id, "server_time": server_time, "max_frame": MAX_IN_FRAME, **extra})
+
+
+def parse_server_frame(raw: str | bytes) -> dict:
+    """A frame from the server as a dict with a 'type' (ValueError if it is not one)."""
+    msg = json.loads(raw)
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise ValueError("a server frame must be a JSON object with a 'type'")
+    return msg
+
+
+class SnapshotPages:
+    """A paged snapshot as it arrives: feed it the `snapshot` frame, then each
+    `snapshot.page`; `done` once the last page is in, and `state()` is the wire state
+    (cases and teams as lists, see models.state.from_wire) with every page's cases."""
+
+    def __init__(self, first: dict):
+        if first.get("type") != "snapshot":
+            raise ValueError("a snapshot starts with a 'snapshot' frame")
+        self.seq: int = first["seq"]
+        self.pages: int = first.get("pages", 0)
+        self._wire: dict = first["state"]
+        self._cases: list = list(self._wire.get("cases") or [])
+        self._got = 0
+
+    @property
+    def done(self) -> bool:
+        return self._got >= self.pages
+
+    def add(self, page: dict) -> None:
+        if page.get("type") != "snapshot.page" or page.get("seq") != self.seq:
+            raise ValueError(f"expected page {self._got + 1} of the snapshot at seq {self.seq}")
+        if page.get("page") != self._got + 1:
+            raise ValueError(f"expected page {self._got + 1}, got {page.get('page')}")
+        self._cases.extend(page.get("cases") or [])
+        self._got += 1
+
+    def state(self) -> dict:
+        if not self.done:
+            raise ValueError(f"the snapshot has {self.pages - self._got} pages still to come")
+        return {**self._wire, "cases": self._cases}

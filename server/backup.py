@@ -1,0 +1,314 @@
+"""Backup and restore of a server's database, and the log's identity.
+
+`xiaonao-server backup --db URL --out FILE`:
+- SQLite: SQLite's online backup API, in one step (a consistent copy of the database as
+  of one moment, taken while the server keeps writing: WAL readers do not block it). The
+  file is a SQLite database.
+- PostgreSQL: `pg_dump --format=custom` where it is installed, else (or with
+  `--format export`) a consistent export: every table read in one REPEATABLE READ
+  transaction into a gzip'd JSON-lines file. The export also works from SQLite.
+
+`xiaonao-server restore --db URL --from FILE` reads any of the three (a SQLite file, a
+pg_dump archive, an export) into an empty database (or over one with `--force`, with the
+server stopped), and gives the restored log a **new identity**: the restored history is
+not the one cockpits may have followed past the backup, so a cockpit whose cached seq came
+from the old identity takes a snapshot instead of resuming (the identity is in the
+welcome, `log_id`).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+
+from sqlalchemy import Boolean, MetaData, Table, insert, select, text
+from sqlalchemy.engine import make_url
+
+from .store import Base, EventStore, StoreError
+
+LOG_ID_KEY = "log_id"
+EXPORT_MAGIC = "xiaonao-export"
+EXPORT_VERSION = 1
+BATCH = 2000
+
+
+# ---- the log's identity ---------------------------------------------------------
+
+def log_id(store: EventStore) -> str:
+    """The log's identity, made on first use (a database from before it had none)."""
+    with store.engine.begin() as c:
+        row = c.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": LOG_ID_KEY}).first()
+        if row:
+            return row[0]
+        new = uuid.uuid4().hex
+        c.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": LOG_ID_KEY, "v": new})
+        return new
+
+
+def new_log_id(store: EventStore) -> str:
+    new = uuid.uuid4().hex
+    with store.engine.begin() as c:
+        c.execute(text("DELETE FROM meta WHERE key = :k"), {"k": LOG_ID_KEY})
+        c.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": LOG_ID_KEY, "v": new})
+    return new
+
+
+# ---- backup -------------------------------------------------------------------
+
+def _sqlite_path(url: str) -> str | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return None
+    if not u.database or u.database == ":memory:":
+        raise StoreError("an in-memory SQLite database cannot be backed up")
+    return u.database
+
+
+def backup(url: str, out: str | Path, fmt: str = "auto") -> str:
+    """Write a consistent backup of the database at `url` to `out`; returns the format used
+    ("sqlite", "pg_dump" or "export")."""
+    out = Path(out)
+    store = EventStore(url)
+    try:
+        store.check_initialised()
+        log_id(store)           # so the backup carries the identity it was taken from
+    finally:
+        store.dispose()
+    tmp = out.with_name(out.name + ".partial")
+    path = _sqlite_path(url)
+    if fmt == "auto":
+        fmt = "sqlite" if path else ("pg_dump" if shutil.which("pg_dump") else "export")
+    if fmt == "sqlite":
+        if not path:
+            raise StoreError("--format sqlite backs up a SQLite database; use pg_dump or export")
+        _sqlite_backup(path, tmp)
+    elif fmt == "pg_dump":
+        if path or not shutil.which("pg_dump"):
+            raise StoreError("pg_dump backs up PostgreSQL and must be installed; use --format export")
+        _pg(["pg_dump", "--format=custom", "--no-owner", "--file", str(tmp)], url)
+    elif fmt == "export":
+        _export(url, tmp)
+    else:
+        raise StoreError(f"unknown backup format {fmt!r}: auto, sqlite, pg_dump or export")
+    os.replace(tmp, out)
+    return fmt
+
+
+def _sqlite_backup(src_path: str, dst: Path) -> None:
+    if dst.exists():
+        dst.unlink()
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=30)
+    try:
+        dest = sqlite3.connect(str(dst))
+        try:
+            src.backup(dest)    # all pages in one step: one consistent moment of the source
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    os.chmod(dst, 0o600)
+
+
+def _pg_env(url: str) -> tuple[list[str], dict]:
+    u = make_url(url)
+    args = ["--host", u.host or "localhost", "--port", str(u.port or 5432), "--dbname", u.database or ""]
+    if u.username:
+        args += ["--username", u.username]
+    env = dict(os.environ)
+    if u.password:
+        env["PGPASSWORD"] = str(u.password)
+    return args, env
+
+
+def _pg(cmd: list[str], url: str) -> None:
+    args, env = _pg_env(url)
+    r = subprocess.run(cmd + args, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise StoreError(f"{cmd[0]} failed: {r.stderr.strip()[-500:]}")
+
+
+def _tables(engine) -> list[Table]:
+    """The schema's tables that exist in this database, parents first."""
+    md = MetaData()
+    md.reflect(engine)
+    return [t for t in Base.metadata.sorted_tables if t.name in md.tables]
+
+
+def _export(url: str, out: Path) -> None:
+    store = EventStore(url)
+    try:
+        tables = _tables(store.engine)
+        with store.engine.connect() as c, gzip.open(out, "wt", encoding="utf-8", compresslevel=5) as f:
+            if store.engine.dialect.name == "postgresql":
+                c.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            else:
+                c.exec_driver_sql("BEGIN")      # one read transaction: one moment of the log
+            f.write(json.dumps({"format": EXPORT_MAGIC, "version": EXPORT_VERSION,
+                                "tables": [t.name for t in tables]}) + "\n")
+            for t in tables:
+                cols = [col.name for col in t.columns]
+                for row in c.execute(select(t)).yield_per(BATCH):
+                    f.write(json.dumps({"t": t.name, "r": dict(zip(cols, row))}, ensure_ascii=False) + "\n")
+            c.rollback()
+    finally:
+        store.dispose()
+    os.chmod(out, 0o600)
+
+
+# ---- restore ------------------------------------------------------------------
+
+def _kind(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head.startswith(b"SQLite format 3\x00"):
+        return "sqlite"
+    if head.startswith(b"PGDMP"):
+        return "pg_dump"
+    if head.startswith(b"\x1f\x8b"):
+        return "export"
+    raise StoreError(f"{path} is not a Xiaonao backup (a SQLite file, a pg_dump archive or an export)")
+
+
+def _has_events(url: str) -> bool:
+    store = EventStore(url)
+    try:
+        try:
+            return store.head() > 0
+        except Exception:      # no schema yet
+            return False
+    finally:
+        store.dispose()
+
+
+def restore(url: str, src: str | Path, force: bool = False) -> tuple[int, str]:
+    """Restore the backup `src` into the database at `url`; returns (head seq, new log id)."""
+    src = Path(src)
+    if not src.exists():
+        raise StoreError(f"no backup file {src}")
+    kind = _kind(src)
+    if _has_events(url) and not force:
+        raise StoreError(f"database {url!r} already holds a log; restore into an empty one, or stop "
+                         "its server and add --force to replace it")
+    path = _sqlite_path(url)
+    if kind == "sqlite" and path:
+        _sqlite_restore(src, path)
+    elif kind == "pg_dump":
+        if path:
+            raise StoreError("a pg_dump archive restores into PostgreSQL; use an export for SQLite")
+        _pg_restore(src, url)
+    else:
+        _copy_rows(src, kind, url)
+    store = EventStore(url)
+    try:
+        store.check_initialised()
+        return store.head(), new_log_id(store)
+    finally:
+        store.dispose()
+
+
+def _pg_restore(src: Path, url: str) -> None:
+    args, env = _pg_env(url)
+    r = subprocess.run(["pg_restore", "--no-owner", "--clean", "--if-exists", "--exit-on-error", *args, str(src)],
+                       env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise StoreError(f"pg_restore failed: {r.stderr.strip()[-500:]}")
+
+
+def _sqlite_restore(src: Path, dst_path: str) -> None:
+    s = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    try:
+        d = sqlite3.connect(dst_path, timeout=30)
+        try:
+            s.backup(d)
+            d.execute("PRAGMA journal_mode=WAL")
+        finally:
+            d.close()
+    finally:
+        s.close()
+    os.chmod(dst_path, 0o600)
+
+
+def _drop_all(url: str) -> None:
+    store = EventStore(url)
+    try:
+        Base.metadata.drop_all(store.engine)
+    finally:
+        store.dispose()
+
+
+def _rows(src: Path, kind: str):
+    """(table name, row dict) from a SQLite backup file or an export, a row at a time."""
+    if kind == "sqlite":
+        con = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            for t in Base.metadata.sorted_tables:
+                if t.name not in names:
+                    continue
+                cur = con.execute(f'SELECT * FROM "{t.name}"')
+                cols = [d[0] for d in cur.description]
+                for row in cur:
+                    yield t.name, dict(zip(cols, row))
+        finally:
+            con.close()
+        return
+    with gzip.open(src, "rt", encoding="utf-8") as f:
+        head = json.loads(f.readline() or "{}")
+        if head.get("format") != EXPORT_MAGIC:
+            raise StoreError(f"{src} is not a Xiaonao export")
+        for line in f:
+            rec = json.loads(line)
+            yield rec["t"], rec["r"]
+
+
+def _copy_rows(src: Path, kind: str, url: str) -> None:
+    _drop_all(url)
+    store = EventStore(url)
+    try:
+        Base.metadata.create_all(store.engine)
+        try:
+            from .schema import stamp_head
+        except ImportError:             # a release before Alembic
+            pass
+        else:
+            stamp_head(store.engine)    # the rows below are this release's schema's
+        tables = {t.name: t for t in Base.metadata.sorted_tables}
+        with store.engine.begin() as c:
+            batch: list[dict] = []
+            current = ""
+            for name, row in _rows(src, kind):
+                t = tables.get(name)
+                if t is None:
+                    continue
+                if name != current and batch:
+                    c.execute(insert(tables[current]), batch)
+                    batch = []
+                current = name
+                cols = {col.name: col for col in t.columns}
+                fixed = {}
+                for k, v in row.items():
+                    if k in cols:
+                        if v is not None and isinstance(cols[k].type, Boolean):
+                            v = bool(v)
+                        fixed[k] = v
+                batch.append(fixed)
+                if len(batch) >= BATCH:
+                    c.execute(insert(t), batch)
+                    batch = []
+            if batch:
+                c.execute(insert(tables[current]), batch)
+            if c.dialect.name == "postgresql":
+                # the autoincrement sequences continue after the restored rows
+                for t in tables.values():
+                    for col in t.columns:
+                        if col.autoincrement is True and col.primary_key:
+                            c.execute(text(f"SELECT setval(pg_get_serial_sequence('{t.name}', '{col.name}'), "
+                                           f"COALESCE((SELECT MAX({col.name}) FROM {t.name}), 0) + 1, false)"))
+    finally:
+        store.dispose()

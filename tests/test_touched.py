@@ -1,0 +1,99 @@
+"""`models.state.touched(event)`: the cases and squads an event changes, from the event
+alone, as the session, the hub and the Qt room use it. Checked against what the reducer
+actually changes over a day of commands of every kind."""
+from __future__ import annotations
+
+import copy
+import json
+
+from models.commands import Actor
+from models.state import apply, touched
+
+from .test_domain import LEAD, OP, World, report
+
+FIELD = Actor("w01", "field", "W01")
+
+
+class Watched(World):
+    """A World that checks touched() against each event's real effect."""
+
+    def __init__(self):
+        self.checked: list[str] = []
+        super().__init__()
+
+    def _append(self, name, data, actor):
+        before = copy.deepcopy(self.state) if self.state["seq"] else None
+        super()._append(name, data, actor)
+        ev, after = self.log[-1], self.state
+        t = touched(ev)
+        if before is None:
+            assert name == "street.loaded" and t.everything and t.room
+            return
+        changed_cases = {c for c in set(before["cases"]) | set(after["cases"])
+                         if before["cases"].get(c) != after["cases"].get(c)}
+        assert changed_cases <= set(t.cases), (name, changed_cases, t)
+        assert set(t.needs) <= set(before["cases"]), (name, t)
+        assert (t.new is not None) == (name == "case.reported") and (t.new is None or t.new not in before["cases"])
+        # a case event may also free or take the squad holding the case: only the state knows which
+        holders = {tid for st in (before, after) for tid, team in st["teams"].items()
+                   if set(team["cases"]) & set(t.cases)}
+        changed_teams = {tid for tid in after["teams"] if before["teams"].get(tid) != after["teams"][tid]}
+        assert changed_teams <= set(t.teams) | holders, (name, changed_teams, t)
+        room_changed = any(before[k] != after[k] for k in ("mode", "sla_profile", "street"))
+        assert t.room or not room_changed, name
+        self.checked.append(name)
+
+
+def test_touched_names_everything_each_event_changes():
+    w = Watched()
+    a = report(w)
+    b = report(w, category="fire")
+    w.run(OP, "case.accept", {"case_id": a})
+    w.run(OP, "case.dispatch", {"case_id": a, "team_id": "W01"})
+    w.run(OP, "case.dispatch", {"case_id": a, "team_id": "W02"})          # moves it: W01 is freed
+    w.run(OP, "case.dispatch", {"case_id": b, "team_id": "W01"})
+    w.run(FIELD, "case.sign", {"case_id": b})
+    w.run(FIELD, "case.contact", {"case_id": b})
+    w.run(FIELD, "case.arrive", {"case_id": b})
+    w.run(FIELD, "case.feedback", {"case_id": b, "note": "已处理"})
+    w.run(OP, "case.close", {"case_id": b, "resolution": "完成"})
+    w.run(OP, "case.rate", {"case_id": b, "rating": 4})
+    w.run(OP, "case.reopen", {"case_id": b, "reason": "再次投诉"})
+    w.run(OP, "case.supervise", {"case_id": a, "note": "督办"})
+    w.run(OP, "case.note", {"case_id": a, "note": "回访"})
+    w.run(OP, "case.escalate", {"case_id": a})
+    w.run(OP, "case.return", {"case_id": a, "reason": "退回"})
+    w.run(OP, "case.transfer", {"case_id": a, "to": "mediation"})
+    c = report(w)
+    w.run(OP, "case.merge", {"case_id": c, "into": b})
+    w.run(OP, "case.report", {"title": "又一次", "category": "dispute", "source": "110", "priority": 2,
+                              "location": {"address": "九和路120号"}, "merge_into": b})
+    w.run(OP, "alert.ack", {"kind": "overdue", "case_ids": [b]})
+    w.run(OP, "case.amend", {"case_id": b, "title": "改过的标题", "priority": 1})
+    w.run(LEAD, "mode.set", {"mode": "wartime"})
+    w.run(LEAD, "sla.set", {"profile": "1310"})
+    w.run(FIELD, "team.status", {"team_id": "W01", "status": "busy"})
+    w.run(FIELD, "team.position", {"team_id": "W01", "lat": 30.3, "lon": 120.25})
+    member = w.state["teams"]["W01"]["members"][0]["id"]
+    w.run(LEAD, "team.member_move", {"member_id": member, "from": "W01", "to": "W03"})
+    w.run(LEAD, "team.member_duty", {"team_id": "W03", "member_id": member, "on_duty": False})
+    w.run(FIELD, "radio.transmit", {"team_id": "W01", "text": "收到"})
+    w.run(FIELD, "radio.emergency", {"team_id": "W01", "note": "求援"})
+    w.run(OP, "radio.ack", {"team_id": "W01"})
+    w.run(LEAD, "team.duty", {"team_id": "W04", "on_duty": False})
+    w.run(LEAD, "shift.handover", {"note": "交班"})
+    kinds = set(w.checked)
+    assert len(kinds) >= 28, sorted(kinds)       # nearly every kind of event was checked
+
+
+def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():
+    w = World()
+    a, b = report(w), report(w)
+    case = json.loads(json.dumps(w.state["cases"][a])) | {"title": "已更新"}
+    team = json.loads(json.dumps(w.state["teams"]["W01"]))
+    ev = {"type": "event", "seq": w.state["seq"] + 1, "at": "2026-11-23T09:00:00.000Z", "name": "view.update",
+          "actor": None, "data": {"cases": [case], "removed": [b], "teams": [team]}}
+    t = touched(ev)
+    assert t.cases == (a, b) and t.replaced == (a, b) and t.needs == () and t.teams == ("W01",)
+    apply(w.state, ev)
+    assert b not in w.state["cases"] and w.state["cases"][a]["title"] == "已更新"
