@@ -155,11 +155,12 @@ def test_a_note_stays_in_its_field_until_acknowledged_and_after_a_refusal(demo_s
     loop.wait(lambda: len(win.room.state["cases"]) == 1)
     cid = next(iter(win.room.state["cases"]))
     win.queue.show_case(cid)
-    detail.text.setText("x" * (FIELD_LIMITS["note"] + 1))      # refused by the server
-    detail.act("case.note")
-    assert detail.text.text() == "x" * (FIELD_LIMITS["note"] + 1)
+    detail.text.setText("现场已处理完毕")
+    detail.act("case.close")                       # a new case cannot be closed: refused by the server
+    assert detail.text.text() == "现场已处理完毕"
     loop.wait(lambda: "refused" in detail.error.text().lower(), what="the refusal shown by the button")
-    assert detail.text.text() == "x" * (FIELD_LIMITS["note"] + 1)
+    assert "not possible in the case's or squad's current state" in detail.error.text()
+    assert detail.text.text() == "现场已处理完毕"
     detail.text.setText("居民已劝离")
     detail.act("case.note")
     assert detail.text.text() == "居民已劝离"                     # not before the acknowledgement
@@ -342,3 +343,27 @@ def test_the_changed_screens_in_both_languages(demo_server, tmp_path, qtbot, loo
     win.close()
     loop.run(link.shutdown())
     i18n.install("en")
+
+
+# ---- 6: after Ctrl+N, the new case is the one on screen ---------------------------------
+
+def test_the_new_case_is_selected_even_when_the_filter_would_hide_it(demo_server, tmp_path, qtbot, loop):
+    win = open_window(demo_server, tmp_path, qtbot, loop)
+    win.link.submit("case.report", REPORT | {"title": "older"})
+    loop.wait(lambda: len(win.room.state["cases"]) == 1)
+    older = next(iter(win.room.state["cases"]))
+    win.queue.show_case(older)
+    win.queue.search.setText("older")          # a search the new case does not match
+    win.queue.apply_filter()
+    win.open_new_case()
+    dlg = win._dialog
+    dlg.title.setText("新的来电")
+    dlg.address.setText("九堡大道100号")
+    dlg.submit()
+    loop.wait(lambda: win.selection.case_id not in ("", older) and not win.selection.case_id.startswith("…"),
+              what="the new case selected")
+    new = win.selection.case_id
+    assert win.room.state["cases"][new]["title"] == "新的来电"
+    assert win.queue.search.text() == "" and win.queue.model.row_of(new) >= 0
+    assert win.panels["detail"].case_id == new and win.queue.view.hasFocus() or not win.isActiveWindow()
+    close_window(win, loop)

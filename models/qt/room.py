@@ -36,10 +36,10 @@ class RoomState(QObject):
         sig_live(bool): the shown state became live (online) or stopped being live.
         sig_role(str): logged in with this role (the welcome's): views show only what it may do.
 
-    Reports the operator made that the server has not acknowledged yet (offline, or on
-    their way) are in `state["cases"]` at once as provisional cases (`pending: True`, id
-    "…" + a number), so the queue shows them; each goes when its report is acknowledged
-    (the real case takes its place) or refused (the Outbox keeps it).
+    Reports the operator made while offline, which wait in the outbox, are in
+    `state["cases"]` at once as provisional cases (`pending: True`, id "…" + a number), so
+    the queue shows them; each goes when the link is back (the server's case takes its
+    place) or the report is refused (the Outbox keeps it).
     """
     sig_reset = Signal()
     sig_cases = Signal(object, object)
@@ -113,6 +113,7 @@ class RoomState(QObject):
         live = status.state == "online"
         if live != self.live:
             self.live = live
+            self._sync_provisional()
             self.sig_live.emit(live)
 
     # ---- reports not yet acknowledged: provisional cases ----------------------------
@@ -129,7 +130,8 @@ class RoomState(QObject):
         return self._provisional.get(command_id)
 
     def _sync_provisional(self, emit: bool = True) -> None:
-        want = self._pending_reports()
+        # only while offline: online, the server's case follows within milliseconds
+        want = {} if self.live else self._pending_reports()
         cases = self.state["cases"]
         gone = [self._provisional.pop(c) for c in list(self._provisional) if c not in want]
         for pid in gone:
