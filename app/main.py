@@ -22,7 +22,7 @@ log = logging.getLogger("xiaonao")
 
 
 # the embedded server's and simulator's loggers: a line per command at --verbose only
-CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim")
+CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim", "alembic")
 
 
 def configure_logging(verbose: bool) -> None:
@@ -135,6 +135,8 @@ class Cockpit:
         args = self.args
         if args.screen is not None:          # before anything starts: a wrong number is a clear error
             check_screen(args.screen, QGuiApplication.screens())
+        if not args.server and not args.screenshot:
+            self._show_startup_progress()
         token = None
         if args.server:
             url, user = args.server, args.user
@@ -173,12 +175,32 @@ class Cockpit:
         self.selection.sig_case.connect(self.link.pin)      # the case on screen is never archived
         self.link.sig_link.connect(self._link_changed)
         self.build_window()
+        self._close_startup_progress()
         self.app.setQuitOnLastWindowClosed(False)
         self.app.lastWindowClosed.connect(self.request_quit)
         self.link.start()
         if args.screenshot:
             self._screenshot_deadline = time.monotonic() + 30
             self._wait_for_first_frame()
+
+    def _show_startup_progress(self) -> None:
+        """A window at once while the embedded demo starts (its history takes seconds)."""
+        from app.embedded import EmbeddedServer
+        from app.startup import StartupProgress
+        win = StartupProgress()
+        win.show()
+        win.set_progress(0.0)
+        EmbeddedServer.waiting = win.set_progress
+        self.startup: StartupProgress | None = win
+
+    def _close_startup_progress(self) -> None:
+        win = getattr(self, "startup", None)
+        if win is not None:
+            from app.embedded import EmbeddedServer
+            EmbeddedServer.waiting = None
+            win.close()
+            win.deleteLater()
+            self.startup = None
 
     def build_window(self) -> None:
         from PySide6.QtGui import QGuiApplication

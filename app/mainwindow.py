@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
         names = {"p1": self.tr("new P1"), "overdue": self.tr("missed deadlines")}
         muted = [names[k] for k in MUTABLE if k in self.alerts.muted]
         self.mute_label.setVisible(bool(muted))
-        self.mute_label.setText("🔕 " + self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
+        self.mute_label.setText(self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
 
     def _report_lang(self) -> str:
         return i18n.current()

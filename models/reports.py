@@ -447,7 +447,8 @@ def _handovers(ctx: Context, spec: dict) -> list[Table]:
 def _trend(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = [[d, rep, clo] for d, rep, clo in kpi.daily_series(ctx.state, ctx.lo, ctx.hi)]
-    cols = [Column("day", t("Day")), Column("reported", t("Reported"), "int"), Column("closed", t("Closed"), "int")]
+    cols = [Column("day", t("Day")), Column("reported", t("Cases reported"), "int"),
+            Column("closed", t("Cases closed"), "int")]
     return [Table("trend", t("Cases per day"), cols, rows, spec.get("chart"), [1, 2])]
 
 
@@ -476,7 +477,7 @@ def _rank_squads(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = [r[:-1] for r in _squad_rows(ctx)]
     bottom = ctx.definition.get("bottom", 0)
-    hl = list(range(len(rows) - bottom, len(rows))) if bottom else []
+    hl = list(range(len(rows) - bottom, len(rows))) if bottom and len(rows) > bottom else []
     return [Table("rank_squads", t("Squad ranking"), _squad_columns(t), rows, spec.get("chart"), [7],
                   note=t("Score = 50 x on scene within 8 min + 30 x satisfaction + 20 x handled / the most handled"),
                   highlight=hl)]
@@ -495,7 +496,7 @@ def _rank_groups(ctx: Context, spec: dict) -> list[Table]:
     if spec.get("limit"):
         rows = rows[: spec["limit"]]
     bottom = ctx.definition.get("bottom", 0)
-    hl = list(range(max(0, len(rows) - bottom), len(rows))) if bottom else []
+    hl = list(range(len(rows) - bottom, len(rows))) if bottom and len(rows) > bottom else []
     cols = [Column("rank", t("Rank"), "int"), Column(by, t(_GROUP_LABEL[by])), Column("cases", t("Cases"), "int"),
             Column("closed", t("Closed"), "int"), Column("closure_rate", t("Closure rate"), "pct"),
             Column("satisfaction", t("Satisfaction"), "pct"), Column("overdue", t("Overdue"), "int"),

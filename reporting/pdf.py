@@ -32,7 +32,7 @@ from reportlab.platypus import Table as RLTable
 
 from models.reports import Report, Table
 
-from .cells import is_numeric, local_datetime, text, unpack
+from .cells import is_numeric, label_column, local_datetime, text, unpack
 
 FONT = "XiaonaoCJK"
 FONT_CANDIDATES = [
@@ -143,8 +143,9 @@ def _number(cell, fmt):
 def chart_drawing(table: Table, width: float, height: float = 55 * mm) -> Drawing | None:
     if not table.chart or not table.rows or not table.chart_columns:
         return None
-    rows = table.rows[:20]
-    labels = [str(r[0])[:10] for r in rows]
+    rows = table.rows[:62] if table.chart == "line" else table.rows[:20]
+    lc = label_column(table)
+    labels = [str(r[lc])[:10] for r in rows]
     d = Drawing(width, height)
     if table.chart == "pie":
         col = table.chart_columns[0]

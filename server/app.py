@@ -279,6 +279,11 @@ class XiaonaoServer:
                 sub.put(frame.frame())
             elif isinstance(frame, protocol.Ping):
                 sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.ArchiveQuery):
+                # read on the archive's own threads: the command pipeline does not wait for it
+                t = asyncio.create_task(self._archive(frame, sub))
+                self._tasks.add(t)
+                t.add_done_callback(self._tasks.discard)
             elif isinstance(frame, protocol.Query):
                 if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
                     self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
@@ -290,6 +295,15 @@ class XiaonaoServer:
                 t = asyncio.create_task(self._answer(frame.id, fut, sub))
                 self._tasks.add(t)
                 t.add_done_callback(self._tasks.discard)
+
+    async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
+        try:
+            sub.put(await self.hub.archive(q, sub.view))
+        except CommandError as e:
+            sub.put(error_frame(q.id, e.code, e.message))
+        except Exception as e:                       # the database failed to answer
+            log.warning("archive query %s failed: %s", q.kind, e)
+            sub.put(error_frame(q.id, "unavailable", "the archive is unavailable; retry"))
 
     def _spawn_answer(self, coro, sub: Subscriber) -> None:
         async def go():

@@ -126,7 +126,7 @@ class CaseQueuePanel(QWidget):
         hh.setStretchLastSection(False)
         # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
         for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
-                           "area": 100, "status": 78, "squad": 90, "age": 66, "deadline": 96}.items():
+                           "area": 100, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
         # the title takes what the other columns leave, never less than TITLE_MIN (the table
         # scrolls instead): a Stretch section would shrink to one character
@@ -175,8 +175,8 @@ class CaseQueuePanel(QWidget):
 
     def eventFilter(self, obj, ev):
         t = ev.type()
-        if obj is self.view and t == QEvent.Type.Resize:
-            QTimer.singleShot(0, self.fit_title)
+        if obj in (self.view, self.view.viewport()) and t == QEvent.Type.Resize:
+            QTimer.singleShot(0, self.fit_title)      # the view, or its scroll bar came or went
         if obj is self.search and t == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down:
             self.focus_queue()
             return True

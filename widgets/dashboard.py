@@ -66,6 +66,8 @@ class KpiTile(QFrame):
         super().__init__(parent)
         self.setProperty("kind", "card")
         self.scale, self.key, self.min_px = scale, key, min_px
+        if key:
+            self.setObjectName(f"kpi-{key}")
         self.value = QLabel("—")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption)

@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="311" />
+        <location filename="../../widgets/alerts.py" line="313" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="331" />
+        <location filename="../../widgets/alerts.py" line="334" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="334" />
+        <location filename="../../widgets/alerts.py" line="337" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -240,42 +240,52 @@
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="147" />
+        <location filename="../../widgets/case_detail.py" line="143" />
+        <source>Case sheet…</source>
+        <translation>事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="144" />
+        <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
+        <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="157" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="157" />
+        <location filename="../../widgets/case_detail.py" line="162" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="188" />
+        <location filename="../../widgets/case_detail.py" line="206" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="201" />
+        <location filename="../../widgets/case_detail.py" line="219" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="202" />
+        <location filename="../../widgets/case_detail.py" line="220" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="253" />
+        <location filename="../../widgets/case_detail.py" line="271" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="323" />
+        <location filename="../../widgets/case_detail.py" line="341" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -482,66 +492,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="114" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="177" />
+        <location filename="../../widgets/dashboard.py" line="179" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="190" />
-        <location filename="../../widgets/dashboard.py" line="194" />
+        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="196" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
-        <location filename="../../widgets/dashboard.py" line="196" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="194" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="202" />
+        <location filename="../../widgets/dashboard.py" line="204" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="211" />
+        <location filename="../../widgets/dashboard.py" line="213" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="212" />
+        <location filename="../../widgets/dashboard.py" line="214" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="222" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="221" />
-        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="223" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="222" />
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="228" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -549,68 +559,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="267" />
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="269" />
+        <location filename="../../widgets/dashboard.py" line="362" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="167" />
+        <location filename="../../widgets/dashboard.py" line="169" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="253" />
+        <location filename="../../widgets/dashboard.py" line="255" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="272" />
+        <location filename="../../widgets/dashboard.py" line="274" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="364" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="390" />
+        <location filename="../../widgets/dashboard.py" line="392" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="473" />
+        <location filename="../../widgets/dashboard.py" line="475" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="482" />
+        <location filename="../../widgets/dashboard.py" line="484" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -2088,12 +2098,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="270" />
+        <location filename="../../widgets/roster.py" line="272" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="287" />
+        <location filename="../../widgets/roster.py" line="289" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -2104,6 +2114,20 @@
         <location filename="../../widgets/roster.py" line="71" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+</context>
+<context>
+    <name>StartupProgress</name>
+    <message>
+        <location filename="../../app/startup.py" line="13" />
+        <location filename="../../app/startup.py" line="14" />
+        <source>Xiaonao command cockpit</source>
+        <translation>小脑指挥驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup.py" line="16" />
+        <source>Starting the demo street: playing the day so far…</source>
+        <translation>正在启动演示街道：回放今日已发生的事件…</translation>
     </message>
 </context>
 <context>

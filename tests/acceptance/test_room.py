@@ -87,5 +87,5 @@ def test_a_warm_start_from_the_cache_rings_for_a_deadline(launch, server_process
     assert first.quit() == 0
     second = launch(*args, stdin="op-password\n")        # same home: starts from the cache, resumes
     second.wait_widget("QueueCount", lambda w: w["text"].startswith("1 "))
-    banner = second.wait_widget("AlertBanner.text", lambda w: "Deadline missed" in w["text"], timeout=60)
+    banner = second.wait_widget("AlertText", lambda w: "Deadline missed" in w["text"], timeout=60)
     assert "due in 30 s" in banner["text"]
