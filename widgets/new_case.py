@@ -27,10 +27,10 @@ from models.domain import CATEGORIES, OPEN_STATUSES, SOURCES
 from models.qt import labels
 from models.street import distance_m, resolve_address
 from models.timeutil import epoch, iso
-from widgets.style import set_kind
+from widgets.style import P, set_kind
 
 NEARBY_M = 300
-INVALID_STYLE = "border: 2px solid #ff6b6b;"
+INVALID_STYLE = f"border: 2px solid {P['error']};"
 RECENT_S = 6 * 3600
 
 

@@ -8,6 +8,8 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
+from widgets.style import P
+
 
 class OfflineBanner(QLabel):
     def __init__(self, link, room, scale: float = 1.0, parent=None):
@@ -16,7 +18,7 @@ class OfflineBanner(QLabel):
         self.link, self.room, self.scale = link, room, scale
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet(f"#OfflineBanner {{ background: #b35900; color: #ffffff; font-weight: bold; "
+        self.setStyleSheet(f"#OfflineBanner {{ background: {P['offline']}; color: {P['text_strong']}; font-weight: bold; "
                            f"font-size: {13 * scale:.0f}pt; padding: {6 * scale:.0f}px; }}")
         link.sig_link.connect(self.refresh)
         link.sig_command.connect(self.refresh)

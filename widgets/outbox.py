@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from widgets import outcome
+from widgets.style import P
 
 
 class OutboxPanel(QWidget):
@@ -75,7 +76,7 @@ class OutboxPanel(QWidget):
             refused = r["status"] == "refused"
             text = f"{when}  {target}  {outcome.describe(r['status'], r, online)}"
             item = QListWidgetItem(text)
-            item.setForeground(QColor(outcome.COLOURS["refused" if refused else "pending"]))
+            item.setForeground(QColor(P["error"] if refused else P["warning"]))
             if refused:
                 item.setToolTip(f"{r.get('code')}: {r.get('message')}")
             item.setData(Qt.ItemDataRole.UserRole, cid)

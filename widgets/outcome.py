@@ -48,10 +48,6 @@ COMMANDS = {
     "sla.set": QT_TRANSLATE_NOOP("Outcome", "SLA profile"),
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
 }
-# what each outcome looks like (text colour in lists; labels use the style sheet's kinds)
-COLOURS = {"sent": "#8fb8ff", "pending": "#ffb020", "acked": "#34c759", "refused": "#ff6b6b"}
-
-
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""
     if outcome == "pending":

@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="313" />
+        <location filename="../../widgets/alerts.py" line="312" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="334" />
+        <location filename="../../widgets/alerts.py" line="333" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="337" />
+        <location filename="../../widgets/alerts.py" line="336" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -293,87 +293,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="77" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="80" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="80" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="82" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="84" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="85" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="85" />
+        <location filename="../../widgets/case_queue.py" line="86" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="90" />
+        <location filename="../../widgets/case_queue.py" line="91" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="100" />
+        <location filename="../../widgets/case_queue.py" line="101" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="265" />
+        <location filename="../../widgets/case_queue.py" line="266" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="282" />
+        <location filename="../../widgets/case_queue.py" line="283" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="284" />
+        <location filename="../../widgets/case_queue.py" line="285" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="292" />
+        <location filename="../../widgets/case_queue.py" line="293" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="307" />
+        <location filename="../../widgets/case_queue.py" line="308" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="309" />
+        <location filename="../../widgets/case_queue.py" line="310" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="311" />
+        <location filename="../../widgets/case_queue.py" line="312" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="320" />
+        <location filename="../../widgets/case_queue.py" line="321" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -991,92 +991,92 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../widgets/history.py" line="24" />
+        <location filename="../../widgets/history.py" line="26" />
         <source>Last year</source>
         <translation>去年同期</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="26" />
+        <location filename="../../widgets/history.py" line="28" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="27" />
+        <location filename="../../widgets/history.py" line="29" />
         <source>Reported</source>
         <translation>受理数</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="28" />
+        <location filename="../../widgets/history.py" line="30" />
         <source>Year on year</source>
         <translation>同比</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="29" />
+        <location filename="../../widgets/history.py" line="31" />
         <source>Closed</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="30" />
+        <location filename="../../widgets/history.py" line="32" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="31" />
+        <location filename="../../widgets/history.py" line="33" />
         <source>On scene ≤8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="32" />
+        <location filename="../../widgets/history.py" line="34" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="33" />
+        <location filename="../../widgets/history.py" line="35" />
         <source>Repeat-call rate</source>
         <translation>重复来电率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="65" />
+        <location filename="../../widgets/history.py" line="67" />
         <source>Months</source>
         <translation>按月</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="66" />
+        <location filename="../../widgets/history.py" line="68" />
         <source>Years</source>
         <translation>按年</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="68" />
+        <location filename="../../widgets/history.py" line="70" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="72" />
+        <location filename="../../widgets/history.py" line="74" />
         <source>View</source>
         <translation>视图</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="96" />
+        <location filename="../../widgets/history.py" line="98" />
         <source>Not available to this account.</source>
         <translation>本账号无权查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="99" />
+        <location filename="../../widgets/history.py" line="101" />
         <source>Shown when the link is online.</source>
         <translation>连接服务器后显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="103" />
+        <location filename="../../widgets/history.py" line="105" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="108" />
+        <location filename="../../widgets/history.py" line="110" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="112" />
+        <location filename="../../widgets/history.py" line="114" />
         <source>Computed by the server from its whole log.</source>
         <translation>由服务器根据全部历史记录计算。</translation>
     </message>
@@ -1142,62 +1142,62 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="34" />
+        <location filename="../../widgets/link_indicator.py" line="35" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="36" />
+        <location filename="../../widgets/link_indicator.py" line="37" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="38" />
+        <location filename="../../widgets/link_indicator.py" line="39" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="40" />
+        <location filename="../../widgets/link_indicator.py" line="41" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="42" />
+        <location filename="../../widgets/link_indicator.py" line="43" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="45" />
+        <location filename="../../widgets/link_indicator.py" line="46" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="47" />
+        <location filename="../../widgets/link_indicator.py" line="48" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="54" />
+        <location filename="../../widgets/link_indicator.py" line="55" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="58" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="58" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="58" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -1678,17 +1678,17 @@
 <context>
     <name>OfflineBanner</name>
     <message>
-        <location filename="../../widgets/offline.py" line="41" />
+        <location filename="../../widgets/offline.py" line="43" />
         <source>OFFLINE since %1: not live. Clocks, deadlines and squad timers show the last known state.</source>
         <translation>自 %1 起离线：数据非实时。时钟、时限和班组计时显示的是最后已知状态。</translation>
     </message>
     <message>
-        <location filename="../../widgets/offline.py" line="45" />
+        <location filename="../../widgets/offline.py" line="47" />
         <source>%1 command(s) wait to be sent and go when the link is back.</source>
         <translation>%1 条指令等待发送，连接恢复后自动发出。</translation>
     </message>
     <message>
-        <location filename="../../widgets/offline.py" line="48" />
+        <location filename="../../widgets/offline.py" line="50" />
         <source>Login refused: log in again.</source>
         <translation>登录被拒绝：请重新登录。</translation>
     </message>
@@ -1696,22 +1696,22 @@
 <context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="31" />
+        <location filename="../../widgets/outbox.py" line="32" />
         <source>Open / send again</source>
         <translation>打开 / 重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="33" />
+        <location filename="../../widgets/outbox.py" line="34" />
         <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
         <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="36" />
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="85" />
+        <location filename="../../widgets/outbox.py" line="86" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
     </message>
@@ -1899,22 +1899,22 @@
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="80" />
+        <location filename="../../widgets/outcome.py" line="76" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="82" />
+        <location filename="../../widgets/outcome.py" line="78" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="84" />
+        <location filename="../../widgets/outcome.py" line="80" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="85" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
