@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from models import protocol
+from widgets.style import set_kind
 
 log = logging.getLogger("xiaonao.lock")
 
@@ -52,7 +53,7 @@ class LockOverlay(QWidget):
         self.button = QPushButton(self.tr("Unlock"))
         self.button.setProperty("role", "primary")
         self.message = QLabel()
-        self.message.setStyleSheet("color: #ff6b6b")
+        set_kind(self.message, "error")
         lay = QVBoxLayout(self)
         lay.addStretch(1)
         for w in (title, who, self.password, self.button, self.message):

@@ -13,10 +13,12 @@ class LoginDialog(QDialog):
         self._password = QLineEdit()
         self._password.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout(self)
-        if message:
-            m = QLabel(message)
-            m.setStyleSheet("color: #ff6b6b")
-            form.addRow(m)
+        self.error = QLabel(self.tr("User name or password not accepted. Try again.")
+                            if message else self.tr("Enter your password to connect to the command centre."))
+        self.error.setToolTip(message)         # the server's own words, for whoever looks into it
+        self.error.setWordWrap(True)
+        self.error.setProperty("kind", "error" if message else "muted")
+        form.addRow(self.error)
         form.addRow(self.tr("User"), self._user)
         form.addRow(self.tr("Password"), self._password)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -21,6 +21,19 @@ import time
 log = logging.getLogger("xiaonao")
 
 
+# the embedded server's and simulator's loggers: a line per command at --verbose only
+CHATTY_LOGGERS = ("xiaonao.server", "xiaonao.ws", "xiaonao.sim", "alembic")
+
+
+def configure_logging(verbose: bool) -> None:
+    """INFO for the cockpit; the embedded demo's per-command lines only with --verbose (its
+    summary, 'demo history played', is the cockpit's own)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("xiaonao").setLevel(logging.INFO)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="xiaonao", description="Xiaonao street command-room cockpit")
     p.add_argument("--server", help="ws://HOST:PORT of a Xiaonao server (default: an embedded demo)")
@@ -35,6 +48,8 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=None, help="demo simulation seed")
     p.add_argument("--demo-db", help="database file for the embedded demo")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
+    p.add_argument("--verbose", action="store_true",
+                   help="log every command the embedded demo server handles (default: a summary)")
     p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
     p.add_argument("--keep-days", type=float, default=30.0,
                    help="days of closed cases kept in memory and in the queue; older ones stay in the "
@@ -46,7 +61,7 @@ def parse_args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.server and not args.user:
@@ -114,6 +129,8 @@ class Cockpit:
         args = self.args
         if args.screen is not None:          # before anything starts: a wrong number is a clear error
             check_screen(args.screen, QGuiApplication.screens())
+        if not args.server and not args.screenshot:
+            self._show_startup_progress()
         token = None
         if args.server:
             url, user = args.server, args.user
@@ -136,12 +153,32 @@ class Cockpit:
         self.selection.sig_case.connect(self.link.pin)      # the case on screen is never archived
         self.link.sig_link.connect(self._link_changed)
         self.build_window()
+        self._close_startup_progress()
         self.app.setQuitOnLastWindowClosed(False)
         self.app.lastWindowClosed.connect(self.request_quit)
         self.link.start()
         if args.screenshot:
             self._screenshot_deadline = time.monotonic() + 30
             self._wait_for_first_frame()
+
+    def _show_startup_progress(self) -> None:
+        """A window at once while the embedded demo starts (its history takes seconds)."""
+        from app.embedded import EmbeddedServer
+        from app.startup import StartupProgress
+        win = StartupProgress()
+        win.show()
+        win.set_progress(0.0)
+        EmbeddedServer.waiting = win.set_progress
+        self.startup: StartupProgress | None = win
+
+    def _close_startup_progress(self) -> None:
+        win = getattr(self, "startup", None)
+        if win is not None:
+            from app.embedded import EmbeddedServer
+            EmbeddedServer.waiting = None
+            win.close()
+            win.deleteLater()
+            self.startup = None
 
     def build_window(self) -> None:
         from PySide6.QtGui import QGuiApplication
@@ -196,10 +233,16 @@ class Cockpit:
     def _link_changed(self, status) -> None:
         if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot:
             from app.login import LoginDialog
-            dlg = LoginDialog(self.args.user, status.message, self.window)
-            dlg.accepted.connect(lambda: self.link.relogin(dlg.user(), dlg.password()))
+            # the first time it just asks; a red message only after a password was refused
+            tried = getattr(self, "_login_tried", False) or self.password is not None
+            dlg = LoginDialog(self.args.user, status.message if tried else "", self.window)
+            dlg.accepted.connect(lambda: self._relogin(dlg.user(), dlg.password()))
             dlg.open()
             self._login = dlg
+
+    def _relogin(self, user: str, password: str) -> None:
+        self._login_tried = True
+        self.link.relogin(user, password)
 
     def _wait_for_first_frame(self) -> None:
         from PySide6.QtCore import QTimer

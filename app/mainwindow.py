@@ -36,7 +36,7 @@ from widgets.new_case import NewCaseDialog
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
-from widgets.style import ZOOM_STEPS, apply_theme, zoom_step
+from widgets.style import ZOOM_STEPS, apply_theme, set_kind, zoom_step
 
 LAYOUT_VERSION = 1
 
@@ -55,6 +55,11 @@ def _dashboard(room, parts, zoom=1.0):
     return DashboardPanel(room, parts=parts, scale=zoom)
 
 
+def _history(link):
+    from widgets.history import HistoryPanel
+    return HistoryPanel(link)
+
+
 DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
 DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for one
 
@@ -69,6 +74,8 @@ PANELS = [
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom),
               deferred=True),
+    PanelSpec("history", str(QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year")),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),
     PanelSpec("map", QT_TRANSLATE_NOOP("MainWindow", "Street map"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -139,7 +146,8 @@ class MainWindow(QMainWindow):
         self._deferred_timer.start()
         room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
-        self.tabifyDockWidget(self.docks["performance"], self.docks["map"])
+        self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
+        self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
         self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
@@ -148,6 +156,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._show_muted()
+        self._replay_outbox()
+        self._pending_changed()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
         self.queue.sig_row_menu.connect(self.case_menu)
         room.sig_room.connect(self._room_changed)
@@ -192,7 +202,7 @@ class MainWindow(QMainWindow):
         self.pending_label = QLabel()
         self.mute_label = QLabel()
         self.mute_label.setObjectName("MuteIndicator")
-        self.mute_label.setStyleSheet("color:#ffb020; font-weight:bold; padding:0 6px")
+        set_kind(self.mute_label, "warning")
         self.mute_label.setToolTip(self.tr("Alert sounds muted (Alerts menu); emergencies always sound"))
         self.mute_label.setVisible(False)
         self.clock = QLabel()
@@ -203,9 +213,13 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.user_label)
         sb.addPermanentWidget(self.clock)
         self.room.sig_tick.connect(self._tick)
-        self.link.sig_welcome.connect(lambda w: self.user_label.setText(
-            self.tr("%1 · %2").replace("%1", w.get("user", "")).replace("%2", w.get("role", ""))))
+        self.link.sig_welcome.connect(lambda w: self._show_user(w.get("user"), w.get("role")))
+        self._show_user(self.room.user, self.room.role)     # a rebuilt window (language, zoom) keeps it
         self._tick()
+
+    def _show_user(self, user: str | None, role: str | None) -> None:
+        if user and role:
+            self.user_label.setText(self.tr("%1 · %2").replace("%1", user).replace("%2", labels.role(role)))
 
     def _tick(self) -> None:
         self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now())))
@@ -213,14 +227,21 @@ class MainWindow(QMainWindow):
     def _room_changed(self) -> None:
         st = self.room.state
         war = st.get("mode") == "wartime"
-        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {st.get('sla_profile', '')} ")
-        self.mode_label.setStyleSheet("background:#c0392b; color:white; font-weight:bold; padding:2px 8px" if war
-                                      else "color:#9fb3c8")
+        self.mode_label.setText(f" {labels.mode(st.get('mode', 'peacetime'))} · {labels.profile(st.get('sla_profile'))} ")
+        set_kind(self.mode_label, "war" if war else "peace")
         street = self.room.street
         if street:
             zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
             self.setWindowTitle(self.tr("Xiaonao command cockpit") + " — " +
                                 (street.get("name") if zh else street.get("name_en", street.get("name"))))
+
+    def _replay_outbox(self) -> None:
+        """A rebuilt window (another language, zoom) shows the commands still pending or refused."""
+        outbox = self.panels["outbox"]
+        rows = getattr(getattr(self.link, "link", None), "outbox", None) or {}
+        for cid, row in list(rows.items()):
+            if row.get("status") in ("pending", "refused") and isinstance(outbox, OutboxPanel):
+                outbox.on_command(cid, row["status"], dict(row))
 
     def _pending_changed(self, *_):
         outbox = self.panels["outbox"]
@@ -231,7 +252,7 @@ class MainWindow(QMainWindow):
         if r:
             text.append(self.tr("%1 refused (see Outbox)").replace("%1", str(r)))
         self.pending_label.setText(" · ".join(text))
-        self.pending_label.setStyleSheet("color:#ffb020; font-weight:bold" if text else "")
+        set_kind(self.pending_label, "warning" if text else None)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         a = QAction(text, self)
@@ -275,6 +296,9 @@ class MainWindow(QMainWindow):
             a.setChecked(code == i18n.current())        # the language in use is marked
             group.addAction(a)
             self.language_actions[code] = a
+        reports = mb.addMenu(self.tr("&Reports"))
+        self._action(reports, self.tr("Daily, weekly, monthly reports and bulletins…"), self.open_reports, "Ctrl+R")
+        self._action(reports, self.tr("Print the selected case's sheet…"), self.open_case_sheet, "Ctrl+P")
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -318,7 +342,30 @@ class MainWindow(QMainWindow):
         names = {"p1": self.tr("new P1"), "overdue": self.tr("missed deadlines")}
         muted = [names[k] for k in MUTABLE if k in self.alerts.muted]
         self.mute_label.setVisible(bool(muted))
-        self.mute_label.setText("🔕 " + self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
+        self.mute_label.setText(self.tr("Muted: %1").replace("%1", ", ".join(muted)) if muted else "")
+
+    def _report_lang(self) -> str:
+        return i18n.current()
+
+    def open_reports(self):
+        """The Reports dialog (widgets/reports.py): asked of the server, previewed, saved, printed."""
+        from widgets.reports import ReportDialog
+        dlg = ReportDialog(self.link, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
+    def open_case_sheet(self):
+        """The case on screen on A4, to preview, save or print."""
+        case = self.room.state["cases"].get(self.selection.case_id)
+        if case is None:
+            self.statusBar().showMessage(self.tr("Select a case first."), 5000)
+            return None
+        from widgets.reports import CaseSheetDialog
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, self._report_lang(), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
 
     def _case_cmd(self, name: str) -> None:
         if self.selection.case_id:
@@ -446,11 +493,17 @@ class MainWindow(QMainWindow):
                 dock.setFloating(False)
 
     def reset_layout(self) -> None:
-        self.restoreGeometry(self._default_geometry)
+        """The default docks; a maximised (or full-screen) window stays so."""
+        keep = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if not keep:
+            self.restoreGeometry(self._default_geometry)
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
+        if keep:
+            self.setWindowState(self.windowState() | keep)
+            self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.ensure_on_screen()
 
     # ---- quitting ------------------------------------------------------------------------

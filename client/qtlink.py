@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -41,10 +43,11 @@ class LinkService(QObject, SessionListener):
     sig_welcome = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
-                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS):
+                 cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         QObject.__init__(self, parent)
         self.link = ServerLink(url, user, password, token, cache_path=cache_path,
-                               listener=self, ssl=ssl, retain_days=retain_days)
+                               listener=self, ssl=ssl, retain_days=retain_days, clock=clock)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -114,6 +117,20 @@ class LinkService(QObject, SessionListener):
         async def go():
             ids, more = await self.link.search_archive(text)
             self.sig_archive_found.emit(text, ids, more)
+        self._spawn(go())
+
+    def query(self, kind: str, args: dict, done) -> None:
+        """Ask the server a query (docs/protocol.md); `done(data, error)` is called on the Qt
+        thread with the data, or None and the QueryFailed."""
+        from .session import QueryFailed
+
+        async def go():
+            try:
+                data = await self.link.query(kind, args)
+            except QueryFailed as e:
+                done(None, e)
+            else:
+                done(data, None)
         self._spawn(go())
 
     def dismiss(self, cid: str) -> None:

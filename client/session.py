@@ -14,6 +14,7 @@ import random
 import ssl as ssl_mod
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ CACHE_RETRY = 2.0        # seconds before a failed cache write is tried again
 RETAIN_DAYS = 30.0       # closed cases older than this stay in the local cache, out of memory
 PRUNE_EVERY = 600.0      # seconds between moves of aged-out cases to the archive
 THAWED_GRACE = 3600.0    # an archived case brought back stays in memory at least this long
+ARCHIVE_TIMEOUT = 10.0   # seconds an archive query to the server may take
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,14 @@ class SessionListener:
         """Logged in: user, role, team_id."""
 
 
+class QueryFailed(Exception):
+    """A query the server refused (code and message from its error), or that the link lost."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class AuthFailed(Exception):
     pass
 
@@ -111,8 +121,10 @@ class ServerLink:
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
                  token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
-                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS):
+                 max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS,
+                 clock: Callable[[], float] = time.time):
         self.url = url
+        self.clock = clock                 # the window's notion of now (tests move it)
         self.user = user
         self._password = password
         self.token = token
@@ -150,6 +162,8 @@ class ServerLink:
         self._keep_all = False                     # the cache missed a case: archive nothing
         self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
         self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
+        self._queries: dict[str, asyncio.Future] = {}   # query id -> its answer (query.report, ...)
+        self._archive_queries: dict[str, asyncio.Future] = {}   # archive queries waiting for their answer
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -163,7 +177,7 @@ class ServerLink:
         first; the cache proper (SQLAlchemy, 0.3-0.5 s to import) is opened after that."""
         if self.cache is None and self._cache_path is None:
             return None
-        now = time.time()
+        now = self.clock()
         before = self.archive_before(now)
         state = saved = None
         try:
@@ -224,7 +238,7 @@ class ServerLink:
         None when everything stays in memory."""
         if self.retain_days is None or self._keep_all:
             return None
-        return (time.time() if now is None else now) - self.retain_days * 86400.0
+        return (self.clock() if now is None else now) - self.retain_days * 86400.0
 
     @staticmethod
     def _aged_out(case: dict, before: float) -> bool:
@@ -260,7 +274,7 @@ class ServerLink:
 
     def _bring_back(self, cases: list[dict]) -> list[str]:
         """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        now = time.time()
+        now = self.clock()
         for c in cases:
             self._thawed_at[c["id"]] = now
         return self._add_cases(cases)
@@ -275,21 +289,98 @@ class ServerLink:
 
     async def search_archive(self, text: str) -> tuple[list[str], bool]:
         """Closed cases older than the window whose id, title, address, grid, squad or
-        business hold every word of `text` (newest first, at most cache.ARCHIVE_HITS),
-        brought into the state so the queue shows them. Returns (their ids, whether there
-        were more)."""
+        business (or, from the server, pinyin initials) hold every word of `text` (newest
+        first, at most cache.ARCHIVE_HITS), brought into the state so the queue shows them.
+        Online, the server's archive answers (the whole history); offline, the local cache.
+        Returns (their ids, whether there were more)."""
+        if not text.strip():
+            return [], False
+        if self._ws is not None and self.status.state == "online":
+            try:
+                return await self._search_server(text)
+            except (asyncio.TimeoutError, ConnectionClosed, KeyError, TypeError) as e:
+                log.info("archive search on the server failed (%r): searching the local cache", e)
         before = self.archive_before()
-        if before is None or not text.strip() or not await self._cache_settled():
+        if before is None or not await self._cache_settled():
             return [], False
         cases, more = await self._io_call(self.cache.search_archive, text, before)
         self._bring_back(cases)
         return [c["id"] for c in cases], more
 
+    async def _query(self, frame_of, timeout: float = ARCHIVE_TIMEOUT) -> dict:
+        """Send an archive query (frame_of(id) -> frame) and wait for its answer (an
+        archive.* frame or an error with its id)."""
+        qid = f"q{uuid.uuid4().hex[:12]}"
+        fut = asyncio.get_running_loop().create_future()
+        self._archive_queries[qid] = fut
+        ws = self._ws
+        if ws is None:
+            raise ConnectionClosed(None, None)
+        try:
+            await ws.send(frame_of(qid))
+            return await asyncio.wait_for(fut, timeout)
+        finally:
+            self._archive_queries.pop(qid, None)
+
+    async def _search_server(self, text: str) -> tuple[list[str], bool]:
+        from models.timeutil import iso
+
+        from .cache import ARCHIVE_HITS
+        before = self.archive_before()
+        closed_before = iso(before) if before is not None else None
+        ids: list[str] = []
+        cursor, more = None, False
+        while len(ids) < ARCHIVE_HITS:
+            r = await self._query(lambda q: protocol.archive_search(
+                q, text, min(protocol.ARCHIVE_MAX_LIMIT, ARCHIVE_HITS - len(ids)), cursor, closed_before))
+            if r.get("type") != "archive.result":
+                raise KeyError(r.get("message", "no result"))
+            # a case the server read after events this link has not applied yet waits for them
+            cases = [c for c, s in zip(r["cases"], r["seqs"]) if s is None or s <= self.state["seq"]]
+            self._keep_found(cases)
+            ids += [c["id"] for c in r["cases"]]
+            more, cursor = r["more"], r["next"]
+            if not more:
+                break
+        return ids, more
+
+    async def fetch_case(self, case_id: str) -> dict | None:
+        """A case by id from the server's archive (None when there is none or offline),
+        brought into the state."""
+        if self._ws is None or self.status.state != "online":
+            return None
+        r = await self._query(lambda q: protocol.archive_get(q, case_id))
+        case = r.get("case")
+        if case and (r.get("seq") or 0) <= self.state["seq"]:
+            self._keep_found([case])
+        return case
+
+    async def archive_stats(self, since: str, until: str, by: str = "day", tz_minutes: int = 480) -> list[dict]:
+        """Aggregates over the server's whole history (docs/protocol.md, Archive)."""
+        r = await self._query(lambda q: protocol.archive_stats(q, since, until, by, tz_minutes))
+        if r.get("type") != "archive.stats":
+            raise RuntimeError(r.get("message", "the archive did not answer"))
+        return r["rows"]
+
+    def _keep_found(self, cases: list[dict]) -> None:
+        """Cases from the server's archive into the state (kept THAWED_GRACE seconds) and
+        into the local cache, so an offline search finds them too."""
+        ids = self._bring_back(cases)
+        if ids and self.cache:
+            self._dirty.update(ids)
+            self._schedule_flush(CACHE_FLUSH)
+
+    def _on_restored(self, case: dict) -> None:
+        """The server read a case back from its archive and sends it before an event on it
+        (archive.case without an id): a link that does not hold it adds it."""
+        if isinstance(case, dict) and isinstance(case.get("id"), str) and case["id"] not in self.state["cases"]:
+            self._keep_found([case])
+
     def prune(self, now: float | None = None) -> list[str] | None:
         """Move closed cases that aged out of the window to the archive: out of memory (the
         cache holds them). Only while every change is in the cache (else None: try again
         soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         before = self.archive_before(now)
         if (before is None or self._dirty or self._writing is not None or self._full_write is not None
                 or self.status.cache_problem):
@@ -329,6 +420,12 @@ class ServerLink:
             if t.everything:
                 self._street_dirty = True
         self._schedule_flush(CACHE_FLUSH)
+
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.cache is None or (self._full_write is None and self._writing is None
+                                      and not self._dirty and not self._street_dirty)
 
     def _schedule_flush(self, delay: float) -> None:
         if self._flush_handle is None and not self._stop.is_set():
@@ -435,6 +532,26 @@ class ServerLink:
             await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
+
+    async def query(self, kind: str, args: dict, timeout: float = 120.0):
+        """Ask the server a read-only question (`query.report`, `query.aggregates`, see
+        docs/protocol.md) and return its data; raises QueryFailed when it refuses, or when the
+        link is down or goes down before the answer."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise QueryFailed("offline", "not connected to the server")
+        qid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._queries[qid] = fut
+        try:
+            await ws.send(json.dumps({**args, "type": kind, "id": qid}, ensure_ascii=False))
+            return await asyncio.wait_for(fut, timeout)
+        except ConnectionClosed:
+            raise QueryFailed("offline", "the connection to the server was lost") from None
+        except asyncio.TimeoutError:
+            raise QueryFailed("timeout", "the server did not answer in time") from None
+        finally:
+            self._queries.pop(qid, None)
 
     def pending_commands(self) -> list[dict]:
         return [r for r in self.outbox.values() if r["status"] == "pending"]
@@ -580,27 +697,47 @@ class ServerLink:
                 elif kind == "snapshot":
                     other_log = False
                     snapshot = msg
-                    snapshot["_cases"] = list(msg["state"].get("cases", []))
+                    snapshot["_before"] = None if self.status.cache_problem else self.archive_before()
+                    snapshot["_cases"] = self._in_window(msg["state"].get("cases", []), snapshot["_before"])
+                    msg["state"]["cases"] = []
                     snapshot["_raw"] = [raw]
                     if msg.get("pages", 0) == 0:
                         self._apply_snapshot(snapshot)
                         snapshot = None
                 elif kind == "snapshot.page" and snapshot is not None:
-                    snapshot["_cases"].extend(msg["cases"])
+                    # the window as the pages arrive: aged-out cases are not kept in memory
+                    # (the cache gets them from the raw frames)
+                    snapshot["_cases"].extend(self._in_window(msg["cases"], snapshot["_before"]))
                     snapshot["_raw"].append(raw)
                     if msg["page"] >= snapshot.get("pages", 0):
                         self._apply_snapshot(snapshot)
                         snapshot = None
                 elif kind == "ack":
                     self._on_ack(msg)
+                elif msg.get("id") in self._archive_queries:       # the answer to an archive query
+                    answered = self._archive_queries.pop(msg["id"])
+                    if not answered.done():
+                        answered.set_result(msg)
+                elif kind == "archive.case":
+                    self._on_restored(msg.get("case"))
                 elif kind == "error":
                     self._on_error(msg)
+                elif kind == "query.result":
+                    fut = self._queries.get(msg.get("id"))
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg.get("data"))
                 elif kind == "pong":
                     sent = self._pings.pop(msg.get("t"), None)
                     if sent is not None:
                         self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
         finally:
             pinger.cancel()
+            for fut in self._queries.values():       # asked on this connection: no answer will come
+                if not fut.done():
+                    fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
+            for fut in self._archive_queries.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionClosed(None, None))
 
     def _adopt_log(self) -> None:
         """`state` now follows the server's log: remember its identity (in the cache too,
@@ -612,16 +749,21 @@ class ServerLink:
     def _online(self) -> None:
         self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
 
+    def _in_window(self, cases: list[dict], before: float | None) -> list[dict]:
+        """A snapshot page's cases that belong in memory: all, without a cache (or when it
+        cannot be written); else not the closed ones older than the window (the archive: in
+        the cache, written from the snapshot's frames)."""
+        if before is None or self.cache is None:
+            return cases
+        aged = self._aged_out
+        return [c for c in cases if not aged(c, before)]
+
     def _apply_snapshot(self, snap: dict) -> None:
         wire = dict(snap["state"])
         wire["cases"] = snap["_cases"]
         state = from_wire(wire)
         state["seq"] = snap["seq"]
-        before = None if self.status.cache_problem else self.archive_before()
-        if before is not None:
-            # the archive: in the cache (written from the frames below), not in memory
-            aged = self._aged_out
-            state["cases"] = {cid: c for cid, c in state["cases"].items() if not aged(c, before)}
+        if snap.get("_before") is not None and self.cache is not None:
             self._thawed_at.clear()
         self.state = state
         self.log_id = self._server_log
@@ -659,6 +801,11 @@ class ServerLink:
 
     def _on_error(self, msg: dict) -> None:
         cid = msg.get("id")
+        fut = self._queries.get(cid) if cid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_exception(QueryFailed(msg.get("code") or "error", msg.get("message") or ""))
+            return
         row = self.outbox.get(cid) if cid else None
         if row is None:
             log.warning("server error: %s %s", msg.get("code"), msg.get("message"))

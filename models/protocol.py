@@ -31,7 +31,12 @@ CLOSE_TOO_BIG = 1009
 
 
 def _dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:     # a lone surrogate echoed back (a bad id): escaped, the frame stays UTF-8
+        text = json.dumps(obj)
+    return text
 
 
 # ---- what a client sends -------------------------------------------------------------
@@ -57,6 +62,28 @@ class Command:
 @dataclass(frozen=True)
 class Ping:
     t: Any = None
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """*Addition*: a question about the server's archive (docs/protocol.md, Archive):
+    kind "get" (case_id), "search" (text, limit, before) or "stats" (since, until, by, tz_minutes)."""
+    id: str
+    kind: str
+    params: dict[str, Any]
+
+
+ARCHIVE_KINDS = {"archive.get": "get", "archive.search": "search", "archive.stats": "stats"}
+ARCHIVE_BY = ("day", "category", "area", "squad")
+ARCHIVE_MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Query:
+    """A read-only question (`query.report`, `query.aggregates`: docs/protocol.md), the whole
+    message; the server's query handler checks its fields."""
+    kind: str
+    msg: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -137,14 +164,72 @@ def _extra(msg: dict) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if k not in known}
 
 
-def parse_client_frame(raw: str | bytes) -> Command | Ping | ProtocolError:
-    """A frame after the welcome: a command, a ping, or what to answer instead."""
+def _parse_archive(msg: dict) -> ArchiveQuery | ProtocolError:
+    qid = msg.get("id")
+    if not isinstance(qid, str) or not qid or len(qid) > MAX_COMMAND_ID:
+        return ProtocolError(BAD_REQUEST, f"an archive query needs an 'id': a string of at most {MAX_COMMAND_ID} "
+                             "characters", qid if isinstance(qid, str) else None)
+    kind = ARCHIVE_KINDS[msg["type"]]
+    if kind == "get":
+        cid = msg.get("case_id")
+        if not isinstance(cid, str) or not cid or len(cid) > 40:
+            return ProtocolError(BAD_REQUEST, "archive.get needs a 'case_id'", qid)
+        return ArchiveQuery(qid, kind, {"case_id": cid})
+    if kind == "search":
+        text, limit, before = msg.get("text"), msg.get("limit", 50), msg.get("before")
+        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+            return ProtocolError(BAD_REQUEST, "archive.search needs a 'text' of 1 to 200 characters", qid)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= ARCHIVE_MAX_LIMIT:
+            return ProtocolError(BAD_REQUEST, f"'limit' must be 1 to {ARCHIVE_MAX_LIMIT}", qid)
+        if before is not None and not (isinstance(before, list) and len(before) == 2
+                                       and all(isinstance(x, str) and len(x) <= 40 for x in before)):
+            return ProtocolError(BAD_REQUEST, "'before' must be the 'next' of the previous page", qid)
+        closed_before = msg.get("closed_before")
+        if closed_before is not None and not (isinstance(closed_before, str) and len(closed_before) <= 30):
+            return ProtocolError(BAD_REQUEST, "'closed_before' must be an ISO time", qid)
+        return ArchiveQuery(qid, kind, {"words": text.lower().split(), "limit": limit,
+                                        "before": tuple(before) if before else None,
+                                        "closed_before": closed_before})
+    since, until, by, tz = msg.get("from"), msg.get("to"), msg.get("by", "day"), msg.get("tz_minutes", 480)
+    if not (isinstance(since, str) and isinstance(until, str) and 10 <= len(since) <= 30 and 10 <= len(until) <= 30):
+        return ProtocolError(BAD_REQUEST, "archive.stats needs 'from' and 'to' (ISO dates or times, UTC)", qid)
+    if by not in ARCHIVE_BY:
+        return ProtocolError(BAD_REQUEST, f"'by' must be one of {', '.join(ARCHIVE_BY)}", qid)
+    if isinstance(tz, bool) or not isinstance(tz, int) or not -900 <= tz <= 900:
+        return ProtocolError(BAD_REQUEST, "'tz_minutes' must be minutes from UTC", qid)
+    return ArchiveQuery(qid, kind, {"since": since, "until": until, "by": by, "tz_minutes": tz})
+
+
+def archive_get(qid: str, case_id: str) -> str:
+    return _dumps({"type": "archive.get", "id": qid, "case_id": case_id})
+
+
+def archive_search(qid: str, text: str, limit: int = 50, before: list[str] | None = None,
+                   closed_before: str | None = None) -> str:
+    msg = {"type": "archive.search", "id": qid, "text": text, "limit": limit, "before": before}
+    if closed_before:
+        msg["closed_before"] = closed_before
+    return _dumps(msg)
+
+
+def archive_stats(qid: str, since: str, until: str, by: str = "day", tz_minutes: int = 480) -> str:
+    return _dumps({"type": "archive.stats", "id": qid, "from": since, "to": until, "by": by,
+                   "tz_minutes": tz_minutes})
+
+
+def parse_client_frame(raw: str | bytes) -> Command | Ping | ArchiveQuery | Query | ProtocolError:
+    """A frame after the welcome: a command, a ping, an archive query, a query, or what
+    to answer instead."""
     msg = _load(raw)
     if isinstance(msg, ProtocolError):
         return msg
     kind = msg["type"]
     if kind == "ping":
         return Ping(msg.get("t"))
+    if kind in ARCHIVE_KINDS:
+        return _parse_archive(msg)
+    if kind.startswith("query."):
+        return Query(kind, msg)
     if kind != "command":
         return ProtocolError(BAD_REQUEST, f"unknown message type {kind!r}")
     cid = msg.get("id")

@@ -296,6 +296,7 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
     ("closure_rate", "Closure rate (of the cases reported)", "pct", True),
     ("dispatch_in_sla", "Dispatched within the SLA", "pct", True),
     ("arrival_8min", "On scene within 8 minutes", "pct", True),
+    ("arrival_in_target", "On scene within the SLA limit", "pct", True),
     ("on_scene_closure", "Closed on scene", "pct", True),
     ("satisfaction", "Satisfaction (rated 4 or 5)", "pct", True),
     ("repeat_calls", "Repeat calls", "int", True),
@@ -313,10 +314,21 @@ def figures_for(state: dict, lo: str, hi: str, now: float) -> dict:
     return k
 
 
+def flows_of(state: dict, lo: str, hi: str, open_too: bool = False) -> dict:
+    """The cases reported or closed in [lo, hi) (and the open ones): all that period_kpis reads,
+    as kpi.working_set is for the dashboard; the periods compared with need no open ones
+    (their open and overdue are not compared)."""
+    from .domain import OPEN_STATUSES
+    cases = {cid: c for cid, c in state["cases"].items()
+             if lo <= c["times"]["reported"] < hi or lo <= c["times"].get("closed", "") < hi
+             or (open_too and c["status"] in OPEN_STATUSES)}
+    return {**state, "cases": cases}
+
+
 def _summary(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
-    main = figures_for(ctx.state, ctx.lo, ctx.hi, ctx.now)
-    others = [(label, figures_for(ctx.state, lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
+    main = figures_for(flows_of(ctx.state, ctx.lo, ctx.hi, open_too=True), ctx.lo, ctx.hi, ctx.now)
+    others = [(label, figures_for(flows_of(ctx.state, lo, hi), lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
     cols = [Column("figure", t("Figure")), Column("value", t("This period"), "num")]
     for label, _ in others:
         cols.append(Column(f"cmp{len(cols)}", label, "num"))
@@ -435,7 +447,8 @@ def _handovers(ctx: Context, spec: dict) -> list[Table]:
 def _trend(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = [[d, rep, clo] for d, rep, clo in kpi.daily_series(ctx.state, ctx.lo, ctx.hi)]
-    cols = [Column("day", t("Day")), Column("reported", t("Reported"), "int"), Column("closed", t("Closed"), "int")]
+    cols = [Column("day", t("Day")), Column("reported", t("Cases reported"), "int"),
+            Column("closed", t("Cases closed"), "int")]
     return [Table("trend", t("Cases per day"), cols, rows, spec.get("chart"), [1, 2])]
 
 
@@ -464,7 +477,7 @@ def _rank_squads(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = [r[:-1] for r in _squad_rows(ctx)]
     bottom = ctx.definition.get("bottom", 0)
-    hl = list(range(len(rows) - bottom, len(rows))) if bottom else []
+    hl = list(range(len(rows) - bottom, len(rows))) if bottom and len(rows) > bottom else []
     return [Table("rank_squads", t("Squad ranking"), _squad_columns(t), rows, spec.get("chart"), [7],
                   note=t("Score = 50 x on scene within 8 min + 30 x satisfaction + 20 x handled / the most handled"),
                   highlight=hl)]
@@ -483,7 +496,7 @@ def _rank_groups(ctx: Context, spec: dict) -> list[Table]:
     if spec.get("limit"):
         rows = rows[: spec["limit"]]
     bottom = ctx.definition.get("bottom", 0)
-    hl = list(range(max(0, len(rows) - bottom), len(rows))) if bottom else []
+    hl = list(range(len(rows) - bottom, len(rows))) if bottom and len(rows) > bottom else []
     cols = [Column("rank", t("Rank"), "int"), Column(by, t(_GROUP_LABEL[by])), Column("cases", t("Cases"), "int"),
             Column("closed", t("Closed"), "int"), Column("closure_rate", t("Closure rate"), "pct"),
             Column("satisfaction", t("Satisfaction"), "pct"), Column("overdue", t("Overdue"), "int"),
@@ -511,8 +524,11 @@ def _warnings(ctx: Context, spec: dict) -> list[Table]:
             Column("last", t("Last"), "datetime"), Column("closed", t("Closed"), "int"),
             Column("state", t("State"))]
     handled = sum(1 for r in rows if r[5] == r[2])
-    return [Table("warnings", t("Early warnings raised and handled"), cols, rows,
-                  note=t("{raised} raised, {handled} handled", raised=len(rows), handled=handled))]
+    limit = spec.get("limit", 30)
+    note = t("{raised} raised, {handled} handled", raised=len(rows), handled=handled)
+    if len(rows) > limit:
+        note += "; " + t("{shown} of {total} shown", shown=limit, total=len(rows))
+    return [Table("warnings", t("Early warnings raised and handled"), cols, rows[:limit], note=note)]
 
 
 def _bottom(ctx: Context, spec: dict) -> list[Table]:

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-.venv/bin/python -m pip install -q "pyinstaller>=6.10"
+.venv/bin/python -m pip install -q "pyinstaller>=6.10" -c packaging/constraints.txt
 .venv/bin/python resources/i18n/build.py
 .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/xiaonao.spec
 echo "built dist/xiaonao/xiaonao"

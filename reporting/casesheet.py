@@ -141,7 +141,8 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
     else:
         ev = RLTable([[p(t("No evidence attached to this case."), "note")]], colWidths=[width],
                      rowHeights=[THUMB])
-        ev.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ev.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                ("BOX", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                 ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
     story += [KeepTogether([ev_head, ev]), Spacer(1, 2 * mm)]
     doc.build(story, canvasmaker=_numbered_canvas(header))

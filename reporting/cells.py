@@ -48,3 +48,8 @@ def text(cell, column_format: str, none: str = "–") -> str:
 
 def is_numeric(column_format: str) -> bool:
     return column_format in ("int", "pct", "float", "minutes", "num", "signed", "id")
+
+
+def label_column(table) -> int:
+    """The column a chart names its categories by: the first text one (a ranking's squad, not its rank)."""
+    return next((i for i, c in enumerate(table.columns) if c.format == "text"), 0)

@@ -32,7 +32,7 @@ from reportlab.platypus import Table as RLTable
 
 from models.reports import Report, Table
 
-from .cells import is_numeric, local_datetime, text, unpack
+from .cells import is_numeric, label_column, local_datetime, text, unpack
 
 FONT = "XiaonaoCJK"
 FONT_CANDIDATES = [
@@ -72,6 +72,8 @@ def register_font() -> str:
             continue
         try:
             pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+            from reportlab.graphics import shapes
+            shapes.STATE_DEFAULTS["fontName"] = FONT     # a chart's initial font: ours, embedded
             return path
         except (TTFError, OSError) as e:
             tried.append(f"{path}: {e}")
@@ -81,7 +83,7 @@ def register_font() -> str:
 
 
 def _styles():
-    base = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=10, wordWrap="CJK")
+    base = ParagraphStyle("body", fontName=FONT, bulletFontName=FONT, fontSize=8, leading=10, wordWrap="CJK")
     return {
         "body": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
@@ -141,8 +143,9 @@ def _number(cell, fmt):
 def chart_drawing(table: Table, width: float, height: float = 55 * mm) -> Drawing | None:
     if not table.chart or not table.rows or not table.chart_columns:
         return None
-    rows = table.rows[:20]
-    labels = [str(r[0])[:10] for r in rows]
+    rows = table.rows[:62] if table.chart == "line" else table.rows[:20]
+    lc = label_column(table)
+    labels = [str(r[lc])[:10] for r in rows]
     d = Drawing(width, height)
     if table.chart == "pie":
         col = table.chart_columns[0]
@@ -150,6 +153,7 @@ def chart_drawing(table: Table, width: float, height: float = 55 * mm) -> Drawin
         pie.x, pie.y, pie.width, pie.height = 10, 5, height - 10, height - 10
         pie.data = [_number(r[col], table.columns[col].format) for r in rows] or [1]
         pie.labels = None
+        pie.slices.fontName = FONT
         pie.slices.strokeWidth = 0.5
         for i in range(len(pie.data)):
             pie.slices[i].fillColor = PALETTE[i % len(PALETTE)]
@@ -178,6 +182,7 @@ def chart_drawing(table: Table, width: float, height: float = 55 * mm) -> Drawin
         lp.xValueAxis.labels.fontName = lp.yValueAxis.labels.fontName = FONT
         lp.xValueAxis.labels.fontSize = lp.yValueAxis.labels.fontSize = 7
         lp.yValueAxis.valueMin = 0
+        lp.lineLabels.fontName = FONT
         d.add(lp)
     else:
         bc = VerticalBarChart()
@@ -190,6 +195,7 @@ def chart_drawing(table: Table, width: float, height: float = 55 * mm) -> Drawin
             bc.categoryAxis.labels.angle = 30
             bc.categoryAxis.labels.boxAnchor = "ne"
         bc.valueAxis.valueMin = 0
+        bc.barLabels.fontName = FONT
         for i in range(len(series)):
             bc.bars[i].fillColor = PALETTE[i % len(PALETTE)]
         d.add(bc)

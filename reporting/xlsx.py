@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from models.reports import Report, Table
 
-from .cells import local_datetime, unpack
+from .cells import label_column, local_datetime, unpack
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -46,7 +46,7 @@ def _value(cell, column_format: str):
 def _chart(table: Table, ws, n_rows: int):
     if not table.chart or not table.rows or not table.chart_columns:
         return None
-    cats = Reference(ws, min_col=1, min_row=2, max_row=n_rows + 1)
+    cats = Reference(ws, min_col=label_column(table) + 1, min_row=2, max_row=n_rows + 1)
     if table.chart == "pie":
         chart = PieChart()
     elif table.chart == "line":

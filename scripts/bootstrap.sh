@@ -31,12 +31,13 @@ if [ ${#need_libs[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.xiaonao-installed
-want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+want=$(cat pyproject.toml packaging/constraints.txt | sha1sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  # the versions the frozen build ships (packaging/constraints.txt); pyproject.toml has the ranges
+  .venv/bin/python -m pip install -q -e ".[dev]" -c packaging/constraints.txt
   echo "$want" > "$stamp"
 fi

@@ -24,6 +24,7 @@ from models.domain import ROLES
 from .auth import new_token, token_hash, verify_password
 from .backup import log_id
 from .hub import Hub, Subscriber, dumps
+from .reports import QUERIES, ReportService
 from .store import EventStore
 from .views import view_for
 
@@ -59,6 +60,7 @@ class XiaonaoServer:
         self.store = EventStore(db_url)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
+        self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.ssl = None
@@ -92,6 +94,7 @@ class XiaonaoServer:
             self._server.close()
             await self._server.wait_closed()
         await self.hub.stop()
+        self.reports.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -276,12 +279,38 @@ class XiaonaoServer:
                 sub.put(frame.frame())
             elif isinstance(frame, protocol.Ping):
                 sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.ArchiveQuery):
+                # read on the archive's own threads: the command pipeline does not wait for it
+                t = asyncio.create_task(self._archive(frame, sub))
+                self._tasks.add(t)
+                t.add_done_callback(self._tasks.discard)
+            elif isinstance(frame, protocol.Query):
+                if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
+                    self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                else:
+                    sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
             else:
                 # submitted in arrival order; answered as each completes
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
                 t = asyncio.create_task(self._answer(frame.id, fut, sub))
                 self._tasks.add(t)
                 t.add_done_callback(self._tasks.discard)
+
+    async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
+        try:
+            sub.put(await self.hub.archive(q, sub.view))
+        except CommandError as e:
+            sub.put(error_frame(q.id, e.code, e.message))
+        except Exception as e:                       # the database failed to answer
+            log.warning("archive query %s failed: %s", q.kind, e)
+            sub.put(error_frame(q.id, "unavailable", "the archive is unavailable; retry"))
+
+    def _spawn_answer(self, coro, sub: Subscriber) -> None:
+        async def go():
+            sub.put(await coro)
+        t = asyncio.create_task(go())
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     @staticmethod
     async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:

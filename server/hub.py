@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import logging
 import os
@@ -25,11 +26,12 @@ from websockets.asyncio.server import broadcast
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
 from models.state import apply, empty_state
+from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
-from .store import DuplicateCommand, EventStore, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
@@ -139,6 +141,25 @@ def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
+def checked(name: str, args: dict) -> tuple[dict, str]:
+    """A command's arguments as they may be stored (models.text: TextError when they may
+    not), and its digest (32 hex digits of the name and arguments: a resend has the same, a
+    reuse of its id for another command a different one). The common case costs one
+    orjson dump and one search of it."""
+    try:
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+        if SUSPICIOUS_JSON.search(blob) is None:
+            return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+    except TypeError:        # a lone surrogate, an integer beyond 64 bits ...
+        pass
+    args = clean_args(args)
+    try:
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        blob = json.dumps([name, args], sort_keys=True).encode()
+    return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
 @dataclass
 class Pending:
     actor: Actor
@@ -148,6 +169,12 @@ class Pending:
     peer: str
     future: asyncio.Future = field(repr=False)
     received: float = field(default_factory=time.perf_counter)
+    digest: str = ""
+
+    @property
+    def key(self) -> CommandKey | None:
+        """Command ids are scoped to the account that sent them."""
+        return (self.actor.name, self.command_id) if self.command_id else None
 
 
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
@@ -206,9 +233,12 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.subscriber_queue = subscriber_queue
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-db")
+        # the archive's queries (get, search, aggregates) read on their own threads, never
+        # in the command pipeline's
+        self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
         self._queue: asyncio.Queue[Pending] | None = None
         self._writer: asyncio.Task | None = None
-        self._known: OrderedDict[str, int] = OrderedDict()
+        self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
@@ -348,6 +378,7 @@ class Hub:
             except asyncio.CancelledError:
                 pass
         self.db.shutdown(wait=True)
+        self.reads.shutdown(wait=True)
         self._probe_pool.shutdown(wait=False)
 
     async def run_db(self, fn, *args):
@@ -366,12 +397,20 @@ class Hub:
 
     def submit(self, actor: Actor, name: str, args: dict, command_id: str | None, peer: str) -> asyncio.Future:
         """Queue a command now (arrival order is kept) and return the future of its seq.
-        While the database is unavailable it is refused at once."""
+        Its text is checked first (models.text); while the database is unavailable it is
+        refused at once."""
         fut = asyncio.get_running_loop().create_future()
         if self.recovering:
             fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
             return fut
-        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut))
+        try:                # text is checked here, at the edge, for every way in
+            if command_id is not None:
+                check_id(command_id)
+            args, digest = checked(name, args)
+        except TextError as e:
+            fut.set_exception(CommandError("invalid", str(e)))
+            return fut
+        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut, digest=digest))
         return fut
 
     async def _write_loop(self) -> None:
@@ -408,19 +447,26 @@ class Hub:
         t_pick = time.perf_counter()
         restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
         if lookup:
-            unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
-            for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
-                self._remember(cid, seq)
+            unknown = [p.key for p in batch if p.key and p.key not in self._known]
+            for key, known in (await self.run_db(self.store.known_commands, unknown)).items():
+                self._remember(key, known)
         work = dict(self.state)
         work["cases"] = _Overlay(self.state["cases"])
         work["teams"] = _Overlay(self.state["teams"])
         events: list[dict] = []
         commands: list[dict] = []
         results: list[tuple[Pending, object]] = []
-        in_batch: dict[str, int] = {}
+        in_batch: dict[CommandKey, Known] = {}
         for p in batch:
-            if p.command_id and (p.command_id in self._known or p.command_id in in_batch):
-                results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
+            key = p.key
+            if key and (key in self._known or key in in_batch):
+                seq, digest = self._known.get(key) or in_batch[key]
+                if digest is not None and digest != p.digest:
+                    results.append((p, CommandError("conflict", f"command id {p.command_id!r} was already used by "
+                                                                "this account for another command; "
+                                                                "send a new id (a UUID)")))
+                else:
+                    results.append((p, seq))
                 continue
             try:
                 decided = decide(work, p.actor, p.name, p.args)
@@ -438,15 +484,18 @@ class Hub:
                 apply(work, ev)   # the next command in the batch decides on this state
                 events.append(ev)
             seq = work["seq"]
-            if p.command_id:
-                in_batch[p.command_id] = seq
+            if key:
+                in_batch[key] = (seq, p.digest)
                 commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
-                                 "peer": p.peer, "at": at})
+                                 "peer": p.peer, "at": at, "digest": p.digest})
             results.append((p, seq))
         t_decided = time.perf_counter()
         if events:
             try:
-                rows, room, texts, teams = self._projection_rows(events, work)
+                try:
+                    rows, room, texts, teams = self._projection_rows(events, work)
+                except (UnicodeError, ValueError) as e:     # text its projection cannot encode
+                    raise Unstorable(str(e)) from None
                 await self._commit(events, commands, rows, room)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
@@ -469,8 +518,8 @@ class Hub:
             self._merge(work)
             self._case_text.update(texts)
             self._team_text.update(teams)
-            for cid, seq in in_batch.items():
-                self._remember(cid, seq)
+            for key, known in in_batch.items():
+                self._remember(key, known)
             self._publish(events, restored)
             if self._trace:
                 t = time.perf_counter()
@@ -561,15 +610,15 @@ class Hub:
                 # committed with their projection rows: the state is read again from those
                 # (the window; the events may touch cases outside it)
                 await self.run_db(self._load)
-                for cid, seq in known:
-                    self._remember(cid, seq)
+                for key, k in known:
+                    self._remember(key, k)
                 self._publish(events)
             log.info("database available again at seq %d", self.head)
         finally:
             self.recovering = False
             self.problem = ""
 
-    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[str, int]]]:
+    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[CommandKey, Known]]]:
         head = self.store.head()
         if head <= after:
             return head, [], []
@@ -624,8 +673,8 @@ class Hub:
             texts.append(t)
         return dumps(head), texts
 
-    def _remember(self, cid: str, seq: int) -> None:
-        self._known[cid] = seq
+    def _remember(self, key: CommandKey, known: Known) -> None:
+        self._known[key] = known
         if len(self._known) > IDEMPOTENCY_CACHE:
             self._known.popitem(last=False)
 
@@ -676,6 +725,39 @@ class Hub:
                 sub.put(frame)
         if live:
             broadcast(live, frame)
+
+    # ---- the archive (docs/protocol.md: Archive) -------------------------------
+    async def archive(self, q, view: View = FULL) -> str:
+        """Answer an archive query (models.protocol.ArchiveQuery) as the view may see it:
+        the answer frame. Raises CommandError (forbidden for views of their own cases only)."""
+        if view.filtered:
+            raise CommandError("forbidden", "this role sees its own cases only; the archive is not open to it")
+        loop = asyncio.get_running_loop()
+        p = q.params
+
+        def show(text: str) -> dict | None:
+            case = orjson.loads(text)
+            return case if view.full else view.case(case)
+        if q.kind == "get":
+            found = await loop.run_in_executor(self.reads, self.store.get_case_texts, [p["case_id"]])
+            text, seq = found.get(p["case_id"], (None, None))
+            case = show(text) if text is not None else None
+            return dumps({"type": "archive.case", "id": q.id, "case": case, "seq": seq if case else None})
+        if q.kind == "search":
+            hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, p["words"],
+                                                    p["before"], p["limit"], p.get("closed_before"))
+            cases = [show(t) for t, _s in hits]
+            nxt = None
+            if more and hits:
+                last = orjson.loads(hits[-1][0])
+                nxt = [last["times"]["reported"], last["id"]]
+            return dumps({"type": "archive.result", "id": q.id, "cases": [c for c in cases if c is not None],
+                          "seqs": [s for (_t, s), c in zip(hits, cases) if c is not None],
+                          "more": more, "next": nxt})
+        rows = await loop.run_in_executor(self.reads, self.store.case_stats, p["since"], p["until"], p["by"],
+                                          p["tz_minutes"])
+        return dumps({"type": "archive.stats", "id": q.id, "by": p["by"], "from": p["since"], "to": p["until"],
+                      "rows": rows})
 
     # ---- subscriptions -------------------------------------------------------
     def subscribe(self, ws=None, view: View = FULL) -> tuple[Subscriber, int]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from models.reports import KINDS, PRIVILEGED_ROLES, ReportError, build_report, load_definition, period_bounds
 from models.state import apply, empty_state
+from models.timeutil import iso
 
 from .store import EventStore, StoreError
 
@@ -45,6 +47,37 @@ def state_at(store: EventStore, hi: str | None) -> tuple[dict, list[dict]]:
                 handovers.append(ev)
         after = batch[-1]["seq"]
     return state, handovers
+
+
+def projection_state(store: EventStore, spans: list[tuple[str, str]], open_too: bool) -> dict | None:
+    """The state as the cases projection holds it now (server/projection.py), with only the
+    cases reported or closed in one of `spans` (ISO bounds), and the open ones if asked: what
+    a period's figures read, read for the query and let go after it (the server keeps only
+    a window of cases in memory). None when the database has no projection yet."""
+    import orjson
+    from sqlalchemy import and_, or_, select
+
+    from models.domain import OPEN_STATUSES
+
+    from .store import CaseRow
+    room = store.load_room()
+    if room is None:
+        return None
+    seq, head, street = room
+    state = empty_state()
+    teams = head.pop("teams", [])
+    state.update({k: v for k, v in head.items() if k in state})
+    state.update(seq=seq, street=street, teams={t["id"]: t for t in teams})
+    t = CaseRow.__table__
+    conds = [and_(col >= lo, col < hi) for lo, hi in spans for col in (t.c.reported, t.c.closed)]
+    if open_too:
+        conds.append(t.c.status.in_(sorted(OPEN_STATUSES)))
+    cases = state["cases"]
+    with store.engine.connect() as c:
+        for (body,) in c.execute(select(t.c.body).where(or_(*conds))):
+            case = orjson.loads(body)
+            cases[case["id"]] = case
+    return state
 
 
 def may_see_personal(store: EventStore, user: str | None) -> bool:
@@ -179,3 +212,196 @@ class DailySchedule:
                     log.exception("daily report not written")
             wait = next_run(self.clock(), self.at) - self.clock()
             await asyncio.sleep(max(1.0, min(wait, 300.0)))    # wakes every 5 min at most: clock changes
+
+
+# ---- queries from cockpits: query.report and query.aggregates (docs/protocol.md) ----------
+
+QUERY_ROLES = ("operator", "leader", "admin")
+MAX_PERIODS = {"month": 60, "year": 20}
+MAX_RESULT = 480 * 1024          # a result frame stays under the server's 512 KiB
+
+
+class QueryRefused(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _month_start(d: date, back: int = 0) -> date:
+    m = d.year * 12 + d.month - 1 - back
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def aggregate_periods(unit: str, until: date, count: int) -> list[tuple[str, date, date]]:
+    """(label, first day, day after) of the last `count` months or years up to `until`'s, oldest first."""
+    out = []
+    for back in range(count - 1, -1, -1):
+        if unit == "month":
+            first = _month_start(until, back)
+            out.append((f"{first.year}-{first.month:02d}", first, _month_start(first, -1)))
+        else:
+            y = until.year - back
+            out.append((str(y), date(y, 1, 1), date(y + 1, 1, 1)))
+    return out
+
+
+def aggregates(state: dict, unit: str, until: date, count: int) -> list[dict]:
+    """The dashboard's figures (kpi.period_kpis) for each month or year, with the same period a
+    year before: one pass puts each case in the periods it was reported or closed in, then each
+    period's figures come from its own cases (as kpi.working_set does for the dashboard)."""
+    from models.reports import figures_for
+    periods = aggregate_periods(unit, until, count)
+    year_before = [(label, first.replace(year=first.year - 1), after.replace(year=after.year - 1))
+                   for label, first, after in periods]
+    # months (or years) never overlap partly: each time falls in at most one of them
+    spans = dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
+    los = sorted(spans)
+    buckets: dict[str, dict] = {lo: {} for lo in los}
+    for cid, c in state["cases"].items():
+        for t in (c["times"]["reported"], c["times"].get("closed")):
+            if t and t >= los[0]:
+                lo = los[bisect_right(los, t) - 1]
+                if t < spans[lo]:
+                    buckets[lo][cid] = c
+    rows = []
+    keys = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "arrival_8min", "on_scene_closure",
+            "satisfaction", "repeat_calls", "repeat_call_rate")
+    for (label, a, b), (_, ya, yb) in zip(periods, year_before):
+        def figs(first, after):
+            lo, hi = iso(_midnight(first)), iso(_midnight(after))
+            sub = {**state, "cases": buckets.get(lo, {})}
+            k = figures_for(sub, lo, hi, _midnight(after))
+            return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x] for x in keys}
+        rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a, b),
+                     "last_year": figs(ya, yb)})
+    return rows
+
+
+def _midnight(d: date) -> float:
+    return datetime(d.year, d.month, d.day).timestamp()
+
+
+class ReportService:
+    """Answers cockpits' report and aggregate queries on a thread of its own, never the
+    event loop's nor the database writer's.
+
+    A period that is over is computed from the log replayed up to its end (the two most
+    recent such states are kept); a period not over, and the month/year aggregates, from the
+    cases projection (only the cases those periods need, read for the query and let go
+    after), or, on a database without a projection, from a replay of the whole log."""
+
+    def __init__(self, store: EventStore, clock=time.time):
+        self.store, self.clock = store, clock
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-report")
+        self._past: dict[str, tuple[dict, list[dict]]] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _present(self, spans: list[tuple[str, str]], open_too: bool) -> dict:
+        state = projection_state(self.store, spans, open_too)
+        return state if state is not None else state_at(self.store, None)[0]
+
+    def _handovers(self, lo: str) -> list[dict]:
+        """The shift handovers since `lo` (from the log: they change no state)."""
+        import orjson
+        from sqlalchemy import select
+
+        from .store import EventRow
+        t = EventRow.__table__
+        q = select(t.c.seq, t.c.at, t.c.name, t.c.actor, t.c.data).where(
+            t.c.name == "shift.handover", t.c.at >= lo).order_by(t.c.seq)
+        with self.store.engine.connect() as c:
+            return [{"seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "data": orjson.loads(r[4])}
+                    for r in c.execute(q)]
+
+    def _state_at(self, hi: str) -> tuple[dict, list[dict]]:
+        if hi not in self._past:
+            if len(self._past) >= 2:
+                self._past.pop(next(iter(self._past)))
+            self._past[hi] = state_at(self.store, hi)
+        return self._past[hi]
+
+    def report(self, actor, args: dict) -> dict:
+        from models.reports import LANGS, parse_date
+        kind, lang = args.get("kind"), args.get("lang", "zh_CN")
+        if kind not in KINDS:
+            raise QueryRefused("invalid", f"'kind' must be one of {', '.join(KINDS)}")
+        if lang not in LANGS:
+            raise QueryRefused("invalid", f"'lang' must be one of {', '.join(LANGS)}")
+        try:
+            day = parse_date(args.get("date") or "")
+        except ReportError as e:
+            raise QueryRefused("invalid", str(e)) from None
+        personal = args.get("personal") is True
+        if personal and actor.role not in PRIVILEGED_ROLES:
+            raise QueryRefused("forbidden", "personal data in a report is for a leader or admin")
+        d = load_definition(kind)
+        _, hi = period_bounds(d["period"], day)
+        now = self.clock()
+        if epoch_of(hi) <= now:
+            state, handovers = self._state_at(hi)
+        else:
+            lo, _ = period_bounds(d["period"], day)
+            from models.reports import shifted
+            spans = [(lo, hi)] + [period_bounds(d["period"], shifted(d["period"], day, w))
+                                  for w in d.get("compare", [])]
+            state, handovers = self._present(spans, True), self._handovers(lo)
+        report = build_report(kind, state, day, lang, handovers=handovers, masked=not personal, generated=now,
+                              now=min(epoch_of(hi), now))
+        return report.to_dict()
+
+    def aggregates(self, actor, args: dict) -> dict:
+        from models.reports import parse_date
+        unit = args.get("unit")
+        if unit not in MAX_PERIODS:
+            raise QueryRefused("invalid", "'unit' must be month or year")
+        count = args.get("count", 12 if unit == "month" else 5)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PERIODS[unit]:
+            raise QueryRefused("invalid", f"'count' must be a whole number from 1 to {MAX_PERIODS[unit]}")
+        try:
+            until = parse_date(args["until"]) if args.get("until") else datetime.fromtimestamp(self.clock()).date()
+        except ReportError as e:
+            raise QueryRefused("invalid", str(e)) from None
+        periods = aggregate_periods(unit, until, count)
+        first = periods[0][1]
+        lo = iso(_midnight(first.replace(year=first.year - 1)))
+        hi = iso(_midnight(periods[-1][2]))
+        return {"unit": unit, "rows": aggregates(self._present([(lo, hi)], False), unit, until, count)}
+
+    async def answer(self, msg: dict, actor, peer: str) -> str:
+        """The frame that answers a query message: query.result, or an error with its id."""
+        import json
+
+        from .hub import dumps
+        qid = msg.get("id")
+        if not isinstance(qid, str) or not qid or len(qid) > 80:
+            return json.dumps({"type": "error", "id": None, "code": "bad_request",
+                               "message": "a query needs an 'id': a unique string of at most 80 characters"})
+        name = msg["type"].split(".", 1)[1]
+        try:
+            if actor.role not in QUERY_ROLES:
+                raise QueryRefused("forbidden", f"a {actor.role} account may not query reports")
+            fn = self.report if name == "report" else self.aggregates
+            data = await asyncio.get_running_loop().run_in_executor(self._pool, fn, actor, msg)
+            if name == "report":
+                await asyncio.get_running_loop().run_in_executor(
+                    self._pool, self.store.audit, actor.name, "report.export",
+                    f"{data['kind']} {data['period_label']} {data['lang']} "
+                    f"{'masked' if data['masked'] else 'personal data shown'} via cockpit", peer)
+            frame = dumps({"type": "query.result", "id": qid, "query": name, "data": data})
+            if len(frame) > MAX_RESULT:
+                raise QueryRefused("invalid", "the answer is too large; ask for a shorter period")
+            return frame
+        except QueryRefused as e:
+            return json.dumps({"type": "error", "id": qid, "code": e.code, "message": e.message}, ensure_ascii=False)
+        except (ReportError, StoreError) as e:
+            return json.dumps({"type": "error", "id": qid, "code": "invalid", "message": str(e)}, ensure_ascii=False)
+
+
+def epoch_of(s: str) -> float:
+    from models.timeutil import epoch
+    return epoch(s)
+
+
+QUERIES = ("query.report", "query.aggregates")

@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -55,14 +57,17 @@ class EventRow(Base):
 
 
 class CommandRow(Base):
-    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing."""
+    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing.
+    Ids are scoped to the account that sent them; `digest` (of the name and arguments)
+    tells a resend from a reuse of the id for something else."""
     __tablename__ = "commands"
+    actor: Mapped[str] = mapped_column(String(60), primary_key=True)
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
     peer: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(30))
+    digest: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
 
 
@@ -154,6 +159,14 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+CommandKey = tuple[str, str]            # (account, command id)
+Known = tuple[int, "str | None"]         # (seq, digest)
+
+
+class LogAhead(Exception):
+    """The log already holds the seqs a batch was given: another writer appended."""
 
 
 def _loads(text: str):
@@ -332,8 +345,11 @@ class EventStore:
                     conn.execute(insert(CommandRow), commands)
                 self._project(conn, cases, room)
         except IntegrityError as e:
-            if commands and self.known_commands(c["id"] for c in commands):
+            if commands and self.known_commands((c["actor"], c["id"]) for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
+            if self.head() >= events[0]["seq"]:
+                # another writer appended these seqs: not this batch's fault (see the lease)
+                raise LogAhead(f"the log already holds seq {events[0]['seq']}") from None
             raise Unstorable(str(e.orig).splitlines()[0]) from None
         except DataError as e:                      # e.g. a NUL in a PostgreSQL text field
             raise Unstorable(str(e.orig).splitlines()[0]) from None
@@ -344,12 +360,12 @@ class EventStore:
         except (UnicodeError, ValueError) as e:
             raise Unstorable(str(e)) from None
 
-    def commands_after(self, seq: int) -> list[tuple[str, int]]:
-        """The command ids committed after `seq`, with their seqs, oldest first."""
+    def commands_after(self, seq: int) -> list[tuple[CommandKey, Known]]:
+        """The commands committed after `seq`: ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
-                             .order_by(CommandRow.seq)).all()
-        return [(r[0], r[1]) for r in rows]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .where(CommandRow.seq > seq).order_by(CommandRow.seq)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in rows]
 
     # ---- the cases projection and the room row --------------------------------
     _upserts: dict = {}
@@ -426,6 +442,57 @@ class EventStore:
             rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
         return [(r[0], r[1]) for r in rows]
 
+    def search_cases(self, words: list[str], before: tuple[str, str] | None = None, limit: int = 50,
+                     closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
+        """Cases whose search words hold every one of `words` (lower case), newest reported
+        first, after the cursor `before` (reported, id); at most `limit`. Returns ((JSON,
+        seq) of each, whether there are more). A word that is a case id finds that case."""
+        t = CaseRow.__table__
+        q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
+        for w in words:
+            esc = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            q = q.where(t.c.words.like(f"%{esc}%", escape="\\"))
+        if before is not None:
+            q = q.where((t.c.reported < before[0]) | ((t.c.reported == before[0]) & (t.c.id < before[1])))
+        if closed_before is not None:
+            q = q.where(t.c.status == "closed", t.c.updated < closed_before)
+        q = q.order_by(t.c.reported.desc(), t.c.id.desc()).limit(limit + 1)
+        with self.engine.connect() as c:
+            rows = c.execute(q).all()
+        return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
+
+    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
+        """Aggregates of the cases reported in [since, until), grouped by day (local, at
+        tz_minutes from UTC), category, area or squad: reported, closed, on-scene closures,
+        SLA met / judged, rated, satisfied (4-5), the sum of ratings."""
+        from sqlalchemy import Integer as Int
+        from sqlalchemy import case as when
+        from sqlalchemy import cast, literal_column
+        t = CaseRow.__table__
+        key: Any
+        if by == "day":
+            if self.engine.url.get_backend_name() == "postgresql":
+                key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
+                                   + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
+            else:
+                key = func.substr(func.datetime(func.substr(t.c.reported, 1, 19), f"{int(tz_minutes):+d} minutes"), 1, 10)
+        else:
+            key = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}[by]
+
+        def count(cond):
+            return func.sum(when((cond, 1), else_=0))
+        q = (select(key.label("key"), func.count().label("reported"),
+                    count(t.c.status == "closed").label("closed"),
+                    count(t.c.on_scene == True).label("on_scene"),  # noqa: E712
+                    count(t.c.sla == "met").label("sla_met"),
+                    count(t.c.sla.in_(("met", "late"))).label("sla_judged"),
+                    func.count(t.c.rating).label("rated"),
+                    count(t.c.rating >= 4).label("satisfied"),
+                    func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
+             .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
+        with self.engine.connect() as c:
+            return [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+
     def count_cases(self) -> int:
         with self.engine.connect() as c:
             return c.execute(select(func.count()).select_from(CaseRow.__table__)).scalar() or 0
@@ -442,19 +509,28 @@ class EventStore:
             return [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "command_id": r[4],
                      "data": loads(r[5])} for r in c.execute(q)]
 
-    def known_commands(self, ids: Iterable[str]) -> dict[str, int]:
-        ids = list(ids)
-        if not ids:
+    def known_commands(self, keys: Iterable[CommandKey]) -> dict[CommandKey, Known]:
+        """Which of these (account, id) the log holds, with their (seq, digest)."""
+        keys = set(keys)
+        if not keys:
             return {}
+        found: dict[CommandKey, Known] = {}
+        ids = sorted({k[1] for k in keys})
         with Session(self.engine) as s:
-            return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+            for i in range(0, len(ids), 500):
+                q = select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest).where(
+                    CommandRow.id.in_(ids[i:i + 500]))
+                for r in s.execute(q):
+                    if (r[0], r[1]) in keys:
+                        found[(r[0], r[1])] = (r[2], r[3])
+        return found
 
-    def recent_commands(self, limit: int) -> list[tuple[str, int]]:
-        """The newest `limit` command ids with their seqs, oldest first."""
+    def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
+        """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).order_by(CommandRow.seq.desc())
-                             .limit(limit)).all()
-        return [(r[0], r[1]) for r in reversed(rows)]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .order_by(CommandRow.seq.desc()).limit(limit)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
         """(The first release's whole-state blob; kept for tests of a database made by it.

@@ -72,3 +72,18 @@ class ServerProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill9()
+
+
+class Clock:
+    """A clock the test moves instead of sleeping: give it to the server (XiaonaoServer's
+    `clock`, which stamps events) and to the link (ServerLink's `clock`, its window), then
+    `advance` it by days. It starts at the real time."""
+
+    def __init__(self, t: float | None = None):
+        self.t = time.time() if t is None else t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds

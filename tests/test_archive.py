@@ -2,6 +2,7 @@
 outside the window, the schema's migrations (Alembic) from the first release's database."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -55,7 +56,7 @@ async def test_a_first_release_database_upgrades_and_serves_its_data(empty_url, 
         store.check_initialised()
     store.dispose()
     assert main(["upgrade", "--db", empty_url]) == 0
-    assert "0001 -> 0002" in capsys.readouterr().out
+    assert "0001 -> 0003" in capsys.readouterr().out
     assert main(["upgrade", "--db", empty_url]) == 0
     assert "up to date" in capsys.readouterr().out
     full = empty_state()
@@ -176,4 +177,125 @@ async def test_events_on_cases_outside_the_window(db_url):
         assert srv.hub.state["cases"][old]["reopen_count"] == 1
         assert [n["text"] for n in srv.hub.state["cases"][old]["notes"]][-1] == "回访满意"
     finally:
+        await srv.stop()
+
+
+async def test_the_archive_answers_get_search_and_aggregates(empty_url):
+    """Over the protocol: a two-year-old case is found by its words and its pinyin initials
+    (paged, newest first) and fetched by id; the aggregates of a year are the ones the full
+    history gives; a field terminal may not search."""
+    from collections import Counter
+
+    from models import protocol
+    from models.state import apply, empty_state
+    from server.app import XiaonaoServer
+    from server.cli import add_user, main
+    h = two_years()
+    write_first_release(empty_url, h)
+    assert main(["upgrade", "--db", empty_url]) == 0
+    add_user(empty_url, "w01", "field", "w01-password", "W01")
+    full = empty_state()
+    for ev in h.events:
+        apply(full, json.loads(json.dumps(ev)))
+    srv = XiaonaoServer(empty_url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        c = await RawClient.connect(ws_url(srv), "op")
+        await c.recv()
+
+        async def ask(frame):
+            await c.ws.send(frame)
+            return await c.recv()
+        for text in ("两年前的井盖", "jg 九堡大道1号", h.old.lower()):
+            r = await ask(protocol.archive_search("q1", text))
+            assert r["type"] == "archive.result" and r["id"] == "q1"
+            assert h.old in [x["id"] for x in r["cases"]], text
+        got = await ask(protocol.archive_get("q2", h.old))
+        assert got["type"] == "archive.case" and got["case"] == json.loads(json.dumps(full["cases"][h.old]))
+        assert got["seq"] <= srv.hub.head
+        assert (await ask(protocol.archive_get("q3", "C999999")))["case"] is None
+        # paged, newest first, every case exactly once
+        seen, before, pages = [], None, 0
+        while True:
+            r = await ask(protocol.archive_search("p", "号", limit=40, before=before))
+            seen += [x["times"]["reported"] for x in r["cases"]]
+            pages += 1
+            if not r["more"]:
+                break
+            before = r["next"]
+        assert pages > 2 and seen == sorted(seen, reverse=True)
+        assert len(seen) == sum(1 for x in full["cases"].values() if "号" in x["location"]["address"])
+        # a year's aggregates by category
+        since, until = full["cases"][h.open[0]]["times"]["reported"][:4] + "-01-01", "2100-01-01"
+        r = await ask(protocol.archive_stats("s", since, until, by="category"))
+        want = Counter(x["category"] for x in full["cases"].values() if x["times"]["reported"] >= since)
+        assert {row["key"]: row["reported"] for row in r["rows"]} == dict(want)
+        closed = sum(row["closed"] for row in r["rows"])
+        assert closed == sum(1 for x in full["cases"].values() if x["times"]["reported"] >= since
+                             and x["status"] == "closed")
+        assert all(row["sla_judged"] >= row["sla_met"] and row["rated"] >= row["satisfied"] for row in r["rows"])
+        days = await ask(protocol.archive_stats("d", since, until, by="day"))
+        assert sum(row["reported"] for row in days["rows"]) == sum(want.values())
+        bad = await ask(protocol.archive_stats("b", since, until, by="moon"))
+        assert bad["type"] == "error" and bad["code"] == "bad_request" and bad["id"] == "b"
+        await c.close()
+        field = await RawClient.connect(ws_url(srv), "w01")
+        await field.recv()
+        await field.ws.send(protocol.archive_search("f", "九堡"))
+        r = await field.recv()
+        while r.get("type") != "error":
+            r = await field.recv()
+        assert r["code"] == "forbidden" and r["id"] == "f"
+        await field.close()
+    finally:
+        await srv.stop()
+
+
+async def test_a_cockpit_finds_a_two_year_old_case_through_the_server_and_events_on_it_arrive(empty_url, tmp_path):
+    """The cockpit's link, connected fresh with an empty cache: its snapshot is the server's
+    window; 'Search older cases' asks the server and finds a two-year-old case (by pinyin
+    initials too, which the local cache cannot); a rating on another archived case reaches
+    the link with the case first (archive.case), and after a resync it still holds it."""
+    from client.cache import Cache
+    from client.session import ServerLink
+    from server.app import XiaonaoServer
+    from server.cli import main
+
+    from .helpers import until
+    h = two_years()
+    other = next(c["id"] for c in h.state["cases"].values() if c["rating"] is None and c["id"] != h.old
+                 and c["status"] == "closed" and c["times"]["reported"] < h.state["cases"][h.open[0]]["created"][:4])
+    write_first_release(empty_url, h)
+    assert main(["upgrade", "--db", empty_url]) == 0
+    srv = XiaonaoServer(empty_url, "127.0.0.1", 0)
+    await srv.start()
+    link = ServerLink(ws_url(srv), "op", "op-password", cache=Cache(tmp_path / "c.db"), retain_days=30)
+    task = asyncio.ensure_future(link.run())
+    try:
+        await until(lambda: link.status.state == "online" and link.state["seq"] == srv.hub.head, what="online")
+        assert h.old not in link.state["cases"] and other not in link.state["cases"]
+        assert len(link.state["cases"]) == len(srv.hub.state["cases"])
+        ids, more = await link.search_archive("jgps")            # 井盖破损: pinyin initials
+        assert ids == [h.old] and not more
+        assert link.state["cases"][h.old]["title"] == "两年前的井盖破损"
+        op = await RawClient.connect(ws_url(srv), "op")
+        await op.recv()
+        ack, _ = await op.command("case.rate", {"case_id": other, "rating": 2})
+        assert ack["type"] == "ack", ack
+        await until(lambda: link.state["seq"] == ack["seq"], what="the rating")
+        assert link.state["cases"][other] == srv.hub.state["cases"][other]
+        assert link.state["cases"][other]["rating"] == 2
+        # a resync (a fresh snapshot): the case just rated is in the server's window
+        link._want_snapshot = True
+        await link._ws.close()
+        await until(lambda: link.status.state == "online" and link.state["seq"] == srv.hub.head
+                    and other in link.state["cases"], what="resynced")
+        ack, _ = await op.command("case.note", {"case_id": other, "note": "回访：不满意，已再次处理"})
+        assert ack["type"] == "ack"
+        await until(lambda: link.state["seq"] == ack["seq"], what="the note")
+        assert link.state["cases"][other] == srv.hub.state["cases"][other]
+        await op.close()
+    finally:
+        await link.stop()
+        task.cancel()
         await srv.stop()

@@ -308,7 +308,7 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     """A closed case older than the cockpit's window is not in the queue; typing its words
     and 'Search older cases' brings it in and selects it; when it ages out again it leaves
     the queue."""
-    import asyncio
+    import time
 
     from app import i18n
     from client import session as session_mod
@@ -326,9 +326,9 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
         await c.close()
         return cid
     old = loop.run(make_old_case())
-    loop.run(asyncio.sleep(2.0))                       # older than a window of 1.5 s
     link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER],
-                       cache_path=tmp_path / "cache.db", retain_days=1.5 / 86400)
+                       cache_path=tmp_path / "cache.db",
+                       clock=lambda: time.time() + 31 * 86400)   # a month on: older than the 30-day window
     room, sel = RoomState(), Selection()
     room.attach(link)
     panel = CaseQueuePanel(room, sel)
@@ -336,7 +336,7 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     panel.show()
     link.start()
     session = link.link
-    loop.wait(lambda: link.status.state == "online" and session._full_write is None and session._writing is None,
+    loop.wait(lambda: link.status.state == "online" and session.settled(),
               what="online, snapshot cached")
     assert panel.model.row_of(old) == -1 and old not in room.state["cases"]
     assert not panel.archive_btn.isVisible()              # nothing typed yet

@@ -10,7 +10,9 @@ from client.session import LinkStatus, ServerLink, SessionListener, backoff_dela
 from models.state import from_wire
 
 from .conftest import RawClient, make_db
-from .helpers import ServerProcess, until
+from .helpers import Clock, ServerProcess, until
+
+DAY = 86400.0
 
 REPORT = {"title": "违停", "category": "traffic", "source": "grid", "priority": 3,
           "location": {"address": "杭海路368号"}}
@@ -48,6 +50,7 @@ def test_backoff_is_jittered_and_capped():
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 async def test_kill_offline_commands_and_client_restart(tmp_path):
     url = make_db(tmp_path)
     srv = await asyncio.to_thread(ServerProcess(url).start)
@@ -134,6 +137,7 @@ async def test_gap_triggers_resync(tmp_path):
         await srv.stop()
 
 
+@pytest.mark.slow
 async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_for_it(tmp_path):
     """The cache's hot part (open cases, the last day) is shown at once; the closed history
     follows in pages; the link reads no live frame until it is all in, since an event may
@@ -197,31 +201,30 @@ class Archive(Recorder):
         self.archived += ids
 
 
-async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tmp_path, monkeypatch):
+async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tmp_path):
     """The cockpit keeps open cases and the window's closed ones in memory; older closed
     cases stay in the local cache. An event on an archived case brings it back first (the
     state stays equal to the server's); an archive search finds it by its title; it ages out
     again; a restart does not load it."""
-    from client import session as session_mod
     from server.app import XiaonaoServer
-    monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
+    clock = Clock()                                           # the server's and the cockpit's: days pass at once
     url = make_db(tmp_path)
-    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
     await srv.start()
     ws = f"ws://127.0.0.1:{srv.port}/ws"
-    window = 1.5 / 86400                                      # a window of 1.5 s stands for 30 days
     c = await RawClient.connect(ws, "op")
     await c.recv()
     old = await closed_case(c, "预付卡退费纠纷")
-    await asyncio.sleep(2.0)                                  # `old` is now older than the window
+    clock.advance(31 * DAY)                                   # `old` is now older than the 30-day window
     fresh = await closed_case(c)
     rec = Archive()
-    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec, retain_days=window)
+    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec, clock=clock)
+    assert link.retain_days == 30
     task = asyncio.create_task(link.run())
     try:
         await until(lambda: link.status.state == "online")
         assert fresh in link.state["cases"] and old not in link.state["cases"]   # in memory: the window
-        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        await until(link.settled, what="snapshot in the cache")
         assert [x["id"] for x in link.cache.get_cases([old])] == [old]         # on disk: the archive
         # the public rates the old case: the link reads it back from the cache, then applies
         ack, _ = await c.command("case.rate", {"case_id": old, "rating": 4})
@@ -231,8 +234,8 @@ async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tm
         assert link.state["cases"][old] == srv.hub.state["cases"][old]
         assert link.state["cases"][old]["rating"] == 4
         # once it is in the cache and older than the window again, it leaves memory
-        await until(lambda: not link._dirty and link._writing is None, what="the cache write")
-        await asyncio.sleep(1.6)
+        await until(link.settled, what="the cache write")
+        clock.advance(31 * DAY)                               # older than the window again
         assert old in (link.prune() or [])
         assert set(rec.archived) == {old, fresh}                 # `fresh` aged out too by now
         assert old not in link.state["cases"] and fresh not in link.state["cases"]
@@ -244,7 +247,7 @@ async def test_old_closed_cases_stay_in_the_archive_and_come_back_when_needed(tm
         await link.stop()
         task.cancel()
         link2 = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=Archive(),
-                           retain_days=window)
+                           clock=clock)
         await link2.open_cache()
         await asyncio.wait_for(link2.history_loaded.wait(), 10)
         assert old not in link2.state["cases"] and link2.state["seq"] == srv.hub.state["seq"]
@@ -262,20 +265,20 @@ async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memo
     replaced), the link does not apply the event to nothing: it takes a fresh snapshot and
     keeps the whole state in memory until the cache holds it again."""
     from server.app import XiaonaoServer
+    clock = Clock()
     url = make_db(tmp_path)
-    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
     await srv.start()
     ws = f"ws://127.0.0.1:{srv.port}/ws"
     c = await RawClient.connect(ws, "op")
     await c.recv()
     old = await closed_case(c)
-    await asyncio.sleep(1.2)
+    clock.advance(31 * DAY)                                   # older than the 30-day window
     rec = Archive()
-    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec,
-                      retain_days=1.0 / 86400)
+    link = ServerLink(ws, "op", "op-password", cache=Cache(tmp_path / "c.db"), listener=rec, clock=clock)
     task = asyncio.create_task(link.run())
     try:
-        await until(lambda: link.status.state == "online" and link._full_write is None and link._writing is None)
+        await until(lambda: link.status.state == "online" and link.settled())
         assert old not in link.state["cases"]
         with link.cache.engine.begin() as conn:                  # the archive loses the case
             conn.exec_driver_sql("DELETE FROM cases WHERE id = ?", (old,))
@@ -285,7 +288,7 @@ async def test_an_event_on_a_case_the_cache_lost_resyncs_with_everything_in_memo
         await until(lambda: rec.resets > resets and link.state["seq"] == srv.hub.state["seq"], what="resync")
         assert any(s.state == "resyncing" for s in rec.links)
         assert link.state["cases"] == srv.hub.state["cases"]     # the old case too, with its note
-        await until(lambda: link._full_write is None and link._writing is None, what="snapshot in the cache")
+        await until(link.settled, what="snapshot in the cache")
         assert [x["id"] for x in link.cache.get_cases([old])] == [old]
     finally:
         task.cancel()

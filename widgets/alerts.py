@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from models.commands import MAX_ACK_CASES
 from models.qt.room import RoomState
@@ -303,8 +303,14 @@ class AlertBanner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.scale = scale
         self.label = QLabel()
+        # a long alert wraps instead of widening the window's middle into the docks
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count = QLabel()
+        self.label.setObjectName("AlertText")
+        self.count.setObjectName("AlertCount")
         self.ack = QPushButton(self.tr("Acknowledge (F9)"))
+        self.ack.setObjectName("AlertAck")
         self.ack.clicked.connect(self.acknowledge)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)

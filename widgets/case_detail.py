@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,7 @@ from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets.common import fill_with_scroll
-from widgets.style import PRIORITY_COLOURS, SLA_COLOURS
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, set_kind
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
@@ -121,7 +121,7 @@ class CaseDetailPanel(QWidget):
         self.text.setMaxLength(TEXT_LIMIT)
         self.department = QComboBox()
         self.error = QLabel()
-        self.error.setStyleSheet("color: #ff6b6b")
+        set_kind(self.error, "error")
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
@@ -133,9 +133,14 @@ class CaseDetailPanel(QWidget):
             b.clicked.connect(lambda _=False, c=cmd: self.act(c))
             grid.addWidget(b, i // 4, i % 4)
             self.buttons[cmd] = b
+        self.print_sheet = QToolButton()
+        self.print_sheet.setText(self.tr("Case sheet…"))
+        self.print_sheet.setToolTip(self.tr("This case on A4: preview, save as PDF, print (Ctrl+P)"))
+        self.print_sheet.clicked.connect(self.open_case_sheet)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.header)
+        lay.addWidget(self.print_sheet, 0, Qt.AlignmentFlag.AlignRight)
         row = QHBoxLayout()
         row.addWidget(self.text, 3)
         row.addWidget(QLabel(self.tr("Transfer to:")))
@@ -174,9 +179,22 @@ class CaseDetailPanel(QWidget):
     def case(self) -> dict | None:
         return self.room.state["cases"].get(self.case_id)
 
+    def open_case_sheet(self):
+        """The case sheet dialog (widgets/reports.py) for the case shown here."""
+        case = self.case()
+        if case is None:
+            return None
+        from widgets.reports import CaseSheetDialog
+        lang = "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
     def show_case(self, cid: str) -> None:
         self.case_id = cid
         case = self.case()
+        self.print_sheet.setEnabled(case is not None)
         self.error.clear()
         if case is None:
             none = self.tr("No case selected")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -89,6 +90,7 @@ class CaseQueuePanel(QWidget):
         self.archive_btn.clicked.connect(self.search_archive)
         self.archive_note = QLabel()
         self.archive_note.setProperty("kind", "muted")
+        self.archive_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # a drill-down (a KPI tile, an early warning, a squad's cases): shown, and cleared here
         self.drill_ids: frozenset[str] | None = None
         self.drill_chip = QPushButton()
@@ -119,10 +121,13 @@ class CaseQueuePanel(QWidget):
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
-        for col, width in {"sla": 92, "priority": 42, "id": 82, "title": 230, "category": 96, "source": 96,
-                           "area": 110, "status": 78, "squad": 90, "age": 70, "deadline": 116}.items():
+        # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
+        for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
+                           "area": 100, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
-        hh.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
+        # the title takes what the other columns leave, never less than TITLE_MIN (the table
+        # scrolls instead): a Stretch section would shrink to one character
+        self.view.installEventFilter(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
@@ -155,8 +160,20 @@ class CaseQueuePanel(QWidget):
         self._fill_areas()
         self._update_archive()
 
+    TITLE_MIN = 160
+
+    def fit_title(self) -> None:
+        hh = self.view.horizontalHeader()
+        ti = COLUMNS.index("title")
+        others = sum(hh.sectionSize(i) for i in range(len(COLUMNS)) if i != ti)
+        want = max(self.TITLE_MIN, self.view.viewport().width() - others)
+        if hh.sectionSize(ti) != want:
+            hh.resizeSection(ti, want)
+
     def eventFilter(self, obj, ev):
         t = ev.type()
+        if obj in (self.view, self.view.viewport()) and t == QEvent.Type.Resize:
+            QTimer.singleShot(0, self.fit_title)      # the view, or its scroll bar came or went
         if obj is self.search and t == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down:
             self.focus_queue()
             return True
@@ -198,6 +215,9 @@ class CaseQueuePanel(QWidget):
 
     def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
+        # as narrow as the bar needs: a long choice never widens the queue into the docks
+        c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(6)
         c.addItem(all_text, None)
         for key, text in items:
             c.addItem(text, key)

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from models.cmdline import ParseError, parse
+from widgets.style import set_kind
 
 
 class CommandLine(QWidget):
@@ -19,7 +20,7 @@ class CommandLine(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         prompt = QLabel("›")
-        prompt.setStyleSheet("font-weight: bold; color: #3d8bfd; font-size: 14pt")
+        set_kind(prompt, "prompt")
         lay.addWidget(prompt)
         lay.addWidget(self.edit, 1)
         lay.addWidget(self.result)
@@ -47,7 +48,7 @@ class CommandLine(QWidget):
         try:
             name, args = parse(line, self.room.state)
         except ParseError as e:
-            self.result.setStyleSheet("color: #ff6b6b")
+            set_kind(self.result, "error")
             self.result.setText(str(e))
             return
         self.link.submit(name, args)
@@ -55,6 +56,6 @@ class CommandLine(QWidget):
             self.selection.set_case(args["case_id"])
         self.history.append(line)
         self._pos = len(self.history)
-        self.result.setStyleSheet("color: #34c759")
+        set_kind(self.result, "ok")
         self.result.setText(self.tr("sent: %1").replace("%1", line))
         self.edit.clear()

@@ -66,6 +66,8 @@ class KpiTile(QFrame):
         super().__init__(parent)
         self.setProperty("kind", "card")
         self.scale, self.key, self.min_px = scale, key, min_px
+        if key:
+            self.setObjectName(f"kpi-{key}")
         self.value = QLabel("—")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption)
@@ -101,6 +103,7 @@ def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     w.hideButtons()
     f = QFont()
     f.setPixelSize(text_px(8.5, scale, min_px))
+    w.getAxis("bottom").setHeight(int(f.pixelSize() * 1.6) + 8)     # room for the tick labels' full height
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTickFont(f)
         w.getAxis(ax).setTextPen("#c9d1d9")
@@ -212,7 +215,8 @@ class DashboardPanel(QWidget):
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
             p.addItem(self._team_bars)
-            p.getAxis("bottom").setTicks([[(i, labels.team_status(s)) for i, s in enumerate(TEAM_STATUSES)]])
+            # the bars in the legend's order and colours: names under narrow bars would collide
+            p.getAxis("bottom").setTicks([[(i, "") for i in range(len(TEAM_STATUSES))]])
             p.setXRange(-0.6, len(TEAM_STATUSES) - 0.4, padding=0)
             self._legend("squads", [(TEAM_COLOURS[st], labels.team_status(st), "box") for st in TEAM_STATUSES])
             self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale, min_px)
@@ -447,6 +451,7 @@ class DashboardPanel(QWidget):
                 self.plots["trend"].enableAutoRange(axis="y")
             _show_no_data(self.plots["trend"], empty, (len(tr) - 1) / 2, 2.5)
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
+            self.plots["trend"].setXRange(-0.4, len(tr) - 0.6, padding=0)     # the first and last day named
         if hasattr(self, "ranking") and week is not None:
             self._ranking_rows = kpi.squad_ranking(week, now)          # every squad: paged on the wall
             self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,9 @@ from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
 from widgets.common import fill_with_scroll
+from widgets.style import set_kind
+
+SUMMARY_EVERY_MS = 3000
 
 
 def handover_summary(room) -> str:
@@ -96,6 +99,14 @@ class LeaderPanel(QWidget):
         room.sig_teams.connect(self._teams)
         room.sig_room.connect(self._mode)
         link.sig_command.connect(self._result)
+        # the handover summary follows the room by itself (coalesced: at most every few seconds)
+        self._summary_dirty = False
+        room.sig_cases.connect(self._mark_summary)
+        room.sig_teams.connect(self._mark_summary)
+        room.sig_room.connect(self._mark_summary)
+        self._summary_timer = QTimer(self, interval=SUMMARY_EVERY_MS)
+        self._summary_timer.timeout.connect(self._refresh_summary)
+        self._summary_timer.start()
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -133,8 +144,9 @@ class LeaderPanel(QWidget):
     def _mode(self) -> None:
         war = self.room.state.get("mode") == "wartime"
         self.mode.setText(self.tr("WARTIME mode (profile %1): switch to peacetime").replace(
-            "%1", self.room.state.get("sla_profile", "")) if war else
-            self.tr("Peacetime (profile %1): switch to WARTIME").replace("%1", self.room.state.get("sla_profile", "")))
+            "%1", labels.profile(self.room.state.get("sla_profile"))) if war else
+            self.tr("Peacetime (profile %1): switch to WARTIME").replace(
+                "%1", labels.profile(self.room.state.get("sla_profile"))))
         self.mode.setProperty("role", "primary" if war else "danger")
         self.mode.style().unpolish(self.mode)
         self.mode.style().polish(self.mode)
@@ -150,6 +162,17 @@ class LeaderPanel(QWidget):
         mid, src = data
         self.link.submit("team.member_move", {"member_id": mid, "from": src, "to": self.target.currentData()})
 
+    def _mark_summary(self, *_) -> None:
+        self._summary_dirty = True
+
+    def _refresh_summary(self) -> None:
+        """Redo the summary when the room changed (and each minute: overdue comes with time)."""
+        self._summary_ticks = getattr(self, "_summary_ticks", 0) + 1
+        if self._summary_dirty or self._summary_ticks * SUMMARY_EVERY_MS >= 60_000:
+            self._summary_dirty = False
+            self._summary_ticks = 0
+            self._summary()
+
     def _summary(self) -> None:
         self.summary.setPlainText(handover_summary(self.room))
 
@@ -161,7 +184,7 @@ class LeaderPanel(QWidget):
     def _result(self, cid, outcome, detail) -> None:
         if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover"):
             if outcome == "refused":
-                self.error.setStyleSheet("color: #ff6b6b")
+                set_kind(self.error, "error")
                 self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))
                 self._teams(list(self.checks))
             elif outcome == "acked":

@@ -23,6 +23,7 @@ from models.domain import CATEGORIES, OPEN_STATUSES, SOURCES
 from models.qt import labels
 from models.street import distance_m, resolve_address
 from models.timeutil import epoch
+from widgets.style import set_kind
 
 NEARBY_M = 300
 RECENT_S = 6 * 3600
@@ -72,7 +73,7 @@ class NewCaseDialog(QDialog):
         self.merge = QPushButton(self.tr("Merge into the selected case (repeat call)"))
         self.merge.setEnabled(False)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #ff6b6b")
+        set_kind(self.error, "error")
         form = QFormLayout()
         form.addRow(self.tr("Title *"), self.title)
         form.addRow(self.tr("Category *"), self.category)

@@ -149,6 +149,7 @@ class RosterStrip(QFrame):
 
     def __init__(self, room: RoomState, area: dict, team_ids: list[str], columns: int, scale: float, parent=None):
         super().__init__(parent)
+        self.area_id: str = area["id"]
         self.setProperty("kind", "card")
         title = QLabel(f"{area.get('talkgroup', '')}  {labels.area(room.street, area['id'])}")
         title.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold; color: #ffffff")
@@ -209,7 +210,8 @@ class RosterPanel(QWidget):
         room.sig_tick.connect(self._tick)
         if selection is not None:
             selection.sig_team.connect(self._select)
-        self._flash = QTimer(self, interval=400, timeout=self._flash_tick)
+        self._flash = QTimer(self, interval=400)
+        self._flash.timeout.connect(self._flash_tick)
         self._flash.start()
         self.rebuild()
 
@@ -221,13 +223,13 @@ class RosterPanel(QWidget):
         self.tiles.clear()
         while self.body_layout.count():
             item = self.body_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
         teams = self.room.state["teams"]
         for area in self.room.street.get("areas", []):
             ids = sorted(t["id"] for t in teams.values() if t["area"] == area["id"])
             strip = RosterStrip(self.room, area, ids, self.columns, self.scale)
-            strip.area_id = area["id"]
             self.strips.append(strip)
             self.body_layout.addWidget(strip)
             for tile in strip.tiles:
@@ -308,6 +310,8 @@ class RosterPanel(QWidget):
                 tile.update()
 
     def _dispatch_to(self, tid: str) -> None:
+        if self.selection is None:          # (the wall has no selection, and no menu to get here)
+            return
         self.selection.set_team(tid)
         if self.selection.case_id:
             self.selection.sig_dispatch_requested.emit(self.selection.case_id)

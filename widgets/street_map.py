@@ -165,7 +165,7 @@ class StreetMap(QGraphicsView):
                     break
             else:
                 continue                      # no room: the marker's tooltip still names it
-            taken.append(r)
+            taken.append(r.adjusted(-3, -1, 3, 1))
             painter.setPen(QPen(label.brush().color()))
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label.text())
             self.drawn_labels.append((r, label.text()))

@@ -36,7 +36,12 @@ _SOURCE_STRINGS = [
     QT_TRANSLATE_NOOP("Domain", "dispatch"), QT_TRANSLATE_NOOP("Domain", "contact"),
     QT_TRANSLATE_NOOP("Domain", "arrive"), QT_TRANSLATE_NOOP("Domain", "feedback"),
     QT_TRANSLATE_NOOP("Domain", "close"), QT_TRANSLATE_NOOP("Domain", "receipt"),
+    QT_TRANSLATE_NOOP("Domain", "wartime limits"),
 ]
+ROLE_LABELS = {"operator": QT_TRANSLATE_NOOP("Domain", "operator"), "leader": QT_TRANSLATE_NOOP("Domain", "shift leader"),
+               "wall": QT_TRANSLATE_NOOP("Domain", "video wall"), "field": QT_TRANSLATE_NOOP("Domain", "field terminal"),
+               "intake": QT_TRANSLATE_NOOP("Domain", "intake system"), "admin": QT_TRANSLATE_NOOP("Domain", "administrator")}
+PROFILE_LABELS = {"wartime": "wartime limits"}   # the others are named by their figures (1310, 135…)
 SLA_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "on_time": "On time", "met": "Met",
               "late": "Late", "skipped": "Not applicable"}
 LADDER = dict(ESCALATION_LADDER)
@@ -72,6 +77,15 @@ def sla(code: str) -> str:
 
 def mode(code: str) -> str:
     return tr(MODES.get(code, code))
+
+
+def role(code: str | None) -> str:
+    return tr(str(ROLE_LABELS[code])) if code in ROLE_LABELS else (code or "")
+
+
+def profile(name: str | None) -> str:
+    """An SLA profile's name for people: its figures (1310), or words where it has none."""
+    return tr(PROFILE_LABELS[name]) if name in PROFILE_LABELS else (name or "")
 
 
 def stage(key: str) -> str:

@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="307" />
+        <location filename="../../widgets/alerts.py" line="312" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="327" />
+        <location filename="../../widgets/alerts.py" line="333" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="330" />
+        <location filename="../../widgets/alerts.py" line="336" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -240,47 +240,57 @@
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="141" />
+        <location filename="../../widgets/case_detail.py" line="137" />
+        <source>Case sheet…</source>
+        <translation>事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="138" />
+        <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
+        <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="146" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="156" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="182" />
+        <location filename="../../widgets/case_detail.py" line="200" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="194" />
+        <location filename="../../widgets/case_detail.py" line="212" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="195" />
+        <location filename="../../widgets/case_detail.py" line="213" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="246" />
+        <location filename="../../widgets/case_detail.py" line="264" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="312" />
+        <location filename="../../widgets/case_detail.py" line="330" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="334" />
+        <location filename="../../widgets/case_detail.py" line="352" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -288,87 +298,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="76" />
+        <location filename="../../widgets/case_queue.py" line="77" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="79" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="79" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="80" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="82" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="82" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="84" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="87" />
+        <location filename="../../widgets/case_queue.py" line="88" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="96" />
+        <location filename="../../widgets/case_queue.py" line="98" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="242" />
+        <location filename="../../widgets/case_queue.py" line="262" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="259" />
+        <location filename="../../widgets/case_queue.py" line="279" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="261" />
+        <location filename="../../widgets/case_queue.py" line="281" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="269" />
+        <location filename="../../widgets/case_queue.py" line="289" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="284" />
+        <location filename="../../widgets/case_queue.py" line="304" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="286" />
+        <location filename="../../widgets/case_queue.py" line="306" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="288" />
+        <location filename="../../widgets/case_queue.py" line="308" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="297" />
+        <location filename="../../widgets/case_queue.py" line="317" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -434,12 +444,12 @@
 <context>
     <name>CommandLine</name>
     <message>
-        <location filename="../../widgets/command_line.py" line="15" />
+        <location filename="../../widgets/command_line.py" line="16" />
         <source>Command (Ctrl+L): d 123 W01 dispatch · a 123 accept · c 123 text close · s 123 supervise · t 123 police transfer · m 123 456 merge · ack W01 · war / peace</source>
-        <translation>指令（Ctrl+L）：派 123 W01 派单 · 受理 123 · 办结 123 情况 · 督办 123 · 流转 123 police · 合并 123 456 · ack W01 · 战时 / 平时</translation>
+        <translation>指令（Ctrl+L）：派 123 W01 派单 · 受理 123 · 办结 123 情况 · 督办 123 · 流转 123 九堡派出所 · 合并 123 456 · 确认 W01 · 战时 / 平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/command_line.py" line="59" />
+        <location filename="../../widgets/command_line.py" line="60" />
         <source>sent: %1</source>
         <translation>已发送：%1</translation>
     </message>
@@ -487,66 +497,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="113" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="176" />
+        <location filename="../../widgets/dashboard.py" line="179" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="188" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="189" />
-        <location filename="../../widgets/dashboard.py" line="193" />
+        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="196" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="190" />
-        <location filename="../../widgets/dashboard.py" line="195" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
+        <location filename="../../widgets/dashboard.py" line="194" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="201" />
+        <location filename="../../widgets/dashboard.py" line="204" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="210" />
+        <location filename="../../widgets/dashboard.py" line="213" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="211" />
+        <location filename="../../widgets/dashboard.py" line="214" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="218" />
+        <location filename="../../widgets/dashboard.py" line="222" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="219" />
-        <location filename="../../widgets/dashboard.py" line="222" />
+        <location filename="../../widgets/dashboard.py" line="223" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="220" />
         <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="228" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -554,68 +564,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="307" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="307" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="307" />
+        <location filename="../../widgets/dashboard.py" line="311" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="308" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="265" />
-        <location filename="../../widgets/dashboard.py" line="358" />
+        <location filename="../../widgets/dashboard.py" line="269" />
+        <location filename="../../widgets/dashboard.py" line="362" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="166" />
+        <location filename="../../widgets/dashboard.py" line="169" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="251" />
+        <location filename="../../widgets/dashboard.py" line="255" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="270" />
+        <location filename="../../widgets/dashboard.py" line="274" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="308" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="364" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="388" />
+        <location filename="../../widgets/dashboard.py" line="392" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="470" />
+        <location filename="../../widgets/dashboard.py" line="475" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="479" />
+        <location filename="../../widgets/dashboard.py" line="484" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -651,11 +661,11 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="221" />
+        <location filename="../../app/mainwindow.py" line="234" />
         <location filename="../../app/wall.py" line="112" />
         <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="86" />
-        <location filename="../../models/qt/labels.py" line="94" />
+        <location filename="../../models/qt/labels.py" line="100" />
+        <location filename="../../models/qt/labels.py" line="108" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -929,74 +939,202 @@
         <source>receipt</source>
         <translation>接单</translation>
     </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="39" />
+        <source>wartime limits</source>
+        <translation>战时时限</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="41" />
+        <source>operator</source>
+        <translation>调度员</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="41" />
+        <source>shift leader</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="42" />
+        <source>video wall</source>
+        <translation>大屏</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="42" />
+        <source>field terminal</source>
+        <translation>现场终端</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="43" />
+        <source>intake system</source>
+        <translation>接入系统</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="43" />
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
 </context>
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="34" />
+        <location filename="../../widgets/leader.py" line="37" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="37" />
+        <location filename="../../widgets/leader.py" line="40" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="46" />
+        <location filename="../../widgets/leader.py" line="49" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
 </context>
 <context>
+    <name>HistoryPanel</name>
+    <message>
+        <location filename="../../widgets/history.py" line="24" />
+        <source>Last year</source>
+        <translation>去年同期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="26" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="27" />
+        <source>Reported</source>
+        <translation>受理数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="28" />
+        <source>Year on year</source>
+        <translation>同比</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="29" />
+        <source>Closed</source>
+        <translation>办结数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="30" />
+        <source>Closure rate</source>
+        <translation>办结率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="31" />
+        <source>On scene ≤8 min</source>
+        <translation>8分钟到场率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="32" />
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="33" />
+        <source>Repeat-call rate</source>
+        <translation>重复来电率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="65" />
+        <source>Months</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="66" />
+        <source>Years</source>
+        <translation>按年</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="68" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="72" />
+        <source>View</source>
+        <translation>视图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="96" />
+        <source>Not available to this account.</source>
+        <translation>本账号无权查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="99" />
+        <source>Shown when the link is online.</source>
+        <translation>连接服务器后显示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="103" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="108" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/history.py" line="112" />
+        <source>Computed by the server from its whole log.</source>
+        <translation>由服务器根据全部历史记录计算。</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="58" />
+        <location filename="../../widgets/leader.py" line="61" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="63" />
+        <location filename="../../widgets/leader.py" line="66" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="67" />
+        <location filename="../../widgets/leader.py" line="70" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="68" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="73" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="77" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="84" />
+        <location filename="../../widgets/leader.py" line="87" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="135" />
+        <location filename="../../widgets/leader.py" line="146" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="137" />
+        <location filename="../../widgets/leader.py" line="148" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="165" />
+        <location filename="../../widgets/leader.py" line="188" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -1067,27 +1205,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="43" />
+        <location filename="../../app/lock.py" line="46" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="45" />
+        <location filename="../../app/lock.py" line="48" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="48" />
+        <location filename="../../app/lock.py" line="51" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="50" />
+        <location filename="../../app/lock.py" line="53" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="65" />
+        <location filename="../../app/lock.py" line="68" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -1100,12 +1238,22 @@
         <translation>登录指挥中心</translation>
     </message>
     <message>
-        <location filename="../../app/login.py" line="20" />
+        <location filename="../../app/login.py" line="16" />
+        <source>User name or password not accepted. Try again.</source>
+        <translation>用户名或密码未通过，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/login.py" line="17" />
+        <source>Enter your password to connect to the command centre.</source>
+        <translation>请输入密码以连接指挥中心。</translation>
+    </message>
+    <message>
+        <location filename="../../app/login.py" line="22" />
         <source>User</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../../app/login.py" line="21" />
+        <location filename="../../app/login.py" line="23" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
@@ -1113,260 +1261,285 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="63" />
+        <location filename="../../app/mainwindow.py" line="68" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="65" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="67" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="69" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="77" />
+        <source>Performance by month and year</source>
+        <translation>月度与年度绩效</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="103" />
-        <location filename="../../app/mainwindow.py" line="222" />
+        <location filename="../../app/mainwindow.py" line="110" />
+        <location filename="../../app/mainwindow.py" line="235" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="126" />
+        <location filename="../../app/mainwindow.py" line="133" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="196" />
+        <location filename="../../app/mainwindow.py" line="206" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="207" />
+        <location filename="../../app/mainwindow.py" line="222" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="230" />
+        <location filename="../../app/mainwindow.py" line="251" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="232" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="247" />
+        <location filename="../../app/mainwindow.py" line="268" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="248" />
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="249" />
+        <location filename="../../app/mainwindow.py" line="270" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="251" />
+        <location filename="../../app/mainwindow.py" line="272" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="252" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="253" />
+        <location filename="../../app/mainwindow.py" line="274" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="254" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="255" />
-        <location filename="../../app/mainwindow.py" line="351" />
+        <location filename="../../app/mainwindow.py" line="276" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="257" />
-        <location filename="../../app/mainwindow.py" line="480" />
+        <location filename="../../app/mainwindow.py" line="278" />
+        <location filename="../../app/mainwindow.py" line="533" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="258" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="263" />
+        <location filename="../../app/mainwindow.py" line="284" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="265" />
+        <location filename="../../app/mainwindow.py" line="286" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="267" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="268" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="278" />
+        <location filename="../../app/mainwindow.py" line="299" />
+        <source>&amp;Reports</source>
+        <translation>报表(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="300" />
+        <source>Daily, weekly, monthly reports and bulletins…</source>
+        <translation>日报、周报、月报与通报…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="301" />
+        <source>Print the selected case's sheet…</source>
+        <translation>打印所选事件处置单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="315" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="318" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="318" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="362" />
+        <source>Select a case first.</source>
+        <translation>请先选择一个事件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="389" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="392" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="354" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="382" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="393" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="463" />
+        <location filename="../../app/mainwindow.py" line="516" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="466" />
+        <location filename="../../app/mainwindow.py" line="519" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="476" />
+        <location filename="../../app/mainwindow.py" line="529" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="530" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="481" />
+        <location filename="../../app/mainwindow.py" line="534" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1374,112 +1547,112 @@
 <context>
     <name>NewCaseDialog</name>
     <message>
-        <location filename="../../widgets/new_case.py" line="51" />
+        <location filename="../../widgets/new_case.py" line="52" />
         <source>New case</source>
         <translation>新建事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="62" />
+        <location filename="../../widgets/new_case.py" line="63" />
         <source>e.g. 九堡大道88号 or a landmark</source>
         <translation>如：九堡大道88号 或 地标名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="72" />
+        <location filename="../../widgets/new_case.py" line="73" />
         <source>Merge into the selected case (repeat call)</source>
         <translation>合并到选中事件（重复来电）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="77" />
+        <location filename="../../widgets/new_case.py" line="78" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="78" />
+        <location filename="../../widgets/new_case.py" line="79" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="79" />
+        <location filename="../../widgets/new_case.py" line="80" />
         <source>Source *</source>
         <translation>来源 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="80" />
+        <location filename="../../widgets/new_case.py" line="81" />
         <source>Priority (1 most urgent)</source>
         <translation>级别（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="81" />
+        <location filename="../../widgets/new_case.py" line="82" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="83" />
+        <location filename="../../widgets/new_case.py" line="84" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="84" />
+        <location filename="../../widgets/new_case.py" line="85" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="85" />
+        <location filename="../../widgets/new_case.py" line="86" />
         <source>Caller's phone</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="87" />
+        <location filename="../../widgets/new_case.py" line="88" />
         <source>Report case</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="92" />
+        <location filename="../../widgets/new_case.py" line="93" />
         <source>Similar open cases nearby in the last hours</source>
         <translation>附近近几小时的相似未办结事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="114" />
+        <location filename="../../widgets/new_case.py" line="115" />
         <source>Grid %1 · %2</source>
         <translation>网格 %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="117" />
+        <location filename="../../widgets/new_case.py" line="118" />
         <source>Address not found on the street's map; the case keeps the text.</source>
         <translation>地图上未找到该地址；将保留文字地址。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="129" />
+        <location filename="../../widgets/new_case.py" line="130" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="129" />
+        <location filename="../../widgets/new_case.py" line="130" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="131" />
+        <location filename="../../widgets/new_case.py" line="132" />
         <source>Required: %1</source>
         <translation>必填：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="149" />
+        <location filename="../../widgets/new_case.py" line="150" />
         <source>Discard this report?</source>
         <translation>放弃此次登记？</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="150" />
+        <location filename="../../widgets/new_case.py" line="151" />
         <source>What was typed in this form will be lost.</source>
         <translation>表单中已填写的内容将丢失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="153" />
+        <location filename="../../widgets/new_case.py" line="154" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="154" />
+        <location filename="../../widgets/new_case.py" line="155" />
         <source>Keep editing</source>
         <translation>继续填写</translation>
     </message>
@@ -1508,6 +1681,149 @@
     </message>
 </context>
 <context>
+    <name>Reports</name>
+    <message>
+        <location filename="../../widgets/reports.py" line="125" />
+        <source>Save PDF…</source>
+        <translation>保存 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="126" />
+        <source>Save Excel…</source>
+        <translation>保存 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="127" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="150" />
+        <source>Rendering…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="154" />
+        <source>Save PDF</source>
+        <translation>保存 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="154" />
+        <source>Save Excel workbook</source>
+        <translation>保存 Excel 工作簿</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="157" />
+        <source>PDF (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="157" />
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="164" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="178" />
+        <source>%1 page(s) sent to the printer.</source>
+        <translation>已发送 %1 页到打印机。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="184" />
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="190" />
+        <source>Ready: %1 page(s).</source>
+        <translation>已生成，共 %1 页。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="192" />
+        <source>Saved to %1</source>
+        <translation>已保存到 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="197" />
+        <source>Daily report</source>
+        <translation>日报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="198" />
+        <source>Weekly report</source>
+        <translation>周报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="199" />
+        <source>Monthly report</source>
+        <translation>月报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="200" />
+        <source>Bulletin</source>
+        <translation>通报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="204" />
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="219" />
+        <source>Show names and phones (recorded in the audit log)</source>
+        <translation>显示姓名和电话（将记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="222" />
+        <source>Only a shift leader or an administrator may export personal data.</source>
+        <translation>只有值班长或管理员可以导出个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="223" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="227" />
+        <source>Report</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="227" />
+        <source>A day in the period</source>
+        <translation>周期内任一天</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="228" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="249" />
+        <source>Asking the server…</source>
+        <translation>正在向服务器查询…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="255" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="278" />
+        <source>Case sheet %1</source>
+        <translation>事件处置单 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="284" />
+        <source>Show names and phones</source>
+        <translation>显示姓名和电话</translation>
+    </message>
+</context>
+<context>
     <name>RosterPanel</name>
     <message>
         <location filename="../../widgets/roster.py" line="268" />
@@ -1526,6 +1842,20 @@
         <location filename="../../widgets/roster.py" line="70" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+</context>
+<context>
+    <name>StartupProgress</name>
+    <message>
+        <location filename="../../app/startup.py" line="13" />
+        <location filename="../../app/startup.py" line="14" />
+        <source>Xiaonao command cockpit</source>
+        <translation>小脑指挥驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup.py" line="16" />
+        <source>Starting the demo street: playing the day so far…</source>
+        <translation>正在启动演示街道：回放今日已发生的事件…</translation>
     </message>
 </context>
 <context>
