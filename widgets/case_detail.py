@@ -32,7 +32,7 @@ from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets.common import fill_with_scroll
-from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, set_kind
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
@@ -208,10 +208,10 @@ class CaseDetailPanel(QWidget):
             return
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
-        pc = PRIORITY_COLOURS.get(case["priority"], "#8593a3")
+        pc = PRIORITY_COLOURS.get(case["priority"], P["muted"])
         repeats = self.tr("Repeat calls: %1").replace("%1", str(case.get("repeat_calls", 0)))
         merged = self.tr("Merged into %1").replace("%1", case.get("merged_into") or "")
-        lc = SLA_COLOURS.get(light, "#8593a3")
+        lc = SLA_COLOURS.get(light, P["muted"])
         self.header.setText(
             f"<span style='font-size:15pt; font-weight:bold'>{case['id']} · {case['title']}</span><br>"
             f"<span style='color:{pc}; font-weight:bold'>{labels.priority(case['priority'])}</span> · "
@@ -310,7 +310,7 @@ class CaseDetailPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 2:
-                    item.setForeground(QColor(SLA_COLOURS.get(c.state, "#dfe4ea")))
+                    item.setForeground(QColor(SLA_COLOURS.get(c.state, P["text"])))
                 self.stages.setItem(r, col, item)
 
     def act(self, cmd: str) -> None:

@@ -26,6 +26,7 @@ from models.qt import labels
 from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
 from models.qt.room import RoomState, Selection
 from models.search import warm_up_pinyin
+from widgets.style import P
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 
@@ -36,7 +37,7 @@ class DeadlineRowDelegate(QStyledItemDelegate):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._pen = QPen(QColor("#3d8bfd"), 2)
+        self._pen = QPen(QColor(P["accent"]), 2)
 
     def paint(self, painter, option, index):
         if not option.state & QStyle.StateFlag.State_Selected:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QL
 
 from models.dispatch import recommend_squads
 from models.qt import labels
-from widgets.style import TEAM_COLOURS
+from widgets.style import TEAM_COLOURS, P
 
 
 class DispatchDialog(QDialog):
@@ -31,7 +31,7 @@ class DispatchDialog(QDialog):
             item = QListWidgetItem(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}"
                                    f"  ·  {dist}{same}{busy}")
             item.setData(Qt.ItemDataRole.UserRole, t["id"])
-            item.setForeground(QColor(TEAM_COLOURS.get(t["status"], "#dfe4ea")))
+            item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         hint = QLabel(self.tr("Enter dispatches the highlighted squad; arrows choose another."))

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from widgets.style import P
+
 
 class OutboxPanel(QWidget):
     def __init__(self, link, parent=None):
@@ -49,11 +51,11 @@ class OutboxPanel(QWidget):
             if r["status"] == "refused":
                 text = self.tr("%1 %2 %3 refused: %4").replace("%1", when).replace("%2", r.get("name", "")).replace(
                     "%3", target).replace("%4", f"{r.get('code')}: {r.get('message')}")
-                colour = "#ff6b6b"
+                colour = P["error"]
             else:
                 text = self.tr("%1 %2 %3 waiting to be sent").replace("%1", when).replace(
                     "%2", r.get("name", "")).replace("%3", target)
-                colour = "#ffb020"
+                colour = P["warning"]
             item = QListWidgetItem(text)
             item.setForeground(QColor(colour))
             item.setData(Qt.ItemDataRole.UserRole, cid)
