@@ -8,6 +8,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -24,6 +25,9 @@ def demo_db_path() -> Path:
 
 
 class EmbeddedServer:
+    # called with progress() about 20 times a second while start() waits (app/startup.py)
+    waiting: Callable[[float], None] | None = None
+
     def __init__(self, db_path: Path | None = None, speed: float = 1.0, seed: int | None = None,
                  backfill_hours: float = BACKFILL_HOURS, simulate: bool = True):
         self.db_path = Path(db_path or demo_db_path())
@@ -36,15 +40,30 @@ class EmbeddedServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._clock: Callable[[], float] | None = None
+        self._span: tuple[float, float] | None = None     # the demo history played: from, to
 
     def start(self, timeout: float = 60.0) -> "EmbeddedServer":
         self._thread = threading.Thread(target=self._run, name="xiaonao-embedded-server", daemon=True)
         self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the embedded server did not start")
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):            # the caller may show progress meanwhile
+            if EmbeddedServer.waiting is not None:
+                EmbeddedServer.waiting(self.progress())
+            if time.monotonic() > deadline:
+                raise RuntimeError("the embedded server did not start")
         if self.error:
             raise RuntimeError(f"the embedded server failed: {self.error}") from self.error
         return self
+
+    def progress(self) -> float:
+        """How much of the demo history has been played (0..1)."""
+        if self._ready.is_set():
+            return 1.0
+        if self._clock is None or self._span is None or self._span[1] <= self._span[0]:
+            return 0.0
+        lo, hi = self._span
+        return max(0.0, min(1.0, (self._clock() - lo) / (hi - lo)))
 
     def stop(self) -> None:
         if self._loop and self._stop:
@@ -84,6 +103,7 @@ class EmbeddedServer:
         start = now - self.backfill_hours * 3600 if fresh else max(epoch(last), now - self.backfill_hours * 3600)
         clock = SimClock(start, speed=self.speed)
         clock.manual = start
+        self._clock, self._span = clock, (start, now)
         server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
         await server.start()
         sim = None
@@ -93,6 +113,8 @@ class EmbeddedServer:
                 t0 = time.perf_counter()
                 await sim.run_until(now)              # the day so far, so the room is alive at once
                 log.info("demo history played in %.1f s (head %d)", time.perf_counter() - t0, server.hub.head)
+            else:
+                clock.manual = now                    # no history played: the clock is now
             clock.go_live()
             if sim is not None:
                 sim.start()

@@ -31,7 +31,12 @@ CLOSE_TOO_BIG = 1009
 
 
 def _dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:     # a lone surrogate echoed back (a bad id): escaped, the frame stays UTF-8
+        text = json.dumps(obj)
+    return text
 
 
 # ---- what a client sends -------------------------------------------------------------

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import logging
 import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,15 +27,18 @@ from websockets.asyncio.server import broadcast
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
 from models.state import apply, empty_state
+from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
-from .store import DuplicateCommand, EventStore, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
+
+_CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
@@ -139,6 +144,25 @@ def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
+def checked(name: str, args: dict) -> tuple[dict, str]:
+    """A command's arguments as they may be stored (models.text: TextError when they may
+    not), and its digest (32 hex digits of the name and arguments: a resend has the same, a
+    reuse of its id for another command a different one). The common case costs one
+    orjson dump and one search of it."""
+    try:
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+        if SUSPICIOUS_JSON.search(blob) is None:
+            return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+    except TypeError:        # a lone surrogate, an integer beyond 64 bits ...
+        pass
+    args = clean_args(args)
+    try:
+        blob = orjson.dumps([name, args], option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        blob = json.dumps([name, args], sort_keys=True).encode()
+    return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
 @dataclass
 class Pending:
     actor: Actor
@@ -148,6 +172,12 @@ class Pending:
     peer: str
     future: asyncio.Future = field(repr=False)
     received: float = field(default_factory=time.perf_counter)
+    digest: str = ""
+
+    @property
+    def key(self) -> CommandKey | None:
+        """Command ids are scoped to the account that sent them."""
+        return (self.actor.name, self.command_id) if self.command_id else None
 
 
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
@@ -211,9 +241,10 @@ class Hub:
         self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
         self._queue: asyncio.Queue[Pending] | None = None
         self._writer: asyncio.Task | None = None
-        self._known: OrderedDict[str, int] = OrderedDict()
+        self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
+        self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
@@ -373,12 +404,20 @@ class Hub:
 
     def submit(self, actor: Actor, name: str, args: dict, command_id: str | None, peer: str) -> asyncio.Future:
         """Queue a command now (arrival order is kept) and return the future of its seq.
-        While the database is unavailable it is refused at once."""
+        Its text is checked first (models.text); while the database is unavailable it is
+        refused at once."""
         fut = asyncio.get_running_loop().create_future()
         if self.recovering:
             fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
             return fut
-        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut))
+        try:                # text is checked here, at the edge, for every way in
+            if command_id is not None:
+                check_id(command_id)
+            args, digest = checked(name, args)
+        except TextError as e:
+            fut.set_exception(CommandError("invalid", str(e)))
+            return fut
+        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut, digest=digest))
         return fut
 
     async def _write_loop(self) -> None:
@@ -415,22 +454,29 @@ class Hub:
         t_pick = time.perf_counter()
         restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
         if lookup:
-            unknown = [p.command_id for p in batch if p.command_id and p.command_id not in self._known]
-            for cid, seq in (await self.run_db(self.store.known_commands, unknown)).items():
-                self._remember(cid, seq)
+            unknown = [p.key for p in batch if p.key and p.key not in self._known]
+            for key, known in (await self.run_db(self.store.known_commands, unknown)).items():
+                self._remember(key, known)
         work = dict(self.state)
         work["cases"] = _Overlay(self.state["cases"])
         work["teams"] = _Overlay(self.state["teams"])
         events: list[dict] = []
         commands: list[dict] = []
         results: list[tuple[Pending, object]] = []
-        in_batch: dict[str, int] = {}
+        in_batch: dict[CommandKey, Known] = {}
         for p in batch:
-            if p.command_id and (p.command_id in self._known or p.command_id in in_batch):
-                results.append((p, self._known.get(p.command_id) or in_batch[p.command_id]))
+            key = p.key
+            if key and (key in self._known or key in in_batch):
+                seq, digest = self._known.get(key) or in_batch[key]
+                if digest is not None and digest != p.digest:
+                    results.append((p, CommandError("conflict", f"command id {p.command_id!r} was already used by "
+                                                                "this account for another command; "
+                                                                "send a new id (a UUID)")))
+                else:
+                    results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args)
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -445,15 +491,18 @@ class Hub:
                 apply(work, ev)   # the next command in the batch decides on this state
                 events.append(ev)
             seq = work["seq"]
-            if p.command_id:
-                in_batch[p.command_id] = seq
+            if key:
+                in_batch[key] = (seq, p.digest)
                 commands.append({"id": p.command_id, "seq": seq, "actor": p.actor.name, "name": p.name,
-                                 "peer": p.peer, "at": at})
+                                 "peer": p.peer, "at": at, "digest": p.digest})
             results.append((p, seq))
         t_decided = time.perf_counter()
         if events:
             try:
-                rows, room, texts, teams = self._projection_rows(events, work)
+                try:
+                    rows, room, texts, teams = self._projection_rows(events, work)
+                except (UnicodeError, ValueError) as e:     # text its projection cannot encode
+                    raise Unstorable(str(e)) from None
                 await self._commit(events, commands, rows, room)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
@@ -476,8 +525,8 @@ class Hub:
             self._merge(work)
             self._case_text.update(texts)
             self._team_text.update(teams)
-            for cid, seq in in_batch.items():
-                self._remember(cid, seq)
+            for key, known in in_batch.items():
+                self._remember(key, known)
             self._publish(events, restored)
             if self._trace:
                 t = time.perf_counter()
@@ -568,15 +617,15 @@ class Hub:
                 # committed with their projection rows: the state is read again from those
                 # (the window; the events may touch cases outside it)
                 await self.run_db(self._load)
-                for cid, seq in known:
-                    self._remember(cid, seq)
+                for key, k in known:
+                    self._remember(key, k)
                 self._publish(events)
             log.info("database available again at seq %d", self.head)
         finally:
             self.recovering = False
             self.problem = ""
 
-    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[str, int]]]:
+    def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[CommandKey, Known]]]:
         head = self.store.head()
         if head <= after:
             return head, [], []
@@ -631,8 +680,8 @@ class Hub:
             texts.append(t)
         return dumps(head), texts
 
-    def _remember(self, cid: str, seq: int) -> None:
-        self._known[cid] = seq
+    def _remember(self, key: CommandKey, known: Known) -> None:
+        self._known[key] = known
         if len(self._known) > IDEMPOTENCY_CACHE:
             self._known.popitem(last=False)
 
@@ -702,8 +751,17 @@ class Hub:
             case = show(text) if text is not None else None
             return dumps({"type": "archive.case", "id": q.id, "case": case, "seq": seq if case else None})
         if q.kind == "search":
-            hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, p["words"],
-                                                    p["before"], p["limit"], p.get("closed_before"))
+            words = p["words"]
+            if len(words) == 1 and _CASE_ID.fullmatch(words[0]) and p["before"] is None:
+                # a case id: read by its key, not by scanning the words
+                found = await loop.run_in_executor(self.reads, self.store.get_case_texts, [words[0].upper()])
+                hits, more = list(found.values()), False
+                if p.get("closed_before"):
+                    hits = [(t, s) for t, s in hits
+                            if (c := orjson.loads(t))["status"] == "closed" and last_update(c) < p["closed_before"]]
+            else:
+                hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, words,
+                                                        p["before"], p["limit"], p.get("closed_before"))
             cases = [show(t) for t, _s in hits]
             nxt = None
             if more and hits:
@@ -736,7 +794,13 @@ class Hub:
             key = (view.key, seq, max_frame)
             frames = self._view_snapshots.get(key)
             if frames is None:
-                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                # the wall's masked cases are kept encoded between snapshots (a reconnecting
+                # wall must not re-mask 100k cases on the loop); filtered views are small
+                texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps, texts)
+                if texts is not None and len(texts) > len(self.state["cases"]) + 1000:
+                    for cid in [c for c in texts if c not in self.state["cases"]]:
+                        del texts[cid]          # cases that left memory
                 self._view_snapshots[key] = frames
                 while len(self._view_snapshots) > 8:
                     self._view_snapshots.popitem(last=False)

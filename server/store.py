@@ -57,14 +57,17 @@ class EventRow(Base):
 
 
 class CommandRow(Base):
-    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing."""
+    """Every acknowledged command id, so that a resend is acknowledged again and appends nothing.
+    Ids are scoped to the account that sent them; `digest` (of the name and arguments)
+    tells a resend from a reuse of the id for something else."""
     __tablename__ = "commands"
+    actor: Mapped[str] = mapped_column(String(60), primary_key=True)
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
     peer: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(30))
+    digest: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
 
 
@@ -158,6 +161,14 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+CommandKey = tuple[str, str]            # (account, command id)
+Known = tuple[int, "str | None"]         # (seq, digest)
+
+
+class LogAhead(Exception):
+    """The log already holds the seqs a batch was given: another writer appended."""
 
 
 def _loads(text: str):
@@ -336,8 +347,11 @@ class EventStore:
                     conn.execute(insert(CommandRow), commands)
                 self._project(conn, cases, room)
         except IntegrityError as e:
-            if commands and self.known_commands(c["id"] for c in commands):
+            if commands and self.known_commands((c["actor"], c["id"]) for c in commands):
                 raise DuplicateCommand(str(e.orig)) from None
+            if self.head() >= events[0]["seq"]:
+                # another writer appended these seqs: not this batch's fault (see the lease)
+                raise LogAhead(f"the log already holds seq {events[0]['seq']}") from None
             raise Unstorable(str(e.orig).splitlines()[0]) from None
         except DataError as e:                      # e.g. a NUL in a PostgreSQL text field
             raise Unstorable(str(e.orig).splitlines()[0]) from None
@@ -348,12 +362,12 @@ class EventStore:
         except (UnicodeError, ValueError) as e:
             raise Unstorable(str(e)) from None
 
-    def commands_after(self, seq: int) -> list[tuple[str, int]]:
-        """The command ids committed after `seq`, with their seqs, oldest first."""
+    def commands_after(self, seq: int) -> list[tuple[CommandKey, Known]]:
+        """The commands committed after `seq`: ((account, id), (seq, digest)), oldest first."""
         with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.seq > seq)
-                             .order_by(CommandRow.seq)).all()
-        return [(r[0], r[1]) for r in rows]
+            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
+                             .where(CommandRow.seq > seq).order_by(CommandRow.seq)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in rows]
 
     # ---- the cases projection and the room row --------------------------------
     _upserts: dict = {}
@@ -458,7 +472,10 @@ class EventStore:
         from sqlalchemy import cast, literal_column
         t = CaseRow.__table__
         key: Any
-        if by == "day":
+        hourly = by == "day" and tz_minutes % 60 == 0
+        if hourly:                 # by UTC hour (a plain prefix), folded into local days below
+            key = func.substr(t.c.reported, 1, 13)
+        elif by == "day":
             if self.engine.url.get_backend_name() == "postgresql":
                 key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
                                    + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
@@ -479,7 +496,19 @@ class EventStore:
                     func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
              .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
         with self.engine.connect() as c:
-            return [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+            rows = [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+        if not hourly:
+            return rows
+        from datetime import datetime, timedelta
+        days: dict[str, dict] = {}
+        shift = timedelta(minutes=tz_minutes)
+        for r in rows:
+            day = (datetime.strptime(str(r["key"]), "%Y-%m-%dT%H") + shift).strftime("%Y-%m-%d")
+            d = days.setdefault(day, {k: (day if k == "key" else 0) for k in r})
+            for k, v in r.items():
+                if k != "key":
+                    d[k] += v
+        return [days[k] for k in sorted(days)]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:
@@ -497,19 +526,29 @@ class EventStore:
             return [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "command_id": r[4],
                      "data": loads(r[5])} for r in c.execute(q)]
 
-    def known_commands(self, ids: Iterable[str]) -> dict[str, int]:
-        ids = list(ids)
-        if not ids:
+    def known_commands(self, keys: Iterable[CommandKey]) -> dict[CommandKey, Known]:
+        """Which of these (account, id) the log holds, with their (seq, digest)."""
+        keys = set(keys)
+        if not keys:
             return {}
+        found: dict[CommandKey, Known] = {}
+        ids = sorted({k[1] for k in keys})
         with Session(self.engine) as s:
-            return dict(s.execute(select(CommandRow.id, CommandRow.seq).where(CommandRow.id.in_(ids))).all())
+            for i in range(0, len(ids), 500):
+                q = select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest).where(
+                    CommandRow.id.in_(ids[i:i + 500]))
+                for r in s.execute(q):
+                    if (r[0], r[1]) in keys:
+                        found[(r[0], r[1])] = (r[2], r[3])
+        return found
 
-    def recent_commands(self, limit: int) -> list[tuple[str, int]]:
-        """The newest `limit` command ids with their seqs, oldest first."""
+    def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
+        """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
         t = CommandRow.__table__
         with self.engine.connect() as c:      # plain rows along ix_commands_seq (200k: ~0.2 s)
-            rows = c.execute(select(t.c.id, t.c.seq).order_by(t.c.seq.desc()).limit(limit)).all()
-        return [(r[0], r[1]) for r in reversed(rows)]
+            rows = c.execute(select(t.c.actor, t.c.id, t.c.seq, t.c.digest)
+                             .order_by(t.c.seq.desc()).limit(limit)).all()
+        return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
         """(The first release's whole-state blob; kept for tests of a database made by it.

@@ -48,8 +48,9 @@ def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678"):
 def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, demo_server, tmp_path, lang):
     win = _window(qtbot, loop, demo_server, tmp_path, lang, f"layout-{lang}")
     try:
-        _report(win.link)
-        loop.wait(lambda: win.queue.model.rowCount() >= 1)
+        for i in range(30):                  # more rows than the queue shows: its vertical bar is there
+            _report(win.link, f"邻里纠纷 {i}")
+        loop.wait(lambda: win.queue.model.rowCount() >= 30)
         win.selection.set_case(win.queue.model.case_id(0))
         win.build_deferred_panels()
         loop.pump(0.5)
@@ -64,7 +65,10 @@ def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, 
                 r = b.rect().translated(b.mapTo(vp, QPoint(0, 0)))
                 assert vp.rect().contains(r), b.text()
         assert not detail.stages.horizontalScrollBar().isVisible()
-        assert not win.queue.view.horizontalScrollBar().isVisible()
+        v = win.queue.view
+        assert v.verticalScrollBar().isVisible()
+        assert not v.horizontalScrollBar().isVisible(), (v.viewport().width(), win.docks["roster"].width(),
+                                                         win.docks["detail"].width(), win.width())
         assert win.queue.view.columnWidth(3) >= win.queue.TITLE_MIN        # the title column
     finally:
         win.close()
@@ -212,3 +216,28 @@ def test_the_demo_logs_a_summary_not_every_command():
     finally:
         for n in (*CHATTY_LOGGERS, "xiaonao"):
             logging.getLogger(n).setLevel(logging.NOTSET)
+
+
+def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(qtbot, tmp_path):
+    from app.embedded import EmbeddedServer
+    from app.startup import StartupProgress
+    win = StartupProgress()
+    qtbot.addWidget(win)
+    win.show()
+    seen: list[float] = []
+
+    def waiting(fraction: float) -> None:
+        seen.append(fraction)
+        win.set_progress(fraction)
+    EmbeddedServer.waiting = waiting
+    try:
+        srv = EmbeddedServer(tmp_path / "fresh.db", seed=3, backfill_hours=1.5).start()
+    finally:
+        EmbeddedServer.waiting = None
+    try:
+        assert win.isVisible() and len(seen) >= 3          # painted while the history played
+        assert seen == sorted(seen) and seen[-1] > 0.2 and 0 <= seen[0] <= seen[-1] <= 1
+        assert win.bar.value() == int(round(seen[-1] * 100))
+        assert srv.progress() == 1.0
+    finally:
+        srv.stop()

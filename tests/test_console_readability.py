@@ -121,7 +121,8 @@ def test_street_map_zooms_pans_labels_clear_and_clicks_through(cockpit, loop, qt
     m.resize(900, 600)
     m.fit()
     m.viewport().grab()                                   # one paint: labels placed
-    assert m.drawn_labels and m._label_font.pointSizeF() >= 10
+    from widgets.roster import SUBTEXT_PT
+    assert m.drawn_labels and m._label_font.pointSizeF() >= 10 and SUBTEXT_PT >= 10     # at 100 %
     rects = [r for r, _t in m.drawn_labels]
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])   # none overlap
     assert any(t == "九巡101" for _r, t in m.drawn_labels) and any(t.startswith("G") for _r, t in m.drawn_labels)

@@ -20,7 +20,7 @@ from .faultproxy import FaultProxy
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
           "location": {"address": "红普南路64号"}}
 
-pytestmark = pytest.mark.skipif(bool(pg_available()), reason=str(pg_available()))
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(bool(pg_available()), reason=str(pg_available()))]
 
 
 @pytest.fixture

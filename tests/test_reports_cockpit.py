@@ -148,3 +148,32 @@ def test_month_and_year_views_come_from_the_server(served, qtbot, loop, tmp_path
         assert panel.table.item(0, 0).text() == "2026" and panel.table.item(0, 1).text() == "5"
     finally:
         loop.run(link.shutdown())
+
+
+def test_the_case_detail_panel_opens_the_case_sheet(served, qtbot, loop, tmp_path):
+    from app import i18n
+    from models.qt.room import RoomState, Selection
+    from widgets.case_detail import CaseDetailPanel
+    from widgets.reports import CaseSheetDialog
+    i18n.install("en")
+    link = LinkService(served.url, "lead", "lead-password", cache_path=tmp_path / "lead-cache.db")
+    room, sel = RoomState(), Selection()
+    room.attach(link)
+    link.start()
+    loop.wait(lambda: link.status.state == "online" and "C000004" in room.state["cases"], what="online")
+    try:
+        panel = CaseDetailPanel(room, sel, link)
+        qtbot.addWidget(panel)
+        assert not panel.print_sheet.isEnabled()            # no case on screen
+        sel.set_case("C000004")
+        assert panel.print_sheet.isEnabled() and panel.print_sheet.text() == "Case sheet…"
+        panel.print_sheet.click()
+        dlg = panel.findChild(CaseSheetDialog)
+        assert dlg is not None and dlg.personal.isEnabled()  # a leader may show names
+        loop.wait(lambda: dlg.preview.doc.pageCount() > 0, what="the case sheet", timeout=60)
+        import subprocess
+        text = subprocess.run(["pdftotext", str(dlg.pdf_path), "-"], capture_output=True, text=True).stdout
+        assert "C 预付卡退费" in text and "Case sheet" in text
+        dlg.close()
+    finally:
+        loop.run(link.shutdown())

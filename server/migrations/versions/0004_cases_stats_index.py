@@ -1,16 +1,16 @@
 """A covering index for the archive's aggregates (reported, category, area, squad, status,
 sla, rating, on_scene): a year's figures read the index, not the cases' rows.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
