@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.style import P
+
 QUERY_ROLES = ("operator", "leader", "admin")
 REFRESH_MS = 10 * 60 * 1000
 # (key, header, format); "yoy" columns compare with last_year
@@ -116,7 +118,7 @@ class HistoryPanel(QWidget):
             for c, (key, _, fmt) in enumerate(COLUMNS):
                 item = QTableWidgetItem(cell_text(row, key, fmt))
                 if fmt == "yoy" and item.text().startswith(("+", "-")):
-                    item.setForeground(QColor("#34c759" if item.text().startswith("-") else "#ffb020"))
+                    item.setForeground(QColor(P["ok"] if item.text().startswith("-") else P["warning"]))
                 if key.endswith("_ly"):
                     item.setForeground(QColor("#9aa4b2"))
                 self.table.setItem(r, c, item)
