@@ -469,7 +469,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args)
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
