@@ -101,7 +101,8 @@ class NewCaseDialog(QDialog):
                  self.reporter, self.phone]
         for a, b in zip(chain, chain[1:]):          # the form's order, top to bottom
             self.setTabOrder(a, b)
-        self._resolve_timer = QTimer(self, singleShot=True, interval=200, timeout=self.refresh)
+        self._resolve_timer = QTimer(self, singleShot=True, interval=200)
+        self._resolve_timer.timeout.connect(self.refresh)
         self.address.textChanged.connect(self._resolve_timer.start)
         self.category.currentIndexChanged.connect(self._resolve_timer.start)
         self.similar.currentItemChanged.connect(lambda cur, _p: self.merge.setEnabled(cur is not None))
