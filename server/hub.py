@@ -241,6 +241,7 @@ class Hub:
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
+        self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
@@ -468,7 +469,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args)
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -777,7 +778,13 @@ class Hub:
             key = (view.key, seq, max_frame)
             frames = self._view_snapshots.get(key)
             if frames is None:
-                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                # the wall's masked cases are kept encoded between snapshots (a reconnecting
+                # wall must not re-mask 100k cases on the loop); filtered views are small
+                texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps, texts)
+                if texts is not None and len(texts) > len(self.state["cases"]) + 1000:
+                    for cid in [c for c in texts if c not in self.state["cases"]]:
+                        del texts[cid]          # cases that left memory
                 self._view_snapshots[key] = frames
                 while len(self._view_snapshots) > 8:
                     self._view_snapshots.popitem(last=False)

@@ -189,7 +189,28 @@ class View:
                 "data": {"cases": shown, "teams": teams, "removed": removed}}
 
 
-def snapshot_frames(view: View, state: dict, max_frame: int, dumps) -> list[str]:
+def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
+    """(JSON, size in bytes) of each case in the view. With `cache` (case id -> (version,
+    JSON, size)), a case is encoded again only when it changed: every event on a case adds
+    to its timeline, so the timeline's length is its version."""
+    for cid, case in state["cases"].items():
+        version = len(case.get("timeline") or ())
+        if cache is not None:
+            hit = cache.get(cid)
+            if hit is not None and hit[0] == version:
+                if hit[1] is not None:
+                    yield hit[1], hit[2]
+                continue
+        v = view.case(case)
+        text = dumps(v) if v is not None else None
+        size = len(text.encode()) if text is not None else 0
+        if cache is not None:
+            cache[cid] = (version, text, size)
+        if text is not None:
+            yield text, size
+
+
+def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[str]:
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
     seq = state["seq"]
@@ -197,9 +218,8 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps) -> list[str]
     budget = max_frame - 200
     pages: list[list[str]] = [[]]
     size = len(head_json.encode())
-    for case in view.cases(state):
-        text = dumps(case)
-        n = len(text.encode()) + 1
+    for text, n in case_texts(view, state, dumps, cache):
+        n += 1
         if pages[-1] and size + n > budget:
             pages.append([])
             size = 0

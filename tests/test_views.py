@@ -152,6 +152,14 @@ async def test_each_role_sees_only_its_view_in_snapshot_catch_up_and_live(tmp_pa
         for w in (field_e, intake_w):
             assert w.seqs == list(range(w.seqs[0], head + 1))     # placeholders keep every seq
         assert set(field2.state["cases"]) == {cc, cb}
+        # a wall connecting now gets a snapshot whose masked cases were encoded before the
+        # changes (kept between snapshots): the changed ones are encoded again
+        wall3 = await watch(srv, "wall")
+        await until(lambda: wall3.state is not None, what="a fresh wall's snapshot")
+        want_cases, want_teams = view_of(srv, "wall", "wall")
+        assert same(wall3.state["cases"], want_cases) and same(wall3.state["teams"], want_teams)
+        assert PHONE_B not in wall3.text() and SECRET not in wall3.text()
+        await wall3.close()
 
         # no frame ever carried what the role may not see
         for phone in (PHONE_A, PHONE_B, PHONE_C):

@@ -77,6 +77,7 @@ class CaseQueuePanel(QWidget):
         warm_up_pinyin()
         self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        self.search.setObjectName("QueueSearch")
         self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
                                   [(k, labels.status(k)) for k in STATUSES])
         self.category = self._combo(self.tr("All categories"), [(k, labels.category(k)) for k in CATEGORIES])
@@ -84,6 +85,7 @@ class CaseQueuePanel(QWidget):
         self.area = self._combo(self.tr("All areas"), [])
         self.light = self._combo(self.tr("Any SLA state"), [(k, labels.sla(k)) for k in SLA_FILTERS])
         self.count = QLabel()
+        self.count.setObjectName("QueueCount")
         self.count.setProperty("kind", "muted")
         # closed cases older than the window are not in the queue: searched on request
         self.archive_btn = QPushButton(self.tr("Search older cases"))
@@ -109,6 +111,7 @@ class CaseQueuePanel(QWidget):
         bar.addWidget(self.archive_note)
         self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.setObjectName("CaseQueue")
         self.view.setItemDelegate(DeadlineRowDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -323,6 +326,24 @@ class CaseQueuePanel(QWidget):
         cid = self.model.case_id(current.row()) if current.isValid() else None
         if cid:
             self.selection.set_case(cid)
+
+    def show_case(self, cid: str) -> None:
+        """Select this case and give the queue the keyboard; if the filter or the search would
+        hide it, clear them first."""
+        if cid and self.model.row_of(cid) < 0 and cid in self.room.state["cases"]:
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            for c in (self.status, self.category, self.source, self.area, self.light):
+                c.blockSignals(True)
+                c.setCurrentIndex(0)
+                c.blockSignals(False)
+            self._filter_timer.stop()
+            self.apply_filter()
+            self._update_archive()
+        self.selection.set_case(cid)
+        self.select_case(cid)
+        self.view.setFocus()
 
     def select_case(self, cid: str) -> None:
         row = self.model.row_of(cid) if cid else -1

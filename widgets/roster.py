@@ -40,6 +40,7 @@ class SquadTile(QWidget):
         self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName(f"tile-{team_id}")
 
     def sizeHint(self) -> QSize:
         return QSize(int(210 * self.scale), int(84 * self.scale))
@@ -76,7 +77,8 @@ class SquadTile(QWidget):
         on = sum(1 for m in t["members"] if m.get("on_duty", True))
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
                 t["status"], t["call_sign"], t["id"],
-                labels.team_status(t["status"]) + "  " + since(t.get("status_since"), self.room.now()),
+                labels.team_status(t["status"]) + "  " + ("" if self.room.live else "≈")   # ≈: not live
+                + since(t.get("status_since"), self.room.now()),
                 f"{on}/{len(t['members'])}", line3, line4)
 
     def paintEvent(self, _e):
@@ -310,8 +312,9 @@ class RosterPanel(QWidget):
                 tile.update()
 
     def _dispatch_to(self, tid: str) -> None:
-        if self.selection is None:          # (the wall has no selection, and no menu to get here)
+        sel = self.selection
+        if sel is None:
             return
-        self.selection.set_team(tid)
-        if self.selection.case_id:
-            self.selection.sig_dispatch_requested.emit(self.selection.case_id)
+        sel.set_team(tid)
+        if sel.case_id:
+            sel.sig_dispatch_to.emit(sel.case_id, tid)

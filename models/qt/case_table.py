@@ -28,7 +28,7 @@ _HEADERS = {
     "sla": "SLA", "priority": "Pri", "id": "Case", "title": "Title", "category": "Category", "source": "Source",
     "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
 }
-LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "on_time": 2}
+LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "late": 2, "on_time": 2}     # an open case that missed a stage is still pending
 # The queue's colours, each text colour at least 4.5:1 against the ground it is drawn on
 # (WCAG AA; tests/test_console_readability.py checks every pair). The SLA light's text on an
 # ordinary row (base / alternate base), and the coloured rows with their own text.
@@ -562,6 +562,8 @@ class CaseTableModel(QAbstractTableModel):
             loc = case["location"]
             return f"{labels.area(self.room.street, loc.get('area'))} {loc.get('grid') or ''}".strip()
         if col == "status":
+            if case.get("pending"):           # reported here, not yet acknowledged by the server
+                return QCoreApplication.translate("CaseTableModel", "waiting to be sent")
             return labels.status(case["status"])
         if col == "squad":
             if case.get("team_id"):
