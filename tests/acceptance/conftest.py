@@ -459,6 +459,9 @@ class Probe:
     def close(self) -> None:
         async def close():
             await self._ws.close()
+        if not self._loop.is_running():          # the server went away: the probe has ended
+            self._thread.join(5)
+            return
         try:
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
         except Exception:  # noqa: BLE001

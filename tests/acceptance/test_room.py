@@ -35,6 +35,11 @@ def test_a_second_xiaonao_joins_the_first_ones_server_and_both_show_wartime(laun
     assert "joining the embedded server" in wall.log()
     seqs = [e["seq"] for e in p.events]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))    # one writer: no gap, no repeat
+    # the first one quits, and its server with it: the others say loudly that they are not live
+    assert first.quit() == 0
+    wall.wait_widget("OfflineBanner", timeout=30)
+    second.wait_widget("OfflineBanner", timeout=30)
+    wall.screenshot(shots / "wall_offline_en.png")
 
 
 def test_a_case_reported_while_the_server_is_down_arrives_once_with_its_call_time(launch, server_process, probe,
