@@ -80,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     from app import i18n
     from widgets.style import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC
-    app._gc = MainThreadGC(app)         # Qt objects are only ever collected on this thread
+    setattr(app, "_gc", MainThreadGC(app))    # kept alive with the app: Qt objects are collected on this thread only
     app.setApplicationName("Xiaonao")
     app.setOrganizationName("Xiaonao")
     settings = QSettings("Xiaonao", "cockpit")

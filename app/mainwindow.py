@@ -144,8 +144,8 @@ class MainWindow(QMainWindow):
             self.docks[spec.key] = dock
             self.panels[spec.key] = panel
         # the charts come just after the first frame: on the first state shown, or soon anyway
-        self._deferred_timer = QTimer(self, singleShot=True, interval=DEFER_AT_MOST_MS,
-                                      timeout=self.build_deferred_panels)
+        self._deferred_timer = QTimer(self, singleShot=True, interval=DEFER_AT_MOST_MS)
+        self._deferred_timer.timeout.connect(self.build_deferred_panels)
         self._deferred_timer.start()
         room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])

@@ -88,7 +88,8 @@ class WallWindow(QWidget):
         lay.addWidget(self.banner)
         lay.addWidget(self.pages, 1)
         lay.addWidget(self.page_label)
-        self._rotate = QTimer(self, interval=int(rotate_s * 1000), timeout=self.next_page)
+        self._rotate = QTimer(self, interval=int(rotate_s * 1000))
+        self._rotate.timeout.connect(self.next_page)
         self._rotate.start()
         quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)      # the wall has no menu: Ctrl+Q closes it
         quit_.activated.connect(self.close)

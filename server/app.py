@@ -12,6 +12,7 @@ import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from functools import partial
 from http import HTTPStatus
 
 from websockets.asyncio.server import ServerConnection, serve
@@ -295,9 +296,8 @@ class XiaonaoServer:
             else:
                 # submitted in arrival order; answered as each completes
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
-                t = asyncio.create_task(self._answer(frame.id, fut, sub))
-                self._tasks.add(t)
-                t.add_done_callback(self._tasks.discard)
+                # answered by a callback, not a task per command (an import sends thousands)
+                fut.add_done_callback(partial(self._answered, frame.id, sub))
 
     async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
         try:
@@ -316,9 +316,13 @@ class XiaonaoServer:
         t.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
-        try:
-            seq = await fut
-            sub.put(protocol.ack(cid, seq))
-        except CommandError as e:
+    def _answered(cid: str, sub: Subscriber, fut: asyncio.Future) -> None:
+        if fut.cancelled():
+            return
+        e = fut.exception()
+        if e is None:
+            sub.put(protocol.ack(cid, fut.result()))
+        elif isinstance(e, CommandError):
             sub.put(error_frame(cid, e.code, e.message))
+        else:
+            log.error("command %s failed", cid, exc_info=e)

@@ -126,8 +126,8 @@ class CaseQueuePanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
-        for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
-                           "area": 100, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
+        for col, width in {"sla": 88, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
+                           "area": 96, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
         # the title takes what the other columns leave, never less than TITLE_MIN (the table
         # scrolls instead): a Stretch section would shrink to one character
@@ -136,7 +136,8 @@ class CaseQueuePanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
         lay.addWidget(self.view)
-        self._filter_timer = QTimer(self, singleShot=True, interval=150, timeout=self.apply_filter)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._filter_timer.start)
         self.search.textChanged.connect(self._update_archive)
         self.search.returnPressed.connect(self._search_if_nothing_shown)
@@ -159,7 +160,8 @@ class CaseQueuePanel(QWidget):
         room.sig_reset.connect(self._fill_areas)
         room.sig_reset.connect(self._update_archive)
         room.sig_tick.connect(self.view.viewport().update)      # ages and countdowns
-        self._blink = QTimer(self, interval=500, timeout=self._toggle_blink)
+        self._blink = QTimer(self, interval=500)
+        self._blink.timeout.connect(self._toggle_blink)
         self._blink.start()
         self._fill_areas()
         self._update_archive()

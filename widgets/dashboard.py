@@ -286,7 +286,8 @@ class DashboardPanel(QWidget):
         room.sig_history.connect(self.mark_dirty)     # older cases: the 7-day figures catch up in WEEK_EVERY
         room.sig_teams.connect(self.mark_dirty)
         room.sig_room.connect(self.mark_dirty)
-        self._timer = QTimer(self, interval=1000, timeout=self._maybe_refresh)
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self._maybe_refresh)
         self._timer.start()
         self.refresh()
 

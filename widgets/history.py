@@ -84,7 +84,8 @@ class HistoryPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
-        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._asked = False
         link.sig_link.connect(self._link_changed)

@@ -25,7 +25,8 @@ class LinkIndicator(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         link.sig_link.connect(self.refresh)
         room.sig_reset.connect(self.refresh)
-        self._timer = QTimer(self, interval=1000, timeout=self.refresh)
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self.refresh()
 

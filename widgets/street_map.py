@@ -75,7 +75,8 @@ class StreetMap(QGraphicsView):
         if selection is not None:
             self.case_clicked.connect(selection.set_case)
             self.team_clicked.connect(selection.set_team)
-        self._heat_timer = QTimer(self, interval=10_000, timeout=self.update_heat)
+        self._heat_timer = QTimer(self, interval=10_000)
+        self._heat_timer.timeout.connect(self.update_heat)
         self._heat_timer.start()
         self.rebuild()
 

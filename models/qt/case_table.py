@@ -139,9 +139,12 @@ class CaseTableModel(QAbstractTableModel):
         self._warm: list[str] = []              # cases whose search text is still to be built
         self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
         self._lights_sec = 0
-        self._warm_timer = QTimer(self, interval=0, timeout=self._warm_search)
-        self._warm_start = QTimer(self, interval=WARM_AFTER_MS, singleShot=True, timeout=self._warm_timer.start)
-        self._index_timer = QTimer(self, interval=0, singleShot=True, timeout=self._build_index)
+        self._warm_timer = QTimer(self, interval=0)
+        self._warm_timer.timeout.connect(self._warm_search)
+        self._warm_start = QTimer(self, interval=WARM_AFTER_MS, singleShot=True)
+        self._warm_start.timeout.connect(self._warm_timer.start)
+        self._index_timer = QTimer(self, interval=0, singleShot=True)
+        self._index_timer.timeout.connect(self._build_index)
         room.sig_reset.connect(self._on_reset)
         room.sig_cases.connect(self.on_cases)
         room.sig_history.connect(self.on_history)
@@ -544,7 +547,7 @@ class CaseTableModel(QAbstractTableModel):
             return f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
         # DisplayRole
         if col == "sla":
-            return "●  " + labels.sla(light)
+            return "● " + labels.sla(light)
         if col == "priority":
             return f"P{case['priority']}"
         if col == "id":
