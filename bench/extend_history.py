@@ -20,7 +20,8 @@ while True:
     shift = f"-{days} days"
 
     def moved(col):
-        return f"CASE WHEN {col} IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%S', substr({col}, 1, 19), '{shift}') || substr({col}, 20) END"
+        return (f"CASE WHEN {col} IS NULL THEN NULL ELSE "
+                f"strftime('%Y-%m-%dT%H:%M:%S', substr({col}, 1, 19), '{shift}') || substr({col}, 20) END")
     c.execute(f"""
         INSERT INTO cases (id, no, seq, status, category, source, priority, area, grid, squad, reported, closed,
                            updated, rating, sla, on_scene, merged, words, body)
