@@ -219,13 +219,13 @@ class XiaonaoServer:
             elif view.filtered:
                 # a filtered view's frames carry objects as they are now, not as of a seq:
                 # it always starts from a snapshot of the view (small: a squad's cases)
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))
+                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))
             elif resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
                 catchup = ("events", resume, head)
             elif resume == head and head > 0:
                 catchup = ("none",)
             else:
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))  # same tick as subscribe
+                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))  # same tick as subscribe
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
             receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer))
             overflow = asyncio.create_task(sub.overflowed.wait())
@@ -248,7 +248,10 @@ class XiaonaoServer:
 
     async def _send_loop(self, ws, sub: Subscriber, catchup) -> None:
         if catchup[0] == "snapshot":
-            for frame in catchup[1]:
+            frames = catchup[1]
+            if callable(frames):         # built off the loop; events queue for this subscriber meanwhile
+                frames = await asyncio.get_running_loop().run_in_executor(None, frames)
+            for frame in frames:
                 await ws.send(frame)
         elif catchup[0] == "events":
             # a small first batch so the events start at once, then the next batch is read
