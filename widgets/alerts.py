@@ -110,7 +110,8 @@ class AlertCenter(QObject):
         room.sig_events.connect(self._events)
         room.sig_tick.connect(self._tick)
         room.sig_reset.connect(self._reset)
-        self._repeat = QTimer(self, interval=4000, timeout=self._repeat_emergency)
+        self._repeat = QTimer(self, interval=4000)
+        self._repeat.timeout.connect(self._repeat_emergency)
         self._repeat.start()
         self._sounds = sound_bank()
 
@@ -318,7 +319,8 @@ class AlertBanner(QWidget):
         lay.addWidget(self.count)
         lay.addWidget(self.ack)
         self._flash = False
-        self._timer = QTimer(self, interval=450, timeout=self._blink)
+        self._timer = QTimer(self, interval=450)
+        self._timer.timeout.connect(self._blink)
         self._timer.start()
         center.sig_changed.connect(self.refresh)
         self.refresh()
