@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,17 +22,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
+from sqlalchemy.exc import DatabaseError
 from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
-from models.state import apply, empty_state
+from models.state import SeqGap, apply, empty_state
 from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
-from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
@@ -258,7 +260,13 @@ class Hub:
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
         await self.run_db(self.store.check_initialised)
-        await self.run_db(self._load)
+        # one server per database (a second would interleave seqs with this one)
+        await self.run_db(self.store.acquire_lease,
+                          f"pid {os.getpid()} on {socket.gethostname()} since {iso(time.time())}")
+        try:
+            await self.run_db(self._load)
+        except (DatabaseError, SeqGap, orjson.JSONDecodeError) as e:
+            raise StoreError(self.store.damaged(_db_message(e))) from None
         self._queue = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
@@ -618,6 +626,7 @@ class Hub:
             self.problem = ""
 
     def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[CommandKey, Known]]]:
+        self.store.check_lease()         # a cut PostgreSQL session lost its advisory lock: take it again
         head = self.store.head()
         if head <= after:
             return head, [], []
