@@ -33,7 +33,7 @@ from models.timeutil import iso
 
 from . import projection
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
-from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
@@ -248,7 +248,9 @@ class Hub:
         self._last_snapshot_seq = 0
         self.recovering = False
         self.problem = ""
+        self.write_problem = ""          # set while commits fail for want of disk space
         self._probe: asyncio.Future | None = None
+        self._probe_kind = "ping"
         # the health probe has its own thread (and connection): it answers even while the
         # pipeline's thread is busy, and it really goes to the database
         self._probe_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-probe")
@@ -408,7 +410,7 @@ class Hub:
         refused at once."""
         fut = asyncio.get_running_loop().create_future()
         if self.recovering:
-            fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+            fut.set_exception(self._unavailable())
             return fut
         try:                # text is checked here, at the edge, for every way in
             if command_id is not None:
@@ -435,7 +437,7 @@ class Hub:
                     log.exception("could not commit a batch of %d commands", len(batch))
                 for p in batch:
                     if not p.future.done():
-                        p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+                        p.future.set_exception(self._unavailable())
                 await self._recover(str(e) or e.__class__.__name__)
 
     async def _process(self, batch: list[Pending], lookup: bool = False) -> None:
@@ -581,7 +583,11 @@ class Hub:
         except (DuplicateCommand, Unstorable):
             raise
         except Exception as e:
+            if is_full(e):
+                self.write_problem = "the database's disk is full; free space on it"
+                raise Unavailable(self.write_problem) from e
             raise Unavailable(_db_message(e)) from e
+        self.write_problem = ""
 
     async def _recover(self, reason: str) -> None:
         """After a failed commit: refuse commands with `unavailable` until the database
@@ -632,28 +638,44 @@ class Hub:
             return head, [], []
         return head, self.store.events_after(after), self.store.commands_after(after)
 
+    def _unavailable(self) -> CommandError:
+        if self.write_problem:
+            return CommandError("unavailable", f"{self.write_problem}; nothing was applied; retry with the same id")
+        return CommandError("unavailable", UNAVAILABLE_MESSAGE)
+
     def _refuse_queued(self) -> None:
         queue = self._queue
         assert queue is not None, "started"
         while not queue.empty():
             p = queue.get_nowait()
             if not p.future.done():
-                p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+                p.future.set_exception(self._unavailable())
 
     # ---- health --------------------------------------------------------------
     async def health(self) -> tuple[bool, str]:
         """Whether the server can serve: not recovering from a failed commit, and the
-        database answers a round trip within HEALTH_TIMEOUT (probes that overlap share one)."""
+        database answers a round trip within HEALTH_TIMEOUT (probes that overlap share one).
+        After a commit failed for want of disk space the probe is a write, and only its
+        success (or a commit's) says the disk has room again."""
         if self.recovering:
             return False, self.problem
         if self._probe is None or self._probe.done():
-            self._probe = asyncio.get_running_loop().run_in_executor(self._probe_pool, self.store.ping)
+            self._probe_kind = "write" if self.write_problem else "ping"
+            fn = self.store.write_probe if self.write_problem else self.store.ping
+            self._probe = asyncio.get_running_loop().run_in_executor(self._probe_pool, fn)
+        kind = self._probe_kind
         try:
             await asyncio.wait_for(asyncio.shield(self._probe), HEALTH_TIMEOUT)
         except asyncio.TimeoutError:
             return False, f"database unavailable: no answer within {HEALTH_TIMEOUT:g} s"
         except Exception as e:
+            if self.write_problem and is_full(e):
+                return False, f"database unavailable: {self.write_problem}"
             return False, f"database unavailable: {_db_message(e)}"
+        if kind == "write":
+            self.write_problem = ""
+        if self.write_problem:
+            return False, f"database unavailable: {self.write_problem}"
         if self.recovering:
             return False, self.problem
         return True, "ok"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -44,6 +45,8 @@ from sqlalchemy.exc import (
     StatementError,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+log = logging.getLogger("xiaonao.server")
 
 SCHEMA_VERSION = "1"
 LEASE_KEY = 0x5869616F6E616F     # "Xiaonao": the advisory lock a serving server holds on PostgreSQL
@@ -193,6 +196,12 @@ class DuplicateCommand(Exception):
 
 class Unstorable(Exception):
     """The database refused a value of the batch (not unavailable: it refused what it was given)."""
+
+
+def is_full(e: BaseException) -> bool:
+    """A database error that means its disk is full (SQLite's SQLITE_FULL, PostgreSQL's ENOSPC)."""
+    msg = str(getattr(e, "orig", e)).lower()
+    return "database or disk is full" in msg or "no space left on device" in msg or "could not extend file" in msg
 
 
 def is_damage(e: BaseException) -> bool:
@@ -679,7 +688,17 @@ class EventStore:
                     "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
 
     def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
-        """Count a failed login (locking the account after `lock_after`) or clear the count."""
+        """Count a failed login (locking the account after `lock_after`) or clear the count
+        (not on a full disk: logged instead)."""
+        try:
+            return self._record_login(name, ok, lock_after, lock_seconds)
+        except OperationalError as e:
+            if not is_full(e):
+                raise
+            log.warning("disk full: login of %s not counted", name[:60])
+            return 0
+
+    def _record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
         with Session(self.engine) as s, s.begin():
             r = s.get(UserRow, name)
             if r is None:
@@ -706,14 +725,31 @@ class EventStore:
             return r.user
 
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
-        with Session(self.engine) as s, s.begin():
-            s.add(AuditRow(at=time.time(), user=user, action=action, detail=detail, peer=peer))
+        """Record a login or session event; on a full disk it is logged instead (a login must
+        not fail for want of its audit row)."""
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(AuditRow(at=time.time(), user=user, action=action, detail=detail, peer=peer))
+        except OperationalError as e:
+            if not is_full(e):
+                raise
+            log.warning("disk full: audit not recorded: %s %s from %s", (user or "")[:60], action, peer)
 
     def audit_rows(self, limit: int = 100) -> list[dict]:
         with Session(self.engine) as s:
             rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
             return [{"at": r.at, "user": r.user, "action": r.action, "detail": r.detail, "peer": r.peer}
                     for r in rows]
+
+    def write_probe(self) -> bool:
+        """A write that needs room on the disk (a few new pages), committed and removed: it
+        fails while the disk is full."""
+        with self.engine.begin() as c:
+            c.execute(text("DELETE FROM meta WHERE key = 'probe'"))
+            c.execute(text("INSERT INTO meta (key, value) VALUES ('probe', :v)"), {"v": os.urandom(6000).hex()})
+        with self.engine.begin() as c:
+            c.execute(text("DELETE FROM meta WHERE key = 'probe'"))
+        return True
 
     def ping(self) -> bool:
         with self.engine.connect() as c:
