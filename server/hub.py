@@ -703,6 +703,11 @@ class Hub:
             texts.append(t)
         return dumps(head), texts
 
+    def known_seq(self, account: str, command_id: str) -> int | None:
+        """The seq an account's command id was acknowledged with, if memory holds it."""
+        known = self._known.get((account, command_id))
+        return known[0] if known else None
+
     def _remember(self, key: CommandKey, known: Known) -> None:
         self._known[key] = known
         if len(self._known) > IDEMPOTENCY_CACHE:

@@ -290,7 +290,7 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
                     except CommandError as e:
                         report.reject(n, e.message)
                         continue
-                    case = case_of.pop(cid, None) or _case_of_repeat(hub, cid)
+                    case = case_of.pop(cid, None) or _case_of_repeat(hub, actor.name, cid)
                     report.accept(case or cid)
                 batch.clear()
 
@@ -310,9 +310,9 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
     return report
 
 
-def _case_of_repeat(hub, cid: str) -> str | None:
+def _case_of_repeat(hub, actor: str, cid: str) -> str | None:
     """The case an already-imported row made (a second import of the same file)."""
-    seq = hub._known.get(cid)
+    seq = hub.known_seq(actor, cid)
     if seq is None:
         return None
     for ev in hub.store.events_after(seq - 1, seq):
