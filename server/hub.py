@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import time
 from collections import OrderedDict
@@ -38,6 +39,8 @@ from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
+
+_CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
@@ -243,6 +246,7 @@ class Hub:
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
+        self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
@@ -261,6 +265,10 @@ class Hub:
 
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
+        # the projection's search words need pypinyin's dictionaries (1-2 s to load): loaded
+        # on a thread now, not on the loop at the first report
+        from models.search import warm_up_pinyin
+        warm_up_pinyin()
         await self.run_db(self.store.check_initialised)
         # one server per database (a second would interleave seqs with this one)
         await self.run_db(self.store.acquire_lease,
@@ -478,7 +486,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args)
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -779,8 +787,17 @@ class Hub:
             case = show(text) if text is not None else None
             return dumps({"type": "archive.case", "id": q.id, "case": case, "seq": seq if case else None})
         if q.kind == "search":
-            hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, p["words"],
-                                                    p["before"], p["limit"], p.get("closed_before"))
+            words = p["words"]
+            if len(words) == 1 and _CASE_ID.fullmatch(words[0]) and p["before"] is None:
+                # a case id: read by its key, not by scanning the words
+                found = await loop.run_in_executor(self.reads, self.store.get_case_texts, [words[0].upper()])
+                hits, more = list(found.values()), False
+                if p.get("closed_before"):
+                    hits = [(t, s) for t, s in hits
+                            if (c := orjson.loads(t))["status"] == "closed" and last_update(c) < p["closed_before"]]
+            else:
+                hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, words,
+                                                        p["before"], p["limit"], p.get("closed_before"))
             cases = [show(t) for t, _s in hits]
             nxt = None
             if more and hits:
@@ -813,14 +830,39 @@ class Hub:
             key = (view.key, seq, max_frame)
             frames = self._view_snapshots.get(key)
             if frames is None:
-                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                # the wall's masked cases are kept encoded between snapshots (a reconnecting
+                # wall must not re-mask 100k cases on the loop); filtered views are small
+                texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps, texts)
+                if texts is not None and len(texts) > len(self.state["cases"]) + 1000:
+                    for cid in [c for c in texts if c not in self.state["cases"]]:
+                        del texts[cid]          # cases that left memory
                 self._view_snapshots[key] = frames
                 while len(self._view_snapshots) > 8:
                     self._view_snapshots.popitem(last=False)
             return frames
+        frames = self.snapshot_source(max_frame, view)
+        return frames if isinstance(frames, list) else frames()
+
+    def snapshot_source(self, max_frame: int, view: View = FULL):
+        """The snapshot's frames (a list), or, for the whole state, a function that builds
+        them from the cases' JSON taken now: the joining and paging of a window's worth of
+        text (tens of MB) can then run off the loop while events queue for the subscriber."""
+        if not view.full:
+            return self.snapshot_frames(max_frame, view)
+        seq = self.head
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
-        head_json, cases = self._state_texts()
+        head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
+
+        def build() -> list[str]:
+            frames = self._page(seq, head_json, cases, max_frame)
+            self._snapshot_cache = (seq, max_frame, frames)
+            return frames
+        return build
+
+    @staticmethod
+    def _page(seq: int, head_json: str, cases: list[tuple[str, int]], max_frame: int) -> list[str]:
         budget = max_frame - 200
         pages: list[list[str]] = [[]]
         size = len(head_json.encode())            # the first page also carries the rest
@@ -835,5 +877,4 @@ class Hub:
         frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
         for i, page in enumerate(pages[1:], start=1):
             frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
-        self._snapshot_cache = (seq, max_frame, frames)
         return frames

@@ -49,6 +49,37 @@ def state_at(store: EventStore, hi: str | None) -> tuple[dict, list[dict]]:
     return state, handovers
 
 
+def projection_state(store: EventStore, spans: list[tuple[str, str]], open_too: bool) -> dict | None:
+    """The state as the cases projection holds it now (server/projection.py), with only the
+    cases reported or closed in one of `spans` (ISO bounds), and the open ones if asked: what
+    a period's figures read, read for the query and let go after it (the server keeps only
+    a window of cases in memory). None when the database has no projection yet."""
+    import orjson
+    from sqlalchemy import and_, or_, select
+
+    from models.domain import OPEN_STATUSES
+
+    from .store import CaseRow
+    room = store.load_room()
+    if room is None:
+        return None
+    seq, head, street = room
+    state = empty_state()
+    teams = head.pop("teams", [])
+    state.update({k: v for k, v in head.items() if k in state})
+    state.update(seq=seq, street=street, teams={t["id"]: t for t in teams})
+    t = CaseRow.__table__
+    conds = [and_(col >= lo, col < hi) for lo, hi in spans for col in (t.c.reported, t.c.closed)]
+    if open_too:
+        conds.append(t.c.status.in_(sorted(OPEN_STATUSES)))
+    cases = state["cases"]
+    with store.engine.connect() as c:
+        for (body,) in c.execute(select(t.c.body).where(or_(*conds))):
+            case = orjson.loads(body)
+            cases[case["id"]] = case
+    return state
+
+
 def may_see_personal(store: EventStore, user: str | None) -> bool:
     u = store.get_user(user) if user else None
     return u is not None and not u["disabled"] and u["role"] in PRIVILEGED_ROLES
@@ -251,32 +282,38 @@ def _midnight(d: date) -> float:
 
 
 class ReportService:
-    """Answers cockpits' report and aggregate queries from the log, on a thread of its own.
+    """Answers cockpits' report and aggregate queries on a thread of its own, never the
+    event loop's nor the database writer's.
 
-    It keeps its own replica of the state, brought up to the log's head before each query
-    (only the new events are read), so it needs neither the hub's in-memory state nor the
-    event loop; a report on a period that is over replays the log up to the period's end
-    (the two most recent such states are kept)."""
+    A period that is over is computed from the log replayed up to its end (the two most
+    recent such states are kept); a period not over, and the month/year aggregates, from the
+    cases projection (only the cases those periods need, read for the query and let go
+    after), or, on a database without a projection, from a replay of the whole log."""
 
     def __init__(self, store: EventStore, clock=time.time):
         self.store, self.clock = store, clock
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-report")
-        self._state = empty_state()
-        self._handovers: list[dict] = []
         self._past: dict[str, tuple[dict, list[dict]]] = {}
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _catch_up(self) -> dict:
-        while True:
-            batch = self.store.events_after(self._state["seq"], limit=PAGE)
-            if not batch:
-                return self._state
-            for ev in batch:
-                apply(self._state, ev)
-                if ev["name"] == "shift.handover":
-                    self._handovers.append(ev)
+    def _present(self, spans: list[tuple[str, str]], open_too: bool) -> dict:
+        state = projection_state(self.store, spans, open_too)
+        return state if state is not None else state_at(self.store, None)[0]
+
+    def _handovers(self, lo: str) -> list[dict]:
+        """The shift handovers since `lo` (from the log: they change no state)."""
+        import orjson
+        from sqlalchemy import select
+
+        from .store import EventRow
+        t = EventRow.__table__
+        q = select(t.c.seq, t.c.at, t.c.name, t.c.actor, t.c.data).where(
+            t.c.name == "shift.handover", t.c.at >= lo).order_by(t.c.seq)
+        with self.store.engine.connect() as c:
+            return [{"seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "data": orjson.loads(r[4])}
+                    for r in c.execute(q)]
 
     def _state_at(self, hi: str) -> tuple[dict, list[dict]]:
         if hi not in self._past:
@@ -303,10 +340,13 @@ class ReportService:
         _, hi = period_bounds(d["period"], day)
         now = self.clock()
         if epoch_of(hi) <= now:
-            self._catch_up()
             state, handovers = self._state_at(hi)
         else:
-            state, handovers = self._catch_up(), self._handovers
+            lo, _ = period_bounds(d["period"], day)
+            from models.reports import shifted
+            spans = [(lo, hi)] + [period_bounds(d["period"], shifted(d["period"], day, w))
+                                  for w in d.get("compare", [])]
+            state, handovers = self._present(spans, True), self._handovers(lo)
         report = build_report(kind, state, day, lang, handovers=handovers, masked=not personal, generated=now,
                               now=min(epoch_of(hi), now))
         return report.to_dict()
@@ -323,7 +363,11 @@ class ReportService:
             until = parse_date(args["until"]) if args.get("until") else datetime.fromtimestamp(self.clock()).date()
         except ReportError as e:
             raise QueryRefused("invalid", str(e)) from None
-        return {"unit": unit, "rows": aggregates(self._catch_up(), unit, until, count)}
+        periods = aggregate_periods(unit, until, count)
+        first = periods[0][1]
+        lo = iso(_midnight(first.replace(year=first.year - 1)))
+        hi = iso(_midnight(periods[-1][2]))
+        return {"unit": unit, "rows": aggregates(self._present([(lo, hi)], False), unit, until, count)}
 
     async def answer(self, msg: dict, actor, peer: str) -> str:
         """The frame that answers a query message: query.result, or an error with its id."""

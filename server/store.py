@@ -114,6 +114,8 @@ class CaseRow(Base):
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
         Index("ix_cases_closed", "closed"),
+        # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
+        Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
     )
 
 
@@ -568,9 +570,9 @@ class EventStore:
         seq) of each, whether there are more). A word that is a case id finds that case."""
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
-        for w in words:
-            esc = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            q = q.where(t.c.words.like(f"%{esc}%", escape="\\"))
+        pg = self.engine.url.get_backend_name() == "postgresql"
+        for w in words:             # a substring test, not a LIKE pattern (2-3x faster on SQLite)
+            q = q.where((func.strpos(t.c.words, w) if pg else func.instr(t.c.words, w)) > 0)
         if before is not None:
             q = q.where((t.c.reported < before[0]) | ((t.c.reported == before[0]) & (t.c.id < before[1])))
         if closed_before is not None:
@@ -589,7 +591,10 @@ class EventStore:
         from sqlalchemy import cast, literal_column
         t = CaseRow.__table__
         key: Any
-        if by == "day":
+        hourly = by == "day" and tz_minutes % 60 == 0
+        if hourly:                 # by UTC hour (a plain prefix), folded into local days below
+            key = func.substr(t.c.reported, 1, 13)
+        elif by == "day":
             if self.engine.url.get_backend_name() == "postgresql":
                 key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
                                    + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
@@ -610,7 +615,19 @@ class EventStore:
                     func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
              .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
         with self.engine.connect() as c:
-            return [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+            rows = [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+        if not hourly:
+            return rows
+        from datetime import datetime, timedelta
+        days: dict[str, dict] = {}
+        shift = timedelta(minutes=tz_minutes)
+        for r in rows:
+            day = (datetime.strptime(str(r["key"]), "%Y-%m-%dT%H") + shift).strftime("%Y-%m-%d")
+            d = days.setdefault(day, {k: (day if k == "key" else 0) for k in r})
+            for k, v in r.items():
+                if k != "key":
+                    d[k] += v
+        return [days[k] for k in sorted(days)]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:
@@ -646,9 +663,10 @@ class EventStore:
 
     def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
         """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
-                             .order_by(CommandRow.seq.desc()).limit(limit)).all()
+        t = CommandRow.__table__
+        with self.engine.connect() as c:      # plain rows along ix_commands_seq (200k: ~0.2 s)
+            rows = c.execute(select(t.c.actor, t.c.id, t.c.seq, t.c.digest)
+                             .order_by(t.c.seq.desc()).limit(limit)).all()
         return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:

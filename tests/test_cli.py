@@ -28,6 +28,7 @@ def xiaonao(*args, stdin=None, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_no_arguments_starts_a_live_demo_room(tmp_path):
     shot = tmp_path / "demo.png"
     r = xiaonao("--demo-db", str(tmp_path / "demo.db"), "--cache", str(tmp_path / "c.db"), "--lang", "zh_CN",
@@ -44,6 +45,7 @@ def test_no_arguments_starts_a_live_demo_room(tmp_path):
     assert png_size(wall) == (3840, 2160)
 
 
+@pytest.mark.slow
 def test_unreachable_server_still_starts_on_the_cached_state(tmp_path):
     from client.cache import Cache
     from models.state import apply, empty_state
@@ -71,6 +73,7 @@ def test_server_without_user_is_a_clear_error():
     assert r.returncode == 2 and "--server needs --user" in r.stderr
 
 
+@pytest.mark.slow
 def test_server_cli_clear_errors(tmp_path):
     def srv(*args):
         return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,

@@ -124,7 +124,9 @@ def test_command_line_dispatch_and_refusal_shown(cockpit, loop):
     win.cmdline.run()
     outbox = win.panels["outbox"]
     loop.wait(lambda: outbox.refused() == 1, what="refusal")
-    assert "conflict" in outbox.list.item(0).text()
+    assert "refused: not possible in the case's or squad's current state" in outbox.list.item(0).text()
+    assert "conflict" in outbox.list.item(0).toolTip()          # the server's own words, on hover
+    loop.wait(lambda: "refused" in win.cmdline.result.text(), what="the refusal where it was typed")
     assert "refused" in win.pending_label.text()
 
 

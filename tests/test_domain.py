@@ -155,6 +155,7 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
+@pytest.mark.slow
 def test_any_command_sequence_replays_to_the_same_state(data):
     w = World()
     n = data.draw(st.integers(5, 60))

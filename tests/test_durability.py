@@ -19,6 +19,7 @@ REPORT = {"title": "占道经营", "category": "city_management", "source": "vid
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 async def test_kill9_and_resume(tmp_path, backend):
     url = make_db(tmp_path, backend)
     srv = await asyncio.to_thread(ServerProcess(url).start)

@@ -25,6 +25,7 @@ def run_cli(*args, stdin=None):
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
     url = make_db(tmp_path)
     r = run_cli("import", str(EXAMPLE), "--db", url)
@@ -91,6 +92,7 @@ async def simulate_day(tmp_path, seed):
     return state, start + 86400, sim
 
 
+@pytest.mark.slow
 async def test_a_simulated_day_has_the_expected_shape(tmp_path):
     state, end, sim = await simulate_day(tmp_path / "a", seed=3)
     cases = list(state["cases"].values())

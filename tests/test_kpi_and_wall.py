@@ -96,6 +96,7 @@ async def test_a_wall_session_cannot_issue_any_command(server):
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_wall_mode_comes_back_by_itself_after_a_server_restart(qtbot, qapp, tmp_path):
     from app.wall import WallWindow
     from client.qtlink import LinkService

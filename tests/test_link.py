@@ -50,6 +50,7 @@ def test_backoff_is_jittered_and_capped():
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 async def test_kill_offline_commands_and_client_restart(tmp_path):
     url = make_db(tmp_path)
     srv = await asyncio.to_thread(ServerProcess(url).start)
@@ -136,6 +137,7 @@ async def test_gap_triggers_resync(tmp_path):
         await srv.stop()
 
 
+@pytest.mark.slow
 async def test_cached_history_comes_after_the_first_frame_and_live_events_wait_for_it(tmp_path):
     """The cache's hot part (open cases, the last day) is shown at once; the closed history
     follows in pages; the link reads no live frame until it is all in, since an event may

@@ -311,6 +311,7 @@ def cli(*args):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_report_cli_writes_the_day_as_it_stood_at_midnight(history_db, tmp_path):
     out = tmp_path / "out"
     r = cli("report", "daily", "--date", "2026-11-23", "--format", "pdf,xlsx", "--out", str(out), "--db", history_db)
@@ -337,6 +338,7 @@ def test_report_cli_writes_the_day_as_it_stood_at_midnight(history_db, tmp_path)
     assert len(audit) == 2 and "daily 2026-11-23 pdf,xlsx zh_CN masked" in audit[-1]["detail"]
 
 
+@pytest.mark.slow
 def test_personal_data_only_for_a_leader_who_asks(history_db, tmp_path):
     r = cli("report", "daily", "--date", "2026-11-23", "--out", str(tmp_path), "--db", history_db, "--personal")
     assert r.returncode == 2 and "leader or admin" in r.stderr and not list(tmp_path.glob("*.pdf"))
@@ -355,6 +357,7 @@ def test_personal_data_only_for_a_leader_who_asks(history_db, tmp_path):
     assert audit[0]["user"] == "lead" and "personal data shown" in audit[0]["detail"]
 
 
+@pytest.mark.slow
 def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     r = cli("report", "daily", "--date", "yesterday", "--out", str(tmp_path), "--db", history_db)
     assert r.returncode == 2 and "YYYY-MM-DD" in r.stderr
@@ -465,3 +468,29 @@ def test_serve_writes_yesterdays_daily_report_on_schedule(history_db, tmp_path):
         assert names == [".pdf", ".xlsx"]                  # 00:00 has passed today: yesterday's is due at once
     finally:
         srv.stop()
+
+
+async def test_a_period_not_over_is_read_from_the_cases_projection(history_db):
+    """Today's report comes from the server's cases projection (not a replay), and equals the
+    dashboard's figures over the same state at the same moment."""
+    from models.reports import Report
+    from server.app import XiaonaoServer
+
+    from .conftest import RawClient
+    now = D0 + 12 * 3600
+    srv = XiaonaoServer(history_db, "127.0.0.1", 0, clock=Clock(now))
+    await srv.start()
+    try:
+        op = await RawClient.connect(f"ws://127.0.0.1:{srv.port}/ws", "op")
+        m = await query(op, {"type": "query.report", "kind": "daily", "date": "2026-11-23", "lang": "en"})
+        r = Report.from_dict(m["data"])
+        w = world_until(D0 + 3 * 86400)               # the projection holds every event: C closed since
+        dash = kpi.kpis(w.state, now)
+        got = summary(r)
+        for k in ("today", "closed_today", "open", "overdue", "closure_rate", "dispatch_in_sla", "satisfaction"):
+            assert got[k] == dash[k], k
+        assert got["today"] == 4 and got["open"] == 1
+        assert r.table("handovers").rows[0][4] == "交班：C、D 待处理"
+        await op.close()
+    finally:
+        await srv.stop()

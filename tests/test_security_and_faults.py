@@ -120,6 +120,7 @@ async def test_tls_with_a_self_signed_certificate(tmp_path):
         await srv.stop()
 
 
+@pytest.mark.slow
 async def test_a_client_that_stops_reading_does_not_stall_the_others(tmp_path):
     srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, subscriber_queue=50)
     await srv.start()
@@ -294,6 +295,7 @@ frames = st.one_of(
 )
 
 
+@pytest.mark.slow
 def test_protocol_fuzz_against_the_real_server(tmp_path):
     """Whatever arrives, the server answers with a documented code or an ack, stays up, and
     its state is what its own event log replays to."""
