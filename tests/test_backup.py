@@ -186,3 +186,18 @@ def test_backup_refuses_what_it_cannot_do(tmp_path):
     if pg_available() is None and shutil.which("pg_dump"):
         r = run_cli("backup", "--db", make_db(tmp_path), "--out", str(tmp_path / "y"), "--format", "pg_dump")
         assert r.returncode == 2 and "PostgreSQL" in r.stderr
+
+
+async def test_restore_refuses_while_a_server_holds_the_database(tmp_path):
+    if not hasattr(EventStore, "lease_holder"):
+        pytest.skip("the server lease (issue 13 item 13) is not in this tree yet")
+    url = make_db(tmp_path)
+    out = tmp_path / "room.backup"
+    assert run_cli("backup", "--db", url, "--out", str(out)).returncode == 0
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        r = await asyncio.to_thread(run_cli, "restore", "--db", url, "--from", str(out), "--force")
+        assert r.returncode == 2 and "stop it before restoring" in r.stderr
+    finally:
+        await srv.stop()

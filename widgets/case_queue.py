@@ -126,8 +126,8 @@ class CaseQueuePanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
-        for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
-                           "area": 100, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
+        for col, width in {"sla": 88, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
+                           "area": 96, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
         # the title takes what the other columns leave, never less than TITLE_MIN (the table
         # scrolls instead): a Stretch section would shrink to one character

@@ -547,7 +547,7 @@ class CaseTableModel(QAbstractTableModel):
             return f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
         # DisplayRole
         if col == "sla":
-            return "●  " + labels.sla(light)
+            return "● " + labels.sla(light)
         if col == "priority":
             return f"P{case['priority']}"
         if col == "id":

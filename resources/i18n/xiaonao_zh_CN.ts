@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="312" />
+        <location filename="../../widgets/alerts.py" line="313" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="333" />
+        <location filename="../../widgets/alerts.py" line="335" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="336" />
+        <location filename="../../widgets/alerts.py" line="338" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -94,17 +94,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="173" />
+        <location filename="../../widgets/alerts.py" line="174" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="133" />
+        <location filename="../../widgets/alerts.py" line="134" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="136" />
+        <location filename="../../widgets/alerts.py" line="137" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -338,42 +338,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="266" />
+        <location filename="../../widgets/case_queue.py" line="268" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="283" />
+        <location filename="../../widgets/case_queue.py" line="285" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="285" />
+        <location filename="../../widgets/case_queue.py" line="287" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="293" />
+        <location filename="../../widgets/case_queue.py" line="295" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="308" />
+        <location filename="../../widgets/case_queue.py" line="310" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="310" />
+        <location filename="../../widgets/case_queue.py" line="312" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="312" />
+        <location filename="../../widgets/case_queue.py" line="314" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="321" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -436,7 +436,7 @@
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="563" />
+        <location filename="../../models/qt/case_table.py" line="566" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
@@ -559,28 +559,28 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="311" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="311" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="311" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="269" />
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="363" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
@@ -600,27 +600,27 @@
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="365" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="392" />
+        <location filename="../../widgets/dashboard.py" line="393" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="475" />
+        <location filename="../../widgets/dashboard.py" line="476" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="484" />
+        <location filename="../../widgets/dashboard.py" line="485" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -657,7 +657,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="250" />
-        <location filename="../../app/wall.py" line="117" />
+        <location filename="../../app/wall.py" line="118" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="100" />
         <location filename="../../models/qt/labels.py" line="108" />
@@ -1056,27 +1056,27 @@
         <translation>视图</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="98" />
+        <location filename="../../widgets/history.py" line="99" />
         <source>Not available to this account.</source>
         <translation>本账号无权查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="101" />
+        <location filename="../../widgets/history.py" line="102" />
         <source>Shown when the link is online.</source>
         <translation>连接服务器后显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="105" />
+        <location filename="../../widgets/history.py" line="106" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="110" />
+        <location filename="../../widgets/history.py" line="111" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="114" />
+        <location filename="../../widgets/history.py" line="115" />
         <source>Computed by the server from its whole log.</source>
         <translation>由服务器根据全部历史记录计算。</translation>
     </message>
@@ -1142,62 +1142,62 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="35" />
+        <location filename="../../widgets/link_indicator.py" line="36" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="37" />
+        <location filename="../../widgets/link_indicator.py" line="38" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="39" />
+        <location filename="../../widgets/link_indicator.py" line="40" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="41" />
+        <location filename="../../widgets/link_indicator.py" line="42" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="43" />
+        <location filename="../../widgets/link_indicator.py" line="44" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="46" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="48" />
+        <location filename="../../widgets/link_indicator.py" line="49" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="55" />
+        <location filename="../../widgets/link_indicator.py" line="56" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="59" />
+        <location filename="../../widgets/link_indicator.py" line="60" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -2133,42 +2133,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="194" />
+        <location filename="../../widgets/street_map.py" line="195" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="196" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="197" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="198" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="199" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="200" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="201" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="202" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -2319,12 +2319,12 @@
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="115" />
+        <location filename="../../app/wall.py" line="116" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="119" />
+        <location filename="../../app/wall.py" line="120" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
