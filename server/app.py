@@ -6,6 +6,7 @@ other is cancelled, and the connection is unregistered in `finally`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import ssl
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 
+from sqlalchemy.exc import SQLAlchemyError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -26,7 +28,7 @@ from .auth import new_token, token_hash, verify_password
 from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .reports import QUERIES, ReportService
-from .store import EventStore
+from .store import EventStore, is_full
 from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
@@ -205,6 +207,14 @@ class XiaonaoServer:
         try:
             actor, resume, subscribe = await self._login(ws, peer)
         except (_Refused, ConnectionClosed):
+            return
+        except SQLAlchemyError as e:        # the database could not record the login: say so
+            log.error("login from %s failed on the database: %s", peer, str(getattr(e, "orig", e)).splitlines()[0])
+            why = ("the server's database disk is full, so it cannot record a new login; sessions already "
+                   "open (and logins with a session token) keep working; tell the administrator"
+                   if is_full(e) else "the server's database is unavailable; try again in a moment")
+            with contextlib.suppress(_Refused, ConnectionClosed):
+                await self._refuse(ws, None, "unavailable", why)
             return
         self.connections.add(ws)
         view = view_for(actor)
