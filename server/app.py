@@ -6,6 +6,7 @@ other is cancelled, and the connection is unregistered in `finally`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 import time
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 
+from sqlalchemy.exc import SQLAlchemyError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
@@ -25,7 +27,7 @@ from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
-from .store import EventStore
+from .store import EventStore, is_full
 from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
@@ -149,7 +151,9 @@ class XiaonaoServer:
             login = await self.accounts.login(raw, peer)
         except LoginRefused as e:
             await self._refuse(ws, None, e.code, e.message)
-        except Exception as e:  # the database failed: say so, no traceback per login
+        except SQLAlchemyError:
+            raise                    # _handle says what the database's trouble is
+        except Exception as e:  # anything else: say so, no traceback per login
             log.warning("login from %s failed on the database: %s", peer, e.__class__.__name__)
             await self._refuse(ws, None, "unavailable", "logins cannot be checked now (the database is "
                                                         "unavailable); try again shortly")
@@ -179,6 +183,15 @@ class XiaonaoServer:
         try:
             login = await self._login(ws, peer)
         except (_Refused, ConnectionClosed):
+            self._admitted.discard(ws)
+            return
+        except SQLAlchemyError as e:        # the database could not record the login: say so
+            log.error("login from %s failed on the database: %s", peer, str(getattr(e, "orig", e)).splitlines()[0])
+            why = ("the server's database disk is full, so it cannot record a new login; sessions already "
+                   "open (and logins with a session token) keep working; tell the administrator"
+                   if is_full(e) else "the server's database is unavailable; try again in a moment")
+            with contextlib.suppress(_Refused, ConnectionClosed):
+                await self._refuse(ws, None, "unavailable", why)
             self._admitted.discard(ws)
             return
         actor, resume, subscribe = login.actor, login.resume, login.subscribe

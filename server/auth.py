@@ -284,6 +284,13 @@ class Accounts:
             return name
         return "?" + hmac.new(self._audit_key, name.encode("utf-8", "replace"), "sha256").hexdigest()[:10]
 
+    async def _audit(self, user, action: str, detail: str, peer) -> None:
+        """An audit row; a database that cannot write it (disk full) does not stop the login."""
+        try:
+            await self.run(self.store.audit, user, action, detail, peer)
+        except Exception as e:  # noqa: BLE001
+            log.warning("could not write the audit row %s for %s: %s", action, user, e.__class__.__name__)
+
     async def _verify(self, password: str, stored: str) -> bool:
         async with self._hashing:
             loop = self._loop or asyncio.get_running_loop()
@@ -307,7 +314,7 @@ class Accounts:
     async def _password_login(self, name: str, password: str, net: str, peer: str, started: float,
                               resume: int | None) -> Login:
         if self.backoff.refused(name, net):
-            await self.run(self.store.audit, self.audit_name(name, False), "login.throttled", net, peer)
+            await self._audit(self.audit_name(name, False), "login.throttled", net, peer)
             await self._fail_after(started)
         user = await self.run(self.store.get_user, name) if len(name) <= 60 else None
         usable = user is not None and not user["disabled"] and user["role"] in ROLES
@@ -315,13 +322,13 @@ class Accounts:
         if user is None or not (ok and usable):
             self.backoff.failed(name, net)
             why = "wrong password" if user and not user["disabled"] else ("disabled" if user else "unknown user")
-            await self.run(self.store.audit, self.audit_name(name, user is not None), "login.failed", why, peer)
+            await self._audit(self.audit_name(name, user is not None), "login.failed", why, peer)
             await self._fail_after(started)
         self.backoff.succeeded(name, net)
         token, h = new_token()
         expires = self.clock() + self.token_ttl
         await self.run(self.store.add_token, h, name, expires)
-        await self.run(self.store.audit, name, "login", user["role"], peer)
+        await self._audit(name, "login", user["role"], peer)
         return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume)
 
     async def _token_login(self, token: str, net: str, peer: str, resume) -> Login:
@@ -332,10 +339,10 @@ class Accounts:
         user = await self.run(self.store.get_user, info[0]) if info else None
         if info is None or user is None or user["disabled"] or user["role"] not in ROLES or info[1] <= self.clock():
             self.backoff.failed("", net)
-            await self.run(self.store.audit, user["name"] if user else None, "login.failed",
+            await self._audit(user["name"] if user else None, "login.failed",
                            "token invalid or expired", peer)
             raise LoginRefused(TOKEN_REFUSAL)
-        await self.run(self.store.audit, user["name"], "login", user["role"] + " (token)", peer)
+        await self._audit(user["name"], "login", user["role"] + " (token)", peer)
         return Login(Actor(user["name"], user["role"], user.get("team_id")), token, h, info[1], resume)
 
     @staticmethod
@@ -345,7 +352,7 @@ class Accounts:
 
     async def logout(self, session: LiveSession, peer: str) -> None:
         await self.run(self.store.drop_token, session.token_hash)
-        await self.run(self.store.audit, session.user, "logout", "", peer)
+        await self._audit(session.user, "logout", "", peer)
 
     # ---- live sessions and revocation -------------------------------------------------
     def register(self, s: LiveSession) -> None:

@@ -378,3 +378,48 @@ def test_any_command_sequence_window_plus_archive_is_the_whole_state(tmp_path_fa
             if c["status"] != "closed":
                 assert cid in window["cases"]
     prop()
+
+
+async def test_a_burst_with_window_passes_and_a_cockpit_connecting_mid_burst(db_url, monkeypatch):
+    """Structure only (the delays are measured in bench/window.py): during a burst past
+    SNAPSHOT_EVERY several times no whole-state snapshot is written (the projection rows go
+    with each batch), a watching client gets every event in order, and a cockpit connecting
+    mid-burst gets a snapshot built off the loop and then every event after it."""
+    from server import hub as hub_mod
+    from server.app import XiaonaoServer
+    monkeypatch.setattr(hub_mod, "SNAPSHOT_EVERY", 20)
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        assert callable(srv.hub.snapshot_source(512 * 1024))        # joined and paged off the loop
+        watcher = await RawClient.connect(ws_url(srv), "op")
+        start = (await watcher.recv())["seq"]
+        intake = await RawClient.connect(ws_url(srv), "intake")
+        await intake.recv()
+        report = {"title": "占道经营", "category": "city_management", "source": "grid", "priority": 3,
+                  "location": {"address": "九堡大道9号"}}
+        for i in range(150):
+            await intake.ws.send(json.dumps({"type": "command", "id": f"b{i}", "name": "case.report", "args": report}))
+            if i == 75:
+                late = await RawClient.connect(ws_url(srv), "op")
+        snap = await late.recv()
+        pages = [await late.recv() for _ in range(snap["pages"])]
+        assert all(p["type"] == "snapshot.page" for p in pages)
+        seqs, late_seqs = [], []
+        while len(seqs) < 150:
+            m = await watcher.recv(10)
+            if m["type"] == "event":
+                seqs.append(m["seq"])
+        while not late_seqs or late_seqs[-1] < seqs[-1]:
+            m = await late.recv(10)
+            if m["type"] == "event":
+                late_seqs.append(m["seq"])
+        assert seqs == list(range(start + 1, start + 151))
+        assert late_seqs == list(range(snap["seq"] + 1, seqs[-1] + 1))
+        assert await srv.hub.run_db(srv.store.latest_snapshot) is None
+        room = await srv.hub.run_db(srv.store.load_room)
+        assert room[0] == srv.hub.head
+        for x in (watcher, intake, late):
+            await x.close()
+    finally:
+        await srv.stop()

@@ -357,7 +357,8 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     loop.wait(lambda: panel.archive_note.text() == "No older case matches", what="empty archive search")
     # it ages out of memory again, and out of the queue, once nobody is looking at it
     panel.search.clear()
-    loop.pump(0.3)
+    loop.pump(0.3)                                              # the queue's filter applies
+    loop.wait(session.settled, what="every change in the cache (prune waits for it)")
     sel.sig_case.connect(link.pin)                              # as the cockpit wires it
     sel.set_case("")
     sel.set_case(old)
