@@ -1,5 +1,5 @@
 # The two commands of the README; each does all the set-up it needs first.
-.PHONY: demo test lint bench translations screenshots package package-check
+.PHONY: demo test acceptance lint bench translations screenshots package package-check
 
 demo:
 	@scripts/bootstrap.sh
@@ -8,6 +8,11 @@ demo:
 test:
 	@scripts/bootstrap.sh
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+
+# the real xiaonao under Xvfb at 1920x1080, driven with xdotool (also part of `make test`)
+acceptance:
+	@scripts/bootstrap.sh
+	.venv/bin/python -m pytest -q -m acceptance tests/acceptance
 
 bench:
 	@scripts/bootstrap.sh

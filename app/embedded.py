@@ -113,6 +113,8 @@ class EmbeddedServer:
                 t0 = time.perf_counter()
                 await sim.run_until(now)              # the day so far, so the room is alive at once
                 log.info("demo history played in %.1f s (head %d)", time.perf_counter() - t0, server.hub.head)
+            else:
+                clock.manual = now                    # no history played: the clock is now
             clock.go_live()
             if sim is not None:
                 sim.start()

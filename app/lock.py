@@ -69,7 +69,9 @@ class LockOverlay(QWidget):
             self.sig_unlock.emit(self.password.text())
 
     def resize_to_parent(self) -> None:
-        self.setGeometry(self.parent().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
 
 
 class IdleLock(QObject):
@@ -87,8 +89,11 @@ class IdleLock(QObject):
         self.overlay: LockOverlay | None = None
         self._hidden_docks: list = []
         self._task: asyncio.Task | None = None
-        QApplication.instance().installEventFilter(self)
-        self._timer = QTimer(self, interval=min(5000, max(100, int(lock_after_s * 250))), timeout=self._check)
+        app = QApplication.instance()
+        assert app is not None, "the idle lock needs the QApplication"
+        app.installEventFilter(self)
+        self._timer = QTimer(self, interval=min(5000, max(100, int(lock_after_s * 250))))
+        self._timer.timeout.connect(self._check)
         self._timer.start()
         window.destroyed.connect(self.stop)
 

@@ -47,6 +47,10 @@ def parse_args(argv):
     p.add_argument("--speed", type=float, default=1.0, help="demo simulation speed")
     p.add_argument("--seed", type=int, default=None, help="demo simulation seed")
     p.add_argument("--demo-db", help="database file for the embedded demo")
+    p.add_argument("--demo-hours", type=float, default=None,
+                   help="hours of demo history played on a fresh demo database (default 6; 0: none)")
+    p.add_argument("--simulate", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the demo street's simulator (--no-simulate: a quiet room, only what you do)")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
     p.add_argument("--verbose", action="store_true",
                    help="log every command the embedded demo server handles (default: a summary)")
@@ -76,15 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     from app import i18n
     from widgets.style import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC
-    app._gc = MainThreadGC(app)         # Qt objects are only ever collected on this thread
+    setattr(app, "_gc", MainThreadGC(app))    # kept alive with the app: Qt objects are collected on this thread only
     app.setApplicationName("Xiaonao")
     app.setOrganizationName("Xiaonao")
     settings = QSettings("Xiaonao", "cockpit")
     lang = args.lang or settings.value("language") or i18n.default_language()
     i18n.install(lang)
     apply_theme(app, zoom=float(str(settings.value("zoom", 1.0))))
+    from app import automation
+    automation.install(app)             # XIAONAO_WIDGET_MAP: where each named widget is (tests)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = Cockpit(app, args, password, settings, lang)
@@ -136,11 +143,27 @@ class Cockpit:
             url, user = args.server, args.user
             cache = args.cache or default_cache_path(url, user)
         else:
-            from app.embedded import DEMO_USER, WALL_USER, EmbeddedServer
-            self.embedded = EmbeddedServer(args.demo_db, speed=args.speed, seed=args.seed).start()
-            url = self.embedded.url
+            from app.embedded import DEMO_USER, WALL_USER, EmbeddedServer, demo_db_path
+            from app.instance import own_or_join, write_info
+            db = args.demo_db or demo_db_path()
+            # one embedded server per data folder: the first instance runs it, others join it
+            self.instance_lock, joined = own_or_join(db)
+            if joined is None:
+                try:
+                    from app.embedded import BACKFILL_HOURS
+                    hours = BACKFILL_HOURS if args.demo_hours is None else args.demo_hours
+                    self.embedded = EmbeddedServer(db, speed=args.speed, seed=args.seed, backfill_hours=hours,
+                                                   simulate=args.simulate).start()
+                except BaseException:
+                    if self.instance_lock is not None:
+                        self.instance_lock.unlock()
+                    raise
+                url, tokens = self.embedded.url, self.embedded.tokens
+                write_info(db, url, tokens)
+            else:
+                url, tokens = joined.url, joined.tokens
             user = WALL_USER if args.wall else DEMO_USER
-            token = self.embedded.tokens[user]
+            token = tokens[user]
             cache = args.cache or os.path.join(user_data_dir("xiaonao", appauthor=False), "cache", f"embedded-{user}.db")
         self.link = LinkService(url, user, self.password, token, cache_path=cache,
                                 retain_days=args.keep_days if args.keep_days > 0 else None)
@@ -285,7 +308,11 @@ class Cockpit:
             except Exception:  # noqa: BLE001
                 log.exception("link shutdown")
             if self.embedded:
+                from app.instance import remove_info
+                remove_info(self.embedded.db_path)
                 await asyncio.get_running_loop().run_in_executor(None, self.embedded.stop)
+            if getattr(self, "instance_lock", None) is not None:
+                self.instance_lock.unlock()
             if not self.finished.done():
                 self.finished.set_result(getattr(self, "_exit_code", 0))
         self._stop_task = asyncio.ensure_future(stop())

@@ -33,6 +33,7 @@ from widgets.dispatch import DispatchDialog
 from widgets.leader import LeaderPanel
 from widgets.link_indicator import LinkIndicator
 from widgets.new_case import NewCaseDialog
+from widgets.offline import OfflineBanner
 from widgets.outbox import OutboxPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
+        self.offline_banner = OfflineBanner(link, room)
+        lay.addWidget(self.offline_banner)
         lay.addWidget(self.banner)
         lay.addWidget(self.queue, 1)
         lay.addWidget(self.cmdline)
@@ -141,8 +144,8 @@ class MainWindow(QMainWindow):
             self.docks[spec.key] = dock
             self.panels[spec.key] = panel
         # the charts come just after the first frame: on the first state shown, or soon anyway
-        self._deferred_timer = QTimer(self, singleShot=True, interval=DEFER_AT_MOST_MS,
-                                      timeout=self.build_deferred_panels)
+        self._deferred_timer = QTimer(self, singleShot=True, interval=DEFER_AT_MOST_MS)
+        self._deferred_timer.timeout.connect(self.build_deferred_panels)
         self._deferred_timer.start()
         room.sig_reset.connect(self._first_state)
         self.tabifyDockWidget(self.docks["dashboard"], self.docks["performance"])
@@ -159,16 +162,22 @@ class MainWindow(QMainWindow):
         self._replay_outbox()
         self._pending_changed()
         selection.sig_dispatch_requested.connect(self.open_dispatch)
+        selection.sig_dispatch_to.connect(self.open_dispatch)
         self.queue.sig_row_menu.connect(self.case_menu)
         room.sig_room.connect(self._room_changed)
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
         link.sig_command.connect(self._pending_changed)
+        self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
+        room.sig_events.connect(self._reported)
+        room.sig_cases.connect(self._provisional_shown)
+        self.outbox.sig_open_report.connect(lambda cid, args: self.open_new_case(args, cid))
         self.resize(1600, 950)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_geometry = self.saveGeometry()
         self.restore_layout()
         self._room_changed()
+        self.queue.view.setFocus()        # at start the queue has the keys: D dispatches, it does not type
 
     def _first_state(self) -> None:
         if self._deferred_timer.isActive() and self._deferred_timer.remainingTime() > DEFER_AFTER_RESET_MS:
@@ -198,8 +207,11 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.link_indicator = LinkIndicator(self.link, self.room)
         self.user_label = QLabel()
+        self.user_label.setObjectName("UserLabel")
         self.mode_label = QLabel()
+        self.mode_label.setObjectName("ModeLabel")
         self.pending_label = QLabel()
+        self.pending_label.setObjectName("PendingLabel")
         self.mute_label = QLabel()
         self.mute_label.setObjectName("MuteIndicator")
         set_kind(self.mute_label, "warning")
@@ -222,7 +234,11 @@ class MainWindow(QMainWindow):
             self.user_label.setText(self.tr("%1 · %2").replace("%1", user).replace("%2", labels.role(role)))
 
     def _tick(self) -> None:
-        self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now())))
+        text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.room.now()))
+        if not self.room.live:
+            text += " · " + self.tr("not live")
+        self.clock.setText(text)
+        self.clock.setStyleSheet("" if self.room.live else "color:#ffb020; font-weight:bold")
 
     def _room_changed(self) -> None:
         st = self.room.state
@@ -266,7 +282,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         case = mb.addMenu(self.tr("&Case"))
-        self._action(case, self.tr("New case…"), self.open_new_case, "Ctrl+N")
+        self._action(case, self.tr("New case…"), lambda: self.open_new_case(), "Ctrl+N")
         self._action(case, self.tr("Dispatch selected case…"), lambda: self.open_dispatch(self.selection.case_id),
                      ["F2", "D"])
         self._action(case, self.tr("Accept selected case"), lambda: self._case_cmd("case.accept"), ["F3", "A"])
@@ -448,19 +464,57 @@ class MainWindow(QMainWindow):
         self._menu = m
 
     # ---- dialogs (never exec(): open() and signals) ---------------------------------
-    def open_dispatch(self, cid: str) -> None:
-        if not cid or cid not in self.room.state["cases"]:
+    def open_dispatch(self, cid: str, team_id: str = "") -> None:
+        if not cid or cid not in self.room.state["cases"] or self.room.state["cases"][cid].get("pending"):
             return
-        dlg = DispatchDialog(self.room, self.link, cid, self)
+        dlg = DispatchDialog(self.room, self.link, cid, self, team_id=team_id or None)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()
         self._dialog = dlg
 
-    def open_new_case(self) -> None:
-        dlg = NewCaseDialog(self.room, self.link, self)
+    def open_new_case(self, args: dict | None = None, replaces: str = "") -> None:
+        """The new-case form; with `args`, a refused report (Outbox entry `replaces`) to correct."""
+        dlg = NewCaseDialog(self.room, self.link, self, args=args)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.sig_submitted.connect(self._follow_report)
+        if replaces:
+            dlg.sig_submitted.connect(lambda _cid: self.outbox.forget(replaces))
         dlg.open()
         self._dialog = dlg
+
+    @property
+    def outbox(self) -> OutboxPanel:
+        panel = self.panels["outbox"]
+        assert isinstance(panel, OutboxPanel)
+        return panel
+
+    def _follow_report(self, command_id: str) -> None:
+        if command_id:
+            self._reports[command_id] = None
+
+    def _provisional_shown(self, _changed, new) -> None:
+        """A report waiting to be sent (offline) is in the queue at once: select it."""
+        for cmd in self._reports:
+            pid = self.room.provisional_case(cmd)
+            if pid and pid in new:
+                self.queue.show_case(pid)
+
+    def _reported(self, events: list[dict]) -> None:
+        """The operator's own report is in (its event is durable): select the new case, and
+        show it even if the queue's filter would hide it, so `D` acts on it."""
+        for ev in events:
+            cmd = ev.get("command_id")
+            if cmd not in self._reports:
+                continue
+            d = ev.get("data") or {}
+            if ev["name"] == "case.reported":
+                self._reports[cmd] = d.get("case_id")
+            elif ev["name"] == "case.merged":
+                self._reports[cmd] = d.get("into")      # a repeat call: the case it joined
+        for cmd, case_id in list(self._reports.items()):
+            if case_id:
+                del self._reports[cmd]
+                self.queue.show_case(case_id)
 
     # ---- layout ------------------------------------------------------------------------
     def _settings_key(self) -> str:

@@ -16,6 +16,7 @@ from models.qt import labels
 from widgets.alerts import AlertBanner, AlertCenter
 from widgets.dashboard import DashboardPanel
 from widgets.link_indicator import LinkIndicator
+from widgets.offline import OfflineBanner
 from widgets.roster import SUBTEXT_PT, RosterPanel
 from widgets.street_map import StreetMap
 
@@ -45,6 +46,7 @@ class WallWindow(QWidget):
         self.title = QLabel()
         self.clock = QLabel()
         self.mode = QLabel()
+        self.mode.setObjectName("ModeLabel")
         for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14)):
             lab.setStyleSheet(f"font-size: {size * s:.1f}pt; font-weight: bold")
             lab.setProperty("pt", size * s)
@@ -81,10 +83,13 @@ class WallWindow(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(int(12 * s), int(8 * s), int(12 * s), int(8 * s))
         lay.addLayout(top)
+        self.offline_banner = OfflineBanner(link, room, scale=s)
+        lay.addWidget(self.offline_banner)
         lay.addWidget(self.banner)
         lay.addWidget(self.pages, 1)
         lay.addWidget(self.page_label)
-        self._rotate = QTimer(self, interval=int(rotate_s * 1000), timeout=self.next_page)
+        self._rotate = QTimer(self, interval=int(rotate_s * 1000))
+        self._rotate.timeout.connect(self.next_page)
         self._rotate.start()
         quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)      # the wall has no menu: Ctrl+Q closes it
         quit_.activated.connect(self.close)
@@ -107,7 +112,8 @@ class WallWindow(QWidget):
 
     def _tick(self) -> None:
         now = self.room.now()
-        self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now)))
+        self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now))
+                           + ("" if self.room.live else " · " + self.tr("not live")))
         street = self.room.street
         zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
         name = (street.get("name") if zh else street.get("name_en")) if street else ""

@@ -66,6 +66,8 @@ def generate(n: int, path: str, seed: int = 7, log=print) -> str:
     def _bulk(dbapi_conn, _rec):                      # a bulk load: no fsync per batch
         dbapi_conn.execute("PRAGMA synchronous=OFF")
     log(f"  database made in {time.perf_counter() - t0:.1f} s")
+    from server.projection import catch_up
+    catch_up(store)                                   # the room row, with the street
     rng = random.Random(seed)
     state = empty_state()
     first = store.events_after(0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -98,9 +99,12 @@ class LinkService(QObject, SessionListener):
     def _spawn(self, coro) -> asyncio.Task:
         return self._tasks.spawn(coro)
 
-    def submit(self, name: str, args: dict) -> None:
-        """Issue a command; its fate arrives on sig_command."""
-        self._spawn(self.link.submit(name, args))
+    def submit(self, name: str, args: dict, cid: str | None = None) -> str:
+        """Issue a command; returns its id (its events carry it as `command_id`); its fate
+        arrives on sig_command."""
+        cid = cid or str(uuid.uuid4())
+        self._spawn(self.link.submit(name, args, cid))
+        return cid
 
     @property
     def retain_days(self) -> float | None:

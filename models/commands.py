@@ -11,13 +11,21 @@ from dataclasses import dataclass
 from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
+from .timeutil import epoch, iso
+
+# A report's time of the call (`called_at`, when the operator took it, perhaps offline) may
+# be ahead of the server's clock by at most CALL_SKEW_S, and no older than CALL_MAX_AGE_S:
+# as long as an outbox may hold a report the cockpit could not send.
+CALL_SKEW_S = 120.0
+CALL_MAX_AGE_S = 24 * 3600.0
 
 
 class CommandError(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, field: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field          # the argument at fault, when one is
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # ---- what each command carries, for forms ---------------------------------------
 # The longest text each field of a case may hold: decide refuses longer text, and the
 # forms (new case, amend) cap their inputs at the same figures.
+# A phone field holds what a caller gives: several numbers with extensions
+# ("13812345678 / 0571-86001234 ext 123"). The new-case form checks these figures and marks
+# the field (it does not cut what was typed or pasted).
 FIELD_LIMITS: dict[str, int] = {
-    "title": 200, "address": 200, "description": 4000, "reporter.name": 60, "reporter.phone": 30,
-    "party.name": 60, "party.phone": 30, "business": 100, "subtag": 40,
+    "title": 200, "address": 200, "description": 4000, "reporter.name": 60, "reporter.phone": 64,
+    "party.name": 60, "party.phone": 64, "business": 100, "subtag": 40, "note": 4000,
 }
 ID_LIMIT = 40          # case, squad, member and department ids
 TEXT_LIMIT = 4000      # notes, resolutions, reasons
@@ -157,9 +168,9 @@ def _str(args, key, *, required=True, max_len=200):
         raise CommandError("invalid", f"'{key}' must be a string")
     v = v.strip()
     if required and not v:
-        raise CommandError("invalid", f"'{key}' must not be empty")
+        raise CommandError("invalid", f"'{key}' must not be empty", field=key)
     if len(v) > max_len:
-        raise CommandError("invalid", f"'{key}' is longer than {max_len} characters")
+        raise CommandError("invalid", f"'{key}' is longer than {max_len} characters", field=key)
     return v
 
 
@@ -190,6 +201,33 @@ def _team_of(state, args, key="team_id"):
     if team is None:
         raise CommandError("not_found", f"no squad {tid}")
     return team
+
+
+def check_report(state, args, now: float | None = None) -> dict:
+    """The checked fields of a `case.report` (raises CommandError, with `field` when one
+    field is at fault): the server's rule, which the new-case form applies before sending.
+    `now` bounds the time of the call (not checked without it)."""
+    return _check_report(state, args, now)
+
+
+def _called_at(args, now: float | None) -> str | None:
+    v = args.get("called_at")
+    if v is None:
+        return None
+    try:
+        if not isinstance(v, str) or len(v) > 40:
+            raise ValueError
+        t = epoch(v)
+    except (ValueError, TypeError):
+        raise CommandError("invalid", "'called_at' must be an ISO 8601 time such as 2024-05-01T08:30:00.000Z",
+                           field="called_at") from None
+    if now is not None:
+        if t > now + CALL_SKEW_S:
+            raise CommandError("invalid", f"'called_at' is {t - now:.0f} s in the future", field="called_at")
+        if t < now - CALL_MAX_AGE_S:
+            raise CommandError("invalid", f"'called_at' is more than {CALL_MAX_AGE_S / 3600:.0f} h ago",
+                               field="called_at")
+    return iso(t)
 
 
 def _check_location(state, loc) -> dict:
@@ -223,7 +261,7 @@ def _check_location(state, loc) -> dict:
     return location
 
 
-def _check_report(state, args) -> dict:
+def _check_report(state, args, now: float | None = None) -> dict:
     title = _str(args, "title", max_len=FIELD_LIMITS["title"])
     category = args.get("category")
     if category not in CATEGORIES:
@@ -244,8 +282,13 @@ def _check_report(state, args) -> dict:
             reporter = {"name": reporter}
         if not isinstance(reporter, dict):
             raise CommandError("invalid", "'reporter' must be an object {name, phone} or a name")
-        data["reporter"] = {"name": _str(reporter, "name", required=False, max_len=FIELD_LIMITS["reporter.name"]) or "",
-                            "phone": _str(reporter, "phone", required=False, max_len=FIELD_LIMITS["reporter.phone"]) or ""}
+        try:
+            data["reporter"] = {
+                "name": _str(reporter, "name", required=False, max_len=FIELD_LIMITS["reporter.name"]) or "",
+                "phone": _str(reporter, "phone", required=False, max_len=FIELD_LIMITS["reporter.phone"]) or ""}
+        except CommandError as e:
+            e.field = f"reporter.{e.field}" if e.field else e.field
+            raise
     subtags = args.get("subtags", [])
     if (not isinstance(subtags, list) or len(subtags) > 10
             or not all(isinstance(s, str) and len(s) <= FIELD_LIMITS["subtag"] for s in subtags)):
@@ -259,12 +302,16 @@ def _check_report(state, args) -> dict:
     business = _str(args, "business", required=False, max_len=FIELD_LIMITS["business"])
     if business:
         data["business"] = business
+    called = _called_at(args, now)
+    if called is not None:
+        data["called_at"] = called
     return data
 
 
 # ---- decide -------------------------------------------------------------------
 
-def decide(state: dict, actor: Actor, name: str, args: dict) -> list[tuple[str, dict]]:
+def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None) -> list[tuple[str, dict]]:
+    """`now`: the server's clock, for the checks that need one (a report's time of call)."""
     if not isinstance(name, str) or name not in ALL_COMMANDS:
         raise CommandError("bad_request", f"unknown command {name!r}")
     if not isinstance(args, dict):
@@ -275,7 +322,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict) -> list[tuple[str, 
         raise CommandError("conflict", "the street is not loaded yet")
 
     if name == "case.report":
-        data = _check_report(state, args)
+        data = _check_report(state, args, now)
         no = state["next_case_no"]
         cid = f"C{no:06d}"
         events = [("case.reported", {"case_id": cid, "no": no, **data})]

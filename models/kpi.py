@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .domain import OPEN_STATUSES, SOURCES
-from .sla import OVERDUE, PROFILES, case_sla
+from .sla import OVERDUE, PROFILES, case_profile, case_sla
 from .timeutil import epoch, iso
 
 ARRIVAL_TARGET_S = 8 * 60
@@ -43,6 +43,12 @@ def _ratio(num: int, den: int) -> float | None:
 def today_cases(state: dict, now: float) -> list[dict]:
     lo, hi = day_bounds(now)
     return [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
+
+
+def dispatch_limit(case: dict, default) -> float:
+    """Seconds the case's own profile allows for dispatch (see models.sla.case_profile)."""
+    p = case_profile(case, default)
+    return next((s.minutes * 60 for s in p.stages if s.milestone == "dispatched"), 60.0)
 
 
 def arrival_target_s(profile) -> float:
@@ -98,9 +104,8 @@ def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
     today = [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
     open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
-    dispatch_limit = next((s.minutes * 60 for s in profile.stages if s.milestone == "dispatched"), 60.0)
     dispatched = [(c, t) for c in today if (t := milestone_time(c, "dispatched")) is not None]
-    in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit)
+    in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit(c, profile))
     arrived = [(c, t) for c in today if (t := milestone_time(c, "on_scene")) is not None]
     in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
     target = arrival_target_s(profile)

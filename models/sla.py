@@ -76,7 +76,15 @@ def milestone_times(times: dict) -> dict[str, float | None]:
     return reached
 
 
+def case_profile(case: dict, default: Profile) -> Profile:
+    """The profile a case is judged by: the one in force when it was reported (or last
+    reopened), which the reducer stamps on it; `default` for a case from before that stamp.
+    A later mode switch or profile change judges new cases, never the history."""
+    return PROFILES.get(case.get("sla_profile") or "", default)
+
+
 def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
+    profile = case_profile(case, profile)
     base_iso = case["times"].get("reopened") or case["times"]["reported"]
     base = epoch(base_iso)
     terminal = case["status"] in ("closed", "transferred")
@@ -105,16 +113,19 @@ def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
 def case_light(clocks: list[StageClock]) -> tuple[str, float | None]:
     """The case's SLA light and its next pending deadline.
 
-    Light: overdue > due_soon > on_time for a pending stage; else late if any stage was
-    missed, met if all were met, skipped when none applied.
+    Light: overdue > due soon for a pending stage; then late if any stage was missed (an
+    open case that missed a stage shows it, not "on time" for the next one); then on time
+    while a stage is pending; met if all were met, skipped when none applied.
     """
     pending = [c for c in clocks if c.state in (OVERDUE, DUE_SOON, ON_TIME)]
     nxt = min((c.deadline for c in pending), default=None)
-    for s in (OVERDUE, DUE_SOON, ON_TIME):
+    for s in (OVERDUE, DUE_SOON):
         if any(c.state == s for c in pending):
             return s, nxt
     if any(c.state == LATE for c in clocks):
-        return LATE, None
+        return LATE, nxt
+    if pending:
+        return ON_TIME, nxt
     if any(c.state == MET for c in clocks):
         return MET, None
     return SKIPPED, None
@@ -123,6 +134,7 @@ def case_light(clocks: list[StageClock]) -> tuple[str, float | None]:
 def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | None]:
     """`case_light(case_clock(case, profile, now))` without building the stage clocks: the
     queue asks this of every changed or open case, a thousand at a time."""
+    profile = case_profile(case, profile)
     times = case["times"]
     base = epoch(times.get("reopened") or times["reported"])
     terminal = case["status"] in ("closed", "transferred")
@@ -145,7 +157,11 @@ def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | Non
                 1 if remaining <= max(DUE_SOON_MIN_S, allowance * DUE_SOON_FRACTION) else 2)
             worst = min(worst, rank)
             nxt = deadline if nxt is None or deadline < nxt else nxt
-    if worst < 3:
-        return (OVERDUE, DUE_SOON, ON_TIME)[worst], nxt
-    return (LATE if late else MET if met else SKIPPED), None
+    if worst < 2:
+        return (OVERDUE, DUE_SOON)[worst], nxt
+    if late:
+        return LATE, nxt              # a missed stage shows while the case is still open
+    if worst == 2:
+        return ON_TIME, nxt
+    return (MET if met else SKIPPED), None
 

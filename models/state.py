@@ -120,8 +120,12 @@ def _reported(state, ev, d):
         "parties": d.get("parties", []), "status": "new", "team_id": None, "department": None,
         "escalation": -1, "supervision": 0, "rating": None, "reopen_count": 0, "repeat_calls": 0,
         "merged_into": None, "on_scene_closure": None, "resolution": None,
-        "times": {"reported": ev["at"]}, "timeline": [], "notes": [], "created": ev["at"], "updated": ev["at"],
+        # SLA clocks run from the call (`called_at`, which a report taken offline carries);
+        # `received` is when the server took it
+        "times": {"reported": d.get("called_at") or ev["at"]}, "received": ev["at"],
+        "timeline": [], "notes": [], "created": ev["at"], "updated": ev["at"],
         "business": d.get("business"),
+        "sla_profile": state["sla_profile"],     # judged by the profile in force when reported
     }
     state["cases"][cid] = case
     if d.get("no"):
@@ -213,6 +217,7 @@ def _reopened(state, ev, d):
     case["status"] = "accepted"
     keep = {"reported": case["times"]["reported"]}
     case["times"] = keep | {"reopened": ev["at"], "accepted": ev["at"]}
+    case["sla_profile"] = state["sla_profile"]      # its clocks run again, under today's profile
     case["team_id"] = None
     case["on_scene_closure"] = None
     _log(case, ev)

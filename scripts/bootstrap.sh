@@ -8,17 +8,23 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 need_libs=()
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# grep -c reads all its input: with pipefail, grep -q would let the writer die of SIGPIPE
+# and the pipeline fail although the match was found (apt-get ran on every start)
+have_lib() { ldconfig -p 2>/dev/null | grep -c "$1" >/dev/null; }
+have_font() { fc-list 2>/dev/null | grep -ci "$1" >/dev/null; }
 have_lib libEGL.so.1        || need_libs+=(libegl1)
 have_lib libGL.so.1         || need_libs+=(libgl1)
 have_lib libxkbcommon.so.0  || need_libs+=(libxkbcommon0)
 have_lib libfontconfig.so.1 || need_libs+=(libfontconfig1)
 have_lib libdbus-1.so.3     || need_libs+=(libdbus-1-3)
 have_lib libxcb-cursor.so.0 || need_libs+=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)
-fc-list 2>/dev/null | grep -qi "cjk" || need_libs+=(fonts-noto-cjk)
+have_font cjk || need_libs+=(fonts-noto-cjk)
+# the acceptance suite (tests/acceptance/) drives the real window on a virtual X server
+command -v Xvfb >/dev/null 2>&1    || need_libs+=(xvfb)
+command -v xdotool >/dev/null 2>&1 || need_libs+=(xdotool)
 # PDF reports embed a TrueType CJK font (ReportLab cannot embed Noto's CFF outlines); the tests
 # read the PDFs back with poppler's pdftotext/pdffonts/pdftoppm
-fc-list 2>/dev/null | grep -qi "wqy-microhei" || need_libs+=(fonts-wqy-microhei)
+have_font wqy-microhei || need_libs+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null 2>&1 || need_libs+=(poppler-utils)
 if [ ${#need_libs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

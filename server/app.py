@@ -6,14 +6,17 @@ other is cancelled, and the connection is unregistered in `finally`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from functools import partial
 from http import HTTPStatus
 
+from sqlalchemy.exc import SQLAlchemyError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -25,7 +28,7 @@ from .auth import new_token, token_hash, verify_password
 from .backup import log_id
 from .hub import Hub, Subscriber, dumps
 from .reports import QUERIES, ReportService
-from .store import EventStore
+from .store import EventStore, is_full
 from .views import view_for
 
 log = logging.getLogger("xiaonao.server")
@@ -205,6 +208,14 @@ class XiaonaoServer:
             actor, resume, subscribe = await self._login(ws, peer)
         except (_Refused, ConnectionClosed):
             return
+        except SQLAlchemyError as e:        # the database could not record the login: say so
+            log.error("login from %s failed on the database: %s", peer, str(getattr(e, "orig", e)).splitlines()[0])
+            why = ("the server's database disk is full, so it cannot record a new login; sessions already "
+                   "open (and logins with a session token) keep working; tell the administrator"
+                   if is_full(e) else "the server's database is unavailable; try again in a moment")
+            with contextlib.suppress(_Refused, ConnectionClosed):
+                await self._refuse(ws, None, "unavailable", why)
+            return
         self.connections.add(ws)
         view = view_for(actor)
         if subscribe:
@@ -218,13 +229,13 @@ class XiaonaoServer:
             elif view.filtered:
                 # a filtered view's frames carry objects as they are now, not as of a seq:
                 # it always starts from a snapshot of the view (small: a squad's cases)
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))
+                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))
             elif resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
                 catchup = ("events", resume, head)
             elif resume == head and head > 0:
                 catchup = ("none",)
             else:
-                catchup = ("snapshot", self.hub.snapshot_frames(MAX_OUT_FRAME, view))  # same tick as subscribe
+                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))  # same tick as subscribe
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
             receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer))
             overflow = asyncio.create_task(sub.overflowed.wait())
@@ -247,7 +258,10 @@ class XiaonaoServer:
 
     async def _send_loop(self, ws, sub: Subscriber, catchup) -> None:
         if catchup[0] == "snapshot":
-            for frame in catchup[1]:
+            frames = catchup[1]
+            if callable(frames):         # built off the loop; events queue for this subscriber meanwhile
+                frames = await asyncio.get_running_loop().run_in_executor(None, frames)
+            for frame in frames:
                 await ws.send(frame)
         elif catchup[0] == "events":
             # a small first batch so the events start at once, then the next batch is read
@@ -292,9 +306,8 @@ class XiaonaoServer:
             else:
                 # submitted in arrival order; answered as each completes
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
-                t = asyncio.create_task(self._answer(frame.id, fut, sub))
-                self._tasks.add(t)
-                t.add_done_callback(self._tasks.discard)
+                # answered by a callback, not a task per command (an import sends thousands)
+                fut.add_done_callback(partial(self._answered, frame.id, sub))
 
     async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
         try:
@@ -313,9 +326,13 @@ class XiaonaoServer:
         t.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _answer(cid: str, fut: asyncio.Future, sub: Subscriber) -> None:
-        try:
-            seq = await fut
-            sub.put(protocol.ack(cid, seq))
-        except CommandError as e:
+    def _answered(cid: str, sub: Subscriber, fut: asyncio.Future) -> None:
+        if fut.cancelled():
+            return
+        e = fut.exception()
+        if e is None:
+            sub.put(protocol.ack(cid, fut.result()))
+        elif isinstance(e, CommandError):
             sub.put(error_frame(cid, e.code, e.message))
+        else:
+            log.error("command %s failed", cid, exc_info=e)

@@ -174,6 +174,19 @@ def _kind(path: Path) -> str:
     raise StoreError(f"{path} is not a Xiaonao backup (a SQLite file, a pg_dump archive or an export)")
 
 
+def _lease_holder(url: str) -> str | None:
+    """Who serves the database now (the server's lease, issue 13 item 13), if anyone."""
+    store = EventStore(url)
+    try:
+        fn = getattr(store, "lease_holder", None)
+        try:
+            return fn() if callable(fn) else None
+        except Exception:      # no database there yet: nobody serves it
+            return None
+    finally:
+        store.dispose()
+
+
 def _has_events(url: str) -> bool:
     store = EventStore(url)
     try:
@@ -191,6 +204,9 @@ def restore(url: str, src: str | Path, force: bool = False) -> tuple[int, str]:
     if not src.exists():
         raise StoreError(f"no backup file {src}")
     kind = _kind(src)
+    holder = _lease_holder(url)
+    if holder:
+        raise StoreError(f"a server holds database {url!r} ({holder}): stop it before restoring into it")
     if _has_events(url) and not force:
         raise StoreError(f"database {url!r} already holds a log; restore into an empty one, or stop "
                          "its server and add --force to replace it")

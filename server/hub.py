@@ -14,6 +14,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,21 +23,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
+from sqlalchemy.exc import DatabaseError
 from websockets.asyncio.server import broadcast
 
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
-from models.state import apply, empty_state
+from models.state import SeqGap, apply, empty_state
 from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
-from .store import CommandKey, DuplicateCommand, EventStore, Known, Unstorable
+from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, View
 from .views import snapshot_frames as view_snapshot_frames
 
 log = logging.getLogger("xiaonao.server")
+
+_CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
@@ -241,12 +246,15 @@ class Hub:
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, str, list[str]] | None = None
         self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
+        self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # case id -> (its JSON, its size in bytes), until an event changes it
         self._case_text: dict[str, tuple[str, int]] = {}
         self._last_snapshot_seq = 0
         self.recovering = False
         self.problem = ""
+        self.write_problem = ""          # set while commits fail for want of disk space
         self._probe: asyncio.Future | None = None
+        self._probe_kind = "ping"
         # the health probe has its own thread (and connection): it answers even while the
         # pipeline's thread is busy, and it really goes to the database
         self._probe_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-probe")
@@ -257,8 +265,18 @@ class Hub:
 
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
+        # the projection's search words need pypinyin's dictionaries (1-2 s to load): loaded
+        # on a thread now, not on the loop at the first report
+        from models.search import warm_up_pinyin
+        warm_up_pinyin()
         await self.run_db(self.store.check_initialised)
-        await self.run_db(self._load)
+        # one server per database (a second would interleave seqs with this one)
+        await self.run_db(self.store.acquire_lease,
+                          f"pid {os.getpid()} on {socket.gethostname()} since {iso(time.time())}")
+        try:
+            await self.run_db(self._load)
+        except (DatabaseError, SeqGap, orjson.JSONDecodeError) as e:
+            raise StoreError(self.store.damaged(_db_message(e))) from None
         self._queue = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
@@ -400,7 +418,7 @@ class Hub:
         refused at once."""
         fut = asyncio.get_running_loop().create_future()
         if self.recovering:
-            fut.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+            fut.set_exception(self._unavailable())
             return fut
         try:                # text is checked here, at the edge, for every way in
             if command_id is not None:
@@ -427,7 +445,7 @@ class Hub:
                     log.exception("could not commit a batch of %d commands", len(batch))
                 for p in batch:
                     if not p.future.done():
-                        p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+                        p.future.set_exception(self._unavailable())
                 await self._recover(str(e) or e.__class__.__name__)
 
     async def _process(self, batch: list[Pending], lookup: bool = False) -> None:
@@ -468,7 +486,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args)
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -573,7 +591,11 @@ class Hub:
         except (DuplicateCommand, Unstorable):
             raise
         except Exception as e:
+            if is_full(e):
+                self.write_problem = "the database's disk is full; free space on it"
+                raise Unavailable(self.write_problem) from e
             raise Unavailable(_db_message(e)) from e
+        self.write_problem = ""
 
     async def _recover(self, reason: str) -> None:
         """After a failed commit: refuse commands with `unavailable` until the database
@@ -618,10 +640,16 @@ class Hub:
             self.problem = ""
 
     def _read_after(self, after: int) -> tuple[int, list[dict], list[tuple[CommandKey, Known]]]:
+        self.store.check_lease()         # a cut PostgreSQL session lost its advisory lock: take it again
         head = self.store.head()
         if head <= after:
             return head, [], []
         return head, self.store.events_after(after), self.store.commands_after(after)
+
+    def _unavailable(self) -> CommandError:
+        if self.write_problem:
+            return CommandError("unavailable", f"{self.write_problem}; nothing was applied; retry with the same id")
+        return CommandError("unavailable", UNAVAILABLE_MESSAGE)
 
     def _refuse_queued(self) -> None:
         queue = self._queue
@@ -629,22 +657,33 @@ class Hub:
         while not queue.empty():
             p = queue.get_nowait()
             if not p.future.done():
-                p.future.set_exception(CommandError("unavailable", UNAVAILABLE_MESSAGE))
+                p.future.set_exception(self._unavailable())
 
     # ---- health --------------------------------------------------------------
     async def health(self) -> tuple[bool, str]:
         """Whether the server can serve: not recovering from a failed commit, and the
-        database answers a round trip within HEALTH_TIMEOUT (probes that overlap share one)."""
+        database answers a round trip within HEALTH_TIMEOUT (probes that overlap share one).
+        After a commit failed for want of disk space the probe is a write, and only its
+        success (or a commit's) says the disk has room again."""
         if self.recovering:
             return False, self.problem
         if self._probe is None or self._probe.done():
-            self._probe = asyncio.get_running_loop().run_in_executor(self._probe_pool, self.store.ping)
+            self._probe_kind = "write" if self.write_problem else "ping"
+            fn = self.store.write_probe if self.write_problem else self.store.ping
+            self._probe = asyncio.get_running_loop().run_in_executor(self._probe_pool, fn)
+        kind = self._probe_kind
         try:
             await asyncio.wait_for(asyncio.shield(self._probe), HEALTH_TIMEOUT)
         except asyncio.TimeoutError:
             return False, f"database unavailable: no answer within {HEALTH_TIMEOUT:g} s"
         except Exception as e:
+            if self.write_problem and is_full(e):
+                return False, f"database unavailable: {self.write_problem}"
             return False, f"database unavailable: {_db_message(e)}"
+        if kind == "write":
+            self.write_problem = ""
+        if self.write_problem:
+            return False, f"database unavailable: {self.write_problem}"
         if self.recovering:
             return False, self.problem
         return True, "ok"
@@ -671,6 +710,11 @@ class Hub:
                 cache[cid] = t
             texts.append(t)
         return dumps(head), texts
+
+    def known_seq(self, account: str, command_id: str) -> int | None:
+        """The seq an account's command id was acknowledged with, if memory holds it."""
+        known = self._known.get((account, command_id))
+        return known[0] if known else None
 
     def _remember(self, key: CommandKey, known: Known) -> None:
         self._known[key] = known
@@ -743,8 +787,17 @@ class Hub:
             case = show(text) if text is not None else None
             return dumps({"type": "archive.case", "id": q.id, "case": case, "seq": seq if case else None})
         if q.kind == "search":
-            hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, p["words"],
-                                                    p["before"], p["limit"], p.get("closed_before"))
+            words = p["words"]
+            if len(words) == 1 and _CASE_ID.fullmatch(words[0]) and p["before"] is None:
+                # a case id: read by its key, not by scanning the words
+                found = await loop.run_in_executor(self.reads, self.store.get_case_texts, [words[0].upper()])
+                hits, more = list(found.values()), False
+                if p.get("closed_before"):
+                    hits = [(t, s) for t, s in hits
+                            if (c := orjson.loads(t))["status"] == "closed" and last_update(c) < p["closed_before"]]
+            else:
+                hits, more = await loop.run_in_executor(self.reads, self.store.search_cases, words,
+                                                        p["before"], p["limit"], p.get("closed_before"))
             cases = [show(t) for t, _s in hits]
             nxt = None
             if more and hits:
@@ -777,14 +830,39 @@ class Hub:
             key = (view.key, seq, max_frame)
             frames = self._view_snapshots.get(key)
             if frames is None:
-                frames = view_snapshot_frames(view, self.state, max_frame, dumps)
+                # the wall's masked cases are kept encoded between snapshots (a reconnecting
+                # wall must not re-mask 100k cases on the loop); filtered views are small
+                texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+                frames = view_snapshot_frames(view, self.state, max_frame, dumps, texts)
+                if texts is not None and len(texts) > len(self.state["cases"]) + 1000:
+                    for cid in [c for c in texts if c not in self.state["cases"]]:
+                        del texts[cid]          # cases that left memory
                 self._view_snapshots[key] = frames
                 while len(self._view_snapshots) > 8:
                     self._view_snapshots.popitem(last=False)
             return frames
+        frames = self.snapshot_source(max_frame, view)
+        return frames if isinstance(frames, list) else frames()
+
+    def snapshot_source(self, max_frame: int, view: View = FULL):
+        """The snapshot's frames (a list), or, for the whole state, a function that builds
+        them from the cases' JSON taken now: the joining and paging of a window's worth of
+        text (tens of MB) can then run off the loop while events queue for the subscriber."""
+        if not view.full:
+            return self.snapshot_frames(max_frame, view)
+        seq = self.head
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
-        head_json, cases = self._state_texts()
+        head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
+
+        def build() -> list[str]:
+            frames = self._page(seq, head_json, cases, max_frame)
+            self._snapshot_cache = (seq, max_frame, frames)
+            return frames
+        return build
+
+    @staticmethod
+    def _page(seq: int, head_json: str, cases: list[tuple[str, int]], max_frame: int) -> list[str]:
         budget = max_frame - 200
         pages: list[list[str]] = [[]]
         size = len(head_json.encode())            # the first page also carries the rest
@@ -799,5 +877,4 @@ class Hub:
         frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
         for i, page in enumerate(pages[1:], start=1):
             frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
-        self._snapshot_cache = (seq, max_frame, frames)
         return frames

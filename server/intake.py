@@ -286,12 +286,12 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
             async def drain():
                 for n, cid, fut in batch:
                     try:
-                        await fut
+                        seq = await fut
                     except CommandError as e:
                         report.reject(n, e.message)
                         continue
-                    case = case_of.pop(cid, None) or _case_of_repeat(hub, cid)
-                    report.accept(case or cid)
+                    case = case_of.pop(cid, None) or await hub.run_db(_case_at, store, seq)
+                    report.accept(case or f"seq {seq}")
                 batch.clear()
 
             for n, args in iter_rows(path, encoding):
@@ -310,16 +310,13 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
     return report
 
 
-def _case_of_repeat(hub, cid: str) -> str | None:
-    """The case an already-imported row made (a second import of the same file)."""
-    seq = hub._known.get(cid)
-    if seq is None:
-        return None
-    for ev in hub.store.events_after(seq - 1, seq):
+def _case_at(store, seq: int) -> str | None:
+    """The case a report acknowledged with `seq` made (a row imported before: its
+    `case.reported`, or the one before a `case.merged`)."""
+    for ev in reversed(store.events_after(max(0, seq - 2), seq)):
         if ev["name"] == "case.reported":
             return ev["data"]["case_id"]
-    ev = hub.store.events_after(seq - 2, seq - 1)
-    return ev[0]["data"].get("case_id") if ev else None
+    return None
 
 
 # ---- through the running server ---------------------------------------------------

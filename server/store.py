@@ -5,7 +5,10 @@ never blocks and writes stay in order. An event is committed before anyone sees 
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -32,10 +35,21 @@ from sqlalchemy import (
 )
 from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+log = logging.getLogger("xiaonao.server")
+
 SCHEMA_VERSION = "1"
+LEASE_KEY = 0x5869616F6E616F     # "Xiaonao": the advisory lock a serving server holds on PostgreSQL
 PG_CONNECT_TIMEOUT = 5          # s
 PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_LOCK_TIMEOUT_MS = 4_000
@@ -100,6 +114,8 @@ class CaseRow(Base):
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
         Index("ix_cases_closed", "closed"),
+        # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
+        Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
     )
 
 
@@ -184,6 +200,19 @@ class Unstorable(Exception):
     """The database refused a value of the batch (not unavailable: it refused what it was given)."""
 
 
+def is_full(e: BaseException) -> bool:
+    """A database error that means its disk is full (SQLite's SQLITE_FULL, PostgreSQL's ENOSPC)."""
+    msg = str(getattr(e, "orig", e)).lower()
+    return "database or disk is full" in msg or "no space left on device" in msg or "could not extend file" in msg
+
+
+def is_damage(e: BaseException) -> bool:
+    """A database error that means the file or its pages cannot be read (not: unavailable)."""
+    msg = str(getattr(e, "orig", e)).lower()
+    return any(m in msg for m in ("malformed", "file is not a database", "database corrupt",
+                                  "invalid page", "could not read block", "invalid memory alloc"))
+
+
 class StoreError(Exception):
     """A database that cannot be used, with a message for a person."""
 
@@ -245,6 +274,8 @@ class EventStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self._lease: Any = None         # the lease file's descriptor (SQLite) or its own connection (PostgreSQL)
+        self._lease_holder = ""
         # every DBAPI connection the engine opened, so that `interrupt` can reach them
         self._dbapi: dict[int, object] = {}
         event.listen(self.engine, "connect", lambda conn, _rec: self._dbapi.__setitem__(id(conn), conn))
@@ -305,7 +336,11 @@ class EventStore:
             if "no such table" in msg or "does not exist" in msg:
                 raise StoreError(f"database {self.url!r} is not initialised: run "
                                  f"'xiaonao-server init --db {self.url} --street demo' first") from None
+            if is_damage(e):
+                raise StoreError(self.damaged(msg)) from None
             raise StoreError(f"cannot open database {self.url!r}: {msg}") from None
+        except DatabaseError as e:
+            raise StoreError(self.damaged(str(e.orig))) from None
         if row is None or not head:
             raise StoreError(f"database {self.url!r} is not initialised: run "
                              f"'xiaonao-server init --db {self.url} --street demo' first")
@@ -313,6 +348,91 @@ class EventStore:
             schema.check(self.engine, self.url)
         except schema.SchemaMismatch as e:
             raise StoreError(str(e)) from None
+
+    # ---- the lease: one server per database ------------------------------
+    def acquire_lease(self, holder: str) -> None:
+        """Take the database for this server alone, or StoreError naming who has it.
+        SQLite: an exclusive lock on `<file>-lease` (the kernel drops it when the process
+        dies, kill -9 included); PostgreSQL: a session advisory lock on a connection of its
+        own. The holder's description is written where a second server reads it."""
+        if self.engine.dialect.name == "sqlite":
+            path = self.engine.url.database
+            if not path or path == ":memory:":
+                return
+            fd = os.open(f"{path}-lease", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                who = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
+                os.close(fd)
+                raise StoreError(self._in_use(who)) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.encode() + b"\n", 0)
+            self._lease = fd
+            return
+        self._lease = self._pg_lease(holder)
+
+    def _pg_lease(self, holder: str):
+        conn = self.engine.raw_connection()
+        conn.detach()                      # its own, for as long as the server runs
+        raw: Any = conn.dbapi_connection
+        raw.rollback()
+        raw.autocommit = True
+        got = raw.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()[0]
+        if not got:
+            row = raw.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
+            raw.close()
+            raise StoreError(self._in_use(row[0] if row else "another session"))
+        raw.execute("INSERT INTO meta (key, value) VALUES ('lease', %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (holder,))
+        self._lease_holder = holder
+        return conn
+
+    def check_lease(self) -> None:
+        """After the database came back: is the lease still this server's? A PostgreSQL
+        session that was cut lost its advisory lock: take it again, or StoreError."""
+        if self.engine.dialect.name == "sqlite" or self._lease is None:
+            return
+        try:
+            self._lease.dbapi_connection.execute("SELECT 1")
+            return
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._lease.dbapi_connection.close()
+            self._lease = None
+        self._lease = self._pg_lease(self._lease_holder)
+
+    def release_lease(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is None:
+            return
+        if isinstance(lease, int):
+            with contextlib.suppress(OSError):
+                os.ftruncate(lease, 0)
+            os.close(lease)
+            return
+        with contextlib.suppress(Exception):
+            lease.dbapi_connection.close()        # the session ends: its advisory lock goes
+
+    def damaged(self, detail: str) -> str:
+        """The message for a database whose file or log cannot be read."""
+        return (f"database {self.url!r} is damaged ({detail.strip().splitlines()[0][:200]}): the server cannot "
+                "read its log. Stop everything that uses it, keep a copy of the file as it is, and follow "
+                "'A damaged database' in docs/operations.md: restore the newest backup "
+                "('xiaonao-server restore'), or salvage what SQLite can still read (sqlite3 .recover)")
+
+    def _in_use(self, who: str) -> str:
+        return (f"database {self.engine.url.render_as_string()} is in use by another xiaonao-server "
+                f"({who}); stop that one first, or serve another database")
+
+    def lease_holder(self) -> str | None:
+        """Who holds the database's lease now (None: nobody), without taking it."""
+        try:
+            self.acquire_lease("(checking)")
+        except StoreError as e:
+            return str(e).split("(", 1)[-1].rsplit(")", 1)[0]
+        self.release_lease()
+        return None
 
     def upgrade(self) -> tuple[str | None, str]:
         from . import schema
@@ -322,6 +442,7 @@ class EventStore:
             raise StoreError(str(e)) from None
 
     def dispose(self) -> None:
+        self.release_lease()
         self.engine.dispose()
 
     # ---- events ----------------------------------------------------------
@@ -449,9 +570,9 @@ class EventStore:
         seq) of each, whether there are more). A word that is a case id finds that case."""
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
-        for w in words:
-            esc = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            q = q.where(t.c.words.like(f"%{esc}%", escape="\\"))
+        pg = self.engine.url.get_backend_name() == "postgresql"
+        for w in words:             # a substring test, not a LIKE pattern (2-3x faster on SQLite)
+            q = q.where((func.strpos(t.c.words, w) if pg else func.instr(t.c.words, w)) > 0)
         if before is not None:
             q = q.where((t.c.reported < before[0]) | ((t.c.reported == before[0]) & (t.c.id < before[1])))
         if closed_before is not None:
@@ -470,7 +591,10 @@ class EventStore:
         from sqlalchemy import cast, literal_column
         t = CaseRow.__table__
         key: Any
-        if by == "day":
+        hourly = by == "day" and tz_minutes % 60 == 0
+        if hourly:                 # by UTC hour (a plain prefix), folded into local days below
+            key = func.substr(t.c.reported, 1, 13)
+        elif by == "day":
             if self.engine.url.get_backend_name() == "postgresql":
                 key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
                                    + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
@@ -491,7 +615,19 @@ class EventStore:
                     func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
              .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
         with self.engine.connect() as c:
-            return [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+            rows = [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
+        if not hourly:
+            return rows
+        from datetime import datetime, timedelta
+        days: dict[str, dict] = {}
+        shift = timedelta(minutes=tz_minutes)
+        for r in rows:
+            day = (datetime.strptime(str(r["key"]), "%Y-%m-%dT%H") + shift).strftime("%Y-%m-%d")
+            d = days.setdefault(day, {k: (day if k == "key" else 0) for k in r})
+            for k, v in r.items():
+                if k != "key":
+                    d[k] += v
+        return [days[k] for k in sorted(days)]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:
@@ -527,9 +663,10 @@ class EventStore:
 
     def recent_commands(self, limit: int) -> list[tuple[CommandKey, Known]]:
         """The newest `limit` commands ((account, id), (seq, digest)), oldest first."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(CommandRow.actor, CommandRow.id, CommandRow.seq, CommandRow.digest)
-                             .order_by(CommandRow.seq.desc()).limit(limit)).all()
+        t = CommandRow.__table__
+        with self.engine.connect() as c:      # plain rows along ix_commands_seq (200k: ~0.2 s)
+            rows = c.execute(select(t.c.actor, t.c.id, t.c.seq, t.c.digest)
+                             .order_by(t.c.seq.desc()).limit(limit)).all()
         return [((r[0], r[1]), (r[2], r[3])) for r in reversed(rows)]
 
     def save_snapshot(self, seq: int, state_json: str) -> None:
@@ -569,7 +706,17 @@ class EventStore:
                     "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
 
     def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
-        """Count a failed login (locking the account after `lock_after`) or clear the count."""
+        """Count a failed login (locking the account after `lock_after`) or clear the count
+        (not on a full disk: logged instead)."""
+        try:
+            return self._record_login(name, ok, lock_after, lock_seconds)
+        except OperationalError as e:
+            if not is_full(e):
+                raise
+            log.warning("disk full: login of %s not counted", name[:60])
+            return 0
+
+    def _record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
         with Session(self.engine) as s, s.begin():
             r = s.get(UserRow, name)
             if r is None:
@@ -596,14 +743,31 @@ class EventStore:
             return r.user
 
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
-        with Session(self.engine) as s, s.begin():
-            s.add(AuditRow(at=time.time(), user=user, action=action, detail=detail, peer=peer))
+        """Record a login or session event; on a full disk it is logged instead (a login must
+        not fail for want of its audit row)."""
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(AuditRow(at=time.time(), user=user, action=action, detail=detail, peer=peer))
+        except OperationalError as e:
+            if not is_full(e):
+                raise
+            log.warning("disk full: audit not recorded: %s %s from %s", (user or "")[:60], action, peer)
 
     def audit_rows(self, limit: int = 100) -> list[dict]:
         with Session(self.engine) as s:
             rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
             return [{"at": r.at, "user": r.user, "action": r.action, "detail": r.detail, "peer": r.peer}
                     for r in rows]
+
+    def write_probe(self) -> bool:
+        """A write that needs room on the disk (a few new pages), committed and removed: it
+        fails while the disk is full."""
+        with self.engine.begin() as c:
+            c.execute(text("DELETE FROM meta WHERE key = 'probe'"))
+            c.execute(text("INSERT INTO meta (key, value) VALUES ('probe', :v)"), {"v": os.urandom(6000).hex()})
+        with self.engine.begin() as c:
+            c.execute(text("DELETE FROM meta WHERE key = 'probe'"))
+        return True
 
     def ping(self) -> bool:
         with self.engine.connect() as c:

@@ -6,8 +6,8 @@ snapshot, the catch-up from the log and the live publish, so all three follow on
 - `operator`, `leader`, `admin`: everything, as it is (`FULL`; frames are shared with the
   unfiltered path, nothing is copied).
 - `wall`: every case and squad, with personal data masked: the reporter's and parties'
-  names and phones masked (`张*`, `138****5678`), the description and every free-text
-  note emptied, squad members' phones masked. Events are the real events, masked the same
+  names and phones masked (`张*`, `138****5678`), the description, every free-text
+  note, resolution and reason emptied, squad members' phones masked. Events are the real events, masked the same
   way, so a wall resumes by seq like any cockpit.
 - `field`: the cases of its own squad (`case.team_id == actor.team_id`, kept after closing)
   and its own squad only. A field account without a squad sees no case and no squad: no
@@ -40,6 +40,8 @@ VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
 _LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
 # events with a free-text `note` in their data
 _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred"})
+# events with a free-text resolution or reason
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened"})
 # room-wide events every view gets as they are
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
 
@@ -65,8 +67,12 @@ def _mask_person(p):
     return p
 
 
+_FREE_TEXT = ("note", "resolution", "reason")     # the timeline's free-text keys
+
+
 def _strip_notes_in_timeline(timeline: list) -> list:
-    return [({**e, "note": ""} if "note" in e else e) for e in timeline]
+    return [({**e, **{k: "" for k in _FREE_TEXT if k in e}} if any(k in e for k in _FREE_TEXT) else e)
+            for e in timeline]
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ class View:
             return {**case, "reporter": _mask_person(case.get("reporter")),
                     "parties": [_mask_person(p) for p in case.get("parties") or []],
                     "description": "", "notes": [{**n, "text": ""} for n in case.get("notes") or []],
+                    "resolution": None if case.get("resolution") is None else
+                    ("merged" if case.get("merged_into") else ""),
                     "timeline": _strip_notes_in_timeline(case.get("timeline") or [])}
         if k == "field":
             return case if self.owner is not None and case.get("team_id") == self.owner else None
@@ -189,7 +197,28 @@ class View:
                 "data": {"cases": shown, "teams": teams, "removed": removed}}
 
 
-def snapshot_frames(view: View, state: dict, max_frame: int, dumps) -> list[str]:
+def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
+    """(JSON, size in bytes) of each case in the view. With `cache` (case id -> (version,
+    JSON, size)), a case is encoded again only when it changed: every event on a case adds
+    to its timeline, so the timeline's length is its version."""
+    for cid, case in state["cases"].items():
+        version = len(case.get("timeline") or ())
+        if cache is not None:
+            hit = cache.get(cid)
+            if hit is not None and hit[0] == version:
+                if hit[1] is not None:
+                    yield hit[1], hit[2]
+                continue
+        v = view.case(case)
+        text = dumps(v) if v is not None else None
+        size = len(text.encode()) if text is not None else 0
+        if cache is not None:
+            cache[cid] = (version, text, size)
+        if text is not None:
+            yield text, size
+
+
+def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[str]:
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
     seq = state["seq"]
@@ -197,9 +226,8 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps) -> list[str]
     budget = max_frame - 200
     pages: list[list[str]] = [[]]
     size = len(head_json.encode())
-    for case in view.cases(state):
-        text = dumps(case)
-        n = len(text.encode()) + 1
+    for text, n in case_texts(view, state, dumps, cache):
+        n += 1
         if pages[-1] and size + n > budget:
             pages.append([])
             size = 0
@@ -226,6 +254,8 @@ def _mask_event(ev: dict) -> dict:
             del d["reporter"]
     elif name in _NOTE_EVENTS and "note" in d:
         d = {**d, "note": ""}
+    elif name in _REASON_EVENTS and any(k in d for k in ("resolution", "reason")):
+        d = {**d, **{k: "" for k in ("resolution", "reason") if k in d}}
     elif name == "street.loaded" and isinstance(d.get("street"), dict):
         d = {**d, "street": View("wall").street(d["street"])}
     else:

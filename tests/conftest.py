@@ -160,6 +160,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
         if "acceptance" in item.path.parts:
             item.add_marker(pytest.mark.acceptance)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgres":
+            item.add_marker(pytest.mark.postgres)      # however the test chose its backends
 
 
 @pytest.fixture(autouse=True)
@@ -171,6 +174,9 @@ def collect_on_the_main_thread():
     gc.disable()
     yield
     gc.collect()
+    # what survived is the session's (modules, Qt's wrappers, fixtures' states): frozen, so
+    # the next test's collection walks only what that test made (seconds a test otherwise)
+    gc.freeze()
 
 
 @pytest.fixture

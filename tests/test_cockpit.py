@@ -124,7 +124,9 @@ def test_command_line_dispatch_and_refusal_shown(cockpit, loop):
     win.cmdline.run()
     outbox = win.panels["outbox"]
     loop.wait(lambda: outbox.refused() == 1, what="refusal")
-    assert "conflict" in outbox.list.item(0).text()
+    assert "refused: not possible in the case's or squad's current state" in outbox.list.item(0).text()
+    assert "conflict" in outbox.list.item(0).toolTip()          # the server's own words, on hover
+    loop.wait(lambda: "refused" in win.cmdline.result.text(), what="the refusal where it was typed")
     assert "refused" in win.pending_label.text()
 
 
@@ -355,7 +357,8 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     loop.wait(lambda: panel.archive_note.text() == "No older case matches", what="empty archive search")
     # it ages out of memory again, and out of the queue, once nobody is looking at it
     panel.search.clear()
-    loop.pump(0.3)
+    loop.pump(0.3)                                              # the queue's filter applies
+    loop.wait(session.settled, what="every change in the cache (prune waits for it)")
     sel.sig_case.connect(link.pin)                              # as the cockpit wires it
     sel.set_case("")
     sel.set_case(old)

@@ -44,6 +44,7 @@ def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678"):
                                 "location": {"address": "九和路120号"}, "reporter": {"name": "王", "phone": phone}})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, demo_server, tmp_path, lang):
     win = _window(qtbot, loop, demo_server, tmp_path, lang, f"layout-{lang}")
@@ -218,6 +219,7 @@ def test_the_demo_logs_a_summary_not_every_command():
             logging.getLogger(n).setLevel(logging.NOTSET)
 
 
+@pytest.mark.slow
 def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(qtbot, tmp_path):
     from app.embedded import EmbeddedServer
     from app.startup import StartupProgress

@@ -152,6 +152,7 @@ def test_street_map_zooms_pans_labels_clear_and_clicks_through(cockpit, loop, qt
     assert m.zoom == 1.0
 
 
+@pytest.mark.slow
 def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server, tmp_path):
     from app.wall import WALL_MIN_PX, WallWindow
     link = LinkService(demo_server.url, WALL_USER, None, demo_server.tokens[WALL_USER], cache_path=tmp_path / "w.db")
@@ -207,6 +208,7 @@ def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server
     loop.run(link.shutdown())
 
 
+@pytest.mark.subprocess
 def test_a_screen_that_does_not_exist_is_an_error_naming_the_screens():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-m", "app.main", "--wall", "--screen", "7"], cwd=ROOT, env=env,

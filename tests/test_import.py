@@ -191,3 +191,47 @@ async def test_direct_import_refuses_while_a_server_holds_the_database(tmp_path)
         assert not cases_in(url)
     finally:
         await srv.stop()
+
+
+async def test_an_import_survives_the_server_restarting_under_it(tmp_path):
+    """kill -9 of the server in the middle: the importer reconnects, sends what was not
+    answered again with the same ids, and every row is in the log exactly once."""
+    from .helpers import ServerProcess
+    url = make_db(tmp_path)
+    srv = await asyncio.to_thread(ServerProcess(url).start)
+    n_rows = 3000
+    feed = tmp_path / "feed.jsonl"
+    with open(feed, "w", encoding="utf-8") as f:
+        for i in range(n_rows):
+            f.write(json.dumps(dict(GOOD, title=f"路灯不亮 {i}", location={"address": f"九和路{i % 300}号"}),
+                               ensure_ascii=False) + "\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "import", str(feed), "--server", srv.url, "--user", "intake",
+        "--password-stdin", cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(b"intake-password\n")
+    await proc.stdin.drain()
+    try:
+        store = EventStore(url)
+        try:
+            for _ in range(600):
+                if store.head() > 300:
+                    break
+                await asyncio.sleep(0.05)
+            assert store.head() > 300
+        finally:
+            store.dispose()
+        srv.kill9()
+        store = EventStore(url)
+        try:
+            assert store.head() < n_rows + 1, "killed in the middle of the import"
+        finally:
+            store.dispose()
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(srv.start)
+        out, err = await asyncio.wait_for(proc.communicate(), 240)
+    finally:
+        srv.stop()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert f"loaded {n_rows} case(s)" in out.decode()
+    titles = [c["title"] for c in cases_in(url).values()]
+    assert len(titles) == n_rows and len(set(titles)) == n_rows

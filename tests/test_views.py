@@ -126,6 +126,11 @@ async def test_each_role_sees_only_its_view_in_snapshot_catch_up_and_live(tmp_pa
         await op.command("case.dispatch", {"case_id": ca, "team_id": "E01"})     # out of W01's view
         await op.command("radio.transmit", {"team_id": "E01", "text": "收到"})
         await op.command("team.status", {"team_id": "W01", "status": "busy"})
+        await op.command("case.report", report("E", "13500008888"))
+        ce = max(srv.hub.state["cases"])
+        await op.command("case.transfer", {"case_id": ce, "to": "police", "note": f"报警人 {PHONE_A}"})
+        ack, _ = await op.command("case.close", {"case_id": ce, "resolution": f"已联系 {PHONE_A} 王小明"})
+        assert ack["type"] == "ack"
         last, _ = await op.command("case.note", {"case_id": cb, "note": "x"})
         head = last["seq"]
         await until(lambda: all(w.state["seq"] == head for w in (wall, field, field_e, intake_w)),
@@ -152,10 +157,19 @@ async def test_each_role_sees_only_its_view_in_snapshot_catch_up_and_live(tmp_pa
         for w in (field_e, intake_w):
             assert w.seqs == list(range(w.seqs[0], head + 1))     # placeholders keep every seq
         assert set(field2.state["cases"]) == {cc, cb}
+        # a wall connecting now gets a snapshot whose masked cases were encoded before the
+        # changes (kept between snapshots): the changed ones are encoded again
+        wall3 = await watch(srv, "wall")
+        await until(lambda: wall3.state is not None, what="a fresh wall's snapshot")
+        want_cases, want_teams = view_of(srv, "wall", "wall")
+        assert same(wall3.state["cases"], want_cases) and same(wall3.state["teams"], want_teams)
+        assert PHONE_B not in wall3.text() and SECRET not in wall3.text()
+        await wall3.close()
 
         # no frame ever carried what the role may not see
-        for phone in (PHONE_A, PHONE_B, PHONE_C):
+        for phone in (PHONE_A, PHONE_B, PHONE_C, "13500008888"):
             assert phone not in wall.text() + wall2.text()
+        assert "王小明" not in wall.text() + wall2.text()
         assert SECRET not in wall.text() + wall2.text()
         assert PHONE_B not in field.text() and PHONE_A not in intake_w.text() + field2.text()
         assert PHONE_B not in intake_w.text() and "13600007777" not in intake_w.text()

@@ -31,8 +31,9 @@ from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
+from widgets import outcome
 from widgets.common import fill_with_scroll
-from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, set_kind
+from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
     "case.reported": QT_TRANSLATE_NOOP("Timeline", "Reported"), "case.accepted": QT_TRANSLATE_NOOP("Timeline", "Accepted"),
@@ -82,6 +83,7 @@ class CaseDetailPanel(QWidget):
         self.room, self.selection, self.link = room, selection, link
         self.case_id = ""
         self.header = QLabel()
+        self.header.setObjectName("CaseDetail.header")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.fields = QFormLayout()
@@ -120,8 +122,12 @@ class CaseDetailPanel(QWidget):
         self.text = QLineEdit(placeholderText=self.tr("Note, resolution or reason for the action…"))
         self.text.setMaxLength(TEXT_LIMIT)
         self.department = QComboBox()
-        self.error = QLabel()
+        self.error = QLabel()             # what became of the last action: sent / acknowledged / refused: why
+        self.error.setObjectName("CaseDetail.outcome")
+        self.error.setWordWrap(True)
         set_kind(self.error, "error")
+        self._shown_light = ""
+        self._sent: dict[str, tuple[str, str]] = {}      # command id -> (case, text sent with it)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         self._grid = grid
@@ -208,10 +214,11 @@ class CaseDetailPanel(QWidget):
             return
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
-        pc = PRIORITY_COLOURS.get(case["priority"], "#8593a3")
+        self._shown_light = light
+        pc = PRIORITY_COLOURS.get(case["priority"], P["muted"])
         repeats = self.tr("Repeat calls: %1").replace("%1", str(case.get("repeat_calls", 0)))
         merged = self.tr("Merged into %1").replace("%1", case.get("merged_into") or "")
-        lc = SLA_COLOURS.get(light, "#8593a3")
+        lc = SLA_COLOURS.get(light, P["muted"])
         self.header.setText(
             f"<span style='font-size:15pt; font-weight:bold'>{case['id']} · {case['title']}</span><br>"
             f"<span style='color:{pc}; font-weight:bold'>{labels.priority(case['priority'])}</span> · "
@@ -265,7 +272,8 @@ class CaseDetailPanel(QWidget):
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
-        allowed = set(allowed_case_commands(case, self.room.role or "operator"))
+        # nothing to do on a report the server has not acknowledged yet; only what the role may
+        allowed = set() if case.get("pending") else set(allowed_case_commands(case, self.room.role or "operator"))
         shown = [b for cmd, b in self.buttons.items() if cmd in allowed]
         for b in self.buttons.values():
             self._grid.removeWidget(b)
@@ -299,6 +307,9 @@ class CaseDetailPanel(QWidget):
         if case is None:
             return
         clocks = case_clock(case, self.room.profile, self.room.now())
+        if case_light(clocks)[0] != self._shown_light:
+            self.show_case(self.case_id)     # one SLA state: the header follows its own stage table
+            return
         self.stages.setRowCount(len(clocks))
         for r, c in enumerate(clocks):
             remaining = c.deadline - self.room.now()
@@ -310,7 +321,7 @@ class CaseDetailPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 2:
-                    item.setForeground(QColor(SLA_COLOURS.get(c.state, "#dfe4ea")))
+                    item.setForeground(QColor(SLA_COLOURS.get(c.state, P["text"])))
                 self.stages.setItem(r, col, item)
 
     def act(self, cmd: str) -> None:
@@ -334,9 +345,11 @@ class CaseDetailPanel(QWidget):
             args[spec.text] = text[:spec.text_limit]
         if cmd == "case.transfer":
             args["to"] = self.department.currentData()
-        self.link.submit(cmd, args)
-        self.text.clear()
-        self.error.clear()
+        sent = self.link.submit(cmd, args)
+        # the text stays in its field until the server acknowledges the command: a refusal
+        # (or a crash meanwhile) loses nothing typed
+        self._sent[sent] = (case["id"], text)
+        self._show_outcome("pending", {"name": cmd})
 
     def open_amend(self) -> None:
         from widgets.amend import AmendDialog
@@ -347,6 +360,22 @@ class CaseDetailPanel(QWidget):
         dlg.open()
         self._dialog = dlg
 
-    def _command_result(self, cid: str, outcome: str, detail: dict) -> None:
-        if outcome == "refused" and (detail.get("args") or {}).get("case_id") == self.case_id:
-            self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))
+    def _show_outcome(self, outcome_: str, detail: dict) -> None:
+        online = self.link.status.state == "online" if hasattr(self.link, "status") else True
+        self.error.setText(outcome.describe(outcome_, detail, online))
+        set_kind(self.error, outcome.kind(outcome_, online))
+        self.error.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
+
+    def _command_result(self, cid: str, outcome_: str, detail: dict) -> None:
+        mine = self._sent.get(cid)
+        if mine is None:
+            return
+        case_id, text = mine
+        if outcome_ == "pending":
+            return
+        del self._sent[cid]
+        if case_id != self.case_id:
+            return
+        if outcome_ == "acked" and text and self.text.text().strip() == text:
+            self.text.clear()
+        self._show_outcome(outcome_, detail)

@@ -26,6 +26,7 @@ from models.qt import labels
 from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
 from models.qt.room import RoomState, Selection
 from models.search import warm_up_pinyin
+from widgets.style import P
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 
@@ -36,7 +37,7 @@ class DeadlineRowDelegate(QStyledItemDelegate):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._pen = QPen(QColor("#3d8bfd"), 2)
+        self._pen = QPen(QColor(P["accent"]), 2)
 
     def paint(self, painter, option, index):
         if not option.state & QStyle.StateFlag.State_Selected:
@@ -76,6 +77,7 @@ class CaseQueuePanel(QWidget):
         warm_up_pinyin()
         self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        self.search.setObjectName("QueueSearch")
         self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
                                   [(k, labels.status(k)) for k in STATUSES])
         self.category = self._combo(self.tr("All categories"), [(k, labels.category(k)) for k in CATEGORIES])
@@ -83,6 +85,7 @@ class CaseQueuePanel(QWidget):
         self.area = self._combo(self.tr("All areas"), [])
         self.light = self._combo(self.tr("Any SLA state"), [(k, labels.sla(k)) for k in SLA_FILTERS])
         self.count = QLabel()
+        self.count.setObjectName("QueueCount")
         self.count.setProperty("kind", "muted")
         # closed cases older than the window are not in the queue: searched on request
         self.archive_btn = QPushButton(self.tr("Search older cases"))
@@ -108,6 +111,7 @@ class CaseQueuePanel(QWidget):
         bar.addWidget(self.archive_note)
         self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.setObjectName("CaseQueue")
         self.view.setItemDelegate(DeadlineRowDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -122,8 +126,8 @@ class CaseQueuePanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
-        for col, width in {"sla": 84, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
-                           "area": 100, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
+        for col, width in {"sla": 88, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
+                           "area": 96, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
             self.view.setColumnWidth(COLUMNS.index(col), width)
         # the title takes what the other columns leave, never less than TITLE_MIN (the table
         # scrolls instead): a Stretch section would shrink to one character
@@ -132,7 +136,8 @@ class CaseQueuePanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
         lay.addWidget(self.view)
-        self._filter_timer = QTimer(self, singleShot=True, interval=150, timeout=self.apply_filter)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._filter_timer.start)
         self.search.textChanged.connect(self._update_archive)
         self.search.returnPressed.connect(self._search_if_nothing_shown)
@@ -155,7 +160,8 @@ class CaseQueuePanel(QWidget):
         room.sig_reset.connect(self._fill_areas)
         room.sig_reset.connect(self._update_archive)
         room.sig_tick.connect(self.view.viewport().update)      # ages and countdowns
-        self._blink = QTimer(self, interval=500, timeout=self._toggle_blink)
+        self._blink = QTimer(self, interval=500)
+        self._blink.timeout.connect(self._toggle_blink)
         self._blink.start()
         self._fill_areas()
         self._update_archive()
@@ -320,6 +326,24 @@ class CaseQueuePanel(QWidget):
         cid = self.model.case_id(current.row()) if current.isValid() else None
         if cid:
             self.selection.set_case(cid)
+
+    def show_case(self, cid: str) -> None:
+        """Select this case and give the queue the keyboard; if the filter or the search would
+        hide it, clear them first."""
+        if cid and self.model.row_of(cid) < 0 and cid in self.room.state["cases"]:
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            for c in (self.status, self.category, self.source, self.area, self.light):
+                c.blockSignals(True)
+                c.setCurrentIndex(0)
+                c.blockSignals(False)
+            self._filter_timer.stop()
+            self.apply_filter()
+            self._update_archive()
+        self.selection.set_case(cid)
+        self.select_case(cid)
+        self.view.setFocus()
 
     def select_case(self, cid: str) -> None:
         row = self.model.row_of(cid) if cid else -1

@@ -30,9 +30,9 @@ from models import kpi
 from models.domain import CATEGORIES, SOURCES, TEAM_STATUSES
 from models.qt import labels
 from models.qt.room import RoomState
-from widgets.style import SLA_COLOURS, TEAM_COLOURS
+from widgets.style import SLA_COLOURS, TEAM_COLOURS, P
 
-pg.setConfigOptions(antialias=False, background="#161b22", foreground="#9fb3c8")
+pg.setConfigOptions(antialias=False, background=P["base"], foreground=P["heading"])
 
 WEEK_EVERY = 10.0     # seconds between refreshes of the 7-day figures
 
@@ -47,7 +47,7 @@ KPI_TILES = [
     ("closure_rate", QT_TRANSLATE_NOOP("Dashboard", "Closure rate"), "rate"),
     ("satisfaction", QT_TRANSLATE_NOOP("Dashboard", "Satisfaction"), "rate"),
 ]
-SOURCE_COLOURS = ["#3d8bfd", "#34c759", "#ffb020", "#ff6b6b", "#b36bff", "#2ec4b6", "#f78c6b", "#8593a3", "#e056fd"]
+SOURCE_COLOURS = [P["accent"], P["ok"], P["warning"], P["error"], P["purple"], P["teal"], P["coral"], P["muted"], P["pink"]]
 
 
 def text_px(pt: float, scale: float = 1.0, min_px: int = 0) -> int:
@@ -66,6 +66,8 @@ class KpiTile(QFrame):
         super().__init__(parent)
         self.setProperty("kind", "card")
         self.scale, self.key, self.min_px = scale, key, min_px
+        if key:
+            self.setObjectName(f"kpi-{key}")
         self.value = QLabel("—")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption)
@@ -83,7 +85,7 @@ class KpiTile(QFrame):
             self.clicked.emit(self.key)
         super().mousePressEvent(e)
 
-    def set(self, text: str, colour: str = "#ffffff") -> None:
+    def set(self, text: str, colour: str = P["text_strong"]) -> None:
         if text != self.value.text():
             self.value.setText(text)
         if colour != getattr(self, "_colour", None):       # a new style sheet re-polishes: only on change
@@ -94,7 +96,7 @@ class KpiTile(QFrame):
 
 def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     w = pg.PlotWidget()
-    w.setTitle(title, color="#c9d1d9", size=f"{text_px(10, scale, min_px)}px")
+    w.setTitle(title, color=P["text_soft"], size=f"{text_px(10, scale, min_px)}px")
     w.showGrid(x=False, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
@@ -104,14 +106,14 @@ def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     w.getAxis("bottom").setHeight(int(f.pixelSize() * 1.6) + 8)     # room for the tick labels' full height
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTickFont(f)
-        w.getAxis(ax).setTextPen("#c9d1d9")
+        w.getAxis(ax).setTextPen(P["text_soft"])
         # axes (text and grid) change only when their range or ticks do: keep each as a
         # pixmap and blit it, instead of re-rendering its text every frame (most of a
         # frame's cost in software rendering)
         w.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     w.getPlotItem().titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     # an empty chart says so instead of showing a bare ±0.4 axis
-    nd = pg.TextItem(QCoreApplication.translate("Dashboard", "no data"), color="#8593a3", anchor=(0.5, 0.5))
+    nd = pg.TextItem(QCoreApplication.translate("Dashboard", "no data"), color=P["muted"], anchor=(0.5, 0.5))
     nd.setFont(f)
     nd.setVisible(False)
     w.getViewBox().addItem(nd, ignoreBounds=True)
@@ -187,14 +189,14 @@ class DashboardPanel(QWidget):
             p.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, 24, 2)], [(h, "") for h in range(1, 24, 2)]])
             self.plots["response"] = p = _plot(
                 QCoreApplication.translate("Dashboard", "Minutes from report to dispatch / arrival"), scale, min_px)
-            self._legend("response", [("#3d8bfd", QCoreApplication.translate("Dashboard", "to dispatch"), "box"),
-                                      ("#ffb020", QCoreApplication.translate("Dashboard", "to arrival"), "box"),
-                                      ("#ff3b30", QCoreApplication.translate("Dashboard", "time limits"), "dash")])
-            self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen("#3d8bfd"),
+            self._legend("response", [(P["accent"], QCoreApplication.translate("Dashboard", "to dispatch"), "box"),
+                                      (P["warning"], QCoreApplication.translate("Dashboard", "to arrival"), "box"),
+                                      (P["alarm"], QCoreApplication.translate("Dashboard", "time limits"), "dash")])
+            self._disp_curve = p.plot(stepMode="center", fillLevel=0, brush=(61, 139, 253, 110), pen=pg.mkPen(P["accent"]),
                                       name=QCoreApplication.translate("Dashboard", "to dispatch"))
-            self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen("#ffb020"),
+            self._arr_curve = p.plot(stepMode="center", fillLevel=0, brush=(255, 176, 32, 90), pen=pg.mkPen(P["warning"]),
                                      name=QCoreApplication.translate("Dashboard", "to arrival"))
-            self._limit_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3b30", style=Qt.PenStyle.DashLine))
+            self._limit_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen(P["alarm"], style=Qt.PenStyle.DashLine))
                                  for _ in range(3)]
             for ln in self._limit_lines:
                 p.addItem(ln)
@@ -202,13 +204,13 @@ class DashboardPanel(QWidget):
             self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale, min_px)
             # horizontal bars, every one named on the axis (the chart spans two rows)
             self._cat_bars = pg.BarGraphItem(x0=0, y=np.arange(len(CATEGORIES)), width=np.zeros(len(CATEGORIES)),
-                                             height=0.7, brush="#3d8bfd", pen=None)
+                                             height=0.7, brush=P["accent"], pen=None)
             p.addItem(self._cat_bars)
             p.invertY(True)
             p.showGrid(x=True, y=False, alpha=0.2)
             p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
             p.setYRange(-0.6, len(CATEGORIES) - 0.4, padding=0)
-            self._legend("categories", [("#3d8bfd", QCoreApplication.translate("Dashboard", "cases today"), "box")])
+            self._legend("categories", [(P["accent"], QCoreApplication.translate("Dashboard", "cases today"), "box")])
             self.plots["squads"] = p = _plot(QCoreApplication.translate("Dashboard", "Squads by status"), scale, min_px)
             self._team_bars = pg.BarGraphItem(x=np.arange(len(TEAM_STATUSES)), height=np.zeros(len(TEAM_STATUSES)),
                                               width=0.7, brushes=[TEAM_COLOURS[s] for s in TEAM_STATUSES], pen=None)
@@ -218,11 +220,11 @@ class DashboardPanel(QWidget):
             p.setXRange(-0.6, len(TEAM_STATUSES) - 0.4, padding=0)
             self._legend("squads", [(TEAM_COLOURS[st], labels.team_status(st), "box") for st in TEAM_STATUSES])
             self.plots["trend"] = p = _plot(QCoreApplication.translate("Dashboard", "Last 7 days: reported and closed"), scale, min_px)
-            self._legend("trend", [("#3d8bfd", QCoreApplication.translate("Dashboard", "reported"), "line"),
-                                   ("#34c759", QCoreApplication.translate("Dashboard", "closed"), "line")])
-            self._trend_rep = p.plot(pen=pg.mkPen("#3d8bfd"), symbol="o", symbolSize=5, symbolBrush="#3d8bfd",
+            self._legend("trend", [(P["accent"], QCoreApplication.translate("Dashboard", "reported"), "line"),
+                                   (P["ok"], QCoreApplication.translate("Dashboard", "closed"), "line")])
+            self._trend_rep = p.plot(pen=pg.mkPen(P["accent"]), symbol="o", symbolSize=5, symbolBrush=P["accent"],
                                      name=QCoreApplication.translate("Dashboard", "reported"))
-            self._trend_clo = p.plot(pen=pg.mkPen("#34c759"), symbol="o", symbolSize=5, symbolBrush="#34c759",
+            self._trend_clo = p.plot(pen=pg.mkPen(P["ok"]), symbol="o", symbolSize=5, symbolBrush=P["ok"],
                                      name=QCoreApplication.translate("Dashboard", "closed"))
             positions = [("categories", 0, 0, 2, 1), ("hourly", 0, 1, 1, 2), ("response", 0, 3, 1, 1),
                          ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 2)]
@@ -284,7 +286,8 @@ class DashboardPanel(QWidget):
         room.sig_history.connect(self.mark_dirty)     # older cases: the 7-day figures catch up in WEEK_EVERY
         room.sig_teams.connect(self.mark_dirty)
         room.sig_room.connect(self.mark_dirty)
-        self._timer = QTimer(self, interval=1000, timeout=self._maybe_refresh)
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self._maybe_refresh)
         self._timer.start()
         self.refresh()
 
@@ -394,10 +397,10 @@ class DashboardPanel(QWidget):
                 v = k.get(key)
                 if kind == "rate":
                     text = "—" if v is None else f"{v * 100:.1f}%"
-                    colour = "#ffffff" if v is None else ("#34c759" if v >= 0.9 else "#ffb020" if v >= 0.75 else "#ff3b30")
+                    colour = P["text_strong"] if v is None else (P["ok"] if v >= 0.9 else P["warning"] if v >= 0.75 else P["alarm"])
                 else:
                     text = f"{v:,}"
-                    colour = (SLA_COLOURS["overdue"] if v else "#34c759") if kind == "alarm" else "#ffffff"
+                    colour = (SLA_COLOURS["overdue"] if v else P["ok"]) if kind == "alarm" else P["text_strong"]
                 self.tiles[key].set(text, colour)
         if self.plots:
             hourly = kpi.hourly_by_source(st, now)
@@ -475,7 +478,7 @@ class DashboardPanel(QWidget):
                 "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
             self.warnings.addItem(text)
             item = self.warnings.item(self.warnings.count() - 1)
-            item.setForeground(QColor("#ffb020"))
+            item.setForeground(QColor(P["warning"]))
             item.setData(Qt.ItemDataRole.UserRole, w["case_ids"])
             item.setData(Qt.ItemDataRole.UserRole + 1, w["key"])
         if not self.warnings.count():

@@ -8,15 +8,17 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QL
 
 from models.dispatch import recommend_squads
 from models.qt import labels
-from widgets.style import TEAM_COLOURS
+from widgets.style import TEAM_COLOURS, P
 
 
 class DispatchDialog(QDialog):
     """Non-blocking: opened with open(); the caller connects `accepted`."""
 
-    def __init__(self, room, link, case_id: str, parent=None):
+    def __init__(self, room, link, case_id: str, parent=None, team_id: str | None = None):
+        """team_id: the squad to preselect (a double-click on its tile); else the best one."""
         super().__init__(parent)
         self.room, self.link, self.case_id = room, link, case_id
+        self.setObjectName("DispatchDialog")
         case = room.state["cases"][case_id]
         self.setWindowTitle(self.tr("Dispatch %1").replace("%1", case_id))
         self.setMinimumWidth(520)
@@ -31,9 +33,11 @@ class DispatchDialog(QDialog):
             item = QListWidgetItem(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}"
                                    f"  ·  {dist}{same}{busy}")
             item.setData(Qt.ItemDataRole.UserRole, t["id"])
-            item.setForeground(QColor(TEAM_COLOURS.get(t["status"], "#dfe4ea")))
+            item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)
-        self.list.setCurrentRow(0)
+        rows = [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+        self.list.setCurrentRow(rows.index(team_id) if team_id in rows else 0)
+        self.list.setObjectName("DispatchDialog.squads")
         hint = QLabel(self.tr("Enter dispatches the highlighted squad; arrows choose another."))
         hint.setProperty("kind", "muted")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.style import P
+
 QUERY_ROLES = ("operator", "leader", "admin")
 REFRESH_MS = 10 * 60 * 1000
 # (key, header, format); "yoy" columns compare with last_year
@@ -82,7 +84,8 @@ class HistoryPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
-        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._asked = False
         link.sig_link.connect(self._link_changed)
@@ -116,7 +119,7 @@ class HistoryPanel(QWidget):
             for c, (key, _, fmt) in enumerate(COLUMNS):
                 item = QTableWidgetItem(cell_text(row, key, fmt))
                 if fmt == "yoy" and item.text().startswith(("+", "-")):
-                    item.setForeground(QColor("#34c759" if item.text().startswith("-") else "#ffb020"))
+                    item.setForeground(QColor(P["ok"] if item.text().startswith("-") else P["warning"]))
                 if key.endswith("_ly"):
                     item.setForeground(QColor("#9aa4b2"))
                 self.table.setItem(r, c, item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,6 +50,15 @@ def handover_summary(room) -> str:
     return "\n".join(lines)
 
 
+ROLE_NAMES = {"operator": QT_TRANSLATE_NOOP("Roles", "operator"), "leader": QT_TRANSLATE_NOOP("Roles", "shift leader"),
+              "admin": QT_TRANSLATE_NOOP("Roles", "administrator"), "wall": QT_TRANSLATE_NOOP("Roles", "video wall"),
+              "field": QT_TRANSLATE_NOOP("Roles", "field squad"), "intake": QT_TRANSLATE_NOOP("Roles", "intake")}
+
+
+def labels_role(role: str | None) -> str:
+    return QCoreApplication.translate("Roles", str(ROLE_NAMES.get(role or "operator", role or "")))
+
+
 class LeaderPanel(QWidget):
     def __init__(self, room, link, parent=None):
         super().__init__(parent)
@@ -73,8 +82,14 @@ class LeaderPanel(QWidget):
         refresh = QPushButton(self.tr("Refresh summary"))
         refresh.clicked.connect(self._summary)
         self.error = QLabel()
+        self.role_note = QLabel()          # why the controls are disabled, for a role that may not use them
+        self.role_note.setObjectName("LeaderPanel.role")
+        self.role_note.setProperty("kind", "muted")
+        self.role_note.setWordWrap(True)
+        self._move_btn, self._record_btn = move, record
         inner = QWidget()
         lay = QVBoxLayout(inner)
+        lay.addWidget(self.role_note)
         lay.addWidget(self.mode)
         lay.addWidget(self.duty_box)
         mv = QGroupBox(self.tr("Move a member between squads"))
@@ -99,6 +114,7 @@ class LeaderPanel(QWidget):
         room.sig_teams.connect(self._teams)
         room.sig_room.connect(self._mode)
         link.sig_command.connect(self._result)
+        room.sig_role.connect(self._apply_role)
         # the handover summary follows the room by itself (coalesced: at most every few seconds)
         self._summary_dirty = False
         room.sig_cases.connect(self._mark_summary)
@@ -109,7 +125,22 @@ class LeaderPanel(QWidget):
         self._summary_timer.start()
         self.rebuild()
 
+    def _apply_role(self, *_args) -> None:
+        """The shift leader's controls, for the roles that may use them; disabled (and said
+        why) for the others, whom the server would refuse."""
+        for widget, command in ((self.mode, "mode.set"), (self.duty_box, "team.duty"),
+                                (self.member, "team.member_move"), (self.target, "team.member_move"),
+                                (self._move_btn, "team.member_move"), (self._record_btn, "shift.handover"),
+                                (self.note, "shift.handover")):
+            widget.setEnabled(self.room.may(command))
+        leader = self.room.may("mode.set")
+        self.role_note.setVisible(not leader)
+        self.role_note.setText("" if leader else self.tr(
+            "Shift leader only: you are logged in as %1, so these controls are disabled.").replace(
+            "%1", labels_role(self.room.role)))
+
     def rebuild(self) -> None:
+        self._apply_role()
         for cb in self.checks.values():
             cb.setParent(None)
         self.checks.clear()

@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 from client.session import LinkStatus
+from widgets.style import P
 
-COLOURS = {"online": "#34c759", "connecting": "#ffb020", "reconnecting": "#ff9500", "resyncing": "#ffb020",
-           "auth_failed": "#ff3b30", "stopped": "#8593a3"}
+COLOURS = {"online": P["ok"], "connecting": P["warning"], "reconnecting": P["orange"], "resyncing": P["warning"],
+           "auth_failed": P["alarm"], "stopped": P["muted"]}
 
 
 class LinkIndicator(QLabel):
@@ -24,7 +25,8 @@ class LinkIndicator(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         link.sig_link.connect(self.refresh)
         room.sig_reset.connect(self.refresh)
-        self._timer = QTimer(self, interval=1000, timeout=self.refresh)
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self.refresh()
 
@@ -58,7 +60,7 @@ class LinkIndicator(QLabel):
             text += ' · <span style="color:#ffb020">⚠ ' + self.tr("local cache not saved (%1): working from memory, "
                                                                   "nothing is lost while this window is open"
                                                                   ).replace("%1", why) + "</span>"
-        colour = COLOURS.get(kind, "#8593a3")
+        colour = COLOURS.get(kind, P["muted"])
         size = f"{14 * self.scale:.0f}pt" if self.big else "10pt"
         self.setText(f'<span style="color:{colour}; font-size:{size}">●</span> '
                      f'<span style="font-size:{size}">{text}</span>')

@@ -2,7 +2,9 @@
 area as it is typed, and similar open cases nearby offered for merging (a repeat call)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,15 +19,18 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
+from models.commands import FIELD_LIMITS, CommandError, check_report
 from models.domain import CATEGORIES, OPEN_STATUSES, SOURCES
 from models.qt import labels
 from models.street import distance_m, resolve_address
-from models.timeutil import epoch
-from widgets.style import set_kind
+from models.timeutil import epoch, iso
+from widgets.style import P, set_kind
 
 NEARBY_M = 300
+INVALID_STYLE = f"border: 2px solid {P['error']};"
 RECENT_S = 6 * 3600
 
 
@@ -46,9 +51,16 @@ def similar_cases(state: dict, category: str, loc: dict | None, address: str, no
 
 
 class NewCaseDialog(QDialog):
-    def __init__(self, room, link, parent=None):
+    """Signals:
+        sig_submitted(str): the report went to the outbox under this command id.
+    """
+    sig_submitted = Signal(str)
+
+    def __init__(self, room, link, parent=None, args: dict | None = None):
+        """args: a report to start from (a refused one, from the Outbox, to correct and send again)."""
         super().__init__(parent)
         self.room, self.link = room, link
+        self.called_at: str = iso(room.now())     # the call came in when the form opened: its SLA clocks start here
         self.setWindowTitle(self.tr("New case"))
         self.setMinimumWidth(560)
         self.title = QLineEdit()
@@ -101,13 +113,69 @@ class NewCaseDialog(QDialog):
                  self.reporter, self.phone]
         for a, b in zip(chain, chain[1:]):          # the form's order, top to bottom
             self.setTabOrder(a, b)
-        self._resolve_timer = QTimer(self, singleShot=True, interval=200, timeout=self.refresh)
+        self._resolve_timer = QTimer(self, singleShot=True, interval=200)
+        self._resolve_timer.timeout.connect(self.refresh)
         self.address.textChanged.connect(self._resolve_timer.start)
         self.category.currentIndexChanged.connect(self._resolve_timer.start)
         self.similar.currentItemChanged.connect(lambda cur, _p: self.merge.setEnabled(cur is not None))
         self.merge.clicked.connect(lambda: self.submit(merge=True))
-        self._loc = None
+        self._loc: dict | None = None
+        self.setObjectName("NewCaseDialog")
+        for name in ("title", "category", "source", "priority", "address", "description", "reporter", "phone",
+                     "error"):
+            getattr(self, name).setObjectName(f"NewCase.{name}")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("NewCase.report")
+        # the field each checked argument comes from, and its name in the operator's words
+        self._fields: dict[str, tuple[Any, str]] = {"title": (self.title, self.tr("Title")), "address": (self.address, self.tr("Address")),
+                        "description": (self.description, self.tr("Description")),
+                        "reporter.name": (self.reporter, self.tr("Caller")),
+                        "reporter.phone": (self.phone, self.tr("Caller's phone"))}
+        for w, _label in self._fields.values():
+            w.textChanged.connect(lambda *_a, w=w: self._mark(w, False))
+        if args:
+            self.fill(args)
 
+    def fill(self, args: dict) -> None:
+        """Put a report's fields back in the form."""
+        self.title.setText(args.get("title", ""))
+        i = self.category.findData(args.get("category"))
+        self.category.setCurrentIndex(max(0, i))
+        i = self.source.findData(args.get("source"))
+        if i >= 0:
+            self.source.setCurrentIndex(i)
+        if args.get("priority") in (1, 2, 3, 4):
+            self.priority.setValue(args["priority"])
+        self.address.setText((args.get("location") or {}).get("address", ""))
+        self.description.setPlainText(args.get("description", ""))
+        rep = args.get("reporter") or {}
+        self.reporter.setText(rep.get("name", ""))
+        self.phone.setText(rep.get("phone", ""))
+        if args.get("called_at"):
+            self.called_at = args["called_at"]
+
+    @staticmethod
+    def _text(w) -> str:
+        return (w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+
+    def _mark(self, w, bad: bool) -> None:
+        if bool(w.property("invalid")) != bad:
+            w.setProperty("invalid", bad)
+            w.setStyleSheet(INVALID_STYLE if bad else "")
+
+    def problems(self) -> list[tuple[QWidget, str]]:
+        """What keeps the report from being sent, field by field, in the operator's words:
+        the domain's limits (models/commands.py FIELD_LIMITS), the same the server applies."""
+        out = []
+        for key, (w, label) in self._fields.items():
+            n, limit = len(self._text(w)), FIELD_LIMITS[key]
+            if n > limit:
+                out.append((w, self.tr("%1: at most %2 characters (now %3)").replace("%1", label).replace(
+                    "%2", str(limit)).replace("%3", str(n))))
+        for key in ("title", "address"):
+            w, label = self._fields[key]
+            if not self._text(w):
+                out.append((w, self.tr("%1 is required").replace("%1", label)))
+        return out
     def refresh(self) -> None:
         addr = self.address.text().strip()
         self._loc = resolve_address(self.room.street, addr) if addr else None
@@ -126,16 +194,30 @@ class NewCaseDialog(QDialog):
             self.similar.addItem(item)
 
     def args(self) -> dict | None:
-        title, addr = self.title.text().strip(), self.address.text().strip()
-        missing = [n for n, v in ((self.tr("title"), title), (self.tr("address"), addr)) if not v]
-        if missing:
-            self.error.setText(self.tr("Required: %1").replace("%1", ", ".join(missing)))
+        """The report to send, or None with the fields at fault marked and said why (the
+        dialog stays open: nothing typed is lost)."""
+        problems = self.problems()
+        for w, _label in self._fields.values():
+            self._mark(w, any(p[0] is w for p in problems))
+        if problems:
+            self.error.setText("\n".join(p[1] for p in problems))
+            problems[0][0].setFocus()
             return None
+        title, addr = self.title.text().strip(), self.address.text().strip()
         args = {"title": title, "category": self.category.currentData(), "source": self.source.currentData(),
                 "priority": self.priority.value(), "location": {"address": addr},
-                "description": self.description.toPlainText().strip()}
+                "description": self.description.toPlainText().strip(), "called_at": self.called_at}
         if self.reporter.text().strip() or self.phone.text().strip():
             args["reporter"] = {"name": self.reporter.text().strip(), "phone": self.phone.text().strip()}
+        try:
+            check_report(self.room.state, args)     # anything else the server would refuse
+        except CommandError as e:
+            w = self._fields.get(e.field or "", (None, ""))[0]
+            if w is not None:
+                self._mark(w, True)
+                w.setFocus()
+            self.error.setText(self.tr("The server would refuse this report: %1").replace("%1", e.message))
+            return None
         return args
 
     def is_filled(self) -> bool:
@@ -169,5 +251,6 @@ class NewCaseDialog(QDialog):
             return
         if merge and self.similar.currentItem():
             args["merge_into"] = self.similar.currentItem().data(Qt.ItemDataRole.UserRole)
-        self.link.submit("case.report", args)
+        cid = self.link.submit("case.report", args)
+        self.sig_submitted.emit(cid or "")
         self.accept()

@@ -13,7 +13,7 @@ from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.timeutil import epoch
 from widgets.common import fill_with_scroll
-from widgets.style import EMERGENCY, TEAM_COLOURS
+from widgets.style import EMERGENCY, TEAM_COLOURS, P
 
 SUBTEXT_PT = 10.0     # a tile's smaller lines at 100 % (legible at a glance)
 
@@ -40,6 +40,7 @@ class SquadTile(QWidget):
         self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName(f"tile-{team_id}")
 
     def sizeHint(self) -> QSize:
         return QSize(int(210 * self.scale), int(84 * self.scale))
@@ -76,7 +77,8 @@ class SquadTile(QWidget):
         on = sum(1 for m in t["members"] if m.get("on_duty", True))
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
                 t["status"], t["call_sign"], t["id"],
-                labels.team_status(t["status"]) + "  " + since(t.get("status_since"), self.room.now()),
+                labels.team_status(t["status"]) + "  " + ("" if self.room.live else "≈")   # ≈: not live
+                + since(t.get("status_since"), self.room.now()),
                 f"{on}/{len(t['members'])}", line3, line4)
 
     def paintEvent(self, _e):
@@ -101,13 +103,13 @@ class SquadTile(QWidget):
          line4) = content
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
-        bg = QColor("#1a2029")
+        bg = QColor(P["base_alt"])
         if emergency:
-            bg = QColor(EMERGENCY if flash else "#5a0a0a")
+            bg = QColor(EMERGENCY if flash else P["emergency_off"])
         p.setBrush(bg)
-        p.setPen(QPen(QColor("#3d8bfd") if selected else QColor("#2a313b"), 2 if selected else 1))
+        p.setPen(QPen(QColor(P["accent"]) if selected else QColor(P["border"]), 2 if selected else 1))
         p.drawRoundedRect(r, 4, 4)
-        colour = QColor(TEAM_COLOURS.get(status, "#8593a3"))
+        colour = QColor(TEAM_COLOURS.get(status, P["muted"]))
         p.setBrush(colour)
         p.setPen(Qt.PenStyle.NoPen)
         p.drawRoundedRect(QRectF(r.left(), r.top(), 7 * self.scale, r.height()), 3, 3)
@@ -118,28 +120,28 @@ class SquadTile(QWidget):
         f.setPointSizeF(12 * s)
         f.setBold(True)
         p.setFont(f)
-        p.setPen(QColor("#ffffff"))
+        p.setPen(QColor(P["text_strong"]))
         p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    call_sign)
         f.setPointSizeF(SUBTEXT_PT * s)
         f.setBold(False)
         p.setFont(f)
-        p.setPen(QColor("#8593a3"))
+        p.setPen(QColor(P["muted"]))
         p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                    tid)
         f.setBold(True)
         p.setFont(f)
-        p.setPen(colour if not emergency else QColor("#ffffff"))
+        p.setPen(colour if not emergency else QColor(P["text_strong"]))
         p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft, status_line)
         f.setBold(False)
         p.setFont(f)
-        p.setPen(QColor("#8593a3"))
+        p.setPen(QColor(P["muted"]))
         p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight, members)
-        p.setPen(QColor("#c9d1d9"))
+        p.setPen(QColor(P["text_soft"]))
         fm = p.fontMetrics()
         p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
                    fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
-        p.setPen(QColor("#ffffff") if emergency else QColor("#8593a3"))
+        p.setPen(QColor(P["text_strong"]) if emergency else QColor(P["muted"]))
         p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
                    fm.elidedText(line4, Qt.TextElideMode.ElideRight, int(w)))
 
@@ -149,6 +151,7 @@ class RosterStrip(QFrame):
 
     def __init__(self, room: RoomState, area: dict, team_ids: list[str], columns: int, scale: float, parent=None):
         super().__init__(parent)
+        self.area_id: str = area["id"]
         self.setProperty("kind", "card")
         title = QLabel(f"{area.get('talkgroup', '')}  {labels.area(room.street, area['id'])}")
         title.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold; color: #ffffff")
@@ -209,7 +212,8 @@ class RosterPanel(QWidget):
         room.sig_tick.connect(self._tick)
         if selection is not None:
             selection.sig_team.connect(self._select)
-        self._flash = QTimer(self, interval=400, timeout=self._flash_tick)
+        self._flash = QTimer(self, interval=400)
+        self._flash.timeout.connect(self._flash_tick)
         self._flash.start()
         self.rebuild()
 
@@ -221,13 +225,13 @@ class RosterPanel(QWidget):
         self.tiles.clear()
         while self.body_layout.count():
             item = self.body_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
         teams = self.room.state["teams"]
         for area in self.room.street.get("areas", []):
             ids = sorted(t["id"] for t in teams.values() if t["area"] == area["id"])
             strip = RosterStrip(self.room, area, ids, self.columns, self.scale)
-            strip.area_id = area["id"]
             self.strips.append(strip)
             self.body_layout.addWidget(strip)
             for tile in strip.tiles:
@@ -308,6 +312,9 @@ class RosterPanel(QWidget):
                 tile.update()
 
     def _dispatch_to(self, tid: str) -> None:
-        self.selection.set_team(tid)
-        if self.selection.case_id:
-            self.selection.sig_dispatch_requested.emit(self.selection.case_id)
+        sel = self.selection
+        if sel is None:
+            return
+        sel.set_team(tid)
+        if sel.case_id:
+            sel.sig_dispatch_to.emit(sel.case_id, tid)

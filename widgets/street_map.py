@@ -21,9 +21,9 @@ from models.dispatch import team_position
 from models.domain import OPEN_STATUSES
 from models.qt.room import RoomState, Selection
 from models.sla import case_sla
-from widgets.style import SLA_COLOURS, TEAM_COLOURS
+from widgets.style import SLA_COLOURS, TEAM_COLOURS, P
 
-AREA_COLOURS = ["#3d8bfd", "#34c759", "#b36bff", "#ffb020", "#2ec4b6"]
+AREA_COLOURS = [P["accent"], P["ok"], P["purple"], P["warning"], P["teal"]]
 K = 100_000.0      # scene units per degree of latitude
 
 
@@ -48,7 +48,7 @@ class StreetMap(QGraphicsView):
         self.scene_ = QGraphicsScene(self)
         self.setScene(self.scene_)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setBackgroundBrush(QColor("#0f1318"))
+        self.setBackgroundBrush(QColor(P["field"]))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
@@ -75,7 +75,8 @@ class StreetMap(QGraphicsView):
         if selection is not None:
             self.case_clicked.connect(selection.set_case)
             self.team_clicked.connect(selection.set_team)
-        self._heat_timer = QTimer(self, interval=10_000, timeout=self.update_heat)
+        self._heat_timer = QTimer(self, interval=10_000)
+        self._heat_timer.timeout.connect(self.update_heat)
         self._heat_timer.start()
         self.rebuild()
 
@@ -134,7 +135,7 @@ class StreetMap(QGraphicsView):
             painter.setOpacity(0.55)
             painter.drawPixmap(self._heat[0], self._heat[1], QRectF(self._heat[1].rect()))
             painter.setOpacity(1.0)
-        painter.setPen(QPen(QColor("#394350"), 0))
+        painter.setPen(QPen(QColor(P["map_block"]), 0))
         painter.drawLines(self._roads)
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
@@ -197,7 +198,7 @@ class StreetMap(QGraphicsView):
                 ("tri", TEAM_COLOURS["available"], self.tr("Squad: available")),
                 ("tri", TEAM_COLOURS["en_route"], self.tr("Squad: en route")),
                 ("tri", TEAM_COLOURS["on_scene"], self.tr("Squad: on scene")),
-                ("tri", "#ff1f1f", self.tr("Squad: emergency")),
+                ("tri", P["emergency"], self.tr("Squad: emergency")),
                 ("heat", "#ff7800", self.tr("Today's incidents (heat)"))]
 
     def _draw_legend(self, painter: QPainter, fm: QFontMetricsF) -> None:
@@ -206,7 +207,7 @@ class StreetMap(QGraphicsView):
         w = max(fm.horizontalAdvance(t) for _s, _c, t in entries) + line + 16
         r = QRectF(8, self.viewport().height() - 8 - line * len(entries) - 8, w, line * len(entries) + 8)
         self.legend_rect = r
-        painter.setPen(QPen(QColor("#2a313b")))
+        painter.setPen(QPen(QColor(P["border"])))
         painter.setBrush(QColor(15, 19, 24, 215))
         painter.drawRoundedRect(r, 4, 4)
         for i, (shape, colour, text) in enumerate(entries):
@@ -223,7 +224,7 @@ class StreetMap(QGraphicsView):
                 painter.setOpacity(1.0)
             else:
                 painter.drawEllipse(mark)
-            painter.setPen(QPen(QColor("#dfe4ea")))
+            painter.setPen(QPen(QColor(P["text"])))
             painter.drawText(QRectF(mark.right() + 6, y, w, line), Qt.AlignmentFlag.AlignVCenter, text)
 
     def fit(self) -> None:
@@ -295,8 +296,8 @@ class StreetMap(QGraphicsView):
             self.case_items[cid] = item
         item.setRect(-r / 2, -r / 2, r, r)
         item.setPos(self.to_scene(loc["lat"], loc["lon"]))
-        item.setBrush(QColor(SLA_COLOURS.get(light, "#8593a3")))
-        item.setPen(QPen(QColor("#ffffff") if c["priority"] == 1 else QColor("#0f1318"), 2 if c["priority"] == 1 else 1))
+        item.setBrush(QColor(SLA_COLOURS.get(light, P["muted"])))
+        item.setPen(QPen(QColor(P["text_strong"]) if c["priority"] == 1 else QColor(P["field"]), 2 if c["priority"] == 1 else 1))
         item.setData(1, light)
 
     def _place_team(self, tid: str) -> None:
@@ -308,7 +309,7 @@ class StreetMap(QGraphicsView):
             return
         p = self.to_scene(*pos)
         s = 12 * self.scale_factor
-        colour = QColor("#ff1f1f" if t.get("emergency") else TEAM_COLOURS.get(t["status"], "#8593a3"))
+        colour = QColor(P["emergency"] if t.get("emergency") else TEAM_COLOURS.get(t["status"], P["muted"]))
         if tid not in self.team_items:
             tri = QGraphicsPolygonItem(QPolygonF([QPointF(0, -s), QPointF(s * 0.85, s * 0.6), QPointF(-s * 0.85, s * 0.6)]))
             tri.setZValue(4)
@@ -329,7 +330,7 @@ class StreetMap(QGraphicsView):
         tri, label = self.team_items[tid]
         tri.setPos(p)
         tri.setBrush(colour)
-        tri.setPen(QPen(QColor("#0f1318"), 1))
+        tri.setPen(QPen(QColor(P["field"]), 1))
         tri.setVisible(t["on_duty"])
         label.setVisible(False)         # drawn by drawForeground, clear of the other labels
         label.setBrush(colour)

@@ -50,6 +50,7 @@ PALETTE: dict[str, str] = {
     "alarm": "#ff3b30",         # overdue, failed
     "orange": "#ff9500",
     "war": "#c0392b",           # the war-time mode badge
+    "offline": "#a34f00",       # the offline banner's ground (white text on it, 5:1)
     "emergency": "#ff1f1f",
     "emergency_off": "#5a0a0a",
     "emergency_banner_off": "#7a0000",

@@ -28,7 +28,7 @@ _HEADERS = {
     "sla": "SLA", "priority": "Pri", "id": "Case", "title": "Title", "category": "Category", "source": "Source",
     "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
 }
-LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "on_time": 2}
+LIGHT_RANK = {OVERDUE: 0, DUE_SOON: 1, "late": 2, "on_time": 2}     # an open case that missed a stage is still pending
 # The queue's colours, each text colour at least 4.5:1 against the ground it is drawn on
 # (WCAG AA; tests/test_console_readability.py checks every pair). The SLA light's text on an
 # ordinary row (base / alternate base), and the coloured rows with their own text.
@@ -139,9 +139,12 @@ class CaseTableModel(QAbstractTableModel):
         self._warm: list[str] = []              # cases whose search text is still to be built
         self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
         self._lights_sec = 0
-        self._warm_timer = QTimer(self, interval=0, timeout=self._warm_search)
-        self._warm_start = QTimer(self, interval=WARM_AFTER_MS, singleShot=True, timeout=self._warm_timer.start)
-        self._index_timer = QTimer(self, interval=0, singleShot=True, timeout=self._build_index)
+        self._warm_timer = QTimer(self, interval=0)
+        self._warm_timer.timeout.connect(self._warm_search)
+        self._warm_start = QTimer(self, interval=WARM_AFTER_MS, singleShot=True)
+        self._warm_start.timeout.connect(self._warm_timer.start)
+        self._index_timer = QTimer(self, interval=0, singleShot=True)
+        self._index_timer.timeout.connect(self._build_index)
         room.sig_reset.connect(self._on_reset)
         room.sig_cases.connect(self.on_cases)
         room.sig_history.connect(self.on_history)
@@ -544,7 +547,7 @@ class CaseTableModel(QAbstractTableModel):
             return f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
         # DisplayRole
         if col == "sla":
-            return "●  " + labels.sla(light)
+            return "● " + labels.sla(light)
         if col == "priority":
             return f"P{case['priority']}"
         if col == "id":
@@ -559,6 +562,8 @@ class CaseTableModel(QAbstractTableModel):
             loc = case["location"]
             return f"{labels.area(self.room.street, loc.get('area'))} {loc.get('grid') or ''}".strip()
         if col == "status":
+            if case.get("pending"):           # reported here, not yet acknowledged by the server
+                return QCoreApplication.translate("CaseTableModel", "waiting to be sent")
             return labels.status(case["status"])
         if col == "squad":
             if case.get("team_id"):

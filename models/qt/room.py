@@ -10,6 +10,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from models import kpi
+from models.commands import PERMISSIONS
 from models.domain import OPEN_STATUSES
 from models.sla import PROFILES, Profile
 from models.state import empty_state, touched
@@ -32,6 +33,13 @@ class RoomState(QObject):
         sig_archive_found(str, list, bool): an archive search's text, the ids it found,
             whether there were more.
         sig_tick(): once a second, for clocks and countdowns.
+        sig_live(bool): the shown state became live (online) or stopped being live.
+        sig_role(str): logged in with this role (the welcome's): views show only what it may do.
+
+    Reports the operator made while offline, which wait in the outbox, are in
+    `state["cases"]` at once as provisional cases (`pending: True`, id "…" + a number), so
+    the queue shows them; each goes when the link is back (the server's case takes its
+    place) or the report is refused (the Outbox keeps it).
     """
     sig_reset = Signal()
     sig_cases = Signal(object, object)
@@ -42,6 +50,8 @@ class RoomState(QObject):
     sig_archived = Signal(object)
     sig_archive_found = Signal(str, object, bool)
     sig_tick = Signal()
+    sig_live = Signal(bool)
+    sig_role = Signal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -60,6 +70,9 @@ class RoomState(QObject):
         self._room = False
         self._events: list[dict] = []
         self._link = None
+        self.live = False
+        self._provisional: dict[str, str] = {}     # report command id -> provisional case id
+        self._prov_no = 0
         self._flush_timer = QTimer(self, singleShot=True, interval=FRAME_MS)
         self._flush_timer.timeout.connect(self._flush)
         self._tick = QTimer(self, interval=1000)
@@ -74,6 +87,12 @@ class RoomState(QObject):
     def profile(self) -> Profile:
         return PROFILES.get(self.state.get("sla_profile") or "1310", PROFILES["1310"])
 
+    def may(self, command: str) -> bool:
+        """Whether the logged-in role may issue this command (the server decides; the UI
+        follows: what a role may not do is hidden or disabled). Before the welcome, as an
+        operator."""
+        return command in PERMISSIONS.get(self.role or "operator", frozenset())
+
     @property
     def street(self) -> dict:
         return self.state.get("street") or {}
@@ -87,18 +106,72 @@ class RoomState(QObject):
         link.sig_archive_found.connect(self.sig_archive_found)
         self._link = link
         link.sig_welcome.connect(self._welcome)
+        link.sig_link.connect(self._link_status)
+        link.sig_command.connect(self._command)
+
+    def _link_status(self, status) -> None:
+        live = status.state == "online"
+        if live != self.live:
+            self.live = live
+            self._sync_provisional()
+            self.sig_live.emit(live)
+
+    # ---- reports not yet acknowledged: provisional cases ----------------------------
+    def _pending_reports(self) -> dict[str, dict]:
+        outbox = getattr(getattr(self._link, "link", None), "outbox", None) or {}
+        return {cid: r for cid, r in outbox.items() if r.get("name") == "case.report" and r.get("status") == "pending"}
+
+    def _command(self, cid: str, outcome: str, detail: dict) -> None:
+        if detail.get("name") == "case.report":
+            self._sync_provisional()
+
+    def provisional_case(self, command_id: str) -> str | None:
+        """The provisional case shown for a report not yet acknowledged."""
+        return self._provisional.get(command_id)
+
+    def _sync_provisional(self, emit: bool = True) -> None:
+        # only while offline: online, the server's case follows within milliseconds
+        want = {} if self.live else self._pending_reports()
+        cases = self.state["cases"]
+        gone = [self._provisional.pop(c) for c in list(self._provisional) if c not in want]
+        for pid in gone:
+            cases.pop(pid, None)
+        added = []
+        for cmd, row in want.items():
+            if cmd in self._provisional and self._provisional[cmd] in cases:
+                continue
+            self._prov_no += 1
+            pid = f"…{self._prov_no}"
+            case = provisional_case(pid, row.get("args") or {}, row.get("created"), self.state)
+            if case is None:
+                continue
+            cases[pid] = case
+            self._provisional[cmd] = pid
+            added.append(pid)
+        if not emit:
+            return
+        if gone:
+            self.archive(gone)               # the queue drops them through its usual path
+        for pid in added:
+            self._new[pid] = None
+        if added and not self._flush_timer.isActive():
+            self._flush_timer.start()
 
     def _welcome(self, welcome: dict) -> None:
+        role_before = self.role
         self.user, self.role, self.team_id = welcome.get("user"), welcome.get("role"), welcome.get("team_id")
+        if self.role != role_before:
+            self.sig_role.emit(self.role or "")
         if welcome.get("server_time"):
             self.clock_offset = welcome["server_time"] - time.time()
             if abs(self.clock_offset) < 1.0:
                 self.clock_offset = 0.0
-        self.open_ids: set[str] = set()     # open cases: the only ones whose SLA lights still move
 
     def reset(self, state: dict, age=None) -> None:
         self.state = state
         self.age = age
+        self._provisional.clear()
+        self._sync_provisional(emit=False)
         self.open_ids = {cid for cid, c in state["cases"].items() if c["status"] in OPEN_STATUSES}
         week = kpi.working_set(state, self.now(), kpi.WORKING_DAYS)
         self._recent = {kpi.WORKING_DAYS: set(week["cases"]),
@@ -199,6 +272,25 @@ class RoomState(QObject):
             self.sig_events.emit(events)
 
 
+def provisional_case(pid: str, args: dict, created: float | None, state: dict) -> dict | None:
+    """A report's case as it will look once the server has it, marked pending."""
+    from models.state import _reported
+    from models.timeutil import iso
+    try:
+        at = args.get("called_at") or iso(created or time.time())
+        scratch = {"cases": {}, "next_case_no": 0, "sla_profile": state.get("sla_profile", "1310")}
+        data = {"case_id": pid, "no": None, "title": args["title"], "category": args["category"],
+                "source": args["source"], "priority": args.get("priority", 3),
+                "location": dict(args.get("location") or {}), "description": args.get("description", ""),
+                "reporter": args.get("reporter"), "called_at": at}
+        _reported(scratch, {"seq": 0, "at": at, "name": "case.reported", "actor": None, "data": data}, data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    case = scratch["cases"][pid]
+    case["pending"] = True
+    return case
+
+
 class Selection(QObject):
     """What the operator is looking at: the current case and squad, shared by the panels.
 
@@ -206,10 +298,12 @@ class Selection(QObject):
         sig_case(str): the current case changed ("" for none).
         sig_team(str): the current squad changed ("" for none).
         sig_dispatch_requested(str): the operator asked to dispatch this case.
+        sig_dispatch_to(str, str): ... this case to this squad (a double-click on its tile).
     """
     sig_case = Signal(str)
     sig_team = Signal(str)
     sig_dispatch_requested = Signal(str)
+    sig_dispatch_to = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

@@ -3,72 +3,72 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -76,17 +76,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="310" />
+        <location filename="../../widgets/alerts.py" line="313" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="330" />
+        <location filename="../../widgets/alerts.py" line="335" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="333" />
+        <location filename="../../widgets/alerts.py" line="338" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -94,17 +94,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="173" />
+        <location filename="../../widgets/alerts.py" line="174" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="133" />
+        <location filename="../../widgets/alerts.py" line="134" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="136" />
+        <location filename="../../widgets/alerts.py" line="137" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -160,225 +160,220 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="113" />
+        <location filename="../../widgets/case_detail.py" line="115" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="113" />
+        <location filename="../../widgets/case_detail.py" line="115" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="113" />
+        <location filename="../../widgets/case_detail.py" line="115" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="113" />
+        <location filename="../../widgets/case_detail.py" line="115" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="138" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="146" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="157" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="156" />
+        <location filename="../../widgets/case_detail.py" line="162" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="200" />
+        <location filename="../../widgets/case_detail.py" line="206" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="212" />
+        <location filename="../../widgets/case_detail.py" line="219" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="213" />
+        <location filename="../../widgets/case_detail.py" line="220" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="264" />
+        <location filename="../../widgets/case_detail.py" line="271" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="330" />
+        <location filename="../../widgets/case_detail.py" line="341" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/case_detail.py" line="352" />
-        <source>Refused: %1</source>
-        <translation>被拒绝：%1</translation>
     </message>
 </context>
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="77" />
+        <location filename="../../widgets/case_queue.py" line="78" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="79" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="79" />
+        <location filename="../../widgets/case_queue.py" line="81" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="83" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="82" />
+        <location filename="../../widgets/case_queue.py" line="84" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="85" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="86" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="88" />
+        <location filename="../../widgets/case_queue.py" line="91" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="98" />
+        <location filename="../../widgets/case_queue.py" line="101" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="262" />
+        <location filename="../../widgets/case_queue.py" line="268" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="279" />
+        <location filename="../../widgets/case_queue.py" line="285" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="281" />
+        <location filename="../../widgets/case_queue.py" line="287" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="289" />
+        <location filename="../../widgets/case_queue.py" line="295" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="304" />
+        <location filename="../../widgets/case_queue.py" line="310" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="312" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="308" />
+        <location filename="../../widgets/case_queue.py" line="314" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="317" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -440,18 +435,18 @@
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="566" />
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
 </context>
 <context>
     <name>CommandLine</name>
     <message>
-        <location filename="../../widgets/command_line.py" line="16" />
+        <location filename="../../widgets/command_line.py" line="17" />
         <source>Command (Ctrl+L): d 123 W01 dispatch · a 123 accept · c 123 text close · s 123 supervise · t 123 police transfer · m 123 456 merge · ack W01 · war / peace</source>
         <translation>指令（Ctrl+L）：派 123 W01 派单 · 受理 123 · 办结 123 情况 · 督办 123 · 流转 123 九堡派出所 · 合并 123 456 · 确认 W01 · 战时 / 平时</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/command_line.py" line="60" />
-        <source>sent: %1</source>
-        <translation>已发送：%1</translation>
     </message>
 </context>
 <context>
@@ -497,66 +492,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="114" />
+        <location filename="../../widgets/dashboard.py" line="116" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="177" />
+        <location filename="../../widgets/dashboard.py" line="179" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="189" />
+        <location filename="../../widgets/dashboard.py" line="191" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="190" />
-        <location filename="../../widgets/dashboard.py" line="194" />
+        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="196" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
-        <location filename="../../widgets/dashboard.py" line="196" />
+        <location filename="../../widgets/dashboard.py" line="193" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="192" />
+        <location filename="../../widgets/dashboard.py" line="194" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="202" />
+        <location filename="../../widgets/dashboard.py" line="204" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="211" />
+        <location filename="../../widgets/dashboard.py" line="213" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="212" />
+        <location filename="../../widgets/dashboard.py" line="214" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="220" />
+        <location filename="../../widgets/dashboard.py" line="222" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="221" />
-        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="223" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="222" />
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="224" />
+        <location filename="../../widgets/dashboard.py" line="228" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -564,68 +559,68 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="267" />
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="269" />
+        <location filename="../../widgets/dashboard.py" line="363" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="167" />
+        <location filename="../../widgets/dashboard.py" line="169" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="253" />
+        <location filename="../../widgets/dashboard.py" line="255" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="272" />
+        <location filename="../../widgets/dashboard.py" line="274" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="310" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="365" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="390" />
+        <location filename="../../widgets/dashboard.py" line="393" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="473" />
+        <location filename="../../widgets/dashboard.py" line="476" />
         <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
         <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="482" />
+        <location filename="../../widgets/dashboard.py" line="485" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -633,27 +628,27 @@
 <context>
     <name>DispatchDialog</name>
     <message>
-        <location filename="../../widgets/dispatch.py" line="21" />
+        <location filename="../../widgets/dispatch.py" line="23" />
         <source>Dispatch %1</source>
         <translation>派单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="29" />
+        <location filename="../../widgets/dispatch.py" line="31" />
         <source> · on %1</source>
         <translation> · 正在处置 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="30" />
+        <location filename="../../widgets/dispatch.py" line="32" />
         <source> · own area</source>
         <translation> · 本片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="37" />
+        <location filename="../../widgets/dispatch.py" line="41" />
         <source>Enter dispatches the highlighted squad; arrows choose another.</source>
         <translation>回车派给选中的班组；方向键选择其他班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="40" />
+        <location filename="../../widgets/dispatch.py" line="44" />
         <source>Dispatch</source>
         <translation>派单</translation>
     </message>
@@ -661,8 +656,8 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="234" />
-        <location filename="../../app/wall.py" line="112" />
+        <location filename="../../app/mainwindow.py" line="250" />
+        <location filename="../../app/wall.py" line="118" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="100" />
         <location filename="../../models/qt/labels.py" line="108" />
@@ -996,92 +991,92 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../widgets/history.py" line="24" />
+        <location filename="../../widgets/history.py" line="26" />
         <source>Last year</source>
         <translation>去年同期</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="26" />
+        <location filename="../../widgets/history.py" line="28" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="27" />
+        <location filename="../../widgets/history.py" line="29" />
         <source>Reported</source>
         <translation>受理数</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="28" />
+        <location filename="../../widgets/history.py" line="30" />
         <source>Year on year</source>
         <translation>同比</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="29" />
+        <location filename="../../widgets/history.py" line="31" />
         <source>Closed</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="30" />
+        <location filename="../../widgets/history.py" line="32" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="31" />
+        <location filename="../../widgets/history.py" line="33" />
         <source>On scene ≤8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="32" />
+        <location filename="../../widgets/history.py" line="34" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="33" />
+        <location filename="../../widgets/history.py" line="35" />
         <source>Repeat-call rate</source>
         <translation>重复来电率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="65" />
+        <location filename="../../widgets/history.py" line="67" />
         <source>Months</source>
         <translation>按月</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="66" />
+        <location filename="../../widgets/history.py" line="68" />
         <source>Years</source>
         <translation>按年</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="68" />
+        <location filename="../../widgets/history.py" line="70" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="72" />
+        <location filename="../../widgets/history.py" line="74" />
         <source>View</source>
         <translation>视图</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="96" />
+        <location filename="../../widgets/history.py" line="99" />
         <source>Not available to this account.</source>
         <translation>本账号无权查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="99" />
+        <location filename="../../widgets/history.py" line="102" />
         <source>Shown when the link is online.</source>
         <translation>连接服务器后显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="103" />
+        <location filename="../../widgets/history.py" line="106" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="108" />
+        <location filename="../../widgets/history.py" line="111" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="112" />
+        <location filename="../../widgets/history.py" line="115" />
         <source>Computed by the server from its whole log.</source>
         <translation>由服务器根据全部历史记录计算。</translation>
     </message>
@@ -1089,52 +1084,57 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="61" />
+        <location filename="../../widgets/leader.py" line="70" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="66" />
+        <location filename="../../widgets/leader.py" line="75" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="79" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="71" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="73" />
+        <location filename="../../widgets/leader.py" line="82" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="95" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="87" />
+        <location filename="../../widgets/leader.py" line="102" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="146" />
+        <location filename="../../widgets/leader.py" line="139" />
+        <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
+        <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="177" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="148" />
+        <location filename="../../widgets/leader.py" line="179" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="188" />
+        <location filename="../../widgets/leader.py" line="219" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -1142,62 +1142,62 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="34" />
+        <location filename="../../widgets/link_indicator.py" line="36" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="36" />
+        <location filename="../../widgets/link_indicator.py" line="38" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="38" />
+        <location filename="../../widgets/link_indicator.py" line="40" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="40" />
+        <location filename="../../widgets/link_indicator.py" line="42" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="42" />
+        <location filename="../../widgets/link_indicator.py" line="44" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="45" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="47" />
+        <location filename="../../widgets/link_indicator.py" line="49" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="54" />
+        <location filename="../../widgets/link_indicator.py" line="56" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="57" />
+        <location filename="../../widgets/link_indicator.py" line="59" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="58" />
+        <location filename="../../widgets/link_indicator.py" line="60" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -1261,285 +1261,290 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="68" />
+        <location filename="../../app/mainwindow.py" line="69" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="70" />
+        <location filename="../../app/mainwindow.py" line="71" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="73" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="75" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="77" />
+        <location filename="../../app/mainwindow.py" line="78" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="79" />
+        <location filename="../../app/mainwindow.py" line="80" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="81" />
+        <location filename="../../app/mainwindow.py" line="82" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="83" />
+        <location filename="../../app/mainwindow.py" line="84" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="110" />
-        <location filename="../../app/mainwindow.py" line="235" />
+        <location filename="../../app/mainwindow.py" line="111" />
+        <location filename="../../app/mainwindow.py" line="251" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="133" />
+        <location filename="../../app/mainwindow.py" line="136" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="206" />
+        <location filename="../../app/mainwindow.py" line="218" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="222" />
+        <location filename="../../app/mainwindow.py" line="234" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="251" />
+        <location filename="../../app/mainwindow.py" line="239" />
+        <source>not live</source>
+        <translation>非实时</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="267" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="253" />
+        <location filename="../../app/mainwindow.py" line="269" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="268" />
+        <location filename="../../app/mainwindow.py" line="284" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="285" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="270" />
+        <location filename="../../app/mainwindow.py" line="286" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="272" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="273" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="274" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="275" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="276" />
-        <location filename="../../app/mainwindow.py" line="398" />
+        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="414" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="278" />
-        <location filename="../../app/mainwindow.py" line="533" />
+        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="587" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="286" />
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="305" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="306" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="315" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="317" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="318" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="312" />
+        <location filename="../../app/mainwindow.py" line="328" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="315" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="330" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="358" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="358" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="361" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="362" />
+        <location filename="../../app/mainwindow.py" line="378" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="389" />
+        <location filename="../../app/mainwindow.py" line="405" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="406" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="407" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="392" />
+        <location filename="../../app/mainwindow.py" line="408" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="401" />
+        <location filename="../../app/mainwindow.py" line="417" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="429" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="450" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="437" />
+        <location filename="../../app/mainwindow.py" line="453" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="516" />
+        <location filename="../../app/mainwindow.py" line="570" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="519" />
+        <location filename="../../app/mainwindow.py" line="573" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="529" />
+        <location filename="../../app/mainwindow.py" line="583" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="530" />
+        <location filename="../../app/mainwindow.py" line="584" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="534" />
+        <location filename="../../app/mainwindow.py" line="588" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1547,137 +1552,371 @@
 <context>
     <name>NewCaseDialog</name>
     <message>
-        <location filename="../../widgets/new_case.py" line="52" />
+        <location filename="../../widgets/new_case.py" line="64" />
         <source>New case</source>
         <translation>新建事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="63" />
+        <location filename="../../widgets/new_case.py" line="75" />
         <source>e.g. 九堡大道88号 or a landmark</source>
         <translation>如：九堡大道88号 或 地标名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="73" />
+        <location filename="../../widgets/new_case.py" line="85" />
         <source>Merge into the selected case (repeat call)</source>
         <translation>合并到选中事件（重复来电）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="78" />
+        <location filename="../../widgets/new_case.py" line="90" />
         <source>Title *</source>
         <translation>标题 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="79" />
+        <location filename="../../widgets/new_case.py" line="91" />
         <source>Category *</source>
         <translation>类别 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="80" />
+        <location filename="../../widgets/new_case.py" line="92" />
         <source>Source *</source>
         <translation>来源 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="81" />
+        <location filename="../../widgets/new_case.py" line="93" />
         <source>Priority (1 most urgent)</source>
         <translation>级别（1 最紧急）</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="82" />
+        <location filename="../../widgets/new_case.py" line="94" />
         <source>Address *</source>
         <translation>地址 *</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="84" />
+        <location filename="../../widgets/new_case.py" line="96" />
+        <location filename="../../widgets/new_case.py" line="130" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="85" />
+        <location filename="../../widgets/new_case.py" line="97" />
+        <location filename="../../widgets/new_case.py" line="131" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="86" />
+        <location filename="../../widgets/new_case.py" line="98" />
+        <location filename="../../widgets/new_case.py" line="132" />
         <source>Caller's phone</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="88" />
+        <location filename="../../widgets/new_case.py" line="100" />
         <source>Report case</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="93" />
+        <location filename="../../widgets/new_case.py" line="105" />
         <source>Similar open cases nearby in the last hours</source>
         <translation>附近近几小时的相似未办结事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="115" />
+        <location filename="../../widgets/new_case.py" line="129" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="129" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="172" />
+        <source>%1: at most %2 characters (now %3)</source>
+        <translation>%1：最多 %2 个字符（现为 %3 个）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="177" />
+        <source>%1 is required</source>
+        <translation>%1为必填项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/new_case.py" line="183" />
         <source>Grid %1 · %2</source>
         <translation>网格 %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="118" />
+        <location filename="../../widgets/new_case.py" line="186" />
         <source>Address not found on the street's map; the case keeps the text.</source>
         <translation>地图上未找到该地址；将保留文字地址。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="130" />
-        <source>title</source>
-        <translation>标题</translation>
+        <location filename="../../widgets/new_case.py" line="219" />
+        <source>The server would refuse this report: %1</source>
+        <translation>服务器将拒绝此上报：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="130" />
-        <source>address</source>
-        <translation>地址</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/new_case.py" line="132" />
-        <source>Required: %1</source>
-        <translation>必填：%1</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/new_case.py" line="150" />
+        <location filename="../../widgets/new_case.py" line="232" />
         <source>Discard this report?</source>
         <translation>放弃此次登记？</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="151" />
+        <location filename="../../widgets/new_case.py" line="233" />
         <source>What was typed in this form will be lost.</source>
         <translation>表单中已填写的内容将丢失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="154" />
+        <location filename="../../widgets/new_case.py" line="236" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../../widgets/new_case.py" line="155" />
+        <location filename="../../widgets/new_case.py" line="237" />
         <source>Keep editing</source>
         <translation>继续填写</translation>
     </message>
 </context>
 <context>
+    <name>OfflineBanner</name>
+    <message>
+        <location filename="../../widgets/offline.py" line="43" />
+        <source>OFFLINE since %1: not live. Clocks, deadlines and squad timers show the last known state.</source>
+        <translation>自 %1 起离线：数据非实时。时钟、时限和班组计时显示的是最后已知状态。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/offline.py" line="47" />
+        <source>%1 command(s) wait to be sent and go when the link is back.</source>
+        <translation>%1 条指令等待发送，连接恢复后自动发出。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/offline.py" line="50" />
+        <source>Login refused: log in again.</source>
+        <translation>登录被拒绝：请重新登录。</translation>
+    </message>
+</context>
+<context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="20" />
+        <location filename="../../widgets/outbox.py" line="32" />
+        <source>Open / send again</source>
+        <translation>打开 / 重新发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outbox.py" line="34" />
+        <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
+        <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="50" />
-        <source>%1 %2 %3 refused: %4</source>
-        <translation>%1 %2 %3 被拒绝：%4</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/outbox.py" line="54" />
-        <source>%1 %2 %3 waiting to be sent</source>
-        <translation>%1 %2 %3 等待发送</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/outbox.py" line="61" />
+        <location filename="../../widgets/outbox.py" line="86" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>Outcome</name>
+    <message>
+        <location filename="../../widgets/outcome.py" line="12" />
+        <source>your role may not do this</source>
+        <translation>您的角色无权执行此操作</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="13" />
+        <source>not possible in the case's or squad's current state</source>
+        <translation>事件或班组的当前状态不允许此操作</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="14" />
+        <source>a field is missing, too long or not valid</source>
+        <translation>有字段缺失、过长或无效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="15" />
+        <source>no such case or squad</source>
+        <translation>没有该事件或班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="16" />
+        <source>the server did not understand the command</source>
+        <translation>服务器无法识别该指令</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="17" />
+        <source>the server's database is unavailable</source>
+        <translation>服务器数据库暂不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="18" />
+        <source>not logged in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="19" />
+        <source>too many commands at once; try again shortly</source>
+        <translation>指令过于频繁，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="20" />
+        <source>the server is busy; try again shortly</source>
+        <translation>服务器繁忙，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="21" />
+        <source>the command is too large</source>
+        <translation>指令过大</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="24" />
+        <source>report case</source>
+        <translation>上报事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="25" />
+        <source>accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="26" />
+        <source>dispatch</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="27" />
+        <source>sign for</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="28" />
+        <source>party contacted</source>
+        <translation>已联系当事人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="29" />
+        <source>on scene</source>
+        <translation>到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="30" />
+        <source>feedback</source>
+        <translation>反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="31" />
+        <source>close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="32" />
+        <source>transfer</source>
+        <translation>转办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="33" />
+        <source>escalate</source>
+        <translation>升级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="34" />
+        <source>return</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="35" />
+        <source>reopen</source>
+        <translation>重启</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="36" />
+        <source>supervise</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="37" />
+        <source>rate</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="38" />
+        <source>add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="39" />
+        <source>merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="40" />
+        <source>squad status</source>
+        <translation>班组状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="41" />
+        <source>squad duty</source>
+        <translation>班组在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="42" />
+        <source>move member</source>
+        <translation>调动队员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="43" />
+        <source>member duty</source>
+        <translation>队员在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="44" />
+        <source>acknowledge emergency</source>
+        <translation>确认紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="45" />
+        <source>emergency call</source>
+        <translation>紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="46" />
+        <source>radio message</source>
+        <translation>电台消息</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="47" />
+        <source>switch mode</source>
+        <translation>切换模式</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="48" />
+        <source>SLA profile</source>
+        <translation>时限标准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="49" />
+        <source>shift handover</source>
+        <translation>交接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="76" />
+        <source>%1: acknowledged</source>
+        <translation>%1：已确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="78" />
+        <source>%1: refused: %2</source>
+        <translation>%1：被拒绝：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="80" />
+        <source>%1: sent, waiting for the server</source>
+        <translation>%1：已发送，等待服务器确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="81" />
+        <source>%1: offline, waiting to be sent</source>
+        <translation>%1：离线，等待发送</translation>
     </message>
 </context>
 <context>
@@ -1824,14 +2063,47 @@
     </message>
 </context>
 <context>
+    <name>Roles</name>
+    <message>
+        <location filename="../../widgets/leader.py" line="53" />
+        <source>operator</source>
+        <translation>接警员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="53" />
+        <source>shift leader</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="54" />
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="54" />
+        <source>video wall</source>
+        <translation>大屏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="55" />
+        <source>field squad</source>
+        <translation>外勤班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="55" />
+        <source>intake</source>
+        <translation>受理接入</translation>
+    </message>
+</context>
+<context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="268" />
+        <location filename="../../widgets/roster.py" line="272" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="285" />
+        <location filename="../../widgets/roster.py" line="289" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -1839,7 +2111,7 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="70" />
+        <location filename="../../widgets/roster.py" line="71" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
@@ -1861,42 +2133,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="194" />
+        <location filename="../../widgets/street_map.py" line="195" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="196" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="197" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="198" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="199" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="200" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="201" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="202" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -1904,122 +2176,122 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="38" />
+        <location filename="../../widgets/case_detail.py" line="39" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="40" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -2027,27 +2299,32 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="41" />
+        <location filename="../../app/wall.py" line="42" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="67" />
+        <location filename="../../app/wall.py" line="69" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="75" />
+        <location filename="../../app/wall.py" line="77" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="78" />
+        <location filename="../../app/wall.py" line="80" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="114" />
+        <location filename="../../app/wall.py" line="116" />
+        <source>not live</source>
+        <translation>非实时</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="120" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>

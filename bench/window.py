@@ -1,0 +1,263 @@
+"""The server with a long history (issue 19): 100k, 300k and 1M cases of realistic history
+(bench/history.py, generated once into /tmp and reused). For each, with the server in its
+own process:
+
+- start to /healthz, and the server's RSS (after start, after cockpits connected);
+- a new cockpit's snapshot: bytes and time from hello to the last page;
+- live-event delay to a connected client (intake reporting 20 cases/s) while new cockpits
+  connect one after another, and over a burst of SNAPSHOT_EVERY+ events (what used to
+  write the periodic snapshot blob);
+- a fresh cockpit's link (client.session.ServerLink with a new cache) RSS once connected;
+- archive search (words, pinyin initials, an id, a rare word) and a year's aggregates.
+
+`python -m bench window [100000 300000 1000000]`
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+import websockets
+
+from models import protocol
+
+from .common import ROOT, ServerProcess, header, pct
+from .fanout import new_cid, sent_at_in
+from .history import default_path, generate
+
+SIZES = (100_000, 300_000, 1_000_000)
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def login(url: str, user: str, **extra):
+    ws = await websockets.connect(url, max_size=16 * 1024 * 1024, compression=None)
+    await ws.send(json.dumps({"type": "hello", "user": user, "password": f"{user}-password", **extra}))
+    welcome = json.loads(await ws.recv())
+    return ws, welcome
+
+
+async def fresh_snapshot(url: str) -> tuple[float, int, int]:
+    """Seconds from the welcome to the last snapshot page (the login's password check is
+    not counted), bytes, cases."""
+    ws, _w = await login(url, "op")
+    t = time.perf_counter()
+    size = cases = 0
+    first = json.loads(raw := await ws.recv())
+    size += len(raw.encode())
+    cases += len(first["state"]["cases"])
+    for _ in range(first.get("pages", 0)):
+        raw = await ws.recv()
+        size += len(raw.encode())
+        cases += raw.count('"reported":"') and len(json.loads(raw)["cases"])
+    dt = time.perf_counter() - t
+    await ws.close()
+    return dt, size, cases
+
+
+async def watch(url: str, lat: list[float], stop: asyncio.Event) -> None:
+    ws, _w = await login(url, "op")
+    first = json.loads(await ws.recv())
+    for _ in range(first.get("pages", 0)):
+        await ws.recv()
+    if os.environ.get("BENCH_DEBUG"):
+        print("watching from", first.get("seq"), time.perf_counter())
+    async def close_on_stop():
+        await stop.wait()
+        await ws.close()
+    closer = asyncio.ensure_future(close_on_stop())
+    try:
+        async for raw in ws:
+            now = time.perf_counter()
+            t = sent_at_in(raw)
+            if os.environ.get("BENCH_DEBUG"):
+                print(raw[:200], t)
+            if t is not None:
+                lat.append((now - t) * 1000)
+    finally:
+        closer.cancel()
+        await ws.close()
+
+
+async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0) -> int:
+    """An intake reporting at `rate` a second until stop (or `burst` as fast as acks come)."""
+    ws, _w = await login(url, "intake")
+    first = json.loads(await ws.recv())
+    for _ in range(first.get("pages", 0)):
+        await ws.recv()
+
+    async def drain():
+        k = 0
+        async for raw in ws:
+            k += 1
+            if os.environ.get("BENCH_DEBUG") and k < 4:
+                print("intake got", raw[:160])
+    d = asyncio.ensure_future(drain())
+    n = 0
+    start = time.perf_counter()
+    while not stop.is_set() and (not burst or n < burst):
+        if not burst:
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        args = {"title": "占道经营", "category": "city_management", "source": "grid", "priority": 3,
+                "location": {"address": f"九堡大道{n % 400 + 1}号"}}
+        await ws.send(protocol.command(new_cid(), "case.report", args))
+        n += 1
+        if burst and n % 200 == 0:
+            await asyncio.sleep(0)                      # (the pipeline batches what queues up)
+    await asyncio.sleep(1.0)
+    d.cancel()
+    await ws.close()
+    return n
+
+
+LINK_PROBE = r'''
+import asyncio, sys, time, tempfile, os, gc
+sys.path.insert(0, sys.argv[2])
+from client.cache import Cache
+from client.session import ServerLink
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+async def main():
+    d = tempfile.mkdtemp()
+    link = ServerLink(sys.argv[1], "op", "op-password", cache=Cache(os.path.join(d, "c.db")), retain_days=30)
+    t = time.perf_counter()
+    task = asyncio.ensure_future(link.run())
+    peak = rss()
+    while not (link.status.state == "online" and link._full_write is None and link._writing is None):
+        await asyncio.sleep(0.05)
+        peak = max(peak, rss())
+    dt = time.perf_counter() - t
+    gc.collect()
+    print(f"{dt:.2f} {rss():.0f} {peak:.0f} {len(link.state['cases'])}", flush=True)
+    await link.stop()
+    task.cancel()
+asyncio.run(main())
+'''
+
+
+async def queries(url: str) -> dict:
+    ws, _w = await login(url, "op")
+    first = json.loads(await ws.recv())
+    for _ in range(first.get("pages", 0)):
+        await ws.recv()
+    out = {}
+
+    async def ask(frame):
+        t = time.perf_counter()
+        await ws.send(frame)
+        while True:
+            m = json.loads(await ws.recv())
+            if m.get("id") == "b":
+                return (time.perf_counter() - t) * 1000, m
+    for label, text in (("words", "九堡大道12号"), ("pinyin", "zdjy jbdd"), ("id", "C000777"),
+                        ("rare", "没有这种案件"), ("common", "号")):
+        times = []
+        for _ in range(3):
+            ms, m = await ask(protocol.archive_search("b", text))
+            times.append(ms)
+        out[f"search {label}"] = (min(times), max(times), len(m.get("cases", [])), m.get("more"))
+    now = time.time()
+    from models.timeutil import iso
+    year_ago = iso(now - 365 * 86400)[:10]
+    for by in ("day", "category", "area", "squad"):
+        times = []
+        for _ in range(2):
+            ms, m = await ask(protocol.archive_stats("b", year_ago, "2100-01-01", by))
+            times.append(ms)
+        out[f"stats {by}"] = (min(times), max(times), len(m.get("rows", [])),
+                              sum(r["reported"] for r in m.get("rows", [])))
+    await ws.close()
+    return out
+
+
+async def measure(url: str, pid: int) -> dict:
+    res: dict = {"rss_start": rss_mib(pid)}
+    snaps = [await fresh_snapshot(url) for _ in range(3)]
+    res["snapshot"] = snaps
+    res["rss_after_snapshots"] = rss_mib(pid)
+    # live-event delay while new cockpits connect
+    lat: list[float] = []
+    stop = asyncio.Event()
+    w = asyncio.ensure_future(watch(url, lat, stop))
+    await asyncio.sleep(1.0)
+    r = asyncio.ensure_future(report(url, 20.0, stop))
+    await asyncio.sleep(1.0)
+    for _ in range(5):
+        await fresh_snapshot(url)
+        await asyncio.sleep(0.3)
+    stop.set()
+    await r
+    await w
+    res["delay_connect"] = lat
+    # a burst past SNAPSHOT_EVERY events, with a paced reporter measured alongside
+    lat2: list[float] = []
+    stop2 = asyncio.Event()
+    w = asyncio.ensure_future(watch(url, lat2, stop2))
+    await asyncio.sleep(1.0)
+    paced = asyncio.ensure_future(report(url, 20.0, stop2))
+    t = time.perf_counter()
+    n = await report(url, 0, asyncio.Event(), burst=6000)
+    res["burst"] = (n, time.perf_counter() - t)
+    stop2.set()
+    await paced
+    await w
+    res["delay_burst"] = lat2
+    res["rss_after_burst"] = rss_mib(pid)
+    p = subprocess.run([sys.executable, "-c", LINK_PROBE, url, str(ROOT)], capture_output=True, text=True,
+                       timeout=600)
+    res["link"] = p.stdout.strip() or p.stderr[-500:]
+    res["queries"] = await queries(url)
+    res["rss_end"] = rss_mib(pid)
+    return res
+
+
+def run(n: int) -> None:
+    path = default_path(n)
+    header(f"server with {n:,} cases of history ({path})")
+    url = generate(n, path)
+    size = os.path.getsize(path) / 2**20
+    srv = ServerProcess(url)
+    t = time.perf_counter()
+    srv.start(timeout=300)
+    start = time.perf_counter() - t
+    try:
+        r = asyncio.run(measure(srv.url, srv.proc.pid))
+    finally:
+        srv.stop()
+    print(f"database {size:,.0f} MiB; start to /healthz {start:.2f} s; server RSS {r['rss_start']:.0f} MiB at start, "
+          f"{r['rss_after_snapshots']:.0f} after 3 snapshots, {r['rss_after_burst']:.0f} after the burst, "
+          f"{r['rss_end']:.0f} at the end")
+    for dt, size_b, cases in r["snapshot"]:
+        print(f"  new cockpit's snapshot: {size_b / 2**20:.1f} MiB, {cases:,} cases, {dt:.2f} s to the last page")
+    for label in ("delay_connect", "delay_burst"):
+        lat = r[label]
+        print(f"  live-event delay {'while 5 cockpits connect' if label == 'delay_connect' else 'during a burst'}: "
+              f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)})")
+    print(f"  burst: {r['burst'][0]} reports in {r['burst'][1]:.1f} s")
+    print(f"  fresh cockpit link (to online + cache written, RSS now, peak, cases in memory): {r['link']}")
+    for k, (lo, hi, rows, extra) in r["queries"].items():
+        print(f"  {k}: {lo:.0f}-{hi:.0f} ms ({rows} rows, {extra})")
+
+
+def main(sizes=None) -> None:
+    sizes = sizes or [int(a) for a in sys.argv[1:] if a.isdigit()] or list(SIZES)
+    for n in sizes:
+        run(n)
+
+
+if __name__ == "__main__":
+    main()
