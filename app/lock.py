@@ -19,14 +19,21 @@ INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.
                 QEvent.Type.TouchBegin}
 
 
-async def verify_password(url: str, user: str, password: str, ssl=None) -> tuple[bool, str]:
+async def verify_password(url: str, user: str, password: str, ssl=None, insecure: bool = False) -> tuple[bool, str]:
     """Ask the server whether this is the user's password: a commands-only hello (no
     snapshot, no events) on a short-lived connection."""
     import websockets
+
+    from client.tls import cleartext_refusal
+    refusal = cleartext_refusal(url, insecure)
+    if refusal:
+        return False, refusal
     try:
         async with websockets.connect(url, ssl=ssl, open_timeout=5, close_timeout=1) as ws:
             await ws.send(protocol.hello(user, password, subscribe=False))
             reply = protocol.parse_server_frame(await asyncio.wait_for(ws.recv(), 10))
+            if reply.get("type") == "welcome":
+                await ws.send(protocol.logout())      # the check's own token is dropped
     except (OSError, asyncio.TimeoutError, Exception) as e:  # noqa: BLE001
         return False, f"cannot reach the server to check the password ({e.__class__.__name__})"
     if reply.get("type") == "welcome":
@@ -80,9 +87,11 @@ class IdleLock(QObject):
     """
     sig_locked = Signal(bool)
 
-    def __init__(self, window, url: str, user: str, lock_after_s: float, ssl=None, parent=None):
+    def __init__(self, window, url: str, user: str, lock_after_s: float, ssl=None, parent=None,
+                 insecure: bool = False):
         super().__init__(parent or window)
         self.window, self.url, self.user, self.ssl = window, url, user, ssl
+        self.insecure = insecure
         self.lock_after_s = lock_after_s
         self.last_input = time.monotonic()
         self.locked = False
@@ -131,7 +140,7 @@ class IdleLock(QObject):
 
     def _try(self, password: str) -> None:
         async def check():
-            ok, message = await verify_password(self.url, self.user, password, self.ssl)
+            ok, message = await verify_password(self.url, self.user, password, self.ssl, self.insecure)
             if self.overlay is None:
                 return
             if ok:

@@ -36,7 +36,12 @@ def configure_logging(verbose: bool) -> None:
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="xiaonao", description="Xiaonao street command-room cockpit")
-    p.add_argument("--server", help="ws://HOST:PORT of a Xiaonao server (default: an embedded demo)")
+    p.add_argument("--server", help="ws://HOST:PORT/ws or wss://HOST:PORT/ws of a Xiaonao server "
+                                    "(default: an embedded demo)")
+    p.add_argument("--ca", metavar="FILE", help="for wss://: trust the server certificates signed by this CA "
+                                                 "(PEM) instead of the system's CAs")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow sending the password over unencrypted ws:// to another machine")
     p.add_argument("--user", help="user name on that server")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--wall", action="store_true", help="read-only video-wall mode")
@@ -139,7 +144,10 @@ class Cockpit:
         if not args.server and not args.screenshot:
             self._show_startup_progress()
         token = None
+        token_store = None
         if args.server:
+            from client.tokens import KeyringTokens
+            token_store = KeyringTokens(args.server, args.user)     # the system keyring, never the cache
             url, user = args.server, args.user
             cache = args.cache or default_cache_path(url, user)
         else:
@@ -166,7 +174,8 @@ class Cockpit:
             token = tokens[user]
             cache = args.cache or os.path.join(user_data_dir("xiaonao", appauthor=False), "cache", f"embedded-{user}.db")
         self.link = LinkService(url, user, self.password, token, cache_path=cache,
-                                retain_days=args.keep_days if args.keep_days > 0 else None)
+                                retain_days=args.keep_days if args.keep_days > 0 else None,
+                                ca_file=args.ca, insecure=args.insecure, token_store=token_store)
         self.room = RoomState()
         self.room.user = user
         self.room.attach(self.link)
@@ -222,7 +231,8 @@ class Cockpit:
             self.window.sig_zoom.connect(lambda _z: self.build_window())   # every panel at the new size
             if args.server and args.lock_after > 0 and not args.screenshot:
                 from app.lock import IdleLock
-                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after)
+                self.lock = IdleLock(self.window, args.server, args.user, args.lock_after, ssl=self.link.link.ssl,
+                                     insecure=args.insecure)
         screens = QGuiApplication.screens()
         if args.screen is not None and 0 <= args.screen < len(screens):
             self.window.setScreen(screens[args.screen])
@@ -254,7 +264,8 @@ class Cockpit:
         self.build_window()
 
     def _link_changed(self, status) -> None:
-        if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot:
+        if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot \
+                and status.error != "insecure":                 # a password would not help
             from app.login import LoginDialog
             # the first time it just asks; a red message only after a password was refused
             tried = getattr(self, "_login_tried", False) or self.password is not None

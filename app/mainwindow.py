@@ -330,6 +330,23 @@ class MainWindow(QMainWindow):
         alerts.addAction(note)
         self._action(alerts, self.tr("Acknowledge all missed-deadline alerts"),
                      lambda: self.alerts.acknowledge_all("overdue"))
+        account = mb.addMenu(self.tr("A&ccount"))
+        self.users_action = self._action(account, self.tr("Users…"), self.open_users)
+        self.users_action.setVisible(self.room.role == "admin")       # the server decides; admins only
+        self.link.sig_welcome.connect(lambda w: self.users_action.setVisible(w.get("role") == "admin"))
+        self._action(account, self.tr("Log out and quit"), self.log_out)
+
+    def open_users(self) -> None:
+        """The admin screen: users, roles, passwords (the server refuses anyone else)."""
+        from widgets.admin_users import UsersDialog
+        if getattr(self, "users_dialog", None) is None:
+            self.users_dialog = UsersDialog(self.link, self.room, self)
+        self.users_dialog.show()
+        self.users_dialog.raise_()
+
+    def log_out(self) -> None:
+        """End the session on the server (its token stops working), then quit."""
+        self.link.logout(self.close)
 
     def set_zoom(self, zoom: float) -> None:
         """Zoom the whole console; remembered for the next start."""

@@ -1,6 +1,6 @@
 """The cockpit's local cache: SQLite through SQLAlchemy, one file per server and user.
 
-Holds the latest state, the session token and the outbox of commands not yet
+Holds the latest state and the outbox of commands not yet
 acknowledged. The state is kept as one row per case plus a small head (seq, mode, squads)
 and the street, so that
 
@@ -261,6 +261,12 @@ class Cache:
                 s.execute(delete(Meta).where(Meta.key == key))
             else:
                 s.merge(Meta(key=key, value=value))
+
+    def forget_token(self) -> None:
+        """Remove a token an older version kept here, and the copies in the -wal."""
+        self.set_meta("token", None)
+        with self.engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ---- outbox ------------------------------------------------------------
     def outbox_add(self, cid: str, name: str, args: dict) -> None:

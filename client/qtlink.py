@@ -45,10 +45,12 @@ class LinkService(QObject, SessionListener):
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
                  cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, ca_file: str | None = None, insecure: bool = False,
+                 token_store=None):
         QObject.__init__(self, parent)
         self.link = ServerLink(url, user, password, token, cache_path=cache_path,
-                               listener=self, ssl=ssl, retain_days=retain_days, clock=clock)
+                               listener=self, ssl=ssl, retain_days=retain_days, clock=clock, ca_file=ca_file,
+                               insecure=insecure, token_store=token_store)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -142,6 +144,28 @@ class LinkService(QObject, SessionListener):
 
     def relogin(self, user: str, password: str) -> None:
         self.link.set_credentials(user, password)
+
+    def admin(self, name: str, args: dict, done) -> None:
+        """An account operation (admin role); done(result or None, code, message) on the GUI thread."""
+        async def go():
+            from .session import AdminRefused
+            try:
+                result = await self.link.admin(name, args)
+            except AdminRefused as e:
+                done(None, e.code, e.message)
+            else:
+                done(result, "", "")
+        self._spawn(go())
+
+    def logout(self, done=None) -> None:
+        """End the session on the server; the link stops; then done() if given."""
+        async def go():
+            try:
+                await self.link.logout()
+            finally:
+                if done is not None:
+                    done()
+        self._spawn(go())
 
     async def shutdown(self) -> None:
         await self.link.stop()

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from models import protocol
 from models.state import SeqGap, apply, empty_state, from_wire, touched
 
+from . import tls
 from .cachefile import COLD_PAGE, last_update, read_hot
 from .tasks import TaskSet
 
@@ -51,6 +52,10 @@ class LinkStatus:
     """What the link is doing, for the always-visible link indicator.
 
     state: connecting | online | reconnecting | resyncing | auth_failed | stopped
+    error: why the last attempt failed, for the indicator to say in words: "" | tls |
+    refused | unreachable | dns | timeout | server_full | http | closed | other | insecure
+    (credentials would go in clear to another machine) | ended_<reason> (the server ended
+    the session: expired, revoked, disabled, role_changed, flood); message holds the detail.
     """
     state: str = "connecting"
     rtt_ms: float | None = None
@@ -58,6 +63,7 @@ class LinkStatus:
     offline_since: float | None = None       # epoch seconds the link went down
     message: str = ""
     cache_problem: str = ""                  # "" | "full" | "locked" | "error": the local cache cannot be written
+    error: str = ""
 
 
 class SessionListener:
@@ -98,7 +104,19 @@ class QueryFailed(Exception):
 
 
 class AuthFailed(Exception):
-    pass
+    def __init__(self, message: str, kind: str = ""):
+        super().__init__(message)
+        self.kind = kind
+
+
+class SessionEnded(Exception):
+    """The server ended the session in a way the link recovers from by reconnecting."""
+
+
+class AdminRefused(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
 
 
 def cache_problem(exc: BaseException) -> str:
@@ -122,7 +140,8 @@ class ServerLink:
                  token: str | None = None, cache: Cache | None = None, cache_path: str | Path | None = None,
                  listener: SessionListener | None = None, ssl: ssl_mod.SSLContext | None = None,
                  max_size: int = 8 * 1024 * 1024, retain_days: float | None = RETAIN_DAYS,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, ca_file: str | None = None, insecure: bool = False,
+                 token_store=None):
         self.url = url
         self.clock = clock                 # the window's notion of now (tests move it)
         self.user = user
@@ -131,7 +150,10 @@ class ServerLink:
         self.cache = cache                 # with only cache_path, opened by open_cache
         self._cache_path = cache_path if cache is None else None
         self.listener = listener or SessionListener()
-        self.ssl = ssl
+        self.ssl = tls.context_for(url, ca_file, ssl)       # None for ws://
+        self.insecure = insecure                           # allow credentials over ws:// to another host
+        self.token_store = token_store                     # client.tokens: where the token is kept
+        self._admin_pending: dict[str, asyncio.Future] = {}
         self.max_size = max_size
         self.state: dict = empty_state()
         self.role: str | None = None
@@ -201,8 +223,11 @@ class ServerLink:
             self.history_loaded.set()
             self._set_status(cache_problem=cache_problem(e))
             raise
-        if self.token is None:
-            self.token = await self._io_call(self.cache.get_meta, "token")
+        if await self._io_call(self.cache.get_meta, "token") is not None:
+            # an older cockpit kept its token here, in clear: never again
+            await self._io_call(self.cache.forget_token)
+        if self.token is None and self.token_store is not None:
+            self.token = await self._io_call(self.token_store.get)
         if state is not None:
             self.log_id = await self._io_call(self.cache.get_meta, "log_id")
         for row in await self._io_call(self.cache.outbox):
@@ -598,6 +623,12 @@ class ServerLink:
                 self._set_status(state="resyncing" if self._want_snapshot else
                                  ("connecting" if self.status.offline_since is None else "reconnecting"),
                                  next_retry_at=None)
+            refusal = tls.cleartext_refusal(self.url, self.insecure)
+            if refusal:
+                log.error("%s", refusal)
+                self._set_status(state="auth_failed", error="insecure", message=refusal)
+                await self._stop.wait()
+                break
             try:
                 async with connect(self.url, max_size=self.max_size, compression=None, open_timeout=5,
                                    ping_interval=10, ping_timeout=10, ssl=self.ssl, close_timeout=2) as ws:
@@ -609,15 +640,21 @@ class ServerLink:
                 if self.token and self._password:
                     self.token = None          # the token expired: log in with the password again
                     continue
-                self._set_status(state="auth_failed", message=str(e), offline_since=self.status.offline_since or time.time())
+                self._set_status(state="auth_failed", message=str(e), error=e.kind,
+                                 offline_since=self.status.offline_since or time.time())
                 self._credentials_changed.clear()
                 stop = asyncio.ensure_future(self._stop.wait())
                 cred = asyncio.ensure_future(self._credentials_changed.wait())
                 await asyncio.wait({stop, cred}, return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel(), cred.cancel()
                 continue
+            except SessionEnded:
+                pass                           # reconnect at once (new role, or with the password)
             except (OSError, ConnectionClosed, asyncio.TimeoutError, InvalidHandshake) as e:
                 log.debug("link down: %r", e)
+                kind, detail = tls.describe(e)
+                if kind != "closed" or self.status.error in ("", "closed"):
+                    self._set_status(error=kind, message=detail)
             except InvalidURI as e:
                 self._set_status(state="auth_failed", message=f"bad server address: {e}")
                 return
@@ -644,12 +681,15 @@ class ServerLink:
                                      log_id=self.log_id if resume is not None else None))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != "welcome":
+            if welcome.get("code") == "unavailable":       # the server's database: try again later
+                self._set_status(error="unavailable", message=welcome.get("message", ""))
+                raise SessionEnded(welcome.get("message", ""))
             raise AuthFailed(welcome.get("message", "login refused"))
         self.role, self.team_id, self.user = welcome["role"], welcome.get("team_id"), welcome["user"]
         if welcome.get("token") and welcome["token"] != self.token:
             self.token = welcome["token"]
-            if self.cache:
-                self._spawn(self._io_call(self.cache.set_meta, "token", self.token))
+            if self.token_store is not None:
+                self._spawn(self._io_call(self.token_store.set, self.token))
         self.listener.on_welcome(welcome)
         resumed = resume is not None
         self._server_log = welcome.get("log_id")
@@ -722,6 +762,12 @@ class ServerLink:
                     self._on_restored(msg.get("case"))
                 elif kind == "error":
                     self._on_error(msg)
+                elif kind == "session.ended":
+                    await self._session_ended(msg)
+                elif kind == "admin.result":
+                    fut = self._admin_pending.pop(msg.get("id"), None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg.get("result") or {})
                 elif kind == "query.result":
                     fut = self._queries.get(msg.get("id"))
                     if fut is not None and not fut.done():
@@ -747,7 +793,60 @@ class ServerLink:
             self._spawn(self._io_call(self.cache.set_meta, "log_id", self.log_id))
 
     def _online(self) -> None:
-        self._set_status(state="online", offline_since=None, next_retry_at=None, message="")
+        self._set_status(state="online", offline_since=None, next_retry_at=None, message="", error="")
+
+    async def _session_ended(self, msg: dict) -> None:
+        """The server ended the session: a new role (reconnect with the token), a flood
+        (reconnect after the back-off), a logout (stop), or the token is no longer good
+        (log in again with the password if the link has it, else ask for it)."""
+        reason, message = msg.get("reason"), msg.get("message") or ""
+        log.warning("the server ended the session: %s (%s)", reason, message)
+        self._set_status(error=f"ended_{reason}", message=message)
+        if reason in ("role_changed", "flood"):
+            raise SessionEnded(message) if reason == "role_changed" else ConnectionClosed(None, None)
+        self.token = None
+        if self.token_store is not None:
+            self._spawn(self._io_call(self.token_store.set, None))
+        if reason == "logout":
+            self._stop.set()
+            raise SessionEnded(message)
+        if self._password:
+            raise SessionEnded(message)
+        raise AuthFailed(message, f"ended_{reason}")
+
+    # ---- account management and logout ----------------------------------------------
+    async def admin(self, name: str, args: dict | None = None, timeout: float = 15.0) -> dict:
+        """An account operation (admin role): the result, or AdminRefused; never queued
+        offline (passwords are not kept in the outbox)."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise AdminRefused("offline", "not connected to the server")
+        rid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._admin_pending[rid] = fut
+        try:
+            await ws.send(json.dumps({"type": "admin", "id": rid, "name": name, "args": args or {}},
+                                     ensure_ascii=False))
+            return await asyncio.wait_for(fut, timeout)
+        except (ConnectionClosed, asyncio.TimeoutError):
+            raise AdminRefused("offline", "the connection was lost; try again") from None
+        finally:
+            self._admin_pending.pop(rid, None)
+
+    async def logout(self) -> None:
+        """End the session on the server (its token stops working) and stop the link."""
+        self._password = None
+        ws = self._ws
+        if ws is not None:
+            try:
+                await ws.send(json.dumps({"type": "logout"}))
+                await asyncio.wait_for(ws.wait_closed(), 5)
+            except (ConnectionClosed, asyncio.TimeoutError):
+                pass
+        self.token = None
+        if self.token_store is not None:
+            await self._io_call(self.token_store.set, None)
+        await self.stop()
 
     def _in_window(self, cases: list[dict], before: float | None) -> list[dict]:
         """A snapshot page's cases that belong in memory: all, without a cache (or when it
@@ -801,6 +900,11 @@ class ServerLink:
 
     def _on_error(self, msg: dict) -> None:
         cid = msg.get("id")
+        fut = self._admin_pending.pop(cid, None) if cid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_exception(AdminRefused(msg.get("code") or "", msg.get("message") or ""))
+            return
         fut = self._queries.get(cid) if cid else None
         if fut is not None:
             if not fut.done():
@@ -810,8 +914,9 @@ class ServerLink:
         if row is None:
             log.warning("server error: %s %s", msg.get("code"), msg.get("message"))
             return
-        if msg.get("code") == "unavailable":
-            # the server's database hiccuped: the command stays pending and goes again shortly
+        if msg.get("code") in ("unavailable", "busy"):
+            # the server's database hiccuped, or it is busy: the command stays pending and goes
+            # again shortly
             ws = self._ws
             asyncio.get_running_loop().call_later(
                 1.0, lambda: self._spawn(self._send_command(row)) if self._ws is ws and ws else None)

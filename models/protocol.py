@@ -21,7 +21,9 @@ NOT_FOUND = "not_found"
 CONFLICT = "conflict"
 UNAUTHENTICATED = "unauthenticated"
 UNAVAILABLE = "unavailable"
-ERROR_CODES = frozenset({BAD_REQUEST, INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, UNAUTHENTICATED, UNAVAILABLE})
+BUSY = "busy"                    # over a budget, or the command queue is full: send it again later
+ERROR_CODES = frozenset({BAD_REQUEST, INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, UNAUTHENTICATED, UNAVAILABLE,
+                         BUSY})
 
 MAX_COMMAND_ID = 80              # characters
 MAX_IN_FRAME = 256 * 1024        # bytes a client may send in one frame (larger: close 1009)
@@ -62,6 +64,20 @@ class Command:
 @dataclass(frozen=True)
 class Ping:
     t: Any = None
+
+
+@dataclass(frozen=True)
+class Logout:
+    """End this session on the server: its token stops working."""
+
+
+@dataclass(frozen=True)
+class Admin:
+    """An account operation (role admin): user.list, user.add, user.passwd, user.disable,
+    user.enable, user.role. Not a command: not in the log, answered `admin.result`."""
+    id: str | None
+    name: str
+    args: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,14 @@ def command(cid: str, name: str, args: dict[str, Any]) -> str:
 
 def ping(t: Any) -> str:
     return json.dumps({"type": "ping", "t": t})
+
+
+def logout() -> str:
+    return json.dumps({"type": "logout"})
+
+
+def admin(rid: str, name: str, args: dict[str, Any]) -> str:
+    return _dumps({"type": "admin", "id": rid, "name": name, "args": args})
 
 
 def _load(raw: str | bytes) -> dict | ProtocolError:
@@ -217,15 +241,23 @@ def archive_stats(qid: str, since: str, until: str, by: str = "day", tz_minutes:
                    "tz_minutes": tz_minutes})
 
 
-def parse_client_frame(raw: str | bytes) -> Command | Ping | ArchiveQuery | Query | ProtocolError:
-    """A frame after the welcome: a command, a ping, an archive query, a query, or what
-    to answer instead."""
+def parse_client_frame(raw: str | bytes) -> Command | Ping | Logout | Admin | ArchiveQuery | Query | ProtocolError:
+    """A frame after the welcome: a command, a ping, a logout, an admin request, an
+    archive query, a query, or what to answer instead."""
     msg = _load(raw)
     if isinstance(msg, ProtocolError):
         return msg
     kind = msg["type"]
     if kind == "ping":
         return Ping(msg.get("t"))
+    if kind == "logout":
+        return Logout()
+    if kind == "admin":
+        rid = msg.get("id") if isinstance(msg.get("id"), str) else None
+        name, args = msg.get("name"), msg.get("args", {})
+        if not isinstance(name, str) or not isinstance(args, dict):
+            return ProtocolError(BAD_REQUEST, "an admin frame needs a 'name' and 'args' (an object)", rid)
+        return Admin(rid, name, args)
     if kind in ARCHIVE_KINDS:
         return _parse_archive(msg)
     if kind.startswith("query."):
@@ -257,6 +289,16 @@ def ack(cid: str, seq: int) -> str:
 
 def pong(t: Any) -> str:
     return json.dumps({"type": "pong", "t": t})
+
+
+def session_ended(reason: str, message: str) -> str:
+    """The server ends the session (then closes): logout, expired, revoked, disabled,
+    role_changed, flood."""
+    return _dumps({"type": "session.ended", "reason": reason, "message": message})
+
+
+def admin_result(rid: str | None, name: str, result: dict[str, Any]) -> str:
+    return _dumps({"type": "admin.result", "id": rid, "name": name, "result": result})
 
 
 def welcome(user: str, role: str, token: str, head: int, team_id: str | None, server_time: float,

@@ -146,7 +146,19 @@ class Report:
         return next(t for t in self.tables if t.key == key)
 
     def file_stem(self) -> str:
-        return f"xiaonao-{self.kind}-{self.period_label.replace(' ', '').replace('/', '-')}-{self.lang}"
+        """xiaonao-daily-2026-11-23-zh_CN, xiaonao-weekly-2026-W48-en, xiaonao-monthly-2026-11-zh_CN."""
+        from .timeutil import epoch as _epoch
+        first = datetime.fromtimestamp(_epoch(self.lo)).date()
+        if self.kind == "case":
+            key = self.period_label
+        elif (datetime.fromtimestamp(_epoch(self.hi)).date() - first).days == 1:
+            key = first.isoformat()
+        elif (datetime.fromtimestamp(_epoch(self.hi)).date() - first).days == 7:
+            y, w, _ = first.isocalendar()
+            key = f"{y}-W{w:02d}"
+        else:
+            key = f"{first.year}-{first.month:02d}"
+        return f"xiaonao-{self.kind}-{key}-{self.lang}"
 
 
 # ---- definitions and periods ------------------------------------------------------------

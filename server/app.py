@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import ssl
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
@@ -19,14 +17,15 @@ from http import HTTPStatus
 from sqlalchemy.exc import SQLAlchemyError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from models import protocol
 from models.commands import Actor, CommandError
-from models.domain import ROLES
 
-from .auth import new_token, token_hash, verify_password
+from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
 from .backup import log_id
 from .hub import Hub, Subscriber, dumps
+from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
 from .store import EventStore, is_full
 from .views import view_for
@@ -37,9 +36,6 @@ MAX_IN_FRAME = protocol.MAX_IN_FRAME      # bytes; a larger frame from a client 
 MAX_OUT_FRAME = protocol.MAX_OUT_FRAME    # snapshot pages stay under this
 HELLO_TIMEOUT = 10.0
 TOKEN_TTL = 12 * 3600.0
-LOCK_AFTER = 5                   # failed logins in a row lock the account ...
-LOCK_SECONDS = 300.0             # ... for this long
-PEER_FAILURES_PER_MINUTE = 20
 RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is cheaper
 
 
@@ -59,21 +55,28 @@ class XiaonaoServer:
     def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 8765,
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
-                 subscriber_queue: int = 20_000, keep_days: float | None = None):
+                 subscriber_queue: int = 20_000, keep_days: float | None = None,
+                 limits: Limits | None = None):
         self.store = EventStore(db_url)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
+        self.accounts = Accounts(self.store, token_ttl)
         self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
+        self.limits = limits or Limits()
+        self.max_connections = self.limits.max_connections or default_max_connections()
+        self._account_buckets: dict[str, TokenBucket] = {}
         self.ssl = None
         if certfile:
             self.ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ssl.load_cert_chain(certfile, keyfile)
         self._server = None
         self._tasks: set[asyncio.Task] = set()
-        self._peer_failures: dict[str, deque] = defaultdict(deque)
         self.connections: set[ServerConnection] = set()
+        self._full_logged = False
+        self._loop: asyncio.AbstractEventLoop | None = None    # set by start()
+        self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
 
     @property
@@ -81,7 +84,10 @@ class XiaonaoServer:
         return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/ws"
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        install_storm_summary()
         await self.hub.start()
+        await self.accounts.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
         self._server = await serve(
@@ -96,6 +102,7 @@ class XiaonaoServer:
         if self._server:
             self._server.close()
             await self._server.wait_closed()
+        await self.accounts.stop()
         await self.hub.stop()
         self.reports.close()
         self.store.dispose()
@@ -115,6 +122,17 @@ class XiaonaoServer:
             return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
+        if len(self._admitted) >= self.max_connections:
+            self._admitted = {c for c in self._admitted if c.state is not State.CLOSED}
+        if len(self._admitted) >= self.max_connections:
+            if not self._full_logged:
+                log.warning("connection cap reached (%d): refusing new connections with 503",
+                            self.max_connections)
+            self._full_logged = True
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE,
+                                      f"server full: {self.max_connections} connections; retry shortly\n")
+        self._full_logged = False
+        self._admitted.add(connection)
         return None
 
     # ---- sessions --------------------------------------------------------------
@@ -124,73 +142,31 @@ class XiaonaoServer:
         self.store.add_token(h, user, time.time() + self.token_ttl)
         return tok
 
-    async def _login(self, ws: ServerConnection, peer: str) -> tuple[Actor, int | None, bool]:
+    async def _login(self, ws: ServerConnection, peer: str) -> Login:
         try:
             raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
         except asyncio.TimeoutError:
             await self._refuse(ws, None, "unauthenticated", "no hello within 10 s")
         try:
-            msg = json.loads(raw)
-            if not isinstance(msg, dict) or msg.get("type") != "hello":
-                raise ValueError
-        except (ValueError, TypeError):
-            await self._refuse(ws, None, "unauthenticated", "the first message must be a hello")
-        resume = msg.get("resume_from")
-        if resume is not None and (isinstance(resume, bool) or not isinstance(resume, int) or resume < 0):
-            await self._refuse(ws, None, "bad_request", "'resume_from' must be a non-negative integer")
-        subscribe = msg.get("subscribe", True)
-        if not isinstance(subscribe, bool):
-            await self._refuse(ws, None, "bad_request", "'subscribe' must be true or false")
-        ip = peer.rsplit(":", 1)[0]
-        fails = self._peer_failures[ip]
-        while fails and fails[0] < time.monotonic() - 60:
-            fails.popleft()
-        if len(fails) >= PEER_FAILURES_PER_MINUTE:
-            await self._refuse(ws, None, "unauthenticated", "too many failed logins from this address; wait a minute")
-        if isinstance(msg.get("token"), str):
-            name = await self.hub.run_db(self.store.token_user, token_hash(msg["token"]))
-            user = await self.hub.run_db(self.store.get_user, name) if name else None
-            if user is None or user["disabled"]:
-                fails.append(time.monotonic())
-                await self.hub.run_db(self.store.audit, name, "login.failed", "token invalid or expired", peer)
-                await self._refuse(ws, None, "unauthenticated", "the session token is invalid or has expired")
-            token = msg["token"]
-        else:
-            name, password = msg.get("user"), msg.get("password")
-            if not isinstance(name, str) or not isinstance(password, str):
-                await self._refuse(ws, None, "unauthenticated", "hello needs a user and password, or a token")
-            user = await self.hub.run_db(self.store.get_user, name)
-            if user and user["locked_until"] > time.time():
-                until = time.strftime("%H:%M:%S", time.localtime(user["locked_until"]))
-                await self.hub.run_db(self.store.audit, name, "login.locked", "", peer)
-                await self._refuse(ws, None, "unauthenticated",
-                                   f"account locked after repeated failed logins until {until}")
-            ok = bool(user) and not user["disabled"] and await asyncio.get_running_loop().run_in_executor(
-                None, verify_password, password, user["password_hash"])
-            if not ok:
-                fails.append(time.monotonic())
-                if user:
-                    await self.hub.run_db(self.store.record_login, name, False, LOCK_AFTER, LOCK_SECONDS)
-                await self.hub.run_db(self.store.audit, name, "login.failed", "wrong user or password", peer)
-                await asyncio.sleep(0.3)   # slows guessing
-                await self._refuse(ws, None, "unauthenticated", "wrong user name or password")
-            await self.hub.run_db(self.store.record_login, name, True, LOCK_AFTER, LOCK_SECONDS)
-            token, h = new_token()
-            await self.hub.run_db(self.store.add_token, h, name, time.time() + self.token_ttl)
-        if user["role"] not in ROLES:
-            await self._refuse(ws, None, "unauthenticated", f"unknown role {user['role']}")
-        await self.hub.run_db(self.store.audit, name, "login", user["role"], peer)
-        log.info("%s (%s) logged in from %s", name, user["role"], peer)
-        actor = Actor(name, user["role"], user.get("team_id"))
-        await ws.send(json.dumps({"type": "welcome", "user": name, "role": actor.role, "token": token,
-                                  "head": self.hub.head, "team_id": actor.team_id,
-                                  "server_time": self.hub.clock(), "max_frame": MAX_IN_FRAME,
-                                  "log_id": self.log_id}))
-        if resume and isinstance(msg.get("log_id"), str) and msg["log_id"] != self.log_id:
+            login = await self.accounts.login(raw, peer)
+        except LoginRefused as e:
+            await self._refuse(ws, None, e.code, e.message)
+        except SQLAlchemyError:
+            raise                    # _handle says what the database's trouble is
+        except Exception as e:  # anything else: say so, no traceback per login
+            log.warning("login from %s failed on the database: %s", peer, e.__class__.__name__)
+            await self._refuse(ws, None, "unavailable", "logins cannot be checked now (the database is "
+                                                        "unavailable); try again shortly")
+        actor = login.actor
+        log.info("%s (%s) logged in from %s", actor.name, actor.role, peer)
+        await ws.send(protocol.welcome(actor.name, actor.role, login.token, self.hub.head, actor.team_id,
+                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id))
+        if login.resume and login.log_id is not None and login.log_id != self.log_id:
             # its seq counts another history (a restored database): it starts from a snapshot
-            log.info("%s resumed from log %s, not this server's %s: snapshot", name, msg["log_id"], self.log_id)
-            resume = None
-        return actor, resume, subscribe
+            log.info("%s resumed from log %s, not this server's %s: snapshot", actor.name, login.log_id,
+                     self.log_id)
+            login.resume = None
+        return login
 
     async def _refuse(self, ws, cid, code, message):
         try:
@@ -205,8 +181,9 @@ class XiaonaoServer:
         if ws.request.path.split("?")[0] != "/ws":
             return
         try:
-            actor, resume, subscribe = await self._login(ws, peer)
+            login = await self._login(ws, peer)
         except (_Refused, ConnectionClosed):
+            self._admitted.discard(ws)
             return
         except SQLAlchemyError as e:        # the database could not record the login: say so
             log.error("login from %s failed on the database: %s", peer, str(getattr(e, "orig", e)).splitlines()[0])
@@ -215,13 +192,31 @@ class XiaonaoServer:
                    if is_full(e) else "the server's database is unavailable; try again in a moment")
             with contextlib.suppress(_Refused, ConnectionClosed):
                 await self._refuse(ws, None, "unavailable", why)
+            self._admitted.discard(ws)
             return
+        actor, resume, subscribe = login.actor, login.resume, login.subscribe
         self.connections.add(ws)
         view = view_for(actor)
         if subscribe:
             sub, head = self.hub.subscribe(ws, view)
         else:   # commands only (an importer): answers, no state and no events
             sub, head = Subscriber(self.hub.subscriber_queue, ws, view), self.hub.head
+        loop = self._loop or asyncio.get_running_loop()
+        ended = asyncio.Event()
+
+        def end(reason: str, message: str) -> None:
+            """Revocation, expiry or logout: no command is taken after this; the client is
+            told why, then the connection closes."""
+            if ended.is_set():
+                return
+            ended.set()
+            log.info("%s at %s: session ended (%s)", actor.name, peer, reason)
+            self._spawn(self._end(ws, reason, message))
+
+        live = LiveSession(actor.name, actor.role, actor.team_id, login.token_hash, login.expires, end)
+        self.accounts.register(live)
+        expiry = loop.call_later(max(0.0, login.expires - time.time()), end, "expired",
+                                 "the session token expired: log in again")
         try:
             catchup: tuple
             if not subscribe:
@@ -237,7 +232,7 @@ class XiaonaoServer:
             else:
                 catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))  # same tick as subscribe
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
-            receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer))
+            receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer, live, ended))
             overflow = asyncio.create_task(sub.overflowed.wait())
             done, pending = await asyncio.wait({sender, receiver, overflow}, return_when=asyncio.FIRST_COMPLETED)
             for t in pending:
@@ -252,9 +247,33 @@ class XiaonaoServer:
                         not isinstance(t.exception(), ConnectionClosed):
                     log.error("connection %s failed", peer, exc_info=t.exception())
         finally:
+            self._admitted.discard(ws)
+            expiry.cancel()
+            self.accounts.unregister(live)
             self.hub.unsubscribe(sub)
             self.connections.discard(ws)
             log.info("%s at %s disconnected", actor.name, peer)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        t = (self._loop or asyncio.get_running_loop()).create_task(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
+        return t
+
+    @staticmethod
+    async def _end(ws, reason: str, message: str) -> None:
+        try:
+            await ws.send(protocol.session_ended(reason, message))
+            await ws.close(1000 if reason == "logout" else 1008, message[:100])
+        except ConnectionClosed:
+            pass
+
+    def _account_bucket(self, actor: Actor) -> TokenBucket:
+        b = self._account_buckets.get(actor.name)
+        if b is None:
+            budget = self.limits.intake_commands if actor.role == "intake" else self.limits.account_commands
+            b = self._account_buckets[actor.name] = TokenBucket(budget.rate, budget.burst)
+        return b
 
     async def _send_loop(self, ws, sub: Subscriber, catchup) -> None:
         if catchup[0] == "snapshot":
@@ -286,13 +305,42 @@ class XiaonaoServer:
         sub.live = True           # no await between the last queued frame and this: order kept
         await ws.wait_closed()
 
-    async def _recv_loop(self, ws, actor: Actor, sub: Subscriber, peer: str) -> None:
+    async def _recv_loop(self, ws, actor: Actor, sub: Subscriber, peer: str, live: LiveSession,
+                         ended: asyncio.Event) -> None:
+        lim = self.limits
+        fb = lim.frames if actor.role != "intake" else \
+            type(lim.frames)(max(lim.frames.rate, 2 * lim.intake_commands.rate),
+                             max(lim.frames.burst, 2 * lim.intake_commands.burst))
+        frames = TokenBucket(fb.rate, fb.burst)
+        pings = TokenBucket(lim.pings.rate, lim.pings.burst)
+        budget = lim.intake_commands if actor.role == "intake" else lim.session_commands
+        session_cmds = TokenBucket(budget.rate, budget.burst)
+        account_cmds = self._account_bucket(actor)
         async for raw in ws:
+            if ended.is_set():
+                continue          # revoked or expired: nothing more is taken; the close follows
+            if not frames.take():
+                log.warning("%s at %s sent frames faster than %g/s; disconnecting", actor.name, peer, fb.rate)
+                await self._end(ws, "flood", f"too many frames (more than {fb.rate:g} a second)")
+                return
             frame = protocol.parse_client_frame(raw)
             if isinstance(frame, protocol.ProtocolError):
                 sub.put(frame.frame())
             elif isinstance(frame, protocol.Ping):
-                sub.put(protocol.pong(frame.t))
+                if pings.take():
+                    sub.put(protocol.pong(frame.t))
+            elif isinstance(frame, protocol.Logout):
+                ended.set()
+                await self.accounts.logout(live, peer)
+                await self._end(ws, "logout", "logged out")
+                await self.accounts.revalidate([actor.name])    # other sessions on the same token
+                return
+            elif isinstance(frame, protocol.Admin):
+                self._spawn(self._admin(frame, actor, sub, peer))
+            elif isinstance(frame, (protocol.ArchiveQuery, protocol.Query)) and not session_cmds.take():
+                qid = frame.id if isinstance(frame, protocol.ArchiveQuery) else frame.msg.get("id")
+                sub.put(error_frame(qid if isinstance(qid, str) else None, protocol.BUSY,
+                                    "too many requests from this session; slow down and ask again"))
             elif isinstance(frame, protocol.ArchiveQuery):
                 # read on the archive's own threads: the command pipeline does not wait for it
                 t = asyncio.create_task(self._archive(frame, sub))
@@ -303,11 +351,30 @@ class XiaonaoServer:
                     self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
                 else:
                     sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
+            elif not session_cmds.take() or not account_cmds.take():
+                sub.put(error_frame(frame.id, protocol.BUSY,
+                                    "too many commands from this account; slow down and send it again"))
+            elif self.hub._queue is not None and self.hub._queue.qsize() >= lim.command_queue:
+                sub.put(error_frame(frame.id, protocol.BUSY, "the server is busy; send it again in a moment"))
             else:
                 # submitted in arrival order; answered as each completes
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
                 # answered by a callback, not a task per command (an import sends thousands)
                 fut.add_done_callback(partial(self._answered, frame.id, sub))
+
+    async def _admin(self, req: protocol.Admin, actor: Actor, sub: Subscriber, peer: str) -> None:
+        """Account management by an admin: answered `admin.result` or an error with the id."""
+        rid, name, args = req.id, req.name, req.args
+        try:
+            result = await self.accounts.manage(actor, name, args, peer)
+        except CommandError as e:
+            sub.put(error_frame(rid, e.code, e.message))
+            return
+        except Exception as e:  # the database failed
+            log.exception("admin %s failed", name)
+            sub.put(error_frame(rid, "unavailable", f"could not {name}: {e.__class__.__name__}; retry"))
+            return
+        sub.put(protocol.admin_result(rid, name, result))
 
     async def _archive(self, q: protocol.ArchiveQuery, sub: Subscriber) -> None:
         try:

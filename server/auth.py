@@ -1,14 +1,59 @@
-"""Password hashing (scrypt, a memory-hard KDF from the standard library) and session tokens."""
+"""Accounts: password hashing (scrypt, a memory-hard KDF from the standard library) and the
+password policy, session tokens, and the one login call the WebSocket front makes.
+
+`Accounts.login` takes a hello frame and a peer address and either returns a `Login` or
+raises `LoginRefused`. It parses the hello, applies the per-network and per (account,
+network) back-off, checks the password (against a dummy hash for unknown or disabled
+users, so every failure costs the same), writes the audit row and issues the token. Every
+password failure gets the same answer (`GENERIC_REFUSAL`), after the same delay.
+
+Account reads and the small account writes run on this module's own database thread, so a
+login never queues behind the hub's group commits.
+
+Live sessions register here (`LiveSession`); when an account changes (`xiaonao-server user
+passwd|disable|role`, or an admin over the protocol), the sessions it affects are ended at
+once. The CLI is another process: it bumps a change counter in the database (`meta`
+row `accounts_rev`) that `watch()` polls every second.
+"""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
+import logging
 import secrets
+import time
+import unicodedata
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources as _res
+from typing import NoReturn
+
+from models import protocol
+from models.commands import Actor
+from models.domain import ROLES
+
+log = logging.getLogger("xiaonao.server")
 
 _N, _R, _P = 2 ** 14, 8, 1
 
+GENERIC_REFUSAL = "wrong user name or password, or too many attempts: wait a minute and try again"
+TOKEN_REFUSAL = "the session token is invalid or has expired"
+FAIL_DELAY = 0.4              # every failed password login is answered this long after it arrived
+FREE_FAILURES = 5             # per (account, network): failures before the back-off starts ...
+BACKOFF_FIRST = 5.0           # ... then it waits this long, doubling with each further failure ...
+BACKOFF_MAX = 300.0           # ... up to this
+NETWORK_FAILURES_PER_MINUTE = 30   # failures of any account from one network (/24, /64) in a minute
+MAX_TRACKED = 50_000          # back-off entries kept in memory (oldest dropped)
+WATCH_EVERY = 1.0             # seconds between looks at the account change counter
+PRIVILEGED = ("leader", "admin")
 
+
+# ---- hashing and tokens ----------------------------------------------------------
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     dk = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
@@ -22,9 +67,21 @@ def verify_password(password: str, stored: str) -> bool:
             return False
         got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
                              dklen=len(base64.b64decode(dk)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnicodeEncodeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(dk))
+
+
+_dummy: str | None = None
+
+
+def dummy_hash() -> str:
+    """A hash nobody's password matches, checked for unknown and disabled users so that
+    their failures cost what a real user's does."""
+    global _dummy
+    if _dummy is None:
+        _dummy = hash_password(secrets.token_urlsafe(16))
+    return _dummy
 
 
 def new_token() -> tuple[str, str]:
@@ -35,3 +92,371 @@ def new_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---- policy ------------------------------------------------------------------------
+class PolicyError(ValueError):
+    """A user name or password the policy refuses, with the reason for a person."""
+
+
+_common: frozenset[str] | None = None
+
+
+def common_passwords() -> frozenset[str]:
+    global _common
+    if _common is None:
+        text = (_res.files("resources") / "common_passwords.txt").read_text(encoding="utf-8")
+        _common = frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+    return _common
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise PolicyError("the user name must not be blank")
+    if name != name.strip() or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in name):
+        raise PolicyError("the user name must not contain spaces or control characters")
+    if len(name) > 60:
+        raise PolicyError("the user name must have at most 60 characters")
+    return name
+
+
+def min_length(role: str) -> int:
+    return 12 if role in PRIVILEGED else 8
+
+
+def check_password(password: str, role: str, name: str | None = None) -> str:
+    """The password if the policy accepts it for this role, else PolicyError."""
+    if not isinstance(password, str) or not password.strip():
+        raise PolicyError("the password must not be blank")
+    need = min_length(role)
+    if len(password) < need:
+        raise PolicyError(f"the password of a {role} must have at least {need} characters")
+    if len(password) > 1024:
+        raise PolicyError("the password must have at most 1024 characters")
+    low = password.lower()
+    if low in common_passwords() or low.strip() in common_passwords() or len(set(password)) <= 2:
+        raise PolicyError("this password is too common; choose another")
+    if name and name.lower() == low:
+        raise PolicyError("the password must not be the user name")
+    return password
+
+
+# ---- networks and back-off ------------------------------------------------------------
+def network_of(host: str) -> str:
+    """The network an address belongs to for rate limits: /24 for IPv4, /64 for IPv6, one
+    network for all of 127/8, IPv4-mapped IPv6 as IPv4."""
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:             # all of 127/8 is one machine; ::1 is one address
+        return "127.0.0.0/8" if ip.version == 4 else "::1/128"
+    bits = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def peer_host(peer: str) -> str:
+    """'1.2.3.4:5678' or '::1:5678' -> the host part."""
+    return peer.rsplit(":", 1)[0] if ":" in peer else peer
+
+
+@dataclass
+class _Attempts:
+    failures: int = 0
+    until: float = 0.0          # monotonic time before which this (account, network) is refused
+
+
+class Backoff:
+    """Per (account, network) back-off and a per-network failure budget, in memory.
+
+    The rightful user's console is on its own network: failures from elsewhere never slow
+    it; its own typos cost a short wait after FREE_FAILURES, cleared by a success."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._keys: OrderedDict[tuple[str, str], _Attempts] = OrderedDict()
+        self._nets: OrderedDict[str, deque] = OrderedDict()
+
+    def refused(self, name: str, net: str) -> bool:
+        now = self.clock()
+        fails = self._nets.get(net)
+        if fails is not None:
+            while fails and fails[0] < now - 60:
+                fails.popleft()
+            if len(fails) >= NETWORK_FAILURES_PER_MINUTE:
+                return True
+        a = self._keys.get((name, net))
+        return a is not None and a.until > now
+
+    def failed(self, name: str, net: str) -> None:
+        now = self.clock()
+        fails = self._nets.setdefault(net, deque())
+        fails.append(now)
+        self._nets.move_to_end(net)
+        a = self._keys.setdefault((name, net), _Attempts())
+        self._keys.move_to_end((name, net))
+        a.failures += 1
+        if a.failures >= FREE_FAILURES:
+            a.until = now + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (a.failures - FREE_FAILURES))
+        for d in (self._keys, self._nets):
+            while len(d) > MAX_TRACKED:
+                d.popitem(last=False)
+
+    def succeeded(self, name: str, net: str) -> None:
+        self._keys.pop((name, net), None)
+
+
+def _resolve(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+# ---- login -------------------------------------------------------------------------
+class LoginRefused(Exception):
+    def __init__(self, message: str, code: str = "unauthenticated"):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass
+class Login:
+    actor: Actor
+    token: str
+    token_hash: str
+    expires: float              # epoch seconds
+    resume: int | None
+    subscribe: bool = True      # False: commands only (an importer), no state and no events
+    log_id: str | None = None   # the history `resume` is a seq of
+
+
+@dataclass(eq=False)
+class LiveSession:
+    """A logged-in connection, for revocation: `end(reason, message)` closes it."""
+    user: str
+    role: str
+    team_id: str | None
+    token_hash: str
+    expires: float
+    end: Callable[[str, str], None] = field(repr=False)
+
+
+class Accounts:
+    def __init__(self, store, token_ttl: float, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.token_ttl = token_ttl
+        self.clock = clock
+        self.backoff = Backoff()
+        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-accounts")
+        self._hashing = asyncio.Semaphore(2)     # scrypt is 16 MiB and ~50 ms: at most two at once
+        self._audit_key = secrets.token_bytes(16)
+        self.live: dict[str, set[LiveSession]] = {}
+        self._rev: int | None = None
+        self._watcher: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # The loop is taken once, at start: the watch and the executor calls never ask for the
+    # running loop again (a Qt-driven loop in tests can run a step outside run_until_complete).
+    async def run(self, fn, *args):
+        return await (self._loop or asyncio.get_running_loop()).run_in_executor(self.db, fn, *args)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._rev = await self.run(self.store.accounts_rev)
+        self._watcher = asyncio.create_task(self._watch(), name="xiaonao-accounts-watch")
+
+    async def stop(self) -> None:
+        if self._watcher:
+            self._watcher.cancel()
+            try:
+                await self._watcher
+            except (asyncio.CancelledError, Exception):
+                pass
+        self.db.shutdown(wait=True)
+
+    def audit_name(self, name, known: bool) -> str | None:
+        """A known user's name; an unknown one only as a short keyed hash (it may be a
+        password typed into the user field)."""
+        if not isinstance(name, str):
+            return None
+        if known:
+            return name
+        return "?" + hmac.new(self._audit_key, name.encode("utf-8", "replace"), "sha256").hexdigest()[:10]
+
+    async def _audit(self, user, action: str, detail: str, peer) -> None:
+        """An audit row; a database that cannot write it (disk full) does not stop the login."""
+        try:
+            await self.run(self.store.audit, user, action, detail, peer)
+        except Exception as e:  # noqa: BLE001
+            log.warning("could not write the audit row %s for %s: %s", action, user, e.__class__.__name__)
+
+    async def _verify(self, password: str, stored: str) -> bool:
+        async with self._hashing:
+            loop = self._loop or asyncio.get_running_loop()
+            return await loop.run_in_executor(None, verify_password, password, stored)
+
+    async def login(self, raw, peer: str) -> Login:
+        """Check a hello frame; returns the Login or raises LoginRefused."""
+        started = time.monotonic()
+        hello = protocol.parse_hello(raw)
+        if isinstance(hello, protocol.ProtocolError):
+            raise LoginRefused(hello.message, hello.code)
+        net = network_of(peer_host(peer))
+        if hello.token is not None:
+            login = await self._token_login(hello.token, net, peer, hello.resume_from)
+        else:
+            login = await self._password_login(hello.user or "", hello.password or "", net, peer, started,
+                                               hello.resume_from)
+        login.subscribe, login.log_id = hello.subscribe, hello.log_id
+        return login
+
+    async def _password_login(self, name: str, password: str, net: str, peer: str, started: float,
+                              resume: int | None) -> Login:
+        if self.backoff.refused(name, net):
+            await self._audit(self.audit_name(name, False), "login.throttled", net, peer)
+            await self._fail_after(started)
+        user = await self.run(self.store.get_user, name) if len(name) <= 60 else None
+        usable = user is not None and not user["disabled"] and user["role"] in ROLES
+        ok = await self._verify(password, user["password_hash"] if user is not None and usable else dummy_hash())
+        if user is None or not (ok and usable):
+            self.backoff.failed(name, net)
+            why = "wrong password" if user and not user["disabled"] else ("disabled" if user else "unknown user")
+            await self._audit(self.audit_name(name, user is not None), "login.failed", why, peer)
+            await self._fail_after(started)
+        self.backoff.succeeded(name, net)
+        token, h = new_token()
+        expires = self.clock() + self.token_ttl
+        await self.run(self.store.add_token, h, name, expires)
+        await self._audit(name, "login", user["role"], peer)
+        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume)
+
+    async def _token_login(self, token: str, net: str, peer: str, resume) -> Login:
+        if self.backoff.refused("", net):
+            raise LoginRefused(TOKEN_REFUSAL)
+        h = token_hash(token)
+        info = await self.run(self.store.token_info, h)
+        user = await self.run(self.store.get_user, info[0]) if info else None
+        if info is None or user is None or user["disabled"] or user["role"] not in ROLES or info[1] <= self.clock():
+            self.backoff.failed("", net)
+            await self._audit(user["name"] if user else None, "login.failed",
+                           "token invalid or expired", peer)
+            raise LoginRefused(TOKEN_REFUSAL)
+        await self._audit(user["name"], "login", user["role"] + " (token)", peer)
+        return Login(Actor(user["name"], user["role"], user.get("team_id")), token, h, info[1], resume)
+
+    @staticmethod
+    async def _fail_after(started: float) -> NoReturn:
+        await asyncio.sleep(max(0.0, FAIL_DELAY - (time.monotonic() - started)))
+        raise LoginRefused(GENERIC_REFUSAL)
+
+    async def logout(self, session: LiveSession, peer: str) -> None:
+        await self.run(self.store.drop_token, session.token_hash)
+        await self._audit(session.user, "logout", "", peer)
+
+    # ---- live sessions and revocation -------------------------------------------------
+    def register(self, s: LiveSession) -> None:
+        self.live.setdefault(s.user, set()).add(s)
+
+    def unregister(self, s: LiveSession) -> None:
+        group = self.live.get(s.user)
+        if group is not None:
+            group.discard(s)
+            if not group:
+                del self.live[s.user]
+
+    async def _watch(self) -> None:
+        loop = self._loop or asyncio.get_running_loop()
+        while True:
+            tick: asyncio.Future[None] = loop.create_future()
+            loop.call_later(WATCH_EVERY, _resolve, tick)
+            await tick
+            try:
+                rev = await self.run(self.store.accounts_rev)
+                if rev != self._rev:
+                    self._rev = rev
+                    await self.revalidate()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the database is down: the hub's health says so
+                log.debug("account watch: %r", e)
+
+    async def revalidate(self, users: list[str] | None = None) -> int:
+        """End or refresh the live sessions whose account changed; returns how many ended."""
+        names = list(self.live) if users is None else [u for u in users if u in self.live]
+        if not names:
+            return 0
+        rows = await self.run(self.store.users_and_tokens, names)
+        ended = 0
+        for name in names:
+            user, tokens = rows.get(name, (None, set()))
+            for s in list(self.live.get(name, ())):
+                if user is None or user["disabled"]:
+                    s.end("disabled", "this account was disabled")
+                elif s.token_hash not in tokens:
+                    s.end("revoked", "your session was ended (password changed or logged out)")
+                elif (user["role"], user.get("team_id")) != (s.role, s.team_id):
+                    s.end("role_changed", f"your role changed to {user['role']}: reconnecting")
+                else:
+                    continue
+                ended += 1
+        return ended
+
+    # ---- account management (the admin frames; the CLI calls the store directly) -------
+    async def manage(self, actor: Actor, name: str, args: dict, peer: str) -> dict:
+        """One account operation by an admin: user.list, user.add, user.passwd, user.disable,
+        user.enable, user.role. Raises LoginRefused-free CommandError-style ValueError."""
+        from models.commands import CommandError
+        if actor.role != "admin":
+            raise CommandError("forbidden", f"role {actor.role} may not manage users")
+        store = self.store
+        if name == "user.list":
+            return {"users": await self.run(store.list_users)}
+        target = args.get("user")
+        if not isinstance(target, str):
+            raise CommandError("invalid", "'user' must be a user name")
+        try:
+            if name == "user.add":
+                role, team = args.get("role"), args.get("team_id")
+                if role not in ROLES:
+                    raise CommandError("invalid", f"unknown role {role!r}")
+                check_name(target)
+                if role == "field" and not team:
+                    raise CommandError("invalid", "a field user needs a squad (team_id)")
+                pw = check_password(str(args.get("password") or ""), role, target)
+                if await self.run(store.get_user, target) is not None:
+                    raise CommandError("conflict", f"user {target} exists")
+                await self.run(store.add_user, target, role, await self._hash(pw), team)
+            else:
+                user = await self.run(store.get_user, target)
+                if user is None:
+                    raise CommandError("not_found", f"no user {target}")
+                if name == "user.passwd":
+                    pw = check_password(str(args.get("password") or ""), user["role"], target)
+                    await self.run(store.set_password, target, await self._hash(pw))
+                elif name in ("user.disable", "user.enable"):
+                    if target == actor.name and name == "user.disable":
+                        raise CommandError("conflict", "an admin cannot disable their own account")
+                    await self.run(store.set_disabled, target, name == "user.disable")
+                elif name == "user.role":
+                    role, team = args.get("role"), args.get("team_id")
+                    if role not in ROLES:
+                        raise CommandError("invalid", f"unknown role {role!r}")
+                    if role == "field" and not team:
+                        raise CommandError("invalid", "a field user needs a squad (team_id)")
+                    if target == actor.name and role != "admin":
+                        raise CommandError("conflict", "an admin cannot change their own role")
+                    await self.run(store.set_role, target, role, team if role == "field" else None)
+                else:
+                    raise CommandError("bad_request", f"unknown admin operation {name!r}")
+        except PolicyError as e:
+            raise CommandError("invalid", str(e)) from None
+        await self.run(store.audit, actor.name, "admin." + name, target, peer)
+        ended = await self.revalidate([target])
+        self._rev = await self.run(store.accounts_rev)
+        return {"user": target, "sessions_ended": ended}
+
+    async def _hash(self, password: str) -> str:
+        async with self._hashing:
+            loop = self._loop or asyncio.get_running_loop()
+            return await loop.run_in_executor(None, hash_password, password)

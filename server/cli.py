@@ -13,7 +13,7 @@ from models.reports import ReportError
 from models.street import StreetError, load_street
 from models.timeutil import iso
 
-from .auth import hash_password
+from .auth import PolicyError, check_name, check_password, hash_password
 from .store import EventStore, StoreError
 
 DEFAULT_DB = "sqlite:///xiaonao.db"
@@ -37,16 +37,28 @@ def init_db(url: str, street_path: str | None) -> int:
         store.dispose()
 
 
-def add_user(url: str, name: str, role: str, password: str, team_id: str | None = None) -> None:
-    if role not in ROLES:
-        raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise StoreError("the password must have at least 8 characters")
-    if role == "field" and not (team_id or "").strip():
-        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
+def _store(url: str) -> EventStore:
     store = EventStore(url)
     try:
         store.check_initialised()
+    except Exception:
+        store.dispose()
+        raise
+    return store
+
+
+def add_user(url: str, name: str, role: str, password: str, team_id: str | None = None) -> None:
+    if role not in ROLES:
+        raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    try:
+        check_name(name)
+        check_password(password, role, name)
+    except PolicyError as e:
+        raise StoreError(str(e)) from None
+    if role == "field" and not (team_id or "").strip():
+        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
+    store = _store(url)
+    try:
         if role == "field":
             first = store.events_after(0, 1, 1)
             squads = [sq["id"] for sq in (first[0]["data"].get("street") or {}).get("squads", [])] if first else []
@@ -57,12 +69,70 @@ def add_user(url: str, name: str, role: str, password: str, team_id: str | None 
         store.dispose()
 
 
+def set_password(url: str, name: str, password: str) -> None:
+    """A new password; the user's tokens stop working and a running server ends their
+    live sessions within a second."""
+    store = _store(url)
+    try:
+        user = store.get_user(name)
+        if user is None:
+            raise StoreError(f"no user {name!r}")
+        try:
+            check_password(password, user["role"], name)
+        except PolicyError as e:
+            raise StoreError(str(e)) from None
+        store.set_password(name, hash_password(password))
+        store.audit("cli", "admin.user.passwd", name, "cli")
+    finally:
+        store.dispose()
+
+
 def upgrade_db(url: str) -> tuple[str | None, str]:
     store = EventStore(url)
     try:
         return store.upgrade()
     finally:
         store.dispose()
+
+
+def set_disabled(url: str, name: str, disabled: bool) -> None:
+    store = _store(url)
+    try:
+        store.set_disabled(name, disabled)
+        store.audit("cli", "admin.user." + ("disable" if disabled else "enable"), name, "cli")
+    finally:
+        store.dispose()
+
+
+def set_role(url: str, name: str, role: str, team_id: str | None) -> None:
+    if role not in ROLES:
+        raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role == "field" and not team_id:
+        raise StoreError("a field user needs --team (the squad it belongs to)")
+    store = _store(url)
+    try:
+        store.set_role(name, role, team_id if role == "field" else None)
+        store.audit("cli", "admin.user.role", f"{name} -> {role}", "cli")
+    finally:
+        store.dispose()
+
+
+def list_users(url: str) -> list[dict]:
+    store = _store(url)
+    try:
+        return store.list_users()
+    finally:
+        store.dispose()
+
+
+def _read_password(args, confirm: bool = True) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+    pw = getpass.getpass(f"password for {args.name}: ")
+    if confirm and sys.stdin.isatty() and getpass.getpass("again: ") != pw:
+        raise StoreError("the two passwords differ")
+    return pw
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("--team", help="the squad of a field user")
     pa.add_argument("--db", default=DEFAULT_DB)
     pa.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pp = usub.add_parser("passwd", help="set a user's password (ends their sessions)")
+    pp.add_argument("name")
+    pp.add_argument("--db", default=DEFAULT_DB)
+    pp.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    for verb, text in (("disable", "disable a user (ends their sessions)"), ("enable", "enable a disabled user")):
+        pd = usub.add_parser(verb, help=text)
+        pd.add_argument("name")
+        pd.add_argument("--db", default=DEFAULT_DB)
+    pr = usub.add_parser("role", help="change a user's role (their sessions reconnect with it)")
+    pr.add_argument("name")
+    pr.add_argument("role", choices=ROLES)
+    pr.add_argument("--team", help="the squad of a field user")
+    pr.add_argument("--db", default=DEFAULT_DB)
+    pl = usub.add_parser("list", help="list the users")
+    pl.add_argument("--db", default=DEFAULT_DB)
     ps = sub.add_parser("serve", help="serve cockpits over WebSockets")
     ps.add_argument("--db", default=DEFAULT_DB)
     ps.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
@@ -133,13 +218,23 @@ def main(argv: list[str] | None = None) -> int:
             init_db(args.db, args.street)
             print(f"initialised {args.db} with street {args.street}")
         elif args.cmd == "user":
-            if args.password_stdin:
-                password = sys.stdin.readline().rstrip("\n")
-            else:
-                import getpass
-                password = getpass.getpass(f"password for {args.name}: ")
-            add_user(args.db, args.name, args.role, password, args.team)
-            print(f"user {args.name} ({args.role}) saved")
+            if args.ucmd == "add":
+                add_user(args.db, args.name, args.role, _read_password(args), args.team)
+                print(f"user {args.name} ({args.role}) saved")
+            elif args.ucmd == "passwd":
+                set_password(args.db, args.name, _read_password(args))
+                print(f"password of {args.name} changed; their sessions are ended")
+            elif args.ucmd in ("disable", "enable"):
+                set_disabled(args.db, args.name, args.ucmd == "disable")
+                print(f"user {args.name} {args.ucmd}d" + ("; their sessions are ended" if args.ucmd == "disable" else ""))
+            elif args.ucmd == "role":
+                set_role(args.db, args.name, args.role, args.team)
+                print(f"user {args.name} is now {args.role}; their sessions reconnect with it")
+            elif args.ucmd == "list":
+                print(f"{'name':20} {'role':10} {'squad':8} {'state':9} sessions")
+                for u in list_users(args.db):
+                    print(f"{u['name']:20} {u['role']:10} {u['team_id'] or '-':8} "
+                          f"{'disabled' if u['disabled'] else 'active':9} {u['tokens']}")
         elif args.cmd == "upgrade":
             before, after = upgrade_db(args.db)
             if before == after:

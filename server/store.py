@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -250,6 +251,26 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _private_sqlite_file(engine: Engine) -> None:
+    """The server's SQLite file (accounts, token hashes, personal data) is readable by its
+    owner only: created 0600, and an existing looser file tightened. SQLite gives its -wal
+    and -shm files the database file's mode."""
+    u = engine.url
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or \
+            u.database.startswith("file:"):
+        return
+    path = u.database
+    try:
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for suffix in ("", "-wal", "-shm"):
+            p = path + suffix
+            if os.path.exists(p) and os.stat(p).st_mode & 0o077:
+                os.chmod(p, 0o600)
+    except OSError:
+        pass    # a directory that does not exist: opening it says so clearly
+
+
 class _OnConnection:
     """An engine stand-in whose `begin` and `connect` hand out one open connection (inside
     a migration's transaction)."""
@@ -274,6 +295,7 @@ class EventStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        _private_sqlite_file(self.engine)
         self._lease: Any = None         # the lease file's descriptor (SQLite) or its own connection (PostgreSQL)
         self._lease_holder = ""
         # every DBAPI connection the engine opened, so that `interrupt` can reach them
@@ -688,6 +710,7 @@ class EventStore:
 
     # ---- accounts --------------------------------------------------------
     def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None) -> None:
+        """Add a user, or update one (a new password ends its tokens)."""
         with Session(self.engine) as s, s.begin():
             row = s.get(UserRow, name)
             if row is None:
@@ -696,6 +719,87 @@ class EventStore:
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
                 row.failed_logins, row.locked_until = 0, 0.0
+                s.execute(delete(TokenRow).where(TokenRow.user == name))
+            self._bump_accounts(s)
+
+    # Every change to an account bumps the `accounts_rev` counter in `meta`, in the same
+    # transaction: a running server polls it and ends or refreshes the sessions concerned.
+    @staticmethod
+    def _bump_accounts(s: Session) -> None:
+        row = s.get(MetaRow, "accounts_rev")
+        if row is None:
+            s.add(MetaRow(key="accounts_rev", value="1"))
+        else:
+            row.value = str(int(row.value) + 1)
+
+    def accounts_rev(self) -> int:
+        with self.engine.connect() as c:
+            v = c.execute(select(MetaRow.value).where(MetaRow.key == "accounts_rev")).scalar()
+        return int(v) if v else 0
+
+    def _user_row(self, s: Session, name: str) -> UserRow:
+        row = s.get(UserRow, name)
+        if row is None:
+            raise StoreError(f"no user {name!r}")
+        return row
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """A new password; every token issued before it stops working."""
+        with Session(self.engine) as s, s.begin():
+            row = self._user_row(s, name)
+            row.password_hash = password_hash
+            row.failed_logins, row.locked_until = 0, 0.0
+            s.execute(delete(TokenRow).where(TokenRow.user == name))
+            self._bump_accounts(s)
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = self._user_row(s, name)
+            row.disabled = disabled
+            if disabled:
+                s.execute(delete(TokenRow).where(TokenRow.user == name))
+            self._bump_accounts(s)
+
+    def set_role(self, name: str, role: str, team_id: str | None) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = self._user_row(s, name)
+            row.role, row.team_id = role, team_id
+            self._bump_accounts(s)
+
+    def list_users(self) -> list[dict]:
+        now = time.time()
+        with Session(self.engine) as s:
+            live = dict(s.execute(select(TokenRow.user, func.count()).where(TokenRow.expires > now)
+                                  .group_by(TokenRow.user)).all())
+            return [{"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": bool(r.disabled),
+                     "tokens": live.get(r.name, 0)}
+                    for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+
+    def users_and_tokens(self, names: list[str]) -> dict[str, tuple[dict, set[str]]]:
+        """For each user named that exists: (its row, the hashes of its unexpired tokens)."""
+        now = time.time()
+        out: dict[str, tuple[dict, set[str]]] = {}
+        with Session(self.engine) as s:
+            for r in s.scalars(select(UserRow).where(UserRow.name.in_(names))):
+                out[r.name] = ({"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": r.disabled},
+                               set())
+            for user, h in s.execute(select(TokenRow.user, TokenRow.token_hash)
+                                     .where(TokenRow.user.in_(names), TokenRow.expires > now)):
+                if user in out:
+                    out[user][1].add(h)
+        return out
+
+    def drop_token(self, token_hash: str) -> None:
+        with Session(self.engine) as s, s.begin():
+            s.execute(delete(TokenRow).where(TokenRow.token_hash == token_hash))
+
+    def token_info(self, token_hash: str) -> tuple[str, float] | None:
+        """(user, expiry) of an unexpired token, else None."""
+        with Session(self.engine) as s:
+            r = s.get(TokenRow, token_hash)
+            if r is None or r.expires < time.time():
+                return None
+            return r.user, r.expires
 
     def get_user(self, name: str) -> dict | None:
         with Session(self.engine) as s:

@@ -16,6 +16,7 @@ import pytest
 
 from client.cache import Cache
 from client.session import ServerLink
+from client.tokens import MemoryTokens
 from models.state import from_wire
 from server.app import XiaonaoServer
 from server.store import EventStore
@@ -126,7 +127,8 @@ async def test_a_cockpit_from_the_lost_future_resyncs_to_the_restored_state(tmp_
     srv = XiaonaoServer(url, "127.0.0.1", 0)
     await srv.start()
     cache_path = tmp_path / "wall-cache.db"
-    link = ServerLink(ws_url(srv), "lead", "lead-password", cache=Cache(cache_path))
+    tokens = MemoryTokens()                       # where the cockpit keeps its token (the keyring)
+    link = ServerLink(ws_url(srv), "lead", "lead-password", cache=Cache(cache_path), token_store=tokens)
     await link.open_cache()
     task = asyncio.create_task(link.run())
     try:
@@ -153,7 +155,7 @@ async def test_a_cockpit_from_the_lost_future_resyncs_to_the_restored_state(tmp_
     assert r.returncode == 0, r.stderr
     srv = XiaonaoServer(url, "127.0.0.1", 0)
     await srv.start()
-    link = ServerLink(ws_url(srv), "lead", None, cache=Cache(cache_path))   # its token from the cache
+    link = ServerLink(ws_url(srv), "lead", None, cache=Cache(cache_path), token_store=tokens)   # its kept token
     try:
         op = await RawClient.connect(ws_url(srv), "op")
         await op.recv()

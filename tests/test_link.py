@@ -7,6 +7,7 @@ import pytest
 
 from client.cache import Cache
 from client.session import LinkStatus, ServerLink, SessionListener, backoff_delay
+from client.tokens import MemoryTokens
 from models.state import from_wire
 
 from .conftest import RawClient, make_db
@@ -56,7 +57,8 @@ async def test_kill_offline_commands_and_client_restart(tmp_path):
     srv = await asyncio.to_thread(ServerProcess(url).start)
     cache_path = tmp_path / "cockpit.db"
     rec = Recorder()
-    link = ServerLink(srv.url, "op", "op-password", cache=Cache(cache_path), listener=rec)
+    tokens = MemoryTokens()                                   # as the system keyring would
+    link = ServerLink(srv.url, "op", "op-password", cache=Cache(cache_path), listener=rec, token_store=tokens)
     await link.open_cache()
     task = asyncio.create_task(link.run())
     try:
@@ -79,7 +81,8 @@ async def test_kill_offline_commands_and_client_restart(tmp_path):
         task.cancel()
         await link.stop()
         rec2 = Recorder()
-        link2 = ServerLink(srv.url, "op", None, cache=Cache(cache_path), listener=rec2)  # token from the cache
+        link2 = ServerLink(srv.url, "op", None, cache=Cache(cache_path), listener=rec2,
+                           token_store=tokens)                # the token from where it was kept
         age = await link2.open_cache()
         assert age is not None and rec2.resets == 1           # cached state shown at once
         assert len(link2.state["cases"]) == len(cases)

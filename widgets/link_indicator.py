@@ -30,16 +30,42 @@ class LinkIndicator(QLabel):
         self._timer.start()
         self.refresh()
 
+    def why(self, st: LinkStatus) -> str:
+        """The last failure, in words, in the user's language ("" when there is none)."""
+        e, d = st.error, st.message
+        words = {
+            "tls": self.tr("the server's certificate is not trusted (%1): start with --ca FILE, "
+                           "or have the server use a certificate from a trusted CA"),
+            "refused": self.tr("the server refused the connection (is it running on that port?)"),
+            "unreachable": self.tr("the server cannot be reached (%1)"),
+            "dns": self.tr("the server's name was not found"),
+            "timeout": self.tr("the server did not answer in time"),
+            "server_full": self.tr("the server is full (too many connections); retrying"),
+            "unavailable": self.tr("the server's database is unavailable; retrying"),
+            "http": self.tr("the address answered %1: not a Xiaonao server at /ws?"),
+            "insecure": self.tr("not sent: the password would travel unencrypted (ws://) to another "
+                                "machine; use wss://, or --insecure on a trusted network"),
+            "ended_expired": self.tr("the session expired: log in again"),
+            "ended_revoked": self.tr("the session was ended (password changed or logged out elsewhere)"),
+            "ended_disabled": self.tr("this account was disabled"),
+            "ended_role_changed": self.tr("your role was changed: reconnecting"),
+            "ended_flood": self.tr("too many messages were sent: reconnecting"),
+        }.get(e)
+        if words is None:
+            return ""
+        return words.replace("%1", d)
+
     def describe(self, st: LinkStatus) -> tuple[str, str]:
         if st.state == "online":
             rtt = f" · {st.rtt_ms:.0f} ms" if st.rtt_ms is not None else ""
             return "online", self.tr("Online") + rtt
         if st.state == "resyncing":
             return "resyncing", self.tr("Resyncing…")
+        why = self.why(st)
         if st.state == "auth_failed":
-            return "auth_failed", self.tr("Login refused: %1").replace("%1", st.message)
+            return "auth_failed", self.tr("Login refused: %1").replace("%1", why or st.message)
         if st.state == "connecting" and st.offline_since is None:
-            return "connecting", self.tr("Connecting…")
+            return "connecting", self.tr("Connecting…") + (" · " + why if why else "")
         since = time.strftime("%H:%M", time.localtime(st.offline_since)) if st.offline_since else "--:--"
         text = self.tr("Offline since %1").replace("%1", since)
         if st.next_retry_at:
@@ -47,6 +73,8 @@ class LinkIndicator(QLabel):
             text += " · " + self.tr("reconnecting in %1 s").replace("%1", str(n))
         else:
             text += " · " + self.tr("reconnecting…")
+        if why:
+            text += " · " + why
         return "reconnecting", text
 
     def refresh(self, *_):

@@ -1142,62 +1142,132 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="36" />
+        <location filename="../../widgets/link_indicator.py" line="37" />
+        <source>the server's certificate is not trusted (%1): start with --ca FILE, or have the server use a certificate from a trusted CA</source>
+        <translation>服务器证书不受信任（%1）：请用 --ca 文件 启动，或让服务器使用受信任机构签发的证书</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="39" />
+        <source>the server refused the connection (is it running on that port?)</source>
+        <translation>服务器拒绝连接（该端口上的服务是否在运行？）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="40" />
+        <source>the server cannot be reached (%1)</source>
+        <translation>无法连接服务器（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="41" />
+        <source>the server's name was not found</source>
+        <translation>找不到服务器的域名</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="42" />
+        <source>the server did not answer in time</source>
+        <translation>服务器未能及时应答</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="43" />
+        <source>the server is full (too many connections); retrying</source>
+        <translation>服务器连接已满；正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="44" />
+        <source>the server's database is unavailable; retrying</source>
+        <translation>服务器数据库不可用；正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="45" />
+        <source>the address answered %1: not a Xiaonao server at /ws?</source>
+        <translation>该地址返回 %1：/ws 上不是小脑服务器？</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="46" />
+        <source>not sent: the password would travel unencrypted (ws://) to another machine; use wss://, or --insecure on a trusted network</source>
+        <translation>未发送：密码将以未加密方式（ws://）传到另一台机器；请使用 wss://，或在可信网络上加 --insecure</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="48" />
+        <source>the session expired: log in again</source>
+        <translation>会话已过期：请重新登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="49" />
+        <source>the session was ended (password changed or logged out elsewhere)</source>
+        <translation>会话已被结束（密码已更改或在别处注销）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="50" />
+        <source>this account was disabled</source>
+        <translation>该账号已被停用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="51" />
+        <source>your role was changed: reconnecting</source>
+        <translation>您的角色已变更：正在重新连接</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="52" />
+        <source>too many messages were sent: reconnecting</source>
+        <translation>发送消息过多：正在重新连接</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="61" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="38" />
+        <location filename="../../widgets/link_indicator.py" line="63" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="40" />
+        <location filename="../../widgets/link_indicator.py" line="66" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="42" />
+        <location filename="../../widgets/link_indicator.py" line="68" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="44" />
+        <location filename="../../widgets/link_indicator.py" line="70" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="47" />
+        <location filename="../../widgets/link_indicator.py" line="73" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="49" />
+        <location filename="../../widgets/link_indicator.py" line="75" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="56" />
+        <location filename="../../widgets/link_indicator.py" line="84" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="59" />
+        <location filename="../../widgets/link_indicator.py" line="87" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="59" />
+        <location filename="../../widgets/link_indicator.py" line="87" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="59" />
+        <location filename="../../widgets/link_indicator.py" line="87" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="60" />
+        <location filename="../../widgets/link_indicator.py" line="88" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -1205,27 +1275,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="46" />
+        <location filename="../../app/lock.py" line="53" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="48" />
+        <location filename="../../app/lock.py" line="55" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="51" />
+        <location filename="../../app/lock.py" line="58" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="53" />
+        <location filename="../../app/lock.py" line="60" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="68" />
+        <location filename="../../app/lock.py" line="75" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -1373,13 +1443,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="292" />
-        <location filename="../../app/mainwindow.py" line="414" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="294" />
-        <location filename="../../app/mainwindow.py" line="587" />
+        <location filename="../../app/mainwindow.py" line="604" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -1454,97 +1524,112 @@
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
+        <location filename="../../app/mainwindow.py" line="333" />
+        <source>A&amp;ccount</source>
+        <translation>账号(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="334" />
+        <source>Users…</source>
+        <translation>用户管理…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="337" />
+        <source>Log out and quit</source>
+        <translation>注销并退出</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="363" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="358" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="358" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="361" />
+        <location filename="../../app/mainwindow.py" line="378" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="378" />
+        <location filename="../../app/mainwindow.py" line="395" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="422" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="406" />
+        <location filename="../../app/mainwindow.py" line="423" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="407" />
+        <location filename="../../app/mainwindow.py" line="424" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="408" />
+        <location filename="../../app/mainwindow.py" line="425" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="417" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="462" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="450" />
+        <location filename="../../app/mainwindow.py" line="467" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="453" />
+        <location filename="../../app/mainwindow.py" line="470" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="456" />
+        <location filename="../../app/mainwindow.py" line="473" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="570" />
+        <location filename="../../app/mainwindow.py" line="587" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="573" />
+        <location filename="../../app/mainwindow.py" line="590" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="583" />
+        <location filename="../../app/mainwindow.py" line="600" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="584" />
+        <location filename="../../app/mainwindow.py" line="601" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="588" />
+        <location filename="../../app/mainwindow.py" line="605" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2294,6 +2379,151 @@
         <location filename="../../widgets/case_detail.py" line="52" />
         <source>deadline missed</source>
         <translation>超时</translation>
+    </message>
+</context>
+<context>
+    <name>UsersDialog</name>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="30" />
+        <source>Users</source>
+        <translation>用户管理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="34" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="69" />
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="34" />
+        <source>Squad</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="35" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="35" />
+        <source>Active logins</source>
+        <translation>有效登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="43" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="44" />
+        <location filename="../../widgets/admin_users.py" line="112" />
+        <source>Disable</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="49" />
+        <source>Change role</source>
+        <translation>更改角色</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="52" />
+        <source>new password (12+ characters for leader/admin, 8+ others)</source>
+        <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="53" />
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="64" />
+        <source>Account</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="73" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="87" />
+        <source>operator</source>
+        <translation>接线员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="87" />
+        <source>shift leader</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="87" />
+        <source>video wall</source>
+        <translation>大屏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="88" />
+        <source>field squad</source>
+        <translation>现场班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="88" />
+        <source>intake system</source>
+        <translation>接入系统</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="89" />
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="112" />
+        <source>Enable</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="128" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="134" />
+        <source>%1 live session(s) ended.</source>
+        <translation>已结束 %1 个在线会话。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="159" />
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="159" />
+        <source>active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="174" />
+        <source>%1 enabled.</source>
+        <translation>已启用 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="176" />
+        <source>%1 disabled.</source>
+        <translation>已停用 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="186" />
+        <source>%1 is now %2.</source>
+        <translation>%1 现在是%2。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="196" />
+        <source>Password of %1 changed.</source>
+        <translation>%1 的密码已更改。</translation>
     </message>
 </context>
 <context>

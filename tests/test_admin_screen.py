@@ -1,0 +1,140 @@
+"""The admin screen and the link indicator's words (issue 13, items 9 and 11), offscreen,
+against the real server: an admin disables a user from the cockpit and the user's live
+session ends at once; a weak password is refused with the reason; a TLS failure is told
+in words, in both languages."""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from client.qtlink import LinkService
+from client.session import LinkStatus, ServerLink
+from models.qt.room import RoomState, Selection
+
+from .conftest import make_db
+from .qtasync import QtLoop
+
+
+class StatusOnly(QObject):
+    """What the indicator reads of a link: its status and the signal that it changed."""
+    sig_link = Signal(object)
+
+    def __init__(self):
+        super().__init__()
+        self.status = LinkStatus()
+
+
+class ServerThread:
+    """The real server on its own thread and event loop, as a separate machine's would be."""
+
+    def __init__(self, url: str):
+        from server.app import XiaonaoServer
+        self.srv = XiaonaoServer(url, "127.0.0.1", 0)
+        self._ready = threading.Event()
+
+    def start(self) -> "ServerThread":
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._thread.start()
+        assert self._ready.wait(30), "server did not start"
+        return self
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await self.srv.start()
+        self._ready.set()
+        await self._stop.wait()
+        await self.srv.stop()
+
+    @property
+    def url(self) -> str:
+        return self.srv.url
+
+    def issue_token(self, user: str) -> str:
+        return self.srv.issue_token(user)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+
+SHOTS = os.environ.get("XIAONAO_SHOTS")          # a folder: the screens are saved there to be looked at
+
+
+@pytest.fixture
+def loop(qapp):
+    lp = QtLoop(qapp)
+    yield lp
+    lp.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_an_admin_disables_a_user_from_the_cockpit(qtbot, loop, tmp_path, lang):
+    from app import i18n
+    from app.mainwindow import MainWindow
+    i18n.install(lang)
+    srv = ServerThread(make_db(tmp_path)).start()
+    try:
+        link = LinkService(srv.url, "admin", None, srv.issue_token("admin"))
+        room = RoomState()
+        room.attach(link)
+        win = MainWindow(room, link, Selection(), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.show()
+        link.start()
+        op = ServerLink(srv.url, "op", None, token=srv.issue_token("op"))
+        op_task = loop.loop.create_task(op.run())
+        loop.wait(lambda: link.status.state == "online" and op.status.state == "online", what="both online")
+        loop.wait(lambda: win.users_action.isVisible(), what="the admin's Users action")
+        win.open_users()
+        dlg = win.users_dialog
+        loop.wait(lambda: len(dlg.users) >= 7, what="users listed")
+        dlg.select("op")
+        assert dlg.toggle_button.isEnabled()
+        dlg.toggle_button.click()
+        loop.wait(lambda: op.status.state == "auth_failed", what="op's session ended")
+        loop.wait(lambda: any(u["name"] == "op" and u["disabled"] for u in dlg.users), what="shown disabled")
+        assert "op" in dlg.message.text()
+        dlg.select("lead")
+        dlg.show_message("")
+        dlg.password.setText("12345678")
+        dlg.password_button.click()
+        loop.wait(lambda: dlg.message.text() != "", what="the answer")
+        assert "12" in dlg.message.text() and dlg.password.text() == ""      # refused, with the reason
+        if SHOTS:
+            dlg.grab().save(os.path.join(SHOTS, f"users_{lang}.png"))
+        if lang == "zh_CN":
+            assert "用户" in dlg.windowTitle()
+        win.close()
+        loop.run(op.stop())
+        op_task.cancel()
+        loop.run(link.shutdown())
+    finally:
+        srv.stop()
+        i18n.install("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_link_indicator_says_why_in_words(qapp, lang):
+    from app import i18n
+    from widgets.link_indicator import LinkIndicator
+    i18n.install(lang)
+    try:
+        ind = LinkIndicator(StatusOnly(), RoomState())
+        tls = LinkStatus(state="reconnecting", offline_since=1.0, error="tls",
+                         message="certificate verify failed: unable to get local issuer certificate")
+        insecure = LinkStatus(state="auth_failed", error="insecure", message="refusing …")
+        _k, text = ind.describe(tls)
+        _k2, text2 = ind.describe(insecure)
+        assert "unable to get local issuer certificate" in text and "--ca" in text
+        assert "wss://" in text2 and "--insecure" in text2
+        if lang == "zh_CN":
+            assert "证书" in text and "未加密" in text2
+        else:
+            assert "certificate" in text and "unencrypted" in text2
+    finally:
+        i18n.install("en")
