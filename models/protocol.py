@@ -315,6 +315,27 @@ def parse_server_frame(raw: str | bytes) -> dict:
     return msg
 
 
+def snapshot_frames(seq: int, head_json: str, cases, max_frame: int) -> list[str]:
+    """A snapshot as frames under max_frame bytes: `snapshot` with the state's head (its JSON
+    object text, without cases) and the first cases, then `snapshot.page` frames with the
+    rest. `cases` yields (case JSON text, its size in bytes); texts are joined, not re-encoded."""
+    budget = max_frame - 200
+    pages: list[list[str]] = [[]]
+    size = len(head_json.encode())            # the first page also carries the head
+    for text, n in cases:
+        n += 1
+        if pages[-1] and size + n > budget:
+            pages.append([])
+            size = 0
+        pages[-1].append(text)
+        size += n
+    state_json = head_json[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
+    frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
+    for i, page in enumerate(pages[1:], start=1):
+        frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
+    return frames
+
+
 class SnapshotPages:
     """A paged snapshot as it arrives: feed it the `snapshot` frame, then each
     `snapshot.page`; `done` once the last page is in, and `state()` is the wire state

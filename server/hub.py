@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy.exc import DatabaseError
 from websockets.asyncio.server import broadcast
 
+from models import protocol
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
 from models.state import SeqGap, apply, empty_state
@@ -856,25 +857,8 @@ class Hub:
         head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
 
         def build() -> list[str]:
-            frames = self._page(seq, head_json, cases, max_frame)
+            frames = protocol.snapshot_frames(seq, head_json, cases, max_frame)
             self._snapshot_cache = (seq, max_frame, frames)
             return frames
         return build
 
-    @staticmethod
-    def _page(seq: int, head_json: str, cases: list[tuple[str, int]], max_frame: int) -> list[str]:
-        budget = max_frame - 200
-        pages: list[list[str]] = [[]]
-        size = len(head_json.encode())            # the first page also carries the rest
-        for c, n in cases:
-            n += 1
-            if pages[-1] and size + n > budget:
-                pages.append([])
-                size = 0
-            pages[-1].append(c)
-            size += n
-        state_json = head_json[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
-        frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
-        for i, page in enumerate(pages[1:], start=1):
-            frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
-        return frames

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models import protocol
 from models.commands import Actor
 
 FULL_ROLES = frozenset({"operator", "leader", "admin"})
@@ -221,23 +222,8 @@ def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
 def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[str]:
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
-    seq = state["seq"]
-    head_json = dumps(view.state_head(state))
-    budget = max_frame - 200
-    pages: list[list[str]] = [[]]
-    size = len(head_json.encode())
-    for text, n in case_texts(view, state, dumps, cache):
-        n += 1
-        if pages[-1] and size + n > budget:
-            pages.append([])
-            size = 0
-        pages[-1].append(text)
-        size += n
-    state_json = head_json[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
-    frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
-    for i, page in enumerate(pages[1:], start=1):
-        frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
-    return frames
+    return protocol.snapshot_frames(state["seq"], dumps(view.state_head(state)),
+                                    case_texts(view, state, dumps, cache), max_frame)
 
 
 def placeholder(ev: dict) -> dict:
