@@ -808,13 +808,13 @@ class ServerLink:
         if err.code in (protocol.UNAVAILABLE, protocol.BUSY):
             # the server's database hiccuped, or it is busy: the command stays pending and goes
             # again shortly
-            ws = self._ws
+            ws, again = self._ws, row
             asyncio.get_running_loop().call_later(
-                1.0, lambda: self._spawn(self._send_command(row)) if self._ws is ws and ws else None)
+                1.0, lambda: self._spawn(self._send_command(again)) if self._ws is ws and ws else None)
             return
-        row = self.outbox.refused(cid, err.code, err.message)
-        if row is not None:
-            self.listener.on_command(cid, "refused", row)
+        refused = self.outbox.refused(cid, err.code, err.message)
+        if refused is not None:
+            self.listener.on_command(cid, "refused", refused)
 
     async def _ping_loop(self, ws) -> None:
         while True:
