@@ -9,8 +9,8 @@ none) reads the whole words index: at 1M cases 0.7-2.7 s. With it:
   every writer of the projection (the hub, `catch_up`, the bench generators, a restore)
   keeps it without knowing of it;
 - PostgreSQL: a GIN index of `words` with pg_trgm's trigram operator class (the extension
-  is created if the server's account may; if not, searches scan as before and the server
-  says so at start: `indexed()`).
+  is created if the server's account may; if not, searches scan as before and the
+  migration logs a warning naming what a superuser runs).
 
 Trigrams index words of 3 characters or more; a shorter word is checked on the candidates
 of the longer ones, or, alone, by the scan (newest first: a short word is common, so the
