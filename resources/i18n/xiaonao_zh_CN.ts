@@ -3,72 +3,72 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -158,134 +158,298 @@
     </message>
 </context>
 <context>
+    <name>AttachmentViewer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="657" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="673" />
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="674" />
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="675" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="676" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="677" />
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="678" />
+        <source>Open original</source>
+        <translation>打开原件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="679" />
+        <source>Save a copy…</source>
+        <translation>另存副本…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="680" />
+        <source>Previous (Left)</source>
+        <translation>上一个（左方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="681" />
+        <source>Next (Right)</source>
+        <translation>下一个（右方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="682" />
+        <source>Zoom in (+, mouse wheel)</source>
+        <translation>放大（+、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="683" />
+        <source>Zoom out (-, mouse wheel)</source>
+        <translation>缩小（-、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="684" />
+        <source>Fit to the window (0); actual pixels (1)</source>
+        <translation>适合窗口（0）；实际像素（1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="685" />
+        <source>Open the original file with this computer's viewer</source>
+        <translation>用本机的查看程序打开原始文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="686" />
+        <source>Save a copy of the original file (Ctrl+S)</source>
+        <translation>保存原始文件的副本（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="771" />
+        <source>Nothing to show.</source>
+        <translation>没有可显示的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="785" />
+        <source>%1 cannot be shown here: open the original or save a copy.</source>
+        <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="794" />
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="796" />
+        <source>Loading the picture…</source>
+        <translation>正在加载图片…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="817" />
+        <source>The picture could not be fetched: %1</source>
+        <translation>无法获取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="827" />
+        <source>The picture could not be read: %1</source>
+        <translation>无法读取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="834" />
+        <source>%1 × %2 pixels</source>
+        <translation>%1 × %2 像素</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="842" />
+        <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
+        <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="847" />
+        <source>Loading the clip…</source>
+        <translation>正在加载视频…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="859" />
+        <source>The clip could not be fetched: %1</source>
+        <translation>无法获取视频：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="871" />
+        <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
+        <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="888" />
+        <location filename="../../widgets/evidence.py" line="919" />
+        <source>The original could not be fetched: %1</source>
+        <translation>无法获取原件：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="891" />
+        <source>No program on this computer opens it; it is at %1</source>
+        <translation>本机没有可打开它的程序；文件位于 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="894" />
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="903" />
+        <source>Save a copy</source>
+        <translation>另存副本</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="925" />
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="928" />
+        <source>Saved a copy to %1</source>
+        <translation>副本已保存到 %1</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="111" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="112" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="148" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="156" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="157" />
+        <location filename="../../widgets/case_detail.py" line="165" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="162" />
+        <location filename="../../widgets/case_detail.py" line="171" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="206" />
+        <location filename="../../widgets/case_detail.py" line="215" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="219" />
+        <location filename="../../widgets/case_detail.py" line="229" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="220" />
+        <location filename="../../widgets/case_detail.py" line="230" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="286" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="341" />
+        <location filename="../../widgets/case_detail.py" line="360" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -968,6 +1132,232 @@
         <location filename="../../models/qt/labels.py" line="43" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+</context>
+<context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="67" />
+        <source>Alert frame</source>
+        <translation>告警画面</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="68" />
+        <location filename="../../widgets/evidence.py" line="999" />
+        <source>Before</source>
+        <translation>处置前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="1000" />
+        <source>After</source>
+        <translation>处置后</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="70" />
+        <source>Documents</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="183" />
+        <source>The original is not available.</source>
+        <translation>原件不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="212" />
+        <source>The file is no longer there.</source>
+        <translation>文件已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="280" />
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="289" />
+        <source>the thumbnail could not be read</source>
+        <translation>无法读取缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1001" />
+        <source>Document</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1004" />
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1005" />
+        <source>offline, waiting to be sent</source>
+        <translation>离线，等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1006" />
+        <source>uploading %1%</source>
+        <translation>正在上传 %1%</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1007" />
+        <source>uploaded, waiting for the server</source>
+        <translation>已上传，等待服务器确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1008" />
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1009" />
+        <source>refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1013" />
+        <source>the file is larger than the server takes</source>
+        <translation>文件超过服务器允许的大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1014" />
+        <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
+        <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1015" />
+        <source>the file is empty, damaged or truncated</source>
+        <translation>文件为空、已损坏或不完整</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1016" />
+        <source>your role may not attach files to this case</source>
+        <translation>您的角色不能为此事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1017" />
+        <source>no such case</source>
+        <translation>没有此事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1018" />
+        <source>this file is already attached to the case</source>
+        <translation>此文件已添加到该事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1019" />
+        <source>the copy waiting to be sent is gone from this computer</source>
+        <translation>本机上待发送的副本已不存在</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1020" />
+        <source>the server is busy; it is tried again shortly</source>
+        <translation>服务器繁忙，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1021" />
+        <source>the server cannot be reached; it is tried again shortly</source>
+        <translation>无法连接服务器，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1024" />
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1025" />
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>EvidencePanel</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="511" />
+        <source>No photos, clips or files yet.</source>
+        <translation>尚无照片、视频或文件。</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceSection</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1062" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1066" />
+        <source>What a file attached now shows: the scene before handling, after it, or a document</source>
+        <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1071" />
+        <source>Attach file…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1072" />
+        <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
+        <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1075" />
+        <source>Paste image</source>
+        <translation>粘贴图片</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1076" />
+        <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
+        <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1081" />
+        <source>Label:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1094" />
+        <source>Dismiss refused</source>
+        <translation>清除被拒绝的</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1137" />
+        <source>Your role may not attach files to cases</source>
+        <translation>您的角色不能为事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1163" />
+        <source>Feedback and closing need a %1 photo: attach one first.</source>
+        <translation>反馈和办结需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1165" />
+        <source>Feedback needs a %1 photo: attach one first.</source>
+        <translation>反馈需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1167" />
+        <source>Closing needs a %1 photo: attach one first.</source>
+        <translation>办结需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1171" />
+        <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
+        <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1228" />
+        <source>Not attached: %1</source>
+        <translation>未添加：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1233" />
+        <source>Attach files to %1</source>
+        <translation>为 %1 添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1255" />
+        <source>There is no image on the clipboard.</source>
+        <translation>剪贴板中没有图片。</translation>
     </message>
 </context>
 <context>
@@ -2261,122 +2651,132 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>Attached</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="52" />
+        <source>Attachment removed</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -2524,6 +2924,25 @@
         <location filename="../../widgets/admin_users.py" line="196" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
+    </message>
+</context>
+<context>
+    <name>VideoPlayer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="952" />
+        <location filename="../../widgets/evidence.py" line="987" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="959" />
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="987" />
+        <source>Play</source>
+        <translation>播放</translation>
     </message>
 </context>
 <context>
