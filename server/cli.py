@@ -189,6 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--keep-days", type=float, default=30.0,
                     help="closed cases updated within this many days stay in memory (default %(default)s); "
                          "older ones are read from the database on demand")
+    pcs = sub.add_parser("case-sheet", help="print one case on A4 (PDF): its particulars, SLA stages and timeline")
+    pcs.add_argument("case_id", help="the case's id, e.g. C000123")
+    pcs.add_argument("--out", default=".", help="a folder or a .pdf file to write (default: here)")
+    pcs.add_argument("--db", default=DEFAULT_DB)
+    pcs.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    pcs.add_argument("--personal", action="store_true",
+                     help="show names and phones (needs --as-user, a leader or admin; audited)")
+    pcs.add_argument("--as-user", help="the account printing the sheet (recorded in the audit log)")
     pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
     pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
@@ -254,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
                                args.as_user):
                 print(path)
+        elif args.cmd == "case-sheet":
+            from .reports import export_case_sheet
+            print(export_case_sheet(args.db, args.case_id, args.out, args.lang, args.personal, args.as_user))
         elif args.cmd == "backup":
             from .backup import backup
             fmt = backup(args.db, args.out, args.format)

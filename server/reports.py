@@ -73,6 +73,8 @@ def projection_state(store: EventStore, spans: list[tuple[str, str]], open_too: 
     if open_too:
         conds.append(t.c.status.in_(sorted(OPEN_STATUSES)))
     cases = state["cases"]
+    if not conds:
+        return state
     with store.engine.connect() as c:
         for (body,) in c.execute(select(t.c.body).where(or_(*conds))):
             case = orjson.loads(body)
@@ -129,6 +131,37 @@ def export(url: str, kind: str, day: date, formats: list[str], out_dir: str | Pa
                     f"{kind} {report.period_label} {','.join(formats)} {lang} "
                     f"{'personal data shown' if personal else 'masked'} via {via} -> {', '.join(map(str, paths))}")
         return paths
+    finally:
+        store.dispose()
+
+
+def export_case_sheet(url: str, case_id: str, out: str | Path, lang: str = "zh_CN", personal: bool = False,
+                      user: str | None = None, now: float | None = None) -> Path:
+    """One case on A4 (reporting/casesheet.py), read from the cases projection (whether it is
+    in the server's window or long archived), the export audited. `out`: a folder (the file
+    is named after the case) or a .pdf path."""
+    from reporting.casesheet import write_case_sheet
+    store = EventStore(url)
+    try:
+        store.check_initialised()
+        if personal and not may_see_personal(store, user):
+            raise ReportError("personal data on a case sheet needs a leader or admin account (--as-user) "
+                              "that asks for it (--personal)")
+        found = store.get_case_texts([case_id.strip().upper()])
+        if not found:
+            raise ReportError(f"there is no case {case_id!r} in this database")
+        import orjson
+        case = orjson.loads(next(iter(found.values()))[0])
+        state = projection_state(store, [], False)
+        if state is None:
+            state = state_at(store, None)[0]
+        path = Path(out)
+        if path.suffix.lower() != ".pdf":
+            path = path / f"xiaonao-case-{case['id']}-{lang}.pdf"
+        write_case_sheet(case, state, path, lang, masked=not personal, now=now)
+        store.audit(user, "report.export", f"case sheet {case['id']} {lang} "
+                    f"{'personal data shown' if personal else 'masked'} via cli -> {path}")
+        return path
     finally:
         store.dispose()
 

@@ -367,6 +367,37 @@ def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     assert r.returncode == 2 and "not initialised" in r.stderr
 
 
+@pytest.mark.slow
+def test_case_sheet_from_the_cli(history_db, tmp_path):
+    """`xiaonao-server case-sheet ID`: the case on A4 from the database (masked unless a leader
+    asks), audited; an unknown id is a clear error."""
+    r = cli("case-sheet", "c000004", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "xiaonao-case-C000004-zh_CN.pdf"
+    assert r.stdout.strip() == str(path)
+    text = pdftotext(path)
+    for s in ("事件处置单", "C 预付卡退费", "时限环节", "处置经过", "已派单", "办结", "已退费"):
+        assert s in text, s
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db)       # D: a reporter
+    text = pdftotext(tmp_path / "xiaonao-case-C000005-zh_CN.pdf")
+    assert "D 预付卡退费" in text and "张**" in text and "张三丰" not in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path / "d.pdf"), "--db", history_db, "--lang", "en",
+            "--personal", "--as-user", "lead")
+    assert r.returncode == 0, r.stderr
+    text = pdftotext(tmp_path / "d.pdf")
+    assert "Case sheet" in text and "张三丰" in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db, "--personal", "--as-user", "op")
+    assert r.returncode == 2 and "leader or admin" in r.stderr
+    r = cli("case-sheet", "C999999", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 2 and "no case 'C999999'" in r.stderr
+    from server.store import EventStore
+    store = EventStore(history_db)
+    audit = [a["detail"] for a in store.audit_rows() if a["action"] == "report.export"]
+    store.dispose()
+    assert any("case sheet C000004 zh_CN masked" in d for d in audit)
+    assert any("case sheet C000005 en personal data shown" in d for d in audit)
+
+
 async def test_the_schedule_writes_yesterdays_daily_report_once(history_db, tmp_path):
     from server.reports import DailySchedule
     clock = Clock(D0 + 24 * 3600 + 5 * 3600)          # 05:00 the next day: not yet
