@@ -14,7 +14,7 @@ import pytest
 
 from models import kpi
 from models.commands import Actor
-from models.reports import KINDS, ReportError, Text, build_report, period_bounds
+from models.reports import KINDS, ReportError, Text, build_report, load_definition, period_bounds
 from models.timeutil import epoch
 
 from .test_domain import World
@@ -365,6 +365,38 @@ def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     assert r.returncode == 2 and "unknown format" in r.stderr
     r = cli("report", "daily", "--db", f"sqlite:///{tmp_path}/none.db", "--out", str(tmp_path))
     assert r.returncode == 2 and "not initialised" in r.stderr
+
+
+def test_a_past_periods_report_is_the_logs_without_replaying_it(history_db, monkeypatch):
+    """Every report of a past period, built from the cases projection and the period's cases'
+    own events (bounded by the period, not the history), is the report the whole log
+    replayed to the period's end gives: C, closed the next day, still open and overdue at
+    midnight. The log is not replayed (state_at is not called)."""
+    from server import reports as R
+    from server.store import EventStore
+    store = EventStore(history_db)
+    try:
+        want = {}
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.state_at(store, hi)
+            want[kind] = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0,
+                                      now=epoch(hi)).to_dict()
+
+        def no_replay(*_a, **_k):
+            raise AssertionError("the whole log was replayed")
+        monkeypatch.setattr(R, "state_at", no_replay)
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.past_state(store, d, DAY, hi)
+            got = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0, now=epoch(hi)).to_dict()
+            assert got == want[kind], kind
+        s = summary(R.make_report(store, "daily", DAY, "zh_CN", now=D0 + 3 * 86400))
+        assert s["today"] == 4 and s["closed_today"] == 2 and s["open"] == 2 and s["overdue"] == 2
+    finally:
+        store.dispose()
 
 
 @pytest.mark.slow
