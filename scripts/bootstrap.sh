@@ -26,6 +26,10 @@ command -v xdotool >/dev/null 2>&1 || need_libs+=(xdotool)
 # read the PDFs back with poppler's pdftotext/pdffonts/pdftoppm
 have_font wqy-microhei || need_libs+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null 2>&1 || need_libs+=(poppler-utils)
+# the field terminal's browser tests (tests/test_field_web.py) and bench/field.py drive Debian's
+# Chromium through Playwright (launched with executable_path; no browser is downloaded)
+[ -x /usr/bin/chromium ] || need_libs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_libs+=(chromium-driver)
 if [ ${#need_libs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing system packages: ${need_libs[*]}"

@@ -42,7 +42,7 @@ VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
 # events on a case that can take it away from a squad (its team_id changes)
 _LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
 # events with a free-text `note` in their data
-_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred"})
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
 # room-wide events every view gets as they are

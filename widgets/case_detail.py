@@ -46,7 +46,11 @@ EVENT_LABELS = {
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
     "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
     "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
+    "case.called_back": QT_TRANSLATE_NOOP("Timeline", "Citizen called back"),
 }
+CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
+                   "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
+                   "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
 FIELD_LABELS = {"title": QT_TRANSLATE_NOOP("Timeline", "title"), "category": QT_TRANSLATE_NOOP("Timeline", "category"),
                 "priority": QT_TRANSLATE_NOOP("Timeline", "priority"), "location": QT_TRANSLATE_NOOP("Timeline", "address")}
 ALERT_LABELS = {"p1": QT_TRANSLATE_NOOP("Timeline", "new P1 case"), "overdue": QT_TRANSLATE_NOOP("Timeline", "deadline missed")}
@@ -245,7 +249,11 @@ class CaseDetailPanel(QWidget):
                            labels.department(street, case.get("department")) or "—")
         f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
-        f["rating"].setText("★" * case["rating"] if case.get("rating") else "—")
+        cb = case.get("callback") or {}
+        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
+            "  · " + self.tr("callback: %1, tries %2").replace("%1", QCoreApplication.translate(
+                "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
+            if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self._refresh_stages()
         self.timeline.clear()
@@ -260,6 +268,9 @@ class CaseDetailPanel(QWidget):
             for k in ("note", "resolution", "reason"):
                 if e.get(k):
                     extra.append(str(e[k]))
+            if e.get("outcome") in CALLBACK_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CALLBACK_LABELS[e["outcome"]]))
+                             + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
             for field, (old, new) in (e.get("changes") or {}).items():
