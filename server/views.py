@@ -111,7 +111,9 @@ class View:
                     ("merged" if case.get("merged_into") else ""),
                     "timeline": _strip_notes_in_timeline(case.get("timeline") or [])}
         if k == "field":
-            return case if self.owner is not None and case.get("team_id") == self.owner else None
+            # its squad leads the case, or supports it (case.reinforce; kept after release)
+            return case if self.owner is not None and (case.get("team_id") == self.owner or any(
+                s.get("team_id") == self.owner for s in case.get("support") or ())) else None
         if k == "intake":
             tl = case.get("timeline") or []
             if not (self.owner is not None and tl and tl[0].get("name") == "case.reported"
