@@ -525,7 +525,7 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
     """The wall's and the squads' states, reduced from the events they received, are the
     server's view for their role (the wall's hidden stubs included), after attaching and
     removing files."""
-    from .test_views import Watcher, same, view_of, watch
+    from .test_views import same, view_of, watch
     op, files = await login(srv, "op")
     lead, _lf = await login(srv, "lead")
     watchers = {u: await watch(srv, u) for u in ("wall", "w01", "intake")}
