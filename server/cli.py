@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
     pim.add_argument("--as-user", default="import", help="with --db: the actor recorded for the imported cases")
+    pim.add_argument("--data-dir", help="with --db: the server's data directory, where the rows' files are stored "
+                                        "(default as for serve)")
     pim.add_argument("--server", help="send the rows through this running server (ws://HOST:PORT/ws), "
                                       "so every console sees them live")
     pim.add_argument("--user", help="with --server: the intake account to report as")
@@ -294,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                         password = getpass.getpass(f"password for {args.user}: ")
                     report = import_via_server(args.server, args.user, password, args.file, rejected)
                 else:
-                    report = import_file(args.db, args.file, args.as_user, rejected)
+                    report = import_file(args.db, args.file, args.as_user, rejected, args.data_dir)
             except ImportError_ as e:
                 raise StoreError(str(e)) from None
             print(report.summary())
