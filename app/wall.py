@@ -97,18 +97,18 @@ class WallWindow(QWidget):
         room.sig_room.connect(self._tick)
         room.sig_reset.connect(self._tick)
         self._tick()
-        self._show_page(0)
+        self.show_page(0)
 
     def _add_page(self, w: QWidget, title: str) -> None:
         self.pages.addWidget(w)
         self.page_titles.append(title)
 
-    def _show_page(self, i: int) -> None:
+    def show_page(self, i: int) -> None:
         self.pages.setCurrentIndex(i)
         self.page_label.setText(f"{i + 1}/{self.pages.count()} · {self.page_titles[i]}")
 
     def next_page(self) -> None:
-        self._show_page((self.pages.currentIndex() + 1) % self.pages.count())
+        self.show_page((self.pages.currentIndex() + 1) % self.pages.count())
 
     def _tick(self) -> None:
         now = self.room.now()
