@@ -46,7 +46,7 @@ FINAL_CODES = frozenset({"too_large", "unsupported_type", "invalid", "forbidden"
                          "bad_request", "length_required"})
 LABELS = ("before", "after", "alert-frame", "document")
 # waiting (for the link) -> uploading (the bytes) -> attaching (case.attach sent) -> sent (acknowledged)
-#                        \-> refused (code, message): stays until the operator dismisses it
+#                        \-> refused (code, message): stays until the operator dismisses it (-> dismissed)
 STATUSES = ("waiting", "uploading", "attaching", "sent", "refused")
 _SAFE = re.compile(r"[^0-9A-Za-z._\-\u4e00-\u9fff]+")
 
@@ -214,6 +214,7 @@ class Evidence:
         self._stopped = False
         self._retry_at = 0.0
         self._opened = False
+        self._ready = asyncio.Event()            # the cache's tables are open (or there are none)
 
     async def _call(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
@@ -238,10 +239,17 @@ class Evidence:
                     r["status"] = "waiting"
                 self.uploads[r["id"]] = r
                 self.listener.on_upload(dict(r))
+        self._ready.set()
         self._wake.set()
+
+    async def _opening(self) -> None:
+        """Wait for open() (a detail shown while the link still reads its cache)."""
+        if self._cache_path is not None and not self._ready.is_set():
+            await self._ready.wait()
 
     async def close(self) -> None:
         self._stopped = True
+        self._ready.set()
         self._wake.set()
         with contextlib.suppress(Exception):
             await self.files.close()
@@ -261,6 +269,7 @@ class Evidence:
         key = f"{att['id']}:{rendition}"
         if key in self._thumbs:
             return self._thumbs[key]
+        await self._opening()
         if self.store is not None:
             body = await self._call(self.store.get_thumb, key)
             if body is not None:
@@ -275,6 +284,7 @@ class Evidence:
     async def thumbnails_cached(self, att_ids: list[str], rendition: str = "thumb") -> dict[str, bytes]:
         """What the local cache holds of these attachments' thumbnails, in one read."""
         keys = [f"{i}:{rendition}" for i in att_ids]
+        await self._opening()
         out = {k.split(":")[0]: self._thumbs[k] for k in keys if k in self._thumbs}
         if self.store is not None:
             got = await self._call(self.store.get_thumbs, [k for k in keys if k not in self._thumbs])
@@ -358,6 +368,7 @@ class Evidence:
         row = self.uploads.pop(cid, None)
         if row is None:
             return
+        self.listener.on_upload(dict(row, status="dismissed"))
         if self.store is not None:
             await self._call(self.store.remove_upload, cid)
         await self._drop_spool(row)

@@ -91,7 +91,7 @@ def png_bytes(img: QImage) -> bytes:
     ba = QByteArray()
     buf = QBuffer(ba)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, b"PNG")                  # type: ignore[call-overload]
+    img.save(buf, "PNG")                   # type: ignore[call-overload]
     buf.close()
     return bytes(ba.data())
 
@@ -1173,13 +1173,13 @@ class EvidenceSection(QWidget):
         if not fb and not cl:
             return ""
         labels_ = sorted(set(fb) | set(cl), key=lambda x: GROUPS.index(x) if x in GROUPS else 9)
-        what = ", ".join("'" + group_label(x) + "'" for x in labels_)
+        what = ", ".join(self.tr("'%1'").replace("%1", group_label(x)) for x in labels_)
         if fb and cl:
-            text = self.tr("Feedback and closing need a %1 photo: attach one first.")
+            text = self.tr("Feedback and closing need a photo labelled %1: attach one first.")
         elif fb:
-            text = self.tr("Feedback needs a %1 photo: attach one first.")
+            text = self.tr("Feedback needs a photo labelled %1: attach one first.")
         else:
-            text = self.tr("Closing needs a %1 photo: attach one first.")
+            text = self.tr("Closing needs a photo labelled %1: attach one first.")
         text = text.replace("%1", what)
         waiting = [r for r in self._uploads() if r.get("label") in labels_ and r.get("status") != "refused"]
         if waiting:
@@ -1196,7 +1196,7 @@ class EvidenceSection(QWidget):
     def _uploads(self) -> list[dict]:
         rows = {r["id"]: r for r in (self.link.uploads(self.case_id) if hasattr(self.link, "uploads") else [])}
         for cid, r in self._recent.items():
-            rows.setdefault(cid, r)
+            rows[cid] = r if cid not in rows or r.get("status") == "sent" else rows[cid]
         return [r for r in rows.values() if r.get("case_id") == self.case_id]
 
     def _link_changed(self, _status) -> None:
@@ -1205,7 +1205,10 @@ class EvidenceSection(QWidget):
     def _upload(self, row: dict) -> None:
         if row.get("case_id") != self.case_id:
             return
-        self._recent[row["id"]] = row
+        if row.get("status") == "dismissed":
+            self._recent.pop(row["id"], None)
+        else:
+            self._recent[row["id"]] = row
         self._show_uploads()
         self._show_rule(self.room.state["cases"].get(self.case_id))
 
@@ -1326,8 +1329,8 @@ class AlertFrame(QWidget):
         self.caption.setStyleSheet(f"font-size: {max(20, int(14 * scale * 96 / 72))}px; font-weight: bold")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.caption)           # above the frame: what was detected, where
         lay.addStretch(1)
-        lay.addWidget(self.caption)
         self.setMinimumSize(int(320 * scale), int(240 * scale))
         source.sig_thumbnail.connect(self._arrived)
         self.show_alert(None)
@@ -1339,7 +1342,7 @@ class AlertFrame(QWidget):
         if self.att is None:
             return
         region = region_for(self.att, case)
-        bits = [region.caption if region is not None and region.caption else group_label("alert-frame"),
+        bits = [group_label("alert-frame"), region.caption if region is not None and region.caption else "",
                 str(case["id"]) if case else "", str(((case or {}).get("location") or {}).get("address") or "")]
         self.caption.setText(" · ".join(b for b in bits if b))
         self.source.thumbnail(self.att, "preview")
@@ -1355,7 +1358,7 @@ class AlertFrame(QWidget):
         return self.source.thumbnail(self.att, "preview") or self.source.thumbnail(self.att)
 
     def picture_rect(self) -> QRect:
-        return self.rect().adjusted(0, 0, 0, -self.caption.height() - 4)
+        return self.rect().adjusted(0, self.caption.geometry().bottom() + 6, 0, 0)
 
     def paintEvent(self, _e):
         img = self.image()
