@@ -422,9 +422,10 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected,
                 if isinstance(args, str):
                     report.reject(n, args)
                     continue
-                args = await stored_files(n, args)
-                if args is None:
+                stored = await stored_files(n, args)
+                if stored is None:
                     continue
+                args = stored
                 cid = f"import:{digest}:{n}"
                 batch.append((n, cid, hub.submit(actor, "case.report", args, cid, f"file:{path}")))
                 if len(batch) >= 500:
