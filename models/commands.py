@@ -6,9 +6,11 @@ CommandError with one of the protocol's codes. Pure: no I/O, no clock (the calle
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
+from . import evidence
 from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -56,6 +58,9 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
     "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
+    # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
+    "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
+    "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
 }
 # what case.amend may correct after intake (never the SLA profile, times or status)
 AMENDABLE = ("title", "category", "priority", "location")
@@ -77,9 +82,10 @@ OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "a
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
-_FIELD = {"case.sign", "case.contact", "case.arrive", "case.feedback", "case.note", "case.return",
+_FIELD = {"case.sign", "case.contact", "case.arrive", "case.feedback", "case.note", "case.return", "case.attach",
           "team.status", "team.position", "radio.transmit", "radio.emergency"}
-_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover"}
+_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
+                "case.detach"}
 _OPERATOR = (ALL_COMMANDS - _LEADER_ONLY)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
@@ -123,6 +129,7 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.transfer": ("note", False, TEXT_LIMIT), "case.callback": ("note", False, TEXT_LIMIT),
     "shift.handover": ("note", False, TEXT_LIMIT),
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
+    "case.detach": ("reason", True, TEXT_LIMIT),
 }
 COMMAND_SPECS: dict[str, CommandSpec] = {
     name: CommandSpec(name, *_TEXT_ARGS[name]) if name in _TEXT_ARGS else CommandSpec(name)
@@ -315,8 +322,12 @@ def _check_report(state, args, now: float | None = None) -> dict:
 
 # ---- decide -------------------------------------------------------------------
 
-def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None) -> list[tuple[str, dict]]:
-    """`now`: the server's clock, for the checks that need one (a report's time of call)."""
+def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None,
+           files: Mapping[str, Mapping] | None = None) -> list[tuple[str, dict]]:
+    """`now`: the server's clock, for the checks that need one (a report's time of call).
+    `files`: the server's metadata of the uploaded files the command names (attachment id ->
+    {id, kind, type, size, name, width, height, duration, taken_at, gps}); a file not in it
+    has not been uploaded (server/hub.py looks them up before deciding)."""
     if not isinstance(name, str) or name not in ALL_COMMANDS:
         raise CommandError("bad_request", f"unknown command {name!r}")
     if not isinstance(args, dict):
@@ -328,9 +339,13 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
 
     if name == "case.report":
         data = _check_report(state, args, now)
+        wanted = evidence.report_evidence(args)
         no = state["next_case_no"]
         cid = f"C{no:06d}"
         events = [("case.reported", {"case_id": cid, "no": no, **data})]
+        for req in wanted:
+            events.append(("case.attached", {"case_id": cid,
+                                             "attachment": evidence.attachment(_file(files, req), cid, req)}))
         if args.get("merge_into") is not None:
             # a repeat call: reported and merged into the open case it repeats, atomically
             target = state["cases"].get(args["merge_into"]) if isinstance(args["merge_into"], str) else None
@@ -342,7 +357,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         return events
 
     if name in CASE_TRANSITIONS:
-        return _decide_case(state, actor, name, args)
+        return _decide_case(state, actor, name, args, files)
     if name in TEAM_COMMANDS:
         return _decide_team(state, actor, name, args)
 
@@ -388,7 +403,23 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
     raise CommandError("bad_request", f"unknown command {name!r}")  # pragma: no cover
 
 
-def _decide_case(state, actor, name, args):
+def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
+    meta = (files or {}).get(req["attachment"])
+    if meta is None:
+        raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
+                           field="attachment")
+    return meta
+
+
+def _needs_evidence(state, case, name) -> None:
+    missing = evidence.missing_evidence(state, case, name)
+    if missing:
+        what = " and ".join(f"an '{label}' photo" for label in missing)
+        raise CommandError("conflict", f"case {case['id']} ({case['category']}) needs {what} before "
+                                       f"{name.split('.')[1]}: attach one first")
+
+
+def _decide_case(state, actor, name, args, files=None):
     case = _case_of(state, args)
     if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
         # a field account without a squad owns nothing (None == None is not ownership)
@@ -406,8 +437,10 @@ def _decide_case(state, actor, name, args):
         data["team_id"] = team["id"]
     elif name == "case.feedback":
         data["note"] = _text(args, name)
+        _needs_evidence(state, case, name)
     elif name == "case.close":
         data["resolution"] = _text(args, name)
+        _needs_evidence(state, case, name)
         data["on_scene_closure"] = case["status"] in ("on_scene", "resolved") and case["escalation"] < 0 \
             and "transferred" not in case["times"]
     elif name == "case.transfer":
@@ -445,6 +478,22 @@ def _decide_case(state, actor, name, args):
         if not changes:
             raise CommandError("invalid", "nothing to amend: give a new title, category, priority or location")
         data["changes"] = changes
+    elif name == "case.attach":
+        if case.get("merged_into"):
+            raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; attach it there")
+        req = evidence.check_attach_args(args)
+        if req["label"] == "alert-frame" and actor.role == "field":
+            raise CommandError("forbidden", "alert frames come from the video platform, not a squad")
+        for a in evidence.live_attachments(case):
+            if a["id"] == req["attachment"]:
+                raise CommandError("conflict", f"already attached to {case['id']} as {a['label']}")
+        data["attachment"] = evidence.attachment(_file(files, req), case["id"], req)
+    elif name == "case.detach":
+        att = args.get("attachment")
+        if not any(a["id"] == att for a in evidence.live_attachments(case)):
+            raise CommandError("not_found", f"no file {str(att)[:12]}… on {case['id']}", field="attachment")
+        data["attachment"] = att
+        data["reason"] = _text(args, name)
     elif name == "case.merge":
         into = state["cases"].get(_str(args, "into", max_len=ID_LIMIT))
         if into is None:

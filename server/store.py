@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -120,6 +121,14 @@ class CaseRow(Base):
     )
 
 
+@event.listens_for(CaseRow.__table__, "after_create")
+def _search_index(_table, connection, **_kw) -> None:
+    """A new database gets the archive's search index with its cases table (server/searchindex.py;
+    an existing one through migration 0005)."""
+    from . import searchindex
+    searchindex.install(connection, build=False)
+
+
 class RoomRow(Base):
     """Everything of the state but the cases, at `seq` (written with every batch of events):
     with the window of the cases projection, the state a restart starts from."""
@@ -170,6 +179,34 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
     peer: Mapped[str | None] = mapped_column(String(80))
+
+
+class FileRow(Base):
+    """An uploaded file (docs/protocol.md, Evidence): its bytes are in the content store under
+    the data directory, named by `id` (their SHA-256); a row exists only once they are there."""
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))          # photo, clip, document
+    type: Mapped[str] = mapped_column(String(40))          # the MIME type read from the content
+    size: Mapped[int] = mapped_column(sa_types.BigInteger)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[str | None] = mapped_column(String(30))   # EXIF capture time (UTC when known)
+    lat: Mapped[float | None] = mapped_column(Float)            # EXIF GPS
+    lon: Mapped[float | None] = mapped_column(Float)
+    created: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(60))
+    case_hint: Mapped[str | None] = mapped_column(String(40))   # the case named at the first upload
+
+
+class FileUploadRow(Base):
+    """Who uploaded which bytes (each account once): an uploader may fetch its own upload."""
+    __tablename__ = "file_uploads"
+    file_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
 
 
 class MetaRow(Base):
@@ -589,7 +626,9 @@ class EventStore:
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
         """Cases whose search words hold every one of `words` (lower case), newest reported
         first, after the cursor `before` (reported, id); at most `limit`. Returns ((JSON,
-        seq) of each, whether there are more). A word that is a case id finds that case."""
+        seq) of each, whether there are more). The words of 3 characters or more are looked
+        up in the search index (server/searchindex.py) when the database has one."""
+        from . import searchindex
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
         pg = self.engine.url.get_backend_name() == "postgresql"
@@ -600,9 +639,35 @@ class EventStore:
         if closed_before is not None:
             q = q.where(t.c.status == "closed", t.c.updated < closed_before)
         q = q.order_by(t.c.reported.desc(), t.c.id.desc()).limit(limit + 1)
+        long = [w for w in words if len(w) >= searchindex.MIN_WORD]
         with self.engine.connect() as c:
+            if long and self._search_indexed(c):
+                cap = searchindex.CANDIDATES
+                if pg:
+                    cq = select(t.c.id)
+                    for w in long:
+                        cq = cq.where(t.c.words.like(searchindex.like_pattern(w), escape="\\"))
+                    found = [r[0] for r in c.execute(cq.limit(cap + 1))]
+                    key = t.c.id
+                else:
+                    found = [r[0] for r in c.execute(
+                        text(f"SELECT rowid FROM {searchindex.FTS} WHERE {searchindex.FTS} MATCH :m LIMIT :n"),
+                        {"m": searchindex.fts_query(long), "n": cap + 1})]
+                    key = literal_column("cases.rowid")
+                if len(found) <= cap:         # few: read, check (every word again), sort and page those
+                    if not found:
+                        return [], False
+                    q = q.where(key.in_(found))
             rows = c.execute(q).all()
         return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
+
+    _indexed: bool | None = None
+
+    def _search_indexed(self, conn) -> bool:
+        if self._indexed is None:
+            from . import searchindex
+            self._indexed = searchindex.indexed(conn)
+        return self._indexed
 
     def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
         """Aggregates of the cases reported in [since, until), grouped by day (local, at
