@@ -1,4 +1,5 @@
-"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field]`: run benchmarks, print figures."""
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field]`:
+run benchmarks, print figures."""
 from __future__ import annotations
 
 import sys

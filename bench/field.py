@@ -34,7 +34,7 @@ MEMBERS = 10
 
 
 def _squads(url: str) -> list[str]:
-    from models.street import load_street      # the demo street's 18 squads
+    from models.street import load_street  # the demo street's 18 squads
     return [sq["id"] for sq in load_street("demo")["squads"]]
 
 
