@@ -26,6 +26,7 @@ from app import i18n
 from models.commands import PERMISSIONS, allowed_case_commands
 from models.qt import labels
 from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
+from widgets.callback import CallbackPanel
 from widgets.case_detail import CaseDetailPanel
 from widgets.case_queue import CaseQueuePanel
 from widgets.command_line import CommandLine
@@ -81,6 +82,8 @@ PANELS = [
               lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: LeaderPanel(w.room, w.link)),
+    PanelSpec("callback", str(QT_TRANSLATE_NOOP("MainWindow", "Citizen callback")), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: CallbackPanel(w.room, w.link, w.selection)),
     PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: OutboxPanel(w.link)),
 ]
@@ -152,7 +155,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
         self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
-        self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
+        self.tabifyDockWidget(self.docks["leader"], self.docks["callback"])
+        self.tabifyDockWidget(self.docks["callback"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
         self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)

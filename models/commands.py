@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import callback as cb
 from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -62,6 +63,7 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.reopen": (frozenset({"closed"}), "case.reopened"),
     "case.supervise": (frozenset(OPEN_STATUSES), "case.supervised"),
     "case.rate": (frozenset({"closed"}), "case.rated"),
+    "case.callback": (frozenset({"closed"}), "case.called_back"),
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
     "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
@@ -152,7 +154,8 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.feedback": ("note", True, TEXT_LIMIT), "case.close": ("resolution", True, TEXT_LIMIT),
     "case.return": ("reason", True, TEXT_LIMIT), "case.note": ("note", True, TEXT_LIMIT),
     "case.supervise": ("note", False, TEXT_LIMIT), "case.reopen": ("reason", False, TEXT_LIMIT),
-    "case.transfer": ("note", False, TEXT_LIMIT), "shift.handover": ("note", False, TEXT_LIMIT),
+    "case.transfer": ("note", False, TEXT_LIMIT), "case.callback": ("note", False, TEXT_LIMIT),
+    "shift.handover": ("note", False, TEXT_LIMIT),
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
     "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
@@ -193,6 +196,8 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
             if name == "case.reopen" and case.get("merged_into"):
                 continue
             if name == "case.rate" and case.get("rating") is not None:
+                continue
+            if name == "case.callback" and not cb.awaiting(case):
                 continue
             out.append(name)
     return out
@@ -517,6 +522,8 @@ def _decide_case(state, actor, name, args):
         if case.get("rating") is not None:
             raise CommandError("conflict", "the case is already rated")
         data["rating"] = r
+    elif name == "case.callback":
+        return _decide_callback(case, args)
     elif name == "case.amend":
         changes = _check_amend(state, case, args)
         if not changes:
@@ -530,6 +537,54 @@ def _decide_case(state, actor, name, args):
             raise CommandError("conflict", "a case merges into another open case")
         data["into"] = into["id"]
     return [(ev, data)]
+
+
+def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tuple[str, dict]]:
+    """A call to the reporter of a closed case (回访): reached with a rating 1-5, or not
+    reached. A dissatisfied rating takes the case on, atomically: reopened or supervised,
+    with the reason (`note`)."""
+    if case.get("merged_into"):
+        raise CommandError("conflict", "a merged case is called back through the case it joined")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", "the case is already rated")
+    if not ((case.get("reporter") or {}).get("phone") or "").strip():
+        raise CommandError("conflict", "the case has no reporter's number to call")
+    state_ = cb.callback_state(case)
+    if state_["outcome"] == "unreachable" or state_["attempts"] >= rules.max_attempts:
+        raise CommandError("conflict", f"the reporter was tried {state_['attempts']} times; no more calls")
+    outcome = args.get("outcome")
+    if outcome not in cb.OUTCOMES:
+        raise CommandError("invalid", f"'outcome' must be one of {', '.join(cb.OUTCOMES)}", field="outcome")
+    note = _text(args, "case.callback")
+    attempt = state_["attempts"] + 1
+    data: dict = {"case_id": case["id"], "outcome": outcome, "attempt": attempt}
+    if note:
+        data["note"] = note
+    if outcome == "not_reached":
+        if args.get("rating") is not None or args.get("follow_up") is not None:
+            raise CommandError("invalid", "a call not reached carries no rating or follow-up")
+        if attempt >= rules.max_attempts:
+            data["last_try"] = True
+        return [("case.called_back", data)]
+    r = args.get("rating")
+    if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
+        raise CommandError("invalid", "'rating' must be 1 to 5", field="rating")
+    data["rating"] = r
+    events = [("case.called_back", data)]
+    follow = args.get("follow_up")
+    if rules.dissatisfied(r):
+        if follow not in cb.FOLLOW_UPS:
+            raise CommandError("invalid", f"a rating of {r} is dissatisfied: 'follow_up' must be reopen or supervise",
+                               field="follow_up")
+        if not note:
+            raise CommandError("invalid", "a dissatisfied callback needs the reason ('note')", field="note")
+        if follow == "reopen":
+            events.append(("case.reopened", {"case_id": case["id"], "reason": note}))
+        else:
+            events.append(("case.supervised", {"case_id": case["id"], "note": note}))
+    elif follow is not None:
+        raise CommandError("invalid", f"a rating of {r} is not dissatisfied: no follow-up", field="follow_up")
+    return events
 
 
 def _check_amend(state, case, args) -> dict:

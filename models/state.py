@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .domain import ESCALATION_LADDER
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "by_role", "outcome", "department", "count")
+                 "outcome", "attempt", "by_role", "department", "count")
 
 
 class SeqGap(Exception):
@@ -255,6 +255,10 @@ def _reopened(state, ev, d):
     case["sla_profile"] = state["sla_profile"]      # its clocks run again, under today's profile
     case["team_id"] = None
     case["on_scene_closure"] = None
+    # the rating and the callback were about the closure now undone: the next closure is
+    # rated (and called back) afresh; the timeline keeps the old ones
+    case["rating"] = None
+    case.pop("callback", None)
     _log(case, ev)
 
 
@@ -268,6 +272,22 @@ def _supervised(state, ev, d):
 def _rated(state, ev, d):
     case = _case(state, d)
     case["rating"] = d["rating"]
+    _log(case, ev)
+
+
+def _called_back(state, ev, d):
+    """A call to the reporter: the try is counted; reached, the rating is the case's."""
+    case = _case(state, d)
+    prev = case.get("callback") or {}
+    outcome = d["outcome"]
+    if outcome == "not_reached" and d.get("last_try"):
+        outcome = "unreachable"
+    case["callback"] = {"attempts": d.get("attempt", prev.get("attempts", 0) + 1), "last_at": ev["at"],
+                        "outcome": outcome}
+    if d.get("rating") is not None:
+        case["rating"] = d["rating"]
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "callback"})
     _log(case, ev)
 
 
@@ -421,6 +441,7 @@ _HANDLERS = {
     "case.reopened": _reopened,
     "case.supervised": _supervised,
     "case.rated": _rated,
+    "case.called_back": _called_back,
     "case.noted": _noted,
     "case.merged": _merged,
     "case.amended": _amended,

@@ -29,6 +29,7 @@ from .limits import Limits, TokenBucket, default_max_connections, install_storm_
 from .reports import QUERIES, ReportService
 from .store import EventStore, is_full
 from .views import view_for
+from .web import StaticFiles
 
 log = logging.getLogger("xiaonao.server")
 
@@ -80,6 +81,7 @@ class XiaonaoServer:
         self._loop: asyncio.AbstractEventLoop | None = None    # set by start()
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
+        self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
 
     @property
     def url(self) -> str:
@@ -123,6 +125,8 @@ class XiaonaoServer:
             # a real round trip to the database, bounded in time (hub.health)
             ok, why = await self.hub.health()
             return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
+        if self.web.handles(request.path):
+            return self.web.respond(request)
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
         if len(self._admitted) >= self.max_connections:

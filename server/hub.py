@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy.exc import DatabaseError
 from websockets.asyncio.server import broadcast
+from websockets.protocol import State as _WsState
 
 from models import protocol
 from models.commands import Actor, CommandError, decide
@@ -45,6 +46,7 @@ _CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
+LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 200_000
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
 TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
@@ -183,6 +185,7 @@ class Pending:
         return (self.actor.name, self.command_id) if self.command_id else None
 
 
+_OPEN = _WsState.OPEN
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
 
 
@@ -191,8 +194,11 @@ class Subscriber:
     dropped, never allowed to stall the others or grow memory without bound.
 
     While the client catches up (snapshot or missed events), live frames wait in a bounded
-    queue. Once caught up it is `live`: frames go straight into its transport, encoded once
-    for everyone (`websockets.broadcast`), and the bound is its transport's write buffer.
+    queue. Once caught up it is `live`: frames go into its transport, and the bound is its
+    transport's write buffer. The frames put in one turn of the event loop (a batch's
+    events, its commands' acks) are framed one by one and written in one transport write at
+    the end of the turn (`flush`): an import's 500 acks a batch cost one socket write, not
+    500. Every frame goes through that one path, so the order is kept.
     """
 
     def __init__(self, maxsize: int, ws=None, view: View = FULL):
@@ -201,11 +207,13 @@ class Subscriber:
         self.ws = ws
         self.live = False
         self.view = view          # what its role may see (server/views.py)
+        self._out: list[bytes] = []          # live frames of this turn, not yet written
+        self._out_bytes = 0
 
     def writable(self) -> bool:
         """Live and not backed up; marks it overflowed when its buffer is over the bound."""
         try:
-            if self.ws.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+            if self.ws.transport.get_write_buffer_size() + self._out_bytes > MAX_WRITE_BUFFER:
                 self.overflowed.set()
                 return False
         except AttributeError:       # transport gone: the connection is closing
@@ -217,12 +225,39 @@ class Subscriber:
             return
         if self.live:
             if self.writable():
-                broadcast([self.ws], frame)
+                self.write(frame.encode())
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.overflowed.set()
+
+    def write(self, data: bytes) -> None:
+        """A live frame (UTF-8 JSON), written at the end of this turn of the loop."""
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._out.append(data)
+        self._out_bytes += len(data)
+
+    def flush(self) -> None:
+        frames, self._out, self._out_bytes = self._out, [], 0
+        conn = self.ws
+        if not frames or conn is None:
+            return
+        try:
+            proto = conn.protocol
+            if proto.state is not _OPEN or conn.send_in_progress is not None:
+                for data in frames:            # closing, or a fragmented send: as broadcast does
+                    broadcast([conn], data, text=True)
+                return
+            for data in frames:
+                proto.send_text(data)
+            out = proto.data_to_send()
+            conn.transport.write(b"".join(out))
+            if not all(out) and conn.transport.can_write_eof():    # (the protocol ended the stream)
+                conn.transport.write_eof()
+        except Exception as e:               # the connection broke: its reader ends it
+            log.debug("could not write to a subscriber: %s", e)
 
 
 class Hub:
@@ -543,15 +578,21 @@ class Hub:
                 t = time.perf_counter()
                 self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
                                   f"{t_decided:.6f} {t_durable:.6f} {t:.6f}\n")
+        many: dict[tuple, list] = {}      # a big batch's accepted commands: one log line per sender and name
         for p, res in results:
             if isinstance(res, CommandError):
                 log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,
                          res.code, res.message)
                 p.future.set_exception(res)
             else:
-                log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
-                         p.args.get("case_id") or p.args.get("team_id") or "", res)
+                if len(results) > LOG_EACH_UP_TO:
+                    many.setdefault((p.actor.name, p.actor.role, p.peer, p.name), []).append(res)
+                else:
+                    log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
+                             p.args.get("case_id") or p.args.get("team_id") or "", res)
                 p.future.set_result(res)
+        for (name, role, peer, cmd), seqs in many.items():
+            log.info("%s (%s) from %s: %d x %s -> seq %s to %s", name, role, peer, len(seqs), cmd, min(seqs), max(seqs))
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY
                 or time.monotonic() - self._last_prune >= PRUNE_EVERY):
             # no whole-state snapshot is written: the projection rows written with each batch
@@ -760,15 +801,15 @@ class Hub:
 
     @staticmethod
     def _send(subs: list[Subscriber], frame: str) -> None:
-        live = []
+        data = None
         for sub in subs:
             if sub.live:
-                if sub.writable():
-                    live.append(sub.ws)
+                if not sub.overflowed.is_set() and sub.writable():
+                    if data is None:
+                        data = frame.encode()      # encoded once for everyone
+                    sub.write(data)
             else:
                 sub.put(frame)
-        if live:
-            broadcast(live, frame)
 
     # ---- the archive (docs/protocol.md: Archive) -------------------------------
     async def archive(self, q, view: View = FULL) -> str:

@@ -51,7 +51,7 @@ _LEAVES = {"field": _LEAVES_SQUAD,
            "community": frozenset({"case.amended"})}
 BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
-_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred"})
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened"})
 # room-wide events every view gets as they are

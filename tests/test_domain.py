@@ -150,7 +150,11 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
         "case.feedback": lambda d: {"note": "ok"}, "case.close": lambda d: {"resolution": "done"},
         "case.transfer": lambda d: {"to": d.draw(st.sampled_from(["police", "mediation"]))},
         "case.return": lambda d: {"reason": "wrong"}, "case.rate": lambda d: {"rating": d.draw(st.integers(1, 5))},
-        "case.note": lambda d: {"note": "n"}}
+        "case.note": lambda d: {"note": "n"},
+        "case.callback": lambda d: {"outcome": d.draw(st.sampled_from(["reached", "not_reached"])),
+                                    "rating": d.draw(st.sampled_from([None, 1, 2, 3, 5])),
+                                    "follow_up": d.draw(st.sampled_from([None, "reopen", "supervise"])),
+                                    "note": d.draw(st.sampled_from(["", "不满意"]))}}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,7 +171,8 @@ def test_any_command_sequence_replays_to_the_same_state(data):
         kind = data.draw(st.sampled_from(["report", "case", "case", "case", "team", "mode"]))
         try:
             if kind == "report" or not w.state["cases"]:
-                report(w, priority=data.draw(st.integers(1, 4)))
+                report(w, priority=data.draw(st.integers(1, 4)),
+                       reporter={"name": "王", "phone": data.draw(st.sampled_from(["", "13812345678"]))})
             elif kind == "case":
                 name = data.draw(st.sampled_from(CASE_CMDS))
                 cid = data.draw(st.sampled_from(sorted(w.state["cases"])))

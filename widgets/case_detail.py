@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec
 from models.domain import ESCALATION_LADDER, mask_phone
+from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets import outcome
 from widgets.common import fill_with_scroll
+from widgets.evidence import EvidenceSection, group_label
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
@@ -46,7 +48,13 @@ EVENT_LABELS = {
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
     "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
     "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
+    "case.attached": QT_TRANSLATE_NOOP("Timeline", "Attached"),
+    "case.detached": QT_TRANSLATE_NOOP("Timeline", "Attachment removed"),
+    "case.called_back": QT_TRANSLATE_NOOP("Timeline", "Citizen called back"),
 }
+CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
+                   "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
+                   "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
 FIELD_LABELS = {"title": QT_TRANSLATE_NOOP("Timeline", "title"), "category": QT_TRANSLATE_NOOP("Timeline", "category"),
                 "priority": QT_TRANSLATE_NOOP("Timeline", "priority"), "location": QT_TRANSLATE_NOOP("Timeline", "address")}
 ALERT_LABELS = {"p1": QT_TRANSLATE_NOOP("Timeline", "new P1 case"), "overdue": QT_TRANSLATE_NOOP("Timeline", "deadline missed")}
@@ -153,12 +161,17 @@ class CaseDetailPanel(QWidget):
         row.addWidget(self.department, 2)
         lay.addLayout(row)
         lay.addLayout(grid)
+        # photos, clips and files: thumbnails by group, the viewer, attaching (widgets/evidence.py);
+        # what a closing rule still needs is said under the buttons, before the operator tries
+        self.evidence = EvidenceSection(room, link, parent=self)
+        lay.addWidget(self.evidence.rule)
         lay.addWidget(self.error)
         sla_title = QLabel(self.tr("SLA stages"))
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
         lay.addLayout(self.fields)
+        lay.addWidget(self.evidence)
         tl_title = QLabel(self.tr("Timeline"))
         tl_title.setProperty("kind", "heading")
         lay.addWidget(tl_title)
@@ -211,6 +224,7 @@ class CaseDetailPanel(QWidget):
             self.stages.setRowCount(0)
             for b in self.buttons.values():
                 b.setVisible(False)
+            self.evidence.set_case(None)
             return
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
@@ -245,7 +259,11 @@ class CaseDetailPanel(QWidget):
                            labels.department(street, case.get("department")) or "—")
         f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
-        f["rating"].setText("★" * case["rating"] if case.get("rating") else "—")
+        cb = case.get("callback") or {}
+        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
+            "  · " + self.tr("callback: %1, tries %2").replace("%1", QCoreApplication.translate(
+                "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
+            if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self._refresh_stages()
         self.timeline.clear()
@@ -260,6 +278,9 @@ class CaseDetailPanel(QWidget):
             for k in ("note", "resolution", "reason"):
                 if e.get(k):
                     extra.append(str(e[k]))
+            if e.get("outcome") in CALLBACK_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CALLBACK_LABELS[e["outcome"]]))
+                             + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
             for field, (old, new) in (e.get("changes") or {}).items():
@@ -267,6 +288,11 @@ class CaseDetailPanel(QWidget):
                              + self._value(field, old) + " → " + self._value(field, new))
             if e["name"] == "alert.acknowledged" and e.get("kind"):
                 extra.append(QCoreApplication.translate("Timeline", str(ALERT_LABELS.get(e["kind"], e["kind"]))))
+            if e.get("attachment"):
+                att: dict = next((a for a in case.get("attachments") or [] if a.get("id") == e["attachment"]), {})
+                if e.get("label"):
+                    extra.append(group_label(group_of(e)))
+                extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
@@ -281,6 +307,10 @@ class CaseDetailPanel(QWidget):
         for i, b in enumerate(shown):          # only the allowed actions, packed
             self._grid.addWidget(b, i // 4, i % 4)
         self.department.setEnabled("case.transfer" in allowed)
+        self.evidence.set_case(case)
+        for cmd in ("case.feedback", "case.close"):
+            need = self.evidence.missing(case, cmd)
+            self.buttons[cmd].setToolTip(self.evidence.rule_text(case) if need else "")
 
     def phone_shown(self, phone: str | None) -> str:
         """In full for the room's operators and leaders; masked for anyone else."""

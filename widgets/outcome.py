@@ -35,6 +35,7 @@ COMMANDS = {
     "case.reopen": QT_TRANSLATE_NOOP("Outcome", "reopen"),
     "case.supervise": QT_TRANSLATE_NOOP("Outcome", "supervise"),
     "case.rate": QT_TRANSLATE_NOOP("Outcome", "rate"),
+    "case.callback": QT_TRANSLATE_NOOP("Outcome", "callback"),
     "case.note": QT_TRANSLATE_NOOP("Outcome", "add note"),
     "case.merge": QT_TRANSLATE_NOOP("Outcome", "merge"),
     "team.status": QT_TRANSLATE_NOOP("Outcome", "squad status"),

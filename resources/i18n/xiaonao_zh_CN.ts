@@ -3,72 +3,72 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -158,134 +158,391 @@
     </message>
 </context>
 <context>
+    <name>AttachmentViewer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="670" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="686" />
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="687" />
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="688" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="689" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="690" />
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="691" />
+        <source>Open original</source>
+        <translation>打开原件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="692" />
+        <source>Save a copy…</source>
+        <translation>另存副本…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="693" />
+        <source>Previous (Left)</source>
+        <translation>上一个（左方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="694" />
+        <source>Next (Right)</source>
+        <translation>下一个（右方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="695" />
+        <source>Zoom in (+, mouse wheel)</source>
+        <translation>放大（+、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="696" />
+        <source>Zoom out (-, mouse wheel)</source>
+        <translation>缩小（-、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="697" />
+        <source>Fit to the window (0); actual pixels (1)</source>
+        <translation>适合窗口（0）；实际像素（1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="698" />
+        <source>Open the original file with this computer's viewer</source>
+        <translation>用本机的查看程序打开原始文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="699" />
+        <source>Save a copy of the original file (Ctrl+S)</source>
+        <translation>保存原始文件的副本（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="784" />
+        <source>Nothing to show.</source>
+        <translation>没有可显示的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="798" />
+        <source>%1 cannot be shown here: open the original or save a copy.</source>
+        <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="807" />
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="809" />
+        <source>Loading the picture…</source>
+        <translation>正在加载图片…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="830" />
+        <source>The picture could not be fetched: %1</source>
+        <translation>无法获取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="840" />
+        <source>The picture could not be read: %1</source>
+        <translation>无法读取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="847" />
+        <source>%1 × %2 pixels</source>
+        <translation>%1 × %2 像素</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="855" />
+        <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
+        <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="860" />
+        <source>Loading the clip…</source>
+        <translation>正在加载视频…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="872" />
+        <source>The clip could not be fetched: %1</source>
+        <translation>无法获取视频：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="885" />
+        <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
+        <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="902" />
+        <location filename="../../widgets/evidence.py" line="933" />
+        <source>The original could not be fetched: %1</source>
+        <translation>无法获取原件：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="905" />
+        <source>No program on this computer opens it; it is at %1</source>
+        <translation>本机没有可打开它的程序；文件位于 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="908" />
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="917" />
+        <source>Save a copy</source>
+        <translation>另存副本</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="939" />
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="942" />
+        <source>Saved a copy to %1</source>
+        <translation>副本已保存到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>CallbackPanel</name>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Case</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Closed</source>
+        <translation>办结时间</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Reporter</source>
+        <translation>反映人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Tries</source>
+        <translation>已拨次数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="66" />
+        <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
+        <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="70" />
+        <source>Comment (the reason, when dissatisfied)…</source>
+        <translation>回访意见（不满意时填写原因）…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="77" />
+        <source>%1 ★</source>
+        <translation>%1 ★</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="78" />
+        <source>Reached: rated %1 (key %1)</source>
+        <translation>已接通：评 %1 分（按键 %1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="82" />
+        <source>Not reached (N)</source>
+        <translation>未接通（N）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="91" />
+        <source>Reopen (R)</source>
+        <translation>重开（R）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="94" />
+        <source>Supervise (S)</source>
+        <translation>督办（S）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="96" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="166" />
+        <source>Callbacks due: %1 · waiting for a retry: %2</source>
+        <translation>待回访：%1 · 等待重拨：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="234" />
+        <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
+        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="252" />
+        <source>Type the reason first: the room reads it when the case comes back.</source>
+        <translation>请先填写原因：事件重办时指挥室会看到。</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="115" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="116" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="157" />
+        <location filename="../../widgets/case_detail.py" line="169" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="162" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="206" />
+        <location filename="../../widgets/case_detail.py" line="219" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="219" />
+        <location filename="../../widgets/case_detail.py" line="233" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="220" />
+        <location filename="../../widgets/case_detail.py" line="234" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="264" />
+        <source>callback: %1, tries %2</source>
+        <translation>回访：%1，已拨 %2 次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="297" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="341" />
+        <location filename="../../widgets/case_detail.py" line="371" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -656,7 +913,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="250" />
+        <location filename="../../app/mainwindow.py" line="254" />
         <location filename="../../app/wall.py" line="118" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="100" />
@@ -968,6 +1225,232 @@
         <location filename="../../models/qt/labels.py" line="43" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+</context>
+<context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="68" />
+        <source>Alert frame</source>
+        <translation>告警画面</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="1015" />
+        <source>Before</source>
+        <translation>处置前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="70" />
+        <location filename="../../widgets/evidence.py" line="1016" />
+        <source>After</source>
+        <translation>处置后</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="71" />
+        <source>Documents</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="196" />
+        <source>The original is not available.</source>
+        <translation>原件不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="225" />
+        <source>The file is no longer there.</source>
+        <translation>文件已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="293" />
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="302" />
+        <source>the thumbnail could not be read</source>
+        <translation>无法读取缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1017" />
+        <source>Document</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1020" />
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1021" />
+        <source>offline, waiting to be sent</source>
+        <translation>离线，等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1022" />
+        <source>uploading %1%</source>
+        <translation>正在上传 %1%</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1023" />
+        <source>uploaded, waiting for the server</source>
+        <translation>已上传，等待服务器确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1024" />
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1025" />
+        <source>refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1029" />
+        <source>the file is larger than the server takes</source>
+        <translation>文件超过服务器允许的大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1030" />
+        <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
+        <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1031" />
+        <source>the file is empty, damaged or truncated</source>
+        <translation>文件为空、已损坏或不完整</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1032" />
+        <source>your role may not attach files to this case</source>
+        <translation>您的角色不能为此事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1033" />
+        <source>no such case</source>
+        <translation>没有此事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1034" />
+        <source>this file is already attached to the case</source>
+        <translation>此文件已添加到该事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1035" />
+        <source>the copy waiting to be sent is gone from this computer</source>
+        <translation>本机上待发送的副本已不存在</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1036" />
+        <source>the server is busy; it is tried again shortly</source>
+        <translation>服务器繁忙，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1037" />
+        <source>the server cannot be reached; it is tried again shortly</source>
+        <translation>无法连接服务器，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1040" />
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1041" />
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>EvidencePanel</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="524" />
+        <source>No photos, clips or files yet.</source>
+        <translation>尚无照片、视频或文件。</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceSection</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1078" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1082" />
+        <source>What a file attached now shows: the scene before handling, after it, or a document</source>
+        <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1087" />
+        <source>Attach file…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1088" />
+        <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
+        <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1091" />
+        <source>Paste image</source>
+        <translation>粘贴图片</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1092" />
+        <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
+        <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1097" />
+        <source>Label:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1110" />
+        <source>Dismiss refused</source>
+        <translation>清除被拒绝的</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1153" />
+        <source>Your role may not attach files to cases</source>
+        <translation>您的角色不能为事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1179" />
+        <source>Feedback and closing need a %1 photo: attach one first.</source>
+        <translation>反馈和办结需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1181" />
+        <source>Feedback needs a %1 photo: attach one first.</source>
+        <translation>反馈需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1183" />
+        <source>Closing needs a %1 photo: attach one first.</source>
+        <translation>办结需要%1照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1187" />
+        <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
+        <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1247" />
+        <source>Not attached: %1</source>
+        <translation>未添加：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1252" />
+        <source>Attach files to %1</source>
+        <translation>为 %1 添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1273" />
+        <source>There is no image on the clipboard.</source>
+        <translation>剪贴板中没有图片。</translation>
     </message>
 </context>
 <context>
@@ -1331,305 +1814,310 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="69" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="71" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="73" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="75" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="82" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="84" />
+        <location filename="../../app/mainwindow.py" line="85" />
+        <source>Citizen callback</source>
+        <translation>群众回访</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="87" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="111" />
-        <location filename="../../app/mainwindow.py" line="251" />
+        <location filename="../../app/mainwindow.py" line="114" />
+        <location filename="../../app/mainwindow.py" line="255" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="136" />
+        <location filename="../../app/mainwindow.py" line="139" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="218" />
+        <location filename="../../app/mainwindow.py" line="222" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="234" />
+        <location filename="../../app/mainwindow.py" line="238" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="239" />
+        <location filename="../../app/mainwindow.py" line="243" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="267" />
+        <location filename="../../app/mainwindow.py" line="271" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="288" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="285" />
+        <location filename="../../app/mainwindow.py" line="289" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="286" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="292" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="293" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
-        <location filename="../../app/mainwindow.py" line="431" />
+        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="435" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
-        <location filename="../../app/mainwindow.py" line="604" />
+        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="608" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="306" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="308" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="309" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="315" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="320" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="317" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="318" />
+        <location filename="../../app/mainwindow.py" line="322" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="323" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="323" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="332" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="335" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="333" />
+        <location filename="../../app/mainwindow.py" line="337" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="334" />
+        <location filename="../../app/mainwindow.py" line="338" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="363" />
+        <location filename="../../app/mainwindow.py" line="367" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="379" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="379" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="378" />
+        <location filename="../../app/mainwindow.py" line="382" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="395" />
+        <location filename="../../app/mainwindow.py" line="399" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="422" />
+        <location filename="../../app/mainwindow.py" line="426" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="423" />
+        <location filename="../../app/mainwindow.py" line="427" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="424" />
+        <location filename="../../app/mainwindow.py" line="428" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="425" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="438" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="462" />
+        <location filename="../../app/mainwindow.py" line="466" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="467" />
+        <location filename="../../app/mainwindow.py" line="471" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="470" />
+        <location filename="../../app/mainwindow.py" line="474" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="473" />
+        <location filename="../../app/mainwindow.py" line="477" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="587" />
+        <location filename="../../app/mainwindow.py" line="591" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="590" />
+        <location filename="../../app/mainwindow.py" line="594" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="600" />
+        <location filename="../../app/mainwindow.py" line="604" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="601" />
+        <location filename="../../app/mainwindow.py" line="605" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="605" />
+        <location filename="../../app/mainwindow.py" line="609" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1925,81 +2413,86 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="38" />
+        <source>callback</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="39" />
         <source>add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="39" />
+        <location filename="../../widgets/outcome.py" line="40" />
         <source>merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="40" />
+        <location filename="../../widgets/outcome.py" line="41" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="41" />
+        <location filename="../../widgets/outcome.py" line="42" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="42" />
+        <location filename="../../widgets/outcome.py" line="43" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="43" />
+        <location filename="../../widgets/outcome.py" line="44" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="76" />
+        <location filename="../../widgets/outcome.py" line="77" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="78" />
+        <location filename="../../widgets/outcome.py" line="79" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="80" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="82" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -2261,122 +2754,152 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="41" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>Attached</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="52" />
+        <source>Attachment removed</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="53" />
+        <source>Citizen called back</source>
+        <translation>已回访群众</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="55" />
+        <source>reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="56" />
+        <source>not reached</source>
+        <translation>未接通</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="57" />
+        <source>not reached, no more tries</source>
+        <translation>未接通，不再重拨</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -2524,6 +3047,25 @@
         <location filename="../../widgets/admin_users.py" line="196" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
+    </message>
+</context>
+<context>
+    <name>VideoPlayer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="966" />
+        <location filename="../../widgets/evidence.py" line="1003" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="973" />
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1003" />
+        <source>Play</source>
+        <translation>播放</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,109 @@
+"""Issue 17's workflows in the cockpit, against the real (embedded) server, offscreen:
+the callback queue, and what the operator sees of each workflow."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from app.embedded import DEMO_USER, EmbeddedServer
+from client.qtlink import LinkService
+from models.qt.room import RoomState, Selection
+
+from .qtasync import QtLoop
+from .test_callback import REPORT
+
+
+@pytest.fixture
+def loop(qapp):
+    lp = QtLoop(qapp)
+    yield lp
+    lp.close()
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def cockpit(qtbot, loop, demo_server, tmp_path):
+    from app import i18n
+    from app.mainwindow import MainWindow
+    i18n.install("en")
+    link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER],
+                       cache_path=tmp_path / "cache.db")
+    room, sel = RoomState(), Selection()
+    room.user = DEMO_USER
+    room.attach(link)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win)
+    win.show()
+    link.start()
+    loop.wait(lambda: link.status.state == "online" and room.state["teams"], what="online")
+    loop.pump(0.1)
+    yield win
+    win.close()
+    loop.run(link.shutdown())
+
+
+# ---- the cockpit ---------------------------------------------------------------------
+
+def _closed_in_cockpit(win, loop, phone):
+    """A case reported and taken to closure through the cockpit's own link."""
+    room, link = win.room, win.link
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "reporter": {"name": "王女士", "phone": phone}})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="case reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    for name, args in [("case.dispatch", {"team_id": "W01"}), ("case.sign", {}), ("case.arrive", {}),
+                       ("case.feedback", {"note": "已劝停"}), ("case.close", {"resolution": "施工停止"})]:
+        link.submit(name, {"case_id": cid, **args})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "closed", what="closed")
+    return cid
+
+
+def test_callback_queue_in_the_cockpit_two_keystrokes(cockpit, loop, qtbot):
+    win = cockpit
+    panel = win.panels["callback"]
+    room = win.room
+    a = _closed_in_cockpit(win, loop, "13811112222")
+    b = _closed_in_cockpit(win, loop, "13933334444")
+    c = _closed_in_cockpit(win, loop, "13755556666")
+    win.docks["callback"].raise_()
+    loop.wait(lambda: panel.table.rowCount() == 3, what="three callbacks due")
+    assert [panel.table.item(r, 0).text() for r in range(3)] == [a, b, c]      # oldest closure first
+    assert panel.table.item(0, 3).text() == "13811112222"                     # the number to dial
+    assert "Callbacks due: 3" in panel.summary.text()
+    # reached, rated 5: select and press 5
+    panel.table.setFocus()
+    panel.select_case(a)
+    qtbot.keyClick(panel.table, Qt.Key.Key_5)
+    loop.wait(lambda: room.state["cases"][a]["rating"] == 5, what="rated 5")
+    loop.wait(lambda: panel.table.rowCount() == 2, what="a left the queue")
+    assert "acknowledged" in panel.result.text()
+    # dissatisfied: 1, then R asks for the reason; with it, the case is reopened
+    panel.select_case(b)
+    qtbot.keyClick(panel.table, Qt.Key.Key_1)
+    assert panel.follow.isVisible() and "dissatisfied" in panel.follow_label.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_R)
+    assert "reason first" in panel.result.text() and room.state["cases"][b]["status"] == "closed"
+    panel.comment.setText("施工又开始了")
+    qtbot.keyClick(panel.table, Qt.Key.Key_R)
+    loop.wait(lambda: room.state["cases"][b]["status"] == "accepted", what="reopened")
+    assert room.state["cases"][b]["timeline"][-1]["reason"] == "施工又开始了"
+    loop.wait(lambda: panel.comment.text() == "", what="the comment cleared once acknowledged")
+    # the detail panel shows the call in the timeline
+    detail = win.panels["detail"]
+    win.selection.set_case(b)
+    texts = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
+    assert any("Citizen called back" in t and "reached" in t and "★" in t for t in texts)
+    # not reached: N, it waits for its retry
+    loop.wait(lambda: panel.table.rowCount() == 1)
+    panel.select_case(c)
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    loop.wait(lambda: (room.state["cases"][c].get("callback") or {}).get("attempts") == 1, what="one try")
+    loop.wait(lambda: panel.table.rowCount() == 0, what="c waits for a retry")
+    assert "waiting for a retry: 1" in panel.summary.text()
