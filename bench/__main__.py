@@ -5,12 +5,12 @@ import sys
 
 from . import archive, catchup, dashboard, fanout, flood, importer, painted, queue, reports, startup, window
 
-ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.main,
+ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
        "window": window.main, "flood": flood.main}
 
 if __name__ == "__main__":
-    names = [a for a in sys.argv[1:] if not a.isdigit()] or list(ALL)
+    names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)
     for name in names:
         ALL[name]()

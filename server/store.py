@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -118,6 +119,14 @@ class CaseRow(Base):
         # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
         Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
     )
+
+
+@event.listens_for(CaseRow.__table__, "after_create")
+def _search_index(_table, connection, **_kw) -> None:
+    """A new database gets the archive's search index with its cases table (server/searchindex.py;
+    an existing one through migration 0005)."""
+    from . import searchindex
+    searchindex.install(connection, build=False)
 
 
 class RoomRow(Base):
@@ -605,7 +614,9 @@ class EventStore:
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
         """Cases whose search words hold every one of `words` (lower case), newest reported
         first, after the cursor `before` (reported, id); at most `limit`. Returns ((JSON,
-        seq) of each, whether there are more). A word that is a case id finds that case."""
+        seq) of each, whether there are more). The words of 3 characters or more are looked
+        up in the search index (server/searchindex.py) when the database has one."""
+        from . import searchindex
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
         pg = self.engine.url.get_backend_name() == "postgresql"
@@ -616,9 +627,35 @@ class EventStore:
         if closed_before is not None:
             q = q.where(t.c.status == "closed", t.c.updated < closed_before)
         q = q.order_by(t.c.reported.desc(), t.c.id.desc()).limit(limit + 1)
+        long = [w for w in words if len(w) >= searchindex.MIN_WORD]
         with self.engine.connect() as c:
+            if long and self._search_indexed(c):
+                cap = searchindex.CANDIDATES
+                if pg:
+                    cq = select(t.c.id)
+                    for w in long:
+                        cq = cq.where(t.c.words.like(searchindex.like_pattern(w), escape="\\"))
+                    found = [r[0] for r in c.execute(cq.limit(cap + 1))]
+                    key = t.c.id
+                else:
+                    found = [r[0] for r in c.execute(
+                        text(f"SELECT rowid FROM {searchindex.FTS} WHERE {searchindex.FTS} MATCH :m LIMIT :n"),
+                        {"m": searchindex.fts_query(long), "n": cap + 1})]
+                    key = literal_column("cases.rowid")
+                if len(found) <= cap:         # few: read, check (every word again), sort and page those
+                    if not found:
+                        return [], False
+                    q = q.where(key.in_(found))
             rows = c.execute(q).all()
         return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
+
+    _indexed: bool | None = None
+
+    def _search_indexed(self, conn) -> bool:
+        if self._indexed is None:
+            from . import searchindex
+            self._indexed = searchindex.indexed(conn)
+        return self._indexed
 
     def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
         """Aggregates of the cases reported in [since, until), grouped by day (local, at

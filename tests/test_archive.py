@@ -94,14 +94,16 @@ def test_migrations_build_the_schema_the_models_describe(empty_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from server import schema
+    from server import schema, searchindex
     from server.store import Base, make_engine
     engine = make_engine(empty_url)
     try:
         schema.upgrade(engine, empty_url)
         with engine.connect() as conn:
             assert schema.current_revision(conn) == schema.head_revision()
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            ctx = MigrationContext.configure(conn, opts={"include_name": searchindex.include_name})
+            assert compare_metadata(ctx, Base.metadata) == []
+            assert searchindex.indexed(conn)                   # the search index beside the models'
     finally:
         engine.dispose()
 
