@@ -73,9 +73,9 @@ def probe(path: str) -> dict:
             out[f"search_{label}"] = (time.perf_counter() - t, len(ids), more)
         old = "C000778"                        # not brought back by the searches
         t = time.perf_counter()
-        ok = await link._thaw([old])
+        ok = await link.thaw([old])
         out["thaw"] = (time.perf_counter() - t, ok)
-        out["archive"] = await link._io_call(link.cache.count_archive, link.archive_before())
+        out["archive"] = await link.count_archive()
         gc.collect()
         out["total"] = rss_mib() - out["base"]
         out["size"] = Path(path).stat().st_size / 2**20

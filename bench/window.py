@@ -137,7 +137,7 @@ async def main():
     t = time.perf_counter()
     task = asyncio.ensure_future(link.run())
     peak = rss()
-    while not (link.status.state == "online" and link._full_write is None and link._writing is None):
+    while not (link.status.state == "online" and link.settled()):
         await asyncio.sleep(0.05)
         peak = max(peak, rss())
     dt = time.perf_counter() - t

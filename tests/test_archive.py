@@ -289,8 +289,7 @@ async def test_a_cockpit_finds_a_two_year_old_case_through_the_server_and_events
         assert link.state["cases"][other] == srv.hub.state["cases"][other]
         assert link.state["cases"][other]["rating"] == 2
         # a resync (a fresh snapshot): the case just rated is in the server's window
-        link._want_snapshot = True
-        await link._ws.close()
+        link.resync()
         await until(lambda: link.status.state == "online" and link.state["seq"] == srv.hub.head
                     and other in link.state["cases"], what="resynced")
         ack, _ = await op.command("case.note", {"case_id": other, "note": "回访：不满意，已再次处理"})

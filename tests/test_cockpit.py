@@ -313,12 +313,12 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     import time
 
     from app import i18n
-    from client import session as session_mod
+    from client import window as window_mod
     from widgets.case_queue import CaseQueuePanel
 
     from .conftest import RawClient
     from .test_link import closed_case
-    monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
+    monkeypatch.setattr(window_mod, "THAWED_GRACE", 0.0)
     i18n.install("en")
 
     async def make_old_case():

@@ -377,3 +377,55 @@ def test_protocol_fuzz_against_the_real_server(tmp_path):
         loop.run_until_complete(client.close())
         loop.run_until_complete(srv.stop())
         loop.close()
+
+
+async def test_a_snapshot_the_full_disk_cannot_take_is_taken_again(tmp_path, server):
+    """A snapshot arrives while the cache's disk is full: its pages are staged as they come,
+    so it cannot be written later from memory. The operator sees the whole state all the
+    same and is told the cache is full; the cache keeps its older, consistent state; once
+    there is room the link takes a fresh snapshot and the cache holds the server's state."""
+    from sqlalchemy import event
+
+    from client.cache import Cache
+    from client.session import ServerLink
+
+    path = tmp_path / "full.db"
+    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path))
+    task = asyncio.create_task(link.run())
+    full = {"on": False}
+
+    @event.listens_for(link.cache.engine, "connect")
+    def _limit(conn, _rec):
+        if full["on"]:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        intake = await RawClient.connect(ws_url(server), "intake")
+        await intake.recv()
+        await intake.command("case.report", REPORT)
+        await until(lambda: len(link.state["cases"]) == 1 and link.settled(), what="a case in the cache")
+        for _ in range(30):
+            await intake.command("case.report", dict(REPORT, description="很长的描述" * 200))
+        await until(lambda: link.state["seq"] == server.hub.head and link.settled(), what="the cases in the cache")
+        full["on"] = True
+        link.cache.engine.dispose()
+        for _ in range(5):
+            await intake.command("case.report", REPORT)
+        link.resync()                                    # a fresh snapshot: it cannot be staged
+        await until(lambda: link.status.cache_problem == "full", what="the operator told of the full disk")
+        await until(lambda: link.state["seq"] == server.hub.head, what="the snapshot")
+        assert link.state["cases"] == server.hub.state["cases"]       # nothing lost on screen
+        assert not link.settled()
+        on_disk, _ = await asyncio.to_thread(lambda: Cache(path).load())
+        assert on_disk["seq"] < server.hub.head and len(on_disk["cases"]) >= 31     # an older state, whole
+        assert all(on_disk["cases"][c] == server.hub.state["cases"][c] for c in on_disk["cases"])
+        full["on"] = False
+        link.cache.engine.dispose()
+        await until(lambda: link.status.cache_problem == "" and link.settled(), what="a fresh snapshot in the cache")
+        await intake.close()
+    finally:
+        await link.stop()
+        task.cancel()
+    cached, _ = Cache(path).load()
+    assert cached["seq"] == server.hub.state["seq"]
+    assert cached["cases"] == server.hub.state["cases"] and cached["teams"] == server.hub.state["teams"]
