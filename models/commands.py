@@ -6,9 +6,11 @@ CommandError with one of the protocol's codes. Pure: no I/O, no clock (the calle
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
+from . import evidence
 from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -73,6 +75,9 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.follow_up": (frozenset({"resolved", "closed"}), "case.followed_up"),
     # ... and confirms the outcome with the resident
     "case.confirm": (frozenset({"resolved", "closed"}), "case.confirmed"),
+    # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
+    "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
+    "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
 }
 # outcomes of case.confirm: the resident confirms it is dealt with, or says it is not
 CONFIRM_OUTCOMES = ("confirmed", "not_resolved")
@@ -104,11 +109,13 @@ OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "a
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
-          "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
+          "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
           "radio.emergency"}
-_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note"}
-_COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note"}
-_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover"}
+# a department feeds back with evidence: case.attach on its own (transferred) case
+_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
+_COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
+_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
+                "case.detach"}
 # appended by the server itself (a terminal comes online or goes), never by an account
 _INTERNAL = {"team.presence"}
 _OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
@@ -159,6 +166,7 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
     "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
+    "case.detach": ("reason", True, TEXT_LIMIT),
 }
 COMMAND_SPECS: dict[str, CommandSpec] = {
     name: CommandSpec(name, *_TEXT_ARGS[name]) if name in _TEXT_ARGS else CommandSpec(name)
@@ -371,8 +379,12 @@ def owns(actor: Actor, case: dict) -> bool:
     return True
 
 
-def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None) -> list[tuple[str, dict]]:
-    """`now`: the server's clock, for the checks that need one (a report's time of call)."""
+def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None,
+           files: Mapping[str, Mapping] | None = None) -> list[tuple[str, dict]]:
+    """`now`: the server's clock, for the checks that need one (a report's time of call).
+    `files`: the server's metadata of the uploaded files the command names (attachment id ->
+    {id, kind, type, size, name, width, height, duration, taken_at, gps}); a file not in it
+    has not been uploaded (server/hub.py looks them up before deciding)."""
     if not isinstance(name, str) or name not in ALL_COMMANDS:
         raise CommandError("bad_request", f"unknown command {name!r}")
     if not isinstance(args, dict):
@@ -388,9 +400,13 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
             where = data["location"].get("grid") or "no grid"
             raise CommandError("forbidden", f"{data['location']['address']} is in {where}, not one of your grids "
                                             f"({', '.join(actor.grids) or 'none'})", field="location.address")
+        wanted = evidence.report_evidence(args)
         no = state["next_case_no"]
         cid = f"C{no:06d}"
         events = [("case.reported", {"case_id": cid, "no": no, **data})]
+        for req in wanted:
+            events.append(("case.attached", {"case_id": cid,
+                                             "attachment": evidence.attachment(_file(files, req), cid, req)}))
         if args.get("merge_into") is not None:
             # a repeat call: reported and merged into the open case it repeats, atomically
             target = state["cases"].get(args["merge_into"]) if isinstance(args["merge_into"], str) else None
@@ -402,7 +418,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         return events
 
     if name in CASE_TRANSITIONS:
-        return _decide_case(state, actor, name, args)
+        return _decide_case(state, actor, name, args, files)
     if name in TEAM_COMMANDS:
         return _decide_team(state, actor, name, args, now)
 
@@ -448,7 +464,23 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
     raise CommandError("bad_request", f"unknown command {name!r}")  # pragma: no cover
 
 
-def _decide_case(state, actor, name, args):
+def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
+    meta = (files or {}).get(req["attachment"])
+    if meta is None:
+        raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
+                           field="attachment")
+    return meta
+
+
+def _needs_evidence(state, case, name) -> None:
+    missing = evidence.missing_evidence(state, case, name)
+    if missing:
+        what = " and ".join(f"an '{label}' photo" for label in missing)
+        raise CommandError("conflict", f"case {case['id']} ({case['category']}) needs {what} before "
+                                       f"{name.split('.')[1]}: attach one first")
+
+
+def _decide_case(state, actor, name, args, files=None):
     case = _case_of(state, args)
     if not owns(actor, case):
         whose = {"field": "assigned to your squad", "department": "transferred to your department",
@@ -477,6 +509,7 @@ def _decide_case(state, actor, name, args):
         data["team_id"] = team["id"]
     elif name in ("case.feedback", "case.progress", "case.follow_up"):
         data["note"] = _text(args, name)
+        _needs_evidence(state, case, name)
     elif name == "case.dept_sign":
         if not case.get("department"):
             raise CommandError("conflict", f"case {case['id']} is with no department")
@@ -492,6 +525,7 @@ def _decide_case(state, actor, name, args):
             data["note"] = _text(args, name)
     elif name == "case.close":
         data["resolution"] = _text(args, name)
+        _needs_evidence(state, case, name)
         data["on_scene_closure"] = case["status"] in ("on_scene", "resolved") and case["escalation"] < 0 \
             and "transferred" not in case["times"]
     elif name == "case.transfer":
@@ -529,6 +563,22 @@ def _decide_case(state, actor, name, args):
         if not changes:
             raise CommandError("invalid", "nothing to amend: give a new title, category, priority or location")
         data["changes"] = changes
+    elif name == "case.attach":
+        if case.get("merged_into"):
+            raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; attach it there")
+        req = evidence.check_attach_args(args)
+        if req["label"] == "alert-frame" and actor.role in ("field", "department", "community"):
+            raise CommandError("forbidden", "alert frames come from the video platform, not a terminal")
+        for a in evidence.live_attachments(case):
+            if a["id"] == req["attachment"]:
+                raise CommandError("conflict", f"already attached to {case['id']} as {a['label']}")
+        data["attachment"] = evidence.attachment(_file(files, req), case["id"], req)
+    elif name == "case.detach":
+        att = args.get("attachment")
+        if not any(a["id"] == att for a in evidence.live_attachments(case)):
+            raise CommandError("not_found", f"no file {str(att)[:12]}… on {case['id']}", field="attachment")
+        data["attachment"] = att
+        data["reason"] = _text(args, name)
     elif name == "case.merge":
         into = state["cases"].get(_str(args, "into", max_len=ID_LIMIT))
         if into is None:

@@ -421,6 +421,23 @@ def _view_update(state, ev, d):
         state["teams"][t["id"]] = t
 
 
+def _attached(state, ev, d):
+    """Evidence put on a case (docs/protocol.md, Evidence): kept in `attachments` in order."""
+    case = _case(state, d)
+    a = {**d["attachment"], "seq": ev["seq"], "at": ev["at"], "by": ev.get("actor")}
+    case.setdefault("attachments", []).append(a)
+    _log(case, ev, {"attachment": a["id"], "label": a["label"]})
+
+
+def _detached(state, ev, d):
+    """Taken off the case (leader/admin, with a reason): marked removed, the bytes are kept."""
+    case = _case(state, d)
+    for a in case.get("attachments") or ():
+        if a["id"] == d["attachment"] and not a.get("removed"):
+            a["removed"] = {"at": ev["at"], "by": ev.get("actor"), "reason": d.get("reason", "")}
+    _log(case, ev, {"attachment": d["attachment"]})
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -445,6 +462,8 @@ _HANDLERS = {
     "case.noted": _noted,
     "case.merged": _merged,
     "case.amended": _amended,
+    "case.attached": _attached,
+    "case.detached": _detached,
     "alert.acknowledged": _alert_acknowledged,
     "team.status_changed": _team_status_ev,
     "team.duty_changed": _team_duty,

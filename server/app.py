@@ -21,9 +21,12 @@ from websockets.protocol import State
 
 from models import protocol
 from models.commands import Actor, CommandError
+from models.evidence import private_categories
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, binding_of, new_token
 from .backup import log_id
+from .files import ContentStore, FileLimits
+from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
@@ -57,8 +60,13 @@ class XiaonaoServer:
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, data_dir: str | None = None,
+                 file_limits: FileLimits | None = None):
         self.store = EventStore(db_url)
+        # evidence files: bytes under the data directory, served on this port (server/http_files.py)
+        self.data_dir = data_dir or str(default_data_dir(db_url))
+        self.content = ContentStore(self.data_dir, file_limits)
+        self.files = FileService(self, self.content)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         self.accounts = Accounts(self.store, token_ttl)
@@ -94,9 +102,11 @@ class XiaonaoServer:
         await self.accounts.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
+        await asyncio.get_running_loop().run_in_executor(None, self.content.open)
         await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
+            create_connection=self.files.connection_class(),
             max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
             max_queue=64, logger=logging.getLogger("xiaonao.ws"))
         self.port = self._server.sockets[0].getsockname()[1]
@@ -104,6 +114,7 @@ class XiaonaoServer:
                  self.hub.head)
 
     async def stop(self) -> None:
+        await self.files.stop()
         if self._server:
             self._server.close()
             await self._server.wait_closed()
@@ -205,7 +216,7 @@ class XiaonaoServer:
             return
         actor, resume, subscribe = login.actor, login.resume, login.subscribe
         self.connections.add(ws)
-        view = view_for(actor)
+        view = view_for(actor, private_categories(self.hub.state))
         if subscribe:
             sub, head = self.hub.subscribe(ws, view)
         else:   # commands only (an importer): answers, no state and no events

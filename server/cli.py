@@ -287,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--keep-days", type=float, default=30.0,
                     help="closed cases updated within this many days stay in memory (default %(default)s); "
                          "older ones are read from the database on demand")
+    ps.add_argument("--data-dir", help="where evidence files are stored (default: beside a SQLite database, "
+                                       "'NAME-files'; for PostgreSQL the user's data folder, xiaonao-server/files)")
+    ps.add_argument("--max-photo-mb", type=float, default=20.0, help="largest photo upload (default %(default)s)")
+    ps.add_argument("--max-clip-mb", type=float, default=200.0, help="largest clip upload (default %(default)s)")
+    ps.add_argument("--max-document-mb", type=float, default=20.0, help="largest PDF upload (default %(default)s)")
     pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
     pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
@@ -403,9 +408,13 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
+    from .files import MB, FileLimits
+    files = {"data_dir": args.data_dir,
+             "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
+                                       document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock) if clock else
-              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days))
+                            clock=clock, **files) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days, **files))
     try:
         await server.start()
     except OSError as e:

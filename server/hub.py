@@ -30,11 +30,13 @@ from websockets.protocol import State as _WsState
 from models import protocol
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
+from models.evidence import is_attachment_id
 from models.state import SeqGap, apply, empty_state
 from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
+from .files import get_files
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, View
@@ -358,6 +360,28 @@ class Hub:
                     out.append(v)
         return out
 
+    async def _batch_files(self, batch) -> dict[str, dict]:
+        """The metadata of the uploaded files the batch's commands name (case.attach, a report's
+        alert frame and attachments), read on the database thread before deciding."""
+        ids: list = []
+        for p in batch:
+            a = p.args if isinstance(p.args, dict) else {}
+            if p.name == "case.attach":
+                ids.append(a.get("attachment"))
+            elif p.name == "case.report":
+                af = a.get("alert_frame")
+                if isinstance(af, dict):
+                    ids.append(af.get("attachment"))
+                for x in a.get("attachments") or () if isinstance(a.get("attachments"), list) else ():
+                    if isinstance(x, dict):
+                        ids.append(x.get("attachment"))
+                if isinstance(a.get("images"), list):
+                    ids.extend(a["images"])
+        ids = [i for i in ids if is_attachment_id(i)]
+        if not ids:
+            return {}
+        return await self.run_db(get_files, self.store, ids)
+
     async def _ensure_cases(self, batch) -> dict[str, str]:
         """Read the cases the batch names that are outside the window back from the
         projection (on the database thread, before anything is decided): committed rows,
@@ -499,6 +523,7 @@ class Hub:
         the rest commit."""
         t_pick = time.perf_counter()
         restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
+        files = await self._batch_files(batch)          # the uploaded files the batch attaches
         if lookup:
             unknown = [p.key for p in batch if p.key and p.key not in self._known]
             for key, known in (await self.run_db(self.store.known_commands, unknown)).items():
@@ -522,7 +547,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock(), files=files)
             except CommandError as e:
                 results.append((p, e))
                 continue

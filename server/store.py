@@ -193,6 +193,34 @@ class AuditRow(Base):
     peer: Mapped[str | None] = mapped_column(String(80))
 
 
+class FileRow(Base):
+    """An uploaded file (docs/protocol.md, Evidence): its bytes are in the content store under
+    the data directory, named by `id` (their SHA-256); a row exists only once they are there."""
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))          # photo, clip, document
+    type: Mapped[str] = mapped_column(String(40))          # the MIME type read from the content
+    size: Mapped[int] = mapped_column(sa_types.BigInteger)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[str | None] = mapped_column(String(30))   # EXIF capture time (UTC when known)
+    lat: Mapped[float | None] = mapped_column(Float)            # EXIF GPS
+    lon: Mapped[float | None] = mapped_column(Float)
+    created: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(60))
+    case_hint: Mapped[str | None] = mapped_column(String(40))   # the case named at the first upload
+
+
+class FileUploadRow(Base):
+    """Who uploaded which bytes (each account once): an uploader may fetch its own upload."""
+    __tablename__ = "file_uploads"
+    file_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+
+
 class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)

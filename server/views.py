@@ -33,12 +33,14 @@ the whole objects it receives are "as of now", not "as of seq n".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models import protocol
 from models.commands import Actor
+from models.evidence import DEFAULT_RULES, private_categories
 
 FULL_ROLES = frozenset({"operator", "leader", "admin"})
+_DEFAULT_PRIVATE = private_categories({"street": {"evidence": DEFAULT_RULES}})
 
 HIDDEN = "hidden"            # the placeholder event's name
 VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
@@ -53,7 +55,7 @@ BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
 _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
 # events with a free-text resolution or reason
-_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened"})
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
 # room-wide events every view gets as they are
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
 
@@ -82,6 +84,24 @@ def _mask_person(p):
 _FREE_TEXT = ("note", "resolution", "reason")     # the timeline's free-text keys
 
 
+# what the wall keeps of an attachment it may not show (so its reducer's state stays the masked state)
+_HIDDEN_KEYS = ("id", "label", "kind", "seq", "at", "by", "removed")
+
+
+def wall_attachment(a: dict, private: bool) -> dict:
+    """An attachment as the wall sees it: a showable one (`wall: true`, its case's category not
+    private) without its note, file name and GPS; any other only as a hidden stub (no type,
+    size, links). The same function masks the snapshot's cases and the live events."""
+    if a.get("wall") and not private:
+        out = {**a, "note": "", "name": "", "gps": None}
+    else:
+        out = {k: a[k] for k in _HIDDEN_KEYS if k in a}
+        out["wall"], out["hidden"] = False, True
+    if isinstance(out.get("removed"), dict):
+        out["removed"] = {**out["removed"], "reason": ""}
+    return out
+
+
 def _strip_notes_in_timeline(timeline: list) -> list:
     return [({**e, **{k: "" for k in _FREE_TEXT if k in e}} if any(k in e for k in _FREE_TEXT) else e)
             for e in timeline]
@@ -93,6 +113,8 @@ class View:
     event is encoded once per distinct view); `FULL.key` is None."""
     kind: str                       # "full", "wall", "field", "department", "community", "intake", "none"
     owner: str | tuple[str, ...] | None = None   # the squad (field), department, grids (community), account (intake)
+    # categories whose evidence the wall never shows (models/evidence.py: the street's rules)
+    private: frozenset[str] = field(default=_DEFAULT_PRIVATE, compare=False)
 
     @property
     def key(self):
@@ -120,20 +142,28 @@ class View:
                     "description": "", "notes": [{**n, "text": ""} for n in case.get("notes") or []],
                     "resolution": None if case.get("resolution") is None else
                     ("merged" if case.get("merged_into") else ""),
-                    "timeline": _strip_notes_in_timeline(case.get("timeline") or [])}
+                    "timeline": _strip_notes_in_timeline(case.get("timeline") or []),
+                    **({"attachments": [wall_attachment(a, case.get("category") in self.private)
+                                        for a in case["attachments"]]} if case.get("attachments") else {})}
         if k == "field":
-            return case if self.owner is not None and case.get("team_id") == self.owner else None
+            if self.owner is None or case.get("team_id") != self.owner:
+                return None
+            return _without_removed(case)
         if k == "department":
-            return case if self.owner is not None and case.get("department") == self.owner else None
+            if self.owner is None or case.get("department") != self.owner:
+                return None
+            return _without_removed(case)
         if k == "community":
-            return case if self.owner and (case.get("location") or {}).get("grid") in self.owner else None
+            if not self.owner or (case.get("location") or {}).get("grid") not in self.owner:
+                return None
+            return _without_removed(case)
         if k == "intake":
             tl = case.get("timeline") or []
             if not (self.owner is not None and tl and tl[0].get("name") == "case.reported"
                     and tl[0].get("actor") == self.owner):
                 return None
             # the outcome of its own report: not what the room wrote about it
-            return {**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)}
+            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
         return None
 
     def team(self, team: dict) -> dict | None:
@@ -181,7 +211,7 @@ class View:
             return ev
         name = ev["name"]
         if k == "wall":
-            return _mask_event(ev)
+            return _mask_event(ev, self.private, state)
         if name in _ROOM_EVENTS:
             return ev
         if name == "street.loaded":
@@ -248,7 +278,7 @@ def placeholder(ev: dict) -> dict:
     return {"type": "event", "seq": ev["seq"], "at": ev.get("at"), "name": HIDDEN, "data": {}}
 
 
-def _mask_event(ev: dict) -> dict:
+def _mask_event(ev: dict, private: frozenset[str] = frozenset(), state: dict | None = None) -> dict:
     name = ev["name"]
     d = ev.get("data") or {}
     if name == "case.reported":
@@ -262,6 +292,9 @@ def _mask_event(ev: dict) -> dict:
         d = {**d, **{k: "" for k in ("resolution", "reason") if k in d}}
     elif name == "street.loaded" and isinstance(d.get("street"), dict):
         d = {**d, "street": View("wall").street(d["street"])}
+    elif name == "case.attached" and isinstance(d.get("attachment"), dict):
+        case = (state or {}).get("cases", {}).get(d.get("case_id")) or {}
+        d = {**d, "attachment": wall_attachment(d["attachment"], case.get("category") in private)}
     else:
         return ev
     return {**ev, "data": d}
@@ -270,12 +303,22 @@ def _mask_event(ev: dict) -> dict:
 FULL = View("full")
 
 
-def view_for(actor: Actor) -> View:
+def _without_removed(case: dict) -> dict:
+    """Attachments taken off a case are shown to operators, leaders and admins only."""
+    atts = case.get("attachments")
+    if not atts or not any(a.get("removed") for a in atts):
+        return case
+    return {**case, "attachments": [a for a in atts if not a.get("removed")]}
+
+
+def view_for(actor: Actor, private: frozenset[str] | None = None) -> View:
+    """`private`: the categories whose evidence the wall never shows (the street's evidence
+    rules: models.evidence.private_categories(state)); the shipped rules' when not given."""
     role = actor.role
     if role in FULL_ROLES:
         return FULL
     if role == "wall":
-        return View("wall")
+        return View("wall", private=_DEFAULT_PRIVATE if private is None else private)
     if role == "field":
         return View("field", actor.team_id or None)
     if role == "department":
