@@ -292,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--max-photo-mb", type=float, default=20.0, help="largest photo upload (default %(default)s)")
     ps.add_argument("--max-clip-mb", type=float, default=200.0, help="largest clip upload (default %(default)s)")
     ps.add_argument("--max-document-mb", type=float, default=20.0, help="largest PDF upload (default %(default)s)")
+    pcs = sub.add_parser("case-sheet", help="print one case on A4 (PDF): its particulars, SLA stages and timeline")
+    pcs.add_argument("case_id", help="the case's id, e.g. C000123")
+    pcs.add_argument("--out", default=".", help="a folder or a .pdf file to write (default: here)")
+    pcs.add_argument("--db", default=DEFAULT_DB)
+    pcs.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    pcs.add_argument("--personal", action="store_true",
+                     help="show names and phones (needs --as-user, a leader or admin; audited)")
+    pcs.add_argument("--as-user", help="the account printing the sheet (recorded in the audit log)")
     pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
     pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
@@ -309,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
     pim.add_argument("--as-user", default="import", help="with --db: the actor recorded for the imported cases")
+    pim.add_argument("--data-dir", help="with --db: the server's data directory, where the rows' files are stored "
+                                        "(default as for serve)")
     pim.add_argument("--server", help="send the rows through this running server (ws://HOST:PORT/ws), "
                                       "so every console sees them live")
     pim.add_argument("--user", help="with --server: the intake account to report as")
@@ -361,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
                                args.as_user):
                 print(path)
+        elif args.cmd == "case-sheet":
+            from .reports import export_case_sheet
+            print(export_case_sheet(args.db, args.case_id, args.out, args.lang, args.personal, args.as_user))
         elif args.cmd == "backup":
             from .backup import backup
             fmt = backup(args.db, args.out, args.format)
@@ -385,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                         password = getpass.getpass(f"password for {args.user}: ")
                     report = import_via_server(args.server, args.user, password, args.file, rejected)
                 else:
-                    report = import_file(args.db, args.file, args.as_user, rejected)
+                    report = import_file(args.db, args.file, args.as_user, rejected, args.data_dir)
             except ImportError_ as e:
                 raise StoreError(str(e)) from None
             print(report.summary())

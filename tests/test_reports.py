@@ -14,7 +14,7 @@ import pytest
 
 from models import kpi
 from models.commands import Actor
-from models.reports import KINDS, ReportError, Text, build_report, period_bounds
+from models.reports import KINDS, ReportError, Text, build_report, load_definition, period_bounds
 from models.timeutil import epoch
 
 from .test_domain import World
@@ -365,6 +365,69 @@ def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     assert r.returncode == 2 and "unknown format" in r.stderr
     r = cli("report", "daily", "--db", f"sqlite:///{tmp_path}/none.db", "--out", str(tmp_path))
     assert r.returncode == 2 and "not initialised" in r.stderr
+
+
+def test_a_past_periods_report_is_the_logs_without_replaying_it(history_db, monkeypatch):
+    """Every report of a past period, built from the cases projection and the period's cases'
+    own events (bounded by the period, not the history), is the report the whole log
+    replayed to the period's end gives: C, closed the next day, still open and overdue at
+    midnight. The log is not replayed (state_at is not called)."""
+    from server import reports as R
+    from server.store import EventStore
+    store = EventStore(history_db)
+    try:
+        want = {}
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.state_at(store, hi)
+            want[kind] = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0,
+                                      now=epoch(hi)).to_dict()
+
+        def no_replay(*_a, **_k):
+            raise AssertionError("the whole log was replayed")
+        monkeypatch.setattr(R, "state_at", no_replay)
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.past_state(store, d, DAY, hi)
+            got = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0, now=epoch(hi)).to_dict()
+            assert got == want[kind], kind
+        s = summary(R.make_report(store, "daily", DAY, "zh_CN", now=D0 + 3 * 86400))
+        assert s["today"] == 4 and s["closed_today"] == 2 and s["open"] == 2 and s["overdue"] == 2
+    finally:
+        store.dispose()
+
+
+@pytest.mark.slow
+def test_case_sheet_from_the_cli(history_db, tmp_path):
+    """`xiaonao-server case-sheet ID`: the case on A4 from the database (masked unless a leader
+    asks), audited; an unknown id is a clear error."""
+    r = cli("case-sheet", "c000004", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "xiaonao-case-C000004-zh_CN.pdf"
+    assert r.stdout.strip() == str(path)
+    text = pdftotext(path)
+    for s in ("事件处置单", "C 预付卡退费", "时限环节", "处置经过", "已派单", "办结", "已退费"):
+        assert s in text, s
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db)       # D: a reporter
+    text = pdftotext(tmp_path / "xiaonao-case-C000005-zh_CN.pdf")
+    assert "D 预付卡退费" in text and "张**" in text and "张三丰" not in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path / "d.pdf"), "--db", history_db, "--lang", "en",
+            "--personal", "--as-user", "lead")
+    assert r.returncode == 0, r.stderr
+    text = pdftotext(tmp_path / "d.pdf")
+    assert "Case sheet" in text and "张三丰" in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db, "--personal", "--as-user", "op")
+    assert r.returncode == 2 and "leader or admin" in r.stderr
+    r = cli("case-sheet", "C999999", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 2 and "no case 'C999999'" in r.stderr
+    from server.store import EventStore
+    store = EventStore(history_db)
+    audit = [a["detail"] for a in store.audit_rows() if a["action"] == "report.export"]
+    store.dispose()
+    assert any("case sheet C000004 zh_CN masked" in d for d in audit)
+    assert any("case sheet C000005 en personal data shown" in d for d in audit)
 
 
 async def test_the_schedule_writes_yesterdays_daily_report_once(history_db, tmp_path):
