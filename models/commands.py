@@ -66,6 +66,8 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.supervise": (frozenset(OPEN_STATUSES), "case.supervised"),
     "case.rate": (frozenset({"closed"}), "case.rated"),
     "case.callback": (frozenset({"closed"}), "case.called_back"),
+    "case.reinforce": (frozenset({"dispatched", "signed", "contacted", "on_scene"}), "case.reinforced"),
+    "case.release": (frozenset(OPEN_STATUSES), "case.released"),
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
     "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
@@ -145,6 +147,9 @@ FIELD_LIMITS: dict[str, int] = {
 ID_LIMIT = 40          # case, squad, member and department ids
 TEXT_LIMIT = 4000      # notes, resolutions, reasons
 RADIO_LIMIT = 500      # a radio message or an emergency note
+MAX_REINFORCE = 20     # squads one case.reinforce may add
+# what a supporting squad (case.reinforce) does on a case it does not lead
+SUPPORT_COMMANDS = frozenset({"case.sign", "case.arrive", "case.note"})
 
 
 @dataclass(frozen=True)
@@ -207,8 +212,23 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
                 continue
             if name == "case.callback" and not cb.awaiting(case):
                 continue
+            if name == "case.reinforce" and not case.get("team_id"):
+                continue
+            if name == "case.release" and not active_support(case):
+                continue
             out.append(name)
     return out
+
+
+def active_support(case: dict) -> list[dict]:
+    """The supporting squads still on the case (case.reinforce; not released)."""
+    return [s for s in case.get("support") or () if not s.get("released")]
+
+
+def squads_on(case: dict) -> list[str]:
+    """Every squad on the case now: the lead first, then the supporting squads."""
+    lead = [case["team_id"]] if case.get("team_id") else []
+    return lead + [s["team_id"] for s in active_support(case)]
 
 
 # ---- argument checks ----------------------------------------------------------
@@ -482,10 +502,25 @@ def _needs_evidence(state, case, name) -> None:
 
 def _decide_case(state, actor, name, args, files=None):
     case = _case_of(state, args)
-    if not owns(actor, case):
+    supporters = {s["team_id"] for s in active_support(case)}
+    if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
+                                      and name in SUPPORT_COMMANDS):
         whose = {"field": "assigned to your squad", "department": "transferred to your department",
                  "community": "in your grids"}[actor.role]
         raise CommandError("forbidden", f"case {case['id']} is not {whose}")
+    if name in ("case.sign", "case.arrive"):
+        # a supporting squad's own stamps: the case's status is the lead's
+        tid = actor.team_id if actor.role == "field" else args.get("team_id")
+        if tid is not None and tid != case.get("team_id"):
+            if tid not in supporters:
+                raise CommandError("conflict", f"squad {tid} is not on case {case['id']}")
+            entry = next(s for s in active_support(case) if s["team_id"] == tid)
+            stamp = "signed" if name == "case.sign" else "arrived"
+            if entry.get(stamp):
+                raise CommandError("conflict", f"squad {tid} has already {'signed for' if stamp == 'signed' else 'arrived at'} "
+                                               f"case {case['id']}")
+            return [(CASE_TRANSITIONS[name][1], {"case_id": case["id"], "team_id": tid, "support": True,
+                                                 "by_role": actor.role})]
     froms, ev = CASE_TRANSITIONS[name]
     verb = name.split(".")[1].replace("_", " ")
     if case["status"] not in froms:
@@ -558,6 +593,16 @@ def _decide_case(state, actor, name, args, files=None):
         data["rating"] = r
     elif name == "case.callback":
         return _decide_callback(case, args)
+    elif name == "case.reinforce":
+        data["team_ids"] = _reinforcements(state, case, args)
+    elif name == "case.release":
+        tid = _str(args, "team_id", max_len=ID_LIMIT)
+        if tid == case.get("team_id"):
+            raise CommandError("conflict", f"squad {tid} leads case {case['id']}: feedback, closure or another "
+                                           "dispatch frees it")
+        if tid not in supporters:
+            raise CommandError("conflict", f"squad {tid} is not supporting case {case['id']}")
+        data["team_id"] = tid
     elif name == "case.amend":
         changes = _check_amend(state, case, args)
         if not changes:
@@ -635,6 +680,29 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     elif follow is not None:
         raise CommandError("invalid", f"a rating of {r} is not dissatisfied: no follow-up", field="follow_up")
     return events
+
+
+def _reinforcements(state, case, args) -> list[str]:
+    """The squads `case.reinforce` adds (`team_ids`, or one `team_id`): on duty, not yet on the case."""
+    if not case.get("team_id"):
+        raise CommandError("conflict", f"case {case['id']} has no lead squad to reinforce")
+    ids = args.get("team_ids")
+    if ids is None and args.get("team_id") is not None:
+        ids = [args.get("team_id")]
+    if (not isinstance(ids, list) or not ids or len(ids) > MAX_REINFORCE
+            or not all(isinstance(i, str) and len(i) <= ID_LIMIT for i in ids)):
+        raise CommandError("invalid", f"'team_ids' must be a list of 1 to {MAX_REINFORCE} squad ids", field="team_ids")
+    ids = list(dict.fromkeys(ids))
+    on = set(squads_on(case))
+    for tid in ids:
+        team = state["teams"].get(tid)
+        if team is None:
+            raise CommandError("not_found", f"no squad {tid}")
+        if not team["on_duty"]:
+            raise CommandError("conflict", f"squad {tid} is off duty")
+        if tid in on:
+            raise CommandError("conflict", f"squad {tid} is already on case {case['id']}")
+    return ids
 
 
 def _check_amend(state, case, args) -> dict:

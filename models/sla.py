@@ -38,6 +38,15 @@ class StageClock:
     reached_at: float | None
 
 
+# A stage on no milestone of the case's own loop: met when the first supporting squad
+# (case.reinforce) is on scene; it applies only to a case that was reinforced.
+REINFORCED = "reinforced"
+
+
+def _applies(case: dict, milestone: str) -> bool:
+    return milestone != REINFORCED or bool(case.get("support"))
+
+
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     path = path or RESOURCES / "sla_profiles.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -45,7 +54,7 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     for name, p in data["profiles"].items():
         stages = tuple(Stage(s["key"], s["milestone"], float(s["minutes"])) for s in p["stages"])
         for s in stages:
-            if s.milestone not in MILESTONES and s.milestone not in SIDE_MILESTONES:
+            if s.milestone not in MILESTONES and s.milestone not in SIDE_MILESTONES and s.milestone != REINFORCED:
                 raise ValueError(f"profile {name}: unknown milestone {s.milestone!r}")
         out[name] = Profile(name, p.get("title", name), stages)
     return out
@@ -79,6 +88,8 @@ def milestone_times(times: dict) -> dict[str, float | None]:
     first = epoch(t) if t is not None else None
     done = reached.get("resolved")
     reached["progress"] = first if done is None else (done if first is None else min(first, done))
+    r = times.get(REINFORCED)
+    reached[REINFORCED] = epoch(r) if r is not None else None
     return reached
 
 
@@ -101,7 +112,7 @@ def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
         reached = times[st.milestone]
         if reached is not None:
             state = MET if reached <= deadline else LATE
-        elif terminal:
+        elif terminal or not _applies(case, st.milestone):
             state = SKIPPED
         else:
             remaining = deadline - now
@@ -157,7 +168,7 @@ def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | Non
                 met = True
             else:
                 late = True
-        elif not terminal:
+        elif not terminal and _applies(case, st.milestone):
             remaining = deadline - now
             rank = 0 if remaining < 0 else (
                 1 if remaining <= max(DUE_SOON_MIN_S, allowance * DUE_SOON_FRACTION) else 2)

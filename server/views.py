@@ -146,7 +146,9 @@ class View:
                     **({"attachments": [wall_attachment(a, case.get("category") in self.private)
                                         for a in case["attachments"]]} if case.get("attachments") else {})}
         if k == "field":
-            if self.owner is None or case.get("team_id") != self.owner:
+            # its squad leads the case, or supports it (case.reinforce; kept after release)
+            if self.owner is None or not (case.get("team_id") == self.owner or any(
+                    s.get("team_id") == self.owner for s in case.get("support") or ())):
                 return None
             return _without_removed(case)
         if k == "department":
