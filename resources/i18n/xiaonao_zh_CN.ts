@@ -3,72 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="85" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="87" />
+        <source>Department signed</source>
+        <translation>部门签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -412,137 +422,137 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="117" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="117" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="168" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="155" />
+        <location filename="../../widgets/case_detail.py" line="169" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="163" />
+        <location filename="../../widgets/case_detail.py" line="177" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="174" />
+        <location filename="../../widgets/case_detail.py" line="188" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="224" />
+        <location filename="../../widgets/case_detail.py" line="238" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="239" />
+        <location filename="../../widgets/case_detail.py" line="253" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="240" />
+        <location filename="../../widgets/case_detail.py" line="254" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="286" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="309" />
+        <location filename="../../widgets/case_detail.py" line="325" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="383" />
+        <location filename="../../widgets/case_detail.py" line="408" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -550,87 +560,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="106" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="111" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="112" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="85" />
+        <location filename="../../widgets/case_queue.py" line="113" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="86" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="91" />
+        <location filename="../../widgets/case_queue.py" line="119" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="101" />
+        <location filename="../../widgets/case_queue.py" line="129" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="268" />
+        <location filename="../../widgets/case_queue.py" line="306" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="285" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="287" />
+        <location filename="../../widgets/case_queue.py" line="325" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="295" />
+        <location filename="../../widgets/case_queue.py" line="333" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="310" />
+        <location filename="../../widgets/case_queue.py" line="348" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="312" />
+        <location filename="../../widgets/case_queue.py" line="350" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="314" />
+        <location filename="../../widgets/case_queue.py" line="352" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="361" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -711,62 +721,62 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="52" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="566" />
+        <location filename="../../models/qt/case_table.py" line="391" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
@@ -989,8 +999,8 @@
         <location filename="../../app/mainwindow.py" line="254" />
         <location filename="../../app/wall.py" line="118" />
         <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="101" />
-        <location filename="../../models/qt/labels.py" line="109" />
+        <location filename="../../models/qt/labels.py" line="103" />
+        <location filename="../../models/qt/labels.py" line="111" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1252,7 +1262,7 @@
     <message>
         <location filename="../../models/qt/labels.py" line="37" />
         <source>feedback</source>
-        <translation>反馈</translation>
+        <translation>首次反馈</translation>
     </message>
     <message>
         <location filename="../../models/qt/labels.py" line="38" />
@@ -1303,6 +1313,16 @@
         <location filename="../../models/qt/labels.py" line="44" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="45" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="46" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
     </message>
 </context>
 <context>
@@ -2015,7 +2035,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="298" />
-        <location filename="../../app/mainwindow.py" line="608" />
+        <location filename="../../app/mainwindow.py" line="613" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2170,32 +2190,37 @@
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="478" />
+        <source>Acknowledge reinforcement request</source>
+        <translation>确认增援请求</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="482" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="591" />
+        <location filename="../../app/mainwindow.py" line="596" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="594" />
+        <location filename="../../app/mainwindow.py" line="599" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="604" />
+        <location filename="../../app/mainwindow.py" line="609" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="605" />
+        <location filename="../../app/mainwindow.py" line="610" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="609" />
+        <location filename="../../app/mainwindow.py" line="614" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2792,12 +2817,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="274" />
+        <location filename="../../widgets/roster.py" line="333" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="291" />
+        <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -2805,14 +2830,49 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="67" />
+        <location filename="../../widgets/roster.py" line="33" />
+        <source>online</source>
+        <translation>终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="35" />
+        <source>%1 online</source>
+        <translation>%1台终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="46" />
+        <source>Field terminal online since %1 (%2 connected)</source>
+        <translation>移动终端自 %1 起在线（%2 台）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="49" />
+        <source>Field terminal offline; last seen %1</source>
+        <translation>移动终端离线；最后在线 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="52" />
+        <source>No field terminal has connected</source>
+        <translation>尚无移动终端登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="56" />
+        <source>Position %1, %2</source>
+        <translation>位置 %1, %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="108" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="73" />
+        <location filename="../../widgets/roster.py" line="114" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="116" />
+        <source>Requests reinforcement</source>
+        <translation>请求增援</translation>
     </message>
 </context>
 <context>
@@ -2990,47 +3050,102 @@
         <translation>已回访群众</translation>
     </message>
     <message>
+        <location filename="../../widgets/case_detail.py" line="57" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
         <location filename="../../widgets/case_detail.py" line="58" />
+        <source>Signed for by the department</source>
+        <translation>部门已签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="59" />
+        <source>Followed up</source>
+        <translation>跟进落地</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="60" />
+        <source>Confirmed with the resident</source>
+        <translation>已与群众确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="61" />
+        <source>Reinforcement requested</source>
+        <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="64" />
+        <source>field terminal</source>
+        <translation>移动终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
+        <source>department terminal</source>
+        <translation>部门终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
+        <source>community terminal</source>
+        <translation>村社终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>entered by the room</source>
+        <translation>指挥室代录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>resident confirms</source>
+        <translation>群众确认已解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>resident says not resolved</source>
+        <translation>群众反映未解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3049,14 +3164,14 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="76" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <source>Squad</source>
-        <translation>班组</translation>
+        <source>Bound to</source>
+        <translation>绑定</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="35" />
@@ -3075,107 +3190,122 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="49" />
+        <location filename="../../widgets/admin_users.py" line="53" />
+        <source>grids, e.g. G01,G02</source>
+        <translation>网格，如 G01,G02</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="52" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="64" />
+        <location filename="../../widgets/admin_users.py" line="69" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="73" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="89" />
+        <location filename="../../widgets/admin_users.py" line="96" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="96" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="97" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="128" />
+        <location filename="../../widgets/admin_users.py" line="142" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="148" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="189" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="176" />
+        <location filename="../../widgets/admin_users.py" line="191" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="186" />
+        <location filename="../../widgets/admin_users.py" line="205" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="196" />
+        <location filename="../../widgets/admin_users.py" line="215" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
