@@ -328,7 +328,7 @@ class CaseDetailPanel(QWidget):
             if stamp in STAMP_LABELS:       # the terminal's own stamp
                 by += " [" + QCoreApplication.translate("Timeline", str(STAMP_LABELS[stamp])) + "]"
             elif stamp:                     # the room entered it on the squad's (department's) behalf
-                by += " (" + QCoreApplication.translate("Timeline", ON_BEHALF) + ")"
+                by += " (" + QCoreApplication.translate("Timeline", str(ON_BEHALF)) + ")"
             item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {by}")
             if stamp in STAMP_LABELS:
                 item.setData(Qt.ItemDataRole.UserRole, "terminal")
