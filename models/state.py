@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .domain import ESCALATION_LADDER
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "outcome", "attempt")
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
 
 
 class SeqGap(Exception):
@@ -33,6 +33,7 @@ def team_from_squad(sq: dict) -> dict:
         "members": [dict(m, on_duty=m.get("on_duty", True)) for m in sq.get("members", [])],
         "status": "available", "status_since": None, "on_duty": True,
         "cases": [], "case_id": None, "last_tx": None, "position": None, "emergency": None,
+        "position_at": None, "reinforcement": None, "terminal": None,
     }
 
 
@@ -84,8 +85,9 @@ def _team_status(team, status, at):
         team["status_since"] = at
 
 
-def _release_team(state, case, at):
-    tid = case.get("team_id")
+def _release_team(state, case, at, tid=None):
+    """Free the case's lead squad (or squad `tid`) of it: available when it has no other case."""
+    tid = tid or case.get("team_id")
     team = state["teams"].get(tid) if tid else None
     if team is None:
         return
@@ -94,6 +96,24 @@ def _release_team(state, case, at):
     team["case_id"] = team["cases"][-1] if team["cases"] else None
     if team["case_id"] is None and team["status"] in ("en_route", "on_scene", "busy") and team["on_duty"]:
         _team_status(team, "available", at)
+
+
+def _release_all(state, case, at):
+    """The case leaves its squads: the lead and every supporting squad still on it."""
+    _release_team(state, case, at)
+    for sup in case.get("support") or ():
+        if not sup.get("released"):
+            sup["released"] = at
+            _release_team(state, case, at, sup["team_id"])
+
+
+def _take(state, case, tid, at):
+    """Squad `tid` goes to the case: it is the squad's current case, and the squad is en route."""
+    team = state["teams"][tid]
+    if case["id"] not in team["cases"]:
+        team["cases"].append(case["id"])
+    team["case_id"] = case["id"]
+    _team_status(team, "en_route", at)
 
 
 def _milestone(case, status, ev):
@@ -146,20 +166,22 @@ def _dispatched(state, ev, d):
         _release_team(state, case, ev["at"])
     case["team_id"] = d["team_id"]
     case["department"] = None
+    case.pop("dept_signed", None)
     case["times"].setdefault("accepted", ev["at"])
     _milestone(case, "dispatched", ev)
-    team = state["teams"][d["team_id"]]
-    if cid := case["id"]:
-        if cid not in team["cases"]:
-            team["cases"].append(cid)
-        team["case_id"] = cid
-    _team_status(team, "en_route", ev["at"])
+    for sup in case.get("support") or ():
+        if sup["team_id"] == d["team_id"] and not sup.get("released"):
+            sup["released"] = ev["at"]          # a supporting squad that now leads
+    _take(state, case, d["team_id"], ev["at"])
     _log(case, ev)
 
 
 def _field_step(status, team_status=None):
     def h(state, ev, d):
         case = _case(state, d)
+        if d.get("support"):
+            _support_step(state, case, ev, d, status)
+            return
         _milestone(case, status, ev)
         if team_status and case.get("team_id") in state["teams"]:
             _team_status(state["teams"][case["team_id"]], team_status, ev["at"])
@@ -167,11 +189,71 @@ def _field_step(status, team_status=None):
     return h
 
 
+def _support_step(state, case, ev, d, status):
+    """A supporting squad signed for or arrived at the case: its own stamp; the case's status
+    is the lead's. The first supporting squad on scene meets the reinforcement stage."""
+    sup = next(s for s in case["support"] if s["team_id"] == d["team_id"] and not s.get("released"))
+    if status == "signed":
+        sup["signed"] = ev["at"]
+    else:
+        sup["arrived"] = ev["at"]
+        case["times"].setdefault("reinforced", ev["at"])
+        _team_status(state["teams"][d["team_id"]], "on_scene", ev["at"])
+    _log(case, ev)
+
+
+def _reinforced(state, ev, d):
+    case = _case(state, d)
+    support = case.setdefault("support", [])
+    for tid in d["team_ids"]:
+        support.append({"team_id": tid, "at": ev["at"], "signed": None, "arrived": None, "released": None})
+        _take(state, case, tid, ev["at"])
+    _log(case, ev)
+
+
+def _released(state, ev, d):
+    case = _case(state, d)
+    for sup in case.get("support") or ():
+        if sup["team_id"] == d["team_id"] and not sup.get("released"):
+            sup["released"] = ev["at"]
+    _release_team(state, case, ev["at"], d["team_id"])
+    _log(case, ev)
+
+
 def _feedback(state, ev, d):
     case = _case(state, d)
     _milestone(case, "resolved", ev)
     case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", "")})
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
+    _log(case, ev)
+
+
+def _progressed(state, ev, d):
+    """An interim progress report (the 1-8-1-24 profile's first feedback): a note and the
+    `progress` milestone; the status does not change."""
+    case = _case(state, d)
+    case["times"].setdefault("progress", ev["at"])
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "progress"})
+    _log(case, ev)
+
+
+def _dept_signed(state, ev, d):
+    case = _case(state, d)
+    case["dept_signed"] = {"at": ev["at"], "by": ev.get("actor"), "department": d.get("department")}
+    _log(case, ev)
+
+
+def _followed_up(state, ev, d):
+    case = _case(state, d)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "follow_up"})
+    _log(case, ev)
+
+
+def _confirmed(state, ev, d):
+    case = _case(state, d)
+    case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
     _log(case, ev)
 
 
@@ -180,14 +262,15 @@ def _closed(state, ev, d):
     case["on_scene_closure"] = bool(d.get("on_scene_closure"))
     case["resolution"] = d.get("resolution")
     _milestone(case, "closed", ev)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     _log(case, ev)
 
 
 def _transferred(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["department"] = d["to"]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -195,9 +278,10 @@ def _transferred(state, ev, d):
 
 def _escalated(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -205,9 +289,10 @@ def _escalated(state, ev, d):
 
 def _returned(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
+    case.pop("dept_signed", None)
     case["status"] = "returned"
     _log(case, ev)
 
@@ -271,7 +356,7 @@ def _merged(state, ev, d):
     case["merged_into"] = d["into"]
     _milestone(case, "closed", ev)
     case["resolution"] = "merged"
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     _log(case, ev)
 
 
@@ -310,7 +395,31 @@ def _team_duty(state, ev, d):
 
 
 def _team_position(state, ev, d):
-    _team(state, d)["position"] = [d["lat"], d["lon"]]
+    t = _team(state, d)
+    t["position"] = [d["lat"], d["lon"]]
+    t["position_at"] = ev["at"]
+
+
+def _reinforcement_requested(state, ev, d):
+    t = _team(state, d)
+    t["reinforcement"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
+                          "case_id": d.get("case_id"), "count": d.get("count", 1), "seq": ev["seq"]}
+    case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
+    if case is not None:
+        _log(case, ev)
+
+
+def _reinforcement_ack(state, ev, d):
+    _team(state, d)["reinforcement"] = None
+
+
+def _presence(state, ev, d):
+    """How many terminals of the squad are online (server-made, on connect and disconnect)."""
+    t = _team(state, d)
+    before = (t.get("terminal") or {}).get("online", 0)
+    since = (t.get("terminal") or {}).get("since")
+    n = d["online"]
+    t["terminal"] = {"online": n, "since": (since if before else ev["at"]) if n else None, "last_seen": ev["at"]}
 
 
 def _member_moved(state, ev, d):
@@ -389,6 +498,10 @@ _HANDLERS = {
     "case.contacted": _field_step("contacted"),
     "case.arrived": _field_step("on_scene", "on_scene"),
     "case.feedback": _feedback,
+    "case.progressed": _progressed,
+    "case.dept_signed": _dept_signed,
+    "case.followed_up": _followed_up,
+    "case.confirmed": _confirmed,
     "case.closed": _closed,
     "case.transferred": _transferred,
     "case.escalated": _escalated,
@@ -397,6 +510,8 @@ _HANDLERS = {
     "case.supervised": _supervised,
     "case.rated": _rated,
     "case.called_back": _called_back,
+    "case.reinforced": _reinforced,
+    "case.released": _released,
     "case.noted": _noted,
     "case.merged": _merged,
     "case.amended": _amended,
@@ -411,6 +526,9 @@ _HANDLERS = {
     "radio.transmitted": _radio_tx,
     "radio.emergency": _radio_emergency,
     "radio.emergency_acknowledged": _radio_ack,
+    "team.reinforcement_requested": _reinforcement_requested,
+    "team.reinforcement_acknowledged": _reinforcement_ack,
+    "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.
@@ -459,6 +577,7 @@ def touched(event: dict) -> Touched:
     named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
+    squads += list(d.get("team_ids") or ()) if name == "case.reinforced" else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
                    room=name in _ROOM_EVENTS, everything=name == "street.loaded")

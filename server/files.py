@@ -384,3 +384,37 @@ def sha256_of(path: Path) -> str:
 
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ingest_path(content: ContentStore, store: EventStore, path: Path, user: str, case_hint: str | None = None) -> dict:
+    """Store a local file as an upload would (import, bench): the same checks, limits and
+    renditions. Returns its metadata; raises FileRefused."""
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused(422, "invalid", "the file is empty (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(SNIFF)
+    kt = sniff(head)
+    if kt is None:
+        raise FileRefused(415, "unsupported_type", UNSUPPORTED)
+    kind, mime = kt
+    if size > content.limits.of(kind):
+        raise FileRefused(413, "too_large", f"{KIND_WORDS[kind]} may be at most {content.limits.of(kind) / MB:g} MB; "
+                                            f"this one is {size / MB:.1f} MB")
+    part = content.new_part()
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as src, open(part, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                h.update(chunk)
+                dst.write(chunk)
+        file_id = h.hexdigest()
+        known = get_files(store, [file_id]).get(file_id)
+        if known is not None and content.has(file_id):
+            meta = known
+        else:
+            probed = content.finish(part, file_id, kind, mime)
+            meta = {"id": file_id, "kind": kind, "type": mime, "size": size, "name": clean_name(path.name), **probed}
+        return record_upload(store, meta, user, case_hint)[0]
+    finally:
+        content.discard(part)

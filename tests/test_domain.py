@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide
+from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide, squads_on
 from models.sla import DUE_SOON, LATE, MET, ON_TIME, OVERDUE, PROFILES, case_clock, case_light, case_sla
 from models.state import SeqGap, apply, empty_state, from_wire, to_wire
 from models.street import load_street
@@ -151,6 +151,10 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
         "case.transfer": lambda d: {"to": d.draw(st.sampled_from(["police", "mediation"]))},
         "case.return": lambda d: {"reason": "wrong"}, "case.rate": lambda d: {"rating": d.draw(st.integers(1, 5))},
         "case.note": lambda d: {"note": "n"},
+        "case.reinforce": lambda d: {"team_ids": d.draw(st.lists(st.sampled_from(TEAMS[:5]), min_size=1, max_size=3))},
+        "case.release": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:5]))},
+        "case.sign": lambda d: {"team_id": d.draw(st.sampled_from([None, *TEAMS[:5]]))},
+        "case.arrive": lambda d: {"team_id": d.draw(st.sampled_from([None, *TEAMS[:5]]))},
         "case.callback": lambda d: {"outcome": d.draw(st.sampled_from(["reached", "not_reached"])),
                                     "rating": d.draw(st.sampled_from([None, 1, 2, 3, 5])),
                                     "follow_up": d.draw(st.sampled_from([None, "reopen", "supervise"])),
@@ -198,8 +202,13 @@ def test_any_command_sequence_replays_to_the_same_state(data):
     # invariants a user relies on: a squad's current case is one of its open cases
     for t in client["teams"].values():
         for cid in t["cases"]:
-            assert client["cases"][cid]["team_id"] == t["id"]
+            assert t["id"] in squads_on(client["cases"][cid])        # it leads the case or supports it
             assert client["cases"][cid]["status"] not in ("closed", "transferred", "returned")
+        assert t["case_id"] is None or t["case_id"] in t["cases"]
+    # and every squad on an open case has it among its cases: releasing one frees only that one
+    for case in client["cases"].values():
+        for tid in squads_on(case) if case["status"] in ("dispatched", "signed", "contacted", "on_scene") else ():
+            assert case["id"] in client["teams"][tid]["cases"]
     # the queue's quick SLA light is exactly the stage clocks' light, whatever the history
     for case in client["cases"].values():
         t0 = epoch(case["times"]["reported"])

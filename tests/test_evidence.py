@@ -454,3 +454,107 @@ async def test_a_category_that_needs_an_after_photo_cannot_be_fed_back_without_o
     assert (await w01.command("case.feedback", {"case_id": cid, "note": "已处理"}))[0]["type"] == "ack"
     assert (await op.command("case.close", {"case_id": cid, "resolution": "好了"}))[0]["type"] == "ack"
     await files.close(), await w01_files.close(), await op.close(), await w01.close()
+
+
+# ---- import -------------------------------------------------------------------------------
+
+def import_folder(tmp_path):
+    d = tmp_path / "export"
+    (d / "photos").mkdir(parents=True)
+    (d / "photos" / "0012-after.jpg").write_bytes(ef.jpeg(colour=(0, 90, 0)))
+    (d / "photos" / "sheet.pdf").write_bytes(ef.pdf())
+    (d / "photos" / "fake.jpg").write_bytes(b"<html>not a photo</html>" * 10)
+    (tmp_path / "secret.jpg").write_bytes(ef.jpeg(colour=(1, 1, 1)))
+    rows = [
+        "title,category,source,priority,address,attachments",
+        "占道经营,city_management,grid,2,九堡大道88号,after:photos/0012-after.jpg;photos/sheet.pdf",
+        "乱堆放,city_management,grid,3,九堡大道90号,../secret.jpg",
+        "没有的文件,city_management,grid,3,九堡大道92号,photos/none.jpg",
+        "假照片,city_management,grid,3,九堡大道94号,photos/fake.jpg",
+        "视频告警,city_management,video,2,九堡大道96号,file:photos/0012-after.jpg",
+        "无附件,city_management,grid,3,九堡大道98号,",
+    ]
+    f = d / "export.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return f
+
+
+def test_import_attaches_the_files_a_row_names_once(tmp_path, capsys):
+    from server.cli import main
+    from server.store import EventStore
+    db = make_db(tmp_path)
+    f = import_folder(tmp_path)
+    data = str(tmp_path / "files")
+    assert main(["import", str(f), "--db", db, "--data-dir", data]) == 0
+    out = capsys.readouterr().out
+    assert "row 3: rejected: the file '../secret.jpg' is outside the import file's folder" in out
+    assert "row 4: rejected: the file 'photos/none.jpg' does not exist" in out
+    assert "row 5: rejected: fake.jpg: the content is not a photo" in out
+    assert "loaded 3 case(s)" in out
+    store = EventStore(db)
+    try:
+        events = store.events_after(0, 10_000)
+        attached = [e["data"] for e in events if e["name"] == "case.attached"]
+        assert [(a["case_id"], a["attachment"]["label"], a["attachment"]["kind"]) for a in attached] == [
+            ("C000001", "after", "photo"), ("C000001", "document", "document"), ("C000002", "alert-frame", "photo")]
+        with Session(store.engine) as s:
+            assert s.scalar(select(func.count()).select_from(FileRow)) == 2      # the same photo twice: stored once
+        # again: nothing new (the rows' command ids), the refused rows refused again
+        assert main(["import", str(f), "--db", db, "--data-dir", data]) == 0
+        assert len([e for e in store.events_after(0, 10_000) if e["name"] == "case.attached"]) == 3
+    finally:
+        store.dispose()
+    assert not (tmp_path / "files" / "tmp").exists() or not any((tmp_path / "files" / "tmp").iterdir())
+
+
+async def test_import_through_the_server_uploads_and_attaches(srv, tmp_path):
+    from server.intake import _import_via_server
+    f = import_folder(tmp_path)
+    lines = []
+    report = await _import_via_server(url(srv), "intake", "intake-password", str(f),
+                                      lambda n, why: lines.append((n, why)), None, 100)
+    assert report.accepted == 3 and [n for n, _ in lines] == [3, 4, 5]
+    cases = srv.hub.state["cases"]
+    assert [a["label"] for a in cases["C000001"]["attachments"]] == ["after", "document"]
+    again = await _import_via_server(url(srv), "intake", "intake-password", str(f), None, None, 100)
+    assert again.accepted == 3 and [a["label"] for a in cases["C000001"]["attachments"]] == ["after", "document"]
+    assert rows(srv) == 2
+
+
+async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
+    """The wall's and the squads' states, reduced from the events they received, are the
+    server's view for their role (the wall's hidden stubs included), after attaching and
+    removing files."""
+    from .test_views import same, view_of, watch
+    op, files = await login(srv, "op")
+    lead, _lf = await login(srv, "lead")
+    watchers = {u: await watch(srv, u) for u in ("wall", "w01", "intake")}
+    await until(lambda: all(w.state is not None for w in watchers.values()), what="snapshots")
+    shown = await new_case(op)                                         # city_management: not private
+    private = await new_case(op, title="纠纷", category="dispute")
+    await op.command("case.dispatch", {"case_id": shown, "team_id": "W01"})
+    head = None
+    for i, (cid, wall) in enumerate(((shown, True), (shown, False), (private, True))):
+        meta = await files.upload(ef.jpeg(colour=(60 * i, 50, 50)), name=f"p{i}.jpg", case_id=cid)
+        ack, _ = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": "before",
+                                                  "wall": wall, "note": f"说明 {i}"})
+        assert ack["type"] == "ack"
+    first = srv.hub.state["cases"][shown]["attachments"][0]["id"]
+    ack, _ = await lead.command("case.detach", {"case_id": shown, "attachment": first, "reason": "重复"})
+    head = ack["seq"]
+    await until(lambda: all(w.state["seq"] == head for w in watchers.values()), what="every view at the head")
+    late = await watch(srv, "wall")                                   # and from a snapshot
+    await until(lambda: late.state is not None and late.state["seq"] == head, what="a late wall")
+    for w, user, role, team in ((watchers["wall"], "wall", "wall", None), (late, "wall", "wall", None),
+                                (watchers["w01"], "w01", "field", "W01"), (watchers["intake"], "intake", "intake", None)):
+        want, _teams = view_of(srv, user, role, team)
+        assert same(w.state["cases"], want), user
+    wall_atts = watchers["wall"].state["cases"][shown]["attachments"]
+    assert [bool(a.get("hidden")) for a in wall_atts] == [False, True]
+    assert all(a.get("hidden") for a in watchers["wall"].state["cases"][private]["attachments"])
+    assert "说明" not in watchers["wall"].text() and "重复" not in watchers["wall"].text()
+    assert [a["id"] for a in watchers["w01"].state["cases"][shown]["attachments"]] == \
+        [a["id"] for a in srv.hub.state["cases"][shown]["attachments"][1:]]      # the removed one is gone
+    for w in (*watchers.values(), late):
+        await w.close()
+    await files.close(), await op.close(), await lead.close()

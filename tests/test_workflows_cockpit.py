@@ -107,3 +107,52 @@ def test_callback_queue_in_the_cockpit_two_keystrokes(cockpit, loop, qtbot):
     loop.wait(lambda: (room.state["cases"][c].get("callback") or {}).get("attempts") == 1, what="one try")
     loop.wait(lambda: panel.table.rowCount() == 0, what="c waits for a retry")
     assert "waiting for a retry: 1" in panel.summary.text()
+
+
+def test_reinforce_and_release_from_the_detail_panel(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "priority": 1})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched", what="dispatched")
+    win.selection.set_case(cid)
+    box = detail.squads
+    assert box.isVisible(), (detail.case_id, cid)
+    loop.wait(lambda: box.table.rowCount() == 1, what="the lead shown")
+    assert box.table.item(0, 1).text() == "Lead"
+    assert box.reinforce.isVisible()
+    dlg = box.open_reinforce()
+    rows = {dlg.list.item(i).data(Qt.ItemDataRole.UserRole): dlg.list.item(i) for i in range(dlg.list.count())}
+    assert "W01" not in rows                                   # the lead is not offered
+    for tid in ("W02", "W03"):
+        rows[tid].setCheckState(Qt.CheckState.Checked)
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
+    loop.wait(lambda: len(room.state["cases"][cid].get("support") or []) == 2, what="two squads added")
+    loop.wait(lambda: box.table.rowCount() == 3, what="three squads shown")
+    assert [box.table.item(r, 1).text() for r in range(3)] == ["Lead", "Support", "Support"]
+
+    def row(tid):
+        return next(r for r in range(box.table.rowCount()) if f"({tid})" in box.table.item(r, 0).text())
+    assert box.table.item(row("W02"), 2).text()                  # its own 'sent' stamp
+    assert "+ " in detail._field_labels["squad"].text()
+    # the roster shows each squad on the case, the supporting ones marked so
+    roster = win.panels["roster"]
+    loop.wait(lambda: roster.tiles["W02"].content()[11].startswith("▶ support " + cid), what="W02 tile")
+    assert roster.tiles["W01"].content()[11].startswith("▶ " + cid)
+    # the supporting squad arrives (stamped on its behalf), then is released: the case stays open
+    link.submit("case.arrive", {"case_id": cid, "team_id": "W02"})
+    loop.wait(lambda: box.table.item(row("W02"), 4).text() != "", what="W02 on scene")
+    box.select_squad("W01")
+    assert box.release_btn.isVisible() and not box.release_btn.isEnabled()      # the lead is not released here
+    box.select_squad("W02")
+    qtbot.mouseClick(box.release_btn, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W02"]["status"] == "available", what="W02 freed")
+    assert room.state["cases"][cid]["status"] == "dispatched"
+    loop.wait(lambda: "released" in box.table.item(row("W02"), 1).text(), what="shown released")
+    assert box.releasable == {"W03"}
+    loop.wait(lambda: "acknowledged" in box.result.text())
+    texts = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
+    assert any("Reinforced" in t for t in texts) and any("Squad released" in t for t in texts)

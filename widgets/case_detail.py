@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec
+from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
 from models.domain import ESCALATION_LADDER, mask_phone
 from models.evidence_groups import group_of
 from models.qt import labels
@@ -33,6 +33,7 @@ from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light
 from models.timeutil import epoch
 from widgets import outcome
+from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, group_label
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
@@ -47,6 +48,8 @@ EVENT_LABELS = {
     "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
     "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
+    "case.reinforced": QT_TRANSLATE_NOOP("Timeline", "Reinforced"),
+    "case.released": QT_TRANSLATE_NOOP("Timeline", "Squad released"),
     "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
     "case.attached": QT_TRANSLATE_NOOP("Timeline", "Attached"),
     "case.detached": QT_TRANSLATE_NOOP("Timeline", "Attachment removed"),
@@ -166,6 +169,8 @@ class CaseDetailPanel(QWidget):
         self.evidence = EvidenceSection(room, link, parent=self)
         lay.addWidget(self.evidence.rule)
         lay.addWidget(self.error)
+        self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
+        lay.addWidget(self.squads)
         sla_title = QLabel(self.tr("SLA stages"))
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
@@ -224,6 +229,7 @@ class CaseDetailPanel(QWidget):
             self.stages.setRowCount(0)
             for b in self.buttons.values():
                 b.setVisible(False)
+            self.squads.show_case(None)
             self.evidence.set_case(None)
             return
         street = self.room.street
@@ -255,8 +261,10 @@ class CaseDetailPanel(QWidget):
         self.copy_phone.setVisible(bool(rep.get("phone")) and self.room.role in FULL_PHONE_ROLES
                                    and "*" not in rep.get("phone", ""))
         team = self.room.state["teams"].get(case.get("team_id") or "")
-        f["squad"].setText(team["call_sign"] + f" ({team['id']})" if team else
-                           labels.department(street, case.get("department")) or "—")
+        support = [self.room.state["teams"].get(t, {}).get("call_sign", t) for t in squads_on(case)[1:]]
+        f["squad"].setText((team["call_sign"] + f" ({team['id']})" if team else
+                            labels.department(street, case.get("department")) or "—")
+                           + (" + " + ", ".join(support) if support and team else ""))
         f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
@@ -265,6 +273,7 @@ class CaseDetailPanel(QWidget):
                 "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
+        self.squads.show_case(case)
         self._refresh_stages()
         self.timeline.clear()
         for e in case["timeline"]:
@@ -273,6 +282,9 @@ class CaseDetailPanel(QWidget):
             if e.get("team_id"):
                 t = self.room.state["teams"].get(e["team_id"])
                 extra.append(t["call_sign"] if t else e["team_id"])
+            for tid in e.get("team_ids") or ():
+                t = self.room.state["teams"].get(tid)
+                extra.append(t["call_sign"] if t else tid)
             if e.get("to"):
                 extra.append(labels.department(street, e["to"]))
             for k in ("note", "resolution", "reason"):

@@ -36,6 +36,8 @@ COMMANDS = {
     "case.supervise": QT_TRANSLATE_NOOP("Outcome", "supervise"),
     "case.rate": QT_TRANSLATE_NOOP("Outcome", "rate"),
     "case.callback": QT_TRANSLATE_NOOP("Outcome", "callback"),
+    "case.reinforce": QT_TRANSLATE_NOOP("Outcome", "reinforce"),
+    "case.release": QT_TRANSLATE_NOOP("Outcome", "release squad"),
     "case.note": QT_TRANSLATE_NOOP("Outcome", "add note"),
     "case.merge": QT_TRANSLATE_NOOP("Outcome", "merge"),
     "team.status": QT_TRANSLATE_NOOP("Outcome", "squad status"),

@@ -63,7 +63,9 @@ class SquadTile(QWidget):
         line3 = ""
         if t.get("case_id"):
             c = self.room.state["cases"].get(t["case_id"])
-            line3 = f"▶ {t['case_id']} {c['title'] if c else ''}"
+            # on the case as a supporting squad (case.reinforce)
+            support = self.tr("support") + " " if c and c.get("team_id") != t["id"] else ""
+            line3 = f"▶ {support}{t['case_id']} {c['title'] if c else ''}"
             if len(t["cases"]) > 1:
                 line3 += f" (+{len(t['cases']) - 1})"
         if emergency:

@@ -36,6 +36,7 @@ _SOURCE_STRINGS = [
     QT_TRANSLATE_NOOP("Domain", "dispatch"), QT_TRANSLATE_NOOP("Domain", "contact"),
     QT_TRANSLATE_NOOP("Domain", "arrive"), QT_TRANSLATE_NOOP("Domain", "feedback"),
     QT_TRANSLATE_NOOP("Domain", "close"), QT_TRANSLATE_NOOP("Domain", "receipt"),
+    QT_TRANSLATE_NOOP("Domain", "reinforce"),
     QT_TRANSLATE_NOOP("Domain", "wartime limits"),
 ]
 ROLE_LABELS = {"operator": QT_TRANSLATE_NOOP("Domain", "operator"), "leader": QT_TRANSLATE_NOOP("Domain", "shift leader"),

@@ -3,72 +3,72 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="79" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -412,137 +412,137 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="116" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="123" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="123" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="123" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="123" />
+        <location filename="../../widgets/case_detail.py" line="126" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="130" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="155" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="163" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="169" />
+        <location filename="../../widgets/case_detail.py" line="174" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="180" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="219" />
+        <location filename="../../widgets/case_detail.py" line="224" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="233" />
+        <location filename="../../widgets/case_detail.py" line="239" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="234" />
+        <location filename="../../widgets/case_detail.py" line="240" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="264" />
+        <location filename="../../widgets/case_detail.py" line="272" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="297" />
+        <location filename="../../widgets/case_detail.py" line="309" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="371" />
+        <location filename="../../widgets/case_detail.py" line="383" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -633,6 +633,79 @@
         <location filename="../../widgets/case_queue.py" line="323" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
+    </message>
+</context>
+<context>
+    <name>CaseSquadsBox</name>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="47" />
+        <source>Squads on this case</source>
+        <translation>本事件的处置力量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Squad</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Sent</source>
+        <translation>派出</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Signed</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="53" />
+        <source>On scene</source>
+        <translation>到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="62" />
+        <source>Reinforce…</source>
+        <translation>增援…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="64" />
+        <source>Send more squads to this case; the lead squad stays in charge</source>
+        <translation>增派班组协同处置；主办班组不变</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="66" />
+        <source>Release</source>
+        <translation>撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="68" />
+        <source>The selected supporting squad leaves the case; the case stays open with the others</source>
+        <translation>选中的增援班组撤离本事件；事件仍由其他班组继续处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Lead</source>
+        <translation>主办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Support (released)</source>
+        <translation>增援（已撤离）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Support</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="114" />
+        <source>Released at %1</source>
+        <translation>%1 撤离</translation>
     </message>
 </context>
 <context>
@@ -916,8 +989,8 @@
         <location filename="../../app/mainwindow.py" line="254" />
         <location filename="../../app/wall.py" line="118" />
         <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="100" />
-        <location filename="../../models/qt/labels.py" line="108" />
+        <location filename="../../models/qt/labels.py" line="101" />
+        <location filename="../../models/qt/labels.py" line="109" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1193,36 +1266,41 @@
     </message>
     <message>
         <location filename="../../models/qt/labels.py" line="39" />
+        <source>reinforce</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="40" />
         <source>wartime limits</source>
         <translation>战时时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="41" />
+        <location filename="../../models/qt/labels.py" line="42" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="41" />
+        <location filename="../../models/qt/labels.py" line="42" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>field terminal</source>
         <translation>现场终端</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
@@ -2418,83 +2496,121 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="39" />
+        <source>reinforce</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="40" />
+        <source>release squad</source>
+        <translation>班组撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="41" />
         <source>add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="40" />
+        <location filename="../../widgets/outcome.py" line="42" />
         <source>merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="41" />
+        <location filename="../../widgets/outcome.py" line="43" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="42" />
+        <location filename="../../widgets/outcome.py" line="44" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="43" />
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="51" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="50" />
+        <location filename="../../widgets/outcome.py" line="52" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="77" />
+        <location filename="../../widgets/outcome.py" line="79" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="79" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="82" />
+        <location filename="../../widgets/outcome.py" line="84" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
+    </message>
+</context>
+<context>
+    <name>ReinforceDialog</name>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="175" />
+        <source>Reinforce %1</source>
+        <translation>增援 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="179" />
+        <source>Lead: %1 · supporting: %2</source>
+        <translation>主办：%1 · 增援中：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="188" />
+        <source> · on %1</source>
+        <translation> · 正在处置 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="197" />
+        <source>Space ticks a squad; Enter sends the ticked ones (or the highlighted one).</source>
+        <translation>空格勾选班组；回车派出已勾选的班组（未勾选则派出高亮的班组）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="200" />
+        <source>Reinforce</source>
+        <translation>增援</translation>
     </message>
 </context>
 <context>
@@ -2676,12 +2792,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="272" />
+        <location filename="../../widgets/roster.py" line="274" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="289" />
+        <location filename="../../widgets/roster.py" line="291" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -2689,7 +2805,12 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="71" />
+        <location filename="../../widgets/roster.py" line="67" />
+        <source>support</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="73" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
@@ -2754,152 +2875,162 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="42" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
+        <source>Reinforced</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="52" />
+        <source>Squad released</source>
+        <translation>班组撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>

@@ -4,8 +4,8 @@ the indexes the aggregates read instead of the cases (ix_cases_stats with those 
 ix_cases_closed with the reported time). The columns are worked out here from each case's
 JSON with the same function the server uses (about a minute at 1M cases).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -25,10 +25,12 @@ def upgrade() -> None:
     from models.sla import PROFILES
     from server.projection import kpi_columns
     from server.store import STATS_COLUMNS
-    op.add_column("cases", sa.Column("dispatch_ok", sa.Boolean(), nullable=True))
-    op.add_column("cases", sa.Column("arrival_s", sa.Float(), nullable=True))
-    op.add_column("cases", sa.Column("repeat_calls", sa.Integer(), nullable=True))
     conn = op.get_bind()
+    have = {c["name"] for c in sa.inspect(conn).get_columns("cases")}
+    for col in (sa.Column("dispatch_ok", sa.Boolean(), nullable=True), sa.Column("arrival_s", sa.Float(), nullable=True),
+                sa.Column("repeat_calls", sa.Integer(), nullable=True)):
+        if col.name not in have:          # (a run cut short may have added them already)
+            op.add_column("cases", col)
     head = conn.execute(sa.text("SELECT head FROM room WHERE id = 1")).scalar()
     profile = PROFILES.get((orjson.loads(head).get("sla_profile") if head else None) or "1310", PROFILES["1310"])
     cases = sa.table("cases", sa.column("id"), sa.column("body"), sa.column("dispatch_ok"),
@@ -38,15 +40,15 @@ def upgrade() -> None:
         repeat_calls=sa.bindparam("repeat_calls"))
     last = ""
     while True:
-        rows = conn.execute(sa.select(cases.c.id, cases.c.body).where(cases.c.id > last)
+        rows = conn.execute(sa.select(cases.c.id, cases.c.body).where(cases.c.id > last, cases.c.repeat_calls.is_(None))
                             .order_by(cases.c.id).limit(5000)).all()
         if not rows:
             break
         conn.execute(upd, [{"cid": cid, **kpi_columns(orjson.loads(body), profile)} for cid, body in rows])
         last = rows[-1][0]
-    op.drop_index("ix_cases_stats", table_name="cases")
+    op.execute("DROP INDEX IF EXISTS ix_cases_stats")
     op.create_index("ix_cases_stats", "cases", list(STATS_COLUMNS))
-    op.drop_index("ix_cases_closed", table_name="cases")
+    op.execute("DROP INDEX IF EXISTS ix_cases_closed")
     op.create_index("ix_cases_closed", "cases", ["closed", "reported"])
 
 
