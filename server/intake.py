@@ -422,11 +422,11 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected,
                 if isinstance(args, str):
                     report.reject(n, args)
                     continue
-                args = await stored_files(n, args)
-                if args is None:
+                checked = await stored_files(n, args)
+                if checked is None:
                     continue
                 cid = f"import:{digest}:{n}"
-                batch.append((n, cid, hub.submit(actor, "case.report", args, cid, f"file:{path}")))
+                batch.append((n, cid, hub.submit(actor, "case.report", checked, cid, f"file:{path}")))
                 if len(batch) >= 500:
                     await drain()
             await drain()

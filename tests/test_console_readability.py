@@ -34,9 +34,11 @@ def contrast(a: str, b: str) -> float:
 
 
 def test_every_queue_and_banner_text_colour_is_readable_on_its_ground():
-    from models.qt.case_table import LIGHT_COLOURS, P1_TEXT, ROW_COLOURS
     from widgets.alerts import AlertBanner
     from widgets.style import PALETTE
+    from widgets.style import QUEUE_LIGHT_TEXT as LIGHT_COLOURS
+    from widgets.style import QUEUE_P1_TEXT as P1_TEXT
+    from widgets.style import QUEUE_ROWS as ROW_COLOURS
     grounds = [PALETTE["base"], PALETTE["base_alt"]]
     pairs = [(LIGHT_COLOURS[k], g, f"{k} light") for k in LIGHT_COLOURS for g in grounds]
     pairs += [(P1_TEXT, g, "P1") for g in grounds] + [(PALETTE["text"], g, "text") for g in grounds]
@@ -48,7 +50,8 @@ def test_every_queue_and_banner_text_colour_is_readable_on_its_ground():
 
 
 def test_an_overdue_row_stays_red_with_white_text_when_selected(cockpit, loop):
-    from models.qt.case_table import COLUMNS, ROW_COLOURS, LightRole
+    from models.qt.case_table import COLUMNS, LightRole
+    from widgets.style import QUEUE_ROWS as ROW_COLOURS
     win = cockpit
     win.link.submit("case.report", {"title": "路灯损坏", "category": "public_service", "source": "grid",
                                     "priority": 3, "location": {"address": "顺福路98号"}})
@@ -56,13 +59,12 @@ def test_an_overdue_row_stays_red_with_white_text_when_selected(cockpit, loop):
     win.room.clock_offset += 120
     q = win.queue
     loop.wait(lambda: q.model.index(0, 0).data(LightRole) == "overdue", what="overdue")
-    q.model.blink = False
-    fg = q.model.index(0, COLUMNS.index("title")).data(Qt.ItemDataRole.ForegroundRole).color().name()
-    assert fg == ROW_COLOURS["overdue"][2]
-    assert q.model.index(0, COLUMNS.index("sla")).data(Qt.ItemDataRole.ForegroundRole).color().name() == fg
+    q.set_blinking(False)
+    ground, fg = q.delegate.colours(q.model.index(0, COLUMNS.index("title")))
+    assert fg.name() == ROW_COLOURS["overdue"][2] and ground.color().name() == ROW_COLOURS["overdue"][0]
+    assert q.delegate.colours(q.model.index(0, COLUMNS.index("sla")))[1].name() == fg.name()
     win.selection.set_case(q.model.case_id(0))
     assert q.view.selectionModel().isRowSelected(0)
-    q._blink.stop()
     img = q.view.viewport().grab().toImage()
     rect = q.view.visualRect(q.model.index(0, COLUMNS.index("title")))
     ground = img.pixelColor(rect.right() - 3, rect.center().y()).name()
