@@ -550,87 +550,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="106" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="111" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="112" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="85" />
+        <location filename="../../widgets/case_queue.py" line="113" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="86" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="91" />
+        <location filename="../../widgets/case_queue.py" line="119" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="101" />
+        <location filename="../../widgets/case_queue.py" line="129" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="268" />
+        <location filename="../../widgets/case_queue.py" line="306" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="285" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="287" />
+        <location filename="../../widgets/case_queue.py" line="325" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="295" />
+        <location filename="../../widgets/case_queue.py" line="333" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="310" />
+        <location filename="../../widgets/case_queue.py" line="348" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="312" />
+        <location filename="../../widgets/case_queue.py" line="350" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="314" />
+        <location filename="../../widgets/case_queue.py" line="352" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="361" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -711,62 +711,62 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="52" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="566" />
+        <location filename="../../models/qt/case_table.py" line="391" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
