@@ -15,7 +15,7 @@ from .domain import ESCALATION_LADDER
 from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "outcome", "attempt", "team_ids")
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
 
 
 class SeqGap(Exception):
@@ -34,6 +34,7 @@ def team_from_squad(sq: dict) -> dict:
         "members": [dict(m, on_duty=m.get("on_duty", True)) for m in sq.get("members", [])],
         "status": "available", "status_since": None, "on_duty": True,
         "cases": [], "case_id": None, "last_tx": None, "position": None, "emergency": None,
+        "position_at": None, "reinforcement": None, "terminal": None,
     }
 
 
@@ -166,6 +167,7 @@ def _dispatched(state, ev, d):
         _release_team(state, case, ev["at"])
     case["team_id"] = d["team_id"]
     case["department"] = None
+    case.pop("dept_signed", None)
     case["times"].setdefault("accepted", ev["at"])
     _milestone(case, "dispatched", ev)
     for sup in case.get("support") or ():
@@ -227,6 +229,35 @@ def _feedback(state, ev, d):
     _log(case, ev)
 
 
+def _progressed(state, ev, d):
+    """An interim progress report (the 1-8-1-24 profile's first feedback): a note and the
+    `progress` milestone; the status does not change."""
+    case = _case(state, d)
+    case["times"].setdefault("progress", ev["at"])
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "progress"})
+    _log(case, ev)
+
+
+def _dept_signed(state, ev, d):
+    case = _case(state, d)
+    case["dept_signed"] = {"at": ev["at"], "by": ev.get("actor"), "department": d.get("department")}
+    _log(case, ev)
+
+
+def _followed_up(state, ev, d):
+    case = _case(state, d)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "follow_up"})
+    _log(case, ev)
+
+
+def _confirmed(state, ev, d):
+    case = _case(state, d)
+    case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
+    _log(case, ev)
+
+
 def _closed(state, ev, d):
     case = _case(state, d)
     case["on_scene_closure"] = bool(d.get("on_scene_closure"))
@@ -240,6 +271,7 @@ def _transferred(state, ev, d):
     case = _case(state, d)
     _release_all(state, case, ev["at"])
     case["department"] = d["to"]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -253,6 +285,7 @@ def _escalated(state, ev, d):
     # the ladder it goes up and its step's deadline (events before ladders were data: disputes, none)
     case["ladder"] = d.get("ladder", "dispute")
     case["escalation_due"] = iso(epoch(ev["at"]) + d["hours"] * 3600.0) if d.get("hours") else None
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -263,6 +296,7 @@ def _returned(state, ev, d):
     _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
+    case.pop("dept_signed", None)
     case["status"] = "returned"
     _log(case, ev)
 
@@ -365,7 +399,31 @@ def _team_duty(state, ev, d):
 
 
 def _team_position(state, ev, d):
-    _team(state, d)["position"] = [d["lat"], d["lon"]]
+    t = _team(state, d)
+    t["position"] = [d["lat"], d["lon"]]
+    t["position_at"] = ev["at"]
+
+
+def _reinforcement_requested(state, ev, d):
+    t = _team(state, d)
+    t["reinforcement"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
+                          "case_id": d.get("case_id"), "count": d.get("count", 1), "seq": ev["seq"]}
+    case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
+    if case is not None:
+        _log(case, ev)
+
+
+def _reinforcement_ack(state, ev, d):
+    _team(state, d)["reinforcement"] = None
+
+
+def _presence(state, ev, d):
+    """How many terminals of the squad are online (server-made, on connect and disconnect)."""
+    t = _team(state, d)
+    before = (t.get("terminal") or {}).get("online", 0)
+    since = (t.get("terminal") or {}).get("since")
+    n = d["online"]
+    t["terminal"] = {"online": n, "since": (since if before else ev["at"]) if n else None, "last_seen": ev["at"]}
 
 
 def _member_moved(state, ev, d):
@@ -444,6 +502,10 @@ _HANDLERS = {
     "case.contacted": _field_step("contacted"),
     "case.arrived": _field_step("on_scene", "on_scene"),
     "case.feedback": _feedback,
+    "case.progressed": _progressed,
+    "case.dept_signed": _dept_signed,
+    "case.followed_up": _followed_up,
+    "case.confirmed": _confirmed,
     "case.closed": _closed,
     "case.transferred": _transferred,
     "case.escalated": _escalated,
@@ -468,6 +530,9 @@ _HANDLERS = {
     "radio.transmitted": _radio_tx,
     "radio.emergency": _radio_emergency,
     "radio.emergency_acknowledged": _radio_ack,
+    "team.reinforcement_requested": _reinforcement_requested,
+    "team.reinforcement_acknowledged": _reinforcement_ack,
+    "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.
