@@ -320,10 +320,7 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
 
 def figures_for(state: dict, lo: str, hi: str, now: float) -> dict:
     """The summary's figures: the dashboard's KPIs over the period, and the repeat-call rate."""
-    k = kpi.period_kpis(state, lo, hi, now)
-    calls = k["today"] + k["repeat_calls"]
-    k["repeat_call_rate"] = k["repeat_calls"] / calls if calls else None
-    return k
+    return kpi.period_kpis(state, lo, hi, now)
 
 
 def flows_of(state: dict, lo: str, hi: str, open_too: bool = False) -> dict:
