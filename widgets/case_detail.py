@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
-from models.domain import ESCALATION_LADDER, mask_phone
+from models.domain import mask_phone
 from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
@@ -36,6 +36,7 @@ from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, group_label
+from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
@@ -122,6 +123,8 @@ class CaseDetailPanel(QWidget):
             lab = QLabel()
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if key == "escalation":
+                lab.setTextFormat(Qt.TextFormat.RichText)
             self._field_labels[key] = lab
             if key == "reporter":
                 row_w = QWidget()
@@ -289,7 +292,7 @@ class CaseDetailPanel(QWidget):
         f["squad"].setText((team["call_sign"] + f" ({team['id']})" if team else
                             labels.department(street, case.get("department")) or "—")
                            + (" + " + ", ".join(support) if support and team else ""))
-        f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
+        f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
         f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (

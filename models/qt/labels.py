@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from models.domain import CATEGORIES, ESCALATION_LADDER, MODES, PRIORITIES, SOURCES, STATUSES, TEAM_STATUSES
+from models.ladders import OWNERS
 
 # lupdate reads these; the dictionaries in models.domain hold the same English source strings.
 _SOURCE_STRINGS = [
@@ -104,6 +105,9 @@ def department(street: dict, code: str | None) -> str:
     for d in street.get("departments", []):
         if d["id"] == code:
             return d["name"] if zh else d.get("name_en", d["name"])
+    step = OWNERS.get(code)           # an escalation step's owner (resources/escalation_ladders.toml)
+    if step is not None:
+        return step.name_zh if zh else step.name
     return code
 
 
