@@ -122,17 +122,19 @@ def _placeholder(kind: str, size: int) -> bytes:
 
 def _jpeg(img, quality: int = 82) -> bytes:
     out = io.BytesIO()
-    img.convert("RGB").save(out, "JPEG", quality=quality, optimize=True)
+    (img if img.mode in ("RGB", "L") else img.convert("RGB")).save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
 def _renditions(img) -> tuple[bytes, bytes]:
-    """(thumb, preview) JPEGs of a decoded picture."""
-    prev = img.copy()
-    prev.thumbnail((PREVIEW_PX, PREVIEW_PX))
-    thumb = prev.copy()
-    thumb.thumbnail((THUMB_PX, THUMB_PX))
-    return _jpeg(thumb, 80), _jpeg(prev, 85)
+    """(thumb, preview) JPEGs of a decoded picture (which is shrunk in place)."""
+    from PIL import Image
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    img.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    preview = _jpeg(img, 85)
+    img.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return _jpeg(img, 80), preview
 
 
 def _exif_time(v) -> str | None:
@@ -185,11 +187,15 @@ def probe_photo(path: Path, limits: FileLimits) -> tuple[dict, bytes, bytes]:
                 except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
                     log.info("EXIF not read: %s", e)
                 if im.format == "JPEG":
-                    im.draft("RGB", (PREVIEW_PX, PREVIEW_PX))     # decode at a fraction of the size
+                    # decode at a fraction of the size (draft keeps both sides >= the request)
+                    k = min(1.0, PREVIEW_PX / max(w, h))
+                    im.draft("RGB", (max(1, int(w * k)), max(1, int(h * k))))
                 im.load()
-                img = ImageOps.exif_transpose(im)
-                if exif is not None and exif.get(0x0112) in (5, 6, 7, 8):
-                    w, h = h, w          # as it is shown (turned by its EXIF orientation)
+                img = im
+                if exif is not None and exif.get(0x0112) in (2, 3, 4, 5, 6, 7, 8):
+                    img = ImageOps.exif_transpose(im)     # as it is shown (turned by its EXIF orientation)
+                    if exif.get(0x0112) in (5, 6, 7, 8):
+                        w, h = h, w
                 thumb, preview = _renditions(img)
     except FileRefused:
         raise
