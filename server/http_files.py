@@ -101,6 +101,7 @@ class FilesConnection(ServerConnection):
         self._sniffed = bytearray()
         self._reader: asyncio.StreamReader | None = None
         self._timer: asyncio.TimerHandle | None = self.loop.call_later(HEAD_TIMEOUT, self._no_request)
+        self.service.undecided.add(self)
 
     def _no_request(self) -> None:
         if self._mode is None:
@@ -124,6 +125,7 @@ class FilesConnection(ServerConnection):
             return
         line = bytes(self._sniffed[:end if end >= 0 else HEAD_LIMIT])
         buf, self._sniffed = bytes(self._sniffed), bytearray()
+        self.service.undecided.discard(self)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -148,6 +150,7 @@ class FilesConnection(ServerConnection):
             super().eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.service.undecided.discard(self)
         if self._timer is not None:
             self._timer.cancel()
         if self._mode == "files" and self._reader is not None:
@@ -172,6 +175,7 @@ class FileService:
         self.content = content
         self.limits = content.limits
         self.conns: set[FilesConnection] = set()
+        self.undecided: set[FilesConnection] = set()     # accepted, request line not read yet
         self._tasks: set[asyncio.Task] = set()
         self._tokens: dict[str, tuple[float, Actor | None]] = {}
         self._uploads: dict[str, int] = {}
@@ -211,7 +215,7 @@ class FileService:
         t.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        for c in list(self.conns):
+        for c in list(self.conns) + list(self.undecided):
             c.transport.abort()
         for t in list(self._tasks):
             t.cancel()
@@ -497,6 +501,11 @@ class FileService:
         path = self.content.path(file_id, rendition)
         mime = row["type"] if rendition == "original" else "image/jpeg"
         loop = asyncio.get_running_loop()
+        if rendition == "preview" and row["kind"] == "photo" and not path.exists():
+            try:
+                path = await loop.run_in_executor(None, self.content.ensure_preview, file_id)
+            except fs.FileRefused as e:       # (it decoded when it was stored: only a damaged store)
+                raise fs.FileRefused(404, "not_found", f"no preview: {e.message}") from None
         try:
             size = (await loop.run_in_executor(None, path.stat)).st_size
         except FileNotFoundError:
