@@ -504,6 +504,21 @@ class MainWindow(QMainWindow):
         self._dialog = dlg
 
     @property
+    def dialog(self):
+        """The dialog opened last from the window (dispatch, new case), None before any."""
+        return getattr(self, "_dialog", None)
+
+    @property
+    def menu(self) -> QMenu | None:
+        """The context menu popped up last (a case row's, a squad tile's)."""
+        return getattr(self, "_menu", None)
+
+    @property
+    def quit_box(self):
+        """The 'Quit anyway?' question, once asked."""
+        return getattr(self, "_quit_box", None)
+
+    @property
     def outbox(self) -> OutboxPanel:
         panel = self.panels["outbox"]
         assert isinstance(panel, OutboxPanel)

@@ -61,9 +61,8 @@ def probe(path: str) -> dict:
         t = time.perf_counter()
         room.reset(link.state)
         out["model_load"] = time.perf_counter() - t
-        model._warm_start.stop()             # (the cockpit waits WARM_AFTER_MS first)
-        model._warm_timer.start()
-        while model._warm:
+        model.start_warming()                 # (the cockpit waits WARM_AFTER_MS first)
+        while model.warming:
             app.processEvents()
         gc.collect()
         out["model"] = rss_mib() - out["base"] - out["state"]

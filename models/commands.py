@@ -33,9 +33,19 @@ class CommandError(Exception):
 
 @dataclass(frozen=True)
 class Actor:
+    """Who issues a command. A `field` account is bound to its squad (`team_id`), a
+    `department` account to one department of the street, a `community` account to its
+    grids; an account without its binding owns nothing."""
     name: str
     role: str
     team_id: str | None = None
+    department: str | None = None
+    grids: tuple[str, ...] = ()
+
+
+# Positions a field terminal sends are recorded as `team.moved` at most once per squad in
+# this many seconds; one sooner is acknowledged and not recorded (a phone's GPS fires often).
+POSITION_EVERY_S = 15.0
 
 
 # The case state machine: command -> (statuses it is allowed from, event it appends).
@@ -45,7 +55,8 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.sign": (frozenset({"dispatched"}), "case.signed"),
     "case.contact": (frozenset({"signed"}), "case.contacted"),
     "case.arrive": (frozenset({"signed", "contacted"}), "case.arrived"),
-    "case.feedback": (frozenset({"contacted", "on_scene"}), "case.feedback"),
+    "case.progress": (frozenset({"signed", "contacted", "on_scene", "transferred"}), "case.progressed"),
+    "case.feedback": (frozenset({"contacted", "on_scene", "transferred"}), "case.feedback"),
     "case.close": (frozenset({"on_scene", "resolved", "transferred"}), "case.closed"),
     "case.transfer": (frozenset({"new", "accepted", "returned", "dispatched", "signed", "contacted",
                                  "on_scene", "resolved"}), "case.transferred"),
@@ -60,10 +71,22 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
     "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
+    # a department signs for a case transferred to it (签收); its status stays transferred
+    "case.dept_sign": (frozenset({"transferred"}), "case.dept_signed"),
+    # a community follows a case up after it was resolved or closed (跟进落地) ...
+    "case.follow_up": (frozenset({"resolved", "closed"}), "case.followed_up"),
+    # ... and confirms the outcome with the resident
+    "case.confirm": (frozenset({"resolved", "closed"}), "case.confirmed"),
     # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
     "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
     "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
 }
+# outcomes of case.confirm: the resident confirms it is dealt with, or says it is not
+CONFIRM_OUTCOMES = ("confirmed", "not_resolved")
+# stages a terminal or the room may stamp: the event says who stamped it (`by_role`), so the
+# timeline tells a field terminal's own sign/arrive from one an operator entered on its behalf
+STAMPED = frozenset({"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.return",
+                     "case.dept_sign", "case.follow_up", "case.confirm"})
 # what case.amend may correct after intake (never the SLA profile, times or status)
 AMENDABLE = ("title", "category", "priority", "location")
 # alerts a person acknowledges for the whole room (emergencies end with radio.ack)
@@ -79,23 +102,35 @@ TEAM_COMMANDS = {
     "radio.transmit": "radio.transmitted",
     "radio.emergency": "radio.emergency",
     "radio.ack": "radio.emergency_acknowledged",
+    "team.request_reinforcement": "team.reinforcement_requested",
+    "team.reinforcement_ack": "team.reinforcement_acknowledged",
+    "team.presence": "team.presence",
 }
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
-_FIELD = {"case.sign", "case.contact", "case.arrive", "case.feedback", "case.note", "case.return", "case.attach",
-          "team.status", "team.position", "radio.transmit", "radio.emergency"}
+_FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
+          "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
+          "radio.emergency"}
+# a department feeds back with evidence: case.attach on its own (transferred) case
+_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
+_COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
 _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
                 "case.detach"}
-_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY)
+# appended by the server itself (a terminal comes online or goes), never by an account
+_INTERNAL = {"team.presence"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
-    "leader": frozenset(ALL_COMMANDS),
-    "admin": frozenset(ALL_COMMANDS),
+    "leader": frozenset(ALL_COMMANDS - _INTERNAL),
+    "admin": frozenset(ALL_COMMANDS - _INTERNAL),
     "field": frozenset(_FIELD),
+    "department": frozenset(_DEPARTMENT),
+    "community": frozenset(_COMMUNITY),
     "intake": frozenset({"case.report"}),
     "wall": frozenset(),
+    "system": frozenset(_INTERNAL),      # not a role an account can have (models.domain.ROLES)
 }
 
 
@@ -134,6 +169,8 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.transfer": ("note", False, TEXT_LIMIT), "case.callback": ("note", False, TEXT_LIMIT),
     "shift.handover": ("note", False, TEXT_LIMIT),
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
+    "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
+    "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
     "case.detach": ("reason", True, TEXT_LIMIT),
 }
 COMMAND_SPECS: dict[str, CommandSpec] = {
@@ -160,6 +197,12 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
     out = []
     for name, (froms, _ev) in CASE_TRANSITIONS.items():
         if name in perms and case["status"] in froms:
+            if name == "case.dept_sign" and (case.get("dept_signed") or not case.get("department")):
+                continue
+            if role == "department" and name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
+                continue
+            if role == "field" and case["status"] == "transferred":
+                continue
             if name == "case.escalate" and (case["category"] != "dispute"
                                              or case["escalation"] + 1 >= len(ESCALATION_LADDER)):
                 continue
@@ -342,6 +385,20 @@ def _check_report(state, args, now: float | None = None) -> dict:
 
 # ---- decide -------------------------------------------------------------------
 
+def owns(actor: Actor, case: dict) -> bool:
+    """Whether a bound account (field, department, community) may act on this case: its
+    squad's, transferred to its department, or in one of its grids. Other roles: yes.
+    An account without its binding owns nothing (None == None is not ownership)."""
+    role = actor.role
+    if role == "field":
+        return bool(actor.team_id) and case.get("team_id") == actor.team_id
+    if role == "department":
+        return bool(actor.department) and case.get("department") == actor.department
+    if role == "community":
+        return bool(actor.grids) and (case.get("location") or {}).get("grid") in actor.grids
+    return True
+
+
 def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None,
            files: Mapping[str, Mapping] | None = None) -> list[tuple[str, dict]]:
     """`now`: the server's clock, for the checks that need one (a report's time of call).
@@ -359,6 +416,10 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
 
     if name == "case.report":
         data = _check_report(state, args, now)
+        if actor.role == "community" and data["location"].get("grid") not in actor.grids:
+            where = data["location"].get("grid") or "no grid"
+            raise CommandError("forbidden", f"{data['location']['address']} is in {where}, not one of your grids "
+                                            f"({', '.join(actor.grids) or 'none'})", field="location.address")
         wanted = evidence.report_evidence(args)
         no = state["next_case_no"]
         cid = f"C{no:06d}"
@@ -379,7 +440,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
     if name in CASE_TRANSITIONS:
         return _decide_case(state, actor, name, args, files)
     if name in TEAM_COMMANDS:
-        return _decide_team(state, actor, name, args)
+        return _decide_team(state, actor, name, args, now)
 
     if name == "mode.set":
         mode = args.get("mode")
@@ -442,10 +503,11 @@ def _needs_evidence(state, case, name) -> None:
 def _decide_case(state, actor, name, args, files=None):
     case = _case_of(state, args)
     supporters = {s["team_id"] for s in active_support(case)}
-    if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
-        # a field account without a squad owns nothing (None == None is not ownership)
-        if not (actor.team_id in supporters and name in SUPPORT_COMMANDS):
-            raise CommandError("forbidden", f"case {case['id']} is not assigned to your squad")
+    if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
+                                      and name in SUPPORT_COMMANDS):
+        whose = {"field": "assigned to your squad", "department": "transferred to your department",
+                 "community": "in your grids"}[actor.role]
+        raise CommandError("forbidden", f"case {case['id']} is not {whose}")
     if name in ("case.sign", "case.arrive"):
         # a supporting squad's own stamps: the case's status is the lead's
         tid = actor.team_id if actor.role == "field" else args.get("team_id")
@@ -457,11 +519,22 @@ def _decide_case(state, actor, name, args, files=None):
             if entry.get(stamp):
                 raise CommandError("conflict", f"squad {tid} has already {'signed for' if stamp == 'signed' else 'arrived at'} "
                                                f"case {case['id']}")
-            return [(CASE_TRANSITIONS[name][1], {"case_id": case["id"], "team_id": tid, "support": True})]
+            return [(CASE_TRANSITIONS[name][1], {"case_id": case["id"], "team_id": tid, "support": True,
+                                                 "by_role": actor.role})]
     froms, ev = CASE_TRANSITIONS[name]
+    verb = name.split(".")[1].replace("_", " ")
     if case["status"] not in froms:
-        raise CommandError("conflict", f"cannot {name.split('.')[1]} a case that is {case['status']}")
+        raise CommandError("conflict", f"cannot {verb} a case that is {case['status']}")
+    if actor.role == "field" and case["status"] == "transferred":
+        raise CommandError("conflict", f"case {case['id']} was transferred to a department")
+    if actor.role == "department":
+        if case["status"] != "transferred":
+            raise CommandError("conflict", f"case {case['id']} is {case['status']}, no longer with your department")
+        if name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
+            raise CommandError("conflict", f"sign for case {case['id']} first (case.dept_sign)")
     data = {"case_id": case["id"]}
+    if name in STAMPED:
+        data["by_role"] = actor.role
     if name == "case.dispatch":
         team = _team_of(state, args)
         if not team["on_duty"]:
@@ -469,9 +542,22 @@ def _decide_case(state, actor, name, args, files=None):
         if team["id"] == case.get("team_id") and case["status"] in ("dispatched", "signed"):
             raise CommandError("conflict", f"case {case['id']} is already with squad {team['id']}")
         data["team_id"] = team["id"]
-    elif name == "case.feedback":
+    elif name in ("case.feedback", "case.progress", "case.follow_up"):
         data["note"] = _text(args, name)
         _needs_evidence(state, case, name)
+    elif name == "case.dept_sign":
+        if not case.get("department"):
+            raise CommandError("conflict", f"case {case['id']} is with no department")
+        if case.get("dept_signed"):
+            raise CommandError("conflict", f"case {case['id']} is already signed for by {case['department']}")
+        data["department"] = case["department"]
+    elif name == "case.confirm":
+        outcome = args.get("outcome", "confirmed")
+        if outcome not in CONFIRM_OUTCOMES:
+            raise CommandError("invalid", f"'outcome' must be one of {', '.join(CONFIRM_OUTCOMES)}")
+        data["outcome"] = outcome
+        if args.get("note"):
+            data["note"] = _text(args, name)
     elif name == "case.close":
         data["resolution"] = _text(args, name)
         _needs_evidence(state, case, name)
@@ -526,8 +612,8 @@ def _decide_case(state, actor, name, args, files=None):
         if case.get("merged_into"):
             raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; attach it there")
         req = evidence.check_attach_args(args)
-        if req["label"] == "alert-frame" and actor.role == "field":
-            raise CommandError("forbidden", "alert frames come from the video platform, not a squad")
+        if req["label"] == "alert-frame" and actor.role in ("field", "department", "community"):
+            raise CommandError("forbidden", "alert frames come from the video platform, not a terminal")
         for a in evidence.live_attachments(case):
             if a["id"] == req["attachment"]:
                 raise CommandError("conflict", f"already attached to {case['id']} as {a['label']}")
@@ -644,7 +730,7 @@ def _check_amend(state, case, args) -> dict:
     return changes
 
 
-def _decide_team(state, actor, name, args):
+def _decide_team(state, actor, name, args, now=None):
     if name == "team.member_move":
         src = _team_of(state, args, "from")
         dst = _team_of(state, args, "to")
@@ -657,7 +743,7 @@ def _decide_team(state, actor, name, args):
     team = _team_of(state, args)
     if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
-    data = {"team_id": team["id"]}
+    data: dict = {"team_id": team["id"]}
     if name == "team.status":
         status = args.get("status")
         if status not in TEAM_STATUSES:
@@ -668,6 +754,31 @@ def _decide_team(state, actor, name, args):
     elif name == "team.position":
         data["lat"] = _num(args.get("lat"), "lat", -90, 90)
         data["lon"] = _num(args.get("lon"), "lon", -180, 180)
+        if actor.role == "field":
+            data["by_role"] = "field"
+            last = team.get("position_at")
+            if now is not None and last and now - epoch(last) < POSITION_EVERY_S:
+                return []           # acknowledged, not recorded: the squad's position is recent
+    elif name == "team.request_reinforcement":
+        data["by"] = actor.name
+        data["note"] = _text(args, name)
+        if args.get("case_id") is not None:
+            case = _case_of(state, args)
+            if case.get("team_id") != team["id"]:
+                raise CommandError("invalid", f"case {case['id']} is not with squad {team['id']}")
+            data["case_id"] = case["id"]
+        count = args.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
+            raise CommandError("invalid", "'count' must be 1 to 10 (squads wanted)")
+        data["count"] = count
+    elif name == "team.reinforcement_ack":
+        if not team.get("reinforcement"):
+            raise CommandError("conflict", f"squad {team['id']} has no reinforcement request to acknowledge")
+    elif name == "team.presence":
+        online = args.get("online")
+        if isinstance(online, bool) or not isinstance(online, int) or online < 0:
+            raise CommandError("invalid", "'online' must be a count of terminals")
+        data["online"] = online
     elif name == "team.duty":
         on = _bool(args, "on_duty")
         if on == team["on_duty"]:

@@ -48,6 +48,7 @@ class Hello:
     user: str | None = None
     password: str | None = None
     token: str | None = None
+    code: str | None = None            # a one-time login code (xiaonao-server user code)
     resume_from: int | None = None
     log_id: str | None = None          # the history `resume_from` is a seq of
     subscribe: bool = True
@@ -176,15 +177,18 @@ def parse_hello(raw: str | bytes) -> Hello | ProtocolError:
     token = msg.get("token")
     if isinstance(token, str):
         return Hello(token=token, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
+    code = msg.get("code")
+    if isinstance(code, str):
+        return Hello(code=code, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
     user, password = msg.get("user"), msg.get("password")
     if not isinstance(user, str) or not isinstance(password, str):
-        return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, or a token")
+        return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, a token, or a login code")
     return Hello(user=user, password=password, resume_from=resume, log_id=log_id, subscribe=subscribe,
                  extra=_extra(msg))
 
 
 def _extra(msg: dict) -> dict[str, Any]:
-    known = ("type", "user", "password", "token", "resume_from", "log_id", "subscribe")
+    known = ("type", "user", "password", "token", "code", "resume_from", "log_id", "subscribe")
     return {k: v for k, v in msg.items() if k not in known}
 
 

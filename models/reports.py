@@ -378,8 +378,8 @@ def _breakdown(ctx: Context, spec: dict) -> list[Table]:
 
 
 _STAGE_NAMES = {"dispatched": "Dispatch", "accepted": "Acceptance", "signed": "Signing for it",
-                "contacted": "Contacting the party", "on_scene": "Arrival on scene", "resolved": "First feedback",
-                "closed": "Closure"}
+                "contacted": "Contacting the party", "on_scene": "Arrival on scene", "resolved": "Feedback",
+                "progress": "First progress report", "closed": "Closure"}
 
 
 def _stages(ctx: Context, spec: dict) -> list[Table]:

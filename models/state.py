@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .domain import ESCALATION_LADDER
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "outcome", "attempt", "team_ids")
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
 
 
 class SeqGap(Exception):
@@ -33,6 +33,7 @@ def team_from_squad(sq: dict) -> dict:
         "members": [dict(m, on_duty=m.get("on_duty", True)) for m in sq.get("members", [])],
         "status": "available", "status_since": None, "on_duty": True,
         "cases": [], "case_id": None, "last_tx": None, "position": None, "emergency": None,
+        "position_at": None, "reinforcement": None, "terminal": None,
     }
 
 
@@ -165,6 +166,7 @@ def _dispatched(state, ev, d):
         _release_team(state, case, ev["at"])
     case["team_id"] = d["team_id"]
     case["department"] = None
+    case.pop("dept_signed", None)
     case["times"].setdefault("accepted", ev["at"])
     _milestone(case, "dispatched", ev)
     for sup in case.get("support") or ():
@@ -226,6 +228,35 @@ def _feedback(state, ev, d):
     _log(case, ev)
 
 
+def _progressed(state, ev, d):
+    """An interim progress report (the 1-8-1-24 profile's first feedback): a note and the
+    `progress` milestone; the status does not change."""
+    case = _case(state, d)
+    case["times"].setdefault("progress", ev["at"])
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "progress"})
+    _log(case, ev)
+
+
+def _dept_signed(state, ev, d):
+    case = _case(state, d)
+    case["dept_signed"] = {"at": ev["at"], "by": ev.get("actor"), "department": d.get("department")}
+    _log(case, ev)
+
+
+def _followed_up(state, ev, d):
+    case = _case(state, d)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "follow_up"})
+    _log(case, ev)
+
+
+def _confirmed(state, ev, d):
+    case = _case(state, d)
+    case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
+    _log(case, ev)
+
+
 def _closed(state, ev, d):
     case = _case(state, d)
     case["on_scene_closure"] = bool(d.get("on_scene_closure"))
@@ -239,6 +270,7 @@ def _transferred(state, ev, d):
     case = _case(state, d)
     _release_all(state, case, ev["at"])
     case["department"] = d["to"]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -249,6 +281,7 @@ def _escalated(state, ev, d):
     _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -259,6 +292,7 @@ def _returned(state, ev, d):
     _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
+    case.pop("dept_signed", None)
     case["status"] = "returned"
     _log(case, ev)
 
@@ -361,7 +395,31 @@ def _team_duty(state, ev, d):
 
 
 def _team_position(state, ev, d):
-    _team(state, d)["position"] = [d["lat"], d["lon"]]
+    t = _team(state, d)
+    t["position"] = [d["lat"], d["lon"]]
+    t["position_at"] = ev["at"]
+
+
+def _reinforcement_requested(state, ev, d):
+    t = _team(state, d)
+    t["reinforcement"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
+                          "case_id": d.get("case_id"), "count": d.get("count", 1), "seq": ev["seq"]}
+    case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
+    if case is not None:
+        _log(case, ev)
+
+
+def _reinforcement_ack(state, ev, d):
+    _team(state, d)["reinforcement"] = None
+
+
+def _presence(state, ev, d):
+    """How many terminals of the squad are online (server-made, on connect and disconnect)."""
+    t = _team(state, d)
+    before = (t.get("terminal") or {}).get("online", 0)
+    since = (t.get("terminal") or {}).get("since")
+    n = d["online"]
+    t["terminal"] = {"online": n, "since": (since if before else ev["at"]) if n else None, "last_seen": ev["at"]}
 
 
 def _member_moved(state, ev, d):
@@ -440,6 +498,10 @@ _HANDLERS = {
     "case.contacted": _field_step("contacted"),
     "case.arrived": _field_step("on_scene", "on_scene"),
     "case.feedback": _feedback,
+    "case.progressed": _progressed,
+    "case.dept_signed": _dept_signed,
+    "case.followed_up": _followed_up,
+    "case.confirmed": _confirmed,
     "case.closed": _closed,
     "case.transferred": _transferred,
     "case.escalated": _escalated,
@@ -464,6 +526,9 @@ _HANDLERS = {
     "radio.transmitted": _radio_tx,
     "radio.emergency": _radio_emergency,
     "radio.emergency_acknowledged": _radio_ack,
+    "team.reinforcement_requested": _reinforcement_requested,
+    "team.reinforcement_acknowledged": _reinforcement_ack,
+    "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.

@@ -23,7 +23,7 @@ from models import protocol
 from models.commands import Actor, CommandError
 from models.evidence import private_categories
 
-from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
+from .auth import Accounts, LiveSession, Login, LoginRefused, binding_of, new_token
 from .backup import log_id
 from .files import ContentStore, FileLimits
 from .http_files import FileService, default_data_dir
@@ -70,6 +70,8 @@ class XiaonaoServer:
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         self.accounts = Accounts(self.store, token_ttl)
+        self.accounts.street = lambda: self.hub.state.get("street")
+        self.terminals: dict[str, int] = {}        # squad -> field terminals connected now
         self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
@@ -101,6 +103,7 @@ class XiaonaoServer:
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
         await asyncio.get_running_loop().run_in_executor(None, self.content.open)
+        await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
             create_connection=self.files.connection_class(),
@@ -174,8 +177,10 @@ class XiaonaoServer:
                                                         "unavailable); try again shortly")
         actor = login.actor
         log.info("%s (%s) logged in from %s", actor.name, actor.role, peer)
+        bound = {"department": actor.department} if actor.role == "department" else (
+            {"grids": list(actor.grids)} if actor.role == "community" else {})
         await ws.send(protocol.welcome(actor.name, actor.role, login.token, self.hub.head, actor.team_id,
-                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id))
+                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id, **bound))
         if login.resume and login.log_id is not None and login.log_id != self.log_id:
             # its seq counts another history (a restored database): it starts from a snapshot
             log.info("%s resumed from log %s, not this server's %s: snapshot", actor.name, login.log_id,
@@ -228,8 +233,12 @@ class XiaonaoServer:
             log.info("%s at %s: session ended (%s)", actor.name, peer, reason)
             self._spawn(self._end(ws, reason, message))
 
-        live = LiveSession(actor.name, actor.role, actor.team_id, login.token_hash, login.expires, end)
+        live = LiveSession(actor.name, actor.role, actor.team_id, login.token_hash, login.expires, end,
+                           binding=binding_of(actor))
         self.accounts.register(live)
+        terminal = actor.team_id if actor.role == "field" and actor.team_id in self.hub.state["teams"] else None
+        if terminal:
+            self._presence(actor, terminal, +1)
         expiry = loop.call_later(max(0.0, login.expires - time.time()), end, "expired",
                                  "the session token expired: log in again")
         try:
@@ -262,12 +271,35 @@ class XiaonaoServer:
                         not isinstance(t.exception(), ConnectionClosed):
                     log.error("connection %s failed", peer, exc_info=t.exception())
         finally:
+            if terminal:
+                self._presence(actor, terminal, -1)
             self._admitted.discard(ws)
             expiry.cancel()
             self.accounts.unregister(live)
             self.hub.unsubscribe(sub)
             self.connections.discard(ws)
             log.info("%s at %s disconnected", actor.name, peer)
+
+    def _presence(self, actor: Actor, team_id: str, delta: int) -> None:
+        """A field terminal of `team_id` came online (+1) or went (-1): a `team.presence`
+        event with the squad's count, appended by the server (the cockpit's roster shows it)."""
+        n = max(0, self.terminals.get(team_id, 0) + delta)
+        self.terminals[team_id] = n
+        if self.hub.recovering:
+            return
+        fut = self.hub.submit(Actor(actor.name, "system"), "team.presence", {"team_id": team_id, "online": n},
+                              None, "server")
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _clear_presence(self) -> None:
+        """At start nobody is connected: squads the log shows online (the server stopped with
+        terminals connected) are marked offline, at the time of this start."""
+        for tid, team in list(self.hub.state["teams"].items()):
+            if (team.get("terminal") or {}).get("online"):
+                try:
+                    await self.hub.execute(Actor("server", "system"), "team.presence", {"team_id": tid, "online": 0})
+                except CommandError as e:
+                    log.warning("could not mark squad %s offline: %s", tid, e.message)
 
     def _spawn(self, coro) -> asyncio.Task:
         t = (self._loop or asyncio.get_running_loop()).create_task(coro)

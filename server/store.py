@@ -155,6 +155,18 @@ class UserRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[float] = mapped_column(Float, default=0.0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(40))    # a department account's department
+    grids: Mapped[str | None] = mapped_column(String(400))        # a community account's grids, "G01,G02"
+
+
+class LoginCodeRow(Base):
+    """A one-time login code (`xiaonao-server user code`): its SHA-256, never the code."""
+    __tablename__ = "login_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    created: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float)
+    used: Mapped[float | None] = mapped_column(Float)        # when it logged in (it works once)
 
 
 class TokenRow(Base):
@@ -221,6 +233,10 @@ Known = tuple[int, "str | None"]         # (seq, digest)
 
 class LogAhead(Exception):
     """The log already holds the seqs a batch was given: another writer appended."""
+
+
+def _grids(text: str | None) -> list[str]:
+    return [g for g in (text or "").split(",") if g]
 
 
 def _loads(text: str):
@@ -774,15 +790,19 @@ class EventStore:
             return (row[0], _loads(row[1])) if row else None
 
     # ---- accounts --------------------------------------------------------
-    def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None) -> None:
+    def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None,
+                 department: str | None = None, grids: Iterable[str] | None = None) -> None:
         """Add a user, or update one (a new password ends its tokens)."""
+        gtext = ",".join(grids) if grids else None
         with Session(self.engine) as s, s.begin():
             row = s.get(UserRow, name)
             if row is None:
                 s.add(UserRow(name=name, role=role, team_id=team_id, password_hash=password_hash,
-                              failed_logins=0, locked_until=0.0, disabled=False))
+                              failed_logins=0, locked_until=0.0, disabled=False, department=department,
+                              grids=gtext))
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
+                row.department, row.grids = department, gtext
                 row.failed_logins, row.locked_until = 0, 0.0
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
@@ -825,11 +845,33 @@ class EventStore:
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
-    def set_role(self, name: str, role: str, team_id: str | None) -> None:
+    def set_role(self, name: str, role: str, team_id: str | None, department: str | None = None,
+                 grids: Iterable[str] | None = None) -> None:
         with Session(self.engine) as s, s.begin():
             row = self._user_row(s, name)
             row.role, row.team_id = role, team_id
+            row.department, row.grids = department, (",".join(grids) if grids else None)
             self._bump_accounts(s)
+
+    # ---- one-time login codes ----------------------------------------------
+    def add_login_code(self, code_hash: str, user: str, expires: float) -> None:
+        now = time.time()
+        with Session(self.engine) as s, s.begin():
+            self._user_row(s, user)
+            s.add(LoginCodeRow(code_hash=code_hash, user=user, created=now, expires=expires, used=None))
+            # codes a day past their end are of no more use to anyone
+            s.execute(delete(LoginCodeRow).where(LoginCodeRow.expires < now - 86400))
+
+    def use_login_code(self, code_hash: str, now: float) -> str | None:
+        """The user of an unused, unexpired code, marking it used in the same transaction
+        (a code logs in once, even when two phones race with it); None otherwise."""
+        r = LoginCodeRow
+        with self.engine.begin() as c:
+            done = c.execute(update(r).where(r.code_hash == code_hash, r.used.is_(None), r.expires > now)
+                             .values(used=now))
+            if done.rowcount != 1:
+                return None
+            return c.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
 
     def list_users(self) -> list[dict]:
         now = time.time()
@@ -837,7 +879,7 @@ class EventStore:
             live = dict(s.execute(select(TokenRow.user, func.count()).where(TokenRow.expires > now)
                                   .group_by(TokenRow.user)).all())
             return [{"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": bool(r.disabled),
-                     "tokens": live.get(r.name, 0)}
+                     "department": r.department, "grids": _grids(r.grids), "tokens": live.get(r.name, 0)}
                     for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
     def users_and_tokens(self, names: list[str]) -> dict[str, tuple[dict, set[str]]]:
@@ -846,7 +888,8 @@ class EventStore:
         out: dict[str, tuple[dict, set[str]]] = {}
         with Session(self.engine) as s:
             for r in s.scalars(select(UserRow).where(UserRow.name.in_(names))):
-                out[r.name] = ({"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": r.disabled},
+                out[r.name] = ({"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": r.disabled,
+                                "department": r.department, "grids": _grids(r.grids)},
                                set())
             for user, h in s.execute(select(TokenRow.user, TokenRow.token_hash)
                                      .where(TokenRow.user.in_(names), TokenRow.expires > now)):
@@ -872,6 +915,7 @@ class EventStore:
             if r is None:
                 return None
             return {"name": r.name, "role": r.role, "team_id": r.team_id, "password_hash": r.password_hash,
+                    "department": r.department, "grids": _grids(r.grids),
                     "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
 
     def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:

@@ -12,10 +12,16 @@ snapshot, the catch-up from the log and the live publish, so all three follow on
 - `field`: the cases of its own squad (`case.team_id == actor.team_id`, kept after closing)
   and its own squad only. A field account without a squad sees no case and no squad: no
   `None == None` ever counts as ownership.
+- `department`: the cases transferred to its department (`case.department == actor.department`,
+  kept after closing; a return, a re-dispatch or a transfer elsewhere takes them away), whole
+  (the liaison calls the reporter); no squad; the street without the squads' members.
+- `community`: the cases located in its grids (`case.location.grid in actor.grids`), whole;
+  no squad; the street without the squads' members.
 - `intake`: only the cases it reported itself (their outcomes), no squads, no street.
 - any other role: nothing but the room's mode and SLA profile.
 
-Field and intake are *filtered*: a case can come into the view (dispatched to the squad) or
+Field, department, community and intake are *filtered*: a case can come into the view
+(dispatched to the squad, transferred to the department) or
 leave it, so for them each event that touches something in the view is sent as a
 `view.update` event carrying the touched objects whole, as they are when the frame is made
 (`{"cases": [...], "teams": [...], "removed": [case ids]}`), which the shared reducer
@@ -41,6 +47,11 @@ VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
 
 # events on a case that can take it away from a squad (its team_id changes)
 _LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
+# ... from a department (its department changes) and from a community (its grid changes)
+_LEAVES = {"field": _LEAVES_SQUAD,
+           "department": frozenset({"case.dispatched", "case.returned", "case.transferred", "case.escalated"}),
+           "community": frozenset({"case.amended"})}
+BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
 _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
 # events with a free-text resolution or reason
@@ -100,8 +111,8 @@ def _strip_notes_in_timeline(timeline: list) -> list:
 class View:
     """One role's view. `key` is equal for actors who see exactly the same frames (so an
     event is encoded once per distinct view); `FULL.key` is None."""
-    kind: str                       # "full", "wall", "field", "intake", "none"
-    owner: str | None = None        # the squad (field) or the account (intake)
+    kind: str                       # "full", "wall", "field", "department", "community", "intake", "none"
+    owner: str | tuple[str, ...] | None = None   # the squad (field), department, grids (community), account (intake)
     # categories whose evidence the wall never shows (models/evidence.py: the street's rules)
     private: frozenset[str] = field(default=_DEFAULT_PRIVATE, compare=False)
 
@@ -117,7 +128,7 @@ class View:
     def filtered(self) -> bool:
         """Cases come and go: events are sent as view.update/placeholders, and a client of
         this view starts from a snapshot."""
-        return self.kind in ("field", "intake", "none")
+        return self.kind in ("field", "department", "community", "intake", "none")
 
     # ---- objects ---------------------------------------------------------------
     def case(self, case: dict) -> dict | None:
@@ -138,6 +149,14 @@ class View:
             # its squad leads the case, or supports it (case.reinforce; kept after release)
             if self.owner is None or not (case.get("team_id") == self.owner or any(
                     s.get("team_id") == self.owner for s in case.get("support") or ())):
+                return None
+            return _without_removed(case)
+        if k == "department":
+            if self.owner is None or case.get("department") != self.owner:
+                return None
+            return _without_removed(case)
+        if k == "community":
+            if not self.owner or (case.get("location") or {}).get("grid") not in self.owner:
                 return None
             return _without_removed(case)
         if k == "intake":
@@ -163,6 +182,9 @@ class View:
     def street(self, street):
         if street is None or self.kind in ("full", "field"):
             return street
+        if self.kind in ("department", "community"):
+            # the map, grids and departments; not who is in which squad
+            return {**street, "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
         if self.kind == "wall":
             return {**street, "squads": [{**sq, "members": [{**m, "phone": mask_phone(m.get("phone"))}
                                                             if "phone" in m else m
@@ -210,7 +232,7 @@ class View:
                 v = self.case(case) if case is not None else None
                 if v is not None:
                     shown.append(v)
-                elif k == "field" and name in _LEAVES_SQUAD:
+                elif name in _LEAVES.get(k, ()):
                     removed.append(cid)     # it may have been ours: the client drops it if it has it
         teams = []
         if k == "field" and self.owner is not None:
@@ -301,6 +323,10 @@ def view_for(actor: Actor, private: frozenset[str] | None = None) -> View:
         return View("wall", private=_DEFAULT_PRIVATE if private is None else private)
     if role == "field":
         return View("field", actor.team_id or None)
+    if role == "department":
+        return View("department", actor.department or None)
+    if role == "community":
+        return View("community", tuple(sorted(actor.grids)) or None)
     if role == "intake":
         return View("intake", actor.name)
     return View("none")

@@ -377,3 +377,26 @@ async def test_screens_status_settings_and_a_refusal_in_words(server, browser, l
     await phone.shot("11_refused")
     await op.close()
     await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_shared_position_is_sent_with_consent_at_a_bounded_rate(server, browser):
+    phone = await Phone.open(browser, base_of(server), permissions=["geolocation"],
+                             geolocation={"latitude": 30.2861, "longitude": 120.2153})
+    await phone.login("w01")
+    await phone.tap("[data-go=status]")
+    await phone.page.wait_for_selector("#geo-toggle")
+    assert server.hub.state["teams"]["W01"]["position"] in (None, [])  # nothing without consent
+    await phone.tap("#geo-toggle")
+    await until(lambda: server.hub.state["teams"]["W01"]["position"] == [30.2861, 120.2153], what="the position")
+    # moved 300 m at once: within the 30 s bound, nothing more is sent
+    await phone.js("window.__fixes = []; navigator.geolocation.watchPosition(p => window.__fixes.push(p.coords.latitude))")
+    await phone.ctx.set_geolocation({"latitude": 30.2888, "longitude": 120.2153})
+    await phone.page.wait_for_function("window.__fixes.includes(30.2888)")      # the app's watch has it too
+    assert await phone.js("window.xnLink.outbox.list().then(l => l.length)") == 0     # nothing queued either
+    assert not await phone.js("window.xnLink.inflight.size")
+    log = await log_of(server)
+    assert [e["data"]["lat"] for e in log if e["name"] == "team.moved" and e["actor"] == "w01"] == [30.2861]
+    await phone.shot("12_position_on")
+    await phone.close()

@@ -31,15 +31,20 @@ def test_every_command_under_every_role():
     w = World()
     w.run(Actor("op", "operator"), "case.report", REPORT)
     w.run(Actor("op", "operator"), "case.dispatch", {"case_id": "C000001", "team_id": "W01"})
+    w.run(Actor("op", "operator"), "case.report", REPORT)
+    w.run(Actor("op", "operator"), "case.transfer", {"case_id": "C000002", "to": "police"})
     args = {"case_id": "C000001", "team_id": "W01", "title": "x", "status": "busy", "note": "n", "mode": "wartime",
             "profile": "135", "to": "police", "resolution": "r", "reason": "r", "rating": 5, "lat": 30.3,
             "lon": 120.25, "on_duty": False, "member_id": "M001", "from": "W01", "into": "C000001", "text": "t",
             "category": "fire", "source": "110", "priority": 2, "location": {"address": "九和路1号"}}
     for role in ROLES:
-        actor = Actor(f"u-{role}", role, "W01" if role == "field" else None)
+        # each bound role on a case of its own: W01's, police's (transferred), in grid G42
+        actor = Actor(f"u-{role}", role, "W01" if role == "field" else None,
+                      "police" if role == "department" else None, ("G42", "G03") if role == "community" else ())
+        own = dict(args, case_id="C000002") if role == "department" else args
         for name in sorted(ALL_COMMANDS):
             try:
-                decide(w.state, actor, name, dict(args))
+                decide(w.state, actor, name, dict(own))
                 outcome = "ok"
             except CommandError as e:
                 outcome = e.code
@@ -51,6 +56,13 @@ def test_every_command_under_every_role():
     with pytest.raises(CommandError) as e:
         decide(w.state, Actor("f", "field", "E01"), "case.sign", {"case_id": "C000001"})
     assert e.value.code == "forbidden"
+    # ... a department on a case not transferred to it, a community outside its grids, and
+    # either without its binding
+    for actor, cid in ((Actor("d", "department", None, "market"), "C000002"), (Actor("d", "department"), "C000002"),
+                       (Actor("c", "community", None, None, ("G01",)), "C000001"), (Actor("c", "community"), "C000001")):
+        with pytest.raises(CommandError) as e:
+            decide(w.state, actor, "case.note", {"case_id": cid, "note": "n"})
+        assert e.value.code == "forbidden", actor
 
 
 async def test_token_expires(tmp_path):

@@ -137,7 +137,7 @@ def test_reinforce_and_release_from_the_detail_panel(cockpit, loop, qtbot):
     def row(tid):
         return next(r for r in range(box.table.rowCount()) if f"({tid})" in box.table.item(r, 0).text())
     assert box.table.item(row("W02"), 2).text()                  # its own 'sent' stamp
-    assert "+ " in detail._field_labels["squad"].text()
+    assert "+ " in detail.field_text("squad")
     # the roster shows each squad on the case, the supporting ones marked so
     roster = win.panels["roster"]
     loop.wait(lambda: roster.tiles["W02"].content()[11].startswith("▶ support " + cid), what="W02 tile")

@@ -200,6 +200,16 @@ class CaseDetailPanel(QWidget):
         if self.case_id and self.case_id in changed:
             self.show_case(self.case_id)
 
+    def field_text(self, key: str) -> str:
+        """What the panel shows for a field of the case (category, source, location, reporter,
+        squad, escalation, supervision, rating, description)."""
+        return self._field_labels[key].text()
+
+    @property
+    def dialog(self):
+        """The dialog opened last from the panel (amend), None before any."""
+        return getattr(self, "_dialog", None)
+
     def case(self) -> dict | None:
         return self.room.state["cases"].get(self.case_id)
 

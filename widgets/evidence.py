@@ -91,7 +91,7 @@ def png_bytes(img: QImage) -> bytes:
     ba = QByteArray()
     buf = QBuffer(ba)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, b"PNG")                  # type: ignore[call-overload]
+    img.save(buf, "PNG")                   # type: ignore[call-overload]
     buf.close()
     return bytes(ba.data())
 
@@ -178,15 +178,15 @@ class EvidenceSource(QObject):
     sig_thumbnail = Signal(str)
     sig_changed = Signal()
 
-    def thumbnail(self, att: dict) -> QImage | None:
-        """The thumbnail if it is at hand (memory); otherwise None and it is fetched: its
-        arrival is announced on sig_thumbnail."""
+    def thumbnail(self, att: dict, rendition: str = "thumb") -> QImage | None:
+        """The thumbnail (or the `preview`, for the wall) if it is at hand (memory);
+        otherwise None and it is fetched: its arrival is announced on sig_thumbnail."""
         return None
 
     def prefetch(self, atts: list[dict]) -> None:
         """A case detail is about to show these: read what is cached in one go."""
 
-    def thumbnail_failed(self, att: dict) -> str:
+    def thumbnail_failed(self, att: dict, rendition: str = "thumb") -> str:
         """Why there is no thumbnail ("" while it may still come)."""
         return ""
 
@@ -204,7 +204,7 @@ class LocalFiles(EvidenceSource):
         super().__init__(parent)
         self._thumbs: dict[str, QImage] = {}
 
-    def thumbnail(self, att):
+    def thumbnail(self, att, rendition="thumb"):
         key = str(att.get("id"))
         if key not in self._thumbs:
             if not att.get("path") or is_video(att):
@@ -258,19 +258,19 @@ class LinkEvidence(EvidenceSource):
             for key in list(self._asked):
                 self.sig_thumbnail.emit(key)
 
-    def thumbnail(self, att):
-        key = str(att.get("id"))
+    def thumbnail(self, att, rendition: str = "thumb"):
+        key = str(att.get("id")) + ("" if rendition == "thumb" else ":" + rendition)
         img = self._images.get(key)
         if img is not None:
             self._images[key] = self._images.pop(key)        # most recently used last
             return img
         if key not in self._asked and key not in self._failed:
             self._asked.add(key)
-            self.link.fetch_thumbnail(att, case_of(att), lambda body, err, k=key: self._fetched(k, body, err))
+            self.link.fetch_thumbnail(att, case_of(att), partial(self._fetched, key), rendition)
         return None
 
-    def thumbnail_failed(self, att):
-        return self._failed.get(str(att.get("id")), "")
+    def thumbnail_failed(self, att, rendition: str = "thumb"):
+        return self._failed.get(str(att.get("id")) + ("" if rendition == "thumb" else ":" + rendition), "")
 
     def prefetch(self, atts):
         want = [str(a.get("id")) for a in atts if str(a.get("id")) not in self._images
@@ -284,15 +284,14 @@ class LinkEvidence(EvidenceSource):
             self._decoder.decode(got)
             for key in want:                     # not in the cache: from the server, one by one
                 if key not in got:
-                    self.link.fetch_thumbnail(by_id[key], case_of(by_id[key]),
-                                              lambda body, err, k=key: self._fetched(k, body, err))
+                    self.link.fetch_thumbnail(by_id[key], case_of(by_id[key]), partial(self._fetched, key))
         self.link.cached_thumbnails(want, done)
 
     def _fetched(self, key: str, body: bytes | None, err: str) -> None:
         if body is None:
             self._failed[key] = err or QCoreApplication.translate("Evidence", "not available")
             self._asked.discard(key)
-            self.sig_thumbnail.emit(key)
+            self.sig_thumbnail.emit(key.split(":")[0])
             return
         self._decoder.decode({key: body})
 
@@ -308,7 +307,7 @@ class LinkEvidence(EvidenceSource):
             del self._images[old]
             self._asked.discard(old)
         for key in images:
-            self.sig_thumbnail.emit(key)
+            self.sig_thumbnail.emit(key.split(":")[0])
 
     def original(self, att, done, rendition="original"):
         self.link.fetch_original(att, case_of(att), done, rendition)
@@ -1174,13 +1173,13 @@ class EvidenceSection(QWidget):
         if not fb and not cl:
             return ""
         labels_ = sorted(set(fb) | set(cl), key=lambda x: GROUPS.index(x) if x in GROUPS else 9)
-        what = ", ".join("'" + group_label(x) + "'" for x in labels_)
+        what = ", ".join(self.tr("'%1'").replace("%1", group_label(x)) for x in labels_)
         if fb and cl:
-            text = self.tr("Feedback and closing need a %1 photo: attach one first.")
+            text = self.tr("Feedback and closing need a photo labelled %1: attach one first.")
         elif fb:
-            text = self.tr("Feedback needs a %1 photo: attach one first.")
+            text = self.tr("Feedback needs a photo labelled %1: attach one first.")
         else:
-            text = self.tr("Closing needs a %1 photo: attach one first.")
+            text = self.tr("Closing needs a photo labelled %1: attach one first.")
         text = text.replace("%1", what)
         waiting = [r for r in self._uploads() if r.get("label") in labels_ and r.get("status") != "refused"]
         if waiting:
@@ -1197,7 +1196,7 @@ class EvidenceSection(QWidget):
     def _uploads(self) -> list[dict]:
         rows = {r["id"]: r for r in (self.link.uploads(self.case_id) if hasattr(self.link, "uploads") else [])}
         for cid, r in self._recent.items():
-            rows.setdefault(cid, r)
+            rows[cid] = r if cid not in rows or r.get("status") == "sent" else rows[cid]
         return [r for r in rows.values() if r.get("case_id") == self.case_id]
 
     def _link_changed(self, _status) -> None:
@@ -1206,7 +1205,10 @@ class EvidenceSection(QWidget):
     def _upload(self, row: dict) -> None:
         if row.get("case_id") != self.case_id:
             return
-        self._recent[row["id"]] = row
+        if row.get("status") == "dismissed":
+            self._recent.pop(row["id"], None)
+        else:
+            self._recent[row["id"]] = row
         self._show_uploads()
         self._show_rule(self.room.state["cases"].get(self.case_id))
 
@@ -1299,3 +1301,78 @@ class EvidenceSection(QWidget):
             e.acceptProposedAction()
         else:
             e.ignore()
+
+
+# ---- the wall: the frame of the pinned alert -----------------------------------------------
+
+def alert_frame_of(case: dict | None) -> dict | None:
+    """The case's alert frame the wall may show (marked `wall`, the default for a frame)."""
+    for a in grouped(case)["alert-frame"]:
+        if a.get("wall", True) and is_image(a):
+            return a
+    return None
+
+
+class AlertFrame(QWidget):
+    """The AI alert's frame, large, with its marked region and the detector's label and
+    confidence, under the alert pinned across the wall; hidden when that alert has none."""
+
+    def __init__(self, source: EvidenceSource, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.setObjectName("AlertFrame")
+        self.source, self.scale = source, scale
+        self.att: dict | None = None
+        self.case: dict | None = None
+        self.caption = QLabel()
+        self.caption.setObjectName("AlertFrame.caption")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet(f"font-size: {max(20, int(14 * scale * 96 / 72))}px; font-weight: bold")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.caption)           # above the frame: what was detected, where
+        lay.addStretch(1)
+        self.setMinimumSize(int(320 * scale), int(240 * scale))
+        source.sig_thumbnail.connect(self._arrived)
+        self.show_alert(None)
+
+    def show_alert(self, case: dict | None) -> None:
+        self.case = case
+        self.att = alert_frame_of(case)
+        self.setVisible(self.att is not None)
+        if self.att is None:
+            return
+        region = region_for(self.att, case)
+        bits = [group_label("alert-frame"), region.caption if region is not None and region.caption else "",
+                str(case["id"]) if case else "", str(((case or {}).get("location") or {}).get("address") or "")]
+        self.caption.setText(" · ".join(b for b in bits if b))
+        self.source.thumbnail(self.att, "preview")
+        self.update()
+
+    def _arrived(self, att_id: str) -> None:
+        if self.att is not None and str(self.att.get("id")) == att_id:
+            self.update()
+
+    def image(self) -> QImage | None:
+        if self.att is None:
+            return None
+        return self.source.thumbnail(self.att, "preview") or self.source.thumbnail(self.att)
+
+    def picture_rect(self) -> QRect:
+        return self.rect().adjusted(0, self.caption.geometry().bottom() + 6, 0, 0)
+
+    def paintEvent(self, _e):
+        img = self.image()
+        if img is None or img.isNull() or self.att is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        box = self.picture_rect()
+        scaled = QSize(img.width(), img.height()).scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(box.x() + (box.width() - scaled.width()) // 2, box.y(), scaled.width(), scaled.height())
+        p.drawImage(target, img)
+        region = region_for(self.att, self.case)
+        size = att_size(self.att) or (img.width(), img.height())
+        if region is not None:
+            draw_region(p, region, target.width() / size[0], target.height() / size[1], target.x(), target.y(),
+                        pt=12 * self.scale)
+        p.end()

@@ -160,163 +160,163 @@
 <context>
     <name>AttachmentViewer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="670" />
+        <location filename="../../widgets/evidence.py" line="669" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="686" />
+        <location filename="../../widgets/evidence.py" line="685" />
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="687" />
+        <location filename="../../widgets/evidence.py" line="686" />
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="688" />
+        <location filename="../../widgets/evidence.py" line="687" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="689" />
+        <location filename="../../widgets/evidence.py" line="688" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="690" />
+        <location filename="../../widgets/evidence.py" line="689" />
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="691" />
+        <location filename="../../widgets/evidence.py" line="690" />
         <source>Open original</source>
         <translation>打开原件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="692" />
+        <location filename="../../widgets/evidence.py" line="691" />
         <source>Save a copy…</source>
         <translation>另存副本…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="693" />
+        <location filename="../../widgets/evidence.py" line="692" />
         <source>Previous (Left)</source>
         <translation>上一个（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="694" />
+        <location filename="../../widgets/evidence.py" line="693" />
         <source>Next (Right)</source>
         <translation>下一个（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="695" />
+        <location filename="../../widgets/evidence.py" line="694" />
         <source>Zoom in (+, mouse wheel)</source>
         <translation>放大（+、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="696" />
+        <location filename="../../widgets/evidence.py" line="695" />
         <source>Zoom out (-, mouse wheel)</source>
         <translation>缩小（-、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="697" />
+        <location filename="../../widgets/evidence.py" line="696" />
         <source>Fit to the window (0); actual pixels (1)</source>
         <translation>适合窗口（0）；实际像素（1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="698" />
+        <location filename="../../widgets/evidence.py" line="697" />
         <source>Open the original file with this computer's viewer</source>
         <translation>用本机的查看程序打开原始文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="699" />
+        <location filename="../../widgets/evidence.py" line="698" />
         <source>Save a copy of the original file (Ctrl+S)</source>
         <translation>保存原始文件的副本（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="784" />
+        <location filename="../../widgets/evidence.py" line="783" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="798" />
+        <location filename="../../widgets/evidence.py" line="797" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="807" />
+        <location filename="../../widgets/evidence.py" line="806" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="809" />
+        <location filename="../../widgets/evidence.py" line="808" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="830" />
+        <location filename="../../widgets/evidence.py" line="829" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="840" />
+        <location filename="../../widgets/evidence.py" line="839" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="847" />
+        <location filename="../../widgets/evidence.py" line="846" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="855" />
+        <location filename="../../widgets/evidence.py" line="854" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="860" />
+        <location filename="../../widgets/evidence.py" line="859" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="872" />
+        <location filename="../../widgets/evidence.py" line="871" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="885" />
+        <location filename="../../widgets/evidence.py" line="884" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="902" />
-        <location filename="../../widgets/evidence.py" line="933" />
+        <location filename="../../widgets/evidence.py" line="901" />
+        <location filename="../../widgets/evidence.py" line="932" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="905" />
+        <location filename="../../widgets/evidence.py" line="904" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="908" />
+        <location filename="../../widgets/evidence.py" line="907" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="917" />
+        <location filename="../../widgets/evidence.py" line="916" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="939" />
+        <location filename="../../widgets/evidence.py" line="938" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="942" />
+        <location filename="../../widgets/evidence.py" line="941" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -550,87 +550,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="106" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="111" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="112" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="85" />
+        <location filename="../../widgets/case_queue.py" line="113" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="86" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="91" />
+        <location filename="../../widgets/case_queue.py" line="119" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="101" />
+        <location filename="../../widgets/case_queue.py" line="129" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="268" />
+        <location filename="../../widgets/case_queue.py" line="306" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="285" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="287" />
+        <location filename="../../widgets/case_queue.py" line="325" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="295" />
+        <location filename="../../widgets/case_queue.py" line="333" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="310" />
+        <location filename="../../widgets/case_queue.py" line="348" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="312" />
+        <location filename="../../widgets/case_queue.py" line="350" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="314" />
+        <location filename="../../widgets/case_queue.py" line="352" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="361" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -711,62 +711,62 @@
 <context>
     <name>CaseTableModel</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>SLA</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
+        <location filename="../../models/qt/case_table.py" line="44" />
         <source>Pri</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Case</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
+        <location filename="../../models/qt/case_table.py" line="45" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
+        <location filename="../../models/qt/case_table.py" line="46" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Area / grid</source>
         <translation>片区 / 网格</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
+        <location filename="../../models/qt/case_table.py" line="47" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="52" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="566" />
+        <location filename="../../models/qt/case_table.py" line="391" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
@@ -987,7 +987,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="254" />
-        <location filename="../../app/wall.py" line="118" />
+        <location filename="../../app/wall.py" line="142" />
         <location filename="../../models/qt/labels.py" line="10" />
         <location filename="../../models/qt/labels.py" line="101" />
         <location filename="../../models/qt/labels.py" line="109" />
@@ -1314,13 +1314,13 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1015" />
+        <location filename="../../widgets/evidence.py" line="1014" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1016" />
+        <location filename="../../widgets/evidence.py" line="1015" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
@@ -1340,102 +1340,102 @@
         <translation>文件已不存在。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="293" />
+        <location filename="../../widgets/evidence.py" line="292" />
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="302" />
+        <location filename="../../widgets/evidence.py" line="301" />
         <source>the thumbnail could not be read</source>
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1017" />
+        <location filename="../../widgets/evidence.py" line="1016" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1020" />
+        <location filename="../../widgets/evidence.py" line="1019" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1021" />
+        <location filename="../../widgets/evidence.py" line="1020" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1022" />
+        <location filename="../../widgets/evidence.py" line="1021" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1023" />
+        <location filename="../../widgets/evidence.py" line="1022" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1024" />
+        <location filename="../../widgets/evidence.py" line="1023" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1025" />
+        <location filename="../../widgets/evidence.py" line="1024" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1029" />
+        <location filename="../../widgets/evidence.py" line="1028" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1030" />
+        <location filename="../../widgets/evidence.py" line="1029" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1031" />
+        <location filename="../../widgets/evidence.py" line="1030" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1032" />
+        <location filename="../../widgets/evidence.py" line="1031" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1033" />
+        <location filename="../../widgets/evidence.py" line="1032" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1034" />
+        <location filename="../../widgets/evidence.py" line="1033" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1035" />
+        <location filename="../../widgets/evidence.py" line="1034" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1036" />
+        <location filename="../../widgets/evidence.py" line="1035" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1037" />
+        <location filename="../../widgets/evidence.py" line="1036" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1040" />
+        <location filename="../../widgets/evidence.py" line="1039" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1041" />
+        <location filename="../../widgets/evidence.py" line="1040" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1443,7 +1443,7 @@
 <context>
     <name>EvidencePanel</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="524" />
+        <location filename="../../widgets/evidence.py" line="523" />
         <source>No photos, clips or files yet.</source>
         <translation>尚无照片、视频或文件。</translation>
     </message>
@@ -1451,82 +1451,87 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1078" />
+        <location filename="../../widgets/evidence.py" line="1077" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1082" />
+        <location filename="../../widgets/evidence.py" line="1081" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1087" />
+        <location filename="../../widgets/evidence.py" line="1086" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1088" />
+        <location filename="../../widgets/evidence.py" line="1087" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1091" />
+        <location filename="../../widgets/evidence.py" line="1090" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1092" />
+        <location filename="../../widgets/evidence.py" line="1091" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1097" />
+        <location filename="../../widgets/evidence.py" line="1096" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1110" />
+        <location filename="../../widgets/evidence.py" line="1109" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1153" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1179" />
-        <source>Feedback and closing need a %1 photo: attach one first.</source>
-        <translation>反馈和办结需要%1照片：请先添加。</translation>
+        <location filename="../../widgets/evidence.py" line="1176" />
+        <source>'%1'</source>
+        <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1181" />
-        <source>Feedback needs a %1 photo: attach one first.</source>
-        <translation>反馈需要%1照片：请先添加。</translation>
+        <location filename="../../widgets/evidence.py" line="1178" />
+        <source>Feedback and closing need a photo labelled %1: attach one first.</source>
+        <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1183" />
-        <source>Closing needs a %1 photo: attach one first.</source>
-        <translation>办结需要%1照片：请先添加。</translation>
+        <location filename="../../widgets/evidence.py" line="1180" />
+        <source>Feedback needs a photo labelled %1: attach one first.</source>
+        <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1187" />
+        <location filename="../../widgets/evidence.py" line="1182" />
+        <source>Closing needs a photo labelled %1: attach one first.</source>
+        <translation>办结需要一张标为%1的照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1186" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1247" />
+        <location filename="../../widgets/evidence.py" line="1249" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1252" />
+        <location filename="../../widgets/evidence.py" line="1254" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1273" />
+        <location filename="../../widgets/evidence.py" line="1275" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -3183,18 +3188,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="966" />
-        <location filename="../../widgets/evidence.py" line="1003" />
+        <location filename="../../widgets/evidence.py" line="965" />
+        <location filename="../../widgets/evidence.py" line="1002" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="973" />
+        <location filename="../../widgets/evidence.py" line="972" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1003" />
+        <location filename="../../widgets/evidence.py" line="1002" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
@@ -3202,32 +3207,32 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="42" />
+        <location filename="../../app/wall.py" line="43" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="69" />
+        <location filename="../../app/wall.py" line="70" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="77" />
+        <location filename="../../app/wall.py" line="78" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="80" />
+        <location filename="../../app/wall.py" line="81" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="116" />
+        <location filename="../../app/wall.py" line="140" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="120" />
+        <location filename="../../app/wall.py" line="144" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>

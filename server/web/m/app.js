@@ -13,17 +13,30 @@ const STAGE = {
   "case.sign": "signed", "case.contact": "contacted", "case.arrive": "on_scene",
   "case.feedback": "resolved", "case.return": "returned",
 };
-// field (squad): its own squad's cases
-const FIELD_ACTIONS = {
-  dispatched: ["case.sign", "case.return"],
-  signed: ["case.contact", "case.arrive", "case.return"],
-  contacted: ["case.arrive"],
-  on_scene: ["progress", "case.feedback"],
-  resolved: [],
+// what each role may do to a case in each status (the server decides; these are the buttons)
+const ACTIONS = {
+  field: {
+    dispatched: ["case.sign", "case.return"],
+    signed: ["case.contact", "case.arrive", "case.progress", "case.return"],
+    contacted: ["case.arrive", "case.progress"],
+    on_scene: ["case.feedback", "case.progress"],
+  },
+  department: {
+    transferred: (c) => (deptSigned(c) ? ["case.feedback", "case.progress", "case.return"] : ["case.dept_sign", "case.return"]),
+  },
+  community: {
+    resolved: ["case.confirm", "case.not_resolved", "case.follow_up"],
+    closed: ["case.confirm", "case.not_resolved", "case.follow_up"],
+    "*": ["case.note"],
+  },
 };
-const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback"]);
-const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", progress: "note" };
+const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm"]);
+const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
+  "case.follow_up": "note", "case.not_resolved": "note" };
+const REQUIRED = new Set(["case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
 const OPEN = new Set(["new", "accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "transferred", "returned"]);
+const TABS = { field: ["list", "status", "settings"], department: ["list", "settings"], community: ["list", "report", "settings"] };
+const PHOTOS = new Set(["field", "department"]);
 const POSITION_EVERY_MS = 30000, POSITION_AT_LEAST_MS = 120000, POSITION_MIN_M = 20;
 
 const outbox = new Outbox();
@@ -51,7 +64,7 @@ async function boot() {
   link.addEventListener("outbox", refreshWaiting);
   link.addEventListener("acked", () => refreshWaiting());
   link.addEventListener("refused", (e) => refused(e.detail));
-  link.addEventListener("welcome", () => { refreshWaiting(); uploader.kick(); });
+  link.addEventListener("welcome", () => { renderTabs(); refreshWaiting(); uploader.kick(); });
   uploader.addEventListener("change", refreshWaiting);
   uploader.addEventListener("failed", (e) => refused(e.detail));
   window.addEventListener("online", () => { link.online(); uploader.kick(); });
@@ -97,7 +110,7 @@ function renderBar() {
   clear(bar);
   const team = me && me.team_id ? link.state.teams.get(me.team_id) : null;
   bar.append(h("div", { class: "who" },
-    h("b", {}, team ? `${team.call_sign || team.id}` : (me ? (me.department || t(`role.${me.role}`)) : t("app.title"))),
+    h("b", {}, team ? `${team.call_sign || team.id}` : (me ? unitName(me) : t("app.title"))),
     me ? h("span", { class: "sub" }, me.user) : null));
   const phase = link.phase;
   const net = { ready: ["on", t("net.online")], syncing: ["wait", t("net.syncing")], connecting: ["wait", t("net.connecting")],
@@ -108,13 +121,24 @@ function renderBar() {
   $("tabs").hidden = phase === "login" || !me;
 }
 
+function unitName(me) {
+  const street = link.state.street;
+  if (me.role === "department") {
+    const d = (street?.departments || []).find((x) => x.id === me.department);
+    return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : (me.department || t("role.department"));
+  }
+  if (me.role === "community") return (me.grids || []).join("、") || t("role.community");
+  return t(`role.${me.role}`);
+}
+
 // ---- routing -----------------------------------------------------------------------------
 function route() {
   if (link.phase === "login" || !link.me) return;
   const [screen, arg] = location.hash.replace(/^#\/?/, "").split("/");
   for (const b of $("tabs").querySelectorAll("[data-go]")) b.classList.toggle("here", b.dataset.go === (screen || "list"));
   if (screen === "case" && arg) renderCase(arg);
-  else if (screen === "status") renderStatus();
+  else if (screen === "status" && role() === "field") renderStatus();
+  else if (screen === "report" && role() === "community") renderReport();
   else if (screen === "settings") renderSettings();
   else if (screen === "waiting") renderWaiting();
   else renderList();
@@ -175,12 +199,31 @@ function langSwitch() {
 }
 
 function renderTabs() {
-  for (const b of $("tabs").querySelectorAll("[data-go]")) b.textContent = t(`tab.${b.dataset.go}`);
+  const tabs = $("tabs");
+  const want = TABS[role()] || TABS.field;
+  if ([...tabs.querySelectorAll("[data-go]")].map((b) => b.dataset.go).join() !== want.join()) {
+    clear(tabs);
+    for (const go of want) tabs.append(h("button", { type: "button", "data-go": go }, ""));
+  }
+  for (const b of tabs.querySelectorAll("[data-go]")) b.textContent = t(`tab.${b.dataset.go}`);
 }
 
 // ---- cases ---------------------------------------------------------------------------------
+const role = () => (link.me && link.me.role) || "field";
+
+function deptSigned(c) {
+  return !!c.dept_signed || waiting.some((w) => w.name === "case.dept_sign" && w.args && w.args.case_id === c.id);
+}
+
+function actionsFor(c, s) {
+  const table = ACTIONS[role()] || {};
+  const a = table[s] ?? [];
+  return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])];
+}
+
 function myCases() {
-  return [...link.state.cases.values()].filter((c) => OPEN.has(c.status))
+  const community = role() === "community";
+  return [...link.state.cases.values()].filter((c) => OPEN.has(c.status) || (community && c.status === "closed" && !c.confirmation))
     .sort((a, b) => (a.priority - b.priority) || String(a.times?.dispatched || "").localeCompare(String(b.times?.dispatched || "")));
 }
 
@@ -195,11 +238,16 @@ const waitingFor = (cid) => waiting.filter((w) => w.args && w.args.case_id === c
 function statusText(s) { return t(`status.${s}`); }
 function actionLabel(name) { return t(`act.${name}`); }
 
+function staleNote() {
+  return link.stale && link.phase !== "ready"
+    ? h("p", { class: "msg wait", id: "stale" }, t("list.stale", { at: fmtTime(new Date(link.stale).toISOString()) })) : null;
+}
+
 function renderList() {
   const cases = myCases();
   const closed = [...link.state.cases.values()].filter((c) => !OPEN.has(c.status)).slice(-5).reverse();
-  main("list",
-    h("h2", {}, t("list.title", { n: cases.length })),
+  main("list", staleNote(),
+    h("h2", {}, t(`list.title.${role()}`, { n: cases.length })),
     cases.length ? h("ul", { class: "cases" }, ...cases.map(caseCard))
       : h("p", { class: "empty" }, link.phase === "ready" ? t("list.empty") : t("list.empty_offline")),
     closed.length ? h("h3", {}, t("list.closed")) : null,
@@ -222,7 +270,8 @@ function renderCase(cid) {
   const c = link.state.cases.get(cid);
   if (!c) { main("case", h("p", { class: "empty" }, t("case.gone")), h("a", { class: "big", href: "#/list" }, t("back"))); return; }
   const s = effective(c);
-  const acts = (FIELD_ACTIONS[s] || []).map((name) => actionButton(c, name));
+  const acts = actionsFor(c, s).map((name) => actionButton(c, name));
+  const r = role();
   const reporter = c.reporter || {};
   const wf = waitingFor(cid);
   main(`case-${cid}`,
@@ -233,12 +282,13 @@ function renderCase(cid) {
       h("h2", {}, c.title),
       h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
     wf.length ? h("p", { class: "msg wait", id: "case-waiting" }, t("case.waiting", { what: wf.map((w) => actionLabel(w.name)).join("、") })) : null,
+    c.confirmation ? h("p", { class: "msg ok" }, t(`confirm.${c.confirmation.outcome}`), ` · ${fmtTime(c.confirmation.at)}`) : null,
+    r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
     h("div", { class: "actions" }, ...acts,
-      s === "resolved" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
-    s !== "resolved" && OPEN.has(s) ? h("div", { class: "actions minor" },
-      (s === "on_scene" || s === "contacted") ? null : actionButton(c, "progress"),
+      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
+    s !== "resolved" && OPEN.has(s) && PHOTOS.has(r) ? h("div", { class: "actions minor" },
       photoButtons(c),
-      h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce"))) : null,
+      r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
     reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,
     c.description ? h("p", { class: "desc" }, c.description) : null,
     photoStrip(c),
@@ -246,6 +296,8 @@ function renderCase(cid) {
     h("ol", { class: "timeline" }, ...(c.timeline || []).slice(-12).reverse().map((e) =>
       h("li", {}, h("time", {}, fmtTime(e.at)), " ", t(`ev.${e.name}`) === `ev.${e.name}` ? e.name : t(`ev.${e.name}`),
         e.actor ? h("span", { class: "sub" }, ` ${e.actor}`) : null,
+        e.by_role && e.by_role !== r && ["operator", "leader", "admin"].includes(e.by_role)
+          ? h("span", { class: "badge" }, t("case.by_room")) : null,
         e.note ? h("div", { class: "note" }, e.note) : null))));
 }
 
@@ -258,19 +310,22 @@ function actionButton(c, name) {
 async function act(c, name) {
   unlockAudio();
   const textArg = TEXT_ARG[name];
+  let text = null;
   if (textArg) {
-    const text = await ask(actionLabel(name), t(`ask.${name}`), name === "case.return");
+    text = await ask(actionLabel(name), t(`ask.${name}`), REQUIRED.has(name));
     if (text == null) return;
-    if (name === "progress") return link.command("case.note", { case_id: c.id, note: t("progress.prefix") + text });
-    return link.command(name, { case_id: c.id, [textArg]: text });
   }
-  return link.command(name, { case_id: c.id });
+  if (name === "case.confirm") return link.command("case.confirm", { case_id: c.id, outcome: "confirmed" });
+  if (name === "case.not_resolved") {
+    return link.command("case.confirm", { case_id: c.id, outcome: "not_resolved", ...(text ? { note: text } : {}) });
+  }
+  return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
 }
 
-function reinforce(c) {
-  // no reinforcement command yet for a squad (workflows #17): the request goes on the squad's talkgroup
-  const me = link.me;
-  return link.command("radio.transmit", { team_id: me.team_id, text: t("reinforce.text", { no: c.no ?? c.id, addr: c.location?.address || "" }) });
+async function reinforce(c) {
+  const note = await ask(t("act.reinforce"), t("ask.reinforce"), false);
+  if (note == null) return;
+  return link.command("team.request_reinforcement", { team_id: link.me.team_id, case_id: c.id, ...(note ? { note } : {}) });
 }
 
 // ---- photos -----------------------------------------------------------------------------
@@ -290,12 +345,17 @@ function photoStrip(c) {
   return h("div", { class: "strip" },
     ...mine.map((p) => h("figure", { class: "waiting" }, h("img", { src: uploader.previewUrl(p), alt: "" }),
       h("figcaption", {}, t(`photo.${p.label}`), " · ", t(p.error ? "photo.retry" : "photo.waiting")))),
-    ...atts.map((a) => h("figure", {}, a.thumb ? h("img", { src: uploader.thumbUrl(a), alt: "" }) : null,
+    ...atts.filter((a) => !a.removed).map((a) => h("figure", { "data-attachment": a.id },
+      a.thumb ? h("img", { src: uploader.thumbUrl(a, route) || null, alt: "" }) : null,
       h("figcaption", {}, t(`photo.${a.label}`) === `photo.${a.label}` ? (a.label || "") : t(`photo.${a.label}`)))));
 }
 
 // ---- the new assignment: on top until signed ------------------------------------------------
-function unsigned() { return myCases().filter((c) => effective(c) === "dispatched"); }
+function unsigned() {
+  if (role() === "department") return myCases().filter((c) => c.status === "transferred" && !deptSigned(c));
+  if (role() === "field") return myCases().filter((c) => effective(c) === "dispatched");
+  return [];
+}
 
 function renderOverlay() {
   const ov = $("overlay");
@@ -307,11 +367,13 @@ function renderOverlay() {
   clear(ov);
   ov.hidden = false;
   ov.append(h("div", { class: `assign p${c.priority}`, role: "alertdialog", "aria-labelledby": "assign-title" },
-    h("p", { class: "kicker" }, t("assign.new"), list.length > 1 ? ` (${list.length})` : ""),
+    h("p", { class: "kicker" }, t(role() === "department" ? "assign.new_transfer" : "assign.new"), list.length > 1 ? ` (${list.length})` : ""),
     h("h2", { id: "assign-title" }, c.title),
     h("p", { class: "addr" }, c.location?.address || ""),
-    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ", fmtAgo(c.times?.dispatched, t)),
-    h("button", { class: "big primary huge", id: "assign-sign", onclick: () => { act(c, "case.sign"); } }, t("act.case.sign")),
+    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ",
+      fmtAgo(role() === "department" ? c.times?.transferred : c.times?.dispatched, t)),
+    h("button", { class: "big primary huge", id: "assign-sign",
+      onclick: () => { act(c, role() === "department" ? "case.dept_sign" : "case.sign"); } }, t("act.case.sign")),
     h("a", { class: "big", href: `#/case/${c.id}`, id: "assign-open" }, t("assign.open"))));
 }
 
@@ -350,16 +412,16 @@ const OWN_STATUS = ["available", "busy", "off_duty"];
 function renderStatus() {
   const me = link.me;
   const team = me.team_id ? link.state.teams.get(me.team_id) : null;
-  const pendingStatus = waiting.filter((w) => w.name === "team.status").pop();
-  const shown = pendingStatus ? pendingStatus.args.status : team?.status;
+  const pending = waiting.filter((w) => w.name === "team.status" || w.name === "team.duty").pop();
+  const now = team ? (team.on_duty === false ? "off_duty" : team.status) : null;
+  const shown = pending ? (pending.name === "team.duty" ? (pending.args.on_duty ? "available" : "off_duty") : pending.args.status) : now;
   const consent = localStorage.getItem("xn.geo") === "on";
   main("status",
     h("h2", {}, t("status.title")),
-    team ? h("p", { class: "sub" }, t("status.now", { status: t(`team.${team.status}`) }),
-      team.on_duty === false ? ` · ${t("team.off_duty")}` : "") : null,
+    team ? h("p", { class: "sub" }, t("status.now", { status: t(`team.${now}`) })) : null,
     h("div", { class: "choices" }, ...OWN_STATUS.map((s) => h("button", {
       class: `big choice ${shown === s ? "here" : ""}`, id: `status-${s}`, "aria-pressed": String(shown === s),
-      onclick: () => link.command("team.status", { team_id: me.team_id, status: s }) }, t(`team.${s}`)))),
+      onclick: () => setOwnStatus(s, now) }, t(`team.${s}`)))),
     h("h2", {}, t("geo.title")),
     h("p", { class: "hint" }, t("geo.explain")),
     h("button", { class: `big ${consent ? "primary" : ""}`, id: "geo-toggle", onclick: toggleGeo },
@@ -370,6 +432,14 @@ function renderStatus() {
       const note = await ask(t("sos.title"), t("sos.ask"), false);
       if (note != null) link.command("radio.emergency", { team_id: me.team_id, note });
     } }, t("sos.go")));
+}
+
+// off duty and back are `team.duty`; available and busy are `team.status` (on duty)
+async function setOwnStatus(s, now) {
+  const team_id = link.me.team_id;
+  if (s === "off_duty") return link.command("team.duty", { team_id, on_duty: false });
+  if (now === "off_duty") await link.command("team.duty", { team_id, on_duty: true });
+  if (s !== "available" || now !== "off_duty") return link.command("team.status", { team_id, status: s });
 }
 
 let watchId = null, lastFix = null, lastSent = 0, lastSentAt = null;
@@ -415,6 +485,45 @@ function onFix(pos) {
   link.command("team.position", { team_id: link.me.team_id, lat: p[0], lon: p[1] }, { coalesce: "position" });
 }
 
+// ---- a community's report from its grid ---------------------------------------------------------
+const CATEGORIES = ["dispute", "city_management", "environment", "public_security", "public_service", "market", "traffic", "fire", "emergency"];
+
+function renderReport() {
+  const grids = link.me.grids || [];
+  const streetGrids = new Map((link.state.street?.grids || []).map((g) => [g.id, g]));
+  const f = {
+    title: h("input", { id: "r-title", maxlength: 200, required: true }),
+    category: h("select", { id: "r-category" }, ...CATEGORIES.map((c) => h("option", { value: c }, t(`cat.${c}`)))),
+    grid: h("select", { id: "r-grid" }, ...grids.map((g) => h("option", { value: g }, streetGrids.get(g)?.name ? `${g} ${streetGrids.get(g).name}` : g))),
+    address: h("input", { id: "r-address", maxlength: 200, required: true }),
+    description: h("textarea", { id: "r-description", rows: 3, maxlength: 4000 }),
+    name: h("input", { id: "r-name", maxlength: 60, autocomplete: "off" }),
+    phone: h("input", { id: "r-phone", maxlength: 64, type: "tel", autocomplete: "off" }),
+    urgent: h("input", { id: "r-urgent", type: "checkbox", class: "check" }),
+  };
+  const form = h("form", { class: "report", onsubmit: async (e) => {
+    e.preventDefault();
+    const missing = ["title", "address"].filter((k) => !f[k].value.trim());
+    for (const k of ["title", "address"]) f[k].classList.toggle("bad", missing.includes(k));
+    if (missing.length) return;
+    const args = { title: f.title.value.trim(), category: f.category.value, source: "grid", priority: f.urgent.checked ? 2 : 3,
+      location: { address: f.address.value.trim(), grid: f.grid.value } };
+    if (f.description.value.trim()) args.description = f.description.value.trim();
+    if (f.name.value.trim() || f.phone.value.trim()) args.reporter = { name: f.name.value.trim(), phone: f.phone.value.trim() };
+    await link.command("case.report", args);
+    toast(t("report.sent"));
+    go("list");
+  } },
+  h("h2", {}, t("report.title")),
+  h("label", {}, t("report.what"), f.title), h("label", {}, t("report.category"), f.category),
+  h("label", {}, t("report.grid"), f.grid), h("label", {}, t("report.address"), f.address),
+  h("label", {}, t("report.description"), f.description),
+  h("label", {}, t("report.resident_name"), f.name), h("label", {}, t("report.resident_phone"), f.phone),
+  h("label", { class: "checkrow" }, f.urgent, t("report.urgent")),
+  h("button", { class: "big primary", type: "submit", id: "r-send" }, t("report.send")));
+  main("report", form);
+}
+
 // ---- what waits -------------------------------------------------------------------------------
 function renderWaiting() {
   main("waiting",
@@ -455,7 +564,7 @@ function ask(title, prompt, required) {
     const ok = h("button", { class: "big primary", id: "sheet-ok", onclick: () => {
       const v = area.value.trim();
       if (required && !v) { area.focus(); area.classList.add("bad"); return; }
-      done(v || t("ask.empty_note"));
+      done(v);
     } }, t("ok"));
     clear(sheet);
     sheet.append(h("div", { class: "panel", role: "dialog", "aria-labelledby": "sheet-title" },

@@ -65,6 +65,7 @@ export class Link extends EventTarget {
     this._pending = null;         // snapshot being assembled
     this._early = [];             // events that came while the snapshot's pages were arriving
     this._stopped = false;
+    this.stale = null;            // when the state shown is the saved one: the time it was saved
   }
 
   get token() { return this.storage.getItem("xn.token"); }
@@ -76,9 +77,34 @@ export class Link extends EventTarget {
   // ---- session -------------------------------------------------------------------------
   login(credentials) { this.credentials = credentials; this._stopped = false; this.connect(); }
 
-  start() {
+  async start() {
     this._stopped = false;
-    if (this.token) this.connect(); else this.setPhase("login");
+    if (!this.token) { this.setPhase("login"); return; }
+    if (this.me) {
+      // what the server last showed this account, until the link brings the present
+      const v = await this.outbox.loadView(this.me.user).catch(() => null);
+      if (v && this.state.seq === 0) {
+        const s = emptyState();
+        s.mode = v.mode; s.sla_profile = v.sla_profile;
+        for (const t of v.teams || []) s.teams.set(t.id, t);
+        for (const c of v.cases || []) s.cases.set(c.id, c);
+        s.seq = 0;                      // never resumed from: a filtered view starts from a snapshot
+        this.state = s;
+        this.stale = v.at;
+        this.emit("state", { cached: true });
+      }
+    }
+    this.connect();
+  }
+
+  _saveView() {
+    clearTimeout(this._saveTimer);
+    this._saveTimer = setTimeout(() => {
+      if (!this.me || this.phase !== "ready") return;
+      const s = this.state;
+      this.outbox.saveView(this.me.user, { at: this.now(), mode: s.mode, sla_profile: s.sla_profile,
+        teams: [...s.teams.values()], cases: [...s.cases.values()] }).catch(() => {});
+    }, 400);
   }
 
   connect() {
@@ -113,6 +139,7 @@ export class Link extends EventTarget {
   }
 
   _clearSession() {
+    if (this.me) this.outbox.dropView(this.me.user).catch(() => {});
     this.token = null;
     this.storage.removeItem("xn.me");
     this.me = null;
@@ -207,8 +234,10 @@ export class Link extends EventTarget {
     this.state = s;
     const early = this._early; this._early = [];
     for (const ev of early) if (ev.seq > s.seq && !applyEvent(s, ev)) return this._resync();
+    this.stale = null;
     this.setPhase("ready");
     this.emit("state", { snapshot: true });
+    this._saveView();
     this.flush();
   }
 
@@ -218,6 +247,7 @@ export class Link extends EventTarget {
     if (ev.seq <= this.state.seq) return;                 // already applied
     if (!applyEvent(this.state, ev)) return this._resync();
     this.emit("state", { event: ev });
+    if (ev.name !== "hidden") this._saveView();
   }
 
   // a lost frame: start again from a snapshot of the view

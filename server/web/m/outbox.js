@@ -1,7 +1,7 @@
 // What waits on the phone for the link: commands (with their ids) and photos not yet
 // uploaded, in IndexedDB, so they survive a reload, a closed tab or a dead battery.
 
-const DB = "xiaonao-m", VERSION = 1;
+const DB = "xiaonao-m", VERSION = 2;
 
 function req(r) {
   return new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
@@ -17,6 +17,7 @@ export class Outbox {
       const db = r.result;
       if (!db.objectStoreNames.contains("commands")) db.createObjectStore("commands", { keyPath: "id" });
       if (!db.objectStoreNames.contains("photos")) db.createObjectStore("photos", { keyPath: "id" });
+      if (!db.objectStoreNames.contains("views")) db.createObjectStore("views", { keyPath: "user" });
     };
     this._db = await req(r);
     return this._db;
@@ -41,6 +42,11 @@ export class Outbox {
     const all = await req((await this._store("commands")).getAll());
     return all.filter((c) => user === undefined || c.user === user).sort((a, b) => a.n - b.n);
   }
+
+  // ---- the last view the server sent, shown after a reload without a network ----------
+  async saveView(user, view) { await req((await this._store("views", "readwrite")).put({ user, ...view })); }
+  async loadView(user) { return req((await this._store("views")).get(user)); }
+  async dropView(user) { return req((await this._store("views", "readwrite")).delete(user)); }
 
   // ---- photos --------------------------------------------------------------------------
   async addPhoto(p) { await req((await this._store("photos", "readwrite")).put(p)); }
