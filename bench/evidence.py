@@ -181,7 +181,6 @@ async def many(url: str, proc: ServerProcess, count: int, big: int) -> dict:
     """`count` small photos uploaded by the intake and attached 20 to a report (the intake's
     budget takes a burst), `big` large uploads: the server's RSS after each step."""
     ws, tok = await login(url, "intake", subscribe=False)       # an importer: answers only
-    op_ws, op_tok = await login(url, "op")
     files = FileClient(url, tok)
     rss0 = rss_mb(proc.proc.pid)
     for _ in range(big):                       # bytes stored, nothing attached
@@ -211,7 +210,9 @@ async def many(url: str, proc: ServerProcess, count: int, big: int) -> dict:
         if m.get("type") in ("ack", "error") and m.get("id") in pending:
             pending.discard(m["id"])
             refused += m["type"] == "error"
-    # one case with 50 thumbnails: the last report's 20 and 30 more attached by an operator
+    # one case with 50 thumbnails, attached by an operator (who logs in now: a cockpit not
+    # reading its events while 10,000 arrive would be cut off, as it should be)
+    op_ws, op_tok = await login(url, "op")
     last_case = await report(op_ws, "五十张")
     for fid in ids[-50:]:
         ack = await command(op_ws, "case.attach", {"case_id": last_case, "attachment": fid, "label": "document"})

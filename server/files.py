@@ -195,7 +195,7 @@ def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[
                     k = min(1.0, (PREVIEW_PX if preview else THUMB_PX) / max(w, h))
                     im.draft("RGB", (max(1, int(w * k)), max(1, int(h * k))))
                 im.load()
-                img = im
+                img: Image.Image = im
                 if exif is not None and exif.get(0x0112) in (2, 3, 4, 5, 6, 7, 8):
                     img = ImageOps.exif_transpose(im)     # as it is shown (turned by its EXIF orientation)
                     if exif.get(0x0112) in (5, 6, 7, 8):
@@ -210,7 +210,7 @@ def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[
     return {"width": w, "height": h, "duration": None, **meta}, thumb, prev
 
 
-def probe_clip(path: Path) -> tuple[dict, bytes, bytes]:
+def probe_clip(path: Path) -> tuple[dict, bytes, bytes | None]:
     """(metadata, thumb, preview) of a clip: duration and size from its video stream, a poster
     frame through PyAV (FFmpeg inside the wheel); a placeholder when no frame decodes."""
     try:
@@ -241,6 +241,7 @@ def probe_clip(path: Path) -> tuple[dict, bytes, bytes]:
         raise
     except Exception as e:  # noqa: BLE001 - av raises its own error tree (InvalidDataError, …)
         raise FileRefused(422, "invalid", f"the clip cannot be read ({e.__class__.__name__}: {e})") from None
+    preview: bytes | None
     if poster is None:
         thumb, preview = _placeholder("clip", THUMB_PX), _placeholder("clip", 800)
     else:
