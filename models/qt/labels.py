@@ -42,7 +42,9 @@ _SOURCE_STRINGS = [
 ]
 ROLE_LABELS = {"operator": QT_TRANSLATE_NOOP("Domain", "operator"), "leader": QT_TRANSLATE_NOOP("Domain", "shift leader"),
                "wall": QT_TRANSLATE_NOOP("Domain", "video wall"), "field": QT_TRANSLATE_NOOP("Domain", "field terminal"),
-               "intake": QT_TRANSLATE_NOOP("Domain", "intake system"), "admin": QT_TRANSLATE_NOOP("Domain", "administrator")}
+               "intake": QT_TRANSLATE_NOOP("Domain", "intake system"), "admin": QT_TRANSLATE_NOOP("Domain", "administrator"),
+               "department": QT_TRANSLATE_NOOP("Domain", "department liaison"),
+               "community": QT_TRANSLATE_NOOP("Domain", "community / grid worker")}
 PROFILE_LABELS = {"wartime": "wartime limits"}   # the others are named by their figures (1310, 135…)
 SLA_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "on_time": "On time", "met": "Met",
               "late": "Late", "skipped": "Not applicable"}
