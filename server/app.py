@@ -24,6 +24,7 @@ from models.commands import Actor, CommandError
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
 from .backup import log_id
+from .deflate import LargeFrameDeflateFactory
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
@@ -92,7 +93,9 @@ class XiaonaoServer:
         self.log_id = await self.hub.run_db(log_id, self.store)
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
-            max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
+            # permessage-deflate when the client offers it, for large frames only (server/deflate.py)
+            max_size=MAX_IN_FRAME, compression=None, extensions=[LargeFrameDeflateFactory()],
+            ping_interval=20, ping_timeout=20,
             max_queue=64, logger=logging.getLogger("xiaonao.ws"))
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("serving %s (database %s, head %d)", self.url, self.store.engine.url.render_as_string(),
@@ -281,7 +284,7 @@ class XiaonaoServer:
             if callable(frames):         # built off the loop; events queue for this subscriber meanwhile
                 frames = await asyncio.get_running_loop().run_in_executor(None, frames)
             for frame in frames:
-                await ws.send(frame)
+                await ws.send(frame, text=True)      # (UTF-8 bytes, sent as a text frame)
         elif catchup[0] == "events":
             # a small first batch so the events start at once, then the next batch is read
             # on the database thread while this one is being sent
