@@ -474,6 +474,11 @@ class MainWindow(QMainWindow):
             a = m.addAction(self.tr("Acknowledge emergency"), lambda: self.link.submit("radio.ack", {"team_id": tid}))
             a.setObjectName("radio.ack")
             a.setEnabled("radio.ack" in perms)
+        if team.get("reinforcement"):
+            a = m.addAction(self.tr("Acknowledge reinforcement request"),
+                            lambda: self.link.submit("team.reinforcement_ack", {"team_id": tid}))
+            a.setObjectName("team.reinforcement_ack")
+            a.setEnabled("team.reinforcement_ack" in perms)
         status = m.addMenu(self.tr("Set status"))
         for st in ("available", "busy"):
             a = status.addAction(labels.team_status(st), functools.partial(

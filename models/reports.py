@@ -270,6 +270,9 @@ class Context:
             for k, label in ESCALATION_LADDER:
                 if k == key:
                     return self.t.domain(label)
+            from .ladders import OWNERS
+            if key in OWNERS:
+                return OWNERS[key].name if self.t.lang == "en" else OWNERS[key].name_zh
         return key
 
     def compared(self) -> list[tuple[str, str, str]]:

@@ -26,16 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
-from models.domain import ESCALATION_LADDER, mask_phone
+from models.domain import mask_phone
 from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
-from models.sla import case_clock, case_light
+from models.sla import case_clock, case_light, case_profile
 from models.timeutil import epoch
 from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, group_label
+from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
@@ -54,7 +55,19 @@ EVENT_LABELS = {
     "case.attached": QT_TRANSLATE_NOOP("Timeline", "Attached"),
     "case.detached": QT_TRANSLATE_NOOP("Timeline", "Attachment removed"),
     "case.called_back": QT_TRANSLATE_NOOP("Timeline", "Citizen called back"),
+    "case.progressed": QT_TRANSLATE_NOOP("Timeline", "Progress report"),
+    "case.dept_signed": QT_TRANSLATE_NOOP("Timeline", "Signed for by the department"),
+    "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
+    "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
+    "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
 }
+# who stamped a step (the event's `by_role`): a terminal's own, or the room on its behalf
+STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
+                "department": QT_TRANSLATE_NOOP("Timeline", "department terminal"),
+                "community": QT_TRANSLATE_NOOP("Timeline", "community terminal")}
+ON_BEHALF = QT_TRANSLATE_NOOP("Timeline", "entered by the room")
+CONFIRM_LABELS = {"confirmed": QT_TRANSLATE_NOOP("Timeline", "resident confirms"),
+                  "not_resolved": QT_TRANSLATE_NOOP("Timeline", "resident says not resolved")}
 CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
                    "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
                    "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
@@ -70,7 +83,9 @@ ACTIONS = {
     "case.sign": QT_TRANSLATE_NOOP("Actions", "Sign for"),
     "case.contact": QT_TRANSLATE_NOOP("Actions", "Party contacted"),
     "case.arrive": QT_TRANSLATE_NOOP("Actions", "On scene"),
+    "case.progress": QT_TRANSLATE_NOOP("Actions", "Progress report"),
     "case.feedback": QT_TRANSLATE_NOOP("Actions", "Feedback"),
+    "case.dept_sign": QT_TRANSLATE_NOOP("Actions", "Department signed"),
     "case.close": QT_TRANSLATE_NOOP("Actions", "Close"),
     "case.transfer": QT_TRANSLATE_NOOP("Actions", "Transfer"),
     "case.escalate": QT_TRANSLATE_NOOP("Actions", "Escalate"),
@@ -108,6 +123,8 @@ class CaseDetailPanel(QWidget):
             lab = QLabel()
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if key == "escalation":
+                lab.setTextFormat(Qt.TextFormat.RichText)
             self._field_labels[key] = lab
             if key == "reporter":
                 row_w = QWidget()
@@ -172,6 +189,7 @@ class CaseDetailPanel(QWidget):
         self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
         lay.addWidget(self.squads)
         sla_title = QLabel(self.tr("SLA stages"))
+        self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
@@ -275,7 +293,7 @@ class CaseDetailPanel(QWidget):
         f["squad"].setText((team["call_sign"] + f" ({team['id']})" if team else
                             labels.department(street, case.get("department")) or "—")
                            + (" + " + ", ".join(support) if support and team else ""))
-        f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
+        f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
         f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
@@ -284,6 +302,9 @@ class CaseDetailPanel(QWidget):
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self.squads.show_case(case)
+        # the profile the case is judged by: the one in force when it was reported (or reopened)
+        self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
+            "%1", labels.profile(case_profile(case, self.room.profile).name)))
         self._refresh_stages()
         self.timeline.clear()
         for e in case["timeline"]:
@@ -300,6 +321,8 @@ class CaseDetailPanel(QWidget):
             for k in ("note", "resolution", "reason"):
                 if e.get(k):
                     extra.append(str(e[k]))
+            if e.get("outcome") in CONFIRM_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CONFIRM_LABELS[e["outcome"]])))
             if e.get("outcome") in CALLBACK_LABELS:
                 extra.append(QCoreApplication.translate("Timeline", str(CALLBACK_LABELS[e["outcome"]]))
                              + f" ({e.get('attempt', 1)})")
@@ -317,7 +340,16 @@ class CaseDetailPanel(QWidget):
                 extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
-            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
+            stamp = e.get("by_role")
+            by = e.get("actor") or ""
+            if stamp in STAMP_LABELS:       # the terminal's own stamp
+                by += " [" + QCoreApplication.translate("Timeline", str(STAMP_LABELS[stamp])) + "]"
+            elif stamp:                     # the room entered it on the squad's (department's) behalf
+                by += " (" + QCoreApplication.translate("Timeline", str(ON_BEHALF)) + ")"
+            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {by}")
+            if stamp in STAMP_LABELS:
+                item.setData(Qt.ItemDataRole.UserRole, "terminal")
+                item.setForeground(QColor(P["ok"]))
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
         # nothing to do on a report the server has not acknowledged yet; only what the role may

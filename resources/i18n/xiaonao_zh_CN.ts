@@ -3,72 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="86" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="88" />
+        <source>Department signed</source>
+        <translation>部门签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -412,137 +422,142 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="171" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="155" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="163" />
+        <location filename="../../widgets/case_detail.py" line="180" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="174" />
+        <location filename="../../widgets/case_detail.py" line="191" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="198" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="224" />
+        <location filename="../../widgets/case_detail.py" line="252" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="239" />
+        <location filename="../../widgets/case_detail.py" line="267" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="240" />
+        <location filename="../../widgets/case_detail.py" line="268" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="300" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="309" />
+        <location filename="../../widgets/case_detail.py" line="306" />
+        <source>SLA stages · profile %1</source>
+        <translation>时限环节 · 标准 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="383" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -988,321 +1003,332 @@
     <message>
         <location filename="../../app/mainwindow.py" line="254" />
         <location filename="../../app/wall.py" line="142" />
-        <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="101" />
-        <location filename="../../models/qt/labels.py" line="109" />
+        <location filename="../../widgets/ladder.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="104" />
+        <location filename="../../models/qt/labels.py" line="115" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="10" />
+        <location filename="../../models/qt/labels.py" line="11" />
         <source>City management</source>
         <translation>城市管理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Market supervision</source>
         <translation>市场监管</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Fire safety</source>
         <translation>消防安全</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Public security</source>
         <translation>社会治安</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Traffic</source>
         <translation>交通</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Public service</source>
         <translation>公共服务</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Environment</source>
         <translation>生态环境</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="14" />
+        <location filename="../../models/qt/labels.py" line="15" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>110 diverted</source>
         <translation>110分流</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>119 fire</source>
         <translation>119</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>12345 hotline</source>
         <translation>12345热线</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>Grid worker</source>
         <translation>网格员上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>AI video</source>
         <translation>AI视频</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>Patrol</source>
         <translation>巡查发现</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Sensor</source>
         <translation>智能感知</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Walk-in</source>
         <translation>来访</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="19" />
+        <location filename="../../models/qt/labels.py" line="20" />
         <source>QR code</source>
         <translation>扫码上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P1 urgent</source>
         <translation>一级 紧急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P2 high</source>
         <translation>二级 较急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P3 normal</source>
         <translation>三级 一般</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P4 low</source>
         <translation>四级 较低</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>New</source>
         <translation>待受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Dispatched</source>
         <translation>已派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Signed</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>Contacted</source>
         <translation>已联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>On scene</source>
         <translation>已到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Resolved</source>
         <translation>已反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Closed</source>
         <translation>已办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Transferred</source>
         <translation>已流转</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Returned</source>
         <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>Available</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>En route</source>
         <translation>赶赴中</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Off duty</source>
         <translation>休班</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Community mediation committee</source>
         <translation>社区调委会</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Peacemaker studio</source>
         <translation>和事佬工作室</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Justice office</source>
         <translation>司法所</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Legal aid</source>
         <translation>法律援助</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Peacetime</source>
         <translation>平时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="32" />
+        <location filename="../../models/qt/labels.py" line="33" />
         <source>Wartime</source>
         <translation>战时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Due soon</source>
         <translation>临期</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>On time</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>Met</source>
         <translation>按时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Late</source>
         <translation>逾时完成</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Not applicable</source>
         <translation>不适用</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>dispatch</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>contact</source>
         <translation>联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>arrive</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>feedback</source>
-        <translation>反馈</translation>
+        <translation>首次反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>receipt</source>
         <translation>接单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="39" />
+        <location filename="../../models/qt/labels.py" line="40" />
         <source>reinforce</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="40" />
+        <location filename="../../models/qt/labels.py" line="41" />
         <source>wartime limits</source>
         <translation>战时时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>field terminal</source>
         <translation>现场终端</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="44" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="44" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="46" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="47" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
     </message>
 </context>
 <context>
@@ -1539,17 +1565,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="37" />
+        <location filename="../../widgets/leader.py" line="38" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="49" />
+        <location filename="../../widgets/leader.py" line="50" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1648,59 +1674,82 @@
     </message>
 </context>
 <context>
+    <name>Ladder</name>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>due %1</source>
+        <translation>限 %1 前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>not escalated</source>
+        <translation>尚未升级</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="75" />
+        <location filename="../../widgets/leader.py" line="76" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="79" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="81" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="95" />
+        <location filename="../../widgets/leader.py" line="98" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="102" />
+        <location filename="../../widgets/leader.py" line="105" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="139" />
+        <location filename="../../widgets/leader.py" line="142" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="177" />
+        <location filename="../../widgets/leader.py" line="180" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="179" />
+        <location filename="../../widgets/leader.py" line="182" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="219" />
+        <location filename="../../widgets/leader.py" line="222" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2020,7 +2069,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="298" />
-        <location filename="../../app/mainwindow.py" line="608" />
+        <location filename="../../app/mainwindow.py" line="628" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2175,32 +2224,37 @@
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="478" />
+        <source>Acknowledge reinforcement request</source>
+        <translation>确认增援请求</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="482" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="591" />
+        <location filename="../../app/mainwindow.py" line="611" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="594" />
+        <location filename="../../app/mainwindow.py" line="614" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="604" />
+        <location filename="../../app/mainwindow.py" line="624" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="605" />
+        <location filename="../../app/mainwindow.py" line="625" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="609" />
+        <location filename="../../app/mainwindow.py" line="629" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2764,32 +2818,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -2797,27 +2851,105 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="274" />
+        <location filename="../../widgets/roster.py" line="333" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="291" />
+        <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
 </context>
 <context>
+    <name>SlaProfileBox</name>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="23" />
+        <source>Street's SLA profile</source>
+        <translation>街道时限标准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="30" />
+        <source>Apply to new cases</source>
+        <translation>对新事件生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="35" />
+        <source>Cases already reported keep the profile they were reported under; in wartime the choice takes effect when the room returns to peacetime.</source>
+        <translation>已受理的事件仍按受理时的标准考核；战时状态下所选标准在恢复平时后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="50" />
+        <source>Profile and mode changes:</source>
+        <translation>标准与状态变更：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="66" />
+        <source>In force for new cases: %1 · the street's profile: %2</source>
+        <translation>新事件适用：%1 · 街道标准：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="78" />
+        <source>%1 mode, profile %2</source>
+        <translation>%1状态，标准 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="81" />
+        <source>street's profile %1, from the end of wartime</source>
+        <translation>街道标准改为 %1，战时结束后生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="83" />
+        <source>profile %1 for new cases</source>
+        <translation>新事件适用标准 %1</translation>
+    </message>
+</context>
+<context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="67" />
+        <location filename="../../widgets/roster.py" line="33" />
+        <source>online</source>
+        <translation>终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="35" />
+        <source>%1 online</source>
+        <translation>%1台终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="46" />
+        <source>Field terminal online since %1 (%2 connected)</source>
+        <translation>移动终端自 %1 起在线（%2 台）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="49" />
+        <source>Field terminal offline; last seen %1</source>
+        <translation>移动终端离线；最后在线 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="52" />
+        <source>No field terminal has connected</source>
+        <translation>尚无移动终端登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="56" />
+        <source>Position %1, %2</source>
+        <translation>位置 %1, %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="108" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="73" />
+        <location filename="../../widgets/roster.py" line="114" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="116" />
+        <source>Requests reinforcement</source>
+        <translation>请求增援</translation>
     </message>
 </context>
 <context>
@@ -2880,162 +3012,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="58" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="59" />
+        <source>Signed for by the department</source>
+        <translation>部门已签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="60" />
+        <source>Followed up</source>
+        <translation>跟进落地</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="61" />
+        <source>Confirmed with the resident</source>
+        <translation>已与群众确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="62" />
+        <source>Reinforcement requested</source>
+        <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
+        <source>field terminal</source>
+        <translation>移动终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
+        <source>department terminal</source>
+        <translation>部门终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>community terminal</source>
+        <translation>村社终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>entered by the room</source>
+        <translation>指挥室代录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>resident confirms</source>
+        <translation>群众确认已解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="70" />
+        <source>resident says not resolved</source>
+        <translation>群众反映未解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3054,14 +3241,14 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="76" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <source>Squad</source>
-        <translation>班组</translation>
+        <source>Bound to</source>
+        <translation>绑定</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="35" />
@@ -3080,107 +3267,122 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="49" />
+        <location filename="../../widgets/admin_users.py" line="53" />
+        <source>grids, e.g. G01,G02</source>
+        <translation>网格，如 G01,G02</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="52" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="64" />
+        <location filename="../../widgets/admin_users.py" line="69" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="73" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="89" />
+        <location filename="../../widgets/admin_users.py" line="96" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="96" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="97" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="128" />
+        <location filename="../../widgets/admin_users.py" line="142" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="148" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="189" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="176" />
+        <location filename="../../widgets/admin_users.py" line="191" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="186" />
+        <location filename="../../widgets/admin_users.py" line="205" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="196" />
+        <location filename="../../widgets/admin_users.py" line="215" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
