@@ -2352,22 +2352,22 @@
 <context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="32" />
+        <location filename="../../widgets/outbox.py" line="35" />
         <source>Open / send again</source>
         <translation>打开 / 重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="34" />
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
         <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="37" />
+        <location filename="../../widgets/outbox.py" line="40" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="86" />
+        <location filename="../../widgets/outbox.py" line="115" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
     </message>
@@ -2521,71 +2521,81 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="43" />
+        <source>attach file</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="44" />
+        <source>remove attachment</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="51" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="50" />
+        <location filename="../../widgets/outcome.py" line="52" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="51" />
+        <location filename="../../widgets/outcome.py" line="53" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="52" />
+        <location filename="../../widgets/outcome.py" line="54" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="79" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="84" />
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
