@@ -476,6 +476,11 @@ class MainWindow(QMainWindow):
             a = m.addAction(self.tr("Acknowledge emergency"), lambda: self.link.submit("radio.ack", {"team_id": tid}))
             a.setObjectName("radio.ack")
             a.setEnabled("radio.ack" in perms)
+        if team.get("reinforcement"):
+            a = m.addAction(self.tr("Acknowledge reinforcement request"),
+                            lambda: self.link.submit("team.reinforcement_ack", {"team_id": tid}))
+            a.setObjectName("team.reinforcement_ack")
+            a.setEnabled("team.reinforcement_ack" in perms)
         status = m.addMenu(self.tr("Set status"))
         for st in ("available", "busy"):
             a = status.addAction(labels.team_status(st), functools.partial(
@@ -504,6 +509,21 @@ class MainWindow(QMainWindow):
             dlg.sig_submitted.connect(lambda _cid: self.outbox.forget(replaces))
         dlg.open()
         self._dialog = dlg
+
+    @property
+    def dialog(self):
+        """The dialog opened last from the window (dispatch, new case), None before any."""
+        return getattr(self, "_dialog", None)
+
+    @property
+    def menu(self) -> QMenu | None:
+        """The context menu popped up last (a case row's, a squad tile's)."""
+        return getattr(self, "_menu", None)
+
+    @property
+    def quit_box(self):
+        """The 'Quit anyway?' question, once asked."""
+        return getattr(self, "_quit_box", None)
 
     @property
     def outbox(self) -> OutboxPanel:

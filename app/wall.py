@@ -108,7 +108,7 @@ class WallWindow(QWidget):
         room.sig_cases.connect(self._cases_changed)
         self._pinned()
         self._tick()
-        self._show_page(0)
+        self.show_page(0)
 
     def pinned_case(self) -> dict | None:
         """The case of the alert pinned across the wall (none for a squad's emergency)."""
@@ -127,12 +127,12 @@ class WallWindow(QWidget):
         self.pages.addWidget(w)
         self.page_titles.append(title)
 
-    def _show_page(self, i: int) -> None:
+    def show_page(self, i: int) -> None:
         self.pages.setCurrentIndex(i)
         self.page_label.setText(f"{i + 1}/{self.pages.count()} · {self.page_titles[i]}")
 
     def next_page(self) -> None:
-        self._show_page((self.pages.currentIndex() + 1) % self.pages.count())
+        self.show_page((self.pages.currentIndex() + 1) % self.pages.count())
 
     def _tick(self) -> None:
         now = self.room.now()

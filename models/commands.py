@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import evidence
-from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
+from . import evidence, ladders
+from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
 from .timeutil import epoch, iso
@@ -203,8 +203,7 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
                 continue
             if role == "field" and case["status"] == "transferred":
                 continue
-            if name == "case.escalate" and (case["category"] != "dispute"
-                                             or case["escalation"] + 1 >= len(ESCALATION_LADDER)):
+            if name == "case.escalate" and ladders.next_step(case) is None:
                 continue
             if name == "case.reopen" and case.get("merged_into"):
                 continue
@@ -571,13 +570,15 @@ def _decide_case(state, actor, name, args, files=None):
         if args.get("note"):
             data["note"] = _text(args, name)
     elif name == "case.escalate":
-        if case["category"] != "dispute":
-            raise CommandError("conflict", "only disputes go up the escalation ladder")
-        level = case["escalation"] + 1
-        if level >= len(ESCALATION_LADDER):
+        ladder = ladders.ladder_of(case)
+        if ladder is None:
+            raise CommandError("conflict", f"no escalation ladder for the category {case['category']} "
+                                           "(resources/escalation_ladders.toml)")
+        nxt = ladders.next_step(case)
+        if nxt is None:
             raise CommandError("conflict", "the case is already at the top of the ladder")
-        data["level"] = level
-        data["to"] = ESCALATION_LADDER[level][0]
+        level, step = nxt
+        data.update({"level": level, "to": step.to, "ladder": ladder.key, "hours": step.hours})
     elif name in ("case.return", "case.reopen"):
         data["reason"] = _text(args, name)
         if name == "case.reopen" and case.get("merged_into"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .domain import ESCALATION_LADDER
+from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
                  "outcome", "attempt", "team_ids", "by_role", "department", "count")
@@ -281,6 +282,9 @@ def _escalated(state, ev, d):
     _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
+    # the ladder it goes up and its step's deadline (events before ladders were data: disputes, none)
+    case["ladder"] = d.get("ladder", "dispute")
+    case["escalation_due"] = iso(epoch(ev["at"]) + d["hours"] * 3600.0) if d.get("hours") else None
     case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])

@@ -395,33 +395,40 @@ def aggregate_periods(unit: str, until: date, count: int) -> list[tuple[str, dat
     return out
 
 
-def aggregates(state: dict, unit: str, until: date, count: int) -> list[dict]:
-    """The dashboard's figures (kpi.period_kpis) for each month or year, with the same period a
-    year before: one pass puts each case in the periods it was reported or closed in, then each
-    period's figures come from its own cases (as kpi.working_set does for the dashboard)."""
-    from models.reports import figures_for
+AGGREGATE_KEYS = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "arrival_8min", "on_scene_closure",
+                  "satisfaction", "repeat_calls", "repeat_call_rate")
+
+
+def aggregates(facts: list, profile, unit: str, until: date, count: int) -> list[dict]:
+    """The dashboard's figures for each month or year, with the same period a year before,
+    from the KPI facts of the cases reported or closed in them (`store.kpi_facts`: the
+    projection's columns, or `kpi.case_facts` of cases in memory): one pass puts each case
+    in the periods it was reported or closed in, then each period is folded
+    (models.kpi.fold/figures: the dashboard's own code)."""
+    from models import kpi
     periods = aggregate_periods(unit, until, count)
     year_before = [(label, first.replace(year=first.year - 1), after.replace(year=after.year - 1))
                    for label, first, after in periods]
     # months (or years) never overlap partly: each time falls in at most one of them
     spans = dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
     los = sorted(spans)
-    buckets: dict[str, dict] = {lo: {} for lo in los}
-    for cid, c in state["cases"].items():
-        for t in (c["times"]["reported"], c["times"].get("closed")):
+    buckets: dict[str, list] = {lo: [] for lo in los}
+    for f in facts:
+        seen = None
+        for t in (f.reported, f.closed):
             if t and t >= los[0]:
                 lo = los[bisect_right(los, t) - 1]
-                if t < spans[lo]:
-                    buckets[lo][cid] = c
+                if t < spans[lo] and lo != seen:
+                    buckets[lo].append(f)
+                    seen = lo
+    target = kpi.arrival_target_s(profile)
     rows = []
-    keys = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "arrival_8min", "on_scene_closure",
-            "satisfaction", "repeat_calls", "repeat_call_rate")
     for (label, a, b), (_, ya, yb) in zip(periods, year_before):
         def figs(first, after):
             lo, hi = iso(_midnight(first)), iso(_midnight(after))
-            sub = {**state, "cases": buckets.get(lo, {})}
-            k = figures_for(sub, lo, hi, _midnight(after))
-            return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x] for x in keys}
+            k = kpi.figures(kpi.fold(buckets.get(lo, []), lo, hi, target), target)
+            return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x]
+                    for x in AGGREGATE_KEYS}
         rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a, b),
                      "last_year": figs(ya, yb)})
     return rows
@@ -511,7 +518,16 @@ class ReportService:
         first = periods[0][1]
         lo = iso(_midnight(first.replace(year=first.year - 1)))
         hi = iso(_midnight(periods[-1][2]))
-        return {"unit": unit, "rows": aggregates(self._present([(lo, hi)], False), unit, until, count)}
+        from models.kpi import case_facts, profile_of
+        from models.sla import PROFILES
+        if self.store.load_room() is not None:          # the projection's KPI columns
+            facts = [f for f, _k, _s in self.store.kpi_facts(lo, hi)]
+            profile = PROFILES.get(self.store.sla_profile(), PROFILES["1310"])
+        else:                                           # a database without a projection
+            state = state_at(self.store, None)[0]
+            profile = profile_of(state)
+            facts = [case_facts(c, profile) for c in state["cases"].values()]
+        return {"unit": unit, "rows": aggregates(facts, profile, unit, until, count)}
 
     async def answer(self, msg: dict, actor, peer: str) -> str:
         """The frame that answers a query message: query.result, or an error with its id."""

@@ -87,6 +87,10 @@ class CommandRow(Base):
     __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
 
 
+STATS_COLUMNS = ("reported", "category", "area", "squad", "status", "sla", "rating", "on_scene", "merged", "closed",
+                 "dispatch_ok", "arrival_s", "repeat_calls")
+
+
 class CaseRow(Base):
     """The cases projection: one row per case, as the reducer left it after the newest event
     that changed it (written in the same transaction as that event). The server keeps only
@@ -110,14 +114,18 @@ class CaseRow(Base):
     sla: Mapped[str | None] = mapped_column(String(10))    # met / late / skipped once closed
     on_scene: Mapped[bool | None] = mapped_column(Boolean)
     merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the rest of the KPI facts (models.kpi.case_facts): the aggregates over years read these
+    dispatch_ok: Mapped[bool | None] = mapped_column(Boolean)      # dispatched within its limit
+    arrival_s: Mapped[float | None] = mapped_column(Float)         # call to on scene, s
+    repeat_calls: Mapped[int | None] = mapped_column(Integer)
     words: Mapped[str] = mapped_column(Text)               # what a search matches, pinyin initials included
     body: Mapped[str] = mapped_column(Text)                # the case's JSON
     __table_args__ = (
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
-        Index("ix_cases_closed", "closed"),
-        # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
-        Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
+        Index("ix_cases_closed", "closed", "reported"),
+        # the aggregates read this index only, not the rows (a year: 180k entries of ~70 bytes)
+        Index("ix_cases_stats", *STATS_COLUMNS),
     )
 
 
@@ -570,13 +578,15 @@ class EventStore:
         """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""
         if not rows:
             return
-        q = self._upserts.get((conn.dialect.name, table.name))
+        names = tuple(rows[0])
+        q = self._upserts.get((conn.dialect.name, table.name, names))
         if q is None:
             from sqlalchemy.dialects import postgresql, sqlite
             q = (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
             q = q.on_conflict_do_update(index_elements=[key],
-                                        set_={c.name: q.excluded[c.name] for c in table.columns if c.name != key})
-            self._upserts[(conn.dialect.name, table.name)] = q
+                                        set_={c.name: q.excluded[c.name] for c in table.columns
+                                              if c.name != key and c.name in names})
+            self._upserts[(conn.dialect.name, table.name, names)] = q
         conn.execute(q, rows)
 
     def _project(self, conn, cases: list[dict] | None, room: tuple | None) -> None:
@@ -598,6 +608,11 @@ class EventStore:
     def write_projection(self, cases: list[dict], seq: int, head: dict, street: dict | None,
                          teams: dict[str, str]) -> None:
         with self.engine.begin() as conn:
+            if cases:          # (a migration before the newest writes the columns its table has)
+                from sqlalchemy import inspect
+                have = {c["name"] for c in inspect(conn).get_columns("cases")}
+                if not have.issuperset(cases[0]):
+                    cases = [{k: v for k, v in r.items() if k in have} for r in cases]
             for i in range(0, len(cases), 5000):
                 self._upsert(conn, CaseRow.__table__, cases[i:i + 5000], "id")
             self._project(conn, None, (seq, head, street, teams))
@@ -685,52 +700,93 @@ class EventStore:
             self._indexed = searchindex.indexed(conn)
         return self._indexed
 
-    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
-        """Aggregates of the cases reported in [since, until), grouped by day (local, at
-        tz_minutes from UTC), category, area or squad: reported, closed, on-scene closures,
-        SLA met / judged, rated, satisfied (4-5), the sum of ratings."""
-        from sqlalchemy import Integer as Int
-        from sqlalchemy import case as when
-        from sqlalchemy import cast, literal_column
+    def kpi_facts(self, lo: str, hi: str, by: str | None = None) -> list[tuple]:
+        """The KPI facts (models.kpi.Facts) of the cases reported or closed in [lo, hi), read
+        from the projection's columns (two index ranges, not the cases' JSON), each with its
+        `by` column (category, area or squad; None without) and its SLA verdict:
+        [(facts, key, sla), ...]."""
+        from models.kpi import Facts
         t = CaseRow.__table__
-        key: Any
-        hourly = by == "day" and tz_minutes % 60 == 0
-        if hourly:                 # by UTC hour (a plain prefix), folded into local days below
-            key = func.substr(t.c.reported, 1, 13)
-        elif by == "day":
-            if self.engine.url.get_backend_name() == "postgresql":
-                key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
-                                   + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
-            else:
-                key = func.substr(func.datetime(func.substr(t.c.reported, 1, 19), f"{int(tz_minutes):+d} minutes"), 1, 10)
-        else:
-            key = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}[by]
-
-        def count(cond):
-            return func.sum(when((cond, 1), else_=0))
-        q = (select(key.label("key"), func.count().label("reported"),
-                    count(t.c.status == "closed").label("closed"),
-                    count(t.c.on_scene == True).label("on_scene"),  # noqa: E712
-                    count(t.c.sla == "met").label("sla_met"),
-                    count(t.c.sla.in_(("met", "late"))).label("sla_judged"),
-                    func.count(t.c.rating).label("rated"),
-                    count(t.c.rating >= 4).label("satisfied"),
-                    func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
-             .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
+        key: Any = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}.get(by or "")
+        cols = [t.c.reported, t.c.closed, t.c.status, t.c.merged, t.c.dispatch_ok, t.c.arrival_s, t.c.on_scene,
+                t.c.rating, t.c.repeat_calls, t.c.sla, key if key is not None else literal_column("NULL")]
+        q1 = select(*cols).where(t.c.reported >= lo, t.c.reported < hi)
+        q2 = select(*cols).where(t.c.closed >= lo, t.c.closed < hi, t.c.reported < lo)
+        out = []
         with self.engine.connect() as c:
-            rows = [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
-        if not hourly:
-            return rows
-        from datetime import datetime, timedelta
-        days: dict[str, dict] = {}
+            for q in (q1, q2):
+                for rep, closed, status, merged, ok, arr, on_scene, rating, calls, sla, k in c.execute(q):
+                    shut = status == "closed"
+                    out.append((Facts(rep, closed, shut and not merged, None if ok is None else bool(ok), arr,
+                                      bool(on_scene), rating, calls or 0, shut), k, sla))
+        return out
+
+    def sla_profile(self) -> str:
+        t = RoomRow.__table__
+        with self.engine.connect() as c:
+            head = c.execute(select(t.c.head).where(t.c.id == 1)).scalar()
+        return (orjson.loads(head).get("sla_profile") if head else None) or "1310"
+
+    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
+        """Aggregates over [since, until), grouped by day (local, at tz_minutes from UTC),
+        category, area or squad. Of the cases *reported* in it: reported, closed, on-scene
+        closures, SLA met / judged, rated, satisfied (4-5), the sum of ratings; and `kpi`,
+        the dashboard's figures for the group (models.kpi.fold/figures over the projection's
+        KPI facts: each day its own period; a category, area or squad over the whole span):
+        the numbers the dashboard and the reports give for the same cases."""
+        from datetime import datetime, timedelta, timezone
+
+        from models import kpi
+        from models.sla import PROFILES
+        from models.timeutil import iso
+        facts = self.kpi_facts(since, until, None if by == "day" else by)
+        target = kpi.arrival_target_s(PROFILES.get(self.sla_profile(), PROFILES["1310"]))
         shift = timedelta(minutes=tz_minutes)
-        for r in rows:
-            day = (datetime.strptime(str(r["key"]), "%Y-%m-%dT%H") + shift).strftime("%Y-%m-%d")
-            d = days.setdefault(day, {k: (day if k == "key" else 0) for k in r})
-            for k, v in r.items():
-                if k != "key":
-                    d[k] += v
-        return [days[k] for k in sorted(days)]
+        days: dict[str, str] = {}
+
+        def day_of(at: str) -> str:        # local day, worked out once per UTC minute
+            m = at[:16]
+            d = days.get(m)
+            if d is None:
+                d = days[m] = (datetime.strptime(m, "%Y-%m-%dT%H:%M") + shift).strftime("%Y-%m-%d")
+            return d
+        cohort: dict = {}
+        members: dict = {}
+        fields = ("reported", "closed", "on_scene", "sla_met", "sla_judged", "rated", "satisfied", "rating_sum")
+        for f, k, sla in facts:
+            if since <= f.reported < until:
+                g = day_of(f.reported) if by == "day" else k
+                r = cohort.get(g)
+                if r is None:
+                    r = cohort[g] = dict.fromkeys(fields, 0)
+                r["reported"] += 1
+                r["closed"] += f.status_closed
+                r["on_scene"] += f.on_scene
+                r["sla_met"] += sla == "met"
+                r["sla_judged"] += sla in ("met", "late")
+                if f.rating is not None:
+                    r["rated"] += 1
+                    r["satisfied"] += f.rating >= 4
+                    r["rating_sum"] += f.rating
+                members.setdefault(g, []).append(f)
+            if by == "day" and f.closed is not None and since <= f.closed < until:
+                g = day_of(f.closed)
+                if not (since <= f.reported < until) or g != day_of(f.reported):
+                    members.setdefault(g, []).append(f)
+            elif by != "day" and not (since <= f.reported < until):
+                members.setdefault(k, []).append(f)
+        tz = timezone(shift)
+        out = []
+        for g in sorted(members, key=lambda x: (x is None, x or "")):
+            if by == "day":
+                d0 = datetime.strptime(g, "%Y-%m-%d").replace(tzinfo=tz)
+                lo, hi = max(since, iso(d0.timestamp())), min(until, iso((d0 + timedelta(days=1)).timestamp()))
+            else:
+                lo, hi = since, until
+            row = {"key": g, **(cohort.get(g) or dict.fromkeys(fields, 0))}
+            row["kpi"] = kpi.figures(kpi.fold(members[g], lo, hi, target), target)
+            out.append(row)
+        return out
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:

@@ -124,7 +124,7 @@ def test_street_map_zooms_pans_labels_clear_and_clicks_through(cockpit, loop, qt
     m.fit()
     m.viewport().grab()                                   # one paint: labels placed
     from widgets.roster import SUBTEXT_PT
-    assert m.drawn_labels and m._label_font.pointSizeF() >= 10 and SUBTEXT_PT >= 10     # at 100 %
+    assert m.drawn_labels and m.label_font.pointSizeF() >= 10 and SUBTEXT_PT >= 10     # at 100 %
     rects = [r for r, _t in m.drawn_labels]
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])   # none overlap
     assert any(t == "九巡101" for _r, t in m.drawn_labels) and any(t.startswith("G") for _r, t in m.drawn_labels)
@@ -178,7 +178,7 @@ def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server
     roster = wall.roster
     assert roster.scale * 10 * 96 / 72 >= WALL_MIN_PX - 0.5      # the tiles' smallest lines
     # the talkgroups are paged, never behind a scroll bar
-    wall._show_page(1)
+    wall.show_page(1)
     loop.pump(0.3)
     assert roster.scroll_area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     seen = set()
@@ -190,9 +190,9 @@ def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server
         loop.pump(0.05)
     assert len(seen) == 18
     # every squad in the ranking, a page at a time
-    wall._show_page(2)
+    wall.show_page(2)
     perf = wall.performance
-    perf._week_at = 0
+    perf.mark_all_dirty()
     perf.refresh()
     loop.pump(0.3)
     perf.resize(perf.size())

@@ -400,3 +400,55 @@ async def test_shared_position_is_sent_with_consent_at_a_bounded_rate(server, br
     assert [e["data"]["lat"] for e in log if e["name"] == "team.moved" and e["actor"] == "w01"] == [30.2861]
     await phone.shot("12_position_on")
     await phone.close()
+
+
+def jpeg(path: Path, colour: str, size=(640, 480)) -> Path:
+    from PIL import Image
+    Image.new("RGB", size, colour).save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_photos_before_and_after_upload_and_attach_once_also_after_the_link_returns(server, browser, tmp_path):
+    proxy = await FaultProxy("127.0.0.1", server.port).start()
+    op = await RawClient.connect(ws_url(server), "op")
+    try:
+        phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
+        await phone.login("w01")
+        cid = await new_case(op, "店外经营")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        await phone.tap("#act-arrive")
+        await phone.page.wait_for_selector("#act-feedback")
+        await phone.page.set_input_files("#photo-before", str(jpeg(tmp_path / "before.jpg", "#a33")))
+        await until(lambda: [a["label"] for a in server.hub.state["cases"][cid].get("attachments") or []] == ["before"],
+                    what="the photo before attached")
+        await phone.page.wait_for_selector("figure[data-attachment] img[src^='blob:']")
+
+        # the photo after, taken without a network: it waits on the phone, then goes once
+        await phone.ctx.set_offline(True)
+        proxy.cut()
+        await phone.page.wait_for_selector("#net[data-phase=offline]")
+        await phone.page.set_input_files("#photo-after", str(jpeg(tmp_path / "after.jpg", "#3a3")))
+        await phone.page.wait_for_selector("figure.waiting img")
+        await phone.page.wait_for_selector("#waitpill")
+        await phone.shot("13_photo_waiting")
+        proxy.restore()
+        await phone.ctx.set_offline(False)
+        await until(lambda: [a["label"] for a in server.hub.state["cases"][cid].get("attachments") or []]
+                    == ["before", "after"], what="the photo after attached")
+        await phone.page.wait_for_selector("#waitpill", state="detached")
+        await phone.page.wait_for_selector("figure.waiting", state="detached")
+        await phone.tap("#act-feedback")
+        await phone.say("已劝离，门前已清理")
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="resolved")
+        await phone.page.wait_for_function("document.querySelectorAll(\"figure[data-attachment] img[src^='blob:']\").length == 2")
+        await phone.shot("14_photos_attached")
+        log = await log_of(server)
+        attached = [e for e in log if e["name"] == "case.attached" and e["data"]["case_id"] == cid]
+        assert [(e["actor"], e["data"]["attachment"]["label"]) for e in attached] == [("w01", "before"), ("w01", "after")]
+        await phone.close()
+    finally:
+        await op.close()
+        await proxy.stop()

@@ -516,6 +516,55 @@ async def test_a_cockpit_asks_the_server_for_reports_and_aggregates(history_db):
         await srv.stop()
 
 
+async def test_one_kpi_code_path_the_archives_aggregates_are_the_dashboards(history_db):
+    """The hand-built history through the server: the archive's aggregates (archive.stats by
+    day and by category, query.aggregates by month), read from the cases projection's KPI
+    columns, give the figures the dashboard's code (kpi.period_kpis) gives for the same
+    cases and period."""
+    from models import protocol
+    from server.app import XiaonaoServer
+    from server.reports import AGGREGATE_KEYS
+
+    from .conftest import RawClient
+    now = D0 + 3 * 86400
+    w = world_until(now)                                   # the whole history, as the server holds it now
+    srv = XiaonaoServer(history_db, "127.0.0.1", 0, clock=Clock(now))
+    await srv.start()
+    try:
+        op = await RawClient.connect(f"ws://127.0.0.1:{srv.port}/ws", "op")
+        tz = int(datetime.fromtimestamp(D0).astimezone().utcoffset().total_seconds() // 60)
+        lo, hi = period_bounds("day", DAY)
+        want = kpi.period_kpis(w.state, lo, hi, now)
+        for k in ("open", "overdue"):                      # the state now, not the period's
+            want.pop(k)
+        assert want["today"] == 4 and want["closed_today"] == 2 and want["closure_rate"] == 3 / 4   # C: closed since
+
+        async def ask(frame):
+            await op.ws.send(frame)
+            while True:
+                m = await op.recv()
+                if m.get("id") == "s":
+                    return m
+        m = await ask(protocol.archive_stats("s", lo, period_bounds("month", DAY)[1], by="day", tz_minutes=tz))
+        day = next(r for r in m["rows"] if r["key"] == DAY.isoformat())
+        assert day["kpi"] == want and day["reported"] == 4
+        m = await ask(protocol.archive_stats("s", lo, hi, by="category"))
+        for row in m["rows"]:
+            only = {**w.state, "cases": {c: x for c, x in w.state["cases"].items() if x["category"] == row["key"]}}
+            k = kpi.period_kpis(only, lo, hi, now)
+            assert row["kpi"] == {x: v for x, v in k.items() if x not in ("open", "overdue")}, row["key"]
+        m = await query(op, {"type": "query.aggregates", "unit": "month", "count": 1, "until": "2026-11-23"})
+        nov = m["data"]["rows"][0]
+        mlo, mhi = period_bounds("month", DAY)
+        k = kpi.period_kpis(w.state, mlo, mhi, now)
+        names = {"today": "reported", "closed_today": "closed"}
+        assert {names.get(x, x): k[x] for x in AGGREGATE_KEYS} == {x: nov[x] for x in nov
+                                                                 if x not in ("period", "from", "to", "last_year")}
+        await op.close()
+    finally:
+        await srv.stop()
+
+
 def test_serve_writes_yesterdays_daily_report_on_schedule(history_db, tmp_path):
     import time as _time
 

@@ -137,7 +137,7 @@ def test_reinforce_and_release_from_the_detail_panel(cockpit, loop, qtbot):
     def row(tid):
         return next(r for r in range(box.table.rowCount()) if f"({tid})" in box.table.item(r, 0).text())
     assert box.table.item(row("W02"), 2).text()                  # its own 'sent' stamp
-    assert "+ " in detail._field_labels["squad"].text()
+    assert "+ " in detail.field_text("squad")
     # the roster shows each squad on the case, the supporting ones marked so
     roster = win.panels["roster"]
     loop.wait(lambda: roster.tiles["W02"].content()[11].startswith("▶ support " + cid), what="W02 tile")
@@ -156,3 +156,25 @@ def test_reinforce_and_release_from_the_detail_panel(cockpit, loop, qtbot):
     loop.wait(lambda: "acknowledged" in box.result.text())
     texts = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
     assert any("Reinforced" in t for t in texts) and any("Squad released" in t for t in texts)
+
+
+def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "category": "city_management", "title": "店外堆物"})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    win.selection.set_case(cid)
+    ladder = detail._field_labels["escalation"]
+    assert "City management" in ladder.text() and "○ 1. Grid worker" in ladder.text()
+    assert "not escalated" in ladder.text()
+    assert detail.buttons["case.escalate"].isVisible()
+    qtbot.mouseClick(detail.buttons["case.escalate"], Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["cases"][cid]["escalation"] == 0, what="escalated")
+    loop.wait(lambda: "▶ 1. Grid worker" in ladder.text(), what="the current step shown")
+    assert "due " in ladder.text() and "○ 2. Co-governance member verifies" in ladder.text()
+    assert "Grid worker" in detail._field_labels["squad"].text()          # the step's owner holds the case
+    qtbot.mouseClick(detail.buttons["case.escalate"], Qt.MouseButton.LeftButton)
+    loop.wait(lambda: "▶ 2. Co-governance" in ladder.text(), what="second step")
+    assert "✓ 1. Grid worker" in ladder.text()

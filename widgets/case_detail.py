@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
-from models.domain import ESCALATION_LADDER, mask_phone
+from models.domain import mask_phone
 from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
@@ -36,6 +36,7 @@ from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, group_label
+from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
@@ -54,7 +55,19 @@ EVENT_LABELS = {
     "case.attached": QT_TRANSLATE_NOOP("Timeline", "Attached"),
     "case.detached": QT_TRANSLATE_NOOP("Timeline", "Attachment removed"),
     "case.called_back": QT_TRANSLATE_NOOP("Timeline", "Citizen called back"),
+    "case.progressed": QT_TRANSLATE_NOOP("Timeline", "Progress report"),
+    "case.dept_signed": QT_TRANSLATE_NOOP("Timeline", "Signed for by the department"),
+    "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
+    "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
+    "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
 }
+# who stamped a step (the event's `by_role`): a terminal's own, or the room on its behalf
+STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
+                "department": QT_TRANSLATE_NOOP("Timeline", "department terminal"),
+                "community": QT_TRANSLATE_NOOP("Timeline", "community terminal")}
+ON_BEHALF = QT_TRANSLATE_NOOP("Timeline", "entered by the room")
+CONFIRM_LABELS = {"confirmed": QT_TRANSLATE_NOOP("Timeline", "resident confirms"),
+                  "not_resolved": QT_TRANSLATE_NOOP("Timeline", "resident says not resolved")}
 CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
                    "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
                    "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
@@ -70,7 +83,9 @@ ACTIONS = {
     "case.sign": QT_TRANSLATE_NOOP("Actions", "Sign for"),
     "case.contact": QT_TRANSLATE_NOOP("Actions", "Party contacted"),
     "case.arrive": QT_TRANSLATE_NOOP("Actions", "On scene"),
+    "case.progress": QT_TRANSLATE_NOOP("Actions", "Progress report"),
     "case.feedback": QT_TRANSLATE_NOOP("Actions", "Feedback"),
+    "case.dept_sign": QT_TRANSLATE_NOOP("Actions", "Department signed"),
     "case.close": QT_TRANSLATE_NOOP("Actions", "Close"),
     "case.transfer": QT_TRANSLATE_NOOP("Actions", "Transfer"),
     "case.escalate": QT_TRANSLATE_NOOP("Actions", "Escalate"),
@@ -108,6 +123,8 @@ class CaseDetailPanel(QWidget):
             lab = QLabel()
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if key == "escalation":
+                lab.setTextFormat(Qt.TextFormat.RichText)
             self._field_labels[key] = lab
             if key == "reporter":
                 row_w = QWidget()
@@ -200,6 +217,16 @@ class CaseDetailPanel(QWidget):
         if self.case_id and self.case_id in changed:
             self.show_case(self.case_id)
 
+    def field_text(self, key: str) -> str:
+        """What the panel shows for a field of the case (category, source, location, reporter,
+        squad, escalation, supervision, rating, description)."""
+        return self._field_labels[key].text()
+
+    @property
+    def dialog(self):
+        """The dialog opened last from the panel (amend), None before any."""
+        return getattr(self, "_dialog", None)
+
     def case(self) -> dict | None:
         return self.room.state["cases"].get(self.case_id)
 
@@ -265,7 +292,7 @@ class CaseDetailPanel(QWidget):
         f["squad"].setText((team["call_sign"] + f" ({team['id']})" if team else
                             labels.department(street, case.get("department")) or "—")
                            + (" + " + ", ".join(support) if support and team else ""))
-        f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
+        f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
         f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
@@ -290,6 +317,8 @@ class CaseDetailPanel(QWidget):
             for k in ("note", "resolution", "reason"):
                 if e.get(k):
                     extra.append(str(e[k]))
+            if e.get("outcome") in CONFIRM_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CONFIRM_LABELS[e["outcome"]])))
             if e.get("outcome") in CALLBACK_LABELS:
                 extra.append(QCoreApplication.translate("Timeline", str(CALLBACK_LABELS[e["outcome"]]))
                              + f" ({e.get('attempt', 1)})")
@@ -307,7 +336,16 @@ class CaseDetailPanel(QWidget):
                 extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
-            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
+            stamp = e.get("by_role")
+            by = e.get("actor") or ""
+            if stamp in STAMP_LABELS:       # the terminal's own stamp
+                by += " [" + QCoreApplication.translate("Timeline", str(STAMP_LABELS[stamp])) + "]"
+            elif stamp:                     # the room entered it on the squad's (department's) behalf
+                by += " (" + QCoreApplication.translate("Timeline", str(ON_BEHALF)) + ")"
+            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {by}")
+            if stamp in STAMP_LABELS:
+                item.setData(Qt.ItemDataRole.UserRole, "terminal")
+                item.setForeground(QColor(P["ok"]))
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
         # nothing to do on a report the server has not acknowledged yet; only what the role may

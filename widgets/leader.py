@@ -86,7 +86,7 @@ class LeaderPanel(QWidget):
         self.role_note.setObjectName("LeaderPanel.role")
         self.role_note.setProperty("kind", "muted")
         self.role_note.setWordWrap(True)
-        self._move_btn, self._record_btn = move, record
+        self.move_btn, self._record_btn = move, record
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.role_note)
@@ -130,7 +130,7 @@ class LeaderPanel(QWidget):
         why) for the others, whom the server would refuse."""
         for widget, command in ((self.mode, "mode.set"), (self.duty_box, "team.duty"),
                                 (self.member, "team.member_move"), (self.target, "team.member_move"),
-                                (self._move_btn, "team.member_move"), (self._record_btn, "shift.handover"),
+                                (self.move_btn, "team.member_move"), (self._record_btn, "shift.handover"),
                                 (self.note, "shift.handover")):
             widget.setEnabled(self.room.may(command))
         leader = self.room.may("mode.set")

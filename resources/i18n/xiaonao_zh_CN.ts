@@ -3,72 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="86" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="88" />
+        <source>Department signed</source>
+        <translation>部门签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -412,137 +422,137 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="171" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="155" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="163" />
+        <location filename="../../widgets/case_detail.py" line="180" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="174" />
+        <location filename="../../widgets/case_detail.py" line="191" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="197" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="224" />
+        <location filename="../../widgets/case_detail.py" line="251" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="239" />
+        <location filename="../../widgets/case_detail.py" line="266" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="240" />
+        <location filename="../../widgets/case_detail.py" line="267" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="299" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="309" />
+        <location filename="../../widgets/case_detail.py" line="338" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="383" />
+        <location filename="../../widgets/case_detail.py" line="421" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -986,323 +996,334 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="254" />
+        <location filename="../../app/mainwindow.py" line="256" />
         <location filename="../../app/wall.py" line="142" />
-        <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="101" />
-        <location filename="../../models/qt/labels.py" line="109" />
+        <location filename="../../widgets/ladder.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="104" />
+        <location filename="../../models/qt/labels.py" line="115" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="10" />
+        <location filename="../../models/qt/labels.py" line="11" />
         <source>City management</source>
         <translation>城市管理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Market supervision</source>
         <translation>市场监管</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Fire safety</source>
         <translation>消防安全</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Public security</source>
         <translation>社会治安</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Traffic</source>
         <translation>交通</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Public service</source>
         <translation>公共服务</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Environment</source>
         <translation>生态环境</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="14" />
+        <location filename="../../models/qt/labels.py" line="15" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>110 diverted</source>
         <translation>110分流</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>119 fire</source>
         <translation>119</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>12345 hotline</source>
         <translation>12345热线</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>Grid worker</source>
         <translation>网格员上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>AI video</source>
         <translation>AI视频</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>Patrol</source>
         <translation>巡查发现</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Sensor</source>
         <translation>智能感知</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Walk-in</source>
         <translation>来访</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="19" />
+        <location filename="../../models/qt/labels.py" line="20" />
         <source>QR code</source>
         <translation>扫码上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P1 urgent</source>
         <translation>一级 紧急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P2 high</source>
         <translation>二级 较急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P3 normal</source>
         <translation>三级 一般</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P4 low</source>
         <translation>四级 较低</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>New</source>
         <translation>待受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Dispatched</source>
         <translation>已派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Signed</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>Contacted</source>
         <translation>已联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>On scene</source>
         <translation>已到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Resolved</source>
         <translation>已反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Closed</source>
         <translation>已办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Transferred</source>
         <translation>已流转</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Returned</source>
         <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>Available</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>En route</source>
         <translation>赶赴中</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Off duty</source>
         <translation>休班</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Community mediation committee</source>
         <translation>社区调委会</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Peacemaker studio</source>
         <translation>和事佬工作室</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Justice office</source>
         <translation>司法所</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Legal aid</source>
         <translation>法律援助</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Peacetime</source>
         <translation>平时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="32" />
+        <location filename="../../models/qt/labels.py" line="33" />
         <source>Wartime</source>
         <translation>战时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Due soon</source>
         <translation>临期</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>On time</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>Met</source>
         <translation>按时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Late</source>
         <translation>逾时完成</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Not applicable</source>
         <translation>不适用</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>dispatch</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>contact</source>
         <translation>联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>arrive</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>feedback</source>
-        <translation>反馈</translation>
+        <translation>首次反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>receipt</source>
         <translation>接单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="39" />
+        <location filename="../../models/qt/labels.py" line="40" />
         <source>reinforce</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="40" />
+        <location filename="../../models/qt/labels.py" line="41" />
         <source>wartime limits</source>
         <translation>战时时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>field terminal</source>
         <translation>现场终端</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="44" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="44" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="46" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="47" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
     </message>
 </context>
 <context>
@@ -1648,6 +1669,29 @@
     </message>
 </context>
 <context>
+    <name>Ladder</name>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>due %1</source>
+        <translation>限 %1 前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>not escalated</source>
+        <translation>尚未升级</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
         <location filename="../../widgets/leader.py" line="70" />
@@ -1943,7 +1987,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="114" />
-        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
@@ -1953,254 +1997,259 @@
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="222" />
+        <location filename="../../app/mainwindow.py" line="224" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="238" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="243" />
+        <location filename="../../app/mainwindow.py" line="245" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="273" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="292" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="293" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="297" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
-        <location filename="../../app/mainwindow.py" line="608" />
+        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="630" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="306" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="308" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="309" />
+        <location filename="../../app/mainwindow.py" line="311" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="320" />
+        <location filename="../../app/mainwindow.py" line="322" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="323" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="322" />
+        <location filename="../../app/mainwindow.py" line="324" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="332" />
+        <location filename="../../app/mainwindow.py" line="334" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="335" />
+        <location filename="../../app/mainwindow.py" line="337" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="339" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="367" />
+        <location filename="../../app/mainwindow.py" line="369" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="379" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="379" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="382" />
+        <location filename="../../app/mainwindow.py" line="384" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="399" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="426" />
+        <location filename="../../app/mainwindow.py" line="428" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="427" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="428" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="429" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="438" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="466" />
+        <location filename="../../app/mainwindow.py" line="468" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="471" />
+        <location filename="../../app/mainwindow.py" line="473" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="474" />
+        <location filename="../../app/mainwindow.py" line="476" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="480" />
+        <source>Acknowledge reinforcement request</source>
+        <translation>确认增援请求</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="591" />
+        <location filename="../../app/mainwindow.py" line="613" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="594" />
+        <location filename="../../app/mainwindow.py" line="616" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="604" />
+        <location filename="../../app/mainwindow.py" line="626" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="605" />
+        <location filename="../../app/mainwindow.py" line="627" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="609" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2807,12 +2856,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="274" />
+        <location filename="../../widgets/roster.py" line="333" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="291" />
+        <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -2820,14 +2869,49 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="67" />
+        <location filename="../../widgets/roster.py" line="33" />
+        <source>online</source>
+        <translation>终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="35" />
+        <source>%1 online</source>
+        <translation>%1台终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="46" />
+        <source>Field terminal online since %1 (%2 connected)</source>
+        <translation>移动终端自 %1 起在线（%2 台）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="49" />
+        <source>Field terminal offline; last seen %1</source>
+        <translation>移动终端离线；最后在线 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="52" />
+        <source>No field terminal has connected</source>
+        <translation>尚无移动终端登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="56" />
+        <source>Position %1, %2</source>
+        <translation>位置 %1, %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="108" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="73" />
+        <location filename="../../widgets/roster.py" line="114" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="116" />
+        <source>Requests reinforcement</source>
+        <translation>请求增援</translation>
     </message>
 </context>
 <context>
@@ -2890,162 +2974,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="58" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="59" />
+        <source>Signed for by the department</source>
+        <translation>部门已签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="60" />
+        <source>Followed up</source>
+        <translation>跟进落地</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="61" />
+        <source>Confirmed with the resident</source>
+        <translation>已与群众确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="62" />
+        <source>Reinforcement requested</source>
+        <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
+        <source>field terminal</source>
+        <translation>移动终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
+        <source>department terminal</source>
+        <translation>部门终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>community terminal</source>
+        <translation>村社终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>entered by the room</source>
+        <translation>指挥室代录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>resident confirms</source>
+        <translation>群众确认已解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="70" />
+        <source>resident says not resolved</source>
+        <translation>群众反映未解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3064,14 +3203,14 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="76" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <source>Squad</source>
-        <translation>班组</translation>
+        <source>Bound to</source>
+        <translation>绑定</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="35" />
@@ -3090,107 +3229,122 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="49" />
+        <location filename="../../widgets/admin_users.py" line="53" />
+        <source>grids, e.g. G01,G02</source>
+        <translation>网格，如 G01,G02</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="52" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="64" />
+        <location filename="../../widgets/admin_users.py" line="69" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="73" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="89" />
+        <location filename="../../widgets/admin_users.py" line="96" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="96" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="97" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="128" />
+        <location filename="../../widgets/admin_users.py" line="142" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="148" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="189" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="176" />
+        <location filename="../../widgets/admin_users.py" line="191" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="186" />
+        <location filename="../../widgets/admin_users.py" line="205" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="196" />
+        <location filename="../../widgets/admin_users.py" line="215" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>

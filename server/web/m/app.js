@@ -59,12 +59,12 @@ async function boot() {
   document.title = t("app.title");
   const code = new URLSearchParams(location.hash.slice(1)).get("code");
   if (code) history.replaceState(null, "", location.pathname + "#/list");   // a one-time code is not kept
-  link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
+  link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "ready") uploader.kick(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
   link.addEventListener("state", () => { route(); alertNew(); sharePosition(); });
   link.addEventListener("outbox", refreshWaiting);
   link.addEventListener("acked", () => refreshWaiting());
   link.addEventListener("refused", (e) => refused(e.detail));
-  link.addEventListener("welcome", () => { renderTabs(); refreshWaiting(); uploader.kick(); });
+  link.addEventListener("welcome", () => { renderTabs(); refreshWaiting(); });
   uploader.addEventListener("change", refreshWaiting);
   uploader.addEventListener("failed", (e) => refused(e.detail));
   window.addEventListener("online", () => { link.online(); uploader.kick(); });
