@@ -1,4 +1,5 @@
-"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|evidence_detail]`:
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|
+evidence|evidence_detail]`:
 run benchmarks, print figures."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from . import (
     archive,
     catchup,
     dashboard,
+    evidence,
     evidence_detail,
     fanout,
     field,
@@ -23,7 +25,7 @@ from . import (
 ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
-       "window": window.main, "flood": flood.main, "field": field.main,
+       "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main,
        "evidence_detail": evidence_detail.main}
 
 if __name__ == "__main__":

@@ -522,37 +522,42 @@
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="197" />
+        <location filename="../../widgets/case_detail.py" line="198" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="251" />
+        <location filename="../../widgets/case_detail.py" line="252" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="266" />
+        <location filename="../../widgets/case_detail.py" line="267" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="267" />
+        <location filename="../../widgets/case_detail.py" line="268" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="299" />
+        <location filename="../../widgets/case_detail.py" line="300" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="338" />
+        <location filename="../../widgets/case_detail.py" line="306" />
+        <source>SLA stages · profile %1</source>
+        <translation>时限环节 · 标准 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="421" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1560,17 +1565,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="37" />
+        <location filename="../../widgets/leader.py" line="38" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="49" />
+        <location filename="../../widgets/leader.py" line="50" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1694,57 +1699,57 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="75" />
+        <location filename="../../widgets/leader.py" line="76" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="79" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="81" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="95" />
+        <location filename="../../widgets/leader.py" line="98" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="102" />
+        <location filename="../../widgets/leader.py" line="105" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="139" />
+        <location filename="../../widgets/leader.py" line="142" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="177" />
+        <location filename="../../widgets/leader.py" line="180" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="179" />
+        <location filename="../../widgets/leader.py" line="182" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="219" />
+        <location filename="../../widgets/leader.py" line="222" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2823,32 +2828,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -2864,6 +2869,49 @@
         <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
+    </message>
+</context>
+<context>
+    <name>SlaProfileBox</name>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="23" />
+        <source>Street's SLA profile</source>
+        <translation>街道时限标准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="30" />
+        <source>Apply to new cases</source>
+        <translation>对新事件生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="35" />
+        <source>Cases already reported keep the profile they were reported under; in wartime the choice takes effect when the room returns to peacetime.</source>
+        <translation>已受理的事件仍按受理时的标准考核；战时状态下所选标准在恢复平时后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="50" />
+        <source>Profile and mode changes:</source>
+        <translation>标准与状态变更：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="66" />
+        <source>In force for new cases: %1 · the street's profile: %2</source>
+        <translation>新事件适用：%1 · 街道标准：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="78" />
+        <source>%1 mode, profile %2</source>
+        <translation>%1状态，标准 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="81" />
+        <source>street's profile %1, from the end of wartime</source>
+        <translation>街道标准改为 %1，战时结束后生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="83" />
+        <source>profile %1 for new cases</source>
+        <translation>新事件适用标准 %1</translation>
     </message>
 </context>
 <context>
