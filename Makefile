@@ -38,6 +38,8 @@ package-check: package
 	QT_QPA_PLATFORM=offscreen XDG_DATA_HOME=$(CURDIR)/build/frozen-check XDG_CONFIG_HOME=$(CURDIR)/build/frozen-check \
 	  dist/xiaonao/xiaonao --lang zh_CN --screenshot build/frozen-check/frozen.png | tee build/frozen-check/out.txt
 	grep -q "squads; link online" build/frozen-check/out.txt
+	# the embedded server serves the field terminal at /m/: its files are in the build
+	find dist/xiaonao -path '*server/web/m/index.html' | grep -q . || { echo "the field terminal (server/web/m) is not in the build" >&2; exit 1; }
 
 # static checks: ruff (lint + import order), mypy against its baseline, the import contracts
 lint:

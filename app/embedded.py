@@ -65,6 +65,11 @@ class EmbeddedServer:
         lo, hi = self._span
         return max(0.0, min(1.0, (self._clock() - lo) / (hi - lo)))
 
+    @property
+    def running(self) -> bool:
+        """The server thread is alive (started and not stopped)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         if self._loop and self._stop:
             self._loop.call_soon_threadsafe(self._stop.set)

@@ -66,10 +66,10 @@ class LockOverlay(QWidget):
         for w in (title, who, self.password, self.button, self.message):
             lay.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         lay.addStretch(1)
-        self.button.clicked.connect(self._submit)
-        self.password.returnPressed.connect(self._submit)
+        self.button.clicked.connect(self.submit)
+        self.password.returnPressed.connect(self.submit)
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         if self.password.text():
             self.button.setEnabled(False)
             self.message.setText(self.tr("Checking…"))

@@ -9,9 +9,9 @@ class LoginDialog(QDialog):
     def __init__(self, user: str | None, message: str = "", parent=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Log in to the command centre"))
-        self._user = QLineEdit(user or "")
-        self._password = QLineEdit()
-        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.user_field = QLineEdit(user or "")
+        self.password_field = QLineEdit()
+        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout(self)
         self.error = QLabel(self.tr("User name or password not accepted. Try again.")
                             if message else self.tr("Enter your password to connect to the command centre."))
@@ -19,16 +19,16 @@ class LoginDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setProperty("kind", "error" if message else "muted")
         form.addRow(self.error)
-        form.addRow(self.tr("User"), self._user)
-        form.addRow(self.tr("Password"), self._password)
+        form.addRow(self.tr("User"), self.user_field)
+        form.addRow(self.tr("Password"), self.password_field)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self._password.setFocus()
+        self.password_field.setFocus()
 
     def user(self) -> str:
-        return self._user.text().strip()
+        return self.user_field.text().strip()
 
     def password(self) -> str:
-        return self._password.text()
+        return self.password_field.text()

@@ -263,6 +263,11 @@ class Cockpit:
         self.lang = lang
         self.build_window()
 
+    @property
+    def login_dialog(self):
+        """The login dialog asked last (the server refused the session), None before."""
+        return getattr(self, "_login", None)
+
     def _link_changed(self, status) -> None:
         if status.state == "auth_failed" and not self.args.wall and self.args.server and not self.args.screenshot \
                 and status.error != "insecure":                 # a password would not help

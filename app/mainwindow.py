@@ -26,6 +26,7 @@ from app import i18n
 from models.commands import PERMISSIONS, allowed_case_commands
 from models.qt import labels
 from widgets.alerts import ESCALATE_AFTER_MIN, MUTABLE, AlertBanner, AlertCenter
+from widgets.callback import CallbackPanel
 from widgets.case_detail import CaseDetailPanel
 from widgets.case_queue import CaseQueuePanel
 from widgets.command_line import CommandLine
@@ -81,6 +82,8 @@ PANELS = [
               lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: LeaderPanel(w.room, w.link)),
+    PanelSpec("callback", str(QT_TRANSLATE_NOOP("MainWindow", "Citizen callback")), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: CallbackPanel(w.room, w.link, w.selection)),
     PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: OutboxPanel(w.link)),
 ]
@@ -152,7 +155,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
         self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
-        self.tabifyDockWidget(self.docks["leader"], self.docks["outbox"])
+        self.tabifyDockWidget(self.docks["leader"], self.docks["callback"])
+        self.tabifyDockWidget(self.docks["callback"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
         self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)
@@ -168,6 +172,8 @@ class MainWindow(QMainWindow):
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
         link.sig_command.connect(self._pending_changed)
+        if hasattr(link, "sig_upload"):              # files waiting to be sent count as waiting too
+            link.sig_upload.connect(self._pending_changed)
         self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
         room.sig_events.connect(self._reported)
         room.sig_cases.connect(self._provisional_shown)
@@ -470,6 +476,11 @@ class MainWindow(QMainWindow):
             a = m.addAction(self.tr("Acknowledge emergency"), lambda: self.link.submit("radio.ack", {"team_id": tid}))
             a.setObjectName("radio.ack")
             a.setEnabled("radio.ack" in perms)
+        if team.get("reinforcement"):
+            a = m.addAction(self.tr("Acknowledge reinforcement request"),
+                            lambda: self.link.submit("team.reinforcement_ack", {"team_id": tid}))
+            a.setObjectName("team.reinforcement_ack")
+            a.setEnabled("team.reinforcement_ack" in perms)
         status = m.addMenu(self.tr("Set status"))
         for st in ("available", "busy"):
             a = status.addAction(labels.team_status(st), functools.partial(
@@ -498,6 +509,21 @@ class MainWindow(QMainWindow):
             dlg.sig_submitted.connect(lambda _cid: self.outbox.forget(replaces))
         dlg.open()
         self._dialog = dlg
+
+    @property
+    def dialog(self):
+        """The dialog opened last from the window (dispatch, new case), None before any."""
+        return getattr(self, "_dialog", None)
+
+    @property
+    def menu(self) -> QMenu | None:
+        """The context menu popped up last (a case row's, a squad tile's)."""
+        return getattr(self, "_menu", None)
+
+    @property
+    def quit_box(self):
+        """The 'Quit anyway?' question, once asked."""
+        return getattr(self, "_quit_box", None)
 
     @property
     def outbox(self) -> OutboxPanel:

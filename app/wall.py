@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 from models.qt import labels
 from widgets.alerts import AlertBanner, AlertCenter
 from widgets.dashboard import DashboardPanel
+from widgets.evidence import AlertFrame, EvidenceSource, LinkEvidence
 from widgets.link_indicator import LinkIndicator
 from widgets.offline import OfflineBanner
 from widgets.roster import SUBTEXT_PT, RosterPanel
@@ -86,7 +87,14 @@ class WallWindow(QWidget):
         self.offline_banner = OfflineBanner(link, room, scale=s)
         lay.addWidget(self.offline_banner)
         lay.addWidget(self.banner)
-        lay.addWidget(self.pages, 1)
+        # the AI alert's frame (its marked region, label and confidence) beside the pages while
+        # the alert pinned across the top has one the wall may show (docs/protocol.md, Evidence)
+        source = LinkEvidence(link, self) if hasattr(link, "fetch_thumbnail") else EvidenceSource(self)
+        self.alert_frame = AlertFrame(source, scale=s)
+        middle = QHBoxLayout()
+        middle.addWidget(self.pages, 3)
+        middle.addWidget(self.alert_frame, 2)
+        lay.addLayout(middle, 1)
         lay.addWidget(self.page_label)
         self._rotate = QTimer(self, interval=int(rotate_s * 1000))
         self._rotate.timeout.connect(self.next_page)
@@ -96,19 +104,35 @@ class WallWindow(QWidget):
         room.sig_tick.connect(self._tick)
         room.sig_room.connect(self._tick)
         room.sig_reset.connect(self._tick)
+        self.alerts.sig_changed.connect(self._pinned)
+        room.sig_cases.connect(self._cases_changed)
+        self._pinned()
         self._tick()
-        self._show_page(0)
+        self.show_page(0)
+
+    def pinned_case(self) -> dict | None:
+        """The case of the alert pinned across the wall (none for a squad's emergency)."""
+        a = self.alerts.top()
+        return self.room.state["cases"].get(a.key) if a is not None and a.kind != "emergency" else None
+
+    def _pinned(self) -> None:
+        self.alert_frame.show_alert(self.pinned_case())
+
+    def _cases_changed(self, changed, _new) -> None:
+        case = self.pinned_case()
+        if case is not None and case["id"] in changed:
+            self.alert_frame.show_alert(case)
 
     def _add_page(self, w: QWidget, title: str) -> None:
         self.pages.addWidget(w)
         self.page_titles.append(title)
 
-    def _show_page(self, i: int) -> None:
+    def show_page(self, i: int) -> None:
         self.pages.setCurrentIndex(i)
         self.page_label.setText(f"{i + 1}/{self.pages.count()} · {self.page_titles[i]}")
 
     def next_page(self) -> None:
-        self._show_page((self.pages.currentIndex() + 1) % self.pages.count())
+        self.show_page((self.pages.currentIndex() + 1) % self.pages.count())
 
     def _tick(self) -> None:
         now = self.room.now()

@@ -1,16 +1,34 @@
-"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood]`: run benchmarks, print figures."""
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|
+evidence|evidence_detail]`:
+run benchmarks, print figures."""
 from __future__ import annotations
 
 import sys
 
-from . import archive, catchup, dashboard, fanout, flood, importer, painted, queue, reports, startup, window
+from . import (
+    archive,
+    catchup,
+    dashboard,
+    evidence,
+    evidence_detail,
+    fanout,
+    field,
+    flood,
+    importer,
+    painted,
+    queue,
+    reports,
+    startup,
+    window,
+)
 
-ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.main,
+ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
-       "window": window.main, "flood": flood.main}
+       "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main,
+       "evidence_detail": evidence_detail.main}
 
 if __name__ == "__main__":
-    names = [a for a in sys.argv[1:] if not a.isdigit()] or list(ALL)
+    names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)
     for name in names:
         ALL[name]()

@@ -61,9 +61,8 @@ def probe(path: str) -> dict:
         t = time.perf_counter()
         room.reset(link.state)
         out["model_load"] = time.perf_counter() - t
-        model._warm_start.stop()             # (the cockpit waits WARM_AFTER_MS first)
-        model._warm_timer.start()
-        while model._warm:
+        model.start_warming()                 # (the cockpit waits WARM_AFTER_MS first)
+        while model.warming:
             app.processEvents()
         gc.collect()
         out["model"] = rss_mib() - out["base"] - out["state"]
@@ -73,9 +72,9 @@ def probe(path: str) -> dict:
             out[f"search_{label}"] = (time.perf_counter() - t, len(ids), more)
         old = "C000778"                        # not brought back by the searches
         t = time.perf_counter()
-        ok = await link._thaw([old])
+        ok = await link.thaw([old])
         out["thaw"] = (time.perf_counter() - t, ok)
-        out["archive"] = await link._io_call(link.cache.count_archive, link.archive_before())
+        out["archive"] = await link.count_archive()
         gc.collect()
         out["total"] = rss_mib() - out["base"]
         out["size"] = Path(path).stat().st_size / 2**20
@@ -114,5 +113,110 @@ def main(n: int = N):
           flush=True)
 
 
+
+
+# ---- the server's archive (issue 19): search and aggregates over the cases projection ----
+
+SERVER_TITLES = ["邻里噪音纠纷", "占道经营", "违章停车堵路", "楼道堆放杂物", "餐馆油烟扰民", "独居老人求助", "预付卡退费纠纷",
+                 "井盖缺失", "夜宵摊噪音扰民", "共享单车乱停放", "工地夜间施工扰民", "小区垃圾清运不及时"]
+SHOPS = ["", "", "", "好又多超市", "老王面馆", "阿强烧烤", "九堡便利店", "联华超市", "兰州拉面"]
+
+
+def server_rows(n: int, start: int, count: int, now: float, rng) -> list[dict]:
+    """`count` closed cases (of n over YEARS years, oldest first) as projection rows."""
+    from models.timeutil import iso
+    from server.projection import case_row
+    out = []
+    span = YEARS * 365 * 86400
+    for i in range(start, start + count):
+        rep = now - span + span * i / n + rng.uniform(0, 60)
+        g = rng.randint(1, 76)
+        closed = rep + rng.uniform(900, 6 * 3600)
+        times = {"reported": iso(rep), "accepted": iso(rep + 20), "dispatched": iso(rep + 60),
+                 "signed": iso(rep + 120), "contacted": iso(rep + 200), "on_scene": iso(rep + rng.uniform(200, 900)),
+                 "resolved": iso(closed - 300), "closed": iso(closed)}
+        shop = rng.choice(SHOPS)
+        case = {"id": f"C{i + 1:06d}", "no": i + 1, "title": rng.choice(SERVER_TITLES) + (f"（{shop}）" if shop else ""),
+                "description": "", "category": rng.choice(["dispute", "city_management", "market", "environment",
+                                                           "public_service", "traffic"]),
+                "subtags": [], "source": rng.choice(["110", "12345", "grid", "video", "patrol"]),
+                "priority": rng.randint(1, 4),
+                "location": {"address": f"{rng.choice(['九堡大道', '杭海路', '九环路', '顺福路', '三卫路'])}"
+                                        f"{rng.randint(1, 400)}号", "grid": f"G{g:02d}", "area": f"A{1 + g % 3}"},
+                "reporter": None, "parties": [], "status": "closed", "team_id": f"W{rng.randint(1, 18):02d}",
+                "department": None, "escalation": -1, "supervision": 0,
+                "rating": rng.choice([None, 3, 4, 5, 5]), "reopen_count": 0, "repeat_calls": 0, "merged_into": None,
+                "on_scene_closure": rng.random() < 0.7, "resolution": "已处理", "business": shop or None,
+                "times": times, "timeline": [], "notes": [], "created": times["reported"], "updated": iso(closed)}
+        out.append(case_row(case, 1, "1310"))
+    return out
+
+
+def build_server_archive(n: int, url: str) -> None:
+    import random
+
+    from server.cli import add_user, init_db
+    from server.store import EventStore
+    init_db(url, "demo")
+    add_user(url, "op", "operator", "op-password")
+    store = EventStore(url)
+    rng = random.Random(19)
+    now = time.time() - 40 * 86400            # all older than the window: the archive proper
+    try:
+        for start in range(0, n, 20_000):
+            store.write_projection(server_rows(n, start, min(20_000, n - start), now, rng), 1,
+                                   {"team_order": []}, None, {})
+    finally:
+        store.dispose()
+
+
+def server_main(n: int = N, backend: str = "sqlite") -> None:
+    """`python -m bench archive server [N] [postgres]`: N closed cases over five years in the
+    server's cases projection (generated straight into the database, SQLite by default),
+    the real server in its own process, then archive searches and a year's aggregates over
+    the protocol (bench/window.py's queries)."""
+    from .common import ServerProcess
+    from .window import queries
+    header(f"the server's archive: {n:,} cases over {YEARS} years ({backend})")
+    if backend == "postgres":
+        import psycopg
+        name = f"xiaonao_archive_{n}"
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
+            fresh = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None
+            if fresh:
+                c.execute(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    else:
+        path = f"/tmp/xiaonao-archive-server-{n}.db"
+        fresh = not os.path.exists(path)
+        url = f"sqlite:///{path}"
+    if fresh:
+        t = time.perf_counter()
+        build_server_archive(n, url)
+        print(f"(generating {n:,} projection rows with their search index took {time.perf_counter() - t:.0f} s)",
+              flush=True)
+    srv = ServerProcess(url)
+    srv.start(timeout=300)
+    try:
+        import asyncio
+        r = asyncio.run(queries(srv.url))
+    finally:
+        srv.stop()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for k, (lo, hi, rows, extra) in r.items():
+        print(f"  {k}: {lo:.0f}-{hi:.0f} ms ({rows} rows, {extra})")
+
+
+def entry() -> None:
+    """`python -m bench archive`: the cockpit's local archive; `python -m bench archive server [N] [postgres]`:
+    the server's."""
+    args = sys.argv[2:]
+    if args[:1] == ["server"]:
+        n = next((int(a) for a in args if a.isdigit()), N)
+        server_main(n, "postgres" if "postgres" in args else "sqlite")
+    else:
+        main()
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -42,9 +42,8 @@ def main(sizes=(10_000, 100_000, 1_000_000)):
         room.reset(st)
         load = time.perf_counter() - t
         t = time.perf_counter()
-        model._warm_start.stop()             # (the cockpit waits WARM_AFTER_MS first)
-        model._warm_timer.start()
-        while model._warm:                   # the idle slices that build the search texts
+        model.start_warming()                 # (the cockpit waits WARM_AFTER_MS first)
+        while model.warming:                   # the idle slices that build the search texts
             app.processEvents()
         warm = time.perf_counter() - t
         after_model = rss_mib()

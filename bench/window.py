@@ -142,7 +142,7 @@ async def main():
     t = time.perf_counter()
     task = asyncio.ensure_future(link.run())
     peak = rss()
-    while not (link.status.state == "online" and link._full_write is None and link._writing is None):
+    while not (link.status.state == "online" and link.settled()):
         await asyncio.sleep(0.05)
         peak = max(peak, rss())
     dt = time.perf_counter() - t
@@ -169,7 +169,8 @@ async def queries(url: str) -> dict:
             if m.get("id") == "b":
                 return (time.perf_counter() - t) * 1000, m
     for label, text in (("words", "九堡大道12号"), ("pinyin", "zdjy jbdd"), ("id", "C000777"),
-                        ("rare", "没有这种案件"), ("common", "号")):
+                        ("rare", "没有这种案件"), ("common", "号"), ("two characters", "扰民"),
+                        ("a business", "阿强烧烤")):
         times = []
         for _ in range(3):
             ms, m = await ask(protocol.archive_search("b", text))

@@ -37,6 +37,11 @@ SCHEMA = "2"
 ARCHIVE_HITS = 500            # cases one archive search brings into the queue at most
 
 
+class StageLost(Exception):
+    """A snapshot's pages did not all reach the cache (or none was staged): it cannot be
+    committed; the cache still holds its previous state, whole."""
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -225,6 +230,60 @@ class Cache:
                 self._upsert(s, [case_row(c) for c in cases])
             self._upsert(s, list(rows))
             self._put_meta(s, seq, head, street)
+
+    # ---- a snapshot written as it arrives: pages into a staging table, then one swap --------
+    _stage_error: BaseException | None = StageLost("no snapshot is staged")
+
+    def stage_begin(self) -> None:
+        """Start staging a snapshot (an unfinished one is dropped)."""
+        self._stage_error = None
+        try:
+            with self.engine.begin() as c:
+                c.exec_driver_sql("DROP TABLE IF EXISTS staged_cases")
+                c.exec_driver_sql("CREATE TABLE staged_cases (id VARCHAR(40) PRIMARY KEY, open INTEGER, "
+                                  "updated FLOAT, body TEXT, search TEXT)")
+        except Exception as e:
+            self._stage_error = e
+            raise
+
+    def stage_page(self, raw: str | bytes, first: bool) -> None:
+        """The cases of one snapshot frame (its raw text: this thread decodes its own copy),
+        into the staging table. After a failed page the rest are skipped."""
+        if self._stage_error is not None:
+            return
+        try:
+            msg = orjson.loads(raw)
+            cases = (msg["state"].get("cases") or []) if first else (msg.get("cases") or [])
+            if cases:
+                with self.engine.begin() as c:
+                    c.exec_driver_sql(
+                        "INSERT OR REPLACE INTO staged_cases (id, open, updated, body, search) "
+                        "VALUES (:id, :open, :updated, :body, :search)", [case_row(x) for x in cases])
+        except Exception as e:
+            self._stage_error = e
+            raise
+
+    def stage_commit(self, seq: int, head: str, street: str | None, rows: Sequence[dict] = ()) -> None:
+        """The staged snapshot becomes the cached state, with `rows` (cases changed since)
+        over it and the head at `seq`: one transaction. StageLost if a page is missing; any
+        other error leaves the staged pages for another try."""
+        if self._stage_error is not None:
+            raise StageLost(f"the snapshot did not reach the cache: {self._stage_error}") from self._stage_error
+        with Session(self.engine) as s, s.begin():
+            s.execute(delete(CaseRow))
+            s.execute(text("INSERT INTO cases (id, open, updated, body, search) "
+                           "SELECT id, open, updated, body, search FROM staged_cases"))
+            self._upsert(s, list(rows))
+            self._put_meta(s, seq, head, street)
+            s.execute(text("DROP TABLE staged_cases"))
+        self._stage_error = StageLost("no snapshot is staged")
+
+    def probe(self) -> None:
+        """A write needing fresh pages (a table, 64 KiB): raises while the cache cannot take it."""
+        with self.engine.begin() as c:
+            c.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe_space (x BLOB)")
+            c.exec_driver_sql("INSERT INTO probe_space VALUES (zeroblob(65536))")
+            c.exec_driver_sql("DROP TABLE probe_space")
 
     def save_state(self, state: dict) -> None:
         """Write a whole state held by the caller (tools, tests, benchmarks)."""

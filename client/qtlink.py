@@ -13,13 +13,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from .evidence import Evidence, EvidenceListener
+from .files import FileError
 from .session import RETAIN_DAYS, LinkStatus, ServerLink, SessionListener
 from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.link")
 
 
-class LinkService(QObject, SessionListener):
+class LinkService(QObject, SessionListener, EvidenceListener):
     """Signals:
         sig_reset(dict, object): the whole state was replaced; age in seconds or None when live.
         sig_events(list): events applied to the state (as they arrive; RoomState coalesces).
@@ -31,6 +33,8 @@ class LinkService(QObject, SessionListener):
         sig_link(object): a LinkStatus.
         sig_command(str, str, dict): command id, outcome (pending/acked/refused), details.
         sig_welcome(dict): logged in (user, role, team_id).
+        sig_upload(dict): a file attached to a case is queued, uploading (`progress`),
+            attaching, sent or refused (`code`, `message`): client/evidence.py.
     """
     # `object`, never `dict`/`list`: PySide copies those, and the room must hold the link's
     # own state, which the reducer keeps current.
@@ -42,6 +46,7 @@ class LinkService(QObject, SessionListener):
     sig_link = Signal(object)
     sig_command = Signal(str, str, object)
     sig_welcome = Signal(object)
+    sig_upload = Signal(object)
 
     def __init__(self, url: str, user: str | None, password: str | None = None, token: str | None = None,
                  cache_path=None, ssl=None, parent: QObject | None = None, retain_days: float | None = RETAIN_DAYS,
@@ -51,6 +56,7 @@ class LinkService(QObject, SessionListener):
         self.link = ServerLink(url, user, password, token, cache_path=cache_path,
                                listener=self, ssl=ssl, retain_days=retain_days, clock=clock, ca_file=ca_file,
                                insecure=insecure, token_store=token_store)
+        self.evidence = Evidence(self.link, cache_path=cache_path, listener=self)
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -68,10 +74,16 @@ class LinkService(QObject, SessionListener):
         self.sig_archived.emit(case_ids)
 
     def on_link(self, status: LinkStatus):
+        if status.state == "online":
+            self.evidence.wake()
         self.sig_link.emit(status)
 
     def on_command(self, cid, outcome, detail):
+        self.evidence.command_result(cid, outcome, detail)
         self.sig_command.emit(cid, outcome, dict(detail))
+
+    def on_upload(self, row):
+        self.sig_upload.emit(row)
 
     def on_welcome(self, welcome):
         self.sig_welcome.emit(welcome)
@@ -95,6 +107,8 @@ class LinkService(QObject, SessionListener):
                 await self.link.open_cache()
             except Exception:
                 log.exception("could not read the local cache; starting empty")
+            await self.evidence.open()          # after the outbox: an attach already in it is not sent twice
+            self._spawn(self.evidence.run())
             await self.link.run()
         self._task = self._spawn(go())
 
@@ -167,7 +181,66 @@ class LinkService(QObject, SessionListener):
                     done()
         self._spawn(go())
 
+    # ---- evidence (client/evidence.py) ---------------------------------------------
+    def fetch_thumbnail(self, att: dict, case_id: str, done, rendition: str = "thumb") -> None:
+        """A thumbnail's bytes, from the local cache or the server: done(bytes, "") or
+        done(None, why) on the Qt thread."""
+        async def go():
+            try:
+                body = await self.evidence.thumbnail(att, case_id, rendition)
+            except FileError as e:
+                done(None, e.message or e.code)
+            else:
+                done(body, "")
+        self._spawn(go())
+
+    def cached_thumbnails(self, att_ids: list[str], done) -> None:
+        """What the local cache holds of these thumbnails, in one read: done({id: bytes})."""
+        async def go():
+            try:
+                got = await self.evidence.thumbnails_cached(att_ids)
+            except Exception:
+                log.exception("could not read thumbnails from the local cache")
+                got = {}
+            done(got)
+        self._spawn(go())
+
+    def fetch_original(self, att: dict, case_id: str, done, rendition: str = "original") -> None:
+        """The original (or preview) as a local file: done(path, "") or done("", why)."""
+        async def go():
+            try:
+                path = await self.evidence.original(att, case_id, rendition)
+            except FileError as e:
+                done("", e.message or e.code)
+            except OSError as e:
+                done("", e.strerror or str(e))
+            else:
+                done(str(path), "")
+        self._spawn(go())
+
+    def attach_file(self, case_id: str, label: str, source, name: str | None = None, note: str = "",
+                    done=None) -> None:
+        """Queue a file (a path, or bytes such as a pasted image) for the case; its fate is
+        on sig_upload. done(row or None, why) once it is safely queued (or could not be read)."""
+        async def go():
+            try:
+                row = await self.evidence.attach(case_id, label, source, name=name, note=note)
+            except OSError as e:
+                if done is not None:
+                    done(None, e.strerror or str(e))
+            else:
+                if done is not None:
+                    done(row, "")
+        self._spawn(go())
+
+    def uploads(self, case_id: str | None = None) -> list[dict]:
+        return self.evidence.pending(case_id)
+
+    def dismiss_upload(self, cid: str) -> None:
+        self._spawn(self.evidence.dismiss(cid))
+
     async def shutdown(self) -> None:
+        await self.evidence.close()
         await self.link.stop()
         if self._task:
             self._task.cancel()

@@ -4,6 +4,17 @@ It logs in, applies the snapshot and events with the shared reducer, keeps the l
 resumes from it after a reconnect, resyncs from a snapshot when it sees a gap, and keeps an
 outbox of commands that survives restarts. Benchmarks and tests open hundreds of these;
 the cockpit wraps one in `client.qtlink.LinkService`.
+
+`ServerLink` keeps the connection (reconnect with back-off, RTT pings) and routes; the
+jobs it routes to live beside it:
+
+- `client.clientproto.ClientProtocol`: the hello, the welcome, and what each frame asks
+  for (Sans-I/O: no socket, no clock);
+- `client.cachewriter.CacheWriter`: writes to the local cache, one at a time, a snapshot
+  staged as it arrives (`settled()`, `problem`);
+- `client.window.ArchiveWindow`: which closed cases stay in memory and which only in the
+  cache (the archive);
+- `client.outbox.Outbox`: the commands issued and not yet acknowledged.
 """
 from __future__ import annotations
 
@@ -15,38 +26,39 @@ import ssl as ssl_mod
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import orjson
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from models import protocol
-from models.state import SeqGap, apply, empty_state, from_wire, touched
+from models.state import SeqGap, apply, empty_state, touched
 
+from . import clientproto as cp
 from . import tls
-from .cachefile import COLD_PAGE, last_update, read_hot
+from .cachefile import COLD_PAGE, read_hot
+from .cachewriter import CACHE_FLUSH, CACHE_RETRY, CacheIO, CacheWriter, cache_problem
+from .clientproto import AuthFailed, SessionEnded
+from .outbox import Outbox
 from .tasks import TaskSet
+from .window import RETAIN_DAYS, THAWED_GRACE, ArchiveWindow
 
 if TYPE_CHECKING:
     from .cache import Cache
+
+__all__ = ["AdminRefused", "AuthFailed", "LinkStatus", "QueryFailed", "ServerLink", "SessionEnded",
+           "SessionListener", "backoff_delay", "cache_problem", "CACHE_FLUSH", "CACHE_RETRY", "RETAIN_DAYS",
+           "THAWED_GRACE"]
 
 log = logging.getLogger("xiaonao.client")
 
 BACKOFF_FIRST = 0.3
 BACKOFF_MAX = 2.0        # once the server is back, a client is in again within 2 s
 PING_EVERY = 5.0
-CACHE_FLUSH = 0.3        # seconds between batched cache writes
-CACHE_RETRY = 2.0        # seconds before a failed cache write is tried again
-RETAIN_DAYS = 30.0       # closed cases older than this stay in the local cache, out of memory
 PRUNE_EVERY = 600.0      # seconds between moves of aged-out cases to the archive
-THAWED_GRACE = 3600.0    # an archived case brought back stays in memory at least this long
 ARCHIVE_TIMEOUT = 10.0   # seconds an archive query to the server may take
-
-
 @dataclass(frozen=True)
 class LinkStatus:
     """What the link is doing, for the always-visible link indicator.
@@ -63,6 +75,7 @@ class LinkStatus:
     offline_since: float | None = None       # epoch seconds the link went down
     message: str = ""
     cache_problem: str = ""                  # "" | "full" | "locked" | "error": the local cache cannot be written
+    task_error: str = ""                     # another background job that failed, in words (the keyring, ...)
     error: str = ""
 
 
@@ -103,30 +116,10 @@ class QueryFailed(Exception):
         self.code, self.message = code, message
 
 
-class AuthFailed(Exception):
-    def __init__(self, message: str, kind: str = ""):
-        super().__init__(message)
-        self.kind = kind
-
-
-class SessionEnded(Exception):
-    """The server ended the session in a way the link recovers from by reconnecting."""
-
-
 class AdminRefused(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(f"{code}: {message}")
         self.code, self.message = code, message
-
-
-def cache_problem(exc: BaseException) -> str:
-    """What stops the cache being written, for the operator: full, locked or error."""
-    text = str(exc).lower()
-    if "full" in text or "no space" in text:
-        return "full"
-    if "locked" in text or "busy" in text:
-        return "locked"
-    return "error"
 
 
 def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:
@@ -147,49 +140,94 @@ class ServerLink:
         self.user = user
         self._password = password
         self.token = token
-        self.cache = cache                 # with only cache_path, opened by open_cache
-        self._cache_path = cache_path if cache is None else None
+        self._cache_path = cache_path if cache is None else None   # with only a path: opened by open_cache
         self.listener = listener or SessionListener()
         self.ssl = tls.context_for(url, ca_file, ssl)       # None for ws://
         self.insecure = insecure                           # allow credentials over ws:// to another host
         self.token_store = token_store                     # client.tokens: where the token is kept
-        self._admin_pending: dict[str, asyncio.Future] = {}
         self.max_size = max_size
         self.state: dict = empty_state()
         self.role: str | None = None
         self.team_id: str | None = None
         self.status = LinkStatus()
-        self.outbox: dict[str, dict] = {}      # id -> {"name","args","status",...} in issue order
-        self._ws = None
+        self._ws: ClientConnection | None = None
         self._stop = asyncio.Event()
-        self._want_snapshot = False
-        # the identity of the log `state` follows (the server's `log_id`): a restored
-        # database has a new one, and a state from another identity resyncs from a snapshot
-        self.log_id: str | None = None
-        self._server_log: str | None = None
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-cache")
-        self._dirty: set[str] = set()             # cases changed since the last cache write
-        self._street_dirty = False
-        self._full_write: list[str] | None = None  # a snapshot's raw frames, until they are in the cache
-        self._writing: asyncio.Task | None = None   # one cache write at a time, in order
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self.history_loaded = asyncio.Event()      # the cache's older cases are in the state
-        self.history_loaded.set()                  # (nothing to page in until open_cache says so)
         self._tasks = TaskSet(self._task_failed)
-        self._pings: dict[float, float] = {}
-        self._credentials_changed = asyncio.Event()
+        self._io = CacheIO()
+        self._io.cache = cache
+        self.proto = cp.ClientProtocol()
+        self.writer = CacheWriter(self._io, lambda: self.state, self._tasks.spawn,
+                                  on_problem=lambda p: self._set_status(cache_problem=p),
+                                  on_whole=self._cache_whole, on_lost=self._cache_lost)
+        self.outbox = Outbox(self._io, self._tasks.spawn, self._cache_task_failed)
         # the window: closed cases last updated more than retain_days ago live only in the
         # local cache (the archive); with no cache, or None, everything stays in memory
-        self.retain_days = retain_days if (cache is not None or cache_path is not None) else None
-        self._keep_all = False                     # the cache missed a case: archive nothing
-        self._thawed_at: dict[str, float] = {}     # archived cases brought back, and when
-        self.pinned: set[str] = set()              # never archived (the case on the operator's screen)
-        self._queries: dict[str, asyncio.Future] = {}   # query id -> its answer (query.report, ...)
-        self._archive_queries: dict[str, asyncio.Future] = {}   # archive queries waiting for their answer
+        self.window = ArchiveWindow(retain_days if (cache is not None or cache_path is not None) else None, clock)
+        self.history_loaded = asyncio.Event()      # the cache's older cases are in the state
+        self.history_loaded.set()                  # (nothing to page in until open_cache says so)
+        self._pings: dict[float, float] = {}
+        self._credentials_changed = asyncio.Event()
+        # questions waiting for their answer, by id: admin operations, queries, archive queries
+        self._admin_pending: dict[str, asyncio.Future] = {}
+        self._queries: dict[str, asyncio.Future] = {}
+        self._archive_queries: dict[str, asyncio.Future] = {}
+
+    # ---- what the parts hold, for the link's users ---------------------------------------
+    @property
+    def cache(self) -> Cache | None:
+        return self._io.cache
+
+    @property
+    def log_id(self) -> str | None:
+        """The identity of the log `state` follows (the server's `log_id`): a restored
+        database has a new one, and a state from another identity resyncs from a snapshot."""
+        return self.proto.log_id
+
+    @property
+    def retain_days(self) -> float | None:
+        return self.window.retain_days
+
+    @property
+    def pinned(self) -> set[str]:
+        """Cases never archived (the case on the operator's screen)."""
+        return self.window.pinned
+
+    @pinned.setter
+    def pinned(self, ids: set[str]) -> None:
+        self.window.pinned = set(ids)
+
+    def settled(self) -> bool:
+        """The local cache holds everything the link holds: no write running or waiting
+        (True without a cache)."""
+        return self.writer.settled()
+
+    def pending_commands(self) -> list[dict]:
+        return self.outbox.pending()
+
+    # ---- background tasks: their failures, as what they are ---------------------------------
+    def _spawn(self, coro, on_error=None) -> asyncio.Task:
+        return self._tasks.spawn(coro, on_error)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        log.error("a background task of the link failed: %r", exc, exc_info=exc)
+        self._set_status(task_error=f"{type(exc).__name__}: {exc}")
+
+    def _cache_task_failed(self, exc: BaseException) -> None:
+        # a cache write failed (locked, disk full): the state in memory is still right
+        log.error("a cache task failed: %r", exc)
+        self._set_status(cache_problem=cache_problem(exc))
+
+    def _token_task_failed(self, exc: BaseException) -> None:
+        log.error("could not keep the session's token: %r", exc)
+        self._set_status(task_error=f"token store: {exc}")
+
+    def _keep_token(self, token: str | None) -> None:
+        if self.token_store is not None:
+            self._spawn(self._io.call(self.token_store.set, token), self._token_task_failed)
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+        return await self._io.call(fn, *args)
 
     async def open_cache(self) -> float | None:
         """Load the cached state's hot part (open cases, the last day, squads) and show it at
@@ -204,38 +242,39 @@ class ServerLink:
         state = saved = None
         try:
             if self.cache is None:
-                state, saved = await self._io_call(read_hot, self._cache_path, now, before)
+                state, saved = await self._io.call(read_hot, self._cache_path, now, before)
                 if state is not None:
                     self._show_cached(state, saved)
                 try:
-                    self.cache = await self._io_call(_open_cache, self._cache_path)
+                    self._io.cache = await self._io.call(_open_cache, self._cache_path)
                 finally:
                     self._cache_path = None
+            cache = self.cache
+            assert cache is not None
             if state is None:                      # (or an older schema the cache proper migrates)
-                state, saved = await self._io_call(self.cache.load_hot, now, before)
+                state, saved = await self._io.call(cache.load_hot, now, before)
                 if state is not None:
                     self._show_cached(state, saved)
             if state is not None:
-                self._spawn(self._load_history(now))
+                self._spawn(self._load_history(now), self._cache_task_failed)
         except Exception as e:
             # no usable cache: the link works from the server alone, nothing is archived
-            self.cache, self.retain_days = None, None
+            self._io.cache, self.window.retain_days = None, None
             self.history_loaded.set()
             self._set_status(cache_problem=cache_problem(e))
             raise
-        if await self._io_call(self.cache.get_meta, "token") is not None:
+        if await self._io.call(cache.get_meta, "token") is not None:
             # an older cockpit kept its token here, in clear: never again
-            await self._io_call(self.cache.forget_token)
+            await self._io.call(cache.forget_token)
         if self.token is None and self.token_store is not None:
-            self.token = await self._io_call(self.token_store.get)
+            self.token = await self._io.call(self.token_store.get)
         if state is not None:
-            self.log_id = await self._io_call(self.cache.get_meta, "log_id")
-        for row in await self._io_call(self.cache.outbox):
-            self.outbox[row["id"]] = row
-        if self.retain_days is not None:
+            self.proto.log_id = await self._io.call(cache.get_meta, "log_id")
+        rows = await self.outbox.load()
+        if self.window.retain_days is not None:
             self._spawn(self._prune_loop())
-        for cid, row in self.outbox.items():
-            self.listener.on_command(cid, row["status"], row)
+        for row in rows:
+            self.listener.on_command(row["id"], row["status"], row)
         return None if state is None else max(0.0, time.time() - (saved or time.time()))
 
     def _show_cached(self, state: dict, saved: float | None) -> None:
@@ -248,8 +287,9 @@ class ServerLink:
         touch an old case), so it runs before the session reads the server's frames."""
         try:
             after = None
-            while not self._stop.is_set():
-                cases, after = await self._io_call(self.cache.load_cold, now, after,
+            cache = self.cache
+            while cache is not None and not self._stop.is_set():
+                cases, after = await self._io.call(cache.load_cold, now, after,
                                                    COLD_PAGE, self.archive_before(now))
                 if not cases:
                     break
@@ -257,32 +297,18 @@ class ServerLink:
         finally:
             self.history_loaded.set()
 
+    def _cache_whole(self) -> None:
+        self.window.keep_all = False               # the cache holds every case again
+
+    def _cache_lost(self) -> None:
+        """A snapshot did not reach the cache and it can be written again: take a fresh one."""
+        self.resync()
+
     # ---- the window and the archive -----------------------------------------------
     def archive_before(self, now: float | None = None) -> float | None:
         """Closed cases last updated before this (epoch seconds) belong in the archive;
         None when everything stays in memory."""
-        if self.retain_days is None or self._keep_all:
-            return None
-        return (self.clock() if now is None else now) - self.retain_days * 86400.0
-
-    @staticmethod
-    def _aged_out(case: dict, before: float) -> bool:
-        return case["status"] == "closed" and last_update(case) < before
-
-    async def _cache_settled(self) -> bool:
-        """Wait until every cache write started or owed has been handed to the cache thread
-        (reads there come after them). False when writes are failing."""
-        while self._writing is not None or self._full_write is not None:
-            if self.status.cache_problem:
-                return False
-            if self._writing is not None:
-                await asyncio.wait({self._writing})
-            else:
-                if self._flush_handle is not None:
-                    self._flush_handle.cancel()
-                    self._flush_handle = None
-                self._flush()
-        return not self.status.cache_problem
+        return self.window.before(now)
 
     def _add_cases(self, cases: list[dict]) -> list[str]:
         """Cases read from the cache, into the state (a copy in memory is newer and wins);
@@ -299,18 +325,24 @@ class ServerLink:
 
     def _bring_back(self, cases: list[dict]) -> list[str]:
         """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        now = self.clock()
-        for c in cases:
-            self._thawed_at[c["id"]] = now
+        self.window.thawed(c["id"] for c in cases)
         return self._add_cases(cases)
 
-    async def _thaw(self, ids: list[str]) -> bool:
-        """Bring archived cases an event touches back from the cache; False if the cache
-        does not have them all (then the state must come from a snapshot)."""
-        if not self.cache or not await self._cache_settled():
+    async def thaw(self, ids: list[str]) -> bool:
+        """Bring archived cases back from the cache into the state; False if the cache does
+        not have them all (then the state must come from a snapshot)."""
+        cache = self.cache
+        if not cache or not await self.writer.caught_up():
             return False
-        self._bring_back(await self._io_call(self.cache.get_cases, ids))
+        self._bring_back(await self._io.call(cache.get_cases, ids))
         return all(i in self.state["cases"] for i in ids)
+
+    async def count_archive(self) -> int:
+        """How many cases the local archive holds (0 without one)."""
+        before = self.archive_before()
+        if self.cache is None or before is None:
+            return 0
+        return await self._io.call(self.cache.count_archive, before)
 
     async def search_archive(self, text: str) -> tuple[list[str], bool]:
         """Closed cases older than the window whose id, title, address, grid, squad or
@@ -326,9 +358,10 @@ class ServerLink:
             except (asyncio.TimeoutError, ConnectionClosed, KeyError, TypeError) as e:
                 log.info("archive search on the server failed (%r): searching the local cache", e)
         before = self.archive_before()
-        if before is None or not await self._cache_settled():
+        cache = self.cache
+        if before is None or cache is None or not await self.writer.caught_up():
             return [], False
-        cases, more = await self._io_call(self.cache.search_archive, text, before)
+        cases, more = await self._io.call(cache.search_archive, text, before)
         self._bring_back(cases)
         return [c["id"] for c in cases], more
 
@@ -391,11 +424,10 @@ class ServerLink:
         """Cases from the server's archive into the state (kept THAWED_GRACE seconds) and
         into the local cache, so an offline search finds them too."""
         ids = self._bring_back(cases)
-        if ids and self.cache:
-            self._dirty.update(ids)
-            self._schedule_flush(CACHE_FLUSH)
+        if ids:
+            self.writer.keep(ids)
 
-    def _on_restored(self, case: dict) -> None:
+    def _on_restored(self, case) -> None:
         """The server read a case back from its archive and sends it before an event on it
         (archive.case without an id): a link that does not hold it adds it."""
         if isinstance(case, dict) and isinstance(case.get("id"), str) and case["id"] not in self.state["cases"]:
@@ -405,17 +437,15 @@ class ServerLink:
         """Move closed cases that aged out of the window to the archive: out of memory (the
         cache holds them). Only while every change is in the cache (else None: try again
         soon); archived cases an event or a search brought back stay THAWED_GRACE seconds."""
-        now = self.clock() if now is None else now
         before = self.archive_before(now)
-        if (before is None or self._dirty or self._writing is not None or self._full_write is not None
-                or self.status.cache_problem):
-            return None if before is not None else []
+        if before is None:
+            return []
+        if not self.writer.settled() or self.writer.problem:
+            return None
         cases = self.state["cases"]
-        gone = [cid for cid, c in cases.items() if self._aged_out(c, before)
-                and now - self._thawed_at.get(cid, 0.0) > THAWED_GRACE and cid not in self.pinned]
+        gone = self.window.to_archive(cases, now)
         for cid in gone:
             del cases[cid]
-            self._thawed_at.pop(cid, None)
         if gone:
             self.listener.on_archived(gone)
         return gone
@@ -435,112 +465,14 @@ class ServerLink:
         cases = self.state["cases"]
         return [c for c in touched(ev).needs if c not in cases]
 
-    # ---- cache writes: the cases a batch touched, one write at a time, in order ---------
-    def _queue_cache(self, events: list[dict]) -> None:
-        if not self.cache:
-            return
-        for ev in events:
-            t = touched(ev)
-            self._dirty.update(t.cases)            # (a case a filtered view removed is skipped)
-            if t.everything:
-                self._street_dirty = True
-        self._schedule_flush(CACHE_FLUSH)
-
-    def settled(self) -> bool:
-        """The local cache holds everything the link holds: no write running or waiting
-        (True without a cache)."""
-        return self.cache is None or (self._full_write is None and self._writing is None
-                                      and not self._dirty and not self._street_dirty)
-
-    def _schedule_flush(self, delay: float) -> None:
-        if self._flush_handle is None and not self._stop.is_set():
-            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
-
-    def _flush(self) -> asyncio.Task | None:
-        """Start the next cache write: a snapshot's whole state if one is waiting, else the
-        touched cases and the head. Each write is one transaction holding a consistent state
-        at its seq; a failed one is redone (its cases stay dirty), so the cache never claims a
-        seq it does not hold."""
-        self._flush_handle = None
-        if self._writing is not None:
-            self._schedule_flush(CACHE_FLUSH)
-            return None
-        if self._full_write is None and not (self._dirty or self._street_dirty):
-            return None
-        from .cache import case_row, state_head
-        state = self.state
-        ids, street_dirty = set(self._dirty), self._street_dirty
-        rows = [case_row(state["cases"][c]) for c in ids if c in state["cases"]]
-        self._dirty.clear()
-        self._street_dirty = False
-        seq, head = state["seq"], state_head(state)
-        full = self._full_write is not None
-        if full:
-            raws = self._full_write
-            self._full_write = None
-            street = json.dumps(state["street"], ensure_ascii=False) if state.get("street") else None
-
-            def job():
-                # the snapshot from its own frames (nobody else holds those dicts), then the
-                # cases live events changed since, all in one transaction
-                self.cache.replace_all(seq, head, street, _snapshot_pages(raws), rows)
-        else:
-            street = json.dumps(state["street"], ensure_ascii=False) if street_dirty and state.get("street") else None
-
-            def job():
-                self.cache.write(seq, head, rows, street)
-
-        def failed():
-            if full and self._full_write is None:     # unless a newer snapshot came meanwhile
-                self._full_write = raws
-            self._dirty |= ids
-            self._street_dirty |= street_dirty
-
-        async def write():
-            try:
-                await self._io_call(job)
-            except Exception as e:
-                failed()
-                self._task_failed(e)
-                self._schedule_flush(CACHE_RETRY)
-            else:
-                if full:
-                    self._keep_all = False               # the cache holds every case again
-                    if self.log_id and self._full_write is None:
-                        # the cache's state is this identity's now (not before: a crash in
-                        # between must not leave an old state under the new identity)
-                        await self._io_call(self.cache.set_meta, "log_id", self.log_id)
-                if self.status.cache_problem:
-                    self._set_status(cache_problem="")     # the cache caught up
-            finally:
-                self._writing = None
-        self._writing = self._spawn(write())
-        return self._writing
-
-    def _spawn(self, coro) -> asyncio.Task:
-        return self._tasks.spawn(coro)
-
-    def _task_failed(self, exc: BaseException) -> None:
-        # a cache write failed (locked, disk full): the state in memory is still right and
-        # the next snapshot write retries; the link goes on
-        log.error("background task failed: %r", exc)
-        self._set_status(cache_problem=cache_problem(exc))
-
     # ---- commands -------------------------------------------------------------
     async def submit(self, name: str, args: dict, cid: str | None = None) -> str:
         """Issue a command: stored durably in the outbox first, sent now if online, else
         when the link returns. Returns its id."""
         cid = cid or str(uuid.uuid4())
-        row = {"id": cid, "name": name, "args": args, "created": time.time(), "status": "pending",
-               "code": None, "message": None}
-        if self.cache:
-            try:
-                await self._io_call(self.cache.outbox_add, cid, name, args)
-            except Exception as e:   # locked or full: still send it, and say it is not kept locally
-                log.warning("could not keep command %s in the local outbox: %s", cid, e)
-                row["unsaved"] = True
-                self._set_status(cache_problem=cache_problem(e))
-        self.outbox[cid] = row
+        row, problem = await self.outbox.add(cid, name, args)
+        if problem is not None:
+            self._set_status(cache_problem=cache_problem(problem))
         self.listener.on_command(cid, "pending", row)
         if self._ws is not None and self.status.state == "online":
             await self._send_command(row)
@@ -548,13 +480,14 @@ class ServerLink:
 
     async def dismiss(self, cid: str) -> None:
         """Forget a refused command once the operator has seen it."""
-        self.outbox.pop(cid, None)
-        if self.cache:
-            await self._io_call(self.cache.outbox_dismiss, cid)
+        await self.outbox.dismiss(cid)
 
     async def _send_command(self, row: dict) -> None:
+        ws = self._ws
+        if ws is None:
+            return        # sent on reconnect
         try:
-            await self._ws.send(protocol.command(row["id"], row["name"], row["args"]))
+            await ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:
             pass   # resent on reconnect
 
@@ -578,36 +511,67 @@ class ServerLink:
         finally:
             self._queries.pop(qid, None)
 
-    def pending_commands(self) -> list[dict]:
-        return [r for r in self.outbox.values() if r["status"] == "pending"]
+    # ---- account management and logout ----------------------------------------------
+    async def admin(self, name: str, args: dict | None = None, timeout: float = 15.0) -> dict:
+        """An account operation (admin role): the result, or AdminRefused; never queued
+        offline (passwords are not kept in the outbox)."""
+        ws = self._ws
+        if ws is None or self.status.state != "online":
+            raise AdminRefused("offline", "not connected to the server")
+        rid = str(uuid.uuid4())
+        fut = asyncio.get_running_loop().create_future()
+        self._admin_pending[rid] = fut
+        try:
+            await ws.send(protocol.admin(rid, name, args or {}))
+            return await asyncio.wait_for(fut, timeout)
+        except (ConnectionClosed, asyncio.TimeoutError):
+            raise AdminRefused("offline", "the connection was lost; try again") from None
+        finally:
+            self._admin_pending.pop(rid, None)
+
+    async def logout(self) -> None:
+        """End the session on the server (its token stops working) and stop the link."""
+        self._password = None
+        ws = self._ws
+        if ws is not None:
+            try:
+                await ws.send(protocol.logout())
+                await asyncio.wait_for(ws.wait_closed(), 5)
+            except (ConnectionClosed, asyncio.TimeoutError):
+                pass
+        self.token = None
+        if self.token_store is not None:
+            await self._io.call(self.token_store.set, None)
+        await self.stop()
 
     # ---- connection -------------------------------------------------------------
     def set_credentials(self, user: str, password: str) -> None:
         self.user, self._password, self.token = user, password, None
         self._credentials_changed.set()
 
+    def resync(self) -> None:
+        """Take a fresh snapshot: now if connected (the connection is closed and opened
+        again), else at the next connection."""
+        self.proto.want_snapshot = True
+        ws = self._ws
+        if ws is not None:
+            self._set_status(state="resyncing")
+            self._spawn(ws.close())
+
     async def stop(self) -> None:
         """Close the link, write what is still unwritten, close the cache; again: nothing."""
-        if self._stop.is_set() and self._io._shutdown:
+        if self._stop.is_set() and self._io.closed:
             return
         self._stop.set()
         if self._ws is not None:
             await self._ws.close()
-        if self._flush_handle:
-            self._flush_handle.cancel()
-            self._flush_handle = None
         for t in self._tasks:
             try:
                 await t
             except Exception:
                 pass
-        if self.cache:
-            for _ in range(2):           # whatever is still dirty, and a snapshot waiting behind it
-                w = self._flush()
-                if w is not None:
-                    await w
-            await self._io_call(self.cache.close)
-        self._io.shutdown(wait=True)
+        await self.writer.close()
+        self._io.shutdown()
 
     def _set_status(self, **kw) -> None:
         new = replace(self.status, **kw)
@@ -620,7 +584,7 @@ class ServerLink:
         attempt = 0
         while not self._stop.is_set():
             if self.status.state not in ("online",):
-                self._set_status(state="resyncing" if self._want_snapshot else
+                self._set_status(state="resyncing" if self.proto.want_snapshot else
                                  ("connecting" if self.status.offline_since is None else "reconnecting"),
                                  next_retry_at=None)
             refusal = tls.cleartext_refusal(self.url, self.insecure)
@@ -648,6 +612,8 @@ class ServerLink:
                 await asyncio.wait({stop, cred}, return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel(), cred.cancel()
                 continue
+            except cp.Unavailable as e:        # the server's database: try again later
+                self._set_status(error="unavailable", message=str(e))
             except SessionEnded:
                 pass                           # reconnect at once (new role, or with the password)
             except (OSError, ConnectionClosed, asyncio.TimeoutError, InvalidHandshake) as e:
@@ -673,111 +639,33 @@ class ServerLink:
         self._set_status(state="stopped")
 
     async def _session(self, ws) -> None:
-        if not self.token and not (self.user and self._password is not None):
-            raise AuthFailed("no credentials: log in with a user name and password")
-        resume = self.state["seq"] if self.state["seq"] and not self._want_snapshot else None
-        # with the log's identity: a server with another one sends a snapshot
-        await ws.send(protocol.hello(self.user, self._password, token=self.token, resume_from=resume,
-                                     log_id=self.log_id if resume is not None else None))
-        welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        if welcome.get("type") != "welcome":
-            if welcome.get("code") == "unavailable":       # the server's database: try again later
-                self._set_status(error="unavailable", message=welcome.get("message", ""))
-                raise SessionEnded(welcome.get("message", ""))
-            raise AuthFailed(welcome.get("message", "login refused"))
-        self.role, self.team_id, self.user = welcome["role"], welcome.get("team_id"), welcome["user"]
-        if welcome.get("token") and welcome["token"] != self.token:
-            self.token = welcome["token"]
-            if self.token_store is not None:
-                self._spawn(self._io_call(self.token_store.set, self.token))
-        self.listener.on_welcome(welcome)
-        resumed = resume is not None
-        self._server_log = welcome.get("log_id")
-        # resuming into another history (a restored database) is never right: a snapshot
-        other_log = resumed and bool(self.log_id and self._server_log and self._server_log != self.log_id)
-        if resumed and not other_log and self._server_log and self.log_id is None:
-            self._adopt_log()                    # a cache from before identities: this one from now on
-        self._want_snapshot = False
-        if resumed and not other_log and welcome["head"] == self.state["seq"]:
+        proto = self.proto
+        await ws.send(proto.hello(self.user, self._password, self.token, self.state["seq"]))
+        welcome = proto.welcome(await asyncio.wait_for(ws.recv(), 10))
+        self.role, self.team_id, self.user = welcome.role, welcome.team_id, welcome.user
+        if welcome.token and welcome.token != self.token:
+            self.token = welcome.token
+            self._keep_token(self.token)
+        self.listener.on_welcome(welcome.msg)
+        if proto.adopts_log():                   # a cache from before identities: this one from now on
+            self.writer.adopt_log(proto.log_id)
+        if proto.resumed and proto.current(self.state["seq"]) and welcome.head == self.state["seq"]:
             self._online()
         # commands issued while offline go out now, in the order they were issued
         for row in self.pending_commands():
             await self._send_command(row)
         pinger = asyncio.ensure_future(self._ping_loop(ws))
         await self.history_loaded.wait()     # events may touch a case still being paged in
-        snapshot: dict | None = None
         try:
             async for raw in ws:
-                msg = orjson.loads(raw)
-                kind = msg.get("type")
-                if kind == "event":
-                    if snapshot is not None:
-                        raise ConnectionClosed(None, None)   # events before the snapshot completed
-                    if other_log:
-                        log.warning("the server's log is another history (%s, was %s): resyncing",
-                                    self._server_log, self.log_id)
-                        self._want_snapshot = True
-                        self._set_status(state="resyncing")
+                for action in proto.receive(raw, self._snapshot_filter):
+                    if not await self._carry_out(action, ws):
                         await ws.close()
                         return
-                    missing = self._missing_cases(msg)
-                    if missing and not await self._thaw(missing):
-                        log.warning("event %d touches %s, which the cache does not have: resyncing",
-                                    msg["seq"], missing)
-                        self._keep_all = True           # the next snapshot stays whole in memory
-                        self._want_snapshot = True
-                        self._set_status(state="resyncing")
-                        await ws.close()
-                        return
-                    if not self._on_event(msg):
-                        await ws.close()
-                        return
-                    if self.status.state != "online" and self.state["seq"] >= welcome["head"]:
-                        self._online()
-                elif kind == "snapshot":
-                    other_log = False
-                    snapshot = msg
-                    snapshot["_before"] = None if self.status.cache_problem else self.archive_before()
-                    snapshot["_cases"] = self._in_window(msg["state"].get("cases", []), snapshot["_before"])
-                    msg["state"]["cases"] = []
-                    snapshot["_raw"] = [raw]
-                    if msg.get("pages", 0) == 0:
-                        self._apply_snapshot(snapshot)
-                        snapshot = None
-                elif kind == "snapshot.page" and snapshot is not None:
-                    # the window as the pages arrive: aged-out cases are not kept in memory
-                    # (the cache gets them from the raw frames)
-                    snapshot["_cases"].extend(self._in_window(msg["cases"], snapshot["_before"]))
-                    snapshot["_raw"].append(raw)
-                    if msg["page"] >= snapshot.get("pages", 0):
-                        self._apply_snapshot(snapshot)
-                        snapshot = None
-                elif kind == "ack":
-                    self._on_ack(msg)
-                elif msg.get("id") in self._archive_queries:       # the answer to an archive query
-                    answered = self._archive_queries.pop(msg["id"])
-                    if not answered.done():
-                        answered.set_result(msg)
-                elif kind == "archive.case":
-                    self._on_restored(msg.get("case"))
-                elif kind == "error":
-                    self._on_error(msg)
-                elif kind == "session.ended":
-                    await self._session_ended(msg)
-                elif kind == "admin.result":
-                    fut = self._admin_pending.pop(msg.get("id"), None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(msg.get("result") or {})
-                elif kind == "query.result":
-                    fut = self._queries.get(msg.get("id"))
-                    if fut is not None and not fut.done():
-                        fut.set_result(msg.get("data"))
-                elif kind == "pong":
-                    sent = self._pings.pop(msg.get("t"), None)
-                    if sent is not None:
-                        self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
         finally:
             pinger.cancel()
+            if proto.in_snapshot:
+                self.writer.snapshot_abort()
             for fut in self._queries.values():       # asked on this connection: no answer will come
                 if not fut.done():
                     fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
@@ -785,28 +673,68 @@ class ServerLink:
                 if not fut.done():
                     fut.set_exception(ConnectionClosed(None, None))
 
-    def _adopt_log(self) -> None:
-        """`state` now follows the server's log: remember its identity (in the cache too,
-        for a snapshot only once the snapshot's own write has landed)."""
-        self.log_id = self._server_log
-        if self.cache and self._full_write is None and self.log_id:
-            self._spawn(self._io_call(self.cache.set_meta, "log_id", self.log_id))
+    def _snapshot_filter(self):
+        """The window for a snapshot that starts now: all of it in memory without a cache or
+        while the cache cannot be written (nothing would hold the rest)."""
+        before = None if (self.cache is None or self.writer.problem) else self.archive_before()
+        return self.window.keeps(before)
+
+    async def _carry_out(self, action, ws) -> bool:
+        """Do what a frame asked; False: close this connection (the run loop reconnects)."""
+        if isinstance(action, cp.ApplyEvent):
+            ev = action.event
+            missing = self._missing_cases(ev)
+            if missing and not await self.thaw(missing):
+                log.warning("event %d touches %s, which the cache does not have: resyncing", ev["seq"], missing)
+                self.window.keep_all = True           # the next snapshot stays whole in memory
+                return self._resync_now()
+            if not self._on_event(ev):
+                return False
+            if self.status.state != "online" and self.proto.current(self.state["seq"]):
+                self._online()
+        elif isinstance(action, cp.SnapshotFrame):
+            self.writer.snapshot_frame(action.raw, action.first)
+        elif isinstance(action, cp.ReplaceState):
+            self._replace_state(action.state)
+        elif isinstance(action, cp.Acked):
+            self._on_ack(action.id, action.seq)
+        elif isinstance(action, cp.Refused):
+            self._on_error(action)
+        elif isinstance(action, cp.Answer):
+            self._on_answer(action)
+        elif isinstance(action, cp.Restored):
+            self._on_restored(action.case)
+        elif isinstance(action, cp.Ended):
+            self._session_ended(action.reason, action.message)
+        elif isinstance(action, cp.Pong):
+            sent = self._pings.pop(action.t, None)
+            if sent is not None:
+                self._set_status(rtt_ms=round((time.perf_counter() - sent) * 1000, 1))
+        elif isinstance(action, cp.Resync):
+            log.warning("%s: resyncing", action.why)
+            return self._resync_now()
+        elif isinstance(action, cp.Drop):
+            raise ConnectionClosed(None, None)
+        return True
+
+    def _resync_now(self) -> bool:
+        self.proto.want_snapshot = True
+        self._set_status(state="resyncing")
+        return False
 
     def _online(self) -> None:
         self._set_status(state="online", offline_since=None, next_retry_at=None, message="", error="")
 
-    async def _session_ended(self, msg: dict) -> None:
+    def _session_ended(self, reason: str, message: str) -> None:
         """The server ended the session: a new role (reconnect with the token), a flood
         (reconnect after the back-off), a logout (stop), or the token is no longer good
         (log in again with the password if the link has it, else ask for it)."""
-        reason, message = msg.get("reason"), msg.get("message") or ""
         log.warning("the server ended the session: %s (%s)", reason, message)
         self._set_status(error=f"ended_{reason}", message=message)
         if reason in ("role_changed", "flood"):
             raise SessionEnded(message) if reason == "role_changed" else ConnectionClosed(None, None)
         self.token = None
-        if self.token_store is not None:
-            self._spawn(self._io_call(self.token_store.set, None))
+        self._keep_token(None)
         if reason == "logout":
             self._stop.set()
             raise SessionEnded(message)
@@ -814,66 +742,13 @@ class ServerLink:
             raise SessionEnded(message)
         raise AuthFailed(message, f"ended_{reason}")
 
-    # ---- account management and logout ----------------------------------------------
-    async def admin(self, name: str, args: dict | None = None, timeout: float = 15.0) -> dict:
-        """An account operation (admin role): the result, or AdminRefused; never queued
-        offline (passwords are not kept in the outbox)."""
-        ws = self._ws
-        if ws is None or self.status.state != "online":
-            raise AdminRefused("offline", "not connected to the server")
-        rid = str(uuid.uuid4())
-        fut = asyncio.get_running_loop().create_future()
-        self._admin_pending[rid] = fut
-        try:
-            await ws.send(json.dumps({"type": "admin", "id": rid, "name": name, "args": args or {}},
-                                     ensure_ascii=False))
-            return await asyncio.wait_for(fut, timeout)
-        except (ConnectionClosed, asyncio.TimeoutError):
-            raise AdminRefused("offline", "the connection was lost; try again") from None
-        finally:
-            self._admin_pending.pop(rid, None)
-
-    async def logout(self) -> None:
-        """End the session on the server (its token stops working) and stop the link."""
-        self._password = None
-        ws = self._ws
-        if ws is not None:
-            try:
-                await ws.send(json.dumps({"type": "logout"}))
-                await asyncio.wait_for(ws.wait_closed(), 5)
-            except (ConnectionClosed, asyncio.TimeoutError):
-                pass
-        self.token = None
-        if self.token_store is not None:
-            await self._io_call(self.token_store.set, None)
-        await self.stop()
-
-    def _in_window(self, cases: list[dict], before: float | None) -> list[dict]:
-        """A snapshot page's cases that belong in memory: all, without a cache (or when it
-        cannot be written); else not the closed ones older than the window (the archive: in
-        the cache, written from the snapshot's frames)."""
-        if before is None or self.cache is None:
-            return cases
-        aged = self._aged_out
-        return [c for c in cases if not aged(c, before)]
-
-    def _apply_snapshot(self, snap: dict) -> None:
-        wire = dict(snap["state"])
-        wire["cases"] = snap["_cases"]
-        state = from_wire(wire)
-        state["seq"] = snap["seq"]
-        if snap.get("_before") is not None and self.cache is not None:
-            self._thawed_at.clear()
+    def _replace_state(self, state: dict) -> None:
+        if self.cache is not None and self.writer.problem == "" and self.archive_before() is not None:
+            self.window.reset()
         self.state = state
-        self.log_id = self._server_log
         self.listener.on_reset(self.state, None)
         self._online()
-        if self.cache:
-            # written from the frames on the cache thread: no 100k-case serialisation here
-            self._dirty.clear()
-            self._street_dirty = False
-            self._full_write = snap["_raw"]
-            self._schedule_flush(0)
+        self.writer.snapshot_applied(self.proto.log_id)
 
     def _on_event(self, ev: dict) -> bool:
         if ev["seq"] <= self.state["seq"]:
@@ -882,49 +757,64 @@ class ServerLink:
             apply(self.state, ev)
         except SeqGap:
             log.warning("gap in events (have %d, got %d): resyncing", self.state["seq"], ev["seq"])
-            self._want_snapshot = True
-            self._set_status(state="resyncing")
-            return False
+            return self._resync_now()
         self.listener.on_events([ev])
-        self._queue_cache([ev])
+        self.writer.changed([ev])
         return True
 
-    def _on_ack(self, msg: dict) -> None:
-        cid = msg.get("id")
-        row = self.outbox.pop(cid, None)
-        if row is None:
-            return
-        if self.cache:
-            self._spawn(self._io_call(self.cache.outbox_done, cid))
-        self.listener.on_command(cid, "acked", {"seq": msg.get("seq"), **row})
+    def _on_ack(self, cid: str | None, seq: int | None) -> None:
+        row = self.outbox.acked(cid)
+        if row is not None and cid:
+            self.listener.on_command(cid, "acked", {"seq": seq, **row})
 
-    def _on_error(self, msg: dict) -> None:
-        cid = msg.get("id")
+    def _on_answer(self, answer: cp.Answer) -> None:
+        msg, rid = answer.msg, answer.id
+        fut = self._archive_queries.pop(rid, None) if rid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_result(msg)
+        elif msg["type"] == "archive.case":
+            self._on_restored(msg.get("case"))
+        elif msg["type"] == "admin.result":
+            fut = self._admin_pending.pop(rid, None) if rid else None
+            if fut is not None and not fut.done():
+                fut.set_result(msg.get("result") or {})
+        elif msg["type"] == "query.result":
+            fut = self._queries.get(rid) if rid else None
+            if fut is not None and not fut.done():
+                fut.set_result(msg.get("data"))
+
+    def _on_error(self, err: cp.Refused) -> None:
+        cid = err.id
+        fut = self._archive_queries.pop(cid, None) if cid else None
+        if fut is not None:                     # an archive query's answer
+            if not fut.done():
+                fut.set_result({"type": "error", "id": cid, "code": err.code, "message": err.message})
+            return
         fut = self._admin_pending.pop(cid, None) if cid else None
         if fut is not None:
             if not fut.done():
-                fut.set_exception(AdminRefused(msg.get("code") or "", msg.get("message") or ""))
+                fut.set_exception(AdminRefused(err.code, err.message))
             return
         fut = self._queries.get(cid) if cid else None
         if fut is not None:
             if not fut.done():
-                fut.set_exception(QueryFailed(msg.get("code") or "error", msg.get("message") or ""))
+                fut.set_exception(QueryFailed(err.code or "error", err.message))
             return
-        row = self.outbox.get(cid) if cid else None
-        if row is None:
-            log.warning("server error: %s %s", msg.get("code"), msg.get("message"))
+        row = self.outbox.get(cid)
+        if row is None or cid is None:
+            log.warning("server error: %s %s", err.code, err.message)
             return
-        if msg.get("code") in ("unavailable", "busy"):
+        if err.code in (protocol.UNAVAILABLE, protocol.BUSY):
             # the server's database hiccuped, or it is busy: the command stays pending and goes
             # again shortly
-            ws = self._ws
+            ws, again = self._ws, row
             asyncio.get_running_loop().call_later(
-                1.0, lambda: self._spawn(self._send_command(row)) if self._ws is ws and ws else None)
+                1.0, lambda: self._spawn(self._send_command(again)) if self._ws is ws and ws else None)
             return
-        row.update(status="refused", code=msg.get("code"), message=msg.get("message"))
-        if self.cache:
-            self._spawn(self._io_call(self.cache.outbox_refused, cid, row["code"], row["message"] or ""))
-        self.listener.on_command(cid, "refused", row)
+        refused = self.outbox.refused(cid, err.code, err.message)
+        if refused is not None:
+            self.listener.on_command(cid, "refused", refused)
 
     async def _ping_loop(self, ws) -> None:
         while True:
@@ -940,10 +830,3 @@ class ServerLink:
 def _open_cache(path) -> Cache:
     from .cache import Cache  # SQLAlchemy is imported here, on the cache thread
     return Cache(path)
-
-
-def _snapshot_pages(raws: list[str]):
-    """The cases of a snapshot's frames, a frame at a time (on the cache thread)."""
-    for i, raw in enumerate(raws):
-        msg = orjson.loads(raw)
-        yield msg["state"].get("cases", []) if i == 0 else msg["cases"]

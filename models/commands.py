@@ -6,9 +6,12 @@ CommandError with one of the protocol's codes. Pure: no I/O, no clock (the calle
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .domain import CATEGORIES, ESCALATION_LADDER, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
+from . import callback as cb
+from . import evidence, ladders
+from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
 from .timeutil import epoch, iso
@@ -30,9 +33,19 @@ class CommandError(Exception):
 
 @dataclass(frozen=True)
 class Actor:
+    """Who issues a command. A `field` account is bound to its squad (`team_id`), a
+    `department` account to one department of the street, a `community` account to its
+    grids; an account without its binding owns nothing."""
     name: str
     role: str
     team_id: str | None = None
+    department: str | None = None
+    grids: tuple[str, ...] = ()
+
+
+# Positions a field terminal sends are recorded as `team.moved` at most once per squad in
+# this many seconds; one sooner is acknowledged and not recorded (a phone's GPS fires often).
+POSITION_EVERY_S = 15.0
 
 
 # The case state machine: command -> (statuses it is allowed from, event it appends).
@@ -42,7 +55,8 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.sign": (frozenset({"dispatched"}), "case.signed"),
     "case.contact": (frozenset({"signed"}), "case.contacted"),
     "case.arrive": (frozenset({"signed", "contacted"}), "case.arrived"),
-    "case.feedback": (frozenset({"contacted", "on_scene"}), "case.feedback"),
+    "case.progress": (frozenset({"signed", "contacted", "on_scene", "transferred"}), "case.progressed"),
+    "case.feedback": (frozenset({"contacted", "on_scene", "transferred"}), "case.feedback"),
     "case.close": (frozenset({"on_scene", "resolved", "transferred"}), "case.closed"),
     "case.transfer": (frozenset({"new", "accepted", "returned", "dispatched", "signed", "contacted",
                                  "on_scene", "resolved"}), "case.transferred"),
@@ -51,10 +65,28 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.reopen": (frozenset({"closed"}), "case.reopened"),
     "case.supervise": (frozenset(OPEN_STATUSES), "case.supervised"),
     "case.rate": (frozenset({"closed"}), "case.rated"),
+    "case.callback": (frozenset({"closed"}), "case.called_back"),
+    "case.reinforce": (frozenset({"dispatched", "signed", "contacted", "on_scene"}), "case.reinforced"),
+    "case.release": (frozenset(OPEN_STATUSES), "case.released"),
     "case.note": (frozenset(OPEN_STATUSES | {"closed"}), "case.noted"),
     "case.merge": (frozenset({"new", "accepted", "returned"}), "case.merged"),
     "case.amend": (frozenset(OPEN_STATUSES), "case.amended"),
+    # a department signs for a case transferred to it (签收); its status stays transferred
+    "case.dept_sign": (frozenset({"transferred"}), "case.dept_signed"),
+    # a community follows a case up after it was resolved or closed (跟进落地) ...
+    "case.follow_up": (frozenset({"resolved", "closed"}), "case.followed_up"),
+    # ... and confirms the outcome with the resident
+    "case.confirm": (frozenset({"resolved", "closed"}), "case.confirmed"),
+    # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
+    "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
+    "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
 }
+# outcomes of case.confirm: the resident confirms it is dealt with, or says it is not
+CONFIRM_OUTCOMES = ("confirmed", "not_resolved")
+# stages a terminal or the room may stamp: the event says who stamped it (`by_role`), so the
+# timeline tells a field terminal's own sign/arrive from one an operator entered on its behalf
+STAMPED = frozenset({"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.return",
+                     "case.dept_sign", "case.follow_up", "case.confirm"})
 # what case.amend may correct after intake (never the SLA profile, times or status)
 AMENDABLE = ("title", "category", "priority", "location")
 # alerts a person acknowledges for the whole room (emergencies end with radio.ack)
@@ -70,22 +102,35 @@ TEAM_COMMANDS = {
     "radio.transmit": "radio.transmitted",
     "radio.emergency": "radio.emergency",
     "radio.ack": "radio.emergency_acknowledged",
+    "team.request_reinforcement": "team.reinforcement_requested",
+    "team.reinforcement_ack": "team.reinforcement_acknowledged",
+    "team.presence": "team.presence",
 }
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
-_FIELD = {"case.sign", "case.contact", "case.arrive", "case.feedback", "case.note", "case.return",
-          "team.status", "team.position", "radio.transmit", "radio.emergency"}
-_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover"}
-_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY)
+_FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
+          "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
+          "radio.emergency"}
+# a department feeds back with evidence: case.attach on its own (transferred) case
+_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
+_COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
+_LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
+                "case.detach"}
+# appended by the server itself (a terminal comes online or goes), never by an account
+_INTERNAL = {"team.presence"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
-    "leader": frozenset(ALL_COMMANDS),
-    "admin": frozenset(ALL_COMMANDS),
+    "leader": frozenset(ALL_COMMANDS - _INTERNAL),
+    "admin": frozenset(ALL_COMMANDS - _INTERNAL),
     "field": frozenset(_FIELD),
+    "department": frozenset(_DEPARTMENT),
+    "community": frozenset(_COMMUNITY),
     "intake": frozenset({"case.report"}),
     "wall": frozenset(),
+    "system": frozenset(_INTERNAL),      # not a role an account can have (models.domain.ROLES)
 }
 
 
@@ -102,6 +147,9 @@ FIELD_LIMITS: dict[str, int] = {
 ID_LIMIT = 40          # case, squad, member and department ids
 TEXT_LIMIT = 4000      # notes, resolutions, reasons
 RADIO_LIMIT = 500      # a radio message or an emergency note
+MAX_REINFORCE = 20     # squads one case.reinforce may add
+# what a supporting squad (case.reinforce) does on a case it does not lead
+SUPPORT_COMMANDS = frozenset({"case.sign", "case.arrive", "case.note"})
 
 
 @dataclass(frozen=True)
@@ -118,8 +166,12 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.feedback": ("note", True, TEXT_LIMIT), "case.close": ("resolution", True, TEXT_LIMIT),
     "case.return": ("reason", True, TEXT_LIMIT), "case.note": ("note", True, TEXT_LIMIT),
     "case.supervise": ("note", False, TEXT_LIMIT), "case.reopen": ("reason", False, TEXT_LIMIT),
-    "case.transfer": ("note", False, TEXT_LIMIT), "shift.handover": ("note", False, TEXT_LIMIT),
+    "case.transfer": ("note", False, TEXT_LIMIT), "case.callback": ("note", False, TEXT_LIMIT),
+    "shift.handover": ("note", False, TEXT_LIMIT),
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
+    "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
+    "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
+    "case.detach": ("reason", True, TEXT_LIMIT),
 }
 COMMAND_SPECS: dict[str, CommandSpec] = {
     name: CommandSpec(name, *_TEXT_ARGS[name]) if name in _TEXT_ARGS else CommandSpec(name)
@@ -145,15 +197,37 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
     out = []
     for name, (froms, _ev) in CASE_TRANSITIONS.items():
         if name in perms and case["status"] in froms:
-            if name == "case.escalate" and (case["category"] != "dispute"
-                                             or case["escalation"] + 1 >= len(ESCALATION_LADDER)):
+            if name == "case.dept_sign" and (case.get("dept_signed") or not case.get("department")):
+                continue
+            if role == "department" and name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
+                continue
+            if role == "field" and case["status"] == "transferred":
+                continue
+            if name == "case.escalate" and ladders.next_step(case) is None:
                 continue
             if name == "case.reopen" and case.get("merged_into"):
                 continue
             if name == "case.rate" and case.get("rating") is not None:
                 continue
+            if name == "case.callback" and not cb.awaiting(case):
+                continue
+            if name == "case.reinforce" and not case.get("team_id"):
+                continue
+            if name == "case.release" and not active_support(case):
+                continue
             out.append(name)
     return out
+
+
+def active_support(case: dict) -> list[dict]:
+    """The supporting squads still on the case (case.reinforce; not released)."""
+    return [s for s in case.get("support") or () if not s.get("released")]
+
+
+def squads_on(case: dict) -> list[str]:
+    """Every squad on the case now: the lead first, then the supporting squads."""
+    lead = [case["team_id"]] if case.get("team_id") else []
+    return lead + [s["team_id"] for s in active_support(case)]
 
 
 # ---- argument checks ----------------------------------------------------------
@@ -310,8 +384,26 @@ def _check_report(state, args, now: float | None = None) -> dict:
 
 # ---- decide -------------------------------------------------------------------
 
-def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None) -> list[tuple[str, dict]]:
-    """`now`: the server's clock, for the checks that need one (a report's time of call)."""
+def owns(actor: Actor, case: dict) -> bool:
+    """Whether a bound account (field, department, community) may act on this case: its
+    squad's, transferred to its department, or in one of its grids. Other roles: yes.
+    An account without its binding owns nothing (None == None is not ownership)."""
+    role = actor.role
+    if role == "field":
+        return bool(actor.team_id) and case.get("team_id") == actor.team_id
+    if role == "department":
+        return bool(actor.department) and case.get("department") == actor.department
+    if role == "community":
+        return bool(actor.grids) and (case.get("location") or {}).get("grid") in actor.grids
+    return True
+
+
+def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None,
+           files: Mapping[str, Mapping] | None = None) -> list[tuple[str, dict]]:
+    """`now`: the server's clock, for the checks that need one (a report's time of call).
+    `files`: the server's metadata of the uploaded files the command names (attachment id ->
+    {id, kind, type, size, name, width, height, duration, taken_at, gps}); a file not in it
+    has not been uploaded (server/hub.py looks them up before deciding)."""
     if not isinstance(name, str) or name not in ALL_COMMANDS:
         raise CommandError("bad_request", f"unknown command {name!r}")
     if not isinstance(args, dict):
@@ -323,9 +415,17 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
 
     if name == "case.report":
         data = _check_report(state, args, now)
+        if actor.role == "community" and data["location"].get("grid") not in actor.grids:
+            where = data["location"].get("grid") or "no grid"
+            raise CommandError("forbidden", f"{data['location']['address']} is in {where}, not one of your grids "
+                                            f"({', '.join(actor.grids) or 'none'})", field="location.address")
+        wanted = evidence.report_evidence(args)
         no = state["next_case_no"]
         cid = f"C{no:06d}"
         events = [("case.reported", {"case_id": cid, "no": no, **data})]
+        for req in wanted:
+            events.append(("case.attached", {"case_id": cid,
+                                             "attachment": evidence.attachment(_file(files, req), cid, req)}))
         if args.get("merge_into") is not None:
             # a repeat call: reported and merged into the open case it repeats, atomically
             target = state["cases"].get(args["merge_into"]) if isinstance(args["merge_into"], str) else None
@@ -337,9 +437,9 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         return events
 
     if name in CASE_TRANSITIONS:
-        return _decide_case(state, actor, name, args)
+        return _decide_case(state, actor, name, args, files)
     if name in TEAM_COMMANDS:
-        return _decide_team(state, actor, name, args)
+        return _decide_team(state, actor, name, args, now)
 
     if name == "mode.set":
         mode = args.get("mode")
@@ -348,13 +448,23 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         if mode == state["mode"]:
             raise CommandError("conflict", f"already in {mode} mode")
         street = state["street"]
-        profile = street.get("wartime_profile", "wartime") if mode == "wartime" else street.get("sla_profile", "1310")
+        # back in peacetime: the street's profile as the leader last chose it (sla.set), else the street's own
+        profile = street.get("wartime_profile", "wartime") if mode == "wartime" else (
+            state.get("street_profile") or street.get("sla_profile", "1310"))
         return [("mode.changed", {"mode": mode, "profile": profile})]
     if name == "sla.set":
         profile = args.get("profile")
         if profile not in PROFILES:
             raise CommandError("invalid", f"'profile' must be one of {', '.join(PROFILES)}")
-        return [("sla.profile_changed", {"profile": profile})]
+        data = {"profile": profile}
+        if state["mode"] == "wartime" and profile != "wartime":
+            # the street's profile, for after wartime: the wartime limits stay in force now
+            if profile == state.get("street_profile"):
+                raise CommandError("conflict", f"the street's profile is already {profile}")
+            data["after_wartime"] = True
+        elif profile == state.get("sla_profile"):
+            raise CommandError("conflict", f"profile {profile} is already in force")
+        return [("sla.profile_changed", data)]
     if name == "alert.ack":
         kind = args.get("kind")
         if kind not in ALERT_KINDS:
@@ -383,15 +493,57 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
     raise CommandError("bad_request", f"unknown command {name!r}")  # pragma: no cover
 
 
-def _decide_case(state, actor, name, args):
+def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
+    meta = (files or {}).get(req["attachment"])
+    if meta is None:
+        raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
+                           field="attachment")
+    return meta
+
+
+def _needs_evidence(state, case, name) -> None:
+    missing = evidence.missing_evidence(state, case, name)
+    if missing:
+        what = " and ".join(f"an '{label}' photo" for label in missing)
+        raise CommandError("conflict", f"case {case['id']} ({case['category']}) needs {what} before "
+                                       f"{name.split('.')[1]}: attach one first")
+
+
+def _decide_case(state, actor, name, args, files=None):
     case = _case_of(state, args)
-    if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
-        # a field account without a squad owns nothing (None == None is not ownership)
-        raise CommandError("forbidden", f"case {case['id']} is not assigned to your squad")
+    supporters = {s["team_id"] for s in active_support(case)}
+    if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
+                                      and name in SUPPORT_COMMANDS):
+        whose = {"field": "assigned to your squad", "department": "transferred to your department",
+                 "community": "in your grids"}[actor.role]
+        raise CommandError("forbidden", f"case {case['id']} is not {whose}")
+    if name in ("case.sign", "case.arrive"):
+        # a supporting squad's own stamps: the case's status is the lead's
+        tid = actor.team_id if actor.role == "field" else args.get("team_id")
+        if tid is not None and tid != case.get("team_id"):
+            if tid not in supporters:
+                raise CommandError("conflict", f"squad {tid} is not on case {case['id']}")
+            entry = next(s for s in active_support(case) if s["team_id"] == tid)
+            stamp = "signed" if name == "case.sign" else "arrived"
+            if entry.get(stamp):
+                raise CommandError("conflict", f"squad {tid} has already {'signed for' if stamp == 'signed' else 'arrived at'} "
+                                               f"case {case['id']}")
+            return [(CASE_TRANSITIONS[name][1], {"case_id": case["id"], "team_id": tid, "support": True,
+                                                 "by_role": actor.role})]
     froms, ev = CASE_TRANSITIONS[name]
+    verb = name.split(".")[1].replace("_", " ")
     if case["status"] not in froms:
-        raise CommandError("conflict", f"cannot {name.split('.')[1]} a case that is {case['status']}")
+        raise CommandError("conflict", f"cannot {verb} a case that is {case['status']}")
+    if actor.role == "field" and case["status"] == "transferred":
+        raise CommandError("conflict", f"case {case['id']} was transferred to a department")
+    if actor.role == "department":
+        if case["status"] != "transferred":
+            raise CommandError("conflict", f"case {case['id']} is {case['status']}, no longer with your department")
+        if name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
+            raise CommandError("conflict", f"sign for case {case['id']} first (case.dept_sign)")
     data = {"case_id": case["id"]}
+    if name in STAMPED:
+        data["by_role"] = actor.role
     if name == "case.dispatch":
         team = _team_of(state, args)
         if not team["on_duty"]:
@@ -399,10 +551,25 @@ def _decide_case(state, actor, name, args):
         if team["id"] == case.get("team_id") and case["status"] in ("dispatched", "signed"):
             raise CommandError("conflict", f"case {case['id']} is already with squad {team['id']}")
         data["team_id"] = team["id"]
-    elif name == "case.feedback":
+    elif name in ("case.feedback", "case.progress", "case.follow_up"):
         data["note"] = _text(args, name)
+        _needs_evidence(state, case, name)
+    elif name == "case.dept_sign":
+        if not case.get("department"):
+            raise CommandError("conflict", f"case {case['id']} is with no department")
+        if case.get("dept_signed"):
+            raise CommandError("conflict", f"case {case['id']} is already signed for by {case['department']}")
+        data["department"] = case["department"]
+    elif name == "case.confirm":
+        outcome = args.get("outcome", "confirmed")
+        if outcome not in CONFIRM_OUTCOMES:
+            raise CommandError("invalid", f"'outcome' must be one of {', '.join(CONFIRM_OUTCOMES)}")
+        data["outcome"] = outcome
+        if args.get("note"):
+            data["note"] = _text(args, name)
     elif name == "case.close":
         data["resolution"] = _text(args, name)
+        _needs_evidence(state, case, name)
         data["on_scene_closure"] = case["status"] in ("on_scene", "resolved") and case["escalation"] < 0 \
             and "transferred" not in case["times"]
     elif name == "case.transfer":
@@ -413,13 +580,15 @@ def _decide_case(state, actor, name, args):
         if args.get("note"):
             data["note"] = _text(args, name)
     elif name == "case.escalate":
-        if case["category"] != "dispute":
-            raise CommandError("conflict", "only disputes go up the escalation ladder")
-        level = case["escalation"] + 1
-        if level >= len(ESCALATION_LADDER):
+        ladder = ladders.ladder_of(case)
+        if ladder is None:
+            raise CommandError("conflict", f"no escalation ladder for the category {case['category']} "
+                                           "(resources/escalation_ladders.toml)")
+        nxt = ladders.next_step(case)
+        if nxt is None:
             raise CommandError("conflict", "the case is already at the top of the ladder")
-        data["level"] = level
-        data["to"] = ESCALATION_LADDER[level][0]
+        level, step = nxt
+        data.update({"level": level, "to": step.to, "ladder": ladder.key, "hours": step.hours})
     elif name in ("case.return", "case.reopen"):
         data["reason"] = _text(args, name)
         if name == "case.reopen" and case.get("merged_into"):
@@ -433,11 +602,39 @@ def _decide_case(state, actor, name, args):
         if case.get("rating") is not None:
             raise CommandError("conflict", "the case is already rated")
         data["rating"] = r
+    elif name == "case.callback":
+        return _decide_callback(case, args)
+    elif name == "case.reinforce":
+        data["team_ids"] = _reinforcements(state, case, args)
+    elif name == "case.release":
+        tid = _str(args, "team_id", max_len=ID_LIMIT)
+        if tid == case.get("team_id"):
+            raise CommandError("conflict", f"squad {tid} leads case {case['id']}: feedback, closure or another "
+                                           "dispatch frees it")
+        if tid not in supporters:
+            raise CommandError("conflict", f"squad {tid} is not supporting case {case['id']}")
+        data["team_id"] = tid
     elif name == "case.amend":
         changes = _check_amend(state, case, args)
         if not changes:
             raise CommandError("invalid", "nothing to amend: give a new title, category, priority or location")
         data["changes"] = changes
+    elif name == "case.attach":
+        if case.get("merged_into"):
+            raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; attach it there")
+        req = evidence.check_attach_args(args)
+        if req["label"] == "alert-frame" and actor.role in ("field", "department", "community"):
+            raise CommandError("forbidden", "alert frames come from the video platform, not a terminal")
+        for a in evidence.live_attachments(case):
+            if a["id"] == req["attachment"]:
+                raise CommandError("conflict", f"already attached to {case['id']} as {a['label']}")
+        data["attachment"] = evidence.attachment(_file(files, req), case["id"], req)
+    elif name == "case.detach":
+        att = args.get("attachment")
+        if not any(a["id"] == att for a in evidence.live_attachments(case)):
+            raise CommandError("not_found", f"no file {str(att)[:12]}… on {case['id']}", field="attachment")
+        data["attachment"] = att
+        data["reason"] = _text(args, name)
     elif name == "case.merge":
         into = state["cases"].get(_str(args, "into", max_len=ID_LIMIT))
         if into is None:
@@ -446,6 +643,77 @@ def _decide_case(state, actor, name, args):
             raise CommandError("conflict", "a case merges into another open case")
         data["into"] = into["id"]
     return [(ev, data)]
+
+
+def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tuple[str, dict]]:
+    """A call to the reporter of a closed case (回访): reached with a rating 1-5, or not
+    reached. A dissatisfied rating takes the case on, atomically: reopened or supervised,
+    with the reason (`note`)."""
+    if case.get("merged_into"):
+        raise CommandError("conflict", "a merged case is called back through the case it joined")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", "the case is already rated")
+    if not ((case.get("reporter") or {}).get("phone") or "").strip():
+        raise CommandError("conflict", "the case has no reporter's number to call")
+    state_ = cb.callback_state(case)
+    if state_["outcome"] == "unreachable" or state_["attempts"] >= rules.max_attempts:
+        raise CommandError("conflict", f"the reporter was tried {state_['attempts']} times; no more calls")
+    outcome = args.get("outcome")
+    if outcome not in cb.OUTCOMES:
+        raise CommandError("invalid", f"'outcome' must be one of {', '.join(cb.OUTCOMES)}", field="outcome")
+    note = _text(args, "case.callback")
+    attempt = state_["attempts"] + 1
+    data: dict = {"case_id": case["id"], "outcome": outcome, "attempt": attempt}
+    if note:
+        data["note"] = note
+    if outcome == "not_reached":
+        if args.get("rating") is not None or args.get("follow_up") is not None:
+            raise CommandError("invalid", "a call not reached carries no rating or follow-up")
+        if attempt >= rules.max_attempts:
+            data["last_try"] = True
+        return [("case.called_back", data)]
+    r = args.get("rating")
+    if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
+        raise CommandError("invalid", "'rating' must be 1 to 5", field="rating")
+    data["rating"] = r
+    events = [("case.called_back", data)]
+    follow = args.get("follow_up")
+    if rules.dissatisfied(r):
+        if follow not in cb.FOLLOW_UPS:
+            raise CommandError("invalid", f"a rating of {r} is dissatisfied: 'follow_up' must be reopen or supervise",
+                               field="follow_up")
+        if not note:
+            raise CommandError("invalid", "a dissatisfied callback needs the reason ('note')", field="note")
+        if follow == "reopen":
+            events.append(("case.reopened", {"case_id": case["id"], "reason": note}))
+        else:
+            events.append(("case.supervised", {"case_id": case["id"], "note": note}))
+    elif follow is not None:
+        raise CommandError("invalid", f"a rating of {r} is not dissatisfied: no follow-up", field="follow_up")
+    return events
+
+
+def _reinforcements(state, case, args) -> list[str]:
+    """The squads `case.reinforce` adds (`team_ids`, or one `team_id`): on duty, not yet on the case."""
+    if not case.get("team_id"):
+        raise CommandError("conflict", f"case {case['id']} has no lead squad to reinforce")
+    ids = args.get("team_ids")
+    if ids is None and args.get("team_id") is not None:
+        ids = [args.get("team_id")]
+    if (not isinstance(ids, list) or not ids or len(ids) > MAX_REINFORCE
+            or not all(isinstance(i, str) and len(i) <= ID_LIMIT for i in ids)):
+        raise CommandError("invalid", f"'team_ids' must be a list of 1 to {MAX_REINFORCE} squad ids", field="team_ids")
+    ids = list(dict.fromkeys(ids))
+    on = set(squads_on(case))
+    for tid in ids:
+        team = state["teams"].get(tid)
+        if team is None:
+            raise CommandError("not_found", f"no squad {tid}")
+        if not team["on_duty"]:
+            raise CommandError("conflict", f"squad {tid} is off duty")
+        if tid in on:
+            raise CommandError("conflict", f"squad {tid} is already on case {case['id']}")
+    return ids
 
 
 def _check_amend(state, case, args) -> dict:
@@ -473,7 +741,7 @@ def _check_amend(state, case, args) -> dict:
     return changes
 
 
-def _decide_team(state, actor, name, args):
+def _decide_team(state, actor, name, args, now=None):
     if name == "team.member_move":
         src = _team_of(state, args, "from")
         dst = _team_of(state, args, "to")
@@ -486,7 +754,7 @@ def _decide_team(state, actor, name, args):
     team = _team_of(state, args)
     if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
-    data = {"team_id": team["id"]}
+    data: dict = {"team_id": team["id"]}
     if name == "team.status":
         status = args.get("status")
         if status not in TEAM_STATUSES:
@@ -497,6 +765,31 @@ def _decide_team(state, actor, name, args):
     elif name == "team.position":
         data["lat"] = _num(args.get("lat"), "lat", -90, 90)
         data["lon"] = _num(args.get("lon"), "lon", -180, 180)
+        if actor.role == "field":
+            data["by_role"] = "field"
+            last = team.get("position_at")
+            if now is not None and last and now - epoch(last) < POSITION_EVERY_S:
+                return []           # acknowledged, not recorded: the squad's position is recent
+    elif name == "team.request_reinforcement":
+        data["by"] = actor.name
+        data["note"] = _text(args, name)
+        if args.get("case_id") is not None:
+            case = _case_of(state, args)
+            if case.get("team_id") != team["id"]:
+                raise CommandError("invalid", f"case {case['id']} is not with squad {team['id']}")
+            data["case_id"] = case["id"]
+        count = args.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
+            raise CommandError("invalid", "'count' must be 1 to 10 (squads wanted)")
+        data["count"] = count
+    elif name == "team.reinforcement_ack":
+        if not team.get("reinforcement"):
+            raise CommandError("conflict", f"squad {team['id']} has no reinforcement request to acknowledge")
+    elif name == "team.presence":
+        online = args.get("online")
+        if isinstance(online, bool) or not isinstance(online, int) or online < 0:
+            raise CommandError("invalid", "'online' must be a count of terminals")
+        data["online"] = online
     elif name == "team.duty":
         on = _bool(args, "on_duty")
         if on == team["on_duty"]:

@@ -50,6 +50,9 @@ STATUSES: dict[str, str] = {
 OPEN_STATUSES = frozenset(s for s in STATUSES if s != "closed")
 # Milestones in loop order; reaching a later one implies the earlier ones are past.
 MILESTONES = ("accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "closed")
+# Milestones outside that order: `progress`, the first interim progress report (case.progress),
+# reached also by a feedback (resolved) — never implying arrival (models/sla.py).
+SIDE_MILESTONES = ("progress",)
 
 TEAM_STATUSES: dict[str, str] = {
     "available": "Available",
@@ -59,7 +62,10 @@ TEAM_STATUSES: dict[str, str] = {
     "off_duty": "Off duty",
 }
 
-ROLES = ("operator", "leader", "wall", "field", "intake", "admin")
+ROLES = ("operator", "leader", "wall", "field", "intake", "admin", "department", "community")
+# what an account of a role is bound to (server/auth.py, the CLI): a field terminal to its
+# squad, a department liaison to one department of the street, a community to its grids
+BOUND_ROLES = {"field": "team_id", "department": "department", "community": "grids"}
 
 # The dispute escalation ladder (DOMAIN.md): community -> peacemaker studio -> justice -> legal aid -> court.
 ESCALATION_LADDER: list[tuple[str, str]] = [

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from .domain import OPEN_STATUSES, SOURCES
 from .sla import OVERDUE, PROFILES, case_profile, case_sla
@@ -94,47 +95,109 @@ def kpis(state: dict, now: float) -> dict:
     return period_kpis(state, lo, hi, now)
 
 
+class Facts(NamedTuple):
+    """What the KPIs count of one case: worked out once per case by `case_facts` (the
+    dashboard, reports) and kept in the server's cases projection as columns (the archive's
+    aggregates over years read these, not the cases). One code path: `fold` and `figures`."""
+    reported: str
+    closed: str | None          # when it was closed (None if it is not)
+    done: bool                  # closed, and not by a merge into another case
+    dispatch_ok: bool | None    # dispatched within its profile's limit (None: not dispatched)
+    arrival_s: float | None     # seconds from the call to on scene (None: never on scene)
+    on_scene: bool              # closed on scene
+    rating: int | None
+    repeat_calls: int
+    status_closed: bool         # its status now is closed
+
+
+def case_facts(case: dict, profile) -> Facts:
+    times = case["times"]
+    rep = times["reported"]
+    t0 = None
+    d = milestone_time(case, "dispatched")
+    ok = None
+    if d is not None:
+        t0 = epoch(rep)
+        ok = d - t0 <= dispatch_limit(case, profile)
+    a = milestone_time(case, "on_scene")
+    arr = None
+    if a is not None:
+        arr = a - (t0 if t0 is not None else epoch(rep))
+    closed = times.get("closed") or None
+    status_closed = case["status"] == "closed"
+    return Facts(rep, closed, status_closed and not case.get("merged_into"), ok, arr,
+                 bool(case.get("on_scene_closure")), case.get("rating"), case.get("repeat_calls", 0) or 0,
+                 status_closed)
+
+
+COUNTS = ("reported", "reported_closed", "dispatched", "dispatch_ok", "arrived", "arrived_8min", "arrived_target",
+          "closed", "on_scene", "rated", "satisfied", "repeat_calls")
+
+
+def fold(facts, lo: str, hi: str, target_s: float, counts: dict | None = None) -> dict:
+    """Add the facts of cases to the period [lo, hi)'s counts: those reported in it (how
+    many, closed since, dispatched in time, on scene in 8 minutes and in the profile's
+    target, their repeat calls) and those closed in it (how many, on scene, rated, 4-5)."""
+    c = counts if counts is not None else dict.fromkeys(COUNTS, 0)
+    for f in facts:
+        if lo <= f.reported < hi:
+            c["reported"] += 1
+            c["reported_closed"] += f.status_closed
+            c["repeat_calls"] += f.repeat_calls
+            if f.dispatch_ok is not None:
+                c["dispatched"] += 1
+                c["dispatch_ok"] += f.dispatch_ok
+            if f.arrival_s is not None:
+                c["arrived"] += 1
+                c["arrived_8min"] += f.arrival_s <= ARRIVAL_TARGET_S
+                c["arrived_target"] += f.arrival_s <= target_s
+        if f.closed is not None and lo <= f.closed < hi:
+            if f.done:
+                c["closed"] += 1
+                c["on_scene"] += f.on_scene
+            if f.rating is not None:
+                c["rated"] += 1
+                c["satisfied"] += f.rating >= 4
+    return c
+
+
+def figures(c: dict, target_s: float) -> dict:
+    """The dashboard's figures from a period's counts (`fold`)."""
+    calls = c["reported"] + c["repeat_calls"]
+    return {
+        "today": c["reported"],
+        "dispatch_in_sla": _ratio(c["dispatch_ok"], c["dispatched"]),
+        "arrival_8min": _ratio(c["arrived_8min"], c["arrived"]),
+        "arrival_in_target": _ratio(c["arrived_target"], c["arrived"]),    # the profile's on-scene limit
+        "arrival_target_min": target_s / 60,
+        "on_scene_closure": _ratio(c["on_scene"], c["closed"]),
+        "closure_rate": _ratio(c["reported_closed"], c["reported"]),
+        "satisfaction": _ratio(c["satisfied"], c["rated"]),
+        "closed_today": c["closed"],
+        "repeat_calls": c["repeat_calls"],
+        "repeat_call_rate": _ratio(c["repeat_calls"], calls),
+    }
+
+
 def period_kpis(state: dict, lo: str, hi: str, now: float) -> dict:
     """The dashboard's KPIs over any period [lo, hi) (ISO bounds): cases reported in it, closed
     in it and rated on closure in it; `open` and `overdue` as the state stands at `now`.
 
     The dashboard asks it for today, reports for a day, week or month (with `state` as it
-    stood at the period's end and `now` that end): one code path for both."""
+    stood at the period's end and `now` that end), the server's aggregates over months and
+    years fold the same facts from its cases projection: one code path for all
+    (`case_facts`, `fold`, `figures`)."""
     profile = profile_of(state)
-    today = [c for c in state["cases"].values() if lo <= c["times"]["reported"] < hi]
-    open_cases = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+    cases = state["cases"].values()
+    open_cases = [c for c in cases if c["status"] in OPEN_STATUSES]
     overdue = sum(1 for c in open_cases if case_sla(c, profile, now)[0] == OVERDUE)
-    dispatched = [(c, t) for c in today if (t := milestone_time(c, "dispatched")) is not None]
-    in_sla = sum(1 for c, t in dispatched if t - epoch(c["times"]["reported"]) <= dispatch_limit(c, profile))
-    arrived = [(c, t) for c in today if (t := milestone_time(c, "on_scene")) is not None]
-    in_8 = sum(1 for c, t in arrived if t - epoch(c["times"]["reported"]) <= ARRIVAL_TARGET_S)
     target = arrival_target_s(profile)
-    waits = [t - epoch(c["times"]["reported"]) for c, t in arrived if t is not None]
-    in_target = len([w for w in waits if w <= target])
-    closed_today, rated = [], []
-    for c in state["cases"].values():          # one pass for both
-        closed = c["times"].get("closed", "")
-        if lo <= closed < hi:
-            if c["status"] == "closed" and not c.get("merged_into"):
-                closed_today.append(c)
-            if c.get("rating") is not None:
-                rated.append(c["rating"])
-    on_scene = sum(1 for c in closed_today if c.get("on_scene_closure"))
-    today_closed = sum(1 for c in today if c["status"] == "closed")
-    return {
-        "today": len(today),
-        "open": len(open_cases),
-        "overdue": overdue,
-        "dispatch_in_sla": _ratio(in_sla, len(dispatched)),
-        "arrival_8min": _ratio(in_8, len(arrived)),
-        "arrival_in_target": _ratio(in_target, len(arrived)),    # the profile's on-scene limit
-        "arrival_target_min": target / 60,
-        "on_scene_closure": _ratio(on_scene, len(closed_today)),
-        "closure_rate": _ratio(today_closed, len(today)),
-        "satisfaction": _ratio(sum(1 for r in rated if r >= 4), len(rated)),
-        "closed_today": len(closed_today),
-        "repeat_calls": sum(c.get("repeat_calls", 0) for c in today),
-    }
+    k = figures(fold((case_facts(c, profile) for c in cases
+                      if lo <= c["times"]["reported"] < hi or lo <= c["times"].get("closed", "") < hi), lo, hi, target),
+                target)
+    k["open"] = len(open_cases)
+    k["overdue"] = overdue
+    return k
 
 
 def hourly_by_source(state: dict, now: float) -> dict[str, list[int]]:

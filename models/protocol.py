@@ -48,6 +48,7 @@ class Hello:
     user: str | None = None
     password: str | None = None
     token: str | None = None
+    code: str | None = None            # a one-time login code (xiaonao-server user code)
     resume_from: int | None = None
     log_id: str | None = None          # the history `resume_from` is a seq of
     subscribe: bool = True
@@ -176,15 +177,18 @@ def parse_hello(raw: str | bytes) -> Hello | ProtocolError:
     token = msg.get("token")
     if isinstance(token, str):
         return Hello(token=token, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
+    code = msg.get("code")
+    if isinstance(code, str):
+        return Hello(code=code, resume_from=resume, log_id=log_id, subscribe=subscribe, extra=_extra(msg))
     user, password = msg.get("user"), msg.get("password")
     if not isinstance(user, str) or not isinstance(password, str):
-        return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, or a token")
+        return ProtocolError(UNAUTHENTICATED, "hello needs a user and password, a token, or a login code")
     return Hello(user=user, password=password, resume_from=resume, log_id=log_id, subscribe=subscribe,
                  extra=_extra(msg))
 
 
 def _extra(msg: dict) -> dict[str, Any]:
-    known = ("type", "user", "password", "token", "resume_from", "log_id", "subscribe")
+    known = ("type", "user", "password", "token", "code", "resume_from", "log_id", "subscribe")
     return {k: v for k, v in msg.items() if k not in known}
 
 
@@ -315,11 +319,16 @@ def parse_server_frame(raw: str | bytes) -> dict:
     return msg
 
 
-def snapshot_frames(seq: int, head_json: str | bytes, cases, max_frame: int) -> list[bytes]:
+def snapshot_frames(seq: int, head_json: str, cases, max_frame: int) -> list[str]:
     """A snapshot as frames under max_frame bytes: `snapshot` with the state's head (its JSON
     object text, without cases) and the first cases, then `snapshot.page` frames with the
-    rest, each frame the UTF-8 of a text frame. `cases` yields each case's JSON as UTF-8
-    bytes; they are joined, not re-encoded."""
+    rest. `cases` yields (case JSON text, its size in bytes); texts are joined, not re-encoded."""
+    return [f.decode() for f in snapshot_frames_utf8(seq, head_json, (t.encode() for t, _n in cases), max_frame)]
+
+
+def snapshot_frames_utf8(seq: int, head_json: str | bytes, cases, max_frame: int) -> list[bytes]:
+    """`snapshot_frames` in UTF-8: `cases` yields each case's JSON as UTF-8 bytes, joined as
+    they are; each frame is the UTF-8 of a text frame (what the server sends)."""
     budget = max_frame - 200
     head = head_json.encode() if isinstance(head_json, str) else head_json
     pages: list[list[bytes]] = [[]]

@@ -270,6 +270,9 @@ class Context:
             for k, label in ESCALATION_LADDER:
                 if k == key:
                     return self.t.domain(label)
+            from .ladders import OWNERS
+            if key in OWNERS:
+                return OWNERS[key].name if self.t.lang == "en" else OWNERS[key].name_zh
         return key
 
     def compared(self) -> list[tuple[str, str, str]]:
@@ -320,10 +323,7 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
 
 def figures_for(state: dict, lo: str, hi: str, now: float) -> dict:
     """The summary's figures: the dashboard's KPIs over the period, and the repeat-call rate."""
-    k = kpi.period_kpis(state, lo, hi, now)
-    calls = k["today"] + k["repeat_calls"]
-    k["repeat_call_rate"] = k["repeat_calls"] / calls if calls else None
-    return k
+    return kpi.period_kpis(state, lo, hi, now)
 
 
 def flows_of(state: dict, lo: str, hi: str, open_too: bool = False) -> dict:
@@ -378,8 +378,8 @@ def _breakdown(ctx: Context, spec: dict) -> list[Table]:
 
 
 _STAGE_NAMES = {"dispatched": "Dispatch", "accepted": "Acceptance", "signed": "Signing for it",
-                "contacted": "Contacting the party", "on_scene": "Arrival on scene", "resolved": "First feedback",
-                "closed": "Closure"}
+                "contacted": "Contacting the party", "on_scene": "Arrival on scene", "resolved": "Feedback",
+                "progress": "First progress report", "closed": "Closure"}
 
 
 def _stages(ctx: Context, spec: dict) -> list[Table]:

@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .domain import MILESTONES, RESOURCES
+from .domain import MILESTONES, RESOURCES, SIDE_MILESTONES
 from .timeutil import epoch
 
 DUE_SOON_FRACTION = 0.3   # the last 30% of a stage's allowance counts as "due soon"
@@ -38,6 +38,15 @@ class StageClock:
     reached_at: float | None
 
 
+# A stage on no milestone of the case's own loop: met when the first supporting squad
+# (case.reinforce) is on scene; it applies only to a case that was reinforced.
+REINFORCED = "reinforced"
+
+
+def _applies(case: dict, milestone: str) -> bool:
+    return milestone != REINFORCED or bool(case.get("support"))
+
+
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     path = path or RESOURCES / "sla_profiles.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -45,7 +54,7 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     for name, p in data["profiles"].items():
         stages = tuple(Stage(s["key"], s["milestone"], float(s["minutes"])) for s in p["stages"])
         for s in stages:
-            if s.milestone not in MILESTONES:
+            if s.milestone not in MILESTONES and s.milestone not in SIDE_MILESTONES and s.milestone != REINFORCED:
                 raise ValueError(f"profile {name}: unknown milestone {s.milestone!r}")
         out[name] = Profile(name, p.get("title", name), stages)
     return out
@@ -60,7 +69,9 @@ def milestone_times(times: dict) -> dict[str, float | None]:
     reopen), from its `times`.
 
     Closure implies only itself: a case a department closed after a transfer never had a
-    squad contact the party or arrive."""
+    squad contact the party or arrive. `progress` (the first interim progress report) is
+    reached by a progress report or by the feedback (resolved, or later but closure), and
+    implies nothing: a progress report on the way is no arrival."""
     reached: dict[str, float | None] = {}
     best = None                          # earliest of this milestone and every later one
     for m in _MILESTONES_BACK:
@@ -73,6 +84,12 @@ def milestone_times(times: dict) -> dict[str, float | None]:
             if best is None or e < best:
                 best = e
         reached[m] = best
+    t = times.get("progress")
+    first = epoch(t) if t is not None else None
+    done = reached.get("resolved")
+    reached["progress"] = first if done is None else (done if first is None else min(first, done))
+    r = times.get(REINFORCED)
+    reached[REINFORCED] = epoch(r) if r is not None else None
     return reached
 
 
@@ -95,7 +112,7 @@ def case_clock(case: dict, profile: Profile, now: float) -> list[StageClock]:
         reached = times[st.milestone]
         if reached is not None:
             state = MET if reached <= deadline else LATE
-        elif terminal:
+        elif terminal or not _applies(case, st.milestone):
             state = SKIPPED
         else:
             remaining = deadline - now
@@ -151,7 +168,7 @@ def case_sla(case: dict, profile: Profile, now: float) -> tuple[str, float | Non
                 met = True
             else:
                 late = True
-        elif not terminal:
+        elif not terminal and _applies(case, st.milestone):
             remaining = deadline - now
             rank = 0 if remaining < 0 else (
                 1 if remaining <= max(DUE_SOON_MIN_S, allowance * DUE_SOON_FRACTION) else 2)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .domain import ESCALATION_LADDER
+from .timeutil import epoch, iso
 
-TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind")
+TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
 
 
 class SeqGap(Exception):
@@ -32,6 +34,7 @@ def team_from_squad(sq: dict) -> dict:
         "members": [dict(m, on_duty=m.get("on_duty", True)) for m in sq.get("members", [])],
         "status": "available", "status_since": None, "on_duty": True,
         "cases": [], "case_id": None, "last_tx": None, "position": None, "emergency": None,
+        "position_at": None, "reinforcement": None, "terminal": None,
     }
 
 
@@ -83,8 +86,9 @@ def _team_status(team, status, at):
         team["status_since"] = at
 
 
-def _release_team(state, case, at):
-    tid = case.get("team_id")
+def _release_team(state, case, at, tid=None):
+    """Free the case's lead squad (or squad `tid`) of it: available when it has no other case."""
+    tid = tid or case.get("team_id")
     team = state["teams"].get(tid) if tid else None
     if team is None:
         return
@@ -93,6 +97,24 @@ def _release_team(state, case, at):
     team["case_id"] = team["cases"][-1] if team["cases"] else None
     if team["case_id"] is None and team["status"] in ("en_route", "on_scene", "busy") and team["on_duty"]:
         _team_status(team, "available", at)
+
+
+def _release_all(state, case, at):
+    """The case leaves its squads: the lead and every supporting squad still on it."""
+    _release_team(state, case, at)
+    for sup in case.get("support") or ():
+        if not sup.get("released"):
+            sup["released"] = at
+            _release_team(state, case, at, sup["team_id"])
+
+
+def _take(state, case, tid, at):
+    """Squad `tid` goes to the case: it is the squad's current case, and the squad is en route."""
+    team = state["teams"][tid]
+    if case["id"] not in team["cases"]:
+        team["cases"].append(case["id"])
+    team["case_id"] = case["id"]
+    _team_status(team, "en_route", at)
 
 
 def _milestone(case, status, ev):
@@ -145,20 +167,22 @@ def _dispatched(state, ev, d):
         _release_team(state, case, ev["at"])
     case["team_id"] = d["team_id"]
     case["department"] = None
+    case.pop("dept_signed", None)
     case["times"].setdefault("accepted", ev["at"])
     _milestone(case, "dispatched", ev)
-    team = state["teams"][d["team_id"]]
-    if cid := case["id"]:
-        if cid not in team["cases"]:
-            team["cases"].append(cid)
-        team["case_id"] = cid
-    _team_status(team, "en_route", ev["at"])
+    for sup in case.get("support") or ():
+        if sup["team_id"] == d["team_id"] and not sup.get("released"):
+            sup["released"] = ev["at"]          # a supporting squad that now leads
+    _take(state, case, d["team_id"], ev["at"])
     _log(case, ev)
 
 
 def _field_step(status, team_status=None):
     def h(state, ev, d):
         case = _case(state, d)
+        if d.get("support"):
+            _support_step(state, case, ev, d, status)
+            return
         _milestone(case, status, ev)
         if team_status and case.get("team_id") in state["teams"]:
             _team_status(state["teams"][case["team_id"]], team_status, ev["at"])
@@ -166,11 +190,71 @@ def _field_step(status, team_status=None):
     return h
 
 
+def _support_step(state, case, ev, d, status):
+    """A supporting squad signed for or arrived at the case: its own stamp; the case's status
+    is the lead's. The first supporting squad on scene meets the reinforcement stage."""
+    sup = next(s for s in case["support"] if s["team_id"] == d["team_id"] and not s.get("released"))
+    if status == "signed":
+        sup["signed"] = ev["at"]
+    else:
+        sup["arrived"] = ev["at"]
+        case["times"].setdefault("reinforced", ev["at"])
+        _team_status(state["teams"][d["team_id"]], "on_scene", ev["at"])
+    _log(case, ev)
+
+
+def _reinforced(state, ev, d):
+    case = _case(state, d)
+    support = case.setdefault("support", [])
+    for tid in d["team_ids"]:
+        support.append({"team_id": tid, "at": ev["at"], "signed": None, "arrived": None, "released": None})
+        _take(state, case, tid, ev["at"])
+    _log(case, ev)
+
+
+def _released(state, ev, d):
+    case = _case(state, d)
+    for sup in case.get("support") or ():
+        if sup["team_id"] == d["team_id"] and not sup.get("released"):
+            sup["released"] = ev["at"]
+    _release_team(state, case, ev["at"], d["team_id"])
+    _log(case, ev)
+
+
 def _feedback(state, ev, d):
     case = _case(state, d)
     _milestone(case, "resolved", ev)
     case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", "")})
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
+    _log(case, ev)
+
+
+def _progressed(state, ev, d):
+    """An interim progress report (the 1-8-1-24 profile's first feedback): a note and the
+    `progress` milestone; the status does not change."""
+    case = _case(state, d)
+    case["times"].setdefault("progress", ev["at"])
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "progress"})
+    _log(case, ev)
+
+
+def _dept_signed(state, ev, d):
+    case = _case(state, d)
+    case["dept_signed"] = {"at": ev["at"], "by": ev.get("actor"), "department": d.get("department")}
+    _log(case, ev)
+
+
+def _followed_up(state, ev, d):
+    case = _case(state, d)
+    case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d.get("note", ""), "kind": "follow_up"})
+    _log(case, ev)
+
+
+def _confirmed(state, ev, d):
+    case = _case(state, d)
+    case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
     _log(case, ev)
 
 
@@ -179,14 +263,15 @@ def _closed(state, ev, d):
     case["on_scene_closure"] = bool(d.get("on_scene_closure"))
     case["resolution"] = d.get("resolution")
     _milestone(case, "closed", ev)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     _log(case, ev)
 
 
 def _transferred(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["department"] = d["to"]
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -194,9 +279,13 @@ def _transferred(state, ev, d):
 
 def _escalated(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
+    # the ladder it goes up and its step's deadline (events before ladders were data: disputes, none)
+    case["ladder"] = d.get("ladder", "dispute")
+    case["escalation_due"] = iso(epoch(ev["at"]) + d["hours"] * 3600.0) if d.get("hours") else None
+    case.pop("dept_signed", None)
     case["status"] = "transferred"
     case["times"].setdefault("transferred", ev["at"])
     _log(case, ev)
@@ -204,9 +293,10 @@ def _escalated(state, ev, d):
 
 def _returned(state, ev, d):
     case = _case(state, d)
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
+    case.pop("dept_signed", None)
     case["status"] = "returned"
     _log(case, ev)
 
@@ -220,6 +310,10 @@ def _reopened(state, ev, d):
     case["sla_profile"] = state["sla_profile"]      # its clocks run again, under today's profile
     case["team_id"] = None
     case["on_scene_closure"] = None
+    # the rating and the callback were about the closure now undone: the next closure is
+    # rated (and called back) afresh; the timeline keeps the old ones
+    case["rating"] = None
+    case.pop("callback", None)
     _log(case, ev)
 
 
@@ -233,6 +327,22 @@ def _supervised(state, ev, d):
 def _rated(state, ev, d):
     case = _case(state, d)
     case["rating"] = d["rating"]
+    _log(case, ev)
+
+
+def _called_back(state, ev, d):
+    """A call to the reporter: the try is counted; reached, the rating is the case's."""
+    case = _case(state, d)
+    prev = case.get("callback") or {}
+    outcome = d["outcome"]
+    if outcome == "not_reached" and d.get("last_try"):
+        outcome = "unreachable"
+    case["callback"] = {"attempts": d.get("attempt", prev.get("attempts", 0) + 1), "last_at": ev["at"],
+                        "outcome": outcome}
+    if d.get("rating") is not None:
+        case["rating"] = d["rating"]
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "callback"})
     _log(case, ev)
 
 
@@ -250,7 +360,7 @@ def _merged(state, ev, d):
     case["merged_into"] = d["into"]
     _milestone(case, "closed", ev)
     case["resolution"] = "merged"
-    _release_team(state, case, ev["at"])
+    _release_all(state, case, ev["at"])
     _log(case, ev)
 
 
@@ -289,7 +399,31 @@ def _team_duty(state, ev, d):
 
 
 def _team_position(state, ev, d):
-    _team(state, d)["position"] = [d["lat"], d["lon"]]
+    t = _team(state, d)
+    t["position"] = [d["lat"], d["lon"]]
+    t["position_at"] = ev["at"]
+
+
+def _reinforcement_requested(state, ev, d):
+    t = _team(state, d)
+    t["reinforcement"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
+                          "case_id": d.get("case_id"), "count": d.get("count", 1), "seq": ev["seq"]}
+    case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
+    if case is not None:
+        _log(case, ev)
+
+
+def _reinforcement_ack(state, ev, d):
+    _team(state, d)["reinforcement"] = None
+
+
+def _presence(state, ev, d):
+    """How many terminals of the squad are online (server-made, on connect and disconnect)."""
+    t = _team(state, d)
+    before = (t.get("terminal") or {}).get("online", 0)
+    since = (t.get("terminal") or {}).get("since")
+    n = d["online"]
+    t["terminal"] = {"online": n, "since": (since if before else ev["at"]) if n else None, "last_seen": ev["at"]}
 
 
 def _member_moved(state, ev, d):
@@ -322,13 +456,31 @@ def _radio_ack(state, ev, d):
     _team(state, d)["emergency"] = None
 
 
+ROOM_LOG_LIMIT = 50       # the room's last profile and mode changes, kept in the state for every cockpit
+
+
+def _room_log(state, ev, d):
+    log = state.setdefault("room_log", [])
+    log.append({"seq": ev["seq"], "at": ev["at"], "actor": ev.get("actor"), "name": ev["name"],
+                "profile": d.get("profile"), "mode": d.get("mode", state.get("mode")),
+                **({"after_wartime": True} if d.get("after_wartime") else {})})
+    del log[:-ROOM_LOG_LIMIT]
+
+
 def _mode_changed(state, ev, d):
     state["mode"] = d["mode"]
     state["sla_profile"] = d["profile"]
+    _room_log(state, ev, d)
 
 
 def _sla_profile(state, ev, d):
-    state["sla_profile"] = d["profile"]
+    """The profile new cases are judged by (a case keeps the one it was reported under).
+    `after_wartime`: the street's profile chosen during wartime, in force when peace returns."""
+    if not d.get("after_wartime"):
+        state["sla_profile"] = d["profile"]
+    if d["profile"] != "wartime":
+        state["street_profile"] = d["profile"]
+    _room_log(state, ev, d)
 
 
 def _view_update(state, ev, d):
@@ -342,6 +494,23 @@ def _view_update(state, ev, d):
         state["teams"][t["id"]] = t
 
 
+def _attached(state, ev, d):
+    """Evidence put on a case (docs/protocol.md, Evidence): kept in `attachments` in order."""
+    case = _case(state, d)
+    a = {**d["attachment"], "seq": ev["seq"], "at": ev["at"], "by": ev.get("actor")}
+    case.setdefault("attachments", []).append(a)
+    _log(case, ev, {"attachment": a["id"], "label": a["label"]})
+
+
+def _detached(state, ev, d):
+    """Taken off the case (leader/admin, with a reason): marked removed, the bytes are kept."""
+    case = _case(state, d)
+    for a in case.get("attachments") or ():
+        if a["id"] == d["attachment"] and not a.get("removed"):
+            a["removed"] = {"at": ev["at"], "by": ev.get("actor"), "reason": d.get("reason", "")}
+    _log(case, ev, {"attachment": d["attachment"]})
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -351,6 +520,10 @@ _HANDLERS = {
     "case.contacted": _field_step("contacted"),
     "case.arrived": _field_step("on_scene", "on_scene"),
     "case.feedback": _feedback,
+    "case.progressed": _progressed,
+    "case.dept_signed": _dept_signed,
+    "case.followed_up": _followed_up,
+    "case.confirmed": _confirmed,
     "case.closed": _closed,
     "case.transferred": _transferred,
     "case.escalated": _escalated,
@@ -358,9 +531,14 @@ _HANDLERS = {
     "case.reopened": _reopened,
     "case.supervised": _supervised,
     "case.rated": _rated,
+    "case.called_back": _called_back,
+    "case.reinforced": _reinforced,
+    "case.released": _released,
     "case.noted": _noted,
     "case.merged": _merged,
     "case.amended": _amended,
+    "case.attached": _attached,
+    "case.detached": _detached,
     "alert.acknowledged": _alert_acknowledged,
     "team.status_changed": _team_status_ev,
     "team.duty_changed": _team_duty,
@@ -370,6 +548,9 @@ _HANDLERS = {
     "radio.transmitted": _radio_tx,
     "radio.emergency": _radio_emergency,
     "radio.emergency_acknowledged": _radio_ack,
+    "team.reinforcement_requested": _reinforcement_requested,
+    "team.reinforcement_acknowledged": _reinforcement_ack,
+    "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
     # shift.handover carries a summary only; it changes no state.
@@ -418,6 +599,7 @@ def touched(event: dict) -> Touched:
     named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
+    squads += list(d.get("team_ids") or ()) if name == "case.reinforced" else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
                    room=name in _ROOM_EVENTS, everything=name == "street.loaded")

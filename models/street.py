@@ -57,6 +57,8 @@ def load_street(path: str | Path | None = None) -> dict:
         "places": data.get("places", []),
         "grids": grids,
     }
+    if isinstance(data.get("evidence"), dict):
+        street["evidence"] = data["evidence"]     # its own evidence rules (models/evidence.py)
     _check(street)
     return street
 

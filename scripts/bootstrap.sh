@@ -19,6 +19,9 @@ have_lib libfontconfig.so.1 || need_libs+=(libfontconfig1)
 have_lib libdbus-1.so.3     || need_libs+=(libdbus-1-3)
 have_lib libxcb-cursor.so.0 || need_libs+=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)
 have_font cjk || need_libs+=(fonts-noto-cjk)
+# QtMultimedia (video evidence, alert sounds): PySide6 bundles FFmpeg, but its audio output
+# links PulseAudio's client library; without it `import PySide6.QtMultimedia` fails
+have_lib libpulse.so.0      || need_libs+=(libpulse0)
 # the acceptance suite (tests/acceptance/) drives the real window on a virtual X server
 command -v Xvfb >/dev/null 2>&1    || need_libs+=(xvfb)
 command -v xdotool >/dev/null 2>&1 || need_libs+=(xdotool)
@@ -26,6 +29,10 @@ command -v xdotool >/dev/null 2>&1 || need_libs+=(xdotool)
 # read the PDFs back with poppler's pdftotext/pdffonts/pdftoppm
 have_font wqy-microhei || need_libs+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null 2>&1 || need_libs+=(poppler-utils)
+# the field terminal's browser tests (tests/test_field_web.py) and bench/field.py drive Debian's
+# Chromium through Playwright (launched with executable_path; no browser is downloaded)
+[ -x /usr/bin/chromium ] || need_libs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_libs+=(chromium-driver)
 if [ ${#need_libs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing system packages: ${need_libs[*]}"

@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "packaging" / "constraints.txt"
 EXTRA_ROOTS = ["pyinstaller"]
+# pinned for CI too, though not shipped: the browser tests' driver (tests/test_field_web.py)
+TEST_ROOTS = ["playwright"]
 
 
 def _name(req: str) -> str:
@@ -47,7 +49,7 @@ def closure(roots: list[str]) -> dict[str, str]:
 
 def main() -> int:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    roots = list(project["dependencies"]) + list(project["optional-dependencies"]["postgres"]) + EXTRA_ROOTS
+    roots = list(project["dependencies"]) + list(project["optional-dependencies"]["postgres"]) + EXTRA_ROOTS + TEST_ROOTS
     pins = closure(roots)
     for own in ("xiaonao", "setuptools", "pip", "wheel"):     # the project itself and the venv's tools
         pins.pop(own, None)

@@ -21,15 +21,19 @@ from websockets.protocol import State
 
 from models import protocol
 from models.commands import Actor, CommandError
+from models.evidence import private_categories
 
-from .auth import Accounts, LiveSession, Login, LoginRefused, new_token
+from .auth import Accounts, LiveSession, Login, LoginRefused, binding_of, new_token
 from .backup import log_id
 from .deflate import LargeFrameDeflateFactory
+from .files import ContentStore, FileLimits
+from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
 from .store import EventStore, is_full
 from .views import view_for
+from .web import StaticFiles
 
 log = logging.getLogger("xiaonao.server")
 
@@ -57,11 +61,20 @@ class XiaonaoServer:
                  certfile: str | None = None, keyfile: str | None = None,
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, data_dir: str | None = None,
+                 file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time):
         self.store = EventStore(db_url)
+        # evidence files: bytes under the data directory, served on this port (server/http_files.py)
+        self.data_dir = data_dir or str(default_data_dir(db_url))
+        self.content = ContentStore(self.data_dir, file_limits)
+        self.files = FileService(self, self.content)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
-        self.accounts = Accounts(self.store, token_ttl)
+        # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
+        # clock stamps events
+        self.accounts = Accounts(self.store, token_ttl, clock=auth_clock)
+        self.accounts.street = lambda: self.hub.state.get("street")
+        self.terminals: dict[str, int] = {}        # squad -> field terminals connected now
         self.reports = ReportService(self.store, clock=clock)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
@@ -79,6 +92,7 @@ class XiaonaoServer:
         self._loop: asyncio.AbstractEventLoop | None = None    # set by start()
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
+        self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
 
     @property
     def url(self) -> str:
@@ -91,8 +105,11 @@ class XiaonaoServer:
         await self.accounts.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
+        await asyncio.get_running_loop().run_in_executor(None, self.content.open)
+        await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
+            create_connection=self.files.connection_class(),
             # permessage-deflate when the client offers it, for large frames only (server/deflate.py)
             max_size=MAX_IN_FRAME, compression=None, extensions=[LargeFrameDeflateFactory()],
             ping_interval=20, ping_timeout=20,
@@ -102,6 +119,7 @@ class XiaonaoServer:
                  self.hub.head)
 
     async def stop(self) -> None:
+        await self.files.stop()
         if self._server:
             self._server.close()
             await self._server.wait_closed()
@@ -123,6 +141,8 @@ class XiaonaoServer:
             # a real round trip to the database, bounded in time (hub.health)
             ok, why = await self.hub.health()
             return connection.respond(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n")
+        if self.web.handles(request.path):
+            return self.web.respond(request)
         if request.path.split("?")[0] != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "the WebSocket endpoint is /ws\n")
         if len(self._admitted) >= self.max_connections:
@@ -162,8 +182,10 @@ class XiaonaoServer:
                                                         "unavailable); try again shortly")
         actor = login.actor
         log.info("%s (%s) logged in from %s", actor.name, actor.role, peer)
+        bound = {"department": actor.department} if actor.role == "department" else (
+            {"grids": list(actor.grids)} if actor.role == "community" else {})
         await ws.send(protocol.welcome(actor.name, actor.role, login.token, self.hub.head, actor.team_id,
-                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id))
+                                       self.hub.clock(), token_expires=login.expires, log_id=self.log_id, **bound))
         if login.resume and login.log_id is not None and login.log_id != self.log_id:
             # its seq counts another history (a restored database): it starts from a snapshot
             log.info("%s resumed from log %s, not this server's %s: snapshot", actor.name, login.log_id,
@@ -199,7 +221,7 @@ class XiaonaoServer:
             return
         actor, resume, subscribe = login.actor, login.resume, login.subscribe
         self.connections.add(ws)
-        view = view_for(actor)
+        view = view_for(actor, private_categories(self.hub.state))
         if subscribe:
             sub, head = self.hub.subscribe(ws, view)
         else:   # commands only (an importer): answers, no state and no events
@@ -216,9 +238,13 @@ class XiaonaoServer:
             log.info("%s at %s: session ended (%s)", actor.name, peer, reason)
             self._spawn(self._end(ws, reason, message))
 
-        live = LiveSession(actor.name, actor.role, actor.team_id, login.token_hash, login.expires, end)
+        live = LiveSession(actor.name, actor.role, actor.team_id, login.token_hash, login.expires, end,
+                           binding=binding_of(actor))
         self.accounts.register(live)
-        expiry = loop.call_later(max(0.0, login.expires - time.time()), end, "expired",
+        terminal = actor.team_id if actor.role == "field" and actor.team_id in self.hub.state["teams"] else None
+        if terminal:
+            self._presence(actor, terminal, +1)
+        expiry = loop.call_later(self.accounts.expires_in(login.expires), end, "expired",
                                  "the session token expired: log in again")
         try:
             catchup: tuple
@@ -250,12 +276,35 @@ class XiaonaoServer:
                         not isinstance(t.exception(), ConnectionClosed):
                     log.error("connection %s failed", peer, exc_info=t.exception())
         finally:
+            if terminal:
+                self._presence(actor, terminal, -1)
             self._admitted.discard(ws)
             expiry.cancel()
             self.accounts.unregister(live)
             self.hub.unsubscribe(sub)
             self.connections.discard(ws)
             log.info("%s at %s disconnected", actor.name, peer)
+
+    def _presence(self, actor: Actor, team_id: str, delta: int) -> None:
+        """A field terminal of `team_id` came online (+1) or went (-1): a `team.presence`
+        event with the squad's count, appended by the server (the cockpit's roster shows it)."""
+        n = max(0, self.terminals.get(team_id, 0) + delta)
+        self.terminals[team_id] = n
+        if self.hub.recovering:
+            return
+        fut = self.hub.submit(Actor(actor.name, "system"), "team.presence", {"team_id": team_id, "online": n},
+                              None, "server")
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _clear_presence(self) -> None:
+        """At start nobody is connected: squads the log shows online (the server stopped with
+        terminals connected) are marked offline, at the time of this start."""
+        for tid, team in list(self.hub.state["teams"].items()):
+            if (team.get("terminal") or {}).get("online"):
+                try:
+                    await self.hub.execute(Actor("server", "system"), "team.presence", {"team_id": tid, "online": 0})
+                except CommandError as e:
+                    log.warning("could not mark squad %s offline: %s", tid, e.message)
 
     def _spawn(self, coro) -> asyncio.Task:
         t = (self._loop or asyncio.get_running_loop()).create_task(coro)

@@ -35,12 +35,17 @@ from typing import NoReturn
 
 from models import protocol
 from models.commands import Actor
-from models.domain import ROLES
+from models.domain import BOUND_ROLES, ROLES
 
 log = logging.getLogger("xiaonao.server")
 
 _N, _R, _P = 2 ** 14, 8, 1
 
+CODE_REFUSAL = "the login code is wrong, used or expired: ask for a new one"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I/L: read off a screen or a slip
+CODE_LENGTH = 10                                     # 31^10, about 2^49.5; single use, minutes, rate-limited
+CODE_TTL = 600.0
+CODE_TTL_MAX = 7 * 86400.0
 GENERIC_REFUSAL = "wrong user name or password, or too many attempts: wait a minute and try again"
 TOKEN_REFUSAL = "the session token is invalid or has expired"
 FAIL_DELAY = 0.4              # every failed password login is answered this long after it arrived
@@ -92,6 +97,78 @@ def new_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_login_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normal_code(code: str) -> str:
+    """A code as typed or scanned: case, blanks and dashes do not matter."""
+    return "".join(c for c in code.upper() if c not in " -\t")
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(("login-code:" + normal_code(code)).encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    """ABCD-EFGH-JK: easier to read out or type."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+# ---- bindings ------------------------------------------------------------------------
+def check_binding(role: str, team_id: str | None = None, department: str | None = None,
+                  grids=None, street: dict | None = None) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(team_id, department, grids) an account of `role` is bound to, checked against the
+    street when one is given; PolicyError when the role needs a binding it lacks or names
+    one the street does not have. Roles that are not bound keep none."""
+    need = BOUND_ROLES.get(role)
+    if isinstance(grids, str):
+        grids = [g.strip() for g in grids.split(",")]
+    glist = tuple(dict.fromkeys(g.strip() for g in (grids or ()) if isinstance(g, str) and g.strip()))
+    team_id = (team_id or "").strip() or None
+    department = (department or "").strip() or None
+    street = street or {}
+    if need == "team_id":
+        if not team_id:
+            raise PolicyError("a field user needs its squad: --team SQUAD (e.g. --team W01)")
+        squads = [sq["id"] for sq in street.get("squads", [])]
+        if squads and team_id not in squads:
+            raise PolicyError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
+        return team_id, None, ()
+    if need == "department":
+        if not department:
+            raise PolicyError("a department user needs its department: --department ID (e.g. --department police)")
+        ids = [d["id"] for d in street.get("departments", [])]
+        if ids and department not in ids:
+            raise PolicyError(f"no department {department!r} in this street; one of {', '.join(ids)}")
+        return None, department, ()
+    if need == "grids":
+        if not glist:
+            raise PolicyError("a community user needs its grids: --grids G01,G02")
+        known = {g["id"] for g in street.get("grids", [])}
+        unknown = [g for g in glist if known and g not in known]
+        if unknown:
+            raise PolicyError(f"no grid {', '.join(unknown)} in this street (grids {min(known)}..{max(known)})")
+        return None, None, glist
+    return None, None, ()
+
+
+def actor_of(user: dict) -> Actor:
+    """The actor a user row logs in as, with the binding of its role only."""
+    role = user["role"]
+    need = BOUND_ROLES.get(role)
+    return Actor(user["name"], role, user.get("team_id") if need == "team_id" else None,
+                 user.get("department") if need == "department" else None,
+                 tuple(user.get("grids") or ()) if need == "grids" else ())
+
+
+def binding_of(actor_or_user) -> tuple:
+    if isinstance(actor_or_user, dict):
+        actor_or_user = actor_of(actor_or_user)
+    a = actor_or_user
+    return (a.role, a.team_id, a.department, tuple(a.grids))
 
 
 # ---- policy ------------------------------------------------------------------------
@@ -227,6 +304,7 @@ class Login:
     token_hash: str
     expires: float              # epoch seconds
     resume: int | None
+    by_code: bool = False       # logged in with a one-time login code
     subscribe: bool = True      # False: commands only (an importer), no state and no events
     log_id: str | None = None   # the history `resume` is a seq of
 
@@ -240,14 +318,15 @@ class LiveSession:
     token_hash: str
     expires: float
     end: Callable[[str, str], None] = field(repr=False)
+    binding: tuple = ()         # (role, team_id, department, grids) it logged in with
 
 
 class Accounts:
     def __init__(self, store, token_ttl: float, clock: Callable[[], float] = time.time):
         self.store = store
         self.token_ttl = token_ttl
-        self.clock = clock
-        self.backoff = Backoff()
+        self.clock = clock                       # tokens and sessions expire by it (tests move it)
+        self.backoff = Backoff(time.monotonic if clock is time.time else clock)
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-accounts")
         self._hashing = asyncio.Semaphore(2)     # scrypt is 16 MiB and ~50 ms: at most two at once
         self._audit_key = secrets.token_bytes(16)
@@ -255,6 +334,7 @@ class Accounts:
         self._rev: int | None = None
         self._watcher: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.street: Callable[[], dict | None] = lambda: None     # the server's street (bindings are checked)
 
     # The loop is taken once, at start: the watch and the executor calls never ask for the
     # running loop again (a Qt-driven loop in tests can run a step outside run_until_complete).
@@ -305,6 +385,8 @@ class Accounts:
         net = network_of(peer_host(peer))
         if hello.token is not None:
             login = await self._token_login(hello.token, net, peer, hello.resume_from)
+        elif hello.code is not None:
+            login = await self._code_login(hello.code, net, peer, hello.resume_from)
         else:
             login = await self._password_login(hello.user or "", hello.password or "", net, peer, started,
                                                hello.resume_from)
@@ -329,7 +411,7 @@ class Accounts:
         expires = self.clock() + self.token_ttl
         await self.run(self.store.add_token, h, name, expires)
         await self._audit(name, "login", user["role"], peer)
-        return Login(Actor(name, user["role"], user.get("team_id")), token, h, expires, resume)
+        return Login(actor_of(user), token, h, expires, resume)
 
     async def _token_login(self, token: str, net: str, peer: str, resume) -> Login:
         if self.backoff.refused("", net):
@@ -343,7 +425,34 @@ class Accounts:
                            "token invalid or expired", peer)
             raise LoginRefused(TOKEN_REFUSAL)
         await self._audit(user["name"], "login", user["role"] + " (token)", peer)
-        return Login(Actor(user["name"], user["role"], user.get("team_id")), token, h, info[1], resume)
+        return Login(actor_of(user), token, h, info[1], resume)
+
+    async def _code_login(self, code: str, net: str, peer: str, resume) -> Login:
+        """A one-time login code: used once (marked in the same transaction that checks it),
+        before it expires, by an enabled account; then a session token as after a password."""
+        if self.backoff.refused("code:", net):
+            await self._audit(None, "login.throttled", f"login code from {net}", peer)
+            raise LoginRefused(CODE_REFUSAL)
+        name = await self.run(self.store.use_login_code, code_hash(code), self.clock()) \
+            if 0 < len(code) <= 40 else None
+        user = await self.run(self.store.get_user, name) if name else None
+        if user is None or user["disabled"] or user["role"] not in ROLES:
+            self.backoff.failed("code:", net)
+            await self._audit(user["name"] if user else None, "login.failed",
+                              "login code wrong, used or expired" if user is None else "login code of a disabled user",
+                              peer)
+            raise LoginRefused(CODE_REFUSAL)
+        token, h = new_token()
+        expires = self.clock() + self.token_ttl
+        await self.run(self.store.add_token, h, user["name"], expires)
+        await self._audit(user["name"], "login", user["role"] + " (one-time code)", peer)
+        return Login(actor_of(user), token, h, expires, resume, by_code=True)
+
+    async def issue_code(self, user: str, ttl: float = CODE_TTL) -> tuple[str, float]:
+        """A one-time login code for `user`: (the code, when it expires)."""
+        code, expires = new_login_code(), self.clock() + ttl
+        await self.run(self.store.add_login_code, code_hash(code), user, expires)
+        return code, expires
 
     @staticmethod
     async def _fail_after(started: float) -> NoReturn:
@@ -365,12 +474,28 @@ class Accounts:
             if not group:
                 del self.live[s.user]
 
+    def expire(self) -> int:
+        """End the live sessions whose token has expired by the clock; returns how many.
+        (The server also schedules each session's end; this catches a clock that jumped.)"""
+        now, ended = self.clock(), 0
+        for sessions in list(self.live.values()):
+            for s in list(sessions):
+                if s.expires <= now:
+                    s.end("expired", "the session token expired: log in again")
+                    ended += 1
+        return ended
+
+    def expires_in(self, expires: float) -> float:
+        """Seconds from now (by the clock) until `expires`."""
+        return max(0.0, expires - self.clock())
+
     async def _watch(self) -> None:
         loop = self._loop or asyncio.get_running_loop()
         while True:
             tick: asyncio.Future[None] = loop.create_future()
             loop.call_later(WATCH_EVERY, _resolve, tick)
             await tick
+            self.expire()
             try:
                 rev = await self.run(self.store.accounts_rev)
                 if rev != self._rev:
@@ -395,7 +520,7 @@ class Accounts:
                     s.end("disabled", "this account was disabled")
                 elif s.token_hash not in tokens:
                     s.end("revoked", "your session was ended (password changed or logged out)")
-                elif (user["role"], user.get("team_id")) != (s.role, s.team_id):
+                elif binding_of(user) != (s.binding or (s.role, s.team_id, None, ())):
                     s.end("role_changed", f"your role changed to {user['role']}: reconnecting")
                 else:
                     continue
@@ -417,16 +542,16 @@ class Accounts:
             raise CommandError("invalid", "'user' must be a user name")
         try:
             if name == "user.add":
-                role, team = args.get("role"), args.get("team_id")
+                role = args.get("role")
                 if role not in ROLES:
                     raise CommandError("invalid", f"unknown role {role!r}")
                 check_name(target)
-                if role == "field" and not team:
-                    raise CommandError("invalid", "a field user needs a squad (team_id)")
+                team, dept, grids = check_binding(role, args.get("team_id"), args.get("department"),
+                                                  args.get("grids"), self.street())
                 pw = check_password(str(args.get("password") or ""), role, target)
                 if await self.run(store.get_user, target) is not None:
                     raise CommandError("conflict", f"user {target} exists")
-                await self.run(store.add_user, target, role, await self._hash(pw), team)
+                await self.run(store.add_user, target, role, await self._hash(pw), team, dept, grids)
             else:
                 user = await self.run(store.get_user, target)
                 if user is None:
@@ -439,14 +564,23 @@ class Accounts:
                         raise CommandError("conflict", "an admin cannot disable their own account")
                     await self.run(store.set_disabled, target, name == "user.disable")
                 elif name == "user.role":
-                    role, team = args.get("role"), args.get("team_id")
+                    role = args.get("role")
                     if role not in ROLES:
                         raise CommandError("invalid", f"unknown role {role!r}")
-                    if role == "field" and not team:
-                        raise CommandError("invalid", "a field user needs a squad (team_id)")
+                    team, dept, grids = check_binding(role, args.get("team_id"), args.get("department"),
+                                                      args.get("grids"), self.street())
                     if target == actor.name and role != "admin":
                         raise CommandError("conflict", "an admin cannot change their own role")
-                    await self.run(store.set_role, target, role, team if role == "field" else None)
+                    await self.run(store.set_role, target, role, team, dept, grids)
+                elif name == "user.code":
+                    ttl = args.get("ttl", CODE_TTL)
+                    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 60 <= ttl <= CODE_TTL_MAX:
+                        raise CommandError("invalid", f"'ttl' must be 60 to {CODE_TTL_MAX:.0f} seconds")
+                    if user["disabled"]:
+                        raise CommandError("conflict", f"user {target} is disabled")
+                    code, expires = await self.issue_code(target, float(ttl))
+                    await self.run(store.audit, actor.name, "admin.user.code", target, peer)
+                    return {"user": target, "code": code, "expires": expires}
                 else:
                     raise CommandError("bad_request", f"unknown admin operation {name!r}")
         except PolicyError as e:

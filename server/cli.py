@@ -13,7 +13,18 @@ from models.reports import ReportError
 from models.street import StreetError, load_street
 from models.timeutil import iso
 
-from .auth import PolicyError, check_name, check_password, hash_password
+from .auth import (
+    CODE_TTL,
+    CODE_TTL_MAX,
+    PolicyError,
+    check_binding,
+    check_name,
+    check_password,
+    code_hash,
+    format_code,
+    hash_password,
+    new_login_code,
+)
 from .store import EventStore, StoreError
 
 DEFAULT_DB = "sqlite:///xiaonao.db"
@@ -47,26 +58,96 @@ def _store(url: str) -> EventStore:
     return store
 
 
-def add_user(url: str, name: str, role: str, password: str, team_id: str | None = None) -> None:
+def _street(store: EventStore) -> dict | None:
+    """The street the database was initialised with (event 1)."""
+    first = store.events_after(0, 1, 1)
+    return (first[0]["data"].get("street") or None) if first else None
+
+
+def _binding(store: EventStore, role: str, team_id, department, grids):
+    try:
+        return check_binding(role, team_id, department, grids, _street(store))
+    except PolicyError as e:
+        raise StoreError(str(e)) from None
+
+
+def add_user(url: str, name: str, role: str, password: str, team_id: str | None = None,
+             department: str | None = None, grids: str | list[str] | None = None) -> None:
+    """Add (or update) a user. A field user needs its squad (`team_id`), a department user
+    its department, a community user its grids, each one of the street's."""
     if role not in ROLES:
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     try:
         check_name(name)
         check_password(password, role, name)
+        check_binding(role, team_id, department, grids)      # what is missing, before the database
     except PolicyError as e:
         raise StoreError(str(e)) from None
-    if role == "field" and not (team_id or "").strip():
-        raise StoreError("a field user needs its squad: add --team SQUAD (e.g. --team W01)")
     store = _store(url)
     try:
-        if role == "field":
-            first = store.events_after(0, 1, 1)
-            squads = [sq["id"] for sq in (first[0]["data"].get("street") or {}).get("squads", [])] if first else []
-            if squads and team_id not in squads:
-                raise StoreError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
-        store.add_user(name, role, hash_password(password), team_id)
+        team_id, department, gl = _binding(store, role, team_id, department, grids)
+        store.add_user(name, role, hash_password(password), team_id, department, gl)
     finally:
         store.dispose()
+
+
+def parse_ttl(text: str) -> float:
+    """'10m', '2h', '90s', '1d' or seconds -> seconds (60 s to 7 days)."""
+    t = (text or "").strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(t[-1:], None)
+    try:
+        v = float(t[:-1] if scale else t) * (scale or 1)
+    except ValueError:
+        raise StoreError(f"--ttl {text!r}: give a time such as 10m, 2h or 1d") from None
+    if not 60 <= v <= CODE_TTL_MAX:
+        raise StoreError(f"--ttl {text!r}: from 1 minute to {CODE_TTL_MAX / 86400:.0f} days")
+    return v
+
+
+def login_code(url: str, name: str, ttl: float = CODE_TTL) -> tuple[str, float, dict]:
+    """A one-time login code for `name` (stored hashed; audited): (code, expires, user)."""
+    store = _store(url)
+    try:
+        user = store.get_user(name)
+        if user is None:
+            raise StoreError(f"no user {name!r}")
+        if user["disabled"]:
+            raise StoreError(f"user {name!r} is disabled: enable it first")
+        code = new_login_code()
+        expires = time.time() + ttl
+        store.add_login_code(code_hash(code), name, expires)
+        store.audit("cli", "admin.user.code", f"{name} until {iso(expires)}", "cli")
+        return code, expires, user
+    finally:
+        store.dispose()
+
+
+def code_link(base: str, code: str) -> str:
+    """The terminal's address with the code in its fragment (#…: a browser never sends it
+    to a server, so it is in no access log)."""
+    return f"{base.rstrip('/')}/m/#code={code}"
+
+
+def _print_code(args) -> None:
+    import segno
+    ttl = parse_ttl(args.ttl)
+    code, expires, user = login_code(args.db, args.name, ttl)
+    link = code_link(args.url, code)
+    bound = {"field": f"squad {user.get('team_id')}", "department": f"department {user.get('department')}",
+             "community": f"grids {','.join(user.get('grids') or [])}"}.get(user["role"])
+    print(f"one-time login for {args.name} ({user['role']}{', ' + bound if bound else ''}): "
+          f"valid once, until {time.strftime('%Y-%m-%d %H:%M', time.localtime(expires))}")
+    print(f"  {link}")
+    print(f"  code: {format_code(code)}")
+    qr = segno.make(link, error="m")
+    if args.png:
+        qr.save(args.png, scale=8, border=4)
+        print(f"  QR code written to {args.png}")
+    if args.svg:
+        qr.save(args.svg, scale=8, border=4)
+        print(f"  QR code written to {args.svg}")
+    if not args.no_qr:
+        qr.terminal(out=sys.stdout, compact=True)
 
 
 def set_password(url: str, name: str, password: str) -> None:
@@ -104,14 +185,18 @@ def set_disabled(url: str, name: str, disabled: bool) -> None:
         store.dispose()
 
 
-def set_role(url: str, name: str, role: str, team_id: str | None) -> None:
+def set_role(url: str, name: str, role: str, team_id: str | None, department: str | None = None,
+             grids: str | list[str] | None = None) -> None:
     if role not in ROLES:
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if role == "field" and not team_id:
-        raise StoreError("a field user needs --team (the squad it belongs to)")
+    try:
+        check_binding(role, team_id, department, grids)
+    except PolicyError as e:
+        raise StoreError(str(e)) from None
     store = _store(url)
     try:
-        store.set_role(name, role, team_id if role == "field" else None)
+        team_id, department, gl = _binding(store, role, team_id, department, grids)
+        store.set_role(name, role, team_id, department, gl)
         store.audit("cli", "admin.user.role", f"{name} -> {role}", "cli")
     finally:
         store.dispose()
@@ -147,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("name")
     pa.add_argument("--role", required=True, choices=ROLES)
     pa.add_argument("--team", help="the squad of a field user")
+    pa.add_argument("--department", help="the department of a department user (e.g. police)")
+    pa.add_argument("--grids", help="the grids of a community user, comma-separated (e.g. G01,G02)")
     pa.add_argument("--db", default=DEFAULT_DB)
     pa.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     pp = usub.add_parser("passwd", help="set a user's password (ends their sessions)")
@@ -161,7 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("name")
     pr.add_argument("role", choices=ROLES)
     pr.add_argument("--team", help="the squad of a field user")
+    pr.add_argument("--department", help="the department of a department user")
+    pr.add_argument("--grids", help="the grids of a community user, comma-separated")
     pr.add_argument("--db", default=DEFAULT_DB)
+    pc = usub.add_parser("code", help="a one-time login link and QR code for the mobile terminal (/m/)")
+    pc.add_argument("name")
+    pc.add_argument("--ttl", default="10m", help="how long the code works, once (default %(default)s; up to 7d)")
+    pc.add_argument("--url", default="http://127.0.0.1:8765",
+                    help="the server's address as phones reach it (default %(default)s)")
+    pc.add_argument("--png", help="also write the QR code to this PNG file")
+    pc.add_argument("--svg", help="also write the QR code to this SVG file")
+    pc.add_argument("--no-qr", action="store_true", help="print the link and code only")
+    pc.add_argument("--db", default=DEFAULT_DB)
     pl = usub.add_parser("list", help="list the users")
     pl.add_argument("--db", default=DEFAULT_DB)
     ps = sub.add_parser("serve", help="serve cockpits over WebSockets")
@@ -189,6 +287,19 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--keep-days", type=float, default=30.0,
                     help="closed cases updated within this many days stay in memory (default %(default)s); "
                          "older ones are read from the database on demand")
+    ps.add_argument("--data-dir", help="where evidence files are stored (default: beside a SQLite database, "
+                                       "'NAME-files'; for PostgreSQL the user's data folder, xiaonao-server/files)")
+    ps.add_argument("--max-photo-mb", type=float, default=20.0, help="largest photo upload (default %(default)s)")
+    ps.add_argument("--max-clip-mb", type=float, default=200.0, help="largest clip upload (default %(default)s)")
+    ps.add_argument("--max-document-mb", type=float, default=20.0, help="largest PDF upload (default %(default)s)")
+    pcs = sub.add_parser("case-sheet", help="print one case on A4 (PDF): its particulars, SLA stages and timeline")
+    pcs.add_argument("case_id", help="the case's id, e.g. C000123")
+    pcs.add_argument("--out", default=".", help="a folder or a .pdf file to write (default: here)")
+    pcs.add_argument("--db", default=DEFAULT_DB)
+    pcs.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    pcs.add_argument("--personal", action="store_true",
+                     help="show names and phones (needs --as-user, a leader or admin; audited)")
+    pcs.add_argument("--as-user", help="the account printing the sheet (recorded in the audit log)")
     pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
     pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
@@ -206,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
     pim.add_argument("--as-user", default="import", help="with --db: the actor recorded for the imported cases")
+    pim.add_argument("--data-dir", help="with --db: the server's data directory, where the rows' files are stored "
+                                        "(default as for serve)")
     pim.add_argument("--server", help="send the rows through this running server (ws://HOST:PORT/ws), "
                                       "so every console sees them live")
     pim.add_argument("--user", help="with --server: the intake account to report as")
@@ -219,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"initialised {args.db} with street {args.street}")
         elif args.cmd == "user":
             if args.ucmd == "add":
-                add_user(args.db, args.name, args.role, _read_password(args), args.team)
+                add_user(args.db, args.name, args.role, _read_password(args), args.team, args.department,
+                         args.grids)
                 print(f"user {args.name} ({args.role}) saved")
             elif args.ucmd == "passwd":
                 set_password(args.db, args.name, _read_password(args))
@@ -228,12 +342,15 @@ def main(argv: list[str] | None = None) -> int:
                 set_disabled(args.db, args.name, args.ucmd == "disable")
                 print(f"user {args.name} {args.ucmd}d" + ("; their sessions are ended" if args.ucmd == "disable" else ""))
             elif args.ucmd == "role":
-                set_role(args.db, args.name, args.role, args.team)
+                set_role(args.db, args.name, args.role, args.team, args.department, args.grids)
                 print(f"user {args.name} is now {args.role}; their sessions reconnect with it")
+            elif args.ucmd == "code":
+                _print_code(args)
             elif args.ucmd == "list":
-                print(f"{'name':20} {'role':10} {'squad':8} {'state':9} sessions")
+                print(f"{'name':20} {'role':10} {'bound to':16} {'state':9} sessions")
                 for u in list_users(args.db):
-                    print(f"{u['name']:20} {u['role']:10} {u['team_id'] or '-':8} "
+                    bound = u["team_id"] or u.get("department") or ",".join(u.get("grids") or []) or "-"
+                    print(f"{u['name']:20} {u['role']:10} {bound:16} "
                           f"{'disabled' if u['disabled'] else 'active':9} {u['tokens']}")
         elif args.cmd == "upgrade":
             before, after = upgrade_db(args.db)
@@ -254,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in export(args.db, args.kind, day, formats, args.out, args.lang, args.personal,
                                args.as_user):
                 print(path)
+        elif args.cmd == "case-sheet":
+            from .reports import export_case_sheet
+            print(export_case_sheet(args.db, args.case_id, args.out, args.lang, args.personal, args.as_user))
         elif args.cmd == "backup":
             from .backup import backup
             fmt = backup(args.db, args.out, args.format)
@@ -278,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                         password = getpass.getpass(f"password for {args.user}: ")
                     report = import_via_server(args.server, args.user, password, args.file, rejected)
                 else:
-                    report = import_file(args.db, args.file, args.as_user, rejected)
+                    report = import_file(args.db, args.file, args.as_user, rejected, args.data_dir)
             except ImportError_ as e:
                 raise StoreError(str(e)) from None
             print(report.summary())
@@ -301,9 +421,13 @@ async def _serve(args) -> int:
     if args.simulate:
         from .simulator import SimClock
         clock = SimClock(speed=args.speed)        # the server stamps events in simulated time
+    from .files import MB, FileLimits
+    files = {"data_dir": args.data_dir,
+             "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
+                                       document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock) if clock else
-              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days))
+                            clock=clock, **files) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days, **files))
     try:
         await server.start()
     except OSError as e:

@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy.exc import DatabaseError
 from websockets.asyncio.server import broadcast
+from websockets.protocol import State as _WsState
 
 from models import protocol
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
+from models.evidence import is_attachment_id
 from models.state import SeqGap, apply, empty_state
 from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
@@ -37,6 +39,7 @@ from models.timeutil import iso
 from . import projection
 from .casemap import CaseMap
 from .deflate import deflated_pages
+from .files import get_files
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, View
@@ -49,6 +52,7 @@ _CASE_ID = re.compile(r"c\d{6,}")
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
 SOURCE_SHARE = 50          # commands one source (a connection, the simulator) may put in a batch
+LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
 TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
@@ -253,6 +257,7 @@ class Pending:
         return (self.actor.name, self.command_id) if self.command_id else None
 
 
+_OPEN = _WsState.OPEN
 MAX_WRITE_BUFFER = 2 * 1024 * 1024   # bytes waiting for one live client before it is dropped
 
 
@@ -261,8 +266,11 @@ class Subscriber:
     dropped, never allowed to stall the others or grow memory without bound.
 
     While the client catches up (snapshot or missed events), live frames wait in a bounded
-    queue. Once caught up it is `live`: frames go straight into its transport, encoded once
-    for everyone (`websockets.broadcast`), and the bound is its transport's write buffer.
+    queue. Once caught up it is `live`: frames go into its transport, and the bound is its
+    transport's write buffer. The frames put in one turn of the event loop (a batch's
+    events, its commands' acks) are framed one by one and written in one transport write at
+    the end of the turn (`flush`): an import's 500 acks a batch cost one socket write, not
+    500. Every frame goes through that one path, so the order is kept.
     """
 
     def __init__(self, maxsize: int, ws=None, view: View = FULL):
@@ -271,11 +279,13 @@ class Subscriber:
         self.ws = ws
         self.live = False
         self.view = view          # what its role may see (server/views.py)
+        self._out: list[bytes] = []          # live frames of this turn, not yet written
+        self._out_bytes = 0
 
     def writable(self) -> bool:
         """Live and not backed up; marks it overflowed when its buffer is over the bound."""
         try:
-            if self.ws.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+            if self.ws.transport.get_write_buffer_size() + self._out_bytes > MAX_WRITE_BUFFER:
                 self.overflowed.set()
                 return False
         except AttributeError:       # transport gone: the connection is closing
@@ -287,12 +297,39 @@ class Subscriber:
             return
         if self.live:
             if self.writable():
-                broadcast([self.ws], frame)
+                self.write(frame.encode())
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.overflowed.set()
+
+    def write(self, data: bytes) -> None:
+        """A live frame (UTF-8 JSON), written at the end of this turn of the loop."""
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._out.append(data)
+        self._out_bytes += len(data)
+
+    def flush(self) -> None:
+        frames, self._out, self._out_bytes = self._out, [], 0
+        conn = self.ws
+        if not frames or conn is None:
+            return
+        try:
+            proto = conn.protocol
+            if proto.state is not _OPEN or conn.send_in_progress is not None:
+                for data in frames:            # closing, or a fragmented send: as broadcast does
+                    broadcast([conn], data, text=True)
+                return
+            for data in frames:
+                proto.send_text(data)
+            out = proto.data_to_send()
+            conn.transport.write(b"".join(out))
+            if not all(out) and conn.transport.can_write_eof():    # (the protocol ended the stream)
+                conn.transport.write_eof()
+        except Exception as e:               # the connection broke: its reader ends it
+            log.debug("could not write to a subscriber: %s", e)
 
 
 class Hub:
@@ -398,6 +435,28 @@ class Hub:
                 if isinstance(v, str) and v not in cases and len(v) <= 40:
                     out.append(v)
         return out
+
+    async def _batch_files(self, batch) -> dict[str, dict]:
+        """The metadata of the uploaded files the batch's commands name (case.attach, a report's
+        alert frame and attachments), read on the database thread before deciding."""
+        ids: list = []
+        for p in batch:
+            a = p.args if isinstance(p.args, dict) else {}
+            if p.name == "case.attach":
+                ids.append(a.get("attachment"))
+            elif p.name == "case.report":
+                af = a.get("alert_frame")
+                if isinstance(af, dict):
+                    ids.append(af.get("attachment"))
+                for x in a.get("attachments") or () if isinstance(a.get("attachments"), list) else ():
+                    if isinstance(x, dict):
+                        ids.append(x.get("attachment"))
+                if isinstance(a.get("images"), list):
+                    ids.extend(a["images"])
+        ids = [i for i in ids if is_attachment_id(i)]
+        if not ids:
+            return {}
+        return await self.run_db(get_files, self.store, ids)
 
     async def _ensure_cases(self, batch) -> dict[str, str]:
         """Read the cases the batch names that are outside the window back from the
@@ -548,6 +607,7 @@ class Hub:
         the rest commit."""
         t_pick = time.perf_counter()
         restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
+        files = await self._batch_files(batch)          # the uploaded files the batch attaches
         if lookup:
             unknown = [p.key for p in batch if p.key and p.key not in self._known]
             for key, known in (await self.run_db(self.store.known_commands, unknown)).items():
@@ -571,7 +631,7 @@ class Hub:
                     results.append((p, seq))
                 continue
             try:
-                decided = decide(work, p.actor, p.name, p.args, now=self.clock())
+                decided = decide(work, p.actor, p.name, p.args, now=self.clock(), files=files)
             except CommandError as e:
                 results.append((p, e))
                 continue
@@ -628,15 +688,21 @@ class Hub:
                 t = time.perf_counter()
                 self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
                                   f"{t_decided:.6f} {t_durable:.6f} {t:.6f}\n")
+        many: dict[tuple, list] = {}      # a big batch's accepted commands: one log line per sender and name
         for p, res in results:
             if isinstance(res, CommandError):
                 log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,
                          res.code, res.message)
                 p.future.set_exception(res)
             else:
-                log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
-                         p.args.get("case_id") or p.args.get("team_id") or "", res)
+                if len(results) > LOG_EACH_UP_TO:
+                    many.setdefault((p.actor.name, p.actor.role, p.peer, p.name), []).append(res)
+                else:
+                    log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
+                             p.args.get("case_id") or p.args.get("team_id") or "", res)
                 p.future.set_result(res)
+        for (name, role, peer, cmd), seqs in many.items():
+            log.info("%s (%s) from %s: %d x %s -> seq %s to %s", name, role, peer, len(seqs), cmd, min(seqs), max(seqs))
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY
                 or time.monotonic() - self._last_prune >= PRUNE_EVERY):
             # no whole-state snapshot is written: the projection rows written with each batch
@@ -870,15 +936,15 @@ class Hub:
 
     @staticmethod
     def _send(subs: list[Subscriber], frame: str) -> None:
-        live = []
+        data = None
         for sub in subs:
             if sub.live:
-                if sub.writable():
-                    live.append(sub.ws)
+                if not sub.overflowed.is_set() and sub.writable():
+                    if data is None:
+                        data = frame.encode()      # encoded once for everyone
+                    sub.write(data)
             else:
                 sub.put(frame)
-        if live:
-            broadcast(live, frame)
 
     # ---- the archive (docs/protocol.md: Archive) -------------------------------
     async def archive(self, q, view: View = FULL) -> str:
@@ -968,7 +1034,7 @@ class Hub:
 
         def build() -> list[bytes]:
             # paged, and each page compressed once for the clients that take compression
-            frames = deflated_pages(protocol.snapshot_frames(seq, head_json, cases, max_frame))
+            frames = deflated_pages(protocol.snapshot_frames_utf8(seq, head_json, cases, max_frame))
             self._snapshot_cache = (seq, max_frame, frames)
             return frames
         return build

@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import orjson
 
@@ -35,6 +36,7 @@ HEADER_ALIASES = {
     "事发地址": "address", "网格": "grid", "片区": "area", "描述": "description", "内容": "description",
     "诉求内容": "description", "联系人": "reporter_name", "来电人": "reporter_name", "联系电话": "reporter_phone",
     "来电号码": "reporter_phone", "商户": "business", "涉及商户": "business",
+    "附件": "attachments", "图片": "attachments", "照片": "attachments",
 }
 CATEGORY_ALIASES = {"纠纷": "dispute", "矛盾纠纷": "dispute", "城市管理": "city_management", "城管": "city_management",
                     "市场监管": "market", "消防": "fire", "消防安全": "fire", "治安": "public_security",
@@ -241,14 +243,113 @@ def _to_args(obj: dict) -> dict:
         args["reporter"] = {"name": obj.get("reporter_name", ""), "phone": str(obj.get("reporter_phone", ""))}
     elif isinstance(obj.get("reporter"), (dict, str)):
         args["reporter"] = obj["reporter"]
+    if obj.get("attachments"):
+        args[FILES_KEY] = obj["attachments"]        # resolved against the import file's folder
+    return args
+
+
+# ---- evidence files named by a row (docs/protocol.md, Evidence: Import) -------------
+
+FILES_KEY = "_attachments"
+_LABELS = ("before", "after", "alert-frame", "document")
+
+
+def file_specs(value, base: Path, source: str | None) -> list[tuple[str, Path]]:
+    """[(label, path)] of a row's `attachments` (CSV: separated by ';'; JSON: a list), each
+    `path` or `label:path`, relative to the import file's folder (a `file:` URL-as-path too).
+    Raises ValueError naming what is wrong (a path that leaves the folder, a missing file)."""
+    items = value if isinstance(value, list) else str(value).split(";")
+    root = base.resolve()
+    out = []
+    for raw in items:
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        item = raw.strip()
+        label = "alert-frame" if source in ("video", "sensor") else "document"
+        head, sep, rest = item.partition(":")
+        if sep and head in _LABELS:
+            label, item = head, rest.strip()
+        if item.startswith("file:"):
+            item = unquote(item[5:])       # a URL-as-path: file:photos/1.jpg (or file:///abs/path, checked below)
+            if item.startswith("//"):
+                item = item[2:]
+        p = (root / item).resolve()
+        if p != root and root not in p.parents:
+            raise ValueError(f"the file {raw.strip()!r} is outside the import file's folder")
+        if not p.is_file():
+            raise ValueError(f"the file {raw.strip()!r} does not exist")
+        out.append((label, p))
+    if len(out) > 20:
+        raise ValueError("a row may name at most 20 files")
+    return out
+
+
+class UploadFailed(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def _post_file(ws_url: str, token: str, p: Path, ssl_context) -> dict:
+    """POST one file to the server's /files (docs/protocol.md, Evidence), streamed from disk.
+    (The server may not import the cockpit's client/files.py: this is the same request.)"""
+    from urllib.parse import quote, urlsplit
+    u = urlsplit(ws_url)
+    tls = u.scheme == "wss"
+    host, port = u.hostname or "127.0.0.1", u.port or (443 if tls else 80)
+    ctx = (ssl_context or __import__("ssl").create_default_context()) if tls else None
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx), 15)
+    except (OSError, asyncio.TimeoutError) as e:
+        raise UploadFailed(0, f"cannot reach the server ({e})") from None
+    try:
+        size = p.stat().st_size
+        w.write((f"POST /files?name={quote(p.name, safe='')} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                 f"Authorization: Bearer {token}\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n")
+                .encode("latin-1"))
+        loop = asyncio.get_running_loop()
+        with open(p, "rb") as f:
+            while chunk := await loop.run_in_executor(None, f.read, CHUNK):
+                w.write(chunk)
+                await w.drain()
+        head = (await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 120)).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        length = next((int(h.split(":", 1)[1]) for h in head[1:] if h.lower().startswith("content-length:")), 0)
+        body = json.loads(await asyncio.wait_for(r.readexactly(length), 30)) if length else {}
+    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, IndexError) as e:
+        raise UploadFailed(0, f"the upload failed ({e.__class__.__name__})") from None
+    finally:
+        w.close()
+    if status not in (200, 201):
+        raise UploadFailed(status, body.get("message") or f"HTTP {status}")
+    return body
+
+
+async def _upload(ws_url: str, token: str, p: Path, ssl_context) -> dict:
+    """Upload one file of a row; a lost connection or a busy server is tried again (the same
+    bytes are stored once however often they are sent)."""
+    for attempt in range(4):
+        try:
+            return await _post_file(ws_url, token, p, ssl_context)
+        except UploadFailed as e:
+            if e.status not in (0, 429, 503) or attempt == 3:
+                raise
+            await asyncio.sleep(0.5 * 2 ** attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _with_files(args: dict, ids: list[tuple[str, str]]) -> dict:
+    args = {k: v for k, v in args.items() if k != FILES_KEY}
+    if ids:
+        args["attachments"] = [{"attachment": i, "label": label} for label, i in ids]
     return args
 
 
 # ---- into the database directly ---------------------------------------------------
 
 def import_file(db_url: str, path: str, as_user: str = "import",
-                on_rejected: Callable[[int, str], None] | None = None) -> ImportReport:
-    return asyncio.run(_import_direct(db_url, path, as_user, on_rejected))
+                on_rejected: Callable[[int, str], None] | None = None, data_dir: str | None = None) -> ImportReport:
+    return asyncio.run(_import_direct(db_url, path, as_user, on_rejected, data_dir))
 
 
 def _refuse_if_served(store) -> None:
@@ -265,7 +366,10 @@ def _refuse_if_served(store) -> None:
                            "--server ws://HOST:PORT/ws --user NAME, or stop it first")
 
 
-async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> ImportReport:
+async def _import_direct(db_url: str, path: str, as_user: str, on_rejected,
+                         data_dir: str | None = None) -> ImportReport:
+    from .files import ContentStore, FileRefused, ingest_path
+    from .http_files import default_data_dir
     from .hub import Hub
     from .store import EventStore
     encoding, digest = sniff(path)
@@ -276,6 +380,26 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
         await asyncio.get_running_loop().run_in_executor(None, _refuse_if_served, store)
         hub = Hub(store)
         await hub.start()
+        content = ContentStore(data_dir or default_data_dir(db_url))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, content.open)
+
+        async def stored_files(n: int, args: dict) -> dict | None:
+            if FILES_KEY not in args:
+                return args
+            try:
+                specs = file_specs(args[FILES_KEY], Path(path).parent, args.get("source"))
+                ids = []
+                for label, p in specs:
+                    meta = await loop.run_in_executor(None, ingest_path, content, store, p, as_user)
+                    ids.append((label, meta["id"]))
+            except (ValueError, OSError) as e:
+                report.reject(n, str(e))
+                return None
+            except FileRefused as e:
+                report.reject(n, f"{p.name}: {e.message}")
+                return None
+            return _with_files(args, ids)
         case_of: dict[str, str] = {}
         hub.listeners.append(lambda evs: case_of.update(
             (e["command_id"], e["data"]["case_id"]) for e in evs if e["name"] == "case.reported"))
@@ -298,8 +422,11 @@ async def _import_direct(db_url: str, path: str, as_user: str, on_rejected) -> I
                 if isinstance(args, str):
                     report.reject(n, args)
                     continue
+                checked = await stored_files(n, args)
+                if checked is None:
+                    continue
                 cid = f"import:{digest}:{n}"
-                batch.append((n, cid, hub.submit(actor, "case.report", args, cid, f"file:{path}")))
+                batch.append((n, cid, hub.submit(actor, "case.report", checked, cid, f"file:{path}")))
                 if len(batch) >= 500:
                     await drain()
             await drain()
@@ -352,6 +479,7 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                     raise ImportError_(f"the server refused the login: {welcome.get('message', welcome)}")
                 max_frame = int(welcome.get("max_frame") or 262144)
                 attempt = 0
+                token = welcome.get("token")
                 for frame in [f for _n, f in pending.values()]:      # after a reconnect: again, same ids
                     await ws.send(frame)
 
@@ -396,6 +524,18 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                         if isinstance(args, str):
                             report.reject(n, args)
                             continue
+                        if FILES_KEY in args:
+                            try:
+                                ids = []
+                                for label, p in file_specs(args[FILES_KEY], Path(path).parent, args.get("source")):
+                                    ids.append((label, (await _upload(url, token, p, ssl_context))["id"]))
+                            except ValueError as e:
+                                report.reject(n, str(e))
+                                continue
+                            except UploadFailed as e:
+                                report.reject(n, f"{p.name}: {e.message}")
+                                continue
+                            args = _with_files(args, ids)
                         cid = f"import:{digest}:{n}"
                         try:
                             encoded = orjson.dumps({"type": "command", "id": cid, "name": "case.report", "args": args})

@@ -13,6 +13,7 @@ import json
 import orjson
 
 from models.domain import OPEN_STATUSES
+from models.kpi import case_facts
 from models.search import initials, search_base
 from models.sla import PROFILES, case_sla
 from models.state import apply, empty_state
@@ -47,14 +48,22 @@ def words_of(case: dict) -> str:
             initials(loc.get("address", ""))).lower()
 
 
+def kpi_columns(case: dict, profile) -> dict:
+    """The KPI facts the projection keeps beside the case (models.kpi.case_facts; the rest
+    of them are the status, closed, rating, on_scene and merged columns)."""
+    f = case_facts(case, profile)
+    return {"dispatch_ok": f.dispatch_ok, "arrival_s": f.arrival_s, "repeat_calls": f.repeat_calls}
+
+
 def case_row(case: dict, seq: int, profile: str, text: str | None = None) -> dict:
     loc = case.get("location") or {}
     times = case.get("times") or {}
     closed = times.get("closed") if case["status"] == "closed" else None
     sla = None
+    prof = PROFILES.get(profile, PROFILES["1310"])
     if closed:
-        sla = case_sla(case, PROFILES.get(profile, PROFILES["1310"]), epoch(closed))[0]
-    return {"id": case["id"], "no": case.get("no"), "seq": seq, "status": case["status"],
+        sla = case_sla(case, prof, epoch(closed))[0]
+    return {**kpi_columns(case, prof), "id": case["id"], "no": case.get("no"), "seq": seq, "status": case["status"],
             "category": case.get("category"), "source": case.get("source"), "priority": case.get("priority"),
             "area": loc.get("area"), "grid": loc.get("grid"), "squad": squad_of(case),
             "reported": times.get("reported") or case.get("created"), "closed": closed,

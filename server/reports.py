@@ -1,6 +1,7 @@
-"""Reports on the server: the state as it stood at the end of a period (replayed from the log
-with the shared reducer), files written for the CLI and the daily schedule, and the export
-audited.
+"""Reports on the server: the state as it stood at the end of a period (the period's cases
+from the cases projection, each one changed since rebuilt from its own events with the
+shared reducer; the whole log replayed only for a database without a projection), files
+written for the CLI and the daily schedule, and the export audited.
 
 The log is the truth: a report on 23 November shows what was open at midnight that night,
 whatever happened since. Replaying is done on a thread of its own, never the event loop nor
@@ -73,11 +74,117 @@ def projection_state(store: EventStore, spans: list[tuple[str, str]], open_too: 
     if open_too:
         conds.append(t.c.status.in_(sorted(OPEN_STATUSES)))
     cases = state["cases"]
+    if not conds:
+        return state
     with store.engine.connect() as c:
         for (body,) in c.execute(select(t.c.body).where(or_(*conds))):
             case = orjson.loads(body)
             cases[case["id"]] = case
     return state
+
+
+def first_seq_at(store: EventStore, at: str) -> int:
+    """The first seq stamped at or after `at` (head + 1 if none): the log is in time order,
+    so a binary search over its key, a few reads whatever its length."""
+    from sqlalchemy import select
+
+    from .store import EventRow
+    t = EventRow.__table__
+    lo, hi = 1, store.head() + 1
+    with store.engine.connect() as c:
+        while lo < hi:
+            mid = (lo + hi) // 2
+            got = c.execute(select(t.c.at).where(t.c.seq == mid)).scalar()
+            if got is None or got < at:
+                lo = mid + 1
+            else:
+                hi = mid
+    return lo
+
+
+def handovers_between(store: EventStore, lo: str, hi: str | None) -> list[dict]:
+    """The shift.handover events stamped in [lo, hi): read from the period's stretch of the log only."""
+    import orjson
+    from sqlalchemy import select
+
+    from .store import EventRow
+    t = EventRow.__table__
+    q = select(t.c.seq, t.c.at, t.c.name, t.c.actor, t.c.data).where(
+        t.c.seq >= first_seq_at(store, lo), t.c.name == "shift.handover")
+    if hi is not None:
+        q = q.where(t.c.seq < first_seq_at(store, hi))
+    with store.engine.connect() as c:
+        return [{"seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "data": orjson.loads(r[4])}
+                for r in c.execute(q.order_by(t.c.seq))]
+
+
+def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[dict, list[dict]] | None:
+    """The state a report of a past period needs, as it stood at the end `hi` of its period
+    `spans[0]` = [lo, hi), without replaying the log (which grows with history): the cases
+    that can count in it -- reported in it, or reported before `hi` and open now or closed
+    since `lo` -- and those reported or closed in the periods it compares with (`spans[1:]`),
+    read from the cases projection; each one that changed at or after `hi` is rebuilt from its own events before
+    `hi` (the seqs its timeline names, read by key) with the shared reducer. Squads and the
+    street as the room row holds them now. Work: the period's cases and those open since,
+    never the whole history. None when the database has no projection, or when a case's
+    events cannot be replayed on their own (a merge with a case outside the set): the caller
+    replays the log then."""
+    import orjson
+    from sqlalchemy import and_, or_, select
+
+    from models.state import SeqGap
+
+    from .store import CaseRow, EventRow
+    room = store.load_room()
+    if room is None:
+        return None
+    seq, head, street = room
+    teams = head.pop("teams", [])
+    base = empty_state()
+    base.update({k: v for k, v in head.items() if k in base})
+    base.update(street=street, teams={x["id"]: x for x in teams})
+    t = CaseRow.__table__
+    lo, hi = spans[0]
+    cond = or_(and_(t.c.reported < hi, or_(t.c.reported >= lo, t.c.closed.is_(None), t.c.closed >= lo)),
+               *[and_(col >= a, col < b) for a, b in spans[1:] for col in (t.c.reported, t.c.closed)])
+    state = dict(base, cases={}, seq=seq)
+    rewind: dict[str, dict] = {}
+    with store.engine.connect() as c:
+        for (body,) in c.execute(select(t.c.body).where(cond)):
+            case = orjson.loads(body)
+            if case.get("updated", "") < hi:
+                state["cases"][case["id"]] = case          # nothing happened to it since
+            else:
+                rewind[case["id"]] = case
+    if rewind:
+        seqs = sorted({e["seq"] for case in rewind.values() for e in case.get("timeline") or []
+                       if e.get("at", "") < hi and isinstance(e.get("seq"), int)})
+        e = EventRow.__table__
+        events = []
+        with store.engine.connect() as c:
+            for i in range(0, len(seqs), 500):
+                q = select(e.c.seq, e.c.at, e.c.name, e.c.actor, e.c.command_id, e.c.data).where(
+                    e.c.seq.in_(seqs[i:i + 500]))
+                events += [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3],
+                            "command_id": r[4], "data": orjson.loads(r[5])} for r in c.execute(q)]
+        events.sort(key=lambda ev: ev["seq"])
+        mini = dict(base, cases={}, teams=orjson.loads(orjson.dumps(base["teams"])))
+        try:
+            for ev in events:
+                mini["seq"] = ev["seq"] - 1
+                apply(mini, ev)
+                cid = (ev.get("data") or {}).get("case_id")
+                if ev["name"] == "case.reported" and cid in rewind:
+                    now_case = rewind[cid]           # judged by the profile it was reported under
+                    if not any(x.get("name") == "case.reopened" for x in now_case.get("timeline") or []):
+                        mini["cases"][cid]["sla_profile"] = now_case.get("sla_profile", mini["sla_profile"])
+        except (KeyError, SeqGap, TypeError) as err:
+            log.info("a past period's cases could not be rebuilt on their own (%s); replaying the log", err)
+            return None
+        for cid in rewind:
+            if cid in mini["cases"]:
+                state["cases"][cid] = mini["cases"][cid]
+    return state, handovers_between(store, lo, hi)
 
 
 def may_see_personal(store: EventStore, user: str | None) -> bool:
@@ -95,10 +202,22 @@ def make_report(store: EventStore, kind: str, day: date, lang: str, personal: bo
     d = load_definition(kind)
     _, hi = period_bounds(d["period"], day)
     now = time.time() if now is None else now
-    state, handovers = state_at(store, hi)
+    state, handovers = past_state(store, d, day, hi)
     if state["street"] is None:
         raise ReportError("the database holds no street yet: nothing to report")
     return build_report(kind, state, day, lang, handovers=handovers, masked=not personal, generated=now)
+
+
+def past_state(store: EventStore, d: dict, day: date, hi: str) -> tuple[dict, list[dict]]:
+    """The state at `hi` for a report of definition `d` on `day`: bounded (period_state_at,
+    from the earliest period it compares with), or the log replayed when that cannot be done."""
+    from models.reports import shifted
+    spans = [period_bounds(d["period"], day)] + [period_bounds(d["period"], shifted(d["period"], day, w))
+                                                 for w in d.get("compare", [])]
+    got = period_state_at(store, spans)
+    if got is not None and got[0]["street"] is not None:
+        return got
+    return state_at(store, hi)
 
 
 def render(report, fmt: str, out_dir: str | Path) -> Path:
@@ -129,6 +248,37 @@ def export(url: str, kind: str, day: date, formats: list[str], out_dir: str | Pa
                     f"{kind} {report.period_label} {','.join(formats)} {lang} "
                     f"{'personal data shown' if personal else 'masked'} via {via} -> {', '.join(map(str, paths))}")
         return paths
+    finally:
+        store.dispose()
+
+
+def export_case_sheet(url: str, case_id: str, out: str | Path, lang: str = "zh_CN", personal: bool = False,
+                      user: str | None = None, now: float | None = None) -> Path:
+    """One case on A4 (reporting/casesheet.py), read from the cases projection (whether it is
+    in the server's window or long archived), the export audited. `out`: a folder (the file
+    is named after the case) or a .pdf path."""
+    from reporting.casesheet import write_case_sheet
+    store = EventStore(url)
+    try:
+        store.check_initialised()
+        if personal and not may_see_personal(store, user):
+            raise ReportError("personal data on a case sheet needs a leader or admin account (--as-user) "
+                              "that asks for it (--personal)")
+        found = store.get_case_texts([case_id.strip().upper()])
+        if not found:
+            raise ReportError(f"there is no case {case_id!r} in this database")
+        import orjson
+        case = orjson.loads(next(iter(found.values()))[0])
+        state = projection_state(store, [], False)
+        if state is None:
+            state = state_at(store, None)[0]
+        path = Path(out)
+        if path.suffix.lower() != ".pdf":
+            path = path / f"xiaonao-case-{case['id']}-{lang}.pdf"
+        write_case_sheet(case, state, path, lang, masked=not personal, now=now)
+        store.audit(user, "report.export", f"case sheet {case['id']} {lang} "
+                    f"{'personal data shown' if personal else 'masked'} via cli -> {path}")
+        return path
     finally:
         store.dispose()
 
@@ -245,35 +395,78 @@ def aggregate_periods(unit: str, until: date, count: int) -> list[tuple[str, dat
     return out
 
 
-def aggregates(state: dict, unit: str, until: date, count: int) -> list[dict]:
-    """The dashboard's figures (kpi.period_kpis) for each month or year, with the same period a
-    year before: one pass puts each case in the periods it was reported or closed in, then each
-    period's figures come from its own cases (as kpi.working_set does for the dashboard)."""
-    from models.reports import figures_for
+AGGREGATE_KEYS = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "arrival_8min", "on_scene_closure",
+                  "satisfaction", "repeat_calls", "repeat_call_rate")
+
+
+def aggregate_spans(unit: str, until: date, count: int) -> dict[str, str]:
+    """{lo: hi} (ISO) of the periods `aggregates` reports and of the same periods a year before."""
     periods = aggregate_periods(unit, until, count)
     year_before = [(label, first.replace(year=first.year - 1), after.replace(year=after.year - 1))
                    for label, first, after in periods]
-    # months (or years) never overlap partly: each time falls in at most one of them
-    spans = dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
+    return dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
+
+
+def counts_from_facts(facts, spans: dict[str, str], target_s: float) -> dict[str, dict]:
+    """Each period's kpi.fold counts from the facts of cases (each case in the periods it
+    was reported or closed in)."""
+    from models import kpi
     los = sorted(spans)
-    buckets: dict[str, dict] = {lo: {} for lo in los}
-    for cid, c in state["cases"].items():
-        for t in (c["times"]["reported"], c["times"].get("closed")):
+    buckets: dict[str, list] = {lo: [] for lo in los}
+    for f in facts:
+        seen = None
+        for t in (f.reported, f.closed):
             if t and t >= los[0]:
                 lo = los[bisect_right(los, t) - 1]
-                if t < spans[lo]:
-                    buckets[lo][cid] = c
+                if t < spans[lo] and lo != seen:
+                    buckets[lo].append(f)
+                    seen = lo
+    return {lo: kpi.fold(buckets[lo], lo, spans[lo], target_s) for lo in los}
+
+
+def counts_from_projection(store: EventStore, spans: dict[str, str], target_s: float) -> dict[str, dict]:
+    """Each period's kpi.fold counts, counted by the database (store.kpi_counts: the
+    projection's KPI columns by UTC hour, or minute where local midnight is not on the
+    hour), added into the periods."""
+    from models import kpi
+    los = sorted(spans)
+    whole_hours = all(lo[14:16] == "00" for lo in spans) and all(hi[14:16] == "00" for hi in spans.values())
+    prefix, pad = (13, ":00:00.000Z") if whole_hours else (16, ":00.000Z")
+    rep, shut = store.kpi_counts(los[0], max(spans.values()), target_s, None, prefix)
+    out = {lo: dict.fromkeys(kpi.COUNTS, 0) for lo in los}
+
+    def period(at: str) -> dict | None:
+        t = at + pad
+        lo = los[bisect_right(los, t) - 1] if t >= los[0] else None
+        return out[lo] if lo is not None and t < spans[lo] else None
+    for at, _k, n, n_closed, calls, disp, disp_ok, arr, arr8, arrt, *_rest in rep:
+        c = period(at)
+        if c is not None:
+            for f, v in zip(("reported", "reported_closed", "repeat_calls", "dispatched", "dispatch_ok", "arrived",
+                             "arrived_8min", "arrived_target"), (n, n_closed, calls, disp, disp_ok, arr, arr8, arrt)):
+                c[f] += v
+    for at, _k, done, on_scene, rated, sat in shut:
+        c = period(at)
+        if c is not None:
+            for f, v in zip(("closed", "on_scene", "rated", "satisfied"), (done, on_scene, rated, sat)):
+                c[f] += v
+    return out
+
+
+def aggregates(counts: dict[str, dict], target_s: float, unit: str, until: date, count: int) -> list[dict]:
+    """The dashboard's figures (models.kpi.figures, the dashboard's own code) for each month
+    or year, with the same period a year before, from each period's counts
+    (`counts_from_projection` or `counts_from_facts`, keyed by the period's ISO start)."""
+    from models import kpi
+    periods = aggregate_periods(unit, until, count)
     rows = []
-    keys = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "arrival_8min", "on_scene_closure",
-            "satisfaction", "repeat_calls", "repeat_call_rate")
-    for (label, a, b), (_, ya, yb) in zip(periods, year_before):
-        def figs(first, after):
-            lo, hi = iso(_midnight(first)), iso(_midnight(after))
-            sub = {**state, "cases": buckets.get(lo, {})}
-            k = figures_for(sub, lo, hi, _midnight(after))
-            return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x] for x in keys}
-        rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a, b),
-                     "last_year": figs(ya, yb)})
+    for label, a, b in periods:
+        def figs(first):
+            k = kpi.figures(counts.get(iso(_midnight(first))) or dict.fromkeys(kpi.COUNTS, 0), target_s)
+            return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x]
+                    for x in AGGREGATE_KEYS}
+        rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a),
+                     "last_year": figs(a.replace(year=a.year - 1))})
     return rows
 
 
@@ -285,8 +478,9 @@ class ReportService:
     """Answers cockpits' report and aggregate queries on a thread of its own, never the
     event loop's nor the database writer's.
 
-    A period that is over is computed from the log replayed up to its end (the two most
-    recent such states are kept); a period not over, and the month/year aggregates, from the
+    A period that is over is computed from the state at its end rebuilt from the cases
+    projection and those cases' own events (`past_state`: bounded by the period, not the
+    history; the two most recent such states are kept); a period not over, and the month/year aggregates, from the
     cases projection (only the cases those periods need, read for the query and let go
     after), or, on a database without a projection, from a replay of the whole log."""
 
@@ -304,23 +498,16 @@ class ReportService:
 
     def _handovers(self, lo: str) -> list[dict]:
         """The shift handovers since `lo` (from the log: they change no state)."""
-        import orjson
-        from sqlalchemy import select
+        return handovers_between(self.store, lo, None)
 
-        from .store import EventRow
-        t = EventRow.__table__
-        q = select(t.c.seq, t.c.at, t.c.name, t.c.actor, t.c.data).where(
-            t.c.name == "shift.handover", t.c.at >= lo).order_by(t.c.seq)
-        with self.store.engine.connect() as c:
-            return [{"seq": r[0], "at": r[1], "name": r[2], "actor": r[3], "data": orjson.loads(r[4])}
-                    for r in c.execute(q)]
-
-    def _state_at(self, hi: str) -> tuple[dict, list[dict]]:
-        if hi not in self._past:
+    def _state_at(self, d: dict, day: date, hi: str) -> tuple[dict, list[dict]]:
+        """A past period's state (past_state: bounded), the two most recent kept."""
+        key = f"{d['period']} {day.isoformat()} {hi}"
+        if key not in self._past:
             if len(self._past) >= 2:
                 self._past.pop(next(iter(self._past)))
-            self._past[hi] = state_at(self.store, hi)
-        return self._past[hi]
+            self._past[key] = past_state(self.store, d, day, hi)
+        return self._past[key]
 
     def report(self, actor, args: dict) -> dict:
         from models.reports import LANGS, parse_date
@@ -340,7 +527,7 @@ class ReportService:
         _, hi = period_bounds(d["period"], day)
         now = self.clock()
         if epoch_of(hi) <= now:
-            state, handovers = self._state_at(hi)
+            state, handovers = self._state_at(d, day, hi)
         else:
             lo, _ = period_bounds(d["period"], day)
             from models.reports import shifted
@@ -363,11 +550,18 @@ class ReportService:
             until = parse_date(args["until"]) if args.get("until") else datetime.fromtimestamp(self.clock()).date()
         except ReportError as e:
             raise QueryRefused("invalid", str(e)) from None
-        periods = aggregate_periods(unit, until, count)
-        first = periods[0][1]
-        lo = iso(_midnight(first.replace(year=first.year - 1)))
-        hi = iso(_midnight(periods[-1][2]))
-        return {"unit": unit, "rows": aggregates(self._present([(lo, hi)], False), unit, until, count)}
+        from models.kpi import arrival_target_s, case_facts, profile_of
+        from models.sla import PROFILES
+        spans = aggregate_spans(unit, until, count)
+        if self.store.load_room() is not None:          # the projection's KPI columns, counted by the database
+            target = arrival_target_s(PROFILES.get(self.store.sla_profile(), PROFILES["1310"]))
+            counts = counts_from_projection(self.store, spans, target)
+        else:                                           # a database without a projection
+            state = state_at(self.store, None)[0]
+            profile = profile_of(state)
+            target = arrival_target_s(profile)
+            counts = counts_from_facts((case_facts(c, profile) for c in state["cases"].values()), spans, target)
+        return {"unit": unit, "rows": aggregates(counts, target, unit, until, count)}
 
     async def answer(self, msg: dict, actor, peer: str) -> str:
         """The frame that answers a query message: query.result, or an error with its id."""

@@ -21,7 +21,8 @@ class SchemaMismatch(Exception):
     """The database's schema is not the one this release speaks; the message names the fix."""
 
 
-def _config(url: str | None = None, connection: Connection | None = None):
+def alembic_config(url: str | None = None, connection: Connection | None = None):
+    """Alembic's configuration for the migrations in server/migrations/ (tools, tests)."""
     from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -34,7 +35,7 @@ def _config(url: str | None = None, connection: Connection | None = None):
 
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "server/migrations has a revision"
     return head
 
@@ -53,7 +54,7 @@ def _known(rev: str) -> bool:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
     try:
-        return ScriptDirectory.from_config(_config()).get_revision(rev) is not None
+        return ScriptDirectory.from_config(alembic_config()).get_revision(rev) is not None
     except CommandError:
         return False
 
@@ -76,7 +77,7 @@ def stamp_head(engine: Engine) -> None:
     """Mark a database just made by create_all as current."""
     from alembic import command
     with engine.begin() as conn:
-        command.stamp(_config(connection=conn), "head")
+        command.stamp(alembic_config(connection=conn), "head")
 
 
 def upgrade(engine: Engine, url: str) -> tuple[str | None, str]:
@@ -88,7 +89,7 @@ def upgrade(engine: Engine, url: str) -> tuple[str | None, str]:
         raise SchemaMismatch(f"database {url!r} has schema revision {before}, newer than this server knows; "
                              "it was upgraded by a newer xiaonao-server")
     with engine.begin() as conn:
-        cfg = _config(connection=conn)
+        cfg = alembic_config(connection=conn)
         from alembic.runtime.migration import MigrationContext
         if before == BASELINE and MigrationContext.configure(conn).get_current_revision() is None:
             command.stamp(cfg, BASELINE)        # made before Alembic: it is the baseline

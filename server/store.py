@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -86,6 +87,11 @@ class CommandRow(Base):
     __table_args__ = (Index("ix_commands_seq", "seq"),)   # the newest ids, read at start
 
 
+STATS_COLUMNS = ("reported", "category", "area", "squad", "status", "sla", "rating", "on_scene", "merged", "closed",
+                 "dispatch_ok", "arrival_s", "repeat_calls")
+CLOSED_COLUMNS = ("closed", "merged", "on_scene", "rating", "category", "area", "squad")   # what is counted of closings
+
+
 class CaseRow(Base):
     """The cases projection: one row per case, as the reducer left it after the newest event
     that changed it (written in the same transaction as that event). The server keeps only
@@ -109,15 +115,27 @@ class CaseRow(Base):
     sla: Mapped[str | None] = mapped_column(String(10))    # met / late / skipped once closed
     on_scene: Mapped[bool | None] = mapped_column(Boolean)
     merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the rest of the KPI facts (models.kpi.case_facts): the aggregates over years read these
+    dispatch_ok: Mapped[bool | None] = mapped_column(Boolean)      # dispatched within its limit
+    arrival_s: Mapped[float | None] = mapped_column(Float)         # call to on scene, s
+    repeat_calls: Mapped[int | None] = mapped_column(Integer)
     words: Mapped[str] = mapped_column(Text)               # what a search matches, pinyin initials included
     body: Mapped[str] = mapped_column(Text)                # the case's JSON
     __table_args__ = (
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
-        Index("ix_cases_closed", "closed"),
-        # the aggregates read this index only, not the rows (a year: 180k entries of ~60 bytes)
-        Index("ix_cases_stats", "reported", "category", "area", "squad", "status", "sla", "rating", "on_scene"),
+        Index("ix_cases_closed", *CLOSED_COLUMNS),
+        # the aggregates read this index only, not the rows (a year: 180k entries of ~70 bytes)
+        Index("ix_cases_stats", *STATS_COLUMNS),
     )
+
+
+@event.listens_for(CaseRow.__table__, "after_create")
+def _search_index(_table, connection, **_kw) -> None:
+    """A new database gets the archive's search index with its cases table (server/searchindex.py;
+    an existing one through migration 0005)."""
+    from . import searchindex
+    searchindex.install(connection, build=False)
 
 
 class RoomRow(Base):
@@ -146,6 +164,18 @@ class UserRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[float] = mapped_column(Float, default=0.0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(40))    # a department account's department
+    grids: Mapped[str | None] = mapped_column(String(400))        # a community account's grids, "G01,G02"
+
+
+class LoginCodeRow(Base):
+    """A one-time login code (`xiaonao-server user code`): its SHA-256, never the code."""
+    __tablename__ = "login_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    created: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float)
+    used: Mapped[float | None] = mapped_column(Float)        # when it logged in (it works once)
 
 
 class TokenRow(Base):
@@ -172,6 +202,34 @@ class AuditRow(Base):
     peer: Mapped[str | None] = mapped_column(String(80))
 
 
+class FileRow(Base):
+    """An uploaded file (docs/protocol.md, Evidence): its bytes are in the content store under
+    the data directory, named by `id` (their SHA-256); a row exists only once they are there."""
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))          # photo, clip, document
+    type: Mapped[str] = mapped_column(String(40))          # the MIME type read from the content
+    size: Mapped[int] = mapped_column(sa_types.BigInteger)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[str | None] = mapped_column(String(30))   # EXIF capture time (UTC when known)
+    lat: Mapped[float | None] = mapped_column(Float)            # EXIF GPS
+    lon: Mapped[float | None] = mapped_column(Float)
+    created: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(60))
+    case_hint: Mapped[str | None] = mapped_column(String(40))   # the case named at the first upload
+
+
+class FileUploadRow(Base):
+    """Who uploaded which bytes (each account once): an uploader may fetch its own upload."""
+    __tablename__ = "file_uploads"
+    file_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+
+
 class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -184,6 +242,10 @@ Known = tuple[int, "str | None"]         # (seq, digest)
 
 class LogAhead(Exception):
     """The log already holds the seqs a batch was given: another writer appended."""
+
+
+def _grids(text: str | None) -> list[str]:
+    return [g for g in (text or "").split(",") if g]
 
 
 def _loads(text: str):
@@ -517,13 +579,15 @@ class EventStore:
         """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""
         if not rows:
             return
-        q = self._upserts.get((conn.dialect.name, table.name))
+        names = tuple(rows[0])
+        q = self._upserts.get((conn.dialect.name, table.name, names))
         if q is None:
             from sqlalchemy.dialects import postgresql, sqlite
             q = (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
             q = q.on_conflict_do_update(index_elements=[key],
-                                        set_={c.name: q.excluded[c.name] for c in table.columns if c.name != key})
-            self._upserts[(conn.dialect.name, table.name)] = q
+                                        set_={c.name: q.excluded[c.name] for c in table.columns
+                                              if c.name != key and c.name in names})
+            self._upserts[(conn.dialect.name, table.name, names)] = q
         conn.execute(q, rows)
 
     def _project(self, conn, cases: list[dict] | None, room: tuple | None) -> None:
@@ -545,6 +609,11 @@ class EventStore:
     def write_projection(self, cases: list[dict], seq: int, head: dict, street: dict | None,
                          teams: dict[str, str]) -> None:
         with self.engine.begin() as conn:
+            if cases:          # (a migration before the newest writes the columns its table has)
+                from sqlalchemy import inspect
+                have = {c["name"] for c in inspect(conn).get_columns("cases")}
+                if not have.issuperset(cases[0]):
+                    cases = [{k: v for k, v in r.items() if k in have} for r in cases]
             for i in range(0, len(cases), 5000):
                 self._upsert(conn, CaseRow.__table__, cases[i:i + 5000], "id")
             self._project(conn, None, (seq, head, street, teams))
@@ -591,7 +660,9 @@ class EventStore:
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
         """Cases whose search words hold every one of `words` (lower case), newest reported
         first, after the cursor `before` (reported, id); at most `limit`. Returns ((JSON,
-        seq) of each, whether there are more). A word that is a case id finds that case."""
+        seq) of each, whether there are more). The words of 3 characters or more are looked
+        up in the search index (server/searchindex.py) when the database has one."""
+        from . import searchindex
         t = CaseRow.__table__
         q = select(t.c.body, t.c.seq, t.c.reported, t.c.id)
         pg = self.engine.url.get_backend_name() == "postgresql"
@@ -602,56 +673,123 @@ class EventStore:
         if closed_before is not None:
             q = q.where(t.c.status == "closed", t.c.updated < closed_before)
         q = q.order_by(t.c.reported.desc(), t.c.id.desc()).limit(limit + 1)
+        long = [w for w in words if len(w) >= searchindex.MIN_WORD]
         with self.engine.connect() as c:
+            if long and self._search_indexed(c):
+                cap = searchindex.CANDIDATES
+                if pg:
+                    cq = select(t.c.id)
+                    for w in long:
+                        cq = cq.where(t.c.words.like(searchindex.like_pattern(w), escape="\\"))
+                    found = [r[0] for r in c.execute(cq.limit(cap + 1))]
+                    key = t.c.id
+                else:
+                    found = [r[0] for r in c.execute(
+                        text(f"SELECT rowid FROM {searchindex.FTS} WHERE {searchindex.FTS} MATCH :m LIMIT :n"),
+                        {"m": searchindex.fts_query(long), "n": cap + 1})]
+                    key = literal_column("cases.rowid")
+                if len(found) <= cap:         # few: read, check (every word again), sort and page those
+                    if not found:
+                        return [], False
+                    q = q.where(key.in_(found))
             rows = c.execute(q).all()
         return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
 
-    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
-        """Aggregates of the cases reported in [since, until), grouped by day (local, at
-        tz_minutes from UTC), category, area or squad: reported, closed, on-scene closures,
-        SLA met / judged, rated, satisfied (4-5), the sum of ratings."""
+    _indexed: bool | None = None
+
+    def _search_indexed(self, conn) -> bool:
+        if self._indexed is None:
+            from . import searchindex
+            self._indexed = searchindex.indexed(conn)
+        return self._indexed
+
+    def kpi_counts(self, lo: str, hi: str, target_s: float, by: str | None = None,
+                   prefix: int = 13) -> tuple[list[tuple], list[tuple]]:
+        """models.kpi.fold in SQL, over the projection's KPI columns (covering indexes: a
+        year is index entries, no case read), grouped by the first `prefix` characters of
+        the time (13: the UTC hour, 16: the minute) and the `by` column: (rows of the cases
+        reported in [lo, hi): (time, key, reported, reported_closed, repeat_calls,
+        dispatched, dispatch_ok, arrived, arrived_8min, arrived_target, on_scene_closed,
+        sla_met, sla_judged, rated, satisfied, rating_sum), rows of the cases closed in it:
+        (time, key, closed, on_scene, rated, satisfied)). kpi.COUNTS names them; the caller
+        adds the groups into its periods and gives them to kpi.figures."""
         from sqlalchemy import Integer as Int
         from sqlalchemy import case as when
-        from sqlalchemy import cast, literal_column
+        from sqlalchemy import cast
         t = CaseRow.__table__
-        key: Any
-        hourly = by == "day" and tz_minutes % 60 == 0
-        if hourly:                 # by UTC hour (a plain prefix), folded into local days below
-            key = func.substr(t.c.reported, 1, 13)
-        elif by == "day":
-            if self.engine.url.get_backend_name() == "postgresql":
-                key = func.to_char(cast(func.substr(t.c.reported, 1, 19), sa_types.DateTime)
-                                   + literal_column(f"interval '{int(tz_minutes)} minutes'"), "YYYY-MM-DD")
-            else:
-                key = func.substr(func.datetime(func.substr(t.c.reported, 1, 19), f"{int(tz_minutes):+d} minutes"), 1, 10)
-        else:
-            key = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}[by]
+        col: Any = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}.get(by or "")
+        key = col if col is not None else literal_column("NULL")
+        one: Any = literal_column("1")
+        width: Any = literal_column(str(int(prefix)))
 
-        def count(cond):
-            return func.sum(when((cond, 1), else_=0))
-        q = (select(key.label("key"), func.count().label("reported"),
-                    count(t.c.status == "closed").label("closed"),
-                    count(t.c.on_scene == True).label("on_scene"),  # noqa: E712
-                    count(t.c.sla == "met").label("sla_met"),
-                    count(t.c.sla.in_(("met", "late"))).label("sla_judged"),
-                    func.count(t.c.rating).label("rated"),
-                    count(t.c.rating >= 4).label("satisfied"),
-                    func.coalesce(func.sum(cast(t.c.rating, Int)), 0).label("rating_sum"))
-             .where(t.c.reported >= since, t.c.reported < until).group_by(key).order_by(key))
+        def n(cond):
+            return func.coalesce(func.sum(when((cond, 1), else_=0)), 0)
+        rk = func.substr(t.c.reported, one, width)
+        q1 = (select(rk, key, func.count(), n(t.c.status == "closed"), func.coalesce(func.sum(t.c.repeat_calls), 0),
+                     func.count(t.c.dispatch_ok), n(t.c.dispatch_ok == True),  # noqa: E712
+                     func.count(t.c.arrival_s), n(t.c.arrival_s <= 480.0), n(t.c.arrival_s <= float(target_s)),
+                     n(t.c.on_scene == True), n(t.c.sla == "met"), n(t.c.sla.in_(("met", "late"))),  # noqa: E712
+                     func.count(t.c.rating), n(t.c.rating >= 4), func.coalesce(func.sum(cast(t.c.rating, Int)), 0))
+              .where(t.c.reported >= lo, t.c.reported < hi).group_by(rk, *([col] if col is not None else [])))
+        ck = func.substr(t.c.closed, one, width)
+        done = t.c.merged == False  # noqa: E712
+        q2 = (select(ck, key, n(done), n(done & (t.c.on_scene == True)), func.count(t.c.rating),  # noqa: E712
+                     n(t.c.rating >= 4))
+              .where(t.c.closed >= lo, t.c.closed < hi).group_by(ck, *([col] if col is not None else [])))
         with self.engine.connect() as c:
-            rows = [{k: (v if k == "key" else int(v or 0)) for k, v in r._mapping.items()} for r in c.execute(q)]
-        if not hourly:
-            return rows
+            return [tuple(r) for r in c.execute(q1)], [tuple(r) for r in c.execute(q2)]
+
+    def sla_profile(self) -> str:
+        t = RoomRow.__table__
+        with self.engine.connect() as c:
+            head = c.execute(select(t.c.head).where(t.c.id == 1)).scalar()
+        return (orjson.loads(head).get("sla_profile") if head else None) or "1310"
+
+    def case_stats(self, since: str, until: str, by: str, tz_minutes: int = 480) -> list[dict]:
+        """Aggregates over [since, until), grouped by day (local, at tz_minutes from UTC),
+        category, area or squad. Of the cases *reported* in it: reported, closed, on-scene
+        closures, SLA met / judged, rated, satisfied (4-5), the sum of ratings; and `kpi`,
+        the dashboard's figures for the group (models.kpi.figures over `kpi_counts`, the
+        projection's KPI facts counted as kpi.fold counts them: each day its own period; a
+        category, area or squad over the whole span): the numbers the dashboard and the
+        reports give for the same cases."""
         from datetime import datetime, timedelta
-        days: dict[str, dict] = {}
+
+        from models import kpi
+        from models.sla import PROFILES
+        target = kpi.arrival_target_s(PROFILES.get(self.sla_profile(), PROFILES["1310"]))
+        prefix = 13 if tz_minutes % 60 == 0 else 16
+        rep, shut = self.kpi_counts(since, until, target, None if by == "day" else by, prefix)
         shift = timedelta(minutes=tz_minutes)
-        for r in rows:
-            day = (datetime.strptime(str(r["key"]), "%Y-%m-%dT%H") + shift).strftime("%Y-%m-%d")
-            d = days.setdefault(day, {k: (day if k == "key" else 0) for k in r})
-            for k, v in r.items():
-                if k != "key":
-                    d[k] += v
-        return [days[k] for k in sorted(days)]
+        fmt = "%Y-%m-%dT%H" if prefix == 13 else "%Y-%m-%dT%H:%M"
+        days: dict[str, str] = {}
+
+        def group(at: str, k):
+            if by != "day":
+                return k
+            d = days.get(at)
+            if d is None:
+                d = days[at] = (datetime.strptime(at, fmt) + shift).strftime("%Y-%m-%d")
+            return d
+        fields = ("reported", "closed", "on_scene", "sla_met", "sla_judged", "rated", "satisfied", "rating_sum")
+        cohort: dict = {}
+        counts: dict = {}
+        for (at, k, n, n_closed, calls, disp, disp_ok, arr, arr8, arrt, on_scene, met, judged, rated, sat,
+             rsum) in rep:
+            g = group(at, k)
+            r = cohort.setdefault(g, dict.fromkeys(fields, 0))
+            for f, v in zip(fields, (n, n_closed, on_scene, met, judged, rated, sat, rsum)):
+                r[f] += v
+            c = counts.setdefault(g, dict.fromkeys(kpi.COUNTS, 0))
+            for f, v in zip(("reported", "reported_closed", "repeat_calls", "dispatched", "dispatch_ok", "arrived",
+                             "arrived_8min", "arrived_target"), (n, n_closed, calls, disp, disp_ok, arr, arr8, arrt)):
+                c[f] += v
+        for at, k, done, on_scene, rated, sat in shut:
+            c = counts.setdefault(group(at, k), dict.fromkeys(kpi.COUNTS, 0))
+            for f, v in zip(("closed", "on_scene", "rated", "satisfied"), (done, on_scene, rated, sat)):
+                c[f] += v
+        return [{"key": g, **(cohort.get(g) or dict.fromkeys(fields, 0)), "kpi": kpi.figures(counts[g], target)}
+                for g in sorted(counts, key=lambda x: (x is None, x or ""))]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:
@@ -711,15 +849,19 @@ class EventStore:
             return (row[0], _loads(row[1])) if row else None
 
     # ---- accounts --------------------------------------------------------
-    def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None) -> None:
+    def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None,
+                 department: str | None = None, grids: Iterable[str] | None = None) -> None:
         """Add a user, or update one (a new password ends its tokens)."""
+        gtext = ",".join(grids) if grids else None
         with Session(self.engine) as s, s.begin():
             row = s.get(UserRow, name)
             if row is None:
                 s.add(UserRow(name=name, role=role, team_id=team_id, password_hash=password_hash,
-                              failed_logins=0, locked_until=0.0, disabled=False))
+                              failed_logins=0, locked_until=0.0, disabled=False, department=department,
+                              grids=gtext))
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
+                row.department, row.grids = department, gtext
                 row.failed_logins, row.locked_until = 0, 0.0
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
@@ -762,11 +904,33 @@ class EventStore:
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
-    def set_role(self, name: str, role: str, team_id: str | None) -> None:
+    def set_role(self, name: str, role: str, team_id: str | None, department: str | None = None,
+                 grids: Iterable[str] | None = None) -> None:
         with Session(self.engine) as s, s.begin():
             row = self._user_row(s, name)
             row.role, row.team_id = role, team_id
+            row.department, row.grids = department, (",".join(grids) if grids else None)
             self._bump_accounts(s)
+
+    # ---- one-time login codes ----------------------------------------------
+    def add_login_code(self, code_hash: str, user: str, expires: float) -> None:
+        now = time.time()
+        with Session(self.engine) as s, s.begin():
+            self._user_row(s, user)
+            s.add(LoginCodeRow(code_hash=code_hash, user=user, created=now, expires=expires, used=None))
+            # codes a day past their end are of no more use to anyone
+            s.execute(delete(LoginCodeRow).where(LoginCodeRow.expires < now - 86400))
+
+    def use_login_code(self, code_hash: str, now: float) -> str | None:
+        """The user of an unused, unexpired code, marking it used in the same transaction
+        (a code logs in once, even when two phones race with it); None otherwise."""
+        r = LoginCodeRow
+        with self.engine.begin() as c:
+            done = c.execute(update(r).where(r.code_hash == code_hash, r.used.is_(None), r.expires > now)
+                             .values(used=now))
+            if done.rowcount != 1:
+                return None
+            return c.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
 
     def list_users(self) -> list[dict]:
         now = time.time()
@@ -774,7 +938,7 @@ class EventStore:
             live = dict(s.execute(select(TokenRow.user, func.count()).where(TokenRow.expires > now)
                                   .group_by(TokenRow.user)).all())
             return [{"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": bool(r.disabled),
-                     "tokens": live.get(r.name, 0)}
+                     "department": r.department, "grids": _grids(r.grids), "tokens": live.get(r.name, 0)}
                     for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
     def users_and_tokens(self, names: list[str]) -> dict[str, tuple[dict, set[str]]]:
@@ -783,7 +947,8 @@ class EventStore:
         out: dict[str, tuple[dict, set[str]]] = {}
         with Session(self.engine) as s:
             for r in s.scalars(select(UserRow).where(UserRow.name.in_(names))):
-                out[r.name] = ({"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": r.disabled},
+                out[r.name] = ({"name": r.name, "role": r.role, "team_id": r.team_id, "disabled": r.disabled,
+                                "department": r.department, "grids": _grids(r.grids)},
                                set())
             for user, h in s.execute(select(TokenRow.user, TokenRow.token_hash)
                                      .where(TokenRow.user.in_(names), TokenRow.expires > now)):
@@ -809,6 +974,7 @@ class EventStore:
             if r is None:
                 return None
             return {"name": r.name, "role": r.role, "team_id": r.team_id, "password_hash": r.password_hash,
+                    "department": r.department, "grids": _grids(r.grids),
                     "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
 
     def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:

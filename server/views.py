@@ -12,10 +12,16 @@ snapshot, the catch-up from the log and the live publish, so all three follow on
 - `field`: the cases of its own squad (`case.team_id == actor.team_id`, kept after closing)
   and its own squad only. A field account without a squad sees no case and no squad: no
   `None == None` ever counts as ownership.
+- `department`: the cases transferred to its department (`case.department == actor.department`,
+  kept after closing; a return, a re-dispatch or a transfer elsewhere takes them away), whole
+  (the liaison calls the reporter); no squad; the street without the squads' members.
+- `community`: the cases located in its grids (`case.location.grid in actor.grids`), whole;
+  no squad; the street without the squads' members.
 - `intake`: only the cases it reported itself (their outcomes), no squads, no street.
 - any other role: nothing but the room's mode and SLA profile.
 
-Field and intake are *filtered*: a case can come into the view (dispatched to the squad) or
+Field, department, community and intake are *filtered*: a case can come into the view
+(dispatched to the squad, transferred to the department) or
 leave it, so for them each event that touches something in the view is sent as a
 `view.update` event carrying the touched objects whole, as they are when the frame is made
 (`{"cases": [...], "teams": [...], "removed": [case ids]}`), which the shared reducer
@@ -27,22 +33,29 @@ the whole objects it receives are "as of now", not "as of seq n".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models import protocol
 from models.commands import Actor
+from models.evidence import DEFAULT_RULES, private_categories
 
 FULL_ROLES = frozenset({"operator", "leader", "admin"})
+_DEFAULT_PRIVATE = private_categories({"street": {"evidence": DEFAULT_RULES}})
 
 HIDDEN = "hidden"            # the placeholder event's name
 VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
 
 # events on a case that can take it away from a squad (its team_id changes)
 _LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
+# ... from a department (its department changes) and from a community (its grid changes)
+_LEAVES = {"field": _LEAVES_SQUAD,
+           "department": frozenset({"case.dispatched", "case.returned", "case.transferred", "case.escalated"}),
+           "community": frozenset({"case.amended"})}
+BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
-_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred"})
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
 # events with a free-text resolution or reason
-_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened"})
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
 # room-wide events every view gets as they are
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
 
@@ -71,6 +84,24 @@ def _mask_person(p):
 _FREE_TEXT = ("note", "resolution", "reason")     # the timeline's free-text keys
 
 
+# what the wall keeps of an attachment it may not show (so its reducer's state stays the masked state)
+_HIDDEN_KEYS = ("id", "label", "kind", "seq", "at", "by", "removed")
+
+
+def wall_attachment(a: dict, private: bool) -> dict:
+    """An attachment as the wall sees it: a showable one (`wall: true`, its case's category not
+    private) without its note, file name and GPS; any other only as a hidden stub (no type,
+    size, links). The same function masks the snapshot's cases and the live events."""
+    if a.get("wall") and not private:
+        out = {**a, "note": "", "name": "", "gps": None}
+    else:
+        out = {k: a[k] for k in _HIDDEN_KEYS if k in a}
+        out["wall"], out["hidden"] = False, True
+    if isinstance(out.get("removed"), dict):
+        out["removed"] = {**out["removed"], "reason": ""}
+    return out
+
+
 def _strip_notes_in_timeline(timeline: list) -> list:
     return [({**e, **{k: "" for k in _FREE_TEXT if k in e}} if any(k in e for k in _FREE_TEXT) else e)
             for e in timeline]
@@ -80,8 +111,10 @@ def _strip_notes_in_timeline(timeline: list) -> list:
 class View:
     """One role's view. `key` is equal for actors who see exactly the same frames (so an
     event is encoded once per distinct view); `FULL.key` is None."""
-    kind: str                       # "full", "wall", "field", "intake", "none"
-    owner: str | None = None        # the squad (field) or the account (intake)
+    kind: str                       # "full", "wall", "field", "department", "community", "intake", "none"
+    owner: str | tuple[str, ...] | None = None   # the squad (field), department, grids (community), account (intake)
+    # categories whose evidence the wall never shows (models/evidence.py: the street's rules)
+    private: frozenset[str] = field(default=_DEFAULT_PRIVATE, compare=False)
 
     @property
     def key(self):
@@ -95,7 +128,7 @@ class View:
     def filtered(self) -> bool:
         """Cases come and go: events are sent as view.update/placeholders, and a client of
         this view starts from a snapshot."""
-        return self.kind in ("field", "intake", "none")
+        return self.kind in ("field", "department", "community", "intake", "none")
 
     # ---- objects ---------------------------------------------------------------
     def case(self, case: dict) -> dict | None:
@@ -109,16 +142,30 @@ class View:
                     "description": "", "notes": [{**n, "text": ""} for n in case.get("notes") or []],
                     "resolution": None if case.get("resolution") is None else
                     ("merged" if case.get("merged_into") else ""),
-                    "timeline": _strip_notes_in_timeline(case.get("timeline") or [])}
+                    "timeline": _strip_notes_in_timeline(case.get("timeline") or []),
+                    **({"attachments": [wall_attachment(a, case.get("category") in self.private)
+                                        for a in case["attachments"]]} if case.get("attachments") else {})}
         if k == "field":
-            return case if self.owner is not None and case.get("team_id") == self.owner else None
+            # its squad leads the case, or supports it (case.reinforce; kept after release)
+            if self.owner is None or not (case.get("team_id") == self.owner or any(
+                    s.get("team_id") == self.owner for s in case.get("support") or ())):
+                return None
+            return _without_removed(case)
+        if k == "department":
+            if self.owner is None or case.get("department") != self.owner:
+                return None
+            return _without_removed(case)
+        if k == "community":
+            if not self.owner or (case.get("location") or {}).get("grid") not in self.owner:
+                return None
+            return _without_removed(case)
         if k == "intake":
             tl = case.get("timeline") or []
             if not (self.owner is not None and tl and tl[0].get("name") == "case.reported"
                     and tl[0].get("actor") == self.owner):
                 return None
             # the outcome of its own report: not what the room wrote about it
-            return {**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)}
+            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
         return None
 
     def team(self, team: dict) -> dict | None:
@@ -135,6 +182,9 @@ class View:
     def street(self, street):
         if street is None or self.kind in ("full", "field"):
             return street
+        if self.kind in ("department", "community"):
+            # the map, grids and departments; not who is in which squad
+            return {**street, "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
         if self.kind == "wall":
             return {**street, "squads": [{**sq, "members": [{**m, "phone": mask_phone(m.get("phone"))}
                                                             if "phone" in m else m
@@ -163,7 +213,7 @@ class View:
             return ev
         name = ev["name"]
         if k == "wall":
-            return _mask_event(ev)
+            return _mask_event(ev, self.private, state)
         if name in _ROOM_EVENTS:
             return ev
         if name == "street.loaded":
@@ -182,7 +232,7 @@ class View:
                 v = self.case(case) if case is not None else None
                 if v is not None:
                     shown.append(v)
-                elif k == "field" and name in _LEAVES_SQUAD:
+                elif name in _LEAVES.get(k, ()):
                     removed.append(cid)     # it may have been ours: the client drops it if it has it
         teams = []
         if k == "field" and self.owner is not None:
@@ -236,7 +286,7 @@ def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
 def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[bytes]:
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
-    return protocol.snapshot_frames(state["seq"], dumps(view.state_head(state)),
+    return protocol.snapshot_frames_utf8(state["seq"], dumps(view.state_head(state)),
                                     case_texts(view, state, dumps, cache), max_frame)
 
 
@@ -244,7 +294,7 @@ def placeholder(ev: dict) -> dict:
     return {"type": "event", "seq": ev["seq"], "at": ev.get("at"), "name": HIDDEN, "data": {}}
 
 
-def _mask_event(ev: dict) -> dict:
+def _mask_event(ev: dict, private: frozenset[str] = frozenset(), state: dict | None = None) -> dict:
     name = ev["name"]
     d = ev.get("data") or {}
     if name == "case.reported":
@@ -258,6 +308,9 @@ def _mask_event(ev: dict) -> dict:
         d = {**d, **{k: "" for k in ("resolution", "reason") if k in d}}
     elif name == "street.loaded" and isinstance(d.get("street"), dict):
         d = {**d, "street": View("wall").street(d["street"])}
+    elif name == "case.attached" and isinstance(d.get("attachment"), dict):
+        case = (state or {}).get("cases", {}).get(d.get("case_id")) or {}
+        d = {**d, "attachment": wall_attachment(d["attachment"], case.get("category") in private)}
     else:
         return ev
     return {**ev, "data": d}
@@ -266,14 +319,28 @@ def _mask_event(ev: dict) -> dict:
 FULL = View("full")
 
 
-def view_for(actor: Actor) -> View:
+def _without_removed(case: dict) -> dict:
+    """Attachments taken off a case are shown to operators, leaders and admins only."""
+    atts = case.get("attachments")
+    if not atts or not any(a.get("removed") for a in atts):
+        return case
+    return {**case, "attachments": [a for a in atts if not a.get("removed")]}
+
+
+def view_for(actor: Actor, private: frozenset[str] | None = None) -> View:
+    """`private`: the categories whose evidence the wall never shows (the street's evidence
+    rules: models.evidence.private_categories(state)); the shipped rules' when not given."""
     role = actor.role
     if role in FULL_ROLES:
         return FULL
     if role == "wall":
-        return View("wall")
+        return View("wall", private=_DEFAULT_PRIVATE if private is None else private)
     if role == "field":
         return View("field", actor.team_id or None)
+    if role == "department":
+        return View("department", actor.department or None)
+    if role == "community":
+        return View("community", tuple(sorted(actor.grids)) or None)
     if role == "intake":
         return View("intake", actor.name)
     return View("none")

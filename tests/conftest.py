@@ -231,9 +231,9 @@ class RawClient:
 
 
 @pytest.fixture
-async def server(db_url):
+async def server(db_url, tmp_path):
     from server.app import XiaonaoServer
-    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
     await srv.start()
     yield srv
     await srv.stop()

@@ -91,7 +91,7 @@ def write_first_release(url: str, history: History, snapshot_every: int = 400) -
     engine = make_engine(url)
     from alembic import command
     with engine.begin() as conn:
-        command.upgrade(schema._config(connection=conn), schema.BASELINE)
+        command.upgrade(schema.alembic_config(connection=conn), schema.BASELINE)
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema', '1')"))
         for name, role, team in [("op", "operator", None), ("lead", "leader", None), ("wall", "wall", None)]:

@@ -8,9 +8,29 @@ import qasync
 from .helpers import until
 
 
+class _QEventLoop(qasync.QEventLoop):
+    """qasync's loop, except that the last round of Qt events its run_until_complete
+    processes after the loop stopped (qasync does, to flush them) runs with the loop still
+    marked as running: a task step scheduled from a paint or a signal just then would
+    otherwise find no running loop (asyncio.get_running_loop() raises RuntimeError). The
+    cockpit runs qasync's run_forever for its whole life and never meets this."""
+
+    def run_forever(self):
+        try:
+            return super().run_forever()
+        finally:
+            asyncio.events._set_running_loop(self)
+
+    def run_until_complete(self, future):
+        try:
+            return super().run_until_complete(future)
+        finally:
+            asyncio.events._set_running_loop(None)
+
+
 class QtLoop:
     def __init__(self, qapp):
-        self.loop = qasync.QEventLoop(qapp, already_running=False)
+        self.loop = _QEventLoop(qapp, already_running=False)
         asyncio.set_event_loop(self.loop)
 
     def run(self, coro, timeout: float = 20.0):

@@ -53,7 +53,7 @@ def test_operator_takes_a_case_from_report_to_closure(cockpit, loop, qtbot):
     room, queue, detail = win.room, win.queue, win.panels["detail"]
     # a phone call: the new-case form, with the address resolved to grid and area
     win.open_new_case()
-    dlg = win._dialog
+    dlg = win.dialog
     dlg.title.setText("楼道堆放杂物")
     dlg.category.setCurrentIndex(dlg.category.findData("fire"))
     dlg.priority.setValue(1)
@@ -79,7 +79,7 @@ def test_operator_takes_a_case_from_report_to_closure(cockpit, loop, qtbot):
     loop.wait(lambda: room.state["cases"][cid]["status"] == "accepted")
     # dispatch in two keystrokes: D opens the recommendations, Enter sends the best
     win.open_dispatch(cid)
-    dd = win._dialog
+    dd = win.dialog
     best = dd.chosen_team()
     assert best
     qtbot.keyClick(dd.list, Qt.Key.Key_Return)
@@ -243,11 +243,11 @@ def test_idle_cockpit_locks_and_needs_the_password_again(qtbot, loop, tmp_path):
         loop.wait(lambda: lock.locked, what="locked")
         assert lock.overlay.isVisible() and not win.docks["map"].isVisible()
         lock.overlay.password.setText("wrong-password")
-        lock.overlay._submit()
+        lock.overlay.submit()
         loop.wait(lambda: lock.overlay.button.isEnabled(), what="checked")
         assert lock.locked and "wrong" in lock.overlay.message.text()
         lock.overlay.password.setText("op-password")
-        lock.overlay._submit()
+        lock.overlay.submit()
         loop.wait(lambda: not lock.locked, what="unlocked")
         assert win.docks["map"].isVisible()
         lock.stop()
@@ -286,11 +286,11 @@ def test_connecting_to_a_server_asks_for_the_password(qtbot, loop, tmp_path):
                           "en")
         cockpit.start()
         qtbot.addWidget(cockpit.window)
-        loop.wait(lambda: getattr(cockpit, "_login", None) is not None and cockpit._login.isVisible(),
+        loop.wait(lambda: cockpit.login_dialog is not None and cockpit.login_dialog.isVisible(),
                   what="login dialog")
         assert cockpit.link.status.state == "auth_failed"
-        cockpit._login._password.setText("op-password")
-        cockpit._login.accept()
+        cockpit.login_dialog.password_field.setText("op-password")
+        cockpit.login_dialog.accept()
         loop.wait(lambda: cockpit.link.status.state == "online" and len(cockpit.room.state["teams"]) == 18,
                   what="logged in")
         cockpit.request_quit()
@@ -313,12 +313,12 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     import time
 
     from app import i18n
-    from client import session as session_mod
+    from client import window as window_mod
     from widgets.case_queue import CaseQueuePanel
 
     from .conftest import RawClient
     from .test_link import closed_case
-    monkeypatch.setattr(session_mod, "THAWED_GRACE", 0.0)
+    monkeypatch.setattr(window_mod, "THAWED_GRACE", 0.0)
     i18n.install("en")
 
     async def make_old_case():

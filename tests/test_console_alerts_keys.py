@@ -116,7 +116,7 @@ def test_ctrl_q_asks_while_alerts_are_unacknowledged(cockpit, loop, qtbot):
     _p1(win.link)
     loop.wait(lambda: win.alerts.unacknowledged(), what="alert")
     qtbot.keyClick(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    box = win._quit_box
+    box = win.quit_box
     assert box.isVisible() and "1 unacknowledged alert" in box.text()
     assert win.isVisible()
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
@@ -134,7 +134,7 @@ def test_ctrl_q_asks_while_alerts_are_unacknowledged(cockpit, loop, qtbot):
 def test_new_case_form_tab_leaves_the_description_and_esc_asks_before_discarding(cockpit, loop, qtbot):
     win = cockpit
     win.open_new_case()
-    dlg = win._dialog
+    dlg = win.dialog
     dlg.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dlg)
     dlg.description.setFocus()
@@ -144,14 +144,14 @@ def test_new_case_form_tab_leaves_the_description_and_esc_asks_before_discarding
     assert not dlg.description.hasFocus() and QApplication.focusWidget() is dlg.reporter
     dlg.title.setText("电动车楼道充电")
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
-    assert dlg.isVisible() and dlg._discard_box.isVisible()            # asks
-    qtbot.mouseClick(dlg._discard_box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert dlg.isVisible() and dlg.discard_box.isVisible()            # asks
+    qtbot.mouseClick(dlg.discard_box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
     assert dlg.isVisible() and dlg.title.text() == "电动车楼道充电"     # kept
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
-    qtbot.mouseClick(dlg._discard_box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dlg.discard_box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
     assert not dlg.isVisible()
     win.open_new_case()                  # an empty form closes on Esc at once
-    empty = win._dialog
+    empty = win.dialog
     qtbot.keyClick(empty, Qt.Key.Key_Escape)
     assert not empty.isVisible()
 

@@ -59,7 +59,7 @@ def test_an_early_warning_opens_its_cases(cockpit, loop, qtbot):
     loop.wait(lambda: win.queue.model.rowCount() == 4)
     win.build_deferred_panels()
     perf = win.panels["performance"]
-    perf._week_at = 0
+    perf.mark_all_dirty()
     perf.refresh()
     item = perf.warnings.item(0)
     ids = item.data(Qt.ItemDataRole.UserRole)
@@ -80,7 +80,7 @@ def test_right_click_menus_on_a_queue_row_and_a_squad_tile(cockpit, loop, qtbot)
     view = win.queue.view
     pos = view.visualRect(win.queue.model.index(0, 3)).center()
     view.customContextMenuRequested.emit(pos)
-    menu = win._menu
+    menu = win.menu
     assert isinstance(menu, QMenu) and menu.isVisible()
     assert win.queue.model.frozen                      # the row acted on holds still
     acts = {a.objectName(): a for a in menu.actions()}
@@ -93,16 +93,16 @@ def test_right_click_menus_on_a_queue_row_and_a_squad_tile(cockpit, loop, qtbot)
     tile = win.panels["roster"].tiles["W02"]
     win.selection.set_case(cid)
     tile.menu_requested.emit("W02", tile.mapToGlobal(tile.rect().center()))
-    menu = win._menu
+    menu = win.menu
     acts = {a.objectName(): a for a in menu.actions()}
     assert cid in acts["case.dispatch"].text()
     acts["case.dispatch"].trigger()
     menu.close()
     loop.wait(lambda: win.room.state["cases"][cid]["team_id"] == "W02", what="dispatched to the tile's squad")
     tile.menu_requested.emit("W02", tile.mapToGlobal(tile.rect().center()))
-    acts = {a.objectName(): a for a in win._menu.actions()}
+    acts = {a.objectName(): a for a in win.menu.actions()}
     acts["drill"].trigger()
-    win._menu.close()
+    win.menu.close()
     assert win.queue.model.ids() == [cid] and "九巡102" in win.queue.drill_chip.text()
 
 
@@ -116,7 +116,7 @@ def test_amending_a_case_from_the_detail_panel(cockpit, loop, qtbot):
     before = dict(win.room.state["cases"][cid]["times"])
     assert detail.buttons["case.amend"].isVisible()
     qtbot.mouseClick(detail.buttons["case.amend"], Qt.MouseButton.LeftButton)
-    dlg = detail._dialog
+    dlg = detail.dialog
     assert dlg.title.text() == "占道经营" and dlg.priority.value() == 3
     dlg.title.setText("占道经营（早市）")
     dlg.priority.setValue(2)
@@ -133,7 +133,7 @@ def test_amending_a_case_from_the_detail_panel(cockpit, loop, qtbot):
     assert "占道经营（早市）" in detail.header.text()
     # nothing changed: refused in the form, nothing sent
     detail.open_amend()
-    dlg = detail._dialog
+    dlg = detail.dialog
     dlg.submit()
     assert dlg.isVisible() and "Nothing was changed" in dlg.error.text()
     dlg.reject()
@@ -145,13 +145,13 @@ def test_the_reporters_phone_is_shown_in_full_to_a_leader_with_a_copy_button(coc
     loop.wait(lambda: win.queue.model.rowCount() == 1)
     win.selection.set_case(win.queue.model.case_id(0))
     detail = win.panels["detail"]
-    assert "13812345678" in detail._field_labels["reporter"].text()
+    assert "13812345678" in detail.field_text("reporter")
     assert detail.copy_phone.isVisible()
     qtbot.mouseClick(detail.copy_phone, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "13812345678"
     win.room.role = "field"                       # anyone else sees it masked
     detail.show_case(detail.case_id)
-    assert "138****5678" in detail._field_labels["reporter"].text() and not detail.copy_phone.isVisible()
+    assert "138****5678" in detail.field_text("reporter") and not detail.copy_phone.isVisible()
     win.room.role = "leader"
 
 
@@ -180,4 +180,4 @@ def test_charts_have_legends_hours_0_to_23_no_data_and_the_profiles_arrival_targ
     loop.wait(lambda: win.queue.model.rowCount() == 1)
     d.refresh()
     assert not d.plots["hourly"].no_data.isVisible() and not d.plots["categories"].no_data.isVisible()
-    assert np.asarray(d._cat_bars.opts["width"]).sum() == 1
+    assert np.asarray(d.cat_bars.opts["width"]).sum() == 1

@@ -189,15 +189,15 @@ def test_the_login_dialog_asks_first_and_shows_red_only_after_a_refusal(qtbot, l
                           "en")
         cockpit.start()
         qtbot.addWidget(cockpit.window)
-        loop.wait(lambda: getattr(cockpit, "_login", None) is not None and cockpit._login.isVisible(), what="login")
-        first = cockpit._login
+        loop.wait(lambda: cockpit.login_dialog is not None and cockpit.login_dialog.isVisible(), what="login")
+        first = cockpit.login_dialog
         assert first.error.property("kind") == "muted"            # a question, not an error
-        first._password.setText("wrong")
+        first.password_field.setText("wrong")
         first.accept()
-        loop.wait(lambda: cockpit._login is not first and cockpit._login.isVisible(), what="asked again")
-        assert cockpit._login.error.property("kind") == "error"
-        cockpit._login._password.setText("op-password")
-        cockpit._login.accept()
+        loop.wait(lambda: cockpit.login_dialog is not first and cockpit.login_dialog.isVisible(), what="asked again")
+        assert cockpit.login_dialog.error.property("kind") == "error"
+        cockpit.login_dialog.password_field.setText("op-password")
+        cockpit.login_dialog.accept()
         loop.wait(lambda: cockpit.link.status.state == "online", what="logged in")
         cockpit.request_quit()
         loop.loop.run_until_complete(cockpit.finished)

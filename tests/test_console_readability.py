@@ -34,9 +34,11 @@ def contrast(a: str, b: str) -> float:
 
 
 def test_every_queue_and_banner_text_colour_is_readable_on_its_ground():
-    from models.qt.case_table import LIGHT_COLOURS, P1_TEXT, ROW_COLOURS
     from widgets.alerts import AlertBanner
     from widgets.style import PALETTE
+    from widgets.style import QUEUE_LIGHT_TEXT as LIGHT_COLOURS
+    from widgets.style import QUEUE_P1_TEXT as P1_TEXT
+    from widgets.style import QUEUE_ROWS as ROW_COLOURS
     grounds = [PALETTE["base"], PALETTE["base_alt"]]
     pairs = [(LIGHT_COLOURS[k], g, f"{k} light") for k in LIGHT_COLOURS for g in grounds]
     pairs += [(P1_TEXT, g, "P1") for g in grounds] + [(PALETTE["text"], g, "text") for g in grounds]
@@ -48,7 +50,8 @@ def test_every_queue_and_banner_text_colour_is_readable_on_its_ground():
 
 
 def test_an_overdue_row_stays_red_with_white_text_when_selected(cockpit, loop):
-    from models.qt.case_table import COLUMNS, ROW_COLOURS, LightRole
+    from models.qt.case_table import COLUMNS, LightRole
+    from widgets.style import QUEUE_ROWS as ROW_COLOURS
     win = cockpit
     win.link.submit("case.report", {"title": "路灯损坏", "category": "public_service", "source": "grid",
                                     "priority": 3, "location": {"address": "顺福路98号"}})
@@ -56,13 +59,12 @@ def test_an_overdue_row_stays_red_with_white_text_when_selected(cockpit, loop):
     win.room.clock_offset += 120
     q = win.queue
     loop.wait(lambda: q.model.index(0, 0).data(LightRole) == "overdue", what="overdue")
-    q.model.blink = False
-    fg = q.model.index(0, COLUMNS.index("title")).data(Qt.ItemDataRole.ForegroundRole).color().name()
-    assert fg == ROW_COLOURS["overdue"][2]
-    assert q.model.index(0, COLUMNS.index("sla")).data(Qt.ItemDataRole.ForegroundRole).color().name() == fg
+    q.set_blinking(False)
+    ground, fg = q.delegate.colours(q.model.index(0, COLUMNS.index("title")))
+    assert fg.name() == ROW_COLOURS["overdue"][2] and ground.color().name() == ROW_COLOURS["overdue"][0]
+    assert q.delegate.colours(q.model.index(0, COLUMNS.index("sla")))[1].name() == fg.name()
     win.selection.set_case(q.model.case_id(0))
     assert q.view.selectionModel().isRowSelected(0)
-    q._blink.stop()
     img = q.view.viewport().grab().toImage()
     rect = q.view.visualRect(q.model.index(0, COLUMNS.index("title")))
     ground = img.pixelColor(rect.right() - 3, rect.center().y()).name()
@@ -122,7 +124,7 @@ def test_street_map_zooms_pans_labels_clear_and_clicks_through(cockpit, loop, qt
     m.fit()
     m.viewport().grab()                                   # one paint: labels placed
     from widgets.roster import SUBTEXT_PT
-    assert m.drawn_labels and m._label_font.pointSizeF() >= 10 and SUBTEXT_PT >= 10     # at 100 %
+    assert m.drawn_labels and m.label_font.pointSizeF() >= 10 and SUBTEXT_PT >= 10     # at 100 %
     rects = [r for r, _t in m.drawn_labels]
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])   # none overlap
     assert any(t == "九巡101" for _r, t in m.drawn_labels) and any(t.startswith("G") for _r, t in m.drawn_labels)
@@ -176,7 +178,7 @@ def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server
     roster = wall.roster
     assert roster.scale * 10 * 96 / 72 >= WALL_MIN_PX - 0.5      # the tiles' smallest lines
     # the talkgroups are paged, never behind a scroll bar
-    wall._show_page(1)
+    wall.show_page(1)
     loop.pump(0.3)
     assert roster.scroll_area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     seen = set()
@@ -188,9 +190,9 @@ def test_the_wall_is_legible_paged_and_closes_on_ctrl_q(qtbot, loop, demo_server
         loop.pump(0.05)
     assert len(seen) == 18
     # every squad in the ranking, a page at a time
-    wall._show_page(2)
+    wall.show_page(2)
     perf = wall.performance
-    perf._week_at = 0
+    perf.mark_all_dirty()
     perf.refresh()
     loop.pump(0.3)
     perf.resize(perf.size())

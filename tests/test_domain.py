@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide
+from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide, squads_on
 from models.sla import DUE_SOON, LATE, MET, ON_TIME, OVERDUE, PROFILES, case_clock, case_light, case_sla
 from models.state import SeqGap, apply, empty_state, from_wire, to_wire
 from models.street import load_street
@@ -150,7 +150,15 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
         "case.feedback": lambda d: {"note": "ok"}, "case.close": lambda d: {"resolution": "done"},
         "case.transfer": lambda d: {"to": d.draw(st.sampled_from(["police", "mediation"]))},
         "case.return": lambda d: {"reason": "wrong"}, "case.rate": lambda d: {"rating": d.draw(st.integers(1, 5))},
-        "case.note": lambda d: {"note": "n"}}
+        "case.note": lambda d: {"note": "n"},
+        "case.reinforce": lambda d: {"team_ids": d.draw(st.lists(st.sampled_from(TEAMS[:5]), min_size=1, max_size=3))},
+        "case.release": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:5]))},
+        "case.sign": lambda d: {"team_id": d.draw(st.sampled_from([None, *TEAMS[:5]]))},
+        "case.arrive": lambda d: {"team_id": d.draw(st.sampled_from([None, *TEAMS[:5]]))},
+        "case.callback": lambda d: {"outcome": d.draw(st.sampled_from(["reached", "not_reached"])),
+                                    "rating": d.draw(st.sampled_from([None, 1, 2, 3, 5])),
+                                    "follow_up": d.draw(st.sampled_from([None, "reopen", "supervise"])),
+                                    "note": d.draw(st.sampled_from(["", "不满意"]))}}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,7 +175,9 @@ def test_any_command_sequence_replays_to_the_same_state(data):
         kind = data.draw(st.sampled_from(["report", "case", "case", "case", "team", "mode"]))
         try:
             if kind == "report" or not w.state["cases"]:
-                report(w, priority=data.draw(st.integers(1, 4)))
+                report(w, priority=data.draw(st.integers(1, 4)),
+                       category=data.draw(st.sampled_from(["dispute", "city_management", "market", "fire"])),
+                       reporter={"name": "王", "phone": data.draw(st.sampled_from(["", "13812345678"]))})
             elif kind == "case":
                 name = data.draw(st.sampled_from(CASE_CMDS))
                 cid = data.draw(st.sampled_from(sorted(w.state["cases"])))
@@ -179,8 +189,10 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 tid = data.draw(st.sampled_from(TEAMS[:4]))
                 w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position"])),
                       {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25})
-            else:
+            elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
+            else:
+                w.run(LEAD, "sla.set", {"profile": data.draw(st.sampled_from(["1310", "1-8-1-24", "135", "wartime"]))})
         except CommandError as e:
             assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
     if snapshot is None:
@@ -193,8 +205,23 @@ def test_any_command_sequence_replays_to_the_same_state(data):
     # invariants a user relies on: a squad's current case is one of its open cases
     for t in client["teams"].values():
         for cid in t["cases"]:
-            assert client["cases"][cid]["team_id"] == t["id"]
+            assert t["id"] in squads_on(client["cases"][cid])        # it leads the case or supports it
             assert client["cases"][cid]["status"] not in ("closed", "transferred", "returned")
+        assert t["case_id"] is None or t["case_id"] in t["cases"]
+    # and every squad on an open case has it among its cases: releasing one frees only that one
+    for case in client["cases"].values():
+        for tid in squads_on(case) if case["status"] in ("dispatched", "signed", "contacted", "on_scene") else ():
+            assert case["id"] in client["teams"][tid]["cases"]
+    # a profile change never rewrites a case: each keeps the profile in force when it was reported
+    # (or last reopened)
+    profile_at = {}
+    current = "1310"
+    for ev in w.log:
+        if ev["name"] in ("sla.profile_changed", "mode.changed") and not ev["data"].get("after_wartime"):
+            current = ev["data"]["profile"]
+        elif ev["name"] in ("case.reported", "case.reopened"):
+            profile_at[ev["data"]["case_id"]] = current
+    assert {cid: c["sla_profile"] for cid, c in client["cases"].items()} == profile_at
     # the queue's quick SLA light is exactly the stage clocks' light, whatever the history
     for case in client["cases"].values():
         t0 = epoch(case["times"]["reported"])

@@ -173,8 +173,8 @@ async def test_a_database_from_before_per_account_ids_is_upgraded(db_url):
     with store.engine.begin() as conn:        # back to the schema before 0003 (later ones go forward only)
         from sqlalchemy import text
         conn.execute(text("DROP INDEX ix_cases_stats"))
-        command.stamp(schema._config(connection=conn), "0003", purge=True)
-        command.downgrade(schema._config(connection=conn), "0002")
+        command.stamp(schema.alembic_config(connection=conn), "0003", purge=True)
+        command.downgrade(schema.alembic_config(connection=conn), "0002")
     with pytest.raises(StoreError, match="xiaonao-server upgrade --db"):
         store.check_initialised()
     store.dispose()

@@ -14,7 +14,7 @@ import pytest
 
 from models import kpi
 from models.commands import Actor
-from models.reports import KINDS, ReportError, Text, build_report, period_bounds
+from models.reports import KINDS, ReportError, Text, build_report, load_definition, period_bounds
 from models.timeutil import epoch
 
 from .test_domain import World
@@ -367,6 +367,69 @@ def test_report_cli_refuses_bad_input_clearly(history_db, tmp_path):
     assert r.returncode == 2 and "not initialised" in r.stderr
 
 
+def test_a_past_periods_report_is_the_logs_without_replaying_it(history_db, monkeypatch):
+    """Every report of a past period, built from the cases projection and the period's cases'
+    own events (bounded by the period, not the history), is the report the whole log
+    replayed to the period's end gives: C, closed the next day, still open and overdue at
+    midnight. The log is not replayed (state_at is not called)."""
+    from server import reports as R
+    from server.store import EventStore
+    store = EventStore(history_db)
+    try:
+        want = {}
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.state_at(store, hi)
+            want[kind] = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0,
+                                      now=epoch(hi)).to_dict()
+
+        def no_replay(*_a, **_k):
+            raise AssertionError("the whole log was replayed")
+        monkeypatch.setattr(R, "state_at", no_replay)
+        for kind in KINDS:
+            d = load_definition(kind)
+            hi = period_bounds(d["period"], DAY)[1]
+            state, handovers = R.past_state(store, d, DAY, hi)
+            got = build_report(kind, state, DAY, "zh_CN", handovers=handovers, generated=D0, now=epoch(hi)).to_dict()
+            assert got == want[kind], kind
+        s = summary(R.make_report(store, "daily", DAY, "zh_CN", now=D0 + 3 * 86400))
+        assert s["today"] == 4 and s["closed_today"] == 2 and s["open"] == 2 and s["overdue"] == 2
+    finally:
+        store.dispose()
+
+
+@pytest.mark.slow
+def test_case_sheet_from_the_cli(history_db, tmp_path):
+    """`xiaonao-server case-sheet ID`: the case on A4 from the database (masked unless a leader
+    asks), audited; an unknown id is a clear error."""
+    r = cli("case-sheet", "c000004", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "xiaonao-case-C000004-zh_CN.pdf"
+    assert r.stdout.strip() == str(path)
+    text = pdftotext(path)
+    for s in ("事件处置单", "C 预付卡退费", "时限环节", "处置经过", "已派单", "办结", "已退费"):
+        assert s in text, s
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db)       # D: a reporter
+    text = pdftotext(tmp_path / "xiaonao-case-C000005-zh_CN.pdf")
+    assert "D 预付卡退费" in text and "张**" in text and "张三丰" not in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path / "d.pdf"), "--db", history_db, "--lang", "en",
+            "--personal", "--as-user", "lead")
+    assert r.returncode == 0, r.stderr
+    text = pdftotext(tmp_path / "d.pdf")
+    assert "Case sheet" in text and "张三丰" in text
+    r = cli("case-sheet", "C000005", "--out", str(tmp_path), "--db", history_db, "--personal", "--as-user", "op")
+    assert r.returncode == 2 and "leader or admin" in r.stderr
+    r = cli("case-sheet", "C999999", "--out", str(tmp_path), "--db", history_db)
+    assert r.returncode == 2 and "no case 'C999999'" in r.stderr
+    from server.store import EventStore
+    store = EventStore(history_db)
+    audit = [a["detail"] for a in store.audit_rows() if a["action"] == "report.export"]
+    store.dispose()
+    assert any("case sheet C000004 zh_CN masked" in d for d in audit)
+    assert any("case sheet C000005 en personal data shown" in d for d in audit)
+
+
 async def test_the_schedule_writes_yesterdays_daily_report_once(history_db, tmp_path):
     from server.reports import DailySchedule
     clock = Clock(D0 + 24 * 3600 + 5 * 3600)          # 05:00 the next day: not yet
@@ -449,6 +512,55 @@ async def test_a_cockpit_asks_the_server_for_reports_and_aggregates(history_db):
         assert m["type"] == "error" and m["code"] == "forbidden"
         for c in (op, lead, wall):
             await c.close()
+    finally:
+        await srv.stop()
+
+
+async def test_one_kpi_code_path_the_archives_aggregates_are_the_dashboards(history_db):
+    """The hand-built history through the server: the archive's aggregates (archive.stats by
+    day and by category, query.aggregates by month), read from the cases projection's KPI
+    columns, give the figures the dashboard's code (kpi.period_kpis) gives for the same
+    cases and period."""
+    from models import protocol
+    from server.app import XiaonaoServer
+    from server.reports import AGGREGATE_KEYS
+
+    from .conftest import RawClient
+    now = D0 + 3 * 86400
+    w = world_until(now)                                   # the whole history, as the server holds it now
+    srv = XiaonaoServer(history_db, "127.0.0.1", 0, clock=Clock(now))
+    await srv.start()
+    try:
+        op = await RawClient.connect(f"ws://127.0.0.1:{srv.port}/ws", "op")
+        tz = int(datetime.fromtimestamp(D0).astimezone().utcoffset().total_seconds() // 60)
+        lo, hi = period_bounds("day", DAY)
+        want = kpi.period_kpis(w.state, lo, hi, now)
+        for k in ("open", "overdue"):                      # the state now, not the period's
+            want.pop(k)
+        assert want["today"] == 4 and want["closed_today"] == 2 and want["closure_rate"] == 3 / 4   # C: closed since
+
+        async def ask(frame):
+            await op.ws.send(frame)
+            while True:
+                m = await op.recv()
+                if m.get("id") == "s":
+                    return m
+        m = await ask(protocol.archive_stats("s", lo, period_bounds("month", DAY)[1], by="day", tz_minutes=tz))
+        day = next(r for r in m["rows"] if r["key"] == DAY.isoformat())
+        assert day["kpi"] == want and day["reported"] == 4
+        m = await ask(protocol.archive_stats("s", lo, hi, by="category"))
+        for row in m["rows"]:
+            only = {**w.state, "cases": {c: x for c, x in w.state["cases"].items() if x["category"] == row["key"]}}
+            k = kpi.period_kpis(only, lo, hi, now)
+            assert row["kpi"] == {x: v for x, v in k.items() if x not in ("open", "overdue")}, row["key"]
+        m = await query(op, {"type": "query.aggregates", "unit": "month", "count": 1, "until": "2026-11-23"})
+        nov = m["data"]["rows"][0]
+        mlo, mhi = period_bounds("month", DAY)
+        k = kpi.period_kpis(w.state, mlo, mhi, now)
+        names = {"today": "reported", "closed_today": "closed"}
+        assert {names.get(x, x): k[x] for x in AGGREGATE_KEYS} == {x: nov[x] for x in nov
+                                                                 if x not in ("period", "from", "to", "last_year")}
+        await op.close()
     finally:
         await srv.stop()
 

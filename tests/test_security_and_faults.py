@@ -19,7 +19,7 @@ from models.state import apply, empty_state
 from server.app import XiaonaoServer
 
 from .conftest import BOTH_BACKENDS, RawClient, make_db, ws_url
-from .helpers import until
+from .helpers import Clock, until
 from .test_domain import World
 
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
@@ -31,15 +31,20 @@ def test_every_command_under_every_role():
     w = World()
     w.run(Actor("op", "operator"), "case.report", REPORT)
     w.run(Actor("op", "operator"), "case.dispatch", {"case_id": "C000001", "team_id": "W01"})
+    w.run(Actor("op", "operator"), "case.report", REPORT)
+    w.run(Actor("op", "operator"), "case.transfer", {"case_id": "C000002", "to": "police"})
     args = {"case_id": "C000001", "team_id": "W01", "title": "x", "status": "busy", "note": "n", "mode": "wartime",
             "profile": "135", "to": "police", "resolution": "r", "reason": "r", "rating": 5, "lat": 30.3,
             "lon": 120.25, "on_duty": False, "member_id": "M001", "from": "W01", "into": "C000001", "text": "t",
             "category": "fire", "source": "110", "priority": 2, "location": {"address": "九和路1号"}}
     for role in ROLES:
-        actor = Actor(f"u-{role}", role, "W01" if role == "field" else None)
+        # each bound role on a case of its own: W01's, police's (transferred), in grid G42
+        actor = Actor(f"u-{role}", role, "W01" if role == "field" else None,
+                      "police" if role == "department" else None, ("G42", "G03") if role == "community" else ())
+        own = dict(args, case_id="C000002") if role == "department" else args
         for name in sorted(ALL_COMMANDS):
             try:
-                decide(w.state, actor, name, dict(args))
+                decide(w.state, actor, name, dict(own))
                 outcome = "ok"
             except CommandError as e:
                 outcome = e.code
@@ -51,19 +56,28 @@ def test_every_command_under_every_role():
     with pytest.raises(CommandError) as e:
         decide(w.state, Actor("f", "field", "E01"), "case.sign", {"case_id": "C000001"})
     assert e.value.code == "forbidden"
+    # ... a department on a case not transferred to it, a community outside its grids, and
+    # either without its binding
+    for actor, cid in ((Actor("d", "department", None, "market"), "C000002"), (Actor("d", "department"), "C000002"),
+                       (Actor("c", "community", None, None, ("G01",)), "C000001"), (Actor("c", "community"), "C000001")):
+        with pytest.raises(CommandError) as e:
+            decide(w.state, actor, "case.note", {"case_id": cid, "note": "n"})
+        assert e.value.code == "forbidden", actor
 
 
 async def test_token_expires(tmp_path):
-    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=1.0)
+    clock = Clock()
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=3600.0, auth_clock=clock)
     await srv.start()
     try:
         c = await RawClient.connect(ws_url(srv), "op")
         tok = c.welcome["token"]
         await c.close()
+        clock.advance(3599)
         ok = await RawClient.connect(ws_url(srv), None, token=tok)
         assert ok.welcome["type"] == "welcome"
         await ok.close()
-        await asyncio.sleep(1.2)
+        clock.advance(2)                                    # an hour and a second after the login
         late = await RawClient.connect(ws_url(srv), None, token=tok)
         assert late.welcome["code"] == "unauthenticated" and "expired" in late.welcome["message"]
     finally:
@@ -365,3 +379,55 @@ def test_protocol_fuzz_against_the_real_server(tmp_path):
         loop.run_until_complete(client.close())
         loop.run_until_complete(srv.stop())
         loop.close()
+
+
+async def test_a_snapshot_the_full_disk_cannot_take_is_taken_again(tmp_path, server):
+    """A snapshot arrives while the cache's disk is full: its pages are staged as they come,
+    so it cannot be written later from memory. The operator sees the whole state all the
+    same and is told the cache is full; the cache keeps its older, consistent state; once
+    there is room the link takes a fresh snapshot and the cache holds the server's state."""
+    from sqlalchemy import event
+
+    from client.cache import Cache
+    from client.session import ServerLink
+
+    path = tmp_path / "full.db"
+    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path))
+    task = asyncio.create_task(link.run())
+    full = {"on": False}
+
+    @event.listens_for(link.cache.engine, "connect")
+    def _limit(conn, _rec):
+        if full["on"]:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        intake = await RawClient.connect(ws_url(server), "intake")
+        await intake.recv()
+        await intake.command("case.report", REPORT)
+        await until(lambda: len(link.state["cases"]) == 1 and link.settled(), what="a case in the cache")
+        for _ in range(30):
+            await intake.command("case.report", dict(REPORT, description="很长的描述" * 200))
+        await until(lambda: link.state["seq"] == server.hub.head and link.settled(), what="the cases in the cache")
+        full["on"] = True
+        link.cache.engine.dispose()
+        for _ in range(5):
+            await intake.command("case.report", REPORT)
+        link.resync()                                    # a fresh snapshot: it cannot be staged
+        await until(lambda: link.status.cache_problem == "full", what="the operator told of the full disk")
+        await until(lambda: link.state["seq"] == server.hub.head, what="the snapshot")
+        assert link.state["cases"] == server.hub.state["cases"]       # nothing lost on screen
+        assert not link.settled()
+        on_disk, _ = await asyncio.to_thread(lambda: Cache(path).load())
+        assert on_disk["seq"] < server.hub.head and len(on_disk["cases"]) >= 31     # an older state, whole
+        assert all(on_disk["cases"][c] == server.hub.state["cases"][c] for c in on_disk["cases"])
+        full["on"] = False
+        link.cache.engine.dispose()
+        await until(lambda: link.status.cache_problem == "" and link.settled(), what="a fresh snapshot in the cache")
+        await intake.close()
+    finally:
+        await link.stop()
+        task.cancel()
+    cached, _ = Cache(path).load()
+    assert cached["seq"] == server.hub.state["seq"]
+    assert cached["cases"] == server.hub.state["cases"] and cached["teams"] == server.hub.state["teams"]

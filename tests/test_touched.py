@@ -70,6 +70,19 @@ def test_touched_names_everything_each_event_changes():
                               "location": {"address": "九和路120号"}, "merge_into": b})
     w.run(OP, "alert.ack", {"kind": "overdue", "case_ids": [b]})
     w.run(OP, "case.amend", {"case_id": b, "title": "改过的标题", "priority": 1})
+    d = report(w, reporter={"name": "王", "phone": "13800000000"})
+    w.run(OP, "case.transfer", {"case_id": d, "to": "police"})
+    w.run(OP, "case.close", {"case_id": d, "resolution": "完成"})
+    w.run(OP, "case.callback", {"case_id": d, "outcome": "not_reached"})
+    w.run(OP, "case.callback", {"case_id": d, "outcome": "reached", "rating": 1, "follow_up": "reopen",
+                                "note": "不满意"})
+    r = report(w)
+    w.run(OP, "case.dispatch", {"case_id": r, "team_id": "W05"})
+    w.run(OP, "case.reinforce", {"case_id": r, "team_ids": ["W06", "E02"]})
+    w.run(OP, "case.sign", {"case_id": r, "team_id": "W06"})
+    w.run(OP, "case.arrive", {"case_id": r, "team_id": "W06"})
+    w.run(OP, "case.release", {"case_id": r, "team_id": "W06"})
+    w.run(OP, "case.transfer", {"case_id": r, "to": "police"})
     w.run(LEAD, "mode.set", {"mode": "wartime"})
     w.run(LEAD, "sla.set", {"profile": "1310"})
     w.run(FIELD, "team.status", {"team_id": "W01", "status": "busy"})
@@ -83,7 +96,7 @@ def test_touched_names_everything_each_event_changes():
     w.run(LEAD, "team.duty", {"team_id": "W04", "on_duty": False})
     w.run(LEAD, "shift.handover", {"note": "交班"})
     kinds = set(w.checked)
-    assert len(kinds) >= 28, sorted(kinds)       # nearly every kind of event was checked
+    assert len(kinds) >= 31, sorted(kinds)       # nearly every kind of event was checked
 
 
 def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():

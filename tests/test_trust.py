@@ -33,7 +33,7 @@ def loop(qapp):
 def demo_server(tmp_path):
     srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
     yield srv
-    if srv._thread is not None and srv._thread.is_alive():    # a test may have stopped it already
+    if srv.running:    # a test may have stopped it already
         srv.stop()
 
 
@@ -104,7 +104,7 @@ def test_a_warm_start_from_the_cache_still_raises_the_deadline_alert(demo_server
 def test_the_form_checks_the_servers_limits_and_keeps_what_was_typed(demo_server, tmp_path, qtbot, loop):
     win = open_window(demo_server, tmp_path, qtbot, loop)
     win.open_new_case()
-    dlg = win._dialog
+    dlg = win.dialog
     dlg.title.setText("一个很长的电话")
     dlg.address.setText("九堡大道88号")
     dlg.phone.setText("1" * (FIELD_LIMITS["reporter.phone"] + 1))
@@ -137,7 +137,7 @@ def test_a_refused_report_opens_from_the_outbox_edited_and_sent_again(demo_serve
     item = outbox.list.item(0)
     assert "refused" in item.text() and "invalid" not in item.text()       # in words, not a code
     outbox.open_entry(item)
-    dlg = win._dialog
+    dlg = win.dialog
     assert dlg.title.text() == "t" * 300 and dlg.phone.text() == REALISTIC_PHONE   # nothing lost
     dlg.submit()
     assert dlg.isVisible() and dlg.title.property("invalid")
@@ -238,7 +238,7 @@ def test_an_operator_sees_no_leader_controls_and_no_false_success(tmp_path, qtbo
     link.start()
     loop.wait(lambda: link.status.state == "online" and room.role == "operator", what="online as operator")
     leader = win.panels["leader"]
-    assert not leader.mode.isEnabled() and not leader.duty_box.isEnabled() and not leader._move_btn.isEnabled()
+    assert not leader.mode.isEnabled() and not leader.duty_box.isEnabled() and not leader.move_btn.isEnabled()
     assert not leader.role_note.isHidden() and "operator" in leader.role_note.text()
     # the command line says at once that the role may not, and sends nothing
     win.cmdline.edit.setText("war")
@@ -322,7 +322,7 @@ def test_the_changed_screens_in_both_languages(demo_server, tmp_path, qtbot, loo
     assert ("被拒绝" in win.cmdline.result.text()) == zh
     # the form marks a field that is too long, says why, and keeps it
     win.open_new_case()
-    dlg = win._dialog
+    dlg = win.dialog
     dlg.title.setText("噪音扰民")
     dlg.address.setText("九堡大道88号")
     dlg.phone.setText("13812345678 / 0571-86001234 ext 123 / 0571-86001235 ext 4567 / 0571-86001236 ext 89")
@@ -330,8 +330,7 @@ def test_the_changed_screens_in_both_languages(demo_server, tmp_path, qtbot, loo
     assert ("最多" in dlg.error.text()) == zh and dlg.isVisible()
     loop.pump(0.3)
     assert dlg.grab().save(str(out / f"new_case_invalid_{lang}.png"))
-    dlg._discard_ok = True
-    dlg.reject()
+    dlg.discard()
     assert win.grab().save(str(out / f"main_refusal_{lang}.png"))
     # the loud offline state
     demo_server.stop()
@@ -356,7 +355,7 @@ def test_the_new_case_is_selected_even_when_the_filter_would_hide_it(demo_server
     win.queue.search.setText("older")          # a search the new case does not match
     win.queue.apply_filter()
     win.open_new_case()
-    dlg = win._dialog
+    dlg = win.dialog
     dlg.title.setText("新的来电")
     dlg.address.setText("九堡大道100号")
     dlg.submit()

@@ -142,8 +142,11 @@ async def test_each_role_sees_only_its_view_in_snapshot_catch_up_and_live(tmp_pa
         await op.command("case.dispatch", {"case_id": cb, "team_id": "W01"})
         await op.command("case.report", report("D", "13600007777"))
         last, _ = await op.command("case.note", {"case_id": cb, "note": f"电话 {PHONE_B}"})
-        head = last["seq"]
         wall2, field2 = await watch(srv, "wall", wall), await watch(srv, "w01", field)
+        # the server marks W01's terminal offline, then online again (team.presence events)
+        await until(lambda: (srv.hub.state["teams"]["W01"]["terminal"] or {}).get("online") == 1
+                    and srv.hub.head > last["seq"], what="W01's terminal back online")
+        head = srv.hub.head
         await until(lambda: all(w.state is not None and w.state["seq"] == head for w in (wall2, field_e, intake_w))
                     and field2.state is not None and field2.state["seq"] == head, what="caught up")
         assert not any(json.loads(r)["type"] == "snapshot" for r in wall2.raw)      # resumed by events

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-ROLES = ("operator", "leader", "wall", "field", "intake", "admin")
+ROLES = ("operator", "leader", "wall", "field", "intake", "admin", "department", "community")
 
 
 class UsersDialog(QDialog):
@@ -31,7 +31,7 @@ class UsersDialog(QDialog):
         self.resize(720, 520)
         self.users: list[dict] = []
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([self.tr("User"), self.tr("Role"), self.tr("Squad"),
+        self.table.setHorizontalHeaderLabels([self.tr("User"), self.tr("Role"), self.tr("Bound to"),
                                               self.tr("State"), self.tr("Active logins")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -46,6 +46,11 @@ class UsersDialog(QDialog):
         for r in ROLES:
             self.role.addItem(self.role_name(r), r)
         self.team = QComboBox()
+        self.department = QComboBox()          # a department account's department
+        for d in (self.room.state.get("street") or {}).get("departments", []):
+            self.department.addItem(d.get("name") or d["id"], d["id"])
+        self.grids = QLineEdit()               # a community account's grids
+        self.grids.setPlaceholderText(self.tr("grids, e.g. G01,G02"))
         self.role_button = QPushButton(self.tr("Change role"))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -65,6 +70,8 @@ class UsersDialog(QDialog):
         rrow = QHBoxLayout()
         rrow.addWidget(self.role)
         rrow.addWidget(self.team)
+        rrow.addWidget(self.department)
+        rrow.addWidget(self.grids)
         rrow.addWidget(self.role_button)
         form.addRow(self.tr("Role"), rrow)
         prow = QHBoxLayout()
@@ -86,7 +93,8 @@ class UsersDialog(QDialog):
     def role_name(self, role: str) -> str:
         return {"operator": self.tr("operator"), "leader": self.tr("shift leader"), "wall": self.tr("video wall"),
                 "field": self.tr("field squad"), "intake": self.tr("intake system"),
-                "admin": self.tr("administrator")}.get(role, role)
+                "admin": self.tr("administrator"), "department": self.tr("department liaison"),
+                "community": self.tr("community / grid worker")}.get(role, role)
 
     def _fill_teams(self) -> None:
         self.team.clear()
@@ -113,10 +121,16 @@ class UsersDialog(QDialog):
             self.role.setCurrentIndex(max(0, self.role.findData(u["role"])))
             if u.get("team_id"):
                 self.team.setCurrentIndex(max(0, self.team.findData(u["team_id"])))
+            if u.get("department"):
+                self.department.setCurrentIndex(max(0, self.department.findData(u["department"])))
+            self.grids.setText(",".join(u.get("grids") or []))
         self._role_picked()
 
     def _role_picked(self, *_):
-        self.team.setVisible(self.role.currentData() == "field")
+        role = self.role.currentData()
+        self.team.setVisible(role == "field")
+        self.department.setVisible(role == "department")
+        self.grids.setVisible(role == "community")
 
     # ---- talking to the server ----------------------------------------------------------
     def _ask(self, name: str, args: dict, said: str) -> None:
@@ -155,7 +169,8 @@ class UsersDialog(QDialog):
         self.users = users
         self.table.setRowCount(len(users))
         for i, u in enumerate(users):
-            cells = [u["name"], self.role_name(u["role"]), u.get("team_id") or "—",
+            bound = u.get("team_id") or u.get("department") or ",".join(u.get("grids") or []) or "—"
+            cells = [u["name"], self.role_name(u["role"]), bound,
                      self.tr("disabled") if u["disabled"] else self.tr("active"), str(u.get("tokens", 0))]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -183,6 +198,10 @@ class UsersDialog(QDialog):
         args = {"user": u["name"], "role": role}
         if role == "field":
             args["team_id"] = self.team.currentData()
+        elif role == "department":
+            args["department"] = self.department.currentData()
+        elif role == "community":
+            args["grids"] = self.grids.text().strip()
         self._ask("user.role", args, self.tr("%1 is now %2.").replace("%1", u["name"]).replace(
             "%2", self.role_name(role)))
 

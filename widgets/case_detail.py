@@ -25,14 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec
-from models.domain import ESCALATION_LADDER, mask_phone
+from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
+from models.domain import mask_phone
+from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
-from models.sla import case_clock, case_light
+from models.sla import case_clock, case_light, case_profile
 from models.timeutil import epoch
 from widgets import outcome
+from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
+from widgets.evidence import EvidenceSection, group_label
+from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
 EVENT_LABELS = {
@@ -45,8 +49,28 @@ EVENT_LABELS = {
     "case.supervised": QT_TRANSLATE_NOOP("Timeline", "Supervised"), "case.rated": QT_TRANSLATE_NOOP("Timeline", "Rated by citizen"),
     "case.noted": QT_TRANSLATE_NOOP("Timeline", "Note"), "case.merged": QT_TRANSLATE_NOOP("Timeline", "Merged"),
     "case.amended": QT_TRANSLATE_NOOP("Timeline", "Amended"),
+    "case.reinforced": QT_TRANSLATE_NOOP("Timeline", "Reinforced"),
+    "case.released": QT_TRANSLATE_NOOP("Timeline", "Squad released"),
     "alert.acknowledged": QT_TRANSLATE_NOOP("Timeline", "Alert acknowledged"),
+    "case.attached": QT_TRANSLATE_NOOP("Timeline", "Attached"),
+    "case.detached": QT_TRANSLATE_NOOP("Timeline", "Attachment removed"),
+    "case.called_back": QT_TRANSLATE_NOOP("Timeline", "Citizen called back"),
+    "case.progressed": QT_TRANSLATE_NOOP("Timeline", "Progress report"),
+    "case.dept_signed": QT_TRANSLATE_NOOP("Timeline", "Signed for by the department"),
+    "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
+    "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
+    "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
 }
+# who stamped a step (the event's `by_role`): a terminal's own, or the room on its behalf
+STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
+                "department": QT_TRANSLATE_NOOP("Timeline", "department terminal"),
+                "community": QT_TRANSLATE_NOOP("Timeline", "community terminal")}
+ON_BEHALF = QT_TRANSLATE_NOOP("Timeline", "entered by the room")
+CONFIRM_LABELS = {"confirmed": QT_TRANSLATE_NOOP("Timeline", "resident confirms"),
+                  "not_resolved": QT_TRANSLATE_NOOP("Timeline", "resident says not resolved")}
+CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
+                   "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
+                   "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
 FIELD_LABELS = {"title": QT_TRANSLATE_NOOP("Timeline", "title"), "category": QT_TRANSLATE_NOOP("Timeline", "category"),
                 "priority": QT_TRANSLATE_NOOP("Timeline", "priority"), "location": QT_TRANSLATE_NOOP("Timeline", "address")}
 ALERT_LABELS = {"p1": QT_TRANSLATE_NOOP("Timeline", "new P1 case"), "overdue": QT_TRANSLATE_NOOP("Timeline", "deadline missed")}
@@ -59,7 +83,9 @@ ACTIONS = {
     "case.sign": QT_TRANSLATE_NOOP("Actions", "Sign for"),
     "case.contact": QT_TRANSLATE_NOOP("Actions", "Party contacted"),
     "case.arrive": QT_TRANSLATE_NOOP("Actions", "On scene"),
+    "case.progress": QT_TRANSLATE_NOOP("Actions", "Progress report"),
     "case.feedback": QT_TRANSLATE_NOOP("Actions", "Feedback"),
+    "case.dept_sign": QT_TRANSLATE_NOOP("Actions", "Department signed"),
     "case.close": QT_TRANSLATE_NOOP("Actions", "Close"),
     "case.transfer": QT_TRANSLATE_NOOP("Actions", "Transfer"),
     "case.escalate": QT_TRANSLATE_NOOP("Actions", "Escalate"),
@@ -97,6 +123,8 @@ class CaseDetailPanel(QWidget):
             lab = QLabel()
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if key == "escalation":
+                lab.setTextFormat(Qt.TextFormat.RichText)
             self._field_labels[key] = lab
             if key == "reporter":
                 row_w = QWidget()
@@ -153,12 +181,20 @@ class CaseDetailPanel(QWidget):
         row.addWidget(self.department, 2)
         lay.addLayout(row)
         lay.addLayout(grid)
+        # photos, clips and files: thumbnails by group, the viewer, attaching (widgets/evidence.py);
+        # what a closing rule still needs is said under the buttons, before the operator tries
+        self.evidence = EvidenceSection(room, link, parent=self)
+        lay.addWidget(self.evidence.rule)
         lay.addWidget(self.error)
+        self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
+        lay.addWidget(self.squads)
         sla_title = QLabel(self.tr("SLA stages"))
+        self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
         lay.addLayout(self.fields)
+        lay.addWidget(self.evidence)
         tl_title = QLabel(self.tr("Timeline"))
         tl_title.setProperty("kind", "heading")
         lay.addWidget(tl_title)
@@ -181,6 +217,16 @@ class CaseDetailPanel(QWidget):
     def _cases_changed(self, changed, new) -> None:
         if self.case_id and self.case_id in changed:
             self.show_case(self.case_id)
+
+    def field_text(self, key: str) -> str:
+        """What the panel shows for a field of the case (category, source, location, reporter,
+        squad, escalation, supervision, rating, description)."""
+        return self._field_labels[key].text()
+
+    @property
+    def dialog(self):
+        """The dialog opened last from the panel (amend), None before any."""
+        return getattr(self, "_dialog", None)
 
     def case(self) -> dict | None:
         return self.room.state["cases"].get(self.case_id)
@@ -211,6 +257,8 @@ class CaseDetailPanel(QWidget):
             self.stages.setRowCount(0)
             for b in self.buttons.values():
                 b.setVisible(False)
+            self.squads.show_case(None)
+            self.evidence.set_case(None)
             return
         street = self.room.street
         light, _ = case_light(case_clock(case, self.room.profile, self.room.now()))
@@ -241,12 +289,22 @@ class CaseDetailPanel(QWidget):
         self.copy_phone.setVisible(bool(rep.get("phone")) and self.room.role in FULL_PHONE_ROLES
                                    and "*" not in rep.get("phone", ""))
         team = self.room.state["teams"].get(case.get("team_id") or "")
-        f["squad"].setText(team["call_sign"] + f" ({team['id']})" if team else
-                           labels.department(street, case.get("department")) or "—")
-        f["escalation"].setText(labels.tr(ESCALATION_LADDER[case["escalation"]][1]) if case["escalation"] >= 0 else "—")
+        support = [self.room.state["teams"].get(t, {}).get("call_sign", t) for t in squads_on(case)[1:]]
+        f["squad"].setText((team["call_sign"] + f" ({team['id']})" if team else
+                            labels.department(street, case.get("department")) or "—")
+                           + (" + " + ", ".join(support) if support and team else ""))
+        f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
-        f["rating"].setText("★" * case["rating"] if case.get("rating") else "—")
+        cb = case.get("callback") or {}
+        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
+            "  · " + self.tr("callback: %1, tries %2").replace("%1", QCoreApplication.translate(
+                "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
+            if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
+        self.squads.show_case(case)
+        # the profile the case is judged by: the one in force when it was reported (or reopened)
+        self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
+            "%1", labels.profile(case_profile(case, self.room.profile).name)))
         self._refresh_stages()
         self.timeline.clear()
         for e in case["timeline"]:
@@ -255,11 +313,19 @@ class CaseDetailPanel(QWidget):
             if e.get("team_id"):
                 t = self.room.state["teams"].get(e["team_id"])
                 extra.append(t["call_sign"] if t else e["team_id"])
+            for tid in e.get("team_ids") or ():
+                t = self.room.state["teams"].get(tid)
+                extra.append(t["call_sign"] if t else tid)
             if e.get("to"):
                 extra.append(labels.department(street, e["to"]))
             for k in ("note", "resolution", "reason"):
                 if e.get(k):
                     extra.append(str(e[k]))
+            if e.get("outcome") in CONFIRM_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CONFIRM_LABELS[e["outcome"]])))
+            if e.get("outcome") in CALLBACK_LABELS:
+                extra.append(QCoreApplication.translate("Timeline", str(CALLBACK_LABELS[e["outcome"]]))
+                             + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
             for field, (old, new) in (e.get("changes") or {}).items():
@@ -267,9 +333,23 @@ class CaseDetailPanel(QWidget):
                              + self._value(field, old) + " → " + self._value(field, new))
             if e["name"] == "alert.acknowledged" and e.get("kind"):
                 extra.append(QCoreApplication.translate("Timeline", str(ALERT_LABELS.get(e["kind"], e["kind"]))))
+            if e.get("attachment"):
+                att: dict = next((a for a in case.get("attachments") or [] if a.get("id") == e["attachment"]), {})
+                if e.get("label"):
+                    extra.append(group_label(group_of(e)))
+                extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
-            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {e.get('actor') or ''}")
+            stamp = e.get("by_role")
+            by = e.get("actor") or ""
+            if stamp in STAMP_LABELS:       # the terminal's own stamp
+                by += " [" + QCoreApplication.translate("Timeline", str(STAMP_LABELS[stamp])) + "]"
+            elif stamp:                     # the room entered it on the squad's (department's) behalf
+                by += " (" + QCoreApplication.translate("Timeline", str(ON_BEHALF)) + ")"
+            item = QListWidgetItem(f"{hms(e['at'])}  {text}  {' · '.join(extra)}   — {by}")
+            if stamp in STAMP_LABELS:
+                item.setData(Qt.ItemDataRole.UserRole, "terminal")
+                item.setForeground(QColor(P["ok"]))
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
         # nothing to do on a report the server has not acknowledged yet; only what the role may
@@ -281,6 +361,10 @@ class CaseDetailPanel(QWidget):
         for i, b in enumerate(shown):          # only the allowed actions, packed
             self._grid.addWidget(b, i // 4, i % 4)
         self.department.setEnabled("case.transfer" in allowed)
+        self.evidence.set_case(case)
+        for cmd in ("case.feedback", "case.close"):
+            need = self.evidence.missing(case, cmd)
+            self.buttons[cmd].setToolTip(self.evidence.rule_text(case) if need else "")
 
     def phone_shown(self, phone: str | None) -> str:
         """In full for the room's operators and leaders; masked for anyone else."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -23,34 +23,62 @@ from PySide6.QtWidgets import (
 
 from models.domain import CATEGORIES, SOURCES, STATUSES
 from models.qt import labels
-from models.qt.case_table import COLUMNS, CaseFilter, CaseIdRole, CaseTableModel
+from models.qt.case_table import COLUMNS, AlertRole, CaseFilter, CaseIdRole, CaseTableModel, LightRole, PriorityRole
 from models.qt.room import RoomState, Selection
 from models.search import warm_up_pinyin
-from widgets.style import P
+from widgets.style import QUEUE_LIGHT_TEXT, QUEUE_P1_TEXT, QUEUE_ROWS, P
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
 
 
-class DeadlineRowDelegate(QStyledItemDelegate):
-    """A selected row keeps its deadline colour (overdue red, due-soon amber) and text, with
-    an accent outline for the selection, instead of the plain selection blue."""
+class CaseRowDelegate(QStyledItemDelegate):
+    """Paints what the queue model says a cell means, in the palette's colours: an alert row
+    (overdue red, blinking; due-soon amber) on its own ground with its own legible text in
+    every column, else the SLA light's colour in the SLA column and P1 in red; bold for P1
+    and the clock columns. A selected alert row keeps its colours, outlined in the accent
+    colour, instead of the plain selection blue."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.blink = False                     # the overdue rows' blink phase
         self._pen = QPen(QColor(P["accent"]), 2)
+        self._rows = {k: (QBrush(QColor(a)), QBrush(QColor(b)), QColor(t)) for k, (a, b, t) in QUEUE_ROWS.items()}
+        self._lights = {k: QColor(v) for k, v in QUEUE_LIGHT_TEXT.items()}
+        self._p1 = QColor(QUEUE_P1_TEXT)
+
+    def colours(self, index) -> tuple[QBrush | None, QColor | None]:
+        """(the cell's ground, its text colour); None: the view's own."""
+        alert = index.data(AlertRole)
+        if alert in self._rows:
+            ground, blinking, text = self._rows[alert]
+            return (blinking if self.blink and alert == "overdue" else ground), text
+        col = COLUMNS[index.column()]
+        if col == "sla":
+            return None, self._lights.get(index.data(LightRole))
+        if col == "priority" and index.data(PriorityRole) == 1:
+            return None, self._p1
+        return None, None
+
+    def initStyleOption(self, opt, index):
+        super().initStyleOption(opt, index)
+        ground, text = self.colours(index)
+        if ground is not None:
+            opt.backgroundBrush = ground
+        if text is not None:
+            opt.palette.setColor(QPalette.ColorRole.Text, text)
+        if index.data(PriorityRole) == 1 or COLUMNS[index.column()] in ("sla", "deadline"):
+            font = QFont(opt.font)
+            font.setBold(True)
+            opt.font = font
+            opt.fontMetrics = QFontMetrics(font)
 
     def paint(self, painter, option, index):
-        if not option.state & QStyle.StateFlag.State_Selected:
-            super().paint(painter, option, index)
-            return
-        bg = index.data(Qt.ItemDataRole.BackgroundRole)
-        if bg is None:
+        if not option.state & QStyle.StateFlag.State_Selected or index.data(AlertRole) not in self._rows:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.state &= ~QStyle.StateFlag.State_Selected
-        opt.backgroundBrush = bg
         style = opt.widget.style() if opt.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         painter.save()
@@ -112,7 +140,8 @@ class CaseQueuePanel(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setObjectName("CaseQueue")
-        self.view.setItemDelegate(DeadlineRowDelegate(self.view))
+        self.delegate = CaseRowDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
@@ -242,8 +271,17 @@ class CaseQueuePanel(QWidget):
         self._update_count()
 
     def _toggle_blink(self) -> None:
-        self.model.blink = not self.model.blink
+        self.delegate.blink = not self.delegate.blink
         self.view.viewport().update()
+
+    def set_blinking(self, on: bool) -> None:
+        """Overdue rows blink (the default) or hold still on their plain red ground."""
+        if on:
+            self._blink.start()
+        else:
+            self._blink.stop()
+            self.delegate.blink = False
+            self.view.viewport().update()
 
     def apply_filter(self) -> None:
         one = lambda c: frozenset({c.currentData()}) if c.currentData() else frozenset()  # noqa: E731

@@ -203,9 +203,9 @@ class DashboardPanel(QWidget):
             p.setXRange(0, 30, padding=0.02)
             self.plots["categories"] = p = _plot(QCoreApplication.translate("Dashboard", "Categories (today)"), scale, min_px)
             # horizontal bars, every one named on the axis (the chart spans two rows)
-            self._cat_bars = pg.BarGraphItem(x0=0, y=np.arange(len(CATEGORIES)), width=np.zeros(len(CATEGORIES)),
+            self.cat_bars = pg.BarGraphItem(x0=0, y=np.arange(len(CATEGORIES)), width=np.zeros(len(CATEGORIES)),
                                              height=0.7, brush=P["accent"], pen=None)
-            p.addItem(self._cat_bars)
+            p.addItem(self.cat_bars)
             p.invertY(True)
             p.showGrid(x=True, y=False, alpha=0.2)
             p.getAxis("left").setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORIES)]])
@@ -432,7 +432,7 @@ class DashboardPanel(QWidget):
                     ln.setValue(m)
             cats = kpi.category_counts(st, now)
             widths = np.array([cats.get(c, 0) for c in CATEGORIES], dtype=float)
-            self._update(self._cat_bars, "setOpts", width=widths)
+            self._update(self.cat_bars, "setOpts", width=widths)
             if not widths.any():
                 self.plots["categories"].setXRange(0, 5)
             else:

@@ -24,6 +24,7 @@ from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
 from widgets.common import fill_with_scroll
+from widgets.sla_choice import SlaProfileBox
 from widgets.style import set_kind
 
 SUMMARY_EVERY_MS = 3000
@@ -86,11 +87,13 @@ class LeaderPanel(QWidget):
         self.role_note.setObjectName("LeaderPanel.role")
         self.role_note.setProperty("kind", "muted")
         self.role_note.setWordWrap(True)
-        self._move_btn, self._record_btn = move, record
+        self.move_btn, self._record_btn = move, record
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.role_note)
         lay.addWidget(self.mode)
+        self.sla_box = SlaProfileBox(room, link)        # the street's profile, for new cases
+        lay.addWidget(self.sla_box)
         lay.addWidget(self.duty_box)
         mv = QGroupBox(self.tr("Move a member between squads"))
         ml = QHBoxLayout(mv)
@@ -130,7 +133,7 @@ class LeaderPanel(QWidget):
         why) for the others, whom the server would refuse."""
         for widget, command in ((self.mode, "mode.set"), (self.duty_box, "team.duty"),
                                 (self.member, "team.member_move"), (self.target, "team.member_move"),
-                                (self._move_btn, "team.member_move"), (self._record_btn, "shift.handover"),
+                                (self.move_btn, "team.member_move"), (self._record_btn, "shift.handover"),
                                 (self.note, "shift.handover")):
             widget.setEnabled(self.room.may(command))
         leader = self.room.may("mode.set")

@@ -237,11 +237,17 @@ class NewCaseDialog(QDialog):
         box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Keep editing"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda b: self._discard() if b is discard else None)
+        box.buttonClicked.connect(lambda b: self.discard() if b is discard else None)
         box.open()
         self._discard_box = box
 
-    def _discard(self) -> None:
+    @property
+    def discard_box(self):
+        """The 'Discard this report?' question, once asked."""
+        return getattr(self, "_discard_box", None)
+
+    def discard(self) -> None:
+        """Close the form, losing what was typed (the answer to the question)."""
         self._discard_ok = True
         self.reject()
 

@@ -1,12 +1,14 @@
 """The radio-style roster: one strip per talkgroup (patrol area), a tile per squad with call
 sign, status colour, time in status, members on duty, current case and last transmission.
-An emergency call takes over: its tile flashes red until acknowledged."""
+An emergency call takes over: its tile flashes red until acknowledged. The squad's field
+terminal shows in the tile's corner: ● online (how many), ○ when it was last seen; a
+reinforcement request from the field takes the last line until the room acknowledges it."""
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtCore import QCoreApplication, QPoint, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from models.qt import labels
@@ -16,6 +18,44 @@ from widgets.common import fill_with_scroll
 from widgets.style import EMERGENCY, TEAM_COLOURS, P
 
 SUBTEXT_PT = 10.0     # a tile's smaller lines at 100 % (legible at a glance)
+
+
+def hhmm(iso_time: str) -> str:
+    return time.strftime("%H:%M", time.localtime(epoch(iso_time)))
+
+
+def terminal_text(team: dict) -> tuple[str, bool]:
+    """The tile's terminal marker and whether a terminal is online: '● online' ('● 2
+    online': two phones of the squad connected), '○ 14:02' (none now, last seen then), '' (never)."""
+    term = team.get("terminal") or {}
+    n = term.get("online") or 0
+    if n == 1:
+        return "● " + QCoreApplication.translate("SquadTile", "online"), True
+    if n:
+        return "● " + QCoreApplication.translate("SquadTile", "%1 online").replace("%1", str(n)), True
+    if term.get("last_seen"):
+        return "○ " + hhmm(term["last_seen"]), False     # the tooltip says "offline; last seen"
+    return "", False
+
+
+def terminal_tooltip(team: dict) -> str:
+    """Presence and position, in words, for the tile's tooltip."""
+    term = team.get("terminal") or {}
+    lines = []
+    if term.get("online"):
+        lines.append(QCoreApplication.translate("SquadTile", "Field terminal online since %1 (%2 connected)").replace(
+            "%1", hhmm(term["since"]) if term.get("since") else "?").replace("%2", str(term["online"])))
+    elif term.get("last_seen"):
+        text = QCoreApplication.translate("SquadTile", "Field terminal offline; last seen %1")
+        lines.append(text.replace("%1", hhmm(term["last_seen"])))
+    else:
+        lines.append(QCoreApplication.translate("SquadTile", "No field terminal has connected"))
+    pos = team.get("position")
+    if pos:
+        at = team.get("position_at")
+        text = QCoreApplication.translate("SquadTile", "Position %1, %2")
+        lines.append(text.replace("%1", f"{pos[0]:.5f}").replace("%2", f"{pos[1]:.5f}") + (f" ({hhmm(at)})" if at else ""))
+    return "\n".join(lines)
 
 
 def since(iso_time: str | None, now: float) -> str:
@@ -60,26 +100,36 @@ class SquadTile(QWidget):
         if t is None:
             return None
         emergency = bool(t.get("emergency"))
+        reinforcement = t.get("reinforcement")
         line3 = ""
         if t.get("case_id"):
             c = self.room.state["cases"].get(t["case_id"])
-            line3 = f"▶ {t['case_id']} {c['title'] if c else ''}"
+            # on the case as a supporting squad (case.reinforce)
+            support = self.tr("support") + " " if c and c.get("team_id") != t["id"] else ""
+            line3 = f"▶ {support}{t['case_id']} {c['title'] if c else ''}"
             if len(t["cases"]) > 1:
                 line3 += f" (+{len(t['cases']) - 1})"
         if emergency:
             em = t["emergency"]
             line4 = "⚠ " + self.tr("EMERGENCY") + f" {em.get('by', '')}: {em.get('note', '')}"
+        elif reinforcement:
+            line4 = "✚ " + self.tr("Requests reinforcement") + (f": {reinforcement['note']}"
+                                                               if reinforcement.get("note") else "")
         elif t.get("last_tx"):
             tx = t["last_tx"]
             line4 = f"» {time.strftime('%H:%M', time.localtime(epoch(tx['at'])))} {tx.get('by', '')}: {tx.get('text', '')}"
         else:
             line4 = ""
         on = sum(1 for m in t["members"] if m.get("on_duty", True))
+        terminal, online = terminal_text(t)
+        tip = terminal_tooltip(t)
+        if tip != self.toolTip():
+            self.setToolTip(tip)
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
                 t["status"], t["call_sign"], t["id"],
                 labels.team_status(t["status"]) + "  " + ("" if self.room.live else "≈")   # ≈: not live
                 + since(t.get("status_since"), self.room.now()),
-                f"{on}/{len(t['members'])}", line3, line4)
+                f"{on}/{len(t['members'])}", line3, line4, terminal, online, bool(reinforcement))
 
     def paintEvent(self, _e):
         content = self.content()
@@ -100,7 +150,7 @@ class SquadTile(QWidget):
 
     def _render(self, p: QPainter, content: tuple) -> None:
         (_w, _h, _dpr, selected, flash, emergency, status, call_sign, tid, status_line, members, line3,
-         line4) = content
+         line4, terminal, online, reinforcement) = content
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
         bg = QColor(P["base_alt"])
@@ -127,8 +177,18 @@ class SquadTile(QWidget):
         f.setBold(False)
         p.setFont(f)
         p.setPen(QColor(P["muted"]))
-        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   tid)
+        right = QRectF(x, r.top() + 2 * s, w, 22 * s)
+        p.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, tid)
+        if terminal:
+            # the field terminal, between the call sign and the squad's id: green while online
+            gap = p.fontMetrics().horizontalAdvance(tid + "  ")
+            bold = QFont(f)
+            bold.setPointSizeF(12 * s)
+            bold.setBold(True)
+            room = int(w - gap - QFontMetrics(bold).horizontalAdvance(call_sign + "  "))
+            p.setPen(QColor(P["ok"]) if online else QColor(P["muted"]))
+            p.drawText(right.adjusted(0, 0, -gap, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       p.fontMetrics().elidedText(terminal, Qt.TextElideMode.ElideRight, max(0, room)))
         f.setBold(True)
         p.setFont(f)
         p.setPen(colour if not emergency else QColor(P["text_strong"]))
@@ -141,7 +201,8 @@ class SquadTile(QWidget):
         fm = p.fontMetrics()
         p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
                    fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
-        p.setPen(QColor(P["text_strong"]) if emergency else QColor(P["muted"]))
+        p.setPen(QColor(P["text_strong"]) if emergency else QColor(P["warning"]) if reinforcement
+                 else QColor(P["muted"]))
         p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
                    fm.elidedText(line4, Qt.TextElideMode.ElideRight, int(w)))
 

@@ -57,7 +57,7 @@ class StreetMap(QGraphicsView):
         self._grids: list = []
         self._labels: list = []
         self._roads: list = []
-        self._label_font = QFont()
+        self.label_font = QFont()
         self._heat: tuple[QRectF, QPixmap] | None = None      # where in the scene, the image
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self._cos = 1.0
@@ -106,7 +106,7 @@ class StreetMap(QGraphicsView):
             self._grids.append((poly, QBrush(fill), QPen(colour.darker(130), 0)))
             c = poly.boundingRect().center()
             self._labels.append((c, g["id"]))      # drawn centred there, in pixels (drawForeground)
-        self._label_font = font
+        self.label_font = font
         for road in street.get("roads", []):
             self._roads.append(QLineF(self.to_scene(*road["from"]), self.to_scene(*road["to"])))
         self._bounds = QRectF()
@@ -170,8 +170,8 @@ class StreetMap(QGraphicsView):
             painter.setPen(QPen(label.brush().color()))
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label.text())
             self.drawn_labels.append((r, label.text()))
-        painter.setFont(self._label_font)
-        fm = QFontMetricsF(self._label_font)
+        painter.setFont(self.label_font)
+        fm = QFontMetricsF(self.label_font)
         painter.setPen(QPen(QColor("#aab4c0")))
         for pos, text in self._labels:
             c = self.mapFromScene(pos)
@@ -186,7 +186,7 @@ class StreetMap(QGraphicsView):
         painter.restore()
 
     def _team_font(self) -> QFont:
-        f = QFont(self._label_font)
+        f = QFont(self.label_font)
         f.setBold(True)
         return f
 

@@ -54,8 +54,13 @@ PALETTE: dict[str, str] = {
     "emergency": "#ff1f1f",
     "emergency_off": "#5a0a0a",
     "emergency_banner_off": "#7a0000",
-    "row_overdue": "#7a1010",
-    "row_due_soon": "#5c4300",
+    "row_overdue": "#7a1010",       # the queue's overdue row (text_strong on it) ...
+    "row_overdue_blink": "#a3281c", # ... and its ground while blinking
+    "row_due_soon": "#5c4300",      # the queue's due-soon row ...
+    "row_due_soon_text": "#ffe08a", # ... and its text
+    "met_text": "#6fae82",          # SLA lights as text on the queue's rows (4.5:1 on base and base_alt)
+    "late_text": "#c97a7a",
+    "skipped_text": "#8a8f96",
     "purple": "#b36bff",
     "teal": "#2ec4b6",
     "coral": "#f78c6b",
@@ -72,6 +77,15 @@ SLA_COLOURS = {"overdue": P["alarm"], "due_soon": P["warning"], "on_time": P["ok
                "late": P["late"], "skipped": P["skipped"]}
 TEAM_COLOURS = {"available": P["ok"], "en_route": P["accent"], "on_scene": P["warning"], "busy": P["purple"],
                 "off_duty": P["off_duty"]}
+# The queue's colours (widgets/case_queue.py's delegate paints them), each text colour at
+# least 4.5:1 against the ground it is drawn on (WCAG AA; tests/test_console_readability.py
+# checks every pair): the SLA light's text on an ordinary row (base / alternate base), and
+# the alert rows: light -> (ground, ground while blinking, text on it).
+QUEUE_LIGHT_TEXT = {"overdue": P["alarm"], "due_soon": P["warning"], "on_time": P["ok"], "met": P["met_text"],
+                    "late": P["late_text"], "skipped": P["skipped_text"]}
+QUEUE_ROWS = {"overdue": (P["row_overdue"], P["row_overdue_blink"], P["text_strong"]),
+              "due_soon": (P["row_due_soon"], P["row_due_soon"], P["row_due_soon_text"])}
+QUEUE_P1_TEXT = P["error"]
 PRIORITY_COLOURS = {1: P["alarm"], 2: P["orange"], 3: P["accent"], 4: P["muted"]}
 EMERGENCY = P["emergency"]
 # categorical series (areas on the map, sources on the dashboard)

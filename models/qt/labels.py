@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from models.domain import CATEGORIES, ESCALATION_LADDER, MODES, PRIORITIES, SOURCES, STATUSES, TEAM_STATUSES
+from models.ladders import OWNERS
 
 # lupdate reads these; the dictionaries in models.domain hold the same English source strings.
 _SOURCE_STRINGS = [
@@ -36,11 +37,14 @@ _SOURCE_STRINGS = [
     QT_TRANSLATE_NOOP("Domain", "dispatch"), QT_TRANSLATE_NOOP("Domain", "contact"),
     QT_TRANSLATE_NOOP("Domain", "arrive"), QT_TRANSLATE_NOOP("Domain", "feedback"),
     QT_TRANSLATE_NOOP("Domain", "close"), QT_TRANSLATE_NOOP("Domain", "receipt"),
+    QT_TRANSLATE_NOOP("Domain", "reinforce"),
     QT_TRANSLATE_NOOP("Domain", "wartime limits"),
 ]
 ROLE_LABELS = {"operator": QT_TRANSLATE_NOOP("Domain", "operator"), "leader": QT_TRANSLATE_NOOP("Domain", "shift leader"),
                "wall": QT_TRANSLATE_NOOP("Domain", "video wall"), "field": QT_TRANSLATE_NOOP("Domain", "field terminal"),
-               "intake": QT_TRANSLATE_NOOP("Domain", "intake system"), "admin": QT_TRANSLATE_NOOP("Domain", "administrator")}
+               "intake": QT_TRANSLATE_NOOP("Domain", "intake system"), "admin": QT_TRANSLATE_NOOP("Domain", "administrator"),
+               "department": QT_TRANSLATE_NOOP("Domain", "department liaison"),
+               "community": QT_TRANSLATE_NOOP("Domain", "community / grid worker")}
 PROFILE_LABELS = {"wartime": "wartime limits"}   # the others are named by their figures (1310, 135…)
 SLA_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "on_time": "On time", "met": "Met",
               "late": "Late", "skipped": "Not applicable"}
@@ -101,6 +105,9 @@ def department(street: dict, code: str | None) -> str:
     for d in street.get("departments", []):
         if d["id"] == code:
             return d["name"] if zh else d.get("name_en", d["name"])
+    step = OWNERS.get(code)           # an escalation step's owner (resources/escalation_ladders.toml)
+    if step is not None:
+        return step.name_zh if zh else step.name
     return code
 
 

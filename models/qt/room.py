@@ -199,7 +199,7 @@ class RoomState(QObject):
                 self._teams[tid] = None
             if name.startswith("case.") and name in ("case.dispatched", "case.feedback", "case.closed",
                                                      "case.transferred", "case.escalated", "case.returned",
-                                                     "case.merged", "case.arrived"):
+                                                     "case.merged", "case.arrived", "case.released"):
                 for t in self.state["teams"].values():      # a squad's current case may have changed
                     if d.get("case_id") in t["cases"] or t.get("case_id") is None:
                         self._teams[t["id"]] = None

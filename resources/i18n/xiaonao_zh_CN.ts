@@ -3,72 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="86" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="88" />
+        <source>Department signed</source>
+        <translation>部门签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -158,134 +168,396 @@
     </message>
 </context>
 <context>
+    <name>AttachmentViewer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="669" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="685" />
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="686" />
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="687" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="688" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="689" />
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="690" />
+        <source>Open original</source>
+        <translation>打开原件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="691" />
+        <source>Save a copy…</source>
+        <translation>另存副本…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="692" />
+        <source>Previous (Left)</source>
+        <translation>上一个（左方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="693" />
+        <source>Next (Right)</source>
+        <translation>下一个（右方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="694" />
+        <source>Zoom in (+, mouse wheel)</source>
+        <translation>放大（+、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="695" />
+        <source>Zoom out (-, mouse wheel)</source>
+        <translation>缩小（-、鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="696" />
+        <source>Fit to the window (0); actual pixels (1)</source>
+        <translation>适合窗口（0）；实际像素（1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="697" />
+        <source>Open the original file with this computer's viewer</source>
+        <translation>用本机的查看程序打开原始文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="698" />
+        <source>Save a copy of the original file (Ctrl+S)</source>
+        <translation>保存原始文件的副本（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="783" />
+        <source>Nothing to show.</source>
+        <translation>没有可显示的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="797" />
+        <source>%1 cannot be shown here: open the original or save a copy.</source>
+        <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="806" />
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="808" />
+        <source>Loading the picture…</source>
+        <translation>正在加载图片…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="829" />
+        <source>The picture could not be fetched: %1</source>
+        <translation>无法获取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="839" />
+        <source>The picture could not be read: %1</source>
+        <translation>无法读取图片：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="846" />
+        <source>%1 × %2 pixels</source>
+        <translation>%1 × %2 像素</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="854" />
+        <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
+        <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="859" />
+        <source>Loading the clip…</source>
+        <translation>正在加载视频…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="871" />
+        <source>The clip could not be fetched: %1</source>
+        <translation>无法获取视频：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="884" />
+        <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
+        <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="901" />
+        <location filename="../../widgets/evidence.py" line="932" />
+        <source>The original could not be fetched: %1</source>
+        <translation>无法获取原件：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="904" />
+        <source>No program on this computer opens it; it is at %1</source>
+        <translation>本机没有可打开它的程序；文件位于 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="907" />
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="916" />
+        <source>Save a copy</source>
+        <translation>另存副本</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="938" />
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="941" />
+        <source>Saved a copy to %1</source>
+        <translation>副本已保存到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>CallbackPanel</name>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Case</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Closed</source>
+        <translation>办结时间</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="55" />
+        <source>Reporter</source>
+        <translation>反映人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="56" />
+        <source>Tries</source>
+        <translation>已拨次数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="66" />
+        <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
+        <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="70" />
+        <source>Comment (the reason, when dissatisfied)…</source>
+        <translation>回访意见（不满意时填写原因）…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="77" />
+        <source>%1 ★</source>
+        <translation>%1 ★</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="78" />
+        <source>Reached: rated %1 (key %1)</source>
+        <translation>已接通：评 %1 分（按键 %1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="82" />
+        <source>Not reached (N)</source>
+        <translation>未接通（N）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="91" />
+        <source>Reopen (R)</source>
+        <translation>重开（R）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="94" />
+        <source>Supervise (S)</source>
+        <translation>督办（S）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="96" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="166" />
+        <source>Callbacks due: %1 · waiting for a retry: %2</source>
+        <translation>待回访：%1 · 等待重拨：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="234" />
+        <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
+        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/callback.py" line="252" />
+        <source>Type the reason first: the room reads it when the case comes back.</source>
+        <translation>请先填写原因：事件重办时指挥室会看到。</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="115" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="171" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="180" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="157" />
+        <location filename="../../widgets/case_detail.py" line="191" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="162" />
+        <location filename="../../widgets/case_detail.py" line="198" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="206" />
+        <location filename="../../widgets/case_detail.py" line="252" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="219" />
+        <location filename="../../widgets/case_detail.py" line="267" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="220" />
+        <location filename="../../widgets/case_detail.py" line="268" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="300" />
+        <source>callback: %1, tries %2</source>
+        <translation>回访：%1，已拨 %2 次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="306" />
+        <source>SLA stages · profile %1</source>
+        <translation>时限环节 · 标准 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="341" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -293,150 +565,223 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="78" />
+        <location filename="../../widgets/case_queue.py" line="106" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="81" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="83" />
+        <location filename="../../widgets/case_queue.py" line="111" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="84" />
+        <location filename="../../widgets/case_queue.py" line="112" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="85" />
+        <location filename="../../widgets/case_queue.py" line="113" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="86" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="91" />
+        <location filename="../../widgets/case_queue.py" line="119" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="101" />
+        <location filename="../../widgets/case_queue.py" line="129" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="268" />
+        <location filename="../../widgets/case_queue.py" line="306" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="285" />
+        <location filename="../../widgets/case_queue.py" line="323" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="287" />
+        <location filename="../../widgets/case_queue.py" line="325" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="295" />
+        <location filename="../../widgets/case_queue.py" line="333" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="310" />
+        <location filename="../../widgets/case_queue.py" line="348" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="312" />
+        <location filename="../../widgets/case_queue.py" line="350" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="314" />
+        <location filename="../../widgets/case_queue.py" line="352" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="361" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
 </context>
 <context>
-    <name>CaseTableModel</name>
+    <name>CaseSquadsBox</name>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
-        <source>SLA</source>
-        <translation>时限</translation>
+        <location filename="../../widgets/case_squads.py" line="47" />
+        <source>Squads on this case</source>
+        <translation>本事件的处置力量</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="47" />
-        <source>Pri</source>
-        <translation>级别</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
-        <source>Case</source>
-        <translation>编号</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="48" />
-        <source>Title</source>
-        <translation>标题</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Category</source>
-        <translation>类别</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Source</source>
-        <translation>来源</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
-        <source>Area / grid</source>
-        <translation>片区 / 网格</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="50" />
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../widgets/case_squads.py" line="52" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="51" />
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Sent</source>
+        <translation>派出</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="52" />
+        <source>Signed</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="53" />
+        <source>On scene</source>
+        <translation>到场</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="62" />
+        <source>Reinforce…</source>
+        <translation>增援…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="64" />
+        <source>Send more squads to this case; the lead squad stays in charge</source>
+        <translation>增派班组协同处置；主办班组不变</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="66" />
+        <source>Release</source>
+        <translation>撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="68" />
+        <source>The selected supporting squad leaves the case; the case stays open with the others</source>
+        <translation>选中的增援班组撤离本事件；事件仍由其他班组继续处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Lead</source>
+        <translation>主办</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Support (released)</source>
+        <translation>增援（已撤离）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="105" />
+        <source>Support</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="114" />
+        <source>Released at %1</source>
+        <translation>%1 撤离</translation>
+    </message>
+</context>
+<context>
+    <name>CaseTableModel</name>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="44" />
+        <source>SLA</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="44" />
+        <source>Pri</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="45" />
+        <source>Case</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="45" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="46" />
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="46" />
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="47" />
+        <source>Area / grid</source>
+        <translation>片区 / 网格</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="47" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="48" />
+        <source>Squad</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="48" />
         <source>Age</source>
         <translation>已用时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="52" />
+        <location filename="../../models/qt/case_table.py" line="49" />
         <source>Next deadline</source>
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="566" />
+        <location filename="../../models/qt/case_table.py" line="391" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
@@ -656,334 +1001,581 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="250" />
-        <location filename="../../app/wall.py" line="118" />
-        <location filename="../../models/qt/labels.py" line="10" />
-        <location filename="../../models/qt/labels.py" line="100" />
-        <location filename="../../models/qt/labels.py" line="108" />
+        <location filename="../../app/mainwindow.py" line="256" />
+        <location filename="../../app/wall.py" line="142" />
+        <location filename="../../widgets/ladder.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="104" />
+        <location filename="../../models/qt/labels.py" line="115" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="10" />
+        <location filename="../../models/qt/labels.py" line="11" />
         <source>City management</source>
         <translation>城市管理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Market supervision</source>
         <translation>市场监管</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="11" />
+        <location filename="../../models/qt/labels.py" line="12" />
         <source>Fire safety</source>
         <translation>消防安全</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Public security</source>
         <translation>社会治安</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="12" />
+        <location filename="../../models/qt/labels.py" line="13" />
         <source>Traffic</source>
         <translation>交通</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Public service</source>
         <translation>公共服务</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="13" />
+        <location filename="../../models/qt/labels.py" line="14" />
         <source>Environment</source>
         <translation>生态环境</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="14" />
+        <location filename="../../models/qt/labels.py" line="15" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>110 diverted</source>
         <translation>110分流</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="15" />
+        <location filename="../../models/qt/labels.py" line="16" />
         <source>119 fire</source>
         <translation>119</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>12345 hotline</source>
         <translation>12345热线</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="16" />
+        <location filename="../../models/qt/labels.py" line="17" />
         <source>Grid worker</source>
         <translation>网格员上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>AI video</source>
         <translation>AI视频</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="17" />
+        <location filename="../../models/qt/labels.py" line="18" />
         <source>Patrol</source>
         <translation>巡查发现</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Sensor</source>
         <translation>智能感知</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="18" />
+        <location filename="../../models/qt/labels.py" line="19" />
         <source>Walk-in</source>
         <translation>来访</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="19" />
+        <location filename="../../models/qt/labels.py" line="20" />
         <source>QR code</source>
         <translation>扫码上报</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P1 urgent</source>
         <translation>一级 紧急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="20" />
+        <location filename="../../models/qt/labels.py" line="21" />
         <source>P2 high</source>
         <translation>二级 较急</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P3 normal</source>
         <translation>三级 一般</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="21" />
+        <location filename="../../models/qt/labels.py" line="22" />
         <source>P4 low</source>
         <translation>四级 较低</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>New</source>
         <translation>待受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="22" />
+        <location filename="../../models/qt/labels.py" line="23" />
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Dispatched</source>
         <translation>已派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="23" />
+        <location filename="../../models/qt/labels.py" line="24" />
         <source>Signed</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>Contacted</source>
         <translation>已联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="24" />
+        <location filename="../../models/qt/labels.py" line="25" />
         <source>On scene</source>
         <translation>已到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Resolved</source>
         <translation>已反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="25" />
+        <location filename="../../models/qt/labels.py" line="26" />
         <source>Closed</source>
         <translation>已办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Transferred</source>
         <translation>已流转</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="26" />
+        <location filename="../../models/qt/labels.py" line="27" />
         <source>Returned</source>
         <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>Available</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="27" />
+        <location filename="../../models/qt/labels.py" line="28" />
         <source>En route</source>
         <translation>赶赴中</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="28" />
+        <location filename="../../models/qt/labels.py" line="29" />
         <source>Off duty</source>
         <translation>休班</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Community mediation committee</source>
         <translation>社区调委会</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="29" />
+        <location filename="../../models/qt/labels.py" line="30" />
         <source>Peacemaker studio</source>
         <translation>和事佬工作室</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Justice office</source>
         <translation>司法所</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="30" />
+        <location filename="../../models/qt/labels.py" line="31" />
         <source>Legal aid</source>
         <translation>法律援助</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="31" />
+        <location filename="../../models/qt/labels.py" line="32" />
         <source>Peacetime</source>
         <translation>平时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="32" />
+        <location filename="../../models/qt/labels.py" line="33" />
         <source>Wartime</source>
         <translation>战时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="33" />
+        <location filename="../../models/qt/labels.py" line="34" />
         <source>Due soon</source>
         <translation>临期</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>On time</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="34" />
+        <location filename="../../models/qt/labels.py" line="35" />
         <source>Met</source>
         <translation>按时</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Late</source>
         <translation>逾时完成</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="35" />
+        <location filename="../../models/qt/labels.py" line="36" />
         <source>Not applicable</source>
         <translation>不适用</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>dispatch</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="36" />
+        <location filename="../../models/qt/labels.py" line="37" />
         <source>contact</source>
         <translation>联系</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>arrive</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="37" />
+        <location filename="../../models/qt/labels.py" line="38" />
         <source>feedback</source>
-        <translation>反馈</translation>
+        <translation>首次反馈</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="38" />
+        <location filename="../../models/qt/labels.py" line="39" />
         <source>receipt</source>
         <translation>接单</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="39" />
+        <location filename="../../models/qt/labels.py" line="40" />
+        <source>reinforce</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="41" />
         <source>wartime limits</source>
         <translation>战时时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="41" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="41" />
+        <location filename="../../models/qt/labels.py" line="43" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="42" />
+        <location filename="../../models/qt/labels.py" line="44" />
         <source>field terminal</source>
         <translation>现场终端</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../models/qt/labels.py" line="43" />
+        <location filename="../../models/qt/labels.py" line="45" />
         <source>administrator</source>
         <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="46" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/labels.py" line="47" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
+    </message>
+</context>
+<context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="68" />
+        <source>Alert frame</source>
+        <translation>告警画面</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="1014" />
+        <source>Before</source>
+        <translation>处置前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="70" />
+        <location filename="../../widgets/evidence.py" line="1015" />
+        <source>After</source>
+        <translation>处置后</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="71" />
+        <source>Documents</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="196" />
+        <source>The original is not available.</source>
+        <translation>原件不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="225" />
+        <source>The file is no longer there.</source>
+        <translation>文件已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="292" />
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="301" />
+        <source>the thumbnail could not be read</source>
+        <translation>无法读取缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1016" />
+        <source>Document</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1019" />
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1020" />
+        <source>offline, waiting to be sent</source>
+        <translation>离线，等待发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1021" />
+        <source>uploading %1%</source>
+        <translation>正在上传 %1%</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1022" />
+        <source>uploaded, waiting for the server</source>
+        <translation>已上传，等待服务器确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1023" />
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1024" />
+        <source>refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1028" />
+        <source>the file is larger than the server takes</source>
+        <translation>文件超过服务器允许的大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1029" />
+        <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
+        <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1030" />
+        <source>the file is empty, damaged or truncated</source>
+        <translation>文件为空、已损坏或不完整</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1031" />
+        <source>your role may not attach files to this case</source>
+        <translation>您的角色不能为此事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1032" />
+        <source>no such case</source>
+        <translation>没有此事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1033" />
+        <source>this file is already attached to the case</source>
+        <translation>此文件已添加到该事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1034" />
+        <source>the copy waiting to be sent is gone from this computer</source>
+        <translation>本机上待发送的副本已不存在</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1035" />
+        <source>the server is busy; it is tried again shortly</source>
+        <translation>服务器繁忙，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1036" />
+        <source>the server cannot be reached; it is tried again shortly</source>
+        <translation>无法连接服务器，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1039" />
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1040" />
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>EvidencePanel</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="523" />
+        <source>No photos, clips or files yet.</source>
+        <translation>尚无照片、视频或文件。</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceSection</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1077" />
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1081" />
+        <source>What a file attached now shows: the scene before handling, after it, or a document</source>
+        <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1086" />
+        <source>Attach file…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1087" />
+        <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
+        <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1090" />
+        <source>Paste image</source>
+        <translation>粘贴图片</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1091" />
+        <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
+        <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1096" />
+        <source>Label:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1109" />
+        <source>Dismiss refused</source>
+        <translation>清除被拒绝的</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1152" />
+        <source>Your role may not attach files to cases</source>
+        <translation>您的角色不能为事件添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1176" />
+        <source>'%1'</source>
+        <translation>“%1”</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1178" />
+        <source>Feedback and closing need a photo labelled %1: attach one first.</source>
+        <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1180" />
+        <source>Feedback needs a photo labelled %1: attach one first.</source>
+        <translation>反馈需要一张标为%1的照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1182" />
+        <source>Closing needs a photo labelled %1: attach one first.</source>
+        <translation>办结需要一张标为%1的照片：请先添加。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1186" />
+        <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
+        <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1249" />
+        <source>Not attached: %1</source>
+        <translation>未添加：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1254" />
+        <source>Attach files to %1</source>
+        <translation>为 %1 添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1275" />
+        <source>There is no image on the clipboard.</source>
+        <translation>剪贴板中没有图片。</translation>
     </message>
 </context>
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="37" />
+        <location filename="../../widgets/leader.py" line="38" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="49" />
+        <location filename="../../widgets/leader.py" line="50" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1082,59 +1674,82 @@
     </message>
 </context>
 <context>
+    <name>Ladder</name>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="18" />
+        <source>due %1</source>
+        <translation>限 %1 前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/ladder.py" line="19" />
+        <source>not escalated</source>
+        <translation>尚未升级</translation>
+    </message>
+</context>
+<context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="75" />
+        <location filename="../../widgets/leader.py" line="76" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="79" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="81" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="95" />
+        <location filename="../../widgets/leader.py" line="98" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="102" />
+        <location filename="../../widgets/leader.py" line="105" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="139" />
+        <location filename="../../widgets/leader.py" line="142" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="177" />
+        <location filename="../../widgets/leader.py" line="180" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="179" />
+        <location filename="../../widgets/leader.py" line="182" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="219" />
+        <location filename="../../widgets/leader.py" line="222" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -1331,305 +1946,315 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="69" />
+        <location filename="../../app/mainwindow.py" line="70" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="71" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="73" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="75" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="82" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="84" />
+        <location filename="../../app/mainwindow.py" line="85" />
+        <source>Citizen callback</source>
+        <translation>群众回访</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="87" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="111" />
-        <location filename="../../app/mainwindow.py" line="251" />
+        <location filename="../../app/mainwindow.py" line="114" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="136" />
+        <location filename="../../app/mainwindow.py" line="139" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="218" />
+        <location filename="../../app/mainwindow.py" line="224" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="234" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="239" />
+        <location filename="../../app/mainwindow.py" line="245" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="267" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="269" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="284" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="285" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="286" />
+        <location filename="../../app/mainwindow.py" line="292" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="297" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
-        <location filename="../../app/mainwindow.py" line="431" />
+        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
-        <location filename="../../app/mainwindow.py" line="604" />
+        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="630" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="306" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="308" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="311" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="315" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="322" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="317" />
+        <location filename="../../app/mainwindow.py" line="323" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="318" />
+        <location filename="../../app/mainwindow.py" line="324" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="334" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="337" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="333" />
+        <location filename="../../app/mainwindow.py" line="339" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="334" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="363" />
+        <location filename="../../app/mainwindow.py" line="369" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="378" />
+        <location filename="../../app/mainwindow.py" line="384" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="395" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="422" />
+        <location filename="../../app/mainwindow.py" line="428" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="423" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="424" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="425" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="462" />
+        <location filename="../../app/mainwindow.py" line="468" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="467" />
+        <location filename="../../app/mainwindow.py" line="473" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="470" />
+        <location filename="../../app/mainwindow.py" line="476" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="473" />
+        <location filename="../../app/mainwindow.py" line="480" />
+        <source>Acknowledge reinforcement request</source>
+        <translation>确认增援请求</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="587" />
+        <location filename="../../app/mainwindow.py" line="613" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="590" />
+        <location filename="../../app/mainwindow.py" line="616" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="600" />
+        <location filename="../../app/mainwindow.py" line="626" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="601" />
+        <location filename="../../app/mainwindow.py" line="627" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="605" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -1781,22 +2406,22 @@
 <context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="32" />
+        <location filename="../../widgets/outbox.py" line="35" />
         <source>Open / send again</source>
         <translation>打开 / 重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="34" />
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
         <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="37" />
+        <location filename="../../widgets/outbox.py" line="40" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="86" />
+        <location filename="../../widgets/outbox.py" line="115" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
     </message>
@@ -1925,83 +2550,136 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="38" />
+        <source>callback</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="39" />
+        <source>reinforce</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="40" />
+        <source>release squad</source>
+        <translation>班组撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="41" />
         <source>add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="39" />
+        <location filename="../../widgets/outcome.py" line="42" />
         <source>merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="40" />
+        <location filename="../../widgets/outcome.py" line="43" />
+        <source>attach file</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="44" />
+        <source>remove attachment</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="41" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="42" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="43" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="51" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="52" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="53" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="54" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="76" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="78" />
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="80" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
+    </message>
+</context>
+<context>
+    <name>ReinforceDialog</name>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="175" />
+        <source>Reinforce %1</source>
+        <translation>增援 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="179" />
+        <source>Lead: %1 · supporting: %2</source>
+        <translation>主办：%1 · 增援中：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="188" />
+        <source> · on %1</source>
+        <translation> · 正在处置 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="197" />
+        <source>Space ticks a squad; Enter sends the ticked ones (or the highlighted one).</source>
+        <translation>空格勾选班组；回车派出已勾选的班组（未勾选则派出高亮的班组）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="200" />
+        <source>Reinforce</source>
+        <translation>增援</translation>
     </message>
 </context>
 <context>
@@ -2150,32 +2828,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -2183,22 +2861,105 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="272" />
+        <location filename="../../widgets/roster.py" line="333" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="289" />
+        <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
 </context>
 <context>
+    <name>SlaProfileBox</name>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="23" />
+        <source>Street's SLA profile</source>
+        <translation>街道时限标准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="30" />
+        <source>Apply to new cases</source>
+        <translation>对新事件生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="35" />
+        <source>Cases already reported keep the profile they were reported under; in wartime the choice takes effect when the room returns to peacetime.</source>
+        <translation>已受理的事件仍按受理时的标准考核；战时状态下所选标准在恢复平时后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="50" />
+        <source>Profile and mode changes:</source>
+        <translation>标准与状态变更：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="66" />
+        <source>In force for new cases: %1 · the street's profile: %2</source>
+        <translation>新事件适用：%1 · 街道标准：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="78" />
+        <source>%1 mode, profile %2</source>
+        <translation>%1状态，标准 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="81" />
+        <source>street's profile %1, from the end of wartime</source>
+        <translation>街道标准改为 %1，战时结束后生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="83" />
+        <source>profile %1 for new cases</source>
+        <translation>新事件适用标准 %1</translation>
+    </message>
+</context>
+<context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="71" />
+        <location filename="../../widgets/roster.py" line="33" />
+        <source>online</source>
+        <translation>终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="35" />
+        <source>%1 online</source>
+        <translation>%1台终端在线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="46" />
+        <source>Field terminal online since %1 (%2 connected)</source>
+        <translation>移动终端自 %1 起在线（%2 台）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="49" />
+        <source>Field terminal offline; last seen %1</source>
+        <translation>移动终端离线；最后在线 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="52" />
+        <source>No field terminal has connected</source>
+        <translation>尚无移动终端登录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="56" />
+        <source>Position %1, %2</source>
+        <translation>位置 %1, %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="108" />
+        <source>support</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="114" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="116" />
+        <source>Requests reinforcement</source>
+        <translation>请求增援</translation>
     </message>
 </context>
 <context>
@@ -2261,122 +3022,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="39" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="40" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="41" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="42" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="52" />
+        <source>Reinforced</source>
+        <translation>增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="53" />
+        <source>Squad released</source>
+        <translation>班组撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="55" />
+        <source>Attached</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="56" />
+        <source>Attachment removed</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="57" />
+        <source>Citizen called back</source>
+        <translation>已回访群众</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="58" />
+        <source>Progress report</source>
+        <translation>进展反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="59" />
+        <source>Signed for by the department</source>
+        <translation>部门已签收</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="60" />
+        <source>Followed up</source>
+        <translation>跟进落地</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="61" />
+        <source>Confirmed with the resident</source>
+        <translation>已与群众确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="62" />
+        <source>Reinforcement requested</source>
+        <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
+        <source>field terminal</source>
+        <translation>移动终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
+        <source>department terminal</source>
+        <translation>部门终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>community terminal</source>
+        <translation>村社终端</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>entered by the room</source>
+        <translation>指挥室代录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>resident confirms</source>
+        <translation>群众确认已解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="70" />
+        <source>resident says not resolved</source>
+        <translation>群众反映未解决</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="71" />
+        <source>reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="72" />
+        <source>not reached</source>
+        <translation>未接通</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="73" />
+        <source>not reached, no more tries</source>
+        <translation>未接通，不再重拨</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -2395,14 +3251,14 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="76" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="34" />
-        <source>Squad</source>
-        <translation>班组</translation>
+        <source>Bound to</source>
+        <translation>绑定</translation>
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="35" />
@@ -2421,140 +3277,174 @@
     </message>
     <message>
         <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="49" />
+        <location filename="../../widgets/admin_users.py" line="53" />
+        <source>grids, e.g. G01,G02</source>
+        <translation>网格，如 G01,G02</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="52" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="64" />
+        <location filename="../../widgets/admin_users.py" line="69" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="73" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="87" />
+        <location filename="../../widgets/admin_users.py" line="94" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="88" />
+        <location filename="../../widgets/admin_users.py" line="95" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="89" />
+        <location filename="../../widgets/admin_users.py" line="96" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="96" />
+        <source>department liaison</source>
+        <translation>职能部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="97" />
+        <source>community / grid worker</source>
+        <translation>村社网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="128" />
+        <location filename="../../widgets/admin_users.py" line="142" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="148" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="159" />
+        <location filename="../../widgets/admin_users.py" line="174" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="189" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="176" />
+        <location filename="../../widgets/admin_users.py" line="191" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="186" />
+        <location filename="../../widgets/admin_users.py" line="205" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="196" />
+        <location filename="../../widgets/admin_users.py" line="215" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
 </context>
 <context>
+    <name>VideoPlayer</name>
+    <message>
+        <location filename="../../widgets/evidence.py" line="965" />
+        <location filename="../../widgets/evidence.py" line="1002" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="972" />
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1002" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+</context>
+<context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="42" />
+        <location filename="../../app/wall.py" line="43" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="69" />
+        <location filename="../../app/wall.py" line="70" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="77" />
+        <location filename="../../app/wall.py" line="78" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="80" />
+        <location filename="../../app/wall.py" line="81" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="116" />
+        <location filename="../../app/wall.py" line="140" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="120" />
+        <location filename="../../app/wall.py" line="144" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>

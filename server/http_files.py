@@ -1,0 +1,608 @@
+"""The evidence endpoints (`/files…`) on the WebSocket's own port (docs/protocol.md, Evidence).
+
+websockets' HTTP parser reads a request's head only (its maintainers say so: a request body
+is not for `process_request`), so uploads cannot go through it. `serve()` takes the class of
+its connections (`create_connection`): `FilesConnection` looks at the request line of each
+new connection first. A request for `/files…` stays here (streamed request bodies, streamed
+downloads with flow control, keep-alive); anything else (`/ws`, `/healthz`, the terminal's
+static files) is handed to websockets as it was, unchanged, before any byte of it was parsed.
+TLS is the listening socket's, so `--cert/--key` cover both.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import orjson
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+from websockets.asyncio.connection import Connection
+from websockets.asyncio.server import ServerConnection
+
+from models import protocol
+from models.commands import Actor
+from models.evidence import ID_RE, private_categories
+
+from . import files as fs
+from .auth import ROLES, token_hash
+from .store import AuditRow
+from .views import view_for
+
+if TYPE_CHECKING:
+    from .app import XiaonaoServer
+
+log = logging.getLogger("xiaonao.files")
+
+HEAD_TIMEOUT = 10.0          # the request line and headers must arrive within this
+IDLE_TIMEOUT = 30.0          # a kept-alive connection with no request is closed after this
+BODY_TIMEOUT = 60.0          # no byte of an upload for this long: it is dropped
+HEAD_LIMIT = 16 * 1024
+WRITE_BATCH = 1 << 20
+READ_CHUNK = 256 * 1024
+TOKEN_CACHE_S = 1.0          # a revoked token stops working here within this
+MAX_FILE_CONNECTIONS = 256
+ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
+ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
+STATUS_TEXT = {200: "OK", 201: "Created", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
+               401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
+               411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type",
+               416: "Range Not Satisfiable", 422: "Unprocessable Entity", 429: "Too Many Requests",
+               500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+class _Request:
+    def __init__(self, method: str, target: str, headers: dict[str, str]):
+        self.method, self.target, self.headers = method, target, headers
+        u = urlsplit(target)
+        self.path = unquote(u.path)
+        self.query = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+        self.keep = headers.get("connection", "").lower() != "close"
+
+
+def _parse_head(raw: bytes) -> _Request:
+    lines = raw.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise fs.FileRefused(400, "bad_request", "not an HTTP/1.1 request")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        k, sep, v = line.partition(":")
+        if not sep:
+            raise fs.FileRefused(400, "bad_request", "a malformed header")
+        key = k.strip().lower()
+        if key in headers and key in ("content-length", "authorization", "transfer-encoding"):
+            raise fs.FileRefused(400, "bad_request", f"{k.strip()} given twice")
+        headers[key] = v.strip()
+    req = _Request(parts[0], parts[1], headers)
+    if parts[2] == "HTTP/1.0":
+        req.keep = headers.get("connection", "").lower() == "keep-alive"
+    return req
+
+
+class FilesConnection(ServerConnection):
+    """A connection that serves `/files…` itself and hands everything else to websockets."""
+    service: FileService              # set on the subclass each server makes (FileService.connection_class)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # the base Connection's set-up, without starting websockets' handler yet: it starts
+        # once the request line shows a WebSocket (or other non-file) request
+        Connection.connection_made(self, transport)
+        self._mode: str | None = None
+        self._sniffed = bytearray()
+        self._reader: asyncio.StreamReader | None = None
+        self._timer: asyncio.TimerHandle | None = self.loop.call_later(HEAD_TIMEOUT, self._no_request)
+        self.service.undecided.add(self)
+
+    def _no_request(self) -> None:
+        if self._mode is None:
+            self.transport.abort()
+
+    def _start_websocket(self) -> None:
+        handler = self.loop.create_task(self.server.handler(self))
+        self.server.handler_tasks.add(handler)
+
+    def data_received(self, data: bytes) -> None:
+        if self._mode == "ws":
+            super().data_received(data)
+            return
+        if self._mode == "files":
+            assert self._reader is not None
+            self._reader.feed_data(data)
+            return
+        self._sniffed += data
+        end = self._sniffed.find(b"\r\n")
+        if end < 0 and len(self._sniffed) < HEAD_LIMIT:
+            return
+        line = bytes(self._sniffed[:end if end >= 0 else HEAD_LIMIT])
+        buf, self._sniffed = bytes(self._sniffed), bytearray()
+        self.service.undecided.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        parts = line.split(b" ")
+        target = parts[1] if len(parts) == 3 else b""
+        if target == b"/files" or target.startswith((b"/files/", b"/files?")):
+            self._mode = "files"
+            self._reader = asyncio.StreamReader(limit=HEAD_LIMIT, loop=self.loop)
+            self._reader.set_transport(self.transport)       # pauses reading while its buffer is full
+            self._reader.feed_data(buf)
+            self.service.open_connection(self, self._reader)
+        else:
+            self._mode = "ws"
+            self._start_websocket()
+            super().data_received(buf)
+
+    def eof_received(self) -> None:
+        if self._mode == "files":
+            assert self._reader is not None
+            self._reader.feed_eof()
+        elif self._mode == "ws":
+            super().eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.service.undecided.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._mode == "files" and self._reader is not None:
+            if exc is not None:
+                self._reader.set_exception(ConnectionResetError("the connection dropped"))
+            else:
+                self._reader.feed_eof()
+        super().connection_lost(exc)
+
+    # -- writing ------------------------------------------------------------------
+    async def files_send(self, data: bytes) -> None:
+        """Write on a file connection, waiting while the peer's buffer is full."""
+        self.transport.write(data)
+        await self.drain()
+
+
+class FileService:
+    """The `/files` endpoints of one server."""
+
+    def __init__(self, server: XiaonaoServer, content: fs.ContentStore):
+        self.server = server
+        self.content = content
+        self.limits = content.limits
+        self.conns: set[FilesConnection] = set()
+        self.undecided: set[FilesConnection] = set()     # accepted, request line not read yet
+        self._tasks: set[asyncio.Task] = set()
+        self._tokens: dict[str, tuple[float, Actor | None]] = {}
+        self._uploads: dict[str, int] = {}
+        self._audit: list[dict] = []
+        self._audit_task: asyncio.Task | None = None
+        self._rows: OrderedDict[str, dict] = OrderedDict()     # file rows read lately (they never change)
+
+    async def _row(self, file_id: str) -> dict | None:
+        """The file's metadata row (None: not stored), from memory or the database's read threads."""
+        row = self._rows.get(file_id)
+        if row is not None:
+            self._rows.move_to_end(file_id)
+            return row
+        hub = self.server.hub
+        row = (await asyncio.get_running_loop().run_in_executor(
+            hub.reads, fs.get_files, self.server.store, [file_id])).get(file_id)
+        if row is not None:
+            self._remember(row)
+        return row
+
+    def _remember(self, row: dict) -> None:
+        self._rows[row["id"]] = row
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
+
+    def connection_class(self) -> type[FilesConnection]:
+        return type("ServerFilesConnection", (FilesConnection,), {"service": self})
+
+    def open_connection(self, conn: FilesConnection, reader: asyncio.StreamReader) -> None:
+        if len(self.conns) >= MAX_FILE_CONNECTIONS:
+            conn.transport.write(self._response(503, "unavailable", "too many file connections; retry shortly"))
+            conn.transport.close()
+            return
+        self.conns.add(conn)
+        t = asyncio.get_running_loop().create_task(self._serve(conn, reader))
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for c in list(self.conns) + list(self.undecided):
+            c.transport.abort()
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._audit_task is not None:
+            self._audit_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._audit_task
+        self._flush_audit_now()
+
+    # ---- the connection's requests ------------------------------------------------
+    async def _serve(self, conn: FilesConnection, reader: asyncio.StreamReader) -> None:
+        peer = conn.remote_address
+        peer_s = f"{peer[0]}:{peer[1]}" if peer else "?"
+        first = True
+        try:
+            while not conn.transport.is_closing():
+                try:
+                    raw = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"),
+                                                 HEAD_TIMEOUT if first else IDLE_TIMEOUT)
+                except asyncio.LimitOverrunError:
+                    await conn.files_send(self._response(400, "bad_request", "the request head is too long"))
+                    return
+                first = False
+                try:
+                    req = _parse_head(raw)
+                except fs.FileRefused as e:
+                    await conn.files_send(self._response(e.status, e.code, e.message))
+                    return
+                try:
+                    keep = await self._handle(conn, reader, req, peer_s)
+                except fs.FileRefused as e:
+                    # an error before the request's body was read: the connection cannot go on
+                    await conn.files_send(self._response(e.status, e.code, e.message, close=True))
+                    return
+                if not (keep and req.keep):
+                    return
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError, OSError):
+            return
+        except Exception:
+            log.exception("file request from %s failed", peer_s)
+            with contextlib.suppress(Exception):
+                await conn.files_send(self._response(500, "error", "the server failed on this request", close=True))
+        finally:
+            self.conns.discard(conn)
+            if not conn.transport.is_closing():
+                conn.transport.close()
+
+    @staticmethod
+    def _head(status: int, headers: list[tuple[str, str]], length: int, close: bool = False) -> bytes:
+        lines = [f"HTTP/1.1 {status} {STATUS_TEXT.get(status, 'OK')}", f"Content-Length: {length}",
+                 "Server: xiaonao", "X-Content-Type-Options: nosniff"]
+        lines += [f"{k}: {v}" for k, v in headers]
+        if close:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _response(self, status: int, code: str, message: str, close: bool = False) -> bytes:
+        body = protocol.error(None, code, message).encode()
+        return self._head(status, [("Content-Type", "application/json")], len(body), close) + body
+
+    def _json(self, status: int, obj) -> bytes:
+        body = orjson.dumps(obj)
+        return self._head(status, [("Content-Type", "application/json")], len(body)) + body
+
+    async def _handle(self, conn: FilesConnection, reader, req: _Request, peer: str) -> bool:
+        """Answer one request; returns whether the connection may carry another."""
+        has_body = "content-length" in req.headers or "transfer-encoding" in req.headers
+        if req.method == "POST" and req.path.rstrip("/") == "/files":
+            return await self._upload(conn, reader, req, peer)
+        if has_body and req.headers.get("content-length", "0") != "0":
+            raise fs.FileRefused(400, "bad_request", f"{req.method} {req.path} takes no body")
+        m = ROLE_RENDITION.match(req.path)
+        if req.method not in ("GET", "HEAD") or m is None:
+            if req.path.rstrip("/") == "/files" or m is not None:
+                await conn.files_send(self._response(405, "bad_request", f"{req.method} is not served on {req.path}"))
+                return True
+            await conn.files_send(self._response(404, "not_found", "no such file endpoint"))
+            return True
+        return await self._download(conn, req, m.group(1), m.group(2) or "original", peer)
+
+    # ---- who is asking --------------------------------------------------------------
+    async def _actor(self, req: _Request) -> Actor:
+        auth = req.headers.get("authorization", "")
+        scheme, _, tok = auth.partition(" ")
+        if scheme.lower() != "bearer" or not tok.strip():
+            raise fs.FileRefused(401, "unauthenticated", "send the session token: Authorization: Bearer TOKEN")
+        h = token_hash(tok.strip())
+        now = time.monotonic()
+        hit = self._tokens.get(h)
+        if hit is None or now - hit[0] > TOKEN_CACHE_S:
+            actor = await self.server.accounts.run(self._lookup, h)
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[h] = hit = (now, actor)
+        if hit[1] is None:
+            raise fs.FileRefused(401, "unauthenticated", "the session token is invalid or has expired")
+        return hit[1]
+
+    def _lookup(self, h: str) -> Actor | None:
+        store = self.server.store
+        info = store.token_info(h)
+        if info is None or info[1] <= time.time():
+            return None
+        user = store.get_user(info[0])
+        if user is None or user["disabled"] or user["role"] not in ROLES:
+            return None
+        return Actor(user["name"], user["role"], user.get("team_id"))
+
+    async def _case(self, cid: str) -> dict | None:
+        hub = self.server.hub
+        case = hub.state["cases"].get(cid)
+        if case is not None:
+            return case
+        if len(cid) > 40:
+            return None
+        found = await asyncio.get_running_loop().run_in_executor(hub.reads, hub.store.get_case_texts, [cid])
+        text = found.get(cid, (None, None))[0]
+        return orjson.loads(text) if text is not None else None
+
+    def _view(self, actor: Actor):
+        return view_for(actor, private_categories(self.server.hub.state))
+
+    async def _case_for_upload(self, actor: Actor, cid: str) -> None:
+        case = await self._case(cid)
+        if case is None:
+            raise fs.FileRefused(404, "not_found", f"no case {cid}")
+        if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
+            raise fs.FileRefused(403, "forbidden", f"case {cid} is not assigned to your squad")
+        if actor.role == "intake":
+            raise fs.FileRefused(403, "forbidden", "an intake account attaches files in its case.report; "
+                                                   "upload without 'case'")
+
+    # ---- upload -------------------------------------------------------------------
+    async def _upload(self, conn: FilesConnection, reader: asyncio.StreamReader, req: _Request, peer: str) -> bool:
+        actor = await self._actor(req)
+        if actor.role == "wall":
+            raise fs.FileRefused(403, "forbidden", "role wall may not upload files")
+        if "transfer-encoding" in req.headers or "content-length" not in req.headers:
+            raise fs.FileRefused(411, "length_required", "send the file with a Content-Length (no chunked body)")
+        try:
+            length = int(req.headers["content-length"])
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            raise fs.FileRefused(400, "bad_request", "Content-Length is not a number of bytes") from None
+        if length == 0:
+            raise fs.FileRefused(422, "invalid", "the file is empty (0 bytes)")
+        lim = self.limits
+        if length > lim.largest:
+            raise fs.FileRefused(413, "too_large", f"a file may be at most {lim.largest / fs.MB:g} MB; "
+                                                   f"this one is {length / fs.MB:.1f} MB")
+        cid = req.query.get("case") or None
+        if cid is not None:
+            await self._case_for_upload(actor, cid)
+        name = fs.clean_name(req.query.get("name"))
+        mine = self._uploads.get(actor.name, 0)
+        if mine >= lim.uploads_per_account:
+            raise fs.FileRefused(429, "busy", f"{mine} uploads of this account are under way; "
+                                              "send it again when one ends")
+        if sum(self._uploads.values()) >= lim.uploads_total:
+            raise fs.FileRefused(429, "busy", "the server takes no more uploads at once; send it again shortly")
+        if req.headers.get("expect", "").lower() == "100-continue":
+            await conn.files_send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self._uploads[actor.name] = mine + 1
+        try:
+            return await self._receive(conn, reader, actor, length, cid, name, peer)
+        finally:
+            left = self._uploads.get(actor.name, 1) - 1
+            if left > 0:
+                self._uploads[actor.name] = left
+            else:
+                self._uploads.pop(actor.name, None)
+
+    async def _receive(self, conn, reader, actor: Actor, length: int, cid: str | None, name: str,
+                       peer: str) -> bool:
+        loop = asyncio.get_running_loop()
+        head = b""
+        want = min(fs.SNIFF, length)
+        while len(head) < want:
+            chunk = await asyncio.wait_for(reader.read(want - len(head)), BODY_TIMEOUT)
+            if not chunk:
+                raise asyncio.IncompleteReadError(head, length)
+            head += chunk
+        kind_type = fs.sniff(head)
+        if kind_type is None:
+            raise fs.FileRefused(415, "unsupported_type", fs.UNSUPPORTED)
+        kind, mime = kind_type
+        if length > self.limits.of(kind):
+            raise fs.FileRefused(413, "too_large", f"{fs.KIND_WORDS[kind]} may be at most "
+                                                   f"{self.limits.of(kind) / fs.MB:g} MB; this one is "
+                                                   f"{length / fs.MB:.1f} MB")
+        part = self.content.new_part()
+        h = hashlib.sha256()
+        f = await loop.run_in_executor(None, open, part, "wb")
+        done = False
+        try:
+            def write(data: bytes) -> None:
+                h.update(data)
+                f.write(data)
+            pending = [head]
+            size = len(head)
+            got = len(head)
+            while got < length:
+                chunk = await asyncio.wait_for(reader.read(min(READ_CHUNK, length - got)), BODY_TIMEOUT)
+                if not chunk:
+                    raise asyncio.IncompleteReadError(b"", length)
+                got += len(chunk)
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= WRITE_BATCH:
+                    await loop.run_in_executor(None, write, b"".join(pending))
+                    pending, size = [], 0
+            if pending:
+                await loop.run_in_executor(None, write, b"".join(pending))
+            await loop.run_in_executor(None, f.close)
+            file_id = h.hexdigest()
+            store = self.server.store
+            known = await self._row(file_id)
+            if known is not None and await loop.run_in_executor(None, self.content.has, file_id):
+                await loop.run_in_executor(None, self.content.discard, part)
+                meta = known
+            else:
+                probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime)
+                meta = {"id": file_id, "kind": kind, "type": mime, "size": length, "name": name, **probed}
+            meta, created = await self.server.hub.run_db(fs.record_upload, store, meta, actor.name, cid)
+            self._remember(meta)
+            done = True
+        except OSError as e:
+            log.error("could not store an upload from %s: %s", peer, e)
+            raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
+                                                     "nothing was stored") from None
+        finally:
+            if not f.closed:
+                await loop.run_in_executor(None, f.close)
+            if not done:
+                await loop.run_in_executor(None, self.content.discard, part)
+        log.info("%s (%s) from %s uploaded %s (%s, %d bytes)%s", actor.name, actor.role, peer, file_id[:12], kind,
+                 length, " again" if not created else "")
+        self._audit_row(actor.name, "file.upload", f"{file_id} {kind} {length} {cid or '-'}", peer)
+        out = {**{k: meta[k] for k in ("id", "kind", "type", "size", "name", "width", "height", "duration",
+                                       "taken_at", "gps")},
+               "url": f"/files/{file_id}", "thumb": f"/files/{file_id}/thumb",
+               "preview": f"/files/{file_id}/preview", "created": created}
+        await conn.files_send(self._json(201 if created else 200, out))
+        return True
+
+    # ---- download -------------------------------------------------------------------
+    async def _download(self, conn: FilesConnection, req: _Request, file_id: str, rendition: str,
+                        peer: str) -> bool:
+        if not ID_RE.fullmatch(file_id):
+            raise fs.FileRefused(400, "bad_request", f"{file_id[:80]!r} is not an attachment id (64 hex digits)")
+        actor = await self._actor(req)
+        cid = req.query.get("case") or None
+        store = self.server.store
+        row = await self._row(file_id)
+        if cid is None and req.method == "HEAD" and rendition == "original" and actor.role != "wall":
+            # "do you hold these bytes?" (an outbox skips the upload): nothing else is told
+            await conn.files_send(self._head(200 if row else 404, [("Content-Type", "application/json")], 0))
+            return True
+        if cid is None:
+            if row is None or not await self.server.hub.run_db(fs.uploaded_by, store, file_id, actor.name):
+                raise fs.FileRefused(403, "forbidden", "name the case the file is on (?case=C…); without one, "
+                                                       "only its uploader may fetch it")
+        else:
+            case = await self._case(cid)
+            if case is None:
+                raise fs.FileRefused(404, "not_found", f"no case {cid}")
+            seen = self._view(actor).case(case)
+            if seen is None:
+                raise fs.FileRefused(403, "forbidden", f"you may not see case {cid}")
+            att = next((a for a in case.get("attachments") or () if a.get("id") == file_id), None)
+            if att is None or row is None:
+                raise fs.FileRefused(404, "not_found", f"no such file on {cid}")
+            if att.get("removed") and actor.role not in ("leader", "admin"):
+                raise fs.FileRefused(410, "gone", f"this file was removed from {cid}: "
+                                                  f"{att['removed'].get('reason', '')}"[:300])
+            shown = next((a for a in seen.get("attachments") or () if a.get("id") == file_id), None)
+            if shown is None or shown.get("hidden"):
+                raise fs.FileRefused(403, "forbidden", "this file is not shown on the wall" if actor.role == "wall"
+                                     else f"you may not see this file of {cid}")
+        path = self.content.path(file_id, rendition)
+        mime = row["type"] if rendition == "original" else "image/jpeg"
+        loop = asyncio.get_running_loop()
+        if rendition == "preview" and row["kind"] == "photo" and not path.exists():
+            try:
+                path = await loop.run_in_executor(None, self.content.ensure_preview, file_id)
+            except fs.FileRefused as e:       # (it decoded when it was stored: only a damaged store)
+                raise fs.FileRefused(404, "not_found", f"no preview: {e.message}") from None
+        try:
+            size = (await loop.run_in_executor(None, path.stat)).st_size
+        except FileNotFoundError:
+            raise fs.FileRefused(404, "not_found", "the file's bytes are missing from the store") from None
+        etag = f'"{file_id}"' if rendition == "original" else f'"{file_id}.{rendition}"'
+        headers = [("Content-Type", mime), ("ETag", etag), ("Accept-Ranges", "bytes"),
+                   ("Cache-Control", "private, max-age=31536000, immutable")]
+        if rendition == "original":
+            fname = row.get("name") or f"{file_id[:12]}"
+            headers.append(("Content-Disposition", "attachment; filename*=UTF-8''" + _quote(fname)))
+        if req.headers.get("if-none-match", "") == etag:
+            await conn.files_send(self._head(304, [("ETag", etag)], 0))
+            return True
+        start, end, status = 0, size - 1, 200
+        rng = req.headers.get("range")
+        if rng and rendition == "original":
+            mr = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
+            if mr and (mr.group(1) or mr.group(2)):
+                if mr.group(1):
+                    start = int(mr.group(1))
+                    end = min(int(mr.group(2)), size - 1) if mr.group(2) else size - 1
+                else:
+                    start, end = max(0, size - int(mr.group(2))), size - 1
+                if start > end or start >= size:
+                    await conn.files_send(self._head(416, [("Content-Range", f"bytes */{size}")], 0))
+                    return True
+                status = 206
+                headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+        self._audit_row(actor.name, "file.get", f"{file_id} {cid or '-'} {rendition}", peer)
+        await conn.files_send(self._head(status, headers, end - start + 1))
+        if req.method == "HEAD":
+            return True
+        await self._send_file(conn, path, start, end - start + 1)
+        return True
+
+    async def _send_file(self, conn: FilesConnection, path: Path, start: int, count: int) -> None:
+        loop = asyncio.get_running_loop()
+        f = await loop.run_in_executor(None, open, path, "rb")
+        try:
+            if start:
+                await loop.run_in_executor(None, f.seek, start)
+            left = count
+            while left > 0:
+                chunk = await loop.run_in_executor(None, f.read, min(READ_CHUNK, left))
+                if not chunk:
+                    raise OSError("the file got shorter")
+                left -= len(chunk)
+                await conn.files_send(chunk)
+        finally:
+            await loop.run_in_executor(None, f.close)
+
+    # ---- audit, in batches ------------------------------------------------------------
+    def _audit_row(self, user: str, action: str, detail: str, peer: str) -> None:
+        self._audit.append({"at": time.time(), "user": user, "action": action, "detail": detail, "peer": peer})
+        if self._audit_task is None or self._audit_task.done():
+            self._audit_task = asyncio.get_running_loop().create_task(self._flush_audit())
+
+    async def _flush_audit(self) -> None:
+        await asyncio.sleep(0.5)      # gather a batch (a case detail asks for dozens of thumbnails)
+        rows, self._audit = self._audit, []
+        if rows:
+            try:
+                await self.server.accounts.run(_write_audit, self.server.store, rows)
+            except Exception as e:  # noqa: BLE001 - the database is down: say so, do not fail downloads
+                log.warning("could not write %d file audit rows: %s", len(rows), e.__class__.__name__)
+
+    def _flush_audit_now(self) -> None:
+        rows, self._audit = self._audit, []
+        if rows:
+            with contextlib.suppress(Exception):
+                _write_audit(self.server.store, rows)
+
+    def pending_audit(self) -> int:
+        return len(self._audit)
+
+
+def _write_audit(store, rows: list[dict]) -> None:
+    with Session(store.engine) as s, s.begin():
+        s.execute(insert(AuditRow), rows)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+    return quote(name, safe="")
+
+
+def default_data_dir(db_url: str) -> Path:
+    """Beside a SQLite database file (`xiaonao.db` -> `xiaonao-files/`); otherwise the user's
+    data folder (`~/.local/share/xiaonao-server/files`): give `--data-dir` for a real server."""
+    from platformdirs import user_data_path
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(db_url)
+        if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+            p = Path(u.database)
+            return p.with_name(p.stem + "-files").resolve()
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: the default folder
+        pass
+    return user_data_path("xiaonao-server") / "files"
+

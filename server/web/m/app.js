@@ -1,0 +1,602 @@
+// The field terminal: screens and what a tap does. State comes from the server (link.js);
+// what the user asked for and the server has not answered yet comes from the outbox.
+import { Link } from "./link.js?v=%V%";
+import { Outbox } from "./outbox.js?v=%V%";
+import { t, setLang, chosenLang, currentLang, LANGS } from "./i18n.js?v=%V%";
+import { Uploader } from "./upload.js?v=%V%";
+import { h, clear, fmtAgo, fmtTime } from "./dom.js?v=%V%";
+
+// ---- what each role does --------------------------------------------------------------
+// Command names of the protocol (docs/protocol.md). A stage command moves the case to `to`
+// (shown at once, marked as waiting, until the server's view says so).
+const STAGE = {
+  "case.sign": "signed", "case.contact": "contacted", "case.arrive": "on_scene",
+  "case.feedback": "resolved", "case.return": "returned",
+};
+// what each role may do to a case in each status (the server decides; these are the buttons)
+const ACTIONS = {
+  field: {
+    dispatched: ["case.sign", "case.return"],
+    signed: ["case.contact", "case.arrive", "case.progress", "case.return"],
+    contacted: ["case.arrive", "case.progress"],
+    on_scene: ["case.feedback", "case.progress"],
+  },
+  department: {
+    transferred: (c) => (deptSigned(c) ? ["case.feedback", "case.progress", "case.return"] : ["case.dept_sign", "case.return"]),
+  },
+  community: {
+    resolved: ["case.confirm", "case.not_resolved", "case.follow_up"],
+    closed: ["case.confirm", "case.not_resolved", "case.follow_up"],
+    "*": ["case.note"],
+  },
+};
+const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm"]);
+const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
+  "case.follow_up": "note", "case.not_resolved": "note" };
+const REQUIRED = new Set(["case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
+const OPEN = new Set(["new", "accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "transferred", "returned"]);
+const TABS = { field: ["list", "status", "settings"], department: ["list", "settings"], community: ["list", "report", "settings"] };
+const PHOTOS = new Set(["field", "department", "community"]);
+const POSITION_EVERY_MS = 30000, POSITION_AT_LEAST_MS = 120000, POSITION_MIN_M = 20;
+
+const outbox = new Outbox();
+const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+const link = new Link({ url: wsUrl, outbox });
+const uploader = new Uploader({ link, outbox });
+window.xnLink = link;   // for the tests and for a curious liaison's console
+
+let waiting = [];          // the outbox's commands of this account
+let photosWaiting = [];    // photos not yet uploaded
+let refusals = [];         // {at, code, message, name}: the last few, shown until dismissed
+const alerted = new Set(JSON.parse(sessionStorage.getItem("xn.alerted") || "[]"));
+let audio = null;
+
+const $ = (id) => document.getElementById(id);
+
+// ---- boot ------------------------------------------------------------------------------
+async function boot() {
+  await setLang(chosenLang());
+  document.title = t("app.title");
+  const code = takeCode();
+  link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "ready") uploader.kick(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
+  link.addEventListener("state", () => { route(); alertNew(); sharePosition(); });
+  link.addEventListener("outbox", refreshWaiting);
+  link.addEventListener("acked", () => refreshWaiting());
+  link.addEventListener("refused", (e) => refused(e.detail));
+  link.addEventListener("welcome", () => { renderTabs(); refreshWaiting(); });
+  uploader.addEventListener("change", refreshWaiting);
+  uploader.addEventListener("failed", (e) => refused(e.detail));
+  window.addEventListener("online", () => { link.online(); uploader.kick(); });
+  window.addEventListener("offline", () => link.offline());
+  window.addEventListener("hashchange", () => { if (!codeInLink()) route(); });
+  document.addEventListener("visibilitychange", () => document.hidden || link.online());
+  document.body.addEventListener("pointerdown", unlockAudio, { once: true });
+  $("tabs").addEventListener("click", (e) => { const b = e.target.closest("[data-go]"); if (b) go(b.dataset.go); });
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
+  await refreshWaiting();
+  if (code) link.login({ code }); else link.start();
+  renderBar();
+  if (link.phase !== "login") route();
+}
+
+// a login link (#code=…, from the room's QR code): taken out of the address at once, used once
+function takeCode() {
+  const code = new URLSearchParams(location.hash.slice(1)).get("code");
+  if (code) history.replaceState(null, "", location.pathname + "#/list");
+  return code;
+}
+
+function codeInLink() {
+  const code = takeCode();
+  if (code) link.login({ code });
+  return !!code;
+}
+
+function go(path) { if (location.hash !== `#/${path}`) location.hash = `#/${path}`; else route(); }
+
+async function refreshWaiting() {
+  const user = link.me && link.me.user;
+  waiting = user ? await outbox.list(user) : [];
+  photosWaiting = user ? await outbox.photos(user) : [];
+  renderBar();
+  if (link.phase !== "login") route();
+}
+
+function refused(r) {
+  refusals.unshift({ ...r, at: Date.now() });
+  refusals = refusals.slice(0, 5);
+  toast(refusalText(r), "bad");
+  route();
+}
+
+function refusalText(r) {
+  const what = r.cmd ? actionLabel(r.cmd.name) : "";
+  const why = t(`code.${r.code}`) === `code.${r.code}` ? r.code : t(`code.${r.code}`);
+  return t("refused", { what, why, message: r.message || "" });
+}
+
+// ---- the bar: who, the link, what waits -------------------------------------------------
+function renderBar() {
+  const me = link.me;
+  const bar = $("bar");
+  clear(bar);
+  const team = me && me.team_id ? link.state.teams.get(me.team_id) : null;
+  bar.append(h("div", { class: "who" },
+    h("b", {}, team ? `${team.call_sign || team.id}` : (me ? unitName(me) : t("app.title"))),
+    me ? h("span", { class: "sub" }, me.user) : null));
+  const phase = link.phase;
+  const net = { ready: ["on", t("net.online")], syncing: ["wait", t("net.syncing")], connecting: ["wait", t("net.connecting")],
+    offline: ["off", t("net.offline")], login: ["off", t("net.loggedout")], idle: ["wait", t("net.connecting")] }[phase];
+  bar.append(h("span", { class: `pill net ${net[0]}`, id: "net", "data-phase": phase }, net[1]));
+  const n = waiting.length + photosWaiting.length;
+  if (n) bar.append(h("button", { class: "pill waitpill", id: "waitpill", onclick: () => go("waiting") }, t("waiting.n", { n })));
+  $("tabs").hidden = phase === "login" || !me;
+}
+
+function unitName(me) {
+  const street = link.state.street;
+  if (me.role === "department") {
+    const d = (street?.departments || []).find((x) => x.id === me.department);
+    return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : (me.department || t("role.department"));
+  }
+  if (me.role === "community") return (me.grids || []).join("、") || t("role.community");
+  return t(`role.${me.role}`);
+}
+
+// ---- routing -----------------------------------------------------------------------------
+function route() {
+  if (link.phase === "login" || !link.me) return;
+  const [screen, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  for (const b of $("tabs").querySelectorAll("[data-go]")) b.classList.toggle("here", b.dataset.go === (screen || "list"));
+  if (screen === "case" && arg) renderCase(arg);
+  else if (screen === "status" && role() === "field") renderStatus();
+  else if (screen === "report" && role() === "community") renderReport();
+  else if (screen === "settings") renderSettings();
+  else if (screen === "waiting") renderWaiting();
+  else renderList();
+  renderOverlay();
+}
+
+function main(...children) {
+  const m = $("main");
+  const keepScroll = m.dataset.screen === children[0];
+  const y = window.scrollY;
+  clear(m);
+  m.dataset.screen = children[0];
+  m.append(...children.slice(1).filter(Boolean));
+  if (refusals.length) m.prepend(refusalBox());
+  if (keepScroll) window.scrollTo(0, y);
+}
+
+function refusalBox() {
+  return h("div", { class: "refusals", role: "alert" },
+    ...refusals.map((r) => h("p", {}, refusalText(r))),
+    h("button", { class: "link", onclick: () => { refusals = []; route(); } }, t("dismiss")));
+}
+
+// ---- login ---------------------------------------------------------------------------------
+function renderLogin(why) {
+  renderBar();
+  $("overlay").hidden = true;
+  const user = h("input", { id: "user", autocomplete: "username", autocapitalize: "none", required: true,
+    value: localStorage.getItem("xn.lastuser") || "" });
+  const pass = h("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
+  const msg = why && why.message ? h("p", { class: "msg bad", role: "alert", id: "loginmsg" }, loginWhy(why)) : null;
+  const form = h("form", { class: "login", onsubmit: (e) => {
+    e.preventDefault();
+    if (!user.value.trim() || !pass.value) return;
+    localStorage.setItem("xn.lastuser", user.value.trim());
+    link.login({ user: user.value.trim(), password: pass.value });
+    submit.disabled = true; submit.textContent = t("login.busy");
+  } },
+  h("h1", {}, t("app.title")), h("p", { class: "sub" }, t("login.lead")), msg,
+  h("label", {}, t("login.user"), user), h("label", {}, t("login.password"), pass));
+  const submit = h("button", { class: "big primary", type: "submit", id: "login" }, t("login.go"));
+  form.append(submit, h("p", { class: "hint" }, t("login.code_hint")), langSwitch());
+  const m = $("main");
+  clear(m); m.dataset.screen = "login"; m.append(form);
+}
+
+function loginWhy(why) {
+  if (why.code === "unauthenticated") return why.loginCode ? t("login.code_bad") : (why.token ? t("login.again") : t("login.wrong"));
+  return t(`ended.${why.code}`) === `ended.${why.code}` ? why.message : t(`ended.${why.code}`);
+}
+
+function langSwitch() {
+  return h("div", { class: "langs" }, ...LANGS.map((l) => h("button", {
+    type: "button", class: `lang ${l === currentLang() ? "here" : ""}`, "data-lang": l,
+    onclick: async () => { await setLang(l); document.title = t("app.title"); renderTabs(); renderBar();
+      if (link.phase === "login") renderLogin(); else route(); },
+  }, t(`lang.${l}`))));
+}
+
+function renderTabs() {
+  const tabs = $("tabs");
+  const want = TABS[role()] || TABS.field;
+  if ([...tabs.querySelectorAll("[data-go]")].map((b) => b.dataset.go).join() !== want.join()) {
+    clear(tabs);
+    for (const go of want) tabs.append(h("button", { type: "button", "data-go": go }, ""));
+  }
+  for (const b of tabs.querySelectorAll("[data-go]")) b.textContent = t(`tab.${b.dataset.go}`);
+}
+
+// ---- cases ---------------------------------------------------------------------------------
+const role = () => (link.me && link.me.role) || "field";
+
+function deptSigned(c) {
+  return !!c.dept_signed || waiting.some((w) => w.name === "case.dept_sign" && w.args && w.args.case_id === c.id);
+}
+
+function actionsFor(c, s) {
+  const table = ACTIONS[role()] || {};
+  const a = table[s] ?? [];
+  const confirmed = c.confirmation || waiting.some((w) => w.name === "case.confirm" && w.args && w.args.case_id === c.id);
+  return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])]
+    .filter((n) => !(confirmed && (n === "case.confirm" || n === "case.not_resolved")));
+}
+
+function myCases() {
+  const community = role() === "community";
+  return [...link.state.cases.values()].filter((c) => OPEN.has(c.status) || (community && c.status === "closed" && !c.confirmation))
+    .sort((a, b) => (a.priority - b.priority) || String(a.times?.dispatched || "").localeCompare(String(b.times?.dispatched || "")));
+}
+
+// the status the user sees: the server's, moved on by stage commands still waiting
+function effective(c) {
+  let s = c.status;
+  for (const w of waiting) if (w.args && w.args.case_id === c.id && STAGE[w.name]) s = STAGE[w.name];
+  return s;
+}
+const waitingFor = (cid) => waiting.filter((w) => w.args && w.args.case_id === cid);
+
+function statusText(s) { return t(`status.${s}`); }
+function actionLabel(name) {
+  const own = `act.${name}.${role()}`;          // a role's own wording (a department returns to the room)
+  return t(own) === own ? t(`act.${name}`) : t(own);
+}
+
+function staleNote() {
+  return link.stale && link.phase !== "ready"
+    ? h("p", { class: "msg wait", id: "stale" }, t("list.stale", { at: fmtTime(new Date(link.stale).toISOString()) })) : null;
+}
+
+function renderList() {
+  const cases = myCases();
+  const closed = [...link.state.cases.values()].filter((c) => !OPEN.has(c.status)).slice(-5).reverse();
+  main("list", staleNote(),
+    h("h2", {}, t(`list.title.${role()}`, { n: cases.length })),
+    cases.length ? h("ul", { class: "cases" }, ...cases.map(caseCard))
+      : h("p", { class: "empty" }, link.phase === "ready" ? t("list.empty") : t("list.empty_offline")),
+    closed.length ? h("h3", {}, t("list.closed")) : null,
+    closed.length ? h("ul", { class: "cases done" }, ...closed.map(caseCard)) : null);
+}
+
+function caseCard(c) {
+  const s = effective(c);
+  const w = waitingFor(c.id).length;
+  return h("li", {},
+    h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
+      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`),
+        h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
+      h("div", { class: "title" }, c.title),
+      h("div", { class: "addr" }, c.location?.address || ""),
+      h("div", { class: "meta" }, t(`prio.${c.priority}`), " · ", fmtAgo(c.times?.dispatched || c.times?.reported, t))));
+}
+
+function renderCase(cid) {
+  const c = link.state.cases.get(cid);
+  if (!c) { main("case", h("p", { class: "empty" }, t("case.gone")), h("a", { class: "big", href: "#/list" }, t("back"))); return; }
+  const s = effective(c);
+  const acts = actionsFor(c, s).map((name) => actionButton(c, name));
+  const r = role();
+  const reporter = c.reporter || {};
+  const wf = waitingFor(cid);
+  main(`case-${cid}`,
+    h("a", { class: "back", href: "#/list" }, "‹ ", t("back")),
+    h("div", { class: `head p${c.priority}` },
+      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`), h("span", { class: `badge st-${s}` }, statusText(s)),
+        h("span", { class: "badge" }, t(`prio.${c.priority}`))),
+      h("h2", {}, c.title),
+      h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
+    wf.length ? h("p", { class: "msg wait", id: "case-waiting" }, t("case.waiting", { what: wf.map((w) => actionLabel(w.name)).join("、") })) : null,
+    c.confirmation ? h("p", { class: "msg ok" }, t(`confirm.${c.confirmation.outcome}`), ` · ${fmtTime(c.confirmation.at)}`) : null,
+    r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
+    h("div", { class: "actions" }, ...acts,
+      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
+    PHOTOS.has(r) && ((s !== "resolved" && OPEN.has(s)) || r === "community") ? h("div", { class: "actions minor" },
+      photoButtons(c),
+      r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
+    reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,
+    c.description ? h("p", { class: "desc" }, c.description) : null,
+    photoStrip(c),
+    h("h3", {}, t("case.timeline")),
+    h("ol", { class: "timeline" }, ...(c.timeline || []).slice(-12).reverse().map((e) =>
+      h("li", {}, h("time", {}, fmtTime(e.at)), " ", t(`ev.${e.name}`) === `ev.${e.name}` ? e.name : t(`ev.${e.name}`),
+        e.actor ? h("span", { class: "sub" }, ` ${e.actor}`) : null,
+        e.by_role && e.by_role !== r && ["operator", "leader", "admin"].includes(e.by_role)
+          ? h("span", { class: "badge" }, t("case.by_room")) : null,
+        e.note ? h("div", { class: "note" }, e.note) : null))));
+}
+
+function actionButton(c, name) {
+  const primary = PRIMARY.has(name);
+  return h("button", { class: `big ${primary ? "primary" : ""}`, id: `act-${name.replace("case.", "")}`,
+    onclick: () => act(c, name) }, actionLabel(name));
+}
+
+async function act(c, name) {
+  unlockAudio();
+  const textArg = TEXT_ARG[name];
+  let text = null;
+  if (textArg) {
+    text = await ask(actionLabel(name), t(`ask.${name}`), REQUIRED.has(name));
+    if (text == null) return;
+  }
+  if (name === "case.confirm") return link.command("case.confirm", { case_id: c.id, outcome: "confirmed" });
+  if (name === "case.not_resolved") {
+    return link.command("case.confirm", { case_id: c.id, outcome: "not_resolved", ...(text ? { note: text } : {}) });
+  }
+  return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
+}
+
+async function reinforce(c) {
+  const note = await ask(t("act.reinforce"), t("ask.reinforce"), false);
+  if (note == null) return;
+  return link.command("team.request_reinforcement", { team_id: link.me.team_id, case_id: c.id, ...(note ? { note } : {}) });
+}
+
+// ---- photos -----------------------------------------------------------------------------
+function photoButtons(c) {
+  if (!uploader.available) return null;
+  return h("div", { class: "photos-row" }, ...["before", "after"].map((label) => {
+    const input = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, id: `photo-${label}`,
+      onchange: async () => { for (const f of input.files) await uploader.add(c.id, label, f); input.value = ""; } });
+    return h("label", { class: "big photo" }, t(`photo.${label}`), input);
+  }));
+}
+
+function photoStrip(c) {
+  const mine = photosWaiting.filter((p) => p.case_id === c.id);
+  const atts = (c.attachments || []);
+  if (!mine.length && !atts.length) return null;
+  return h("div", { class: "strip" },
+    ...mine.map((p) => h("figure", { class: "waiting" }, h("img", { src: uploader.previewUrl(p), alt: "" }),
+      h("figcaption", {}, t(`photo.${p.label}`), " · ", t(p.error ? "photo.retry" : "photo.waiting")))),
+    ...atts.filter((a) => !a.removed).map((a) => h("figure", { "data-attachment": a.id },
+      a.thumb ? h("img", { src: uploader.thumbUrl(a, route) || null, alt: "" }) : null,
+      h("figcaption", {}, t(`photo.${a.label}`) === `photo.${a.label}` ? (a.label || "") : t(`photo.${a.label}`)))));
+}
+
+// ---- the new assignment: on top until signed ------------------------------------------------
+function unsigned() {
+  if (role() === "department") return myCases().filter((c) => c.status === "transferred" && !deptSigned(c));
+  if (role() === "field") return myCases().filter((c) => effective(c) === "dispatched");
+  return [];
+}
+
+function renderOverlay() {
+  const ov = $("overlay");
+  const list = unsigned();
+  // on top of every screen but the detail of the case itself (its sign button is there)
+  const [screen, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  if (!list.length || (screen === "case" && list.some((c) => c.id === arg))) { ov.hidden = true; clear(ov); return; }
+  const c = list[0];
+  clear(ov);
+  ov.hidden = false;
+  ov.append(h("div", { class: `assign p${c.priority}`, role: "alertdialog", "aria-labelledby": "assign-title" },
+    h("p", { class: "kicker" }, t(role() === "department" ? "assign.new_transfer" : "assign.new"), list.length > 1 ? ` (${list.length})` : ""),
+    h("h2", { id: "assign-title" }, c.title),
+    h("p", { class: "addr" }, c.location?.address || ""),
+    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ",
+      fmtAgo(role() === "department" ? c.times?.transferred : c.times?.dispatched, t)),
+    h("button", { class: "big primary huge", id: "assign-sign",
+      onclick: () => { act(c, role() === "department" ? "case.dept_sign" : "case.sign"); } }, t("act.case.sign")),
+    h("a", { class: "big", href: `#/case/${c.id}`, id: "assign-open" }, t("assign.open"))));
+}
+
+function alertNew() {
+  const fresh = unsigned().filter((c) => !alerted.has(c.id));
+  if (!fresh.length) return;
+  for (const c of fresh) alerted.add(c.id);
+  sessionStorage.setItem("xn.alerted", JSON.stringify([...alerted].slice(-200)));
+  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+  beep();
+  if (document.hidden && "serviceWorker" in navigator && window.Notification && Notification.permission === "granted") {
+    navigator.serviceWorker.ready.then((r) => r.showNotification(t("assign.new"), { body: fresh[0].title, tag: fresh[0].id, renotify: true }));
+  }
+}
+
+function unlockAudio() {
+  if (audio || !window.AudioContext) return;
+  try { audio = new AudioContext(); } catch (e) { audio = null; }
+}
+
+function beep() {
+  if (!audio) return;
+  const now = audio.currentTime;
+  for (let i = 0; i < 3; i++) {
+    const o = audio.createOscillator(), g = audio.createGain();
+    o.frequency.value = 880; g.gain.setValueAtTime(0.0001, now + i * 0.35);
+    g.gain.exponentialRampToValueAtTime(0.4, now + i * 0.35 + 0.02);
+    g.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.35 + 0.25);
+    o.connect(g).connect(audio.destination); o.start(now + i * 0.35); o.stop(now + i * 0.35 + 0.3);
+  }
+}
+
+// ---- own status, position ---------------------------------------------------------------------
+const OWN_STATUS = ["available", "busy", "off_duty"];
+
+function renderStatus() {
+  const me = link.me;
+  const team = me.team_id ? link.state.teams.get(me.team_id) : null;
+  const pending = waiting.filter((w) => w.name === "team.status" || w.name === "team.duty").pop();
+  const now = team ? (team.on_duty === false ? "off_duty" : team.status) : null;
+  const shown = pending ? (pending.name === "team.duty" ? (pending.args.on_duty ? "available" : "off_duty") : pending.args.status) : now;
+  const consent = localStorage.getItem("xn.geo") === "on";
+  main("status",
+    h("h2", {}, t("status.title")),
+    team ? h("p", { class: "sub" }, t("status.now", { status: t(`team.${now}`) })) : null,
+    h("div", { class: "choices" }, ...OWN_STATUS.map((s) => h("button", {
+      class: `big choice ${shown === s ? "here" : ""}`, id: `status-${s}`, "aria-pressed": String(shown === s),
+      onclick: () => setOwnStatus(s, now) }, t(`team.${s}`)))),
+    h("h2", {}, t("geo.title")),
+    h("p", { class: "hint" }, t("geo.explain")),
+    h("button", { class: `big ${consent ? "primary" : ""}`, id: "geo-toggle", onclick: toggleGeo },
+      consent ? t("geo.on") : t("geo.off")),
+    lastFix ? h("p", { class: "sub", id: "geo-last" }, t("geo.last", { at: fmtTime(new Date(lastSent || lastFix.at).toISOString()) })) : null,
+    h("h2", {}, t("sos.title")),
+    h("button", { class: "big danger", id: "sos", onclick: async () => {
+      const note = await ask(t("sos.title"), t("sos.ask"), false);
+      if (note != null) link.command("radio.emergency", { team_id: me.team_id, note });
+    } }, t("sos.go")));
+}
+
+// off duty and back are `team.duty`; available and busy are `team.status` (on duty)
+async function setOwnStatus(s, now) {
+  const team_id = link.me.team_id;
+  if (s === "off_duty") return link.command("team.duty", { team_id, on_duty: false });
+  if (now === "off_duty") await link.command("team.duty", { team_id, on_duty: true });
+  if (s !== "available" || now !== "off_duty") return link.command("team.status", { team_id, status: s });
+}
+
+let watchId = null, lastFix = null, lastSent = 0, lastSentAt = null;
+
+function toggleGeo() {
+  const on = localStorage.getItem("xn.geo") !== "on";
+  localStorage.setItem("xn.geo", on ? "on" : "off");
+  sharePosition();
+  route();
+}
+
+function onDuty() {
+  const me = link.me;
+  const team = me && me.team_id ? link.state.teams.get(me.team_id) : null;
+  return !!team && team.on_duty !== false && team.status !== "off_duty";
+}
+
+function sharePosition() {
+  const want = localStorage.getItem("xn.geo") === "on" && link.me && link.me.team_id && onDuty() && navigator.geolocation;
+  if (want && watchId == null) {
+    watchId = navigator.geolocation.watchPosition(onFix, () => {}, { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
+  } else if (!want && watchId != null) {
+    navigator.geolocation.clearWatch(watchId); watchId = null;
+  }
+}
+
+function metres(a, b) {
+  const r = 6371000, rad = Math.PI / 180;
+  const dlat = (b[0] - a[0]) * rad, dlon = (b[1] - a[1]) * rad;
+  const x = Math.sin(dlat / 2) ** 2 + Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dlon / 2) ** 2;
+  return 2 * r * Math.asin(Math.sqrt(x));
+}
+
+// at most one position every 30 s, and only when moved 20 m (or every 2 min while still)
+function onFix(pos) {
+  const now = Date.now();
+  const p = [Number(pos.coords.latitude.toFixed(6)), Number(pos.coords.longitude.toFixed(6))];
+  lastFix = { p, at: now };
+  const since = now - lastSent;
+  if (since < POSITION_EVERY_MS) return;
+  if (lastSentAt && since < POSITION_AT_LEAST_MS && metres(lastSentAt, p) < POSITION_MIN_M) return;
+  lastSent = now; lastSentAt = p;
+  link.command("team.position", { team_id: link.me.team_id, lat: p[0], lon: p[1] }, { coalesce: "position" });
+}
+
+// ---- a community's report from its grid ---------------------------------------------------------
+const CATEGORIES = ["dispute", "city_management", "environment", "public_security", "public_service", "market", "traffic", "fire", "emergency"];
+
+function renderReport() {
+  const grids = link.me.grids || [];
+  const streetGrids = new Map((link.state.street?.grids || []).map((g) => [g.id, g]));
+  const f = {
+    title: h("input", { id: "r-title", maxlength: 200, required: true }),
+    category: h("select", { id: "r-category" }, ...CATEGORIES.map((c) => h("option", { value: c }, t(`cat.${c}`)))),
+    grid: h("select", { id: "r-grid" }, ...grids.map((g) => h("option", { value: g }, streetGrids.get(g)?.name ? `${g} ${streetGrids.get(g).name}` : g))),
+    address: h("input", { id: "r-address", maxlength: 200, required: true }),
+    description: h("textarea", { id: "r-description", rows: 3, maxlength: 4000 }),
+    name: h("input", { id: "r-name", maxlength: 60, autocomplete: "off" }),
+    phone: h("input", { id: "r-phone", maxlength: 64, type: "tel", autocomplete: "off" }),
+    urgent: h("input", { id: "r-urgent", type: "checkbox", class: "check" }),
+  };
+  const form = h("form", { class: "report", onsubmit: async (e) => {
+    e.preventDefault();
+    const missing = ["title", "address"].filter((k) => !f[k].value.trim());
+    for (const k of ["title", "address"]) f[k].classList.toggle("bad", missing.includes(k));
+    if (missing.length) return;
+    const args = { title: f.title.value.trim(), category: f.category.value, source: "grid", priority: f.urgent.checked ? 2 : 3,
+      location: { address: f.address.value.trim(), grid: f.grid.value } };
+    if (f.description.value.trim()) args.description = f.description.value.trim();
+    if (f.name.value.trim() || f.phone.value.trim()) args.reporter = { name: f.name.value.trim(), phone: f.phone.value.trim() };
+    await link.command("case.report", args);
+    toast(t("report.sent"));
+    go("list");
+  } },
+  h("h2", {}, t("report.title")),
+  h("label", {}, t("report.what"), f.title), h("label", {}, t("report.category"), f.category),
+  h("label", {}, t("report.grid"), f.grid), h("label", {}, t("report.address"), f.address),
+  h("label", {}, t("report.description"), f.description),
+  h("label", {}, t("report.resident_name"), f.name), h("label", {}, t("report.resident_phone"), f.phone),
+  h("label", { class: "checkrow" }, f.urgent, t("report.urgent")),
+  h("button", { class: "big primary", type: "submit", id: "r-send" }, t("report.send")));
+  main("report", form);
+}
+
+// ---- what waits -------------------------------------------------------------------------------
+function renderWaiting() {
+  main("waiting",
+    h("h2", {}, t("waiting.title")),
+    waiting.length || photosWaiting.length ? null : h("p", { class: "empty" }, t("waiting.none")),
+    link.phase !== "ready" && (waiting.length || photosWaiting.length) ? h("p", { class: "msg wait" }, t("waiting.offline")) : null,
+    h("ul", { class: "waiting" },
+      ...waiting.map((w) => h("li", {}, h("b", {}, actionLabel(w.name)), " ",
+        w.args?.case_id ? caseNo(w.args.case_id) : "", h("span", { class: "sub" }, ` ${fmtTime(new Date(w.at).toISOString())}`))),
+      ...photosWaiting.map((p) => h("li", {}, h("b", {}, t("photo.upload")), " ", t(`photo.${p.label}`), " ", caseNo(p.case_id),
+        h("span", { class: "sub" }, ` ${Math.round(p.size / 1024)} KB`), p.error ? h("div", { class: "bad" }, p.error) : null))));
+}
+
+function caseNo(cid) { const c = link.state.cases.get(cid); return c ? `#${c.no}` : cid; }
+
+// ---- settings ----------------------------------------------------------------------------------
+function renderSettings() {
+  const me = link.me;
+  main("settings",
+    h("h2", {}, t("settings.title")),
+    h("p", {}, t("settings.who", { user: me.user, role: t(`role.${me.role}`) }), me.team_id ? ` · ${me.team_id}` : ""),
+    h("h3", {}, t("settings.lang")), langSwitch(),
+    window.Notification && Notification.permission === "default" ? h("button", { class: "big", id: "notify",
+      onclick: () => Notification.requestPermission().then(route) }, t("settings.notify")) : null,
+    h("button", { class: "big danger", id: "logout", onclick: () => {
+      if (waiting.length && !confirm(t("settings.logout_waiting", { n: waiting.length }))) return;
+      link.logout();
+    } }, t("settings.logout")),
+    h("p", { class: "sub" }, t("settings.version", { v: "%V%" })));
+}
+
+// ---- a small sheet for a line of text -------------------------------------------------------------
+function ask(title, prompt, required) {
+  return new Promise((resolve) => {
+    const sheet = $("sheet");
+    const area = h("textarea", { id: "sheet-text", rows: 4, maxlength: 4000 });
+    const done = (v) => { sheet.hidden = true; clear(sheet); resolve(v); };
+    const ok = h("button", { class: "big primary", id: "sheet-ok", onclick: () => {
+      const v = area.value.trim();
+      if (required && !v) { area.focus(); area.classList.add("bad"); return; }
+      done(v);
+    } }, t("ok"));
+    clear(sheet);
+    sheet.append(h("div", { class: "panel", role: "dialog", "aria-labelledby": "sheet-title" },
+      h("h2", { id: "sheet-title" }, title), h("p", { class: "sub" }, prompt), area,
+      h("div", { class: "row2" }, h("button", { class: "big", id: "sheet-cancel", onclick: () => done(null) }, t("cancel")), ok)));
+    sheet.hidden = false;
+    area.focus();
+  });
+}
+
+let toastTimer = null;
+function toast(text, kind = "") {
+  const el = $("toast");
+  el.textContent = text; el.className = `toast ${kind}`; el.hidden = false;
+  clearTimeout(toastTimer); toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+boot().then(renderTabs);

@@ -1,0 +1,397 @@
+"""Evidence in the cockpit against the real server, offscreen: an operator attaches photos from
+the file dialog, the clipboard and by dropping files; sees each upload's fate where it was made;
+the thumbnails come grouped, stay in the local cache and show offline; an upload made offline
+waits like a command, survives a closed cockpit and goes out exactly once; an AI alert's frame
+shows its region in the detail and on the wall; a closing rule says what is missing before the
+operator tries. Real files (Pillow, PyAV), real server, real SQLite."""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication
+
+from client.files import FileClient
+from client.qtlink import LinkService
+from models.qt.room import RoomState, Selection
+
+from . import evidence_files as ef
+from .conftest import RawClient, make_db
+from .helpers import free_port
+from .qtasync import QtLoop
+from .test_evidence_viewer import red_pixels
+
+SHOTS = os.environ.get("XIAONAO_SHOTS")          # a folder: the screens are saved there to be looked at
+
+
+class ServerThread:
+    """The real server on its own thread and loop (a port of its own, or the one it had before)."""
+
+    def __init__(self, db_url: str, data_dir: Path, port: int = 0):
+        from server.app import XiaonaoServer
+        self.srv = XiaonaoServer(db_url, "127.0.0.1", port, data_dir=str(data_dir))
+        self._ready = threading.Event()
+
+    def start(self) -> "ServerThread":
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._thread.start()
+        assert self._ready.wait(30), "server did not start"
+        return self
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await self.srv.start()
+        self._ready.set()
+        await self._stop.wait()
+        await self.srv.stop()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.srv.port}/ws"
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+
+@pytest.fixture
+def loop(qapp):
+    lp = QtLoop(qapp)
+    yield lp
+    lp.close()
+
+
+class Cockpit:
+    """The real main window on a LinkService, logged in as `user`."""
+
+    def __init__(self, qtbot, loop, url: str, tmp_path: Path, user: str = "op", cache: str = "cache.db",
+                 wait_online: bool = True):
+        from app.mainwindow import MainWindow
+        self.loop = loop
+        self.link = LinkService(url, user, f"{user}-password", cache_path=tmp_path / cache)
+        self.room, self.sel = RoomState(), Selection()
+        self.room.user = user
+        self.room.attach(self.link)
+        self.reported: dict[str, str] = {}           # command id -> the case it reported
+        self.room.sig_events.connect(lambda evs: self.reported.update(
+            {e["command_id"]: e["data"]["case_id"] for e in evs if e["name"] == "case.reported"}))
+        self.win = MainWindow(self.room, self.link, self.sel,
+                              QSettings(str(tmp_path / f"{cache}.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(self.win)
+        self.win.resize(1500, 1000)
+        self.win.show()
+        self.link.start()
+        if wait_online:
+            loop.wait(lambda: self.link.status.state == "online" and self.room.state["teams"], what="online")
+        self.detail = self.win.panels["detail"]
+        self.section = self.detail.evidence
+
+    def report(self, **kw) -> str:
+        args = {"title": "占道经营", "category": "city_management", "source": "12345", "priority": 2,
+                "location": {"address": "九堡大道88号"}, **kw}
+        cmd = self.link.submit("case.report", args)
+        self.loop.wait(lambda: cmd in self.reported, what="case reported")
+        return self.reported[cmd]
+
+    def select(self, cid: str) -> None:
+        self.loop.wait(lambda: self.win.queue.model.row_of(cid) >= 0, what=f"{cid} in the queue")
+        self.win.queue.select_case(cid)
+        assert self.detail.case_id == cid
+
+    def case(self, cid: str) -> dict:
+        return self.room.state["cases"][cid]
+
+    def strip_ids(self, group: str) -> list[str]:
+        return [a["id"] for a in self.section.panel.strips[group].items]
+
+    def thumbnails_drawn(self, group: str) -> bool:
+        strip = self.section.panel.strips[group]
+        return bool(strip.items) and all(strip.source.thumbnail(a) is not None for a in strip.items)
+
+    def close(self) -> None:
+        self.win.close()
+        self.loop.run(self.link.shutdown())
+
+
+def _photo(tmp_path: Path, name: str, **kw) -> str:
+    p = tmp_path / name
+    p.write_bytes(ef.jpeg(**kw))
+    return str(p)
+
+
+def _drop(widget, paths: list[str]) -> None:
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(p) for p in paths])
+    pos = QPointF(widget.rect().center())
+    for kind in (QDropEvent.Type.DragEnter, QDropEvent.Type.Drop):
+        if kind == QDropEvent.Type.DragEnter:
+            from PySide6.QtGui import QDragEnterEvent
+            ev = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier)
+        else:
+            ev = QDropEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, ev)
+        assert ev.isAccepted(), kind
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = ServerThread(make_db(tmp_path), tmp_path / "files").start()
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome(qtbot, loop, server, tmp_path,
+                                                                                  lang):
+    from app import i18n
+    i18n.install(lang)
+    c = Cockpit(qtbot, loop, server.url, tmp_path)
+    cid = c.report()
+    c.select(cid)
+    sec = c.section
+    assert sec.panel.empty.isVisible() and sec.attach_b.isEnabled() and sec.paste_b.isEnabled()
+    assert sec.label() == "before"                          # not on scene yet: what a new file most likely is
+    # 1. the file dialog (opened with open(): the room goes on behind it)
+    dlg = sec.choose_files()
+    assert dlg.isVisible() and dlg.windowModality() == Qt.WindowModality.WindowModal
+    first = _photo(tmp_path, "IMG_2041.jpg", w=1600, h=1200, colour=(90, 120, 60))
+    dlg.selectFile(first)
+    dlg.accept()
+    loop.wait(lambda: c.strip_ids("before"), what="the photo in the case's 'before' group")
+    loop.wait(lambda: c.thumbnails_drawn("before"), what="its thumbnail drawn")
+    sent = "· sent" if lang == "en" else "· 已发送"
+    loop.wait(lambda: sec.outcome.text().endswith(sent), what="'sent' where it was made")
+    assert "IMG_2041.jpg" in sec.outcome.text()
+    # 2. an image pasted from the clipboard, labelled 'after'
+    sec.label_box.setCurrentIndex(sec.label_box.findData("after"))
+    img = QImage(640, 480, QImage.Format.Format_RGB32)
+    img.fill(Qt.GlobalColor.darkCyan)
+    QGuiApplication.clipboard().setImage(img)
+    qtbot.mouseClick(sec.paste_b, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: c.strip_ids("after") and c.thumbnails_drawn("after"), what="the pasted image under 'after'")
+    pasted = c.case(cid)["attachments"][-1]
+    assert pasted["name"].startswith("pasted-") and pasted["type"] == "image/png" and pasted["by"] == "op"
+    # 3. files dropped on the evidence (a PDF as a document)
+    sec.label_box.setCurrentIndex(sec.label_box.findData("document"))
+    pdf = tmp_path / "工单.pdf"
+    pdf.write_bytes(ef.pdf())
+    _drop(sec, [str(pdf)])
+    loop.wait(lambda: c.strip_ids("document") and c.thumbnails_drawn("document"), what="the dropped PDF")
+    heads = [sec.panel.headings[g].text() for g in ("before", "after", "document")]
+    assert all(h.endswith("(1)") for h in heads), heads
+    # the timeline says who attached what
+    lines = [c.detail.timeline.item(i).text() for i in range(c.detail.timeline.count())]
+    assert sum(("Attached" if lang == "en" else "添加附件") in t for t in lines) == 3
+    assert any("工单.pdf" in t for t in lines)
+    # the viewer on the first photo: its picture (the server's preview), then a copy saved
+    v = sec.panel.open_viewer("before", 0)
+    qtbot.addWidget(v)
+    v.resize(1000, 760)
+    loop.wait(lambda: "1600 × 1200" in v.status.text(), what="the photo in the viewer")
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        loop.pump(0.2)
+        from PySide6.QtWidgets import QScrollArea
+        inner = c.detail.findChild(QScrollArea).widget()
+        inner.grab().save(os.path.join(SHOTS, f"evidence_detail_{lang}.png"))
+        v.grab().save(os.path.join(SHOTS, f"evidence_viewer_{lang}.png"))
+    target = tmp_path / "copy.jpg"
+    v.save_to(str(target))
+    loop.wait(lambda: target.exists(), what="the copy saved")
+    assert target.read_bytes() == Path(first).read_bytes()
+    v.close()
+    c.close()
+
+
+def test_a_refused_file_says_why_where_it_was_attached_and_can_be_dismissed(qtbot, loop, server, tmp_path):
+    from app import i18n
+    i18n.install("en")
+    c = Cockpit(qtbot, loop, server.url, tmp_path)
+    cid = c.report()
+    c.select(cid)
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"\xff\xd8\xff\xe0" + b"not a jpeg at all " * 200)     # a JPEG's first bytes, then garbage
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    assert c.section.attach_paths([str(fake), str(empty)]) == 2
+    loop.wait(lambda: c.section.outcome.text().count("refused") == 2, what="both refused")
+    text = c.section.outcome.text()
+    assert "photo.jpg · Before · refused: the file is empty, damaged or truncated" in text \
+        or "photo.jpg · Before · refused: not a photo" in text, text
+    assert "empty.png · Before · refused:" in text
+    assert c.section.outcome.property("kind") == "error" and c.section.dismiss_b.isVisible()
+    outbox = c.win.panels["outbox"]                       # and in the Outbox, with everything else waiting
+    assert outbox.summary.text() == "0 pending · 2 refused"
+    assert any("photo.jpg · Before · refused:" in outbox.list.item(i).text() for i in range(outbox.list.count()))
+    assert c.section.panel.empty.isVisible()             # nothing half-attached
+    assert not c.case(cid).get("attachments")
+    qtbot.mouseClick(c.section.dismiss_b, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: not c.link.uploads(cid), what="the refused uploads forgotten")
+    assert not c.section.outcome.isVisible()
+    c.close()
+
+
+def test_an_upload_made_offline_waits_survives_a_closed_cockpit_and_goes_out_once(qtbot, loop, tmp_path):
+    from app import i18n
+    i18n.install("en")
+    db = make_db(tmp_path)
+    port = free_port()
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    c = Cockpit(qtbot, loop, srv.url, tmp_path)
+    cid = c.report()
+    srv.stop()                                                     # the server goes away
+    loop.wait(lambda: c.link.status.state != "online", what="offline")
+    c.select(cid)
+    photo = _photo(tmp_path, "after.jpg", colour=(10, 200, 10))
+    c.section.label_box.setCurrentIndex(c.section.label_box.findData("after"))
+    assert c.section.attach_paths([photo]) == 1
+    loop.wait(lambda: "after.jpg · After · offline, waiting to be sent" in c.section.outcome.text(),
+              what="waiting, said where it was attached")
+    outbox = c.win.panels["outbox"]
+    assert outbox.summary.text() == "1 pending · 0 refused"
+    assert outbox.list.item(0).text().endswith(f"{cid}  after.jpg · After · offline, waiting to be sent")
+    os.unlink(photo)                    # the operator's file goes; the queued copy is the cockpit's own
+    c.close()                                                      # the cockpit is closed meanwhile
+    # opened again, still offline: the upload is still there, waiting
+    c2 = Cockpit(qtbot, loop, f"ws://127.0.0.1:{port}/ws", tmp_path, wait_online=False)
+    loop.wait(lambda: cid in c2.room.state["cases"], what="the cached state")
+    c2.select(cid)
+    loop.wait(lambda: "after.jpg · After · offline, waiting to be sent" in c2.section.outcome.text(),
+              what="the upload kept across the restart")
+    srv = ServerThread(db, tmp_path / "files", port).start()     # back
+    try:
+        loop.wait(lambda: c2.strip_ids("after"), timeout=30, what="the photo attached once back online")
+        loop.wait(lambda: "after.jpg · After · sent" in c2.section.outcome.text(), what="'sent'")
+        assert c2.win.panels["outbox"].summary.text() == "0 pending · 0 refused"
+        loop.wait(lambda: c2.thumbnails_drawn("after"), what="its thumbnail")
+        loop.pump(0.5)                                             # nothing more arrives
+        case = c2.case(cid)
+        assert len(case["attachments"]) == 1
+        assert [e["name"] for e in case["timeline"]].count("case.attached") == 1
+        assert not [r for r in c2.link.uploads(cid) if r["status"] != "sent"]
+        c2.close()
+        # and a third start sends nothing again
+        c3 = Cockpit(qtbot, loop, srv.url, tmp_path)
+        loop.pump(0.5)
+        assert [e["name"] for e in c3.case(cid)["timeline"]].count("case.attached") == 1
+        assert not c3.link.uploads(cid)
+        c3.close()
+    finally:
+        srv.stop()
+
+
+def test_cached_thumbnails_show_offline(qtbot, loop, tmp_path):
+    from app import i18n
+    i18n.install("en")
+    db = make_db(tmp_path)
+    port = free_port()
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    c = Cockpit(qtbot, loop, srv.url, tmp_path)
+    cid = c.report()
+    c.select(cid)
+    c.section.attach_paths([_photo(tmp_path, f"p{i}.jpg", colour=(40 * i, 90, 90)) for i in range(3)])
+    loop.wait(lambda: len(c.strip_ids("before")) == 3 and c.thumbnails_drawn("before"), what="three thumbnails")
+    c.close()
+    srv.stop()
+    c2 = Cockpit(qtbot, loop, f"ws://127.0.0.1:{port}/ws", tmp_path, wait_online=False)
+    loop.wait(lambda: cid in c2.room.state["cases"], what="the cached state")
+    assert c2.link.status.state != "online"
+    c2.select(cid)
+    loop.wait(lambda: c2.thumbnails_drawn("before"), what="the thumbnails from the local cache, offline")
+    strip = c2.section.panel.strips["before"]
+    assert all(not strip.source.thumbnail_failed(a) for a in strip.items)
+    c2.close()
+
+
+async def _report_alert(url: str, priority: int = 1) -> str:
+    """An AI video alert from the intake account: its frame uploaded, then the report."""
+    intake = await RawClient.connect(url, "intake")
+    await intake.recv()
+    files = FileClient(url, intake.welcome["token"])
+    meta = await files.upload(ef.jpeg(1920, 1080, colour=(60, 70, 80)), name="cam12-0931.jpg")
+    ack, _ = await intake.command("case.report", {
+        "title": "出店经营", "category": "city_management", "source": "video", "priority": priority,
+        "location": {"address": "九堡大道88号"},
+        "alert_frame": {"attachment": meta["id"], "region": {"box": [812, 340, 220, 160]},
+                        "detector": {"label": "出店经营", "confidence": 0.93}}})
+    assert ack["type"] == "ack", ack
+    await files.close()
+    await intake.close()
+    return meta["id"]
+
+
+def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot, loop, server, tmp_path):
+    from app import i18n
+    from app.wall import WallWindow
+    i18n.install("en")
+    c = Cockpit(qtbot, loop, server.url, tmp_path)
+    att_id = loop.run(_report_alert(server.url))
+    loop.wait(lambda: any(a.get("id") == att_id for k in c.room.state["cases"].values()
+                          for a in k.get("attachments") or []), what="the alert frame in the cockpit")
+    cid = next(k["id"] for k in c.room.state["cases"].values() if k.get("attachments"))
+    c.select(cid)
+    loop.wait(lambda: c.thumbnails_drawn("alert-frame"), what="the frame's thumbnail")
+    strip = c.section.panel.strips["alert-frame"]
+    r = strip.tile_rect(0)
+    assert red_pixels(strip.grab(), (r.x(), r.y(), r.right(), r.bottom())) > 10       # the marked region
+    v = c.section.panel.open_viewer("alert-frame", 0)
+    qtbot.addWidget(v)
+    assert "出店经营 93%" in v.title.text()
+    loop.wait(lambda: "1920 × 1080" in v.status.text(), what="the frame in the viewer")
+    assert red_pixels(v.image.grab()) > 50
+    v.close()
+    # the wall: the P1 alert pinned across the top, and its frame beside the pages
+    wl = LinkService(server.url, "wall", "wall-password", cache_path=tmp_path / "wall.db")
+    room = RoomState()
+    room.attach(wl)
+    wall = WallWindow(room, wl, scale=1.0)
+    qtbot.addWidget(wall)
+    wall.resize(1920, 1080)
+    wall.show()
+    wl.start()
+    loop.wait(lambda: wl.status.state == "online" and cid in room.state["cases"], what="the wall online")
+    loop.wait(lambda: wall.banner.isVisible() and cid in wall.banner.label.text(), what="the alert pinned")
+    loop.wait(lambda: wall.alert_frame.isVisible() and wall.alert_frame.image() is not None, what="the frame shown")
+    assert wall.alert_frame.caption.text() == f"Alert frame · 出店经营 93% · {cid} · 九堡大道88号"
+    loop.pump(0.1)
+    shot = wall.alert_frame.grab()
+    assert red_pixels(shot) > 50
+    if SHOTS:
+        wall.grab().save(os.path.join(SHOTS, "evidence_wall_en.png"))
+    wall.close()
+    loop.run(wl.shutdown())
+    c.close()
+
+
+def test_the_closing_rule_says_what_is_missing_before_the_operator_tries(qtbot, loop, server, tmp_path):
+    from app import i18n
+    i18n.install("en")
+    server.srv.hub.state["street"]["evidence"] = {
+        "city_management": {"feedback_requires": ["after"], "close_requires": ["after"]}}
+    c = Cockpit(qtbot, loop, server.url, tmp_path)
+    cid = c.report()
+    c.select(cid)
+    rule = c.section.rule
+    assert rule.isVisible()
+    assert rule.text() == "Feedback and closing need a photo labelled 'After': attach one first."
+    before = _photo(tmp_path, "b.jpg", colour=(1, 2, 3))
+    c.section.attach_paths([before])                        # 'before' is no 'after'
+    loop.wait(lambda: c.strip_ids("before"), what="the before photo")
+    assert rule.isVisible()
+    c.section.label_box.setCurrentIndex(c.section.label_box.findData("after"))
+    c.section.attach_paths([_photo(tmp_path, "a.jpg", colour=(3, 2, 1))])
+    loop.wait(lambda: c.strip_ids("after"), what="the after photo")
+    loop.wait(lambda: not rule.isVisible(), what="the rule satisfied")
+    assert c.detail.buttons["case.close"].toolTip() == ""
+    # another category has no rule: nothing said
+    other = c.report(category="traffic")
+    c.select(other)
+    assert not rule.isVisible()
+    c.close()

@@ -1,0 +1,589 @@
+"""Issue 16: the field terminal at /m/, in a real browser against a real server.
+
+Debian's Chromium (scripts/bootstrap.sh installs it), driven by Playwright with
+`executable_path` (no browser is downloaded), as a phone: 390x844, touch. The server is the
+real one on a loopback port (port 0); the command room is a raw protocol client
+(`RawClient`, written from docs/protocol.md) and the server's own event log. Screenshots of
+each screen in both languages go to build/field-shots/.
+
+Where the browser cannot start (no playwright, no chromium) the browser tests skip, saying
+why; the static-file tests need no browser.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from server.app import XiaonaoServer
+
+from .conftest import RawClient, ws_url
+from .faultproxy import FaultProxy
+from .helpers import ROOT, until
+
+CHROMIUM = os.environ.get("XIAONAO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "build" / "field-shots"
+PHONE = {"width": 390, "height": 844}
+
+
+def report(title, address="九堡大道88号", phone="13812345678"):
+    return {"title": title, "category": "dispute", "source": "110", "priority": 2,
+            "location": {"address": address}, "description": f"{title}，双方争执",
+            "reporter": {"name": "王先生", "phone": phone}}
+
+
+async def new_case(op: RawClient, title: str, team: str | None = "W01", **kw) -> str:
+    ack, seen = await op.command("case.report", report(title, **kw))
+    assert ack["type"] == "ack", ack
+    cid = next(m["data"]["case_id"] for m in seen if m.get("name") == "case.reported")
+    for name, args in (("case.accept", {}), ("case.dispatch", {"team_id": team})):
+        if name == "case.dispatch" and team is None:
+            break
+        ack, _ = await op.command(name, {"case_id": cid, **args})
+        assert ack["type"] == "ack", ack
+    return cid
+
+
+async def log_of(srv: XiaonaoServer) -> list[dict]:
+    """Every event the server committed, from its database."""
+    return await asyncio.to_thread(srv.store.events_after, 0)
+
+
+def http_get(url: str, headers: dict | None = None):
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+# ---- the static files (no browser) -------------------------------------------------------
+
+async def test_the_terminal_is_served_at_m_with_types_compression_and_cache_headers(server):
+    base = f"http://127.0.0.1:{server.port}"
+    status, h, body = await asyncio.to_thread(http_get, f"{base}/m/", {"Accept-Encoding": "gzip, deflate, br"})
+    assert status == 200 and h["Content-Type"] == "text/html; charset=utf-8"
+    assert h["Content-Encoding"] == "gzip" and h["Cache-Control"] == "no-cache"
+    assert "default-src 'self'" in h["Content-Security-Policy"]
+    html = gzip.decompress(body).decode()
+    version = server.web.version
+    assert f"app.js?v={version}" in html and "%V%" not in html
+
+    # a versioned file is immutable; the same file unversioned is revalidated
+    status, h, body = await asyncio.to_thread(http_get, f"{base}/m/app.js?v={version}")
+    assert status == 200 and h["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "immutable" in h["Cache-Control"] and "Content-Encoding" not in h     # no gzip asked for
+    assert b"%V%" not in body and f"./link.js?v={version}".encode() in body
+    status, h2, _ = await asyncio.to_thread(http_get, f"{base}/m/app.js")
+    assert h2["Cache-Control"] == "no-cache"
+    status, _, body = await asyncio.to_thread(http_get, f"{base}/m/app.js", {"If-None-Match": h["ETag"]})
+    assert status == 304 and body == b""
+
+    for path, ctype in (("manifest.webmanifest", "application/manifest+json; charset=utf-8"),
+                        ("sw.js", "text/javascript; charset=utf-8"), ("app.css", "text/css; charset=utf-8"),
+                        ("i18n/zh_CN.json", "application/json; charset=utf-8"), ("icons/icon-192.png", "image/png")):
+        status, h, body = await asyncio.to_thread(http_get, f"{base}/m/{path}")
+        assert (status, h["Content-Type"]) == (200, ctype), path
+    manifest = json.loads((await asyncio.to_thread(http_get, f"{base}/m/manifest.webmanifest"))[2])
+    assert {i["sizes"] for i in manifest["icons"]} >= {"192x192", "512x512"} and manifest["display"] == "standalone"
+
+    # /m redirects; nothing outside the terminal's own files can be asked for
+    status, h, _ = await asyncio.to_thread(http_get, f"{base}/m")
+    assert status == 200          # urllib follows the 301 to /m/
+    for bad in ("/m/../server/app.py", "/m/%2e%2e/server/app.py", "/m/nothing.js", "/m/..%2fapp.py", "/index.html"):
+        status, _, _ = await asyncio.to_thread(http_get, base + bad)
+        assert status == 404, bad
+    status, _, body = await asyncio.to_thread(http_get, f"{base}/healthz")
+    assert status == 200
+
+
+def test_the_terminal_is_small():
+    """What a cold load transfers, compressed: the figure bench/field.py measures in a browser."""
+    from server.web import StaticFiles
+    files = StaticFiles()
+    shell = [a for rel, a in files.assets.items() if rel.endswith((".html", ".js", ".css", ".json", ".webmanifest"))]
+    assert sum(len(a.gz or a.body) for a in shell) < 150 * 1024
+
+
+# ---- the browser ---------------------------------------------------------------------------
+
+def _why_no_browser() -> str | None:
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]' -c packaging/constraints.txt)"
+    if not os.path.exists(CHROMIUM):
+        return f"Debian's chromium is not installed at {CHROMIUM} (scripts/bootstrap.sh installs it)"
+    return None
+
+
+@pytest.fixture
+async def browser():
+    reason = _why_no_browser()
+    if reason:
+        pytest.skip(reason)
+    from playwright.async_api import Error, async_playwright
+    async with async_playwright() as p:
+        try:
+            b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as e:
+            pytest.skip(f"chromium cannot start here: {str(e).splitlines()[0]}")
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+class Phone:
+    """One phone: a browser context with a phone's screen and touch, on the terminal."""
+
+    def __init__(self, ctx, page, base: str, lang: str):
+        self.ctx, self.page, self.base, self.lang = ctx, page, base, lang
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    @classmethod
+    async def open(cls, browser, base: str, lang: str = "zh_CN", **ctx_kw) -> "Phone":
+        ctx = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=1,
+                                        locale="zh-CN" if lang == "zh_CN" else "en-US", **ctx_kw)
+        await ctx.add_init_script(f"localStorage.getItem('xn.lang') || localStorage.setItem('xn.lang', '{lang}')")
+        page = await ctx.new_page()
+        phone = cls(ctx, page, base, lang)
+        await page.goto(f"{base}/m/")
+        return phone
+
+    async def login(self, user: str, password: str | None = None) -> None:
+        await self.page.fill("#user", user)
+        await self.page.fill("#password", password or f"{user}-password")
+        await self.page.tap("#login")
+        await self.page.wait_for_selector("#net[data-phase=ready]")
+
+    async def tap(self, selector: str) -> None:
+        await self.page.tap(selector)
+
+    async def say(self, text: str) -> None:
+        """Type into the sheet that asks for a note, and confirm."""
+        await self.page.fill("#sheet-text", text)
+        await self.page.tap("#sheet-ok")
+
+    async def shot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}_{self.lang}.png"
+        await self.page.screenshot(path=str(path))
+        return path
+
+    async def js(self, expr: str):
+        return await self.page.evaluate(expr)
+
+    async def close(self) -> None:
+        assert not self.errors, self.errors
+        await self.ctx.close()
+
+
+def base_of(srv) -> str:
+    return f"http://127.0.0.1:{srv.port}"
+
+
+def names(log: list[dict], cid: str) -> list[str]:
+    return [e["name"] for e in log if (e.get("data") or {}).get("case_id") == cid]
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_squad_member_signs_arrives_and_reports_back(server, browser, lang):
+    op = await RawClient.connect(ws_url(server), "op")
+    phone = await Phone.open(browser, base_of(server), lang)
+    await phone.shot("01_login")
+    await phone.login("w01")
+    await phone.shot("02_list_empty")
+
+    cid = await new_case(op, "噪音扰民：楼上装修")
+    # the assignment arrives on its own and stays on top until signed
+    await phone.page.wait_for_selector("#assign-sign")
+    assert "噪音扰民" in await phone.page.inner_text("#overlay")
+    await phone.shot("03_new_assignment")
+    await phone.page.goto(f"{phone.base}/m/#/status")          # another screen: the assignment is still on top
+    await phone.page.wait_for_selector("#assign-sign")
+    await phone.tap("#assign-sign")
+    await phone.page.wait_for_selector("#overlay", state="hidden")
+
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.page.wait_for_selector("#act-contact")
+    await phone.shot("04_case_signed")
+    await phone.tap("#act-contact")
+    await phone.page.wait_for_selector("#act-arrive")
+    await phone.tap("#act-arrive")
+    await phone.page.wait_for_selector("#act-feedback")
+    await phone.tap("#act-feedback")
+    await phone.page.wait_for_selector("#sheet-text")
+    await phone.shot("05_feedback_sheet")
+    await phone.say("已劝导，双方和解")
+    await phone.page.wait_for_selector(".badge.st-resolved")
+    await phone.shot("06_case_resolved")
+
+    # the room sees each stage, stamped by the squad member's account
+    log = await log_of(server)
+    mine = [(e["name"], e["actor"]) for e in log if (e.get("data") or {}).get("case_id") == cid]
+    assert mine[-4:] == [("case.signed", "w01"), ("case.contacted", "w01"), ("case.arrived", "w01"),
+                         ("case.feedback", "w01")]
+    case = server.hub.state["cases"][cid]
+    assert case["status"] == "resolved" and case["timeline"][-1]["note"] == "已劝导，双方和解"
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_the_network_drops_mid_flow_and_every_command_lands_once(server, browser):
+    """Offline (the browser's offline mode and the link cut), taps wait in IndexedDB, survive a
+    reload and go out once on reconnect; an answer lost with the link is not applied twice."""
+    proxy = await FaultProxy("127.0.0.1", server.port).start()
+    op = await RawClient.connect(ws_url(server), "op")
+    try:
+        phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
+        await phone.login("w01")
+        cid = await new_case(op, "占道经营")
+        await phone.page.wait_for_selector("#assign-sign")
+        await phone.tap("#assign-sign")
+        await phone.page.wait_for_selector("#overlay", state="hidden")
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "signed", what="signed on the server")
+        await phone.js("navigator.serviceWorker.ready.then(() => true)")   # the shell is cached for offline
+
+        # the network goes: the screen says so, taps wait and say what is waiting
+        await phone.ctx.set_offline(True)
+        proxy.cut()
+        await phone.page.wait_for_selector("#net[data-phase=offline]")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        await phone.page.wait_for_selector("#act-contact")
+        await phone.tap("#act-contact")
+        await phone.tap("#act-arrive")
+        await phone.page.wait_for_selector("#act-feedback")
+        await phone.tap("#act-feedback")
+        await phone.say("已清理占道摊位")
+        await phone.page.wait_for_selector("#waitpill:has-text('3')")      # 3 waiting (IndexedDB writes are async)
+        assert "待发送" in await phone.page.inner_text("#case-waiting")
+        await phone.shot("07_offline_waiting")
+        # a reload while offline: the shell comes from the service worker, the commands from IndexedDB
+        await phone.page.reload()
+        await phone.page.wait_for_selector("#waitpill")
+        await phone.tap("#waitpill")
+        await phone.page.wait_for_selector("ul.waiting li")
+        assert len(await phone.page.query_selector_all("ul.waiting li")) == 3
+        await phone.shot("08_waiting_list")
+        assert server.hub.state["cases"][cid]["status"] == "signed"       # nothing reached the server
+
+        # back online: each goes out once, in order
+        proxy.restore()
+        await phone.ctx.set_offline(False)
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="the queued stages applied")
+        await phone.page.wait_for_selector("#waitpill", state="detached")
+        log = await log_of(server)
+        assert names(log, cid)[-4:] == ["case.signed", "case.contacted", "case.arrived", "case.feedback"]
+
+        # an ack lost with the link: the command was applied, the phone resends it with its id
+        cid2 = await new_case(op, "乱堆垃圾")
+        await phone.page.wait_for_selector("#assign-sign")
+        proxy.hang_replies()                  # the server hears the phone, the phone hears nothing
+        await phone.tap("#assign-sign")
+        await until(lambda: server.hub.state["cases"][cid2]["status"] == "signed", what="the sign applied")
+        proxy.cut()
+        proxy.restore()
+        await phone.page.wait_for_selector("#net[data-phase=ready]")
+        await phone.page.wait_for_selector("#waitpill", state="detached")
+        log = await log_of(server)
+        assert names(log, cid2).count("case.signed") == 1
+        await phone.close()
+    finally:
+        await op.close()
+        await proxy.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_a_squad_member_never_sees_another_squads_case(server, browser):
+    op = await RawClient.connect(ws_url(server), "op")
+    other = await new_case(op, "另一队的案件", phone="13900001111")
+    ours = await new_case(op, "本队的案件", team="E01")
+    # the protocol: e01's every frame, from the snapshot on, never names W01's case
+    e01 = await RawClient.connect(ws_url(server), "e01")
+    frames = []
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:
+            frames.append(await asyncio.wait_for(e01.ws.recv(), 1.0))
+    ack, seen = await e01.command("case.sign", {"case_id": other})
+    assert ack["code"] == "forbidden"
+    await op.command("case.note", {"case_id": other, "note": "保密备注"})
+    ack, seen2 = await e01.command("case.sign", {"case_id": ours})
+    assert ack["type"] == "ack"
+    text = "\n".join(frames) + json.dumps(seen) + json.dumps(seen2)
+    assert other not in text and "另一队" not in text and "13900001111" not in text and "保密备注" not in text
+    await e01.close()
+
+    # the terminal: the list and a typed-in link to the other case show nothing of it
+    phone = await Phone.open(browser, base_of(server))
+    await phone.login("e01")
+    await phone.page.wait_for_selector(f"[data-case='{ours}']")
+    assert await phone.js(f"window.xnLink.state.cases.has('{other}')") is False
+    await phone.page.goto(f"{phone.base}/m/#/case/{other}")
+    await phone.page.wait_for_selector("text=已不在你的任务中")
+    assert "另一队" not in await phone.page.content()
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_screens_status_settings_and_a_refusal_in_words(server, browser, lang):
+    op = await RawClient.connect(ws_url(server), "op")
+    phone = await Phone.open(browser, base_of(server), lang)
+    await phone.login("w01")
+    await phone.tap("[data-go=status]")
+    await phone.page.wait_for_selector("#status-busy")
+    await phone.tap("#status-busy")
+    await until(lambda: server.hub.state["teams"]["W01"]["status"] == "busy", what="the squad busy")
+    await phone.page.wait_for_selector("#status-busy[aria-pressed=true]")
+    await phone.shot("09_status")
+    await phone.tap("[data-go=settings]")
+    await phone.page.wait_for_selector("#logout")
+    await phone.shot("10_settings")
+
+    # a case taken away while the member acts on it: the refusal is shown in words
+    cid = await new_case(op, "临时改派")
+    await phone.page.wait_for_selector("#assign-open")
+    await phone.tap("#assign-open")
+    await phone.page.wait_for_selector("#act-sign")
+    await phone.ctx.set_offline(True)
+    await phone.page.wait_for_selector("#net[data-phase=offline]")
+    await phone.tap("#act-return")
+    await phone.say("不在本队辖区")
+    await op.command("case.return", {"case_id": cid, "reason": "改派"})
+    await phone.ctx.set_offline(False)
+    await phone.page.wait_for_selector(".refusals")
+    words = await phone.page.inner_text(".refusals")
+    assert ("未被接受" in words) if lang == "zh_CN" else ("was refused" in words)
+    await phone.shot("11_refused")
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_shared_position_is_sent_with_consent_at_a_bounded_rate(server, browser):
+    phone = await Phone.open(browser, base_of(server), permissions=["geolocation"],
+                             geolocation={"latitude": 30.2861, "longitude": 120.2153})
+    await phone.login("w01")
+    await phone.tap("[data-go=status]")
+    await phone.page.wait_for_selector("#geo-toggle")
+    assert server.hub.state["teams"]["W01"]["position"] in (None, [])  # nothing without consent
+    await phone.tap("#geo-toggle")
+    await until(lambda: server.hub.state["teams"]["W01"]["position"] == [30.2861, 120.2153], what="the position")
+    # moved 300 m at once: within the 30 s bound, nothing more is sent
+    await phone.js("window.__fixes = []; navigator.geolocation.watchPosition(p => window.__fixes.push(p.coords.latitude))")
+    await phone.ctx.set_geolocation({"latitude": 30.2888, "longitude": 120.2153})
+    await phone.page.wait_for_function("window.__fixes.includes(30.2888)")      # the app's watch has it too
+    assert await phone.js("window.xnLink.outbox.list().then(l => l.length)") == 0     # nothing queued either
+    assert not await phone.js("window.xnLink.inflight.size")
+    log = await log_of(server)
+    assert [e["data"]["lat"] for e in log if e["name"] == "team.moved" and e["actor"] == "w01"] == [30.2861]
+    await phone.shot("12_position_on")
+    await phone.close()
+
+
+def jpeg(path: Path, colour: str, size=(640, 480)) -> Path:
+    from PIL import Image
+    Image.new("RGB", size, colour).save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_photos_before_and_after_upload_and_attach_once_also_after_the_link_returns(server, browser, tmp_path):
+    proxy = await FaultProxy("127.0.0.1", server.port).start()
+    op = await RawClient.connect(ws_url(server), "op")
+    try:
+        phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
+        await phone.login("w01")
+        cid = await new_case(op, "店外经营")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        await phone.tap("#act-arrive")
+        await phone.page.wait_for_selector("#act-feedback")
+        await phone.page.set_input_files("#photo-before", str(jpeg(tmp_path / "before.jpg", "#a33")))
+        await until(lambda: [a["label"] for a in server.hub.state["cases"][cid].get("attachments") or []] == ["before"],
+                    what="the photo before attached")
+        await phone.page.wait_for_selector("figure[data-attachment] img[src^='blob:']")
+
+        # the photo after, taken without a network: it waits on the phone, then goes once
+        await phone.ctx.set_offline(True)
+        proxy.cut()
+        await phone.page.wait_for_selector("#net[data-phase=offline]")
+        await phone.page.set_input_files("#photo-after", str(jpeg(tmp_path / "after.jpg", "#3a3")))
+        await phone.page.wait_for_selector("figure.waiting img")
+        await phone.page.wait_for_selector("#waitpill")
+        await phone.shot("13_photo_waiting")
+        proxy.restore()
+        await phone.ctx.set_offline(False)
+        await until(lambda: [a["label"] for a in server.hub.state["cases"][cid].get("attachments") or []]
+                    == ["before", "after"], what="the photo after attached")
+        await phone.page.wait_for_selector("#waitpill", state="detached")
+        await phone.page.wait_for_selector("figure.waiting", state="detached")
+        await phone.tap("#act-feedback")
+        await phone.say("已劝离，门前已清理")
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="resolved")
+        await phone.page.wait_for_function("document.querySelectorAll(\"figure[data-attachment] img[src^='blob:']\").length == 2")
+        await phone.shot("14_photos_attached")
+        log = await log_of(server)
+        attached = [e for e in log if e["name"] == "case.attached" and e["data"]["case_id"] == cid]
+        assert [(e["actor"], e["data"]["attachment"]["label"]) for e in attached] == [("w01", "before"), ("w01", "after")]
+        await phone.close()
+    finally:
+        await op.close()
+        await proxy.stop()
+
+
+# ---- departments, communities, one-time codes (the roles of issue 16) ------------------------
+
+@pytest.fixture
+async def roles_server(db_url):
+    from server.cli import add_user
+    add_user(db_url, "police1", "department", "police1-password", department="police")
+    add_user(db_url, "g19", "community", "g19-password", grids="G19,G20")
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+async def transferred(op: RawClient, title: str, to: str = "police") -> str:
+    cid = await new_case(op, title, team=None)
+    ack, _ = await op.command("case.transfer", {"case_id": cid, "to": to, "note": "请派出所处置"})
+    assert ack["type"] == "ack", ack
+    return cid
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_department_signs_a_transferred_case_returns_one_and_reports_back_on_another(roles_server, browser, lang):
+    srv = roles_server
+    op = await RawClient.connect(ws_url(srv), "op")
+    market = await transferred(op, "市场纠纷（转市场监管）", to="market")
+    phone = await Phone.open(browser, base_of(srv), lang)
+    await phone.login("police1")
+    assert "九堡派出所" in await phone.page.inner_text("#bar") or lang == "en"
+    cid = await transferred(op, "酒后滋事")
+    # the transfer arrives like an assignment and stays on top until signed for
+    await phone.page.wait_for_selector("#assign-sign")
+    await phone.shot("20_dept_new_transfer")
+    await phone.tap("#assign-sign")
+    await until(lambda: (srv.hub.state["cases"][cid].get("dept_signed") or {}).get("by") == "police1",
+                what="the department's signature")
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.page.wait_for_selector("#dept-signed")
+    await phone.shot("21_dept_signed")
+    await phone.tap("#act-return")
+    await phone.say("不属于派出所职责，应由城管处理")
+    await until(lambda: srv.hub.state["cases"][cid]["status"] == "returned", what="returned to the room")
+    await phone.page.wait_for_selector("text=" + ("已不在你的任务中" if lang == "zh_CN" else "no longer one of your tasks"))
+
+    cid2 = await transferred(op, "噪音扰民（转派出所）")
+    await phone.page.wait_for_selector("#assign-sign")
+    await phone.tap("#assign-sign")
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid2}")
+    await phone.page.wait_for_selector("#act-progress")
+    await phone.tap("#act-progress")
+    await phone.say("民警已到场调解")
+    await phone.page.wait_for_selector("#act-feedback")
+    await phone.tap("#act-feedback")
+    await phone.say("已调解，双方签订协议")
+    await until(lambda: srv.hub.state["cases"][cid2]["status"] == "resolved", what="resolved by the department")
+    await phone.shot("22_dept_reported_back")
+
+    log = await log_of(srv)
+    got = [(e["name"], e["data"].get("by_role")) for e in log if e["data"].get("case_id") == cid and e["actor"] == "police1"]
+    assert got == [("case.dept_signed", "department"), ("case.returned", "department")]
+    got2 = [e["name"] for e in log if e["data"].get("case_id") == cid2 and e["actor"] == "police1"]
+    assert got2 == ["case.dept_signed", "case.progressed", "case.feedback"]
+    # another department's case never reached this terminal
+    assert await phone.js(f"window.xnLink.state.cases.has('{market}')") is False
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_grid_worker_reports_from_the_grid_follows_up_and_confirms(roles_server, browser, lang):
+    srv = roles_server
+    op = await RawClient.connect(ws_url(srv), "op")
+    phone = await Phone.open(browser, base_of(srv), lang)
+    await phone.login("g19")
+    await phone.tap("[data-go=report]")
+    await phone.page.wait_for_selector("#r-title")
+    await phone.page.fill("#r-title", "楼道堆放杂物")
+    await phone.page.fill("#r-address", "九堡大道88号3幢")
+    await phone.page.fill("#r-description", "消防通道被堵")
+    await phone.shot("30_community_report")
+    await phone.tap("#r-send")
+    await until(lambda: any(c["title"] == "楼道堆放杂物" for c in srv.hub.state["cases"].values()), what="the report")
+    case = next(c for c in srv.hub.state["cases"].values() if c["title"] == "楼道堆放杂物")
+    assert case["source"] == "grid" and case["location"]["grid"] == "G19" and case["timeline"][0]["actor"] == "g19"
+    await phone.page.wait_for_selector(f"[data-case='{case['id']}']")
+    await phone.shot("31_community_list")
+
+    # the room closes it; the grid worker follows up and confirms with the resident
+    cid = case["id"]
+    for name, args in (("case.accept", {}), ("case.dispatch", {"team_id": "W01"}), ("case.sign", {}),
+                       ("case.arrive", {}), ("case.feedback", {"note": "已清理"}), ("case.close", {"resolution": "已清理"})):
+        ack, _ = await op.command(name, {"case_id": cid, **args})
+        assert ack["type"] == "ack", (name, ack)
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.page.wait_for_selector("#act-follow_up")
+    await phone.tap("#act-follow_up")
+    await phone.say("回访住户，通道已畅通")
+    await phone.page.wait_for_selector("#act-confirm")
+    await phone.tap("#act-confirm")
+    await until(lambda: (srv.hub.state["cases"][cid].get("confirmation") or {}).get("outcome") == "confirmed",
+                what="the confirmation")
+    await phone.page.wait_for_selector(".msg.ok")
+    await phone.shot("32_community_confirmed")
+    log = await log_of(srv)
+    assert [e["name"] for e in log if e["data"].get("case_id") == cid and e["actor"] == "g19"] == [
+        "case.reported", "case.followed_up", "case.confirmed"]
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_a_one_time_code_link_logs_in_once(server, browser, db_url):
+    from server.cli import code_link, login_code
+    code, _, _ = await asyncio.to_thread(login_code, db_url, "w01")
+    link = code_link(base_of(server), code)
+    phone = await Phone.open(browser, base_of(server))
+    await phone.page.goto(link)
+    await phone.page.wait_for_selector("#net[data-phase=ready]")
+    assert "code=" not in phone.page.url                      # the code is not kept in the address
+    assert await phone.js("localStorage.getItem('xn.token')")
+    await phone.page.reload()                                 # the session goes on with its token
+    await phone.page.wait_for_selector("#net[data-phase=ready]")
+    # the same link on another phone: refused in words, the login form shown
+    other = await Phone.open(browser, base_of(server))
+    await other.page.goto(link)
+    await other.page.wait_for_selector("#loginmsg")
+    assert "二维码" in await other.page.inner_text("#loginmsg")
+    await other.shot("15_code_used")
+    await other.close()
+    await phone.close()

@@ -1,0 +1,209 @@
+"""Issue 17's workflows in the cockpit, against the real (embedded) server, offscreen:
+the callback queue, and what the operator sees of each workflow."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from app.embedded import DEMO_USER, EmbeddedServer
+from client.qtlink import LinkService
+from models.qt.room import RoomState, Selection
+
+from .qtasync import QtLoop
+from .test_callback import REPORT
+
+
+@pytest.fixture
+def loop(qapp):
+    lp = QtLoop(qapp)
+    yield lp
+    lp.close()
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def cockpit(qtbot, loop, demo_server, tmp_path):
+    from app import i18n
+    from app.mainwindow import MainWindow
+    i18n.install("en")
+    link = LinkService(demo_server.url, DEMO_USER, None, demo_server.tokens[DEMO_USER],
+                       cache_path=tmp_path / "cache.db")
+    room, sel = RoomState(), Selection()
+    room.user = DEMO_USER
+    room.attach(link)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(room, link, sel, settings)
+    qtbot.addWidget(win)
+    win.show()
+    link.start()
+    loop.wait(lambda: link.status.state == "online" and room.state["teams"], what="online")
+    loop.pump(0.1)
+    yield win
+    win.close()
+    loop.run(link.shutdown())
+
+
+# ---- the cockpit ---------------------------------------------------------------------
+
+def _closed_in_cockpit(win, loop, phone):
+    """A case reported and taken to closure through the cockpit's own link."""
+    room, link = win.room, win.link
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "reporter": {"name": "王女士", "phone": phone}})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="case reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    for name, args in [("case.dispatch", {"team_id": "W01"}), ("case.sign", {}), ("case.arrive", {}),
+                       ("case.feedback", {"note": "已劝停"}), ("case.close", {"resolution": "施工停止"})]:
+        link.submit(name, {"case_id": cid, **args})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "closed", what="closed")
+    return cid
+
+
+def test_callback_queue_in_the_cockpit_two_keystrokes(cockpit, loop, qtbot):
+    win = cockpit
+    panel = win.panels["callback"]
+    room = win.room
+    a = _closed_in_cockpit(win, loop, "13811112222")
+    b = _closed_in_cockpit(win, loop, "13933334444")
+    c = _closed_in_cockpit(win, loop, "13755556666")
+    win.docks["callback"].raise_()
+    loop.wait(lambda: panel.table.rowCount() == 3, what="three callbacks due")
+    assert [panel.table.item(r, 0).text() for r in range(3)] == [a, b, c]      # oldest closure first
+    assert panel.table.item(0, 3).text() == "13811112222"                     # the number to dial
+    assert "Callbacks due: 3" in panel.summary.text()
+    # reached, rated 5: select and press 5
+    panel.table.setFocus()
+    panel.select_case(a)
+    qtbot.keyClick(panel.table, Qt.Key.Key_5)
+    loop.wait(lambda: room.state["cases"][a]["rating"] == 5, what="rated 5")
+    loop.wait(lambda: panel.table.rowCount() == 2, what="a left the queue")
+    assert "acknowledged" in panel.result.text()
+    # dissatisfied: 1, then R asks for the reason; with it, the case is reopened
+    panel.select_case(b)
+    qtbot.keyClick(panel.table, Qt.Key.Key_1)
+    assert panel.follow.isVisible() and "dissatisfied" in panel.follow_label.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_R)
+    assert "reason first" in panel.result.text() and room.state["cases"][b]["status"] == "closed"
+    panel.comment.setText("施工又开始了")
+    qtbot.keyClick(panel.table, Qt.Key.Key_R)
+    loop.wait(lambda: room.state["cases"][b]["status"] == "accepted", what="reopened")
+    assert room.state["cases"][b]["timeline"][-1]["reason"] == "施工又开始了"
+    loop.wait(lambda: panel.comment.text() == "", what="the comment cleared once acknowledged")
+    # the detail panel shows the call in the timeline
+    detail = win.panels["detail"]
+    win.selection.set_case(b)
+    texts = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
+    assert any("Citizen called back" in t and "reached" in t and "★" in t for t in texts)
+    # not reached: N, it waits for its retry
+    loop.wait(lambda: panel.table.rowCount() == 1)
+    panel.select_case(c)
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    loop.wait(lambda: (room.state["cases"][c].get("callback") or {}).get("attempts") == 1, what="one try")
+    loop.wait(lambda: panel.table.rowCount() == 0, what="c waits for a retry")
+    assert "waiting for a retry: 1" in panel.summary.text()
+
+
+def test_reinforce_and_release_from_the_detail_panel(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "priority": 1})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched", what="dispatched")
+    win.selection.set_case(cid)
+    box = detail.squads
+    assert box.isVisible(), (detail.case_id, cid)
+    loop.wait(lambda: box.table.rowCount() == 1, what="the lead shown")
+    assert box.table.item(0, 1).text() == "Lead"
+    assert box.reinforce.isVisible()
+    dlg = box.open_reinforce()
+    rows = {dlg.list.item(i).data(Qt.ItemDataRole.UserRole): dlg.list.item(i) for i in range(dlg.list.count())}
+    assert "W01" not in rows                                   # the lead is not offered
+    for tid in ("W02", "W03"):
+        rows[tid].setCheckState(Qt.CheckState.Checked)
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
+    loop.wait(lambda: len(room.state["cases"][cid].get("support") or []) == 2, what="two squads added")
+    loop.wait(lambda: box.table.rowCount() == 3, what="three squads shown")
+    assert [box.table.item(r, 1).text() for r in range(3)] == ["Lead", "Support", "Support"]
+
+    def row(tid):
+        return next(r for r in range(box.table.rowCount()) if f"({tid})" in box.table.item(r, 0).text())
+    assert box.table.item(row("W02"), 2).text()                  # its own 'sent' stamp
+    assert "+ " in detail.field_text("squad")
+    # the roster shows each squad on the case, the supporting ones marked so
+    roster = win.panels["roster"]
+    loop.wait(lambda: roster.tiles["W02"].content()[11].startswith("▶ support " + cid), what="W02 tile")
+    assert roster.tiles["W01"].content()[11].startswith("▶ " + cid)
+    # the supporting squad arrives (stamped on its behalf), then is released: the case stays open
+    link.submit("case.arrive", {"case_id": cid, "team_id": "W02"})
+    loop.wait(lambda: box.table.item(row("W02"), 4).text() != "", what="W02 on scene")
+    box.select_squad("W01")
+    assert box.release_btn.isVisible() and not box.release_btn.isEnabled()      # the lead is not released here
+    box.select_squad("W02")
+    qtbot.mouseClick(box.release_btn, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W02"]["status"] == "available", what="W02 freed")
+    assert room.state["cases"][cid]["status"] == "dispatched"
+    loop.wait(lambda: "released" in box.table.item(row("W02"), 1).text(), what="shown released")
+    assert box.releasable == {"W03"}
+    loop.wait(lambda: "acknowledged" in box.result.text())
+    texts = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
+    assert any("Reinforced" in t for t in texts) and any("Squad released" in t for t in texts)
+
+
+def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "category": "city_management", "title": "店外堆物"})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    win.selection.set_case(cid)
+    ladder = detail._field_labels["escalation"]
+    assert "City management" in ladder.text() and "○ 1. Grid worker" in ladder.text()
+    assert "not escalated" in ladder.text()
+    assert detail.buttons["case.escalate"].isVisible()
+    qtbot.mouseClick(detail.buttons["case.escalate"], Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["cases"][cid]["escalation"] == 0, what="escalated")
+    loop.wait(lambda: "▶ 1. Grid worker" in ladder.text(), what="the current step shown")
+    assert "due " in ladder.text() and "○ 2. Co-governance member verifies" in ladder.text()
+    assert "Grid worker" in detail._field_labels["squad"].text()          # the step's owner holds the case
+    qtbot.mouseClick(detail.buttons["case.escalate"], Qt.MouseButton.LeftButton)
+    loop.wait(lambda: "▶ 2. Co-governance" in ladder.text(), what="second step")
+    assert "✓ 1. Grid worker" in ladder.text()
+
+
+def test_the_leader_picks_the_profile_for_new_cases(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    box = win.panels["leader"].sla_box
+    win.docks["leader"].raise_()
+    assert box.apply.isEnabled() and "1310" in box.state.text()
+
+    def reported(**kw):
+        before = set(room.state["cases"])
+        link.submit("case.report", {**REPORT, **kw})
+        loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+        return (set(room.state["cases"]) - before).pop()
+    old = reported()
+    box.combo.setCurrentIndex(box.combo.findData("135"))
+    qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["sla_profile"] == "135", what="profile 135")
+    loop.wait(lambda: box.log.count() == 1 and "profile 135 for new cases" in box.log.item(0).text(), what="logged")
+    assert "In force for new cases: 135" in box.state.text()
+    new = reported()
+    win.selection.set_case(old)
+    assert detail._sla_title.text() == "SLA stages · profile 1310" and detail.stages.rowCount() == 3
+    win.selection.set_case(new)
+    assert detail._sla_title.text() == "SLA stages · profile 135"
+    assert detail.stages.item(0, 0).text() == "receipt"              # 135's stages: receipt first
+    # the same profile again is refused, and said so
+    qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: "refused" in box.result.text(), what="refused")
