@@ -1,15 +1,30 @@
-"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field]`:
+"""`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|terminals]`:
 run benchmarks, print figures."""
 from __future__ import annotations
 
 import sys
 
-from . import archive, catchup, dashboard, fanout, field, flood, importer, painted, queue, reports, startup, window
+from . import (
+    archive,
+    catchup,
+    dashboard,
+    fanout,
+    field,
+    flood,
+    importer,
+    painted,
+    queue,
+    reports,
+    startup,
+    terminals,
+    window,
+)
 
 ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
-       "window": window.main, "flood": flood.main, "field": field.main}
+       "window": window.main, "flood": flood.main, "field": field.main,
+       "terminals": terminals.main}
 
 if __name__ == "__main__":
     names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)
