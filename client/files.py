@@ -68,6 +68,7 @@ def _error(status: int, body: bytes) -> FileError:
 class _Conn:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.reused = False
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -142,7 +143,7 @@ class FileClient:
             finally:
                 await loop.run_in_executor(None, f.close)
 
-        status, _h, payload = await self._request("POST", target, length=size, body=body, fresh=True)
+        status, _h, payload = await self._request("POST", target, length=size, body=body)
         if status not in (200, 201):
             raise _error(status, payload)
         return json.loads(payload)
@@ -231,6 +232,7 @@ class FileClient:
         while self._idle and not fresh:
             c = self._idle.pop()
             if not c.writer.is_closing() and not c.reader.at_eof():
+                c.reused = True
                 return c
             c.close()
         try:
@@ -306,8 +308,9 @@ class FileClient:
                 keep = resp.keep
                 return resp.status, resp.headers, payload
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError) as e:
-                # a kept-alive connection the server had closed: once more on a new one
-                if attempt == 0 and not fresh and body is None:
+                # a kept-alive connection the server had closed: once more on a new one (an
+                # upload too: the same bytes are stored once however often they are sent)
+                if attempt == 0 and conn.reused:
                     continue
                 raise FileError(0, "unavailable", f"the request failed ({e.__class__.__name__}); nothing was "
                                                   "stored; send it again") from e

@@ -448,13 +448,23 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         if mode == state["mode"]:
             raise CommandError("conflict", f"already in {mode} mode")
         street = state["street"]
-        profile = street.get("wartime_profile", "wartime") if mode == "wartime" else street.get("sla_profile", "1310")
+        # back in peacetime: the street's profile as the leader last chose it (sla.set), else the street's own
+        profile = street.get("wartime_profile", "wartime") if mode == "wartime" else (
+            state.get("street_profile") or street.get("sla_profile", "1310"))
         return [("mode.changed", {"mode": mode, "profile": profile})]
     if name == "sla.set":
         profile = args.get("profile")
         if profile not in PROFILES:
             raise CommandError("invalid", f"'profile' must be one of {', '.join(PROFILES)}")
-        return [("sla.profile_changed", {"profile": profile})]
+        data = {"profile": profile}
+        if state["mode"] == "wartime" and profile != "wartime":
+            # the street's profile, for after wartime: the wartime limits stay in force now
+            if profile == state.get("street_profile"):
+                raise CommandError("conflict", f"the street's profile is already {profile}")
+            data["after_wartime"] = True
+        elif profile == state.get("sla_profile"):
+            raise CommandError("conflict", f"profile {profile} is already in force")
+        return [("sla.profile_changed", data)]
     if name == "alert.ack":
         kind = args.get("kind")
         if kind not in ALERT_KINDS:

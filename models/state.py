@@ -456,13 +456,31 @@ def _radio_ack(state, ev, d):
     _team(state, d)["emergency"] = None
 
 
+ROOM_LOG_LIMIT = 50       # the room's last profile and mode changes, kept in the state for every cockpit
+
+
+def _room_log(state, ev, d):
+    log = state.setdefault("room_log", [])
+    log.append({"seq": ev["seq"], "at": ev["at"], "actor": ev.get("actor"), "name": ev["name"],
+                "profile": d.get("profile"), "mode": d.get("mode", state.get("mode")),
+                **({"after_wartime": True} if d.get("after_wartime") else {})})
+    del log[:-ROOM_LOG_LIMIT]
+
+
 def _mode_changed(state, ev, d):
     state["mode"] = d["mode"]
     state["sla_profile"] = d["profile"]
+    _room_log(state, ev, d)
 
 
 def _sla_profile(state, ev, d):
-    state["sla_profile"] = d["profile"]
+    """The profile new cases are judged by (a case keeps the one it was reported under).
+    `after_wartime`: the street's profile chosen during wartime, in force when peace returns."""
+    if not d.get("after_wartime"):
+        state["sla_profile"] = d["profile"]
+    if d["profile"] != "wartime":
+        state["street_profile"] = d["profile"]
+    _room_log(state, ev, d)
 
 
 def _view_update(state, ev, d):

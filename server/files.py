@@ -122,17 +122,21 @@ def _placeholder(kind: str, size: int) -> bytes:
 
 def _jpeg(img, quality: int = 82) -> bytes:
     out = io.BytesIO()
-    img.convert("RGB").save(out, "JPEG", quality=quality, optimize=True)
+    (img if img.mode in ("RGB", "L") else img.convert("RGB")).save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
-def _renditions(img) -> tuple[bytes, bytes]:
-    """(thumb, preview) JPEGs of a decoded picture."""
-    prev = img.copy()
-    prev.thumbnail((PREVIEW_PX, PREVIEW_PX))
-    thumb = prev.copy()
-    thumb.thumbnail((THUMB_PX, THUMB_PX))
-    return _jpeg(thumb, 80), _jpeg(prev, 85)
+def _renditions(img, preview: bool = True) -> tuple[bytes, bytes | None]:
+    """(thumb, preview or None) JPEGs of a decoded picture (which is shrunk in place)."""
+    from PIL import Image
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    prev = None
+    if preview:
+        img.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        prev = _jpeg(img, 85)
+    img.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return _jpeg(img, 80), prev
 
 
 def _exif_time(v) -> str | None:
@@ -161,9 +165,11 @@ def _gps(ifd) -> list[float] | None:
     return [round(lat, 7), round(lon, 7)]
 
 
-def probe_photo(path: Path, limits: FileLimits) -> tuple[dict, bytes, bytes]:
+def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[dict, bytes, bytes | None]:
     """(metadata, thumb, preview) of a photo, or FileRefused (422) for one that does not decode:
-    truncated, damaged, a decompression bomb."""
+    truncated, damaged, a decompression bomb. The whole file is decoded (that is the check),
+    at the smallest scale the thumbnail allows; the preview, only when asked (it is made on
+    its first request: ContentStore.ensure_preview)."""
     from PIL import Image, ImageOps
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
@@ -185,22 +191,26 @@ def probe_photo(path: Path, limits: FileLimits) -> tuple[dict, bytes, bytes]:
                 except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
                     log.info("EXIF not read: %s", e)
                 if im.format == "JPEG":
-                    im.draft("RGB", (PREVIEW_PX, PREVIEW_PX))     # decode at a fraction of the size
+                    # decode at a fraction of the size (draft keeps both sides >= the request)
+                    k = min(1.0, (PREVIEW_PX if preview else THUMB_PX) / max(w, h))
+                    im.draft("RGB", (max(1, int(w * k)), max(1, int(h * k))))
                 im.load()
-                img = ImageOps.exif_transpose(im)
-                if exif is not None and exif.get(0x0112) in (5, 6, 7, 8):
-                    w, h = h, w          # as it is shown (turned by its EXIF orientation)
-                thumb, preview = _renditions(img)
+                img: Image.Image = im
+                if exif is not None and exif.get(0x0112) in (2, 3, 4, 5, 6, 7, 8):
+                    img = ImageOps.exif_transpose(im)     # as it is shown (turned by its EXIF orientation)
+                    if exif.get(0x0112) in (5, 6, 7, 8):
+                        w, h = h, w
+                thumb, prev = _renditions(img, preview)
     except FileRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise FileRefused(422, "invalid", f"the photo is too large to decode safely (a decompression bomb?): {e}")
     except (OSError, SyntaxError, ValueError, MemoryError, EOFError) as e:
         raise FileRefused(422, "invalid", f"the photo is damaged or truncated ({e})") from None
-    return {"width": w, "height": h, "duration": None, **meta}, thumb, preview
+    return {"width": w, "height": h, "duration": None, **meta}, thumb, prev
 
 
-def probe_clip(path: Path) -> tuple[dict, bytes, bytes]:
+def probe_clip(path: Path) -> tuple[dict, bytes, bytes | None]:
     """(metadata, thumb, preview) of a clip: duration and size from its video stream, a poster
     frame through PyAV (FFmpeg inside the wheel); a placeholder when no frame decodes."""
     try:
@@ -231,6 +241,7 @@ def probe_clip(path: Path) -> tuple[dict, bytes, bytes]:
         raise
     except Exception as e:  # noqa: BLE001 - av raises its own error tree (InvalidDataError, …)
         raise FileRefused(422, "invalid", f"the clip cannot be read ({e.__class__.__name__}: {e})") from None
+    preview: bytes | None
     if poster is None:
         thumb, preview = _placeholder("clip", THUMB_PX), _placeholder("clip", 800)
     else:
@@ -284,6 +295,20 @@ class ContentStore:
     def has(self, file_id: str) -> bool:
         return self.path(file_id).exists() and self.path(file_id, "thumb").exists()
 
+    def ensure_preview(self, file_id: str) -> Path:
+        """The preview of a stored photo, made now if it was not yet (atomically: two requests
+        at once both get a whole file)."""
+        path = self.path(file_id, "preview")
+        if path.exists():
+            return path
+        _meta, _thumb, preview = probe_photo(self.path(file_id), self.limits, preview=True)
+        assert preview is not None
+        tmp = self.tmp / f"{secrets.token_hex(8)}.preview"
+        with open(tmp, "wb") as f:
+            f.write(preview)
+        os.replace(tmp, path)
+        return path
+
     def new_part(self) -> Path:
         return self.tmp / f"{secrets.token_hex(8)}.part"
 
@@ -306,6 +331,8 @@ class ContentStore:
             if self.has(file_id):         # another upload of the same bytes finished first
                 return meta
             for rendition, data in (("thumb", thumb), ("preview", preview)):
+                if data is None:
+                    continue                  # a photo's preview: made on its first request
                 tmp = self.tmp / f"{secrets.token_hex(8)}.{rendition}"
                 with open(tmp, "wb") as f:
                     f.write(data)

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,6 +49,7 @@ WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
 TOKEN_CACHE_S = 1.0          # a revoked token stops working here within this
 MAX_FILE_CONNECTIONS = 256
+ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
 ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
 STATUS_TEXT = {200: "OK", 201: "Created", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
                401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
@@ -99,6 +101,7 @@ class FilesConnection(ServerConnection):
         self._sniffed = bytearray()
         self._reader: asyncio.StreamReader | None = None
         self._timer: asyncio.TimerHandle | None = self.loop.call_later(HEAD_TIMEOUT, self._no_request)
+        self.service.undecided.add(self)
 
     def _no_request(self) -> None:
         if self._mode is None:
@@ -122,6 +125,7 @@ class FilesConnection(ServerConnection):
             return
         line = bytes(self._sniffed[:end if end >= 0 else HEAD_LIMIT])
         buf, self._sniffed = bytes(self._sniffed), bytearray()
+        self.service.undecided.discard(self)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -146,6 +150,7 @@ class FilesConnection(ServerConnection):
             super().eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.service.undecided.discard(self)
         if self._timer is not None:
             self._timer.cancel()
         if self._mode == "files" and self._reader is not None:
@@ -170,11 +175,31 @@ class FileService:
         self.content = content
         self.limits = content.limits
         self.conns: set[FilesConnection] = set()
+        self.undecided: set[FilesConnection] = set()     # accepted, request line not read yet
         self._tasks: set[asyncio.Task] = set()
         self._tokens: dict[str, tuple[float, Actor | None]] = {}
         self._uploads: dict[str, int] = {}
         self._audit: list[dict] = []
         self._audit_task: asyncio.Task | None = None
+        self._rows: OrderedDict[str, dict] = OrderedDict()     # file rows read lately (they never change)
+
+    async def _row(self, file_id: str) -> dict | None:
+        """The file's metadata row (None: not stored), from memory or the database's read threads."""
+        row = self._rows.get(file_id)
+        if row is not None:
+            self._rows.move_to_end(file_id)
+            return row
+        hub = self.server.hub
+        row = (await asyncio.get_running_loop().run_in_executor(
+            hub.reads, fs.get_files, self.server.store, [file_id])).get(file_id)
+        if row is not None:
+            self._remember(row)
+        return row
+
+    def _remember(self, row: dict) -> None:
+        self._rows[row["id"]] = row
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
 
     def connection_class(self) -> type[FilesConnection]:
         return type("ServerFilesConnection", (FilesConnection,), {"service": self})
@@ -190,7 +215,7 @@ class FileService:
         t.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        for c in list(self.conns):
+        for c in list(self.conns) + list(self.undecided):
             c.transport.abort()
         for t in list(self._tasks):
             t.cancel()
@@ -410,7 +435,7 @@ class FileService:
             await loop.run_in_executor(None, f.close)
             file_id = h.hexdigest()
             store = self.server.store
-            known = (await self.server.hub.run_db(fs.get_files, store, [file_id])).get(file_id)
+            known = await self._row(file_id)
             if known is not None and await loop.run_in_executor(None, self.content.has, file_id):
                 await loop.run_in_executor(None, self.content.discard, part)
                 meta = known
@@ -418,6 +443,7 @@ class FileService:
                 probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime)
                 meta = {"id": file_id, "kind": kind, "type": mime, "size": length, "name": name, **probed}
             meta, created = await self.server.hub.run_db(fs.record_upload, store, meta, actor.name, cid)
+            self._remember(meta)
             done = True
         except OSError as e:
             log.error("could not store an upload from %s: %s", peer, e)
@@ -446,7 +472,7 @@ class FileService:
         actor = await self._actor(req)
         cid = req.query.get("case") or None
         store = self.server.store
-        row = (await self.server.hub.run_db(fs.get_files, store, [file_id])).get(file_id)
+        row = await self._row(file_id)
         if cid is None and req.method == "HEAD" and rendition == "original" and actor.role != "wall":
             # "do you hold these bytes?" (an outbox skips the upload): nothing else is told
             await conn.files_send(self._head(200 if row else 404, [("Content-Type", "application/json")], 0))
@@ -475,6 +501,11 @@ class FileService:
         path = self.content.path(file_id, rendition)
         mime = row["type"] if rendition == "original" else "image/jpeg"
         loop = asyncio.get_running_loop()
+        if rendition == "preview" and row["kind"] == "photo" and not path.exists():
+            try:
+                path = await loop.run_in_executor(None, self.content.ensure_preview, file_id)
+            except fs.FileRefused as e:       # (it decoded when it was stored: only a damaged store)
+                raise fs.FileRefused(404, "not_found", f"no preview: {e.message}") from None
         try:
             size = (await loop.run_in_executor(None, path.stat)).st_size
         except FileNotFoundError:

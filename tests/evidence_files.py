@@ -85,3 +85,11 @@ def pdf() -> bytes:
     c.drawString(100, 750, "case sheet")
     c.save()
     return out.getvalue()
+
+
+def padded_mp4(size: int) -> bytes:
+    """A valid MP4 of about `size` bytes: a short clip and a `free` box of random bytes (which
+    players skip): for measuring the transfer, not the decoding."""
+    clip = mp4(seconds=0.5)
+    pad = max(0, size - len(clip) - 8)
+    return clip + (pad + 8).to_bytes(4, "big") + b"free" + os.urandom(pad)

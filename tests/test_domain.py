@@ -189,8 +189,10 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 tid = data.draw(st.sampled_from(TEAMS[:4]))
                 w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position"])),
                       {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25})
-            else:
+            elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
+            else:
+                w.run(LEAD, "sla.set", {"profile": data.draw(st.sampled_from(["1310", "1-8-1-24", "135", "wartime"]))})
         except CommandError as e:
             assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
     if snapshot is None:
@@ -210,6 +212,16 @@ def test_any_command_sequence_replays_to_the_same_state(data):
     for case in client["cases"].values():
         for tid in squads_on(case) if case["status"] in ("dispatched", "signed", "contacted", "on_scene") else ():
             assert case["id"] in client["teams"][tid]["cases"]
+    # a profile change never rewrites a case: each keeps the profile in force when it was reported
+    # (or last reopened)
+    profile_at = {}
+    current = "1310"
+    for ev in w.log:
+        if ev["name"] in ("sla.profile_changed", "mode.changed") and not ev["data"].get("after_wartime"):
+            current = ev["data"]["profile"]
+        elif ev["name"] in ("case.reported", "case.reopened"):
+            profile_at[ev["data"]["case_id"]] = current
+    assert {cid: c["sla_profile"] for cid, c in client["cases"].items()} == profile_at
     # the queue's quick SLA light is exactly the stage clocks' light, whatever the history
     for case in client["cases"].values():
         t0 = epoch(case["times"]["reported"])

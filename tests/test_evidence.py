@@ -558,3 +558,56 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
     for w in (*watchers.values(), late):
         await w.close()
     await files.close(), await op.close(), await lead.close()
+
+
+# ---- the rules, without a server (decide + apply) ---------------------------------------------
+
+def test_the_domain_rules_of_attaching(tmp_path):
+    from models.commands import Actor, CommandError, decide
+    from models.evidence import missing_evidence
+    from models.state import apply, empty_state
+    from models.street import load_street
+    st = empty_state()
+    seq = [0]
+
+    def run(actor, name, args, files=None):
+        for ev_name, data in decide(st, actor, name, args, files=files):
+            seq[0] += 1
+            apply(st, {"type": "event", "seq": seq[0], "at": "2026-12-01T00:00:00.000Z", "name": ev_name,
+                       "actor": actor.name, "data": data})
+    street = load_street()
+    street["evidence"] = {"environment": {"close_requires": ["after"]}}
+    apply(st, {"type": "event", "seq": 1, "at": "2026-12-01T00:00:00.000Z", "name": "street.loaded",
+               "data": {"street": street}})
+    seq[0] = 1
+    op, lead, field = Actor("op", "operator"), Actor("lead", "leader"), Actor("w01", "field", "W01")
+    run(op, "case.report", report(category="environment"))
+    cid = "C000001"
+    photo = {"id": "a" * 64, "kind": "photo", "type": "image/jpeg", "size": 10, "width": 100, "height": 80}
+    clip = {**photo, "id": "b" * 64, "kind": "clip", "type": "video/mp4"}
+    files = {photo["id"]: photo, clip["id"]: clip}
+    for bad, code, words in (
+            ({"attachment": "x", "label": "after"}, "invalid", "attachment id"),
+            ({"attachment": "c" * 64, "label": "after"}, "not_found", "upload it first"),
+            ({"attachment": "a" * 64, "label": "selfie"}, "invalid", "'label' must be one of"),
+            ({"attachment": "b" * 64, "label": "after", "region": {"box": [1, 1, 5, 5]}}, "invalid", "needs a photo"),
+            ({"attachment": "a" * 64, "label": "after", "region": {"polygon": [[1, 1], [2, 2]]}}, "invalid", "3 to 64")):
+        with pytest.raises(CommandError) as e:
+            decide(st, op, "case.attach", {"case_id": cid, **bad}, files=files)
+        assert e.value.code == code and words in e.value.message, e.value.message
+    assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]
+    run(op, "case.attach", {"case_id": cid, "attachment": clip["id"], "label": "after"}, files)
+    assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]        # a clip is not a photo
+    run(op, "case.attach", {"case_id": cid, "attachment": photo["id"], "label": "after"}, files)
+    assert missing_evidence(st, st["cases"][cid], "case.close") == []
+    with pytest.raises(CommandError) as e:
+        decide(st, field, "case.attach", {"case_id": cid, "attachment": photo["id"], "label": "after"}, files=files)
+    assert e.value.code == "forbidden"                                              # not its squad's case
+    with pytest.raises(CommandError) as e:
+        decide(st, op, "case.detach", {"case_id": cid, "attachment": photo["id"], "reason": "x"})
+    assert e.value.code == "forbidden"
+    run(lead, "case.detach", {"case_id": cid, "attachment": photo["id"], "reason": "模糊"})
+    assert st["cases"][cid]["attachments"][1]["removed"]["reason"] == "模糊"
+    assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]        # removed: missing again
+    assert [e["name"] for e in st["cases"][cid]["timeline"]][-3:] == ["case.attached", "case.attached",
+                                                                       "case.detached"]

@@ -178,3 +178,32 @@ def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, lo
     qtbot.mouseClick(detail.buttons["case.escalate"], Qt.MouseButton.LeftButton)
     loop.wait(lambda: "▶ 2. Co-governance" in ladder.text(), what="second step")
     assert "✓ 1. Grid worker" in ladder.text()
+
+
+def test_the_leader_picks_the_profile_for_new_cases(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    box = win.panels["leader"].sla_box
+    win.docks["leader"].raise_()
+    assert box.apply.isEnabled() and "1310" in box.state.text()
+
+    def reported(**kw):
+        before = set(room.state["cases"])
+        link.submit("case.report", {**REPORT, **kw})
+        loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+        return (set(room.state["cases"]) - before).pop()
+    old = reported()
+    box.combo.setCurrentIndex(box.combo.findData("135"))
+    qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["sla_profile"] == "135", what="profile 135")
+    loop.wait(lambda: box.log.count() == 1 and "profile 135 for new cases" in box.log.item(0).text(), what="logged")
+    assert "In force for new cases: 135" in box.state.text()
+    new = reported()
+    win.selection.set_case(old)
+    assert detail._sla_title.text() == "SLA stages · profile 1310" and detail.stages.rowCount() == 3
+    win.selection.set_case(new)
+    assert detail._sla_title.text() == "SLA stages · profile 135"
+    assert detail.stages.item(0, 0).text() == "receipt"              # 135's stages: receipt first
+    # the same profile again is refused, and said so
+    qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: "refused" in box.result.text(), what="refused")

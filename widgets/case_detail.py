@@ -30,7 +30,7 @@ from models.domain import mask_phone
 from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
-from models.sla import case_clock, case_light
+from models.sla import case_clock, case_light, case_profile
 from models.timeutil import epoch
 from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
@@ -189,6 +189,7 @@ class CaseDetailPanel(QWidget):
         self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
         lay.addWidget(self.squads)
         sla_title = QLabel(self.tr("SLA stages"))
+        self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
@@ -301,6 +302,9 @@ class CaseDetailPanel(QWidget):
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self.squads.show_case(case)
+        # the profile the case is judged by: the one in force when it was reported (or reopened)
+        self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
+            "%1", labels.profile(case_profile(case, self.room.profile).name)))
         self._refresh_stages()
         self.timeline.clear()
         for e in case["timeline"]:

@@ -24,6 +24,7 @@ from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
 from widgets.common import fill_with_scroll
+from widgets.sla_choice import SlaProfileBox
 from widgets.style import set_kind
 
 SUMMARY_EVERY_MS = 3000
@@ -91,6 +92,8 @@ class LeaderPanel(QWidget):
         lay = QVBoxLayout(inner)
         lay.addWidget(self.role_note)
         lay.addWidget(self.mode)
+        self.sla_box = SlaProfileBox(room, link)        # the street's profile, for new cases
+        lay.addWidget(self.sla_box)
         lay.addWidget(self.duty_box)
         mv = QGroupBox(self.tr("Move a member between squads"))
         ml = QHBoxLayout(mv)

@@ -522,37 +522,42 @@
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="197" />
+        <location filename="../../widgets/case_detail.py" line="198" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="251" />
+        <location filename="../../widgets/case_detail.py" line="252" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="266" />
+        <location filename="../../widgets/case_detail.py" line="267" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="267" />
+        <location filename="../../widgets/case_detail.py" line="268" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="299" />
+        <location filename="../../widgets/case_detail.py" line="300" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="338" />
+        <location filename="../../widgets/case_detail.py" line="306" />
+        <source>SLA stages · profile %1</source>
+        <translation>时限环节 · 标准 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="421" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -996,7 +1001,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="254" />
+        <location filename="../../app/mainwindow.py" line="256" />
         <location filename="../../app/wall.py" line="142" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1560,17 +1565,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="37" />
+        <location filename="../../widgets/leader.py" line="38" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="49" />
+        <location filename="../../widgets/leader.py" line="50" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1694,57 +1699,57 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="70" />
+        <location filename="../../widgets/leader.py" line="71" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="75" />
+        <location filename="../../widgets/leader.py" line="76" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="79" />
+        <location filename="../../widgets/leader.py" line="80" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="81" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="95" />
+        <location filename="../../widgets/leader.py" line="98" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="102" />
+        <location filename="../../widgets/leader.py" line="105" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="139" />
+        <location filename="../../widgets/leader.py" line="142" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="177" />
+        <location filename="../../widgets/leader.py" line="180" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="179" />
+        <location filename="../../widgets/leader.py" line="182" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="219" />
+        <location filename="../../widgets/leader.py" line="222" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -1987,7 +1992,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="114" />
-        <location filename="../../app/mainwindow.py" line="255" />
+        <location filename="../../app/mainwindow.py" line="257" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
@@ -1997,259 +2002,259 @@
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="222" />
+        <location filename="../../app/mainwindow.py" line="224" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="238" />
+        <location filename="../../app/mainwindow.py" line="240" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="243" />
+        <location filename="../../app/mainwindow.py" line="245" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="271" />
+        <location filename="../../app/mainwindow.py" line="273" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="273" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="288" />
+        <location filename="../../app/mainwindow.py" line="290" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="289" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="292" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="293" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="297" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
-        <location filename="../../app/mainwindow.py" line="628" />
+        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="630" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="306" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="308" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="309" />
+        <location filename="../../app/mainwindow.py" line="311" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="320" />
+        <location filename="../../app/mainwindow.py" line="322" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="323" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="322" />
+        <location filename="../../app/mainwindow.py" line="324" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="332" />
+        <location filename="../../app/mainwindow.py" line="334" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="335" />
+        <location filename="../../app/mainwindow.py" line="337" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="339" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="367" />
+        <location filename="../../app/mainwindow.py" line="369" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="379" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="379" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="382" />
+        <location filename="../../app/mainwindow.py" line="384" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="399" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="426" />
+        <location filename="../../app/mainwindow.py" line="428" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="427" />
+        <location filename="../../app/mainwindow.py" line="429" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="428" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="429" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="438" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="466" />
+        <location filename="../../app/mainwindow.py" line="468" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="471" />
+        <location filename="../../app/mainwindow.py" line="473" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="474" />
+        <location filename="../../app/mainwindow.py" line="476" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="478" />
+        <location filename="../../app/mainwindow.py" line="480" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="482" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="611" />
+        <location filename="../../app/mainwindow.py" line="613" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="614" />
+        <location filename="../../app/mainwindow.py" line="616" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="624" />
+        <location filename="../../app/mainwindow.py" line="626" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="625" />
+        <location filename="../../app/mainwindow.py" line="627" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="629" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2401,22 +2406,22 @@
 <context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="32" />
+        <location filename="../../widgets/outbox.py" line="35" />
         <source>Open / send again</source>
         <translation>打开 / 重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="34" />
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
         <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="37" />
+        <location filename="../../widgets/outbox.py" line="40" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="86" />
+        <location filename="../../widgets/outbox.py" line="115" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
     </message>
@@ -2570,71 +2575,81 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="43" />
+        <source>attach file</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="44" />
+        <source>remove attachment</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="51" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="50" />
+        <location filename="../../widgets/outcome.py" line="52" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="51" />
+        <location filename="../../widgets/outcome.py" line="53" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="52" />
+        <location filename="../../widgets/outcome.py" line="54" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="79" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="84" />
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -2813,32 +2828,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="53" />
+        <location filename="../../widgets/leader.py" line="54" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -2854,6 +2869,49 @@
         <location filename="../../widgets/roster.py" line="350" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
+    </message>
+</context>
+<context>
+    <name>SlaProfileBox</name>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="23" />
+        <source>Street's SLA profile</source>
+        <translation>街道时限标准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="30" />
+        <source>Apply to new cases</source>
+        <translation>对新事件生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="35" />
+        <source>Cases already reported keep the profile they were reported under; in wartime the choice takes effect when the room returns to peacetime.</source>
+        <translation>已受理的事件仍按受理时的标准考核；战时状态下所选标准在恢复平时后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="50" />
+        <source>Profile and mode changes:</source>
+        <translation>标准与状态变更：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="66" />
+        <source>In force for new cases: %1 · the street's profile: %2</source>
+        <translation>新事件适用：%1 · 街道标准：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="78" />
+        <source>%1 mode, profile %2</source>
+        <translation>%1状态，标准 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="81" />
+        <source>street's profile %1, from the end of wartime</source>
+        <translation>街道标准改为 %1，战时结束后生效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sla_choice.py" line="83" />
+        <source>profile %1 for new cases</source>
+        <translation>新事件适用标准 %1</translation>
     </message>
 </context>
 <context>
