@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
         room.sig_reset.connect(self._room_changed)
         room.sig_reset.connect(self.queue.select_first_if_none)
         link.sig_command.connect(self._pending_changed)
+        if hasattr(link, "sig_upload"):              # files waiting to be sent count as waiting too
+            link.sig_upload.connect(self._pending_changed)
         self._reports: dict[str, str | None] = {}      # report command id -> its case, once in
         room.sig_events.connect(self._reported)
         room.sig_cases.connect(self._provisional_shown)

@@ -61,7 +61,7 @@ class XiaonaoServer:
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
-                 file_limits: FileLimits | None = None):
+                 file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
@@ -69,7 +69,9 @@ class XiaonaoServer:
         self.files = FileService(self, self.content)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
-        self.accounts = Accounts(self.store, token_ttl)
+        # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
+        # clock stamps events
+        self.accounts = Accounts(self.store, token_ttl, clock=auth_clock)
         self.accounts.street = lambda: self.hub.state.get("street")
         self.terminals: dict[str, int] = {}        # squad -> field terminals connected now
         self.reports = ReportService(self.store, clock=clock)
@@ -239,7 +241,7 @@ class XiaonaoServer:
         terminal = actor.team_id if actor.role == "field" and actor.team_id in self.hub.state["teams"] else None
         if terminal:
             self._presence(actor, terminal, +1)
-        expiry = loop.call_later(max(0.0, login.expires - time.time()), end, "expired",
+        expiry = loop.call_later(self.accounts.expires_in(login.expires), end, "expired",
                                  "the session token expired: log in again")
         try:
             catchup: tuple

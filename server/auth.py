@@ -325,8 +325,8 @@ class Accounts:
     def __init__(self, store, token_ttl: float, clock: Callable[[], float] = time.time):
         self.store = store
         self.token_ttl = token_ttl
-        self.clock = clock
-        self.backoff = Backoff()
+        self.clock = clock                       # tokens and sessions expire by it (tests move it)
+        self.backoff = Backoff(time.monotonic if clock is time.time else clock)
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-accounts")
         self._hashing = asyncio.Semaphore(2)     # scrypt is 16 MiB and ~50 ms: at most two at once
         self._audit_key = secrets.token_bytes(16)
@@ -474,12 +474,28 @@ class Accounts:
             if not group:
                 del self.live[s.user]
 
+    def expire(self) -> int:
+        """End the live sessions whose token has expired by the clock; returns how many.
+        (The server also schedules each session's end; this catches a clock that jumped.)"""
+        now, ended = self.clock(), 0
+        for sessions in list(self.live.values()):
+            for s in list(sessions):
+                if s.expires <= now:
+                    s.end("expired", "the session token expired: log in again")
+                    ended += 1
+        return ended
+
+    def expires_in(self, expires: float) -> float:
+        """Seconds from now (by the clock) until `expires`."""
+        return max(0.0, expires - self.clock())
+
     async def _watch(self) -> None:
         loop = self._loop or asyncio.get_running_loop()
         while True:
             tick: asyncio.Future[None] = loop.create_future()
             loop.call_later(WATCH_EVERY, _resolve, tick)
             await tick
+            self.expire()
             try:
                 rev = await self.run(self.store.accounts_rev)
                 if rev != self._rev:

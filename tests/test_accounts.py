@@ -22,7 +22,7 @@ from server.auth import GENERIC_REFUSAL, network_of
 from server.cli import main as cli
 
 from .conftest import RawClient, make_db, ws_url
-from .helpers import free_port
+from .helpers import Clock, free_port
 
 REPORT = {"title": "噪音扰民", "category": "dispute", "source": "110", "priority": 2,
           "location": {"address": "九堡大道88号"}}
@@ -170,11 +170,15 @@ async def test_cli_disable_and_role_change_reach_live_sessions(server):
 
 
 async def test_a_live_session_ends_when_its_token_expires(tmp_path):
-    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=1.5)
+    clock = Clock()
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=3600.0, auth_clock=clock)
     await srv.start()
     try:
         c = await RawClient.connect(ws_url(srv), "op")
         await c.recv()
+        assert srv.accounts.expire() == 0                  # not yet
+        clock.advance(3601)                                # an hour on
+        assert srv.accounts.expire() == 1
         m = await ended_frame(c)
         assert m["reason"] == "expired"
         with pytest.raises(websockets.ConnectionClosed):

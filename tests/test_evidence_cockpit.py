@@ -227,6 +227,9 @@ def test_a_refused_file_says_why_where_it_was_attached_and_can_be_dismissed(qtbo
         or "photo.jpg · Before · refused: not a photo" in text, text
     assert "empty.png · Before · refused:" in text
     assert c.section.outcome.property("kind") == "error" and c.section.dismiss_b.isVisible()
+    outbox = c.win.panels["outbox"]                       # and in the Outbox, with everything else waiting
+    assert outbox.summary.text() == "0 pending · 2 refused"
+    assert any("photo.jpg · Before · refused:" in outbox.list.item(i).text() for i in range(outbox.list.count()))
     assert c.section.panel.empty.isVisible()             # nothing half-attached
     assert not c.case(cid).get("attachments")
     qtbot.mouseClick(c.section.dismiss_b, Qt.MouseButton.LeftButton)
@@ -251,6 +254,9 @@ def test_an_upload_made_offline_waits_survives_a_closed_cockpit_and_goes_out_onc
     assert c.section.attach_paths([photo]) == 1
     loop.wait(lambda: "after.jpg · After · offline, waiting to be sent" in c.section.outcome.text(),
               what="waiting, said where it was attached")
+    outbox = c.win.panels["outbox"]
+    assert outbox.summary.text() == "1 pending · 0 refused"
+    assert outbox.list.item(0).text().endswith(f"{cid}  after.jpg · After · offline, waiting to be sent")
     os.unlink(photo)                    # the operator's file goes; the queued copy is the cockpit's own
     c.close()                                                      # the cockpit is closed meanwhile
     # opened again, still offline: the upload is still there, waiting
@@ -263,6 +269,7 @@ def test_an_upload_made_offline_waits_survives_a_closed_cockpit_and_goes_out_onc
     try:
         loop.wait(lambda: c2.strip_ids("after"), timeout=30, what="the photo attached once back online")
         loop.wait(lambda: "after.jpg · After · sent" in c2.section.outcome.text(), what="'sent'")
+        assert c2.win.panels["outbox"].summary.text() == "0 pending · 0 refused"
         loop.wait(lambda: c2.thumbnails_drawn("after"), what="its thumbnail")
         loop.pump(0.5)                                             # nothing more arrives
         case = c2.case(cid)

@@ -19,7 +19,7 @@ from models.state import apply, empty_state
 from server.app import XiaonaoServer
 
 from .conftest import BOTH_BACKENDS, RawClient, make_db, ws_url
-from .helpers import until
+from .helpers import Clock, until
 from .test_domain import World
 
 REPORT = {"title": "油烟扰民", "category": "environment", "source": "12345", "priority": 3,
@@ -66,16 +66,18 @@ def test_every_command_under_every_role():
 
 
 async def test_token_expires(tmp_path):
-    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=1.0)
+    clock = Clock()
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, token_ttl=3600.0, auth_clock=clock)
     await srv.start()
     try:
         c = await RawClient.connect(ws_url(srv), "op")
         tok = c.welcome["token"]
         await c.close()
+        clock.advance(3599)
         ok = await RawClient.connect(ws_url(srv), None, token=tok)
         assert ok.welcome["type"] == "welcome"
         await ok.close()
-        await asyncio.sleep(1.2)
+        clock.advance(2)                                    # an hour and a second after the login
         late = await RawClient.connect(ws_url(srv), None, token=tok)
         assert late.welcome["code"] == "unauthenticated" and "expired" in late.welcome["message"]
     finally:

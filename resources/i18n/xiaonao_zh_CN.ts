@@ -1001,7 +1001,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="258" />
+        <location filename="../../app/mainwindow.py" line="260" />
         <location filename="../../app/wall.py" line="142" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1997,7 +1997,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="117" />
-        <location filename="../../app/mainwindow.py" line="259" />
+        <location filename="../../app/mainwindow.py" line="261" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
@@ -2007,259 +2007,259 @@
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="226" />
+        <location filename="../../app/mainwindow.py" line="228" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="242" />
+        <location filename="../../app/mainwindow.py" line="244" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="247" />
+        <location filename="../../app/mainwindow.py" line="249" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="275" />
+        <location filename="../../app/mainwindow.py" line="277" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="277" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="293" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="298" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="297" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
-        <location filename="../../app/mainwindow.py" line="439" />
+        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="441" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="632" />
+        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="634" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="305" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="312" />
+        <location filename="../../app/mainwindow.py" line="314" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="313" />
+        <location filename="../../app/mainwindow.py" line="315" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="314" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="324" />
+        <location filename="../../app/mainwindow.py" line="326" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="325" />
+        <location filename="../../app/mainwindow.py" line="327" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="326" />
+        <location filename="../../app/mainwindow.py" line="328" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="327" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="327" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="336" />
+        <location filename="../../app/mainwindow.py" line="338" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="339" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="344" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="371" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="383" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="383" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="386" />
+        <location filename="../../app/mainwindow.py" line="388" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="403" />
+        <location filename="../../app/mainwindow.py" line="405" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="430" />
+        <location filename="../../app/mainwindow.py" line="432" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="431" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="432" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="435" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="442" />
+        <location filename="../../app/mainwindow.py" line="444" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="470" />
+        <location filename="../../app/mainwindow.py" line="472" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="475" />
+        <location filename="../../app/mainwindow.py" line="477" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="478" />
+        <location filename="../../app/mainwindow.py" line="480" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="482" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="486" />
+        <location filename="../../app/mainwindow.py" line="488" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="615" />
+        <location filename="../../app/mainwindow.py" line="617" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="618" />
+        <location filename="../../app/mainwindow.py" line="620" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="628" />
+        <location filename="../../app/mainwindow.py" line="630" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="629" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="633" />
+        <location filename="../../app/mainwindow.py" line="635" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2411,22 +2411,22 @@
 <context>
     <name>OutboxPanel</name>
     <message>
-        <location filename="../../widgets/outbox.py" line="32" />
+        <location filename="../../widgets/outbox.py" line="35" />
         <source>Open / send again</source>
         <translation>打开 / 重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="34" />
+        <location filename="../../widgets/outbox.py" line="37" />
         <source>A refused report opens in the new-case form to be corrected; another command is sent again</source>
         <translation>被拒绝的上报在新建事件表单中打开以便修改；其他指令直接重新发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="37" />
+        <location filename="../../widgets/outbox.py" line="40" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../widgets/outbox.py" line="86" />
+        <location filename="../../widgets/outbox.py" line="115" />
         <source>%1 pending · %2 refused</source>
         <translation>%1 条待发 · %2 条被拒绝</translation>
     </message>
@@ -2580,71 +2580,81 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="43" />
+        <source>attach file</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="44" />
+        <source>remove attachment</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="45" />
         <source>squad status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="44" />
+        <location filename="../../widgets/outcome.py" line="46" />
         <source>squad duty</source>
         <translation>班组在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="45" />
+        <location filename="../../widgets/outcome.py" line="47" />
         <source>move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="46" />
+        <location filename="../../widgets/outcome.py" line="48" />
         <source>member duty</source>
         <translation>队员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="47" />
+        <location filename="../../widgets/outcome.py" line="49" />
         <source>acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="48" />
+        <location filename="../../widgets/outcome.py" line="50" />
         <source>emergency call</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="49" />
+        <location filename="../../widgets/outcome.py" line="51" />
         <source>radio message</source>
         <translation>电台消息</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="50" />
+        <location filename="../../widgets/outcome.py" line="52" />
         <source>switch mode</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="51" />
+        <location filename="../../widgets/outcome.py" line="53" />
         <source>SLA profile</source>
         <translation>时限标准</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="52" />
+        <location filename="../../widgets/outcome.py" line="54" />
         <source>shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="79" />
+        <location filename="../../widgets/outcome.py" line="81" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="84" />
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
