@@ -1016,7 +1016,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="256" />
+        <location filename="../../app/mainwindow.py" line="260" />
         <location filename="../../app/wall.py" line="142" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1961,315 +1961,320 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="70" />
+        <location filename="../../app/mainwindow.py" line="71" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="73" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="75" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="77" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="79" />
+        <location filename="../../app/mainwindow.py" line="80" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="81" />
+        <location filename="../../app/mainwindow.py" line="82" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="83" />
+        <location filename="../../app/mainwindow.py" line="84" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
+        <location filename="../../app/mainwindow.py" line="86" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="87" />
+        <location filename="../../app/mainwindow.py" line="88" />
+        <source>Radio console</source>
+        <translation>电台调度</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="90" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="114" />
-        <location filename="../../app/mainwindow.py" line="257" />
+        <location filename="../../app/mainwindow.py" line="117" />
+        <location filename="../../app/mainwindow.py" line="261" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="139" />
+        <location filename="../../app/mainwindow.py" line="142" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="224" />
+        <location filename="../../app/mainwindow.py" line="228" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="240" />
+        <location filename="../../app/mainwindow.py" line="244" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="245" />
+        <location filename="../../app/mainwindow.py" line="249" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="273" />
+        <location filename="../../app/mainwindow.py" line="277" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="275" />
+        <location filename="../../app/mainwindow.py" line="279" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="290" />
+        <location filename="../../app/mainwindow.py" line="294" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="295" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="292" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="298" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="297" />
+        <location filename="../../app/mainwindow.py" line="301" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
-        <location filename="../../app/mainwindow.py" line="437" />
+        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="441" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
-        <location filename="../../app/mainwindow.py" line="630" />
+        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="634" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="305" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="310" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="312" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="314" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="311" />
+        <location filename="../../app/mainwindow.py" line="315" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="312" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="322" />
+        <location filename="../../app/mainwindow.py" line="326" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="323" />
+        <location filename="../../app/mainwindow.py" line="327" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="324" />
+        <location filename="../../app/mainwindow.py" line="328" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="325" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="325" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="334" />
+        <location filename="../../app/mainwindow.py" line="338" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="339" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="340" />
+        <location filename="../../app/mainwindow.py" line="344" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="369" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="381" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="381" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="384" />
+        <location filename="../../app/mainwindow.py" line="388" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="401" />
+        <location filename="../../app/mainwindow.py" line="405" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="428" />
+        <location filename="../../app/mainwindow.py" line="432" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="429" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="430" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="431" />
+        <location filename="../../app/mainwindow.py" line="435" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="444" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="468" />
+        <location filename="../../app/mainwindow.py" line="472" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="473" />
+        <location filename="../../app/mainwindow.py" line="477" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="476" />
+        <location filename="../../app/mainwindow.py" line="480" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="480" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="488" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="613" />
+        <location filename="../../app/mainwindow.py" line="617" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="616" />
+        <location filename="../../app/mainwindow.py" line="620" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="626" />
+        <location filename="../../app/mainwindow.py" line="630" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="627" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="635" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2670,6 +2675,59 @@
     </message>
 </context>
 <context>
+    <name>RadioPanel</name>
+    <message>
+        <location filename="../../widgets/radio.py" line="44" />
+        <source>Message to send (Enter)…</source>
+        <translation>呼叫内容（回车发送）…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="48" />
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="52" />
+        <source>Canned phrases</source>
+        <translation>常用语</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="67" />
+        <source>Set status on its behalf</source>
+        <translation>代为设置状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="68" />
+        <source>For a status the squad gave over the radio: marked as set by the room</source>
+        <translation>班组通过电台报告的状态：标记为指挥室代设</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="73" />
+        <source>To:</source>
+        <translation>呼叫：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="106" />
+        <source>Talkgroup %1 (%2 squads)</source>
+        <translation>通话组 %1（%2 个班组）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="145" />
+        <source>Pick a squad to see its radio log</source>
+        <translation>选择一个班组查看其通话记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="148" />
+        <source>Radio log: %1</source>
+        <translation>通话记录：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/radio.py" line="152" />
+        <source>status %1, set by %2 on its behalf</source>
+        <translation>状态 %1，由 %2 代为设置</translation>
+    </message>
+</context>
+<context>
     <name>ReinforceDialog</name>
     <message>
         <location filename="../../widgets/case_squads.py" line="175" />
@@ -2876,12 +2934,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="333" />
+        <location filename="../../widgets/roster.py" line="334" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="350" />
+        <location filename="../../widgets/roster.py" line="351" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
