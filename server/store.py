@@ -921,16 +921,30 @@ class EventStore:
             # codes a day past their end are of no more use to anyone
             s.execute(delete(LoginCodeRow).where(LoginCodeRow.expires < now - 86400))
 
-    def use_login_code(self, code_hash: str, now: float) -> str | None:
-        """The user of an unused, unexpired code, marking it used in the same transaction
-        (a code logs in once, even when two phones race with it); None otherwise."""
+    def redeem_login_code(self, code_hash: str, now: float, token_hash: str, expires: float,
+                          peer: str | None) -> dict | None:
+        """A one-time code's login in one transaction: the code marked used (if unused and
+        unexpired), the user read, and (for an enabled user) the session token stored and the
+        login audited. Returns the user (as get_user) or None; a disabled user's code is used
+        up and no token is stored."""
         r = LoginCodeRow
-        with self.engine.begin() as c:
-            done = c.execute(update(r).where(r.code_hash == code_hash, r.used.is_(None), r.expires > now)
-                             .values(used=now))
+        with Session(self.engine) as s, s.begin():
+            done = s.connection().execute(update(r).where(r.code_hash == code_hash, r.used.is_(None),
+                                                          r.expires > now).values(used=now))
             if done.rowcount != 1:
                 return None
-            return c.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
+            name = s.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
+            u = s.get(UserRow, name)
+            if u is None:
+                return None
+            user = {"name": u.name, "role": u.role, "team_id": u.team_id, "password_hash": u.password_hash,
+                    "department": u.department, "grids": _grids(u.grids), "failed_logins": u.failed_logins,
+                    "locked_until": u.locked_until, "disabled": u.disabled}
+            if not u.disabled:
+                s.add(TokenRow(token_hash=token_hash, user=u.name, expires=expires))
+                s.add(AuditRow(at=time.time(), user=u.name, action="login", detail=f"{u.role} (one-time code)",
+                               peer=peer))
+            return user
 
     def list_users(self) -> list[dict]:
         now = time.time()

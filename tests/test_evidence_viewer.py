@@ -174,3 +174,26 @@ def test_a_clip_plays_where_the_platform_can_and_says_why_not_where_it_cannot(qt
         # these bytes are no real clip: the player says so where the operator looks
         qtbot.waitUntil(lambda: "cannot be played here" in v.status.text(), timeout=10000)
     assert v.open_b.isEnabled() and v.save_b.isEnabled()       # the original is a click away either way
+
+
+@pytest.mark.skipif(bool(media.unavailable_reason()), reason="QtMultimedia does not load here")
+def test_a_real_clip_plays_in_the_viewer(qtbot, tmp_path):
+    from . import evidence_files as ef
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(ef.mp4(seconds=2.0))
+    case = {"id": "C1", "attachments": [{"id": "d" * 64, "label": "after", "kind": "clip", "type": "video/mp4",
+                                         "name": "clip.mp4", "duration": 2.0, "path": str(clip)}]}
+    panel = EvidencePanel(LocalFiles())
+    qtbot.addWidget(panel)
+    panel.set_case(case)
+    v = panel.open_viewer("after", 0)
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    assert v.stack.currentWidget() is v.video
+    player = v._player
+    qtbot.waitUntil(lambda: player.player.duration() > 1500, timeout=10000)       # the clip opened: 2 s long
+    qtbot.waitUntil(lambda: player.play_b.text() == "Pause", timeout=10000)                  # playing
+    assert "cannot be played" not in v.status.text()
+    qtbot.mouseClick(player.play_b, Qt.MouseButton.LeftButton)                   # pause
+    qtbot.waitUntil(lambda: player.play_b.text() == "Play", timeout=5000)
+    v.close()

@@ -517,6 +517,9 @@ class EvidencePanel(QWidget):
         self.source = source
         self.case: dict | None = None
         self.viewer: AttachmentViewer | None = None
+        # remover() -> the function that removes (attachment, reason) -> command id, or None when the
+        # role may not remove evidence (only a leader or an admin may)
+        self.remover: Callable[[], Callable[[dict, str], str | None] | None] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
@@ -572,6 +575,7 @@ class EvidencePanel(QWidget):
         index = next((k for k, a in enumerate(items) if a is att), 0)
         if self.viewer is None:
             self.viewer = AttachmentViewer(self.source, self.window())
+        self.viewer.set_remover(self.remover() if self.remover is not None else None)
         self.viewer.set_items(items, self.case)
         self.viewer.show_index(index)
         self.viewer.show()
@@ -725,10 +729,27 @@ class AttachmentViewer(QDialog):
         self.status = QLabel()                     # loading / saved / why not
         self.status.setObjectName("AttachmentViewer.status")
         self.status.setWordWrap(True)
+        # removing it from the case (leader, admin): a reason is required, the bytes are kept
+        from PySide6.QtWidgets import QLineEdit
+        self.reason = QLineEdit(placeholderText=self.tr("Why it is removed from the case (required)"))
+        self.reason.setMaxLength(4000)
+        self.remove_b = QPushButton(self.tr("Remove from case"))
+        self.remove_b.setToolTip(self.tr("Removes it from the case for everyone; the timeline keeps it and the reason"))
+        self.remove_b.clicked.connect(self.remove)
+        self.reason.textChanged.connect(lambda _t: self._buttons())
+        self._remover: Callable[[dict, str], str | None] | None = None
+        self.removing: dict[str, str] = {}          # command id -> attachment id
+        rm = QHBoxLayout()
+        rm.addWidget(self.reason, 1)
+        rm.addWidget(self.remove_b)
+        self._remove_row = QWidget()
+        self._remove_row.setLayout(rm)
+        self._remove_row.setVisible(False)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(bar)
         lay.addWidget(self.stack, 1)
+        lay.addWidget(self._remove_row)
         lay.addWidget(self.status)
         for keys, fn in ((Qt.Key.Key_Left, self.previous), (Qt.Key.Key_Right, self.next),
                          (Qt.Key.Key_Plus, lambda: self.image.zoom_by(ImageView.ZOOM_STEP)),
@@ -772,6 +793,7 @@ class AttachmentViewer(QDialog):
             b.setEnabled(picture)
         self.open_b.setEnabled(a is not None)
         self.save_b.setEnabled(a is not None)
+        self.remove_b.setEnabled(a is not None and bool(self.reason.text().strip()))
 
     def show_index(self, i: int) -> None:
         self._stop_video()
@@ -810,6 +832,36 @@ class AttachmentViewer(QDialog):
             # the preview (at most 1600 px) is the viewer's picture; the original is a click away
             self.source.original(a, partial(self._original, token), "preview")
         self._buttons()
+
+    # -- removing
+    def set_remover(self, remover: Callable[[dict, str], str | None] | None) -> None:
+        """Where the role may remove evidence, the reason field and the button are shown."""
+        self._remover = remover
+        self._remove_row.setVisible(remover is not None)
+
+    def remove(self) -> None:
+        a = self.current()
+        reason = self.reason.text().strip()
+        if a is None or self._remover is None or not reason:
+            return
+        cid = self._remover(a, reason)
+        if cid:
+            self.removing[cid] = str(a.get("id"))
+            from widgets import outcome
+            self.status.setText(outcome.describe("pending", {"name": "case.detach"}))
+            set_kind(self.status, None)
+
+    def removal_result(self, cid: str, outcome_: str, detail: dict) -> None:
+        """The fate of a removal asked here: acknowledged (the file leaves the list) or refused: why."""
+        if cid not in self.removing or outcome_ == "pending":
+            return
+        del self.removing[cid]
+        from widgets import outcome
+        self.status.setText(outcome.describe(outcome_, dict(detail, name="case.detach")))
+        set_kind(self.status, outcome.kind(outcome_))
+        self.status.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
+        if outcome_ == "acked":
+            self.reason.clear()
 
     # -- pictures
     def _thumbnail_arrived(self, att_id: str) -> None:
@@ -962,7 +1014,7 @@ class VideoPlayer(QWidget):
         self.player.setAudioOutput(self.audio)
         self.view = mmw.QVideoWidget(self)
         self.player.setVideoOutput(self.view)
-        self.play_b = QPushButton(self.tr("Pause"))
+        self.play_b = QPushButton(self.tr("Play"))
         self.play_b.clicked.connect(self.toggle)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.sliderMoved.connect(self.player.setPosition)
@@ -1109,6 +1161,9 @@ class EvidenceSection(QWidget):
         self.dismiss_b.setText(self.tr("Dismiss refused"))
         self.dismiss_b.clicked.connect(self.dismiss_refused)
         self.panel = EvidencePanel(self.source, self)
+        self.panel.remover = lambda: self.remove_attachment if self.room.may("case.detach") else None
+        if hasattr(link, "sig_command"):
+            link.sig_command.connect(self._command)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)
@@ -1201,6 +1256,16 @@ class EvidenceSection(QWidget):
 
     def _link_changed(self, _status) -> None:
         self._show_uploads()
+
+    def remove_attachment(self, att: dict, reason: str) -> str | None:
+        """case.detach (leader, admin): the server refuses any other role, and says so."""
+        if not self.case_id or not self.room.may("case.detach"):
+            return None
+        return self.link.submit("case.detach", {"case_id": self.case_id, "attachment": att["id"], "reason": reason})
+
+    def _command(self, cid: str, outcome_: str, detail: dict) -> None:
+        if self.panel.viewer is not None:
+            self.panel.viewer.removal_result(cid, outcome_, detail)
 
     def _upload(self, row: dict) -> None:
         if row.get("case_id") != self.case_id:
