@@ -166,6 +166,10 @@ def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, lo
     loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
     cid = (set(room.state["cases"]) - before).pop()
     win.selection.set_case(cid)
+    # the category's handling guide and checklist
+    assert detail.guide.isVisible() and detail.guide.title() == "Handling guide: City management"
+    assert "Persuade before penalising" in detail.guide.guide.text()
+    assert "☐ Photo before" in detail.guide.checklist.text()
     ladder = detail._field_labels["escalation"]
     assert "City management" in ladder.text() and "○ 1. Grid worker" in ladder.text()
     assert "not escalated" in ladder.text()

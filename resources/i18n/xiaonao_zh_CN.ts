@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -437,142 +437,142 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="150" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="171" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="172" />
+        <location filename="../../widgets/case_detail.py" line="173" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="181" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="191" />
+        <location filename="../../widgets/case_detail.py" line="192" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="198" />
+        <location filename="../../widgets/case_detail.py" line="201" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="252" />
+        <location filename="../../widgets/case_detail.py" line="255" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="267" />
+        <location filename="../../widgets/case_detail.py" line="271" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="268" />
+        <location filename="../../widgets/case_detail.py" line="272" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="300" />
+        <location filename="../../widgets/case_detail.py" line="304" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="306" />
+        <location filename="../../widgets/case_detail.py" line="311" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="342" />
+        <location filename="../../widgets/case_detail.py" line="347" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="425" />
+        <location filename="../../widgets/case_detail.py" line="430" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1018,6 +1018,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="260" />
         <location filename="../../app/wall.py" line="142" />
+        <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="104" />
@@ -1575,6 +1576,14 @@
         <location filename="../../widgets/evidence.py" line="1340" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
+    </message>
+</context>
+<context>
+    <name>GuideBox</name>
+    <message>
+        <location filename="../../widgets/guidance.py" line="37" />
+        <source>Handling guide: %1</source>
+        <translation>执法手册：%1</translation>
     </message>
 </context>
 <context>
@@ -3095,217 +3104,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
