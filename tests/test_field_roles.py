@@ -9,6 +9,7 @@ Watchers (tests/test_views.py) that build their state only from what they receiv
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -26,7 +27,7 @@ from server.auth import CODE_REFUSAL, code_hash
 from server.cli import add_user, login_code, main, set_role
 from server.store import EventStore, LoginCodeRow, StoreError
 
-from .conftest import RawClient, make_db, ws_url
+from .conftest import BOTH_BACKENDS, RawClient, make_db, ws_url
 from .helpers import Clock, until
 from .test_domain import World
 from .test_views import same, watch
@@ -304,8 +305,9 @@ async def hello(srv, **fields) -> dict:
         return json.loads(await ws.recv())
 
 
-async def test_a_one_time_code_logs_in_once_before_it_expires_and_is_kept_hashed(tmp_path, capsys):
-    url = make_db(tmp_path)
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)      # the code is used up in one transaction, on both
+async def test_a_one_time_code_logs_in_once_before_it_expires_and_is_kept_hashed(db_url, tmp_path, capsys):
+    url = db_url
     bound_users(url)
     code, expires, _ = login_code(url, "w01", 600)
     assert len(code) == 10 and expires > time.time() + 590
@@ -315,6 +317,9 @@ async def test_a_one_time_code_logs_in_once_before_it_expires_and_is_kept_hashed
         welcome = await hello(srv, code=code.lower()[:4] + "-" + code[4:])      # as typed: case and dashes
         assert welcome["type"] == "welcome" and welcome["user"] == "w01" and welcome["role"] == "field"
         assert welcome["team_id"] == "W01"
+        raced, _, _ = login_code(url, "e01", 600)
+        answers = await asyncio.gather(*(hello(srv, code=raced) for _ in range(3)))
+        assert sorted(a["type"] for a in answers) == ["error", "error", "welcome"]     # two phones lose the race
         again = await hello(srv, code=code)
         assert again["type"] == "error" and again["code"] == "unauthenticated" and again["message"] == CODE_REFUSAL
         ok = await RawClient.connect(ws_url(srv), None, token=welcome["token"])     # the session goes on
@@ -326,13 +331,18 @@ async def test_a_one_time_code_logs_in_once_before_it_expires_and_is_kept_hashed
         dept_code, _, _ = login_code(url, "police1", 120)
         w = await hello(srv, code=dept_code)
         assert w["role"] == "department" and w["department"] == "police"
+        # guessing is held back: after 5 failures from this network even a right code waits
+        assert (await hello(srv, code="WRONGWRONG"))["message"] == CODE_REFUSAL
+        right, _, _ = login_code(url, "g03", 600)
+        assert (await hello(srv, code=right))["message"] == CODE_REFUSAL
         with Session(srv.store.engine) as s:
             rows = s.scalars(select(LoginCodeRow)).all()
             assert rows and all(code not in (r.code_hash, r.user) for r in rows)
-            assert sum(1 for r in rows if r.used) == 2
+            assert sum(1 for r in rows if r.used) == 3
         audit = [(a["user"], a["action"], a["detail"]) for a in srv.store.audit_rows(50)]
         assert ("w01", "login", "field (one-time code)") in audit
         assert any(a == "login.failed" and "code" in d for _u, a, d in audit)
+        assert any(a == "login.throttled" and "login code" in d for _u, a, d in audit)
         assert any(a == "admin.user.code" and d.startswith("w01 until") for _u, a, d in audit)
     finally:
         await srv.stop()
