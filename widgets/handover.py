@@ -85,8 +85,8 @@ class HandoverDialog(QDialog):
                 self.items.setItem(r, c, QTableWidgetItem(text))
         self.ack_note = QLineEdit(placeholderText=self.tr("Your note on taking over (optional)"))
         self.ack_note.setMaxLength(TEXT_LIMIT)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
+        self.outcome_label = QLabel()
+        self.outcome_label.setWordWrap(True)
         self.buttons = QDialogButtonBox()
         self.ack = self.buttons.addButton(self.tr("Acknowledge: I have read it"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ack.setProperty("role", "primary")
@@ -99,7 +99,7 @@ class HandoverDialog(QDialog):
         lay.addWidget(QLabel(self.tr("Open items carried over, with their owners:")))
         lay.addWidget(self.items, 2)
         lay.addWidget(self.ack_note)
-        lay.addWidget(self.result)
+        lay.addWidget(self.outcome_label)
         lay.addWidget(self.buttons)
         self._sent = ""
         link.sig_command.connect(self._command_result)
@@ -109,7 +109,7 @@ class HandoverDialog(QDialog):
         args = {"note": self.ack_note.text().strip()} if self.ack_note.text().strip() else {}
         self._sent = self.link.submit("shift.ack", args)
         self.ack.setEnabled(False)
-        self.result.setText(outcome.describe("pending", {"name": "shift.ack"}))
+        self.outcome_label.setText(outcome.describe("pending", {"name": "shift.ack"}))
 
     def _command_result(self, cid: str, outcome_: str, detail: dict) -> None:
         if cid != self._sent or outcome_ == "pending":
@@ -118,9 +118,9 @@ class HandoverDialog(QDialog):
             self.accept()
             return
         self.ack.setEnabled(True)
-        self.result.setText(outcome.describe(outcome_, detail))
-        set_kind(self.result, outcome.kind(outcome_))
-        self.result.setToolTip(f"{detail.get('code')}: {detail.get('message')}")
+        self.outcome_label.setText(outcome.describe(outcome_, detail))
+        set_kind(self.outcome_label, outcome.kind(outcome_))
+        self.outcome_label.setToolTip(f"{detail.get('code')}: {detail.get('message')}")
 
     def done(self, r: int) -> None:
         try:
