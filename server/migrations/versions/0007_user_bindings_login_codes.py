@@ -18,8 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("department", sa.String(40), nullable=True))
-    op.add_column("users", sa.Column("grids", sa.String(400), nullable=True))
+    # safe to run again (a database taken back to an older revision by hand keeps what it had)
+    insp = sa.inspect(op.get_bind())
+    have = {c["name"] for c in insp.get_columns("users")}
+    for col in (sa.Column("department", sa.String(40), nullable=True), sa.Column("grids", sa.String(400), nullable=True)):
+        if col.name not in have:
+            op.add_column("users", col)
+    if "login_codes" in insp.get_table_names():
+        return
     op.create_table(
         "login_codes",
         sa.Column("code_hash", sa.String(64), primary_key=True),
