@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import evidence, ladders
+from . import evidence, ladders, radio
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -693,6 +693,36 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     return events
 
 
+def _radio_message(actor, args) -> dict:
+    """A radio message's text (typed, or a canned `phrase` of resources/radio_phrases.toml),
+    who spoke, and whether it came from the room (`from_room`) or from the squad."""
+    data: dict = {"by": _str(args, "by", required=False, max_len=60) or actor.name}
+    text = _text(args, "radio.transmit")
+    phrase = args.get("phrase")
+    if phrase is not None:
+        if phrase not in radio.PHRASES:
+            raise CommandError("invalid", f"unknown radio phrase {phrase!r}", field="phrase")
+        data["phrase"] = phrase
+        text = text or radio.PHRASES[phrase].zh
+    data["text"] = text
+    data["from_room"] = actor.role != "field"
+    return data
+
+
+def _decide_talkgroup(state, actor, args) -> list[tuple[str, dict]]:
+    """One message to every squad on a talkgroup (the room only)."""
+    if actor.role == "field":
+        raise CommandError("forbidden", "a squad talks on its own channel; the room calls a talkgroup")
+    tg = _str(args, "talkgroup", max_len=ID_LIMIT)
+    squads = radio.talkgroups(state).get(tg)
+    if not squads:
+        raise CommandError("not_found", f"no talkgroup {tg}")
+    data = {"talkgroup": tg, "team_ids": squads, **_radio_message(actor, args)}
+    if not data["text"]:
+        raise CommandError("invalid", "a message to a talkgroup needs 'text' or a 'phrase'", field="text")
+    return [("radio.transmitted", data)]
+
+
 def _reinforcements(state, case, args) -> list[str]:
     """The squads `case.reinforce` adds (`team_ids`, or one `team_id`): on duty, not yet on the case."""
     if not case.get("team_id"):
@@ -751,6 +781,8 @@ def _decide_team(state, actor, name, args, now=None):
         if src["id"] == dst["id"]:
             raise CommandError("conflict", "the member is already in that squad")
         return [("team.member_moved", {"member_id": mid, "from": src["id"], "to": dst["id"]})]
+    if name == "radio.transmit" and args.get("talkgroup") is not None and args.get("team_id") is None:
+        return _decide_talkgroup(state, actor, args)
     team = _team_of(state, args)
     if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
@@ -762,6 +794,7 @@ def _decide_team(state, actor, name, args, now=None):
         if status == "off_duty" or not team["on_duty"]:
             raise CommandError("conflict", "use team.duty to put a squad on or off duty")
         data["status"] = status
+        data["by_role"] = actor.role          # not "field": set by the room on the squad's behalf
     elif name == "team.position":
         data["lat"] = _num(args.get("lat"), "lat", -90, 90)
         data["lon"] = _num(args.get("lon"), "lon", -180, 180)
@@ -803,7 +836,9 @@ def _decide_team(state, actor, name, args, now=None):
             raise CommandError("not_found", f"member {mid} is not in squad {team['id']}")
         data["member_id"] = mid
         data["on_duty"] = _bool(args, "on_duty")
-    elif name in ("radio.transmit", "radio.emergency"):
+    elif name == "radio.transmit":
+        data.update(_radio_message(actor, args))
+    elif name == "radio.emergency":
         data["by"] = _str(args, "by", required=False, max_len=60) or actor.name
         data[COMMAND_SPECS[name].text or ""] = _text(args, name)
     elif name == "radio.ack":

@@ -237,7 +237,8 @@ class View:
                     removed.append(cid)     # it may have been ours: the client drops it if it has it
         teams = []
         if k == "field" and self.owner is not None:
-            touched = {d.get("team_id"), d.get("from"), d.get("to")} if name.startswith(("team.", "radio.")) else set()
+            touched = ({d.get("team_id"), d.get("from"), d.get("to"), *(d.get("team_ids") or ())}
+                       if name.startswith(("team.", "radio.")) else set())
             if shown or removed or self.owner in touched:
                 own = state["teams"].get(self.owner)
                 if own is not None:

@@ -18,13 +18,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # safe to run again (a database taken back to an older revision by hand keeps what it had)
-    insp = sa.inspect(op.get_bind())
-    have = {c["name"] for c in insp.get_columns("users")}
-    for col in (sa.Column("department", sa.String(40), nullable=True), sa.Column("grids", sa.String(400), nullable=True)):
-        if col.name not in have:
-            op.add_column("users", col)
-    if "login_codes" in insp.get_table_names():
+    conn = op.get_bind()                      # safe to run again (see 0008)
+    have = {c["name"] for c in sa.inspect(conn).get_columns("users")}
+    if "department" not in have:
+        op.add_column("users", sa.Column("department", sa.String(40), nullable=True))
+    if "grids" not in have:
+        op.add_column("users", sa.Column("grids", sa.String(400), nullable=True))
+    if "login_codes" in sa.inspect(conn).get_table_names():
         return
     op.create_table(
         "login_codes",
