@@ -196,8 +196,11 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                                                        "radio.transmit", "team.status"])), args)
             elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
-            else:
+            elif data.draw(st.booleans()):
                 w.run(LEAD, "sla.set", {"profile": data.draw(st.sampled_from(["1310", "1-8-1-24", "135", "wartime"]))})
+            else:
+                who = data.draw(st.sampled_from([LEAD, Actor("li", "leader")]))
+                w.run(who, data.draw(st.sampled_from(["shift.handover", "shift.ack"])), {"note": "交班"})
         except CommandError as e:
             assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
     if snapshot is None:

@@ -1609,19 +1609,77 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="38" />
+        <location filename="../../widgets/leader.py" line="39" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="41" />
+        <location filename="../../widgets/leader.py" line="42" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="50" />
+        <location filename="../../widgets/leader.py" line="51" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverDialog</name>
+    <message>
+        <location filename="../../widgets/handover.py" line="58" />
+        <source>Shift handover to read</source>
+        <translation>待阅交接班记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="60" />
+        <source>Handover by %1 at %2 · for %3 · open cases: %4</source>
+        <translation>%1 于 %2 交班 · 接班：%3 · 未办结事件：%4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Case</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Priority</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="71" />
+        <source>Owner</source>
+        <translation>责任方</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="71" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="86" />
+        <source>Your note on taking over (optional)</source>
+        <translation>接班意见（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="91" />
+        <source>Acknowledge: I have read it</source>
+        <translation>确认：已阅接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="93" />
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="99" />
+        <source>Open items carried over, with their owners:</source>
+        <translation>移交的未办结事项及责任方：</translation>
     </message>
 </context>
 <context>
@@ -1743,57 +1801,82 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="71" />
+        <location filename="../../widgets/leader.py" line="72" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="76" />
+        <location filename="../../widgets/leader.py" line="77" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="81" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="81" />
+        <location filename="../../widgets/leader.py" line="82" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="83" />
+        <location filename="../../widgets/leader.py" line="84" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="98" />
+        <location filename="../../widgets/leader.py" line="99" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="105" />
+        <location filename="../../widgets/leader.py" line="106" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="142" />
+        <location filename="../../widgets/leader.py" line="112" />
+        <source>Read handover…</source>
+        <translation>查看交接班…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="149" />
+        <source>No handover recorded yet.</source>
+        <translation>尚无交接班记录。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="151" />
+        <source>Last handover: %1 at %2</source>
+        <translation>最近交班：%1，%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="153" />
+        <source>read and acknowledged by %1 at %2</source>
+        <translation>%1 已于 %2 阅读确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="156" />
+        <source>not acknowledged yet</source>
+        <translation>尚未确认接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="185" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="180" />
+        <location filename="../../widgets/leader.py" line="223" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="182" />
+        <location filename="../../widgets/leader.py" line="225" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="222" />
+        <location filename="../../widgets/leader.py" line="265" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2683,22 +2766,27 @@
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="55" />
+        <source>acknowledge handover</source>
+        <translation>确认接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="82" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="84" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="85" />
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="86" />
+        <location filename="../../widgets/outcome.py" line="87" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -2930,32 +3018,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="55" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
