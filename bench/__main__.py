@@ -1,5 +1,5 @@
 """`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|
-evidence]`:
+evidence|evidence_detail|terminals]`:
 run benchmarks, print figures."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from . import (
     catchup,
     dashboard,
     evidence,
+    evidence_detail,
     fanout,
     field,
     flood,
@@ -18,13 +19,15 @@ from . import (
     queue,
     reports,
     startup,
+    terminals,
     window,
 )
 
 ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "dashboard": dashboard.main, "startup": startup.main,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
-       "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main}
+       "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main,
+       "evidence_detail": evidence_detail.main, "terminals": terminals.main}
 
 if __name__ == "__main__":
     names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)

@@ -43,5 +43,46 @@ def main() -> None:
               f"{xlsx.stat().st_size // 1024} KiB)")
 
 
+    server_path(st, day)
+
+
+def server_path(st: dict, day: date) -> None:
+    """The server's way to the same report: the state at the month's end rebuilt from the
+    cases projection (server/reports.py past_state: the period's cases, not the log), then
+    the report and its files."""
+    from models.reports import build_report, load_definition, period_bounds
+    from reporting.pdf import write_pdf
+    from reporting.xlsx import write_xlsx
+    from server.cli import init_db
+    from server.projection import case_row
+    from server.reports import past_state
+    from server.store import EventStore
+    d = Path(tempfile.mkdtemp(prefix="xiaonao-bench-reports-db-"))
+    url = f"sqlite:///{d}/r.db"
+    init_db(url, "demo")
+    store = EventStore(url)
+    try:
+        rows = [case_row(c, 1, "1310") for c in st["cases"].values()]
+        from server.projection import room_head, team_texts
+        store.write_projection(rows, 1, room_head(st), st["street"], team_texts(st))
+        defn = load_definition("monthly")
+        hi = period_bounds(defn["period"], day)[1]
+        c0, t0 = time.process_time(), time.perf_counter()
+        state, handovers = past_state(store, defn, day, hi)
+        c1, t1 = time.process_time(), time.perf_counter()
+        r = build_report("monthly", state, day, "zh_CN", handovers=handovers, now=datetime(2026, 12, 1).timestamp())
+        c2, t2 = time.process_time(), time.perf_counter()
+        pdf = write_pdf(r, d / "monthly.pdf")
+        c3, t3 = time.process_time(), time.perf_counter()
+        write_xlsx(r, d / "monthly.xlsx")
+        c4, t4 = time.process_time(), time.perf_counter()
+        print(f"reports (server, from the projection, zh_CN): state at the month's end {t1 - t0:.2f} s "
+              f"(CPU {c1 - c0:.2f}, {len(state['cases']):,} cases read), figures {t2 - t1:.2f} s (CPU {c2 - c1:.2f}), "
+              f"+PDF {t3 - t2:.2f} s (CPU {c3 - c2:.2f}, {pdf.stat().st_size // 1024} KiB), "
+              f"+XLSX {t4 - t3:.2f} s (CPU {c4 - c3:.2f})")
+    finally:
+        store.dispose()
+
+
 if __name__ == "__main__":
     main()

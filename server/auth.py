@@ -433,19 +433,19 @@ class Accounts:
         if self.backoff.refused("code:", net):
             await self._audit(None, "login.throttled", f"login code from {net}", peer)
             raise LoginRefused(CODE_REFUSAL)
-        name = await self.run(self.store.use_login_code, code_hash(code), self.clock()) \
-            if 0 < len(code) <= 40 else None
-        user = await self.run(self.store.get_user, name) if name else None
-        if user is None or user["disabled"] or user["role"] not in ROLES:
-            self.backoff.failed("code:", net)
-            await self._audit(user["name"] if user else None, "login.failed",
-                              "login code wrong, used or expired" if user is None else "login code of a disabled user",
-                              peer)
-            raise LoginRefused(CODE_REFUSAL)
         token, h = new_token()
         expires = self.clock() + self.token_ttl
-        await self.run(self.store.add_token, h, user["name"], expires)
-        await self._audit(user["name"], "login", user["role"] + " (one-time code)", peer)
+        # one transaction: the code used up, the token stored, the login audited
+        user = await self.run(self.store.redeem_login_code, code_hash(code), self.clock(), h, expires, peer) \
+            if 0 < len(code) <= 40 else None
+        if user is None or user["disabled"] or user["role"] not in ROLES:
+            self.backoff.failed("code:", net)
+            if user is not None and user["role"] not in ROLES:
+                await self.run(self.store.drop_token, h)
+            await self._audit(user["name"] if user else None, "login.failed",
+                              "login code wrong, used or expired" if user is None else
+                              "login code of a disabled user or unknown role", peer)
+            raise LoginRefused(CODE_REFUSAL)
         return Login(actor_of(user), token, h, expires, resume, by_code=True)
 
     async def issue_code(self, user: str, ttl: float = CODE_TTL) -> tuple[str, float]:

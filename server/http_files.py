@@ -45,6 +45,7 @@ HEAD_TIMEOUT = 10.0          # the request line and headers must arrive within t
 IDLE_TIMEOUT = 30.0          # a kept-alive connection with no request is closed after this
 BODY_TIMEOUT = 60.0          # no byte of an upload for this long: it is dropped
 HEAD_LIMIT = 16 * 1024
+READER_LIMIT = 128 * 1024
 WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
 TOKEN_CACHE_S = 1.0          # a revoked token stops working here within this
@@ -133,7 +134,9 @@ class FilesConnection(ServerConnection):
         target = parts[1] if len(parts) == 3 else b""
         if target == b"/files" or target.startswith((b"/files/", b"/files?")):
             self._mode = "files"
-            self._reader = asyncio.StreamReader(limit=HEAD_LIMIT, loop=self.loop)
+            # its buffer (2 x limit) bounds what a connection holds before reading pauses; a
+            # request head longer than HEAD_LIMIT is refused by the service
+            self._reader = asyncio.StreamReader(limit=READER_LIMIT, loop=self.loop)
             self._reader.set_transport(self.transport)       # pauses reading while its buffer is full
             self._reader.feed_data(buf)
             self.service.open_connection(self, self._reader)
@@ -241,6 +244,9 @@ class FileService:
                     await conn.files_send(self._response(400, "bad_request", "the request head is too long"))
                     return
                 first = False
+                if len(raw) > HEAD_LIMIT:
+                    await conn.files_send(self._response(400, "bad_request", "the request head is too long"))
+                    return
                 try:
                     req = _parse_head(raw)
                 except fs.FileRefused as e:
@@ -251,6 +257,7 @@ class FileService:
                 except fs.FileRefused as e:
                     # an error before the request's body was read: the connection cannot go on
                     await conn.files_send(self._response(e.status, e.code, e.message, close=True))
+                    await _linger(reader)
                     return
                 if not (keep and req.keep):
                     return
@@ -410,9 +417,11 @@ class FileService:
                                                    f"{self.limits.of(kind) / fs.MB:g} MB; this one is "
                                                    f"{length / fs.MB:.1f} MB")
         part = self.content.new_part()
+        t0 = time.perf_counter()
         h = hashlib.sha256()
         f = await loop.run_in_executor(None, open, part, "wb")
         done = False
+        writing: asyncio.Future | None = None     # the previous batch, hashed and written meanwhile
         try:
             def write(data: bytes) -> None:
                 h.update(data)
@@ -420,6 +429,7 @@ class FileService:
             pending = [head]
             size = len(head)
             got = len(head)
+            writing = None
             while got < length:
                 chunk = await asyncio.wait_for(reader.read(min(READ_CHUNK, length - got)), BODY_TIMEOUT)
                 if not chunk:
@@ -428,11 +438,17 @@ class FileService:
                 pending.append(chunk)
                 size += len(chunk)
                 if size >= WRITE_BATCH:
-                    await loop.run_in_executor(None, write, b"".join(pending))
+                    if writing is not None:
+                        await writing
+                    writing = loop.run_in_executor(None, write, b"".join(pending))
                     pending, size = [], 0
+            if writing is not None:
+                await writing
+                writing = None
             if pending:
                 await loop.run_in_executor(None, write, b"".join(pending))
             await loop.run_in_executor(None, f.close)
+            t_received = time.perf_counter()
             file_id = h.hexdigest()
             store = self.server.store
             known = await self._row(file_id)
@@ -450,12 +466,17 @@ class FileService:
             raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
                                                      "nothing was stored") from None
         finally:
+            if writing is not None:                   # (dropped mid-way: let the write finish first)
+                with contextlib.suppress(Exception):
+                    await writing
             if not f.closed:
                 await loop.run_in_executor(None, f.close)
             if not done:
                 await loop.run_in_executor(None, self.content.discard, part)
-        log.info("%s (%s) from %s uploaded %s (%s, %d bytes)%s", actor.name, actor.role, peer, file_id[:12], kind,
-                 length, " again" if not created else "")
+        t_done = time.perf_counter()
+        log.info("%s (%s) from %s uploaded %s (%s, %d bytes%s) in %.0f ms (received %.0f, checked and stored %.0f)",
+                 actor.name, actor.role, peer, file_id[:12], kind, length, ", again" if not created else "",
+                 (t_done - t0) * 1000, (t_received - t0) * 1000, (t_done - t_received) * 1000)
         self._audit_row(actor.name, "file.upload", f"{file_id} {kind} {length} {cid or '-'}", peer)
         out = {**{k: meta[k] for k in ("id", "kind", "type", "size", "name", "width", "height", "duration",
                                        "taken_at", "gps")},
@@ -580,6 +601,21 @@ class FileService:
 
     def pending_audit(self) -> int:
         return len(self._audit)
+
+
+async def _linger(reader: asyncio.StreamReader, limit: int = 4 << 20, seconds: float = 2.0) -> None:
+    """Read (and drop) what the client is still sending for a moment before closing: closing
+    with unread bytes resets the connection, and the reset can destroy the answer before the
+    client has read it (a refused upload would look like a network error)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    got = 0
+    with contextlib.suppress(Exception):
+        while got < limit and (left := end - loop.time()) > 0:
+            chunk = await asyncio.wait_for(reader.read(256 * 1024), left)
+            if not chunk:
+                return
+            got += len(chunk)
 
 
 def _write_audit(store, rows: list[dict]) -> None:

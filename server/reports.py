@@ -399,18 +399,18 @@ AGGREGATE_KEYS = ("today", "closed_today", "closure_rate", "dispatch_in_sla", "a
                   "satisfaction", "repeat_calls", "repeat_call_rate")
 
 
-def aggregates(facts: list, profile, unit: str, until: date, count: int) -> list[dict]:
-    """The dashboard's figures for each month or year, with the same period a year before,
-    from the KPI facts of the cases reported or closed in them (`store.kpi_facts`: the
-    projection's columns, or `kpi.case_facts` of cases in memory): one pass puts each case
-    in the periods it was reported or closed in, then each period is folded
-    (models.kpi.fold/figures: the dashboard's own code)."""
-    from models import kpi
+def aggregate_spans(unit: str, until: date, count: int) -> dict[str, str]:
+    """{lo: hi} (ISO) of the periods `aggregates` reports and of the same periods a year before."""
     periods = aggregate_periods(unit, until, count)
     year_before = [(label, first.replace(year=first.year - 1), after.replace(year=after.year - 1))
                    for label, first, after in periods]
-    # months (or years) never overlap partly: each time falls in at most one of them
-    spans = dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
+    return dict((iso(_midnight(a)), iso(_midnight(b))) for _, a, b in periods + year_before)
+
+
+def counts_from_facts(facts, spans: dict[str, str], target_s: float) -> dict[str, dict]:
+    """Each period's kpi.fold counts from the facts of cases (each case in the periods it
+    was reported or closed in)."""
+    from models import kpi
     los = sorted(spans)
     buckets: dict[str, list] = {lo: [] for lo in los}
     for f in facts:
@@ -421,16 +421,52 @@ def aggregates(facts: list, profile, unit: str, until: date, count: int) -> list
                 if t < spans[lo] and lo != seen:
                     buckets[lo].append(f)
                     seen = lo
-    target = kpi.arrival_target_s(profile)
+    return {lo: kpi.fold(buckets[lo], lo, spans[lo], target_s) for lo in los}
+
+
+def counts_from_projection(store: EventStore, spans: dict[str, str], target_s: float) -> dict[str, dict]:
+    """Each period's kpi.fold counts, counted by the database (store.kpi_counts: the
+    projection's KPI columns by UTC hour, or minute where local midnight is not on the
+    hour), added into the periods."""
+    from models import kpi
+    los = sorted(spans)
+    whole_hours = all(lo[14:16] == "00" for lo in spans) and all(hi[14:16] == "00" for hi in spans.values())
+    prefix, pad = (13, ":00:00.000Z") if whole_hours else (16, ":00.000Z")
+    rep, shut = store.kpi_counts(los[0], max(spans.values()), target_s, None, prefix)
+    out = {lo: dict.fromkeys(kpi.COUNTS, 0) for lo in los}
+
+    def period(at: str) -> dict | None:
+        t = at + pad
+        lo = los[bisect_right(los, t) - 1] if t >= los[0] else None
+        return out[lo] if lo is not None and t < spans[lo] else None
+    for at, _k, n, n_closed, calls, disp, disp_ok, arr, arr8, arrt, *_rest in rep:
+        c = period(at)
+        if c is not None:
+            for f, v in zip(("reported", "reported_closed", "repeat_calls", "dispatched", "dispatch_ok", "arrived",
+                             "arrived_8min", "arrived_target"), (n, n_closed, calls, disp, disp_ok, arr, arr8, arrt)):
+                c[f] += v
+    for at, _k, done, on_scene, rated, sat in shut:
+        c = period(at)
+        if c is not None:
+            for f, v in zip(("closed", "on_scene", "rated", "satisfied"), (done, on_scene, rated, sat)):
+                c[f] += v
+    return out
+
+
+def aggregates(counts: dict[str, dict], target_s: float, unit: str, until: date, count: int) -> list[dict]:
+    """The dashboard's figures (models.kpi.figures, the dashboard's own code) for each month
+    or year, with the same period a year before, from each period's counts
+    (`counts_from_projection` or `counts_from_facts`, keyed by the period's ISO start)."""
+    from models import kpi
+    periods = aggregate_periods(unit, until, count)
     rows = []
-    for (label, a, b), (_, ya, yb) in zip(periods, year_before):
-        def figs(first, after):
-            lo, hi = iso(_midnight(first)), iso(_midnight(after))
-            k = kpi.figures(kpi.fold(buckets.get(lo, []), lo, hi, target), target)
+    for label, a, b in periods:
+        def figs(first):
+            k = kpi.figures(counts.get(iso(_midnight(first))) or dict.fromkeys(kpi.COUNTS, 0), target_s)
             return {("reported" if x == "today" else "closed" if x == "closed_today" else x): k[x]
                     for x in AGGREGATE_KEYS}
-        rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a, b),
-                     "last_year": figs(ya, yb)})
+        rows.append({"period": label, "from": a.isoformat(), "to": b.isoformat(), **figs(a),
+                     "last_year": figs(a.replace(year=a.year - 1))})
     return rows
 
 
@@ -514,20 +550,18 @@ class ReportService:
             until = parse_date(args["until"]) if args.get("until") else datetime.fromtimestamp(self.clock()).date()
         except ReportError as e:
             raise QueryRefused("invalid", str(e)) from None
-        periods = aggregate_periods(unit, until, count)
-        first = periods[0][1]
-        lo = iso(_midnight(first.replace(year=first.year - 1)))
-        hi = iso(_midnight(periods[-1][2]))
-        from models.kpi import case_facts, profile_of
+        from models.kpi import arrival_target_s, case_facts, profile_of
         from models.sla import PROFILES
-        if self.store.load_room() is not None:          # the projection's KPI columns
-            facts = [f for f, _k, _s in self.store.kpi_facts(lo, hi)]
-            profile = PROFILES.get(self.store.sla_profile(), PROFILES["1310"])
+        spans = aggregate_spans(unit, until, count)
+        if self.store.load_room() is not None:          # the projection's KPI columns, counted by the database
+            target = arrival_target_s(PROFILES.get(self.store.sla_profile(), PROFILES["1310"]))
+            counts = counts_from_projection(self.store, spans, target)
         else:                                           # a database without a projection
             state = state_at(self.store, None)[0]
             profile = profile_of(state)
-            facts = [case_facts(c, profile) for c in state["cases"].values()]
-        return {"unit": unit, "rows": aggregates(facts, profile, unit, until, count)}
+            target = arrival_target_s(profile)
+            counts = counts_from_facts((case_facts(c, profile) for c in state["cases"].values()), spans, target)
+        return {"unit": unit, "rows": aggregates(counts, target, unit, until, count)}
 
     async def answer(self, msg: dict, actor, peer: str) -> str:
         """The frame that answers a query message: query.result, or an error with its id."""

@@ -89,6 +89,7 @@ class CommandRow(Base):
 
 STATS_COLUMNS = ("reported", "category", "area", "squad", "status", "sla", "rating", "on_scene", "merged", "closed",
                  "dispatch_ok", "arrival_s", "repeat_calls")
+CLOSED_COLUMNS = ("closed", "merged", "on_scene", "rating", "category", "area", "squad")   # what is counted of closings
 
 
 class CaseRow(Base):
@@ -123,7 +124,7 @@ class CaseRow(Base):
     __table_args__ = (
         Index("ix_cases_status_updated", "status", "updated"),   # the window: open, or closed lately
         Index("ix_cases_reported_words", "reported", "id", "words"),  # search, newest first (covering)
-        Index("ix_cases_closed", "closed", "reported"),
+        Index("ix_cases_closed", *CLOSED_COLUMNS),
         # the aggregates read this index only, not the rows (a year: 180k entries of ~70 bytes)
         Index("ix_cases_stats", *STATS_COLUMNS),
     )
@@ -647,13 +648,15 @@ class EventStore:
                     out[r[0]] = (r[1], r[2])
         return out
 
-    def window_texts(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str]]:
-        """(id, JSON) of the window's cases: open ones, and closed ones updated since `since`."""
+    def window_rows(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(id, JSON, status, last update) of the window's cases: open ones, and closed ones
+        updated since `since`."""
         t = CaseRow.__table__
+        cols = (t.c.id, t.c.body, t.c.status, t.c.updated)
         with self.engine.connect() as c:
-            rows = list(c.execute(select(t.c.id, t.c.body).where(t.c.status.in_(list(open_statuses)))))
-            rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
-        return [(r[0], r[1]) for r in rows]
+            rows = list(c.execute(select(*cols).where(t.c.status.in_(list(open_statuses)))))
+            rows += c.execute(select(*cols).where(t.c.status == "closed", t.c.updated >= since))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def search_cases(self, words: list[str], before: tuple[str, str] | None = None, limit: int = 50,
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
@@ -702,26 +705,43 @@ class EventStore:
             self._indexed = searchindex.indexed(conn)
         return self._indexed
 
-    def kpi_facts(self, lo: str, hi: str, by: str | None = None) -> list[tuple]:
-        """The KPI facts (models.kpi.Facts) of the cases reported or closed in [lo, hi), read
-        from the projection's columns (two index ranges, not the cases' JSON), each with its
-        `by` column (category, area or squad; None without) and its SLA verdict:
-        [(facts, key, sla), ...]."""
-        from models.kpi import Facts
+    def kpi_counts(self, lo: str, hi: str, target_s: float, by: str | None = None,
+                   prefix: int = 13) -> tuple[list[tuple], list[tuple]]:
+        """models.kpi.fold in SQL, over the projection's KPI columns (covering indexes: a
+        year is index entries, no case read), grouped by the first `prefix` characters of
+        the time (13: the UTC hour, 16: the minute; 0: not by time) and the `by` column: (rows of the cases
+        reported in [lo, hi): (time, key, reported, reported_closed, repeat_calls,
+        dispatched, dispatch_ok, arrived, arrived_8min, arrived_target, on_scene_closed,
+        sla_met, sla_judged, rated, satisfied, rating_sum), rows of the cases closed in it:
+        (time, key, closed, on_scene, rated, satisfied)). kpi.COUNTS names them; the caller
+        adds the groups into its periods and gives them to kpi.figures."""
+        from sqlalchemy import Integer as Int
+        from sqlalchemy import case as when
+        from sqlalchemy import cast
         t = CaseRow.__table__
-        key: Any = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}.get(by or "")
-        cols = [t.c.reported, t.c.closed, t.c.status, t.c.merged, t.c.dispatch_ok, t.c.arrival_s, t.c.on_scene,
-                t.c.rating, t.c.repeat_calls, t.c.sla, key if key is not None else literal_column("NULL")]
-        q1 = select(*cols).where(t.c.reported >= lo, t.c.reported < hi)
-        q2 = select(*cols).where(t.c.closed >= lo, t.c.closed < hi, t.c.reported < lo)
-        out = []
+        col: Any = {"category": t.c.category, "area": t.c.area, "squad": t.c.squad}.get(by or "")
+        key = col if col is not None else literal_column("NULL")
+        one: Any = literal_column("1")
+        width: Any = literal_column(str(int(prefix)))
+
+        def n(cond):
+            return func.coalesce(func.sum(when((cond, 1), else_=0)), 0)
+        rk = func.substr(t.c.reported, one, width) if prefix else literal_column("NULL")
+        q1 = (select(rk, key, func.count(), n(t.c.status == "closed"), func.coalesce(func.sum(t.c.repeat_calls), 0),
+                     func.count(t.c.dispatch_ok), n(t.c.dispatch_ok == True),  # noqa: E712
+                     func.count(t.c.arrival_s), n(t.c.arrival_s <= 480.0), n(t.c.arrival_s <= float(target_s)),
+                     n(t.c.on_scene == True), n(t.c.sla == "met"), n(t.c.sla.in_(("met", "late"))),  # noqa: E712
+                     func.count(t.c.rating), n(t.c.rating >= 4), func.coalesce(func.sum(cast(t.c.rating, Int)), 0))
+              .where(t.c.reported >= lo, t.c.reported < hi)
+              .group_by(*([rk] if prefix else []), *([col] if col is not None else [])))
+        ck = func.substr(t.c.closed, one, width) if prefix else literal_column("NULL")
+        done = t.c.merged == False  # noqa: E712
+        q2 = (select(ck, key, n(done), n(done & (t.c.on_scene == True)), func.count(t.c.rating),  # noqa: E712
+                     n(t.c.rating >= 4))
+              .where(t.c.closed >= lo, t.c.closed < hi)
+              .group_by(*([ck] if prefix else []), *([col] if col is not None else [])))
         with self.engine.connect() as c:
-            for q in (q1, q2):
-                for rep, closed, status, merged, ok, arr, on_scene, rating, calls, sla, k in c.execute(q):
-                    shut = status == "closed"
-                    out.append((Facts(rep, closed, shut and not merged, None if ok is None else bool(ok), arr,
-                                      bool(on_scene), rating, calls or 0, shut), k, sla))
-        return out
+            return [tuple(r) for r in c.execute(q1)], [tuple(r) for r in c.execute(q2)]
 
     def sla_profile(self) -> str:
         t = RoomRow.__table__
@@ -733,62 +753,47 @@ class EventStore:
         """Aggregates over [since, until), grouped by day (local, at tz_minutes from UTC),
         category, area or squad. Of the cases *reported* in it: reported, closed, on-scene
         closures, SLA met / judged, rated, satisfied (4-5), the sum of ratings; and `kpi`,
-        the dashboard's figures for the group (models.kpi.fold/figures over the projection's
-        KPI facts: each day its own period; a category, area or squad over the whole span):
-        the numbers the dashboard and the reports give for the same cases."""
-        from datetime import datetime, timedelta, timezone
+        the dashboard's figures for the group (models.kpi.figures over `kpi_counts`, the
+        projection's KPI facts counted as kpi.fold counts them: each day its own period; a
+        category, area or squad over the whole span): the numbers the dashboard and the
+        reports give for the same cases."""
+        from datetime import datetime, timedelta
 
         from models import kpi
         from models.sla import PROFILES
-        from models.timeutil import iso
-        facts = self.kpi_facts(since, until, None if by == "day" else by)
         target = kpi.arrival_target_s(PROFILES.get(self.sla_profile(), PROFILES["1310"]))
+        prefix = (13 if tz_minutes % 60 == 0 else 16) if by == "day" else 0
+        rep, shut = self.kpi_counts(since, until, target, None if by == "day" else by, prefix)
         shift = timedelta(minutes=tz_minutes)
+        fmt = "%Y-%m-%dT%H" if prefix == 13 else "%Y-%m-%dT%H:%M"
         days: dict[str, str] = {}
 
-        def day_of(at: str) -> str:        # local day, worked out once per UTC minute
-            m = at[:16]
-            d = days.get(m)
+        def group(at: str, k):
+            if by != "day":
+                return k
+            d = days.get(at)
             if d is None:
-                d = days[m] = (datetime.strptime(m, "%Y-%m-%dT%H:%M") + shift).strftime("%Y-%m-%d")
+                d = days[at] = (datetime.strptime(at, fmt) + shift).strftime("%Y-%m-%d")
             return d
-        cohort: dict = {}
-        members: dict = {}
         fields = ("reported", "closed", "on_scene", "sla_met", "sla_judged", "rated", "satisfied", "rating_sum")
-        for f, k, sla in facts:
-            if since <= f.reported < until:
-                g = day_of(f.reported) if by == "day" else k
-                r = cohort.get(g)
-                if r is None:
-                    r = cohort[g] = dict.fromkeys(fields, 0)
-                r["reported"] += 1
-                r["closed"] += f.status_closed
-                r["on_scene"] += f.on_scene
-                r["sla_met"] += sla == "met"
-                r["sla_judged"] += sla in ("met", "late")
-                if f.rating is not None:
-                    r["rated"] += 1
-                    r["satisfied"] += f.rating >= 4
-                    r["rating_sum"] += f.rating
-                members.setdefault(g, []).append(f)
-            if by == "day" and f.closed is not None and since <= f.closed < until:
-                g = day_of(f.closed)
-                if not (since <= f.reported < until) or g != day_of(f.reported):
-                    members.setdefault(g, []).append(f)
-            elif by != "day" and not (since <= f.reported < until):
-                members.setdefault(k, []).append(f)
-        tz = timezone(shift)
-        out = []
-        for g in sorted(members, key=lambda x: (x is None, x or "")):
-            if by == "day":
-                d0 = datetime.strptime(g, "%Y-%m-%d").replace(tzinfo=tz)
-                lo, hi = max(since, iso(d0.timestamp())), min(until, iso((d0 + timedelta(days=1)).timestamp()))
-            else:
-                lo, hi = since, until
-            row = {"key": g, **(cohort.get(g) or dict.fromkeys(fields, 0))}
-            row["kpi"] = kpi.figures(kpi.fold(members[g], lo, hi, target), target)
-            out.append(row)
-        return out
+        cohort: dict = {}
+        counts: dict = {}
+        for (at, k, n, n_closed, calls, disp, disp_ok, arr, arr8, arrt, on_scene, met, judged, rated, sat,
+             rsum) in rep:
+            g = group(at, k)
+            r = cohort.setdefault(g, dict.fromkeys(fields, 0))
+            for f, v in zip(fields, (n, n_closed, on_scene, met, judged, rated, sat, rsum)):
+                r[f] += v
+            c = counts.setdefault(g, dict.fromkeys(kpi.COUNTS, 0))
+            for f, v in zip(("reported", "reported_closed", "repeat_calls", "dispatched", "dispatch_ok", "arrived",
+                             "arrived_8min", "arrived_target"), (n, n_closed, calls, disp, disp_ok, arr, arr8, arrt)):
+                c[f] += v
+        for at, k, done, on_scene, rated, sat in shut:
+            c = counts.setdefault(group(at, k), dict.fromkeys(kpi.COUNTS, 0))
+            for f, v in zip(("closed", "on_scene", "rated", "satisfied"), (done, on_scene, rated, sat)):
+                c[f] += v
+        return [{"key": g, **(cohort.get(g) or dict.fromkeys(fields, 0)), "kpi": kpi.figures(counts[g], target)}
+                for g in sorted(counts, key=lambda x: (x is None, x or ""))]
 
     def count_cases(self) -> int:
         with self.engine.connect() as c:
@@ -920,16 +925,30 @@ class EventStore:
             # codes a day past their end are of no more use to anyone
             s.execute(delete(LoginCodeRow).where(LoginCodeRow.expires < now - 86400))
 
-    def use_login_code(self, code_hash: str, now: float) -> str | None:
-        """The user of an unused, unexpired code, marking it used in the same transaction
-        (a code logs in once, even when two phones race with it); None otherwise."""
+    def redeem_login_code(self, code_hash: str, now: float, token_hash: str, expires: float,
+                          peer: str | None) -> dict | None:
+        """A one-time code's login in one transaction: the code marked used (if unused and
+        unexpired), the user read, and (for an enabled user) the session token stored and the
+        login audited. Returns the user (as get_user) or None; a disabled user's code is used
+        up and no token is stored."""
         r = LoginCodeRow
-        with self.engine.begin() as c:
-            done = c.execute(update(r).where(r.code_hash == code_hash, r.used.is_(None), r.expires > now)
-                             .values(used=now))
+        with Session(self.engine) as s, s.begin():
+            done = s.connection().execute(update(r).where(r.code_hash == code_hash, r.used.is_(None),
+                                                          r.expires > now).values(used=now))
             if done.rowcount != 1:
                 return None
-            return c.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
+            name = s.execute(select(r.user).where(r.code_hash == code_hash)).scalar()
+            u = s.get(UserRow, name)
+            if u is None:
+                return None
+            user = {"name": u.name, "role": u.role, "team_id": u.team_id, "password_hash": u.password_hash,
+                    "department": u.department, "grids": _grids(u.grids), "failed_logins": u.failed_logins,
+                    "locked_until": u.locked_until, "disabled": u.disabled}
+            if not u.disabled:
+                s.add(TokenRow(token_hash=token_hash, user=u.name, expires=expires))
+                s.add(AuditRow(at=time.time(), user=u.name, action="login", detail=f"{u.role} (one-time code)",
+                               peer=peer))
+            return user
 
     def list_users(self) -> list[dict]:
         now = time.time()

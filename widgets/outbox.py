@@ -1,5 +1,6 @@
 """Commands not yet acknowledged (pending while offline) and those the server refused,
-with its reason in words; nothing the operator did disappears silently. A refused entry can
+with its reason in words, and files attached to cases until they are sent (uploading, waiting,
+refused: why; client/evidence.py); nothing the operator did disappears silently. A refused entry can
 be opened: a report comes back in the new-case form to be corrected and sent again (the
 refused entry goes once the corrected one is sent), any other command can be sent again."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from widgets import outcome
+from widgets.evidence import upload_text
 from widgets.style import P
 
 
@@ -26,6 +28,7 @@ class OutboxPanel(QWidget):
         self.setObjectName("OutboxPanel")
         self.link = link
         self.rows: dict[str, dict] = {}
+        self.uploads: dict[str, dict] = {}       # upload id (its case.attach's command id) -> its row
         self.list = QListWidget()
         self.list.setObjectName("Outbox.list")
         self.summary = QLabel()
@@ -47,6 +50,17 @@ class OutboxPanel(QWidget):
         self.list.currentItemChanged.connect(lambda *_: self._buttons())
         link.sig_command.connect(self.on_command)
         link.sig_link.connect(self._link_changed)
+        if hasattr(link, "sig_upload"):
+            link.sig_upload.connect(self.on_upload)
+            for row in link.uploads():
+                self.uploads[row["id"]] = row
+        self.refresh()
+
+    def on_upload(self, row: dict) -> None:
+        if row.get("status") in ("sent", "dismissed"):
+            self.uploads.pop(row["id"], None)
+        else:
+            self.uploads[row["id"]] = row
         self.refresh()
 
     def on_command(self, cid: str, outcome_: str, detail: dict) -> None:
@@ -59,11 +73,17 @@ class OutboxPanel(QWidget):
     def _link_changed(self, _status) -> None:
         self.refresh()           # "sent" or "waiting to be sent" follows the link
 
+    def _uploads_shown(self) -> list[dict]:
+        """Uploads not yet a command here (once case.attach is sent, its command row stands for it)."""
+        return [u for u in self.uploads.values() if u["id"] not in self.rows]
+
     def pending(self) -> int:
-        return sum(1 for r in self.rows.values() if r["status"] == "pending")
+        return sum(1 for r in self.rows.values() if r["status"] == "pending") + sum(
+            1 for u in self._uploads_shown() if u.get("status") != "refused")
 
     def refused(self) -> int:
-        return sum(1 for r in self.rows.values() if r["status"] == "refused")
+        return sum(1 for r in self.rows.values() if r["status"] == "refused") + sum(
+            1 for u in self._uploads_shown() if u.get("status") == "refused")
 
     def refresh(self) -> None:
         current = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
@@ -83,6 +103,15 @@ class OutboxPanel(QWidget):
             self.list.addItem(item)
             if cid == current:
                 self.list.setCurrentItem(item)
+        for u in self._uploads_shown():
+            when = time.strftime("%H:%M:%S", time.localtime(u.get("created") or time.time()))
+            refused = u.get("status") == "refused"
+            item = QListWidgetItem(f"{when}  {u.get('case_id', '')}  {upload_text(u, online)}")
+            item.setForeground(QColor(P["error"] if refused else P["warning"]))
+            if u.get("message"):
+                item.setToolTip(f"{u.get('code')}: {u.get('message')}")
+            item.setData(Qt.ItemDataRole.UserRole, u["id"])
+            self.list.addItem(item)
         self.summary.setText(self.tr("%1 pending · %2 refused").replace("%1", str(self.pending())).replace(
             "%2", str(self.refused())))
         self._buttons()
@@ -117,4 +146,7 @@ class OutboxPanel(QWidget):
         for cid in [c for c, r in self.rows.items() if r["status"] == "refused"]:
             self.rows.pop(cid)
             self.link.dismiss(cid)
+        for u in [u for u in self._uploads_shown() if u.get("status") == "refused"]:
+            self.uploads.pop(u["id"], None)
+            self.link.dismiss_upload(u["id"])
         self.refresh()

@@ -40,6 +40,8 @@ COMMANDS = {
     "case.release": QT_TRANSLATE_NOOP("Outcome", "release squad"),
     "case.note": QT_TRANSLATE_NOOP("Outcome", "add note"),
     "case.merge": QT_TRANSLATE_NOOP("Outcome", "merge"),
+    "case.attach": QT_TRANSLATE_NOOP("Outcome", "attach file"),
+    "case.detach": QT_TRANSLATE_NOOP("Outcome", "remove attachment"),
     "team.status": QT_TRANSLATE_NOOP("Outcome", "squad status"),
     "team.duty": QT_TRANSLATE_NOOP("Outcome", "squad duty"),
     "team.member_move": QT_TRANSLATE_NOOP("Outcome", "move member"),
@@ -50,6 +52,7 @@ COMMANDS = {
     "mode.set": QT_TRANSLATE_NOOP("Outcome", "switch mode"),
     "sla.set": QT_TRANSLATE_NOOP("Outcome", "SLA profile"),
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
+    "shift.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge handover"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

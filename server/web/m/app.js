@@ -36,7 +36,7 @@ const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", "case.progr
 const REQUIRED = new Set(["case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
 const OPEN = new Set(["new", "accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "transferred", "returned"]);
 const TABS = { field: ["list", "status", "settings"], department: ["list", "settings"], community: ["list", "report", "settings"] };
-const PHOTOS = new Set(["field", "department"]);
+const PHOTOS = new Set(["field", "department", "community"]);
 const POSITION_EVERY_MS = 30000, POSITION_AT_LEAST_MS = 120000, POSITION_MIN_M = 20;
 
 const outbox = new Outbox();
@@ -57,8 +57,7 @@ const $ = (id) => document.getElementById(id);
 async function boot() {
   await setLang(chosenLang());
   document.title = t("app.title");
-  const code = new URLSearchParams(location.hash.slice(1)).get("code");
-  if (code) history.replaceState(null, "", location.pathname + "#/list");   // a one-time code is not kept
+  const code = takeCode();
   link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "ready") uploader.kick(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
   link.addEventListener("state", () => { route(); alertNew(); sharePosition(); });
   link.addEventListener("outbox", refreshWaiting);
@@ -69,7 +68,7 @@ async function boot() {
   uploader.addEventListener("failed", (e) => refused(e.detail));
   window.addEventListener("online", () => { link.online(); uploader.kick(); });
   window.addEventListener("offline", () => link.offline());
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => { if (!codeInLink()) route(); });
   document.addEventListener("visibilitychange", () => document.hidden || link.online());
   document.body.addEventListener("pointerdown", unlockAudio, { once: true });
   $("tabs").addEventListener("click", (e) => { const b = e.target.closest("[data-go]"); if (b) go(b.dataset.go); });
@@ -78,6 +77,19 @@ async function boot() {
   if (code) link.login({ code }); else link.start();
   renderBar();
   if (link.phase !== "login") route();
+}
+
+// a login link (#code=…, from the room's QR code): taken out of the address at once, used once
+function takeCode() {
+  const code = new URLSearchParams(location.hash.slice(1)).get("code");
+  if (code) history.replaceState(null, "", location.pathname + "#/list");
+  return code;
+}
+
+function codeInLink() {
+  const code = takeCode();
+  if (code) link.login({ code });
+  return !!code;
 }
 
 function go(path) { if (location.hash !== `#/${path}`) location.hash = `#/${path}`; else route(); }
@@ -127,7 +139,7 @@ function unitName(me) {
     const d = (street?.departments || []).find((x) => x.id === me.department);
     return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : (me.department || t("role.department"));
   }
-  if (me.role === "community") return (me.grids || []).join("、") || t("role.community");
+  if (me.role === "community") return (me.grids || []).join(currentLang() === "en" ? ", " : "、") || t("role.community");
   return t(`role.${me.role}`);
 }
 
@@ -186,7 +198,7 @@ function renderLogin(why) {
 }
 
 function loginWhy(why) {
-  if (why.code === "unauthenticated") return why.token ? t("login.again") : t("login.wrong");
+  if (why.code === "unauthenticated") return why.loginCode ? t("login.code_bad") : (why.token ? t("login.again") : t("login.wrong"));
   return t(`ended.${why.code}`) === `ended.${why.code}` ? why.message : t(`ended.${why.code}`);
 }
 
@@ -218,7 +230,9 @@ function deptSigned(c) {
 function actionsFor(c, s) {
   const table = ACTIONS[role()] || {};
   const a = table[s] ?? [];
-  return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])];
+  const confirmed = c.confirmation || waiting.some((w) => w.name === "case.confirm" && w.args && w.args.case_id === c.id);
+  return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])]
+    .filter((n) => !(confirmed && (n === "case.confirm" || n === "case.not_resolved")));
 }
 
 function myCases() {
@@ -236,7 +250,10 @@ function effective(c) {
 const waitingFor = (cid) => waiting.filter((w) => w.args && w.args.case_id === cid);
 
 function statusText(s) { return t(`status.${s}`); }
-function actionLabel(name) { return t(`act.${name}`); }
+function actionLabel(name) {
+  const own = `act.${name}.${role()}`;          // a role's own wording (a department returns to the room)
+  return t(own) === own ? t(`act.${name}`) : t(own);
+}
 
 function staleNote() {
   return link.stale && link.phase !== "ready"
@@ -286,7 +303,7 @@ function renderCase(cid) {
     r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
     h("div", { class: "actions" }, ...acts,
       s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
-    s !== "resolved" && OPEN.has(s) && PHOTOS.has(r) ? h("div", { class: "actions minor" },
+    PHOTOS.has(r) && ((s !== "resolved" && OPEN.has(s)) || r === "community") ? h("div", { class: "actions minor" },
       photoButtons(c),
       r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
     reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,

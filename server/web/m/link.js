@@ -128,6 +128,7 @@ export class Link extends EventTarget {
     else if (c) { hello.user = c.user; hello.password = c.password; }
     else hello.token = this.token;
     this._usedToken = !c;
+    this._usedCode = !!(c && c.code);
     this._send(hello);
   }
 
@@ -261,7 +262,8 @@ export class Link extends EventTarget {
       this._stopped = true;
       const tokenFailed = this._usedToken;
       this.token = null;
-      this.setPhase("login", { code: f.code, message: f.message, token: tokenFailed });
+      this.setPhase("login", { code: f.code, message: f.message, token: tokenFailed, loginCode: this._usedCode });
+      this.credentials = null;
       try { this.ws && this.ws.close(); } catch (e) { /* */ }
       this.ws = null;
       return;
