@@ -256,8 +256,11 @@ class FileService:
                 try:
                     keep = await self._handle(conn, reader, req, peer_s)
                 except fs.FileRefused as e:
-                    # an error before the request's body was read: the connection cannot go on
-                    await conn.files_send(self._response(e.status, e.code, e.message, close=True))
+                    # perhaps before the request's body was read: the connection cannot go on
+                    answer = self._response(e.status, e.code, e.message, close=True)
+                    if req.method == "HEAD":                # a HEAD answer has no body
+                        answer = answer[:answer.index(b"\r\n\r\n") + 4]
+                    await conn.files_send(answer)
                     await _linger(reader)
                     return
                 if not (keep and req.keep):
