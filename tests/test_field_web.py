@@ -225,6 +225,13 @@ async def test_a_squad_member_signs_arrives_and_reports_back(server, browser, la
     await phone.page.wait_for_selector("#act-arrive")
     await phone.tap("#act-arrive")
     await phone.page.wait_for_selector("#act-feedback")
+    await phone.tap("#act-progress")
+    await phone.say("正在与装修工人沟通")
+    await phone.tap("#act-reinforce")
+    await phone.say("需要城管协助")
+    await until(lambda: (server.hub.state["teams"]["W01"].get("reinforcement") or {}).get("case_id") == cid,
+                what="the reinforcement request")
+    assert server.hub.state["cases"][cid]["times"].get("progress")      # the first progress report
     await phone.tap("#act-feedback")
     await phone.page.wait_for_selector("#sheet-text")
     await phone.shot("05_feedback_sheet")
@@ -234,9 +241,11 @@ async def test_a_squad_member_signs_arrives_and_reports_back(server, browser, la
 
     # the room sees each stage, stamped by the squad member's account
     log = await log_of(server)
-    mine = [(e["name"], e["actor"]) for e in log if (e.get("data") or {}).get("case_id") == cid]
-    assert mine[-4:] == [("case.signed", "w01"), ("case.contacted", "w01"), ("case.arrived", "w01"),
-                         ("case.feedback", "w01")]
+    mine = [(e["name"], e["actor"], e["data"].get("by_role")) for e in log
+            if (e.get("data") or {}).get("case_id") == cid and e["name"].startswith("case.")]
+    assert mine[-5:] == [("case.signed", "w01", "field"), ("case.contacted", "w01", "field"),
+                         ("case.arrived", "w01", "field"), ("case.progressed", "w01", "field"),
+                         ("case.feedback", "w01", "field")]
     case = server.hub.state["cases"][cid]
     assert case["status"] == "resolved" and case["timeline"][-1]["note"] == "已劝导，双方和解"
     await op.close()
@@ -355,6 +364,11 @@ async def test_screens_status_settings_and_a_refusal_in_words(server, browser, l
     await until(lambda: server.hub.state["teams"]["W01"]["status"] == "busy", what="the squad busy")
     await phone.page.wait_for_selector("#status-busy[aria-pressed=true]")
     await phone.shot("09_status")
+    await phone.tap("#status-off_duty")
+    await until(lambda: server.hub.state["teams"]["W01"]["on_duty"] is False, what="the squad off duty")
+    await phone.tap("#status-available")
+    await until(lambda: server.hub.state["teams"]["W01"]["on_duty"] is True, what="the squad on duty again")
+    await phone.page.wait_for_selector("#status-available[aria-pressed=true]")
     await phone.tap("[data-go=settings]")
     await phone.page.wait_for_selector("#logout")
     await phone.shot("10_settings")

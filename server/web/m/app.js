@@ -139,7 +139,7 @@ function unitName(me) {
     const d = (street?.departments || []).find((x) => x.id === me.department);
     return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : (me.department || t("role.department"));
   }
-  if (me.role === "community") return (me.grids || []).join("、") || t("role.community");
+  if (me.role === "community") return (me.grids || []).join(currentLang() === "en" ? ", " : "、") || t("role.community");
   return t(`role.${me.role}`);
 }
 
