@@ -36,6 +36,7 @@ from widgets.link_indicator import LinkIndicator
 from widgets.new_case import NewCaseDialog
 from widgets.offline import OfflineBanner
 from widgets.outbox import OutboxPanel
+from widgets.radio import RadioPanel
 from widgets.roster import RosterPanel
 from widgets.street_map import StreetMap
 from widgets.style import ZOOM_STEPS, apply_theme, set_kind, zoom_step
@@ -84,6 +85,8 @@ PANELS = [
               lambda w: LeaderPanel(w.room, w.link)),
     PanelSpec("callback", str(QT_TRANSLATE_NOOP("MainWindow", "Citizen callback")), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: CallbackPanel(w.room, w.link, w.selection)),
+    PanelSpec("radio", str(QT_TRANSLATE_NOOP("MainWindow", "Radio console")), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: RadioPanel(w.room, w.link, w.selection)),
     PanelSpec("outbox", QT_TRANSLATE_NOOP("MainWindow", "Outbox"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: OutboxPanel(w.link)),
 ]
@@ -156,7 +159,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
         self.tabifyDockWidget(self.docks["leader"], self.docks["callback"])
-        self.tabifyDockWidget(self.docks["callback"], self.docks["outbox"])
+        self.tabifyDockWidget(self.docks["callback"], self.docks["radio"])
+        self.tabifyDockWidget(self.docks["radio"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
         self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)

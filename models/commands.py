@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import evidence, ladders
+from . import evidence, ladders, radio
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -107,7 +107,8 @@ TEAM_COMMANDS = {
     "team.presence": "team.presence",
 }
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
-                  "sla.set": "sla.profile_changed", "shift.handover": "shift.handover"}
+                  "sla.set": "sla.profile_changed", "shift.handover": "shift.handover",
+                  "shift.ack": "shift.handover_acknowledged"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
@@ -117,7 +118,7 @@ _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.fee
 _DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
 _COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
 _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
-                "case.detach"}
+                "shift.ack", "case.detach"}
 # appended by the server itself (a terminal comes online or goes), never by an account
 _INTERNAL = {"team.presence"}
 _OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
@@ -148,6 +149,7 @@ ID_LIMIT = 40          # case, squad, member and department ids
 TEXT_LIMIT = 4000      # notes, resolutions, reasons
 RADIO_LIMIT = 500      # a radio message or an emergency note
 MAX_REINFORCE = 20     # squads one case.reinforce may add
+HANDOVER_ITEMS = 500   # open items a handover lists with their owners (most urgent first)
 # what a supporting squad (case.reinforce) does on a case it does not lead
 SUPPORT_COMMANDS = frozenset({"case.sign", "case.arrive", "case.note"})
 
@@ -167,7 +169,7 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.return": ("reason", True, TEXT_LIMIT), "case.note": ("note", True, TEXT_LIMIT),
     "case.supervise": ("note", False, TEXT_LIMIT), "case.reopen": ("reason", False, TEXT_LIMIT),
     "case.transfer": ("note", False, TEXT_LIMIT), "case.callback": ("note", False, TEXT_LIMIT),
-    "shift.handover": ("note", False, TEXT_LIMIT),
+    "shift.handover": ("note", False, TEXT_LIMIT), "shift.ack": ("note", False, TEXT_LIMIT),
     "radio.transmit": ("text", False, RADIO_LIMIT), "radio.emergency": ("note", False, RADIO_LIMIT),
     "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
@@ -487,9 +489,24 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
     if name == "shift.handover":
         note = _text(args, name)
         to = _str(args, "to", required=False, max_len=60) or ""
-        open_cases = [c["id"] for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+        open_ = [c for c in state["cases"].values() if c["status"] in OPEN_STATUSES]
+        open_cases = [c["id"] for c in open_]
+        # the open items carry over with their owners: the squads on the case, or its department
+        items = [{"case_id": c["id"], "status": c["status"], "priority": c["priority"],
+                  "owner": ",".join(squads_on(c)) if c.get("team_id") and c["status"] != "transferred"
+                  else (c.get("department") or "")}
+                 for c in sorted(open_, key=lambda c: (c["priority"], c["id"]))[:HANDOVER_ITEMS]]
         return [("shift.handover", {"note": note, "to": to, "open_cases": open_cases[:2000],
-                                    "open_count": len(open_cases)})]
+                                    "open_count": len(open_cases), "items": items})]
+    if name == "shift.ack":
+        last = state.get("handover")
+        if not last:
+            raise CommandError("conflict", "there is no handover to acknowledge")
+        if last.get("acked"):
+            raise CommandError("conflict", f"the handover was already acknowledged by {last['acked']['by']}")
+        if last.get("by") == actor.name:
+            raise CommandError("conflict", "you recorded this handover: the incoming leader acknowledges it")
+        return [("shift.handover_acknowledged", {"handover_seq": last["seq"], "note": _text(args, name)})]
     raise CommandError("bad_request", f"unknown command {name!r}")  # pragma: no cover
 
 
@@ -693,6 +710,36 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     return events
 
 
+def _radio_message(actor, args) -> dict:
+    """A radio message's text (typed, or a canned `phrase` of resources/radio_phrases.toml),
+    who spoke, and whether it came from the room (`from_room`) or from the squad."""
+    data: dict = {"by": _str(args, "by", required=False, max_len=60) or actor.name}
+    text = _text(args, "radio.transmit")
+    phrase = args.get("phrase")
+    if phrase is not None:
+        if phrase not in radio.PHRASES:
+            raise CommandError("invalid", f"unknown radio phrase {phrase!r}", field="phrase")
+        data["phrase"] = phrase
+        text = text or radio.PHRASES[phrase].zh
+    data["text"] = text
+    data["from_room"] = actor.role != "field"
+    return data
+
+
+def _decide_talkgroup(state, actor, args) -> list[tuple[str, dict]]:
+    """One message to every squad on a talkgroup (the room only)."""
+    if actor.role == "field":
+        raise CommandError("forbidden", "a squad talks on its own channel; the room calls a talkgroup")
+    tg = _str(args, "talkgroup", max_len=ID_LIMIT)
+    squads = radio.talkgroups(state).get(tg)
+    if not squads:
+        raise CommandError("not_found", f"no talkgroup {tg}")
+    data = {"talkgroup": tg, "team_ids": squads, **_radio_message(actor, args)}
+    if not data["text"]:
+        raise CommandError("invalid", "a message to a talkgroup needs 'text' or a 'phrase'", field="text")
+    return [("radio.transmitted", data)]
+
+
 def _reinforcements(state, case, args) -> list[str]:
     """The squads `case.reinforce` adds (`team_ids`, or one `team_id`): on duty, not yet on the case."""
     if not case.get("team_id"):
@@ -751,6 +798,8 @@ def _decide_team(state, actor, name, args, now=None):
         if src["id"] == dst["id"]:
             raise CommandError("conflict", "the member is already in that squad")
         return [("team.member_moved", {"member_id": mid, "from": src["id"], "to": dst["id"]})]
+    if name == "radio.transmit" and args.get("talkgroup") is not None and args.get("team_id") is None:
+        return _decide_talkgroup(state, actor, args)
     team = _team_of(state, args)
     if actor.role == "field" and (not actor.team_id or team["id"] != actor.team_id):
         raise CommandError("forbidden", f"squad {team['id']} is not yours")
@@ -762,6 +811,7 @@ def _decide_team(state, actor, name, args, now=None):
         if status == "off_duty" or not team["on_duty"]:
             raise CommandError("conflict", "use team.duty to put a squad on or off duty")
         data["status"] = status
+        data["by_role"] = actor.role          # not "field": set by the room on the squad's behalf
     elif name == "team.position":
         data["lat"] = _num(args.get("lat"), "lat", -90, 90)
         data["lon"] = _num(args.get("lon"), "lon", -180, 180)
@@ -803,7 +853,9 @@ def _decide_team(state, actor, name, args, now=None):
             raise CommandError("not_found", f"member {mid} is not in squad {team['id']}")
         data["member_id"] = mid
         data["on_duty"] = _bool(args, "on_duty")
-    elif name in ("radio.transmit", "radio.emergency"):
+    elif name == "radio.transmit":
+        data.update(_radio_message(actor, args))
+    elif name == "radio.emergency":
         data["by"] = _str(args, "by", required=False, max_len=60) or actor.name
         data[COMMAND_SPECS[name].text or ""] = _text(args, name)
     elif name == "radio.ack":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .domain import ESCALATION_LADDER
+from .radio import RADIO_LOG_LIMIT
 from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
@@ -84,6 +85,13 @@ def _team_status(team, status, at):
     if team["status"] != status:
         team["status"] = status
         team["status_since"] = at
+        team.pop("status_by", None)       # the case's steps moved it: nobody's say-so
+
+
+def _radio_log(team, entry):
+    log = team.setdefault("radio_log", [])
+    log.append(entry)
+    del log[:-RADIO_LOG_LIMIT]
 
 
 def _release_team(state, case, at, tid=None):
@@ -253,7 +261,7 @@ def _followed_up(state, ev, d):
 def _confirmed(state, ev, d):
     case = _case(state, d)
     case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
-    if d.get("note"):
+    if "note" in d:             # (a wall's copy has it emptied: the note is still there)
         case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
     _log(case, ev)
 
@@ -386,7 +394,13 @@ def _team(state, d):
 
 
 def _team_status_ev(state, ev, d):
-    _team_status(_team(state, d), d["status"], ev["at"])
+    team = _team(state, d)
+    _team_status(team, d["status"], ev["at"])
+    if d.get("by_role") not in (None, "field"):
+        # set by the room on the squad's behalf (radio report): marked so, in its radio log too
+        team["status_by"] = {"actor": ev.get("actor"), "role": d["by_role"], "at": ev["at"]}
+        _radio_log(team, {"seq": ev["seq"], "at": ev["at"], "by": ev.get("actor"), "status": d["status"],
+                          "from_room": True})
 
 
 def _team_duty(state, ev, d):
@@ -411,6 +425,7 @@ def _reinforcement_requested(state, ev, d):
     case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
     if case is not None:
         _log(case, ev)
+        case["timeline"][-1].pop("note", None)      # the request's words are the squad's (team.reinforcement)
 
 
 def _reinforcement_ack(state, ev, d):
@@ -442,7 +457,14 @@ def _member_duty(state, ev, d):
 
 
 def _radio_tx(state, ev, d):
-    _team(state, d)["last_tx"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "text": d.get("text", "")}
+    """A message on the radio: to one squad (`team_id`) or every squad of a `talkgroup`."""
+    by = d.get("by") or ev.get("actor")
+    for tid in d.get("team_ids") or [d["team_id"]]:
+        team = state["teams"][tid]
+        team["last_tx"] = {"at": ev["at"], "by": by, "text": d.get("text", "")}
+        _radio_log(team, {"seq": ev["seq"], "at": ev["at"], "by": by, "text": d.get("text", ""),
+                          "from_room": bool(d.get("from_room")),
+                          **({"talkgroup": d["talkgroup"]} if d.get("talkgroup") else {})})
 
 
 def _radio_emergency(state, ev, d):
@@ -450,6 +472,8 @@ def _radio_emergency(state, ev, d):
     t["emergency"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "note": d.get("note", ""),
                       "seq": ev["seq"]}
     t["last_tx"] = {"at": ev["at"], "by": d.get("by") or ev.get("actor"), "text": d.get("note", "")}
+    _radio_log(t, {"seq": ev["seq"], "at": ev["at"], "by": d.get("by") or ev.get("actor"), "text": d.get("note", ""),
+                   "from_room": False, "emergency": True})
 
 
 def _radio_ack(state, ev, d):
@@ -481,6 +505,20 @@ def _sla_profile(state, ev, d):
     if d["profile"] != "wartime":
         state["street_profile"] = d["profile"]
     _room_log(state, ev, d)
+
+
+def _handover(state, ev, d):
+    """The last handover, for the next shift's leader to read and acknowledge."""
+    state["handover"] = {"seq": ev["seq"], "at": ev["at"], "by": ev.get("actor"), "note": d.get("note", ""),
+                         "to": d.get("to", ""), "open_count": d.get("open_count", 0),
+                         "items": d.get("items") or [{"case_id": c} for c in d.get("open_cases") or ()],
+                         "acked": None}
+
+
+def _handover_ack(state, ev, d):
+    h = state.get("handover")
+    if h and h["seq"] == d["handover_seq"]:
+        h["acked"] = {"by": ev.get("actor"), "at": ev["at"], "note": d.get("note", "")}
 
 
 def _view_update(state, ev, d):
@@ -553,7 +591,8 @@ _HANDLERS = {
     "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
-    # shift.handover carries a summary only; it changes no state.
+    "shift.handover": _handover,
+    "shift.handover_acknowledged": _handover_ack,
     # a filtered view's frames (server/views.py): `view.update` replaces whole objects;
     # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
     "view.update": _view_update,
@@ -562,7 +601,8 @@ _HANDLERS = {
 
 # ---- what an event touches ------------------------------------------------------
 
-_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded"})
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
+                          "shift.handover_acknowledged"})
 
 
 class Touched(NamedTuple):
@@ -599,7 +639,7 @@ def touched(event: dict) -> Touched:
     named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
-    squads += list(d.get("team_ids") or ()) if name == "case.reinforced" else []
+    squads += list(d.get("team_ids") or ()) if name in ("case.reinforced", "radio.transmitted") else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
                    room=name in _ROOM_EVENTS, everything=name == "street.loaded")

@@ -705,7 +705,7 @@ class EventStore:
                    prefix: int = 13) -> tuple[list[tuple], list[tuple]]:
         """models.kpi.fold in SQL, over the projection's KPI columns (covering indexes: a
         year is index entries, no case read), grouped by the first `prefix` characters of
-        the time (13: the UTC hour, 16: the minute) and the `by` column: (rows of the cases
+        the time (13: the UTC hour, 16: the minute; 0: not by time) and the `by` column: (rows of the cases
         reported in [lo, hi): (time, key, reported, reported_closed, repeat_calls,
         dispatched, dispatch_ok, arrived, arrived_8min, arrived_target, on_scene_closed,
         sla_met, sla_judged, rated, satisfied, rating_sum), rows of the cases closed in it:
@@ -722,18 +722,20 @@ class EventStore:
 
         def n(cond):
             return func.coalesce(func.sum(when((cond, 1), else_=0)), 0)
-        rk = func.substr(t.c.reported, one, width)
+        rk = func.substr(t.c.reported, one, width) if prefix else literal_column("NULL")
         q1 = (select(rk, key, func.count(), n(t.c.status == "closed"), func.coalesce(func.sum(t.c.repeat_calls), 0),
                      func.count(t.c.dispatch_ok), n(t.c.dispatch_ok == True),  # noqa: E712
                      func.count(t.c.arrival_s), n(t.c.arrival_s <= 480.0), n(t.c.arrival_s <= float(target_s)),
                      n(t.c.on_scene == True), n(t.c.sla == "met"), n(t.c.sla.in_(("met", "late"))),  # noqa: E712
                      func.count(t.c.rating), n(t.c.rating >= 4), func.coalesce(func.sum(cast(t.c.rating, Int)), 0))
-              .where(t.c.reported >= lo, t.c.reported < hi).group_by(rk, *([col] if col is not None else [])))
-        ck = func.substr(t.c.closed, one, width)
+              .where(t.c.reported >= lo, t.c.reported < hi)
+              .group_by(*([rk] if prefix else []), *([col] if col is not None else [])))
+        ck = func.substr(t.c.closed, one, width) if prefix else literal_column("NULL")
         done = t.c.merged == False  # noqa: E712
         q2 = (select(ck, key, n(done), n(done & (t.c.on_scene == True)), func.count(t.c.rating),  # noqa: E712
                      n(t.c.rating >= 4))
-              .where(t.c.closed >= lo, t.c.closed < hi).group_by(ck, *([col] if col is not None else [])))
+              .where(t.c.closed >= lo, t.c.closed < hi)
+              .group_by(*([ck] if prefix else []), *([col] if col is not None else [])))
         with self.engine.connect() as c:
             return [tuple(r) for r in c.execute(q1)], [tuple(r) for r in c.execute(q2)]
 
@@ -756,7 +758,7 @@ class EventStore:
         from models import kpi
         from models.sla import PROFILES
         target = kpi.arrival_target_s(PROFILES.get(self.sla_profile(), PROFILES["1310"]))
-        prefix = 13 if tz_minutes % 60 == 0 else 16
+        prefix = (13 if tz_minutes % 60 == 0 else 16) if by == "day" else 0
         rep, shut = self.kpi_counts(since, until, target, None if by == "day" else by, prefix)
         shift = timedelta(minutes=tz_minutes)
         fmt = "%Y-%m-%dT%H" if prefix == 13 else "%Y-%m-%dT%H:%M"

@@ -53,7 +53,9 @@ _LEAVES = {"field": _LEAVES_SQUAD,
            "community": frozenset({"case.amended"})}
 BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
-_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back",
+                          "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
+                          "shift.handover_acknowledged"})
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
 # room-wide events every view gets as they are
@@ -194,7 +196,10 @@ class View:
 
     def state_head(self, state: dict) -> dict:
         """Everything of the state but the cases, as the snapshot's head carries it."""
-        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street")}
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover")}
+        if self.kind in ("full", "wall") and state.get("handover"):
+            # the last handover: the room's; the wall's without its notes (its events are masked the same way)
+            head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
         head["street"] = self.street(state.get("street"))
         head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
         return head
@@ -236,7 +241,8 @@ class View:
                     removed.append(cid)     # it may have been ours: the client drops it if it has it
         teams = []
         if k == "field" and self.owner is not None:
-            touched = {d.get("team_id"), d.get("from"), d.get("to")} if name.startswith(("team.", "radio.")) else set()
+            touched = ({d.get("team_id"), d.get("from"), d.get("to"), *(d.get("team_ids") or ())}
+                       if name.startswith(("team.", "radio.")) else set())
             if shown or removed or self.owner in touched:
                 own = state["teams"].get(self.owner)
                 if own is not None:
@@ -274,6 +280,10 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict 
     max_frame bytes (the same paging as the full snapshot's)."""
     return protocol.snapshot_frames(state["seq"], dumps(view.state_head(state)),
                                     case_texts(view, state, dumps, cache), max_frame)
+
+
+def _mask_handover(h: dict) -> dict:
+    return {**h, "note": "", "acked": {**h["acked"], "note": ""} if h.get("acked") else None}
 
 
 def placeholder(ev: dict) -> dict:

@@ -187,12 +187,20 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 w.run(OP, name, args)
             elif kind == "team":
                 tid = data.draw(st.sampled_from(TEAMS[:4]))
-                w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position"])),
-                      {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25})
+                args = {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25,
+                        "status": data.draw(st.sampled_from(["busy", "available"])), "text": "收到",
+                        "phrase": data.draw(st.sampled_from([None, "stand_by"]))}
+                if data.draw(st.integers(0, 5)) == 0:       # the whole talkgroup
+                    args = {"talkgroup": data.draw(st.sampled_from(["TG-1", "TG-2"])), "phrase": "stand_by"}
+                w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position",
+                                                       "radio.transmit", "team.status"])), args)
             elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
-            else:
+            elif data.draw(st.booleans()):
                 w.run(LEAD, "sla.set", {"profile": data.draw(st.sampled_from(["1310", "1-8-1-24", "135", "wartime"]))})
+            else:
+                who = data.draw(st.sampled_from([LEAD, Actor("li", "leader")]))
+                w.run(who, data.draw(st.sampled_from(["shift.handover", "shift.ack"])), {"note": "交班"})
         except CommandError as e:
             assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
     if snapshot is None:

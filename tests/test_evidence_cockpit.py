@@ -194,7 +194,7 @@ def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome
     v = sec.panel.open_viewer("before", 0)
     qtbot.addWidget(v)
     v.resize(1000, 760)
-    loop.wait(lambda: "1600 × 1200" in v.status.text(), what="the photo in the viewer")
+    loop.wait(lambda: "1600 × 1200" in v.info.text(), what="the photo in the viewer")
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
         loop.pump(0.2)
@@ -204,7 +204,7 @@ def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome
         v.grab().save(os.path.join(SHOTS, f"evidence_viewer_{lang}.png"))
     target = tmp_path / "copy.jpg"
     v.save_to(str(target))
-    loop.wait(lambda: target.exists(), what="the copy saved")
+    loop.wait(lambda: "Saved a copy to" in v.status.text() or "副本已保存到" in v.status.text(), what="the copy saved")
     assert target.read_bytes() == Path(first).read_bytes()
     v.close()
     c.close()
@@ -344,7 +344,7 @@ def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot,
     v = c.section.panel.open_viewer("alert-frame", 0)
     qtbot.addWidget(v)
     assert "出店经营 93%" in v.title.text()
-    loop.wait(lambda: "1920 × 1080" in v.status.text(), what="the frame in the viewer")
+    loop.wait(lambda: "1920 × 1080" in v.info.text(), what="the frame in the viewer")
     assert red_pixels(v.image.grab()) > 50
     v.close()
     # the wall: the P1 alert pinned across the top, and its frame beside the pages
@@ -395,3 +395,33 @@ def test_the_closing_rule_says_what_is_missing_before_the_operator_tries(qtbot, 
     c.select(other)
     assert not rule.isVisible()
     c.close()
+
+
+def test_a_leader_removes_a_file_with_a_reason_and_an_operator_cannot(qtbot, loop, server, tmp_path):
+    from app import i18n
+    i18n.install("en")
+    op = Cockpit(qtbot, loop, server.url, tmp_path)
+    cid = op.report()
+    op.select(cid)
+    op.section.attach_paths([_photo(tmp_path, "wrong.jpg", colour=(200, 0, 200))])
+    loop.wait(lambda: op.strip_ids("before"), what="the photo attached")
+    v = op.section.panel.open_viewer("before", 0)
+    qtbot.addWidget(v)
+    assert not v._remove_row.isVisible() and not v.remove_b.isVisibleTo(v)     # an operator may not remove
+    v.close()
+    lead = Cockpit(qtbot, loop, server.url, tmp_path, user="lead", cache="lead.db")
+    lead.select(cid)
+    loop.wait(lambda: lead.strip_ids("before"), what="the leader sees it")
+    lv = lead.section.panel.open_viewer("before", 0)
+    qtbot.addWidget(lv)
+    assert lv.remove_b.isVisibleTo(lv) and not lv.remove_b.isEnabled()         # a reason first
+    lv.reason.setText("拍错了案件")
+    assert lv.remove_b.isEnabled()
+    qtbot.mouseClick(lv.remove_b, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: lv.status.text() == "remove attachment: acknowledged", what="acknowledged, said in the viewer")
+    loop.wait(lambda: not lead.strip_ids("before") and not op.strip_ids("before"), what="gone from both details")
+    lines = [op.detail.timeline.item(i).text() for i in range(op.detail.timeline.count())]
+    assert any("Attachment removed" in t and "拍错了案件" in t for t in lines), lines
+    lv.close()
+    lead.close()
+    op.close()

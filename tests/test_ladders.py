@@ -77,7 +77,7 @@ async def test_escalation_through_the_server_stamps_the_step_and_its_deadline(se
     cid = next(e for e in seen if e["name"] == "case.reported")["data"]["case_id"]
     ack, seen = await op.command("case.escalate", {"case_id": cid})
     assert ack["type"] == "ack"
-    assert seen[-1]["data"] | {} == {"case_id": cid, "level": 0, "to": "grid_worker", "ladder": "city_management",
+    assert seen[-1]["data"] == {"case_id": cid, "level": 0, "to": "grid_worker", "ladder": "city_management",
                                      "hours": 24.0}
     case = server.hub.state["cases"][cid]
     assert case["department"] == "grid_worker" and case["escalation_due"]

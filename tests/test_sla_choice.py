@@ -16,7 +16,7 @@ def test_a_profile_change_judges_new_cases_only():
     w.run(LEAD, "sla.set", {"profile": "135"})
     new = report(w)
     assert w.state["cases"][old]["sla_profile"] == "1310" and w.state["cases"][new]["sla_profile"] == "135"
-    assert w.state["room_log"][-1] | {} == {"seq": w.log[-2]["seq"], "at": w.log[-2]["at"], "actor": "lead",
+    assert w.state["room_log"][-1] == {"seq": w.log[-2]["seq"], "at": w.log[-2]["at"], "actor": "lead",
                                             "name": "sla.profile_changed", "profile": "135", "mode": "peacetime"}
     with pytest.raises(CommandError) as e:
         w.run(LEAD, "sla.set", {"profile": "135"})

@@ -166,6 +166,10 @@ def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, lo
     loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
     cid = (set(room.state["cases"]) - before).pop()
     win.selection.set_case(cid)
+    # the category's handling guide and checklist
+    assert detail.guide.isVisible() and detail.guide.title() == "Handling guide: City management"
+    assert "Persuade before penalising" in detail.guide.guide.text()
+    assert "☐ Photo before" in detail.guide.checklist.text()
     ladder = detail._field_labels["escalation"]
     assert "City management" in ladder.text() and "○ 1. Grid worker" in ladder.text()
     assert "not escalated" in ladder.text()
@@ -207,3 +211,66 @@ def test_the_leader_picks_the_profile_for_new_cases(cockpit, loop, qtbot):
     # the same profile again is refused, and said so
     qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
     loop.wait(lambda: "refused" in box.result.text(), what="refused")
+
+
+def test_the_radio_console_calls_a_talkgroup_a_squad_and_sets_a_status_on_its_behalf(cockpit, loop, qtbot):
+    win = cockpit
+    room, panel = win.room, win.panels["radio"]
+    win.docks["radio"].raise_()
+    assert panel.target.currentData() == "talkgroup:TG-1"
+    qtbot.mouseClick(panel.phrase_buttons["stand_by"], Qt.MouseButton.LeftButton)
+    tg1 = [t["id"] for t in room.state["teams"].values() if t["talkgroup"] == "TG-1"]
+    loop.wait(lambda: all((room.state["teams"][t].get("radio_log") or [{}])[-1].get("text") == "原地待命，等候指令"
+                          for t in tg1), what="the talkgroup got the phrase")
+    # a click on a squad's tile makes it the target; its log shows what the room said
+    win.selection.set_team("W02")
+    assert panel.squad() == "W02" and "Radio log" in panel.log_title.text()
+    loop.wait(lambda: panel.log.count() == 1, what="the log shown")
+    assert "→ [TG-1]" in panel.log.item(0).text() and "原地待命" in panel.log.item(0).text()
+    panel.text.setText("九巡102，请到九堡大道88号")
+    qtbot.keyClick(panel.text, Qt.Key.Key_Return)
+    loop.wait(lambda: panel.log.count() == 2 and "九堡大道88号" in panel.log.item(0).text(), what="typed message")
+    loop.wait(lambda: panel.text.text() == "", what="cleared once acknowledged")
+    # the squad said over the radio it is busy: set on its behalf, marked on its tile
+    panel.status.setCurrentIndex(panel.status.findData("busy"))
+    qtbot.mouseClick(panel.set_status, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W02"]["status"] == "busy", what="busy")
+    loop.wait(lambda: "on its behalf" in panel.log.item(0).text(), what="logged as on its behalf")
+    tile = win.panels["roster"].tiles["W02"]
+    loop.wait(lambda: "✎" in tile.content()[9], what="the tile marks it")
+
+
+def test_the_next_leader_reads_the_handover_and_acknowledges_it(cockpit, loop, qtbot, demo_server):
+    from server.cli import add_user
+
+    from .conftest import RawClient
+    win = cockpit
+    room, leader = win.room, win.panels["leader"]
+    assert "No handover recorded yet" in leader.last_handover.text() and leader.handover_dialog is None
+    # the outgoing leader (another account) records the handover while this cockpit is logged in
+    add_user(f"sqlite:///{demo_server.db_path}", "zhang", "leader", "zhang-long-password")
+    link = win.link
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "priority": 1})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched", what="dispatched")
+
+    async def outgoing():
+        c = await RawClient.connect(demo_server.url, "zhang", "zhang-long-password")
+        await c.recv()
+        ans, _ = await c.command("shift.handover", {"note": "白班交夜班：C1 仍在处置", "to": "demo"})
+        await c.close()
+        return ans
+    assert loop.run(outgoing())["type"] == "ack"
+    loop.wait(lambda: leader.handover_dialog is not None and leader.handover_dialog.isVisible(), what="shown")
+    dlg = leader.handover_dialog
+    assert "白班交夜班" in dlg.note.toPlainText() and dlg.items.rowCount() == 1
+    assert dlg.items.item(0, 0).text() == cid and dlg.items.item(0, 3).text() == room.state["teams"]["W01"]["call_sign"]
+    assert "not acknowledged yet" in leader.last_handover.text()
+    dlg.ack_note.setText("已阅")
+    qtbot.mouseClick(dlg.ack, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: (room.state["handover"].get("acked") or {}).get("by") == "demo", what="acknowledged")
+    loop.wait(lambda: not dlg.isVisible(), what="closed")
+    loop.wait(lambda: "read and acknowledged by demo" in leader.last_handover.text(), what="shown as read")

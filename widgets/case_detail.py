@@ -36,6 +36,7 @@ from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, group_label
+from widgets.guidance import GuideBox
 from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
@@ -194,6 +195,8 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
         lay.addLayout(self.fields)
+        self.guide = GuideBox()                        # the category's handling guide (执法手册)
+        lay.addWidget(self.guide)
         lay.addWidget(self.evidence)
         tl_title = QLabel(self.tr("Timeline"))
         tl_title.setProperty("kind", "heading")
@@ -258,6 +261,7 @@ class CaseDetailPanel(QWidget):
             for b in self.buttons.values():
                 b.setVisible(False)
             self.squads.show_case(None)
+            self.guide.show_case(None)
             self.evidence.set_case(None)
             return
         street = self.room.street
@@ -302,6 +306,7 @@ class CaseDetailPanel(QWidget):
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self.squads.show_case(case)
+        self.guide.show_case(case)
         # the profile the case is judged by: the one in force when it was reported (or reopened)
         self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
             "%1", labels.profile(case_profile(case, self.room.profile).name)))

@@ -349,6 +349,41 @@ class _Decoder(QObject):
             QThreadPool.globalInstance().start(_Decode(bodies, self))
 
 
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], object], target: _OffThread, token: int):
+        super().__init__()
+        self.fn, self.target, self.token = fn, target, token
+
+    def run(self):
+        try:
+            result, error = self.fn(), None
+        except Exception as e:                 # handed back to the Qt thread, said where the operator acted
+            result, error = None, e
+        self.target.sig_done.emit(self.token, result, error)
+
+
+class _OffThread(QObject):
+    """Runs blocking work (copying a 200 MB clip, encoding a pasted 4K screenshot) on Qt's
+    thread pool and calls back on the Qt thread: the loop never waits for a disk."""
+    sig_done = Signal(int, object, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._next = 0
+        self._callbacks: dict[int, Callable[[object, BaseException | None], None]] = {}
+        self.sig_done.connect(self._done)
+
+    def run(self, fn: Callable[[], object], done: Callable[[object, BaseException | None], None]) -> None:
+        self._next += 1
+        self._callbacks[self._next] = done
+        QThreadPool.globalInstance().start(_Job(fn, self, self._next))
+
+    def _done(self, token: int, result: object, error: object) -> None:
+        cb = self._callbacks.pop(token, None)
+        if cb is not None:
+            cb(result, error if isinstance(error, BaseException) else None)
+
+
 class _ImageLoader(QObject):
     """Decodes an original off the UI thread (a 20 MB photo takes a few hundred ms)."""
     sig_loaded = Signal(int, QImage, str)
@@ -517,6 +552,9 @@ class EvidencePanel(QWidget):
         self.source = source
         self.case: dict | None = None
         self.viewer: AttachmentViewer | None = None
+        # remover() -> the function that removes (attachment, reason) -> command id, or None when the
+        # role may not remove evidence (only a leader or an admin may)
+        self.remover: Callable[[], Callable[[dict, str], str | None] | None] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
@@ -572,6 +610,7 @@ class EvidencePanel(QWidget):
         index = next((k for k, a in enumerate(items) if a is att), 0)
         if self.viewer is None:
             self.viewer = AttachmentViewer(self.source, self.window())
+        self.viewer.set_remover(self.remover() if self.remover is not None else None)
         self.viewer.set_items(items, self.case)
         self.viewer.show_index(index)
         self.viewer.show()
@@ -677,6 +716,7 @@ class AttachmentViewer(QDialog):
         self._originals: dict[str, str] = {}       # attachment id -> local path of its original
         self._loader = _ImageLoader(self)
         self._loader.sig_loaded.connect(self._loaded)
+        self._jobs = _OffThread(self)
         self._player: VideoPlayer | None = None
         self._save_dialog: QFileDialog | None = None
         self.title = QLabel()
@@ -722,14 +762,37 @@ class AttachmentViewer(QDialog):
         self.stack.addWidget(self.image)
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.video)
-        self.status = QLabel()                     # loading / saved / why not
+        self.info = QLabel()                       # the picture: loading, its size, when and where taken
+        self.info.setObjectName("AttachmentViewer.info")
+        self.info.setWordWrap(True)
+        self.status = QLabel()                     # what became of the last action: saved, opened, removed, why not
         self.status.setObjectName("AttachmentViewer.status")
         self.status.setWordWrap(True)
+        # removing it from the case (leader, admin): a reason is required, the bytes are kept
+        from PySide6.QtWidgets import QLineEdit
+        self.reason = QLineEdit(placeholderText=self.tr("Why it is removed from the case (required)"))
+        self.reason.setMaxLength(4000)
+        self.remove_b = QPushButton(self.tr("Remove from case"))
+        self.remove_b.setToolTip(self.tr("Removes it from the case for everyone; the timeline keeps it and the reason"))
+        self.remove_b.clicked.connect(self.remove)
+        self.reason.textChanged.connect(lambda _t: self._buttons())
+        self._remover: Callable[[dict, str], str | None] | None = None
+        self.removing: dict[str, str] = {}          # command id -> attachment id
+        rm = QHBoxLayout()
+        rm.addWidget(self.reason, 1)
+        rm.addWidget(self.remove_b)
+        self._remove_row = QWidget()
+        self._remove_row.setLayout(rm)
+        self._remove_row.setVisible(False)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(bar)
         lay.addWidget(self.stack, 1)
-        lay.addWidget(self.status)
+        lay.addWidget(self._remove_row)
+        foot = QHBoxLayout()
+        foot.addWidget(self.info, 1)
+        foot.addWidget(self.status, 1)
+        lay.addLayout(foot)
         for keys, fn in ((Qt.Key.Key_Left, self.previous), (Qt.Key.Key_Right, self.next),
                          (Qt.Key.Key_Plus, lambda: self.image.zoom_by(ImageView.ZOOM_STEP)),
                          (Qt.Key.Key_Equal, lambda: self.image.zoom_by(ImageView.ZOOM_STEP)),
@@ -772,6 +835,7 @@ class AttachmentViewer(QDialog):
             b.setEnabled(picture)
         self.open_b.setEnabled(a is not None)
         self.save_b.setEnabled(a is not None)
+        self.remove_b.setEnabled(a is not None and bool(self.reason.text().strip()))
 
     def show_index(self, i: int) -> None:
         self._stop_video()
@@ -789,6 +853,8 @@ class AttachmentViewer(QDialog):
         if region is not None and region.caption:
             parts.append(region.caption)
         self.title.setText(" · ".join(x for x in parts if x))
+        self.info.clear()
+        set_kind(self.info, "")
         self.status.clear()
         set_kind(self.status, "")
         if is_video(a):
@@ -805,11 +871,41 @@ class AttachmentViewer(QDialog):
             else:
                 self.message.setText(self.tr("Loading…"))
                 self.stack.setCurrentWidget(self.message)
-            self.status.setText(self.tr("Loading the picture…"))
+            self.info.setText(self.tr("Loading the picture…"))
             token = self._token
             # the preview (at most 1600 px) is the viewer's picture; the original is a click away
             self.source.original(a, partial(self._original, token), "preview")
         self._buttons()
+
+    # -- removing
+    def set_remover(self, remover: Callable[[dict, str], str | None] | None) -> None:
+        """Where the role may remove evidence, the reason field and the button are shown."""
+        self._remover = remover
+        self._remove_row.setVisible(remover is not None)
+
+    def remove(self) -> None:
+        a = self.current()
+        reason = self.reason.text().strip()
+        if a is None or self._remover is None or not reason:
+            return
+        cid = self._remover(a, reason)
+        if cid:
+            self.removing[cid] = str(a.get("id"))
+            from widgets import outcome
+            self.status.setText(outcome.describe("pending", {"name": "case.detach"}))
+            set_kind(self.status, None)
+
+    def removal_result(self, cid: str, outcome_: str, detail: dict) -> None:
+        """The fate of a removal asked here: acknowledged (the file leaves the list) or refused: why."""
+        if cid not in self.removing or outcome_ == "pending":
+            return
+        del self.removing[cid]
+        from widgets import outcome
+        self.status.setText(outcome.describe(outcome_, dict(detail, name="case.detach")))
+        set_kind(self.status, outcome.kind(outcome_))
+        self.status.setToolTip(f"{detail.get('code')}: {detail.get('message')}" if outcome_ == "refused" else "")
+        if outcome_ == "acked":
+            self.reason.clear()
 
     # -- pictures
     def _thumbnail_arrived(self, att_id: str) -> None:
@@ -826,8 +922,8 @@ class AttachmentViewer(QDialog):
         if token != self._token or self.current() is None:
             return
         if not path:
-            self.status.setText(self.tr("The picture could not be fetched: %1").replace("%1", err))
-            set_kind(self.status, "error")
+            self.info.setText(self.tr("The picture could not be fetched: %1").replace("%1", err))
+            set_kind(self.info, "error")
             return
         self._loader.load(path, token)
 
@@ -836,15 +932,19 @@ class AttachmentViewer(QDialog):
             return
         a = self.current()
         if img.isNull() or a is None:
-            self.status.setText(self.tr("The picture could not be read: %1").replace("%1", err))
-            set_kind(self.status, "error")
+            self.info.setText(self.tr("The picture could not be read: %1").replace("%1", err))
+            set_kind(self.info, "error")
             return
         size = att_size(a)
         self.image.set_image(img, size or (img.width(), img.height()), region_for(a, self.case), keep_view=True)
         self.stack.setCurrentWidget(self.image)
         w, h = size or (img.width(), img.height())
-        self.status.setText(self.tr("%1 × %2 pixels").replace("%1", str(int(w))).replace("%2", str(int(h)))
-                            + (" · " + str(a["taken_at"]) if a.get("taken_at") else ""))
+        gps = a.get("gps")
+        where = (" · " + self.tr("GPS %1, %2").replace("%1", f"{gps[0]:.5f}").replace("%2", f"{gps[1]:.5f}")
+                 if isinstance(gps, (list, tuple)) and len(gps) == 2 else "")
+        self.info.setText(self.tr("%1 × %2 pixels").replace("%1", str(int(w))).replace("%2", str(int(h)))
+                            + (" · " + self.tr("taken %1").replace("%1", str(a["taken_at"])) if a.get("taken_at") else "")
+                            + where)
         self._buttons()
 
     # -- clips
@@ -932,10 +1032,14 @@ class AttachmentViewer(QDialog):
                 self.status.setText(self.tr("The original could not be fetched: %1").replace("%1", err))
                 set_kind(self.status, "error")
                 return
-            try:
-                shutil.copyfile(path, target)
-            except OSError as e:
-                self.status.setText(self.tr("Not saved: %1").replace("%1", e.strerror or str(e)))
+            self.status.setText(self.tr("Saving a copy to %1…").replace("%1", target))
+            set_kind(self.status, None)
+            self._jobs.run(lambda: shutil.copyfile(path, target), copied)
+
+        def copied(_result, e: BaseException | None) -> None:
+            if e is not None:
+                why = (e.strerror if isinstance(e, OSError) else None) or str(e)
+                self.status.setText(self.tr("Not saved: %1").replace("%1", why))
                 set_kind(self.status, "error")
                 return
             self.status.setText(self.tr("Saved a copy to %1").replace("%1", target))
@@ -962,7 +1066,7 @@ class VideoPlayer(QWidget):
         self.player.setAudioOutput(self.audio)
         self.view = mmw.QVideoWidget(self)
         self.player.setVideoOutput(self.view)
-        self.play_b = QPushButton(self.tr("Pause"))
+        self.play_b = QPushButton(self.tr("Play"))
         self.play_b.clicked.connect(self.toggle)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.sliderMoved.connect(self.player.setPosition)
@@ -1072,6 +1176,7 @@ class EvidenceSection(QWidget):
         self.source = source or LinkEvidence(link, self)
         self.case_id = ""
         self._dialog: QFileDialog | None = None
+        self._jobs = _OffThread(self)
         self._recent: dict[str, dict] = {}           # command id -> upload row shown here (sent ones a while)
         from PySide6.QtWidgets import QComboBox, QToolButton
         self.title = QLabel(self.tr("Evidence"))
@@ -1109,6 +1214,9 @@ class EvidenceSection(QWidget):
         self.dismiss_b.setText(self.tr("Dismiss refused"))
         self.dismiss_b.clicked.connect(self.dismiss_refused)
         self.panel = EvidencePanel(self.source, self)
+        self.panel.remover = lambda: self.remove_attachment if self.room.may("case.detach") else None
+        if hasattr(link, "sig_command"):
+            link.sig_command.connect(self._command)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)
@@ -1202,6 +1310,16 @@ class EvidenceSection(QWidget):
     def _link_changed(self, _status) -> None:
         self._show_uploads()
 
+    def remove_attachment(self, att: dict, reason: str) -> str | None:
+        """case.detach (leader, admin): the server refuses any other role, and says so."""
+        if not self.case_id or not self.room.may("case.detach"):
+            return None
+        return self.link.submit("case.detach", {"case_id": self.case_id, "attachment": att["id"], "reason": reason})
+
+    def _command(self, cid: str, outcome_: str, detail: dict) -> None:
+        if self.panel.viewer is not None:
+            self.panel.viewer.removal_result(cid, outcome_, detail)
+
     def _upload(self, row: dict) -> None:
         if row.get("case_id") != self.case_id:
             return
@@ -1244,6 +1362,21 @@ class EvidenceSection(QWidget):
         self.link.attach_file(self.case_id, self.label(), source, name=name, done=self._queued)
         return True
 
+    def attach_image(self, img: QImage, name: str) -> bool:
+        """An image (pasted, dropped from another program) as a PNG, encoded off the UI thread."""
+        case = self.room.state["cases"].get(self.case_id)
+        if not self.may_attach(case):
+            return False
+        case_id, label = self.case_id, self.label()
+
+        def encoded(body, e: BaseException | None) -> None:
+            if e is not None or not body:
+                self._queued(None, str(e or self.tr("the image could not be encoded")))
+                return
+            self.link.attach_file(case_id, label, body, name=name, done=self._queued)
+        self._jobs.run(lambda: png_bytes(img), encoded)
+        return True
+
     def _queued(self, row: dict | None, err: str) -> None:
         if row is None:
             self.outcome.setText(self.tr("Not attached: %1").replace("%1", err))
@@ -1276,7 +1409,7 @@ class EvidenceSection(QWidget):
             set_kind(self.outcome, "warning")
             self.outcome.setVisible(True)
             return False
-        return self.attach(png_bytes(img), name=time.strftime("pasted-%Y%m%d-%H%M%S.png"))
+        return self.attach_image(img, time.strftime("pasted-%Y%m%d-%H%M%S.png"))
 
     def dragEnterEvent(self, e):
         md = e.mimeData()
@@ -1294,7 +1427,7 @@ class EvidenceSection(QWidget):
         if md.hasUrls():
             n = self.attach_paths([u.toLocalFile() for u in md.urls() if u.isLocalFile()])
         elif md.hasImage():
-            n = int(self.attach(png_bytes(QImage(md.imageData())), name=time.strftime("dropped-%Y%m%d-%H%M%S.png")))
+            n = int(self.attach_image(QImage(md.imageData()), time.strftime("dropped-%Y%m%d-%H%M%S.png")))
         else:
             n = 0
         if n:

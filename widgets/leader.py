@@ -24,6 +24,7 @@ from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
 from widgets.common import fill_with_scroll
+from widgets.handover import HandoverDialog, pending_for, when
 from widgets.sla_choice import SlaProfileBox
 from widgets.style import set_kind
 
@@ -104,6 +105,15 @@ class LeaderPanel(QWidget):
         lay.addWidget(mv)
         hb = QGroupBox(self.tr("Shift handover"))
         hl = QVBoxLayout(hb)
+        lr = QHBoxLayout()
+        self.last_handover = QLabel()          # the last recorded handover and whether it was read
+        self.last_handover.setObjectName("LeaderPanel.last_handover")
+        self.last_handover.setWordWrap(True)
+        self.read_handover = QPushButton(self.tr("Read handover…"))
+        self.read_handover.clicked.connect(self.open_handover)
+        lr.addWidget(self.last_handover, 1)
+        lr.addWidget(self.read_handover)
+        hl.addLayout(lr)
         hl.addWidget(self.summary)
         row = QHBoxLayout()
         row.addWidget(self.note, 1)
@@ -118,6 +128,11 @@ class LeaderPanel(QWidget):
         room.sig_room.connect(self._mode)
         link.sig_command.connect(self._result)
         room.sig_role.connect(self._apply_role)
+        # the handover the incoming leader reads: at login (the snapshot) and when it arrives
+        self._handover_shown: int | None = None
+        self.handover_dialog: HandoverDialog | None = None
+        room.sig_reset.connect(self._handover_state)
+        room.sig_room.connect(self._handover_state)
         # the handover summary follows the room by itself (coalesced: at most every few seconds)
         self._summary_dirty = False
         room.sig_cases.connect(self._mark_summary)
@@ -127,6 +142,34 @@ class LeaderPanel(QWidget):
         self._summary_timer.timeout.connect(self._refresh_summary)
         self._summary_timer.start()
         self.rebuild()
+
+    def _handover_state(self, *_args) -> None:
+        h = self.room.state.get("handover")
+        if not h:
+            self.last_handover.setText(self.tr("No handover recorded yet."))
+        else:
+            text = self.tr("Last handover: %1 at %2").replace("%1", h.get("by") or "").replace("%2", when(h.get("at")))
+            if h.get("acked"):
+                text += " · " + self.tr("read and acknowledged by %1 at %2").replace(
+                    "%1", h["acked"].get("by") or "").replace("%2", when(h["acked"].get("at")))
+            else:
+                text += " · " + self.tr("not acknowledged yet")
+            self.last_handover.setText(text)
+        self.read_handover.setEnabled(bool(h))
+        pending = pending_for(self.room)
+        if pending is not None and pending["seq"] != self._handover_shown:
+            self._handover_shown = pending["seq"]
+            self.open_handover()
+
+    def open_handover(self) -> HandoverDialog | None:
+        if not self.room.state.get("handover"):
+            return None
+        if self.handover_dialog is not None:
+            self.handover_dialog.close()
+        self.handover_dialog = dlg = HandoverDialog(self.room, self.link, self.window())
+        dlg.ack.setVisible(pending_for(self.room) is not None)
+        dlg.open()
+        return dlg
 
     def _apply_role(self, *_args) -> None:
         """The shift leader's controls, for the roles that may use them; disabled (and said

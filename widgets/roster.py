@@ -127,7 +127,8 @@ class SquadTile(QWidget):
             self.setToolTip(tip)
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
                 t["status"], t["call_sign"], t["id"],
-                labels.team_status(t["status"]) + "  " + ("" if self.room.live else "≈")   # ≈: not live
+                labels.team_status(t["status"]) + (" ✎" if t.get("status_by") else "")   # ✎: set by the room
+                + "  " + ("" if self.room.live else "≈")   # ≈: not live
                 + since(t.get("status_since"), self.room.now()),
                 f"{on}/{len(t['members'])}", line3, line4, terminal, online, bool(reinforcement))
 

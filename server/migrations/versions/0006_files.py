@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    have = set(sa.inspect(op.get_bind()).get_table_names())    # safe to run again (see 0008)
+    if "files" in have and "file_uploads" in have:
+        return
     op.create_table(
         "files",
         sa.Column("id", sa.String(64), primary_key=True),

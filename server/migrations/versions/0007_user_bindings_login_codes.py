@@ -18,8 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("department", sa.String(40), nullable=True))
-    op.add_column("users", sa.Column("grids", sa.String(400), nullable=True))
+    conn = op.get_bind()                      # safe to run again (see 0008)
+    have = {c["name"] for c in sa.inspect(conn).get_columns("users")}
+    if "department" not in have:
+        op.add_column("users", sa.Column("department", sa.String(40), nullable=True))
+    if "grids" not in have:
+        op.add_column("users", sa.Column("grids", sa.String(400), nullable=True))
+    if "login_codes" in sa.inspect(conn).get_table_names():
+        return
     op.create_table(
         "login_codes",
         sa.Column("code_hash", sa.String(64), primary_key=True),
