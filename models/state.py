@@ -261,7 +261,7 @@ def _followed_up(state, ev, d):
 def _confirmed(state, ev, d):
     case = _case(state, d)
     case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
-    if d.get("note"):
+    if "note" in d:             # (a wall's copy has it emptied: the note is still there)
         case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
     _log(case, ev)
 
@@ -425,6 +425,7 @@ def _reinforcement_requested(state, ev, d):
     case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
     if case is not None:
         _log(case, ev)
+        case["timeline"][-1].pop("note", None)      # the request's words are the squad's (team.reinforcement)
 
 
 def _reinforcement_ack(state, ev, d):

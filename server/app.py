@@ -25,6 +25,7 @@ from models.evidence import private_categories
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, binding_of, new_token
 from .backup import log_id
+from .deflate import LargeFrameDeflateFactory
 from .files import ContentStore, FileLimits
 from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
@@ -109,7 +110,9 @@ class XiaonaoServer:
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
             create_connection=self.files.connection_class(),
-            max_size=MAX_IN_FRAME, compression=None, ping_interval=20, ping_timeout=20,
+            # permessage-deflate when the client offers it, for large frames only (server/deflate.py)
+            max_size=MAX_IN_FRAME, compression=None, extensions=[LargeFrameDeflateFactory()],
+            ping_interval=20, ping_timeout=20,
             max_queue=64, logger=logging.getLogger("xiaonao.ws"))
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("serving %s (database %s, head %d)", self.url, self.store.engine.url.render_as_string(),
@@ -330,7 +333,7 @@ class XiaonaoServer:
             if callable(frames):         # built off the loop; events queue for this subscriber meanwhile
                 frames = await asyncio.get_running_loop().run_in_executor(None, frames)
             for frame in frames:
-                await ws.send(frame)
+                await ws.send(frame, text=True)      # (UTF-8 bytes, sent as a text frame)
         elif catchup[0] == "events":
             # a small first batch so the events start at once, then the next batch is read
             # on the database thread while this one is being sent

@@ -646,13 +646,15 @@ class EventStore:
                     out[r[0]] = (r[1], r[2])
         return out
 
-    def window_texts(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str]]:
-        """(id, JSON) of the window's cases: open ones, and closed ones updated since `since`."""
+    def window_rows(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(id, JSON, status, last update) of the window's cases: open ones, and closed ones
+        updated since `since`."""
         t = CaseRow.__table__
+        cols = (t.c.id, t.c.body, t.c.status, t.c.updated)
         with self.engine.connect() as c:
-            rows = list(c.execute(select(t.c.id, t.c.body).where(t.c.status.in_(list(open_statuses)))))
-            rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
-        return [(r[0], r[1]) for r in rows]
+            rows = list(c.execute(select(*cols).where(t.c.status.in_(list(open_statuses)))))
+            rows += c.execute(select(*cols).where(t.c.status == "closed", t.c.updated >= since))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def search_cases(self, words: list[str], before: tuple[str, str] | None = None, limit: int = 50,
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:

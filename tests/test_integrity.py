@@ -149,7 +149,7 @@ async def test_a_command_the_database_refuses_is_refused_alone(db_url, monkeypat
         assert srv.hub.healthy
         ok, _why = await srv.hub.health()
         assert ok
-        assert log_state(srv.store) == json.loads(json.dumps(srv.hub.state))
+        assert log_state(srv.store) == json.loads(json.dumps(srv.hub.state, default=dict))
     finally:
         await srv.stop()
 
