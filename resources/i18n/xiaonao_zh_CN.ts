@@ -364,87 +364,87 @@
 <context>
     <name>CallbackPanel</name>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Closed</source>
         <translation>办结时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Reporter</source>
         <translation>反映人</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Tries</source>
         <translation>已拨次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="66" />
+        <location filename="../../widgets/callback.py" line="67" />
         <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
         <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="70" />
+        <location filename="../../widgets/callback.py" line="71" />
         <source>Comment (the reason, when dissatisfied)…</source>
         <translation>回访意见（不满意时填写原因）…</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="77" />
+        <location filename="../../widgets/callback.py" line="78" />
         <source>%1 ★</source>
         <translation>%1 ★</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="78" />
+        <location filename="../../widgets/callback.py" line="79" />
         <source>Reached: rated %1 (key %1)</source>
         <translation>已接通：评 %1 分（按键 %1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="82" />
+        <location filename="../../widgets/callback.py" line="83" />
         <source>Not reached (N)</source>
         <translation>未接通（N）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="91" />
+        <location filename="../../widgets/callback.py" line="92" />
         <source>Reopen (R)</source>
         <translation>重开（R）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="94" />
+        <location filename="../../widgets/callback.py" line="95" />
         <source>Supervise (S)</source>
         <translation>督办（S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="96" />
+        <location filename="../../widgets/callback.py" line="97" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="166" />
+        <location filename="../../widgets/callback.py" line="169" />
         <source>Callbacks due: %1 · waiting for a retry: %2</source>
         <translation>待回访：%1 · 等待重拨：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="234" />
+        <location filename="../../widgets/callback.py" line="237" />
         <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
         <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="252" />
+        <location filename="../../widgets/callback.py" line="255" />
         <source>Type the reason first: the room reads it when the case comes back.</source>
         <translation>请先填写原因：事件重办时指挥室会看到。</translation>
     </message>
