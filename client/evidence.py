@@ -458,8 +458,10 @@ class Evidence:
                         meta = {"id": row["sha"]}
                     else:
                         def progress(sent: int, total: int) -> None:
+                            before = int(100 * row.get("progress", 0.0))
                             row["progress"] = sent / total if total else 1.0
-                            self.listener.on_upload(dict(row))
+                            if int(100 * row["progress"]) != before:      # a word per percent, not per chunk
+                                self.listener.on_upload(dict(row))
                         meta = await self.files.upload(row["spool"], name=row["name"], case_id=row["case_id"],
                                                        progress=progress)
                     if meta.get("id") != row["sha"]:

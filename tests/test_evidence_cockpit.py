@@ -194,7 +194,7 @@ def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome
     v = sec.panel.open_viewer("before", 0)
     qtbot.addWidget(v)
     v.resize(1000, 760)
-    loop.wait(lambda: "1600 × 1200" in v.status.text(), what="the photo in the viewer")
+    loop.wait(lambda: "1600 × 1200" in v.info.text(), what="the photo in the viewer")
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
         loop.pump(0.2)
@@ -204,7 +204,7 @@ def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome
         v.grab().save(os.path.join(SHOTS, f"evidence_viewer_{lang}.png"))
     target = tmp_path / "copy.jpg"
     v.save_to(str(target))
-    loop.wait(lambda: target.exists(), what="the copy saved")
+    loop.wait(lambda: "Saved a copy to" in v.status.text() or "副本已保存到" in v.status.text(), what="the copy saved")
     assert target.read_bytes() == Path(first).read_bytes()
     v.close()
     c.close()
@@ -344,7 +344,7 @@ def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot,
     v = c.section.panel.open_viewer("alert-frame", 0)
     qtbot.addWidget(v)
     assert "出店经营 93%" in v.title.text()
-    loop.wait(lambda: "1920 × 1080" in v.status.text(), what="the frame in the viewer")
+    loop.wait(lambda: "1920 × 1080" in v.info.text(), what="the frame in the viewer")
     assert red_pixels(v.image.grab()) > 50
     v.close()
     # the wall: the P1 alert pinned across the top, and its frame beside the pages

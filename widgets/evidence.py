@@ -349,6 +349,41 @@ class _Decoder(QObject):
             QThreadPool.globalInstance().start(_Decode(bodies, self))
 
 
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], object], target: _OffThread, token: int):
+        super().__init__()
+        self.fn, self.target, self.token = fn, target, token
+
+    def run(self):
+        try:
+            result, error = self.fn(), None
+        except Exception as e:                 # handed back to the Qt thread, said where the operator acted
+            result, error = None, e
+        self.target.sig_done.emit(self.token, result, error)
+
+
+class _OffThread(QObject):
+    """Runs blocking work (copying a 200 MB clip, encoding a pasted 4K screenshot) on Qt's
+    thread pool and calls back on the Qt thread: the loop never waits for a disk."""
+    sig_done = Signal(int, object, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._next = 0
+        self._callbacks: dict[int, Callable[[object, BaseException | None], None]] = {}
+        self.sig_done.connect(self._done)
+
+    def run(self, fn: Callable[[], object], done: Callable[[object, BaseException | None], None]) -> None:
+        self._next += 1
+        self._callbacks[self._next] = done
+        QThreadPool.globalInstance().start(_Job(fn, self, self._next))
+
+    def _done(self, token: int, result: object, error: object) -> None:
+        cb = self._callbacks.pop(token, None)
+        if cb is not None:
+            cb(result, error if isinstance(error, BaseException) else None)
+
+
 class _ImageLoader(QObject):
     """Decodes an original off the UI thread (a 20 MB photo takes a few hundred ms)."""
     sig_loaded = Signal(int, QImage, str)
@@ -681,6 +716,7 @@ class AttachmentViewer(QDialog):
         self._originals: dict[str, str] = {}       # attachment id -> local path of its original
         self._loader = _ImageLoader(self)
         self._loader.sig_loaded.connect(self._loaded)
+        self._jobs = _OffThread(self)
         self._player: VideoPlayer | None = None
         self._save_dialog: QFileDialog | None = None
         self.title = QLabel()
@@ -726,7 +762,10 @@ class AttachmentViewer(QDialog):
         self.stack.addWidget(self.image)
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.video)
-        self.status = QLabel()                     # loading / saved / why not
+        self.info = QLabel()                       # the picture: loading, its size, when and where taken
+        self.info.setObjectName("AttachmentViewer.info")
+        self.info.setWordWrap(True)
+        self.status = QLabel()                     # what became of the last action: saved, opened, removed, why not
         self.status.setObjectName("AttachmentViewer.status")
         self.status.setWordWrap(True)
         # removing it from the case (leader, admin): a reason is required, the bytes are kept
@@ -750,7 +789,10 @@ class AttachmentViewer(QDialog):
         lay.addLayout(bar)
         lay.addWidget(self.stack, 1)
         lay.addWidget(self._remove_row)
-        lay.addWidget(self.status)
+        foot = QHBoxLayout()
+        foot.addWidget(self.info, 1)
+        foot.addWidget(self.status, 1)
+        lay.addLayout(foot)
         for keys, fn in ((Qt.Key.Key_Left, self.previous), (Qt.Key.Key_Right, self.next),
                          (Qt.Key.Key_Plus, lambda: self.image.zoom_by(ImageView.ZOOM_STEP)),
                          (Qt.Key.Key_Equal, lambda: self.image.zoom_by(ImageView.ZOOM_STEP)),
@@ -811,6 +853,8 @@ class AttachmentViewer(QDialog):
         if region is not None and region.caption:
             parts.append(region.caption)
         self.title.setText(" · ".join(x for x in parts if x))
+        self.info.clear()
+        set_kind(self.info, "")
         self.status.clear()
         set_kind(self.status, "")
         if is_video(a):
@@ -827,7 +871,7 @@ class AttachmentViewer(QDialog):
             else:
                 self.message.setText(self.tr("Loading…"))
                 self.stack.setCurrentWidget(self.message)
-            self.status.setText(self.tr("Loading the picture…"))
+            self.info.setText(self.tr("Loading the picture…"))
             token = self._token
             # the preview (at most 1600 px) is the viewer's picture; the original is a click away
             self.source.original(a, partial(self._original, token), "preview")
@@ -878,8 +922,8 @@ class AttachmentViewer(QDialog):
         if token != self._token or self.current() is None:
             return
         if not path:
-            self.status.setText(self.tr("The picture could not be fetched: %1").replace("%1", err))
-            set_kind(self.status, "error")
+            self.info.setText(self.tr("The picture could not be fetched: %1").replace("%1", err))
+            set_kind(self.info, "error")
             return
         self._loader.load(path, token)
 
@@ -888,15 +932,19 @@ class AttachmentViewer(QDialog):
             return
         a = self.current()
         if img.isNull() or a is None:
-            self.status.setText(self.tr("The picture could not be read: %1").replace("%1", err))
-            set_kind(self.status, "error")
+            self.info.setText(self.tr("The picture could not be read: %1").replace("%1", err))
+            set_kind(self.info, "error")
             return
         size = att_size(a)
         self.image.set_image(img, size or (img.width(), img.height()), region_for(a, self.case), keep_view=True)
         self.stack.setCurrentWidget(self.image)
         w, h = size or (img.width(), img.height())
-        self.status.setText(self.tr("%1 × %2 pixels").replace("%1", str(int(w))).replace("%2", str(int(h)))
-                            + (" · " + str(a["taken_at"]) if a.get("taken_at") else ""))
+        gps = a.get("gps")
+        where = (" · " + self.tr("GPS %1, %2").replace("%1", f"{gps[0]:.5f}").replace("%2", f"{gps[1]:.5f}")
+                 if isinstance(gps, (list, tuple)) and len(gps) == 2 else "")
+        self.info.setText(self.tr("%1 × %2 pixels").replace("%1", str(int(w))).replace("%2", str(int(h)))
+                            + (" · " + self.tr("taken %1").replace("%1", str(a["taken_at"])) if a.get("taken_at") else "")
+                            + where)
         self._buttons()
 
     # -- clips
@@ -984,10 +1032,14 @@ class AttachmentViewer(QDialog):
                 self.status.setText(self.tr("The original could not be fetched: %1").replace("%1", err))
                 set_kind(self.status, "error")
                 return
-            try:
-                shutil.copyfile(path, target)
-            except OSError as e:
-                self.status.setText(self.tr("Not saved: %1").replace("%1", e.strerror or str(e)))
+            self.status.setText(self.tr("Saving a copy to %1…").replace("%1", target))
+            set_kind(self.status, None)
+            self._jobs.run(lambda: shutil.copyfile(path, target), copied)
+
+        def copied(_result, e: BaseException | None) -> None:
+            if e is not None:
+                why = (e.strerror if isinstance(e, OSError) else None) or str(e)
+                self.status.setText(self.tr("Not saved: %1").replace("%1", why))
                 set_kind(self.status, "error")
                 return
             self.status.setText(self.tr("Saved a copy to %1").replace("%1", target))
@@ -1124,6 +1176,7 @@ class EvidenceSection(QWidget):
         self.source = source or LinkEvidence(link, self)
         self.case_id = ""
         self._dialog: QFileDialog | None = None
+        self._jobs = _OffThread(self)
         self._recent: dict[str, dict] = {}           # command id -> upload row shown here (sent ones a while)
         from PySide6.QtWidgets import QComboBox, QToolButton
         self.title = QLabel(self.tr("Evidence"))
@@ -1309,6 +1362,21 @@ class EvidenceSection(QWidget):
         self.link.attach_file(self.case_id, self.label(), source, name=name, done=self._queued)
         return True
 
+    def attach_image(self, img: QImage, name: str) -> bool:
+        """An image (pasted, dropped from another program) as a PNG, encoded off the UI thread."""
+        case = self.room.state["cases"].get(self.case_id)
+        if not self.may_attach(case):
+            return False
+        case_id, label = self.case_id, self.label()
+
+        def encoded(body, e: BaseException | None) -> None:
+            if e is not None or not body:
+                self._queued(None, str(e or self.tr("the image could not be encoded")))
+                return
+            self.link.attach_file(case_id, label, body, name=name, done=self._queued)
+        self._jobs.run(lambda: png_bytes(img), encoded)
+        return True
+
     def _queued(self, row: dict | None, err: str) -> None:
         if row is None:
             self.outcome.setText(self.tr("Not attached: %1").replace("%1", err))
@@ -1341,7 +1409,7 @@ class EvidenceSection(QWidget):
             set_kind(self.outcome, "warning")
             self.outcome.setVisible(True)
             return False
-        return self.attach(png_bytes(img), name=time.strftime("pasted-%Y%m%d-%H%M%S.png"))
+        return self.attach_image(img, time.strftime("pasted-%Y%m%d-%H%M%S.png"))
 
     def dragEnterEvent(self, e):
         md = e.mimeData()
@@ -1359,7 +1427,7 @@ class EvidenceSection(QWidget):
         if md.hasUrls():
             n = self.attach_paths([u.toLocalFile() for u in md.urls() if u.isLocalFile()])
         elif md.hasImage():
-            n = int(self.attach(png_bytes(QImage(md.imageData())), name=time.strftime("dropped-%Y%m%d-%H%M%S.png")))
+            n = int(self.attach_image(QImage(md.imageData()), time.strftime("dropped-%Y%m%d-%H%M%S.png")))
         else:
             n = 0
         if n:
