@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ from .fanout import new_cid, sent_at_in
 from .history import default_path, generate
 
 SIZES = (100_000, 300_000, 1_000_000)
+SERVE_EXTRA = os.environ.get("BENCH_SERVE_ARGS", "").split()
 
 
 def rss_mib(pid: int) -> float:
@@ -59,13 +61,14 @@ async def fresh_snapshot(url: str) -> tuple[float, int, int]:
     for _ in range(first.get("pages", 0)):
         raw = await ws.recv()
         size += len(raw.encode())
-        cases += raw.count('"reported":"') and len(json.loads(raw)["cases"])
+        cases += raw.count('{"id":"C')              # (not parsed: the benchmark's loop stays free)
     dt = time.perf_counter() - t
     await ws.close()
     return dt, size, cases
 
 
-async def watch(url: str, lat: list[float], stop: asyncio.Event) -> None:
+async def watch(url: str, lat: list[float], stop: asyncio.Event, tag: str = "") -> None:
+    """Delays (ms) of the events whose command id starts with `tag`, from send to here."""
     ws, _w = await login(url, "op")
     first = json.loads(await ws.recv())
     for _ in range(first.get("pages", 0)):
@@ -79,6 +82,8 @@ async def watch(url: str, lat: list[float], stop: asyncio.Event) -> None:
     try:
         async for raw in ws:
             now = time.perf_counter()
+            if tag and f'"command_id":"{tag}' not in raw:
+                continue
             t = sent_at_in(raw)
             if os.environ.get("BENCH_DEBUG"):
                 print(raw[:200], t)
@@ -89,7 +94,7 @@ async def watch(url: str, lat: list[float], stop: asyncio.Event) -> None:
         await ws.close()
 
 
-async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0) -> int:
+async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0, tag: str = "") -> int:
     """An intake reporting at `rate` a second until stop (or `burst` as fast as acks come)."""
     ws, _w = await login(url, "intake")
     first = json.loads(await ws.recv())
@@ -112,7 +117,7 @@ async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0) -> 
                 await asyncio.sleep(delay)
         args = {"title": "占道经营", "category": "city_management", "source": "grid", "priority": 3,
                 "location": {"address": f"九堡大道{n % 400 + 1}号"}}
-        await ws.send(protocol.command(new_cid(), "case.report", args))
+        await ws.send(protocol.command(tag + new_cid(), "case.report", args))
         n += 1
         if burst and n % 200 == 0:
             await asyncio.sleep(0)                      # (the pipeline batches what queues up)
@@ -185,38 +190,37 @@ async def queries(url: str) -> dict:
     return out
 
 
+async def start_probe(url: str, rate: float = 20.0):
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.live_probe", url, str(rate),
+                                                cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    line = await proc.stdout.readline()
+    assert line.strip() == b"ready", line
+    return proc
+
+
+async def stop_probe(proc) -> list[float]:
+    out, _ = await proc.communicate(b"stop\n")
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
 async def measure(url: str, pid: int) -> dict:
     res: dict = {"rss_start": rss_mib(pid)}
     snaps = [await fresh_snapshot(url) for _ in range(3)]
     res["snapshot"] = snaps
     res["rss_after_snapshots"] = rss_mib(pid)
-    # live-event delay while new cockpits connect
-    lat: list[float] = []
-    stop = asyncio.Event()
-    w = asyncio.ensure_future(watch(url, lat, stop))
-    await asyncio.sleep(1.0)
-    r = asyncio.ensure_future(report(url, 20.0, stop))
-    await asyncio.sleep(1.0)
+    # live-event delay while new cockpits connect (watcher and paced reporter in their own process)
+    probe = await start_probe(url)
     for _ in range(5):
         await fresh_snapshot(url)
         await asyncio.sleep(0.3)
-    stop.set()
-    await r
-    await w
-    res["delay_connect"] = lat
+    res["delay_connect"] = await stop_probe(probe)
     # a burst past SNAPSHOT_EVERY events, with a paced reporter measured alongside
-    lat2: list[float] = []
-    stop2 = asyncio.Event()
-    w = asyncio.ensure_future(watch(url, lat2, stop2))
-    await asyncio.sleep(1.0)
-    paced = asyncio.ensure_future(report(url, 20.0, stop2))
+    probe = await start_probe(url)
     t = time.perf_counter()
     n = await report(url, 0, asyncio.Event(), burst=6000)
     res["burst"] = (n, time.perf_counter() - t)
-    stop2.set()
-    await paced
-    await w
-    res["delay_burst"] = lat2
+    res["delay_burst"] = await stop_probe(probe)
     res["rss_after_burst"] = rss_mib(pid)
     p = subprocess.run([sys.executable, "-c", LINK_PROBE, url, str(ROOT)], capture_output=True, text=True,
                        timeout=600)
@@ -229,9 +233,15 @@ async def measure(url: str, pid: int) -> dict:
 def run(n: int) -> None:
     path = default_path(n)
     header(f"server with {n:,} cases of history ({path})")
-    url = generate(n, path)
+    generate(n, path)
     size = os.path.getsize(path) / 2**20
-    srv = ServerProcess(url)
+    # a copy per run: the run's reports and bursts must not pile up in the history
+    run_path = path + ".run"
+    shutil.copyfile(path, run_path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(run_path + suffix):
+            os.remove(run_path + suffix)
+    srv = ServerProcess(f"sqlite:///{run_path}", extra=SERVE_EXTRA)
     t = time.perf_counter()
     srv.start(timeout=300)
     start = time.perf_counter() - t
@@ -239,6 +249,10 @@ def run(n: int) -> None:
         r = asyncio.run(measure(srv.url, srv.proc.pid))
     finally:
         srv.stop()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(run_path + suffix):
+                os.remove(run_path + suffix)
+    print(f"load average {os.getloadavg()[0]:.1f}")
     print(f"database {size:,.0f} MiB; start to /healthz {start:.2f} s; server RSS {r['rss_start']:.0f} MiB at start, "
           f"{r['rss_after_snapshots']:.0f} after 3 snapshots, {r['rss_after_burst']:.0f} after the burst, "
           f"{r['rss_end']:.0f} at the end")

@@ -323,20 +323,28 @@ def snapshot_frames(seq: int, head_json: str, cases, max_frame: int) -> list[str
     """A snapshot as frames under max_frame bytes: `snapshot` with the state's head (its JSON
     object text, without cases) and the first cases, then `snapshot.page` frames with the
     rest. `cases` yields (case JSON text, its size in bytes); texts are joined, not re-encoded."""
+    return [f.decode() for f in snapshot_frames_utf8(seq, head_json, (t.encode() for t, _n in cases), max_frame)]
+
+
+def snapshot_frames_utf8(seq: int, head_json: str | bytes, cases, max_frame: int) -> list[bytes]:
+    """`snapshot_frames` in UTF-8: `cases` yields each case's JSON as UTF-8 bytes, joined as
+    they are; each frame is the UTF-8 of a text frame (what the server sends)."""
     budget = max_frame - 200
-    pages: list[list[str]] = [[]]
-    size = len(head_json.encode())            # the first page also carries the head
-    for text, n in cases:
-        n += 1
+    head = head_json.encode() if isinstance(head_json, str) else head_json
+    pages: list[list[bytes]] = [[]]
+    size = len(head)                          # the first page also carries the head
+    for text in cases:
+        n = len(text) + 1
         if pages[-1] and size + n > budget:
             pages.append([])
             size = 0
         pages[-1].append(text)
         size += n
-    state_json = head_json[:-1] + ', "cases": [' + ",".join(pages[0]) + "]}"
-    frames = [f'{{"type": "snapshot", "seq": {seq}, "pages": {len(pages) - 1}, "state": {state_json}}}']
+    state_json = head[:-1] + b', "cases": [' + b",".join(pages[0]) + b"]}"
+    frames = [b'{"type": "snapshot", "seq": %d, "pages": %d, "state": ' % (seq, len(pages) - 1) + state_json + b"}"]
     for i, page in enumerate(pages[1:], start=1):
-        frames.append(f'{{"type": "snapshot.page", "seq": {seq}, "page": {i}, "cases": [' + ",".join(page) + "]}")
+        frames.append(b'{"type": "snapshot.page", "seq": %d, "page": %d, "cases": [' % (seq, i)
+                      + b",".join(page) + b"]}")
     return frames
 
 

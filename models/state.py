@@ -261,7 +261,7 @@ def _followed_up(state, ev, d):
 def _confirmed(state, ev, d):
     case = _case(state, d)
     case["confirmation"] = {"at": ev["at"], "by": ev.get("actor"), "outcome": d.get("outcome")}
-    if d.get("note"):
+    if "note" in d:             # (a wall's copy has it emptied: the note is still there)
         case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "confirm"})
     _log(case, ev)
 
@@ -425,6 +425,7 @@ def _reinforcement_requested(state, ev, d):
     case = state["cases"].get(d.get("case_id")) if d.get("case_id") else None
     if case is not None:
         _log(case, ev)
+        case["timeline"][-1].pop("note", None)      # the request's words are the squad's (team.reinforcement)
 
 
 def _reinforcement_ack(state, ev, d):
@@ -506,6 +507,20 @@ def _sla_profile(state, ev, d):
     _room_log(state, ev, d)
 
 
+def _handover(state, ev, d):
+    """The last handover, for the next shift's leader to read and acknowledge."""
+    state["handover"] = {"seq": ev["seq"], "at": ev["at"], "by": ev.get("actor"), "note": d.get("note", ""),
+                         "to": d.get("to", ""), "open_count": d.get("open_count", 0),
+                         "items": d.get("items") or [{"case_id": c} for c in d.get("open_cases") or ()],
+                         "acked": None}
+
+
+def _handover_ack(state, ev, d):
+    h = state.get("handover")
+    if h and h["seq"] == d["handover_seq"]:
+        h["acked"] = {"by": ev.get("actor"), "at": ev["at"], "note": d.get("note", "")}
+
+
 def _view_update(state, ev, d):
     """A filtered view's frame (server/views.py): whole cases and squads as they now are,
     replacing the holder's copies, and the cases that left the view."""
@@ -576,7 +591,8 @@ _HANDLERS = {
     "team.presence": _presence,
     "mode.changed": _mode_changed,
     "sla.profile_changed": _sla_profile,
-    # shift.handover carries a summary only; it changes no state.
+    "shift.handover": _handover,
+    "shift.handover_acknowledged": _handover_ack,
     # a filtered view's frames (server/views.py): `view.update` replaces whole objects;
     # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
     "view.update": _view_update,
@@ -585,7 +601,8 @@ _HANDLERS = {
 
 # ---- what an event touches ------------------------------------------------------
 
-_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded"})
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
+                          "shift.handover_acknowledged"})
 
 
 class Touched(NamedTuple):

@@ -334,6 +334,8 @@ class Accounts:
         self._rev: int | None = None
         self._watcher: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # bumped whenever tokens or accounts may have changed (a logout, an account change)
+        self.generation = 0
         self.street: Callable[[], dict | None] = lambda: None     # the server's street (bindings are checked)
 
     # The loop is taken once, at start: the watch and the executor calls never ask for the
@@ -461,6 +463,7 @@ class Accounts:
 
     async def logout(self, session: LiveSession, peer: str) -> None:
         await self.run(self.store.drop_token, session.token_hash)
+        self.generation += 1
         await self._audit(session.user, "logout", "", peer)
 
     # ---- live sessions and revocation -------------------------------------------------
@@ -508,6 +511,7 @@ class Accounts:
 
     async def revalidate(self, users: list[str] | None = None) -> int:
         """End or refresh the live sessions whose account changed; returns how many ended."""
+        self.generation += 1            # tokens checked before now are checked again (server/http_files.py)
         names = list(self.live) if users is None else [u for u in users if u in self.live]
         if not names:
             return 0

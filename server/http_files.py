@@ -28,11 +28,11 @@ from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 
 from models import protocol
-from models.commands import Actor
+from models.commands import Actor, owns
 from models.evidence import ID_RE, private_categories
 
 from . import files as fs
-from .auth import ROLES, token_hash
+from .auth import ROLES, actor_of, token_hash
 from .store import AuditRow
 from .views import view_for
 
@@ -48,7 +48,7 @@ HEAD_LIMIT = 16 * 1024
 READER_LIMIT = 128 * 1024
 WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
-TOKEN_CACHE_S = 1.0          # a revoked token stops working here within this
+TOKEN_CACHE_S = 1.0          # a checked token is checked again after this (a logout or an account change: at once)
 MAX_FILE_CONNECTIONS = 256
 ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
 ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
@@ -180,7 +180,8 @@ class FileService:
         self.conns: set[FilesConnection] = set()
         self.undecided: set[FilesConnection] = set()     # accepted, request line not read yet
         self._tasks: set[asyncio.Task] = set()
-        self._tokens: dict[str, tuple[float, Actor | None]] = {}
+        # token hash -> (when checked, its actor or None, the accounts' generation then)
+        self._tokens: dict[str, tuple[float, Actor | None, int]] = {}
         self._uploads: dict[str, int] = {}
         self._audit: list[dict] = []
         self._audit_task: asyncio.Task | None = None
@@ -255,8 +256,11 @@ class FileService:
                 try:
                     keep = await self._handle(conn, reader, req, peer_s)
                 except fs.FileRefused as e:
-                    # an error before the request's body was read: the connection cannot go on
-                    await conn.files_send(self._response(e.status, e.code, e.message, close=True))
+                    # perhaps before the request's body was read: the connection cannot go on
+                    answer = self._response(e.status, e.code, e.message, close=True)
+                    if req.method == "HEAD":                # a HEAD answer has no body
+                        answer = answer[:answer.index(b"\r\n\r\n") + 4]
+                    await conn.files_send(answer)
                     await _linger(reader)
                     return
                 if not (keep and req.keep):
@@ -313,12 +317,13 @@ class FileService:
             raise fs.FileRefused(401, "unauthenticated", "send the session token: Authorization: Bearer TOKEN")
         h = token_hash(tok.strip())
         now = time.monotonic()
+        gen = self.server.accounts.generation
         hit = self._tokens.get(h)
-        if hit is None or now - hit[0] > TOKEN_CACHE_S:
+        if hit is None or now - hit[0] > TOKEN_CACHE_S or hit[2] != gen:
             actor = await self.server.accounts.run(self._lookup, h)
             if len(self._tokens) > 10_000:
                 self._tokens.clear()
-            self._tokens[h] = hit = (now, actor)
+            self._tokens[h] = hit = (now, actor, gen)
         if hit[1] is None:
             raise fs.FileRefused(401, "unauthenticated", "the session token is invalid or has expired")
         return hit[1]
@@ -331,7 +336,7 @@ class FileService:
         user = store.get_user(info[0])
         if user is None or user["disabled"] or user["role"] not in ROLES:
             return None
-        return Actor(user["name"], user["role"], user.get("team_id"))
+        return actor_of(user)       # with its binding: squad, department or grids
 
     async def _case(self, cid: str) -> dict | None:
         hub = self.server.hub
@@ -351,8 +356,10 @@ class FileService:
         case = await self._case(cid)
         if case is None:
             raise fs.FileRefused(404, "not_found", f"no case {cid}")
-        if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
-            raise fs.FileRefused(403, "forbidden", f"case {cid} is not assigned to your squad")
+        if not owns(actor, case):         # a squad's, a department's or a community's own cases only
+            whose = {"field": "assigned to your squad", "department": "transferred to your department",
+                     "community": "in your grids"}.get(actor.role, "yours")
+            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}")
         if actor.role == "intake":
             raise fs.FileRefused(403, "forbidden", "an intake account attaches files in its case.report; "
                                                    "upload without 'case'")
@@ -600,7 +607,11 @@ class FileService:
                 _write_audit(self.server.store, rows)
 
     def pending_audit(self) -> int:
+        """Audit rows not written yet (they go in batches, within a second)."""
         return len(self._audit)
+
+    def uploads_under_way(self) -> int:
+        return sum(self._uploads.values())
 
 
 async def _linger(reader: asyncio.StreamReader, limit: int = 4 << 20, seconds: float = 2.0) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
+import heapq
 import json
 import logging
 import os
 import re
 import socket
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
+from . import retention as retention_mod
+from .casemap import CaseMap
+from .deflate import deflated_pages
 from .files import get_files
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
@@ -48,11 +52,14 @@ _CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 MAX_BATCH = 500
+SOURCE_SHARE = 50          # commands one source (a connection, the simulator) may put in a batch
 LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
-IDEMPOTENCY_CACHE = 200_000
+IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
 TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
 PRUNE_EVERY = 600.0        # seconds between looks at the window
+RETAIN_FIRST = 120.0       # s after start before the first retention pruning (serve --retain-days ...)
+RETAIN_EVERY = 6 * 3600.0  # s between two
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
 HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
 RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
@@ -98,7 +105,8 @@ class _Overlay(dict):
     def __getitem__(self, key):
         if dict.__contains__(self, key):
             return dict.__getitem__(self, key)
-        value = _copy(self.base[key])
+        base = self.base
+        value = base.fresh(key) if isinstance(base, CaseMap) else _copy(base[key])
         dict.__setitem__(self, key, value)
         return value
 
@@ -168,6 +176,71 @@ def checked(name: str, args: dict) -> tuple[dict, str]:
     except TypeError:
         blob = json.dumps([name, args], sort_keys=True).encode()
     return args, hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
+class FairQueue:
+    """The command pipeline's queue: one FIFO per source (account and peer).
+
+    A batch takes commands in the order they arrived, but at most SOURCE_SHARE from any one
+    source: a source that floods (an import, a console's offline outbox) does not put its
+    backlog in front of another console's next command, which goes into the next batch.
+    Without a backlog this is plain arrival order; each source's own order is always kept."""
+
+    def __init__(self) -> None:
+        self._sources: dict[tuple, deque] = {}      # source -> (arrival no, command), oldest first
+        self._n = 0
+        self._size = 0
+        self._ready = asyncio.Event()
+
+    def qsize(self) -> int:
+        return self._size
+
+    def empty(self) -> bool:
+        return self._size == 0
+
+    def put_nowait(self, p: "Pending") -> None:
+        key = (p.actor.name, p.peer)
+        q = self._sources.get(key)
+        if q is None:
+            q = self._sources[key] = deque()
+        self._n += 1
+        q.append((self._n, p))
+        self._size += 1
+        self._ready.set()
+
+    def take_batch(self, limit: int, share: int) -> list:
+        """Up to `limit` commands in arrival order, at most `share` from each source while
+        another one is waiting (one source alone fills the batch)."""
+        sources = self._sources
+        if len(sources) == 1:
+            share = limit
+        heap = [(q[0][0], key) for key, q in sources.items()]
+        heapq.heapify(heap)
+        taken: dict[tuple, int] = {}
+        batch: list = []
+        while heap and len(batch) < limit:
+            _n, key = heapq.heappop(heap)
+            q = sources[key]
+            batch.append(q.popleft()[1])
+            k = taken[key] = taken.get(key, 0) + 1
+            if not q:
+                del sources[key]
+            elif k < share:
+                heapq.heappush(heap, (q[0][0], key))
+        self._size -= len(batch)
+        if not self._size:
+            self._ready.clear()
+        return batch
+
+    def get_nowait(self) -> "Pending":
+        if not self._size:
+            raise asyncio.QueueEmpty
+        return self.take_batch(1, 1)[0]
+
+    async def wait(self) -> None:
+        while not self._size:
+            self._ready.clear()
+            await self._ready.wait()
 
 
 @dataclass
@@ -264,9 +337,14 @@ class Subscriber:
 
 class Hub:
     def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
-                 subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS):
+                 subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS,
+                 retention: retention_mod.Retention | None = None):
         self.store = store
         self.keep_days = keep_days
+        # what the database keeps (server/retention.py): pruned on a schedule when set
+        self.retention = retention.check(keep_days) if retention is not None else None
+        self.redacted_through = 0          # a resume from before this seq gets a snapshot (blanked events)
+        self._retainer: asyncio.Task | None = None
         # case id -> when (monotonic) it was read back from the projection
         self._touched: dict[str, float] = {}
         self._team_text: dict[str, str] = {}       # each squad's JSON as last written
@@ -279,14 +357,15 @@ class Hub:
         # the archive's queries (get, search, aggregates) read on their own threads, never
         # in the command pipeline's
         self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
-        self._queue: asyncio.Queue[Pending] | None = None
+        self._queue: FairQueue | None = None
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
-        self._snapshot_cache: tuple[int, str, list[str]] | None = None
-        self._view_snapshots: OrderedDict[tuple, list[str]] = OrderedDict()   # (view key, seq, max) -> frames
+        self._snapshot_cache: tuple[int, int, list[bytes]] | None = None
+        self._view_snapshots: OrderedDict[tuple, list[bytes]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
-        # case id -> (its JSON, its size in bytes), until an event changes it
-        self._case_text: dict[str, tuple[str, int]] = {}
+        # an open (hot) case's JSON, until an event changes it (closed cases are kept as
+        # their JSON only: server/casemap.py)
+        self._case_text: dict[str, bytes] = {}
         self._last_snapshot_seq = 0
         self.recovering = False
         self.problem = ""
@@ -315,8 +394,10 @@ class Hub:
             await self.run_db(self._load)
         except (DatabaseError, SeqGap, orjson.JSONDecodeError) as e:
             raise StoreError(self.store.damaged(_db_message(e))) from None
-        self._queue = asyncio.Queue()
+        self._queue = FairQueue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
+        if self.retention is not None:
+            self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
@@ -336,15 +417,21 @@ class Hub:
         state = state_from_room(*room) if room else empty_state()
         self._case_text = {}
         loads = orjson.loads
-        for cid, text in self.store.window_texts(self.window_since(), OPEN_STATUSES):
-            state["cases"][cid] = loads(text)
-            self._case_text[cid] = (text, len(text.encode()))
+        cases = state["cases"] = CaseMap(state["cases"])
+        for cid, text, status, updated in self.store.window_rows(self.window_since(), OPEN_STATUSES):
+            b = text.encode()
+            if status == "closed":
+                cases.freeze(cid, b, updated)           # kept as its JSON, not parsed
+            else:
+                cases[cid] = loads(b)
+                self._case_text[cid] = b
         self._touched = {}
         self._team_text = team_texts(state)
         self._last_snapshot_seq = state["seq"]
         # the newest command ids, so that a resend after a restart is answered from memory;
         # an older one is caught by the log's primary key (see _process)
         self._known = OrderedDict(self.store.recent_commands(IDEMPOTENCY_CACHE))
+        self.redacted_through = retention_mod.redacted_through(self.store)
         self.state = state
 
     # ---- the window -------------------------------------------------------------
@@ -394,8 +481,9 @@ class Hub:
         back = {}
         for cid, (text, _seq) in found.items():
             if cid not in self.state["cases"]:
-                self.state["cases"][cid] = orjson.loads(text)
-                self._case_text[cid] = (text, len(text.encode()))
+                b = text.encode()
+                self.state["cases"][cid] = orjson.loads(b)
+                self._case_text[cid] = b
                 back[cid] = text
             self._touched[cid] = now
         return back
@@ -406,8 +494,14 @@ class Hub:
         since = self.window_since()
         now = time.monotonic()
         cases, touched = self.state["cases"], self._touched
-        gone = [cid for cid, c in cases.items() if c["status"] == "closed" and last_update(c) < since
-                and now - touched.get(cid, -1e18) > TOUCH_GRACE]
+        if not isinstance(cases, CaseMap):
+            cases = self.state["cases"] = CaseMap(cases)
+        texts = self._case_text
+        for cid, c in [(cid, c) for cid, c in cases.hot.items() if c["status"] == "closed"]:
+            # a closed case read back, or left hot: kept as its JSON from now on
+            b = texts.pop(cid, None) or orjson.dumps(c)
+            cases.freeze(cid, b, last_update(c))
+        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > TOUCH_GRACE]
         for cid in gone:
             del cases[cid]
             self._case_text.pop(cid, None)
@@ -442,12 +536,54 @@ class Hub:
             if case is None:
                 continue
             text = case_text(case)
-            texts[cid] = (text, len(text.encode()))
+            texts[cid] = text.encode()
             rows.append(case_row(case, seq, profile, text))
         teams = {tid: t for tid, t in team_texts(work).items() if self._team_text.get(tid) != t}
         return rows, (work["seq"], room_head(work), street, teams), texts, teams
 
+    async def prune_archive(self) -> retention_mod.Pruned:
+        """What the retention settings say may go, now (server/retention.py): one small
+        transaction at a time on the database thread, so batches of commands commit in
+        between. Cases read back into memory lately are left alone."""
+        assert self.retention is not None, "no retention configured"
+        ret = self.retention
+        exclude = frozenset(self._touched)
+        steps = await self.run_db(lambda: list(retention_mod.steps(self.store, ret, self.clock(), exclude)))
+        total = retention_mod.Pruned()
+        for step in steps:
+            while True:
+                part, more = await self.run_db(step)
+                retention_mod.add(total, part)
+                if not more:
+                    break
+                await asyncio.sleep(0)
+        self.redacted_through = await self.run_db(retention_mod.redacted_through, self.store)
+        for cid in total.case_ids:              # (none should be in memory: older than the window)
+            if cid in self.state["cases"]:
+                del self.state["cases"][cid]
+                self._case_text.pop(cid, None)
+        if total.cases or total.positions or total.audit or total.commands or total.snapshots:
+            log.info("retention: pruned %s", total)
+        return total
+
+    async def _retention_loop(self) -> None:
+        await asyncio.sleep(RETAIN_FIRST)
+        while True:
+            try:
+                await self.prune_archive()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:      # the database is down or busy: the next round tries again
+                log.warning("retention: pruning failed (%s); trying again in %g s", _db_message(e), RETAIN_EVERY)
+            await asyncio.sleep(RETAIN_EVERY)
+
     async def stop(self) -> None:
+        if self._retainer:
+            self._retainer.cancel()
+            try:
+                await self._retainer
+            except asyncio.CancelledError:
+                pass
         if self._writer:
             self._writer.cancel()
             try:
@@ -487,15 +623,16 @@ class Hub:
         except TextError as e:
             fut.set_exception(CommandError("invalid", str(e)))
             return fut
+        assert self._queue is not None, "started"
         self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut, digest=digest))
         return fut
 
     async def _write_loop(self) -> None:
+        queue = self._queue
+        assert queue is not None, "started"
         while True:
-            first = await self._queue.get()
-            batch = [first]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            await queue.wait()
+            batch = queue.take_batch(MAX_BATCH, SOURCE_SHARE)
             try:
                 await self._process(batch)
             except Exception as e:  # the database failed: nothing of this batch is visible
@@ -594,7 +731,8 @@ class Hub:
                 return
             t_durable = time.perf_counter()
             self._merge(work)
-            self._case_text.update(texts)
+            self._keep_texts(texts)
+            self._drop_stale_snapshots()
             self._team_text.update(teams)
             for key, known in in_batch.items():
                 self._remember(key, known)
@@ -625,6 +763,30 @@ class Hub:
             self._last_snapshot_seq = self.state["seq"]
             self.prune()
 
+    def _drop_stale_snapshots(self) -> None:
+        """Built snapshots are kept for connections at the same seq (a reconnect storm);
+        once the head moves on they are let go (a window's snapshot is tens of MB)."""
+        seq = self.head
+        if self._snapshot_cache is not None and self._snapshot_cache[0] != seq:
+            self._snapshot_cache = None
+        for key in [k for k in self._view_snapshots if k[1] != seq]:
+            del self._view_snapshots[key]
+
+    def _keep_texts(self, texts: dict[str, bytes]) -> None:
+        """After a commit: the changed cases' JSON, for snapshots. A closed case is kept as
+        its JSON only (server/casemap.py); an open one stays a dict, its JSON cached."""
+        cases = self.state["cases"]
+        hot = cases.hot
+        for cid, b in texts.items():
+            case = hot.get(cid)
+            if case is None:
+                continue
+            if case["status"] == "closed":
+                cases.freeze(cid, b, last_update(case))
+                self._case_text.pop(cid, None)
+            else:
+                self._case_text[cid] = b
+
     def _merge(self, work: dict) -> None:
         """Make a committed batch's working state the state everyone sees."""
         for key in ("cases", "teams"):
@@ -637,6 +799,7 @@ class Hub:
             else:                      # replaced as a whole (street.loaded)
                 self.state[key] = part
                 if key == "cases":
+                    self.state[key] = part if isinstance(part, CaseMap) else CaseMap(part)
                     self._case_text = {}
         for k, v in work.items():
             if k not in ("cases", "teams"):
@@ -760,20 +923,20 @@ class Hub:
         """Not recovering (the last health probe's round trip is in `health()`)."""
         return not self.recovering
 
-    def _state_texts(self) -> tuple[str, list[tuple[str, int]]]:
-        """The state as JSON: the head (everything but the cases) and each case's text with
-        its size in bytes."""
+    def _state_texts(self) -> tuple[str, list[bytes]]:
+        """The state as JSON: the head (everything but the cases) and each case's JSON."""
         head = {k: (list(v.values()) if k == "teams" else v) for k, v in self.state.items() if k != "cases"}
-        texts, cache = [], self._case_text
-        for cid, case in self.state["cases"].items():
+        cases = self.state["cases"]
+        cache = self._case_text
+        texts = list(cases.cold.values()) if isinstance(cases, CaseMap) else []
+        hot = cases.hot if isinstance(cases, CaseMap) else cases
+        for cid, case in hot.items():
             t = cache.get(cid)
             if t is None:
                 try:
-                    b = orjson.dumps(case)
-                    t = (b.decode(), len(b))
+                    t = orjson.dumps(case)
                 except TypeError:
-                    text = json.dumps(case, ensure_ascii=False)
-                    t = (text, len(text.encode()))
+                    t = json.dumps(case, ensure_ascii=False).encode()
                 cache[cid] = t
             texts.append(t)
         return dumps(head), texts
@@ -889,7 +1052,7 @@ class Hub:
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
 
-    def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[str]:
+    def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[bytes]:
         """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
         under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
         seq = self.head
@@ -905,7 +1068,7 @@ class Hub:
                     for cid in [c for c in texts if c not in self.state["cases"]]:
                         del texts[cid]          # cases that left memory
                 self._view_snapshots[key] = frames
-                while len(self._view_snapshots) > 8:
+                while len(self._view_snapshots) > 4:
                     self._view_snapshots.popitem(last=False)
             return frames
         frames = self.snapshot_source(max_frame, view)
@@ -922,8 +1085,9 @@ class Hub:
             return self._snapshot_cache[2]
         head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
 
-        def build() -> list[str]:
-            frames = protocol.snapshot_frames(seq, head_json, cases, max_frame)
+        def build() -> list[bytes]:
+            # paged, and each page compressed once for the clients that take compression
+            frames = deflated_pages(protocol.snapshot_frames_utf8(seq, head_json, cases, max_frame))
             self._snapshot_cache = (seq, max_frame, frames)
             return frames
         return build

@@ -161,6 +161,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(300))
+    # unused since the back-off moved to server/auth.py (in memory, per account and network);
+    # the columns stay until a migration drops them
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[float] = mapped_column(Float, default=0.0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -646,13 +648,15 @@ class EventStore:
                     out[r[0]] = (r[1], r[2])
         return out
 
-    def window_texts(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str]]:
-        """(id, JSON) of the window's cases: open ones, and closed ones updated since `since`."""
+    def window_rows(self, since: str, open_statuses: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(id, JSON, status, last update) of the window's cases: open ones, and closed ones
+        updated since `since`."""
         t = CaseRow.__table__
+        cols = (t.c.id, t.c.body, t.c.status, t.c.updated)
         with self.engine.connect() as c:
-            rows = list(c.execute(select(t.c.id, t.c.body).where(t.c.status.in_(list(open_statuses)))))
-            rows += c.execute(select(t.c.id, t.c.body).where(t.c.status == "closed", t.c.updated >= since))
-        return [(r[0], r[1]) for r in rows]
+            rows = list(c.execute(select(*cols).where(t.c.status.in_(list(open_statuses)))))
+            rows += c.execute(select(*cols).where(t.c.status == "closed", t.c.updated >= since))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def search_cases(self, words: list[str], before: tuple[str, str] | None = None, limit: int = 50,
                      closed_before: str | None = None) -> tuple[list[tuple[str, int]], bool]:
@@ -989,44 +993,12 @@ class EventStore:
                 return None
             return {"name": r.name, "role": r.role, "team_id": r.team_id, "password_hash": r.password_hash,
                     "department": r.department, "grids": _grids(r.grids),
-                    "failed_logins": r.failed_logins, "locked_until": r.locked_until, "disabled": r.disabled}
-
-    def record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
-        """Count a failed login (locking the account after `lock_after`) or clear the count
-        (not on a full disk: logged instead)."""
-        try:
-            return self._record_login(name, ok, lock_after, lock_seconds)
-        except OperationalError as e:
-            if not is_full(e):
-                raise
-            log.warning("disk full: login of %s not counted", name[:60])
-            return 0
-
-    def _record_login(self, name: str, ok: bool, lock_after: int, lock_seconds: float) -> int:
-        with Session(self.engine) as s, s.begin():
-            r = s.get(UserRow, name)
-            if r is None:
-                return 0
-            if ok:
-                r.failed_logins = 0
-            else:
-                r.failed_logins += 1
-                if r.failed_logins >= lock_after:
-                    r.locked_until = time.time() + lock_seconds
-                    r.failed_logins = 0
-            return r.failed_logins
+                    "disabled": r.disabled}
 
     def add_token(self, token_hash: str, user: str, expires: float) -> None:
         with Session(self.engine) as s, s.begin():
             s.add(TokenRow(token_hash=token_hash, user=user, expires=expires))
             s.execute(TokenRow.__table__.delete().where(TokenRow.expires < time.time()))
-
-    def token_user(self, token_hash: str) -> str | None:
-        with Session(self.engine) as s:
-            r = s.get(TokenRow, token_hash)
-            if r is None or r.expires < time.time():
-                return None
-            return r.user
 
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
         """Record a login or session event; on a full disk it is logged instead (a login must

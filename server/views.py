@@ -53,7 +53,9 @@ _LEAVES = {"field": _LEAVES_SQUAD,
            "community": frozenset({"case.amended"})}
 BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
-_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back"})
+_NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back",
+                          "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
+                          "shift.handover_acknowledged"})
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
 # room-wide events every view gets as they are
@@ -194,7 +196,10 @@ class View:
 
     def state_head(self, state: dict) -> dict:
         """Everything of the state but the cases, as the snapshot's head carries it."""
-        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street")}
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover")}
+        if self.kind in ("full", "wall") and state.get("handover"):
+            # the last handover: the room's; the wall's without its notes (its events are masked the same way)
+            head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
         head["street"] = self.street(state.get("street"))
         head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
         return head
@@ -250,31 +255,49 @@ class View:
 
 
 def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
-    """(JSON, size in bytes) of each case in the view. With `cache` (case id -> (version,
-    JSON, size)), a case is encoded again only when it changed: every event on a case adds
-    to its timeline, so the timeline's length is its version."""
-    for cid, case in state["cases"].items():
-        version = len(case.get("timeline") or ())
+    """The JSON (UTF-8 bytes) of each case in the view. With `cache` (case id -> (version,
+    JSON)), a case is encoded again only when it changed: every event on a case adds to its
+    timeline, so the timeline's length is its version; a case the server keeps as its JSON
+    (server/casemap.py) has that JSON's hash as its version, and is parsed only when that
+    changed."""
+    cases = state["cases"]
+    cold = getattr(cases, "cold", None) or {}
+    for cid in list(cases):
+        b = cold.get(cid)
+        case = None
+        version: object
+        if b is not None:
+            version = ("j", hash(b))
+        else:
+            case = cases.get(cid)
+            if case is None:
+                continue
+            version = len(case.get("timeline") or ())
         if cache is not None:
             hit = cache.get(cid)
             if hit is not None and hit[0] == version:
                 if hit[1] is not None:
-                    yield hit[1], hit[2]
+                    yield hit[1]
                 continue
+        if case is None:
+            case = cases[cid]
         v = view.case(case)
-        text = dumps(v) if v is not None else None
-        size = len(text.encode()) if text is not None else 0
+        text = dumps(v).encode() if v is not None else None
         if cache is not None:
-            cache[cid] = (version, text, size)
+            cache[cid] = (version, text)
         if text is not None:
-            yield text, size
+            yield text
 
 
-def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[str]:
+def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict | None = None) -> list[bytes]:
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
-    return protocol.snapshot_frames(state["seq"], dumps(view.state_head(state)),
+    return protocol.snapshot_frames_utf8(state["seq"], dumps(view.state_head(state)),
                                     case_texts(view, state, dumps, cache), max_frame)
+
+
+def _mask_handover(h: dict) -> dict:
+    return {**h, "note": "", "acked": {**h["acked"], "note": ""} if h.get("acked") else None}
 
 
 def placeholder(ev: dict) -> dict:

@@ -67,7 +67,7 @@ async def test_a_first_release_database_upgrades_and_serves_its_data(empty_url, 
     srv = XiaonaoServer(empty_url, "127.0.0.1", 0)
     await srv.start()
     try:
-        st = json.loads(json.dumps(srv.hub.state))
+        st = json.loads(json.dumps(srv.hub.state, default=dict))
         assert st["seq"] == full["seq"] and st["teams"] == full["teams"] and st["street"] == full["street"]
         for cid in h.open + [h.recent]:
             assert st["cases"][cid] == full["cases"][cid]
@@ -361,7 +361,7 @@ def test_any_command_sequence_window_plus_archive_is_the_whole_state(tmp_path_fa
                             await srv.start()
                     except CommandError as e:
                         assert e.code in {"invalid", "conflict", "not_found", "forbidden"}
-                window = json.loads(json.dumps(srv.hub.state))
+                window = json.loads(json.dumps(srv.hub.state, default=dict))
             finally:
                 await srv.stop()
             return window

@@ -9,6 +9,7 @@ from app.embedded import DEMO_USER, EmbeddedServer
 from client.qtlink import LinkService
 from models.qt.room import RoomState, Selection
 
+from .conftest import demo_db
 from .qtasync import QtLoop
 
 
@@ -21,7 +22,7 @@ def loop(qapp):
 
 @pytest.fixture
 def demo_server(tmp_path):
-    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    srv = EmbeddedServer(demo_db(tmp_path), simulate=False).start()
     yield srv
     srv.stop()
 

@@ -86,7 +86,7 @@ async def restart_on(url):
     """A new server straight on the database (no proxy) starts from its own log."""
     srv = XiaonaoServer(url, "127.0.0.1", 0)
     await srv.start()
-    state = json.loads(json.dumps(srv.hub.state))
+    state = json.loads(json.dumps(srv.hub.state, default=dict))
     await srv.stop()
     return state
 
@@ -123,7 +123,7 @@ async def test_a_cut_database_leaves_no_trace_and_the_server_comes_back(pg, monk
             seen.append(await wall.recv())
         assert [e["seq"] for e in seen] == [first["seq"], first["seq"] + 1]
         assert titles(srv) == ["断线0", "油烟扰民"]
-        memory = json.loads(json.dumps(srv.hub.state))
+        memory = json.loads(json.dumps(srv.hub.state, default=dict))
         for x in (op, wall):
             await x.close()
     finally:
@@ -153,7 +153,7 @@ async def test_a_hung_database_is_not_healthy_and_a_command_is_answered_unavaila
         await wait_healthy(srv)
         ok, _ = await op.command("case.report", dict(REPORT, title="恢复后"), timeout=15)
         assert ok["type"] == "ack" and ok["seq"] == first["seq"] + 1
-        memory = json.loads(json.dumps(srv.hub.state))
+        memory = json.loads(json.dumps(srv.hub.state, default=dict))
         await op.close()
     finally:
         await srv.stop()
@@ -187,7 +187,7 @@ async def test_a_lost_commit_reply_is_resolved_from_the_log(pg, monkeypatch):
         assert ev["type"] == "event" and ev["seq"] == first["seq"] + 1 and ev["command_id"] == "in-doubt"
         again, _ = await op.command("case.report", dict(REPORT, title="提交未知"), cid="in-doubt", timeout=15)
         assert again == {"type": "ack", "id": "in-doubt", "seq": first["seq"] + 1}
-        memory = json.loads(json.dumps(srv.hub.state))
+        memory = json.loads(json.dumps(srv.hub.state, default=dict))
         for x in (op, wall):
             await x.close()
     finally:

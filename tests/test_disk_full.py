@@ -106,6 +106,6 @@ async def test_a_full_disk_is_unhealthy_and_logins_say_why(tmp_path):
         for ev in events:
             apply(replay, ev)
         assert replay["seq"] == srv.hub.head and len(replay["cases"]) == 2
-        assert json.loads(json.dumps(srv.hub.state))["cases"].keys() == replay["cases"].keys()
+        assert json.loads(json.dumps(srv.hub.state, default=dict))["cases"].keys() == replay["cases"].keys()
     finally:
         await srv.stop()

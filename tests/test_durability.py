@@ -133,7 +133,7 @@ async def test_periodic_snapshots_restore_exactly_the_state(db_url, monkeypatch)
         ack, _ = await c.command(name, {"case_id": cid, **args})
         assert ack["type"] == "ack"
     await c.command("case.report", REPORT)
-    before = json.loads(json.dumps(srv.hub.state))
+    before = json.loads(json.dumps(srv.hub.state, default=dict))
     assert await srv.hub.run_db(srv.store.latest_snapshot) is None        # no blob
     texts = await srv.hub.run_db(srv.store.get_case_texts, [cid])
     assert json.loads(texts[cid][0]) == before["cases"][cid]               # the case's row is current
@@ -149,7 +149,7 @@ async def test_periodic_snapshots_restore_exactly_the_state(db_url, monkeypatch)
     again = XiaonaoServer(db_url, "127.0.0.1", 0)
     await again.start()
     try:
-        assert json.loads(json.dumps(again.hub.state)) == before
+        assert json.loads(json.dumps(again.hub.state, default=dict)) == before
         assert again.hub.state["cases"][cid]["rating"] == 5
     finally:
         await again.stop()

@@ -271,7 +271,7 @@ async def test_a_dropped_upload_leaves_nothing_and_can_be_sent_again(srv):
     head = (f"POST /files?name=a.jpg HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op.welcome['token']}\r\n"
             f"Content-Length: {len(photo)}\r\n\r\n")
     await raw_http(srv, head, photo[: len(photo) // 2], close_after=True)      # the phone lost its network
-    await until(lambda: not srv.files._uploads, what="the dropped upload to end")
+    await until(lambda: srv.files.uploads_under_way() == 0, what="the dropped upload to end")
     await until(lambda: stored(srv) == [], what="its partial file removed")
     assert rows(srv) == 0
     meta = await files.upload(photo, name="a.jpg")                              # the retry
@@ -611,3 +611,33 @@ def test_the_domain_rules_of_attaching(tmp_path):
     assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]        # removed: missing again
     assert [e["name"] for e in st["cases"][cid]["timeline"]][-3:] == ["case.attached", "case.attached",
                                                                        "case.detached"]
+
+
+async def test_a_logged_out_token_and_too_many_uploads_at_once_are_refused(srv):
+    op, files = await login(srv, "op")
+    tok = op.welcome["token"]
+    photo = ef.photo_of_size(300_000)
+    # four uploads under way (their bytes still coming), the fifth of the same account waits its turn
+    held = []
+    for _ in range(4):
+        r, w = await asyncio.open_connection("127.0.0.1", srv.port)
+        w.write(f"POST /files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n"
+                f"Content-Length: {len(photo)}\r\n\r\n".encode() + photo[:1000])
+        await w.drain()
+        held.append((r, w))
+    await until(lambda: srv.files.uploads_under_way() == 4, what="four uploads under way")
+    e = await refused(files, photo)
+    assert (e.status, e.code) == (429, "busy") and "4 uploads of this account" in e.message
+    for r, w in held:
+        w.write(photo[1000:])
+        await w.drain()
+        status = (await r.readuntil(b"\r\n\r\n")).split(b"\r\n")[0]
+        assert b" 201 " in status or b" 200 " in status          # the same bytes: stored by the first
+        w.close()
+    assert (await files.upload(photo))["created"] is False            # and now it goes (stored once)
+    # logging out ends the token for files too, at once
+    await op.ws.send(json.dumps({"type": "logout"}))
+    assert (await op.recv())["type"] == "session.ended"
+    e = await refused(files, ef.jpeg())
+    assert (e.status, e.code) == (401, "unauthenticated")
+    await files.close()

@@ -16,7 +16,7 @@ from client.qtlink import LinkService
 from models.qt.room import RoomState, Selection
 from server.cli import add_user
 
-from .conftest import RawClient
+from .conftest import RawClient, demo_db
 from .qtasync import QtLoop
 
 REPORT = {"title": "楼上噪音扰民", "category": "dispute", "source": "110", "priority": 2,
@@ -36,7 +36,7 @@ def loop(qapp):
 
 @pytest.fixture
 def demo_server(tmp_path):
-    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    srv = EmbeddedServer(demo_db(tmp_path), simulate=False).start()
     add_user(f"sqlite:///{tmp_path / 'street.db'}", "w01", "field", "w01-password", "W01")
     yield srv
     srv.stop()

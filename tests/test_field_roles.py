@@ -34,6 +34,7 @@ from .test_views import same, watch
 
 PHONE_A, PHONE_B, PHONE_C = "13811112222", "13933334444", "13755556666"
 AT_G19, AT_G03, AT_G42 = "九堡大道88号", "九和路1号", "红普南路64号"
+SECRET = "身份证号330104199001011234"
 
 
 def report(title, phone, address, source="110"):
@@ -115,7 +116,7 @@ async def test_departments_and_communities_receive_only_theirs_and_do_their_part
         await op.command("case.transfer", {"case_id": ca, "to": "police", "note": "请派出所处置"})
         await op.command("case.transfer", {"case_id": cb, "to": "market"})
         await op.command("case.dispatch", {"case_id": cc, "team_id": "W01"})
-        names = ("police1", "market1", "g19", "g03", "w01", "e01")
+        names = ("police1", "market1", "g19", "g03", "w01", "e01", "wall")
         w = {n: await watch(srv, n) for n in names}
         await until(lambda: all(x.state is not None for x in w.values()), what="snapshots")
         assert set(w["police1"].state["cases"]) == {ca} and set(w["market1"].state["cases"]) == {cb}
@@ -132,7 +133,7 @@ async def test_departments_and_communities_receive_only_theirs_and_do_their_part
         assert ans["code"] == "conflict" and "sign for case" in ans["message"]
         ans, _ = await act(police, "case.dept_sign", {"case_id": cb})
         assert ans["code"] == "forbidden" and "not transferred to your department" in ans["message"]
-        for name, args in (("case.dept_sign", {}), ("case.progress", {"note": "民警已到场"}),
+        for name, args in (("case.dept_sign", {}), ("case.progress", {"note": f"民警已到场 {SECRET}"}),
                            ("case.feedback", {"note": "已调解，双方和解"})):
             ans, _ = await act(police, name, {"case_id": ca, **args})
             assert ans["type"] == "ack", (name, ans)
@@ -152,9 +153,9 @@ async def test_departments_and_communities_receive_only_theirs_and_do_their_part
 
         # the community follows the closed case up and confirms with the resident; not others'
         g19 = w["g19"]
-        ans, _ = await act(g19, "case.follow_up", {"case_id": ca, "note": "回访居民，已落实"})
+        ans, _ = await act(g19, "case.follow_up", {"case_id": ca, "note": f"回访居民，已落实 {SECRET}"})
         assert ans["type"] == "ack"
-        ans, _ = await act(g19, "case.confirm", {"case_id": ca, "outcome": "confirmed", "note": "居民满意"})
+        ans, _ = await act(g19, "case.confirm", {"case_id": ca, "outcome": "confirmed", "note": f"居民满意 {SECRET}"})
         assert ans["type"] == "ack"
         assert srv.hub.state["cases"][ca]["confirmation"]["outcome"] == "confirmed"
         ans, _ = await act(w["g03"], "case.follow_up", {"case_id": ca, "note": "x"})
@@ -182,10 +183,14 @@ async def test_departments_and_communities_receive_only_theirs_and_do_their_part
             assert same(w[n].state["cases"], v), n
         for x in w.values():
             assert x.seqs == list(range(x.seqs[0], head + 1))          # every seq, placeholders between
+        # the wall: every case, its notes emptied, live as in its snapshot
+        assert SECRET not in w["wall"].text() and SECRET in w["police1"].text()
+        assert same(w["wall"].state["cases"], view_for_actor(srv, "wall", "wall"))
         # no frame ever carried another's case or phones
         for n, foreign in (("police1", (PHONE_B, PHONE_C)), ("market1", (PHONE_A, PHONE_C)),
                            ("g19", (PHONE_B, PHONE_C)), ("g03", (PHONE_A, PHONE_C)),
-                           ("w01", (PHONE_A, PHONE_B)), ("e01", (PHONE_A, PHONE_B, PHONE_C))):
+                           ("w01", (PHONE_A, PHONE_B)), ("e01", (PHONE_A, PHONE_B, PHONE_C)),
+                           ("wall", (PHONE_A, PHONE_B, PHONE_C))):
             text = w[n].text()
             assert not any(p in text for p in foreign), n
         assert "13600008888" not in "".join(x.text() for x in w.values())
@@ -382,3 +387,55 @@ def test_the_first_feedback_of_1_8_1_24_is_a_progress_report_not_resolution():
         w.run(op if name == "case.dispatch" else field, name, {"case_id": c2, **args}, advance=30)
     stages = {c.key: c.state for c in case_clock(w.state["cases"][c2], PROFILES["1-8-1-24"], w.now)}
     assert stages["feedback"] == "met"
+
+
+# ---- a department's feedback with evidence ----------------------------------------------
+
+async def test_a_department_feeds_back_with_a_photo_on_its_own_case_only(tmp_path):
+    from client.files import FileClient, FileError
+
+    from . import evidence_files as ef
+    url = make_db(tmp_path)
+    bound_users(url)
+    srv = XiaonaoServer(url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
+    await srv.start()
+    try:
+        op = await RawClient.connect(ws_url(srv), "op")
+        await op.recv()
+        await op.command("case.report", report("A", PHONE_A, AT_G19))
+        ca = max(srv.hub.state["cases"])
+        await op.command("case.report", report("B", PHONE_B, AT_G03))
+        cb = max(srv.hub.state["cases"])
+        await op.command("case.transfer", {"case_id": ca, "to": "police"})
+        await op.command("case.transfer", {"case_id": cb, "to": "market"})
+        clients = {}
+        for name in ("police1", "market1", "g19"):
+            c = await RawClient.connect(ws_url(srv), name)
+            await c.recv()
+            clients[name] = (c, FileClient(ws_url(srv), c.welcome["token"]))
+        police, police_files = clients["police1"]
+        meta = await police_files.upload(ef.jpeg(colour=(10, 120, 10)), case_id=ca)
+        with pytest.raises(FileError) as e:                        # another department's case
+            await clients["market1"][1].upload(ef.jpeg(colour=(1, 1, 1)), case_id=ca)
+        assert e.value.status == 403 and "not transferred to your department" in e.value.message
+        for name, args in (("case.dept_sign", {}), ("case.attach", {"attachment": meta["id"], "label": "after"}),
+                           ("case.feedback", {"note": "已整改"})):
+            ans, _ = await police.command(name, {"case_id": ca, **args})
+            assert ans["type"] == "ack", (name, ans)
+        case = srv.hub.state["cases"][ca]
+        assert case["status"] == "resolved" and [a["label"] for a in case["attachments"]] == ["after"]
+        # the department and the case's community see the photo; another department does not
+        assert len(await police_files.fetch(meta["id"], case_id=ca)) > 100
+        assert len(await clients["g19"][1].fetch(meta["id"], case_id=ca)) > 100
+        with pytest.raises(FileError) as e:
+            await clients["market1"][1].fetch(meta["id"], case_id=ca)
+        assert e.value.status == 403
+        ans, _ = await clients["market1"][0].command("case.attach", {"case_id": ca, "attachment": meta["id"],
+                                                                     "label": "after"})
+        assert ans["code"] == "forbidden"
+        for c, f in clients.values():
+            await f.close()
+            await c.close()
+        await op.close()
+    finally:
+        await srv.stop()

@@ -16,6 +16,7 @@ from models.sla import OVERDUE, PROFILES, case_clock, case_sla
 from models.state import apply, empty_state
 from models.timeutil import epoch, iso
 
+from .conftest import demo_db
 from .qtasync import QtLoop
 
 LEAD = Actor("lead", "leader")
@@ -31,7 +32,7 @@ def loop(qapp):
 
 @pytest.fixture
 def demo_server(tmp_path):
-    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    srv = EmbeddedServer(demo_db(tmp_path), simulate=False).start()
     yield srv
     if srv.running:    # a test may have stopped it already
         srv.stop()

@@ -9,6 +9,7 @@ from app.embedded import DEMO_USER, EmbeddedServer
 from client.qtlink import LinkService
 from models.qt.room import RoomState, Selection
 
+from .conftest import demo_db
 from .qtasync import QtLoop
 from .test_callback import REPORT
 
@@ -22,7 +23,7 @@ def loop(qapp):
 
 @pytest.fixture
 def demo_server(tmp_path):
-    srv = EmbeddedServer(tmp_path / "street.db", simulate=False).start()
+    srv = EmbeddedServer(demo_db(tmp_path), simulate=False).start()
     yield srv
     srv.stop()
 
@@ -238,3 +239,56 @@ def test_the_radio_console_calls_a_talkgroup_a_squad_and_sets_a_status_on_its_be
     loop.wait(lambda: "on its behalf" in panel.log.item(0).text(), what="logged as on its behalf")
     tile = win.panels["roster"].tiles["W02"]
     loop.wait(lambda: "✎" in tile.content()[9], what="the tile marks it")
+
+
+def test_the_next_leader_reads_the_handover_and_acknowledges_it(cockpit, loop, qtbot, demo_server):
+    from server.cli import add_user
+
+    from .conftest import RawClient
+    win = cockpit
+    room, leader = win.room, win.panels["leader"]
+    assert "No handover recorded yet" in leader.last_handover.text() and leader.handover_dialog is None
+    # the outgoing leader (another account) records the handover while this cockpit is logged in
+    add_user(f"sqlite:///{demo_server.db_path}", "zhang", "leader", "zhang-long-password")
+    link = win.link
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "priority": 1})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][cid]["status"] == "dispatched", what="dispatched")
+
+    async def outgoing():
+        c = await RawClient.connect(demo_server.url, "zhang", "zhang-long-password")
+        await c.recv()
+        ans, _ = await c.command("shift.handover", {"note": "白班交夜班：C1 仍在处置", "to": "demo"})
+        await c.close()
+        return ans
+    assert loop.run(outgoing())["type"] == "ack"
+    loop.wait(lambda: leader.handover_dialog is not None and leader.handover_dialog.isVisible(), what="shown")
+    dlg = leader.handover_dialog
+    assert "白班交夜班" in dlg.note.toPlainText() and dlg.items.rowCount() == 1
+    assert dlg.items.item(0, 0).text() == cid and dlg.items.item(0, 3).text() == room.state["teams"]["W01"]["call_sign"]
+    assert "not acknowledged yet" in leader.last_handover.text()
+    dlg.ack_note.setText("已阅")
+    qtbot.mouseClick(dlg.ack, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: (room.state["handover"].get("acked") or {}).get("by") == "demo", what="acknowledged")
+    loop.wait(lambda: not dlg.isVisible(), what="closed")
+    loop.wait(lambda: "read and acknowledged by demo" in leader.last_handover.text(), what="shown as read")
+
+
+def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, leader = win.room, win.link, win.panels["leader"]
+    assert "everyone is on duty" in leader.mobilise.text() and not leader.mobilise.isEnabled()
+    for tid in ("W05", "W06"):
+        link.submit("team.duty", {"team_id": tid, "on_duty": False})
+    loop.wait(lambda: not room.state["teams"]["W06"]["on_duty"], what="two squads off")
+    n = len(room.state["teams"]["W05"]["members"]) + len(room.state["teams"]["W06"]["members"])
+    loop.wait(lambda: f"squads 2, members {n})" in leader.mobilise.text(), what="the reserve counted")
+    qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
+    assert "Confirm" in leader.mobilise.text() and room.state["teams"]["W05"]["on_duty"] is False
+    qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W05"]["on_duty"] and room.state["teams"]["W06"]["on_duty"], what="called up")
+    loop.wait(lambda: "everyone is on duty" in leader.mobilise.text(), what="nobody left in reserve")
+    assert leader.checks["W05"].isChecked()

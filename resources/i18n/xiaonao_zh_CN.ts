@@ -364,87 +364,87 @@
 <context>
     <name>CallbackPanel</name>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Closed</source>
         <translation>办结时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Reporter</source>
         <translation>反映人</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Tries</source>
         <translation>已拨次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="66" />
+        <location filename="../../widgets/callback.py" line="67" />
         <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
         <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="70" />
+        <location filename="../../widgets/callback.py" line="71" />
         <source>Comment (the reason, when dissatisfied)…</source>
         <translation>回访意见（不满意时填写原因）…</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="77" />
+        <location filename="../../widgets/callback.py" line="78" />
         <source>%1 ★</source>
         <translation>%1 ★</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="78" />
+        <location filename="../../widgets/callback.py" line="79" />
         <source>Reached: rated %1 (key %1)</source>
         <translation>已接通：评 %1 分（按键 %1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="82" />
+        <location filename="../../widgets/callback.py" line="83" />
         <source>Not reached (N)</source>
         <translation>未接通（N）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="91" />
+        <location filename="../../widgets/callback.py" line="92" />
         <source>Reopen (R)</source>
         <translation>重开（R）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="94" />
+        <location filename="../../widgets/callback.py" line="95" />
         <source>Supervise (S)</source>
         <translation>督办（S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="96" />
+        <location filename="../../widgets/callback.py" line="97" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="166" />
+        <location filename="../../widgets/callback.py" line="169" />
         <source>Callbacks due: %1 · waiting for a retry: %2</source>
         <translation>待回访：%1 · 等待重拨：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="234" />
+        <location filename="../../widgets/callback.py" line="237" />
         <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
         <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="252" />
+        <location filename="../../widgets/callback.py" line="255" />
         <source>Type the reason first: the room reads it when the case comes back.</source>
         <translation>请先填写原因：事件重办时指挥室会看到。</translation>
     </message>
@@ -1609,19 +1609,77 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="38" />
+        <location filename="../../widgets/leader.py" line="40" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="41" />
+        <location filename="../../widgets/leader.py" line="43" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="50" />
+        <location filename="../../widgets/leader.py" line="52" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverDialog</name>
+    <message>
+        <location filename="../../widgets/handover.py" line="58" />
+        <source>Shift handover to read</source>
+        <translation>待阅交接班记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="60" />
+        <source>Handover by %1 at %2 · for %3 · open cases: %4</source>
+        <translation>%1 于 %2 交班 · 接班：%3 · 未办结事件：%4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Case</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Priority</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="70" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="71" />
+        <source>Owner</source>
+        <translation>责任方</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="71" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="86" />
+        <source>Your note on taking over (optional)</source>
+        <translation>接班意见（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="91" />
+        <source>Acknowledge: I have read it</source>
+        <translation>确认：已阅接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="93" />
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="99" />
+        <source>Open items carried over, with their owners:</source>
+        <translation>移交的未办结事项及责任方：</translation>
     </message>
 </context>
 <context>
@@ -1743,57 +1801,97 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="71" />
+        <location filename="../../widgets/leader.py" line="73" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="76" />
+        <location filename="../../widgets/leader.py" line="78" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="80" />
+        <location filename="../../widgets/leader.py" line="82" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="81" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="83" />
+        <location filename="../../widgets/leader.py" line="85" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="98" />
+        <location filename="../../widgets/leader.py" line="107" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="105" />
+        <location filename="../../widgets/leader.py" line="114" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="142" />
+        <location filename="../../widgets/leader.py" line="120" />
+        <source>Read handover…</source>
+        <translation>查看交接班…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="160" />
+        <source>Reserve: everyone is on duty</source>
+        <translation>预备力量：全员在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="162" />
+        <source>Confirm: call up now (squads: %1, members: %2)</source>
+        <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="165" />
+        <source>Mobilise the reserve (off duty: squads %1, members %2)</source>
+        <translation>一键召集预备力量（休班：%1 个班组、%2 名队员）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="185" />
+        <source>No handover recorded yet.</source>
+        <translation>尚无交接班记录。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="187" />
+        <source>Last handover: %1 at %2</source>
+        <translation>最近交班：%1，%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="189" />
+        <source>read and acknowledged by %1 at %2</source>
+        <translation>%1 已于 %2 阅读确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="192" />
+        <source>not acknowledged yet</source>
+        <translation>尚未确认接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="221" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="180" />
+        <location filename="../../widgets/leader.py" line="260" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="182" />
+        <location filename="../../widgets/leader.py" line="262" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="222" />
+        <location filename="../../widgets/leader.py" line="302" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2683,22 +2781,32 @@
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="81" />
+        <location filename="../../widgets/outcome.py" line="55" />
+        <source>acknowledge handover</source>
+        <translation>确认接班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="56" />
+        <source>mobilise the reserve</source>
+        <translation>召集预备力量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="85" />
+        <location filename="../../widgets/outcome.py" line="87" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="86" />
+        <location filename="../../widgets/outcome.py" line="88" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -2930,32 +3038,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="54" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
