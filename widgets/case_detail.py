@@ -203,6 +203,7 @@ class CaseDetailPanel(QWidget):
         self.timeline.setMinimumHeight(160)
         lay.addWidget(self.timeline, 1)
         fill_with_scroll(self, inner)
+        self.setAcceptDrops(True)              # files dropped anywhere on the detail are attached to its case
         selection.sig_case.connect(self.show_case)
         room.sig_cases.connect(self._cases_changed)
         room.sig_reset.connect(self._reset)
@@ -369,6 +370,15 @@ class CaseDetailPanel(QWidget):
         for cmd in ("case.feedback", "case.close"):
             need = self.evidence.missing(case, cmd)
             self.buttons[cmd].setToolTip(self.evidence.rule_text(case) if need else "")
+
+    def dragEnterEvent(self, e):
+        self.evidence.dragEnterEvent(e)
+
+    def dragMoveEvent(self, e):
+        self.evidence.dragMoveEvent(e)
+
+    def dropEvent(self, e):
+        self.evidence.dropEvent(e)
 
     def phone_shown(self, phone: str | None) -> str:
         """In full for the room's operators and leaders; masked for anyone else."""
