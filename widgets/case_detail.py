@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
 from models.domain import mask_phone
-from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light, case_profile
@@ -35,7 +34,7 @@ from models.timeutil import epoch
 from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
-from widgets.evidence import EvidenceSection, group_label
+from widgets.evidence import EvidenceSection, label_text
 from widgets.guidance import GuideBox
 from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
@@ -341,7 +340,7 @@ class CaseDetailPanel(QWidget):
             if e.get("attachment"):
                 att: dict = next((a for a in case.get("attachments") or [] if a.get("id") == e["attachment"]), {})
                 if e.get("label"):
-                    extra.append(group_label(group_of(e)))
+                    extra.append(label_text(e["label"]))
                 extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
