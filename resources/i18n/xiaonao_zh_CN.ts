@@ -557,37 +557,37 @@
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="254" />
+        <location filename="../../widgets/case_detail.py" line="255" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="270" />
+        <location filename="../../widgets/case_detail.py" line="271" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="272" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="303" />
+        <location filename="../../widgets/case_detail.py" line="304" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="310" />
+        <location filename="../../widgets/case_detail.py" line="311" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="346" />
+        <location filename="../../widgets/case_detail.py" line="347" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="429" />
+        <location filename="../../widgets/case_detail.py" line="439" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
