@@ -88,7 +88,7 @@ def parse(line: str, state: dict) -> tuple[str, dict]:
         return cmd, {**target, "text": parts[2]}
     if len(parts) < 2:
         raise ParseError(f"{parts[0]} needs a case number")
-    args = {"case_id": case_id(parts[1], state)}
+    args: dict = {"case_id": case_id(parts[1], state)}
     rest = parts[2] if len(parts) > 2 else ""
     if cmd == "case.dispatch":
         if not rest:
