@@ -488,9 +488,9 @@ class Hub:
             self._touched[cid] = now
         return back
 
-    def prune(self) -> list[str]:
+    def prune(self, grace: float = TOUCH_GRACE) -> list[str]:
         """Closed cases that aged out of the window leave memory (the projection has them);
-        a case read back lately stays TOUCH_GRACE seconds."""
+        a case read back lately stays `grace` seconds."""
         since = self.window_since()
         now = time.monotonic()
         cases, touched = self.state["cases"], self._touched
@@ -501,12 +501,12 @@ class Hub:
             # a closed case read back, or left hot: kept as its JSON from now on
             b = texts.pop(cid, None) or orjson.dumps(c)
             cases.freeze(cid, b, last_update(c))
-        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > TOUCH_GRACE]
+        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > grace]
         for cid in gone:
             del cases[cid]
             self._case_text.pop(cid, None)
             touched.pop(cid, None)
-        for cid in [c for c, t in touched.items() if now - t > TOUCH_GRACE]:
+        for cid in [c for c, t in touched.items() if now - t > grace]:
             del touched[cid]
         self._last_prune = now
         if gone:
