@@ -46,6 +46,8 @@ class Actor:
 # Positions a field terminal sends are recorded as `team.moved` at most once per squad in
 # this many seconds; one sooner is acknowledged and not recorded (a phone's GPS fires often).
 POSITION_EVERY_S = 15.0
+# what a squad's terminal sets its squad to with team.status (off duty: team.duty)
+FIELD_TEAM_STATUSES = ("available", "busy")
 
 
 # The case state machine: command -> (statuses it is allowed from, event it appends).
@@ -835,6 +837,10 @@ def _decide_team(state, actor, name, args, now=None):
             raise CommandError("invalid", f"'status' must be one of {', '.join(TEAM_STATUSES)}")
         if status == "off_duty" or not team["on_duty"]:
             raise CommandError("conflict", "use team.duty to put a squad on or off duty")
+        if actor.role == "field" and status not in FIELD_TEAM_STATUSES:
+            # en route and on scene follow its cases (dispatch, arrival)
+            raise CommandError("invalid", f"a squad sets itself {' or '.join(FIELD_TEAM_STATUSES)}; "
+                                          f"{status} follows its cases")
         data["status"] = status
         data["by_role"] = actor.role          # not "field": set by the room on the squad's behalf
     elif name == "team.position":

@@ -292,3 +292,22 @@ def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
     loop.wait(lambda: room.state["teams"]["W05"]["on_duty"] and room.state["teams"]["W06"]["on_duty"], what="called up")
     loop.wait(lambda: "everyone is on duty" in leader.mobilise.text(), what="nobody left in reserve")
     assert leader.checks["W05"].isChecked()
+
+
+def test_the_command_line_reinforces_and_calls_back(cockpit, loop):
+    from .test_callback import REPORT as CB_REPORT
+    win = cockpit
+    room, link = win.room, win.link
+    cid = _closed_in_cockpit(win, loop, "13811112222")
+    win.cmdline.edit.setText(f"cb {int(cid[1:])} 4 态度很好")
+    win.cmdline.run()
+    loop.wait(lambda: room.state["cases"][cid]["rating"] == 4, what="rated from the command line")
+    before = set(room.state["cases"])
+    link.submit("case.report", CB_REPORT)
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    other = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": other, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][other]["status"] == "dispatched", what="dispatched")
+    win.cmdline.edit.setText(f"rf {int(other[1:])} W02 W03")
+    win.cmdline.run()
+    loop.wait(lambda: len(room.state["cases"][other].get("support") or []) == 2, what="reinforced")
