@@ -122,11 +122,11 @@ class CaseSquadsBox(QGroupBox):
         self.release_btn.setVisible(bool(self.releasable) and self.room.may("case.release"))
         self._selected()
         self.reinforce.setVisible(active and self.room.may("case.reinforce") and bool((case or {}).get("team_id")))
-        lead = self.room.state["teams"].get((case or {}).get("team_id") or "") or {}
-        req = lead.get("reinforcement")
+        lead_team: dict = self.room.state["teams"].get((case or {}).get("team_id") or "") or {}
+        req = lead_team.get("reinforcement")
         self.request = req if req and req.get("case_id") in (None, (case or {}).get("id")) and active else None
         if self.request is not None:
-            self.result.setText(self.tr("%1 asks for %2 more squads: %3").replace("%1", lead.get("call_sign", ""))
+            self.result.setText(self.tr("%1 asks for %2 more squads: %3").replace("%1", lead_team.get("call_sign", ""))
                                 .replace("%2", str(self.request.get("count", 1))).replace("%3", self.request.get("note") or "—"))
             set_kind(self.result, "warning")
 
