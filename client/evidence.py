@@ -237,6 +237,9 @@ class Evidence:
                     continue
                 if r["status"] == "uploading":       # interrupted: the bytes go again (the server kept nothing)
                     r["status"] = "waiting"
+                cmd = self.link.outbox.get(r["id"]) if hasattr(self.link.outbox, "get") else None
+                if r["status"] == "attaching" and cmd and cmd.get("status") == "refused":
+                    r.update(status="refused", code=cmd.get("code"), message=cmd.get("message"))   # while closed
                 self.uploads[r["id"]] = r
                 self.listener.on_upload(dict(r))
         self._ready.set()

@@ -46,6 +46,8 @@ class Actor:
 # Positions a field terminal sends are recorded as `team.moved` at most once per squad in
 # this many seconds; one sooner is acknowledged and not recorded (a phone's GPS fires often).
 POSITION_EVERY_S = 15.0
+# what a squad's terminal sets its squad to with team.status (off duty: team.duty)
+FIELD_TEAM_STATUSES = ("available", "busy")
 
 
 # The case state machine: command -> (statuses it is allowed from, event it appends).
@@ -108,7 +110,7 @@ TEAM_COMMANDS = {
 }
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover",
-                  "shift.ack": "shift.handover_acknowledged"}
+                  "shift.ack": "shift.handover_acknowledged", "team.mobilise": "team.duty_changed"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
@@ -118,7 +120,7 @@ _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.fee
 _DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
 _COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
 _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
-                "shift.ack", "case.detach"}
+                "shift.ack", "team.mobilise", "case.detach"}
 # appended by the server itself (a terminal comes online or goes), never by an account
 _INTERNAL = {"team.presence"}
 _OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
@@ -498,6 +500,8 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
                  for c in sorted(open_, key=lambda c: (c["priority"], c["id"]))[:HANDOVER_ITEMS]]
         return [("shift.handover", {"note": note, "to": to, "open_cases": open_cases[:2000],
                                     "open_count": len(open_cases), "items": items})]
+    if name == "team.mobilise":
+        return _mobilise(state, args)
     if name == "shift.ack":
         last = state.get("handover")
         if not last:
@@ -710,6 +714,29 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     return events
 
 
+def reserve(state: dict, area: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """The off-duty reserve: (squads off duty, (squad, member) off duty in a squad on duty),
+    of one patrol area or the whole street."""
+    teams = [t for t in sorted(state["teams"].values(), key=lambda t: t["id"]) if area is None or t["area"] == area]
+    squads = [t["id"] for t in teams if not t["on_duty"]]
+    members = [(t["id"], m["id"]) for t in teams for m in t["members"] if not m.get("on_duty", True)]
+    return squads, members
+
+
+def _mobilise(state, args) -> list[tuple[str, dict]]:
+    """Mass mobilisation: every off-duty squad and member (of `area`, or the street) on duty,
+    in one command; each event marked `mobilised`."""
+    area = _str(args, "area", required=False, max_len=ID_LIMIT)
+    if area is not None and area not in {a["id"] for a in state["street"].get("areas", [])}:
+        raise CommandError("invalid", f"unknown patrol area {area}", field="area")
+    squads, members = reserve(state, area)
+    if not squads and not members:
+        raise CommandError("conflict", "nobody is off duty: the reserve is already out")
+    return ([("team.duty_changed", {"team_id": tid, "on_duty": True, "mobilised": True}) for tid in squads]
+            + [("team.member_duty_changed", {"team_id": tid, "member_id": mid, "on_duty": True, "mobilised": True})
+               for tid, mid in members])
+
+
 def _radio_message(actor, args) -> dict:
     """A radio message's text (typed, or a canned `phrase` of resources/radio_phrases.toml),
     who spoke, and whether it came from the room (`from_room`) or from the squad."""
@@ -810,6 +837,10 @@ def _decide_team(state, actor, name, args, now=None):
             raise CommandError("invalid", f"'status' must be one of {', '.join(TEAM_STATUSES)}")
         if status == "off_duty" or not team["on_duty"]:
             raise CommandError("conflict", "use team.duty to put a squad on or off duty")
+        if actor.role == "field" and status not in FIELD_TEAM_STATUSES:
+            # en route and on scene follow its cases (dispatch, arrival)
+            raise CommandError("invalid", f"a squad sets itself {' or '.join(FIELD_TEAM_STATUSES)}; "
+                                          f"{status} follows its cases")
         data["status"] = status
         data["by_role"] = actor.role          # not "field": set by the room on the squad's behalf
     elif name == "team.position":

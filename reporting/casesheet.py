@@ -28,7 +28,11 @@ EVENT_LABELS = {
     "case.feedback": "Feedback", "case.closed": "Closed", "case.transferred": "Transferred",
     "case.escalated": "Escalated", "case.returned": "Returned", "case.reopened": "Reopened",
     "case.supervised": "Supervised", "case.rated": "Rated", "case.noted": "Note added", "case.merged": "Merged",
+    "case.progressed": "Progress report", "case.dept_signed": "Signed for by the department",
+    "case.followed_up": "Followed up", "case.confirmed": "Confirmed with the resident",
 }
+# who stamped a step: a terminal's own, or the room on its behalf (the event's `by_role`)
+STAMP_LABELS = {"field": "field terminal", "department": "department terminal", "community": "community terminal"}
 STATE_LABELS = {"met": "Met", "late": "Late", "overdue": "Overdue", "due_soon": "Due soon", "on_time": "On time",
                 "skipped": "Skipped"}
 THUMB = 38 * mm
@@ -121,8 +125,12 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
     for e in case.get("timeline", []):
         details = "  ".join(f"{v}" for k, v in e.items() if k in ("note", "team_id", "to", "resolution", "reason",
                                                                    "rating", "level", "into", "from_case"))
-        tl.append([_when(e["at"]), p(t(EVENT_LABELS.get(e["name"], e["name"]))), p(e.get("actor") or ""),
-                   p(details)])
+        by = e.get("actor") or ""
+        if e.get("by_role") in STAMP_LABELS:
+            by += f" ({t(STAMP_LABELS[e['by_role']])})"
+        elif e.get("by_role"):
+            by += f" ({t('entered by the room')})"
+        tl.append([_when(e["at"]), p(t(EVENT_LABELS.get(e["name"], e["name"]))), p(by), p(details)])
     timeline = RLTable(tl, colWidths=[34 * mm, 30 * mm, 28 * mm, width - 92 * mm], repeatRows=1)
     timeline.setStyle(grid_style())
     story += [timeline]

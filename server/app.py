@@ -31,6 +31,7 @@ from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
+from .retention import Retention
 from .store import EventStore, is_full
 from .views import view_for
 from .web import StaticFiles
@@ -62,13 +63,14 @@ class XiaonaoServer:
                  clock: Callable[[], float] = time.time, token_ttl: float = TOKEN_TTL,
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
-                 file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time):
+                 file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time,
+                 retention: Retention | None = None):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
         self.content = ContentStore(self.data_dir, file_limits)
         self.files = FileService(self, self.content)
-        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue,
+        self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
         # clock stamps events
@@ -254,7 +256,8 @@ class XiaonaoServer:
                 # a filtered view's frames carry objects as they are now, not as of a seq:
                 # it always starts from a snapshot of the view (small: a squad's cases)
                 catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))
-            elif resume and 0 < resume <= head and head - resume <= RESUME_LIMIT:
+            elif (resume and 0 < resume <= head and head - resume <= RESUME_LIMIT
+                  and resume >= self.hub.redacted_through):     # (blanked events by retention: a snapshot)
                 catchup = ("events", resume, head)
             elif resume == head and head > 0:
                 catchup = ("none",)

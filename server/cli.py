@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--keep-days", type=float, default=30.0,
                     help="closed cases updated within this many days stay in memory (default %(default)s); "
                          "older ones are read from the database on demand")
+    _retention_args(ps)
     ps.add_argument("--data-dir", help="where evidence files are stored (default: beside a SQLite database, "
                                        "'NAME-files'; for PostgreSQL the user's data folder, xiaonao-server/files)")
     ps.add_argument("--max-photo-mb", type=float, default=20.0, help="largest photo upload (default %(default)s)")
@@ -300,6 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     pcs.add_argument("--personal", action="store_true",
                      help="show names and phones (needs --as-user, a leader or admin; audited)")
     pcs.add_argument("--as-user", help="the account printing the sheet (recorded in the audit log)")
+    pk = sub.add_parser("prune", help="remove what the retention settings let go: old closed cases, positions, "
+                                      "audit records past their time (docs/operations.md)")
+    pk.add_argument("--db", default=DEFAULT_DB)
+    pk.add_argument("--keep-days", type=float, default=30.0,
+                    help="the serving server's window (its --keep-days; default %(default)s): never pruned")
+    _retention_args(pk)
     pup = sub.add_parser("upgrade", help="migrate the database's schema to this release's")
     pup.add_argument("--db", default=DEFAULT_DB)
     pb = sub.add_parser("backup", help="a consistent backup of the database, taken while the server runs")
@@ -352,6 +359,19 @@ def main(argv: list[str] | None = None) -> int:
                     bound = u["team_id"] or u.get("department") or ",".join(u.get("grids") or []) or "-"
                     print(f"{u['name']:20} {u['role']:10} {bound:16} "
                           f"{'disabled' if u['disabled'] else 'active':9} {u['tokens']}")
+        elif args.cmd == "prune":
+            from .retention import Retention, RetentionError, prune
+            try:
+                ret = (_retention(args) or Retention()).check(args.keep_days)
+            except RetentionError as e:
+                raise StoreError(str(e)) from None
+            store = _store(args.db)
+            try:
+                store.check_initialised()
+                done = prune(store, ret, time.time())
+            finally:
+                store.dispose()
+            print(f"pruned from {args.db}: {done}")
         elif args.cmd == "upgrade":
             before, after = upgrade_db(args.db)
             if before == after:
@@ -411,8 +431,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _retention_args(p) -> None:
+    p.add_argument("--retain-days", type=float, default=None,
+                   help="closed cases last updated longer ago leave the database (their events are blanked); "
+                        "at least --keep-days (default: kept)")
+    p.add_argument("--retain-positions-days", type=float, default=None,
+                   help="squads' positions (team.moved events) older than this are blanked (default: kept)")
+    p.add_argument("--retain-audit-days", type=float, default=None,
+                   help="logins and command ids older than this go; at least 183 (six months, MLPS level 3; "
+                        "default 365)")
+
+
+def _retention(args):
+    """The Retention the arguments ask for, or None when none was given (serve then prunes nothing)."""
+    from .retention import AUDIT_DEFAULT_DAYS, Retention
+    if args.retain_days is None and args.retain_positions_days is None and args.retain_audit_days is None:
+        return None
+    return Retention(args.retain_days, args.retain_positions_days,
+                     AUDIT_DEFAULT_DAYS if args.retain_audit_days is None else args.retain_audit_days)
+
+
 async def _serve(args) -> int:
     from .app import XiaonaoServer
+    from .retention import RetentionError
+    try:
+        retention = _retention(args)
+        if retention is not None:
+            retention.check(args.keep_days)
+    except RetentionError as e:
+        print(f"xiaonao-server: {e}", file=sys.stderr)
+        return 2
     schedule = None
     if args.report_dir:
         from .reports import DailySchedule
@@ -426,8 +474,9 @@ async def _serve(args) -> int:
              "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
                                        document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock, **files) if clock else
-              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days, **files))
+                            clock=clock, retention=retention, **files) if clock else
+              XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
+                            retention=retention, **files))
     try:
         await server.start()
     except OSError as e:

@@ -28,11 +28,11 @@ from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 
 from models import protocol
-from models.commands import Actor
+from models.commands import Actor, owns
 from models.evidence import ID_RE, private_categories
 
 from . import files as fs
-from .auth import ROLES, token_hash
+from .auth import ROLES, actor_of, token_hash
 from .store import AuditRow
 from .views import view_for
 
@@ -336,7 +336,7 @@ class FileService:
         user = store.get_user(info[0])
         if user is None or user["disabled"] or user["role"] not in ROLES:
             return None
-        return Actor(user["name"], user["role"], user.get("team_id"))
+        return actor_of(user)       # with its binding: squad, department or grids
 
     async def _case(self, cid: str) -> dict | None:
         hub = self.server.hub
@@ -356,8 +356,10 @@ class FileService:
         case = await self._case(cid)
         if case is None:
             raise fs.FileRefused(404, "not_found", f"no case {cid}")
-        if actor.role == "field" and (not actor.team_id or case.get("team_id") != actor.team_id):
-            raise fs.FileRefused(403, "forbidden", f"case {cid} is not assigned to your squad")
+        if not owns(actor, case):         # a squad's, a department's or a community's own cases only
+            whose = {"field": "assigned to your squad", "department": "transferred to your department",
+                     "community": "in your grids"}.get(actor.role, "yours")
+            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}")
         if actor.role == "intake":
             raise fs.FileRefused(403, "forbidden", "an intake account attaches files in its case.report; "
                                                    "upload without 'case'")

@@ -37,6 +37,7 @@ from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
 from . import projection
+from . import retention as retention_mod
 from .casemap import CaseMap
 from .deflate import deflated_pages
 from .files import get_files
@@ -57,6 +58,8 @@ IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caugh
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
 TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
 PRUNE_EVERY = 600.0        # seconds between looks at the window
+RETAIN_FIRST = 120.0       # s after start before the first retention pruning (serve --retain-days ...)
+RETAIN_EVERY = 6 * 3600.0  # s between two
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
 HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
 RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
@@ -334,9 +337,14 @@ class Subscriber:
 
 class Hub:
     def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
-                 subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS):
+                 subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS,
+                 retention: retention_mod.Retention | None = None):
         self.store = store
         self.keep_days = keep_days
+        # what the database keeps (server/retention.py): pruned on a schedule when set
+        self.retention = retention.check(keep_days) if retention is not None else None
+        self.redacted_through = 0          # a resume from before this seq gets a snapshot (blanked events)
+        self._retainer: asyncio.Task | None = None
         # case id -> when (monotonic) it was read back from the projection
         self._touched: dict[str, float] = {}
         self._team_text: dict[str, str] = {}       # each squad's JSON as last written
@@ -388,6 +396,8 @@ class Hub:
             raise StoreError(self.store.damaged(_db_message(e))) from None
         self._queue = FairQueue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
+        if self.retention is not None:
+            self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
@@ -421,6 +431,7 @@ class Hub:
         # the newest command ids, so that a resend after a restart is answered from memory;
         # an older one is caught by the log's primary key (see _process)
         self._known = OrderedDict(self.store.recent_commands(IDEMPOTENCY_CACHE))
+        self.redacted_through = retention_mod.redacted_through(self.store)
         self.state = state
 
     # ---- the window -------------------------------------------------------------
@@ -477,9 +488,9 @@ class Hub:
             self._touched[cid] = now
         return back
 
-    def prune(self) -> list[str]:
+    def prune(self, grace: float = TOUCH_GRACE) -> list[str]:
         """Closed cases that aged out of the window leave memory (the projection has them);
-        a case read back lately stays TOUCH_GRACE seconds."""
+        a case read back lately stays `grace` seconds."""
         since = self.window_since()
         now = time.monotonic()
         cases, touched = self.state["cases"], self._touched
@@ -490,12 +501,12 @@ class Hub:
             # a closed case read back, or left hot: kept as its JSON from now on
             b = texts.pop(cid, None) or orjson.dumps(c)
             cases.freeze(cid, b, last_update(c))
-        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > TOUCH_GRACE]
+        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > grace]
         for cid in gone:
             del cases[cid]
             self._case_text.pop(cid, None)
             touched.pop(cid, None)
-        for cid in [c for c, t in touched.items() if now - t > TOUCH_GRACE]:
+        for cid in [c for c, t in touched.items() if now - t > grace]:
             del touched[cid]
         self._last_prune = now
         if gone:
@@ -530,7 +541,49 @@ class Hub:
         teams = {tid: t for tid, t in team_texts(work).items() if self._team_text.get(tid) != t}
         return rows, (work["seq"], room_head(work), street, teams), texts, teams
 
+    async def prune_archive(self) -> retention_mod.Pruned:
+        """What the retention settings say may go, now (server/retention.py): one small
+        transaction at a time on the database thread, so batches of commands commit in
+        between. Cases read back into memory lately are left alone."""
+        assert self.retention is not None, "no retention configured"
+        ret = self.retention
+        exclude = frozenset(self._touched)
+        steps = await self.run_db(lambda: list(retention_mod.steps(self.store, ret, self.clock(), exclude)))
+        total = retention_mod.Pruned()
+        for step in steps:
+            while True:
+                part, more = await self.run_db(step)
+                retention_mod.add(total, part)
+                if not more:
+                    break
+                await asyncio.sleep(0)
+        self.redacted_through = await self.run_db(retention_mod.redacted_through, self.store)
+        for cid in total.case_ids:              # (none should be in memory: older than the window)
+            if cid in self.state["cases"]:
+                del self.state["cases"][cid]
+                self._case_text.pop(cid, None)
+        if total.cases or total.positions or total.audit or total.commands or total.snapshots:
+            log.info("retention: pruned %s", total)
+        return total
+
+    async def _retention_loop(self) -> None:
+        await asyncio.sleep(RETAIN_FIRST)
+        while True:
+            try:
+                await self.prune_archive()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:      # the database is down or busy: the next round tries again
+                log.warning("retention: pruning failed (%s); trying again in %g s", _db_message(e), RETAIN_EVERY)
+            await asyncio.sleep(RETAIN_EVERY)
+
     async def stop(self) -> None:
+        if self._retainer:
+            self._retainer.cancel()
+            try:
+                await self._retainer
+            except asyncio.CancelledError:
+                pass
         if self._writer:
             self._writer.cancel()
             try:

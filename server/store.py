@@ -678,22 +678,18 @@ class EventStore:
         long = [w for w in words if len(w) >= searchindex.MIN_WORD]
         with self.engine.connect() as c:
             if long and self._search_indexed(c):
-                cap = searchindex.CANDIDATES
-                if pg:
-                    cq = select(t.c.id)
+                if pg:      # LIKE on the trigram GIN index; the planner weighs it against the newest-first scan
                     for w in long:
-                        cq = cq.where(t.c.words.like(searchindex.like_pattern(w), escape="\\"))
-                    found = [r[0] for r in c.execute(cq.limit(cap + 1))]
-                    key = t.c.id
-                else:
+                        q = q.where(t.c.words.like(searchindex.like_pattern(w), escape="\\"))
+                else:       # the FTS5 table's candidates: few are read, checked, sorted and paged
+                    cap = searchindex.CANDIDATES
                     found = [r[0] for r in c.execute(
                         text(f"SELECT rowid FROM {searchindex.FTS} WHERE {searchindex.FTS} MATCH :m LIMIT :n"),
                         {"m": searchindex.fts_query(long), "n": cap + 1})]
-                    key = literal_column("cases.rowid")
-                if len(found) <= cap:         # few: read, check (every word again), sort and page those
                     if not found:
                         return [], False
-                    q = q.where(key.in_(found))
+                    if len(found) <= cap:     # more: a common word, the newest-first scan finds a page at once
+                        q = q.where(literal_column("cases.rowid").in_(found))
             rows = c.execute(q).all()
         return [(r[0], r[1]) for r in rows[:limit]], len(rows) > limit
 
@@ -740,8 +736,9 @@ class EventStore:
                      n(t.c.rating >= 4))
               .where(t.c.closed >= lo, t.c.closed < hi)
               .group_by(*([ck] if prefix else []), *([col] if col is not None else [])))
-        with self.engine.connect() as c:
-            return [tuple(r) for r in c.execute(q1)], [tuple(r) for r in c.execute(q2)]
+        with self.engine.connect() as c:        # (PostgreSQL sums are numeric: whole numbers here)
+            return ([(r[0], r[1], *(int(x or 0) for x in r[2:])) for r in c.execute(q1)],
+                    [(r[0], r[1], *(int(x or 0) for x in r[2:])) for r in c.execute(q2)])
 
     def sla_profile(self) -> str:
         t = RoomRow.__table__

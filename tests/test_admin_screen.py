@@ -138,3 +138,56 @@ def test_the_link_indicator_says_why_in_words(qapp, lang):
             assert "certificate" in text and "unencrypted" in text2
     finally:
         i18n.install("en")
+
+
+def test_an_admin_binds_a_user_to_a_department_and_to_grids(qtbot, loop, tmp_path):
+    """The users dialog shows the department list for a department, a grids field for a
+    community; the server keeps the binding, and refuses a grid the street does not have."""
+    from app.mainwindow import MainWindow
+    from server.store import EventStore
+    url = make_db(tmp_path)
+    srv = ServerThread(url).start()
+    try:
+        link = LinkService(srv.url, "admin", None, srv.issue_token("admin"))
+        room = RoomState()
+        room.attach(link)
+        win = MainWindow(room, link, Selection(), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.show()
+        link.start()
+        loop.wait(lambda: link.status.state == "online" and win.users_action.isVisible(), what="online, an admin")
+        win.open_users()
+        dlg = win.users_dialog
+        loop.wait(lambda: len(dlg.users) >= 7, what="users listed")
+        dlg.select("op")
+        dlg.role.setCurrentIndex(dlg.role.findData("department"))
+        assert dlg.department.isVisibleTo(dlg) and not dlg.grids.isVisibleTo(dlg) and not dlg.team.isVisibleTo(dlg)
+        dlg.department.setCurrentIndex(dlg.department.findData("police"))
+        dlg.role_button.click()
+        loop.wait(lambda: any(u["name"] == "op" and u["role"] == "department" for u in dlg.users), what="op a department")
+        assert next(u for u in dlg.users if u["name"] == "op")["department"] == "police"
+        row = next(i for i, u in enumerate(dlg.users) if u["name"] == "op")
+        assert dlg.table.item(row, 2).text() == "police"
+        dlg.select("lead")
+        dlg.role.setCurrentIndex(dlg.role.findData("community"))
+        assert dlg.grids.isVisibleTo(dlg) and not dlg.department.isVisibleTo(dlg)
+        dlg.grids.setText("G01,G99")
+        dlg.show_message("")
+        dlg.role_button.click()
+        loop.wait(lambda: dlg.message.text() != "", what="the refusal")
+        assert "G99" in dlg.message.text()
+        dlg.role.setCurrentIndex(dlg.role.findData("community"))     # the dialog shows lead's role again
+        dlg.grids.setText("G01,G02")
+        dlg.role_button.click()
+        loop.wait(lambda: any(u["name"] == "lead" and u["role"] == "community" for u in dlg.users), what="lead bound")
+        if SHOTS:
+            dlg.grab().save(os.path.join(SHOTS, "users_bindings_en.png"))
+        win.close()
+        loop.run(link.shutdown())
+    finally:
+        srv.stop()
+    store = EventStore(url)
+    try:
+        assert store.get_user("lead")["grids"] == ["G01", "G02"] and store.get_user("op")["department"] == "police"
+    finally:
+        store.dispose()

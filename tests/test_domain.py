@@ -193,7 +193,7 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 if data.draw(st.integers(0, 5)) == 0:       # the whole talkgroup
                     args = {"talkgroup": data.draw(st.sampled_from(["TG-1", "TG-2"])), "phrase": "stand_by"}
                 w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position",
-                                                       "radio.transmit", "team.status"])), args)
+                                                       "radio.transmit", "team.status", "team.mobilise"])), args)
             elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
             elif data.draw(st.booleans()):

@@ -182,7 +182,7 @@ def test_an_operator_attaches_by_dialog_clipboard_and_drop_and_sees_each_outcome
     sec.label_box.setCurrentIndex(sec.label_box.findData("document"))
     pdf = tmp_path / "工单.pdf"
     pdf.write_bytes(ef.pdf())
-    _drop(sec, [str(pdf)])
+    _drop(c.detail, [str(pdf)])                            # anywhere on the detail
     loop.wait(lambda: c.strip_ids("document") and c.thumbnails_drawn("document"), what="the dropped PDF")
     heads = [sec.panel.headings[g].text() for g in ("before", "after", "document")]
     assert all(h.endswith("(1)") for h in heads), heads
@@ -327,10 +327,11 @@ async def _report_alert(url: str, priority: int = 1) -> str:
     return meta["id"]
 
 
-def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot, loop, server, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot, loop, server, tmp_path, lang):
     from app import i18n
     from app.wall import WallWindow
-    i18n.install("en")
+    i18n.install(lang)
     c = Cockpit(qtbot, loop, server.url, tmp_path)
     att_id = loop.run(_report_alert(server.url))
     loop.wait(lambda: any(a.get("id") == att_id for k in c.room.state["cases"].values()
@@ -345,6 +346,11 @@ def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot,
     qtbot.addWidget(v)
     assert "出店经营 93%" in v.title.text()
     loop.wait(lambda: "1920 × 1080" in v.info.text(), what="the frame in the viewer")
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        v.resize(1000, 640)
+        loop.pump(0.3)
+        v.grab().save(os.path.join(SHOTS, f"evidence_alert_viewer_{lang}.png"))
     assert red_pixels(v.image.grab()) > 50
     v.close()
     # the wall: the P1 alert pinned across the top, and its frame beside the pages
@@ -359,12 +365,13 @@ def test_an_ai_alert_frame_shows_its_region_in_the_detail_and_on_the_wall(qtbot,
     loop.wait(lambda: wl.status.state == "online" and cid in room.state["cases"], what="the wall online")
     loop.wait(lambda: wall.banner.isVisible() and cid in wall.banner.label.text(), what="the alert pinned")
     loop.wait(lambda: wall.alert_frame.isVisible() and wall.alert_frame.image() is not None, what="the frame shown")
-    assert wall.alert_frame.caption.text() == f"Alert frame · 出店经营 93% · {cid} · 九堡大道88号"
+    frame = "Alert frame" if lang == "en" else "告警画面"
+    assert wall.alert_frame.caption.text() == f"{frame} · 出店经营 93% · {cid} · 九堡大道88号"
     loop.pump(0.1)
     shot = wall.alert_frame.grab()
     assert red_pixels(shot) > 50
     if SHOTS:
-        wall.grab().save(os.path.join(SHOTS, "evidence_wall_en.png"))
+        wall.grab().save(os.path.join(SHOTS, f"evidence_wall_{lang}.png"))
     wall.close()
     loop.run(wl.shutdown())
     c.close()

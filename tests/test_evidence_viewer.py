@@ -41,13 +41,13 @@ def case(tmp_path):
     return {"id": "C000001", "category": "city_management", "status": "on_scene", "attachments": atts}
 
 
-def red_pixels(img, box=None) -> int:
-    """How many pixels of the grabbed picture are the region's red."""
+def red_pixels(img, box=None, step: int = 2) -> int:
+    """How many pixels of the grabbed picture are the region's red (every `step`th)."""
     img = img.toImage() if hasattr(img, "toImage") else img
     x0, y0, x1, y1 = box or (0, 0, img.width(), img.height())
     n = 0
-    for y in range(y0, y1, 2):
-        for x in range(x0, x1, 2):
+    for y in range(max(0, y0), min(img.height(), y1), step):
+        for x in range(max(0, x0), min(img.width(), x1), step):
             c = QColor(img.pixel(x, y))
             if abs(c.red() - REGION_COLOUR.red()) < 40 and c.green() < 110 and c.blue() < 110:
                 n += 1
@@ -196,3 +196,24 @@ def test_a_real_clip_plays_in_the_viewer(qtbot, tmp_path):
     qtbot.mouseClick(player.play_b, Qt.MouseButton.LeftButton)                   # pause
     qtbot.waitUntil(lambda: player.play_b.text() == "Play", timeout=5000)
     v.close()
+
+
+def test_a_polygon_region_is_drawn_where_the_detector_marked_it(qtbot, tmp_path):
+    path = _photo(tmp_path / "f.jpg", "#203040", (1000, 1000))
+    att = _att(9, "alert-frame", path, width=1000, height=1000,
+               region={"polygon": [[100, 600], [400, 600], [250, 900]]}, detector={"label": "占道", "confidence": 0.5})
+    panel = EvidencePanel(LocalFiles())
+    qtbot.addWidget(panel)
+    panel.set_case({"id": "C9", "attachments": [att]})
+    v = panel.open_viewer("alert-frame", 0)
+    qtbot.addWidget(v)
+    v.resize(700, 800)
+    qtbot.waitUntil(lambda: "1000 × 1000" in v.info.text())
+    view = v.image
+    img = view.viewport().grab().toImage()                   # in the viewport's pixels, as mapFromScene
+    inside = view.mapFromScene(QPointF(250, 600))            # the polygon's top edge
+    outside = view.mapFromScene(QPointF(800, 200))           # far from it
+    r = 6
+    assert red_pixels(img, (inside.x() - r, inside.y() - r, inside.x() + r, inside.y() + r), step=1) > 0
+    assert red_pixels(img, (outside.x() - r, outside.y() - r, outside.x() + r, outside.y() + r), step=1) == 0
+    assert "占道 50%" in v.title.text()

@@ -387,3 +387,55 @@ def test_the_first_feedback_of_1_8_1_24_is_a_progress_report_not_resolution():
         w.run(op if name == "case.dispatch" else field, name, {"case_id": c2, **args}, advance=30)
     stages = {c.key: c.state for c in case_clock(w.state["cases"][c2], PROFILES["1-8-1-24"], w.now)}
     assert stages["feedback"] == "met"
+
+
+# ---- a department's feedback with evidence ----------------------------------------------
+
+async def test_a_department_feeds_back_with_a_photo_on_its_own_case_only(tmp_path):
+    from client.files import FileClient, FileError
+
+    from . import evidence_files as ef
+    url = make_db(tmp_path)
+    bound_users(url)
+    srv = XiaonaoServer(url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
+    await srv.start()
+    try:
+        op = await RawClient.connect(ws_url(srv), "op")
+        await op.recv()
+        await op.command("case.report", report("A", PHONE_A, AT_G19))
+        ca = max(srv.hub.state["cases"])
+        await op.command("case.report", report("B", PHONE_B, AT_G03))
+        cb = max(srv.hub.state["cases"])
+        await op.command("case.transfer", {"case_id": ca, "to": "police"})
+        await op.command("case.transfer", {"case_id": cb, "to": "market"})
+        clients = {}
+        for name in ("police1", "market1", "g19"):
+            c = await RawClient.connect(ws_url(srv), name)
+            await c.recv()
+            clients[name] = (c, FileClient(ws_url(srv), c.welcome["token"]))
+        police, police_files = clients["police1"]
+        meta = await police_files.upload(ef.jpeg(colour=(10, 120, 10)), case_id=ca)
+        with pytest.raises(FileError) as e:                        # another department's case
+            await clients["market1"][1].upload(ef.jpeg(colour=(1, 1, 1)), case_id=ca)
+        assert e.value.status == 403 and "not transferred to your department" in e.value.message
+        for name, args in (("case.dept_sign", {}), ("case.attach", {"attachment": meta["id"], "label": "after"}),
+                           ("case.feedback", {"note": "已整改"})):
+            ans, _ = await police.command(name, {"case_id": ca, **args})
+            assert ans["type"] == "ack", (name, ans)
+        case = srv.hub.state["cases"][ca]
+        assert case["status"] == "resolved" and [a["label"] for a in case["attachments"]] == ["after"]
+        # the department and the case's community see the photo; another department does not
+        assert len(await police_files.fetch(meta["id"], case_id=ca)) > 100
+        assert len(await clients["g19"][1].fetch(meta["id"], case_id=ca)) > 100
+        with pytest.raises(FileError) as e:
+            await clients["market1"][1].fetch(meta["id"], case_id=ca)
+        assert e.value.status == 403
+        ans, _ = await clients["market1"][0].command("case.attach", {"case_id": ca, "attachment": meta["id"],
+                                                                     "label": "after"})
+        assert ans["code"] == "forbidden"
+        for c, f in clients.values():
+            await f.close()
+            await c.close()
+        await op.close()
+    finally:
+        await srv.stop()

@@ -115,6 +115,18 @@ def test_the_terminal_is_small():
     assert sum(len(a.gz or a.body) for a in shell) < 150 * 1024
 
 
+def test_the_service_worker_caches_every_file_the_page_needs():
+    """sw.js lists what it caches for offline use; a module or strings file left out of it
+    would make the terminal fail to reload without a network."""
+    import re
+    root = ROOT / "server" / "web" / "m"
+    sw = (root / "sw.js").read_text(encoding="utf-8")
+    listed = set(re.findall(r'"([\w/.-]+\.(?:js|css|json|svg|png))"', sw))
+    needed = {p.relative_to(root).as_posix() for p in root.rglob("*")
+              if p.suffix in (".js", ".css", ".json") and p.name != "sw.js"}
+    assert needed <= listed, needed - listed
+
+
 # ---- the browser ---------------------------------------------------------------------------
 
 def _why_no_browser() -> str | None:
@@ -600,4 +612,17 @@ async def test_a_one_time_code_link_logs_in_once(server, browser, db_url):
     assert "二维码" in await other.page.inner_text("#loginmsg")
     await other.shot("15_code_used")
     await other.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_a_disabled_account_is_logged_out_saying_why(server, browser, db_url):
+    from server.cli import set_disabled
+    phone = await Phone.open(browser, base_of(server))
+    await phone.login("w01")
+    await asyncio.to_thread(set_disabled, db_url, "w01", True)
+    await phone.page.wait_for_selector("#loginmsg")
+    assert "停用" in await phone.page.inner_text("#loginmsg")
+    assert await phone.js("localStorage.getItem('xn.token')") is None
     await phone.close()

@@ -77,7 +77,10 @@ async def test_intake_account_reports_over_the_protocol(server):
     await c.close()
 
 
-async def simulate_day(tmp_path, seed):
+async def simulate_day(tmp_path, seed, hours: float = 24.0, marks: tuple[float, ...] = ()):
+    """A day (or its first `hours`) simulated from midnight; `marks`: hours after which the
+    state is copied too (in the returned dict of copies)."""
+    import copy
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = make_db(tmp_path)
     start = datetime(2026, 11, 23, 0, 0).timestamp()
@@ -86,15 +89,20 @@ async def simulate_day(tmp_path, seed):
     srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
     await srv.start()
     sim = Simulator(srv.hub, seed=seed, clock=clock)
-    await sim.run_until(start + 86400)
+    copies = {}
+    for h in sorted(marks):
+        await sim.run_until(start + h * 3600)
+        copies[h] = copy.deepcopy(srv.hub.state["cases"])
+    await sim.run_until(start + hours * 3600)
     state = srv.hub.state
     await srv.stop()
-    return state, start + 86400, sim
+    sim.copies = copies
+    return state, start + hours * 3600, sim
 
 
 @pytest.mark.slow
 async def test_a_simulated_day_has_the_expected_shape(tmp_path):
-    state, end, sim = await simulate_day(tmp_path / "a", seed=3)
+    state, end, sim = await simulate_day(tmp_path / "a", seed=3, marks=(10.0,))
     cases = list(state["cases"].values())
     assert 300 <= len(cases) <= 600                         # a busy street's day
     src = collections.Counter(c["source"] for c in cases)
@@ -113,9 +121,9 @@ async def test_a_simulated_day_has_the_expected_shape(tmp_path):
     actors = {e["actor"] for c in cases for e in c["timeline"]}
     assert "sim-operator" in actors and any(a.startswith("field-") for a in actors)
     assert any(a.startswith("intake-") for a in actors)
-    # the same seed gives the same day
-    again, _end, _ = await simulate_day(tmp_path / "b", seed=3)
-    assert again["cases"] == state["cases"]
+    # the same seed gives the same day (its first ten hours, with the morning's peak)
+    again, _end, _ = await simulate_day(tmp_path / "b", seed=3, hours=10.0)
+    assert len(again["cases"]) > 50 and again["cases"] == sim.copies[10.0]
 
 
 @pytest.mark.subprocess

@@ -94,6 +94,7 @@ def test_touched_names_everything_each_event_changes():
     w.run(FIELD, "radio.emergency", {"team_id": "W01", "note": "求援"})
     w.run(OP, "radio.ack", {"team_id": "W01"})
     w.run(LEAD, "team.duty", {"team_id": "W04", "on_duty": False})
+    w.run(LEAD, "team.mobilise", {})
     w.run(LEAD, "shift.handover", {"note": "交班"})
     w.run(Actor("li", "leader"), "shift.ack", {"note": "已阅"})
     kinds = set(w.checked)

@@ -275,3 +275,39 @@ def test_the_next_leader_reads_the_handover_and_acknowledges_it(cockpit, loop, q
     loop.wait(lambda: (room.state["handover"].get("acked") or {}).get("by") == "demo", what="acknowledged")
     loop.wait(lambda: not dlg.isVisible(), what="closed")
     loop.wait(lambda: "read and acknowledged by demo" in leader.last_handover.text(), what="shown as read")
+
+
+def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, leader = win.room, win.link, win.panels["leader"]
+    assert "everyone is on duty" in leader.mobilise.text() and not leader.mobilise.isEnabled()
+    for tid in ("W05", "W06"):
+        link.submit("team.duty", {"team_id": tid, "on_duty": False})
+    loop.wait(lambda: not room.state["teams"]["W06"]["on_duty"], what="two squads off")
+    n = len(room.state["teams"]["W05"]["members"]) + len(room.state["teams"]["W06"]["members"])
+    loop.wait(lambda: f"squads 2, members {n})" in leader.mobilise.text(), what="the reserve counted")
+    qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
+    assert "Confirm" in leader.mobilise.text() and room.state["teams"]["W05"]["on_duty"] is False
+    qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: room.state["teams"]["W05"]["on_duty"] and room.state["teams"]["W06"]["on_duty"], what="called up")
+    loop.wait(lambda: "everyone is on duty" in leader.mobilise.text(), what="nobody left in reserve")
+    assert leader.checks["W05"].isChecked()
+
+
+def test_the_command_line_reinforces_and_calls_back(cockpit, loop):
+    from .test_callback import REPORT as CB_REPORT
+    win = cockpit
+    room, link = win.room, win.link
+    cid = _closed_in_cockpit(win, loop, "13811112222")
+    win.cmdline.edit.setText(f"cb {int(cid[1:])} 4 态度很好")
+    win.cmdline.run()
+    loop.wait(lambda: room.state["cases"][cid]["rating"] == 4, what="rated from the command line")
+    before = set(room.state["cases"])
+    link.submit("case.report", CB_REPORT)
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    other = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": other, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][other]["status"] == "dispatched", what="dispatched")
+    win.cmdline.edit.setText(f"rf {int(other[1:])} W02 W03")
+    win.cmdline.run()
+    loop.wait(lambda: len(room.state["cases"][other].get("support") or []) == 2, what="reinforced")

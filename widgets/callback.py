@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.callback import RULES, awaiting, callback_queue, callback_state
+from models.callback import RULES, callback_state, due_from, queue_entry
 from models.commands import TEXT_LIMIT
 from models.domain import mask_phone
 from models.timeutil import epoch
@@ -32,6 +32,7 @@ from widgets.style import set_kind
 
 FULL_PHONE_ROLES = frozenset({"operator", "leader", "admin"})
 RECOUNT_EVERY_TICKS = 30          # a retry comes due with time alone
+SHOWN_AT_MOST = 200               # rows listed (the oldest); the summary counts them all
 
 
 def hm(iso_time: str | None) -> str:
@@ -111,7 +112,8 @@ class CallbackPanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.follow)
         lay.addWidget(self.result)
-        self._candidates: set[str] = set()       # awaiting a call (whatever the time), kept per change
+        self._entries: dict[str, tuple[float, float]] = {}
+        self._due_count = self._later = 0
         self._pending_rating: tuple[str, int] | None = None     # (case, rating) awaiting R or S
         self._sent: dict[str, tuple[str, str]] = {}              # command id -> (case, comment)
         self._ticks = 0
@@ -124,7 +126,9 @@ class CallbackPanel(QWidget):
 
     # ---- the queue ---------------------------------------------------------------
     def _reset(self) -> None:
-        self._candidates = {cid for cid, c in self.room.state["cases"].items() if awaiting(c, self.rules)}
+        # (closed, due) per case awaiting a call, kept as cases change: listing parses no time
+        self._entries = {cid: e for cid, c in self.room.state["cases"].items()
+                         if (e := queue_entry(c, self.rules)) is not None}
         self._apply_role()
         self.refresh()
 
@@ -133,13 +137,12 @@ class CallbackPanel(QWidget):
         touched = False
         for cid in list(changed) + list(new or ()):
             c = cases.get(cid)
-            was = cid in self._candidates
-            now = c is not None and awaiting(c, self.rules)
-            if now:
-                self._candidates.add(cid)
-            else:
-                self._candidates.discard(cid)
-            touched = touched or was or now
+            e = queue_entry(c, self.rules) if c is not None else None
+            if e is not None:
+                touched = touched or self._entries.get(cid) != e
+                self._entries[cid] = e
+            elif self._entries.pop(cid, None) is not None:
+                touched = True
         if touched:
             self.refresh()
 
@@ -154,17 +157,17 @@ class CallbackPanel(QWidget):
         for w in (*self.rate_buttons, self.not_reached, self.comment, self.reopen, self.supervise):
             w.setEnabled(may)
 
-    def queue(self) -> list[dict]:
+    def queue(self, limit: int | None = SHOWN_AT_MOST) -> list[dict]:
+        """The cases due for a call now, oldest closure first (the first `limit`)."""
         cases = self.room.state["cases"]
-        due, self._later = callback_queue((cases[c] for c in self._candidates if c in cases),
-                                          self.room.now(), self.rules)
-        return due
+        ids, self._due_count, self._later = due_from(self._entries, self.room.now(), self.rules, limit)
+        return [cases[c] for c in ids if c in cases]
 
     def refresh(self) -> None:
         keep = self.current_case_id()
         due = self.queue()
         self.summary.setText(self.tr("Callbacks due: %1 · waiting for a retry: %2")
-                             .replace("%1", str(len(due))).replace("%2", str(self._later)))
+                             .replace("%1", str(self._due_count)).replace("%2", str(self._later)))
         self.table.blockSignals(True)
         self.table.setRowCount(len(due))
         full = self.room.role in FULL_PHONE_ROLES or self.room.role is None

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
 from models.domain import mask_phone
-from models.evidence_groups import group_of
 from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.sla import case_clock, case_light, case_profile
@@ -35,7 +34,7 @@ from models.timeutil import epoch
 from widgets import outcome
 from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
-from widgets.evidence import EvidenceSection, group_label
+from widgets.evidence import EvidenceSection, label_text
 from widgets.guidance import GuideBox
 from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
@@ -204,6 +203,7 @@ class CaseDetailPanel(QWidget):
         self.timeline.setMinimumHeight(160)
         lay.addWidget(self.timeline, 1)
         fill_with_scroll(self, inner)
+        self.setAcceptDrops(True)              # files dropped anywhere on the detail are attached to its case
         selection.sig_case.connect(self.show_case)
         room.sig_cases.connect(self._cases_changed)
         room.sig_reset.connect(self._reset)
@@ -341,7 +341,7 @@ class CaseDetailPanel(QWidget):
             if e.get("attachment"):
                 att: dict = next((a for a in case.get("attachments") or [] if a.get("id") == e["attachment"]), {})
                 if e.get("label"):
-                    extra.append(group_label(group_of(e)))
+                    extra.append(label_text(e["label"]))
                 extra.append(att.get("name") or str(e["attachment"])[:12])
             if e.get("from_case"):
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
@@ -370,6 +370,15 @@ class CaseDetailPanel(QWidget):
         for cmd in ("case.feedback", "case.close"):
             need = self.evidence.missing(case, cmd)
             self.buttons[cmd].setToolTip(self.evidence.rule_text(case) if need else "")
+
+    def dragEnterEvent(self, e):
+        self.evidence.dragEnterEvent(e)
+
+    def dragMoveEvent(self, e):
+        self.evidence.dragMoveEvent(e)
+
+    def dropEvent(self, e):
+        self.evidence.dropEvent(e)
 
     def phone_shown(self, phone: str | None) -> str:
         """In full for the room's operators and leaders; masked for anyone else."""

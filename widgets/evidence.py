@@ -253,10 +253,11 @@ class LinkEvidence(EvidenceSource):
 
     def _link(self, status) -> None:
         if getattr(status, "state", "") == "online" and self._failed:
-            self._failed.clear()          # back online: what could not be fetched is asked again
-            self._asked = set(self._images)
-            for key in list(self._asked):
-                self.sig_thumbnail.emit(key)
+            failed = list(self._failed)   # back online: what could not be fetched is asked again
+            self._failed.clear()
+            self._asked -= set(failed)
+            for key in failed:
+                self.sig_thumbnail.emit(key.split(":")[0])      # its view repaints, and so asks
 
     def thumbnail(self, att, rendition: str = "thumb"):
         key = str(att.get("id")) + ("" if rendition == "thumb" else ":" + rendition)
@@ -1144,6 +1145,12 @@ FILE_FILTER = QT_TRANSLATE_NOOP("Evidence", "Photos, clips and PDF (*.jpg *.jpeg
 ALL_FILES = QT_TRANSLATE_NOOP("Evidence", "All files (*)")
 
 
+def label_text(label: str) -> str:
+    """One file's label in words ("Document", not the group's "Documents")."""
+    key = group_of({"label": label})
+    return _tr(ATTACH_LABELS.get(key, GROUP_LABELS.get(key, key)))
+
+
 def upload_text(row: dict, online: bool = True) -> str:
     """"IMG_2041.jpg · After · uploading 45%": one line per upload, where the operator attached it."""
     st = row.get("status", "waiting")
@@ -1157,8 +1164,7 @@ def upload_text(row: dict, online: bool = True) -> str:
         text = text.replace("%1", _tr(UPLOAD_REASONS[code]) if code in UPLOAD_REASONS else (row.get("message") or code))
     elif st == "waiting" and row.get("code") in UPLOAD_REASONS:       # tried, the server could not take it yet
         text += " (" + _tr(UPLOAD_REASONS[row["code"]]) + ")"
-    key = str(row.get("label", ""))
-    label = _tr(ATTACH_LABELS.get(key, GROUP_LABELS.get(key, key)))
+    label = label_text(str(row.get("label", "")))
     return f"{row.get('name', '')} · {label} · {text}"
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.commands import reserve
 from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
@@ -93,6 +94,13 @@ class LeaderPanel(QWidget):
         lay = QVBoxLayout(inner)
         lay.addWidget(self.role_note)
         lay.addWidget(self.mode)
+        # mass mobilisation: the off-duty reserve on duty in one action (a second click confirms)
+        self.mobilise = QPushButton()
+        self.mobilise.setObjectName("LeaderPanel.mobilise")
+        self.mobilise.setProperty("role", "danger")
+        self.mobilise.clicked.connect(self._mobilise_clicked)
+        self._mobilise_armed = False
+        lay.addWidget(self.mobilise)
         self.sla_box = SlaProfileBox(room, link)        # the street's profile, for new cases
         lay.addWidget(self.sla_box)
         lay.addWidget(self.duty_box)
@@ -132,6 +140,8 @@ class LeaderPanel(QWidget):
         self._handover_shown: int | None = None
         self.handover_dialog: HandoverDialog | None = None
         room.sig_reset.connect(self._handover_state)
+        room.sig_reset.connect(self._reserve_state)
+        room.sig_teams.connect(self._reserve_state)
         room.sig_room.connect(self._handover_state)
         # the handover summary follows the room by itself (coalesced: at most every few seconds)
         self._summary_dirty = False
@@ -142,6 +152,32 @@ class LeaderPanel(QWidget):
         self._summary_timer.timeout.connect(self._refresh_summary)
         self._summary_timer.start()
         self.rebuild()
+
+    def _reserve_state(self, *_args) -> None:
+        squads, members = reserve(self.room.state)
+        n = len(squads), len(members) + sum(len(self.room.state["teams"][t]["members"]) for t in squads)
+        if not any(n):
+            self.mobilise.setText(self.tr("Reserve: everyone is on duty"))
+        elif self._mobilise_armed:
+            self.mobilise.setText(self.tr("Confirm: call up now (squads: %1, members: %2)").replace(
+                "%1", str(n[0])).replace("%2", str(n[1])))
+        else:
+            self.mobilise.setText(self.tr("Mobilise the reserve (off duty: squads %1, members %2)").replace(
+                "%1", str(n[0])).replace("%2", str(n[1])))
+        self.mobilise.setEnabled(any(n) and self.room.may("team.mobilise"))
+
+    def _mobilise_clicked(self) -> None:
+        if not self._mobilise_armed:
+            self._mobilise_armed = True
+            QTimer.singleShot(8000, self._disarm)
+        else:
+            self._mobilise_armed = False
+            self.link.submit("team.mobilise", {})
+        self._reserve_state()
+
+    def _disarm(self) -> None:
+        self._mobilise_armed = False
+        self._reserve_state()
 
     def _handover_state(self, *_args) -> None:
         h = self.room.state.get("handover")
@@ -187,6 +223,7 @@ class LeaderPanel(QWidget):
 
     def rebuild(self) -> None:
         self._apply_role()
+        self._reserve_state()
         for cb in self.checks.values():
             cb.setParent(None)
         self.checks.clear()
@@ -259,7 +296,7 @@ class LeaderPanel(QWidget):
         self.note.clear()
 
     def _result(self, cid, outcome, detail) -> None:
-        if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover"):
+        if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover", "team.mobilise"):
             if outcome == "refused":
                 set_kind(self.error, "error")
                 self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))

@@ -53,6 +53,7 @@ COMMANDS = {
     "sla.set": QT_TRANSLATE_NOOP("Outcome", "SLA profile"),
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
     "shift.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge handover"),
+    "team.mobilise": QT_TRANSLATE_NOOP("Outcome", "mobilise the reserve"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -170,193 +170,193 @@
 <context>
     <name>AttachmentViewer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="708" />
+        <location filename="../../widgets/evidence.py" line="709" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="725" />
+        <location filename="../../widgets/evidence.py" line="726" />
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="726" />
+        <location filename="../../widgets/evidence.py" line="727" />
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="727" />
+        <location filename="../../widgets/evidence.py" line="728" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="728" />
+        <location filename="../../widgets/evidence.py" line="729" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="729" />
+        <location filename="../../widgets/evidence.py" line="730" />
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="730" />
+        <location filename="../../widgets/evidence.py" line="731" />
         <source>Open original</source>
         <translation>打开原件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="731" />
+        <location filename="../../widgets/evidence.py" line="732" />
         <source>Save a copy…</source>
         <translation>另存副本…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="732" />
+        <location filename="../../widgets/evidence.py" line="733" />
         <source>Previous (Left)</source>
         <translation>上一个（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="733" />
+        <location filename="../../widgets/evidence.py" line="734" />
         <source>Next (Right)</source>
         <translation>下一个（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="734" />
+        <location filename="../../widgets/evidence.py" line="735" />
         <source>Zoom in (+, mouse wheel)</source>
         <translation>放大（+、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="735" />
+        <location filename="../../widgets/evidence.py" line="736" />
         <source>Zoom out (-, mouse wheel)</source>
         <translation>缩小（-、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="736" />
+        <location filename="../../widgets/evidence.py" line="737" />
         <source>Fit to the window (0); actual pixels (1)</source>
         <translation>适合窗口（0）；实际像素（1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="737" />
+        <location filename="../../widgets/evidence.py" line="738" />
         <source>Open the original file with this computer's viewer</source>
         <translation>用本机的查看程序打开原始文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="738" />
+        <location filename="../../widgets/evidence.py" line="739" />
         <source>Save a copy of the original file (Ctrl+S)</source>
         <translation>保存原始文件的副本（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="773" />
+        <location filename="../../widgets/evidence.py" line="774" />
         <source>Why it is removed from the case (required)</source>
         <translation>从事件中移除的原因（必填）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="775" />
+        <location filename="../../widgets/evidence.py" line="776" />
         <source>Remove from case</source>
         <translation>从事件中移除</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="776" />
+        <location filename="../../widgets/evidence.py" line="777" />
         <source>Removes it from the case for everyone; the timeline keeps it and the reason</source>
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="847" />
+        <location filename="../../widgets/evidence.py" line="848" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="863" />
+        <location filename="../../widgets/evidence.py" line="864" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="872" />
+        <location filename="../../widgets/evidence.py" line="873" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="874" />
+        <location filename="../../widgets/evidence.py" line="875" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="925" />
+        <location filename="../../widgets/evidence.py" line="926" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="935" />
+        <location filename="../../widgets/evidence.py" line="936" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="943" />
+        <location filename="../../widgets/evidence.py" line="944" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="945" />
+        <location filename="../../widgets/evidence.py" line="946" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="946" />
+        <location filename="../../widgets/evidence.py" line="947" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="954" />
+        <location filename="../../widgets/evidence.py" line="955" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="959" />
+        <location filename="../../widgets/evidence.py" line="960" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="971" />
+        <location filename="../../widgets/evidence.py" line="972" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="984" />
+        <location filename="../../widgets/evidence.py" line="985" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1001" />
-        <location filename="../../widgets/evidence.py" line="1032" />
+        <location filename="../../widgets/evidence.py" line="1002" />
+        <location filename="../../widgets/evidence.py" line="1033" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1004" />
+        <location filename="../../widgets/evidence.py" line="1005" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1007" />
+        <location filename="../../widgets/evidence.py" line="1008" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1016" />
+        <location filename="../../widgets/evidence.py" line="1017" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1035" />
+        <location filename="../../widgets/evidence.py" line="1036" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1042" />
+        <location filename="../../widgets/evidence.py" line="1043" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1045" />
+        <location filename="../../widgets/evidence.py" line="1046" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -364,87 +364,87 @@
 <context>
     <name>CallbackPanel</name>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Closed</source>
         <translation>办结时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="55" />
+        <location filename="../../widgets/callback.py" line="56" />
         <source>Reporter</source>
         <translation>反映人</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="56" />
+        <location filename="../../widgets/callback.py" line="57" />
         <source>Tries</source>
         <translation>已拨次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="66" />
+        <location filename="../../widgets/callback.py" line="67" />
         <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
         <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="70" />
+        <location filename="../../widgets/callback.py" line="71" />
         <source>Comment (the reason, when dissatisfied)…</source>
         <translation>回访意见（不满意时填写原因）…</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="77" />
+        <location filename="../../widgets/callback.py" line="78" />
         <source>%1 ★</source>
         <translation>%1 ★</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="78" />
+        <location filename="../../widgets/callback.py" line="79" />
         <source>Reached: rated %1 (key %1)</source>
         <translation>已接通：评 %1 分（按键 %1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="82" />
+        <location filename="../../widgets/callback.py" line="83" />
         <source>Not reached (N)</source>
         <translation>未接通（N）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="91" />
+        <location filename="../../widgets/callback.py" line="92" />
         <source>Reopen (R)</source>
         <translation>重开（R）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="94" />
+        <location filename="../../widgets/callback.py" line="95" />
         <source>Supervise (S)</source>
         <translation>督办（S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="96" />
+        <location filename="../../widgets/callback.py" line="97" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="166" />
+        <location filename="../../widgets/callback.py" line="169" />
         <source>Callbacks due: %1 · waiting for a retry: %2</source>
         <translation>待回访：%1 · 等待重拨：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="234" />
+        <location filename="../../widgets/callback.py" line="237" />
         <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
         <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/callback.py" line="252" />
+        <location filename="../../widgets/callback.py" line="255" />
         <source>Type the reason first: the room reads it when the case comes back.</source>
         <translation>请先填写原因：事件重办时指挥室会看到。</translation>
     </message>
@@ -452,107 +452,107 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="118" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="120" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="121" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="123" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="172" />
+        <location filename="../../widgets/case_detail.py" line="171" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="173" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="181" />
+        <location filename="../../widgets/case_detail.py" line="180" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="192" />
+        <location filename="../../widgets/case_detail.py" line="191" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="201" />
+        <location filename="../../widgets/case_detail.py" line="200" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
@@ -587,7 +587,7 @@
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="430" />
+        <location filename="../../widgets/case_detail.py" line="439" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1371,13 +1371,13 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1118" />
+        <location filename="../../widgets/evidence.py" line="1119" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1119" />
+        <location filename="../../widgets/evidence.py" line="1120" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
@@ -1397,102 +1397,102 @@
         <translation>文件已不存在。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="292" />
+        <location filename="../../widgets/evidence.py" line="293" />
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="301" />
+        <location filename="../../widgets/evidence.py" line="302" />
         <source>the thumbnail could not be read</source>
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1120" />
+        <location filename="../../widgets/evidence.py" line="1121" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1123" />
+        <location filename="../../widgets/evidence.py" line="1124" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1124" />
+        <location filename="../../widgets/evidence.py" line="1125" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1125" />
+        <location filename="../../widgets/evidence.py" line="1126" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1126" />
+        <location filename="../../widgets/evidence.py" line="1127" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1127" />
+        <location filename="../../widgets/evidence.py" line="1128" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1128" />
+        <location filename="../../widgets/evidence.py" line="1129" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1132" />
+        <location filename="../../widgets/evidence.py" line="1133" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1133" />
+        <location filename="../../widgets/evidence.py" line="1134" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1134" />
+        <location filename="../../widgets/evidence.py" line="1135" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="1136" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="1137" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1138" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1138" />
+        <location filename="../../widgets/evidence.py" line="1139" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1139" />
+        <location filename="../../widgets/evidence.py" line="1140" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1140" />
+        <location filename="../../widgets/evidence.py" line="1141" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1145" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1500,7 +1500,7 @@
 <context>
     <name>EvidencePanel</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="561" />
+        <location filename="../../widgets/evidence.py" line="562" />
         <source>No photos, clips or files yet.</source>
         <translation>尚无照片、视频或文件。</translation>
     </message>
@@ -1508,92 +1508,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1182" />
+        <location filename="../../widgets/evidence.py" line="1188" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1186" />
+        <location filename="../../widgets/evidence.py" line="1192" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1191" />
+        <location filename="../../widgets/evidence.py" line="1197" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1192" />
+        <location filename="../../widgets/evidence.py" line="1198" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1195" />
+        <location filename="../../widgets/evidence.py" line="1201" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1196" />
+        <location filename="../../widgets/evidence.py" line="1202" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1201" />
+        <location filename="../../widgets/evidence.py" line="1207" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1214" />
+        <location filename="../../widgets/evidence.py" line="1220" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1260" />
+        <location filename="../../widgets/evidence.py" line="1266" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1284" />
+        <location filename="../../widgets/evidence.py" line="1290" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1286" />
+        <location filename="../../widgets/evidence.py" line="1292" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1288" />
+        <location filename="../../widgets/evidence.py" line="1294" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1290" />
+        <location filename="../../widgets/evidence.py" line="1296" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1294" />
+        <location filename="../../widgets/evidence.py" line="1300" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1374" />
+        <location filename="../../widgets/evidence.py" line="1380" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1382" />
+        <location filename="../../widgets/evidence.py" line="1388" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1387" />
+        <location filename="../../widgets/evidence.py" line="1393" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1408" />
+        <location filename="../../widgets/evidence.py" line="1414" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -1609,17 +1609,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="39" />
+        <location filename="../../widgets/leader.py" line="40" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="42" />
+        <location filename="../../widgets/leader.py" line="43" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="51" />
+        <location filename="../../widgets/leader.py" line="52" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1801,82 +1801,97 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="72" />
+        <location filename="../../widgets/leader.py" line="73" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="77" />
+        <location filename="../../widgets/leader.py" line="78" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="81" />
+        <location filename="../../widgets/leader.py" line="82" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="84" />
+        <location filename="../../widgets/leader.py" line="85" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="99" />
+        <location filename="../../widgets/leader.py" line="107" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="106" />
+        <location filename="../../widgets/leader.py" line="114" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="112" />
+        <location filename="../../widgets/leader.py" line="120" />
         <source>Read handover…</source>
         <translation>查看交接班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="149" />
+        <location filename="../../widgets/leader.py" line="160" />
+        <source>Reserve: everyone is on duty</source>
+        <translation>预备力量：全员在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="162" />
+        <source>Confirm: call up now (squads: %1, members: %2)</source>
+        <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="165" />
+        <source>Mobilise the reserve (off duty: squads %1, members %2)</source>
+        <translation>一键召集预备力量（休班：%1 个班组、%2 名队员）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="185" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="151" />
+        <location filename="../../widgets/leader.py" line="187" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="153" />
+        <location filename="../../widgets/leader.py" line="189" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="156" />
+        <location filename="../../widgets/leader.py" line="192" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="185" />
+        <location filename="../../widgets/leader.py" line="221" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="223" />
+        <location filename="../../widgets/leader.py" line="260" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="225" />
+        <location filename="../../widgets/leader.py" line="262" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="265" />
+        <location filename="../../widgets/leader.py" line="302" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2771,22 +2786,27 @@
         <translation>确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="82" />
+        <location filename="../../widgets/outcome.py" line="56" />
+        <source>mobilise the reserve</source>
+        <translation>召集预备力量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="83" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="84" />
+        <location filename="../../widgets/outcome.py" line="85" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="86" />
+        <location filename="../../widgets/outcome.py" line="87" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="87" />
+        <location filename="../../widgets/outcome.py" line="88" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -3018,32 +3038,32 @@
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>operator</source>
         <translation>接警员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="55" />
+        <location filename="../../widgets/leader.py" line="56" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -3212,217 +3232,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="43" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3590,18 +3610,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1106" />
+        <location filename="../../widgets/evidence.py" line="1107" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1076" />
+        <location filename="../../widgets/evidence.py" line="1077" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1069" />
-        <location filename="../../widgets/evidence.py" line="1106" />
+        <location filename="../../widgets/evidence.py" line="1070" />
+        <location filename="../../widgets/evidence.py" line="1107" />
         <source>Play</source>
         <translation>播放</translation>
     </message>

@@ -346,12 +346,28 @@ async function reinforce(c) {
 }
 
 // ---- photos -----------------------------------------------------------------------------
+// the file inputs live outside the screen, which is redrawn on every update: the camera may
+// take a minute, and the photo must still reach the case it was taken for
+function photoInput(label) {
+  let input = $(`photo-${label}`);
+  if (!input) {
+    input = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, id: `photo-${label}`,
+      onchange: async () => {
+        const cid = input.dataset.case;
+        for (const f of input.files) if (cid) await uploader.add(cid, label, f);
+        input.value = "";
+      } });
+    document.body.append(input);
+  }
+  return input;
+}
+
 function photoButtons(c) {
   if (!uploader.available) return null;
   return h("div", { class: "photos-row" }, ...["before", "after"].map((label) => {
-    const input = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, id: `photo-${label}`,
-      onchange: async () => { for (const f of input.files) await uploader.add(c.id, label, f); input.value = ""; } });
-    return h("label", { class: "big photo" }, t(`photo.${label}`), input);
+    const input = photoInput(label);
+    input.dataset.case = c.id;
+    return h("button", { type: "button", class: "big photo", id: `take-${label}`, onclick: () => input.click() }, t(`photo.${label}`));
   }));
 }
 
@@ -405,6 +421,14 @@ function alertNew() {
     navigator.serviceWorker.ready.then((r) => r.showNotification(t("assign.new"), { body: fresh[0].title, tag: fresh[0].id, renotify: true }));
   }
 }
+
+// an unsigned assignment reminds again every 30 s while the screen is on
+const REMIND_MS = 30000;
+setInterval(() => {
+  if (document.hidden || link.phase === "login" || !unsigned().length) return;
+  if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
+  beep();
+}, REMIND_MS);
 
 function unlockAudio() {
   if (audio || !window.AudioContext) return;
@@ -506,6 +530,7 @@ function onFix(pos) {
 const CATEGORIES = ["dispute", "city_management", "environment", "public_security", "public_service", "market", "traffic", "fire", "emergency"];
 
 function renderReport() {
+  if ($("main").dataset.screen === "report" && $("r-title")) return;     // never redraw what is being typed
   const grids = link.me.grids || [];
   const streetGrids = new Map((link.state.street?.grids || []).map((g) => [g.id, g]));
   const f = {
