@@ -163,10 +163,14 @@ def test_the_detail_panel_shows_the_ladder_and_where_the_case_stands(cockpit, lo
     win = cockpit
     room, link, detail = win.room, win.link, win.panels["detail"]
     before = set(room.state["cases"])
-    link.submit("case.report", {**REPORT, "category": "city_management", "title": "店外堆物"})
+    link.submit("case.report", {**REPORT, "category": "city_management", "title": "店外堆物",
+                                "location": {"address": "九堡街道 九环路 1 号"}})      # resolves to no grid
     loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
     cid = (set(room.state["cases"]) - before).pop()
     win.selection.set_case(cid)
+    # found trying main: an address with no area or grid was shown as "… 1 号 ·"
+    where = detail._field_labels["location"].text()
+    assert where == "九堡街道 九环路 1 号"
     # the category's handling guide and checklist
     assert detail.guide.isVisible() and detail.guide.title() == "Handling guide: City management"
     assert "Persuade before penalising" in detail.guide.guide.text()
