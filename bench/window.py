@@ -23,6 +23,7 @@ import sys
 import time
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory, PerMessageDeflate
 
 from models import protocol
 
@@ -42,17 +43,34 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def login(url: str, user: str, **extra):
-    ws = await websockets.connect(url, max_size=16 * 1024 * 1024, compression=None)
+class _CountingDeflate(PerMessageDeflate):
+    wire = 0
+
+    def decode(self, frame, *, max_size=None):
+        _CountingDeflate.wire += len(frame.data)
+        return super().decode(frame, max_size=max_size)
+
+
+class _CountingFactory(ClientPerMessageDeflateFactory):
+    def process_response_params(self, params, accepted):
+        e = super().process_response_params(params, accepted)
+        return _CountingDeflate(e.remote_no_context_takeover, e.local_no_context_takeover, e.remote_max_window_bits,
+                                e.local_max_window_bits, e.compress_settings)
+
+
+async def login(url: str, user: str, deflate: bool = False, **extra):
+    kw = {"extensions": [_CountingFactory()]} if deflate else {}
+    ws = await websockets.connect(url, max_size=16 * 1024 * 1024, compression=None, **kw)
     await ws.send(json.dumps({"type": "hello", "user": user, "password": f"{user}-password", **extra}))
     welcome = json.loads(await ws.recv())
     return ws, welcome
 
 
-async def fresh_snapshot(url: str) -> tuple[float, int, int]:
+async def fresh_snapshot(url: str, deflate: bool = True) -> tuple[float, int, int, int]:
     """Seconds from the welcome to the last snapshot page (the login's password check is
-    not counted), bytes, cases."""
-    ws, _w = await login(url, "op")
+    not counted), bytes of JSON, bytes on the wire (compression offered), cases."""
+    ws, _w = await login(url, "op", deflate=deflate)
+    _CountingDeflate.wire = 0
     t = time.perf_counter()
     size = cases = 0
     first = json.loads(raw := await ws.recv())
@@ -64,7 +82,7 @@ async def fresh_snapshot(url: str) -> tuple[float, int, int]:
         cases += raw.count('{"id":"C')              # (not parsed: the benchmark's loop stays free)
     dt = time.perf_counter() - t
     await ws.close()
-    return dt, size, cases
+    return dt, size, (_CountingDeflate.wire if deflate else size), cases
 
 
 async def watch(url: str, lat: list[float], stop: asyncio.Event, tag: str = "") -> None:
@@ -131,7 +149,14 @@ LINK_PROBE = r'''
 import asyncio, sys, time, tempfile, os, gc
 sys.path.insert(0, sys.argv[2])
 from client.cache import Cache
+import client.session as session
 from client.session import ServerLink
+if sys.argv[3] == "deflate":         # what the cockpit gets once it offers compression
+    _connect = session.connect
+    def connect(*a, **kw):
+        kw["compression"] = "deflate"
+        return _connect(*a, **kw)
+    session.connect = connect
 def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
@@ -206,7 +231,7 @@ async def stop_probe(proc) -> list[float]:
 
 async def measure(url: str, pid: int) -> dict:
     res: dict = {"rss_start": rss_mib(pid)}
-    snaps = [await fresh_snapshot(url) for _ in range(3)]
+    snaps = [await fresh_snapshot(url, deflate=False)] + [await fresh_snapshot(url) for _ in range(3)]
     res["snapshot"] = snaps
     res["rss_after_snapshots"] = rss_mib(pid)
     # live-event delay while new cockpits connect (watcher and paced reporter in their own process)
@@ -222,9 +247,10 @@ async def measure(url: str, pid: int) -> dict:
     res["burst"] = (n, time.perf_counter() - t)
     res["delay_burst"] = await stop_probe(probe)
     res["rss_after_burst"] = rss_mib(pid)
-    p = subprocess.run([sys.executable, "-c", LINK_PROBE, url, str(ROOT)], capture_output=True, text=True,
-                       timeout=600)
-    res["link"] = p.stdout.strip() or p.stderr[-500:]
+    for mode in ("plain", "deflate"):
+        p = subprocess.run([sys.executable, "-c", LINK_PROBE, url, str(ROOT), mode], capture_output=True, text=True,
+                           timeout=600)
+        res[f"link {mode}"] = p.stdout.strip() or p.stderr[-500:]
     res["queries"] = await queries(url)
     res["rss_end"] = rss_mib(pid)
     return res
@@ -233,7 +259,11 @@ async def measure(url: str, pid: int) -> dict:
 def run(n: int) -> None:
     path = default_path(n)
     header(f"server with {n:,} cases of history ({path})")
-    generate(n, path)
+    url = generate(n, path)
+    from server.cli import upgrade_db
+    before, after = upgrade_db(url)               # a history made by an older release
+    if before != after:
+        print(f"  upgraded the history: schema {before} -> {after}")
     size = os.path.getsize(path) / 2**20
     # a copy per run: the run's reports and bursts must not pile up in the history
     run_path = path + ".run"
@@ -256,14 +286,17 @@ def run(n: int) -> None:
     print(f"database {size:,.0f} MiB; start to /healthz {start:.2f} s; server RSS {r['rss_start']:.0f} MiB at start, "
           f"{r['rss_after_snapshots']:.0f} after 3 snapshots, {r['rss_after_burst']:.0f} after the burst, "
           f"{r['rss_end']:.0f} at the end")
-    for dt, size_b, cases in r["snapshot"]:
-        print(f"  new cockpit's snapshot: {size_b / 2**20:.1f} MiB, {cases:,} cases, {dt:.2f} s to the last page")
+    for dt, size_b, wire, cases in r["snapshot"]:
+        print(f"  new cockpit's snapshot: {size_b / 2**20:.1f} MiB of JSON, {wire / 2**20:.1f} MiB on the wire, "
+              f"{cases:,} cases, {dt:.2f} s to the last page")
     for label in ("delay_connect", "delay_burst"):
         lat = r[label]
         print(f"  live-event delay {'while 5 cockpits connect' if label == 'delay_connect' else 'during a burst'}: "
               f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)})")
     print(f"  burst: {r['burst'][0]} reports in {r['burst'][1]:.1f} s")
-    print(f"  fresh cockpit link (to online + cache written, RSS now, peak, cases in memory): {r['link']}")
+    for mode in ("plain", "deflate"):
+        print(f"  fresh cockpit link, {mode} (s to online + cache written, RSS now, peak, cases in memory): "
+              f"{r[f'link {mode}']}")
     for k, (lo, hi, rows, extra) in r["queries"].items():
         print(f"  {k}: {lo:.0f}-{hi:.0f} ms ({rows} rows, {extra})")
 

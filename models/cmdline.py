@@ -12,6 +12,11 @@
     ro 123 text      reopen                              (reopen, 重开)
     n 123 text       note                                (note, 备注)
     m 123 456        merge case 123 into 456             (merge, 合并)
+    rf 123 W02 W03   reinforce: more squads on the case  (reinforce, 增援)
+    rel 123 W02      release a supporting squad          (release, 撤离)
+    cb 123 5 text    callback: reached, rated 5          (callback, 回访); cb 123 n: not reached;
+                     dissatisfied: cb 123 1 ro reason (reopen) / cb 123 2 s reason (supervise)
+    tx W01 text      radio a squad, or tx TG-1 text a talkgroup (radio, 呼叫)
     ack W01          acknowledge a squad's emergency call
     war / peace      switch wartime / peacetime mode (shift leader)
 Case numbers may be written 123, C123 or C000123; squads by id (W01) or call sign (九巡101).
@@ -27,6 +32,8 @@ ALIASES = {
     "case.transfer": ("t", "transfer", "流转"), "case.escalate": ("e", "escalate", "升级"),
     "case.supervise": ("s", "supervise", "督办"), "case.return": ("r", "return", "退回"),
     "case.reopen": ("ro", "reopen", "重开"), "case.note": ("n", "note", "备注"), "case.merge": ("m", "merge", "合并"),
+    "case.reinforce": ("rf", "reinforce", "增援"), "case.release": ("rel", "release", "撤离"),
+    "case.callback": ("cb", "callback", "回访"), "radio.transmit": ("tx", "radio", "呼叫"),
     "radio.ack": ("ack", "确认"), "mode.set:wartime": ("war", "wartime", "战时"),
     "mode.set:peacetime": ("peace", "peacetime", "平时"),
 }
@@ -73,9 +80,15 @@ def parse(line: str, state: dict) -> tuple[str, dict]:
         if len(parts) < 2:
             raise ParseError("ack needs a squad")
         return cmd, {"team_id": team_id(parts[1], state)}
+    if cmd == "radio.transmit":
+        if len(parts) < 3:
+            raise ParseError("tx needs a squad or talkgroup and the message: tx W01 请报告位置")
+        tgs = {t.get("talkgroup") for t in state["teams"].values()}
+        target = {"talkgroup": parts[1]} if parts[1] in tgs else {"team_id": team_id(parts[1], state)}
+        return cmd, {**target, "text": parts[2]}
     if len(parts) < 2:
         raise ParseError(f"{parts[0]} needs a case number")
-    args = {"case_id": case_id(parts[1], state)}
+    args: dict = {"case_id": case_id(parts[1], state)}
     rest = parts[2] if len(parts) > 2 else ""
     if cmd == "case.dispatch":
         if not rest:
@@ -90,6 +103,34 @@ def parse(line: str, state: dict) -> tuple[str, dict]:
         if hit is None:
             raise ParseError(f"no department {rest}")
         args["to"] = hit
+    elif cmd in ("case.reinforce", "case.release"):
+        if not rest:
+            raise ParseError(f"{parts[0]} needs a squad: {parts[0]} 123 W02")
+        ids = [team_id(t, state) for t in rest.split()]
+        if cmd == "case.release":
+            if len(ids) != 1:
+                raise ParseError("release one squad at a time: rel 123 W02")
+            args["team_id"] = ids[0]
+        else:
+            args["team_ids"] = ids
+    elif cmd == "case.callback":
+        words = rest.split(None, 1)
+        if not words:
+            raise ParseError("callback needs the outcome: cb 123 5 (reached, rated 5) or cb 123 n (not reached)")
+        if words[0].lower() in ("n", "no", "未接通"):
+            args["outcome"] = "not_reached"
+            if len(words) > 1:
+                args["note"] = words[1]
+        elif words[0] in ("1", "2", "3", "4", "5"):
+            args |= {"outcome": "reached", "rating": int(words[0])}
+            more = words[1].split(None, 1) if len(words) > 1 else []
+            if more and more[0].lower() in ("ro", "reopen", "重开", "s", "supervise", "督办"):
+                args["follow_up"] = "reopen" if more[0].lower() in ("ro", "reopen", "重开") else "supervise"
+                more = more[1:]
+            if more:
+                args["note"] = more[0]
+        else:
+            raise ParseError(f"not a callback outcome: {words[0]} (1–5 or n)")
     elif cmd == "case.merge":
         if not rest:
             raise ParseError("merge needs the case to merge into: m 123 456")

@@ -627,6 +627,11 @@ def _decide_case(state, actor, name, args, files=None):
         return _decide_callback(case, args)
     elif name == "case.reinforce":
         data["team_ids"] = _reinforcements(state, case, args)
+        # the lead squad's request for reinforcement on this case is answered by it
+        lead = state["teams"].get(case["team_id"]) or {}
+        req = lead.get("reinforcement")
+        if req and req.get("case_id") in (None, case["id"]):
+            return [(ev, data), ("team.reinforcement_acknowledged", {"team_id": lead["id"], "case_id": case["id"]})]
     elif name == "case.release":
         tid = _str(args, "team_id", max_len=ID_LIMIT)
         if tid == case.get("team_id"):

@@ -170,6 +170,24 @@ class View:
             return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
         return None
 
+    def needles(self) -> tuple[bytes, ...] | None:
+        """Byte strings one of which the JSON of every case in this view holds (None: no such
+        test): a case the server keeps as its JSON (server/casemap.py) is parsed only when
+        it may be in the view, so a squad's snapshot does not parse the whole window."""
+        import orjson
+        k, o = self.kind, self.owner
+        if k in ("full", "wall"):
+            return None
+        if k == "field":
+            return () if o is None else (b'"team_id":' + orjson.dumps(o),)
+        if k == "department":
+            return () if o is None else (b'"department":' + orjson.dumps(o),)
+        if k == "community":
+            return tuple(b'"grid":' + orjson.dumps(g) for g in o or ())
+        if k == "intake":
+            return () if o is None else (b'"actor":' + orjson.dumps(o),)
+        return ()
+
     def team(self, team: dict) -> dict | None:
         k = self.kind
         if k == "full":
@@ -262,11 +280,14 @@ def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
     changed."""
     cases = state["cases"]
     cold = getattr(cases, "cold", None) or {}
+    needles = view.needles()
     for cid in list(cases):
         b = cold.get(cid)
         case = None
         version: object
         if b is not None:
+            if needles is not None and not any(n in b for n in needles):
+                continue                      # not in this view (no need to parse it)
             version = ("j", hash(b))
         else:
             case = cases.get(cid)

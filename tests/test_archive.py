@@ -353,8 +353,7 @@ def test_any_command_sequence_window_plus_archive_is_the_whole_state(tmp_path_fa
                                 args["into"] = data.draw(st.sampled_from(ids))
                             await srv.hub.execute(lead, name, args)
                         elif kind == "prune":
-                            srv.hub._touched.clear()           # (as if the grace hour had passed)
-                            srv.hub.prune()
+                            srv.hub.prune(grace=0.0)           # (as if the grace hour had passed)
                         else:
                             await srv.stop()
                             srv = XiaonaoServer(url, "127.0.0.1", 0, clock=lambda: now[0], keep_days=10)

@@ -641,3 +641,23 @@ async def test_a_logged_out_token_and_too_many_uploads_at_once_are_refused(srv):
     e = await refused(files, ef.jpeg())
     assert (e.status, e.code) == (401, "unauthenticated")
     await files.close()
+
+
+async def test_a_store_that_cannot_write_answers_unavailable_and_keeps_nothing(srv):
+    op, files = await login(srv, "op")
+    tmp = srv.content.tmp
+    tmp.rmdir()
+    tmp.write_bytes(b"")                    # the folder uploads go to cannot be written (a full or broken disk)
+    try:
+        e = await refused(files, ef.jpeg())
+        assert (e.status, e.code) == (503, "unavailable") and "nothing was stored" in e.message
+        assert rows(srv) == 0
+        # a refusal to a HEAD request has no body (the next request on the connection is not confused)
+        st, hdrs, body = await raw_http(srv, "HEAD /files/" + "0" * 64 + "/thumb?case=C1 HTTP/1.1\r\nHost: x\r\n\r\n",
+                                        read=False)
+        assert st == 401
+    finally:
+        tmp.unlink()
+        tmp.mkdir()
+    assert (await files.upload(ef.jpeg()))["created"]          # and once it can, it does
+    await files.close(), await op.close()

@@ -169,3 +169,18 @@ async def test_reinforcement_through_the_server_each_squad_sees_the_case(server)
     assert server.hub.state["cases"][cid]["status"] == "dispatched"
     for c in (op, e01):
         await c.close()
+
+
+def test_reinforcing_answers_the_lead_squads_request():
+    w = World()
+    cid = dispatched(w)
+    w.run(W01, "team.request_reinforcement", {"team_id": "W01", "case_id": cid, "count": 2, "note": "现场人多"})
+    assert w.state["teams"]["W01"]["reinforcement"]["count"] == 2
+    w.run(OP, "case.reinforce", {"case_id": cid, "team_ids": ["W02", "W03"]})
+    assert [e["name"] for e in w.log[-2:]] == ["case.reinforced", "team.reinforcement_acknowledged"]
+    assert w.state["teams"]["W01"]["reinforcement"] is None
+    # a request about another case stays for the room to answer
+    other = dispatched(w, "W04")
+    w.run(Actor("w04", "field", "W04"), "team.request_reinforcement", {"team_id": "W04", "case_id": other})
+    w.run(OP, "case.reinforce", {"case_id": cid, "team_ids": ["W05"]})
+    assert w.state["teams"]["W04"]["reinforcement"] is not None

@@ -296,3 +296,45 @@ def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
     loop.wait(lambda: room.state["teams"]["W05"]["on_duty"] and room.state["teams"]["W06"]["on_duty"], what="called up")
     loop.wait(lambda: "everyone is on duty" in leader.mobilise.text(), what="nobody left in reserve")
     assert leader.checks["W05"].isChecked()
+
+
+def test_the_command_line_reinforces_and_calls_back(cockpit, loop):
+    from .test_callback import REPORT as CB_REPORT
+    win = cockpit
+    room, link = win.room, win.link
+    cid = _closed_in_cockpit(win, loop, "13811112222")
+    win.cmdline.edit.setText(f"cb {int(cid[1:])} 4 态度很好")
+    win.cmdline.run()
+    loop.wait(lambda: room.state["cases"][cid]["rating"] == 4, what="rated from the command line")
+    before = set(room.state["cases"])
+    link.submit("case.report", CB_REPORT)
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    other = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": other, "team_id": "W01"})
+    loop.wait(lambda: room.state["cases"][other]["status"] == "dispatched", what="dispatched")
+    win.cmdline.edit.setText(f"rf {int(other[1:])} W02 W03")
+    win.cmdline.run()
+    loop.wait(lambda: len(room.state["cases"][other].get("support") or []) == 2, what="reinforced")
+
+
+
+def test_a_field_request_preselects_the_squads_asked_for(cockpit, loop, qtbot):
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    before = set(room.state["cases"])
+    link.submit("case.report", {**REPORT, "priority": 1})
+    loop.wait(lambda: set(room.state["cases"]) - before, what="reported")
+    cid = (set(room.state["cases"]) - before).pop()
+    link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    link.submit("team.request_reinforcement", {"team_id": "W01", "case_id": cid, "count": 2, "note": "现场人多"})
+    loop.wait(lambda: room.state["teams"]["W01"].get("reinforcement"), what="requested")
+    win.selection.set_case(cid)
+    box = detail.squads
+    loop.wait(lambda: "asks for 2 more squads: 现场人多" in box.result.text(), what="the request shown")
+    dlg = box.open_reinforce()
+    ticked = [dlg.list.item(i) for i in range(dlg.list.count())
+              if dlg.list.item(i).checkState() == Qt.CheckState.Checked]
+    assert len(ticked) == 2
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
+    loop.wait(lambda: len(room.state["cases"][cid].get("support") or []) == 2, what="two squads sent")
+    loop.wait(lambda: room.state["teams"]["W01"].get("reinforcement") is None, what="the request answered")

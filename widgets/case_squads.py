@@ -81,6 +81,7 @@ class CaseSquadsBox(QGroupBox):
         lay.addLayout(row)
         self._sent: set[str] = set()
         self._dialog: ReinforceDialog | None = None
+        self.request: dict | None = None        # the lead squad's pending request for reinforcement
         link.sig_command.connect(self._command_result)
 
     def show_case(self, case: dict | None) -> None:
@@ -121,6 +122,13 @@ class CaseSquadsBox(QGroupBox):
         self.release_btn.setVisible(bool(self.releasable) and self.room.may("case.release"))
         self._selected()
         self.reinforce.setVisible(active and self.room.may("case.reinforce") and bool((case or {}).get("team_id")))
+        lead_team: dict = self.room.state["teams"].get((case or {}).get("team_id") or "") or {}
+        req = lead_team.get("reinforcement")
+        self.request = req if req and req.get("case_id") in (None, (case or {}).get("id")) and active else None
+        if self.request is not None:
+            self.result.setText(self.tr("%1 asks for %2 more squads: %3").replace("%1", lead_team.get("call_sign", ""))
+                                .replace("%2", str(self.request.get("count", 1))).replace("%3", self.request.get("note") or "—"))
+            set_kind(self.result, "warning")
 
     def selected_squad(self) -> str:
         r = self.table.currentRow()
@@ -147,7 +155,8 @@ class CaseSquadsBox(QGroupBox):
         case = self.room.state["cases"].get(self.case_id)
         if case is None:
             return None
-        self._dialog = ReinforceDialog(self.room, self.link, case["id"], self.window())
+        self._dialog = ReinforceDialog(self.room, self.link, case["id"], self.window(),
+                                       tick=(self.request or {}).get("count", 0))
         self._dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog.sig_sent.connect(self._sent.add)
         self._dialog.open()
@@ -167,7 +176,8 @@ class ReinforceDialog(QDialog):
     Enter sends them all in one case.reinforce."""
     sig_sent = Signal(str)
 
-    def __init__(self, room, link, case_id: str, parent=None):
+    def __init__(self, room, link, case_id: str, parent=None, tick: int = 0):
+        """tick: how many of the recommended squads to tick (the field asked for so many)."""
         super().__init__(parent)
         self.setObjectName("ReinforceDialog")
         self.room, self.link, self.case_id = room, link, case_id
@@ -189,7 +199,7 @@ class ReinforceDialog(QDialog):
             item = QListWidgetItem(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}  ·  {dist}{busy}")
             item.setData(Qt.ItemDataRole.UserRole, t["id"])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if self.list.count() < tick else Qt.CheckState.Unchecked)
             item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)
         if self.list.count():

@@ -733,24 +733,29 @@
         <translation>选中的增援班组撤离本事件；事件仍由其他班组继续处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="105" />
+        <location filename="../../widgets/case_squads.py" line="106" />
         <source>Lead</source>
         <translation>主办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="105" />
+        <location filename="../../widgets/case_squads.py" line="106" />
         <source>Support (released)</source>
         <translation>增援（已撤离）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="105" />
+        <location filename="../../widgets/case_squads.py" line="106" />
         <source>Support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="114" />
+        <location filename="../../widgets/case_squads.py" line="115" />
         <source>Released at %1</source>
         <translation>%1 撤离</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_squads.py" line="129" />
+        <source>%1 asks for %2 more squads: %3</source>
+        <translation>%1 请求增援 %2 个班组：%3</translation>
     </message>
 </context>
 <context>
@@ -2867,27 +2872,27 @@
 <context>
     <name>ReinforceDialog</name>
     <message>
-        <location filename="../../widgets/case_squads.py" line="175" />
+        <location filename="../../widgets/case_squads.py" line="185" />
         <source>Reinforce %1</source>
         <translation>增援 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="179" />
+        <location filename="../../widgets/case_squads.py" line="189" />
         <source>Lead: %1 · supporting: %2</source>
         <translation>主办：%1 · 增援中：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="188" />
+        <location filename="../../widgets/case_squads.py" line="198" />
         <source> · on %1</source>
         <translation> · 正在处置 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="197" />
+        <location filename="../../widgets/case_squads.py" line="207" />
         <source>Space ticks a squad; Enter sends the ticked ones (or the highlighted one).</source>
         <translation>空格勾选班组；回车派出已勾选的班组（未勾选则派出高亮的班组）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_squads.py" line="200" />
+        <location filename="../../widgets/case_squads.py" line="210" />
         <source>Reinforce</source>
         <translation>增援</translation>
     </message>
