@@ -395,7 +395,7 @@
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="67" />
-        <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
+        <source>Keys in the list: 1–5 reached and rated 1–5 · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
         <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
     </message>
     <message>
@@ -440,8 +440,8 @@
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="237" />
-        <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
-        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
+        <source>%1 rated %2 ★: dissatisfied. Type the reason in the comment and press Enter, then reopen the case (R) or supervise it (S).</source>
+        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因并按回车，然后重开事件（R）或督办（S）。</translation>
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="255" />
