@@ -282,6 +282,11 @@ def test_the_next_leader_reads_the_handover_and_acknowledges_it(cockpit, loop, q
     loop.wait(lambda: (room.state["handover"].get("acked") or {}).get("by") == "demo", what="acknowledged")
     loop.wait(lambda: not dlg.isVisible(), what="closed")
     loop.wait(lambda: "read and acknowledged by demo" in leader.last_handover.text(), what="shown as read")
+    # read again later: nothing left to acknowledge, so no note-on-taking-over box to type into
+    again = leader.open_handover()
+    assert again is not None and again.isVisible() and "白班交夜班" in again.note.toPlainText()
+    assert not again.ack.isVisible() and not again.ack_note.isVisible() and again.later.isVisible()
+    again.reject()
 
 
 def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
