@@ -541,6 +541,14 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
         assert ack["type"] == "ack"
     first = srv.hub.state["cases"][shown]["attachments"][0]["id"]
     ack, _ = await lead.command("case.detach", {"case_id": shown, "attachment": first, "reason": "重复"})
+    # a case whose category becomes private: the wall stops showing its evidence at once
+    third = await new_case(op, title="先是城管")
+    meta = await files.upload(ef.jpeg(colour=(10, 200, 10)), case_id=third)
+    await op.command("case.attach", {"case_id": third, "attachment": meta["id"], "label": "before", "wall": True})
+    await until(lambda: watchers["wall"].state["cases"].get(third, {}).get("attachments"), what="the wall's copy")
+    assert not watchers["wall"].state["cases"][third]["attachments"][0].get("hidden")
+    ack, _ = await op.command("case.amend", {"case_id": third, "category": "dispute"})
+    assert ack["type"] == "ack"
     head = ack["seq"]
     await until(lambda: all(w.state["seq"] == head for w in watchers.values()), what="every view at the head")
     late = await watch(srv, "wall")                                   # and from a snapshot
@@ -552,6 +560,7 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
     wall_atts = watchers["wall"].state["cases"][shown]["attachments"]
     assert [bool(a.get("hidden")) for a in wall_atts] == [False, True]
     assert all(a.get("hidden") for a in watchers["wall"].state["cases"][private]["attachments"])
+    assert watchers["wall"].state["cases"][third]["attachments"][0]["hidden"] is True
     assert "说明" not in watchers["wall"].text() and "重复" not in watchers["wall"].text()
     assert [a["id"] for a in watchers["w01"].state["cases"][shown]["attachments"]] == \
         [a["id"] for a in srv.hub.state["cases"][shown]["attachments"][1:]]      # the removed one is gone
