@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -170,3 +171,4 @@ def main(n: int = N_PHOTOS, runs: int = 3):
         print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     finally:
         srv.stop()
+        shutil.rmtree(d, ignore_errors=True)          # the cockpits' cache files (~100 MB each)

@@ -17,7 +17,19 @@ have_lib libGL.so.1         || need_libs+=(libgl1)
 have_lib libxkbcommon.so.0  || need_libs+=(libxkbcommon0)
 have_lib libfontconfig.so.1 || need_libs+=(libfontconfig1)
 have_lib libdbus-1.so.3     || need_libs+=(libdbus-1-3)
-have_lib libxcb-cursor.so.0 || need_libs+=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)
+# Qt's xcb platform plugin (a real display, the acceptance suite under Xvfb) links each of
+# these: check them one by one (a machine with libxcb-cursor0 but not libxcb-icccm4 could not
+# start the cockpit on a display: "Could not load the Qt platform plugin xcb")
+have_lib libxcb-cursor.so.0      || need_libs+=(libxcb-cursor0)
+have_lib libxkbcommon-x11.so.0   || need_libs+=(libxkbcommon-x11-0)
+have_lib libxcb-icccm.so.4       || need_libs+=(libxcb-icccm4)
+have_lib libxcb-image.so.0       || need_libs+=(libxcb-image0)
+have_lib libxcb-keysyms.so.1     || need_libs+=(libxcb-keysyms1)
+have_lib libxcb-randr.so.0       || need_libs+=(libxcb-randr0)
+have_lib libxcb-render-util.so.0 || need_libs+=(libxcb-render-util0)
+have_lib libxcb-shape.so.0       || need_libs+=(libxcb-shape0)
+have_lib libxcb-xinerama.so.0    || need_libs+=(libxcb-xinerama0)
+have_lib libxcb-xkb.so.1         || need_libs+=(libxcb-xkb1)
 have_font cjk || need_libs+=(fonts-noto-cjk)
 # QtMultimedia (video evidence, alert sounds): PySide6 bundles FFmpeg, but its audio output
 # links PulseAudio's client library; without it `import PySide6.QtMultimedia` fails

@@ -426,7 +426,12 @@ class FileService:
         part = self.content.new_part()
         t0 = time.perf_counter()
         h = hashlib.sha256()
-        f = await loop.run_in_executor(None, open, part, "wb")
+        try:
+            f = await loop.run_in_executor(None, open, part, "wb")
+        except OSError as e:
+            log.error("could not store an upload from %s: %s", peer, e)
+            raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
+                                                     "nothing was stored") from None
         done = False
         writing: asyncio.Future | None = None     # the previous batch, hashed and written meanwhile
         try:

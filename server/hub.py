@@ -585,11 +585,15 @@ class Hub:
             except asyncio.CancelledError:
                 pass
         if self._writer:
-            self._writer.cancel()
-            try:
-                await self._writer
-            except asyncio.CancelledError:
-                pass
+            # cancelled again until it ends: on Python 3.11 a cancellation that lands just as a
+            # commit's wait_for completes is swallowed (fixed in 3.12), and the writer would wait
+            # for the next command for ever (seen when field terminals' presence events were
+            # being written as the server stopped)
+            while not self._writer.done():
+                self._writer.cancel()
+                await asyncio.wait({self._writer}, timeout=0.5)
+            if not self._writer.cancelled() and self._writer.exception() is not None:
+                log.error("the writer had failed: %r", self._writer.exception())
         self.db.shutdown(wait=True)
         self.reads.shutdown(wait=True)
         self._probe_pool.shutdown(wait=False)

@@ -228,6 +228,13 @@ class View:
         return [c for c in (self.case(c) for c in state["cases"].values()) if c is not None]
 
     # ---- events ----------------------------------------------------------------
+    def _privacy_flips(self, ev: dict, state: dict) -> bool:
+        d = ev.get("data") or {}
+        change = (d.get("changes") or {}).get("category")
+        case = state["cases"].get(d.get("case_id"))
+        return (isinstance(change, list) and len(change) == 2 and case is not None and bool(case.get("attachments"))
+                and (change[0] in self.private) != (change[1] in self.private))
+
     def event(self, ev: dict, state: dict) -> dict:
         """The frame this view gets for event `ev` (already applied to `state`): the event,
         a masked copy, a view.update, or a placeholder. Never another squad's case."""
@@ -236,6 +243,13 @@ class View:
             return ev
         name = ev["name"]
         if k == "wall":
+            if name == "case.amended" and self._privacy_flips(ev, state):
+                # its evidence is shown differently now (a category made private, or no longer):
+                # the case as the wall sees it replaces the wall's copy
+                case = state["cases"].get((ev.get("data") or {}).get("case_id"))
+                return {"type": "event", "seq": ev["seq"], "at": ev.get("at"), "name": VIEW_UPDATE,
+                        "actor": ev.get("actor"), "command_id": ev.get("command_id"),
+                        "data": {"cases": [self.case(case)] if case is not None else [], "teams": [], "removed": []}}
             return _mask_event(ev, self.private, state)
         if name in _ROOM_EVENTS:
             return ev

@@ -77,6 +77,8 @@ def test_an_alert_acknowledged_in_one_cockpit_clears_everywhere_and_survives_res
     loop.wait(lambda: not wall.banner.isVisible() and not win.banner.isVisible())
     other.close()
     wall.close()
+    for w in (other, wall):                 # their links close now, not at the server's stop
+        loop.run(w.link.shutdown())
 
 
 def test_an_unacknowledged_alert_escalates_to_the_shift_leader_even_muted(cockpit, loop):
@@ -109,6 +111,8 @@ def test_muting_shows_an_indicator_and_is_remembered(qtbot, loop, demo_server, t
     again.mute_actions["overdue"].trigger()
     assert not again.mute_label.isVisible() and not settings.value("alerts/mute_overdue", type=bool)
     again.close()
+    for w in (win, again):                  # their links close now, not at the server's stop
+        loop.run(w.link.shutdown())
 
 
 def test_ctrl_q_asks_while_alerts_are_unacknowledged(cockpit, loop, qtbot):

@@ -541,6 +541,14 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
         assert ack["type"] == "ack"
     first = srv.hub.state["cases"][shown]["attachments"][0]["id"]
     ack, _ = await lead.command("case.detach", {"case_id": shown, "attachment": first, "reason": "重复"})
+    # a case whose category becomes private: the wall stops showing its evidence at once
+    third = await new_case(op, title="先是城管")
+    meta = await files.upload(ef.jpeg(colour=(10, 200, 10)), case_id=third)
+    await op.command("case.attach", {"case_id": third, "attachment": meta["id"], "label": "before", "wall": True})
+    await until(lambda: watchers["wall"].state["cases"].get(third, {}).get("attachments"), what="the wall's copy")
+    assert not watchers["wall"].state["cases"][third]["attachments"][0].get("hidden")
+    ack, _ = await op.command("case.amend", {"case_id": third, "category": "dispute"})
+    assert ack["type"] == "ack"
     head = ack["seq"]
     await until(lambda: all(w.state["seq"] == head for w in watchers.values()), what="every view at the head")
     late = await watch(srv, "wall")                                   # and from a snapshot
@@ -552,6 +560,7 @@ async def test_each_role_holds_exactly_its_view_of_the_evidence(srv):
     wall_atts = watchers["wall"].state["cases"][shown]["attachments"]
     assert [bool(a.get("hidden")) for a in wall_atts] == [False, True]
     assert all(a.get("hidden") for a in watchers["wall"].state["cases"][private]["attachments"])
+    assert watchers["wall"].state["cases"][third]["attachments"][0]["hidden"] is True
     assert "说明" not in watchers["wall"].text() and "重复" not in watchers["wall"].text()
     assert [a["id"] for a in watchers["w01"].state["cases"][shown]["attachments"]] == \
         [a["id"] for a in srv.hub.state["cases"][shown]["attachments"][1:]]      # the removed one is gone
@@ -641,3 +650,53 @@ async def test_a_logged_out_token_and_too_many_uploads_at_once_are_refused(srv):
     e = await refused(files, ef.jpeg())
     assert (e.status, e.code) == (401, "unauthenticated")
     await files.close()
+
+
+async def test_a_store_that_cannot_write_answers_unavailable_and_keeps_nothing(srv):
+    op, files = await login(srv, "op")
+    tmp = srv.content.tmp
+    tmp.rmdir()
+    tmp.write_bytes(b"")                    # the folder uploads go to cannot be written (a full or broken disk)
+    try:
+        e = await refused(files, ef.jpeg())
+        assert (e.status, e.code) == (503, "unavailable") and "nothing was stored" in e.message
+        assert rows(srv) == 0
+        # a refusal to a HEAD request has no body (the next request on the connection is not confused)
+        st, hdrs, body = await raw_http(srv, "HEAD /files/" + "0" * 64 + "/thumb?case=C1 HTTP/1.1\r\nHost: x\r\n\r\n",
+                                        read=False)
+        assert st == 401
+    finally:
+        tmp.unlink()
+        tmp.mkdir()
+    assert (await files.upload(ef.jpeg()))["created"]          # and once it can, it does
+    await files.close(), await op.close()
+
+
+async def test_the_case_sheet_prints_the_case_evidence_thumbnails(srv, db_url, tmp_path):
+    """`xiaonao-server case-sheet` puts the case's evidence on the A4 sheet: each thumbnail from
+    the server's content store, captioned with its label and name; a removed one is left out."""
+    import shutil
+    import subprocess
+
+    from server.reports import export_case_sheet
+    op, files = await login(srv, "op")
+    lead, _ = await login(srv, "lead")
+    cid = await new_case(op)
+    for label, name, w in (("before", "before.jpg", 800), ("after", "after.jpg", 900), ("after", "gone.jpg", 700)):
+        meta = await files.upload(ef.jpeg(w, 600), name=name, case_id=cid)
+        ack, _ = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": label})
+        assert ack["type"] == "ack", ack
+        if name == "gone.jpg":
+            ack, _ = await lead.command("case.detach", {"case_id": cid, "attachment": meta["id"],
+                                                        "reason": "拍错了"})
+            assert ack["type"] == "ack", ack
+    path = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: export_case_sheet(db_url, cid, tmp_path / "sheet.pdf", "zh_CN", data_dir=srv.data_dir))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+    assert "现场证据" in text and "处置前" in text and "before.jpg" in text and "after.jpg" in text
+    assert "gone.jpg" not in text and "暂无证据" not in text
+    if shutil.which("pdfimages"):
+        listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True).stdout
+        assert len([ln for ln in listed.splitlines()[2:] if ln.strip()]) == 2        # two thumbnails drawn
+    for c in (op, lead):
+        await c.close()

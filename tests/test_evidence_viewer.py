@@ -217,3 +217,22 @@ def test_a_polygon_region_is_drawn_where_the_detector_marked_it(qtbot, tmp_path)
     assert red_pixels(img, (inside.x() - r, inside.y() - r, inside.x() + r, inside.y() + r), step=1) > 0
     assert red_pixels(img, (outside.x() - r, outside.y() - r, outside.x() + r, outside.y() + r), step=1) == 0
     assert "占道 50%" in v.title.text()
+
+
+def test_the_viewer_s_count_follows_a_photo_attached_while_it_is_open(qtbot, case, tmp_path):
+    """Found trying main: a squad's 'after' photo arrived while the operator looked at the first
+    one, and the viewer still said 1/1 although Next was enabled and led to a second."""
+    src = LocalFiles()
+    panel = EvidencePanel(src)
+    qtbot.addWidget(panel)
+    first = {**case, "attachments": [case["attachments"][2]]}
+    panel.set_case(first)
+    panel.show()
+    v = panel.open_viewer("after", 0)
+    qtbot.addWidget(v)
+    assert v.title.text().startswith("1/1 · After · IMG_3.jpg") and not v.next_b.isEnabled()
+    late = _att(7, "after", _photo(tmp_path / "7.jpg", "#448844"), by="w01")
+    panel.set_case({**case, "attachments": [case["attachments"][2], late]})
+    assert v.title.text().startswith("1/2 · After · IMG_3.jpg") and v.next_b.isEnabled()   # still on the one shown
+    qtbot.mouseClick(v.next_b, Qt.MouseButton.LeftButton)
+    assert v.title.text().startswith("2/2 · After · IMG_7.jpg") and "w01" in v.title.text()

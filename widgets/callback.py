@@ -64,7 +64,7 @@ class CallbackPanel(QWidget):
         hh.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.installEventFilter(self)
         self.table.itemSelectionChanged.connect(self._selected)
-        self.keys_hint = QLabel(self.tr("Keys in the list: 1–5 reached, rated so · N not reached · "
+        self.keys_hint = QLabel(self.tr("Keys in the list: 1–5 reached and rated 1–5 · N not reached · "
                                         "after a dissatisfied rating, R reopen or S supervise"))
         self.keys_hint.setProperty("kind", "muted")
         self.keys_hint.setWordWrap(True)
@@ -234,8 +234,8 @@ class CallbackPanel(QWidget):
             return
         if rating is not None and self.rules.dissatisfied(rating):
             self._pending_rating = (cid, rating)
-            self.follow_label.setText(self.tr("%1 rated %2 ★: dissatisfied. Give the reason in the comment, "
-                                              "then reopen the case (R) or supervise it (S).")
+            self.follow_label.setText(self.tr("%1 rated %2 ★: dissatisfied. Type the reason in the comment and "
+                                              "press Enter, then reopen the case (R) or supervise it (S).")
                                       .replace("%1", cid).replace("%2", str(rating)))
             self.follow.setVisible(True)
             if not self.comment.text().strip():

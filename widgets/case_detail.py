@@ -241,7 +241,7 @@ class CaseDetailPanel(QWidget):
             return None
         from widgets.reports import CaseSheetDialog
         lang = "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
-        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self)
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self, link=self.link)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
@@ -283,8 +283,8 @@ class CaseDetailPanel(QWidget):
         f["category"].setText(labels.category(case["category"]) + (
             "  [" + ", ".join(case.get("subtags") or []) + "]" if case.get("subtags") else ""))
         f["source"].setText(labels.source(case["source"]))
-        f["location"].setText(f"{loc.get('address', '')} · {labels.area(street, loc.get('area'))} "
-                              f"{loc.get('grid') or ''}")
+        where = " ".join(x for x in (labels.area(street, loc.get("area")), loc.get("grid") or "") if x)
+        f["location"].setText(" · ".join(x for x in (loc.get("address", ""), where) if x))   # no "·" left dangling
         rep = case.get("reporter") or {}
         phone = self.phone_shown
         parties = "; ".join(f"{p.get('name', '')} {phone(p.get('phone'))}" for p in case.get("parties") or [])

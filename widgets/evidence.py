@@ -812,6 +812,7 @@ class AttachmentViewer(QDialog):
             ids = [a.get("id") for a in self.items]
             if shown.get("id") in ids:
                 self.index = ids.index(shown.get("id"))
+                self._show_title()       # "1/1" becomes "1/2" when the field adds a photo
                 self._buttons()
                 return
             self.show_index(min(self.index, len(self.items) - 1))
@@ -838,6 +839,18 @@ class AttachmentViewer(QDialog):
         self.save_b.setEnabled(a is not None)
         self.remove_b.setEnabled(a is not None and bool(self.reason.text().strip()))
 
+    def _show_title(self) -> None:
+        a = self.current()
+        if a is None:
+            self.title.setText("")
+            return
+        region = region_for(a, self.case)
+        parts = [f"{self.index + 1}/{len(self.items)}", group_label(group_of(a)), att_name(a), att_time(a),
+                 str(a.get("by") or "")]
+        if region is not None and region.caption:
+            parts.append(region.caption)
+        self.title.setText(" · ".join(x for x in parts if x))
+
     def show_index(self, i: int) -> None:
         self._stop_video()
         self.index = i
@@ -850,10 +863,7 @@ class AttachmentViewer(QDialog):
             self._buttons()
             return
         region = region_for(a, self.case)
-        parts = [f"{i + 1}/{len(self.items)}", group_label(group_of(a)), att_name(a), att_time(a), str(a.get("by") or "")]
-        if region is not None and region.caption:
-            parts.append(region.caption)
-        self.title.setText(" · ".join(x for x in parts if x))
+        self._show_title()
         self.info.clear()
         set_kind(self.info, "")
         self.status.clear()

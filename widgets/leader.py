@@ -203,7 +203,9 @@ class LeaderPanel(QWidget):
         if self.handover_dialog is not None:
             self.handover_dialog.close()
         self.handover_dialog = dlg = HandoverDialog(self.room, self.link, self.window())
-        dlg.ack.setVisible(pending_for(self.room) is not None)
+        pending = pending_for(self.room) is not None
+        dlg.ack.setVisible(pending)
+        dlg.ack_note.setVisible(pending)      # a note on taking over goes with the acknowledgement only
         dlg.open()
         return dlg
 

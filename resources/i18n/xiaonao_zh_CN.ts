@@ -260,103 +260,103 @@
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="848" />
+        <location filename="../../widgets/evidence.py" line="861" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="864" />
+        <location filename="../../widgets/evidence.py" line="874" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="873" />
+        <location filename="../../widgets/evidence.py" line="883" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="875" />
+        <location filename="../../widgets/evidence.py" line="885" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="926" />
+        <location filename="../../widgets/evidence.py" line="936" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="936" />
+        <location filename="../../widgets/evidence.py" line="946" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="944" />
+        <location filename="../../widgets/evidence.py" line="954" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="946" />
+        <location filename="../../widgets/evidence.py" line="956" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="947" />
+        <location filename="../../widgets/evidence.py" line="957" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="955" />
+        <location filename="../../widgets/evidence.py" line="965" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="960" />
+        <location filename="../../widgets/evidence.py" line="970" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="972" />
+        <location filename="../../widgets/evidence.py" line="982" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="985" />
+        <location filename="../../widgets/evidence.py" line="995" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1002" />
-        <location filename="../../widgets/evidence.py" line="1033" />
+        <location filename="../../widgets/evidence.py" line="1012" />
+        <location filename="../../widgets/evidence.py" line="1043" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1005" />
+        <location filename="../../widgets/evidence.py" line="1015" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1008" />
+        <location filename="../../widgets/evidence.py" line="1018" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1017" />
+        <location filename="../../widgets/evidence.py" line="1027" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1036" />
+        <location filename="../../widgets/evidence.py" line="1046" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1043" />
+        <location filename="../../widgets/evidence.py" line="1053" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1046" />
+        <location filename="../../widgets/evidence.py" line="1056" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -395,7 +395,7 @@
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="67" />
-        <source>Keys in the list: 1–5 reached, rated so · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
+        <source>Keys in the list: 1–5 reached and rated 1–5 · N not reached · after a dissatisfied rating, R reopen or S supervise</source>
         <translation>列表快捷键：1–5 已接通并按此评分 · N 未接通 · 不满意评分后，R 重开或 S 督办</translation>
     </message>
     <message>
@@ -440,8 +440,8 @@
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="237" />
-        <source>%1 rated %2 ★: dissatisfied. Give the reason in the comment, then reopen the case (R) or supervise it (S).</source>
-        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因，然后重开事件（R）或督办（S）。</translation>
+        <source>%1 rated %2 ★: dissatisfied. Type the reason in the comment and press Enter, then reopen the case (R) or supervise it (S).</source>
+        <translation>%1 评 %2 星：不满意。请在回访意见中写明原因并按回车，然后重开事件（R）或督办（S）。</translation>
     </message>
     <message>
         <location filename="../../widgets/callback.py" line="255" />
@@ -1376,13 +1376,13 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1119" />
+        <location filename="../../widgets/evidence.py" line="1129" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1120" />
+        <location filename="../../widgets/evidence.py" line="1130" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
@@ -1412,92 +1412,92 @@
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1121" />
+        <location filename="../../widgets/evidence.py" line="1131" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1124" />
+        <location filename="../../widgets/evidence.py" line="1134" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1125" />
+        <location filename="../../widgets/evidence.py" line="1135" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1126" />
+        <location filename="../../widgets/evidence.py" line="1136" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1127" />
+        <location filename="../../widgets/evidence.py" line="1137" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1128" />
+        <location filename="../../widgets/evidence.py" line="1138" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1129" />
+        <location filename="../../widgets/evidence.py" line="1139" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1133" />
+        <location filename="../../widgets/evidence.py" line="1143" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1134" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="1145" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="1146" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1147" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1138" />
+        <location filename="../../widgets/evidence.py" line="1148" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1139" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1140" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1141" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1145" />
+        <location filename="../../widgets/evidence.py" line="1155" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1513,92 +1513,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1188" />
+        <location filename="../../widgets/evidence.py" line="1198" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1192" />
+        <location filename="../../widgets/evidence.py" line="1202" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1197" />
+        <location filename="../../widgets/evidence.py" line="1207" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1198" />
+        <location filename="../../widgets/evidence.py" line="1208" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1201" />
+        <location filename="../../widgets/evidence.py" line="1211" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1202" />
+        <location filename="../../widgets/evidence.py" line="1212" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1207" />
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1220" />
+        <location filename="../../widgets/evidence.py" line="1230" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1266" />
+        <location filename="../../widgets/evidence.py" line="1276" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1290" />
+        <location filename="../../widgets/evidence.py" line="1300" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1292" />
+        <location filename="../../widgets/evidence.py" line="1302" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1294" />
+        <location filename="../../widgets/evidence.py" line="1304" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1296" />
+        <location filename="../../widgets/evidence.py" line="1306" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1300" />
+        <location filename="../../widgets/evidence.py" line="1310" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1380" />
+        <location filename="../../widgets/evidence.py" line="1390" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1388" />
+        <location filename="../../widgets/evidence.py" line="1398" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1393" />
+        <location filename="../../widgets/evidence.py" line="1403" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1414" />
+        <location filename="../../widgets/evidence.py" line="1424" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -3045,7 +3045,7 @@
     <message>
         <location filename="../../widgets/leader.py" line="56" />
         <source>operator</source>
-        <translation>接警员</translation>
+        <translation>调度员</translation>
     </message>
     <message>
         <location filename="../../widgets/leader.py" line="56" />
@@ -3615,18 +3615,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1107" />
+        <location filename="../../widgets/evidence.py" line="1117" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1077" />
+        <location filename="../../widgets/evidence.py" line="1087" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1070" />
-        <location filename="../../widgets/evidence.py" line="1107" />
+        <location filename="../../widgets/evidence.py" line="1080" />
+        <location filename="../../widgets/evidence.py" line="1117" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
