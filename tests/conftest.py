@@ -150,6 +150,12 @@ def pytest_configure(config):
     if _IN_RAM and not config.option.basetemp and not hasattr(config, "workerinput"):
         config.option.basetemp = tempfile.mkdtemp(prefix="xiaonao-pytest-", dir=_RAM)
         config._xiaonao_ram_basetemp = config.option.basetemp
+        # what a killed run left in RAM (a day old: no run still uses it)
+        import time
+        for entry in os.scandir(_RAM):
+            if entry.name.startswith(("xiaonao-pytest-", "xiaonao-tests-")) and entry.is_dir(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_mtime < time.time() - 86400:
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def pytest_unconfigure(config):
