@@ -241,7 +241,7 @@ class CaseDetailPanel(QWidget):
             return None
         from widgets.reports import CaseSheetDialog
         lang = "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
-        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self)
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self, link=self.link)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
