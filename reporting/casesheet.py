@@ -154,10 +154,10 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
         story.append(notes)
     ev_head = Paragraph(escape(t("Evidence")), st["h2"])
     attached = sheet_attachments(case)
-    shown = [(a, (evidence or {}).get(a["id"])) for a in attached]
-    shown = [(a, b) for a, b in shown if b][:MAX_THUMBS]
+    have = evidence or {}
+    shown = [(a, have[a["id"]]) for a in attached if have.get(a["id"])][:MAX_THUMBS]
     if shown:
-        cells = []
+        cells: list = []
         for a, body in shown:
             caption = t(LABEL_NAMES.get(a.get("label", ""), a.get("label", "")))
             if a.get("name"):
@@ -167,9 +167,9 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
             except Exception:  # noqa: BLE001 - a thumbnail ReportLab cannot read: its caption only
                 img = p(t("(picture not readable)"), "note")
             cells.append([img, p(caption, "note")])
-        rows = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+        rows: list[list] = [cells[i:i + 4] for i in range(0, len(cells), 4)]
         rows[-1] += [""] * (4 - len(rows[-1]))
-        ev = RLTable([[c if c else "" for c in row] for row in rows], colWidths=[THUMB + 6 * mm] * 4)
+        ev = RLTable(rows, colWidths=[THUMB + 6 * mm] * 4)
         ev.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
         missing = len(attached) - len(shown)
         if missing > 0:
