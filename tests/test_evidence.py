@@ -620,6 +620,12 @@ def test_the_domain_rules_of_attaching(tmp_path):
     assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]        # removed: missing again
     assert [e["name"] for e in st["cases"][cid]["timeline"]][-3:] == ["case.attached", "case.attached",
                                                                        "case.detached"]
+    assert "by_role" not in st["cases"][cid]["timeline"][-2]                        # the room's own file
+    # a squad's photo from its terminal is marked as the terminal's in the timeline
+    run(op, "case.dispatch", {"case_id": cid, "team_id": "W01"})
+    run(field, "case.attach", {"case_id": cid, "attachment": photo["id"], "label": "after"},
+        files)
+    assert st["cases"][cid]["timeline"][-1]["by_role"] == "field"
 
 
 async def test_a_logged_out_token_and_too_many_uploads_at_once_are_refused(srv):
