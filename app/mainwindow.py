@@ -405,7 +405,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Select a case first."), 5000)
             return None
         from widgets.reports import CaseSheetDialog
-        dlg = CaseSheetDialog(case, self.room.state, self.link.role, self._report_lang(), parent=self)
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, self._report_lang(), parent=self,
+                              link=self.link)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg

@@ -655,6 +655,8 @@ def _decide_case(state, actor, name, args, files=None):
             if a["id"] == req["attachment"]:
                 raise CommandError("conflict", f"already attached to {case['id']} as {a['label']}")
         data["attachment"] = evidence.attachment(_file(files, req), case["id"], req)
+        if actor.role in ("field", "department", "community"):
+            data["by_role"] = actor.role          # the timeline marks a terminal's photo as such
     elif name == "case.detach":
         att = args.get("attachment")
         if not any(a["id"] == att for a in evidence.live_attachments(case)):

@@ -1,6 +1,7 @@
-"""One case on A4 (ReportLab): its particulars, its SLA stages, its timeline, its notes, and a
-slot for evidence thumbnails. Cases carry no evidence yet; the slot says so, and
-`write_case_sheet(..., evidence=[png bytes, ...])` fills it once they do."""
+"""One case on A4 (ReportLab): its particulars, its SLA stages, its timeline, its notes, and its
+evidence thumbnails (`write_case_sheet(..., evidence={attachment id: thumbnail bytes})`: the
+server reads them from its content store, the cockpit from its thumbnail cache or the server).
+Each thumbnail is captioned with its label and file name; removed attachments are left out."""
 from __future__ import annotations
 
 import io
@@ -36,6 +37,16 @@ STAMP_LABELS = {"field": "field terminal", "department": "department terminal", 
 STATE_LABELS = {"met": "Met", "late": "Late", "overdue": "Overdue", "due_soon": "Due soon", "on_time": "On time",
                 "skipped": "Skipped"}
 THUMB = 38 * mm
+MAX_THUMBS = 12
+LABEL_NAMES = {"alert-frame": "Alert frame", "before": "Before", "after": "After", "document": "Document"}
+
+
+def sheet_attachments(case: dict) -> list[dict]:
+    """The case's attachments a sheet shows: not removed, alert frame first, then before, after,
+    documents, each in the order attached."""
+    order = {k: i for i, k in enumerate(LABEL_NAMES)}
+    live = [a for a in case.get("attachments") or [] if not a.get("removed")]
+    return sorted(live, key=lambda a: order.get(a.get("label", ""), len(order)))
 
 
 def _when(s: str | None) -> str:
@@ -76,7 +87,7 @@ def case_sheet_rows(case: dict, state: dict, t: Text, masked: bool) -> list[tupl
 
 
 def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_CN", masked: bool = True,
-                     now: float | None = None, evidence: list[bytes] | None = None) -> Path:
+                     now: float | None = None, evidence: dict[str, bytes] | None = None) -> Path:
     import time
     register_font()
     t = Text(lang)
@@ -142,13 +153,32 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
         notes.setStyle(grid_style())
         story.append(notes)
     ev_head = Paragraph(escape(t("Evidence")), st["h2"])
-    if evidence:
-        thumbs = [Image(io.BytesIO(b), width=THUMB, height=THUMB, kind="proportional") for b in evidence[:8]]
-        rows = [thumbs[i:i + 4] for i in range(0, len(thumbs), 4)]
-        ev = RLTable(rows, colWidths=[THUMB + 4 * mm] * 4)
+    attached = sheet_attachments(case)
+    have = evidence or {}
+    shown = [(a, have[a["id"]]) for a in attached if have.get(a["id"])][:MAX_THUMBS]
+    if shown:
+        cells: list = []
+        for a, body in shown:
+            caption = t(LABEL_NAMES.get(a.get("label", ""), a.get("label", "")))
+            if a.get("name"):
+                caption += f"  {a['name']}"
+            try:
+                img = Image(io.BytesIO(body), width=THUMB, height=THUMB, kind="proportional")
+            except Exception:  # noqa: BLE001 - a thumbnail ReportLab cannot read: its caption only
+                img = p(t("(picture not readable)"), "note")
+            cells.append([img, p(caption, "note")])
+        rows: list[list] = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+        rows[-1] += [""] * (4 - len(rows[-1]))
+        ev = RLTable(rows, colWidths=[THUMB + 6 * mm] * 4)
+        ev.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        missing = len(attached) - len(shown)
+        if missing > 0:
+            story_note = t("{n} more attached: not all thumbnails are shown here.", n=missing)
+            ev = KeepTogether([ev, p(story_note, "note")])
     else:
-        ev = RLTable([[p(t("No evidence attached to this case."), "note")]], colWidths=[width],
-                     rowHeights=[THUMB])
+        text = (t("No evidence attached to this case.") if not attached else
+                t("{n} attached; their thumbnails could not be read here.", n=len(attached)))
+        ev = RLTable([[p(text, "note")]], colWidths=[width], rowHeights=[THUMB])
         ev.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
                                 ("BOX", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                 ("ALIGN", (0, 0), (-1, -1), "CENTER")]))

@@ -293,10 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--max-photo-mb", type=float, default=20.0, help="largest photo upload (default %(default)s)")
     ps.add_argument("--max-clip-mb", type=float, default=200.0, help="largest clip upload (default %(default)s)")
     ps.add_argument("--max-document-mb", type=float, default=20.0, help="largest PDF upload (default %(default)s)")
-    pcs = sub.add_parser("case-sheet", help="print one case on A4 (PDF): its particulars, SLA stages and timeline")
+    pcs = sub.add_parser("case-sheet", help="print one case on A4 (PDF): its particulars, SLA stages, timeline and "
+                                            "evidence thumbnails")
     pcs.add_argument("case_id", help="the case's id, e.g. C000123")
     pcs.add_argument("--out", default=".", help="a folder or a .pdf file to write (default: here)")
     pcs.add_argument("--db", default=DEFAULT_DB)
+    pcs.add_argument("--data-dir", help="the server's data directory, where the evidence thumbnails are (default: "
+                                        "as serve's)")
     pcs.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
     pcs.add_argument("--personal", action="store_true",
                      help="show names and phones (needs --as-user, a leader or admin; audited)")
@@ -393,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
         elif args.cmd == "case-sheet":
             from .reports import export_case_sheet
-            print(export_case_sheet(args.db, args.case_id, args.out, args.lang, args.personal, args.as_user))
+            print(export_case_sheet(args.db, args.case_id, args.out, args.lang, args.personal, args.as_user,
+                                    data_dir=args.data_dir))
         elif args.cmd == "backup":
             from .backup import backup
             fmt = backup(args.db, args.out, args.format)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import hashlib
 import heapq
 import json
@@ -58,7 +59,6 @@ IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caugh
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
 TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memory at least this long
 PRUNE_EVERY = 600.0        # seconds between looks at the window
-SNAPSHOT_KEEP = 10.0       # s a built snapshot is kept for connections at its seq (at least; at most twice)
 RETAIN_FIRST = 120.0       # s after start before the first retention pruning (serve --retain-days ...)
 RETAIN_EVERY = 6 * 3600.0  # s between two
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
@@ -346,7 +346,6 @@ class Hub:
         self.retention = retention.check(keep_days) if retention is not None else None
         self.redacted_through = 0          # a resume from before this seq gets a snapshot (blanked events)
         self._retainer: asyncio.Task | None = None
-        self._sweeper: asyncio.Task | None = None
         # case id -> when (monotonic) it was read back from the projection
         self._touched: dict[str, float] = {}
         self._team_text: dict[str, str] = {}       # each squad's JSON as last written
@@ -363,8 +362,6 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, int, list[bytes]] | None = None
-        self._swept: tuple | None = None               # what the last sweep saw (server/hub.py _sweep_snapshots)
-        self._swept_views: list[tuple] = []
         self._view_snapshots: OrderedDict[tuple, list[bytes]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # an open (hot) case's JSON, until an event changes it (closed cases are kept as
@@ -402,7 +399,10 @@ class Hub:
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
         if self.retention is not None:
             self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
-        self._sweeper = asyncio.create_task(self._sweep_snapshots(), name="xiaonao-snapshot-sweep")
+        # what start-up made (modules, the window, the command ids) is not walked by every
+        # later full collection (~0.1-0.3 s of the loop each at start-up's object count)
+        gc.collect()
+        gc.freeze()
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
@@ -571,20 +571,6 @@ class Hub:
             log.info("retention: pruned %s", total)
         return total
 
-    async def _sweep_snapshots(self) -> None:
-        """A built snapshot serves the connections that come at its seq (a reconnect storm)
-        for SNAPSHOT_KEEP seconds, then is let go even if the room is quiet (tens of MB)."""
-        while True:
-            await asyncio.sleep(SNAPSHOT_KEEP)
-            cached = self._snapshot_cache
-            if cached is not None and cached is self._swept:
-                self._snapshot_cache = None
-            self._swept = self._snapshot_cache
-            views = list(self._view_snapshots)
-            for key in self._swept_views:
-                self._view_snapshots.pop(key, None)
-            self._swept_views = [k for k in views if k in self._view_snapshots]
-
     async def _retention_loop(self) -> None:
         await asyncio.sleep(RETAIN_FIRST)
         while True:
@@ -597,12 +583,6 @@ class Hub:
             await asyncio.sleep(RETAIN_EVERY)
 
     async def stop(self) -> None:
-        if self._sweeper:
-            self._sweeper.cancel()
-            try:
-                await self._sweeper
-            except asyncio.CancelledError:
-                pass
         if self._retainer:
             self._retainer.cancel()
             try:

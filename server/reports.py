@@ -253,11 +253,15 @@ def export(url: str, kind: str, day: date, formats: list[str], out_dir: str | Pa
 
 
 def export_case_sheet(url: str, case_id: str, out: str | Path, lang: str = "zh_CN", personal: bool = False,
-                      user: str | None = None, now: float | None = None) -> Path:
+                      user: str | None = None, now: float | None = None, data_dir: str | None = None) -> Path:
     """One case on A4 (reporting/casesheet.py), read from the cases projection (whether it is
-    in the server's window or long archived), the export audited. `out`: a folder (the file
-    is named after the case) or a .pdf path."""
-    from reporting.casesheet import write_case_sheet
+    in the server's window or long archived), with the thumbnails of its evidence from the
+    content store under `data_dir` (serve's default when not given), the export audited.
+    `out`: a folder (the file is named after the case) or a .pdf path."""
+    from reporting.casesheet import sheet_attachments, write_case_sheet
+
+    from .files import ContentStore
+    from .http_files import default_data_dir
     store = EventStore(url)
     try:
         store.check_initialised()
@@ -275,7 +279,13 @@ def export_case_sheet(url: str, case_id: str, out: str | Path, lang: str = "zh_C
         path = Path(out)
         if path.suffix.lower() != ".pdf":
             path = path / f"xiaonao-case-{case['id']}-{lang}.pdf"
-        write_case_sheet(case, state, path, lang, masked=not personal, now=now)
+        content = ContentStore(data_dir or default_data_dir(url))
+        evidence = {}
+        for a in sheet_attachments(case):
+            thumb = content.path(a["id"], "thumb")
+            if thumb.is_file():
+                evidence[a["id"]] = thumb.read_bytes()
+        write_case_sheet(case, state, path, lang, masked=not personal, now=now, evidence=evidence)
         store.audit(user, "report.export", f"case sheet {case['id']} {lang} "
                     f"{'personal data shown' if personal else 'masked'} via cli -> {path}")
         return path

@@ -620,6 +620,12 @@ def test_the_domain_rules_of_attaching(tmp_path):
     assert missing_evidence(st, st["cases"][cid], "case.close") == ["after"]        # removed: missing again
     assert [e["name"] for e in st["cases"][cid]["timeline"]][-3:] == ["case.attached", "case.attached",
                                                                        "case.detached"]
+    assert "by_role" not in st["cases"][cid]["timeline"][-2]                        # the room's own file
+    # a squad's photo from its terminal is marked as the terminal's in the timeline
+    run(op, "case.dispatch", {"case_id": cid, "team_id": "W01"})
+    run(field, "case.attach", {"case_id": cid, "attachment": photo["id"], "label": "after"},
+        files)
+    assert st["cases"][cid]["timeline"][-1]["by_role"] == "field"
 
 
 async def test_a_logged_out_token_and_too_many_uploads_at_once_are_refused(srv):
@@ -670,3 +676,33 @@ async def test_a_store_that_cannot_write_answers_unavailable_and_keeps_nothing(s
         tmp.mkdir()
     assert (await files.upload(ef.jpeg()))["created"]          # and once it can, it does
     await files.close(), await op.close()
+
+
+async def test_the_case_sheet_prints_the_case_evidence_thumbnails(srv, db_url, tmp_path):
+    """`xiaonao-server case-sheet` puts the case's evidence on the A4 sheet: each thumbnail from
+    the server's content store, captioned with its label and name; a removed one is left out."""
+    import shutil
+    import subprocess
+
+    from server.reports import export_case_sheet
+    op, files = await login(srv, "op")
+    lead, _ = await login(srv, "lead")
+    cid = await new_case(op)
+    for label, name, w in (("before", "before.jpg", 800), ("after", "after.jpg", 900), ("after", "gone.jpg", 700)):
+        meta = await files.upload(ef.jpeg(w, 600), name=name, case_id=cid)
+        ack, _ = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": label})
+        assert ack["type"] == "ack", ack
+        if name == "gone.jpg":
+            ack, _ = await lead.command("case.detach", {"case_id": cid, "attachment": meta["id"],
+                                                        "reason": "拍错了"})
+            assert ack["type"] == "ack", ack
+    path = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: export_case_sheet(db_url, cid, tmp_path / "sheet.pdf", "zh_CN", data_dir=srv.data_dir))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+    assert "现场证据" in text and "处置前" in text and "before.jpg" in text and "after.jpg" in text
+    assert "gone.jpg" not in text and "暂无证据" not in text
+    if shutil.which("pdfimages"):
+        listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True).stdout
+        assert len([ln for ln in listed.splitlines()[2:] if ln.strip()]) == 2        # two thumbnails drawn
+    for c in (op, lead):
+        await c.close()

@@ -432,3 +432,26 @@ def test_a_leader_removes_a_file_with_a_reason_and_an_operator_cannot(qtbot, loo
     lv.close()
     lead.close()
     op.close()
+
+
+def test_the_printed_case_sheet_carries_the_case_evidence(qtbot, loop, server, tmp_path):
+    """Print the selected case's sheet: its photos are on the A4 page, as thumbnails with
+    their labels (from the cockpit's cache, or fetched from the server)."""
+    import subprocess
+
+    from app import i18n
+    i18n.install("zh_CN")
+    c = Cockpit(qtbot, loop, server.url, tmp_path)
+    cid = c.report()
+    c.select(cid)
+    c.section.attach_paths([_photo(tmp_path, "门前.jpg", colour=(200, 40, 40))])
+    loop.wait(lambda: len(c.strip_ids("before")) == 1 and c.thumbnails_drawn("before"), what="the thumbnail")
+    dlg = c.win.open_case_sheet()
+    loop.wait(lambda: len(dlg.evidence) == 1, what="the sheet's thumbnail")
+    out = tmp_path / "sheet.pdf"
+    dlg.save_to("pdf", str(out))
+    loop.wait(lambda: str(out) in dlg.status.text(), what="the sheet saved")       # "Saved to …", once written
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "现场证据" in text and "处置前" in text and "门前.jpg" in text
+    dlg.close()
+    c.close()

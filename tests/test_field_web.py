@@ -626,3 +626,21 @@ async def test_a_disabled_account_is_logged_out_saying_why(server, browser, db_u
     assert "停用" in await phone.page.inner_text("#loginmsg")
     assert await phone.js("localStorage.getItem('xn.token')") is None
     await phone.close()
+
+
+def test_the_terminal_names_priorities_as_the_cockpit_does():
+    """Found trying main: the phone called a P2 case 紧急 ("P2" in English), while the room's
+    cockpit calls P1 紧急 and P2 较急: a squad and its dispatcher must mean the same by it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tsv = {}
+    for line in (root / "resources/i18n/zh_CN.tsv").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0] == "Domain":
+            tsv[parts[1]] = parts[2]
+    en = json.loads((root / "server/web/m/i18n/en.json").read_text(encoding="utf-8"))
+    zh = json.loads((root / "server/web/m/i18n/zh_CN.json").read_text(encoding="utf-8"))
+    for p, word in ((1, "urgent"), (2, "high"), (3, "normal"), (4, "low")):
+        assert en[f"prio.{p}"] == f"P{p} {word}"
+        assert zh[f"prio.{p}"] == tsv[f"P{p} {word}"]

@@ -241,7 +241,7 @@ class CaseDetailPanel(QWidget):
             return None
         from widgets.reports import CaseSheetDialog
         lang = "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
-        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self)
+        dlg = CaseSheetDialog(case, self.room.state, self.link.role, lang, parent=self, link=self.link)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
@@ -365,6 +365,15 @@ class CaseDetailPanel(QWidget):
             b.setVisible(b in shown)
         for i, b in enumerate(shown):          # only the allowed actions, packed
             self._grid.addWidget(b, i // 4, i % 4)
+        # the highlighted action is the next step: dispatching a case already sent is a re-dispatch
+        waiting = case.get("status") in ("new", "accepted")
+        for cmd in ("case.dispatch", "case.accept"):
+            b = self.buttons[cmd]
+            role = "primary" if waiting else ""
+            if (b.property("role") or "") != role:
+                b.setProperty("role", role)
+                b.style().unpolish(b)
+                b.style().polish(b)
         self.department.setEnabled("case.transfer" in allowed)
         self.evidence.set_case(case)
         for cmd in ("case.feedback", "case.close"):

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QSize,
     QSizeF,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QPainter
@@ -273,8 +274,11 @@ class ReportDialog(_PreviewDialog):
 class CaseSheetDialog(_PreviewDialog):
     """One case on A4, from the case on screen (the cockpit holds it): preview, save, print."""
 
-    def __init__(self, case: dict, state: dict, role: str | None, lang: str = "zh_CN", parent=None):
+    def __init__(self, case: dict, state: dict, role: str | None, lang: str = "zh_CN", parent=None,
+                 link=None):
         super().__init__(parent, excel=False)
+        self.evidence: dict[str, bytes] = {}      # attachment id -> thumbnail, as they arrive
+        self._link = link
         self.setWindowTitle(translate("Reports", "Case sheet %1").replace("%1", str(case.get("no") or case["id"])))
         import copy
         self.case = copy.deepcopy(case)
@@ -290,6 +294,7 @@ class CaseSheetDialog(_PreviewDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.preview, 1)
         self.render_preview()
+        self.load_evidence()
 
     def stem(self) -> str:
         return f"xiaonao-case-{self.case.get('no') or self.case['id']}"
@@ -297,4 +302,28 @@ class CaseSheetDialog(_PreviewDialog):
     def writer(self, fmt: str):
         from reporting.casesheet import write_case_sheet
         case, state, lang, masked = self.case, self.state, self.lang_code, not self.personal.isChecked()
-        return lambda path: write_case_sheet(case, state, path, lang, masked)
+        evidence = dict(self.evidence)
+        return lambda path: write_case_sheet(case, state, path, lang, masked, evidence=evidence)
+
+    def load_evidence(self) -> None:
+        """The thumbnails of the case's evidence: what the cockpit's cache holds at once, the rest
+        from the server; the preview is drawn again once they are in (one redraw, not one each)."""
+        from reporting.casesheet import sheet_attachments
+        atts = sheet_attachments(self.case)
+        if self._link is None or not atts or not hasattr(self._link, "cached_thumbnails"):
+            return
+        self._redraw = QTimer(self, singleShot=True, interval=300)
+        self._redraw.timeout.connect(self.render_preview)
+
+        def cached(got: dict) -> None:
+            self._add_thumbs(got)
+            for a in atts:
+                if a["id"] not in got:
+                    self._link.fetch_thumbnail(a, self.case["id"],
+                                               lambda body, _err, i=a["id"]: self._add_thumbs({i: body} if body else {}))
+        self._link.cached_thumbnails([a["id"] for a in atts], cached)
+
+    def _add_thumbs(self, got: dict) -> None:
+        if got:
+            self.evidence.update(got)
+            self._redraw.start()
