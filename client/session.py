@@ -594,7 +594,7 @@ class ServerLink:
                 await self._stop.wait()
                 break
             try:
-                async with connect(self.url, max_size=self.max_size, compression=None, open_timeout=5,
+                async with connect(self.url, max_size=self.max_size, compression="deflate", open_timeout=5,
                                    ping_interval=10, ping_timeout=10, ssl=self.ssl, close_timeout=2) as ws:
                     self._ws = ws
                     await self._session(ws)
