@@ -16,6 +16,7 @@ import contextlib
 import gzip
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -418,13 +419,23 @@ async def test_shared_position_is_sent_with_consent_at_a_bounded_rate(server, br
     # moved 300 m at once: within the 30 s bound, nothing more is sent
     await phone.js("window.__fixes = []; navigator.geolocation.watchPosition(p => window.__fixes.push(p.coords.latitude))")
     await phone.ctx.set_geolocation({"latitude": 30.2888, "longitude": 120.2153})
-    await phone.page.wait_for_function("window.__fixes.includes(30.2888)")      # the app's watch has it too
+    await js_until(phone, "window.__fixes.includes(30.2888)", "the second fix")      # the app's watch has it too
     assert await phone.js("window.xnLink.outbox.list().then(l => l.length)") == 0     # nothing queued either
     assert not await phone.js("window.xnLink.inflight.size")
     log = await log_of(server)
     assert [e["data"]["lat"] for e in log if e["name"] == "team.moved" and e["actor"] == "w01"] == [30.2861]
     await phone.shot("12_position_on")
     await phone.close()
+
+
+async def js_until(phone, expr: str, what: str, timeout: float = 15.0) -> None:
+    """Poll a page expression until it is true (not wait_for_function: its polling compiles the
+    predicate with new Function, which the terminal's CSP without 'unsafe-eval' refuses)."""
+    deadline = time.monotonic() + timeout
+    while not await phone.js(expr):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 def jpeg(path: Path, colour: str, size=(640, 480)) -> Path:
@@ -468,7 +479,8 @@ async def test_photos_before_and_after_upload_and_attach_once_also_after_the_lin
         await phone.tap("#act-feedback")
         await phone.say("已劝离，门前已清理")
         await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="resolved")
-        await phone.page.wait_for_function("document.querySelectorAll(\"figure[data-attachment] img[src^='blob:']\").length == 2")
+        await js_until(phone, "document.querySelectorAll(\"figure[data-attachment] img[src^='blob:']\").length == 2",
+                       "both photos drawn")
         await phone.shot("14_photos_attached")
         log = await log_of(server)
         attached = [e for e in log if e["name"] == "case.attached" and e["data"]["case_id"] == cid]
