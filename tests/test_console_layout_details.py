@@ -233,11 +233,11 @@ def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(q
         win.set_progress(fraction)
     EmbeddedServer.waiting = waiting
     try:
-        srv = EmbeddedServer(tmp_path / "fresh.db", seed=3, backfill_hours=1.5).start()
+        srv = EmbeddedServer(tmp_path / "fresh.db", seed=3, backfill_hours=6).start()
     finally:
         EmbeddedServer.waiting = None
     try:
-        assert win.isVisible() and len(seen) >= 3          # painted while the history played
+        assert win.isVisible() and any(0 < f < 1 for f in seen)     # painted while the history played
         assert seen == sorted(seen) and seen[-1] > 0.2 and 0 <= seen[0] <= seen[-1] <= 1
         assert win.bar.value() == int(round(seen[-1] * 100))
         assert srv.progress() == 1.0

@@ -455,3 +455,4 @@ def test_the_printed_case_sheet_carries_the_case_evidence(qtbot, loop, server, t
     assert "现场证据" in text and "处置前" in text and "门前.jpg" in text
     dlg.close()
     c.close()
+    i18n.install("en")                  # (the language is process-wide: leave it as the next tests expect)

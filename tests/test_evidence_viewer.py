@@ -27,6 +27,13 @@ def _att(i, label, path, **kw):
             "at": f"2026-12-01T08:0{i}:00.000Z", "by": "op", "width": 1600, "height": 1200, "path": path, **kw}
 
 
+@pytest.fixture(autouse=True)
+def english(qapp):
+    """These tests read the English labels; the language is process-wide, so say it here."""
+    from app import i18n
+    i18n.install("en")
+
+
 @pytest.fixture
 def case(tmp_path):
     atts = [
