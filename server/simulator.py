@@ -26,6 +26,8 @@ log = logging.getLogger("xiaonao.sim")
 HOURLY = [0.25, 0.2, 0.15, 0.15, 0.2, 0.35, 0.7, 1.1, 1.4, 1.5, 1.45, 1.3,
           1.2, 1.25, 1.35, 1.4, 1.45, 1.5, 1.6, 1.7, 1.5, 1.1, 0.7, 0.4]
 CASES_PER_DAY = 420
+# the steps a squad stamps itself; left to a squad whose terminal is online (a real person on it)
+FIELD_STEPS = frozenset({"dispatched", "signed", "contacted", "on_scene"})
 
 SOURCES = [("12345", 25), ("grid", 22), ("video", 18), ("110", 15), ("patrol", 10),
            ("sensor", 3), ("walk_in", 3), ("qrcode", 2), ("119", 2)]
@@ -239,6 +241,12 @@ class Simulator:
         team = case.get("team_id")
         field = Actor(f"field-{team}", "field", team)       # without a squad it owns nothing: refused
         nxt: float | None = None
+        squad = self.hub.state["teams"].get(team or "") or {}
+        if st in FIELD_STEPS and (squad.get("terminal") or {}).get("online"):
+            # a real person has the squad's terminal open: the stamps are theirs, not the simulator's
+            # (looked at again later: a terminal that goes away leaves the case to the simulator)
+            self._at(now + 60, self._step, cid)
+            return
         if st in ("new", "returned"):
             if await self._do(self.operator, "case.accept", {"case_id": cid}):
                 nxt = r.uniform(3, 15) if case["priority"] <= 2 else r.lognormvariate(2.7, 0.55)

@@ -14,6 +14,7 @@ from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator
 
 from .conftest import RawClient, make_db, ws_url
+from .helpers import until
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "hotline-12345.csv"
@@ -148,3 +149,36 @@ async def test_serve_simulate_runs_a_live_street(tmp_path):
         await c.close()
     finally:
         srv.stop()
+
+
+async def test_the_simulator_leaves_a_squad_with_a_terminal_online_to_its_person(tmp_path):
+    """With a squad member's terminal online, the simulator does not sign or arrive for that
+    squad (the stamps are the person's); the other squads go on being simulated, and once
+    the terminal goes away the squad's cases are simulated again."""
+    url = make_db(tmp_path)
+    start = datetime(2026, 11, 23, 8, 0).timestamp()
+    clock = SimClock(start)
+    clock.manual = start
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+    await srv.start()
+    try:
+        phone = await RawClient.connect(ws_url(srv), "w01")
+        await phone.recv()
+        await until(lambda: (srv.hub.state["teams"]["W01"].get("terminal") or {}).get("online"), what="presence")
+        sim = Simulator(srv.hub, seed=5, clock=clock)
+        await sim.run_until(start + 3 * 3600)
+        cases = list(srv.hub.state["cases"].values())
+        mine = [c for c in cases if c.get("team_id") == "W01"]
+        others = [c for c in cases if c.get("team_id") not in (None, "W01")]
+        assert mine, "the simulator dispatched to W01 too (its terminal is one more squad to the room)"
+        stamped = {e["name"] for c in mine for e in c["timeline"] if e.get("actor") == "field-W01"}
+        assert not stamped & {"case.signed", "case.contacted", "case.arrived", "case.feedback"}
+        assert any(c["status"] == "closed" for c in others)          # the rest of the street goes on
+        await phone.close()
+        await until(lambda: not (srv.hub.state["teams"]["W01"].get("terminal") or {}).get("online"),
+                    what="the terminal gone")
+        await sim.run_until(start + 5 * 3600)
+        assert any(e.get("actor") == "field-W01" and e["name"] == "case.signed"
+                   for c in srv.hub.state["cases"].values() if c.get("team_id") == "W01" for e in c["timeline"])
+    finally:
+        await srv.stop()
