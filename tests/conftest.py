@@ -285,3 +285,7 @@ async def server(db_url, tmp_path):
 
 def ws_url(srv) -> str:
     return f"ws://127.0.0.1:{srv.port}/ws"
+
+
+# the real cockpit window on the demo server (loop, demo_server, cockpit): tests/cockpit_fixtures.py
+pytest_plugins = ["tests.cockpit_fixtures"]
