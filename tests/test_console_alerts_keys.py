@@ -10,10 +10,6 @@ from app.embedded import DEMO_USER, WALL_USER
 from client.qtlink import LinkService
 from models.qt.room import RoomState, Selection
 
-from . import test_cockpit as _fixtures
-
-loop, demo_server, cockpit = _fixtures.loop, _fixtures.demo_server, _fixtures.cockpit
-
 
 def _p1(link, title="燃气泄漏", address="九和路120号"):
     link.submit("case.report", {"title": title, "category": "fire", "source": "119", "priority": 1,

@@ -7,10 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QMenu
 
-from . import test_cockpit as _fixtures
-
-loop, demo_server, cockpit = _fixtures.loop, _fixtures.demo_server, _fixtures.cockpit
-
 
 def _report(link, title, priority=3, phone=None, address="九环路209号"):
     args = {"title": title, "category": "city_management", "source": "grid", "priority": priority,

@@ -13,10 +13,6 @@ from app.embedded import DEMO_USER
 from client.qtlink import LinkService
 from models.qt.room import RoomState, Selection
 
-from . import test_cockpit as _fixtures
-
-loop, demo_server = _fixtures.loop, _fixtures.demo_server
-
 
 def _window(qtbot, loop, server, tmp_path, lang, name="w", link=None, room=None):
     from app import i18n

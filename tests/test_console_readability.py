@@ -16,10 +16,7 @@ from app.embedded import WALL_USER
 from client.qtlink import LinkService
 from models.qt.room import RoomState
 
-from . import test_cockpit as _fixtures
 from .helpers import ROOT
-
-loop, demo_server, cockpit = _fixtures.loop, _fixtures.demo_server, _fixtures.cockpit
 
 
 def contrast(a: str, b: str) -> float:
