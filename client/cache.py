@@ -91,19 +91,26 @@ def state_head(state: dict) -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
+def cache_engine(path: Path, busy_ms: int = 3000):
+    """An engine on the cache file (its folder made): WAL, synchronous=NORMAL, and a busy
+    timeout, since the link's cache thread and the evidence thread both write the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(conn, _rec):
+        cur = conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cur.close()
+    return engine
+
+
 class Cache:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(f"sqlite:///{self.path}")
-
-        @event.listens_for(self.engine, "connect")
-        def _pragmas(conn, _rec):
-            cur = conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=3000")
-            cur.close()
+        self.engine = cache_engine(self.path)
 
         self._migrate()
         Base.metadata.create_all(self.engine)

@@ -32,9 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Float, Integer, LargeBinary, String, Text, create_engine, delete, event, func, select
+from sqlalchemy import Float, Integer, LargeBinary, String, Text, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from .cache import cache_engine
 from .files import FileClient, FileError
 
 log = logging.getLogger("xiaonao.evidence")
@@ -91,16 +92,7 @@ class EvidenceStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(f"sqlite:///{self.path}")
-
-        @event.listens_for(self.engine, "connect")
-        def _pragmas(conn, _rec):
-            cur = conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=5000")    # the session's cache thread writes the same file
-            cur.close()
+        self.engine = cache_engine(self.path, busy_ms=5000)    # the session's cache thread writes the same file
 
         Base.metadata.create_all(self.engine)
 
