@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from models import early_warning, joint, kpi
 from models.commands import Actor, CommandError, allowed_case_commands
@@ -14,6 +16,7 @@ from models.street import load_street
 from server.app import XiaonaoServer
 from server.cli import add_user
 from server.views import view_for
+from widgets.style import P
 
 from .conftest import RawClient, make_db, ws_url
 from .helpers import until
@@ -267,3 +270,147 @@ async def test_through_the_server_a_department_feeds_back_its_part_and_the_wall_
         await op.close()
     finally:
         await srv.stop()
+
+
+# ---- the cockpit (pytest-qt, offscreen, the real embedded server) ------------------------------
+
+def _report(link, title, address):
+    link.submit("case.report", {"title": title, "category": "city_management", "source": "12345", "priority": 3,
+                                "location": {"address": address}})
+
+
+def _warning_row(perf, wid):
+    for i in range(perf.warnings.count()):
+        w = perf.warnings.item(i).data(0x0100 + 2)
+        if w and w["id"] == wid:
+            return i
+    return -1
+
+
+def test_the_room_makes_a_warning_a_joint_case_and_sees_its_parts(cockpit, loop, qtbot, tmp_path):
+    win = cockpit
+    for t, a in (("学校门口占道经营", "九堡中心小学"), ("学校东侧摆摊", "九堡中心小学东侧"),
+                 ("放学时段摊贩", "顺福路56号门口"), ("学校附近占道", "九堡中心小学附近")):
+        _report(win.link, t, a)
+    loop.wait(lambda: win.queue.model.rowCount() == 4)
+    win.build_deferred_panels()
+    win.docks["performance"].raise_()
+    perf = win.panels["performance"]
+    perf.mark_all_dirty()
+    perf.refresh()
+    row = _warning_row(perf, "place:九堡中心小学")
+    assert row >= 0 and "4 complaints about 九堡中心小学" in perf.warnings.item(row).text()   # one place, not four
+    perf.warnings.setCurrentRow(row)
+    assert perf.warning_joint.isEnabled() and perf.warning_ack.isEnabled()
+    qtbot.mouseClick(perf.warning_open, Qt.MouseButton.LeftButton)
+    assert len(win.queue.model.ids()) == 4                                   # the warning opens its cases
+    dlg = perf.open_warning_joint()
+    assert dlg.isVisible() and dlg.lead.count() == 4
+    lead = dlg.lead.currentData()
+    dept, task, _hours = dlg.form.rows[0]
+    dept.setCurrentIndex(dept.findData("citymgmt"))
+    task.setText("清理占道摊点")
+    dept2, task2, hours2 = dlg.form.rows[1]
+    dept2.setCurrentIndex(dept2.findData("market"))
+    task2.setText("核查证照")
+    hours2.setValue(2)
+    dlg.grab().save(str(tmp_path / "warning-joint-dialog-en.png"))
+    dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    loop.wait(lambda: perf.warning_result.text().endswith("acknowledged"), what="the joint case acknowledged")
+    cases = win.room.state["cases"]
+    assert len(cases[lead]["links"]) == 3 and len(cases[lead]["parts"]) == 2
+    perf.mark_all_dirty()
+    perf.refresh()
+    row = _warning_row(perf, "place:九堡中心小学")
+    perf.warnings.setCurrentRow(row)
+    assert "joint case " + lead in perf.warnings.item(row).text() and not perf.warning_joint.isEnabled()
+    assert any("0/2 parts done" in perf.joint_cases.item(i).text() for i in range(perf.joint_cases.count()))
+    # the case detail: its parts and its linked cases; a part fed back on the department's behalf
+    win.selection.set_case(lead)
+    box = win.panels["detail"].joint
+    loop.wait(lambda: "0/2 parts done" in box.progress.text(), what="the parts in the detail")
+    assert box.table.rowCount() == 2 and "closed with this one" in box.links.text()
+    assert not win.panels["detail"].buttons["case.close"].isVisible()
+    box.select_part("P1")
+    qtbot.mouseClick(box.done_btn, Qt.MouseButton.LeftButton)
+    assert "Type the department's feedback" in box.result.text()             # nothing sent without it
+    box.note.setText("摊点已清理")
+    qtbot.mouseClick(box.done_btn, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: "1/2 parts done" in box.progress.text(), what="one part done")
+    assert "acknowledged" in box.result.text() and box.note.text() == ""
+    # two hours later the market part is overdue: in red, here and on the dashboard
+    win.room.clock_offset += 3 * 3600
+    box.show_case(cases[lead])
+    assert "1 overdue" in box.progress.text()
+    perf.mark_all_dirty()
+    perf.refresh()
+    item = next(perf.joint_cases.item(i) for i in range(perf.joint_cases.count())
+                if perf.joint_cases.item(i).text().startswith(lead))
+    assert "overdue: " in item.text() and item.foreground().color().name() == P["alarm"]
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    win.panels["detail"].grab().save(str(shots / "joint-detail-en.png"))
+    perf.grab().save(str(shots / "warnings-en.png"))
+    _shots_in_chinese(win, lead, shots)
+    win.room.clock_offset -= 3 * 3600
+    box.select_part("P2")
+    box.note.setText("证照已核查")
+    qtbot.mouseClick(box.done_btn, Qt.MouseButton.LeftButton)
+    loop.wait(lambda: cases[lead]["status"] == "resolved", what="all parts done: resolved")
+    win.link.submit("case.close", {"case_id": lead, "resolution": "联合处置完毕"})
+    loop.wait(lambda: all(cases[c]["status"] == "closed" for c in [lead, *cases[lead]["links"]]),
+              what="the lead's closure closes its linked cases")
+
+
+def _shots_in_chinese(win, lead, shots):
+    """The same screens built in zh_CN (the language is process-wide: English again after)."""
+    from app import i18n
+    from widgets.dashboard import DashboardPanel
+    from widgets.joint import JointBox, WarningJointDialog
+    i18n.install("zh_CN")
+    try:
+        box = JointBox(win.room, win.link, win.selection)
+        box.resize(520, 420)
+        box.show_case(win.room.state["cases"][lead])
+        assert "已完成 1/2 项" in box.progress.text()
+        box.grab().save(str(shots / "joint-box-zh_CN.png"))
+        perf = DashboardPanel(win.room, parts=("tables",), link=win.link)
+        perf.resize(1600, 360)
+        perf.refresh()
+        perf.grab().save(str(shots / "warnings-zh_CN.png"))
+        w = perf.warnings.item(0).data(0x0100 + 2)
+        dlg = WarningJointDialog(win.room, w)
+        dlg.grab().save(str(shots / "warning-joint-dialog-zh_CN.png"))
+        for x in (box, perf, dlg):
+            x.deleteLater()
+    finally:
+        i18n.install("en")
+
+
+def test_a_warning_is_acknowledged_with_a_note_and_shown_so(cockpit, loop, qtbot):
+    win = cockpit
+    for a in ("九堡中心小学", "九堡中心小学东侧", "顺福路56号", "九堡中心小学北门"):
+        _report(win.link, "占道", a)
+    loop.wait(lambda: win.queue.model.rowCount() == 4)
+    win.build_deferred_panels()
+    perf = win.panels["performance"]
+    perf.mark_all_dirty()
+    perf.refresh()
+    perf.warnings.setCurrentRow(_warning_row(perf, "place:九堡中心小学"))
+    dlg = perf.open_warning_ack()
+    dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dlg.isVisible() and "A note is needed" in dlg.problem.text()          # refused here, nothing sent
+    dlg.note.setText("已通知校方，加强巡查")
+    dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    loop.wait(lambda: perf.warning_result.text().endswith("acknowledged"), what="the warning acknowledged")
+    perf.mark_all_dirty()
+    perf.refresh()
+    item = perf.warnings.item(_warning_row(perf, "place:九堡中心小学"))
+    assert "acknowledged by" in item.text() and "已通知校方" in item.text()
+    assert item.foreground().color().name() == P["muted"]
+    _report(win.link, "又一起", "九堡中心小学西侧")                               # a new case raises it again
+    loop.wait(lambda: win.queue.model.rowCount() == 5)
+    perf.mark_all_dirty()
+    perf.refresh()
+    item = perf.warnings.item(_warning_row(perf, "place:九堡中心小学"))
+    assert "1 new since" in item.text() and item.foreground().color().name() == P["warning"]

@@ -90,17 +90,19 @@ class JointBox(QGroupBox, _Outcomes):
         self.progress = QLabel()
         self.progress.setObjectName("JointBox.progress")
         self.progress.setWordWrap(True)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 4)
         self.table.setObjectName("JointBox.parts")
         self.table.setHorizontalHeaderLabels([self.tr("Department"), self.tr("Task"), self.tr("Due"),
-                                              self.tr("State"), self.tr("Feedback")])
+                                              self.tr("State")])
+        self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setMaximumHeight(160)
         self.table.itemSelectionChanged.connect(self._enable)
         self.note = QLineEdit(placeholderText=self.tr("The department's feedback, or why the part is cancelled…"))
@@ -141,8 +143,13 @@ class JointBox(QGroupBox, _Outcomes):
         row.addWidget(self.done_btn)
         row.addWidget(self.cancel_btn)
         lay.addLayout(row)
+        self.feedback = QLabel()                      # the selected part's feedback, in full
+        self.feedback.setObjectName("JointBox.feedback")
+        self.feedback.setWordWrap(True)
+        lay.addWidget(self.feedback)
+        lay.addWidget(self.links)
         row2 = QHBoxLayout()
-        row2.addWidget(self.links, 1)
+        row2.addStretch(1)
         row2.addWidget(self.unlink_btn)
         row2.addWidget(self.link_btn)
         row2.addWidget(self.add_btn)
@@ -198,10 +205,11 @@ class JointBox(QGroupBox, _Outcomes):
                 state = self.tr("overdue")
             else:
                 state = self.tr("open")
-            cells = [labels.department(street, p["department"]), p.get("task") or "", hm(p.get("due")), state,
-                     (done or {}).get("note") or ""]
+            cells = [labels.department(street, p["department"]), p.get("task") or "", hm(p.get("due")), state]
+            feedback = (done or {}).get("note") or ""
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(feedback or p.get("task") or "")     # the department's feedback in its words
                 if p["id"] in late:
                     item.setForeground(QColor(P["alarm"]))
                 elif done:
@@ -254,6 +262,10 @@ class JointBox(QGroupBox, _Outcomes):
         self.note.setVisible(bool(self._rows) and self.room.may("case.part_feedback"))
         self.done_btn.setEnabled(open_ and active)
         self.cancel_btn.setEnabled(open_ and active)
+        done = (p or {}).get("done") or {}
+        self.feedback.setText(self.tr("%1's feedback (%2): %3").replace("%1", p["id"]).replace(
+            "%2", done.get("by") or "").replace("%3", done.get("note") or "—") if done else "")
+        self.feedback.setVisible(bool(done))
 
     def select_part(self, pid: str) -> None:
         if pid in self._rows:

@@ -966,22 +966,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="565" />
+        <location filename="../../widgets/joint.py" line="577" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="576" />
+        <location filename="../../widgets/joint.py" line="588" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="579" />
+        <location filename="../../widgets/joint.py" line="591" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="583" />
+        <location filename="../../widgets/joint.py" line="595" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -1911,102 +1911,102 @@
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="96" />
-        <source>Feedback</source>
-        <translation>反馈</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="106" />
+        <location filename="../../widgets/joint.py" line="108" />
         <source>The department's feedback, or why the part is cancelled…</source>
         <translation>部门的反馈，或撤销任务的原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="109" />
+        <location filename="../../widgets/joint.py" line="111" />
         <source>Departments' parts…</source>
         <translation>分派部门任务…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="111" />
+        <location filename="../../widgets/joint.py" line="113" />
         <source>Make this a joint case: each department its part, with a deadline</source>
         <translation>转为一件事：每个部门一项任务，各有期限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="113" />
+        <location filename="../../widgets/joint.py" line="115" />
         <source>Part done</source>
         <translation>任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="115" />
+        <location filename="../../widgets/joint.py" line="117" />
         <source>The selected part is done: its department's feedback, entered by the room</source>
         <translation>所选任务已完成：由指挥中心代录部门反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="117" />
+        <location filename="../../widgets/joint.py" line="119" />
         <source>Cancel part</source>
         <translation>撤销任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="125" />
+        <location filename="../../widgets/joint.py" line="127" />
         <source>Link cases…</source>
         <translation>关联案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="127" />
+        <location filename="../../widgets/joint.py" line="129" />
         <source>Handle other cases (same address, same business) as one with this case</source>
         <translation>将其他案件（同一地址、同一商家）与本案合并处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="129" />
+        <location filename="../../widgets/joint.py" line="131" />
         <source>Unlink</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="131" />
+        <location filename="../../widgets/joint.py" line="133" />
         <source>This case is handled on its own again</source>
         <translation>本案重新单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="181" />
+        <location filename="../../widgets/joint.py" line="188" />
         <source>the case closes when every part is done</source>
         <translation>全部任务完成后方可结案</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="184" />
+        <location filename="../../widgets/joint.py" line="191" />
         <source>%1 overdue</source>
         <translation>%1 项超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="187" />
+        <location filename="../../widgets/joint.py" line="194" />
         <source>No departments' parts: one squad or department handles it.</source>
         <translation>未分派部门任务：由一个班组或部门处置。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="196" />
+        <location filename="../../widgets/joint.py" line="203" />
         <source>done %1</source>
         <translation>%1 完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="198" />
+        <location filename="../../widgets/joint.py" line="205" />
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="200" />
+        <location filename="../../widgets/joint.py" line="207" />
         <source>open</source>
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="219" />
+        <location filename="../../widgets/joint.py" line="227" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="228" />
+        <location filename="../../widgets/joint.py" line="236" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="274" />
+        <location filename="../../widgets/joint.py" line="266" />
+        <source>%1's feedback (%2): %3</source>
+        <translation>%1 的反馈（%2）：%3</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="286" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
     </message>
@@ -2135,27 +2135,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="409" />
+        <location filename="../../widgets/joint.py" line="421" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="418" />
+        <location filename="../../widgets/joint.py" line="430" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="430" />
+        <location filename="../../widgets/joint.py" line="442" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="435" />
+        <location filename="../../widgets/joint.py" line="447" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="454" />
+        <location filename="../../widgets/joint.py" line="466" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -3108,27 +3108,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="369" />
+        <location filename="../../widgets/joint.py" line="381" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="372" />
+        <location filename="../../widgets/joint.py" line="384" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="375" />
+        <location filename="../../widgets/joint.py" line="387" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="381" />
+        <location filename="../../widgets/joint.py" line="393" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="393" />
+        <location filename="../../widgets/joint.py" line="405" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3136,27 +3136,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="325" />
+        <location filename="../../widgets/joint.py" line="337" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="325" />
+        <location filename="../../widgets/joint.py" line="337" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="325" />
+        <location filename="../../widgets/joint.py" line="337" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="339" />
+        <location filename="../../widgets/joint.py" line="351" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="358" />
+        <location filename="../../widgets/joint.py" line="370" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -4037,27 +4037,27 @@
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="532" />
+        <location filename="../../widgets/joint.py" line="544" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="535" />
+        <location filename="../../widgets/joint.py" line="547" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="537" />
+        <location filename="../../widgets/joint.py" line="549" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="543" />
+        <location filename="../../widgets/joint.py" line="555" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="556" />
+        <location filename="../../widgets/joint.py" line="568" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4065,32 +4065,32 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="469" />
+        <location filename="../../widgets/joint.py" line="481" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="473" />
+        <location filename="../../widgets/joint.py" line="485" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="488" />
+        <location filename="../../widgets/joint.py" line="500" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="491" />
+        <location filename="../../widgets/joint.py" line="503" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="498" />
+        <location filename="../../widgets/joint.py" line="510" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="501" />
+        <location filename="../../widgets/joint.py" line="513" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>
