@@ -263,7 +263,7 @@ class JointBox(QGroupBox, _Outcomes):
         self.done_btn.setEnabled(open_ and active)
         self.cancel_btn.setEnabled(open_ and active)
         done = (p or {}).get("done") or {}
-        self.feedback.setText(self.tr("%1's feedback (%2): %3").replace("%1", p["id"]).replace(
+        self.feedback.setText(self.tr("%1's feedback (%2): %3").replace("%1", (p or {}).get("id", "")).replace(
             "%2", done.get("by") or "").replace("%3", done.get("note") or "—") if done else "")
         self.feedback.setVisible(bool(done))
 
