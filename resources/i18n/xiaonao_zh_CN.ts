@@ -557,37 +557,37 @@
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="255" />
+        <location filename="../../widgets/case_detail.py" line="282" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="298" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="299" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="304" />
+        <location filename="../../widgets/case_detail.py" line="331" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="311" />
+        <location filename="../../widgets/case_detail.py" line="338" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="347" />
+        <location filename="../../widgets/case_detail.py" line="374" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="439" />
+        <location filename="../../widgets/case_detail.py" line="471" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -640,42 +640,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="307" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="324" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="325" />
+        <location filename="../../widgets/case_queue.py" line="326" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="333" />
+        <location filename="../../widgets/case_queue.py" line="334" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="348" />
+        <location filename="../../widgets/case_queue.py" line="349" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="350" />
+        <location filename="../../widgets/case_queue.py" line="351" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="352" />
+        <location filename="../../widgets/case_queue.py" line="353" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="361" />
+        <location filename="../../widgets/case_queue.py" line="362" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -812,7 +812,7 @@
     </message>
     <message>
         <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Next deadline</source>
+        <source>Due next</source>
         <translation>下一时限</translation>
     </message>
     <message>
@@ -1041,8 +1041,8 @@
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
-        <location filename="../../models/qt/labels.py" line="104" />
-        <location filename="../../models/qt/labels.py" line="115" />
+        <location filename="../../models/qt/labels.py" line="107" />
+        <location filename="../../models/qt/labels.py" line="118" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1881,22 +1881,22 @@
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="221" />
+        <location filename="../../widgets/leader.py" line="223" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="260" />
+        <location filename="../../widgets/leader.py" line="262" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="264" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="302" />
+        <location filename="../../widgets/leader.py" line="304" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2215,13 +2215,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="441" />
+        <location filename="../../app/mainwindow.py" line="442" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="634" />
+        <location filename="../../app/mainwindow.py" line="635" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2336,77 +2336,77 @@
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="432" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="434" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="435" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="436" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="444" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="472" />
+        <location filename="../../app/mainwindow.py" line="473" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="478" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="480" />
+        <location filename="../../app/mainwindow.py" line="481" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="485" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="488" />
+        <location filename="../../app/mainwindow.py" line="489" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="617" />
+        <location filename="../../app/mainwindow.py" line="618" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="620" />
+        <location filename="../../app/mainwindow.py" line="621" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="630" />
+        <location filename="../../app/mainwindow.py" line="631" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="632" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="636" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2900,142 +2900,142 @@
 <context>
     <name>Reports</name>
     <message>
-        <location filename="../../widgets/reports.py" line="125" />
+        <location filename="../../widgets/reports.py" line="126" />
         <source>Save PDF…</source>
         <translation>保存 PDF…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="126" />
+        <location filename="../../widgets/reports.py" line="127" />
         <source>Save Excel…</source>
         <translation>保存 Excel…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="127" />
+        <location filename="../../widgets/reports.py" line="128" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="150" />
+        <location filename="../../widgets/reports.py" line="151" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="164" />
+        <location filename="../../widgets/reports.py" line="165" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="178" />
+        <location filename="../../widgets/reports.py" line="179" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
+        <location filename="../../widgets/reports.py" line="185" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="190" />
+        <location filename="../../widgets/reports.py" line="191" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="192" />
+        <location filename="../../widgets/reports.py" line="193" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="197" />
+        <location filename="../../widgets/reports.py" line="198" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="198" />
+        <location filename="../../widgets/reports.py" line="199" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="199" />
+        <location filename="../../widgets/reports.py" line="200" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="200" />
+        <location filename="../../widgets/reports.py" line="201" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="204" />
+        <location filename="../../widgets/reports.py" line="205" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="219" />
+        <location filename="../../widgets/reports.py" line="220" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="222" />
+        <location filename="../../widgets/reports.py" line="223" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="223" />
+        <location filename="../../widgets/reports.py" line="224" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="229" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="249" />
+        <location filename="../../widgets/reports.py" line="250" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="255" />
+        <location filename="../../widgets/reports.py" line="256" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="278" />
+        <location filename="../../widgets/reports.py" line="282" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="284" />
+        <location filename="../../widgets/reports.py" line="288" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
