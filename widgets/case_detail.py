@@ -219,6 +219,33 @@ class CaseDetailPanel(QWidget):
         link.sig_command.connect(self._command_result)
         self._reset()
 
+    def _pack_buttons(self) -> None:
+        """Only the allowed actions, packed in as many columns as the panel's width holds (at most
+        4): long English labels ("Department signed") must not push "Close" out of sight."""
+        shown = getattr(self, "_shown_buttons", list(self.buttons.values()))
+        for b in self.buttons.values():
+            self._grid.removeWidget(b)
+            b.setVisible(b in shown)
+        if not shown:
+            return
+        room = self.width() - 40             # the scroll area's margins and bar
+        widest = max(b.sizeHint().width() for b in shown) + max(self._grid.horizontalSpacing(), 6)
+        cols = max(2, min(4, room // max(widest, 1)))
+        self._columns = cols
+        for i, b in enumerate(shown):
+            self._grid.addWidget(b, i // cols, i % cols)
+
+    def button_columns(self) -> int:
+        """How many columns the action buttons are packed in now."""
+        return getattr(self, "_columns", 4)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        cols = self.button_columns()
+        self._pack_buttons()
+        if cols != self.button_columns():
+            self._grid.invalidate()
+
     def _reset(self) -> None:
         self.department.clear()
         for d in self.room.street.get("departments", []):
@@ -382,12 +409,8 @@ class CaseDetailPanel(QWidget):
         self.timeline.scrollToBottom()
         # nothing to do on a report the server has not acknowledged yet; only what the role may
         allowed = set() if case.get("pending") else set(allowed_case_commands(case, self.room.role or "operator"))
-        shown = [b for cmd, b in self.buttons.items() if cmd in allowed]
-        for b in self.buttons.values():
-            self._grid.removeWidget(b)
-            b.setVisible(b in shown)
-        for i, b in enumerate(shown):          # only the allowed actions, packed
-            self._grid.addWidget(b, i // 4, i % 4)
+        self._shown_buttons = [b for cmd, b in self.buttons.items() if cmd in allowed]
+        self._pack_buttons()
         # the highlighted action is the next step: dispatching a case already sent is a re-dispatch
         waiting = case.get("status") in ("new", "accepted")
         for cmd in ("case.dispatch", "case.accept"):

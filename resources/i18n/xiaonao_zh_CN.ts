@@ -557,67 +557,67 @@
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="263" />
+        <location filename="../../widgets/case_detail.py" line="290" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="280" />
+        <location filename="../../widgets/case_detail.py" line="307" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="281" />
+        <location filename="../../widgets/case_detail.py" line="308" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="313" />
+        <location filename="../../widgets/case_detail.py" line="340" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="321" />
+        <location filename="../../widgets/case_detail.py" line="348" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="357" />
+        <location filename="../../widgets/case_detail.py" line="384" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="362" />
+        <location filename="../../widgets/case_detail.py" line="389" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="363" />
+        <location filename="../../widgets/case_detail.py" line="390" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="365" />
+        <location filename="../../widgets/case_detail.py" line="392" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="367" />
+        <location filename="../../widgets/case_detail.py" line="394" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="368" />
+        <location filename="../../widgets/case_detail.py" line="395" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="370" />
+        <location filename="../../widgets/case_detail.py" line="397" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="471" />
+        <location filename="../../widgets/case_detail.py" line="494" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -670,42 +670,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="307" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="324" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="325" />
+        <location filename="../../widgets/case_queue.py" line="326" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="333" />
+        <location filename="../../widgets/case_queue.py" line="334" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="348" />
+        <location filename="../../widgets/case_queue.py" line="349" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="350" />
+        <location filename="../../widgets/case_queue.py" line="351" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="352" />
+        <location filename="../../widgets/case_queue.py" line="353" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="361" />
+        <location filename="../../widgets/case_queue.py" line="362" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -842,7 +842,7 @@
     </message>
     <message>
         <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Next deadline</source>
+        <source>Due next</source>
         <translation>下一时限</translation>
     </message>
     <message>
@@ -1136,8 +1136,8 @@
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
-        <location filename="../../models/qt/labels.py" line="104" />
-        <location filename="../../models/qt/labels.py" line="115" />
+        <location filename="../../models/qt/labels.py" line="107" />
+        <location filename="../../models/qt/labels.py" line="118" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>

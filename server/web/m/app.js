@@ -288,7 +288,7 @@ function caseCard(c) {
   const w = waitingFor(c.id).length;
   return h("li", {},
     h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id),
         h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
@@ -306,7 +306,7 @@ function renderCase(cid) {
   main(`case-${cid}`,
     h("a", { class: "back", href: "#/list" }, "‹ ", t("back")),
     h("div", { class: `head p${c.priority}` },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`), h("span", { class: `badge st-${s}` }, statusText(s)),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id), h("span", { class: `badge st-${s}` }, statusText(s)),
         h("span", { class: "badge" }, t(`prio.${c.priority}`))),
       h("h2", {}, c.title),
       h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
@@ -439,7 +439,7 @@ function renderOverlay() {
     h("p", { class: "kicker" }, t(role() === "department" ? "assign.new_transfer" : "assign.new"), list.length > 1 ? ` (${list.length})` : ""),
     h("h2", { id: "assign-title" }, c.title),
     h("p", { class: "addr" }, c.location?.address || ""),
-    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ",
+    h("p", { class: "meta" }, `${c.id} · `, t(`prio.${c.priority}`), " · ",
       fmtAgo(role() === "department" ? c.times?.transferred : c.times?.dispatched, t)),
     h("button", { class: "big primary huge", id: "assign-sign",
       onclick: () => { act(c, role() === "department" ? "case.dept_sign" : "case.sign"); } }, t("act.case.sign")),
@@ -615,7 +615,7 @@ function renderWaiting() {
         h("span", { class: "sub" }, ` ${Math.round(p.size / 1024)} KB`), p.error ? h("div", { class: "bad" }, p.error) : null))));
 }
 
-function caseNo(cid) { const c = link.state.cases.get(cid); return c ? `#${c.no}` : cid; }
+function caseNo(cid) { return cid; }  // the room says C000123: the phone says the same
 
 // ---- settings ----------------------------------------------------------------------------------
 function renderSettings() {
