@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,172 +452,182 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="124" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="124" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="125" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="125" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="127" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="127" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="128" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="141" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="142" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="156" />
+        <location filename="../../widgets/case_detail.py" line="161" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="177" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="178" />
+        <location filename="../../widgets/case_detail.py" line="183" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="186" />
+        <location filename="../../widgets/case_detail.py" line="187" />
+        <source>Resident rating code…</source>
+        <translation>居民扫码评价…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="188" />
+        <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
+        <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="201" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="199" />
+        <location filename="../../widgets/case_detail.py" line="214" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="208" />
+        <location filename="../../widgets/case_detail.py" line="223" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="290" />
+        <location filename="../../widgets/case_detail.py" line="318" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="307" />
+        <location filename="../../widgets/case_detail.py" line="335" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="308" />
+        <location filename="../../widgets/case_detail.py" line="336" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="340" />
+        <location filename="../../widgets/case_detail.py" line="370" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="348" />
+        <location filename="../../widgets/case_detail.py" line="378" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="384" />
+        <location filename="../../widgets/case_detail.py" line="416" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="389" />
+        <location filename="../../widgets/case_detail.py" line="421" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="390" />
+        <location filename="../../widgets/case_detail.py" line="422" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="392" />
+        <location filename="../../widgets/case_detail.py" line="424" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="394" />
+        <location filename="../../widgets/case_detail.py" line="426" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="395" />
+        <location filename="../../widgets/case_detail.py" line="427" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="397" />
+        <location filename="../../widgets/case_detail.py" line="429" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="494" />
+        <location filename="../../widgets/case_detail.py" line="527" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -3215,6 +3225,64 @@
     </message>
 </context>
 <context>
+    <name>RatingCodeDialog</name>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="36" />
+        <source>Resident rating code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="39" />
+        <source>Case %1: %2</source>
+        <translation>案件 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="43" />
+        <source>The resident scans this code with their phone and rates the handling (1–5 stars). It works once; no login, nothing personal is shown.</source>
+        <translation>请居民用手机扫描二维码，为这次处置打分（1-5星）。二维码只能用一次；无需登录，不显示任何个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="46" />
+        <source>Asking the server for the code…</source>
+        <translation>正在向服务器生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="58" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="74" />
+        <source>The code needs the connection to the server: try again once it is back.</source>
+        <translation>生成二维码需要连接服务器：连接恢复后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="76" />
+        <source>The server refused the code: %1</source>
+        <translation>服务器拒绝生成二维码：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="83" />
+        <source>Works until %1</source>
+        <translation>有效至 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="84" />
+        <source>A new code was made.</source>
+        <translation>已生成新的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="85" />
+        <source>The code made earlier, shown again.</source>
+        <translation>这是之前生成的二维码，再次出示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="131" />
+        <source>Sent to the printer.</source>
+        <translation>已发送到打印机。</translation>
+    </message>
+</context>
+<context>
     <name>ReinforceDialog</name>
     <message>
         <location filename="../../widgets/case_squads.py" line="185" />
@@ -3718,106 +3786,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="63" />
+        <source>Rating code shown to the resident</source>
+        <translation>向居民出示评价二维码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="79" />
+        <source>by the resident's QR code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="80" />
+        <source>by callback</source>
+        <translation>回访评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
