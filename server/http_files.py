@@ -53,7 +53,7 @@ MAX_FILE_CONNECTIONS = 256
 ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
 ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
 STATUS_TEXT = {200: "OK", 201: "Created", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
-               401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
+               401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
                411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type",
                416: "Range Not Satisfiable", 422: "Unprocessable Entity", 429: "Too Many Requests",
                500: "Internal Server Error", 503: "Service Unavailable"}
@@ -132,7 +132,7 @@ class FilesConnection(ServerConnection):
             self._timer = None
         parts = line.split(b" ")
         target = parts[1] if len(parts) == 3 else b""
-        if target == b"/files" or target.startswith((b"/files/", b"/files?")):
+        if target in (b"/files", b"/r") or target.startswith((b"/files/", b"/files?", b"/r/", b"/r?")):
             self._mode = "files"
             # its buffer (2 x limit) bounds what a connection holds before reading pauses; a
             # request head longer than HEAD_LIMIT is refused by the service
@@ -295,6 +295,9 @@ class FileService:
 
     async def _handle(self, conn: FilesConnection, reader, req: _Request, peer: str) -> bool:
         """Answer one request; returns whether the connection may carry another."""
+        if req.path == "/r" or req.path.startswith("/r/"):
+            # a resident's rating page (server/resident.py): no session, its own budget
+            return await self.server.resident.handle(conn, reader, req, peer)
         has_body = "content-length" in req.headers or "transfer-encoding" in req.headers
         if req.method == "POST" and req.path.rstrip("/") == "/files":
             return await self._upload(conn, reader, req, peer)

@@ -19,6 +19,11 @@ LEAD = Actor("lead", "leader")
 T0 = epoch("2026-11-23T08:00:00.000Z")
 
 
+# the commands whose rules read the server's clock (a rating link expires)
+NEEDS_CLOCK = frozenset({"case.rating_link", "case.resident_rate"})
+RESIDENT = Actor("resident", "resident")
+
+
 class World:
     """Decide + apply, stamping events the way the server does."""
 
@@ -36,7 +41,8 @@ class World:
 
     def run(self, actor, name, args, advance=10.0):
         self.now += advance
-        for ev_name, data in decide(self.state, actor, name, args):
+        clock = {"now": self.now} if name in NEEDS_CLOCK else {}
+        for ev_name, data in decide(self.state, actor, name, args, **clock):
             self._append(ev_name, data, actor.name)
         return self.state["seq"]
 
@@ -186,7 +192,7 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 if kind == "workflow" and data.draw(st.booleans()):
                     # most often on a case with squads on it, or one closed with a number to call
                     busy = sorted(c["id"] for c in w.state["cases"].values()
-                                  if c["status"] in ("dispatched", "signed", "contacted", "on_scene")
+                                  if c["status"] in ("dispatched", "signed", "contacted", "on_scene", "resolved")
                                   or (c["status"] == "closed" and (c.get("reporter") or {}).get("phone")))
                     cid = data.draw(st.sampled_from(busy)) if busy else cid
                 steps = [("case.dispatch", {"team_id": data.draw(st.sampled_from(TEAMS[:4]))}), ("case.sign", {}),
@@ -195,8 +201,20 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 if kind == "workflow":
                     name = data.draw(st.sampled_from(["case.callback", "case.callback", "case.reinforce",
                                                       "case.reinforce", "case.release", "case.release",
-                                                      "case.escalate", "case.sign", "case.arrive"]))
+                                                      "case.escalate", "case.sign", "case.arrive",
+                                                      "case.rating_link", "case.resident_rate"]))
                     extra = ARGS.get(name, lambda d: {})(data)
+                    if name == "case.resident_rate":
+                        # the resident's rating through the case's link (or a stale one)
+                        link = (w.state["cases"][cid].get("rating_link") or {}).get("seq", 0)
+                        extra = {"link": link - data.draw(st.sampled_from([0, 0, 1])),
+                                 "rating": data.draw(st.integers(1, 5)), "note": "好"}
+                        try:
+                            w.run(RESIDENT, name, {"case_id": cid, **extra},
+                                  advance=data.draw(st.sampled_from([10.0, 10.0, 80 * 3600.0])))
+                        except CommandError as e:
+                            assert e.code in {"invalid", "conflict"}
+                        continue
                     on = [x["team_id"] for x in w.state["cases"][cid].get("support") or () if not x.get("released")]
                     if name in ("case.release", "case.sign", "case.arrive") and on and data.draw(st.booleans()):
                         extra = {"team_id": data.draw(st.sampled_from(on))}      # a supporting squad's own step
