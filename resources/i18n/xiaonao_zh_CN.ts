@@ -2484,13 +2484,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="442" />
+        <location filename="../../app/mainwindow.py" line="453" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="646" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2540,142 +2540,147 @@
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="329" />
+        <source>Replay a shift…</source>
+        <translation>班次复盘（回放）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="416" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="444" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="446" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="436" />
+        <location filename="../../app/mainwindow.py" line="447" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="473" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="478" />
+        <location filename="../../app/mainwindow.py" line="489" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="481" />
+        <location filename="../../app/mainwindow.py" line="492" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="485" />
+        <location filename="../../app/mainwindow.py" line="496" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="489" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="618" />
+        <location filename="../../app/mainwindow.py" line="629" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="621" />
+        <location filename="../../app/mainwindow.py" line="632" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="642" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="632" />
+        <location filename="../../app/mainwindow.py" line="643" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="636" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3311,6 +3316,130 @@
     </message>
 </context>
 <context>
+    <name>ReplayWindow</name>
+    <message>
+        <location filename="../../widgets/replay.py" line="59" />
+        <source>REPLAY — Xiaonao (read-only)</source>
+        <translation>回放 — 小脑（只读）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="96" />
+        <source>Radio roster</source>
+        <translation>对讲班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="97" />
+        <source>Street map</source>
+        <translation>街道地图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="98" />
+        <source>Dashboard</source>
+        <translation>驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="127" />
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="133" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="135" />
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="145" />
+        <location filename="../../widgets/replay.py" line="270" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="161" />
+        <source>Speed</source>
+        <translation>倍速</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="173" />
+        <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
+        <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="175" />
+        <source>REPLAY %1 – %2 · read-only · not live</source>
+        <translation>回放 %1 – %2 · 只读 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="188" />
+        <source>The end of the range must be after its start.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="191" />
+        <source>A replay covers at most %1 hours: pick a shorter range.</source>
+        <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="196" />
+        <source>Loading the log…</source>
+        <translation>正在载入日志…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="200" />
+        <source>Loading the log… %1 %</source>
+        <translation>正在载入日志… %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="211" />
+        <source>Could not load the replay: %1</source>
+        <translation>无法载入回放：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="218" />
+        <source>%1 events; cases at the start: %2</source>
+        <translation>共 %1 条事件；开始时的事件：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="235" />
+        <source>not connected to the server</source>
+        <translation>未连接服务器</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="237" />
+        <source>the server is replaying too many ranges; try again in a few minutes</source>
+        <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="239" />
+        <source>the server could not read its log; try again</source>
+        <translation>服务器无法读取日志，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="241" />
+        <source>this account may not replay the room</source>
+        <translation>此账号无权回放指挥室</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="243" />
+        <source>the server's log does not reach back that far; pick a later range</source>
+        <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="245" />
+        <source>the server refused the range (%1)</source>
+        <translation>服务器拒绝了该时间段（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="264" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+</context>
+<context>
     <name>Reports</name>
     <message>
         <location filename="../../widgets/reports.py" line="126" />
@@ -3607,42 +3736,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="244" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="245" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="246" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="247" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="202" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
