@@ -4,9 +4,7 @@ session ends at once; a weak password is refused with the reason; a TLS failure 
 in words, in both languages."""
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 
 import pytest
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -16,6 +14,7 @@ from client.session import LinkStatus, ServerLink
 from models.qt.room import RoomState, Selection
 
 from .conftest import make_db
+from .helpers import ServerThread
 from .qtasync import QtLoop
 
 
@@ -26,40 +25,6 @@ class StatusOnly(QObject):
     def __init__(self):
         super().__init__()
         self.status = LinkStatus()
-
-
-class ServerThread:
-    """The real server on its own thread and event loop, as a separate machine's would be."""
-
-    def __init__(self, url: str):
-        from server.app import XiaonaoServer
-        self.srv = XiaonaoServer(url, "127.0.0.1", 0)
-        self._ready = threading.Event()
-
-    def start(self) -> "ServerThread":
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(30), "server did not start"
-        return self
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        await self.srv.start()
-        self._ready.set()
-        await self._stop.wait()
-        await self.srv.stop()
-
-    @property
-    def url(self) -> str:
-        return self.srv.url
-
-    def issue_token(self, user: str) -> str:
-        return self.srv.issue_token(user)
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 SHOTS = os.environ.get("XIAONAO_SHOTS")          # a folder: the screens are saved there to be looked at
