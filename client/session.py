@@ -75,7 +75,9 @@ class LinkStatus:
     offline_since: float | None = None       # epoch seconds the link went down
     message: str = ""
     cache_problem: str = ""                  # "" | "full" | "locked" | "error": the local cache cannot be written
-    task_error: str = ""                     # another background job that failed, in words (the keyring, ...)
+    task: str = ""                           # another background job that failed: "" | "token" (the session's
+                                             # token could not be kept: no usable keyring) | "link" (any other)
+    task_error: str = ""                     # its detail (the exception, in one line)
     error: str = ""
 
 
@@ -210,7 +212,7 @@ class ServerLink:
 
     def _task_failed(self, exc: BaseException) -> None:
         log.error("a background task of the link failed: %r", exc, exc_info=exc)
-        self._set_status(task_error=f"{type(exc).__name__}: {exc}")
+        self._set_status(task="link", task_error=f"{type(exc).__name__}: {exc}")
 
     def _cache_task_failed(self, exc: BaseException) -> None:
         # a cache write failed (locked, disk full): the state in memory is still right
@@ -219,11 +221,21 @@ class ServerLink:
 
     def _token_task_failed(self, exc: BaseException) -> None:
         log.error("could not keep the session's token: %r", exc)
-        self._set_status(task_error=f"token store: {exc}")
+        self._set_status(task="token", task_error=f"{type(exc).__name__}: {exc}")
 
     def _keep_token(self, token: str | None) -> None:
         if self.token_store is not None:
-            self._spawn(self._io.call(self.token_store.set, token), self._token_task_failed)
+            self._spawn(self._store_token(self.token_store, token), self._token_task_failed)
+
+    async def _store_token(self, store, token: str | None) -> None:
+        """Keep the token where the store keeps it; a store that fell back to memory (no usable
+        keyring: the password is asked for after a restart) says so in `problem`."""
+        await self._io.call(store.set, token)
+        problem = getattr(store, "problem", "")
+        if problem:
+            self._set_status(task="token", task_error=problem)
+        elif self.status.task == "token":
+            self._set_status(task="", task_error="")
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):

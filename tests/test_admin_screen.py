@@ -105,6 +105,42 @@ def test_the_link_indicator_says_why_in_words(qapp, lang):
         i18n.install("en")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_link_indicator_tells_a_background_job_that_failed(qtbot, lang, tmp_path):
+    """A job of the link that failed is said beside the link's state, in words: the session's
+    token not kept (no keyring: the password is asked for at the next start), or another job;
+    the cache's own problem keeps its words."""
+    from app import i18n
+    from widgets.link_indicator import LinkIndicator
+    i18n.install(lang)
+    try:
+        link = StatusOnly()
+        ind = LinkIndicator(link, RoomState())
+        qtbot.addWidget(ind)
+        ind.resize(1100, 40)
+        ind.show()
+        assert "⚠" not in ind.text()
+        link.status = LinkStatus(state="online", rtt_ms=12.0, task="token",
+                                 task_error="RuntimeError: no Secret Service on this bus")
+        link.sig_link.emit(link.status)
+        token_text = ind.text()
+        assert "no Secret Service on this bus" in token_text
+        ind.grab().save(os.path.join(SHOTS or str(tmp_path), f"link_task_token_{lang}.png"))
+        link.status = LinkStatus(state="online", task="link", task_error="ValueError: <bad> frame")
+        link.sig_link.emit(link.status)
+        assert "&lt;bad&gt; frame" in ind.text()
+        if lang == "zh_CN":
+            assert "密钥环" in token_text and "重新输入密码" in token_text and "后台任务失败" in ind.text()
+        else:
+            assert "keyring" in token_text and "password is asked for again" in token_text
+            assert "background job of the link failed" in ind.text()
+        link.status = LinkStatus(state="online")
+        link.sig_link.emit(link.status)
+        assert "⚠" not in ind.text()
+    finally:
+        i18n.install("en")
+
+
 def test_an_admin_binds_a_user_to_a_department_and_to_grids(qtbot, loop, tmp_path):
     """The users dialog shows the department list for a department, a grids field for a
     community; the server keeps the binding, and refuses a grid the street does not have."""

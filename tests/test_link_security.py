@@ -191,6 +191,47 @@ async def test_without_a_keyring_the_token_stays_in_memory_with_a_warning(tmp_pa
     assert sum("keyring" in r.getMessage() for r in caplog.records) == 1
 
 
+async def test_a_token_not_kept_is_told_on_the_link_and_cleared_once_it_is(tmp_path):
+    """No usable keyring: the link works on, and its status says the token is not kept (the
+    indicator words it: the password is asked for at the next start). A store that failed
+    once and keeps the next token: the warning goes."""
+    class Broken(DictKeyring):
+        def set_password(self, service, key, value):
+            raise RuntimeError("no Secret Service on this bus")
+
+    class FailsOnce(MemoryTokens):
+        failed = False
+
+        def set(self, token):
+            if not self.failed:
+                self.failed = True
+                raise OSError(28, "No space left on device")
+            super().set(token)
+    async with started(tmp_path) as srv:
+        link = ServerLink(srv.url, "op", "op-password", token_store=KeyringTokens(srv.url, "op", Broken()))
+        task = await run_link(link)
+        try:
+            await until(lambda: link.status.state == "online" and link.status.task == "token", what="told")
+            assert "no Secret Service on this bus" in link.status.task_error and not link.status.cache_problem
+        finally:
+            await link.stop()
+            task.cancel()
+        store = FailsOnce()
+        link = ServerLink(srv.url, "op", "op-password", token_store=store)
+        task = await run_link(link)
+        try:
+            await until(lambda: link.status.task == "token", what="told")
+            assert "No space left on device" in link.status.task_error and store.get() is None
+            link.set_credentials("op", "op-password")          # a new login, a new token to keep
+            link.resync()
+            await until(lambda: link.status.state == "online" and link.status.task == "" and store.get(),
+                        what="the warning gone, the token kept")
+            assert store.get() == link.token and link.status.task_error == ""
+        finally:
+            await link.stop()
+            task.cancel()
+
+
 async def test_revocation_reaches_the_link(tmp_path):
     async with started(tmp_path) as srv:
         tokens = MemoryTokens()
