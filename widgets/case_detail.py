@@ -36,6 +36,7 @@ from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, label_text
 from widgets.guidance import GuideBox
+from widgets.joint import JointBox
 from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
@@ -60,6 +61,11 @@ EVENT_LABELS = {
     "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
     "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
     "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
+    "case.part_added": QT_TRANSLATE_NOOP("Timeline", "Department's part added"),
+    "case.part_done": QT_TRANSLATE_NOOP("Timeline", "Department's part done"),
+    "case.part_cancelled": QT_TRANSLATE_NOOP("Timeline", "Department's part cancelled"),
+    "case.linked": QT_TRANSLATE_NOOP("Timeline", "Cases linked"),
+    "case.unlinked": QT_TRANSLATE_NOOP("Timeline", "Unlinked"),
 }
 # who stamped a step (the event's `by_role`): a terminal's own, or the room on its behalf
 STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
@@ -188,6 +194,8 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(self.error)
         self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
         lay.addWidget(self.squads)
+        self.joint = JointBox(room, link, selection)  # the departments' parts and the linked cases (一件事)
+        lay.addWidget(self.joint)
         sla_title = QLabel(self.tr("SLA stages"))
         self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
@@ -261,6 +269,7 @@ class CaseDetailPanel(QWidget):
             for b in self.buttons.values():
                 b.setVisible(False)
             self.squads.show_case(None)
+            self.joint.show_case(None)
             self.guide.show_case(None)
             self.evidence.set_case(None)
             return
@@ -306,6 +315,7 @@ class CaseDetailPanel(QWidget):
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self.squads.show_case(case)
+        self.joint.show_case(case)
         self.guide.show_case(case)
         # the profile the case is judged by: the one in force when it was reported (or reopened)
         self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
@@ -343,8 +353,21 @@ class CaseDetailPanel(QWidget):
                 if e.get("label"):
                     extra.append(label_text(e["label"]))
                 extra.append(att.get("name") or str(e["attachment"])[:12])
-            if e.get("from_case"):
+            if e.get("from_case") and e["name"] == "case.merged":
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
+            if e.get("part_id"):            # a joint case's part: which, whose, what
+                extra.insert(0, f"{e['part_id']} {labels.department(street, e.get('department'))}"
+                             + (f" · {e['task']}" if e.get("task") else ""))
+            if e["name"] == "case.linked":
+                extra.append(self.tr("lead %1").replace("%1", e["lead"]) if e.get("lead") else
+                             self.tr("linked: %1").replace("%1", ", ".join(e.get("case_ids") or ())))
+                if e.get("warning"):
+                    extra.append(self.tr("from the early warning %1").replace("%1", e["warning"].split(":", 1)[-1]))
+            if e["name"] == "case.unlinked":
+                extra.append(self.tr("from lead %1").replace("%1", e.get("lead") or "")
+                             if not e.get("from_case") else self.tr("%1 on its own again").replace("%1", e["from_case"]))
+            if e.get("with_lead"):
+                extra.append(self.tr("closed with lead %1").replace("%1", e["with_lead"]))
             stamp = e.get("by_role")
             by = e.get("actor") or ""
             if stamp in STAMP_LABELS:       # the terminal's own stamp
