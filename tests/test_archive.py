@@ -427,7 +427,7 @@ async def test_a_burst_with_window_passes_and_a_cockpit_connecting_mid_burst(db_
 
 
 async def test_the_login_backoff_columns_go_and_the_accounts_keep_their_sessions(db_url, capsys):
-    """Migration 0010 drops `users.failed_logins` and `users.locked_until` (the back-off lives in
+    """Migration 0011 drops `users.failed_logins` and `users.locked_until` (the back-off lives in
     server/auth.py): a database from before it is refused by `serve` naming `upgrade`; after
     the upgrade (run twice: safe) the columns are gone, and what the accounts had is still
     theirs: a phone's session token, a one-time login code not yet used, the passwords."""
@@ -448,17 +448,17 @@ async def test_the_login_backoff_columns_go_and_the_accounts_keep_their_sessions
         await srv.stop()
     code, _, _ = login_code(db_url, "e01", 600)
     store = EventStore(db_url)
-    with store.engine.begin() as conn:           # the users table as revision 0009 had it
+    with store.engine.begin() as conn:           # the users table as revision 0010 had it
         conn.execute(text("ALTER TABLE users ADD COLUMN failed_logins INTEGER DEFAULT 0 NOT NULL"))
         conn.execute(text("ALTER TABLE users ADD COLUMN locked_until FLOAT DEFAULT 0 NOT NULL"))
-        command.stamp(schema.alembic_config(connection=conn), "0009", purge=True)
+        command.stamp(schema.alembic_config(connection=conn), "0010", purge=True)
     with pytest.raises(StoreError, match="xiaonao-server upgrade --db"):
         store.check_initialised()
     store.dispose()
     assert main(["upgrade", "--db", db_url]) == 0
-    assert "0009 -> " in capsys.readouterr().out
-    with store.engine.begin() as conn:           # run again from 0009 on the new schema: nothing to do
-        command.stamp(schema.alembic_config(connection=conn), "0009", purge=True)
+    assert "0010 -> " in capsys.readouterr().out
+    with store.engine.begin() as conn:           # run again from 0010 on the new schema: nothing to do
+        command.stamp(schema.alembic_config(connection=conn), "0010", purge=True)
     assert main(["upgrade", "--db", db_url]) == 0
     with store.engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("users")}

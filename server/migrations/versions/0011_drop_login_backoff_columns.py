@@ -5,8 +5,8 @@ SQLite drops them in place (ALTER TABLE ... DROP COLUMN, batch mode without a co
 copied `users` table would cascade the delete of the old one to the accounts' tokens and
 login codes. Safe to run again (see 0008): a column already gone is left alone.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
