@@ -223,11 +223,12 @@ def _state_at_start(store, lo: str, hi: str) -> tuple[dict, dict[str, dict], int
         c = reserve[cid]
         if c["status"] in OPEN_STATUSES or (c.get("updated") or "") >= since:
             state["cases"][cid] = reserve.pop(cid)
-    if cp is None:                      # from the log's start: the room holds what it would
-        for cid in list(state["cases"]):
-            c = state["cases"][cid]
-            if not (c["status"] in OPEN_STATUSES or (c.get("updated") or "") >= since):
-                reserve[cid] = state["cases"].pop(cid)
+    # (the cases the events since the checkpoint, or since the log's start, brought in, likewise:
+    # a quiet log may have no checkpoint for days before the range)
+    for cid in list(state["cases"]):
+        c = state["cases"][cid]
+        if not (c["status"] in OPEN_STATUSES or (c.get("updated") or "") >= since):
+            reserve[cid] = state["cases"].pop(cid)
     facts["events_before"] = before
     return state, reserve, s_lo, facts
 

@@ -1053,6 +1053,17 @@ class EventStore:
             s.add(TokenRow(token_hash=token_hash, user=user, expires=expires))
             s.execute(TokenRow.__table__.delete().where(TokenRow.expires < time.time()))
 
+    def meta_secret(self, key: str) -> str:
+        """A secret of this database (made at the first ask, kept in `meta`): the HMAC key of
+        residents' rating links (server/resident.py)."""
+        import secrets as _secrets
+        with Session(self.engine) as s, s.begin():
+            row = s.get(MetaRow, key)
+            if row is None:
+                row = MetaRow(key=key, value=_secrets.token_hex(32))
+                s.add(row)
+            return row.value
+
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
         """Record a login or session event; on a full disk it is logged instead (a login must
         not fail for want of its audit row)."""

@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,172 +452,182 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="124" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="124" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="125" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="125" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="126" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="127" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="127" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="128" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="141" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="142" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="156" />
+        <location filename="../../widgets/case_detail.py" line="161" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="177" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="178" />
+        <location filename="../../widgets/case_detail.py" line="183" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="186" />
+        <location filename="../../widgets/case_detail.py" line="187" />
+        <source>Resident rating code…</source>
+        <translation>居民扫码评价…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="188" />
+        <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
+        <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="201" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="199" />
+        <location filename="../../widgets/case_detail.py" line="214" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="208" />
+        <location filename="../../widgets/case_detail.py" line="223" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="263" />
+        <location filename="../../widgets/case_detail.py" line="318" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="280" />
+        <location filename="../../widgets/case_detail.py" line="335" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="281" />
+        <location filename="../../widgets/case_detail.py" line="336" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="313" />
+        <location filename="../../widgets/case_detail.py" line="370" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="321" />
+        <location filename="../../widgets/case_detail.py" line="378" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="357" />
+        <location filename="../../widgets/case_detail.py" line="416" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="362" />
+        <location filename="../../widgets/case_detail.py" line="421" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="363" />
+        <location filename="../../widgets/case_detail.py" line="422" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="365" />
+        <location filename="../../widgets/case_detail.py" line="424" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="367" />
+        <location filename="../../widgets/case_detail.py" line="426" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="368" />
+        <location filename="../../widgets/case_detail.py" line="427" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="370" />
+        <location filename="../../widgets/case_detail.py" line="429" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="471" />
+        <location filename="../../widgets/case_detail.py" line="527" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -670,42 +680,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="307" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="324" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="325" />
+        <location filename="../../widgets/case_queue.py" line="326" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="333" />
+        <location filename="../../widgets/case_queue.py" line="334" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="348" />
+        <location filename="../../widgets/case_queue.py" line="349" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="350" />
+        <location filename="../../widgets/case_queue.py" line="351" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="352" />
+        <location filename="../../widgets/case_queue.py" line="353" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="361" />
+        <location filename="../../widgets/case_queue.py" line="362" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -842,7 +852,7 @@
     </message>
     <message>
         <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Next deadline</source>
+        <source>Due next</source>
         <translation>下一时限</translation>
     </message>
     <message>
@@ -1136,8 +1146,8 @@
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
-        <location filename="../../models/qt/labels.py" line="104" />
-        <location filename="../../models/qt/labels.py" line="115" />
+        <location filename="../../models/qt/labels.py" line="107" />
+        <location filename="../../models/qt/labels.py" line="118" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -2484,13 +2494,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="442" />
+        <location filename="../../app/mainwindow.py" line="453" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="646" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2540,142 +2550,147 @@
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="329" />
+        <source>Replay a shift…</source>
+        <translation>班次复盘（回放）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="416" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="444" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="446" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="436" />
+        <location filename="../../app/mainwindow.py" line="447" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="473" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="478" />
+        <location filename="../../app/mainwindow.py" line="489" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="481" />
+        <location filename="../../app/mainwindow.py" line="492" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="485" />
+        <location filename="../../app/mainwindow.py" line="496" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="489" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="618" />
+        <location filename="../../app/mainwindow.py" line="629" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="621" />
+        <location filename="../../app/mainwindow.py" line="632" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="642" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="632" />
+        <location filename="../../app/mainwindow.py" line="643" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="636" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3225,6 +3240,64 @@
     </message>
 </context>
 <context>
+    <name>RatingCodeDialog</name>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="36" />
+        <source>Resident rating code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="39" />
+        <source>Case %1: %2</source>
+        <translation>案件 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="43" />
+        <source>The resident scans this code with their phone and rates the handling (1–5 stars). It works once; no login, nothing personal is shown.</source>
+        <translation>请居民用手机扫描二维码，为这次处置打分（1-5星）。二维码只能用一次；无需登录，不显示任何个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="46" />
+        <source>Asking the server for the code…</source>
+        <translation>正在向服务器生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="58" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="74" />
+        <source>The code needs the connection to the server: try again once it is back.</source>
+        <translation>生成二维码需要连接服务器：连接恢复后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="76" />
+        <source>The server refused the code: %1</source>
+        <translation>服务器拒绝生成二维码：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="83" />
+        <source>Works until %1</source>
+        <translation>有效至 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="84" />
+        <source>A new code was made.</source>
+        <translation>已生成新的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="85" />
+        <source>The code made earlier, shown again.</source>
+        <translation>这是之前生成的二维码，再次出示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="131" />
+        <source>Sent to the printer.</source>
+        <translation>已发送到打印机。</translation>
+    </message>
+</context>
+<context>
     <name>ReinforceDialog</name>
     <message>
         <location filename="../../widgets/case_squads.py" line="185" />
@@ -3250,6 +3323,130 @@
         <location filename="../../widgets/case_squads.py" line="210" />
         <source>Reinforce</source>
         <translation>增援</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayWindow</name>
+    <message>
+        <location filename="../../widgets/replay.py" line="59" />
+        <source>REPLAY — Xiaonao (read-only)</source>
+        <translation>回放 — 小脑（只读）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="96" />
+        <source>Radio roster</source>
+        <translation>对讲班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="97" />
+        <source>Street map</source>
+        <translation>街道地图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="98" />
+        <source>Dashboard</source>
+        <translation>驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="127" />
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="133" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="135" />
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="145" />
+        <location filename="../../widgets/replay.py" line="270" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="161" />
+        <source>Speed</source>
+        <translation>倍速</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="173" />
+        <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
+        <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="175" />
+        <source>REPLAY %1 – %2 · read-only · not live</source>
+        <translation>回放 %1 – %2 · 只读 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="188" />
+        <source>The end of the range must be after its start.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="191" />
+        <source>A replay covers at most %1 hours: pick a shorter range.</source>
+        <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="196" />
+        <source>Loading the log…</source>
+        <translation>正在载入日志…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="200" />
+        <source>Loading the log… %1 %</source>
+        <translation>正在载入日志… %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="211" />
+        <source>Could not load the replay: %1</source>
+        <translation>无法载入回放：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="218" />
+        <source>%1 events; cases at the start: %2</source>
+        <translation>共 %1 条事件；开始时的事件：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="235" />
+        <source>not connected to the server</source>
+        <translation>未连接服务器</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="237" />
+        <source>the server is replaying too many ranges; try again in a few minutes</source>
+        <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="239" />
+        <source>the server could not read its log; try again</source>
+        <translation>服务器无法读取日志，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="241" />
+        <source>this account may not replay the room</source>
+        <translation>此账号无权回放指挥室</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="243" />
+        <source>the server's log does not reach back that far; pick a later range</source>
+        <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="245" />
+        <source>the server refused the range (%1)</source>
+        <translation>服务器拒绝了该时间段（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="264" />
+        <source>Pause</source>
+        <translation>暂停</translation>
     </message>
 </context>
 <context>
@@ -3549,42 +3746,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="244" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="245" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="246" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="247" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="202" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -3728,106 +3925,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="63" />
+        <source>Rating code shown to the resident</source>
+        <translation>向居民出示评价二维码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="79" />
+        <source>by the resident's QR code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="80" />
+        <source>by callback</source>
+        <translation>回访评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
