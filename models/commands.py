@@ -556,6 +556,9 @@ def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
     if meta is None:
         raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
                            field="attachment")
+    if meta.get("damaged"):
+        raise CommandError("invalid", f"file {req['attachment'][:12]}… is damaged and was not attached: "
+                                      f"{str(meta['damaged'])[:300]}", field="attachment")
     return meta
 
 
