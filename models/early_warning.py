@@ -77,9 +77,9 @@ def between(state: dict, lo: str, hi: str | None, rules: WarningRules = RULES) -
         if r < lo or (hi is not None and r >= hi) or c.get("merged_into") or c["category"] in excluded:
             continue
         biz = c.get("business")
-        key = ("business", "".join(biz.split())) if biz else \
+        group = ("business", "".join(biz.split())) if biz else \
             ("place", place_of(street, (c.get("location") or {}).get("address", "")))
-        groups[key].append(c)
+        groups[group].append(c)
     handled_all = state.get("warnings") or {}
     least = min([rules.threshold, *rules.thresholds.values()])
     out = []
