@@ -333,6 +333,9 @@ def test_the_room_makes_a_warning_a_joint_case_and_sees_its_parts(cockpit, loop,
     box = win.panels["detail"].joint
     loop.wait(lambda: "0/2 parts done" in box.progress.text(), what="the parts in the detail")
     assert box.table.rowCount() == 2 and "closed with this one" in box.links.text()
+    qtbot.mouseClick(box.together_btn, Qt.MouseButton.LeftButton)          # the lead and its linked cases together
+    assert sorted(win.queue.model.ids()) == sorted([lead, *cases[lead]["links"]])
+    assert "Joint case " + lead in win.queue.drill_chip.text()
     assert not win.panels["detail"].buttons["case.close"].isVisible()
     box.select_part("P1")
     qtbot.mouseClick(box.done_btn, Qt.MouseButton.LeftButton)
