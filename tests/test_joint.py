@@ -420,3 +420,23 @@ def test_a_warning_is_acknowledged_with_a_note_and_shown_so(cockpit, loop, qtbot
     perf.refresh()
     item = perf.warnings.item(_warning_row(perf, "place:九堡中心小学"))
     assert "1 new since" in item.text() and item.foreground().color().name() == P["warning"]
+
+
+def test_the_weekly_report_says_how_the_room_handled_each_warning():
+    from datetime import date
+
+    from models.reports import build_report
+    from models.timeutil import epoch
+    w = World()
+    w.now = epoch("2026-11-24T02:00:00.000Z")
+    ids = [report(w, location={"address": a}) for a in ("九堡中心小学", "九堡中心小学东侧", "顺福路56号")]
+    biz = [report(w, category="market", business="启航教育培训学校", location={"address": "九环路156号"})
+           for _ in range(2)]
+    w.run(OP, "case.link", {"case_id": ids[0], "case_ids": ids[1:], "warning": "place:九堡中心小学"})
+    w.run(OP, "warning.ack", {"warning": "business:启航教育培训学校", "case_ids": biz, "note": "已约谈"})
+    end = w.now + 7 * 86400
+    for lang, joint_word, ack_word in (("en", "joint case " + ids[0], "acknowledged by op"),
+                                        ("zh_CN", "已转一件事 " + ids[0], "op 已确认")):
+        r = build_report("weekly", w.state, date(2026, 11, 24), lang, now=end, generated=end)
+        states = {row[0]: row[6] for row in r.table("warnings").rows}
+        assert joint_word in states["九堡中心小学"] and ack_word in states["启航教育培训学校"], states
