@@ -3746,42 +3746,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="244" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="245" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="246" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="247" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="248" />
+        <location filename="../../widgets/street_map.py" line="252" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="249" />
+        <location filename="../../widgets/street_map.py" line="253" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="250" />
+        <location filename="../../widgets/street_map.py" line="254" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="251" />
+        <location filename="../../widgets/street_map.py" line="255" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
