@@ -14,11 +14,10 @@ at most CHECK_EVERY frames applied.
 """
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
-
-import zlib
 
 import orjson
 
