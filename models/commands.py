@@ -251,7 +251,8 @@ def allowed_case_commands(case: dict, role: str = "operator", dept: str | None =
                 continue
             if name == "case.close" and joint.open_parts(case):
                 continue
-            if role == "department" and name != "case.part_feedback" and case.get("department") != dept:
+            if (role == "department" and name not in ("case.part_feedback", "case.note", "case.attach")
+                    and case.get("department") != dept):
                 continue
             if role == "department" and name == "case.part_feedback" and not any(
                     p["department"] == dept for p in joint.open_parts(case)):
@@ -561,6 +562,9 @@ def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
     if meta is None:
         raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
                            field="attachment")
+    if meta.get("damaged"):
+        raise CommandError("invalid", f"file {req['attachment'][:12]}… is damaged and was not attached: "
+                                      f"{str(meta['damaged'])[:300]}", field="attachment")
     return meta
 
 
@@ -659,10 +663,12 @@ def _decide_case(state, actor, name, args, files=None, now=None):
             raise CommandError(e.code, e.message, e.field) from None
     if actor.role == "field" and case["status"] == "transferred":
         raise CommandError("conflict", f"case {case['id']} was transferred to a department")
-    if actor.role == "department":
-        if case.get("department") != actor.department:
+    if actor.role == "department" and case.get("department") != actor.department:
+        # its part of a joint case: its feedback (above), a note and its photos; not the case's steps
+        if name not in ("case.note", "case.attach"):
             raise CommandError("conflict", f"your department has a part of case {case['id']}: feed back your part "
                                            "(case.part_feedback)")
+    elif actor.role == "department":
         if case["status"] != "transferred":
             raise CommandError("conflict", f"case {case['id']} is {case['status']}, no longer with your department")
         if name in ("case.progress", "case.feedback") and not case.get("dept_signed"):

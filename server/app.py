@@ -75,6 +75,9 @@ class XiaonaoServer:
         self.files = FileService(self, self.content)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
+        # a command naming a photo still being decoded waits for it; a damaged one is refused
+        self.hub.file_checks = self.files.checks_for
+        self.hub.file_damage = self.content.damage
         # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
         # clock stamps events
         self.accounts = Accounts(self.store, token_ttl, clock=auth_clock)
@@ -118,6 +121,7 @@ class XiaonaoServer:
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
         await asyncio.get_running_loop().run_in_executor(None, self.content.open)
+        self.files.resume_checks()
         await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
