@@ -32,6 +32,7 @@ from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
 from .reports import QUERIES, ReportService
 from .retention import Retention
+from .stalls import StallWatch, watch_from_env
 from .store import EventStore, is_full
 from .views import view_for
 from .web import StaticFiles
@@ -95,6 +96,7 @@ class XiaonaoServer:
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
+        self._stalls: StallWatch | None = None
 
     @property
     def url(self) -> str:
@@ -103,6 +105,7 @@ class XiaonaoServer:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
+        self._stalls = watch_from_env(self._loop)        # XIAONAO_STALLS=path: what holds the loop
         await self.hub.start()
         await self.accounts.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
@@ -127,6 +130,8 @@ class XiaonaoServer:
             await self._server.wait_closed()
         await self.accounts.stop()
         await self.hub.stop()
+        if self._stalls is not None:
+            self._stalls.stop()
         self.reports.close()
         self.store.dispose()
 
