@@ -440,3 +440,26 @@ def test_the_weekly_report_says_how_the_room_handled_each_warning():
         r = build_report("weekly", w.state, date(2026, 11, 24), lang, now=end, generated=end)
         states = {row[0]: row[6] for row in r.table("warnings").rows}
         assert joint_word in states["九堡中心小学"] and ack_word in states["启航教育培训学校"], states
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("lk 1 2 C000003", ("case.link", {"case_id": "C000001", "case_ids": ["C000002", "C000003"]})),
+    ("关联 1 3", ("case.link", {"case_id": "C000001", "case_ids": ["C000003"]})),
+    ("ul 2", ("case.unlink", {"case_id": "C000002"})),
+    ("pd 1 p2 证照已核查", ("case.part_feedback", {"case_id": "C000001", "part_id": "P2", "note": "证照已核查"})),
+])
+def test_the_command_line_links_unlinks_and_feeds_back_a_part(line, expected):
+    from models.cmdline import parse
+    w = World()
+    for _ in range(3):
+        report(w)
+    assert parse(line, w.state) == expected
+
+
+@pytest.mark.parametrize("line,message", [("lk 1", "cases to link"), ("pd 1 P1", "feedback"), ("lk 1 99", "no case")])
+def test_the_command_line_says_what_is_missing(line, message):
+    from models.cmdline import ParseError, parse
+    w = World()
+    report(w)
+    with pytest.raises(ParseError, match=message):
+        parse(line, w.state)
