@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,182 +452,182 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="134" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="134" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="138" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="138" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="138" />
+        <location filename="../../widgets/case_detail.py" line="139" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="166" />
+        <location filename="../../widgets/case_detail.py" line="167" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="187" />
+        <location filename="../../widgets/case_detail.py" line="188" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="188" />
+        <location filename="../../widgets/case_detail.py" line="189" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="192" />
+        <location filename="../../widgets/case_detail.py" line="193" />
         <source>Resident rating code…</source>
         <translation>居民扫码评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="193" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
         <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="206" />
+        <location filename="../../widgets/case_detail.py" line="207" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="220" />
+        <location filename="../../widgets/case_detail.py" line="221" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="229" />
+        <location filename="../../widgets/case_detail.py" line="230" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="324" />
+        <location filename="../../widgets/case_detail.py" line="325" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="341" />
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="342" />
+        <location filename="../../widgets/case_detail.py" line="343" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="376" />
+        <location filename="../../widgets/case_detail.py" line="377" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="384" />
+        <location filename="../../widgets/case_detail.py" line="385" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="422" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="427" />
+        <location filename="../../widgets/case_detail.py" line="430" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="428" />
+        <location filename="../../widgets/case_detail.py" line="431" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="430" />
+        <location filename="../../widgets/case_detail.py" line="433" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="432" />
+        <location filename="../../widgets/case_detail.py" line="435" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="433" />
+        <location filename="../../widgets/case_detail.py" line="436" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="435" />
+        <location filename="../../widgets/case_detail.py" line="438" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="533" />
+        <location filename="../../widgets/case_detail.py" line="536" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1143,7 +1143,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="260" />
         <location filename="../../app/wall.py" line="142" />
-        <location filename="../../widgets/guidance.py" line="35" />
+        <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="107" />
@@ -1709,11 +1709,149 @@
     </message>
 </context>
 <context>
+    <name>GuidanceEditor</name>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="35" />
+        <source>Handling guides</source>
+        <translation>处置指引（执法手册）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="43" />
+        <source>The guide in Chinese (required)</source>
+        <translation>中文指引（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="45" />
+        <source>The guide in English (optional)</source>
+        <translation>英文指引（可不填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (Chinese)</source>
+        <translation>清单项（中文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (English)</source>
+        <translation>清单项（英文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="51" />
+        <source>Required before feedback</source>
+        <translation>反馈前必做</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="57" />
+        <source>Add item</source>
+        <translation>添加一项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="58" />
+        <source>Remove item</source>
+        <translation>删除该项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="59" />
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="60" />
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="61" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="63" />
+        <source>Back to the shipped guide</source>
+        <translation>恢复系统自带指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="74" />
+        <source>Category:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="87" />
+        <source>Guide</source>
+        <translation>指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="90" />
+        <source>Checklist (a ticked item is recorded on the case; a required one must be ticked before the squad's feedback)</source>
+        <translation>处置清单（勾选会记入案件；必做项须在班组反馈前勾选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>edited on this server</source>
+        <translation>已在本服务器修改</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>as shipped</source>
+        <translation>系统自带</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="169" />
+        <source>Write the guide in Chinese.</source>
+        <translation>请填写中文指引。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="171" />
+        <source>A guide may be at most %1 characters.</source>
+        <translation>指引最多 %1 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="173" />
+        <source>A checklist has 1 to %1 items.</source>
+        <translation>处置清单须有 1 到 %1 项。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="176" />
+        <source>Item %1 has no Chinese words.</source>
+        <translation>第 %1 项没有中文内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="178" />
+        <source>Item %1 is longer than %2 characters.</source>
+        <translation>第 %1 项超过 %2 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="181" />
+        <source>Give every item its English words, or none.</source>
+        <translation>请为每一项都填写英文，或都不填。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="212" />
+        <source>Saved: every cockpit and field terminal shows the %1 guide now.</source>
+        <translation>已保存：所有指挥台和移动端现在显示新的%1指引。</translation>
+    </message>
+</context>
+<context>
     <name>GuideBox</name>
     <message>
-        <location filename="../../widgets/guidance.py" line="37" />
+        <location filename="../../widgets/guidance.py" line="80" />
         <source>Handling guide: %1</source>
         <translation>执法手册：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="92" />
+        <source>(required before feedback)</source>
+        <translation>（反馈前必做）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="96" />
+        <source>(the room)</source>
+        <translation>（指挥中心）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="102" />
+        <source>Feedback waits for: %1</source>
+        <translation>反馈前须完成：%1</translation>
     </message>
 </context>
 <context>
@@ -2509,13 +2647,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="453" />
+        <location filename="../../app/mainwindow.py" line="464" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="646" />
+        <location filename="../../app/mainwindow.py" line="657" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2606,106 +2744,111 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="349" />
+        <source>Handling guides…</source>
+        <translation>处置指引（执法手册）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="352" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="386" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="416" />
+        <location filename="../../app/mainwindow.py" line="427" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="444" />
+        <location filename="../../app/mainwindow.py" line="455" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="446" />
+        <location filename="../../app/mainwindow.py" line="457" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="447" />
+        <location filename="../../app/mainwindow.py" line="458" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="456" />
+        <location filename="../../app/mainwindow.py" line="467" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="495" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="489" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="492" />
+        <location filename="../../app/mainwindow.py" line="503" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="496" />
+        <location filename="../../app/mainwindow.py" line="507" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="629" />
+        <location filename="../../app/mainwindow.py" line="640" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="632" />
+        <location filename="../../app/mainwindow.py" line="643" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="642" />
+        <location filename="../../app/mainwindow.py" line="653" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="643" />
+        <location filename="../../app/mainwindow.py" line="654" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="647" />
+        <location filename="../../app/mainwindow.py" line="658" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3125,22 +3268,32 @@
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="89" />
+        <location filename="../../widgets/outcome.py" line="63" />
+        <source>tick the checklist</source>
+        <translation>勾选处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="64" />
+        <source>handling guide</source>
+        <translation>处置指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="91" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="91" />
+        <location filename="../../widgets/outcome.py" line="93" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="93" />
+        <location filename="../../widgets/outcome.py" line="95" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="94" />
+        <location filename="../../widgets/outcome.py" line="96" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -3945,117 +4098,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="64" />
+        <source>Checklist</source>
+        <translation>处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>by the resident's QR code</source>
         <translation>居民扫码评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>by callback</source>
         <translation>回访评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
