@@ -60,7 +60,7 @@ _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "cas
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled"})
 # room-wide events every view gets as they are
-_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "guidance.changed"})
 
 
 def mask_phone(phone) -> str:
@@ -229,6 +229,10 @@ class View:
         if self.kind in ("full", "wall") and state.get("handover"):
             # the last handover: the room's; the wall's without its notes (its events are masked the same way)
             head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
+        if self.kind in ("field", "department", "community"):
+            # the handling guides a terminal shows (执法手册): the shipped ones with the admin's edits
+            from models.guidance import effective_guides
+            head["guides"] = effective_guides(state)
         head["street"] = self.street(state.get("street"))
         head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
         return head
