@@ -109,7 +109,7 @@ class EmbeddedServer:
         clock = SimClock(start, speed=self.speed)
         clock.manual = start
         self._clock, self._span = clock, (start, now)
-        server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+        server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock, follow_rota=True)
         await server.start()
         sim = None
         try:
