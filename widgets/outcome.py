@@ -54,6 +54,9 @@ COMMANDS = {
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
     "shift.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge handover"),
     "team.mobilise": QT_TRANSLATE_NOOP("Outcome", "mobilise the reserve"),
+    "team.stand_down": QT_TRANSLATE_NOOP("Outcome", "stand down"),
+    "rota.override": QT_TRANSLATE_NOOP("Outcome", "change the rota"),
+    "road.assign": QT_TRANSLATE_NOOP("Outcome", "assign road"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,142 +452,162 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="111" />
+        <source>— (the address names none of the street's roads)</source>
+        <translation>—（地址不在本街道的道路上）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="113" />
+        <source>%1 · responsible: %2 (%3)</source>
+        <translation>%1 · 责任班组：%2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="116" />
+        <source>member in charge: %1</source>
+        <translation>包干队员：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="134" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="134" />
+        <source>Road</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="138" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="159" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="159" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="159" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="159" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="150" />
+        <location filename="../../widgets/case_detail.py" line="166" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="171" />
+        <location filename="../../widgets/case_detail.py" line="187" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="172" />
+        <location filename="../../widgets/case_detail.py" line="188" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="196" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="191" />
+        <location filename="../../widgets/case_detail.py" line="207" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="200" />
+        <location filename="../../widgets/case_detail.py" line="216" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="255" />
+        <location filename="../../widgets/case_detail.py" line="271" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="287" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="288" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="304" />
+        <location filename="../../widgets/case_detail.py" line="321" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="311" />
+        <location filename="../../widgets/case_detail.py" line="328" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="347" />
+        <location filename="../../widgets/case_detail.py" line="364" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="439" />
+        <location filename="../../widgets/case_detail.py" line="465" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1018,17 +1038,27 @@
         <translation> · 正在处置 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="32" />
+        <location filename="../../widgets/dispatch.py" line="34" />
+        <source> · responsible for %1</source>
+        <translation> · 负责%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dispatch.py" line="35" />
         <source> · own area</source>
         <translation> · 本片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="41" />
+        <location filename="../../widgets/dispatch.py" line="35" />
+        <source> · nearest</source>
+        <translation> · 最近</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dispatch.py" line="48" />
         <source>Enter dispatches the highlighted squad; arrows choose another.</source>
         <translation>回车派给选中的班组；方向键选择其他班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="44" />
+        <location filename="../../widgets/dispatch.py" line="51" />
         <source>Dispatch</source>
         <translation>派单</translation>
     </message>
@@ -1036,13 +1066,14 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="260" />
+        <location filename="../../app/mainwindow.py" line="264" />
         <location filename="../../app/wall.py" line="142" />
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="104" />
         <location filename="../../models/qt/labels.py" line="115" />
+        <location filename="../../models/qt/labels.py" line="126" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1614,17 +1645,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="43" />
+        <location filename="../../widgets/leader.py" line="44" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="52" />
+        <location filename="../../widgets/leader.py" line="53" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1806,97 +1837,152 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="73" />
+        <location filename="../../widgets/leader.py" line="74" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="78" />
+        <location filename="../../widgets/leader.py" line="79" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="83" />
+        <location filename="../../widgets/leader.py" line="84" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="85" />
+        <location filename="../../widgets/leader.py" line="86" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="107" />
+        <location filename="../../widgets/leader.py" line="105" />
+        <source>Reserve and mass mobilisation</source>
+        <translation>备勤力量与集中动员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="132" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="114" />
+        <location filename="../../widgets/leader.py" line="139" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="120" />
+        <location filename="../../widgets/leader.py" line="145" />
         <source>Read handover…</source>
         <translation>查看交接班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="160" />
+        <location filename="../../widgets/leader.py" line="194" />
+        <source>Reserve list (备勤): %1 standing by, %2 called up of %3%4</source>
+        <translation>备勤名单：共 %3 人，待命 %1 人，已调集 %2 人%4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="197" />
+        <source>Off duty now: squads %1, members %2 (off shift) · members called up: %3</source>
+        <translation>当前不在岗：班组 %1 个，队员 %2 人（轮休）· 已调集队员 %3 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="201" />
+        <source>Reserve list: all called up</source>
+        <translation>备勤名单：已全部调集</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="203" />
+        <source>Confirm: call up the reserve list now (%1)</source>
+        <translation>确认：立即调集备勤名单（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="205" />
+        <source>Call up the reserve list (%1)</source>
+        <translation>调集备勤名单（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="208" />
         <source>Reserve: everyone is on duty</source>
         <translation>预备力量：全员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="162" />
+        <location filename="../../widgets/leader.py" line="210" />
         <source>Confirm: call up now (squads: %1, members: %2)</source>
         <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="165" />
-        <source>Mobilise the reserve (off duty: squads %1, members %2)</source>
-        <translation>一键召集预备力量（休班：%1 个班组、%2 名队员）</translation>
+        <location filename="../../widgets/leader.py" line="213" />
+        <source>Mobilise everyone off duty (squads %1, members %2)</source>
+        <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="185" />
+        <location filename="../../widgets/leader.py" line="218" />
+        <source>Stand down (%1)</source>
+        <translation>解除调集（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="239" />
+        <source>No shift started by the rota yet.</source>
+        <translation>排班尚未开始任何班次。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="240" />
+        <source>This street has no rota.</source>
+        <translation>本街道没有排班表。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="245" />
+        <source>Shift in force: %1 %2–%3 · %4 · leader %5 · since %6 · members on duty: %7</source>
+        <translation>当前班次：%1 %2–%3 · %4 · 值班长 %5 · %6 起 · 在岗队员 %7 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="250" />
+        <source>Held over with open cases: %1</source>
+        <translation>有未结案件留岗：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="260" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="187" />
+        <location filename="../../widgets/leader.py" line="262" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="189" />
+        <location filename="../../widgets/leader.py" line="264" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="192" />
+        <location filename="../../widgets/leader.py" line="267" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="221" />
+        <location filename="../../widgets/leader.py" line="298" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="260" />
+        <location filename="../../widgets/leader.py" line="337" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="339" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="302" />
+        <location filename="../../widgets/leader.py" line="380" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2093,320 +2179,325 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="71" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="73" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="75" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="77" />
+        <location filename="../../app/mainwindow.py" line="78" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="82" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="84" />
+        <location filename="../../app/mainwindow.py" line="85" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="86" />
+        <location filename="../../app/mainwindow.py" line="87" />
+        <source>Rota and roads</source>
+        <translation>排班与道路</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="89" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="88" />
+        <location filename="../../app/mainwindow.py" line="91" />
         <source>Radio console</source>
         <translation>电台调度</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="90" />
+        <location filename="../../app/mainwindow.py" line="93" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="117" />
-        <location filename="../../app/mainwindow.py" line="261" />
+        <location filename="../../app/mainwindow.py" line="120" />
+        <location filename="../../app/mainwindow.py" line="265" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="142" />
+        <location filename="../../app/mainwindow.py" line="145" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="232" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="248" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="249" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="277" />
+        <location filename="../../app/mainwindow.py" line="281" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="283" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="298" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="305" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="441" />
+        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="446" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="634" />
+        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="639" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="309" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="314" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="312" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="314" />
+        <location filename="../../app/mainwindow.py" line="318" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="315" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="320" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="325" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="326" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="327" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="332" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="333" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="333" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="348" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="351" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="377" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="389" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="389" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="392" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="409" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="432" />
+        <location filename="../../app/mainwindow.py" line="437" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="438" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="439" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="444" />
+        <location filename="../../app/mainwindow.py" line="449" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="472" />
+        <location filename="../../app/mainwindow.py" line="477" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="482" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="480" />
+        <location filename="../../app/mainwindow.py" line="485" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="489" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="488" />
+        <location filename="../../app/mainwindow.py" line="493" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="617" />
+        <location filename="../../app/mainwindow.py" line="622" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="620" />
+        <location filename="../../app/mainwindow.py" line="625" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="630" />
+        <location filename="../../app/mainwindow.py" line="635" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="636" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="640" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2796,22 +2887,37 @@
         <translation>召集预备力量</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="57" />
+        <source>stand down</source>
+        <translation>解除调集</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="58" />
+        <source>change the rota</source>
+        <translation>调整排班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="59" />
+        <source>assign road</source>
+        <translation>分配道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="86" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="85" />
+        <location filename="../../widgets/outcome.py" line="88" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="87" />
+        <location filename="../../widgets/outcome.py" line="90" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="88" />
+        <location filename="../../widgets/outcome.py" line="91" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -2900,175 +3006,238 @@
 <context>
     <name>Reports</name>
     <message>
-        <location filename="../../widgets/reports.py" line="125" />
+        <location filename="../../widgets/reports.py" line="126" />
         <source>Save PDF…</source>
         <translation>保存 PDF…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="126" />
+        <location filename="../../widgets/reports.py" line="127" />
         <source>Save Excel…</source>
         <translation>保存 Excel…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="127" />
+        <location filename="../../widgets/reports.py" line="128" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="150" />
+        <location filename="../../widgets/reports.py" line="151" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="164" />
+        <location filename="../../widgets/reports.py" line="165" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="178" />
+        <location filename="../../widgets/reports.py" line="179" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
+        <location filename="../../widgets/reports.py" line="185" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="190" />
+        <location filename="../../widgets/reports.py" line="191" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="192" />
+        <location filename="../../widgets/reports.py" line="193" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="197" />
+        <location filename="../../widgets/reports.py" line="198" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="198" />
+        <location filename="../../widgets/reports.py" line="199" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="199" />
+        <location filename="../../widgets/reports.py" line="200" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="200" />
+        <location filename="../../widgets/reports.py" line="201" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="204" />
+        <location filename="../../widgets/reports.py" line="205" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="219" />
+        <location filename="../../widgets/reports.py" line="220" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="222" />
+        <location filename="../../widgets/reports.py" line="223" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="223" />
+        <location filename="../../widgets/reports.py" line="224" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="229" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="249" />
+        <location filename="../../widgets/reports.py" line="250" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="255" />
+        <location filename="../../widgets/reports.py" line="256" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="278" />
+        <location filename="../../widgets/reports.py" line="282" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="284" />
+        <location filename="../../widgets/reports.py" line="288" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
 </context>
 <context>
+    <name>RoadsView</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="364" />
+        <source>Road</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="364" />
+        <source>Area</source>
+        <translation>片区</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="364" />
+        <source>Responsible squad</source>
+        <translation>责任班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="365" />
+        <source>Member in charge</source>
+        <translation>包干队员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="365" />
+        <source>Open cases on it</source>
+        <translation>在办事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="366" />
+        <source>Changed</source>
+        <translation>调整记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="374" />
+        <source>Assign the selected road</source>
+        <translation>分配所选道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="381" />
+        <source>Reason (optional)</source>
+        <translation>原因（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="383" />
+        <source>Assign</source>
+        <translation>分配</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="428" />
+        <source>%1 at %2</source>
+        <translation>%1 于 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="443" />
+        <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
+        <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="476" />
+        <source>(no member)</source>
+        <translation>（不指定队员）</translation>
+    </message>
+</context>
+<context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="58" />
+        <location filename="../../widgets/leader.py" line="59" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="58" />
+        <location filename="../../widgets/leader.py" line="59" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -3076,14 +3245,27 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="334" />
+        <location filename="../../widgets/roster.py" line="344" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="351" />
+        <location filename="../../widgets/roster.py" line="361" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
+    </message>
+</context>
+<context>
+    <name>RotaPanel</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="50" />
+        <source>Week rota</source>
+        <translation>周排班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="51" />
+        <source>Roads</source>
+        <translation>道路</translation>
     </message>
 </context>
 <context>
@@ -3132,49 +3314,54 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="33" />
+        <location filename="../../widgets/roster.py" line="34" />
         <source>online</source>
         <translation>终端在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="35" />
+        <location filename="../../widgets/roster.py" line="36" />
         <source>%1 online</source>
         <translation>%1台终端在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="46" />
+        <location filename="../../widgets/roster.py" line="47" />
         <source>Field terminal online since %1 (%2 connected)</source>
         <translation>移动终端自 %1 起在线（%2 台）</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="49" />
+        <location filename="../../widgets/roster.py" line="50" />
         <source>Field terminal offline; last seen %1</source>
         <translation>移动终端离线；最后在线 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="52" />
+        <location filename="../../widgets/roster.py" line="53" />
         <source>No field terminal has connected</source>
         <translation>尚无移动终端登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="56" />
+        <location filename="../../widgets/roster.py" line="57" />
         <source>Position %1, %2</source>
         <translation>位置 %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="108" />
+        <location filename="../../widgets/roster.py" line="109" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="114" />
+        <location filename="../../widgets/roster.py" line="115" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="116" />
+        <location filename="../../widgets/roster.py" line="117" />
         <source>Requests reinforcement</source>
         <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="134" />
+        <source>Called up: %1</source>
+        <translation>已调集：%1</translation>
     </message>
 </context>
 <context>
@@ -3237,217 +3424,217 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3662,6 +3849,127 @@
         <location filename="../../app/wall.py" line="144" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>WeekView</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="75" />
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="76" />
+        <source>The week before</source>
+        <translation>上一周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="77" />
+        <source>The week after</source>
+        <translation>下一周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="94" />
+        <source>Change the selected shift</source>
+        <translation>调整所选班次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="99" />
+        <location filename="../../widgets/rota.py" line="273" />
+        <source>works this shift</source>
+        <translation>上此班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="100" />
+        <location filename="../../widgets/rota.py" line="273" />
+        <source>does not work this shift</source>
+        <translation>不上此班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="101" />
+        <source>Reason (required): sick leave, swap, overtime…</source>
+        <translation>原因（必填）：病假、调班、加班…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="104" />
+        <source>Apply to this shift</source>
+        <translation>应用到此班次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="107" />
+        <source>Shift leader's name</source>
+        <translation>值班长姓名</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="109" />
+        <source>Set the shift's leader</source>
+        <translation>设为此班值班长</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="167" />
+        <source>This street has no rota.</source>
+        <translation>本街道没有排班表。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="174" />
+        <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
+        <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="180" />
+        <source>No shift started by the rota yet.</source>
+        <translation>排班尚未开始任何班次。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="199" />
+        <source>%1 members</source>
+        <translation>%1 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="217" />
+        <source>Changed by the leader: %1</source>
+        <translation>值班长调整 %1 处</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="261" />
+        <source>%1 %2 (%3–%4) · %5 · leader %6</source>
+        <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="266" />
+        <source>Changes by the leader (who, when, why):</source>
+        <translation>值班长的调整（谁、何时、原因）：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="269" />
+        <source>leader: %1 · by %2 at %3 · %4</source>
+        <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="274" />
+        <source>%1 (%2) %3 · by %4 at %5 · %6</source>
+        <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="277" />
+        <source>Who works it, by squad:</source>
+        <translation>各班组上班人员：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="282" />
+        <source>nobody: off duty</source>
+        <translation>无人：不在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="303" />
+        <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
+        <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="316" />
+        <location filename="../../widgets/rota.py" line="330" />
+        <source>Say why (the reason is kept with the change).</source>
+        <translation>请填写原因（随调整一并记录）。</translation>
     </message>
 </context>
 </TS>
