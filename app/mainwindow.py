@@ -54,9 +54,9 @@ class PanelSpec:
     deferred: bool = False     # built just after the first frame (charts: pyqtgraph and its plots)
 
 
-def _dashboard(room, parts, zoom=1.0):
+def _dashboard(room, parts, zoom=1.0, link=None):
     from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
-    return DashboardPanel(room, parts=parts, scale=zoom)
+    return DashboardPanel(room, parts=parts, scale=zoom, link=link)
 
 
 def _history(link):
@@ -76,7 +76,7 @@ PANELS = [
     PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: _dashboard(w.room, ("kpis", "charts"), w.zoom), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
-              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom, w.link),
               deferred=True),
     PanelSpec("history", str(QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year")),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),

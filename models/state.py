@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from . import joint
 from .domain import ESCALATION_LADDER
 from .radio import RADIO_LOG_LIMIT
 from .rota import initial_roads, prune_before
 from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count",
+                 "part_id", "task", "case_ids", "lead", "warning", "with_lead")
 
 
 class SeqGap(Exception):
@@ -652,6 +654,30 @@ def _detached(state, ev, d):
     _log(case, ev, {"attachment": d["attachment"]})
 
 
+def _on_case(fn, log_on=None):
+    """A handler of models/joint.py on the event's case, logged on its timeline (and, for
+    case.unlinked, on the lead's too)."""
+    def h(state, ev, d):
+        case = _case(state, d)
+        fn(state, case, ev, d)
+        _log(case, ev)
+        if log_on and d.get(log_on) in state["cases"]:
+            _log(state["cases"][d[log_on]], ev, {"from_case": case["id"]})
+    return h
+
+
+def _linked(state, ev, d):
+    lead = _case(state, d)
+    joint.apply_linked(state, lead, ev, d)
+    _log(lead, ev)
+    for cid in d["case_ids"]:
+        _log(state["cases"][cid], ev, {"case_ids": [], "lead": lead["id"]})
+
+
+def _warning_acknowledged(state, ev, d):
+    joint.apply_warning_ack(state, ev, d)
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -681,6 +707,12 @@ _HANDLERS = {
     "case.attached": _attached,
     "case.detached": _detached,
     "alert.acknowledged": _alert_acknowledged,
+    "case.part_added": _on_case(joint.apply_part_added),
+    "case.part_done": _on_case(joint.apply_part_done),
+    "case.part_cancelled": _on_case(joint.apply_part_cancelled),
+    "case.linked": _linked,
+    "case.unlinked": _on_case(joint.apply_unlinked, log_on="lead"),
+    "warning.acknowledged": _warning_acknowledged,
     "team.status_changed": _team_status_ev,
     "team.duty_changed": _team_duty,
     "team.moved": _team_position,
@@ -711,7 +743,7 @@ _HANDLERS = {
 
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
                           "shift.handover_acknowledged", "shift.changed", "rota.overridden", "road.assigned",
-                          "reserve.called_up", "reserve.stood_down"})
+                          "reserve.called_up", "reserve.stood_down", "warning.acknowledged"})
 # events naming the squads they change in `team_ids`
 _TEAM_LISTS = frozenset({"case.reinforced", "radio.transmitted", "shift.changed", "reserve.called_up",
                          "reserve.stood_down"})
@@ -748,10 +780,13 @@ def touched(event: dict) -> Touched:
     if name == "view.update":
         replaced = tuple(dict.fromkeys([c["id"] for c in d.get("cases") or ()] + list(d.get("removed") or ())))
         return Touched(cases=replaced, replaced=replaced, teams=tuple(t["id"] for t in d.get("teams") or ()))
-    named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
+    named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into"), d.get("lead"),
+                                            *(d.get("case_ids") or () if name == "case.linked" else ()))
+                                if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
     squads += list(d.get("team_ids") or ()) if name in _TEAM_LISTS else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
-                   room=name in _ROOM_EVENTS, everything=name == "street.loaded")
+                   room=name in _ROOM_EVENTS or (name == "case.linked" and bool(d.get("warning"))),
+                   everything=name == "street.loaded")

@@ -30,6 +30,8 @@ from .files import ContentStore, FileLimits
 from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
+from .replay import QUERY as REPLAY_QUERY
+from .replay import ReplayService
 from .reports import QUERIES, ReportService
 from .retention import Retention
 from .store import EventStore, is_full
@@ -80,6 +82,9 @@ class XiaonaoServer:
         self.accounts.street = lambda: self.hub.state.get("street")
         self.terminals: dict[str, int] = {}        # squad -> field terminals connected now
         self.reports = ReportService(self.store, clock=clock)
+        # past shifts replayed from the log (server/replay.py): checkpoints as the log grows
+        self.replay = ReplayService(self.store, self.hub)
+        self.hub.listeners.append(self.replay.on_events)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.limits = limits or Limits()
@@ -106,6 +111,7 @@ class XiaonaoServer:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
         await self.hub.start()
+        await self.replay.start()
         await self.accounts.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
@@ -130,6 +136,7 @@ class XiaonaoServer:
         await self.accounts.stop()
         await self.hub.stop()
         self.reports.close()
+        self.replay.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -406,6 +413,8 @@ class XiaonaoServer:
             elif isinstance(frame, protocol.Query):
                 if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
                     self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                elif frame.kind == REPLAY_QUERY:   # a past shift, in this connection's view (server/replay.py)
+                    self._spawn_answer(self.replay.answer(frame.msg, actor, sub.view), sub)
                 else:
                     sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
             elif not session_cmds.take() or not account_cmds.take():

@@ -800,14 +800,16 @@ class Hub:
             if isinstance(res, CommandError):
                 log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,
                          res.code, res.message)
-                p.future.set_exception(res)
+                if not p.future.done():      # a submitter gone (cancelled at shutdown) is told nothing
+                    p.future.set_exception(res)
             else:
                 if len(results) > LOG_EACH_UP_TO:
                     many.setdefault((p.actor.name, p.actor.role, p.peer, p.name), []).append(res)
                 else:
                     log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
                              p.args.get("case_id") or p.args.get("team_id") or "", res)
-                p.future.set_result(res)
+                if not p.future.done():
+                    p.future.set_result(res)
         for (name, role, peer, cmd), seqs in many.items():
             log.info("%s (%s) from %s: %d x %s -> seq %s to %s", name, role, peer, len(seqs), cmd, min(seqs), max(seqs))
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY

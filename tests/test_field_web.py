@@ -192,7 +192,8 @@ class Phone:
     async def shot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}_{self.lang}.png"
-        await self.page.screenshot(path=str(path))
+        # finite animations finished, infinite ones (the blinking kicker) at rest: the screen as it settles
+        await self.page.screenshot(path=str(path), animations="disabled")
         return path
 
     async def js(self, expr: str):

@@ -57,6 +57,12 @@ COMMANDS = {
     "team.stand_down": QT_TRANSLATE_NOOP("Outcome", "stand down"),
     "rota.override": QT_TRANSLATE_NOOP("Outcome", "change the rota"),
     "road.assign": QT_TRANSLATE_NOOP("Outcome", "assign road"),
+    "case.part_add": QT_TRANSLATE_NOOP("Outcome", "departments' parts"),
+    "case.part_feedback": QT_TRANSLATE_NOOP("Outcome", "part done"),
+    "case.part_cancel": QT_TRANSLATE_NOOP("Outcome", "cancel part"),
+    "case.link": QT_TRANSLATE_NOOP("Outcome", "link cases"),
+    "case.unlink": QT_TRANSLATE_NOOP("Outcome", "unlink"),
+    "warning.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge warning"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

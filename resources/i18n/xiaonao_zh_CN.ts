@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="90" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="91" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,162 +452,192 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="111" />
+        <location filename="../../widgets/case_detail.py" line="117" />
         <source>— (the address names none of the street's roads)</source>
         <translation>—（地址不在本街道的道路上）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="113" />
+        <location filename="../../widgets/case_detail.py" line="119" />
         <source>%1 · responsible: %2 (%3)</source>
         <translation>%1 · 责任班组：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="116" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>member in charge: %1</source>
         <translation>包干队员：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="139" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="139" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="134" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="134" />
+        <location filename="../../widgets/case_detail.py" line="140" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="141" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="142" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="142" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="143" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="138" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="157" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="158" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="165" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="165" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="165" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="159" />
+        <location filename="../../widgets/case_detail.py" line="165" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="166" />
+        <location filename="../../widgets/case_detail.py" line="172" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="187" />
+        <location filename="../../widgets/case_detail.py" line="193" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="188" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="196" />
+        <location filename="../../widgets/case_detail.py" line="202" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="207" />
+        <location filename="../../widgets/case_detail.py" line="215" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="216" />
+        <location filename="../../widgets/case_detail.py" line="224" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="306" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="287" />
+        <location filename="../../widgets/case_detail.py" line="323" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="288" />
+        <location filename="../../widgets/case_detail.py" line="324" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="321" />
+        <location filename="../../widgets/case_detail.py" line="357" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="328" />
+        <location filename="../../widgets/case_detail.py" line="365" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="364" />
+        <location filename="../../widgets/case_detail.py" line="401" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="465" />
+        <location filename="../../widgets/case_detail.py" line="406" />
+        <source>lead %1</source>
+        <translation>主案 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="407" />
+        <source>linked: %1</source>
+        <translation>关联：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="409" />
+        <source>from the early warning %1</source>
+        <translation>来自预警 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="411" />
+        <source>from lead %1</source>
+        <translation>脱离主案 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="412" />
+        <source>%1 on its own again</source>
+        <translation>%1 已单独处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="414" />
+        <source>closed with lead %1</source>
+        <translation>随主案 %1 办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="511" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -660,42 +690,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="307" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="324" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="325" />
+        <location filename="../../widgets/case_queue.py" line="326" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="333" />
+        <location filename="../../widgets/case_queue.py" line="334" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="348" />
+        <location filename="../../widgets/case_queue.py" line="349" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="350" />
+        <location filename="../../widgets/case_queue.py" line="351" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="352" />
+        <location filename="../../widgets/case_queue.py" line="353" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="361" />
+        <location filename="../../widgets/case_queue.py" line="362" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -832,7 +862,7 @@
     </message>
     <message>
         <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Next deadline</source>
+        <source>Due next</source>
         <translation>下一时限</translation>
     </message>
     <message>
@@ -852,175 +882,240 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="40" />
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="41" />
+        <location filename="../../widgets/dashboard.py" line="42" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="42" />
+        <location filename="../../widgets/dashboard.py" line="43" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="43" />
+        <location filename="../../widgets/dashboard.py" line="44" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="45" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="46" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="47" />
+        <location filename="../../widgets/dashboard.py" line="48" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="48" />
+        <location filename="../../widgets/dashboard.py" line="49" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="116" />
+        <location filename="../../widgets/dashboard.py" line="117" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="179" />
+        <location filename="../../widgets/dashboard.py" line="183" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
+        <location filename="../../widgets/dashboard.py" line="195" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="192" />
         <location filename="../../widgets/dashboard.py" line="196" />
+        <location filename="../../widgets/dashboard.py" line="200" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="193" />
-        <location filename="../../widgets/dashboard.py" line="198" />
+        <location filename="../../widgets/dashboard.py" line="197" />
+        <location filename="../../widgets/dashboard.py" line="202" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="194" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="204" />
+        <location filename="../../widgets/dashboard.py" line="208" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="213" />
+        <location filename="../../widgets/dashboard.py" line="217" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="214" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="222" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="223" />
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="227" />
+        <location filename="../../widgets/dashboard.py" line="230" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="224" />
         <location filename="../../widgets/dashboard.py" line="228" />
+        <location filename="../../widgets/dashboard.py" line="232" />
         <source>closed</source>
         <translation>办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="577" />
+        <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
+        <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="588" />
+        <source>joint case %1 (%2 %3)</source>
+        <translation>已转一件事 %1（%2 %3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="591" />
+        <source>acknowledged by %1 %2</source>
+        <translation>%1 %2 已确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="595" />
+        <source>%1 new since</source>
+        <translation>此后新增 %1 起</translation>
     </message>
 </context>
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="313" />
+        <location filename="../../widgets/dashboard.py" line="334" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="269" />
-        <location filename="../../widgets/dashboard.py" line="363" />
+        <location filename="../../widgets/dashboard.py" line="273" />
+        <location filename="../../widgets/dashboard.py" line="484" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="169" />
+        <location filename="../../widgets/dashboard.py" line="173" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="255" />
+        <location filename="../../widgets/dashboard.py" line="259" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="274" />
+        <location filename="../../widgets/dashboard.py" line="278" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="313" />
+        <location filename="../../widgets/dashboard.py" line="284" />
+        <source>Joint cases (一件事)</source>
+        <translation>一件事联合处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="293" />
+        <source>Click a joint case: show it and its linked cases in the queue</source>
+        <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="334" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="365" />
+        <location filename="../../widgets/dashboard.py" line="356" />
+        <source>Show its cases</source>
+        <translation>查看相关案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="360" />
+        <source>Acknowledge…</source>
+        <translation>确认…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="362" />
+        <source>With a note: not raised again until a new case comes in</source>
+        <translation>填写说明：有新案件前不再预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="364" />
+        <source>Make a joint case…</source>
+        <translation>转一件事…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="366" />
+        <source>Its cases linked under one lead (一件事), the departments' parts</source>
+        <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="486" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="393" />
+        <location filename="../../widgets/dashboard.py" line="514" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="476" />
-        <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
-        <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
+        <location filename="../../widgets/dashboard.py" line="629" />
+        <source>%1 linked</source>
+        <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="485" />
+        <location filename="../../widgets/dashboard.py" line="631" />
+        <source>overdue: %1</source>
+        <translation>超时：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="639" />
+        <source>No joint cases open.</source>
+        <translation>暂无在办的联合处置案件。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="614" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1071,9 +1166,9 @@
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
-        <location filename="../../models/qt/labels.py" line="104" />
-        <location filename="../../models/qt/labels.py" line="115" />
-        <location filename="../../models/qt/labels.py" line="126" />
+        <location filename="../../models/qt/labels.py" line="107" />
+        <location filename="../../models/qt/labels.py" line="118" />
+        <location filename="../../models/qt/labels.py" line="129" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1812,6 +1907,142 @@
     </message>
 </context>
 <context>
+    <name>Joint</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="50" />
+        <source>%1/%2 parts done</source>
+        <translation>已完成 %1/%2 项</translation>
+    </message>
+</context>
+<context>
+    <name>JointBox</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="87" />
+        <source>Joint handling (一件事)</source>
+        <translation>一件事联合处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="96" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="108" />
+        <source>The department's feedback, or why the part is cancelled…</source>
+        <translation>部门的反馈，或撤销任务的原因…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="111" />
+        <source>Departments' parts…</source>
+        <translation>分派部门任务…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="113" />
+        <source>Make this a joint case: each department its part, with a deadline</source>
+        <translation>转为一件事：每个部门一项任务，各有期限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="115" />
+        <source>Part done</source>
+        <translation>任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="117" />
+        <source>The selected part is done: its department's feedback, entered by the room</source>
+        <translation>所选任务已完成：由指挥中心代录部门反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="119" />
+        <source>Cancel part</source>
+        <translation>撤销任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="127" />
+        <source>Link cases…</source>
+        <translation>关联案件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="129" />
+        <source>Handle other cases (same address, same business) as one with this case</source>
+        <translation>将其他案件（同一地址、同一商家）与本案合并处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="131" />
+        <source>Unlink</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="133" />
+        <source>This case is handled on its own again</source>
+        <translation>本案重新单独处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="188" />
+        <source>the case closes when every part is done</source>
+        <translation>全部任务完成后方可结案</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="191" />
+        <source>%1 overdue</source>
+        <translation>%1 项超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="194" />
+        <source>No departments' parts: one squad or department handles it.</source>
+        <translation>未分派部门任务：由一个班组或部门处置。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="203" />
+        <source>done %1</source>
+        <translation>%1 完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="205" />
+        <source>overdue</source>
+        <translation>已超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="207" />
+        <source>open</source>
+        <translation>办理中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="227" />
+        <source>Linked to lead %1: closed with it</source>
+        <translation>已关联主案 %1：随主案办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="236" />
+        <source>Linked cases (%1), closed with this one: %2</source>
+        <translation>关联案件（%1 件），随本案办结：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="266" />
+        <source>%1's feedback (%2): %3</source>
+        <translation>%1 的反馈（%2）：%3</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="286" />
+        <source>Type the department's feedback (or the reason) first.</source>
+        <translation>请先填写部门反馈（或撤销原因）。</translation>
+    </message>
+</context>
+<context>
     <name>Ladder</name>
     <message>
         <location filename="../../widgets/ladder.py" line="18" />
@@ -1985,6 +2216,34 @@
         <location filename="../../widgets/leader.py" line="380" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LinkDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="421" />
+        <source>Link cases to %1</source>
+        <translation>关联案件到 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="430" />
+        <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
+        <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="442" />
+        <source>Other case ids, e.g. C000123 C000456</source>
+        <translation>其他案件编号，如 C000123 C000456</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="447" />
+        <source>Link</source>
+        <translation>关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="466" />
+        <source>Tick or type at least one case.</source>
+        <translation>请勾选或输入至少一个案件。</translation>
     </message>
 </context>
 <context>
@@ -2902,24 +3161,110 @@
         <translation>分配道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="86" />
+        <location filename="../../widgets/outcome.py" line="60" />
+        <source>departments' parts</source>
+        <translation>分派部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="61" />
+        <source>part done</source>
+        <translation>任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="62" />
+        <source>cancel part</source>
+        <translation>撤销任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="63" />
+        <source>link cases</source>
+        <translation>关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="64" />
+        <source>unlink</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="65" />
+        <source>acknowledge warning</source>
+        <translation>确认预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="92" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="88" />
+        <location filename="../../widgets/outcome.py" line="94" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="90" />
+        <location filename="../../widgets/outcome.py" line="96" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="91" />
+        <location filename="../../widgets/outcome.py" line="97" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
+    </message>
+</context>
+<context>
+    <name>PartsDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="381" />
+        <source>Joint handling: %1</source>
+        <translation>一件事联合处置：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="384" />
+        <source>Each department its part and deadline; the case closes when every part is done.</source>
+        <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="387" />
+        <source>Another department</source>
+        <translation>再加一个部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="393" />
+        <source>Add the parts</source>
+        <translation>分派任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="405" />
+        <source>Say what at least one department is to do.</source>
+        <translation>请至少为一个部门填写任务。</translation>
+    </message>
+</context>
+<context>
+    <name>PartsForm</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Hours to do it</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="351" />
+        <source>What this department does (empty: not involved)</source>
+        <translation>该部门做什么（留空：不参与）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="370" />
+        <source>Each department once: give a department one part with all it is to do.</source>
+        <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
 </context>
 <context>
@@ -3149,62 +3494,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="364" />
+        <location filename="../../widgets/rota.py" line="369" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="364" />
+        <location filename="../../widgets/rota.py" line="369" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="364" />
+        <location filename="../../widgets/rota.py" line="369" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="365" />
+        <location filename="../../widgets/rota.py" line="370" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="365" />
+        <location filename="../../widgets/rota.py" line="370" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="366" />
+        <location filename="../../widgets/rota.py" line="371" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="374" />
+        <location filename="../../widgets/rota.py" line="379" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="381" />
+        <location filename="../../widgets/rota.py" line="389" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="383" />
+        <location filename="../../widgets/rota.py" line="391" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="428" />
+        <location filename="../../widgets/rota.py" line="436" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="443" />
+        <location filename="../../widgets/rota.py" line="451" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="476" />
+        <location filename="../../widgets/rota.py" line="484" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -3424,217 +3769,242 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
+        <source>Department's part added</source>
+        <translation>分派部门任务</translation>
+    </message>
+    <message>
         <location filename="../../widgets/case_detail.py" line="66" />
+        <source>Department's part done</source>
+        <translation>部门任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>Department's part cancelled</source>
+        <translation>撤销部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>Cases linked</source>
+        <translation>关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>Unlinked</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="79" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3852,6 +4222,67 @@
     </message>
 </context>
 <context>
+    <name>WarningAckDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="544" />
+        <source>Acknowledge the warning</source>
+        <translation>确认预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="547" />
+        <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
+        <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="549" />
+        <source>e.g. 市场监管所已约谈，持续关注</source>
+        <translation>如：市场监管所已约谈，持续关注</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="555" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="568" />
+        <source>A note is needed: what the room does about it.</source>
+        <translation>请填写说明：指挥中心如何处理。</translation>
+    </message>
+</context>
+<context>
+    <name>WarningJointDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="481" />
+        <source>Joint case from a warning</source>
+        <translation>预警转一件事</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="485" />
+        <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
+        <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="500" />
+        <source>Every case of this warning is closed: acknowledge it instead.</source>
+        <translation>该预警的案件均已办结：请改为确认预警。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="503" />
+        <source>Make the joint case</source>
+        <translation>转为一件事</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="510" />
+        <source>Lead case:</source>
+        <translation>主案：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="513" />
+        <source>Departments' parts (optional; also later in the case detail):</source>
+        <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
+    </message>
+</context>
+<context>
     <name>WeekView</name>
     <message>
         <location filename="../../widgets/rota.py" line="75" />
@@ -3875,13 +4306,13 @@
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="99" />
-        <location filename="../../widgets/rota.py" line="273" />
+        <location filename="../../widgets/rota.py" line="278" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="100" />
-        <location filename="../../widgets/rota.py" line="273" />
+        <location filename="../../widgets/rota.py" line="278" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
@@ -3906,68 +4337,68 @@
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="167" />
+        <location filename="../../widgets/rota.py" line="174" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="174" />
+        <location filename="../../widgets/rota.py" line="181" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="180" />
+        <location filename="../../widgets/rota.py" line="187" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="199" />
+        <location filename="../../widgets/rota.py" line="207" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="217" />
+        <location filename="../../widgets/rota.py" line="222" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="261" />
+        <location filename="../../widgets/rota.py" line="266" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="266" />
+        <location filename="../../widgets/rota.py" line="271" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="269" />
+        <location filename="../../widgets/rota.py" line="274" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="274" />
+        <location filename="../../widgets/rota.py" line="279" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="277" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="287" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="303" />
+        <location filename="../../widgets/rota.py" line="308" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="316" />
-        <location filename="../../widgets/rota.py" line="330" />
+        <location filename="../../widgets/rota.py" line="321" />
+        <location filename="../../widgets/rota.py" line="335" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>

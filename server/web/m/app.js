@@ -30,10 +30,10 @@ const ACTIONS = {
     "*": ["case.note"],
   },
 };
-const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm"]);
-const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
+const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm", "case.part_feedback"]);
+const TEXT_ARG = { "case.part_feedback": "note", "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
   "case.follow_up": "note", "case.not_resolved": "note" };
-const REQUIRED = new Set(["case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
+const REQUIRED = new Set(["case.part_feedback", "case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
 const OPEN = new Set(["new", "accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "transferred", "returned"]);
 const TABS = { field: ["list", "status", "settings"], department: ["list", "settings"], community: ["list", "report", "settings"] };
 const PHOTOS = new Set(["field", "department", "community"]);
@@ -227,8 +227,20 @@ function deptSigned(c) {
   return !!c.dept_signed || waiting.some((w) => w.name === "case.dept_sign" && w.args && w.args.case_id === c.id);
 }
 
+// a joint case (一件事): the department's own part of it, open (the server shows it only its part)
+function myPart(c) {
+  const me = link.me;
+  if (role() !== "department" || !me) return null;
+  return (c.parts || []).find((p) => p.department === me.department && !p.cancelled) || null;
+}
+function partDone(c, p) {
+  return !!p.done || waiting.some((w) => w.name === "case.part_feedback" && w.args && w.args.case_id === c.id);
+}
+
 function actionsFor(c, s) {
   const table = ACTIONS[role()] || {};
+  const part = myPart(c);
+  if (part && c.department !== link.me.department) return partDone(c, part) ? [] : ["case.part_feedback"];
   const a = table[s] ?? [];
   const confirmed = c.confirmation || waiting.some((w) => w.name === "case.confirm" && w.args && w.args.case_id === c.id);
   return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])]
@@ -276,7 +288,7 @@ function caseCard(c) {
   const w = waitingFor(c.id).length;
   return h("li", {},
     h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id),
         h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
@@ -294,7 +306,7 @@ function renderCase(cid) {
   main(`case-${cid}`,
     h("a", { class: "back", href: "#/list" }, "‹ ", t("back")),
     h("div", { class: `head p${c.priority}` },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`), h("span", { class: `badge st-${s}` }, statusText(s)),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id), h("span", { class: `badge st-${s}` }, statusText(s)),
         h("span", { class: "badge" }, t(`prio.${c.priority}`))),
       h("h2", {}, c.title),
       h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
@@ -307,6 +319,7 @@ function renderCase(cid) {
       photoButtons(c),
       r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
     reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,
+    partsBlock(c),
     c.description ? h("p", { class: "desc" }, c.description) : null,
     photoStrip(c),
     h("h3", {}, t("case.timeline")),
@@ -336,7 +349,30 @@ async function act(c, name) {
   if (name === "case.not_resolved") {
     return link.command("case.confirm", { case_id: c.id, outcome: "not_resolved", ...(text ? { note: text } : {}) });
   }
+  if (name === "case.part_feedback") return link.command(name, { case_id: c.id, part_id: myPart(c).id, note: text });
   return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
+}
+
+// the joint case's parts: the department's own (task, deadline, feedback), and how far the others are
+function partsBlock(c) {
+  const ps = (c.parts || []).filter((p) => !p.cancelled);
+  if (!ps.length) return null;
+  const mine = myPart(c);
+  const done = ps.filter((p) => p.done).length;
+  const street = link.state.street;
+  const dname = (id) => { const d = (street?.departments || []).find((x) => x.id === id);
+    return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : id; };
+  const late = (p) => !p.done && p.due && Date.parse(p.due) < Date.now();
+  return h("div", { class: "parts", id: "parts" },
+    h("h3", {}, t("parts.title", { done, n: ps.length })),
+    mine ? h("div", { class: `part mine ${late(mine) ? "late" : ""}`, id: "my-part" },
+      h("b", {}, t("parts.mine")), " ", mine.task,
+      h("div", { class: "sub" }, mine.due ? t("parts.due", { at: fmtTime(mine.due) }) : "",
+        late(mine) ? ` · ${t("parts.late")}` : ""),
+      mine.done ? h("div", { class: "note" }, t("parts.done_by", { at: fmtTime(mine.done.at) }), mine.done.note ? ` ${mine.done.note}` : "") : null) : null,
+    h("ul", { class: "others" }, ...ps.filter((p) => p !== mine).map((p) =>
+      h("li", { class: late(p) ? "late" : "" }, dname(p.department), " · ",
+        p.done ? t("parts.state_done") : (late(p) ? t("parts.late") : t("parts.state_open"))))));
 }
 
 async function reinforce(c) {
@@ -403,7 +439,7 @@ function renderOverlay() {
     h("p", { class: "kicker" }, t(role() === "department" ? "assign.new_transfer" : "assign.new"), list.length > 1 ? ` (${list.length})` : ""),
     h("h2", { id: "assign-title" }, c.title),
     h("p", { class: "addr" }, c.location?.address || ""),
-    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ",
+    h("p", { class: "meta" }, `${c.id} · `, t(`prio.${c.priority}`), " · ",
       fmtAgo(role() === "department" ? c.times?.transferred : c.times?.dispatched, t)),
     h("button", { class: "big primary huge", id: "assign-sign",
       onclick: () => { act(c, role() === "department" ? "case.dept_sign" : "case.sign"); } }, t("act.case.sign")),
@@ -579,7 +615,7 @@ function renderWaiting() {
         h("span", { class: "sub" }, ` ${Math.round(p.size / 1024)} KB`), p.error ? h("div", { class: "bad" }, p.error) : null))));
 }
 
-function caseNo(cid) { const c = link.state.cases.get(cid); return c ? `#${c.no}` : cid; }
+function caseNo(cid) { return cid; }  // the room says C000123: the phone says the same
 
 // ---- settings ----------------------------------------------------------------------------------
 function renderSettings() {
