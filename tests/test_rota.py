@@ -364,3 +364,37 @@ async def test_the_rota_survives_a_restart(db_url, tmp_path):
         assert epoch(st["rota"]["current"]["at"]) == rota.shift_start(r, DAY, "day")
     finally:
         await srv.stop()
+
+
+async def test_the_simulator_starts_the_shifts_of_its_history_and_dispatches_by_road(db_url, tmp_path):
+    """The demo's history (the simulator fast-forwarding) crosses the 08:00 change: the shift
+    starts at its time, the members on duty are the day crew, and the cases on a road go to
+    the squad responsible for it when it is free (seed 7: 11 of 29)."""
+    from server.app import XiaonaoServer
+    from server.simulator import SimClock, Simulator
+    r = load_street()["rota"]
+    start = rota.shift_start(r, DAY, "day") - 1800            # 07:30
+    clock = SimClock(start)
+    clock.manual = start
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0, clock=clock, data_dir=str(tmp_path / "files"), follow_rota=True)
+    await srv.start()
+    try:
+        sim = Simulator(srv.hub, seed=7, clock=clock)
+        await sim.run_until(start + 5400)                     # to 09:00
+        events = await srv.hub.run_db(srv.store.events_after, 0)
+        changes = [e for e in events if e["name"] == "shift.changed"]
+        assert [(e["data"]["date"], e["data"]["shift"]) for e in changes] == [(DAY, "night"), (DAY, "day")]
+        assert epoch(changes[1]["at"]) - rota.shift_start(r, DAY, "day") < 60       # at its time
+        st = srv.hub.state
+        on = {(t["id"], m["id"]) for t in st["teams"].values() for m in t["members"] if m["on_duty"]}
+        assert on == rota.on_shift(st, DAY, "day")
+        dispatched = [e for e in events if e["name"] == "case.dispatched"]
+        on_roads = [(e, rota.responsible(st, st["cases"][e["data"]["case_id"]]["location"])) for e in dispatched]
+        on_roads = [(e, hit) for e, hit in on_roads if hit]
+        assert on_roads, "the history dispatched cases on the street's roads"
+        to_responsible = sum(1 for e, hit in on_roads if e["data"]["team_id"] == hit["team_id"])
+        # the responsible squad, when free (available squads first): far more often than the 1 in 6
+        # of an area's squads that area and distance alone would give
+        assert to_responsible * 4 >= len(on_roads), (to_responsible, len(on_roads))
+    finally:
+        await srv.stop()

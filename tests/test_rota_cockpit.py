@@ -196,8 +196,9 @@ def test_the_shift_change_follows_the_clock_and_shows_the_handover_to_the_incomi
         cur = rota.current(room.state)
         assert (cur["date"], cur["shift"]) == rota.shift_at(r, nxt + 1)[:2]
         loop.wait(lambda: cur["leader"] in leader.shift_line.text(), what="the new shift's leader shown")
-        loop.wait(lambda: leader.handover_dialog is not None and leader.handover_dialog.isVisible(),
-                  what="the handover shown again at the shift change")
+        loop.wait(lambda: leader.handover_dialog is not None and leader.handover_dialog.isVisible(), timeout=30,
+                  what=f"the handover shown again at the shift change ({leader._shift_seen}, {cur['seq']}, "
+                       f"{room.state.get('handover', {}).get('acked')})")
         assert "注意九堡大道" in leader.handover_dialog.note.toPlainText()
         _shot(leader.handover_dialog, "handover-at-shift", "en")
         # every squad member's duty follows the new crew
