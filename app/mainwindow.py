@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
         reports = mb.addMenu(self.tr("&Reports"))
         self._action(reports, self.tr("Daily, weekly, monthly reports and bulletins…"), self.open_reports, "Ctrl+R")
         self._action(reports, self.tr("Print the selected case's sheet…"), self.open_case_sheet, "Ctrl+P")
+        reports.addSeparator()
+        self._action(reports, self.tr("Replay a shift…"), self.open_replay, "Ctrl+Shift+R")
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -401,6 +403,15 @@ class MainWindow(QMainWindow):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
+
+    def open_replay(self):
+        """The replay window (widgets/replay.py): a past range of the room from the server's log,
+        read-only, beside the live room (which goes on)."""
+        from widgets.replay import ReplayWindow
+        win = ReplayWindow(self.link, self.room, parent=self, scale=self.zoom)   # a window of its own
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        return win
 
     def open_case_sheet(self):
         """The case on screen on A4, to preview, save or print."""

@@ -75,6 +75,8 @@ class Replay:
     info: dict = field(default_factory=dict)
     _mutable: set[str] = field(default_factory=set)        # cases some frame changes
     _checks: list[tuple[int, bytes]] = field(default_factory=list)   # (frames applied, what they change)
+    _check_at: list[int] = field(default_factory=list)
+    _track_times: dict[str, list[float]] = field(default_factory=dict)
     tracks: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # squad -> (t, lat, lon)
 
     def prepare(self) -> None:
@@ -101,6 +103,8 @@ class Replay:
                     self.tracks.setdefault(tid, []).append((self.times[i], pos[0], pos[1]))
             if (i + 1) % CHECK_EVERY == 0:
                 self._checks.append((i + 1, self._checkpoint(state)))
+        self._track_times = {tid: [p[0] for p in pts] for tid, pts in self.tracks.items()}
+        self._check_at = [c[0] for c in self._checks]
 
     def _fresh_start(self) -> dict:
         """The start, with fresh copies of everything a frame may change."""
@@ -138,7 +142,7 @@ class Replay:
     def state_after(self, n: int) -> dict:
         """A new state: the room after the first n frames."""
         n = max(0, min(n, len(self.frames)))
-        k = bisect_right([c[0] for c in self._checks], n) - 1
+        k = bisect_right(self._check_at, n) - 1
         at, blob = self._checks[max(k, 0)]
         state = self._restore(blob)
         for b in self.frames[at:n]:
@@ -154,7 +158,7 @@ class Replay:
     def track(self, tid: str, t: float) -> list[tuple[float, float]]:
         """The squad's positions from the range's start to t."""
         pts = self.tracks.get(tid) or []
-        k = bisect_right([p[0] for p in pts], t)
+        k = bisect_right(self._track_times.get(tid) or [], t)
         return [(p[1], p[2]) for p in pts[:k]]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import early_warning, evidence, joint, ladders, radio
+from . import early_warning, evidence, joint, ladders, radio, rating
 from . import rota as rota_mod
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
@@ -83,6 +83,10 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
     "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
     "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
+    # a resident rates the handling through a one-time link or QR code (扫码打分, models/rating.py):
+    # the squad or the room makes the link once the squad fed back; the resident's rating uses it
+    "case.rating_link": (frozenset(rating.RATEABLE), "case.rating_link_issued"),
+    "case.resident_rate": (frozenset(rating.RATEABLE), "case.rated"),
     # joint handling (一件事, models/joint.py): a department's part of the case, its feedback,
     # a part added by mistake taken off; linked cases handled as one under a lead
     "case.part_add": (frozenset(OPEN_STATUSES), "case.part_added"),
@@ -130,7 +134,7 @@ ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozense
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
           "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
-          "radio.emergency"}
+          "radio.emergency", "case.rating_link"}
 # a department feeds back with evidence: case.attach on its own (transferred) case
 _DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach",
                "case.part_feedback"}
@@ -139,17 +143,21 @@ _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.me
                 "shift.ack", "team.mobilise", "case.detach", "rota.override", "road.assign", "team.stand_down"}
 # appended by the server itself (a terminal comes online or goes; a shift starts), never by an account
 _INTERNAL = {"team.presence", "shift.change"}
-_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
+# a resident's rating through its link: submitted by the server's resident page (server/resident.py)
+# as the role `resident`, never by an account
+_RESIDENT = {"case.resident_rate"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL - _RESIDENT)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
-    "leader": frozenset(ALL_COMMANDS - _INTERNAL),
-    "admin": frozenset(ALL_COMMANDS - _INTERNAL),
+    "leader": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
+    "admin": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
     "field": frozenset(_FIELD),
     "department": frozenset(_DEPARTMENT),
     "community": frozenset(_COMMUNITY),
     "intake": frozenset({"case.report"}),
     "wall": frozenset(),
     "system": frozenset(_INTERNAL),      # not a role an account can have (models.domain.ROLES)
+    "resident": frozenset(_RESIDENT),    # nor this one: the resident page's
 }
 
 
@@ -193,6 +201,7 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
     "case.detach": ("reason", True, TEXT_LIMIT),
     "rota.override": ("reason", True, rota_mod.REASON_LIMIT), "road.assign": ("reason", False, rota_mod.REASON_LIMIT),
+    "case.resident_rate": ("note", False, rating.RULES.comment_limit),
     "case.part_feedback": ("note", True, TEXT_LIMIT), "case.part_cancel": ("reason", True, TEXT_LIMIT),
     "warning.ack": ("note", True, TEXT_LIMIT),
 }
@@ -231,7 +240,8 @@ def allowed_case_commands(case: dict, role: str = "operator", dept: str | None =
                 continue
             if name == "case.reopen" and case.get("merged_into"):
                 continue
-            if name == "case.rate" and case.get("rating") is not None:
+            if name in ("case.rate", "case.rating_link") and (case.get("rating") is not None
+                                                              or case.get("merged_into")):
                 continue
             if name == "case.callback" and not cb.awaiting(case):
                 continue
@@ -245,7 +255,8 @@ def allowed_case_commands(case: dict, role: str = "operator", dept: str | None =
                 continue
             if name == "case.close" and joint.open_parts(case):
                 continue
-            if role == "department" and name != "case.part_feedback" and case.get("department") != dept:
+            if (role == "department" and name not in ("case.part_feedback", "case.note", "case.attach")
+                    and case.get("department") != dept):
                 continue
             if role == "department" and name == "case.part_feedback" and not any(
                     p["department"] == dept for p in joint.open_parts(case)):
@@ -473,7 +484,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         return events
 
     if name in CASE_TRANSITIONS:
-        return _decide_case(state, actor, name, args, files)
+        return _decide_case(state, actor, name, args, files, now)
     if name in TEAM_COMMANDS:
         return _decide_team(state, actor, name, args, now)
 
@@ -561,6 +572,9 @@ def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
     if meta is None:
         raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
                            field="attachment")
+    if meta.get("damaged"):
+        raise CommandError("invalid", f"file {req['attachment'][:12]}… is damaged and was not attached: "
+                                      f"{str(meta['damaged'])[:300]}", field="attachment")
     return meta
 
 
@@ -572,7 +586,7 @@ def _needs_evidence(state, case, name) -> None:
                                        f"{name.split('.')[1]}: attach one first")
 
 
-def _decide_case(state, actor, name, args, files=None):
+def _decide_case(state, actor, name, args, files=None, now=None):
     case = _case_of(state, args)
     supporters = {s["team_id"] for s in active_support(case)}
     if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
@@ -609,10 +623,12 @@ def _decide_case(state, actor, name, args, files=None):
             raise CommandError(e.code, e.message, e.field) from None
     if actor.role == "field" and case["status"] == "transferred":
         raise CommandError("conflict", f"case {case['id']} was transferred to a department")
-    if actor.role == "department":
-        if case.get("department") != actor.department:
+    if actor.role == "department" and case.get("department") != actor.department:
+        # its part of a joint case: its feedback (above), a note and its photos; not the case's steps
+        if name not in ("case.note", "case.attach"):
             raise CommandError("conflict", f"your department has a part of case {case['id']}: feed back your part "
                                            "(case.part_feedback)")
+    elif actor.role == "department":
         if case["status"] != "transferred":
             raise CommandError("conflict", f"case {case['id']} is {case['status']}, no longer with your department")
         if name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
@@ -680,6 +696,10 @@ def _decide_case(state, actor, name, args, files=None):
         data["rating"] = r
     elif name == "case.callback":
         return _decide_callback(case, args)
+    elif name == "case.rating_link":
+        return _decide_rating_link(case, actor, data, now)
+    elif name == "case.resident_rate":
+        return _decide_resident_rate(case, args, data, now)
     elif name == "case.reinforce":
         data["team_ids"] = _reinforcements(state, case, args)
         # the lead squad's request for reinforcement on this case is answered by it
@@ -851,6 +871,47 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     elif follow is not None:
         raise CommandError("invalid", f"a rating of {r} is not dissatisfied: no follow-up", field="follow_up")
     return events
+
+
+def _decide_rating_link(case, actor, data, now, rules: rating.RatingRules = rating.RULES) -> list[tuple[str, dict]]:
+    """A one-time rating link for the case's resident (扫码打分): made once; while it works,
+    asking again shows the same link (nothing is appended)."""
+    if now is None:
+        raise CommandError("invalid", "a rating link needs the server's clock")
+    if case.get("merged_into"):
+        raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; "
+                                       "its resident rates that case")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", f"case {case['id']} is already rated ({case['rating']} of 5)")
+    if rating.link_state(case, now) == "active":
+        return []
+    data["expires"] = iso(now + rules.link_hours * 3600.0)
+    data["by_role"] = actor.role
+    return [("case.rating_link_issued", data)]
+
+
+def _decide_resident_rate(case, args, data, now) -> list[tuple[str, dict]]:
+    """The resident's rating through the case's link (`link`: the seq that made it): once,
+    before the link expires; a rating by any other path first makes the link void."""
+    if now is None:
+        raise CommandError("invalid", "a resident's rating needs the server's clock")
+    link = rating.link_of(case)
+    if link is None or args.get("link") != link["seq"] or isinstance(args.get("link"), bool):
+        raise CommandError("conflict", f"this rating link is no longer the one for case {case['id']}", field="link")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", f"case {case['id']} is already rated", field="link")
+    if case.get("merged_into"):
+        raise CommandError("conflict", f"case {case['id']} was merged into another case", field="link")
+    if now >= epoch(link["expires"]):
+        raise CommandError("conflict", f"the rating link expired at {link['expires']}", field="link")
+    r = args.get("rating")
+    if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
+        raise CommandError("invalid", "'rating' must be 1 to 5", field="rating")
+    data.update({"rating": r, "source": "resident", "link": link["seq"]})
+    note = _text(args, "case.resident_rate")
+    if note:
+        data["note"] = note
+    return [("case.rated", data)]
 
 
 def reserve(state: dict, area: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:

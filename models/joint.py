@@ -184,7 +184,12 @@ def apply_part_added(state, case, ev, d) -> None:
 def apply_part_done(state, case, ev, d) -> None:
     p = next(p for p in case["parts"] if p["id"] == d["part_id"])
     p["done"] = {"at": ev["at"], "by": ev.get("actor"), "note": d.get("note", ""), "by_role": d.get("by_role")}
-    if not open_parts(case) and case["status"] in RESOLVES_FROM:
+    _resolve_when_done(case, ev)
+
+
+def _resolve_when_done(case, ev) -> None:
+    """Every part that counts is done, on a case nobody in the field holds: resolved."""
+    if parts(case) and not open_parts(case) and case["status"] in RESOLVES_FROM:
         case["status"] = "resolved"
         case["times"].setdefault("resolved", ev["at"])
 
@@ -192,6 +197,7 @@ def apply_part_done(state, case, ev, d) -> None:
 def apply_part_cancelled(state, case, ev, d) -> None:
     p = next(p for p in case["parts"] if p["id"] == d["part_id"])
     p["cancelled"] = {"at": ev["at"], "by": ev.get("actor"), "reason": d.get("reason", "")}
+    _resolve_when_done(case, ev)
 
 
 def apply_linked(state, case, ev, d) -> None:

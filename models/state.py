@@ -19,7 +19,7 @@ from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
                  "outcome", "attempt", "team_ids", "by_role", "department", "count",
-                 "part_id", "task", "case_ids", "lead", "warning", "with_lead")
+                 "part_id", "task", "case_ids", "lead", "warning", "with_lead", "source", "expires")
 
 
 class SeqGap(Exception):
@@ -289,6 +289,7 @@ def _closed(state, ev, d):
 
 def _transferred(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["department"] = d["to"]
     case.pop("dept_signed", None)
@@ -299,6 +300,7 @@ def _transferred(state, ev, d):
 
 def _escalated(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
@@ -313,6 +315,7 @@ def _escalated(state, ev, d):
 
 def _returned(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
@@ -333,7 +336,9 @@ def _reopened(state, ev, d):
     # the rating and the callback were about the closure now undone: the next closure is
     # rated (and called back) afresh; the timeline keeps the old ones
     case["rating"] = None
+    case.pop("rating_source", None)
     case.pop("callback", None)
+    _void_rating_link(case)
     _log(case, ev)
 
 
@@ -345,9 +350,27 @@ def _supervised(state, ev, d):
 
 
 def _rated(state, ev, d):
+    """A rating: the resident's through its link (`source: resident`, with the comment as a
+    note) or the room's (case.rate)."""
     case = _case(state, d)
     case["rating"] = d["rating"]
+    case["rating_source"] = d.get("source") or "room"
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "resident"})
     _log(case, ev)
+
+
+def _rating_link_issued(state, ev, d):
+    """A one-time rating link for the case's resident (扫码打分): the seq of this event names it."""
+    case = _case(state, d)
+    case["rating_link"] = {"seq": ev["seq"], "at": ev["at"], "by": ev.get("actor"), "by_role": d.get("by_role"),
+                           "expires": d["expires"]}
+    _log(case, ev)
+
+
+def _void_rating_link(case):
+    """The case left its closure (reopened, sent elsewhere): a link made for it no longer works."""
+    case.pop("rating_link", None)
 
 
 def _called_back(state, ev, d):
@@ -361,6 +384,7 @@ def _called_back(state, ev, d):
                         "outcome": outcome}
     if d.get("rating") is not None:
         case["rating"] = d["rating"]
+        case["rating_source"] = "callback"
     if d.get("note"):
         case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "callback"})
     _log(case, ev)
@@ -698,6 +722,7 @@ _HANDLERS = {
     "case.reopened": _reopened,
     "case.supervised": _supervised,
     "case.rated": _rated,
+    "case.rating_link_issued": _rating_link_issued,
     "case.called_back": _called_back,
     "case.reinforced": _reinforced,
     "case.released": _released,

@@ -33,6 +33,7 @@ from .limits import Limits, TokenBucket, default_max_connections, install_storm_
 from .replay import QUERY as REPLAY_QUERY
 from .replay import ReplayService
 from .reports import QUERIES, ReportService
+from .resident import ResidentRatings
 from .retention import Retention
 from .store import EventStore, is_full
 from .views import view_for
@@ -66,7 +67,8 @@ class XiaonaoServer:
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
                  file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time,
-                 retention: Retention | None = None, follow_rota: bool = False):
+                 retention: Retention | None = None, public_url: str | None = None,
+                 follow_rota: bool = False):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
@@ -76,6 +78,9 @@ class XiaonaoServer:
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
                        follow_rota=follow_rota,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
+        # a command naming a photo still being decoded waits for it; a damaged one is refused
+        self.hub.file_checks = self.files.checks_for
+        self.hub.file_damage = self.content.damage
         # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
         # clock stamps events
         self.accounts = Accounts(self.store, token_ttl, clock=auth_clock)
@@ -102,6 +107,8 @@ class XiaonaoServer:
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
+        # residents' rating links and their page at /r/ (server/resident.py)
+        self.resident = ResidentRatings(self, public_url=public_url)
 
     @property
     def url(self) -> str:
@@ -113,9 +120,11 @@ class XiaonaoServer:
         await self.hub.start()
         await self.replay.start()
         await self.accounts.start()
+        await self.resident.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
         await asyncio.get_running_loop().run_in_executor(None, self.content.open)
+        self.files.resume_checks()
         await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
@@ -413,6 +422,8 @@ class XiaonaoServer:
             elif isinstance(frame, protocol.Query):
                 if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
                     self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                elif frame.kind == "query.rating_link":      # a resident's rating link (server/resident.py)
+                    self._spawn_answer(self._rating_link(frame.msg, actor, peer, ws.request.headers.get("Host")), sub)
                 elif frame.kind == REPLAY_QUERY:   # a past shift, in this connection's view (server/replay.py)
                     self._spawn_answer(self.replay.answer(frame.msg, actor, sub.view), sub)
                 else:
@@ -427,6 +438,19 @@ class XiaonaoServer:
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
                 # answered by a callback, not a task per command (an import sends thousands)
                 fut.add_done_callback(partial(self._answered, frame.id, sub))
+
+    async def _rating_link(self, msg: dict, actor: Actor, peer: str, host: str | None) -> str:
+        """query.rating_link: the case's one-time rating link for its resident, made through the
+        pipeline (case.rating_link) or shown again; answered query.result or an error."""
+        raw_id = msg.get("id")
+        qid = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 80 else None
+        if qid is None:
+            return error_frame(None, "bad_request", "a query needs an 'id': a unique string of at most 80 characters")
+        try:
+            data = await self.resident.link(actor, msg.get("case_id"), peer, host)
+        except CommandError as e:
+            return error_frame(qid, e.code, e.message)
+        return dumps({"type": "query.result", "id": qid, "query": "rating_link", "data": data})
 
     async def _admin(self, req: protocol.Admin, actor: Actor, sub: Subscriber, peer: str) -> None:
         """Account management by an admin: answered `admin.result` or an error with the id."""

@@ -161,10 +161,6 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(300))
-    # unused since the back-off moved to server/auth.py (in memory, per account and network);
-    # the columns stay until a migration drops them
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     department: Mapped[str | None] = mapped_column(String(40))    # a department account's department
     grids: Mapped[str | None] = mapped_column(String(400))        # a community account's grids, "G01,G02"
@@ -922,12 +918,10 @@ class EventStore:
             row = s.get(UserRow, name)
             if row is None:
                 s.add(UserRow(name=name, role=role, team_id=team_id, password_hash=password_hash,
-                              failed_logins=0, locked_until=0.0, disabled=False, department=department,
-                              grids=gtext))
+                              disabled=False, department=department, grids=gtext))
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
                 row.department, row.grids = department, gtext
-                row.failed_logins, row.locked_until = 0, 0.0
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
@@ -957,7 +951,6 @@ class EventStore:
         with Session(self.engine) as s, s.begin():
             row = self._user_row(s, name)
             row.password_hash = password_hash
-            row.failed_logins, row.locked_until = 0, 0.0
             s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
@@ -1003,8 +996,7 @@ class EventStore:
             if u is None:
                 return None
             user = {"name": u.name, "role": u.role, "team_id": u.team_id, "password_hash": u.password_hash,
-                    "department": u.department, "grids": _grids(u.grids), "failed_logins": u.failed_logins,
-                    "locked_until": u.locked_until, "disabled": u.disabled}
+                    "department": u.department, "grids": _grids(u.grids), "disabled": u.disabled}
             if not u.disabled:
                 s.add(TokenRow(token_hash=token_hash, user=u.name, expires=expires))
                 s.add(AuditRow(at=time.time(), user=u.name, action="login", detail=f"{u.role} (one-time code)",
@@ -1060,6 +1052,17 @@ class EventStore:
         with Session(self.engine) as s, s.begin():
             s.add(TokenRow(token_hash=token_hash, user=user, expires=expires))
             s.execute(TokenRow.__table__.delete().where(TokenRow.expires < time.time()))
+
+    def meta_secret(self, key: str) -> str:
+        """A secret of this database (made at the first ask, kept in `meta`): the HMAC key of
+        residents' rating links (server/resident.py)."""
+        import secrets as _secrets
+        with Session(self.engine) as s, s.begin():
+            row = s.get(MetaRow, key)
+            if row is None:
+                row = MetaRow(key=key, value=_secrets.token_hex(32))
+                s.add(row)
+            return row.value
 
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
         """Record a login or session event; on a full disk it is logged instead (a login must

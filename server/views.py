@@ -56,7 +56,7 @@ BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
 _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back",
                           "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
-                          "shift.handover_acknowledged", "case.part_done", "warning.acknowledged"})
+                          "shift.handover_acknowledged", "case.part_done", "warning.acknowledged", "case.rated"})
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled",
                             "rota.overridden", "road.assigned"})

@@ -109,12 +109,15 @@ def test_a_joint_case_closes_only_when_every_part_is_done():
     assert e.code == "forbidden" and "citymgmt's" in e.message
     e = refused(w, POLICE, "case.part_feedback", {"case_id": cid, "part_id": "P1", "note": "x"})
     assert e.code == "forbidden"
-    assert allowed_case_commands(case, "department", "citymgmt") == ["case.part_feedback"]
+    assert allowed_case_commands(case, "department", "citymgmt") == ["case.note", "case.attach", "case.part_feedback"]
+    e = refused(w, CITY, "case.feedback", {"case_id": cid, "note": "x"})
+    assert e.code == "conflict"
+    w.run(CITY, "case.note", {"case_id": cid, "note": "明早到场"})      # a note on its part's case
     w.run(CITY, "case.part_feedback", {"case_id": cid, "part_id": "P1", "note": "已清理"})
     assert joint.progress(case) == (1, 2) and case["status"] == "new"
     e = refused(w, CITY, "case.part_feedback", {"case_id": cid, "part_id": "P1", "note": "again"})
     assert e.code == "conflict" and "already done" in e.message
-    assert allowed_case_commands(case, "department", "citymgmt") == []
+    assert allowed_case_commands(case, "department", "citymgmt") == ["case.note", "case.attach"]
     e = refused(w, OP, "case.close", {"case_id": cid, "resolution": "完成"})
     assert "1 of 2 parts still open: P2 market" in e.message
     w.run(MARKET, "case.part_feedback", {"case_id": cid, "part_id": "P2", "note": "证照齐全"})

@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "case.dept_signed": QT_TRANSLATE_NOOP("Timeline", "Signed for by the department"),
     "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
     "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
+    "case.rating_link_issued": QT_TRANSLATE_NOOP("Timeline", "Rating code shown to the resident"),
     "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
     "case.part_added": QT_TRANSLATE_NOOP("Timeline", "Department's part added"),
     "case.part_done": QT_TRANSLATE_NOOP("Timeline", "Department's part done"),
@@ -75,6 +76,10 @@ STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
 ON_BEHALF = QT_TRANSLATE_NOOP("Timeline", "entered by the room")
 CONFIRM_LABELS = {"confirmed": QT_TRANSLATE_NOOP("Timeline", "resident confirms"),
                   "not_resolved": QT_TRANSLATE_NOOP("Timeline", "resident says not resolved")}
+# where a rating came from (the case's rating_source, the event's source)
+RATING_SOURCES = {"resident": QT_TRANSLATE_NOOP("Timeline", "by the resident's QR code"),
+                  "callback": QT_TRANSLATE_NOOP("Timeline", "by callback"),
+                  "room": QT_TRANSLATE_NOOP("Timeline", "entered by the room")}
 CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
                    "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
                    "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
@@ -193,10 +198,20 @@ class CaseDetailPanel(QWidget):
         self.print_sheet.setText(self.tr("Case sheet…"))
         self.print_sheet.setToolTip(self.tr("This case on A4: preview, save as PDF, print (Ctrl+P)"))
         self.print_sheet.clicked.connect(self.open_case_sheet)
+        self.rating_code = QToolButton()
+        self.rating_code.setObjectName("CaseDetail.ratingCode")
+        self.rating_code.setText(self.tr("Resident rating code…"))
+        self.rating_code.setToolTip(self.tr("A one-time QR code and link for the resident to rate the handling "
+                                            "(扫码打分): show it or print it"))
+        self.rating_code.clicked.connect(self.open_rating_code)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.header)
-        lay.addWidget(self.print_sheet, 0, Qt.AlignmentFlag.AlignRight)
+        tools = QHBoxLayout()
+        tools.addStretch(1)
+        tools.addWidget(self.rating_code)
+        tools.addWidget(self.print_sheet)
+        lay.addLayout(tools)
         row = QHBoxLayout()
         row.addWidget(self.text, 3)
         row.addWidget(QLabel(self.tr("Transfer to:")))
@@ -297,10 +312,23 @@ class CaseDetailPanel(QWidget):
         dlg.show()
         return dlg
 
+    def open_rating_code(self):
+        """The case's one-time rating code for its resident (widgets/rating_code.py)."""
+        case = self.case()
+        if case is None:
+            return None
+        from widgets.rating_code import RatingCodeDialog
+        dlg = RatingCodeDialog(case, self.link, parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
+        return dlg
+
     def show_case(self, cid: str) -> None:
         self.case_id = cid
         case = self.case()
         self.print_sheet.setEnabled(case is not None)
+        self.rating_code.setVisible(False)
         self.error.clear()
         if case is None:
             none = self.tr("No case selected")
@@ -353,7 +381,9 @@ class CaseDetailPanel(QWidget):
         f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
-        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
+        src = RATING_SOURCES.get(case.get("rating_source") or "room") if case.get("rating") else None
+        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—")
+                            + ("  " + QCoreApplication.translate("Timeline", str(src)) if src else "") + (
             "  · " + self.tr("callback: %1, tries %2").replace("%1", QCoreApplication.translate(
                 "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
             if cb.get("outcome") else ""))
@@ -387,6 +417,8 @@ class CaseDetailPanel(QWidget):
                              + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            if e.get("source") in RATING_SOURCES:
+                extra.append(QCoreApplication.translate("Timeline", str(RATING_SOURCES[e["source"]])))
             for field, (old, new) in (e.get("changes") or {}).items():
                 extra.append(QCoreApplication.translate("Timeline", str(FIELD_LABELS.get(field, field))) + ": "
                              + self._value(field, old) + " → " + self._value(field, new))
@@ -438,6 +470,7 @@ class CaseDetailPanel(QWidget):
                 b.style().unpolish(b)
                 b.style().polish(b)
         self.department.setEnabled("case.transfer" in allowed)
+        self.rating_code.setVisible("case.rating_link" in allowed)
         self.evidence.set_case(case)
         for cmd in ("case.feedback", "case.close"):
             need = self.evidence.missing(case, cmd)

@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -260,103 +260,103 @@
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="861" />
+        <location filename="../../widgets/evidence.py" line="866" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="874" />
+        <location filename="../../widgets/evidence.py" line="879" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="883" />
+        <location filename="../../widgets/evidence.py" line="888" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="885" />
+        <location filename="../../widgets/evidence.py" line="890" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="936" />
+        <location filename="../../widgets/evidence.py" line="941" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="946" />
+        <location filename="../../widgets/evidence.py" line="951" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="954" />
+        <location filename="../../widgets/evidence.py" line="959" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="956" />
+        <location filename="../../widgets/evidence.py" line="961" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="957" />
+        <location filename="../../widgets/evidence.py" line="962" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="965" />
+        <location filename="../../widgets/evidence.py" line="970" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="970" />
+        <location filename="../../widgets/evidence.py" line="975" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="982" />
+        <location filename="../../widgets/evidence.py" line="987" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="995" />
+        <location filename="../../widgets/evidence.py" line="1000" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1012" />
-        <location filename="../../widgets/evidence.py" line="1043" />
+        <location filename="../../widgets/evidence.py" line="1017" />
+        <location filename="../../widgets/evidence.py" line="1048" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1015" />
+        <location filename="../../widgets/evidence.py" line="1020" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1018" />
+        <location filename="../../widgets/evidence.py" line="1023" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1027" />
+        <location filename="../../widgets/evidence.py" line="1032" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1046" />
+        <location filename="../../widgets/evidence.py" line="1051" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1053" />
+        <location filename="../../widgets/evidence.py" line="1058" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1056" />
+        <location filename="../../widgets/evidence.py" line="1061" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -452,192 +452,202 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="117" />
+        <location filename="../../widgets/case_detail.py" line="122" />
         <source>— (the address names none of the street's roads)</source>
         <translation>—（地址不在本街道的道路上）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="124" />
         <source>%1 · responsible: %2 (%3)</source>
         <translation>%1 · 责任班组：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="127" />
         <source>member in charge: %1</source>
         <translation>包干队员：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="139" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="139" />
+        <location filename="../../widgets/case_detail.py" line="144" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="140" />
+        <location filename="../../widgets/case_detail.py" line="145" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="140" />
+        <location filename="../../widgets/case_detail.py" line="145" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="141" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="142" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="142" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="148" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="148" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="149" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="157" />
+        <location filename="../../widgets/case_detail.py" line="162" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="158" />
+        <location filename="../../widgets/case_detail.py" line="163" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="165" />
+        <location filename="../../widgets/case_detail.py" line="170" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="165" />
+        <location filename="../../widgets/case_detail.py" line="170" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="165" />
+        <location filename="../../widgets/case_detail.py" line="170" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="165" />
+        <location filename="../../widgets/case_detail.py" line="170" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="172" />
+        <location filename="../../widgets/case_detail.py" line="177" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="193" />
+        <location filename="../../widgets/case_detail.py" line="198" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="194" />
+        <location filename="../../widgets/case_detail.py" line="199" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="202" />
+        <location filename="../../widgets/case_detail.py" line="203" />
+        <source>Resident rating code…</source>
+        <translation>居民扫码评价…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="204" />
+        <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
+        <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="217" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="215" />
+        <location filename="../../widgets/case_detail.py" line="230" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="224" />
+        <location filename="../../widgets/case_detail.py" line="239" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="306" />
+        <location filename="../../widgets/case_detail.py" line="334" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="323" />
+        <location filename="../../widgets/case_detail.py" line="351" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="324" />
+        <location filename="../../widgets/case_detail.py" line="352" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="357" />
+        <location filename="../../widgets/case_detail.py" line="387" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="365" />
+        <location filename="../../widgets/case_detail.py" line="395" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="401" />
+        <location filename="../../widgets/case_detail.py" line="433" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="406" />
+        <location filename="../../widgets/case_detail.py" line="438" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="407" />
+        <location filename="../../widgets/case_detail.py" line="439" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="409" />
+        <location filename="../../widgets/case_detail.py" line="441" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="411" />
+        <location filename="../../widgets/case_detail.py" line="443" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="412" />
+        <location filename="../../widgets/case_detail.py" line="444" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="414" />
+        <location filename="../../widgets/case_detail.py" line="446" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="511" />
+        <location filename="../../widgets/case_detail.py" line="544" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1502,13 +1512,13 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1129" />
+        <location filename="../../widgets/evidence.py" line="1134" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1130" />
+        <location filename="../../widgets/evidence.py" line="1135" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
@@ -1538,92 +1548,92 @@
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1131" />
+        <location filename="../../widgets/evidence.py" line="1136" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1134" />
+        <location filename="../../widgets/evidence.py" line="1139" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="1140" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="1141" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1142" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1138" />
+        <location filename="../../widgets/evidence.py" line="1143" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1139" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1148" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1145" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1146" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1147" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1148" />
+        <location filename="../../widgets/evidence.py" line="1153" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1149" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1150" />
+        <location filename="../../widgets/evidence.py" line="1155" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1151" />
+        <location filename="../../widgets/evidence.py" line="1156" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1154" />
+        <location filename="../../widgets/evidence.py" line="1159" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1155" />
+        <location filename="../../widgets/evidence.py" line="1160" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1639,92 +1649,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1198" />
+        <location filename="../../widgets/evidence.py" line="1203" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1202" />
+        <location filename="../../widgets/evidence.py" line="1207" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1207" />
+        <location filename="../../widgets/evidence.py" line="1212" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1208" />
+        <location filename="../../widgets/evidence.py" line="1213" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1211" />
+        <location filename="../../widgets/evidence.py" line="1216" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1212" />
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1222" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1230" />
+        <location filename="../../widgets/evidence.py" line="1235" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1276" />
+        <location filename="../../widgets/evidence.py" line="1281" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1300" />
+        <location filename="../../widgets/evidence.py" line="1305" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1302" />
+        <location filename="../../widgets/evidence.py" line="1307" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1304" />
+        <location filename="../../widgets/evidence.py" line="1309" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1306" />
+        <location filename="../../widgets/evidence.py" line="1311" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1310" />
+        <location filename="../../widgets/evidence.py" line="1315" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1390" />
+        <location filename="../../widgets/evidence.py" line="1395" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1398" />
+        <location filename="../../widgets/evidence.py" line="1403" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1403" />
+        <location filename="../../widgets/evidence.py" line="1408" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1424" />
+        <location filename="../../widgets/evidence.py" line="1429" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -2249,132 +2259,142 @@
 <context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="37" />
+        <location filename="../../widgets/link_indicator.py" line="38" />
         <source>the server's certificate is not trusted (%1): start with --ca FILE, or have the server use a certificate from a trusted CA</source>
         <translation>服务器证书不受信任（%1）：请用 --ca 文件 启动，或让服务器使用受信任机构签发的证书</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="39" />
+        <location filename="../../widgets/link_indicator.py" line="40" />
         <source>the server refused the connection (is it running on that port?)</source>
         <translation>服务器拒绝连接（该端口上的服务是否在运行？）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="40" />
+        <location filename="../../widgets/link_indicator.py" line="41" />
         <source>the server cannot be reached (%1)</source>
         <translation>无法连接服务器（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="41" />
+        <location filename="../../widgets/link_indicator.py" line="42" />
         <source>the server's name was not found</source>
         <translation>找不到服务器的域名</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="42" />
+        <location filename="../../widgets/link_indicator.py" line="43" />
         <source>the server did not answer in time</source>
         <translation>服务器未能及时应答</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="43" />
+        <location filename="../../widgets/link_indicator.py" line="44" />
         <source>the server is full (too many connections); retrying</source>
         <translation>服务器连接已满；正在重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="44" />
+        <location filename="../../widgets/link_indicator.py" line="45" />
         <source>the server's database is unavailable; retrying</source>
         <translation>服务器数据库不可用；正在重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="45" />
+        <location filename="../../widgets/link_indicator.py" line="46" />
         <source>the address answered %1: not a Xiaonao server at /ws?</source>
         <translation>该地址返回 %1：/ws 上不是小脑服务器？</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="46" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>not sent: the password would travel unencrypted (ws://) to another machine; use wss://, or --insecure on a trusted network</source>
         <translation>未发送：密码将以未加密方式（ws://）传到另一台机器；请使用 wss://，或在可信网络上加 --insecure</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="48" />
+        <location filename="../../widgets/link_indicator.py" line="49" />
         <source>the session expired: log in again</source>
         <translation>会话已过期：请重新登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="49" />
+        <location filename="../../widgets/link_indicator.py" line="50" />
         <source>the session was ended (password changed or logged out elsewhere)</source>
         <translation>会话已被结束（密码已更改或在别处注销）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="50" />
+        <location filename="../../widgets/link_indicator.py" line="51" />
         <source>this account was disabled</source>
         <translation>该账号已被停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="51" />
+        <location filename="../../widgets/link_indicator.py" line="52" />
         <source>your role was changed: reconnecting</source>
         <translation>您的角色已变更：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="52" />
+        <location filename="../../widgets/link_indicator.py" line="53" />
         <source>too many messages were sent: reconnecting</source>
         <translation>发送消息过多：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="61" />
+        <location filename="../../widgets/link_indicator.py" line="64" />
+        <source>login not remembered (no usable system keyring: %1): the password is asked for again at the next start</source>
+        <translation>登录未能记住（系统密钥环不可用：%1）：下次启动时需要重新输入密码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="67" />
+        <source>a background job of the link failed (%1): the link works on; the log has the details</source>
+        <translation>连接的一项后台任务失败（%1）：连接照常工作，详情见日志</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="74" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="63" />
+        <location filename="../../widgets/link_indicator.py" line="76" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="66" />
+        <location filename="../../widgets/link_indicator.py" line="79" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="68" />
+        <location filename="../../widgets/link_indicator.py" line="81" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="70" />
+        <location filename="../../widgets/link_indicator.py" line="83" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="73" />
+        <location filename="../../widgets/link_indicator.py" line="86" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="75" />
+        <location filename="../../widgets/link_indicator.py" line="88" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="84" />
+        <location filename="../../widgets/link_indicator.py" line="97" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="88" />
+        <location filename="../../widgets/link_indicator.py" line="101" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -2565,13 +2585,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="306" />
-        <location filename="../../app/mainwindow.py" line="446" />
+        <location filename="../../app/mainwindow.py" line="457" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="308" />
-        <location filename="../../app/mainwindow.py" line="639" />
+        <location filename="../../app/mainwindow.py" line="650" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2621,142 +2641,147 @@
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="332" />
+        <location filename="../../app/mainwindow.py" line="333" />
+        <source>Replay a shift…</source>
+        <translation>班次复盘（回放）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="334" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="333" />
+        <location filename="../../app/mainwindow.py" line="335" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="333" />
+        <location filename="../../app/mainwindow.py" line="335" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="344" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="348" />
+        <location filename="../../app/mainwindow.py" line="350" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="351" />
+        <location filename="../../app/mainwindow.py" line="353" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="377" />
+        <location filename="../../app/mainwindow.py" line="379" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="389" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="389" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="392" />
+        <location filename="../../app/mainwindow.py" line="394" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="409" />
+        <location filename="../../app/mainwindow.py" line="420" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="437" />
+        <location filename="../../app/mainwindow.py" line="448" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="438" />
+        <location filename="../../app/mainwindow.py" line="449" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="439" />
+        <location filename="../../app/mainwindow.py" line="450" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="451" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="449" />
+        <location filename="../../app/mainwindow.py" line="460" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="488" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="482" />
+        <location filename="../../app/mainwindow.py" line="493" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="485" />
+        <location filename="../../app/mainwindow.py" line="496" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="489" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="493" />
+        <location filename="../../app/mainwindow.py" line="504" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="622" />
+        <location filename="../../app/mainwindow.py" line="633" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="625" />
+        <location filename="../../app/mainwindow.py" line="636" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="646" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="636" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="640" />
+        <location filename="../../app/mainwindow.py" line="651" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3321,6 +3346,64 @@
     </message>
 </context>
 <context>
+    <name>RatingCodeDialog</name>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="36" />
+        <source>Resident rating code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="39" />
+        <source>Case %1: %2</source>
+        <translation>案件 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="43" />
+        <source>The resident scans this code with their phone and rates the handling (1–5 stars). It works once; no login, nothing personal is shown.</source>
+        <translation>请居民用手机扫描二维码，为这次处置打分（1-5星）。二维码只能用一次；无需登录，不显示任何个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="46" />
+        <source>Asking the server for the code…</source>
+        <translation>正在向服务器生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="58" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="74" />
+        <source>The code needs the connection to the server: try again once it is back.</source>
+        <translation>生成二维码需要连接服务器：连接恢复后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="76" />
+        <source>The server refused the code: %1</source>
+        <translation>服务器拒绝生成二维码：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="83" />
+        <source>Works until %1</source>
+        <translation>有效至 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="84" />
+        <source>A new code was made.</source>
+        <translation>已生成新的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="85" />
+        <source>The code made earlier, shown again.</source>
+        <translation>这是之前生成的二维码，再次出示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="131" />
+        <source>Sent to the printer.</source>
+        <translation>已发送到打印机。</translation>
+    </message>
+</context>
+<context>
     <name>ReinforceDialog</name>
     <message>
         <location filename="../../widgets/case_squads.py" line="185" />
@@ -3346,6 +3429,130 @@
         <location filename="../../widgets/case_squads.py" line="210" />
         <source>Reinforce</source>
         <translation>增援</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayWindow</name>
+    <message>
+        <location filename="../../widgets/replay.py" line="59" />
+        <source>REPLAY — Xiaonao (read-only)</source>
+        <translation>回放 — 小脑（只读）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="96" />
+        <source>Radio roster</source>
+        <translation>对讲班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="97" />
+        <source>Street map</source>
+        <translation>街道地图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="98" />
+        <source>Dashboard</source>
+        <translation>驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="127" />
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="133" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="135" />
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="145" />
+        <location filename="../../widgets/replay.py" line="270" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="161" />
+        <source>Speed</source>
+        <translation>倍速</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="173" />
+        <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
+        <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="175" />
+        <source>REPLAY %1 – %2 · read-only · not live</source>
+        <translation>回放 %1 – %2 · 只读 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="188" />
+        <source>The end of the range must be after its start.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="191" />
+        <source>A replay covers at most %1 hours: pick a shorter range.</source>
+        <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="196" />
+        <source>Loading the log…</source>
+        <translation>正在载入日志…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="200" />
+        <source>Loading the log… %1 %</source>
+        <translation>正在载入日志… %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="211" />
+        <source>Could not load the replay: %1</source>
+        <translation>无法载入回放：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="218" />
+        <source>%1 events; cases at the start: %2</source>
+        <translation>共 %1 条事件；开始时的事件：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="235" />
+        <source>not connected to the server</source>
+        <translation>未连接服务器</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="237" />
+        <source>the server is replaying too many ranges; try again in a few minutes</source>
+        <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="239" />
+        <source>the server could not read its log; try again</source>
+        <translation>服务器无法读取日志，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="241" />
+        <source>this account may not replay the room</source>
+        <translation>此账号无权回放指挥室</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="243" />
+        <source>the server's log does not reach back that far; pick a later range</source>
+        <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="245" />
+        <source>the server refused the range (%1)</source>
+        <translation>服务器拒绝了该时间段（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="264" />
+        <source>Pause</source>
+        <translation>暂停</translation>
     </message>
 </context>
 <context>
@@ -3726,42 +3933,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="252" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="253" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="254" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="202" />
+        <location filename="../../widgets/street_map.py" line="255" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -3905,106 +4112,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="64" />
+        <source>Rating code shown to the resident</source>
+        <translation>向居民出示评价二维码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="80" />
+        <source>by the resident's QR code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="81" />
+        <source>by callback</source>
+        <translation>回访评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -4172,18 +4395,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1117" />
+        <location filename="../../widgets/evidence.py" line="1122" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1087" />
+        <location filename="../../widgets/evidence.py" line="1092" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1080" />
-        <location filename="../../widgets/evidence.py" line="1117" />
+        <location filename="../../widgets/evidence.py" line="1085" />
+        <location filename="../../widgets/evidence.py" line="1122" />
         <source>Play</source>
         <translation>播放</translation>
     </message>

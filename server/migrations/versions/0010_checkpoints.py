@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if "checkpoints" in sa.inspect(op.get_bind()).get_table_names():
+        return                                # safe to run again (see 0008)
     op.create_table(
         "checkpoints",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),

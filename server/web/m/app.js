@@ -59,7 +59,7 @@ async function boot() {
   document.title = t("app.title");
   const code = takeCode();
   link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "ready") uploader.kick(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
-  link.addEventListener("state", () => { route(); alertNew(); sharePosition(); });
+  link.addEventListener("state", () => { route(); alertNew(); sharePosition(); ratingLanded(); });
   link.addEventListener("outbox", refreshWaiting);
   link.addEventListener("acked", () => refreshWaiting());
   link.addEventListener("refused", (e) => refused(e.detail));
@@ -314,7 +314,10 @@ function renderCase(cid) {
     c.confirmation ? h("p", { class: "msg ok" }, t(`confirm.${c.confirmation.outcome}`), ` · ${fmtTime(c.confirmation.at)}`) : null,
     r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
     h("div", { class: "actions" }, ...acts,
-      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
+      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null,
+      r === "field" && canRate(c, s) ? h("button", { class: "big", id: "act-rating", onclick: () => showRating(c) }, t("act.rating")) : null),
+    c.rating != null ? h("p", { class: "msg ok", id: "case-rating" }, t("rating.done", { stars: stars(c.rating) }),
+      ` · ${t(`rating.src.${c.rating_source || "room"}`)}`) : null,
     PHOTOS.has(r) && ((s !== "resolved" && OPEN.has(s)) || r === "community") ? h("div", { class: "actions minor" },
       photoButtons(c),
       r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
@@ -329,6 +332,50 @@ function renderCase(cid) {
         e.by_role && e.by_role !== r && ["operator", "leader", "admin"].includes(e.by_role)
           ? h("span", { class: "badge" }, t("case.by_room")) : null,
         e.note ? h("div", { class: "note" }, e.note) : null))));
+}
+
+// ---- the resident rates by QR code (扫码打分) ------------------------------------------------
+let ratingFor = null;       // the case whose rating code is on the sheet
+const stars = (n) => "★".repeat(n) + "☆".repeat(5 - n);
+function canRate(c, s) { return (s === "resolved" || s === "closed") && c.rating == null && !c.merged_into; }
+
+async function showRating(c) {
+  unlockAudio();
+  const sheet = $("sheet");
+  const close = () => { ratingFor = null; sheet.hidden = true; clear(sheet); };
+  const panel = (...body) => {
+    clear(sheet);
+    sheet.append(h("div", { class: "panel rating", role: "dialog", "aria-labelledby": "sheet-title" },
+      h("h2", { id: "sheet-title" }, t("rating.title")), ...body,
+      h("button", { class: "big", id: "rating-close", onclick: close }, t("rating.close"))));
+    sheet.hidden = false;
+  };
+  ratingFor = c.id;
+  panel(h("p", { class: "sub", id: "rating-wait" }, t("rating.making")));
+  const { data, error } = await link.ask("query.rating_link", { case_id: c.id });
+  if (ratingFor !== c.id) return;
+  if (error) {
+    const why = ["offline", "timeout"].includes(error.code) ? t("rating.offline")
+      : t("rating.refused", { why: error.message || error.code });
+    panel(h("p", { class: "msg bad", id: "rating-refused" }, why));
+    return;
+  }
+  const until = new Date(data.expires);
+  const when = `${until.getMonth() + 1}/${until.getDate()} ${fmtTime(data.expires)}`;
+  panel(h("p", { class: "sub" }, t("rating.prompt")),
+    h("img", { class: "qr", id: "rating-qr", src: data.svg, alt: data.url }),
+    h("p", { class: "url", id: "rating-url" }, data.url),
+    h("p", { class: "sub", id: "rating-expires" }, t("rating.expires", { when })));
+}
+
+function ratingLanded() {
+  // the resident rated while the code was shown: the sheet closes, saying so
+  if (!ratingFor) return;
+  const c = link.state.cases.get(ratingFor);
+  if (c && c.rating != null) {
+    ratingFor = null; $("sheet").hidden = true; clear($("sheet"));
+    toast(t("rating.done", { stars: stars(c.rating) }), "ok");
+  }
 }
 
 function actionButton(c, name) {
