@@ -31,7 +31,6 @@ def _zh_panel(win, room):
     from widgets.rota import RotaPanel
     zh = RotaPanel(room, win.link)
     zh.resize(win.panels["rota"].size())
-    zh.show()
     return zh
 
 
@@ -83,6 +82,7 @@ def test_the_week_view_shows_the_shifts_and_the_leader_changes_one(cockpit, loop
         zh.week.select(nxt_day, nxt_shift)
         assert "当前" in zh.week.current.text() and "值班长" in zh.week.detail.toPlainText()
         _shot(zh, "week", "zh_CN")
+        zh.deleteLater()
     finally:
         i18n.install("en")
 
@@ -128,6 +128,7 @@ def test_roads_are_assigned_and_the_case_and_dispatch_say_who_answers(cockpit, l
         zh.roads.select("九堡大道", "west")
         assert "九巡105" in zh.roads.table.item(zh.roads.table.currentRow(), 2).text()
         _shot(zh, "roads", "zh_CN")
+        zh.deleteLater()
         detail.show_case(cid)
         assert "责任班组：九巡105" in detail.field_text("road") and "包干队员：莫平" in detail.field_text("road")
         dlg = DispatchDialog(room, link, cid, win)
@@ -163,9 +164,9 @@ def test_the_reserve_is_called_up_shown_on_the_roster_and_stood_down(cockpit, lo
         from widgets.leader import LeaderPanel
         zh = LeaderPanel(room, win.link)
         zh.resize(leader.size())
-        qtbot.addWidget(zh)
         assert "备勤名单：共 36 人，待命 0 人，已调集 36 人" in zh.reserve_counts.text()
         _shot(zh, "reserve", "zh_CN")
+        zh.deleteLater()
     finally:
         i18n.install("en")
     qtbot.mouseClick(leader.stand_down, Qt.MouseButton.LeftButton)
