@@ -529,8 +529,14 @@ def _warnings(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = []
     for w in kpi.early_warnings_between(ctx.state, ctx.lo, ctx.hi):
+        h = w.get("handled") or {}
+        state = t("Handled") if w["closed"] == w["count"] else t("Open")
+        if h.get("lead"):
+            state += " · " + t("joint case {lead}", lead=h["lead"])
+        elif h:
+            state += " · " + t("acknowledged by {who}", who=h.get("by") or "?")
         rows.append([w["key"], ctx.name_of("category", w["category"]), w["count"], w["first"], w["last"], w["closed"],
-                     t("Handled") if w["closed"] == w["count"] else t("Open")])
+                     state])
     cols = [Column("key", t("Business or address")), Column("category", t("Category")),
             Column("count", t("Cases"), "int"), Column("first", t("First"), "datetime"),
             Column("last", t("Last"), "datetime"), Column("closed", t("Closed"), "int"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -129,6 +129,11 @@ def road_text(state: dict, location: dict | None) -> str:
     return text
 
 class CaseDetailPanel(QWidget):
+    """Signals:
+        sig_drill(str, list): show just these cases in the queue (a joint case and its linked cases).
+    """
+    sig_drill = Signal(str, object)
+
     def __init__(self, room: RoomState, selection: Selection, link, parent=None):
         super().__init__(parent)
         self.setObjectName("CaseDetailPanel")
@@ -227,6 +232,7 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(self.squads)
         self.joint = JointBox(room, link, selection)  # the departments' parts and the linked cases (一件事)
         lay.addWidget(self.joint)
+        self.joint.sig_drill.connect(self.sig_drill)
         sla_title = QLabel(self.tr("SLA stages"))
         self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")

@@ -467,187 +467,187 @@
         <translation>包干队员：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="149" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="144" />
+        <location filename="../../widgets/case_detail.py" line="149" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="145" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="145" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="146" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="147" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="147" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="148" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="148" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="162" />
+        <location filename="../../widgets/case_detail.py" line="167" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="163" />
+        <location filename="../../widgets/case_detail.py" line="168" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="170" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="170" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="170" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="170" />
+        <location filename="../../widgets/case_detail.py" line="175" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="177" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="198" />
+        <location filename="../../widgets/case_detail.py" line="203" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="199" />
+        <location filename="../../widgets/case_detail.py" line="204" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="203" />
+        <location filename="../../widgets/case_detail.py" line="208" />
         <source>Resident rating code…</source>
         <translation>居民扫码评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="204" />
+        <location filename="../../widgets/case_detail.py" line="209" />
         <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
         <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="217" />
+        <location filename="../../widgets/case_detail.py" line="222" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="230" />
+        <location filename="../../widgets/case_detail.py" line="236" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="239" />
+        <location filename="../../widgets/case_detail.py" line="245" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="334" />
+        <location filename="../../widgets/case_detail.py" line="340" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="351" />
+        <location filename="../../widgets/case_detail.py" line="357" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="352" />
+        <location filename="../../widgets/case_detail.py" line="358" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="387" />
+        <location filename="../../widgets/case_detail.py" line="393" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="395" />
+        <location filename="../../widgets/case_detail.py" line="401" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="433" />
+        <location filename="../../widgets/case_detail.py" line="439" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="438" />
+        <location filename="../../widgets/case_detail.py" line="444" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="439" />
+        <location filename="../../widgets/case_detail.py" line="445" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="441" />
+        <location filename="../../widgets/case_detail.py" line="447" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="443" />
+        <location filename="../../widgets/case_detail.py" line="449" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="444" />
+        <location filename="../../widgets/case_detail.py" line="450" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="446" />
+        <location filename="../../widgets/case_detail.py" line="452" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="544" />
+        <location filename="../../widgets/case_detail.py" line="550" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -996,22 +996,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="577" />
+        <location filename="../../widgets/joint.py" line="595" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="588" />
+        <location filename="../../widgets/joint.py" line="606" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="591" />
+        <location filename="../../widgets/joint.py" line="609" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="595" />
+        <location filename="../../widgets/joint.py" line="613" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -1927,129 +1927,144 @@
 <context>
     <name>JointBox</name>
     <message>
-        <location filename="../../widgets/joint.py" line="87" />
+        <location filename="../../widgets/joint.py" line="92" />
         <source>Joint handling (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Due</source>
         <translation>期限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="96" />
+        <location filename="../../widgets/joint.py" line="101" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="108" />
+        <location filename="../../widgets/joint.py" line="113" />
         <source>The department's feedback, or why the part is cancelled…</source>
         <translation>部门的反馈，或撤销任务的原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="111" />
+        <location filename="../../widgets/joint.py" line="116" />
         <source>Departments' parts…</source>
         <translation>分派部门任务…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="113" />
+        <location filename="../../widgets/joint.py" line="118" />
         <source>Make this a joint case: each department its part, with a deadline</source>
         <translation>转为一件事：每个部门一项任务，各有期限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="115" />
+        <location filename="../../widgets/joint.py" line="120" />
         <source>Part done</source>
         <translation>任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="117" />
+        <location filename="../../widgets/joint.py" line="122" />
         <source>The selected part is done: its department's feedback, entered by the room</source>
         <translation>所选任务已完成：由指挥中心代录部门反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="119" />
+        <location filename="../../widgets/joint.py" line="124" />
         <source>Cancel part</source>
         <translation>撤销任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="127" />
+        <location filename="../../widgets/joint.py" line="132" />
         <source>Link cases…</source>
         <translation>关联案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="129" />
+        <location filename="../../widgets/joint.py" line="134" />
         <source>Handle other cases (same address, same business) as one with this case</source>
         <translation>将其他案件（同一地址、同一商家）与本案合并处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="131" />
+        <location filename="../../widgets/joint.py" line="136" />
         <source>Unlink</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="133" />
+        <location filename="../../widgets/joint.py" line="138" />
         <source>This case is handled on its own again</source>
         <translation>本案重新单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="188" />
+        <location filename="../../widgets/joint.py" line="140" />
+        <source>Show them together</source>
+        <translation>一并查看</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="142" />
+        <source>The lead and its linked cases, alone in the queue</source>
+        <translation>在队列中只显示主案及其关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="198" />
         <source>the case closes when every part is done</source>
         <translation>全部任务完成后方可结案</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="191" />
+        <location filename="../../widgets/joint.py" line="201" />
         <source>%1 overdue</source>
         <translation>%1 项超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="194" />
+        <location filename="../../widgets/joint.py" line="204" />
         <source>No departments' parts: one squad or department handles it.</source>
         <translation>未分派部门任务：由一个班组或部门处置。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="203" />
+        <location filename="../../widgets/joint.py" line="213" />
         <source>done %1</source>
         <translation>%1 完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="205" />
+        <location filename="../../widgets/joint.py" line="215" />
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="207" />
+        <location filename="../../widgets/joint.py" line="217" />
         <source>open</source>
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="227" />
+        <location filename="../../widgets/joint.py" line="237" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="236" />
+        <location filename="../../widgets/joint.py" line="246" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="266" />
+        <location filename="../../widgets/joint.py" line="277" />
         <source>%1's feedback (%2): %3</source>
         <translation>%1 的反馈（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="286" />
+        <location filename="../../widgets/joint.py" line="297" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="316" />
+        <source>Joint case %1</source>
+        <translation>一件事 %1</translation>
     </message>
 </context>
 <context>
@@ -2231,27 +2246,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="421" />
+        <location filename="../../widgets/joint.py" line="439" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="430" />
+        <location filename="../../widgets/joint.py" line="448" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="442" />
+        <location filename="../../widgets/joint.py" line="460" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="447" />
+        <location filename="../../widgets/joint.py" line="465" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="466" />
+        <location filename="../../widgets/joint.py" line="484" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -3239,27 +3254,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="381" />
+        <location filename="../../widgets/joint.py" line="399" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="384" />
+        <location filename="../../widgets/joint.py" line="402" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="387" />
+        <location filename="../../widgets/joint.py" line="405" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="393" />
+        <location filename="../../widgets/joint.py" line="411" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="405" />
+        <location filename="../../widgets/joint.py" line="423" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3267,27 +3282,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="351" />
+        <location filename="../../widgets/joint.py" line="369" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="370" />
+        <location filename="../../widgets/joint.py" line="388" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -4447,27 +4462,27 @@
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="544" />
+        <location filename="../../widgets/joint.py" line="562" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="547" />
+        <location filename="../../widgets/joint.py" line="565" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="549" />
+        <location filename="../../widgets/joint.py" line="567" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="555" />
+        <location filename="../../widgets/joint.py" line="573" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="568" />
+        <location filename="../../widgets/joint.py" line="586" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4475,32 +4490,32 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="481" />
+        <location filename="../../widgets/joint.py" line="499" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="485" />
+        <location filename="../../widgets/joint.py" line="503" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="500" />
+        <location filename="../../widgets/joint.py" line="518" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="503" />
+        <location filename="../../widgets/joint.py" line="521" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="510" />
+        <location filename="../../widgets/joint.py" line="528" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="513" />
+        <location filename="../../widgets/joint.py" line="531" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>

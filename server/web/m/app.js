@@ -289,7 +289,8 @@ function caseCard(c) {
   return h("li", {},
     h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
       h("div", { class: "row" }, h("span", { class: "no" }, c.id),
-        h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
+        h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null,
+        partBadge(c)),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
       h("div", { class: "meta" }, t(`prio.${c.priority}`), " · ", fmtAgo(c.times?.dispatched || c.times?.reported, t))));
@@ -398,6 +399,15 @@ async function act(c, name) {
   }
   if (name === "case.part_feedback") return link.command(name, { case_id: c.id, part_id: myPart(c).id, note: text });
   return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
+}
+
+// on a case card: the department's part of a joint case, and whether it is done or late
+function partBadge(c) {
+  const p = myPart(c);
+  if (!p) return null;
+  const late = !p.done && p.due && Date.parse(p.due) < Date.now();
+  return h("span", { class: `badge part ${late ? "late" : ""}`, "data-part": p.id },
+    t(partDone(c, p) ? "parts.badge_done" : (late ? "parts.badge_late" : "parts.badge")));
 }
 
 // the joint case's parts: the department's own (task, deadline, feedback), and how far the others are
