@@ -63,6 +63,10 @@ def test_touched_names_everything_each_event_changes():
     for name, args in [("case.dispatch", {"team_id": "W01"}), ("case.sign", {}), ("case.arrive", {}),
                        ("case.feedback", {"note": "已处理"})]:
         w.run(OP, name, {"case_id": q, **args})
+    w.run(FIELD, "case.check", {"case_id": q, "item": "d1"})
+    w.run(OP, "case.check", {"case_id": q, "item": "d1", "done": False})
+    w.run(Actor("admin", "admin"), "guidance.set", {"category": "fire", "guide": {
+        "guide": "先疏散。", "items": [{"zh": "疏散周边人员", "required": True}]}})
     link = w.run(FIELD, "case.rating_link", {"case_id": q})
     w.run(Actor("resident", "resident"), "case.resident_rate", {"case_id": q, "link": link, "rating": 5, "note": "好"})
     w.run(OP, "case.reopen", {"case_id": b, "reason": "再次投诉"})
@@ -131,7 +135,7 @@ def test_touched_names_everything_each_event_changes():
     w.run(system, "shift.change", {"date": "2026-12-02", "shift": "evening"})
     kinds = set(w.checked)
     assert {"shift.changed", "rota.overridden", "road.assigned", "reserve.called_up", "reserve.stood_down"} <= kinds
-    assert len(kinds) >= 43, sorted(kinds)       # nearly every kind of event was checked
+    assert len(kinds) >= 44, sorted(kinds)       # nearly every kind of event was checked
 
 
 def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():

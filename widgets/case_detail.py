@@ -62,6 +62,7 @@ EVENT_LABELS = {
     "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
     "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
     "case.rating_link_issued": QT_TRANSLATE_NOOP("Timeline", "Rating code shown to the resident"),
+    "case.checked": QT_TRANSLATE_NOOP("Timeline", "Checklist"),
     "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
     "case.part_added": QT_TRANSLATE_NOOP("Timeline", "Department's part added"),
     "case.part_done": QT_TRANSLATE_NOOP("Timeline", "Department's part done"),
@@ -239,7 +240,7 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
         lay.addLayout(self.fields)
-        self.guide = GuideBox()                        # the category's handling guide (执法手册)
+        self.guide = GuideBox(room, link)              # the category's handling guide (执法手册), its checklist
         lay.addWidget(self.guide)
         lay.addWidget(self.evidence)
         tl_title = QLabel(self.tr("Timeline"))
@@ -423,6 +424,8 @@ class CaseDetailPanel(QWidget):
                              + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            if e.get("item_text"):
+                extra.append(("☐ " if e.get("ticked") is False else "☑ ") + e["item_text"])
             if e.get("source") in RATING_SOURCES:
                 extra.append(QCoreApplication.translate("Timeline", str(RATING_SOURCES[e["source"]])))
             for field, (old, new) in (e.get("changes") or {}).items():

@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="109" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,202 +452,202 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="123" />
         <source>— (the address names none of the street's roads)</source>
         <translation>—（地址不在本街道的道路上）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="124" />
+        <location filename="../../widgets/case_detail.py" line="125" />
         <source>%1 · responsible: %2 (%3)</source>
         <translation>%1 · 责任班组：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="127" />
+        <location filename="../../widgets/case_detail.py" line="128" />
         <source>member in charge: %1</source>
         <translation>包干队员：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="149" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="150" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="150" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="151" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="153" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="153" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="155" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="167" />
+        <location filename="../../widgets/case_detail.py" line="168" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="168" />
+        <location filename="../../widgets/case_detail.py" line="169" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="175" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="182" />
+        <location filename="../../widgets/case_detail.py" line="183" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="203" />
+        <location filename="../../widgets/case_detail.py" line="204" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="204" />
+        <location filename="../../widgets/case_detail.py" line="205" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="208" />
+        <location filename="../../widgets/case_detail.py" line="209" />
         <source>Resident rating code…</source>
         <translation>居民扫码评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="209" />
+        <location filename="../../widgets/case_detail.py" line="210" />
         <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
         <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="222" />
+        <location filename="../../widgets/case_detail.py" line="223" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="236" />
+        <location filename="../../widgets/case_detail.py" line="237" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="245" />
+        <location filename="../../widgets/case_detail.py" line="246" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="340" />
+        <location filename="../../widgets/case_detail.py" line="341" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="357" />
+        <location filename="../../widgets/case_detail.py" line="358" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="358" />
+        <location filename="../../widgets/case_detail.py" line="359" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="393" />
+        <location filename="../../widgets/case_detail.py" line="394" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="401" />
+        <location filename="../../widgets/case_detail.py" line="402" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="439" />
+        <location filename="../../widgets/case_detail.py" line="442" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="444" />
+        <location filename="../../widgets/case_detail.py" line="447" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="445" />
+        <location filename="../../widgets/case_detail.py" line="448" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="447" />
+        <location filename="../../widgets/case_detail.py" line="450" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="449" />
+        <location filename="../../widgets/case_detail.py" line="452" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="450" />
+        <location filename="../../widgets/case_detail.py" line="453" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="452" />
+        <location filename="../../widgets/case_detail.py" line="455" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="550" />
+        <location filename="../../widgets/case_detail.py" line="553" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -1173,7 +1173,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="264" />
         <location filename="../../app/wall.py" line="142" />
-        <location filename="../../widgets/guidance.py" line="35" />
+        <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="107" />
@@ -1740,11 +1740,149 @@
     </message>
 </context>
 <context>
+    <name>GuidanceEditor</name>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="35" />
+        <source>Handling guides</source>
+        <translation>处置指引（执法手册）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="43" />
+        <source>The guide in Chinese (required)</source>
+        <translation>中文指引（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="45" />
+        <source>The guide in English (optional)</source>
+        <translation>英文指引（可不填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (Chinese)</source>
+        <translation>清单项（中文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (English)</source>
+        <translation>清单项（英文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="51" />
+        <source>Required before feedback</source>
+        <translation>反馈前必做</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="57" />
+        <source>Add item</source>
+        <translation>添加一项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="58" />
+        <source>Remove item</source>
+        <translation>删除该项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="59" />
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="60" />
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="61" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="63" />
+        <source>Back to the shipped guide</source>
+        <translation>恢复系统自带指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="74" />
+        <source>Category:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="87" />
+        <source>Guide</source>
+        <translation>指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="90" />
+        <source>Checklist (a ticked item is recorded on the case; a required one must be ticked before the squad's feedback)</source>
+        <translation>处置清单（勾选会记入案件；必做项须在班组反馈前勾选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>edited on this server</source>
+        <translation>已在本服务器修改</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>as shipped</source>
+        <translation>系统自带</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="169" />
+        <source>Write the guide in Chinese.</source>
+        <translation>请填写中文指引。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="171" />
+        <source>A guide may be at most %1 characters.</source>
+        <translation>指引最多 %1 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="173" />
+        <source>A checklist has 1 to %1 items.</source>
+        <translation>处置清单须有 1 到 %1 项。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="176" />
+        <source>Item %1 has no Chinese words.</source>
+        <translation>第 %1 项没有中文内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="178" />
+        <source>Item %1 is longer than %2 characters.</source>
+        <translation>第 %1 项超过 %2 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="181" />
+        <source>Give every item its English words, or none.</source>
+        <translation>请为每一项都填写英文，或都不填。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="212" />
+        <source>Saved: every cockpit and field terminal shows the %1 guide now.</source>
+        <translation>已保存：所有指挥台和移动端现在显示新的%1指引。</translation>
+    </message>
+</context>
+<context>
     <name>GuideBox</name>
     <message>
-        <location filename="../../widgets/guidance.py" line="37" />
+        <location filename="../../widgets/guidance.py" line="80" />
         <source>Handling guide: %1</source>
         <translation>执法手册：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="92" />
+        <source>(required before feedback)</source>
+        <translation>（反馈前必做）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="96" />
+        <source>(the room)</source>
+        <translation>（指挥中心）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="102" />
+        <source>Feedback waits for: %1</source>
+        <translation>反馈前须完成：%1</translation>
     </message>
 </context>
 <context>
@@ -2600,13 +2738,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="306" />
-        <location filename="../../app/mainwindow.py" line="457" />
+        <location filename="../../app/mainwindow.py" line="468" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="308" />
-        <location filename="../../app/mainwindow.py" line="650" />
+        <location filename="../../app/mainwindow.py" line="661" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2697,106 +2835,111 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="353" />
+        <source>Handling guides…</source>
+        <translation>处置指引（执法手册）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="356" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="379" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="402" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="402" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="394" />
+        <location filename="../../app/mainwindow.py" line="405" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="420" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="448" />
+        <location filename="../../app/mainwindow.py" line="459" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="449" />
+        <location filename="../../app/mainwindow.py" line="460" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="450" />
+        <location filename="../../app/mainwindow.py" line="461" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="451" />
+        <location filename="../../app/mainwindow.py" line="462" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="460" />
+        <location filename="../../app/mainwindow.py" line="471" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="488" />
+        <location filename="../../app/mainwindow.py" line="499" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="493" />
+        <location filename="../../app/mainwindow.py" line="504" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="496" />
+        <location filename="../../app/mainwindow.py" line="507" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="504" />
+        <location filename="../../app/mainwindow.py" line="515" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="633" />
+        <location filename="../../app/mainwindow.py" line="644" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="636" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="646" />
+        <location filename="../../app/mainwindow.py" line="657" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="647" />
+        <location filename="../../app/mainwindow.py" line="658" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="651" />
+        <location filename="../../app/mainwindow.py" line="662" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3231,22 +3374,32 @@
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="92" />
+        <location filename="../../widgets/outcome.py" line="66" />
+        <source>tick the checklist</source>
+        <translation>勾选处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="67" />
+        <source>handling guide</source>
+        <translation>处置指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="94" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="94" />
+        <location filename="../../widgets/outcome.py" line="96" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="96" />
+        <location filename="../../widgets/outcome.py" line="98" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="97" />
+        <location filename="../../widgets/outcome.py" line="99" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -4132,117 +4285,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="65" />
+        <source>Checklist</source>
+        <translation>处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="79" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>by the resident's QR code</source>
         <translation>居民扫码评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>by callback</source>
         <translation>回访评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
