@@ -3607,118 +3607,118 @@
         <translation>回放 — 小脑（只读）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="96" />
+        <location filename="../../widgets/replay.py" line="97" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="97" />
+        <location filename="../../widgets/replay.py" line="98" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="98" />
+        <location filename="../../widgets/replay.py" line="99" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="127" />
+        <location filename="../../widgets/replay.py" line="128" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="133" />
+        <location filename="../../widgets/replay.py" line="134" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="135" />
+        <location filename="../../widgets/replay.py" line="136" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="145" />
-        <location filename="../../widgets/replay.py" line="270" />
+        <location filename="../../widgets/replay.py" line="146" />
+        <location filename="../../widgets/replay.py" line="275" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="161" />
+        <location filename="../../widgets/replay.py" line="162" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="173" />
+        <location filename="../../widgets/replay.py" line="174" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="175" />
+        <location filename="../../widgets/replay.py" line="176" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="188" />
+        <location filename="../../widgets/replay.py" line="189" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="191" />
+        <location filename="../../widgets/replay.py" line="192" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="196" />
+        <location filename="../../widgets/replay.py" line="197" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="200" />
+        <location filename="../../widgets/replay.py" line="203" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="211" />
+        <location filename="../../widgets/replay.py" line="216" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="218" />
+        <location filename="../../widgets/replay.py" line="223" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="235" />
+        <location filename="../../widgets/replay.py" line="240" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="237" />
+        <location filename="../../widgets/replay.py" line="242" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="239" />
+        <location filename="../../widgets/replay.py" line="244" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="241" />
+        <location filename="../../widgets/replay.py" line="246" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="243" />
+        <location filename="../../widgets/replay.py" line="248" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="245" />
+        <location filename="../../widgets/replay.py" line="250" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="264" />
+        <location filename="../../widgets/replay.py" line="269" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
