@@ -463,3 +463,17 @@ def test_the_command_line_says_what_is_missing(line, message):
     report(w)
     with pytest.raises(ParseError, match=message):
         parse(line, w.state)
+
+
+def test_the_case_sheet_prints_the_parts_and_the_linked_cases(tmp_path):
+    import subprocess
+
+    from reporting.casesheet import write_case_sheet
+    w = World()
+    lead, other = report(w), report(w)
+    w.run(OP, "case.link", {"case_id": lead, "case_ids": [other], "parts": PARTS})
+    w.run(CITY, "case.part_feedback", {"case_id": lead, "part_id": "P1", "note": "摊点已清理"})
+    out = write_case_sheet(w.state["cases"][lead], w.state, tmp_path / "sheet.pdf", "zh_CN", now=w.now)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    for words in ("部门任务", "清理占道摊点", "核查证照", "关联案件", other, "部门任务完成", "摊点已清理", "城管执法中队"):
+        assert words in text, words
