@@ -3496,123 +3496,123 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../../widgets/replay.py" line="59" />
+        <location filename="../../widgets/replay.py" line="60" />
         <source>REPLAY — Xiaonao (read-only)</source>
         <translation>回放 — 小脑（只读）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="97" />
+        <location filename="../../widgets/replay.py" line="98" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="98" />
+        <location filename="../../widgets/replay.py" line="99" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="99" />
+        <location filename="../../widgets/replay.py" line="100" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="128" />
+        <location filename="../../widgets/replay.py" line="129" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="134" />
+        <location filename="../../widgets/replay.py" line="135" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="136" />
+        <location filename="../../widgets/replay.py" line="137" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="146" />
-        <location filename="../../widgets/replay.py" line="275" />
+        <location filename="../../widgets/replay.py" line="147" />
+        <location filename="../../widgets/replay.py" line="280" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="162" />
+        <location filename="../../widgets/replay.py" line="167" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="174" />
+        <location filename="../../widgets/replay.py" line="179" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="176" />
+        <location filename="../../widgets/replay.py" line="181" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="189" />
+        <location filename="../../widgets/replay.py" line="194" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="192" />
+        <location filename="../../widgets/replay.py" line="197" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="197" />
+        <location filename="../../widgets/replay.py" line="202" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="203" />
+        <location filename="../../widgets/replay.py" line="208" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="216" />
+        <location filename="../../widgets/replay.py" line="221" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="223" />
+        <location filename="../../widgets/replay.py" line="228" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="240" />
+        <location filename="../../widgets/replay.py" line="245" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="242" />
+        <location filename="../../widgets/replay.py" line="247" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="244" />
+        <location filename="../../widgets/replay.py" line="249" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="246" />
+        <location filename="../../widgets/replay.py" line="251" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="248" />
+        <location filename="../../widgets/replay.py" line="253" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="250" />
+        <location filename="../../widgets/replay.py" line="255" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="269" />
+        <location filename="../../widgets/replay.py" line="274" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
