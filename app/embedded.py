@@ -114,7 +114,7 @@ class EmbeddedServer:
         sim = None
         try:
             if self.simulate:
-                sim = Simulator(server.hub, seed=self.seed, clock=clock)
+                sim = Simulator(server.hub, seed=self.seed, clock=clock, resident=server.resident)
                 t0 = time.perf_counter()
                 await sim.run_until(now)              # the day so far, so the room is alive at once
                 log.info("demo history played in %.1f s (head %d)", time.perf_counter() - t0, server.hub.head)

@@ -11,6 +11,35 @@ _installed: list[QTranslator] = []
 _current = "en"
 
 
+class _QtGaps(QTranslator):
+    """Qt's own strings that its shipped qtbase_zh_CN.qm leaves in English (the file dialog's
+    "Look in:", "Files of type:", "Folder"): ours, from resources/i18n/qt_gaps_LANG.tsv.
+    Anything not listed falls through to Qt's translator (None is "no translation here")."""
+
+    def __init__(self, parent, table: dict[tuple[str, str], str]) -> None:
+        super().__init__(parent)
+        self._table = table
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # type: ignore[override]
+        return self._table.get((context, source))
+
+    def isEmpty(self) -> bool:  # noqa: N802 (Qt's name)
+        return not self._table
+
+
+def qt_gaps(lang: str) -> dict[tuple[str, str], str]:
+    """(context, source) -> translation for the Qt strings qtbase leaves untranslated in `lang`."""
+    path = I18N / f"qt_gaps_{lang}.tsv"
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            ctx, src, text = line.split("\t")
+            out[(ctx, src)] = text
+    return out
+
+
 def current() -> str:
     """The language installed now."""
     return _current
@@ -43,5 +72,10 @@ def install(lang: str) -> bool:
     if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)
         _installed.append(qt)
+    gaps = qt_gaps(lang)
+    if gaps:                          # installed last: asked first, only for what it lists
+        g = _QtGaps(app, gaps)
+        app.installTranslator(g)
+        _installed.append(g)
     QLocale.setDefault(QLocale(lang))
     return ok

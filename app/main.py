@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app import i18n
+    from app import i18n, qtlog
     from widgets.style import apply_theme
 
+    qtlog.install(args.verbose)              # Qt's library-probing lines only with --verbose
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     from app.gc_main import MainThreadGC

@@ -53,9 +53,9 @@ class PanelSpec:
     deferred: bool = False     # built just after the first frame (charts: pyqtgraph and its plots)
 
 
-def _dashboard(room, parts, zoom=1.0):
+def _dashboard(room, parts, zoom=1.0, link=None):
     from widgets.dashboard import DashboardPanel  # pyqtgraph: 0.3 s to import, after the first frame
-    return DashboardPanel(room, parts=parts, scale=zoom)
+    return DashboardPanel(room, parts=parts, scale=zoom, link=link)
 
 
 def _history(link):
@@ -75,7 +75,7 @@ PANELS = [
     PanelSpec("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: _dashboard(w.room, ("kpis", "charts"), w.zoom), deferred=True),
     PanelSpec("performance", QT_TRANSLATE_NOOP("MainWindow", "Performance and warnings"),
-              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom),
+              Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _dashboard(w.room, ("tables",), w.zoom, w.link),
               deferred=True),
     PanelSpec("history", str(QT_TRANSLATE_NOOP("MainWindow", "Performance by month and year")),
               Qt.DockWidgetArea.BottomDockWidgetArea, lambda w: _history(w.link), deferred=True),
@@ -325,6 +325,8 @@ class MainWindow(QMainWindow):
         reports = mb.addMenu(self.tr("&Reports"))
         self._action(reports, self.tr("Daily, weekly, monthly reports and bulletins…"), self.open_reports, "Ctrl+R")
         self._action(reports, self.tr("Print the selected case's sheet…"), self.open_case_sheet, "Ctrl+P")
+        reports.addSeparator()
+        self._action(reports, self.tr("Replay a shift…"), self.open_replay, "Ctrl+Shift+R")
         alerts = mb.addMenu(self.tr("&Alerts"))
         names = {"p1": self.tr("Mute new P1 case alerts"), "overdue": self.tr("Mute missed-deadline alerts")}
         self.mute_actions: dict[str, QAction] = {}
@@ -397,6 +399,15 @@ class MainWindow(QMainWindow):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
+
+    def open_replay(self):
+        """The replay window (widgets/replay.py): a past range of the room from the server's log,
+        read-only, beside the live room (which goes on)."""
+        from widgets.replay import ReplayWindow
+        win = ReplayWindow(self.link, self.room, parent=self, scale=self.zoom)   # a window of its own
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        return win
 
     def open_case_sheet(self):
         """The case on screen on A4, to preview, save or print."""

@@ -142,6 +142,32 @@ async def plain_copy_server(folder: Path, fsync: bool):
     return await asyncio.start_server(handle, "127.0.0.1", 0)
 
 
+class CopyServerProcess:
+    """The baseline in a process of its own, as the server is (a copy served from the bench's
+    own process skips the scheduling between two processes that a loaded machine charges the
+    server for: the comparison would not be like with like)."""
+
+    def __init__(self, folder: Path, fsync: bool):
+        import subprocess
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.evidence", "--copy-server", str(folder),
+                                      "fsync" if fsync else "nofsync"], stdout=subprocess.PIPE,
+                                     cwd=Path(__file__).resolve().parent.parent)
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def copy_server_main(folder: str, fsync: bool) -> None:
+    async def run():
+        srv = await plain_copy_server(Path(folder), fsync)
+        print(srv.sockets[0].getsockname()[1], flush=True)
+        await srv.serve_forever()
+    asyncio.run(run())
+
+
 async def post(port: int, data: bytes, token: str = "x") -> float:
     t0 = time.perf_counter()
     r, w = await asyncio.open_connection("127.0.0.1", port)
@@ -162,14 +188,16 @@ async def throughput(url: str, port: int, reps: int, clip: bool = False) -> dict
     photos = [ef.padded_mp4(150_000_000) if clip else ef.photo_of_size(19_000_000) for _ in range(reps)]
     folder = Path(tempfile.mkdtemp(prefix="xiaonao-bench-copy-"))
     out = {}
-    for fsync in (False, True):
-        srv = await plain_copy_server(folder, fsync)
-        p = srv.sockets[0].getsockname()[1]
-        times = [await post(p, ph) for ph in photos]
-        srv.close()
-        await srv.wait_closed()
-        out["copy+fsync" if fsync else "copy"] = times
-    out["xiaonao"] = [await post(port, ph, tok) for ph in photos]
+    copies = {fsync: CopyServerProcess(folder, fsync) for fsync in (False, True)}
+    try:
+        out = {"copy": [], "copy+fsync": [], "xiaonao": []}
+        for ph in photos:            # interleaved: the three see the same moment's load
+            out["copy"].append(await post(copies[False].port, ph))
+            out["copy+fsync"].append(await post(copies[True].port, ph))
+            out["xiaonao"].append(await post(port, ph, tok))
+    finally:
+        for c in copies.values():
+            c.stop()
     await ws.close()
     size = len(photos[0])
     return {k: (size / 1e6) / (sorted(v)[len(v) // 2]) for k, v in out.items()} | {"size": size}
@@ -263,4 +291,8 @@ def main(quick: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    if "--copy-server" in sys.argv:
+        i = sys.argv.index("--copy-server")
+        copy_server_main(sys.argv[i + 1], sys.argv[i + 2] == "fsync")
+    else:
+        main(quick="--quick" in sys.argv)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, dataclass_transform
 
 import orjson
 
@@ -38,64 +38,63 @@ class Unavailable(SessionEnded):
     """The server could not serve the hello (its database): try again later."""
 
 
-@dataclass(frozen=True)
-class ApplyEvent:
+@dataclass_transform(frozen_default=True)
+class _Action:
+    """What a frame asks the link to do: a frozen dataclass, compared by its fields (every
+    subclass is made one here, so the actions below are declared by their fields alone)."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        dataclass(frozen=True)(cls)
+
+
+class ApplyEvent(_Action):
     event: dict
 
 
-@dataclass(frozen=True)
-class SnapshotFrame:
+class SnapshotFrame(_Action):
     raw: str | bytes
     first: bool
 
 
-@dataclass(frozen=True)
-class ReplaceState:
+class ReplaceState(_Action):
     state: dict
 
 
-@dataclass(frozen=True)
-class Acked:
+class Acked(_Action):
     id: str
     seq: int | None
 
 
-@dataclass(frozen=True)
-class Refused:
+class Refused(_Action):
     id: str | None
     code: str
     message: str
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(_Action):
     id: str | None
     msg: dict
 
 
-@dataclass(frozen=True)
-class Restored:
+class Restored(_Action):
     case: Any
 
 
-@dataclass(frozen=True)
-class Pong:
+class Pong(_Action):
     t: Any
 
 
-@dataclass(frozen=True)
-class Ended:
+class Ended(_Action):
     reason: str
     message: str
 
 
-@dataclass(frozen=True)
-class Resync:
+class Resync(_Action):
     why: str
 
 
-@dataclass(frozen=True)
-class Drop:
+class Drop(_Action):
     why: str
 
 

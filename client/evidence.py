@@ -218,10 +218,14 @@ class Evidence:
             return
         self._opened = True
         if self._cache_path is not None:
+            if self._stopped:        # the cockpit closed before the link got this far (a --screenshot run)
+                return
             try:
                 self.store = await self._call(EvidenceStore, self._cache_path)
                 rows = await self._call(self.store.uploads)
             except Exception:        # the cockpit works on without it; uploads are kept in memory
+                if self._stopped:    # closed meanwhile: the executor is gone, nothing was read or written
+                    return
                 log.exception("could not open the evidence tables of the local cache")
                 self.store, rows = None, []
             for r in rows:

@@ -153,6 +153,22 @@ class LinkService(QObject, SessionListener, EvidenceListener):
                 done(data, None)
         self._spawn(go())
 
+    def replay(self, lo: str, hi: str, done, progress=None) -> None:
+        """Fetch a past range of the room from the server (client/replay.py, `query.replay`)
+        without touching the live state; `done(replay, error)` on the Qt thread with the
+        Replay, or None and the QueryFailed; `progress(fraction)` as pages arrive."""
+        from .replay import fetch
+        from .session import QueryFailed
+
+        async def go():
+            try:
+                rp = await fetch(lambda args: self.link.query("query.replay", args, timeout=60.0), lo, hi, progress)
+            except QueryFailed as e:
+                done(None, e)
+            else:
+                done(rp, None)
+        self._spawn(go())
+
     def dismiss(self, cid: str) -> None:
         self._spawn(self.link.dismiss(cid))
 

@@ -14,6 +14,8 @@ jobs it routes to live beside it:
   staged as it arrives (`settled()`, `problem`);
 - `client.window.ArchiveWindow`: which closed cases stay in memory and which only in the
   cache (the archive);
+- `client.archive.LinkArchive`: the archive's queries (the server's while online, else the
+  local cache's) and the cases they bring into the state;
 - `client.outbox.Outbox`: the commands issued and not yet acknowledged.
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ from models.state import SeqGap, apply, empty_state, touched
 
 from . import clientproto as cp
 from . import tls
+from .archive import LinkArchive
 from .cachefile import COLD_PAGE, read_hot
 from .cachewriter import CACHE_FLUSH, CACHE_RETRY, CacheIO, CacheWriter, cache_problem
 from .clientproto import AuthFailed, SessionEnded
@@ -58,7 +61,6 @@ BACKOFF_FIRST = 0.3
 BACKOFF_MAX = 2.0        # once the server is back, a client is in again within 2 s
 PING_EVERY = 5.0
 PRUNE_EVERY = 600.0      # seconds between moves of aged-out cases to the archive
-ARCHIVE_TIMEOUT = 10.0   # seconds an archive query to the server may take
 @dataclass(frozen=True)
 class LinkStatus:
     """What the link is doing, for the always-visible link indicator.
@@ -75,7 +77,9 @@ class LinkStatus:
     offline_since: float | None = None       # epoch seconds the link went down
     message: str = ""
     cache_problem: str = ""                  # "" | "full" | "locked" | "error": the local cache cannot be written
-    task_error: str = ""                     # another background job that failed, in words (the keyring, ...)
+    task: str = ""                           # another background job that failed: "" | "token" (the session's
+                                             # token could not be kept: no usable keyring) | "link" (any other)
+    task_error: str = ""                     # its detail (the exception, in one line)
     error: str = ""
 
 
@@ -163,14 +167,16 @@ class ServerLink:
         # the window: closed cases last updated more than retain_days ago live only in the
         # local cache (the archive); with no cache, or None, everything stays in memory
         self.window = ArchiveWindow(retain_days if (cache is not None or cache_path is not None) else None, clock)
+        self.archive = LinkArchive(self._io, self.window, self.writer, lambda: self.state, lambda: self._ws,
+                                   lambda: self._ws is not None and self.status.state == "online",
+                                   lambda ids: self.listener.on_history(ids))
         self.history_loaded = asyncio.Event()      # the cache's older cases are in the state
         self.history_loaded.set()                  # (nothing to page in until open_cache says so)
         self._pings: dict[float, float] = {}
         self._credentials_changed = asyncio.Event()
-        # questions waiting for their answer, by id: admin operations, queries, archive queries
+        # questions waiting for their answer, by id: admin operations, queries (the archive's: its own)
         self._admin_pending: dict[str, asyncio.Future] = {}
         self._queries: dict[str, asyncio.Future] = {}
-        self._archive_queries: dict[str, asyncio.Future] = {}
 
     # ---- what the parts hold, for the link's users ---------------------------------------
     @property
@@ -210,7 +216,7 @@ class ServerLink:
 
     def _task_failed(self, exc: BaseException) -> None:
         log.error("a background task of the link failed: %r", exc, exc_info=exc)
-        self._set_status(task_error=f"{type(exc).__name__}: {exc}")
+        self._set_status(task="link", task_error=f"{type(exc).__name__}: {exc}")
 
     def _cache_task_failed(self, exc: BaseException) -> None:
         # a cache write failed (locked, disk full): the state in memory is still right
@@ -219,11 +225,21 @@ class ServerLink:
 
     def _token_task_failed(self, exc: BaseException) -> None:
         log.error("could not keep the session's token: %r", exc)
-        self._set_status(task_error=f"token store: {exc}")
+        self._set_status(task="token", task_error=f"{type(exc).__name__}: {exc}")
 
     def _keep_token(self, token: str | None) -> None:
         if self.token_store is not None:
-            self._spawn(self._io.call(self.token_store.set, token), self._token_task_failed)
+            self._spawn(self._store_token(self.token_store, token), self._token_task_failed)
+
+    async def _store_token(self, store, token: str | None) -> None:
+        """Keep the token where the store keeps it; a store that fell back to memory (no usable
+        keyring: the password is asked for after a restart) says so in `problem`."""
+        await self._io.call(store.set, token)
+        problem = getattr(store, "problem", "")
+        if problem:
+            self._set_status(task="token", task_error=problem)
+        elif self.status.task == "token":
+            self._set_status(task="", task_error="")
 
     # ---- cache --------------------------------------------------------------
     async def _io_call(self, fn, *args):
@@ -293,7 +309,7 @@ class ServerLink:
                                                    COLD_PAGE, self.archive_before(now))
                 if not cases:
                     break
-                self._add_cases(cases)
+                self.archive.add(cases)
         finally:
             self.history_loaded.set()
 
@@ -310,128 +326,27 @@ class ServerLink:
         None when everything stays in memory."""
         return self.window.before(now)
 
-    def _add_cases(self, cases: list[dict]) -> list[str]:
-        """Cases read from the cache, into the state (a copy in memory is newer and wins);
-        the listener hears of them as history, not news."""
-        have = self.state["cases"]
-        ids = []
-        for c in cases:
-            if c["id"] not in have:
-                have[c["id"]] = c
-                ids.append(c["id"])
-        if ids:
-            self.listener.on_history(ids)
-        return ids
-
-    def _bring_back(self, cases: list[dict]) -> list[str]:
-        """Archived cases read from the cache, into the state, kept THAWED_GRACE seconds."""
-        self.window.thawed(c["id"] for c in cases)
-        return self._add_cases(cases)
-
+    # what the archive answers (client/archive.py), for the link's users
     async def thaw(self, ids: list[str]) -> bool:
-        """Bring archived cases back from the cache into the state; False if the cache does
-        not have them all (then the state must come from a snapshot)."""
-        cache = self.cache
-        if not cache or not await self.writer.caught_up():
-            return False
-        self._bring_back(await self._io.call(cache.get_cases, ids))
-        return all(i in self.state["cases"] for i in ids)
+        """Bring archived cases back from the cache into the state (LinkArchive.thaw)."""
+        return await self.archive.thaw(ids)
 
     async def count_archive(self) -> int:
-        """How many cases the local archive holds (0 without one)."""
-        before = self.archive_before()
-        if self.cache is None or before is None:
-            return 0
-        return await self._io.call(self.cache.count_archive, before)
+        """How many cases the local archive holds (LinkArchive.count)."""
+        return await self.archive.count()
 
     async def search_archive(self, text: str) -> tuple[list[str], bool]:
-        """Closed cases older than the window whose id, title, address, grid, squad or
-        business (or, from the server, pinyin initials) hold every word of `text` (newest
-        first, at most cache.ARCHIVE_HITS), brought into the state so the queue shows them.
-        Online, the server's archive answers (the whole history); offline, the local cache.
-        Returns (their ids, whether there were more)."""
-        if not text.strip():
-            return [], False
-        if self._ws is not None and self.status.state == "online":
-            try:
-                return await self._search_server(text)
-            except (asyncio.TimeoutError, ConnectionClosed, KeyError, TypeError) as e:
-                log.info("archive search on the server failed (%r): searching the local cache", e)
-        before = self.archive_before()
-        cache = self.cache
-        if before is None or cache is None or not await self.writer.caught_up():
-            return [], False
-        cases, more = await self._io.call(cache.search_archive, text, before)
-        self._bring_back(cases)
-        return [c["id"] for c in cases], more
-
-    async def _query(self, frame_of, timeout: float = ARCHIVE_TIMEOUT) -> dict:
-        """Send an archive query (frame_of(id) -> frame) and wait for its answer (an
-        archive.* frame or an error with its id)."""
-        qid = f"q{uuid.uuid4().hex[:12]}"
-        fut = asyncio.get_running_loop().create_future()
-        self._archive_queries[qid] = fut
-        ws = self._ws
-        if ws is None:
-            raise ConnectionClosed(None, None)
-        try:
-            await ws.send(frame_of(qid))
-            return await asyncio.wait_for(fut, timeout)
-        finally:
-            self._archive_queries.pop(qid, None)
-
-    async def _search_server(self, text: str) -> tuple[list[str], bool]:
-        from models.timeutil import iso
-
-        from .cache import ARCHIVE_HITS
-        before = self.archive_before()
-        closed_before = iso(before) if before is not None else None
-        ids: list[str] = []
-        cursor, more = None, False
-        while len(ids) < ARCHIVE_HITS:
-            r = await self._query(lambda q: protocol.archive_search(
-                q, text, min(protocol.ARCHIVE_MAX_LIMIT, ARCHIVE_HITS - len(ids)), cursor, closed_before))
-            if r.get("type") != "archive.result":
-                raise KeyError(r.get("message", "no result"))
-            # a case the server read after events this link has not applied yet waits for them
-            cases = [c for c, s in zip(r["cases"], r["seqs"]) if s is None or s <= self.state["seq"]]
-            self._keep_found(cases)
-            ids += [c["id"] for c in r["cases"]]
-            more, cursor = r["more"], r["next"]
-            if not more:
-                break
-        return ids, more
+        """Closed cases older than the window holding every word of `text`, from the server
+        online, else the local cache (LinkArchive.search): (their ids, whether there were more)."""
+        return await self.archive.search(text)
 
     async def fetch_case(self, case_id: str) -> dict | None:
-        """A case by id from the server's archive (None when there is none or offline),
-        brought into the state."""
-        if self._ws is None or self.status.state != "online":
-            return None
-        r = await self._query(lambda q: protocol.archive_get(q, case_id))
-        case = r.get("case")
-        if case and (r.get("seq") or 0) <= self.state["seq"]:
-            self._keep_found([case])
-        return case
+        """A case by id from the server's archive (LinkArchive.fetch)."""
+        return await self.archive.fetch(case_id)
 
     async def archive_stats(self, since: str, until: str, by: str = "day", tz_minutes: int = 480) -> list[dict]:
-        """Aggregates over the server's whole history (docs/protocol.md, Archive)."""
-        r = await self._query(lambda q: protocol.archive_stats(q, since, until, by, tz_minutes))
-        if r.get("type") != "archive.stats":
-            raise RuntimeError(r.get("message", "the archive did not answer"))
-        return r["rows"]
-
-    def _keep_found(self, cases: list[dict]) -> None:
-        """Cases from the server's archive into the state (kept THAWED_GRACE seconds) and
-        into the local cache, so an offline search finds them too."""
-        ids = self._bring_back(cases)
-        if ids:
-            self.writer.keep(ids)
-
-    def _on_restored(self, case) -> None:
-        """The server read a case back from its archive and sends it before an event on it
-        (archive.case without an id): a link that does not hold it adds it."""
-        if isinstance(case, dict) and isinstance(case.get("id"), str) and case["id"] not in self.state["cases"]:
-            self._keep_found([case])
+        """Aggregates over the server's whole history (LinkArchive.stats)."""
+        return await self.archive.stats(since, until, by, tz_minutes)
 
     def prune(self, now: float | None = None) -> list[str] | None:
         """Move closed cases that aged out of the window to the archive: out of memory (the
@@ -669,9 +584,7 @@ class ServerLink:
             for fut in self._queries.values():       # asked on this connection: no answer will come
                 if not fut.done():
                     fut.set_exception(QueryFailed("offline", "the connection to the server was lost"))
-            for fut in self._archive_queries.values():
-                if not fut.done():
-                    fut.set_exception(ConnectionClosed(None, None))
+            self.archive.connection_lost()
 
     def _snapshot_filter(self):
         """The window for a snapshot that starts now: all of it in memory without a cache or
@@ -684,7 +597,7 @@ class ServerLink:
         if isinstance(action, cp.ApplyEvent):
             ev = action.event
             missing = self._missing_cases(ev)
-            if missing and not await self.thaw(missing):
+            if missing and not await self.archive.thaw(missing):
                 log.warning("event %d touches %s, which the cache does not have: resyncing", ev["seq"], missing)
                 self.window.keep_all = True           # the next snapshot stays whole in memory
                 return self._resync_now()
@@ -703,7 +616,7 @@ class ServerLink:
         elif isinstance(action, cp.Answer):
             self._on_answer(action)
         elif isinstance(action, cp.Restored):
-            self._on_restored(action.case)
+            self.archive.restored(action.case)
         elif isinstance(action, cp.Ended):
             self._session_ended(action.reason, action.message)
         elif isinstance(action, cp.Pong):
@@ -769,12 +682,10 @@ class ServerLink:
 
     def _on_answer(self, answer: cp.Answer) -> None:
         msg, rid = answer.msg, answer.id
-        fut = self._archive_queries.pop(rid, None) if rid else None
-        if fut is not None:
-            if not fut.done():
-                fut.set_result(msg)
-        elif msg["type"] == "archive.case":
-            self._on_restored(msg.get("case"))
+        if self.archive.answer(rid, msg):
+            return
+        if msg["type"] == "archive.case":
+            self.archive.restored(msg.get("case"))
         elif msg["type"] == "admin.result":
             fut = self._admin_pending.pop(rid, None) if rid else None
             if fut is not None and not fut.done():
@@ -786,10 +697,7 @@ class ServerLink:
 
     def _on_error(self, err: cp.Refused) -> None:
         cid = err.id
-        fut = self._archive_queries.pop(cid, None) if cid else None
-        if fut is not None:                     # an archive query's answer
-            if not fut.done():
-                fut.set_result({"type": "error", "id": cid, "code": err.code, "message": err.message})
+        if self.archive.refused(cid, err.code, err.message):       # an archive query's answer
             return
         fut = self._admin_pending.pop(cid, None) if cid else None
         if fut is not None:

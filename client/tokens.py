@@ -19,6 +19,7 @@ class MemoryTokens:
     """A token in memory only (the fallback, and for tests)."""
 
     available = False
+    problem = ""              # why the token is not kept where it should be ("" when it is)
 
     def __init__(self):
         self._token: str | None = None
@@ -48,6 +49,7 @@ class KeyringTokens(MemoryTokens):
 
     def _failed(self, e: Exception) -> None:
         self.available = False
+        self.problem = f"{e.__class__.__name__}: {e}"
         if not self._warned:
             self._warned = True
             log.warning("no usable system keyring (%s: %s): the session token is kept in memory only, "

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import evidence, ladders, radio
+from . import early_warning, evidence, joint, ladders, radio, rating
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -82,6 +82,17 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     # evidence (docs/protocol.md, Evidence): a file uploaded over HTTP put on / taken off a case
     "case.attach": (frozenset(OPEN_STATUSES | {"closed"}), "case.attached"),
     "case.detach": (frozenset(OPEN_STATUSES | {"closed"}), "case.detached"),
+    # a resident rates the handling through a one-time link or QR code (扫码打分, models/rating.py):
+    # the squad or the room makes the link once the squad fed back; the resident's rating uses it
+    "case.rating_link": (frozenset(rating.RATEABLE), "case.rating_link_issued"),
+    "case.resident_rate": (frozenset(rating.RATEABLE), "case.rated"),
+    # joint handling (一件事, models/joint.py): a department's part of the case, its feedback,
+    # a part added by mistake taken off; linked cases handled as one under a lead
+    "case.part_add": (frozenset(OPEN_STATUSES), "case.part_added"),
+    "case.part_feedback": (frozenset(OPEN_STATUSES), "case.part_done"),
+    "case.part_cancel": (frozenset(OPEN_STATUSES), "case.part_cancelled"),
+    "case.link": (frozenset(OPEN_STATUSES), "case.linked"),
+    "case.unlink": (frozenset(OPEN_STATUSES | {"closed"}), "case.unlinked"),
 }
 # outcomes of case.confirm: the resident confirms it is dealt with, or says it is not
 CONFIRM_OUTCOMES = ("confirmed", "not_resolved")
@@ -110,30 +121,36 @@ TEAM_COMMANDS = {
 }
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover",
-                  "shift.ack": "shift.handover_acknowledged", "team.mobilise": "team.duty_changed"}
+                  "shift.ack": "shift.handover_acknowledged", "team.mobilise": "team.duty_changed",
+                  "warning.ack": "warning.acknowledged"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
           "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
-          "radio.emergency"}
+          "radio.emergency", "case.rating_link"}
 # a department feeds back with evidence: case.attach on its own (transferred) case
-_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach"}
+_DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach",
+               "case.part_feedback"}
 _COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
 _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
                 "shift.ack", "team.mobilise", "case.detach"}
 # appended by the server itself (a terminal comes online or goes), never by an account
 _INTERNAL = {"team.presence"}
-_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL)
+# a resident's rating through its link: submitted by the server's resident page (server/resident.py)
+# as the role `resident`, never by an account
+_RESIDENT = {"case.resident_rate"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL - _RESIDENT)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
-    "leader": frozenset(ALL_COMMANDS - _INTERNAL),
-    "admin": frozenset(ALL_COMMANDS - _INTERNAL),
+    "leader": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
+    "admin": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
     "field": frozenset(_FIELD),
     "department": frozenset(_DEPARTMENT),
     "community": frozenset(_COMMUNITY),
     "intake": frozenset({"case.report"}),
     "wall": frozenset(),
     "system": frozenset(_INTERNAL),      # not a role an account can have (models.domain.ROLES)
+    "resident": frozenset(_RESIDENT),    # nor this one: the resident page's
 }
 
 
@@ -176,6 +193,9 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
     "case.detach": ("reason", True, TEXT_LIMIT),
+    "case.resident_rate": ("note", False, rating.RULES.comment_limit),
+    "case.part_feedback": ("note", True, TEXT_LIMIT), "case.part_cancel": ("reason", True, TEXT_LIMIT),
+    "warning.ack": ("note", True, TEXT_LIMIT),
 }
 COMMAND_SPECS: dict[str, CommandSpec] = {
     name: CommandSpec(name, *_TEXT_ARGS[name]) if name in _TEXT_ARGS else CommandSpec(name)
@@ -195,8 +215,9 @@ def _text(args, name):
     return _str(args, spec.text, required=spec.text_required, max_len=spec.text_limit) or ""
 
 
-def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
-    """What the state machine and the role allow on this case now (for offering actions)."""
+def allowed_case_commands(case: dict, role: str = "operator", dept: str | None = None) -> list[str]:
+    """What the state machine and the role allow on this case now (for offering actions);
+    `dept`: a department account's own department (its parts of joint cases)."""
     perms = PERMISSIONS.get(role, frozenset())
     out = []
     for name, (froms, _ev) in CASE_TRANSITIONS.items():
@@ -211,13 +232,26 @@ def allowed_case_commands(case: dict, role: str = "operator") -> list[str]:
                 continue
             if name == "case.reopen" and case.get("merged_into"):
                 continue
-            if name == "case.rate" and case.get("rating") is not None:
+            if name in ("case.rate", "case.rating_link") and (case.get("rating") is not None
+                                                              or case.get("merged_into")):
                 continue
             if name == "case.callback" and not cb.awaiting(case):
                 continue
             if name == "case.reinforce" and not case.get("team_id"):
                 continue
             if name == "case.release" and not active_support(case):
+                continue
+            if name in ("case.part_feedback", "case.part_cancel") and not joint.open_parts(case):
+                continue
+            if name == "case.unlink" and not case.get("linked_to"):
+                continue
+            if name == "case.close" and joint.open_parts(case):
+                continue
+            if (role == "department" and name not in ("case.part_feedback", "case.note", "case.attach")
+                    and case.get("department") != dept):
+                continue
+            if role == "department" and name == "case.part_feedback" and not any(
+                    p["department"] == dept for p in joint.open_parts(case)):
                 continue
             out.append(name)
     return out
@@ -396,7 +430,8 @@ def owns(actor: Actor, case: dict) -> bool:
     if role == "field":
         return bool(actor.team_id) and case.get("team_id") == actor.team_id
     if role == "department":
-        return bool(actor.department) and case.get("department") == actor.department
+        return bool(actor.department) and (case.get("department") == actor.department
+                                           or actor.department in joint.part_departments(case))
     if role == "community":
         return bool(actor.grids) and (case.get("location") or {}).get("grid") in actor.grids
     return True
@@ -441,7 +476,7 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
         return events
 
     if name in CASE_TRANSITIONS:
-        return _decide_case(state, actor, name, args, files)
+        return _decide_case(state, actor, name, args, files, now)
     if name in TEAM_COMMANDS:
         return _decide_team(state, actor, name, args, now)
 
@@ -502,6 +537,8 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
                                     "open_count": len(open_cases), "items": items})]
     if name == "team.mobilise":
         return _mobilise(state, args)
+    if name == "warning.ack":
+        return _decide_warning_ack(state, args)
     if name == "shift.ack":
         last = state.get("handover")
         if not last:
@@ -519,6 +556,9 @@ def _file(files: Mapping[str, Mapping] | None, req: dict) -> Mapping:
     if meta is None:
         raise CommandError("not_found", f"no uploaded file {req['attachment'][:12]}…; upload it first (POST /files)",
                            field="attachment")
+    if meta.get("damaged"):
+        raise CommandError("invalid", f"file {req['attachment'][:12]}… is damaged and was not attached: "
+                                      f"{str(meta['damaged'])[:300]}", field="attachment")
     return meta
 
 
@@ -530,7 +570,7 @@ def _needs_evidence(state, case, name) -> None:
                                        f"{name.split('.')[1]}: attach one first")
 
 
-def _decide_case(state, actor, name, args, files=None):
+def _decide_case(state, actor, name, args, files=None, now=None):
     case = _case_of(state, args)
     supporters = {s["team_id"] for s in active_support(case)}
     if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
@@ -553,11 +593,26 @@ def _decide_case(state, actor, name, args, files=None):
                                                  "by_role": actor.role})]
     froms, ev = CASE_TRANSITIONS[name]
     verb = name.split(".")[1].replace("_", " ")
+    if name == "case.close":
+        try:
+            joint.refuse_close(case)        # the parts still open, named, before anything else
+        except joint.JointError as e:
+            raise CommandError(e.code, e.message) from None
     if case["status"] not in froms:
         raise CommandError("conflict", f"cannot {verb} a case that is {case['status']}")
+    if name in _JOINT:
+        try:
+            return _decide_joint(state, actor, name, case, args)
+        except joint.JointError as e:
+            raise CommandError(e.code, e.message, e.field) from None
     if actor.role == "field" and case["status"] == "transferred":
         raise CommandError("conflict", f"case {case['id']} was transferred to a department")
-    if actor.role == "department":
+    if actor.role == "department" and case.get("department") != actor.department:
+        # its part of a joint case: its feedback (above), a note and its photos; not the case's steps
+        if name not in ("case.note", "case.attach"):
+            raise CommandError("conflict", f"your department has a part of case {case['id']}: feed back your part "
+                                           "(case.part_feedback)")
+    elif actor.role == "department":
         if case["status"] != "transferred":
             raise CommandError("conflict", f"case {case['id']} is {case['status']}, no longer with your department")
         if name in ("case.progress", "case.feedback") and not case.get("dept_signed"):
@@ -625,6 +680,10 @@ def _decide_case(state, actor, name, args, files=None):
         data["rating"] = r
     elif name == "case.callback":
         return _decide_callback(case, args)
+    elif name == "case.rating_link":
+        return _decide_rating_link(case, actor, data, now)
+    elif name == "case.resident_rate":
+        return _decide_resident_rate(case, args, data, now)
     elif name == "case.reinforce":
         data["team_ids"] = _reinforcements(state, case, args)
         # the lead squad's request for reinforcement on this case is answered by it
@@ -669,8 +728,85 @@ def _decide_case(state, actor, name, args, files=None):
             raise CommandError("not_found", f"no case {args.get('into')}")
         if into["id"] == case["id"] or into["status"] not in OPEN_STATUSES:
             raise CommandError("conflict", "a case merges into another open case")
+        if case.get("links") or joint.open_parts(case):
+            raise CommandError("conflict", f"case {case['id']} leads linked cases or has parts: link it instead")
         data["into"] = into["id"]
+    if name == "case.close" and case.get("links"):
+        return [(ev, data), *joint.close_linked(state, case, data["resolution"])]
     return [(ev, data)]
+
+
+_JOINT = frozenset({"case.part_add", "case.part_feedback", "case.part_cancel", "case.link", "case.unlink"})
+
+
+def _decide_joint(state, actor, name, case, args) -> list[tuple[str, dict]]:
+    """Joint handling and linked cases (models/joint.py)."""
+    cid = case["id"]
+    if name in ("case.part_add", "case.link") and case.get("merged_into"):
+        raise CommandError("conflict", f"case {cid} was merged into {case['merged_into']}")
+    if name == "case.part_add":
+        if case.get("linked_to"):
+            raise CommandError("conflict", f"case {cid} is linked to {case['linked_to']}: its lead is handled, "
+                                           "add the parts there")
+        return joint.part_events(case, joint.check_parts(state, case, args.get("parts")))
+    if name == "case.part_feedback":
+        part = joint.part_of(case, args.get("part_id"))
+        if actor.role == "department" and part["department"] != actor.department:
+            raise CommandError("forbidden", f"part {part['id']} of case {cid} is {part['department']}'s, not yours")
+        if part.get("done"):
+            raise CommandError("conflict", f"part {part['id']} of case {cid} is already done "
+                                           f"({part['done'].get('by') or '?'})")
+        return [("case.part_done", {"case_id": cid, "part_id": part["id"], "department": part["department"],
+                                    "note": _text(args, name), "by_role": actor.role})]
+    if name == "case.part_cancel":
+        part = joint.part_of(case, args.get("part_id"))
+        if part.get("done"):
+            raise CommandError("conflict", f"part {part['id']} of case {cid} is done: it stays on the record")
+        return [("case.part_cancelled", {"case_id": cid, "part_id": part["id"], "department": part["department"],
+                                         "reason": _text(args, name)})]
+    if name == "case.unlink":
+        if not case.get("linked_to"):
+            raise CommandError("conflict", f"case {cid} is not linked to a lead")
+        return [("case.unlinked", {"case_id": cid, "lead": case["linked_to"]})]
+    # case.link: the cases under this lead, perhaps a warning's (handled by it), perhaps with parts
+    ids = joint.check_link(state, case, args.get("case_ids"))
+    data: dict = {"case_id": cid, "case_ids": ids}
+    wid = args.get("warning")
+    if wid is not None:
+        if (not isinstance(wid, str) or len(wid) > early_warning.WARNING_ID_LIMIT
+                or not wid.startswith(("place:", "business:"))):
+            raise CommandError("invalid", "'warning' must be a warning's id (place:… or business:…)", field="warning")
+        data["warning"] = wid
+        data["covers"] = list(dict.fromkeys([cid, *args["case_ids"]]))
+    elif not ids:
+        raise CommandError("conflict", f"those cases are already linked to {cid}")
+    events: list[tuple[str, dict]] = [("case.linked", data)]
+    if args.get("parts"):
+        events += joint.part_events(case, joint.check_parts(state, case, args["parts"]))
+    return events
+
+
+def _decide_warning_ack(state, args) -> list[tuple[str, dict]]:
+    """An early warning acknowledged with a note: handled for the cases it has now."""
+    wid = args.get("warning")
+    if (not isinstance(wid, str) or len(wid) > early_warning.WARNING_ID_LIMIT
+            or not wid.startswith(("place:", "business:"))):
+        raise CommandError("invalid", "'warning' must be a warning's id (place:… or business:…)", field="warning")
+    ids = args.get("case_ids")
+    if (not isinstance(ids, list) or not ids or len(ids) > joint.MAX_LINKS
+            or not all(isinstance(i, str) and len(i) <= ID_LIMIT for i in ids)):
+        raise CommandError("invalid", f"'case_ids' must be a list of 1 to {joint.MAX_LINKS} case ids",
+                           field="case_ids")
+    missing = [i for i in ids if i not in state["cases"]]
+    if missing:
+        raise CommandError("not_found", f"no case {missing[0]}", field="case_ids")
+    note = _text(args, "warning.ack")
+    ids = list(dict.fromkeys(ids))
+    prev = (state.get("warnings") or {}).get(wid)
+    if prev and set(ids) <= set(prev["case_ids"]):
+        raise CommandError("conflict", f"the warning was already handled by {prev.get('by') or '?'} at {prev['at']}; "
+                                       "it is raised again when a new case comes in")
+    return [("warning.acknowledged", {"warning": wid, "case_ids": ids, "note": note})]
 
 
 def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tuple[str, dict]]:
@@ -719,6 +855,47 @@ def _decide_callback(case, args, rules: cb.CallbackRules = cb.RULES) -> list[tup
     elif follow is not None:
         raise CommandError("invalid", f"a rating of {r} is not dissatisfied: no follow-up", field="follow_up")
     return events
+
+
+def _decide_rating_link(case, actor, data, now, rules: rating.RatingRules = rating.RULES) -> list[tuple[str, dict]]:
+    """A one-time rating link for the case's resident (扫码打分): made once; while it works,
+    asking again shows the same link (nothing is appended)."""
+    if now is None:
+        raise CommandError("invalid", "a rating link needs the server's clock")
+    if case.get("merged_into"):
+        raise CommandError("conflict", f"case {case['id']} was merged into {case['merged_into']}; "
+                                       "its resident rates that case")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", f"case {case['id']} is already rated ({case['rating']} of 5)")
+    if rating.link_state(case, now) == "active":
+        return []
+    data["expires"] = iso(now + rules.link_hours * 3600.0)
+    data["by_role"] = actor.role
+    return [("case.rating_link_issued", data)]
+
+
+def _decide_resident_rate(case, args, data, now) -> list[tuple[str, dict]]:
+    """The resident's rating through the case's link (`link`: the seq that made it): once,
+    before the link expires; a rating by any other path first makes the link void."""
+    if now is None:
+        raise CommandError("invalid", "a resident's rating needs the server's clock")
+    link = rating.link_of(case)
+    if link is None or args.get("link") != link["seq"] or isinstance(args.get("link"), bool):
+        raise CommandError("conflict", f"this rating link is no longer the one for case {case['id']}", field="link")
+    if case.get("rating") is not None:
+        raise CommandError("conflict", f"case {case['id']} is already rated", field="link")
+    if case.get("merged_into"):
+        raise CommandError("conflict", f"case {case['id']} was merged into another case", field="link")
+    if now >= epoch(link["expires"]):
+        raise CommandError("conflict", f"the rating link expired at {link['expires']}", field="link")
+    r = args.get("rating")
+    if isinstance(r, bool) or r not in (1, 2, 3, 4, 5):
+        raise CommandError("invalid", "'rating' must be 1 to 5", field="rating")
+    data.update({"rating": r, "source": "resident", "link": link["seq"]})
+    note = _text(args, "case.resident_rate")
+    if note:
+        data["note"] = note
+    return [("case.rated", data)]
 
 
 def reserve(state: dict, area: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:

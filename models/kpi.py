@@ -5,13 +5,12 @@ the squad ranking for performance evaluation, and early warnings of mass risk.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 
+from . import early_warning
 from .domain import OPEN_STATUSES, SOURCES
 from .sla import OVERDUE, PROFILES, case_profile, case_sla
 from .timeutil import epoch, iso
@@ -291,43 +290,16 @@ def squad_ranking_between(state: dict, lo: str, hi: str | None) -> list[dict]:
     return rows
 
 
-_NUM = re.compile(r"(\d+)号")
+def early_warnings(state: dict, now: float, days: int | None = None) -> list[dict]:
+    """Several complaints naming the same business or place within `days` (the rules' by
+    default: resources/early_warnings.toml) form a mass-risk alert (models/early_warning.py)."""
+    return early_warning.between(state, iso(now - (days or early_warning.RULES.days) * 86400), None)
 
 
-@lru_cache(maxsize=65536)
-def _address_key(addr: str) -> str:
-    m = _NUM.search(addr or "")
-    return addr[: m.end()] if m else (addr or "").strip()
-
-
-def early_warnings(state: dict, now: float, days: int = 7, threshold: int = 3) -> list[dict]:
-    """Several complaints naming the same business or address within `days` form a mass-risk alert."""
-    return early_warnings_between(state, iso(now - days * 86400), None, threshold)
-
-
-def early_warnings_between(state: dict, lo: str, hi: str | None, threshold: int = 3) -> list[dict]:
+def early_warnings_between(state: dict, lo: str, hi: str | None) -> list[dict]:
     """`early_warnings` over the cases reported in [lo, hi); each warning also says how many
     of its cases are closed (`handled` when all are)."""
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for c in state["cases"].values():
-        r = c["times"]["reported"]
-        if r < lo or (hi is not None and r >= hi) or c.get("merged_into") or \
-                c["category"] in ("emergency", "fire", "traffic"):
-            continue
-        if c.get("business"):
-            groups[("business", c["business"])].append(c)
-        else:
-            groups[("address", _address_key(c["location"].get("address", "")))].append(c)
-    out = []
-    for (kind, key), cs in groups.items():
-        if len(cs) >= threshold and key:
-            cs.sort(key=lambda c: c["times"]["reported"])
-            out.append({"kind": kind, "key": key, "count": len(cs), "case_ids": [c["id"] for c in cs],
-                        "first": cs[0]["times"]["reported"], "last": cs[-1]["times"]["reported"],
-                        "category": Counter(c["category"] for c in cs).most_common(1)[0][0],
-                        "closed": sum(1 for c in cs if c["status"] == "closed")})
-    out.sort(key=lambda w: (-w["count"], w["last"]), reverse=False)
-    return out
+    return early_warning.between(state, lo, hi)
 
 
 def working_set(state: dict, now: float, days: int = 7, ids=None) -> dict:

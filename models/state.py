@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from . import joint
 from .domain import ESCALATION_LADDER
 from .radio import RADIO_LOG_LIMIT
 from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
-                 "outcome", "attempt", "team_ids", "by_role", "department", "count")
+                 "outcome", "attempt", "team_ids", "by_role", "department", "count",
+                 "part_id", "task", "case_ids", "lead", "warning", "with_lead", "source", "expires")
 
 
 class SeqGap(Exception):
@@ -277,6 +279,7 @@ def _closed(state, ev, d):
 
 def _transferred(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["department"] = d["to"]
     case.pop("dept_signed", None)
@@ -287,6 +290,7 @@ def _transferred(state, ev, d):
 
 def _escalated(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["escalation"] = d["level"]
     case["department"] = d.get("to") or ESCALATION_LADDER[d["level"]][0]
@@ -301,6 +305,7 @@ def _escalated(state, ev, d):
 
 def _returned(state, ev, d):
     case = _case(state, d)
+    _void_rating_link(case)
     _release_all(state, case, ev["at"])
     case["team_id"] = None
     case["department"] = None
@@ -321,7 +326,9 @@ def _reopened(state, ev, d):
     # the rating and the callback were about the closure now undone: the next closure is
     # rated (and called back) afresh; the timeline keeps the old ones
     case["rating"] = None
+    case.pop("rating_source", None)
     case.pop("callback", None)
+    _void_rating_link(case)
     _log(case, ev)
 
 
@@ -333,9 +340,27 @@ def _supervised(state, ev, d):
 
 
 def _rated(state, ev, d):
+    """A rating: the resident's through its link (`source: resident`, with the comment as a
+    note) or the room's (case.rate)."""
     case = _case(state, d)
     case["rating"] = d["rating"]
+    case["rating_source"] = d.get("source") or "room"
+    if d.get("note"):
+        case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "resident"})
     _log(case, ev)
+
+
+def _rating_link_issued(state, ev, d):
+    """A one-time rating link for the case's resident (扫码打分): the seq of this event names it."""
+    case = _case(state, d)
+    case["rating_link"] = {"seq": ev["seq"], "at": ev["at"], "by": ev.get("actor"), "by_role": d.get("by_role"),
+                           "expires": d["expires"]}
+    _log(case, ev)
+
+
+def _void_rating_link(case):
+    """The case left its closure (reopened, sent elsewhere): a link made for it no longer works."""
+    case.pop("rating_link", None)
 
 
 def _called_back(state, ev, d):
@@ -349,6 +374,7 @@ def _called_back(state, ev, d):
                         "outcome": outcome}
     if d.get("rating") is not None:
         case["rating"] = d["rating"]
+        case["rating_source"] = "callback"
     if d.get("note"):
         case["notes"].append({"at": ev["at"], "by": ev.get("actor"), "text": d["note"], "kind": "callback"})
     _log(case, ev)
@@ -549,6 +575,30 @@ def _detached(state, ev, d):
     _log(case, ev, {"attachment": d["attachment"]})
 
 
+def _on_case(fn, log_on=None):
+    """A handler of models/joint.py on the event's case, logged on its timeline (and, for
+    case.unlinked, on the lead's too)."""
+    def h(state, ev, d):
+        case = _case(state, d)
+        fn(state, case, ev, d)
+        _log(case, ev)
+        if log_on and d.get(log_on) in state["cases"]:
+            _log(state["cases"][d[log_on]], ev, {"from_case": case["id"]})
+    return h
+
+
+def _linked(state, ev, d):
+    lead = _case(state, d)
+    joint.apply_linked(state, lead, ev, d)
+    _log(lead, ev)
+    for cid in d["case_ids"]:
+        _log(state["cases"][cid], ev, {"case_ids": [], "lead": lead["id"]})
+
+
+def _warning_acknowledged(state, ev, d):
+    joint.apply_warning_ack(state, ev, d)
+
+
 _HANDLERS = {
     "street.loaded": _street_loaded,
     "case.reported": _reported,
@@ -569,6 +619,7 @@ _HANDLERS = {
     "case.reopened": _reopened,
     "case.supervised": _supervised,
     "case.rated": _rated,
+    "case.rating_link_issued": _rating_link_issued,
     "case.called_back": _called_back,
     "case.reinforced": _reinforced,
     "case.released": _released,
@@ -578,6 +629,12 @@ _HANDLERS = {
     "case.attached": _attached,
     "case.detached": _detached,
     "alert.acknowledged": _alert_acknowledged,
+    "case.part_added": _on_case(joint.apply_part_added),
+    "case.part_done": _on_case(joint.apply_part_done),
+    "case.part_cancelled": _on_case(joint.apply_part_cancelled),
+    "case.linked": _linked,
+    "case.unlinked": _on_case(joint.apply_unlinked, log_on="lead"),
+    "warning.acknowledged": _warning_acknowledged,
     "team.status_changed": _team_status_ev,
     "team.duty_changed": _team_duty,
     "team.moved": _team_position,
@@ -602,7 +659,7 @@ _HANDLERS = {
 # ---- what an event touches ------------------------------------------------------
 
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
-                          "shift.handover_acknowledged"})
+                          "shift.handover_acknowledged", "warning.acknowledged"})
 
 
 class Touched(NamedTuple):
@@ -636,10 +693,13 @@ def touched(event: dict) -> Touched:
     if name == "view.update":
         replaced = tuple(dict.fromkeys([c["id"] for c in d.get("cases") or ()] + list(d.get("removed") or ())))
         return Touched(cases=replaced, replaced=replaced, teams=tuple(t["id"] for t in d.get("teams") or ()))
-    named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into")) if isinstance(c, str)))
+    named = tuple(dict.fromkeys(c for c in (d.get("case_id"), d.get("into"), d.get("lead"),
+                                            *(d.get("case_ids") or () if name == "case.linked" else ()))
+                                if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
     squads += list(d.get("team_ids") or ()) if name in ("case.reinforced", "radio.transmitted") else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
-                   room=name in _ROOM_EVENTS, everything=name == "street.loaded")
+                   room=name in _ROOM_EVENTS or (name == "case.linked" and bool(d.get("warning"))),
+                   everything=name == "street.loaded")

@@ -30,7 +30,10 @@ from .files import ContentStore, FileLimits
 from .http_files import FileService, default_data_dir
 from .hub import Hub, Subscriber, dumps
 from .limits import Limits, TokenBucket, default_max_connections, install_storm_summary
+from .replay import QUERY as REPLAY_QUERY
+from .replay import ReplayService
 from .reports import QUERIES, ReportService
+from .resident import ResidentRatings
 from .retention import Retention
 from .store import EventStore, is_full
 from .views import view_for
@@ -64,7 +67,7 @@ class XiaonaoServer:
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
                  file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time,
-                 retention: Retention | None = None):
+                 retention: Retention | None = None, public_url: str | None = None):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
@@ -72,12 +75,18 @@ class XiaonaoServer:
         self.files = FileService(self, self.content)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
+        # a command naming a photo still being decoded waits for it; a damaged one is refused
+        self.hub.file_checks = self.files.checks_for
+        self.hub.file_damage = self.content.damage
         # tokens and sessions expire by auth_clock (tests move a tests.helpers.Clock); the hub's
         # clock stamps events
         self.accounts = Accounts(self.store, token_ttl, clock=auth_clock)
         self.accounts.street = lambda: self.hub.state.get("street")
         self.terminals: dict[str, int] = {}        # squad -> field terminals connected now
         self.reports = ReportService(self.store, clock=clock)
+        # past shifts replayed from the log (server/replay.py): checkpoints as the log grows
+        self.replay = ReplayService(self.store, self.hub)
+        self.hub.listeners.append(self.replay.on_events)
         self.host, self.port = host, port
         self.token_ttl = token_ttl
         self.limits = limits or Limits()
@@ -95,6 +104,8 @@ class XiaonaoServer:
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
+        # residents' rating links and their page at /r/ (server/resident.py)
+        self.resident = ResidentRatings(self, public_url=public_url)
 
     @property
     def url(self) -> str:
@@ -104,10 +115,13 @@ class XiaonaoServer:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
         await self.hub.start()
+        await self.replay.start()
         await self.accounts.start()
+        await self.resident.start()
         # the log's identity (a restore makes a new one): a client resumes only within it
         self.log_id = await self.hub.run_db(log_id, self.store)
         await asyncio.get_running_loop().run_in_executor(None, self.content.open)
+        self.files.resume_checks()
         await self._clear_presence()
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._http, ssl=self.ssl,
@@ -128,6 +142,7 @@ class XiaonaoServer:
         await self.accounts.stop()
         await self.hub.stop()
         self.reports.close()
+        self.replay.close()
         self.store.dispose()
 
     async def serve_forever(self) -> None:
@@ -404,6 +419,10 @@ class XiaonaoServer:
             elif isinstance(frame, protocol.Query):
                 if frame.kind in QUERIES:     # reports and aggregates: answered off the loop (server/reports.py)
                     self._spawn_answer(self.reports.answer(frame.msg, actor, peer), sub)
+                elif frame.kind == "query.rating_link":      # a resident's rating link (server/resident.py)
+                    self._spawn_answer(self._rating_link(frame.msg, actor, peer, ws.request.headers.get("Host")), sub)
+                elif frame.kind == REPLAY_QUERY:   # a past shift, in this connection's view (server/replay.py)
+                    self._spawn_answer(self.replay.answer(frame.msg, actor, sub.view), sub)
                 else:
                     sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
             elif not session_cmds.take() or not account_cmds.take():
@@ -416,6 +435,19 @@ class XiaonaoServer:
                 fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
                 # answered by a callback, not a task per command (an import sends thousands)
                 fut.add_done_callback(partial(self._answered, frame.id, sub))
+
+    async def _rating_link(self, msg: dict, actor: Actor, peer: str, host: str | None) -> str:
+        """query.rating_link: the case's one-time rating link for its resident, made through the
+        pipeline (case.rating_link) or shown again; answered query.result or an error."""
+        raw_id = msg.get("id")
+        qid = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 80 else None
+        if qid is None:
+            return error_frame(None, "bad_request", "a query needs an 'id': a unique string of at most 80 characters")
+        try:
+            data = await self.resident.link(actor, msg.get("case_id"), peer, host)
+        except CommandError as e:
+            return error_frame(qid, e.code, e.message)
+        return dumps({"type": "query.result", "id": qid, "query": "rating_link", "data": data})
 
     async def _admin(self, req: protocol.Admin, actor: Actor, sub: Subscriber, peer: str) -> None:
         """Account management by an admin: answered `admin.result` or an error with the id."""

@@ -268,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--port", type=int, default=8765)
     ps.add_argument("--cert", help="TLS certificate (PEM) for wss://")
     ps.add_argument("--key", help="TLS private key (PEM)")
+    ps.add_argument("--public-url", help="the address residents' phones reach this server at, e.g. "
+                                         "https://room.example.cn (the rating links' QR codes); default: the "
+                                         "address the terminal asking for one used")
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
@@ -478,9 +481,9 @@ async def _serve(args) -> int:
              "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
                                        document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock, retention=retention, **files) if clock else
+                            clock=clock, retention=retention, public_url=args.public_url, **files) if clock else
               XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            retention=retention, **files))
+                            retention=retention, public_url=args.public_url, **files))
     try:
         await server.start()
     except OSError as e:
@@ -493,7 +496,7 @@ async def _serve(args) -> int:
     sim = None
     if args.simulate:
         from .simulator import Simulator
-        sim = Simulator(server.hub, seed=args.seed, clock=clock)
+        sim = Simulator(server.hub, seed=args.seed, clock=clock, resident=server.resident)
         sim.start()
     if schedule:
         schedule.start()

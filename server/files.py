@@ -6,12 +6,21 @@ Layout under `root` (the server's data directory, `--data-dir`):
     objects/9f/9f86d0…0a08              the bytes, named by their SHA-256
     objects/9f/9f86d0…0a08.thumb.jpg    at most 320 px on the longer side
     objects/9f/9f86d0…0a08.preview.jpg  at most 1600 px
+    objects/9f/9f86d0…0a08.damaged      a photo whose full decoding failed: the reason, in words
+    checking/9f86d0…0a08                a photo's bytes, stored, not yet fully decoded (checked at start)
     tmp/                                uploads under way (removed when they fail, and at start)
 
 An upload is written to tmp/, hashed on the way, then `finish()` reads what it is (magic bytes,
-then decoding it: Pillow for photos, PyAV for clips), makes the renditions, fsyncs and renames
-them into objects/. The metadata row (`files`) is committed after that, so a row always has
-its bytes, and a failed or dropped upload leaves nothing a client can see.
+then its header: type, dimensions, EXIF, a pixel count under the bomb limit, the format's end
+marker; clips are opened with PyAV), fsyncs and renames it into objects/. The metadata row
+(`files`) is committed after that, so a row always has its bytes, and a failed or dropped upload
+leaves nothing a client can see.
+
+A photo's full decoding (the check that it is not damaged inside) and its thumbnail take most
+of the time of an upload, so they are not on the request's path: `check()` does them on the
+HTTP front's checker thread right after the answer. A `case.attach` (or a report) naming a
+photo still being checked waits for it (server/hub.py holds that source's commands), and one
+whose decoding failed is refused with the reason: a case never shows a damaged photo.
 
 All of this is blocking: the HTTP front (server/http_files.py) runs it on worker threads.
 """
@@ -44,6 +53,7 @@ PREVIEW_PX = 1600
 EXIF_MAX = 256 * 1024          # a larger EXIF block is not read (it is kept in the bytes)
 SNIFF = 64                     # bytes that tell the type
 RENDITIONS = ("original", "thumb", "preview")
+ID_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,69 @@ def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[
     return {"width": w, "height": h, "duration": None, **meta}, thumb, prev
 
 
+def quick_probe_photo(path: Path, limits: FileLimits) -> dict:
+    """A photo's metadata from its header, without decoding its pixels: what Pillow reads on
+    open (format, dimensions: a decompression bomb is refused here), EXIF (capture time, GPS,
+    orientation), and the format's end marker (a truncated file is refused here). The full
+    decoding is `probe_photo`, run by `ContentStore.check` off the request's path."""
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                w, h = im.size
+                fmt = im.format
+                if w * h > limits.max_pixels:
+                    raise FileRefused(422, "invalid", f"the photo has {w}x{h} pixels, more than the "
+                                                      f"{limits.max_pixels:,} this server decodes")
+                if w <= 0 or h <= 0:
+                    raise FileRefused(422, "invalid", "the photo is damaged (no pixels)")
+                meta: dict = {}
+                try:
+                    exif = im.getexif()
+                    raw = im.info.get("exif") or b""
+                    if len(raw) <= EXIF_MAX:
+                        meta["taken_at"] = _exif_time(exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132))
+                        meta["gps"] = _gps(exif.get_ifd(0x8825))
+                    if exif.get(0x0112) in (5, 6, 7, 8):
+                        w, h = h, w              # as it is shown (turned by its EXIF orientation)
+                except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
+                    log.info("EXIF not read: %s", e)
+    except FileRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise FileRefused(422, "invalid", f"the photo is too large to decode safely (a decompression bomb?): {e}")
+    except (OSError, SyntaxError, ValueError, MemoryError, EOFError) as e:
+        raise FileRefused(422, "invalid", f"the photo is damaged or truncated ({e})") from None
+    _check_end(path, fmt)
+    return {"width": w, "height": h, "duration": None, **meta}
+
+
+END_WINDOW = 4096        # a camera may pad after the end marker; the marker is within this
+
+
+def _check_end(path: Path, fmt: str | None) -> None:
+    """The end of the file as its format ends: JPEG's EOI, PNG's IEND, WebP's RIFF length."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(0, size - END_WINDOW))
+        tail = f.read()
+        if fmt == "WEBP":
+            f.seek(4)
+            riff = int.from_bytes(f.read(4), "little") + 8
+    ok = True
+    if fmt == "JPEG":
+        ok = b"\xff\xd9" in tail
+    elif fmt == "PNG":
+        ok = b"IEND" in tail[-64:]
+    elif fmt == "WEBP":
+        ok = riff <= size
+    if not ok:
+        raise FileRefused(422, "invalid", f"the photo is damaged or truncated (no {fmt} end marker: "
+                                          "it was cut short)")
+
+
 def probe_clip(path: Path) -> tuple[dict, bytes, bytes | None]:
     """(metadata, thumb, preview) of a clip: duration and size from its video stream, a poster
     frame through PyAV (FFmpeg inside the wheel); a placeholder when no frame decodes."""
@@ -274,11 +347,13 @@ class ContentStore:
         self.limits = limits or FileLimits()
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
+        self.checking = self.root / "checking"
 
     def open(self) -> None:
         """Create the folders; remove what uploads under way left (a crash, a kill)."""
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.checking.mkdir(parents=True, exist_ok=True)
         # (not the last minute's: another server process may share the folder and be receiving)
         old = time.time() - 60
         left = [p for p in self.tmp.iterdir() if p.stat().st_mtime < old]
@@ -290,10 +365,70 @@ class ContentStore:
 
     def path(self, file_id: str, rendition: str = "original") -> Path:
         base = self.objects / file_id[:2] / file_id
+        if rendition == "damaged":
+            return base.with_name(f"{file_id}.damaged")
         return base if rendition == "original" else base.with_name(f"{file_id}.{rendition}.jpg")
 
+    def original(self, file_id: str) -> Path:
+        """Where the bytes are: in objects/, or in checking/ while a photo is being decoded."""
+        final = self.path(file_id)
+        if final.exists():
+            return final
+        waiting = self.checking / file_id
+        return waiting if waiting.exists() else final
+
     def has(self, file_id: str) -> bool:
-        return self.path(file_id).exists() and self.path(file_id, "thumb").exists()
+        """The bytes are stored (checked, or a photo still being checked; not a damaged one)."""
+        return self.state(file_id) in ("ok", "checking")
+
+    def state(self, file_id: str) -> str | None:
+        """"ok" (checked: its thumbnail made), "checking", "damaged", or None (not stored)."""
+        if self.path(file_id).exists():
+            return "damaged" if self.path(file_id, "damaged").exists() else "ok"
+        return "checking" if (self.checking / file_id).exists() else None
+
+    def damage(self, file_id: str) -> str | None:
+        """Why a stored photo is damaged (its full decoding failed), or None."""
+        try:
+            return self.path(file_id, "damaged").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def unchecked(self) -> list[str]:
+        """Photos stored and not yet fully decoded (a stop or a crash came between)."""
+        with contextlib.suppress(OSError):
+            return sorted(p.name for p in self.checking.iterdir() if ID_PATTERN.fullmatch(p.name))
+        return []
+
+    def check(self, file_id: str) -> str | None:
+        """Decode a photo in checking/ fully, make its thumbnail (or note why it is damaged)
+        and move it into objects/ (blocking: the checker thread). Returns None when it
+        decodes, else the reason it is damaged."""
+        src = self.checking / file_id
+        final = self.path(file_id)
+        if not src.exists():
+            return self.damage(file_id)            # checked already
+        final.parent.mkdir(parents=True, exist_ok=True)
+        why = None
+        if not self.path(file_id, "thumb").exists():
+            try:
+                _meta, thumb, _prev = probe_photo(src, self.limits)
+                self._write(self.path(file_id, "thumb"), thumb)
+            except FileRefused as e:
+                why = e.message
+                self._write(self.path(file_id, "damaged"), why.encode("utf-8"))
+                log.warning("stored photo %s is damaged: %s", file_id[:12], why)
+        os.replace(src, final)            # the renditions first: in objects/ means checked
+        _fsync_dir(final.parent)
+        return why
+
+    def _write(self, dest: Path, data: bytes) -> None:
+        tmp = self.tmp / f"{secrets.token_hex(8)}.{dest.name.rsplit('.', 2)[-2]}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
 
     def ensure_preview(self, file_id: str) -> Path:
         """The preview of a stored photo, made now if it was not yet (atomically: two requests
@@ -301,8 +436,9 @@ class ContentStore:
         path = self.path(file_id, "preview")
         if path.exists():
             return path
-        _meta, _thumb, preview = probe_photo(self.path(file_id), self.limits, preview=True)
+        _meta, _thumb, preview = probe_photo(self.original(file_id), self.limits, preview=True)
         assert preview is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"{secrets.token_hex(8)}.preview"
         with open(tmp, "wb") as f:
             f.write(preview)
@@ -316,10 +452,21 @@ class ContentStore:
         with contextlib.suppress(OSError):
             part.unlink()
 
-    def finish(self, part: Path, file_id: str, kind: str, mime: str) -> dict:
+    def finish(self, part: Path, file_id: str, kind: str, mime: str, defer: bool = False) -> dict:
         """Check the finished upload at `part`, make its renditions, and move all into the store
-        (or remove it and raise FileRefused). Returns the metadata the content gives."""
+        (or remove it and raise FileRefused). Returns the metadata the content gives.
+        `defer`: a photo's header is checked now, its full decoding and thumbnail are left to
+        `check()` (it is marked in checking/ until then)."""
         try:
+            if kind == "photo" and defer:
+                meta = quick_probe_photo(part, self.limits)
+                if self.state(file_id) is not None:      # the same bytes stored by another upload meanwhile
+                    return meta
+                with open(part, "rb") as f:
+                    os.fsync(f.fileno())
+                os.replace(part, self.checking / file_id)     # check() moves it into objects/
+                _fsync_dir(self.checking)
+                return meta
             if kind == "photo":
                 meta, thumb, preview = probe_photo(part, self.limits)
             elif kind == "clip":
@@ -328,7 +475,7 @@ class ContentStore:
                 meta, thumb, preview = probe_pdf(part)
             final = self.path(file_id)
             final.parent.mkdir(parents=True, exist_ok=True)
-            if self.has(file_id):         # another upload of the same bytes finished first
+            if self.state(file_id) is not None:      # another upload of the same bytes finished first
                 return meta
             for rendition, data in (("thumb", thumb), ("preview", preview)):
                 if data is None:

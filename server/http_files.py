@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -53,7 +54,7 @@ MAX_FILE_CONNECTIONS = 256
 ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
 ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
 STATUS_TEXT = {200: "OK", 201: "Created", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
-               401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
+               401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
                411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type",
                416: "Range Not Satisfiable", 422: "Unprocessable Entity", 429: "Too Many Requests",
                500: "Internal Server Error", 503: "Service Unavailable"}
@@ -132,7 +133,7 @@ class FilesConnection(ServerConnection):
             self._timer = None
         parts = line.split(b" ")
         target = parts[1] if len(parts) == 3 else b""
-        if target == b"/files" or target.startswith((b"/files/", b"/files?")):
+        if target in (b"/files", b"/r") or target.startswith((b"/files/", b"/files?", b"/r/", b"/r?")):
             self._mode = "files"
             # its buffer (2 x limit) bounds what a connection holds before reading pauses; a
             # request head longer than HEAD_LIMIT is refused by the service
@@ -186,6 +187,42 @@ class FileService:
         self._audit: list[dict] = []
         self._audit_task: asyncio.Task | None = None
         self._rows: OrderedDict[str, dict] = OrderedDict()     # file rows read lately (they never change)
+        # photos stored and being decoded in full (server/files.py, ContentStore.check): one
+        # thread, so checks never take both cores from the loop and the database
+        self._checks: dict[str, asyncio.Future] = {}
+        # (not at a lower priority: on a loaded machine a niced thread starved, and the attach
+        # waiting for it took 2-3 s instead of 0.5)
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-filecheck")
+
+    def resume_checks(self) -> None:
+        """Start the checks a stop or a crash interrupted (on start, after content.open)."""
+        for file_id in self.content.unchecked():
+            self.check(file_id)
+
+    def check(self, file_id: str) -> asyncio.Future:
+        """The full check of a stored photo: its future (None: it decodes; else the reason it is
+        damaged), started now unless it is under way."""
+        fut = self._checks.get(file_id)
+        if fut is None:
+            fut = asyncio.ensure_future(self._check(file_id))
+            self._checks[file_id] = fut
+        return fut
+
+    async def _check(self, file_id: str) -> str | None:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._checker, self.content.check, file_id)
+        except OSError as e:          # the store cannot be read or written: checked again at the next start
+            log.error("could not check stored photo %s: %s", file_id[:12], e)
+            return None
+        finally:
+            self._checks.pop(file_id, None)
+
+    def checks_for(self, ids) -> list[asyncio.Future]:
+        """The checks under way of these files (a command naming them waits for them)."""
+        return [f for i in ids if (f := self._checks.get(i)) is not None]
+
+    def checks_under_way(self) -> int:
+        return len(self._checks)
 
     async def _row(self, file_id: str) -> dict | None:
         """The file's metadata row (None: not stored), from memory or the database's read threads."""
@@ -221,6 +258,9 @@ class FileService:
     async def stop(self) -> None:
         for c in list(self.conns) + list(self.undecided):
             c.transport.abort()
+        for fut in list(self._checks.values()):
+            fut.cancel()              # (the thread finishes the one it is on; the rest wait for the next start)
+        self._checker.shutdown(wait=True, cancel_futures=True)
         for t in list(self._tasks):
             t.cancel()
         if self._tasks:
@@ -295,6 +335,9 @@ class FileService:
 
     async def _handle(self, conn: FilesConnection, reader, req: _Request, peer: str) -> bool:
         """Answer one request; returns whether the connection may carry another."""
+        if req.path == "/r" or req.path.startswith("/r/"):
+            # a resident's rating page (server/resident.py): no session, its own budget
+            return await self.server.resident.handle(conn, reader, req, peer)
         has_body = "content-length" in req.headers or "transfer-encoding" in req.headers
         if req.method == "POST" and req.path.rstrip("/") == "/files":
             return await self._upload(conn, reader, req, peer)
@@ -464,14 +507,22 @@ class FileService:
             file_id = h.hexdigest()
             store = self.server.store
             known = await self._row(file_id)
-            if known is not None and await loop.run_in_executor(None, self.content.has, file_id):
+            state = await loop.run_in_executor(None, self.content.state, file_id)
+            if state == "damaged":
+                why: str | None = await loop.run_in_executor(None, self.content.damage, file_id)
+                raise fs.FileRefused(422, "invalid", why or "the photo is damaged")
+            if known is not None and state is not None:
                 await loop.run_in_executor(None, self.content.discard, part)
                 meta = known
             else:
-                probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime)
+                # a photo: its header now, its full decoding and thumbnail right after the answer
+                probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime, True)
                 meta = {"id": file_id, "kind": kind, "type": mime, "size": length, "name": name, **probed}
+            t_stored = time.perf_counter()
             meta, created = await self.server.hub.run_db(fs.record_upload, store, meta, actor.name, cid)
             self._remember(meta)
+            if kind == "photo" and (state in (None, "checking")):
+                self.check(file_id)
             done = True
         except OSError as e:
             log.error("could not store an upload from %s: %s", peer, e)
@@ -486,14 +537,16 @@ class FileService:
             if not done:
                 await loop.run_in_executor(None, self.content.discard, part)
         t_done = time.perf_counter()
-        log.info("%s (%s) from %s uploaded %s (%s, %d bytes%s) in %.0f ms (received %.0f, checked and stored %.0f)",
-                 actor.name, actor.role, peer, file_id[:12], kind, length, ", again" if not created else "",
-                 (t_done - t0) * 1000, (t_received - t0) * 1000, (t_done - t_received) * 1000)
+        log.info("%s (%s) from %s uploaded %s (%s, %d bytes%s) in %.0f ms (received %.0f, checked and stored %.0f, "
+                 "recorded %.0f)", actor.name, actor.role, peer, file_id[:12], kind, length,
+                 ", again" if not created else "", (t_done - t0) * 1000, (t_received - t0) * 1000,
+                 (t_stored - t_received) * 1000, (t_done - t_stored) * 1000)
         self._audit_row(actor.name, "file.upload", f"{file_id} {kind} {length} {cid or '-'}", peer)
         out = {**{k: meta[k] for k in ("id", "kind", "type", "size", "name", "width", "height", "duration",
                                        "taken_at", "gps")},
                "url": f"/files/{file_id}", "thumb": f"/files/{file_id}/thumb",
-               "preview": f"/files/{file_id}/preview", "created": created}
+               "preview": f"/files/{file_id}/preview", "created": created,
+               "checking": file_id in self._checks}
         await conn.files_send(self._json(201 if created else 200, out))
         return True
 
@@ -531,9 +584,15 @@ class FileService:
             if shown is None or shown.get("hidden"):
                 raise fs.FileRefused(403, "forbidden", "this file is not shown on the wall" if actor.role == "wall"
                                      else f"you may not see this file of {cid}")
-        path = self.content.path(file_id, rendition)
+        path = self.content.original(file_id) if rendition == "original" else self.content.path(file_id, rendition)
         mime = row["type"] if rendition == "original" else "image/jpeg"
         loop = asyncio.get_running_loop()
+        if rendition != "original" and row["kind"] == "photo":
+            fut = self._checks.get(file_id)
+            damaged = await asyncio.shield(fut) if fut is not None else \
+                await loop.run_in_executor(None, self.content.damage, file_id)
+            if damaged:
+                raise fs.FileRefused(422, "damaged", f"the photo is damaged: {damaged}")
         if rendition == "preview" and row["kind"] == "photo" and not path.exists():
             try:
                 path = await loop.run_in_executor(None, self.content.ensure_preview, file_id)
@@ -597,9 +656,11 @@ class FileService:
             self._audit_task = asyncio.get_running_loop().create_task(self._flush_audit())
 
     async def _flush_audit(self) -> None:
-        await asyncio.sleep(0.5)      # gather a batch (a case detail asks for dozens of thumbnails)
-        rows, self._audit = self._audit, []
-        if rows:
+        # (rows noted while a batch is being written go in the next one: this task is still
+        # running then, so no other is started for them)
+        while self._audit:
+            await asyncio.sleep(0.5)      # gather a batch (a case detail asks for dozens of thumbnails)
+            rows, self._audit = self._audit, []
             try:
                 await self.server.accounts.run(_write_audit, self.server.store, rows)
             except Exception as e:  # noqa: BLE001 - the database is down: say so, do not fail downloads

@@ -359,6 +359,12 @@ class Hub:
         # in the command pipeline's
         self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
         self._queue: FairQueue | None = None
+        # evidence (server/app.py sets them): the checks under way of the files a command
+        # names, and why a stored photo is damaged
+        self.file_checks: Callable[[list[str]], list[asyncio.Future]] | None = None
+        self.file_damage: Callable[[str], str | None] | None = None
+        self._held: dict[tuple, asyncio.Future] = {}      # source -> its last command held behind a check
+        self._holding: set[asyncio.Future] = set()
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, int, list[bytes]] | None = None
@@ -452,27 +458,40 @@ class Hub:
                     out.append(v)
         return out
 
-    async def _batch_files(self, batch) -> dict[str, dict]:
-        """The metadata of the uploaded files the batch's commands name (case.attach, a report's
-        alert frame and attachments), read on the database thread before deciding."""
+    @staticmethod
+    def _named_files(name: str, args) -> list[str]:
+        """The uploaded files a command names (case.attach, a report's alert frame and attachments)."""
+        a = args if isinstance(args, dict) else {}
         ids: list = []
-        for p in batch:
-            a = p.args if isinstance(p.args, dict) else {}
-            if p.name == "case.attach":
-                ids.append(a.get("attachment"))
-            elif p.name == "case.report":
-                af = a.get("alert_frame")
-                if isinstance(af, dict):
-                    ids.append(af.get("attachment"))
-                for x in a.get("attachments") or () if isinstance(a.get("attachments"), list) else ():
-                    if isinstance(x, dict):
-                        ids.append(x.get("attachment"))
-                if isinstance(a.get("images"), list):
-                    ids.extend(a["images"])
-        ids = [i for i in ids if is_attachment_id(i)]
+        if name == "case.attach":
+            ids.append(a.get("attachment"))
+        elif name == "case.report":
+            af = a.get("alert_frame")
+            if isinstance(af, dict):
+                ids.append(af.get("attachment"))
+            for x in a.get("attachments") or () if isinstance(a.get("attachments"), list) else ():
+                if isinstance(x, dict):
+                    ids.append(x.get("attachment"))
+            if isinstance(a.get("images"), list):
+                ids.extend(a["images"])
+        return [i for i in ids if is_attachment_id(i)]
+
+    async def _batch_files(self, batch) -> dict[str, dict]:
+        """The metadata of the uploaded files the batch's commands name, read on the database
+        thread before deciding; a photo whose full decoding failed carries `damaged` (why)."""
+        ids = [i for p in batch for i in self._named_files(p.name, p.args)]
         if not ids:
             return {}
-        return await self.run_db(get_files, self.store, ids)
+        damage = self.file_damage
+
+        def read() -> dict[str, dict]:
+            found = get_files(self.store, ids)
+            if damage is not None:
+                for fid, meta in found.items():
+                    if meta.get("kind") == "photo" and (why := damage(fid)):
+                        found[fid] = {**meta, "damaged": why}
+            return found
+        return await self.run_db(read)
 
     async def _ensure_cases(self, batch) -> dict[str, str]:
         """Read the cases the batch names that are outside the window back from the
@@ -583,6 +602,8 @@ class Hub:
             await asyncio.sleep(RETAIN_EVERY)
 
     async def stop(self) -> None:
+        for t in list(self._holding):
+            t.cancel()
         if self._retainer:
             self._retainer.cancel()
             try:
@@ -633,8 +654,45 @@ class Hub:
             fut.set_exception(CommandError("invalid", str(e)))
             return fut
         assert self._queue is not None, "started"
-        self._queue.put_nowait(Pending(actor, command_id, name, args, peer, fut, digest=digest))
+        self._enqueue(Pending(actor, command_id, name, args, peer, fut, digest=digest))
         return fut
+
+    def _enqueue(self, p: Pending) -> None:
+        """Into the queue; a command naming a photo still being decoded (server/http_files.py)
+        waits for that check first, and its source's later commands wait behind it: each
+        source's order is kept, other sources are not held."""
+        assert self._queue is not None, "started"
+        source = (p.actor.name, p.peer)
+        waits = self.file_checks(self._named_files(p.name, p.args)) if self.file_checks is not None else []
+        before = self._held.get(source)
+        if not waits and before is None:
+            self._queue.put_nowait(p)
+            return
+        task = asyncio.ensure_future(self._hold(p, waits, before))
+        self._held[source] = task
+        self._holding.add(task)
+
+        def done(t: asyncio.Future) -> None:
+            self._holding.discard(t)
+            if self._held.get(source) is t:
+                del self._held[source]
+        task.add_done_callback(done)
+
+    async def _hold(self, p: Pending, waits: list, before: asyncio.Future | None) -> None:
+        try:
+            if before is not None:
+                await asyncio.wait([before])
+            if waits:
+                await asyncio.wait(waits)
+        except asyncio.CancelledError:
+            if not p.future.done():
+                p.future.set_exception(self._unavailable())
+            raise
+        if self.recovering or self._queue is None or any(w.cancelled() for w in waits):
+            if not p.future.done():       # (a check cut short by the server stopping: not decided)
+                p.future.set_exception(self._unavailable())
+            return
+        self._queue.put_nowait(p)
 
     async def _write_loop(self) -> None:
         queue = self._queue
@@ -755,14 +813,16 @@ class Hub:
             if isinstance(res, CommandError):
                 log.info("%s (%s) from %s: %s refused: %s %s", p.actor.name, p.actor.role, p.peer, p.name,
                          res.code, res.message)
-                p.future.set_exception(res)
+                if not p.future.done():      # a submitter gone (cancelled at shutdown) is told nothing
+                    p.future.set_exception(res)
             else:
                 if len(results) > LOG_EACH_UP_TO:
                     many.setdefault((p.actor.name, p.actor.role, p.peer, p.name), []).append(res)
                 else:
                     log.info("%s (%s) from %s: %s %s -> seq %s", p.actor.name, p.actor.role, p.peer, p.name,
                              p.args.get("case_id") or p.args.get("team_id") or "", res)
-                p.future.set_result(res)
+                if not p.future.done():
+                    p.future.set_result(res)
         for (name, role, peer, cmd), seqs in many.items():
             log.info("%s (%s) from %s: %d x %s -> seq %s to %s", name, role, peer, len(seqs), cmd, min(seqs), max(seqs))
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY

@@ -7,7 +7,8 @@ trail (docs/operations.md, "Retention"). `xiaonao-server prune`, or `serve` on a
   when stays on record) but its name becomes `hidden` and its data `{}` (the placeholder
   the reducer applies as "nothing changed"). A case's events are the ones its timeline
   lists. Never less than the server's window (`--keep-days`): nothing in the window goes.
-- **Positions** (`team.moved` events) older than `position_days` are blanked the same way.
+- **Positions** (`team.moved` events) older than `position_days` are blanked the same way,
+  and the replay checkpoints of that stretch (server/replay.py) lose the squads' positions.
 - **The audit trail**: login and session records (`audit`) and the command ids with who,
   what, when and from where (`commands`) are kept at least AUDIT_MIN_DAYS (183 days: the
   six months MLPS level 3 asks for), whatever else is pruned; `audit_days` (default 365)
@@ -166,9 +167,22 @@ def prune_positions_step(store, upto: int, span: int = SEQ_SPAN) -> tuple[int, i
         n = c.execute(text(f"UPDATE events SET name = '{HIDDEN}', data = '{{}}' "
                            "WHERE seq > :a AND seq <= :b AND name = 'team.moved'"), {"a": start, "b": end}).rowcount or 0
         _set_meta(c, POSITIONS_KEY, end)
+        _blank_checkpoint_positions(c, start, end)
         if n and end > _meta_int(c, REDACTED_KEY):
             _set_meta(c, REDACTED_KEY, end)
         return n, end, end < upto
+
+
+def _blank_checkpoint_positions(c, after: int, through: int) -> None:
+    """The replay checkpoints (server/replay.py) of that stretch keep no squad's position:
+    the positions they copied are the blanked events' (a replay shows none, as the log)."""
+    rows = c.execute(text("SELECT seq, body FROM checkpoints WHERE seq > :a AND seq <= :b"),
+                     {"a": after, "b": through}).all()
+    for seq, body in rows:
+        d = orjson.loads(body)
+        for t in d.get("teams") or ():
+            t["position"] = t["position_at"] = None
+        c.execute(text("UPDATE checkpoints SET body = :b WHERE seq = :s"), {"b": orjson.dumps(d).decode(), "s": seq})
 
 
 def prune_audit_step(store, before_epoch: float, upto_seq: int, limit: int = 5000) -> tuple[int, int]:

@@ -16,6 +16,7 @@ import time
 import zlib
 from datetime import datetime
 
+from models import callback as cb
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
 from models.street import grid_centroid
@@ -60,6 +61,14 @@ TRANSFER_TO = {"market": "market", "traffic": "traffic", "fire": "fire", "public
                "environment": "environment", "dispute": "mediation", "city_management": "citymgmt",
                "public_service": "housing", "emergency": "fire"}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+# satisfaction comes from the room's workflows: a share of the squads show the resident the
+# rating QR code at feedback (and most residents scan it); the rest are called back
+QR_SHARE = 0.35
+QR_SCANNED = 0.7
+CALLBACK_REACHED = 0.8
+RATINGS = [(5, 80), (4, 12), (3, 5), (2, 2), (1, 1)]
+RESIDENT_WORDS = {5: ["处理很及时，谢谢", "", "态度很好"], 4: ["", "还可以"], 3: ["", "来得有点慢"],
+                  2: ["问题没有彻底解决"], 1: ["没人管，很不满意"]}
 
 
 class SimClock:
@@ -91,8 +100,10 @@ def _weighted(rng, pairs):
 
 class Simulator:
     def __init__(self, hub, seed: int = 1, speed: float = 1.0, clock: SimClock | None = None,
-                 cases_per_day: float = CASES_PER_DAY, move_squads: bool = True):
+                 cases_per_day: float = CASES_PER_DAY, move_squads: bool = True, resident=None):
         self.hub = hub
+        # the server's resident rating links (server/resident.py); without it, callbacks only
+        self.resident = resident
         self.rng = random.Random(seed)
         self.seed = seed
         self.clock = clock or (hub.clock if isinstance(hub.clock, SimClock) else SimClock(speed=speed))
@@ -279,16 +290,54 @@ class Simulator:
                 nxt = r.uniform(1800, 5400)
             elif await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
                 nxt = r.uniform(60, 600)
+                if self.resident is not None and case.get("reporter") and r.random() < QR_SHARE:
+                    await self._show_rating_code(cid, field, r)
         elif st in ("resolved", "transferred"):
             res = "现场处置完毕" if st == "resolved" else "相关部门已处置完毕"
             if await self._do(self.operator, "case.close", {"case_id": cid, "resolution": res}):
                 if case.get("reporter") and r.random() < 0.6:
                     nxt = r.uniform(600, 3600)
-        elif st == "closed" and case.get("rating") is None and case.get("reporter"):
-            await self._do(self.operator, "case.rate", {"case_id": cid, "rating": _weighted(
-                r, [(5, 80), (4, 12), (3, 5), (2, 2), (1, 1)])})
+        elif st == "closed" and cb.awaiting(case):
+            nxt = await self._call_back(cid, r)
         if nxt is not None:
             self._at(now + nxt, self._step, cid)
+
+    # ---- ratings: through the room's workflows ----------------------------------------
+    async def _show_rating_code(self, cid: str, field: Actor, r: random.Random) -> None:
+        """The squad shows the resident the rating QR code (query.rating_link's path); most
+        residents scan it and rate a few minutes later (the resident page's path)."""
+        try:
+            link = await self.resident.link(field, cid, "simulator")
+        except CommandError as e:
+            log.debug("sim rating link refused: %s", e.message)
+            return
+        self.counts["rating_link"] = self.counts.get("rating_link", 0) + 1
+        if r.random() < QR_SCANNED:
+            value = _weighted(r, RATINGS)
+            self._at(self.clock() + r.uniform(30, 1200), self._resident_rates, link["token"], value,
+                     r.choice(RESIDENT_WORDS[value]))
+
+    async def _resident_rates(self, token: str, value: int, note: str) -> None:
+        outcome = await self.resident.rate(token, value, note, peer="simulator")
+        self.counts[f"resident_rate.{outcome}"] = self.counts.get(f"resident_rate.{outcome}", 0) + 1
+
+    async def _call_back(self, cid: str, r: random.Random) -> float | None:
+        """The operator calls the reporter back (回访, case.callback): reached and rated (a
+        dissatisfied rating is supervised, with the reason), or not reached and tried again
+        when the rules say. Returns when to look at the case again."""
+        if r.random() < CALLBACK_REACHED:
+            value = _weighted(r, RATINGS)
+            args: dict = {"case_id": cid, "outcome": "reached", "rating": value}
+            if cb.RULES.dissatisfied(value):
+                args.update({"follow_up": "supervise", "note": "回访不满意：" + (r.choice(RESIDENT_WORDS[value]))})
+            await self._do(self.operator, "case.callback", args)
+            return None
+        if not await self._do(self.operator, "case.callback", {"case_id": cid, "outcome": "not_reached"}):
+            return None
+        case = self.hub.state["cases"].get(cid)
+        if case is None or not cb.awaiting(case):
+            return None
+        return cb.due_at(case) - self.clock() + r.uniform(0, 1800)
 
     # ---- squads and radio --------------------------------------------------------
     def _call(self, team_id: str | None) -> str:

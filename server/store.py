@@ -161,10 +161,6 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(300))
-    # unused since the back-off moved to server/auth.py (in memory, per account and network);
-    # the columns stay until a migration drops them
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     department: Mapped[str | None] = mapped_column(String(40))    # a department account's department
     grids: Mapped[str | None] = mapped_column(String(400))        # a community account's grids, "G01,G02"
@@ -191,6 +187,16 @@ class SnapshotRow(Base):
     __tablename__ = "snapshots"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     state: Mapped[str] = mapped_column(Text)
+
+
+class CheckpointRow(Base):
+    """The room without its cases (mode, profile, squads: the room row and the teams rows)
+    as it stood at `seq`, copied every half hour of the log's time (server/replay.py): a
+    replay of a past shift starts from the newest one before it, not from the log's start."""
+    __tablename__ = "checkpoints"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(30), index=True)   # the time of event `seq`
+    body: Mapped[str] = mapped_column(Text)                    # the room head with its teams (JSON)
 
 
 class AuditRow(Base):
@@ -885,6 +891,60 @@ class EventStore:
             return (row[0], _loads(row[1])) if row else None
 
     # ---- accounts --------------------------------------------------------
+    # ---- replay checkpoints (server/replay.py) ------------------------------------
+    def write_checkpoint(self) -> tuple[int, str] | None:
+        """Copy the room row and the squads, as they stand at the room's seq, into a
+        checkpoint (one transaction: both were written by the same commit). Returns (seq,
+        at), or None when there is no room row or no event yet."""
+        t, tt, e = RoomRow.__table__, TeamRow.__table__, EventRow.__table__
+        with self.engine.begin() as c:
+            r = c.execute(select(t.c.seq, t.c.head).where(t.c.id == 1)).first()
+            if r is None or not r[0]:
+                return None
+            at = c.execute(select(e.c.at).where(e.c.seq == r[0])).scalar()
+            if at is None:
+                return None
+            if c.execute(select(CheckpointRow.seq).where(CheckpointRow.seq == r[0])).first() is not None:
+                return r[0], at
+            teams = b",".join(b.encode() for (b,) in c.execute(select(tt.c.body).order_by(tt.c.id)))
+            body = b'{"head":' + r[1].encode() + b',"teams":[' + teams + b"]}"
+            c.execute(insert(CheckpointRow), [{"seq": r[0], "at": at, "body": body.decode()}])
+            return r[0], at
+
+    def checkpoint_at_or_before(self, seq: int) -> tuple[int, str, dict] | None:
+        """The newest checkpoint at or before `seq`: (seq, at, {"head", "teams"}), or None."""
+        c_ = CheckpointRow.__table__
+        with self.engine.connect() as c:
+            r = c.execute(select(c_.c.seq, c_.c.at, c_.c.body).where(c_.c.seq <= seq)
+                          .order_by(c_.c.seq.desc()).limit(1)).first()
+        return None if r is None else (r[0], r[1], orjson.loads(r[2]))
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        c_ = CheckpointRow.__table__
+        with self.engine.connect() as c:
+            r = c.execute(select(c_.c.seq, c_.c.at).order_by(c_.c.seq.desc()).limit(1)).first()
+        return None if r is None else (r[0], r[1])
+
+    def first_checkpoint(self) -> tuple[int, str] | None:
+        c_ = CheckpointRow.__table__
+        with self.engine.connect() as c:
+            r = c.execute(select(c_.c.seq, c_.c.at).order_by(c_.c.seq).limit(1)).first()
+        return None if r is None else (r[0], r[1])
+
+    def events_by_seq(self, seqs: list[int]) -> list[dict]:
+        """The events at these seqs (read by key), in seq order."""
+        t = EventRow.__table__
+        out: list[dict] = []
+        loads = orjson.loads
+        with self.engine.connect() as c:
+            for i in range(0, len(seqs), 500):
+                q = select(t.c.seq, t.c.at, t.c.name, t.c.actor, t.c.command_id, t.c.data).where(
+                    t.c.seq.in_(seqs[i:i + 500]))
+                out += [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3],
+                         "command_id": r[4], "data": loads(r[5])} for r in c.execute(q)]
+        out.sort(key=lambda ev: ev["seq"])
+        return out
+
     def add_user(self, name: str, role: str, password_hash: str, team_id: str | None = None,
                  department: str | None = None, grids: Iterable[str] | None = None) -> None:
         """Add a user, or update one (a new password ends its tokens)."""
@@ -893,12 +953,10 @@ class EventStore:
             row = s.get(UserRow, name)
             if row is None:
                 s.add(UserRow(name=name, role=role, team_id=team_id, password_hash=password_hash,
-                              failed_logins=0, locked_until=0.0, disabled=False, department=department,
-                              grids=gtext))
+                              disabled=False, department=department, grids=gtext))
             else:
                 row.role, row.team_id, row.password_hash = role, team_id, password_hash
                 row.department, row.grids = department, gtext
-                row.failed_logins, row.locked_until = 0, 0.0
                 s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
@@ -928,7 +986,6 @@ class EventStore:
         with Session(self.engine) as s, s.begin():
             row = self._user_row(s, name)
             row.password_hash = password_hash
-            row.failed_logins, row.locked_until = 0, 0.0
             s.execute(delete(TokenRow).where(TokenRow.user == name))
             self._bump_accounts(s)
 
@@ -974,8 +1031,7 @@ class EventStore:
             if u is None:
                 return None
             user = {"name": u.name, "role": u.role, "team_id": u.team_id, "password_hash": u.password_hash,
-                    "department": u.department, "grids": _grids(u.grids), "failed_logins": u.failed_logins,
-                    "locked_until": u.locked_until, "disabled": u.disabled}
+                    "department": u.department, "grids": _grids(u.grids), "disabled": u.disabled}
             if not u.disabled:
                 s.add(TokenRow(token_hash=token_hash, user=u.name, expires=expires))
                 s.add(AuditRow(at=time.time(), user=u.name, action="login", detail=f"{u.role} (one-time code)",
@@ -1031,6 +1087,17 @@ class EventStore:
         with Session(self.engine) as s, s.begin():
             s.add(TokenRow(token_hash=token_hash, user=user, expires=expires))
             s.execute(TokenRow.__table__.delete().where(TokenRow.expires < time.time()))
+
+    def meta_secret(self, key: str) -> str:
+        """A secret of this database (made at the first ask, kept in `meta`): the HMAC key of
+        residents' rating links (server/resident.py)."""
+        import secrets as _secrets
+        with Session(self.engine) as s, s.begin():
+            row = s.get(MetaRow, key)
+            if row is None:
+                row = MetaRow(key=key, value=_secrets.token_hex(32))
+                s.add(row)
+            return row.value
 
     def audit(self, user: str | None, action: str, detail: str = "", peer: str | None = None) -> None:
         """Record a login or session event; on a full disk it is logged instead (a login must

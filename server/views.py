@@ -49,15 +49,16 @@ VIEW_UPDATE = "view.update"  # whole objects replacing the client's copies
 _LEAVES_SQUAD = frozenset({"case.dispatched", "case.returned", "case.reopened"})
 # ... from a department (its department changes) and from a community (its grid changes)
 _LEAVES = {"field": _LEAVES_SQUAD,
-           "department": frozenset({"case.dispatched", "case.returned", "case.transferred", "case.escalated"}),
+           "department": frozenset({"case.dispatched", "case.returned", "case.transferred", "case.escalated",
+                                    "case.part_cancelled"}),
            "community": frozenset({"case.amended"})}
 BOUND_KINDS = frozenset({"field", "department", "community"})
 # events with a free-text `note` in their data
 _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "case.transferred", "case.called_back",
                           "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
-                          "shift.handover_acknowledged"})
+                          "shift.handover_acknowledged", "case.part_done", "warning.acknowledged", "case.rated"})
 # events with a free-text resolution or reason
-_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached"})
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled"})
 # room-wide events every view gets as they are
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
 
@@ -145,6 +146,7 @@ class View:
                     "resolution": None if case.get("resolution") is None else
                     ("merged" if case.get("merged_into") else ""),
                     "timeline": _strip_notes_in_timeline(case.get("timeline") or []),
+                    **({"parts": [_wall_part(p) for p in case["parts"]]} if case.get("parts") else {}),
                     **({"attachments": [wall_attachment(a, case.get("category") in self.private)
                                         for a in case["attachments"]]} if case.get("attachments") else {})}
         if k == "field":
@@ -154,8 +156,13 @@ class View:
                 return None
             return _without_removed(case)
         if k == "department":
-            if self.owner is None or case.get("department") != self.owner:
+            if self.owner is None:
                 return None
+            if case.get("department") != self.owner:
+                # a joint case where it has a part: that part whole, the others' tasks and feedback not
+                if not any(p.get("department") == self.owner for p in case.get("parts") or ()):
+                    return None
+                return _own_part_only(_without_removed(case), str(self.owner))
             return _without_removed(case)
         if k == "community":
             if not self.owner or (case.get("location") or {}).get("grid") not in self.owner:
@@ -214,7 +221,11 @@ class View:
 
     def state_head(self, state: dict) -> dict:
         """Everything of the state but the cases, as the snapshot's head carries it."""
-        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover")}
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover", "warnings")}
+        if self.kind in ("full", "wall") and state.get("warnings"):
+            # the early warnings the room handled: the room's; the wall's without the notes
+            head["warnings"] = state["warnings"] if self.kind == "full" else {
+                k: {**w, "note": ""} for k, w in state["warnings"].items()}
         if self.kind in ("full", "wall") and state.get("handover"):
             # the last handover: the room's; the wall's without its notes (its events are masked the same way)
             head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
@@ -262,7 +273,8 @@ class View:
         cases_now = state["cases"]
         shown, removed = [], []
         if name.startswith("case."):
-            for cid in (d.get("case_id"), d.get("into")):
+            for cid in (d.get("case_id"), d.get("into"), d.get("lead"),
+                        *(d.get("case_ids") or () if name == "case.linked" else ())):
                 if not isinstance(cid, str):
                     continue
                 case = cases_now.get(cid)
@@ -333,6 +345,34 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict 
 
 def _mask_handover(h: dict) -> dict:
     return {**h, "note": "", "acked": {**h["acked"], "note": ""} if h.get("acked") else None}
+
+
+def _wall_part(p: dict) -> dict:
+    """A part of a joint case as the wall sees it: who and what, not the feedback's words."""
+    out = dict(p)
+    if isinstance(p.get("done"), dict):
+        out["done"] = {**p["done"], "note": ""}
+    if isinstance(p.get("cancelled"), dict):
+        out["cancelled"] = {**p["cancelled"], "reason": ""}
+    return out
+
+
+_PART_EVENTS = frozenset({"case.part_added", "case.part_done", "case.part_cancelled"})
+
+
+def _own_part_only(case: dict, dept: str) -> dict:
+    """A joint case as a department with a part of it sees it: its own part whole; of the
+    others the department, deadline and whether done, not their task or feedback."""
+    others = {p["id"] for p in case.get("parts") or () if p.get("department") != dept}
+    parts = [p if p["id"] not in others else
+             {"id": p["id"], "department": p["department"], "at": p.get("at"), "due": p.get("due"),
+              "task": "", "done": {"at": p["done"]["at"], "note": ""} if p.get("done") else None,
+              **({"cancelled": {"at": p["cancelled"]["at"], "reason": ""}} if p.get("cancelled") else {})}
+             for p in case.get("parts") or ()]
+    timeline = [({k: v for k, v in e.items() if k not in ("note", "task", "reason")}
+                 if e.get("name") in _PART_EVENTS and e.get("part_id") in others else e)
+                for e in case.get("timeline") or ()]
+    return {**case, "parts": parts, "timeline": timeline}
 
 
 def placeholder(ev: dict) -> dict:

@@ -93,3 +93,21 @@ def padded_mp4(size: int) -> bytes:
     clip = mp4(seconds=0.5)
     pad = max(0, size - len(clip) - 8)
     return clip + (pad + 8).to_bytes(4, "big") + b"free" + os.urandom(pad)
+
+
+def damaged_png(w: int = 300, h: int = 200) -> bytes:
+    """A PNG whose header and end are whole but whose pixel data is cut in half: only a full
+    decoding finds it damaged."""
+    import struct
+    import zlib
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.frombytes("RGB", (w, h), os.urandom(w * h * 3)).save(out, "PNG")
+    data = out.getvalue()
+    i = data.index(b"IDAT")
+    n = int.from_bytes(data[i - 4:i], "big")
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return data[:i - 4] + chunk(b"IDAT", data[i + 4:i + 4 + n // 2]) + chunk(b"IEND", b"")

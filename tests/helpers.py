@@ -1,12 +1,15 @@
-"""Running the real server as a separate process, for kill -9 tests."""
+"""Helpers shared by the test modules: `until` (wait for a condition), the real server as a
+separate process (kill -9 tests) or on a thread of its own (Qt tests), and a `Clock` to move."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def until(pred, timeout: float = 15.0, what: str = "condition") -> None:
     """Poll `pred` on the running event loop until it holds, or fail saying what was awaited."""
-    import asyncio
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
@@ -72,6 +74,43 @@ class ServerProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill9()
+
+
+class ServerThread:
+    """The real server on its own thread and event loop, as a separate machine's would be
+    (the Qt tests' loop stays free for the cockpit): a port of its own, or the one it had
+    before (a restart), `data_dir` for its evidence files."""
+
+    def __init__(self, db_url: str, data_dir: str | Path | None = None, port: int = 0):
+        from server.app import XiaonaoServer
+        kw = {} if data_dir is None else {"data_dir": str(data_dir)}
+        self.srv = XiaonaoServer(db_url, "127.0.0.1", port, **kw)
+        self._ready = threading.Event()
+
+    def start(self) -> "ServerThread":
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._thread.start()
+        assert self._ready.wait(30), "server did not start"
+        return self
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await self.srv.start()
+        self._ready.set()
+        await self._stop.wait()
+        await self.srv.stop()
+
+    @property
+    def url(self) -> str:
+        return self.srv.url
+
+    def issue_token(self, user: str) -> str:
+        return self.srv.issue_token(user)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
 
 
 class Clock:

@@ -4,9 +4,7 @@ session ends at once; a weak password is refused with the reason; a TLS failure 
 in words, in both languages."""
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 
 import pytest
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -16,6 +14,7 @@ from client.session import LinkStatus, ServerLink
 from models.qt.room import RoomState, Selection
 
 from .conftest import make_db
+from .helpers import ServerThread
 from .qtasync import QtLoop
 
 
@@ -26,40 +25,6 @@ class StatusOnly(QObject):
     def __init__(self):
         super().__init__()
         self.status = LinkStatus()
-
-
-class ServerThread:
-    """The real server on its own thread and event loop, as a separate machine's would be."""
-
-    def __init__(self, url: str):
-        from server.app import XiaonaoServer
-        self.srv = XiaonaoServer(url, "127.0.0.1", 0)
-        self._ready = threading.Event()
-
-    def start(self) -> "ServerThread":
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(30), "server did not start"
-        return self
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        await self.srv.start()
-        self._ready.set()
-        await self._stop.wait()
-        await self.srv.stop()
-
-    @property
-    def url(self) -> str:
-        return self.srv.url
-
-    def issue_token(self, user: str) -> str:
-        return self.srv.issue_token(user)
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 SHOTS = os.environ.get("XIAONAO_SHOTS")          # a folder: the screens are saved there to be looked at
@@ -136,6 +101,42 @@ def test_the_link_indicator_says_why_in_words(qapp, lang):
             assert "证书" in text and "未加密" in text2
         else:
             assert "certificate" in text and "unencrypted" in text2
+    finally:
+        i18n.install("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_link_indicator_tells_a_background_job_that_failed(qtbot, lang, tmp_path):
+    """A job of the link that failed is said beside the link's state, in words: the session's
+    token not kept (no keyring: the password is asked for at the next start), or another job;
+    the cache's own problem keeps its words."""
+    from app import i18n
+    from widgets.link_indicator import LinkIndicator
+    i18n.install(lang)
+    try:
+        link = StatusOnly()
+        ind = LinkIndicator(link, RoomState())
+        qtbot.addWidget(ind)
+        ind.resize(1100, 40)
+        ind.show()
+        assert "⚠" not in ind.text()
+        link.status = LinkStatus(state="online", rtt_ms=12.0, task="token",
+                                 task_error="RuntimeError: no Secret Service on this bus")
+        link.sig_link.emit(link.status)
+        token_text = ind.text()
+        assert "no Secret Service on this bus" in token_text
+        ind.grab().save(os.path.join(SHOTS or str(tmp_path), f"link_task_token_{lang}.png"))
+        link.status = LinkStatus(state="online", task="link", task_error="ValueError: <bad> frame")
+        link.sig_link.emit(link.status)
+        assert "&lt;bad&gt; frame" in ind.text()
+        if lang == "zh_CN":
+            assert "密钥环" in token_text and "重新输入密码" in token_text and "后台任务失败" in ind.text()
+        else:
+            assert "keyring" in token_text and "password is asked for again" in token_text
+            assert "background job of the link failed" in ind.text()
+        link.status = LinkStatus(state="online")
+        link.sig_link.emit(link.status)
+        assert "⚠" not in ind.text()
     finally:
         i18n.install("en")
 

@@ -424,3 +424,59 @@ async def test_a_burst_with_window_passes_and_a_cockpit_connecting_mid_burst(db_
             await x.close()
     finally:
         await srv.stop()
+
+
+async def test_the_login_backoff_columns_go_and_the_accounts_keep_their_sessions(db_url, capsys):
+    """Migration 0011 drops `users.failed_logins` and `users.locked_until` (the back-off lives in
+    server/auth.py): a database from before it is refused by `serve` naming `upgrade`; after
+    the upgrade (run twice: safe) the columns are gone, and what the accounts had is still
+    theirs: a phone's session token, a one-time login code not yet used, the passwords."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from server import schema
+    from server.app import XiaonaoServer
+    from server.cli import login_code, main
+    from server.store import EventStore, StoreError
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        phone = await RawClient.connect(ws_url(srv), "w01")
+        token = phone.welcome["token"]
+        await phone.close()
+    finally:
+        await srv.stop()
+    code, _, _ = login_code(db_url, "e01", 600)
+    store = EventStore(db_url)
+    with store.engine.begin() as conn:           # the users table as revision 0010 had it
+        conn.execute(text("ALTER TABLE users ADD COLUMN failed_logins INTEGER DEFAULT 0 NOT NULL"))
+        conn.execute(text("ALTER TABLE users ADD COLUMN locked_until FLOAT DEFAULT 0 NOT NULL"))
+        command.stamp(schema.alembic_config(connection=conn), "0010", purge=True)
+    with pytest.raises(StoreError, match="xiaonao-server upgrade --db"):
+        store.check_initialised()
+    store.dispose()
+    assert main(["upgrade", "--db", db_url]) == 0
+    assert "0010 -> " in capsys.readouterr().out
+    with store.engine.begin() as conn:           # run again from 0010 on the new schema: nothing to do
+        command.stamp(schema.alembic_config(connection=conn), "0010", purge=True)
+    assert main(["upgrade", "--db", db_url]) == 0
+    with store.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("users")}
+    store.dispose()
+    assert not columns & {"failed_logins", "locked_until"} and {"name", "password_hash", "disabled"} <= columns
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        again = await RawClient.connect(ws_url(srv), None, token=token)
+        assert again.welcome["type"] == "welcome" and again.welcome["user"] == "w01"
+        import websockets
+        async with websockets.connect(ws_url(srv)) as ws:
+            await ws.send(json.dumps({"type": "hello", "code": code}))
+            by_code = json.loads(await ws.recv())
+        assert by_code["type"] == "welcome" and by_code["user"] == "e01", by_code
+        op = await RawClient.connect(ws_url(srv), "op")
+        assert op.welcome["type"] == "welcome"
+        for c in (again, op):
+            await c.close()
+    finally:
+        await srv.stop()

@@ -48,9 +48,15 @@ def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, 
         for i in range(30):                  # more rows than the queue shows: its vertical bar is there
             _report(win.link, f"邻里纠纷 {i}")
         loop.wait(lambda: win.queue.model.rowCount() >= 30)
-        win.selection.set_case(win.queue.model.case_id(0))
+        first = win.queue.model.case_id(0)
         win.build_deferred_panels()
+        # a transferred case offers the most actions (progress, feedback, department signed, close,
+        # escalate, supervise, return, note, amend): none of them may be pushed out of sight
+        win.link.submit("case.transfer", {"case_id": first, "to": "police"})
+        loop.wait(lambda: win.room.state["cases"][first]["status"] == "transferred", what="transferred")
+        win.selection.set_case(first)
         loop.pump(0.5)
+        assert sum(b.isVisible() for b in win.panels["detail"].buttons.values()) >= 8
         for key in ("roster", "detail"):
             for area in win.panels[key].findChildren(QAbstractScrollArea):
                 if area.isVisible():

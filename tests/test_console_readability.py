@@ -214,3 +214,19 @@ def test_a_screen_that_does_not_exist_is_an_error_naming_the_screens():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "there is no screen 7" in r.stderr and "the screens are 0:" in r.stderr
+
+
+def test_spin_box_arrows_are_drawn_light_on_the_dark_theme(qtbot, qapp):
+    """The priority box's up/down arrows were drawn dark on dark: now they read."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from widgets.style import P, style_sheet
+    box = QSpinBox(minimum=1, maximum=4, value=3)
+    box.setStyleSheet(style_sheet())
+    qtbot.addWidget(box)
+    box.resize(120, 30)
+    box.show()
+    img = box.grab().toImage()
+    strip = [QColor(img.pixel(x, y)) for x in range(img.width() - 18, img.width()) for y in range(img.height())]
+    lightest = max(strip, key=lambda c: c.lightness())
+    assert contrast(lightest.name(), P["button"]) >= 4.5, lightest.name()

@@ -19,6 +19,11 @@ LEAD = Actor("lead", "leader")
 T0 = epoch("2026-11-23T08:00:00.000Z")
 
 
+# the commands whose rules read the server's clock (a rating link expires)
+NEEDS_CLOCK = frozenset({"case.rating_link", "case.resident_rate"})
+RESIDENT = Actor("resident", "resident")
+
+
 class World:
     """Decide + apply, stamping events the way the server does."""
 
@@ -36,7 +41,8 @@ class World:
 
     def run(self, actor, name, args, advance=10.0):
         self.now += advance
-        for ev_name, data in decide(self.state, actor, name, args):
+        clock = {"now": self.now} if name in NEEDS_CLOCK else {}
+        for ev_name, data in decide(self.state, actor, name, args, **clock):
             self._append(ev_name, data, actor.name)
         return self.state["seq"]
 
@@ -159,7 +165,15 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
             {"outcome": "not_reached"}, {"outcome": "reached", "rating": 5}, {"outcome": "reached", "rating": 3},
             {"outcome": "reached", "rating": 1, "follow_up": "reopen", "note": "不满意"},
             {"outcome": "reached", "rating": 2, "follow_up": "supervise", "note": "不满意"},
-            {"outcome": "reached", "rating": 2}, {"outcome": "reached", "rating": 4, "follow_up": "reopen"}]))}
+            {"outcome": "reached", "rating": 2}, {"outcome": "reached", "rating": 4, "follow_up": "reopen"}])),
+        # joint handling (一件事): departments' parts, their feedback, linked cases
+        "case.part_add": lambda d: {"parts": d.draw(st.lists(st.sampled_from([
+            {"department": "citymgmt", "task": "清理", "hours": 4}, {"department": "market", "task": "核查"},
+            {"department": "police", "task": "维持秩序", "hours": 1}]), min_size=1, max_size=2))},
+        "case.part_feedback": lambda d: {"part_id": d.draw(st.sampled_from(["P1", "P2", "P3"])), "note": "已办"},
+        "case.part_cancel": lambda d: {"part_id": d.draw(st.sampled_from(["P1", "P2"])), "reason": "派错"},
+        "case.link": lambda d: {"case_ids": [f"C{d.draw(st.integers(1, 12)):06d}"],
+                                "warning": d.draw(st.sampled_from([None, "place:九堡中心小学"]))}}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -173,7 +187,8 @@ def test_any_command_sequence_replays_to_the_same_state(data):
     for i in range(n):
         if i == snap_at:
             snapshot = json.loads(json.dumps(to_wire(w.state)))
-        kind = data.draw(st.sampled_from(["report", "case", "case", "loop", "workflow", "team", "mode"]))
+        kind = data.draw(st.sampled_from(["report", "case", "case", "loop", "workflow", "team", "mode", "warning",
+                                          "joint"]))
         try:
             if kind == "report" or not w.state["cases"]:
                 report(w, priority=data.draw(st.integers(1, 4)),
@@ -186,7 +201,7 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 if kind == "workflow" and data.draw(st.booleans()):
                     # most often on a case with squads on it, or one closed with a number to call
                     busy = sorted(c["id"] for c in w.state["cases"].values()
-                                  if c["status"] in ("dispatched", "signed", "contacted", "on_scene")
+                                  if c["status"] in ("dispatched", "signed", "contacted", "on_scene", "resolved")
                                   or (c["status"] == "closed" and (c.get("reporter") or {}).get("phone")))
                     cid = data.draw(st.sampled_from(busy)) if busy else cid
                 steps = [("case.dispatch", {"team_id": data.draw(st.sampled_from(TEAMS[:4]))}), ("case.sign", {}),
@@ -195,14 +210,46 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 if kind == "workflow":
                     name = data.draw(st.sampled_from(["case.callback", "case.callback", "case.reinforce",
                                                       "case.reinforce", "case.release", "case.release",
-                                                      "case.escalate", "case.sign", "case.arrive"]))
+                                                      "case.escalate", "case.sign", "case.arrive",
+                                                      "case.part_add", "case.part_feedback", "case.link",
+                                                      "case.close", "case.unlink",
+                                                      "case.rating_link", "case.resident_rate"]))
                     extra = ARGS.get(name, lambda d: {})(data)
+                    if name == "case.resident_rate":
+                        # the resident's rating through the case's link (or a stale one)
+                        link = (w.state["cases"][cid].get("rating_link") or {}).get("seq", 0)
+                        extra = {"link": link - data.draw(st.sampled_from([0, 0, 1])),
+                                 "rating": data.draw(st.integers(1, 5)), "note": "好"}
+                        try:
+                            w.run(RESIDENT, name, {"case_id": cid, **extra},
+                                  advance=data.draw(st.sampled_from([10.0, 10.0, 80 * 3600.0])))
+                        except CommandError as e:
+                            assert e.code in {"invalid", "conflict"}
+                        continue
                     on = [x["team_id"] for x in w.state["cases"][cid].get("support") or () if not x.get("released")]
                     if name in ("case.release", "case.sign", "case.arrive") and on and data.draw(st.booleans()):
                         extra = {"team_id": data.draw(st.sampled_from(on))}      # a supporting squad's own step
                     free = [t for t in TEAMS[:6] if t not in squads_on(w.state["cases"][cid])]
                     if name == "case.reinforce" and free and data.draw(st.booleans()):
                         extra = {"team_ids": data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=2))}
+                    if name in ("case.part_feedback", "case.part_cancel", "case.close"):
+                        # most often on a joint case, its open parts (closing: refused until all are done)
+                        joint_open = sorted(c["id"] for c in w.state["cases"].values()
+                                            if any(not p.get("done") and not p.get("cancelled")
+                                                   for p in c.get("parts") or ()))
+                        if joint_open and data.draw(st.booleans()):
+                            cid = data.draw(st.sampled_from(joint_open))
+                            if name != "case.close":
+                                extra = {**extra, "part_id": data.draw(st.sampled_from(
+                                    [p["id"] for p in w.state["cases"][cid]["parts"]]))}
+                    if name == "case.link":
+                        extra = {**extra, "case_ids": data.draw(st.lists(st.sampled_from(sorted(w.state["cases"])),
+                                                                         min_size=1, max_size=3))}
+                        if extra.get("warning") is None:
+                            extra.pop("warning", None)
+                    if name == "case.unlink":
+                        linked = sorted(c["id"] for c in w.state["cases"].values() if c.get("linked_to"))
+                        cid = data.draw(st.sampled_from(linked)) if linked else cid
                     steps = [(name, extra)]
                 for name, extra in steps:
                     try:
@@ -215,7 +262,12 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 args = {"case_id": cid} | ARGS.get(name, lambda d: {})(data)
                 if name == "case.merge":
                     args["into"] = data.draw(st.sampled_from(sorted(w.state["cases"])))
-                w.run(OP, name, args)
+                if args.get("warning") is None:
+                    args.pop("warning", None)
+                who = OP
+                if name == "case.part_feedback" and data.draw(st.booleans()):
+                    who = Actor("d", "department", department=data.draw(st.sampled_from(["citymgmt", "market"])))
+                w.run(who, name, args)
             elif kind == "team":
                 tid = data.draw(st.sampled_from(TEAMS[:4]))
                 args = {"team_id": tid, "on_duty": data.draw(st.booleans()), "lat": 30.3, "lon": 120.25,
@@ -225,6 +277,29 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                     args = {"talkgroup": data.draw(st.sampled_from(["TG-1", "TG-2"])), "phrase": "stand_by"}
                 w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position",
                                                        "radio.transmit", "team.status", "team.mobilise"])), args)
+            elif kind == "joint":
+                # joint handling on one case, as far as it goes: parts, links, each part's feedback
+                # (by its department or the room), closing (refused while a part is open)
+                cid = data.draw(st.sampled_from(sorted(w.state["cases"])))
+                steps = [("case.part_add", ARGS["case.part_add"](data)),
+                         ("case.link", {"case_ids": data.draw(st.lists(st.sampled_from(sorted(w.state["cases"])),
+                                                                       min_size=1, max_size=3))}),
+                         ("case.part_feedback", {"part_id": "P1", "note": "已办"}),
+                         ("case.part_feedback", {"part_id": "P2", "note": "已办"}),
+                         ("case.close", {"resolution": "联合处置完毕"})]
+                for name, extra in steps[:data.draw(st.integers(1, len(steps)))]:
+                    case = w.state["cases"][cid]
+                    part = next((p for p in case.get("parts") or () if p["id"] == extra.get("part_id")), None)
+                    who = OP
+                    if part is not None and data.draw(st.booleans()):
+                        who = Actor("d", "department", department=part["department"])
+                    try:
+                        w.run(who, name, {"case_id": cid, **extra})
+                    except CommandError as e:
+                        assert e.code in {"invalid", "conflict", "not_found"}
+            elif kind == "warning":
+                ids = sorted(data.draw(st.lists(st.sampled_from(sorted(w.state["cases"])), min_size=1, max_size=4)))
+                w.run(OP, "warning.ack", {"warning": "place:九和路120号", "case_ids": ids, "note": "已知"})
             elif data.draw(st.booleans()):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
             elif data.draw(st.booleans()):
@@ -251,6 +326,15 @@ def test_any_command_sequence_replays_to_the_same_state(data):
     for case in client["cases"].values():
         for tid in squads_on(case) if case["status"] in ("dispatched", "signed", "contacted", "on_scene") else ():
             assert case["id"] in client["teams"][tid]["cases"]
+    # joint cases: a closed case has no open part; a linked case is among its lead's links and back
+    from models import joint
+    for case in client["cases"].values():
+        if case["status"] == "closed":
+            assert not joint.open_parts(case), case["id"]
+        if case.get("linked_to"):
+            assert case["id"] in client["cases"][case["linked_to"]]["links"]
+        for cid in case.get("links") or ():
+            assert client["cases"][cid]["linked_to"] == case["id"]
     # a profile change never rewrites a case: each keeps the profile in force when it was reported
     # (or last reopened)
     profile_at = {}

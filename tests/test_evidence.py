@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import ssl
+import uuid
 
 import pytest
 from PIL import Image
@@ -69,6 +70,11 @@ def rows(s, model=FileRow) -> int:
 def stored(s) -> list:
     """Every file in the content store (objects and anything left in tmp)."""
     return sorted(p.name for p in (s.content.root).rglob("*") if p.is_file())
+
+
+async def checked(s) -> None:
+    """The photos uploaded so far fully decoded (that runs after the upload's answer)."""
+    await until(lambda: s.files.checks_under_way() == 0, what="the stored photos checked")
 
 
 async def raw_http(s, head: str, body: bytes = b"", *, read=True, close_after=False) -> tuple[int, dict, bytes]:
@@ -140,6 +146,7 @@ async def test_the_same_bytes_again_store_nothing_new_and_attach_once(srv):
     cid = await new_case(op)
     photo = ef.jpeg()
     first = await files.upload(photo, name="a.jpg", case_id=cid)
+    await checked(srv)
     before = stored(srv)
     again = await files.upload(photo, name="b.jpg", case_id=cid)
     assert again["id"] == first["id"] and again["created"] is False
@@ -215,6 +222,60 @@ async def test_bad_files_get_a_clear_error_and_leave_nothing(srv):
     await files.close(), await op.close()
 
 
+async def test_a_photo_damaged_inside_is_answered_at_once_and_never_attached(srv):
+    """The upload is answered once the bytes are stored and the header is checked; the full
+    decoding runs after it, and a case.attach sent meanwhile waits for it: a photo damaged
+    inside is refused there, with the reason, and no cockpit ever sees it."""
+    op, files = await login(srv, "op")
+    lead, _lead_files = await login(srv, "lead")
+    cid = await new_case(op)
+    bad = ef.damaged_png()
+    meta = await files.upload(bad, name="broken.png", case_id=cid)
+    assert (meta["kind"], meta["width"], meta["height"]) == ("photo", 300, 200)
+    ack, _seen = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": "after"})
+    assert ack["type"] == "error" and ack["code"] == "invalid", ack
+    assert "is damaged and was not attached" in ack["message"] and "truncated" in ack["message"]
+    assert not srv.hub.state["cases"][cid].get("attachments")
+    # the uploader asking for its thumbnail is told so, in words; the same bytes again are refused at once
+    with pytest.raises(FileError) as e:
+        await files.fetch(meta["id"], rendition="thumb")
+    assert (e.value.status, e.value.code) == (422, "damaged") and "damaged" in e.value.message
+    again = await refused(files, bad, name="again.png")
+    assert (again.status, again.code) == (422, "invalid") and "truncated" in again.message
+    # a good photo attached in the same breath from the same cockpit: held behind its own check, in order
+    good = await files.upload(ef.jpeg(2400, 1800, noise=True), name="ok.jpg", case_id=cid)
+    attach_id = str(uuid.uuid4())
+    await op.ws.send(json.dumps({"type": "command", "id": attach_id, "name": "case.attach",
+                                 "args": {"case_id": cid, "attachment": good["id"], "label": "after"}}))
+    ack, seen = await op.command("case.note", {"case_id": cid, "note": "照片已上传"})
+    assert ack["type"] == "ack", ack
+    answer = next(m for m in seen if m.get("id") == attach_id)       # answered first: the order is kept
+    assert answer["type"] == "ack", answer
+    att = srv.hub.state["cases"][cid]["attachments"]
+    assert [a["id"] for a in att] == [good["id"]]
+    assert srv.content.state(good["id"]) == "ok" and srv.content.state(meta["id"]) == "damaged"
+    await files.close(), await op.close(), await lead.close()
+
+
+async def test_a_check_cut_short_by_a_stop_is_done_at_the_next_start(db_url, tmp_path):
+    from server.files import ContentStore
+    content = ContentStore(tmp_path / "files")
+    content.open()
+    photo = ef.jpeg(1600, 1200)
+    part = content.new_part()
+    part.write_bytes(photo)
+    fid = hashlib.sha256(photo).hexdigest()
+    content.finish(part, fid, "photo", "image/jpeg", defer=True)          # stored, the server stopped then
+    assert content.state(fid) == "checking" and content.unchecked() == [fid]
+    s = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
+    await s.start()
+    try:
+        await until(lambda: s.content.state(fid) == "ok", what="the interrupted check done at start")
+        assert s.content.unchecked() == []
+    finally:
+        await s.stop()
+
+
 async def test_a_huge_exif_block_and_odd_names_are_harmless(srv):
     op, files = await login(srv, "op")
     cid = await new_case(op)
@@ -275,7 +336,7 @@ async def test_a_dropped_upload_leaves_nothing_and_can_be_sent_again(srv):
     await until(lambda: stored(srv) == [], what="its partial file removed")
     assert rows(srv) == 0
     meta = await files.upload(photo, name="a.jpg")                              # the retry
-    assert meta["created"] and (srv.content.path(meta["id"])).read_bytes() == photo
+    assert meta["created"] and srv.content.original(meta["id"]).read_bytes() == photo
     await files.close(), await op.close()
 
 
@@ -333,7 +394,7 @@ async def test_who_may_upload_and_see_what(srv):
         await e01_files.fetch(meta["id"], case_id=theirs)
     assert (ex.value.status, ex.value.code) == (410, "gone") and "拍错了" in ex.value.message
     assert len(await lead_files.fetch(meta["id"], case_id=theirs, rendition="original")) == len(photo)
-    assert srv.content.path(meta["id"]).exists()                    # the bytes are kept
+    assert srv.content.original(meta["id"]).exists()                  # the bytes are kept
     # still on the case it was not removed from
     assert len(await w01_files.fetch(meta["id"], case_id=mine)) > 100
     for c in (files, w01_files, e01_files, wall_files, lead_files):

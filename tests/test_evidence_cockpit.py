@@ -6,9 +6,7 @@ shows its region in the detail and on the wall; a closing rule says what is miss
 operator tries. Real files (Pillow, PyAV), real server, real SQLite."""
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,42 +20,11 @@ from models.qt.room import RoomState, Selection
 
 from . import evidence_files as ef
 from .conftest import RawClient, make_db
-from .helpers import free_port
+from .helpers import ServerThread, free_port
 from .qtasync import QtLoop
 from .test_evidence_viewer import red_pixels
 
 SHOTS = os.environ.get("XIAONAO_SHOTS")          # a folder: the screens are saved there to be looked at
-
-
-class ServerThread:
-    """The real server on its own thread and loop (a port of its own, or the one it had before)."""
-
-    def __init__(self, db_url: str, data_dir: Path, port: int = 0):
-        from server.app import XiaonaoServer
-        self.srv = XiaonaoServer(db_url, "127.0.0.1", port, data_dir=str(data_dir))
-        self._ready = threading.Event()
-
-    def start(self) -> "ServerThread":
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(30), "server did not start"
-        return self
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        await self.srv.start()
-        self._ready.set()
-        await self._stop.wait()
-        await self.srv.stop()
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.srv.port}/ws"
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def test_a_clip_plays_where_the_platform_can_and_says_why_not_where_it_cannot(qt
         assert v.stack.currentWidget() is v.message
         assert "Video cannot be played on this computer" in v.message.text() and reason in v.message.text()
     else:
-        assert v.stack.currentWidget() is v.video and v._player is not None
+        assert v.stack.currentWidget() is v.video and v.player is not None
         # these bytes are no real clip: the player says so where the operator looks
         qtbot.waitUntil(lambda: "cannot be played here" in v.status.text(), timeout=10000)
     assert v.open_b.isEnabled() and v.save_b.isEnabled()       # the original is a click away either way
@@ -196,7 +196,8 @@ def test_a_real_clip_plays_in_the_viewer(qtbot, tmp_path):
     qtbot.addWidget(v)
     v.resize(800, 600)
     assert v.stack.currentWidget() is v.video
-    player = v._player
+    player = v.player
+    assert player is not None
     qtbot.waitUntil(lambda: player.player.duration() > 1500, timeout=10000)       # the clip opened: 2 s long
     qtbot.waitUntil(lambda: player.play_b.text() == "Pause", timeout=10000)                  # playing
     assert "cannot be played" not in v.status.text()

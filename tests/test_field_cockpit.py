@@ -110,7 +110,7 @@ def test_the_room_sees_the_field_terminal_and_its_stamps(qtbot, loop, demo_serve
 
         # the room acknowledges the request from the tile's menu
         win.squad_menu("W01", tile.mapToGlobal(tile.rect().center()))
-        menu = win._menu
+        menu = win.menu
         ack = next(a for a in menu.actions() if a.objectName() == "team.reinforcement_ack")
         assert ack.isEnabled()
         ack.trigger()

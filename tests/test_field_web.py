@@ -192,7 +192,8 @@ class Phone:
     async def shot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}_{self.lang}.png"
-        await self.page.screenshot(path=str(path))
+        # finite animations finished, infinite ones (the blinking kicker) at rest: the screen as it settles
+        await self.page.screenshot(path=str(path), animations="disabled")
         return path
 
     async def js(self, expr: str):
@@ -656,3 +657,38 @@ def test_the_terminal_names_priorities_as_the_cockpit_does():
     for p, word in ((1, "urgent"), (2, "high"), (3, "normal"), (4, "low")):
         assert en[f"prio.{p}"] == f"P{p} {word}"
         assert zh[f"prio.{p}"] == tsv[f"P{p} {word}"]
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_department_sees_and_feeds_back_its_part_of_a_joint_case(roles_server, browser, lang):
+    """一件事: the police's part of a joint case reaches its terminal with its task and deadline,
+    the other department's part only as "open"; the police feed back their part."""
+    srv = roles_server
+    op = await RawClient.connect(ws_url(srv), "op")
+    cid = await new_case(op, "学校门口聚集滋事", team=None)
+    ack, _ = await op.command("case.part_add", {"case_id": cid, "parts": [
+        {"department": "police", "task": "维持放学秩序", "hours": 2},
+        {"department": "citymgmt", "task": "清理占道摊点（内部安排）", "hours": 4}]})
+    assert ack["type"] == "ack", ack
+    phone = await Phone.open(browser, base_of(srv), lang)
+    await phone.login("police1")
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.page.wait_for_selector("#my-part")
+    text = await phone.page.inner_text("#parts")
+    assert "维持放学秩序" in text and "内部安排" not in text          # the other part's task is not its to see
+    assert ("0/2" in text) and ("办理中" in text if lang == "zh_CN" else "open" in text)
+    await phone.shot("25_dept_joint_part")
+    await phone.tap("#act-part_feedback")
+    await phone.say("民警已到场，秩序恢复")
+    await until(lambda: (srv.hub.state["cases"][cid]["parts"][0].get("done") or {}).get("by") == "police1",
+                what="the police's part done")
+    await phone.page.wait_for_selector("text=1/2")
+    assert await phone.page.query_selector("#act-part_feedback") is None   # done: nothing more to feed back
+    await phone.shot("26_dept_joint_part_done")
+    part = srv.hub.state["cases"][cid]["parts"][0]
+    assert part["done"]["by_role"] == "department" and part["done"]["note"] == "民警已到场，秩序恢复"
+    assert srv.hub.state["cases"][cid]["parts"][1]["done"] is None
+    await op.close()
+    await phone.close()

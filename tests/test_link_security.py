@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from client.session import ServerLink
+from client.session import LinkStatus, ServerLink, SessionListener
 from client.tokens import KeyringTokens, MemoryTokens
 from server.app import XiaonaoServer
 
@@ -66,6 +66,16 @@ async def started(tmp_path):
         await srv.stop()
 
 
+class Statuses(SessionListener):
+    """Every status the link went through, in order."""
+
+    def __init__(self, seen: list[LinkStatus]):
+        self.seen = seen
+
+    def on_link(self, status: LinkStatus) -> None:
+        self.seen.append(status)
+
+
 async def run_link(link: ServerLink):
     return asyncio.create_task(link.run())
 
@@ -105,12 +115,15 @@ async def test_no_password_in_clear_to_another_machine():
     finally:
         await link.stop()
         task.cancel()
-    told = ServerLink("ws://192.0.2.10:8765/ws", "op", "op-password", insecure=True)
+    seen: list[LinkStatus] = []
+    told = ServerLink("ws://192.0.2.10:8765/ws", "op", "op-password", insecure=True,
+                      listener=Statuses(seen))
     task = await run_link(told)
     try:
+        # the refusal is decided before the link dials, so once it is trying, every status it
+        # went through says whether it was refused
         await until(lambda: told.status.state in ("connecting", "reconnecting"), what="trying")
-        await asyncio.sleep(0.2)
-        assert told.status.error != "insecure"
+        assert all(s.error != "insecure" and s.state != "auth_failed" for s in [*seen, told.status]), seen
     finally:
         await told.stop()
         task.cancel()
@@ -176,6 +189,47 @@ async def test_without_a_keyring_the_token_stays_in_memory_with_a_warning(tmp_pa
         store.set("abc")
     assert store.get() == "abc" and not store.available
     assert sum("keyring" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_a_token_not_kept_is_told_on_the_link_and_cleared_once_it_is(tmp_path):
+    """No usable keyring: the link works on, and its status says the token is not kept (the
+    indicator words it: the password is asked for at the next start). A store that failed
+    once and keeps the next token: the warning goes."""
+    class Broken(DictKeyring):
+        def set_password(self, service, key, value):
+            raise RuntimeError("no Secret Service on this bus")
+
+    class FailsOnce(MemoryTokens):
+        failed = False
+
+        def set(self, token):
+            if not self.failed:
+                self.failed = True
+                raise OSError(28, "No space left on device")
+            super().set(token)
+    async with started(tmp_path) as srv:
+        link = ServerLink(srv.url, "op", "op-password", token_store=KeyringTokens(srv.url, "op", Broken()))
+        task = await run_link(link)
+        try:
+            await until(lambda: link.status.state == "online" and link.status.task == "token", what="told")
+            assert "no Secret Service on this bus" in link.status.task_error and not link.status.cache_problem
+        finally:
+            await link.stop()
+            task.cancel()
+        store = FailsOnce()
+        link = ServerLink(srv.url, "op", "op-password", token_store=store)
+        task = await run_link(link)
+        try:
+            await until(lambda: link.status.task == "token", what="told")
+            assert "No space left on device" in link.status.task_error and store.get() is None
+            link.set_credentials("op", "op-password")          # a new login, a new token to keep
+            link.resync()
+            await until(lambda: link.status.state == "online" and link.status.task == "" and store.get(),
+                        what="the warning gone, the token kept")
+            assert store.get() == link.token and link.status.task_error == ""
+        finally:
+            await link.stop()
+            task.cancel()
 
 
 async def test_revocation_reaches_the_link(tmp_path):

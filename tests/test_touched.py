@@ -39,7 +39,7 @@ class Watched(World):
                    if set(team["cases"]) & set(t.cases)}
         changed_teams = {tid for tid in after["teams"] if before["teams"].get(tid) != after["teams"][tid]}
         assert changed_teams <= set(t.teams) | holders, (name, changed_teams, t)
-        room_changed = any(before[k] != after[k] for k in ("mode", "sla_profile", "street"))
+        room_changed = any(before.get(k) != after.get(k) for k in ("mode", "sla_profile", "street", "warnings"))
         assert t.room or not room_changed, name
         self.checked.append(name)
 
@@ -58,6 +58,12 @@ def test_touched_names_everything_each_event_changes():
     w.run(FIELD, "case.feedback", {"case_id": b, "note": "已处理"})
     w.run(OP, "case.close", {"case_id": b, "resolution": "完成"})
     w.run(OP, "case.rate", {"case_id": b, "rating": 4})
+    q = report(w, reporter={"name": "李", "phone": "13900000000"})
+    for name, args in [("case.dispatch", {"team_id": "W01"}), ("case.sign", {}), ("case.arrive", {}),
+                       ("case.feedback", {"note": "已处理"})]:
+        w.run(OP, name, {"case_id": q, **args})
+    link = w.run(FIELD, "case.rating_link", {"case_id": q})
+    w.run(Actor("resident", "resident"), "case.resident_rate", {"case_id": q, "link": link, "rating": 5, "note": "好"})
     w.run(OP, "case.reopen", {"case_id": b, "reason": "再次投诉"})
     w.run(OP, "case.supervise", {"case_id": a, "note": "督办"})
     w.run(OP, "case.note", {"case_id": a, "note": "回访"})
@@ -95,10 +101,25 @@ def test_touched_names_everything_each_event_changes():
     w.run(OP, "radio.ack", {"team_id": "W01"})
     w.run(LEAD, "team.duty", {"team_id": "W04", "on_duty": False})
     w.run(LEAD, "team.mobilise", {})
+    j = report(w, location={"address": "九堡中心小学"})
+    k = report(w, location={"address": "九堡中心小学东侧"})
+    old = report(w, location={"address": "顺福路56号"})
+    w.run(OP, "case.transfer", {"case_id": old, "to": "police"})
+    w.run(OP, "case.close", {"case_id": old, "resolution": "完成"})
+    w.run(OP, "case.link", {"case_id": j, "case_ids": [k, old], "warning": "place:九堡中心小学",
+                            "parts": [{"department": "citymgmt", "task": "清理", "hours": 2},
+                                      {"department": "market", "task": "核查"}]})
+    w.run(Actor("cm", "department", department="citymgmt"), "case.part_feedback",
+          {"case_id": j, "part_id": "P1", "note": "已清理"})
+    w.run(OP, "case.part_cancel", {"case_id": j, "part_id": "P2", "reason": "派错"})
+    w.run(OP, "case.unlink", {"case_id": old})
+    w.run(OP, "warning.ack", {"warning": "business:某店", "case_ids": [j, k], "note": "已知"})
+    w.run(OP, "case.close", {"case_id": j, "resolution": "联合处置完毕"})          # closes k with it
+    assert w.state["cases"][k]["status"] == "closed"
     w.run(LEAD, "shift.handover", {"note": "交班"})
     w.run(Actor("li", "leader"), "shift.ack", {"note": "已阅"})
     kinds = set(w.checked)
-    assert len(kinds) >= 31, sorted(kinds)       # nearly every kind of event was checked
+    assert len(kinds) >= 38, sorted(kinds)       # nearly every kind of event was checked
 
 
 def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():

@@ -36,6 +36,7 @@ from widgets.case_squads import CaseSquadsBox
 from widgets.common import fill_with_scroll
 from widgets.evidence import EvidenceSection, label_text
 from widgets.guidance import GuideBox
+from widgets.joint import JointBox
 from widgets.ladder import ladder_html
 from widgets.style import PRIORITY_COLOURS, SLA_COLOURS, P, set_kind
 
@@ -59,7 +60,13 @@ EVENT_LABELS = {
     "case.dept_signed": QT_TRANSLATE_NOOP("Timeline", "Signed for by the department"),
     "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
     "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
+    "case.rating_link_issued": QT_TRANSLATE_NOOP("Timeline", "Rating code shown to the resident"),
     "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
+    "case.part_added": QT_TRANSLATE_NOOP("Timeline", "Department's part added"),
+    "case.part_done": QT_TRANSLATE_NOOP("Timeline", "Department's part done"),
+    "case.part_cancelled": QT_TRANSLATE_NOOP("Timeline", "Department's part cancelled"),
+    "case.linked": QT_TRANSLATE_NOOP("Timeline", "Cases linked"),
+    "case.unlinked": QT_TRANSLATE_NOOP("Timeline", "Unlinked"),
 }
 # who stamped a step (the event's `by_role`): a terminal's own, or the room on its behalf
 STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
@@ -68,6 +75,10 @@ STAMP_LABELS = {"field": QT_TRANSLATE_NOOP("Timeline", "field terminal"),
 ON_BEHALF = QT_TRANSLATE_NOOP("Timeline", "entered by the room")
 CONFIRM_LABELS = {"confirmed": QT_TRANSLATE_NOOP("Timeline", "resident confirms"),
                   "not_resolved": QT_TRANSLATE_NOOP("Timeline", "resident says not resolved")}
+# where a rating came from (the case's rating_source, the event's source)
+RATING_SOURCES = {"resident": QT_TRANSLATE_NOOP("Timeline", "by the resident's QR code"),
+                  "callback": QT_TRANSLATE_NOOP("Timeline", "by callback"),
+                  "room": QT_TRANSLATE_NOOP("Timeline", "entered by the room")}
 CALLBACK_LABELS = {"reached": QT_TRANSLATE_NOOP("Timeline", "reached"),
                    "not_reached": QT_TRANSLATE_NOOP("Timeline", "not reached"),
                    "unreachable": QT_TRANSLATE_NOOP("Timeline", "not reached, no more tries")}
@@ -171,10 +182,20 @@ class CaseDetailPanel(QWidget):
         self.print_sheet.setText(self.tr("Case sheet…"))
         self.print_sheet.setToolTip(self.tr("This case on A4: preview, save as PDF, print (Ctrl+P)"))
         self.print_sheet.clicked.connect(self.open_case_sheet)
+        self.rating_code = QToolButton()
+        self.rating_code.setObjectName("CaseDetail.ratingCode")
+        self.rating_code.setText(self.tr("Resident rating code…"))
+        self.rating_code.setToolTip(self.tr("A one-time QR code and link for the resident to rate the handling "
+                                            "(扫码打分): show it or print it"))
+        self.rating_code.clicked.connect(self.open_rating_code)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.header)
-        lay.addWidget(self.print_sheet, 0, Qt.AlignmentFlag.AlignRight)
+        tools = QHBoxLayout()
+        tools.addStretch(1)
+        tools.addWidget(self.rating_code)
+        tools.addWidget(self.print_sheet)
+        lay.addLayout(tools)
         row = QHBoxLayout()
         row.addWidget(self.text, 3)
         row.addWidget(QLabel(self.tr("Transfer to:")))
@@ -188,6 +209,8 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(self.error)
         self.squads = CaseSquadsBox(room, link)      # the lead and supporting squads (case.reinforce)
         lay.addWidget(self.squads)
+        self.joint = JointBox(room, link, selection)  # the departments' parts and the linked cases (一件事)
+        lay.addWidget(self.joint)
         sla_title = QLabel(self.tr("SLA stages"))
         self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
@@ -210,6 +233,33 @@ class CaseDetailPanel(QWidget):
         room.sig_tick.connect(self._refresh_stages)
         link.sig_command.connect(self._command_result)
         self._reset()
+
+    def _pack_buttons(self) -> None:
+        """Only the allowed actions, packed in as many columns as the panel's width holds (at most
+        4): long English labels ("Department signed") must not push "Close" out of sight."""
+        shown = getattr(self, "_shown_buttons", list(self.buttons.values()))
+        for b in self.buttons.values():
+            self._grid.removeWidget(b)
+            b.setVisible(b in shown)
+        if not shown:
+            return
+        room = self.width() - 40             # the scroll area's margins and bar
+        widest = max(b.sizeHint().width() for b in shown) + max(self._grid.horizontalSpacing(), 6)
+        cols = max(2, min(4, room // max(widest, 1)))
+        self._columns = cols
+        for i, b in enumerate(shown):
+            self._grid.addWidget(b, i // cols, i % cols)
+
+    def button_columns(self) -> int:
+        """How many columns the action buttons are packed in now."""
+        return getattr(self, "_columns", 4)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        cols = self.button_columns()
+        self._pack_buttons()
+        if cols != self.button_columns():
+            self._grid.invalidate()
 
     def _reset(self) -> None:
         self.department.clear()
@@ -246,10 +296,23 @@ class CaseDetailPanel(QWidget):
         dlg.show()
         return dlg
 
+    def open_rating_code(self):
+        """The case's one-time rating code for its resident (widgets/rating_code.py)."""
+        case = self.case()
+        if case is None:
+            return None
+        from widgets.rating_code import RatingCodeDialog
+        dlg = RatingCodeDialog(case, self.link, parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._dialog = dlg
+        return dlg
+
     def show_case(self, cid: str) -> None:
         self.case_id = cid
         case = self.case()
         self.print_sheet.setEnabled(case is not None)
+        self.rating_code.setVisible(False)
         self.error.clear()
         if case is None:
             none = self.tr("No case selected")
@@ -261,6 +324,7 @@ class CaseDetailPanel(QWidget):
             for b in self.buttons.values():
                 b.setVisible(False)
             self.squads.show_case(None)
+            self.joint.show_case(None)
             self.guide.show_case(None)
             self.evidence.set_case(None)
             return
@@ -300,12 +364,15 @@ class CaseDetailPanel(QWidget):
         f["escalation"].setText(ladder_html(case, self.room.now()))     # the category's ladder, where it stands
         f["supervision"].setText(str(case["supervision"]) if case["supervision"] else "—")
         cb = case.get("callback") or {}
-        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—") + (
+        src = RATING_SOURCES.get(case.get("rating_source") or "room") if case.get("rating") else None
+        f["rating"].setText(("★" * case["rating"] if case.get("rating") else "—")
+                            + ("  " + QCoreApplication.translate("Timeline", str(src)) if src else "") + (
             "  · " + self.tr("callback: %1, tries %2").replace("%1", QCoreApplication.translate(
                 "Timeline", str(CALLBACK_LABELS.get(cb.get("outcome") or "", "")))).replace("%2", str(cb.get("attempts")))
             if cb.get("outcome") else ""))
         f["description"].setText(case.get("description") or "")
         self.squads.show_case(case)
+        self.joint.show_case(case)
         self.guide.show_case(case)
         # the profile the case is judged by: the one in force when it was reported (or reopened)
         self._sla_title.setText(self.tr("SLA stages · profile %1").replace(
@@ -333,6 +400,8 @@ class CaseDetailPanel(QWidget):
                              + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            if e.get("source") in RATING_SOURCES:
+                extra.append(QCoreApplication.translate("Timeline", str(RATING_SOURCES[e["source"]])))
             for field, (old, new) in (e.get("changes") or {}).items():
                 extra.append(QCoreApplication.translate("Timeline", str(FIELD_LABELS.get(field, field))) + ": "
                              + self._value(field, old) + " → " + self._value(field, new))
@@ -343,8 +412,21 @@ class CaseDetailPanel(QWidget):
                 if e.get("label"):
                     extra.append(label_text(e["label"]))
                 extra.append(att.get("name") or str(e["attachment"])[:12])
-            if e.get("from_case"):
+            if e.get("from_case") and e["name"] == "case.merged":
                 extra.append(self.tr("repeat call %1").replace("%1", e["from_case"]))
+            if e.get("part_id"):            # a joint case's part: which, whose, what
+                extra.insert(0, f"{e['part_id']} {labels.department(street, e.get('department'))}"
+                             + (f" · {e['task']}" if e.get("task") else ""))
+            if e["name"] == "case.linked":
+                extra.append(self.tr("lead %1").replace("%1", e["lead"]) if e.get("lead") else
+                             self.tr("linked: %1").replace("%1", ", ".join(e.get("case_ids") or ())))
+                if e.get("warning"):
+                    extra.append(self.tr("from the early warning %1").replace("%1", e["warning"].split(":", 1)[-1]))
+            if e["name"] == "case.unlinked":
+                extra.append(self.tr("from lead %1").replace("%1", e.get("lead") or "")
+                             if not e.get("from_case") else self.tr("%1 on its own again").replace("%1", e["from_case"]))
+            if e.get("with_lead"):
+                extra.append(self.tr("closed with lead %1").replace("%1", e["with_lead"]))
             stamp = e.get("by_role")
             by = e.get("actor") or ""
             if stamp in STAMP_LABELS:       # the terminal's own stamp
@@ -359,12 +441,8 @@ class CaseDetailPanel(QWidget):
         self.timeline.scrollToBottom()
         # nothing to do on a report the server has not acknowledged yet; only what the role may
         allowed = set() if case.get("pending") else set(allowed_case_commands(case, self.room.role or "operator"))
-        shown = [b for cmd, b in self.buttons.items() if cmd in allowed]
-        for b in self.buttons.values():
-            self._grid.removeWidget(b)
-            b.setVisible(b in shown)
-        for i, b in enumerate(shown):          # only the allowed actions, packed
-            self._grid.addWidget(b, i // 4, i % 4)
+        self._shown_buttons = [b for cmd, b in self.buttons.items() if cmd in allowed]
+        self._pack_buttons()
         # the highlighted action is the next step: dispatching a case already sent is a re-dispatch
         waiting = case.get("status") in ("new", "accepted")
         for cmd in ("case.dispatch", "case.accept"):
@@ -375,6 +453,7 @@ class CaseDetailPanel(QWidget):
                 b.style().unpolish(b)
                 b.style().polish(b)
         self.department.setEnabled("case.transfer" in allowed)
+        self.rating_code.setVisible("case.rating_link" in allowed)
         self.evidence.set_case(case)
         for cmd in ("case.feedback", "case.close"):
             need = self.evidence.missing(case, cmd)

@@ -131,7 +131,7 @@ class CaseQueuePanel(QWidget):
         self.drill_chip.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(self.drill_chip)
-        bar.addWidget(self.search, 3)
+        bar.addWidget(self.search, 2)      # the filters get room enough to read ("Any SLA state")
         bar.addWidget(self.archive_btn)
         for w in (self.status, self.category, self.source, self.area, self.light):
             bar.addWidget(w, 1)
@@ -253,6 +253,7 @@ class CaseQueuePanel(QWidget):
         # as narrow as the bar needs: a long choice never widens the queue into the docks
         c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         c.setMinimumContentsLength(6)
+        c.setToolTip(all_text)
         c.addItem(all_text, None)
         for key, text in items:
             c.addItem(text, key)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,7 +31,7 @@ from models import kpi
 from models.domain import CATEGORIES, SOURCES, TEAM_STATUSES
 from models.qt import labels
 from models.qt.room import RoomState
-from widgets.style import SLA_COLOURS, TEAM_COLOURS, P
+from widgets.style import SLA_COLOURS, TEAM_COLOURS, P, set_kind
 
 pg.setConfigOptions(antialias=False, background=P["base"], foreground=P["heading"])
 
@@ -153,10 +154,13 @@ class DashboardPanel(QWidget):
     sig_drill = Signal(str, object)
 
     def __init__(self, room: RoomState, scale: float = 1.0, parts: tuple[str, ...] = ("kpis", "charts", "tables"),
-                 parent=None, min_px: int = 0, page_rows: int = 0, page_s: float = 8.0):
+                 parent=None, min_px: int = 0, page_rows: int = 0, page_s: float = 8.0, link=None):
+        """`link`: the cockpit's link; with it, a warning can be acknowledged or made a joint
+        case from here (the wall has none: it only shows)."""
         super().__init__(parent)
         self.setObjectName("DashboardPanel")
         self.room, self.scale, self.min_px = room, scale, min_px
+        self.link = link
         self.page_rows, self.ranking_page = page_rows, 0
         self._ranking_rows: list[dict] = []
         self.tiles: dict[str, KpiTile] = {}
@@ -274,7 +278,24 @@ class DashboardPanel(QWidget):
             h2 = QLabel(self.tr("Early warnings: repeated complaints"))
             h2.setStyleSheet(f"font-size: {text_px(12, scale, min_px)}px; font-weight: bold")
             right.addWidget(h2)
-            right.addWidget(self.warnings)
+            right.addWidget(self.warnings, 3)
+            if link is not None:
+                right.addWidget(self._warning_actions(link))
+            h3 = QLabel(self.tr("Joint cases (一件事)"))
+            h3.setStyleSheet(f"font-size: {text_px(12, scale, min_px)}px; font-weight: bold")
+            right.addWidget(h3)
+            self.joint_cases = QListWidget()
+            self.joint_cases.setObjectName("Dashboard.joint")
+            self.joint_cases.setWordWrap(True)
+            self.joint_cases.setTextElideMode(Qt.TextElideMode.ElideNone)
+            self.joint_cases.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.joint_cases.itemClicked.connect(self._joint_clicked)
+            self.joint_cases.setToolTip(self.tr("Click a joint case: show it and its linked cases in the queue"))
+            if scale > 1:
+                self.joint_cases.setStyleSheet(f"font-size: {text_px(10, scale, min_px)}px")
+            if page_rows:
+                self.joint_cases.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            right.addWidget(self.joint_cases, 2)
             row.addLayout(left, 3)
             row.addLayout(right, 2)
             lay.addLayout(row, 2)
@@ -321,6 +342,106 @@ class DashboardPanel(QWidget):
         self.sig_drill.emit(caption, ids)
 
     def _warning_clicked(self, item) -> None:
+        ids = item.data(Qt.ItemDataRole.UserRole)
+        if ids:
+            self.sig_drill.emit(item.data(Qt.ItemDataRole.UserRole + 1), list(ids))
+        self._enable_warning_actions()
+
+    def _warning_actions(self, link) -> QWidget:
+        """Under the warnings: open the selected one's cases, acknowledge it with a note, or
+        make it one joint case; what became of it is said beside the buttons."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.warning_open = QPushButton(self.tr("Show its cases"))
+        self.warning_open.setObjectName("Dashboard.warning_open")
+        self.warning_open.clicked.connect(lambda: self._warning_clicked(self.warnings.currentItem())
+                                          if self.warnings.currentItem() else None)
+        self.warning_ack = QPushButton(self.tr("Acknowledge…"))
+        self.warning_ack.setObjectName("Dashboard.warning_ack")
+        self.warning_ack.setToolTip(self.tr("With a note: not raised again until a new case comes in"))
+        self.warning_ack.clicked.connect(self.open_warning_ack)
+        self.warning_joint = QPushButton(self.tr("Make a joint case…"))
+        self.warning_joint.setObjectName("Dashboard.warning_joint")
+        self.warning_joint.setToolTip(self.tr("Its cases linked under one lead (一件事), the departments' parts"))
+        self.warning_joint.clicked.connect(self.open_warning_joint)
+        self.warning_result = QLabel()
+        self.warning_result.setObjectName("Dashboard.warning_result")
+        self.warning_result.setWordWrap(True)
+        for b in (self.warning_open, self.warning_ack, self.warning_joint):
+            row.addWidget(b)
+        row.addWidget(self.warning_result, 1)
+        self._warning_sent: dict[str, str] = {}
+        self._warning_dialog = None
+        link.sig_command.connect(self._warning_command_result)
+        self.warnings.currentItemChanged.connect(lambda *_: self._enable_warning_actions())
+        self._enable_warning_actions()
+        return box
+
+    def selected_warning(self) -> dict | None:
+        item = self.warnings.currentItem() if hasattr(self, "warnings") else None
+        return item.data(Qt.ItemDataRole.UserRole + 2) if item is not None else None
+
+    def select_warning(self, wid: str) -> None:
+        for i in range(self.warnings.count()):
+            w = self.warnings.item(i).data(Qt.ItemDataRole.UserRole + 2)
+            if w and w["id"] == wid:
+                self.warnings.setCurrentRow(i)
+
+    def _enable_warning_actions(self) -> None:
+        if not hasattr(self, "warning_ack"):
+            return
+        w = self.selected_warning()
+        self.warning_open.setEnabled(w is not None)
+        self.warning_ack.setEnabled(w is not None and w["active"] and self.room.may("warning.ack"))
+        self.warning_joint.setEnabled(w is not None and w["active"] and self.room.may("case.link"))
+
+    @property
+    def warning_dialog(self):
+        """The warning dialog opened last (acknowledge, joint case), None before any."""
+        return self._warning_dialog
+
+    def open_warning_ack(self):
+        from widgets.joint import WarningAckDialog
+        w = self.selected_warning()
+        if w is None:
+            return None
+        dlg = self._warning_dialog = WarningAckDialog(self.room, w, self.window())
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.sig_ack.connect(lambda args: self._warning_send("warning.ack", args))
+        dlg.open()
+        return dlg
+
+    def open_warning_joint(self):
+        from widgets.joint import WarningJointDialog
+        w = self.selected_warning()
+        if w is None:
+            return None
+        dlg = self._warning_dialog = WarningJointDialog(self.room, w, self.window())
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.sig_link.connect(lambda args: self._warning_send("case.link", args))
+        dlg.open()
+        return dlg
+
+    def _warning_send(self, name: str, args: dict) -> None:
+        from widgets import outcome
+        self._warning_sent[self.link.submit(name, args)] = name
+        self.warning_result.setText(outcome.describe("pending", {"name": name}))
+        set_kind(self.warning_result, None)
+
+    def _warning_command_result(self, cid: str, outcome_: str, detail: dict) -> None:
+        from widgets import outcome
+        if cid not in self._warning_sent or outcome_ == "pending":
+            return
+        name = self._warning_sent.pop(cid)
+        text = outcome.describe(outcome_, {"name": name, **detail})
+        if outcome_ == "refused" and detail.get("message"):
+            text += " (" + str(detail["message"]) + ")"
+        self.warning_result.setText(text)
+        set_kind(self.warning_result, outcome.kind(outcome_))
+        self.mark_dirty()
+
+    def _joint_clicked(self, item) -> None:
         ids = item.data(Qt.ItemDataRole.UserRole)
         if ids:
             self.sig_drill.emit(item.data(Qt.ItemDataRole.UserRole + 1), list(ids))
@@ -459,6 +580,8 @@ class DashboardPanel(QWidget):
             self._show_ranking()
             self._warning_list = kpi.early_warnings(week, now)[:12]
             self._show_warnings()
+        if hasattr(self, "joint_cases"):
+            self._show_joint(now)
 
     WARNINGS_PER_PAGE = 4     # the wall: whole warnings a page at a time, never cut
 
@@ -471,15 +594,46 @@ class DashboardPanel(QWidget):
             items = items[first:first + self.WARNINGS_PER_PAGE]
         else:
             items = items[:8]
+        from widgets.joint import handled_text, warning_text
+        keep = self.selected_warning()
+        self.warnings.blockSignals(True)
         self.warnings.clear()
         for w in items:
-            text = self.tr("⚠ %1 complaints about %2 (%3) within 7 days: %4").replace(
-                "%1", str(w["count"])).replace("%2", w["key"]).replace(
-                "%3", labels.category(w["category"])).replace("%4", ", ".join(w["case_ids"][-5:]))
+            text = warning_text(w) + ": " + ", ".join(w["case_ids"][-5:])
+            if w.get("handled"):
+                text += "\n   " + ("⚠ " if w["active"] else "✓ ") + handled_text(w)
             self.warnings.addItem(text)
             item = self.warnings.item(self.warnings.count() - 1)
-            item.setForeground(QColor(P["warning"]))
+            item.setForeground(QColor(P["warning"] if w["active"] else P["muted"]))
             item.setData(Qt.ItemDataRole.UserRole, w["case_ids"])
             item.setData(Qt.ItemDataRole.UserRole + 1, w["key"])
+            item.setData(Qt.ItemDataRole.UserRole + 2, w)
+            if keep is not None and keep["id"] == w["id"]:
+                self.warnings.setCurrentItem(item)
         if not self.warnings.count():
             self.warnings.addItem(self.tr("No repeated complaints."))
+        self.warnings.blockSignals(False)
+        self._enable_warning_actions()
+
+    def _show_joint(self, now: float) -> None:
+        """The open joint cases: parts done of parts, an overdue part in red."""
+        from models import joint
+        from widgets.joint import progress_text
+        street = self.room.street
+        cases = joint.open_joint_cases(self.room.state)
+        self.joint_cases.clear()
+        for c in cases[:8]:
+            late = joint.overdue_parts(c, now)
+            text = f"{c['id']} · {c['title']} — {progress_text(c)}"
+            if c.get("links"):
+                text += " · " + self.tr("%1 linked").replace("%1", str(len(c["links"])))
+            if late:
+                text += " · " + self.tr("overdue: %1").replace(
+                    "%1", ", ".join(labels.department(street, p["department"]) for p in late))
+            self.joint_cases.addItem(text)
+            item = self.joint_cases.item(self.joint_cases.count() - 1)
+            item.setForeground(QColor(P["alarm"] if late else P["text"]))
+            item.setData(Qt.ItemDataRole.UserRole, [c["id"], *(c.get("links") or ())])
+            item.setData(Qt.ItemDataRole.UserRole + 1, c["id"])
+        if not cases:
+            self.joint_cases.addItem(self.tr("No joint cases open."))

@@ -817,6 +817,11 @@ class AttachmentViewer(QDialog):
                 return
             self.show_index(min(self.index, len(self.items) - 1))
 
+    @property
+    def player(self) -> VideoPlayer | None:
+        """The clip's player while a clip is shown (None for a photo, or before the clip is fetched)."""
+        return self._player
+
     def current(self) -> dict | None:
         return self.items[self.index] if 0 <= self.index < len(self.items) else None
 

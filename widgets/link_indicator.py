@@ -2,6 +2,7 @@
 offline since HH:MM, resyncing, or showing cached data of a given age."""
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -55,6 +56,18 @@ class LinkIndicator(QLabel):
             return ""
         return words.replace("%1", d)
 
+    def task_words(self, st: LinkStatus) -> str:
+        """A background job of the link that failed (not the cache), in words ("" when none)."""
+        if not st.task:
+            return ""
+        if st.task == "token":
+            words = self.tr("login not remembered (no usable system keyring: %1): the password is asked "
+                            "for again at the next start")
+        else:
+            words = self.tr("a background job of the link failed (%1): the link works on; the log has "
+                            "the details")
+        return f' · <span style="color:{P["warning"]}">⚠ ' + words.replace("%1", html.escape(st.task_error)) + "</span>"
+
     def describe(self, st: LinkStatus) -> tuple[str, str]:
         if st.state == "online":
             rtt = f" · {st.rtt_ms:.0f} ms" if st.rtt_ms is not None else ""
@@ -88,6 +101,7 @@ class LinkIndicator(QLabel):
             text += ' · <span style="color:#ffb020">⚠ ' + self.tr("local cache not saved (%1): working from memory, "
                                                                   "nothing is lost while this window is open"
                                                                   ).replace("%1", why) + "</span>"
+        text += self.task_words(self.link.status)
         colour = COLOURS.get(kind, P["muted"])
         size = f"{14 * self.scale:.0f}pt" if self.big else "10pt"
         self.setText(f'<span style="color:{colour}; font-size:{size}">●</span> '

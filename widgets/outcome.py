@@ -54,6 +54,12 @@ COMMANDS = {
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
     "shift.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge handover"),
     "team.mobilise": QT_TRANSLATE_NOOP("Outcome", "mobilise the reserve"),
+    "case.part_add": QT_TRANSLATE_NOOP("Outcome", "departments' parts"),
+    "case.part_feedback": QT_TRANSLATE_NOOP("Outcome", "part done"),
+    "case.part_cancel": QT_TRANSLATE_NOOP("Outcome", "cancel part"),
+    "case.link": QT_TRANSLATE_NOOP("Outcome", "link cases"),
+    "case.unlink": QT_TRANSLATE_NOOP("Outcome", "unlink"),
+    "warning.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge warning"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

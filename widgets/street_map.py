@@ -7,9 +7,21 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
+    QGraphicsPathItem,
     QGraphicsPolygonItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -75,6 +87,9 @@ class StreetMap(QGraphicsView):
         if selection is not None:
             self.case_clicked.connect(selection.set_case)
             self.team_clicked.connect(selection.set_team)
+        # squads' tracks (a replay's 轨迹回放): squad -> its positions, drawn under the markers
+        self.tracks: dict[str, list[tuple[float, float]]] = {}
+        self.track_items: dict[str, QGraphicsPathItem] = {}
         self._heat_timer = QTimer(self, interval=10_000)
         self._heat_timer.timeout.connect(self.update_heat)
         self._heat_timer.start()
@@ -87,6 +102,7 @@ class StreetMap(QGraphicsView):
         self.scene_.clear()
         self.case_items.clear()
         self.team_items.clear()
+        self.track_items.clear()
         street = self.room.street
         if not street:
             return
@@ -123,7 +139,40 @@ class StreetMap(QGraphicsView):
                 self._place_case(cid)
         for tid in self.room.state["teams"]:
             self._place_team(tid)
+        self.set_tracks(self.tracks)
         self.fit()
+
+    def set_tracks(self, tracks: dict[str, list[tuple[float, float]]]) -> None:
+        """Draw each squad's track (its positions in order) as a line in its status colour,
+        with a dot at each position; squads not in `tracks` lose theirs."""
+        self.tracks = tracks
+        if not self.room.street:
+            return
+        for tid in [t for t in self.track_items if t not in tracks]:
+            self.scene_.removeItem(self.track_items.pop(tid))
+        for tid, pts in tracks.items():
+            path = QPainterPath()
+            for i, (lat, lon) in enumerate(pts):
+                p = self.to_scene(lat, lon)
+                if i == 0:
+                    path.moveTo(p)
+                else:
+                    path.lineTo(p)
+            for lat, lon in pts:
+                path.addEllipse(self.to_scene(lat, lon), 18.0, 18.0)
+            item = self.track_items.get(tid)
+            if item is None:
+                item = self.track_items[tid] = QGraphicsPathItem()
+                item.setZValue(3)
+                item.setData(3, tid)
+                self.scene_.addItem(item)
+            t = self.room.state["teams"].get(tid) or {}
+            colour = QColor(TEAM_COLOURS.get(str(t.get("status") or ""), P["muted"]))
+            pen = QPen(colour, 2)
+            pen.setCosmetic(True)
+            item.setPen(pen)
+            item.setPath(path)
+            item.setToolTip(f"{t.get('call_sign', tid)} ({tid})")
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)

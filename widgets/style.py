@@ -99,7 +99,10 @@ ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
 def style_sheet(name: str = "dark", zoom: float = 1.0) -> str:
     """The theme's QSS with the palette filled in, its type sizes times `zoom`."""
     template = (RESOURCES / "themes" / f"{name}.qss").read_text(encoding="utf-8")
-    qss = Template(template).substitute(PALETTE)
+    # $themes: the theme folder, for the arrow images of spin boxes and date edits (a styled box
+    # otherwise draws its arrows dark on dark)
+    themes = (RESOURCES / "themes").as_posix()
+    qss = Template(template).substitute(PALETTE, themes=themes)
     if zoom != 1.0:
         qss = re.sub(r"font-size:\s*(\d+(?:\.\d+)?)pt", lambda m: f"font-size: {float(m[1]) * zoom:.1f}pt", qss)
     return qss

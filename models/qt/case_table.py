@@ -31,7 +31,7 @@ __all__ = ["COLUMNS", "LIGHT_RANK", "CaseFilter", "CaseTableModel", "CaseIdRole"
 
 _HEADERS = {
     "sla": "SLA", "priority": "Pri", "id": "Case", "title": "Title", "category": "Category", "source": "Source",
-    "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Next deadline",
+    "area": "Area / grid", "status": "Status", "squad": "Squad", "age": "Age", "deadline": "Due next",
 }
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 LightRole = Qt.ItemDataRole.UserRole + 2       # the case's SLA light (overdue, due_soon, on_time, met, ...)
@@ -46,7 +46,7 @@ _HEADER_STRINGS = [
     QT_TRANSLATE_NOOP("CaseTableModel", "Category"), QT_TRANSLATE_NOOP("CaseTableModel", "Source"),
     QT_TRANSLATE_NOOP("CaseTableModel", "Area / grid"), QT_TRANSLATE_NOOP("CaseTableModel", "Status"),
     QT_TRANSLATE_NOOP("CaseTableModel", "Squad"), QT_TRANSLATE_NOOP("CaseTableModel", "Age"),
-    QT_TRANSLATE_NOOP("CaseTableModel", "Next deadline")]
+    QT_TRANSLATE_NOOP("CaseTableModel", "Due next")]
 
 
 def _headers():

@@ -93,7 +93,10 @@ def profile(name: str | None) -> str:
 
 
 def stage(key: str) -> str:
-    return tr(key)
+    """An SLA stage's name: 派单 in Chinese; in English the key capitalised as a heading reads
+    ("Dispatch", not "dispatch")."""
+    text = tr(key)
+    return text[:1].upper() + text[1:] if text == key else text
 
 
 def department(street: dict, code: str | None) -> str:

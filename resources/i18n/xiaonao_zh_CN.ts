@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="92" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="89" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="90" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="91" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -260,103 +260,103 @@
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="861" />
+        <location filename="../../widgets/evidence.py" line="866" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="874" />
+        <location filename="../../widgets/evidence.py" line="879" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="883" />
+        <location filename="../../widgets/evidence.py" line="888" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="885" />
+        <location filename="../../widgets/evidence.py" line="890" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="936" />
+        <location filename="../../widgets/evidence.py" line="941" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="946" />
+        <location filename="../../widgets/evidence.py" line="951" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="954" />
+        <location filename="../../widgets/evidence.py" line="959" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="956" />
+        <location filename="../../widgets/evidence.py" line="961" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="957" />
+        <location filename="../../widgets/evidence.py" line="962" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="965" />
+        <location filename="../../widgets/evidence.py" line="970" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="970" />
+        <location filename="../../widgets/evidence.py" line="975" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="982" />
+        <location filename="../../widgets/evidence.py" line="987" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="995" />
+        <location filename="../../widgets/evidence.py" line="1000" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1012" />
-        <location filename="../../widgets/evidence.py" line="1043" />
+        <location filename="../../widgets/evidence.py" line="1017" />
+        <location filename="../../widgets/evidence.py" line="1048" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1015" />
+        <location filename="../../widgets/evidence.py" line="1020" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1018" />
+        <location filename="../../widgets/evidence.py" line="1023" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1027" />
+        <location filename="../../widgets/evidence.py" line="1032" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1046" />
+        <location filename="../../widgets/evidence.py" line="1051" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1053" />
+        <location filename="../../widgets/evidence.py" line="1058" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1056" />
+        <location filename="../../widgets/evidence.py" line="1061" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -452,142 +452,182 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="118" />
+        <location filename="../../widgets/case_detail.py" line="129" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="119" />
+        <location filename="../../widgets/case_detail.py" line="130" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="120" />
+        <location filename="../../widgets/case_detail.py" line="131" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="121" />
+        <location filename="../../widgets/case_detail.py" line="132" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="122" />
+        <location filename="../../widgets/case_detail.py" line="133" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="146" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="147" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="143" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="150" />
+        <location filename="../../widgets/case_detail.py" line="161" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="171" />
+        <location filename="../../widgets/case_detail.py" line="182" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="172" />
+        <location filename="../../widgets/case_detail.py" line="183" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="180" />
+        <location filename="../../widgets/case_detail.py" line="187" />
+        <source>Resident rating code…</source>
+        <translation>居民扫码评价…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="188" />
+        <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
+        <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="201" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="191" />
+        <location filename="../../widgets/case_detail.py" line="214" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="200" />
+        <location filename="../../widgets/case_detail.py" line="223" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="255" />
+        <location filename="../../widgets/case_detail.py" line="318" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="271" />
+        <location filename="../../widgets/case_detail.py" line="335" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="272" />
+        <location filename="../../widgets/case_detail.py" line="336" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="304" />
+        <location filename="../../widgets/case_detail.py" line="370" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="311" />
+        <location filename="../../widgets/case_detail.py" line="378" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="347" />
+        <location filename="../../widgets/case_detail.py" line="416" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="439" />
+        <location filename="../../widgets/case_detail.py" line="421" />
+        <source>lead %1</source>
+        <translation>主案 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="422" />
+        <source>linked: %1</source>
+        <translation>关联：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="424" />
+        <source>from the early warning %1</source>
+        <translation>来自预警 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="426" />
+        <source>from lead %1</source>
+        <translation>脱离主案 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="427" />
+        <source>%1 on its own again</source>
+        <translation>%1 已单独处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="429" />
+        <source>closed with lead %1</source>
+        <translation>随主案 %1 办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="527" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -640,42 +680,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="306" />
+        <location filename="../../widgets/case_queue.py" line="307" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="323" />
+        <location filename="../../widgets/case_queue.py" line="324" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="325" />
+        <location filename="../../widgets/case_queue.py" line="326" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="333" />
+        <location filename="../../widgets/case_queue.py" line="334" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="348" />
+        <location filename="../../widgets/case_queue.py" line="349" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="350" />
+        <location filename="../../widgets/case_queue.py" line="351" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="352" />
+        <location filename="../../widgets/case_queue.py" line="353" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="361" />
+        <location filename="../../widgets/case_queue.py" line="362" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -812,7 +852,7 @@
     </message>
     <message>
         <location filename="../../models/qt/case_table.py" line="49" />
-        <source>Next deadline</source>
+        <source>Due next</source>
         <translation>下一时限</translation>
     </message>
     <message>
@@ -832,175 +872,240 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="40" />
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="41" />
+        <location filename="../../widgets/dashboard.py" line="42" />
         <source>Open</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="42" />
+        <location filename="../../widgets/dashboard.py" line="43" />
         <source>Overdue</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="43" />
+        <location filename="../../widgets/dashboard.py" line="44" />
         <source>Dispatched within SLA</source>
         <translation>按时派单率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="45" />
+        <location filename="../../widgets/dashboard.py" line="46" />
         <source>Arrived within 8 min</source>
         <translation>8分钟到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="46" />
+        <location filename="../../widgets/dashboard.py" line="47" />
         <source>Closed on scene</source>
         <translation>现场办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="47" />
+        <location filename="../../widgets/dashboard.py" line="48" />
         <source>Closure rate</source>
         <translation>办结率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="48" />
+        <location filename="../../widgets/dashboard.py" line="49" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="116" />
+        <location filename="../../widgets/dashboard.py" line="117" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="179" />
+        <location filename="../../widgets/dashboard.py" line="183" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="191" />
+        <location filename="../../widgets/dashboard.py" line="195" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="192" />
         <location filename="../../widgets/dashboard.py" line="196" />
+        <location filename="../../widgets/dashboard.py" line="200" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="193" />
-        <location filename="../../widgets/dashboard.py" line="198" />
+        <location filename="../../widgets/dashboard.py" line="197" />
+        <location filename="../../widgets/dashboard.py" line="202" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="194" />
+        <location filename="../../widgets/dashboard.py" line="198" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="204" />
+        <location filename="../../widgets/dashboard.py" line="208" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="213" />
+        <location filename="../../widgets/dashboard.py" line="217" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="214" />
+        <location filename="../../widgets/dashboard.py" line="218" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="222" />
+        <location filename="../../widgets/dashboard.py" line="226" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="223" />
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="227" />
+        <location filename="../../widgets/dashboard.py" line="230" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="224" />
         <location filename="../../widgets/dashboard.py" line="228" />
+        <location filename="../../widgets/dashboard.py" line="232" />
         <source>closed</source>
         <translation>办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="577" />
+        <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
+        <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="588" />
+        <source>joint case %1 (%2 %3)</source>
+        <translation>已转一件事 %1（%2 %3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="591" />
+        <source>acknowledged by %1 %2</source>
+        <translation>%1 %2 已确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="595" />
+        <source>%1 new since</source>
+        <translation>此后新增 %1 起</translation>
     </message>
 </context>
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="312" />
+        <location filename="../../widgets/dashboard.py" line="333" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="313" />
+        <location filename="../../widgets/dashboard.py" line="334" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="269" />
-        <location filename="../../widgets/dashboard.py" line="363" />
+        <location filename="../../widgets/dashboard.py" line="273" />
+        <location filename="../../widgets/dashboard.py" line="484" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="169" />
+        <location filename="../../widgets/dashboard.py" line="173" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="255" />
+        <location filename="../../widgets/dashboard.py" line="259" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="274" />
+        <location filename="../../widgets/dashboard.py" line="278" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="313" />
+        <location filename="../../widgets/dashboard.py" line="284" />
+        <source>Joint cases (一件事)</source>
+        <translation>一件事联合处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="293" />
+        <source>Click a joint case: show it and its linked cases in the queue</source>
+        <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="334" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="365" />
+        <location filename="../../widgets/dashboard.py" line="356" />
+        <source>Show its cases</source>
+        <translation>查看相关案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="360" />
+        <source>Acknowledge…</source>
+        <translation>确认…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="362" />
+        <source>With a note: not raised again until a new case comes in</source>
+        <translation>填写说明：有新案件前不再预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="364" />
+        <source>Make a joint case…</source>
+        <translation>转一件事…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="366" />
+        <source>Its cases linked under one lead (一件事), the departments' parts</source>
+        <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="486" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="393" />
+        <location filename="../../widgets/dashboard.py" line="514" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="476" />
-        <source>⚠ %1 complaints about %2 (%3) within 7 days: %4</source>
-        <translation>⚠ 7日内 %1 起投诉涉及 %2（%3）：%4</translation>
+        <location filename="../../widgets/dashboard.py" line="629" />
+        <source>%1 linked</source>
+        <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="485" />
+        <location filename="../../widgets/dashboard.py" line="631" />
+        <source>overdue: %1</source>
+        <translation>超时：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="639" />
+        <source>No joint cases open.</source>
+        <translation>暂无在办的联合处置案件。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="614" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1041,8 +1146,8 @@
         <location filename="../../widgets/guidance.py" line="35" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
-        <location filename="../../models/qt/labels.py" line="104" />
-        <location filename="../../models/qt/labels.py" line="115" />
+        <location filename="../../models/qt/labels.py" line="107" />
+        <location filename="../../models/qt/labels.py" line="118" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1376,13 +1481,13 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1129" />
+        <location filename="../../widgets/evidence.py" line="1134" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1130" />
+        <location filename="../../widgets/evidence.py" line="1135" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
@@ -1412,92 +1517,92 @@
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1131" />
+        <location filename="../../widgets/evidence.py" line="1136" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1134" />
+        <location filename="../../widgets/evidence.py" line="1139" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="1140" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="1141" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1142" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1138" />
+        <location filename="../../widgets/evidence.py" line="1143" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1139" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1148" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1145" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1146" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1147" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1148" />
+        <location filename="../../widgets/evidence.py" line="1153" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1149" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1150" />
+        <location filename="../../widgets/evidence.py" line="1155" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1151" />
+        <location filename="../../widgets/evidence.py" line="1156" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1154" />
+        <location filename="../../widgets/evidence.py" line="1159" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1155" />
+        <location filename="../../widgets/evidence.py" line="1160" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1513,92 +1618,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1198" />
+        <location filename="../../widgets/evidence.py" line="1203" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1202" />
+        <location filename="../../widgets/evidence.py" line="1207" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1207" />
+        <location filename="../../widgets/evidence.py" line="1212" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1208" />
+        <location filename="../../widgets/evidence.py" line="1213" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1211" />
+        <location filename="../../widgets/evidence.py" line="1216" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1212" />
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1222" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1230" />
+        <location filename="../../widgets/evidence.py" line="1235" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1276" />
+        <location filename="../../widgets/evidence.py" line="1281" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1300" />
+        <location filename="../../widgets/evidence.py" line="1305" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1302" />
+        <location filename="../../widgets/evidence.py" line="1307" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1304" />
+        <location filename="../../widgets/evidence.py" line="1309" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1306" />
+        <location filename="../../widgets/evidence.py" line="1311" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1310" />
+        <location filename="../../widgets/evidence.py" line="1315" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1390" />
+        <location filename="../../widgets/evidence.py" line="1395" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1398" />
+        <location filename="../../widgets/evidence.py" line="1403" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1403" />
+        <location filename="../../widgets/evidence.py" line="1408" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1424" />
+        <location filename="../../widgets/evidence.py" line="1429" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -1781,6 +1886,142 @@
     </message>
 </context>
 <context>
+    <name>Joint</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="50" />
+        <source>%1/%2 parts done</source>
+        <translation>已完成 %1/%2 项</translation>
+    </message>
+</context>
+<context>
+    <name>JointBox</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="87" />
+        <source>Joint handling (一件事)</source>
+        <translation>一件事联合处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="95" />
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="96" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="108" />
+        <source>The department's feedback, or why the part is cancelled…</source>
+        <translation>部门的反馈，或撤销任务的原因…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="111" />
+        <source>Departments' parts…</source>
+        <translation>分派部门任务…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="113" />
+        <source>Make this a joint case: each department its part, with a deadline</source>
+        <translation>转为一件事：每个部门一项任务，各有期限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="115" />
+        <source>Part done</source>
+        <translation>任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="117" />
+        <source>The selected part is done: its department's feedback, entered by the room</source>
+        <translation>所选任务已完成：由指挥中心代录部门反馈</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="119" />
+        <source>Cancel part</source>
+        <translation>撤销任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="127" />
+        <source>Link cases…</source>
+        <translation>关联案件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="129" />
+        <source>Handle other cases (same address, same business) as one with this case</source>
+        <translation>将其他案件（同一地址、同一商家）与本案合并处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="131" />
+        <source>Unlink</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="133" />
+        <source>This case is handled on its own again</source>
+        <translation>本案重新单独处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="188" />
+        <source>the case closes when every part is done</source>
+        <translation>全部任务完成后方可结案</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="191" />
+        <source>%1 overdue</source>
+        <translation>%1 项超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="194" />
+        <source>No departments' parts: one squad or department handles it.</source>
+        <translation>未分派部门任务：由一个班组或部门处置。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="203" />
+        <source>done %1</source>
+        <translation>%1 完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="205" />
+        <source>overdue</source>
+        <translation>已超时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="207" />
+        <source>open</source>
+        <translation>办理中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="227" />
+        <source>Linked to lead %1: closed with it</source>
+        <translation>已关联主案 %1：随主案办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="236" />
+        <source>Linked cases (%1), closed with this one: %2</source>
+        <translation>关联案件（%1 件），随本案办结：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="266" />
+        <source>%1's feedback (%2): %3</source>
+        <translation>%1 的反馈（%2）：%3</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="286" />
+        <source>Type the department's feedback (or the reason) first.</source>
+        <translation>请先填写部门反馈（或撤销原因）。</translation>
+    </message>
+</context>
+<context>
     <name>Ladder</name>
     <message>
         <location filename="../../widgets/ladder.py" line="18" />
@@ -1881,155 +2122,193 @@
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="221" />
+        <location filename="../../widgets/leader.py" line="223" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="260" />
+        <location filename="../../widgets/leader.py" line="262" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="264" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="302" />
+        <location filename="../../widgets/leader.py" line="304" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
 </context>
 <context>
+    <name>LinkDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="421" />
+        <source>Link cases to %1</source>
+        <translation>关联案件到 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="430" />
+        <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
+        <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="442" />
+        <source>Other case ids, e.g. C000123 C000456</source>
+        <translation>其他案件编号，如 C000123 C000456</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="447" />
+        <source>Link</source>
+        <translation>关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="466" />
+        <source>Tick or type at least one case.</source>
+        <translation>请勾选或输入至少一个案件。</translation>
+    </message>
+</context>
+<context>
     <name>LinkIndicator</name>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="37" />
+        <location filename="../../widgets/link_indicator.py" line="38" />
         <source>the server's certificate is not trusted (%1): start with --ca FILE, or have the server use a certificate from a trusted CA</source>
         <translation>服务器证书不受信任（%1）：请用 --ca 文件 启动，或让服务器使用受信任机构签发的证书</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="39" />
+        <location filename="../../widgets/link_indicator.py" line="40" />
         <source>the server refused the connection (is it running on that port?)</source>
         <translation>服务器拒绝连接（该端口上的服务是否在运行？）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="40" />
+        <location filename="../../widgets/link_indicator.py" line="41" />
         <source>the server cannot be reached (%1)</source>
         <translation>无法连接服务器（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="41" />
+        <location filename="../../widgets/link_indicator.py" line="42" />
         <source>the server's name was not found</source>
         <translation>找不到服务器的域名</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="42" />
+        <location filename="../../widgets/link_indicator.py" line="43" />
         <source>the server did not answer in time</source>
         <translation>服务器未能及时应答</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="43" />
+        <location filename="../../widgets/link_indicator.py" line="44" />
         <source>the server is full (too many connections); retrying</source>
         <translation>服务器连接已满；正在重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="44" />
+        <location filename="../../widgets/link_indicator.py" line="45" />
         <source>the server's database is unavailable; retrying</source>
         <translation>服务器数据库不可用；正在重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="45" />
+        <location filename="../../widgets/link_indicator.py" line="46" />
         <source>the address answered %1: not a Xiaonao server at /ws?</source>
         <translation>该地址返回 %1：/ws 上不是小脑服务器？</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="46" />
+        <location filename="../../widgets/link_indicator.py" line="47" />
         <source>not sent: the password would travel unencrypted (ws://) to another machine; use wss://, or --insecure on a trusted network</source>
         <translation>未发送：密码将以未加密方式（ws://）传到另一台机器；请使用 wss://，或在可信网络上加 --insecure</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="48" />
+        <location filename="../../widgets/link_indicator.py" line="49" />
         <source>the session expired: log in again</source>
         <translation>会话已过期：请重新登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="49" />
+        <location filename="../../widgets/link_indicator.py" line="50" />
         <source>the session was ended (password changed or logged out elsewhere)</source>
         <translation>会话已被结束（密码已更改或在别处注销）</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="50" />
+        <location filename="../../widgets/link_indicator.py" line="51" />
         <source>this account was disabled</source>
         <translation>该账号已被停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="51" />
+        <location filename="../../widgets/link_indicator.py" line="52" />
         <source>your role was changed: reconnecting</source>
         <translation>您的角色已变更：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="52" />
+        <location filename="../../widgets/link_indicator.py" line="53" />
         <source>too many messages were sent: reconnecting</source>
         <translation>发送消息过多：正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="61" />
+        <location filename="../../widgets/link_indicator.py" line="64" />
+        <source>login not remembered (no usable system keyring: %1): the password is asked for again at the next start</source>
+        <translation>登录未能记住（系统密钥环不可用：%1）：下次启动时需要重新输入密码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="67" />
+        <source>a background job of the link failed (%1): the link works on; the log has the details</source>
+        <translation>连接的一项后台任务失败（%1）：连接照常工作，详情见日志</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/link_indicator.py" line="74" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="63" />
+        <location filename="../../widgets/link_indicator.py" line="76" />
         <source>Resyncing…</source>
         <translation>重新同步中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="66" />
+        <location filename="../../widgets/link_indicator.py" line="79" />
         <source>Login refused: %1</source>
         <translation>登录被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="68" />
+        <location filename="../../widgets/link_indicator.py" line="81" />
         <source>Connecting…</source>
         <translation>连接中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="70" />
+        <location filename="../../widgets/link_indicator.py" line="83" />
         <source>Offline since %1</source>
         <translation>自 %1 起离线</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="73" />
+        <location filename="../../widgets/link_indicator.py" line="86" />
         <source>reconnecting in %1 s</source>
         <translation>%1 秒后重连</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="75" />
+        <location filename="../../widgets/link_indicator.py" line="88" />
         <source>reconnecting…</source>
         <translation>重连中…</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="84" />
+        <location filename="../../widgets/link_indicator.py" line="97" />
         <source>showing cached data from %1 min ago</source>
         <translation>显示 %1 分钟前的缓存数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>disk full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>file locked</source>
         <translation>文件被占用</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="87" />
+        <location filename="../../widgets/link_indicator.py" line="100" />
         <source>write error</source>
         <translation>写入出错</translation>
     </message>
     <message>
-        <location filename="../../widgets/link_indicator.py" line="88" />
+        <location filename="../../widgets/link_indicator.py" line="101" />
         <source>local cache not saved (%1): working from memory, nothing is lost while this window is open</source>
         <translation>本地缓存未能保存（%1）：正在使用内存数据，窗口不关闭就不会丢失任何内容</translation>
     </message>
@@ -2215,13 +2494,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="441" />
+        <location filename="../../app/mainwindow.py" line="453" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="634" />
+        <location filename="../../app/mainwindow.py" line="646" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2271,142 +2550,147 @@
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="328" />
+        <location filename="../../app/mainwindow.py" line="329" />
+        <source>Replay a shift…</source>
+        <translation>班次复盘（回放）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="416" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="432" />
+        <location filename="../../app/mainwindow.py" line="444" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="434" />
+        <location filename="../../app/mainwindow.py" line="446" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="435" />
+        <location filename="../../app/mainwindow.py" line="447" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="444" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="472" />
+        <location filename="../../app/mainwindow.py" line="484" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="477" />
+        <location filename="../../app/mainwindow.py" line="489" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="480" />
+        <location filename="../../app/mainwindow.py" line="492" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="496" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="488" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="617" />
+        <location filename="../../app/mainwindow.py" line="629" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="620" />
+        <location filename="../../app/mainwindow.py" line="632" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="630" />
+        <location filename="../../app/mainwindow.py" line="642" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="631" />
+        <location filename="../../app/mainwindow.py" line="643" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="635" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -2796,24 +3080,110 @@
         <translation>召集预备力量</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="83" />
+        <location filename="../../widgets/outcome.py" line="57" />
+        <source>departments' parts</source>
+        <translation>分派部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="58" />
+        <source>part done</source>
+        <translation>任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="59" />
+        <source>cancel part</source>
+        <translation>撤销任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="60" />
+        <source>link cases</source>
+        <translation>关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="61" />
+        <source>unlink</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="62" />
+        <source>acknowledge warning</source>
+        <translation>确认预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="89" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="85" />
+        <location filename="../../widgets/outcome.py" line="91" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="87" />
+        <location filename="../../widgets/outcome.py" line="93" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="88" />
+        <location filename="../../widgets/outcome.py" line="94" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
+    </message>
+</context>
+<context>
+    <name>PartsDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="381" />
+        <source>Joint handling: %1</source>
+        <translation>一件事联合处置：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="384" />
+        <source>Each department its part and deadline; the case closes when every part is done.</source>
+        <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="387" />
+        <source>Another department</source>
+        <translation>再加一个部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="393" />
+        <source>Add the parts</source>
+        <translation>分派任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="405" />
+        <source>Say what at least one department is to do.</source>
+        <translation>请至少为一个部门填写任务。</translation>
+    </message>
+</context>
+<context>
+    <name>PartsForm</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="337" />
+        <source>Hours to do it</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="351" />
+        <source>What this department does (empty: not involved)</source>
+        <translation>该部门做什么（留空：不参与）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="370" />
+        <source>Each department once: give a department one part with all it is to do.</source>
+        <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
 </context>
 <context>
@@ -2870,6 +3240,64 @@
     </message>
 </context>
 <context>
+    <name>RatingCodeDialog</name>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="36" />
+        <source>Resident rating code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="39" />
+        <source>Case %1: %2</source>
+        <translation>案件 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="43" />
+        <source>The resident scans this code with their phone and rates the handling (1–5 stars). It works once; no login, nothing personal is shown.</source>
+        <translation>请居民用手机扫描二维码，为这次处置打分（1-5星）。二维码只能用一次；无需登录，不显示任何个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="46" />
+        <source>Asking the server for the code…</source>
+        <translation>正在向服务器生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="58" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="74" />
+        <source>The code needs the connection to the server: try again once it is back.</source>
+        <translation>生成二维码需要连接服务器：连接恢复后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="76" />
+        <source>The server refused the code: %1</source>
+        <translation>服务器拒绝生成二维码：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="83" />
+        <source>Works until %1</source>
+        <translation>有效至 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="84" />
+        <source>A new code was made.</source>
+        <translation>已生成新的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="85" />
+        <source>The code made earlier, shown again.</source>
+        <translation>这是之前生成的二维码，再次出示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rating_code.py" line="131" />
+        <source>Sent to the printer.</source>
+        <translation>已发送到打印机。</translation>
+    </message>
+</context>
+<context>
     <name>ReinforceDialog</name>
     <message>
         <location filename="../../widgets/case_squads.py" line="185" />
@@ -2898,144 +3326,268 @@
     </message>
 </context>
 <context>
+    <name>ReplayWindow</name>
+    <message>
+        <location filename="../../widgets/replay.py" line="59" />
+        <source>REPLAY — Xiaonao (read-only)</source>
+        <translation>回放 — 小脑（只读）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="96" />
+        <source>Radio roster</source>
+        <translation>对讲班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="97" />
+        <source>Street map</source>
+        <translation>街道地图</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="98" />
+        <source>Dashboard</source>
+        <translation>驾驶舱</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="127" />
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="133" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="135" />
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="145" />
+        <location filename="../../widgets/replay.py" line="270" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="161" />
+        <source>Speed</source>
+        <translation>倍速</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="173" />
+        <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
+        <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="175" />
+        <source>REPLAY %1 – %2 · read-only · not live</source>
+        <translation>回放 %1 – %2 · 只读 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="188" />
+        <source>The end of the range must be after its start.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="191" />
+        <source>A replay covers at most %1 hours: pick a shorter range.</source>
+        <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="196" />
+        <source>Loading the log…</source>
+        <translation>正在载入日志…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="200" />
+        <source>Loading the log… %1 %</source>
+        <translation>正在载入日志… %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="211" />
+        <source>Could not load the replay: %1</source>
+        <translation>无法载入回放：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="218" />
+        <source>%1 events; cases at the start: %2</source>
+        <translation>共 %1 条事件；开始时的事件：%2 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="235" />
+        <source>not connected to the server</source>
+        <translation>未连接服务器</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="237" />
+        <source>the server is replaying too many ranges; try again in a few minutes</source>
+        <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="239" />
+        <source>the server could not read its log; try again</source>
+        <translation>服务器无法读取日志，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="241" />
+        <source>this account may not replay the room</source>
+        <translation>此账号无权回放指挥室</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="243" />
+        <source>the server's log does not reach back that far; pick a later range</source>
+        <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="245" />
+        <source>the server refused the range (%1)</source>
+        <translation>服务器拒绝了该时间段（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/replay.py" line="264" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+</context>
+<context>
     <name>Reports</name>
     <message>
-        <location filename="../../widgets/reports.py" line="125" />
+        <location filename="../../widgets/reports.py" line="126" />
         <source>Save PDF…</source>
         <translation>保存 PDF…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="126" />
+        <location filename="../../widgets/reports.py" line="127" />
         <source>Save Excel…</source>
         <translation>保存 Excel…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="127" />
+        <location filename="../../widgets/reports.py" line="128" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="150" />
+        <location filename="../../widgets/reports.py" line="151" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="154" />
+        <location filename="../../widgets/reports.py" line="155" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="157" />
+        <location filename="../../widgets/reports.py" line="158" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="164" />
+        <location filename="../../widgets/reports.py" line="165" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="178" />
+        <location filename="../../widgets/reports.py" line="179" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
+        <location filename="../../widgets/reports.py" line="185" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="190" />
+        <location filename="../../widgets/reports.py" line="191" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="192" />
+        <location filename="../../widgets/reports.py" line="193" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="197" />
+        <location filename="../../widgets/reports.py" line="198" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="198" />
+        <location filename="../../widgets/reports.py" line="199" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="199" />
+        <location filename="../../widgets/reports.py" line="200" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="200" />
+        <location filename="../../widgets/reports.py" line="201" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="204" />
+        <location filename="../../widgets/reports.py" line="205" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="219" />
+        <location filename="../../widgets/reports.py" line="220" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="222" />
+        <location filename="../../widgets/reports.py" line="223" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="223" />
+        <location filename="../../widgets/reports.py" line="224" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="227" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="229" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="249" />
+        <location filename="../../widgets/reports.py" line="250" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="255" />
+        <location filename="../../widgets/reports.py" line="256" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="278" />
+        <location filename="../../widgets/reports.py" line="282" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="284" />
+        <location filename="../../widgets/reports.py" line="288" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
@@ -3194,42 +3746,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="195" />
+        <location filename="../../widgets/street_map.py" line="244" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="196" />
+        <location filename="../../widgets/street_map.py" line="245" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="197" />
+        <location filename="../../widgets/street_map.py" line="246" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="198" />
+        <location filename="../../widgets/street_map.py" line="247" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="199" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="200" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="201" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="202" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -3237,217 +3789,258 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="43" />
+        <location filename="../../widgets/case_detail.py" line="44" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
+        <source>Rating code shown to the resident</source>
+        <translation>向居民出示评价二维码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="65" />
+        <source>Department's part added</source>
+        <translation>分派部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="66" />
+        <source>Department's part done</source>
+        <translation>部门任务完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="67" />
+        <source>Department's part cancelled</source>
+        <translation>撤销部门任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="68" />
+        <source>Cases linked</source>
+        <translation>关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="69" />
+        <source>Unlinked</source>
+        <translation>取消关联</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="72" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="71" />
+        <location filename="../../widgets/case_detail.py" line="79" />
+        <source>by the resident's QR code</source>
+        <translation>居民扫码评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="80" />
+        <source>by callback</source>
+        <translation>回访评价</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -3615,18 +4208,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1117" />
+        <location filename="../../widgets/evidence.py" line="1122" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1087" />
+        <location filename="../../widgets/evidence.py" line="1092" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1080" />
-        <location filename="../../widgets/evidence.py" line="1117" />
+        <location filename="../../widgets/evidence.py" line="1085" />
+        <location filename="../../widgets/evidence.py" line="1122" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
@@ -3662,6 +4255,67 @@
         <location filename="../../app/wall.py" line="144" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>WarningAckDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="544" />
+        <source>Acknowledge the warning</source>
+        <translation>确认预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="547" />
+        <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
+        <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="549" />
+        <source>e.g. 市场监管所已约谈，持续关注</source>
+        <translation>如：市场监管所已约谈，持续关注</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="555" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="568" />
+        <source>A note is needed: what the room does about it.</source>
+        <translation>请填写说明：指挥中心如何处理。</translation>
+    </message>
+</context>
+<context>
+    <name>WarningJointDialog</name>
+    <message>
+        <location filename="../../widgets/joint.py" line="481" />
+        <source>Joint case from a warning</source>
+        <translation>预警转一件事</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="485" />
+        <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
+        <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="500" />
+        <source>Every case of this warning is closed: acknowledge it instead.</source>
+        <translation>该预警的案件均已办结：请改为确认预警。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="503" />
+        <source>Make the joint case</source>
+        <translation>转为一件事</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="510" />
+        <source>Lead case:</source>
+        <translation>主案：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="513" />
+        <source>Departments' parts (optional; also later in the case detail):</source>
+        <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>
 </context>
 </TS>

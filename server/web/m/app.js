@@ -30,10 +30,10 @@ const ACTIONS = {
     "*": ["case.note"],
   },
 };
-const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm"]);
-const TEXT_ARG = { "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
+const PRIMARY = new Set(["case.sign", "case.arrive", "case.feedback", "case.dept_sign", "case.confirm", "case.part_feedback"]);
+const TEXT_ARG = { "case.part_feedback": "note", "case.feedback": "note", "case.return": "reason", "case.progress": "note", "case.note": "note",
   "case.follow_up": "note", "case.not_resolved": "note" };
-const REQUIRED = new Set(["case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
+const REQUIRED = new Set(["case.part_feedback", "case.return", "case.progress", "case.note", "case.follow_up", "case.feedback"]);
 const OPEN = new Set(["new", "accepted", "dispatched", "signed", "contacted", "on_scene", "resolved", "transferred", "returned"]);
 const TABS = { field: ["list", "status", "settings"], department: ["list", "settings"], community: ["list", "report", "settings"] };
 const PHOTOS = new Set(["field", "department", "community"]);
@@ -59,7 +59,7 @@ async function boot() {
   document.title = t("app.title");
   const code = takeCode();
   link.addEventListener("phase", (e) => { renderBar(); if (e.detail.phase === "ready") uploader.kick(); if (e.detail.phase === "login") renderLogin(e.detail.why); else route(); });
-  link.addEventListener("state", () => { route(); alertNew(); sharePosition(); });
+  link.addEventListener("state", () => { route(); alertNew(); sharePosition(); ratingLanded(); });
   link.addEventListener("outbox", refreshWaiting);
   link.addEventListener("acked", () => refreshWaiting());
   link.addEventListener("refused", (e) => refused(e.detail));
@@ -227,8 +227,20 @@ function deptSigned(c) {
   return !!c.dept_signed || waiting.some((w) => w.name === "case.dept_sign" && w.args && w.args.case_id === c.id);
 }
 
+// a joint case (一件事): the department's own part of it, open (the server shows it only its part)
+function myPart(c) {
+  const me = link.me;
+  if (role() !== "department" || !me) return null;
+  return (c.parts || []).find((p) => p.department === me.department && !p.cancelled) || null;
+}
+function partDone(c, p) {
+  return !!p.done || waiting.some((w) => w.name === "case.part_feedback" && w.args && w.args.case_id === c.id);
+}
+
 function actionsFor(c, s) {
   const table = ACTIONS[role()] || {};
+  const part = myPart(c);
+  if (part && c.department !== link.me.department) return partDone(c, part) ? [] : ["case.part_feedback"];
   const a = table[s] ?? [];
   const confirmed = c.confirmation || waiting.some((w) => w.name === "case.confirm" && w.args && w.args.case_id === c.id);
   return [...(typeof a === "function" ? a(c) : a), ...(table["*"] && !(s in table) ? table["*"] : [])]
@@ -276,7 +288,7 @@ function caseCard(c) {
   const w = waitingFor(c.id).length;
   return h("li", {},
     h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id),
         h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
@@ -294,7 +306,7 @@ function renderCase(cid) {
   main(`case-${cid}`,
     h("a", { class: "back", href: "#/list" }, "‹ ", t("back")),
     h("div", { class: `head p${c.priority}` },
-      h("div", { class: "row" }, h("span", { class: "no" }, `#${c.no ?? c.id}`), h("span", { class: `badge st-${s}` }, statusText(s)),
+      h("div", { class: "row" }, h("span", { class: "no" }, c.id), h("span", { class: `badge st-${s}` }, statusText(s)),
         h("span", { class: "badge" }, t(`prio.${c.priority}`))),
       h("h2", {}, c.title),
       h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
@@ -302,11 +314,15 @@ function renderCase(cid) {
     c.confirmation ? h("p", { class: "msg ok" }, t(`confirm.${c.confirmation.outcome}`), ` · ${fmtTime(c.confirmation.at)}`) : null,
     r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
     h("div", { class: "actions" }, ...acts,
-      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null),
+      s === "resolved" && r !== "community" ? h("p", { class: "msg ok" }, t("case.resolved_wait")) : null,
+      r === "field" && canRate(c, s) ? h("button", { class: "big", id: "act-rating", onclick: () => showRating(c) }, t("act.rating")) : null),
+    c.rating != null ? h("p", { class: "msg ok", id: "case-rating" }, t("rating.done", { stars: stars(c.rating) }),
+      ` · ${t(`rating.src.${c.rating_source || "room"}`)}`) : null,
     PHOTOS.has(r) && ((s !== "resolved" && OPEN.has(s)) || r === "community") ? h("div", { class: "actions minor" },
       photoButtons(c),
       r === "field" ? h("button", { class: "big", id: "act-reinforce", onclick: () => reinforce(c) }, t("act.reinforce")) : null) : null,
     reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,
+    partsBlock(c),
     c.description ? h("p", { class: "desc" }, c.description) : null,
     photoStrip(c),
     h("h3", {}, t("case.timeline")),
@@ -316,6 +332,50 @@ function renderCase(cid) {
         e.by_role && e.by_role !== r && ["operator", "leader", "admin"].includes(e.by_role)
           ? h("span", { class: "badge" }, t("case.by_room")) : null,
         e.note ? h("div", { class: "note" }, e.note) : null))));
+}
+
+// ---- the resident rates by QR code (扫码打分) ------------------------------------------------
+let ratingFor = null;       // the case whose rating code is on the sheet
+const stars = (n) => "★".repeat(n) + "☆".repeat(5 - n);
+function canRate(c, s) { return (s === "resolved" || s === "closed") && c.rating == null && !c.merged_into; }
+
+async function showRating(c) {
+  unlockAudio();
+  const sheet = $("sheet");
+  const close = () => { ratingFor = null; sheet.hidden = true; clear(sheet); };
+  const panel = (...body) => {
+    clear(sheet);
+    sheet.append(h("div", { class: "panel rating", role: "dialog", "aria-labelledby": "sheet-title" },
+      h("h2", { id: "sheet-title" }, t("rating.title")), ...body,
+      h("button", { class: "big", id: "rating-close", onclick: close }, t("rating.close"))));
+    sheet.hidden = false;
+  };
+  ratingFor = c.id;
+  panel(h("p", { class: "sub", id: "rating-wait" }, t("rating.making")));
+  const { data, error } = await link.ask("query.rating_link", { case_id: c.id });
+  if (ratingFor !== c.id) return;
+  if (error) {
+    const why = ["offline", "timeout"].includes(error.code) ? t("rating.offline")
+      : t("rating.refused", { why: error.message || error.code });
+    panel(h("p", { class: "msg bad", id: "rating-refused" }, why));
+    return;
+  }
+  const until = new Date(data.expires);
+  const when = `${until.getMonth() + 1}/${until.getDate()} ${fmtTime(data.expires)}`;
+  panel(h("p", { class: "sub" }, t("rating.prompt")),
+    h("img", { class: "qr", id: "rating-qr", src: data.svg, alt: data.url }),
+    h("p", { class: "url", id: "rating-url" }, data.url),
+    h("p", { class: "sub", id: "rating-expires" }, t("rating.expires", { when })));
+}
+
+function ratingLanded() {
+  // the resident rated while the code was shown: the sheet closes, saying so
+  if (!ratingFor) return;
+  const c = link.state.cases.get(ratingFor);
+  if (c && c.rating != null) {
+    ratingFor = null; $("sheet").hidden = true; clear($("sheet"));
+    toast(t("rating.done", { stars: stars(c.rating) }), "ok");
+  }
 }
 
 function actionButton(c, name) {
@@ -336,7 +396,30 @@ async function act(c, name) {
   if (name === "case.not_resolved") {
     return link.command("case.confirm", { case_id: c.id, outcome: "not_resolved", ...(text ? { note: text } : {}) });
   }
+  if (name === "case.part_feedback") return link.command(name, { case_id: c.id, part_id: myPart(c).id, note: text });
   return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
+}
+
+// the joint case's parts: the department's own (task, deadline, feedback), and how far the others are
+function partsBlock(c) {
+  const ps = (c.parts || []).filter((p) => !p.cancelled);
+  if (!ps.length) return null;
+  const mine = myPart(c);
+  const done = ps.filter((p) => p.done).length;
+  const street = link.state.street;
+  const dname = (id) => { const d = (street?.departments || []).find((x) => x.id === id);
+    return d ? (currentLang() === "en" && d.name_en ? d.name_en : d.name) : id; };
+  const late = (p) => !p.done && p.due && Date.parse(p.due) < Date.now();
+  return h("div", { class: "parts", id: "parts" },
+    h("h3", {}, t("parts.title", { done, n: ps.length })),
+    mine ? h("div", { class: `part mine ${late(mine) ? "late" : ""}`, id: "my-part" },
+      h("b", {}, t("parts.mine")), " ", mine.task,
+      h("div", { class: "sub" }, mine.due ? t("parts.due", { at: fmtTime(mine.due) }) : "",
+        late(mine) ? ` · ${t("parts.late")}` : ""),
+      mine.done ? h("div", { class: "note" }, t("parts.done_by", { at: fmtTime(mine.done.at) }), mine.done.note ? ` ${mine.done.note}` : "") : null) : null,
+    h("ul", { class: "others" }, ...ps.filter((p) => p !== mine).map((p) =>
+      h("li", { class: late(p) ? "late" : "" }, dname(p.department), " · ",
+        p.done ? t("parts.state_done") : (late(p) ? t("parts.late") : t("parts.state_open"))))));
 }
 
 async function reinforce(c) {
@@ -403,7 +486,7 @@ function renderOverlay() {
     h("p", { class: "kicker" }, t(role() === "department" ? "assign.new_transfer" : "assign.new"), list.length > 1 ? ` (${list.length})` : ""),
     h("h2", { id: "assign-title" }, c.title),
     h("p", { class: "addr" }, c.location?.address || ""),
-    h("p", { class: "meta" }, `#${c.no ?? c.id} · `, t(`prio.${c.priority}`), " · ",
+    h("p", { class: "meta" }, `${c.id} · `, t(`prio.${c.priority}`), " · ",
       fmtAgo(role() === "department" ? c.times?.transferred : c.times?.dispatched, t)),
     h("button", { class: "big primary huge", id: "assign-sign",
       onclick: () => { act(c, role() === "department" ? "case.dept_sign" : "case.sign"); } }, t("act.case.sign")),
@@ -579,7 +662,7 @@ function renderWaiting() {
         h("span", { class: "sub" }, ` ${Math.round(p.size / 1024)} KB`), p.error ? h("div", { class: "bad" }, p.error) : null))));
 }
 
-function caseNo(cid) { const c = link.state.cases.get(cid); return c ? `#${c.no}` : cid; }
+function caseNo(cid) { return cid; }  // the room says C000123: the phone says the same
 
 // ---- settings ----------------------------------------------------------------------------------
 function renderSettings() {

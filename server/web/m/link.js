@@ -181,7 +181,12 @@ export class Link extends EventTarget {
       case "snapshot.page": return this._page(f);
       case "event": return this._event(f);
       case "ack": return this._answer(f.id, null, f.seq);
-      case "error": return f.id == null ? this._sessionError(f) : this._answer(f.id, f, null);
+      case "error":
+        if (f.id != null && this._asked && this._asked.has(f.id)) return this._asked.get(f.id)(f);
+        return f.id == null ? this._sessionError(f) : this._answer(f.id, f, null);
+      case "query.result":
+        if (this._asked && this._asked.has(f.id)) return this._asked.get(f.id)(f);
+        return this.emit("frame", f);
       case "session.ended": return this._ended(f);
       case "pong": this._pongDue = null; this.emit("pong", { rtt: this.now() - f.t }); return;
       default: this.emit("frame", f);
@@ -276,6 +281,23 @@ export class Link extends EventTarget {
     this._stopped = true;
     this._clearSession();
     this.setPhase("login", { code: f.reason, message: f.message });
+  }
+
+  // ---- questions ------------------------------------------------------------------------
+  // A read-only question (query.*, e.g. query.rating_link): resolves with its data, or
+  // {error: {code, message}}; never queued (it needs the server now).
+  ask(type, fields = {}, timeout = 15000) {
+    if (!this._asked) this._asked = new Map();
+    return new Promise((resolve) => {
+      if (this.phase !== "ready") { resolve({ error: { code: "offline", message: "" } }); return; }
+      const id = uuid();
+      const timer = setTimeout(() => { this._asked.delete(id); resolve({ error: { code: "timeout", message: "" } }); }, timeout);
+      this._asked.set(id, (f) => {
+        clearTimeout(timer); this._asked.delete(id);
+        resolve(f.type === "error" ? { error: { code: f.code, message: f.message } } : { data: f.data });
+      });
+      if (!this._send({ ...fields, type, id })) { this._asked.get(id)({ type: "error", code: "offline", message: "" }); }
+    });
   }
 
   // ---- commands ------------------------------------------------------------------------
