@@ -39,7 +39,7 @@ CANDIDATES = 2000            # more than this from the index: a common word, sca
 _SQLITE_DDL = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(words, content='cases', content_rowid='rowid', "
     "tokenize='trigram')",
-    # (new rows: `index_new`; the insert trigger of migration 0005 goes, migration 0010)
+    # (new rows: `index_new`; the insert trigger of migration 0005 goes, migration 0012)
     f"DROP TRIGGER IF EXISTS {FTS}_ai",
     f"CREATE TRIGGER IF NOT EXISTS {FTS}_ad AFTER DELETE ON cases BEGIN "
     f"INSERT INTO {FTS}({FTS}, rowid, words) VALUES ('delete', old.rowid, old.words); END",

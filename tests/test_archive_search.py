@@ -109,7 +109,7 @@ def test_cases_written_by_every_writer_are_found(tmp_path):
     """New cases get into the index from the statement that wrote them (server/searchindex.py
     `index_new`, no insert trigger): the projection's bulk writer (catch-up, the bench
     generators), a restore from an export (plain inserts, then a rebuild), and a database
-    migrated from before 0010 (its insert trigger goes, new cases are still found once)."""
+    migrated from before 0012 (its insert trigger goes, new cases are still found once)."""
     import json
     import random
     import time
@@ -153,12 +153,12 @@ def test_cases_written_by_every_writer_are_found(tmp_path):
     try:
         assert found(again, "独一无二") == [rows[1]["id"]]
 
-        # from before 0010: the insert trigger is back as 0005 made it; the migration takes it away
+        # from before 0012: the insert trigger is back as 0005 made it; the migration takes it away
         with again.engine.begin() as c:
             c.execute(text(f"CREATE TRIGGER {searchindex.FTS}_ai AFTER INSERT ON cases BEGIN "
                            f"INSERT INTO {searchindex.FTS}(rowid, words) VALUES (new.rowid, new.words); END"))
             from alembic import command
-            command.stamp(schema.alembic_config(connection=c), "0009", purge=True)
+            command.stamp(schema.alembic_config(connection=c), "0011", purge=True)
         assert again.upgrade()[1] == schema.head_revision()
         with again.engine.connect() as c:
             assert c.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'cases_fts_ai'")).first() is None

@@ -3,16 +3,16 @@
 on insert (FTS5 flushed its pending terms for each: an import's third). SQLite only: the
 insert trigger of 0005 goes (the delete and update triggers stay). Idempotent.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
