@@ -346,6 +346,9 @@ class MainWindow(QMainWindow):
         self.users_action = self._action(account, self.tr("Users…"), self.open_users)
         self.users_action.setVisible(self.room.role == "admin")       # the server decides; admins only
         self.link.sig_welcome.connect(lambda w: self.users_action.setVisible(w.get("role") == "admin"))
+        self.guides_action = self._action(account, self.tr("Handling guides…"), self.open_guides)
+        self.guides_action.setVisible(self.room.role == "admin")
+        self.link.sig_welcome.connect(lambda w: self.guides_action.setVisible(w.get("role") == "admin"))
         self._action(account, self.tr("Log out and quit"), self.log_out)
 
     def open_users(self) -> None:
@@ -355,6 +358,14 @@ class MainWindow(QMainWindow):
             self.users_dialog = UsersDialog(self.link, self.room, self)
         self.users_dialog.show()
         self.users_dialog.raise_()
+
+    def open_guides(self) -> None:
+        """The handling guides' editor (执法手册, admins only: the server refuses anyone else)."""
+        from widgets.guidance_editor import GuidanceEditor
+        if getattr(self, "guides_dialog", None) is None:
+            self.guides_dialog = GuidanceEditor(self.room, self.link, self)
+        self.guides_dialog.show()
+        self.guides_dialog.raise_()
 
     def log_out(self) -> None:
         """End the session on the server (its token stops working), then quit."""

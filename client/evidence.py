@@ -42,6 +42,7 @@ log = logging.getLogger("xiaonao.evidence")
 
 THUMBS_KEPT = 5000                 # thumbnails kept in the cache file (~25 KB each: ~120 MB at most)
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between tries of an upload the server could not take now
+RESUMABLE_FROM = 256 * 1024        # files from this size go as resumable uploads (smaller: one request)
 # an upload refused for one of these is not tried again (the operator must choose another file)
 FINAL_CODES = frozenset({"too_large", "unsupported_type", "invalid", "forbidden", "not_found", "gone",
                          "bad_request", "length_required"})
@@ -72,6 +73,7 @@ class UploadRow(Base):
     code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[str | None] = mapped_column(Text)                # the server's answer to the upload
+    resume: Mapped[str | None] = mapped_column(String(40))        # the server's resumable upload id
 
 
 class ThumbRow(Base):
@@ -84,7 +86,8 @@ class ThumbRow(Base):
 def _row(r: UploadRow) -> dict:
     return {"id": r.id, "case_id": r.case_id, "label": r.label, "name": r.name, "note": r.note, "sha": r.sha,
             "size": r.size, "spool": r.spool, "created": r.created, "status": r.status, "code": r.code,
-            "message": r.message, "meta": json.loads(r.meta) if r.meta else None, "progress": 0.0}
+            "message": r.message, "meta": json.loads(r.meta) if r.meta else None, "resume": r.resume,
+            "progress": 0.0}
 
 
 class EvidenceStore:
@@ -95,6 +98,10 @@ class EvidenceStore:
         self.engine = cache_engine(self.path, busy_ms=5000)    # the session's cache thread writes the same file
 
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as c:          # a cache file from before resumable uploads
+            cols = {r[1] for r in c.exec_driver_sql("PRAGMA table_info(evidence_uploads)")}
+            if "resume" not in cols:
+                c.exec_driver_sql("ALTER TABLE evidence_uploads ADD COLUMN resume VARCHAR(40)")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -207,6 +214,13 @@ class Evidence:
         self._retry_at = 0.0
         self._opened = False
         self._ready = asyncio.Event()            # the cache's tables are open (or there are none)
+        self._tasks: set[asyncio.Future] = set()
+
+    def _keep(self, coro) -> None:
+        """Run a coroutine beside the current one, holding a reference until it ends."""
+        t = asyncio.ensure_future(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     async def _call(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
@@ -231,7 +245,7 @@ class Evidence:
             for r in rows:
                 if r["status"] == "sent":
                     continue
-                if r["status"] == "uploading":       # interrupted: the bytes go again (the server kept nothing)
+                if r["status"] == "uploading":       # interrupted: it goes on from the server's offset
                     r["status"] = "waiting"
                 cmd = self.link.outbox.get(r["id"]) if hasattr(self.link.outbox, "get") else None
                 if r["status"] == "attaching" and cmd and cmd.get("status") == "refused":
@@ -381,7 +395,7 @@ class Evidence:
     async def _set(self, row: dict, **kw) -> None:
         row.update(kw)
         if self.store is not None and not row.get("unsaved"):
-            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta")}
+            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta", "resume")}
             if persist:
                 try:
                     await self._call(lambda: self.store.set_upload(row["id"], **persist))
@@ -461,8 +475,18 @@ class Evidence:
                             row["progress"] = sent / total if total else 1.0
                             if int(100 * row["progress"]) != before:      # a word per percent, not per chunk
                                 self.listener.on_upload(dict(row))
-                        meta = await self.files.upload(row["spool"], name=row["name"], case_id=row["case_id"],
-                                                       progress=progress)
+                        if row["size"] >= RESUMABLE_FROM:
+                            # an interruption loses nothing sent: the next try goes on from the
+                            # server's offset (the session id is kept with the row)
+                            def keep(uid: str) -> None:
+                                row["resume"] = uid
+                                self._keep(self._set(row, resume=uid))
+                            meta = await self.files.upload_resumable(
+                                row["spool"], name=row["name"], case_id=row["case_id"], sha256=row["sha"],
+                                upload_id=row.get("resume"), on_session=keep, progress=progress)
+                        else:
+                            meta = await self.files.upload(row["spool"], name=row["name"],
+                                                           case_id=row["case_id"], progress=progress)
                     if meta.get("id") != row["sha"]:
                         raise FileError(0, "invalid", "the server stored other bytes than were sent")
                 await self._set(row, status="attaching", meta=meta, progress=1.0)
@@ -473,6 +497,9 @@ class Evidence:
             await self.link.submit("case.attach", args, row["id"])
             row.pop("attempt", None)
         except FileError as e:
+            if e.code == "mismatch":            # the server's copy went wrong: from the start next time
+                row["resume"] = None
+                await self._set(row, resume=None)
             if e.code in FINAL_CODES:
                 await self._set(row, status="refused", code=e.code, message=e.message)
                 return

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import callback as cb
-from . import early_warning, evidence, joint, ladders, radio, rating
+from . import early_warning, evidence, guidance, joint, ladders, radio, rating
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -86,6 +86,8 @@ CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     # the squad or the room makes the link once the squad fed back; the resident's rating uses it
     "case.rating_link": (frozenset(rating.RATEABLE), "case.rating_link_issued"),
     "case.resident_rate": (frozenset(rating.RATEABLE), "case.rated"),
+    # a checklist item of the category's handling guide (执法手册) ticked, or unticked, on the case
+    "case.check": (frozenset(OPEN_STATUSES), "case.checked"),
     # joint handling (一件事, models/joint.py): a department's part of the case, its feedback,
     # a part added by mistake taken off; linked cases handled as one under a lead
     "case.part_add": (frozenset(OPEN_STATUSES), "case.part_added"),
@@ -99,7 +101,7 @@ CONFIRM_OUTCOMES = ("confirmed", "not_resolved")
 # stages a terminal or the room may stamp: the event says who stamped it (`by_role`), so the
 # timeline tells a field terminal's own sign/arrive from one an operator entered on its behalf
 STAMPED = frozenset({"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.return",
-                     "case.dept_sign", "case.follow_up", "case.confirm"})
+                     "case.dept_sign", "case.follow_up", "case.confirm", "case.check"})
 # what case.amend may correct after intake (never the SLA profile, times or status)
 AMENDABLE = ("title", "category", "priority", "location")
 # alerts a person acknowledges for the whole room (emergencies end with radio.ack)
@@ -122,12 +124,12 @@ TEAM_COMMANDS = {
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover",
                   "shift.ack": "shift.handover_acknowledged", "team.mobilise": "team.duty_changed",
-                  "warning.ack": "warning.acknowledged"}
+                  "warning.ack": "warning.acknowledged", "guidance.set": "guidance.changed"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
 _FIELD = {"case.sign", "case.contact", "case.arrive", "case.progress", "case.feedback", "case.note", "case.return",
           "case.attach", "team.status", "team.duty", "team.position", "team.request_reinforcement", "radio.transmit",
-          "radio.emergency", "case.rating_link"}
+          "radio.emergency", "case.rating_link", "case.check"}
 # a department feeds back with evidence: case.attach on its own (transferred) case
 _DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return", "case.note", "case.attach",
                "case.part_feedback"}
@@ -139,10 +141,12 @@ _INTERNAL = {"team.presence"}
 # a resident's rating through its link: submitted by the server's resident page (server/resident.py)
 # as the role `resident`, never by an account
 _RESIDENT = {"case.resident_rate"}
-_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL - _RESIDENT)
+# the street's handling guidance is edited by an administrator (the admin screen)
+_ADMIN_ONLY = {"guidance.set"}
+_OPERATOR = (ALL_COMMANDS - _LEADER_ONLY - _INTERNAL - _RESIDENT - _ADMIN_ONLY)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(_OPERATOR),
-    "leader": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
+    "leader": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT - _ADMIN_ONLY),
     "admin": frozenset(ALL_COMMANDS - _INTERNAL - _RESIDENT),
     "field": frozenset(_FIELD),
     "department": frozenset(_DEPARTMENT),
@@ -537,6 +541,8 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
                                     "open_count": len(open_cases), "items": items})]
     if name == "team.mobilise":
         return _mobilise(state, args)
+    if name == "guidance.set":
+        return _decide_guidance(state, args)
     if name == "warning.ack":
         return _decide_warning_ack(state, args)
     if name == "shift.ack":
@@ -568,6 +574,56 @@ def _needs_evidence(state, case, name) -> None:
         what = " and ".join(f"an '{label}' photo" for label in missing)
         raise CommandError("conflict", f"case {case['id']} ({case['category']}) needs {what} before "
                                        f"{name.split('.')[1]}: attach one first")
+
+
+def _needs_checklist(state, case) -> None:
+    missing = guidance.required_missing(state, case)
+    if missing:
+        raise CommandError("conflict", f"case {case['id']} ({case['category']}) needs its checklist's required "
+                                       f"items ticked before feedback: {'; '.join(i.zh for i in missing)}")
+
+
+def _check_item(state, case, args) -> dict:
+    """An item of the case's handling checklist ticked (`done`, default true) or unticked."""
+    g = guidance.guide_for(case["category"], state)
+    if g is None:
+        raise CommandError("conflict", f"there is no handling guide for the category {case['category']}")
+    iid = _str(args, "item", max_len=40)
+    item = g.item(iid or "")
+    if item is None:
+        raise CommandError("not_found", f"no item {iid} in the {case['category']} checklist", field="item")
+    done = args.get("done", True)
+    if not isinstance(done, bool):
+        raise CommandError("invalid", "'done' must be true or false", field="done")
+    if done == (iid in guidance.ticked(case)):
+        raise CommandError("conflict", f"'{item.zh}' is already {'ticked' if done else 'not ticked'} "
+                                       f"on case {case['id']}", field="item")
+    return {"item": iid, "item_text": item.zh, "ticked": done}
+
+
+def _decide_guidance(state, args) -> list[tuple[str, dict]]:
+    """An administrator's edit of a category's handling guide and checklist (or `reset`: back
+    to the shipped one)."""
+    category = args.get("category")
+    if category not in CATEGORIES:
+        raise CommandError("invalid", f"'category' must be one of {', '.join(CATEGORIES)}", field="category")
+    edited = (state.get("guidance") or {}).get(category)
+    if args.get("reset") is True:
+        if edited is None:
+            raise CommandError("conflict", f"the {category} guide is already the shipped one")
+        # the shipped guide goes with it: a terminal holds guides, not the shipped file
+        shipped = guidance.GUIDES.get(category)
+        return [("guidance.changed", {"category": category, "reset": True,
+                                      "guide": shipped.to_dict() if shipped else None})]
+    try:
+        guide = guidance.check_guide(category, args.get("guide"))
+    except ValueError as e:
+        field, _, why = str(e).partition(": ")
+        raise CommandError("invalid", why or str(e), field=field if why else None) from None
+    current = guidance.guide_for(category, state)
+    if current is not None and current.to_dict() == guide:
+        raise CommandError("conflict", f"the {category} guide is already so: nothing changed")
+    return [("guidance.changed", {"category": category, "guide": guide})]
 
 
 def _decide_case(state, actor, name, args, files=None, now=None):
@@ -630,6 +686,10 @@ def _decide_case(state, actor, name, args, files=None, now=None):
     elif name in ("case.feedback", "case.progress", "case.follow_up"):
         data["note"] = _text(args, name)
         _needs_evidence(state, case, name)
+        if name == "case.feedback" and actor.role != "department":
+            _needs_checklist(state, case)
+    elif name == "case.check":
+        data.update(_check_item(state, case, args))
     elif name == "case.dept_sign":
         if not case.get("department"):
             raise CommandError("conflict", f"case {case['id']} is with no department")

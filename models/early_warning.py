@@ -71,15 +71,20 @@ def between(state: dict, lo: str, hi: str | None, rules: WarningRules = RULES) -
      active (raised: never handled, or new cases since)}."""
     street = state.get("street")
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    excluded = rules.excluded
     for c in state["cases"].values():
         r = c["times"]["reported"]
-        if r < lo or (hi is not None and r >= hi) or c.get("merged_into") or c["category"] in rules.excluded:
+        if r < lo or (hi is not None and r >= hi) or c.get("merged_into") or c["category"] in excluded:
             continue
-        groups[group_of(street, c)].append(c)
+        biz = c.get("business")
+        group = ("business", "".join(biz.split())) if biz else \
+            ("place", place_of(street, (c.get("location") or {}).get("address", "")))
+        groups[group].append(c)
     handled_all = state.get("warnings") or {}
+    least = min([rules.threshold, *rules.thresholds.values()])
     out = []
     for (kind, key), cs in groups.items():
-        if not key:
+        if not key or len(cs) < least:
             continue
         cats = Counter(c["category"] for c in cs).most_common()
         top = cats[0][1]

@@ -18,7 +18,8 @@ from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
                  "outcome", "attempt", "team_ids", "by_role", "department", "count",
-                 "part_id", "task", "case_ids", "lead", "warning", "with_lead", "source", "expires")
+                 "part_id", "task", "case_ids", "lead", "warning", "with_lead", "source", "expires",
+                 "item", "item_text", "ticked")
 
 
 class SeqGap(Exception):
@@ -358,6 +359,26 @@ def _rating_link_issued(state, ev, d):
     _log(case, ev)
 
 
+def _checked(state, ev, d):
+    """A checklist item of the case's guide ticked (or unticked): who, when, from where."""
+    case = _case(state, d)
+    marks = case.setdefault("checklist", {})
+    if d.get("ticked", True):
+        marks[d["item"]] = {"at": ev["at"], "by": ev.get("actor"), "by_role": d.get("by_role")}
+    else:
+        marks.pop(d["item"], None)
+    _log(case, ev)
+
+
+def _guidance_changed(state, ev, d):
+    """A category's handling guide as an administrator edited it (reset: the shipped one again)."""
+    g = state.setdefault("guidance", {})
+    if d.get("reset"):
+        g.pop(d["category"], None)
+    else:
+        g[d["category"]] = d["guide"]
+
+
 def _void_rating_link(case):
     """The case left its closure (reopened, sent elsewhere): a link made for it no longer works."""
     case.pop("rating_link", None)
@@ -620,6 +641,8 @@ _HANDLERS = {
     "case.supervised": _supervised,
     "case.rated": _rated,
     "case.rating_link_issued": _rating_link_issued,
+    "case.checked": _checked,
+    "guidance.changed": _guidance_changed,
     "case.called_back": _called_back,
     "case.reinforced": _reinforced,
     "case.released": _released,
@@ -659,7 +682,7 @@ _HANDLERS = {
 # ---- what an event touches ------------------------------------------------------
 
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
-                          "shift.handover_acknowledged", "warning.acknowledged"})
+                          "shift.handover_acknowledged", "guidance.changed", "warning.acknowledged"})
 
 
 class Touched(NamedTuple):

@@ -35,6 +35,7 @@ from .replay import ReplayService
 from .reports import QUERIES, ReportService
 from .resident import ResidentRatings
 from .retention import Retention
+from .stalls import StallWatch, watch_from_env
 from .store import EventStore, is_full
 from .views import view_for
 from .web import StaticFiles
@@ -104,6 +105,7 @@ class XiaonaoServer:
         self._admitted: set[ServerConnection] = set()   # past the cap check and not yet gone
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
+        self._stalls: StallWatch | None = None
         # residents' rating links and their page at /r/ (server/resident.py)
         self.resident = ResidentRatings(self, public_url=public_url)
 
@@ -114,6 +116,7 @@ class XiaonaoServer:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
+        self._stalls = watch_from_env(self._loop)        # XIAONAO_STALLS=path: what holds the loop
         await self.hub.start()
         await self.replay.start()
         await self.accounts.start()
@@ -141,6 +144,8 @@ class XiaonaoServer:
             await self._server.wait_closed()
         await self.accounts.stop()
         await self.hub.stop()
+        if self._stalls is not None:
+            self._stalls.stop()
         self.reports.close()
         self.replay.close()
         self.store.dispose()

@@ -302,7 +302,8 @@ class ReplayService:
             self._last = (last["seq"], epoch(last["at"]))     # (start() wrote one at the head)
             return
         seq, at = self._last
-        if epoch(last["at"]) - at < CHECKPOINT_EVERY and last["seq"] - seq < CHECKPOINT_EVENTS:
+        # (a log whose time went back, as a demo's history after its street was loaded, is due too)
+        if 0 <= epoch(last["at"]) - at < CHECKPOINT_EVERY and last["seq"] - seq < CHECKPOINT_EVENTS:
             return
         self._writing = True
 
@@ -358,7 +359,9 @@ class ReplayService:
         log.info("%s (%s) replays %s to %s: seq %d to %d, %s", actor.name, actor.role, lo, hi, s_lo, cur.end, facts)
         return {"replay": cur.id, "from": lo, "to": hi, "seq": s_lo, "end_seq": cur.end,
                 "events": cur.end - s_lo, "head": head, "cases": len(cur.pending_cases),
-                "checkpoint": facts.get("checkpoint")}
+                "checkpoint": facts.get("checkpoint"),
+                # how the start was built (what it read: bounded by the range, not the history)
+                "built": {k: facts.get(k) for k in ("cases_read", "cases_rebuilt", "events_before", "ms")}}
 
     def next(self, actor: Actor, view: View, rid) -> dict:
         self._expire()

@@ -17,6 +17,7 @@ import zlib
 from datetime import datetime
 
 from models import callback as cb
+from models import guidance
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
 from models.street import grid_centroid
@@ -288,7 +289,8 @@ class Simulator:
             elif roll < 0.22:
                 await self._do(self.operator, "case.transfer", {"case_id": cid, "to": TRANSFER_TO[case["category"]]})
                 nxt = r.uniform(1800, 5400)
-            elif await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
+            elif await self._tick_checklist(cid, field, r) and \
+                    await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
                 nxt = r.uniform(60, 600)
                 if self.resident is not None and case.get("reporter") and r.random() < QR_SHARE:
                     await self._show_rating_code(cid, field, r)
@@ -301,6 +303,20 @@ class Simulator:
             nxt = await self._call_back(cid, r)
         if nxt is not None:
             self._at(now + nxt, self._step, cid)
+
+    async def _tick_checklist(self, cid: str, field: Actor, r: random.Random) -> bool:
+        """The squad goes through its handling checklist (执法手册): the required items (its
+        feedback waits for them) and, often, the first one."""
+        case = self.hub.state["cases"].get(cid)
+        g = guidance.guide_for(case["category"], self.hub.state) if case else None
+        if case is None or g is None:
+            return True
+        want = [i.id for i in guidance.required_missing(self.hub.state, case)]
+        if g.items and g.items[0].id not in want and g.items[0].id not in guidance.ticked(case) and r.random() < 0.5:
+            want.insert(0, g.items[0].id)
+        for iid in want:
+            await self._do(field, "case.check", {"case_id": cid, "item": iid})
+        return True
 
     # ---- ratings: through the room's workflows ----------------------------------------
     async def _show_rating_code(self, cid: str, field: Actor, r: random.Random) -> None:

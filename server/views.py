@@ -60,7 +60,7 @@ _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "cas
 # events with a free-text resolution or reason
 _REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled"})
 # room-wide events every view gets as they are
-_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "guidance.changed"})
 
 
 def mask_phone(phone) -> str:
@@ -229,6 +229,10 @@ class View:
         if self.kind in ("full", "wall") and state.get("handover"):
             # the last handover: the room's; the wall's without its notes (its events are masked the same way)
             head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
+        if self.kind in ("field", "department", "community"):
+            # the handling guides a terminal shows (执法手册): the shipped ones with the admin's edits
+            from models.guidance import effective_guides
+            head["guides"] = effective_guides(state)
         head["street"] = self.street(state.get("street"))
         head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
         return head
@@ -298,27 +302,35 @@ class View:
                 "data": {"cases": shown, "teams": teams, "removed": removed}}
 
 
-def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
-    """The JSON (UTF-8 bytes) of each case in the view. With `cache` (case id -> (version,
-    JSON)), a case is encoded again only when it changed: every event on a case adds to its
-    timeline, so the timeline's length is its version; a case the server keeps as its JSON
-    (server/casemap.py) has that JSON's hash as its version, and is parsed only when that
-    changed."""
+def window_items(state: dict) -> list[tuple[str, object]]:
+    """The cases as (id, JSON bytes or dict) pairs, taken at once: a case the server keeps as
+    its JSON (server/casemap.py) as those bytes, any other as its dict. The hub replaces a
+    case's dict when an event changes it and never changes one in place, so the pairs can be
+    read on another thread while the loop goes on."""
     cases = state["cases"]
-    cold = getattr(cases, "cold", None) or {}
+    cold = getattr(cases, "cold", None)
+    if cold is None:
+        return list(cases.items())
+    return list(cases.hot.items()) + list(cold.items())
+
+
+def case_texts(view: View, items, dumps, cache: dict | None = None):
+    """The JSON (UTF-8 bytes) of each case in the view, from `window_items`. With `cache`
+    (case id -> (version, JSON)), a case is encoded again only when it changed: every event
+    on a case adds to its timeline, so the timeline's length is its version; a case the
+    server keeps as its JSON (server/casemap.py) has that JSON's hash as its version, and is
+    parsed only when that changed."""
+    import orjson
     needles = view.needles()
-    for cid in list(cases):
-        b = cold.get(cid)
+    for cid, v in items:
         case = None
         version: object
-        if b is not None:
-            if needles is not None and not any(n in b for n in needles):
+        if isinstance(v, bytes):
+            if needles is not None and not any(n in v for n in needles):
                 continue                      # not in this view (no need to parse it)
-            version = ("j", hash(b))
+            version = ("j", hash(v))
         else:
-            case = cases.get(cid)
-            if case is None:
-                continue
+            case = v
             version = len(case.get("timeline") or ())
         if cache is not None:
             hit = cache.get(cid)
@@ -327,9 +339,9 @@ def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
                     yield hit[1]
                 continue
         if case is None:
-            case = cases[cid]
-        v = view.case(case)
-        text = dumps(v).encode() if v is not None else None
+            case = orjson.loads(v)
+        shown = view.case(case)
+        text = dumps(shown).encode() if shown is not None else None
         if cache is not None:
             cache[cid] = (version, text)
         if text is not None:
@@ -340,7 +352,7 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict 
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
     return protocol.snapshot_frames_utf8(state["seq"], dumps(view.state_head(state)),
-                                    case_texts(view, state, dumps, cache), max_frame)
+                                         case_texts(view, window_items(state), dumps, cache), max_frame)
 
 
 def _mask_handover(h: dict) -> dict:

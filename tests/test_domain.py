@@ -161,6 +161,8 @@ ARGS = {"case.dispatch": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:4])
         "case.release": lambda d: {"team_id": d.draw(st.sampled_from(TEAMS[:5]))},
         "case.sign": lambda d: {"team_id": d.draw(st.sampled_from([None, None, *TEAMS[:5]]))},
         "case.arrive": lambda d: {"team_id": d.draw(st.sampled_from([None, None, *TEAMS[:5]]))},
+        "case.check": lambda d: {"item": d.draw(st.sampled_from(["d1", "d2", "cm1", "mk1", "f1", "nope"])),
+                                 "done": d.draw(st.sampled_from([True, True, False]))},
         "case.callback": lambda d: d.draw(st.sampled_from([
             {"outcome": "not_reached"}, {"outcome": "reached", "rating": 5}, {"outcome": "reached", "rating": 3},
             {"outcome": "reached", "rating": 1, "follow_up": "reopen", "note": "不满意"},
@@ -213,7 +215,7 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                                                       "case.escalate", "case.sign", "case.arrive",
                                                       "case.part_add", "case.part_feedback", "case.link",
                                                       "case.close", "case.unlink",
-                                                      "case.rating_link", "case.resident_rate"]))
+                                                      "case.rating_link", "case.resident_rate", "case.check"]))
                     extra = ARGS.get(name, lambda d: {})(data)
                     if name == "case.resident_rate":
                         # the resident's rating through the case's link (or a stale one)
@@ -304,6 +306,13 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                 w.run(LEAD, "mode.set", {"mode": data.draw(st.sampled_from(["wartime", "peacetime"]))})
             elif data.draw(st.booleans()):
                 w.run(LEAD, "sla.set", {"profile": data.draw(st.sampled_from(["1310", "1-8-1-24", "135", "wartime"]))})
+            elif data.draw(st.integers(0, 3)) == 0:
+                # an admin edits a guide (its required items then hold feedback back) or resets it
+                cat = data.draw(st.sampled_from(["dispute", "fire"]))
+                w.run(Actor("admin", "admin"), "guidance.set", {"category": cat, "reset": True}
+                      if data.draw(st.booleans()) else {"category": cat, "guide": {
+                          "guide": "新版", "items": [{"id": "d1", "zh": "核实", "required": data.draw(st.booleans())},
+                                                   {"zh": "拍照"}]}})
             else:
                 who = data.draw(st.sampled_from([LEAD, Actor("li", "leader")]))
                 w.run(who, data.draw(st.sampled_from(["shift.handover", "shift.ack"])), {"note": "交班"})

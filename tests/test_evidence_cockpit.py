@@ -423,3 +423,39 @@ def test_the_printed_case_sheet_carries_the_case_evidence(qtbot, loop, server, t
     dlg.close()
     c.close()
     i18n.install("en")                  # (the language is process-wide: leave it as the next tests expect)
+
+
+def test_an_upload_cut_off_mid_way_goes_on_from_where_it_stopped(qtbot, loop, server, tmp_path):
+    """The network drops in the middle of a large file: the queue tries again and sends only
+    what the server does not hold yet (a resumable upload), then attaches it once."""
+    from app import i18n
+
+    from .faultproxy import FaultProxy
+    i18n.install("en")
+    proxy = loop.run(FaultProxy("127.0.0.1", server.srv.port).start())
+    try:
+        c = Cockpit(qtbot, loop, f"ws://127.0.0.1:{proxy.port}/ws", tmp_path)
+        cid = c.report()
+        c.select(cid)
+        clip = tmp_path / "patrol.mp4"
+        clip.write_bytes(ef.padded_mp4(12_000_000))
+        size = clip.stat().st_size
+        said: list[str] = []
+        c.link.sig_upload.connect(lambda row: said.append(f"{row['status']} {row.get('progress', 0):.2f}"))
+        before = proxy.up_bytes
+        proxy.cut_after(size // 2)
+        c.section.label_box.setCurrentIndex(c.section.label_box.findData("document"))
+        assert c.section.attach_paths([str(clip)]) == 1
+        loop.wait(lambda: c.strip_ids("document"), timeout=60, what="the clip attached after the drop")
+        loop.wait(lambda: "patrol.mp4 · Document · sent" in c.section.outcome.text(), what="'sent'")
+        # it went on from the middle: far less than twice the file crossed the network, and
+        # the second try's first word was already past half way
+        assert proxy.up_bytes - before < size * 1.3, (proxy.up_bytes - before, size)
+        dropped = next(i for i, s in enumerate(said) if s.startswith("waiting") and i > 0)
+        again = [float(s.split()[1]) for s in said[dropped:] if s.startswith("uploading") and s != "uploading 0.00"]
+        assert again and again[0] >= 0.4, said
+        case = c.case(cid)
+        assert [a["name"] for a in case["attachments"]] == ["patrol.mp4"]
+        c.close()
+    finally:
+        loop.run(proxy.stop())

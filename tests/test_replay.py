@@ -207,8 +207,10 @@ async def shift(db_url, tmp_path):
 
 
 async def test_the_replayed_room_at_each_moment_is_the_room_live_clients_held_then(shift, monkeypatch):
+    import client.replay
     import server.replay
     monkeypatch.setattr(server.replay, "PAGE_EVENTS", 7)        # many pages
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 4)        # many of the player's checkpoints
     srv, lives, room, marks = shift
     lo, hi = marks["shift_from"], marks["shift_to"]
     checked = 0
@@ -342,7 +344,9 @@ async def test_checkpoints_every_half_hour_bound_what_a_replay_reads(shift):
     assert 0 <= marks["mid"] - epoch(cp_at) <= CHECKPOINT_EVERY + 30 * MIN
 
 
-async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift):
+async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift, monkeypatch):
+    import client.replay
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 5)
     srv, lives, room, marks = shift
     rp = await fetch(lives["lead"].ask, iso(marks["shift_from"]), iso(marks["shift_to"]))
     p = Player(rp)
@@ -353,6 +357,14 @@ async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room
     assert p.state == rp.state_at(p.t)
     kind, _ = p.seek(marks["shift_to"])
     assert p.state["mode"] == "wartime"
+    # every moment through the player's checkpoints is the start with the frames applied in order
+    from client.replay import apply_frame
+    scratch = orjson.loads(orjson.dumps(rp.start))
+    for i, b in enumerate(rp.frames):
+        apply_frame(scratch, orjson.loads(b))
+        if i % 3 == 0:
+            assert rp.state_after(i + 1) == scratch, i
+    assert p.state == scratch
     kind, _ = p.seek(marks["shift_from"])
     assert kind == "reset" and p.state["mode"] == "peacetime" and p.state == rp.state_after(0)
     p.playing = True

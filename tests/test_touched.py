@@ -62,6 +62,10 @@ def test_touched_names_everything_each_event_changes():
     for name, args in [("case.dispatch", {"team_id": "W01"}), ("case.sign", {}), ("case.arrive", {}),
                        ("case.feedback", {"note": "已处理"})]:
         w.run(OP, name, {"case_id": q, **args})
+    w.run(FIELD, "case.check", {"case_id": q, "item": "d1"})
+    w.run(OP, "case.check", {"case_id": q, "item": "d1", "done": False})
+    w.run(Actor("admin", "admin"), "guidance.set", {"category": "fire", "guide": {
+        "guide": "先疏散。", "items": [{"zh": "疏散周边人员", "required": True}]}})
     link = w.run(FIELD, "case.rating_link", {"case_id": q})
     w.run(Actor("resident", "resident"), "case.resident_rate", {"case_id": q, "link": link, "rating": 5, "note": "好"})
     w.run(OP, "case.reopen", {"case_id": b, "reason": "再次投诉"})
@@ -119,7 +123,7 @@ def test_touched_names_everything_each_event_changes():
     w.run(LEAD, "shift.handover", {"note": "交班"})
     w.run(Actor("li", "leader"), "shift.ack", {"note": "已阅"})
     kinds = set(w.checked)
-    assert len(kinds) >= 38, sorted(kinds)       # nearly every kind of event was checked
+    assert len(kinds) >= 40, sorted(kinds)       # nearly every kind of event was checked
 
 
 def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "case.followed_up": QT_TRANSLATE_NOOP("Timeline", "Followed up"),
     "case.confirmed": QT_TRANSLATE_NOOP("Timeline", "Confirmed with the resident"),
     "case.rating_link_issued": QT_TRANSLATE_NOOP("Timeline", "Rating code shown to the resident"),
+    "case.checked": QT_TRANSLATE_NOOP("Timeline", "Checklist"),
     "team.reinforcement_requested": QT_TRANSLATE_NOOP("Timeline", "Reinforcement requested"),
     "case.part_added": QT_TRANSLATE_NOOP("Timeline", "Department's part added"),
     "case.part_done": QT_TRANSLATE_NOOP("Timeline", "Department's part done"),
@@ -114,6 +115,11 @@ def hms(iso_or_epoch) -> str:
 
 
 class CaseDetailPanel(QWidget):
+    """Signals:
+        sig_drill(str, list): show just these cases in the queue (a joint case and its linked cases).
+    """
+    sig_drill = Signal(str, object)
+
     def __init__(self, room: RoomState, selection: Selection, link, parent=None):
         super().__init__(parent)
         self.setObjectName("CaseDetailPanel")
@@ -211,13 +217,14 @@ class CaseDetailPanel(QWidget):
         lay.addWidget(self.squads)
         self.joint = JointBox(room, link, selection)  # the departments' parts and the linked cases (一件事)
         lay.addWidget(self.joint)
+        self.joint.sig_drill.connect(self.sig_drill)
         sla_title = QLabel(self.tr("SLA stages"))
         self._sla_title = sla_title
         sla_title.setProperty("kind", "heading")
         lay.addWidget(sla_title)
         lay.addWidget(self.stages)
         lay.addLayout(self.fields)
-        self.guide = GuideBox()                        # the category's handling guide (执法手册)
+        self.guide = GuideBox(room, link)              # the category's handling guide (执法手册), its checklist
         lay.addWidget(self.guide)
         lay.addWidget(self.evidence)
         tl_title = QLabel(self.tr("Timeline"))
@@ -400,6 +407,8 @@ class CaseDetailPanel(QWidget):
                              + f" ({e.get('attempt', 1)})")
             if e.get("rating"):
                 extra.append("★" * e["rating"])
+            if e.get("item_text"):
+                extra.append(("☐ " if e.get("ticked") is False else "☑ ") + e["item_text"])
             if e.get("source") in RATING_SOURCES:
                 extra.append(QCoreApplication.translate("Timeline", str(RATING_SOURCES[e["source"]])))
             for field, (old, new) in (e.get("changes") or {}).items():

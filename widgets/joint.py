@@ -79,7 +79,12 @@ class _Outcomes:
 
 
 class JointBox(QGroupBox, _Outcomes):
-    """The case's parts and links, in the case detail."""
+    """The case's parts and links, in the case detail.
+
+    Signals:
+        sig_drill(str, list): the lead and its linked cases, to be shown together in the queue.
+    """
+    sig_drill = Signal(str, object)
 
     def __init__(self, room, link, selection=None, parent=None):
         super().__init__(parent)
@@ -132,6 +137,10 @@ class JointBox(QGroupBox, _Outcomes):
         self.unlink_btn.setObjectName("JointBox.unlink")
         self.unlink_btn.setToolTip(self.tr("This case is handled on its own again"))
         self.unlink_btn.clicked.connect(self.unlink)
+        self.together_btn = QPushButton(self.tr("Show them together"))
+        self.together_btn.setObjectName("JointBox.together")
+        self.together_btn.setToolTip(self.tr("The lead and its linked cases, alone in the queue"))
+        self.together_btn.clicked.connect(self.show_together)
         self.result = QLabel()
         self.result.setObjectName("JointBox.result")
         self.result.setWordWrap(True)
@@ -150,6 +159,7 @@ class JointBox(QGroupBox, _Outcomes):
         lay.addWidget(self.links)
         row2 = QHBoxLayout()
         row2.addStretch(1)
+        row2.addWidget(self.together_btn)
         row2.addWidget(self.unlink_btn)
         row2.addWidget(self.link_btn)
         row2.addWidget(self.add_btn)
@@ -241,6 +251,7 @@ class JointBox(QGroupBox, _Outcomes):
         self.link_btn.setVisible(self.room.may("case.link") and is_open and not case.get("linked_to")
                                  and not case.get("merged_into"))
         self.unlink_btn.setVisible(self.room.may("case.unlink") and bool(case.get("linked_to")))
+        self.together_btn.setVisible(bool(case.get("links") or case.get("linked_to")))
         self._enable()
 
     def selected_part(self) -> str:
@@ -296,6 +307,13 @@ class JointBox(QGroupBox, _Outcomes):
     def unlink(self) -> None:
         if self.case_id:
             self._track(self.link.submit("case.unlink", {"case_id": self.case_id}), "case.unlink")
+
+    def show_together(self) -> None:
+        case = self.case()
+        if case is None:
+            return
+        lead = self.room.state["cases"].get(case.get("linked_to") or "") or case
+        self.sig_drill.emit(self.tr("Joint case %1").replace("%1", lead["id"]), [lead["id"], *(lead.get("links") or ())])
 
     def _open_case(self, cid: str) -> None:
         if self.selection is not None:

@@ -60,6 +60,8 @@ COMMANDS = {
     "case.link": QT_TRANSLATE_NOOP("Outcome", "link cases"),
     "case.unlink": QT_TRANSLATE_NOOP("Outcome", "unlink"),
     "warning.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge warning"),
+    "case.check": QT_TRANSLATE_NOOP("Outcome", "tick the checklist"),
+    "guidance.set": QT_TRANSLATE_NOOP("Outcome", "handling guide"),
 }
 def kind(outcome: str, online: bool = True) -> str | None:
     """The label kind (resources/themes/*.qss) an outcome is shown with."""

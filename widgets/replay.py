@@ -65,6 +65,7 @@ class ReplayWindow(QMainWindow):
         self.player: Player | None = None
         self.replay: Replay | None = None
         self._last_step = time.monotonic()
+        self._closed = False
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -103,7 +104,7 @@ class ReplayWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        self.resizeDocks([self.docks["roster"], self.docks["map"]], [400, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["roster"], self.docks["map"]], [470, 520], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["dashboard"]], [300], Qt.Orientation.Vertical)
         self.timer = QTimer(self, interval=STEP_MS)
         self.timer.timeout.connect(self._step)
@@ -197,6 +198,8 @@ class ReplayWindow(QMainWindow):
         self.link.replay(iso(lo), iso(hi), self._loaded, self._progress)
 
     def _progress(self, fraction: float) -> None:
+        if self._closed:
+            return
         self.status.setText(self.tr("Loading the log… %1 %").replace("%1", f"{fraction * 100:.0f}"))
 
     def _fail(self, message: str) -> None:
@@ -206,6 +209,8 @@ class ReplayWindow(QMainWindow):
         self.sig_failed.emit(message)
 
     def _loaded(self, replay: Replay | None, error) -> None:
+        if self._closed:                 # closed while it was loading: nothing to show it in
+            return
         self.load_button.setEnabled(True)
         if replay is None:
             self._fail(self.tr("Could not load the replay: %1").replace("%1", self._reason(error)))
@@ -317,6 +322,7 @@ class ReplayWindow(QMainWindow):
         self.map.set_tracks({tid: rp.track(tid, t) for tid in rp.tracks if rp.track(tid, t)})
 
     def closeEvent(self, e):
+        self._closed = True
         self.pause()
         super().closeEvent(e)
 

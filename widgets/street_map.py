@@ -151,6 +151,11 @@ class StreetMap(QGraphicsView):
         for tid in [t for t in self.track_items if t not in tracks]:
             self.scene_.removeItem(self.track_items.pop(tid))
         for tid, pts in tracks.items():
+            t = self.room.state["teams"].get(tid) or {}
+            key = f"{len(pts)}|{t.get('status')}"
+            item = self.track_items.get(tid)
+            if item is not None and item.data(4) == key:
+                continue                       # nothing new on this one (a replay's steps are many)
             path = QPainterPath()
             for i, (lat, lon) in enumerate(pts):
                 p = self.to_scene(lat, lon)
@@ -160,13 +165,12 @@ class StreetMap(QGraphicsView):
                     path.lineTo(p)
             for lat, lon in pts:
                 path.addEllipse(self.to_scene(lat, lon), 18.0, 18.0)
-            item = self.track_items.get(tid)
             if item is None:
                 item = self.track_items[tid] = QGraphicsPathItem()
                 item.setZValue(3)
                 item.setData(3, tid)
                 self.scene_.addItem(item)
-            t = self.room.state["teams"].get(tid) or {}
+            item.setData(4, key)
             colour = QColor(TEAM_COLOURS.get(str(t.get("status") or ""), P["muted"]))
             pen = QPen(colour, 2)
             pen.setCosmetic(True)

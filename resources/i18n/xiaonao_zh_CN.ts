@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="92" />
+        <location filename="../../widgets/case_detail.py" line="93" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,182 +452,182 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="129" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="129" />
+        <location filename="../../widgets/case_detail.py" line="135" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="130" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="130" />
+        <location filename="../../widgets/case_detail.py" line="136" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="131" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="131" />
+        <location filename="../../widgets/case_detail.py" line="137" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="132" />
+        <location filename="../../widgets/case_detail.py" line="138" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="132" />
+        <location filename="../../widgets/case_detail.py" line="138" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="133" />
+        <location filename="../../widgets/case_detail.py" line="139" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="146" />
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="147" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="154" />
+        <location filename="../../widgets/case_detail.py" line="160" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="161" />
+        <location filename="../../widgets/case_detail.py" line="167" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="182" />
+        <location filename="../../widgets/case_detail.py" line="188" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="183" />
+        <location filename="../../widgets/case_detail.py" line="189" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="187" />
+        <location filename="../../widgets/case_detail.py" line="193" />
         <source>Resident rating code…</source>
         <translation>居民扫码评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="188" />
+        <location filename="../../widgets/case_detail.py" line="194" />
         <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
         <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="201" />
+        <location filename="../../widgets/case_detail.py" line="207" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="214" />
+        <location filename="../../widgets/case_detail.py" line="221" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="223" />
+        <location filename="../../widgets/case_detail.py" line="230" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="318" />
+        <location filename="../../widgets/case_detail.py" line="325" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="335" />
+        <location filename="../../widgets/case_detail.py" line="342" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="336" />
+        <location filename="../../widgets/case_detail.py" line="343" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="370" />
+        <location filename="../../widgets/case_detail.py" line="377" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="378" />
+        <location filename="../../widgets/case_detail.py" line="385" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="416" />
+        <location filename="../../widgets/case_detail.py" line="425" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="421" />
+        <location filename="../../widgets/case_detail.py" line="430" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="422" />
+        <location filename="../../widgets/case_detail.py" line="431" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="424" />
+        <location filename="../../widgets/case_detail.py" line="433" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="426" />
+        <location filename="../../widgets/case_detail.py" line="435" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="427" />
+        <location filename="../../widgets/case_detail.py" line="436" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="429" />
+        <location filename="../../widgets/case_detail.py" line="438" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="527" />
+        <location filename="../../widgets/case_detail.py" line="536" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -976,22 +976,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="577" />
+        <location filename="../../widgets/joint.py" line="595" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="588" />
+        <location filename="../../widgets/joint.py" line="606" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="591" />
+        <location filename="../../widgets/joint.py" line="609" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="595" />
+        <location filename="../../widgets/joint.py" line="613" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -1143,7 +1143,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="260" />
         <location filename="../../app/wall.py" line="142" />
-        <location filename="../../widgets/guidance.py" line="35" />
+        <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="107" />
@@ -1709,11 +1709,149 @@
     </message>
 </context>
 <context>
+    <name>GuidanceEditor</name>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="35" />
+        <source>Handling guides</source>
+        <translation>处置指引（执法手册）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="43" />
+        <source>The guide in Chinese (required)</source>
+        <translation>中文指引（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="45" />
+        <source>The guide in English (optional)</source>
+        <translation>英文指引（可不填）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (Chinese)</source>
+        <translation>清单项（中文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="50" />
+        <source>Item (English)</source>
+        <translation>清单项（英文）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="51" />
+        <source>Required before feedback</source>
+        <translation>反馈前必做</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="57" />
+        <source>Add item</source>
+        <translation>添加一项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="58" />
+        <source>Remove item</source>
+        <translation>删除该项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="59" />
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="60" />
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="61" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="63" />
+        <source>Back to the shipped guide</source>
+        <translation>恢复系统自带指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="74" />
+        <source>Category:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="87" />
+        <source>Guide</source>
+        <translation>指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="90" />
+        <source>Checklist (a ticked item is recorded on the case; a required one must be ticked before the squad's feedback)</source>
+        <translation>处置清单（勾选会记入案件；必做项须在班组反馈前勾选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>edited on this server</source>
+        <translation>已在本服务器修改</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="113" />
+        <source>as shipped</source>
+        <translation>系统自带</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="169" />
+        <source>Write the guide in Chinese.</source>
+        <translation>请填写中文指引。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="171" />
+        <source>A guide may be at most %1 characters.</source>
+        <translation>指引最多 %1 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="173" />
+        <source>A checklist has 1 to %1 items.</source>
+        <translation>处置清单须有 1 到 %1 项。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="176" />
+        <source>Item %1 has no Chinese words.</source>
+        <translation>第 %1 项没有中文内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="178" />
+        <source>Item %1 is longer than %2 characters.</source>
+        <translation>第 %1 项超过 %2 字。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="181" />
+        <source>Give every item its English words, or none.</source>
+        <translation>请为每一项都填写英文，或都不填。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance_editor.py" line="212" />
+        <source>Saved: every cockpit and field terminal shows the %1 guide now.</source>
+        <translation>已保存：所有指挥台和移动端现在显示新的%1指引。</translation>
+    </message>
+</context>
+<context>
     <name>GuideBox</name>
     <message>
-        <location filename="../../widgets/guidance.py" line="37" />
+        <location filename="../../widgets/guidance.py" line="80" />
         <source>Handling guide: %1</source>
         <translation>执法手册：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="92" />
+        <source>(required before feedback)</source>
+        <translation>（反馈前必做）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="96" />
+        <source>(the room)</source>
+        <translation>（指挥中心）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/guidance.py" line="102" />
+        <source>Feedback waits for: %1</source>
+        <translation>反馈前须完成：%1</translation>
     </message>
 </context>
 <context>
@@ -1896,129 +2034,144 @@
 <context>
     <name>JointBox</name>
     <message>
-        <location filename="../../widgets/joint.py" line="87" />
+        <location filename="../../widgets/joint.py" line="92" />
         <source>Joint handling (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="95" />
+        <location filename="../../widgets/joint.py" line="100" />
         <source>Due</source>
         <translation>期限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="96" />
+        <location filename="../../widgets/joint.py" line="101" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="108" />
+        <location filename="../../widgets/joint.py" line="113" />
         <source>The department's feedback, or why the part is cancelled…</source>
         <translation>部门的反馈，或撤销任务的原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="111" />
+        <location filename="../../widgets/joint.py" line="116" />
         <source>Departments' parts…</source>
         <translation>分派部门任务…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="113" />
+        <location filename="../../widgets/joint.py" line="118" />
         <source>Make this a joint case: each department its part, with a deadline</source>
         <translation>转为一件事：每个部门一项任务，各有期限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="115" />
+        <location filename="../../widgets/joint.py" line="120" />
         <source>Part done</source>
         <translation>任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="117" />
+        <location filename="../../widgets/joint.py" line="122" />
         <source>The selected part is done: its department's feedback, entered by the room</source>
         <translation>所选任务已完成：由指挥中心代录部门反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="119" />
+        <location filename="../../widgets/joint.py" line="124" />
         <source>Cancel part</source>
         <translation>撤销任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="127" />
+        <location filename="../../widgets/joint.py" line="132" />
         <source>Link cases…</source>
         <translation>关联案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="129" />
+        <location filename="../../widgets/joint.py" line="134" />
         <source>Handle other cases (same address, same business) as one with this case</source>
         <translation>将其他案件（同一地址、同一商家）与本案合并处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="131" />
+        <location filename="../../widgets/joint.py" line="136" />
         <source>Unlink</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="133" />
+        <location filename="../../widgets/joint.py" line="138" />
         <source>This case is handled on its own again</source>
         <translation>本案重新单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="188" />
+        <location filename="../../widgets/joint.py" line="140" />
+        <source>Show them together</source>
+        <translation>一并查看</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="142" />
+        <source>The lead and its linked cases, alone in the queue</source>
+        <translation>在队列中只显示主案及其关联案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="198" />
         <source>the case closes when every part is done</source>
         <translation>全部任务完成后方可结案</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="191" />
+        <location filename="../../widgets/joint.py" line="201" />
         <source>%1 overdue</source>
         <translation>%1 项超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="194" />
+        <location filename="../../widgets/joint.py" line="204" />
         <source>No departments' parts: one squad or department handles it.</source>
         <translation>未分派部门任务：由一个班组或部门处置。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="203" />
+        <location filename="../../widgets/joint.py" line="213" />
         <source>done %1</source>
         <translation>%1 完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="205" />
+        <location filename="../../widgets/joint.py" line="215" />
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="207" />
+        <location filename="../../widgets/joint.py" line="217" />
         <source>open</source>
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="227" />
+        <location filename="../../widgets/joint.py" line="237" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="236" />
+        <location filename="../../widgets/joint.py" line="246" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="266" />
+        <location filename="../../widgets/joint.py" line="277" />
         <source>%1's feedback (%2): %3</source>
         <translation>%1 的反馈（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="286" />
+        <location filename="../../widgets/joint.py" line="297" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/joint.py" line="316" />
+        <source>Joint case %1</source>
+        <translation>一件事 %1</translation>
     </message>
 </context>
 <context>
@@ -2145,27 +2298,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="421" />
+        <location filename="../../widgets/joint.py" line="439" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="430" />
+        <location filename="../../widgets/joint.py" line="448" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="442" />
+        <location filename="../../widgets/joint.py" line="460" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="447" />
+        <location filename="../../widgets/joint.py" line="465" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="466" />
+        <location filename="../../widgets/joint.py" line="484" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -2494,13 +2647,13 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="453" />
+        <location filename="../../app/mainwindow.py" line="464" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="646" />
+        <location filename="../../app/mainwindow.py" line="657" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -2591,106 +2744,111 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="349" />
+        <source>Handling guides…</source>
+        <translation>处置指引（执法手册）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="352" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="375" />
+        <location filename="../../app/mainwindow.py" line="386" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="398" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="401" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="416" />
+        <location filename="../../app/mainwindow.py" line="427" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="444" />
+        <location filename="../../app/mainwindow.py" line="455" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="456" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="446" />
+        <location filename="../../app/mainwindow.py" line="457" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="447" />
+        <location filename="../../app/mainwindow.py" line="458" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="456" />
+        <location filename="../../app/mainwindow.py" line="467" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="484" />
+        <location filename="../../app/mainwindow.py" line="495" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="489" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="492" />
+        <location filename="../../app/mainwindow.py" line="503" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="496" />
+        <location filename="../../app/mainwindow.py" line="507" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="629" />
+        <location filename="../../app/mainwindow.py" line="640" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="632" />
+        <location filename="../../app/mainwindow.py" line="643" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="642" />
+        <location filename="../../app/mainwindow.py" line="653" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="643" />
+        <location filename="../../app/mainwindow.py" line="654" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="647" />
+        <location filename="../../app/mainwindow.py" line="658" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3110,22 +3268,32 @@
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="89" />
+        <location filename="../../widgets/outcome.py" line="63" />
+        <source>tick the checklist</source>
+        <translation>勾选处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="64" />
+        <source>handling guide</source>
+        <translation>处置指引</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="91" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="91" />
+        <location filename="../../widgets/outcome.py" line="93" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="93" />
+        <location filename="../../widgets/outcome.py" line="95" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="94" />
+        <location filename="../../widgets/outcome.py" line="96" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -3133,27 +3301,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="381" />
+        <location filename="../../widgets/joint.py" line="399" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="384" />
+        <location filename="../../widgets/joint.py" line="402" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="387" />
+        <location filename="../../widgets/joint.py" line="405" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="393" />
+        <location filename="../../widgets/joint.py" line="411" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="405" />
+        <location filename="../../widgets/joint.py" line="423" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3161,27 +3329,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="337" />
+        <location filename="../../widgets/joint.py" line="355" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="351" />
+        <location filename="../../widgets/joint.py" line="369" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="370" />
+        <location filename="../../widgets/joint.py" line="388" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -3333,118 +3501,118 @@
         <translation>回放 — 小脑（只读）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="96" />
+        <location filename="../../widgets/replay.py" line="97" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="97" />
+        <location filename="../../widgets/replay.py" line="98" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="98" />
+        <location filename="../../widgets/replay.py" line="99" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="127" />
+        <location filename="../../widgets/replay.py" line="128" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="133" />
+        <location filename="../../widgets/replay.py" line="134" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="135" />
+        <location filename="../../widgets/replay.py" line="136" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="145" />
-        <location filename="../../widgets/replay.py" line="270" />
+        <location filename="../../widgets/replay.py" line="146" />
+        <location filename="../../widgets/replay.py" line="275" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="161" />
+        <location filename="../../widgets/replay.py" line="162" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="173" />
+        <location filename="../../widgets/replay.py" line="174" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="175" />
+        <location filename="../../widgets/replay.py" line="176" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="188" />
+        <location filename="../../widgets/replay.py" line="189" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="191" />
+        <location filename="../../widgets/replay.py" line="192" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="196" />
+        <location filename="../../widgets/replay.py" line="197" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="200" />
+        <location filename="../../widgets/replay.py" line="203" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="211" />
+        <location filename="../../widgets/replay.py" line="216" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="218" />
+        <location filename="../../widgets/replay.py" line="223" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="235" />
+        <location filename="../../widgets/replay.py" line="240" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="237" />
+        <location filename="../../widgets/replay.py" line="242" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="239" />
+        <location filename="../../widgets/replay.py" line="244" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="241" />
+        <location filename="../../widgets/replay.py" line="246" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="243" />
+        <location filename="../../widgets/replay.py" line="248" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="245" />
+        <location filename="../../widgets/replay.py" line="250" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="264" />
+        <location filename="../../widgets/replay.py" line="269" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -3746,42 +3914,42 @@
 <context>
     <name>StreetMap</name>
     <message>
-        <location filename="../../widgets/street_map.py" line="244" />
+        <location filename="../../widgets/street_map.py" line="248" />
         <source>Case: overdue</source>
         <translation>事件：超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="245" />
+        <location filename="../../widgets/street_map.py" line="249" />
         <source>Case: due soon</source>
         <translation>事件：即将超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="246" />
+        <location filename="../../widgets/street_map.py" line="250" />
         <source>Case: on time</source>
         <translation>事件：未超时</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="247" />
+        <location filename="../../widgets/street_map.py" line="251" />
         <source>Squad: available</source>
         <translation>班组：空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="248" />
+        <location filename="../../widgets/street_map.py" line="252" />
         <source>Squad: en route</source>
         <translation>班组：在途</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="249" />
+        <location filename="../../widgets/street_map.py" line="253" />
         <source>Squad: on scene</source>
         <translation>班组：在现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="250" />
+        <location filename="../../widgets/street_map.py" line="254" />
         <source>Squad: emergency</source>
         <translation>班组：紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/street_map.py" line="251" />
+        <location filename="../../widgets/street_map.py" line="255" />
         <source>Today's incidents (heat)</source>
         <translation>今日事件（热力）</translation>
     </message>
@@ -3930,117 +4098,122 @@
     </message>
     <message>
         <location filename="../../widgets/case_detail.py" line="64" />
+        <source>Checklist</source>
+        <translation>处置清单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="72" />
+        <location filename="../../widgets/case_detail.py" line="73" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
+        <location filename="../../widgets/case_detail.py" line="77" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="79" />
+        <location filename="../../widgets/case_detail.py" line="80" />
         <source>by the resident's QR code</source>
         <translation>居民扫码评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>by callback</source>
         <translation>回访评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -4260,27 +4433,27 @@
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="544" />
+        <location filename="../../widgets/joint.py" line="562" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="547" />
+        <location filename="../../widgets/joint.py" line="565" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="549" />
+        <location filename="../../widgets/joint.py" line="567" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="555" />
+        <location filename="../../widgets/joint.py" line="573" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="568" />
+        <location filename="../../widgets/joint.py" line="586" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4288,32 +4461,32 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="481" />
+        <location filename="../../widgets/joint.py" line="499" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="485" />
+        <location filename="../../widgets/joint.py" line="503" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="500" />
+        <location filename="../../widgets/joint.py" line="518" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="503" />
+        <location filename="../../widgets/joint.py" line="521" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="510" />
+        <location filename="../../widgets/joint.py" line="528" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="513" />
+        <location filename="../../widgets/joint.py" line="531" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>
