@@ -3395,11 +3395,16 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="98" />
+        <source>%1: waiting for %2 to be uploaded first</source>
+        <translation>%1：等待 %2 上传完成后再发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="101" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="99" />
+        <location filename="../../widgets/outcome.py" line="102" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
