@@ -664,7 +664,8 @@ def media_self_check() -> int:
                     c.mux(p)
             meta, thumb, _prev = probe_clip(clip)
             with Image.open(io.BytesIO(thumb)) as im:
-                real = im.getpixel((10, 10))[1] > 150          # the clip's green, not the grey placeholder
+                green = im.convert("RGB").getpixel((10, 10))
+                real = isinstance(green, tuple) and green[1] > 150    # the clip's green, not the grey placeholder
             lines.append(f"clip: {meta['width']}x{meta['height']}, poster frame {'decoded' if real else 'MISSING'} "
                          f"(PyAV {av.__version__})")
             ok &= real
