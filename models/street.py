@@ -60,6 +60,17 @@ def load_street(path: str | Path | None = None) -> dict:
     if isinstance(data.get("evidence"), dict):
         street["evidence"] = data["evidence"]     # its own evidence rules (models/evidence.py)
     _check(street)
+    from . import rota as rota_mod
+    try:
+        if data.get("rota_file"):
+            # the three-shift rota and the reserve (models/rota.py)
+            street["rota"], street["reserve"] = rota_mod.load_rota(Path(path).parent / data["rota_file"],
+                                                                   street["squads"])
+        if data.get("roads_file"):
+            # who answers for each road's stretch (以道路为最小作战单元)
+            rota_mod.load_roads(Path(path).parent / data["roads_file"], street)
+    except (rota_mod.RotaError, KeyError, TypeError) as e:
+        raise StreetError(f"street {path}: {e}") from None
     return street
 
 

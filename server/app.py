@@ -68,13 +68,16 @@ class XiaonaoServer:
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
                  file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time,
-                 retention: Retention | None = None, public_url: str | None = None):
+                 retention: Retention | None = None, public_url: str | None = None,
+                 follow_rota: bool = False):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
         self.content = ContentStore(self.data_dir, file_limits)
         self.files = FileService(self, self.content)
+        # follow_rota: the shifts start by themselves at the street's rota's times (server/hub.py)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
+                       follow_rota=follow_rota,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         # a command naming a photo still being decoded waits for it; a damaged one is refused
         self.hub.file_checks = self.files.checks_for

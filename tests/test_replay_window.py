@@ -71,6 +71,13 @@ def test_the_replay_window_replays_a_shift_read_only_while_the_live_room_goes_on
         loop.pump(0.05)
         assert rw.room.state["cases"][ids[0]]["status"] != "closed" and rw.room.state["mode"] == "peacetime"
         assert len(rw.replay.track("W01", rw.room.now())) == 6
+        # dragged: the room follows the handle while it moves, and lands where it is let go
+        rw.slider.setSliderDown(True)
+        rw.slider.setValue(rw.slider.maximum())
+        loop.wait(lambda: rw.room.state["mode"] == "wartime", what="the room followed the drag")
+        rw.slider.setValue(int(marks["mid"] - rw.replay.lo) + 1)
+        rw.slider.setSliderDown(False)
+        assert rw.room.state["mode"] == "peacetime" and len(rw.replay.track("W01", rw.room.now())) == 6
         # play at 60x: 10 s of real time are 10 minutes of the shift
         rw.speed.setCurrentIndex(rw.speed.findData(60))
         rw.toggle_play()

@@ -37,6 +37,7 @@ from widgets.street_map import StreetMap
 from widgets.style import P
 
 STEP_MS = 200              # the player's clock moves this often while playing
+DRAG_MS = 120              # the room follows a dragged slider this often
 SHIFT_HOURS = 8            # the range offered at first: the last shift
 MAX_HOURS = 24             # the server replays at most this much at once
 
@@ -155,6 +156,10 @@ class ReplayWindow(QMainWindow):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("replay-slider")
         self.slider.valueChanged.connect(self._slid)
+        self.slider.sliderReleased.connect(lambda: self._slid(self.slider.value()))
+        # while the slider is dragged the room follows at most every DRAG_MS (a jump rebuilds views)
+        self._drag_timer = QTimer(self, singleShot=True, interval=DRAG_MS)
+        self._drag_timer.timeout.connect(lambda: self._slid(self.slider.value(), now=True))
         self.clock = QLabel("—")
         self.clock.setObjectName("replay-clock")
         self.clock.setMinimumWidth(220)
@@ -299,9 +304,14 @@ class ReplayWindow(QMainWindow):
             return
         self._shown(*self.player.seek(t))
 
-    def _slid(self, value: int) -> None:
-        if self.replay is not None:
-            self.seek(self.replay.lo + value)
+    def _slid(self, value: int, now: bool = False) -> None:
+        if self.replay is None:
+            return
+        if self.slider.isSliderDown() and not now:
+            if not self._drag_timer.isActive():
+                self._drag_timer.start()
+            return
+        self.seek(self.replay.lo + value)
 
     def _shown(self, kind: str, events) -> None:
         assert self.player is not None
