@@ -178,7 +178,8 @@ class View:
                     and tl[0].get("actor") == self.owner):
                 return None
             # the outcome of its own report: not what the room wrote about it
-            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
+            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl),
+                                     **({"parts": [_wall_part(p) for p in case["parts"]]} if case.get("parts") else {})})
         return None
 
     def needles(self) -> tuple[bytes, ...] | None:

@@ -215,6 +215,14 @@ def test_a_department_sees_the_joint_cases_where_it_has_a_part_with_only_its_par
     assert view_for(POLICE).cases(w.state) == [] and view_for(CITY).case(w.state["cases"][other]) is None
     wall = view_for(Actor("wall", "wall")).case(w.state["cases"][cid])
     assert wall["parts"][1]["done"]["note"] == "" and wall["parts"][0]["task"] == "清理占道摊点"
+    # an intake system sees the outcome of its report, not the departments' words
+    w.run(Actor("hotline", "intake"), "case.report", {"title": "占道", "category": "city_management", "source": "12345",
+                                                      "priority": 3, "location": {"address": "九堡中心小学"}})
+    mine = w.log[-1]["data"]["case_id"]
+    w.run(OP, "case.part_add", {"case_id": mine, "parts": PARTS[:1]})
+    w.run(CITY, "case.part_feedback", {"case_id": mine, "part_id": "P1", "note": "摊点已清理，店主已签字"})
+    seen = view_for(Actor("hotline", "intake")).case(w.state["cases"][mine])
+    assert seen["parts"][0]["done"]["at"] and "店主已签字" not in json.dumps(seen, ensure_ascii=False)
 
 
 def test_warnings_handled_are_the_rooms_and_the_walls_without_notes_and_no_ones_else():

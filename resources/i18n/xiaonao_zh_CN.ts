@@ -3400,11 +3400,16 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="98" />
+        <source>%1: waiting for %2 to be uploaded first</source>
+        <translation>%1：等待 %2 上传完成后再发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="101" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="99" />
+        <location filename="../../widgets/outcome.py" line="102" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -3874,62 +3879,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="371" />
+        <location filename="../../widgets/rota.py" line="375" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="379" />
+        <location filename="../../widgets/rota.py" line="383" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="389" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="391" />
+        <location filename="../../widgets/rota.py" line="395" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="436" />
+        <location filename="../../widgets/rota.py" line="443" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="451" />
+        <location filename="../../widgets/rota.py" line="458" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="484" />
+        <location filename="../../widgets/rota.py" line="491" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -4707,13 +4712,13 @@
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="99" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="100" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
@@ -4738,68 +4743,68 @@
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="174" />
+        <location filename="../../widgets/rota.py" line="178" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="181" />
+        <location filename="../../widgets/rota.py" line="185" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="187" />
+        <location filename="../../widgets/rota.py" line="191" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="207" />
+        <location filename="../../widgets/rota.py" line="211" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="222" />
+        <location filename="../../widgets/rota.py" line="226" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="266" />
+        <location filename="../../widgets/rota.py" line="270" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="271" />
+        <location filename="../../widgets/rota.py" line="275" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="274" />
+        <location filename="../../widgets/rota.py" line="278" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="279" />
+        <location filename="../../widgets/rota.py" line="283" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="286" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="287" />
+        <location filename="../../widgets/rota.py" line="291" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="308" />
+        <location filename="../../widgets/rota.py" line="312" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="321" />
-        <location filename="../../widgets/rota.py" line="335" />
+        <location filename="../../widgets/rota.py" line="325" />
+        <location filename="../../widgets/rota.py" line="339" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>
