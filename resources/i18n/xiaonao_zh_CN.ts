@@ -1629,8 +1629,8 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1159" />
-        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
-        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1160" />
