@@ -24,9 +24,11 @@ while True:
                 f"strftime('%Y-%m-%dT%H:%M:%S', substr({col}, 1, 19), '{shift}') || substr({col}, 20) END")
     c.execute(f"""
         INSERT INTO cases (id, no, seq, status, category, source, priority, area, grid, squad, reported, closed,
-                           updated, rating, sla, on_scene, merged, words, body)
+                           updated, rating, sla, on_scene, merged, dispatch_ok, arrival_s, repeat_calls,
+                           words, body)
         SELECT printf('C%06d', no - {k}), no - {k}, 0, status, category, source, priority, area, grid, squad,
                {moved('reported')}, {moved('closed')}, {moved('updated')}, rating, sla, on_scene, merged,
+               dispatch_ok, arrival_s, repeat_calls,
                replace(words, lower(id), lower(printf('C%06d', no - {k}))),
                replace(replace(body, '"id":"' || id || '"', '"id":"' || printf('C%06d', no - {k}) || '"'),
                        '"no":' || no || ',', '"no":' || (no - {k}) || ',')

@@ -97,16 +97,25 @@ async def watch(url: str, lat: list[float], stop: asyncio.Event, tag: str = "") 
         await stop.wait()
         await ws.close()
     closer = asyncio.ensure_future(close_on_stop())
+    needle = f'"command_id":"{tag}'.encode()
     try:
-        async for raw in ws:
+        while True:
+            try:
+                data = await ws.recv(decode=False)      # (bytes: only the timed frames are decoded)
+            except websockets.ConnectionClosed:
+                break
             now = time.perf_counter()
-            if tag and f'"command_id":"{tag}' not in raw:
+            if tag and needle not in data:
                 continue
+            raw = data.decode()
             t = sent_at_in(raw)
             if os.environ.get("BENCH_DEBUG"):
                 print(raw[:200], t)
             if t is not None:
                 lat.append((now - t) * 1000)
+                if os.environ.get("BENCH_PAIRS"):          # (send, receipt) to line up with the server's trace
+                    with open(os.environ["BENCH_PAIRS"], "a") as f:
+                        f.write(f"{t:.6f} {now:.6f}\n")
     finally:
         closer.cancel()
         await ws.close()
@@ -216,16 +225,22 @@ async def queries(url: str) -> dict:
 
 
 async def start_probe(url: str, rate: float = 20.0):
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.live_probe", url, str(rate),
-                                                cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    line = await proc.stdout.readline()
-    assert line.strip() == b"ready", line
-    return proc
+    """The watcher, then the paced reporter, each in its own process (bench/live_probe.py)."""
+    procs = []
+    for mode in ("watch", "report"):
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.live_probe", url, str(rate), mode,
+                                                    cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        assert line.strip() == b"ready", line
+        procs.append(proc)
+    return procs
 
 
-async def stop_probe(proc) -> list[float]:
-    out, _ = await proc.communicate(b"stop\n")
+async def stop_probe(procs) -> list[float]:
+    watcher, reporter = procs
+    await reporter.communicate(b"stop\n")
+    out, _ = await watcher.communicate(b"stop\n")
     return json.loads(out.decode().strip().splitlines()[-1])
 
 

@@ -42,6 +42,8 @@ log = logging.getLogger("xiaonao.evidence")
 
 THUMBS_KEPT = 5000                 # thumbnails kept in the cache file (~25 KB each: ~120 MB at most)
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between tries of an upload the server could not take now
+HELD_BEHIND_UPLOADS = frozenset({"case.feedback", "case.close"})
+RESUMABLE_FROM = 256 * 1024        # files from this size go as resumable uploads (smaller: one request)
 # an upload refused for one of these is not tried again (the operator must choose another file)
 FINAL_CODES = frozenset({"too_large", "unsupported_type", "invalid", "forbidden", "not_found", "gone",
                          "bad_request", "length_required"})
@@ -72,6 +74,7 @@ class UploadRow(Base):
     code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[str | None] = mapped_column(Text)                # the server's answer to the upload
+    resume: Mapped[str | None] = mapped_column(String(40))        # the server's resumable upload id
 
 
 class ThumbRow(Base):
@@ -84,7 +87,8 @@ class ThumbRow(Base):
 def _row(r: UploadRow) -> dict:
     return {"id": r.id, "case_id": r.case_id, "label": r.label, "name": r.name, "note": r.note, "sha": r.sha,
             "size": r.size, "spool": r.spool, "created": r.created, "status": r.status, "code": r.code,
-            "message": r.message, "meta": json.loads(r.meta) if r.meta else None, "progress": 0.0}
+            "message": r.message, "meta": json.loads(r.meta) if r.meta else None, "resume": r.resume,
+            "progress": 0.0}
 
 
 class EvidenceStore:
@@ -95,6 +99,10 @@ class EvidenceStore:
         self.engine = cache_engine(self.path, busy_ms=5000)    # the session's cache thread writes the same file
 
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as c:          # a cache file from before resumable uploads
+            cols = {r[1] for r in c.exec_driver_sql("PRAGMA table_info(evidence_uploads)")}
+            if "resume" not in cols:
+                c.exec_driver_sql("ALTER TABLE evidence_uploads ADD COLUMN resume VARCHAR(40)")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -207,6 +215,13 @@ class Evidence:
         self._retry_at = 0.0
         self._opened = False
         self._ready = asyncio.Event()            # the cache's tables are open (or there are none)
+        self._tasks: set[asyncio.Future] = set()
+
+    def _keep(self, coro) -> None:
+        """Run a coroutine beside the current one, holding a reference until it ends."""
+        t = asyncio.ensure_future(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
     async def _call(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
@@ -231,7 +246,7 @@ class Evidence:
             for r in rows:
                 if r["status"] == "sent":
                     continue
-                if r["status"] == "uploading":       # interrupted: the bytes go again (the server kept nothing)
+                if r["status"] == "uploading":       # interrupted: it goes on from the server's offset
                     r["status"] = "waiting"
                 cmd = self.link.outbox.get(r["id"]) if hasattr(self.link.outbox, "get") else None
                 if r["status"] == "attaching" and cmd and cmd.get("status") == "refused":
@@ -358,6 +373,17 @@ class Evidence:
         self._wake.set()
         return row
 
+    def hold_reason(self, command: dict) -> str | None:
+        """Why a command must wait (None: it may go): a case's feedback or close waits for the
+        files attached to that case that are not on it yet (waiting, uploading, attaching),
+        so it never overtakes the 'after' photo its closing rule needs. The names of those files."""
+        if command.get("name") not in HELD_BEHIND_UPLOADS:
+            return None
+        cid = (command.get("args") or {}).get("case_id")
+        names = [r["name"] for r in self.uploads.values()
+                 if r["case_id"] == cid and r["status"] in ("waiting", "uploading", "attaching")]
+        return ", ".join(names) if names else None
+
     def pending(self, case_id: str | None = None) -> list[dict]:
         """Uploads not yet acknowledged (and refused ones until dismissed), in order."""
         return [dict(r) for r in self.uploads.values() if case_id is None or r["case_id"] == case_id]
@@ -368,6 +394,7 @@ class Evidence:
         if row is None:
             return
         self.listener.on_upload(dict(row, status="dismissed"))
+        self._release()
         if self.store is not None:
             await self._call(self.store.remove_upload, cid)
         await self._drop_spool(row)
@@ -381,13 +408,20 @@ class Evidence:
     async def _set(self, row: dict, **kw) -> None:
         row.update(kw)
         if self.store is not None and not row.get("unsaved"):
-            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta")}
+            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta", "resume")}
             if persist:
                 try:
                     await self._call(lambda: self.store.set_upload(row["id"], **persist))
                 except Exception as e:
                     log.warning("could not note upload %s in the local cache: %s", row["id"], e)
         self.listener.on_upload(dict(row))
+        if kw.get("status") in ("sent", "refused"):
+            self._release()
+
+    def _release(self) -> None:
+        release = getattr(self.link, "release_held", None)
+        if release is not None:
+            release()
 
     def command_result(self, cid: str, outcome: str, detail: dict) -> None:
         """The link's word on a command: a `case.attach` of ours acknowledged or refused."""
@@ -461,8 +495,18 @@ class Evidence:
                             row["progress"] = sent / total if total else 1.0
                             if int(100 * row["progress"]) != before:      # a word per percent, not per chunk
                                 self.listener.on_upload(dict(row))
-                        meta = await self.files.upload(row["spool"], name=row["name"], case_id=row["case_id"],
-                                                       progress=progress)
+                        if row["size"] >= RESUMABLE_FROM:
+                            # an interruption loses nothing sent: the next try goes on from the
+                            # server's offset (the session id is kept with the row)
+                            def keep(uid: str) -> None:
+                                row["resume"] = uid
+                                self._keep(self._set(row, resume=uid))
+                            meta = await self.files.upload_resumable(
+                                row["spool"], name=row["name"], case_id=row["case_id"], sha256=row["sha"],
+                                upload_id=row.get("resume"), on_session=keep, progress=progress)
+                        else:
+                            meta = await self.files.upload(row["spool"], name=row["name"],
+                                                           case_id=row["case_id"], progress=progress)
                     if meta.get("id") != row["sha"]:
                         raise FileError(0, "invalid", "the server stored other bytes than were sent")
                 await self._set(row, status="attaching", meta=meta, progress=1.0)
@@ -473,6 +517,9 @@ class Evidence:
             await self.link.submit("case.attach", args, row["id"])
             row.pop("attempt", None)
         except FileError as e:
+            if e.code == "mismatch":            # the server's copy went wrong: from the start next time
+                row["resume"] = None
+                await self._set(row, resume=None)
             if e.code in FINAL_CODES:
                 await self._set(row, status="refused", code=e.code, message=e.message)
                 return

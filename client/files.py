@@ -148,6 +148,72 @@ class FileClient:
             raise _error(status, payload)
         return json.loads(payload)
 
+    async def upload_resumable(self, path: str | os.PathLike, *, name: str | None = None,
+                               case_id: str | None = None, sha256: str | None = None,
+                               upload_id: str | None = None,
+                               on_session: Callable[[str], None] | None = None,
+                               progress: Callable[[int, int], None] | None = None) -> dict:
+        """Send a file so that an interruption loses nothing sent (docs/protocol.md, Resumable
+        upload): a session (`POST /files/uploads`, its id given to `on_session` so the caller
+        keeps it), then the bytes from where the server's copy ends (`HEAD`, then one `PUT`
+        with `Content-Range`). Given the `upload_id` of an interrupted one, it goes on from
+        the server's offset; one the server no longer knows (expired, finished) starts anew.
+        Returns what `upload` returns; raises FileError (status 0 `unavailable` on a drop:
+        call again with the same `upload_id`)."""
+        path = Path(path)
+        size = path.stat().st_size
+        name = name if name is not None else path.name
+        offset = None
+        if upload_id:
+            status, headers, payload = await self._request("HEAD", f"/files/uploads/{quote(upload_id, safe='')}")
+            if status == 200:
+                offset = int(headers.get("upload-offset", "0"))
+            elif status != 404:
+                raise _error(status, payload)
+        if offset is None:
+            query = [f"name={quote(name, safe='')}"] if name else []
+            if case_id:
+                query.append("case=" + quote(case_id, safe=""))
+            if sha256:
+                query.append("sha256=" + sha256)
+            status, _h, payload = await self._request(
+                "POST", "/files/uploads" + ("?" + "&".join(query) if query else ""), length=0,
+                extra=[f"Upload-Length: {size}"])
+            if status != 201:
+                raise _error(status, payload)
+            upload_id, offset = json.loads(payload)["upload"], 0
+            if on_session:
+                on_session(upload_id)
+        assert upload_id is not None
+        loop = asyncio.get_running_loop()
+        start = offset
+
+        async def body(writer: asyncio.StreamWriter) -> None:
+            f = await loop.run_in_executor(None, open, path, "rb")
+            try:
+                await loop.run_in_executor(None, f.seek, start)
+                sent = start
+                while sent < size:
+                    chunk = await loop.run_in_executor(None, f.read, min(CHUNK, size - sent))
+                    if not chunk:
+                        raise FileError(0, "invalid", f"{path} got shorter while it was sent")
+                    writer.write(chunk)
+                    await writer.drain()
+                    sent += len(chunk)
+                    if progress:
+                        progress(sent, size)
+            finally:
+                await loop.run_in_executor(None, f.close)
+
+        if progress:
+            progress(start, size)
+        status, _h, payload = await self._request(
+            "PUT", f"/files/uploads/{quote(upload_id, safe='')}", length=size - start, body=body,
+            extra=[f"Content-Range: bytes {start}-{size - 1}/{size}"], retry=False)
+        if status not in (200, 201) or "id" not in (answer := json.loads(payload)):
+            raise _error(status, payload)
+        return answer
+
     async def has(self, attachment_id: str) -> bool:
         """Whether the server already holds these bytes (HEAD): an outbox skips the upload."""
         status, _h, payload = await self._request("HEAD", f"/files/{attachment_id}")
@@ -250,9 +316,9 @@ class FileClient:
             conn.close()
 
     async def _send(self, conn: _Conn, method: str, target: str, length: int | None = None,
-                    body: Callable | None = None) -> _Response:
+                    body: Callable | None = None, extra: list[str] | None = None) -> _Response:
         head = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                f"Authorization: Bearer {self._token_value()}", "Accept: */*"]
+                f"Authorization: Bearer {self._token_value()}", "Accept: */*", *(extra or ())]
         if length is not None:
             head.append(f"Content-Length: {length}")
             head.append("Content-Type: application/octet-stream")
@@ -293,12 +359,14 @@ class FileClient:
         return _Response(int(parts[1]), headers, conn)
 
     async def _request(self, method: str, target: str, *, length: int | None = None, body=None,
-                       max_bytes: int = 1 << 20, fresh: bool = False) -> tuple[int, dict, bytes]:
+                       max_bytes: int = 1 << 20, fresh: bool = False, extra: list[str] | None = None,
+                       retry: bool = True) -> tuple[int, dict, bytes]:
         for attempt in (0, 1):
-            conn = await self._conn(fresh=fresh or attempt > 0)
+            # (a resumable PUT is not sent twice from the same offset: its caller asks where to go on)
+            conn = await self._conn(fresh=fresh or attempt > 0 or not retry)
             keep = False
             try:
-                resp = await self._send(conn, method, target, length, body)
+                resp = await self._send(conn, method, target, length, body, extra)
                 if method == "HEAD":
                     payload = b""
                 else:
@@ -312,6 +380,9 @@ class FileClient:
                 # upload too: the same bytes are stored once however often they are sent)
                 if attempt == 0 and conn.reused:
                     continue
+                if not retry:           # a resumable upload's bytes: the server keeps what arrived
+                    raise FileError(0, "unavailable", f"the connection dropped ({e.__class__.__name__}); "
+                                                      "it goes on from where it stopped") from e
                 raise FileError(0, "unavailable", f"the request failed ({e.__class__.__name__}); nothing was "
                                                   "stored; send it again") from e
             finally:

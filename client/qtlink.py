@@ -70,6 +70,7 @@ class LinkService(QObject, SessionListener, EvidenceListener):
                                listener=self, ssl=ssl, retain_days=retain_days, clock=clock, ca_file=ca_file,
                                insecure=insecure, token_store=token_store)
         self.evidence = Evidence(self.link, cache_path=cache_path, listener=self)
+        self.link.hold = self.evidence.hold_reason      # a feedback or close waits for its case's photos
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 

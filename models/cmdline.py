@@ -14,6 +14,9 @@
     m 123 456        merge case 123 into 456             (merge, 合并)
     rf 123 W02 W03   reinforce: more squads on the case  (reinforce, 增援)
     rel 123 W02      release a supporting squad          (release, 撤离)
+    lk 123 456 789   link 456 and 789 under lead 123: closed with it (link, 关联)
+    ul 456           unlink a case from its lead         (unlink, 取消关联)
+    pd 123 P1 text   a department's part done, its feedback  (part, 部门反馈)
     cb 123 5 text    callback: reached, rated 5          (callback, 回访); cb 123 n: not reached;
                      dissatisfied: cb 123 1 ro reason (reopen) / cb 123 2 s reason (supervise)
     tx W01 text      radio a squad, or tx TG-1 text a talkgroup (radio, 呼叫)
@@ -33,7 +36,9 @@ ALIASES = {
     "case.supervise": ("s", "supervise", "督办"), "case.return": ("r", "return", "退回"),
     "case.reopen": ("ro", "reopen", "重开"), "case.note": ("n", "note", "备注"), "case.merge": ("m", "merge", "合并"),
     "case.reinforce": ("rf", "reinforce", "增援"), "case.release": ("rel", "release", "撤离"),
-    "case.callback": ("cb", "callback", "回访"), "radio.transmit": ("tx", "radio", "呼叫"),
+    "case.callback": ("cb", "callback", "回访"),
+    "case.link": ("lk", "link", "关联"), "case.unlink": ("ul", "unlink", "取消关联"),
+    "case.part_feedback": ("pd", "part", "部门反馈"), "radio.transmit": ("tx", "radio", "呼叫"),
     "radio.ack": ("ack", "确认"), "mode.set:wartime": ("war", "wartime", "战时"),
     "mode.set:peacetime": ("peace", "peacetime", "平时"),
 }
@@ -131,6 +136,15 @@ def parse(line: str, state: dict) -> tuple[str, dict]:
                 args["note"] = more[0]
         else:
             raise ParseError(f"not a callback outcome: {words[0]} (1–5 or n)")
+    elif cmd == "case.link":
+        if not rest:
+            raise ParseError("link needs the cases to link under the lead: lk 123 456 789")
+        args["case_ids"] = [case_id(t, state) for t in rest.split()]
+    elif cmd == "case.part_feedback":
+        words = rest.split(None, 1)
+        if len(words) < 2:
+            raise ParseError("part needs the part and the department's feedback: pd 123 P1 已清理")
+        args |= {"part_id": words[0].upper(), "note": words[1]}
     elif cmd == "case.merge":
         if not rest:
             raise ParseError("merge needs the case to merge into: m 123 456")

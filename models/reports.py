@@ -529,8 +529,14 @@ def _warnings(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     rows = []
     for w in kpi.early_warnings_between(ctx.state, ctx.lo, ctx.hi):
+        h = w.get("handled") or {}
+        state = t("Handled") if w["closed"] == w["count"] else t("Open")
+        if h.get("lead"):
+            state += " · " + t("joint case {lead}", lead=h["lead"])
+        elif h:
+            state += " · " + t("acknowledged by {who}", who=h.get("by") or "?")
         rows.append([w["key"], ctx.name_of("category", w["category"]), w["count"], w["first"], w["last"], w["closed"],
-                     t("Handled") if w["closed"] == w["count"] else t("Open")])
+                     state])
     cols = [Column("key", t("Business or address")), Column("category", t("Category")),
             Column("count", t("Cases"), "int"), Column("first", t("First"), "datetime"),
             Column("last", t("Last"), "datetime"), Column("closed", t("Closed"), "int"),
@@ -556,9 +562,36 @@ def _bottom(ctx: Context, spec: dict) -> list[Table]:
     return [t1, t2]
 
 
+_RATING_SOURCES = (("resident", "Resident's QR code (扫码打分)"), ("callback", "Callback (回访)"),
+                   ("room", "Entered by the room"))
+
+
+def _satisfaction(ctx: Context, spec: dict) -> list[Table]:
+    """How the cases closed in the period were rated: through the resident's QR code, by a
+    callback, or entered by the room; how many, and the share satisfied (4 or 5) of each, as
+    the summary's satisfaction counts them (closed in the period, not merged)."""
+    from .rating import source_of
+    t = ctx.t
+    per = {k: [0, 0] for k, _ in _RATING_SOURCES}
+    for c in ctx.state["cases"].values():
+        closed = c["times"].get("closed")
+        src = source_of(c)
+        if src is None or not closed or not (ctx.lo <= closed < ctx.hi) or c.get("status") != "closed":
+            continue
+        per[src][0] += 1
+        per[src][1] += c["rating"] >= 4
+    total = sum(n for n, _ in per.values())
+    rows = [[t(label), per[k][0], per[k][0] / total if total else None,
+             per[k][1] / per[k][0] if per[k][0] else None] for k, label in _RATING_SOURCES]
+    return [Table("satisfaction", t("Satisfaction by how it was rated"),
+                  [Column("source", t("Rated through")), Column("rated", t("Rated"), "int"),
+                   Column("share", t("Share"), "pct"), Column("satisfied", t("Satisfied (4 or 5)"), "pct")], rows)]
+
+
 SECTIONS = {"summary": _summary, "breakdown": _breakdown, "stages": _stages, "overdue": _overdue,
             "notable": _notable, "handovers": _handovers, "trend": _trend, "rank_squads": _rank_squads,
-            "rank_groups": _rank_groups, "repeat_calls": _repeat_calls, "warnings": _warnings, "bottom": _bottom}
+            "rank_groups": _rank_groups, "repeat_calls": _repeat_calls, "warnings": _warnings, "bottom": _bottom,
+            "satisfaction": _satisfaction}
 
 
 # ---- the one entry point ----------------------------------------------------------------

@@ -17,12 +17,15 @@ welcome, `log_id`).
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -32,6 +35,10 @@ from sqlalchemy.engine import make_url
 from .store import Base, EventStore, StoreError
 
 LOG_ID_KEY = "log_id"
+FILES_SUFFIX = ".files.tar"       # the evidence files' companion archive: FILE.files.tar beside FILE
+# what the archive may hold (names relative to the data directory): nothing else is extracted
+_MEMBER = re.compile(r"(objects/[0-9a-f]{2}/[0-9a-f]{64}(\.thumb\.jpg|\.preview\.jpg|\.damaged)?"
+                     r"|checking/[0-9a-f]{64})")
 EXPORT_MAGIC = "xiaonao-export"
 EXPORT_VERSION = 1
 BATCH = 2000
@@ -97,6 +104,85 @@ def backup(url: str, out: str | Path, fmt: str = "auto") -> str:
         raise StoreError(f"unknown backup format {fmt!r}: auto, sqlite, pg_dump or export")
     os.replace(tmp, out)
     return fmt
+
+
+def files_archive_of(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + FILES_SUFFIX)
+
+
+def backup_files(url: str, data_dir: str | Path, out: str | Path) -> tuple[int, int]:
+    """The evidence files the database names, into `FILE.files.tar` beside the backup `out`
+    (an uncompressed tar: photos and clips are compressed already). Taken **after** the
+    database backup: a file's bytes are durable before its row is committed, so every file
+    the backup names is on disk by then (files added meanwhile come along too: harmless).
+    Returns (files, bytes)."""
+    from .store import FileRow
+    data = Path(data_dir)
+    store = EventStore(url)
+    try:
+        from sqlalchemy.orm import Session
+        with Session(store.engine) as s:
+            ids = list(s.scalars(select(FileRow.id)))
+    finally:
+        store.dispose()
+    dest = files_archive_of(out)
+    tmp = dest.with_name(dest.name + ".partial")
+    n = total = 0
+    with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+        for fid in ids:
+            base = f"objects/{fid[:2]}/{fid}"
+            found = False
+            # a photo still being checked is in checking/ (it may move into objects/ meanwhile)
+            for name in (base, f"checking/{fid}", base):
+                path = data / name
+                with contextlib.suppress(FileNotFoundError):
+                    tar.add(path, arcname=name, recursive=False)
+                    total += path.stat().st_size
+                    found = True
+                    break
+            if not found:
+                continue
+            n += 1
+            for ext in (".thumb.jpg", ".preview.jpg", ".damaged"):
+                with contextlib.suppress(FileNotFoundError):
+                    tar.add(data / (base + ext), arcname=base + ext, recursive=False)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, dest)
+    return n, total
+
+
+def restore_files(src: str | Path, data_dir: str | Path) -> tuple[int, int] | None:
+    """Put the evidence files of the backup `src` (its `FILE.files.tar`) back under
+    `data_dir`; a file already there is left (the same name is the same bytes). Only the
+    store's own names are extracted (no links, no paths out of the folder). Returns (files,
+    bytes) extracted, or None when the backup has no files archive."""
+    arch = files_archive_of(src)
+    if not arch.exists():
+        return None
+    data = Path(data_dir)
+    n = total = 0
+    with tarfile.open(arch, "r") as tar:
+        for m in tar:
+            if not (m.isfile() and _MEMBER.fullmatch(m.name)):
+                continue
+            dest = data / m.name
+            fid = Path(m.name).name[:64]
+            if dest.exists() or (m.name.startswith("checking/") and (data / "objects" / fid[:2] / fid).exists()):
+                continue              # (a photo checked since: its checked copy is the one kept)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            part = dest.with_name(dest.name + ".restoring")
+            f = tar.extractfile(m)
+            assert f is not None
+            with f, open(part, "wb") as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(part, dest)
+            if not m.name.endswith((".jpg", ".damaged")):
+                n += 1
+                total += m.size
+    return n, total
 
 
 def _sqlite_backup(src_path: str, dst: Path) -> None:
@@ -319,6 +405,10 @@ def _copy_rows(src: Path, kind: str, url: str) -> None:
                     batch = []
             if batch:
                 c.execute(insert(tables[current]), batch)
+            from . import searchindex
+            searchindex.rebuild(c)          # (plain inserts: the search index learns the cases here)
+            from . import kpihours
+            kpihours.rebuild(c)             # (and the hours' sums: an export may come from before them)
             if c.dialect.name == "postgresql":
                 # the autoincrement sequences continue after the restored rows
                 for t in tables.values():

@@ -1,13 +1,14 @@
-"""The server's `state["cases"]`: a mapping of case id to case that keeps closed cases which
-no event changed lately as their JSON (bytes) instead of dicts.
+"""The server's `state["cases"]`: a mapping of case id to case that keeps the cases no event
+changed lately as their JSON (bytes) instead of dicts.
 
-A closed case of the window is there for snapshots and for the rare event on it (a rating,
-a note, a reopen); as Python dicts a 1.8 KB case costs about 10 KB, as orjson bytes 1.8 KB,
-and the snapshot needs exactly those bytes. Reading a cold case decodes it (a new dict each
-time: the hub's batches copy what they change and write it back, so nothing is lost);
-writing a case makes it hot again. Iterating decodes the cold ones as it goes, so whoever
-iterates (a role view's snapshot, a handover's open-case list) pays for what it reads
-and nothing stays behind.
+A case of the window that no event changed since the hub's last look at the window (open
+ones waiting for their squad, closed ones there for snapshots and the rare rating, note or
+reopen) costs about 10 KB as Python dicts and 1.8 KB as orjson bytes, and the snapshot needs
+exactly those bytes. Reading a cold case decodes it (a new dict each time: the hub's
+batches copy what they change and write it back, so nothing is lost); writing a case makes
+it hot again. Iterating decodes the cold ones as it goes, so whoever iterates (a role
+view's snapshot, a handover's open-case list) pays for what it reads and nothing stays
+behind. A cold closed case also has its last update (`cold_at`): the window's test.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class CaseMap(MutableMapping):
     def __init__(self, hot: dict | None = None):
         self.hot: dict[str, dict] = dict(hot or {})
         self.cold: dict[str, bytes] = {}
-        self.cold_at: dict[str, str] = {}          # a cold case's last update (ISO): the window's test
+        self.cold_at: dict[str, str] = {}          # a cold closed case's last update (ISO): the window's test
 
     # ---- the mapping ---------------------------------------------------------------
     def __getitem__(self, key: str) -> dict:
@@ -43,12 +44,12 @@ class CaseMap(MutableMapping):
     def __setitem__(self, key: str, value: dict) -> None:
         self.hot[key] = value
         if self.cold.pop(key, None) is not None:
-            del self.cold_at[key]
+            self.cold_at.pop(key, None)
 
     def __delitem__(self, key: str) -> None:
         if self.hot.pop(key, _MISSING) is _MISSING:
             del self.cold[key]
-            del self.cold_at[key]
+            self.cold_at.pop(key, None)
 
     def pop(self, key, *default):
         v = self.hot.pop(key, _MISSING)
@@ -56,7 +57,7 @@ class CaseMap(MutableMapping):
             return v
         b = self.cold.pop(key, None)
         if b is not None:
-            del self.cold_at[key]
+            self.cold_at.pop(key, None)
             return orjson.loads(b)
         if default:
             return default[0]
@@ -83,12 +84,15 @@ class CaseMap(MutableMapping):
             return orjson.loads(b)
         return orjson.loads(orjson.dumps(self.hot[key]))
 
-    def freeze(self, key: str, text: bytes, updated: str) -> None:
-        """Keep the case as `text` (its JSON as orjson writes it, `updated` its last update)
-        from now on."""
+    def freeze(self, key: str, text: bytes, updated: str | None = None) -> None:
+        """Keep the case as `text` (its JSON as orjson writes it) from now on; `updated`, a
+        closed case's last update (None for an open case: it stays in the window)."""
         self.hot.pop(key, None)
         self.cold[key] = text
-        self.cold_at[key] = updated
+        if updated is None:
+            self.cold_at.pop(key, None)
+        else:
+            self.cold_at[key] = updated
 
     def text(self, key: str) -> bytes | None:
         """A cold case's JSON (None for a hot one)."""

@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    ps.add_argument("--no-rota", action="store_true",
+                    help="do not start the shifts by the street's rota (on and off duty only by hand)")
     ps.add_argument("--report-dir", help="write yesterday's daily report (PDF and XLSX) here each day")
     ps.add_argument("--report-at", default="06:00", help="local time of the daily report (default %(default)s)")
     ps.add_argument("--report-lang", default="zh_CN", choices=("zh_CN", "en"))
@@ -321,11 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     pb.add_argument("--format", default="auto", choices=("auto", "sqlite", "pg_dump", "export"),
                     help="auto: SQLite's online backup for SQLite, pg_dump for PostgreSQL where installed, "
                          "else a consistent export of every table")
+    pb.add_argument("--data-dir", help="the server's evidence files (its --data-dir; default: beside a SQLite "
+                                       "database, NAME-files/): copied into OUT.files.tar after the database")
+    pb.add_argument("--no-files", action="store_true", help="the database only, not the evidence files")
     prs = sub.add_parser("restore", help="restore a backup into a database (with a new log identity)")
     prs.add_argument("--db", default=DEFAULT_DB)
     prs.add_argument("--from", dest="src", required=True, help="the backup file")
     prs.add_argument("--force", action="store_true",
                      help="replace a database that already holds a log (stop its server first)")
+    prs.add_argument("--data-dir", help="where the evidence files go back (the server's --data-dir; default: "
+                                        "beside a SQLite database, NAME-files/), from FROM.files.tar")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
     pim.add_argument("file")
     pim.add_argument("--db", default=DEFAULT_DB, help="write this database directly (no server may hold it)")
@@ -405,10 +412,26 @@ def main(argv: list[str] | None = None) -> int:
             from .backup import backup
             fmt = backup(args.db, args.out, args.format)
             print(f"backed up {args.db} to {args.out} ({fmt})")
+            if not args.no_files:
+                from .backup import backup_files, files_archive_of
+                from .http_files import default_data_dir
+                data_dir = args.data_dir or str(default_data_dir(args.db))
+                n, size = backup_files(args.db, data_dir, args.out)
+                print(f"backed up {n} evidence files ({size / 1e6:.1f} MB) from {data_dir} to "
+                      f"{files_archive_of(args.out)}")
         elif args.cmd == "restore":
             from .backup import restore
             head, new_id = restore(args.db, args.src, args.force)
             print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
+            from .backup import files_archive_of, restore_files
+            from .http_files import default_data_dir
+            data_dir = args.data_dir or str(default_data_dir(args.db))
+            got = restore_files(args.src, data_dir)
+            if got is None:
+                print(f"{files_archive_of(args.src)} is not there: no evidence files restored (copy the "
+                      f"files folder back into {data_dir} yourself)")
+            else:
+                print(f"restored {got[0]} evidence files ({got[1] / 1e6:.1f} MB) into {data_dir}")
         elif args.cmd == "import":
             from .intake import ImportError_, import_file, import_via_server
 
@@ -481,9 +504,10 @@ async def _serve(args) -> int:
              "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
                                        document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock, retention=retention, public_url=args.public_url, **files) if clock else
+                            clock=clock, retention=retention, public_url=args.public_url,
+                            follow_rota=not args.no_rota, **files) if clock else
               XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            retention=retention, public_url=args.public_url, **files))
+                            retention=retention, public_url=args.public_url, follow_rota=not args.no_rota, **files))
     try:
         await server.start()
     except OSError as e:

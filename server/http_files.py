@@ -34,6 +34,7 @@ from models.evidence import ID_RE, private_categories
 
 from . import files as fs
 from .auth import ROLES, actor_of, token_hash
+from .resumable import ResumableUploads
 from .store import AuditRow
 from .views import view_for
 
@@ -53,7 +54,7 @@ TOKEN_CACHE_S = 1.0          # a checked token is checked again after this (a lo
 MAX_FILE_CONNECTIONS = 256
 ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
 ROLE_RENDITION = re.compile(r"^/files/([^/?]+)(?:/(thumb|preview))?/?$")
-STATUS_TEXT = {200: "OK", 201: "Created", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
+STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
                401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
                411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type",
                416: "Range Not Satisfiable", 422: "Unprocessable Entity", 429: "Too Many Requests",
@@ -158,10 +159,9 @@ class FilesConnection(ServerConnection):
         if self._timer is not None:
             self._timer.cancel()
         if self._mode == "files" and self._reader is not None:
-            if exc is not None:
-                self._reader.set_exception(ConnectionResetError("the connection dropped"))
-            else:
-                self._reader.feed_eof()
+            # an end, not an error, even for a reset: what arrived before it is still read (a
+            # resumable upload keeps it), then the short body ends the request as a drop
+            self._reader.feed_eof()
         super().connection_lost(exc)
 
     # -- writing ------------------------------------------------------------------
@@ -193,11 +193,14 @@ class FileService:
         # (not at a lower priority: on a loaded machine a niced thread starved, and the attach
         # waiting for it took 2-3 s instead of 0.5)
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-filecheck")
+        self.resumable = ResumableUploads(self)       # /files/uploads… (server/resumable.py)
 
     def resume_checks(self) -> None:
-        """Start the checks a stop or a crash interrupted (on start, after content.open)."""
+        """Start the checks a stop or a crash interrupted, and drop the resumable uploads left
+        untouched for a day (on start, after content.open)."""
         for file_id in self.content.unchecked():
             self.check(file_id)
+        self.resumable.sweep_uploads()
 
     def check(self, file_id: str) -> asyncio.Future:
         """The full check of a stored photo: its future (None: it decodes; else the reason it is
@@ -338,6 +341,8 @@ class FileService:
         if req.path == "/r" or req.path.startswith("/r/"):
             # a resident's rating page (server/resident.py): no session, its own budget
             return await self.server.resident.handle(conn, reader, req, peer)
+        if req.path == "/files/uploads" or req.path.startswith("/files/uploads/"):
+            return await self.resumable.handle(conn, reader, req, peer)
         has_body = "content-length" in req.headers or "transfer-encoding" in req.headers
         if req.method == "POST" and req.path.rstrip("/") == "/files":
             return await self._upload(conn, reader, req, peer)
@@ -448,9 +453,8 @@ class FileService:
             else:
                 self._uploads.pop(actor.name, None)
 
-    async def _receive(self, conn, reader, actor: Actor, length: int, cid: str | None, name: str,
-                       peer: str) -> bool:
-        loop = asyncio.get_running_loop()
+    async def _sniff(self, reader, length: int) -> tuple[bytes, str, str]:
+        """The body's first bytes and the kind and type they tell (refused: 415, 413)."""
         head = b""
         want = min(fs.SNIFF, length)
         while len(head) < want:
@@ -462,33 +466,34 @@ class FileService:
         if kind_type is None:
             raise fs.FileRefused(415, "unsupported_type", fs.UNSUPPORTED)
         kind, mime = kind_type
+        self._check_size(kind, length)
+        return head, kind, mime
+
+    def _check_size(self, kind: str, length: int) -> None:
         if length > self.limits.of(kind):
             raise fs.FileRefused(413, "too_large", f"{fs.KIND_WORDS[kind]} may be at most "
                                                    f"{self.limits.of(kind) / fs.MB:g} MB; this one is "
                                                    f"{length / fs.MB:.1f} MB")
-        part = self.content.new_part()
-        t0 = time.perf_counter()
-        h = hashlib.sha256()
-        try:
-            f = await loop.run_in_executor(None, open, part, "wb")
-        except OSError as e:
-            log.error("could not store an upload from %s: %s", peer, e)
-            raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
-                                                     "nothing was stored") from None
-        done = False
+
+    @staticmethod
+    async def _read_into(f, h, reader, head: bytes, count: int) -> None:
+        """Read `count` more bytes of the body (after `head`, already read) into the open file
+        `f`, hashing them into `h` on the way: writes in 1 MiB batches on a worker thread while
+        the next batch arrives. The file and the hash always hold the same bytes; on a drop,
+        what was received is written before the error goes on (a resumable upload goes on from there)."""
+        loop = asyncio.get_running_loop()
+
+        def write(data: bytes) -> None:
+            f.write(data)
+            h.update(data)
+        pending = [head] if head else []
+        size = got = len(head)
         writing: asyncio.Future | None = None     # the previous batch, hashed and written meanwhile
         try:
-            def write(data: bytes) -> None:
-                h.update(data)
-                f.write(data)
-            pending = [head]
-            size = len(head)
-            got = len(head)
-            writing = None
-            while got < length:
-                chunk = await asyncio.wait_for(reader.read(min(READ_CHUNK, length - got)), BODY_TIMEOUT)
+            while got < count:
+                chunk = await asyncio.wait_for(reader.read(min(READ_CHUNK, count - got)), BODY_TIMEOUT)
                 if not chunk:
-                    raise asyncio.IncompleteReadError(b"", length)
+                    raise asyncio.IncompleteReadError(b"", count)
                 got += len(chunk)
                 pending.append(chunk)
                 size += len(chunk)
@@ -497,58 +502,85 @@ class FileService:
                         await writing
                     writing = loop.run_in_executor(None, write, b"".join(pending))
                     pending, size = [], 0
-            if writing is not None:
+        finally:
+            if writing is not None:                   # (dropped mid-way: let the write finish first)
                 await writing
-                writing = None
             if pending:
                 await loop.run_in_executor(None, write, b"".join(pending))
+
+    async def _receive(self, conn, reader, actor: Actor, length: int, cid: str | None, name: str,
+                       peer: str) -> bool:
+        loop = asyncio.get_running_loop()
+        head, kind, mime = await self._sniff(reader, length)
+        part = self.content.new_part()
+        t0 = time.perf_counter()
+        h = hashlib.sha256()
+        f = await self._open_part(part, "wb", peer)
+        done = False
+        try:
+            await self._read_into(f, h, reader, head, length)
             await loop.run_in_executor(None, f.close)
             t_received = time.perf_counter()
-            file_id = h.hexdigest()
-            store = self.server.store
+            meta, created = await self._store(part, h.hexdigest(), kind, mime, length, name, actor, cid, peer)
+            done = True
+        finally:
+            if not f.closed:
+                await loop.run_in_executor(None, f.close)
+            if not done:
+                await loop.run_in_executor(None, self.content.discard, part)
+        log.info("%s (%s) from %s uploaded %s (%s, %d bytes%s) in %.0f ms (received %.0f, stored %.0f)",
+                 actor.name, actor.role, peer, meta["id"][:12], kind, length, ", again" if not created else "",
+                 (time.perf_counter() - t0) * 1000, (t_received - t0) * 1000,
+                 (time.perf_counter() - t_received) * 1000)
+        await conn.files_send(self._stored_answer(meta, created))
+        return True
+
+    async def _open_part(self, part: Path, mode: str, peer: str):
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, open, part, mode)
+        except OSError as e:
+            log.error("could not store an upload from %s: %s", peer, e)
+            raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
+                                                     "nothing was stored") from None
+
+    async def _store(self, part: Path, file_id: str, kind: str, mime: str, length: int, name: str, actor: Actor,
+                     cid: str | None, peer: str) -> tuple[dict, bool]:
+        """Move a received file (`part`, whole, closed) into the store and record it; the
+        part is gone afterwards. Returns (its metadata, whether the row is new)."""
+        loop = asyncio.get_running_loop()
+        try:
             known = await self._row(file_id)
             state = await loop.run_in_executor(None, self.content.state, file_id)
             if state == "damaged":
                 why: str | None = await loop.run_in_executor(None, self.content.damage, file_id)
                 raise fs.FileRefused(422, "invalid", why or "the photo is damaged")
             if known is not None and state is not None:
-                await loop.run_in_executor(None, self.content.discard, part)
                 meta = known
             else:
                 # a photo: its header now, its full decoding and thumbnail right after the answer
                 probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime, True)
                 meta = {"id": file_id, "kind": kind, "type": mime, "size": length, "name": name, **probed}
-            t_stored = time.perf_counter()
-            meta, created = await self.server.hub.run_db(fs.record_upload, store, meta, actor.name, cid)
-            self._remember(meta)
-            if kind == "photo" and (state in (None, "checking")):
-                self.check(file_id)
-            done = True
+            meta, created = await self.server.hub.run_db(fs.record_upload, self.server.store, meta, actor.name, cid)
         except OSError as e:
             log.error("could not store an upload from %s: %s", peer, e)
             raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
                                                      "nothing was stored") from None
         finally:
-            if writing is not None:                   # (dropped mid-way: let the write finish first)
-                with contextlib.suppress(Exception):
-                    await writing
-            if not f.closed:
-                await loop.run_in_executor(None, f.close)
-            if not done:
-                await loop.run_in_executor(None, self.content.discard, part)
-        t_done = time.perf_counter()
-        log.info("%s (%s) from %s uploaded %s (%s, %d bytes%s) in %.0f ms (received %.0f, checked and stored %.0f, "
-                 "recorded %.0f)", actor.name, actor.role, peer, file_id[:12], kind, length,
-                 ", again" if not created else "", (t_done - t0) * 1000, (t_received - t0) * 1000,
-                 (t_stored - t_received) * 1000, (t_done - t_stored) * 1000)
+            await loop.run_in_executor(None, self.content.discard, part)
+        self._remember(meta)
+        if kind == "photo" and state in (None, "checking"):
+            self.check(file_id)
         self._audit_row(actor.name, "file.upload", f"{file_id} {kind} {length} {cid or '-'}", peer)
+        return meta, created
+
+    def _stored_answer(self, meta: dict, created: bool) -> bytes:
+        file_id = meta["id"]
         out = {**{k: meta[k] for k in ("id", "kind", "type", "size", "name", "width", "height", "duration",
                                        "taken_at", "gps")},
                "url": f"/files/{file_id}", "thumb": f"/files/{file_id}/thumb",
                "preview": f"/files/{file_id}/preview", "created": created,
                "checking": file_id in self._checks}
-        await conn.files_send(self._json(201 if created else 200, out))
-        return True
+        return self._json(201 if created else 200, out)
 
     # ---- download -------------------------------------------------------------------
     async def _download(self, conn: FilesConnection, req: _Request, file_id: str, rendition: str,

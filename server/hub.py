@@ -30,6 +30,7 @@ from websockets.asyncio.server import broadcast
 from websockets.protocol import State as _WsState
 
 from models import protocol
+from models import rota as rota_mod
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
 from models.evidence import is_attachment_id
@@ -37,23 +38,30 @@ from models.state import SeqGap, apply, empty_state
 from models.text import SUSPICIOUS_JSON, TextError, check_id, clean_args
 from models.timeutil import iso
 
-from . import projection
+from . import memory, projection
 from . import retention as retention_mod
 from .casemap import CaseMap
 from .deflate import deflated_pages
 from .files import get_files
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
-from .views import FULL, View
-from .views import snapshot_frames as view_snapshot_frames
+from .views import FULL, HIDDEN, View, case_texts, window_items
 
 log = logging.getLogger("xiaonao.server")
 
 _CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
+HOT_LIMIT = 2000           # cases changed since the last look (dicts) that make it look sooner
+SNAPSHOT_KEEP = 20.0       # s a built snapshot is kept for the next connection at the same seq
 MAX_BATCH = 500
+DECIDE_SLICE = 0.01        # s of deciding between two turns of the loop (a batch's commands are decided on it)
+BATCH_BUDGET = 0.02        # s: a batch decided for this long is cut there (the rest goes into the next)
 SOURCE_SHARE = 50          # commands one source (a connection, the simulator) may put in a batch
+LIGHT = 5                  # a source with at most this many commands waiting is a console, not a backlog
+LIGHT_SHARE = 5            # ... and then each source puts at most this many in the batch
+MIN_BATCH = 20
+BATCH_TARGET = 0.05        # s from taking a batch to its commit: batches are sized to it (see _batch_limit)
 LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
@@ -61,6 +69,7 @@ TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memor
 PRUNE_EVERY = 600.0        # seconds between looks at the window
 RETAIN_FIRST = 120.0       # s after start before the first retention pruning (serve --retain-days ...)
 RETAIN_EVERY = 6 * 3600.0  # s between two
+ROTA_EVERY = 1.0           # s between two looks at the clock for the next shift (follow_rota)
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
 HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
 RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
@@ -182,10 +191,11 @@ def checked(name: str, args: dict) -> tuple[dict, str]:
 class FairQueue:
     """The command pipeline's queue: one FIFO per source (account and peer).
 
-    A batch takes commands in the order they arrived, but at most SOURCE_SHARE from any one
-    source: a source that floods (an import, a console's offline outbox) does not put its
-    backlog in front of another console's next command, which goes into the next batch.
-    Without a backlog this is plain arrival order; each source's own order is always kept."""
+    A batch takes each waiting source's first command (in the order they arrived), then each
+    one's second, and so on, at most SOURCE_SHARE from any one source while another waits: a
+    source that floods (an import, a console's offline outbox) does not put its backlog in
+    front of another console's next command, which goes first into the next batch. Without
+    a backlog this is plain arrival order; each source's own order is always kept."""
 
     def __init__(self) -> None:
         self._sources: dict[tuple, deque] = {}      # source -> (arrival no, command), oldest first
@@ -200,34 +210,56 @@ class FairQueue:
         return self._size == 0
 
     def put_nowait(self, p: "Pending") -> None:
-        key = (p.actor.name, p.peer)
+        key = p.source
         q = self._sources.get(key)
         if q is None:
             q = self._sources[key] = deque()
         self._n += 1
         q.append((self._n, p))
+        p.order = self._n
         self._size += 1
         self._ready.set()
 
-    def take_batch(self, limit: int, share: int) -> list:
-        """Up to `limit` commands in arrival order, at most `share` from each source while
-        another one is waiting (one source alone fills the batch)."""
+    def put_back(self, batch: list) -> None:
+        """Commands taken but not decided (a batch cut short) go back before what each one's
+        source sent after them, with their places in the arrival order."""
+        for p in reversed(batch):
+            q = self._sources.get(p.source)
+            if q is None:
+                q = self._sources[p.source] = deque()
+            q.appendleft((p.order, p))
+        self._size += len(batch)
+        if batch:
+            self._ready.set()
+
+    def others_waiting(self, sources) -> bool:
+        """Whether a source not in `sources` has a command waiting."""
+        return any(key not in sources for key in self._sources)
+
+    def take_batch(self, limit: int, share: int, light_share: int = LIGHT_SHARE) -> list:
+        """Up to `limit` commands, round by round: every waiting source's next command (in
+        arrival order) before any source's one after it; at most `share` from each source
+        while another one is waiting (one source alone fills the batch). When a source with
+        at most LIGHT commands waiting (a console) is there beside one with a backlog (an
+        import), at most `light_share` from each: the batch the console's command is in
+        stays small, so it commits and is answered quickly; the backlog gets the next."""
         sources = self._sources
         if len(sources) == 1:
             share = limit
-        heap = [(q[0][0], key) for key, q in sources.items()]
+        elif any(len(q) <= LIGHT for q in sources.values()) and any(len(q) > LIGHT for q in sources.values()):
+            share = min(share, light_share)
+        heap = [(0, q[0][0], key) for key, q in sources.items()]
         heapq.heapify(heap)
-        taken: dict[tuple, int] = {}
         batch: list = []
         while heap and len(batch) < limit:
-            _n, key = heapq.heappop(heap)
+            k, _n, key = heapq.heappop(heap)
             q = sources[key]
             batch.append(q.popleft()[1])
-            k = taken[key] = taken.get(key, 0) + 1
+            k += 1
             if not q:
                 del sources[key]
             elif k < share:
-                heapq.heappush(heap, (q[0][0], key))
+                heapq.heappush(heap, (k, q[0][0], key))
         self._size -= len(batch)
         if not self._size:
             self._ready.clear()
@@ -254,6 +286,11 @@ class Pending:
     future: asyncio.Future = field(repr=False)
     received: float = field(default_factory=time.perf_counter)
     digest: str = ""
+    order: int = 0            # its place in the arrival order (FairQueue)
+
+    @property
+    def source(self) -> tuple:
+        return (self.actor.name, self.peer)
 
     @property
     def key(self) -> CommandKey | None:
@@ -339,8 +376,12 @@ class Subscriber:
 class Hub:
     def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
                  subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS,
-                 retention: retention_mod.Retention | None = None):
+                 retention: retention_mod.Retention | None = None, follow_rota: bool = False):
         self.store = store
+        # the shifts start by themselves at the rota's times (shift.change as the server): the
+        # product's servers do; a test's hub only when it asks
+        self.follow_rota = follow_rota
+        self._rota_task: asyncio.Task | None = None
         self.keep_days = keep_days
         # what the database keeps (server/retention.py): pruned on a schedule when set
         self.retention = retention.check(keep_days) if retention is not None else None
@@ -368,6 +409,8 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._known: OrderedDict[CommandKey, Known] = OrderedDict()
         self._snapshot_cache: tuple[int, int, list[bytes]] | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._cost = 0.0              # seconds a command costs a batch, pick to commit (averaged)
         self._view_snapshots: OrderedDict[tuple, list[bytes]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # an open (hot) case's JSON, until an event changes it (closed cases are kept as
@@ -405,10 +448,13 @@ class Hub:
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
         if self.retention is not None:
             self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
+        if self.follow_rota:
+            self._rota_task = asyncio.create_task(self._rota_loop(), name="xiaonao-rota")
         # what start-up made (modules, the window, the command ids) is not walked by every
         # later full collection (~0.1-0.3 s of the loop each at start-up's object count)
         gc.collect()
         gc.freeze()
+        memory.fixed_mmap_threshold()     # snapshot pages given back once let go (server/memory.py)
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
@@ -427,15 +473,10 @@ class Hub:
         room = self.store.load_room()
         state = state_from_room(*room) if room else empty_state()
         self._case_text = {}
-        loads = orjson.loads
         cases = state["cases"] = CaseMap(state["cases"])
         for cid, text, status, updated in self.store.window_rows(self.window_since(), OPEN_STATUSES):
-            b = text.encode()
-            if status == "closed":
-                cases.freeze(cid, b, updated)           # kept as its JSON, not parsed
-            else:
-                cases[cid] = loads(b)
-                self._case_text[cid] = b
+            # kept as its JSON, not parsed (server/casemap.py); open ones without a window date
+            cases.freeze(cid, text.encode(), updated if status == "closed" else None)
         self._touched = {}
         self._team_text = team_texts(state)
         self._last_snapshot_seq = state["seq"]
@@ -513,18 +554,20 @@ class Hub:
         return back
 
     def prune(self, grace: float = TOUCH_GRACE) -> list[str]:
-        """Closed cases that aged out of the window leave memory (the projection has them);
-        a case read back lately stays `grace` seconds."""
+        """Cases no event changed since the last look are kept as their JSON from now on
+        (server/casemap.py); closed cases that aged out of the window leave memory (the
+        projection has them); a case read back lately stays `grace` seconds."""
         since = self.window_since()
         now = time.monotonic()
         cases, touched = self.state["cases"], self._touched
         if not isinstance(cases, CaseMap):
             cases = self.state["cases"] = CaseMap(cases)
         texts = self._case_text
-        for cid, c in [(cid, c) for cid, c in cases.hot.items() if c["status"] == "closed"]:
-            # a closed case read back, or left hot: kept as its JSON from now on
+        for cid, c in list(cases.hot.items()):
+            # no event changed it since the last look: kept as its JSON from now on (an open
+            # case too: thousands wait for their squads, ~10 KB each as dicts, ~2 KB as JSON)
             b = texts.pop(cid, None) or orjson.dumps(c)
-            cases.freeze(cid, b, last_update(c))
+            cases.freeze(cid, b, last_update(c) if c["status"] == "closed" else None)
         gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > grace]
         for cid in gone:
             del cases[cid]
@@ -601,15 +644,54 @@ class Hub:
                 log.warning("retention: pruning failed (%s); trying again in %g s", _db_message(e), RETAIN_EVERY)
             await asyncio.sleep(RETAIN_EVERY)
 
+    def shift_due(self) -> tuple[str, str] | None:
+        """The shift the rota says is in force now, when it has not started yet (None: it has,
+        or the street has no rota)."""
+        st = self.state
+        if not rota_mod.has_rota(st):
+            return None
+        rota = st["street"]["rota"]
+        day, shift, _start = rota_mod.shift_at(rota, self.clock())
+        cur = rota_mod.current(st)
+        if cur and rota_mod.order(rota, cur["date"], cur["shift"]) >= rota_mod.order(rota, day, shift):
+            return None             # started (or the clock went back: the log keeps its order)
+        return day, shift
+
+    async def rota_tick(self) -> bool:
+        """Start the shift that is due (shift.change as the server); True when one started."""
+        due = self.shift_due()
+        if due is None or self.recovering:
+            return False
+        try:
+            await self.execute(Actor("rota", "system"), "shift.change", {"date": due[0], "shift": due[1]}, peer="rota")
+        except CommandError as e:
+            log.info("rota: shift %s %s not started: %s", due[0], due[1], e.message)
+            return False
+        log.info("rota: shift %s %s started", *due)
+        return True
+
+    async def _rota_loop(self) -> None:
+        while True:
+            try:
+                await self.rota_tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:       # never the end of the loop: the next look tries again
+                log.exception("rota: the shift change failed")
+            await asyncio.sleep(ROTA_EVERY)
+
     async def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
         for t in list(self._holding):
             t.cancel()
-        if self._retainer:
-            self._retainer.cancel()
-            try:
-                await self._retainer
-            except asyncio.CancelledError:
-                pass
+        for task in (self._retainer, self._rota_task):
+            if task:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         if self._writer:
             # cancelled again until it ends: on Python 3.11 a cancellation that lands just as a
             # commit's wait_for completes is swallowed (fixed in 3.12), and the writer would wait
@@ -699,7 +781,7 @@ class Hub:
         assert queue is not None, "started"
         while True:
             await queue.wait()
-            batch = queue.take_batch(MAX_BATCH, SOURCE_SHARE)
+            batch = queue.take_batch(self._batch_limit(), SOURCE_SHARE)
             try:
                 await self._process(batch)
             except Exception as e:  # the database failed: nothing of this batch is visible
@@ -712,7 +794,24 @@ class Hub:
                         p.future.set_exception(self._unavailable())
                 await self._recover(str(e) or e.__class__.__name__)
 
-    async def _process(self, batch: list[Pending], lookup: bool = False) -> None:
+    def _batch_limit(self) -> int:
+        """How many commands the next batch may take: as many as the last batches decided
+        and committed in BATCH_TARGET seconds (the cost of a command, mostly its projection
+        row and index entries, averaged), within MIN_BATCH..MAX_BATCH. A batch in flight is
+        what a console's command arriving meanwhile waits for, so a loaded machine gets
+        smaller batches, a quiet one big ones (group commit's throughput)."""
+        cost = self._cost
+        if cost <= 0:
+            return MAX_BATCH
+        return max(MIN_BATCH, min(MAX_BATCH, int(BATCH_TARGET / cost)))
+
+    def _measured(self, n: int, seconds: float) -> None:
+        """A committed batch of n commands took `seconds` from pick to durable."""
+        if n >= MIN_BATCH // 2:
+            c = seconds / n
+            self._cost = c if self._cost <= 0 else 0.8 * self._cost + 0.2 * c
+
+    async def _process(self, batch: list[Pending], lookup: bool = False, cut: bool = True) -> None:
         """Decide, commit and publish one batch.
 
         The batch is decided against a working copy of the state (`_Overlay`: the cases and
@@ -724,7 +823,13 @@ class Hub:
         the batch is redone with a lookup: no database round trip per batch for the common
         case of a new id. A batch the database refuses to store (not unavailable: it refused
         some value) is split until the one command it refuses is found; that one is refused,
-        the rest commit."""
+        the rest commit.
+
+        Deciding gives the loop back every DECIDE_SLICE seconds (frames go out, commands come
+        in meanwhile). The batch is cut there, and what it has not decided yet goes back to
+        the queue, once another source's command is waiting or the batch has decided for
+        BATCH_BUDGET seconds: a console's command waits for a slice of an import's batch,
+        not for all of it (`cut`: False for a batch being split, whose halves keep order)."""
         t_pick = time.perf_counter()
         restored = await self._ensure_cases(batch)      # cases outside the window, from the projection
         files = await self._batch_files(batch)          # the uploaded files the batch attaches
@@ -739,7 +844,22 @@ class Hub:
         commands: list[dict] = []
         results: list[tuple[Pending, object]] = []
         in_batch: dict[CommandKey, Known] = {}
-        for p in batch:
+        queue = self._queue
+        t_begin = time.perf_counter()
+        next_yield = t_begin + DECIDE_SLICE
+        sources = {p.source for p in batch}
+        for i, p in enumerate(batch):
+            if cut and queue is not None and time.perf_counter() >= next_yield and i:
+                if time.perf_counter() - t_begin >= BATCH_BUDGET:
+                    queue.put_back(batch[i:])
+                    batch = batch[:i]
+                    break
+                await asyncio.sleep(0)          # the loop's turn: frames out, commands in
+                if queue.others_waiting(sources):
+                    queue.put_back(batch[i:])
+                    batch = batch[:i]
+                    break
+                next_yield = time.perf_counter() + DECIDE_SLICE
             key = p.key
             if key and (key in self._known or key in in_batch):
                 seq, digest = self._known.get(key) or in_batch[key]
@@ -774,11 +894,8 @@ class Hub:
         t_decided = time.perf_counter()
         if events:
             try:
-                try:
-                    rows, room, texts, teams = self._projection_rows(events, work)
-                except (UnicodeError, ValueError) as e:     # text its projection cannot encode
-                    raise Unstorable(str(e)) from None
-                await self._commit(events, commands, rows, room)     # durable before anyone sees it
+                # the projection rows are made on the database thread, with the commit
+                texts, teams = await self._commit(events, commands, work)     # durable before anyone sees it
             except DuplicateCommand:
                 log.info("a batch of %d held an old command id; redoing it with a lookup", len(batch))
                 await self._process(batch, lookup=True)
@@ -793,10 +910,11 @@ class Hub:
                     return
                 half = len(batch) // 2
                 log.info("the database refused a batch of %d; retrying it in halves", len(batch))
-                await self._process(batch[:half])
-                await self._process(batch[half:])
+                await self._process(batch[:half], cut=False)
+                await self._process(batch[half:], cut=False)
                 return
             t_durable = time.perf_counter()
+            self._measured(len(batch), t_durable - t_pick)
             self._merge(work)
             self._keep_texts(texts)
             self._drop_stale_snapshots()
@@ -806,8 +924,14 @@ class Hub:
             self._publish(events, restored)
             if self._trace:
                 t = time.perf_counter()
+                firsts: dict[str, list] = {}      # each source's commands in the batch: count, first received, id
+                for p in batch:
+                    f = firsts.setdefault(p.peer, [0, p.received, p.command_id])
+                    f[0] += 1
                 self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
-                                  f"{t_decided:.6f} {t_durable:.6f} {t:.6f}\n")
+                                  f"{t_decided:.6f} {t_durable:.6f} {t:.6f} "
+                                  + " ".join(f"{peer}:{n}:{r:.6f}:{cid}" for peer, (n, r, cid) in firsts.items())
+                                  + "\n")
         many: dict[tuple, list] = {}      # a big batch's accepted commands: one log line per sender and name
         for p, res in results:
             if isinstance(res, CommandError):
@@ -825,8 +949,10 @@ class Hub:
                     p.future.set_result(res)
         for (name, role, peer, cmd), seqs in many.items():
             log.info("%s (%s) from %s: %d x %s -> seq %s to %s", name, role, peer, len(seqs), cmd, min(seqs), max(seqs))
+        cases = self.state["cases"]
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY
-                or time.monotonic() - self._last_prune >= PRUNE_EVERY):
+                or time.monotonic() - self._last_prune >= PRUNE_EVERY
+                or (isinstance(cases, CaseMap) and len(cases.hot) > HOT_LIMIT)):
             # no whole-state snapshot is written: the projection rows written with each batch
             # are the snapshot; here the cases that aged out of the window leave memory
             self._last_snapshot_seq = self.state["seq"]
@@ -840,6 +966,20 @@ class Hub:
             self._snapshot_cache = None
         for key in [k for k in self._view_snapshots if k[1] != seq]:
             del self._view_snapshots[key]
+
+    def _expire_snapshots(self) -> None:
+        """A built snapshot is kept SNAPSHOT_KEEP seconds at most (a quiet room's head does
+        not move, and a reconnect storm is over by then), then let go and its memory handed
+        back to the system."""
+        if self._snapshot_cache is not None or self._view_snapshots:
+            self._snapshot_cache = None
+            self._view_snapshots.clear()
+            asyncio.get_running_loop().run_in_executor(None, memory.trim)
+
+    def _expire_later(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._expiry = asyncio.get_running_loop().call_later(SNAPSHOT_KEEP, self._expire_snapshots)
 
     def _keep_texts(self, texts: dict[str, bytes]) -> None:
         """After a commit: the changed cases' JSON, for snapshots. A closed case is kept as
@@ -874,15 +1014,24 @@ class Hub:
             if k not in ("cases", "teams"):
                 self.state[k] = v
 
-    async def _commit(self, events: list[dict], commands: list[dict], rows: list[dict] | None = None,
-                      room: tuple | None = None) -> None:
-        """store.append on the database thread, within COMMIT_TIMEOUT. On a timeout the
+    def _project_and_append(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:
+        """On the database thread: the batch's projection rows (from its working state, which
+        nothing changes until it is merged) and its commit. Returns the cases' and squads' JSON."""
+        try:
+            rows, room, texts, teams = self._projection_rows(events, work)
+        except (UnicodeError, ValueError) as e:     # text its projection cannot encode
+            raise Unstorable(str(e)) from None
+        self.store.append(events, commands, rows, room)
+        return texts, teams
+
+    async def _commit(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:
+        """The projection rows and store.append on the database thread, within COMMIT_TIMEOUT. On a timeout the
         store's connections are cut (the database thread gets an error at once instead of
         waiting on a socket that may never answer) and Unavailable is raised; whether the
         commit happened is then settled by `_recover`, which reads the log."""
-        fut = asyncio.get_running_loop().run_in_executor(self.db, self.store.append, events, commands, rows, room)
+        fut = asyncio.get_running_loop().run_in_executor(self.db, self._project_and_append, events, commands, work)
         try:
-            await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
+            done = await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
         except asyncio.TimeoutError:
             fut.add_done_callback(_consume)
             self.store.interrupt()
@@ -895,6 +1044,7 @@ class Hub:
                 raise Unavailable(self.write_problem) from e
             raise Unavailable(_db_message(e)) from e
         self.write_problem = ""
+        return done
 
     async def _recover(self, reason: str) -> None:
         """After a failed commit: refuse commands with `unavailable` until the database
@@ -1043,13 +1193,22 @@ class Hub:
         first = [(cid, text) for cid, text in (restored or {}).items()
                  if cid in projection.touched_cases(events)]
         for ev in [None] * bool(first) + events:
+            hidden: tuple[str, bytes] | None = None
             for view, subs in groups.values():
                 if ev is None:             # the restored cases, before the events
-                    frames = [f for f in (self.restored_frame(view, t) for _c, t in first) if f]
+                    for frame in [f for f in (self.restored_frame(view, t) for _c, t in first) if f]:
+                        self._send(subs, frame)
+                    continue
+                shown = ev if view.full else view.event(ev, state)
+                if shown is not ev and shown.get("name") == HIDDEN:
+                    # the placeholder is the same for every view that may not see the event
+                    # (every squad but the one it concerns): encoded once for all of them
+                    if hidden is None:
+                        text = dumps(shown)
+                        hidden = (text, text.encode())
+                    self._send(subs, *hidden)
                 else:
-                    frames = [dumps(ev if view.full else view.event(ev, state))]
-                for frame in frames:
-                    self._send(subs, frame)
+                    self._send(subs, dumps(shown))
         for fn in self.listeners:
             try:
                 fn(events)
@@ -1057,8 +1216,8 @@ class Hub:
                 log.exception("event listener failed")
 
     @staticmethod
-    def _send(subs: list[Subscriber], frame: str) -> None:
-        data = None
+    def _send(subs: list[Subscriber], frame: str, data: bytes | None = None) -> None:
+        """`frame` to each subscriber (`data`: its UTF-8, when the caller has it)."""
         for sub in subs:
             if sub.live:
                 if not sub.overflowed.is_set() and sub.writable():
@@ -1124,35 +1283,47 @@ class Hub:
     def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[bytes]:
         """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
         under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
-        seq = self.head
-        if not view.full:
-            key = (view.key, seq, max_frame)
-            frames = self._view_snapshots.get(key)
-            if frames is None:
-                # the wall's masked cases are kept encoded between snapshots (a reconnecting
-                # wall must not re-mask 100k cases on the loop); filtered views are small
-                texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
-                frames = view_snapshot_frames(view, self.state, max_frame, dumps, texts)
-                if texts is not None and len(texts) > len(self.state["cases"]) + 1000:
-                    for cid in [c for c in texts if c not in self.state["cases"]]:
-                        del texts[cid]          # cases that left memory
-                self._view_snapshots[key] = frames
-                while len(self._view_snapshots) > 4:
-                    self._view_snapshots.popitem(last=False)
-            return frames
         frames = self.snapshot_source(max_frame, view)
         return frames if isinstance(frames, list) else frames()
 
     def snapshot_source(self, max_frame: int, view: View = FULL):
-        """The snapshot's frames (a list), or, for the whole state, a function that builds
-        them from the cases' JSON taken now: the joining and paging of a window's worth of
-        text (tens of MB) can then run off the loop while events queue for the subscriber."""
+        """The snapshot's frames (a list), or a function that builds them from what is taken
+        now (the head's JSON, the cases' JSON bytes or dicts): the paging of a window's
+        worth of text (tens of MB), and for a role's view the test, parsing and masking of
+        each case, then run off the loop while events queue for the subscriber."""
+        seq = self.head
         if not view.full:
-            return self.snapshot_frames(max_frame, view)
+            key = (view.key, seq, max_frame)
+            frames = self._view_snapshots.get(key)
+            if frames is not None:
+                return frames
+            head_json = dumps(view.state_head(self.state))
+            items = window_items(self.state)
+            self._expire_later()
+            # the wall's masked cases are kept encoded between snapshots (a reconnecting
+            # wall must not re-mask the window); filtered views are small
+            texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+
+            def build_view() -> list[bytes]:
+                frames = protocol.snapshot_frames_utf8(seq, head_json, case_texts(view, items, dumps, texts),
+                                                       max_frame)
+                if texts is not None and len(texts) > len(items) + 1000:
+                    present = {cid for cid, _v in items}
+                    for cid in [c for c in list(texts) if c not in present]:
+                        texts.pop(cid, None)          # cases that left memory
+                self._view_snapshots[key] = frames
+                while len(self._view_snapshots) > 4:
+                    try:
+                        self._view_snapshots.popitem(last=False)
+                    except KeyError:
+                        break
+                return frames
+            return build_view
         seq = self.head
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
         head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
+        self._expire_later()
 
         def build() -> list[bytes]:
             # paged, and each page compressed once for the clients that take compression

@@ -17,6 +17,7 @@ import zlib
 from datetime import datetime
 
 from models import callback as cb
+from models import guidance, rota
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
 from models.street import grid_centroid
@@ -138,6 +139,16 @@ class Simulator:
         self._at(now + self.rng.uniform(300, 900), self._emergency)
         self._at(now + self.rng.uniform(600, 2400), self._burst)
         self._at(self._next_wartime(now), self._wartime, True)
+        if getattr(self.hub, "follow_rota", False):
+            self._at(now, self._shift_tick)         # the shifts of the day start at the rota's times
+
+    async def _shift_tick(self) -> None:
+        """At each of the rota's shift changes (in simulated time, the history's too)."""
+        st = self.hub.state
+        if not rota.has_rota(st):
+            return
+        await self.hub.rota_tick()
+        self._at(rota.next_change(st["street"]["rota"], self.clock()) + 0.5, self._shift_tick)
 
     def _next_wartime(self, now: float) -> float:
         d = datetime.fromtimestamp(now)
@@ -288,7 +299,8 @@ class Simulator:
             elif roll < 0.22:
                 await self._do(self.operator, "case.transfer", {"case_id": cid, "to": TRANSFER_TO[case["category"]]})
                 nxt = r.uniform(1800, 5400)
-            elif await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
+            elif await self._tick_checklist(cid, field, r) and \
+                    await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，当事人认可"}):
                 nxt = r.uniform(60, 600)
                 if self.resident is not None and case.get("reporter") and r.random() < QR_SHARE:
                     await self._show_rating_code(cid, field, r)
@@ -301,6 +313,20 @@ class Simulator:
             nxt = await self._call_back(cid, r)
         if nxt is not None:
             self._at(now + nxt, self._step, cid)
+
+    async def _tick_checklist(self, cid: str, field: Actor, r: random.Random) -> bool:
+        """The squad goes through its handling checklist (执法手册): the required items (its
+        feedback waits for them) and, often, the first one."""
+        case = self.hub.state["cases"].get(cid)
+        g = guidance.guide_for(case["category"], self.hub.state) if case else None
+        if case is None or g is None:
+            return True
+        want = [i.id for i in guidance.required_missing(self.hub.state, case)]
+        if g.items and g.items[0].id not in want and g.items[0].id not in guidance.ticked(case) and r.random() < 0.5:
+            want.insert(0, g.items[0].id)
+        for iid in want:
+            await self._do(field, "case.check", {"case_id": cid, "item": iid})
+        return True
 
     # ---- ratings: through the room's workflows ----------------------------------------
     async def _show_rating_code(self, cid: str, field: Actor, r: random.Random) -> None:
@@ -356,7 +382,8 @@ class Simulator:
         teams = [t for t in self.hub.state["teams"].values() if t["on_duty"]]
         if teams:
             t = self.rng.choice(teams)
-            member = self.rng.choice(t["members"])["name"] if t["members"] else ""
+            on = [m for m in t["members"] if m.get("on_duty", True)]     # who works this shift
+            member = self.rng.choice(on)["name"] if on else ""
             await self._radio(t["id"], self.rng.choice([f"{t['call_sign']}巡查正常", f"{t['call_sign']}{member}收到",
                                                         f"{t['call_sign']}到达{self._address()}巡查"]))
 
@@ -395,7 +422,8 @@ class Simulator:
         if not teams:
             return
         t = self.rng.choice(teams)
-        who = self.rng.choice(t["members"])["name"] if t["members"] else t["call_sign"]
+        on = [m for m in t["members"] if m.get("on_duty", True)]
+        who = self.rng.choice(on)["name"] if on else t["call_sign"]
         if await self._do(Actor(f"field-{t['id']}", "field", t["id"]), "radio.emergency",
                           {"team_id": t["id"], "by": who, "note": self.rng.choice(
                               ["现场有人持械，请求支援", "队员受伤，请求增援", "群体聚集，情绪激动，请求支援"])}):

@@ -58,9 +58,13 @@ _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "cas
                           "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
                           "shift.handover_acknowledged", "case.part_done", "warning.acknowledged", "case.rated"})
 # events with a free-text resolution or reason
-_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled"})
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled",
+                            "rota.overridden", "road.assigned"})
+# the room's duty state (models/rota.py): the rota and its overrides, the road assignments, the
+# reserve; the full views and the wall (masked) have them, the bound and the other views do not
+DUTY_KEYS = ("rota", "reserve", "roads")
 # room-wide events every view gets as they are
-_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed"})
+_ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "guidance.changed"})
 
 
 def mask_phone(phone) -> str:
@@ -174,7 +178,8 @@ class View:
                     and tl[0].get("actor") == self.owner):
                 return None
             # the outcome of its own report: not what the room wrote about it
-            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
+            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl),
+                                     **({"parts": [_wall_part(p) for p in case["parts"]]} if case.get("parts") else {})})
         return None
 
     def needles(self) -> tuple[bytes, ...] | None:
@@ -210,18 +215,26 @@ class View:
         if street is None or self.kind in ("full", "field"):
             return street
         if self.kind in ("department", "community"):
-            # the map, grids and departments; not who is in which squad
-            return {**street, "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
+            # the map, grids and departments; not who is in which squad, nor the rota and reserve
+            return {**{k: v for k, v in street.items() if k not in ("rota", "reserve")},
+                    "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
         if self.kind == "wall":
             return {**street, "squads": [{**sq, "members": [{**m, "phone": mask_phone(m.get("phone"))}
                                                             if "phone" in m else m
                                                             for m in sq.get("members") or []]}
-                                         for sq in street.get("squads") or []]}
+                                         for sq in street.get("squads") or []],
+                    **({"reserve": [{**r, "phone": mask_phone(r.get("phone"))} for r in street["reserve"]]}
+                       if street.get("reserve") else {})}
         return None
 
     def state_head(self, state: dict) -> dict:
         """Everything of the state but the cases, as the snapshot's head carries it."""
-        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover", "warnings")}
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover", "warnings",
+                                                            *DUTY_KEYS)}
+        if self.kind == "full":
+            head.update({k: state[k] for k in DUTY_KEYS if k in state})
+        elif self.kind == "wall":
+            head.update(mask_duty(state))
         if self.kind in ("full", "wall") and state.get("warnings"):
             # the early warnings the room handled: the room's; the wall's without the notes
             head["warnings"] = state["warnings"] if self.kind == "full" else {
@@ -229,6 +242,10 @@ class View:
         if self.kind in ("full", "wall") and state.get("handover"):
             # the last handover: the room's; the wall's without its notes (its events are masked the same way)
             head["handover"] = state["handover"] if self.kind == "full" else _mask_handover(state["handover"])
+        if self.kind in ("field", "department", "community"):
+            # the handling guides a terminal shows (执法手册): the shipped ones with the admin's edits
+            from models.guidance import effective_guides
+            head["guides"] = effective_guides(state)
         head["street"] = self.street(state.get("street"))
         head["teams"] = [t for t in (self.team(t) for t in state["teams"].values()) if t is not None]
         return head
@@ -286,7 +303,7 @@ class View:
         teams = []
         if k == "field" and self.owner is not None:
             touched = ({d.get("team_id"), d.get("from"), d.get("to"), *(d.get("team_ids") or ())}
-                       if name.startswith(("team.", "radio.")) else set())
+                       if name.startswith(("team.", "radio.", "shift.", "rota.", "reserve.")) else set())
             if shown or removed or self.owner in touched:
                 own = state["teams"].get(self.owner)
                 if own is not None:
@@ -298,27 +315,35 @@ class View:
                 "data": {"cases": shown, "teams": teams, "removed": removed}}
 
 
-def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
-    """The JSON (UTF-8 bytes) of each case in the view. With `cache` (case id -> (version,
-    JSON)), a case is encoded again only when it changed: every event on a case adds to its
-    timeline, so the timeline's length is its version; a case the server keeps as its JSON
-    (server/casemap.py) has that JSON's hash as its version, and is parsed only when that
-    changed."""
+def window_items(state: dict) -> list[tuple[str, object]]:
+    """The cases as (id, JSON bytes or dict) pairs, taken at once: a case the server keeps as
+    its JSON (server/casemap.py) as those bytes, any other as its dict. The hub replaces a
+    case's dict when an event changes it and never changes one in place, so the pairs can be
+    read on another thread while the loop goes on."""
     cases = state["cases"]
-    cold = getattr(cases, "cold", None) or {}
+    cold = getattr(cases, "cold", None)
+    if cold is None:
+        return list(cases.items())
+    return list(cases.hot.items()) + list(cold.items())
+
+
+def case_texts(view: View, items, dumps, cache: dict | None = None):
+    """The JSON (UTF-8 bytes) of each case in the view, from `window_items`. With `cache`
+    (case id -> (version, JSON)), a case is encoded again only when it changed: every event
+    on a case adds to its timeline, so the timeline's length is its version; a case the
+    server keeps as its JSON (server/casemap.py) has that JSON's hash as its version, and is
+    parsed only when that changed."""
+    import orjson
     needles = view.needles()
-    for cid in list(cases):
-        b = cold.get(cid)
+    for cid, v in items:
         case = None
         version: object
-        if b is not None:
-            if needles is not None and not any(n in b for n in needles):
+        if isinstance(v, bytes):
+            if needles is not None and not any(n in v for n in needles):
                 continue                      # not in this view (no need to parse it)
-            version = ("j", hash(b))
+            version = ("j", hash(v))
         else:
-            case = cases.get(cid)
-            if case is None:
-                continue
+            case = v
             version = len(case.get("timeline") or ())
         if cache is not None:
             hit = cache.get(cid)
@@ -327,9 +352,9 @@ def case_texts(view: View, state: dict, dumps, cache: dict | None = None):
                     yield hit[1]
                 continue
         if case is None:
-            case = cases[cid]
-        v = view.case(case)
-        text = dumps(v).encode() if v is not None else None
+            case = orjson.loads(v)
+        shown = view.case(case)
+        text = dumps(shown).encode() if shown is not None else None
         if cache is not None:
             cache[cid] = (version, text)
         if text is not None:
@@ -340,7 +365,25 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict 
     """The view's state as a `snapshot` frame and `snapshot.page` frames, each under
     max_frame bytes (the same paging as the full snapshot's)."""
     return protocol.snapshot_frames_utf8(state["seq"], dumps(view.state_head(state)),
-                                    case_texts(view, state, dumps, cache), max_frame)
+                                         case_texts(view, window_items(state), dumps, cache), max_frame)
+
+
+def mask_duty(state: dict) -> dict:
+    """The wall's duty state: the reserve's phones masked, the reasons of the leader's changes
+    to the rota and the roads emptied (as their events are)."""
+    out: dict = {}
+    if "rota" in state:
+        rota = state["rota"]
+        out["rota"] = {**rota, "overrides": {
+            k: {**({"leader": {**o["leader"], "reason": ""}} if o.get("leader") else {}),
+                **({"members": {mk: {**mv, "reason": ""} for mk, mv in o["members"].items()}}
+                   if o.get("members") else {})}
+            for k, o in (rota.get("overrides") or {}).items()}}
+    if "roads" in state:
+        out["roads"] = {k: ({**v, "reason": ""} if "reason" in v else v) for k, v in state["roads"].items()}
+    if "reserve" in state:
+        out["reserve"] = {k: {**v, "phone": mask_phone(v.get("phone"))} for k, v in state["reserve"].items()}
+    return out
 
 
 def _mask_handover(h: dict) -> dict:

@@ -19,6 +19,8 @@ class FaultProxy:
         self._conns: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._tasks: set[asyncio.Task] = set()
         self._marker: bytes | None = None
+        self.up_bytes = 0                     # bytes forwarded from the clients so far
+        self._cut_at: int | None = None
 
     async def start(self) -> "FaultProxy":
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -56,6 +58,11 @@ class FaultProxy:
         work (a COMMIT commits) and the client never hears of it."""
         self.mode = "hang_replies"
         self._flowing["down"].clear()
+
+    def cut_after(self, more_bytes: int) -> None:
+        """Let `more_bytes` more flow from the clients, then drop every connection once (new
+        ones are accepted again at once: a network that blinked mid-upload)."""
+        self._cut_at = self.up_bytes + more_bytes
 
     def hold_replies_after(self, marker: bytes) -> None:
         """Forward normally until the client sends `marker` (e.g. b"COMMIT"); from then on
@@ -105,6 +112,12 @@ class FaultProxy:
                     break
                 if way == "up" and self._marker and self._marker in data:
                     self.hang_replies()
+                if way == "up":
+                    self.up_bytes += len(data)
+                    if self._cut_at is not None and self.up_bytes >= self._cut_at:
+                        self._cut_at = None
+                        self._close_all()
+                        break
                 await self._flowing[way].wait()     # held while hung
                 if pair not in self._conns:
                     break

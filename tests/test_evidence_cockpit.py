@@ -423,3 +423,89 @@ def test_the_printed_case_sheet_carries_the_case_evidence(qtbot, loop, server, t
     dlg.close()
     c.close()
     i18n.install("en")                  # (the language is process-wide: leave it as the next tests expect)
+
+
+def test_an_upload_cut_off_mid_way_goes_on_from_where_it_stopped(qtbot, loop, server, tmp_path):
+    """The network drops in the middle of a large file: the queue tries again and sends only
+    what the server does not hold yet (a resumable upload), then attaches it once."""
+    from app import i18n
+
+    from .faultproxy import FaultProxy
+    i18n.install("en")
+    proxy = loop.run(FaultProxy("127.0.0.1", server.srv.port).start())
+    try:
+        c = Cockpit(qtbot, loop, f"ws://127.0.0.1:{proxy.port}/ws", tmp_path)
+        cid = c.report()
+        c.select(cid)
+        clip = tmp_path / "patrol.mp4"
+        clip.write_bytes(ef.padded_mp4(12_000_000))
+        size = clip.stat().st_size
+        said: list[str] = []
+        c.link.sig_upload.connect(lambda row: said.append(f"{row['status']} {row.get('progress', 0):.2f}"))
+        before = proxy.up_bytes
+        proxy.cut_after(size // 2)
+        c.section.label_box.setCurrentIndex(c.section.label_box.findData("document"))
+        assert c.section.attach_paths([str(clip)]) == 1
+        loop.wait(lambda: c.strip_ids("document"), timeout=60, what="the clip attached after the drop")
+        loop.wait(lambda: "patrol.mp4 · Document · sent" in c.section.outcome.text(), what="'sent'")
+        # it went on from the middle: far less than twice the file crossed the network, and
+        # the second try's first word was already past half way
+        assert proxy.up_bytes - before < size * 1.3, (proxy.up_bytes - before, size)
+        dropped = next(i for i, s in enumerate(said) if s.startswith("waiting") and i > 0)
+        again = [float(s.split()[1]) for s in said[dropped:] if s.startswith("uploading") and s != "uploading 0.00"]
+        assert again and again[0] >= 0.4, said
+        case = c.case(cid)
+        assert [a["name"] for a in case["attachments"]] == ["patrol.mp4"]
+        c.close()
+    finally:
+        loop.run(proxy.stop())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_close_waits_for_the_after_photo_attached_offline_before_it(qtbot, loop, tmp_path, lang):
+    """Offline, the operator attaches the 'after' photo and presses Close: the outbox says the
+    close waits for the photo; back online the photo goes first and the close is acknowledged,
+    not refused for a missing photo."""
+    from app import i18n
+    from widgets import outcome
+    i18n.install(lang)
+    said = outcome.describe("pending", {"name": "case.close", "waiting_for": "after.jpg"})
+    db = make_db(tmp_path)
+    port = free_port()
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    srv.srv.hub.state["street"]["evidence"] = {"city_management": {"close_requires": ["after"]}}
+    c = Cockpit(qtbot, loop, srv.url, tmp_path)
+    cid = c.report()
+    acked = set()
+    c.link.sig_command.connect(lambda cmd, outcome_, _d: outcome_ == "acked" and acked.add(cmd))
+    sent = c.link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: sent in acked, what="dispatched")
+    w01 = loop.run(RawClient.connect(srv.url, "w01"))
+    for name in ("case.sign", "case.arrive"):
+        assert loop.run(w01.command(name, {"case_id": cid}))[0]["type"] == "ack"
+    loop.run(w01.close())
+    loop.wait(lambda: c.case(cid)["status"] == "on_scene", what="on scene")
+    srv.stop()
+    loop.wait(lambda: c.link.status.state != "online", what="offline")
+    c.select(cid)
+    c.section.label_box.setCurrentIndex(c.section.label_box.findData("after"))
+    assert c.section.attach_paths([_photo(tmp_path, "after.jpg", colour=(10, 200, 10))]) == 1
+    loop.wait(lambda: c.link.uploads(cid), what="the photo queued")
+    close = c.link.submit("case.close", {"case_id": cid, "resolution": "已清理"})
+    outbox = c.win.panels["outbox"]
+    texts = lambda: [outbox.list.item(i).text() for i in range(outbox.list.count())]  # noqa: E731
+    loop.wait(lambda: any(t.endswith(f"{cid}  {said}") for t in texts()), what="the close said to wait for the photo")
+    if SHOTS:
+        outbox.grab().save(os.path.join(SHOTS, f"outbox-close-waits-{lang}.png"))
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    try:
+        loop.wait(lambda: close in acked, timeout=30, what="the close acknowledged once the photo is on")
+        case = c.case(cid)
+        assert case["status"] == "closed" and [a["name"] for a in case["attachments"]] == ["after.jpg"]
+        names = [e["name"] for e in case["timeline"]]
+        assert names.index("case.attached") < names.index("case.closed")
+        loop.wait(lambda: outbox.list.count() == 0, what="nothing left in the outbox")
+        c.close()
+    finally:
+        srv.stop()
+        i18n.install("en")

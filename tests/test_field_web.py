@@ -674,6 +674,7 @@ async def test_a_department_sees_and_feeds_back_its_part_of_a_joint_case(roles_s
     assert ack["type"] == "ack", ack
     phone = await Phone.open(browser, base_of(srv), lang)
     await phone.login("police1")
+    await phone.page.wait_for_selector(f"[data-case='{cid}'] [data-part='P1']")      # marked on its card
     await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
     await phone.page.wait_for_selector("#my-part")
     text = await phone.page.inner_text("#parts")

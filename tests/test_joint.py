@@ -215,6 +215,14 @@ def test_a_department_sees_the_joint_cases_where_it_has_a_part_with_only_its_par
     assert view_for(POLICE).cases(w.state) == [] and view_for(CITY).case(w.state["cases"][other]) is None
     wall = view_for(Actor("wall", "wall")).case(w.state["cases"][cid])
     assert wall["parts"][1]["done"]["note"] == "" and wall["parts"][0]["task"] == "清理占道摊点"
+    # an intake system sees the outcome of its report, not the departments' words
+    w.run(Actor("hotline", "intake"), "case.report", {"title": "占道", "category": "city_management", "source": "12345",
+                                                      "priority": 3, "location": {"address": "九堡中心小学"}})
+    mine = w.log[-1]["data"]["case_id"]
+    w.run(OP, "case.part_add", {"case_id": mine, "parts": PARTS[:1]})
+    w.run(CITY, "case.part_feedback", {"case_id": mine, "part_id": "P1", "note": "摊点已清理，店主已签字"})
+    seen = view_for(Actor("hotline", "intake")).case(w.state["cases"][mine])
+    assert seen["parts"][0]["done"]["at"] and "店主已签字" not in json.dumps(seen, ensure_ascii=False)
 
 
 def test_warnings_handled_are_the_rooms_and_the_walls_without_notes_and_no_ones_else():
@@ -420,3 +428,60 @@ def test_a_warning_is_acknowledged_with_a_note_and_shown_so(cockpit, loop, qtbot
     perf.refresh()
     item = perf.warnings.item(_warning_row(perf, "place:九堡中心小学"))
     assert "1 new since" in item.text() and item.foreground().color().name() == P["warning"]
+
+
+def test_the_weekly_report_says_how_the_room_handled_each_warning():
+    from datetime import date
+
+    from models.reports import build_report
+    from models.timeutil import epoch
+    w = World()
+    w.now = epoch("2026-11-24T02:00:00.000Z")
+    ids = [report(w, location={"address": a}) for a in ("九堡中心小学", "九堡中心小学东侧", "顺福路56号")]
+    biz = [report(w, category="market", business="启航教育培训学校", location={"address": "九环路156号"})
+           for _ in range(2)]
+    w.run(OP, "case.link", {"case_id": ids[0], "case_ids": ids[1:], "warning": "place:九堡中心小学"})
+    w.run(OP, "warning.ack", {"warning": "business:启航教育培训学校", "case_ids": biz, "note": "已约谈"})
+    end = w.now + 7 * 86400
+    for lang, joint_word, ack_word in (("en", "joint case " + ids[0], "acknowledged by op"),
+                                        ("zh_CN", "已转一件事 " + ids[0], "op 已确认")):
+        r = build_report("weekly", w.state, date(2026, 11, 24), lang, now=end, generated=end)
+        states = {row[0]: row[6] for row in r.table("warnings").rows}
+        assert joint_word in states["九堡中心小学"] and ack_word in states["启航教育培训学校"], states
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("lk 1 2 C000003", ("case.link", {"case_id": "C000001", "case_ids": ["C000002", "C000003"]})),
+    ("关联 1 3", ("case.link", {"case_id": "C000001", "case_ids": ["C000003"]})),
+    ("ul 2", ("case.unlink", {"case_id": "C000002"})),
+    ("pd 1 p2 证照已核查", ("case.part_feedback", {"case_id": "C000001", "part_id": "P2", "note": "证照已核查"})),
+])
+def test_the_command_line_links_unlinks_and_feeds_back_a_part(line, expected):
+    from models.cmdline import parse
+    w = World()
+    for _ in range(3):
+        report(w)
+    assert parse(line, w.state) == expected
+
+
+@pytest.mark.parametrize("line,message", [("lk 1", "cases to link"), ("pd 1 P1", "feedback"), ("lk 1 99", "no case")])
+def test_the_command_line_says_what_is_missing(line, message):
+    from models.cmdline import ParseError, parse
+    w = World()
+    report(w)
+    with pytest.raises(ParseError, match=message):
+        parse(line, w.state)
+
+
+def test_the_case_sheet_prints_the_parts_and_the_linked_cases(tmp_path):
+    import subprocess
+
+    from reporting.casesheet import write_case_sheet
+    w = World()
+    lead, other = report(w), report(w)
+    w.run(OP, "case.link", {"case_id": lead, "case_ids": [other], "parts": PARTS})
+    w.run(CITY, "case.part_feedback", {"case_id": lead, "part_id": "P1", "note": "摊点已清理"})
+    out = write_case_sheet(w.state["cases"][lead], w.state, tmp_path / "sheet.pdf", "zh_CN", now=w.now)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    for words in ("部门任务", "清理占道摊点", "核查证照", "关联案件", other, "部门任务完成", "摊点已清理", "城管执法中队"):
+        assert words in text, words

@@ -103,9 +103,9 @@ class Room:
         return m
 
     async def report(self, title="楼道堆放杂物", address="九和路120号", category="city_management",
-                     phone="13812345678"):
+                     phone="13812345678", priority=2):
         return await self.run(self.op, "case.report", {"title": title, "category": category, "source": "12345",
-                                                       "priority": 2, "location": {"address": address},
+                                                       "priority": priority, "location": {"address": address},
                                                        "description": "住户反映楼道堆满纸箱",
                                                        "reporter": {"name": "王小明", "phone": phone}})
 
@@ -133,7 +133,7 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     for i, (title, addr) in enumerate([("占道经营", "杭海路3号"), ("邻里噪音纠纷", "九和路120号"),
                                        ("违章停车堵路", "顺福路8号")]):
         m = await room.report(title=title, address=addr, category=["market", "dispute", "traffic"][i],
-                              phone=["13812345678", "13700002222", "13600003333"][i])
+                              phone=["13812345678", "13700002222", "13600003333"][i], priority=[2, 2, 1][i])
         ids.append(await case_of(srv, m["seq"]))
     await room.run(room.op, "case.dispatch", {"case_id": ids[0], "team_id": "W01"})
     await room.run(room.w01, "case.sign", {"case_id": ids[0]})
@@ -207,8 +207,10 @@ async def shift(db_url, tmp_path):
 
 
 async def test_the_replayed_room_at_each_moment_is_the_room_live_clients_held_then(shift, monkeypatch):
+    import client.replay
     import server.replay
     monkeypatch.setattr(server.replay, "PAGE_EVENTS", 7)        # many pages
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 4)        # many of the player's checkpoints
     srv, lives, room, marks = shift
     lo, hi = marks["shift_from"], marks["shift_to"]
     checked = 0
@@ -342,7 +344,9 @@ async def test_checkpoints_every_half_hour_bound_what_a_replay_reads(shift):
     assert 0 <= marks["mid"] - epoch(cp_at) <= CHECKPOINT_EVERY + 30 * MIN
 
 
-async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift):
+async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift, monkeypatch):
+    import client.replay
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 5)
     srv, lives, room, marks = shift
     rp = await fetch(lives["lead"].ask, iso(marks["shift_from"]), iso(marks["shift_to"]))
     p = Player(rp)
@@ -353,6 +357,14 @@ async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room
     assert p.state == rp.state_at(p.t)
     kind, _ = p.seek(marks["shift_to"])
     assert p.state["mode"] == "wartime"
+    # every moment through the player's checkpoints is the start with the frames applied in order
+    from client.replay import apply_frame
+    scratch = orjson.loads(orjson.dumps(rp.start))
+    for i, b in enumerate(rp.frames):
+        apply_frame(scratch, orjson.loads(b))
+        if i % 3 == 0:
+            assert rp.state_after(i + 1) == scratch, i
+    assert p.state == scratch
     kind, _ = p.seek(marks["shift_from"])
     assert kind == "reset" and p.state["mode"] == "peacetime" and p.state == rp.state_after(0)
     p.playing = True

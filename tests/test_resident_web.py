@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import RawClient, ws_url
+from .helpers import until
 from .test_field_web import CHROMIUM, CHROMIUM_ARGS, PHONE, SHOTS, Phone, _why_no_browser, base_of, js_until, new_case
 
 
@@ -140,4 +141,70 @@ async def test_offline_the_terminal_says_a_code_needs_the_link_and_the_page_swit
     await ctx.close()
     await op.close()
     await squad.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_the_squad_reads_its_guide_ticks_the_checklist_and_sees_an_admins_edit(server, browser, lang):
+    from models.commands import Actor
+    op = await RawClient.connect(ws_url(server), "op")
+    phone = await Phone.open(browser, base_of(server), lang)
+    await phone.login("w01")
+    ack, seen = await op.command("case.report", {"title": "燃气泄漏", "category": "emergency", "source": "110",
+                                                 "priority": 1, "location": {"address": "九堡大道88号"}})
+    cid = next(m["data"]["case_id"] for m in seen if m.get("name") == "case.reported") if any(
+        m.get("name") == "case.reported" for m in seen) else None
+    while cid is None:
+        m = await op.recv()
+        if m.get("name") == "case.reported":
+            cid = m["data"]["case_id"]
+    for name, args in (("case.dispatch", {"team_id": "W01"}),):
+        assert (await op.command(name, {"case_id": cid, **args}))[0]["type"] == "ack"
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.tap("#act-sign")
+    await phone.page.wait_for_selector("#act-arrive")
+    await phone.tap("#act-arrive")
+    await phone.page.wait_for_selector("#guide-need")
+    need = await phone.page.inner_text("#guide-need")
+    assert ("立即报告值班长" in need) if lang == "zh_CN" else ("Report to the shift leader" in need)
+    await phone.shot("30_guide_checklist")
+    # feedback before the required items: refused in words, nothing changes
+    await phone.tap("#act-feedback")
+    await phone.say("已处置")
+    await js_until(phone, "document.querySelector('.refusals') !== null", "the refusal shown")
+    assert "立即报告值班长" in await phone.page.inner_text(".refusals")
+    assert server.hub.state["cases"][cid]["status"] == "on_scene"
+    await phone.shot("31_guide_refused")
+    await phone.tap("#check-em1")
+    await phone.tap("#check-em3")
+    await until(lambda: set(server.hub.state["cases"][cid].get("checklist") or {}) == {"em1", "em3"},
+                what="both ticks on the server")
+    await phone.page.wait_for_selector("#guide-need", state="detached")
+    mark = server.hub.state["cases"][cid]["checklist"]["em1"]
+    assert mark["by"] == "w01" and mark["by_role"] == "field"
+    await phone.shot("32_guide_ticked")
+    # the room unticks one on the squad's behalf: the phone follows
+    assert (await op.command("case.check", {"case_id": cid, "item": "em3", "done": False}))[0]["type"] == "ack"
+    await js_until(phone, "document.getElementById('check-em3').getAttribute('aria-pressed') === 'false'", "unticked")
+    await phone.tap("#check-em3")
+    await until(lambda: "em3" in (server.hub.state["cases"][cid].get("checklist") or {}), what="ticked again")
+    # an administrator edits the emergency guide: the phone shows it at once
+    await server.hub.execute(Actor("admin", "admin"), "guidance.set", {"category": "emergency", "guide": {
+        "guide": "先救人，后处置；立即报告值班长。", "guide_en": "People first; tell the shift leader at once.",
+        "items": [{"id": "em1", "zh": "立即报告值班长", "en": "Report to the shift leader at once", "required": True},
+                  {"id": "em3", "zh": "划定警戒区域", "en": "Cordon the area", "required": True},
+                  {"zh": "拍摄现场照片", "en": "Photograph the scene"}]}})
+    want = "先救人，后处置" if lang == "zh_CN" else "People first"
+    await js_until(phone, f"document.querySelector('#guide .guide-text').textContent.includes({want!r})", "the edit")
+    assert await phone.page.locator("#guide ul.checklist li").count() == 3
+    await phone.shot("33_guide_edited")
+    await phone.tap("#act-feedback")
+    await phone.say("已处置")
+    await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="fed back")
+    log = await server.hub.run_db(server.store.events_after, 0)
+    ticks = [(e["data"]["item"], e["data"]["ticked"], e["actor"]) for e in log if e["name"] == "case.checked"]
+    assert ticks == [("em1", True, "w01"), ("em3", True, "w01"), ("em3", False, "op"), ("em3", True, "w01")]
+    await op.close()
     await phone.close()

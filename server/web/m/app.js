@@ -289,7 +289,8 @@ function caseCard(c) {
   return h("li", {},
     h("a", { class: `card p${c.priority} st-${s}`, href: `#/case/${c.id}`, "data-case": c.id },
       h("div", { class: "row" }, h("span", { class: "no" }, c.id),
-        h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
+        h("span", { class: `badge st-${s}` }, statusText(s)), w ? h("span", { class: "badge wait" }, t("waiting.short")) : null,
+        partBadge(c)),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
       h("div", { class: "meta" }, t(`prio.${c.priority}`), " · ", fmtAgo(c.times?.dispatched || c.times?.reported, t))));
@@ -324,6 +325,7 @@ function renderCase(cid) {
     reporter.phone ? h("a", { class: "big call", href: `tel:${reporter.phone}` }, t("case.call", { name: reporter.name || "" })) : null,
     partsBlock(c),
     c.description ? h("p", { class: "desc" }, c.description) : null,
+    guideBox(c, s),
     photoStrip(c),
     h("h3", {}, t("case.timeline")),
     h("ol", { class: "timeline" }, ...(c.timeline || []).slice(-12).reverse().map((e) =>
@@ -331,8 +333,44 @@ function renderCase(cid) {
         e.actor ? h("span", { class: "sub" }, ` ${e.actor}`) : null,
         e.by_role && e.by_role !== r && ["operator", "leader", "admin"].includes(e.by_role)
           ? h("span", { class: "badge" }, t("case.by_room")) : null,
-        e.note ? h("div", { class: "note" }, e.note) : null))));
+        e.note ? h("div", { class: "note" }, e.note) : null,
+        e.item_text ? h("div", { class: "note" }, `${e.ticked === false ? "☐" : "☑"} ${e.item_text}`) : null))));
 }
+
+// ---- the handling guide and its checklist (执法手册) -------------------------------------------
+// an item's state: ticked on the case, or as a tap still waiting in the outbox says
+function itemTicked(c, id) {
+  const w = waitingFor(c.id).filter((x) => x.name === "case.check" && x.args.item === id);
+  if (w.length) return { ticked: w[w.length - 1].args.done !== false, waiting: true };
+  return { ticked: Boolean((c.checklist || {})[id]), waiting: false };
+}
+
+function guideBox(c, s) {
+  const g = (link.state.guides || {})[c.category];
+  if (!g || role() !== "field") return null;
+  const zh = currentLang() === "zh_CN";
+  const canTick = OPEN.has(s) && s !== "resolved";
+  const missing = (g.items || []).filter((it) => it.required && !itemTicked(c, it.id).ticked);
+  return h("section", { class: "guide", id: "guide" },
+    h("h3", {}, t("guide.title")),
+    h("p", { class: "guide-text" }, zh ? g.guide : (g.guide_en || g.guide)),
+    canTick && missing.length && actionsFor(c, s).includes("case.feedback")
+      ? h("p", { class: "msg warn", id: "guide-need" }, t("guide.need", { items: missing.map((it) => label(it, zh)).join("、") })) : null,
+    h("ul", { class: "checklist" }, ...(g.items || []).map((it) => {
+      const st = itemTicked(c, it.id);
+      const mark = (c.checklist || {})[it.id];
+      return h("li", {},
+        h("button", { class: `check ${st.ticked ? "on" : ""}`, id: `check-${it.id}`, disabled: !canTick,
+          "aria-pressed": st.ticked ? "true" : "false",
+          onclick: () => link.command("case.check", { case_id: c.id, item: it.id, done: !st.ticked }) },
+          h("span", { class: "box" }, st.ticked ? "☑" : "☐"), " ", label(it, zh),
+          it.required ? h("span", { class: "badge req" }, t("guide.required")) : null,
+          st.waiting ? h("span", { class: "badge wait" }, t("waiting.short")) : null),
+        mark && !st.waiting ? h("div", { class: "sub" }, `${fmtTime(mark.at)} ${mark.by || ""}`,
+          ["operator", "leader", "admin"].includes(mark.by_role) ? ` · ${t("case.by_room")}` : "") : null);
+    })));
+}
+const label = (it, zh) => (zh || !it.en ? it.zh : it.en);
 
 // ---- the resident rates by QR code (扫码打分) ------------------------------------------------
 let ratingFor = null;       // the case whose rating code is on the sheet
@@ -398,6 +436,15 @@ async function act(c, name) {
   }
   if (name === "case.part_feedback") return link.command(name, { case_id: c.id, part_id: myPart(c).id, note: text });
   return link.command(name, textArg ? { case_id: c.id, [textArg]: text } : { case_id: c.id });
+}
+
+// on a case card: the department's part of a joint case, and whether it is done or late
+function partBadge(c) {
+  const p = myPart(c);
+  if (!p) return null;
+  const late = !p.done && p.due && Date.parse(p.due) < Date.now();
+  return h("span", { class: `badge part ${late ? "late" : ""}`, "data-part": p.id },
+    t(partDone(c, p) ? "parts.badge_done" : (late ? "parts.badge_late" : "parts.badge")));
 }
 
 // the joint case's parts: the department's own (task, deadline, feedback), and how far the others are

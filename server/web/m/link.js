@@ -20,7 +20,7 @@ export function uuid() {
 }
 
 export function emptyState() {
-  return { seq: 0, cases: new Map(), teams: new Map(), street: null, mode: null, sla_profile: null };
+  return { seq: 0, cases: new Map(), teams: new Map(), street: null, mode: null, sla_profile: null, guides: {} };
 }
 
 // Apply one event frame of a (filtered or full) view to `state`. Returns false on a seq gap.
@@ -38,6 +38,7 @@ export function applyEvent(state, ev) {
     case "mode.changed": state.mode = d.mode; if (d.profile) state.sla_profile = d.profile; break;
     case "sla.profile_changed": state.sla_profile = d.profile; break;
     case "street.loaded": state.street = d.street || null; break;
+    case "guidance.changed": if (d.category && d.guide) state.guides = { ...state.guides, [d.category]: d.guide }; break;
     default: break;   // a full view's raw events: this terminal is for filtered roles only
   }
   state.seq = ev.seq;
@@ -85,7 +86,7 @@ export class Link extends EventTarget {
       const v = await this.outbox.loadView(this.me.user).catch(() => null);
       if (v && this.state.seq === 0) {
         const s = emptyState();
-        s.mode = v.mode; s.sla_profile = v.sla_profile;
+        s.mode = v.mode; s.sla_profile = v.sla_profile; s.guides = v.guides || {};
         for (const t of v.teams || []) s.teams.set(t.id, t);
         for (const c of v.cases || []) s.cases.set(c.id, c);
         s.seq = 0;                      // never resumed from: a filtered view starts from a snapshot
@@ -102,7 +103,7 @@ export class Link extends EventTarget {
     this._saveTimer = setTimeout(() => {
       if (!this.me || this.phase !== "ready") return;
       const s = this.state;
-      this.outbox.saveView(this.me.user, { at: this.now(), mode: s.mode, sla_profile: s.sla_profile,
+      this.outbox.saveView(this.me.user, { at: this.now(), mode: s.mode, sla_profile: s.sla_profile, guides: s.guides,
         teams: [...s.teams.values()], cases: [...s.cases.values()] }).catch(() => {});
     }, 400);
   }
@@ -219,6 +220,7 @@ export class Link extends EventTarget {
     const s = emptyState();
     s.seq = f.seq;
     s.street = st.street ?? null; s.mode = st.mode ?? null; s.sla_profile = st.sla_profile ?? null;
+    s.guides = st.guides || {};
     for (const t of st.teams || []) s.teams.set(t.id, t);
     for (const c of st.cases || []) s.cases.set(c.id, c);
     this._pending = { state: s, pages: f.pages || 0, got: 0 };
