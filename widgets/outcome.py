@@ -94,6 +94,9 @@ def describe(outcome: str, detail: dict, online: bool = True) -> str:
         return QCoreApplication.translate("Outcome", "%1: acknowledged").replace("%1", what)
     if outcome == "refused":
         return QCoreApplication.translate("Outcome", "%1: refused: %2").replace("%1", what).replace("%2", reason(detail))
+    if detail.get("waiting_for"):
+        return QCoreApplication.translate("Outcome", "%1: waiting for %2 to be uploaded first").replace(
+            "%1", what).replace("%2", detail["waiting_for"])
     if online:
         return QCoreApplication.translate("Outcome", "%1: sent, waiting for the server").replace("%1", what)
     return QCoreApplication.translate("Outcome", "%1: offline, waiting to be sent").replace("%1", what)
