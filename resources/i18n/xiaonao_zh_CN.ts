@@ -1040,12 +1040,13 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="484" />
+        <location filename="../../widgets/dashboard.py" line="502" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="173" />
+        <location filename="../../widgets/dashboard.py" line="347" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
@@ -1075,57 +1076,62 @@
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="356" />
+        <location filename="../../widgets/dashboard.py" line="348" />
+        <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
+        <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="374" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="380" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="382" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="366" />
+        <location filename="../../widgets/dashboard.py" line="384" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="486" />
+        <location filename="../../widgets/dashboard.py" line="504" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="514" />
+        <location filename="../../widgets/dashboard.py" line="532" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="629" />
+        <location filename="../../widgets/dashboard.py" line="648" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="631" />
+        <location filename="../../widgets/dashboard.py" line="650" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="639" />
+        <location filename="../../widgets/dashboard.py" line="658" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="614" />
+        <location filename="../../widgets/dashboard.py" line="633" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
