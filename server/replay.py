@@ -92,12 +92,14 @@ def last_seq_before(store, at: str) -> int:
     return first_seq_at(store, at) - 1
 
 
-def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[str, dict]:
+def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int, strict: bool = False) -> dict[str, dict]:
     """Each of `cases` (as the projection holds it now) as it stood after event `upto`,
     rebuilt from its own events (the seqs its timeline names, read by key) with the shared
     reducer in a scratch room (`base`'s squads, copied); a case reported after `upto` is
     not in the answer. A case another event names that is not among them (a merge into a
-    case outside the set) is read from the projection and rebuilt too."""
+    case outside the set) is read from the projection and rebuilt too. An event that cannot
+    be applied otherwise is skipped (logged), or, `strict`, raises (the reports then replay
+    the log). Used by the reports of past periods too (server/reports.py)."""
     todo = dict(cases)
     while True:
         seqs = sorted({e["seq"] for c in todo.values() for e in c.get("timeline") or ()
@@ -112,6 +114,8 @@ def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[s
             except (KeyError, TypeError) as e:
                 names = [c for c in _case_ids(ev) if c not in todo]
                 if not names:
+                    if strict:
+                        raise
                     log.info("replay: event %s (%s) could not be rebuilt on its own: %r", ev["seq"], ev["name"], e)
                     continue
                 missing.update(names)
@@ -127,7 +131,9 @@ def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[s
             return {cid: mini["cases"][cid] for cid in cases if cid in mini["cases"]}
         got = store.get_case_texts(sorted(missing))
         added = {cid: orjson.loads(text) for cid, (text, _seq) in got.items()}
-        if not added:
+        if not added:                  # not in the projection either (pruned)
+            if strict:
+                raise KeyError(sorted(missing)[0])
             return {cid: mini["cases"][cid] for cid in cases if cid in mini["cases"]}
         todo.update(added)
 

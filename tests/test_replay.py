@@ -103,9 +103,9 @@ class Room:
         return m
 
     async def report(self, title="楼道堆放杂物", address="九和路120号", category="city_management",
-                     phone="13812345678"):
+                     phone="13812345678", priority=2):
         return await self.run(self.op, "case.report", {"title": title, "category": category, "source": "12345",
-                                                       "priority": 2, "location": {"address": address},
+                                                       "priority": priority, "location": {"address": address},
                                                        "description": "住户反映楼道堆满纸箱",
                                                        "reporter": {"name": "王小明", "phone": phone}})
 
@@ -133,7 +133,7 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     for i, (title, addr) in enumerate([("占道经营", "杭海路3号"), ("邻里噪音纠纷", "九和路120号"),
                                        ("违章停车堵路", "顺福路8号")]):
         m = await room.report(title=title, address=addr, category=["market", "dispute", "traffic"][i],
-                              phone=["13812345678", "13700002222", "13600003333"][i])
+                              phone=["13812345678", "13700002222", "13600003333"][i], priority=[2, 2, 1][i])
         ids.append(await case_of(srv, m["seq"]))
     await room.run(room.op, "case.dispatch", {"case_id": ids[0], "team_id": "W01"})
     await room.run(room.w01, "case.sign", {"case_id": ids[0]})

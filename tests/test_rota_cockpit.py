@@ -176,6 +176,7 @@ def test_the_reserve_is_called_up_shown_on_the_roster_and_stood_down(cockpit, lo
 
 def test_the_shift_change_follows_the_clock_and_shows_the_handover_to_the_incoming_leader(cockpit, loop,
                                                                                            demo_server):
+    from app import i18n
     win = cockpit
     room = win.room
     leader = _show(win, "leader")
@@ -201,11 +202,43 @@ def test_the_shift_change_follows_the_clock_and_shows_the_handover_to_the_incomi
                   what=f"the handover shown again at the shift change ({leader._shift_seen}, {cur['seq']}, "
                        f"{room.state.get('handover', {}).get('acked')})")
         assert "注意九堡大道" in leader.handover_dialog.note.toPlainText()
+        assert f"Shift taken over: {cur['date']}" in leader.handover_dialog.shift.text()
+        assert f"leader {cur['leader']}" in leader.handover_dialog.shift.text()
         _shot(leader.handover_dialog, "handover-at-shift", "en")
         # every squad member's duty follows the new crew
         plan = rota.on_shift(room.state, cur["date"], cur["shift"])
         on = {(t["id"], m["id"]) for t in room.state["teams"].values() for m in t["members"] if m["on_duty"]}
         assert on == plan
         _shot(win, "shift-change", "en")
+        i18n.install("zh_CN")
+        try:
+            from widgets.handover import HandoverDialog
+            zh = HandoverDialog(room, win.link, win)
+            assert zh.shift.text().startswith("接班：") and "值班长" in zh.shift.text()
+            _shot(zh, "handover-at-shift", "zh_CN")
+            zh.deleteLater()
+        finally:
+            i18n.install("en")
     finally:
         demo_server.clock.go_live()
+
+
+def test_an_operator_sees_the_rota_and_roads_but_cannot_change_them(cockpit, loop):
+    """The panel follows the role the server gave (the server refuses the commands anyway:
+    tests/test_rota.py): disabled, and said why."""
+    from widgets.rota import RotaPanel
+    win = cockpit
+    room = win.room
+    loop.wait(lambda: rota.current(room.state) is not None, what="the shift in force")
+    room.role = "operator"
+    try:
+        panel = RotaPanel(room, win.link)
+        panel.week.refresh()
+        assert not panel.week.apply.isEnabled() and not panel.week.set_leader.isEnabled()
+        assert "Shift leader or administrator only" in panel.week.role_note.text()
+        assert panel.week.table.rowCount() == 3 and "Now:" in panel.week.current.text()
+        assert not panel.roads.assign.isEnabled() and panel.roads.table.rowCount() == 29
+        assert "may see the roads, not assign them" in panel.roads.role_note.text()
+        panel.deleteLater()
+    finally:
+        room.role = "leader"

@@ -1040,12 +1040,13 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="484" />
+        <location filename="../../widgets/dashboard.py" line="502" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="173" />
+        <location filename="../../widgets/dashboard.py" line="347" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
@@ -1075,57 +1076,62 @@
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="356" />
+        <location filename="../../widgets/dashboard.py" line="348" />
+        <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
+        <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="374" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="380" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="382" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="366" />
+        <location filename="../../widgets/dashboard.py" line="384" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="486" />
+        <location filename="../../widgets/dashboard.py" line="504" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="514" />
+        <location filename="../../widgets/dashboard.py" line="532" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="629" />
+        <location filename="../../widgets/dashboard.py" line="648" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="631" />
+        <location filename="../../widgets/dashboard.py" line="650" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="639" />
+        <location filename="../../widgets/dashboard.py" line="658" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="614" />
+        <location filename="../../widgets/dashboard.py" line="633" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1629,8 +1635,8 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1159" />
-        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
-        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1160" />
@@ -1906,57 +1912,62 @@
 <context>
     <name>HandoverDialog</name>
     <message>
-        <location filename="../../widgets/handover.py" line="58" />
+        <location filename="../../widgets/handover.py" line="60" />
+        <source>Shift taken over: %1 %2 (%3–%4) · %5 · leader %6</source>
+        <translation>接班：%1 %2（%3–%4）· %5 · 值班长 %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="73" />
         <source>Shift handover to read</source>
         <translation>待阅交接班记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="60" />
+        <location filename="../../widgets/handover.py" line="75" />
         <source>Handover by %1 at %2 · for %3 · open cases: %4</source>
         <translation>%1 于 %2 交班 · 接班：%3 · 未办结事件：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Priority</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Owner</source>
         <translation>责任方</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="86" />
+        <location filename="../../widgets/handover.py" line="106" />
         <source>Your note on taking over (optional)</source>
         <translation>接班意见（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="91" />
+        <location filename="../../widgets/handover.py" line="111" />
         <source>Acknowledge: I have read it</source>
         <translation>确认：已阅接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="93" />
+        <location filename="../../widgets/handover.py" line="113" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="99" />
+        <location filename="../../widgets/handover.py" line="120" />
         <source>Open items carried over, with their owners:</source>
         <translation>移交的未办结事项及责任方：</translation>
     </message>
@@ -2276,107 +2287,107 @@
         <translation>查看交接班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="194" />
+        <location filename="../../widgets/leader.py" line="195" />
         <source>Reserve list (备勤): %1 standing by, %2 called up of %3%4</source>
         <translation>备勤名单：共 %3 人，待命 %1 人，已调集 %2 人%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="197" />
+        <location filename="../../widgets/leader.py" line="198" />
         <source>Off duty now: squads %1, members %2 (off shift) · members called up: %3</source>
         <translation>当前不在岗：班组 %1 个，队员 %2 人（轮休）· 已调集队员 %3 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="201" />
+        <location filename="../../widgets/leader.py" line="202" />
         <source>Reserve list: all called up</source>
         <translation>备勤名单：已全部调集</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="203" />
+        <location filename="../../widgets/leader.py" line="204" />
         <source>Confirm: call up the reserve list now (%1)</source>
         <translation>确认：立即调集备勤名单（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="205" />
+        <location filename="../../widgets/leader.py" line="206" />
         <source>Call up the reserve list (%1)</source>
         <translation>调集备勤名单（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="208" />
+        <location filename="../../widgets/leader.py" line="209" />
         <source>Reserve: everyone is on duty</source>
         <translation>预备力量：全员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="210" />
+        <location filename="../../widgets/leader.py" line="211" />
         <source>Confirm: call up now (squads: %1, members: %2)</source>
         <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="213" />
+        <location filename="../../widgets/leader.py" line="214" />
         <source>Mobilise everyone off duty (squads %1, members %2)</source>
         <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="218" />
+        <location filename="../../widgets/leader.py" line="219" />
         <source>Stand down (%1)</source>
         <translation>解除调集（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="239" />
+        <location filename="../../widgets/leader.py" line="240" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="240" />
+        <location filename="../../widgets/leader.py" line="241" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="245" />
+        <location filename="../../widgets/leader.py" line="246" />
         <source>Shift in force: %1 %2–%3 · %4 · leader %5 · since %6 · members on duty: %7</source>
         <translation>当前班次：%1 %2–%3 · %4 · 值班长 %5 · %6 起 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="250" />
+        <location filename="../../widgets/leader.py" line="251" />
         <source>Held over with open cases: %1</source>
         <translation>有未结案件留岗：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="260" />
+        <location filename="../../widgets/leader.py" line="261" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="263" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="264" />
+        <location filename="../../widgets/leader.py" line="265" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="267" />
+        <location filename="../../widgets/leader.py" line="268" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="298" />
+        <location filename="../../widgets/leader.py" line="299" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="337" />
+        <location filename="../../widgets/leader.py" line="338" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="339" />
+        <location filename="../../widgets/leader.py" line="340" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="380" />
+        <location filename="../../widgets/leader.py" line="381" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -3874,62 +3885,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="371" />
+        <location filename="../../widgets/rota.py" line="375" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="379" />
+        <location filename="../../widgets/rota.py" line="383" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="389" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="391" />
+        <location filename="../../widgets/rota.py" line="395" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="436" />
+        <location filename="../../widgets/rota.py" line="443" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="451" />
+        <location filename="../../widgets/rota.py" line="458" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="484" />
+        <location filename="../../widgets/rota.py" line="491" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -4707,13 +4718,13 @@
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="99" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="100" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
@@ -4738,68 +4749,68 @@
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="174" />
+        <location filename="../../widgets/rota.py" line="178" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="181" />
+        <location filename="../../widgets/rota.py" line="185" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="187" />
+        <location filename="../../widgets/rota.py" line="191" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="207" />
+        <location filename="../../widgets/rota.py" line="211" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="222" />
+        <location filename="../../widgets/rota.py" line="226" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="266" />
+        <location filename="../../widgets/rota.py" line="270" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="271" />
+        <location filename="../../widgets/rota.py" line="275" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="274" />
+        <location filename="../../widgets/rota.py" line="278" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="279" />
+        <location filename="../../widgets/rota.py" line="283" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="286" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="287" />
+        <location filename="../../widgets/rota.py" line="291" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="308" />
+        <location filename="../../widgets/rota.py" line="312" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="321" />
-        <location filename="../../widgets/rota.py" line="335" />
+        <location filename="../../widgets/rota.py" line="325" />
+        <location filename="../../widgets/rota.py" line="339" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>
