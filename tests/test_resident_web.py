@@ -8,25 +8,7 @@ import pytest
 
 from .conftest import RawClient, ws_url
 from .helpers import until
-from .test_field_web import CHROMIUM, CHROMIUM_ARGS, PHONE, SHOTS, Phone, _why_no_browser, base_of, js_until, new_case
-
-
-@pytest.fixture
-async def browser():
-    """Debian's Chromium through Playwright, as tests/test_field_web.py starts it (skipped, saying why)."""
-    reason = _why_no_browser()
-    if reason:
-        pytest.skip(reason)
-    from playwright.async_api import Error, async_playwright
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as e:
-            pytest.skip(f"chromium cannot start here: {str(e).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
+from .test_field_web import PHONE, SHOTS, Phone, base_of, js_until, new_case
 
 
 async def resident_page(browser, url: str, lang: str):

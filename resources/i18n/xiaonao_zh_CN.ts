@@ -996,22 +996,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="595" />
+        <location filename="../../widgets/joint.py" line="596" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="606" />
+        <location filename="../../widgets/joint.py" line="607" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="609" />
+        <location filename="../../widgets/joint.py" line="610" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="613" />
+        <location filename="../../widgets/joint.py" line="614" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -2082,23 +2082,13 @@
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Department</source>
-        <translation>部门</translation>
+        <source>Department and task</source>
+        <translation>部门与任务</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Task</source>
-        <translation>任务</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="100" />
-        <source>Due</source>
-        <translation>期限</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="101" />
-        <source>State</source>
-        <translation>状态</translation>
+        <source>Due · state</source>
+        <translation>期限 · 状态</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="113" />
@@ -2191,27 +2181,27 @@
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="237" />
+        <location filename="../../widgets/joint.py" line="238" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="246" />
+        <location filename="../../widgets/joint.py" line="247" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="277" />
+        <location filename="../../widgets/joint.py" line="278" />
         <source>%1's feedback (%2): %3</source>
         <translation>%1 的反馈（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="297" />
+        <location filename="../../widgets/joint.py" line="298" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="316" />
+        <location filename="../../widgets/joint.py" line="317" />
         <source>Joint case %1</source>
         <translation>一件事 %1</translation>
     </message>
@@ -2395,27 +2385,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="439" />
+        <location filename="../../widgets/joint.py" line="440" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="448" />
+        <location filename="../../widgets/joint.py" line="449" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="460" />
+        <location filename="../../widgets/joint.py" line="461" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="465" />
+        <location filename="../../widgets/joint.py" line="466" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="484" />
+        <location filename="../../widgets/joint.py" line="485" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -3423,27 +3413,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="399" />
+        <location filename="../../widgets/joint.py" line="400" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="402" />
+        <location filename="../../widgets/joint.py" line="403" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="405" />
+        <location filename="../../widgets/joint.py" line="406" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="411" />
+        <location filename="../../widgets/joint.py" line="412" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="423" />
+        <location filename="../../widgets/joint.py" line="424" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3451,27 +3441,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="369" />
+        <location filename="../../widgets/joint.py" line="370" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="388" />
+        <location filename="../../widgets/joint.py" line="389" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -4646,27 +4636,27 @@
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="562" />
+        <location filename="../../widgets/joint.py" line="563" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="565" />
+        <location filename="../../widgets/joint.py" line="566" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="567" />
+        <location filename="../../widgets/joint.py" line="568" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="573" />
+        <location filename="../../widgets/joint.py" line="574" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="586" />
+        <location filename="../../widgets/joint.py" line="587" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4674,32 +4664,32 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="499" />
+        <location filename="../../widgets/joint.py" line="500" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="503" />
+        <location filename="../../widgets/joint.py" line="504" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="518" />
+        <location filename="../../widgets/joint.py" line="519" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="521" />
+        <location filename="../../widgets/joint.py" line="522" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="528" />
+        <location filename="../../widgets/joint.py" line="529" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="531" />
+        <location filename="../../widgets/joint.py" line="532" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>
