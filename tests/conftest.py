@@ -64,7 +64,9 @@ def _pg_admin():
 
 def fresh_pg_url(template: str | None = None) -> str:
     from sqlalchemy.engine import make_url
-    name = f"xn_{uuid.uuid4().hex[:10]}"
+    # the worker's name in it (gw0, gw1; "main" without workers): never the same as another
+    # worker's, and a database a killed run left behind says whose it was
+    name = f"xn_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:10]}"
     with _pg_admin() as c:
         c.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -379,4 +381,5 @@ def ws_url(srv) -> str:
 
 
 # the real cockpit window on the demo server (loop, demo_server, cockpit): tests/cockpit_fixtures.py
-pytest_plugins = ["tests.cockpit_fixtures"]
+# the field terminal's browser (chromium once per worker, browser per test): tests/browser_fixtures.py
+pytest_plugins = ["tests.cockpit_fixtures", "tests.browser_fixtures"]

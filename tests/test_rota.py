@@ -398,3 +398,28 @@ async def test_the_simulator_starts_the_shifts_of_its_history_and_dispatches_by_
         assert to_responsible * 4 >= len(on_roads), (to_responsible, len(on_roads))
     finally:
         await srv.stop()
+
+
+def test_each_view_gets_the_duty_state_it_may():
+    """Operators, leaders and admins: all of it; the wall: reasons emptied, phones masked; a
+    department or community: neither the rota nor the reserve (not in the street either); a
+    squad's terminal and an intake: none of the room's duty state."""
+    from server.views import View, view_for
+    w = World()
+    start(w)
+    w.run(LEAD, "rota.override", {"date": DAY, "shift": "day", "team_id": "W01", "member_id": "M001",
+                                  "on_duty": True, "reason": "顶班"})
+    w.run(LEAD, "road.assign", {"road": "九堡大道", "area": "west", "team_id": "W05", "reason": "调整"})
+    full = view_for(LEAD).state_head(w.state)
+    assert full["rota"]["overrides"][f"{DAY}/day"]["members"]["W01/M001"]["reason"] == "顶班"
+    assert full["reserve"]["R001"]["phone"].isdigit()
+    wall = view_for(Actor("wall", "wall")).state_head(w.state)
+    assert wall["rota"]["overrides"][f"{DAY}/day"]["members"]["W01/M001"]["reason"] == ""
+    assert wall["roads"]["九堡大道/west"]["reason"] == "" and "*" in wall["reserve"]["R001"]["phone"]
+    assert "*" in wall["street"]["reserve"][0]["phone"]
+    for view in (View("department", "police"), View("community", ("G01",)), View("field", "W01"),
+                 View("intake", "intake")):
+        head = view.state_head(w.state)
+        assert not {"rota", "reserve", "roads"} & set(head), view.kind
+        if head.get("street") is not None and view.kind != "field":
+            assert "reserve" not in head["street"] and "rota" not in head["street"]

@@ -176,6 +176,7 @@ def test_the_reserve_is_called_up_shown_on_the_roster_and_stood_down(cockpit, lo
 
 def test_the_shift_change_follows_the_clock_and_shows_the_handover_to_the_incoming_leader(cockpit, loop,
                                                                                            demo_server):
+    from app import i18n
     win = cockpit
     room = win.room
     leader = _show(win, "leader")
@@ -201,11 +202,81 @@ def test_the_shift_change_follows_the_clock_and_shows_the_handover_to_the_incomi
                   what=f"the handover shown again at the shift change ({leader._shift_seen}, {cur['seq']}, "
                        f"{room.state.get('handover', {}).get('acked')})")
         assert "注意九堡大道" in leader.handover_dialog.note.toPlainText()
+        assert f"Shift taken over: {cur['date']}" in leader.handover_dialog.shift.text()
+        assert f"leader {cur['leader']}" in leader.handover_dialog.shift.text()
         _shot(leader.handover_dialog, "handover-at-shift", "en")
         # every squad member's duty follows the new crew
         plan = rota.on_shift(room.state, cur["date"], cur["shift"])
         on = {(t["id"], m["id"]) for t in room.state["teams"].values() for m in t["members"] if m["on_duty"]}
         assert on == plan
         _shot(win, "shift-change", "en")
+        i18n.install("zh_CN")
+        try:
+            from widgets.handover import HandoverDialog
+            zh = HandoverDialog(room, win.link, win)
+            assert zh.shift.text().startswith("接班：") and "值班长" in zh.shift.text()
+            _shot(zh, "handover-at-shift", "zh_CN")
+            zh.deleteLater()
+        finally:
+            i18n.install("en")
     finally:
         demo_server.clock.go_live()
+
+
+def test_an_operator_sees_the_rota_and_roads_but_cannot_change_them(cockpit, loop):
+    """The panel follows the role the server gave (the server refuses the commands anyway:
+    tests/test_rota.py): disabled, and said why."""
+    from widgets.rota import RotaPanel
+    win = cockpit
+    room = win.room
+    loop.wait(lambda: rota.current(room.state) is not None, what="the shift in force")
+    room.role = "operator"
+    try:
+        panel = RotaPanel(room, win.link)
+        panel.week.refresh()
+        assert not panel.week.apply.isEnabled() and not panel.week.set_leader.isEnabled()
+        assert "Shift leader or administrator only" in panel.week.role_note.text()
+        assert panel.week.table.rowCount() == 3 and "Now:" in panel.week.current.text()
+        assert not panel.roads.assign.isEnabled() and panel.roads.table.rowCount() == 29
+        assert "may see the roads, not assign them" in panel.roads.role_note.text()
+        panel.deleteLater()
+    finally:
+        room.role = "leader"
+
+
+def test_the_wall_shows_the_shift_on_duty_and_the_reserve_called_up(qtbot, loop, demo_server, tmp_path):
+    """The wall (its own account, masked view) says which shift, crew and leader are on, and
+    how many are on duty; calling up the reserve shows there too."""
+    from app import i18n
+    from app.embedded import WALL_USER
+    from app.wall import WallWindow
+    from client.qtlink import LinkService
+    from models.qt.room import RoomState
+    link = LinkService(demo_server.url, WALL_USER, None, demo_server.tokens[WALL_USER], cache_path=tmp_path / "w.db")
+    room = RoomState()
+    room.user = WALL_USER
+    room.attach(link)
+    wall = WallWindow(room, link, scale=1.0)
+    qtbot.addWidget(wall)
+    wall.resize(1920, 1080)
+    wall.show()
+    link.start()
+    try:
+        loop.wait(lambda: link.status.state == "online" and rota.current(room.state) is not None, what="online")
+        cur = rota.current(room.state)
+        loop.wait(lambda: f"leader {cur['leader']} · on duty 54" in wall.shift.text(), what="the shift on the wall")
+        _on_server(demo_server, demo_server.server.hub.execute(Actor("wang", "leader"), "team.mobilise",
+                                                               {"pool": "reserve"}))
+        loop.wait(lambda: "on duty 90 · reserve called up 36" in wall.shift.text(), what="the reserve on the wall")
+        assert all("*" in p["phone"] for p in room.state["reserve"].values())     # the wall's view: masked
+        wall.grab().save(str(SHOTS / "rota-wall-en.png"))
+        i18n.install("zh_CN")
+        try:
+            assert "值班长" in wall.shift_text() and "已调集备勤 36 人" in wall.shift_text()
+            wall.shift.setText(wall.shift_text())
+            wall.grab().save(str(SHOTS / "rota-wall-zh_CN.png"))
+        finally:
+            i18n.install("en")
+    finally:
+        wall.close()
+        loop.run(link.shutdown())

@@ -174,7 +174,7 @@ def test_the_leader_picks_the_profile_for_new_cases(cockpit, loop, qtbot):
     assert detail._sla_title.text() == "SLA stages · profile 1310" and detail.stages.rowCount() == 3
     win.selection.set_case(new)
     assert detail._sla_title.text() == "SLA stages · profile 135"
-    assert detail.stages.item(0, 0).text() == "receipt"              # 135's stages: receipt first
+    assert detail.stages.item(0, 0).text() == "Receipt"              # 135's stages: receipt first
     # the same profile again is refused, and said so
     qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
     loop.wait(lambda: "refused" in box.result.text(), what="refused")

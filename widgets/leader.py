@@ -181,6 +181,7 @@ class LeaderPanel(QWidget):
         self._summary_timer.timeout.connect(self._refresh_summary)
         self._summary_timer.start()
         self.rebuild()
+        self._shift_state()              # a panel made after the snapshot shows the shift at once
 
     def _reserve_state(self, *_args) -> None:
         st = self.room.state

@@ -142,13 +142,17 @@ class WeekView(QWidget):
         lay.addLayout(bottom, 2)
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
+        # bound methods only: the connections end with the panel
         room.sig_reset.connect(self.refresh)
-        room.sig_room.connect(self._timer.start)
-        room.sig_teams.connect(lambda _ids: self._timer.start())
-        room.sig_role.connect(lambda _r: self.refresh())
+        room.sig_room.connect(self._later)
+        room.sig_teams.connect(self._later)
+        room.sig_role.connect(self._later)
         link.sig_command.connect(self._result)
         self._sent: set[str] = set()
         self.refresh()
+
+    def _later(self, *_args) -> None:
+        self._timer.start()
 
     # ---- what is shown ---------------------------------------------------------
     def _rota(self) -> dict | None:
@@ -408,12 +412,15 @@ class RoadsView(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         room.sig_reset.connect(self.refresh)
-        room.sig_room.connect(self._timer.start)
-        room.sig_cases.connect(lambda *_a: self._timer.start())
-        room.sig_role.connect(lambda _r: self.refresh())
+        room.sig_room.connect(self._later)
+        room.sig_cases.connect(self._later)
+        room.sig_role.connect(self._later)
         link.sig_command.connect(self._result)
         self._sent: set[str] = set()
         self.refresh()
+
+    def _later(self, *_args) -> None:
+        self._timer.start()
 
     def rows(self) -> list[dict]:
         return rota.sections(self.room.state)

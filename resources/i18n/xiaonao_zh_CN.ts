@@ -996,22 +996,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="595" />
+        <location filename="../../widgets/joint.py" line="596" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="606" />
+        <location filename="../../widgets/joint.py" line="607" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="609" />
+        <location filename="../../widgets/joint.py" line="610" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="613" />
+        <location filename="../../widgets/joint.py" line="614" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -1040,12 +1040,13 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="484" />
+        <location filename="../../widgets/dashboard.py" line="502" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="173" />
+        <location filename="../../widgets/dashboard.py" line="347" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
@@ -1075,57 +1076,62 @@
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="356" />
+        <location filename="../../widgets/dashboard.py" line="348" />
+        <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
+        <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="374" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="380" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="382" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="366" />
+        <location filename="../../widgets/dashboard.py" line="384" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="486" />
+        <location filename="../../widgets/dashboard.py" line="504" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="514" />
+        <location filename="../../widgets/dashboard.py" line="532" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="629" />
+        <location filename="../../widgets/dashboard.py" line="648" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="631" />
+        <location filename="../../widgets/dashboard.py" line="650" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="639" />
+        <location filename="../../widgets/dashboard.py" line="658" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="614" />
+        <location filename="../../widgets/dashboard.py" line="633" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1172,7 +1178,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="264" />
-        <location filename="../../app/wall.py" line="142" />
+        <location filename="../../app/wall.py" line="147" />
         <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1629,8 +1635,8 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1159" />
-        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
-        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1160" />
@@ -1906,57 +1912,62 @@
 <context>
     <name>HandoverDialog</name>
     <message>
-        <location filename="../../widgets/handover.py" line="58" />
+        <location filename="../../widgets/handover.py" line="60" />
+        <source>Shift taken over: %1 %2 (%3–%4) · %5 · leader %6</source>
+        <translation>接班：%1 %2（%3–%4）· %5 · 值班长 %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="73" />
         <source>Shift handover to read</source>
         <translation>待阅交接班记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="60" />
+        <location filename="../../widgets/handover.py" line="75" />
         <source>Handover by %1 at %2 · for %3 · open cases: %4</source>
         <translation>%1 于 %2 交班 · 接班：%3 · 未办结事件：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Priority</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Owner</source>
         <translation>责任方</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="86" />
+        <location filename="../../widgets/handover.py" line="106" />
         <source>Your note on taking over (optional)</source>
         <translation>接班意见（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="91" />
+        <location filename="../../widgets/handover.py" line="111" />
         <source>Acknowledge: I have read it</source>
         <translation>确认：已阅接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="93" />
+        <location filename="../../widgets/handover.py" line="113" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="99" />
+        <location filename="../../widgets/handover.py" line="120" />
         <source>Open items carried over, with their owners:</source>
         <translation>移交的未办结事项及责任方：</translation>
     </message>
@@ -2071,23 +2082,13 @@
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Department</source>
-        <translation>部门</translation>
+        <source>Department and task</source>
+        <translation>部门与任务</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Task</source>
-        <translation>任务</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="100" />
-        <source>Due</source>
-        <translation>期限</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="101" />
-        <source>State</source>
-        <translation>状态</translation>
+        <source>Due · state</source>
+        <translation>期限 · 状态</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="113" />
@@ -2180,27 +2181,27 @@
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="237" />
+        <location filename="../../widgets/joint.py" line="238" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="246" />
+        <location filename="../../widgets/joint.py" line="247" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="277" />
+        <location filename="../../widgets/joint.py" line="278" />
         <source>%1's feedback (%2): %3</source>
         <translation>%1 的反馈（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="297" />
+        <location filename="../../widgets/joint.py" line="298" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="316" />
+        <location filename="../../widgets/joint.py" line="317" />
         <source>Joint case %1</source>
         <translation>一件事 %1</translation>
     </message>
@@ -2276,107 +2277,107 @@
         <translation>查看交接班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="194" />
+        <location filename="../../widgets/leader.py" line="195" />
         <source>Reserve list (备勤): %1 standing by, %2 called up of %3%4</source>
         <translation>备勤名单：共 %3 人，待命 %1 人，已调集 %2 人%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="197" />
+        <location filename="../../widgets/leader.py" line="198" />
         <source>Off duty now: squads %1, members %2 (off shift) · members called up: %3</source>
         <translation>当前不在岗：班组 %1 个，队员 %2 人（轮休）· 已调集队员 %3 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="201" />
+        <location filename="../../widgets/leader.py" line="202" />
         <source>Reserve list: all called up</source>
         <translation>备勤名单：已全部调集</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="203" />
+        <location filename="../../widgets/leader.py" line="204" />
         <source>Confirm: call up the reserve list now (%1)</source>
         <translation>确认：立即调集备勤名单（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="205" />
+        <location filename="../../widgets/leader.py" line="206" />
         <source>Call up the reserve list (%1)</source>
         <translation>调集备勤名单（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="208" />
+        <location filename="../../widgets/leader.py" line="209" />
         <source>Reserve: everyone is on duty</source>
         <translation>预备力量：全员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="210" />
+        <location filename="../../widgets/leader.py" line="211" />
         <source>Confirm: call up now (squads: %1, members: %2)</source>
         <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="213" />
+        <location filename="../../widgets/leader.py" line="214" />
         <source>Mobilise everyone off duty (squads %1, members %2)</source>
         <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="218" />
+        <location filename="../../widgets/leader.py" line="219" />
         <source>Stand down (%1)</source>
         <translation>解除调集（%1 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="239" />
+        <location filename="../../widgets/leader.py" line="240" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="240" />
+        <location filename="../../widgets/leader.py" line="241" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="245" />
+        <location filename="../../widgets/leader.py" line="246" />
         <source>Shift in force: %1 %2–%3 · %4 · leader %5 · since %6 · members on duty: %7</source>
         <translation>当前班次：%1 %2–%3 · %4 · 值班长 %5 · %6 起 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="250" />
+        <location filename="../../widgets/leader.py" line="251" />
         <source>Held over with open cases: %1</source>
         <translation>有未结案件留岗：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="260" />
+        <location filename="../../widgets/leader.py" line="261" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="263" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="264" />
+        <location filename="../../widgets/leader.py" line="265" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="267" />
+        <location filename="../../widgets/leader.py" line="268" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="298" />
+        <location filename="../../widgets/leader.py" line="299" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="337" />
+        <location filename="../../widgets/leader.py" line="338" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="339" />
+        <location filename="../../widgets/leader.py" line="340" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="380" />
+        <location filename="../../widgets/leader.py" line="381" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2384,27 +2385,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="439" />
+        <location filename="../../widgets/joint.py" line="440" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="448" />
+        <location filename="../../widgets/joint.py" line="449" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="460" />
+        <location filename="../../widgets/joint.py" line="461" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="465" />
+        <location filename="../../widgets/joint.py" line="466" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="484" />
+        <location filename="../../widgets/joint.py" line="485" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -3412,27 +3413,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="399" />
+        <location filename="../../widgets/joint.py" line="400" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="402" />
+        <location filename="../../widgets/joint.py" line="403" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="405" />
+        <location filename="../../widgets/joint.py" line="406" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="411" />
+        <location filename="../../widgets/joint.py" line="412" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="423" />
+        <location filename="../../widgets/joint.py" line="424" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3440,27 +3441,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="369" />
+        <location filename="../../widgets/joint.py" line="370" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="388" />
+        <location filename="../../widgets/joint.py" line="389" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -3874,62 +3875,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="369" />
+        <location filename="../../widgets/rota.py" line="373" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="370" />
+        <location filename="../../widgets/rota.py" line="374" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="371" />
+        <location filename="../../widgets/rota.py" line="375" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="379" />
+        <location filename="../../widgets/rota.py" line="383" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="389" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="391" />
+        <location filename="../../widgets/rota.py" line="395" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="436" />
+        <location filename="../../widgets/rota.py" line="443" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="451" />
+        <location filename="../../widgets/rota.py" line="458" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="484" />
+        <location filename="../../widgets/rota.py" line="491" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -4592,60 +4593,70 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="43" />
+        <location filename="../../app/wall.py" line="44" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="70" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="78" />
+        <location filename="../../app/wall.py" line="83" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="81" />
+        <location filename="../../app/wall.py" line="86" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="140" />
+        <location filename="../../app/wall.py" line="145" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="144" />
+        <location filename="../../app/wall.py" line="149" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="166" />
+        <source>%1 · %2 · leader %3 · on duty %4</source>
+        <translation>%1 · %2 · 值班长 %3 · 在岗 %4 人</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="168" />
+        <source>reserve called up %1</source>
+        <translation>已调集备勤 %1 人</translation>
     </message>
 </context>
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="562" />
+        <location filename="../../widgets/joint.py" line="563" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="565" />
+        <location filename="../../widgets/joint.py" line="566" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="567" />
+        <location filename="../../widgets/joint.py" line="568" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="573" />
+        <location filename="../../widgets/joint.py" line="574" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="586" />
+        <location filename="../../widgets/joint.py" line="587" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4653,32 +4664,32 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="499" />
+        <location filename="../../widgets/joint.py" line="500" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="503" />
+        <location filename="../../widgets/joint.py" line="504" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="518" />
+        <location filename="../../widgets/joint.py" line="519" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="521" />
+        <location filename="../../widgets/joint.py" line="522" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="528" />
+        <location filename="../../widgets/joint.py" line="529" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="531" />
+        <location filename="../../widgets/joint.py" line="532" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
     </message>
@@ -4707,13 +4718,13 @@
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="99" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
         <location filename="../../widgets/rota.py" line="100" />
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="282" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
@@ -4738,68 +4749,68 @@
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="174" />
+        <location filename="../../widgets/rota.py" line="178" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="181" />
+        <location filename="../../widgets/rota.py" line="185" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="187" />
+        <location filename="../../widgets/rota.py" line="191" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="207" />
+        <location filename="../../widgets/rota.py" line="211" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="222" />
+        <location filename="../../widgets/rota.py" line="226" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="266" />
+        <location filename="../../widgets/rota.py" line="270" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="271" />
+        <location filename="../../widgets/rota.py" line="275" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="274" />
+        <location filename="../../widgets/rota.py" line="278" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="279" />
+        <location filename="../../widgets/rota.py" line="283" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="286" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="287" />
+        <location filename="../../widgets/rota.py" line="291" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="308" />
+        <location filename="../../widgets/rota.py" line="312" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="321" />
-        <location filename="../../widgets/rota.py" line="335" />
+        <location filename="../../widgets/rota.py" line="325" />
+        <location filename="../../widgets/rota.py" line="339" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>
