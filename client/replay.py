@@ -21,7 +21,7 @@ from typing import Awaitable, Callable
 
 import orjson
 
-from models.state import apply, empty_state
+from models.state import apply, empty_state, touched
 from models.timeutil import epoch
 
 CHECK_EVERY = 1000         # frames between the player's checkpoints
@@ -36,13 +36,11 @@ class ReplayFailed(Exception):
 
 
 def _frame_cases(frame: dict) -> list[str]:
+    """The cases a frame changes (models.state.touched; an archive.case its case)."""
     if frame.get("type") == "archive.case":
         c = frame.get("case") or {}
         return [c["id"]] if isinstance(c.get("id"), str) else []
-    d = frame.get("data") or {}
-    if frame.get("name") == "view.update":
-        return [c["id"] for c in d.get("cases") or () if isinstance(c, dict) and "id" in c] + list(d.get("removed") or ())
-    return [v for k in ("case_id", "into") if isinstance(v := d.get(k), str)]
+    return list(touched(frame).cases)
 
 
 def _frame_teams(frame: dict) -> list[str]:

@@ -18,7 +18,7 @@ from server.cli import add_user
 from server.views import view_for
 from widgets.style import P
 
-from .conftest import RawClient, make_db, ws_url
+from .conftest import BOTH_BACKENDS, RawClient, ws_url
 from .helpers import until
 from .test_domain import LEAD, OP, World, report
 from .test_field_roles import act
@@ -237,8 +237,9 @@ def test_warnings_handled_are_the_rooms_and_the_walls_without_notes_and_no_ones_
 
 # ---- the real server, real clients ----------------------------------------------------------
 
-async def test_through_the_server_a_department_feeds_back_its_part_and_the_wall_sees_it_masked(tmp_path):
-    url = make_db(tmp_path)
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)
+async def test_through_the_server_a_department_feeds_back_its_part_and_the_wall_sees_it_masked(db_url, tmp_path):
+    url = db_url
     add_user(url, "cm1", "department", "cm1-password", department="citymgmt")
     add_user(url, "mk1", "department", "mk1-password", department="market")
     srv = XiaonaoServer(url, "127.0.0.1", 0)
@@ -279,6 +280,18 @@ async def test_through_the_server_a_department_feeds_back_its_part_and_the_wall_
         assert "摊点已清理" not in "".join(wall.raw) and "13912345678" not in "".join(wall.raw)
         assert srv.hub.state["cases"][ids[1]]["timeline"][-1]["with_lead"] == ids[0]
         await op.close()
+        for x in (cm, mk, wall):
+            await x.c.close()
+        before = json.loads(json.dumps({"warnings": srv.hub.state["warnings"],
+                                        "lead": srv.hub.state["cases"][ids[0]]}))
+    finally:
+        await srv.stop()
+    # after a restart the server holds the same parts, links and handled warning (from its log)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        after = {"warnings": srv.hub.state["warnings"], "lead": srv.hub.state["cases"][ids[0]]}
+        assert json.loads(json.dumps(after)) == before
     finally:
         await srv.stop()
 

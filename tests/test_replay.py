@@ -126,7 +126,15 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     await room.run(room.op, "case.sign", {"case_id": old_id, "team_id": "W02"})
     await room.run(room.op, "case.arrive", {"case_id": old_id, "team_id": "W02"})
     await room.run(room.op, "case.close", {"case_id": old_id, "resolution": "已更换井盖", "on_scene_closure": True})
-    clock.advance(12 * DAY)
+    clock.advance(11 * DAY)
+    # yesterday's case, closed: in the room at the start as it was, noted during the shift
+    y = await room.report(title="昨日案：路灯不亮", address="杭海路3号")
+    marks["yesterday"] = y_id = await case_of(srv, y["seq"])
+    await room.run(room.op, "case.dispatch", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.sign", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.arrive", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.close", {"case_id": y_id, "resolution": "已报修", "on_scene_closure": True})
+    clock.advance(1 * DAY)
     marks["old"] = old_id
     marks["shift_from"] = clock() + 1
     ids = []
@@ -147,6 +155,7 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     await room.run(room.op, "case.close", {"case_id": ids[0], "resolution": "已劝离，现场恢复", "on_scene_closure": True})
     await room.run(room.op, "case.rate", {"case_id": old_id, "rating": 5})          # a case from the archive
     await room.run(room.op, "case.note", {"case_id": ids[2], "note": "车主电话13900001111"}, advance=25 * MIN)
+    await room.run(room.op, "case.note", {"case_id": marks["yesterday"], "note": "路灯已修复"})
     await room.run(room.lead, "mode.set", {"mode": "wartime"}, advance=30 * MIN)
     for k in range(3):
         await room.run(room.w01, "team.position", {"team_id": "W01", "lat": 30.300 - k * 0.003,
@@ -222,6 +231,8 @@ async def test_the_replayed_room_at_each_moment_is_the_room_live_clients_held_th
         # the case closed twelve days before is not in the room at the start; the rating brings it
         assert marks["old"] not in rp.start["cases"]
         if user in ("lead", "wall"):
+            assert rp.start["cases"][marks["yesterday"]]["status"] == "closed"
+            assert rp.state_at(hi)["cases"][marks["yesterday"]]["notes"]
             assert marks["old"] in rp.state_at(hi)["cases"]
             assert any(b.startswith(b'{"type":"archive.case"') and marks["old"].encode() in b for b in rp.frames)
         # at the start, and after every command of the shift (a batch's end: what live frames stand at)
@@ -297,7 +308,7 @@ async def test_a_replay_is_refused_in_words_for_bad_ranges_and_cursors_are_the_a
         await wall.ask({"op": "next", "replay": info["replay"]})
     assert e.value.code == "not_found"
     page = await lead.ask({"op": "next", "replay": info["replay"]})
-    assert page["frames"] and page["done"]         # (a short range: one page)
+    assert page["cases"] and not page["frames"] and not page["done"]    # the start's cases come first
     assert (await lead.ask({"op": "close", "replay": info["replay"]}))["closed"]
     with pytest.raises(Refused):
         await lead.ask({"op": "next", "replay": info["replay"]})
@@ -372,3 +383,18 @@ async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room
     p.advance(5.0)
     assert p.at_end and not p.playing
 
+
+
+async def test_without_a_checkpoint_before_it_a_short_log_replays_from_its_start_alike(shift):
+    from server import retention
+    srv, lives, room, marks = shift
+    lo, hi = iso(marks["shift_from"]), iso(marks["shift_to"])
+    before = await fetch(lives["lead"].ask, lo, hi)
+    assert before.info["checkpoint"]
+    # retention's cut-off of the cases takes the checkpoints before it (here: all before the shift)
+    gone = await srv.hub.run_db(retention.prune_checkpoints, srv.store, lo)
+    assert gone >= 1
+    after = await fetch(lives["lead"].ask, lo, hi)
+    assert after.info["checkpoint"] is None
+    assert after.start == before.start and after.frames == before.frames
+    assert after.state_at(marks["shift_to"]) == before.state_at(marks["shift_to"])

@@ -242,3 +242,41 @@ def test_an_operator_sees_the_rota_and_roads_but_cannot_change_them(cockpit, loo
         panel.deleteLater()
     finally:
         room.role = "leader"
+
+
+def test_the_wall_shows_the_shift_on_duty_and_the_reserve_called_up(qtbot, loop, demo_server, tmp_path):
+    """The wall (its own account, masked view) says which shift, crew and leader are on, and
+    how many are on duty; calling up the reserve shows there too."""
+    from app import i18n
+    from app.embedded import WALL_USER
+    from app.wall import WallWindow
+    from client.qtlink import LinkService
+    from models.qt.room import RoomState
+    link = LinkService(demo_server.url, WALL_USER, None, demo_server.tokens[WALL_USER], cache_path=tmp_path / "w.db")
+    room = RoomState()
+    room.user = WALL_USER
+    room.attach(link)
+    wall = WallWindow(room, link, scale=1.0)
+    qtbot.addWidget(wall)
+    wall.resize(1920, 1080)
+    wall.show()
+    link.start()
+    try:
+        loop.wait(lambda: link.status.state == "online" and rota.current(room.state) is not None, what="online")
+        cur = rota.current(room.state)
+        loop.wait(lambda: f"leader {cur['leader']} · on duty 54" in wall.shift.text(), what="the shift on the wall")
+        _on_server(demo_server, demo_server.server.hub.execute(Actor("wang", "leader"), "team.mobilise",
+                                                               {"pool": "reserve"}))
+        loop.wait(lambda: "on duty 90 · reserve called up 36" in wall.shift.text(), what="the reserve on the wall")
+        assert all("*" in p["phone"] for p in room.state["reserve"].values())     # the wall's view: masked
+        wall.grab().save(str(SHOTS / "rota-wall-en.png"))
+        i18n.install("zh_CN")
+        try:
+            assert "值班长" in wall.shift_text() and "已调集备勤 36 人" in wall.shift_text()
+            wall.shift.setText(wall.shift_text())
+            wall.grab().save(str(SHOTS / "rota-wall-zh_CN.png"))
+        finally:
+            i18n.install("en")
+    finally:
+        wall.close()
+        loop.run(link.shutdown())

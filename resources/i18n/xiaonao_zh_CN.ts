@@ -1178,7 +1178,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="264" />
-        <location filename="../../app/wall.py" line="142" />
+        <location filename="../../app/wall.py" line="147" />
         <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -4593,34 +4593,44 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="43" />
+        <location filename="../../app/wall.py" line="44" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="70" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="78" />
+        <location filename="../../app/wall.py" line="83" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="81" />
+        <location filename="../../app/wall.py" line="86" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="140" />
+        <location filename="../../app/wall.py" line="145" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="144" />
+        <location filename="../../app/wall.py" line="149" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="166" />
+        <source>%1 · %2 · leader %3 · on duty %4</source>
+        <translation>%1 · %2 · 值班长 %3 · 在岗 %4 人</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="168" />
+        <source>reserve called up %1</source>
+        <translation>已调集备勤 %1 人</translation>
     </message>
 </context>
 <context>
