@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -42,6 +43,7 @@ class EmbeddedServer:
         self._stop: asyncio.Event | None = None
         self._clock: Callable[[], float] | None = None
         self._span: tuple[float, float] | None = None     # the demo history played: from, to
+        self.server: Any = None                            # the XiaonaoServer, once started
 
     def start(self, timeout: float = 60.0) -> "EmbeddedServer":
         self._thread = threading.Thread(target=self._run, name="xiaonao-embedded-server", daemon=True)
@@ -64,6 +66,11 @@ class EmbeddedServer:
             return 0.0
         lo, hi = self._span
         return max(0.0, min(1.0, (self._clock() - lo) / (hi - lo)))
+
+    @property
+    def clock(self):
+        """The server's clock (a SimClock: `manual` holds it at a time)."""
+        return self._clock
 
     @property
     def running(self) -> bool:
@@ -109,7 +116,8 @@ class EmbeddedServer:
         clock = SimClock(start, speed=self.speed)
         clock.manual = start
         self._clock, self._span = clock, (start, now)
-        server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+        server = XiaonaoServer(url, "127.0.0.1", 0, clock=clock, follow_rota=True)
+        self.server = server              # (for the tests: its hub, on this thread's loop)
         await server.start()
         sim = None
         try:

@@ -38,6 +38,7 @@ from widgets.offline import OfflineBanner
 from widgets.outbox import OutboxPanel
 from widgets.radio import RadioPanel
 from widgets.roster import RosterPanel
+from widgets.rota import RotaPanel
 from widgets.street_map import StreetMap
 from widgets.style import ZOOM_STEPS, apply_theme, set_kind, zoom_step
 
@@ -83,6 +84,8 @@ PANELS = [
               lambda w: StreetMap(w.room, w.selection, scale=w.zoom)),
     PanelSpec("leader", QT_TRANSLATE_NOOP("MainWindow", "Shift leader"), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: LeaderPanel(w.room, w.link)),
+    PanelSpec("rota", str(QT_TRANSLATE_NOOP("MainWindow", "Rota and roads")), Qt.DockWidgetArea.BottomDockWidgetArea,
+              lambda w: RotaPanel(w.room, w.link)),
     PanelSpec("callback", str(QT_TRANSLATE_NOOP("MainWindow", "Citizen callback")), Qt.DockWidgetArea.BottomDockWidgetArea,
               lambda w: CallbackPanel(w.room, w.link, w.selection)),
     PanelSpec("radio", str(QT_TRANSLATE_NOOP("MainWindow", "Radio console")), Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -158,7 +161,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["performance"], self.docks["history"])
         self.tabifyDockWidget(self.docks["history"], self.docks["map"])
         self.tabifyDockWidget(self.docks["map"], self.docks["leader"])
-        self.tabifyDockWidget(self.docks["leader"], self.docks["callback"])
+        self.tabifyDockWidget(self.docks["leader"], self.docks["rota"])
+        self.tabifyDockWidget(self.docks["rota"], self.docks["callback"])
         self.tabifyDockWidget(self.docks["callback"], self.docks["radio"])
         self.tabifyDockWidget(self.docks["radio"], self.docks["outbox"])
         self.docks["dashboard"].raise_()

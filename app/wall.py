@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from models import rota
 from models.qt import labels
 from widgets.alerts import AlertBanner, AlertCenter
 from widgets.dashboard import DashboardPanel
@@ -48,12 +49,16 @@ class WallWindow(QWidget):
         self.clock = QLabel()
         self.mode = QLabel()
         self.mode.setObjectName("ModeLabel")
-        for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14)):
+        self.shift = QLabel()              # the shift on duty by the rota: who the room has out now
+        self.shift.setObjectName("WallWindow.shift")
+        for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14), (self.shift, 14)):
             lab.setStyleSheet(f"font-size: {size * s:.1f}pt; font-weight: bold")
             lab.setProperty("pt", size * s)
         self.link_indicator = LinkIndicator(link, room, big=True, scale=s)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.shift)
+        top.addSpacing(int(20 * s))
         top.addWidget(self.mode)
         top.addSpacing(int(20 * s))
         top.addWidget(self.link_indicator)
@@ -142,10 +147,25 @@ class WallWindow(QWidget):
         zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
         name = (street.get("name") if zh else street.get("name_en")) if street else ""
         self.title.setText(self.tr("%1 · Command centre").replace("%1", name or ""))
+        self.shift.setText(self.shift_text())
         war = self.room.state.get("mode") == "wartime"
         self.mode.setText(f" {labels.mode(self.room.state.get('mode', 'peacetime'))} ")
         pt = f"font-size: {14 * self.scale:.1f}pt; font-weight: bold;"
         self.mode.setStyleSheet(pt + ("background:#c0392b; color:white; padding: 2px 12px" if war else "color:#34c759"))
+
+    def shift_text(self) -> str:
+        """The shift in force, its crew and leader, and the members on duty ('' without a rota)."""
+        st = self.room.state
+        cur = rota.current(st) if rota.has_rota(st) else None
+        if cur is None:
+            return ""
+        r = st["street"]["rota"]
+        crew = next((c for c in r["crews"] if c["id"] == cur.get("crew")), None)
+        on = sum(1 for t in st["teams"].values() for m in t["members"] if m.get("on_duty", True))
+        called = sum(1 for p in (st.get("reserve") or {}).values() if p.get("on_duty"))
+        text = self.tr("%1 · %2 · leader %3 · on duty %4").replace("%1", labels.named(rota.shift_def(r, cur["shift"]))) \
+            .replace("%2", labels.named(crew)).replace("%3", cur.get("leader") or "—").replace("%4", str(on + called))
+        return text + (" · " + self.tr("reserve called up %1").replace("%1", str(called)) if called else "")
 
     def keyPressEvent(self, e):
         if e.key() == Qt.Key.Key_Right:

@@ -1,5 +1,5 @@
 """`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|
-evidence|evidence_detail|terminals|workflows|warnings|replay]`:
+evidence|evidence_detail|terminals|workflows|warnings|replay|resident]`:
 run benchmarks, print figures."""
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from . import (
     queue,
     replay,
     reports,
+    resident,
     startup,
     terminals,
     window,
@@ -30,7 +31,8 @@ ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "catchup": catchup.main, "painted": painted.main, "import": importer.main, "reports": reports.main,
        "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main,
        "evidence_detail": evidence_detail.main, "terminals": terminals.main,
-       "workflows": workflows.main, "warnings": workflows.warnings, "replay": replay.main}
+       "workflows": workflows.main, "warnings": workflows.warnings, "replay": replay.main,
+       "resident": resident.main}
 
 if __name__ == "__main__":
     names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)

@@ -42,6 +42,7 @@ log = logging.getLogger("xiaonao.evidence")
 
 THUMBS_KEPT = 5000                 # thumbnails kept in the cache file (~25 KB each: ~120 MB at most)
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between tries of an upload the server could not take now
+HELD_BEHIND_UPLOADS = frozenset({"case.feedback", "case.close"})
 RESUMABLE_FROM = 256 * 1024        # files from this size go as resumable uploads (smaller: one request)
 # an upload refused for one of these is not tried again (the operator must choose another file)
 FINAL_CODES = frozenset({"too_large", "unsupported_type", "invalid", "forbidden", "not_found", "gone",
@@ -372,6 +373,17 @@ class Evidence:
         self._wake.set()
         return row
 
+    def hold_reason(self, command: dict) -> str | None:
+        """Why a command must wait (None: it may go): a case's feedback or close waits for the
+        files attached to that case that are not on it yet (waiting, uploading, attaching),
+        so it never overtakes the 'after' photo its closing rule needs. The names of those files."""
+        if command.get("name") not in HELD_BEHIND_UPLOADS:
+            return None
+        cid = (command.get("args") or {}).get("case_id")
+        names = [r["name"] for r in self.uploads.values()
+                 if r["case_id"] == cid and r["status"] in ("waiting", "uploading", "attaching")]
+        return ", ".join(names) if names else None
+
     def pending(self, case_id: str | None = None) -> list[dict]:
         """Uploads not yet acknowledged (and refused ones until dismissed), in order."""
         return [dict(r) for r in self.uploads.values() if case_id is None or r["case_id"] == case_id]
@@ -382,6 +394,7 @@ class Evidence:
         if row is None:
             return
         self.listener.on_upload(dict(row, status="dismissed"))
+        self._release()
         if self.store is not None:
             await self._call(self.store.remove_upload, cid)
         await self._drop_spool(row)
@@ -402,6 +415,13 @@ class Evidence:
                 except Exception as e:
                     log.warning("could not note upload %s in the local cache: %s", row["id"], e)
         self.listener.on_upload(dict(row))
+        if kw.get("status") in ("sent", "refused"):
+            self._release()
+
+    def _release(self) -> None:
+        release = getattr(self.link, "release_held", None)
+        if release is not None:
+            release()
 
     def command_result(self, cid: str, outcome: str, detail: dict) -> None:
         """The link's word on a command: a `case.attach` of ours acknowledged or refused."""

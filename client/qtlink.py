@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from .evidence import Evidence, EvidenceListener
@@ -19,6 +20,18 @@ from .session import RETAIN_DAYS, LinkStatus, ServerLink, SessionListener
 from .tasks import TaskSet
 
 log = logging.getLogger("xiaonao.link")
+
+
+def _alive(callback) -> Callable:
+    """`callback`, unless it is a method of a Qt object deleted meanwhile (a dialog closed while
+    its query was on the way): then a no-op, rather than "Internal C++ object already deleted"."""
+    owner = getattr(callback, "__self__", None)
+
+    def call(*args):
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return None
+        return callback(*args)
+    return call
 
 
 class LinkService(QObject, SessionListener, EvidenceListener):
@@ -57,6 +70,7 @@ class LinkService(QObject, SessionListener, EvidenceListener):
                                listener=self, ssl=ssl, retain_days=retain_days, clock=clock, ca_file=ca_file,
                                insecure=insecure, token_store=token_store)
         self.evidence = Evidence(self.link, cache_path=cache_path, listener=self)
+        self.link.hold = self.evidence.hold_reason      # a feedback or close waits for its case's photos
         self._task: asyncio.Task | None = None
         self._tasks = TaskSet(lambda e: log.error("link task failed", exc_info=e))
 
@@ -143,6 +157,7 @@ class LinkService(QObject, SessionListener, EvidenceListener):
         """Ask the server a query (docs/protocol.md); `done(data, error)` is called on the Qt
         thread with the data, or None and the QueryFailed."""
         from .session import QueryFailed
+        done = _alive(done)
 
         async def go():
             try:
@@ -159,6 +174,8 @@ class LinkService(QObject, SessionListener, EvidenceListener):
         Replay, or None and the QueryFailed; `progress(fraction)` as pages arrive."""
         from .replay import fetch
         from .session import QueryFailed
+        done = _alive(done)
+        progress = _alive(progress) if progress is not None else None
 
         async def go():
             try:
@@ -177,6 +194,8 @@ class LinkService(QObject, SessionListener, EvidenceListener):
 
     def admin(self, name: str, args: dict, done) -> None:
         """An account operation (admin role); done(result or None, code, message) on the GUI thread."""
+        done = _alive(done)
+
         async def go():
             from .session import AdminRefused
             try:

@@ -7,23 +7,24 @@ holds them and rebuilds the room at any moment of the range with the shared redu
 touched. `Player` walks it forward in time (play at 1x-60x) and jumps anywhere (the slider).
 
 Memory: the frames as their JSON bytes (parsed again when applied, so no state ever shares
-an object with another), and every CHECK_EVERY frames a checkpoint of what the range's
-frames change (the squads, the room's head and the cases they reach; the other cases never
-change during the range and are shared with the start). A jump is a checkpoint restored and
+an object with another), and every CHECK_EVERY frames a checkpoint (compressed) of what the
+range's frames change (the squads, the room's head and the cases they reach; the other cases
+never change during the range and are shared with the start). A jump is a checkpoint restored and
 at most CHECK_EVERY frames applied.
 """
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 import orjson
 
-from models.state import apply, empty_state
+from models.state import apply, empty_state, touched
 from models.timeutil import epoch
 
-CHECK_EVERY = 500          # frames between the player's checkpoints
+CHECK_EVERY = 1000         # frames between the player's checkpoints
 MAX_PAGES = 10_000
 SPEEDS = (1, 2, 5, 10, 30, 60)
 
@@ -35,13 +36,11 @@ class ReplayFailed(Exception):
 
 
 def _frame_cases(frame: dict) -> list[str]:
+    """The cases a frame changes (models.state.touched; an archive.case its case)."""
     if frame.get("type") == "archive.case":
         c = frame.get("case") or {}
         return [c["id"]] if isinstance(c.get("id"), str) else []
-    d = frame.get("data") or {}
-    if frame.get("name") == "view.update":
-        return [c["id"] for c in d.get("cases") or () if isinstance(c, dict) and "id" in c] + list(d.get("removed") or ())
-    return [v for k in ("case_id", "into") if isinstance(v := d.get(k), str)]
+    return list(touched(frame).cases)
 
 
 def _frame_teams(frame: dict) -> list[str]:
@@ -83,9 +82,8 @@ class Replay:
         """One pass over the frames: the cases they change, the squads' tracks, and the
         checkpoints a jump starts from."""
         self._mutable = set()
-        parsed = [orjson.loads(b) for b in self.frames]
-        for f in parsed:
-            self._mutable.update(_frame_cases(f))
+        for b in self.frames:                 # (parsed one at a time, twice: not all held at once)
+            self._mutable.update(_frame_cases(orjson.loads(b)))
         state = self._fresh_start()
         last: dict[str, tuple] = {}
         for tid, t in state["teams"].items():
@@ -93,7 +91,8 @@ class Replay:
                 last[tid] = tuple(t["position"])
                 self.tracks.setdefault(tid, []).append((self.lo, *t["position"]))
         self._checks = [(0, self._checkpoint(state))]
-        for i, f in enumerate(parsed):
+        for i, b in enumerate(self.frames):
+            f = orjson.loads(b)
             apply_frame(state, f)
             for tid in _frame_teams(f):
                 t = state["teams"].get(tid) or {}
@@ -119,13 +118,13 @@ class Replay:
         return st
 
     def _checkpoint(self, state: dict) -> bytes:
-        return orjson.dumps({"head": {k: v for k, v in state.items() if k not in ("cases", "teams")},
-                             "teams": state["teams"],
-                             "cases": {c: state["cases"][c] for c in self._mutable if c in state["cases"]},
-                             "gone": [c for c in self._mutable if c not in state["cases"]]})
+        return zlib.compress(orjson.dumps({
+            "head": {k: v for k, v in state.items() if k not in ("cases", "teams")}, "teams": state["teams"],
+            "cases": {c: state["cases"][c] for c in self._mutable if c in state["cases"]},
+            "gone": [c for c in self._mutable if c not in state["cases"]]}), 1)
 
     def _restore(self, blob: bytes) -> dict:
-        d = orjson.loads(blob)
+        d = orjson.loads(zlib.decompress(blob))
         st = dict(d["head"])
         st["teams"] = d["teams"]
         cases = dict(self.start["cases"])

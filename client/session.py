@@ -177,6 +177,11 @@ class ServerLink:
         # questions waiting for their answer, by id: admin operations, queries (the archive's: its own)
         self._admin_pending: dict[str, asyncio.Future] = {}
         self._queries: dict[str, asyncio.Future] = {}
+        # why a command must wait before it is sent (None: send it), set by the cockpit's
+        # evidence queue: a case's feedback or close waits for that case's photos still
+        # being uploaded (client/evidence.py, Evidence.hold_reason); the ones waiting now
+        self.hold: Callable[[dict], str | None] | None = None
+        self.waiting: dict[str, str] = {}
 
     # ---- what the parts hold, for the link's users ---------------------------------------
     @property
@@ -388,10 +393,23 @@ class ServerLink:
         row, problem = await self.outbox.add(cid, name, args)
         if problem is not None:
             self._set_status(cache_problem=cache_problem(problem))
-        self.listener.on_command(cid, "pending", row)
         if self._ws is not None and self.status.state == "online":
+            self.listener.on_command(cid, "pending", row)
             await self._send_command(row)
+        else:                 # (offline: said already when it will wait for a photo as well)
+            why = self.hold(row) if self.hold is not None else None
+            self.listener.on_command(cid, "pending", dict(row, waiting_for=why) if why else row)
         return cid
+
+    def release_held(self) -> None:
+        """Send the commands held back (`hold`) whose reason has gone, in the order issued."""
+        for cid in list(self.waiting):
+            row = self.outbox.get(cid)
+            if row is None or row.get("status") != "pending":
+                self.waiting.pop(cid, None)
+                continue
+            if self.hold is None or not self.hold(row):
+                self._spawn(self._send_command(row))
 
     async def dismiss(self, cid: str) -> None:
         """Forget a refused command once the operator has seen it."""
@@ -401,6 +419,13 @@ class ServerLink:
         ws = self._ws
         if ws is None:
             return        # sent on reconnect
+        why = self.hold(row) if self.hold is not None else None
+        if why:
+            self.waiting[row["id"]] = why         # sent by release_held() once that is done
+            self.listener.on_command(row["id"], "pending", dict(row, waiting_for=why))
+            return
+        if self.waiting.pop(row["id"], None) is not None:
+            self.listener.on_command(row["id"], "pending", row)
         try:
             await ws.send(protocol.command(row["id"], row["name"], row["args"]))
         except ConnectionClosed:

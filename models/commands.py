@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import callback as cb
 from . import early_warning, evidence, guidance, joint, ladders, radio, rating
+from . import rota as rota_mod
 from .domain import CATEGORIES, MODES, OPEN_STATUSES, PRIORITIES, SOURCES, TEAM_STATUSES
 from .sla import PROFILES
 from .street import resolve_address
@@ -124,6 +125,12 @@ TEAM_COMMANDS = {
 OTHER_COMMANDS = {"case.report": "case.reported", "mode.set": "mode.changed", "alert.ack": "alert.acknowledged",
                   "sla.set": "sla.profile_changed", "shift.handover": "shift.handover",
                   "shift.ack": "shift.handover_acknowledged", "team.mobilise": "team.duty_changed",
+                  # the rota (models/rota.py): the server starts each shift; the leader changes the plan
+                  "shift.change": "shift.changed", "rota.override": "rota.overridden",
+                  # roads as the smallest combat unit: who answers for a road's stretch
+                  "road.assign": "road.assigned",
+                  # the reserve called up by team.mobilise goes home
+                  "team.stand_down": "reserve.stood_down",
                   "warning.ack": "warning.acknowledged", "guidance.set": "guidance.changed"}
 ALL_COMMANDS = frozenset(CASE_TRANSITIONS) | frozenset(TEAM_COMMANDS) | frozenset(OTHER_COMMANDS)
 
@@ -135,9 +142,9 @@ _DEPARTMENT = {"case.dept_sign", "case.progress", "case.feedback", "case.return"
                "case.part_feedback"}
 _COMMUNITY = {"case.report", "case.follow_up", "case.confirm", "case.note", "case.attach"}
 _LEADER_ONLY = {"mode.set", "sla.set", "team.duty", "team.member_move", "team.member_duty", "shift.handover",
-                "shift.ack", "team.mobilise", "case.detach"}
-# appended by the server itself (a terminal comes online or goes), never by an account
-_INTERNAL = {"team.presence"}
+                "shift.ack", "team.mobilise", "case.detach", "rota.override", "road.assign", "team.stand_down"}
+# appended by the server itself (a terminal comes online or goes; a shift starts), never by an account
+_INTERNAL = {"team.presence", "shift.change"}
 # a resident's rating through its link: submitted by the server's resident page (server/resident.py)
 # as the role `resident`, never by an account
 _RESIDENT = {"case.resident_rate"}
@@ -197,6 +204,7 @@ _TEXT_ARGS: dict[str, tuple[str, bool, int]] = {
     "case.progress": ("note", True, TEXT_LIMIT), "case.follow_up": ("note", True, TEXT_LIMIT),
     "case.confirm": ("note", False, TEXT_LIMIT), "team.request_reinforcement": ("note", False, RADIO_LIMIT),
     "case.detach": ("reason", True, TEXT_LIMIT),
+    "rota.override": ("reason", True, rota_mod.REASON_LIMIT), "road.assign": ("reason", False, rota_mod.REASON_LIMIT),
     "case.resident_rate": ("note", False, rating.RULES.comment_limit),
     "case.part_feedback": ("note", True, TEXT_LIMIT), "case.part_cancel": ("reason", True, TEXT_LIMIT),
     "warning.ack": ("note", True, TEXT_LIMIT),
@@ -541,6 +549,14 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
                                     "open_count": len(open_cases), "items": items})]
     if name == "team.mobilise":
         return _mobilise(state, args)
+    if name == "team.stand_down":
+        return _stand_down(state, args)
+    if name == "shift.change":
+        return _shift_change(state, args)
+    if name == "rota.override":
+        return _rota_override(state, actor, args, now)
+    if name == "road.assign":
+        return _road_assign(state, args)
     if name == "guidance.set":
         return _decide_guidance(state, args)
     if name == "warning.ack":
@@ -967,18 +983,147 @@ def reserve(state: dict, area: str | None = None) -> tuple[list[str], list[tuple
     return squads, members
 
 
-def _mobilise(state, args) -> list[tuple[str, dict]]:
-    """Mass mobilisation: every off-duty squad and member (of `area`, or the street) on duty,
-    in one command; each event marked `mobilised`."""
+def standing_by(state: dict, area: str | None = None) -> list[tuple[str, str]]:
+    """The reserve (备勤力量, the rota file's [[reserve]]) not called up: (person, the squad they join)."""
+    teams = state["teams"]
+    return [(r["id"], r["team_id"]) for r in rota_mod.reserve_people(state)
+            if not r.get("on_duty") and r["team_id"] in teams and (area is None or teams[r["team_id"]]["area"] == area)]
+
+
+MOBILISE_POOLS = ("all", "reserve")
+
+
+def _area_arg(state, args):
     area = _str(args, "area", required=False, max_len=ID_LIMIT)
     if area is not None and area not in {a["id"] for a in state["street"].get("areas", [])}:
         raise CommandError("invalid", f"unknown patrol area {area}", field="area")
-    squads, members = reserve(state, area)
-    if not squads and not members:
-        raise CommandError("conflict", "nobody is off duty: the reserve is already out")
-    return ([("team.duty_changed", {"team_id": tid, "on_duty": True, "mobilised": True}) for tid in squads]
+    return area
+
+
+def _mobilise(state, args) -> list[tuple[str, dict]]:
+    """Mass mobilisation (of `area`, or the street), in one command. `pool` "reserve": the
+    reserve list only (备勤力量, each person to their squad); "all" (the default): the reserve,
+    and every off-duty squad and member; each event marked `mobilised`."""
+    area = _area_arg(state, args)
+    pool = args.get("pool", "all")
+    if pool not in MOBILISE_POOLS:
+        raise CommandError("invalid", f"'pool' must be one of {', '.join(MOBILISE_POOLS)}", field="pool")
+    people = standing_by(state, area)
+    squads, members = reserve(state, area) if pool == "all" else ([], [])
+    if not squads and not members and not people:
+        raise CommandError("conflict", "nobody is standing by: the reserve is already out" if pool == "reserve"
+                           else "nobody is off duty: the reserve is already out")
+    called = ([("reserve.called_up", {"people": [list(p) for p in people],
+                                      "team_ids": sorted({tid for _p, tid in people})})] if people else [])
+    return (called + [("team.duty_changed", {"team_id": tid, "on_duty": True, "mobilised": True}) for tid in squads]
             + [("team.member_duty_changed", {"team_id": tid, "member_id": mid, "on_duty": True, "mobilised": True})
                for tid, mid in members])
+
+
+def _stand_down(state, args) -> list[tuple[str, dict]]:
+    """The reserve called up goes home (of `area`, or the street), and the members called up
+    out of their shift go off duty; the shift's own crew stays."""
+    area = _area_arg(state, args)
+    teams = state["teams"]
+    people = [[r["id"], r["team_id"]] for r in rota_mod.reserve_people(state)
+              if r.get("on_duty") and (area is None or (teams.get(r["team_id"]) or {}).get("area") == area)]
+    cur = rota_mod.current(state) if rota_mod.has_rota(state) else None
+    crew = rota_mod.on_shift(state, cur["date"], cur["shift"]) if cur else None
+    members = [(t["id"], m["id"]) for t in sorted(teams.values(), key=lambda t: t["id"])
+               if area is None or t["area"] == area
+               for m in t["members"] if m.get("mobilised") and m.get("on_duty", True)
+               and (crew is None or (t["id"], m["id"]) not in crew)]
+    if not people and not members:
+        raise CommandError("conflict", "nobody called up is on duty")
+    return (([("reserve.stood_down", {"people": people, "team_ids": sorted({tid for _p, tid in people})})]
+             if people else [])
+            + [("team.member_duty_changed", {"team_id": tid, "member_id": mid, "on_duty": False, "stood_down": True})
+               for tid, mid in members])
+
+
+def _rota_of(state):
+    if not rota_mod.has_rota(state):
+        raise CommandError("conflict", "the street has no rota (its street file names no rota_file)")
+    return state["street"]["rota"]
+
+
+def _day_shift(state, args):
+    rota = _rota_of(state)
+    day = _str(args, "date", max_len=10)
+    try:
+        rota_mod.parse_day(day)
+    except ValueError:
+        raise CommandError("invalid", "'date' must be a day such as 2026-12-02", field="date") from None
+    shift = args.get("shift")
+    if shift not in [s["id"] for s in rota["shifts"]]:
+        raise CommandError("invalid", f"'shift' must be one of {', '.join(s['id'] for s in rota['shifts'])}",
+                           field="shift")
+    return rota, day, shift
+
+
+def _shift_change(state, args) -> list[tuple[str, dict]]:
+    """The server starts the shift (date, shift) at its time: who comes on and goes off."""
+    rota, day, shift = _day_shift(state, args)
+    cur = rota_mod.current(state)
+    if cur and rota_mod.order(rota, cur["date"], cur["shift"]) >= rota_mod.order(rota, day, shift):
+        raise CommandError("conflict", f"the shift {cur['date']} {cur['shift']} has already started")
+    return [("shift.changed", rota_mod.change(state, day, shift, iso(rota_mod.shift_start(rota, day, shift))))]
+
+
+def _rota_override(state, actor, args, now) -> list[tuple[str, dict]]:
+    """The leader changes the rota for one shift: a member on or off duty in it, or the
+    shift's leader; with the reason. For the shift in force it applies at once."""
+    rota, day, shift = _day_shift(state, args)
+    cur = rota_mod.current(state)
+    today = cur["date"] if cur else (rota_mod.today(now) if now else None)
+    if cur and rota_mod.order(rota, day, shift) < rota_mod.order(rota, cur["date"], cur["shift"]):
+        raise CommandError("conflict", f"the shift {day} {shift} is over", field="date")
+    if today and not rota_mod.in_window(day, today):
+        raise CommandError("invalid", f"the rota can be changed from today to {rota_mod.OVERRIDE_DAYS_AHEAD} days "
+                                      "ahead", field="date")
+    data: dict = {"date": day, "shift": shift, "reason": _text(args, "rota.override")}
+    plan = rota_mod.planned(state, day, shift)
+    if args.get("leader") is not None:
+        leader = _str(args, "leader", max_len=60)
+        if leader == plan["leader"]:
+            raise CommandError("conflict", f"{leader} already leads that shift")
+        data["leader"] = leader
+        return [("rota.overridden", data)]
+    team = _team_of(state, args)
+    mid = _str(args, "member_id", max_len=ID_LIMIT)
+    if not any(m["id"] == mid for m in team["members"]):
+        raise CommandError("not_found", f"member {mid} is not in squad {team['id']}")
+    on = _bool(args, "on_duty")
+    if (mid in plan["members"].get(team["id"], [])) == on:
+        raise CommandError("conflict", f"member {mid} is already {'on' if on else 'off'} that shift")
+    data.update({"team_id": team["id"], "member_id": mid, "on_duty": on})
+    return [("rota.overridden", data)]
+
+
+def _road_assign(state, args) -> list[tuple[str, dict]]:
+    """A road's stretch in a patrol area gets its responsible squad and member."""
+    road = _str(args, "road", max_len=60)
+    roads = {r["name"] for r in state["street"].get("roads", [])}
+    if road not in roads:
+        raise CommandError("invalid", f"unknown road {road}", field="road")
+    area = _str(args, "area", max_len=ID_LIMIT)
+    if area not in {a["id"] for a in state["street"].get("areas", [])}:
+        raise CommandError("invalid", f"unknown patrol area {area}", field="area")
+    team = _team_of(state, args)
+    if team["area"] != area:
+        raise CommandError("invalid", f"squad {team['id']} patrols the {team['area']} area, not {area}",
+                           field="team_id")
+    mid = _str(args, "member_id", required=False, max_len=ID_LIMIT)
+    if mid is not None and not any(m["id"] == mid for m in team["members"]):
+        raise CommandError("not_found", f"member {mid} is not in squad {team['id']}", field="member_id")
+    old = rota_mod.assignments(state).get(rota_mod.road_key(road, area)) or {}
+    if old.get("team_id") == team["id"] and old.get("member_id") == mid:
+        raise CommandError("conflict", f"{road} ({area}) is already assigned so")
+    data = {"road": road, "area": area, "team_id": team["id"], "member_id": mid}
+    reason = _text(args, "road.assign")
+    if reason:
+        data["reason"] = reason
+    return [("road.assigned", data)]
 
 
 def _radio_message(actor, args) -> dict:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from . import joint
 from .domain import ESCALATION_LADDER
 from .radio import RADIO_LOG_LIMIT
+from .rota import initial_roads, prune_before
 from .timeutil import epoch, iso
 
 TIMELINE_KEYS = ("note", "team_id", "to", "resolution", "reason", "rating", "level", "into", "changes", "kind",
@@ -142,6 +143,15 @@ def _street_loaded(state, ev, d):
     state["teams"] = {sq["id"]: team_from_squad(sq) for sq in street["squads"]}
     for t in state["teams"].values():
         t["status_since"] = ev["at"]
+    # the rota, the road assignments and the reserve (models/rota.py), when the street has them
+    for key, value in (("rota", {"current": None, "overrides": {}} if street.get("rota") else None),
+                       ("roads", initial_roads(street) or None),
+                       ("reserve", {r["id"]: {**r, "on_duty": False, "mobilised": None}
+                                    for r in street.get("reserve") or ()} or None)):
+        if value is None:
+            state.pop(key, None)
+        else:
+            state[key] = value
 
 
 def _reported(state, ev, d):
@@ -453,6 +463,10 @@ def _team_status_ev(state, ev, d):
 def _team_duty(state, ev, d):
     t = _team(state, d)
     t["on_duty"] = d["on_duty"]
+    if d.get("mobilised"):
+        t["mobilised"] = ev["at"]           # called up by mass mobilisation (team.mobilise)
+    else:
+        t.pop("mobilised", None)
     if not d["on_duty"]:
         _team_status(t, "off_duty", ev["at"])
     elif t["status"] == "off_duty":
@@ -501,6 +515,95 @@ def _member_duty(state, ev, d):
     for m in t["members"]:
         if m["id"] == d["member_id"]:
             m["on_duty"] = d["on_duty"]
+            if d.get("mobilised") and d["on_duty"]:
+                m["mobilised"] = ev["at"]       # called up out of their shift (team.mobilise)
+            else:
+                m.pop("mobilised", None)
+
+
+def _set_member(team, mid, on):
+    for m in team["members"]:
+        if m["id"] == mid:
+            m["on_duty"] = on
+            m.pop("mobilised", None)
+
+
+def _squad_duty(team, on, at):
+    team["on_duty"] = on
+    team.pop("mobilised", None)
+    if not on:
+        _team_status(team, "off_duty", at)
+    elif team["status"] == "off_duty":
+        _team_status(team, "available", at)
+
+
+def _shift_changed(state, ev, d):
+    """A shift starts (the rota's crew on, the last one off; models/rota.py): each cockpit
+    and the wall apply the same changes, as the event lists them."""
+    teams = state["teams"]
+    for tid, mid in d.get("on") or ():
+        if tid in teams:
+            _set_member(teams[tid], mid, True)
+    for tid, mid in [*(d.get("off") or ()), *(d.get("settled") or ())]:
+        if tid in teams:
+            _set_member(teams[tid], mid, [tid, mid] in (d.get("settled") or ()))
+    for tid in d.get("squads_on") or ():
+        if tid in teams:
+            _squad_duty(teams[tid], True, ev["at"])
+    for tid in d.get("squads_off") or ():
+        if tid in teams:
+            _squad_duty(teams[tid], False, ev["at"])
+    rota = dict(state.get("rota") or {})
+    keep = prune_before(d["date"])
+    rota["overrides"] = {k: v for k, v in (rota.get("overrides") or {}).items() if k.split("/", 1)[0] >= keep}
+    rota["current"] = {"date": d["date"], "shift": d["shift"], "crew": d.get("crew"), "leader": d.get("leader", ""),
+                       "at": d.get("at") or ev["at"], "seq": ev["seq"], "came_on": len(d.get("on") or ()),
+                       "went_off": len(d.get("off") or ()), "held": len(d.get("held") or ()),
+                       "held_squads": list(d.get("held_squads") or ())}
+    state["rota"] = rota
+
+
+def _rota_overridden(state, ev, d):
+    """The leader's change to one shift of the rota (a member on or off, or its leader),
+    kept with who, when and why; applied at once to the shift in force."""
+    rota = dict(state.get("rota") or {"current": None, "overrides": {}})
+    overrides = dict(rota.get("overrides") or {})
+    key = f"{d['date']}/{d['shift']}"
+    entry = dict(overrides.get(key) or {})
+    stamp = {"by": ev.get("actor"), "at": ev["at"], "reason": d.get("reason", ""), "seq": ev["seq"]}
+    cur = rota.get("current")
+    now = bool(cur and cur["date"] == d["date"] and cur["shift"] == d["shift"])
+    if "leader" in d:
+        entry["leader"] = {"name": d["leader"], **stamp}
+        if now:
+            rota["current"] = {**cur, "leader": d["leader"]}
+    else:
+        members = dict(entry.get("members") or {})
+        members[f"{d['team_id']}/{d['member_id']}"] = {"on_duty": d["on_duty"], **stamp}
+        entry["members"] = members
+        if now and d["team_id"] in state["teams"]:
+            _set_member(state["teams"][d["team_id"]], d["member_id"], d["on_duty"])
+    overrides[key] = entry
+    rota["overrides"] = overrides
+    state["rota"] = rota
+
+
+def _road_assigned(state, ev, d):
+    roads = dict(state.get("roads") or initial_roads(state.get("street") or {}))
+    roads[f"{d['road']}/{d['area']}"] = {"road": d["road"], "area": d["area"], "team_id": d["team_id"],
+                                         "member_id": d.get("member_id"), "by": ev.get("actor"), "at": ev["at"],
+                                         "reason": d.get("reason", "")}
+    state["roads"] = roads
+
+
+def _reserve_duty(on):
+    def h(state, ev, d):
+        reserve = dict(state.get("reserve") or {})
+        for rid, tid in d.get("people") or ():
+            if rid in reserve:
+                reserve[rid] = {**reserve[rid], "on_duty": on, "mobilised": ev["at"] if on else None, "team_id": tid}
+        state["reserve"] = reserve
+    return h
 
 
 def _radio_tx(state, ev, d):
@@ -673,6 +776,11 @@ _HANDLERS = {
     "sla.profile_changed": _sla_profile,
     "shift.handover": _handover,
     "shift.handover_acknowledged": _handover_ack,
+    "shift.changed": _shift_changed,
+    "rota.overridden": _rota_overridden,
+    "road.assigned": _road_assigned,
+    "reserve.called_up": _reserve_duty(True),
+    "reserve.stood_down": _reserve_duty(False),
     # a filtered view's frames (server/views.py): `view.update` replaces whole objects;
     # `hidden` is a placeholder for a seq outside the view and changes nothing but the seq
     "view.update": _view_update,
@@ -682,7 +790,11 @@ _HANDLERS = {
 # ---- what an event touches ------------------------------------------------------
 
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "street.loaded", "shift.handover",
-                          "shift.handover_acknowledged", "guidance.changed", "warning.acknowledged"})
+                          "shift.handover_acknowledged", "shift.changed", "rota.overridden", "road.assigned",
+                          "reserve.called_up", "reserve.stood_down", "guidance.changed", "warning.acknowledged"})
+# events naming the squads they change in `team_ids`
+_TEAM_LISTS = frozenset({"case.reinforced", "radio.transmitted", "shift.changed", "reserve.called_up",
+                         "reserve.stood_down"})
 
 
 class Touched(NamedTuple):
@@ -698,7 +810,7 @@ class Touched(NamedTuple):
     replaced:   a filtered view's (view.update) whole cases and the ones it removes
     teams:      squads it names (team_id, a member's from/to, a view's whole squads);
                 a dispatch also frees the case's previous squad, which only the state knows
-    room:       the mode, the SLA profile or the street changed
+    room:       the mode, the SLA profile, the street, the rota, the roads or the reserve changed
     everything: street.loaded: the cases and squads are replaced as a whole
     """
     cases: tuple[str, ...] = ()
@@ -721,7 +833,7 @@ def touched(event: dict) -> Touched:
                                 if isinstance(c, str)))
     new = d.get("case_id") if name == "case.reported" else None
     squads = [d.get("team_id")] + ([d.get("from"), d.get("to")] if name == "team.member_moved" else [])
-    squads += list(d.get("team_ids") or ()) if name in ("case.reinforced", "radio.transmitted") else []
+    squads += list(d.get("team_ids") or ()) if name in _TEAM_LISTS else []
     teams = tuple(dict.fromkeys(t for t in squads if isinstance(t, str)))
     return Touched(cases=named, needs=tuple(c for c in named if c != new), new=new, teams=teams,
                    room=name in _ROOM_EVENTS or (name == "case.linked" and bool(d.get("warning"))),

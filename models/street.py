@@ -60,6 +60,17 @@ def load_street(path: str | Path | None = None) -> dict:
     if isinstance(data.get("evidence"), dict):
         street["evidence"] = data["evidence"]     # its own evidence rules (models/evidence.py)
     _check(street)
+    from . import rota as rota_mod
+    try:
+        if data.get("rota_file"):
+            # the three-shift rota and the reserve (models/rota.py)
+            street["rota"], street["reserve"] = rota_mod.load_rota(Path(path).parent / data["rota_file"],
+                                                                   street["squads"])
+        if data.get("roads_file"):
+            # who answers for each road's stretch (以道路为最小作战单元)
+            rota_mod.load_roads(Path(path).parent / data["roads_file"], street)
+    except (rota_mod.RotaError, KeyError, TypeError) as e:
+        raise StreetError(f"street {path}: {e}") from None
     return street
 
 
@@ -135,18 +146,41 @@ def grid_centroid(grid: dict) -> tuple[float, float]:
 _ADDR = re.compile(r"^(?P<road>.+?[路街道巷弄])(?P<num>\d+)号")
 
 
+_RESOLVED: dict[int, tuple[dict, dict[str, dict | None]]] = {}
+RESOLVED_MAX = 50_000          # addresses remembered per street (an import repeats its roads' numbers)
+
+
 def resolve_address(street: dict, address: str) -> dict | None:
     """Resolve an address or place name on the street to lat/lon, grid and area.
 
     Understands "<road><number>号..." on the street's roads (numbers run along the road,
     about 10 m apart) and the names of the street's places. None when it cannot.
+    Remembered per street and address (a report's ~50 us, most of it the places and the
+    polygons; an import's rows name the same addresses again and again).
     """
+    hit = _RESOLVED.get(id(street))
+    if hit is None or hit[0] is not street:
+        _RESOLVED.clear()
+        _RESOLVED[id(street)] = hit = (street, {})
+    memo = hit[1]
+    found = memo.get(address, _NOT_YET)
+    if found is _NOT_YET:
+        if len(memo) >= RESOLVED_MAX:
+            memo.clear()
+        found = memo[address] = _resolve(street, address)
+    return dict(found) if found is not None else None
+
+
+_NOT_YET: dict = {}
+
+
+def _resolve(street: dict, address: str) -> dict | None:
     address = (address or "").strip()
     if not address:
         return None
     for place in street.get("places", []):
         if place["name"] in address:
-            hit = resolve_address(street, place["address"])
+            hit = _resolve(street, place["address"])
             if hit:
                 return hit | {"place": place["name"]}
     m = _ADDR.match(address)

@@ -31,6 +31,8 @@ EVENT_LABELS = {
     "case.supervised": "Supervised", "case.rated": "Rated", "case.noted": "Note added", "case.merged": "Merged",
     "case.progressed": "Progress report", "case.dept_signed": "Signed for by the department",
     "case.followed_up": "Followed up", "case.confirmed": "Confirmed with the resident",
+    "case.part_added": "Department's part added", "case.part_done": "Department's part done",
+    "case.part_cancelled": "Department's part cancelled", "case.linked": "Cases linked", "case.unlinked": "Unlinked",
 }
 # who stamped a step: a terminal's own, or the room on its behalf (the event's `by_role`)
 STAMP_LABELS = {"field": "field terminal", "department": "department terminal", "community": "community terminal"}
@@ -55,6 +57,11 @@ def _when(s: str | None) -> str:
 
 def _epoch_text(t: float | None) -> str:
     return _when(iso(t)) if t is not None else "–"
+
+
+def _department(street: dict, dep: str | None, lang: str) -> str:
+    d = next((d for d in street.get("departments", []) if d["id"] == dep), None)
+    return (d.get("name_en") or d["name"] if lang == "en" else d["name"]) if d else (dep or "")
 
 
 def case_sheet_rows(case: dict, state: dict, t: Text, masked: bool) -> list[tuple[str, str]]:
@@ -82,6 +89,12 @@ def case_sheet_rows(case: dict, state: dict, t: Text, masked: bool) -> list[tupl
         (t("Rating"), "" if case.get("rating") is None else str(case["rating"])),
         (t("Repeat calls"), str(case.get("repeat_calls", 0))),
         (t("Supervised"), str(case.get("supervision", 0))),
+        (t("Departments' parts"), "; ".join(
+            f"{x['id']} {_department(street, x['department'], t.lang)}: {x.get('task') or ''} ("
+            + (t("done {at}", at=_when(x["done"]["at"])) if x.get("done") else t("due {at}", at=_when(x.get("due"))))
+            + ")" for x in case.get("parts") or () if not x.get("cancelled"))),
+        (t("Linked cases"), ", ".join(case.get("links") or ()) or (
+            t("linked to lead {lead}", lead=case["linked_to"]) if case.get("linked_to") else "")),
     ]
     return [(k, v) for k, v in rows if v not in ("", None)]
 
@@ -134,8 +147,12 @@ def write_case_sheet(case: dict, state: dict, path: str | Path, lang: str = "zh_
     story += [stages, Paragraph(escape(t("Timeline")), st["h2"])]
     tl = [[p(t("Time")), p(t("Event")), p(t("By")), p(t("Details"))]]
     for e in case.get("timeline", []):
-        details = "  ".join(f"{v}" for k, v in e.items() if k in ("note", "team_id", "to", "resolution", "reason",
-                                                                   "rating", "level", "into", "from_case"))
+        details = "  ".join(_department(street, v, t.lang) if k == "department" else f"{v}"
+                            for k, v in e.items() if k in ("part_id", "department", "task", "note", "team_id",
+                                                                   "to", "resolution", "reason", "rating", "level",
+                                                                   "into", "from_case", "lead", "with_lead"))
+        if e.get("case_ids"):
+            details += "  " + ", ".join(e["case_ids"])
         by = e.get("actor") or ""
         if e.get("by_role") in STAMP_LABELS:
             by += f" ({t(STAMP_LABELS[e['by_role']])})"

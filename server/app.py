@@ -68,13 +68,16 @@ class XiaonaoServer:
                  subscriber_queue: int = 20_000, keep_days: float | None = None,
                  limits: Limits | None = None, data_dir: str | None = None,
                  file_limits: FileLimits | None = None, auth_clock: Callable[[], float] = time.time,
-                 retention: Retention | None = None, public_url: str | None = None):
+                 retention: Retention | None = None, public_url: str | None = None,
+                 follow_rota: bool = False):
         self.store = EventStore(db_url)
         # evidence files: bytes under the data directory, served on this port (server/http_files.py)
         self.data_dir = data_dir or str(default_data_dir(db_url))
         self.content = ContentStore(self.data_dir, file_limits)
         self.files = FileService(self, self.content)
+        # follow_rota: the shifts start by themselves at the street's rota's times (server/hub.py)
         self.hub = Hub(self.store, clock=clock, subscriber_queue=subscriber_queue, retention=retention,
+                       follow_rota=follow_rota,
                        **({"keep_days": keep_days} if keep_days is not None else {}))
         # a command naming a photo still being decoded waits for it; a damaged one is refused
         self.hub.file_checks = self.files.checks_for
@@ -430,16 +433,29 @@ class XiaonaoServer:
                     self._spawn_answer(self.replay.answer(frame.msg, actor, sub.view), sub)
                 else:
                     sub.put(protocol.error(None, "bad_request", f"unknown message type {frame.kind!r}"))
-            elif not session_cmds.take() or not account_cmds.take():
-                sub.put(error_frame(frame.id, protocol.BUSY,
-                                    "too many commands from this account; slow down and send it again"))
-            elif self.hub._queue is not None and self.hub._queue.qsize() >= lim.command_queue:
-                sub.put(error_frame(frame.id, protocol.BUSY, "the server is busy; send it again in a moment"))
+            elif isinstance(frame, protocol.Commands):
+                # many in one frame (an import): each as if it came alone, in order
+                for item in frame.items:
+                    if isinstance(item, protocol.ProtocolError):
+                        sub.put(item.frame())
+                    else:
+                        self._take_command(item, actor, sub, peer, session_cmds, account_cmds)
             else:
-                # submitted in arrival order; answered as each completes
-                fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
-                # answered by a callback, not a task per command (an import sends thousands)
-                fut.add_done_callback(partial(self._answered, frame.id, sub))
+                self._take_command(frame, actor, sub, peer, session_cmds, account_cmds)
+
+    def _take_command(self, frame: protocol.Command, actor: Actor, sub: Subscriber, peer: str,
+                      session_cmds: TokenBucket, account_cmds: TokenBucket) -> None:
+        """A command from a connection: within its budgets and the queue's bound, submitted in
+        arrival order and answered as it completes; `busy` otherwise."""
+        if not session_cmds.take() or not account_cmds.take():
+            sub.put(error_frame(frame.id, protocol.BUSY,
+                                "too many commands from this account; slow down and send it again"))
+        elif self.hub._queue is not None and self.hub._queue.qsize() >= self.limits.command_queue:
+            sub.put(error_frame(frame.id, protocol.BUSY, "the server is busy; send it again in a moment"))
+        else:
+            fut = self.hub.submit(actor, frame.name, frame.args, frame.id, peer)
+            # answered by a callback, not a task per command (an import sends thousands)
+            fut.add_done_callback(partial(self._answered, frame.id, sub))
 
     async def _rating_link(self, msg: dict, actor: Actor, peer: str, host: str | None) -> str:
         """query.rating_link: the case's one-time rating link for its resident, made through the

@@ -405,6 +405,10 @@ def _copy_rows(src: Path, kind: str, url: str) -> None:
                     batch = []
             if batch:
                 c.execute(insert(tables[current]), batch)
+            from . import searchindex
+            searchindex.rebuild(c)          # (plain inserts: the search index learns the cases here)
+            from . import kpihours
+            kpihours.rebuild(c)             # (and the hours' sums: an export may come from before them)
             if c.dialect.name == "postgresql":
                 # the autoincrement sequences continue after the restored rows
                 for t in tables.values():

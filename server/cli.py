@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--simulate", action="store_true", help="run the demo-street simulator")
     ps.add_argument("--speed", type=float, default=1.0, help="simulation speed factor")
     ps.add_argument("--seed", type=int, default=1, help="simulation seed")
+    ps.add_argument("--no-rota", action="store_true",
+                    help="do not start the shifts by the street's rota (on and off duty only by hand)")
     ps.add_argument("--report-dir", help="write yesterday's daily report (PDF and XLSX) here each day")
     ps.add_argument("--report-at", default="06:00", help="local time of the daily report (default %(default)s)")
     ps.add_argument("--report-lang", default="zh_CN", choices=("zh_CN", "en"))
@@ -502,9 +504,10 @@ async def _serve(args) -> int:
              "file_limits": FileLimits(photo=int(args.max_photo_mb * MB), clip=int(args.max_clip_mb * MB),
                                        document=int(args.max_document_mb * MB))}
     server = (XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            clock=clock, retention=retention, public_url=args.public_url, **files) if clock else
+                            clock=clock, retention=retention, public_url=args.public_url,
+                            follow_rota=not args.no_rota, **files) if clock else
               XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
-                            retention=retention, public_url=args.public_url, **files))
+                            retention=retention, public_url=args.public_url, follow_rota=not args.no_rota, **files))
     try:
         await server.start()
     except OSError as e:

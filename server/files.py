@@ -82,7 +82,7 @@ class FileRefused(Exception):
 
 
 KIND_WORDS = {"photo": "a photo", "clip": "a clip", "document": "a document"}
-UNSUPPORTED = "the content is not a photo (JPEG, PNG, WebP), a clip (MP4, QuickTime, WebM) or a PDF"
+UNSUPPORTED = "the content is not a photo (JPEG, PNG, WebP, HEIC, AVIF), a clip (MP4, QuickTime, WebM) or a PDF"
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
@@ -95,14 +95,33 @@ def sniff(head: bytes) -> tuple[str, str] | None:
         return "photo", "image/webp"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif"):
-            return None                      # HEIC/AVIF stills: not decodable here
+        box = head[8:min(len(head), int.from_bytes(head[:4], "big") or len(head))]   # major + compatible brands
+        if brand in (b"avif", b"avis") or (brand in (b"mif1", b"msf1") and b"avif" in box[8:]):
+            return "photo", "image/avif"     # AVIF: Pillow reads it
+        if brand in (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"):
+            return ("photo", "image/heic") if heif_readable() else None    # HEIC: through pillow-heif
         return "clip", "video/quicktime" if brand == b"qt  " else "video/mp4"
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "clip", "video/webm" if b"webm" in head[:SNIFF] else "video/x-matroska"
     if head[:5] == b"%PDF-":
         return "document", "application/pdf"
     return None
+
+
+_heif: bool | None = None
+
+
+def heif_readable() -> bool:
+    """Whether HEIC photos can be read here (pillow-heif installed: its opener registered once)."""
+    global _heif
+    if _heif is None:
+        try:
+            import pillow_heif
+            pillow_heif.register_heif_opener()
+            _heif = True
+        except ImportError:            # pragma: no cover - a dependency; a build without it refuses HEIC
+            _heif = False
+    return _heif
 
 
 _NAME_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -182,6 +201,7 @@ def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[
     its first request: ContentStore.ensure_preview)."""
     from PIL import Image, ImageOps
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    heif_readable()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -227,6 +247,7 @@ def quick_probe_photo(path: Path, limits: FileLimits) -> dict:
     decoding is `probe_photo`, run by `ContentStore.check` off the request's path."""
     from PIL import Image
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    heif_readable()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -272,7 +293,9 @@ def _check_end(path: Path, fmt: str | None) -> None:
             f.seek(4)
             riff = int.from_bytes(f.read(4), "little") + 8
     ok = True
-    if fmt == "JPEG":
+    if fmt in ("HEIF", "AVIF"):
+        ok = _boxes_complete(path, size)
+    elif fmt == "JPEG":
         ok = b"\xff\xd9" in tail
     elif fmt == "PNG":
         ok = b"IEND" in tail[-64:]
@@ -281,6 +304,29 @@ def _check_end(path: Path, fmt: str | None) -> None:
     if not ok:
         raise FileRefused(422, "invalid", f"the photo is damaged or truncated (no {fmt} end marker: "
                                           "it was cut short)")
+
+
+def _boxes_complete(path: Path, size: int) -> bool:
+    """An ISO media file (HEIC, AVIF) is whole when its top-level boxes end where it ends (a
+    cut file's last box, its pixel data, claims more bytes than there are)."""
+    at = 0
+    with open(path, "rb") as f:
+        for _ in range(10_000):
+            if at == size:
+                return True
+            f.seek(at)
+            hdr = f.read(16)
+            if len(hdr) < 8:
+                return False
+            n = int.from_bytes(hdr[:4], "big")
+            if n == 1 and len(hdr) == 16:
+                n = int.from_bytes(hdr[8:16], "big")
+            elif n == 0:
+                n = size - at                     # to the end of the file
+            if n < 8 or at + n > size:
+                return False
+            at += n
+    return False
 
 
 def probe_clip(path: Path) -> tuple[dict, bytes, bytes | None]:

@@ -30,6 +30,7 @@ from websockets.asyncio.server import broadcast
 from websockets.protocol import State as _WsState
 
 from models import protocol
+from models import rota as rota_mod
 from models.commands import Actor, CommandError, decide
 from models.domain import OPEN_STATUSES
 from models.evidence import is_attachment_id
@@ -69,6 +70,7 @@ TOUCH_GRACE = 3600.0       # a case read back from the projection stays in memor
 PRUNE_EVERY = 600.0        # seconds between looks at the window
 RETAIN_FIRST = 120.0       # s after start before the first retention pruning (serve --retain-days ...)
 RETAIN_EVERY = 6 * 3600.0  # s between two
+ROTA_EVERY = 1.0           # s between two looks at the clock for the next shift (follow_rota)
 COMMIT_TIMEOUT = 5.0        # s: a batch not committed by then is answered `unavailable`
 HEALTH_TIMEOUT = 3.0        # s: /healthz says 503 when the database does not answer by then
 RECOVER_MAX_DELAY = 2.0     # s: the longest wait between two tries to reach the database again
@@ -375,8 +377,12 @@ class Subscriber:
 class Hub:
     def __init__(self, store: EventStore, clock: Callable[[], float] = time.time,
                  subscriber_queue: int = 20_000, keep_days: float = KEEP_DAYS,
-                 retention: retention_mod.Retention | None = None):
+                 retention: retention_mod.Retention | None = None, follow_rota: bool = False):
         self.store = store
+        # the shifts start by themselves at the rota's times (shift.change as the server): the
+        # product's servers do; a test's hub only when it asks
+        self.follow_rota = follow_rota
+        self._rota_task: asyncio.Task | None = None
         self.keep_days = keep_days
         # what the database keeps (server/retention.py): pruned on a schedule when set
         self.retention = retention.check(keep_days) if retention is not None else None
@@ -447,6 +453,8 @@ class Hub:
             self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="xiaonao-checkpoint")
         if self.retention is not None:
             self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
+        if self.follow_rota:
+            self._rota_task = asyncio.create_task(self._rota_loop(), name="xiaonao-rota")
         # what start-up made (modules, the window, the command ids) is not walked by every
         # later full collection (~0.1-0.3 s of the loop each at start-up's object count)
         gc.collect()
@@ -658,23 +666,54 @@ class Hub:
                 log.warning("retention: pruning failed (%s); trying again in %g s", _db_message(e), RETAIN_EVERY)
             await asyncio.sleep(RETAIN_EVERY)
 
+    def shift_due(self) -> tuple[str, str] | None:
+        """The shift the rota says is in force now, when it has not started yet (None: it has,
+        or the street has no rota)."""
+        st = self.state
+        if not rota_mod.has_rota(st):
+            return None
+        rota = st["street"]["rota"]
+        day, shift, _start = rota_mod.shift_at(rota, self.clock())
+        cur = rota_mod.current(st)
+        if cur and rota_mod.order(rota, cur["date"], cur["shift"]) >= rota_mod.order(rota, day, shift):
+            return None             # started (or the clock went back: the log keeps its order)
+        return day, shift
+
+    async def rota_tick(self) -> bool:
+        """Start the shift that is due (shift.change as the server); True when one started."""
+        due = self.shift_due()
+        if due is None or self.recovering:
+            return False
+        try:
+            await self.execute(Actor("rota", "system"), "shift.change", {"date": due[0], "shift": due[1]}, peer="rota")
+        except CommandError as e:
+            log.info("rota: shift %s %s not started: %s", due[0], due[1], e.message)
+            return False
+        log.info("rota: shift %s %s started", *due)
+        return True
+
+    async def _rota_loop(self) -> None:
+        while True:
+            try:
+                await self.rota_tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:       # never the end of the loop: the next look tries again
+                log.exception("rota: the shift change failed")
+            await asyncio.sleep(ROTA_EVERY)
+
     async def stop(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
         for t in list(self._holding):
             t.cancel()
-        if self._checkpointer is not None:
-            self._checkpointer.cancel()
-            try:
-                await self._checkpointer
-            except asyncio.CancelledError:
-                pass
-        if self._retainer:
-            self._retainer.cancel()
-            try:
-                await self._retainer
-            except asyncio.CancelledError:
-                pass
+        for task in (self._checkpointer, self._retainer, self._rota_task):
+            if task:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         if self._writer:
             # cancelled again until it ends: on Python 3.11 a cancellation that lands just as a
             # commit's wait_for completes is swallowed (fixed in 3.12), and the writer would wait

@@ -49,6 +49,7 @@ SOURCE_ALIASES = {"12345热线": "12345", "热线": "12345", "网格员": "grid"
 MAX_FIELD = 65_536            # characters in one CSV field (a longer one is a bad row)
 MAX_LINE = 262_144            # characters in one JSON line
 WINDOW = 1000                 # reports in flight to the server
+BATCH = 100                   # reports in one `commands` frame (docs/protocol.md)
 CHUNK = 1 << 20
 
 
@@ -504,6 +505,15 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                         if done_reading and not pending:
                             return
 
+                batch: list[bytes] = []          # commands not sent yet, for one `commands` frame
+                batch_bytes = 0
+
+                async def flush():
+                    nonlocal batch, batch_bytes
+                    if batch:
+                        frame, batch, batch_bytes = b'{"type":"commands","commands":[' + b",".join(batch) + b"]}", [], 0
+                        await ws.send(frame.decode())
+
                 receiver = asyncio.create_task(receive())
                 try:
                     while not done_reading:
@@ -511,6 +521,7 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                             receiver.result()
                             break
                         if retry:
+                            await flush()
                             await asyncio.sleep(0.2)
                             again, retry = retry, []
                             for cid in again:
@@ -520,6 +531,7 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                             n, args = next(rows)
                         except StopIteration:
                             done_reading = True
+                            await flush()
                             break
                         if isinstance(args, str):
                             report.reject(n, args)
@@ -538,17 +550,24 @@ async def _import_via_server(url, user, password, path, on_rejected, ssl_context
                             args = _with_files(args, ids)
                         cid = f"import:{digest}:{n}"
                         try:
-                            encoded = orjson.dumps({"type": "command", "id": cid, "name": "case.report", "args": args})
+                            entry = orjson.dumps({"id": cid, "name": "case.report", "args": args})
                         except TypeError as e:
                             report.reject(n, f"the row cannot be sent ({e})")
                             continue
-                        if len(encoded) > max_frame - 64:
-                            report.reject(n, f"the row is {len(encoded) // 1024} KiB; a report may be at most "
+                        if len(entry) > max_frame - 64:
+                            report.reject(n, f"the row is {len(entry) // 1024} KiB; a report may be at most "
                                              f"{max_frame // 1024} KiB")
                             continue
-                        text = encoded.decode()
-                        pending[cid] = (n, text)
-                        await ws.send(text)
+                        # alone (a resend) it is a command frame; first it goes in a commands frame
+                        pending[cid] = (n, '{"type":"command",' + entry[1:].decode())
+                        if batch_bytes + len(entry) > max_frame - 256:
+                            await flush()
+                        batch.append(entry)
+                        batch_bytes += len(entry) + 1
+                        if len(batch) >= BATCH:
+                            await flush()
+                        if len(pending) >= window:
+                            await flush()
                         while len(pending) >= window and not receiver.done():
                             space.clear()
                             try:

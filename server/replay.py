@@ -39,6 +39,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -46,9 +47,10 @@ import orjson
 
 from models.commands import Actor
 from models.domain import OPEN_STATUSES
-from models.state import SeqGap, apply, empty_state
+from models.state import SeqGap, apply, empty_state, touched
 from models.timeutil import epoch, iso
 
+from .casemap import CaseMap
 from .views import FULL, View
 
 log = logging.getLogger("xiaonao.replay")
@@ -81,8 +83,8 @@ def _dumps(obj) -> bytes:
 
 
 def _case_ids(ev: dict) -> list[str]:
-    d = ev.get("data") or {}
-    return [v for k in ("case_id", "into") if isinstance(v := d.get(k), str)]
+    """The cases the event changes (models.state.touched: every field that names one)."""
+    return list(touched(ev).cases)
 
 
 def last_seq_before(store, at: str) -> int:
@@ -92,12 +94,14 @@ def last_seq_before(store, at: str) -> int:
     return first_seq_at(store, at) - 1
 
 
-def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[str, dict]:
+def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int, strict: bool = False) -> dict[str, dict]:
     """Each of `cases` (as the projection holds it now) as it stood after event `upto`,
     rebuilt from its own events (the seqs its timeline names, read by key) with the shared
     reducer in a scratch room (`base`'s squads, copied); a case reported after `upto` is
     not in the answer. A case another event names that is not among them (a merge into a
-    case outside the set) is read from the projection and rebuilt too."""
+    case outside the set) is read from the projection and rebuilt too. An event that cannot
+    be applied otherwise is skipped (logged), or, `strict`, raises (the reports then replay
+    the log). Used by the reports of past periods too (server/reports.py)."""
     todo = dict(cases)
     while True:
         seqs = sorted({e["seq"] for c in todo.values() for e in c.get("timeline") or ()
@@ -112,6 +116,8 @@ def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[s
             except (KeyError, TypeError) as e:
                 names = [c for c in _case_ids(ev) if c not in todo]
                 if not names:
+                    if strict:
+                        raise
                     log.info("replay: event %s (%s) could not be rebuilt on its own: %r", ev["seq"], ev["name"], e)
                     continue
                 missing.update(names)
@@ -127,7 +133,9 @@ def rewind_cases(store, base: dict, cases: dict[str, dict], upto: int) -> dict[s
             return {cid: mini["cases"][cid] for cid in cases if cid in mini["cases"]}
         got = store.get_case_texts(sorted(missing))
         added = {cid: orjson.loads(text) for cid, (text, _seq) in got.items()}
-        if not added:
+        if not added:                  # not in the projection either (pruned)
+            if strict:
+                raise KeyError(sorted(missing)[0])
             return {cid: mini["cases"][cid] for cid in cases if cid in mini["cases"]}
         todo.update(added)
 
@@ -159,7 +167,7 @@ class Cursor:
     lo: str
     hi: str
     state: dict
-    reserve: dict[str, dict]          # cases a later event may reach, not in the room at the start
+    reserve: MutableMapping[str, dict]   # cases a later event may reach, not in the room at the start
     end: int                          # the last seq of the range
     pending_cases: list[bytes] = field(default_factory=list)   # the start's cases still to send
     next_seq: int = 0
@@ -233,15 +241,36 @@ def _state_at_start(store, lo: str, hi: str) -> tuple[dict, dict[str, dict], int
     return state, reserve, s_lo, facts
 
 
-def _bring(state: dict, reserve: dict[str, dict], ev: dict) -> list[dict]:
-    """Cases of the reserve the event reaches, moved into the room (returned)."""
+def _bring(state: dict, reserve, ev: dict) -> list[dict]:
+    """Cases of the reserve the event reaches, moved into the room (returned); a case the
+    room keeps as its JSON (closed, see _keep_cold) is made a dict again before it changes."""
     out = []
+    cases = state["cases"]
     for cid in _case_ids(ev):
-        if cid not in state["cases"] and cid in reserve:
+        if cid not in cases and cid in reserve:
             case = reserve.pop(cid)
-            state["cases"][cid] = case
+            cases[cid] = case
             out.append(case)
+        elif isinstance(cases, CaseMap) and cases.is_cold(cid):
+            cases[cid] = cases[cid]
     return out
+
+
+def _keep_cold(cur: "Cursor") -> None:
+    """Once the start's cases are encoded for sending, the closed ones (and the reserve) are
+    kept as their JSON (server/casemap.py: ~2 KB each instead of ~10 KB of dicts) until an
+    event of the range reaches them: a cursor holds a week of cases for up to 5 minutes."""
+    cases = CaseMap()
+    for cid, c in cur.state["cases"].items():
+        if c["status"] in OPEN_STATUSES:
+            cases[cid] = c
+        else:
+            cases.freeze(cid, _dumps(c))
+    cur.state["cases"] = cases
+    reserve = CaseMap()
+    for cid, c in cur.reserve.items():
+        reserve.freeze(cid, _dumps(c))
+    cur.reserve = reserve
 
 
 def _apply(state: dict, ev: dict) -> None:
@@ -354,6 +383,7 @@ class ReplayService:
                      next_seq=s_lo + 1, used=self.clock())
         head = view.state_head(state)
         cur.pending_cases = [_dumps(c) for c in view.cases(state)]
+        _keep_cold(cur)
         self.cursors[cur.id] = cur
         facts["ms"] = round((time.perf_counter() - t0) * 1000, 1)
         log.info("%s (%s) replays %s to %s: seq %d to %d, %s", actor.name, actor.role, lo, hi, s_lo, cur.end, facts)

@@ -127,14 +127,15 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
     `hi` (the seqs its timeline names, read by key) with the shared reducer. Squads and the
     street as the room row holds them now. Work: the period's cases and those open since,
     never the whole history. None when the database has no projection, or when a case's
-    events cannot be replayed on their own (a merge with a case outside the set): the caller
-    replays the log then."""
+    events cannot be replayed on their own (an event naming a case the projection no longer
+    holds; a case outside the set is read and rebuilt too: server/replay.py rewind_cases):
+    the caller replays the log then."""
     import orjson
     from sqlalchemy import and_, or_, select
 
     from models.state import SeqGap
 
-    from .store import CaseRow, EventRow
+    from .store import CaseRow
     room = store.load_room()
     if room is None:
         return None
@@ -157,33 +158,12 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
             else:
                 rewind[case["id"]] = case
     if rewind:
-        seqs = sorted({e["seq"] for case in rewind.values() for e in case.get("timeline") or []
-                       if e.get("at", "") < hi and isinstance(e.get("seq"), int)})
-        e = EventRow.__table__
-        events = []
-        with store.engine.connect() as c:
-            for i in range(0, len(seqs), 500):
-                q = select(e.c.seq, e.c.at, e.c.name, e.c.actor, e.c.command_id, e.c.data).where(
-                    e.c.seq.in_(seqs[i:i + 500]))
-                events += [{"type": "event", "seq": r[0], "at": r[1], "name": r[2], "actor": r[3],
-                            "command_id": r[4], "data": orjson.loads(r[5])} for r in c.execute(q)]
-        events.sort(key=lambda ev: ev["seq"])
-        mini = dict(base, cases={}, teams=orjson.loads(orjson.dumps(base["teams"])))
+        from .replay import rewind_cases  # (the replay of a past shift rebuilds its start alike)
         try:
-            for ev in events:
-                mini["seq"] = ev["seq"] - 1
-                apply(mini, ev)
-                cid = (ev.get("data") or {}).get("case_id")
-                if ev["name"] == "case.reported" and cid in rewind:
-                    now_case = rewind[cid]           # judged by the profile it was reported under
-                    if not any(x.get("name") == "case.reopened" for x in now_case.get("timeline") or []):
-                        mini["cases"][cid]["sla_profile"] = now_case.get("sla_profile", mini["sla_profile"])
+            state["cases"].update(rewind_cases(store, base, rewind, first_seq_at(store, hi) - 1, strict=True))
         except (KeyError, SeqGap, TypeError) as err:
             log.info("a past period's cases could not be rebuilt on their own (%s); replaying the log", err)
             return None
-        for cid in rewind:
-            if cid in mini["cases"]:
-                state["cases"][cid] = mini["cases"][cid]
     return state, handovers_between(store, lo, hi)
 
 

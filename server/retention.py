@@ -146,10 +146,14 @@ def prune_cases_step(store, before: str, exclude: frozenset[str] | set[str] = fr
             blanked += c.execute(text(f"UPDATE events SET name = '{HIDDEN}', data = '{{}}' "
                                       f"WHERE seq IN ({marks}) AND name <> '{HIDDEN}'")).rowcount or 0
         ids = [r[0] for r in rows]
+        from . import kpihours
+        hours = kpihours.present(c)
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            c.execute(text("DELETE FROM cases WHERE id IN (" + ", ".join(f":i{k}" for k in range(len(part))) + ")"),
-                      {f"i{k}": v for k, v in enumerate(part)})
+            chunk = ids[i:i + 500]
+            if hours:
+                kpihours.deleted(c, chunk)      # their facts leave the hours' sums
+            c.execute(text("DELETE FROM cases WHERE id IN (" + ", ".join(f":i{k}" for k in range(len(chunk))) + ")"),
+                      {f"i{k}": v for k, v in enumerate(chunk)})
         newest = max(seqs, default=0)
         if newest > _meta_int(c, REDACTED_KEY):
             _set_meta(c, REDACTED_KEY, newest)

@@ -17,7 +17,7 @@ import zlib
 from datetime import datetime
 
 from models import callback as cb
-from models import guidance
+from models import guidance, rota
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
 from models.street import grid_centroid
@@ -139,6 +139,16 @@ class Simulator:
         self._at(now + self.rng.uniform(300, 900), self._emergency)
         self._at(now + self.rng.uniform(600, 2400), self._burst)
         self._at(self._next_wartime(now), self._wartime, True)
+        if getattr(self.hub, "follow_rota", False):
+            self._at(now, self._shift_tick)         # the shifts of the day start at the rota's times
+
+    async def _shift_tick(self) -> None:
+        """At each of the rota's shift changes (in simulated time, the history's too)."""
+        st = self.hub.state
+        if not rota.has_rota(st):
+            return
+        await self.hub.rota_tick()
+        self._at(rota.next_change(st["street"]["rota"], self.clock()) + 0.5, self._shift_tick)
 
     def _next_wartime(self, now: float) -> float:
         d = datetime.fromtimestamp(now)
@@ -372,7 +382,8 @@ class Simulator:
         teams = [t for t in self.hub.state["teams"].values() if t["on_duty"]]
         if teams:
             t = self.rng.choice(teams)
-            member = self.rng.choice(t["members"])["name"] if t["members"] else ""
+            on = [m for m in t["members"] if m.get("on_duty", True)]     # who works this shift
+            member = self.rng.choice(on)["name"] if on else ""
             await self._radio(t["id"], self.rng.choice([f"{t['call_sign']}巡查正常", f"{t['call_sign']}{member}收到",
                                                         f"{t['call_sign']}到达{self._address()}巡查"]))
 
@@ -411,7 +422,8 @@ class Simulator:
         if not teams:
             return
         t = self.rng.choice(teams)
-        who = self.rng.choice(t["members"])["name"] if t["members"] else t["call_sign"]
+        on = [m for m in t["members"] if m.get("on_duty", True)]
+        who = self.rng.choice(on)["name"] if on else t["call_sign"]
         if await self._do(Actor(f"field-{t['id']}", "field", t["id"]), "radio.emergency",
                           {"team_id": t["id"], "by": who, "note": self.rng.choice(
                               ["现场有人持械，请求支援", "队员受伤，请求增援", "群体聚集，情绪激动，请求支援"])}):

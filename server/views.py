@@ -58,7 +58,11 @@ _NOTE_EVENTS = frozenset({"case.noted", "case.feedback", "case.supervised", "cas
                           "case.progressed", "case.followed_up", "case.confirmed", "shift.handover",
                           "shift.handover_acknowledged", "case.part_done", "warning.acknowledged", "case.rated"})
 # events with a free-text resolution or reason
-_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled"})
+_REASON_EVENTS = frozenset({"case.closed", "case.returned", "case.reopened", "case.detached", "case.part_cancelled",
+                            "rota.overridden", "road.assigned"})
+# the room's duty state (models/rota.py): the rota and its overrides, the road assignments, the
+# reserve; the full views and the wall (masked) have them, the bound and the other views do not
+DUTY_KEYS = ("rota", "reserve", "roads")
 # room-wide events every view gets as they are
 _ROOM_EVENTS = frozenset({"mode.changed", "sla.profile_changed", "guidance.changed"})
 
@@ -174,7 +178,8 @@ class View:
                     and tl[0].get("actor") == self.owner):
                 return None
             # the outcome of its own report: not what the room wrote about it
-            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl)})
+            return _without_removed({**case, "notes": [], "timeline": _strip_notes_in_timeline(tl),
+                                     **({"parts": [_wall_part(p) for p in case["parts"]]} if case.get("parts") else {})})
         return None
 
     def needles(self) -> tuple[bytes, ...] | None:
@@ -210,18 +215,26 @@ class View:
         if street is None or self.kind in ("full", "field"):
             return street
         if self.kind in ("department", "community"):
-            # the map, grids and departments; not who is in which squad
-            return {**street, "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
+            # the map, grids and departments; not who is in which squad, nor the rota and reserve
+            return {**{k: v for k, v in street.items() if k not in ("rota", "reserve")},
+                    "squads": [{**sq, "members": []} for sq in street.get("squads") or []]}
         if self.kind == "wall":
             return {**street, "squads": [{**sq, "members": [{**m, "phone": mask_phone(m.get("phone"))}
                                                             if "phone" in m else m
                                                             for m in sq.get("members") or []]}
-                                         for sq in street.get("squads") or []]}
+                                         for sq in street.get("squads") or []],
+                    **({"reserve": [{**r, "phone": mask_phone(r.get("phone"))} for r in street["reserve"]]}
+                       if street.get("reserve") else {})}
         return None
 
     def state_head(self, state: dict) -> dict:
         """Everything of the state but the cases, as the snapshot's head carries it."""
-        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover", "warnings")}
+        head = {k: v for k, v in state.items() if k not in ("cases", "teams", "street", "handover", "warnings",
+                                                            *DUTY_KEYS)}
+        if self.kind == "full":
+            head.update({k: state[k] for k in DUTY_KEYS if k in state})
+        elif self.kind == "wall":
+            head.update(mask_duty(state))
         if self.kind in ("full", "wall") and state.get("warnings"):
             # the early warnings the room handled: the room's; the wall's without the notes
             head["warnings"] = state["warnings"] if self.kind == "full" else {
@@ -290,7 +303,7 @@ class View:
         teams = []
         if k == "field" and self.owner is not None:
             touched = ({d.get("team_id"), d.get("from"), d.get("to"), *(d.get("team_ids") or ())}
-                       if name.startswith(("team.", "radio.")) else set())
+                       if name.startswith(("team.", "radio.", "shift.", "rota.", "reserve.")) else set())
             if shown or removed or self.owner in touched:
                 own = state["teams"].get(self.owner)
                 if own is not None:
@@ -353,6 +366,24 @@ def snapshot_frames(view: View, state: dict, max_frame: int, dumps, cache: dict 
     max_frame bytes (the same paging as the full snapshot's)."""
     return protocol.snapshot_frames_utf8(state["seq"], dumps(view.state_head(state)),
                                          case_texts(view, window_items(state), dumps, cache), max_frame)
+
+
+def mask_duty(state: dict) -> dict:
+    """The wall's duty state: the reserve's phones masked, the reasons of the leader's changes
+    to the rota and the roads emptied (as their events are)."""
+    out: dict = {}
+    if "rota" in state:
+        rota = state["rota"]
+        out["rota"] = {**rota, "overrides": {
+            k: {**({"leader": {**o["leader"], "reason": ""}} if o.get("leader") else {}),
+                **({"members": {mk: {**mv, "reason": ""} for mk, mv in o["members"].items()}}
+                   if o.get("members") else {})}
+            for k, o in (rota.get("overrides") or {}).items()}}
+    if "roads" in state:
+        out["roads"] = {k: ({**v, "reason": ""} if "reason" in v else v) for k, v in state["roads"].items()}
+    if "reserve" in state:
+        out["reserve"] = {k: {**v, "phone": mask_phone(v.get("phone"))} for k, v in state["reserve"].items()}
+    return out
 
 
 def _mask_handover(h: dict) -> dict:

@@ -64,7 +64,9 @@ def _pg_admin():
 
 def fresh_pg_url(template: str | None = None) -> str:
     from sqlalchemy.engine import make_url
-    name = f"xn_{uuid.uuid4().hex[:10]}"
+    # the worker's name in it (gw0, gw1; "main" without workers): never the same as another
+    # worker's, and a database a killed run left behind says whose it was
+    name = f"xn_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:10]}"
     with _pg_admin() as c:
         c.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -100,12 +102,42 @@ def make_db(tmp_path, backend="sqlite") -> str:
         if reason:
             pytest.skip(reason)
         return fresh_pg_url(template=_template("postgres"))
-    template = _template("sqlite")
     target = os.path.join(str(tmp_path), "server.db")
+    _copy_sqlite(_template("sqlite"), target)
+    return f"sqlite:///{target}"
+
+
+def template_db(tmp_path, name: str, build, backend: str = "sqlite") -> str:
+    """A database of the test's own, copied from a template made once a session (per worker):
+    make_db's (the demo street, one user per role) with `build(url)` run over it, e.g. a day
+    of history played through the server. For what many tests read and each may change: the
+    cost of `build` is paid once, and no test sees another's changes. `build` must leave the
+    database closed (no engine, no server on it) and give the same result each time (use a
+    Clock, not the time of day); `name` says what it built."""
+    key = f"{backend}:{name}"
+    if key not in _TEMPLATES:
+        if backend == "postgres":
+            from sqlalchemy.engine import make_url
+            url = make_db(tmp_path, "postgres")
+            build(url)
+            _TEMPLATES[key] = make_url(url).database
+        else:
+            folder = os.path.join(_SANDBOX, f"template-{name}")
+            os.makedirs(folder, exist_ok=True)
+            url = make_db(folder)
+            build(url)
+            _TEMPLATES[key] = url.removeprefix("sqlite:///")
+    if backend == "postgres":
+        return fresh_pg_url(template=_TEMPLATES[key])
+    target = os.path.join(str(tmp_path), f"{name}.db")
+    _copy_sqlite(_TEMPLATES[key], target)
+    return f"sqlite:///{target}"
+
+
+def _copy_sqlite(template: str, target: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(template + suffix):
             shutil.copyfile(template + suffix, target + suffix)
-    return f"sqlite:///{target}"
 
 
 def demo_db(tmp_path, name: str = "street.db") -> Path:
@@ -117,11 +149,8 @@ def demo_db(tmp_path, name: str = "street.db") -> Path:
         path = os.path.join(_SANDBOX, "template-demo.db")
         EmbeddedServer(Path(path), simulate=False).start().stop()
         _TEMPLATES["demo"] = path
-    template = _TEMPLATES["demo"]
     target = Path(tmp_path) / name
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(template + suffix):
-            shutil.copyfile(template + suffix, str(target) + suffix)
+    _copy_sqlite(_TEMPLATES["demo"], str(target))
     return target
 
 
@@ -144,6 +173,27 @@ def drop_pg(url: str) -> None:
         _DROPPER = threading.Thread(target=_drop_loop, name="drop-test-databases", daemon=True)
         _DROPPER.start()
     _DROPS.put(make_url(url).database)
+
+
+# ---- the whole suite runs on two workers (pytest-xdist) ------------------------------------
+# `pytest` without test paths (the suite, `make test`, `-m "not acceptance"`) runs on
+# XIAONAO_TEST_WORKERS workers (2: the machine's cores); a module or a single test, or `-n N`
+# (`-n 0`: here, e.g. for --pdb), as asked. Tests that must not run beside each other share an
+# `xdist_group` (the acceptance suite: one X display); the others are handed out one by one.
+WORKERS = int(os.environ.get("XIAONAO_TEST_WORKERS", "2"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    opt = config.option
+    if not hasattr(opt, "numprocesses") or hasattr(config, "workerinput") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if opt.numprocesses is None and whole and WORKERS > 1 and not config.getoption("usepdb", False) \
+            and not opt.collectonly:
+        opt.numprocesses = WORKERS
+    if opt.numprocesses and opt.dist in ("no", "load"):
+        opt.dist = "loadgroup"
 
 
 def pytest_configure(config):
@@ -171,10 +221,9 @@ def pytest_sessionfinish(session, exitstatus):
     if _DROPPER is not None:
         _DROPS.put(None)
         _DROPPER.join(120)
-    name = _TEMPLATES.pop("postgres", None)
-    if name:
+    for key in [k for k in _TEMPLATES if k == "postgres" or k.startswith("postgres:")]:
         with _pg_admin() as c:
-            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            c.execute(f"DROP DATABASE IF EXISTS {_TEMPLATES.pop(key)} WITH (FORCE)")
 
 
 # ---- which backends a test runs on, and the markers --------------------------------------
@@ -204,9 +253,53 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
         if "acceptance" in item.path.parts:
             item.add_marker(pytest.mark.acceptance)
+            item.add_marker(pytest.mark.xdist_group("acceptance"))     # one X display: one worker
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)      # however the test chose its backends
+
+
+# ---- what each test costs in CPU, for `--cpu-costs N` (wall time under load says little) ---------
+def pytest_addoption(parser):
+    parser.addoption("--cpu-costs", type=int, default=0, metavar="N",
+                     help="list the N tests that cost the most CPU (this process, its threads and the "
+                          "processes it started and waited for), set-up and tear-down included")
+
+
+def _cpu_now() -> float:
+    import resource
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if not item.config.getoption("--cpu-costs"):
+        return
+    report = outcome.get_result()
+    if call.when == "teardown" and hasattr(item, "_xiaonao_cpu0"):
+        report.user_properties.append(("cpu_s", _cpu_now() - item._xiaonao_cpu0))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.config.getoption("--cpu-costs"):
+        item._xiaonao_cpu0 = _cpu_now()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = config.getoption("--cpu-costs")
+    if not n:
+        return
+    costs = [(dict(r.user_properties).get("cpu_s"), r.nodeid) for r in terminalreporter.stats.get("passed", [])
+             + terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+             + terminalreporter.stats.get("", []) if r.when == "teardown"]
+    costs = sorted(((c, i) for c, i in costs if c is not None), reverse=True)
+    terminalreporter.write_sep("=", f"CPU of the {min(n, len(costs))} costliest tests (of {len(costs)}: "
+                                    f"{sum(c for c, _ in costs):.1f} s in all)")
+    for c, nodeid in costs[:n]:
+        terminalreporter.write_line(f"{c:8.2f}s  {nodeid}")
 
 
 @pytest.fixture(autouse=True)
@@ -288,4 +381,5 @@ def ws_url(srv) -> str:
 
 
 # the real cockpit window on the demo server (loop, demo_server, cockpit): tests/cockpit_fixtures.py
-pytest_plugins = ["tests.cockpit_fixtures"]
+# the field terminal's browser (chromium once per worker, browser per test): tests/browser_fixtures.py
+pytest_plugins = ["tests.cockpit_fixtures", "tests.browser_fixtures"]

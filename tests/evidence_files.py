@@ -111,3 +111,21 @@ def damaged_png(w: int = 300, h: int = 200) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
     return data[:i - 4] + chunk(b"IDAT", data[i + 4:i + 4 + n // 2]) + chunk(b"IEND", b"")
+
+
+def avif(w: int = 1200, h: int = 900) -> bytes:
+    """An AVIF still (Pillow writes it)."""
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (w, h), (30, 90, 200)).save(out, "AVIF", quality=50, speed=10)
+    return out.getvalue()
+
+
+def heic(w: int = 1200, h: int = 900) -> bytes:
+    """A HEIC still, as phones take them (pillow-heif writes it)."""
+    import pillow_heif
+    from PIL import Image
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (w, h), (200, 160, 20)).save(out, "HEIF", quality=50)
+    return out.getvalue()

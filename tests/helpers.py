@@ -27,6 +27,40 @@ async def until(pred, timeout: float = 15.0, what: str = "condition") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def server_cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`xiaonao-server ARGS` as a user types it: its exit code, what it printed and what it
+    said on stderr. Run in this process (server.cli.main: the same parsing, checks and output,
+    without a second of interpreter start-up and imports per call), except `serve`, which runs
+    as the process it is. Use a process of its own (`subprocess`) where the test is about two
+    processes: a lock another process holds, a kill."""
+    import contextlib
+    import io
+    import logging
+    if args and args[0] == "serve":
+        return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, input=stdin,
+                              capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    from server.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:            # argparse: a usage error (2) or --help (0)
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    finally:
+        sys.stdin = saved_stdin
+        for h in root.handlers[:]:             # what basicConfig added on the way (to the captured stderr)
+            if h not in handlers:
+                root.removeHandler(h)
+        root.setLevel(level)
+    return subprocess.CompletedProcess(["xiaonao-server", *args], code, out.getvalue(), err.getvalue())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -103,3 +103,69 @@ def test_more_candidates_than_the_index_hands_over_are_still_found(tmp_path, bac
         assert indexed == scanned and len(indexed[0]) == 10 and indexed[1] is True
     finally:
         store.dispose()
+
+
+def test_cases_written_by_every_writer_are_found(tmp_path):
+    """New cases get into the index from the statement that wrote them (server/searchindex.py
+    `index_new`, no insert trigger): the projection's bulk writer (catch-up, the bench
+    generators), a restore from an export (plain inserts, then a rebuild), and a database
+    migrated from before 0012 (its insert trigger goes, new cases are still found once)."""
+    import json
+    import random
+    import time
+
+    from sqlalchemy import text
+
+    from bench.archive import server_rows
+    from server import schema, searchindex
+    from server.backup import backup, restore
+    from server.store import EventStore
+
+    from .conftest import make_db
+
+    def found(store, word):
+        return [json.loads(t)["id"] for t, _seq in store.search_cases([word])[0]]
+
+    def entries(store, word):            # the index's own entries for it (twice if indexed twice)
+        with store.engine.connect() as c:
+            return c.execute(text(f"SELECT count(*) FROM {searchindex.FTS} WHERE {searchindex.FTS} MATCH :m"),
+                             {"m": searchindex.fts_query([word])}).scalar()
+
+    url = make_db(tmp_path)
+    rows = server_rows(3, 0, 3, time.time() - 40 * 86400, random.Random(1))
+    rows[1]["words"] += " 独一无二的词"
+    store = EventStore(url)
+    try:
+        with store.engine.connect() as c:
+            assert c.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'cases_fts_ai'")).first() is None
+        store.write_projection(rows, 1, {"team_order": []}, None, {})
+        assert found(store, "独一无二") == [rows[1]["id"]]
+        store.write_projection(rows, 1, {"team_order": []}, None, {})      # written again: still once
+        assert found(store, "独一无二") == [rows[1]["id"]] and entries(store, "独一无二") == 1
+    finally:
+        store.dispose()
+
+    out = tmp_path / "room.export"
+    backup(url, out, "export")
+    target = f"sqlite:///{tmp_path}/restored.db"
+    restore(target, out)
+    again = EventStore(target)
+    try:
+        assert found(again, "独一无二") == [rows[1]["id"]]
+
+        # from before 0012: the insert trigger is back as 0005 made it; the migration takes it away
+        with again.engine.begin() as c:
+            c.execute(text(f"CREATE TRIGGER {searchindex.FTS}_ai AFTER INSERT ON cases BEGIN "
+                           f"INSERT INTO {searchindex.FTS}(rowid, words) VALUES (new.rowid, new.words); END"))
+            from alembic import command
+            command.stamp(schema.alembic_config(connection=c), "0011", purge=True)
+        assert again.upgrade()[1] == schema.head_revision()
+        with again.engine.connect() as c:
+            assert c.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'cases_fts_ai'")).first() is None
+        more = server_rows(6, 3, 3, time.time() - 40 * 86400, random.Random(2))
+        more[0]["words"] += " 另一个少见的词"
+        again.write_projection(more, 1, {"team_order": []}, None, {})
+        assert found(again, "另一个少见") == [more[0]["id"]] and entries(again, "另一个少见") == 1
+        assert found(again, "独一无二") == [rows[1]["id"]]
+    finally:
+        again.dispose()

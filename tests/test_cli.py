@@ -75,9 +75,8 @@ def test_server_without_user_is_a_clear_error():
 
 @pytest.mark.slow
 def test_server_cli_clear_errors(tmp_path):
-    def srv(*args):
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                              timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    # `serve` as a process, the others in this one
+    from .helpers import server_cli as srv
     r = srv("serve", "--db", "nonsense://x")
     assert r.returncode == 2 and ("not a database URL" in r.stderr or "cannot use database" in r.stderr)
     r = srv("serve", "--db", f"sqlite:///{tmp_path}/empty.db")

@@ -190,7 +190,7 @@ def test_any_command_sequence_replays_to_the_same_state(data):
         if i == snap_at:
             snapshot = json.loads(json.dumps(to_wire(w.state)))
         kind = data.draw(st.sampled_from(["report", "case", "case", "loop", "workflow", "team", "mode", "warning",
-                                          "joint"]))
+                                          "joint", "duty"]))
         try:
             if kind == "report" or not w.state["cases"]:
                 report(w, priority=data.draw(st.integers(1, 4)),
@@ -279,6 +279,29 @@ def test_any_command_sequence_replays_to_the_same_state(data):
                     args = {"talkgroup": data.draw(st.sampled_from(["TG-1", "TG-2"])), "phrase": "stand_by"}
                 w.run(LEAD, data.draw(st.sampled_from(["team.duty", "radio.emergency", "team.position",
                                                        "radio.transmit", "team.status", "team.mobilise"])), args)
+            elif kind == "duty":
+                # the rota's shift changes, the leader's overrides, the roads, the reserve (models/rota.py)
+                what = data.draw(st.sampled_from(["shift", "override", "leader", "road", "mobilise", "stand_down"]))
+                cur = (w.state.get("rota") or {}).get("current")
+                day, shift = (cur["date"], cur["shift"]) if cur else ("2026-12-02", "night")
+                nxt = {"night": (day, "day"), "day": (day, "evening"),
+                       "evening": (iso(epoch(day + "T12:00:00Z") + 86400)[:10], "night")}[shift]
+                tid = data.draw(st.sampled_from(TEAMS[:4]))
+                mid = data.draw(st.sampled_from([m["id"] for m in w.state["teams"][tid]["members"]]))
+                if what == "shift":
+                    w.run(Actor("rota", "system"), "shift.change", {"date": nxt[0], "shift": nxt[1]})
+                elif what in ("override", "leader"):
+                    d, s_ = data.draw(st.sampled_from([(day, shift), nxt]))
+                    w.run(LEAD, "rota.override", {"date": d, "shift": s_, "reason": "调整"} | (
+                        {"leader": data.draw(st.sampled_from(["赵敏", "钱亮"]))} if what == "leader" else
+                        {"team_id": tid, "member_id": mid, "on_duty": data.draw(st.booleans())}))
+                elif what == "road":
+                    road = data.draw(st.sampled_from(["九堡大道", "德胜东路", "三卫路"]))
+                    w.run(LEAD, "road.assign", {"road": road, "area": "west", "team_id": tid, "member_id": mid})
+                elif what == "mobilise":
+                    w.run(LEAD, "team.mobilise", {"pool": data.draw(st.sampled_from(["reserve", "all"]))})
+                else:
+                    w.run(LEAD, "team.stand_down", {})
             elif kind == "joint":
                 # joint handling on one case, as far as it goes: parts, links, each part's feedback
                 # (by its department or the room), closing (refused while a part is open)

@@ -276,6 +276,26 @@ async def test_a_check_cut_short_by_a_stop_is_done_at_the_next_start(db_url, tmp
         await s.stop()
 
 
+async def test_heic_and_avif_photos_are_taken_and_thumbnailed(srv):
+    """Phones take HEIC (iPhone) and AVIF: stored as photos, read from their content, and
+    thumbnailed as JPEG like any other; a cut one is refused like a cut JPEG."""
+    op, files = await login(srv, "op")
+    cid = await new_case(op)
+    for data, mime, name in ((ef.heic(1200, 900), "image/heic", "IMG_0001.HEIC"),
+                             (ef.avif(1200, 900), "image/avif", "frame.avif")):
+        meta = await files.upload(data, name=name, case_id=cid)
+        assert (meta["kind"], meta["type"], meta["width"], meta["height"]) == ("photo", mime, 1200, 900), meta
+        ack, _ = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": "after"})
+        assert ack["type"] == "ack", ack
+        thumb = await files.fetch(meta["id"], case_id=cid, rendition="thumb")
+        with Image.open(io.BytesIO(thumb)) as im:
+            assert im.format == "JPEG" and im.size == (320, 240)
+        cut = await refused(files, data[: len(data) * 2 // 3], name="cut-" + name)
+        assert (cut.status, cut.code) == (422, "invalid") and "truncated" in cut.message, cut
+    assert [a["type"] for a in srv.hub.state["cases"][cid]["attachments"]] == ["image/heic", "image/avif"]
+    await files.close(), await op.close()
+
+
 async def test_a_huge_exif_block_and_odd_names_are_harmless(srv):
     op, files = await login(srv, "op")
     cid = await new_case(op)

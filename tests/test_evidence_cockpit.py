@@ -459,3 +459,53 @@ def test_an_upload_cut_off_mid_way_goes_on_from_where_it_stopped(qtbot, loop, se
         c.close()
     finally:
         loop.run(proxy.stop())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_close_waits_for_the_after_photo_attached_offline_before_it(qtbot, loop, tmp_path, lang):
+    """Offline, the operator attaches the 'after' photo and presses Close: the outbox says the
+    close waits for the photo; back online the photo goes first and the close is acknowledged,
+    not refused for a missing photo."""
+    from app import i18n
+    from widgets import outcome
+    i18n.install(lang)
+    said = outcome.describe("pending", {"name": "case.close", "waiting_for": "after.jpg"})
+    db = make_db(tmp_path)
+    port = free_port()
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    srv.srv.hub.state["street"]["evidence"] = {"city_management": {"close_requires": ["after"]}}
+    c = Cockpit(qtbot, loop, srv.url, tmp_path)
+    cid = c.report()
+    acked = set()
+    c.link.sig_command.connect(lambda cmd, outcome_, _d: outcome_ == "acked" and acked.add(cmd))
+    sent = c.link.submit("case.dispatch", {"case_id": cid, "team_id": "W01"})
+    loop.wait(lambda: sent in acked, what="dispatched")
+    w01 = loop.run(RawClient.connect(srv.url, "w01"))
+    for name in ("case.sign", "case.arrive"):
+        assert loop.run(w01.command(name, {"case_id": cid}))[0]["type"] == "ack"
+    loop.run(w01.close())
+    loop.wait(lambda: c.case(cid)["status"] == "on_scene", what="on scene")
+    srv.stop()
+    loop.wait(lambda: c.link.status.state != "online", what="offline")
+    c.select(cid)
+    c.section.label_box.setCurrentIndex(c.section.label_box.findData("after"))
+    assert c.section.attach_paths([_photo(tmp_path, "after.jpg", colour=(10, 200, 10))]) == 1
+    loop.wait(lambda: c.link.uploads(cid), what="the photo queued")
+    close = c.link.submit("case.close", {"case_id": cid, "resolution": "已清理"})
+    outbox = c.win.panels["outbox"]
+    texts = lambda: [outbox.list.item(i).text() for i in range(outbox.list.count())]  # noqa: E731
+    loop.wait(lambda: any(t.endswith(f"{cid}  {said}") for t in texts()), what="the close said to wait for the photo")
+    if SHOTS:
+        outbox.grab().save(os.path.join(SHOTS, f"outbox-close-waits-{lang}.png"))
+    srv = ServerThread(db, tmp_path / "files", port).start()
+    try:
+        loop.wait(lambda: close in acked, timeout=30, what="the close acknowledged once the photo is on")
+        case = c.case(cid)
+        assert case["status"] == "closed" and [a["name"] for a in case["attachments"]] == ["after.jpg"]
+        names = [e["name"] for e in case["timeline"]]
+        assert names.index("case.attached") < names.index("case.closed")
+        loop.wait(lambda: outbox.list.count() == 0, what="nothing left in the outbox")
+        c.close()
+    finally:
+        srv.stop()
+        i18n.install("en")

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import gzip
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -25,13 +24,11 @@ import pytest
 
 from server.app import XiaonaoServer
 
+from .browser_fixtures import CHROMIUM, CHROMIUM_ARGS, _why_no_browser  # noqa: F401  (for modules that import them from here)
 from .conftest import RawClient, ws_url
 from .faultproxy import FaultProxy
 from .helpers import ROOT, until
 
-CHROMIUM = os.environ.get("XIAONAO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = ROOT / "build" / "field-shots"
 PHONE = {"width": 390, "height": 844}
 
@@ -129,33 +126,6 @@ def test_the_service_worker_caches_every_file_the_page_needs():
 
 
 # ---- the browser ---------------------------------------------------------------------------
-
-def _why_no_browser() -> str | None:
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[dev]' -c packaging/constraints.txt)"
-    if not os.path.exists(CHROMIUM):
-        return f"Debian's chromium is not installed at {CHROMIUM} (scripts/bootstrap.sh installs it)"
-    return None
-
-
-@pytest.fixture
-async def browser():
-    reason = _why_no_browser()
-    if reason:
-        pytest.skip(reason)
-    from playwright.async_api import Error, async_playwright
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as e:
-            pytest.skip(f"chromium cannot start here: {str(e).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
-
 
 class Phone:
     """One phone: a browser context with a phone's screen and touch, on the terminal."""

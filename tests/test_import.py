@@ -125,11 +125,16 @@ async def test_import_through_the_running_server_is_seen_live_and_hurts_nobody(t
     await srv.start()
     n_rows = 1500
     feed = tmp_path / "feed.jsonl"
+    bad_rows = []          # refused by the server, in the middle of the frames of 100 (docs/protocol.md)
     with open(feed, "w", encoding="utf-8") as f:
         for i in range(n_rows):
             f.write(json.dumps(dict(GOOD, title=f"井盖缺失 {i}", priority=3,
                                     location={"address": f"杭海路{i}号"}), ensure_ascii=False) + "\n")
+            if i % 250 == 7:
+                f.write(json.dumps(dict(GOOD, title=f"坏行 {i}", category="moon"), ensure_ascii=False) + "\n")
+                bad_rows.append(i + 2 + len(bad_rows))
         f.write('{"title": 1}\n')
+    bad_rows.append(n_rows + len(bad_rows) + 1)
     try:
         wall = await RawClient.connect(ws_url(srv), "wall")
         await wall.recv()
@@ -155,8 +160,10 @@ async def test_import_through_the_running_server_is_seen_live_and_hurts_nobody(t
             await asyncio.sleep(0.02)
         r = await imp
         assert r.returncode == 0, r.stderr
-        assert f"loaded {n_rows} case(s)" in r.stdout and "rejected 1 row(s)" in r.stdout
-        assert f"row {n_rows + 1}: rejected:" in r.stdout
+        assert f"loaded {n_rows} case(s)" in r.stdout and f"rejected {len(bad_rows)} row(s)" in r.stdout
+        for n in bad_rows[:-1]:                      # every bad row, by its number, with the server's reason
+            assert f"row {n}: rejected: 'category' must be one of" in r.stdout, (n, r.stdout[-3000:])
+        assert f"row {bad_rows[-1]}: rejected:" in r.stdout
         assert answers and set(answers) == {"ack"}
         for _ in range(200):
             if len({t for t in seen if t.startswith("井盖缺失")}) == n_rows:
@@ -169,7 +176,9 @@ async def test_import_through_the_running_server_is_seen_live_and_hurts_nobody(t
                                     "--password-stdin", stdin="intake-password\n")
         assert f"loaded {n_rows} case(s)" in r.stdout
         titles = [c["title"] for c in srv.hub.state["cases"].values() if c["title"].startswith("井盖缺失")]
-        assert len(titles) == n_rows
+        assert len(titles) == n_rows == len(set(titles))
+        logged = [c["title"] for c in cases_in(url).values() if c["title"].startswith("井盖缺失")]
+        assert sorted(logged) == sorted(titles)                   # each row once in the log
         # a wrong password is a clear error, not a traceback
         r = await asyncio.to_thread(run_cli, "import", str(feed), "--server", ws_url(srv), "--user", "intake",
                                     "--password-stdin", stdin="wrong\n")
@@ -235,3 +244,60 @@ async def test_an_import_survives_the_server_restarting_under_it(tmp_path):
     assert f"loaded {n_rows} case(s)" in out.decode()
     titles = [c["title"] for c in cases_in(url).values()]
     assert len(titles) == n_rows and len(set(titles)) == n_rows
+
+
+async def test_many_commands_in_one_frame_are_answered_each(tmp_path):
+    """A `commands` frame (docs/protocol.md): each command answered on its own, in order, a
+    refused one not stopping the others; the same frame again appends nothing; each command
+    is checked against the sender's role as if it came alone."""
+    url = make_db(tmp_path)
+    srv = XiaonaoServer(url, "127.0.0.1", 0)
+    await srv.start()
+    try:
+        intake = await RawClient.connect(ws_url(srv), "intake")
+        await intake.recv()
+        ids = [f"batch-{uuid.uuid4().hex}" for _ in range(3)]
+        frame = json.dumps({"type": "commands", "commands": [
+            {"id": ids[0], "name": "case.report", "args": dict(GOOD, title="批量一")},
+            {"id": ids[1], "name": "case.report", "args": dict(GOOD, category="moon")},
+            {"name": "case.report", "args": GOOD},                       # no id: bad_request, the rest go on
+            {"id": ids[2], "name": "case.report", "args": dict(GOOD, title="批量二")}]}, ensure_ascii=False)
+
+        async def answers(n):
+            out = []
+            while len(out) < n:
+                m = await intake.recv()
+                if m.get("type") in ("ack", "error"):
+                    out.append(m)
+            return out
+        await intake.ws.send(frame)
+        first = await answers(4)
+        # the entry that is no command at once; the commands as they are decided, in their order
+        assert [(m["type"], m.get("id")) for m in first] == [("error", None), ("ack", ids[0]), ("error", ids[1]),
+                                                             ("ack", ids[2])]
+        assert first[0]["code"] == "bad_request"
+        assert first[2]["code"] == "invalid" and "category" in first[2]["message"]
+        titles = [c["title"] for c in srv.hub.state["cases"].values()]
+        assert titles.count("批量一") == 1 and titles.count("批量二") == 1
+
+        await intake.ws.send(frame)                                  # again: the same answers, nothing twice
+        again = await answers(4)
+        assert [(m["type"], m.get("seq")) for m in again] == [(m["type"], m.get("seq")) for m in first]
+        titles = [c["title"] for c in srv.hub.state["cases"].values()]
+        assert titles.count("批量一") == 1 and titles.count("批量二") == 1
+
+        # a wall may not report, in a frame of many or alone
+        wall = await RawClient.connect(ws_url(srv), "wall")
+        await wall.recv()
+        await wall.ws.send(json.dumps({"type": "commands", "commands": [
+            {"id": "w1", "name": "case.report", "args": GOOD}]}))
+        while (m := await wall.recv()).get("type") != "error":
+            pass
+        assert m["id"] == "w1" and m["code"] == "forbidden"
+        await intake.ws.send(json.dumps({"type": "commands", "commands": []}))
+        while (m := await intake.recv()).get("type") != "error":
+            pass
+        assert m["code"] == "bad_request" and "1 to 500" in m["message"]
+        await intake.close(), await wall.close()
+    finally:
+        await srv.stop()

@@ -44,7 +44,10 @@ async def test_mobilisation_through_the_server(server):
         assert ack["type"] == "ack"
     ack, seen = await lead.command("team.mobilise", {})
     assert ack["type"] == "ack"
-    assert [(e["name"], e["data"]["team_id"]) for e in seen] == [("team.duty_changed", "W05"),
-                                                                   ("team.duty_changed", "W06")]
+    # the reserve list first (the demo street's 36 people to their squads), then the squads
+    assert [(e["name"], e["data"].get("team_id")) for e in seen] == [("reserve.called_up", None),
+                                                                       ("team.duty_changed", "W05"),
+                                                                       ("team.duty_changed", "W06")]
+    assert len(seen[0]["data"]["people"]) == 36
     assert server.hub.state["teams"]["W05"]["on_duty"] and server.hub.state["teams"]["W06"]["on_duty"]
     await lead.close()

@@ -27,3 +27,29 @@ def test_qt_probing_noise_is_dropped_and_no_audio_said_once(qapp, capsys, caplog
         assert "pa_context_connect" in capsys.readouterr().err     # --verbose keeps them
     finally:
         qInstallMessageHandler(None)
+
+
+def test_an_answer_arriving_after_its_dialog_closed_is_dropped_quietly(qapp):
+    """A query's answer for a dialog closed meanwhile (the reports dialog, the replay window)
+    is dropped, not a "C++ object already deleted" traceback in the link's task."""
+    import shiboken6
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from client.qtlink import _alive
+
+    class Box(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.status = QLabel(self)
+            self.answers = []
+
+        def answered(self, data, error):
+            self.status.setText(str(data))
+            self.answers.append(data)
+
+    box = Box()
+    done = _alive(box.answered)
+    done("first", None)
+    assert box.answers == ["first"]
+    shiboken6.delete(box)
+    assert done("late", None) is None          # nothing raised

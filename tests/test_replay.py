@@ -103,9 +103,9 @@ class Room:
         return m
 
     async def report(self, title="楼道堆放杂物", address="九和路120号", category="city_management",
-                     phone="13812345678"):
+                     phone="13812345678", priority=2):
         return await self.run(self.op, "case.report", {"title": title, "category": category, "source": "12345",
-                                                       "priority": 2, "location": {"address": address},
+                                                       "priority": priority, "location": {"address": address},
                                                        "description": "住户反映楼道堆满纸箱",
                                                        "reporter": {"name": "王小明", "phone": phone}})
 
@@ -126,14 +126,22 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     await room.run(room.op, "case.sign", {"case_id": old_id, "team_id": "W02"})
     await room.run(room.op, "case.arrive", {"case_id": old_id, "team_id": "W02"})
     await room.run(room.op, "case.close", {"case_id": old_id, "resolution": "已更换井盖", "on_scene_closure": True})
-    clock.advance(12 * DAY)
+    clock.advance(11 * DAY)
+    # yesterday's case, closed: in the room at the start as it was, noted during the shift
+    y = await room.report(title="昨日案：路灯不亮", address="杭海路3号")
+    marks["yesterday"] = y_id = await case_of(srv, y["seq"])
+    await room.run(room.op, "case.dispatch", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.sign", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.arrive", {"case_id": y_id, "team_id": "W03"})
+    await room.run(room.op, "case.close", {"case_id": y_id, "resolution": "已报修", "on_scene_closure": True})
+    clock.advance(1 * DAY)
     marks["old"] = old_id
     marks["shift_from"] = clock() + 1
     ids = []
     for i, (title, addr) in enumerate([("占道经营", "杭海路3号"), ("邻里噪音纠纷", "九和路120号"),
                                        ("违章停车堵路", "顺福路8号")]):
         m = await room.report(title=title, address=addr, category=["market", "dispute", "traffic"][i],
-                              phone=["13812345678", "13700002222", "13600003333"][i])
+                              phone=["13812345678", "13700002222", "13600003333"][i], priority=[2, 2, 1][i])
         ids.append(await case_of(srv, m["seq"]))
     await room.run(room.op, "case.dispatch", {"case_id": ids[0], "team_id": "W01"})
     await room.run(room.w01, "case.sign", {"case_id": ids[0]})
@@ -147,6 +155,7 @@ async def scenario(srv, clock: Clock, url: str) -> tuple[Room, dict]:
     await room.run(room.op, "case.close", {"case_id": ids[0], "resolution": "已劝离，现场恢复", "on_scene_closure": True})
     await room.run(room.op, "case.rate", {"case_id": old_id, "rating": 5})          # a case from the archive
     await room.run(room.op, "case.note", {"case_id": ids[2], "note": "车主电话13900001111"}, advance=25 * MIN)
+    await room.run(room.op, "case.note", {"case_id": marks["yesterday"], "note": "路灯已修复"})
     await room.run(room.lead, "mode.set", {"mode": "wartime"}, advance=30 * MIN)
     for k in range(3):
         await room.run(room.w01, "team.position", {"team_id": "W01", "lat": 30.300 - k * 0.003,
@@ -207,8 +216,10 @@ async def shift(db_url, tmp_path):
 
 
 async def test_the_replayed_room_at_each_moment_is_the_room_live_clients_held_then(shift, monkeypatch):
+    import client.replay
     import server.replay
     monkeypatch.setattr(server.replay, "PAGE_EVENTS", 7)        # many pages
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 4)        # many of the player's checkpoints
     srv, lives, room, marks = shift
     lo, hi = marks["shift_from"], marks["shift_to"]
     checked = 0
@@ -220,6 +231,8 @@ async def test_the_replayed_room_at_each_moment_is_the_room_live_clients_held_th
         # the case closed twelve days before is not in the room at the start; the rating brings it
         assert marks["old"] not in rp.start["cases"]
         if user in ("lead", "wall"):
+            assert rp.start["cases"][marks["yesterday"]]["status"] == "closed"
+            assert rp.state_at(hi)["cases"][marks["yesterday"]]["notes"]
             assert marks["old"] in rp.state_at(hi)["cases"]
             assert any(b.startswith(b'{"type":"archive.case"') and marks["old"].encode() in b for b in rp.frames)
         # at the start, and after every command of the shift (a batch's end: what live frames stand at)
@@ -295,7 +308,7 @@ async def test_a_replay_is_refused_in_words_for_bad_ranges_and_cursors_are_the_a
         await wall.ask({"op": "next", "replay": info["replay"]})
     assert e.value.code == "not_found"
     page = await lead.ask({"op": "next", "replay": info["replay"]})
-    assert page["frames"] and page["done"]         # (a short range: one page)
+    assert page["cases"] and not page["frames"] and not page["done"]    # the start's cases come first
     assert (await lead.ask({"op": "close", "replay": info["replay"]}))["closed"]
     with pytest.raises(Refused):
         await lead.ask({"op": "next", "replay": info["replay"]})
@@ -342,7 +355,9 @@ async def test_checkpoints_every_half_hour_bound_what_a_replay_reads(shift):
     assert 0 <= marks["mid"] - epoch(cp_at) <= CHECKPOINT_EVERY + 30 * MIN
 
 
-async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift):
+async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room(shift, monkeypatch):
+    import client.replay
+    monkeypatch.setattr(client.replay, "CHECK_EVERY", 5)
     srv, lives, room, marks = shift
     rp = await fetch(lives["lead"].ask, iso(marks["shift_from"]), iso(marks["shift_to"]))
     p = Player(rp)
@@ -353,6 +368,14 @@ async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room
     assert p.state == rp.state_at(p.t)
     kind, _ = p.seek(marks["shift_to"])
     assert p.state["mode"] == "wartime"
+    # every moment through the player's checkpoints is the start with the frames applied in order
+    from client.replay import apply_frame
+    scratch = orjson.loads(orjson.dumps(rp.start))
+    for i, b in enumerate(rp.frames):
+        apply_frame(scratch, orjson.loads(b))
+        if i % 3 == 0:
+            assert rp.state_after(i + 1) == scratch, i
+    assert p.state == scratch
     kind, _ = p.seek(marks["shift_from"])
     assert kind == "reset" and p.state["mode"] == "peacetime" and p.state == rp.state_after(0)
     p.playing = True

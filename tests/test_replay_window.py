@@ -71,6 +71,24 @@ def test_the_replay_window_replays_a_shift_read_only_while_the_live_room_goes_on
         loop.pump(0.05)
         assert rw.room.state["cases"][ids[0]]["status"] != "closed" and rw.room.state["mode"] == "peacetime"
         assert len(rw.replay.track("W01", rw.room.now())) == 6
+        # dragged: the room follows the handle while it moves, and lands where it is let go
+        rw.slider.setSliderDown(True)
+        rw.slider.setValue(rw.slider.maximum())
+        loop.wait(lambda: rw.room.state["mode"] == "wartime", what="the room followed the drag")
+        rw.slider.setValue(int(marks["mid"] - rw.replay.lo) + 1)
+        rw.slider.setSliderDown(False)
+        assert rw.room.state["mode"] == "peacetime" and len(rw.replay.track("W01", rw.room.now())) == 6
+        # a P1 case reported in the range: shown in the replay, not an alert in the live room
+        p1 = marks["ids"][2]
+        rw.seek(marks["shift_from"])
+        rw.speed.setCurrentIndex(rw.speed.findData(60))
+        rw.toggle_play()
+        rw.step(60.0)                              # the first hour at 60x, past the reports
+        loop.pump(0.1)
+        assert rw.room.state["cases"][p1]["priority"] == 1 and p1 in rw.room.open_ids
+        assert len(win.alerts.alerts) == live_alerts
+        rw.pause()
+        rw.slider.setValue(int(marks["mid"] - rw.replay.lo) + 1)
         # play at 60x: 10 s of real time are 10 minutes of the shift
         rw.speed.setCurrentIndex(rw.speed.findData(60))
         rw.toggle_play()

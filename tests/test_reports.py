@@ -4,9 +4,7 @@ written through the real server, and the daily schedule."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from models.commands import Actor
 from models.reports import KINDS, ReportError, Text, build_report, load_definition, period_bounds
 from models.timeutil import epoch
 
+from .helpers import server_cli
 from .test_domain import World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,18 +296,19 @@ async def play_history_through_the_server(url) -> None:
         await srv.stop()
 
 
+def play_history(url: str) -> None:
+    asyncio.run(play_history_through_the_server(url))
+
+
 @pytest.fixture
 def history_db(tmp_path):
-    from .conftest import make_db
-    url = make_db(tmp_path)
-    asyncio.run(play_history_through_the_server(url))
-    return url
+    """The test's own copy of the history played once a session (tests/conftest.py: template_db)."""
+    from .conftest import template_db
+    return template_db(tmp_path, "reports-history", play_history)
 
 
 def cli(*args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return server_cli(*args)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from client.qtlink import LinkService
 
 from .helpers import ServerProcess
 from .qtasync import QtLoop
-from .test_reports import DAY, history_db  # noqa: F401  (fixture)
+from .test_reports import DAY
 
 SHOTS = Path(os.environ.get("XIAONAO_SHOTS", "")) if os.environ.get("XIAONAO_SHOTS") else None
 
@@ -24,9 +24,13 @@ def loop(qapp):
     lp.close()
 
 
-@pytest.fixture
-def served(history_db):  # noqa: F811
-    srv = ServerProcess(history_db).start()
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server process over the played history for the module's tests: they only read it
+    (each logs in with its own cache; what they add, the audit's lines, none counts)."""
+    from .conftest import template_db
+    from .test_reports import play_history
+    srv = ServerProcess(template_db(tmp_path_factory.mktemp("served"), "reports-history", play_history)).start()
     yield srv
     srv.stop()
 

@@ -85,6 +85,11 @@ def test_the_operator_shows_and_prints_the_code_and_the_residents_rating_lands(c
         callback = win.panels["callback"]
         callback.refresh()
         assert cid not in [c["id"] for c in callback.queue(None)]
+        # the satisfaction tile says how today's closed cases were rated
+        dash = win.panels["dashboard"]
+        dash.refresh()
+        tip = dash.tiles["satisfaction"].toolTip()
+        assert ("1 by the resident's QR code" in tip) if lang == "en" else ("居民扫码 1 件" in tip), tip
     finally:
         i18n.install("en")
 

@@ -8,25 +8,7 @@ import pytest
 
 from .conftest import RawClient, ws_url
 from .helpers import until
-from .test_field_web import CHROMIUM, CHROMIUM_ARGS, PHONE, SHOTS, Phone, _why_no_browser, base_of, js_until, new_case
-
-
-@pytest.fixture
-async def browser():
-    """Debian's Chromium through Playwright, as tests/test_field_web.py starts it (skipped, saying why)."""
-    reason = _why_no_browser()
-    if reason:
-        pytest.skip(reason)
-    from playwright.async_api import Error, async_playwright
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as e:
-            pytest.skip(f"chromium cannot start here: {str(e).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
+from .test_field_web import PHONE, SHOTS, Phone, base_of, js_until, new_case
 
 
 async def resident_page(browser, url: str, lang: str):
@@ -206,5 +188,35 @@ async def test_the_squad_reads_its_guide_ticks_the_checklist_and_sees_an_admins_
     log = await server.hub.run_db(server.store.events_after, 0)
     ticks = [(e["data"]["item"], e["data"]["ticked"], e["actor"]) for e in log if e["name"] == "case.checked"]
     assert ticks == [("em1", True, "w01"), ("em3", True, "w01"), ("em3", False, "op"), ("em3", True, "w01")]
+    await op.close()
+    await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_a_tick_made_offline_waits_and_lands_once(server, browser):
+    op = await RawClient.connect(ws_url(server), "op")
+    squad = await RawClient.connect(ws_url(server), "w01")
+    phone = await Phone.open(browser, base_of(server), "zh_CN")
+    await phone.login("w01")
+    cid = await new_case(op, "楼道堆放杂物")
+    for name in ("case.sign", "case.arrive"):
+        assert (await squad.command(name, {"case_id": cid}))[0]["type"] == "ack"
+    await squad.close()
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    await phone.page.wait_for_selector("#check-d1")
+    await phone.ctx.set_offline(True)
+    await js_until(phone, "document.getElementById('net').dataset.phase !== 'ready'", "the link down")
+    await phone.tap("#check-d1")
+    await js_until(phone, "document.querySelector('#check-d1 .badge.wait') !== null", "the tick waiting")
+    assert await phone.page.get_attribute("#check-d1", "aria-pressed") == "true"     # shown at once
+    assert "checklist" not in server.hub.state["cases"][cid]
+    await phone.shot("34_guide_tick_offline")
+    await phone.ctx.set_offline(False)
+    await until(lambda: "d1" in (server.hub.state["cases"][cid].get("checklist") or {}), timeout=40,
+                what="the tick landed")
+    await js_until(phone, "document.querySelector('#check-d1 .badge.wait') === null", "no longer waiting", 20)
+    log = await server.hub.run_db(server.store.events_after, 0)
+    assert [e["data"]["item"] for e in log if e["name"] == "case.checked"] == ["d1"]        # once
     await op.close()
     await phone.close()

@@ -39,7 +39,8 @@ class Watched(World):
                    if set(team["cases"]) & set(t.cases)}
         changed_teams = {tid for tid in after["teams"] if before["teams"].get(tid) != after["teams"][tid]}
         assert changed_teams <= set(t.teams) | holders, (name, changed_teams, t)
-        room_changed = any(before.get(k) != after.get(k) for k in ("mode", "sla_profile", "street", "warnings"))
+        room_changed = any(before.get(k) != after.get(k) for k in ("mode", "sla_profile", "street", "warnings", "rota",
+                                                                   "roads", "reserve"))
         assert t.room or not room_changed, name
         self.checked.append(name)
 
@@ -122,8 +123,19 @@ def test_touched_names_everything_each_event_changes():
     assert w.state["cases"][k]["status"] == "closed"
     w.run(LEAD, "shift.handover", {"note": "交班"})
     w.run(Actor("li", "leader"), "shift.ack", {"note": "已阅"})
+    # the rota, the roads and the reserve (models/rota.py)
+    system = Actor("rota", "system")
+    w.run(system, "shift.change", {"date": "2026-12-02", "shift": "day"})
+    w.run(LEAD, "rota.override", {"date": "2026-12-02", "shift": "day", "team_id": "W02", "member_id": "M011",
+                                  "on_duty": True, "reason": "顶班"})
+    w.run(LEAD, "rota.override", {"date": "2026-12-02", "shift": "evening", "leader": "赵敏", "reason": "调休"})
+    w.run(LEAD, "road.assign", {"road": "九堡大道", "area": "west", "team_id": "W05"})
+    w.run(LEAD, "team.stand_down", {})          # the reserve called by team.mobilise above goes home
+    w.run(LEAD, "team.mobilise", {"pool": "reserve", "area": "west"})
+    w.run(system, "shift.change", {"date": "2026-12-02", "shift": "evening"})
     kinds = set(w.checked)
-    assert len(kinds) >= 40, sorted(kinds)       # nearly every kind of event was checked
+    assert {"shift.changed", "rota.overridden", "road.assigned", "reserve.called_up", "reserve.stood_down"} <= kinds
+    assert len(kinds) >= 44, sorted(kinds)       # nearly every kind of event was checked
 
 
 def test_a_filtered_views_update_touches_its_whole_cases_and_the_removed_ones():

@@ -174,7 +174,7 @@ def test_the_leader_picks_the_profile_for_new_cases(cockpit, loop, qtbot):
     assert detail._sla_title.text() == "SLA stages · profile 1310" and detail.stages.rowCount() == 3
     win.selection.set_case(new)
     assert detail._sla_title.text() == "SLA stages · profile 135"
-    assert detail.stages.item(0, 0).text() == "receipt"              # 135's stages: receipt first
+    assert detail.stages.item(0, 0).text() == "Receipt"              # 135's stages: receipt first
     # the same profile again is refused, and said so
     qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
     loop.wait(lambda: "refused" in box.result.text(), what="refused")
@@ -251,11 +251,13 @@ def test_the_next_leader_reads_the_handover_and_acknowledges_it(cockpit, loop, q
 def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
     win = cockpit
     room, link, leader = win.room, win.link, win.panels["leader"]
-    assert "everyone is on duty" in leader.mobilise.text() and not leader.mobilise.isEnabled()
+    from models.commands import reserve, standing_by
     for tid in ("W05", "W06"):
         link.submit("team.duty", {"team_id": tid, "on_duty": False})
     loop.wait(lambda: not room.state["teams"]["W06"]["on_duty"], what="two squads off")
-    n = len(room.state["teams"]["W05"]["members"]) + len(room.state["teams"]["W06"]["members"])
+    # everyone off duty: the two squads, the members off shift (the rota), the reserve list
+    n = (len(room.state["teams"]["W05"]["members"]) + len(room.state["teams"]["W06"]["members"])
+         + len(reserve(room.state)[1]) + len(standing_by(room.state)))
     loop.wait(lambda: f"squads 2, members {n})" in leader.mobilise.text(), what="the reserve counted")
     qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
     assert "Confirm" in leader.mobilise.text() and room.state["teams"]["W05"]["on_duty"] is False

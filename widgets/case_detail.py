@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models import rota
 from models.commands import TEXT_LIMIT, allowed_case_commands, command_spec, squads_on
 from models.domain import mask_phone
 from models.qt import labels
@@ -114,6 +115,20 @@ def hms(iso_or_epoch) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
 
 
+
+def road_text(state: dict, location: dict | None) -> str:
+    """The case's road and who answers for it there (the responsible squad and member)."""
+    hit = rota.responsible(state, location)
+    if hit is None:
+        return QCoreApplication.translate("CaseDetailPanel", "— (the address names none of the street's roads)")
+    team = state["teams"].get(hit["team_id"]) or {}
+    text = QCoreApplication.translate("CaseDetailPanel", "%1 · responsible: %2 (%3)").replace(
+        "%1", hit["road"]).replace("%2", team.get("call_sign", hit["team_id"])).replace("%3", hit["team_id"])
+    if hit.get("member_id"):
+        text += " · " + QCoreApplication.translate("CaseDetailPanel", "member in charge: %1").replace(
+            "%1", rota.member_name(state, hit["team_id"], hit["member_id"]))
+    return text
+
 class CaseDetailPanel(QWidget):
     """Signals:
         sig_drill(str, list): show just these cases in the queue (a joint case and its linked cases).
@@ -133,7 +148,8 @@ class CaseDetailPanel(QWidget):
         self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._field_labels: dict[str, QLabel] = {}
         for key, text in [("category", self.tr("Category")), ("source", self.tr("Source")),
-                          ("location", self.tr("Location")), ("reporter", self.tr("Reporter")),
+                          ("location", self.tr("Location")), ("road", self.tr("Road")),
+                          ("reporter", self.tr("Reporter")),
                           ("squad", self.tr("Squad / department")), ("escalation", self.tr("Escalation")),
                           ("supervision", self.tr("Supervision")), ("rating", self.tr("Citizen rating")),
                           ("description", self.tr("Description"))]:
@@ -356,6 +372,7 @@ class CaseDetailPanel(QWidget):
         f["source"].setText(labels.source(case["source"]))
         where = " ".join(x for x in (labels.area(street, loc.get("area")), loc.get("grid") or "") if x)
         f["location"].setText(" · ".join(x for x in (loc.get("address", ""), where) if x))   # no "·" left dangling
+        f["road"].setText(road_text(self.room.state, loc))     # 以道路为最小作战单元: who answers for it
         rep = case.get("reporter") or {}
         phone = self.phone_shown
         parties = "; ".join(f"{p.get('name', '')} {phone(p.get('phone'))}" for p in case.get("parties") or [])

@@ -333,6 +333,24 @@ class DashboardPanel(QWidget):
             "#", self.tr("Squad"), self.tr("Score"), self.tr("Handled"),
             self.tr("Arrived ≤%1 min").replace("%1", f"{minutes:g}"), self.tr("Satisfaction")])   # the ranking's fixed 8
 
+    def _satisfaction_sources(self, st: dict, now: float) -> None:
+        """The satisfaction tile says how today's closed cases were rated: the resident's QR
+        code (扫码打分), a callback (回访), or entered by the room."""
+        from models.rating import source_of
+        lo, _hi = kpi.day_bounds(now)
+        n = {"resident": 0, "callback": 0, "room": 0}
+        for c in st["cases"].values():
+            closed = c["times"].get("closed")
+            src = source_of(c) if closed and closed >= lo else None
+            if src in n:
+                n[src] += 1
+        tip = (self.tr("Click: show these cases in the queue") + "\n"
+               + self.tr("Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room")
+               .replace("%1", str(n["resident"])).replace("%2", str(n["callback"])).replace("%3", str(n["room"])))
+        tile = self.tiles["satisfaction"]
+        if tile.toolTip() != tip:
+            tile.setToolTip(tip)
+
     def drill(self, key: str) -> None:
         """The cases behind a tile, for the queue."""
         caption = next((QCoreApplication.translate("Dashboard", str(c)) for k, c, _ in KPI_TILES if k == key), key)
@@ -523,6 +541,7 @@ class DashboardPanel(QWidget):
                     text = f"{v:,}"
                     colour = (SLA_COLOURS["overdue"] if v else P["ok"]) if kind == "alarm" else P["text_strong"]
                 self.tiles[key].set(text, colour)
+            self._satisfaction_sources(st, now)
         if self.plots:
             hourly = kpi.hourly_by_source(st, now)
             base = np.zeros(24)

@@ -29,9 +29,16 @@ class DispatchDialog(QDialog):
             t = rec["team"]
             dist = f"{rec['distance_m'] / 1000:.1f} km" if rec["distance_m"] is not None else "?"
             busy = self.tr(" · on %1").replace("%1", t["case_id"]) if t.get("case_id") else ""
-            same = self.tr(" · own area") if rec["same_area"] else ""
+            kind, detail = rec["reason"]
+            # why it is recommended: responsible for the case's road (以道路为最小作战单元), own area, nearest
+            why = (self.tr(" · responsible for %1").replace("%1", detail) if kind == "road" else
+                   self.tr(" · own area") if kind == "area" else self.tr(" · nearest") if kind == "nearest" else "")
             item = QListWidgetItem(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}"
-                                   f"  ·  {dist}{same}{busy}")
+                                   f"  ·  {dist}{why}{busy}")
+            if kind == "road":
+                f = item.font()
+                f.setBold(True)
+                item.setFont(f)
             item.setData(Qt.ItemDataRole.UserRole, t["id"])
             item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)

@@ -1156,7 +1156,7 @@ UPLOAD_REASONS = {
     "unavailable": QT_TRANSLATE_NOOP("Evidence", "the server cannot be reached; it is tried again shortly"),
 }
 # a clip or photo dropped or chosen: what the file dialog offers first
-FILE_FILTER = QT_TRANSLATE_NOOP("Evidence", "Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)")
+FILE_FILTER = QT_TRANSLATE_NOOP("Evidence", "Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)")  # noqa: E501
 ALL_FILES = QT_TRANSLATE_NOOP("Evidence", "All files (*)")
 
 

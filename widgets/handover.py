@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from models import rota
 from models.commands import TEXT_LIMIT
 from models.qt import labels
 from models.timeutil import epoch
@@ -48,6 +50,19 @@ def pending_for(room) -> dict | None:
     return h
 
 
+def incoming_shift(state: dict) -> str:
+    """The shift in force by the rota, as the handover's reader takes it over ('' without a rota)."""
+    cur = rota.current(state) if rota.has_rota(state) else None
+    if cur is None:
+        return ""
+    r = state["street"]["rota"]
+    crew = next((c for c in r["crews"] if c["id"] == cur.get("crew")), None)
+    return QCoreApplication.translate("HandoverDialog", "Shift taken over: %1 %2 (%3–%4) · %5 · leader %6").replace(
+        "%1", cur["date"]).replace("%2", labels.named(rota.shift_def(r, cur["shift"]))).replace(
+        "%3", rota.shift_def(r, cur["shift"])["start"]).replace("%4", rota.shift_end(r, cur["shift"])).replace(
+        "%5", labels.named(crew)).replace("%6", cur.get("leader") or "—")
+
+
 class HandoverDialog(QDialog):
     def __init__(self, room, link, parent=None):
         super().__init__(parent)
@@ -62,6 +77,11 @@ class HandoverDialog(QDialog):
                       .replace("%4", str(h.get("open_count", 0))))
         head.setProperty("kind", "heading")
         head.setWordWrap(True)
+        # the shift the rota started (the incoming one at a shift change): who takes over
+        self.shift = QLabel(incoming_shift(room.state))
+        self.shift.setObjectName("HandoverDialog.shift")
+        self.shift.setWordWrap(True)
+        self.shift.setVisible(bool(self.shift.text()))
         self.note = QPlainTextEdit(h.get("note") or "")
         self.note.setObjectName("HandoverDialog.note")
         self.note.setReadOnly(True)
@@ -95,6 +115,7 @@ class HandoverDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(head)
+        lay.addWidget(self.shift)
         lay.addWidget(self.note, 1)
         lay.addWidget(QLabel(self.tr("Open items carried over, with their owners:")))
         lay.addWidget(self.items, 2)

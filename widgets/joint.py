@@ -95,10 +95,9 @@ class JointBox(QGroupBox, _Outcomes):
         self.progress = QLabel()
         self.progress.setObjectName("JointBox.progress")
         self.progress.setWordWrap(True)
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 2)
         self.table.setObjectName("JointBox.parts")
-        self.table.setHorizontalHeaderLabels([self.tr("Department"), self.tr("Task"), self.tr("Due"),
-                                              self.tr("State")])
+        self.table.setHorizontalHeaderLabels([self.tr("Department and task"), self.tr("Due · state")])
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -106,9 +105,10 @@ class JointBox(QGroupBox, _Outcomes):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setMaximumHeight(160)
+        self.table.setMaximumHeight(200)
         self.table.itemSelectionChanged.connect(self._enable)
         self.note = QLineEdit(placeholderText=self.tr("The department's feedback, or why the part is cancelled…"))
         self.note.setObjectName("JointBox.note")
@@ -215,7 +215,8 @@ class JointBox(QGroupBox, _Outcomes):
                 state = self.tr("overdue")
             else:
                 state = self.tr("open")
-            cells = [labels.department(street, p["department"]), p.get("task") or "", hm(p.get("due")), state]
+            cells = [f"{p['id']} · {labels.department(street, p['department'])}\n{p.get('task') or ''}",
+                     f"{hm(p.get('due'))}\n{state}"]
             feedback = (done or {}).get("note") or ""
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.commands import reserve
+from models import rota
+from models.commands import reserve, standing_by
 from models.domain import OPEN_STATUSES
 from models.qt import labels
 from models.sla import OVERDUE, case_sla
@@ -93,14 +94,38 @@ class LeaderPanel(QWidget):
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.addWidget(self.role_note)
+        # the shift in force by the rota (24小时三班运转): its crew, its leader, since when
+        self.shift_line = QLabel()
+        self.shift_line.setObjectName("LeaderPanel.shift")
+        self.shift_line.setWordWrap(True)
+        self.shift_line.setProperty("kind", "heading")
+        lay.addWidget(self.shift_line)
         lay.addWidget(self.mode)
-        # mass mobilisation: the off-duty reserve on duty in one action (a second click confirms)
+        # the reserve (备勤力量) and mass mobilisation: one action each (a second click confirms)
+        rb = QGroupBox(self.tr("Reserve and mass mobilisation"))
+        rl = QVBoxLayout(rb)
+        self.reserve_counts = QLabel()
+        self.reserve_counts.setObjectName("LeaderPanel.reserve")
+        self.reserve_counts.setWordWrap(True)
+        rl.addWidget(self.reserve_counts)
+        buttons = QHBoxLayout()
+        self.call_reserve = QPushButton()
+        self.call_reserve.setObjectName("LeaderPanel.call_reserve")
+        self.call_reserve.setProperty("role", "danger")
+        self.call_reserve.clicked.connect(lambda: self._arm_or_send("reserve"))
         self.mobilise = QPushButton()
         self.mobilise.setObjectName("LeaderPanel.mobilise")
         self.mobilise.setProperty("role", "danger")
-        self.mobilise.clicked.connect(self._mobilise_clicked)
-        self._mobilise_armed = False
-        lay.addWidget(self.mobilise)
+        self.mobilise.clicked.connect(lambda: self._arm_or_send("all"))
+        self.stand_down = QPushButton()
+        self.stand_down.setObjectName("LeaderPanel.stand_down")
+        self.stand_down.clicked.connect(lambda: self.link.submit("team.stand_down", {}))
+        self._mobilise_armed: str | None = None
+        buttons.addWidget(self.call_reserve)
+        buttons.addWidget(self.mobilise)
+        buttons.addWidget(self.stand_down)
+        rl.addLayout(buttons)
+        lay.addWidget(rb)
         self.sla_box = SlaProfileBox(room, link)        # the street's profile, for new cases
         lay.addWidget(self.sla_box)
         lay.addWidget(self.duty_box)
@@ -142,6 +167,10 @@ class LeaderPanel(QWidget):
         room.sig_reset.connect(self._handover_state)
         room.sig_reset.connect(self._reserve_state)
         room.sig_teams.connect(self._reserve_state)
+        room.sig_room.connect(self._reserve_state)
+        self._shift_seen: int | None = None
+        room.sig_reset.connect(self._shift_state)
+        room.sig_room.connect(self._shift_state)
         room.sig_room.connect(self._handover_state)
         # the handover summary follows the room by itself (coalesced: at most every few seconds)
         self._summary_dirty = False
@@ -152,32 +181,79 @@ class LeaderPanel(QWidget):
         self._summary_timer.timeout.connect(self._refresh_summary)
         self._summary_timer.start()
         self.rebuild()
+        self._shift_state()              # a panel made after the snapshot shows the shift at once
 
     def _reserve_state(self, *_args) -> None:
-        squads, members = reserve(self.room.state)
-        n = len(squads), len(members) + sum(len(self.room.state["teams"][t]["members"]) for t in squads)
-        if not any(n):
-            self.mobilise.setText(self.tr("Reserve: everyone is on duty"))
-        elif self._mobilise_armed:
-            self.mobilise.setText(self.tr("Confirm: call up now (squads: %1, members: %2)").replace(
-                "%1", str(n[0])).replace("%2", str(n[1])))
+        st = self.room.state
+        squads, members = reserve(st)
+        people = standing_by(st)
+        counts = rota.reserve_counts(st)
+        n = len(squads), len(members) + sum(len(st["teams"][t]["members"]) for t in squads)
+        called = sum(1 for t in st["teams"].values() for m in t["members"] if m.get("mobilised") and m.get("on_duty"))
+        units = " · ".join(f"{u} {k}" for u, k in sorted(counts["by_unit"].items()) if k)
+        self.reserve_counts.setText(
+            self.tr("Reserve list (备勤): %1 standing by, %2 called up of %3%4").replace("%1", str(counts["standing_by"]))
+            .replace("%2", str(counts["mobilised"])).replace("%3", str(counts["total"]))
+            .replace("%4", f" ({units})" if units else "") + "\n"
+            + self.tr("Off duty now: squads %1, members %2 (off shift) · members called up: %3").replace(
+                "%1", str(n[0])).replace("%2", str(n[1])).replace("%3", str(called)))
+        armed = self._mobilise_armed
+        if not people:
+            self.call_reserve.setText(self.tr("Reserve list: all called up"))
+        elif armed == "reserve":
+            self.call_reserve.setText(self.tr("Confirm: call up the reserve list now (%1)").replace("%1", str(len(people))))
         else:
-            self.mobilise.setText(self.tr("Mobilise the reserve (off duty: squads %1, members %2)").replace(
-                "%1", str(n[0])).replace("%2", str(n[1])))
-        self.mobilise.setEnabled(any(n) and self.room.may("team.mobilise"))
+            self.call_reserve.setText(self.tr("Call up the reserve list (%1)").replace("%1", str(len(people))))
+        everyone = n[1] + len(people)
+        if not everyone and not n[0]:
+            self.mobilise.setText(self.tr("Reserve: everyone is on duty"))
+        elif armed == "all":
+            self.mobilise.setText(self.tr("Confirm: call up now (squads: %1, members: %2)").replace(
+                "%1", str(n[0])).replace("%2", str(everyone)))
+        else:
+            self.mobilise.setText(self.tr("Mobilise everyone off duty (squads %1, members %2)").replace(
+                "%1", str(n[0])).replace("%2", str(everyone)))
+        may = self.room.may("team.mobilise")
+        self.call_reserve.setEnabled(bool(people) and may)
+        self.mobilise.setEnabled(bool(everyone or n[0]) and may)
+        self.stand_down.setText(self.tr("Stand down (%1)").replace("%1", str(counts["mobilised"] + called)))
+        self.stand_down.setEnabled(bool(counts["mobilised"] or called) and self.room.may("team.stand_down"))
 
-    def _mobilise_clicked(self) -> None:
-        if not self._mobilise_armed:
-            self._mobilise_armed = True
+    def _arm_or_send(self, pool: str) -> None:
+        """A first click arms (the button asks to confirm for 8 s), the second sends."""
+        if self._mobilise_armed != pool:
+            self._mobilise_armed = pool
             QTimer.singleShot(8000, self._disarm)
         else:
-            self._mobilise_armed = False
-            self.link.submit("team.mobilise", {})
+            self._mobilise_armed = None
+            self.link.submit("team.mobilise", {"pool": pool})
         self._reserve_state()
 
     def _disarm(self) -> None:
-        self._mobilise_armed = False
+        self._mobilise_armed = None
         self._reserve_state()
+
+    def _shift_state(self, *_args) -> None:
+        """The shift in force; at a shift change, the handover still unread opens for the incoming leader."""
+        cur = rota.current(self.room.state) if rota.has_rota(self.room.state) else None
+        if cur is None:
+            self.shift_line.setText(self.tr("No shift started by the rota yet.") if rota.has_rota(self.room.state)
+                                    else self.tr("This street has no rota."))
+            return
+        r = self.room.state["street"]["rota"]
+        crew: dict = next((c for c in r["crews"] if c["id"] == cur.get("crew")), {})
+        on = sum(1 for t in self.room.state["teams"].values() for m in t["members"] if m.get("on_duty", True))
+        text = self.tr("Shift in force: %1 %2–%3 · %4 · leader %5 · since %6 · members on duty: %7").replace(
+            "%1", labels.named(rota.shift_def(r, cur["shift"]))).replace("%2", rota.shift_def(r, cur["shift"])["start"]) \
+            .replace("%3", rota.shift_end(r, cur["shift"])).replace("%4", labels.named(crew) if crew else "") \
+            .replace("%5", cur.get("leader") or "—").replace("%6", when(cur.get("at"))).replace("%7", str(on))
+        if cur.get("held_squads"):
+            text += "\n" + self.tr("Held over with open cases: %1").replace("%1", ", ".join(cur["held_squads"]))
+        self.shift_line.setText(text)
+        seq = cur.get("seq")
+        if self._shift_seen is not None and seq != self._shift_seen and pending_for(self.room) is not None:
+            self.open_handover()            # the incoming leader reads the handover at the shift change
+        self._shift_seen = seq
 
     def _handover_state(self, *_args) -> None:
         h = self.room.state.get("handover")
@@ -298,7 +374,8 @@ class LeaderPanel(QWidget):
         self.note.clear()
 
     def _result(self, cid, outcome, detail) -> None:
-        if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover", "team.mobilise"):
+        if detail.get("name") in ("team.duty", "mode.set", "team.member_move", "shift.handover", "team.mobilise",
+                                  "team.stand_down"):
             if outcome == "refused":
                 set_kind(self.error, "error")
                 self.error.setText(self.tr("Refused: %1").replace("%1", detail.get("message") or ""))

@@ -54,6 +54,9 @@ COMMANDS = {
     "shift.handover": QT_TRANSLATE_NOOP("Outcome", "shift handover"),
     "shift.ack": QT_TRANSLATE_NOOP("Outcome", "acknowledge handover"),
     "team.mobilise": QT_TRANSLATE_NOOP("Outcome", "mobilise the reserve"),
+    "team.stand_down": QT_TRANSLATE_NOOP("Outcome", "stand down"),
+    "rota.override": QT_TRANSLATE_NOOP("Outcome", "change the rota"),
+    "road.assign": QT_TRANSLATE_NOOP("Outcome", "assign road"),
     "case.part_add": QT_TRANSLATE_NOOP("Outcome", "departments' parts"),
     "case.part_feedback": QT_TRANSLATE_NOOP("Outcome", "part done"),
     "case.part_cancel": QT_TRANSLATE_NOOP("Outcome", "cancel part"),
@@ -91,6 +94,9 @@ def describe(outcome: str, detail: dict, online: bool = True) -> str:
         return QCoreApplication.translate("Outcome", "%1: acknowledged").replace("%1", what)
     if outcome == "refused":
         return QCoreApplication.translate("Outcome", "%1: refused: %2").replace("%1", what).replace("%2", reason(detail))
+    if detail.get("waiting_for"):
+        return QCoreApplication.translate("Outcome", "%1: waiting for %2 to be uploaded first").replace(
+            "%1", what).replace("%2", detail["waiting_for"])
     if online:
         return QCoreApplication.translate("Outcome", "%1: sent, waiting for the server").replace("%1", what)
     return QCoreApplication.translate("Outcome", "%1: offline, waiting to be sent").replace("%1", what)

@@ -37,6 +37,7 @@ from widgets.street_map import StreetMap
 from widgets.style import P
 
 STEP_MS = 200              # the player's clock moves this often while playing
+DRAG_MS = 120              # the room follows a dragged slider this often
 SHIFT_HOURS = 8            # the range offered at first: the last shift
 MAX_HOURS = 24             # the server replays at most this much at once
 
@@ -65,6 +66,7 @@ class ReplayWindow(QMainWindow):
         self.player: Player | None = None
         self.replay: Replay | None = None
         self._last_step = time.monotonic()
+        self._closed = False
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -103,7 +105,7 @@ class ReplayWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        self.resizeDocks([self.docks["roster"], self.docks["map"]], [400, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["roster"], self.docks["map"]], [470, 520], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["dashboard"]], [300], Qt.Orientation.Vertical)
         self.timer = QTimer(self, interval=STEP_MS)
         self.timer.timeout.connect(self._step)
@@ -154,6 +156,10 @@ class ReplayWindow(QMainWindow):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("replay-slider")
         self.slider.valueChanged.connect(self._slid)
+        self.slider.sliderReleased.connect(lambda: self._slid(self.slider.value()))
+        # while the slider is dragged the room follows at most every DRAG_MS (a jump rebuilds views)
+        self._drag_timer = QTimer(self, singleShot=True, interval=DRAG_MS)
+        self._drag_timer.timeout.connect(lambda: self._slid(self.slider.value(), now=True))
         self.clock = QLabel("—")
         self.clock.setObjectName("replay-clock")
         self.clock.setMinimumWidth(220)
@@ -197,6 +203,8 @@ class ReplayWindow(QMainWindow):
         self.link.replay(iso(lo), iso(hi), self._loaded, self._progress)
 
     def _progress(self, fraction: float) -> None:
+        if self._closed:
+            return
         self.status.setText(self.tr("Loading the log… %1 %").replace("%1", f"{fraction * 100:.0f}"))
 
     def _fail(self, message: str) -> None:
@@ -206,6 +214,8 @@ class ReplayWindow(QMainWindow):
         self.sig_failed.emit(message)
 
     def _loaded(self, replay: Replay | None, error) -> None:
+        if self._closed:                 # closed while it was loading: nothing to show it in
+            return
         self.load_button.setEnabled(True)
         if replay is None:
             self._fail(self.tr("Could not load the replay: %1").replace("%1", self._reason(error)))
@@ -294,9 +304,14 @@ class ReplayWindow(QMainWindow):
             return
         self._shown(*self.player.seek(t))
 
-    def _slid(self, value: int) -> None:
-        if self.replay is not None:
-            self.seek(self.replay.lo + value)
+    def _slid(self, value: int, now: bool = False) -> None:
+        if self.replay is None:
+            return
+        if self.slider.isSliderDown() and not now:
+            if not self._drag_timer.isActive():
+                self._drag_timer.start()
+            return
+        self.seek(self.replay.lo + value)
 
     def _shown(self, kind: str, events) -> None:
         assert self.player is not None
@@ -317,6 +332,7 @@ class ReplayWindow(QMainWindow):
         self.map.set_tracks({tid: rp.track(tid, t) for tid in rp.tracks if rp.track(tid, t)})
 
     def closeEvent(self, e):
+        self._closed = True
         self.pause()
         super().closeEvent(e)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QPoint, QRectF, QSize, Qt, QTimer, 
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from models import rota
 from models.qt import labels
 from models.qt.room import RoomState, Selection
 from models.timeutil import epoch
@@ -121,8 +122,17 @@ class SquadTile(QWidget):
         else:
             line4 = ""
         on = sum(1 for m in t["members"] if m.get("on_duty", True))
+        # called up by mass mobilisation: the reserve list with the squad, its members out of their shift
+        reserve = rota.mobilised_on(self.room.state, t["id"])
+        called = [m for m in t["members"] if m.get("mobilised") and m.get("on_duty", True)]
+        members = f"{on}/{len(t['members'])}"
+        if reserve or called:
+            members += " ⚑" + str(len(reserve) + len(called))
         terminal, online = terminal_text(t)
         tip = terminal_tooltip(t)
+        if reserve or called:
+            tip += "\n" + self.tr("Called up: %1").replace("%1", ", ".join(
+                [f"{r['name']} ({r.get('unit', '')})" for r in reserve] + [m["name"] for m in called]))
         if tip != self.toolTip():
             self.setToolTip(tip)
         return (self.width(), self.height(), self.devicePixelRatioF(), self.selected, self.flash, emergency,
@@ -130,7 +140,7 @@ class SquadTile(QWidget):
                 labels.team_status(t["status"]) + (" ✎" if t.get("status_by") else "")   # ✎: set by the room
                 + "  " + ("" if self.room.live else "≈")   # ≈: not live
                 + since(t.get("status_since"), self.room.now()),
-                f"{on}/{len(t['members'])}", line3, line4, terminal, online, bool(reinforcement))
+                members, line3, line4, terminal, online, bool(reinforcement))
 
     def paintEvent(self, _e):
         content = self.content()

@@ -120,3 +120,11 @@ def area(street: dict, code: str | None) -> str:
         if a["id"] == code:
             return a["name"] if zh else a.get("name_en", a["name"])
     return code or ""
+
+
+def named(obj: dict | None) -> str:
+    """A data object's name in the language in use (`name`, Chinese; `name_en`): a shift, a crew."""
+    if not obj:
+        return ""
+    zh = QCoreApplication.translate("Domain", "Dispute") != "Dispute"
+    return obj.get("name", "") if zh else obj.get("name_en", obj.get("name", ""))

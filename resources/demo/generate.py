@@ -95,6 +95,8 @@ def main() -> None:
            "center = [30.300, 120.250]",
            f"bounds = [[{LAT0}, {LON0}], [{LAT1}, {LON1}]]",
            'grids_file = "grids.geojson"',
+           'rota_file = "rota.toml"',           # generate_duty.py: shifts, crews, reserve
+           'roads_file = "roads.toml"',         # generate_duty.py: who answers for each road
            ""]
     for aid, zh, en in AREAS:
         out += ["[[areas]]", f'id = "{aid}"', f'name = "{zh}"', f'name_en = "{en}"',

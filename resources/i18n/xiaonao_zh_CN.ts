@@ -3,82 +3,82 @@
 <context>
     <name>Actions</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="93" />
+        <location filename="../../widgets/case_detail.py" line="94" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="94" />
+        <location filename="../../widgets/case_detail.py" line="95" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="95" />
+        <location filename="../../widgets/case_detail.py" line="96" />
         <source>Sign for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="96" />
+        <location filename="../../widgets/case_detail.py" line="97" />
         <source>Party contacted</source>
         <translation>已联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="97" />
+        <location filename="../../widgets/case_detail.py" line="98" />
         <source>On scene</source>
         <translation>到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="98" />
+        <location filename="../../widgets/case_detail.py" line="99" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="99" />
+        <location filename="../../widgets/case_detail.py" line="100" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="100" />
+        <location filename="../../widgets/case_detail.py" line="101" />
         <source>Department signed</source>
         <translation>部门签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="101" />
+        <location filename="../../widgets/case_detail.py" line="102" />
         <source>Close</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="102" />
+        <location filename="../../widgets/case_detail.py" line="103" />
         <source>Transfer</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="103" />
+        <location filename="../../widgets/case_detail.py" line="104" />
         <source>Escalate</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="104" />
+        <location filename="../../widgets/case_detail.py" line="105" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="105" />
+        <location filename="../../widgets/case_detail.py" line="106" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="106" />
+        <location filename="../../widgets/case_detail.py" line="107" />
         <source>Reopen</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="107" />
+        <location filename="../../widgets/case_detail.py" line="108" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="108" />
+        <location filename="../../widgets/case_detail.py" line="109" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
@@ -452,182 +452,202 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="123" />
+        <source>— (the address names none of the street's roads)</source>
+        <translation>—（地址不在本街道的道路上）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="125" />
+        <source>%1 · responsible: %2 (%3)</source>
+        <translation>%1 · 责任班组：%2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="128" />
+        <source>member in charge: %1</source>
+        <translation>包干队员：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="135" />
+        <location filename="../../widgets/case_detail.py" line="150" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="151" />
         <source>Location</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="136" />
+        <location filename="../../widgets/case_detail.py" line="151" />
+        <source>Road</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_detail.py" line="152" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Squad / department</source>
         <translation>班组 / 部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="137" />
+        <location filename="../../widgets/case_detail.py" line="153" />
         <source>Escalation</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="138" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Supervision</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="138" />
+        <location filename="../../widgets/case_detail.py" line="154" />
         <source>Citizen rating</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="139" />
+        <location filename="../../widgets/case_detail.py" line="155" />
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="152" />
+        <location filename="../../widgets/case_detail.py" line="168" />
         <source>Copy phone</source>
         <translation>复制电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="153" />
+        <location filename="../../widgets/case_detail.py" line="169" />
         <source>Copy the reporter's phone number</source>
         <translation>复制报警人电话号码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="160" />
+        <location filename="../../widgets/case_detail.py" line="176" />
         <source>Reached</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="167" />
+        <location filename="../../widgets/case_detail.py" line="183" />
         <source>Note, resolution or reason for the action…</source>
         <translation>备注、办结情况或原因…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="188" />
+        <location filename="../../widgets/case_detail.py" line="204" />
         <source>Case sheet…</source>
         <translation>事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="189" />
+        <location filename="../../widgets/case_detail.py" line="205" />
         <source>This case on A4: preview, save as PDF, print (Ctrl+P)</source>
         <translation>本事件的 A4 处置单：预览、保存为 PDF、打印（Ctrl+P）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="193" />
+        <location filename="../../widgets/case_detail.py" line="209" />
         <source>Resident rating code…</source>
         <translation>居民扫码评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="194" />
+        <location filename="../../widgets/case_detail.py" line="210" />
         <source>A one-time QR code and link for the resident to rate the handling (扫码打分): show it or print it</source>
         <translation>给居民的一次性评价二维码和链接（扫码打分）：出示或打印</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="207" />
+        <location filename="../../widgets/case_detail.py" line="223" />
         <source>Transfer to:</source>
         <translation>流转至：</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="221" />
+        <location filename="../../widgets/case_detail.py" line="237" />
         <source>SLA stages</source>
         <translation>时限环节</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="230" />
+        <location filename="../../widgets/case_detail.py" line="246" />
         <source>Timeline</source>
         <translation>处置过程</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="325" />
+        <location filename="../../widgets/case_detail.py" line="341" />
         <source>No case selected</source>
         <translation>未选择事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="342" />
+        <location filename="../../widgets/case_detail.py" line="358" />
         <source>Repeat calls: %1</source>
         <translation>重复来电：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="343" />
+        <location filename="../../widgets/case_detail.py" line="359" />
         <source>Merged into %1</source>
         <translation>已合并至 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="377" />
+        <location filename="../../widgets/case_detail.py" line="394" />
         <source>callback: %1, tries %2</source>
         <translation>回访：%1，已拨 %2 次</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="385" />
+        <location filename="../../widgets/case_detail.py" line="402" />
         <source>SLA stages · profile %1</source>
         <translation>时限环节 · 标准 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="425" />
+        <location filename="../../widgets/case_detail.py" line="442" />
         <source>repeat call %1</source>
         <translation>重复来电 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="430" />
+        <location filename="../../widgets/case_detail.py" line="447" />
         <source>lead %1</source>
         <translation>主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="431" />
+        <location filename="../../widgets/case_detail.py" line="448" />
         <source>linked: %1</source>
         <translation>关联：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="433" />
+        <location filename="../../widgets/case_detail.py" line="450" />
         <source>from the early warning %1</source>
         <translation>来自预警 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="435" />
+        <location filename="../../widgets/case_detail.py" line="452" />
         <source>from lead %1</source>
         <translation>脱离主案 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="436" />
+        <location filename="../../widgets/case_detail.py" line="453" />
         <source>%1 on its own again</source>
         <translation>%1 已单独处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="438" />
+        <location filename="../../widgets/case_detail.py" line="455" />
         <source>closed with lead %1</source>
         <translation>随主案 %1 办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="536" />
+        <location filename="../../widgets/case_detail.py" line="553" />
         <source>Type the note, resolution or reason first.</source>
         <translation>请先填写备注、办结情况或原因。</translation>
     </message>
@@ -976,22 +996,22 @@
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="595" />
+        <location filename="../../widgets/joint.py" line="596" />
         <source>⚠ %1 complaints about %2 (%3) within %4 days</source>
         <translation>⚠ %4 天内 %1 起投诉指向 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="606" />
+        <location filename="../../widgets/joint.py" line="607" />
         <source>joint case %1 (%2 %3)</source>
         <translation>已转一件事 %1（%2 %3）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="609" />
+        <location filename="../../widgets/joint.py" line="610" />
         <source>acknowledged by %1 %2</source>
         <translation>%1 %2 已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="613" />
+        <location filename="../../widgets/joint.py" line="614" />
         <source>%1 new since</source>
         <translation>此后新增 %1 起</translation>
     </message>
@@ -1020,12 +1040,13 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="484" />
+        <location filename="../../widgets/dashboard.py" line="502" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="173" />
+        <location filename="../../widgets/dashboard.py" line="347" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
@@ -1055,57 +1076,62 @@
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="356" />
+        <location filename="../../widgets/dashboard.py" line="348" />
+        <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
+        <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="374" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="360" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="362" />
+        <location filename="../../widgets/dashboard.py" line="380" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="382" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="366" />
+        <location filename="../../widgets/dashboard.py" line="384" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="486" />
+        <location filename="../../widgets/dashboard.py" line="504" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="514" />
+        <location filename="../../widgets/dashboard.py" line="532" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="629" />
+        <location filename="../../widgets/dashboard.py" line="648" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="631" />
+        <location filename="../../widgets/dashboard.py" line="650" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="639" />
+        <location filename="../../widgets/dashboard.py" line="658" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="614" />
+        <location filename="../../widgets/dashboard.py" line="633" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1123,17 +1149,27 @@
         <translation> · 正在处置 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="32" />
+        <location filename="../../widgets/dispatch.py" line="34" />
+        <source> · responsible for %1</source>
+        <translation> · 负责%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dispatch.py" line="35" />
         <source> · own area</source>
         <translation> · 本片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="41" />
+        <location filename="../../widgets/dispatch.py" line="35" />
+        <source> · nearest</source>
+        <translation> · 最近</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dispatch.py" line="48" />
         <source>Enter dispatches the highlighted squad; arrows choose another.</source>
         <translation>回车派给选中的班组；方向键选择其他班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="44" />
+        <location filename="../../widgets/dispatch.py" line="51" />
         <source>Dispatch</source>
         <translation>派单</translation>
     </message>
@@ -1141,13 +1177,14 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="260" />
-        <location filename="../../app/wall.py" line="142" />
+        <location filename="../../app/mainwindow.py" line="264" />
+        <location filename="../../app/wall.py" line="147" />
         <location filename="../../widgets/guidance.py" line="61" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="107" />
         <location filename="../../models/qt/labels.py" line="118" />
+        <location filename="../../models/qt/labels.py" line="129" />
         <source>Dispute</source>
         <translation>矛盾纠纷</translation>
     </message>
@@ -1598,8 +1635,8 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1159" />
-        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</source>
-        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
+        <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
+        <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1160" />
@@ -1857,17 +1894,17 @@
 <context>
     <name>Handover</name>
     <message>
-        <location filename="../../widgets/leader.py" line="40" />
+        <location filename="../../widgets/leader.py" line="41" />
         <source>Handover at %1 · mode: %2</source>
         <translation>交接班 %1 · 模式：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="43" />
+        <location filename="../../widgets/leader.py" line="44" />
         <source>Open cases: %1 (overdue %2)</source>
         <translation>未办结事件：%1（超时 %2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="52" />
+        <location filename="../../widgets/leader.py" line="53" />
         <source>Emergency open: %1</source>
         <translation>未解除紧急呼叫：%1</translation>
     </message>
@@ -1875,57 +1912,62 @@
 <context>
     <name>HandoverDialog</name>
     <message>
-        <location filename="../../widgets/handover.py" line="58" />
+        <location filename="../../widgets/handover.py" line="60" />
+        <source>Shift taken over: %1 %2 (%3–%4) · %5 · leader %6</source>
+        <translation>接班：%1 %2（%3–%4）· %5 · 值班长 %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/handover.py" line="73" />
         <source>Shift handover to read</source>
         <translation>待阅交接班记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="60" />
+        <location filename="../../widgets/handover.py" line="75" />
         <source>Handover by %1 at %2 · for %3 · open cases: %4</source>
         <translation>%1 于 %2 交班 · 接班：%3 · 未办结事件：%4</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Case</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Priority</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="70" />
+        <location filename="../../widgets/handover.py" line="90" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Owner</source>
         <translation>责任方</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="71" />
+        <location filename="../../widgets/handover.py" line="91" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="86" />
+        <location filename="../../widgets/handover.py" line="106" />
         <source>Your note on taking over (optional)</source>
         <translation>接班意见（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="91" />
+        <location filename="../../widgets/handover.py" line="111" />
         <source>Acknowledge: I have read it</source>
         <translation>确认：已阅接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="93" />
+        <location filename="../../widgets/handover.py" line="113" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../widgets/handover.py" line="99" />
+        <location filename="../../widgets/handover.py" line="120" />
         <source>Open items carried over, with their owners:</source>
         <translation>移交的未办结事项及责任方：</translation>
     </message>
@@ -2040,23 +2082,13 @@
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Department</source>
-        <translation>部门</translation>
+        <source>Department and task</source>
+        <translation>部门与任务</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="100" />
-        <source>Task</source>
-        <translation>任务</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="100" />
-        <source>Due</source>
-        <translation>期限</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/joint.py" line="101" />
-        <source>State</source>
-        <translation>状态</translation>
+        <source>Due · state</source>
+        <translation>期限 · 状态</translation>
     </message>
     <message>
         <location filename="../../widgets/joint.py" line="113" />
@@ -2149,27 +2181,27 @@
         <translation>办理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="237" />
+        <location filename="../../widgets/joint.py" line="238" />
         <source>Linked to lead %1: closed with it</source>
         <translation>已关联主案 %1：随主案办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="246" />
+        <location filename="../../widgets/joint.py" line="247" />
         <source>Linked cases (%1), closed with this one: %2</source>
         <translation>关联案件（%1 件），随本案办结：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="277" />
+        <location filename="../../widgets/joint.py" line="278" />
         <source>%1's feedback (%2): %3</source>
         <translation>%1 的反馈（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="297" />
+        <location filename="../../widgets/joint.py" line="298" />
         <source>Type the department's feedback (or the reason) first.</source>
         <translation>请先填写部门反馈（或撤销原因）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="316" />
+        <location filename="../../widgets/joint.py" line="317" />
         <source>Joint case %1</source>
         <translation>一件事 %1</translation>
     </message>
@@ -2200,97 +2232,152 @@
 <context>
     <name>LeaderPanel</name>
     <message>
-        <location filename="../../widgets/leader.py" line="73" />
+        <location filename="../../widgets/leader.py" line="74" />
         <source>Squads on duty</source>
         <translation>在岗班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="78" />
+        <location filename="../../widgets/leader.py" line="79" />
         <source>Move member</source>
         <translation>调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="82" />
+        <location filename="../../widgets/leader.py" line="83" />
         <source>Handover note and the incoming leader</source>
         <translation>交接说明及接班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="83" />
+        <location filename="../../widgets/leader.py" line="84" />
         <source>Record handover</source>
         <translation>记录交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="85" />
+        <location filename="../../widgets/leader.py" line="86" />
         <source>Refresh summary</source>
         <translation>刷新摘要</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="107" />
+        <location filename="../../widgets/leader.py" line="105" />
+        <source>Reserve and mass mobilisation</source>
+        <translation>备勤力量与集中动员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="132" />
         <source>Move a member between squads</source>
         <translation>班组间调动队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="114" />
+        <location filename="../../widgets/leader.py" line="139" />
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="120" />
+        <location filename="../../widgets/leader.py" line="145" />
         <source>Read handover…</source>
         <translation>查看交接班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="160" />
+        <location filename="../../widgets/leader.py" line="195" />
+        <source>Reserve list (备勤): %1 standing by, %2 called up of %3%4</source>
+        <translation>备勤名单：共 %3 人，待命 %1 人，已调集 %2 人%4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="198" />
+        <source>Off duty now: squads %1, members %2 (off shift) · members called up: %3</source>
+        <translation>当前不在岗：班组 %1 个，队员 %2 人（轮休）· 已调集队员 %3 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="202" />
+        <source>Reserve list: all called up</source>
+        <translation>备勤名单：已全部调集</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="204" />
+        <source>Confirm: call up the reserve list now (%1)</source>
+        <translation>确认：立即调集备勤名单（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="206" />
+        <source>Call up the reserve list (%1)</source>
+        <translation>调集备勤名单（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="209" />
         <source>Reserve: everyone is on duty</source>
         <translation>预备力量：全员在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="162" />
+        <location filename="../../widgets/leader.py" line="211" />
         <source>Confirm: call up now (squads: %1, members: %2)</source>
         <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="165" />
-        <source>Mobilise the reserve (off duty: squads %1, members %2)</source>
-        <translation>一键召集预备力量（休班：%1 个班组、%2 名队员）</translation>
+        <location filename="../../widgets/leader.py" line="214" />
+        <source>Mobilise everyone off duty (squads %1, members %2)</source>
+        <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人）</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="185" />
+        <location filename="../../widgets/leader.py" line="219" />
+        <source>Stand down (%1)</source>
+        <translation>解除调集（%1 人）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="240" />
+        <source>No shift started by the rota yet.</source>
+        <translation>排班尚未开始任何班次。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="241" />
+        <source>This street has no rota.</source>
+        <translation>本街道没有排班表。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="246" />
+        <source>Shift in force: %1 %2–%3 · %4 · leader %5 · since %6 · members on duty: %7</source>
+        <translation>当前班次：%1 %2–%3 · %4 · 值班长 %5 · %6 起 · 在岗队员 %7 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="251" />
+        <source>Held over with open cases: %1</source>
+        <translation>有未结案件留岗：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/leader.py" line="261" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="187" />
+        <location filename="../../widgets/leader.py" line="263" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="189" />
+        <location filename="../../widgets/leader.py" line="265" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="192" />
+        <location filename="../../widgets/leader.py" line="268" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="223" />
+        <location filename="../../widgets/leader.py" line="299" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="262" />
+        <location filename="../../widgets/leader.py" line="338" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="264" />
+        <location filename="../../widgets/leader.py" line="340" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="304" />
+        <location filename="../../widgets/leader.py" line="381" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -2298,27 +2385,27 @@
 <context>
     <name>LinkDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="439" />
+        <location filename="../../widgets/joint.py" line="440" />
         <source>Link cases to %1</source>
         <translation>关联案件到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="448" />
+        <location filename="../../widgets/joint.py" line="449" />
         <source>Cases at the same place or of the same business (%1), handled as one: closing %2 closes them.</source>
         <translation>同一地点或同一商家（%1）的案件合并处置：%2 结案时一并办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="460" />
+        <location filename="../../widgets/joint.py" line="461" />
         <source>Other case ids, e.g. C000123 C000456</source>
         <translation>其他案件编号，如 C000123 C000456</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="465" />
+        <location filename="../../widgets/joint.py" line="466" />
         <source>Link</source>
         <translation>关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="484" />
+        <location filename="../../widgets/joint.py" line="485" />
         <source>Tick or type at least one case.</source>
         <translation>请勾选或输入至少一个案件。</translation>
     </message>
@@ -2525,330 +2612,335 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="71" />
+        <location filename="../../app/mainwindow.py" line="72" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="73" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="75" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="77" />
+        <location filename="../../app/mainwindow.py" line="78" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="82" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="84" />
+        <location filename="../../app/mainwindow.py" line="85" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="86" />
+        <location filename="../../app/mainwindow.py" line="87" />
+        <source>Rota and roads</source>
+        <translation>排班与道路</translation>
+    </message>
+    <message>
+        <location filename="../../app/mainwindow.py" line="89" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="88" />
+        <location filename="../../app/mainwindow.py" line="91" />
         <source>Radio console</source>
         <translation>电台调度</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="90" />
+        <location filename="../../app/mainwindow.py" line="93" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="117" />
-        <location filename="../../app/mainwindow.py" line="261" />
+        <location filename="../../app/mainwindow.py" line="120" />
+        <location filename="../../app/mainwindow.py" line="265" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="142" />
+        <location filename="../../app/mainwindow.py" line="145" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="228" />
+        <location filename="../../app/mainwindow.py" line="232" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="244" />
+        <location filename="../../app/mainwindow.py" line="248" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="249" />
+        <location filename="../../app/mainwindow.py" line="253" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="277" />
+        <location filename="../../app/mainwindow.py" line="281" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="279" />
+        <location filename="../../app/mainwindow.py" line="283" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="294" />
+        <location filename="../../app/mainwindow.py" line="298" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="295" />
+        <location filename="../../app/mainwindow.py" line="299" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="300" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="302" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="304" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="301" />
+        <location filename="../../app/mainwindow.py" line="305" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
-        <location filename="../../app/mainwindow.py" line="464" />
+        <location filename="../../app/mainwindow.py" line="306" />
+        <location filename="../../app/mainwindow.py" line="468" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
-        <location filename="../../app/mainwindow.py" line="657" />
+        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="661" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="309" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="310" />
+        <location filename="../../app/mainwindow.py" line="314" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="312" />
+        <location filename="../../app/mainwindow.py" line="316" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="314" />
+        <location filename="../../app/mainwindow.py" line="318" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="315" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="320" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="325" />
+        <location filename="../../app/mainwindow.py" line="329" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="326" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="327" />
+        <location filename="../../app/mainwindow.py" line="331" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="333" />
         <source>Replay a shift…</source>
         <translation>班次复盘（回放）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="330" />
+        <location filename="../../app/mainwindow.py" line="334" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="335" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="335" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="340" />
+        <location filename="../../app/mainwindow.py" line="344" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="349" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
+        <location filename="../../app/mainwindow.py" line="350" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="349" />
+        <location filename="../../app/mainwindow.py" line="353" />
         <source>Handling guides…</source>
         <translation>处置指引（执法手册）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="352" />
+        <location filename="../../app/mainwindow.py" line="356" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="386" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="398" />
+        <location filename="../../app/mainwindow.py" line="402" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="398" />
+        <location filename="../../app/mainwindow.py" line="402" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="401" />
+        <location filename="../../app/mainwindow.py" line="405" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="427" />
+        <location filename="../../app/mainwindow.py" line="431" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="455" />
+        <location filename="../../app/mainwindow.py" line="459" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="456" />
+        <location filename="../../app/mainwindow.py" line="460" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="457" />
+        <location filename="../../app/mainwindow.py" line="461" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="458" />
+        <location filename="../../app/mainwindow.py" line="462" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="467" />
+        <location filename="../../app/mainwindow.py" line="471" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="495" />
+        <location filename="../../app/mainwindow.py" line="499" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="504" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="503" />
+        <location filename="../../app/mainwindow.py" line="507" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="507" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="511" />
+        <location filename="../../app/mainwindow.py" line="515" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="640" />
+        <location filename="../../app/mainwindow.py" line="644" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="643" />
+        <location filename="../../app/mainwindow.py" line="647" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="653" />
+        <location filename="../../app/mainwindow.py" line="657" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="654" />
+        <location filename="../../app/mainwindow.py" line="658" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="658" />
+        <location filename="../../app/mainwindow.py" line="662" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3239,61 +3331,81 @@
     </message>
     <message>
         <location filename="../../widgets/outcome.py" line="57" />
+        <source>stand down</source>
+        <translation>解除调集</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="58" />
+        <source>change the rota</source>
+        <translation>调整排班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="59" />
+        <source>assign road</source>
+        <translation>分配道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="60" />
         <source>departments' parts</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="58" />
+        <location filename="../../widgets/outcome.py" line="61" />
         <source>part done</source>
         <translation>任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="59" />
+        <location filename="../../widgets/outcome.py" line="62" />
         <source>cancel part</source>
         <translation>撤销任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="60" />
+        <location filename="../../widgets/outcome.py" line="63" />
         <source>link cases</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="61" />
+        <location filename="../../widgets/outcome.py" line="64" />
         <source>unlink</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="62" />
+        <location filename="../../widgets/outcome.py" line="65" />
         <source>acknowledge warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="63" />
+        <location filename="../../widgets/outcome.py" line="66" />
         <source>tick the checklist</source>
         <translation>勾选处置清单</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="64" />
+        <location filename="../../widgets/outcome.py" line="67" />
         <source>handling guide</source>
         <translation>处置指引</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="91" />
+        <location filename="../../widgets/outcome.py" line="94" />
         <source>%1: acknowledged</source>
         <translation>%1：已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="93" />
+        <location filename="../../widgets/outcome.py" line="96" />
         <source>%1: refused: %2</source>
         <translation>%1：被拒绝：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="95" />
+        <location filename="../../widgets/outcome.py" line="98" />
+        <source>%1: waiting for %2 to be uploaded first</source>
+        <translation>%1：等待 %2 上传完成后再发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/outcome.py" line="101" />
         <source>%1: sent, waiting for the server</source>
         <translation>%1：已发送，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/outcome.py" line="96" />
+        <location filename="../../widgets/outcome.py" line="102" />
         <source>%1: offline, waiting to be sent</source>
         <translation>%1：离线，等待发送</translation>
     </message>
@@ -3301,27 +3413,27 @@
 <context>
     <name>PartsDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="399" />
+        <location filename="../../widgets/joint.py" line="400" />
         <source>Joint handling: %1</source>
         <translation>一件事联合处置：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="402" />
+        <location filename="../../widgets/joint.py" line="403" />
         <source>Each department its part and deadline; the case closes when every part is done.</source>
         <translation>每个部门一项任务和期限；全部任务完成后方可结案。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="405" />
+        <location filename="../../widgets/joint.py" line="406" />
         <source>Another department</source>
         <translation>再加一个部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="411" />
+        <location filename="../../widgets/joint.py" line="412" />
         <source>Add the parts</source>
         <translation>分派任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="423" />
+        <location filename="../../widgets/joint.py" line="424" />
         <source>Say what at least one department is to do.</source>
         <translation>请至少为一个部门填写任务。</translation>
     </message>
@@ -3329,27 +3441,27 @@
 <context>
     <name>PartsForm</name>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="355" />
+        <location filename="../../widgets/joint.py" line="356" />
         <source>Hours to do it</source>
         <translation>办理时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="369" />
+        <location filename="../../widgets/joint.py" line="370" />
         <source>What this department does (empty: not involved)</source>
         <translation>该部门做什么（留空：不参与）</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="388" />
+        <location filename="../../widgets/joint.py" line="389" />
         <source>Each department once: give a department one part with all it is to do.</source>
         <translation>每个部门只分派一项：把该部门要做的都写在一项里。</translation>
     </message>
@@ -3496,123 +3608,123 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../../widgets/replay.py" line="59" />
+        <location filename="../../widgets/replay.py" line="60" />
         <source>REPLAY — Xiaonao (read-only)</source>
         <translation>回放 — 小脑（只读）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="96" />
+        <location filename="../../widgets/replay.py" line="98" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="97" />
+        <location filename="../../widgets/replay.py" line="99" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="98" />
+        <location filename="../../widgets/replay.py" line="100" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="127" />
+        <location filename="../../widgets/replay.py" line="129" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="133" />
+        <location filename="../../widgets/replay.py" line="135" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="135" />
+        <location filename="../../widgets/replay.py" line="137" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="145" />
-        <location filename="../../widgets/replay.py" line="270" />
+        <location filename="../../widgets/replay.py" line="147" />
+        <location filename="../../widgets/replay.py" line="280" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="161" />
+        <location filename="../../widgets/replay.py" line="167" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="173" />
+        <location filename="../../widgets/replay.py" line="179" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="175" />
+        <location filename="../../widgets/replay.py" line="181" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="188" />
+        <location filename="../../widgets/replay.py" line="194" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="191" />
+        <location filename="../../widgets/replay.py" line="197" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="196" />
+        <location filename="../../widgets/replay.py" line="202" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="200" />
+        <location filename="../../widgets/replay.py" line="208" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="211" />
+        <location filename="../../widgets/replay.py" line="221" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="218" />
+        <location filename="../../widgets/replay.py" line="228" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="235" />
+        <location filename="../../widgets/replay.py" line="245" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="237" />
+        <location filename="../../widgets/replay.py" line="247" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="239" />
+        <location filename="../../widgets/replay.py" line="249" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="241" />
+        <location filename="../../widgets/replay.py" line="251" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="243" />
+        <location filename="../../widgets/replay.py" line="253" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="245" />
+        <location filename="../../widgets/replay.py" line="255" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="264" />
+        <location filename="../../widgets/replay.py" line="274" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -3761,34 +3873,97 @@
     </message>
 </context>
 <context>
+    <name>RoadsView</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="373" />
+        <source>Road</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="373" />
+        <source>Area</source>
+        <translation>片区</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="373" />
+        <source>Responsible squad</source>
+        <translation>责任班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="374" />
+        <source>Member in charge</source>
+        <translation>包干队员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="374" />
+        <source>Open cases on it</source>
+        <translation>在办事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="375" />
+        <source>Changed</source>
+        <translation>调整记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="383" />
+        <source>Assign the selected road</source>
+        <translation>分配所选道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="393" />
+        <source>Reason (optional)</source>
+        <translation>原因（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="395" />
+        <source>Assign</source>
+        <translation>分配</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="443" />
+        <source>%1 at %2</source>
+        <translation>%1 于 %2</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="458" />
+        <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
+        <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="491" />
+        <source>(no member)</source>
+        <translation>（不指定队员）</translation>
+    </message>
+</context>
+<context>
     <name>Roles</name>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>operator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="56" />
+        <location filename="../../widgets/leader.py" line="57" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="57" />
+        <location filename="../../widgets/leader.py" line="58" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="58" />
+        <location filename="../../widgets/leader.py" line="59" />
         <source>field squad</source>
         <translation>外勤班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="58" />
+        <location filename="../../widgets/leader.py" line="59" />
         <source>intake</source>
         <translation>受理接入</translation>
     </message>
@@ -3796,14 +3971,27 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="334" />
+        <location filename="../../widgets/roster.py" line="344" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="351" />
+        <location filename="../../widgets/roster.py" line="361" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
+    </message>
+</context>
+<context>
+    <name>RotaPanel</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="50" />
+        <source>Week rota</source>
+        <translation>周排班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="51" />
+        <source>Roads</source>
+        <translation>道路</translation>
     </message>
 </context>
 <context>
@@ -3852,49 +4040,54 @@
 <context>
     <name>SquadTile</name>
     <message>
-        <location filename="../../widgets/roster.py" line="33" />
+        <location filename="../../widgets/roster.py" line="34" />
         <source>online</source>
         <translation>终端在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="35" />
+        <location filename="../../widgets/roster.py" line="36" />
         <source>%1 online</source>
         <translation>%1台终端在线</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="46" />
+        <location filename="../../widgets/roster.py" line="47" />
         <source>Field terminal online since %1 (%2 connected)</source>
         <translation>移动终端自 %1 起在线（%2 台）</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="49" />
+        <location filename="../../widgets/roster.py" line="50" />
         <source>Field terminal offline; last seen %1</source>
         <translation>移动终端离线；最后在线 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="52" />
+        <location filename="../../widgets/roster.py" line="53" />
         <source>No field terminal has connected</source>
         <translation>尚无移动终端登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="56" />
+        <location filename="../../widgets/roster.py" line="57" />
         <source>Position %1, %2</source>
         <translation>位置 %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="108" />
+        <location filename="../../widgets/roster.py" line="109" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="114" />
+        <location filename="../../widgets/roster.py" line="115" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="116" />
+        <location filename="../../widgets/roster.py" line="117" />
         <source>Requests reinforcement</source>
         <translation>请求增援</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/roster.py" line="134" />
+        <source>Called up: %1</source>
+        <translation>已调集：%1</translation>
     </message>
 </context>
 <context>
@@ -3957,263 +4150,263 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Reported</source>
         <translation>受理登记</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="44" />
+        <location filename="../../widgets/case_detail.py" line="45" />
         <source>Accepted</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Dispatched</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="45" />
+        <location filename="../../widgets/case_detail.py" line="46" />
         <source>Signed for</source>
         <translation>签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Party contacted</source>
         <translation>联系当事人</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="46" />
+        <location filename="../../widgets/case_detail.py" line="47" />
         <source>Arrived on scene</source>
         <translation>到达现场</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="47" />
+        <location filename="../../widgets/case_detail.py" line="48" />
         <source>Closed</source>
         <translation>办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Transferred</source>
         <translation>流转</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="48" />
+        <location filename="../../widgets/case_detail.py" line="49" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Returned</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="49" />
+        <location filename="../../widgets/case_detail.py" line="50" />
         <source>Reopened</source>
         <translation>重开</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Supervised</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="50" />
+        <location filename="../../widgets/case_detail.py" line="51" />
         <source>Rated by citizen</source>
         <translation>群众评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="51" />
+        <location filename="../../widgets/case_detail.py" line="52" />
         <source>Merged</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="52" />
+        <location filename="../../widgets/case_detail.py" line="53" />
         <source>Amended</source>
         <translation>更正</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="53" />
+        <location filename="../../widgets/case_detail.py" line="54" />
         <source>Reinforced</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="54" />
+        <location filename="../../widgets/case_detail.py" line="55" />
         <source>Squad released</source>
         <translation>班组撤离</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="55" />
+        <location filename="../../widgets/case_detail.py" line="56" />
         <source>Alert acknowledged</source>
         <translation>告警已确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="56" />
+        <location filename="../../widgets/case_detail.py" line="57" />
         <source>Attached</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="57" />
+        <location filename="../../widgets/case_detail.py" line="58" />
         <source>Attachment removed</source>
         <translation>移除附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="58" />
+        <location filename="../../widgets/case_detail.py" line="59" />
         <source>Citizen called back</source>
         <translation>已回访群众</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="59" />
+        <location filename="../../widgets/case_detail.py" line="60" />
         <source>Progress report</source>
         <translation>进展反馈</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="60" />
+        <location filename="../../widgets/case_detail.py" line="61" />
         <source>Signed for by the department</source>
         <translation>部门已签收</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="61" />
+        <location filename="../../widgets/case_detail.py" line="62" />
         <source>Followed up</source>
         <translation>跟进落地</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="62" />
+        <location filename="../../widgets/case_detail.py" line="63" />
         <source>Confirmed with the resident</source>
         <translation>已与群众确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="63" />
+        <location filename="../../widgets/case_detail.py" line="64" />
         <source>Rating code shown to the resident</source>
         <translation>向居民出示评价二维码</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="64" />
+        <location filename="../../widgets/case_detail.py" line="65" />
         <source>Checklist</source>
         <translation>处置清单</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="65" />
+        <location filename="../../widgets/case_detail.py" line="66" />
         <source>Reinforcement requested</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="66" />
+        <location filename="../../widgets/case_detail.py" line="67" />
         <source>Department's part added</source>
         <translation>分派部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="67" />
+        <location filename="../../widgets/case_detail.py" line="68" />
         <source>Department's part done</source>
         <translation>部门任务完成</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="68" />
+        <location filename="../../widgets/case_detail.py" line="69" />
         <source>Department's part cancelled</source>
         <translation>撤销部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="69" />
+        <location filename="../../widgets/case_detail.py" line="70" />
         <source>Cases linked</source>
         <translation>关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="70" />
+        <location filename="../../widgets/case_detail.py" line="71" />
         <source>Unlinked</source>
         <translation>取消关联</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="73" />
+        <location filename="../../widgets/case_detail.py" line="74" />
         <source>field terminal</source>
         <translation>移动终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="74" />
+        <location filename="../../widgets/case_detail.py" line="75" />
         <source>department terminal</source>
         <translation>部门终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="75" />
+        <location filename="../../widgets/case_detail.py" line="76" />
         <source>community terminal</source>
         <translation>村社终端</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="76" />
-        <location filename="../../widgets/case_detail.py" line="82" />
+        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="83" />
         <source>entered by the room</source>
         <translation>指挥室代录</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="77" />
+        <location filename="../../widgets/case_detail.py" line="78" />
         <source>resident confirms</source>
         <translation>群众确认已解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="78" />
+        <location filename="../../widgets/case_detail.py" line="79" />
         <source>resident says not resolved</source>
         <translation>群众反映未解决</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="80" />
+        <location filename="../../widgets/case_detail.py" line="81" />
         <source>by the resident's QR code</source>
         <translation>居民扫码评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="81" />
+        <location filename="../../widgets/case_detail.py" line="82" />
         <source>by callback</source>
         <translation>回访评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="83" />
+        <location filename="../../widgets/case_detail.py" line="84" />
         <source>reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="84" />
+        <location filename="../../widgets/case_detail.py" line="85" />
         <source>not reached</source>
         <translation>未接通</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="85" />
+        <location filename="../../widgets/case_detail.py" line="86" />
         <source>not reached, no more tries</source>
         <translation>未接通，不再重拨</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="86" />
+        <location filename="../../widgets/case_detail.py" line="87" />
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="87" />
+        <location filename="../../widgets/case_detail.py" line="88" />
         <source>address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>new P1 case</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_detail.py" line="88" />
+        <location filename="../../widgets/case_detail.py" line="89" />
         <source>deadline missed</source>
         <translation>超时</translation>
     </message>
@@ -4400,60 +4593,70 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="43" />
+        <location filename="../../app/wall.py" line="44" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="70" />
+        <location filename="../../app/wall.py" line="75" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="78" />
+        <location filename="../../app/wall.py" line="83" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="81" />
+        <location filename="../../app/wall.py" line="86" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="140" />
+        <location filename="../../app/wall.py" line="145" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="144" />
+        <location filename="../../app/wall.py" line="149" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="166" />
+        <source>%1 · %2 · leader %3 · on duty %4</source>
+        <translation>%1 · %2 · 值班长 %3 · 在岗 %4 人</translation>
+    </message>
+    <message>
+        <location filename="../../app/wall.py" line="168" />
+        <source>reserve called up %1</source>
+        <translation>已调集备勤 %1 人</translation>
     </message>
 </context>
 <context>
     <name>WarningAckDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="562" />
+        <location filename="../../widgets/joint.py" line="563" />
         <source>Acknowledge the warning</source>
         <translation>确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="565" />
+        <location filename="../../widgets/joint.py" line="566" />
         <source>Say what the room does about it. It is not raised again until a new case comes in.</source>
         <translation>说明指挥中心的处理。有新案件前不再预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="567" />
+        <location filename="../../widgets/joint.py" line="568" />
         <source>e.g. 市场监管所已约谈，持续关注</source>
         <translation>如：市场监管所已约谈，持续关注</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="573" />
+        <location filename="../../widgets/joint.py" line="574" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="586" />
+        <location filename="../../widgets/joint.py" line="587" />
         <source>A note is needed: what the room does about it.</source>
         <translation>请填写说明：指挥中心如何处理。</translation>
     </message>
@@ -4461,34 +4664,155 @@
 <context>
     <name>WarningJointDialog</name>
     <message>
-        <location filename="../../widgets/joint.py" line="499" />
+        <location filename="../../widgets/joint.py" line="500" />
         <source>Joint case from a warning</source>
         <translation>预警转一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="503" />
+        <location filename="../../widgets/joint.py" line="504" />
         <source>One joint case: the lead is handled, the other cases are linked to it and closed with it.</source>
         <translation>合并为一件事：处置主案，其他案件关联到主案并随之办结。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="518" />
+        <location filename="../../widgets/joint.py" line="519" />
         <source>Every case of this warning is closed: acknowledge it instead.</source>
         <translation>该预警的案件均已办结：请改为确认预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="521" />
+        <location filename="../../widgets/joint.py" line="522" />
         <source>Make the joint case</source>
         <translation>转为一件事</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="528" />
+        <location filename="../../widgets/joint.py" line="529" />
         <source>Lead case:</source>
         <translation>主案：</translation>
     </message>
     <message>
-        <location filename="../../widgets/joint.py" line="531" />
+        <location filename="../../widgets/joint.py" line="532" />
         <source>Departments' parts (optional; also later in the case detail):</source>
         <translation>部门任务（可选；也可稍后在案件详情中分派）：</translation>
+    </message>
+</context>
+<context>
+    <name>WeekView</name>
+    <message>
+        <location filename="../../widgets/rota.py" line="75" />
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="76" />
+        <source>The week before</source>
+        <translation>上一周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="77" />
+        <source>The week after</source>
+        <translation>下一周</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="94" />
+        <source>Change the selected shift</source>
+        <translation>调整所选班次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="99" />
+        <location filename="../../widgets/rota.py" line="282" />
+        <source>works this shift</source>
+        <translation>上此班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="100" />
+        <location filename="../../widgets/rota.py" line="282" />
+        <source>does not work this shift</source>
+        <translation>不上此班</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="101" />
+        <source>Reason (required): sick leave, swap, overtime…</source>
+        <translation>原因（必填）：病假、调班、加班…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="104" />
+        <source>Apply to this shift</source>
+        <translation>应用到此班次</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="107" />
+        <source>Shift leader's name</source>
+        <translation>值班长姓名</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="109" />
+        <source>Set the shift's leader</source>
+        <translation>设为此班值班长</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="178" />
+        <source>This street has no rota.</source>
+        <translation>本街道没有排班表。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="185" />
+        <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
+        <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="191" />
+        <source>No shift started by the rota yet.</source>
+        <translation>排班尚未开始任何班次。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="211" />
+        <source>%1 members</source>
+        <translation>%1 人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="226" />
+        <source>Changed by the leader: %1</source>
+        <translation>值班长调整 %1 处</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="270" />
+        <source>%1 %2 (%3–%4) · %5 · leader %6</source>
+        <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="275" />
+        <source>Changes by the leader (who, when, why):</source>
+        <translation>值班长的调整（谁、何时、原因）：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="278" />
+        <source>leader: %1 · by %2 at %3 · %4</source>
+        <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="283" />
+        <source>%1 (%2) %3 · by %4 at %5 · %6</source>
+        <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="286" />
+        <source>Who works it, by squad:</source>
+        <translation>各班组上班人员：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="291" />
+        <source>nobody: off duty</source>
+        <translation>无人：不在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="312" />
+        <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
+        <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/rota.py" line="325" />
+        <location filename="../../widgets/rota.py" line="339" />
+        <source>Say why (the reason is kept with the change).</source>
+        <translation>请填写原因（随调整一并记录）。</translation>
     </message>
 </context>
 </TS>
