@@ -113,7 +113,9 @@ async def _main() -> None:
         async def timed(args, _ask=ask):
             d = await _ask(args)
             if args["op"] == "open":
-                opened.update(d, t=time.perf_counter() - t0)
+                gc.collect()
+                # the server's cursor (the replayed room, its reserve) and the open answer
+                opened.update(d, t=time.perf_counter() - t0, rss=rss_mib() - base)
             return d
         rp = await fetch(timed, iso(lo), iso(hi))
         total = time.perf_counter() - t0
@@ -123,7 +125,7 @@ async def _main() -> None:
         n_events = opened["events"]
         print(f"  {user:5s}: open {opened['t'] * 1000:6.0f} ms (start: {built.get('cases_read')} cases read, "
               f"{built.get('cases_rebuilt')} rebuilt by key, {built.get('events_before')} events since the checkpoint; "
-              f"{len(rp.start['cases'])} cases in the room)")
+              f"{len(rp.start['cases'])} cases in the room; the open cursor +{opened['rss']:.0f} MiB)")
         print(f"         all {pages[0]} pages + prepare {total:5.1f} s: {n_events} events of the range "
               f"({n_events / max(1, head) * 100:.1f} % of the log), {len(rp.frames)} frames, "
               f"{wire[0] / 2**20:.1f} MiB on the wire, client +{held:.0f} MiB; load {os.getloadavg()[0]:.1f}")

@@ -9,6 +9,7 @@ trail (docs/operations.md, "Retention"). `xiaonao-server prune`, or `serve` on a
   lists. Never less than the server's window (`--keep-days`): nothing in the window goes.
 - **Positions** (`team.moved` events) older than `position_days` are blanked the same way,
   and the replay checkpoints of that stretch (server/replay.py) lose the squads' positions.
+  Replay checkpoints older than `case_days` go.
 - **The audit trail**: login and session records (`audit`) and the command ids with who,
   what, when and from where (`commands`) are kept at least AUDIT_MIN_DAYS (183 days: the
   six months MLPS level 3 asks for), whatever else is pruned; `audit_days` (default 365)
@@ -72,11 +73,13 @@ class Pruned:
     audit: int = 0           # audit rows removed
     commands: int = 0        # command ids removed
     snapshots: int = 0       # old snapshot blobs removed
+    checkpoints: int = 0     # replay checkpoints older than the cases kept (server/replay.py)
     case_ids: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.cases} closed cases ({self.events} of their events blanked), {self.positions} positions, "
-                f"{self.audit} audit records, {self.commands} command ids, {self.snapshots} old snapshots")
+                f"{self.audit} audit records, {self.commands} command ids, {self.snapshots} old snapshots, "
+                f"{self.checkpoints} replay checkpoints")
 
 
 # ---- the steps (each one transaction; the server runs them on its database thread) ----------
@@ -208,6 +211,13 @@ def prune_audit_step(store, before_epoch: float, upto_seq: int, limit: int = 500
         return audit, commands
 
 
+def prune_checkpoints(store, before: str) -> int:
+    """The replay checkpoints older than `before` (ISO: the cases' cut-off; a replay of that
+    time would find its cases gone) go."""
+    with store.engine.begin() as c:
+        return c.execute(text("DELETE FROM checkpoints WHERE at < :b"), {"b": before}).rowcount or 0
+
+
 def prune_snapshots(store) -> int:
     """The first release's whole-state blobs but the newest (the projection replaced them)."""
     with store.engine.begin() as c:
@@ -229,6 +239,10 @@ def steps(store, ret: Retention, now: float, exclude=frozenset()):
             ids, blanked, _newest = prune_cases_step(store, before, exclude)
             return Pruned(cases=len(ids), events=blanked, case_ids=ids), bool(ids)
         yield cases
+
+        def checkpoints() -> tuple[Pruned, bool]:
+            return Pruned(checkpoints=prune_checkpoints(store, before)), False
+        yield checkpoints
     if ret.position_days is not None:
         upto = seq_before(store, iso(now - ret.position_days * DAY))
 
@@ -250,7 +264,7 @@ def steps(store, ret: Retention, now: float, exclude=frozenset()):
 
 
 def add(total: Pruned, part: Pruned) -> None:
-    for k in ("cases", "events", "positions", "audit", "commands", "snapshots"):
+    for k in ("cases", "events", "positions", "audit", "commands", "snapshots", "checkpoints"):
         setattr(total, k, getattr(total, k) + getattr(part, k))
     total.case_ids += part.case_ids
 

@@ -383,3 +383,18 @@ async def test_playing_moves_time_at_the_speed_and_a_jump_back_rebuilds_the_room
     p.advance(5.0)
     assert p.at_end and not p.playing
 
+
+
+async def test_without_a_checkpoint_before_it_a_short_log_replays_from_its_start_alike(shift):
+    from server import retention
+    srv, lives, room, marks = shift
+    lo, hi = iso(marks["shift_from"]), iso(marks["shift_to"])
+    before = await fetch(lives["lead"].ask, lo, hi)
+    assert before.info["checkpoint"]
+    # retention's cut-off of the cases takes the checkpoints before it (here: all before the shift)
+    gone = await srv.hub.run_db(retention.prune_checkpoints, srv.store, lo)
+    assert gone >= 1
+    after = await fetch(lives["lead"].ask, lo, hi)
+    assert after.info["checkpoint"] is None
+    assert after.start == before.start and after.frames == before.frames
+    assert after.state_at(marks["shift_to"]) == before.state_at(marks["shift_to"])
