@@ -5,9 +5,11 @@ demo:
 	@scripts/bootstrap.sh
 	.venv/bin/xiaonao
 
+# the suite on two workers (tests/conftest.py), then the acceptance suite in one process
 test:
 	@scripts/bootstrap.sh
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -m "not acceptance"
+	.venv/bin/python -m pytest -q -m acceptance tests/acceptance
 
 # the real xiaonao under Xvfb at 1920x1080, driven with xdotool (also part of `make test`)
 acceptance:
