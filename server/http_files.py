@@ -404,13 +404,10 @@ class FileService:
         case = await self._case(cid)
         if case is None:
             raise fs.FileRefused(404, "not_found", f"no case {cid}")
-        if not owns(actor, case):         # a squad's, a department's or a community's own cases only
+        if not owns(actor, case):         # a squad's, a department's, a community's, an intake's own cases only
             whose = {"field": "assigned to your squad", "department": "transferred to your department",
-                     "community": "in your grids"}.get(actor.role, "yours")
+                     "community": "in your grids", "intake": "one this account reported"}.get(actor.role, "yours")
             raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}")
-        if actor.role == "intake":
-            raise fs.FileRefused(403, "forbidden", "an intake account attaches files in its case.report; "
-                                                   "upload without 'case'")
 
     # ---- upload -------------------------------------------------------------------
     async def _upload(self, conn: FilesConnection, reader: asyncio.StreamReader, req: _Request, peer: str) -> bool:

@@ -54,6 +54,7 @@ _CASE_ID = re.compile(r"c\d{6,}")
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 HOT_LIMIT = 2000           # cases changed since the last look (dicts) that make it look sooner
 SNAPSHOT_KEEP = 20.0       # s a built snapshot is kept for the next connection at the same seq
+CHECKPOINT_EVERY = 1.0     # s between two SQLite checkpoints (off the commit path) after commits
 MAX_BATCH = 500
 DECIDE_SLICE = 0.01        # s of deciding between two turns of the loop (a batch's commands are decided on it)
 BATCH_BUDGET = 0.02        # s: a batch decided for this long is cut there (the rest goes into the next)
@@ -425,6 +426,8 @@ class Hub:
         # the health probe has its own thread (and connection): it answers even while the
         # pipeline's thread is busy, and it really goes to the database
         self._probe_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-probe")
+        self._checkpoints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-checkpoint")
+        self._checkpointer: asyncio.Task | None = None
         self.listeners: list[Callable[[list[dict]], None]] = []
         # XIAONAO_TRACE=path: one line per batch with the time each step of the pipeline took
         trace = os.environ.get("XIAONAO_TRACE")
@@ -446,6 +449,8 @@ class Hub:
             raise StoreError(self.store.damaged(_db_message(e))) from None
         self._queue = FairQueue()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
+        if await self.run_db(self.store.checkpoint_in_background):
+            self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="xiaonao-checkpoint")
         if self.retention is not None:
             self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
         if self.follow_rota:
@@ -633,6 +638,23 @@ class Hub:
             log.info("retention: pruned %s", total)
         return total
 
+    async def _checkpoint_loop(self) -> None:
+        """SQLite: the log is copied into the database file every CHECKPOINT_EVERY seconds
+        after commits, on a thread of its own (see EventStore.checkpoint_in_background)."""
+        loop = asyncio.get_running_loop()
+        done = -1
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            if self.head == done:
+                continue
+            done = self.head
+            try:
+                await loop.run_in_executor(self._checkpoints, self.store.checkpoint)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:      # busy or unavailable: the next round tries again
+                log.debug("checkpoint failed: %s", _db_message(e))
+
     async def _retention_loop(self) -> None:
         await asyncio.sleep(RETAIN_FIRST)
         while True:
@@ -685,7 +707,7 @@ class Hub:
             self._expiry.cancel()
         for t in list(self._holding):
             t.cancel()
-        for task in (self._retainer, self._rota_task):
+        for task in (self._checkpointer, self._retainer, self._rota_task):
             if task:
                 task.cancel()
                 try:
@@ -705,6 +727,7 @@ class Hub:
         self.db.shutdown(wait=True)
         self.reads.shutdown(wait=True)
         self._probe_pool.shutdown(wait=False)
+        self._checkpoints.shutdown(wait=True)
 
     async def run_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)

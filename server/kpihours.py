@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, insert, literal, select, text
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, insert, literal, select, text
 from sqlalchemy.sql import column, table
 
 TABLE = "kpi_hours"
@@ -57,8 +57,13 @@ def closed_facts(r: dict) -> tuple[int, ...]:
 
 
 def _add(acc: dict, key: tuple[str, str], facts: tuple[int, ...], sign: int) -> None:
-    old = acc.get(key, _ZERO)
-    acc[key] = tuple(o + sign * f for o, f in zip(old, facts))
+    sums = acc.get(key)
+    if sums is None:
+        acc[key] = [sign * f for f in facts]
+    else:
+        for i, f in enumerate(facts):
+            if f:
+                sums[i] += sign * f
 
 
 def contributions(rows, sign: int, acc: dict) -> None:
@@ -77,18 +82,19 @@ def present(conn) -> bool:
     return inspect(conn).has_table(TABLE)
 
 
+_CASES = table("cases", *(column(n) for n in FACTS))
+_OLD = select(*_CASES.c).where(_CASES.c.id.in_(bindparam("ids", expanding=True)))    # (compiled once)
+
+
 def old_facts(conn, ids: list[str]) -> list[dict]:
     """The facts the projection holds now for these case ids (those it has)."""
     out: list[dict] = []
-    cols = ", ".join(FACTS)
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        q = text(f"SELECT {cols} FROM cases WHERE id IN (" + ", ".join(f":i{k}" for k in range(len(part))) + ")")
-        out += [dict(zip(FACTS, r)) for r in conn.execute(q, {f"i{k}": v for k, v in enumerate(part)})]
+        out += [dict(zip(FACTS, r)) for r in conn.execute(_OLD, {"ids": ids[i:i + 500]})]
     return out
 
 
-_UPSERT: dict[str, str] = {}
+_UPSERT: dict[str, Any] = {}
 
 
 def apply(conn, acc: dict) -> None:
@@ -96,14 +102,14 @@ def apply(conn, acc: dict) -> None:
     rows = [{"kind": k, "hour": h, **dict(zip(FIELDS, v))} for (k, h), v in acc.items() if any(v)]
     if not rows:
         return
-    sql = _UPSERT.get(conn.dialect.name)
-    if sql is None:
+    q = _UPSERT.get(conn.dialect.name)
+    if q is None:
         names = ("kind", "hour", *FIELDS)
         marks = ", ".join(f":{n}" for n in names)
-        sql = _UPSERT[conn.dialect.name] = (
+        q = _UPSERT[conn.dialect.name] = text(
             f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT (kind, hour) DO UPDATE SET "
             + ", ".join(f"{f} = {TABLE}.{f} + excluded.{f}" for f in FIELDS))
-    conn.execute(text(sql), rows)
+    conn.execute(q, rows)
 
 
 def written(conn, rows: list[dict]) -> None:

@@ -408,6 +408,27 @@ class EventStore:
         event.listen(self.engine, "close", lambda conn, _rec: self._dbapi.pop(id(conn), None))
         event.listen(self.engine, "close_detached", lambda conn: self._dbapi.pop(id(conn), None))
 
+    def checkpoint_in_background(self) -> bool:
+        """SQLite: from now on the commits no longer copy the log into the database file
+        (`wal_autocheckpoint=0` on every connection); whoever calls this runs `checkpoint()`
+        from a thread of its own, so a commit (a batch of events) is never the one that pays
+        for a checkpoint's writes and flush (hundreds of ms on a busy disk). False for
+        PostgreSQL (nothing to do)."""
+        if self.engine.url.get_backend_name() != "sqlite":
+            return False
+
+        @event.listens_for(self.engine, "connect")
+        def _no_autocheckpoint(dbapi_conn, _rec):
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+        self.engine.dispose()              # (the pooled connections: opened again with it)
+        return True
+
+    def checkpoint(self) -> None:
+        """Copy what the log (WAL) holds into the database file without waiting for, or
+        holding back, writers and readers (SQLite's PASSIVE checkpoint)."""
+        with self.engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     def interrupt(self) -> None:
         """Make whatever the store's connections are waiting for fail now (called from
         another thread when a call overran its time): SQLite's interrupt, or a shutdown of a

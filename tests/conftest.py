@@ -176,10 +176,10 @@ def drop_pg(url: str) -> None:
 
 
 # ---- the whole suite runs on two workers (pytest-xdist) ------------------------------------
-# `pytest` without test paths (the suite, `make test`, `-m "not acceptance"`) runs on
-# XIAONAO_TEST_WORKERS workers (2: the machine's cores); a module or a single test, or `-n N`
-# (`-n 0`: here, e.g. for --pdb), as asked. Tests that must not run beside each other share an
-# `xdist_group` (the acceptance suite: one X display); the others are handed out one by one.
+# `pytest` without test paths (the suite, `-m "not acceptance"`) runs on XIAONAO_TEST_WORKERS
+# workers (2: the machine's cores), tests handed out one by one; a module or a single test, or
+# `-n N` (`-n 0`: here, e.g. for --pdb), as asked. (`--dist loadgroup` does not group with this
+# pytest-xdist and pytest 9: `make test` runs the acceptance suite in a process of its own.)
 WORKERS = int(os.environ.get("XIAONAO_TEST_WORKERS", "2"))
 
 
@@ -192,8 +192,6 @@ def pytest_cmdline_main(config):
     if opt.numprocesses is None and whole and WORKERS > 1 and not config.getoption("usepdb", False) \
             and not opt.collectonly:
         opt.numprocesses = WORKERS
-    if opt.numprocesses and opt.dist in ("no", "load"):
-        opt.dist = "loadgroup"
 
 
 def pytest_configure(config):
@@ -253,7 +251,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
         if "acceptance" in item.path.parts:
             item.add_marker(pytest.mark.acceptance)
-            item.add_marker(pytest.mark.xdist_group("acceptance"))     # one X display: one worker
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)      # however the test chose its backends

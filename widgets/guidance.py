@@ -54,8 +54,12 @@ class GuideBox(QGroupBox):
         if link is not None and hasattr(link, "sig_command"):
             link.sig_command.connect(self._command_result)
         if room is not None:
-            room.sig_room.connect(lambda: self.show_case(self.case))      # an admin edited a guide
+            room.sig_room.connect(self._guides_changed)       # an admin edited a guide (a bound method:
+                                                              # the connection ends with the box)
         self.setVisible(False)
+
+    def _guides_changed(self, *_args) -> None:
+        self.show_case(self.case)
 
     def _zh(self) -> bool:
         return QCoreApplication.translate("Domain", "Dispute") != "Dispute"
