@@ -345,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     pim.add_argument("--password-stdin", action="store_true", help="with --server: read the password from stdin")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.cmd != "upgrade":
+        # Alembic's schema check says at INFO which plugins it set up: noise between a table's rows
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
     try:
         if args.cmd == "init":

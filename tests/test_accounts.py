@@ -245,3 +245,15 @@ def test_the_server_database_file_is_private(tmp_path):
     from server.store import EventStore
     EventStore(f"sqlite:///{loose}").dispose()
     assert stat.S_IMODE(os.stat(loose).st_mode) == 0o600
+
+
+@pytest.mark.subprocess
+def test_user_list_prints_the_users_without_alembics_log_lines(tmp_path):
+    """`xiaonao-server user list` printed eight "INFO alembic…" lines between its header and
+    its rows."""
+    import subprocess
+    url = make_db(tmp_path)
+    r = subprocess.run([sys.executable, "-c", "from server.cli import main; raise SystemExit(main())",
+                        "user", "list", "--db", url], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "lead" in r.stdout and "alembic" not in r.stdout + r.stderr, r.stdout + r.stderr

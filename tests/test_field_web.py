@@ -663,3 +663,26 @@ async def test_a_department_sees_and_feeds_back_its_part_of_a_joint_case(roles_s
     assert srv.hub.state["cases"][cid]["parts"][1]["done"] is None
     await op.close()
     await phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_the_recently_closed_list_shows_the_latest_closed_first(server, browser):
+    """"Recently closed" (最近结束) was the cases in the order the phone first heard of them,
+    not the order they were closed in."""
+    op = await RawClient.connect(ws_url(server), "op")
+    ids = [await new_case(op, f"已结案{i}") for i in range(3)]
+    for cid in (ids[2], ids[0], ids[1]):                   # closed in another order than reported
+        for name, args in (("case.sign", {}), ("case.arrive", {}), ("case.feedback", {"note": "已处置"}),
+                           ("case.close", {"resolution": "已处置"})):
+            ack, _ = await op.command(name, {"case_id": cid, **args})
+            assert ack["type"] == "ack", (name, ack)
+    ack, _ = await op.command("case.note", {"case_id": ids[2], "note": "回访：居民满意"})   # touched later, closed first
+    assert ack["type"] == "ack", ack
+    phone = await Phone.open(browser, base_of(server), "zh_CN")
+    await phone.login("w01")
+    await phone.page.wait_for_selector(f".cases.done [data-case='{ids[1]}']")
+    shown = await phone.page.eval_on_selector_all(".cases.done [data-case]", "els => els.map(e => e.dataset.case)")
+    assert shown[:3] == [ids[1], ids[0], ids[2]]
+    await op.close()
+    await phone.close()

@@ -167,3 +167,42 @@ def test_a_range_the_server_refuses_is_said_in_the_window(qtbot, loop, tmp_path)
         loop.run(win.link.shutdown())
         loop.run(cmds.close())
         loop.run(srv.stop())
+
+
+def test_a_range_from_before_the_street_was_loaded_shows_its_squads_and_map_once_it_is(qtbot, loop, tmp_path):
+    """The demo's default range (the last 8 hours) begins before its street was loaded: the
+    roster and the map were left empty while the queue and the figures filled."""
+    import time
+
+    from app import i18n
+    from models.timeutil import epoch
+    from server.app import XiaonaoServer
+    from widgets.replay import ReplayWindow
+    i18n.install("en")
+    clock = Clock(time.time() + 1)
+    srv = XiaonaoServer(make_db(tmp_path), "127.0.0.1", 0, clock=clock, data_dir=str(tmp_path / "files"))
+    loop.run(srv.start())
+    link = LinkService(f"ws://127.0.0.1:{srv.port}/ws", "lead", "lead-password", cache_path=tmp_path / "cache.db")
+    room = RoomState()
+    room.attach(link)
+    link.start()
+    rw = None
+    try:
+        loop.wait(lambda: link.status.state == "online" and room.state["teams"], what="online")
+        loaded = next(e for e in srv.store.events_after(0, limit=20) if e["name"] == "street.loaded")
+        rw = ReplayWindow(link, room)
+        qtbot.addWidget(rw)
+        rw.set_range(epoch(loaded["at"]) - 10 * MIN, clock())
+        rw.load()
+        loop.wait(lambda: rw.replay is not None, what="the replay loaded")
+        assert not rw.room.state["teams"] and not rw.roster.tiles          # no street yet at the start
+        rw.slider.setValue(rw.slider.maximum())                             # past the street's loading
+        squads = set(room.state["teams"])
+        loop.wait(lambda: set(rw.room.state["teams"]) == squads, what="the replayed street")
+        assert set(rw.roster.tiles) == squads
+        assert set(rw.map.team_items) == squads
+    finally:
+        if rw is not None:
+            rw.close()
+        loop.run(link.shutdown())
+        loop.run(srv.stop())

@@ -51,6 +51,7 @@ def test_the_operator_shows_and_prints_the_code_and_the_residents_rating_lands(c
         assert dlg.data is not None, dlg.status.text()
         assert not dlg.qr.pixmap().isNull() and dlg.url.text().startswith("http://127.0.0.1:")
         assert dlg.print_btn.isEnabled()
+        assert dlg.title.text().startswith(("Case C0", "案件 C0"))      # the id the room knows it by, not "#13"
         if SHOTS:
             dlg.grab().save(os.path.join(SHOTS, f"rating_code_dialog_{lang}.png"))
         pdf = tmp_path / "card.pdf"

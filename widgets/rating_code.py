@@ -36,7 +36,7 @@ class RatingCodeDialog(QDialog):
         self.setWindowTitle(self.tr("Resident rating code"))
         self.case, self.link = case, link
         self.data: dict | None = None
-        self.title = QLabel(self.tr("Case %1: %2").replace("%1", f"#{case.get('no') or case['id']}")
+        self.title = QLabel(self.tr("Case %1: %2").replace("%1", case['id'])
                             .replace("%2", case.get("title") or ""))
         self.title.setWordWrap(True)
         self.title.setProperty("kind", "heading")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from client.replay import SPEEDS, Player, Replay
 from models.qt.replay import ReplayRoom
 from models.qt.room import Selection
+from models.state import touched
 from models.timeutil import iso
 from widgets.case_queue import CaseQueuePanel
 from widgets.roster import RosterPanel
@@ -315,7 +316,9 @@ class ReplayWindow(QMainWindow):
 
     def _shown(self, kind: str, events) -> None:
         assert self.player is not None
-        if kind == "reset":
+        # the street itself loaded within the range (a range from before the room existed, e.g.
+        # the demo's first hours): the roster and the map are built from the street, so rebuild
+        if kind == "reset" or any(touched(ev).everything for ev in events or ()):
             self.room.show(self.player.state, self.player.t)
         else:
             self.room.advance(self.player.t, events or [])

@@ -279,7 +279,7 @@ class CaseSheetDialog(_PreviewDialog):
         super().__init__(parent, excel=False)
         self.evidence: dict[str, bytes] = {}      # attachment id -> thumbnail, as they arrive
         self._link = link
-        self.setWindowTitle(translate("Reports", "Case sheet %1").replace("%1", str(case.get("no") or case["id"])))
+        self.setWindowTitle(translate("Reports", "Case sheet %1").replace("%1", case["id"]))
         import copy
         self.case = copy.deepcopy(case)
         self.state = {"street": state.get("street"), "teams": state.get("teams", {}),
@@ -297,7 +297,7 @@ class CaseSheetDialog(_PreviewDialog):
         self.load_evidence()
 
     def stem(self) -> str:
-        return f"xiaonao-case-{self.case.get('no') or self.case['id']}"
+        return f"xiaonao-case-{self.case['id']}"
 
     def writer(self, fmt: str):
         from reporting.casesheet import write_case_sheet

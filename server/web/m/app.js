@@ -274,7 +274,10 @@ function staleNote() {
 
 function renderList() {
   const cases = myCases();
-  const closed = [...link.state.cases.values()].filter((c) => !OPEN.has(c.status)).slice(-5).reverse();
+  // the last five closed, the latest first (the map's order is the order they arrived in)
+  const ended = (c) => String(c.times?.closed || c.times?.feedback || c.times?.reported || "");
+  const closed = [...link.state.cases.values()].filter((c) => !OPEN.has(c.status))
+    .sort((a, b) => ended(b).localeCompare(ended(a))).slice(0, 5);
   main("list", staleNote(),
     h("h2", {}, t(`list.title.${role()}`, { n: cases.length })),
     cases.length ? h("ul", { class: "cases" }, ...cases.map(caseCard))
@@ -293,7 +296,7 @@ function caseCard(c) {
         partBadge(c)),
       h("div", { class: "title" }, c.title),
       h("div", { class: "addr" }, c.location?.address || ""),
-      h("div", { class: "meta" }, t(`prio.${c.priority}`), " · ", fmtAgo(c.times?.dispatched || c.times?.reported, t))));
+      h("div", { class: "meta" }, t(`prio.${c.priority}`), " · ", fmtAgo((OPEN.has(c.status) ? null : c.times?.closed) || c.times?.dispatched || c.times?.reported, t))));
 }
 
 function renderCase(cid) {
