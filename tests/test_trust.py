@@ -367,3 +367,24 @@ def test_the_new_case_is_selected_even_when_the_filter_would_hide_it(demo_server
     assert win.queue.search.text() == "" and win.queue.model.row_of(new) >= 0
     assert win.panels["detail"].case_id == new and win.queue.view.hasFocus() or not win.isActiveWindow()
     close_window(win, loop)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_banner_says_connecting_while_the_first_connection_is_made_over_the_cache(qtbot, tmp_path, lang):
+    """Joining a running server, the cockpit shows its cache at once: the banner said
+    "OFFLINE since --:--" (自 --:-- 起离线) until the link was up."""
+    from app import i18n
+    from widgets.offline import OfflineBanner
+    i18n.install(lang)
+    try:
+        link = LinkService("ws://127.0.0.1:1/ws", "op", "op-password", cache_path=tmp_path / "c.db")  # never started
+        room = RoomState()
+        room.reset(street_state(), age=120.0)               # what the cache held, 2 minutes old
+        banner = OfflineBanner(link, room)
+        qtbot.addWidget(banner)
+        assert link.status.state == "connecting" and link.status.offline_since is None
+        assert not banner.isHidden()
+        text = banner.text()
+        assert "--:--" not in text and ("正在连接" in text if lang == "zh_CN" else "CONNECTING" in text), text
+    finally:
+        i18n.install("en")

@@ -39,9 +39,13 @@ class OfflineBanner(QLabel):
             self.setVisible(False)
             return
         st = self.link.status
-        since = time.strftime("%H:%M:%S", time.localtime(st.offline_since)) if st.offline_since else "--:--"
-        text = self.tr("OFFLINE since %1: not live. Clocks, deadlines and squad timers show the last known "
-                       "state.").replace("%1", since)
+        if st.offline_since:
+            since = time.strftime("%H:%M:%S", time.localtime(st.offline_since))
+            text = self.tr("OFFLINE since %1: not live. Clocks, deadlines and squad timers show the last known "
+                           "state.").replace("%1", since)
+        else:                    # the first connection is still being made: the local cache is shown
+            text = self.tr("CONNECTING: not live yet. Clocks, deadlines and squad timers show the last known "
+                           "state (the local cache).")
         pending = len(self.link.link.pending_commands()) if hasattr(self.link, "link") else 0
         if pending:
             text += " " + self.tr("%1 command(s) wait to be sent and go when the link is back.").replace(

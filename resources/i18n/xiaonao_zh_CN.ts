@@ -3074,17 +3074,22 @@
 <context>
     <name>OfflineBanner</name>
     <message>
-        <location filename="../../widgets/offline.py" line="43" />
+        <location filename="../../widgets/offline.py" line="44" />
         <source>OFFLINE since %1: not live. Clocks, deadlines and squad timers show the last known state.</source>
         <translation>自 %1 起离线：数据非实时。时钟、时限和班组计时显示的是最后已知状态。</translation>
     </message>
     <message>
         <location filename="../../widgets/offline.py" line="47" />
+        <source>CONNECTING: not live yet. Clocks, deadlines and squad timers show the last known state (the local cache).</source>
+        <translation>正在连接：数据尚非实时。时钟、时限和班组计时显示的是最后已知状态（本地缓存）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/offline.py" line="51" />
         <source>%1 command(s) wait to be sent and go when the link is back.</source>
         <translation>%1 条指令等待发送，连接恢复后自动发出。</translation>
     </message>
     <message>
-        <location filename="../../widgets/offline.py" line="50" />
+        <location filename="../../widgets/offline.py" line="54" />
         <source>Login refused: log in again.</source>
         <translation>登录被拒绝：请重新登录。</translation>
     </message>
@@ -3608,123 +3613,123 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../../widgets/replay.py" line="60" />
+        <location filename="../../widgets/replay.py" line="61" />
         <source>REPLAY — Xiaonao (read-only)</source>
         <translation>回放 — 小脑（只读）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="98" />
+        <location filename="../../widgets/replay.py" line="99" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="99" />
+        <location filename="../../widgets/replay.py" line="100" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="100" />
+        <location filename="../../widgets/replay.py" line="101" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="129" />
+        <location filename="../../widgets/replay.py" line="130" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="135" />
+        <location filename="../../widgets/replay.py" line="136" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="137" />
+        <location filename="../../widgets/replay.py" line="138" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="147" />
-        <location filename="../../widgets/replay.py" line="280" />
+        <location filename="../../widgets/replay.py" line="148" />
+        <location filename="../../widgets/replay.py" line="281" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="167" />
+        <location filename="../../widgets/replay.py" line="168" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="179" />
+        <location filename="../../widgets/replay.py" line="180" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="181" />
+        <location filename="../../widgets/replay.py" line="182" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="194" />
+        <location filename="../../widgets/replay.py" line="195" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="197" />
+        <location filename="../../widgets/replay.py" line="198" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="202" />
+        <location filename="../../widgets/replay.py" line="203" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="208" />
+        <location filename="../../widgets/replay.py" line="209" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="221" />
+        <location filename="../../widgets/replay.py" line="222" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="228" />
+        <location filename="../../widgets/replay.py" line="229" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="245" />
+        <location filename="../../widgets/replay.py" line="246" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="247" />
+        <location filename="../../widgets/replay.py" line="248" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="249" />
+        <location filename="../../widgets/replay.py" line="250" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="251" />
+        <location filename="../../widgets/replay.py" line="252" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="253" />
+        <location filename="../../widgets/replay.py" line="254" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="255" />
+        <location filename="../../widgets/replay.py" line="256" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="274" />
+        <location filename="../../widgets/replay.py" line="275" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
