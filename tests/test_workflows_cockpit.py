@@ -257,8 +257,11 @@ def test_the_leader_mobilises_the_reserve_with_one_action(cockpit, loop, qtbot):
     loop.wait(lambda: not room.state["teams"]["W06"]["on_duty"], what="two squads off")
     # everyone off duty: the two squads, the members off shift (the rota), the reserve list
     n = (len(room.state["teams"]["W05"]["members"]) + len(room.state["teams"]["W06"]["members"])
-         + len(reserve(room.state)[1]) + len(standing_by(room.state)))
-    loop.wait(lambda: f"squads 2, members {n})" in leader.mobilise.text(), what="the reserve counted")
+         + len(reserve(room.state)[1]))
+    # the members as the line above counts them (off shift), the reserve list apart
+    loop.wait(lambda: f"squads 2, members {n}, reserve {len(standing_by(room.state))})" in leader.mobilise.text(),
+              what="the reserve counted")
+    assert f"members {n} (off shift)" in leader.reserve_counts.text()
     qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)
     assert "Confirm" in leader.mobilise.text() and room.state["teams"]["W05"]["on_duty"] is False
     qtbot.mouseClick(leader.mobilise, Qt.MouseButton.LeftButton)

@@ -207,12 +207,12 @@ class LeaderPanel(QWidget):
         everyone = n[1] + len(people)
         if not everyone and not n[0]:
             self.mobilise.setText(self.tr("Reserve: everyone is on duty"))
-        elif armed == "all":
-            self.mobilise.setText(self.tr("Confirm: call up now (squads: %1, members: %2)").replace(
-                "%1", str(n[0])).replace("%2", str(everyone)))
+        elif armed == "all":    # the members as counted on the line above, and the reserve list's people
+            self.mobilise.setText(self.tr("Confirm: call up now (squads: %1, members: %2, reserve: %3)").replace(
+                "%1", str(n[0])).replace("%2", str(n[1])).replace("%3", str(len(people))))
         else:
-            self.mobilise.setText(self.tr("Mobilise everyone off duty (squads %1, members %2)").replace(
-                "%1", str(n[0])).replace("%2", str(everyone)))
+            self.mobilise.setText(self.tr("Mobilise everyone off duty (squads %1, members %2, reserve %3)").replace(
+                "%1", str(n[0])).replace("%2", str(n[1])).replace("%3", str(len(people))))
         may = self.room.may("team.mobilise")
         self.call_reserve.setEnabled(bool(people) and may)
         self.mobilise.setEnabled(bool(everyone or n[0]) and may)

@@ -2308,13 +2308,13 @@
     </message>
     <message>
         <location filename="../../widgets/leader.py" line="211" />
-        <source>Confirm: call up now (squads: %1, members: %2)</source>
-        <translation>确认：立即召集 %1 个班组、%2 名队员</translation>
+        <source>Confirm: call up now (squads: %1, members: %2, reserve: %3)</source>
+        <translation>确认：立即召集 %1 个班组、%2 名队员、备勤 %3 人</translation>
     </message>
     <message>
         <location filename="../../widgets/leader.py" line="214" />
-        <source>Mobilise everyone off duty (squads %1, members %2)</source>
-        <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人）</translation>
+        <source>Mobilise everyone off duty (squads %1, members %2, reserve %3)</source>
+        <translation>动员全部不在岗力量（班组 %1 个，人员 %2 人，备勤 %3 人）</translation>
     </message>
     <message>
         <location filename="../../widgets/leader.py" line="219" />
