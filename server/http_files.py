@@ -487,18 +487,22 @@ class FileService:
         size = got = len(head)
         writing: asyncio.Future | None = None     # the previous batch, hashed and written meanwhile
         try:
-            while got < count:
-                chunk = await asyncio.wait_for(reader.read(min(READ_CHUNK, count - got)), BODY_TIMEOUT)
-                if not chunk:
-                    raise asyncio.IncompleteReadError(b"", count)
-                got += len(chunk)
-                pending.append(chunk)
-                size += len(chunk)
-                if size >= WRITE_BATCH:
-                    if writing is not None:
-                        await writing
-                    writing = loop.run_in_executor(None, write, b"".join(pending))
-                    pending, size = [], 0
+            # one deadline moved on with each chunk (not a wait_for per read: that is a task per
+            # chunk, hundreds per photo, a measurable share of the receiving on a loaded loop)
+            async with asyncio.timeout(BODY_TIMEOUT) as deadline:
+                while got < count:
+                    chunk = await reader.read(min(READ_CHUNK, count - got))
+                    deadline.reschedule(loop.time() + BODY_TIMEOUT)
+                    if not chunk:
+                        raise asyncio.IncompleteReadError(b"", count)
+                    got += len(chunk)
+                    pending.append(chunk)
+                    size += len(chunk)
+                    if size >= WRITE_BATCH:
+                        if writing is not None:
+                            await writing
+                        writing = loop.run_in_executor(None, write, b"".join(pending))
+                        pending, size = [], 0
         finally:
             if writing is not None:                   # (dropped mid-way: let the write finish first)
                 await writing
