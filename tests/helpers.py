@@ -78,7 +78,8 @@ class ServerProcess:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self, timeout: float = 20.0) -> "ServerProcess":
+    def start(self, timeout: float = 60.0) -> "ServerProcess":
+        # (60 s: at a load of 20 on two cores a server process took more than 20 s to answer)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         # the log goes to a file: a pipe nobody reads would fill and stall the server
         self.log = tempfile.NamedTemporaryFile(prefix="xiaonao-server-", suffix=".log", delete=False)
