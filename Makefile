@@ -42,6 +42,9 @@ package-check: package
 	grep -q "squads; link online" build/frozen-check/out.txt
 	# the embedded server serves the field terminal at /m/: its files are in the build
 	find dist/xiaonao -path '*server/web/m/index.html' | grep -q . || { echo "the field terminal (server/web/m) is not in the build" >&2; exit 1; }
+	# the embedded server's evidence decoders are in the build: a clip's poster frame (PyAV), HEIC, AVIF
+	dist/xiaonao/xiaonao --media-check | tee build/frozen-check/media.txt
+	grep -q "media check: ok" build/frozen-check/media.txt
 
 # static checks: ruff (lint + import order), mypy against its baseline, the import contracts
 lint:

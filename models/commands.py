@@ -158,7 +158,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "field": frozenset(_FIELD),
     "department": frozenset(_DEPARTMENT),
     "community": frozenset(_COMMUNITY),
-    "intake": frozenset({"case.report"}),
+    "intake": frozenset({"case.report", "case.attach"}),     # case.attach: on the cases it reported
     "wall": frozenset(),
     "system": frozenset(_INTERNAL),      # not a role an account can have (models.domain.ROLES)
     "resident": frozenset(_RESIDENT),    # nor this one: the resident page's
@@ -446,7 +446,15 @@ def owns(actor: Actor, case: dict) -> bool:
                                            or actor.department in joint.part_departments(case))
     if role == "community":
         return bool(actor.grids) and (case.get("location") or {}).get("grid") in actor.grids
+    if role == "intake":
+        return reported_by(case) == actor.name
     return True
+
+
+def reported_by(case: dict) -> str | None:
+    """The account that reported the case (its first timeline entry's actor)."""
+    tl = case.get("timeline") or []
+    return tl[0].get("actor") if tl and tl[0].get("name") == "case.reported" else None
 
 
 def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None = None,
@@ -648,7 +656,7 @@ def _decide_case(state, actor, name, args, files=None, now=None):
     if not owns(actor, case) and not (actor.role == "field" and actor.team_id in supporters
                                       and name in SUPPORT_COMMANDS):
         whose = {"field": "assigned to your squad", "department": "transferred to your department",
-                 "community": "in your grids"}[actor.role]
+                 "community": "in your grids", "intake": "one this account reported"}[actor.role]
         raise CommandError("forbidden", f"case {case['id']} is not {whose}")
     if name in ("case.sign", "case.arrive"):
         # a supporting squad's own stamps: the case's status is the lead's

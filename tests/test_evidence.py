@@ -513,6 +513,37 @@ async def test_an_alert_frame_from_intake_carries_its_region_and_detector(srv):
     await files.close(), await op_files.close(), await intake.close(), await op.close()
 
 
+async def test_an_intake_attaches_to_its_own_reported_cases_after_the_report_and_only_to_those(srv):
+    """The video platform sends a later frame of the same alert: after case.report, an intake
+    account uploads for (?case=) and attaches to the cases it reported itself, and to no other."""
+    intake, files = await login(srv, "intake")
+    op, _op_files = await login(srv, "op")
+    ack, seen = await intake.command("case.report", report("出店经营", source="video"))
+    assert ack["type"] == "ack", ack
+    own = next(c["id"] for c in srv.hub.state["cases"].values() if c["timeline"][0]["actor"] == "intake")
+    later = await files.upload(ef.jpeg(1280, 720, colour=(9, 9, 90)), name="frame-2.jpg", case_id=own)
+    ack, seen = await intake.command("case.attach", {"case_id": own, "attachment": later["id"],
+                                                     "label": "alert-frame", "detector": {"label": "出店经营",
+                                                                                          "confidence": 0.81}})
+    assert ack["type"] == "ack", ack
+    att = srv.hub.state["cases"][own]["attachments"][0]
+    assert att["label"] == "alert-frame" and att["detector"]["confidence"] == 0.81 and att["by"] == "intake"
+    assert await files.fetch(later["id"], case_id=own, rendition="thumb")       # its view shows it
+    # a case the room reported is not the intake's: refused before the bytes, and as a command
+    assert (await op.command("case.report", report("门前堆物")))[0]["type"] == "ack"
+    theirs = next(c["id"] for c in srv.hub.state["cases"].values() if c["title"] == "门前堆物")
+    e = await refused(files, ef.jpeg(), name="x.jpg", case_id=theirs)
+    assert (e.status, e.code) == (403, "forbidden") and "not one this account reported" in e.message
+    ack, _ = await intake.command("case.attach", {"case_id": theirs, "attachment": later["id"], "label": "document"})
+    assert ack["type"] == "error" and ack["code"] in ("forbidden", "not_found"), ack
+    # and an intake still may not do anything else to its case
+    ack, _ = await intake.command("case.note", {"case_id": own, "note": "x"})
+    assert ack["type"] == "error" and ack["code"] == "forbidden"
+    assert [a["id"] for a in srv.hub.state["cases"][own]["attachments"]] == [later["id"]]
+    assert not srv.hub.state["cases"][theirs].get("attachments")
+    await files.close(), await _op_files.close(), await intake.close(), await op.close()
+
+
 async def test_a_category_that_needs_an_after_photo_cannot_be_fed_back_without_one(srv):
     st = srv.hub.state
     st["street"]["evidence"] = {"city_management": {"feedback_requires": ["after"], "close_requires": ["after"]}}

@@ -1179,7 +1179,7 @@
     <message>
         <location filename="../../app/mainwindow.py" line="264" />
         <location filename="../../app/wall.py" line="147" />
-        <location filename="../../widgets/guidance.py" line="61" />
+        <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
         <location filename="../../models/qt/labels.py" line="107" />
@@ -1871,22 +1871,22 @@
 <context>
     <name>GuideBox</name>
     <message>
-        <location filename="../../widgets/guidance.py" line="80" />
+        <location filename="../../widgets/guidance.py" line="84" />
         <source>Handling guide: %1</source>
         <translation>执法手册：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="92" />
+        <location filename="../../widgets/guidance.py" line="96" />
         <source>(required before feedback)</source>
         <translation>（反馈前必做）</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="96" />
+        <location filename="../../widgets/guidance.py" line="100" />
         <source>(the room)</source>
         <translation>（指挥中心）</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="102" />
+        <location filename="../../widgets/guidance.py" line="106" />
         <source>Feedback waits for: %1</source>
         <translation>反馈前须完成：%1</translation>
     </message>
