@@ -160,6 +160,16 @@ class FileClient:
         the server's offset; one the server no longer knows (expired, finished) starts anew.
         Returns what `upload` returns; raises FileError (status 0 `unavailable` on a drop:
         call again with the same `upload_id`)."""
+        for attempt in (0, 1):
+            try:
+                return await self._upload_resumable(path, name, case_id, sha256, upload_id, on_session, progress)
+            except FileError as e:
+                # the server holds more than it said (a dropped request was still writing): ask again
+                if e.code != "conflict" or attempt or not upload_id:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _upload_resumable(self, path, name, case_id, sha256, upload_id, on_session, progress) -> dict:
         path = Path(path)
         size = path.stat().st_size
         name = name if name is not None else path.name

@@ -38,6 +38,7 @@ log = logging.getLogger("xiaonao.files")
 
 SESSION_TTL = 24 * 3600.0
 SESSIONS_PER_ACCOUNT = 32
+HEAD_WAIT = 10.0             # a HEAD waits this long at most for a request still adding to the upload
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 PATH = re.compile(r"^/files/uploads(?:/([^/?]*))?/?$")
 RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -51,7 +52,7 @@ class ResumableUploads:
         self.content = svc.content
         self.limits = svc.limits
         self._hashes: dict[str, tuple[int, Any]] = {}     # upload id -> (offset, sha256 so far)
-        self._sending: set[str] = set()                        # uploads a request is adding to now
+        self._sending: dict[str, asyncio.Event] = {}           # uploads a request is adding to now: set when it ends
 
     @property
     def upload_dir(self) -> Path:
@@ -106,6 +107,11 @@ class ResumableUploads:
             raise fs.FileRefused(400, "bad_request", f"{uid[:80]!r} is not an upload id (32 hex digits)")
         loop = asyncio.get_running_loop()
         if req.method == "HEAD":
+            adding = self._sending.get(uid)
+            if adding is not None:
+                # a dropped request may still be writing what it received: the offset once it ends
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(adding.wait(), HEAD_WAIT)
             info = await loop.run_in_executor(None, self._load, uid, actor)
             await conn.files_send(self.svc._head(200, [("Upload-Offset", str(info["offset"])),
                                                    ("Upload-Length", str(info["length"])),
@@ -209,7 +215,7 @@ class ResumableUploads:
             await conn.files_send(b"HTTP/1.1 100 Continue\r\n\r\n")
         part, _meta = self._session_paths(uid)
         uploads[actor.name] = uploads.get(actor.name, 0) + 1
-        self._sending.add(uid)
+        self._sending[uid] = asyncio.Event()
         try:
             head = b""
             if offset == 0:
@@ -240,7 +246,9 @@ class ResumableUploads:
                 return True
             return await self._complete(conn, actor, uid, info, h.hexdigest(), peer)
         finally:
-            self._sending.discard(uid)
+            ended = self._sending.pop(uid, None)
+            if ended is not None:
+                ended.set()
             left = uploads.get(actor.name, 1) - 1
             if left > 0:
                 uploads[actor.name] = left

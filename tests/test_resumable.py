@@ -17,6 +17,8 @@ from .faultproxy import FaultProxy
 from .helpers import until
 from .test_evidence import login, new_case, raw_http, rows
 
+BACKENDS = ("sqlite", "postgres")
+
 
 @pytest.fixture
 async def srv(db_url, tmp_path):
