@@ -10,7 +10,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from models import rota
 from models.qt import labels
@@ -36,6 +36,31 @@ class _ReadOnlyLink:
 WALL_MIN_PX = 20      # no text smaller: legible from 5 m on a 1080p screen
 
 
+class _ElidedLabel(QLabel):
+    """A label that shrinks with an ellipsis (its whole text in the tooltip) rather than widening
+    its row or being cut mid-letter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.setToolTip(text)
+        self._fit()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width())))
+
+
 class WallWindow(QWidget):
     def __init__(self, room, link, scale: float | None = None, rotate_s: float = 20.0, parent=None):
         super().__init__(parent)
@@ -45,19 +70,22 @@ class WallWindow(QWidget):
         screen = QGuiApplication.primaryScreen().geometry()
         self.scale = scale or max(1.0, screen.height() / 1080 * 1.35)
         s = self.scale
-        self.title = QLabel()
+        self.title = _ElidedLabel()
         self.clock = QLabel()
         self.mode = QLabel()
         self.mode.setObjectName("ModeLabel")
-        self.shift = QLabel()              # the shift on duty by the rota: who the room has out now
+        self.shift = _ElidedLabel()        # the shift on duty by the rota: who the room has out now
         self.shift.setObjectName("WallWindow.shift")
-        for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14), (self.shift, 14)):
+        for lab, size in ((self.title, 20), (self.clock, 22), (self.mode, 14), (self.shift, 12)):
             lab.setStyleSheet(f"font-size: {size * s:.1f}pt; font-weight: bold")
             lab.setProperty("pt", size * s)
+        # the street's name and the shift share what the mode, link and clock leave: they never
+        # widen the wall past its screen (a long shift line made a 1920 px wall 2,856 px wide)
+        self.shift.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.link_indicator = LinkIndicator(link, room, big=True, scale=s)
         top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.shift)
+        top.addWidget(self.title, 3)
+        top.addWidget(self.shift, 2)
         top.addSpacing(int(20 * s))
         top.addWidget(self.mode)
         top.addSpacing(int(20 * s))

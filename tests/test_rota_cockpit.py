@@ -264,10 +264,10 @@ def test_the_wall_shows_the_shift_on_duty_and_the_reserve_called_up(qtbot, loop,
     try:
         loop.wait(lambda: link.status.state == "online" and rota.current(room.state) is not None, what="online")
         cur = rota.current(room.state)
-        loop.wait(lambda: f"leader {cur['leader']} · on duty 54" in wall.shift.text(), what="the shift on the wall")
+        loop.wait(lambda: f"leader {cur['leader']} · on duty 54" in wall.shift.full_text(), what="the shift on the wall")
         _on_server(demo_server, demo_server.server.hub.execute(Actor("wang", "leader"), "team.mobilise",
                                                                {"pool": "reserve"}))
-        loop.wait(lambda: "on duty 90 · reserve called up 36" in wall.shift.text(), what="the reserve on the wall")
+        loop.wait(lambda: "on duty 90 · reserve called up 36" in wall.shift.full_text(), what="the reserve on the wall")
         assert all("*" in p["phone"] for p in room.state["reserve"].values())     # the wall's view: masked
         wall.grab().save(str(SHOTS / "rota-wall-en.png"))
         i18n.install("zh_CN")

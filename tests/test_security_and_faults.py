@@ -33,6 +33,7 @@ def test_every_command_under_every_role():
     w.run(Actor("op", "operator"), "case.dispatch", {"case_id": "C000001", "team_id": "W01"})
     w.run(Actor("op", "operator"), "case.report", REPORT)
     w.run(Actor("op", "operator"), "case.transfer", {"case_id": "C000002", "to": "police"})
+    w.run(Actor("u-intake", "intake"), "case.report", REPORT)     # C000003: an intake system's own report
     args = {"case_id": "C000001", "team_id": "W01", "title": "x", "status": "busy", "note": "n", "mode": "wartime",
             "profile": "135", "to": "police", "resolution": "r", "reason": "r", "rating": 5, "lat": 30.3,
             "lon": 120.25, "on_duty": False, "member_id": "M001", "from": "W01", "into": "C000001", "text": "t",
@@ -41,7 +42,8 @@ def test_every_command_under_every_role():
         # each bound role on a case of its own: W01's, police's (transferred), in grid G42
         actor = Actor(f"u-{role}", role, "W01" if role == "field" else None,
                       "police" if role == "department" else None, ("G42", "G03") if role == "community" else ())
-        own = dict(args, case_id="C000002") if role == "department" else args
+        own = dict(args, case_id={"department": "C000002", "intake": "C000003"}[role]) \
+            if role in ("department", "intake") else args
         for name in sorted(ALL_COMMANDS):
             try:
                 decide(w.state, actor, name, dict(own))
