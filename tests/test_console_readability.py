@@ -230,3 +230,22 @@ def test_spin_box_arrows_are_drawn_light_on_the_dark_theme(qtbot, qapp):
     strip = [QColor(img.pixel(x, y)) for x in range(img.width() - 18, img.width()) for y in range(img.height())]
     lightest = max(strip, key=lambda c: c.lightness())
     assert contrast(lightest.name(), P["button"]) >= 4.5, lightest.name()
+
+
+def test_a_slider_shows_its_whole_track_and_how_far_it_is(qtbot):
+    """The replay's time slider: its track was near the window's colour, the handle dark, so
+    at 0 % there was nothing to see to drag."""
+    from PySide6.QtWidgets import QSlider
+
+    from widgets.style import P, apply_theme
+    apply_theme(QApplication.instance(), zoom=1.0)
+    s = QSlider(Qt.Orientation.Horizontal)
+    qtbot.addWidget(s)
+    s.setRange(0, 100)
+    s.setValue(40)
+    s.resize(600, 30)
+    s.show()
+    img = s.grab().toImage()
+    y = img.height() // 2
+    assert img.pixelColor(img.width() - 30, y).name() == P["border_button"]      # the track still ahead
+    assert img.pixelColor(60, y).name() == P["accent"]                             # the part played

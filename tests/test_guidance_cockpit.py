@@ -55,6 +55,8 @@ def test_the_room_ticks_the_checklist_and_an_admin_edits_the_guide(qtbot, loop, 
         box = op.panels["detail"].guide
         loop.wait(lambda: box.case is not None and box.case["id"] == cid, what="the guide shown")
         assert box.isVisibleTo(op.panels["detail"]) and box.need.isVisibleTo(box)
+        from widgets.style import P
+        assert f"color:{P['accent']}" in box.checklist.text()      # the items to tick readable on the dark theme
         assert ("立即报告值班长" if lang == "zh_CN" else "Report to the shift leader") in box.need.text()
         # feedback before the required items: refused in the detail, in words
         detail = op.panels["detail"]

@@ -14,7 +14,7 @@ from models.guidance import guide_for, required_missing, ticked
 from models.qt import labels
 from models.timeutil import epoch
 from widgets import outcome
-from widgets.style import set_kind
+from widgets.style import P, set_kind
 
 
 def _hm(at: str) -> str:
@@ -90,7 +90,9 @@ class GuideBox(QGroupBox):
             mark = marks.get(it.id)
             box = "☑" if mark else "☐"
             words = html.escape(it.label(zh))
-            line = f'<a href="item:{html.escape(it.id)}" style="text-decoration:none">{box} {words}</a>' if may \
+            # (a link's own colour is the default dark blue: unreadable on the dark theme)
+            line = (f'<a href="item:{html.escape(it.id)}" style="text-decoration:none; color:{P["accent"]}">'
+                    f'{box} {words}</a>') if may \
                 else f"{box} {words}"
             if it.required:
                 line += " <b>" + html.escape(self.tr("(required before feedback)")) + "</b>"
