@@ -162,7 +162,7 @@ class LeaderPanel(QWidget):
         link.sig_command.connect(self._result)
         room.sig_role.connect(self._apply_role)
         # the handover the incoming leader reads: at login (the snapshot) and when it arrives
-        self._handover_shown: int | None = None
+        self._handover_shown: tuple[int, int | None] | None = None     # (handover seq, shift seq) offered
         self.handover_dialog: HandoverDialog | None = None
         room.sig_reset.connect(self._handover_state)
         room.sig_reset.connect(self._reserve_state)
@@ -250,10 +250,8 @@ class LeaderPanel(QWidget):
         if cur.get("held_squads"):
             text += "\n" + self.tr("Held over with open cases: %1").replace("%1", ", ".join(cur["held_squads"]))
         self.shift_line.setText(text)
-        seq = cur.get("seq")
-        if self._shift_seen is not None and seq != self._shift_seen and pending_for(self.room) is not None:
-            self.open_handover()            # the incoming leader reads the handover at the shift change
-        self._shift_seen = seq
+        self._shift_seen = cur.get("seq")
+        self._offer_handover()              # the incoming leader reads the handover at the shift change
 
     def _handover_state(self, *_args) -> None:
         h = self.room.state.get("handover")
@@ -268,9 +266,22 @@ class LeaderPanel(QWidget):
                 text += " · " + self.tr("not acknowledged yet")
             self.last_handover.setText(text)
         self.read_handover.setEnabled(bool(h))
+        self._offer_handover()
+
+    def _offer_handover(self) -> None:
+        """Open the handover for this leader when it is new to them, and again at each shift change
+        while it is unacknowledged. Worked out from the state (which handover, offered in which
+        shift), not from the order signals came in: a resync or a batch holding both the handover
+        and the shift change offers it all the same."""
         pending = pending_for(self.room)
-        if pending is not None and pending["seq"] != self._handover_shown:
-            self._handover_shown = pending["seq"]
+        if pending is None:
+            return
+        cur = rota.current(self.room.state) if rota.has_rota(self.room.state) else None
+        shift = cur.get("seq") if cur else None
+        offered = self._handover_shown
+        if (offered is None or offered[0] != pending["seq"]
+                or (offered[1] is not None and shift is not None and offered[1] != shift)):
+            self._handover_shown = (pending["seq"], shift)
             self.open_handover()
 
     def open_handover(self) -> HandoverDialog | None:
