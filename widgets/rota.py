@@ -6,6 +6,7 @@ the leader acted."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
@@ -61,7 +62,35 @@ def _role_note(room, widget: QLabel, command: str, what: str) -> bool:
     return may
 
 
-class WeekView(QWidget):
+class _SaysOutcome:
+    """A view that sends commands and says beside its form what became of them (sent,
+    acknowledged, refused and why); an acknowledged change clears its reason. Needs `link`,
+    `room`, `outcome` (a label), `reason` (a line edit) and `_sent`."""
+
+    link: Any
+    room: Any
+    outcome: Any
+    reason: Any
+    _sent: set[str]
+
+    def _submit(self, name: str, args: dict) -> None:
+        self._sent.add(self.link.submit(name, args))
+        set_kind(self.outcome, None)
+        self.outcome.setText(outcome.describe("pending", {"name": name}, self.room.live))
+
+    def _result(self, cid, outcome_, detail) -> None:
+        if cid not in self._sent:
+            return
+        if outcome_ != "pending":
+            self._sent.discard(cid)
+        set_kind(self.outcome, outcome.kind(outcome_, self.room.live))
+        self.outcome.setText(outcome.describe(outcome_, detail, self.room.live))
+        self.outcome.setToolTip(detail.get("message") or "")
+        if outcome_ == "acked":
+            self.reason.clear()
+
+
+class WeekView(_SaysOutcome, QWidget):
     def __init__(self, room, link, parent=None):
         super().__init__(parent)
         self.setObjectName("RotaPanel.week")
@@ -342,23 +371,11 @@ class WeekView(QWidget):
         self._send({"date": sel[0], "shift": sel[1], "leader": name, "reason": reason})
 
     def _send(self, args: dict) -> None:
-        self._sent.add(self.link.submit("rota.override", args))
-        set_kind(self.outcome, None)
-        self.outcome.setText(outcome.describe("pending", {"name": "rota.override"}, self.room.live))
-
-    def _result(self, cid, outcome_, detail) -> None:
-        if cid not in self._sent:
-            return
-        if outcome_ != "pending":
-            self._sent.discard(cid)
-        set_kind(self.outcome, outcome.kind(outcome_, self.room.live))
-        self.outcome.setText(outcome.describe(outcome_, detail, self.room.live))
-        self.outcome.setToolTip(detail.get("message") or "")
-        if outcome_ == "acked":
-            self.reason.clear()
+        self._submit("rota.override", args)
 
 
-class RoadsView(QWidget):
+
+class RoadsView(_SaysOutcome, QWidget):
     """Every road's stretch in a patrol area, its responsible squad and member; the leader
     reassigns the selected one."""
 
@@ -507,17 +524,5 @@ class RoadsView(QWidget):
             args["member_id"] = self.member.currentData()
         if self.reason.text().strip():
             args["reason"] = self.reason.text().strip()
-        self._sent.add(self.link.submit("road.assign", args))
-        set_kind(self.outcome, None)
-        self.outcome.setText(outcome.describe("pending", {"name": "road.assign"}, self.room.live))
+        self._submit("road.assign", args)
 
-    def _result(self, cid, outcome_, detail) -> None:
-        if cid not in self._sent:
-            return
-        if outcome_ != "pending":
-            self._sent.discard(cid)
-        set_kind(self.outcome, outcome.kind(outcome_, self.room.live))
-        self.outcome.setText(outcome.describe(outcome_, detail, self.room.live))
-        self.outcome.setToolTip(detail.get("message") or "")
-        if outcome_ == "acked":
-            self.reason.clear()
