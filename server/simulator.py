@@ -113,6 +113,8 @@ class Simulator:
         self.move_squads = move_squads
         self.fast_forward = False
         self._moves = 0                  # move ticks so far (the history moves squads every 6th)
+        self._stepping: set[str] = set()  # the cases it plays whole (its own reports, those open at start)
+        self._adopted: set[str] = set()   # the room's own cases whose squad it plays (sign, arrive, feedback)
         self._heap: list = []
         self._n = 0
         self._task: asyncio.Task | None = None
@@ -124,6 +126,8 @@ class Simulator:
 
     # ---- scheduling ------------------------------------------------------------
     def _at(self, t: float, fn, *args) -> None:
+        if fn == self._step:
+            self._stepping.add(args[0])          # the simulator plays this case (the room's and the field's part)
         self._n += 1
         heapq.heappush(self._heap, (t, self._n, fn, args))
 
@@ -136,6 +140,7 @@ class Simulator:
                 self._at(now + self.rng.uniform(5, 90), self._step, cid)
         if self.move_squads:
             self._at(now + 5, self._move_tick)
+        self._at(now + 10, self._adopt_tick)
         self._at(now + self.rng.uniform(10, 40), self._chatter)
         self._at(now + self.rng.uniform(300, 900), self._emergency)
         self._at(now + self.rng.uniform(600, 2400), self._burst)
@@ -314,6 +319,50 @@ class Simulator:
             nxt = await self._call_back(cid, r)
         if nxt is not None:
             self._at(now + nxt, self._step, cid)
+
+    async def _adopt_tick(self) -> None:
+        """A case the room reported and dispatched itself (a user trying the demo) gets a squad
+        that answers: sign, contact, arrive, feed back. The room's own steps (accept, dispatch,
+        close) stay the user's. No random draw of the day's, so the same seed gives the same
+        history (which has no such cases)."""
+        self._at(self.clock() + 10, self._adopt_tick)
+        for cid, c in list(self.hub.state["cases"].items()):
+            if c["status"] in FIELD_STEPS and cid not in self._stepping and cid not in self._adopted:
+                self._adopted.add(cid)
+                self._at(self.clock() + self._plan_rng(cid, "adopt").uniform(5, 20), self._field_step, cid)
+
+    async def _field_step(self, cid: str) -> None:
+        """The squad's next stamp on a case of the room's (see _adopt_tick)."""
+        case = self.hub.state["cases"].get(cid)
+        if case is None or case["status"] not in FIELD_STEPS:
+            self._adopted.discard(cid)          # back with the room; dispatched again, it is adopted again
+            return
+        st, team = case["status"], case.get("team_id")
+        squad = self.hub.state["teams"].get(team or "") or {}
+        now = self.clock()
+        if (squad.get("terminal") or {}).get("online"):     # a real person has the terminal: theirs
+            self._at(now + 60, self._field_step, cid)
+            return
+        field = Actor(f"field-{team}", "field", team)
+        r = self._plan_rng(cid, f"field:{st}:{len(case['timeline'])}")
+        nxt: float | None = None
+        if st == "dispatched":
+            if await self._do(field, "case.sign", {"case_id": cid}):
+                await self._radio(team, f"{self._call(team)}收到，{cid}已签收")
+                nxt = r.lognormvariate(3.8, 0.5)
+        elif st == "signed":
+            if await self._do(field, "case.contact", {"case_id": cid}):
+                nxt = r.lognormvariate(5.0, 0.4)
+        elif st == "contacted":
+            if await self._do(field, "case.arrive", {"case_id": cid}):
+                await self._radio(team, f"{self._call(team)}已到达现场")
+                nxt = r.lognormvariate(6.0, 0.5)
+        elif st == "on_scene":
+            if await self._tick_checklist(cid, field, r) and \
+                    await self._do(field, "case.feedback", {"case_id": cid, "note": "已现场处置，请指挥中心结案"}):
+                self._adopted.discard(cid)      # resolved: closing it is the room's
+                return
+        self._at(now + (nxt if nxt is not None else 60), self._field_step, cid)
 
     async def _tick_checklist(self, cid: str, field: Actor, r: random.Random) -> bool:
         """The squad goes through its handling checklist (执法手册): the required items (its

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from models.commands import Actor
 from models.sla import LATE, PROFILES, case_sla
 from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator
@@ -180,5 +181,36 @@ async def test_the_simulator_leaves_a_squad_with_a_terminal_online_to_its_person
         await sim.run_until(start + 5 * 3600)
         assert any(e.get("actor") == "field-W01" and e["name"] == "case.signed"
                    for c in srv.hub.state["cases"].values() if c.get("team_id") == "W01" for e in c["timeline"])
+    finally:
+        await srv.stop()
+
+
+async def test_a_case_the_room_dispatched_itself_gets_a_squad_that_answers(tmp_path):
+    """Trying the demo, a user reports and dispatches a case: the squad signs, calls, arrives
+    and feeds back as the simulator's own do; accepting, dispatching and closing stay the user's."""
+    url = make_db(tmp_path)
+    start = datetime(2026, 11, 23, 9, 0).timestamp()
+    clock = SimClock(start)
+    clock.manual = start
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+    await srv.start()
+    try:
+        sim = Simulator(srv.hub, seed=3, clock=clock, cases_per_day=0.001)
+        await sim.run_until(start + 60)          # the simulator runs (cases open when it starts are its own)
+        op = Actor("op", "operator")
+        before = set(srv.hub.state["cases"])
+        await srv.hub.execute(op, "case.report", {
+            "title": "楼道堆物", "category": "city_management", "source": "walk_in", "priority": 3,
+            "location": {"address": "九和路120号"}})
+        (cid,) = set(srv.hub.state["cases"]) - before
+        await sim.run_until(start + 600)
+        assert srv.hub.state["cases"][cid]["status"] == "new"          # the room's own step: not taken
+        await srv.hub.execute(op, "case.accept", {"case_id": cid})
+        await srv.hub.execute(op, "case.dispatch", {"case_id": cid, "team_id": "W01"})
+        await sim.run_until(start + 3 * 3600)
+        case = srv.hub.state["cases"][cid]
+        assert case["status"] == "resolved", case["status"]            # fed back: closing is the room's
+        names = [e["name"] for e in case["timeline"] if e.get("actor") == "field-W01"]
+        assert names[:3] == ["case.signed", "case.contacted", "case.arrived"] and "case.feedback" in names
     finally:
         await srv.stop()
