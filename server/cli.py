@@ -49,6 +49,18 @@ def init_db(url: str, street_path: str | None) -> int:
 
 
 def _store(url: str) -> EventStore:
+    """The store of an existing database (a mistyped SQLite path is said, not created empty)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - EventStore says what is wrong with the URL
+        u = None
+    if u is not None and u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") \
+            and not Path(u.database).exists():
+        raise StoreError(f"no database at {u.database}: create one with "
+                         f"`xiaonao-server init --db {url} --street demo` (or check the path)")
     store = EventStore(url)
     try:
         store.check_initialised()
@@ -370,8 +382,9 @@ def main(argv: list[str] | None = None) -> int:
             elif args.ucmd == "code":
                 _print_code(args)
             elif args.ucmd == "list":
+                users = list_users(args.db)          # read first: an error prints no header
                 print(f"{'name':20} {'role':10} {'bound to':16} {'state':9} sessions")
-                for u in list_users(args.db):
+                for u in users:
                     bound = u["team_id"] or u.get("department") or ",".join(u.get("grids") or []) or "-"
                     print(f"{u['name']:20} {u['role']:10} {bound:16} "
                           f"{'disabled' if u['disabled'] else 'active':9} {u['tokens']}")

@@ -257,3 +257,15 @@ def test_user_list_prints_the_users_without_alembics_log_lines(tmp_path):
                         "user", "list", "--db", url], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "lead" in r.stdout and "alembic" not in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_a_mistyped_database_path_is_said_and_not_created(tmp_path):
+    """`user list --db` with a wrong SQLite path made an empty file there and printed the
+    table's header before the error."""
+    from .helpers import server_cli
+    missing = tmp_path / "typo" / "xiaonao.db"
+    missing.parent.mkdir()
+    r = server_cli("user", "list", "--db", f"sqlite:///{missing}")
+    assert r.returncode == 2
+    assert f"no database at {missing}" in r.stderr and "xiaonao-server init" in r.stderr
+    assert "name" not in r.stdout and not missing.exists()

@@ -498,3 +498,25 @@ def test_the_case_sheet_prints_the_parts_and_the_linked_cases(tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     for words in ("部门任务", "清理占道摊点", "核查证照", "关联案件", other, "部门任务完成", "摊点已清理", "城管执法中队"):
         assert words in text, words
+
+
+def test_a_warning_whose_cases_are_all_closed_is_acknowledged_not_made_joint(cockpit, loop, qtbot):
+    """No open case could lead a joint case: the button says so before the dialog would."""
+    win = cockpit
+    for a in ("九堡中心小学", "九堡中心小学东侧", "九堡中心小学门口"):
+        _report(win.link, "占道", a)
+    cases = win.room.state["cases"]
+    loop.wait(lambda: len(cases) == 3, what="reported")
+    for cid in list(cases):
+        win.link.submit("case.transfer", {"case_id": cid, "to": "police"})
+        win.link.submit("case.close", {"case_id": cid, "resolution": "已处置"})
+    loop.wait(lambda: all(c["status"] == "closed" for c in cases.values()), what="all closed")
+    win.build_deferred_panels()
+    perf = win.panels["performance"]
+    perf.mark_all_dirty()
+    perf.refresh()
+    row = _warning_row(perf, "place:九堡中心小学")
+    assert row >= 0
+    perf.warnings.setCurrentRow(row)
+    assert perf.warning_ack.isEnabled() and not perf.warning_joint.isEnabled()
+    assert "acknowledge it instead" in perf.warning_joint.toolTip()

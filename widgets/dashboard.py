@@ -412,7 +412,14 @@ class DashboardPanel(QWidget):
         w = self.selected_warning()
         self.warning_open.setEnabled(w is not None)
         self.warning_ack.setEnabled(w is not None and w["active"] and self.room.may("warning.ack"))
-        self.warning_joint.setEnabled(w is not None and w["active"] and self.room.may("case.link"))
+        # a joint case needs an open case to lead it: a warning whose cases are all closed is
+        # acknowledged instead (said on the button, not first in the dialog)
+        from models.early_warning import lead_for
+        leadable = w is not None and lead_for(self.room.state, w["case_ids"]) is not None
+        self.warning_joint.setEnabled(w is not None and w["active"] and leadable and self.room.may("case.link"))
+        self.warning_joint.setToolTip(
+            self.tr("Its cases linked under one lead (一件事), the departments' parts") if leadable or w is None
+            else self.tr("Every case of this warning is closed: acknowledge it instead"))
 
     @property
     def warning_dialog(self):

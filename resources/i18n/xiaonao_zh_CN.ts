@@ -1040,7 +1040,7 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="502" />
+        <location filename="../../widgets/dashboard.py" line="509" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
@@ -1102,36 +1102,42 @@
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="384" />
+        <location filename="../../widgets/dashboard.py" line="421" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="504" />
+        <location filename="../../widgets/dashboard.py" line="422" />
+        <source>Every case of this warning is closed: acknowledge it instead</source>
+        <translation>该预警的案件均已办结：请改为确认预警</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="511" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="532" />
+        <location filename="../../widgets/dashboard.py" line="539" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="648" />
+        <location filename="../../widgets/dashboard.py" line="655" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="650" />
+        <location filename="../../widgets/dashboard.py" line="657" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="658" />
+        <location filename="../../widgets/dashboard.py" line="665" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="633" />
+        <location filename="../../widgets/dashboard.py" line="640" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1178,7 +1184,7 @@
     <name>Domain</name>
     <message>
         <location filename="../../app/mainwindow.py" line="264" />
-        <location filename="../../app/wall.py" line="147" />
+        <location filename="../../app/wall.py" line="175" />
         <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1876,17 +1882,17 @@
         <translation>执法手册：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="96" />
+        <location filename="../../widgets/guidance.py" line="98" />
         <source>(required before feedback)</source>
         <translation>（反馈前必做）</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="100" />
+        <location filename="../../widgets/guidance.py" line="102" />
         <source>(the room)</source>
         <translation>（指挥中心）</translation>
     </message>
     <message>
-        <location filename="../../widgets/guidance.py" line="106" />
+        <location filename="../../widgets/guidance.py" line="108" />
         <source>Feedback waits for: %1</source>
         <translation>反馈前须完成：%1</translation>
     </message>
@@ -2342,42 +2348,42 @@
         <translation>有未结案件留岗：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="261" />
+        <location filename="../../widgets/leader.py" line="259" />
         <source>No handover recorded yet.</source>
         <translation>尚无交接班记录。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="263" />
+        <location filename="../../widgets/leader.py" line="261" />
         <source>Last handover: %1 at %2</source>
         <translation>最近交班：%1，%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="265" />
+        <location filename="../../widgets/leader.py" line="263" />
         <source>read and acknowledged by %1 at %2</source>
         <translation>%1 已于 %2 阅读确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="268" />
+        <location filename="../../widgets/leader.py" line="266" />
         <source>not acknowledged yet</source>
         <translation>尚未确认接班</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="299" />
+        <location filename="../../widgets/leader.py" line="310" />
         <source>Shift leader only: you are logged in as %1, so these controls are disabled.</source>
         <translation>仅限值班长：您当前的身份是%1，这些操作不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="338" />
+        <location filename="../../widgets/leader.py" line="349" />
         <source>WARTIME mode (profile %1): switch to peacetime</source>
         <translation>战时模式（时限 %1）：切换到平时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="340" />
+        <location filename="../../widgets/leader.py" line="351" />
         <source>Peacetime (profile %1): switch to WARTIME</source>
         <translation>平时模式（时限 %1）：切换到战时</translation>
     </message>
     <message>
-        <location filename="../../widgets/leader.py" line="381" />
+        <location filename="../../widgets/leader.py" line="392" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
@@ -3880,62 +3886,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="373" />
+        <location filename="../../widgets/rota.py" line="390" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="373" />
+        <location filename="../../widgets/rota.py" line="390" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="373" />
+        <location filename="../../widgets/rota.py" line="390" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="374" />
+        <location filename="../../widgets/rota.py" line="391" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="374" />
+        <location filename="../../widgets/rota.py" line="391" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="375" />
+        <location filename="../../widgets/rota.py" line="392" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="383" />
+        <location filename="../../widgets/rota.py" line="400" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="393" />
+        <location filename="../../widgets/rota.py" line="410" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="395" />
+        <location filename="../../widgets/rota.py" line="412" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="443" />
+        <location filename="../../widgets/rota.py" line="460" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="458" />
+        <location filename="../../widgets/rota.py" line="475" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="491" />
+        <location filename="../../widgets/rota.py" line="508" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -3989,12 +3995,12 @@
 <context>
     <name>RotaPanel</name>
     <message>
-        <location filename="../../widgets/rota.py" line="50" />
+        <location filename="../../widgets/rota.py" line="51" />
         <source>Week rota</source>
         <translation>周排班</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="51" />
+        <location filename="../../widgets/rota.py" line="52" />
         <source>Roads</source>
         <translation>道路</translation>
     </message>
@@ -4598,42 +4604,42 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../app/wall.py" line="44" />
+        <location filename="../../app/wall.py" line="69" />
         <source>Xiaonao video wall</source>
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="75" />
+        <location filename="../../app/wall.py" line="103" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="83" />
+        <location filename="../../app/wall.py" line="111" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="86" />
+        <location filename="../../app/wall.py" line="114" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="145" />
+        <location filename="../../app/wall.py" line="173" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="149" />
+        <location filename="../../app/wall.py" line="177" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="166" />
+        <location filename="../../app/wall.py" line="194" />
         <source>%1 · %2 · leader %3 · on duty %4</source>
         <translation>%1 · %2 · 值班长 %3 · 在岗 %4 人</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="168" />
+        <location filename="../../app/wall.py" line="196" />
         <source>reserve called up %1</source>
         <translation>已调集备勤 %1 人</translation>
     </message>
@@ -4702,120 +4708,120 @@
 <context>
     <name>WeekView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="75" />
+        <location filename="../../widgets/rota.py" line="104" />
         <source>This week</source>
         <translation>本周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="76" />
+        <location filename="../../widgets/rota.py" line="105" />
         <source>The week before</source>
         <translation>上一周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="77" />
+        <location filename="../../widgets/rota.py" line="106" />
         <source>The week after</source>
         <translation>下一周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="94" />
+        <location filename="../../widgets/rota.py" line="123" />
         <source>Change the selected shift</source>
         <translation>调整所选班次</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="99" />
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="128" />
+        <location filename="../../widgets/rota.py" line="311" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="100" />
-        <location filename="../../widgets/rota.py" line="282" />
+        <location filename="../../widgets/rota.py" line="129" />
+        <location filename="../../widgets/rota.py" line="311" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="101" />
+        <location filename="../../widgets/rota.py" line="130" />
         <source>Reason (required): sick leave, swap, overtime…</source>
         <translation>原因（必填）：病假、调班、加班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="104" />
+        <location filename="../../widgets/rota.py" line="133" />
         <source>Apply to this shift</source>
         <translation>应用到此班次</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="107" />
+        <location filename="../../widgets/rota.py" line="136" />
         <source>Shift leader's name</source>
         <translation>值班长姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="109" />
+        <location filename="../../widgets/rota.py" line="138" />
         <source>Set the shift's leader</source>
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="178" />
+        <location filename="../../widgets/rota.py" line="207" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="185" />
+        <location filename="../../widgets/rota.py" line="214" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="191" />
+        <location filename="../../widgets/rota.py" line="220" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="211" />
+        <location filename="../../widgets/rota.py" line="240" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="226" />
+        <location filename="../../widgets/rota.py" line="255" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="270" />
+        <location filename="../../widgets/rota.py" line="299" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="275" />
+        <location filename="../../widgets/rota.py" line="304" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="278" />
+        <location filename="../../widgets/rota.py" line="307" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="283" />
+        <location filename="../../widgets/rota.py" line="312" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="286" />
+        <location filename="../../widgets/rota.py" line="315" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="291" />
+        <location filename="../../widgets/rota.py" line="320" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="312" />
+        <location filename="../../widgets/rota.py" line="341" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="325" />
-        <location filename="../../widgets/rota.py" line="339" />
+        <location filename="../../widgets/rota.py" line="354" />
+        <location filename="../../widgets/rota.py" line="368" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>
