@@ -116,7 +116,6 @@ class FileClient:
         if case_id:
             query.append("case=" + quote(case_id, safe=""))
         target = "/files" + ("?" + "&".join(query) if query else "")
-        loop = asyncio.get_running_loop()
 
         async def body(writer: asyncio.StreamWriter) -> None:
             sent = 0
@@ -129,19 +128,7 @@ class FileClient:
                         progress(sent, size)
                 return
             assert path is not None
-            f = await loop.run_in_executor(None, open, path, "rb")
-            try:
-                while sent < size:
-                    chunk = await loop.run_in_executor(None, f.read, CHUNK)
-                    if not chunk:
-                        raise FileError(0, "invalid", f"{path} got shorter while it was sent")
-                    writer.write(chunk)
-                    await writer.drain()
-                    sent += len(chunk)
-                    if progress:
-                        progress(sent, size)
-            finally:
-                await loop.run_in_executor(None, f.close)
+            await _send_file(writer, path, 0, size, progress)
 
         status, _h, payload = await self._request("POST", target, length=size, body=body)
         if status not in (200, 201):
@@ -195,25 +182,10 @@ class FileClient:
             if on_session:
                 on_session(upload_id)
         assert upload_id is not None
-        loop = asyncio.get_running_loop()
         start = offset
 
         async def body(writer: asyncio.StreamWriter) -> None:
-            f = await loop.run_in_executor(None, open, path, "rb")
-            try:
-                await loop.run_in_executor(None, f.seek, start)
-                sent = start
-                while sent < size:
-                    chunk = await loop.run_in_executor(None, f.read, min(CHUNK, size - sent))
-                    if not chunk:
-                        raise FileError(0, "invalid", f"{path} got shorter while it was sent")
-                    writer.write(chunk)
-                    await writer.drain()
-                    sent += len(chunk)
-                    if progress:
-                        progress(sent, size)
-            finally:
-                await loop.run_in_executor(None, f.close)
+            await _send_file(writer, path, start, size, progress)
 
         if progress:
             progress(start, size)
@@ -398,3 +370,25 @@ class FileClient:
             finally:
                 self._release(conn, keep)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _send_file(writer: asyncio.StreamWriter, path, start: int, size: int, progress=None) -> None:
+    """Bytes start..size of the file at `path` to `writer`, read off the loop, `progress(sent,
+    size)` after each chunk (a plain upload from 0, a resumed one from the server's offset)."""
+    loop = asyncio.get_running_loop()
+    f = await loop.run_in_executor(None, open, path, "rb")
+    try:
+        if start:
+            await loop.run_in_executor(None, f.seek, start)
+        sent = start
+        while sent < size:
+            chunk = await loop.run_in_executor(None, f.read, min(CHUNK, size - sent))
+            if not chunk:
+                raise FileError(0, "invalid", f"{path} got shorter while it was sent")
+            writer.write(chunk)
+            await writer.drain()
+            sent += len(chunk)
+            if progress:
+                progress(sent, size)
+    finally:
+        await loop.run_in_executor(None, f.close)

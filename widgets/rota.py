@@ -72,6 +72,11 @@ class _SaysOutcome:
     outcome: Any
     reason: Any
     _sent: set[str]
+    _timer: Any
+
+    def _later(self, *_args) -> None:
+        """Redraw soon (the room changed): one refresh for a burst of changes (`_timer`)."""
+        self._timer.start()
 
     def _submit(self, name: str, args: dict) -> None:
         self._sent.add(self.link.submit(name, args))
@@ -180,8 +185,6 @@ class WeekView(_SaysOutcome, QWidget):
         self._sent: set[str] = set()
         self.refresh()
 
-    def _later(self, *_args) -> None:
-        self._timer.start()
 
     # ---- what is shown ---------------------------------------------------------
     def _rota(self) -> dict | None:
@@ -436,8 +439,6 @@ class RoadsView(_SaysOutcome, QWidget):
         self._sent: set[str] = set()
         self.refresh()
 
-    def _later(self, *_args) -> None:
-        self._timer.start()
 
     def rows(self) -> list[dict]:
         return rota.sections(self.room.state)
