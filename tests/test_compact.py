@@ -130,3 +130,51 @@ async def test_a_cockpit_gets_closed_cases_compact_and_holds_and_caches_them_who
 async def _until(pred, timeout=20.0):
     from .helpers import until
     await until(pred, timeout=timeout, what="the link to hold the case")
+
+
+def test_the_cockpit_shows_a_closed_case_it_received_compact_in_full(cockpit, loop, demo_server):
+    """A closed case comes in a fresh snapshot in the compact form: the detail shows its
+    whole timeline, its note and its resolution, as for any case."""
+    from server.app import MAX_OUT_FRAME
+    from server.views import FULL
+    win = cockpit
+    room, link, detail = win.room, win.link, win.panels["detail"]
+    link.submit("case.report", dict(REPORT, title="楼道堆放杂物"))
+    loop.wait(lambda: len(room.state["cases"]) == 1, what="case reported")
+    cid = next(iter(room.state["cases"]))
+    for name, args in STEPS:
+        before = len(room.state["cases"][cid]["timeline"])
+        link.submit(name, {"case_id": cid, **args})
+        loop.wait(lambda b=before: len(room.state["cases"][cid]["timeline"]) > b, what=name)
+    whole = json.loads(json.dumps(room.state["cases"][cid]))
+    assert whole["status"] == "closed"
+    hub = demo_server.server.hub
+
+    def compact_on_the_wire() -> bool:
+        frames = asyncio.run_coroutine_threadsafe(_frames(hub, MAX_OUT_FRAME, FULL), demo_server._loop).result(10)
+        pages = [orjson.loads(bytes(f)) for f in frames]
+        sent = [c for p in pages for c in (p.get("state") or p).get("cases", [])]
+        return any(c["id"] == cid and c.get(MARK) == 1 for c in sent)
+    compact_on_the_wire()         # a snapshot notes the case is not compact yet, then it is made
+    loop.wait(lambda: asyncio.run_coroutine_threadsafe(_settled(hub), demo_server._loop).result(10),
+              what="compact form made")
+    assert compact_on_the_wire()
+    resets: list = []
+    link.sig_reset.connect(lambda *_a: resets.append(1))
+    link.link.resync()             # the cockpit's fresh snapshot carries it compact
+    loop.wait(lambda: resets and link.status.state == "online" and link.link.settled(), what="resynced")
+    assert json.loads(json.dumps(room.state["cases"][cid])) == whole
+    win.queue.select_case(cid)
+    loop.pump(0.1)
+    assert detail.case_id == cid
+    assert detail.timeline.count() == len(whole["timeline"]) == 8
+    assert "已劝导，现场恢复" in detail.timeline.item(6).text()
+    assert "已解决" in detail.timeline.item(7).text()
+
+
+async def _frames(hub, max_frame, view):
+    return hub.snapshot_frames(max_frame, view, compact=True)
+
+
+async def _settled(hub):
+    return hub.compact_settled()
