@@ -225,11 +225,18 @@ def expand_all(cases: list) -> list:
     return cases
 
 
+def tight(b: bytes) -> bytes:
+    """A copy of orjson's output that takes only its length: orjson 3.13 returns bytes whose
+    block stays as large as the buffer it wrote into (~8 KB for a 1 KB case, measured with
+    tracemalloc and RSS), which matters for JSON that is kept (15,000 cases: 117 MiB)."""
+    return bytes(memoryview(b))
+
+
 def compact_text(case: dict) -> bytes:
-    """The compact form's JSON (UTF-8)."""
+    """The compact form's JSON (UTF-8), to keep (see `tight`)."""
     c = compact(case)
     try:
-        return orjson.dumps(c)
+        return tight(orjson.dumps(c))
     except TypeError:                         # (an integer beyond 64 bits in free text: plain JSON)
         import json
         return json.dumps(case, ensure_ascii=False).encode()

@@ -32,7 +32,7 @@ from websockets.protocol import State as _WsState
 from models import protocol
 from models import rota as rota_mod
 from models.commands import Actor, CommandError, decide
-from models.compact import compact_text
+from models.compact import compact_text, tight
 from models.domain import OPEN_STATUSES
 from models.evidence import is_attachment_id
 from models.state import SeqGap, apply, empty_state
@@ -577,7 +577,7 @@ class Hub:
         for cid, c in list(cases.hot.items()):
             # no event changed it since the last look: kept as its JSON from now on (an open
             # case too: thousands wait for their squads, ~10 KB each as dicts, ~2 KB as JSON)
-            b = texts.pop(cid, None) or orjson.dumps(c)
+            b = texts.pop(cid, None) or tight(orjson.dumps(c))
             cases.freeze(cid, b, last_update(c) if c["status"] == "closed" else None)
         gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > grace]
         for cid in gone:
@@ -1184,7 +1184,7 @@ class Hub:
             t = cache.get(cid)
             if t is None:
                 try:
-                    t = orjson.dumps(case)
+                    t = tight(orjson.dumps(case))       # (kept: see models.compact.tight)
                 except TypeError:
                     t = json.dumps(case, ensure_ascii=False).encode()
                 cache[cid] = t

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from models.commands import Actor
+from models.compact import tight
 from models.domain import OPEN_STATUSES
 from models.state import SeqGap, apply, empty_state, touched
 from models.timeutil import epoch, iso
@@ -265,11 +266,11 @@ def _keep_cold(cur: "Cursor") -> None:
         if c["status"] in OPEN_STATUSES:
             cases[cid] = c
         else:
-            cases.freeze(cid, _dumps(c))
+            cases.freeze(cid, tight(_dumps(c)))     # (kept: models.compact.tight)
     cur.state["cases"] = cases
     reserve = CaseMap()
     for cid, c in cur.reserve.items():
-        reserve.freeze(cid, _dumps(c))
+        reserve.freeze(cid, tight(_dumps(c)))
     cur.reserve = reserve
 
 
