@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -45,6 +46,7 @@ from .casemap import CaseMap
 from .deflate import deflated_pages
 from .files import get_files
 from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
+from .stalls import runqueue_wait as _runqueue_wait
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, HIDDEN, View, case_texts, window_items
 
@@ -436,6 +438,10 @@ class Hub:
         # XIAONAO_TRACE=path: one line per batch with the time each step of the pipeline took
         trace = os.environ.get("XIAONAO_TRACE")
         self._trace = open(trace, "a", buffering=1) if trace else None
+        # (traced) the last commit: wall, CPU, waiting for a core, from COMMIT to its end (the flush)
+        self._commit_costs = (0.0, 0.0, 0.0, 0.0)
+        self._commit_at = 0.0
+        self._commit_hooked = False
 
     # ---- life ----------------------------------------------------------------
     async def start(self) -> None:
@@ -957,8 +963,11 @@ class Hub:
                 for p in batch:
                     f = firsts.setdefault(p.peer, [0, p.received, p.command_id])
                     f[0] += 1
+                cw, cc, cq, cf = self._commit_costs
                 self._trace.write(f"{len(batch)} {batch[0].command_id} {batch[0].received:.6f} {t_pick:.6f} "
                                   f"{t_decided:.6f} {t_durable:.6f} {t:.6f} "
+                                  f"commit:{cw * 1000:.1f}:cpu:{cc * 1000:.1f}:core-wait:{cq * 1000:.1f}"
+                                  f":flush:{cf * 1000:.1f} "
                                   + " ".join(f"{peer}:{n}:{r:.6f}:{cid}" for peer, (n, r, cid) in firsts.items())
                                   + "\n")
         many: dict[tuple, list] = {}      # a big batch's accepted commands: one log line per sender and name
@@ -1050,7 +1059,19 @@ class Hub:
             rows, room, texts, teams = self._projection_rows(events, work)
         except (UnicodeError, ValueError) as e:     # text its projection cannot encode
             raise Unstorable(str(e)) from None
-        self.store.append(events, commands, rows, room)
+        if self._trace is None:
+            self.store.append(events, commands, rows, room)
+        else:                # the trace: the commit's wall time, the thread's CPU and wait for a core in it
+            if not self._commit_hooked:
+                from sqlalchemy import event as sa_event
+                sa_event.listen(self.store.engine, "commit",
+                                lambda _c: setattr(self, "_commit_at", time.perf_counter()))
+                self._commit_hooked = True
+            w0, c0, q0 = time.perf_counter(), time.thread_time(), _runqueue_wait(threading.get_native_id())
+            self.store.append(events, commands, rows, room)
+            end = time.perf_counter()
+            self._commit_costs = (end - w0, time.thread_time() - c0,
+                                  _runqueue_wait(threading.get_native_id()) - q0, end - self._commit_at)
         return texts, teams
 
     async def _commit(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:

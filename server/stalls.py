@@ -31,7 +31,7 @@ def _thread_cpu(tid: int) -> float:
         return 0.0
 
 
-def _runqueue_wait(tid: int) -> float:
+def runqueue_wait(tid: int) -> float:
     """Seconds thread `tid` has spent runnable but waiting for a core (Linux schedstat)."""
     try:
         with open(f"/proc/self/task/{tid}/schedstat") as f:
@@ -91,7 +91,7 @@ class StallWatch:
                 continue
             began = self.beat
             cpu0 = _thread_cpu(self.tid)
-            wait0 = _runqueue_wait(self.tid)
+            wait0 = runqueue_wait(self.tid)
             others0 = _threads_cpu()
             gcs_before = len(self._gcs)
             stacks: collections.Counter = collections.Counter()
@@ -105,7 +105,7 @@ class StallWatch:
             cpu = _thread_cpu(self.tid) - cpu0
             # the loop's thread waiting for a core (the machine's load) rather than for the GIL:
             # its run-queue wait; and what the process's other threads ran meanwhile
-            waited = _runqueue_wait(self.tid) - wait0
+            waited = runqueue_wait(self.tid) - wait0
             others = {k: v - others0.get(k, 0.0) for k, v in _threads_cpu().items()}
             busy = ", ".join(f"{k} {v * 1000:.0f}" for k, v in sorted(others.items(), key=lambda kv: -kv[1])
                              if v >= 0.005 and k not in ("MainThread", "xiaonao-stalls"))
