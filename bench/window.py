@@ -264,8 +264,9 @@ async def measure(url: str, pid: int) -> dict:
     # live-event delay while new cockpits connect (watcher and paced reporter in their own process)
     probe = await start_probe(url)
     phase("connects")
+    res["connect_snapshots"] = []
     for _ in range(5):
-        await fresh_snapshot(url)
+        res["connect_snapshots"].append(await fresh_snapshot(url))
         await asyncio.sleep(0.3)
     res["delay_connect"] = await stop_probe(probe)
     # a burst past SNAPSHOT_EVERY events, with a paced reporter measured alongside
@@ -321,6 +322,9 @@ def run(n: int) -> None:
     for dt, size_b, wire, cases in r["snapshot"]:
         print(f"  new cockpit's snapshot: {size_b / 2**20:.1f} MiB of JSON, {wire / 2**20:.1f} MiB on the wire, "
               f"{cases:,} cases, {dt:.2f} s to the last page")
+    sizes = [(size_b / 2**20, wire / 2**20, dt) for dt, size_b, wire, _c in r["connect_snapshots"]]
+    print("  the 5 cockpits' snapshots (later: the window's compact form made): "
+          + ", ".join(f"{j:.1f} MiB ({w:.1f} on the wire) {dt:.2f} s" for j, w, dt in sizes))
     for label in ("delay_connect", "delay_burst"):
         lat = r[label]
         print(f"  live-event delay {'while 5 cockpits connect' if label == 'delay_connect' else 'during a burst'}: "
