@@ -35,9 +35,10 @@ def _window(qtbot, loop, server, tmp_path, lang, name="w", link=None, room=None)
     return win
 
 
-def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678", category="dispute", source="12345", grid=None):
+def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678", category="dispute", source="12345", grid=None,
+            priority=2):
     location = {"address": "九和路120号"} | ({"grid": grid} if grid else {})
-    link.submit("case.report", {"title": title, "category": category, "source": source, "priority": 2,
+    link.submit("case.report", {"title": title, "category": category, "source": source, "priority": priority,
                                 "location": location, "reporter": {"name": "王", "phone": phone}})
 
 
@@ -70,7 +71,7 @@ def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, 
         grids = [g["id"] for g in win.room.street["grids"]]
         for i in range(30):                  # more rows than the queue shows: its vertical bar is there
             _report(win.link, f"邻里纠纷 {i}", category=cats[i % len(cats)], source=sources[i % len(sources)],
-                    grid=grids[(i * 7) % len(grids)])
+                    grid=grids[(i * 7) % len(grids)], priority=1 if i % 4 == 0 else 2)     # P1 rows are bold
         loop.wait(lambda: win.queue.model.rowCount() >= 30 and not any(
             c.get("pending") for c in win.room.state["cases"].values()), what="30 reports in")
         # every category, source, area and status in full (the English ones were cut at 1920 px)

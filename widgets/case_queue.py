@@ -29,13 +29,15 @@ from models.search import warm_up_pinyin
 from widgets.style import QUEUE_LIGHT_TEXT, QUEUE_P1_TEXT, QUEUE_ROWS, P
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
+# a P1 row's bold columns: its id, title and clocks (the labels beside them keep their width)
+P1_BOLD = ("priority", "id", "title", "age")
 
 
 class CaseRowDelegate(QStyledItemDelegate):
     """Paints what the queue model says a cell means, in the palette's colours: an alert row
     (overdue red, blinking; due-soon amber) on its own ground with its own legible text in
-    every column, else the SLA light's colour in the SLA column and P1 in red; bold for P1
-    and the clock columns. A selected alert row keeps its colours, outlined in the accent
+    every column, else the SLA light's colour in the SLA column and P1 in red; bold for the
+    clock columns and a P1 row's id, title and age (P1_BOLD). A selected alert row keeps its colours, outlined in the accent
     colour, instead of the plain selection blue."""
 
     def __init__(self, parent=None):
@@ -66,7 +68,8 @@ class CaseRowDelegate(QStyledItemDelegate):
             opt.backgroundBrush = ground
         if text is not None:
             opt.palette.setColor(QPalette.ColorRole.Text, text)
-        if index.data(PriorityRole) == 1 or COLUMNS[index.column()] in ("sla", "deadline"):
+        col = COLUMNS[index.column()]
+        if col in ("sla", "deadline") or (col in P1_BOLD and index.data(PriorityRole) == 1):
             font = QFont(opt.font)
             font.setBold(True)
             opt.font = font
@@ -106,6 +109,8 @@ class CaseQueuePanel(QWidget):
         self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName("QueueSearch")
+        # never squeezed to 'S…' by the filters beside it (the replay window's narrower queue)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("M" * 9))
         self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
                                   [(k, labels.status(k)) for k in STATUSES])
         self.category = self._combo(self.tr("All categories"), [(k, labels.category(k)) for k in CATEGORIES])
@@ -213,13 +218,13 @@ class CaseQueuePanel(QWidget):
         return {
             "sla": (True, [self.model.data_sla_text(k) for k in labels.SLA_LABELS]),
             "priority": (True, [f"P{p}" for p in range(1, 5)]),
-            "id": (False, ["C" + "0" * (id_len - 1)]),
+            "id": (True, ["C" + "0" * (id_len - 1)]),
             "category": (False, [labels.category(k) for k in CATEGORIES]),
             "source": (False, [labels.source(k) for k in SOURCES]),
             "area": (False, areas),
             "status": (False, [labels.status(k) for k in STATUSES]),
             "squad": (False, [t["call_sign"] for t in self.room.state.get("teams", {}).values()]),
-            "age": (False, ["00:00:00"]),
+            "age": (True, ["00:00:00"]),
             "deadline": (True, ["-00:00:00"]),
         }
 
