@@ -254,8 +254,8 @@ def restore_files(src: str | Path, data_dir: str | Path) -> tuple[int, int] | No
     for fid, arch in manifest["files"].items():
         by_archive.setdefault(arch, set()).add(fid)
     n = total = 0
-    for arch, ids in sorted(by_archive.items()):
-        got = _extract(src.parent / arch, Path(data_dir), ids)
+    for name, ids in sorted(by_archive.items()):
+        got = _extract(src.parent / name, Path(data_dir), ids)
         n, total = n + got[0], total + got[1]
     return n, total
 

@@ -454,12 +454,12 @@ def main(argv: list[str] | None = None) -> int:
             from .backup import files_archive_of, restore_files
             from .http_files import default_data_dir
             data_dir = args.data_dir or str(default_data_dir(args.db))
-            got = restore_files(args.src, data_dir)
-            if got is None:
+            back = restore_files(args.src, data_dir)
+            if back is None:
                 print(f"{files_archive_of(args.src)} is not there: no evidence files restored (copy the "
                       f"files folder back into {data_dir} yourself)")
             else:
-                print(f"restored {got[0]} evidence files ({got[1] / 1e6:.1f} MB) into {data_dir}")
+                print(f"restored {back[0]} evidence files ({back[1] / 1e6:.1f} MB) into {data_dir}")
         elif args.cmd == "import":
             from .intake import ImportError_, import_file, import_via_server
 
