@@ -33,10 +33,11 @@ SHOTS = ROOT / "build" / "field-shots"
 PHONE = {"width": 390, "height": 844}
 
 
-def report(title, address="九堡大道88号", phone="13812345678"):
+def report(title, address="九堡大道88号", phone="13812345678", **fields):
+    """A case.report's arguments; `fields` overrides any (category, priority, source...)."""
     return {"title": title, "category": "dispute", "source": "110", "priority": 2,
             "location": {"address": address}, "description": f"{title}，双方争执",
-            "reporter": {"name": "王先生", "phone": phone}}
+            "reporter": {"name": "王先生", "phone": phone}} | fields
 
 
 async def new_case(op: RawClient, title: str, team: str | None = "W01", **kw) -> str:
@@ -128,7 +129,9 @@ def test_the_service_worker_caches_every_file_the_page_needs():
 # ---- the browser ---------------------------------------------------------------------------
 
 class Phone:
-    """One phone: a browser context with a phone's screen and touch, on the terminal."""
+    """One phone: a browser context with a phone's screen and touch, on the terminal (or, with
+    `url`, on another page: a resident's phone opening a rating link). Script errors on its
+    page fail the test at `close`."""
 
     def __init__(self, ctx, page, base: str, lang: str):
         self.ctx, self.page, self.base, self.lang = ctx, page, base, lang
@@ -136,13 +139,17 @@ class Phone:
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     @classmethod
-    async def open(cls, browser, base: str, lang: str = "zh_CN", **ctx_kw) -> "Phone":
+    async def open(cls, browser, base: str, lang: str = "zh_CN", url: str | None = None, **ctx_kw) -> "Phone":
+        """A fresh phone (nothing stored) at `url`, the terminal by default. The terminal's
+        language is set as a squad member would have chosen it; another page gets only the
+        phone's locale (a resident's page picks its language itself)."""
         ctx = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=1,
                                         locale="zh-CN" if lang == "zh_CN" else "en-US", **ctx_kw)
-        await ctx.add_init_script(f"localStorage.getItem('xn.lang') || localStorage.setItem('xn.lang', '{lang}')")
+        if url is None:
+            await ctx.add_init_script(f"localStorage.getItem('xn.lang') || localStorage.setItem('xn.lang', '{lang}')")
         page = await ctx.new_page()
         phone = cls(ctx, page, base, lang)
-        await page.goto(f"{base}/m/")
+        await page.goto(url or f"{base}/m/")
         return phone
 
     async def login(self, user: str, password: str | None = None) -> None:
@@ -159,11 +166,11 @@ class Phone:
         await self.page.fill("#sheet-text", text)
         await self.page.tap("#sheet-ok")
 
-    async def shot(self, name: str) -> Path:
+    async def shot(self, name: str, full_page: bool = False) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}_{self.lang}.png"
         # finite animations finished, infinite ones (the blinking kicker) at rest: the screen as it settles
-        await self.page.screenshot(path=str(path), animations="disabled")
+        await self.page.screenshot(path=str(path), animations="disabled", full_page=full_page)
         return path
 
     async def js(self, expr: str):
