@@ -212,7 +212,12 @@ class MainWindow(QMainWindow):
             maximised = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
             screen = self.screen().availableGeometry().size() if self.screen() is not None else self.size()
             self._fit_size = screen if maximised else self.size()
-            QTimer.singleShot(0, lambda: self.fit_default_docks(self._fit_size))
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        """The first show's fit, once the layout has its size (a bound method: a window closed
+        meanwhile takes the timer's call with it)."""
+        self.fit_default_docks(self._fit_size)
 
     def has_saved_layout(self) -> bool:
         geo = self.settings.value(self._settings_key() + "/geometry")
@@ -233,7 +238,7 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
                 self._connect_panel(spec.key, panel)
         if getattr(self, "_fit_size", None) is not None:     # the charts came in at their own size: refit
-            QTimer.singleShot(0, lambda: self.fit_default_docks(self._fit_size))
+            QTimer.singleShot(0, self, self._refit)
 
     def _docked(self, key: str, panel: QWidget) -> QWidget:
         """What goes in the panel's dock: the panel, or for those whose forms and tables need more

@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -1217,22 +1216,17 @@ class EvidenceSection(QWidget):
         self.paste_b.setText(self.tr("Paste image"))
         self.paste_b.setToolTip(self.tr("Attach the image on the clipboard (Ctrl+Shift+V)"))
         self.paste_b.clicked.connect(self.paste)
-        # the controls beside the title, or under it in a narrow detail (a 1366 px screen): never a
-        # horizontal scroll bar across the whole case detail for them
-        self.controls = QWidget()
-        cl = QHBoxLayout(self.controls)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(QLabel(self.tr("Label:")))
-        cl.addWidget(self.label_box)
-        cl.addWidget(self.attach_b)
-        cl.addWidget(self.paste_b)
-        self.controls.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.head = head = QGridLayout()
-        head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.title, 0, 0)
-        head.addWidget(self.controls, 0, 1, Qt.AlignmentFlag.AlignRight)
-        head.setColumnStretch(0, 1)
-        self.controls_below = False
+        # the controls on a row of their own under the title: beside it they made the case detail
+        # 434 px wide at least (a horizontal scroll bar across the whole detail on a 1366 px screen)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(self.tr("Label:")))
+        controls.addWidget(self.label_box)
+        controls.addWidget(self.attach_b)
+        controls.addWidget(self.paste_b)
+        controls.addStretch(1)
+        head = QVBoxLayout()
+        head.addWidget(self.title)
+        head.addLayout(controls)
         self.rule = QLabel()                 # the closing rule: what feedback or closing still needs
         self.rule.setObjectName("Evidence.rule")
         self.rule.setWordWrap(True)
@@ -1267,17 +1261,6 @@ class EvidenceSection(QWidget):
         if hasattr(link, "sig_link"):
             link.sig_link.connect(self._link_changed)
         self.set_case(None)
-
-    def resizeEvent(self, e):
-        super().resizeEvent(e)
-        below = self.width() < self.title.sizeHint().width() + self.controls.sizeHint().width() + 12
-        if below != self.controls_below:
-            self.controls_below = below
-            self.head.removeWidget(self.controls)
-            if below:
-                self.head.addWidget(self.controls, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
-            else:
-                self.head.addWidget(self.controls, 0, 1, Qt.AlignmentFlag.AlignRight)
 
     def _online(self) -> bool:
         st = getattr(self.link, "status", None)

@@ -391,20 +391,28 @@ class RosterPanel(QWidget):
             self._show_page()
 
     def fitting_columns(self) -> int:
-        """As many columns of tiles as the panel's width holds whole, `columns` at most (the
-        wall's are fixed): one in a narrow dock (a 1366 px screen), not tiles cut at the edge."""
-        if self.paged:
-            return self.columns
-        room = self.scroll_area.viewport().width() - 20          # the strips' and the body's margins
+        """As many columns of tiles as the panel's width holds whole, `columns` at most: one in a
+        narrow dock or on a 1366 px wall, not tiles cut at the edge."""
+        # the panel's own width (its scroll area's viewport is not laid out while the panel is hidden,
+        # a wall page not yet shown), less the vertical scroll bar and the strips' and body's margins
+        bar = 0 if self.paged else self.scroll_area.verticalScrollBar().sizeHint().width()
+        room = self.width() - bar - 20
         tile = int(190 * self.scale) + 4
         return max(1, min(self.columns, room // tile))
 
     def resizeEvent(self, e):
         super().resizeEvent(e)
+        self._fit_columns()
+        self._paginate()
+
+    def showEvent(self, e):
+        super().showEvent(e)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         cols = self.fitting_columns()
         for strip in self.strips:
             strip.set_columns(cols)
-        self._paginate()
 
     def _summaries(self) -> None:
         teams = self.room.state["teams"]
