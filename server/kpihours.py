@@ -282,7 +282,7 @@ def hours(conn, h1: str, h2: str, target_s: float, tz_minutes: int) -> tuple[lis
     else:
         day = f"strftime('%Y-%m-%d', hour || ':00:00', '{int(tz_minutes):+d} minutes')"
     q = text(f"SELECT kind, {day} AS day, {', '.join(f'SUM({f})' for f in _names(target_s))} FROM {TABLE} "
-             "WHERE hour >= :a AND hour < :b GROUP BY kind, day")
+             "WHERE kind IN ('r', 'c') AND hour >= :a AND hour < :b GROUP BY kind, day")
     rep, shut = [], []
     for r in conn.execute(q, {"a": h1, "b": h2}).all():
         f = [int(x or 0) for x in r[2:]]
@@ -299,7 +299,7 @@ def span_sums(conn, h1: str, h2: str, target_s: float) -> tuple[tuple[int, ...],
     """The table's hours in [h1, h2) added up: (the reported cohort's sums in
     `EventStore.kpi_counts`' order, the closed cohort's: n, on_scene, rated, satisfied)."""
     q = text(f"SELECT kind, {', '.join(f'SUM({f})' for f in _names(target_s))} FROM {TABLE} "
-             "WHERE hour >= :a AND hour < :b GROUP BY kind")
+             "WHERE kind IN ('r', 'c') AND hour >= :a AND hour < :b GROUP BY kind")
     rep: tuple[int, ...] = (0,) * 14
     shut: tuple[int, ...] = (0,) * 4
     for r in conn.execute(q, {"a": h1, "b": h2}).all():
