@@ -269,7 +269,7 @@ def test_any_commands_keep_the_group_sums_those_of_the_cases(tmp_path_factory, b
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+    @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
     @given(st.data())
     def prop(data):
