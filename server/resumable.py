@@ -232,7 +232,7 @@ class ResumableUploads:
             f = await self.svc._open_part(part, "ab", peer)
             try:
                 try:
-                    await self.svc._read_into(f, h, reader, head, count)
+                    await self.svc._read_into(conn, f, h, head, count)
                 finally:
                     await loop.run_in_executor(None, f.close)
                     got = await loop.run_in_executor(None, lambda: part.stat().st_size)
