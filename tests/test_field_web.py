@@ -509,7 +509,7 @@ async def test_a_large_photo_resumes_after_a_drop_and_the_feedback_waits_for_it(
         await phone.say("已清理，恢复通行")
         await phone.page.wait_for_selector("#case-held")             # the feedback says what it waits for
         assert "after.jpg" in await phone.page.inner_text("#case-held")
-        await phone.page.locator("figure.waiting").scroll_into_view_if_needed()
+        await phone.js("document.querySelector('figure.waiting')?.scrollIntoView({block: 'center'})")
         await phone.shot("40_feedback_waits_for_photo")
         await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="fed back", timeout=30)
         states = await phone.js("window.__states")
@@ -557,7 +557,7 @@ async def test_a_photo_upload_goes_on_after_the_page_is_reloaded(server, browser
         await phone.page.reload()
         proxy.restore()
         await phone.page.wait_for_selector("[data-progress][data-state=resuming]")
-        await phone.page.locator("figure.waiting").scroll_into_view_if_needed()
+        await phone.js("document.querySelector('figure.waiting')?.scrollIntoView({block: 'center'})")
         await phone.shot("41_photo_resuming")
         text = await phone.page.inner_text("[data-progress]")
         assert ("继续上传" if lang == "zh_CN" else "resuming") in text, text
