@@ -244,6 +244,8 @@ class Cockpit:
             self.window.show()
         elif args.wall:
             self.window.showFullScreen()
+        elif hasattr(self.window, "has_saved_layout") and not self.window.has_saved_layout():
+            self.window.showMaximized()        # the first start: the whole screen (a 1600x950 window overflows 1366x768)
         else:
             self.window.show()
         if self.room.state.get("seq"):

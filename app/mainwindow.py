@@ -30,6 +30,7 @@ from widgets.callback import CallbackPanel
 from widgets.case_detail import CaseDetailPanel
 from widgets.case_queue import CaseQueuePanel
 from widgets.command_line import CommandLine
+from widgets.common import fill_with_scroll
 from widgets.dispatch import DispatchDialog
 from widgets.leader import LeaderPanel
 from widgets.link_indicator import LinkIndicator
@@ -64,6 +65,7 @@ def _history(link):
     return HistoryPanel(link)
 
 
+SCROLLED_PANELS = ("performance", "history", "rota", "callback", "radio", "outbox")
 DEFER_AFTER_RESET_MS = 200    # the queue's first paint, then the charts
 DEFER_AT_MOST_MS = 1500       # with no cached state to show, do not wait for one
 
@@ -146,7 +148,7 @@ class MainWindow(QMainWindow):
                 panel.setProperty("kind", "muted")
             else:
                 panel = spec.build(self)
-            dock.setWidget(panel)
+            dock.setWidget(self._docked(spec.key, panel))
             if not spec.deferred:
                 self._connect_panel(spec.key, panel)
             self.addDockWidget(spec.area, dock)
@@ -166,8 +168,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["callback"], self.docks["radio"])
         self.tabifyDockWidget(self.docks["radio"], self.docks["outbox"])
         self.docks["dashboard"].raise_()
-        self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["dashboard"]], [390], Qt.Orientation.Vertical)
+        self.fit_default_docks(self.size())
         self._build_status_bar()
         self._build_menus()
         self._show_muted()
@@ -189,9 +190,38 @@ class MainWindow(QMainWindow):
         self.resize(1600, 950)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_geometry = self.saveGeometry()
-        self.restore_layout()
+        self._docks_fitted = self.restore_layout()     # a saved layout is the operator's: never refitted
         self._room_changed()
         self.queue.view.setFocus()        # at start the queue has the keys: D dispatches, it does not type
+
+    def fit_default_docks(self, size) -> None:
+        """The default docks' sizes for a window of this size: at 1600 px and wider the roster's
+        two columns of tiles (440) and the detail (470); narrower (a 1366x768 laptop) one column of
+        tiles and a narrower detail, so the queue keeps its share; the bottom docks 45 % of the height."""
+        w, h = size.width(), size.height()
+        side = (440, 470) if w >= 1560 else (250, max(380, min(470, int(w * 0.3))))
+        self.resizeDocks([self.docks["roster"], self.docks["detail"]], list(side), Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["dashboard"]], [max(300, int(h * 0.45))], Qt.Orientation.Vertical)
+
+    def showEvent(self, e):
+        super().showEvent(e)
+        if not self._docks_fitted:
+            # the first show without a saved layout: fit the docks to the size the window has now,
+            # or to the screen when it opens maximised (the first start)
+            self._docks_fitted = True
+            maximised = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+            screen = self.screen().availableGeometry().size() if self.screen() is not None else self.size()
+            self._fit_size = screen if maximised else self.size()
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        """The first show's fit, once the layout has its size (a bound method: a window closed
+        meanwhile takes the timer's call with it)."""
+        self.fit_default_docks(self._fit_size)
+
+    def has_saved_layout(self) -> bool:
+        geo = self.settings.value(self._settings_key() + "/geometry")
+        return isinstance(geo, QByteArray) and not geo.isEmpty()
 
     def _first_state(self) -> None:
         if self._deferred_timer.isActive() and self._deferred_timer.remainingTime() > DEFER_AFTER_RESET_MS:
@@ -202,11 +232,24 @@ class MainWindow(QMainWindow):
         self._deferred_timer.stop()
         for spec in PANELS:
             if spec.deferred and isinstance(self.panels[spec.key], QLabel):
-                old = self.panels[spec.key]
+                old = self.docks[spec.key].widget()
                 self.panels[spec.key] = panel = spec.build(self)
-                self.docks[spec.key].setWidget(panel)
+                self.docks[spec.key].setWidget(self._docked(spec.key, panel))
                 old.deleteLater()
                 self._connect_panel(spec.key, panel)
+        if getattr(self, "_fit_size", None) is not None:     # the charts came in at their own size: refit
+            QTimer.singleShot(0, self, self._refit)
+
+    def _docked(self, key: str, panel: QWidget) -> QWidget:
+        """What goes in the panel's dock: the panel, or for those whose forms and tables need more
+        height than a short dock has (a 1366x768 screen), the panel scrolling inside it (they
+        made the bottom docks, and so the window, taller than the screen)."""
+        if key not in SCROLLED_PANELS:
+            return panel
+        holder = QWidget()
+        holder.setObjectName(f"scroll-{key}")
+        fill_with_scroll(holder, panel)
+        return holder
 
     def _connect_panel(self, key: str, panel: QWidget) -> None:
         """What a panel asks of the window: drill-downs into the queue, menus."""
@@ -600,15 +643,16 @@ class MainWindow(QMainWindow):
         s.setValue(self._settings_key() + "/state", self.saveState(LAYOUT_VERSION))
         s.sync()
 
-    def restore_layout(self) -> None:
+    def restore_layout(self) -> bool:
+        """The operator's saved geometry and docks; False when there were none."""
         s = self.settings
         geo = s.value(self._settings_key() + "/geometry")
         state = s.value(self._settings_key() + "/state")
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, LAYOUT_VERSION)
+        restored = isinstance(state, QByteArray) and not state.isEmpty() and self.restoreState(state, LAYOUT_VERSION)
         self.ensure_on_screen()
+        return bool(restored)
 
     def ensure_on_screen(self) -> None:
         """A monitor may be gone since the layout was saved: bring back what would be off-screen."""
@@ -631,7 +675,7 @@ class MainWindow(QMainWindow):
             dock.show()
         if keep:
             self.setWindowState(self.windowState() | keep)
-            self.resizeDocks([self.docks["roster"], self.docks["detail"]], [440, 470], Qt.Orientation.Horizontal)
+        self.fit_default_docks(self.size())
         self.ensure_on_screen()
 
     # ---- quitting ------------------------------------------------------------------------

@@ -81,11 +81,15 @@ class WallWindow(QWidget):
             lab.setProperty("pt", size * s)
         # the street's name and the shift share what the mode, link and clock leave: they never
         # widen the wall past its screen (a long shift line made a 1920 px wall 2,856 px wide)
-        self.shift.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # the shift under the street's name, each with the row's whole width: side by side both were
+        # cut short in English ('Jiubao Street (demo) · Command …', '… leader 李红梅 · on …')
         self.link_indicator = LinkIndicator(link, room, big=True, scale=s)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title)
+        names.addWidget(self.shift)
         top = QHBoxLayout()
-        top.addWidget(self.title, 3)
-        top.addWidget(self.shift, 2)
+        top.addLayout(names, 1)
         top.addSpacing(int(20 * s))
         top.addWidget(self.mode)
         top.addSpacing(int(20 * s))
@@ -102,7 +106,7 @@ class WallWindow(QWidget):
         p1 = DashboardPanel(room, scale=s, parts=("kpis", "charts"), min_px=WALL_MIN_PX)
         self._add_page(p1, self.tr("Today at a glance"))
         p2 = QWidget()
-        l2 = QHBoxLayout(p2)
+        self._map_page = l2 = QHBoxLayout(p2)
         l2.addWidget(StreetMap(room, None, scale=s), 3)
         # tiles big enough for 20 px subtexts; the talkgroups that do not fit are paged
         self.roster = RosterPanel(room, None, columns=2, scale=max(s * 0.8, WALL_MIN_PX / (SUBTEXT_PT * 96 / 72)),
@@ -194,6 +198,11 @@ class WallWindow(QWidget):
         text = self.tr("%1 · %2 · leader %3 · on duty %4").replace("%1", labels.named(rota.shift_def(r, cur["shift"]))) \
             .replace("%2", labels.named(crew)).replace("%3", cur.get("leader") or "—").replace("%4", str(on + called))
         return text + (" · " + self.tr("reserve called up %1").replace("%1", str(called)) if called else "")
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        # a narrow wall (1366 px): the map gives the roster room for two columns of its 20 px tiles
+        self._map_page.setStretch(0, 3 if self.width() >= 1700 else 2)
 
     def keyPressEvent(self, e):
         if e.key() == Qt.Key.Key_Right:

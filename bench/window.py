@@ -192,7 +192,19 @@ asyncio.run(main())
 '''
 
 
-async def queries(url: str) -> dict:
+def cpu_s(pid: int | None) -> float:
+    """A process's CPU time so far (user + system, s): what a query cost the server, whatever the load."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def queries(url: str, pid: int | None = None) -> dict:
+    """Archive searches, a year's aggregates by day / category / area / squad (archive.stats)
+    and the performance tab's months and years (query.aggregates) over the protocol: for each,
+    (fastest ms, slowest ms, rows, what they hold, the server's CPU ms for the slowest)."""
     ws, _w = await login(url, "op")
     first = json.loads(await ws.recv())
     for _ in range(first.get("pages", 0)):
@@ -200,30 +212,35 @@ async def queries(url: str) -> dict:
     out = {}
 
     async def ask(frame):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s(pid)
         await ws.send(frame)
         while True:
             m = json.loads(await ws.recv())
             if m.get("id") == "b":
-                return (time.perf_counter() - t) * 1000, m
+                return (time.perf_counter() - t) * 1000, m, (cpu_s(pid) - c) * 1000
+
+    async def runs(label, frame, n, what):
+        times = []
+        for _ in range(n):
+            ms, m, cpu = await ask(frame)
+            times.append((ms, cpu))
+        out[label] = (min(t for t, _ in times), max(t for t, _ in times), *what(m), max(c for _, c in times))
     for label, text in (("words", "九堡大道12号"), ("pinyin", "zdjy jbdd"), ("id", "C000777"),
                         ("rare", "没有这种案件"), ("common", "号"), ("two characters", "扰民"),
                         ("a business", "阿强烧烤")):
-        times = []
-        for _ in range(3):
-            ms, m = await ask(protocol.archive_search("b", text))
-            times.append(ms)
-        out[f"search {label}"] = (min(times), max(times), len(m.get("cases", [])), m.get("more"))
+        await runs(f"search {label}", protocol.archive_search("b", text), 3,
+                   lambda m: (len(m.get("cases", [])), m.get("more")))
     now = time.time()
     from models.timeutil import iso
     year_ago = iso(now - 365 * 86400)[:10]
     for by in ("day", "category", "area", "squad"):
-        times = []
-        for _ in range(2):
-            ms, m = await ask(protocol.archive_stats("b", year_ago, "2100-01-01", by))
-            times.append(ms)
-        out[f"stats {by}"] = (min(times), max(times), len(m.get("rows", [])),
-                              sum(r["reported"] for r in m.get("rows", [])))
+        await runs(f"stats {by}", protocol.archive_stats("b", year_ago, "2100-01-01", by), 3,
+                   lambda m: (len(m.get("rows", [])), sum(r["reported"] for r in m.get("rows", []))))
+    for unit, count in (("month", 24), ("year", 5)):
+        await runs(f"aggregates {count} {unit}s", json.dumps({"type": "query.aggregates", "id": "b", "unit": unit,
+                                                              "count": count}), 2,
+                   lambda m: (len((m.get("data") or {}).get("rows", [])),
+                              sum(r["reported"] for r in (m.get("data") or {}).get("rows", []))))
     await ws.close()
     return out
 
@@ -283,7 +300,7 @@ async def measure(url: str, pid: int) -> dict:
                            timeout=600)
         res[f"link {mode}"] = p.stdout.strip() or p.stderr[-500:]
     phase("queries")
-    res["queries"] = await queries(url)
+    res["queries"] = await queries(url, pid)
     phase("end")
     res["rss_end"] = rss_mib(pid)
     return res
@@ -333,8 +350,8 @@ def run(n: int) -> None:
     for mode in ("plain", "deflate"):
         print(f"  fresh cockpit link, {mode} (s to online + cache written, RSS now, peak, cases in memory): "
               f"{r[f'link {mode}']}")
-    for k, (lo, hi, rows, extra) in r["queries"].items():
-        print(f"  {k}: {lo:.0f}-{hi:.0f} ms ({rows} rows, {extra})")
+    for k, (lo, hi, rows, extra, cpu) in r["queries"].items():
+        print(f"  {k}: {lo:.0f}-{hi:.0f} ms, server CPU {cpu:.0f} ms ({rows} rows, {extra})")
 
 
 def main(sizes=None) -> None:

@@ -511,7 +511,7 @@ def _copy_rows(src: Path, kind: str, url: str) -> None:
             from . import searchindex
             searchindex.rebuild(c)          # (plain inserts: the search index learns the cases here)
             from . import kpihours
-            kpihours.rebuild(c)             # (and the hours' sums: an export may come from before them)
+            kpihours.rebuild(c)             # (and the hours' and groups' sums: an export may come from before them)
             if c.dialect.name == "postgresql":
                 # the autoincrement sequences continue after the restored rows
                 for t in tables.values():

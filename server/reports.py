@@ -415,15 +415,27 @@ def counts_from_facts(facts, spans: dict[str, str], target_s: float) -> dict[str
 
 
 def counts_from_projection(store: EventStore, spans: dict[str, str], target_s: float) -> dict[str, dict]:
-    """Each period's kpi.fold counts, counted by the database (store.kpi_counts: the
-    projection's KPI columns by UTC hour, or minute where local midnight is not on the
-    hour), added into the periods."""
+    """Each period's kpi.fold counts, counted by the database: the KPI hours added up over
+    each period (store.hour_span_sums: a period's bounds on the hour, a target the hours
+    count), or the projection's KPI columns by UTC hour, or minute where local midnight is
+    not on the hour (store.kpi_counts), added into the periods."""
     from models import kpi
     los = sorted(spans)
-    whole_hours = all(lo[14:16] == "00" for lo in spans) and all(hi[14:16] == "00" for hi in spans.values())
+    whole_hours = all(lo[14:23] == "00:00.000" for lo in spans) and all(hi[14:23] == "00:00.000"
+                                                                          for hi in spans.values())
+    out = {lo: dict.fromkeys(kpi.COUNTS, 0) for lo in los}
+    sums = store.hour_span_sums(spans, target_s) if whole_hours else None
+    if sums is not None:        # each period's whole hours added up from the KPI hours (server/kpihours.py)
+        for lo, (r, s) in sums.items():
+            got = out[lo]
+            for f, v in zip(("reported", "reported_closed", "repeat_calls", "dispatched", "dispatch_ok", "arrived",
+                             "arrived_8min", "arrived_target"), r[:8]):
+                got[f] += v
+            for f, v in zip(("closed", "on_scene", "rated", "satisfied"), s):
+                got[f] += v
+        return out
     prefix, pad = (13, ":00:00.000Z") if whole_hours else (16, ":00.000Z")
     rep, shut = store.kpi_counts(los[0], max(spans.values()), target_s, None, prefix)
-    out = {lo: dict.fromkeys(kpi.COUNTS, 0) for lo in los}
 
     def period(at: str) -> dict | None:
         t = at + pad

@@ -150,11 +150,11 @@ def prune_cases_step(store, before: str, exclude: frozenset[str] | set[str] = fr
                                       f"WHERE seq IN ({marks}) AND name <> '{HIDDEN}'")).rowcount or 0
         ids = [r[0] for r in rows]
         from . import kpihours
-        hours = kpihours.present(c)
+        hours, groups = kpihours.present(c), kpihours.groups_present(c)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             if hours:
-                kpihours.deleted(c, chunk)      # their facts leave the hours' sums
+                kpihours.deleted(c, chunk, groups)      # their facts leave the hours' and groups' sums
             c.execute(text("DELETE FROM cases WHERE id IN (" + ", ".join(f":i{k}" for k in range(len(chunk))) + ")"),
                       {f"i{k}": v for k, v in enumerate(chunk)})
         newest = max(seqs, default=0)

@@ -155,6 +155,34 @@ class KpiHourRow(Base):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class KpiGroupDayRow(Base):
+    """The cases' KPI facts added up by group and UTC day, for the aggregates by category,
+    area and squad (server/kpihours.py): `dim` is the column (category, area, squad), `key`
+    its value ('' for none); kind `r` counts the cases reported that day, `c` those closed.
+    Kept in the same transaction as the case rows."""
+    __tablename__ = "kpi_group_days"
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)       # 2026-12-02 (UTC)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    n_closed: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_calls: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0)
+    dispatch_ok: Mapped[int] = mapped_column(Integer, default=0)
+    arrived: Mapped[int] = mapped_column(Integer, default=0)
+    arr180: Mapped[int] = mapped_column(Integer, default=0)
+    arr300: Mapped[int] = mapped_column(Integer, default=0)
+    arr480: Mapped[int] = mapped_column(Integer, default=0)
+    arr600: Mapped[int] = mapped_column(Integer, default=0)
+    on_scene: Mapped[int] = mapped_column(Integer, default=0)
+    sla_met: Mapped[int] = mapped_column(Integer, default=0)
+    sla_judged: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+
+
 @event.listens_for(CaseRow.__table__, "after_create")
 def _search_index(_table, connection, **_kw) -> None:
     """A new database gets the archive's search index with its cases table (server/searchindex.py;
@@ -525,13 +553,18 @@ class EventStore:
         raw: Any = conn.dbapi_connection
         raw.rollback()
         raw.autocommit = True
-        got = raw.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()[0]
-        if not got:
-            row = raw.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
-            raw.close()
-            raise StoreError(self._in_use(row[0] if row else "another session"))
-        raw.execute("INSERT INTO meta (key, value) VALUES ('lease', %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (holder,))
+        try:
+            got = raw.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()[0]
+            if not got:
+                row = raw.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
+                raise StoreError(self._in_use(row[0] if row else "another session"))
+            raw.execute("INSERT INTO meta (key, value) VALUES ('lease', %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (holder,))
+        except BaseException:
+            # (no meta table yet, say: the session and the lock it took go, not kept open by nobody)
+            with contextlib.suppress(Exception):
+                raw.close()
+            raise
         self._lease_holder = holder
         return conn
 
@@ -679,7 +712,8 @@ class EventStore:
             self._upserts[(conn.dialect.name, table.name, names)] = q
         if table.name == "cases" and self._kpi_hours(conn):
             from . import kpihours
-            kpihours.written(conn, rows)        # the hours' sums follow the rows (server/kpihours.py)
+            # the hours' and the groups' sums follow the rows (server/kpihours.py)
+            kpihours.written(conn, rows, self._kpi_groups(conn))
         fts = table.name == "cases" and conn.dialect.name == "sqlite" and self._search_indexed(conn)
         if fts:
             from . import searchindex
@@ -794,6 +828,7 @@ class EventStore:
 
     _indexed: bool | None = None
     _hours: bool = False
+    _groups: bool = False
 
     def _kpi_hours(self, conn) -> bool:
         """Whether the database has the KPI hours (server/kpihours.py; an older schema, before
@@ -802,6 +837,14 @@ class EventStore:
             from . import kpihours
             self._hours = kpihours.present(conn)
         return self._hours
+
+    def _kpi_groups(self, conn) -> bool:
+        """Whether the database has the groups' days (server/kpihours.py; before migration
+        0014 it does not: asked again until it has)."""
+        if not self._groups:
+            from . import kpihours
+            self._groups = kpihours.groups_present(conn)
+        return self._groups
 
     def _search_indexed(self, conn) -> bool:
         if self._indexed is None:
@@ -869,7 +912,8 @@ class EventStore:
         target = kpi.arrival_target_s(PROFILES.get(self.sla_profile(), PROFILES["1310"]))
         prefix = (13 if tz_minutes % 60 == 0 else 16) if by == "day" else 0
         rep, shut = (self._day_counts(since, until, target, tz_minutes) if by == "day" and prefix == 13 else
-                     self.kpi_counts(since, until, target, None if by == "day" else by, prefix))
+                     self._group_counts(since, until, target, by) if by != "day" else
+                     self.kpi_counts(since, until, target, None, prefix))
         shift = timedelta(minutes=tz_minutes)
         days: dict[str, str] = {}
 
@@ -920,6 +964,38 @@ class EventStore:
             r, s = self.kpi_counts(lo, hi, target, None, 13)
             rep += r
             shut += s
+        return rep, shut
+
+    def hour_span_sums(self, spans: dict[str, str], target: float) -> dict[str, tuple] | None:
+        """For each [lo, hi) of `spans` (ISO bounds on the hour), the KPI hours in it added up
+        (server/kpihours.py span_sums: the reported cohort's sums in kpi_counts' order, the
+        closed one's); None without the table or for a target it does not count."""
+        from . import kpihours
+        if not kpihours.usable(target):
+            return None
+        with self.engine.connect() as c:
+            if not self._kpi_hours(c):
+                return None
+            return {lo: kpihours.span_sums(c, lo[:13], hi[:13], target) for lo, hi in spans.items()}
+
+    def _group_counts(self, since: str, until: str, target: float, by: str) -> tuple[list[tuple], list[tuple]]:
+        """kpi_counts by category, area or squad over [since, until): the whole UTC days from
+        the groups' days (server/kpihours.py), the part-days at either end from the cases;
+        all from the cases without the table or for a target it does not count."""
+        from . import kpihours
+        whole = None
+        with self.engine.connect() as c:
+            if kpihours.usable(target) and by in kpihours.DIMS and self._kpi_groups(c):
+                whole = kpihours.split_days(since, until)
+                if whole is not None:
+                    rep, shut = kpihours.group_sums(c, by, whole[0], whole[1], target)
+        if whole is None:
+            return self.kpi_counts(since, until, target, by, 0)
+        for lo, hi in ((since, whole[0]), (whole[1], until)):
+            if lo < hi:
+                r, s = self.kpi_counts(lo, hi, target, by, 0)
+                rep += r
+                shut += s
         return rep, shut
 
     def count_cases(self) -> int:

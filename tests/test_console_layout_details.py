@@ -273,3 +273,37 @@ def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(q
         assert srv.progress() == 1.0
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_at_1366x768_the_queue_keeps_its_share_and_no_panel_scrolls_sideways(qtbot, loop, demo_server, tmp_path,
+                                                                               lang):
+    """A laptop's screen: the window stays within it, the queue shows rows enough to work (it
+    showed two, under a dashboard of 517 px), the roster's tiles sit in one column whole and the
+    case detail needs no horizontal scroll bar."""
+    win = _window(qtbot, loop, demo_server, tmp_path, lang, f"small-{lang}")
+    try:
+        win.build_deferred_panels()
+        loop.pump(0.2)
+        win.resize(1366, 768)            # as the first start fits a window of this size (MainWindow.showEvent)
+        loop.pump(0.1)
+        win.fit_default_docks(win.size())
+        for i in range(12):
+            _report(win.link, f"邻里纠纷 {i}")
+        loop.wait(lambda: win.queue.model.rowCount() >= 12, what="reports in")
+        win.selection.set_case(win.queue.model.case_id(0))
+        loop.pump(0.5)
+        assert win.height() <= 768 and win.minimumSizeHint().height() <= 768
+        v = win.queue.view
+        assert v.viewport().height() // v.verticalHeader().defaultSectionSize() >= 7, v.viewport().height()
+        roster = win.panels["roster"]
+        assert roster.fitting_columns() == 1 and all(s.columns == 1 for s in roster.strips)
+        for key in ("roster", "detail"):
+            for area in win.panels[key].findChildren(QAbstractScrollArea):
+                if area.isVisible() and area.objectName() != "CaseSquads":
+                    assert not area.horizontalScrollBar().isVisible(), f"{key}: {area.objectName() or area}"
+    finally:
+        win.close()
+        loop.run(win.link.shutdown())
+        from app import i18n
+        i18n.install("en")

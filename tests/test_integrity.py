@@ -84,36 +84,36 @@ POISON = [
 
 
 @pytest.mark.parametrize("extra,why", POISON)
-async def test_bad_text_is_refused_at_the_edge(server, extra, why):
-    c = await RawClient.connect(ws_url(server), "intake")
+async def test_bad_text_is_refused_at_the_edge(shared_server, extra, why):
+    c = await RawClient.connect(ws_url(shared_server), "intake")
     await c.recv()
-    head = server.hub.head
+    head = shared_server.hub.head
     args = json.dumps(REPORT)[:-1] + ", " + extra[1:]        # raw JSON: escapes as a client sent them
     await c.ws.send('{"type": "command", "id": "poison-1", "name": "case.report", "args": %s}' % args)
     m = await c.recv()
     assert m["type"] == "error" and m["id"] == "poison-1" and m["code"] == "invalid" and why in m["message"], m
-    assert server.hub.head == head
+    assert shared_server.hub.head == head
     ack, _ = await c.command("case.report", REPORT)         # the connection is still usable
     assert ack["type"] == "ack" and ack["seq"] == head + 1
     await c.close()
 
 
 @pytest.mark.parametrize("cid", ["id\\u0000x", "id\\ud800", "id\\u202ex", "id\\u0085"])
-async def test_a_command_id_with_bad_text_is_refused(server, cid):
-    c = await RawClient.connect(ws_url(server), "op")
+async def test_a_command_id_with_bad_text_is_refused(shared_server, cid):
+    c = await RawClient.connect(ws_url(shared_server), "op")
     await c.recv()
-    head = server.hub.head
+    head = shared_server.hub.head
     await c.ws.send('{"type": "command", "id": "%s", "name": "case.report", "args": %s}' % (cid, json.dumps(REPORT)))
     m = await c.recv()
     assert m["type"] == "error" and m["code"] == "invalid" and m["id"] == json.loads(f'"{cid}"'), m
-    assert server.hub.head == head
+    assert shared_server.hub.head == head
     ack, _ = await c.command("case.report", REPORT)
     assert ack["type"] == "ack"
     await c.close()
 
 
-async def test_bidi_overrides_are_removed(server):
-    c = await RawClient.connect(ws_url(server), "op")
+async def test_bidi_overrides_are_removed(shared_server):
+    c = await RawClient.connect(ws_url(shared_server), "op")
     await c.recv()
     ack, seen = await c.command("case.report", dict(REPORT, title="油烟\u202egnp.exe\u202c扰民"))
     assert ack["type"] == "ack"

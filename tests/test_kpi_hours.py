@@ -1,7 +1,9 @@
-"""The KPI hours (server/kpihours.py): the aggregates by day read sums kept by UTC hour in
-the same transaction as the case rows. Whatever writes or deletes cases (the projection's
-writer, the hub, retention, a restore), a year's figures by day are the ones counted from
-the cases themselves, and the sums are the ones a rebuild from scratch works out."""
+"""The KPI hours and the groups' days (server/kpihours.py): the aggregates by day read sums
+kept by UTC hour, those by category, area and squad sums kept by group and UTC day, in the
+same transaction as the case rows. Whatever writes or deletes cases (the projection's
+writer, the hub's commands, retention, a restore), a year's figures by day and by group are
+the ones counted from the cases themselves, and the sums are the ones a rebuild from
+scratch works out."""
 from __future__ import annotations
 
 import random
@@ -21,16 +23,54 @@ from .conftest import RawClient, drop_pg, make_db, ws_url
 BACKENDS = ("sqlite", "postgres")
 
 
+GROUPED = ("category", "area", "squad")
+
+
 def sums(store) -> dict:
     with store.engine.connect() as c:
         rows = c.execute(text(f"SELECT kind, hour, {', '.join(kpihours.FIELDS)} FROM {kpihours.TABLE}")).all()
     return {(r[0], r[1]): tuple(int(x) for x in r[2:]) for r in rows if any(r[2:])}
 
 
-def from_cases(store, since, until, monkeypatch, tz: int = 480) -> list[dict]:
+def group_sums(store) -> dict:
+    with store.engine.connect() as c:
+        rows = c.execute(text(f"SELECT dim, day, kind, key, {', '.join(kpihours.FIELDS)} FROM {kpihours.GROUPS}")).all()
+    return {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in rows if any(r[4:])}
+
+
+def from_cases(store, since, until, monkeypatch, tz: int = 480, by: str = "day") -> list[dict]:
+    """archive.stats counted from the cases themselves (the sums' tables not read)."""
     with monkeypatch.context() as m:
         m.setattr(kpihours, "usable", lambda target: False)
-        return store.case_stats(since, until, "day", tz)
+        return store.case_stats(since, until, by, tz)
+
+
+def assert_periods_are_the_cases(store, monkeypatch) -> None:
+    """query.aggregates (the performance tab's months and years): each period's counts
+    added up from the KPI hours are the ones counted from the cases."""
+    from datetime import date
+
+    from server.reports import aggregate_spans, counts_from_projection
+    for unit, count in (("month", 24), ("year", 5)):
+        spans = aggregate_spans(unit, date.today(), count)
+        got = counts_from_projection(store, spans, 480.0)
+        with monkeypatch.context() as m:
+            m.setattr(kpihours, "usable", lambda target: False)
+            assert got == counts_from_projection(store, spans, 480.0), unit
+        assert sum(c["reported"] for c in got.values()) > 0
+
+
+def assert_groups_are_the_cases(store, monkeypatch, spans) -> None:
+    """By category, area and squad over each span: the figures the sums give are those the
+    cases give; the sums kept are those a rebuild from scratch works out."""
+    for since, until in spans:
+        for by in GROUPED:
+            assert store.case_stats(since, until, by) == from_cases(store, since, until, monkeypatch, by=by), \
+                (by, since, until)
+    kept = group_sums(store)
+    with store.engine.begin() as c:
+        kpihours.rebuild_groups(c, batch=97)       # (batches of cases in id order: a few here)
+    assert group_sums(store) == kept
 
 
 def test_the_hours_follow_every_writer(tmp_path, backend, monkeypatch):
@@ -48,7 +88,12 @@ def test_the_hours_follow_every_writer(tmp_path, backend, monkeypatch):
             r["status"], r["closed"], r["sla"] = "processing", None, None
         for r in rows[2::13]:
             r["merged"] = True
-        store.write_projection(rows[::3] + rows[1::11], 1, {"team_order": []}, None, {})
+        # and some change group: another squad, category or area (or none at all)
+        for i, r in enumerate(rows[::5]):
+            r["squad"] = None if i % 4 == 0 else f"W{i % 7:02d}"
+            r["category"] = "traffic" if i % 3 else r["category"]
+            r["area"] = None if i % 6 == 1 else "A9"
+        store.write_projection(rows[::3] + rows[1::11] + rows[::5], 1, {"team_order": []}, None, {})
         # retention takes the oldest closed away
         ids, _blanked, _newest = retention.prune_cases_step(store, rows[60]["updated"])
         assert ids
@@ -65,6 +110,13 @@ def test_the_hours_follow_every_writer(tmp_path, backend, monkeypatch):
         with store.engine.begin() as c:
             kpihours.rebuild(c)
         assert sums(store) == kept                        # what a rebuild from scratch works out
+        # by group: a span of whole days, one that starts and ends inside days, one inside a day
+        assert_groups_are_the_cases(store, monkeypatch, [(since, until), (lo, hi), ("2023-01-01", "2025-06-30"),
+                                                         (lo, lo[:10] + "T23:59:59.999Z")])
+        assert_periods_are_the_cases(store, monkeypatch)
+        rep = store.case_stats(since, until, "squad")
+        assert sum(g["reported"] for g in rep) == sum(d["reported"] for d in by_hours)
+        assert None in {g["key"] for g in rep}            # the cases without a squad are a group of their own
     finally:
         store.dispose()
         if backend == "postgres":
@@ -125,3 +177,167 @@ def test_a_database_before_the_hours_gets_them_built(tmp_path, backend):
         assert sums(store) == kept
     finally:
         store.dispose()
+
+
+CATEGORIES = ("dispute", "traffic", "market", "environment")
+GRIDS = ("G01", "G05", "G17", "G30", "G44")
+KINDS = ("report", "report", "work", "work", "work", "close", "redispatch", "rate", "reopen", "merge", "amend",
+         "prune", "later")
+WORK = ("case.accept", "case.dispatch", "case.sign", "case.contact", "case.arrive", "case.feedback", "case.close")
+
+
+async def drive(choose, n: int, url: str, now: list[float]) -> None:
+    """n steps chosen by `choose(options)` through the real hub: cases reported in a category
+    and grid, worked to closing by a squad, re-dispatched to another squad, rated and re-rated,
+    reopened, merged, amended (category, place), days passing, and retention pruning the
+    closed ones past 20 days; each refused command is refused for a reason."""
+    from models.commands import Actor, CommandError
+    from server.app import XiaonaoServer
+    from server.retention import Retention
+    lead = Actor("lead", "leader")
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=lambda: now[0], keep_days=10, retention=Retention(case_days=20))
+    await srv.start()
+    try:
+        squads = sorted(srv.hub.state["teams"])[:6]
+        ids: list[str] = []
+        extra = {"case.dispatch": lambda: {"team_id": choose(squads)}, "case.feedback": lambda: {"note": "已处理"},
+                 "case.close": lambda: {"resolution": "已解决"}}
+        for _ in range(n):
+            now[0] += choose([20.0, 600.0, 3 * 3600.0])
+            kind = choose(KINDS) if ids else "report"
+            try:
+                if kind == "report":
+                    await srv.hub.execute(lead, "case.report", {
+                        "title": "井盖缺失", "category": choose(CATEGORIES), "source": "12345", "priority": 2,
+                        "location": {"address": "九堡大道12号", "grid": choose(GRIDS)}})
+                    ids.append(max(srv.hub.state["cases"]))
+                elif kind in ("work", "close"):          # a case a step (or all the way) to closed
+                    cid = choose(ids)
+                    for name in (WORK if kind == "close" else [choose(WORK)]):
+                        try:
+                            await srv.hub.execute(lead, name, {"case_id": cid, **extra.get(name, dict)()})
+                        except CommandError as e:
+                            assert e.code in {"invalid", "conflict", "not_found"}, e
+                elif kind == "redispatch":
+                    await srv.hub.execute(lead, "case.dispatch", {"case_id": choose(ids), "team_id": choose(squads)})
+                elif kind == "rate":
+                    await srv.hub.execute(lead, "case.rate", {"case_id": choose(ids), "rating": choose([1, 3, 4, 5])})
+                elif kind == "reopen":
+                    await srv.hub.execute(lead, "case.reopen", {"case_id": choose(ids), "reason": "居民再次来电"})
+                elif kind == "merge":
+                    await srv.hub.execute(lead, "case.merge", {"case_id": choose(ids), "into": choose(ids)})
+                elif kind == "amend":
+                    await srv.hub.execute(lead, "case.amend", {"case_id": choose(ids), "category": choose(CATEGORIES),
+                                                               "location": {"address": "杭海路3号",
+                                                                            "grid": choose(GRIDS)}})
+                elif kind == "prune":
+                    await srv.hub.prune_archive()
+                else:
+                    now[0] += 8 * 86400.0
+            except CommandError as e:
+                assert e.code in {"invalid", "conflict", "not_found"}, e
+    finally:
+        await srv.stop()
+
+
+def check_against_the_cases(url: str, monkeypatch, start: float) -> None:
+    from models.timeutil import iso
+    store = EventStore(url)
+    try:
+        whole = (iso(start - 86400)[:10], "2100-01-01")
+        inner = (iso(start + 3 * 3600), iso(start + 40 * 86400 + 5 * 3600))     # ends inside days
+        assert_groups_are_the_cases(store, monkeypatch, [whole, inner])
+        assert store.case_stats(*whole, "day") == from_cases(store, *whole, monkeypatch)
+        assert_periods_are_the_cases(store, monkeypatch)
+        kept = sums(store)
+        with store.engine.begin() as c:
+            kpihours.rebuild(c)
+        assert sums(store) == kept
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_any_commands_keep_the_group_sums_those_of_the_cases(tmp_path_factory, backend, monkeypatch):
+    """Any sequence of commands through the real hub (re-dispatch moves a case to another
+    squad's sums, amend to another category and area, reopen takes it out of its closed
+    day, re-rating changes its satisfaction, merging its closure, retention removes it):
+    the aggregates by category, area and squad read from the groups' days are the ones the
+    cases give."""
+    import asyncio
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def prop(data):
+        url = make_db(tmp_path_factory.mktemp("g"), backend)
+        start = time.time() - 60 * 86400
+        now = [start]
+        asyncio.run(drive(lambda xs: data.draw(st.sampled_from(list(xs))), data.draw(st.integers(10, 60)), url, now))
+        check_against_the_cases(url, monkeypatch, start)
+    prop()
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_commands_keep_the_group_sums_on_postgresql(tmp_path, backend, monkeypatch):
+    """The same on PostgreSQL, one long sequence (a fixed seed)."""
+    url = make_db(tmp_path, backend)
+    try:
+        rng = random.Random(19)
+        start = time.time() - 60 * 86400
+        await drive(rng.choice, 160, url, [start])
+        check_against_the_cases(url, monkeypatch, start)
+    finally:
+        drop_pg(url)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_database_with_history_gets_the_group_sums(tmp_path, backend, monkeypatch):
+    """A database the first release wrote (a year of cases worked through the reducer,
+    rated, some reopened and re-dispatched), upgraded: migration 0014 builds the groups'
+    days from the cases in batches, and the aggregates by group read from them are the
+    cases'; stamped back and upgraded again (with the table, or without it), the same."""
+    from alembic import command
+
+    from server import schema
+    from server.cli import main
+
+    from .conftest import fresh_pg_url
+    from .history import LEAD, History, write_first_release
+    url = fresh_pg_url() if backend == "postgres" else f"sqlite:///{tmp_path}/server.db"
+    try:
+        start = time.time() - 365 * 86400
+        h = History(start, seed=14)
+        ids = h.spread(120, time.time() - 2 * 86400)
+        for cid in ids[::9]:
+            h.run(LEAD, "case.reopen", {"case_id": cid, "reason": "居民再次来电"})
+            h.run(LEAD, "case.dispatch", {"case_id": cid, "team_id": "E02"})
+        for cid in ids[1::5]:
+            if h.state["cases"][cid].get("rating") is None and h.state["cases"][cid]["status"] == "closed":
+                h.run(LEAD, "case.rate", {"case_id": cid, "rating": 1})
+        write_first_release(url, h)
+        assert main(["upgrade", "--db", url]) == 0
+        store = EventStore(url)
+        try:
+            spans = [("2000-01-01", "2100-01-01"), (h.events[40]["at"], h.events[-40]["at"])]
+            assert_groups_are_the_cases(store, monkeypatch, spans)
+            kept = group_sums(store)
+            assert sum(v[0] for (dim, _d, kind, _k), v in kept.items() if dim == "squad" and kind == "r") == len(h.state["cases"])
+            assert any(k == "E02" for (_dim, _d, _kind, k) in kept)
+            for drop in (True, False):
+                with store.engine.begin() as c:
+                    if drop:
+                        c.execute(text(f"DROP TABLE {kpihours.GROUPS}"))
+                    command.stamp(schema.alembic_config(connection=c), "0013", purge=True)
+                store.dispose()
+                assert main(["upgrade", "--db", url]) == 0
+                store = EventStore(url)
+                assert group_sums(store) == kept
+        finally:
+            store.dispose()
+    finally:
+        if backend == "postgres":
+            drop_pg(url)

@@ -90,9 +90,9 @@ async def test_repeated_command_id_is_acknowledged_again_and_appends_nothing(ser
     ('{"type": "command", "id": "x5", "name": "case.accept", "args": {"case_id": "C999999"}}', "not_found"),
     ('{"type": "command", "id": "x6", "name": "team.status", "args": {"team_id": "W01", "status": "flying"}}', "invalid"),
 ])
-@pytest.mark.parametrize("backend", ["sqlite"])   # refused before anything reaches the database
-async def test_bad_input_gets_the_right_code_and_keeps_the_connection(server, frame, code):
-    c = await RawClient.connect(ws_url(server), "op")
+@pytest.mark.parametrize("backend", ["sqlite"], scope="module")   # refused before anything reaches the database
+async def test_bad_input_gets_the_right_code_and_keeps_the_connection(shared_server, frame, code):
+    c = await RawClient.connect(ws_url(shared_server), "op")
     await c.recv()
     await c.ws.send(frame)
     m = await c.recv()

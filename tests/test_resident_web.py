@@ -8,37 +8,35 @@ import pytest
 
 from .conftest import RawClient, ws_url
 from .helpers import until
-from .test_field_web import PHONE, SHOTS, Phone, base_of, js_until, new_case
+from .test_field_web import Phone, base_of, js_until, new_case
 
 
-async def resident_page(browser, url: str, lang: str):
-    """The resident's own phone: a fresh browser, nothing stored, not logged in."""
-    ctx = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=1,
-                                    locale="zh-CN" if lang == "zh_CN" else "en-US")
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    await page.goto(url if lang == "zh_CN" else url + "?lang=en")
-    return ctx, page, errors
+async def resident_phone(browser, phone: Phone, url: str, lang: str) -> Phone:
+    """The resident's own phone (test_field_web's Phone on the rating link): a fresh browser,
+    nothing stored, not logged in."""
+    return await Phone.open(browser, phone.base, lang, url=url if lang == "zh_CN" else url + "?lang=en")
 
 
-async def shot(page, name: str, lang: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
+async def squad_with_case(server, browser, lang: str, title: str, steps) -> tuple[RawClient, RawClient, Phone, str]:
+    """The room (op), the squad W01's protocol client and its member's phone logged in, and a
+    case reported, dispatched to W01 and taken through `steps` (command, args) by the squad."""
+    op = await RawClient.connect(ws_url(server), "op")
+    squad = await RawClient.connect(ws_url(server), "w01")
+    phone = await Phone.open(browser, base_of(server), lang)
+    await phone.login("w01")
+    cid = await new_case(op, title)
+    for name, args in steps:
+        ack, _ = await squad.command(name, {"case_id": cid, **args})
+        assert ack["type"] == "ack", ack
+    return op, squad, phone, cid
 
 
 @pytest.mark.browser
 @pytest.mark.subprocess
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 async def test_the_squad_shows_the_code_and_the_resident_rates_once(server, browser, lang):
-    op = await RawClient.connect(ws_url(server), "op")
-    squad = await RawClient.connect(ws_url(server), "w01")
-    phone = await Phone.open(browser, base_of(server), lang)
-    await phone.login("w01")
-    cid = await new_case(op, "楼上装修噪音扰民")
-    for name, args in (("case.sign", {}), ("case.arrive", {}), ("case.feedback", {"note": "已劝导，停止施工"})):
-        ack, _ = await squad.command(name, {"case_id": cid, **args})
-        assert ack["type"] == "ack", ack
+    op, squad, phone, cid = await squad_with_case(server, browser, lang, "楼上装修噪音扰民", (
+        ("case.sign", {}), ("case.arrive", {}), ("case.feedback", {"note": "已劝导，停止施工"})))
     await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
     await phone.page.wait_for_selector("#act-rating")
     await phone.tap("#act-rating")
@@ -50,15 +48,16 @@ async def test_the_squad_shows_the_code_and_the_resident_rates_once(server, brow
     await phone.shot("20_rating_code")
 
     # the resident's phone: the case's title and day, no name, phone or address
-    ctx, page, errors = await resident_page(browser, url, lang)
+    resident = await resident_phone(browser, phone, url, lang)
+    page = resident.page
     text = await page.inner_text("body")
     assert "楼上装修噪音扰民" in text and "九堡大道" not in text and "王先生" not in text and "13812345678" not in text
     assert ("您对这次处置满意吗" in text) == (lang == "zh_CN") and ("Were you satisfied" in text) == (lang == "en")
-    await shot(page, "21_resident_page", lang)
+    await resident.shot("21_resident_page", full_page=True)
     await page.fill("#note", "处理很及时")
     await page.tap("#rate-4")
     await page.wait_for_selector("#outcome[data-outcome=thanks]")
-    await shot(page, "22_resident_thanks", lang)
+    await resident.shot("22_resident_thanks", full_page=True)
     case = server.hub.state["cases"][cid]
     assert case["rating"] == 4 and case["rating_source"] == "resident" and case["notes"][-1]["text"] == "处理很及时"
 
@@ -72,14 +71,13 @@ async def test_the_squad_shows_the_code_and_the_resident_rates_once(server, brow
     # a second use: already rated, nothing changes
     await page.goto(url + ("?lang=en" if lang == "en" else ""))
     await page.wait_for_selector("#outcome[data-outcome=already]")
-    await shot(page, "24_resident_already", lang)
+    await resident.shot("24_resident_already", full_page=True)
     assert server.hub.state["cases"][cid]["rating"] == 4
     # a forged or broken link is told apart in words
     await page.goto(url[:-3] + "zzz" + ("?lang=en" if lang == "en" else ""))
     await page.wait_for_selector("#outcome[data-outcome=invalid]")
-    await shot(page, "25_resident_invalid", lang)
-    assert not errors, errors
-    await ctx.close()
+    await resident.shot("25_resident_invalid", full_page=True)
+    await resident.close()
     await op.close()
     await squad.close()
     await phone.close()
@@ -88,13 +86,8 @@ async def test_the_squad_shows_the_code_and_the_resident_rates_once(server, brow
 @pytest.mark.browser
 @pytest.mark.subprocess
 async def test_offline_the_terminal_says_a_code_needs_the_link_and_the_page_switches_language(server, browser):
-    op = await RawClient.connect(ws_url(server), "op")
-    squad = await RawClient.connect(ws_url(server), "w01")
-    phone = await Phone.open(browser, base_of(server), "zh_CN")
-    await phone.login("w01")
-    cid = await new_case(op, "占道经营")
-    for name, args in (("case.sign", {}), ("case.arrive", {}), ("case.feedback", {"note": "已整改"})):
-        assert (await squad.command(name, {"case_id": cid, **args}))[0]["type"] == "ack"
+    op, squad, phone, cid = await squad_with_case(server, browser, "zh_CN", "占道经营", (
+        ("case.sign", {}), ("case.arrive", {}), ("case.feedback", {"note": "已整改"})))
     await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
     await phone.page.wait_for_selector("#act-rating")
     await phone.ctx.set_offline(True)
@@ -110,7 +103,8 @@ async def test_offline_the_terminal_says_a_code_needs_the_link_and_the_page_swit
     await phone.tap("#act-rating")
     await phone.page.wait_for_selector("#rating-qr")
     url = (await phone.page.inner_text("#rating-url")).strip()
-    ctx, page, errors = await resident_page(browser, url, "zh_CN")
+    resident = await resident_phone(browser, phone, url, "zh_CN")
+    page = resident.page
     assert "您对这次处置满意吗" in await page.inner_text("body")
     await page.tap("#lang")
     await page.wait_for_selector("html[lang=en]")
@@ -119,8 +113,7 @@ async def test_offline_the_terminal_says_a_code_needs_the_link_and_the_page_swit
     await page.wait_for_selector("#outcome[data-outcome=thanks]")
     assert "sorry" in await page.inner_text("body")
     assert server.hub.state["cases"][cid]["rating"] == 2
-    assert not errors, errors
-    await ctx.close()
+    await resident.close()
     await op.close()
     await squad.close()
     await phone.close()
@@ -134,16 +127,7 @@ async def test_the_squad_reads_its_guide_ticks_the_checklist_and_sees_an_admins_
     op = await RawClient.connect(ws_url(server), "op")
     phone = await Phone.open(browser, base_of(server), lang)
     await phone.login("w01")
-    ack, seen = await op.command("case.report", {"title": "燃气泄漏", "category": "emergency", "source": "110",
-                                                 "priority": 1, "location": {"address": "九堡大道88号"}})
-    cid = next(m["data"]["case_id"] for m in seen if m.get("name") == "case.reported") if any(
-        m.get("name") == "case.reported" for m in seen) else None
-    while cid is None:
-        m = await op.recv()
-        if m.get("name") == "case.reported":
-            cid = m["data"]["case_id"]
-    for name, args in (("case.dispatch", {"team_id": "W01"}),):
-        assert (await op.command(name, {"case_id": cid, **args}))[0]["type"] == "ack"
+    cid = await new_case(op, "燃气泄漏", category="emergency", priority=1)
     await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
     await phone.tap("#act-sign")
     await phone.page.wait_for_selector("#act-arrive")
@@ -195,13 +179,8 @@ async def test_the_squad_reads_its_guide_ticks_the_checklist_and_sees_an_admins_
 @pytest.mark.browser
 @pytest.mark.subprocess
 async def test_a_tick_made_offline_waits_and_lands_once(server, browser):
-    op = await RawClient.connect(ws_url(server), "op")
-    squad = await RawClient.connect(ws_url(server), "w01")
-    phone = await Phone.open(browser, base_of(server), "zh_CN")
-    await phone.login("w01")
-    cid = await new_case(op, "楼道堆放杂物")
-    for name in ("case.sign", "case.arrive"):
-        assert (await squad.command(name, {"case_id": cid}))[0]["type"] == "ack"
+    op, squad, phone, cid = await squad_with_case(server, browser, "zh_CN", "楼道堆放杂物", (
+        ("case.sign", {}), ("case.arrive", {})))
     await squad.close()
     await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
     await phone.page.wait_for_selector("#check-d1")

@@ -271,6 +271,8 @@ def test_the_wall_shows_the_shift_on_duty_and_the_reserve_called_up(qtbot, loop,
         _on_server(demo_server, demo_server.server.hub.execute(Actor("wang", "leader"), "team.mobilise",
                                                                {"pool": "reserve"}))
         loop.wait(lambda: "on duty 90 · reserve called up 36" in wall.shift.full_text(), what="the reserve on the wall")
+        loop.pump(0.1)
+        assert wall.shift.text() == wall.shift.full_text() and wall.title.text() == wall.title.full_text()   # whole
         assert all("*" in p["phone"] for p in room.state["reserve"].values())     # the wall's view: masked
         wall.grab().save(str(SHOTS / "rota-wall-en.png"))
         i18n.install("zh_CN")

@@ -114,6 +114,8 @@ class AlertCenter(QObject):
         self._repeat.timeout.connect(self._repeat_emergency)
         self._repeat.start()
         self._sounds = sound_bank()
+        if room.state.get("seq"):          # built over a room already shown (a wall opened later): its alerts now
+            self._reset()
 
     def play(self, kind: str, force: bool = False) -> None:
         if kind in self.muted and kind in MUTABLE and not force:

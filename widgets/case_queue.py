@@ -201,7 +201,7 @@ class CaseQueuePanel(QWidget):
         self._fill_areas()
         self._update_archive()
 
-    TITLE_MIN = 160
+    TITLE_MIN = 150       # a Chinese title of ten characters and more
 
     def column_texts(self) -> dict[str, tuple[bool, list[str]]]:
         """What each column but the title can show: (painted bold, the texts). The domain's
@@ -244,7 +244,7 @@ class CaseQueuePanel(QWidget):
         bold_font.setBold(True)
         bold = QFontMetrics(bold_font)
         # the delegate's margins around the text (Qt: the focus frame's margin + 1 each side) and the grid line
-        pad = 2 * (v.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, v) + 1) + 2
+        pad = 2 * (v.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, v) + 1) + 1
         # the header's text too (bold, the theme's 4 px padding each side; not the sort arrow's room,
         # which Qt's own size hint adds to every column and which only the sorted one shows)
         heading_bold = QFont(v.horizontalHeader().font())

@@ -95,8 +95,44 @@ class KpiTile(QFrame):
                                      "font-weight: bold")
 
 
+PLOT_MIN_PX = 100     # a chart's least height at 100 %: title, an axis of at least two readable ticks
+
+
+class CountAxis(pg.AxisItem):
+    """An axis of counts (cases, squads, minutes): whole numbers only, never '0.5 cases', and
+    no closer together than their labels allow (a short chart gets 0, 10, 20, not 0, 5, 10, 15, 20
+    piled on each other)."""
+
+    def resizeEvent(self, ev=None):
+        # pyqtgraph drops its picture on a resize but asks for no repaint: with the axis cached as a
+        # pixmap (DeviceCoordinateCache, _plot) a chart made shorter kept the taller one's labels,
+        # out of place against its bars, until its range next changed
+        super().resizeEvent(ev)
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        span = maxVal - minVal
+        if span <= 0 or size <= 0:
+            return []
+        font = self.style.get("tickFont")
+        px = font.pixelSize() if font is not None and font.pixelSize() > 0 else 11
+        least = span * px * (1.8 if self.orientation in ("left", "right") else 3.0) / size
+        step = 1.0
+        for m in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+            step = float(m)
+            if m >= least:
+                break
+        else:
+            step = float(10 ** math.ceil(math.log10(least)))
+        first = math.ceil(minVal / step - 1e-6) * step        # 0 at a range starting a hair above it
+        values = [first + i * step for i in range(int((maxVal - first) / step + 1e-6) + 1)]
+        return [(step, values)]
+
+
 def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
-    w = pg.PlotWidget()
+    w = pg.PlotWidget(axisItems={"left": CountAxis("left"), "bottom": CountAxis("bottom")})
+    # never squeezed to a strip whose tick labels pile up (a short dock, the replay, 1366x768)
+    w.setMinimumHeight(int(PLOT_MIN_PX * scale))
     w.setTitle(title, color=P["text_soft"], size=f"{text_px(10, scale, min_px)}px")
     w.showGrid(x=False, y=True, alpha=0.2)
     w.setMenuEnabled(False)
@@ -105,6 +141,8 @@ def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     f = QFont()
     f.setPixelSize(text_px(8.5, scale, min_px))
     w.getAxis("bottom").setHeight(int(f.pixelSize() * 1.6) + 8)     # room for the tick labels' full height
+    # the lowest and highest counts named too: a label half past the axis' end is drawn, not dropped
+    w.getAxis("left").setStyle(hideOverlappingLabels=False)
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTickFont(f)
         w.getAxis(ax).setTextPen(P["text_soft"])
@@ -135,6 +173,12 @@ def _legend_label(scale: float, min_px: int) -> QLabel:
     lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
     lab.setStyleSheet(f"color: #c9d1d9; font-size: {text_px(8.5, scale, min_px)}px; background: #161b22")
     return lab
+
+
+def _count_range(p: pg.PlotWidget, top: float) -> None:
+    """Counts from 0 to `top`, with room under 0 for its label (a label reaching past the chart's
+    edge is not drawn)."""
+    p.setYRange(-0.08 * top, top, padding=0.02)
 
 
 def _show_no_data(p: pg.PlotWidget, empty: bool, x: float, y: float) -> None:
@@ -300,7 +344,7 @@ class DashboardPanel(QWidget):
             row.addLayout(right, 2)
             lay.addLayout(row, 2)
         self._dirty = True
-        self._week_at = 0.0          # when the 7-day figures were last computed
+        self._week_at: float | None = None   # when the 7-day figures were last computed (None: never)
         self._last_data: dict[int, list] = {}
         room.sig_reset.connect(self.mark_all_dirty)
         room.sig_cases.connect(self.mark_dirty)
@@ -317,7 +361,7 @@ class DashboardPanel(QWidget):
 
     def mark_all_dirty(self, *_):
         self._dirty = True
-        self._week_at = 0.0
+        self._week_at = None
 
     def _maybe_refresh(self):
         if self._dirty and self.isVisible():
@@ -530,7 +574,8 @@ class DashboardPanel(QWidget):
         now = self.room.now()
         st = self.room.working_set(0)                   # open cases and today's
         week = None
-        if now - self._week_at >= WEEK_EVERY:
+        # due, or never yet, or the clock went back (a replay moved to an earlier moment)
+        if self._week_at is None or not 0 <= now - self._week_at < WEEK_EVERY:
             self._week_at = now
             week = self.room.working_set()
         if self.tiles:
@@ -559,7 +604,7 @@ class DashboardPanel(QWidget):
             top = max(5, base.max() * 1.1)
             if top != getattr(self, "_hourly_top", None):      # an unchanged axis stays a cached pixmap
                 self._hourly_top = top
-                self.plots["hourly"].setYRange(0, top)
+                _count_range(self.plots["hourly"], top)
             _show_no_data(self.plots["hourly"], not base.any(), 11.5, top / 2)
             rt = kpi.response_times(st, now)
             for curve, data in ((self._disp_curve, rt["dispatch"]), (self._arr_curve, rt["arrival"])):
@@ -568,7 +613,7 @@ class DashboardPanel(QWidget):
                 self._update(curve, "setData", x, y)
             empty = not (rt["dispatch"] or rt["arrival"])
             if empty:
-                self.plots["response"].setYRange(0, 5)
+                _count_range(self.plots["response"], 5)
             else:
                 self.plots["response"].enableAutoRange(axis="y")
             _show_no_data(self.plots["response"], empty, 15, 2.5)
@@ -586,7 +631,13 @@ class DashboardPanel(QWidget):
                 self.plots["categories"].enableAutoRange(axis="x")
             _show_no_data(self.plots["categories"], not widths.any(), 2.5, len(CATEGORIES) / 2)
             teams = kpi.squads_by_status(st)
-            self._update(self._team_bars, "setOpts", height=np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float))
+            heights = np.array([teams.get(s, 0) for s in TEAM_STATUSES], dtype=float)
+            self._update(self._team_bars, "setOpts", height=heights)
+            if not heights.any():          # no squads (yet): a 0-5 axis, not pyqtgraph's ±0.2 around nothing
+                _count_range(self.plots["squads"], 5)
+            else:
+                self.plots["squads"].enableAutoRange(axis="y")
+            _show_no_data(self.plots["squads"], not heights.any(), (len(TEAM_STATUSES) - 1) / 2, 2.5)
         if self.plots and week is not None:
             tr = kpi.trend(week, now)
             xs = np.arange(len(tr))
@@ -594,12 +645,13 @@ class DashboardPanel(QWidget):
             self._update(self._trend_clo, "setData", xs, np.array([r[2] for r in tr], dtype=float))
             empty = not any(r[1] or r[2] for r in tr)
             if empty:
-                self.plots["trend"].setYRange(0, 5)
+                _count_range(self.plots["trend"], 5)
             else:
                 self.plots["trend"].enableAutoRange(axis="y")
-            _show_no_data(self.plots["trend"], empty, (len(tr) - 1) / 2, 2.5)
+            days = max(len(tr), 7)          # no days yet (a replay before it loads): still a week's axis
+            _show_no_data(self.plots["trend"], empty, (days - 1) / 2, 2.5)
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])
-            self.plots["trend"].setXRange(-0.4, len(tr) - 0.6, padding=0)     # the first and last day named
+            self.plots["trend"].setXRange(-0.4, days - 0.6, padding=0)     # the first and last day named
         if hasattr(self, "ranking") and week is not None:
             self._ranking_rows = kpi.squad_ranking(week, now)          # every squad: paged on the wall
             self.ranking_page = min(self.ranking_page, self.ranking_pages() - 1)

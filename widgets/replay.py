@@ -116,7 +116,8 @@ class ReplayWindow(QMainWindow):
         self.resize(w, h)
         self.resizeDocks([self.docks["roster"], self.docks["map"]], [470, max(300, min(520, int(w * 0.27)))],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["dashboard"]], [max(200, min(300, int(h * 0.32)))], Qt.Orientation.Vertical)
+        # the dashboard: its tiles and two rows of charts at their least height (widgets/dashboard.py)
+        self.resizeDocks([self.docks["dashboard"]], [max(360, int(h * 0.4))], Qt.Orientation.Vertical)
         self.timer = QTimer(self, interval=STEP_MS)
         self.timer.timeout.connect(self._step)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle_play)

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.reports import KINDS, PRIVILEGED_ROLES, Report
+from widgets.style import P
 
 # both dialogs' strings share one context (a subclass's tr() would not find its base's)
 translate = QCoreApplication.translate
@@ -77,6 +78,10 @@ class PdfPreview(QWidget):
         self.view.setDocument(self.doc)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # around the pages (and before there are any) the theme's dark ground, not Qt's light grey
+        pal = self.view.palette()
+        pal.setColor(QPalette.ColorRole.Dark, QColor(P["field"]))
+        self.view.setPalette(pal)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
@@ -237,6 +242,7 @@ class ReportDialog(_PreviewDialog):
         lay.addLayout(self.actions_row)
         lay.addWidget(self.status)
         lay.addWidget(self.preview, 1)
+        self.status.setText(translate("Reports", "Choose a report and a day in its period, then Preview."))
 
     def args(self) -> dict:
         return {"kind": self.kind.currentData(), "date": self.day.date().toString("yyyy-MM-dd"),

@@ -246,20 +246,44 @@ class RosterStrip(QFrame):
         title.setStyleSheet(f"font-size: {12 * scale:.1f}pt; font-weight: bold; color: #ffffff")
         self.summary = QLabel()
         self.summary.setStyleSheet(f"font-size: {9 * scale:.1f}pt; color: #8593a3")
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setSpacing(4)
         self.tiles = [SquadTile(room, tid, scale) for tid in team_ids]
-        for i, tile in enumerate(self.tiles):
-            grid.addWidget(tile, i // columns, i % columns)
+        self.columns = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 6)
         head = QWidget()
-        hl = QGridLayout(head)
+        self.head = hl = QGridLayout(head)
         hl.setContentsMargins(0, 0, 0, 0)
         hl.addWidget(title, 0, 0)
         hl.addWidget(self.summary, 0, 1, Qt.AlignmentFlag.AlignRight)
         lay.addWidget(head)
         lay.addLayout(grid)
+        self._summary_below = False
+        self.set_columns(columns)
+
+    def set_columns(self, columns: int) -> None:
+        """Lay the tiles out in this many columns."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 0)
+        for i, tile in enumerate(self.tiles):
+            self.grid.addWidget(tile, i // columns, i % columns)
+        for c in range(columns):
+            self.grid.setColumnStretch(c, 1)
+        # one column (a narrow dock): '6 of 6 available' under the talkgroup's name, not beside it
+        below = columns == 1
+        if below != self._summary_below:
+            self._summary_below = below
+            self.head.removeWidget(self.summary)
+            if below:
+                self.head.addWidget(self.summary, 1, 0, Qt.AlignmentFlag.AlignLeft)
+            else:
+                self.head.addWidget(self.summary, 0, 1, Qt.AlignmentFlag.AlignRight)
 
 
 class RosterPanel(QWidget):
@@ -320,7 +344,7 @@ class RosterPanel(QWidget):
         teams = self.room.state["teams"]
         for area in self.room.street.get("areas", []):
             ids = sorted(t["id"] for t in teams.values() if t["area"] == area["id"])
-            strip = RosterStrip(self.room, area, ids, self.columns, self.scale)
+            strip = RosterStrip(self.room, area, ids, self.fitting_columns(), self.scale)
             self.strips.append(strip)
             self.body_layout.addWidget(strip)
             for tile in strip.tiles:
@@ -366,9 +390,29 @@ class RosterPanel(QWidget):
             self.page = (self.page + 1) % len(self.pages)
             self._show_page()
 
+    def fitting_columns(self) -> int:
+        """As many columns of tiles as the panel's width holds whole, `columns` at most: one in a
+        narrow dock or on a 1366 px wall, not tiles cut at the edge."""
+        # the panel's own width (its scroll area's viewport is not laid out while the panel is hidden,
+        # a wall page not yet shown), less the vertical scroll bar and the strips' and body's margins
+        bar = 0 if self.paged else self.scroll_area.verticalScrollBar().sizeHint().width()
+        room = self.width() - bar - 20
+        tile = int(190 * self.scale) + 4
+        return max(1, min(self.columns, room // tile))
+
     def resizeEvent(self, e):
         super().resizeEvent(e)
+        self._fit_columns()
         self._paginate()
+
+    def showEvent(self, e):
+        super().showEvent(e)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        cols = self.fitting_columns()
+        for strip in self.strips:
+            strip.set_columns(cols)
 
     def _summaries(self) -> None:
         teams = self.room.state["teams"]

@@ -7,6 +7,8 @@ it is never attached to a link, so the live room, its alerts and its sounds are 
 """
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QObject
 
 from models.qt.room import RoomState
@@ -19,7 +21,7 @@ class ReplayRoom(RoomState):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.t = 0.0                 # the replay's moment (epoch seconds)
+        self.t = time.time()         # the replay's moment (epoch seconds); before a load: now (the charts' days)
         self.live = True             # its clock is exact (not the "last known" of an offline room)
         self._tick.stop()            # the replay's clock moves the ticks (advance), not the wall clock
 

@@ -170,193 +170,193 @@
 <context>
     <name>AttachmentViewer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="709" />
+        <location filename="../../widgets/evidence.py" line="710" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="726" />
+        <location filename="../../widgets/evidence.py" line="727" />
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="727" />
+        <location filename="../../widgets/evidence.py" line="728" />
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="728" />
+        <location filename="../../widgets/evidence.py" line="729" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="729" />
+        <location filename="../../widgets/evidence.py" line="730" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="730" />
+        <location filename="../../widgets/evidence.py" line="731" />
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="731" />
+        <location filename="../../widgets/evidence.py" line="732" />
         <source>Open original</source>
         <translation>打开原件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="732" />
+        <location filename="../../widgets/evidence.py" line="733" />
         <source>Save a copy…</source>
         <translation>另存副本…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="733" />
+        <location filename="../../widgets/evidence.py" line="734" />
         <source>Previous (Left)</source>
         <translation>上一个（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="734" />
+        <location filename="../../widgets/evidence.py" line="735" />
         <source>Next (Right)</source>
         <translation>下一个（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="735" />
+        <location filename="../../widgets/evidence.py" line="736" />
         <source>Zoom in (+, mouse wheel)</source>
         <translation>放大（+、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="736" />
+        <location filename="../../widgets/evidence.py" line="737" />
         <source>Zoom out (-, mouse wheel)</source>
         <translation>缩小（-、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="737" />
+        <location filename="../../widgets/evidence.py" line="738" />
         <source>Fit to the window (0); actual pixels (1)</source>
         <translation>适合窗口（0）；实际像素（1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="738" />
+        <location filename="../../widgets/evidence.py" line="739" />
         <source>Open the original file with this computer's viewer</source>
         <translation>用本机的查看程序打开原始文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="739" />
+        <location filename="../../widgets/evidence.py" line="740" />
         <source>Save a copy of the original file (Ctrl+S)</source>
         <translation>保存原始文件的副本（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="774" />
+        <location filename="../../widgets/evidence.py" line="775" />
         <source>Why it is removed from the case (required)</source>
         <translation>从事件中移除的原因（必填）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="776" />
+        <location filename="../../widgets/evidence.py" line="777" />
         <source>Remove from case</source>
         <translation>从事件中移除</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="777" />
+        <location filename="../../widgets/evidence.py" line="778" />
         <source>Removes it from the case for everyone; the timeline keeps it and the reason</source>
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="866" />
+        <location filename="../../widgets/evidence.py" line="867" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="879" />
+        <location filename="../../widgets/evidence.py" line="880" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="888" />
+        <location filename="../../widgets/evidence.py" line="889" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="890" />
+        <location filename="../../widgets/evidence.py" line="891" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="941" />
+        <location filename="../../widgets/evidence.py" line="942" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="951" />
+        <location filename="../../widgets/evidence.py" line="952" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="959" />
+        <location filename="../../widgets/evidence.py" line="960" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="961" />
+        <location filename="../../widgets/evidence.py" line="962" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="962" />
+        <location filename="../../widgets/evidence.py" line="963" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="970" />
+        <location filename="../../widgets/evidence.py" line="971" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="975" />
+        <location filename="../../widgets/evidence.py" line="976" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="987" />
+        <location filename="../../widgets/evidence.py" line="988" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1000" />
+        <location filename="../../widgets/evidence.py" line="1001" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1017" />
-        <location filename="../../widgets/evidence.py" line="1048" />
+        <location filename="../../widgets/evidence.py" line="1018" />
+        <location filename="../../widgets/evidence.py" line="1049" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1020" />
+        <location filename="../../widgets/evidence.py" line="1021" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1023" />
+        <location filename="../../widgets/evidence.py" line="1024" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1032" />
+        <location filename="../../widgets/evidence.py" line="1033" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1051" />
+        <location filename="../../widgets/evidence.py" line="1052" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1058" />
+        <location filename="../../widgets/evidence.py" line="1059" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1061" />
+        <location filename="../../widgets/evidence.py" line="1062" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -655,87 +655,87 @@
 <context>
     <name>CaseQueuePanel</name>
     <message>
-        <location filename="../../widgets/case_queue.py" line="106" />
+        <location filename="../../widgets/case_queue.py" line="109" />
         <source>Search id, title, address, pinyin initials… (Ctrl+F)</source>
         <translation>搜索编号、标题、地址、拼音首字母…（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="109" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="109" />
+        <location filename="../../widgets/case_queue.py" line="114" />
         <source>Open cases</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="111" />
+        <location filename="../../widgets/case_queue.py" line="116" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="112" />
+        <location filename="../../widgets/case_queue.py" line="117" />
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="113" />
+        <location filename="../../widgets/case_queue.py" line="118" />
         <source>All areas</source>
         <translation>全部片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="114" />
+        <location filename="../../widgets/case_queue.py" line="119" />
         <source>Any SLA state</source>
         <translation>全部时限状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="119" />
+        <location filename="../../widgets/case_queue.py" line="124" />
         <source>Search older cases</source>
         <translation>查找更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="129" />
+        <location filename="../../widgets/case_queue.py" line="134" />
         <source>Showing only these cases: click to show all again</source>
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="358" />
+        <location filename="../../widgets/case_queue.py" line="367" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="375" />
+        <location filename="../../widgets/case_queue.py" line="384" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="377" />
+        <location filename="../../widgets/case_queue.py" line="386" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="385" />
+        <location filename="../../widgets/case_queue.py" line="394" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="400" />
+        <location filename="../../widgets/case_queue.py" line="409" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="402" />
+        <location filename="../../widgets/case_queue.py" line="411" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="404" />
+        <location filename="../../widgets/case_queue.py" line="413" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="413" />
+        <location filename="../../widgets/case_queue.py" line="422" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -937,66 +937,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="117" />
+        <location filename="../../widgets/dashboard.py" line="155" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="183" />
+        <location filename="../../widgets/dashboard.py" line="227" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="195" />
+        <location filename="../../widgets/dashboard.py" line="239" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="196" />
-        <location filename="../../widgets/dashboard.py" line="200" />
+        <location filename="../../widgets/dashboard.py" line="240" />
+        <location filename="../../widgets/dashboard.py" line="244" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="197" />
-        <location filename="../../widgets/dashboard.py" line="202" />
+        <location filename="../../widgets/dashboard.py" line="241" />
+        <location filename="../../widgets/dashboard.py" line="246" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="198" />
+        <location filename="../../widgets/dashboard.py" line="242" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="208" />
+        <location filename="../../widgets/dashboard.py" line="252" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="217" />
+        <location filename="../../widgets/dashboard.py" line="261" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="218" />
+        <location filename="../../widgets/dashboard.py" line="262" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="226" />
+        <location filename="../../widgets/dashboard.py" line="270" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="227" />
-        <location filename="../../widgets/dashboard.py" line="230" />
+        <location filename="../../widgets/dashboard.py" line="271" />
+        <location filename="../../widgets/dashboard.py" line="274" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="228" />
-        <location filename="../../widgets/dashboard.py" line="232" />
+        <location filename="../../widgets/dashboard.py" line="272" />
+        <location filename="../../widgets/dashboard.py" line="276" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -1024,125 +1024,125 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="333" />
+        <location filename="../../widgets/dashboard.py" line="377" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="333" />
+        <location filename="../../widgets/dashboard.py" line="377" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="333" />
+        <location filename="../../widgets/dashboard.py" line="377" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="334" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="273" />
-        <location filename="../../widgets/dashboard.py" line="509" />
+        <location filename="../../widgets/dashboard.py" line="317" />
+        <location filename="../../widgets/dashboard.py" line="553" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="173" />
-        <location filename="../../widgets/dashboard.py" line="347" />
+        <location filename="../../widgets/dashboard.py" line="217" />
+        <location filename="../../widgets/dashboard.py" line="391" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="259" />
+        <location filename="../../widgets/dashboard.py" line="303" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="278" />
+        <location filename="../../widgets/dashboard.py" line="322" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="284" />
+        <location filename="../../widgets/dashboard.py" line="328" />
         <source>Joint cases (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="293" />
+        <location filename="../../widgets/dashboard.py" line="337" />
         <source>Click a joint case: show it and its linked cases in the queue</source>
         <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="334" />
+        <location filename="../../widgets/dashboard.py" line="378" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="348" />
+        <location filename="../../widgets/dashboard.py" line="392" />
         <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
         <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="374" />
+        <location filename="../../widgets/dashboard.py" line="418" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="422" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="380" />
+        <location filename="../../widgets/dashboard.py" line="424" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="382" />
+        <location filename="../../widgets/dashboard.py" line="426" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="384" />
-        <location filename="../../widgets/dashboard.py" line="421" />
+        <location filename="../../widgets/dashboard.py" line="428" />
+        <location filename="../../widgets/dashboard.py" line="465" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="422" />
+        <location filename="../../widgets/dashboard.py" line="466" />
         <source>Every case of this warning is closed: acknowledge it instead</source>
         <translation>该预警的案件均已办结：请改为确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="511" />
+        <location filename="../../widgets/dashboard.py" line="555" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="539" />
+        <location filename="../../widgets/dashboard.py" line="584" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="655" />
+        <location filename="../../widgets/dashboard.py" line="707" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="657" />
+        <location filename="../../widgets/dashboard.py" line="709" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="665" />
+        <location filename="../../widgets/dashboard.py" line="717" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="640" />
+        <location filename="../../widgets/dashboard.py" line="692" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1188,8 +1188,8 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="264" />
-        <location filename="../../app/wall.py" line="175" />
+        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/wall.py" line="179" />
         <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
         <location filename="../../models/qt/labels.py" line="11" />
@@ -1523,134 +1523,134 @@
 <context>
     <name>Evidence</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="68" />
+        <location filename="../../widgets/evidence.py" line="69" />
         <source>Alert frame</source>
         <translation>告警画面</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="69" />
-        <location filename="../../widgets/evidence.py" line="1134" />
+        <location filename="../../widgets/evidence.py" line="70" />
+        <location filename="../../widgets/evidence.py" line="1135" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="71" />
+        <location filename="../../widgets/evidence.py" line="1136" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="71" />
+        <location filename="../../widgets/evidence.py" line="72" />
         <source>Documents</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="196" />
+        <location filename="../../widgets/evidence.py" line="197" />
         <source>The original is not available.</source>
         <translation>原件不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="225" />
+        <location filename="../../widgets/evidence.py" line="226" />
         <source>The file is no longer there.</source>
         <translation>文件已不存在。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="293" />
+        <location filename="../../widgets/evidence.py" line="294" />
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="302" />
+        <location filename="../../widgets/evidence.py" line="303" />
         <source>the thumbnail could not be read</source>
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="1137" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1139" />
+        <location filename="../../widgets/evidence.py" line="1140" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1140" />
+        <location filename="../../widgets/evidence.py" line="1141" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1141" />
+        <location filename="../../widgets/evidence.py" line="1142" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1142" />
+        <location filename="../../widgets/evidence.py" line="1143" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1145" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1148" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1149" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1150" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1151" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1152" />
+        <location filename="../../widgets/evidence.py" line="1153" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1153" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1154" />
+        <location filename="../../widgets/evidence.py" line="1155" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1155" />
+        <location filename="../../widgets/evidence.py" line="1156" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1156" />
+        <location filename="../../widgets/evidence.py" line="1157" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1159" />
+        <location filename="../../widgets/evidence.py" line="1160" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1160" />
+        <location filename="../../widgets/evidence.py" line="1161" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1658,7 +1658,7 @@
 <context>
     <name>EvidencePanel</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="562" />
+        <location filename="../../widgets/evidence.py" line="563" />
         <source>No photos, clips or files yet.</source>
         <translation>尚无照片、视频或文件。</translation>
     </message>
@@ -1666,92 +1666,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1203" />
+        <location filename="../../widgets/evidence.py" line="1204" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1207" />
+        <location filename="../../widgets/evidence.py" line="1208" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1212" />
+        <location filename="../../widgets/evidence.py" line="1213" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1213" />
+        <location filename="../../widgets/evidence.py" line="1214" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1216" />
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1218" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1222" />
+        <location filename="../../widgets/evidence.py" line="1225" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1235" />
+        <location filename="../../widgets/evidence.py" line="1245" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1281" />
+        <location filename="../../widgets/evidence.py" line="1302" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1305" />
+        <location filename="../../widgets/evidence.py" line="1326" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1307" />
+        <location filename="../../widgets/evidence.py" line="1328" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1309" />
+        <location filename="../../widgets/evidence.py" line="1330" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1311" />
+        <location filename="../../widgets/evidence.py" line="1332" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1315" />
+        <location filename="../../widgets/evidence.py" line="1336" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1395" />
+        <location filename="../../widgets/evidence.py" line="1416" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1403" />
+        <location filename="../../widgets/evidence.py" line="1424" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1408" />
+        <location filename="../../widgets/evidence.py" line="1429" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1429" />
+        <location filename="../../widgets/evidence.py" line="1450" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -2623,335 +2623,335 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="72" />
+        <location filename="../../app/mainwindow.py" line="74" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="76" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="78" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="80" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="81" />
+        <location filename="../../app/mainwindow.py" line="83" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="83" />
+        <location filename="../../app/mainwindow.py" line="85" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
+        <location filename="../../app/mainwindow.py" line="87" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="87" />
+        <location filename="../../app/mainwindow.py" line="89" />
         <source>Rota and roads</source>
         <translation>排班与道路</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="89" />
+        <location filename="../../app/mainwindow.py" line="91" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="91" />
+        <location filename="../../app/mainwindow.py" line="93" />
         <source>Radio console</source>
         <translation>电台调度</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="93" />
+        <location filename="../../app/mainwindow.py" line="95" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="120" />
-        <location filename="../../app/mainwindow.py" line="265" />
+        <location filename="../../app/mainwindow.py" line="122" />
+        <location filename="../../app/mainwindow.py" line="303" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="145" />
+        <location filename="../../app/mainwindow.py" line="147" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="232" />
+        <location filename="../../app/mainwindow.py" line="270" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="248" />
+        <location filename="../../app/mainwindow.py" line="286" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="253" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="281" />
+        <location filename="../../app/mainwindow.py" line="319" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="283" />
+        <location filename="../../app/mainwindow.py" line="321" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="298" />
+        <location filename="../../app/mainwindow.py" line="336" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="299" />
+        <location filename="../../app/mainwindow.py" line="337" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="300" />
+        <location filename="../../app/mainwindow.py" line="338" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="340" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="304" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="305" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="306" />
-        <location filename="../../app/mainwindow.py" line="468" />
+        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="506" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="308" />
-        <location filename="../../app/mainwindow.py" line="661" />
+        <location filename="../../app/mainwindow.py" line="346" />
+        <location filename="../../app/mainwindow.py" line="700" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="309" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="314" />
+        <location filename="../../app/mainwindow.py" line="352" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="316" />
+        <location filename="../../app/mainwindow.py" line="354" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="318" />
+        <location filename="../../app/mainwindow.py" line="356" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="357" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="320" />
+        <location filename="../../app/mainwindow.py" line="358" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="329" />
+        <location filename="../../app/mainwindow.py" line="367" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="330" />
+        <location filename="../../app/mainwindow.py" line="368" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="331" />
+        <location filename="../../app/mainwindow.py" line="369" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="333" />
+        <location filename="../../app/mainwindow.py" line="371" />
         <source>Replay a shift…</source>
         <translation>班次复盘（回放）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="334" />
+        <location filename="../../app/mainwindow.py" line="372" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="335" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="335" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
+        <location filename="../../app/mainwindow.py" line="382" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="385" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="349" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="350" />
+        <location filename="../../app/mainwindow.py" line="388" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="353" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Handling guides…</source>
         <translation>处置指引（执法手册）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="356" />
+        <location filename="../../app/mainwindow.py" line="394" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="428" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="402" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="402" />
+        <location filename="../../app/mainwindow.py" line="440" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="405" />
+        <location filename="../../app/mainwindow.py" line="443" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="431" />
+        <location filename="../../app/mainwindow.py" line="469" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="459" />
+        <location filename="../../app/mainwindow.py" line="497" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="460" />
+        <location filename="../../app/mainwindow.py" line="498" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="461" />
+        <location filename="../../app/mainwindow.py" line="499" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="462" />
+        <location filename="../../app/mainwindow.py" line="500" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="471" />
+        <location filename="../../app/mainwindow.py" line="509" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="499" />
+        <location filename="../../app/mainwindow.py" line="537" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="504" />
+        <location filename="../../app/mainwindow.py" line="542" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="507" />
+        <location filename="../../app/mainwindow.py" line="545" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="511" />
+        <location filename="../../app/mainwindow.py" line="549" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="515" />
+        <location filename="../../app/mainwindow.py" line="553" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="644" />
+        <location filename="../../app/mainwindow.py" line="683" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="647" />
+        <location filename="../../app/mainwindow.py" line="686" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="657" />
+        <location filename="../../app/mainwindow.py" line="696" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="658" />
+        <location filename="../../app/mainwindow.py" line="697" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="662" />
+        <location filename="../../app/mainwindow.py" line="701" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3644,103 +3644,103 @@
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="130" />
+        <location filename="../../widgets/replay.py" line="139" />
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="136" />
+        <location filename="../../widgets/replay.py" line="145" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="138" />
+        <location filename="../../widgets/replay.py" line="147" />
         <source>to</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="148" />
-        <location filename="../../widgets/replay.py" line="281" />
+        <location filename="../../widgets/replay.py" line="157" />
+        <location filename="../../widgets/replay.py" line="290" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="168" />
+        <location filename="../../widgets/replay.py" line="177" />
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="180" />
+        <location filename="../../widgets/replay.py" line="189" />
         <source>REPLAY · read-only · pick a range and Load; the live room goes on in the main window</source>
         <translation>回放 · 只读 · 选择时间段后点“载入”；实时指挥室在主窗口照常运行</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="182" />
+        <location filename="../../widgets/replay.py" line="191" />
         <source>REPLAY %1 – %2 · read-only · not live</source>
         <translation>回放 %1 – %2 · 只读 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="195" />
+        <location filename="../../widgets/replay.py" line="204" />
         <source>The end of the range must be after its start.</source>
         <translation>结束时间必须晚于开始时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="198" />
+        <location filename="../../widgets/replay.py" line="207" />
         <source>A replay covers at most %1 hours: pick a shorter range.</source>
         <translation>一次回放最多 %1 小时：请选择更短的时间段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="203" />
+        <location filename="../../widgets/replay.py" line="212" />
         <source>Loading the log…</source>
         <translation>正在载入日志…</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="209" />
+        <location filename="../../widgets/replay.py" line="218" />
         <source>Loading the log… %1 %</source>
         <translation>正在载入日志… %1 %</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="222" />
+        <location filename="../../widgets/replay.py" line="231" />
         <source>Could not load the replay: %1</source>
         <translation>无法载入回放：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="229" />
+        <location filename="../../widgets/replay.py" line="238" />
         <source>%1 events; cases at the start: %2</source>
         <translation>共 %1 条事件；开始时的事件：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="246" />
+        <location filename="../../widgets/replay.py" line="255" />
         <source>not connected to the server</source>
         <translation>未连接服务器</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="248" />
+        <location filename="../../widgets/replay.py" line="257" />
         <source>the server is replaying too many ranges; try again in a few minutes</source>
         <translation>服务器正在进行的回放过多，请几分钟后再试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="250" />
+        <location filename="../../widgets/replay.py" line="259" />
         <source>the server could not read its log; try again</source>
         <translation>服务器无法读取日志，请重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="252" />
+        <location filename="../../widgets/replay.py" line="261" />
         <source>this account may not replay the room</source>
         <translation>此账号无权回放指挥室</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="254" />
+        <location filename="../../widgets/replay.py" line="263" />
         <source>the server's log does not reach back that far; pick a later range</source>
         <translation>服务器日志没有那么早的记录，请选择较晚的时间段</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="256" />
+        <location filename="../../widgets/replay.py" line="265" />
         <source>the server refused the range (%1)</source>
         <translation>服务器拒绝了该时间段（%1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/replay.py" line="275" />
+        <location filename="../../widgets/replay.py" line="284" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -3748,142 +3748,147 @@
 <context>
     <name>Reports</name>
     <message>
-        <location filename="../../widgets/reports.py" line="126" />
+        <location filename="../../widgets/reports.py" line="131" />
         <source>Save PDF…</source>
         <translation>保存 PDF…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="127" />
+        <location filename="../../widgets/reports.py" line="132" />
         <source>Save Excel…</source>
         <translation>保存 Excel…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="128" />
+        <location filename="../../widgets/reports.py" line="133" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="151" />
+        <location filename="../../widgets/reports.py" line="156" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="155" />
+        <location filename="../../widgets/reports.py" line="160" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="155" />
+        <location filename="../../widgets/reports.py" line="160" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="158" />
+        <location filename="../../widgets/reports.py" line="163" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="158" />
+        <location filename="../../widgets/reports.py" line="163" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="165" />
+        <location filename="../../widgets/reports.py" line="170" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="179" />
+        <location filename="../../widgets/reports.py" line="184" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="185" />
+        <location filename="../../widgets/reports.py" line="190" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="191" />
+        <location filename="../../widgets/reports.py" line="196" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="193" />
+        <location filename="../../widgets/reports.py" line="198" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="198" />
+        <location filename="../../widgets/reports.py" line="203" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="199" />
+        <location filename="../../widgets/reports.py" line="204" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="200" />
+        <location filename="../../widgets/reports.py" line="205" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="201" />
+        <location filename="../../widgets/reports.py" line="206" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="205" />
+        <location filename="../../widgets/reports.py" line="210" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="220" />
+        <location filename="../../widgets/reports.py" line="225" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="223" />
+        <location filename="../../widgets/reports.py" line="228" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="224" />
+        <location filename="../../widgets/reports.py" line="229" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="233" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="233" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="229" />
+        <location filename="../../widgets/reports.py" line="234" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="250" />
+        <location filename="../../widgets/reports.py" line="245" />
+        <source>Choose a report and a day in its period, then Preview.</source>
+        <translation>选择报表和周期内任一天，然后点“预览”。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reports.py" line="256" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="256" />
+        <location filename="../../widgets/reports.py" line="262" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="282" />
+        <location filename="../../widgets/reports.py" line="288" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="288" />
+        <location filename="../../widgets/reports.py" line="294" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
@@ -3987,12 +3992,12 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../widgets/roster.py" line="344" />
+        <location filename="../../widgets/roster.py" line="385" />
         <source>Talkgroups page %1/%2</source>
         <translation>通话组 第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="361" />
+        <location filename="../../widgets/roster.py" line="422" />
         <source>%1 of %2 available</source>
         <translation>%2 组中 %1 组空闲</translation>
     </message>
@@ -4086,22 +4091,22 @@
         <translation>位置 %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="109" />
+        <location filename="../../widgets/roster.py" line="110" />
         <source>support</source>
         <translation>增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="115" />
+        <location filename="../../widgets/roster.py" line="116" />
         <source>EMERGENCY</source>
         <translation>紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="117" />
+        <location filename="../../widgets/roster.py" line="118" />
         <source>Requests reinforcement</source>
         <translation>请求增援</translation>
     </message>
     <message>
-        <location filename="../../widgets/roster.py" line="134" />
+        <location filename="../../widgets/roster.py" line="135" />
         <source>Called up: %1</source>
         <translation>已调集：%1</translation>
     </message>
@@ -4590,18 +4595,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1122" />
+        <location filename="../../widgets/evidence.py" line="1123" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1092" />
+        <location filename="../../widgets/evidence.py" line="1093" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1085" />
-        <location filename="../../widgets/evidence.py" line="1122" />
+        <location filename="../../widgets/evidence.py" line="1086" />
+        <location filename="../../widgets/evidence.py" line="1123" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
@@ -4614,37 +4619,37 @@
         <translation>小脑指挥大屏</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="103" />
+        <location filename="../../app/wall.py" line="107" />
         <source>Today at a glance</source>
         <translation>今日概况</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="111" />
+        <location filename="../../app/wall.py" line="115" />
         <source>Street map and squads</source>
         <translation>街道地图与班组</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="114" />
+        <location filename="../../app/wall.py" line="118" />
         <source>Performance and early warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="173" />
+        <location filename="../../app/wall.py" line="177" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="177" />
+        <location filename="../../app/wall.py" line="181" />
         <source>%1 · Command centre</source>
         <translation>%1 · 综合指挥中心</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="194" />
+        <location filename="../../app/wall.py" line="198" />
         <source>%1 · %2 · leader %3 · on duty %4</source>
         <translation>%1 · %2 · 值班长 %3 · 在岗 %4 人</translation>
     </message>
     <message>
-        <location filename="../../app/wall.py" line="196" />
+        <location filename="../../app/wall.py" line="200" />
         <source>reserve called up %1</source>
         <translation>已调集备勤 %1 人</translation>
     </message>

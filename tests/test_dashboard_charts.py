@@ -1,0 +1,84 @@
+"""The dashboard's charts with nothing to show yet and in a short dock (the replay window, a
+1366x768 screen): a sensible empty state (0-5 axes saying 'no data', a week of days), whole
+numbers on count axes, never squeezed below a readable height. Offscreen, no server: the
+charts draw what the room state holds."""
+from __future__ import annotations
+
+import math
+
+from models.qt.replay import ReplayRoom
+from models.qt.room import RoomState
+from models.state import empty_state, team_from_squad
+from models.timeutil import iso
+
+
+def _axis_values(plot, axis="left"):
+    ax = plot.getAxis(axis)
+    lo, hi = ax.range
+    return [v for _spacing, values in ax.tickValues(lo, hi, plot.getViewBox().height()) for v in values]
+
+
+def test_empty_charts_show_a_readable_empty_state_not_squeezed_axes(qtbot):
+    from widgets.dashboard import PLOT_MIN_PX, DashboardPanel
+    room = ReplayRoom()                # what the replay window shows before a range is loaded
+    panel = DashboardPanel(room, parts=("kpis", "charts"))
+    qtbot.addWidget(panel)
+    panel.resize(1500, 300)            # the replay's dashboard dock was this short
+    panel.show()
+    panel.refresh()
+    qtbot.wait(50)
+    for key, plot in panel.plots.items():
+        assert plot.height() >= PLOT_MIN_PX, key                     # not a strip with its labels piled up
+        assert plot.no_data.isVisible(), key                         # says so
+        if key != "categories":                                       # counts up the side: 0 to 5, not ±0.2
+            lo, hi = plot.getAxis("left").range
+            assert lo <= 0 and hi >= 5, (key, lo, hi)
+            values = _axis_values(plot)
+            assert 0 in values and all(v == int(v) for v in values), (key, values)
+    lo, hi = panel.plots["categories"].getAxis("bottom").range
+    assert lo <= 0 and hi >= 5
+    days = panel.plots["trend"].getAxis("bottom")._tickLevels[0]
+    assert len(days) == 7 and all(len(label) == 5 for _x, label in days)     # a week named, MM-DD
+
+
+def test_count_axes_have_whole_numbers_spaced_for_their_labels(qtbot):
+    from widgets.dashboard import DashboardPanel
+    room = RoomState()
+    st = empty_state()
+    st["teams"] = {t["id"]: t for t in (team_from_squad({"id": f"W0{i}", "call_sign": f"九巡10{i}", "area": "west"})
+                                        for i in range(1, 3))}        # two squads: a 0-2 range
+    room.state = st
+    panel = DashboardPanel(room, parts=("charts",))
+    qtbot.addWidget(panel)
+    panel.resize(1200, 260)
+    panel.show()
+    panel.refresh()
+    qtbot.wait(50)
+    squads = panel.plots["squads"]
+    values = _axis_values(squads)
+    assert values and all(v == int(v) for v in values), values           # no '0.5 squads'
+    ax = squads.getAxis("left")
+    for lo, hi, size in ((0, 25, 60), (0, 25, 200), (0, 1, 80), (0, 1234, 90)):
+        vals = ax.tickValues(lo, hi, size)[0][1]
+        assert all(v == int(v) for v in vals)
+        px = (vals[1] - vals[0]) / (hi - lo) * size if len(vals) > 1 else math.inf
+        assert px >= 11 * 1.8 - 0.01, (lo, hi, size, vals)            # a label's height apart at least
+
+
+def test_the_week_figures_follow_a_replay_moved_back_in_time(qtbot):
+    from widgets.dashboard import DashboardPanel
+    room = ReplayRoom()
+    day = 86400.0
+    now = 1_800_000_000.0
+    st = empty_state()
+    st["cases"] = {"C000001": {"id": "C000001", "status": "new", "priority": 3, "category": "dispute",
+                               "source": "12345", "location": {}, "times": {"reported": iso(now - 3 * day)}}}
+    room.show(st, now)
+    panel = DashboardPanel(room, parts=("charts",))
+    qtbot.addWidget(panel)
+    panel.refresh()
+    later = panel.plots["trend"].getAxis("bottom")._tickLevels[0][-1][1]
+    room.show(st, now - 5 * day)                  # the slider moved back five days
+    panel.refresh()
+    earlier = panel.plots["trend"].getAxis("bottom")._tickLevels[0][-1][1]
+    assert earlier != later                       # the days named are those of the moment shown
