@@ -158,8 +158,13 @@ class _Overlay(dict):
         return list(dict.keys(self))
 
     def merge_into(self, base: dict) -> None:
+        """Write the batch's entries into the committed `base`, then become a window on it
+        alone: the batch decided on top of this one reads them there from now on, and the
+        overlays do not chain up batch after batch (each holding every case before it)."""
         for k in dict.keys(self):
             base[k] = dict.__getitem__(self, k)
+        dict.clear(self)
+        self.base = base
 
 
 def _fresh(under, key):
@@ -554,6 +559,8 @@ class Hub:
     def _named_files(name: str, args) -> list[str]:
         """The uploaded files a command names (case.attach, a report's alert frame and attachments)."""
         a = args if isinstance(args, dict) else {}
+        if name == "case.report" and "alert_frame" not in a and "attachments" not in a and "images" not in a:
+            return []            # (the common report, an import's every row: nothing to look at)
         ids: list = []
         if name == "case.attach":
             ids.append(a.get("attachment"))
@@ -1189,10 +1196,10 @@ class Hub:
         for key in ("cases", "teams"):
             part = work[key]
             if isinstance(part, _Overlay):
-                part.merge_into(self.state[key])
                 if key == "cases":
                     for cid in part.changed:
                         self._case_text.pop(cid, None)
+                part.merge_into(self.state[key])
             else:                      # replaced as a whole (street.loaded)
                 self.state[key] = part
                 if key == "cases":

@@ -113,7 +113,7 @@ def sniff(path: str | Path) -> tuple[str, str]:
             text = utf8.decode(chunk)
             if not text.isascii():
                 bad += text.count("\ufffd")
-                wide += sum(1 for c in text if c > "\x7f")
+                wide += len(text) - len(text.encode("ascii", "ignore"))     # (characters beyond ASCII)
     digest = h.hexdigest()[:12]
     if first.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", digest
