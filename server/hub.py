@@ -62,7 +62,7 @@ SOURCE_SHARE = 50          # commands one source (a connection, the simulator) m
 LIGHT = 5                  # a source with at most this many commands waiting is a console, not a backlog
 LIGHT_SHARE = 5            # ... and then each source puts at most this many in the batch
 MIN_BATCH = 20
-BULK_MIN = 500             # commands in a batch of one source alone with a backlog (an import): at least,
+BULK_MIN = 250             # commands in a batch of one source alone with a backlog (an import): at least,
 BULK_MAX = 1500            # ... at most,
 BULK_TARGET = 0.1          # ... and sized to commit in about this long between the two (see _bulk_limit)
 BATCH_TARGET = 0.05        # s from taking a batch to its commit: batches are sized to it (see _batch_limit)
@@ -249,6 +249,7 @@ class FairQueue:
         self._n = 0
         self._size = 0
         self._ready = asyncio.Event()
+        self.arrived = asyncio.Event()      # set when a source that had nothing waiting sends a command
 
     def qsize(self) -> int:
         return self._size
@@ -261,6 +262,7 @@ class FairQueue:
         q = self._sources.get(key)
         if q is None:
             q = self._sources[key] = deque()
+            self.arrived.set()
         self._n += 1
         q.append((self._n, p))
         p.order = self._n
@@ -463,6 +465,7 @@ class Hub:
         self._expiry: asyncio.TimerHandle | None = None
         self._cost = 0.0              # seconds a command costs a batch, deciding and committing (averaged)
         self._bulk_cost = 0.0         # seconds a command costs a bulk batch's commit (averaged)
+        self._commit_cpu = (0.0, 0.0)  # (XIAONAO_TRACE) the last commit's CPU: its rows, the append
         self._view_snapshots: OrderedDict[tuple, list[bytes]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
         # an open (hot) case's JSON, until an event changes it (closed cases are kept as
@@ -1064,6 +1067,23 @@ class Hub:
             nxt = queue.take_batch(self._bulk_limit() if bulk else self._batch_limit(), SOURCE_SHARE)
             ahead = asyncio.ensure_future(self._decide(nxt, after=d, bulk=bulk))
         try:
+            while ahead is not None and not fut.done():
+                if (ahead.done() and not ahead.cancelled() and ahead.exception() is None and ahead.result().bulk
+                        and queue.others_waiting({p.source for p in nxt})):   # type: ignore[union-attr]
+                    # a console's command came while an import's batch waits, decided, for this
+                    # commit: that one is decided again with the console's command in it (a
+                    # small batch, committed next), not after it
+                    queue.put_back([p for p in nxt if not p.future.done()])  # type: ignore[union-attr]
+                    nxt = queue.take_batch(self._batch_limit(), SOURCE_SHARE)  # type: ignore[union-attr]
+                    ahead = asyncio.ensure_future(self._decide(nxt, after=d, bulk=False))
+                    continue
+                queue.arrived.clear()       # type: ignore[union-attr]
+                waiter = asyncio.ensure_future(queue.arrived.wait())   # type: ignore[union-attr]
+                try:
+                    await asyncio.wait({fut, waiter} | ({ahead} if not ahead.done() else set()),
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
             # the projection rows are made on the database thread, with the commit
             texts, teams = await fut
         except BaseException as e:
@@ -1116,7 +1136,8 @@ class Hub:
             self._trace.write(f"{len(d.batch)} {d.batch[0].command_id} {d.batch[0].received:.6f} {d.t_pick:.6f} "
                               f"{d.t_decided:.6f} {t_durable:.6f} {t:.6f} "
                               + " ".join(f"{peer}:{n}:{r:.6f}:{cid}" for peer, (n, r, cid) in firsts.items())
-                              + f" commit:{t_commit:.6f}" + (" bulk" if d.bulk else "") + "\n")
+                              + f" commit:{t_commit:.6f} cpu:{self._commit_cpu[0]:.6f}:{self._commit_cpu[1]:.6f}"
+                              + (" bulk" if d.bulk else "") + "\n")
         self._answer(d.results)
         cases = self.state["cases"]
         if (self.state["seq"] - self._last_snapshot_seq >= SNAPSHOT_EVERY
@@ -1212,11 +1233,17 @@ class Hub:
     def _project_and_append(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:
         """On the database thread: the batch's projection rows (from its working state, which
         nothing changes until it is merged) and its commit. Returns the cases' and squads' JSON."""
+        cpu = time.thread_time() if self._trace else 0.0
         try:
             rows, room, texts, teams = self._projection_rows(events, work)
         except (UnicodeError, ValueError) as e:     # text its projection cannot encode
             raise Unstorable(str(e)) from None
-        self.store.append(events, commands, rows, room)
+        if self._trace:
+            cpu2 = time.thread_time()
+            self.store.append(events, commands, rows, room)
+            self._commit_cpu = (cpu2 - cpu, time.thread_time() - cpu2)     # (XIAONAO_TRACE: rows, append)
+        else:
+            self.store.append(events, commands, rows, room)
         return texts, teams
 
     async def _commit(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:

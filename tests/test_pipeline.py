@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from models.commands import Actor, CommandError
 from models.state import apply, empty_state
+from server import hub as hub_mod
 
 from .conftest import BOTH_BACKENDS, RawClient, ws_url
 from .helpers import until
@@ -37,6 +38,16 @@ def log_state(store) -> dict:
 
 def memory_state(hub) -> dict:
     return json.loads(json.dumps(hub.state, default=dict))
+
+
+# a first bulk batch (an import's first has BULK_MIN commands), and a second one decided beside it
+TWO_BATCHES = hub_mod.BULK_MIN + hub_mod.BULK_MIN // 2
+FIRST = hub_mod.BULK_MIN // 2            # where in the first batch a command that fails its commit is put
+
+
+@pytest.fixture(autouse=True)
+def patient_commits(monkeypatch):
+    monkeypatch.setattr(hub_mod, "COMMIT_TIMEOUT", 60.0)    # a commit the test holds is not timed out
 
 
 class CommitGate:
@@ -71,7 +82,7 @@ async def test_the_next_batch_is_decided_while_one_commits_and_seen_only_after_i
     await wall.recv()                                      # its snapshot
     head = hub.head
     gate = CommitGate(hub)
-    futures = flood(hub, 900)                              # a first batch of 500, then the rest
+    futures = flood(hub, TWO_BATCHES)
     await asyncio.get_running_loop().run_in_executor(None, gate.entered.wait, 30)
     # the first batch is held in its commit: the rest is taken and decided meanwhile ...
     await until(lambda: hub._queue.empty(), what="the next batch taken while the first commits")
@@ -80,16 +91,47 @@ async def test_the_next_batch_is_decided_while_one_commits_and_seen_only_after_i
     assert not any(f.done() for f in futures)
     gate.open.set()
     seqs = await asyncio.gather(*futures)
-    assert seqs == list(range(head + 1, head + 901))      # in order, each once
+    assert seqs == list(range(head + 1, head + TWO_BATCHES + 1))      # in order, each once
     assert gate.calls >= 2                                 # (more than one batch)
     seen = []
-    while len(seen) < 900:
+    while len(seen) < TWO_BATCHES:
         m = await wall.recv()
         if m.get("name") == "case.reported":
             seen.append(m["seq"])
     assert seen == seqs                                    # the wall saw them live, in order
     assert log_state(hub.store) == memory_state(hub)
     await wall.close()
+
+
+async def test_a_consoles_command_goes_before_an_imports_batch_waiting_decided_for_a_commit(server):
+    """An import's next batch is decided and waits for the commit before it when an
+    operator's report comes in: that batch is decided again with the report in it (and a
+    few of the import's), so the report commits next, not after a whole import batch."""
+    hub = server.hub
+    decides: list[bool] = []                 # each batch decided beside a commit: bulk or not
+    decide = hub._decide
+
+    async def watched(batch, *args, **kw):
+        d = await decide(batch, *args, **kw)
+        if kw.get("after") is not None:
+            decides.append(d.bulk)
+        return d
+    hub._decide = watched
+    head = hub.head
+    gate = CommitGate(hub)
+    futures = flood(hub, 3 * hub_mod.BULK_MIN)
+    await asyncio.get_running_loop().run_in_executor(None, gate.entered.wait, 30)
+    await until(lambda: decides == [True], what="the import's next batch decided, waiting for the held commit")
+    console = hub.submit(Actor("op", "operator"), "case.report", dict(REPORT, title="值班员的新案件"), "console-1",
+                         "10.0.0.2:5000")
+    await until(lambda: decides == [True, False], what="a small batch with the console's report decided instead")
+    gate.open.set()
+    seq = await console
+    seqs = await asyncio.gather(*futures)
+    assert head + hub_mod.BULK_MIN < seq <= head + hub_mod.BULK_MIN + hub_mod.LIGHT_SHARE + 1
+    assert sorted(seqs + [seq]) == list(range(head + 1, head + 3 * hub_mod.BULK_MIN + 2))   # nothing lost or twice
+    assert seqs == sorted(seqs)                            # the import kept its order
+    assert log_state(hub.store) == memory_state(hub)
 
 
 async def test_a_batch_decided_beside_a_commit_that_fails_is_not_committed_on_a_state_that_never_was(server):
@@ -100,7 +142,7 @@ async def test_a_batch_decided_beside_a_commit_that_fails_is_not_committed_on_a_
     hub = server.hub
     head = hub.head
     gate = CommitGate(hub, fail=OperationalError("INSERT", {}, Exception("disk I/O error")))
-    futures = flood(hub, 900)
+    futures = flood(hub, TWO_BATCHES)
     await asyncio.get_running_loop().run_in_executor(None, gate.entered.wait, 30)
     await until(lambda: hub._queue.empty(), what="the next batch taken while the first commits")
     gate.open.set()
@@ -110,9 +152,9 @@ async def test_a_batch_decided_beside_a_commit_that_fails_is_not_committed_on_a_
     await until(lambda: hub.healthy, what="the hub back from its recovery")
     assert hub.head == head and len(hub.state["cases"]) == 0
     assert log_state(hub.store) == memory_state(hub)
-    seqs = await asyncio.gather(*flood(hub, 900))         # sent again, same ids
-    assert seqs == list(range(head + 1, head + 901))
-    assert sorted(c["title"] for c in hub.state["cases"].values()) == sorted(f"导入{i}" for i in range(900))
+    seqs = await asyncio.gather(*flood(hub, TWO_BATCHES))         # sent again, same ids
+    assert seqs == list(range(head + 1, head + TWO_BATCHES + 1))
+    assert sorted(c["title"] for c in hub.state["cases"].values()) == sorted(f"导入{i}" for i in range(TWO_BATCHES))
     assert log_state(hub.store) == memory_state(hub)
 
 
@@ -122,7 +164,6 @@ async def test_a_command_the_database_refuses_in_a_batch_with_one_decided_beside
     the first batch, while the next is decided on top of it: the first is split until that
     one command is refused; the next is decided again after it. Every other command is in
     the log once, in order, without a gap."""
-    from server import hub as hub_mod
     from server.app import XiaonaoServer
     monkeypatch.setattr(hub_mod, "clean_args", lambda args: args)
     srv = XiaonaoServer(db_url, "127.0.0.1", 0)
@@ -130,17 +171,18 @@ async def test_a_command_the_database_refuses_in_a_batch_with_one_decided_beside
     try:
         hub = srv.hub
         head = hub.head
-        futures = flood(hub, 300, "a", "甲")
+        futures = flood(hub, FIRST, "a", "甲")
         futures.append(hub.submit(IMPORTER, "case.report", dict(REPORT, title="坏\ud800", description="a\x00b"),
                                   "bad-1", "file:feed"))
-        futures += flood(hub, 600, "b", "乙")
+        futures += flood(hub, 2 * hub_mod.BULK_MIN, "b", "乙")
+        n = len(futures) - 1
         results = await asyncio.gather(*futures, return_exceptions=True)
-        bad = results.pop(300)
+        bad = results.pop(FIRST)
         assert isinstance(bad, CommandError) and bad.code == "invalid"
-        assert results == list(range(head + 1, head + 901))
+        assert results == list(range(head + 1, head + n + 1))
         assert log_state(hub.store) == memory_state(hub)
         titles = [c["title"] for c in hub.state["cases"].values()]
-        assert len(titles) == len(set(titles)) == 900
+        assert len(titles) == len(set(titles)) == n
     finally:
         await srv.stop()
 
@@ -149,7 +191,6 @@ async def test_an_old_command_id_in_a_batch_with_one_decided_beside_it_is_answer
     """A resend of a command older than the ids memory holds fails the commit of its batch
     on the log's key while the next batch is decided on top of it: the batch is redone with
     a lookup (the resend answered with its first seq), the next one decided again after it."""
-    from server import hub as hub_mod
     from server.app import XiaonaoServer
     srv = XiaonaoServer(db_url, "127.0.0.1", 0)
     await srv.start()
@@ -160,12 +201,13 @@ async def test_an_old_command_id_in_a_batch_with_one_decided_beside_it_is_answer
         await hub.submit(IMPORTER, "case.report", dict(REPORT, title="第二"), "old-2", "file:feed")
         assert hub.known_seq("intake", "old-1") is None      # only the log knows it now
         head = hub.head
-        futures = flood(hub, 200, "a")
+        futures = flood(hub, FIRST, "a")
         futures.append(hub.submit(IMPORTER, "case.report", dict(REPORT, title="第一"), "old-1", "file:feed"))
-        futures += flood(hub, 700, "b")
+        futures += flood(hub, 2 * hub_mod.BULK_MIN, "b")
+        n = len(futures) - 1
         results = await asyncio.gather(*futures)
-        assert results.pop(200) == first
-        assert results == list(range(head + 1, head + 901))
+        assert results.pop(FIRST) == first
+        assert results == list(range(head + 1, head + n + 1))
         assert log_state(hub.store) == memory_state(hub)
         assert sum(c["title"] == "第一" for c in hub.state["cases"].values()) == 1
     finally:
@@ -188,7 +230,6 @@ def test_an_imports_batches_are_sized_on_their_commit_within_bounds():
     commit in BULK_TARGET, never below BULK_MIN (a commit's fixed part, the flush and the
     wait for a core on a loaded machine, would shrink them to a few dozen rows) nor above
     BULK_MAX (what a console's command may wait for)."""
-    from server import hub as hub_mod
     from server.hub import FairQueue, Hub, Pending
 
     async def queue_states():
