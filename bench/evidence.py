@@ -2,6 +2,7 @@
 against a plain HTTP file copy, and the server's memory with many stored files.
 
     python -m bench evidence            (or python -m bench.evidence [--quick])
+    python -m bench.evidence --throughput 12     (the photo throughput alone, 12 runs)
 
 The real server in its own process (SQLite, its own data directory), real clients on loopback:
 websockets for the events, client/files.py for the files.
@@ -183,24 +184,43 @@ async def post(port: int, data: bytes, token: str = "x") -> float:
     return time.perf_counter() - t0
 
 
-async def throughput(url: str, port: int, reps: int, clip: bool = False) -> dict:
+def cpu_s(pid: int, tid: int | None = None) -> float:
+    """CPU seconds (user + system) of a process, or of one of its threads."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    f = Path(path).read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(url: str, port: int, reps: int, clip: bool = False, server_pid: int | None = None) -> dict:
+    """Median MB/s of `reps` uploads to the plain copy, the fsync'd copy and the server,
+    interleaved photo by photo; with `server_pid`, also the CPU per upload of the copy's
+    process and of the server's event loop (its main thread: the receiving)."""
     ws, tok = await login(url, "op")
     photos = [ef.padded_mp4(150_000_000) if clip else ef.photo_of_size(19_000_000) for _ in range(reps)]
     folder = Path(tempfile.mkdtemp(prefix="xiaonao-bench-copy-"))
     out = {}
     copies = {fsync: CopyServerProcess(folder, fsync) for fsync in (False, True)}
+    cpu: dict[str, list[float]] = {"copy": [], "loop": []}
     try:
         out = {"copy": [], "copy+fsync": [], "xiaonao": []}
         for ph in photos:            # interleaved: the three see the same moment's load
+            c0 = cpu_s(copies[False].proc.pid)
             out["copy"].append(await post(copies[False].port, ph))
+            cpu["copy"].append(cpu_s(copies[False].proc.pid) - c0)
             out["copy+fsync"].append(await post(copies[True].port, ph))
+            l0 = cpu_s(server_pid, server_pid) if server_pid else 0.0
             out["xiaonao"].append(await post(port, ph, tok))
+            if server_pid:
+                cpu["loop"].append(cpu_s(server_pid, server_pid) - l0)
     finally:
         for c in copies.values():
             c.stop()
     await ws.close()
     size = len(photos[0])
-    return {k: (size / 1e6) / (sorted(v)[len(v) // 2]) for k, v in out.items()} | {"size": size}
+    med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+    return {k: (size / 1e6) / med(v) for k, v in out.items()} | {
+        "size": size, "cpu_copy_ms": med(cpu["copy"]) * 1000,
+        "cpu_loop_ms": med(cpu["loop"]) * 1000 if cpu["loop"] else float("nan")}
 
 
 # ---- 3. many stored files: memory, and a case detail's 50 thumbnails -----------------------
@@ -262,6 +282,30 @@ async def many(url: str, proc: ServerProcess, count: int, big: int) -> dict:
             "n": len(ids)}
 
 
+def throughput_runs(runs: int) -> None:
+    """`--throughput RUNS`: the photo throughput alone, RUNS times (5 photos each), one line per
+    run with the load average (a fresh server per run)."""
+    db = make_server_db(users=(("op", "operator"),))
+    header(f"evidence: upload throughput, 19 MB photo, {runs} runs of 5 interleaved uploads (median MB/s)")
+    ratios = []
+    for i in range(runs):
+        data_dir = tempfile.mkdtemp(prefix="xiaonao-bench-files-")
+        proc = ServerProcess(db, extra=["--data-dir", data_dir]).start()
+        try:
+            tp = asyncio.run(throughput(proc.url, proc.port, 5, server_pid=proc.proc.pid))
+        finally:
+            proc.stop()
+        ratios.append(tp["copy"] / tp["xiaonao"])
+        print(f"run {i + 1}: load {os.getloadavg()[0]:.1f}  copy {tp['copy']:.0f}  copy+fsync {tp['copy+fsync']:.0f}  "
+              f"xiaonao {tp['xiaonao']:.0f} MB/s  copy/xiaonao {ratios[-1]:.2f}x  "
+              f"copy+fsync/xiaonao {tp['copy+fsync'] / tp['xiaonao']:.2f}x  "
+              f"CPU per upload: copy process {tp['cpu_copy_ms']:.0f} ms, server loop {tp['cpu_loop_ms']:.0f} ms",
+              flush=True)
+    ratios.sort()
+    print(f"copy/xiaonao over {runs} runs: median {ratios[len(ratios) // 2]:.2f}x, "
+          f"{sum(r <= 2 for r in ratios)} of {runs} within 2x, range {ratios[0]:.2f}-{ratios[-1]:.2f}x")
+
+
 def main(quick: bool = False) -> None:
     db = make_server_db(users=(("op", "operator"), ("intake", "intake"), ("wall", "wall")))
     data_dir = tempfile.mkdtemp(prefix="xiaonao-bench-files-")
@@ -274,7 +318,7 @@ def main(quick: bool = False) -> None:
         for clip in (False, True):
             header(f"evidence: upload throughput ({'150 MB clip' if clip else '19 MB photo'}), MB/s, "
                    "median of the runs")
-            tp = asyncio.run(throughput(proc.url, proc.port, 3 if quick or clip else 5, clip))
+            tp = asyncio.run(throughput(proc.url, proc.port, 3 if quick or clip else 5, clip, proc.proc.pid))
             print("  ".join(f"{k} {v:.0f} MB/s" for k, v in tp.items() if k != "size"),
                   f"ratio copy/xiaonao {tp['copy'] / tp['xiaonao']:.2f}, copy+fsync/xiaonao "
                   f"{tp['copy+fsync'] / tp['xiaonao']:.2f}")
@@ -294,5 +338,7 @@ if __name__ == "__main__":
     if "--copy-server" in sys.argv:
         i = sys.argv.index("--copy-server")
         copy_server_main(sys.argv[i + 1], sys.argv[i + 2] == "fsync")
+    elif "--throughput" in sys.argv:
+        throughput_runs(int(sys.argv[sys.argv.index("--throughput") + 1]))
     else:
         main(quick="--quick" in sys.argv)

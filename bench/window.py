@@ -26,6 +26,7 @@ import websockets
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory, PerMessageDeflate
 
 from models import protocol
+from models.compact import FORM as COMPACT_FORM
 
 from .common import ROOT, ServerProcess, header, pct
 from .fanout import new_cid, sent_at_in
@@ -66,20 +67,23 @@ async def login(url: str, user: str, deflate: bool = False, **extra):
     return ws, welcome
 
 
-async def fresh_snapshot(url: str, deflate: bool = True) -> tuple[float, int, int, int]:
+async def fresh_snapshot(url: str, deflate: bool = True, compact: bool = True) -> tuple[float, int, int, int]:
     """Seconds from the welcome to the last snapshot page (the login's password check is
-    not counted), bytes of JSON, bytes on the wire (compression offered), cases."""
-    ws, _w = await login(url, "op", deflate=deflate)
+    not counted), bytes of JSON, bytes on the wire (compression offered), cases. `compact`:
+    the hello offers the compact case form (as the cockpit's does: models/compact.py)."""
+    ws, _w = await login(url, "op", deflate=deflate, **({"forms": [COMPACT_FORM]} if compact else {}))
     _CountingDeflate.wire = 0
     t = time.perf_counter()
     size = cases = 0
-    first = json.loads(raw := await ws.recv())
-    size += len(raw.encode())
+    # (bytes, not text: the benchmark's process, on the same cores as the server, decodes no
+    # more than it must, as a cockpit on its own machine would not take the server's CPU)
+    first = json.loads(raw := await ws.recv(decode=False))
+    size += len(raw)
     cases += len(first["state"]["cases"])
     for _ in range(first.get("pages", 0)):
-        raw = await ws.recv()
-        size += len(raw.encode())
-        cases += raw.count('{"id":"C')              # (not parsed: the benchmark's loop stays free)
+        raw = await ws.recv(decode=False)
+        size += len(raw)
+        cases += raw.count(b'{"id":"C')             # (not parsed: the benchmark's loop stays free)
     dt = time.perf_counter() - t
     await ws.close()
     return dt, size, (_CountingDeflate.wire if deflate else size), cases
@@ -244,29 +248,42 @@ async def stop_probe(procs) -> list[float]:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
+def phase(what: str) -> None:
+    """BENCH_PHASES: when each part starts (wall clock), to line up with XIAONAO_STALLS."""
+    if os.environ.get("BENCH_PHASES"):
+        print(f"{time.time():.3f} {what}", file=sys.stderr, flush=True)
+
+
 async def measure(url: str, pid: int) -> dict:
     res: dict = {"rss_start": rss_mib(pid)}
-    snaps = [await fresh_snapshot(url, deflate=False)] + [await fresh_snapshot(url) for _ in range(3)]
+    phase("snapshots")
+    # the first as a client that offers neither compression nor the compact form, then as the cockpit
+    snaps = [await fresh_snapshot(url, deflate=False, compact=False)] + [await fresh_snapshot(url) for _ in range(3)]
     res["snapshot"] = snaps
     res["rss_after_snapshots"] = rss_mib(pid)
     # live-event delay while new cockpits connect (watcher and paced reporter in their own process)
     probe = await start_probe(url)
+    phase("connects")
     for _ in range(5):
         await fresh_snapshot(url)
         await asyncio.sleep(0.3)
     res["delay_connect"] = await stop_probe(probe)
     # a burst past SNAPSHOT_EVERY events, with a paced reporter measured alongside
     probe = await start_probe(url)
+    phase("burst")
     t = time.perf_counter()
     n = await report(url, 0, asyncio.Event(), burst=6000)
     res["burst"] = (n, time.perf_counter() - t)
     res["delay_burst"] = await stop_probe(probe)
     res["rss_after_burst"] = rss_mib(pid)
+    phase("links")
     for mode in ("plain", "deflate"):
         p = subprocess.run([sys.executable, "-c", LINK_PROBE, url, str(ROOT), mode], capture_output=True, text=True,
                            timeout=600)
         res[f"link {mode}"] = p.stdout.strip() or p.stderr[-500:]
+    phase("queries")
     res["queries"] = await queries(url)
+    phase("end")
     res["rss_end"] = rss_mib(pid)
     return res
 

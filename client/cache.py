@@ -28,6 +28,7 @@ from sqlalchemy import Float, Index, Integer, String, Text, create_engine, delet
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from models.compact import expand_all
 from models.domain import OPEN_STATUSES
 from models.search import matches_base, search_base, words_of
 
@@ -260,7 +261,7 @@ class Cache:
             return
         try:
             msg = orjson.loads(raw)
-            cases = (msg["state"].get("cases") or []) if first else (msg.get("cases") or [])
+            cases = expand_all((msg["state"].get("cases") or []) if first else (msg.get("cases") or []))
             if cases:
                 with self.engine.begin() as c:
                     c.exec_driver_sql(

@@ -21,6 +21,8 @@ from typing import Any, dataclass_transform
 import orjson
 
 from models import protocol
+from models.compact import FORM as COMPACT_FORM
+from models.compact import expand_all
 from models.state import from_wire
 
 
@@ -139,7 +141,7 @@ class ClientProtocol:
         self.resumed = resume is not None
         self._snap = None
         return protocol.hello(user, password, token=token, resume_from=resume,
-                              log_id=self.log_id if resume is not None else None)
+                              log_id=self.log_id if resume is not None else None, forms=(COMPACT_FORM,))
 
     def welcome(self, raw: str | bytes) -> Welcome:
         """The server's answer to the hello; AuthFailed or Unavailable when it refused."""
@@ -183,7 +185,7 @@ class ClientProtocol:
             self._other_log = False
             self._keep = keep()
             wire = msg["state"]
-            cases = self._keep(wire.get("cases") or [])
+            cases = self._keep(expand_all(wire.get("cases") or []))     # (a compact case: plain again)
             wire["cases"] = []
             self._snap = {"seq": msg["seq"], "pages": msg.get("pages", 0), "wire": wire, "cases": cases}
             return [SnapshotFrame(raw, True), *(self._complete() if self._snap["pages"] == 0 else [])]
@@ -191,7 +193,7 @@ class ClientProtocol:
             snap = self._snap
             if snap is None:
                 return []
-            snap["cases"].extend(self._keep(msg.get("cases") or []))
+            snap["cases"].extend(self._keep(expand_all(msg.get("cases") or [])))
             done = msg.get("page", 0) >= snap["pages"]
             return [SnapshotFrame(raw, False), *(self._complete() if done else [])]
         if kind == "ack":

@@ -144,7 +144,8 @@ class FileClient:
         upload): a session (`POST /files/uploads`, its id given to `on_session` so the caller
         keeps it), then the bytes from where the server's copy ends (`HEAD`, then one `PUT`
         with `Content-Range`). Given the `upload_id` of an interrupted one, it goes on from
-        the server's offset; one the server no longer knows (expired, finished) starts anew.
+        the server's offset; one that finished (its answer lost) gives {"id", "created": False};
+        one the server no longer knows (expired, abandoned) starts anew.
         Returns what `upload` returns; raises FileError (status 0 `unavailable` on a drop:
         call again with the same `upload_id`)."""
         for attempt in (0, 1):
@@ -163,6 +164,8 @@ class FileClient:
         offset = None
         if upload_id:
             status, headers, payload = await self._request("HEAD", f"/files/uploads/{quote(upload_id, safe='')}")
+            if status == 200 and headers.get("upload-file"):
+                return {"id": headers["upload-file"], "created": False}      # finished, its answer lost
             if status == 200:
                 offset = int(headers.get("upload-offset", "0"))
             elif status != 404:

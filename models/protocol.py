@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .compact import expand_all
+
 # ---- error codes (docs/protocol.md "Errors") ---------------------------------------------
 BAD_REQUEST = "bad_request"
 INVALID = "invalid"
@@ -126,10 +128,14 @@ class ProtocolError:
 
 
 def hello(user: str | None = None, password: str | None = None, *, token: str | None = None,
-          resume_from: int | None = None, log_id: str | None = None, subscribe: bool = True) -> str:
+          resume_from: int | None = None, log_id: str | None = None, subscribe: bool = True,
+          forms: tuple[str, ...] = ()) -> str:
     """The first frame: a user and password, or a token (preferred when both are given);
-    `resume_from` with the `log_id` of the history it is a seq of."""
+    `resume_from` with the `log_id` of the history it is a seq of; `forms`: the case forms
+    this client reads in a snapshot besides the plain one (models.compact.FORM)."""
     msg: dict[str, Any] = {"type": "hello"}
+    if forms:
+        msg["forms"] = list(forms)
     if token:
         msg["token"] = token
     else:
@@ -394,7 +400,7 @@ class SnapshotPages:
         self.seq: int = first["seq"]
         self.pages: int = first.get("pages", 0)
         self._wire: dict = first["state"]
-        self._cases: list = list(self._wire.get("cases") or [])
+        self._cases: list = expand_all(list(self._wire.get("cases") or []))    # (compact cases: plain)
         self._got = 0
 
     @property
@@ -406,7 +412,7 @@ class SnapshotPages:
             raise ValueError(f"expected page {self._got + 1} of the snapshot at seq {self.seq}")
         if page.get("page") != self._got + 1:
             raise ValueError(f"expected page {self._got + 1}, got {page.get('page')}")
-        self._cases.extend(page.get("cases") or [])
+        self._cases.extend(expand_all(page.get("cases") or []))
         self._got += 1
 
     def state(self) -> dict:

@@ -21,6 +21,7 @@ from websockets.protocol import State
 
 from models import protocol
 from models.commands import Actor, CommandError
+from models.compact import FORM as COMPACT_FORM
 from models.evidence import private_categories
 
 from .auth import Accounts, LiveSession, Login, LoginRefused, binding_of, new_token
@@ -285,7 +286,8 @@ class XiaonaoServer:
             elif resume == head and head > 0:
                 catchup = ("none",)
             else:
-                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view))  # same tick as subscribe
+                catchup = ("snapshot", self.hub.snapshot_source(MAX_OUT_FRAME, view,   # same tick as subscribe
+                                                                compact=COMPACT_FORM in login.forms))
             sender = asyncio.create_task(self._send_loop(ws, sub, catchup))
             receiver = asyncio.create_task(self._recv_loop(ws, actor, sub, peer, live, ended))
             overflow = asyncio.create_task(sub.overflowed.wait())

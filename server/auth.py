@@ -307,6 +307,7 @@ class Login:
     by_code: bool = False       # logged in with a one-time login code
     subscribe: bool = True      # False: commands only (an importer), no state and no events
     log_id: str | None = None   # the history `resume` is a seq of
+    forms: tuple[str, ...] = ()  # the case forms the hello offered (models.compact.FORM)
 
 
 @dataclass(eq=False)
@@ -393,6 +394,8 @@ class Accounts:
             login = await self._password_login(hello.user or "", hello.password or "", net, peer, started,
                                                hello.resume_from)
         login.subscribe, login.log_id = hello.subscribe, hello.log_id
+        forms = hello.extra.get("forms")
+        login.forms = tuple(f for f in forms if isinstance(f, str)) if isinstance(forms, list) else ()
         return login
 
     async def _password_login(self, name: str, password: str, net: str, peer: str, started: float,

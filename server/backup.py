@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import time
 import uuid
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from .store import Base, EventStore, StoreError
 
 LOG_ID_KEY = "log_id"
 FILES_SUFFIX = ".files.tar"       # the evidence files' companion archive: FILE.files.tar beside FILE
+MANIFEST_SUFFIX = ".files.json"   # which archive holds each file the backup FILE names: FILE.files.json
+MANIFEST_MAGIC = "xiaonao-files"
 # what the archive may hold (names relative to the data directory): nothing else is extracted
 _MEMBER = re.compile(r"(objects/[0-9a-f]{2}/[0-9a-f]{64}(\.thumb\.jpg|\.preview\.jpg|\.damaged)?"
                      r"|checking/[0-9a-f]{64})")
@@ -111,30 +114,88 @@ def files_archive_of(out: str | Path) -> Path:
     return out.with_name(out.name + FILES_SUFFIX)
 
 
-def backup_files(url: str, data_dir: str | Path, out: str | Path) -> tuple[int, int]:
-    """The evidence files the database names, into `FILE.files.tar` beside the backup `out`
-    (an uncompressed tar: photos and clips are compressed already). Taken **after** the
-    database backup: a file's bytes are durable before its row is committed, so every file
-    the backup names is on disk by then (files added meanwhile come along too: harmless).
-    Returns (files, bytes)."""
+def files_manifest_of(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + MANIFEST_SUFFIX)
+
+
+def _read_manifest(path: Path) -> dict | None:
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(m, dict) or m.get("format") != MANIFEST_MAGIC or not isinstance(m.get("files"), dict):
+        return None
+    return m
+
+
+def _previous_manifest(folder: Path, log: str, skip: Path) -> tuple[Path, dict] | None:
+    """The newest manifest in `folder` of a backup of the same log (the chain goes on from it)."""
+    best: tuple[float, Path, dict] | None = None
+    with contextlib.suppress(OSError):
+        for p in folder.glob("*" + MANIFEST_SUFFIX):
+            if p == skip:
+                continue
+            m = _read_manifest(p)
+            if m is None or m.get("log_id") != log:
+                continue
+            at = float(m.get("created") or 0)
+            if best is None or at > best[0]:
+                best = (at, p, m)
+    return (best[1], best[2]) if best else None
+
+
+def backup_files(url: str, data_dir: str | Path, out: str | Path, full: bool = False) -> dict:
+    """The evidence files the database names, for the backup `out`: written into
+    `FILE.files.tar` beside it (an uncompressed tar: photos and clips are compressed already)
+    are only the files that **no earlier backup in the same folder holds**; `FILE.files.json`,
+    the manifest, names for every file the archive it is in (this one or an earlier one), so
+    `restore` gives back every file from the chain. The earlier backup is the newest manifest
+    of the same log in the folder whose archives are all there (a file whose archive is gone
+    is written again); `full`: every file into this archive, a new chain.
+
+    Taken **after** the database backup: a file's bytes are durable before its row is
+    committed, so every file the backup names is on disk by then (files added meanwhile come
+    along too: harmless). Returns {"written", "bytes", "files", "base"}: files and bytes
+    written into this archive, files the manifest names, the manifest it went on from (None:
+    a full one)."""
+    from sqlalchemy.orm import Session
+
     from .store import FileRow
     data = Path(data_dir)
     store = EventStore(url)
     try:
-        from sqlalchemy.orm import Session
         with Session(store.engine) as s:
             ids = list(s.scalars(select(FileRow.id)))
+        log = log_id(store)
     finally:
         store.dispose()
     dest = files_archive_of(out)
+    manifest_path = files_manifest_of(out)
+    folder = dest.parent
+    held: dict[str, str] = {}               # file id -> the earlier archive that holds it
+    base = None if full else _previous_manifest(folder, log, manifest_path)
+    if base is not None:
+        there: dict[str, bool] = {}
+        for fid, arch in base[1]["files"].items():
+            if not isinstance(arch, str) or "/" in arch or arch == dest.name:
+                continue                  # (this backup's own name, written again: its old archive is replaced)
+            if arch not in there:
+                there[arch] = (folder / arch).is_file()
+            if there[arch]:
+                held[fid] = arch
     tmp = dest.with_name(dest.name + ".partial")
+    names: dict[str, str] = {}
     n = total = 0
     with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
         for fid in ids:
-            base = f"objects/{fid[:2]}/{fid}"
+            if fid in held:
+                names[fid] = held[fid]
+                continue
+            base_name = f"objects/{fid[:2]}/{fid}"
             found = False
             # a photo still being checked is in checking/ (it may move into objects/ meanwhile)
-            for name in (base, f"checking/{fid}", base):
+            for name in (base_name, f"checking/{fid}", base_name):
                 path = data / name
                 with contextlib.suppress(FileNotFoundError):
                     tar.add(path, arcname=name, recursive=False)
@@ -144,30 +205,72 @@ def backup_files(url: str, data_dir: str | Path, out: str | Path) -> tuple[int, 
             if not found:
                 continue
             n += 1
+            names[fid] = dest.name
             for ext in (".thumb.jpg", ".preview.jpg", ".damaged"):
                 with contextlib.suppress(FileNotFoundError):
-                    tar.add(data / (base + ext), arcname=base + ext, recursive=False)
+                    tar.add(data / (base_name + ext), arcname=base_name + ext, recursive=False)
     os.chmod(tmp, 0o600)
     os.replace(tmp, dest)
-    return n, total
+    manifest = {"format": MANIFEST_MAGIC, "version": 1, "log_id": log, "created": time.time(),
+                "backup": Path(out).name, "archive": dest.name,
+                "base": base[0].name if base is not None else None,
+                "archives": sorted(set(names.values())), "files": names}
+    mtmp = manifest_path.with_name(manifest_path.name + ".partial")
+    mtmp.write_text(json.dumps(manifest), encoding="utf-8")
+    os.chmod(mtmp, 0o600)
+    os.replace(mtmp, manifest_path)
+    return {"written": n, "bytes": total, "files": len(names), "base": base[0].name if base is not None else None}
+
+
+def missing_archives(src: str | Path) -> list[str]:
+    """The archives the backup `src`'s manifest needs that are not beside it (a chain cut by
+    deleting old backups): restore refuses before it touches anything."""
+    m = _read_manifest(files_manifest_of(src))
+    if m is None:
+        return []
+    folder = Path(src).parent
+    return sorted(a for a in set(m["files"].values()) if not (folder / a).is_file())
 
 
 def restore_files(src: str | Path, data_dir: str | Path) -> tuple[int, int] | None:
-    """Put the evidence files of the backup `src` (its `FILE.files.tar`) back under
-    `data_dir`; a file already there is left (the same name is the same bytes). Only the
-    store's own names are extracted (no links, no paths out of the folder). Returns (files,
-    bytes) extracted, or None when the backup has no files archive."""
-    arch = files_archive_of(src)
-    if not arch.exists():
-        return None
-    data = Path(data_dir)
+    """Put the evidence files of the backup `src` back under `data_dir`: with its manifest
+    (`FILE.files.json`), every file it names from the archive that holds it (this backup's
+    or an earlier one's in the same folder); without one (a backup from before manifests),
+    all of `FILE.files.tar`. A file already there is left (the same name is the same bytes).
+    Only the store's own names are extracted (no links, no paths out of the folder). Returns
+    (files, bytes) extracted, or None when the backup has no files archive."""
+    src = Path(src)
+    manifest = _read_manifest(files_manifest_of(src))
+    if manifest is None:
+        arch = files_archive_of(src)
+        if not arch.exists():
+            return None
+        return _extract(arch, Path(data_dir), None)
+    missing = missing_archives(src)
+    if missing:
+        raise StoreError(f"the backup's files are also in {', '.join(missing)}, which are not beside {src}: "
+                         "copy them back there (or restore from a later full backup)")
+    by_archive: dict[str, set[str]] = {}
+    for fid, arch in manifest["files"].items():
+        by_archive.setdefault(arch, set()).add(fid)
+    n = total = 0
+    for name, ids in sorted(by_archive.items()):
+        got = _extract(src.parent / name, Path(data_dir), ids)
+        n, total = n + got[0], total + got[1]
+    return n, total
+
+
+def _extract(arch: Path, data: Path, ids: set[str] | None) -> tuple[int, int]:
+    """The store's own members of the archive `arch` (those of `ids` only, when given) into `data`."""
     n = total = 0
     with tarfile.open(arch, "r") as tar:
         for m in tar:
             if not (m.isfile() and _MEMBER.fullmatch(m.name)):
                 continue
-            dest = data / m.name
             fid = Path(m.name).name[:64]
+            if ids is not None and fid not in ids:
+                continue
+            dest = data / m.name
             if dest.exists() or (m.name.startswith("checking/") and (data / "objects" / fid[:2] / fid).exists()):
                 continue              # (a photo checked since: its checked copy is the one kept)
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -338,11 +338,15 @@ def main(argv: list[str] | None = None) -> int:
     pb.add_argument("--data-dir", help="the server's evidence files (its --data-dir; default: beside a SQLite "
                                        "database, NAME-files/): copied into OUT.files.tar after the database")
     pb.add_argument("--no-files", action="store_true", help="the database only, not the evidence files")
+    pb.add_argument("--full-files", action="store_true",
+                    help="every evidence file into OUT.files.tar (default: only those no earlier backup in OUT's "
+                         "folder holds; OUT.files.json names where each file is)")
     prs = sub.add_parser("restore", help="restore a backup into a database (with a new log identity)")
     prs.add_argument("--db", default=DEFAULT_DB)
     prs.add_argument("--from", dest="src", required=True, help="the backup file")
     prs.add_argument("--force", action="store_true",
                      help="replace a database that already holds a log (stop its server first)")
+    prs.add_argument("--no-files", action="store_true", help="the database only, not the evidence files")
     prs.add_argument("--data-dir", help="where the evidence files go back (the server's --data-dir; default: "
                                         "beside a SQLite database, NAME-files/), from FROM.files.tar")
     pim = sub.add_parser("import", help="report cases from a JSON-lines or CSV file")
@@ -432,22 +436,30 @@ def main(argv: list[str] | None = None) -> int:
                 from .backup import backup_files, files_archive_of
                 from .http_files import default_data_dir
                 data_dir = args.data_dir or str(default_data_dir(args.db))
-                n, size = backup_files(args.db, data_dir, args.out)
-                print(f"backed up {n} evidence files ({size / 1e6:.1f} MB) from {data_dir} to "
-                      f"{files_archive_of(args.out)}")
+                got = backup_files(args.db, data_dir, args.out, full=args.full_files)
+                print(f"backed up {got['written']} evidence files ({got['bytes'] / 1e6:.1f} MB) from {data_dir} to "
+                      f"{files_archive_of(args.out)}" + (f"; {got['files'] - got['written']} more are in earlier "
+                                                          f"backups since {got['base']}" if got["base"] else ""))
         elif args.cmd == "restore":
-            from .backup import restore
+            from .backup import missing_archives, restore
+            gone = [] if args.no_files else missing_archives(args.src)
+            if gone:
+                raise StoreError(f"the backup's evidence files are also in {', '.join(gone)}, which are not beside "
+                                 f"{args.src}: copy them back there, restore from a later full backup, or the "
+                                 "database alone with --no-files; nothing was restored")
             head, new_id = restore(args.db, args.src, args.force)
             print(f"restored {args.src} into {args.db}: head seq {head}, new log identity {new_id}")
+            if args.no_files:
+                return 0
             from .backup import files_archive_of, restore_files
             from .http_files import default_data_dir
             data_dir = args.data_dir or str(default_data_dir(args.db))
-            got = restore_files(args.src, data_dir)
-            if got is None:
+            back = restore_files(args.src, data_dir)
+            if back is None:
                 print(f"{files_archive_of(args.src)} is not there: no evidence files restored (copy the "
                       f"files folder back into {data_dir} yourself)")
             else:
-                print(f"restored {got[0]} evidence files ({got[1] / 1e6:.1f} MB) into {data_dir}")
+                print(f"restored {back[0]} evidence files ({back[1] / 1e6:.1f} MB) into {data_dir}")
         elif args.cmd == "import":
             from .intake import ImportError_, import_file, import_via_server
 

@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -194,138 +195,179 @@ def _gps(ifd) -> list[float] | None:
     return [round(lat, 7), round(lon, 7)]
 
 
-def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[dict, bytes, bytes | None]:
-    """(metadata, thumb, preview) of a photo, or FileRefused (422) for one that does not decode:
-    truncated, damaged, a decompression bomb. The whole file is decoded (that is the check),
-    at the smallest scale the thumbnail allows; the preview, only when asked (it is made on
-    its first request: ContentStore.ensure_preview)."""
-    from PIL import Image, ImageOps
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
-    heif_readable()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                w, h = im.size
-                if w * h > limits.max_pixels:
-                    raise FileRefused(422, "invalid", f"the photo has {w}x{h} pixels, more than the "
-                                                      f"{limits.max_pixels:,} this server decodes")
-                meta: dict = {}
-                exif = None
-                try:
-                    exif = im.getexif()
-                    raw = im.info.get("exif") or b""
-                    if len(raw) <= EXIF_MAX:
-                        meta["taken_at"] = _exif_time(exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132))
-                        meta["gps"] = _gps(exif.get_ifd(0x8825))
-                except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
-                    log.info("EXIF not read: %s", e)
-                if im.format == "JPEG":
-                    # decode at a fraction of the size (draft keeps both sides >= the request)
-                    k = min(1.0, (PREVIEW_PX if preview else THUMB_PX) / max(w, h))
-                    im.draft("RGB", (max(1, int(w * k)), max(1, int(h * k))))
-                im.load()
-                img: Image.Image = im
-                if exif is not None and exif.get(0x0112) in (2, 3, 4, 5, 6, 7, 8):
-                    img = ImageOps.exif_transpose(im)     # as it is shown (turned by its EXIF orientation)
-                    if exif.get(0x0112) in (5, 6, 7, 8):
-                        w, h = h, w
-                thumb, prev = _renditions(img, preview)
-    except FileRefused:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise FileRefused(422, "invalid", f"the photo is too large to decode safely (a decompression bomb?): {e}")
-    except (OSError, SyntaxError, ValueError, MemoryError, EOFError) as e:
-        raise FileRefused(422, "invalid", f"the photo is damaged or truncated ({e})") from None
-    return {"width": w, "height": h, "duration": None, **meta}, thumb, prev
+class PhotoFile:
+    """A photo's bytes, opened once for everything read of them: the header and EXIF, the end
+    marker, the fsync, then (on the checker thread, perhaps after the answer) the full
+    decoding. `gate`, when set, is called before each read (the checker yields to uploads
+    being received: FileService)."""
+
+    def __init__(self, path: Path):
+        self.f = open(path, "rb")
+        self.gate = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.gate is not None:
+            self.gate()
+        return self.f.read(n)
+
+    def seek(self, *args) -> int:
+        return self.f.seek(*args)
+
+    def tell(self) -> int:
+        return self.f.tell()
+
+    def fileno(self) -> int:
+        return self.f.fileno()
+
+    def close(self) -> None:
+        self.f.close()
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
 
 
-def quick_probe_photo(path: Path, limits: FileLimits) -> dict:
-    """A photo's metadata from its header, without decoding its pixels: what Pillow reads on
-    open (format, dimensions: a decompression bomb is refused here), EXIF (capture time, GPS,
-    orientation), and the format's end marker (a truncated file is refused here). The full
-    decoding is `probe_photo`, run by `ContentStore.check` off the request's path."""
+def _refusal(e: BaseException) -> FileRefused:
+    from PIL import Image
+    if isinstance(e, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return FileRefused(422, "invalid", f"the photo is too large to decode safely (a decompression bomb?): {e}")
+    return FileRefused(422, "invalid", f"the photo is damaged or truncated ({e})")
+
+
+_PHOTO_ERRORS = (OSError, SyntaxError, ValueError, MemoryError, EOFError)
+
+
+def open_photo(path: Path, limits: FileLimits, end_check: bool = True):
+    """(metadata, image, file): a photo's header read without decoding its pixels: what Pillow
+    reads on open (format, dimensions: a decompression bomb is refused here), EXIF (capture
+    time, GPS, orientation) and, with `end_check`, the format's end marker (a truncated file is
+    refused here). The image stays open on the one file for `decode_photo`; the caller closes
+    the file (FileRefused: nothing is left open)."""
     from PIL import Image
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
     heif_readable()
+    fp = PhotoFile(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                w, h = im.size
-                fmt = im.format
-                if w * h > limits.max_pixels:
-                    raise FileRefused(422, "invalid", f"the photo has {w}x{h} pixels, more than the "
-                                                      f"{limits.max_pixels:,} this server decodes")
-                if w <= 0 or h <= 0:
-                    raise FileRefused(422, "invalid", "the photo is damaged (no pixels)")
-                meta: dict = {}
-                try:
-                    exif = im.getexif()
-                    raw = im.info.get("exif") or b""
-                    if len(raw) <= EXIF_MAX:
-                        meta["taken_at"] = _exif_time(exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132))
-                        meta["gps"] = _gps(exif.get_ifd(0x8825))
-                    if exif.get(0x0112) in (5, 6, 7, 8):
-                        w, h = h, w              # as it is shown (turned by its EXIF orientation)
-                except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
-                    log.info("EXIF not read: %s", e)
+            im = Image.open(fp)
+        w, h = im.size
+        if w * h > limits.max_pixels:
+            raise FileRefused(422, "invalid", f"the photo has {w}x{h} pixels, more than the "
+                                              f"{limits.max_pixels:,} this server decodes")
+        if w <= 0 or h <= 0:
+            raise FileRefused(422, "invalid", "the photo is damaged (no pixels)")
+        meta: dict = {}
+        try:
+            exif = im.getexif()            # (kept on the image: the decoding turns it by its orientation)
+            raw = im.info.get("exif") or b""
+            if len(raw) <= EXIF_MAX:
+                meta["taken_at"] = _exif_time(exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132))
+                meta["gps"] = _gps(exif.get_ifd(0x8825))
+            if exif.get(0x0112) in (5, 6, 7, 8):
+                w, h = h, w              # as it is shown (turned by its EXIF orientation)
+        except Exception as e:  # noqa: BLE001 - an unreadable EXIF block is not fatal
+            log.info("EXIF not read: %s", e)
+        if end_check:
+            at = fp.tell()
+            _check_end(fp, os.fstat(fp.fileno()).st_size, im.format)
+            fp.seek(at)
+        return {"width": w, "height": h, "duration": None, **meta}, im, fp
+    except FileRefused:
+        fp.close()
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, *_PHOTO_ERRORS) as e:
+        fp.close()
+        raise _refusal(e) from None
+    except BaseException:
+        fp.close()
+        raise
+
+
+def decode_photo(im, preview: bool = False) -> tuple[bytes, bytes | None]:
+    """(thumb, preview or None) of a photo opened by `open_photo`, decoding the whole of it
+    (that is the check) at the smallest scale the thumbnail allows; FileRefused (422) for one
+    that does not decode (damaged, truncated)."""
+    from PIL import Image, ImageOps
+    try:
+        w, h = im.size
+        if im.format == "JPEG":
+            # decode at a fraction of the size (draft keeps both sides >= the request)
+            k = min(1.0, (PREVIEW_PX if preview else THUMB_PX) / max(w, h))
+            im.draft("RGB", (max(1, int(w * k)), max(1, int(h * k))))
+        im.load()
+        img: Image.Image = im
+        with contextlib.suppress(Exception):
+            if im.getexif().get(0x0112) in (2, 3, 4, 5, 6, 7, 8):
+                img = ImageOps.exif_transpose(im)     # as it is shown (turned by its EXIF orientation)
+        return _renditions(img, preview)
     except FileRefused:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise FileRefused(422, "invalid", f"the photo is too large to decode safely (a decompression bomb?): {e}")
-    except (OSError, SyntaxError, ValueError, MemoryError, EOFError) as e:
-        raise FileRefused(422, "invalid", f"the photo is damaged or truncated ({e})") from None
-    _check_end(path, fmt)
-    return {"width": w, "height": h, "duration": None, **meta}
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, *_PHOTO_ERRORS) as e:
+        raise _refusal(e) from None
+
+
+def probe_photo(path: Path, limits: FileLimits, preview: bool = False) -> tuple[dict, bytes, bytes | None]:
+    """(metadata, thumb, preview) of a photo, or FileRefused (422) for one that does not decode:
+    truncated, damaged, a decompression bomb: `open_photo` and `decode_photo` on one opening of
+    the file. The preview, only when asked (it is made on its first request:
+    ContentStore.ensure_preview)."""
+    meta, im, fp = open_photo(path, limits, end_check=False)
+    try:
+        thumb, prev = decode_photo(im, preview)
+    finally:
+        fp.close()
+    return meta, thumb, prev
+
+
+def quick_probe_photo(path: Path, limits: FileLimits) -> dict:
+    """A photo's metadata from its header (`open_photo`, with its end marker), the file closed after."""
+    meta, _im, fp = open_photo(path, limits)
+    fp.close()
+    return meta
 
 
 END_WINDOW = 4096        # a camera may pad after the end marker; the marker is within this
 
 
-def _check_end(path: Path, fmt: str | None) -> None:
-    """The end of the file as its format ends: JPEG's EOI, PNG's IEND, WebP's RIFF length."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        f.seek(max(0, size - END_WINDOW))
-        tail = f.read()
-        if fmt == "WEBP":
-            f.seek(4)
-            riff = int.from_bytes(f.read(4), "little") + 8
+def _check_end(f, size: int, fmt: str | None) -> None:
+    """The end of the open file `f` (of `size` bytes) as its format ends: JPEG's EOI, PNG's
+    IEND, WebP's RIFF length, HEIC/AVIF's boxes."""
+    f.seek(max(0, size - END_WINDOW))
+    tail = f.read()
     ok = True
     if fmt in ("HEIF", "AVIF"):
-        ok = _boxes_complete(path, size)
+        ok = _boxes_complete(f, size)
     elif fmt == "JPEG":
         ok = b"\xff\xd9" in tail
     elif fmt == "PNG":
         ok = b"IEND" in tail[-64:]
     elif fmt == "WEBP":
-        ok = riff <= size
+        f.seek(4)
+        ok = int.from_bytes(f.read(4), "little") + 8 <= size
     if not ok:
         raise FileRefused(422, "invalid", f"the photo is damaged or truncated (no {fmt} end marker: "
                                           "it was cut short)")
 
 
-def _boxes_complete(path: Path, size: int) -> bool:
+def _boxes_complete(f, size: int) -> bool:
     """An ISO media file (HEIC, AVIF) is whole when its top-level boxes end where it ends (a
     cut file's last box, its pixel data, claims more bytes than there are)."""
     at = 0
-    with open(path, "rb") as f:
-        for _ in range(10_000):
-            if at == size:
-                return True
-            f.seek(at)
-            hdr = f.read(16)
-            if len(hdr) < 8:
-                return False
-            n = int.from_bytes(hdr[:4], "big")
-            if n == 1 and len(hdr) == 16:
-                n = int.from_bytes(hdr[8:16], "big")
-            elif n == 0:
-                n = size - at                     # to the end of the file
-            if n < 8 or at + n > size:
-                return False
-            at += n
+    for _ in range(10_000):
+        if at == size:
+            return True
+        f.seek(at)
+        hdr = f.read(16)
+        if len(hdr) < 8:
+            return False
+        n = int.from_bytes(hdr[:4], "big")
+        if n == 1 and len(hdr) == 16:
+            n = int.from_bytes(hdr[8:16], "big")
+        elif n == 0:
+            n = size - at                     # to the end of the file
+        if n < 8 or at + n > size:
+            return False
+        at += n
     return False
 
 
@@ -394,6 +436,29 @@ class ContentStore:
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
         self.checking = self.root / "checking"
+        # photos in checking/ whose header was read at the upload, still open for their full
+        # decoding (check()): the file is opened once for both
+        self._opened: dict[str, tuple[object, PhotoFile]] = {}
+        self._opened_lock = threading.Lock()
+
+    def _keep_open(self, file_id: str, im, fp: PhotoFile) -> None:
+        with self._opened_lock:
+            old = self._opened.pop(file_id, None)
+            self._opened[file_id] = (im, fp)
+        if old is not None:
+            old[1].close()
+
+    def _take_open(self, file_id: str):
+        with self._opened_lock:
+            return self._opened.pop(file_id, None)
+
+    def close(self) -> None:
+        """Close the photos kept open for a check that will not come now (a stop: they are
+        checked at the next start)."""
+        with self._opened_lock:
+            kept, self._opened = self._opened, {}
+        for _im, fp in kept.values():
+            fp.close()
 
     def open(self) -> None:
         """Create the folders; remove what uploads under way left (a crash, a kill)."""
@@ -446,27 +511,37 @@ class ContentStore:
             return sorted(p.name for p in self.checking.iterdir() if ID_PATTERN.fullmatch(p.name))
         return []
 
-    def check(self, file_id: str) -> str | None:
+    def check(self, file_id: str, gate=None) -> str | None:
         """Decode a photo in checking/ fully, make its thumbnail (or note why it is damaged)
         and move it into objects/ (blocking: the checker thread). Returns None when it
-        decodes, else the reason it is damaged."""
+        decodes, else the reason it is damaged. The file opened at the upload is decoded
+        (its header is not read again); `gate()` is called before each read of it."""
+        opened = self._take_open(file_id)
         src = self.checking / file_id
         final = self.path(file_id)
-        if not src.exists():
-            return self.damage(file_id)            # checked already
-        final.parent.mkdir(parents=True, exist_ok=True)
-        why = None
-        if not self.path(file_id, "thumb").exists():
-            try:
-                _meta, thumb, _prev = probe_photo(src, self.limits)
-                self._write(self.path(file_id, "thumb"), thumb)
-            except FileRefused as e:
-                why = e.message
-                self._write(self.path(file_id, "damaged"), why.encode("utf-8"))
-                log.warning("stored photo %s is damaged: %s", file_id[:12], why)
-        os.replace(src, final)            # the renditions first: in objects/ means checked
-        _fsync_dir(final.parent)
-        return why
+        try:
+            if not src.exists():
+                return self.damage(file_id)            # checked already
+            final.parent.mkdir(parents=True, exist_ok=True)
+            why = None
+            if not self.path(file_id, "thumb").exists():
+                try:
+                    if opened is None:                # (a check after a restart)
+                        _meta, im, fp = open_photo(src, self.limits, end_check=False)
+                        opened = (im, fp)
+                    opened[1].gate = gate
+                    thumb, _prev = decode_photo(opened[0])
+                    self._write(self.path(file_id, "thumb"), thumb)
+                except FileRefused as e:
+                    why = e.message
+                    self._write(self.path(file_id, "damaged"), why.encode("utf-8"))
+                    log.warning("stored photo %s is damaged: %s", file_id[:12], why)
+            os.replace(src, final)            # the renditions first: in objects/ means checked
+            _fsync_dir(final.parent)
+            return why
+        finally:
+            if opened is not None:
+                opened[1].close()
 
     def _write(self, dest: Path, data: bytes) -> None:
         tmp = self.tmp / f"{secrets.token_hex(8)}.{dest.name.rsplit('.', 2)[-2]}"
@@ -505,13 +580,20 @@ class ContentStore:
         `check()` (it is marked in checking/ until then)."""
         try:
             if kind == "photo" and defer:
-                meta = quick_probe_photo(part, self.limits)
-                if self.state(file_id) is not None:      # the same bytes stored by another upload meanwhile
-                    return meta
-                with open(part, "rb") as f:
-                    os.fsync(f.fileno())
-                os.replace(part, self.checking / file_id)     # check() moves it into objects/
-                _fsync_dir(self.checking)
+                meta, im, fp = open_photo(part, self.limits)
+                keep = False
+                try:
+                    if self.state(file_id) is not None:      # the same bytes stored by another upload meanwhile
+                        return meta
+                    os.fsync(fp.fileno())
+                    os.replace(part, self.checking / file_id)     # check() moves it into objects/
+                    _fsync_dir(self.checking)
+                    keep = True
+                finally:
+                    if keep:
+                        self._keep_open(file_id, im, fp)      # the full decoding reads this same opening
+                    else:
+                        fp.close()
                 return meta
             if kind == "photo":
                 meta, thumb, preview = probe_photo(part, self.limits)

@@ -50,6 +50,9 @@ HEAD_LIMIT = 16 * 1024
 READER_LIMIT = 128 * 1024
 WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
+CHECK_YIELD_S = 2.0          # a photo's check waits this long at most for uploads being received
+YIELD_WINDOW = 0.02          # ...while a body's bytes arrived within this
+PAUSE_AT = 4 << 20           # an upload's bytes waiting for the disk before reading pauses
 TOKEN_CACHE_S = 1.0          # a checked token is checked again after this (a logout or an account change: at once)
 MAX_FILE_CONNECTIONS = 256
 ROW_CACHE = 20_000           # file metadata rows kept in memory (~1 KB each)
@@ -92,6 +95,117 @@ def _parse_head(raw: bytes) -> _Request:
     return req
 
 
+class _Reader(asyncio.StreamReader):
+    """The connection's StreamReader, which can hand what it holds to a body sink."""
+
+    def take(self, n: int) -> bytes:
+        """Up to `n` bytes of what is buffered now (no waiting), reading resumed if it was paused."""
+        buf: bytearray = self._buffer  # type: ignore[attr-defined]  # (CPython's own, stable since 3.4)
+        data = bytes(buf[:n])
+        del buf[:n]
+        self._maybe_resume_transport()  # type: ignore[attr-defined]
+        return data
+
+
+class _BodySink:
+    """An upload's body, taken straight from the transport (`data_received`) rather than
+    through the StreamReader: no copy of a byte in the loop (the reader's buffer copies each
+    byte in and out again, and a task woken per chunk reads it), batches of about 1 MiB
+    written and hashed on a worker thread while the next batch arrives, reading paused while
+    more than PAUSE_AT waits for the disk. `done` ends with the number of bytes written;
+    on a drop or a stall, with the error after what arrived is written (a resumable upload
+    goes on from there)."""
+
+    def __init__(self, conn: FilesConnection, write, count: int):
+        self.conn, self._write, self.left = conn, write, count
+        self.loop = conn.loop
+        self.batch: list[bytes] = []
+        self.size = 0
+        self.written = 0
+        self.writing: asyncio.Future | None = None
+        self.paused = False
+        self.ended: BaseException | None = None
+        self.done: asyncio.Future = self.loop.create_future()
+        self.last = self.loop.time()
+        self._watch = self.loop.call_later(BODY_TIMEOUT / 4, self._watchdog)
+
+    def feed(self, data: bytes) -> bytes:
+        """Take what belongs to the body; returns what follows it (the next request's)."""
+        rest = b""
+        if len(data) > self.left:
+            data, rest = data[:self.left], data[self.left:]
+        self.left -= len(data)
+        self.batch.append(data)
+        self.size += len(data)
+        self.last = self.conn.service.body_seen = self.loop.time()
+        if self.size >= WRITE_BATCH or self.left == 0:
+            self._flush()
+        return rest
+
+    def end(self, exc: BaseException) -> None:
+        """The connection ended (or stalled) before the body did."""
+        if self.ended is None and self.left > 0:
+            self.ended = exc
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.writing is not None:
+            if self.size >= PAUSE_AT and not self.paused:
+                self.paused = True
+                self.conn.transport.pause_reading()
+            return
+        if not self.batch:
+            self._finish()
+            return
+        chunks, self.batch, self.size = self.batch, [], 0
+        self.writing = self.loop.run_in_executor(None, self._write_all, chunks)
+        self.writing.add_done_callback(self._written)
+
+    def _write_all(self, chunks: list[bytes]) -> int:
+        n = 0
+        for c in chunks:
+            self._write(c)
+            n += len(c)
+        return n
+
+    def _written(self, fut: asyncio.Future) -> None:
+        self.writing = None
+        if self.paused:
+            self.paused = False
+            if not self.conn.transport.is_closing():
+                self.conn.transport.resume_reading()
+        exc = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
+        if exc is not None:
+            self.batch, self.size = [], 0
+            self._settle(exc)
+            return
+        self.written += fut.result()
+        if self.batch and (self.size >= WRITE_BATCH or self.left == 0 or self.ended is not None):
+            self._flush()
+        elif self.left == 0 or self.ended is not None:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.writing is None and not self.batch and (self.left == 0 or self.ended is not None):
+            self._settle(self.ended)
+
+    def _settle(self, exc: BaseException | None) -> None:
+        self._watch.cancel()
+        self.conn._sink = None
+        if not self.done.done():
+            if exc is None:
+                self.done.set_result(self.written)
+            else:
+                self.done.set_exception(exc)
+
+    def _watchdog(self) -> None:
+        if self.done.done():
+            return
+        if self.loop.time() - self.last > BODY_TIMEOUT and not self.paused:
+            self.end(asyncio.TimeoutError())
+        self._watch = self.loop.call_later(BODY_TIMEOUT / 4, self._watchdog)
+
+
 class FilesConnection(ServerConnection):
     """A connection that serves `/files…` itself and hands everything else to websockets."""
     service: FileService              # set on the subclass each server makes (FileService.connection_class)
@@ -102,7 +216,8 @@ class FilesConnection(ServerConnection):
         Connection.connection_made(self, transport)
         self._mode: str | None = None
         self._sniffed = bytearray()
-        self._reader: asyncio.StreamReader | None = None
+        self._reader: _Reader | None = None
+        self._sink: _BodySink | None = None
         self._timer: asyncio.TimerHandle | None = self.loop.call_later(HEAD_TIMEOUT, self._no_request)
         self.service.undecided.add(self)
 
@@ -120,6 +235,11 @@ class FilesConnection(ServerConnection):
             return
         if self._mode == "files":
             assert self._reader is not None
+            sink = self._sink
+            if sink is not None:
+                data = sink.feed(data)
+                if not data:
+                    return
             self._reader.feed_data(data)
             return
         self._sniffed += data
@@ -138,7 +258,7 @@ class FilesConnection(ServerConnection):
             self._mode = "files"
             # its buffer (2 x limit) bounds what a connection holds before reading pauses; a
             # request head longer than HEAD_LIMIT is refused by the service
-            self._reader = asyncio.StreamReader(limit=READER_LIMIT, loop=self.loop)
+            self._reader = _Reader(limit=READER_LIMIT, loop=self.loop)
             self._reader.set_transport(self.transport)       # pauses reading while its buffer is full
             self._reader.feed_data(buf)
             self.service.open_connection(self, self._reader)
@@ -150,6 +270,8 @@ class FilesConnection(ServerConnection):
     def eof_received(self) -> None:
         if self._mode == "files":
             assert self._reader is not None
+            if self._sink is not None:
+                self._sink.end(asyncio.IncompleteReadError(b"", None))
             self._reader.feed_eof()
         elif self._mode == "ws":
             super().eof_received()
@@ -161,8 +283,36 @@ class FilesConnection(ServerConnection):
         if self._mode == "files" and self._reader is not None:
             # an end, not an error, even for a reset: what arrived before it is still read (a
             # resumable upload keeps it), then the short body ends the request as a drop
+            if self._sink is not None:
+                self._sink.end(asyncio.IncompleteReadError(b"", None))
             self._reader.feed_eof()
         super().connection_lost(exc)
+
+    async def receive_body(self, count: int, write) -> int:
+        """The next `count` bytes of the request body through `write(bytes)` (called on a
+        worker thread, in order): what the reader holds first, the rest straight from the
+        transport (_BodySink). Raises IncompleteReadError (a drop: what arrived is written)
+        or TimeoutError (no byte for BODY_TIMEOUT)."""
+        reader = self._reader
+        assert reader is not None and self._sink is None
+        sink = _BodySink(self, write, count)
+        self._sink = sink
+        held = reader.take(count)
+        if held:
+            sink.feed(held)
+        if reader.at_eof() or self.transport.is_closing():
+            sink.end(asyncio.IncompleteReadError(b"", count))
+        elif sink.left == 0:
+            sink._flush()
+        try:
+            return await sink.done
+        finally:
+            if self._sink is sink:             # (cancelled: the connection goes back to its reader)
+                sink._watch.cancel()
+                self._sink = None
+                if sink.writing is not None:       # the file is closed after the write under way
+                    with contextlib.suppress(BaseException):
+                        await asyncio.shield(sink.writing)
 
     # -- writing ------------------------------------------------------------------
     async def files_send(self, data: bytes) -> None:
@@ -193,6 +343,10 @@ class FileService:
         # (not at a lower priority: on a loaded machine a niced thread starved, and the attach
         # waiting for it took 2-3 s instead of 0.5)
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xiaonao-filecheck")
+        # ...but a check pauses while upload bodies are arriving (CHECK_YIELD_S a photo at
+        # most): on two cores a 19 MB photo's decoding, begun after its answer, otherwise takes
+        # a core from the next upload's receiving
+        self.body_seen = 0.0          # when a body's bytes last arrived (the loop's clock: monotonic)
         self.resumable = ResumableUploads(self)       # /files/uploads… (server/resumable.py)
 
     def resume_checks(self) -> None:
@@ -211,9 +365,22 @@ class FileService:
             self._checks[file_id] = fut
         return fut
 
+    def _yield_to_uploads(self):
+        """The gate of one check (called on the checker thread before each read of the photo,
+        64 KB of it): it waits while upload bytes keep arriving, CHECK_YIELD_S at most in all."""
+        end: list[float] = []
+
+        def gate() -> None:
+            if not end:
+                end.append(time.monotonic() + CHECK_YIELD_S)     # (from the check's start, not its queueing)
+            while (now := time.monotonic()) - self.body_seen < YIELD_WINDOW and now < end[0]:
+                time.sleep(YIELD_WINDOW)
+        return gate
+
     async def _check(self, file_id: str) -> str | None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._checker, self.content.check, file_id)
+            return await asyncio.get_running_loop().run_in_executor(self._checker, self.content.check, file_id,
+                                                                    self._yield_to_uploads())
         except OSError as e:          # the store cannot be read or written: checked again at the next start
             log.error("could not check stored photo %s: %s", file_id[:12], e)
             return None
@@ -264,6 +431,7 @@ class FileService:
         for fut in list(self._checks.values()):
             fut.cancel()              # (the thread finishes the one it is on; the rest wait for the next start)
         self._checker.shutdown(wait=True, cancel_futures=True)
+        self.content.close()            # (photos kept open for checks that will not come now)
         for t in list(self._tasks):
             t.cancel()
         if self._tasks:
@@ -473,41 +641,19 @@ class FileService:
                                                    f"{length / fs.MB:.1f} MB")
 
     @staticmethod
-    async def _read_into(f, h, reader, head: bytes, count: int) -> None:
+    async def _read_into(conn: FilesConnection, f, h, head: bytes, count: int) -> None:
         """Read `count` more bytes of the body (after `head`, already read) into the open file
-        `f`, hashing them into `h` on the way: writes in 1 MiB batches on a worker thread while
-        the next batch arrives. The file and the hash always hold the same bytes; on a drop,
-        what was received is written before the error goes on (a resumable upload goes on from there)."""
-        loop = asyncio.get_running_loop()
-
+        `f`, hashing them into `h` on the way (FilesConnection.receive_body: batches written on
+        a worker thread while the next arrives). The file and the hash always hold the same
+        bytes; on a drop, what was received is written before the error goes on (a resumable
+        upload goes on from there)."""
         def write(data: bytes) -> None:
             f.write(data)
             h.update(data)
-        pending = [head] if head else []
-        size = got = len(head)
-        writing: asyncio.Future | None = None     # the previous batch, hashed and written meanwhile
-        try:
-            # one deadline moved on with each chunk (not a wait_for per read: that is a task per
-            # chunk, hundreds per photo, a measurable share of the receiving on a loaded loop)
-            async with asyncio.timeout(BODY_TIMEOUT) as deadline:
-                while got < count:
-                    chunk = await reader.read(min(READ_CHUNK, count - got))
-                    deadline.reschedule(loop.time() + BODY_TIMEOUT)
-                    if not chunk:
-                        raise asyncio.IncompleteReadError(b"", count)
-                    got += len(chunk)
-                    pending.append(chunk)
-                    size += len(chunk)
-                    if size >= WRITE_BATCH:
-                        if writing is not None:
-                            await writing
-                        writing = loop.run_in_executor(None, write, b"".join(pending))
-                        pending, size = [], 0
-        finally:
-            if writing is not None:                   # (dropped mid-way: let the write finish first)
-                await writing
-            if pending:
-                await loop.run_in_executor(None, write, b"".join(pending))
+        if head:
+            await asyncio.get_running_loop().run_in_executor(None, write, head)
+        if count > len(head):
+            await conn.receive_body(count - len(head), write)
 
     async def _receive(self, conn, reader, actor: Actor, length: int, cid: str | None, name: str,
                        peer: str) -> bool:
@@ -519,7 +665,7 @@ class FileService:
         f = await self._open_part(part, "wb", peer)
         done = False
         try:
-            await self._read_into(f, h, reader, head, length)
+            await self._read_into(conn, f, h, head, length)
             await loop.run_in_executor(None, f.close)
             t_received = time.perf_counter()
             meta, created = await self._store(part, h.hexdigest(), kind, mime, length, name, actor, cid, peer)

@@ -20,7 +20,7 @@ import re
 import socket
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -32,6 +32,7 @@ from websockets.protocol import State as _WsState
 from models import protocol
 from models import rota as rota_mod
 from models.commands import Actor, CommandError, decide
+from models.compact import compact_text
 from models.domain import OPEN_STATUSES
 from models.evidence import is_attachment_id
 from models.state import SeqGap, apply, empty_state
@@ -56,6 +57,8 @@ HOT_LIMIT = 2000           # cases changed since the last look (dicts) that make
 SNAPSHOT_KEEP = 20.0       # s a built snapshot is kept for the next connection at the same seq
 CHECKPOINT_EVERY = 1.0     # s between two SQLite checkpoints (off the commit path) after commits
 MAX_BATCH = 500
+WARM_SLICE = 0.004         # s the window's compact form is made for before its thread rests ...
+WARM_REST = 0.002          # ... this long (the loop's thread takes the GIL meanwhile)
 DECIDE_SLICE = 0.01        # s of deciding between two turns of the loop (a batch's commands are decided on it)
 BATCH_BUDGET = 0.02        # s: a batch decided for this long is cut there (the rest goes into the next)
 SOURCE_SHARE = 50          # commands one source (a connection, the simulator) may put in a batch
@@ -468,6 +471,7 @@ class Hub:
         self._commit_cpu = (0.0, 0.0)  # (XIAONAO_TRACE) the last commit's CPU: its rows, the append
         self._view_snapshots: OrderedDict[tuple, list[bytes]] = OrderedDict()   # (view key, seq, max) -> frames
         self._view_texts: dict[object, dict] = {}      # view key -> case id -> (version, JSON, size)
+        self._warming: asyncio.Future | None = None     # the compact form being made (warm_compact)
         # an open (hot) case's JSON, until an event changes it (closed cases are kept as
         # their JSON only: server/casemap.py)
         self._case_text: dict[str, bytes] = {}
@@ -514,6 +518,8 @@ class Hub:
         gc.collect()
         gc.freeze()
         memory.fixed_mmap_threshold()     # snapshot pages given back once let go (server/memory.py)
+        # the window's compact form (what a cockpit's snapshot carries) made now, off the loop
+        self._warm_later()
         log.info("state loaded at seq %d: %d cases, %d squads", self.state["seq"],
                  len(self.state["cases"]), len(self.state["teams"]))
 
@@ -1364,9 +1370,11 @@ class Hub:
         """Not recovering (the last health probe's round trip is in `health()`)."""
         return not self.recovering
 
-    def _state_texts(self) -> tuple[str, list[bytes]]:
+    def _state_texts(self, with_cases: bool = True) -> tuple[str, list[bytes]]:
         """The state as JSON: the head (everything but the cases) and each case's JSON."""
         head = {k: (list(v.values()) if k == "teams" else v) for k, v in self.state.items() if k != "cases"}
+        if not with_cases:
+            return dumps(head), []
         cases = self.state["cases"]
         cache = self._case_text
         texts = list(cases.cold.values()) if isinstance(cases, CaseMap) else []
@@ -1502,33 +1510,47 @@ class Hub:
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
 
-    def snapshot_frames(self, max_frame: int, view: View = FULL) -> list[bytes]:
+    def snapshot_frames(self, max_frame: int, view: View = FULL, compact: bool = False) -> list[bytes]:
         """The current state as a `snapshot` frame followed by `snapshot.page` frames, each
         under max_frame bytes. Cached per seq, so a reconnect storm serialises once."""
-        frames = self.snapshot_source(max_frame, view)
+        frames = self.snapshot_source(max_frame, view, compact)
         return frames if isinstance(frames, list) else frames()
 
-    def snapshot_source(self, max_frame: int, view: View = FULL):
+    def snapshot_source(self, max_frame: int, view: View = FULL, compact: bool = False):
         """The snapshot's frames (a list), or a function that builds them from what is taken
         now (the head's JSON, the cases' JSON bytes or dicts): the paging of a window's
         worth of text (tens of MB), and for a role's view the test, parsing and masking of
-        each case, then run off the loop while events queue for the subscriber."""
+        each case, then run off the loop while events queue for the subscriber.
+
+        `compact`: the cases in their compact form (models/compact.py, docs/protocol.md), for
+        a client whose hello offered it; each case's compact JSON is kept between snapshots
+        (made again only when the case changed). Filtered views are small: always plain."""
         seq = self.head
-        if not view.full:
-            key = (view.key, seq, max_frame)
+        compact = compact and not view.filtered
+        if not view.full or compact:
+            vkey = ("compact", view.key) if compact else view.key
+            key = (vkey, seq, max_frame)
             frames = self._view_snapshots.get(key)
             if frames is not None:
                 return frames
-            head_json = dumps(view.state_head(self.state))
+            head_json = self._state_texts(with_cases=False)[0] if view.full else dumps(view.state_head(self.state))
             items = window_items(self.state)
             self._expire_later()
-            # the wall's masked cases are kept encoded between snapshots (a reconnecting
-            # wall must not re-mask the window); filtered views are small
-            texts = None if view.filtered else self._view_texts.setdefault(view.key, {})
+            # the wall's masked cases (and every compact form) are kept encoded between
+            # snapshots (a reconnecting wall must not re-mask the window); filtered views are small
+            texts = None if view.filtered else self._view_texts.setdefault(vkey, {})
+            encode = compact_text if compact else dumps
+            loop = asyncio.get_running_loop()
 
             def build_view() -> list[bytes]:
-                frames = protocol.snapshot_frames_utf8(seq, head_json, case_texts(view, items, dumps, texts),
-                                                       max_frame)
+                misses: list = []
+                cases = (self._compact_texts(items, texts, misses) if view.full and texts is not None
+                         else case_texts(view, items, encode, texts))
+                frames = protocol.snapshot_frames_utf8(seq, head_json, cases, max_frame)
+                if misses:               # made compact for the next snapshot, after this one is out
+                    loop.call_soon_threadsafe(self._warm_later, misses)
+                if not view.filtered:
+                    frames = deflated_pages(frames)     # (compressed once here, not on the loop per client)
                 if texts is not None and len(texts) > len(items) + 1000:
                     present = {cid for cid, _v in items}
                     for cid in [c for c in list(texts) if c not in present]:
@@ -1541,7 +1563,6 @@ class Hub:
                         break
                 return frames
             return build_view
-        seq = self.head
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:
             return self._snapshot_cache[2]
         head_json, cases = self._state_texts()       # (strings: safe to join on another thread)
@@ -1553,4 +1574,73 @@ class Hub:
             self._snapshot_cache = (seq, max_frame, frames)
             return frames
         return build
+
+    def warm_compact(self, items: list | None = None) -> Callable[[], int]:
+        """A function (to run off the loop) that makes the compact JSON of the window's cases
+        (or of `items`, (id, JSON) pairs) that have none yet; returns how many it made. It
+        works in slices and sleeps between them, so that the loop's thread gets the GIL
+        whenever it wants it (a thread that computes for a second would hold every turn of
+        the loop up to the interpreter's switch interval)."""
+        texts = self._view_texts.setdefault(("compact", None), {})
+        todo = window_items(self.state) if items is None else items
+
+        def warm() -> int:
+            made = 0
+            t_slice = time.perf_counter()
+            for cid, v in todo:
+                if not isinstance(v, bytes):
+                    continue
+                version = ("j", hash(v))
+                hit = texts.get(cid)
+                if hit is not None and hit[0] == version:
+                    continue
+                texts[cid] = (version, compact_text(orjson.loads(v)))
+                made += 1
+                if time.perf_counter() - t_slice >= WARM_SLICE:
+                    time.sleep(WARM_REST)
+                    t_slice = time.perf_counter()
+            return made
+        return warm
+
+    def compact_settled(self) -> bool:
+        """No compact form is being made (what the last snapshots sent plain is made)."""
+        return self._warming is None or self._warming.done()
+
+    def _warm_later(self, items: list | None = None) -> None:
+        if self._warming is not None and not self._warming.done():
+            return                   # (one at a time: the next snapshot notes what is left)
+        self._warming = asyncio.get_running_loop().run_in_executor(None, self.warm_compact(items))
+        self._warming.add_done_callback(self._warmed)
+
+    def _warmed(self, fut: asyncio.Future) -> None:
+        """The compact forms are made: a compact snapshot built before (with plain cases in
+        it) is not served again."""
+        if not fut.cancelled() and fut.exception() is not None:
+            log.warning("the window's compact form was not made in advance: %r", fut.exception())
+        for key in [k for k in self._view_snapshots if isinstance(k[0], tuple) and k[0][:1] == ("compact",)]:
+            self._view_snapshots.pop(key, None)
+
+    def _compact_texts(self, items: list, texts: dict, misses: list) -> Iterator[bytes]:
+        """The full view's cases for a compact snapshot: each one's compact JSON when it is
+        made already (or the case is a dict: made now, there are few), else its plain JSON
+        as it is (the two forms mix in a snapshot; docs/protocol.md), noted in `misses` to
+        be made compact after the snapshot. So no snapshot waits for the compact form of a
+        whole window (~1 s of CPU at 15,000 cases)."""
+        for cid, v in items:
+            if isinstance(v, bytes):
+                hit = texts.get(cid)
+                if hit is not None and hit[0] == ("j", hash(v)):
+                    yield hit[1]
+                else:
+                    misses.append((cid, v))
+                    yield v
+                continue
+            version = len(v.get("timeline") or ())
+            hit = texts.get(cid)
+            if hit is not None and hit[0] == version:
+                yield hit[1]
+                continue
+            t = compact_text(v)
+            texts[cid] = (version, t)
+            yield t
 

@@ -18,7 +18,9 @@ from functools import lru_cache
 log = logging.getLogger("xiaonao.server")
 
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 MMAP_THRESHOLD = 256 * 1024     # bytes: blocks from this size up are mapped on their own
+ARENA_MAX = 2                   # heaps the threads share (glibc's default: 8 per core)
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +36,12 @@ def _libc():
 
 
 def fixed_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
+    """Also: the worker threads share ARENA_MAX heaps. Each thread that builds a snapshot or
+    the window's compact form would otherwise get a heap of its own, where what it keeps
+    (the cases' compact JSON) pins the pages of everything it let go."""
     libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, ARENA_MAX)
     return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, size))
 
 

@@ -86,6 +86,9 @@ class ResumableUploads:
         if info is None or info.get("user") != actor.name:      # another account's is not told apart
             raise fs.FileRefused(404, "not_found", "no such upload (it finished, was abandoned or expired "
                                                    "after a day): start a new one")
+        if info.get("done"):
+            info["offset"] = info["length"]         # finished: the file is `done`
+            return info
         try:
             info["offset"] = part.stat().st_size
         except OSError:
@@ -113,8 +116,9 @@ class ResumableUploads:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(adding.wait(), HEAD_WAIT)
             info = await loop.run_in_executor(None, self._load, uid, actor)
+            done = [("Upload-File", info["done"])] if info.get("done") else []
             await conn.files_send(self.svc._head(200, [("Upload-Offset", str(info["offset"])),
-                                                   ("Upload-Length", str(info["length"])),
+                                                   ("Upload-Length", str(info["length"])), *done,
                                                    ("Cache-Control", "no-store")], 0))
             return True
         if req.method == "DELETE":
@@ -178,13 +182,17 @@ class ResumableUploads:
         with contextlib.suppress(OSError):
             for meta in self.upload_dir.glob("*.json"):
                 with contextlib.suppress(OSError, ValueError):
-                    n += json.loads(meta.read_text(encoding="utf-8")).get("user") == user
+                    info = json.loads(meta.read_text(encoding="utf-8"))
+                    n += info.get("user") == user and not info.get("done")
         return n
 
     async def _append(self, conn: FilesConnection, reader, req: _Request, actor: Actor, uid: str, peer: str) -> bool:
         loop = asyncio.get_running_loop()
         info = await loop.run_in_executor(None, self._load, uid, actor)
         total, offset = info["length"], info["offset"]
+        if info.get("done"):
+            raise fs.FileRefused(409, "conflict", f"this upload is finished: it is file {info['done']} "
+                                                  "(HEAD tells it in Upload-File)")
         if "transfer-encoding" in req.headers or "content-length" not in req.headers:
             raise fs.FileRefused(411, "length_required", "send the bytes with a Content-Length (no chunked body)")
         try:
@@ -214,6 +222,9 @@ class ResumableUploads:
         if req.headers.get("expect", "").lower() == "100-continue":
             await conn.files_send(b"HTTP/1.1 100 Continue\r\n\r\n")
         part, _meta = self._session_paths(uid)
+        if offset:
+            log.info("%s (%s) from %s goes on with upload %s from byte %d of %d", actor.name, actor.role, peer,
+                     uid[:8], offset, total)
         uploads[actor.name] = uploads.get(actor.name, 0) + 1
         self._sending[uid] = asyncio.Event()
         try:
@@ -232,7 +243,7 @@ class ResumableUploads:
             f = await self.svc._open_part(part, "ab", peer)
             try:
                 try:
-                    await self.svc._read_into(f, h, reader, head, count)
+                    await self.svc._read_into(conn, f, h, head, count)
                 finally:
                     await loop.run_in_executor(None, f.close)
                     got = await loop.run_in_executor(None, lambda: part.stat().st_size)
@@ -274,12 +285,23 @@ class ResumableUploads:
             self.svc._check_size(kind, info["length"])
             meta, created = await self.svc._store(part, file_id, kind, mime, info["length"], info.get("name") or "",
                                               actor, info.get("case"), peer)
-        finally:
+        except BaseException:
             await loop.run_in_executor(None, self._drop, uid)
+            raise
+        # the session is kept as finished (its bytes are the file now): a client that lost this
+        # answer (a dropped connection, a reloaded page) asks HEAD and learns the file's id
+        await loop.run_in_executor(None, self._finished, uid, info, file_id)
         log.info("%s (%s) from %s finished resumable upload %s as %s (%s, %d bytes)", actor.name, actor.role, peer,
                  uid[:8], file_id[:12], kind, info["length"])
         await conn.files_send(self.svc._stored_answer(meta, created))
         return True
+
+    def _finished(self, uid: str, info: dict, file_id: str) -> None:
+        part, meta = self._session_paths(uid)
+        with contextlib.suppress(OSError):
+            part.unlink()
+        with contextlib.suppress(OSError):
+            meta.write_text(json.dumps({**info, "done": file_id, "finished": time.time()}), encoding="utf-8")
 
     def _drop(self, uid: str) -> None:
         self._hashes.pop(uid, None)

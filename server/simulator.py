@@ -20,6 +20,7 @@ from models import callback as cb
 from models import guidance, rota
 from models.commands import Actor, CommandError
 from models.dispatch import recommend_squads, team_position
+from models.state import touched
 from models.street import grid_centroid
 
 log = logging.getLogger("xiaonao.sim")
@@ -115,6 +116,11 @@ class Simulator:
         self._moves = 0                  # move ticks so far (the history moves squads every 6th)
         self._stepping: set[str] = set()  # the cases it plays whole (its own reports, those open at start)
         self._adopted: set[str] = set()   # the room's own cases whose squad it plays (sign, arrive, feedback)
+        # the cases events touched since the last adopt tick (None: the hub tells no events, look at all)
+        self._touched: set[str] | None = None
+        if isinstance(getattr(hub, "listeners", None), list):
+            self._touched = set()
+            hub.listeners.append(self._note_touched)
         self._heap: list = []
         self._n = 0
         self._task: asyncio.Task | None = None
@@ -326,10 +332,24 @@ class Simulator:
         close) stay the user's. No random draw of the day's, so the same seed gives the same
         history (which has no such cases)."""
         self._at(self.clock() + 10, self._adopt_tick)
-        for cid, c in list(self.hub.state["cases"].items()):
-            if c["status"] in FIELD_STEPS and cid not in self._stepping and cid not in self._adopted:
+        cases = self.hub.state["cases"]
+        if self._touched is None:
+            look = list(cases)
+        else:          # only what events touched: a case is dispatched by an event (not every case, cold ones decoded, every 10 s)
+            look, self._touched = sorted(self._touched), set()
+        for cid in look:
+            if cid in self._stepping or cid in self._adopted:
+                continue
+            c = cases.get(cid)
+            if c is not None and c["status"] in FIELD_STEPS:
                 self._adopted.add(cid)
                 self._at(self.clock() + self._plan_rng(cid, "adopt").uniform(5, 20), self._field_step, cid)
+
+    def _note_touched(self, events: list[dict]) -> None:
+        """The hub's listener: the cases its committed events touched (for _adopt_tick)."""
+        if self._touched is not None:
+            for ev in events:
+                self._touched.update(touched(ev).cases)
 
     async def _field_step(self, cid: str) -> None:
         """The squad's next stamp on a case of the room's (see _adopt_tick)."""

@@ -31,6 +31,24 @@ def _thread_cpu(tid: int) -> float:
         return 0.0
 
 
+def _runqueue_wait(tid: int) -> float:
+    """Seconds thread `tid` has spent runnable but waiting for a core (Linux schedstat)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _threads_cpu() -> dict[str, float]:
+    """CPU seconds so far of each of this process's Python threads, by name."""
+    out: dict[str, float] = {}
+    for t in threading.enumerate():
+        if t.native_id is not None:
+            out[t.name] = out.get(t.name, 0.0) + _thread_cpu(t.native_id)
+    return out
+
+
 class StallWatch:
     def __init__(self, path: str, threshold: float = 0.05):
         self.out = open(path, "a", buffering=1)
@@ -73,6 +91,8 @@ class StallWatch:
                 continue
             began = self.beat
             cpu0 = _thread_cpu(self.tid)
+            wait0 = _runqueue_wait(self.tid)
+            others0 = _threads_cpu()
             gcs_before = len(self._gcs)
             stacks: collections.Counter = collections.Counter()
             while self.beat == began and not self._stop.is_set():
@@ -83,10 +103,18 @@ class StallWatch:
                 time.sleep(0.002)
             took = self.beat - began
             cpu = _thread_cpu(self.tid) - cpu0
+            # the loop's thread waiting for a core (the machine's load) rather than for the GIL:
+            # its run-queue wait; and what the process's other threads ran meanwhile
+            waited = _runqueue_wait(self.tid) - wait0
+            others = {k: v - others0.get(k, 0.0) for k, v in _threads_cpu().items()}
+            busy = ", ".join(f"{k} {v * 1000:.0f}" for k, v in sorted(others.items(), key=lambda kv: -kv[1])
+                             if v >= 0.005 and k not in ("MainThread", "xiaonao-stalls"))
             gcs = [f"gen{g} {d * 1000:.0f} ms" for g, d in self._gcs[gcs_before:] if d > 0.005]
             total = sum(stacks.values()) or 1
             top = [f"  {n * 100 // total}% " + " < ".join(reversed(s)) for s, n in stacks.most_common(3)]
-            self.out.write(f"{time.time():.3f} loop held {took * 1000:.0f} ms, its thread's CPU {cpu * 1000:.0f} ms"
+            self.out.write(f"{time.time():.3f} loop held {took * 1000:.0f} ms, its thread's CPU {cpu * 1000:.0f} ms, "
+                           f"waiting for a core {waited * 1000:.0f} ms"
+                           f"{'; other threads (ms of CPU): ' + busy if busy else ''}"
                            f"{'; gc: ' + ', '.join(gcs) if gcs else ''}\n" + "\n".join(top) + "\n")
 
 

@@ -525,13 +525,18 @@ class EventStore:
         raw: Any = conn.dbapi_connection
         raw.rollback()
         raw.autocommit = True
-        got = raw.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()[0]
-        if not got:
-            row = raw.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
-            raw.close()
-            raise StoreError(self._in_use(row[0] if row else "another session"))
-        raw.execute("INSERT INTO meta (key, value) VALUES ('lease', %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (holder,))
+        try:
+            got = raw.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()[0]
+            if not got:
+                row = raw.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
+                raise StoreError(self._in_use(row[0] if row else "another session"))
+            raw.execute("INSERT INTO meta (key, value) VALUES ('lease', %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (holder,))
+        except BaseException:
+            # (no meta table yet, say: the session and the lock it took go, not kept open by nobody)
+            with contextlib.suppress(Exception):
+                raw.close()
+            raise
         self._lease_holder = holder
         return conn
 

@@ -328,7 +328,9 @@ def window_items(state: dict) -> list[tuple[str, object]]:
 
 
 def case_texts(view: View, items, dumps, cache: dict | None = None):
-    """The JSON (UTF-8 bytes) of each case in the view, from `window_items`. With `cache`
+    """The JSON (UTF-8 bytes) of each case in the view, from `window_items` (`dumps` gives a
+    case's JSON as text or as UTF-8 bytes: models.compact.compact_text for the compact
+    form). With `cache`
     (case id -> (version, JSON)), a case is encoded again only when it changed: every event
     on a case adds to its timeline, so the timeline's length is its version; a case the
     server keeps as its JSON (server/casemap.py) has that JSON's hash as its version, and is
@@ -354,7 +356,10 @@ def case_texts(view: View, items, dumps, cache: dict | None = None):
         if case is None:
             case = orjson.loads(v)
         shown = view.case(case)
-        text = dumps(shown).encode() if shown is not None else None
+        text = None
+        if shown is not None:
+            out = dumps(shown)
+            text = out if isinstance(out, bytes) else out.encode()
         if cache is not None:
             cache[cid] = (version, text)
         if text is not None:

@@ -260,13 +260,23 @@ def pytest_collection_modifyitems(config, items):
 def pytest_addoption(parser):
     parser.addoption("--cpu-costs", type=int, default=0, metavar="N",
                      help="list the N tests that cost the most CPU (this process, its threads and the "
-                          "processes it started and waited for), set-up and tear-down included")
+                          "processes it started and waited for), set-up and tear-down included, the "
+                          "CPU by module, and the tests that leave threads running behind them")
 
 
-def _cpu_now() -> float:
+def _cpu_now() -> tuple[float, float]:
+    """(the process with its threads and the children it waited for, this thread alone)."""
     import resource
+    import time
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, time.thread_time()
+
+
+_SESSION_THREADS = {"drop-test-databases"}      # the session's own helpers, started by the first test that needs them
+
+
+def _threads() -> dict[int, str]:
+    return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -276,27 +286,74 @@ def pytest_runtest_makereport(item, call):
         return
     report = outcome.get_result()
     if call.when == "teardown" and hasattr(item, "_xiaonao_cpu0"):
-        report.user_properties.append(("cpu_s", _cpu_now() - item._xiaonao_cpu0))
+        (all0, main0), (all1, main1) = item._xiaonao_cpu0, _cpu_now()
+        if getattr(item, "_xiaonao_last", None) is not None:
+            # the worker's last test: its tear-down also ends the session's fixtures (the
+            # shared Chromium, whose CPU is counted only now that it is waited for): apart
+            end = all1
+            all1, main1 = item._xiaonao_last
+            report.user_properties.append(("session_teardown_s", end - all1))
+        report.user_properties.append(("cpu_s", all1 - all0))
+        report.user_properties.append(("cpu_main_s", main1 - main0))
+        before = item._xiaonao_threads
+        left = sorted(name for ident, name in _threads().items() if ident not in before and name not in _SESSION_THREADS)
+        if left:
+            report.user_properties.append(("threads_left", left))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     if item.config.getoption("--cpu-costs"):
+        item._xiaonao_threads = _threads()
         item._xiaonao_cpu0 = _cpu_now()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    if item.config.getoption("--cpu-costs") and nextitem is None:
+        # the test's own fixtures and its module's end first, then the session's: measured
+        # between them (the session's finalizers run last added first)
+        import functools
+        item.session.addfinalizer(functools.partial(_mark_last, item))
+    yield
+
+
+def _mark_last(item) -> None:
+    item._xiaonao_last = _cpu_now()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     n = config.getoption("--cpu-costs")
     if not n:
         return
-    costs = [(dict(r.user_properties).get("cpu_s"), r.nodeid) for r in terminalreporter.stats.get("passed", [])
-             + terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
-             + terminalreporter.stats.get("", []) if r.when == "teardown"]
-    costs = sorted(((c, i) for c, i in costs if c is not None), reverse=True)
+    reports = [r for key in ("passed", "failed", "error", "") for r in terminalreporter.stats.get(key, [])
+               if getattr(r, "when", None) == "teardown"]
+    props = [(dict(r.user_properties), r.nodeid) for r in reports]
+    costs = sorted(((p["cpu_s"], p.get("cpu_main_s", p["cpu_s"]), i) for p, i in props if "cpu_s" in p),
+                   reverse=True)
+    write = terminalreporter.write_line
+    session_end = sum(p.get("session_teardown_s", 0.0) for p, _ in props)
     terminalreporter.write_sep("=", f"CPU of the {min(n, len(costs))} costliest tests (of {len(costs)}: "
-                                    f"{sum(c for c, _ in costs):.1f} s in all)")
-    for c, nodeid in costs[:n]:
-        terminalreporter.write_line(f"{c:8.2f}s  {nodeid}")
+                                    f"{sum(c for c, _, _ in costs):.1f} s in all; the test's own thread beside it)")
+    for c, main, nodeid in costs[:n]:
+        write(f"{c:8.2f}s {main:7.2f}s  {nodeid}")
+    by_module: dict[str, list[float]] = {}
+    for c, _main, nodeid in costs:
+        m = by_module.setdefault(nodeid.split("::")[0], [0.0, 0])
+        m[0] += c
+        m[1] += 1
+    if session_end:
+        write(f"{session_end:8.2f}s           the session fixtures' tear-down (the workers' Chromium, "
+              "counted when it is waited for), not in the tests' figures")
+    terminalreporter.write_sep("=", "CPU by module")
+    for path, (c, k) in sorted(by_module.items(), key=lambda kv: -kv[1][0])[:n]:
+        write(f"{c:8.2f}s {k:4d} tests  {path}")
+    # a thread a test leaves running goes on costing CPU in the tests after it (and is a leak)
+    left = [(i, p["threads_left"]) for p, i in props if p.get("threads_left")]
+    if left:
+        terminalreporter.write_sep("=", f"{len(left)} tests left threads running")
+        for nodeid, names in left[:n]:
+            write(f"  {nodeid}: {', '.join(names)}")
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ class FaultProxy:
         self._marker: bytes | None = None
         self.up_bytes = 0                     # bytes forwarded from the clients so far
         self._cut_at: int | None = None
+        self.pace = 0.0                       # seconds to wait after each 64 KB from a client (a slow uplink)
 
     async def start(self) -> "FaultProxy":
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -123,6 +124,8 @@ class FaultProxy:
                     break
                 dst.write(data)
                 await dst.drain()
+                if way == "up" and self.pace:
+                    await asyncio.sleep(self.pace)
         except (OSError, asyncio.CancelledError):
             pass
         finally:

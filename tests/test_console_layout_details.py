@@ -35,9 +35,30 @@ def _window(qtbot, loop, server, tmp_path, lang, name="w", link=None, room=None)
     return win
 
 
-def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678"):
-    link.submit("case.report", {"title": title, "category": "dispute", "source": "12345", "priority": 2,
-                                "location": {"address": "九和路120号"}, "reporter": {"name": "王", "phone": phone}})
+def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678", category="dispute", source="12345", grid=None,
+            priority=2):
+    location = {"address": "九和路120号"} | ({"grid": grid} if grid else {})
+    link.submit("case.report", {"title": title, "category": category, "source": source, "priority": priority,
+                                "location": location, "reporter": {"name": "王", "phone": phone}})
+
+
+def _cut_cells(view) -> list[tuple[str, str]]:
+    """(column, text) of every queue cell but the title's whose text does not fit its column."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from models.qt.case_table import COLUMNS
+    model, delegate, cut = view.model(), view.itemDelegate(), []
+    for row in range(model.rowCount()):
+        for col, key in enumerate(COLUMNS):
+            if key == "title":
+                continue
+            idx = model.index(row, col)
+            opt = QStyleOptionViewItem()
+            opt.initFrom(view.viewport())
+            opt.font, opt.fontMetrics, opt.widget = view.font(), view.fontMetrics(), view
+            if delegate.sizeHint(opt, idx).width() > view.columnWidth(col):
+                cut.append((key, str(idx.data())))
+    return cut
 
 
 @pytest.mark.slow
@@ -45,9 +66,16 @@ def _report(link, title="邻里纠纷，楼上漏水", phone="13812345678"):
 def test_at_1920x1080_nothing_hides_behind_a_horizontal_scroll_bar(qtbot, loop, demo_server, tmp_path, lang):
     win = _window(qtbot, loop, demo_server, tmp_path, lang, f"layout-{lang}")
     try:
+        from models.domain import CATEGORIES, SOURCES
+        cats, sources = list(CATEGORIES), list(SOURCES)
+        grids = [g["id"] for g in win.room.street["grids"]]
         for i in range(30):                  # more rows than the queue shows: its vertical bar is there
-            _report(win.link, f"邻里纠纷 {i}")
-        loop.wait(lambda: win.queue.model.rowCount() >= 30)
+            _report(win.link, f"邻里纠纷 {i}", category=cats[i % len(cats)], source=sources[i % len(sources)],
+                    grid=grids[(i * 7) % len(grids)], priority=1 if i % 4 == 0 else 2)     # P1 rows are bold
+        loop.wait(lambda: win.queue.model.rowCount() >= 30 and not any(
+            c.get("pending") for c in win.room.state["cases"].values()), what="30 reports in")
+        # every category, source, area and status in full (the English ones were cut at 1920 px)
+        assert not _cut_cells(win.queue.view)
         first = win.queue.model.case_id(0)
         win.build_deferred_panels()
         # a transferred case offers the most actions (progress, feedback, department signed, close,

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton
 
 from app.embedded import WALL_USER
 from client.qtlink import LinkService
@@ -249,3 +249,42 @@ def test_a_slider_shows_its_whole_track_and_how_far_it_is(qtbot):
     y = img.height() // 2
     assert img.pixelColor(img.width() - 30, y).name() == P["border_button"]      # the track still ahead
     assert img.pixelColor(60, y).name() == P["accent"]                             # the part played
+
+
+def _light_share(img) -> float:
+    """The share of an image's pixels on a light ground (what a light theme paints)."""
+    light = sum(img.pixelColor(x, y).lightness() > 160 for x in range(0, img.width(), 2) for y in range(0, img.height(), 2))
+    return light / max(1, len(range(0, img.width(), 2)) * len(range(0, img.height(), 2)))
+
+
+def test_the_replay_windows_controls_calendar_and_scroll_bars_are_dark(qtbot):
+    """The replay's top row (range, Load, Play, speed, slider), the range's calendar and a
+    horizontal scroll bar on the dark theme: dark grounds, the calendar's month arrows drawn
+    light (they were black on dark), its days of other months dimmed."""
+    from PySide6.QtWidgets import QScrollBar
+
+    from widgets.replay import ReplayWindow
+    from widgets.style import P, apply_theme
+    apply_theme(QApplication.instance(), zoom=1.0)
+    rw = ReplayWindow(None)
+    qtbot.addWidget(rw)
+    rw.show()
+    for w in (rw.from_edit, rw.to_edit, rw.load_button, rw.play_button, rw.speed, rw.slider):
+        assert _light_share(w.grab().toImage()) < 0.15, w.objectName() or type(w).__name__
+    bar = QScrollBar(Qt.Orientation.Horizontal)
+    qtbot.addWidget(bar)
+    bar.setRange(0, 100)
+    bar.resize(400, 14)
+    bar.show()
+    assert _light_share(bar.grab().toImage()) < 0.05
+    cal = rw.from_edit.calendarWidget()
+    cal.resize(320, 220)
+    cal.show()
+    for name in ("qt_calendar_prevmonth", "qt_calendar_nextmonth"):
+        button = cal.findChild(QToolButton, name)
+        img = button.grab().toImage()
+        lightest = max((img.pixelColor(x, y) for x in range(img.width()) for y in range(img.height())),
+                       key=lambda c: c.lightness())
+        assert contrast(lightest.name(), P["panel"]) >= 4.5, (name, lightest.name())
+    view = cal.findChild(QAbstractItemView)
+    assert view.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text).name() == P["dim"]

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.commands import CASE_TRANSITIONS, Actor, CommandError, allowed_case_commands, decide, squads_on
+from models.compact import compact_text, expand
 from models.sla import DUE_SOON, LATE, MET, ON_TIME, OVERDUE, PROFILES, case_clock, case_light, case_sla
 from models.state import SeqGap, apply, empty_state, from_wire, to_wire
 from models.street import load_street
@@ -348,6 +350,10 @@ def test_any_command_sequence_replays_to_the_same_state(data):
         if ev["seq"] > client["seq"]:
             apply(client, json.loads(json.dumps(ev)))
     assert client == json.loads(json.dumps(w.state))
+    # each case, whatever its history, comes back whole from the compact form a cockpit's
+    # snapshot carries (models/compact.py)
+    for case in client["cases"].values():
+        assert expand(orjson.loads(compact_text(case))) == case
     # invariants a user relies on: a squad's current case is one of its open cases
     for t in client["teams"].values():
         for cid in t["cases"]:

@@ -266,6 +266,7 @@ async def test_a_check_cut_short_by_a_stop_is_done_at_the_next_start(db_url, tmp
     part.write_bytes(photo)
     fid = hashlib.sha256(photo).hexdigest()
     content.finish(part, fid, "photo", "image/jpeg", defer=True)          # stored, the server stopped then
+    content.close()
     assert content.state(fid) == "checking" and content.unchecked() == [fid]
     s = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
     await s.start()
@@ -357,6 +358,52 @@ async def test_a_dropped_upload_leaves_nothing_and_can_be_sent_again(srv):
     assert rows(srv) == 0
     meta = await files.upload(photo, name="a.jpg")                              # the retry
     assert meta["created"] and srv.content.original(meta["id"]).read_bytes() == photo
+    await files.close(), await op.close()
+
+
+async def test_an_upload_stalled_half_way_does_not_hold_another_photo_or_the_next_request(srv, monkeypatch):
+    """A photo's full check gives way to upload bytes arriving (on two cores it would take a
+    core from them), for a moment only: a phone whose upload stalls half-way holds neither
+    another photo's attach nor its own upload, which finishes when its bytes come, and the
+    request sent after it on the same connection is answered. Each photo is opened once for
+    its header, its end marker and its full decoding."""
+    import server.files as sf
+    opened: list[str] = []
+    real = sf.PhotoFile.__init__
+
+    def counting(self, path):
+        opened.append(path.name)
+        real(self, path)
+    monkeypatch.setattr(sf.PhotoFile, "__init__", counting)
+    op, files = await login(srv, "op")
+    cid = await new_case(op)
+    slow = ef.photo_of_size(1_500_000)
+    r, w = await asyncio.open_connection("127.0.0.1", srv.port)
+    token = op.welcome["token"]
+    w.write((f"POST /files?name=slow.jpg HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+             f"Content-Length: {len(slow)}\r\n\r\n").encode() + slow[:len(slow) // 2])
+    await w.drain()
+    await until(lambda: srv.files.uploads_under_way() == 1, what="the slow upload under way")
+    photo = ef.jpeg(2400, 1800, noise=True)
+    meta = await files.upload(photo, name="ok.jpg", case_id=cid)
+    ack, _seen = await op.command("case.attach", {"case_id": cid, "attachment": meta["id"], "label": "after"})
+    assert ack["type"] == "ack", ack
+    assert srv.content.state(meta["id"]) == "ok"
+    # the rest of the slow one, and a second request on the same connection right behind it
+    w.write(slow[len(slow) // 2:] + f"HEAD /files/{meta['id']} HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n".encode())
+    await w.drain()
+    head = (await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 10)).decode()
+    assert head.startswith("HTTP/1.1 201"), head
+    length = int(next(ln.split(":")[1] for ln in head.split("\r\n") if ln.lower().startswith("content-length")))
+    answer = json.loads(await asyncio.wait_for(r.readexactly(length), 10))
+    assert answer["id"] == hashlib.sha256(slow).hexdigest()
+    second = (await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 10)).decode()
+    assert second.startswith("HTTP/1.1 200"), second
+    w.close()
+    await checked(srv)
+    assert srv.content.original(answer["id"]).read_bytes() == slow
+    assert len(opened) == 2, opened            # one opening per photo, header to thumbnail
     await files.close(), await op.close()
 
 

@@ -462,6 +462,121 @@ async def test_photos_before_and_after_upload_and_attach_once_also_after_the_lin
         await proxy.stop()
 
 
+def parts_received(srv) -> int:
+    """Bytes of resumable uploads the server holds, not yet finished."""
+    return sum(p.stat().st_size for p in (srv.content.root / "uploads").glob("*.part"))
+
+
+STATES_SEEN = """
+  window.__states = [];
+  addEventListener("load", () => window.xnUploader && window.xnUploader.addEventListener("progress",
+    (e) => window.__states.push([e.detail.state, e.detail.sent])));
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+async def test_a_large_photo_resumes_after_a_drop_and_the_feedback_waits_for_it(server, browser, tmp_path, caplog):
+    """A 3 MB photo after, taken on scene, goes as a resumable upload; the network blinks a
+    third of the way: the phone says it is resuming, asks the server how far it got and
+    sends the rest only. The feedback tapped meanwhile waits for the photo and goes right
+    after its attach; the room gets the photo's bytes whole."""
+    import logging
+    import re
+
+    from . import evidence_files as ef
+    caplog.set_level(logging.INFO, logger="xiaonao.files")
+    proxy = await FaultProxy("127.0.0.1", server.port).start()
+    op = await RawClient.connect(ws_url(server), "op")
+    try:
+        phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
+        await phone.ctx.add_init_script(STATES_SEEN)
+        await phone.login("w01")
+        cid = await new_case(op, "占道堆放")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        await phone.page.reload()                      # (the init script's listener on this page)
+        await phone.page.wait_for_selector("#net[data-phase=ready]")
+        await phone.tap("#act-arrive")
+        await phone.page.wait_for_selector("#act-feedback")
+        photo = ef.photo_of_size(3_000_000)
+        (tmp_path / "after.jpg").write_bytes(photo)
+        proxy.pace = 0.02                               # about 3 MB/s up: the upload takes a second
+        proxy.cut_after(1_000_000)
+        await phone.page.set_input_files("#photo-after", str(tmp_path / "after.jpg"))
+        await phone.page.wait_for_selector("[data-progress][data-state=uploading]")
+        await phone.tap("#act-feedback")
+        await phone.say("已清理，恢复通行")
+        await phone.page.wait_for_selector("#case-held")             # the feedback says what it waits for
+        assert "after.jpg" in await phone.page.inner_text("#case-held")
+        await phone.js("document.querySelector('figure.waiting')?.scrollIntoView({block: 'center'})")
+        await phone.shot("40_feedback_waits_for_photo")
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "resolved", what="fed back", timeout=30)
+        states = await phone.js("window.__states")
+        assert ["resuming"] in [[s] for s, _ in states], states
+        # the server went on from what it held (the browser may also resend the cut request once
+        # by itself: refused as out of place, 409)
+        went_on = [int(m) for m in re.findall(r"goes on with upload \w+ from byte (\d+)", caplog.text)]
+        assert went_on and went_on[-1] > 0, caplog.text
+        log = await log_of(server)
+        mine = [e["name"] for e in log if (e.get("data") or {}).get("case_id") == cid]
+        assert mine.index("case.attached") < mine.index("case.feedback"), mine        # the photo first
+        att = server.hub.state["cases"][cid]["attachments"][0]
+        assert att["label"] == "after" and server.content.original(att["id"]).read_bytes() == photo
+        await phone.page.wait_for_selector("figure.waiting", state="detached")
+        assert "已上传" in await phone.page.inner_text("#toast")
+        await phone.close()
+    finally:
+        await op.close()
+        await proxy.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_photo_upload_goes_on_after_the_page_is_reloaded(server, browser, tmp_path, lang):
+    """The page is reloaded half-way through a large photo's upload, the network gone with it
+    (a phone that killed the tab on a train): the photo and its upload are remembered on the
+    phone, and the new page shows "resuming" and sends the rest from where the server got to."""
+    from . import evidence_files as ef
+    proxy = await FaultProxy("127.0.0.1", server.port).start()
+    op = await RawClient.connect(ws_url(server), "op")
+    try:
+        phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}", lang)
+        await phone.ctx.add_init_script(STATES_SEEN)
+        await phone.login("w01")
+        cid = await new_case(op, "乱贴广告")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        photo = ef.photo_of_size(2_500_000)
+        (tmp_path / "before.jpg").write_bytes(photo)
+        proxy.pace = 0.1                                # about 650 KB/s up
+        await phone.page.set_input_files("#photo-before", str(tmp_path / "before.jpg"))
+        await until(lambda: parts_received(server) > 600_000, what="part of the photo at the server", timeout=30)
+        proxy.cut()
+        await phone.page.reload()
+        proxy.restore()
+        await phone.page.wait_for_selector("[data-progress][data-state=resuming]")
+        await phone.js("document.querySelector('figure.waiting')?.scrollIntoView({block: 'center'})")
+        await phone.shot("41_photo_resuming")
+        text = await phone.page.inner_text("[data-progress]")
+        assert ("继续上传" if lang == "zh_CN" else "resuming") in text, text
+        proxy.pace = 0.0
+        await until(lambda: [a["label"] for a in server.hub.state["cases"][cid].get("attachments") or []] == ["before"],
+                    what="the photo attached", timeout=30)
+        states = await phone.js("window.__states")
+        assert states and all(st == "resuming" for st, _n in states[:2]), states       # the new page went on,
+        assert next(n for _st, n in states if n is not None) > 0, states                # from the server's offset
+        att = server.hub.state["cases"][cid]["attachments"][0]
+        assert server.content.original(att["id"]).read_bytes() == photo
+        assert list((server.content.root / "uploads").glob("*.part")) == []
+        await phone.page.wait_for_selector("figure[data-attachment]")
+        await phone.close()
+    finally:
+        await op.close()
+        await proxy.stop()
+
+
 # ---- departments, communities, one-time codes (the roles of issue 16) ------------------------
 
 @pytest.fixture

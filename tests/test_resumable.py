@@ -80,7 +80,15 @@ async def test_an_upload_dropped_mid_way_goes_on_from_the_servers_offset_and_not
     meta = json.loads(body)
     assert st == 201 and meta["id"] == sha and meta["name"] == "a.jpg" and meta["kind"] == "photo"
     assert srv.content.original(sha).read_bytes() == photo
-    assert (await offset_of(srv, op, uid))[0] == 404                         # the session is over
+    # the session is over: kept a day as finished, so a client that lost this answer learns the file
+    st, hdrs = await offset_of(srv, op, uid)
+    assert st == 200 and hdrs["upload-file"] == sha and int(hdrs["upload-offset"]) == len(photo)
+    st, _h, body = await raw_http(srv, rest, photo[got:])
+    assert st == 409 and sha in json.loads(body)["message"]
+    again = srv.content.root.parent / "a.jpg"
+    again.write_bytes(photo)
+    assert await files.upload_resumable(again, upload_id=uid) == {"id": sha, "created": False}
+    assert not list((srv.content.root / "uploads").glob("*.part"))
     ack, _ = await op.command("case.attach", {"case_id": cid, "attachment": sha, "label": "after"})
     assert ack["type"] == "ack"
     for c in (files, lead_files):

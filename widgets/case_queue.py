@@ -29,13 +29,15 @@ from models.search import warm_up_pinyin
 from widgets.style import QUEUE_LIGHT_TEXT, QUEUE_P1_TEXT, QUEUE_ROWS, P
 
 SLA_FILTERS = ["overdue", "due_soon", "on_time"]
+# a P1 row's bold columns: its id, title and clocks (the labels beside them keep their width)
+P1_BOLD = ("priority", "id", "title", "age")
 
 
 class CaseRowDelegate(QStyledItemDelegate):
     """Paints what the queue model says a cell means, in the palette's colours: an alert row
     (overdue red, blinking; due-soon amber) on its own ground with its own legible text in
-    every column, else the SLA light's colour in the SLA column and P1 in red; bold for P1
-    and the clock columns. A selected alert row keeps its colours, outlined in the accent
+    every column, else the SLA light's colour in the SLA column and P1 in red; bold for the
+    clock columns and a P1 row's id, title and age (P1_BOLD). A selected alert row keeps its colours, outlined in the accent
     colour, instead of the plain selection blue."""
 
     def __init__(self, parent=None):
@@ -66,7 +68,8 @@ class CaseRowDelegate(QStyledItemDelegate):
             opt.backgroundBrush = ground
         if text is not None:
             opt.palette.setColor(QPalette.ColorRole.Text, text)
-        if index.data(PriorityRole) == 1 or COLUMNS[index.column()] in ("sla", "deadline"):
+        col = COLUMNS[index.column()]
+        if col in ("sla", "deadline") or (col in P1_BOLD and index.data(PriorityRole) == 1):
             font = QFont(opt.font)
             font.setBold(True)
             opt.font = font
@@ -106,6 +109,8 @@ class CaseQueuePanel(QWidget):
         self.search = QLineEdit(placeholderText=self.tr("Search id, title, address, pinyin initials… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName("QueueSearch")
+        # never squeezed to 'S…' by the filters beside it (the replay window's narrower queue)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("M" * 9))
         self.status = self._combo(self.tr("All statuses"), [("__open__", self.tr("Open cases"))] +
                                   [(k, labels.status(k)) for k in STATUSES])
         self.category = self._combo(self.tr("All categories"), [(k, labels.category(k)) for k in CATEGORIES])
@@ -154,10 +159,10 @@ class CaseQueuePanel(QWidget):
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
+        # every column but the title as wide as its widest value in the language in use (fit_columns):
         # the whole row fits the queue of the default layout at 1920x1080 (no horizontal scroll)
-        for col, width in {"sla": 88, "priority": 42, "id": 82, "title": 230, "category": 86, "source": 86,
-                           "area": 96, "status": 78, "squad": 84, "age": 66, "deadline": 104}.items():
-            self.view.setColumnWidth(COLUMNS.index(col), width)
+        self._fitted: tuple | None = None
+        self.fit_columns()
         # the title takes what the other columns leave, never less than TITLE_MIN (the table
         # scrolls instead): a Stretch section would shrink to one character
         self.view.installEventFilter(self)
@@ -187,6 +192,7 @@ class CaseQueuePanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         selection.sig_case.connect(self.select_case)
         room.sig_reset.connect(self._fill_areas)
+        room.sig_reset.connect(self.fit_columns)      # the street's areas and squads, once known
         room.sig_reset.connect(self._update_archive)
         room.sig_tick.connect(self.view.viewport().update)      # ages and countdowns
         self._blink = QTimer(self, interval=500)
@@ -196,6 +202,60 @@ class CaseQueuePanel(QWidget):
         self._update_archive()
 
     TITLE_MIN = 160
+
+    def column_texts(self) -> dict[str, tuple[bool, list[str]]]:
+        """What each column but the title can show: (painted bold, the texts). The domain's
+        labels in the language in use, the street's areas with their grids, the squads'
+        call signs (a department named in the squad column may be cut: its tooltip says it)."""
+        street = self.room.street
+        grids: dict[str, list[str]] = {}
+        for g in street.get("grids", []):
+            grids.setdefault(g.get("area", ""), []).append(g["id"])
+        areas = [f"{labels.area(street, a['id'])} {max(grids.get(a['id'], ['']), key=len)}".strip()
+                 for a in street.get("areas", [])]
+        cases = self.room.state.get("cases", {})
+        id_len = max(7, max(map(len, cases), default=0))
+        return {
+            "sla": (True, [self.model.data_sla_text(k) for k in labels.SLA_LABELS]),
+            "priority": (True, [f"P{p}" for p in range(1, 5)]),
+            "id": (True, ["C" + "0" * (id_len - 1)]),
+            "category": (False, [labels.category(k) for k in CATEGORIES]),
+            "source": (False, [labels.source(k) for k in SOURCES]),
+            "area": (False, areas),
+            "status": (False, [labels.status(k) for k in STATUSES]),
+            "squad": (False, [t["call_sign"] for t in self.room.state.get("teams", {}).values()]),
+            "age": (True, ["00:00:00"]),
+            "deadline": (True, ["-00:00:00"]),
+        }
+
+    def fit_columns(self) -> None:
+        """Size every column but the title to its widest text (and its header), then give the
+        title the rest. Done again only when what the columns can show changes (a new street,
+        squads, another language): a column the operator widened by hand stays so."""
+        texts = self.column_texts()
+        sig = tuple((k, tuple(v[1])) for k, v in texts.items())
+        if sig == self._fitted:
+            return
+        self._fitted = sig
+        v = self.view
+        v.ensurePolished()
+        plain = v.fontMetrics()
+        bold_font = QFont(v.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        # the delegate's margins around the text (Qt: the focus frame's margin + 1 each side) and the grid line
+        pad = 2 * (v.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, v) + 1) + 2
+        # the header's text too (bold, the theme's 4 px padding each side; not the sort arrow's room,
+        # which Qt's own size hint adds to every column and which only the sorted one shows)
+        heading_bold = QFont(v.horizontalHeader().font())
+        heading_bold.setBold(True)
+        heading = QFontMetrics(heading_bold)
+        for col, (is_bold, values) in texts.items():
+            i = COLUMNS.index(col)
+            fm = bold if is_bold else plain
+            header = heading.horizontalAdvance(str(self.model.headerData(i, Qt.Orientation.Horizontal))) + 12
+            v.setColumnWidth(i, max([fm.horizontalAdvance(t) + pad for t in values] + [header]))
+        self.fit_title()
 
     def fit_title(self) -> None:
         hh = self.view.horizontalHeader()

@@ -106,15 +106,23 @@ class ReplayWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        self.resizeDocks([self.docks["roster"], self.docks["map"]], [470, 520], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["dashboard"]], [300], Qt.Orientation.Vertical)
+        # as large as the cockpit it opens from allows, 1500x920 at least (1920 px: the roster's two
+        # columns of tiles whole), never larger than that window (a 1366x768 screen)
+        ref = parent.window().size() if parent is not None else None
+        w, h = 1500, 920
+        if ref is not None and ref.width() > 0:
+            w = min(ref.width(), max(w, int(ref.width() * 0.92)))
+            h = min(ref.height(), max(h, int(ref.height() * 0.92)))
+        self.resize(w, h)
+        self.resizeDocks([self.docks["roster"], self.docks["map"]], [470, max(300, min(520, int(w * 0.27)))],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["dashboard"]], [max(200, min(300, int(h * 0.32)))], Qt.Orientation.Vertical)
         self.timer = QTimer(self, interval=STEP_MS)
         self.timer.timeout.connect(self._step)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle_play)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         self._show_banner()
         self._set_loaded(False)
-        self.resize(1500, 920)
 
     # ---- the bars ------------------------------------------------------------------
     def _range_bar(self, now: float | None) -> QWidget:

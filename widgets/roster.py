@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from models import rota
@@ -78,6 +78,7 @@ class SquadTile(QWidget):
         self.flash = False
         self._cached: QPixmap | None = None      # the tile as last drawn, and what it showed
         self._cached_content: tuple | None = None
+        self.drawn: list[tuple[QRectF, str]] = []   # where each text went, as last drawn (tests: none overlap)
         self.setMinimumSize(QSize(int(190 * scale), int(84 * scale)))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -182,40 +183,56 @@ class SquadTile(QWidget):
         f.setBold(True)
         p.setFont(f)
         p.setPen(QColor(P["text_strong"]))
-        p.drawText(QRectF(x, r.top() + 2 * s, w, 22 * s), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   call_sign)
+        self.drawn = []
+        Left, Right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        self._text(p, QRectF(x, r.top() + 2 * s, w, 22 * s), Left, call_sign)
+        call_w = p.fontMetrics().horizontalAdvance(call_sign)
         f.setPointSizeF(SUBTEXT_PT * s)
         f.setBold(False)
         p.setFont(f)
         p.setPen(QColor(P["muted"]))
         right = QRectF(x, r.top() + 2 * s, w, 22 * s)
-        p.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, tid)
+        self._text(p, right, Right, tid)
+        gap = p.fontMetrics().horizontalAdvance("  ")
         if terminal:
             # the field terminal, between the call sign and the squad's id: green while online
-            gap = p.fontMetrics().horizontalAdvance(tid + "  ")
-            bold = QFont(f)
-            bold.setPointSizeF(12 * s)
-            bold.setBold(True)
-            room = int(w - gap - QFontMetrics(bold).horizontalAdvance(call_sign + "  "))
+            tid_w = p.fontMetrics().horizontalAdvance(tid) + gap
+            room = int(w - tid_w - call_w - gap)
             p.setPen(QColor(P["ok"]) if online else QColor(P["muted"]))
-            p.drawText(right.adjusted(0, 0, -gap, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            self._text(p, right.adjusted(0, 0, -tid_w, 0), Right,
                        p.fontMetrics().elidedText(terminal, Qt.TextElideMode.ElideRight, max(0, room)))
+        fm = p.fontMetrics()
+        members_w = fm.horizontalAdvance(members)
         f.setBold(True)
         p.setFont(f)
+        # the status and its time first; the members beside them where both fit (a narrow tile, a
+        # long status: 'On scene ✎ ≈47m43s' and '3/10 ⚑2'), else at the end of the case line
+        status_w = p.fontMetrics().horizontalAdvance(status_line)
+        members_beside = status_w + gap + members_w <= w
         p.setPen(colour if not emergency else QColor(P["text_strong"]))
-        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft, status_line)
+        self._text(p, QRectF(x, r.top() + 24 * s, w, 18 * s), Left,
+                   p.fontMetrics().elidedText(status_line, Qt.TextElideMode.ElideRight, int(w)))
         f.setBold(False)
         p.setFont(f)
         p.setPen(QColor(P["muted"]))
-        p.drawText(QRectF(x, r.top() + 24 * s, w, 18 * s), Qt.AlignmentFlag.AlignRight, members)
+        members_row = r.top() + (24 if members_beside else 42) * s
+        self._text(p, QRectF(x, members_row, w, 18 * s), Right, members)
         p.setPen(QColor(P["text_soft"]))
-        fm = p.fontMetrics()
-        p.drawText(QRectF(x, r.top() + 42 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
-                   fm.elidedText(line3, Qt.TextElideMode.ElideRight, int(w)))
+        line3_w = int(w) if members_beside else max(0, int(w - members_w - gap))
+        self._text(p, QRectF(x, r.top() + 42 * s, w, 18 * s), Left,
+                   fm.elidedText(line3, Qt.TextElideMode.ElideRight, line3_w))
         p.setPen(QColor(P["text_strong"]) if emergency else QColor(P["warning"]) if reinforcement
                  else QColor(P["muted"]))
-        p.drawText(QRectF(x, r.top() + 61 * s, w, 18 * s), Qt.AlignmentFlag.AlignLeft,
+        self._text(p, QRectF(x, r.top() + 61 * s, w, 18 * s), Left,
                    fm.elidedText(line4, Qt.TextElideMode.ElideRight, int(w)))
+
+    def _text(self, p: QPainter, rect: QRectF, align: Qt.AlignmentFlag, text: str) -> None:
+        """Draw one line in `rect` (left or right, vertically centred) and keep where it went."""
+        if not text:
+            return
+        flags = align | Qt.AlignmentFlag.AlignVCenter
+        p.drawText(rect, flags, text)
+        self.drawn.append((p.fontMetrics().boundingRect(rect.toRect(), int(flags), text).toRectF(), text))
 
 
 class RosterStrip(QFrame):

@@ -151,5 +151,8 @@ def apply_theme(app: QApplication, name: str = "dark", zoom: float = 1.0) -> Non
                          (QPalette.ColorRole.ToolTipText, P["text_strong"]),
                          (QPalette.ColorRole.PlaceholderText, "#6b7785")]:
         pal.setColor(role, QColor(colour))
+    # what is off looks off: a disabled menu action, the calendar's days of other months
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(P["dim"]))
     app.setPalette(pal)
     app.setStyleSheet(style_sheet(name, zoom))

@@ -341,6 +341,13 @@ class CaseTableModel(QAbstractTableModel):
             return self._headers[COLUMNS[section]]
         return None
 
+    @staticmethod
+    def data_sla_text(light: str) -> str:
+        """The SLA column's text for a light (short for 'not applicable': the column stays narrow)."""
+        if light == "skipped":
+            return "● " + QCoreApplication.translate("CaseTableModel", "n/a")
+        return "● " + labels.sla(light)
+
     def retranslate(self) -> None:
         self._headers = _headers()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
@@ -369,10 +376,14 @@ class CaseTableModel(QAbstractTableModel):
         if role == R.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter) if col in ("sla", "priority", "age", "deadline") else None
         if role == R.ToolTipRole:
-            return f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
+            tip = f"{case['id']} {case['title']}\n{case['location'].get('address', '')}"
+            if col not in ("id", "title"):         # the cell's own text in full first (a long department)
+                shown = labels.sla(self._shown_light(case)[0]) if col == "sla" else self.data(index)
+                tip = f"{shown}\n{tip}" if shown else tip
+            return tip
         # DisplayRole
         if col == "sla":
-            return "● " + labels.sla(light)
+            return self.data_sla_text(light)
         if col == "priority":
             return f"P{case['priority']}"
         if col == "id":

@@ -700,42 +700,42 @@
         <translation>只显示这些事件：点击恢复显示全部</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="307" />
+        <location filename="../../widgets/case_queue.py" line="358" />
         <source>%1: %2 cases</source>
         <translation>%1：%2 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="324" />
+        <location filename="../../widgets/case_queue.py" line="375" />
         <source>Cases closed more than %1 days ago are kept in this computer's archive, not in the queue: search them for the words typed (id, title, address, grid, squad)</source>
         <translation>办结超过 %1 天的案件保存在本机归档中，不在队列里：按输入的词（编号、标题、地址、网格、队组）查找</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="326" />
+        <location filename="../../widgets/case_queue.py" line="377" />
         <source>No archive: every case is in the queue</source>
         <translation>无归档：全部案件都在队列中</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="334" />
+        <location filename="../../widgets/case_queue.py" line="385" />
         <source>Searching older cases…</source>
         <translation>正在查找更早案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="349" />
+        <location filename="../../widgets/case_queue.py" line="400" />
         <source>No older case matches</source>
         <translation>没有匹配的更早案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="351" />
+        <location filename="../../widgets/case_queue.py" line="402" />
         <source>Older cases found: %1</source>
         <translation>找到更早案件 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="353" />
+        <location filename="../../widgets/case_queue.py" line="404" />
         <source> (the newest; narrow the search for the rest)</source>
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="362" />
+        <location filename="../../widgets/case_queue.py" line="413" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
     </message>
@@ -876,7 +876,12 @@
         <translation>下一时限</translation>
     </message>
     <message>
-        <location filename="../../models/qt/case_table.py" line="391" />
+        <location filename="../../models/qt/case_table.py" line="348" />
+        <source>n/a</source>
+        <translation>不适用</translation>
+    </message>
+    <message>
+        <location filename="../../models/qt/case_table.py" line="402" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
@@ -3886,62 +3891,62 @@
 <context>
     <name>RoadsView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="390" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Road</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="390" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Area</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="390" />
+        <location filename="../../widgets/rota.py" line="393" />
         <source>Responsible squad</source>
         <translation>责任班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="391" />
+        <location filename="../../widgets/rota.py" line="394" />
         <source>Member in charge</source>
         <translation>包干队员</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="391" />
+        <location filename="../../widgets/rota.py" line="394" />
         <source>Open cases on it</source>
         <translation>在办事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="392" />
+        <location filename="../../widgets/rota.py" line="395" />
         <source>Changed</source>
         <translation>调整记录</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="400" />
+        <location filename="../../widgets/rota.py" line="403" />
         <source>Assign the selected road</source>
         <translation>分配所选道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="410" />
+        <location filename="../../widgets/rota.py" line="413" />
         <source>Reason (optional)</source>
         <translation>原因（可选）</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="412" />
+        <location filename="../../widgets/rota.py" line="415" />
         <source>Assign</source>
         <translation>分配</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="460" />
+        <location filename="../../widgets/rota.py" line="461" />
         <source>%1 at %2</source>
         <translation>%1 于 %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="475" />
+        <location filename="../../widgets/rota.py" line="476" />
         <source>Shift leader or administrator only: your role may see the roads, not assign them.</source>
         <translation>仅值班长或管理员可分配道路：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="508" />
+        <location filename="../../widgets/rota.py" line="509" />
         <source>(no member)</source>
         <translation>（不指定队员）</translation>
     </message>
@@ -4708,120 +4713,120 @@
 <context>
     <name>WeekView</name>
     <message>
-        <location filename="../../widgets/rota.py" line="104" />
+        <location filename="../../widgets/rota.py" line="109" />
         <source>This week</source>
         <translation>本周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="105" />
+        <location filename="../../widgets/rota.py" line="110" />
         <source>The week before</source>
         <translation>上一周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="106" />
+        <location filename="../../widgets/rota.py" line="111" />
         <source>The week after</source>
         <translation>下一周</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="123" />
+        <location filename="../../widgets/rota.py" line="128" />
         <source>Change the selected shift</source>
         <translation>调整所选班次</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="128" />
-        <location filename="../../widgets/rota.py" line="311" />
+        <location filename="../../widgets/rota.py" line="133" />
+        <location filename="../../widgets/rota.py" line="314" />
         <source>works this shift</source>
         <translation>上此班</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="129" />
-        <location filename="../../widgets/rota.py" line="311" />
+        <location filename="../../widgets/rota.py" line="134" />
+        <location filename="../../widgets/rota.py" line="314" />
         <source>does not work this shift</source>
         <translation>不上此班</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="130" />
+        <location filename="../../widgets/rota.py" line="135" />
         <source>Reason (required): sick leave, swap, overtime…</source>
         <translation>原因（必填）：病假、调班、加班…</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="133" />
+        <location filename="../../widgets/rota.py" line="138" />
         <source>Apply to this shift</source>
         <translation>应用到此班次</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="136" />
+        <location filename="../../widgets/rota.py" line="141" />
         <source>Shift leader's name</source>
         <translation>值班长姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="138" />
+        <location filename="../../widgets/rota.py" line="143" />
         <source>Set the shift's leader</source>
         <translation>设为此班值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="207" />
+        <location filename="../../widgets/rota.py" line="210" />
         <source>This street has no rota.</source>
         <translation>本街道没有排班表。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="214" />
+        <location filename="../../widgets/rota.py" line="217" />
         <source>Now: %1 (%2–%3) %4 · %5 · leader %6 · members on duty: %7</source>
         <translation>当前：%1（%2–%3）%4 · %5 · 值班长 %6 · 在岗队员 %7 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="220" />
+        <location filename="../../widgets/rota.py" line="223" />
         <source>No shift started by the rota yet.</source>
         <translation>排班尚未开始任何班次。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="240" />
+        <location filename="../../widgets/rota.py" line="243" />
         <source>%1 members</source>
         <translation>%1 人</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="255" />
+        <location filename="../../widgets/rota.py" line="258" />
         <source>Changed by the leader: %1</source>
         <translation>值班长调整 %1 处</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="299" />
+        <location filename="../../widgets/rota.py" line="302" />
         <source>%1 %2 (%3–%4) · %5 · leader %6</source>
         <translation>%1 %2（%3–%4）· %5 · 值班长 %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="304" />
+        <location filename="../../widgets/rota.py" line="307" />
         <source>Changes by the leader (who, when, why):</source>
         <translation>值班长的调整（谁、何时、原因）：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="307" />
+        <location filename="../../widgets/rota.py" line="310" />
         <source>leader: %1 · by %2 at %3 · %4</source>
         <translation>值班长：%1 · %2 于 %3 调整 · %4</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="312" />
+        <location filename="../../widgets/rota.py" line="315" />
         <source>%1 (%2) %3 · by %4 at %5 · %6</source>
         <translation>%1（%2）%3 · %4 于 %5 调整 · %6</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="315" />
+        <location filename="../../widgets/rota.py" line="318" />
         <source>Who works it, by squad:</source>
         <translation>各班组上班人员：</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="320" />
+        <location filename="../../widgets/rota.py" line="323" />
         <source>nobody: off duty</source>
         <translation>无人：不在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="341" />
+        <location filename="../../widgets/rota.py" line="344" />
         <source>Shift leader or administrator only: your role may see the rota, not change it.</source>
         <translation>仅值班长或管理员可调整排班：您的角色只能查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/rota.py" line="354" />
-        <location filename="../../widgets/rota.py" line="368" />
+        <location filename="../../widgets/rota.py" line="357" />
+        <location filename="../../widgets/rota.py" line="371" />
         <source>Say why (the reason is kept with the change).</source>
         <translation>请填写原因（随调整一并记录）。</translation>
     </message>

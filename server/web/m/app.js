@@ -43,7 +43,9 @@ const outbox = new Outbox();
 const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 const link = new Link({ url: wsUrl, outbox });
 const uploader = new Uploader({ link, outbox });
+link.hold = (cmd) => uploader.holds(cmd);     // a feedback waits for its case's photos still on the phone
 window.xnLink = link;   // for the tests and for a curious liaison's console
+window.xnUploader = uploader;
 
 let waiting = [];          // the outbox's commands of this account
 let photosWaiting = [];    // photos not yet uploaded
@@ -66,6 +68,8 @@ async function boot() {
   link.addEventListener("welcome", () => { renderTabs(); refreshWaiting(); });
   uploader.addEventListener("change", refreshWaiting);
   uploader.addEventListener("failed", (e) => refused(e.detail));
+  uploader.addEventListener("progress", (e) => showProgress(e.detail.id));
+  uploader.addEventListener("sent", (e) => toast(t("photo.sent", { label: t(`photo.${e.detail.label}`), name: e.detail.name }), "ok"));
   window.addEventListener("online", () => { link.online(); uploader.kick(); });
   window.addEventListener("offline", () => link.offline());
   window.addEventListener("hashchange", () => { if (!codeInLink()) route(); });
@@ -97,7 +101,7 @@ function go(path) { if (location.hash !== `#/${path}`) location.hash = `#/${path
 async function refreshWaiting() {
   const user = link.me && link.me.user;
   waiting = user ? await outbox.list(user) : [];
-  photosWaiting = user ? await outbox.photos(user) : [];
+  photosWaiting = await uploader.refresh(user);
   renderBar();
   if (link.phase !== "login") route();
 }
@@ -307,6 +311,7 @@ function renderCase(cid) {
   const r = role();
   const reporter = c.reporter || {};
   const wf = waitingFor(cid);
+  const free = wf.filter((w) => !uploader.holds(w));     // (those waiting for photos say so on a line of their own)
   main(`case-${cid}`,
     h("a", { class: "back", href: "#/list" }, "‹ ", t("back")),
     h("div", { class: `head p${c.priority}` },
@@ -314,7 +319,9 @@ function renderCase(cid) {
         h("span", { class: "badge" }, t(`prio.${c.priority}`))),
       h("h2", {}, c.title),
       h("p", { class: "addr" }, c.location?.address || "", c.location?.grid ? ` · ${c.location.grid}` : "")),
-    wf.length ? h("p", { class: "msg wait", id: "case-waiting" }, t("case.waiting", { what: wf.map((w) => actionLabel(w.name)).join("、") })) : null,
+    free.length ? h("p", { class: "msg wait", id: "case-waiting" }, t("case.waiting", { what: free.map((w) => actionLabel(w.name)).join("、") })) : null,
+    ...wf.filter((w) => uploader.holds(w)).map((w) => h("p", { class: "msg wait", id: "case-held" },
+      t("case.held", { what: actionLabel(w.name), names: uploader.holds(w).join("、") }))),
     c.confirmation ? h("p", { class: "msg ok" }, t(`confirm.${c.confirmation.outcome}`), ` · ${fmtTime(c.confirmation.at)}`) : null,
     r === "department" && deptSigned(c) && s === "transferred" ? h("p", { class: "msg ok", id: "dept-signed" }, t("dept.signed")) : null,
     h("div", { class: "actions" }, ...acts,
@@ -484,7 +491,7 @@ async function reinforce(c) {
 function photoInput(label) {
   let input = $(`photo-${label}`);
   if (!input) {
-    input = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, id: `photo-${label}`,
+    input = h("input", { type: "file", accept: "image/*,video/*", capture: "environment", hidden: true, id: `photo-${label}`,
       onchange: async () => {
         const cid = input.dataset.case;
         for (const f of input.files) if (cid) await uploader.add(cid, label, f);
@@ -509,12 +516,37 @@ function photoStrip(c) {
   const atts = (c.attachments || []);
   if (!mine.length && !atts.length) return null;
   return h("div", { class: "strip" },
-    ...mine.map((p) => h("figure", { class: "waiting" }, h("img", { src: uploader.previewUrl(p), alt: "" }),
-      h("figcaption", {}, t(`photo.${p.label}`), " · ", t(p.error ? "photo.retry" : "photo.waiting")))),
+    ...mine.map((p) => h("figure", { class: "waiting", "data-photo": p.id }, h("img", { src: uploader.previewUrl(p), alt: "" }),
+      h("figcaption", {}, t(`photo.${p.label}`), " · ", progressLine(p)))),
     ...atts.filter((a) => !a.removed).map((a) => h("figure", { "data-attachment": a.id },
       a.thumb ? h("img", { src: uploader.thumbUrl(a, route) || null, alt: "" }) : null,
       h("figcaption", {}, t(`photo.${a.label}`) === `photo.${a.label}` ? (a.label || "") : t(`photo.${a.label}`)))));
 }
+
+// how far a photo's upload is: drawn once, then its text changed in place as bytes go
+// (the screen is not redrawn for each progress event)
+function progressText(p) {
+  const g = uploader.progress.get(p.id);
+  if (!g) return t(p.error ? "photo.retry" : "photo.waiting");
+  if (g.sent == null) return t("photo.resuming_ask");
+  // (99 at most until the server answers: the browser counts bytes handed to the network)
+  const pct = Math.min(g.state === "attaching" ? 100 : 99, Math.floor((100 * g.sent) / Math.max(1, g.size)));
+  return t(`photo.${g.state}`, { pct });
+}
+function progressLine(p) {
+  const g = uploader.progress.get(p.id);
+  return h("span", { class: "progress", "data-progress": p.id, "data-state": g ? g.state : "waiting" }, progressText(p));
+}
+function showProgress(id) {
+  const p = photosWaiting.find((x) => x.id === id);
+  if (!p) return;
+  const g = uploader.progress.get(id);
+  for (const el of document.querySelectorAll(`[data-progress="${id}"]`)) {
+    el.textContent = progressText(p);
+    el.dataset.state = g ? g.state : "waiting";
+  }
+}
+function sizeText(n) { return n >= 1024 * 1024 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`; }
 
 // ---- the new assignment: on top until signed ------------------------------------------------
 function unsigned() {
@@ -709,7 +741,7 @@ function renderWaiting() {
       ...waiting.map((w) => h("li", {}, h("b", {}, actionLabel(w.name)), " ",
         w.args?.case_id ? caseNo(w.args.case_id) : "", h("span", { class: "sub" }, ` ${fmtTime(new Date(w.at).toISOString())}`))),
       ...photosWaiting.map((p) => h("li", {}, h("b", {}, t("photo.upload")), " ", t(`photo.${p.label}`), " ", caseNo(p.case_id),
-        h("span", { class: "sub" }, ` ${Math.round(p.size / 1024)} KB`), p.error ? h("div", { class: "bad" }, p.error) : null))));
+        h("span", { class: "sub" }, ` ${sizeText(p.size)} · `), progressLine(p), p.error ? h("div", { class: "bad" }, p.error) : null))));
 }
 
 function caseNo(cid) { return cid; }  // the room says C000123: the phone says the same

@@ -67,6 +67,7 @@ export class Link extends EventTarget {
     this._early = [];             // events that came while the snapshot's pages were arriving
     this._stopped = false;
     this.stale = null;            // when the state shown is the saved one: the time it was saved
+    this.hold = null;             // (cmd) => why it waits (e.g. the photos a feedback waits for), or null
   }
 
   get token() { return this.storage.getItem("xn.token"); }
@@ -314,6 +315,7 @@ export class Link extends EventTarget {
 
   _sendCommand(cmd) {
     if (this.inflight.has(cmd.id)) return;
+    if (this.hold && this.hold(cmd)) return;         // kept in the outbox; flush() sends it once free
     if (this._send({ type: "command", id: cmd.id, name: cmd.name, args: cmd.args })) this.inflight.add(cmd.id);
   }
 
