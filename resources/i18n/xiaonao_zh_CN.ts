@@ -86,17 +86,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="313" />
+        <location filename="../../widgets/alerts.py" line="315" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="335" />
+        <location filename="../../widgets/alerts.py" line="337" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="338" />
+        <location filename="../../widgets/alerts.py" line="340" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -104,17 +104,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="174" />
+        <location filename="../../widgets/alerts.py" line="176" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="134" />
+        <location filename="../../widgets/alerts.py" line="136" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="137" />
+        <location filename="../../widgets/alerts.py" line="139" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -170,193 +170,193 @@
 <context>
     <name>AttachmentViewer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="710" />
+        <location filename="../../widgets/evidence.py" line="719" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="727" />
+        <location filename="../../widgets/evidence.py" line="736" />
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="728" />
+        <location filename="../../widgets/evidence.py" line="737" />
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="729" />
+        <location filename="../../widgets/evidence.py" line="738" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="730" />
+        <location filename="../../widgets/evidence.py" line="739" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="731" />
+        <location filename="../../widgets/evidence.py" line="740" />
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="732" />
+        <location filename="../../widgets/evidence.py" line="741" />
         <source>Open original</source>
         <translation>打开原件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="733" />
+        <location filename="../../widgets/evidence.py" line="742" />
         <source>Save a copy…</source>
         <translation>另存副本…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="734" />
+        <location filename="../../widgets/evidence.py" line="743" />
         <source>Previous (Left)</source>
         <translation>上一个（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="735" />
+        <location filename="../../widgets/evidence.py" line="744" />
         <source>Next (Right)</source>
         <translation>下一个（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="736" />
+        <location filename="../../widgets/evidence.py" line="745" />
         <source>Zoom in (+, mouse wheel)</source>
         <translation>放大（+、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="737" />
+        <location filename="../../widgets/evidence.py" line="746" />
         <source>Zoom out (-, mouse wheel)</source>
         <translation>缩小（-、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="738" />
+        <location filename="../../widgets/evidence.py" line="747" />
         <source>Fit to the window (0); actual pixels (1)</source>
         <translation>适合窗口（0）；实际像素（1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="739" />
+        <location filename="../../widgets/evidence.py" line="748" />
         <source>Open the original file with this computer's viewer</source>
         <translation>用本机的查看程序打开原始文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="740" />
+        <location filename="../../widgets/evidence.py" line="749" />
         <source>Save a copy of the original file (Ctrl+S)</source>
         <translation>保存原始文件的副本（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="775" />
+        <location filename="../../widgets/evidence.py" line="784" />
         <source>Why it is removed from the case (required)</source>
         <translation>从事件中移除的原因（必填）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="777" />
+        <location filename="../../widgets/evidence.py" line="786" />
         <source>Remove from case</source>
         <translation>从事件中移除</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="778" />
+        <location filename="../../widgets/evidence.py" line="787" />
         <source>Removes it from the case for everyone; the timeline keeps it and the reason</source>
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="867" />
+        <location filename="../../widgets/evidence.py" line="876" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="880" />
+        <location filename="../../widgets/evidence.py" line="889" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="889" />
+        <location filename="../../widgets/evidence.py" line="898" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="891" />
+        <location filename="../../widgets/evidence.py" line="900" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="942" />
+        <location filename="../../widgets/evidence.py" line="951" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="952" />
+        <location filename="../../widgets/evidence.py" line="961" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="960" />
+        <location filename="../../widgets/evidence.py" line="969" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="962" />
+        <location filename="../../widgets/evidence.py" line="971" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="963" />
+        <location filename="../../widgets/evidence.py" line="972" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="971" />
+        <location filename="../../widgets/evidence.py" line="980" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="976" />
+        <location filename="../../widgets/evidence.py" line="985" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="988" />
+        <location filename="../../widgets/evidence.py" line="997" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1001" />
+        <location filename="../../widgets/evidence.py" line="1010" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1018" />
-        <location filename="../../widgets/evidence.py" line="1049" />
+        <location filename="../../widgets/evidence.py" line="1027" />
+        <location filename="../../widgets/evidence.py" line="1058" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1021" />
+        <location filename="../../widgets/evidence.py" line="1030" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1024" />
+        <location filename="../../widgets/evidence.py" line="1033" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1033" />
+        <location filename="../../widgets/evidence.py" line="1042" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1052" />
+        <location filename="../../widgets/evidence.py" line="1061" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1059" />
+        <location filename="../../widgets/evidence.py" line="1068" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1062" />
+        <location filename="../../widgets/evidence.py" line="1071" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -937,66 +937,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="155" />
+        <location filename="../../widgets/dashboard.py" line="216" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="227" />
+        <location filename="../../widgets/dashboard.py" line="288" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="239" />
+        <location filename="../../widgets/dashboard.py" line="300" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="240" />
-        <location filename="../../widgets/dashboard.py" line="244" />
+        <location filename="../../widgets/dashboard.py" line="301" />
+        <location filename="../../widgets/dashboard.py" line="305" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="241" />
-        <location filename="../../widgets/dashboard.py" line="246" />
+        <location filename="../../widgets/dashboard.py" line="302" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="242" />
+        <location filename="../../widgets/dashboard.py" line="303" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="252" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="261" />
+        <location filename="../../widgets/dashboard.py" line="322" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="262" />
+        <location filename="../../widgets/dashboard.py" line="323" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="270" />
+        <location filename="../../widgets/dashboard.py" line="331" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="271" />
-        <location filename="../../widgets/dashboard.py" line="274" />
+        <location filename="../../widgets/dashboard.py" line="332" />
+        <location filename="../../widgets/dashboard.py" line="335" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="272" />
-        <location filename="../../widgets/dashboard.py" line="276" />
+        <location filename="../../widgets/dashboard.py" line="333" />
+        <location filename="../../widgets/dashboard.py" line="337" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -1024,125 +1024,125 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="439" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="317" />
-        <location filename="../../widgets/dashboard.py" line="553" />
+        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="614" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="217" />
-        <location filename="../../widgets/dashboard.py" line="391" />
+        <location filename="../../widgets/dashboard.py" line="278" />
+        <location filename="../../widgets/dashboard.py" line="452" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="303" />
+        <location filename="../../widgets/dashboard.py" line="364" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="322" />
+        <location filename="../../widgets/dashboard.py" line="383" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="328" />
+        <location filename="../../widgets/dashboard.py" line="389" />
         <source>Joint cases (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="337" />
+        <location filename="../../widgets/dashboard.py" line="398" />
         <source>Click a joint case: show it and its linked cases in the queue</source>
         <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="439" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="392" />
+        <location filename="../../widgets/dashboard.py" line="453" />
         <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
         <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="418" />
+        <location filename="../../widgets/dashboard.py" line="479" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="422" />
+        <location filename="../../widgets/dashboard.py" line="483" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="424" />
+        <location filename="../../widgets/dashboard.py" line="485" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="426" />
+        <location filename="../../widgets/dashboard.py" line="487" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="428" />
-        <location filename="../../widgets/dashboard.py" line="465" />
+        <location filename="../../widgets/dashboard.py" line="489" />
+        <location filename="../../widgets/dashboard.py" line="526" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="466" />
+        <location filename="../../widgets/dashboard.py" line="527" />
         <source>Every case of this warning is closed: acknowledge it instead</source>
         <translation>该预警的案件均已办结：请改为确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="555" />
+        <location filename="../../widgets/dashboard.py" line="616" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="584" />
+        <location filename="../../widgets/dashboard.py" line="645" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="707" />
+        <location filename="../../widgets/dashboard.py" line="768" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="709" />
+        <location filename="../../widgets/dashboard.py" line="770" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="717" />
+        <location filename="../../widgets/dashboard.py" line="778" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="692" />
+        <location filename="../../widgets/dashboard.py" line="753" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1188,7 +1188,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <location filename="../../app/wall.py" line="179" />
         <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
@@ -1523,134 +1523,134 @@
 <context>
     <name>Evidence</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="68" />
         <source>Alert frame</source>
         <translation>告警画面</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="71" />
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="70" />
+        <location filename="../../widgets/evidence.py" line="1145" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="72" />
+        <location filename="../../widgets/evidence.py" line="71" />
         <source>Documents</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="197" />
+        <location filename="../../widgets/evidence.py" line="196" />
         <source>The original is not available.</source>
         <translation>原件不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="226" />
+        <location filename="../../widgets/evidence.py" line="225" />
         <source>The file is no longer there.</source>
         <translation>文件已不存在。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="294" />
+        <location filename="../../widgets/evidence.py" line="293" />
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="303" />
+        <location filename="../../widgets/evidence.py" line="302" />
         <source>the thumbnail could not be read</source>
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1146" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1140" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1141" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1142" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1153" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1145" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1149" />
+        <location filename="../../widgets/evidence.py" line="1158" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1150" />
+        <location filename="../../widgets/evidence.py" line="1159" />
         <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
         <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1151" />
+        <location filename="../../widgets/evidence.py" line="1160" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1152" />
+        <location filename="../../widgets/evidence.py" line="1161" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1153" />
+        <location filename="../../widgets/evidence.py" line="1162" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1154" />
+        <location filename="../../widgets/evidence.py" line="1163" />
         <source>this file is already attached to the case</source>
         <translation>此文件已添加到该事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1155" />
+        <location filename="../../widgets/evidence.py" line="1164" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1156" />
+        <location filename="../../widgets/evidence.py" line="1165" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1157" />
+        <location filename="../../widgets/evidence.py" line="1166" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1160" />
+        <location filename="../../widgets/evidence.py" line="1169" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1161" />
+        <location filename="../../widgets/evidence.py" line="1170" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1658,7 +1658,7 @@
 <context>
     <name>EvidencePanel</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="563" />
+        <location filename="../../widgets/evidence.py" line="572" />
         <source>No photos, clips or files yet.</source>
         <translation>尚无照片、视频或文件。</translation>
     </message>
@@ -1666,92 +1666,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1204" />
+        <location filename="../../widgets/evidence.py" line="1213" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1208" />
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1213" />
+        <location filename="../../widgets/evidence.py" line="1222" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1214" />
+        <location filename="../../widgets/evidence.py" line="1223" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1226" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1218" />
+        <location filename="../../widgets/evidence.py" line="1227" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1225" />
+        <location filename="../../widgets/evidence.py" line="1232" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1245" />
+        <location filename="../../widgets/evidence.py" line="1249" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1302" />
+        <location filename="../../widgets/evidence.py" line="1295" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1326" />
+        <location filename="../../widgets/evidence.py" line="1319" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1328" />
+        <location filename="../../widgets/evidence.py" line="1321" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1330" />
+        <location filename="../../widgets/evidence.py" line="1323" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1332" />
+        <location filename="../../widgets/evidence.py" line="1325" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1336" />
+        <location filename="../../widgets/evidence.py" line="1329" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1416" />
+        <location filename="../../widgets/evidence.py" line="1409" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1424" />
+        <location filename="../../widgets/evidence.py" line="1417" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1429" />
+        <location filename="../../widgets/evidence.py" line="1422" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1450" />
+        <location filename="../../widgets/evidence.py" line="1443" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -2031,47 +2031,47 @@
         <translation>重复来电率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="67" />
+        <location filename="../../widgets/history.py" line="69" />
         <source>Months</source>
         <translation>按月</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="68" />
+        <location filename="../../widgets/history.py" line="70" />
         <source>Years</source>
         <translation>按年</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="70" />
+        <location filename="../../widgets/history.py" line="72" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="74" />
+        <location filename="../../widgets/history.py" line="76" />
         <source>View</source>
         <translation>视图</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="99" />
+        <location filename="../../widgets/history.py" line="101" />
         <source>Not available to this account.</source>
         <translation>本账号无权查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="102" />
+        <location filename="../../widgets/history.py" line="104" />
         <source>Shown when the link is online.</source>
         <translation>连接服务器后显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="106" />
+        <location filename="../../widgets/history.py" line="108" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="111" />
+        <location filename="../../widgets/history.py" line="113" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="115" />
+        <location filename="../../widgets/history.py" line="117" />
         <source>Computed by the server from its whole log.</source>
         <translation>由服务器根据全部历史记录计算。</translation>
     </message>
@@ -2567,27 +2567,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="53" />
+        <location filename="../../app/lock.py" line="54" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="55" />
+        <location filename="../../app/lock.py" line="56" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="58" />
+        <location filename="../../app/lock.py" line="59" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="60" />
+        <location filename="../../app/lock.py" line="62" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="75" />
+        <location filename="../../app/lock.py" line="77" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -2623,335 +2623,335 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="75" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="77" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="83" />
+        <location filename="../../app/mainwindow.py" line="84" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
+        <location filename="../../app/mainwindow.py" line="86" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="87" />
+        <location filename="../../app/mainwindow.py" line="88" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="89" />
+        <location filename="../../app/mainwindow.py" line="90" />
         <source>Rota and roads</source>
         <translation>排班与道路</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="91" />
+        <location filename="../../app/mainwindow.py" line="92" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="93" />
+        <location filename="../../app/mainwindow.py" line="94" />
         <source>Radio console</source>
         <translation>电台调度</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="95" />
+        <location filename="../../app/mainwindow.py" line="96" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="122" />
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="123" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="147" />
+        <location filename="../../app/mainwindow.py" line="148" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="270" />
+        <location filename="../../app/mainwindow.py" line="309" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="286" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="358" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="360" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="336" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="376" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="377" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="340" />
+        <location filename="../../app/mainwindow.py" line="379" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="380" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="382" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
-        <location filename="../../app/mainwindow.py" line="506" />
+        <location filename="../../app/mainwindow.py" line="383" />
+        <location filename="../../app/mainwindow.py" line="545" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
-        <location filename="../../app/mainwindow.py" line="700" />
+        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="743" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="386" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="352" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="354" />
+        <location filename="../../app/mainwindow.py" line="393" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="356" />
+        <location filename="../../app/mainwindow.py" line="395" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="357" />
+        <location filename="../../app/mainwindow.py" line="396" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="358" />
+        <location filename="../../app/mainwindow.py" line="397" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="367" />
+        <location filename="../../app/mainwindow.py" line="406" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="368" />
+        <location filename="../../app/mainwindow.py" line="407" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="369" />
+        <location filename="../../app/mainwindow.py" line="408" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="371" />
+        <location filename="../../app/mainwindow.py" line="410" />
         <source>Replay a shift…</source>
         <translation>班次复盘（回放）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="372" />
+        <location filename="../../app/mainwindow.py" line="411" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="412" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="412" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="382" />
+        <location filename="../../app/mainwindow.py" line="421" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="424" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="426" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="427" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Handling guides…</source>
         <translation>处置指引（执法手册）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="394" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="428" />
+        <location filename="../../app/mainwindow.py" line="467" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="479" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="479" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="443" />
+        <location filename="../../app/mainwindow.py" line="482" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="469" />
+        <location filename="../../app/mainwindow.py" line="508" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="497" />
+        <location filename="../../app/mainwindow.py" line="536" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="498" />
+        <location filename="../../app/mainwindow.py" line="537" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="499" />
+        <location filename="../../app/mainwindow.py" line="538" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="539" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="509" />
+        <location filename="../../app/mainwindow.py" line="548" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="537" />
+        <location filename="../../app/mainwindow.py" line="576" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="542" />
+        <location filename="../../app/mainwindow.py" line="581" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="545" />
+        <location filename="../../app/mainwindow.py" line="584" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="549" />
+        <location filename="../../app/mainwindow.py" line="588" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="553" />
+        <location filename="../../app/mainwindow.py" line="592" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="683" />
+        <location filename="../../app/mainwindow.py" line="726" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="686" />
+        <location filename="../../app/mainwindow.py" line="729" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="696" />
+        <location filename="../../app/mainwindow.py" line="739" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="697" />
+        <location filename="../../app/mainwindow.py" line="740" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="701" />
+        <location filename="../../app/mainwindow.py" line="744" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -4435,159 +4435,190 @@
 <context>
     <name>UsersDialog</name>
     <message>
-        <location filename="../../widgets/admin_users.py" line="30" />
+        <location filename="../../widgets/admin_users.py" line="34" />
         <source>Users</source>
         <translation>用户管理</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="38" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="76" />
+        <location filename="../../widgets/admin_users.py" line="38" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="38" />
         <source>Bound to</source>
         <translation>绑定</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="39" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="39" />
         <source>Active logins</source>
         <translation>有效登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="43" />
+        <location filename="../../widgets/admin_users.py" line="47" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="120" />
+        <location filename="../../widgets/admin_users.py" line="48" />
+        <location filename="../../widgets/admin_users.py" line="138" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>grids, e.g. G01,G02</source>
         <translation>网格，如 G01,G02</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="54" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="57" />
+        <location filename="../../widgets/admin_users.py" line="61" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="58" />
+        <location filename="../../widgets/admin_users.py" line="62" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="73" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="80" />
+        <location filename="../../widgets/admin_users.py" line="84" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="102" />
+        <location filename="../../widgets/admin_users.py" line="235" />
+        <source>the password of a %1 must have at least %2 characters</source>
+        <translation>%1的密码至少需要 %2 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="104" />
+        <source>this password is too common; choose another</source>
+        <translation>该密码过于常见，请另选一个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="105" />
+        <source>the password must not be the user name</source>
+        <translation>密码不能与用户名相同</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="106" />
+        <source>the password must not be blank</source>
+        <translation>密码不能为空</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="108" />
+        <source>the password must have at most 1024 characters</source>
+        <translation>密码最多 1024 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="95" />
+        <location filename="../../widgets/admin_users.py" line="113" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="95" />
+        <location filename="../../widgets/admin_users.py" line="113" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="96" />
+        <location filename="../../widgets/admin_users.py" line="114" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="96" />
+        <location filename="../../widgets/admin_users.py" line="114" />
         <source>department liaison</source>
         <translation>职能部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="97" />
+        <location filename="../../widgets/admin_users.py" line="115" />
         <source>community / grid worker</source>
         <translation>村社网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="120" />
+        <location filename="../../widgets/admin_users.py" line="138" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="142" />
+        <location filename="../../widgets/admin_users.py" line="160" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="148" />
+        <location filename="../../widgets/admin_users.py" line="166" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="192" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="192" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="189" />
+        <location filename="../../widgets/admin_users.py" line="207" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="191" />
+        <location filename="../../widgets/admin_users.py" line="209" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="205" />
+        <location filename="../../widgets/admin_users.py" line="223" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="215" />
+        <location filename="../../widgets/admin_users.py" line="234" />
+        <source>Not sent: %1</source>
+        <translation>未发送：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="239" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
@@ -4595,18 +4626,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1123" />
+        <location filename="../../widgets/evidence.py" line="1132" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1093" />
+        <location filename="../../widgets/evidence.py" line="1102" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1086" />
-        <location filename="../../widgets/evidence.py" line="1123" />
+        <location filename="../../widgets/evidence.py" line="1095" />
+        <location filename="../../widgets/evidence.py" line="1132" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
