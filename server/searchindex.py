@@ -17,8 +17,9 @@ none) reads the whole words index: at 1M cases 0.7-2.7 s. With it:
 
 Trigrams index words of 3 characters or more; a shorter word is checked on the candidates
 of the longer ones, or, alone, by the scan (newest first: a short word is common, so the
-scan stops early). On SQLite `store.search_cases` asks the FTS table for the candidates (at
-most `CANDIDATES`) and reads, sorts and pages those; more candidates than that means a
+scan stops early). On SQLite `store.search_cases` first looks for a page among the newest
+`EventStore.PROBE` cases (the reported index alone: a common word's page is there), then
+asks the FTS table for the candidates (at most `CANDIDATES`) and reads, sorts and pages those; more candidates than that means a
 common word, and the newest-first scan finds a page quickly. On PostgreSQL the words are
 `LIKE` conditions the GIN index serves, and the planner chooses between it and the
 newest-first scan from pg_trgm's statistics.
