@@ -45,8 +45,14 @@ def current() -> str:
     return _current
 
 
-def default_language() -> str:
-    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+def default_language(locale: QLocale | None = None) -> str:
+    """The language a cockpit opens in when neither --lang nor a saved choice says: the
+    system's where it is one we ship, Chinese otherwise. The users read Chinese, and a
+    console machine set up with no locale at all (LANG unset: the "C" locale) is not an
+    English speaker's choice; another language's speaker reads English sooner than Chinese."""
+    language = (locale or QLocale.system()).language()
+    chinese = (QLocale.Language.Chinese, QLocale.Language.C, QLocale.Language.AnyLanguage)
+    return "zh_CN" if language in chinese else "en"
 
 
 def install(lang: str) -> bool:

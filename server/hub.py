@@ -1369,8 +1369,6 @@ class Hub:
                 cases = (self._compact_texts(items, texts, misses) if view.full and texts is not None
                          else case_texts(view, items, encode, texts))
                 frames = protocol.snapshot_frames_utf8(seq, head_json, cases, max_frame)
-                if misses:               # made compact for the next snapshot, after this one is out
-                    loop.call_soon_threadsafe(self._warm_later, misses)
                 if not view.filtered:
                     frames = deflated_pages(frames)     # (compressed once here, not on the loop per client)
                 if texts is not None and len(texts) > len(items) + 1000:
@@ -1383,6 +1381,12 @@ class Hub:
                         self._view_snapshots.popitem(last=False)
                     except KeyError:
                         break
+                if misses:
+                    # made compact for the next snapshot, after this one is out. Asked only
+                    # now that these frames are kept: a warm that ended before they were
+                    # stored could not drop them, and every later snapshot at this seq would
+                    # carry the plain cases (seen: a compact snapshot without its compact case)
+                    loop.call_soon_threadsafe(self._warm_later, misses)
                 return frames
             return build_view
         if self._snapshot_cache and self._snapshot_cache[0] == seq and self._snapshot_cache[1] == max_frame:

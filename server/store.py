@@ -130,32 +130,37 @@ class CaseRow(Base):
     )
 
 
-class KpiHourRow(Base):
+class _KpiSums:
+    """The sixteen sums both KPI tables keep (after their keys), added up in
+    server/kpihours.py."""
+    n: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    n_closed: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    repeat_calls: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    dispatch_ok: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    arrived: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    arr180: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    arr300: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    arr480: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    arr600: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    on_scene: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    sla_met: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    sla_judged: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    rated: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, sort_order=10)
+
+
+class KpiHourRow(_KpiSums, Base):
     """The cases' KPI facts added up by UTC hour, for the aggregates by day (server/kpihours.py):
     kind `r` counts the cases reported in the hour, `c` those closed in it. Kept in the same
     transaction as the case rows."""
     __tablename__ = "kpi_hours"
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     hour: Mapped[str] = mapped_column(String(13), primary_key=True)      # 2026-12-02T03 (UTC)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    n_closed: Mapped[int] = mapped_column(Integer, default=0)
-    repeat_calls: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)
-    dispatch_ok: Mapped[int] = mapped_column(Integer, default=0)
-    arrived: Mapped[int] = mapped_column(Integer, default=0)
-    arr180: Mapped[int] = mapped_column(Integer, default=0)
-    arr300: Mapped[int] = mapped_column(Integer, default=0)
-    arr480: Mapped[int] = mapped_column(Integer, default=0)
-    arr600: Mapped[int] = mapped_column(Integer, default=0)
-    on_scene: Mapped[int] = mapped_column(Integer, default=0)
-    sla_met: Mapped[int] = mapped_column(Integer, default=0)
-    sla_judged: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiGroupDayRow(Base):
+class KpiGroupDayRow(_KpiSums, Base):
     """The cases' KPI facts added up by group and UTC day, for the aggregates by category,
     area and squad (server/kpihours.py): `dim` is the column (category, area, squad), `key`
     its value ('' for none); kind `r` counts the cases reported that day, `c` those closed.
@@ -165,22 +170,6 @@ class KpiGroupDayRow(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)       # 2026-12-02 (UTC)
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    n_closed: Mapped[int] = mapped_column(Integer, default=0)
-    repeat_calls: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)
-    dispatch_ok: Mapped[int] = mapped_column(Integer, default=0)
-    arrived: Mapped[int] = mapped_column(Integer, default=0)
-    arr180: Mapped[int] = mapped_column(Integer, default=0)
-    arr300: Mapped[int] = mapped_column(Integer, default=0)
-    arr480: Mapped[int] = mapped_column(Integer, default=0)
-    arr600: Mapped[int] = mapped_column(Integer, default=0)
-    on_scene: Mapped[int] = mapped_column(Integer, default=0)
-    sla_met: Mapped[int] = mapped_column(Integer, default=0)
-    sla_judged: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
 @event.listens_for(CaseRow.__table__, "after_create")

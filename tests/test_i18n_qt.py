@@ -28,3 +28,11 @@ def test_the_attach_file_dialog_is_all_chinese_in_zh_cn(qtbot, qapp):
     dlg2.show()
     assert "&Look in:" in _texts(dlg2)             # English stays Qt's own
     assert dlg2.findChildren(QComboBox)
+
+
+def test_a_machine_with_no_locale_opens_the_cockpit_in_chinese_another_language_in_english():
+    from PySide6.QtCore import QLocale
+    assert i18n.default_language(QLocale.c()) == "zh_CN"             # LANG unset: the "C" locale
+    assert i18n.default_language(QLocale("zh_TW")) == "zh_CN"
+    assert i18n.default_language(QLocale("en_GB")) == "en"           # English only where asked for
+    assert i18n.default_language(QLocale("de_DE")) == "en"           # (a language we do not ship)

@@ -181,3 +181,11 @@ def test_the_case_detail_panel_opens_the_case_sheet(served, qtbot, loop, tmp_pat
         dlg.close()
     finally:
         loop.run(link.shutdown())
+
+
+def test_a_period_with_no_cases_shows_no_year_on_year_change():
+    """Not "-100%" in green (good news) for a month before the log began."""
+    from widgets.history import cell_text
+    assert cell_text({"reported": 0, "last_year": {"reported": 40}}, "reported_yoy", "yoy") == "–"
+    assert cell_text({"reported": 30, "last_year": {"reported": 40}}, "reported_yoy", "yoy") == "-25.0%"
+    assert cell_text({"reported": 30, "last_year": {"reported": 0}}, "reported_yoy", "yoy") == "–"

@@ -314,6 +314,16 @@ class LinkEvidence(EvidenceSource):
         self.link.fetch_original(att, case_of(att), done, rendition)
 
 
+def _hand_back(target: QObject, signal: str, *args) -> None:
+    """A worker's result to the Qt thread through its target's signal; dropped when the
+    target went away meanwhile (a viewer or case detail closed while its photo was read:
+    the emit raises "Signal source has been deleted" on the pool's thread)."""
+    try:
+        getattr(target, signal).emit(*args)
+    except RuntimeError:
+        pass
+
+
 class _Load(QRunnable):
     def __init__(self, path: str, token: int, target: _ImageLoader):
         super().__init__()
@@ -323,7 +333,7 @@ class _Load(QRunnable):
         r = QImageReader(self.path)
         r.setAutoTransform(True)            # EXIF orientation: the photo as it was taken
         img = r.read()
-        self.target.sig_loaded.emit(self.token, img, "" if not img.isNull() else r.errorString())
+        _hand_back(self.target, "sig_loaded", self.token, img, "" if not img.isNull() else r.errorString())
 
 
 class _Decode(QRunnable):
@@ -339,7 +349,7 @@ class _Decode(QRunnable):
             img = QImage()
             img.loadFromData(body)
             out[key] = img
-        self.target.sig_decoded.emit(out)
+        _hand_back(self.target, "sig_decoded", out)
 
 
 class _Decoder(QObject):
@@ -360,7 +370,7 @@ class _Job(QRunnable):
             result, error = self.fn(), None
         except Exception as e:                 # handed back to the Qt thread, said where the operator acted
             result, error = None, e
-        self.target.sig_done.emit(self.token, result, error)
+        _hand_back(self.target, "sig_done", self.token, result, error)
 
 
 class _OffThread(QObject):

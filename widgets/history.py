@@ -41,7 +41,9 @@ def cell_text(row: dict, key: str, fmt: str) -> str:
         v = row["last_year"].get(key[:-3])
     elif fmt == "yoy":
         a, b = row["reported"], row["last_year"]["reported"]
-        if not b:
+        if not b or not a:
+            # no cases this period: a month before the log began (or the server down), not a
+            # drop of 100% (shown green, as good news, it misled the leader)
             return "–"
         return f"{(a - b) / b * 100:+.1f}%"
     else:
