@@ -468,7 +468,7 @@ class FileService:
                     keep = await self._handle(conn, reader, req, peer_s)
                 except fs.FileRefused as e:
                     # perhaps before the request's body was read: the connection cannot go on
-                    answer = self._response(e.status, e.code, e.message, close=True)
+                    answer = self._response(e.status, e.code, e.message, close=True, details=e.details)
                     if req.method == "HEAD":                # a HEAD answer has no body
                         answer = answer[:answer.index(b"\r\n\r\n") + 4]
                     await conn.files_send(answer)
@@ -496,8 +496,10 @@ class FileService:
             lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    def _response(self, status: int, code: str, message: str, close: bool = False) -> bytes:
-        body = protocol.error(None, code, message).encode()
+    def _response(self, status: int, code: str, message: str, close: bool = False,
+                  details: dict | None = None) -> bytes:
+        body = protocol.error(None, code, message).encode() if not details else \
+            orjson.dumps({"type": "error", "id": None, "code": code, "message": message, "details": details})
         return self._head(status, [("Content-Type", "application/json")], len(body), close) + body
 
     def _json(self, status: int, obj) -> bytes:
@@ -571,17 +573,17 @@ class FileService:
     async def _case_for_upload(self, actor: Actor, cid: str) -> None:
         case = await self._case(cid)
         if case is None:
-            raise fs.FileRefused(404, "not_found", f"no case {cid}")
+            raise fs.FileRefused(404, "not_found", f"no case {cid}", {"case": cid})
         if not owns(actor, case):         # a squad's, a department's, a community's, an intake's own cases only
             whose = {"field": "assigned to your squad", "department": "transferred to your department",
                      "community": "in your grids", "intake": "one this account reported"}.get(actor.role, "yours")
-            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}")
+            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}", {"case": cid, "role": actor.role})
 
     # ---- upload -------------------------------------------------------------------
     async def _upload(self, conn: FilesConnection, reader: asyncio.StreamReader, req: _Request, peer: str) -> bool:
         actor = await self._actor(req)
         if actor.role == "wall":
-            raise fs.FileRefused(403, "forbidden", "role wall may not upload files")
+            raise fs.FileRefused(403, "forbidden", "role wall may not upload files", {"role": "wall"})
         if "transfer-encoding" in req.headers or "content-length" not in req.headers:
             raise fs.FileRefused(411, "length_required", "send the file with a Content-Length (no chunked body)")
         try:
@@ -591,11 +593,10 @@ class FileService:
         except ValueError:
             raise fs.FileRefused(400, "bad_request", "Content-Length is not a number of bytes") from None
         if length == 0:
-            raise fs.FileRefused(422, "invalid", "the file is empty (0 bytes)")
+            raise fs.invalid("empty", fs.EMPTY)
         lim = self.limits
         if length > lim.largest:
-            raise fs.FileRefused(413, "too_large", f"a file may be at most {lim.largest / fs.MB:g} MB; "
-                                                   f"this one is {length / fs.MB:.1f} MB")
+            raise fs.too_large(length, lim.largest)
         cid = req.query.get("case") or None
         if cid is not None:
             await self._case_for_upload(actor, cid)
@@ -636,9 +637,7 @@ class FileService:
 
     def _check_size(self, kind: str, length: int) -> None:
         if length > self.limits.of(kind):
-            raise fs.FileRefused(413, "too_large", f"{fs.KIND_WORDS[kind]} may be at most "
-                                                   f"{self.limits.of(kind) / fs.MB:g} MB; this one is "
-                                                   f"{length / fs.MB:.1f} MB")
+            raise fs.too_large(length, self.limits.of(kind), kind)
 
     @staticmethod
     async def _read_into(conn: FilesConnection, f, h, head: bytes, count: int) -> None:
@@ -700,7 +699,7 @@ class FileService:
             state = await loop.run_in_executor(None, self.content.state, file_id)
             if state == "damaged":
                 why: str | None = await loop.run_in_executor(None, self.content.damage, file_id)
-                raise fs.FileRefused(422, "invalid", why or "the photo is damaged")
+                raise fs.invalid("damaged", why or "the photo is damaged")
             if known is not None and state is not None:
                 meta = known
             else:

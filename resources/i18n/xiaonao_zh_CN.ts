@@ -86,17 +86,17 @@
 <context>
     <name>AlertBanner</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="313" />
+        <location filename="../../widgets/alerts.py" line="315" />
         <source>Acknowledge (F9)</source>
         <translation>确认（F9）</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="335" />
+        <location filename="../../widgets/alerts.py" line="337" />
         <source>⇧ escalated to the shift leader</source>
         <translation>⇧ 已上报值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="338" />
+        <location filename="../../widgets/alerts.py" line="340" />
         <source>%1 unacknowledged</source>
         <translation>%1 条未确认</translation>
     </message>
@@ -104,17 +104,17 @@
 <context>
     <name>AlertCenter</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="174" />
+        <location filename="../../widgets/alerts.py" line="176" />
         <source>EMERGENCY from %1 (%2): %3</source>
         <translation>紧急呼叫：%1（%2）：%3</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="134" />
+        <location filename="../../widgets/alerts.py" line="136" />
         <source>New P1 case %1: %2</source>
         <translation>新一级事件 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="137" />
+        <location filename="../../widgets/alerts.py" line="139" />
         <source>Deadline missed: %1 %2</source>
         <translation>已超时：%1 %2</translation>
     </message>
@@ -170,193 +170,193 @@
 <context>
     <name>AttachmentViewer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="710" />
+        <location filename="../../widgets/evidence.py" line="719" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="727" />
+        <location filename="../../widgets/evidence.py" line="736" />
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="728" />
+        <location filename="../../widgets/evidence.py" line="737" />
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="729" />
+        <location filename="../../widgets/evidence.py" line="738" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="730" />
+        <location filename="../../widgets/evidence.py" line="739" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="731" />
+        <location filename="../../widgets/evidence.py" line="740" />
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="732" />
+        <location filename="../../widgets/evidence.py" line="741" />
         <source>Open original</source>
         <translation>打开原件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="733" />
+        <location filename="../../widgets/evidence.py" line="742" />
         <source>Save a copy…</source>
         <translation>另存副本…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="734" />
+        <location filename="../../widgets/evidence.py" line="743" />
         <source>Previous (Left)</source>
         <translation>上一个（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="735" />
+        <location filename="../../widgets/evidence.py" line="744" />
         <source>Next (Right)</source>
         <translation>下一个（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="736" />
+        <location filename="../../widgets/evidence.py" line="745" />
         <source>Zoom in (+, mouse wheel)</source>
         <translation>放大（+、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="737" />
+        <location filename="../../widgets/evidence.py" line="746" />
         <source>Zoom out (-, mouse wheel)</source>
         <translation>缩小（-、鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="738" />
+        <location filename="../../widgets/evidence.py" line="747" />
         <source>Fit to the window (0); actual pixels (1)</source>
         <translation>适合窗口（0）；实际像素（1）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="739" />
+        <location filename="../../widgets/evidence.py" line="748" />
         <source>Open the original file with this computer's viewer</source>
         <translation>用本机的查看程序打开原始文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="740" />
+        <location filename="../../widgets/evidence.py" line="749" />
         <source>Save a copy of the original file (Ctrl+S)</source>
         <translation>保存原始文件的副本（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="775" />
+        <location filename="../../widgets/evidence.py" line="784" />
         <source>Why it is removed from the case (required)</source>
         <translation>从事件中移除的原因（必填）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="777" />
+        <location filename="../../widgets/evidence.py" line="786" />
         <source>Remove from case</source>
         <translation>从事件中移除</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="778" />
+        <location filename="../../widgets/evidence.py" line="787" />
         <source>Removes it from the case for everyone; the timeline keeps it and the reason</source>
         <translation>对所有人从事件中移除；处置过程保留它和原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="867" />
+        <location filename="../../widgets/evidence.py" line="876" />
         <source>Nothing to show.</source>
         <translation>没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="880" />
+        <location filename="../../widgets/evidence.py" line="889" />
         <source>%1 cannot be shown here: open the original or save a copy.</source>
         <translation>%1 无法在此显示：请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="889" />
+        <location filename="../../widgets/evidence.py" line="898" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="891" />
+        <location filename="../../widgets/evidence.py" line="900" />
         <source>Loading the picture…</source>
         <translation>正在加载图片…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="942" />
+        <location filename="../../widgets/evidence.py" line="951" />
         <source>The picture could not be fetched: %1</source>
         <translation>无法获取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="952" />
+        <location filename="../../widgets/evidence.py" line="961" />
         <source>The picture could not be read: %1</source>
         <translation>无法读取图片：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="960" />
+        <location filename="../../widgets/evidence.py" line="969" />
         <source>GPS %1, %2</source>
         <translation>GPS %1, %2</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="962" />
+        <location filename="../../widgets/evidence.py" line="971" />
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="963" />
+        <location filename="../../widgets/evidence.py" line="972" />
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="971" />
+        <location filename="../../widgets/evidence.py" line="980" />
         <source>Video cannot be played on this computer (%1). Open the original or save a copy to play it elsewhere.</source>
         <translation>本机无法播放视频（%1）。请打开原件或另存副本，在其他设备上播放。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="976" />
+        <location filename="../../widgets/evidence.py" line="985" />
         <source>Loading the clip…</source>
         <translation>正在加载视频…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="988" />
+        <location filename="../../widgets/evidence.py" line="997" />
         <source>The clip could not be fetched: %1</source>
         <translation>无法获取视频：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1001" />
+        <location filename="../../widgets/evidence.py" line="1010" />
         <source>The clip cannot be played here (%1). Open the original or save a copy.</source>
         <translation>此视频无法在此播放（%1）。请打开原件或另存副本。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1018" />
-        <location filename="../../widgets/evidence.py" line="1049" />
+        <location filename="../../widgets/evidence.py" line="1027" />
+        <location filename="../../widgets/evidence.py" line="1058" />
         <source>The original could not be fetched: %1</source>
         <translation>无法获取原件：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1021" />
+        <location filename="../../widgets/evidence.py" line="1030" />
         <source>No program on this computer opens it; it is at %1</source>
         <translation>本机没有可打开它的程序；文件位于 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1024" />
+        <location filename="../../widgets/evidence.py" line="1033" />
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1033" />
+        <location filename="../../widgets/evidence.py" line="1042" />
         <source>Save a copy</source>
         <translation>另存副本</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1052" />
+        <location filename="../../widgets/evidence.py" line="1061" />
         <source>Saving a copy to %1…</source>
         <translation>正在保存副本到 %1…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1059" />
+        <location filename="../../widgets/evidence.py" line="1068" />
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1062" />
+        <location filename="../../widgets/evidence.py" line="1071" />
         <source>Saved a copy to %1</source>
         <translation>副本已保存到 %1</translation>
     </message>
@@ -1188,7 +1188,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="302" />
+        <location filename="../../app/mainwindow.py" line="307" />
         <location filename="../../app/wall.py" line="179" />
         <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
@@ -1523,134 +1523,220 @@
 <context>
     <name>Evidence</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="68" />
         <source>Alert frame</source>
         <translation>告警画面</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="70" />
-        <location filename="../../widgets/evidence.py" line="1135" />
+        <location filename="../../widgets/evidence.py" line="69" />
+        <location filename="../../widgets/evidence.py" line="1144" />
         <source>Before</source>
         <translation>处置前</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="71" />
-        <location filename="../../widgets/evidence.py" line="1136" />
+        <location filename="../../widgets/evidence.py" line="70" />
+        <location filename="../../widgets/evidence.py" line="1145" />
         <source>After</source>
         <translation>处置后</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="72" />
+        <location filename="../../widgets/evidence.py" line="71" />
         <source>Documents</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="197" />
+        <location filename="../../widgets/evidence.py" line="196" />
         <source>The original is not available.</source>
         <translation>原件不可用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="226" />
+        <location filename="../../widgets/evidence.py" line="225" />
         <source>The file is no longer there.</source>
         <translation>文件已不存在。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="294" />
+        <location filename="../../widgets/evidence.py" line="293" />
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="303" />
+        <location filename="../../widgets/evidence.py" line="302" />
         <source>the thumbnail could not be read</source>
         <translation>无法读取缩略图</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1137" />
+        <location filename="../../widgets/evidence.py" line="1146" />
         <source>Document</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1140" />
+        <location filename="../../widgets/evidence.py" line="1149" />
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1141" />
+        <location filename="../../widgets/evidence.py" line="1150" />
         <source>offline, waiting to be sent</source>
         <translation>离线，等待发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1142" />
+        <location filename="../../widgets/evidence.py" line="1151" />
         <source>uploading %1%</source>
         <translation>正在上传 %1%</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1143" />
+        <location filename="../../widgets/evidence.py" line="1152" />
         <source>uploaded, waiting for the server</source>
         <translation>已上传，等待服务器确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1144" />
+        <location filename="../../widgets/evidence.py" line="1153" />
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1145" />
+        <location filename="../../widgets/evidence.py" line="1154" />
         <source>refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1149" />
+        <location filename="../../widgets/evidence.py" line="1158" />
         <source>the file is larger than the server takes</source>
         <translation>文件超过服务器允许的大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1150" />
-        <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
-        <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
+        <location filename="../../widgets/evidence.py" line="1159" />
+        <source>not a photo (JPEG, PNG, WebP, HEIC, AVIF), a clip (MP4, MOV, WebM) or a PDF, whatever its name says</source>
+        <translation>不是照片（JPEG、PNG、WebP、HEIC、AVIF）、视频（MP4、MOV、WebM）或 PDF（按内容判断，与文件名无关）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1151" />
+        <location filename="../../widgets/evidence.py" line="1163" />
+        <source>the file was removed from the case</source>
+        <translation>该文件已从事件中移除</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1164" />
+        <source>the case does not take files now</source>
+        <translation>该事件当前不能添加文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1165" />
+        <source>the photo turned out damaged when the server decoded it</source>
+        <translation>服务器解码时发现照片已损坏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1166" />
+        <source>the bytes arrived changed; it is sent again from the start</source>
+        <translation>收到的数据有误，将从头重新发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1167" />
+        <location filename="../../widgets/evidence.py" line="1168" />
+        <source>the server could not read the request (a fault of this program)</source>
+        <translation>服务器无法读取请求（本程序的问题）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1160" />
         <source>the file is empty, damaged or truncated</source>
         <translation>文件为空、已损坏或不完整</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1152" />
+        <location filename="../../widgets/evidence.py" line="1161" />
         <source>your role may not attach files to this case</source>
         <translation>您的角色不能为此事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1153" />
+        <location filename="../../widgets/evidence.py" line="1162" />
         <source>no such case</source>
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1154" />
-        <source>this file is already attached to the case</source>
-        <translation>此文件已添加到该事件</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/evidence.py" line="1155" />
+        <location filename="../../widgets/evidence.py" line="1169" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1156" />
+        <location filename="../../widgets/evidence.py" line="1170" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1157" />
+        <location filename="../../widgets/evidence.py" line="1171" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1160" />
+        <location filename="../../widgets/evidence.py" line="1172" />
+        <source>the session is being renewed; it is tried again shortly</source>
+        <translation>正在更新登录，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1176" />
+        <source>a photo may be at most %1 MB; this one is %2 MB</source>
+        <translation>照片最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1177" />
+        <source>a clip may be at most %1 MB; this one is %2 MB</source>
+        <translation>视频最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1178" />
+        <source>a document may be at most %1 MB; this one is %2 MB</source>
+        <translation>文档最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1179" />
+        <source>a file may be at most %1 MB; this one is %2 MB</source>
+        <translation>文件最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1182" />
+        <source>the file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1183" />
+        <source>the file is cut short (truncated): send it again whole</source>
+        <translation>文件不完整（被截断），请重新发送完整文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1184" />
+        <source>the file is damaged and cannot be read</source>
+        <translation>文件已损坏，无法读取</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1185" />
+        <source>the photo is too large to decode safely</source>
+        <translation>照片过大，无法安全解码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1186" />
+        <source>the photo has more pixels than the server decodes</source>
+        <translation>照片像素超过服务器可解码的上限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1187" />
+        <source>the clip has no picture (no video stream)</source>
+        <translation>视频没有画面（无视频流）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1190" />
+        <source>there is no case %1</source>
+        <translation>没有事件 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1191" />
+        <source>you may not attach files to case %1</source>
+        <translation>您不能为事件 %1 添加文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1161" />
+        <location filename="../../widgets/evidence.py" line="1218" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1658,7 +1744,7 @@
 <context>
     <name>EvidencePanel</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="563" />
+        <location filename="../../widgets/evidence.py" line="572" />
         <source>No photos, clips or files yet.</source>
         <translation>尚无照片、视频或文件。</translation>
     </message>
@@ -1666,92 +1752,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1204" />
+        <location filename="../../widgets/evidence.py" line="1260" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1208" />
+        <location filename="../../widgets/evidence.py" line="1264" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1213" />
+        <location filename="../../widgets/evidence.py" line="1269" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1214" />
+        <location filename="../../widgets/evidence.py" line="1270" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1273" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1218" />
+        <location filename="../../widgets/evidence.py" line="1274" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1225" />
+        <location filename="../../widgets/evidence.py" line="1279" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1245" />
+        <location filename="../../widgets/evidence.py" line="1296" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1302" />
+        <location filename="../../widgets/evidence.py" line="1342" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1326" />
+        <location filename="../../widgets/evidence.py" line="1366" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1328" />
+        <location filename="../../widgets/evidence.py" line="1368" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1330" />
+        <location filename="../../widgets/evidence.py" line="1370" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1332" />
+        <location filename="../../widgets/evidence.py" line="1372" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1336" />
+        <location filename="../../widgets/evidence.py" line="1376" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1416" />
+        <location filename="../../widgets/evidence.py" line="1456" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1424" />
+        <location filename="../../widgets/evidence.py" line="1464" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1429" />
+        <location filename="../../widgets/evidence.py" line="1469" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1450" />
+        <location filename="../../widgets/evidence.py" line="1490" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>
@@ -2031,47 +2117,47 @@
         <translation>重复来电率</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="67" />
+        <location filename="../../widgets/history.py" line="69" />
         <source>Months</source>
         <translation>按月</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="68" />
+        <location filename="../../widgets/history.py" line="70" />
         <source>Years</source>
         <translation>按年</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="70" />
+        <location filename="../../widgets/history.py" line="72" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="74" />
+        <location filename="../../widgets/history.py" line="76" />
         <source>View</source>
         <translation>视图</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="99" />
+        <location filename="../../widgets/history.py" line="101" />
         <source>Not available to this account.</source>
         <translation>本账号无权查看。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="102" />
+        <location filename="../../widgets/history.py" line="104" />
         <source>Shown when the link is online.</source>
         <translation>连接服务器后显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="106" />
+        <location filename="../../widgets/history.py" line="108" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="111" />
+        <location filename="../../widgets/history.py" line="113" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/history.py" line="115" />
+        <location filename="../../widgets/history.py" line="117" />
         <source>Computed by the server from its whole log.</source>
         <translation>由服务器根据全部历史记录计算。</translation>
     </message>
@@ -2679,7 +2765,7 @@
     </message>
     <message>
         <location filename="../../app/mainwindow.py" line="122" />
-        <location filename="../../app/mainwindow.py" line="303" />
+        <location filename="../../app/mainwindow.py" line="308" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
@@ -2689,269 +2775,269 @@
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="270" />
+        <location filename="../../app/mainwindow.py" line="275" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="286" />
+        <location filename="../../app/mainwindow.py" line="291" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="296" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="319" />
+        <location filename="../../app/mainwindow.py" line="324" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="321" />
+        <location filename="../../app/mainwindow.py" line="326" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="336" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="337" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="338" />
+        <location filename="../../app/mainwindow.py" line="343" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="340" />
+        <location filename="../../app/mainwindow.py" line="345" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="346" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="347" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="348" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="344" />
-        <location filename="../../app/mainwindow.py" line="506" />
+        <location filename="../../app/mainwindow.py" line="349" />
+        <location filename="../../app/mainwindow.py" line="511" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
-        <location filename="../../app/mainwindow.py" line="700" />
+        <location filename="../../app/mainwindow.py" line="351" />
+        <location filename="../../app/mainwindow.py" line="705" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="352" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="352" />
+        <location filename="../../app/mainwindow.py" line="357" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="354" />
+        <location filename="../../app/mainwindow.py" line="359" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="356" />
+        <location filename="../../app/mainwindow.py" line="361" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="357" />
+        <location filename="../../app/mainwindow.py" line="362" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="358" />
+        <location filename="../../app/mainwindow.py" line="363" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="367" />
+        <location filename="../../app/mainwindow.py" line="372" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="368" />
+        <location filename="../../app/mainwindow.py" line="373" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="369" />
+        <location filename="../../app/mainwindow.py" line="374" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="371" />
+        <location filename="../../app/mainwindow.py" line="376" />
         <source>Replay a shift…</source>
         <translation>班次复盘（回放）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="372" />
+        <location filename="../../app/mainwindow.py" line="377" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="378" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="378" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="382" />
+        <location filename="../../app/mainwindow.py" line="387" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="390" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="392" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="388" />
+        <location filename="../../app/mainwindow.py" line="393" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="391" />
+        <location filename="../../app/mainwindow.py" line="396" />
         <source>Handling guides…</source>
         <translation>处置指引（执法手册）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="394" />
+        <location filename="../../app/mainwindow.py" line="399" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="428" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="440" />
+        <location filename="../../app/mainwindow.py" line="445" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="443" />
+        <location filename="../../app/mainwindow.py" line="448" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="469" />
+        <location filename="../../app/mainwindow.py" line="474" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="497" />
+        <location filename="../../app/mainwindow.py" line="502" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="498" />
+        <location filename="../../app/mainwindow.py" line="503" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="499" />
+        <location filename="../../app/mainwindow.py" line="504" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="500" />
+        <location filename="../../app/mainwindow.py" line="505" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="509" />
+        <location filename="../../app/mainwindow.py" line="514" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="537" />
+        <location filename="../../app/mainwindow.py" line="542" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="542" />
+        <location filename="../../app/mainwindow.py" line="547" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="545" />
+        <location filename="../../app/mainwindow.py" line="550" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="549" />
+        <location filename="../../app/mainwindow.py" line="554" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="553" />
+        <location filename="../../app/mainwindow.py" line="558" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="683" />
+        <location filename="../../app/mainwindow.py" line="688" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="686" />
+        <location filename="../../app/mainwindow.py" line="691" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="696" />
+        <location filename="../../app/mainwindow.py" line="701" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="697" />
+        <location filename="../../app/mainwindow.py" line="702" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="701" />
+        <location filename="../../app/mainwindow.py" line="706" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -4595,18 +4681,18 @@
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1123" />
+        <location filename="../../widgets/evidence.py" line="1132" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1093" />
+        <location filename="../../widgets/evidence.py" line="1102" />
         <source>unknown error</source>
         <translation>未知错误</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1086" />
-        <location filename="../../widgets/evidence.py" line="1123" />
+        <location filename="../../widgets/evidence.py" line="1095" />
+        <location filename="../../widgets/evidence.py" line="1132" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
