@@ -478,8 +478,9 @@ async def test_a_refused_photo_says_why_in_words_stays_until_removed_and_loses_n
     worded in the phone's language (the limit and the photo's size, the case), no raw code;
     the photo stays on the phone, with the reason and Remove, until the member removes it;
     the photo attached before is untouched and the store holds nothing of the refused ones."""
-    from server.files import FileLimits
     from PIL import Image
+
+    from server.files import FileLimits
     srv = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"),
                         file_limits=FileLimits(photo=1_000_000))
     await srv.start()

@@ -561,7 +561,7 @@ function showProgress(id) {
     el.dataset.state = g ? g.state : "waiting";
   }
 }
-function sizeText(n) { return n >= 1024 * 1024 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`; }
+function sizeText(n) { return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1000)} KB`; }      // (MB as the server counts: 10^6 bytes)
 
 // ---- the new assignment: on top until signed ------------------------------------------------
 function unsigned() {
