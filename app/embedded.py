@@ -30,10 +30,14 @@ class EmbeddedServer:
     waiting: Callable[[float], None] | None = None
 
     def __init__(self, db_path: Path | None = None, speed: float = 1.0, seed: int | None = None,
-                 backfill_hours: float = BACKFILL_HOURS, simulate: bool = True):
+                 backfill_hours: float = BACKFILL_HOURS, simulate: bool = True, history: bool | None = None):
+        """`history`: play the backfill hours' history before it serves (by default only
+        with the simulator; `xiaonao --demo-hours H --no-simulate` asks for it without one:
+        the day so far, then a quiet room)."""
         self.db_path = Path(db_path or demo_db_path())
         self.speed, self.seed = speed, seed if seed is not None else int(time.time()) % 100_000
         self.backfill_hours, self.simulate = backfill_hours, simulate
+        self.history = simulate if history is None else history
         self.url: str | None = None
         self.tokens: dict[str, str] = {}
         self.error: BaseException | None = None
@@ -121,7 +125,7 @@ class EmbeddedServer:
         await server.start()
         sim = None
         try:
-            if self.simulate:
+            if self.history and start < now:
                 sim = Simulator(server.hub, seed=self.seed, clock=clock, resident=server.resident)
                 t0 = time.perf_counter()
                 await sim.run_until(now)              # the day so far, so the room is alive at once
@@ -129,8 +133,11 @@ class EmbeddedServer:
             else:
                 clock.manual = now                    # no history played: the clock is now
             clock.go_live()
-            if sim is not None:
+            if sim is not None and self.simulate:
                 sim.start()
+            elif sim is not None:
+                await sim.stop()                      # the history only: then only what the user does
+                sim = None
             self.url = server.url
             for name in (DEMO_USER, WALL_USER):
                 self.tokens[name] = await server.hub.run_db(server.issue_token, name)

@@ -162,7 +162,8 @@ class Cockpit:
                     from app.embedded import BACKFILL_HOURS
                     hours = BACKFILL_HOURS if args.demo_hours is None else args.demo_hours
                     self.embedded = EmbeddedServer(db, speed=args.speed, seed=args.seed, backfill_hours=hours,
-                                                   simulate=args.simulate).start()
+                                                   simulate=args.simulate,
+                                                   history=args.simulate or args.demo_hours is not None).start()
                 except BaseException:
                     if self.instance_lock is not None:
                         self.instance_lock.unlock()

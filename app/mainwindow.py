@@ -4,6 +4,7 @@ builds each; each panel owns its widgets and connections."""
 from __future__ import annotations
 
 import functools
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -213,6 +214,39 @@ class MainWindow(QMainWindow):
             screen = self.screen().availableGeometry().size() if self.screen() is not None else self.size()
             self._fit_size = screen if maximised else self.size()
             QTimer.singleShot(0, self, self._refit)
+        elif not getattr(self, "_rescaled", False):
+            self._rescaled = True
+            QTimer.singleShot(0, self, self._rescale_saved_docks)
+
+    def _rescale_saved_docks(self) -> None:
+        """A layout saved on another screen size (a 1080p monitor's, opened on a 1366x768
+        laptop): its docks scaled to the window as it is now, not kept in pixels (the
+        dashboard kept its 480 px and left the queue three rows)."""
+        try:
+            saved = json.loads(self.settings.value(self._settings_key() + "/docks") or "null")
+            sw, sh = saved["size"]
+        except (TypeError, ValueError, KeyError):
+            return
+        w, h = self.width(), self.height()
+        if sw <= 0 or sh <= 0 or (abs(w - sw) / sw < 0.08 and abs(h - sh) / sh < 0.08):
+            return
+        across = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        horiz: tuple[list, list] = ([], [])
+        vert: tuple[list, list] = ([], [])
+        for key, (dw, dh) in saved["docks"].items():
+            dock = self.docks.get(key)
+            if dock is None or dock.isFloating() or not dock.isVisible():
+                continue
+            if self.dockWidgetArea(dock) in across:
+                horiz[0].append(dock)
+                horiz[1].append(max(120, int(dw * w / sw)))
+            else:
+                vert[0].append(dock)
+                vert[1].append(max(120, int(dh * h / sh)))
+        if horiz[0]:
+            self.resizeDocks(horiz[0], horiz[1], Qt.Orientation.Horizontal)
+        if vert[0]:
+            self.resizeDocks(vert[0], vert[1], Qt.Orientation.Vertical)
 
     def _refit(self) -> None:
         """The first show's fit, once the layout has its size (a bound method: a window closed
@@ -641,6 +675,10 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.setValue(self._settings_key() + "/geometry", self.saveGeometry())
         s.setValue(self._settings_key() + "/state", self.saveState(LAYOUT_VERSION))
+        # (the size it was saved at, and its docks': scaled on another screen)
+        docks = {k: (d.width(), d.height()) for k, d in self.docks.items() if d.isVisible() and not d.isFloating()}
+        s.setValue(self._settings_key() + "/docks",
+                   json.dumps({"size": (self.width(), self.height()), "docks": docks}))
         s.sync()
 
     def restore_layout(self) -> bool:

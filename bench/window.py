@@ -265,8 +265,13 @@ async def stop_probe(procs) -> list[float]:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
+LOADS: dict[str, float] = {}
+
+
 def phase(what: str) -> None:
-    """BENCH_PHASES: when each part starts (wall clock), to line up with XIAONAO_STALLS."""
+    """BENCH_PHASES: when each part starts (wall clock), to line up with XIAONAO_STALLS.
+    Also the 1-minute load average as each part starts (printed beside its figures)."""
+    LOADS[what] = os.getloadavg()[0]
     if os.environ.get("BENCH_PHASES"):
         print(f"{time.time():.3f} {what}", file=sys.stderr, flush=True)
 
@@ -322,6 +327,7 @@ def run(n: int) -> None:
         if os.path.exists(run_path + suffix):
             os.remove(run_path + suffix)
     srv = ServerProcess(f"sqlite:///{run_path}", extra=SERVE_EXTRA)
+    phase("start")
     t = time.perf_counter()
     srv.start(timeout=300)
     start = time.perf_counter() - t
@@ -332,7 +338,8 @@ def run(n: int) -> None:
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(run_path + suffix):
                 os.remove(run_path + suffix)
-    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(f"load average {os.getloadavg()[0]:.1f} (as each part started: "
+          + ", ".join(f"{k} {v:.1f}" for k, v in LOADS.items()) + ")")
     print(f"database {size:,.0f} MiB; start to /healthz {start:.2f} s; server RSS {r['rss_start']:.0f} MiB at start, "
           f"{r['rss_after_snapshots']:.0f} after 3 snapshots, {r['rss_after_burst']:.0f} after the burst, "
           f"{r['rss_end']:.0f} at the end")

@@ -325,7 +325,11 @@ def error(cid: str | None, code: str, message: str) -> str:
 
 
 def ack(cid: str, seq: int) -> str:
-    return json.dumps({"type": "ack", "id": cid, "seq": seq})
+    # (an import is answered a million times: the id is the only part that needs encoding)
+    try:
+        return f'{{"type": "ack", "id": {orjson.dumps(cid).decode()}, "seq": {int(seq)}}}'
+    except TypeError:          # a lone surrogate: escaped as json does
+        return json.dumps({"type": "ack", "id": cid, "seq": seq})
 
 
 def pong(t: Any) -> str:

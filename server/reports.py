@@ -118,6 +118,47 @@ def handovers_between(store: EventStore, lo: str, hi: str | None) -> list[dict]:
                 for r in c.execute(q.order_by(t.c.seq))]
 
 
+def period_cases_condition(spans: list[tuple[str, str]]):
+    """Which cases a report of the period `spans[0]` = [lo, hi) (compared with `spans[1:]`)
+    reads, as one condition: reported before hi and not closed before lo (reported in it, or
+    open at some moment of it), or reported or closed in a period compared. The definition
+    (period_case_bodies reads the same set by index ranges; tests compare the two)."""
+    from sqlalchemy import and_, or_
+
+    from .store import CaseRow
+    t = CaseRow.__table__
+    lo, hi = spans[0]
+    return or_(and_(t.c.reported < hi, or_(t.c.reported >= lo, t.c.closed.is_(None), t.c.closed >= lo)),
+               *[and_(col >= a, col < b) for a, b in spans[1:] for col in (t.c.reported, t.c.closed)])
+
+
+def period_case_bodies(conn, spans: list[tuple[str, str]]) -> dict[str, str]:
+    """The bodies (by case id) of the cases period_cases_condition names, read as a few index
+    ranges whose size is the periods' cases, never the history: the period's reported ones,
+    the ones still open that were reported before it (closed IS NULL), the ones reported
+    before it and closed since its start (closed >= lo: a range of the closed index), and
+    the compared periods' reported and closed ones. As one OR the database walked the
+    reported index from the first case to hi and read each row for its closed time (at 1M
+    cases, 3.7 s of a weekly report's 5 s). `reported || ''` keeps the database to the closed
+    index where the reported one would read every case before lo."""
+    from sqlalchemy import and_, select
+
+    from .store import CaseRow
+    t = CaseRow.__table__
+    lo, hi = spans[0]
+    before_lo = t.c.reported.concat("") < lo          # (checked on the rows, not a range of its index)
+    parts = [and_(t.c.reported >= lo, t.c.reported < hi),
+             and_(t.c.closed.is_(None), before_lo),
+             and_(t.c.closed >= lo, before_lo)]
+    for a, b in spans[1:]:
+        parts += [and_(t.c.reported >= a, t.c.reported < b), and_(t.c.closed >= a, t.c.closed < b)]
+    out: dict[str, str] = {}
+    for cond in parts:
+        for cid, body in conn.execute(select(t.c.id, t.c.body).where(cond)):
+            out[cid] = body
+    return out
+
+
 def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[dict, list[dict]] | None:
     """The state a report of a past period needs, as it stood at the end `hi` of its period
     `spans[0]` = [lo, hi), without replaying the log (which grows with history): the cases
@@ -131,11 +172,8 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
     holds; a case outside the set is read and rebuilt too: server/replay.py rewind_cases):
     the caller replays the log then."""
     import orjson
-    from sqlalchemy import and_, or_, select
 
     from models.state import SeqGap
-
-    from .store import CaseRow
     room = store.load_room()
     if room is None:
         return None
@@ -144,14 +182,11 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
     base = empty_state()
     base.update({k: v for k, v in head.items() if k in base})
     base.update(street=street, teams={x["id"]: x for x in teams})
-    t = CaseRow.__table__
     lo, hi = spans[0]
-    cond = or_(and_(t.c.reported < hi, or_(t.c.reported >= lo, t.c.closed.is_(None), t.c.closed >= lo)),
-               *[and_(col >= a, col < b) for a, b in spans[1:] for col in (t.c.reported, t.c.closed)])
     state = dict(base, cases={}, seq=seq)
     rewind: dict[str, dict] = {}
     with store.engine.connect() as c:
-        for (body,) in c.execute(select(t.c.body).where(cond)):
+        for body in period_case_bodies(c, spans).values():
             case = orjson.loads(body)
             if case.get("updated", "") < hi:
                 state["cases"][case["id"]] = case          # nothing happened to it since

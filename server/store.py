@@ -721,7 +721,7 @@ class EventStore:
             seq, head, street, teams = room
             if teams:
                 self._upsert(conn, TeamRow.__table__, [{"id": k, "body": v} for k, v in teams.items()], "id")
-            row = {"id": 1, "seq": seq, "head": json.dumps(head, ensure_ascii=False)}
+            row = {"id": 1, "seq": seq, "head": _json_text(head)}      # (every batch: orjson, ~5x json)
             if street is not None:
                 row["street"] = json.dumps(street, ensure_ascii=False)
                 self._upsert(conn, RoomRow.__table__, [row], "id")

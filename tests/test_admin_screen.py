@@ -70,6 +70,14 @@ def test_an_admin_disables_a_user_from_the_cockpit(qtbot, loop, tmp_path, lang):
         dlg.password_button.click()
         loop.wait(lambda: dlg.message.text() != "", what="the answer")
         assert "12" in dlg.message.text() and dlg.password.text() == ""      # refused, with the reason
+        dlg.show_message("")
+        dlg.password.setText("password2026")          # long enough, but on the common list: the server says so
+        dlg.password_button.click()
+        loop.wait(lambda: dlg.message.text() != "", what="the server's answer")
+        if lang == "zh_CN":                           # in the user's language, not the server's English
+            assert "常见" in dlg.message.text() and "password" not in dlg.message.text(), dlg.message.text()
+        else:
+            assert "too common" in dlg.message.text()
         if SHOTS:
             dlg.grab().save(os.path.join(SHOTS, f"users_{lang}.png"))
         if lang == "zh_CN":

@@ -275,6 +275,49 @@ def test_first_start_shows_a_window_with_progress_while_the_demo_history_plays(q
         srv.stop()
 
 
+@pytest.mark.slow
+def test_demo_hours_without_the_simulator_plays_the_history(tmp_path):
+    """`xiaonao --demo-hours 1 --no-simulate` (README): an hour of history, then a room where
+    only what the user does happens (it showed an empty room: no history without the simulator)."""
+    from app.embedded import EmbeddedServer
+    srv = EmbeddedServer(tmp_path / "quiet.db", seed=3, backfill_hours=1, simulate=False, history=True).start()
+    try:
+        cases = srv.server.hub.state["cases"]
+        assert len(cases) >= 5                      # the hour's cases are there
+        assert any(c["status"] == "closed" for c in cases.values())
+    finally:
+        srv.stop()
+
+
+def test_a_layout_saved_on_a_1080p_screen_opens_on_a_laptop_with_the_queue_in_its_share(qtbot, loop, demo_server,
+                                                                                         tmp_path):
+    """The docks of a layout saved at 1920x1080 are scaled to a 1366x768 window, not kept in
+    pixels: the dashboard kept its 480 px and left the queue three rows."""
+    win = _window(qtbot, loop, demo_server, tmp_path, "en", "moved")
+    try:
+        win.build_deferred_panels()
+        win.fit_default_docks(win.size())
+        loop.pump(0.2)
+        big = win.docks["dashboard"].height()
+        win.save_layout()
+    finally:
+        win.close()
+    link = win.link
+    again = _window(qtbot, loop, demo_server, tmp_path, "en", "moved", link=link, room=win.room)
+    try:
+        again.build_deferred_panels()
+        again.resize(1366, 768)
+        loop.pump(0.1)
+        again._rescale_saved_docks()       # (what the first show of a restored layout does)
+        loop.pump(0.3)
+        assert again.docks["dashboard"].height() < big * 0.8
+        v = again.queue.view
+        assert v.viewport().height() // v.verticalHeader().defaultSectionSize() >= 7, v.viewport().height()
+    finally:
+        again.close()
+        loop.run(link.shutdown())
+
+
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_at_1366x768_the_queue_keeps_its_share_and_no_panel_scrolls_sideways(qtbot, loop, demo_server, tmp_path,
                                                                                lang):

@@ -82,3 +82,33 @@ def test_the_week_figures_follow_a_replay_moved_back_in_time(qtbot):
     panel.refresh()
     earlier = panel.plots["trend"].getAxis("bottom")._tickLevels[0][-1][1]
     assert earlier != later                       # the days named are those of the moment shown
+
+
+def test_a_small_walls_charts_fit_their_panels_with_their_titles_whole(qtbot):
+    """At 1366x768 in English a chart's title was wider than the room its panel left beside
+    the category names: the chart was drawn past its panel, title and bars cut off."""
+    from app import i18n
+    from app.wall import WALL_MIN_PX
+    from widgets.dashboard import DashboardPanel
+    before = i18n.current()
+    i18n.install("en")
+    try:
+        room = RoomState()
+        st = empty_state()
+        st["teams"] = {t["id"]: t for t in (team_from_squad({"id": f"W0{i}", "call_sign": f"九巡10{i}", "area": "west"})
+                                            for i in range(1, 4))}
+        room.state = st
+        panel = DashboardPanel(room, scale=1.35, parts=("kpis", "charts"), min_px=WALL_MIN_PX)
+        qtbot.addWidget(panel)
+        panel.resize(1340, 600)
+        panel.show()
+        panel.refresh()
+        qtbot.wait(100)
+        for key, plot in panel.plots.items():
+            item = plot.getPlotItem()
+            assert item.geometry().width() <= plot.width() + 0.5, key            # drawn inside its panel
+            shown = item.titleLabel.text.replace("<br>", " ")
+            assert "…" not in shown and shown == plot._title, key               # the whole title, on two lines if need be
+        assert any("<br>" in p.getPlotItem().titleLabel.text for p in panel.plots.values())
+    finally:
+        i18n.install(before)

@@ -73,3 +73,26 @@ def test_a_paged_snapshot_is_whole_only_once_its_last_page_is_in():
     snap.add({"type": "snapshot.page", "seq": 9, "page": 2, "cases": [{"id": "C3"}]})
     assert snap.done and [c["id"] for c in snap.state()["cases"]] == ["C1", "C2", "C3"]
     assert SnapshotPages({"type": "snapshot", "seq": 1, "state": {"cases": []}}).done     # no pages
+
+
+@pytest.mark.parametrize("cid", ["import:9f2c:1", "中文编号", 'q"\\', "id\ud800x"])
+def test_an_ack_reads_back_as_the_id_and_seq_it_answers(cid):
+    assert json.loads(protocol.ack(cid, 42)) == {"type": "ack", "id": cid, "seq": 42}
+
+
+def test_timestamps_are_utc_with_milliseconds_as_datetime_writes_them():
+    """models.timeutil.iso formats each second once (an import stamps hundreds of events a
+    second): the text is what datetime writes, rounding included, at any time."""
+    import random
+    from datetime import datetime, timezone
+
+    from models.timeutil import iso
+
+    def reference(ts: float) -> str:
+        dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    rng = random.Random(13)
+    moments = [rng.uniform(0, 4e9) for _ in range(5000)] + [1_796_000_000 + k / 7 for k in range(2000)]
+    moments += [k + f for k in (0, 59, 1_796_083_199) for f in (0.0, 0.0004999, 0.0005, 0.9994999, 0.9995, 0.9999996)]
+    for ts in moments:
+        assert iso(ts) == reference(ts), ts

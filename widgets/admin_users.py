@@ -4,6 +4,8 @@ the outbox: a password is not kept anywhere), and the server ends or refreshes t
 live sessions at once. Opened with show(), never exec(); nothing here blocks."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 ROLES = ("operator", "leader", "wall", "field", "intake", "admin", "department", "community")
+PRIVILEGED = ("leader", "admin")             # (server/auth.py's password policy: 12 characters, else 8)
+_TOO_SHORT = re.compile(r"the password of a (\w+) must have at least (\d+) characters")
 
 
 class UsersDialog(QDialog):
@@ -90,6 +94,20 @@ class UsersDialog(QDialog):
         self._selected()
         self.refresh()
 
+    def policy_text(self, message: str) -> str:
+        """The server's password or name policy refusal in the user's language (its own
+        words, English, for any other)."""
+        m = _TOO_SHORT.fullmatch(message or "")
+        if m:
+            return self.tr("the password of a %1 must have at least %2 characters").replace(
+                "%1", self.role_name(m.group(1))).replace("%2", m.group(2))
+        return {"this password is too common; choose another": self.tr("this password is too common; choose another"),
+                "the password must not be the user name": self.tr("the password must not be the user name"),
+                "the password must not be blank": self.tr("the password must not be blank"),
+                "the password must have at most 1024 characters":
+                    self.tr("the password must have at most 1024 characters"),
+                }.get(message, message)
+
     def role_name(self, role: str) -> str:
         return {"operator": self.tr("operator"), "leader": self.tr("shift leader"), "wall": self.tr("video wall"),
                 "field": self.tr("field squad"), "intake": self.tr("intake system"),
@@ -139,7 +157,7 @@ class UsersDialog(QDialog):
         def done(result, code, message):
             self._busy(False)
             if result is None:
-                self.show_message(self.tr("Refused: %1").replace("%1", message or code), error=True)
+                self.show_message(self.tr("Refused: %1").replace("%1", self.policy_text(message) or code), error=True)
                 return
             if name == "user.list":
                 self._show_users(result.get("users", []))
@@ -210,6 +228,12 @@ class UsersDialog(QDialog):
         pw = self.password.text()
         self.password.clear()                  # never kept in the widget once sent
         if u is None or not pw:
+            return
+        need = 12 if u.get("role") in PRIVILEGED else 8
+        if len(pw) < need:                     # said before it is sent (the server checks it again)
+            self.show_message(self.tr("Not sent: %1").replace("%1", self.tr(
+                "the password of a %1 must have at least %2 characters").replace(
+                "%1", self.role_name(u.get("role", ""))).replace("%2", str(need))), error=True)
             return
         self._ask("user.passwd", {"user": u["name"], "password": pw},
                   self.tr("Password of %1 changed.").replace("%1", u["name"]))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -129,11 +129,72 @@ class CountAxis(pg.AxisItem):
         return [(step, values)]
 
 
+def fitted_title(title: str, font: QFont, width: int) -> str:
+    """A chart's title as it fits `width` pixels at its size (a wall's text is never made
+    smaller): whole, or broken onto a second line at a space, or cut with "…" as a last
+    resort (drawn past the panel's edge, "Categories (toda" read as a word)."""
+    fm = QFontMetrics(font)
+    if fm.horizontalAdvance(title) <= width:
+        return title
+    words = title.split(" ")
+    for i in range(len(words) - 1, 0, -1):
+        first, rest = " ".join(words[:i]), " ".join(words[i:])
+        if fm.horizontalAdvance(first) <= width:
+            return first + "<br>" + fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)
+    return fm.elidedText(title, Qt.TextElideMode.ElideRight, width)
+
+
+class _Plot(pg.PlotWidget):
+    """A dashboard chart whose title is fitted to its width as it is resized."""
+
+    def set_fitted_title(self, title: str, px: int) -> None:
+        self._title, self._title_font = title, QFont()
+        self._title_font.setPixelSize(px)
+        self._title_shown = ""
+        # fitted again when the left axis takes its labels' width (a wall's category names)
+        self.getPlotItem().getAxis("left").geometryChanged.connect(self._fit_title)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        title = getattr(self, "_title", None)
+        if title is None:
+            return
+        # the title sits over the plot area only: the left axis' labels (a wall's category
+        # names) take their width first, and a title wider than the rest made the chart
+        # wider than its panel (cut off at the right, its bars with it)
+        left = self.getPlotItem().getAxis("left")
+        axis_w = left.width() if left.isVisible() else 0
+        text = fitted_title(title, self._title_font, max(40, int(self.width() - axis_w - 16)))
+        if text != self._title_shown:
+            self._title_shown = text
+            self.setTitle(text, color=P["text_soft"], size=f"{self._title_font.pixelSize()}px")
+            self.setToolTip(title if text != title else "")
+            if "<br>" in text:           # (pyqtgraph keeps the title's row at 30 px: one line)
+                h = int(2 * QFontMetrics(self._title_font).lineSpacing() + 8)
+                pi = self.getPlotItem()
+                pi.titleLabel.setMaximumHeight(h)
+                pi.layout.setRowFixedHeight(0, h)
+            # the chart laid out again in the view's rect: one sized while the title was
+            # wider keeps that width (past its panel) until the next resize
+            if getattr(self, "_relayout_timer", None) is None:      # (dies with the chart)
+                self._relayout_timer = QTimer(self, singleShot=True, interval=0)
+                self._relayout_timer.timeout.connect(self._relayout)
+            self._relayout_timer.start()
+
+    def _relayout(self) -> None:
+        if not self.closed and self.centralWidget is not None:
+            self.centralWidget.setGeometry(self.range)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._fit_title()
+
+
 def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
-    w = pg.PlotWidget(axisItems={"left": CountAxis("left"), "bottom": CountAxis("bottom")})
+    w = _Plot(axisItems={"left": CountAxis("left"), "bottom": CountAxis("bottom")})
     # never squeezed to a strip whose tick labels pile up (a short dock, the replay, 1366x768)
     w.setMinimumHeight(int(PLOT_MIN_PX * scale))
-    w.setTitle(title, color=P["text_soft"], size=f"{text_px(10, scale, min_px)}px")
+    w.set_fitted_title(title, text_px(10, scale, min_px))
     w.showGrid(x=False, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)

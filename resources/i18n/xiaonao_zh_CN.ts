@@ -937,66 +937,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="155" />
+        <location filename="../../widgets/dashboard.py" line="216" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="227" />
+        <location filename="../../widgets/dashboard.py" line="288" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="239" />
+        <location filename="../../widgets/dashboard.py" line="300" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="240" />
-        <location filename="../../widgets/dashboard.py" line="244" />
+        <location filename="../../widgets/dashboard.py" line="301" />
+        <location filename="../../widgets/dashboard.py" line="305" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="241" />
-        <location filename="../../widgets/dashboard.py" line="246" />
+        <location filename="../../widgets/dashboard.py" line="302" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="242" />
+        <location filename="../../widgets/dashboard.py" line="303" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="252" />
+        <location filename="../../widgets/dashboard.py" line="313" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="261" />
+        <location filename="../../widgets/dashboard.py" line="322" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="262" />
+        <location filename="../../widgets/dashboard.py" line="323" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="270" />
+        <location filename="../../widgets/dashboard.py" line="331" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="271" />
-        <location filename="../../widgets/dashboard.py" line="274" />
+        <location filename="../../widgets/dashboard.py" line="332" />
+        <location filename="../../widgets/dashboard.py" line="335" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="272" />
-        <location filename="../../widgets/dashboard.py" line="276" />
+        <location filename="../../widgets/dashboard.py" line="333" />
+        <location filename="../../widgets/dashboard.py" line="337" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -1024,125 +1024,125 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="377" />
+        <location filename="../../widgets/dashboard.py" line="438" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="439" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="317" />
-        <location filename="../../widgets/dashboard.py" line="553" />
+        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="614" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="217" />
-        <location filename="../../widgets/dashboard.py" line="391" />
+        <location filename="../../widgets/dashboard.py" line="278" />
+        <location filename="../../widgets/dashboard.py" line="452" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="303" />
+        <location filename="../../widgets/dashboard.py" line="364" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="322" />
+        <location filename="../../widgets/dashboard.py" line="383" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="328" />
+        <location filename="../../widgets/dashboard.py" line="389" />
         <source>Joint cases (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="337" />
+        <location filename="../../widgets/dashboard.py" line="398" />
         <source>Click a joint case: show it and its linked cases in the queue</source>
         <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
+        <location filename="../../widgets/dashboard.py" line="439" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="392" />
+        <location filename="../../widgets/dashboard.py" line="453" />
         <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
         <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="418" />
+        <location filename="../../widgets/dashboard.py" line="479" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="422" />
+        <location filename="../../widgets/dashboard.py" line="483" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="424" />
+        <location filename="../../widgets/dashboard.py" line="485" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="426" />
+        <location filename="../../widgets/dashboard.py" line="487" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="428" />
-        <location filename="../../widgets/dashboard.py" line="465" />
+        <location filename="../../widgets/dashboard.py" line="489" />
+        <location filename="../../widgets/dashboard.py" line="526" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="466" />
+        <location filename="../../widgets/dashboard.py" line="527" />
         <source>Every case of this warning is closed: acknowledge it instead</source>
         <translation>该预警的案件均已办结：请改为确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="555" />
+        <location filename="../../widgets/dashboard.py" line="616" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="584" />
+        <location filename="../../widgets/dashboard.py" line="645" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="707" />
+        <location filename="../../widgets/dashboard.py" line="768" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="709" />
+        <location filename="../../widgets/dashboard.py" line="770" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="717" />
+        <location filename="../../widgets/dashboard.py" line="778" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="692" />
+        <location filename="../../widgets/dashboard.py" line="753" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -1188,7 +1188,7 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="307" />
+        <location filename="../../app/mainwindow.py" line="341" />
         <location filename="../../app/wall.py" line="179" />
         <location filename="../../widgets/guidance.py" line="65" />
         <location filename="../../widgets/ladder.py" line="15" />
@@ -2653,27 +2653,27 @@
 <context>
     <name>LockOverlay</name>
     <message>
-        <location filename="../../app/lock.py" line="53" />
+        <location filename="../../app/lock.py" line="54" />
         <source>Locked after inactivity</source>
         <translation>长时间无操作，已锁定</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="55" />
+        <location filename="../../app/lock.py" line="56" />
         <source>User: %1</source>
         <translation>用户：%1</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="58" />
+        <location filename="../../app/lock.py" line="59" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="60" />
+        <location filename="../../app/lock.py" line="62" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../app/lock.py" line="75" />
+        <location filename="../../app/lock.py" line="77" />
         <source>Checking…</source>
         <translation>验证中…</translation>
     </message>
@@ -2709,335 +2709,335 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/mainwindow.py" line="74" />
+        <location filename="../../app/mainwindow.py" line="75" />
         <source>Radio roster</source>
         <translation>对讲班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="76" />
+        <location filename="../../app/mainwindow.py" line="77" />
         <source>Case detail</source>
         <translation>事件详情</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="78" />
+        <location filename="../../app/mainwindow.py" line="79" />
         <source>Dashboard</source>
         <translation>驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="80" />
+        <location filename="../../app/mainwindow.py" line="81" />
         <source>Performance and warnings</source>
         <translation>绩效与预警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="83" />
+        <location filename="../../app/mainwindow.py" line="84" />
         <source>Performance by month and year</source>
         <translation>月度与年度绩效</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="85" />
+        <location filename="../../app/mainwindow.py" line="86" />
         <source>Street map</source>
         <translation>街道地图</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="87" />
+        <location filename="../../app/mainwindow.py" line="88" />
         <source>Shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="89" />
+        <location filename="../../app/mainwindow.py" line="90" />
         <source>Rota and roads</source>
         <translation>排班与道路</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="91" />
+        <location filename="../../app/mainwindow.py" line="92" />
         <source>Citizen callback</source>
         <translation>群众回访</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="93" />
+        <location filename="../../app/mainwindow.py" line="94" />
         <source>Radio console</source>
         <translation>电台调度</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="95" />
+        <location filename="../../app/mainwindow.py" line="96" />
         <source>Outbox</source>
         <translation>待发指令</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="122" />
-        <location filename="../../app/mainwindow.py" line="308" />
+        <location filename="../../app/mainwindow.py" line="123" />
+        <location filename="../../app/mainwindow.py" line="342" />
         <source>Xiaonao command cockpit</source>
         <translation>小脑指挥驾驶舱</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="147" />
+        <location filename="../../app/mainwindow.py" line="148" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="275" />
+        <location filename="../../app/mainwindow.py" line="309" />
         <source>Alert sounds muted (Alerts menu); emergencies always sound</source>
         <translation>告警声音已静音（告警菜单）；紧急呼叫始终响铃</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="291" />
+        <location filename="../../app/mainwindow.py" line="325" />
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="296" />
+        <location filename="../../app/mainwindow.py" line="330" />
         <source>not live</source>
         <translation>非实时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="324" />
+        <location filename="../../app/mainwindow.py" line="358" />
         <source>%1 command(s) waiting to be sent</source>
         <translation>%1 条指令待发送</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="326" />
+        <location filename="../../app/mainwindow.py" line="360" />
         <source>%1 refused (see Outbox)</source>
         <translation>%1 条被拒绝（见待发指令）</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="341" />
+        <location filename="../../app/mainwindow.py" line="375" />
         <source>&amp;Case</source>
         <translation>事件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="342" />
+        <location filename="../../app/mainwindow.py" line="376" />
         <source>New case…</source>
         <translation>新建事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="343" />
+        <location filename="../../app/mainwindow.py" line="377" />
         <source>Dispatch selected case…</source>
         <translation>派单选中事件…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="345" />
+        <location filename="../../app/mainwindow.py" line="379" />
         <source>Accept selected case</source>
         <translation>受理选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="346" />
+        <location filename="../../app/mainwindow.py" line="380" />
         <source>Supervise selected case</source>
         <translation>督办选中事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="347" />
+        <location filename="../../app/mainwindow.py" line="381" />
         <source>Find…</source>
         <translation>查找…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="348" />
+        <location filename="../../app/mainwindow.py" line="382" />
         <source>Command line</source>
         <translation>指令行</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="349" />
-        <location filename="../../app/mainwindow.py" line="511" />
+        <location filename="../../app/mainwindow.py" line="383" />
+        <location filename="../../app/mainwindow.py" line="545" />
         <source>Acknowledge alert</source>
         <translation>确认告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="351" />
-        <location filename="../../app/mainwindow.py" line="705" />
+        <location filename="../../app/mainwindow.py" line="385" />
+        <location filename="../../app/mainwindow.py" line="743" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="352" />
+        <location filename="../../app/mainwindow.py" line="386" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="357" />
+        <location filename="../../app/mainwindow.py" line="391" />
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="359" />
+        <location filename="../../app/mainwindow.py" line="393" />
         <source>Zoom in</source>
         <translation>放大</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="361" />
+        <location filename="../../app/mainwindow.py" line="395" />
         <source>Zoom out</source>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="362" />
+        <location filename="../../app/mainwindow.py" line="396" />
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="363" />
+        <location filename="../../app/mainwindow.py" line="397" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="372" />
+        <location filename="../../app/mainwindow.py" line="406" />
         <source>&amp;Reports</source>
         <translation>报表(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="373" />
+        <location filename="../../app/mainwindow.py" line="407" />
         <source>Daily, weekly, monthly reports and bulletins…</source>
         <translation>日报、周报、月报与通报…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="374" />
+        <location filename="../../app/mainwindow.py" line="408" />
         <source>Print the selected case's sheet…</source>
         <translation>打印所选事件处置单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="376" />
+        <location filename="../../app/mainwindow.py" line="410" />
         <source>Replay a shift…</source>
         <translation>班次复盘（回放）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="377" />
+        <location filename="../../app/mainwindow.py" line="411" />
         <source>&amp;Alerts</source>
         <translation>告警(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="378" />
+        <location filename="../../app/mainwindow.py" line="412" />
         <source>Mute new P1 case alerts</source>
         <translation>静音一级事件告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="378" />
+        <location filename="../../app/mainwindow.py" line="412" />
         <source>Mute missed-deadline alerts</source>
         <translation>静音超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="387" />
+        <location filename="../../app/mainwindow.py" line="421" />
         <source>Emergency calls cannot be muted</source>
         <translation>紧急呼叫不可静音</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="390" />
+        <location filename="../../app/mainwindow.py" line="424" />
         <source>Acknowledge all missed-deadline alerts</source>
         <translation>确认全部超时告警</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="392" />
+        <location filename="../../app/mainwindow.py" line="426" />
         <source>A&amp;ccount</source>
         <translation>账号(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="393" />
+        <location filename="../../app/mainwindow.py" line="427" />
         <source>Users…</source>
         <translation>用户管理…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="396" />
+        <location filename="../../app/mainwindow.py" line="430" />
         <source>Handling guides…</source>
         <translation>处置指引（执法手册）…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="399" />
+        <location filename="../../app/mainwindow.py" line="433" />
         <source>Log out and quit</source>
         <translation>注销并退出</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="433" />
+        <location filename="../../app/mainwindow.py" line="467" />
         <source>Zoom %1 %</source>
         <translation>缩放 %1 %</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="479" />
         <source>new P1</source>
         <translation>新P1事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="445" />
+        <location filename="../../app/mainwindow.py" line="479" />
         <source>missed deadlines</source>
         <translation>超时</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="448" />
+        <location filename="../../app/mainwindow.py" line="482" />
         <source>Muted: %1</source>
         <translation>已静音：%1</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="474" />
+        <location filename="../../app/mainwindow.py" line="508" />
         <source>Select a case first.</source>
         <translation>请先选择一个事件。</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="502" />
+        <location filename="../../app/mainwindow.py" line="536" />
         <source>Dispatch…</source>
         <translation>派单…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="503" />
+        <location filename="../../app/mainwindow.py" line="537" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="504" />
+        <location filename="../../app/mainwindow.py" line="538" />
         <source>Supervise</source>
         <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="505" />
+        <location filename="../../app/mainwindow.py" line="539" />
         <source>Amend…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="514" />
+        <location filename="../../app/mainwindow.py" line="548" />
         <source>Copy case number</source>
         <translation>复制事件编号</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="542" />
+        <location filename="../../app/mainwindow.py" line="576" />
         <source>Dispatch %1 to this squad</source>
         <translation>将 %1 派给该班组</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="547" />
+        <location filename="../../app/mainwindow.py" line="581" />
         <source>Show this squad's cases</source>
         <translation>显示该班组的事件</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="550" />
+        <location filename="../../app/mainwindow.py" line="584" />
         <source>Acknowledge emergency</source>
         <translation>确认紧急呼叫</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="554" />
+        <location filename="../../app/mainwindow.py" line="588" />
         <source>Acknowledge reinforcement request</source>
         <translation>确认增援请求</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="558" />
+        <location filename="../../app/mainwindow.py" line="592" />
         <source>Set status</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="688" />
+        <location filename="../../app/mainwindow.py" line="726" />
         <source>%1 command(s) not yet sent or acknowledged</source>
         <translation>%1 条指令尚未发送或确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="691" />
+        <location filename="../../app/mainwindow.py" line="729" />
         <source>%1 unacknowledged alert(s)</source>
         <translation>%1 条告警未确认</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="701" />
+        <location filename="../../app/mainwindow.py" line="739" />
         <source>Quit the cockpit?</source>
         <translation>退出指挥台？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="702" />
+        <location filename="../../app/mainwindow.py" line="740" />
         <source>Quit anyway?</source>
         <translation>仍要退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/mainwindow.py" line="706" />
+        <location filename="../../app/mainwindow.py" line="744" />
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -4521,159 +4521,190 @@
 <context>
     <name>UsersDialog</name>
     <message>
-        <location filename="../../widgets/admin_users.py" line="30" />
+        <location filename="../../widgets/admin_users.py" line="34" />
         <source>Users</source>
         <translation>用户管理</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="38" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
-        <location filename="../../widgets/admin_users.py" line="76" />
+        <location filename="../../widgets/admin_users.py" line="38" />
+        <location filename="../../widgets/admin_users.py" line="80" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="38" />
         <source>Bound to</source>
         <translation>绑定</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="39" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="39" />
         <source>Active logins</source>
         <translation>有效登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="43" />
+        <location filename="../../widgets/admin_users.py" line="47" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="44" />
-        <location filename="../../widgets/admin_users.py" line="120" />
+        <location filename="../../widgets/admin_users.py" line="48" />
+        <location filename="../../widgets/admin_users.py" line="138" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="53" />
+        <location filename="../../widgets/admin_users.py" line="57" />
         <source>grids, e.g. G01,G02</source>
         <translation>网格，如 G01,G02</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="54" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="57" />
+        <location filename="../../widgets/admin_users.py" line="61" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="58" />
+        <location filename="../../widgets/admin_users.py" line="62" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="69" />
+        <location filename="../../widgets/admin_users.py" line="73" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="80" />
+        <location filename="../../widgets/admin_users.py" line="84" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="102" />
+        <location filename="../../widgets/admin_users.py" line="235" />
+        <source>the password of a %1 must have at least %2 characters</source>
+        <translation>%1的密码至少需要 %2 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="104" />
+        <source>this password is too common; choose another</source>
+        <translation>该密码过于常见，请另选一个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="105" />
+        <source>the password must not be the user name</source>
+        <translation>密码不能与用户名相同</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="106" />
+        <source>the password must not be blank</source>
+        <translation>密码不能为空</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="108" />
+        <source>the password must have at most 1024 characters</source>
+        <translation>密码最多 1024 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="94" />
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="95" />
+        <location filename="../../widgets/admin_users.py" line="113" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="95" />
+        <location filename="../../widgets/admin_users.py" line="113" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="96" />
+        <location filename="../../widgets/admin_users.py" line="114" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="96" />
+        <location filename="../../widgets/admin_users.py" line="114" />
         <source>department liaison</source>
         <translation>职能部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="97" />
+        <location filename="../../widgets/admin_users.py" line="115" />
         <source>community / grid worker</source>
         <translation>村社网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="120" />
+        <location filename="../../widgets/admin_users.py" line="138" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="142" />
+        <location filename="../../widgets/admin_users.py" line="160" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="148" />
+        <location filename="../../widgets/admin_users.py" line="166" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="192" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="174" />
+        <location filename="../../widgets/admin_users.py" line="192" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="189" />
+        <location filename="../../widgets/admin_users.py" line="207" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="191" />
+        <location filename="../../widgets/admin_users.py" line="209" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="205" />
+        <location filename="../../widgets/admin_users.py" line="223" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="215" />
+        <location filename="../../widgets/admin_users.py" line="234" />
+        <source>Not sent: %1</source>
+        <translation>未发送：%1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="239" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
