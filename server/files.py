@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import secrets
+import sys
 import threading
 import time
 import warnings
@@ -129,6 +130,22 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 
 
 _heif: bool | None = None
+
+
+def warm_up() -> None:
+    """Load what reading a photo's header needs (Pillow, its plugins, pillow-heif) before the
+    first upload does: 40-130 ms that the first photo after a start otherwise waits for."""
+    import io
+
+    from PIL import Image
+    heif_readable()
+    Image.init()
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG")
+    with Image.open(io.BytesIO(buf.getvalue())) as im:
+        im.getexif()
+        im.draft("RGB", (4, 4))
+        im.load()
 
 
 def heif_readable() -> bool:
@@ -436,6 +453,25 @@ def probe_pdf(path: Path) -> tuple[dict, bytes, bytes]:
         raise invalid("truncated", "the PDF is truncated (no end-of-file marker)")
     return {"width": None, "height": None, "duration": None}, _placeholder("document", THUMB_PX), \
         _placeholder("document", 800)
+
+
+_sync_file_range = None
+
+
+def start_writeback(fd: int, offset: int, nbytes: int) -> None:
+    """Ask the kernel to start writing this range of the file to disk now, without waiting
+    (Linux sync_file_range(SYNC_FILE_RANGE_WRITE)); elsewhere nothing: the fsync does it all."""
+    global _sync_file_range
+    if _sync_file_range is None:
+        _sync_file_range = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(Exception):
+                import ctypes
+                fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+                fn.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+                _sync_file_range = fn
+    if _sync_file_range:
+        _sync_file_range(fd, offset, nbytes, 2)        # SYNC_FILE_RANGE_WRITE
 
 
 def _fsync_dir(path: Path) -> None:
