@@ -40,6 +40,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -455,7 +456,7 @@ def probe_pdf(path: Path) -> tuple[dict, bytes, bytes]:
         _placeholder("document", 800)
 
 
-_sync_file_range = None
+_sync_file_range: Any = None       # None: not looked up yet; False: not on this platform
 
 
 def start_writeback(fd: int, offset: int, nbytes: int) -> None:
