@@ -253,6 +253,10 @@ def test_each_refused_file_says_why_in_the_operator_s_language_and_loses_nothing
             assert "wrong-case.jpg" in rows and "没有事件 C999999" in rows, rows
         for raw in ("too_large", "unsupported_type", "not_found", "invalid"):
             assert raw not in shown and raw not in rows, (raw, shown, rows)
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            c.section.grab().save(os.path.join(SHOTS, f"evidence_refused_{lang}.png"))
+            outbox.grab().save(os.path.join(SHOTS, f"evidence_refused_outbox_{lang}.png"))
         # the account may not attach to a case it did not report (an intake account)
         other = LinkService(server.url, "intake", "intake-password", cache_path=tmp_path / "intake.db")
         other.start()
