@@ -29,6 +29,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -56,6 +57,7 @@ HEADER_ALIASES = {
 }
 CLOSED_WORDS = frozenset({"closed", "已办结", "办结", "已结案", "结案", "已完成", "完成", "已关闭", "关闭"})
 OPEN_WORDS = frozenset({"open", "new", "待处理", "处理中", "办理中", "未办结", "受理", "已受理", "待受理"})
+_WIRE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 LOCAL_TZ = timezone(timedelta(hours=8))     # a time without a zone in an export is China's (UTC+8)
 CATEGORY_ALIASES = {"纠纷": "dispute", "矛盾纠纷": "dispute", "城市管理": "city_management", "城管": "city_management",
                     "市场监管": "market", "消防": "fire", "消防安全": "fire", "治安": "public_security",
@@ -283,6 +285,8 @@ class BadRow(ValueError):
 def _when(value, what: str) -> str:
     """An export's time as the protocol's ISO UTC text: ISO 8601 with a zone, or a local
     `2024-05-01 08:30[:00]` (or with '/') taken as China's time (UTC+8)."""
+    if isinstance(value, str) and _WIRE_TIME.fullmatch(value):
+        return value                      # (already the protocol's form: most of a big export's rows)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         t = datetime.fromtimestamp(float(value), tz=timezone.utc)
     else:
