@@ -57,6 +57,8 @@ def parse_args(argv):
     p.add_argument("--simulate", action=argparse.BooleanOptionalAction, default=True,
                    help="run the demo street's simulator (--no-simulate: a quiet room, only what you do)")
     p.add_argument("--rotate", type=float, default=20.0, help="seconds per wall page")
+    p.add_argument("--wall-page", type=int, default=1, metavar="N",
+                   help="the page the wall shows first (1 today, 2 map and squads, 3 performance)")
     p.add_argument("--verbose", action="store_true",
                    help="log every command the embedded demo server handles (default: a summary)")
     p.add_argument("--cache", help="local cache file (default: per server and user in the data directory)")
@@ -226,6 +228,7 @@ class Cockpit:
             size = self._size()
             scale = (size[1] / 1080 * 1.35) if size else None
             self.window = WallWindow(self.room, self.link, scale=scale, rotate_s=args.rotate)
+            self.window.show_page(min(max(args.wall_page, 1), self.window.pages.count()) - 1)
         else:
             from app.mainwindow import MainWindow
             self.window = MainWindow(self.room, self.link, self.selection, self.settings)

@@ -321,6 +321,12 @@ _SUMMARY_FIGURES = [  # (kpi key, label, format, compared)
 ]
 
 
+# A state's key for the kpi.fold counts of the periods a report compares with, {(lo, hi):
+# counts}, as they stood at the report's end (server/reports.py period_state_at): the
+# summary's compared columns then need none of those periods' cases in the state.
+COMPARED = "report_compared_counts"
+
+
 def figures_for(state: dict, lo: str, hi: str, now: float) -> dict:
     """The summary's figures: the dashboard's KPIs over the period, and the repeat-call rate."""
     return kpi.period_kpis(state, lo, hi, now)
@@ -340,7 +346,12 @@ def flows_of(state: dict, lo: str, hi: str, open_too: bool = False) -> dict:
 def _summary(ctx: Context, spec: dict) -> list[Table]:
     t = ctx.t
     main = figures_for(flows_of(ctx.state, ctx.lo, ctx.hi, open_too=True), ctx.lo, ctx.hi, ctx.now)
-    others = [(label, figures_for(flows_of(ctx.state, lo, hi), lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
+    # a period compared with: its kpi.fold counts when the state brings them (COMPARED: the
+    # server counts them from the projection's KPI columns instead of reading each case)
+    given = ctx.state.get(COMPARED) or {}
+    target = kpi.arrival_target_s(kpi.profile_of(ctx.state))
+    others = [(label, kpi.figures(given[(lo, hi)], target) if (lo, hi) in given
+               else figures_for(flows_of(ctx.state, lo, hi), lo, hi, epoch(hi))) for label, lo, hi in ctx.compared()]
     cols = [Column("figure", t("Figure")), Column("value", t("This period"), "num")]
     for label, _ in others:
         cols.append(Column(f"cmp{len(cols)}", label, "num"))

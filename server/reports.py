@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from models.reports import KINDS, PRIVILEGED_ROLES, ReportError, build_report, load_definition, period_bounds
+from models.reports import COMPARED, KINDS, PRIVILEGED_ROLES, ReportError, build_report, load_definition, period_bounds
 from models.state import apply, empty_state
 from models.timeutil import iso
 
@@ -186,7 +186,17 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
     state = dict(base, cases={}, seq=seq)
     rewind: dict[str, dict] = {}
     with store.engine.connect() as c:
-        for body in period_case_bodies(c, spans).values():
+        bodies = period_case_bodies(c, spans[:1])
+        # the periods compared with: only their KPI counts are reported, so their cases are
+        # read as the projection's KPI columns (no JSON parsed), but for those changed since
+        # `hi`, read whole and rebuilt as they stood then like the period's own
+        facts = compared_facts(c, spans[1:], bodies)
+        changed = [cid for cid, (_f, updated) in facts.items() if updated >= hi]
+        if changed:
+            for cid, (body, _seq) in store.get_case_texts(changed).items():
+                bodies[cid] = body
+                del facts[cid]
+        for body in bodies.values():
             case = orjson.loads(body)
             if case.get("updated", "") < hi:
                 state["cases"][case["id"]] = case          # nothing happened to it since
@@ -199,7 +209,53 @@ def period_state_at(store: EventStore, spans: list[tuple[str, str]]) -> tuple[di
         except (KeyError, SeqGap, TypeError) as err:
             log.info("a past period's cases could not be rebuilt on their own (%s); replaying the log", err)
             return None
+    if spans[1:]:
+        state[COMPARED] = compared_counts(state, spans[1:], [f for f, _u in facts.values()])
     return state, handovers_between(store, lo, hi)
+
+
+_FACT_COLUMNS = ("id", "reported", "closed", "status", "merged", "dispatch_ok", "arrival_s", "on_scene", "rating",
+                 "repeat_calls", "updated")
+
+
+def compared_facts(conn, spans: list[tuple[str, str]], skip) -> dict[str, tuple]:
+    """The cases reported or closed in `spans` but not in `skip`, as {id: (their KPI facts
+    (models.kpi.Facts) from the projection's columns, when they last changed)}."""
+    from sqlalchemy import and_, or_, select
+
+    from models.kpi import Facts
+
+    from .store import CaseRow
+    t = CaseRow.__table__
+    out: dict[str, tuple] = {}
+    if not spans:
+        return out
+    cols = [t.c[n] for n in _FACT_COLUMNS]
+    for a, b in spans:
+        for cond in (and_(t.c.reported >= a, t.c.reported < b), and_(t.c.closed >= a, t.c.closed < b)):
+            for cid, rep, closed, status, merged, ok, arr, on_scene, rating, calls, updated in conn.execute(
+                    select(*cols).where(or_(cond))):
+                if cid in skip or cid in out:
+                    continue
+                shut = status == "closed"
+                out[cid] = (Facts(rep, closed or None, shut and not merged, None if ok is None else bool(ok), arr,
+                                  bool(on_scene), rating, repeat_calls=calls or 0, status_closed=shut), updated)
+    return out
+
+
+def compared_counts(state: dict, spans: list[tuple[str, str]], facts: list) -> dict[tuple[str, str], dict]:
+    """Each compared period's kpi.fold counts: over the cases of `state` (the report's own,
+    as they stood at its end) and the other cases' `facts` (read from the projection)."""
+    from models import kpi
+    profile = kpi.profile_of(state)
+    target = kpi.arrival_target_s(profile)
+    out = {}
+    for a, b in spans:
+        counts = kpi.fold((kpi.case_facts(c, profile) for c in state["cases"].values()
+                           if a <= c["times"]["reported"] < b or a <= (c["times"].get("closed") or "") < b),
+                          a, b, target)
+        out[(a, b)] = kpi.fold(facts, a, b, target, counts)
+    return out
 
 
 def may_see_personal(store: EventStore, user: str | None) -> bool:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton
 
@@ -126,6 +126,12 @@ def test_street_map_zooms_pans_labels_clear_and_clicks_through(cockpit, loop, qt
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])   # none overlap
     assert any(t == "九巡101" for _r, t in m.drawn_labels) and any(t.startswith("G") for _r, t in m.drawn_labels)
     assert not m.legend_rect.isEmpty() and len(m.legend_entries()) >= 7
+    for shape in ((900, 600), (640, 600)):      # (a wall's map is about square): the legend covers no grid
+        m.resize(*shape)
+        m.fit()
+        m.viewport().grab()
+        street = m.mapFromScene(m._bounds).boundingRect()
+        assert not m.legend_rect.intersects(QRectF(street)), (shape, m.legend_rect, street)
     # click-through: the case marker selects the case, a squad marker the squad
     pos = m.mapFromScene(m.case_items[cid].pos())
     qtbot.mouseClick(m.viewport(), Qt.MouseButton.LeftButton, pos=pos)

@@ -79,3 +79,55 @@ def test_a_reports_cases_are_the_plain_conditions_read_by_bounded_ranges(tmp_pat
         assert checked > 200          # (the periods do hold cases)
     finally:
         store.dispose()
+
+
+def test_the_compared_periods_counts_from_the_columns_are_the_cases(tmp_path, backend):
+    """The periods a report compares with are counted from the projection's KPI columns (no
+    case read) beside the report's own cases: the same kpi.fold counts as folding every case
+    of those periods from its JSON, whatever the cases went through (closed, reopened and
+    open again, merged, rated, never dispatched or on scene)."""
+    import orjson
+
+    from models import kpi
+    from server.projection import case_row
+    from server.reports import compared_counts, compared_facts
+    store = EventStore(make_db(tmp_path, backend))
+    try:
+        now = time.time()
+        rng = random.Random(23)
+        cases = [orjson.loads(r["body"]) for r in server_rows(1500, 0, 1500, now, rng)]
+        for i, c in enumerate(cases):
+            if i % 7 == 0:                      # reopened: open again, its closure gone
+                c["status"], c["times"] = "accepted", {"reported": c["times"]["reported"],
+                                                       "reopened": c["updated"], "accepted": c["updated"]}
+            elif i % 11 == 0:
+                c["merged_into"] = cases[0]["id"]
+            if i % 5 == 0:
+                c["rating"] = None
+            if i % 13 == 0:
+                for k in ("dispatched", "on_scene"):
+                    c["times"].pop(k, None)
+            if i % 17 == 0:
+                c["repeat_calls"] = 2
+        store.write_projection([case_row(c, 1, "1310") for c in cases], 1, {"team_order": []}, None, {})
+        state = {"cases": {}, "sla_profile": "1310"}
+        profile = kpi.profile_of(state)
+        target = kpi.arrival_target_s(profile)
+        checked = 0
+        for spans in spans_to_check(now):
+            if len(spans) == 1:
+                continue
+            lo, hi = spans[0]
+            # the report's own cases (as period_state_at reads them), the rest from the columns
+            own = {c["id"]: c for c in cases if c["times"]["reported"] < hi
+                   and (c["times"]["reported"] >= lo or (c["times"].get("closed") or "9") >= lo)}
+            with store.engine.connect() as conn:
+                facts = compared_facts(conn, spans[1:], own)
+            got = compared_counts({**state, "cases": own}, spans[1:], [f for f, _u in facts.values()])
+            for a, b in spans[1:]:
+                want = kpi.fold([kpi.case_facts(c, profile) for c in cases], a, b, target)
+                assert got[(a, b)] == want, (a, b)
+                checked += want["reported"] + want["closed"]
+        assert checked > 50
+    finally:
+        store.dispose()

@@ -254,10 +254,14 @@ class StreetMap(QGraphicsView):
                 ("tri", P["emergency"], self.tr("Squad: emergency")),
                 ("heat", "#ff7800", self.tr("Today's incidents (heat)"))]
 
+    def legend_width(self, fm: QFontMetricsF | None = None) -> float:
+        fm = fm or QFontMetricsF(self.label_font)
+        return max(fm.horizontalAdvance(t) for _s, _c, t in self.legend_entries()) + fm.height() + 2 + 16
+
     def _draw_legend(self, painter: QPainter, fm: QFontMetricsF) -> None:
         entries = self.legend_entries()
         line = fm.height() + 2
-        w = max(fm.horizontalAdvance(t) for _s, _c, t in entries) + line + 16
+        w = self.legend_width(fm)
         r = QRectF(8, self.viewport().height() - 8 - line * len(entries) - 8, w, line * len(entries) + 8)
         self.legend_rect = r
         painter.setPen(QPen(QColor(P["border"])))
@@ -284,7 +288,16 @@ class StreetMap(QGraphicsView):
         """The whole street in view (zoom 1)."""
         r = self._bounds if self._grids else self.scene_.itemsBoundingRect()
         if not r.isEmpty():
-            self.fitInView(r.adjusted(-50, -50, 50, 50), Qt.AspectRatioMode.KeepAspectRatio)
+            r = r.adjusted(-50, -50, 50, 50)
+            vw, vh = self.viewport().width(), self.viewport().height()
+            legend = self.legend_width() + 16
+            if self._grids and vw > 2 * legend and vh > 0:
+                # the legend (drawn at the left, in pixels) gets a strip of its own: it covered
+                # the squads and grid labels of the street's left-hand corner on a wall. At
+                # s px a scene unit the street takes w*s and the strip `legend` px of the width
+                px = min((vw - legend) / r.width(), vh / r.height())
+                r = r.adjusted(-legend / px, 0, 0, 0)
+            self.fitInView(r, Qt.AspectRatioMode.KeepAspectRatio)
             self.zoom = 1.0
 
     def zoom_by(self, factor: float) -> None:
