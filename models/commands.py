@@ -6,8 +6,10 @@ CommandError with one of the protocol's codes. Pure: no I/O, no clock (the calle
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import callback as cb
 from . import early_warning, evidence, guidance, joint, ladders, radio, rating
@@ -359,20 +361,25 @@ def _called_at(args, now: float | None) -> str | None:
 HISTORY_ROLES = frozenset({"intake"})
 
 
-def _history_time(h: dict, key: str, now: float | None) -> float | None:
+_WIRE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def _history_time(h: dict, key: str, now: float | None) -> tuple[float, str] | None:
+    """(epoch, the protocol's ISO text) of a history time; a time already in that form is
+    kept as it is (formatting a time of another second is most of the cost of a row)."""
     v = h.get(key)
     if v is None:
         return None
     try:
         if not isinstance(v, str) or len(v) > 40:
             raise ValueError
-        t = epoch(v)
+        t = datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
     except (ValueError, TypeError):
         raise CommandError("invalid", f"'history.{key}' must be an ISO 8601 time such as 2024-05-01T08:30:00.000Z",
                            field=f"history.{key}") from None
     if now is not None and t > now + CALL_SKEW_S:
         raise CommandError("invalid", f"'history.{key}' is {t - now:.0f} s in the future", field=f"history.{key}")
-    return t
+    return t, (v if _WIRE_TIME.fullmatch(v) else iso(t))
 
 
 def _check_history(args, now: float | None) -> dict:
@@ -386,17 +393,17 @@ def _check_history(args, now: float | None) -> dict:
     reported = _history_time(h, "reported_at", now)
     if reported is None:
         raise CommandError("invalid", "'history.reported_at' is required", field="history.reported_at")
-    out: dict = {"called_at": iso(reported)}
+    out: dict = {"called_at": reported[1]}
     closed = _history_time(h, "closed_at", now)
     if closed is not None:
-        if closed < reported:
+        if closed[0] < reported[0]:
             raise CommandError("invalid", "'history.closed_at' is before 'history.reported_at'",
                                field="history.closed_at")
         resolution = h.get("resolution") or ""
         if not isinstance(resolution, str) or len(resolution) > TEXT_LIMIT:
             raise CommandError("invalid", f"'history.resolution' must be a text of at most {TEXT_LIMIT} characters",
                                field="history.resolution")
-        out["closed"] = {"at": iso(closed), "resolution": resolution}
+        out["closed"] = {"at": closed[1], "resolution": resolution}
     return out
 
 
