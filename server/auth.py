@@ -356,7 +356,10 @@ class Accounts:
                 await self._watcher
             except (asyncio.CancelledError, Exception):
                 pass
-        self.db.shutdown(wait=True)
+        # waited for off the loop: a query still on the accounts thread (the watch's, begun
+        # just before) may need this loop to finish, e.g. a database reached through a proxy
+        # on it (tests/faultproxy.py); blocking the loop here deadlocked such a stop
+        await asyncio.to_thread(self.db.shutdown, wait=True)
 
     def audit_name(self, name, known: bool) -> str | None:
         """A known user's name; an unknown one only as a short keyed hash (it may be a

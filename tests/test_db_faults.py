@@ -200,3 +200,28 @@ async def test_a_lost_commit_reply_is_resolved_from_the_log(pg, monkeypatch):
 
 def titles_of(state):
     return sorted(c["title"] for c in state["cases"].values())
+
+
+async def test_the_server_stops_while_an_account_read_waits_for_the_database(pg):
+    """A stop while the accounts thread waits for the database (here: behind the proxy, on
+    the same loop as the server) waits for that read without holding the loop: the database
+    answers again and the stop completes. (Before, the stop blocked the loop that the
+    answer needed: the hung-database test's `server.stop()` hung now and then.)"""
+    proxy = await FaultProxy().start()
+    srv = XiaonaoServer(proxy.url_for(pg), "127.0.0.1", 0)
+    await srv.start()
+    stopped = False
+    try:
+        proxy.hang()
+        read = asyncio.ensure_future(srv.accounts.run(srv.store.accounts_rev))
+        await asyncio.sleep(0.1)                     # the read is on the accounts thread, held
+        assert not read.done()
+        asyncio.get_running_loop().call_later(0.5, proxy.restore, False)   # answered then
+        await srv.stop()
+        stopped = True
+        assert read.done() and isinstance(read.result(), int)
+    finally:
+        if not stopped:
+            proxy.restore()
+            await srv.stop()
+        await proxy.stop()

@@ -735,9 +735,14 @@
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="422" />
+        <location filename="../../widgets/case_queue.py" line="423" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="423" />
+        <source>1 case</source>
+        <translation>共 1 件</translation>
     </message>
 </context>
 <context>
