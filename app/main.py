@@ -247,13 +247,24 @@ class Cockpit:
             self.window.resize(*size)
             self.window.show()
         elif args.wall:
+            # the screen's size first: without a window manager (a kiosk X session, Xvfb) the
+            # full-screen state alone is not acted on and the wall stayed a 1280x720 window
+            self.window.setGeometry(self._screen().geometry())
             self.window.showFullScreen()
         elif hasattr(self.window, "has_saved_layout") and not self.window.has_saved_layout():
+            self.window.setGeometry(self._screen().availableGeometry())   # the same without a window manager
             self.window.showMaximized()        # the first start: the whole screen (a 1600x950 window overflows 1366x768)
         else:
             self.window.show()
         if self.room.state.get("seq"):
             self.room.sig_reset.emit()
+
+    def _screen(self):
+        from PySide6.QtGui import QGuiApplication
+        screens = QGuiApplication.screens()
+        if self.args.screen is not None and 0 <= self.args.screen < len(screens):
+            return screens[self.args.screen]
+        return QGuiApplication.primaryScreen()
 
     def _size(self):
         if self.args.size:

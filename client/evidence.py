@@ -75,6 +75,7 @@ class UploadRow(Base):
     message: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[str | None] = mapped_column(Text)                # the server's answer to the upload
     resume: Mapped[str | None] = mapped_column(String(40))        # the server's resumable upload id
+    details: Mapped[str | None] = mapped_column(Text)             # a refusal's details (JSON: too_large's limit, …)
 
 
 class ThumbRow(Base):
@@ -88,7 +89,7 @@ def _row(r: UploadRow) -> dict:
     return {"id": r.id, "case_id": r.case_id, "label": r.label, "name": r.name, "note": r.note, "sha": r.sha,
             "size": r.size, "spool": r.spool, "created": r.created, "status": r.status, "code": r.code,
             "message": r.message, "meta": json.loads(r.meta) if r.meta else None, "resume": r.resume,
-            "progress": 0.0}
+            "details": json.loads(r.details) if r.details else None, "progress": 0.0}
 
 
 class EvidenceStore:
@@ -103,6 +104,8 @@ class EvidenceStore:
             cols = {r[1] for r in c.exec_driver_sql("PRAGMA table_info(evidence_uploads)")}
             if "resume" not in cols:
                 c.exec_driver_sql("ALTER TABLE evidence_uploads ADD COLUMN resume VARCHAR(40)")
+            if "details" not in cols:
+                c.exec_driver_sql("ALTER TABLE evidence_uploads ADD COLUMN details TEXT")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -118,8 +121,9 @@ class EvidenceStore:
                             created=row["created"], status=row["status"]))
 
     def set_upload(self, cid: str, **kw: Any) -> None:
-        if "meta" in kw and kw["meta"] is not None:
-            kw["meta"] = json.dumps(kw["meta"], ensure_ascii=False)
+        for k in ("meta", "details"):
+            if kw.get(k) is not None:
+                kw[k] = json.dumps(kw[k], ensure_ascii=False)
         with Session(self.engine) as s, s.begin():
             r = s.scalars(select(UploadRow).where(UploadRow.id == cid)).first()
             if r is not None:
@@ -361,7 +365,8 @@ class Evidence:
         sha, size, spooled = await self._call(_spool_copy, source, self.spool_dir)
         row = {"id": cid or str(uuid.uuid4()), "case_id": case_id, "label": label, "name": name[:200],
                "note": note, "sha": sha, "size": size, "spool": str(spooled), "created": time.time(),
-               "status": "waiting", "code": None, "message": None, "meta": None, "progress": 0.0}
+               "status": "waiting", "code": None, "message": None, "meta": None, "details": None,
+               "progress": 0.0}
         if self.store is not None:
             try:
                 await self._call(self.store.add_upload, row)
@@ -408,7 +413,7 @@ class Evidence:
     async def _set(self, row: dict, **kw) -> None:
         row.update(kw)
         if self.store is not None and not row.get("unsaved"):
-            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta", "resume")}
+            persist = {k: v for k, v in kw.items() if k in ("status", "code", "message", "meta", "resume", "details")}
             if persist:
                 try:
                     await self._call(lambda: self.store.set_upload(row["id"], **persist))
@@ -440,7 +445,7 @@ class Evidence:
                     await self._call(self.store.remove_upload, row["id"])
         else:
             await self._set(row, status="refused", code=detail.get("code") or "refused",
-                            message=detail.get("message") or "")
+                            message=detail.get("message") or "", details=None)
 
     async def _keep_original(self, row: dict) -> None:
         """The sent bytes become the cached original: the viewer opens them without a download."""
@@ -484,7 +489,7 @@ class Evidence:
         attempt = row.get("attempt", 0)
         try:
             if row["status"] != "attaching":
-                await self._set(row, status="uploading", code=None, message=None, progress=0.0)
+                await self._set(row, status="uploading", code=None, message=None, details=None, progress=0.0)
                 meta = row.get("meta")
                 if not meta:
                     if await self.files.has(row["sha"]):
@@ -521,7 +526,7 @@ class Evidence:
                 row["resume"] = None
                 await self._set(row, resume=None)
             if e.code in FINAL_CODES:
-                await self._set(row, status="refused", code=e.code, message=e.message)
+                await self._set(row, status="refused", code=e.code, message=e.message, details=e.details or None)
                 return
             # unreachable, busy, unavailable, or a token the link is renewing: later, backing off
             row["attempt"] = attempt + 1

@@ -36,9 +36,10 @@ HEAD_LIMIT = 64 * 1024       # a response head longer than this is not one of ou
 
 
 class FileError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, details: dict | None = None):
         super().__init__(f"{code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.details = details or {}        # what the server says to word it (docs/protocol.md, Errors)
 
 
 def http_base(ws_url: str) -> str:
@@ -60,7 +61,9 @@ def sha256_file(path: str | os.PathLike) -> str:
 def _error(status: int, body: bytes) -> FileError:
     try:
         d = json.loads(body)
-        return FileError(status, str(d.get("code") or "error"), str(d.get("message") or ""))
+        details = d.get("details")
+        return FileError(status, str(d.get("code") or "error"), str(d.get("message") or ""),
+                         details if isinstance(details, dict) else None)
     except (ValueError, AttributeError):
         return FileError(status, "error", body[:200].decode("utf-8", "replace") or f"HTTP {status}")
 

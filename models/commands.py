@@ -6,8 +6,10 @@ CommandError with one of the protocol's codes. Pure: no I/O, no clock (the calle
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import callback as cb
 from . import early_warning, evidence, guidance, joint, ladders, radio, rating
@@ -354,6 +356,57 @@ def _called_at(args, now: float | None) -> str | None:
     return iso(t)
 
 
+# who may report a case with its `history` (a former system's case: when it was reported, and
+# when and how it was closed there): the intake accounts an import runs as (server/intake.py)
+HISTORY_ROLES = frozenset({"intake"})
+
+
+_WIRE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def _history_time(h: dict, key: str, now: float | None) -> tuple[float, str] | None:
+    """(epoch, the protocol's ISO text) of a history time; a time already in that form is
+    kept as it is (formatting a time of another second is most of the cost of a row)."""
+    v = h.get(key)
+    if v is None:
+        return None
+    try:
+        if not isinstance(v, str) or len(v) > 40:
+            raise ValueError
+        t = datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+    except (ValueError, TypeError):
+        raise CommandError("invalid", f"'history.{key}' must be an ISO 8601 time such as 2024-05-01T08:30:00.000Z",
+                           field=f"history.{key}") from None
+    if now is not None and t > now + CALL_SKEW_S:
+        raise CommandError("invalid", f"'history.{key}' is {t - now:.0f} s in the future", field=f"history.{key}")
+    return t, (v if _WIRE_TIME.fullmatch(v) else iso(t))
+
+
+def _check_history(args, now: float | None) -> dict:
+    """A report's `history` (an import of a former system's case): `reported_at` (required;
+    the SLA clocks run from it, however long ago), `closed_at` (optional: the case was closed
+    there then, with `resolution`). Returns the report data's `called_at` and `closed`."""
+    h = args.get("history")
+    if not isinstance(h, dict):
+        raise CommandError("invalid", "'history' must be an object {reported_at, closed_at, resolution}",
+                           field="history")
+    reported = _history_time(h, "reported_at", now)
+    if reported is None:
+        raise CommandError("invalid", "'history.reported_at' is required", field="history.reported_at")
+    out: dict = {"called_at": reported[1]}
+    closed = _history_time(h, "closed_at", now)
+    if closed is not None:
+        if closed[0] < reported[0]:
+            raise CommandError("invalid", "'history.closed_at' is before 'history.reported_at'",
+                               field="history.closed_at")
+        resolution = h.get("resolution") or ""
+        if not isinstance(resolution, str) or len(resolution) > TEXT_LIMIT:
+            raise CommandError("invalid", f"'history.resolution' must be a text of at most {TEXT_LIMIT} characters",
+                               field="history.resolution")
+        out["closed"] = {"at": closed[1], "resolution": resolution}
+    return out
+
+
 def _check_location(state, loc) -> dict:
     """A location as reported or amended: the address, and grid/area/lat/lon resolved from
     the street when not given."""
@@ -474,6 +527,13 @@ def decide(state: dict, actor: Actor, name: str, args: dict, now: float | None =
 
     if name == "case.report":
         data = _check_report(state, args, now)
+        if args.get("history") is not None:
+            if actor.role not in HISTORY_ROLES:
+                raise CommandError("forbidden", f"role {actor.role} may not report a case with its history "
+                                                "(an import runs as an intake account)", field="history")
+            if args.get("merge_into") is not None:
+                raise CommandError("invalid", "a case reported with its history cannot be merged", field="history")
+            data.update(_check_history(args, now))
         if actor.role == "community" and data["location"].get("grid") not in actor.grids:
             where = data["location"].get("grid") or "no grid"
             raise CommandError("forbidden", f"{data['location']['address']} is in {where}, not one of your grids "

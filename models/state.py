@@ -174,6 +174,14 @@ def _reported(state, ev, d):
     if d.get("no"):
         state["next_case_no"] = max(state["next_case_no"], d["no"] + 1)
     _log(case, ev)
+    closed = d.get("closed")
+    if closed:
+        # a former system's case, imported with its history (models/commands: `history`):
+        # closed there then; its last update is that time (the windows judge it by it)
+        case["status"] = "closed"
+        case["times"]["closed"] = closed["at"]
+        case["resolution"] = closed.get("resolution") or ""
+        case["updated"] = closed["at"]
 
 
 def _accepted(state, ev, d):

@@ -61,6 +61,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  # pip runs quietly: say what the minutes of silence are (a first `make demo` printed nothing)
+  echo "bootstrap: installing the Python packages into .venv (the first time takes a few minutes)..."
   .venv/bin/python -m pip install -q --upgrade pip
   # the versions the frozen build ships (packaging/constraints.txt); pyproject.toml has the ranges
   .venv/bin/python -m pip install -q -e ".[dev]" -c packaging/constraints.txt

@@ -140,11 +140,34 @@ def code_link(base: str, code: str) -> str:
     return f"{base.rstrip('/')}/m/#code={code}"
 
 
+def default_code_url(db_url: str) -> str:
+    """Where phones reach the server when `user code` is given no --url: the embedded demo
+    server's address when a running cockpit publishes one beside this SQLite database
+    (`server.json`: it listens on a free port, not 8765), else the default serve port."""
+    import json
+    import os
+    from pathlib import Path
+    fallback = "http://127.0.0.1:8765"
+    if not db_url.startswith("sqlite:///"):
+        return fallback
+    try:
+        info = json.loads((Path(db_url[len("sqlite:///"):]).parent / "server.json").read_text(encoding="utf-8"))
+        url, pid = str(info["url"]), int(info.get("pid", 0))
+        if pid:
+            os.kill(pid, 0)                 # the cockpit that wrote it is still running
+    except (OSError, ValueError, KeyError, TypeError):
+        return fallback
+    if not url.startswith(("ws://", "wss://")):
+        return fallback
+    base = "http" + url[2:]
+    return base[: -len("/ws")] if base.endswith("/ws") else base
+
+
 def _print_code(args) -> None:
     import segno
     ttl = parse_ttl(args.ttl)
     code, expires, user = login_code(args.db, args.name, ttl)
-    link = code_link(args.url, code)
+    link = code_link(args.url or default_code_url(args.db), code)
     bound = {"field": f"squad {user.get('team_id')}", "department": f"department {user.get('department')}",
              "community": f"grids {','.join(user.get('grids') or [])}"}.get(user["role"])
     print(f"one-time login for {args.name} ({user['role']}{', ' + bound if bound else ''}): "
@@ -266,8 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     pc = usub.add_parser("code", help="a one-time login link and QR code for the mobile terminal (/m/)")
     pc.add_argument("name")
     pc.add_argument("--ttl", default="10m", help="how long the code works, once (default %(default)s; up to 7d)")
-    pc.add_argument("--url", default="http://127.0.0.1:8765",
-                    help="the server's address as phones reach it (default %(default)s)")
+    pc.add_argument("--url", default=None,
+                    help="the server's address as phones reach it (default: the running demo cockpit's "
+                         "embedded server on this database, else http://127.0.0.1:8765)")
     pc.add_argument("--png", help="also write the QR code to this PNG file")
     pc.add_argument("--svg", help="also write the QR code to this SVG file")
     pc.add_argument("--no-qr", action="store_true", help="print the link and code only")

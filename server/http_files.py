@@ -52,6 +52,7 @@ WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
 CHECK_YIELD_S = 2.0          # a photo's check waits this long at most for uploads being received
 YIELD_WINDOW = 0.02          # ...while a body's bytes arrived within this
+WRITEBACK_EVERY = 4 << 20   # an upload's bytes handed to the disk's writeback every this many
 PAUSE_AT = 4 << 20           # an upload's bytes waiting for the disk before reading pauses
 TOKEN_CACHE_S = 1.0          # a checked token is checked again after this (a logout or an account change: at once)
 MAX_FILE_CONNECTIONS = 256
@@ -206,6 +207,37 @@ class _BodySink:
         self._watch = self.loop.call_later(BODY_TIMEOUT / 4, self._watchdog)
 
 
+class _HashAlongside:
+    """SHA-256 of an upload's bytes on a thread of its own, beside the writer thread that
+    writes them (hashing 19 MB is ~26 ms of a core: done in turn with the writes it put the
+    writer thread behind the arriving bytes). `update` hands the bytes over (no copy: bytes
+    are immutable); `hexdigest` (blocking: call it off the loop) waits for the last of them."""
+
+    def __init__(self):
+        import queue
+        import threading
+        self._h = hashlib.sha256()
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._t = threading.Thread(target=self._run, name="xiaonao-hash", daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while (data := self._q.get()) is not None:
+            self._h.update(data)
+
+    def update(self, data: bytes) -> None:
+        self._q.put(data)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._h.hexdigest()
+
+    def close(self) -> None:
+        if self._t.is_alive():
+            self._q.put(None)
+            self._t.join()
+
+
 class FilesConnection(ServerConnection):
     """A connection that serves `/files…` itself and hands everything else to websockets."""
     service: FileService              # set on the subclass each server makes (FileService.connection_class)
@@ -288,15 +320,18 @@ class FilesConnection(ServerConnection):
             self._reader.feed_eof()
         super().connection_lost(exc)
 
-    async def receive_body(self, count: int, write) -> int:
+    async def receive_body(self, count: int, write, head: bytes = b"") -> int:
         """The next `count` bytes of the request body through `write(bytes)` (called on a
-        worker thread, in order): what the reader holds first, the rest straight from the
-        transport (_BodySink). Raises IncompleteReadError (a drop: what arrived is written)
-        or TimeoutError (no byte for BODY_TIMEOUT)."""
+        worker thread, in order), after `head` (bytes of it read already, written first in the
+        same batch): what the reader holds first, the rest straight from the transport
+        (_BodySink). Returns the bytes written (head included). Raises IncompleteReadError (a
+        drop: what arrived is written) or TimeoutError (no byte for BODY_TIMEOUT)."""
         reader = self._reader
         assert reader is not None and self._sink is None
-        sink = _BodySink(self, write, count)
+        sink = _BodySink(self, write, count + len(head))
         self._sink = sink
+        if head:
+            sink.feed(head)
         held = reader.take(count)
         if held:
             sink.feed(held)
@@ -352,6 +387,7 @@ class FileService:
     def resume_checks(self) -> None:
         """Start the checks a stop or a crash interrupted, and drop the resumable uploads left
         untouched for a day (on start, after content.open)."""
+        self._checker.submit(_warm_up)            # (first: before any check; off the loop)
         for file_id in self.content.unchecked():
             self.check(file_id)
         self.resumable.sweep_uploads()
@@ -468,7 +504,7 @@ class FileService:
                     keep = await self._handle(conn, reader, req, peer_s)
                 except fs.FileRefused as e:
                     # perhaps before the request's body was read: the connection cannot go on
-                    answer = self._response(e.status, e.code, e.message, close=True)
+                    answer = self._response(e.status, e.code, e.message, close=True, details=e.details)
                     if req.method == "HEAD":                # a HEAD answer has no body
                         answer = answer[:answer.index(b"\r\n\r\n") + 4]
                     await conn.files_send(answer)
@@ -496,8 +532,10 @@ class FileService:
             lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    def _response(self, status: int, code: str, message: str, close: bool = False) -> bytes:
-        body = protocol.error(None, code, message).encode()
+    def _response(self, status: int, code: str, message: str, close: bool = False,
+                  details: dict | None = None) -> bytes:
+        body = protocol.error(None, code, message).encode() if not details else \
+            orjson.dumps({"type": "error", "id": None, "code": code, "message": message, "details": details})
         return self._head(status, [("Content-Type", "application/json")], len(body), close) + body
 
     def _json(self, status: int, obj) -> bytes:
@@ -571,17 +609,17 @@ class FileService:
     async def _case_for_upload(self, actor: Actor, cid: str) -> None:
         case = await self._case(cid)
         if case is None:
-            raise fs.FileRefused(404, "not_found", f"no case {cid}")
+            raise fs.FileRefused(404, "not_found", f"no case {cid}", {"case": cid})
         if not owns(actor, case):         # a squad's, a department's, a community's, an intake's own cases only
             whose = {"field": "assigned to your squad", "department": "transferred to your department",
                      "community": "in your grids", "intake": "one this account reported"}.get(actor.role, "yours")
-            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}")
+            raise fs.FileRefused(403, "forbidden", f"case {cid} is not {whose}", {"case": cid, "role": actor.role})
 
     # ---- upload -------------------------------------------------------------------
     async def _upload(self, conn: FilesConnection, reader: asyncio.StreamReader, req: _Request, peer: str) -> bool:
         actor = await self._actor(req)
         if actor.role == "wall":
-            raise fs.FileRefused(403, "forbidden", "role wall may not upload files")
+            raise fs.FileRefused(403, "forbidden", "role wall may not upload files", {"role": "wall"})
         if "transfer-encoding" in req.headers or "content-length" not in req.headers:
             raise fs.FileRefused(411, "length_required", "send the file with a Content-Length (no chunked body)")
         try:
@@ -591,11 +629,10 @@ class FileService:
         except ValueError:
             raise fs.FileRefused(400, "bad_request", "Content-Length is not a number of bytes") from None
         if length == 0:
-            raise fs.FileRefused(422, "invalid", "the file is empty (0 bytes)")
+            raise fs.invalid("empty", fs.EMPTY)
         lim = self.limits
         if length > lim.largest:
-            raise fs.FileRefused(413, "too_large", f"a file may be at most {lim.largest / fs.MB:g} MB; "
-                                                   f"this one is {length / fs.MB:.1f} MB")
+            raise fs.too_large(length, lim.largest)
         cid = req.query.get("case") or None
         if cid is not None:
             await self._case_for_upload(actor, cid)
@@ -636,24 +673,35 @@ class FileService:
 
     def _check_size(self, kind: str, length: int) -> None:
         if length > self.limits.of(kind):
-            raise fs.FileRefused(413, "too_large", f"{fs.KIND_WORDS[kind]} may be at most "
-                                                   f"{self.limits.of(kind) / fs.MB:g} MB; this one is "
-                                                   f"{length / fs.MB:.1f} MB")
+            raise fs.too_large(length, self.limits.of(kind), kind)
 
     @staticmethod
-    async def _read_into(conn: FilesConnection, f, h, head: bytes, count: int) -> None:
-        """Read `count` more bytes of the body (after `head`, already read) into the open file
+    async def _read_into(conn: FilesConnection, f, h, head: bytes, count: int, close: bool = False) -> None:
+        """Read `count` bytes of the body (`head` of them read already) into the open file
         `f`, hashing them into `h` on the way (FilesConnection.receive_body: batches written on
-        a worker thread while the next arrives). The file and the hash always hold the same
-        bytes; on a drop, what was received is written before the error goes on (a resumable
-        upload goes on from there)."""
+        a worker thread while the next arrives; the head goes in the first). The file and the
+        hash always hold the same bytes; on a drop, what was received is written before the
+        error goes on (a resumable upload goes on from there). `close`: the file is closed on
+        the writer thread after its last byte (no hop to another thread for it)."""
+        left = [count]
+        flushed = [0]
+
         def write(data: bytes) -> None:
             f.write(data)
             h.update(data)
-        if head:
-            await asyncio.get_running_loop().run_in_executor(None, write, head)
+            left[0] -= len(data)
+            if close and left[0] <= 0:
+                f.close()
+            elif (at := count - left[0]) - flushed[0] >= WRITEBACK_EVERY:
+                # start the disk writing what arrived (not waiting for it): the fsync before
+                # the answer then has only the last of it to wait for
+                f.flush()
+                fs.start_writeback(f.fileno(), flushed[0], at - flushed[0])
+                flushed[0] = at
         if count > len(head):
-            await conn.receive_body(count - len(head), write)
+            await conn.receive_body(count - len(head), write, head)
+        elif head:
+            await asyncio.get_running_loop().run_in_executor(None, write, head)
 
     async def _receive(self, conn, reader, actor: Actor, length: int, cid: str | None, name: str,
                        peer: str) -> bool:
@@ -661,16 +709,18 @@ class FileService:
         head, kind, mime = await self._sniff(reader, length)
         part = self.content.new_part()
         t0 = time.perf_counter()
-        h = hashlib.sha256()
         f = await self._open_part(part, "wb", peer)
+        h = _HashAlongside()
         done = False
         try:
-            await self._read_into(conn, f, h, head, length)
-            await loop.run_in_executor(None, f.close)
+            await self._read_into(conn, f, h, head, length, close=True)
+            file_id = await loop.run_in_executor(None, h.hexdigest)
             t_received = time.perf_counter()
-            meta, created = await self._store(part, h.hexdigest(), kind, mime, length, name, actor, cid, peer)
+            meta, created = await self._store(part, file_id, kind, mime, length, name, actor, cid, peer)
             done = True
         finally:
+            if not done:
+                await loop.run_in_executor(None, h.close)
             if not f.closed:
                 await loop.run_in_executor(None, f.close)
             if not done:
@@ -695,16 +745,17 @@ class FileService:
         """Move a received file (`part`, whole, closed) into the store and record it; the
         part is gone afterwards. Returns (its metadata, whether the row is new)."""
         loop = asyncio.get_running_loop()
+        finished = False
         try:
             known = await self._row(file_id)
-            state = await loop.run_in_executor(None, self.content.state, file_id)
+            state, why = await loop.run_in_executor(None, self._state_of, file_id)
             if state == "damaged":
-                why: str | None = await loop.run_in_executor(None, self.content.damage, file_id)
-                raise fs.FileRefused(422, "invalid", why or "the photo is damaged")
+                raise fs.invalid("damaged", why or "the photo is damaged")
             if known is not None and state is not None:
                 meta = known
             else:
                 # a photo: its header now, its full decoding and thumbnail right after the answer
+                finished = True                  # (finish removes the part, whatever happens)
                 probed = await loop.run_in_executor(None, self.content.finish, part, file_id, kind, mime, True)
                 meta = {"id": file_id, "kind": kind, "type": mime, "size": length, "name": name, **probed}
             meta, created = await self.server.hub.run_db(fs.record_upload, self.server.store, meta, actor.name, cid)
@@ -713,12 +764,18 @@ class FileService:
             raise fs.FileRefused(503, "unavailable", f"the server cannot store files now ({e.strerror or e}); "
                                                      "nothing was stored") from None
         finally:
-            await loop.run_in_executor(None, self.content.discard, part)
+            if not finished:
+                await loop.run_in_executor(None, self.content.discard, part)
         self._remember(meta)
         if kind == "photo" and state in (None, "checking"):
             self.check(file_id)
         self._audit_row(actor.name, "file.upload", f"{file_id} {kind} {length} {cid or '-'}", peer)
         return meta, created
+
+    def _state_of(self, file_id: str) -> tuple[str | None, str | None]:
+        """(the store's state of the file, why it is damaged), in one trip to a worker thread."""
+        state = self.content.state(file_id)
+        return state, self.content.damage(file_id) if state == "damaged" else None
 
     def _stored_answer(self, meta: dict, created: bool) -> bytes:
         file_id = meta["id"]
@@ -872,6 +929,13 @@ async def _linger(reader: asyncio.StreamReader, limit: int = 4 << 20, seconds: f
             if not chunk:
                 return
             got += len(chunk)
+
+
+def _warm_up() -> None:
+    try:
+        fs.warm_up()
+    except Exception as e:  # noqa: BLE001 - only a head start: the first upload loads it otherwise
+        log.warning("could not load the photo readers ahead: %s", e)
 
 
 def _write_audit(store, rows: list[dict]) -> None:

@@ -1139,6 +1139,7 @@ class Hub:
         for key, known in d.in_batch.items():
             self._remember(key, known)
         self._publish(d.events, d.restored)
+        self._leave_window(texts)
         if self._trace:
             t = time.perf_counter()
             firsts: dict[str, list] = {}      # each source's commands in the batch: count, first received, id
@@ -1225,6 +1226,26 @@ class Hub:
                 self._case_text.pop(cid, None)
             else:
                 self._case_text[cid] = b
+
+    def _leave_window(self, texts: dict[str, bytes]) -> None:
+        """After a commit (and its publication): the batch's cases that are closed and older
+        than the window leave memory at once, as `prune` would have them leave later (an
+        import's history: cases closed years ago in a former system; the projection has
+        them, the archive answers for them). A case read back lately stays, as in `prune`."""
+        cases = self.state["cases"]
+        if not texts or not isinstance(cases, CaseMap):
+            return
+        cold_at, touched = cases.cold_at, self._touched
+        since = None
+        for cid in texts:
+            at = cold_at.get(cid)
+            if at is None or cid in touched:
+                continue
+            if since is None:
+                since = self.window_since()
+            if at < since:
+                del cases[cid]
+                self._case_text.pop(cid, None)
 
     def _merge(self, work: dict) -> None:
         """Make a committed batch's working state the state everyone sees."""

@@ -12,6 +12,14 @@ deeply, wrong types, what the server refuses) is reported with its reason while 
 goes on. `--server ws://…` sends the rows through the running server as an intake account,
 so every console sees them live; `--db` writes the database directly and refuses while a
 server holds it.
+
+A former system's cases come with their history: a row with a status (`status`/状态:
+closed words such as 已办结, open ones such as 处理中), the time it was reported
+(`reported_at`/受理时间) and, when closed, the time it was closed (`closed_at`/办结时间) and
+how (`resolution`/办理结果) becomes a report with `history` (docs/protocol.md): a closed one
+is closed as of that time, so a case closed long ago goes straight to the server's archive
+(found by its search, not kept in memory); an open one keeps its SLA clock from the time it
+was reported. Times without a zone are China's (UTC+8).
 """
 from __future__ import annotations
 
@@ -21,14 +29,17 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
 import orjson
 
-from models.commands import FIELD_LIMITS, Actor, CommandError
+from models.commands import FIELD_LIMITS, TEXT_LIMIT, Actor, CommandError
+from models.timeutil import iso
 
 HEADER_ALIASES = {
     "标题": "title", "事件标题": "title", "类别": "category", "分类": "category", "事件类别": "category",
@@ -37,7 +48,17 @@ HEADER_ALIASES = {
     "诉求内容": "description", "联系人": "reporter_name", "来电人": "reporter_name", "联系电话": "reporter_phone",
     "来电号码": "reporter_phone", "商户": "business", "涉及商户": "business",
     "附件": "attachments", "图片": "attachments", "照片": "attachments",
+    # a former system's history (the case as it stands there: its status, when it was
+    # reported and when it was closed, and how)
+    "状态": "status", "办理状态": "status", "工单状态": "status", "受理时间": "reported_at",
+    "来电时间": "reported_at", "登记时间": "reported_at", "上报时间": "reported_at", "called_at": "reported_at",
+    "办结时间": "closed_at", "结案时间": "closed_at", "办结日期": "closed_at", "办理结果": "resolution",
+    "处理结果": "resolution", "办结意见": "resolution",
 }
+CLOSED_WORDS = frozenset({"closed", "已办结", "办结", "已结案", "结案", "已完成", "完成", "已关闭", "关闭"})
+OPEN_WORDS = frozenset({"open", "new", "待处理", "处理中", "办理中", "未办结", "受理", "已受理", "待受理"})
+_WIRE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+LOCAL_TZ = timezone(timedelta(hours=8))     # a time without a zone in an export is China's (UTC+8)
 CATEGORY_ALIASES = {"纠纷": "dispute", "矛盾纠纷": "dispute", "城市管理": "city_management", "城管": "city_management",
                     "市场监管": "market", "消防": "fire", "消防安全": "fire", "治安": "public_security",
                     "社会治安": "public_security", "交通": "traffic", "公共服务": "public_service",
@@ -206,8 +227,13 @@ def iter_rows(path: str | Path, encoding: str) -> Iterator[tuple[int, dict | str
 def _checked(obj: dict) -> dict | str:
     try:
         args = _to_args(obj)
+    except BadRow as e:
+        return str(e)
     except Exception as e:  # any shape of bad row: reported, never the end of the import
         return f"the row cannot be read ({e.__class__.__name__})"
+    res = (args.get("history") or {}).get("resolution")
+    if isinstance(res, str) and len(res) > TEXT_LIMIT:
+        return f"'resolution' is longer than {TEXT_LIMIT} characters"
     for key, value in (("title", args.get("title")), ("description", args.get("description")),
                        ("business", args.get("business")), ("address", args["location"].get("address"))):
         if isinstance(value, str) and len(value) > FIELD_LIMITS[key]:
@@ -246,7 +272,54 @@ def _to_args(obj: dict) -> dict:
         args["reporter"] = obj["reporter"]
     if obj.get("attachments"):
         args[FILES_KEY] = obj["attachments"]        # resolved against the import file's folder
+    history = _history_of(obj)
+    if history is not None:
+        args["history"] = history
     return args
+
+
+class BadRow(ValueError):
+    """A row that cannot be imported, with the reason the report prints."""
+
+
+def _when(value, what: str) -> str:
+    """An export's time as the protocol's ISO UTC text: ISO 8601 with a zone, or a local
+    `2024-05-01 08:30[:00]` (or with '/') taken as China's time (UTC+8)."""
+    if isinstance(value, str) and _WIRE_TIME.fullmatch(value):
+        return value                      # (already the protocol's form: most of a big export's rows)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        t = datetime.fromtimestamp(float(value), tz=timezone.utc)
+    else:
+        text = str(value).strip().replace("/", "-")
+        try:
+            t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadRow(f"'{what}' is not a time ({str(value)[:40]!r}); write it as 2024-05-01 08:30:00") from None
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=LOCAL_TZ)
+    return iso(t.timestamp())
+
+
+def _history_of(obj: dict) -> dict | None:
+    """The row's `history` for the server (models/commands: a former system's case), or None
+    for a plain report (no status or times in the row). A closed row needs its closed time."""
+    status, reported, closed = obj.get("status"), obj.get("reported_at"), obj.get("closed_at")
+    if status in (None, "") and reported in (None, "") and closed in (None, ""):
+        return None
+    word = str(status or "").strip().lower()
+    if word and word not in CLOSED_WORDS and word not in OPEN_WORDS:
+        raise BadRow(f"unknown status {str(status)[:20]!r} (closed: 已办结; open: 处理中)")
+    is_closed = word in CLOSED_WORDS or (not word and closed not in (None, ""))
+    if reported in (None, ""):
+        raise BadRow("a row with a status or a closed time needs the time it was reported (受理时间)")
+    out = {"reported_at": _when(reported, "reported_at")}
+    if is_closed:
+        if closed in (None, ""):
+            raise BadRow("a closed row needs the time it was closed (办结时间)")
+        out["closed_at"] = _when(closed, "closed_at")
+        if obj.get("resolution"):
+            out["resolution"] = str(obj["resolution"])
+    return out
 
 
 # ---- evidence files named by a row (docs/protocol.md, Evidence: Import) -------------

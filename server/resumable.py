@@ -101,7 +101,7 @@ class ResumableUploads:
         uid = m.group(1) or ""
         actor = await self.svc._actor(req)
         if actor.role == "wall":
-            raise fs.FileRefused(403, "forbidden", "role wall may not upload files")
+            raise fs.FileRefused(403, "forbidden", "role wall may not upload files", {"role": "wall"})
         if not uid:
             if req.method != "POST":
                 raise fs.FileRefused(405, "bad_request", f"{req.method} is not served on /files/uploads")
@@ -143,10 +143,9 @@ class ResumableUploads:
         except ValueError:
             raise fs.FileRefused(400, "bad_request", "send the file's size: Upload-Length: BYTES") from None
         if length == 0:
-            raise fs.FileRefused(422, "invalid", "the file is empty (0 bytes)")
+            raise fs.invalid("empty", fs.EMPTY)
         if length > self.limits.largest:
-            raise fs.FileRefused(413, "too_large", f"a file may be at most {self.limits.largest / fs.MB:g} MB; "
-                                                   f"this one is {length / fs.MB:.1f} MB")
+            raise fs.too_large(length, self.limits.largest)
         cid = req.query.get("case") or None
         if cid is not None:
             await self.svc._case_for_upload(actor, cid)

@@ -435,6 +435,8 @@ def _mask_event(ev: dict, private: frozenset[str] = frozenset(), state: dict | N
              "parties": [_mask_person(p) for p in d.get("parties") or []], "description": ""}
         if d["reporter"] is None:
             del d["reporter"]
+        if isinstance(d.get("closed"), dict):        # an imported case's resolution (free text)
+            d["closed"] = {**d["closed"], "resolution": ""}
     elif name in _NOTE_EVENTS and "note" in d:
         d = {**d, "note": ""}
     elif name in _REASON_EVENTS and any(k in d for k in ("resolution", "reason")):

@@ -114,11 +114,12 @@ class ServerProcess:
 class ServerThread:
     """The real server on its own thread and event loop, as a separate machine's would be
     (the Qt tests' loop stays free for the cockpit): a port of its own, or the one it had
-    before (a restart), `data_dir` for its evidence files."""
+    before (a restart), `data_dir` for its evidence files; `server_kw` go to XiaonaoServer
+    (file_limits, …)."""
 
-    def __init__(self, db_url: str, data_dir: str | Path | None = None, port: int = 0):
+    def __init__(self, db_url: str, data_dir: str | Path | None = None, port: int = 0, **server_kw):
         from server.app import XiaonaoServer
-        kw = {} if data_dir is None else {"data_dir": str(data_dir)}
+        kw = dict(server_kw) if data_dir is None else {"data_dir": str(data_dir), **server_kw}
         self.srv = XiaonaoServer(db_url, "127.0.0.1", port, **kw)
         self._ready = threading.Event()
 

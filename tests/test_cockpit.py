@@ -310,6 +310,7 @@ def test_older_cases_are_found_in_the_archive_from_the_queue(qtbot, loop, demo_s
     loop.wait(lambda: panel.archive_note.text().startswith("Older cases found"), what="archive search")
     assert panel.archive_note.text() == "Older cases found: 1"
     assert panel.model.row_of(old) >= 0 and sel.case_id == old
+    assert panel.model.rowCount() == 1 and panel.count.text() == "1 case"      # not "1 cases"
     assert panel.model.case_id(panel.view.currentIndex().row()) == old
     # Enter with nothing in the queue searches the archive too
     panel.search.clear()

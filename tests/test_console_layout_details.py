@@ -3,6 +3,7 @@ real embedded server."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
@@ -285,6 +286,9 @@ def test_demo_hours_without_the_simulator_plays_the_history(tmp_path):
         cases = srv.server.hub.state["cases"]
         assert len(cases) >= 5                      # the hour's cases are there
         assert any(c["status"] == "closed" for c in cases.values())
+        # the room's clock is the machine's once the history is played: it went live where the
+        # history began to play and lagged by the playing's length (the cockpit's clock 26 s behind)
+        assert abs(srv.clock() - time.time()) < 2.0
     finally:
         srv.stop()
 

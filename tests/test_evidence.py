@@ -331,8 +331,11 @@ async def test_limits_refuse_before_the_bytes_are_sent(db_url, tmp_path):
         st, _h, body = await raw_http(s, "POST /files HTTP/1.1\r\nHost: x\r\nContent-Length: 900000000\r\n"
                                          f"Authorization: Bearer {tok}\r\n\r\n")
         assert st == 413 and json.loads(body)["code"] == "too_large"
+        assert json.loads(body)["details"] == {"size": 900000000, "limit": 200_000, "kind": None}
         e = await refused(files, ef.photo_of_size(120_000))
         assert (e.status, e.code) == (413, "too_large") and "a photo may be at most 0.05 MB" in e.message
+        # (what a client words in its user's language: the kind's limit and the file's size)
+        assert e.details["kind"] == "photo" and e.details["limit"] == 50_000 and e.details["size"] > 100_000
         st, _h, body = await raw_http(s, f"POST /files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n"
                                          "Transfer-Encoding: chunked\r\n\r\n")
         assert st == 411 and json.loads(body)["code"] == "length_required"
@@ -423,8 +426,10 @@ async def test_who_may_upload_and_see_what(srv):
     meta = await w01_files.upload(photo, case_id=mine)
     e = await refused(w01_files, ef.jpeg(colour=(9, 9, 9)), case_id=theirs)
     assert (e.status, e.code) == (403, "forbidden") and "not assigned to your squad" in e.message
+    assert e.details == {"case": theirs, "role": "field"}
     e = await refused(w01_files, photo, case_id="C999999")
     assert (e.status, e.code) == (404, "not_found") and "no case C999999" in e.message
+    assert e.details == {"case": "C999999"}
     e = await refused(wall_files, photo)
     assert (e.status, e.code) == (403, "forbidden")
     ack, _ = await w01.command("case.attach", {"case_id": mine, "attachment": meta["id"], "label": "before"})

@@ -362,6 +362,20 @@ async def test_a_one_time_code_logs_in_once_before_it_expires_and_is_kept_hashed
     assert main(["user", "code", "e01", "--ttl", "10y", "--db", url]) == 2
 
 
+def test_a_code_for_the_demo_links_to_the_running_cockpits_embedded_server(tmp_path, capsys):
+    """`user code` on the demo's database with no --url: the link is the address where the
+    running cockpit's embedded server listens (its server.json), not port 8765 where nothing does."""
+    import os
+    url = make_db(tmp_path)
+    info = tmp_path / "server.json"
+    info.write_text(json.dumps({"url": "ws://127.0.0.1:40123/ws", "tokens": {}, "pid": os.getpid()}))
+    assert main(["user", "code", "e01", "--no-qr", "--db", url]) == 0
+    assert "http://127.0.0.1:40123/m/#code=" in capsys.readouterr().out
+    info.write_text(json.dumps({"url": "ws://127.0.0.1:40123/ws", "tokens": {}, "pid": 2 ** 22 + 7}))  # it ended
+    assert main(["user", "code", "e01", "--no-qr", "--db", url]) == 0
+    assert "http://127.0.0.1:8765/m/#code=" in capsys.readouterr().out
+
+
 # ---- the 1-8-1-24 profile's first feedback ---------------------------------------------
 
 def test_the_first_feedback_of_1_8_1_24_is_a_progress_report_not_resolution():

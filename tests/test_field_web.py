@@ -469,6 +469,90 @@ async def test_photos_before_and_after_upload_and_attach_once_also_after_the_lin
         await proxy.stop()
 
 
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_a_refused_photo_says_why_in_words_stays_until_removed_and_loses_nothing(db_url, tmp_path, browser, lang):
+    """Too large (a server that takes photos up to 1 MB), not a photo whatever its name, and a
+    case taken from the squad while its photo waited offline: each is refused with its reason
+    worded in the phone's language (the limit and the photo's size, the case), no raw code;
+    the photo stays on the phone, with the reason and Remove, until the member removes it;
+    the photo attached before is untouched and the store holds nothing of the refused ones."""
+    from PIL import Image
+
+    from server.files import FileLimits
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"),
+                        file_limits=FileLimits(photo=1_000_000))
+    await srv.start()
+    op = await RawClient.connect(ws_url(srv), "op")
+    try:
+        phone = await Phone.open(browser, base_of(srv), lang)
+        await phone.login("w01")
+        cid = await new_case(op, "店外经营")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        await phone.tap("#act-arrive")
+        await phone.page.wait_for_selector("#act-feedback")
+        await phone.page.set_input_files("#photo-before", str(jpeg(tmp_path / "before.jpg", "#a33")))
+        await until(lambda: len(srv.hub.state["cases"][cid].get("attachments") or []) == 1, what="the photo before")
+        import os as _os
+        big = tmp_path / "big.jpg"
+        Image.frombytes("RGB", (1400, 1400), _os.urandom(1400 * 1400 * 3)).save(big, "JPEG", quality=95)
+        size_mb = f"{big.stat().st_size / 1e6:.1f}"
+        await phone.page.set_input_files("#photo-after", str(big))
+        await phone.page.wait_for_selector(".refusals")
+        words = await phone.page.inner_text(".refusals")
+        if lang == "en":
+            assert f"Photo after (big.jpg) was not accepted: a photo may be at most 1 MB; this one is {size_mb} MB" \
+                in words, words
+        else:
+            assert f"（big.jpg）未被接受：照片最大 1 MB，此照片为 {size_mb} MB" in words, words
+        notes = tmp_path / "notes.jpg"
+        notes.write_bytes("稍后补拍\n".encode() * 300)                       # a text file named .jpg
+        await phone.page.set_input_files("#photo-after", str(notes))
+        await js_until(phone, "document.querySelectorAll('.refusals p').length == 2", "the second refusal")
+        words = await phone.page.inner_text(".refusals")
+        assert ("不是照片（JPEG" in words) if lang == "zh_CN" else ("it is not a photo (JPEG" in words), words
+        # a photo taken offline for a case the room then gives to another squad
+        other = await new_case(op, "占道堆物", address="杭海路1号")
+        await phone.tap("#assign-sign")
+        await phone.page.goto(f"{phone.base}/m/#/case/{other}")
+        await phone.page.wait_for_selector("#take-after")
+        await phone.ctx.set_offline(True)
+        await phone.page.wait_for_selector("#net[data-phase=offline]")
+        await phone.page.set_input_files("#photo-after", str(jpeg(tmp_path / "late.jpg", "#3a3")))
+        await phone.page.wait_for_selector("figure.waiting img")
+        ack, _ = await op.command("case.dispatch", {"case_id": other, "team_id": "E01"})
+        assert ack["type"] == "ack", ack
+        await phone.ctx.set_offline(False)
+        await js_until(phone, "document.querySelectorAll('.refusals p').length == 3", "the third refusal")
+        words = await phone.page.inner_text(".refusals")
+        assert (f"案件 {other} 已不属于您的队伍" in words) if lang == "zh_CN" else (f"case {other} is not your squad's" in words), \
+            words
+        for raw in ("too_large", "unsupported_type", "forbidden", "HTTP 4"):
+            assert raw not in words, (raw, words)
+        await phone.shot("16_photo_refused")
+        # kept on the phone with the reason until removed; nothing of them stored
+        await phone.page.goto(f"{phone.base}/m/#/waiting")
+        await js_until(phone, "document.querySelectorAll('.photo-refused').length == 3", "the three kept with reasons")
+        kept = await phone.page.inner_text("ul.waiting")
+        assert "big.jpg" in kept and "notes.jpg" in kept and "late.jpg" in kept, kept
+        await phone.shot("17_photo_refused_kept", full_page=True)
+        atts = srv.hub.state["cases"][cid]["attachments"]
+        assert [a["label"] for a in atts] == ["before"]
+        stored = {p.name for p in (tmp_path / "files" / "objects").rglob("*") if p.is_file() and "." not in p.name}
+        assert stored == {atts[0]["id"]}
+        await phone.page.tap(".photo-refused button")
+        await js_until(phone, "document.querySelectorAll('.photo-refused').length == 2", "one removed")
+        await phone.page.reload()                                       # what is kept survives a reload
+        await phone.page.wait_for_selector("#net[data-phase=ready]")
+        await js_until(phone, "document.querySelectorAll('.photo-refused').length == 2", "two kept after a reload")
+        await phone.close()
+    finally:
+        await op.close()
+        await srv.stop()
+
+
 def parts_received(srv) -> int:
     """Bytes of resumable uploads the server holds, not yet finished."""
     return sum(p.stat().st_size for p in (srv.content.root / "uploads").glob("*.part"))

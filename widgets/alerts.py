@@ -200,7 +200,7 @@ class AlertCenter(QObject):
             elif ev["name"] == "alert.acknowledged":
                 self._pending_acks.discard((d["kind"], d["case_id"]))
                 changed |= self._drop(d["kind"], d["case_id"])
-            elif ev["name"] == "case.reported" and d.get("priority") == 1 and not any(
+            elif ev["name"] == "case.reported" and d.get("priority") == 1 and not d.get("closed") and not any(
                     e["name"] == "case.merged" and (e.get("data") or {}).get("case_id") == d["case_id"] for e in events):
                 c = self.room.state["cases"].get(d["case_id"])
                 if c is not None:

@@ -419,7 +419,8 @@ class CaseQueuePanel(QWidget):
             self.selection.set_case(self.model.case_id(0))
 
     def _update_count(self) -> None:
-        self.count.setText(self.tr("%1 cases").replace("%1", f"{self.model.rowCount():,}"))
+        n = self.model.rowCount()
+        self.count.setText(self.tr("1 case") if n == 1 else self.tr("%1 cases").replace("%1", f"{n:,}"))
 
     def _row_changed(self, current, _previous) -> None:
         cid = self.model.case_id(current.row()) if current.isValid() else None

@@ -1156,15 +1156,63 @@ UPLOAD_STATES = {
 # why an upload was refused, as a person would say it (the server's message is on hover)
 UPLOAD_REASONS = {
     "too_large": QT_TRANSLATE_NOOP("Evidence", "the file is larger than the server takes"),
-    "unsupported_type": QT_TRANSLATE_NOOP("Evidence", "not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF"),
+    "unsupported_type": QT_TRANSLATE_NOOP("Evidence", "not a photo (JPEG, PNG, WebP, HEIC, AVIF), a clip (MP4, MOV, WebM) or a PDF, whatever its name says"),  # noqa: E501
     "invalid": QT_TRANSLATE_NOOP("Evidence", "the file is empty, damaged or truncated"),
     "forbidden": QT_TRANSLATE_NOOP("Evidence", "your role may not attach files to this case"),
     "not_found": QT_TRANSLATE_NOOP("Evidence", "no such case"),
-    "conflict": QT_TRANSLATE_NOOP("Evidence", "this file is already attached to the case"),
+    "gone": QT_TRANSLATE_NOOP("Evidence", "the file was removed from the case"),
+    "conflict": QT_TRANSLATE_NOOP("Evidence", "the case does not take files now"),
+    "damaged": QT_TRANSLATE_NOOP("Evidence", "the photo turned out damaged when the server decoded it"),
+    "mismatch": QT_TRANSLATE_NOOP("Evidence", "the bytes arrived changed; it is sent again from the start"),
+    "bad_request": QT_TRANSLATE_NOOP("Evidence", "the server could not read the request (a fault of this program)"),
+    "length_required": QT_TRANSLATE_NOOP("Evidence", "the server could not read the request (a fault of this program)"),
     "missing": QT_TRANSLATE_NOOP("Evidence", "the copy waiting to be sent is gone from this computer"),
     "busy": QT_TRANSLATE_NOOP("Evidence", "the server is busy; it is tried again shortly"),
     "unavailable": QT_TRANSLATE_NOOP("Evidence", "the server cannot be reached; it is tried again shortly"),
+    "unauthenticated": QT_TRANSLATE_NOOP("Evidence", "the session is being renewed; it is tried again shortly"),
 }
+# ...and more precisely where the server said more (its `details`: docs/protocol.md, Errors)
+TOO_LARGE = {
+    "photo": QT_TRANSLATE_NOOP("Evidence", "a photo may be at most %1 MB; this one is %2 MB"),
+    "clip": QT_TRANSLATE_NOOP("Evidence", "a clip may be at most %1 MB; this one is %2 MB"),
+    "document": QT_TRANSLATE_NOOP("Evidence", "a document may be at most %1 MB; this one is %2 MB"),
+    "": QT_TRANSLATE_NOOP("Evidence", "a file may be at most %1 MB; this one is %2 MB"),
+}
+INVALID_REASONS = {
+    "empty": QT_TRANSLATE_NOOP("Evidence", "the file is empty (0 bytes)"),
+    "truncated": QT_TRANSLATE_NOOP("Evidence", "the file is cut short (truncated): send it again whole"),
+    "damaged": QT_TRANSLATE_NOOP("Evidence", "the file is damaged and cannot be read"),
+    "bomb": QT_TRANSLATE_NOOP("Evidence", "the photo is too large to decode safely"),
+    "pixels": QT_TRANSLATE_NOOP("Evidence", "the photo has more pixels than the server decodes"),
+    "no_video": QT_TRANSLATE_NOOP("Evidence", "the clip has no picture (no video stream)"),
+}
+CASE_REASONS = {
+    "not_found": QT_TRANSLATE_NOOP("Evidence", "there is no case %1"),
+    "forbidden": QT_TRANSLATE_NOOP("Evidence", "you may not attach files to case %1"),
+}
+
+
+def _mb(n) -> str:
+    return f"{float(n) / 1_000_000:.1f}".removesuffix(".0")        # (the server's MB: 10^6 bytes)
+
+
+def refusal_text(code: str, details: dict | None = None, message: str = "") -> str:
+    """Why an upload was refused, in the operator's language: the server's code and its
+    details (a limit and the file's size, which check failed, the case), never the raw code;
+    the server's English message only for a code this cockpit does not know."""
+    d = details or {}
+    if code == "too_large" and d.get("limit"):
+        return _tr(TOO_LARGE.get(d.get("kind") or "", TOO_LARGE[""])).replace(
+            "%1", _mb(d["limit"])).replace("%2", _mb(d.get("size") or 0))
+    if code == "invalid" and d.get("reason") in INVALID_REASONS:
+        return _tr(INVALID_REASONS[d["reason"]])
+    if code in CASE_REASONS and d.get("case"):
+        return _tr(CASE_REASONS[code]).replace("%1", str(d["case"]))
+    if code in UPLOAD_REASONS:
+        return _tr(UPLOAD_REASONS[code])
+    return message or code
+
+
 # a clip or photo dropped or chosen: what the file dialog offers first
 FILE_FILTER = QT_TRANSLATE_NOOP("Evidence", "Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)")  # noqa: E501
 ALL_FILES = QT_TRANSLATE_NOOP("Evidence", "All files (*)")
@@ -1185,8 +1233,7 @@ def upload_text(row: dict, online: bool = True) -> str:
     if st == "uploading":
         text = text.replace("%1", str(int(100 * float(row.get("progress") or 0))))
     elif st == "refused":
-        code = row.get("code") or ""
-        text = text.replace("%1", _tr(UPLOAD_REASONS[code]) if code in UPLOAD_REASONS else (row.get("message") or code))
+        text = text.replace("%1", refusal_text(row.get("code") or "", row.get("details"), row.get("message") or ""))
     elif st == "waiting" and row.get("code") in UPLOAD_REASONS:       # tried, the server could not take it yet
         text += " (" + _tr(UPLOAD_REASONS[row["code"]]) + ")"
     label = label_text(str(row.get("label", "")))

@@ -735,9 +735,14 @@
         <translation>（仅列最新的，缩小范围可查其余）</translation>
     </message>
     <message>
-        <location filename="../../widgets/case_queue.py" line="422" />
+        <location filename="../../widgets/case_queue.py" line="423" />
         <source>%1 cases</source>
         <translation>共 %1 件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/case_queue.py" line="423" />
+        <source>1 case</source>
+        <translation>共 1 件</translation>
     </message>
 </context>
 <context>
@@ -1606,8 +1611,34 @@
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1159" />
-        <source>not a photo (JPEG, PNG, WebP), a clip (MP4, WebM) or a PDF</source>
-        <translation>不是照片（JPEG、PNG、WebP）、视频（MP4、WebM）或 PDF</translation>
+        <source>not a photo (JPEG, PNG, WebP, HEIC, AVIF), a clip (MP4, MOV, WebM) or a PDF, whatever its name says</source>
+        <translation>不是照片（JPEG、PNG、WebP、HEIC、AVIF）、视频（MP4、MOV、WebM）或 PDF（按内容判断，与文件名无关）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1163" />
+        <source>the file was removed from the case</source>
+        <translation>该文件已从事件中移除</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1164" />
+        <source>the case does not take files now</source>
+        <translation>该事件当前不能添加文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1165" />
+        <source>the photo turned out damaged when the server decoded it</source>
+        <translation>服务器解码时发现照片已损坏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1166" />
+        <source>the bytes arrived changed; it is sent again from the start</source>
+        <translation>收到的数据有误，将从头重新发送</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1167" />
+        <location filename="../../widgets/evidence.py" line="1168" />
+        <source>the server could not read the request (a fault of this program)</source>
+        <translation>服务器无法读取请求（本程序的问题）</translation>
     </message>
     <message>
         <location filename="../../widgets/evidence.py" line="1160" />
@@ -1625,32 +1656,92 @@
         <translation>没有此事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1163" />
-        <source>this file is already attached to the case</source>
-        <translation>此文件已添加到该事件</translation>
-    </message>
-    <message>
-        <location filename="../../widgets/evidence.py" line="1164" />
+        <location filename="../../widgets/evidence.py" line="1169" />
         <source>the copy waiting to be sent is gone from this computer</source>
         <translation>本机上待发送的副本已不存在</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1165" />
+        <location filename="../../widgets/evidence.py" line="1170" />
         <source>the server is busy; it is tried again shortly</source>
         <translation>服务器繁忙，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1166" />
+        <location filename="../../widgets/evidence.py" line="1171" />
         <source>the server cannot be reached; it is tried again shortly</source>
         <translation>无法连接服务器，稍后自动重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1169" />
+        <location filename="../../widgets/evidence.py" line="1172" />
+        <source>the session is being renewed; it is tried again shortly</source>
+        <translation>正在更新登录，稍后自动重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1176" />
+        <source>a photo may be at most %1 MB; this one is %2 MB</source>
+        <translation>照片最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1177" />
+        <source>a clip may be at most %1 MB; this one is %2 MB</source>
+        <translation>视频最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1178" />
+        <source>a document may be at most %1 MB; this one is %2 MB</source>
+        <translation>文档最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1179" />
+        <source>a file may be at most %1 MB; this one is %2 MB</source>
+        <translation>文件最大 %1 MB，此文件为 %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1182" />
+        <source>the file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1183" />
+        <source>the file is cut short (truncated): send it again whole</source>
+        <translation>文件不完整（被截断），请重新发送完整文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1184" />
+        <source>the file is damaged and cannot be read</source>
+        <translation>文件已损坏，无法读取</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1185" />
+        <source>the photo is too large to decode safely</source>
+        <translation>照片过大，无法安全解码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1186" />
+        <source>the photo has more pixels than the server decodes</source>
+        <translation>照片像素超过服务器可解码的上限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1187" />
+        <source>the clip has no picture (no video stream)</source>
+        <translation>视频没有画面（无视频流）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1190" />
+        <source>there is no case %1</source>
+        <translation>没有事件 %1</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1191" />
+        <source>you may not attach files to case %1</source>
+        <translation>您不能为事件 %1 添加文件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/evidence.py" line="1217" />
         <source>Photos, clips and PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</source>
         <translation>照片、视频和 PDF (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.mp4 *.mov *.webm *.mkv *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1170" />
+        <location filename="../../widgets/evidence.py" line="1218" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
@@ -1666,92 +1757,92 @@
 <context>
     <name>EvidenceSection</name>
     <message>
-        <location filename="../../widgets/evidence.py" line="1213" />
+        <location filename="../../widgets/evidence.py" line="1260" />
         <source>Evidence</source>
         <translation>证据</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1217" />
+        <location filename="../../widgets/evidence.py" line="1264" />
         <source>What a file attached now shows: the scene before handling, after it, or a document</source>
         <translation>现在添加的文件表示什么：处置前的现场、处置后的现场，或文件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1222" />
+        <location filename="../../widgets/evidence.py" line="1269" />
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1223" />
+        <location filename="../../widgets/evidence.py" line="1270" />
         <source>Attach photos, clips or PDFs to this case (or drop files here)</source>
         <translation>为此事件添加照片、视频或 PDF（也可把文件拖到这里）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1226" />
+        <location filename="../../widgets/evidence.py" line="1273" />
         <source>Paste image</source>
         <translation>粘贴图片</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1227" />
+        <location filename="../../widgets/evidence.py" line="1274" />
         <source>Attach the image on the clipboard (Ctrl+Shift+V)</source>
         <translation>添加剪贴板中的图片（Ctrl+Shift+V）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1232" />
+        <location filename="../../widgets/evidence.py" line="1279" />
         <source>Label:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1249" />
+        <location filename="../../widgets/evidence.py" line="1296" />
         <source>Dismiss refused</source>
         <translation>清除被拒绝的</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1295" />
+        <location filename="../../widgets/evidence.py" line="1342" />
         <source>Your role may not attach files to cases</source>
         <translation>您的角色不能为事件添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1319" />
+        <location filename="../../widgets/evidence.py" line="1366" />
         <source>'%1'</source>
         <translation>“%1”</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1321" />
+        <location filename="../../widgets/evidence.py" line="1368" />
         <source>Feedback and closing need a photo labelled %1: attach one first.</source>
         <translation>反馈和办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1323" />
+        <location filename="../../widgets/evidence.py" line="1370" />
         <source>Feedback needs a photo labelled %1: attach one first.</source>
         <translation>反馈需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1325" />
+        <location filename="../../widgets/evidence.py" line="1372" />
         <source>Closing needs a photo labelled %1: attach one first.</source>
         <translation>办结需要一张标为%1的照片：请先添加。</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1329" />
+        <location filename="../../widgets/evidence.py" line="1376" />
         <source>(%1 waiting to be sent: feedback or closing after it is in.)</source>
         <translation>（%1 个待发送：发送完成后再反馈或办结。）</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1409" />
+        <location filename="../../widgets/evidence.py" line="1456" />
         <source>the image could not be encoded</source>
         <translation>图片无法编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1417" />
+        <location filename="../../widgets/evidence.py" line="1464" />
         <source>Not attached: %1</source>
         <translation>未添加：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1422" />
+        <location filename="../../widgets/evidence.py" line="1469" />
         <source>Attach files to %1</source>
         <translation>为 %1 添加附件</translation>
     </message>
     <message>
-        <location filename="../../widgets/evidence.py" line="1443" />
+        <location filename="../../widgets/evidence.py" line="1490" />
         <source>There is no image on the clipboard.</source>
         <translation>剪贴板中没有图片。</translation>
     </message>

@@ -114,9 +114,23 @@ function refused(r) {
 }
 
 function refusalText(r) {
+  if (r.photo) return t("photo.refused", { label: t(`photo.${r.photo.label}`), name: r.photo.name, why: uploadWhy(r) });
   const what = r.cmd ? actionLabel(r.cmd.name) : "";
   const why = t(`code.${r.code}`) === `code.${r.code}` ? r.code : t(`code.${r.code}`);
   return t("refused", { what, why, message: r.message || "" });
+}
+
+// why the server refused a photo, in the user's language: its code and details (a limit and
+// the photo's size, which check failed, the case), never the raw code; the server's English
+// message only for a code this terminal does not know
+function uploadWhy(e) {
+  const code = e.code || "upload", d = e.details || {};
+  const mb = (n) => (Number(n) / 1e6).toFixed(1).replace(/\.0$/, "");      // (the server's MB: 10^6 bytes)
+  if (code === "too_large" && d.limit) return t(`upload.too_large.${d.kind || "file"}`, { limit: mb(d.limit), size: mb(d.size || 0) });
+  if (code === "invalid" && d.reason && t(`upload.invalid.${d.reason}`) !== `upload.invalid.${d.reason}`) return t(`upload.invalid.${d.reason}`);
+  if ((code === "not_found" || code === "forbidden") && d.case) return t(`upload.${code}.case`, { case: d.case });
+  if (t(`upload.${code}`) !== `upload.${code}`) return t(`upload.${code}`);
+  return e.message || code;
 }
 
 // ---- the bar: who, the link, what waits -------------------------------------------------
@@ -527,7 +541,8 @@ function photoStrip(c) {
 // (the screen is not redrawn for each progress event)
 function progressText(p) {
   const g = uploader.progress.get(p.id);
-  if (!g) return t(p.error ? "photo.retry" : "photo.waiting");
+  if (p.error) return t("photo.not_accepted");
+  if (!g) return t("photo.waiting");
   if (g.sent == null) return t("photo.resuming_ask");
   // (99 at most until the server answers: the browser counts bytes handed to the network)
   const pct = Math.min(g.state === "attaching" ? 100 : 99, Math.floor((100 * g.sent) / Math.max(1, g.size)));
@@ -546,7 +561,7 @@ function showProgress(id) {
     el.dataset.state = g ? g.state : "waiting";
   }
 }
-function sizeText(n) { return n >= 1024 * 1024 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`; }
+function sizeText(n) { return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1000)} KB`; }      // (MB as the server counts: 10^6 bytes)
 
 // ---- the new assignment: on top until signed ------------------------------------------------
 function unsigned() {
@@ -741,7 +756,9 @@ function renderWaiting() {
       ...waiting.map((w) => h("li", {}, h("b", {}, actionLabel(w.name)), " ",
         w.args?.case_id ? caseNo(w.args.case_id) : "", h("span", { class: "sub" }, ` ${fmtTime(new Date(w.at).toISOString())}`))),
       ...photosWaiting.map((p) => h("li", {}, h("b", {}, t("photo.upload")), " ", t(`photo.${p.label}`), " ", caseNo(p.case_id),
-        h("span", { class: "sub" }, ` ${sizeText(p.size)} · `), progressLine(p), p.error ? h("div", { class: "bad" }, p.error) : null))));
+        h("span", { class: "sub" }, ` ${sizeText(p.size)} · `), progressLine(p),
+        p.error ? h("div", { class: "bad photo-refused", "data-refused": p.id }, `${p.name}: ${uploadWhy(p.error)} `,
+          h("button", { class: "link", id: `photo-remove-${p.id}`, onclick: () => uploader.dismiss(p.id) }, t("photo.remove"))) : null))));
 }
 
 function caseNo(cid) { return cid; }  // the room says C000123: the phone says the same

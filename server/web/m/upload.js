@@ -9,6 +9,10 @@
 // the phone asks the server how far it got (HEAD) and sends only the rest. Small ones go in
 // one request (POST /files). The user sees the share sent, "resuming" and the outcome.
 //
+// A photo the server refuses for good (too large, not a photo, a case not the squad's or gone)
+// stays on the phone with the reason (`error`: the server's code, message and details, worded
+// in the user's language by app.js) until the user removes it: nothing taken is lost unseen.
+//
 // A feedback (or a department's part feedback) of a case waits behind that case's photos
 // still on the phone (`holds`, used by link.js), as the cockpit's outbox does: the room gets
 // the "after" photo before the feedback that needs it.
@@ -21,8 +25,8 @@ const CHUNK = 4 * 1024 * 1024;                // a PUT at most: a drop loses no 
 const HELD = new Set(["case.feedback", "case.part_feedback", "case.close"]);
 
 class Retry extends Error {}                  // not now: the same photo again later (kept)
-class Refused extends Error {                 // never: the photo is dropped, and the user told why
-  constructor(code, message) { super(message); this.code = code; }
+class Refused extends Error {                 // never: the photo is kept with the reason until removed
+  constructor(code, message, details) { super(message); this.code = code; this.details = details || {}; }
 }
 
 export class Uploader extends EventTarget {
@@ -92,6 +96,7 @@ export class Uploader extends EventTarget {
         this._kicked = false;
         for (const p of await this.refresh(this.link.me.user)) {
           if (this.link.phase !== "ready") { again = RETRY_MS; break; }
+          if (p.error) continue;                         // refused: kept for the user to see and remove
           const wait = await this._send(p);
           if (wait != null) { again = wait; break; }      // (in order: the next ones wait)
         }
@@ -114,11 +119,14 @@ export class Uploader extends EventTarget {
       f = p.size >= RESUMABLE_FROM ? await this._resumable(p) : await this._plain(p);
     } catch (e) {
       if (e instanceof Refused) {
-        await this.outbox.removePhoto(p.id);
+        p.error = { code: e.code || "upload", message: e.message, details: e.details };
+        p.upload = null;
+        await this.outbox.addPhoto(p);
         this.progress.delete(p.id);
         await this.refresh(p.user);
         this.emit("change");
-        this.emit("failed", { code: e.code || "upload", message: e.message, cmd: { name: "case.attach" } });
+        this.emit("failed", { code: p.error.code, message: e.message, details: e.details, cmd: { name: "case.attach" },
+          photo: { id: p.id, name: p.name, label: p.label, case_id: p.case_id } });
         this.link.flush();                // (a feedback that waited for it goes now: the room decides)
         return null;
       }
@@ -137,13 +145,22 @@ export class Uploader extends EventTarget {
     return null;
   }
 
+  // the user removes a refused photo (it was kept to be seen)
+  async dismiss(id) {
+    await this.outbox.removePhoto(id);
+    const url = this._urls.get(id);
+    if (url) { URL.revokeObjectURL(url); this._urls.delete(id); }
+    await this.refresh(this.link.me && this.link.me.user);
+    this.emit("change");
+  }
+
   _auth() { return { Authorization: `Bearer ${this.link.token}` }; }
 
   async _answer(r) {
     if (r.status === 200 || r.status === 201) return r.json();
     if (RETRY_STATUS.has(r.status) || r.status === 401) throw new Retry("busy");   // a busy server, a link logging in again
     const body = await r.json().catch(() => ({}));
-    throw new Refused(body.code || "upload", body.message || `HTTP ${r.status}`);
+    throw new Refused(body.code || "upload", body.message || `HTTP ${r.status}`, body.details);
   }
 
   async _plain(p) {
@@ -199,7 +216,7 @@ export class Uploader extends EventTarget {
       if (status === 409) throw new Retry("drop");                 // not where the server is: ask again (HEAD)
       if (status === 404) { p.upload = null; await this.outbox.addPhoto(p); throw new Retry("drop"); }
       if (RETRY_STATUS.has(status) || status === 401 || status === 0) throw new Retry(status === 0 ? "drop" : "busy");
-      throw new Refused((body && body.code) || "upload", (body && body.message) || `HTTP ${status}`);
+      throw new Refused((body && body.code) || "upload", (body && body.message) || `HTTP ${status}`, body && body.details);
     }
   }
 
