@@ -187,6 +187,10 @@ def test_the_queue_holds_still_while_the_mouse_is_down(cockpit, loop, qtbot: QtB
     loop.wait(lambda: win.room.state["cases"][last]["priority"] == 1, what="amended")
     loop.pump(0.3)
     assert q.model.ids() == order and q.model.case_id(2) == last        # still under the pointer
+    win.room.sig_room.emit()            # the SLA profile or mode changed meanwhile: still under the pointer
+    win.room.sig_reset.emit()           # a whole new state (a resync): still there
+    loop.pump(0.1)
+    assert q.model.ids() == order and q.model.case_id(2) == last
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=rect.center())
     assert win.selection.case_id == last
     loop.wait(lambda: not q.model.frozen, what="thawed after the double-click interval")

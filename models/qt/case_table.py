@@ -70,6 +70,8 @@ class CaseTableModel(QAbstractTableModel):
         self._headers = _headers()
         self._frozen = 0                         # >0: the order holds still (see freeze)
         self._held: tuple[dict, dict] = ({}, {})   # changed, new case ids held while frozen
+        self._reset_held = False                 # a new state came while frozen (see _on_reset)
+        self._rebuild_held = False               # the room's keys changed while frozen (_on_room)
         self._warm: list[str] = []              # cases whose search text is still to be built
         self._lights: dict[str, tuple] = {}      # painted lights of this second (see _shown_light)
         self._lights_sec = 0
@@ -83,7 +85,7 @@ class CaseTableModel(QAbstractTableModel):
         room.sig_cases.connect(self.on_cases)
         room.sig_history.connect(self.on_history)
         room.sig_archived.connect(self.on_archived)
-        room.sig_room.connect(self.rebuild)
+        room.sig_room.connect(self._on_room)
         room.sig_tick.connect(self.on_tick)
 
     # ---- keys, filter ------------------------------------------------------------
@@ -173,7 +175,26 @@ class CaseTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
         self._index_timer.start()
 
+    def _on_room(self) -> None:
+        """The mode, SLA profile or street changed: the keys may have; held like a new state
+        while the rows are frozen (seen: a case jumping from under the operator's pointer)."""
+        if self._frozen:
+            self._rebuild_held = True
+            if self.order:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+            return
+        self.rebuild()
+
     def _on_reset(self) -> None:
+        if self._frozen:
+            # a new state (a resync, the window's pass) while the operator presses a row: the
+            # rows hold still and show the new state in place; the order is rebuilt on thaw
+            # (the case under the pointer jumped away, and the click landed on another)
+            self._reset_held = True
+            if self.order:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+            return
+        self._reset_held = self._rebuild_held = False
         self._search.clear()
         self._lights.clear()
         self._closed_key.clear()
@@ -237,7 +258,12 @@ class CaseTableModel(QAbstractTableModel):
             return
         changed, new = (list(d) for d in self._held)
         self._held = ({}, {})
-        if changed or new:
+        if self._reset_held:
+            self._on_reset()                 # (a whole new state came meanwhile: rebuilt once)
+        elif self._rebuild_held:
+            self._rebuild_held = False
+            self.rebuild()                   # (the changed and new cases are in it)
+        elif changed or new:
             self.on_cases(changed, new)
         self.on_tick()
 
