@@ -52,11 +52,19 @@ class EmbeddedServer:
     def start(self, timeout: float = 60.0) -> "EmbeddedServer":
         self._thread = threading.Thread(target=self._run, name="xiaonao-embedded-server", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + timeout
+        # `timeout`: how long it may go without progress, not in all: a slow or busy machine
+        # plays the demo's history for longer than a minute, and gave up on a demo that was
+        # starting (the first start of a laptop; a test under load)
+        deadline, last = time.monotonic() + timeout, -1.0
         while not self._ready.wait(0.05):            # the caller may show progress meanwhile
+            done = self.progress()
             if EmbeddedServer.waiting is not None:
-                EmbeddedServer.waiting(self.progress())
-            if time.monotonic() > deadline:
+                EmbeddedServer.waiting(done)
+            if done > last:
+                deadline, last = time.monotonic() + timeout, done
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                if self.error:
+                    raise RuntimeError(f"the embedded server failed: {self.error}") from self.error
                 raise RuntimeError("the embedded server did not start")
         if self.error:
             raise RuntimeError(f"the embedded server failed: {self.error}") from self.error
