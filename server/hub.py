@@ -792,10 +792,14 @@ class Hub:
                 await asyncio.wait({self._writer}, timeout=0.5)
             if not self._writer.cancelled() and self._writer.exception() is not None:
                 log.error("the writer had failed: %r", self._writer.exception())
-        self.db.shutdown(wait=True)
-        self.reads.shutdown(wait=True)
         self._probe_pool.shutdown(wait=False)
-        self._checkpoints.shutdown(wait=True)
+        # waited for off the loop, as Accounts.stop does: a database call still on these
+        # threads may need this loop to finish (a database behind a proxy on it)
+        def join() -> None:
+            self.db.shutdown(wait=True)
+            self.reads.shutdown(wait=True)
+            self._checkpoints.shutdown(wait=True)
+        await asyncio.to_thread(join)
 
     async def run_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
