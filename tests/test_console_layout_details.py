@@ -306,13 +306,14 @@ def test_a_layout_saved_on_a_1080p_screen_opens_on_a_laptop_with_the_queue_in_it
         win.save_layout()
     finally:
         win.close()
+    from app.mainwindow import MainWindow
     link = win.link
-    again = _window(qtbot, loop, demo_server, tmp_path, "en", "moved", link=link, room=win.room)
+    again = MainWindow(win.room, link, Selection(), QSettings(str(tmp_path / "moved.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
     try:
         again.build_deferred_panels()
-        again.resize(1366, 768)
-        loop.pump(0.1)
-        again._rescale_saved_docks()       # (what the first show of a restored layout does)
+        again.resize(1366, 768)            # (restored at 1920x1080, then opened on the laptop's screen)
+        again.show()
         loop.pump(0.3)
         assert again.docks["dashboard"].height() < big * 0.8
         v = again.queue.view

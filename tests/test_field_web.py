@@ -406,6 +406,14 @@ async def test_shared_position_is_sent_with_consent_at_a_bounded_rate(server, br
     await phone.close()
 
 
+async def signed_and_open(phone, op: RawClient, title: str, **kw) -> str:
+    """A new case for the phone's squad, signed for on the phone and open on its page."""
+    cid = await new_case(op, title, **kw)
+    await phone.tap("#assign-sign")
+    await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+    return cid
+
+
 async def js_until(phone, expr: str, what: str, timeout: float = 15.0) -> None:
     """Poll a page expression until it is true (not wait_for_function: its polling compiles the
     predicate with new Function, which the terminal's CSP without 'unsafe-eval' refuses)."""
@@ -430,9 +438,7 @@ async def test_photos_before_and_after_upload_and_attach_once_also_after_the_lin
     try:
         phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
         await phone.login("w01")
-        cid = await new_case(op, "店外经营")
-        await phone.tap("#assign-sign")
-        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        cid = await signed_and_open(phone, op, "店外经营")
         await phone.tap("#act-arrive")
         await phone.page.wait_for_selector("#act-feedback")
         await phone.page.set_input_files("#photo-before", str(jpeg(tmp_path / "before.jpg", "#a33")))
@@ -488,9 +494,7 @@ async def test_a_refused_photo_says_why_in_words_stays_until_removed_and_loses_n
     try:
         phone = await Phone.open(browser, base_of(srv), lang)
         await phone.login("w01")
-        cid = await new_case(op, "店外经营")
-        await phone.tap("#assign-sign")
-        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        cid = await signed_and_open(phone, op, "店外经营")
         await phone.tap("#act-arrive")
         await phone.page.wait_for_selector("#act-feedback")
         await phone.page.set_input_files("#photo-before", str(jpeg(tmp_path / "before.jpg", "#a33")))
@@ -514,9 +518,7 @@ async def test_a_refused_photo_says_why_in_words_stays_until_removed_and_loses_n
         words = await phone.page.inner_text(".refusals")
         assert ("不是照片（JPEG" in words) if lang == "zh_CN" else ("it is not a photo (JPEG" in words), words
         # a photo taken offline for a case the room then gives to another squad
-        other = await new_case(op, "占道堆物", address="杭海路1号")
-        await phone.tap("#assign-sign")
-        await phone.page.goto(f"{phone.base}/m/#/case/{other}")
+        other = await signed_and_open(phone, op, "占道堆物", address="杭海路1号")
         await phone.page.wait_for_selector("#take-after")
         await phone.ctx.set_offline(True)
         await phone.page.wait_for_selector("#net[data-phase=offline]")
@@ -583,9 +585,7 @@ async def test_a_large_photo_resumes_after_a_drop_and_the_feedback_waits_for_it(
         phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}")
         await phone.ctx.add_init_script(STATES_SEEN)
         await phone.login("w01")
-        cid = await new_case(op, "占道堆放")
-        await phone.tap("#assign-sign")
-        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        cid = await signed_and_open(phone, op, "占道堆放")
         await phone.page.reload()                      # (the init script's listener on this page)
         await phone.page.wait_for_selector("#net[data-phase=ready]")
         await phone.tap("#act-arrive")
@@ -636,9 +636,7 @@ async def test_a_photo_upload_goes_on_after_the_page_is_reloaded(server, browser
         phone = await Phone.open(browser, f"http://127.0.0.1:{proxy.port}", lang)
         await phone.ctx.add_init_script(STATES_SEEN)
         await phone.login("w01")
-        cid = await new_case(op, "乱贴广告")
-        await phone.tap("#assign-sign")
-        await phone.page.goto(f"{phone.base}/m/#/case/{cid}")
+        cid = await signed_and_open(phone, op, "乱贴广告")
         photo = ef.photo_of_size(2_500_000)
         (tmp_path / "before.jpg").write_bytes(photo)
         proxy.pace = 0.1                                # about 650 KB/s up

@@ -175,13 +175,17 @@ class CaseTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
         self._index_timer.start()
 
+    def _show_in_place(self) -> None:
+        """Every row repainted where it is (the rows read their case by id)."""
+        if self.order:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+
     def _on_room(self) -> None:
         """The mode, SLA profile or street changed: the keys may have; held like a new state
         while the rows are frozen (seen: a case jumping from under the operator's pointer)."""
         if self._frozen:
             self._rebuild_held = True
-            if self.order:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+            self._show_in_place()
             return
         self.rebuild()
 
@@ -191,8 +195,7 @@ class CaseTableModel(QAbstractTableModel):
             # rows hold still and show the new state in place; the order is rebuilt on thaw
             # (the case under the pointer jumped away, and the click landed on another)
             self._reset_held = True
-            if self.order:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+            self._show_in_place()
             return
         self._reset_held = self._rebuild_held = False
         self._search.clear()
@@ -273,12 +276,10 @@ class CaseTableModel(QAbstractTableModel):
 
     # ---- incremental updates ------------------------------------------------------
     def on_cases(self, changed: list[str], new: list[str]) -> None:
-        n = len(self.order)
         if self._frozen:
             self._held[0].update(dict.fromkeys(changed))
             self._held[1].update(dict.fromkeys(new))
-            if n:          # shown in place: the rows read the case by id
-                self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
+            self._show_in_place()
             return
         now = self.room.now()
         cases = self.room.state["cases"]
