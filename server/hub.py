@@ -71,6 +71,8 @@ BULK_MIN = 250             # commands in a batch of one source alone with a back
 BULK_MAX = 1500            # ... at most,
 BULK_TARGET = 0.1          # ... and sized to commit in about this long between the two (see _bulk_limit)
 BATCH_TARGET = 0.05        # s from taking a batch to its commit: batches are sized to it (see _batch_limit)
+INTERACTIVE_WINDOW = 1.0   # s after a console's command waited beside a backlog: the backlog's batches are
+BULK_INTERACTIVE_MAX = MIN_BATCH * 4   # ... sized to BATCH_TARGET and at most this many (see _bulk_limit)
 LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
@@ -255,6 +257,14 @@ class FairQueue:
         self._size = 0
         self._ready = asyncio.Event()
         self.arrived = asyncio.Event()      # set when a source that had nothing waiting sends a command
+        self.light_at = float("-inf")       # time.monotonic() a console's command last waited beside a backlog
+
+    def _light_beside_backlog(self) -> None:
+        self.light_at = time.monotonic()
+
+    def interactive(self, window: float = INTERACTIVE_WINDOW) -> bool:
+        """Whether a console's command waited beside a backlog within the last `window` s."""
+        return time.monotonic() - self.light_at <= window
 
     def qsize(self) -> int:
         return self._size
@@ -273,6 +283,8 @@ class FairQueue:
         p.order = self._n
         self._size += 1
         self._ready.set()
+        if len(q) <= LIGHT and any(len(o) > LIGHT for o in self._sources.values()):
+            self._light_beside_backlog()
 
     def put_back(self, batch: list) -> None:
         """Commands taken but not decided (a batch cut short) go back before what each one's
@@ -306,6 +318,7 @@ class FairQueue:
             share = limit
         elif any(len(q) <= LIGHT for q in sources.values()) and any(len(q) > LIGHT for q in sources.values()):
             share = min(share, light_share)
+            self._light_beside_backlog()
         heap = [(0, q[0][0], key) for key, q in sources.items()]
         heapq.heapify(heap)
         batch: list = []
@@ -928,8 +941,17 @@ class Hub:
         Never fewer than BULK_MIN: a commit has a fixed part (the flush, the per-batch
         statements, and on a loaded machine the wait for a core) that sizing on the
         average alone would shrink the batches to (at load 11: ~90 ms a commit whatever
-        its size, 80 rows a batch, 700 rows/s)."""
+        its size, 80 rows a batch, 700 rows/s).
+
+        Except within INTERACTIVE_WINDOW of a console's command waiting beside the backlog
+        (FairQueue.interactive): then sized to BATCH_TARGET and at most BULK_INTERACTIVE_MAX,
+        so a console's next command waits behind a short commit, not a BULK_TARGET one."""
         cost = self._bulk_cost
+        queue = getattr(self, "_queue", None)
+        if queue is not None and queue.interactive():
+            if cost <= 0:
+                return BULK_INTERACTIVE_MAX
+            return max(MIN_BATCH, min(BULK_INTERACTIVE_MAX, int(BATCH_TARGET / cost)))
         if cost <= 0:
             return BULK_MIN
         return max(BULK_MIN, min(BULK_MAX, int(BULK_TARGET / cost)))

@@ -255,3 +255,51 @@ def test_an_imports_batches_are_sized_on_their_commit_within_bounds():
     for _ in range(20):
         hub._measured_bulk(1000, 0.1)                          # in between: what commits in BULK_TARGET
     assert hub_mod.BULK_MIN < hub._bulk_limit() < hub_mod.BULK_MAX
+
+
+def test_an_imports_batches_are_capped_while_a_console_waits_beside_it():
+    """Within INTERACTIVE_WINDOW of a console's command waiting beside an import's backlog,
+    the import's next batch is sized to BATCH_TARGET and at most BULK_INTERACTIVE_MAX (a
+    console's next command waits behind a short commit); an import alone keeps its big
+    batches (BULK_MIN..BULK_MAX). Structure only, no timings."""
+    from server.hub import FairQueue, Hub, Pending
+
+    def hub_on(q):
+        hub = Hub.__new__(Hub)
+        hub._bulk_cost = 0.0
+        hub._queue = q
+        return hub
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        alone, beside = FairQueue(), FairQueue()
+        for q in (alone, beside):
+            for i in range(3 * hub_mod.BULK_MAX):
+                q.put_nowait(Pending(IMPORTER, f"imp-{i}", "case.report", {}, "file:x", loop.create_future()))
+        assert not alone.interactive() and not beside.interactive()
+        beside.put_nowait(Pending(Actor("op", "operator"), "c-1", "case.report", {}, "10.0.0.2:1",
+                                  loop.create_future()))
+        first = beside.take_batch(hub_mod.MIN_BATCH, hub_mod.SOURCE_SHARE)     # the console's batch
+        return alone, beside, first
+    alone, beside, first = asyncio.run(scenario())
+    assert any(p.command_id == "c-1" for p in first) and len(first) <= hub_mod.LIGHT_SHARE + 1
+    assert beside.bulk() and beside.interactive()          # the import alone again, a console just waited
+
+    quiet, capped = hub_on(alone), hub_on(beside)
+    assert quiet._bulk_limit() == hub_mod.BULK_MIN              # nothing measured: unchanged
+    assert capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
+    for hub in (quiet, capped):
+        for _ in range(20):
+            hub._measured_bulk(1000, 0.03)                      # a quiet machine: 30 us a row
+    assert quiet._bulk_limit() == hub_mod.BULK_MAX              # an import alone: big batches, as before
+    assert hub_mod.MIN_BATCH <= capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
+    nxt = beside.take_batch(capped._bulk_limit(), hub_mod.SOURCE_SHARE)
+    assert 0 < len(nxt) <= hub_mod.BULK_INTERACTIVE_MAX         # the next bulk batch is no bigger than the cap
+    for hub in (quiet, capped):
+        for _ in range(20):
+            hub._measured_bulk(80, 0.09)                        # a loaded machine: 90 ms a commit of 80
+    assert quiet._bulk_limit() == hub_mod.BULK_MIN
+    assert hub_mod.MIN_BATCH <= capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
+
+    beside.light_at -= 2 * hub_mod.INTERACTIVE_WINDOW           # the console gone quiet for a while
+    assert not beside.interactive() and capped._bulk_limit() == hub_mod.BULK_MIN

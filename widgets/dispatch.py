@@ -1,14 +1,23 @@
 """Dispatch: squads recommended by status, area and distance; the best is preselected, so
-dispatching is two keystrokes (D, then Enter)."""
+dispatching is two keystrokes (D, then Enter).
+
+A case may change while the dialog is open (another operator, a squad's terminal, the demo's
+simulator): Enter then does not send blindly. If the case is already with the chosen squad,
+nothing is sent and the dialog says so; if it was dispatched or closed since the dialog
+opened, the dialog says what happened and a second Enter confirms (a re-dispatch sends the
+chosen squad instead)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
+from models.commands import CASE_TRANSITIONS
 from models.dispatch import recommend_squads
 from models.qt import labels
 from widgets.style import TEAM_COLOURS, P
+
+DISPATCHABLE = CASE_TRANSITIONS["case.dispatch"][0]      # the statuses a case may be dispatched from
 
 
 class DispatchDialog(QDialog):
@@ -20,6 +29,7 @@ class DispatchDialog(QDialog):
         self.room, self.link, self.case_id = room, link, case_id
         self.setObjectName("DispatchDialog")
         case = room.state["cases"][case_id]
+        self._seen = self._situation(case)      # what the operator saw when the dialog opened
         self.setWindowTitle(self.tr("Dispatch %1").replace("%1", case_id))
         self.setMinimumWidth(520)
         head = QLabel(f"<b>{case['id']} · {case['title']}</b><br>{case['location'].get('address', '')} · "
@@ -43,17 +53,26 @@ class DispatchDialog(QDialog):
             item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)
         rows = [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
-        self.list.setCurrentRow(rows.index(team_id) if team_id in rows else 0)
+        holder = case.get("team_id") if case["status"] in ("dispatched", "signed") else None
+        first = next((i for i, r in enumerate(rows) if r != holder), 0)     # not the squad it is already with
+        self.list.setCurrentRow(rows.index(team_id) if team_id in rows else first)
         self.list.setObjectName("DispatchDialog.squads")
         hint = QLabel(self.tr("Enter dispatches the highlighted squad; arrows choose another."))
         hint.setProperty("kind", "muted")
+        self.warning = QLabel()                  # the case is already with a squad / changed meanwhile
+        self.warning.setObjectName("DispatchDialog.warning")
+        self.warning.setWordWrap(True)
+        self.warning.setProperty("kind", "warning")
+        self._say_situation(case)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Dispatch"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        self.list.itemActivated.connect(lambda _i: self.accept())
+        # Enter reaches the dialog's default button (Dispatch); activating the row as well accepted twice
+        self.list.itemDoubleClicked.connect(lambda _i: self.accept())
         lay = QVBoxLayout(self)
         lay.addWidget(head)
+        lay.addWidget(self.warning)
         lay.addWidget(self.list)
         lay.addWidget(hint)
         lay.addWidget(buttons)
@@ -63,8 +82,46 @@ class DispatchDialog(QDialog):
         item = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
+    @staticmethod
+    def _situation(case: dict) -> tuple:
+        return case["status"], case.get("team_id")
+
+    def _say_situation(self, case: dict, changed: bool = False) -> None:
+        status, holder = self._situation(case)
+        text = ""
+        if status in ("dispatched", "signed") and holder:
+            call = (self.room.state["teams"].get(holder) or {}).get("call_sign", holder)
+            text = (self.tr("The case was dispatched meanwhile: it is now with %1 (%2). Dispatch again to send "
+                            "the chosen squad instead.") if changed else
+                    self.tr("The case is already with %1 (%2): dispatching sends the chosen squad instead."))
+            text = text.replace("%1", f"{call} ({holder})").replace("%2", labels.status(status))
+        elif status not in DISPATCHABLE:
+            text = self.tr("The case is now %1: it cannot be dispatched.").replace("%1", labels.status(status))
+        elif changed:
+            text = self.tr("The case changed meanwhile: it is now %1.").replace("%1", labels.status(status))
+        self.warning.setText(text)
+        self.warning.setVisible(bool(text))
+
     def accept(self) -> None:
+        case = self.room.state["cases"].get(self.case_id)
         tid = self.chosen_team()
-        if tid:
-            self.link.submit("case.dispatch", {"case_id": self.case_id, "team_id": tid})
+        if case is None or not tid:
+            super().reject()
+            return
+        now = self._situation(case)
+        if now[0] not in DISPATCHABLE:
+            self._say_situation(case)
+            return
+        if now[0] in ("dispatched", "signed") and now[1] == tid:
+            call = (self.room.state["teams"].get(tid) or {}).get("call_sign", tid)
+            self.warning.setText(self.tr("The case is already with %1: nothing was sent. Choose another squad or "
+                                         "close.").replace("%1", f"{call} ({tid})"))
+            self.warning.setVisible(True)
+            self._seen = now
+            return
+        if now != self._seen:                    # it changed under the operator: say so, the next Enter sends
+            self._seen = now
+            self._say_situation(case, changed=True)
+            return
+        self.link.submit("case.dispatch", {"case_id": self.case_id, "team_id": tid})
         super().accept()
