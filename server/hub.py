@@ -531,6 +531,12 @@ class Hub:
         if self.retention is not None:
             self._retainer = asyncio.create_task(self._retention_loop(), name="xiaonao-retention")
         if self.follow_rota:
+            # the shift due now starts before anyone is served: a cockpit's first snapshot
+            # names the crew and leader on duty, not the ones of the shift the log last knew
+            try:
+                await self.rota_tick()
+            except Exception:
+                log.exception("rota: the shift change at start-up failed; the loop tries again")
             self._rota_task = asyncio.create_task(self._rota_loop(), name="xiaonao-rota")
         # what start-up made (modules, the window, the command ids) is not walked by every
         # later full collection (~0.1-0.3 s of the loop each at start-up's object count)
