@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
-from models.commands import CASE_TRANSITIONS
+from models.commands import CASE_TRANSITIONS, WITH_SQUAD
 from models.dispatch import recommend_squads
 from models.qt import labels
 from widgets.style import TEAM_COLOURS, P
@@ -53,7 +53,7 @@ class DispatchDialog(QDialog):
             item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
             self.list.addItem(item)
         rows = [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
-        holder = case.get("team_id") if case["status"] in ("dispatched", "signed") else None
+        holder = case.get("team_id") if case["status"] in WITH_SQUAD else None
         first = next((i for i, r in enumerate(rows) if r != holder), 0)     # not the squad it is already with
         self.list.setCurrentRow(rows.index(team_id) if team_id in rows else first)
         self.list.setObjectName("DispatchDialog.squads")
@@ -89,7 +89,7 @@ class DispatchDialog(QDialog):
     def _say_situation(self, case: dict, changed: bool = False) -> None:
         status, holder = self._situation(case)
         text = ""
-        if status in ("dispatched", "signed") and holder:
+        if status in WITH_SQUAD and holder:
             call = (self.room.state["teams"].get(holder) or {}).get("call_sign", holder)
             text = (self.tr("The case was dispatched meanwhile: it is now with %1 (%2). Dispatch again to send "
                             "the chosen squad instead.") if changed else
@@ -112,7 +112,7 @@ class DispatchDialog(QDialog):
         if now[0] not in DISPATCHABLE:
             self._say_situation(case)
             return
-        if now[0] in ("dispatched", "signed") and now[1] == tid:
+        if now[0] in WITH_SQUAD and now[1] == tid:
             call = (self.room.state["teams"].get(tid) or {}).get("call_sign", tid)
             self.warning.setText(self.tr("The case is already with %1: nothing was sent. Choose another squad or "
                                          "close.").replace("%1", f"{call} ({tid})"))
