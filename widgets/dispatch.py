@@ -36,21 +36,9 @@ class DispatchDialog(QDialog):
                       f"{labels.area(room.street, case['location'].get('area'))} {case['location'].get('grid') or ''}")
         self.list = QListWidget()
         for rec in recommend_squads(room.state, case, limit=18):
-            t = rec["team"]
-            dist = f"{rec['distance_m'] / 1000:.1f} km" if rec["distance_m"] is not None else "?"
-            busy = self.tr(" · on %1").replace("%1", t["case_id"]) if t.get("case_id") else ""
-            kind, detail = rec["reason"]
-            # why it is recommended: responsible for the case's road (以道路为最小作战单元), own area, nearest
-            why = (self.tr(" · responsible for %1").replace("%1", detail) if kind == "road" else
-                   self.tr(" · own area") if kind == "area" else self.tr(" · nearest") if kind == "nearest" else "")
-            item = QListWidgetItem(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}"
-                                   f"  ·  {dist}{why}{busy}")
-            if kind == "road":
-                f = item.font()
-                f.setBold(True)
-                item.setFont(f)
-            item.setData(Qt.ItemDataRole.UserRole, t["id"])
-            item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, rec["team"]["id"])
+            self._fill(item, rec)
             self.list.addItem(item)
         rows = [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
         holder = case.get("team_id") if case["status"] in WITH_SQUAD else None
@@ -77,6 +65,47 @@ class DispatchDialog(QDialog):
         lay.addWidget(hint)
         lay.addWidget(buttons)
         self.list.setFocus()
+        room.sig_teams.connect(self._teams_changed)
+        room.sig_cases.connect(self._cases_changed)
+
+    def _fill(self, item: QListWidgetItem, rec: dict | None) -> None:
+        """A squad's row: call sign, status, distance, why it is recommended, its case; a squad
+        that went off duty while the dialog is open (rec None) says so, greyed."""
+        tid = item.data(Qt.ItemDataRole.UserRole)
+        if rec is None:
+            t = self.room.state["teams"].get(tid) or {"call_sign": tid}
+            item.setText(f"{t['call_sign']} ({tid})  ·  " + self.tr("off duty"))
+            item.setForeground(QColor(P["muted"]))
+            return
+        t = rec["team"]
+        dist = f"{rec['distance_m'] / 1000:.1f} km" if rec["distance_m"] is not None else "?"
+        busy = self.tr(" · on %1").replace("%1", t["case_id"]) if t.get("case_id") else ""
+        kind, detail = rec["reason"]
+        # why it is recommended: responsible for the case's road (以道路为最小作战单元), own area, nearest
+        why = (self.tr(" · responsible for %1").replace("%1", detail) if kind == "road" else
+               self.tr(" · own area") if kind == "area" else self.tr(" · nearest") if kind == "nearest" else "")
+        item.setText(f"{t['call_sign']} ({t['id']})  ·  {labels.team_status(t['status'])}  ·  {dist}{why}{busy}")
+        f = item.font()
+        f.setBold(kind == "road")
+        item.setFont(f)
+        item.setForeground(QColor(TEAM_COLOURS.get(t["status"], P["text"])))
+
+    def _teams_changed(self, teams) -> None:
+        """Squads change while the operator chooses (status, position, duty, their cases): the rows
+        say it now, in place (the order and the highlight stay where the operator put them)."""
+        case = self.room.state["cases"].get(self.case_id)
+        if case is None or not self.isVisible():
+            return
+        recs = {r["team"]["id"]: r for r in recommend_squads(self.room.state, case, limit=len(self.room.state["teams"]))}
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            self._fill(item, recs.get(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _cases_changed(self, changed, _new) -> None:
+        """The case changed under the operator: said at once (Enter still asks once more)."""
+        case = self.room.state["cases"].get(self.case_id)
+        if case is not None and self.case_id in changed and self.isVisible() and self._situation(case) != self._seen:
+            self._say_situation(case, changed=True)
 
     def chosen_team(self) -> str | None:
         item = self.list.currentItem()
