@@ -61,16 +61,18 @@ async def within(aw, timeout: float):
     return await asyncio.wait_for(aw, stretch(timeout))
 
 
-def server_cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def server_cli(*args: str, stdin: str | None = None, timeout: float = 120,
+               refused: bool = False) -> subprocess.CompletedProcess:
     """`xiaonao-server ARGS` as a user types it: its exit code, what it printed and what it
     said on stderr. Run in this process (server.cli.main: the same parsing, checks and output,
     without a second of interpreter start-up and imports per call), except `serve`, which runs
-    as the process it is. Use a process of its own (`subprocess`) where the test is about two
-    processes: a lock another process holds, a kill."""
+    as the process it is, unless `refused`: a `serve` its checks refuse before it opens
+    anything (a bad URL, an uninitialised database) runs here too. Use a process of its own
+    (`subprocess`) where the test is about two processes: a lock another process holds, a kill."""
     import contextlib
     import io
     import logging
-    if args and args[0] == "serve":
+    if args and args[0] == "serve" and not refused:
         return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, input=stdin,
                               capture_output=True, text=True, timeout=timeout,
                               env=dict(os.environ, PYTHONPATH=str(ROOT)))
