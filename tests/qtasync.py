@@ -39,6 +39,13 @@ class QtLoop:
     def wait(self, pred, timeout: float = 20.0, what: str = "condition"):
         self.loop.run_until_complete(until(pred, timeout, what))
 
+    def call(self, fn, timeout: float = 30.0):
+        """A blocking call (a server thread's stop, say) made while this loop goes on: the
+        cockpit answers meanwhile, as it does when the server is another machine's. Called
+        on the test's thread instead, a server's stop waited out its close_timeout (10 s)
+        for a close handshake the cockpit's stopped loop could not answer."""
+        return self.run(asyncio.to_thread(fn), timeout)
+
     def pump(self, seconds: float = 0.1):
         self.loop.run_until_complete(asyncio.sleep(seconds))
 

@@ -291,7 +291,7 @@ def test_an_upload_made_offline_waits_survives_a_closed_cockpit_and_goes_out_onc
     srv = ServerThread(db, tmp_path / "files", port).start()
     c = Cockpit(qtbot, loop, srv.url, tmp_path)
     cid = c.report()
-    srv.stop()                                                     # the server goes away
+    loop.call(srv.stop)                                            # the server goes away
     loop.wait(lambda: c.link.status.state != "online", what="offline")
     c.select(cid)
     photo = _photo(tmp_path, "after.jpg", colour=(10, 200, 10))
@@ -563,7 +563,7 @@ def test_a_close_waits_for_the_after_photo_attached_offline_before_it(qtbot, loo
         assert loop.run(w01.command(name, {"case_id": cid}))[0]["type"] == "ack"
     loop.run(w01.close())
     loop.wait(lambda: c.case(cid)["status"] == "on_scene", what="on scene")
-    srv.stop()
+    loop.call(srv.stop)
     loop.wait(lambda: c.link.status.state != "online", what="offline")
     c.select(cid)
     c.section.label_box.setCurrentIndex(c.section.label_box.findData("after"))

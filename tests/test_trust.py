@@ -334,7 +334,7 @@ def test_the_changed_screens_in_both_languages(demo_server, tmp_path, qtbot, loo
     dlg.discard()
     assert win.grab().save(str(out / f"main_refusal_{lang}.png"))
     # the loud offline state
-    demo_server.stop()
+    loop.call(demo_server.stop)
     loop.wait(lambda: win.offline_banner.isVisible(), timeout=20, what="the offline banner")
     assert ("离线" in win.offline_banner.text()) == zh
     loop.pump(1.2)
