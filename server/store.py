@@ -351,20 +351,20 @@ class _Writers:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.owner: object | None = None        # the DBAPI connection that holds it
+        self.owner: sqlite3.Connection | None = None        # the DBAPI connection that holds it
 
-    def before(self, dbapi, statement: str) -> None:
+    def before(self, dbapi: sqlite3.Connection, statement: str) -> None:
         if self.owner is dbapi or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
         if self.lock.acquire(timeout=WRITE_TURN_TIMEOUT):
             self.owner = dbapi
 
-    def done(self, dbapi) -> None:
+    def done(self, dbapi: sqlite3.Connection) -> None:
         """After a statement: given back if the connection holds no transaction."""
         if self.owner is dbapi and not dbapi.in_transaction:
             self.release(dbapi)
 
-    def release(self, dbapi) -> None:
+    def release(self, dbapi: sqlite3.Connection) -> None:
         if self.owner is dbapi:
             self.owner = None
             self.lock.release()
@@ -442,7 +442,6 @@ def make_engine(url: str) -> Engine:
         def _write_failed(ctx):
             with contextlib.suppress(Exception):
                 writers.done(ctx.connection.connection.dbapi_connection)
-        engine.writers = writers        # type: ignore[attr-defined]  (tests look at it)
     return engine
 
 

@@ -307,3 +307,41 @@ def test_a_login_beside_a_commit_waits_for_its_turn_not_in_sqlites_busy_wait(db_
     assert order == ["batch committed", "login written"]
     assert store.token_info("h" * 64) is not None
     store.engine.dispose()
+
+
+async def test_a_consoles_ping_is_answered_while_another_connection_s_frame_of_commands_is_taken_in(server, monkeypatch):
+    """A connection's frames already received are taken in in slices (server/app.py
+    RECV_SLICE; here every command its own slice): an intake's frame of 500 reports does not
+    hold the loop until all 500 are queued, so another console is answered in between (its
+    commits published, its frames read). Structure only, no timings."""
+    import server.app as app_mod
+    from models.protocol import MAX_COMMANDS_A_FRAME
+    monkeypatch.setattr(app_mod, "RECV_SLICE", 0.0)
+    op = await RawClient.connect(ws_url(server), "op")
+    await op.recv()                                        # its snapshot
+    intake = await RawClient.connect(ws_url(server), "intake")
+    await intake.recv()
+    taken: list[str] = []
+    take = server._take_command
+
+    def counted(frame, *a, **kw):
+        taken.append(frame.id)
+        return take(frame, *a, **kw)
+    monkeypatch.setattr(server, "_take_command", counted)
+    short = {k: v for k, v in REPORT.items() if k != "description"}
+    items = [{"id": f"imp-{i}", "name": "case.report", "args": dict(short, title=f"导入{i}")}
+             for i in range(MAX_COMMANDS_A_FRAME)]
+    await intake.ws.send(json.dumps({"type": "commands", "commands": items}))
+    await op.ws.send(json.dumps({"type": "ping", "t": 7}))
+    while (m := await op.recv(30)).get("type") != "pong":
+        pass
+    assert len(taken) < MAX_COMMANDS_A_FRAME           # answered before the whole frame was taken in
+    acks = 0
+    while acks < MAX_COMMANDS_A_FRAME:                   # and the frame's every command goes in, in order
+        m = await intake.recv(60)
+        if m.get("type") in ("ack", "error"):
+            assert m["type"] == "ack", m
+            acks += 1
+    assert taken == [f"imp-{i}" for i in range(MAX_COMMANDS_A_FRAME)]
+    await op.close()
+    await intake.close()
