@@ -53,6 +53,10 @@ POSITION_EVERY_S = 15.0
 FIELD_TEAM_STATUSES = ("available", "busy")
 
 
+# Statuses in which a case is with the squad it was dispatched to and not yet taken up on the
+# scene: dispatching it again to that squad changes nothing (refused), to another re-dispatches.
+WITH_SQUAD = frozenset({"dispatched", "signed"})
+
 # The case state machine: command -> (statuses it is allowed from, event it appends).
 CASE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.accept": (frozenset({"new", "returned"}), "case.accepted"),
@@ -764,7 +768,7 @@ def _decide_case(state, actor, name, args, files=None, now=None):
         team = _team_of(state, args)
         if not team["on_duty"]:
             raise CommandError("conflict", f"squad {team['id']} is off duty")
-        if team["id"] == case.get("team_id") and case["status"] in ("dispatched", "signed"):
+        if team["id"] == case.get("team_id") and case["status"] in WITH_SQUAD:
             raise CommandError("conflict", f"case {case['id']} is already with squad {team['id']}")
         data["team_id"] = team["id"]
     elif name in ("case.feedback", "case.progress", "case.follow_up"):

@@ -106,3 +106,30 @@ def test_a_case_transferred_meanwhile_cannot_be_dispatched(cockpit, loop, qtbot)
         zh.reject()
     finally:
         i18n.install("en")
+
+
+def test_the_squads_list_follows_the_squads_while_open_and_keeps_the_highlight(cockpit, loop, qtbot):
+    """A squad that becomes busy, or goes off duty, while the operator chooses: its row says so
+    at once, in place; the highlighted squad stays highlighted; the case dispatched meanwhile is
+    said before Enter."""
+    win = cockpit
+    room, link = win.room, win.link
+    cid = _report(win, loop, "九堡大道24号")
+    win.open_dispatch(cid)
+    dlg = win.dialog
+    rows = _rows(dlg)
+    chosen, busy, off = rows[0], rows[1], next(t for t in rows[2:] if not room.state["teams"][t]["cases"])
+    _choose(dlg, chosen)
+    text = {t: dlg.list.item(rows.index(t)).text() for t in rows}
+    assert "Available" in text[busy]
+    link.submit("team.status", {"team_id": busy, "status": "busy"})
+    link.submit("team.duty", {"team_id": off, "on_duty": False})
+    loop.wait(lambda: "Busy" in dlg.list.item(rows.index(busy)).text(), what="the busy squad's row")
+    loop.wait(lambda: "off duty" in dlg.list.item(rows.index(off)).text(), what="the off-duty squad's row")
+    assert _rows(dlg) == rows and dlg.chosen_team() == chosen       # nothing moved under the operator
+    assert dlg.list.item(rows.index(chosen)).text() == text[chosen]
+    link.submit("case.dispatch", {"case_id": cid, "team_id": busy})
+    loop.wait(lambda: dlg.warning.isVisible() and "dispatched meanwhile" in dlg.warning.text(),
+              what="the dispatch meanwhile said before Enter")
+    _shot(dlg, "live-rows-en")
+    dlg.reject()

@@ -1160,57 +1160,62 @@
         <translation>派单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="41" />
+        <location filename="../../widgets/dispatch.py" line="82" />
         <source> · on %1</source>
         <translation> · 正在处置 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="44" />
+        <location filename="../../widgets/dispatch.py" line="85" />
         <source> · responsible for %1</source>
         <translation> · 负责%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="45" />
+        <location filename="../../widgets/dispatch.py" line="86" />
         <source> · own area</source>
         <translation> · 本片区</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="45" />
+        <location filename="../../widgets/dispatch.py" line="86" />
         <source> · nearest</source>
         <translation> · 最近</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="60" />
+        <location filename="../../widgets/dispatch.py" line="48" />
         <source>Enter dispatches the highlighted squad; arrows choose another.</source>
         <translation>回车派给选中的班组；方向键选择其他班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="68" />
+        <location filename="../../widgets/dispatch.py" line="56" />
         <source>Dispatch</source>
         <translation>派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="94" />
+        <location filename="../../widgets/dispatch.py" line="77" />
+        <source>off duty</source>
+        <translation>不在岗</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dispatch.py" line="123" />
         <source>The case was dispatched meanwhile: it is now with %1 (%2). Dispatch again to send the chosen squad instead.</source>
         <translation>案件刚刚已被派遣：现由 %1 处置（%2）。再次按“派单”将改派所选班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="96" />
+        <location filename="../../widgets/dispatch.py" line="125" />
         <source>The case is already with %1 (%2): dispatching sends the chosen squad instead.</source>
         <translation>案件已由 %1 处置（%2）：派单将改派所选班组。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="99" />
+        <location filename="../../widgets/dispatch.py" line="128" />
         <source>The case is now %1: it cannot be dispatched.</source>
         <translation>案件当前为%1，不能派单。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="101" />
+        <location filename="../../widgets/dispatch.py" line="130" />
         <source>The case changed meanwhile: it is now %1.</source>
         <translation>案件刚刚有变化：当前为%1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dispatch.py" line="117" />
+        <location filename="../../widgets/dispatch.py" line="146" />
         <source>The case is already with %1: nothing was sent. Choose another squad or close.</source>
         <translation>案件已由 %1 处置，未发送。请选择其他班组或关闭。</translation>
     </message>
