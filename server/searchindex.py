@@ -77,14 +77,14 @@ def install(conn, build: bool = True) -> bool:
 
 def last_rowid(conn) -> int:
     """SQLite: the newest row of `cases` (rows inserted after it get greater rowids)."""
-    return conn.execute(text("SELECT max(rowid) FROM cases")).scalar() or 0
+    return conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
 
 
 def index_new(conn, after: int) -> None:
     """SQLite: index the rows of `cases` inserted after rowid `after` (in the writer's
     transaction, after its insert)."""
-    conn.execute(text(f"INSERT INTO {FTS}(rowid, words) SELECT rowid, words FROM cases WHERE rowid > :r"),
-                 {"r": after})
+    conn.exec_driver_sql(f"INSERT INTO {FTS}(rowid, words) SELECT rowid, words FROM cases WHERE rowid > ?",
+                         (after,))
 
 
 def rebuild(conn) -> None:
