@@ -384,6 +384,7 @@ def run_bursts(n: int, reps: int) -> None:
     generate(n, path)
     run_path = path + ".run"
     shutil.copyfile(path, run_path)
+    os.sync()            # (the copy's writeback would share the disk with the bursts' commits)
     srv = ServerProcess(f"sqlite:///{run_path}", extra=SERVE_EXTRA)
     srv.start(timeout=300)
     try:
