@@ -376,9 +376,9 @@ async def bursts(url: str, reps: int) -> list[tuple[float, list[float], float]]:
 
 def run_bursts(n: int, reps: int) -> None:
     """`python -m bench window burst N [REPS]`: only the burst part, REPS times on one
-    server (a fresh copy of the history), each figure with its load. The first two bursts
-    of a server are a burst (~1.5 s); later ones meet the intake account's command budget
-    and are paced by it."""
+    server (a fresh copy of the history), each figure with its load and the burst's length
+    (~1.3 s; some take ~11 s, their sends waiting: those are not a burst, see
+    docs/benchmarks.md, session 10)."""
     path = default_path(n)
     header(f"bursts of 6,000 reports, {n:,} cases of history")
     generate(n, path)
