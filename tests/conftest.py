@@ -1,7 +1,6 @@
 """Shared fixtures: a real server on a loopback port over a real database."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import queue
@@ -235,6 +234,16 @@ def pytest_sessionfinish(session, exitstatus):
             c.execute(f"DROP DATABASE IF EXISTS {_TEMPLATES.pop(key)} WITH (FORCE)")
 
 
+# ---- pytest-timeout's limit (120 s, pyproject.toml) is a deadline too: stretched on a loaded
+# machine as tests.helpers.stretch stretches the tests' own (a hang is still ended)
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item, settings):
+    import pytest_timeout
+
+    from .helpers import stretch
+    return pytest_timeout.pytest_timeout_set_timer(item, settings._replace(timeout=stretch(settings.timeout)))
+
+
 # ---- which backends a test runs on, and the markers --------------------------------------
 # A test that takes `backend` (or `db_url`, `server`) runs on SQLite; a module whose server's
 # database matters (the store, durability, the protocol contract) sets
@@ -426,7 +435,8 @@ class RawClient:
         return cls(ws, welcome, [])
 
     async def recv(self, timeout=5.0):
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        from .helpers import within
+        return json.loads(await within(self.ws.recv(), timeout))
 
     async def command(self, name, args, cid=None, timeout=5.0):
         """Send a command and return (answer, events seen meanwhile)."""

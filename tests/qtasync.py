@@ -5,7 +5,7 @@ import asyncio
 
 import qasync
 
-from .helpers import until
+from .helpers import until, within
 
 
 class _QEventLoop(qasync.QEventLoop):
@@ -34,7 +34,7 @@ class QtLoop:
         asyncio.set_event_loop(self.loop)
 
     def run(self, coro, timeout: float = 20.0):
-        return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        return self.loop.run_until_complete(within(coro, timeout))
 
     def wait(self, pred, timeout: float = 20.0, what: str = "condition"):
         self.loop.run_until_complete(until(pred, timeout, what))

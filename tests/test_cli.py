@@ -75,11 +75,12 @@ def test_server_without_user_is_a_clear_error():
 
 @pytest.mark.slow
 def test_server_cli_clear_errors(tmp_path):
-    # `serve` as a process, the others in this one
+    # `serve` as a process where it gets as far as its port, the others (and the database
+    # checks `serve` makes before it opens anything) in this one
     from .helpers import server_cli as srv
-    r = srv("serve", "--db", "nonsense://x")
+    r = srv("serve", "--db", "nonsense://x", refused=True)
     assert r.returncode == 2 and ("not a database URL" in r.stderr or "cannot use database" in r.stderr)
-    r = srv("serve", "--db", f"sqlite:///{tmp_path}/empty.db")
+    r = srv("serve", "--db", f"sqlite:///{tmp_path}/empty.db", refused=True)
     assert r.returncode == 2 and "is not initialised" in r.stderr and "xiaonao-server init" in r.stderr
     url = f"sqlite:///{tmp_path}/ok.db"
     assert srv("init", "--db", url, "--street", "demo").returncode == 0

@@ -35,18 +35,30 @@ def _choose(dlg, tid: str) -> None:
     dlg.list.setCurrentRow(_rows(dlg).index(tid))
 
 
-def test_a_case_dispatched_meanwhile_is_said_and_a_second_enter_redispatches(cockpit, loop, qtbot):
-    win = cockpit
+def _dispatched_elsewhere_while_open(win, loop, address: str, chosen: str | None = None):
+    """A new case reported and selected, its dispatch dialog opened (nothing to warn about
+    yet), the operator's choice made (`chosen`: "first" or "other" of the dialog's first two
+    squads, or none); then someone else dispatches it to the first squad while the dialog is
+    open. Returns (case id, the dialog, first squad, other squad)."""
     room, link = win.room, win.link
-    cid = _report(win, loop, "九堡大道18号")
+    cid = _report(win, loop, address)
     win.selection.set_case(cid)
     win.open_dispatch(cid)
     dlg = win.dialog
     assert not dlg.warning.isVisible()          # a new case: nothing to warn about
     first, other = _rows(dlg)[:2]
-    # someone else dispatches it to the first squad while the dialog is open
+    if chosen is not None:
+        _choose(dlg, {"first": first, "other": other}[chosen])
     link.submit("case.dispatch", {"case_id": cid, "team_id": first})
     loop.wait(lambda: room.state["cases"][cid]["team_id"] == first, what="dispatched elsewhere")
+    return cid, dlg, first, other
+
+
+def test_a_case_dispatched_meanwhile_is_said_and_a_second_enter_redispatches(cockpit, loop, qtbot):
+    win = cockpit
+    room = win.room
+    # someone else dispatches it to the first squad while the dialog is open
+    cid, dlg, first, other = _dispatched_elsewhere_while_open(win, loop, "九堡大道18号")
     # Enter on that same squad: nothing is sent, the dialog says why and stays
     _choose(dlg, first)
     qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
@@ -60,14 +72,9 @@ def test_a_case_dispatched_meanwhile_is_said_and_a_second_enter_redispatches(coc
 
 def test_dispatched_meanwhile_to_another_squad_asks_once_then_sends(cockpit, loop, qtbot):
     win = cockpit
-    room, link = win.room, win.link
-    cid = _report(win, loop, "九堡大道20号")
-    win.open_dispatch(cid)
-    dlg = win.dialog
-    first, other = _rows(dlg)[:2]
-    _choose(dlg, other)
-    link.submit("case.dispatch", {"case_id": cid, "team_id": first})
-    loop.wait(lambda: room.state["cases"][cid]["team_id"] == first, what="dispatched elsewhere")
+    room = win.room
+    # the operator has chosen another squad when someone else dispatches it to the first
+    cid, dlg, first, other = _dispatched_elsewhere_while_open(win, loop, "九堡大道20号", chosen="other")
     qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
     assert dlg.isVisible() and "dispatched meanwhile" in dlg.warning.text() and first in dlg.warning.text()
     _shot(dlg, "meanwhile-en")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.commands import Actor
+from models.rating import source_of
 from models.sla import LATE, PROFILES, case_sla
 from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator
@@ -80,23 +81,26 @@ async def test_intake_account_reports_over_the_protocol(server):
 
 
 async def simulate_day(tmp_path, seed, hours: float = 24.0, marks: tuple[float, ...] = ()):
-    """A day (or its first `hours`) simulated from midnight; `marks`: hours after which the
-    state is copied too (in the returned dict of copies)."""
+    """A day (or its first `hours`) simulated from midnight, the residents' rating links on
+    (the server's, as `serve --simulate` has them); `marks`: hours after which the state is
+    copied too (in the returned dict of copies). The simulator's `audit` is the audit log's
+    rows at the end."""
     import copy
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = make_db(tmp_path)
     start = datetime(2026, 11, 23, 0, 0).timestamp()
     clock = SimClock(start)
     clock.manual = start
-    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock)
+    srv = XiaonaoServer(url, "127.0.0.1", 0, clock=clock, data_dir=str(tmp_path / "files"))
     await srv.start()
-    sim = Simulator(srv.hub, seed=seed, clock=clock)
+    sim = Simulator(srv.hub, seed=seed, clock=clock, resident=srv.resident)
     copies = {}
     for h in sorted(marks):
         await sim.run_until(start + h * 3600)
         copies[h] = copy.deepcopy(srv.hub.state["cases"])
     await sim.run_until(start + hours * 3600)
     state = srv.hub.state
+    sim.audit = await srv.hub.run_db(srv.store.audit_rows, 2000)
     await srv.stop()
     sim.copies = copies
     return state, start + hours * 3600, sim
@@ -123,6 +127,17 @@ async def test_a_simulated_day_has_the_expected_shape(tmp_path):
     actors = {e["actor"] for c in cases for e in c["timeline"]}
     assert "sim-operator" in actors and any(a.startswith("field-") for a in actors)
     assert any(a.startswith("intake-") for a in actors)
+    # satisfaction comes from the room's workflows (one simulated day serves both: it was a
+    # test of its own in tests/test_resident_rating.py, 8 more simulated hours): squads show
+    # the residents' code and residents rate by it, the others are called back; never case.rate
+    sources = {source_of(c) for c in cases if c.get("rating") is not None}
+    assert sources == {"resident", "callback"}, sources
+    assert sim.counts.get("case.rate", 0) == 0 and sim.counts.get("case.callback", 0) > 5
+    assert sim.counts.get("resident_rate.thanks", 0) > 2 and sim.counts.get("rating_link", 0) > 2
+    # some residents never scan: their cases are called back like the others
+    assert any(c.get("rating_link") and source_of(c) == "callback" for c in cases) or \
+        any(c.get("rating_link") and c.get("rating") is None for c in cases)
+    assert any(r["action"] == "rating.used" and r["peer"] == "simulator" for r in sim.audit)
     # the same seed gives the same day (its first ten hours, with the morning's peak)
     again, _end, _ = await simulate_day(tmp_path / "b", seed=3, hours=10.0)
     assert len(again["cases"]) > 50 and again["cases"] == sim.copies[10.0]

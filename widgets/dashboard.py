@@ -197,6 +197,13 @@ def _plot(title: str, scale: float, min_px: int = 0) -> pg.PlotWidget:
     w.set_fitted_title(title, text_px(10, scale, min_px))
     w.showGrid(x=False, y=True, alpha=0.2)
     w.setMenuEnabled(False)
+    # pyqtgraph makes each plot's "Plot Options" menu (and its six submenus) without a parent:
+    # a top-level widget that outlived the chart, 35 per dashboard left behind by every window
+    # closed (a replay, a zoom's rebuilt window), each restyled by every later zoom and told of
+    # every language switch. A child of the chart, it goes with it.
+    menu = w.getPlotItem().ctrlMenu
+    if menu is not None and menu.parent() is None:
+        menu.setParent(w, menu.windowFlags())
     w.setMouseEnabled(False, False)
     w.hideButtons()
     f = QFont()
