@@ -10,7 +10,8 @@ own process:
 - a fresh cockpit's link (client.session.ServerLink with a new cache) RSS once connected;
 - archive search (words, pinyin initials, an id, a rare word) and a year's aggregates.
 
-`python -m bench window [100000 300000 1000000]`
+`python -m bench window [100000 300000 1000000]`; `python -m bench window burst 100000 [REPS]`
+for the burst alone.
 """
 from __future__ import annotations
 
@@ -361,8 +362,50 @@ def run(n: int) -> None:
         print(f"  {k}: {lo:.0f}-{hi:.0f} ms, server CPU {cpu:.0f} ms ({rows} rows, {extra})")
 
 
+async def bursts(url: str, reps: int) -> list[tuple[float, list[float], float]]:
+    out = []
+    for _ in range(reps):
+        probe = await start_probe(url)
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        await report(url, 0, asyncio.Event(), burst=6000)
+        dt = time.perf_counter() - t
+        out.append((dt, await stop_probe(probe), load))
+    return out
+
+
+def run_bursts(n: int, reps: int) -> None:
+    """`python -m bench window burst N [REPS]`: only the burst part, REPS times on one
+    server (a fresh copy of the history), each figure with its load and the burst's length
+    (~1.3 s; some take ~11 s, their sends waiting: those are not a burst, see
+    docs/benchmarks.md, session 10)."""
+    path = default_path(n)
+    header(f"bursts of 6,000 reports, {n:,} cases of history")
+    generate(n, path)
+    run_path = path + ".run"
+    shutil.copyfile(path, run_path)
+    os.sync()            # (the copy's writeback would share the disk with the bursts' commits)
+    srv = ServerProcess(f"sqlite:///{run_path}", extra=SERVE_EXTRA)
+    srv.start(timeout=300)
+    try:
+        res = asyncio.run(bursts(srv.url, reps))
+    finally:
+        srv.stop()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(run_path + suffix):
+                os.remove(run_path + suffix)
+    for dt, lat, load in res:
+        print(f"  burst in {dt:.1f} s, load {load:.1f}: live-event delay p50 {pct(lat, 50):.1f} ms, "
+              f"p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)})")
+
+
 def main(sizes=None) -> None:
-    sizes = sizes or [int(a) for a in sys.argv[1:] if a.isdigit()] or list(SIZES)
+    args = sys.argv[1:]
+    if "burst" in args:
+        nums = [int(a) for a in args if a.isdigit()]
+        run_bursts(nums[0] if nums else SIZES[0], nums[1] if len(nums) > 1 else 2)
+        return
+    sizes = sizes or [int(a) for a in args if a.isdigit()] or list(SIZES)
     for n in sizes:
         run(n)
 

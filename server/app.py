@@ -48,6 +48,11 @@ MAX_OUT_FRAME = protocol.MAX_OUT_FRAME    # snapshot pages stay under this
 HELLO_TIMEOUT = 10.0
 TOKEN_TTL = 12 * 3600.0
 RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is cheaper
+# s of one connection's frames taken in one turn of the loop: a client's frames already
+# received are read without the loop getting a turn in between, so a burst (an intake's
+# backlog, thousands of reports) would hold it, and with it every commit's completion and
+# every live frame to the other clients, for as long as it takes to parse and queue them
+RECV_SLICE = 0.005
 
 
 class _Refused(Exception):
@@ -396,7 +401,14 @@ class XiaonaoServer:
         budget = lim.intake_commands if actor.role == "intake" else lim.session_commands
         session_cmds = TokenBucket(budget.rate, budget.burst)
         account_cmds = self._account_bucket(actor)
+        clock = time.perf_counter
+        turn = clock() + RECV_SLICE
         async for raw in ws:
+            if clock() >= turn:
+                # the loop's turn (commits answered, frames out to the others), then this
+                # connection's next frames; its own order is kept
+                await asyncio.sleep(0)
+                turn = clock() + RECV_SLICE
             if ended.is_set():
                 continue          # revoked or expired: nothing more is taken; the close follows
             if not frames.take():
@@ -438,6 +450,9 @@ class XiaonaoServer:
             elif isinstance(frame, protocol.Commands):
                 # many in one frame (an import): each as if it came alone, in order
                 for item in frame.items:
+                    if clock() >= turn:
+                        await asyncio.sleep(0)
+                        turn = clock() + RECV_SLICE
                     if isinstance(item, protocol.ProtocolError):
                         sub.put(item.frame())
                     else:

@@ -28,6 +28,13 @@ from .auth import (
 from .store import EventStore, StoreError
 
 DEFAULT_DB = "sqlite:///xiaonao.db"
+# s: the serving process's GIL switch interval (Python's default is 0.005). The database
+# thread gives the GIL up around every SQLite step (each row of each statement of a commit)
+# and, while the loop's thread computes, waits a whole interval to have it back each time:
+# a commit of 6 commands' events took 15-22 ms (up to 90) instead of 1.2-1.6 ms beside a
+# busy loop, for the same ~1 ms of CPU; at 1 ms, 9 ms (up to 21). During a burst whole
+# commits waited 50-155 ms so (docs/benchmarks.md, session 10).
+SWITCH_INTERVAL = 0.001
 
 
 def init_db(url: str, street_path: str | None) -> int:
@@ -560,6 +567,7 @@ async def _serve(args) -> int:
                             follow_rota=not args.no_rota, **files) if clock else
               XiaonaoServer(args.db, args.host, args.port, args.cert, args.key, keep_days=args.keep_days,
                             retention=retention, public_url=args.public_url, follow_rota=not args.no_rota, **files))
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         await server.start()
     except OSError as e:

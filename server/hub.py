@@ -71,7 +71,7 @@ BULK_MIN = 250             # commands in a batch of one source alone with a back
 BULK_MAX = 1500            # ... at most,
 BULK_TARGET = 0.1          # ... and sized to commit in about this long between the two (see _bulk_limit)
 BATCH_TARGET = 0.05        # s from taking a batch to its commit: batches are sized to it (see _batch_limit)
-INTERACTIVE_WINDOW = 1.0   # s after a console's command waited beside a backlog: the backlog's batches are
+INTERACTIVE_WINDOW = 1.0   # s after a console (another source) last sent a command: a backlog's batches are
 BULK_INTERACTIVE_MAX = MIN_BATCH * 4   # ... sized to BATCH_TARGET and at most this many (see _bulk_limit)
 LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
@@ -258,14 +258,22 @@ class FairQueue:
         self._size = 0
         self._ready = asyncio.Event()
         self.arrived = asyncio.Event()      # set when a source that had nothing waiting sends a command
-        self.light_at = float("-inf")       # time.monotonic() a console's command last waited beside a backlog
-
-    def _light_beside_backlog(self) -> None:
-        self.light_at = time.monotonic()
+        # source -> time.monotonic() it last sent a command with at most LIGHT of its own
+        # waiting (as a console does; an import's first few too)
+        self.light_at: dict[tuple, float] = {}
 
     def interactive(self, window: float = INTERACTIVE_WINDOW) -> bool:
-        """Whether a console's command waited beside a backlog within the last `window` s."""
-        return time.monotonic() - self.light_at <= window
+        """Whether a console is at work beside the backlog: a source other than the ones with
+        more than LIGHT commands waiting sent a command within the last `window` s. Its next
+        command may come at any moment, so the backlog's batches (the commit it would wait
+        for) are kept short from the backlog's first batch on, not only after one of its
+        commands has waited behind a long one."""
+        now = time.monotonic()
+        seen = self.light_at
+        for key in [k for k, at in seen.items() if now - at > window]:
+            del seen[key]
+        sources = self._sources
+        return any(len(sources.get(key, ())) <= LIGHT for key in seen)
 
     def qsize(self) -> int:
         return self._size
@@ -284,8 +292,8 @@ class FairQueue:
         p.order = self._n
         self._size += 1
         self._ready.set()
-        if len(q) <= LIGHT and any(len(o) > LIGHT for o in self._sources.values()):
-            self._light_beside_backlog()
+        if len(q) <= LIGHT:
+            self.light_at[key] = time.monotonic()
 
     def put_back(self, batch: list) -> None:
         """Commands taken but not decided (a batch cut short) go back before what each one's
@@ -319,7 +327,6 @@ class FairQueue:
             share = limit
         elif any(len(q) <= LIGHT for q in sources.values()) and any(len(q) > LIGHT for q in sources.values()):
             share = min(share, light_share)
-            self._light_beside_backlog()
         heap = [(0, q[0][0], key) for key, q in sources.items()]
         heapq.heapify(heap)
         batch: list = []
@@ -906,7 +913,7 @@ class Hub:
             if ahead is None:
                 await queue.wait()
                 bulk = queue.bulk()
-                batch = queue.take_batch(self._bulk_limit() if bulk else self._batch_limit(), SOURCE_SHARE)
+                batch = queue.take_batch(self._bulk_limit(queue) if bulk else self._batch_limit(), SOURCE_SHARE)
                 try:
                     d = await self._decide(batch, bulk=bulk)
                 except Exception as e:
@@ -942,7 +949,7 @@ class Hub:
             return MAX_BATCH
         return max(MIN_BATCH, min(MAX_BATCH, int(BATCH_TARGET / cost)))
 
-    def _bulk_limit(self) -> int:
+    def _bulk_limit(self, queue: FairQueue | None = None) -> int:
         """The next batch of a source alone with a backlog (an import): as many commands as
         the database thread commits in BULK_TARGET seconds (the commit's cost a command
         averaged over the last bulk batches; its deciding overlaps the commit before it, so
@@ -954,11 +961,11 @@ class Hub:
         average alone would shrink the batches to (at load 11: ~90 ms a commit whatever
         its size, 80 rows a batch, 700 rows/s).
 
-        Except within INTERACTIVE_WINDOW of a console's command waiting beside the backlog
-        (FairQueue.interactive): then sized to BATCH_TARGET and at most BULK_INTERACTIVE_MAX,
-        so a console's next command waits behind a short commit, not a BULK_TARGET one."""
+        Except while a console is at work beside the backlog (`queue`'s FairQueue.interactive:
+        another source sent a command within INTERACTIVE_WINDOW): then sized to BATCH_TARGET
+        and at most BULK_INTERACTIVE_MAX, so a console's next command waits behind a short
+        commit, not a BULK_TARGET one."""
         cost = self._bulk_cost
-        queue = getattr(self, "_queue", None)
         if queue is not None and queue.interactive():
             if cost <= 0:
                 return BULK_INTERACTIVE_MAX
@@ -1113,7 +1120,7 @@ class Hub:
         if (pipeline and queue is not None and not queue.empty()
                 and isinstance(d.work["cases"], _Overlay) and isinstance(d.work["teams"], _Overlay)):
             bulk = queue.bulk()
-            nxt = queue.take_batch(self._bulk_limit() if bulk else self._batch_limit(), SOURCE_SHARE)
+            nxt = queue.take_batch(self._bulk_limit(queue) if bulk else self._batch_limit(), SOURCE_SHARE)
             ahead = asyncio.ensure_future(self._decide(nxt, after=d, bulk=bulk))
         try:
             while ahead is not None and not fut.done():

@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import socket
+import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -56,6 +58,7 @@ PG_CONNECT_TIMEOUT = 5          # s
 PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_LOCK_TIMEOUT_MS = 4_000
 SQLITE_BUSY_TIMEOUT_MS = 4_000
+WRITE_TURN_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000   # s a writer of this process waits for its turn (_Writers)
 
 
 class Base(DeclarativeBase):
@@ -330,6 +333,68 @@ class StoreError(Exception):
     """A database that cannot be used, with a message for a person."""
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+class _Writers:
+    """SQLite: the process's writers (the command pipeline's commits, a login's token and
+    audit rows, an upload's file row, retention ...) take turns on a lock of this process
+    instead of meeting SQLite's write lock. SQLite's busy handler polls a held lock with
+    sleeps of 1, 2, 5 ... 100 ms, so a commit that came a moment after a login's write slept
+    50-120 ms after that write had ended (measured in bench/window.py's burst, where the
+    burst's client logs in); waiting here it goes on as soon as the other has committed.
+
+    A connection takes the lock before its first writing statement and gives it back once
+    it no longer holds a transaction (its commit or rollback, a statement that committed by
+    itself, its close). The wait is bounded (WRITE_TURN_TIMEOUT), after which the statement
+    goes to SQLite as before (other processes still meet SQLite's own lock)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: sqlite3.Connection | None = None        # the DBAPI connection that holds it
+
+    def before(self, dbapi: sqlite3.Connection, statement: str) -> None:
+        if self.owner is dbapi or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        if self.lock.acquire(timeout=WRITE_TURN_TIMEOUT):
+            self.owner = dbapi
+
+    def done(self, dbapi: sqlite3.Connection) -> None:
+        """After a statement: given back if the connection holds no transaction."""
+        if self.owner is dbapi and not dbapi.in_transaction:
+            self.release(dbapi)
+
+    def release(self, dbapi: sqlite3.Connection) -> None:
+        if self.owner is dbapi:
+            self.owner = None
+            self.lock.release()
+
+
+def _sqlite_connection_class(writers: _Writers) -> type:
+    class Connection(sqlite3.Connection):
+        """sqlite3's connection that gives the process's write turn back once its
+        transaction has ended (see _Writers)."""
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                writers.done(self)
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                writers.done(self)
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                writers.release(self)
+    return Connection
+
+
 def make_engine(url: str) -> Engine:
     try:
         u = make_url(url)
@@ -339,6 +404,9 @@ def make_engine(url: str) -> Engine:
     if u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
     connect_args: dict = {}
+    writers = _Writers() if u.get_backend_name() == "sqlite" else None
+    if writers is not None:
+        connect_args = {"factory": _sqlite_connection_class(writers)}
     if u.get_backend_name() == "postgresql":
         # a database that does not answer must not hold a command for long: a connection
         # attempt, a statement, a lock wait and a silent peer all have a bound
@@ -360,6 +428,20 @@ def make_engine(url: str) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+    if writers is not None:
+        @event.listens_for(engine, "before_cursor_execute")
+        def _write_turn(_conn, cursor, statement, _params, _context, _many):
+            writers.before(cursor.connection, statement)
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _write_done(_conn, cursor, _statement, _params, _context, _many):
+            writers.done(cursor.connection)
+
+        @event.listens_for(engine, "handle_error")
+        def _write_failed(ctx):
+            with contextlib.suppress(Exception):
+                writers.done(ctx.connection.connection.dbapi_connection)
     return engine
 
 

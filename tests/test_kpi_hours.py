@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -341,3 +342,42 @@ def test_a_database_with_history_gets_the_group_sums(tmp_path, backend, monkeypa
     finally:
         if backend == "postgres":
             drop_pg(url)
+
+
+def test_a_batch_writes_the_same_sums_and_search_index_as_one_row_at_a_time(tmp_path_factory, backend):
+    """An import's batch of case rows (one upsert: the hours' and the groups' sums and the
+    search index's new rows made once for the batch) leaves the same KPI tables and the same
+    archive search answers as the same rows written one at a time; so does a batch that
+    changes cases, names one twice and adds new ones."""
+    rng = random.Random(29)
+    rows = server_rows(300, 0, 300, time.time() - 30 * 86400, rng)
+    changed = []
+    for i, r in enumerate(rows[::4] + rows[::9]):           # (some twice: the last one stays)
+        r = dict(r, rating=1 + i % 5, squad=None if i % 5 == 0 else f"W{i % 7:02d}")
+        if i % 3 == 0:
+            r.update(status="processing", closed=None, sla=None)
+        changed.append(r)
+    more = server_rows(400, 300, 60, time.time() - 30 * 86400, rng)
+    stores = []
+    try:
+        for name in ("batch", "rows"):
+            store = EventStore(make_db(tmp_path_factory.mktemp(name), backend))
+            stores.append(store)
+            for part in (rows, changed + more):
+                for chunk in ([part] if name == "batch" else [[r] for r in part]):
+                    store.write_projection(chunk, 1, {"team_order": []}, None, {})
+        batch, one = stores
+        assert sums(batch) == sums(one) and sums(batch)
+        assert group_sums(batch) == group_sums(one) and group_sums(batch)
+        words = {w for r in rows[::17] + changed[::11] + more[::7] for w in r["words"].split() if len(w) >= 3}
+        assert len(words) > 10
+        for w in sorted(words):
+            found = [[orjson.loads(b)["id"] for b, _seq in s.search_cases([w], limit=500)[0]] for s in stores]
+            assert found[0] == found[1], w
+            assert found[0], w
+    finally:
+        for store in stores:
+            url = store.url
+            store.dispose()
+            if backend == "postgres":
+                drop_pg(url)

@@ -258,16 +258,15 @@ def test_an_imports_batches_are_sized_on_their_commit_within_bounds():
 
 
 def test_an_imports_batches_are_capped_while_a_console_waits_beside_it():
-    """Within INTERACTIVE_WINDOW of a console's command waiting beside an import's backlog,
-    the import's next batch is sized to BATCH_TARGET and at most BULK_INTERACTIVE_MAX (a
-    console's next command waits behind a short commit); an import alone keeps its big
-    batches (BULK_MIN..BULK_MAX). Structure only, no timings."""
+    """While a console waits beside an import's backlog, and for INTERACTIVE_WINDOW after its
+    last command, the import's next batch is sized to BATCH_TARGET and at most
+    BULK_INTERACTIVE_MAX (a console's next command waits behind a short commit); an import
+    alone keeps its big batches (BULK_MIN..BULK_MAX). Structure only, no timings."""
     from server.hub import FairQueue, Hub, Pending
 
-    def hub_on(q):
+    def hub_with_cost():
         hub = Hub.__new__(Hub)
         hub._bulk_cost = 0.0
-        hub._queue = q
         return hub
 
     async def scenario():
@@ -276,30 +275,62 @@ def test_an_imports_batches_are_capped_while_a_console_waits_beside_it():
         for q in (alone, beside):
             for i in range(3 * hub_mod.BULK_MAX):
                 q.put_nowait(Pending(IMPORTER, f"imp-{i}", "case.report", {}, "file:x", loop.create_future()))
-        assert not alone.interactive() and not beside.interactive()
+        assert not alone.interactive() and not beside.interactive()     # (the import's own first ones do not count)
         beside.put_nowait(Pending(Actor("op", "operator"), "c-1", "case.report", {}, "10.0.0.2:1",
                                   loop.create_future()))
+        assert beside.interactive()
         first = beside.take_batch(hub_mod.MIN_BATCH, hub_mod.SOURCE_SHARE)     # the console's batch
         return alone, beside, first
     alone, beside, first = asyncio.run(scenario())
     assert any(p.command_id == "c-1" for p in first) and len(first) <= hub_mod.LIGHT_SHARE + 1
-    assert beside.bulk() and beside.interactive()          # the import alone again, a console just waited
+    assert beside.bulk() and beside.interactive()          # the import alone again, a console just sent one
 
-    quiet, capped = hub_on(alone), hub_on(beside)
-    assert quiet._bulk_limit() == hub_mod.BULK_MIN              # nothing measured: unchanged
-    assert capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
+    quiet, capped = hub_with_cost(), hub_with_cost()
+    assert quiet._bulk_limit(alone) == hub_mod.BULK_MIN              # nothing measured: unchanged
+    assert capped._bulk_limit(beside) <= hub_mod.BULK_INTERACTIVE_MAX
     for hub in (quiet, capped):
         for _ in range(20):
             hub._measured_bulk(1000, 0.03)                      # a quiet machine: 30 us a row
-    assert quiet._bulk_limit() == hub_mod.BULK_MAX              # an import alone: big batches, as before
-    assert hub_mod.MIN_BATCH <= capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
-    nxt = beside.take_batch(capped._bulk_limit(), hub_mod.SOURCE_SHARE)
+    assert quiet._bulk_limit(alone) == hub_mod.BULK_MAX              # an import alone: big batches, as before
+    assert hub_mod.MIN_BATCH <= capped._bulk_limit(beside) <= hub_mod.BULK_INTERACTIVE_MAX
+    nxt = beside.take_batch(capped._bulk_limit(beside), hub_mod.SOURCE_SHARE)
     assert 0 < len(nxt) <= hub_mod.BULK_INTERACTIVE_MAX         # the next bulk batch is no bigger than the cap
     for hub in (quiet, capped):
         for _ in range(20):
             hub._measured_bulk(80, 0.09)                        # a loaded machine: 90 ms a commit of 80
-    assert quiet._bulk_limit() == hub_mod.BULK_MIN
-    assert hub_mod.MIN_BATCH <= capped._bulk_limit() <= hub_mod.BULK_INTERACTIVE_MAX
+    assert quiet._bulk_limit(alone) == hub_mod.BULK_MIN
+    assert hub_mod.MIN_BATCH <= capped._bulk_limit(beside) <= hub_mod.BULK_INTERACTIVE_MAX
 
-    beside.light_at -= 2 * hub_mod.INTERACTIVE_WINDOW           # the console gone quiet for a while
-    assert not beside.interactive() and capped._bulk_limit() == hub_mod.BULK_MIN
+    for key in beside.light_at:
+        beside.light_at[key] -= 2 * hub_mod.INTERACTIVE_WINDOW     # the console gone quiet for a while
+    assert not beside.interactive() and capped._bulk_limit(beside) == hub_mod.BULK_MIN
+
+
+def test_an_imports_first_batch_is_capped_when_a_console_was_at_work_before_it():
+    """A console that sends a command every now and then (its last one answered, nothing of
+    it waiting) when an import's backlog begins: the import's batches are capped from the
+    first, so the console's next command does not wait behind a BULK_TARGET commit that began
+    before it came. A console quiet for longer than INTERACTIVE_WINDOW does not hold the
+    import back. Structure only, no timings."""
+    from server.hub import FairQueue, Hub, Pending
+    hub = Hub.__new__(Hub)
+    hub._bulk_cost = 0.0
+    for _ in range(20):
+        hub._measured_bulk(1000, 0.03)                          # a quiet machine: 30 us a row
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        q = FairQueue()
+        q.put_nowait(Pending(Actor("op", "operator"), "c-1", "case.report", {}, "10.0.0.2:1", loop.create_future()))
+        assert q.take_batch(hub_mod.MIN_BATCH, hub_mod.SOURCE_SHARE)[0].command_id == "c-1"   # answered; none waits
+        assert q.empty()
+        for i in range(3 * hub_mod.BULK_MAX):                   # then the import's backlog
+            q.put_nowait(Pending(IMPORTER, f"imp-{i}", "case.report", {}, "file:x", loop.create_future()))
+        return q
+    q = asyncio.run(scenario())
+    assert q.bulk() and q.interactive()
+    first = q.take_batch(hub._bulk_limit(q), hub_mod.SOURCE_SHARE)
+    assert 0 < len(first) <= hub_mod.BULK_INTERACTIVE_MAX
+    for key in q.light_at:
+        q.light_at[key] -= 2 * hub_mod.INTERACTIVE_WINDOW        # the console quiet for a while
+    assert not q.interactive() and hub._bulk_limit(q) == hub_mod.BULK_MAX

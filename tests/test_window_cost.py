@@ -267,3 +267,81 @@ async def test_the_queue_puts_a_consoles_command_first_and_keeps_each_sources_or
     again = q.take_batch(500, 50)                                  # (the import alone: a whole batch)
     assert [p.command_id for p in again] == [f"imp-{i}" for i in range(2, 300)] + ["imp-later"]
     assert q.empty()
+
+
+def test_a_login_beside_a_commit_waits_for_its_turn_not_in_sqlites_busy_wait(db_url, monkeypatch):
+    """SQLite: a login's token row written while the command pipeline's transaction is open
+    waits in this process for that transaction's end and then goes on: it never meets
+    SQLite's write lock (whose busy handler sleeps 1, 2, 5 ... 100 ms between its looks, so a
+    commit behind a login's write used to sleep on after the write had ended). Here SQLite's
+    own busy timeout is cut to 20 ms, far less than the pipeline's transaction is held: the
+    login still succeeds, after the batch is committed. No timings asserted."""
+    import server.store as store_mod
+    from server.store import EventStore
+    monkeypatch.setattr(store_mod, "SQLITE_BUSY_TIMEOUT_MS", 20)
+    store = EventStore(db_url)
+    holding, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def pipeline():                  # a batch's transaction, held open until the test lets it go
+        with store.engine.begin() as c:
+            c.exec_driver_sql("INSERT INTO meta (key, value) VALUES ('burst-test', 'x')")
+            holding.set()
+            assert release.wait(30)
+            order.append("batch committed")
+
+    def login():
+        store.add_token("h" * 64, "op", 4e9)
+        order.append("login written")
+
+    t1 = threading.Thread(target=pipeline)
+    t1.start()
+    assert holding.wait(30)
+    t2 = threading.Thread(target=login)
+    t2.start()
+    t2.join(0.3)                     # (SQLite alone would have refused it after 20 ms: "database is locked")
+    assert t2.is_alive() and not order
+    release.set()
+    t1.join(30)
+    t2.join(30)
+    assert order == ["batch committed", "login written"]
+    assert store.token_info("h" * 64) is not None
+    store.engine.dispose()
+
+
+async def test_a_consoles_ping_is_answered_while_another_connection_s_frame_of_commands_is_taken_in(server, monkeypatch):
+    """A connection's frames already received are taken in in slices (server/app.py
+    RECV_SLICE; here every command its own slice): an intake's frame of 500 reports does not
+    hold the loop until all 500 are queued, so another console is answered in between (its
+    commits published, its frames read). Structure only, no timings."""
+    import server.app as app_mod
+    from models.protocol import MAX_COMMANDS_A_FRAME
+    monkeypatch.setattr(app_mod, "RECV_SLICE", 0.0)
+    op = await RawClient.connect(ws_url(server), "op")
+    await op.recv()                                        # its snapshot
+    intake = await RawClient.connect(ws_url(server), "intake")
+    await intake.recv()
+    taken: list[str] = []
+    take = server._take_command
+
+    def counted(frame, *a, **kw):
+        taken.append(frame.id)
+        return take(frame, *a, **kw)
+    monkeypatch.setattr(server, "_take_command", counted)
+    short = {k: v for k, v in REPORT.items() if k != "description"}
+    items = [{"id": f"imp-{i}", "name": "case.report", "args": dict(short, title=f"导入{i}")}
+             for i in range(MAX_COMMANDS_A_FRAME)]
+    await intake.ws.send(json.dumps({"type": "commands", "commands": items}))
+    await op.ws.send(json.dumps({"type": "ping", "t": 7}))
+    while (m := await op.recv(30)).get("type") != "pong":
+        pass
+    assert len(taken) < MAX_COMMANDS_A_FRAME           # answered before the whole frame was taken in
+    acks = 0
+    while acks < MAX_COMMANDS_A_FRAME:                   # and the frame's every command goes in, in order
+        m = await intake.recv(60)
+        if m.get("type") in ("ack", "error"):
+            assert m["type"] == "ack", m
+            acks += 1
+    assert taken == [f"imp-{i}" for i in range(MAX_COMMANDS_A_FRAME)]
+    await op.close()
+    await intake.close()
