@@ -151,10 +151,13 @@ class _PreviewDialog(QDialog):
     def writer(self, fmt: str):
         raise NotImplementedError
 
-    def render_preview(self) -> None:
+    def render_preview(self, quiet: bool = False) -> None:
+        """Render the preview; `quiet`: a redraw of its own (the case sheet's thumbnails came
+        in), which leaves the status line to what the user did (a save's "Saved to …")."""
         self.pdf_path = Path(_tmp.name) / f"{self.stem()}.pdf"
-        self.status.setText(translate("Reports", "Rendering…"))
-        self.worker.run(("preview", self.pdf_path), self.writer("pdf"), self.pdf_path)
+        if not quiet:
+            self.status.setText(translate("Reports", "Rendering…"))
+        self.worker.run(("redraw" if quiet else "preview", self.pdf_path), self.writer("pdf"), self.pdf_path)
 
     def _ask_path(self, fmt: str) -> None:
         dlg = QFileDialog(self, translate("Reports", "Save PDF") if fmt == "pdf" else translate("Reports", "Save Excel workbook"))
@@ -189,11 +192,14 @@ class _PreviewDialog(QDialog):
         if error is not None:
             self.status.setText(translate("Reports", "Could not write %1: %2").replace("%1", str(path)).replace("%2", str(error)))
             return
-        if kind == "preview":
+        if kind in ("preview", "redraw"):
             n = self.preview.load(result)
             for b in (self.save_pdf, self.save_xlsx, self.print_btn):
                 b.setEnabled(True)
-            self.status.setText(translate("Reports", "Ready: %1 page(s).").replace("%1", str(n)))
+            # a redraw's "Ready" does not replace a save's outcome (it did, sometimes before it
+            # was seen: the redraw of the thumbnails finished just after the save)
+            if kind == "preview" or self.status.text() in ("", translate("Reports", "Rendering…")):
+                self.status.setText(translate("Reports", "Ready: %1 page(s).").replace("%1", str(n)))
         else:
             self.status.setText(translate("Reports", "Saved to %1").replace("%1", str(result)))
 
@@ -319,7 +325,7 @@ class CaseSheetDialog(_PreviewDialog):
         if self._link is None or not atts or not hasattr(self._link, "cached_thumbnails"):
             return
         self._redraw = QTimer(self, singleShot=True, interval=300)
-        self._redraw.timeout.connect(self.render_preview)
+        self._redraw.timeout.connect(lambda: self.render_preview(quiet=True))
 
         def cached(got: dict) -> None:
             self._add_thumbs(got)
