@@ -394,6 +394,9 @@ def run_bursts(n: int, reps: int) -> None:
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(run_path + suffix):
                 os.remove(run_path + suffix)
+    if os.environ.get("XIAONAO_BENCH_DELAYS"):     # each report's delay, to pool runs: burst-s load ms
+        with open(os.environ["XIAONAO_BENCH_DELAYS"], "a") as f:
+            f.writelines(f"{dt:.2f} {load:.2f} {x:.2f}\n" for dt, lat, load in res for x in lat)
     for dt, lat, load in res:
         print(f"  burst in {dt:.1f} s, load {load:.1f}: live-event delay p50 {pct(lat, 50):.1f} ms, "
               f"p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)})")
