@@ -53,6 +53,8 @@ RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is 
 # backlog, thousands of reports) would hold it, and with it every commit's completion and
 # every live frame to the other clients, for as long as it takes to parse and queue them
 RECV_SLICE = 0.005
+# s a connection ended for flooding is still read (and dropped) for its close reply, then cut
+FLOOD_DRAIN = 1.0
 
 
 class _Refused(Exception):
@@ -403,6 +405,7 @@ class XiaonaoServer:
         account_cmds = self._account_bucket(actor)
         clock = time.perf_counter
         turn = clock() + RECV_SLICE
+        cut_at: float | None = None      # when it was ended for flooding
         async for raw in ws:
             if clock() >= turn:
                 # the loop's turn (commits answered, frames out to the others), then this
@@ -410,11 +413,19 @@ class XiaonaoServer:
                 await asyncio.sleep(0)
                 turn = clock() + RECV_SLICE
             if ended.is_set():
+                if cut_at is not None and clock() - cut_at > FLOOD_DRAIN:
+                    ws.transport.abort()      # a flooder still sending after its close: cut
+                    break
                 continue          # revoked or expired: nothing more is taken; the close follows
             if not frames.take():
                 log.warning("%s at %s sent frames faster than %g/s; disconnecting", actor.name, peer, fb.rate)
-                await self._end(ws, "flood", f"too many frames (more than {fb.rate:g} a second)")
-                return
+                # its frames are still read (and dropped) while the close goes out: unread ones
+                # ahead of its close reply held the close for close_timeout (10 s); one still
+                # sending after FLOOD_DRAIN is cut
+                ended.set()
+                cut_at = clock()
+                self._spawn(self._end(ws, "flood", f"too many frames (more than {fb.rate:g} a second)"))
+                continue
             frame = protocol.parse_client_frame(raw)
             if isinstance(frame, protocol.ProtocolError):
                 sub.put(frame.frame())

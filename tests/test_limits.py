@@ -90,7 +90,7 @@ async def test_a_ping_flood_is_not_answered_and_then_cut(server):
             await c.ws.send(json.dumps({"type": "ping", "t": i}))
         except websockets.ConnectionClosed:
             break
-    pongs, ended = 0, None
+    pongs, ended, closed = 0, None, None
     try:
         while True:
             m = await c.recv(5)
@@ -98,10 +98,14 @@ async def test_a_ping_flood_is_not_answered_and_then_cut(server):
                 pongs += 1
             elif m["type"] == "session.ended":
                 ended = m
-    except (websockets.ConnectionClosed, asyncio.TimeoutError):
+    except websockets.ConnectionClosed as e:
+        closed = e
+    except asyncio.TimeoutError:
         pass
     assert pongs < 1000                       # a budget of pings, not one pong per ping
     assert ended is not None and ended["reason"] == "flood"
+    # and closed, with the reason (its unread pings ahead of its close reply held the close 10 s)
+    assert closed is not None and closed.rcvd is not None and closed.rcvd.code == 1008
     # and logins still work at once
     fresh = await RawClient.connect(ws_url(server), "op")
     assert fresh.welcome["type"] == "welcome"
