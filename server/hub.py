@@ -269,11 +269,14 @@ class FairQueue:
         for) are kept short from the backlog's first batch on, not only after one of its
         commands has waited behind a long one."""
         now = time.monotonic()
+        self._forget(now, window)
+        sources = self._sources
+        return any(len(sources.get(key, ())) <= LIGHT for key in self.light_at)
+
+    def _forget(self, now: float, window: float = INTERACTIVE_WINDOW) -> None:
         seen = self.light_at
         for key in [k for k, at in seen.items() if now - at > window]:
             del seen[key]
-        sources = self._sources
-        return any(len(sources.get(key, ())) <= LIGHT for key in seen)
 
     def qsize(self) -> int:
         return self._size
@@ -293,7 +296,9 @@ class FairQueue:
         self._size += 1
         self._ready.set()
         if len(q) <= LIGHT:
-            self.light_at[key] = time.monotonic()
+            now = self.light_at[key] = time.monotonic()
+            if len(self.light_at) > 64:     # a source per connection: those gone are let go
+                self._forget(now)
 
     def put_back(self, batch: list) -> None:
         """Commands taken but not decided (a batch cut short) go back before what each one's
