@@ -36,7 +36,7 @@ from .replay import ReplayService
 from .reports import QUERIES, ReportService
 from .resident import ResidentRatings
 from .retention import Retention
-from .stalls import StallWatch, watch_from_env
+from .stalls import LoopLog, StallWatch, looplog_from_env, watch_from_env
 from .store import EventStore, is_full
 from .views import view_for
 from .web import StaticFiles
@@ -117,6 +117,7 @@ class XiaonaoServer:
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
         self._stalls: StallWatch | None = None
+        self._looplog: LoopLog | None = None
         # residents' rating links and their page at /r/ (server/resident.py)
         self.resident = ResidentRatings(self, public_url=public_url)
 
@@ -128,6 +129,7 @@ class XiaonaoServer:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
         self._stalls = watch_from_env(self._loop)        # XIAONAO_STALLS=path: what holds the loop
+        self._looplog = looplog_from_env(self._loop)     # XIAONAO_LOOPLOG=path: its costly callbacks, collections
         await self.hub.start()
         await self.replay.start()
         await self.accounts.start()
@@ -157,6 +159,8 @@ class XiaonaoServer:
         await self.hub.stop()
         if self._stalls is not None:
             self._stalls.stop()
+        if self._looplog is not None:
+            self._looplog.stop()
         self.reports.close()
         self.replay.close()
         self.store.dispose()
