@@ -154,8 +154,11 @@ async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0, tag
         if burst and n % 200 == 0:
             await asyncio.sleep(0)                      # (the pipeline batches what queues up)
     await asyncio.sleep(1.0)
-    d.cancel()
+    # closed while its frames are still read: a close reply behind unread acks and events
+    # (reading paused once the client's queue was full) waited for close_timeout, 10 s (the
+    # "slow" bursts of session 10: their reports had gone in as fast as the others)
     await ws.close()
+    d.cancel()
     return n
 
 

@@ -1,17 +1,21 @@
 """What the writer does on the event loop during a burst, in turns of the loop rather than
 in time (the delays are measured in bench/window.py): a commit's end reaches the other
 clients within two turns, the look at the window (`Hub.prune`) gives the loop a turn between
-its slices and leaves the state whole whatever is decided and merged between them, and the
-writer's looks keep the changed cases (dicts) bounded through a flood. Real server, real
-SQLite."""
+its slices and leaves the state whole whatever is decided and merged between them, the
+writer's looks keep the changed cases (dicts) bounded through a flood, and a WebSocket's
+frames piled up in its socket are read in pieces. Real server, real SQLite."""
 from __future__ import annotations
 
 import asyncio
+import json
+
+import websockets
 
 from models.commands import Actor
 from server import hub as hub_mod
 
 from .conftest import RawClient, ws_url
+from .helpers import until
 from .test_pipeline import REPORT, flood, log_state, memory_state
 
 OP = Actor("op", "operator")
@@ -142,3 +146,33 @@ async def test_the_writers_looks_keep_the_changed_cases_bounded_through_a_flood(
     hub.prune()
     assert not hub.state["cases"].hot
     assert log_state(hub.store) == memory_state(hub)
+
+
+async def test_a_websockets_reads_are_taken_in_pieces_of_ws_read(server, monkeypatch):
+    """An intake's frames piled up in the socket are read WS_READ bytes at a time (websockets
+    parses every frame of a read in one callback: a 256 KiB read was ~800 reports in one
+    piece of the loop), and every one of them is taken."""
+    from server import http_files
+
+    sizes: list[int] = []
+    received = http_files.FilesConnection.data_received
+
+    def recorded(self, data: bytes) -> None:
+        if self._mode == "ws":
+            sizes.append(len(data))
+        received(self, data)
+    monkeypatch.setattr(http_files.FilesConnection, "data_received", recorded)
+    hub = server.hub
+    # (uncompressed, as an intake system's client may well be: the frames' bytes are the wire's)
+    ws = await websockets.connect(ws_url(server), compression=None, max_queue=None)
+    await ws.send(json.dumps({"type": "hello", "user": "intake", "password": "intake-password"}))
+    assert json.loads(await ws.recv())["type"] == "welcome"
+    head = hub.head
+    frames = [json.dumps({"type": "command", "id": f"pile-{i}", "name": "case.report", "args": REPORT})
+              for i in range(1000)]
+    for f in frames:                  # written without a turn of the loop: they pile up in the socket
+        await ws.send(f)
+    await until(lambda: hub.head >= head + 1000, what="every report taken")
+    assert sum(sizes) >= sum(map(len, frames)) > 8 * http_files.WS_READ
+    assert max(sizes) <= http_files.WS_READ
+    await ws.close()
