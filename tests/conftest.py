@@ -59,6 +59,11 @@ from server import auth as _auth  # noqa: E402
 
 assert hasattr(_auth, "_N"), "server/auth.py renamed its scrypt cost: update tests/conftest.py"
 _auth._N = 2 ** 4
+# Every failed password login is answered FAIL_DELAY (0.4 s) after it arrived: in-process
+# servers here answer after 0.05 s (the same for every failure, which is what the delay is
+# for: tests/test_accounts.py checks that a failure waits it out). The suite fails ~60 logins.
+assert hasattr(_auth, "FAIL_DELAY"), "server/auth.py renamed its failure delay: update tests/conftest.py"
+_auth.FAIL_DELAY = 0.05
 
 # ---- databases: one initialised template per backend, copied for each test ------------
 USERS = [("op", "operator", None), ("lead", "leader", None), ("wall", "wall", None),

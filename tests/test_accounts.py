@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 import pytest
 import websockets
@@ -93,11 +94,19 @@ async def test_every_failure_gets_one_answer_and_unknown_users_cost_a_hash(serve
     monkeypatch.setattr(auth, "verify_password", lambda pw, stored: hashed.append(stored) or real(pw, stored))
     url = ws_url(server)
     await asyncio.to_thread(server.store.set_disabled, "e01", True)
-    wrong = await hello(url, "op", "not-the-password")
-    unknown = await hello(url, "nobody-here", "whatever-it-is")
-    disabled = await hello(url, "e01", "e01-password")
+    # each is answered only after the failure delay (tests/conftest.py lowers it for the suite;
+    # these three wait the production one's order of magnitude)
+    lowered = auth.FAIL_DELAY
+    monkeypatch.setattr(auth, "FAIL_DELAY", 0.3)
+    took = []
+    for name, pw in (("op", "not-the-password"), ("nobody-here", "whatever-it-is"), ("e01", "e01-password")):
+        started = time.monotonic()
+        took.append((await hello(url, name, pw), time.monotonic() - started))
+    monkeypatch.setattr(auth, "FAIL_DELAY", lowered)
+    (wrong, _), (unknown, _), (disabled, _) = took
     assert wrong == unknown == disabled == {"type": "error", "id": None, "code": "unauthenticated",
                                              "message": GENERIC_REFUSAL}
+    assert all(t >= 0.3 for _answer, t in took), took
     assert len(hashed) == 3            # the unknown and the disabled user were checked against a dummy
     # four more wrong ones from here: then even the right password is held back a while, with
     # the same answer, for a real user and an unknown one alike
