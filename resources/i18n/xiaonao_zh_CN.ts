@@ -1029,125 +1029,130 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="445" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="445" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="445" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="446" />
+        <location filename="../../widgets/dashboard.py" line="451" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="385" />
-        <location filename="../../widgets/dashboard.py" line="621" />
+        <location filename="../../widgets/dashboard.py" line="389" />
+        <location filename="../../widgets/dashboard.py" line="626" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
         <location filename="../../widgets/dashboard.py" line="285" />
-        <location filename="../../widgets/dashboard.py" line="459" />
+        <location filename="../../widgets/dashboard.py" line="464" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="371" />
+        <location filename="../../widgets/dashboard.py" line="375" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="390" />
+        <location filename="../../widgets/dashboard.py" line="394" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="396" />
+        <location filename="../../widgets/dashboard.py" line="400" />
         <source>Joint cases (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="405" />
+        <location filename="../../widgets/dashboard.py" line="409" />
         <source>Click a joint case: show it and its linked cases in the queue</source>
         <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="446" />
+        <location filename="../../widgets/dashboard.py" line="451" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="460" />
+        <location filename="../../widgets/dashboard.py" line="465" />
         <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
         <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="486" />
+        <location filename="../../widgets/dashboard.py" line="491" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="490" />
+        <location filename="../../widgets/dashboard.py" line="495" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="492" />
+        <location filename="../../widgets/dashboard.py" line="497" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="494" />
+        <location filename="../../widgets/dashboard.py" line="499" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="496" />
-        <location filename="../../widgets/dashboard.py" line="533" />
+        <location filename="../../widgets/dashboard.py" line="501" />
+        <location filename="../../widgets/dashboard.py" line="538" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="534" />
+        <location filename="../../widgets/dashboard.py" line="539" />
         <source>Every case of this warning is closed: acknowledge it instead</source>
         <translation>该预警的案件均已办结：请改为确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="623" />
+        <location filename="../../widgets/dashboard.py" line="628" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="652" />
+        <location filename="../../widgets/dashboard.py" line="657" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="775" />
+        <location filename="../../widgets/dashboard.py" line="725" />
+        <source>no record before %1</source>
+        <translation>%1 之前无记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="788" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="777" />
+        <location filename="../../widgets/dashboard.py" line="790" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="785" />
+        <location filename="../../widgets/dashboard.py" line="798" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="760" />
+        <location filename="../../widgets/dashboard.py" line="773" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -4557,235 +4562,235 @@
 <context>
     <name>UsersDialog</name>
     <message>
-        <location filename="../../widgets/admin_users.py" line="32" />
+        <location filename="../../widgets/admin_users.py" line="31" />
         <source>Users</source>
         <translation>用户管理</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="36" />
+        <location filename="../../widgets/admin_users.py" line="35" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="36" />
-        <location filename="../../widgets/admin_users.py" line="78" />
+        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="77" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="36" />
+        <location filename="../../widgets/admin_users.py" line="35" />
         <source>Bound to</source>
         <translation>绑定</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="37" />
+        <location filename="../../widgets/admin_users.py" line="36" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="37" />
+        <location filename="../../widgets/admin_users.py" line="36" />
         <source>Active logins</source>
         <translation>有效登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="45" />
+        <location filename="../../widgets/admin_users.py" line="44" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="46" />
-        <location filename="../../widgets/admin_users.py" line="160" />
+        <location filename="../../widgets/admin_users.py" line="45" />
+        <location filename="../../widgets/admin_users.py" line="159" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="55" />
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>grids, e.g. G01,G02</source>
         <translation>网格，如 G01,G02</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="56" />
+        <location filename="../../widgets/admin_users.py" line="55" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="59" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="60" />
+        <location filename="../../widgets/admin_users.py" line="59" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="71" />
+        <location filename="../../widgets/admin_users.py" line="70" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="82" />
+        <location filename="../../widgets/admin_users.py" line="81" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="107" />
-        <location filename="../../widgets/admin_users.py" line="258" />
+        <location filename="../../widgets/admin_users.py" line="106" />
+        <location filename="../../widgets/admin_users.py" line="257" />
         <source>the password of a %1 must have at least %2 characters</source>
         <translation>%1的密码至少需要 %2 个字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="110" />
+        <location filename="../../widgets/admin_users.py" line="109" />
         <source>this password is too common; choose another</source>
         <translation>该密码过于常见，请另选一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="111" />
+        <location filename="../../widgets/admin_users.py" line="110" />
         <source>the password must not be the user name</source>
         <translation>密码不能与用户名相同</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="111" />
         <source>the password must not be blank</source>
         <translation>密码不能为空</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="113" />
+        <location filename="../../widgets/admin_users.py" line="112" />
         <source>the password must have at most %1 characters</source>
         <translation>密码最多 %1 个字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="114" />
+        <location filename="../../widgets/admin_users.py" line="113" />
         <source>the user name must not be blank</source>
         <translation>用户名不能为空</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="115" />
+        <location filename="../../widgets/admin_users.py" line="114" />
         <source>the user name must not contain spaces or control characters</source>
         <translation>用户名不能包含空格或控制字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="116" />
+        <location filename="../../widgets/admin_users.py" line="115" />
         <source>the user name must have at most %1 characters</source>
         <translation>用户名最多 %1 个字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="117" />
+        <location filename="../../widgets/admin_users.py" line="116" />
         <source>a field squad account needs its squad</source>
         <translation>现场班组账号须指定所属班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="118" />
+        <location filename="../../widgets/admin_users.py" line="117" />
         <source>no squad %1 in this street (squads: %2)</source>
         <translation>本街道没有班组 %1（现有班组：%2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="119" />
+        <location filename="../../widgets/admin_users.py" line="118" />
         <source>a department account needs its department</source>
         <translation>职能部门账号须指定所属部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="120" />
+        <location filename="../../widgets/admin_users.py" line="119" />
         <source>no department %1 in this street (departments: %2)</source>
         <translation>本街道没有部门 %1（现有部门：%2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="121" />
+        <location filename="../../widgets/admin_users.py" line="120" />
         <source>a community account needs its grids, e.g. G01,G02</source>
         <translation>村社网格账号须指定所辖网格，例如 G01,G02</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="122" />
+        <location filename="../../widgets/admin_users.py" line="121" />
         <source>no grid %1 in this street (grids: %2)</source>
         <translation>本街道没有网格 %1（现有网格：%2）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="134" />
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="135" />
+        <location filename="../../widgets/admin_users.py" line="134" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="135" />
+        <location filename="../../widgets/admin_users.py" line="134" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="136" />
+        <location filename="../../widgets/admin_users.py" line="135" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="136" />
+        <location filename="../../widgets/admin_users.py" line="135" />
         <source>department liaison</source>
         <translation>职能部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="137" />
+        <location filename="../../widgets/admin_users.py" line="136" />
         <source>community / grid worker</source>
         <translation>村社网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="160" />
+        <location filename="../../widgets/admin_users.py" line="159" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="182" />
+        <location filename="../../widgets/admin_users.py" line="181" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="189" />
+        <location filename="../../widgets/admin_users.py" line="188" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="215" />
+        <location filename="../../widgets/admin_users.py" line="214" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="215" />
+        <location filename="../../widgets/admin_users.py" line="214" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="230" />
+        <location filename="../../widgets/admin_users.py" line="229" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="232" />
+        <location filename="../../widgets/admin_users.py" line="231" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="246" />
+        <location filename="../../widgets/admin_users.py" line="245" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="257" />
+        <location filename="../../widgets/admin_users.py" line="256" />
         <source>Not sent: %1</source>
         <translation>未发送：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="262" />
+        <location filename="../../widgets/admin_users.py" line="261" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
