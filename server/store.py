@@ -494,6 +494,42 @@ def _json_text(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
+SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999   # (SQLite's default limit)
+MULTI_ROWS = (256, 32, 4, 1)    # rows in one statement (sqlite_rows): few sizes, few statements to cache
+_multi_sql: dict[tuple[str, str, int, int], str] = {}
+
+
+def sqlite_rows(conn, head: str, tail: str, width: int, values: list) -> None:
+    """SQLite: `head VALUES (?, ...), (?, ...) ... tail` for rows of `width` values each
+    (`values`: the rows' values one after the other), as few statements as MULTI_ROWS's sizes
+    allow, each size's statements through one executemany. The driver steps a statement
+    once a row of an executemany and gives the GIL up at each step: an 80-row batch's
+    events, commands and case rows were 240 steps, each waiting for the loop's thread to
+    give the GIL back (bench/gil_handover.py); now ~10. A multi-row statement is one
+    statement: a row it cannot store fails it and the transaction as executemany's did (the
+    hub retries a refused batch in halves), and an ON CONFLICT upsert applies to its rows in
+    order (a later row of the same key updates the earlier)."""
+    n = len(values) // width
+    most = max(1, SQLITE_MAX_VARIABLES // width)
+    done = 0
+    for size in MULTI_ROWS:
+        size = min(size, most)
+        k = (n - done) // size
+        if not k:
+            continue
+        sql = _multi_sql.get((head, tail, width, size))
+        if sql is None:
+            one = "(" + ", ".join("?" * width) + ")"
+            sql = _multi_sql[(head, tail, width, size)] = f"{head} VALUES {', '.join([one] * size)}{tail}"
+        step = size * width
+        start = done * width
+        if k == 1:
+            conn.exec_driver_sql(sql, tuple(values[start:start + step]))
+        else:
+            conn.exec_driver_sql(sql, [tuple(values[i:i + step]) for i in range(start, start + k * step, step)])
+        done += k * size
+
+
 class EventStore:
     def __init__(self, url: str):
         self.url = url
@@ -746,9 +782,9 @@ class EventStore:
 
     def _insert(self, conn, table, rows: list[dict], key: str | None = None) -> None:
         """Insert rows (all with the same keys); `key`: ON CONFLICT (key) DO UPDATE. On SQLite
-        as the driver's own statement with tuples (SQLAlchemy's compiled executemany spent
-        ~20 us a case row binding parameters: a fifth of an import's commit); elsewhere
-        through SQLAlchemy (psycopg's batched inserts)."""
+        as the driver's own multi-row statements (`sqlite_rows`; SQLAlchemy's compiled
+        executemany spent ~20 us a case row binding parameters: a fifth of an import's
+        commit); elsewhere through SQLAlchemy (psycopg's batched inserts)."""
         if not rows:
             return
         if conn.dialect.name != "sqlite":
@@ -758,15 +794,16 @@ class EventStore:
                 self._upsert(conn, table, rows, key)
             return
         names = tuple(rows[0])
-        sql = self._driver_sql.get((table.name, names, key))
-        if sql is None:
+        parts = self._driver_sql.get((table.name, names, key))
+        if parts is None:
             cols = ", ".join(f'"{c}"' for c in names)
-            sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" * len(names))})'
+            head = f'INSERT INTO "{table.name}" ({cols})'
+            tail = ""
             if key is not None:
-                sql += f' ON CONFLICT ("{key}") DO UPDATE SET ' + ", ".join(
+                tail = f' ON CONFLICT ("{key}") DO UPDATE SET ' + ", ".join(
                     f'"{c}" = excluded."{c}"' for c in names if c != key)
-            self._driver_sql[(table.name, names, key)] = sql
-        conn.exec_driver_sql(sql, [tuple([r.get(c) for c in names]) for r in rows])
+            parts = self._driver_sql[(table.name, names, key)] = (head, tail)
+        sqlite_rows(conn, parts[0], parts[1], len(names), [r.get(c) for r in rows for c in names])
 
     def _upsert(self, conn, table, rows: list[dict], key: str) -> None:
         """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""
