@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +60,8 @@ PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_LOCK_TIMEOUT_MS = 4_000
 SQLITE_BUSY_TIMEOUT_MS = 4_000
 WRITE_TURN_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000   # s a writer of this process waits for its turn (_Writers)
+WAL_RESTART_BYTES = 64 * 2**20   # SQLite: a log this long is started over by the next checkpoint (EventStore.checkpoint)
+WAL_RESTART_WAIT_MS = 100        # ... which waits this long at most for readers of its old frames
 
 
 class Base(DeclarativeBase):
@@ -395,6 +398,9 @@ def _sqlite_connection_class(writers: _Writers) -> type:
     return Connection
 
 
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()   # SQLite engines' turns
+
+
 def make_engine(url: str) -> Engine:
     try:
         u = make_url(url)
@@ -442,6 +448,7 @@ def make_engine(url: str) -> Engine:
         def _write_failed(ctx):
             with contextlib.suppress(Exception):
                 writers.done(ctx.connection.connection.dbapi_connection)
+        _WRITERS[engine] = writers
     return engine
 
 
@@ -558,11 +565,41 @@ class EventStore:
         self.engine.dispose()              # (the pooled connections: opened again with it)
         return True
 
-    def checkpoint(self) -> None:
+    def checkpoint(self) -> bool:
         """Copy what the log (WAL) holds into the database file without waiting for, or
-        holding back, writers and readers (SQLite's PASSIVE checkpoint)."""
+        holding back, writers and readers (SQLite's PASSIVE checkpoint). Once the log holds
+        WAL_RESTART_BYTES, also start it over: SQLite writes the log from its beginning again
+        only after a checkpoint found every frame copied, which the commits beside a PASSIVE
+        checkpoint every second never let happen while the server is busy (an import's log
+        grew to 3.6 GB). So, between two commits (the process's write turn held, `_Writers`),
+        the rest is copied and the log restarted (RESTART), waiting at most
+        WAL_RESTART_WAIT_MS for readers of the old frames. Returns whether it restarted."""
         with self.engine.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            _busy, frames, _copied = c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            writers = _WRITERS.get(self.engine)
+            if writers is None or frames * (self._page_size(c) + 24) < WAL_RESTART_BYTES:
+                return False
+            if not writers.lock.acquire(timeout=WRITE_TURN_TIMEOUT):
+                return False
+            t0 = time.perf_counter()
+            try:     # (the turn held with no owner: this connection's statements do not give it back)
+                c.exec_driver_sql(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
+                try:
+                    busy, rest, _copied = c.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+                finally:
+                    c.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            finally:
+                writers.lock.release()
+            log.debug("checkpoint: the log of %d frames %s; %d copied with the write turn held %.0f ms", frames,
+                      "held back by a reader" if busy else "started over", rest, (time.perf_counter() - t0) * 1e3)
+            return not busy
+
+    _page: int = 0
+
+    def _page_size(self, c) -> int:
+        if not self._page:
+            self._page = c.exec_driver_sql("PRAGMA page_size").scalar() or 4096
+        return self._page
 
     def interrupt(self) -> None:
         """Make whatever the store's connections are waiting for fail now (called from

@@ -4,6 +4,8 @@ other). Whatever the batch's size, every event, command id and case row is store
 and a batch that cannot be stored leaves nothing of itself behind."""
 from __future__ import annotations
 
+import asyncio
+import os
 import random
 import time
 
@@ -15,6 +17,7 @@ from server import store as store_mod
 from server.store import DuplicateCommand, EventStore, Unstorable
 
 from .conftest import make_db
+from .helpers import until
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -84,3 +87,78 @@ def test_a_batch_that_cannot_be_stored_leaves_nothing(store):
         store.append(events, commands, cases)
     assert store.head() == head + 10 and store.count_cases() == cases_before
     assert not store.known_commands([("intake", f"import:feed:{head + 12}")])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_log_is_started_over_while_commits_go_on(store, monkeypatch):
+    """SQLite: while a writer commits batch after batch (an import), the checkpoints beside
+    its commits (after every few, as the hub's every second) start the log (WAL) over once it
+    holds WAL_RESTART_BYTES: the log's file stays a few times that size, not the size of
+    everything written (which it was: a PASSIVE checkpoint beside commits never finds every
+    frame copied), and nothing is lost."""
+    import threading
+
+    monkeypatch.setattr(store_mod, "WAL_RESTART_BYTES", 128 * 1024)
+    assert store.checkpoint_in_background()
+    wal = store.engine.url.database + "-wal"
+    rng = random.Random(9)
+    head = store.head()
+    batches = [batch(head + 40 * k, 40, rng) for k in range(80)]
+    failed: list[BaseException] = []
+    committed = threading.Semaphore(0)
+
+    def write() -> None:
+        try:
+            for events, commands, cases in batches:
+                store.append(events, commands, cases)
+                committed.release()
+        except BaseException as e:  # (reported below)
+            failed.append(e)
+        finally:
+            committed.release()
+    writer = threading.Thread(target=write)
+    writer.start()
+    restarts, largest = 0, 0
+    while writer.is_alive():
+        for _ in range(3):
+            committed.acquire()
+        restarts += store.checkpoint()
+        largest = max(largest, os.path.getsize(wal))
+    writer.join()
+    assert not failed, repr(failed)
+    assert store.head() == head + 40 * 80
+    written = 40 * 80 * 3 * 1024        # (at least ~3 KiB of log a case row: the row, its indexes, the search index)
+    assert restarts and largest < written, (restarts, largest, written)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_checkpoint_starts_the_log_over_though_a_reader_held_it_back(store, monkeypatch):
+    """SQLite: a reader of an older moment keeps the checkpoint from copying the frames
+    written after it (what commits beside a checkpoint do too). The checkpoint then takes
+    the process's write turn, waits for that reader and starts the log over: the next
+    commit writes the log from its beginning (its file does not grow). Before, the log went
+    on growing until a checkpoint happened to find every frame copied."""
+    import sqlite3
+    monkeypatch.setattr(store_mod, "WAL_RESTART_BYTES", 64 * 1024)
+    monkeypatch.setattr(store_mod, "WAL_RESTART_WAIT_MS", 60_000)
+    assert store.checkpoint_in_background()
+    path = store.engine.url.database
+    rng = random.Random(10)
+    head = store.head()
+    store.append(*batch(head, 40, rng))
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM events").fetchone()[0] >= 40     # (a snapshot now)
+    for k in range(1, 4):
+        store.append(*batch(head + 40 * k, 40, rng))
+    size = os.path.getsize(path + "-wal")
+    writers = store_mod._WRITERS[store.engine]
+    done = asyncio.ensure_future(asyncio.to_thread(store.checkpoint))
+    await until(lambda: writers.lock.locked() or done.done(), what="the checkpoint takes the write turn")
+    assert not done.done()              # (it waits for the reader, the turn held: no commit in between)
+    reader.rollback()
+    reader.close()
+    assert await done
+    store.append(*batch(head + 160, 40, rng))
+    assert os.path.getsize(path + "-wal") == size
+    assert store.head() == head + 200
