@@ -141,7 +141,15 @@ async def test_logout_ends_the_session_and_its_token(server):
     assert again.welcome["type"] == "error" and again.welcome["code"] == "unauthenticated"
 
 
-async def test_cli_password_change_ends_live_sessions_and_old_tokens(server):
+@pytest.fixture
+def quick_watch(monkeypatch):
+    """The server looks at the account change counter (what the CLI, another process, bumps)
+    every 0.1 s instead of every second (auth.WATCH_EVERY); before `server` starts."""
+    import server.auth as auth
+    monkeypatch.setattr(auth, "WATCH_EVERY", 0.1)
+
+
+async def test_cli_password_change_ends_live_sessions_and_old_tokens(quick_watch, server):
     url = server.store.url
     c = await RawClient.connect(ws_url(server), "op")
     tok = c.welcome["token"]
@@ -155,7 +163,7 @@ async def test_cli_password_change_ends_live_sessions_and_old_tokens(server):
     assert (await hello(ws_url(server), "op", "a-new-op-secret"))["type"] == "welcome"
 
 
-async def test_cli_disable_and_role_change_reach_live_sessions(server):
+async def test_cli_disable_and_role_change_reach_live_sessions(quick_watch, server):
     url = server.store.url
     op = await RawClient.connect(ws_url(server), "op")
     lead = await RawClient.connect(ws_url(server), "lead")
