@@ -13,8 +13,10 @@ XIAONAO_BENCH_IMPORT_CONSOLE=0 leaves out the operator's console reporting every
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -82,17 +84,33 @@ def peak_rss(pid: int) -> int:
     return 0
 
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each of a live process's threads, by thread id (the main thread's is the pid)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            f = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[int(task.name)] = (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return out
+
+
 class Peak(threading.Thread):
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, wal: str | None = None):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0, threading.Event()
         self.cpu = 0.0
+        self.wal, self.wal_peak = wal, 0       # a SQLite log's path: its largest size
         self.start()
 
     def run(self):
         while not self.stop.is_set():
             self.peak = max(self.peak, peak_rss(self.pid))
             self.cpu = max(self.cpu, cpu_seconds(self.pid))
+            if self.wal:
+                with contextlib.suppress(OSError):
+                    self.wal_peak = max(self.wal_peak, os.path.getsize(self.wal))
             time.sleep(0.25)
 
 
@@ -164,8 +182,9 @@ def main(rows: int | None = None) -> None:
     size = write_feed(feed, rows, history)
     print(f"  feed: {size / 2**20:.0f} MiB written in {time.perf_counter() - t:.1f} s")
     url = make_server_db()
+    db_file = url.removeprefix("sqlite:///")
     srv = ServerProcess(url).start()
-    server_peak = Peak(srv.proc.pid)
+    server_peak = Peak(srv.proc.pid, db_file + "-wal")
     wall: dict = {}
     wall_done = threading.Event()
     wt = threading.Thread(target=lambda: asyncio.run(wall_count(srv.url, rows, wall_done, wall)), daemon=True)
@@ -174,6 +193,7 @@ def main(rows: int | None = None) -> None:
     try:
         t0 = time.perf_counter()
         cpu0 = cpu_seconds(srv.proc.pid)
+        threads0 = thread_cpu(srv.proc.pid)
         server_rss0 = peak_rss(srv.proc.pid)
         load0 = os.getloadavg()[0]
         p = subprocess.Popen([sys.executable, "-m", "server.cli", "import", str(feed), "--server", srv.url,
@@ -192,6 +212,7 @@ def main(rows: int | None = None) -> None:
         console_stop.set()
         importer_peak.stop.set()
         server_cpu = cpu_seconds(srv.proc.pid) - cpu0
+        threads = {t: c - threads0.get(t, 0.0) for t, c in thread_cpu(srv.proc.pid).items()}
         wt.join(60)
         server_peak.stop.set()
         print(f"  {out.strip().splitlines()[-1]}")
@@ -200,12 +221,17 @@ def main(rows: int | None = None) -> None:
         print(f"  CPU: server {server_cpu:.1f} s ({server_cpu * 1e6 / rows:.0f} us a row), importer "
               f"{importer_peak.cpu:.1f} s ({importer_peak.cpu * 1e6 / rows:.0f} us a row); load average "
               f"{load0:.1f} -> {load1:.1f} on {os.cpu_count()} cores")
+        others = sorted((c for t, c in threads.items() if t != srv.proc.pid), reverse=True)
+        print(f"  server threads: the loop {threads.get(srv.proc.pid, 0.0) * 1e6 / rows:.0f} us a row, the busiest "
+              f"others (the database thread first) {', '.join(f'{c * 1e6 / rows:.0f}' for c in others[:3])} us a row")
         print(f"  importer peak RSS {importer_peak.peak / 2**20:.0f} MiB   goal <= 300 MiB -> "
               f"{'met' if importer_peak.peak <= 300 * 2**20 else 'NOT met'}")
         print(f"  server peak RSS {server_peak.peak / 2**20:.0f} MiB   goal <= 300 MiB -> "
               f"{'met' if server_peak.peak <= 300 * 2**20 else 'NOT met'} ({server_rss0 / 2**20:.0f} MiB at start; "
               f"{(server_peak.peak - server_rss0) / rows:,.0f} bytes a row beyond it)")
         print(f"  a wall saw {wall.get('wall', 0):,} of {rows:,} cases live")
+        print(f"  the database's log (WAL) at most {server_peak.wal_peak / 2**20:,.0f} MiB; the database "
+              f"{os.path.getsize(db_file) / 2**20:,.0f} MiB at the end")
         if history:
             k = next(k for k in range(rows // 10, rows) if (k * 7919) % 100 >= 1)     # a closed row (write_feed)
             old = f"井盖缺失 第{k}号"
@@ -221,6 +247,9 @@ def main(rows: int | None = None) -> None:
                   f"p95 {c[int(len(c) * 0.95)] * 1e3:.0f} ms, max {c[-1] * 1e3:.0f} ms ({len(c)} reports)")
     finally:
         srv.stop()
+        if os.environ.get("XIAONAO_BENCH_KEEP", "") in ("", "0"):      # (1M rows: ~3 GB of files)
+            shutil.rmtree(d, ignore_errors=True)
+            shutil.rmtree(os.path.dirname(db_file), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class Refused(_Action):
     id: str | None
     code: str
     message: str
+    details: dict | None = None
 
 
 class Answer(_Action):
@@ -199,7 +200,9 @@ class ClientProtocol:
         if kind == "ack":
             return [Acked(msg.get("id"), msg.get("seq"))]
         if kind == "error":
-            return [Refused(msg.get("id"), msg.get("code") or "", msg.get("message") or "")]
+            details = msg.get("details")
+            return [Refused(msg.get("id"), msg.get("code") or "", msg.get("message") or "",
+                            details if isinstance(details, dict) else None)]
         if kind in ANSWERS:
             if kind == "archive.case" and not msg.get("id"):
                 return [Restored(msg.get("case"))]

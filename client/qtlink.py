@@ -193,7 +193,8 @@ class LinkService(QObject, SessionListener, EvidenceListener):
         self.link.set_credentials(user, password)
 
     def admin(self, name: str, args: dict, done) -> None:
-        """An account operation (admin role); done(result or None, code, message) on the GUI thread."""
+        """An account operation (admin role); done(result or None, code, message, details) on the
+        GUI thread (details: what the server said of a refusal, e.g. its policy's `reason`)."""
         done = _alive(done)
 
         async def go():
@@ -201,9 +202,9 @@ class LinkService(QObject, SessionListener, EvidenceListener):
             try:
                 result = await self.link.admin(name, args)
             except AdminRefused as e:
-                done(None, e.code, e.message)
+                done(None, e.code, e.message, e.details)
             else:
-                done(result, "", "")
+                done(result, "", "", {})
         self._spawn(go())
 
     def logout(self, done=None) -> None:

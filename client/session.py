@@ -121,9 +121,9 @@ class QueryFailed(Exception):
 
 
 class AdminRefused(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, details: dict | None = None):
         super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
+        self.code, self.message, self.details = code, message, details or {}
 
 
 def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:
@@ -727,7 +727,7 @@ class ServerLink:
         fut = self._admin_pending.pop(cid, None) if cid else None
         if fut is not None:
             if not fut.done():
-                fut.set_exception(AdminRefused(err.code, err.message))
+                fut.set_exception(AdminRefused(err.code, err.message, err.details))
             return
         fut = self._queries.get(cid) if cid else None
         if fut is not None:

@@ -27,11 +27,12 @@ CALL_MAX_AGE_S = 24 * 3600.0
 
 
 class CommandError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None):
+    def __init__(self, code: str, message: str, field: str | None = None, details: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field          # the argument at fault, when one is
+        self.details = details      # what a client needs to word it in its user's language
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,25 @@ def trend(state: dict, now: float, days: int = 7) -> list[tuple[str, int, int]]:
             for i in range(days)]
 
 
+def record_start(state: dict) -> str | None:
+    """When the street's record begins (its first case's report, ISO), if the state holds every
+    case ever reported (a young log: a new street, the demo); None when older cases exist that
+    it does not hold (the window let them go), so nothing can be said of the days before."""
+    cases = state["cases"]
+    if not cases or len(cases) < state.get("next_case_no", 1) - 1:
+        return None
+    return min(c["times"]["reported"] for c in cases.values())
+
+
+def unrecorded_days(state: dict, now: float, days: int = 7) -> int:
+    """How many of trend()'s days, oldest first, ended before the record began: their zeros
+    would be a claim (no cases) the log cannot make."""
+    start = record_start(state)
+    if start is None:
+        return 0
+    return sum(1 for back in range(days - 1, -1, -1) if day_bounds(now, back)[1] <= start)
+
+
 def squad_ranking(state: dict, now: float, days: int = 7) -> list[dict]:
     """Squads ranked for performance evaluation from case timestamps over the last `days`.
 

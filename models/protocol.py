@@ -320,8 +320,11 @@ def _parse_command(msg: dict) -> Command | ProtocolError:
 
 # ---- what the server sends ----------------------------------------------------------
 
-def error(cid: str | None, code: str, message: str) -> str:
-    return _dumps({"type": "error", "id": cid, "code": code, "message": message})
+def error(cid: str | None, code: str, message: str, details: dict | None = None) -> str:
+    frame: dict[str, Any] = {"type": "error", "id": cid, "code": code, "message": message}
+    if details:
+        frame["details"] = details
+    return _dumps(frame)
 
 
 def ack(cid: str, seq: int) -> str:

@@ -510,7 +510,7 @@ class XiaonaoServer:
         try:
             result = await self.accounts.manage(actor, name, args, peer)
         except CommandError as e:
-            sub.put(error_frame(rid, e.code, e.message))
+            sub.put(error_frame(rid, e.code, e.message, e.details))
             return
         except Exception as e:  # the database failed
             log.exception("admin %s failed", name)

@@ -132,25 +132,29 @@ def check_binding(role: str, team_id: str | None = None, department: str | None 
     street = street or {}
     if need == "team_id":
         if not team_id:
-            raise PolicyError("a field user needs its squad: --team SQUAD (e.g. --team W01)")
+            raise PolicyError("a field user needs its squad: --team SQUAD (e.g. --team W01)", "team_needed")
         squads = [sq["id"] for sq in street.get("squads", [])]
         if squads and team_id not in squads:
-            raise PolicyError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}")
+            raise PolicyError(f"no squad {team_id!r} in this street; one of {', '.join(squads)}", "team_unknown",
+                              team=team_id, known=squads)
         return team_id, None, ()
     if need == "department":
         if not department:
-            raise PolicyError("a department user needs its department: --department ID (e.g. --department police)")
+            raise PolicyError("a department user needs its department: --department ID (e.g. --department police)",
+                              "department_needed")
         ids = [d["id"] for d in street.get("departments", [])]
         if ids and department not in ids:
-            raise PolicyError(f"no department {department!r} in this street; one of {', '.join(ids)}")
+            raise PolicyError(f"no department {department!r} in this street; one of {', '.join(ids)}",
+                              "department_unknown", department=department, known=ids)
         return None, department, ()
     if need == "grids":
         if not glist:
-            raise PolicyError("a community user needs its grids: --grids G01,G02")
+            raise PolicyError("a community user needs its grids: --grids G01,G02", "grids_needed")
         known = {g["id"] for g in street.get("grids", [])}
         unknown = [g for g in glist if known and g not in known]
         if unknown:
-            raise PolicyError(f"no grid {', '.join(unknown)} in this street (grids {min(known)}..{max(known)})")
+            raise PolicyError(f"no grid {', '.join(unknown)} in this street (grids {min(known)}..{max(known)})",
+                              "grids_unknown", grids=unknown, known=sorted(known))
         return None, None, glist
     return None, None, ()
 
@@ -173,7 +177,13 @@ def binding_of(actor_or_user) -> tuple:
 
 # ---- policy ------------------------------------------------------------------------
 class PolicyError(ValueError):
-    """A user name or password the policy refuses, with the reason for a person."""
+    """A user name or password the policy refuses, with the reason for a person (English,
+    for logs and the CLI) and `details`: a `reason` code and its values, which a client
+    words in its user's language (docs/protocol.md, "Account management")."""
+
+    def __init__(self, message: str, reason: str, **values):
+        super().__init__(message)
+        self.details = {"reason": reason, **values}
 
 
 _common: frozenset[str] | None = None
@@ -189,11 +199,11 @@ def common_passwords() -> frozenset[str]:
 
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise PolicyError("the user name must not be blank")
+        raise PolicyError("the user name must not be blank", "name_blank")
     if name != name.strip() or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in name):
-        raise PolicyError("the user name must not contain spaces or control characters")
+        raise PolicyError("the user name must not contain spaces or control characters", "name_characters")
     if len(name) > 60:
-        raise PolicyError("the user name must have at most 60 characters")
+        raise PolicyError("the user name must have at most 60 characters", "name_long", limit=60)
     return name
 
 
@@ -204,17 +214,18 @@ def min_length(role: str) -> int:
 def check_password(password: str, role: str, name: str | None = None) -> str:
     """The password if the policy accepts it for this role, else PolicyError."""
     if not isinstance(password, str) or not password.strip():
-        raise PolicyError("the password must not be blank")
+        raise PolicyError("the password must not be blank", "password_blank")
     need = min_length(role)
     if len(password) < need:
-        raise PolicyError(f"the password of a {role} must have at least {need} characters")
+        raise PolicyError(f"the password of a {role} must have at least {need} characters", "password_short",
+                          role=role, minimum=need)
     if len(password) > 1024:
-        raise PolicyError("the password must have at most 1024 characters")
+        raise PolicyError("the password must have at most 1024 characters", "password_long", limit=1024)
     low = password.lower()
     if low in common_passwords() or low.strip() in common_passwords() or len(set(password)) <= 2:
-        raise PolicyError("this password is too common; choose another")
+        raise PolicyError("this password is too common; choose another", "password_common")
     if name and name.lower() == low:
-        raise PolicyError("the password must not be the user name")
+        raise PolicyError("the password must not be the user name", "password_is_name")
     return password
 
 
@@ -594,7 +605,7 @@ class Accounts:
                 else:
                     raise CommandError("bad_request", f"unknown admin operation {name!r}")
         except PolicyError as e:
-            raise CommandError("invalid", str(e)) from None
+            raise CommandError("invalid", str(e), details=e.details) from None
         await self.run(store.audit, actor.name, "admin." + name, target, peer)
         ended = await self.revalidate([target])
         self._rev = await self.run(store.accounts_rev)

@@ -121,24 +121,29 @@ def old_facts(conn, ids: list[str]) -> list[dict]:
     return out
 
 
-_UPSERT: dict[tuple[str, str], str] = {}
+_PARTS: dict[str, tuple[str, str]] = {}     # a table: its INSERT (...) and ON CONFLICT ... parts
 _KEYS = {TABLE: ("kind", "hour"), GROUPS: ("dim", "day", "kind", "key")}
 
 
 def _upsert_add(conn, name: str, rows: list[tuple]) -> None:
     """INSERT the rows (the table's key, then FIELDS), or add their FIELDS to those there: the
     driver's own statement with tuples (SQLAlchemy's binding of each row's parameters was
-    ~20 us a row, the most of an import batch's sums)."""
-    sql = _UPSERT.get((conn.dialect.name, name))
-    if sql is None:
+    ~20 us a row, the most of an import batch's sums); on SQLite multi-row statements
+    (`store.sqlite_rows`: the driver stepped, and waited for the GIL, once a row)."""
+    parts = _PARTS.get(name)
+    if parts is None:
         keys = _KEYS[name]
-        names = (*keys, *FIELDS)
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = _UPSERT[(conn.dialect.name, name)] = (
-            f"INSERT INTO {name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        parts = _PARTS[name] = (
+            f"INSERT INTO {name} ({', '.join((*keys, *FIELDS))})",
+            f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
             + ", ".join(f"{f} = {name}.{f} + excluded.{f}" for f in FIELDS))
-    conn.exec_driver_sql(sql, rows)
+    head, tail = parts
+    if conn.dialect.name == "sqlite":
+        from .store import sqlite_rows
+        sqlite_rows(conn, head, tail, len(rows[0]), [v for r in rows for v in r])
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"{head} VALUES ({', '.join([mark] * len(rows[0]))}){tail}", rows)
 
 
 def apply(conn, acc: dict, groups: dict | None = None) -> None:

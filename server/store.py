@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +60,8 @@ PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_LOCK_TIMEOUT_MS = 4_000
 SQLITE_BUSY_TIMEOUT_MS = 4_000
 WRITE_TURN_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000   # s a writer of this process waits for its turn (_Writers)
+WAL_RESTART_BYTES = 64 * 2**20   # SQLite: a log this long is started over by the next checkpoint (EventStore.checkpoint)
+WAL_RESTART_WAIT_MS = 100        # ... which waits this long at most for readers of its old frames
 
 
 class Base(DeclarativeBase):
@@ -395,6 +398,9 @@ def _sqlite_connection_class(writers: _Writers) -> type:
     return Connection
 
 
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()   # SQLite engines' turns
+
+
 def make_engine(url: str) -> Engine:
     try:
         u = make_url(url)
@@ -442,6 +448,7 @@ def make_engine(url: str) -> Engine:
         def _write_failed(ctx):
             with contextlib.suppress(Exception):
                 writers.done(ctx.connection.connection.dbapi_connection)
+        _WRITERS[engine] = writers
     return engine
 
 
@@ -494,6 +501,42 @@ def _json_text(obj) -> str:
         return json.dumps(obj, ensure_ascii=False)
 
 
+SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999   # (SQLite's default limit)
+MULTI_ROWS = (256, 32, 4, 1)    # rows in one statement (sqlite_rows): few sizes, few statements to cache
+_multi_sql: dict[tuple[str, str, int, int], str] = {}
+
+
+def sqlite_rows(conn, head: str, tail: str, width: int, values: list) -> None:
+    """SQLite: `head VALUES (?, ...), (?, ...) ... tail` for rows of `width` values each
+    (`values`: the rows' values one after the other), as few statements as MULTI_ROWS's sizes
+    allow, each size's statements through one executemany. The driver steps a statement
+    once a row of an executemany and gives the GIL up at each step: an 80-row batch's
+    events, commands and case rows were 240 steps, each waiting for the loop's thread to
+    give the GIL back (bench/gil_handover.py); now ~10. A multi-row statement is one
+    statement: a row it cannot store fails it and the transaction as executemany's did (the
+    hub retries a refused batch in halves), and an ON CONFLICT upsert applies to its rows in
+    order (a later row of the same key updates the earlier)."""
+    n = len(values) // width
+    most = max(1, SQLITE_MAX_VARIABLES // width)
+    done = 0
+    for size in MULTI_ROWS:
+        size = min(size, most)
+        k = (n - done) // size
+        if not k:
+            continue
+        sql = _multi_sql.get((head, tail, width, size))
+        if sql is None:
+            one = "(" + ", ".join("?" * width) + ")"
+            sql = _multi_sql[(head, tail, width, size)] = f"{head} VALUES {', '.join([one] * size)}{tail}"
+        step = size * width
+        start = done * width
+        if k == 1:
+            conn.exec_driver_sql(sql, tuple(values[start:start + step]))
+        else:
+            conn.exec_driver_sql(sql, [tuple(values[i:i + step]) for i in range(start, start + k * step, step)])
+        done += k * size
+
+
 class EventStore:
     def __init__(self, url: str):
         self.url = url
@@ -522,11 +565,41 @@ class EventStore:
         self.engine.dispose()              # (the pooled connections: opened again with it)
         return True
 
-    def checkpoint(self) -> None:
+    def checkpoint(self) -> bool:
         """Copy what the log (WAL) holds into the database file without waiting for, or
-        holding back, writers and readers (SQLite's PASSIVE checkpoint)."""
+        holding back, writers and readers (SQLite's PASSIVE checkpoint). Once the log holds
+        WAL_RESTART_BYTES, also start it over: SQLite writes the log from its beginning again
+        only after a checkpoint found every frame copied, which the commits beside a PASSIVE
+        checkpoint every second never let happen while the server is busy (an import's log
+        grew to 3.6 GB). So, between two commits (the process's write turn held, `_Writers`),
+        the rest is copied and the log restarted (RESTART), waiting at most
+        WAL_RESTART_WAIT_MS for readers of the old frames. Returns whether it restarted."""
         with self.engine.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            _busy, frames, _copied = c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            writers = _WRITERS.get(self.engine)
+            if writers is None or frames * (self._page_size(c) + 24) < WAL_RESTART_BYTES:
+                return False
+            if not writers.lock.acquire(timeout=WRITE_TURN_TIMEOUT):
+                return False
+            t0 = time.perf_counter()
+            try:     # (the turn held with no owner: this connection's statements do not give it back)
+                c.exec_driver_sql(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
+                try:
+                    busy, rest, _copied = c.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+                finally:
+                    c.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            finally:
+                writers.lock.release()
+            log.debug("checkpoint: the log of %d frames %s; %d copied with the write turn held %.0f ms", frames,
+                      "held back by a reader" if busy else "started over", rest, (time.perf_counter() - t0) * 1e3)
+            return not busy
+
+    _page: int = 0
+
+    def _page_size(self, c) -> int:
+        if not self._page:
+            self._page = c.exec_driver_sql("PRAGMA page_size").scalar() or 4096
+        return self._page
 
     def interrupt(self) -> None:
         """Make whatever the store's connections are waiting for fail now (called from
@@ -746,9 +819,9 @@ class EventStore:
 
     def _insert(self, conn, table, rows: list[dict], key: str | None = None) -> None:
         """Insert rows (all with the same keys); `key`: ON CONFLICT (key) DO UPDATE. On SQLite
-        as the driver's own statement with tuples (SQLAlchemy's compiled executemany spent
-        ~20 us a case row binding parameters: a fifth of an import's commit); elsewhere
-        through SQLAlchemy (psycopg's batched inserts)."""
+        as the driver's own multi-row statements (`sqlite_rows`; SQLAlchemy's compiled
+        executemany spent ~20 us a case row binding parameters: a fifth of an import's
+        commit); elsewhere through SQLAlchemy (psycopg's batched inserts)."""
         if not rows:
             return
         if conn.dialect.name != "sqlite":
@@ -758,15 +831,16 @@ class EventStore:
                 self._upsert(conn, table, rows, key)
             return
         names = tuple(rows[0])
-        sql = self._driver_sql.get((table.name, names, key))
-        if sql is None:
+        parts = self._driver_sql.get((table.name, names, key))
+        if parts is None:
             cols = ", ".join(f'"{c}"' for c in names)
-            sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" * len(names))})'
+            head = f'INSERT INTO "{table.name}" ({cols})'
+            tail = ""
             if key is not None:
-                sql += f' ON CONFLICT ("{key}") DO UPDATE SET ' + ", ".join(
+                tail = f' ON CONFLICT ("{key}") DO UPDATE SET ' + ", ".join(
                     f'"{c}" = excluded."{c}"' for c in names if c != key)
-            self._driver_sql[(table.name, names, key)] = sql
-        conn.exec_driver_sql(sql, [tuple([r.get(c) for c in names]) for r in rows])
+            parts = self._driver_sql[(table.name, names, key)] = (head, tail)
+        sqlite_rows(conn, parts[0], parts[1], len(names), [r.get(c) for r in rows for c in names])
 
     def _upsert(self, conn, table, rows: list[dict], key: str) -> None:
         """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""

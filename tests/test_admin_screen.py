@@ -78,6 +78,19 @@ def test_an_admin_disables_a_user_from_the_cockpit(qtbot, loop, tmp_path, lang):
             assert "常见" in dlg.message.text() and "password" not in dlg.message.text(), dlg.message.text()
         else:
             assert "too common" in dlg.message.text()
+        dlg.show_message("")
+        dlg.select("op")                              # a grid the street does not have: the server's
+        dlg.role.setCurrentIndex(dlg.role.findData("community"))      # reason, in the user's words
+        dlg.grids.setText("G99")
+        dlg.role_button.click()
+        loop.wait(lambda: dlg.message.text() != "", what="the role change's answer")
+        said = dlg.message.text()
+        assert "G99" in said and "G01" in said, said
+        if lang == "zh_CN":
+            assert "网格" in said and "street" not in said, said
+        else:
+            assert "no grid G99 in this street" in said, said
+        assert any(u["name"] == "op" and u["role"] == "operator" for u in dlg.users)
         if SHOTS:
             dlg.grab().save(os.path.join(SHOTS, f"users_{lang}.png"))
         if lang == "zh_CN":

@@ -5,6 +5,7 @@ charts draw what the room state holds."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from models.qt.replay import ReplayRoom
 from models.qt.room import RoomState
@@ -112,3 +113,31 @@ def test_a_small_walls_charts_fit_their_panels_with_their_titles_whole(qtbot):
         assert any("<br>" in p.getPlotItem().titleLabel.text for p in panel.plots.values())
     finally:
         i18n.install(before)
+
+
+def test_the_week_before_a_young_record_is_blank_not_zero(qtbot):
+    """A street whose record began today (a new street, the demo) drew six days of zero
+    cases before it: a claim the log cannot make. Those days are blank and said to be before
+    the record; once older cases exist that the window let go, every day is drawn."""
+    from widgets.dashboard import DashboardPanel
+    room = ReplayRoom()
+    day = 86400.0
+    now = datetime.now().replace(hour=15, minute=0, second=0, microsecond=0).timestamp()
+    st = empty_state()
+    st["cases"] = {f"C00000{i}": {"id": f"C00000{i}", "status": "new", "priority": 3, "category": "dispute",
+                                  "source": "12345", "location": {}, "times": {"reported": iso(now - (3 - i) * day)}}
+                   for i in (1, 2)}          # two cases: the record began two days ago
+    st["next_case_no"] = 3
+    room.show(st, now)
+    panel = DashboardPanel(room, parts=("charts",))
+    qtbot.addWidget(panel)
+    panel.refresh()
+    trend = panel.plots["trend"]
+    xs, ys = panel._trend_rep.getData()
+    assert list(xs) == [4, 5, 6] and list(ys) == [1, 1, 0]           # from the record's first day on
+    assert trend.before_record.isVisible() and "no record before" in trend.before_record.textItem.toPlainText()
+    older = dict(st, next_case_no=40)             # 37 cases the window no longer holds
+    room.show(older, now)
+    panel.refresh()
+    xs, _ys = panel._trend_rep.getData()
+    assert list(xs) == list(range(7)) and not trend.before_record.isVisible()

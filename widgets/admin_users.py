@@ -4,8 +4,6 @@ the outbox: a password is not kept anywhere), and the server ends or refreshes t
 live sessions at once. Opened with show(), never exec(); nothing here blocks."""
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
 
 ROLES = ("operator", "leader", "wall", "field", "intake", "admin", "department", "community")
 PRIVILEGED = ("leader", "admin")             # (server/auth.py's password policy: 12 characters, else 8)
-_TOO_SHORT = re.compile(r"the password of a (\w+) must have at least (\d+) characters")
 
 
 class UsersDialog(QDialog):
@@ -94,19 +91,43 @@ class UsersDialog(QDialog):
         self._selected()
         self.refresh()
 
-    def policy_text(self, message: str) -> str:
-        """The server's password or name policy refusal in the user's language (its own
-        words, English, for any other)."""
-        m = _TOO_SHORT.fullmatch(message or "")
-        if m:
+    def policy_text(self, details: dict | None, message: str = "") -> str:
+        """The server's password, name or binding refusal in the user's language, from the
+        `reason` its details carry (docs/protocol.md); its own words (English) for any other."""
+        d = details or {}
+        reason = d.get("reason")
+
+        def listed(key: str) -> str:
+            v = d.get(key)
+            if not isinstance(v, list):
+                return str(v or "")
+            return f"{v[0]}…{v[-1]}" if len(v) > 8 else ", ".join(str(x) for x in v)
+        if reason == "password_short":
             return self.tr("the password of a %1 must have at least %2 characters").replace(
-                "%1", self.role_name(m.group(1))).replace("%2", m.group(2))
-        return {"this password is too common; choose another": self.tr("this password is too common; choose another"),
-                "the password must not be the user name": self.tr("the password must not be the user name"),
-                "the password must not be blank": self.tr("the password must not be blank"),
-                "the password must have at most 1024 characters":
-                    self.tr("the password must have at most 1024 characters"),
-                }.get(message, message)
+                "%1", self.role_name(str(d.get("role", "")))).replace("%2", str(d.get("minimum", "")))
+        words = {
+            "password_common": self.tr("this password is too common; choose another"),
+            "password_is_name": self.tr("the password must not be the user name"),
+            "password_blank": self.tr("the password must not be blank"),
+            "password_long": self.tr("the password must have at most %1 characters"),
+            "name_blank": self.tr("the user name must not be blank"),
+            "name_characters": self.tr("the user name must not contain spaces or control characters"),
+            "name_long": self.tr("the user name must have at most %1 characters"),
+            "team_needed": self.tr("a field squad account needs its squad"),
+            "team_unknown": self.tr("no squad %1 in this street (squads: %2)"),
+            "department_needed": self.tr("a department account needs its department"),
+            "department_unknown": self.tr("no department %1 in this street (departments: %2)"),
+            "grids_needed": self.tr("a community account needs its grids, e.g. G01,G02"),
+            "grids_unknown": self.tr("no grid %1 in this street (grids: %2)"),
+        }
+        text = words.get(reason or "")
+        if text is None:
+            return message
+        first = {"password_long": "limit", "name_long": "limit", "team_unknown": "team",
+                 "department_unknown": "department", "grids_unknown": "grids"}.get(reason or "")
+        if first:
+            text = text.replace("%1", listed(first)).replace("%2", listed("known"))
+        return text
 
     def role_name(self, role: str) -> str:
         return {"operator": self.tr("operator"), "leader": self.tr("shift leader"), "wall": self.tr("video wall"),
@@ -154,10 +175,11 @@ class UsersDialog(QDialog):
     def _ask(self, name: str, args: dict, said: str) -> None:
         self._busy(True)
 
-        def done(result, code, message):
+        def done(result, code, message, details=None):
             self._busy(False)
             if result is None:
-                self.show_message(self.tr("Refused: %1").replace("%1", self.policy_text(message) or code), error=True)
+                self.show_message(self.tr("Refused: %1").replace("%1", self.policy_text(details, message) or code),
+                                  error=True)
                 return
             if name == "user.list":
                 self._show_users(result.get("users", []))

@@ -342,6 +342,10 @@ class DashboardPanel(QWidget):
                                      name=QCoreApplication.translate("Dashboard", "reported"))
             self._trend_clo = p.plot(pen=pg.mkPen(P["ok"]), symbol="o", symbolSize=5, symbolBrush=P["ok"],
                                      name=QCoreApplication.translate("Dashboard", "closed"))
+            p.before_record = br = pg.TextItem("", color=P["muted"], anchor=(0.5, 0.5))
+            br.setFont(p.no_data.textItem.font())
+            br.setVisible(False)
+            p.getViewBox().addItem(br, ignoreBounds=True)
             positions = [("categories", 0, 0, 2, 1), ("hourly", 0, 1, 1, 2), ("response", 0, 3, 1, 1),
                          ("squads", 1, 1, 1, 1), ("trend", 1, 2, 1, 2)]
             for key, r, c, rs, cs in positions:     # each chart with its legend under it
@@ -413,6 +417,7 @@ class DashboardPanel(QWidget):
             lay.addLayout(row, 2)
         self._dirty = True
         self._week_at: float | None = None   # when the 7-day figures were last computed (None: never)
+        self.trend_unrecorded = 0            # the 7-day trend's first days, before the record began: blank
         self._last_data: dict[int, list] = {}
         room.sig_reset.connect(self.mark_all_dirty)
         room.sig_cases.connect(self.mark_dirty)
@@ -708,14 +713,21 @@ class DashboardPanel(QWidget):
             _show_no_data(self.plots["squads"], not heights.any(), (len(TEAM_STATUSES) - 1) / 2, 2.5)
         if self.plots and week is not None:
             tr = kpi.trend(week, now)
-            xs = np.arange(len(tr))
-            self._update(self._trend_rep, "setData", xs, np.array([r[1] for r in tr], dtype=float))
-            self._update(self._trend_clo, "setData", xs, np.array([r[2] for r in tr], dtype=float))
+            # the days before the street's record began are left blank, not drawn as zeros
+            gone = min(kpi.unrecorded_days(week, now, len(tr)), len(tr))
+            xs = np.arange(gone, len(tr))
+            self._update(self._trend_rep, "setData", xs, np.array([r[1] for r in tr[gone:]], dtype=float))
+            self._update(self._trend_clo, "setData", xs, np.array([r[2] for r in tr[gone:]], dtype=float))
+            self.trend_unrecorded = gone
             empty = not any(r[1] or r[2] for r in tr)
-            if empty:
-                _count_range(self.plots["trend"], 5)
-            else:
-                self.plots["trend"].enableAutoRange(axis="y")
+            # counts from 0 (a line of 142..156 with no zero would look like a collapse)
+            top = max(5.0, 1.15 * max((max(r[1], r[2]) for r in tr), default=0))
+            _count_range(self.plots["trend"], top)
+            before = self.plots["trend"].before_record
+            before.setVisible(0 < gone < len(tr))
+            if 0 < gone < len(tr):
+                before.setText(self.tr("no record before %1").replace("%1", tr[gone][0]))
+                before.setPos((gone - 1) / 2, top / 2)
             days = max(len(tr), 7)          # no days yet (a replay before it loads): still a week's axis
             _show_no_data(self.plots["trend"], empty, (days - 1) / 2, 2.5)
             self.plots["trend"].getAxis("bottom").setTicks([[(i, r[0]) for i, r in enumerate(tr)]])

@@ -942,66 +942,66 @@
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="216" />
+        <location filename="../../widgets/dashboard.py" line="223" />
         <source>no data</source>
         <translation>暂无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="288" />
+        <location filename="../../widgets/dashboard.py" line="295" />
         <source>Cases per hour by source (today)</source>
         <translation>今日各来源每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="300" />
+        <location filename="../../widgets/dashboard.py" line="307" />
         <source>Minutes from report to dispatch / arrival</source>
         <translation>从受理到派单 / 到场（分钟）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="301" />
-        <location filename="../../widgets/dashboard.py" line="305" />
+        <location filename="../../widgets/dashboard.py" line="308" />
+        <location filename="../../widgets/dashboard.py" line="312" />
         <source>to dispatch</source>
         <translation>至派单</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="302" />
-        <location filename="../../widgets/dashboard.py" line="307" />
+        <location filename="../../widgets/dashboard.py" line="309" />
+        <location filename="../../widgets/dashboard.py" line="314" />
         <source>to arrival</source>
         <translation>至到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="303" />
+        <location filename="../../widgets/dashboard.py" line="310" />
         <source>time limits</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="313" />
+        <location filename="../../widgets/dashboard.py" line="320" />
         <source>Categories (today)</source>
         <translation>今日事件类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="322" />
+        <location filename="../../widgets/dashboard.py" line="329" />
         <source>cases today</source>
         <translation>今日事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="323" />
+        <location filename="../../widgets/dashboard.py" line="330" />
         <source>Squads by status</source>
         <translation>班组状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="331" />
+        <location filename="../../widgets/dashboard.py" line="338" />
         <source>Last 7 days: reported and closed</source>
         <translation>近7日受理与办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="332" />
-        <location filename="../../widgets/dashboard.py" line="335" />
+        <location filename="../../widgets/dashboard.py" line="339" />
+        <location filename="../../widgets/dashboard.py" line="342" />
         <source>reported</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="333" />
-        <location filename="../../widgets/dashboard.py" line="337" />
+        <location filename="../../widgets/dashboard.py" line="340" />
+        <location filename="../../widgets/dashboard.py" line="344" />
         <source>closed</source>
         <translation>办结</translation>
     </message>
@@ -1029,125 +1029,130 @@
 <context>
     <name>DashboardPanel</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="438" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Squad</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="438" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="438" />
+        <location filename="../../widgets/dashboard.py" line="450" />
         <source>Handled</source>
         <translation>办结数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="439" />
+        <location filename="../../widgets/dashboard.py" line="451" />
         <source>Satisfaction</source>
         <translation>满意率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="378" />
-        <location filename="../../widgets/dashboard.py" line="614" />
+        <location filename="../../widgets/dashboard.py" line="389" />
+        <location filename="../../widgets/dashboard.py" line="626" />
         <source>Squad ranking (7 days)</source>
         <translation>班组绩效排名（近7日）</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="278" />
-        <location filename="../../widgets/dashboard.py" line="452" />
+        <location filename="../../widgets/dashboard.py" line="285" />
+        <location filename="../../widgets/dashboard.py" line="464" />
         <source>Click: show these cases in the queue</source>
         <translation>点击：在事件列表中显示这些事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="364" />
+        <location filename="../../widgets/dashboard.py" line="375" />
         <source>Click a warning: show its cases in the queue</source>
         <translation>点击预警：在事件列表中显示相关事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="383" />
+        <location filename="../../widgets/dashboard.py" line="394" />
         <source>Early warnings: repeated complaints</source>
         <translation>预警：重复投诉</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="389" />
+        <location filename="../../widgets/dashboard.py" line="400" />
         <source>Joint cases (一件事)</source>
         <translation>一件事联合处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="398" />
+        <location filename="../../widgets/dashboard.py" line="409" />
         <source>Click a joint case: show it and its linked cases in the queue</source>
         <translation>点击联合处置案件：在队列中显示该案件及其关联案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="439" />
+        <location filename="../../widgets/dashboard.py" line="451" />
         <source>Arrived ≤%1 min</source>
         <translation>%1 分钟内到场</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="453" />
+        <location filename="../../widgets/dashboard.py" line="465" />
         <source>Rated today: %1 by the resident's QR code, %2 by callback, %3 entered by the room</source>
         <translation>今日评价：居民扫码 %1 件，回访 %2 件，指挥中心录入 %3 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="479" />
+        <location filename="../../widgets/dashboard.py" line="491" />
         <source>Show its cases</source>
         <translation>查看相关案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="483" />
+        <location filename="../../widgets/dashboard.py" line="495" />
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="485" />
+        <location filename="../../widgets/dashboard.py" line="497" />
         <source>With a note: not raised again until a new case comes in</source>
         <translation>填写说明：有新案件前不再预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="487" />
+        <location filename="../../widgets/dashboard.py" line="499" />
         <source>Make a joint case…</source>
         <translation>转一件事…</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="489" />
-        <location filename="../../widgets/dashboard.py" line="526" />
+        <location filename="../../widgets/dashboard.py" line="501" />
+        <location filename="../../widgets/dashboard.py" line="538" />
         <source>Its cases linked under one lead (一件事), the departments' parts</source>
         <translation>相关案件关联到一个主案（一件事），并分派各部门任务</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="527" />
+        <location filename="../../widgets/dashboard.py" line="539" />
         <source>Every case of this warning is closed: acknowledge it instead</source>
         <translation>该预警的案件均已办结：请改为确认预警</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="616" />
+        <location filename="../../widgets/dashboard.py" line="628" />
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="645" />
+        <location filename="../../widgets/dashboard.py" line="657" />
         <source>Arrived within %1 min</source>
         <translation>%1 分钟内到场率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="768" />
+        <location filename="../../widgets/dashboard.py" line="725" />
+        <source>no record before %1</source>
+        <translation>%1 之前无记录</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="788" />
         <source>%1 linked</source>
         <translation>关联 %1 件</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="770" />
+        <location filename="../../widgets/dashboard.py" line="790" />
         <source>overdue: %1</source>
         <translation>超时：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="778" />
+        <location filename="../../widgets/dashboard.py" line="798" />
         <source>No joint cases open.</source>
         <translation>暂无在办的联合处置案件。</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="753" />
+        <location filename="../../widgets/dashboard.py" line="773" />
         <source>No repeated complaints.</source>
         <translation>暂无重复投诉。</translation>
     </message>
@@ -3884,132 +3889,133 @@
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="156" />
+        <location filename="../../widgets/reports.py" line="159" />
+        <location filename="../../widgets/reports.py" line="201" />
         <source>Rendering…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="160" />
+        <location filename="../../widgets/reports.py" line="163" />
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="160" />
+        <location filename="../../widgets/reports.py" line="163" />
         <source>Save Excel workbook</source>
         <translation>保存 Excel 工作簿</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="163" />
+        <location filename="../../widgets/reports.py" line="166" />
         <source>PDF (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="163" />
+        <location filename="../../widgets/reports.py" line="166" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="170" />
+        <location filename="../../widgets/reports.py" line="173" />
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="184" />
+        <location filename="../../widgets/reports.py" line="187" />
         <source>%1 page(s) sent to the printer.</source>
         <translation>已发送 %1 页到打印机。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="190" />
+        <location filename="../../widgets/reports.py" line="193" />
         <source>Could not write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="196" />
+        <location filename="../../widgets/reports.py" line="202" />
         <source>Ready: %1 page(s).</source>
         <translation>已生成，共 %1 页。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="198" />
+        <location filename="../../widgets/reports.py" line="204" />
         <source>Saved to %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="203" />
+        <location filename="../../widgets/reports.py" line="209" />
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="204" />
+        <location filename="../../widgets/reports.py" line="210" />
         <source>Weekly report</source>
         <translation>周报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="205" />
+        <location filename="../../widgets/reports.py" line="211" />
         <source>Monthly report</source>
         <translation>月报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="206" />
+        <location filename="../../widgets/reports.py" line="212" />
         <source>Bulletin</source>
         <translation>通报</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="210" />
+        <location filename="../../widgets/reports.py" line="216" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="225" />
+        <location filename="../../widgets/reports.py" line="231" />
         <source>Show names and phones (recorded in the audit log)</source>
         <translation>显示姓名和电话（将记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="228" />
+        <location filename="../../widgets/reports.py" line="234" />
         <source>Only a shift leader or an administrator may export personal data.</source>
         <translation>只有值班长或管理员可以导出个人信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="229" />
+        <location filename="../../widgets/reports.py" line="235" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="233" />
+        <location filename="../../widgets/reports.py" line="239" />
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="233" />
+        <location filename="../../widgets/reports.py" line="239" />
         <source>A day in the period</source>
         <translation>周期内任一天</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="234" />
+        <location filename="../../widgets/reports.py" line="240" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="245" />
+        <location filename="../../widgets/reports.py" line="251" />
         <source>Choose a report and a day in its period, then Preview.</source>
         <translation>选择报表和周期内任一天，然后点“预览”。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="256" />
+        <location filename="../../widgets/reports.py" line="262" />
         <source>Asking the server…</source>
         <translation>正在向服务器查询…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="262" />
+        <location filename="../../widgets/reports.py" line="268" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="288" />
+        <location filename="../../widgets/reports.py" line="294" />
         <source>Case sheet %1</source>
         <translation>事件处置单 %1</translation>
     </message>
     <message>
-        <location filename="../../widgets/reports.py" line="294" />
+        <location filename="../../widgets/reports.py" line="300" />
         <source>Show names and phones</source>
         <translation>显示姓名和电话</translation>
     </message>
@@ -4556,190 +4562,235 @@
 <context>
     <name>UsersDialog</name>
     <message>
-        <location filename="../../widgets/admin_users.py" line="34" />
+        <location filename="../../widgets/admin_users.py" line="31" />
         <source>Users</source>
         <translation>用户管理</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="38" />
+        <location filename="../../widgets/admin_users.py" line="35" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="38" />
-        <location filename="../../widgets/admin_users.py" line="80" />
+        <location filename="../../widgets/admin_users.py" line="35" />
+        <location filename="../../widgets/admin_users.py" line="77" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="38" />
+        <location filename="../../widgets/admin_users.py" line="35" />
         <source>Bound to</source>
         <translation>绑定</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="39" />
+        <location filename="../../widgets/admin_users.py" line="36" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="39" />
+        <location filename="../../widgets/admin_users.py" line="36" />
         <source>Active logins</source>
         <translation>有效登录</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="47" />
+        <location filename="../../widgets/admin_users.py" line="44" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="48" />
-        <location filename="../../widgets/admin_users.py" line="138" />
+        <location filename="../../widgets/admin_users.py" line="45" />
+        <location filename="../../widgets/admin_users.py" line="159" />
         <source>Disable</source>
         <translation>停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="57" />
+        <location filename="../../widgets/admin_users.py" line="54" />
         <source>grids, e.g. G01,G02</source>
         <translation>网格，如 G01,G02</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="58" />
+        <location filename="../../widgets/admin_users.py" line="55" />
         <source>Change role</source>
         <translation>更改角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="61" />
+        <location filename="../../widgets/admin_users.py" line="58" />
         <source>new password (12+ characters for leader/admin, 8+ others)</source>
         <translation>新密码（值班长/管理员至少 12 位，其他至少 8 位）</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="62" />
+        <location filename="../../widgets/admin_users.py" line="59" />
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="73" />
+        <location filename="../../widgets/admin_users.py" line="70" />
         <source>Account</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="84" />
+        <location filename="../../widgets/admin_users.py" line="81" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="102" />
-        <location filename="../../widgets/admin_users.py" line="235" />
+        <location filename="../../widgets/admin_users.py" line="106" />
+        <location filename="../../widgets/admin_users.py" line="257" />
         <source>the password of a %1 must have at least %2 characters</source>
         <translation>%1的密码至少需要 %2 个字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="104" />
+        <location filename="../../widgets/admin_users.py" line="109" />
         <source>this password is too common; choose another</source>
         <translation>该密码过于常见，请另选一个</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="105" />
+        <location filename="../../widgets/admin_users.py" line="110" />
         <source>the password must not be the user name</source>
         <translation>密码不能与用户名相同</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="106" />
+        <location filename="../../widgets/admin_users.py" line="111" />
         <source>the password must not be blank</source>
         <translation>密码不能为空</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="108" />
-        <source>the password must have at most 1024 characters</source>
-        <translation>密码最多 1024 个字符</translation>
+        <location filename="../../widgets/admin_users.py" line="112" />
+        <source>the password must have at most %1 characters</source>
+        <translation>密码最多 %1 个字符</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="113" />
+        <source>the user name must not be blank</source>
+        <translation>用户名不能为空</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="114" />
+        <source>the user name must not contain spaces or control characters</source>
+        <translation>用户名不能包含空格或控制字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="115" />
+        <source>the user name must have at most %1 characters</source>
+        <translation>用户名最多 %1 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="116" />
+        <source>a field squad account needs its squad</source>
+        <translation>现场班组账号须指定所属班组</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="117" />
+        <source>no squad %1 in this street (squads: %2)</source>
+        <translation>本街道没有班组 %1（现有班组：%2）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="118" />
+        <source>a department account needs its department</source>
+        <translation>职能部门账号须指定所属部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="119" />
+        <source>no department %1 in this street (departments: %2)</source>
+        <translation>本街道没有部门 %1（现有部门：%2）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="120" />
+        <source>a community account needs its grids, e.g. G01,G02</source>
+        <translation>村社网格账号须指定所辖网格，例如 G01,G02</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="121" />
+        <source>no grid %1 in this street (grids: %2)</source>
+        <translation>本街道没有网格 %1（现有网格：%2）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>operator</source>
         <translation>接线员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>shift leader</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="112" />
+        <location filename="../../widgets/admin_users.py" line="133" />
         <source>video wall</source>
         <translation>大屏</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="113" />
+        <location filename="../../widgets/admin_users.py" line="134" />
         <source>field squad</source>
         <translation>现场班组</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="113" />
+        <location filename="../../widgets/admin_users.py" line="134" />
         <source>intake system</source>
         <translation>接入系统</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="114" />
+        <location filename="../../widgets/admin_users.py" line="135" />
         <source>administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="114" />
+        <location filename="../../widgets/admin_users.py" line="135" />
         <source>department liaison</source>
         <translation>职能部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="115" />
+        <location filename="../../widgets/admin_users.py" line="136" />
         <source>community / grid worker</source>
         <translation>村社网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="138" />
+        <location filename="../../widgets/admin_users.py" line="159" />
         <source>Enable</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="160" />
+        <location filename="../../widgets/admin_users.py" line="181" />
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="166" />
+        <location filename="../../widgets/admin_users.py" line="188" />
         <source>%1 live session(s) ended.</source>
         <translation>已结束 %1 个在线会话。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="192" />
+        <location filename="../../widgets/admin_users.py" line="214" />
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="192" />
+        <location filename="../../widgets/admin_users.py" line="214" />
         <source>active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="207" />
+        <location filename="../../widgets/admin_users.py" line="229" />
         <source>%1 enabled.</source>
         <translation>已启用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="209" />
+        <location filename="../../widgets/admin_users.py" line="231" />
         <source>%1 disabled.</source>
         <translation>已停用 %1。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="223" />
+        <location filename="../../widgets/admin_users.py" line="245" />
         <source>%1 is now %2.</source>
         <translation>%1 现在是%2。</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="234" />
+        <location filename="../../widgets/admin_users.py" line="256" />
         <source>Not sent: %1</source>
         <translation>未发送：%1</translation>
     </message>
     <message>
-        <location filename="../../widgets/admin_users.py" line="239" />
+        <location filename="../../widgets/admin_users.py" line="261" />
         <source>Password of %1 changed.</source>
         <translation>%1 的密码已更改。</translation>
     </message>
