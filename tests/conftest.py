@@ -214,6 +214,10 @@ def pytest_cmdline_main(config):
     if opt.numprocesses is None and whole and WORKERS > 1 and not config.getoption("usepdb", False) \
             and not opt.collectonly:
         opt.numprocesses = WORKERS
+    # tests handed out one at a time as workers free up (xdist's `load` otherwise sends each worker
+    # a quarter of its share at once: the slow tests, first, all to one worker)
+    if getattr(opt, "maxschedchunk", "unset") is None:
+        opt.maxschedchunk = 1
 
 
 def pytest_configure(config):
