@@ -109,9 +109,11 @@ def cache_engine(path: Path, busy_ms: int = 3000):
 
 
 class Cache:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_ms: int = 3000):
+        """`busy_ms`: how long a write waits for another holder of the file before it fails
+        (and the operator is told the cache is locked)."""
         self.path = Path(path)
-        self.engine = cache_engine(self.path)
+        self.engine = cache_engine(self.path, busy_ms=busy_ms)
 
         self._migrate()
         Base.metadata.create_all(self.engine)

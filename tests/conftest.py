@@ -59,6 +59,11 @@ from server import auth as _auth  # noqa: E402
 
 assert hasattr(_auth, "_N"), "server/auth.py renamed its scrypt cost: update tests/conftest.py"
 _auth._N = 2 ** 4
+# Every failed password login is answered FAIL_DELAY (0.4 s) after it arrived: in-process
+# servers here answer after 0.05 s (the same for every failure, which is what the delay is
+# for: tests/test_accounts.py checks that a failure waits it out). The suite fails ~60 logins.
+assert hasattr(_auth, "FAIL_DELAY"), "server/auth.py renamed its failure delay: update tests/conftest.py"
+_auth.FAIL_DELAY = 0.05
 
 # ---- databases: one initialised template per backend, copied for each test ------------
 USERS = [("op", "operator", None), ("lead", "leader", None), ("wall", "wall", None),
@@ -79,6 +84,11 @@ def fresh_pg_url(template: str | None = None) -> str:
     name = f"xn_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:10]}"
     with _pg_admin() as c:
         c.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        # PostgreSQL's counterpart of the test files in RAM: a commit does not wait for its WAL
+        # flush (what another connection sees is the same; only a PostgreSQL crash could lose
+        # the last commits, and no test crashes PostgreSQL). Its connections, the server
+        # processes' too, get it from the database.
+        c.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
@@ -185,12 +195,14 @@ def drop_pg(url: str) -> None:
     _DROPS.put(make_url(url).database)
 
 
-# ---- the whole suite runs on two workers (pytest-xdist) ------------------------------------
+# ---- the whole suite runs on two workers a core (pytest-xdist) ------------------------------
 # `pytest` without test paths (the suite, `-m "not acceptance"`) runs on XIAONAO_TEST_WORKERS
-# workers (2: the machine's cores), tests handed out one by one; a module or a single test, or
+# workers (two a core: a test waits about half its time, for a server, a browser, a process or
+# a timer, and another worker's test uses the core meanwhile; 4 on this machine's 2 cores: 183 s
+# -> see docs/benchmarks.md, session 11), the slowest tests first; a module or a single test, or
 # `-n N` (`-n 0`: here, e.g. for --pdb), as asked. (`--dist loadgroup` does not group with this
 # pytest-xdist and pytest 9: `make test` runs the acceptance suite in a process of its own.)
-WORKERS = int(os.environ.get("XIAONAO_TEST_WORKERS", "2"))
+WORKERS = int(os.environ.get("XIAONAO_TEST_WORKERS", str(2 * (os.cpu_count() or 1))))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -275,6 +287,10 @@ def pytest_collection_modifyitems(config, items):
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)      # however the test chose its backends
+    # the longest first (`slow`: the simulated day, the app as a process, kill -9): on workers,
+    # a long test handed out last keeps one worker busy while the others have finished
+    if hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # ---- what each test costs in CPU, for `--cpu-costs N` (wall time under load says little) ---------

@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 import pytest
 import websockets
@@ -93,11 +94,19 @@ async def test_every_failure_gets_one_answer_and_unknown_users_cost_a_hash(serve
     monkeypatch.setattr(auth, "verify_password", lambda pw, stored: hashed.append(stored) or real(pw, stored))
     url = ws_url(server)
     await asyncio.to_thread(server.store.set_disabled, "e01", True)
-    wrong = await hello(url, "op", "not-the-password")
-    unknown = await hello(url, "nobody-here", "whatever-it-is")
-    disabled = await hello(url, "e01", "e01-password")
+    # each is answered only after the failure delay (tests/conftest.py lowers it for the suite;
+    # these three wait the production one's order of magnitude)
+    lowered = auth.FAIL_DELAY
+    monkeypatch.setattr(auth, "FAIL_DELAY", 0.3)
+    took = []
+    for name, pw in (("op", "not-the-password"), ("nobody-here", "whatever-it-is"), ("e01", "e01-password")):
+        started = time.monotonic()
+        took.append((await hello(url, name, pw), time.monotonic() - started))
+    monkeypatch.setattr(auth, "FAIL_DELAY", lowered)
+    (wrong, _), (unknown, _), (disabled, _) = took
     assert wrong == unknown == disabled == {"type": "error", "id": None, "code": "unauthenticated",
                                              "message": GENERIC_REFUSAL}
+    assert all(t >= 0.3 for _answer, t in took), took
     assert len(hashed) == 3            # the unknown and the disabled user were checked against a dummy
     # four more wrong ones from here: then even the right password is held back a while, with
     # the same answer, for a real user and an unknown one alike
@@ -132,7 +141,15 @@ async def test_logout_ends_the_session_and_its_token(server):
     assert again.welcome["type"] == "error" and again.welcome["code"] == "unauthenticated"
 
 
-async def test_cli_password_change_ends_live_sessions_and_old_tokens(server):
+@pytest.fixture
+def quick_watch(monkeypatch):
+    """The server looks at the account change counter (what the CLI, another process, bumps)
+    every 0.1 s instead of every second (auth.WATCH_EVERY); before `server` starts."""
+    import server.auth as auth
+    monkeypatch.setattr(auth, "WATCH_EVERY", 0.1)
+
+
+async def test_cli_password_change_ends_live_sessions_and_old_tokens(quick_watch, server):
     url = server.store.url
     c = await RawClient.connect(ws_url(server), "op")
     tok = c.welcome["token"]
@@ -146,7 +163,7 @@ async def test_cli_password_change_ends_live_sessions_and_old_tokens(server):
     assert (await hello(ws_url(server), "op", "a-new-op-secret"))["type"] == "welcome"
 
 
-async def test_cli_disable_and_role_change_reach_live_sessions(server):
+async def test_cli_disable_and_role_change_reach_live_sessions(quick_watch, server):
     url = server.store.url
     op = await RawClient.connect(ws_url(server), "op")
     lead = await RawClient.connect(ws_url(server), "lead")

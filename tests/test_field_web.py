@@ -586,6 +586,8 @@ async def test_a_large_photo_resumes_after_a_drop_and_the_feedback_waits_for_it(
         await phone.ctx.add_init_script(STATES_SEEN)
         await phone.login("w01")
         cid = await signed_and_open(phone, op, "占道堆放")
+        # (the sign in first: a reload before the page has queued its tap loses the tap)
+        await until(lambda: server.hub.state["cases"][cid]["status"] == "signed", what="signed on the server")
         await phone.page.reload()                      # (the init script's listener on this page)
         await phone.page.wait_for_selector("#net[data-phase=ready]")
         await phone.tap("#act-arrive")

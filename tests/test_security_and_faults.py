@@ -224,7 +224,8 @@ async def test_a_locked_local_cache_does_not_lose_commands(tmp_path, server):
     from client.cache import Cache
     from client.session import ServerLink
     path = tmp_path / "locked.db"
-    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path))
+    # (a write gives up on the lock after 0.2 s, not the 3 s a console waits)
+    link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path, busy_ms=200))
     task = asyncio.create_task(link.run())
     try:
         await until(lambda: link.status.state == "online", what="online")
@@ -242,12 +243,13 @@ async def test_a_locked_local_cache_does_not_lose_commands(tmp_path, server):
         task.cancel()
 
 
-async def test_a_full_disk_under_the_local_cache_loses_nothing(tmp_path, server):
+async def test_a_full_disk_under_the_local_cache_loses_nothing(tmp_path, server, monkeypatch):
     """The cache's disk fills up (SQLite's own limit on the file, the same SQLITE_FULL a full
     disk gives) while cases keep coming and the operator keeps working; once there is room
     again the cache catches up, and a restart shows exactly the server's state."""
     from sqlalchemy import event
 
+    from client import cachewriter
     from client.cache import Cache
     from client.session import ServerLink, SessionListener
 
@@ -259,6 +261,7 @@ async def test_a_full_disk_under_the_local_cache_loses_nothing(tmp_path, server)
             self.problems.append(status.cache_problem)
     shown = Shown()
     path = tmp_path / "full.db"
+    monkeypatch.setattr(cachewriter, "CACHE_RETRY", 0.2)     # a failed write tried again after 0.2 s, not 2 s
     link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path), listener=shown)
     task = asyncio.create_task(link.run())
     full = {"on": False}
@@ -391,17 +394,20 @@ def test_protocol_fuzz_against_the_real_server(tmp_path):
         loop.close()
 
 
-async def test_a_snapshot_the_full_disk_cannot_take_is_taken_again(tmp_path, server):
+async def test_a_snapshot_the_full_disk_cannot_take_is_taken_again(tmp_path, server, monkeypatch):
     """A snapshot arrives while the cache's disk is full: its pages are staged as they come,
     so it cannot be written later from memory. The operator sees the whole state all the
     same and is told the cache is full; the cache keeps its older, consistent state; once
     there is room the link takes a fresh snapshot and the cache holds the server's state."""
     from sqlalchemy import event
 
+    from client import cachewriter
     from client.cache import Cache
     from client.session import ServerLink
 
     path = tmp_path / "full.db"
+    # a failed write tried again (and the first fresh snapshot asked for) after 0.2 s, not 2 s
+    monkeypatch.setattr(cachewriter, "CACHE_RETRY", 0.2)
     link = ServerLink(ws_url(server), "op", "op-password", cache=Cache(path))
     task = asyncio.create_task(link.run())
     full = {"on": False}
