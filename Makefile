@@ -5,7 +5,7 @@ demo:
 	@scripts/bootstrap.sh
 	.venv/bin/xiaonao
 
-# the suite on two workers (tests/conftest.py), then the acceptance suite in one process
+# the suite on two workers a core (tests/conftest.py), then the acceptance suite in one process
 test:
 	@scripts/bootstrap.sh
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -m "not acceptance"

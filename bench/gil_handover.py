@@ -3,7 +3,8 @@ SQLite gives the GIL up around every step (each row of each statement), and a th
 wants it back while another computes waits for the switch interval. `python -m
 bench.gil_handover`: a commit of 6 commands' events and command ids on a thread, with the
 main thread idle or computing, at Python's default interval (5 ms) and at the server's
-(server/cli.py SWITCH_INTERVAL)."""
+(server/cli.py SWITCH_INTERVAL). `python -m bench.gil_handover 80`: commits of 80 (an import's
+batch beside a console) instead of 6."""
 from __future__ import annotations
 
 import sys
@@ -15,6 +16,7 @@ from .common import ROOT  # noqa: F401  (puts the project on the path)
 
 
 def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     from server.cli import SWITCH_INTERVAL, init_db
     from server.store import EventStore
     url = f"sqlite:///{tempfile.mkdtemp()}/gil.db"
@@ -39,13 +41,13 @@ def main() -> None:
         for busy in (False, True):
             res: list[tuple[float, float]] = []
             for _ in range(20):
-                t = threading.Thread(target=lambda: res.append(commit(6)))
+                t = threading.Thread(target=lambda: res.append(commit(n)))
                 t.start()
                 while busy and t.is_alive():
                     sum(range(1000))                 # the loop's thread computing
                 t.join()
             walls, cpus = sorted(r[0] for r in res), sorted(r[1] for r in res)
-            print(f"switch interval {interval * 1000:.0f} ms, main thread {'computing' if busy else 'idle'}: "
+            print(f"{n} commands a commit, switch interval {interval * 1000:.0f} ms, main thread {'computing' if busy else 'idle'}: "
                   f"commit wall median {walls[10]:.1f} ms, max {walls[-1]:.1f} ms; its CPU median {cpus[10]:.1f} ms")
     sys.setswitchinterval(0.005)
 

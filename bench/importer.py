@@ -6,7 +6,9 @@ cases live and whether an operator's archive search finds an old imported case. 
 (`write_feed`: 500 a day up to now, nearly all closed); XIAONAO_BENCH_IMPORT_OPEN=1 makes
 them all open reports of now (the server must hold every one of those in memory);
 XIAONAO_BENCH_IMPORT_CONSOLE=0 leaves out the operator's console reporting every half second
-(the import alone: its batches are not held to a console's latency).
+(the import alone: its batches are not held to a console's latency). It also prints the
+server's CPU a row by thread (the loop, the database thread) and the SQLite log's (WAL)
+largest size, and removes its files at the end (XIAONAO_BENCH_KEEP=1 keeps them).
 
     python -m bench import [ROWS]      (or XIAONAO_BENCH_IMPORT_ROWS)
 """

@@ -510,6 +510,7 @@ class Hub:
         # in the command pipeline's
         self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xiaonao-archive")
         self._queue: FairQueue | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None   # the loop it was started in (submit)
         # evidence (server/app.py sets them): the checks under way of the files a command
         # names, and why a stored photo is damaged
         self.file_checks: Callable[[list[str]], list[asyncio.Future]] | None = None
@@ -566,6 +567,7 @@ class Hub:
         except (DatabaseError, SeqGap, orjson.JSONDecodeError) as e:
             raise StoreError(self.store.damaged(_db_message(e))) from None
         self._queue = FairQueue()
+        self._loop = asyncio.get_running_loop()
         self._writer = asyncio.create_task(self._write_loop(), name="xiaonao-writer")
         if await self.run_db(self.store.checkpoint_in_background):
             self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="xiaonao-checkpoint")
@@ -942,7 +944,10 @@ class Hub:
         """Queue a command now (arrival order is kept) and return the future of its seq.
         Its text is checked first (models.text); while the database is unavailable it is
         refused at once."""
-        fut = asyncio.get_running_loop().create_future()
+        # (the loop it was started in: asyncio.get_running_loop() is a getpid() system call, ~4 %
+        # of the loop's time in an import, one a command)
+        loop = self._loop if self._queue is not None else None
+        fut = (loop or asyncio.get_running_loop()).create_future()
         if self.recovering:
             fut.set_exception(self._unavailable())
             return fut

@@ -198,8 +198,8 @@ def drop_pg(url: str) -> None:
 # ---- the whole suite runs on two workers a core (pytest-xdist) ------------------------------
 # `pytest` without test paths (the suite, `-m "not acceptance"`) runs on XIAONAO_TEST_WORKERS
 # workers (two a core: a test waits about half its time, for a server, a browser, a process or
-# a timer, and another worker's test uses the core meanwhile; 4 on this machine's 2 cores: 183 s
-# -> see docs/benchmarks.md, session 11), the slowest tests first; a module or a single test, or
+# a timer, and another worker's test uses the core meanwhile: docs/benchmarks.md, session 11),
+# the slow tests first; a module or a single test, or
 # `-n N` (`-n 0`: here, e.g. for --pdb), as asked. (`--dist loadgroup` does not group with this
 # pytest-xdist and pytest 9: `make test` runs the acceptance suite in a process of its own.)
 WORKERS = int(os.environ.get("XIAONAO_TEST_WORKERS", str(2 * (os.cpu_count() or 1))))
@@ -214,6 +214,10 @@ def pytest_cmdline_main(config):
     if opt.numprocesses is None and whole and WORKERS > 1 and not config.getoption("usepdb", False) \
             and not opt.collectonly:
         opt.numprocesses = WORKERS
+    # tests handed out one at a time as workers free up (xdist's `load` otherwise sends each worker
+    # a quarter of its share at once: the slow tests, first, all to one worker)
+    if getattr(opt, "maxschedchunk", "unset") is None:
+        opt.maxschedchunk = 1
 
 
 def pytest_configure(config):
