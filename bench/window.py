@@ -154,8 +154,11 @@ async def report(url: str, rate: float, stop: asyncio.Event, burst: int = 0, tag
         if burst and n % 200 == 0:
             await asyncio.sleep(0)                      # (the pipeline batches what queues up)
     await asyncio.sleep(1.0)
-    d.cancel()
+    # closed while its frames are still read: a close reply behind unread acks and events
+    # (reading paused once the client's queue was full) waited for close_timeout, 10 s (the
+    # "slow" bursts of session 10: their reports had gone in as fast as the others)
     await ws.close()
+    d.cancel()
     return n
 
 
@@ -362,7 +365,8 @@ def run(n: int) -> None:
         print(f"  {k}: {lo:.0f}-{hi:.0f} ms, server CPU {cpu:.0f} ms ({rows} rows, {extra})")
 
 
-async def bursts(url: str, reps: int) -> list[tuple[float, list[float], float]]:
+async def bursts(url: str, reps: int, pid: int | None = None) -> list[tuple[float, list[float], float, float]]:
+    """REPS bursts: each one's length, delays, load as it started and the server's RSS (MiB) after it."""
     out = []
     for _ in range(reps):
         probe = await start_probe(url)
@@ -370,7 +374,7 @@ async def bursts(url: str, reps: int) -> list[tuple[float, list[float], float]]:
         t = time.perf_counter()
         await report(url, 0, asyncio.Event(), burst=6000)
         dt = time.perf_counter() - t
-        out.append((dt, await stop_probe(probe), load))
+        out.append((dt, await stop_probe(probe), load, rss_mib(pid) if pid else 0.0))
     return out
 
 
@@ -388,7 +392,8 @@ def run_bursts(n: int, reps: int) -> None:
     srv = ServerProcess(f"sqlite:///{run_path}", extra=SERVE_EXTRA)
     srv.start(timeout=300)
     try:
-        res = asyncio.run(bursts(srv.url, reps))
+        rss0 = rss_mib(srv.proc.pid)
+        res = asyncio.run(bursts(srv.url, reps, srv.proc.pid))
     finally:
         srv.stop()
         for suffix in ("", "-wal", "-shm"):
@@ -396,10 +401,11 @@ def run_bursts(n: int, reps: int) -> None:
                 os.remove(run_path + suffix)
     if os.environ.get("XIAONAO_BENCH_DELAYS"):     # each report's delay, to pool runs: burst-s load ms
         with open(os.environ["XIAONAO_BENCH_DELAYS"], "a") as f:
-            f.writelines(f"{dt:.2f} {load:.2f} {x:.2f}\n" for dt, lat, load in res for x in lat)
-    for dt, lat, load in res:
+            f.writelines(f"{dt:.2f} {load:.2f} {x:.2f}\n" for dt, lat, load, _rss in res for x in lat)
+    print(f"  server RSS at start {rss0:.0f} MiB")
+    for dt, lat, load, rss_after in res:
         print(f"  burst in {dt:.1f} s, load {load:.1f}: live-event delay p50 {pct(lat, 50):.1f} ms, "
-              f"p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)})")
+              f"p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]):.1f} ms (n={len(lat)}); server RSS after {rss_after:.0f} MiB")
 
 
 def main(sizes=None) -> None:

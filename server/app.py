@@ -36,7 +36,7 @@ from .replay import ReplayService
 from .reports import QUERIES, ReportService
 from .resident import ResidentRatings
 from .retention import Retention
-from .stalls import StallWatch, watch_from_env
+from .stalls import LoopLog, StallWatch, looplog_from_env, watch_from_env
 from .store import EventStore, is_full
 from .views import view_for
 from .web import StaticFiles
@@ -51,8 +51,10 @@ RESUME_LIMIT = 200_000           # beyond this many missed events a snapshot is 
 # s of one connection's frames taken in one turn of the loop: a client's frames already
 # received are read without the loop getting a turn in between, so a burst (an intake's
 # backlog, thousands of reports) would hold it, and with it every commit's completion and
-# every live frame to the other clients, for as long as it takes to parse and queue them
-RECV_SLICE = 0.005
+# every live frame to the other clients, for as long as it takes to parse and queue them.
+# 2 ms (was 5): each step a console's report takes through the loop (read, queued, its
+# commit's end, published) waits for a turn, and a burst's turn is mostly this slice
+RECV_SLICE = 0.002
 # s a connection ended for flooding is still read (and dropped) for its close reply, then cut
 FLOOD_DRAIN = 1.0
 
@@ -117,6 +119,7 @@ class XiaonaoServer:
         self.log_id: str | None = None
         self.web = StaticFiles()         # the field terminal at /m/ (server/web.py)
         self._stalls: StallWatch | None = None
+        self._looplog: LoopLog | None = None
         # residents' rating links and their page at /r/ (server/resident.py)
         self.resident = ResidentRatings(self, public_url=public_url)
 
@@ -128,6 +131,7 @@ class XiaonaoServer:
         self._loop = asyncio.get_running_loop()
         install_storm_summary()
         self._stalls = watch_from_env(self._loop)        # XIAONAO_STALLS=path: what holds the loop
+        self._looplog = looplog_from_env(self._loop)     # XIAONAO_LOOPLOG=path: its costly callbacks, collections
         await self.hub.start()
         await self.replay.start()
         await self.accounts.start()
@@ -157,6 +161,8 @@ class XiaonaoServer:
         await self.hub.stop()
         if self._stalls is not None:
             self._stalls.stop()
+        if self._looplog is not None:
+            self._looplog.stop()
         self.reports.close()
         self.replay.close()
         self.store.dispose()

@@ -48,6 +48,7 @@ IDLE_TIMEOUT = 30.0          # a kept-alive connection with no request is closed
 BODY_TIMEOUT = 60.0          # no byte of an upload for this long: it is dropped
 HEAD_LIMIT = 16 * 1024
 READER_LIMIT = 128 * 1024
+WS_READ = 32 * 1024           # bytes a WebSocket connection reads at a time (see data_received)
 WRITE_BATCH = 1 << 20
 READ_CHUNK = 256 * 1024
 CHECK_YIELD_S = 2.0          # a photo's check waits this long at most for uploads being received
@@ -296,6 +297,11 @@ class FilesConnection(ServerConnection):
             self.service.open_connection(self, self._reader)
         else:
             self._mode = "ws"
+            if hasattr(self.transport, "max_size"):       # (plain TCP; TLS reads through its own buffer)
+                # a WebSocket's reads in pieces of WS_READ: websockets parses every frame of a
+                # read in one callback (a 256 KiB read of an intake's burst, ~800 reports: 3-5 ms
+                # of the loop in one piece)
+                self.transport.max_size = WS_READ
             self._start_websocket()
             super().data_received(buf)
 

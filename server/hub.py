@@ -21,9 +21,10 @@ import socket
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import orjson
 from sqlalchemy.exc import DatabaseError
@@ -56,6 +57,7 @@ _CASE_ID = re.compile(r"c\d{6,}")
 
 SNAPSHOT_EVERY = 5000      # events between two looks at the window (cases that aged out leave memory)
 HOT_LIMIT = 2000           # cases changed since the last look (dicts) that make it look sooner
+PRUNE_SLICE = 0.002        # s the writer's look at the window runs before the loop gets a turn
 SNAPSHOT_KEEP = 20.0       # s a built snapshot is kept for the next connection at the same seq
 CHECKPOINT_EVERY = 1.0     # s between two SQLite checkpoints (off the commit path) after commits
 MAX_BATCH = 500
@@ -72,7 +74,7 @@ BULK_MAX = 1500            # ... at most,
 BULK_TARGET = 0.1          # ... and sized to commit in about this long between the two (see _bulk_limit)
 BATCH_TARGET = 0.05        # s from taking a batch to its commit: batches are sized to it (see _batch_limit)
 INTERACTIVE_WINDOW = 1.0   # s after a console (another source) last sent a command: a backlog's batches are
-BULK_INTERACTIVE_MAX = MIN_BATCH * 4   # ... sized to BATCH_TARGET and at most this many (see _bulk_limit)
+BULK_INTERACTIVE_MAX = MIN_BATCH * 2   # ... sized to BATCH_TARGET and at most this many (see _bulk_limit)
 LOG_EACH_UP_TO = 20         # a batch of more commands is logged one line per sender and command name
 IDEMPOTENCY_CACHE = 20_000    # command ids remembered (an older resend is caught by the log's key)
 KEEP_DAYS = 30.0           # closed cases last updated within this many days stay in memory (the window)
@@ -96,6 +98,25 @@ def _consume(fut: asyncio.Future) -> None:
     """Retrieve a finished future's exception nobody waits for any more."""
     if not fut.cancelled():
         fut.exception()
+
+
+def _wake(fut: asyncio.Future | None) -> None:
+    """Wake whoever awaits `fut` (a bare future the writer waits on; see Hub._commit_batch)."""
+    if fut is not None and not fut.done():
+        fut.set_result(None)
+
+
+def _woken(fut: asyncio.Future, _done: asyncio.Future) -> None:
+    """A done callback waking `fut` (see _wake)."""
+    _wake(fut)
+
+
+def _logged(what: str) -> Callable[[asyncio.Future], None]:
+    """A done callback logging the exception a background task ended with."""
+    def done(fut: asyncio.Future) -> None:
+        if not fut.cancelled() and fut.exception() is not None:
+            log.error("%s failed", what, exc_info=fut.exception())
+    return done
 
 
 def _db_message(e: BaseException) -> str:
@@ -258,6 +279,9 @@ class FairQueue:
         self._size = 0
         self._ready = asyncio.Event()
         self.arrived = asyncio.Event()      # set when a source that had nothing waiting sends a command
+        # ... and this future too, set there and then (the writer waiting beside a commit: see
+        # Hub._commit_batch): its task resumes on the loop's next turn, not a few turns later
+        self.wake: asyncio.Future | None = None
         # source -> time.monotonic() it last sent a command with at most LIGHT of its own
         # waiting (as a console does; an import's first few too)
         self.light_at: dict[tuple, float] = {}
@@ -290,6 +314,7 @@ class FairQueue:
         if q is None:
             q = self._sources[key] = deque()
             self.arrived.set()
+            _wake(self.wake)
         self._n += 1
         q.append((self._n, p))
         p.order = self._n
@@ -475,6 +500,7 @@ class Hub:
         self._touched: dict[str, float] = {}
         self._team_text: dict[str, str] = {}       # each squad's JSON as last written
         self._last_prune = time.monotonic()
+        self._pruner: asyncio.Future | None = None    # the writer's look at the window, in slices
         self.clock = clock
         self.state = empty_state()
         self.subscribers: set[Subscriber] = set()
@@ -521,6 +547,8 @@ class Hub:
         self._trace = open(trace, "a", buffering=1) if trace else None
         # (traced) the last commit: wall, CPU, waiting for a core, from COMMIT to its end (the flush)
         self._commit_costs = (0.0, 0.0, 0.0, 0.0)
+        self._commit_span = (0.0, 0.0)    # (traced) the last commit's start and end (perf_counter)
+        self._commit_wake: asyncio.Future | None = None   # set as the commit in flight settles (_commit)
         self._commit_at = 0.0
         self._commit_hooked = False
 
@@ -667,29 +695,85 @@ class Hub:
     def prune(self, grace: float = TOUCH_GRACE) -> list[str]:
         """Cases no event changed since the last look are kept as their JSON from now on
         (server/casemap.py); closed cases that aged out of the window leave memory (the
-        projection has them); a case read back lately stays `grace` seconds."""
+        projection has them); a case read back lately stays `grace` seconds. All at once;
+        the writer's look during a burst goes in slices (`_prune_in_slices`)."""
+        steps = self._prune_steps(grace)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    async def _prune_in_slices(self, grace: float = TOUCH_GRACE) -> list[str]:
+        """`prune`, giving the loop a turn every PRUNE_SLICE seconds (6-13 ms at a window of
+        15,000 cases and 2,000 changed ones, held in one piece before): a live event to
+        another console waits for a slice, not for all of it."""
+        steps = self._prune_steps(grace)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            await asyncio.sleep(0)
+
+    def _prune_steps(self, grace: float) -> Generator[None, None, list[str]]:
+        """The look at the window (`prune`), yielding where it may be left for a turn of the
+        loop: each step leaves the state whole (a case is frozen or dropped at once, from
+        what it holds at that moment), so batches decided and merged between two steps are
+        seen as they are (a case changed since it was listed is frozen as it is now, one
+        read back since then stays)."""
         since = self.window_since()
         now = time.monotonic()
         cases, touched = self.state["cases"], self._touched
         if not isinstance(cases, CaseMap):
             cases = self.state["cases"] = CaseMap(cases)
         texts = self._case_text
-        for cid, c in list(cases.hot.items()):
+        clock = time.perf_counter
+        turn = clock() + PRUNE_SLICE
+        for i, cid in enumerate(list(cases.hot)):
+            if i % 32 == 31 and clock() >= turn:
+                yield
+                turn = clock() + PRUNE_SLICE
+                if self.state["cases"] is not cases:        # (replaced as a whole: street.loaded)
+                    return []
+            c = cases.hot.get(cid)
+            if c is None:
+                continue
             # no event changed it since the last look: kept as its JSON from now on (an open
             # case too: thousands wait for their squads, ~10 KB each as dicts, ~2 KB as JSON)
             b = texts.pop(cid, None) or tight(orjson.dumps(c))
             cases.freeze(cid, b, last_update(c) if c["status"] == "closed" else None)
-        gone = [cid for cid, at in cases.cold_at.items() if at < since and now - touched.get(cid, -1e18) > grace]
+        gone: list[str] = []
+        olds = list(cases.cold_at.items())
+        for i in range(0, len(olds), 2048):
+            if clock() >= turn:
+                yield
+                turn = clock() + PRUNE_SLICE
+                if self.state["cases"] is not cases:
+                    return []
+            gone.extend(cid for cid, at in olds[i:i + 2048] if at < since)
+        left = []
         for cid in gone:
+            # still cold and as old (no event since it was listed), not read back lately
+            at = cases.cold_at.get(cid)
+            if at is None or at >= since or now - touched.get(cid, -1e18) <= grace:
+                continue
             del cases[cid]
             self._case_text.pop(cid, None)
             touched.pop(cid, None)
+            left.append(cid)
         for cid in [c for c, t in touched.items() if now - t > grace]:
             del touched[cid]
         self._last_prune = now
-        if gone:
-            log.info("%d closed cases left the window (%d in memory)", len(gone), len(cases))
-        return gone
+        if left:
+            log.info("%d closed cases left the window (%d in memory)", len(left), len(cases))
+        return left
+
+    def _prune_soon(self) -> None:
+        if self._pruner is not None and not self._pruner.done():
+            return                     # (one look at a time; the next batches ask again)
+        self._pruner = asyncio.ensure_future(self._prune_in_slices())
+        self._pruner.add_done_callback(_logged("the look at the window"))
 
     def _projection_rows(self, events: list[dict], work: dict) -> tuple[list[dict], tuple, dict, dict]:
         """For the events' transaction: the projection rows of the cases the events changed
@@ -813,6 +897,9 @@ class Hub:
             self._expiry.cancel()
         for t in list(self._holding):
             t.cancel()
+        if self._pruner is not None:
+            self._pruner.cancel()           # (a look at the window left half-way leaves the state whole)
+            await asyncio.wait({self._pruner})
         for task in (self._checkpointer, self._retainer, self._rota_task):
             if task:
                 task.cancel()
@@ -1125,7 +1212,7 @@ class Hub:
         if not d.events:
             self._answer(d.results)
             return None
-        fut = asyncio.ensure_future(self._commit(d.events, d.commands, d.work))   # durable before anyone sees it
+        fut = self._commit(d.events, d.commands, d.work)   # durable before anyone sees it
         t_commit = time.perf_counter()
         if (pipeline and queue is not None and not queue.empty()
                 and isinstance(d.work["cases"], _Overlay) and isinstance(d.work["teams"], _Overlay)):
@@ -1143,13 +1230,19 @@ class Hub:
                     nxt = queue.take_batch(self._batch_limit(), SOURCE_SHARE)  # type: ignore[union-attr]
                     ahead = asyncio.ensure_future(self._decide(nxt, after=d, bulk=False))
                     continue
-                queue.arrived.clear()       # type: ignore[union-attr]
-                waiter = asyncio.ensure_future(queue.arrived.wait())   # type: ignore[union-attr]
+                # one bare future that the commit's settling, a new source's command and the
+                # next batch's end each set directly: this task resumes on the loop's next turn
+                # (through asyncio.wait and tasks around the commit it took five or six turns,
+                # each a turn of every busy connection's reading and deciding: 20-45 ms of a
+                # burst between the commit's end and its publication)
+                wake = asyncio.get_running_loop().create_future()
+                queue.wake = self._commit_wake = wake      # type: ignore[union-attr]
+                if not ahead.done():
+                    ahead.add_done_callback(partial(_woken, wake))
                 try:
-                    await asyncio.wait({fut, waiter} | ({ahead} if not ahead.done() else set()),
-                                       return_when=asyncio.FIRST_COMPLETED)
+                    await wake
                 finally:
-                    waiter.cancel()
+                    queue.wake = self._commit_wake = None    # type: ignore[union-attr]
             # the projection rows are made on the database thread, with the commit
             texts, teams = await fut
         except BaseException as e:
@@ -1206,6 +1299,7 @@ class Hub:
                               + f" commit:{t_commit:.6f} cpu:{self._commit_cpu[0]:.6f}:{self._commit_cpu[1]:.6f}"
                               + ":commit:{:.1f}:cpu:{:.1f}:core-wait:{:.1f}:flush:{:.1f}".format(
                                   *(x * 1000 for x in self._commit_costs))
+                              + " db:{:.6f}:{:.6f}".format(*self._commit_span)
                               + (" bulk" if d.bulk else "") + "\n")
         self._answer(d.results)
         cases = self.state["cases"]
@@ -1213,9 +1307,11 @@ class Hub:
                 or time.monotonic() - self._last_prune >= PRUNE_EVERY
                 or (isinstance(cases, CaseMap) and len(cases.hot) > HOT_LIMIT)):
             # no whole-state snapshot is written: the projection rows written with each batch
-            # are the snapshot; here the cases that aged out of the window leave memory
+            # are the snapshot; here the cases that aged out of the window leave memory. In a
+            # task of its own, in slices: it starts once the next batch's commit is on its way
+            # (this task goes on to it without a turn of the loop), not before it
             self._last_snapshot_seq = self.state["seq"]
-            self.prune()
+            self._prune_soon()
         if ahead is None:
             return None
         try:
@@ -1341,30 +1437,62 @@ class Hub:
             end = time.perf_counter()
             self._commit_costs = (end - w0, time.thread_time() - c0,
                                   _runqueue_wait(threading.get_native_id()) - q0, end - self._commit_at)
+            self._commit_span = (w0, end)
             self._commit_cpu = (cpu2 - cpu, time.thread_time() - cpu2)     # (XIAONAO_TRACE: rows, append)
         return texts, teams
 
-    async def _commit(self, events: list[dict], commands: list[dict], work: dict) -> tuple[dict, dict]:
-        """The projection rows and store.append on the database thread, within COMMIT_TIMEOUT. On a timeout the
-        store's connections are cut (the database thread gets an error at once instead of
-        waiting on a socket that may never answer) and Unavailable is raised; whether the
-        commit happened is then settled by `_recover`, which reads the log."""
-        fut = asyncio.get_running_loop().run_in_executor(self.db, self._project_and_append, events, commands, work)
+    def _commit(self, events: list[dict], commands: list[dict], work: dict) -> asyncio.Future:
+        """The projection rows and store.append on the database thread, within COMMIT_TIMEOUT:
+        a future of the cases' and squads' JSON, settled on the loop's first turn after the
+        thread is done (and the writer waiting beside it woken in that same turn: see
+        `_commit_batch`). On a timeout the store's connections are cut (the database thread
+        gets an error at once instead of waiting on a socket that may never answer) and it
+        fails with Unavailable; whether the commit happened is then settled by `_recover`,
+        which reads the log. DuplicateCommand and Unstorable come as they are, any other
+        database error as Unavailable."""
+        loop = asyncio.get_running_loop()
+        out: asyncio.Future = loop.create_future()
+
+        def settle(result, error: BaseException | None) -> None:       # on the loop
+            timer.cancel()
+            if out.done():               # timed out (or the writer gone): nobody waits for it
+                return
+            if error is None:
+                self.write_problem = ""
+                out.set_result(result)
+            elif isinstance(error, (DuplicateCommand, Unstorable)) or not isinstance(error, Exception):
+                out.set_exception(error)
+            else:
+                if is_full(error):
+                    self.write_problem = "the database's disk is full; free space on it"
+                    failed = Unavailable(self.write_problem)
+                else:
+                    failed = Unavailable(_db_message(error))
+                failed.__cause__ = error
+                out.set_exception(failed)
+            _wake(self._commit_wake)
+
+        def run() -> None:           # on the database thread
+            try:
+                result = self._project_and_append(events, commands, work)
+            except BaseException as e:
+                loop.call_soon_threadsafe(settle, None, e)
+            else:
+                loop.call_soon_threadsafe(settle, result, None)
+
+        def expired() -> None:
+            if not out.done():
+                self.store.interrupt()
+                out.set_exception(Unavailable(f"the database did not commit within {COMMIT_TIMEOUT:g} s"))
+                _wake(self._commit_wake)
+
+        timer = loop.call_later(COMMIT_TIMEOUT, expired)
         try:
-            done = await asyncio.wait_for(asyncio.shield(fut), COMMIT_TIMEOUT)
-        except asyncio.TimeoutError:
-            fut.add_done_callback(_consume)
-            self.store.interrupt()
-            raise Unavailable(f"the database did not commit within {COMMIT_TIMEOUT:g} s") from None
-        except (DuplicateCommand, Unstorable):
+            self.db.submit(run)
+        except BaseException:
+            timer.cancel()
             raise
-        except Exception as e:
-            if is_full(e):
-                self.write_problem = "the database's disk is full; free space on it"
-                raise Unavailable(self.write_problem) from e
-            raise Unavailable(_db_message(e)) from e
-        self.write_problem = ""
-        return done
+        return out
 
     async def _recover(self, reason: str) -> None:
         """After a failed commit: refuse commands with `unavailable` until the database
@@ -1531,6 +1659,12 @@ class Hub:
                     self._send(subs, *hidden)
                 else:
                     self._send(subs, dumps(shown))
+        # out now, in this turn of the loop, not at the next one (`Subscriber.write` leaves
+        # them for the end of the turn): the batch's events are all there, and during a burst
+        # a turn is every busy connection's slice of reading and deciding (5-20 ms)
+        for _view, subs in groups.values():
+            for sub in subs:
+                sub.flush()
         for fn in self.listeners:
             try:
                 fn(events)

@@ -6,6 +6,14 @@ stack until it runs again, and then writes one line: when, how long, how much CP
 thread used meanwhile (close to the duration: the loop was busy; far below it: it was waiting,
 for the GIL or for a core), the garbage collections that ran, and the stacks seen most often.
 Off unless the variable is set; it costs one callback every TICK and a thread that sleeps.
+
+`XIAONAO_LOOPLOG=path` (also off unless set): one line for each of the loop's callbacks that
+took at least XIAONAO_LOOPLOG_MS (3) ms of the loop thread's CPU, naming it (a task's
+coroutine and where it stopped, a callback's function) with its wall time and the
+collections inside it, and one for each garbage collection on the loop's thread of 1 ms or
+more (generation, ms, objects collected), each at its time.perf_counter() (the clock of
+XIAONAO_TRACE and of the bench's send times): what the loop spent its CPU on, callback by
+callback.
 """
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 TICK = 0.005
 
@@ -123,5 +132,76 @@ def watch_from_env(loop: asyncio.AbstractEventLoop) -> StallWatch | None:
     if not path:
         return None
     w = StallWatch(path, float(os.environ.get("XIAONAO_STALLS_MS", "50")) / 1000)
+    w.start(loop)
+    return w
+
+
+class LoopLog:
+    """The loop's costly callbacks and its collections (XIAONAO_LOOPLOG): see the module's doc."""
+
+    def __init__(self, path: str, threshold: float = 0.003):
+        self.out = open(path, "a", buffering=1)
+        self.threshold = threshold
+        self._gc_start = 0.0
+        self._gc_in_callback = 0.0
+        self._orig_run: Callable | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.ident = threading.get_ident()
+        gc.callbacks.append(self._gc)
+        handle_cls = asyncio.events.Handle
+        orig = self._orig_run = handle_cls._run
+        log = self
+
+        def _run(handle):
+            if threading.get_ident() != log.ident:
+                return orig(handle)
+            log._gc_in_callback = 0.0
+            cb = handle._callback          # (a reader's handle is cancelled when it pauses reading)
+            w0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return orig(handle)
+            finally:
+                cpu = time.thread_time() - c0
+                if cpu >= log.threshold:
+                    log.out.write(f"{w0:.6f} cb cpu {cpu * 1000:.1f} wall {(time.perf_counter() - w0) * 1000:.1f}"
+                                  f" gc {log._gc_in_callback * 1000:.1f} {_describe(cb)}\n")
+        handle_cls._run = _run      # type: ignore[method-assign]
+
+    def stop(self) -> None:
+        if self._orig_run is not None:
+            asyncio.events.Handle._run = self._orig_run   # type: ignore[method-assign]
+            self._orig_run = None
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if threading.get_ident() != self.ident:
+            return
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_start
+        self._gc_in_callback += took
+        if took >= 0.001:
+            self.out.write(f"{time.perf_counter():.6f} gc gen{info.get('generation', -1)} {took * 1000:.1f} ms "
+                           f"collected {info.get('collected', 0)} counts {gc.get_count()}\n")
+
+
+def _describe(cb) -> str:
+    owner = getattr(cb, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        where = f" at {frame.f_code.co_name}:{frame.f_lineno}" if frame is not None else ""
+        return f"task {getattr(coro, '__qualname__', coro)}{where}"
+    return getattr(cb, "__qualname__", repr(cb))
+
+
+def looplog_from_env(loop: asyncio.AbstractEventLoop) -> LoopLog | None:
+    path = os.environ.get("XIAONAO_LOOPLOG")
+    if not path:
+        return None
+    w = LoopLog(path, float(os.environ.get("XIAONAO_LOOPLOG_MS", "3")) / 1000)
     w.start(loop)
     return w
