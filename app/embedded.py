@@ -125,6 +125,10 @@ class EmbeddedServer:
         now = time.time()
         from models.timeutil import epoch
         start = now - self.backfill_hours * 3600 if fresh else max(epoch(last), now - self.backfill_hours * 3600)
+        if not (self.history and start < now):
+            start = now     # no history to play: the clock is now from the start, so the shift the
+            # rota has due starts before anyone is served (it started ~1 s after the clock jumped
+            # from 6 h back to now, under a cockpit that had just put squads off duty)
         clock = SimClock(start, speed=self.speed)
         clock.manual = start
         self._clock, self._span = clock, (start, now)
@@ -153,6 +157,10 @@ class EmbeddedServer:
             elif sim is not None:
                 await sim.stop()                      # the history only: then only what the user does
                 sim = None
+            try:                                  # the shift due now, before the first cockpit
+                await server.hub.rota_tick()
+            except Exception:                     # (the rota's loop tries again)
+                log.exception("demo: the shift change before serving failed")
             self.url = server.url
             for name in (DEMO_USER, WALL_USER):
                 self.tokens[name] = await server.hub.run_db(server.issue_token, name)
