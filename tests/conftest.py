@@ -510,3 +510,7 @@ def ws_url(srv) -> str:
 # the real cockpit window on the demo server (loop, demo_server, cockpit): tests/cockpit_fixtures.py
 # the field terminal's browser (chromium once per worker, browser per test): tests/browser_fixtures.py
 pytest_plugins = ["tests.cockpit_fixtures", "tests.browser_fixtures"]
+# XIAONAO_TEST_CPU=FILE: each test's CPU with its child processes' (Chromium, servers), its wall
+# time, the workers' start and the wider fixtures' set-up, to FILE; `python -m tests.cpu_costs FILE`
+if os.environ.get("XIAONAO_TEST_CPU"):
+    pytest_plugins.append("tests.cpu_costs")
