@@ -44,6 +44,8 @@ command -v pdftotext >/dev/null 2>&1 || need_libs+=(poppler-utils)
 # the field terminal's browser tests (tests/test_field_web.py) and bench/field.py drive Debian's
 # Chromium through Playwright (launched with executable_path; no browser is downloaded)
 [ -x /usr/bin/chromium ] || need_libs+=(chromium)
+# ... and the tests through its headless shell (tests/browser_fixtures.py: 40 % of the CPU)
+[ -x /usr/bin/chromium-headless-shell ] || need_libs+=(chromium-headless-shell)
 command -v chromedriver >/dev/null 2>&1 || need_libs+=(chromium-driver)
 if [ ${#need_libs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
