@@ -74,7 +74,7 @@ class EventRow(Base):
     at: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(60))
     actor: Mapped[str | None] = mapped_column(String(60))
-    command_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    command_id: Mapped[str | None] = mapped_column(String(80))   # (no index: resends are found in `commands`)
     data: Mapped[str] = mapped_column(Text)
 
 
