@@ -1,14 +1,17 @@
 """The field terminal's browser for the tests: Debian's Chromium (`XIAONAO_CHROMIUM`, never a
-downloaded one; its headless shell where installed) through Playwright. `chromium` (session) starts it once per worker, `browser`
-connects a test to it. Registered for every test by tests/conftest.py (`pytest_plugins`); the
-tests that use them skip, saying why, where the browser cannot start."""
+downloaded one; its headless shell where installed) through Playwright. `chromium` (session)
+starts it once per worker, `browser` gives a test the worker's one Playwright connection to it.
+Registered for every test by tests/conftest.py (`pytest_plugins`); the tests that use them
+skip, saying why, where the browser cannot start."""
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 # Debian's chromium-headless-shell (scripts/bootstrap.sh installs it), the headless-only build
 # Playwright itself runs headless tests in: the same Blink, V8 and DevTools protocol without the
@@ -35,8 +38,8 @@ def _why_no_browser() -> str | None:
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, started once per worker (a launch costs about a second of CPU): its
-    DevTools endpoint. Each test connects to it with its own Playwright and gets fresh
-    browser contexts (cookies, storage, service workers: nothing carries over)."""
+    DevTools endpoint. The worker's one Playwright connects to it (`browser`); each test gets
+    fresh browser contexts (cookies, storage, service workers: nothing carries over)."""
     import shutil
     import subprocess
     import tempfile
@@ -64,14 +67,51 @@ def chromium():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture
-async def browser(chromium):
-    """The worker's Chromium, through this test's own Playwright; the contexts the test made
-    are closed when it ends."""
+class _Playwright:
+    """The worker's one Playwright (its driver is a node process: ~0.7 s of CPU to start and
+    connect, which each browser test paid) and its connection to the worker's Chromium,
+    connected again should it have dropped."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.driver = None
+        self.browser = None
+        self.loop = None
+
+    async def connected(self):
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = await self.driver.chromium.connect_over_cdp(self.endpoint)
+        return self.browser
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _playwright(chromium):
     from playwright.async_api import async_playwright
-    async with async_playwright() as p:
-        b = await p.chromium.connect_over_cdp(chromium)
+    pw = _Playwright(chromium)
+    async with async_playwright() as driver:
+        pw.driver, pw.loop = driver, asyncio.get_running_loop()
         try:
-            yield b
+            yield pw
         finally:
-            await b.close()
+            if pw.browser is not None and pw.browser.is_connected():
+                await pw.browser.close()          # (disconnects: the Chromium is `chromium`'s to end)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(_playwright, request):
+    """The worker's Chromium, through the worker's one Playwright, on the worker's one event
+    loop: a module whose tests take `browser` runs them there (`pytestmark =
+    pytest.mark.asyncio(loop_scope="session")`, its async fixtures `loop_scope="session"`,
+    tests/test_field_web.py). The browser contexts the test made (its phones) are closed when
+    it ends: the next test's start empty, as before."""
+    marker = request.node.get_closest_marker("asyncio")
+    if marker is None or (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")) != "session":
+        pytest.fail(f"{request.node.nodeid} takes `browser`: its module needs "
+                    "pytestmark = pytest.mark.asyncio(loop_scope='session') (tests/browser_fixtures.py)")
+    b = await _playwright.connected()
+    before = set(b.contexts)
+    try:
+        yield b
+    finally:
+        for ctx in [c for c in b.contexts if c not in before]:
+            await ctx.close()

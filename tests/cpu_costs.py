@@ -113,6 +113,15 @@ def _write(entry: dict) -> None:
         os.close(fd)
 
 
+def _widgets() -> int | None:
+    """The widgets alive in the process after the test (what a test leaves behind costs every
+    later style sheet change, language switch and zoom), None before a QApplication."""
+    import sys
+    qtw = sys.modules.get("PySide6.QtWidgets")
+    app = qtw.QApplication.instance() if qtw is not None else None
+    return len(qtw.QApplication.allWidgets()) if app is not None else None
+
+
 _START: _Sample | None = None
 
 
@@ -133,7 +142,7 @@ def pytest_collection_finish(session):
 def pytest_runtest_protocol(item, nextitem):
     before = _Sample()
     yield
-    _write({"kind": "test", "worker": _WORKER, "id": item.nodeid, **_Sample().since(before)})
+    _write({"kind": "test", "worker": _WORKER, "id": item.nodeid, **_Sample().since(before), "widgets": _widgets()})
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from server.app import XiaonaoServer
 
@@ -29,8 +30,23 @@ from .conftest import RawClient, ws_url
 from .faultproxy import FaultProxy
 from .helpers import ROOT, until
 
+# the worker's one Playwright is on the worker's one event loop (tests/browser_fixtures.py):
+# this module's tests and async fixtures run there
+pytestmark = [pytest.mark.asyncio(loop_scope="session"),
+              # (the module's few plain tests are marked too, and need no loop)
+              pytest.mark.filterwarnings("ignore:The test <Function .* but it is not an async function")]
+
 SHOTS = ROOT / "build" / "field-shots"
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def server(db_url, tmp_path):
+    """tests/conftest.py's `server`, on this module's loop (also tests/test_resident_web.py's)."""
+    srv = XiaonaoServer(db_url, "127.0.0.1", 0, data_dir=str(tmp_path / "files"))
+    await srv.start()
+    yield srv
+    await srv.stop()
 
 
 def report(title, address="九堡大道88号", phone="13812345678", **fields):
@@ -670,7 +686,7 @@ async def test_a_photo_upload_goes_on_after_the_page_is_reloaded(server, browser
 
 # ---- departments, communities, one-time codes (the roles of issue 16) ------------------------
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def roles_server(db_url):
     from server.cli import add_user
     add_user(db_url, "police1", "department", "police1-password", department="police")

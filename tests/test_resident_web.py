@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from . import test_field_web
 from .conftest import RawClient, ws_url
 from .helpers import until
 from .test_field_web import Phone, base_of, js_until, new_case
+
+server = test_field_web.server              # the fixture, on the browser's loop
+
+# the worker's one Playwright is on the worker's one event loop (tests/browser_fixtures.py)
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def resident_phone(browser, phone: Phone, url: str, lang: str) -> Phone:
