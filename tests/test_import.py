@@ -20,12 +20,14 @@ from server.intake import import_file, sniff
 from server.store import EventStore
 
 from .conftest import RawClient, make_db, ws_url
-from .helpers import ROOT
+from .helpers import ROOT, server_cli
 
 EXAMPLE = ROOT / "docs" / "examples" / "hotline-12345.csv"
 
 
 def run_cli(*args, stdin=None):
+    """`xiaonao-server ARGS` as a process of its own: for an import client beside the server
+    (the rest, tests.helpers.server_cli in this process)."""
     return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=300)
 
@@ -79,7 +81,7 @@ def test_every_bad_row_is_reported_and_the_rest_loads(tmp_path):
     data += b'{"title": "\xff\xfe bad", "category": "fire", "location": {"address": "x"}}\n'
     data += (json.dumps(dict(GOOD, title="第十一行"), ensure_ascii=False) + "\n").encode()
     jl.write_bytes(data)
-    r = run_cli("import", str(jl), "--db", url)
+    r = server_cli("import", str(jl), "--db", url)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "Traceback" not in r.stderr
@@ -101,7 +103,7 @@ def test_every_bad_row_is_reported_and_the_rest_loads(tmp_path):
                         f"超长,纠纷,12345热线,3,九和路1号,{'长' * 200_000}\n"
                         "路灯不亮,公共服务,12345热线,3,杭海路210号,不亮\n"
                         "引号,纠纷,12345热线,3,\"九和路,未闭合\n", encoding="gbk")
-    r = run_cli("import", str(csv_file), "--db", url)
+    r = server_cli("import", str(csv_file), "--db", url)
     assert r.returncode == 0, r.stderr
     assert "row 3: rejected: not valid CSV (a field is longer than 65536 characters)" in r.stdout
     assert "row 5: rejected: not valid CSV" in r.stdout                       # the quote never closes
@@ -195,7 +197,8 @@ async def test_direct_import_refuses_while_a_server_holds_the_database(tmp_path)
     srv = XiaonaoServer(url, "127.0.0.1", 0)
     await srv.start()
     try:
-        r = await asyncio.to_thread(run_cli, "import", str(EXAMPLE), "--db", url)
+        # (in this process: the lease is the file's, which this process's server holds)
+        r = await asyncio.to_thread(server_cli, "import", str(EXAMPLE), "--db", url)
         assert r.returncode == 2 and "--server" in r.stderr
         assert not cases_in(url)
     finally:

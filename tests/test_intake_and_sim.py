@@ -1,9 +1,8 @@
 """Intake from other systems and the simulated day."""
 from __future__ import annotations
 
+import asyncio
 import collections
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,19 +15,18 @@ from server.app import XiaonaoServer
 from server.simulator import SimClock, Simulator
 
 from .conftest import RawClient, make_db, ws_url
-from .helpers import until
+from .helpers import server_cli, until
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "hotline-12345.csv"
 
 
 def run_cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    """`xiaonao-server ARGS` in this process (tests.helpers.server_cli: the same parsing and
+    output, without a second of a process's start-up and imports)."""
+    return server_cli(*args, stdin=stdin)
 
 
-@pytest.mark.subprocess
-@pytest.mark.slow
 def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
     url = make_db(tmp_path)
     r = run_cli("import", str(EXAMPLE), "--db", url)
@@ -50,10 +48,9 @@ def test_import_rejects_bad_rows_with_reasons_and_loads_the_good(tmp_path):
     assert "loaded 1 case(s) (C000005 to C000005)" in r.stdout
 
 
-@pytest.mark.subprocess
 async def test_imported_cases_are_translated_and_resolved(tmp_path):
     url = make_db(tmp_path)
-    run_cli("import", str(EXAMPLE), "--db", url)
+    assert (await asyncio.to_thread(run_cli, "import", str(EXAMPLE), "--db", url)).returncode == 0
     srv = XiaonaoServer(url, "127.0.0.1", 0)
     await srv.start()
     try:

@@ -445,8 +445,8 @@ async def test_the_schedule_writes_yesterdays_daily_report_once(history_db, tmp_
 
 
 def test_serve_refuses_a_bad_report_time(tmp_path):
-    r = cli("serve", "--db", f"sqlite:///{tmp_path}/x.db", "--report-dir", str(tmp_path), "--report-at", "25:00",
-            "--port", "0")
+    r = server_cli("serve", "--db", f"sqlite:///{tmp_path}/x.db", "--report-dir", str(tmp_path), "--report-at", "25:00",
+                   "--port", "0", refused=True)
     assert r.returncode == 2 and "HH:MM" in r.stderr
 
 
