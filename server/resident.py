@@ -109,9 +109,10 @@ class ResidentRatings:
         return f"{base}{PREFIX}{token}"
 
     # ---- making a link (query.rating_link) ---------------------------------------------
-    async def link(self, actor: Actor, case_id, peer: str, host: str | None = None) -> dict:
+    async def link(self, actor: Actor, case_id, peer: str, host: str | None = None, qr: bool = True) -> dict:
         """Make (or show again) the case's link: {case_id, token, url, expires, svg}. Raises
-        CommandError as the command would (role, case, status, already rated)."""
+        CommandError as the command would (role, case, status, already rated). `qr=False`: no
+        QR code drawn (svg None), for the simulator, whose residents never look at one."""
         if not isinstance(case_id, str) or not case_id or len(case_id) > 40:
             raise CommandError("bad_request", "query.rating_link needs a 'case_id'")
         hub = self.server.hub
@@ -128,7 +129,7 @@ class ResidentRatings:
                           peer)
         url = self.url(token, host)
         # the QR code is drawn off the event loop (segno is pure Python: ~20 ms a code here)
-        svg = await asyncio.get_running_loop().run_in_executor(self.server.hub.reads, _qr_svg, url)
+        svg = await asyncio.get_running_loop().run_in_executor(self.server.hub.reads, _qr_svg, url) if qr else None
         return {"case_id": case_id, "token": token, "url": url, "expires": link["expires"], "seq": link["seq"],
                 "svg": svg, "new": new}
 
