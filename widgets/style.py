@@ -140,7 +140,11 @@ def apply_theme(app: QApplication, name: str = "dark", zoom: float = 1.0) -> Non
     app.setFont(f)
     if name != "dark":
         return
-    app.setStyle("Fusion")
+    # the style and the palette do not change with the zoom: each set of them re-polishes or
+    # repaints every widget alive (a zoom's cost, with the style sheet's, grows with the window)
+    if app.property("xiaonao_style") != "Fusion":
+        app.setStyle("Fusion")
+        app.setProperty("xiaonao_style", "Fusion")
     pal = QPalette()
     for role, colour in [(QPalette.ColorRole.Window, P["window"]), (QPalette.ColorRole.WindowText, P["text"]),
                          (QPalette.ColorRole.Base, P["base"]), (QPalette.ColorRole.AlternateBase, P["base_alt"]),
@@ -154,5 +158,6 @@ def apply_theme(app: QApplication, name: str = "dark", zoom: float = 1.0) -> Non
     # what is off looks off: a disabled menu action, the calendar's days of other months
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
         pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(P["dim"]))
-    app.setPalette(pal)
+    if app.palette() != pal:
+        app.setPalette(pal)
     app.setStyleSheet(style_sheet(name, zoom))
