@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlalchemy import inspect
@@ -33,9 +34,17 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def head_revision() -> str:
+@functools.lru_cache(maxsize=1)
+def _scripts():
+    """server/migrations/ read once a process: Alembic's ScriptDirectory loads every revision's
+    file to know the head (~7 ms each time, and every server start, CLI command and database
+    check asked again)."""
     from alembic.script import ScriptDirectory
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = _scripts().get_current_head()
     assert head is not None, "server/migrations has a revision"
     return head
 
@@ -51,10 +60,9 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def _known(rev: str) -> bool:
-    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
     try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(rev) is not None
+        return _scripts().get_revision(rev) is not None
     except CommandError:
         return False
 
