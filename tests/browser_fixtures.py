@@ -18,7 +18,9 @@ import pytest_asyncio
 # full browser's profile services, for 40 % of the full chromium's CPU for the same phones (a
 # phone opened, logged in, reloaded and shot: 0.9 s of CPU against 2.2 s); the full chromium
 # where it is not installed
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+# (the binary itself: /usr/bin/chromium-headless-shell is a shell script that runs it as its
+# child, and ending the script left the browser running)
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 CHROMIUM = os.environ.get("XIAONAO_CHROMIUM") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL)
                                                   else "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,8 +49,10 @@ def chromium():
     if reason:
         pytest.skip(reason)
     profile = Path(tempfile.mkdtemp(prefix="xiaonao-chromium-"))
+    # a session of its own: ended as a whole below, whatever launcher script XIAONAO_CHROMIUM names
     proc = subprocess.Popen([CHROMIUM, *CHROMIUM_ARGS, "--remote-debugging-port=0", f"--user-data-dir={profile}",
-                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 30
         while not (port_file.exists() and len(port_file.read_text().split()) >= 2):
@@ -58,13 +62,24 @@ def chromium():
         port, path = port_file.read_text().split()[:2]
         yield f"ws://127.0.0.1:{port}{path}"
     finally:
-        proc.terminate()
+        import signal
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            pass
+        # what is left of the browser's processes (a launcher's child, a renderer) goes too
+        _signal_group(proc, signal.SIGKILL)
+        if proc.poll() is None:
             proc.wait(10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def _signal_group(proc, sig) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class _Playwright:
