@@ -1,6 +1,6 @@
 """The log's `command_id` index goes: nothing reads the log by command id (a resend is found
 in `commands`, keyed by account and id), and every event paid for an entry in it: one more
-B-tree insert an event (a string key of ~45 bytes), ~4 % of a 1M import's database file.
+B-tree insert an event (a string key of ~45 bytes); a 1M import's file 2,658 -> 2,624 MiB.
 
 Revision ID: 0015
 Revises: 0014
