@@ -423,3 +423,28 @@ def test_each_view_gets_the_duty_state_it_may():
         assert not {"rota", "reserve", "roads"} & set(head), view.kind
         if head.get("street") is not None and view.kind != "field":
             assert "reserve" not in head["street"] and "rota" not in head["street"]
+
+
+def test_the_demo_server_starts_on_the_shift_due_now_and_stamps_nothing_in_the_past(tmp_path):
+    """The embedded demo with no history to play (as the cockpit tests start it): its clock was
+    started 6 h back and jumped to now after start-up, so the shift due then was started, and
+    the one due now ~1 s after the first cockpit was served, putting back on duty the squads
+    its leader had just stood down (a test failed every morning at 09:15 Beijing time)."""
+    import time
+
+    from app.embedded import EmbeddedServer
+
+    from .conftest import demo_db
+    t0 = time.time()
+    srv = EmbeddedServer(demo_db(tmp_path), simulate=False).start()
+    try:
+        hub = srv.server.hub
+        st = hub.state
+        day, shift, _start = rota.shift_at(st["street"]["rota"], time.time())
+        cur = rota.current(st)
+        assert (cur["date"], cur["shift"]) == (day, shift)       # the shift due now, from the start
+        assert hub.shift_due() is None                            # nothing left to start after serving
+        stamped = [e["at"] for e in hub.store.events_after(0)]
+        assert all(epoch(at) >= t0 - 1 for at in stamped[1:]), stamped  # (event 1: the template's street)
+    finally:
+        srv.stop()
