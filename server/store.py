@@ -855,20 +855,24 @@ class EventStore:
                                         set_={c.name: q.excluded[c.name] for c in table.columns
                                               if c.name != key and c.name in names})
             self._upserts[(conn.dialect.name, table.name, names)] = q
-        if table.name == "cases" and self._kpi_hours(conn):
-            from . import kpihours
-            # the hours' and the groups' sums follow the rows (server/kpihours.py)
-            kpihours.written(conn, rows, self._kpi_groups(conn))
-        fts = table.name == "cases" and conn.dialect.name == "sqlite" and self._search_indexed(conn)
-        if fts:
-            from . import searchindex
-            after = searchindex.last_rowid(conn)
-        if conn.dialect.name == "sqlite":
+        from . import kpihours, searchindex
+        sqlite = conn.dialect.name == "sqlite"
+        cases = table.name == "cases"
+        # (SQLite) the rows inserted come after it: the search index's and the sums' new rows
+        after = searchindex.last_rowid(conn) if cases and sqlite else None
+        kpi = cases and self._kpi_hours(conn)
+        groups = kpi and self._kpi_groups(conn)
+        if kpi:         # the hours' and the groups' sums follow the rows (server/kpihours.py)
+            kpihours.written(conn, rows, groups, after)
+        if sqlite:
             self._insert(conn, table, rows, key)
         else:
             conn.execute(q, rows)
-        if fts:         # the new rows into the search index, all at once (server/searchindex.py)
-            searchindex.index_new(conn, after)
+        if after is not None:
+            if kpi:
+                kpihours.added(conn, after, groups)
+            if self._search_indexed(conn):    # the new rows into the search index, all at once
+                searchindex.index_new(conn, after)
 
     def _project(self, conn, cases: list[dict] | None, room: tuple | None) -> None:
         if cases:
