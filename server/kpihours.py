@@ -117,7 +117,12 @@ def old_facts(conn, ids: list[str]) -> list[dict]:
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         sql = f"SELECT {', '.join(FACTS)} FROM cases WHERE id IN ({', '.join([mark] * len(part))})"
-        out += [dict(zip(FACTS, r)) for r in conn.exec_driver_sql(sql, tuple(part))]
+        if conn.dialect.name == "sqlite":
+            from .store import driver_sql
+            found = driver_sql(conn, sql, tuple(part))
+        else:
+            found = conn.exec_driver_sql(sql, tuple(part))
+        out += [dict(zip(FACTS, r)) for r in found]
     return out
 
 
@@ -221,8 +226,9 @@ def added(conn, after: int, groups: bool = True) -> None:
     rows `written` left out) added to the hours (and the groups' days), by SQLite in a
     statement a table and cohort (an import's batch: ~1/3 of its commit's instructions were
     the Python sums)."""
+    from .store import driver_sql
     for sql in _added_sql(groups):
-        conn.exec_driver_sql(sql, (after,))
+        driver_sql(conn, sql, (after,))
 
 
 def deleted(conn, ids: list[str], groups: bool = True) -> None:
