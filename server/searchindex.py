@@ -77,14 +77,15 @@ def install(conn, build: bool = True) -> bool:
 
 def last_rowid(conn) -> int:
     """SQLite: the newest row of `cases` (rows inserted after it get greater rowids)."""
-    return conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
+    from .store import driver_sql
+    return driver_sql(conn, "SELECT max(rowid) FROM cases").fetchone()[0] or 0
 
 
 def index_new(conn, after: int) -> None:
     """SQLite: index the rows of `cases` inserted after rowid `after` (in the writer's
     transaction, after its insert)."""
-    conn.exec_driver_sql(f"INSERT INTO {FTS}(rowid, words) SELECT rowid, words FROM cases WHERE rowid > ?",
-                         (after,))
+    from .store import driver_sql
+    driver_sql(conn, f"INSERT INTO {FTS}(rowid, words) SELECT rowid, words FROM cases WHERE rowid > ?", (after,))
 
 
 def rebuild(conn) -> None:
