@@ -46,7 +46,7 @@ from . import retention as retention_mod
 from .casemap import CaseMap
 from .deflate import deflated_pages
 from .files import get_files
-from .projection import CASE_KEYS, case_row, case_text, last_update, room_head, state_from_room, team_texts
+from .projection import CASE_KEYS, case_json, case_row, last_update, room_head, state_from_room, team_texts
 from .stalls import runqueue_wait as _runqueue_wait
 from .store import CommandKey, DuplicateCommand, EventStore, Known, StoreError, Unstorable, is_full
 from .views import FULL, HIDDEN, View, case_texts, window_items
@@ -803,8 +803,8 @@ class Hub:
             case = cases.get(cid)
             if case is None:
                 continue
-            text = case_text(case)
-            texts[cid] = text.encode()
+            text = case_json(case)
+            texts[cid] = text
             rows.append(case_row(case, seq, profile, text))
         teams = {tid: t for tid, t in team_texts(work).items() if self._team_text.get(tid) != t}
         return rows, (work["seq"], room_head(work), street, teams), texts, teams

@@ -29,6 +29,15 @@ def case_text(case: dict) -> str:
         return json.dumps(case, ensure_ascii=False)
 
 
+def case_json(case: dict) -> bytes:
+    """The case's JSON as UTF-8 (what the snapshot sends and SQLite stores: no str made in
+    between, whose UTF-8 the driver would make again; a lone surrogate raises UnicodeError)."""
+    try:
+        return orjson.dumps(case)
+    except TypeError:                                 # (an integer beyond 64 bits in free text)
+        return json.dumps(case, ensure_ascii=False).encode()
+
+
 def last_update(case: dict) -> str:
     """When a case last changed (ISO): the window is judged by it (as in the cockpit)."""
     return case.get("updated") or case["times"]["reported"]
@@ -55,7 +64,9 @@ def kpi_columns(case: dict, profile) -> dict:
     return {"dispatch_ok": f.dispatch_ok, "arrival_s": f.arrival_s, "repeat_calls": f.repeat_calls}
 
 
-def case_row(case: dict, seq: int, profile: str, text: str | None = None) -> dict:
+def case_row(case: dict, seq: int, profile: str, text: str | bytes | None = None) -> dict:
+    """The case's projection row; `text`: its JSON if made already (UTF-8 bytes as `case_json`
+    makes them are stored as they are on SQLite, decoded elsewhere: server/store.py)."""
     loc = case.get("location") or {}
     times = case.get("times") or {}
     closed = times.get("closed") if case["status"] == "closed" else None

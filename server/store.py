@@ -492,6 +492,28 @@ class _OnConnection:
         pass
 
 
+def _json_bytes(obj) -> bytes:
+    """As `_json_text`, as UTF-8 (SQLite stores it as it is: `_AS_TEXT`)."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False).encode()
+
+
+# (SQLite) the columns whose JSON comes as UTF-8 bytes (orjson's, `projection.case_json`'s),
+# bound as a blob and stored as the text they are: no str made of them for the driver to
+# encode again (a case's ~1 KB and an event's ~0.5 KB: ~6 % of an import's commit)
+_AS_TEXT = {("events", "data"), ("cases", "body")}
+
+
+def _text_bodies(rows: list[dict]) -> list[dict]:
+    """Case rows whose JSON came as UTF-8 bytes (`projection.case_json`) with it as str: for
+    databases other than SQLite."""
+    if not any(isinstance(r.get("body"), bytes) for r in rows):
+        return rows
+    return [dict(r, body=r["body"].decode()) if isinstance(r.get("body"), bytes) else r for r in rows]
+
+
 def _json_text(obj) -> str:
     """JSON text of an event's data: orjson (~5x json here), json for what orjson refuses
     (an integer beyond 64 bits in a free-form field; a lone surrogate fails either way)."""
@@ -527,10 +549,10 @@ def driver_sql(conn, sql: str, params: tuple | list = (), many: bool = False) ->
 
 SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999   # (SQLite's default limit)
 MULTI_ROWS = (256, 32, 4, 1)    # rows in one statement (sqlite_rows): few sizes, few statements to cache
-_multi_sql: dict[tuple[str, str, int, int], str] = {}
+_multi_sql: dict[tuple, str] = {}
 
 
-def sqlite_rows(conn, head: str, tail: str, width: int, values: list) -> None:
+def sqlite_rows(conn, head: str, tail: str, width: int, values: list, marks: tuple[str, ...] | None = None) -> None:
     """SQLite: `head VALUES (?, ...), (?, ...) ... tail` for rows of `width` values each
     (`values`: the rows' values one after the other), as few statements as MULTI_ROWS's sizes
     allow, each size's statements through one executemany. The driver steps a statement
@@ -539,7 +561,8 @@ def sqlite_rows(conn, head: str, tail: str, width: int, values: list) -> None:
     give the GIL back (bench/gil_handover.py); now ~10. A multi-row statement is one
     statement: a row it cannot store fails it and the transaction as executemany's did (the
     hub retries a refused batch in halves), and an ON CONFLICT upsert applies to its rows in
-    order (a later row of the same key updates the earlier)."""
+    order (a later row of the same key updates the earlier). `marks`: each column's
+    placeholder, if not `?` (e.g. `CAST(? AS TEXT)`)."""
     n = len(values) // width
     most = max(1, SQLITE_MAX_VARIABLES // width)
     done = 0
@@ -548,10 +571,10 @@ def sqlite_rows(conn, head: str, tail: str, width: int, values: list) -> None:
         k = (n - done) // size
         if not k:
             continue
-        sql = _multi_sql.get((head, tail, width, size))
+        sql = _multi_sql.get((head, tail, width, size, marks))
         if sql is None:
-            one = "(" + ", ".join("?" * width) + ")"
-            sql = _multi_sql[(head, tail, width, size)] = f"{head} VALUES {', '.join([one] * size)}{tail}"
+            one = "(" + ", ".join(marks or "?" * width) + ")"
+            sql = _multi_sql[(head, tail, width, size, marks)] = f"{head} VALUES {', '.join([one] * size)}{tail}"
         step = size * width
         start = done * width
         if k == 1:
@@ -806,10 +829,11 @@ class EventStore:
         A command id that is already stored raises `DuplicateCommand` and commits nothing."""
         try:
             with self.engine.begin() as conn:
+                data = _json_bytes if conn.dialect.name == "sqlite" else _json_text
                 self._insert(conn, EventRow.__table__, [
                     {"seq": e["seq"], "at": e["at"], "name": e["name"], "actor": e.get("actor"),
                      "command_id": e.get("command_id"),
-                     "data": _json_text(e.get("data") or {})} for e in events])
+                     "data": data(e.get("data") or {})} for e in events])
                 if commands:
                     self._insert(conn, CommandRow.__table__, commands)
                 self._project(conn, cases, room)
@@ -849,6 +873,8 @@ class EventStore:
         if not rows:
             return
         if conn.dialect.name != "sqlite":
+            if table.name == "cases":
+                rows = _text_bodies(rows)
             if key is None:
                 conn.execute(insert(table), rows)
             else:
@@ -863,8 +889,9 @@ class EventStore:
             if key is not None:
                 tail = f' ON CONFLICT ("{key}") DO UPDATE SET ' + ", ".join(
                     f'"{c}" = excluded."{c}"' for c in names if c != key)
-            parts = self._driver_sql[(table.name, names, key)] = (head, tail)
-        sqlite_rows(conn, parts[0], parts[1], len(names), [r.get(c) for r in rows for c in names])
+            marks = tuple("CAST(? AS TEXT)" if (table.name, c) in _AS_TEXT else "?" for c in names)
+            parts = self._driver_sql[(table.name, names, key)] = (head, tail, marks)
+        sqlite_rows(conn, parts[0], parts[1], len(names), [r.get(c) for r in rows for c in names], parts[2])
 
     def _upsert(self, conn, table, rows: list[dict], key: str) -> None:
         """INSERT ... ON CONFLICT (key) DO UPDATE, the statement built once per table."""
@@ -891,7 +918,7 @@ class EventStore:
         if sqlite:
             self._insert(conn, table, rows, key)
         else:
-            conn.execute(q, rows)
+            conn.execute(q, _text_bodies(rows) if cases else rows)
         if after is not None:
             if kpi:
                 kpihours.added(conn, after, groups)
@@ -905,18 +932,19 @@ class EventStore:
             seq, head, street, teams = room
             if teams:
                 self._upsert(conn, TeamRow.__table__, [{"id": k, "body": v} for k, v in teams.items()], "id")
-            row = {"id": 1, "seq": seq, "head": _json_text(head)}      # (every batch: orjson, ~5x json)
             if street is not None:
-                row["street"] = json.dumps(street, ensure_ascii=False)
+                row = {"id": 1, "seq": seq, "head": _json_text(head), "street": json.dumps(street, ensure_ascii=False)}
                 self._upsert(conn, RoomRow.__table__, [row], "id")
             else:       # (the driver's own statement: an update() built and compiled a batch was
                         # ~6 % of the database thread at an import's small batches)
-                mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-                update = f"UPDATE room SET seq = {mark}, head = {mark} WHERE id = 1"
-                done = (driver_sql(conn, update, (seq, row["head"])) if conn.dialect.name == "sqlite" else
-                        conn.exec_driver_sql(update, (seq, row["head"])))
+                if conn.dialect.name == "sqlite":     # (the head as UTF-8: see _AS_TEXT)
+                    done = driver_sql(conn, "UPDATE room SET seq = ?, head = CAST(? AS TEXT) WHERE id = 1",
+                                      (seq, _json_bytes(head)))     # (every batch: orjson, ~5x json)
+                else:
+                    done = conn.exec_driver_sql("UPDATE room SET seq = %s, head = %s WHERE id = 1",
+                                                (seq, _json_text(head)))
                 if done.rowcount == 0:
-                    conn.execute(insert(RoomRow), [dict(row, street=None)])
+                    conn.execute(insert(RoomRow), [{"id": 1, "seq": seq, "head": _json_text(head), "street": None}])
 
     def write_projection(self, cases: list[dict], seq: int, head: dict, street: dict | None,
                          teams: dict[str, str]) -> None:
