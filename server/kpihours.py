@@ -203,20 +203,29 @@ _ADDED: dict[bool, list[str]] = {}
 
 
 def _added_sql(groups: bool) -> list[str]:
+    """A statement for the hours and one a dimension of the groups, each cohort's part of it
+    a SELECT of a UNION ALL (two parameters: the rowid, twice). (The three dimensions in one
+    statement, the cases joined to their names, took 4 % more instructions than these.)"""
     out = _ADDED.get(groups)
     if out is not None:
         return out
-    out = []
     sums = {"r": ", ".join(_REPORTED_SUMS), "c": ", ".join(_CLOSED_SUMS.get(f, "0") for f in FIELDS)}
-    for kind, when in (("r", "reported"), ("c", "closed")):
-        new = f"FROM cases WHERE rowid > ? AND {when} IS NOT NULL AND {when} <> ''"
-        for name, keys, picked, by in (
-                [(TABLE, _KEYS[TABLE], f"'{kind}', substr({when}, 1, 13)", "2")]
-                + [(GROUPS, _KEYS[GROUPS], f"'{dim}', substr({when}, 1, 10), '{kind}', coalesce({dim}, '')", "2, 4")
-                   for dim in (DIMS if groups else ())]):
-            out.append(f"INSERT INTO {name} ({', '.join((*keys, *FIELDS))}) SELECT {picked}, {sums[kind]} {new} "
-                       f"GROUP BY {by} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-                       + ", ".join(f"{f} = {name}.{f} + excluded.{f}" for f in FIELDS))
+
+    def statement(name: str, part) -> str:
+        keys = _KEYS[name]
+        return (f"INSERT INTO {name} ({', '.join((*keys, *FIELDS))}) "
+                + " UNION ALL ".join(part(kind, when) for kind, when in (("r", "reported"), ("c", "closed")))
+                + f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                + ", ".join(f"{f} = {name}.{f} + excluded.{f}" for f in FIELDS))
+
+    def new(when: str) -> str:
+        return f"c.rowid > ? AND c.{when} IS NOT NULL AND c.{when} <> ''"
+    out = [statement(TABLE, lambda kind, when: f"SELECT '{kind}', substr(c.{when}, 1, 13), {sums[kind]} "
+                                               f"FROM cases c WHERE {new(when)} GROUP BY 2")]
+    for dim in (DIMS if groups else ()):
+        out.append(statement(GROUPS, lambda kind, when, dim=dim: (
+            f"SELECT '{dim}', substr(c.{when}, 1, 10), '{kind}', coalesce(c.{dim}, ''), {sums[kind]} "
+            f"FROM cases c WHERE {new(when)} GROUP BY 2, 4")))
     _ADDED[groups] = out
     return out
 
@@ -228,7 +237,7 @@ def added(conn, after: int, groups: bool = True) -> None:
     the Python sums)."""
     from .store import driver_sql
     for sql in _added_sql(groups):
-        driver_sql(conn, sql, (after,))
+        driver_sql(conn, sql, (after, after))
 
 
 def deleted(conn, ids: list[str], groups: bool = True) -> None:

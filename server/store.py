@@ -548,7 +548,10 @@ def driver_sql(conn, sql: str, params: tuple | list = (), many: bool = False) ->
 
 
 SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999   # (SQLite's default limit)
-MULTI_ROWS = (256, 32, 4, 1)    # rows in one statement (sqlite_rows): few sizes, few statements to cache
+# rows in one statement (sqlite_rows): any batch in at most a statement a binary digit (an
+# 80-row batch: 64 + 16, two steps a table, each giving the GIL up once; with 256, 32, 4, 1
+# it was six), ~9 statements a table for the driver's statement cache (128)
+MULTI_ROWS = (256, 128, 64, 32, 16, 8, 4, 2, 1)
 _multi_sql: dict[tuple, str] = {}
 
 

@@ -40,12 +40,13 @@ def store(tmp_path, backend):
 
 
 def test_a_batch_of_many_statements_stores_and_finds_every_row(store):
-    """A batch of 256 + 32 + 4 + 4 + 1 rows and then one of 3 (every statement size, each
-    size's rows in one call): every event is in the log in order, every command id is
+    """A batch of 256 + 256 + 128 + 64 + ... + 1 rows and then one of 3 (every statement size,
+    each size's rows in one call): every event is in the log in order, every command id is
     known with its seq, every case is counted and found by the archive's search for its id."""
     rng = random.Random(7)
     head = store.head()
-    sizes = (256 + 32 + 4 + 4 + 1, 3)
+    assert store_mod.MULTI_ROWS == (256, 128, 64, 32, 16, 8, 4, 2, 1)     # (the sizes below)
+    sizes = (256 + sum(store_mod.MULTI_ROWS), 3)
     start = head
     for n in sizes:
         events, commands, cases = batch(start, n, rng)
@@ -60,8 +61,10 @@ def test_a_batch_of_many_statements_stores_and_finds_every_row(store):
     known = store.known_commands(keys)
     assert [known[k][0] for k in keys] == list(range(head + 1, head + total + 1))
     assert store.count_cases() >= total
-    assert store_mod.MULTI_ROWS == (256, 32, 4, 1)     # (the sizes above)
-    for i in (0, 1, 255, 256, 257, 287, 288, 291, 292, 295, 296, 297, 298, total - 1):
+    ends = [256]                                        # the last row of each statement, and the next
+    for size in store_mod.MULTI_ROWS:
+        ends.append(ends[-1] + size)
+    for i in sorted({0, *(e - 1 for e in ends), *(e for e in ends if e < total), total - 1}):
         cid = f"C{head + i + 1:06d}"
         found = [orjson.loads(b)["id"] for b, _seq in store.search_cases([cid.lower()], limit=5)[0]]
         assert found == [cid], i
