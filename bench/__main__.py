@@ -1,5 +1,5 @@
 """`python -m bench [fanout|queue|archive|dashboard|startup|catchup|painted|import|reports|window|flood|field|
-evidence|evidence_detail|terminals|workflows|warnings|replay|resident]`:
+evidence|evidence_detail|terminals|workflows|warnings|replay|resident|instructions]`:
 run benchmarks, print figures."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from . import (
     field,
     flood,
     importer,
+    instructions,
     painted,
     queue,
     replay,
@@ -32,7 +33,7 @@ ALL = {"fanout": fanout.main, "queue": queue.main, "archive": archive.entry,
        "window": window.main, "flood": flood.main, "field": field.main, "evidence": evidence.main,
        "evidence_detail": evidence_detail.main, "terminals": terminals.main,
        "workflows": workflows.main, "warnings": workflows.warnings, "replay": replay.main,
-       "resident": resident.main}
+       "resident": resident.main, "instructions": instructions.main}
 
 if __name__ == "__main__":
     names = [a for a in sys.argv[1:] if a in ALL] or list(ALL)
