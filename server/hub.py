@@ -804,7 +804,7 @@ class Hub:
             if case is None:
                 continue
             text = case_json(case)
-            texts[cid] = text
+            texts[cid] = tight(text)         # (kept: an exact copy, see models.compact.tight)
             rows.append(case_row(case, seq, profile, text))
         teams = {tid: t for tid, t in team_texts(work).items() if self._team_text.get(tid) != t}
         return rows, (work["seq"], room_head(work), street, teams), texts, teams
