@@ -232,9 +232,9 @@ def _added_sql(groups: bool) -> list[str]:
 
 def added(conn, after: int, groups: bool = True) -> None:
     """SQLite, after case rows were upserted: the sums of the new ones (rowid > `after`, the
-    rows `written` left out) added to the hours (and the groups' days), by SQLite in a
-    statement a table and cohort (an import's batch: ~1/3 of its commit's instructions were
-    the Python sums)."""
+    rows `written` left out) added to the hours (and the groups' days), by SQLite: a statement
+    for the hours and one a dimension of the groups (an import's batch: the Python sums were
+    ~1/3 of its commit's instructions)."""
     from .store import driver_sql
     for sql in _added_sql(groups):
         driver_sql(conn, sql, (after, after))
