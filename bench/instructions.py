@@ -31,10 +31,7 @@ VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out
 
 
 def _instructions(log: str) -> int:
-    for line in reversed(Path(log).read_text().splitlines()):
-        if "I   refs" in line or "I refs" in line:
-            return int(line.rsplit(":", 1)[1].strip().replace(",", ""))
-    raise RuntimeError(f"valgrind printed no count: {Path(log).read_text()[-800:]}")
+    return _instructions_text(Path(log).read_text())
 
 
 def server_import(rows: int, keep: str | None = None) -> tuple[int, float]:
@@ -114,7 +111,8 @@ def commit(n: int = 80, reps: int = 20) -> None:
     if shutil.which("valgrind") is None:
         print("  valgrind is not installed (apt-get install valgrind): skipped")
         return
-    src = tempfile.mktemp(suffix=".db")
+    fd, src = tempfile.mkstemp(suffix=".db")
+    os.close(fd)
     server_import(3000, keep=src)
     counts = []
     for k in (0, reps):
@@ -127,10 +125,11 @@ def commit(n: int = 80, reps: int = 20) -> None:
 
 
 def _instructions_text(text: str) -> int:
+    """The instruction count in valgrind's summary (cachegrind's "I refs" line)."""
     for line in reversed(text.splitlines()):
         if "I   refs" in line or "I refs" in line:
             return int(line.rsplit(":", 1)[1].strip().replace(",", ""))
-    raise RuntimeError(text[-800:])
+    raise RuntimeError(f"valgrind printed no count: {text[-800:]}")
 
 
 def _commit_child(src: str, n: int, reps: int) -> None:

@@ -92,6 +92,37 @@ def test_a_batch_that_cannot_be_stored_leaves_nothing(store):
     assert not store.known_commands([("intake", f"import:feed:{head + 12}")])
 
 
+def test_json_given_as_utf8_is_stored_and_read_back_as_the_same_text(store):
+    """The hub gives a case's JSON as orjson's UTF-8 bytes (projection.case_json) and the store
+    sends events' JSON to SQLite as bytes too: what is read back (the archive's case texts, the
+    log) is the same text, Chinese included, and SQLite holds it as text, not as a blob (the
+    sqlite3 shell, a backup's export and PostgreSQL's migration read it as such)."""
+    from sqlalchemy import text
+
+    from server.projection import case_json
+    rng = random.Random(9)
+    head = store.head()
+    events, commands, cases = batch(head, 5, rng)
+    bodies = {}
+    for r in cases:
+        case = orjson.loads(r["body"])
+        case["title"] = "占道经营 “夜市” " + case["id"]
+        bodies[r["id"]] = case_json(case)
+        r["body"] = bodies[r["id"]]
+    store.append(events, commands, cases, (head + 5, {"team_order": [], "note": "值班"}, None, {}))
+    got = store.get_case_texts(list(bodies))
+    assert {cid: orjson.loads(t) for cid, (t, _seq) in got.items()} == \
+        {cid: orjson.loads(b) for cid, b in bodies.items()}
+    assert [e["data"]["title"] for e in store.events_after(head)] == [e["data"]["title"] for e in events]
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as c:
+            kinds = {c.execute(text(q)).scalar() for q in (
+                "SELECT group_concat(DISTINCT typeof(body)) FROM cases",
+                "SELECT group_concat(DISTINCT typeof(data)) FROM events",
+                "SELECT typeof(head) FROM room")}
+        assert kinds == {"text"}
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_log_is_started_over_while_commits_go_on(store, monkeypatch):
     """SQLite: while a writer commits batch after batch (an import), the checkpoints beside
